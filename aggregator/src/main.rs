@@ -1,0 +1,2 @@
+//! `zkfl`: the ZKFL-PQ aggregator service and command-line tool.
+fn main() {}

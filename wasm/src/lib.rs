@@ -1,0 +1,1 @@
+//! Browser bindings over `zkfl-core` (no crypto logic of their own).
