@@ -1,0 +1,26 @@
+//! Command-line interface: one module per subcommand, each owning its own argument struct.
+
+pub mod params;
+
+use clap::{Parser, Subcommand};
+
+/// ZKFL-PQ: verifiable, private, post-quantum federated learning.
+#[derive(Parser, Debug)]
+#[command(name = "zkfl", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the parameter sets, their limits and security estimates, and run a BFV round trip.
+    Params(params::Args),
+}
+
+/// Runs the chosen subcommand.
+pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    match cli.command {
+        Command::Params(args) => params::run(args),
+    }
+}

@@ -1,0 +1,1 @@
+//! Local training for the demo and the browser clinic (docs/DEMO.md): synthetic data, MLP, SGD. Needs `alloc`.

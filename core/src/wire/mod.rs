@@ -1,0 +1,1 @@
+//! Versioned, length-checked wire encodings with typed decode errors (docs/WIRE.md).

@@ -1,0 +1,1 @@
+//! Lattice zero-knowledge proof that a BFV ciphertext is well formed and its plaintext has l2 norm at most B (docs/PROTOCOL.md).
