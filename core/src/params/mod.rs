@@ -16,7 +16,7 @@ pub const PROOF_RING_DEGREE: usize = 128;
 pub const ERROR_ETA: u32 = 21;
 
 /// Standard deviation of CBD([`ERROR_ETA`]): σ_e = √(η/2) = √10.5 ≈ 3.24.
-pub const ERROR_SIGMA: f64 = 3.240_370_349_203_930;
+pub const ERROR_SIGMA: f64 = 3.240_370_349_203_93;
 
 /// Standard deviation of a uniform ternary coefficient ({−1, 0, 1}, each with probability 1/3): √(2/3).
 /// BFV secrets s_j and the encryption randomness u are uniform ternary.
