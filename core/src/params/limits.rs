@@ -483,6 +483,32 @@ mod tests {
         assert!((29.0..30.5).contains(&total_log2), "{total_log2}");
     }
 
+    #[test]
+    fn budget_agrees_with_bfv_decoder() {
+        // Two derivations of the same exact condition: ours (2·(t·E + r·M) < q) and the decoder's.
+        use crate::bfv::PlainModulus;
+        for (k, b) in [(1_u32, 1_u64), (5, 2727), (64, 4096), (250, 4096)] {
+            let t = plaintext_modulus(k, b).unwrap();
+            let ours = noise_budget::<SetS>(k, b).unwrap();
+            assert_eq!(
+                ours,
+                PlainModulus::<<SetS as ParamSet>::M>::new(t)
+                    .unwrap()
+                    .noise_budget()
+            );
+        }
+        for (k, b) in [(1_u32, 1_u64), (1024, 1 << 16), (1 << 20, 1 << 16)] {
+            let t = plaintext_modulus(k, b).unwrap();
+            let ours = noise_budget::<SetL>(k, b).unwrap();
+            assert_eq!(
+                ours,
+                PlainModulus::<<SetL as ParamSet>::M>::new(t)
+                    .unwrap()
+                    .noise_budget()
+            );
+        }
+    }
+
     fn demo_request(clinics: u32, scale: f64) -> ConfigRequest {
         ConfigRequest {
             clinics,

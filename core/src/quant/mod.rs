@@ -21,7 +21,7 @@ use core::fmt;
 /// Largest parameter count accepted (2^24): keeps every f64 error term below the margin of [`b_int`].
 pub const MAX_PARAMS: usize = 1 << 24;
 
-/// Largest B_int representable: quantized coordinates are `i32` (|m_i| ≤ ‖m‖ ≤ B_int).
+/// Largest B_int representable: quantized coordinates fit `i32` (|m_i| ≤ ‖m‖ ≤ B_int), though stored as `i64` like BFV plaintexts.
 pub const MAX_B_INT: u64 = i32::MAX as u64;
 
 /// Relative margin on S·τ in [`b_int`], covering every f64 rounding error of the clip and scale steps

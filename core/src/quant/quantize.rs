@@ -20,18 +20,21 @@ impl ClipFactor {
 /// truncated toward zero (the 2^-54 keeps 1/2 − 2^-54 from rounding up to 1). Exact for |x| < 2^52; callers
 /// only pass |x| < 2^31.
 #[inline]
-fn round_half_away(x: f64) -> i32 {
+fn round_half_away(x: f64) -> i64 {
     let half = libm::copysign(0.5 - 0.25 * f64::EPSILON, x);
     // |x| < 2^31 − 1 (x ≤ ‖x‖ < B_int ≤ i32::MAX), so truncation is the intended conversion.
     #[allow(clippy::cast_possible_truncation)]
-    let m = (x + half) as i32;
+    let m = (x + half) as i64;
     m
 }
 
-/// ‖m‖₂² exactly, in integer arithmetic (|m_i| < 2^31 and at most 2^24 terms, so no overflow).
+/// ‖m‖₂² exactly, in integer arithmetic: each square < 2^126 fits u128, and the sum saturates at u128::MAX
+/// (unreachable for quantized updates: |m_i| < 2^31 and at most 2^24 terms).
 #[must_use]
-pub fn norm_sq(m: &[i32]) -> u128 {
-    m.iter().map(|&v| u128::from(v.unsigned_abs()).pow(2)).sum()
+pub fn norm_sq(m: &[i64]) -> u128 {
+    m.iter().fold(0u128, |acc, &v| {
+        acc.saturating_add(u128::from(v.unsigned_abs()).pow(2))
+    })
 }
 
 impl Quantizer {
@@ -71,7 +74,7 @@ impl Quantizer {
         update: &[f32],
         factor: ClipFactor,
         chunk: usize,
-        out: &mut [i32],
+        out: &mut [i64],
     ) -> Result<u128, QuantError> {
         if update.len() != self.params {
             return Err(QuantError::LengthMismatch {
@@ -101,7 +104,7 @@ impl Quantizer {
     /// # Errors
     /// [`QuantError::LengthMismatch`], [`QuantError::BufferTooShort`], [`QuantError::NonFinite`],
     /// [`QuantError::NormExceeded`] (unreachable by the margin of `b_int`, reported rather than trusted).
-    pub fn quantize(&self, update: &[f32], out: &mut [i32]) -> Result<u128, QuantError> {
+    pub fn quantize(&self, update: &[f32], out: &mut [i64]) -> Result<u128, QuantError> {
         let factor = self.clip_factor(update)?;
         if out.len() < self.params {
             return Err(QuantError::BufferTooShort);
@@ -120,6 +123,6 @@ impl Quantizer {
 }
 
 #[cfg(test)]
-pub(super) fn round_for_tests(x: f64) -> i32 {
+pub(super) fn round_for_tests(x: f64) -> i64 {
     round_half_away(x)
 }

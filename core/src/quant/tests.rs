@@ -9,11 +9,11 @@ use super::quantize::round_for_tests;
 use super::*;
 use proptest::prelude::*;
 
-fn exact_error_ok(q: &Quantizer, d: &[f32], m: &[i32]) -> bool {
+fn exact_error_ok(q: &Quantizer, d: &[f32], m: &[i64]) -> bool {
     let f = q.clip_factor(d).unwrap().multiplier();
     d.iter()
         .zip(m)
-        .all(|(&x, &v)| (f64::from(v) - f * f64::from(x)).abs() <= 0.5)
+        .all(|(&x, &v)| (v as f64 - f * f64::from(x)).abs() <= 0.5)
 }
 
 #[test]
@@ -41,7 +41,7 @@ fn worst_case_half_integers_meet_the_bound() {
     let p = 10_000;
     let q = Quantizer::new(50.0 / 4.0, 4.0, p).unwrap(); // S·τ = 50 = √P/2
     let d = vec![0.125_f32; p]; // ‖d‖ = 12.5 = τ: not clipped, S·d_i = 0.5
-    let mut m = vec![0_i32; p];
+    let mut m = vec![0_i64; p];
     let n2 = q.quantize(&d, &mut m).unwrap();
     assert!(m.iter().all(|&v| v == 1));
     assert_eq!(n2, p as u128);
@@ -56,7 +56,7 @@ fn worst_case_half_integers_meet_the_bound() {
 #[test]
 fn clipping_scales_down_long_updates_only() {
     let q = Quantizer::new(1.0, 100.0, 4).unwrap();
-    let mut m = [0_i32; 4];
+    let mut m = [0_i64; 4];
     q.quantize(&[3.0, 4.0, 0.0, 0.0], &mut m).unwrap(); // ‖d‖ = 5 → clipped to 1
     assert_eq!(m, [60, 80, 0, 0]);
     q.quantize(&[0.3, 0.4, 0.0, 0.0], &mut m).unwrap(); // ‖d‖ = 0.5, kept
@@ -84,7 +84,7 @@ fn bad_inputs_are_typed_errors() {
     );
     assert_eq!(Quantizer::new(1.0, 3e9, 10), Err(QuantError::BoundOverflow));
     let q = Quantizer::new(1.0, 10.0, 3).unwrap();
-    let mut m = [0_i32; 4];
+    let mut m = [0_i64; 4];
     assert_eq!(
         q.quantize(&[1.0, 2.0], &mut m),
         Err(QuantError::LengthMismatch {
@@ -169,13 +169,13 @@ proptest! {
 
     #[test]
     fn rounding_matches_libm(x in -2.0e9_f64..2.0e9) {
-        prop_assert_eq!(round_for_tests(x), libm::round(x) as i32);
+        prop_assert_eq!(round_for_tests(x), libm::round(x) as i64);
     }
 
     #[test]
     fn error_and_norm_bounds_hold((d, _mag) in update_strategy(), clip in 0.01_f64..50.0, scale in 0.5_f64..5000.0) {
         let q = Quantizer::new(clip, scale, d.len()).unwrap();
-        let mut m = vec![7_i32; d.len() + 5];
+        let mut m = vec![7_i64; d.len() + 5];
         let n2 = q.quantize(&d, &mut m).unwrap();
         prop_assert!(exact_error_ok(&q, &d, &m[..d.len()]));
         prop_assert_eq!(n2, norm_sq(&m));
@@ -188,11 +188,11 @@ proptest! {
         let n = 1_usize << n_log;
         let q = Quantizer::new(1.0, 1000.0, d.len()).unwrap();
         let chunks = chunk_count(d.len(), n);
-        let mut whole = vec![0_i32; chunks * n];
+        let mut whole = vec![0_i64; chunks * n];
         let total = q.quantize(&d, &mut whole).unwrap();
         let f = q.clip_factor(&d).unwrap();
         let mut sum = 0_u128;
-        let mut chunk = vec![-1_i32; n];
+        let mut chunk = vec![-1_i64; n];
         for j in 0..chunks {
             sum += q.quantize_chunk(&d, f, j, &mut chunk).unwrap();
             prop_assert_eq!(&chunk[..], &whole[j * n..(j + 1) * n]);
@@ -216,12 +216,12 @@ proptest! {
                 state ^= state << 13; state ^= state >> 7; state ^= state << 17;
                 ((state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32 * clip as f32
             }).collect();
-            let mut m = vec![0_i32; p];
+            let mut m = vec![0_i64; p];
             q.quantize(&d, &mut m).unwrap();
             let c = q.clip_factor(&d).unwrap().multiplier() / scale;
             for i in 0..p {
                 mean[i] += c * f64::from(d[i]) / f64::from(k);
-                acc[i] = (acc[i] + (i64::from(m[i]).rem_euclid(t as i64)) as u64) % t;
+                acc[i] = (acc[i] + (m[i].rem_euclid(t as i64)) as u64) % t;
             }
         }
         let mut out = vec![0.0_f32; p];
