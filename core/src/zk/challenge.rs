@@ -227,7 +227,7 @@ pub(crate) fn fill_uniform<M: Modulus, R: XofReader>(xof: &mut R, out: &mut [M::
 mod tests {
     extern crate std;
     use super::*;
-    use crate::zk::testq::TestQ;
+    use crate::arith::modulus::Q44;
 
     fn seed(i: u64) -> [u8; 32] {
         let mut s = [0u8; 32];
@@ -377,13 +377,13 @@ mod tests {
     fn uniform_mod_q_is_in_range_and_deterministic() {
         let mut a = [0u64; 512];
         let mut b = [0u64; 512];
-        uniform_mod_q::<TestQ>(&seed(1), b"mu", 3, &mut a);
-        uniform_mod_q::<TestQ>(&seed(1), b"mu", 3, &mut b);
+        uniform_mod_q::<Q44>(&seed(1), b"mu", 3, &mut a);
+        uniform_mod_q::<Q44>(&seed(1), b"mu", 3, &mut b);
         assert_eq!(a, b);
-        assert!(a.iter().all(|&x| u128::from(x) < TestQ::Q));
-        uniform_mod_q::<TestQ>(&seed(1), b"mu", 4, &mut b);
+        assert!(a.iter().all(|&x| u128::from(x) < Q44::Q));
+        uniform_mod_q::<Q44>(&seed(1), b"mu", 4, &mut b);
         assert_ne!(a, b);
-        uniform_mod_q::<TestQ>(&seed(1), b"mv", 3, &mut b);
+        uniform_mod_q::<Q44>(&seed(1), b"mv", 3, &mut b);
         assert_ne!(a, b);
         // Top bit set about half the time: the values cover the whole range.
         let high = a.iter().filter(|&&x| x >= 1 << 43).count();

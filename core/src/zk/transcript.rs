@@ -247,7 +247,7 @@ impl MessageAbsorber<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::zk::testq::TestQ;
+    use crate::arith::modulus::Q44;
 
     fn seed_after(f: impl FnOnce(&mut Transcript)) -> [u8; 32] {
         let mut t = Transcript::new(b"test");
@@ -333,12 +333,12 @@ mod tests {
         });
         assert_eq!(one, streamed);
         let coeffs = [3u64, 0, (1 << 44) - 540];
-        let one = seed_after(|t| t.absorb_coeffs::<TestQ>(b"t", &coeffs));
+        let one = seed_after(|t| t.absorb_coeffs::<Q44>(b"t", &coeffs));
         let streamed = seed_after(|t| {
             let mut m = t.begin_message(b"t", 18);
-            assert_eq!(m.write_coeffs::<TestQ>(&coeffs[..1]), Ok(()));
+            assert_eq!(m.write_coeffs::<Q44>(&coeffs[..1]), Ok(()));
             assert_eq!(m.write_bytes(&[0; 6]), Ok(()));
-            assert_eq!(m.write_coeffs::<TestQ>(&coeffs[2..]), Ok(()));
+            assert_eq!(m.write_coeffs::<Q44>(&coeffs[2..]), Ok(()));
             assert_eq!(m.finish(), Ok(()));
         });
         assert_eq!(one, streamed);
