@@ -202,11 +202,11 @@ mod tests {
         }
         let mut acc = [0i64; JL_ROWS];
         blk.project_accumulate(&s, &mut acc);
-        for i in 0..JL_ROWS {
+        for (i, &a) in acc.iter().enumerate() {
             let want: i64 = (0..JL_BLOCK)
                 .map(|j| i64::from(blk.entry(i, j).unwrap()) * s[j])
                 .sum();
-            assert_eq!(acc[i], want);
+            assert_eq!(a, want);
         }
     }
 
