@@ -2,6 +2,8 @@
 
 /// Challenge polynomials (σ-invariant, η = 59) and uniform Z_q batching scalars (ZK-BRIEF §4).
 pub mod challenge;
+/// Canonical encodings: Golomb–Rice for Gaussian responses, bit-packed residues mod q (ZK-BRIEF §3 step 6).
+pub mod codec;
 /// Johnson–Lindenstrauss challenge matrix, generated and applied one column block at a time (ZK-BRIEF §3).
 pub mod jl;
 /// Constant-time fixed-point rejection decisions, standard and bimodal (ZK-BRIEF §3.2).
