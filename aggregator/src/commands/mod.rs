@@ -3,6 +3,7 @@
 pub mod keygen;
 pub mod keyholder;
 pub mod params;
+pub mod pipeline;
 pub mod serve;
 
 use clap::{Parser, Subcommand};
