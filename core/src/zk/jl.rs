@@ -8,8 +8,9 @@
 //! 128b + j. The entry is P_j − N_j: two independent uniform bits give −1, 0, 0, 1, i.e. exactly the law
 //! above. Blocks use disjoint XOF streams, so any block can be produced alone, in any order.
 //!
-//! **Costs.** 8 KiB of SHAKE128 output per block (2 bits per entry). Applying a block is branch-free
-//! (masks select ±s_j), so the prover's secret s never influences control flow or memory addresses.
+//! **Costs.** 8 KiB of SHAKE128 output per block (2 bits per entry). Applying a block walks the set
+//! bits of the public masks (≈ 16k additions per block instead of 32k multiply-adds); control flow and
+//! addresses depend on R only, so the prover's secret s never influences them.
 //!
 //! API summary:
 //! - [`JlBlock::expand`]`(seed, block)` / [`JlBlock::expand_into`] — one 256 × 128 block (8 KiB).
@@ -77,14 +78,20 @@ impl JlBlock {
         Some(((p >> col) & 1) as i8 - ((n >> col) & 1) as i8)
     }
 
-    /// acc[i] += Σ_j R[i][j]·s[j] over this block (branch-free in s).
+    /// acc[i] += Σ_j R[i][j]·s[j] over this block. Walks the set bits of the public masks, so control
+    /// flow and addresses depend on R only, never on the secret s.
     pub fn project_accumulate(&self, s: &[i64; JL_BLOCK], acc: &mut [i64; JL_ROWS]) {
         for (&(p, n), a) in self.rows.iter().zip(acc.iter_mut()) {
             let mut sum = 0i64;
-            for (j, &sj) in s.iter().enumerate() {
-                let pm = 0i64.wrapping_sub(((p >> j) & 1) as i64);
-                let nm = 0i64.wrapping_sub(((n >> j) & 1) as i64);
-                sum = sum.wrapping_add(sj & pm).wrapping_sub(sj & nm);
+            let mut bits = p;
+            while bits != 0 {
+                sum = sum.wrapping_add(s[(bits.trailing_zeros() & 127) as usize]);
+                bits &= bits - 1;
+            }
+            let mut bits = n;
+            while bits != 0 {
+                sum = sum.wrapping_sub(s[(bits.trailing_zeros() & 127) as usize]);
+                bits &= bits - 1;
             }
             *a = a.wrapping_add(sum);
         }
@@ -93,10 +100,17 @@ impl JlBlock {
     /// out[j] += Σ_i R[i][j]·mu[i] over the integers (wrapping i64).
     pub fn transpose_accumulate_i64(&self, mu: &[i64; JL_ROWS], out: &mut [i64; JL_BLOCK]) {
         for (&(p, n), &m) in self.rows.iter().zip(mu.iter()) {
-            for (j, o) in out.iter_mut().enumerate() {
-                let pm = 0i64.wrapping_sub(((p >> j) & 1) as i64);
-                let nm = 0i64.wrapping_sub(((n >> j) & 1) as i64);
-                *o = o.wrapping_add(m & pm).wrapping_sub(m & nm);
+            let mut bits = p;
+            while bits != 0 {
+                let o = &mut out[(bits.trailing_zeros() & 127) as usize];
+                *o = o.wrapping_add(m);
+                bits &= bits - 1;
+            }
+            let mut bits = n;
+            while bits != 0 {
+                let o = &mut out[(bits.trailing_zeros() & 127) as usize];
+                *o = o.wrapping_sub(m);
+                bits &= bits - 1;
             }
         }
     }
@@ -111,10 +125,15 @@ impl JlBlock {
         let mut acc = [0i128; JL_BLOCK];
         for (&(p, n), &m) in self.rows.iter().zip(mu.iter()) {
             let m = M::to_u128(m) as i128;
-            for (j, a) in acc.iter_mut().enumerate() {
-                let pm = 0i128.wrapping_sub(((p >> j) & 1) as i128);
-                let nm = 0i128.wrapping_sub(((n >> j) & 1) as i128);
-                *a += (m & pm) - (m & nm);
+            let mut bits = p;
+            while bits != 0 {
+                acc[(bits.trailing_zeros() & 127) as usize] += m;
+                bits &= bits - 1;
+            }
+            let mut bits = n;
+            while bits != 0 {
+                acc[(bits.trailing_zeros() & 127) as usize] -= m;
+                bits &= bits - 1;
             }
         }
         // Shift into [0, 512·q) so the value is non-negative, then reduce.
