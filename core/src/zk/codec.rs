@@ -223,9 +223,13 @@ impl<'a> RiceWriter<'a> {
     /// Appends one value.
     ///
     /// # Errors
-    /// [`CodecError::BufferTooSmall`] when the buffer is full.
+    /// [`CodecError::BufferTooSmall`] when the buffer is full; [`CodecError::OutOfRange`] if
+    /// |x| > 2^62 (the decoder's limit).
     pub fn push(&mut self, x: i64) -> Result<(), CodecError> {
         let a = x.unsigned_abs();
+        if a > 1 << 62 {
+            return Err(CodecError::OutOfRange);
+        }
         self.bits.put(a, self.k)?;
         let mut high = a >> self.k;
         while high >= 32 {
