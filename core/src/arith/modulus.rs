@@ -230,3 +230,100 @@ impl Modulus for Q86 {
         a as i128 - (Self::QQ & m) as i128
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_bigint::BigUint;
+    use proptest::prelude::*;
+
+    fn big_mod(x: &BigUint, q: u128) -> u128 {
+        u128::try_from(x % BigUint::from(q)).unwrap()
+    }
+
+    fn check_ops<M: Modulus>(a: u128, b: u128) {
+        let (ca, cb) = (M::from_u128(a), M::from_u128(b));
+        let (ra, rb) = (a % M::Q, b % M::Q);
+        assert_eq!(M::to_u128(ca), ra);
+        assert_eq!(M::to_u128(M::add(ca, cb)), (ra + rb) % M::Q);
+        assert_eq!(M::to_u128(M::sub(ca, cb)), (ra + M::Q - rb) % M::Q);
+        assert_eq!(M::to_u128(M::neg(ca)), (M::Q - ra) % M::Q);
+        let prod = BigUint::from(ra) * BigUint::from(rb);
+        assert_eq!(M::to_u128(M::mul(ca, cb)), big_mod(&prod, M::Q));
+        let c = M::to_centered(ca);
+        assert!(2 * c.unsigned_abs() < M::Q);
+        assert_eq!(c.rem_euclid(M::Q as i128) as u128, ra);
+    }
+
+    fn edges<M: Modulus>() -> [u128; 12] {
+        let q = M::Q;
+        [
+            0,
+            1,
+            2,
+            q / 2,
+            q / 2 + 1,
+            q - 1,
+            q,
+            q + 1,
+            2 * q - 1,
+            1 << M::BITS,
+            u128::MAX - 1,
+            u128::MAX,
+        ]
+    }
+
+    #[test]
+    fn edge_values() {
+        for a in edges::<Q44>() {
+            for b in edges::<Q44>() {
+                check_ops::<Q44>(a, b);
+            }
+        }
+        for a in edges::<Q86>() {
+            for b in edges::<Q86>() {
+                check_ops::<Q86>(a, b);
+            }
+        }
+        for x in [0i64, 1, -1, i64::MIN, i64::MAX, -(1 << 44), 1 << 44] {
+            let want44 = (x as i128).rem_euclid(Q44::Q as i128) as u128;
+            assert_eq!(Q44::to_u128(Q44::from_i64(x)), want44);
+            let want86 = (x as i128).rem_euclid(Q86::Q as i128) as u128;
+            assert_eq!(Q86::to_u128(Q86::from_i64(x)), want86);
+        }
+    }
+
+    #[test]
+    fn moduli_are_the_pinned_primes() {
+        assert_eq!(Q44::Q, (1 << 44) - 539);
+        assert_eq!(Q86::Q, (1 << 86) - 35);
+        assert_eq!(Q44::Q % 8, 5);
+        assert_eq!(Q86::Q % 8, 5);
+        assert_eq!(Q44::BYTES, 6);
+        assert_eq!(Q86::BYTES, 11);
+        // (q−1)·(q−1) is the largest product: exercises both folds.
+        let m = Q86::mul(Q86::Q - 1, Q86::Q - 1);
+        assert_eq!(m, 1);
+        assert_eq!(Q44::mul((Q44::Q - 1) as u64, (Q44::Q - 1) as u64), 1);
+    }
+
+    proptest! {
+        #[test]
+        fn q44_ops_match_bigint(a in any::<u128>(), b in any::<u128>()) {
+            check_ops::<Q44>(a, b);
+            check_ops::<Q44>(a % Q44::Q, b >> 84);
+        }
+
+        #[test]
+        fn q86_ops_match_bigint(a in any::<u128>(), b in any::<u128>()) {
+            check_ops::<Q86>(a, b);
+            check_ops::<Q86>(a % Q86::Q, b >> 42);
+        }
+
+        #[test]
+        fn from_i64_matches(x in any::<i64>()) {
+            prop_assert_eq!(Q44::to_u128(Q44::from_i64(x)), (x as i128).rem_euclid(Q44::Q as i128) as u128);
+            prop_assert_eq!(Q86::to_u128(Q86::from_i64(x)), (x as i128).rem_euclid(Q86::Q as i128) as u128);
+        }
+    }
+}

@@ -261,3 +261,182 @@ pub fn mul<M: Modulus, const N: usize, const K: usize>(
     fa.zeroize();
     fb.zeroize();
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::arith::{Q44, Q86};
+    use num_bigint::BigInt;
+    use proptest::prelude::*;
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    /// Exact negacyclic schoolbook product of the centred lifts, then reduced mod q (BigInt reference).
+    fn schoolbook<M: Modulus, const N: usize>(a: &Poly<M, N>, b: &Poly<M, N>) -> Vec<u128> {
+        let ca: Vec<BigInt> = (0..N).map(|i| BigInt::from(a.centered(i))).collect();
+        let cb: Vec<BigInt> = (0..N).map(|i| BigInt::from(b.centered(i))).collect();
+        let mut acc = vec_zero(N);
+        for i in 0..N {
+            if ca[i] == BigInt::from(0) {
+                continue;
+            }
+            for j in 0..N {
+                let p = &ca[i] * &cb[j];
+                if i + j < N {
+                    acc[i + j] += p;
+                } else {
+                    acc[i + j - N] -= p;
+                }
+            }
+        }
+        let q = BigInt::from(M::Q);
+        acc.iter()
+            .map(|z| u128::try_from(((z % &q) + &q) % &q).unwrap())
+            .collect()
+    }
+
+    fn vec_zero(n: usize) -> Vec<BigInt> {
+        (0..n).map(|_| BigInt::from(0)).collect()
+    }
+
+    fn poly_from<M: Modulus, const N: usize>(v: &[u128]) -> Box<Poly<M, N>> {
+        let mut p = Box::new(Poly::<M, N>::zero());
+        for (c, x) in p.coeffs.iter_mut().zip(v.iter().cycle()) {
+            *c = M::from_u128(*x);
+        }
+        p
+    }
+
+    fn ternary_from<M: Modulus, const N: usize>(v: &[u8]) -> Box<Poly<M, N>> {
+        let mut p = Box::new(Poly::<M, N>::zero());
+        for (c, x) in p.coeffs.iter_mut().zip(v.iter().cycle()) {
+            *c = M::from_i64((*x % 3) as i64 - 1);
+        }
+        p
+    }
+
+    fn coeffs<M: Modulus, const N: usize>(p: &Poly<M, N>) -> Vec<u128> {
+        p.coeffs.iter().map(|&c| M::to_u128(c)).collect()
+    }
+
+    fn check_general<M: Modulus, const N: usize, const K: usize>(a: &[u128], b: &[u128]) {
+        let (pa, pb) = (poly_from::<M, N>(a), poly_from::<M, N>(b));
+        let mut out = Box::new(Poly::<M, N>::zero());
+        mul::<M, N, K>(&pa, &pb, &mut out);
+        assert_eq!(coeffs(&out), schoolbook(&pa, &pb));
+    }
+
+    fn check_ternary<M: Modulus, const N: usize, const K: usize>(a: &[u128], t: &[u8]) {
+        let (pa, pt) = (poly_from::<M, N>(a), ternary_from::<M, N>(t));
+        let fa = Box::new(NttPoly::<N, K>::from_poly(&pa));
+        let mut ft = Box::new(NttPoly::<N, K>::from_poly(&pt));
+        ft.mul_assign(&fa);
+        let mut out = Box::new(Poly::<M, N>::zero());
+        ft.inverse_into(&mut out);
+        assert_eq!(coeffs(&out), schoolbook(&pa, &pt));
+    }
+
+    fn max_poly<M: Modulus>() -> [u128; 3] {
+        [M::Q - 1, M::Q / 2, M::Q / 2 + 1]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+        #[test]
+        fn mul_128_matches_schoolbook(a in prop::collection::vec(any::<u128>(), 128),
+                                      b in prop::collection::vec(any::<u128>(), 128)) {
+            check_general::<Q44, 128, 4>(&a, &b);
+            check_general::<Q86, 128, 6>(&a, &b);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3))]
+        #[test]
+        fn mul_2048_matches_schoolbook(a in prop::collection::vec(any::<u128>(), 2048),
+                                       b in prop::collection::vec(any::<u128>(), 64),
+                                       t in prop::collection::vec(any::<u8>(), 2048)) {
+            check_general::<Q44, 2048, 4>(&a, &b);
+            check_ternary::<Q44, 2048, 2>(&a, &t);
+            check_ternary::<Q86, 2048, 4>(&a, &t);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1))]
+        #[test]
+        fn mul_4096_matches_schoolbook(a in prop::collection::vec(any::<u128>(), 4096),
+                                       b in prop::collection::vec(any::<u128>(), 32),
+                                       t in prop::collection::vec(any::<u8>(), 4096)) {
+            check_general::<Q86, 4096, 7>(&a, &b);
+            check_ternary::<Q86, 4096, 4>(&a, &t);
+        }
+    }
+
+    #[test]
+    fn mul_worst_case_magnitudes() {
+        // All coefficients at ±q/2: the exact products reach the bound the prime count is sized for.
+        check_general::<Q44, 2048, 4>(&max_poly::<Q44>(), &max_poly::<Q44>());
+        check_general::<Q86, 128, 6>(&max_poly::<Q86>(), &[Q86::Q / 2 + 1]);
+        check_general::<Q86, 4096, 7>(&[Q86::Q / 2 + 1], &[Q86::Q / 2 + 1]);
+        check_ternary::<Q44, 2048, 2>(&[Q44::Q / 2 + 1], &[0]);
+        check_ternary::<Q86, 4096, 4>(&[Q86::Q / 2], &[2]);
+    }
+
+    #[test]
+    fn ntt_linear_ops_and_mul_acc() {
+        let a = poly_from::<Q44, 128>(&[5, Q44::Q - 3, 77, 1 << 40]);
+        let b = poly_from::<Q44, 128>(&[Q44::Q - 1, 9, 1 << 43]);
+        let c = poly_from::<Q44, 128>(&[123456789, 2]);
+        let (fa, fb, fc) = (
+            NttPoly::<128, 4>::from_poly(&a),
+            NttPoly::<128, 4>::from_poly(&b),
+            NttPoly::<128, 4>::from_poly(&c),
+        );
+        // a·b + a·c = a·(b + c)
+        let mut acc = NttPoly::<128, 4>::zero();
+        acc.mul_acc(&fa, &fb);
+        acc.mul_acc(&fa, &fc);
+        let mut bc = (*b).clone();
+        bc.add_assign(&c);
+        let mut want = Poly::zero();
+        mul::<Q44, 128, 4>(&a, &bc, &mut want);
+        let mut got = Poly::zero();
+        acc.to_poly(&mut got);
+        assert_eq!(got, want);
+        // (a − b) + b = a in NTT form, and to_poly(from_poly(a)) = a.
+        let mut d = fa.clone();
+        d.sub_assign(&fb);
+        d.add_assign(&fb);
+        assert_eq!(d, fa);
+        let mut back = Poly::zero();
+        fa.to_poly(&mut back);
+        assert_eq!(back, *a);
+        // Small signed lift agrees with the Poly lift.
+        let small: [i64; 128] = core::array::from_fn(|i| (i as i64 % 7) - 3);
+        let mut fs = NttPoly::<128, 4>::zero();
+        fs.set_from_i64(&small);
+        assert_eq!(fs, NttPoly::from_poly(&Poly::<Q44, 128>::from_i64(&small)));
+    }
+
+    #[test]
+    fn poly_ops_and_ct_eq() {
+        let a = poly_from::<Q86, 128>(&[1, Q86::Q - 1, 1 << 85]);
+        let mut b = (*a).clone();
+        b.neg_assign();
+        b.add_assign(&a);
+        assert_eq!(b, Poly::zero());
+        let mut c = (*a).clone();
+        c.scalar_mul_assign(3);
+        let mut d = (*a).clone();
+        d.add_scaled_assign(2, &a);
+        assert_eq!(c, d);
+        d.coeffs[127] = Q86::add(d.coeffs[127], 1);
+        assert_ne!(c, d);
+        d.sub_assign(&c);
+        assert_eq!(d.centered(127), 1);
+        d.zeroize();
+        assert_eq!(d, Poly::zero());
+    }
+}

@@ -10,6 +10,7 @@
 use super::poly::Poly;
 use crate::arith::Modulus;
 use shake::{ExtendableOutput, Shake128, Shake128Reader, Update, XofReader};
+use zeroize::Zeroize;
 
 /// Seed length in bytes.
 pub const SEED_BYTES: usize = 32;
@@ -91,14 +92,13 @@ pub fn ternary<M: Modulus, const N: usize>(xof: &mut Xof, out: &mut Poly<M, N>) 
     }
 }
 
-/// Fills `out` with the centred binomial distribution CBD_ETA: Σ_{i<η} a_i − Σ_{i<η} b_i over 2η
-/// stream bits, computed with population counts (constant time). ETA ≤ 32.
-pub fn cbd<M: Modulus, const N: usize, const ETA: u32>(xof: &mut Xof, out: &mut Poly<M, N>) {
-    let nbytes = const {
-        assert!(ETA >= 1 && ETA <= 32);
-        (2 * ETA as usize).div_ceil(8)
-    };
-    let mask = (1u64 << ETA) - 1;
+/// Fills `out` with the centred binomial distribution CBD_η: Σ_{i<η} a_i − Σ_{i<η} b_i over 2η stream
+/// bits (⌈2η/8⌉ bytes per coefficient), computed with population counts (constant time). `eta` is a
+/// public parameter in 1..=32 (`ParamSet::ERROR_ETA` = 21); out-of-range values are clamped to it.
+pub fn cbd<M: Modulus, const N: usize>(xof: &mut Xof, eta: u32, out: &mut Poly<M, N>) {
+    let eta = eta.clamp(1, 32);
+    let nbytes = (2 * eta as usize).div_ceil(8);
+    let mask = (1u64 << eta) - 1;
     let mut buf = [0u8; 8 * 64];
     for block in out.coeffs.chunks_mut(64) {
         let bytes = &mut buf[..block.len() * nbytes];
@@ -108,9 +108,94 @@ pub fn cbd<M: Modulus, const N: usize, const ETA: u32>(xof: &mut Xof, out: &mut 
             word[..nbytes].copy_from_slice(w);
             let x = u64::from_le_bytes(word);
             let a = (x & mask).count_ones() as i64;
-            let b = ((x >> ETA) & mask).count_ones() as i64;
+            let b = ((x >> eta) & mask).count_ones() as i64;
             *c = M::from_i64(a - b);
+            word.zeroize();
         }
-        zeroize::Zeroize::zeroize(&mut buf[..]);
+    }
+    buf.zeroize();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arith::{Q44, Q86};
+
+    const SEED: [u8; 32] = [7u8; 32];
+
+    #[test]
+    fn base3_digits_by_multiply_shift() {
+        for x in 0u32..256 {
+            assert_eq!((x * 171) >> 9, x / 3);
+        }
+    }
+
+    #[test]
+    fn streams_are_domain_separated_and_deterministic() {
+        let mut out = [[0u8; 32]; 4];
+        Xof::new(&SEED, b"a", 0).read(&mut out[0]);
+        Xof::new(&SEED, b"a", 1).read(&mut out[1]);
+        Xof::new(&SEED, b"b", 0).read(&mut out[2]);
+        Xof::new(&SEED, b"a", 0).read(&mut out[3]);
+        assert_ne!(out[0], out[1]);
+        assert_ne!(out[0], out[2]);
+        assert_eq!(out[0], out[3]);
+    }
+
+    #[test]
+    fn uniform_is_canonical_and_spread() {
+        let mut p = Poly::<Q86, 2048>::zero();
+        uniform(&mut Xof::new(&SEED, b"u", 0), &mut p);
+        assert!(p.coeffs.iter().all(|&c| c < Q86::Q));
+        // Top-bit balance: about half the coefficients lie above q/2 (binomial, 6 sigma window).
+        let high = p.coeffs.iter().filter(|&&c| c > Q86::Q / 2).count();
+        assert!((1024 - 140..1024 + 140).contains(&high), "{high}");
+        let mut r = Poly::<Q44, 2048>::zero();
+        uniform(&mut Xof::new(&SEED, b"u", 0), &mut r);
+        assert!(r.coeffs.iter().all(|&c| (c as u128) < Q44::Q));
+        let high = r.coeffs.iter().filter(|&&c| c as u128 > Q44::Q / 2).count();
+        assert!((1024 - 140..1024 + 140).contains(&high), "{high}");
+    }
+
+    #[test]
+    fn ternary_is_uniform_on_three_values() {
+        let mut counts = [0usize; 3];
+        for i in 0..8 {
+            let mut p = Poly::<Q44, 4096>::zero();
+            ternary(&mut Xof::new(&SEED, b"t", i), &mut p);
+            for k in 0..4096 {
+                let c = p.centered(k);
+                assert!((-1..=1).contains(&c));
+                counts[(c + 1) as usize] += 1;
+            }
+        }
+        // 32768 draws: each count ≈ 10923 ± 6·85.
+        for c in counts {
+            assert!((10923 - 520..10923 + 520).contains(&c), "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn cbd_has_the_right_range_mean_and_variance() {
+        let mut sum = 0i128;
+        let mut sq = 0i128;
+        let mut max = 0i128;
+        for i in 0..8 {
+            let mut p = Poly::<Q86, 4096>::zero();
+            cbd(&mut Xof::new(&SEED, b"e", i), 21, &mut p);
+            for k in 0..4096 {
+                let c = p.centered(k);
+                sum += c;
+                sq += c * c;
+                max = max.max(c.abs());
+            }
+        }
+        assert!(max <= 21);
+        assert!(max >= 10, "tails never reached");
+        let n = 8.0 * 4096.0;
+        let mean = sum as f64 / n;
+        let var = sq as f64 / n;
+        assert!(mean.abs() < 0.15, "{mean}");
+        assert!((var - 10.5).abs() < 0.5, "{var}");
     }
 }
