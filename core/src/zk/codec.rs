@@ -192,8 +192,41 @@ impl<'a> BitReader<'a> {
         Ok(v)
     }
 
+    /// Reads a unary number (1-bits ended by a 0-bit), at most `max`, a word at a time.
+    fn unary(&mut self, max: u64) -> Result<u64, CodecError> {
+        let mut count = 0u64;
+        loop {
+            if self.nacc == 0 {
+                while self.nacc <= 120 && self.pos < self.buf.len() {
+                    self.acc |= u128::from(self.buf[self.pos]) << self.nacc;
+                    self.nacc += 8;
+                    self.pos += 1;
+                }
+                if self.nacc == 0 {
+                    return Err(CodecError::Truncated);
+                }
+            }
+            // Bits above nacc are zero, so the run of ones never extends past the buffered bits.
+            let ones = (!self.acc).trailing_zeros().min(self.nacc);
+            count += u64::from(ones);
+            if count > max {
+                return Err(CodecError::OverlongRun);
+            }
+            if ones < self.nacc {
+                self.acc = self.acc.checked_shr(ones + 1).unwrap_or(0);
+                self.nacc -= ones + 1;
+                return Ok(count);
+            }
+            self.acc = 0;
+            self.nacc = 0;
+        }
+    }
+
     /// Checks that only zero padding (< 8 bits) and no further bytes remain.
     fn finish(self) -> Result<(), CodecError> {
+        if self.nacc >= 8 {
+            return Err(CodecError::TrailingBytes);
+        }
         if self.acc != 0 {
             return Err(CodecError::NonZeroPadding);
         }
@@ -288,13 +321,7 @@ impl<'a> RiceReader<'a> {
     pub fn next_value(&mut self) -> Result<i64, CodecError> {
         let low = self.bits.get(self.k)?;
         let max_high = self.max_abs >> self.k;
-        let mut high = 0u64;
-        while self.bits.get(1)? == 1 {
-            high += 1;
-            if high > max_high {
-                return Err(CodecError::OverlongRun);
-            }
-        }
+        let high = self.bits.unary(max_high)?;
         let a = (high << self.k) | low;
         if a > self.max_abs {
             return Err(CodecError::OutOfRange);
