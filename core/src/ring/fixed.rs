@@ -100,7 +100,7 @@ const fn reduce_ln2(x: u128) -> (u128, u128) {
 }
 
 /// Reference e^(−x): degree-32 Taylor polynomial of e^(−r) on the reduced argument (nested Horner
-/// t ← 1 − (r·t)/k). Used at compile time for [`EXP_TABLE`] and in tests against [`exp_neg`].
+/// t ← 1 − (r·t)/k). Used at compile time for the exp table and in tests against [`exp_neg`].
 #[must_use]
 pub const fn exp_neg_reference(x: u128) -> u128 {
     let (a, r) = reduce_ln2(x);
@@ -147,7 +147,7 @@ const INV_FACT: [u128; SHORT_DEGREE + 1] = {
 };
 
 /// e^(−x) for x in Q8.120 (constant time; see the module docs for the error bound): x = a·ln2 + i/16 +
-/// r_lo, e^(−x) = 2^−a · T[i] · P(r_lo) with T scanned in full (no secret index) and P the degree-18
+/// r_lo, e^(−x) = 2^−a · `T[i]` · P(r_lo) with T scanned in full (no secret index) and P the degree-18
 /// Taylor polynomial in coefficient-form Horner (t ← 1/k! − r_lo·t stays positive because r_lo < 1/16).
 #[must_use]
 pub fn exp_neg(x: u128) -> u128 {
