@@ -6,6 +6,8 @@
 //! - [`SetS`] ("clinic"): N = 2048, q = 2^44 − 539;
 //! - [`SetL`] ("consortium"): N = 4096, q = 2^86 − 35.
 
+pub mod estimate;
+
 use crate::arith::Modulus;
 
 /// Proof-ring degree d: the proof works over Z_q[Y]/(Y^128 + 1) with Y = X^(N/128) (ZK-BRIEF §1).
