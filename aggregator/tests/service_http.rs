@@ -69,6 +69,15 @@ fn bad_requests_get_typed_json_errors() {
         api_code(c.submit(1, &vec![0u8; 5000])),
         (413, Code::BodyTooLarge)
     );
+    // Oversized body without a declared length (chunked): cut off while streaming.
+    let (status, body) = chunked_post(&server.url, "/v1/rounds/1/submissions", 5000);
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .map(|v| v["code"].clone()),
+        Some("body_too_large".into())
+    );
     // Wrong round: ahead, behind, nonsense.
     assert_eq!(api_code(c.submit(2, b"envelope")), (409, Code::WrongRound));
     assert_eq!(api_code(c.submit(0, b"envelope")), (409, Code::WrongRound));
@@ -101,6 +110,31 @@ fn bad_requests_get_typed_json_errors() {
     assert_eq!(api_code(bad), (400, Code::MalformedRequest));
 }
 
+/// POSTs `n` zero bytes with `Transfer-Encoding: chunked` over a raw socket; returns status and body.
+fn chunked_post(url: &str, path: &str, n: usize) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let addr = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).expect("head");
+    for _ in 0..n / 1000 {
+        // The server may answer and close before the whole body is sent.
+        if s.write_all(format!("3e8\r\n{}\r\n", "\0".repeat(1000)).as_bytes())
+            .is_err()
+        {
+            break;
+        }
+    }
+    let _ = s.write_all(b"0\r\n\r\n");
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    let status = resp.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = resp.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    (status, body)
+}
+
 /// What a garbage body must get: `malformed_envelope` once the envelope decoder is wired, and until then the
 /// explicit `check_unavailable` rejection (never an acceptance).
 fn expected_garbage_rejection() -> (u16, Code) {
@@ -116,7 +150,12 @@ fn admin_close_fails_an_empty_round_and_the_next_round_reuses_the_model() {
     let (dir, server) = started("admin", &["--open-round"]);
     let c = server.client();
     let closing = c.admin_close_round(1).expect("close");
-    assert_eq!(closing.state, "closing");
+    // The round driver may already have moved it on by the time the status is rendered.
+    assert!(
+        ["closing", "failed"].contains(&closing.state.as_str()),
+        "{}",
+        closing.state
+    );
     let failed = c
         .wait_for(1, &["failed"], Duration::from_secs(10))
         .expect("failed");
