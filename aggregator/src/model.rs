@@ -133,6 +133,12 @@ impl SetLimits {
         }
     }
 
+    /// Chunks L = ⌈dim/N⌉ for a model of `dim` parameters.
+    #[must_use]
+    pub fn chunks(&self, dim: u32) -> u32 {
+        dim.div_ceil(self.ring_degree)
+    }
+
     /// Largest model the set can carry.
     #[must_use]
     pub fn max_model_dim(&self) -> u64 {

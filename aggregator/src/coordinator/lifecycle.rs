@@ -156,23 +156,24 @@ impl Coordinator {
             .running_sum(a.round)
             .map_err(internal)?
             .ok_or_else(|| ApiError::internal("no running sum"))?;
-        let sums = match self
-            .decryptor
-            .decrypt_aggregate(a.round, a.model_dim, rec.accepted, &sum)
-        {
-            Ok(s) if s.len() == a.model_dim as usize => s,
-            Ok(s) => {
-                return self.fail_decryption(
-                    a.round,
-                    &format!(
-                        "key holder returned {} values for a model of {}",
-                        s.len(),
-                        a.model_dim
-                    ),
-                );
-            }
-            Err(e) => return self.fail_decryption(a.round, &e),
-        };
+        let sums =
+            match self
+                .decryptor
+                .decrypt_aggregate(a.round, a.model_dim, rec.accepted, a.t, &sum)
+            {
+                Ok(s) if s.len() == a.model_dim as usize => s,
+                Ok(s) => {
+                    return self.fail_decryption(
+                        a.round,
+                        &format!(
+                            "key holder returned {} values for a model of {}",
+                            s.len(),
+                            a.model_dim
+                        ),
+                    );
+                }
+                Err(e) => return self.fail_decryption(a.round, &e),
+            };
         let update = match model::mean_update(&sums, a.t, a.norm_bound, a.scale, rec.accepted) {
             Ok(u) => u,
             Err(e) => return self.fail_decryption(a.round, &format!("de-quantization: {e}")),

@@ -63,7 +63,7 @@ fn submission(s: &SubmissionRecord) -> Value {
         "decision": if s.accepted { "accepted" } else { "rejected" },
         "code": s.code,
         "message": s.message,
-        "digest": hex::encode(s.digest),
+        "digest": hex::encode(&s.digest),
         "received_at": s.received_at,
     })
 }
