@@ -1,6 +1,7 @@
 //! `zkfl`: the ZKFL-PQ aggregator service and command-line tool.
 
 mod commands;
+mod demo;
 
 use clap::Parser;
 
