@@ -3,12 +3,14 @@
 //! ZKFL-PQ — with and without an attacker, and reports accuracy, rejections, time and bytes.
 
 pub mod attack;
+pub mod kem;
 pub mod pipeline;
 pub mod plain;
 pub mod plots;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod transport;
 pub mod zkfl;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -21,7 +23,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// The configurations, in the order they run.
-pub const CONFIGS: [ConfigSpec; 4] = [
+pub const CONFIGS: [ConfigSpec; 5] = [
     ConfigSpec {
         name: "plain",
         description: "plain FedAvg, attacker active (the paper's baseline)",
@@ -31,6 +33,11 @@ pub const CONFIGS: [ConfigSpec; 4] = [
         name: "plain_clean",
         description: "plain FedAvg, no attacker (reference accuracy)",
         with_attacker: false,
+    },
+    ConfigSpec {
+        name: "kem",
+        description: "FedAvg over the post-quantum channel (ML-KEM-768 envelope, ML-DSA-65), attacker active",
+        with_attacker: true,
     },
     ConfigSpec {
         name: "zkfl",
@@ -122,6 +129,10 @@ fn make_pipeline(spec: &ConfigSpec, setup: &Setup) -> Result<Box<dyn Pipeline>, 
     let sc = &setup.scenario;
     match spec.name {
         "plain" | "plain_clean" => Ok(Box::new(plain::PlainFedAvg)),
+        "kem" => Ok(Box::new(kem::KemFedAvg::new(
+            sc.clinics,
+            sc.rng(scenario::streams::CRYPTO, 0, 1).next_u64(),
+        )?)),
         "zkfl" | "zkfl_clean" => Ok(Box::new(zkfl::ZkflPipeline::new(
             sc.clinics,
             setup.initial.params().len(),

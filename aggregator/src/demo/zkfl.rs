@@ -9,6 +9,7 @@
 //! clinic-side fact (‖m‖ > B_int), not as a rejection.
 
 use super::pipeline::{Decision, Pipeline, RoundOutcome, Submission, TimeSplit};
+use super::transport::Channel;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use std::time::Instant;
@@ -18,6 +19,7 @@ use zkfl_core::params::limits::{Config, ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::{Quantizer, dequantize, norm_sq};
 use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::wire;
 
 /// Ring degree of set S.
 const N: usize = 2048;
@@ -33,15 +35,35 @@ struct Ciphertext {
 }
 
 impl Ciphertext {
-    fn wire_bytes(&self) -> u64 {
-        ((self.c0.len() + 1) * N * <Q44 as Modulus>::BYTES) as u64
+    fn zero(chunks: usize) -> Self {
+        Self {
+            c1: Box::new(Poly::zero()),
+            c0: vec![Poly::zero(); chunks],
+        }
+    }
+
+    /// The versioned wire encoding (zkfl_core::wire, docs/WIRE.md).
+    fn encode(&self) -> Result<Vec<u8>, String> {
+        let mut out = vec![0u8; wire::bfv::encoded_len::<Set>(self.c0.len())];
+        wire::bfv::encode_ciphertext::<Set, N>(&self.c1, &self.c0, &mut out)
+            .map_err(|e| format!("{e:?}"))?;
+        Ok(out)
+    }
+
+    /// Strict decoding with exactly `chunks` chunks (every coefficient < q, exact length).
+    fn decode(bytes: &[u8], chunks: usize) -> Result<Self, String> {
+        let mut ct = Self::zero(chunks);
+        wire::bfv::decode_ciphertext::<Set, N>(bytes, &mut ct.c1, &mut ct.c0)
+            .map_err(|e| format!("ciphertext_malformed: {e:?}"))?;
+        Ok(ct)
     }
 }
 
 /// What one clinic produced in one round.
 struct Encrypted {
     clinic: usize,
-    ct: Ciphertext,
+    /// Wire encoding of the ciphertext.
+    ct: Vec<u8>,
     /// The quantized plaintext (kept only to check the decrypted aggregate bit for bit).
     m: Vec<i64>,
     /// ‖m‖₂ > B_int: a norm proof for this plaintext cannot exist.
@@ -59,6 +81,7 @@ pub struct ZkflPipeline {
     b_ntt: Vec<NttPoly<N, K>>,
     seed: u64,
     unprovable: usize,
+    channel: Channel,
 }
 
 impl ZkflPipeline {
@@ -100,6 +123,7 @@ impl ZkflPipeline {
             b_ntt,
             seed,
             unprovable: 0,
+            channel: Channel::new(clinics, Set::ID, seed ^ 0x5eed)?,
         })
     }
 
@@ -162,7 +186,8 @@ impl ZkflPipeline {
         let ct = Ciphertext {
             c1: Box::new(enc.c1().clone()),
             c0,
-        };
+        }
+        .encode()?;
         Ok(Encrypted {
             clinic: sub.clinic,
             ct,
@@ -197,23 +222,6 @@ impl ZkflPipeline {
                 r
             })
             .collect()
-    }
-
-    /// Aggregator side: running homomorphic sum of the accepted ciphertexts.
-    fn aggregate(&self, accepted: &[&Encrypted]) -> Result<Option<Ciphertext>, String> {
-        let mut iter = accepted.iter();
-        let Some(first) = iter.next() else {
-            return Ok(None);
-        };
-        let mut acc = Ciphertext {
-            c1: first.ct.c1.clone(),
-            c0: first.ct.c0.clone(),
-        };
-        for e in iter {
-            bfv::add_assign(&mut acc.c1, &mut acc.c0, &e.ct.c1, &e.ct.c0)
-                .map_err(|e| format!("{e:?}"))?;
-        }
-        Ok(Some(acc))
     }
 
     /// Key holder: decrypts the sum into coefficients in [0, t).
@@ -258,25 +266,59 @@ impl Pipeline for ZkflPipeline {
                 Err(e) => not_submitted.push((sub.clinic, e)),
             }
         }
-        let mut time = TimeSplit {
-            encrypt: encrypted.iter().map(|e| e.encrypt_s).fold(0.0, f64::max),
-            ..TimeSplit::default()
-        };
-        // No proof exists to check, so no ciphertext can be rejected (reported as `proof: missing`).
-        let decisions: Vec<Decision> = encrypted
-            .iter()
-            .map(|e| Decision {
-                clinic: e.clinic,
-                accepted: true,
-                reason: None,
-            })
-            .collect();
+        let mut time = TimeSplit::default();
+        // Clinic side, continued: sign and seal (per-clinic time: clinics run on their own machines).
+        let mut envelopes = Vec::with_capacity(encrypted.len());
+        for e in &encrypted {
+            let t = Instant::now();
+            // The proof field is empty: the prover is missing from this build.
+            let env = self.channel.seal(e.clinic, round, &e.ct, &[])?;
+            time.encrypt += e.encrypt_s + t.elapsed().as_secs_f64();
+            envelopes.push((e.clinic, env));
+        }
+        time.encrypt /= encrypted.len().max(1) as f64;
+        let upload_bytes = envelopes.iter().map(|(_, e)| e.len() as u64).collect();
+        // Aggregator side: open, authenticate, decode; accept (no proof to verify); add to the running sum.
+        status(&format!("round {round}: open, verify, aggregate"));
+        let chunks = self.config.chunks as usize;
+        let mut sum: Option<Ciphertext> = None;
+        let mut decisions = Vec::new();
+        let mut accepted_clinics = Vec::new();
+        for (clinic, env) in envelopes {
+            let t = Instant::now();
+            let opened = self
+                .channel
+                .open(round, env)
+                .and_then(|o| Ciphertext::decode(&o.ciphertext, chunks).map(|ct| (o.clinic, ct)));
+            time.verify += t.elapsed().as_secs_f64();
+            match opened {
+                Ok((who, ct)) => {
+                    let t = Instant::now();
+                    match sum.as_mut() {
+                        None => sum = Some(ct),
+                        Some(acc) => bfv::add_assign(&mut acc.c1, &mut acc.c0, &ct.c1, &ct.c0)
+                            .map_err(|e| format!("{e:?}"))?,
+                    }
+                    time.aggregate += t.elapsed().as_secs_f64();
+                    accepted_clinics.push(who);
+                    decisions.push(Decision {
+                        clinic,
+                        accepted: true,
+                        reason: None,
+                    });
+                }
+                Err(reason) => decisions.push(Decision {
+                    clinic,
+                    accepted: false,
+                    reason: Some(reason),
+                }),
+            }
+        }
         self.unprovable += encrypted.iter().filter(|e| e.exceeds_bound).count();
-        let accepted: Vec<&Encrypted> = encrypted.iter().collect();
-        status(&format!("round {round}: homomorphic sum"));
-        let t = Instant::now();
-        let sum = self.aggregate(&accepted)?;
-        time.aggregate = t.elapsed().as_secs_f64();
+        let accepted: Vec<&Encrypted> = encrypted
+            .iter()
+            .filter(|e| accepted_clinics.contains(&e.clinic))
+            .collect();
         let (mean_update, exact) = match sum {
             None => (None, None),
             Some(sum) => {
@@ -296,7 +338,7 @@ impl Pipeline for ZkflPipeline {
             mean_update,
             decisions,
             time,
-            upload_bytes: encrypted.iter().map(|e| e.ct.wire_bytes()).collect(),
+            upload_bytes,
             aggregate_exact: exact,
             not_submitted,
         })
@@ -306,8 +348,8 @@ impl Pipeline for ZkflPipeline {
         vec![
             self.describe(),
             "decryption: single decryptor, in process (the key never leaves the key-holder object)".into(),
-            "transport: in process — the envelope (zkfl_core::channel) and the zkfl serve submission path are not wired into the demo yet".into(),
-            "zero-knowledge norm proof: MISSING in this build — no ciphertext can be rejected; upload size excludes proof and envelope".into(),
+            "transport: ML-KEM-768 envelope + ML-DSA-65 signed submission (zkfl_core::channel), in process — not yet through zkfl serve over HTTP".into(),
+            "zero-knowledge norm proof: MISSING in this build — no ciphertext can be rejected; upload size excludes the proof".into(),
         ]
     }
 
