@@ -9,6 +9,7 @@ fn announcement(round: RoundId, model: [u8; 32]) -> Announcement {
         norm_bound: 5.0,
         scale: 16.0,
         b_int: 81,
+        t: 487,
         opened_at: 10,
         deadline: 20,
         kem_key_sha3: [1; 32],
