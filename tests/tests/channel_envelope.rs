@@ -296,3 +296,31 @@ fn replayed_and_stale_envelopes_are_rejected_after_recording() {
     );
     assert_eq!(guard.len(), 1);
 }
+
+mod arbitrary_input {
+    use super::*;
+    use proptest::prelude::*;
+    use zkfl_core::channel::SubmissionView;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Random bytes never open and never panic, whatever header they happen to start with.
+        #[test]
+        fn random_bytes_are_typed_rejections(bytes in proptest::collection::vec(any::<u8>(), 0..2000),
+                                             head in proptest::collection::vec(any::<u8>(), 32)) {
+            let (sk, env) = sealed_768();
+            let guard = MemoryReplayGuard::<1>::new();
+            prop_assert!(open_to_vec(&sk, &policy(1 << 20), &guard, &bytes).is_err());
+            // A valid header with random body bytes after it.
+            let mut spliced = env[..HEADER_LEN].to_vec();
+            spliced.extend_from_slice(&bytes);
+            prop_assert!(open_to_vec(&sk, &policy(1 << 20), &guard, &spliced).is_err());
+            // A random header in front of a genuine body.
+            let mut e = env.clone();
+            e[..HEADER_LEN].copy_from_slice(&head);
+            prop_assert!(open_to_vec(&sk, &policy(1 << 20), &guard, &e).is_err() || head == env[..HEADER_LEN]);
+            let _ = SubmissionView::parse(&bytes);
+        }
+    }
+}

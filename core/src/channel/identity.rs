@@ -75,8 +75,12 @@ impl SigningKey {
         Zeroizing::new(self.seed)
     }
 
+    /// The expanded key (zeroized on drop by `ml-dsa`); the temporary seed copy is wiped here.
     fn expand(&self) -> ExpandedSigningKey<MlDsa65> {
-        ExpandedSigningKey::<MlDsa65>::from_seed(&self.seed.into())
+        let mut xi = ml_dsa::B32::from(self.seed);
+        let key = ExpandedSigningKey::<MlDsa65>::from_seed(&xi);
+        xi.zeroize();
+        key
     }
 
     /// The matching verifying key.

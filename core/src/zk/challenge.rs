@@ -166,7 +166,7 @@ impl Challenge {
         prod.iter().map(|x| x.unsigned_abs()).sum()
     }
 
-    /// `out = c·s` in Z[Y]/(Y^128 + 1). Schoolbook with fixed loop bounds: constant time in `s`.
+    /// `out = c·s` in `Z[Y]/(Y^128 + 1)`. Schoolbook with fixed loop bounds: constant time in `s`.
     /// Overflow-free for ‖s‖∞ < 2^53 (|coefficient| ≤ 2·128·‖s‖∞).
     pub fn mul_integer(&self, s: &[i64; D], out: &mut [i64; D]) {
         negacyclic_mul(&self.to_i64(), s, out);
