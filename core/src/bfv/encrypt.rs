@@ -99,8 +99,7 @@ impl<P: ParamSet, const N: usize, const K: usize> Encryptor<P, N, K> {
         sample_bounded_error::<P, N>(&self.seed, label::E1, self.chunks, &mut self.e1);
         NttPoly::mul_into(b_ntt, &self.u_ntt, &mut self.tmp);
         self.tmp.inverse_into(c0);
-        c0.add_assign(&self.e1);
-        self.plain.add_encoded(m, c0);
+        self.plain.add_encoded_with_error(m, &self.e1, c0);
         self.chunks += 1;
         Ok(())
     }

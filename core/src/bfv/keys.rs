@@ -50,12 +50,8 @@ pub(crate) fn sample_bounded_error<P: ParamSet, const N: usize>(
     let bound = crate::params::limits::bound_e2_sq(N);
     let mut attempt = 0u64;
     loop {
-        cbd(
-            &mut Xof::new(seed, label, index as u64 | (attempt << 32)),
-            P::ERROR_ETA,
-            out,
-        );
-        if out.norm_sq_centered() <= bound {
+        let mut xof = Xof::new(seed, label, index as u64 | (attempt << 32));
+        if u128::from(cbd(&mut xof, P::ERROR_ETA, out)) <= bound {
             return;
         }
         attempt += 1;
