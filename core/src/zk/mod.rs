@@ -4,6 +4,8 @@
 pub mod challenge;
 /// Canonical encodings: Golomb–Rice for Gaussian responses, bit-packed residues mod q (ZK-BRIEF §3 step 6).
 pub mod codec;
+/// Public commitment matrices expanded entry by entry from a seed (SHAKE128).
+pub mod expand;
 /// Johnson–Lindenstrauss challenge matrix, generated and applied one column block at a time (ZK-BRIEF §3).
 pub mod jl;
 /// Constant-time fixed-point rejection decisions, standard and bimodal (ZK-BRIEF §3.2).
