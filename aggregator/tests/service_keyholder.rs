@@ -63,6 +63,7 @@ fn the_key_holder_process_decrypts_one_aggregate_per_round() {
         param_set_id: SetS::ID,
         model_dim: dim,
         b_int: 50,
+        t: 301,
         bfv_public_key_sha3: [0; 32],
     };
     let mut sum = agg.empty(&ctx).expect("empty");
