@@ -2,35 +2,13 @@
 
 extern crate std;
 use super::*;
-use crate::arith::{Modulus, Q44, Q86};
-use crate::params::ParamSet;
+use crate::arith::{Modulus, Q44};
+use crate::params::{ParamSet, SetL, SetS};
 use crate::ring::{NttPoly, Poly};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use std::boxed::Box;
 use std::vec::Vec;
-
-/// Stand-ins with the values of sets S and L (the real `SetS`/`SetL` impls live in `params`).
-#[derive(Clone, Copy, Default, Debug)]
-struct TestS;
-impl ParamSet for TestS {
-    type M = Q44;
-    const N: usize = 2048;
-    const ID: u8 = 0xF1;
-    const NAME: &'static str = "test-S";
-    const MAX_CHUNKS: usize = 64;
-    const B_INT_MAX: u64 = 1 << 12;
-}
-#[derive(Clone, Copy, Default, Debug)]
-struct TestL;
-impl ParamSet for TestL {
-    type M = Q86;
-    const N: usize = 4096;
-    const ID: u8 = 0xF2;
-    const NAME: &'static str = "test-L";
-    const MAX_CHUNKS: usize = 32;
-    const B_INT_MAX: u64 = 1 << 16;
-}
 
 /// A key pair with `l` chunks: (sk, a_ntt, b_ntt, b).
 struct Keys<P: ParamSet, const N: usize, const K: usize> {
@@ -125,14 +103,14 @@ fn round_trip<P: ParamSet, const N: usize, const K: usize>(t: u64, l: usize) {
 
 #[test]
 fn round_trip_set_s() {
-    round_trip::<TestS, 2048, 2>(1 << 20, 3);
-    round_trip::<TestS, 2048, 2>(2, 1);
+    round_trip::<SetS, 2048, 2>(1 << 20, 3);
+    round_trip::<SetS, 2048, 2>(2, 1);
 }
 
 #[test]
 fn round_trip_set_l() {
-    round_trip::<TestL, 4096, 4>(1 << 40, 2);
-    round_trip::<TestL, 4096, 4>(65537, 1);
+    round_trip::<SetL, 4096, 4>(1 << 40, 2);
+    round_trip::<SetL, 4096, 4>(65537, 1);
 }
 
 fn homomorphic_sum<P: ParamSet, const N: usize, const K: usize>(
@@ -174,15 +152,15 @@ fn homomorphic_sum<P: ParamSet, const N: usize, const K: usize>(
 #[test]
 fn homomorphic_sum_decrypts_to_sum() {
     // t ≥ 2·K·B + 1 so the sum never wraps (ZK-BRIEF §1).
-    homomorphic_sum::<TestS, 2048, 2>(2 * 8 * 1000 + 1, 8, 1000);
-    homomorphic_sum::<TestL, 4096, 4>(2 * 5 * (1 << 20) + 1, 5, 1 << 20);
+    homomorphic_sum::<SetS, 2048, 2>(2 * 8 * 1000 + 1, 8, 1000);
+    homomorphic_sum::<SetL, 4096, 4>(2 * 5 * (1 << 20) + 1, 5, 1 << 20);
 }
 
 #[test]
 fn sum_wraps_mod_t() {
     // Without headroom, the decrypted sum is the sum reduced into the centred range of Z_t.
     let mut rng = ChaCha20Rng::seed_from_u64(3);
-    let k = keys::<TestS, 2048, 2>(1, &mut rng);
+    let k = keys::<SetS, 2048, 2>(1, &mut rng);
     let p = PlainModulus::<Q44>::new(11).unwrap();
     let m = [Box::new([5i64; 2048])];
     let mut ct = encrypt_update(&k, p, &m, &mut rng);
@@ -194,7 +172,7 @@ fn sum_wraps_mod_t() {
 #[test]
 fn tampered_ciphertext_does_not_decrypt_to_the_message() {
     let mut rng = ChaCha20Rng::seed_from_u64(4);
-    let k = keys::<TestS, 2048, 2>(1, &mut rng);
+    let k = keys::<SetS, 2048, 2>(1, &mut rng);
     let p = PlainModulus::<Q44>::new(1 << 16).unwrap();
     let m = [random_message::<Q44, 2048>(&p, &mut rng)];
     let ct = encrypt_update(&k, p, &m, &mut rng);
@@ -216,7 +194,7 @@ fn tampered_ciphertext_does_not_decrypt_to_the_message() {
         1
     );
     // Another key does not decrypt.
-    let k2 = keys::<TestS, 2048, 2>(1, &mut rng);
+    let k2 = keys::<SetS, 2048, 2>(1, &mut rng);
     let wrong = Keys {
         sk: k2.sk,
         a: k.a.clone(),
@@ -230,9 +208,9 @@ fn tampered_ciphertext_does_not_decrypt_to_the_message() {
 fn witness_satisfies_the_encryption_relation() {
     // c1 − a·u = e2 and c0_j − b_j·u − Δ·m_j = e1_j, with u ternary and e1, e2 in [−η, η].
     let mut rng = ChaCha20Rng::seed_from_u64(5);
-    let k = keys::<TestS, 2048, 2>(2, &mut rng);
+    let k = keys::<SetS, 2048, 2>(2, &mut rng);
     let p = PlainModulus::<Q44>::new(1 << 12).unwrap();
-    let mut enc = Box::new(Encryptor::<TestS, 2048, 2>::new(&k.a_ntt, p, 2, &mut rng));
+    let mut enc = Box::new(Encryptor::<SetS, 2048, 2>::new(&k.a_ntt, p, 2, &mut rng));
     let mut u_ntt = Box::new(NttPoly::<2048, 2>::from_poly(enc.u()));
     assert!((0..2048).all(|i| enc.u().centered(i).abs() <= 1));
     let mut au = Box::new(Poly::zero());
@@ -275,9 +253,9 @@ fn witness_satisfies_the_encryption_relation() {
 #[test]
 fn misuse_is_a_typed_error() {
     let mut rng = ChaCha20Rng::seed_from_u64(6);
-    let k = keys::<TestS, 2048, 2>(1, &mut rng);
+    let k = keys::<SetS, 2048, 2>(1, &mut rng);
     let p = PlainModulus::<Q44>::new(100).unwrap();
-    let mut enc = Box::new(Encryptor::<TestS, 2048, 2>::new(&k.a_ntt, p, 1, &mut rng));
+    let mut enc = Box::new(Encryptor::<SetS, 2048, 2>::new(&k.a_ntt, p, 1, &mut rng));
     let mut c0 = Box::new(Poly::zero());
     let mut m = Box::new([0i64; 2048]);
     m[3] = 51;
@@ -295,7 +273,7 @@ fn misuse_is_a_typed_error() {
     let mut acc0: Vec<Poly<Q44, 2048>> = Vec::new();
     assert!(add_assign(&mut c1, &mut acc0, &c0, core::slice::from_ref(&*c0)).is_err());
     let mut out0 = [Poly::zero(), Poly::zero()];
-    let res = encrypt::<TestS, 2048, 2>(&k.a_ntt, &k.b_ntt, p, &[*m], &mut rng, &mut c1, &mut out0);
+    let res = encrypt::<SetS, 2048, 2>(&k.a_ntt, &k.b_ntt, p, &[*m], &mut rng, &mut c1, &mut out0);
     assert_eq!(
         res,
         Err(BfvError::ChunkCountMismatch {
@@ -303,4 +281,106 @@ fn misuse_is_a_typed_error() {
             got: 1
         })
     );
+}
+
+/// Sum of K_max worst-case ciphertexts — every one at the edge of what the proof accepts, with all noise
+/// terms aligned on one coefficient — decrypts exactly (docs/NOISE.md; `params::limits`).
+fn worst_case_sum<P: ParamSet, const N: usize, const K: usize>(chunks: usize) {
+    use crate::params::limits::{
+        KeyBounds, ProofBounds, floor_sqrt, max_clinics, plaintext_modulus,
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let b_int = P::B_INT_MAX;
+    let clinics = max_clinics::<P>(b_int, chunks, KeyBounds::single::<P>(), 0);
+    assert!(clinics >= 1);
+    let t = plaintext_modulus(clinics, b_int).unwrap();
+    let plain = PlainModulus::<P::M>::new(t).unwrap();
+    let k = keys::<P, N, K>(1, &mut rng);
+    let bounds = ProofBounds::of::<P>(chunks);
+    // The key's s_0 and e'_0 = −(b_0 + a·s_0).
+    let mut s = Box::new(Poly::<P::M, N>::zero());
+    k.sk.secret_chunk(0, &mut s);
+    let mut tmp = Box::new(NttPoly::<N, K>::from_poly(&*s));
+    tmp.mul_assign(&k.a_ntt);
+    let mut e_pk = Box::new(Poly::<P::M, N>::zero());
+    tmp.inverse_into(&mut e_pk);
+    let mut b0 = Box::new(Poly::<P::M, N>::zero());
+    k.b_ntt[0].to_poly(&mut b0);
+    e_pk.add_assign(&b0);
+    e_pk.neg_assign();
+    // Coefficient 0 of x·y is x_0·y_0 − Σ_{i≥1} x_i·y_{N−i}: align u against e' and e2 with s.
+    let sign = |c: i128| (c > 0) as i64 - (c < 0) as i64;
+    let mut u = Box::new([0i64; N]);
+    let mut e2 = Box::new([0i64; N]);
+    let s_sq = s.norm_sq_centered();
+    let lambda = floor_sqrt(bounds.e2_sq / s_sq) as i64;
+    u[0] = -sign(e_pk.centered(0));
+    e2[0] = lambda * s.centered(0) as i64;
+    for i in 1..N {
+        u[N - i] = sign(e_pk.centered(i));
+        e2[i] = -lambda * s.centered(N - i) as i64;
+    }
+    let mut e1 = Box::new([0i64; N]);
+    e1[0] = floor_sqrt(bounds.e1_sq) as i64;
+    let mut m = Box::new([0i64; N]);
+    m[0] = b_int as i64;
+    // The witness meets the proven bounds.
+    let (pu, pe2, pe1) = (
+        Poly::<P::M, N>::from_i64(&u),
+        Poly::<P::M, N>::from_i64(&e2),
+        Poly::<P::M, N>::from_i64(&e1),
+    );
+    assert!(pu.norm_sq_centered() <= bounds.u_sq);
+    assert!(pe2.norm_sq_centered() <= bounds.e2_sq);
+    assert!(pe1.norm_sq_centered() <= bounds.e1_sq);
+    // c1 = a·u + e2, c0 = b_0·u + e1 + Δ·m.
+    let u_ntt = Box::new(NttPoly::<N, K>::from_poly(&pu));
+    let mut c1 = Box::new(Poly::<P::M, N>::zero());
+    NttPoly::mul_into(&k.a_ntt, &u_ntt, &mut tmp);
+    tmp.inverse_into(&mut c1);
+    c1.add_assign(&pe2);
+    let mut c0 = Box::new(Poly::<P::M, N>::zero());
+    NttPoly::mul_into(&k.b_ntt[0], &u_ntt, &mut tmp);
+    tmp.inverse_into(&mut c0);
+    c0.add_assign(&pe1);
+    plain.add_encoded(&m, &mut c0);
+    // The aligned noise of one ciphertext is close to the analysed worst case.
+    let mut phase = Box::new(Poly::<P::M, N>::zero());
+    let mut dec = Box::new(Decryptor::<P, N, K>::new(&k.sk, plain, &c1));
+    let mut out = Box::new([0i64; N]);
+    dec.decrypt_chunk(0, &c0, &mut out);
+    assert_eq!(*out, *m);
+    let mut s_ntt = Box::new(NttPoly::<N, K>::from_poly(&*s));
+    s_ntt.mul_assign(&NttPoly::from_poly(&*c1));
+    s_ntt.inverse_into(&mut phase);
+    phase.add_assign(&c0);
+    let mut dm = Box::new(Poly::<P::M, N>::zero());
+    plain.add_encoded(&m, &mut dm);
+    phase.sub_assign(&dm);
+    let noise = phase.centered(0);
+    let per_client = crate::params::limits::noise_per_client(bounds, KeyBounds::single::<P>());
+    assert!(noise > 0 && noise as u128 <= per_client);
+    assert!(
+        noise as u128 * 10 >= per_client * 6,
+        "noise {noise} is not near the worst case {per_client}"
+    );
+    // K_max copies summed: plaintext K·B_int at coefficient 0, noise K times the worst case. The first
+    // K − 1 copies are summed as (K − 1)·ct (the same ring element as K − 1 additions), the last one by
+    // `add_assign`.
+    let k_minus_1 = <P::M as Modulus>::from_i64(i64::from(clinics) - 1);
+    let mut acc1 = c1.clone();
+    acc1.scalar_mul_assign(k_minus_1);
+    let mut acc0 = [c0.as_ref().clone()];
+    acc0[0].scalar_mul_assign(k_minus_1);
+    add_assign(&mut acc1, &mut acc0, &c1, core::slice::from_ref(&*c0)).unwrap();
+    let mut dec = Box::new(Decryptor::<P, N, K>::new(&k.sk, plain, &acc1));
+    dec.decrypt_chunk(0, &acc0[0], &mut out);
+    assert_eq!(out[0], clinics as i64 * b_int as i64, "K_max = {clinics}");
+    assert!(out[1..].iter().all(|&x| x == 0));
+}
+
+#[test]
+fn worst_case_sum_of_max_clinics_decrypts_exactly() {
+    worst_case_sum::<SetS, 2048, 2>(54);
+    worst_case_sum::<SetL, 4096, 4>(27);
 }
