@@ -21,6 +21,10 @@ use zkfl_core::quant::{Quantizer, dequantize, norm_sq};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::wire;
 
+/// Whether the zero-knowledge norm proof (prover and verifier) is wired into this configuration. While it is
+/// `false`, every decodable, authenticated ciphertext is accepted and the report says `proof: missing`.
+pub const PROOF_AVAILABLE: bool = false;
+
 /// Ring degree of set S.
 const N: usize = 2048;
 /// Auxiliary NTT primes for set S products (`bfv::ternary_product_primes(2048, 44)`).
