@@ -42,12 +42,13 @@
 //! - [`GaussianSampler::new`]`(sigma_q32)` / [`GaussianSampler::from_sigma`]`(f64)` (public parameters).
 //! - [`GaussianSampler::sample`]`(&mut rng) -> i64`, [`GaussianSampler::fill`]`(&mut rng, &mut [i64])`.
 //! - [`GaussianSampler::sigma_q32`], [`GaussianSampler::tail_bound`] (max |output|).
-//! - [`XofRng`] — `rand_core::Rng` over any `XofReader` (e.g. SHAKE256 of seed ‖ attempt ‖ block).
+//! - [`XofRng`] — `rand_core::Rng` over any `XofReader`; [`shake256_rng`]`(seed, label, index)` — the
+//!   project's seeded secret stream (e.g. mask block `index = attempt << 32 | block`).
 
 use super::fixed::{InvTwoSigmaSq, ct_lt, exp_neg, uniform_q120};
 use core::convert::Infallible;
 use rand_core::{Rng, TryCryptoRng, TryRng};
-use shake::XofReader;
+use shake::{ExtendableOutput, Shake256, Shake256Reader, Update, XofReader};
 
 pub use super::fixed::SigmaOutOfRange;
 
@@ -226,13 +227,29 @@ impl<X: XofReader> TryRng for XofRng<X> {
 /// SHAKE output is indistinguishable from uniform for a secret key.
 impl<X: XofReader> TryCryptoRng for XofRng<X> {}
 
+/// Domain separation of [`shake256_rng`].
+pub const RNG_DOMAIN: &[u8] = b"ZKFL-PQ/rng/v1";
+
+/// A seeded RNG SHAKE256(`RNG_DOMAIN` ‖ u64(|label|) ‖ label ‖ u64(index) ‖ seed), for secret streams that
+/// must be regenerated (mask blocks from seed ‖ attempt ‖ block: put attempt and block into `index`).
+/// The reader is zeroized on drop (`shake`'s `zeroize` feature).
+#[must_use]
+pub fn shake256_rng(seed: &[u8; 32], label: &[u8], index: u64) -> XofRng<Shake256Reader> {
+    let mut h = Shake256::default();
+    h.update(RNG_DOMAIN);
+    h.update(&(label.len() as u64).to_le_bytes());
+    h.update(label);
+    h.update(&index.to_le_bytes());
+    h.update(seed);
+    XofRng::new(h.finalize_xof())
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
     use super::*;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
-    use shake::{ExtendableOutput, Shake256, Update};
 
     fn rng(seed: u8) -> ChaCha20Rng {
         ChaCha20Rng::from_seed([seed; 32])
@@ -386,6 +403,17 @@ mod tests {
         let mut d = [0i64; 4];
         g.fill(&mut xof(b"kat"), &mut d);
         assert_eq!(d, [-21_888_399, -40_549_416, 12_690_777, -68_023_723]);
+        // shake256_rng: bound to seed, label and index.
+        let draw = |seed: &[u8; 32], label: &[u8], index: u64| {
+            let mut v = [0i64; 8];
+            g.fill(&mut shake256_rng(seed, label, index), &mut v);
+            v
+        };
+        let base = draw(&[1; 32], b"y1", 5);
+        assert_eq!(base, draw(&[1; 32], b"y1", 5));
+        assert_ne!(base, draw(&[2; 32], b"y1", 5));
+        assert_ne!(base, draw(&[1; 32], b"y2", 5));
+        assert_ne!(base, draw(&[1; 32], b"y1", 6));
     }
 
     #[test]
