@@ -110,7 +110,12 @@ pub struct Openings<M: Modulus> {
 
 impl<M: Modulus> Default for Openings<M> {
     fn default() -> Self {
-        Self { y3: [Rq::zero(); 2], beta: Rq::zero(), g: [Rq::zero(); LAMBDA_MAX], ups: [Rq::zero(); GROUPS] }
+        Self {
+            y3: [Rq::zero(); 2],
+            beta: Rq::zero(),
+            g: [Rq::zero(); LAMBDA_MAX],
+            ups: [Rq::zero(); GROUPS],
+        }
     }
 }
 

@@ -40,7 +40,9 @@ impl core::fmt::Display for ProofError {
             Self::HConstant => "batched constraint h has a nonzero constant coefficient",
             Self::Z3Norm => "JL projection z3 is too long",
             Self::ZNorm => "masked opening z is too long",
-            Self::Challenge => "challenge does not match: the proof does not verify for this statement",
+            Self::Challenge => {
+                "challenge does not match: the proof does not verify for this statement"
+            }
         };
         f.write_str(s)
     }

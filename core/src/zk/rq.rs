@@ -187,12 +187,17 @@ impl<M: Modulus> Rq<M> {
 
 /// ⟨a, b⟩ over the integers of two short signed vectors (|values| < 2^31), exact in i128.
 pub fn dot_i64(a: &[i64], b: &[i64]) -> i128 {
-    a.iter().zip(b.iter()).map(|(&x, &y)| i128::from(x) * i128::from(y)).sum()
+    a.iter()
+        .zip(b.iter())
+        .map(|(&x, &y)| i128::from(x) * i128::from(y))
+        .sum()
 }
 
 /// ‖a‖² over the integers.
 pub fn norm2_i64(a: &[i64]) -> u128 {
-    a.iter().map(|&x| (i128::from(x) * i128::from(x)) as u128).sum()
+    a.iter()
+        .map(|&x| (i128::from(x) * i128::from(x)) as u128)
+        .sum()
 }
 
 #[cfg(test)]
@@ -206,7 +211,9 @@ mod tests {
         let mut r = R::zero();
         let mut s = seed;
         for x in r.0.iter_mut() {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             *x = Q44::from_u128(u128::from(s >> 8));
         }
         r

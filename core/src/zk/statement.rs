@@ -49,7 +49,12 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
     pub fn layout<P: ZkParams<M = M>>(&self) -> Result<Layout, ProofError> {
         const { assert!(N == P::N) };
         let l = self.chunks();
-        if l == 0 || l > P::ZK.l_max || self.pk_b.len() != l || self.bound == 0 || self.bound > P::ZK.b_max {
+        if l == 0
+            || l > P::ZK.l_max
+            || self.pk_b.len() != l
+            || self.bound == 0
+            || self.bound > P::ZK.b_max
+        {
             return Err(ProofError::Statement);
         }
         Ok(Layout::new(P::ZK, N, M::BYTES, l, self.bound))
