@@ -166,3 +166,32 @@ pub fn round_trip<P: ParamSet, const N: usize, const K: usize>(
         ciphertext_bytes: ciphertext_bytes::<P>(chunks),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+    use zkfl_core::params::SetS;
+    use zkfl_core::params::limits::{ConfigRequest, KeyBounds, check_config};
+
+    #[test]
+    fn quantize_encrypt_sum_decrypt_dequantize_round_trip() {
+        let q = Quantizer::with_max_scale(5.0, 108_996, SetS::B_INT_MAX).unwrap();
+        let config = check_config::<SetS>(&ConfigRequest {
+            clinics: 3,
+            params: 108_996,
+            clip: 5.0,
+            scale: q.scale(),
+            key: KeyBounds::single::<SetS>(),
+            smudging: 0,
+        })
+        .unwrap();
+        let rt =
+            round_trip::<SetS, 2048, K_S>(&config, &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
+        assert!(rt.max_error <= rt.bound, "{} > {}", rt.max_error, rt.bound);
+        // Not vacuous: quantization error is visible, just bounded.
+        assert!(rt.max_error > rt.bound / 100.0);
+        assert_eq!(rt.ciphertext_bytes, 55 * 2048 * 6);
+    }
+}
