@@ -1,0 +1,161 @@
+// The clinic page: talks to the aggregator (api.js), keeps the data in this tab, and hands every heavy step to
+// the Web Worker (worker.js). Each step says what happened and what to do next.
+import { parseClinicCsv, CsvError } from './csv.js';
+import * as api from './api.js';
+
+const $ = (id) => document.getElementById(id);
+const state = { data: null, round: null, identity: null, caps: {}, busy: false };
+
+// ---- worker plumbing -------------------------------------------------------------------------------
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+let nextId = 1;
+const pending = new Map();
+worker.onmessage = ({ data: m }) => {
+  const p = pending.get(m.id);
+  if (!p) return;
+  if (m.type === 'progress') p.onProgress?.(m);
+  else if (m.type === 'timing') addTiming(m.step, m.ms);
+  else {
+    pending.delete(m.id);
+    if (m.type === 'result') p.resolve(m.value);
+    else p.reject(Object.assign(new Error(m.message), { name: m.name, code: m.code }));
+  }
+};
+function call(op, args, onProgress) {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject, onProgress });
+    worker.postMessage({ id, op, args });
+  });
+}
+
+// ---- display helpers -------------------------------------------------------------------------------
+function addTiming(step, ms) {
+  const tr = document.createElement('tr');
+  tr.innerHTML = `<td></td><td>${ms < 1000 ? ms.toFixed(0) + ' ms' : (ms / 1000).toFixed(2) + ' s'}</td>`;
+  tr.firstChild.textContent = step;
+  tr.dataset.step = step;
+  tr.dataset.ms = String(ms);
+  $('timings').tBodies[0].append(tr);
+}
+function showProgress({ stage, done, total }) {
+  $('progress').max = Math.max(total, 1);
+  $('progress').value = done;
+  $('progress-label').textContent = `${stage}: ${done} / ${total}`;
+}
+function addVerdict(kind, accepted, reason) {
+  const li = document.createElement('li');
+  li.className = accepted ? 'accepted' : 'rejected';
+  li.dataset.kind = kind;
+  li.dataset.verdict = accepted ? 'accepted' : 'rejected';
+  li.textContent = `${kind} update: ${accepted ? 'ACCEPTED' : 'REJECTED'}${reason ? ' — ' + reason : ''}`;
+  $('verdicts').append(li);
+}
+function showError(where, e) {
+  const code = e?.code ? ` [${e.code}]` : '';
+  where.className = 'status error';
+  where.textContent = `${e?.message ?? e}${code}`;
+}
+function updateButtons() {
+  const ok = !state.busy && state.data && state.round && state.caps.submit;
+  $('submit-honest').disabled = !ok || !state.caps.train;
+  $('submit-poisoned').disabled = !ok;
+  $('gen-data').disabled = state.busy || !state.caps.synthetic;
+}
+
+// ---- round ----------------------------------------------------------------------------------------
+async function refreshRound() {
+  try {
+    state.round = await api.currentRound();
+    const dl = $('round');
+    dl.innerHTML = '';
+    for (const [k, v] of Object.entries(api.describeRound(state.round))) {
+      const dt = document.createElement('dt');
+      const dd = document.createElement('dd');
+      dt.textContent = k;
+      dd.textContent = v;
+      dl.append(dt, dd);
+    }
+    dl.dataset.round = String(state.round.id);
+  } catch (e) {
+    state.round = null;
+    $('round').innerHTML = '<dt>Status</dt><dd></dd>';
+    showError($('round').querySelector('dd'), e);
+  }
+  updateButtons();
+}
+
+// ---- data -----------------------------------------------------------------------------------------
+async function generateData() {
+  state.busy = true;
+  updateButtons();
+  try {
+    const clinic = Number($('clinic-id').value);
+    const samples = Number($('samples').value);
+    const d = await call('synthetic', { clinic, clinics: state.round?.clinics ?? 5, samples });
+    state.data = { features: d.features, labels: d.labels, samples: d.labels.length, source: 'synthetic' };
+    $('data-status').className = 'status';
+    $('data-status').textContent = `${state.data.samples} synthetic samples for clinic ${clinic}, kept in this tab.`;
+  } catch (e) {
+    showError($('data-status'), e);
+  } finally {
+    state.busy = false;
+    updateButtons();
+  }
+}
+
+async function loadCsv(file) {
+  try {
+    const d = parseClinicCsv(await file.text());
+    state.data = { ...d, source: file.name };
+    $('data-status').className = 'status';
+    $('data-status').textContent = `${d.samples} samples read locally from ${file.name}.`;
+  } catch (e) {
+    showError($('data-status'), e instanceof CsvError ? e : new Error(`could not read the file: ${e.message}`));
+  }
+  updateButtons();
+}
+
+// ---- submit ---------------------------------------------------------------------------------------
+async function submit(poisoned) {
+  state.busy = true;
+  updateButtons();
+  $('timings').tBodies[0].innerHTML = '';
+  const kind = poisoned ? 'poisoned' : 'honest';
+  try {
+    state.identity ??= await api.clinicIdentity(Number($('clinic-id').value));
+    const update = await call('train', {
+      global: state.round.model, features: state.data.features, labels: state.data.labels, epochs: 1,
+    }, showProgress);
+    const envelope = await call('encryptProveSeal', { round: state.round, update, identity: state.identity, poisoned }, showProgress);
+    const t0 = performance.now();
+    const verdict = await api.submit(envelope);
+    addTiming('upload + verify', performance.now() - t0);
+    addVerdict(kind, verdict.accepted, verdict.reason);
+    $('progress-label').textContent = `${kind} update sent (${envelope.length.toLocaleString()} bytes).`;
+  } catch (e) {
+    showError($('progress-label'), e);
+    if (e?.verdict) addVerdict(kind, false, e.verdict.reason);
+  } finally {
+    state.busy = false;
+    updateButtons();
+    refreshRound();
+  }
+}
+
+// ---- start ----------------------------------------------------------------------------------------
+$('refresh-round').onclick = refreshRound;
+$('gen-data').onclick = generateData;
+$('csv').onchange = (ev) => ev.target.files[0] && loadCsv(ev.target.files[0]);
+$('submit-honest').onclick = () => submit(false);
+$('submit-poisoned').onclick = () => submit(true);
+
+call('init').then(({ version, capabilities }) => {
+  state.caps = capabilities;
+  const missing = Object.entries(capabilities).filter(([, v]) => !v).map(([k]) => k);
+  $('about').textContent = `zkfl-wasm ${version}` +
+    (missing.length ? ` — not in this build yet: ${missing.join(', ')}` : '');
+  document.body.dataset.ready = 'true';
+  updateButtons();
+}, (e) => showError($('about'), e));
+refreshRound();
