@@ -1,8 +1,7 @@
-//! `zkfl`: the ZKFL-PQ aggregator service and command-line tool.
-
-mod commands;
+//! `zkfl`: the ZKFL-PQ aggregator service and command-line tool (a thin user of `zkfl_aggregator`).
 
 use clap::Parser;
+use zkfl_aggregator::commands;
 
 fn main() -> std::process::ExitCode {
     let cli = commands::Cli::parse();

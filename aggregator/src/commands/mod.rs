@@ -1,6 +1,9 @@
 //! Command-line interface: one module per subcommand, each owning its own argument struct.
 
+pub mod keygen;
+pub mod keyholder;
 pub mod params;
+pub mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -16,11 +19,21 @@ pub struct Cli {
 enum Command {
     /// Print the parameter sets, their limits and security estimates, and run a BFV round trip.
     Params(params::Args),
+    /// Run the aggregator service (HTTP API, round state machine, verification workers).
+    Serve(serve::Args),
+    /// Generate aggregator, key-holder and clinic keys into a directory.
+    Keygen(keygen::Args),
+    /// Key-holder process of single-decryptor mode (started by `zkfl serve`).
+    #[command(hide = true)]
+    Keyholder(keyholder::Args),
 }
 
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         Command::Params(args) => params::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Keyholder(args) => keyholder::run(args),
     }
 }

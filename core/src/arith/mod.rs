@@ -2,6 +2,13 @@
 //! ~30-bit NTT-friendly primes used to multiply exactly in Z_q[X]/(X^N+1) (ARCHITECTURE.md, "Cryptographic
 //! building blocks").
 
+/// Z_q for the two pseudo-Mersenne primes q = 2^44 − 539 and 2^86 − 35 (constant time).
 pub mod modulus;
+/// Negacyclic NTT over one auxiliary prime (Harvey's lazy butterflies, Shoup twiddles).
+pub mod ntt;
+/// The ten auxiliary NTT primes p < 2^30, p ≡ 1 (mod 8192), with compile-time tables.
+pub mod primes;
+/// CRT from auxiliary residues to the exact centred integer mod q (Garner), and centred lifting.
+pub mod rns;
 
-pub use modulus::Modulus;
+pub use modulus::{Modulus, Q44, Q86};

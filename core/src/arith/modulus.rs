@@ -49,3 +49,281 @@ pub trait Modulus: Copy + Default + Debug + Send + Sync + 'static {
     /// The centred representative in (−q/2, q/2].
     fn to_centered(a: Self::Coeff) -> i128;
 }
+
+/// All-ones mask if `x` has its top bit set (i.e. x ≥ 2^127 as u128, used to read the sign of a wrapped
+/// subtraction), else 0. Branch-free.
+#[inline(always)]
+const fn mask_top_u128(x: u128) -> u128 {
+    0u128.wrapping_sub(x >> 127)
+}
+
+/// All-ones mask if the u64 `x` has its top bit set, else 0. Branch-free.
+#[inline(always)]
+const fn mask_top_u64(x: u64) -> u64 {
+    0u64.wrapping_sub(x >> 63)
+}
+
+/// q = 2^44 − 539, the modulus of parameter set S (N = 2048). Residues are `u64` in [0, q).
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct Q44;
+
+impl Q44 {
+    const K: u32 = 44;
+    const CC: u64 = 539;
+    const QQ: u64 = (1u64 << 44) - 539;
+    const LOW: u64 = (1u64 << 44) - 1;
+
+    /// x − q if x ≥ q, else x, for x < 2^63 (branch-free: the borrow of x − q selects).
+    #[inline(always)]
+    const fn csub(x: u64) -> u64 {
+        let y = x.wrapping_sub(Self::QQ);
+        y.wrapping_add(Self::QQ & mask_top_u64(y))
+    }
+
+    /// Reduces x < 2^97 with two pseudo-Mersenne folds x = hi·2^44 + lo ≡ hi·539 + lo (the first leaves
+    /// < 2^63, the second < 2^44 + 2^29 < 2q), then one conditional subtraction.
+    #[inline(always)]
+    const fn reduce_u128_small(x: u128) -> u64 {
+        let x1 = (x >> Self::K) as u64 * Self::CC + (x as u64 & Self::LOW);
+        let x2 = (x1 >> Self::K) * Self::CC + (x1 & Self::LOW);
+        Self::csub(x2)
+    }
+}
+
+impl Modulus for Q44 {
+    type Coeff = u64;
+    const Q: u128 = Self::QQ as u128;
+    const BITS: u32 = 44;
+    const C: u128 = 539;
+    const BYTES: usize = 6;
+
+    #[inline(always)]
+    fn zero() -> u64 {
+        0
+    }
+    #[inline(always)]
+    fn add(a: u64, b: u64) -> u64 {
+        Self::csub(a + b)
+    }
+    #[inline(always)]
+    fn sub(a: u64, b: u64) -> u64 {
+        let y = a.wrapping_sub(b);
+        y.wrapping_add(Self::QQ & mask_top_u64(y))
+    }
+    #[inline(always)]
+    fn neg(a: u64) -> u64 {
+        Self::sub(0, a)
+    }
+    #[inline(always)]
+    fn mul(a: u64, b: u64) -> u64 {
+        Self::reduce_u128_small(a as u128 * b as u128)
+    }
+    #[inline(always)]
+    fn from_i64(x: i64) -> u64 {
+        // Bias by q·2^20 ≥ 2^63 so the sum is non-negative, then reduce.
+        let biased = (x as i128 + ((Self::QQ as i128) << 20)) as u128;
+        Self::reduce_u128_small(biased)
+    }
+    #[inline(always)]
+    fn from_u128(x: u128) -> u64 {
+        // One fold in u128 leaves x1 < 2^84·539 + 2^44 < 2^95, in range of the two-fold reduction.
+        let x1 = (x >> Self::K) * Self::CC as u128 + (x & Self::LOW as u128);
+        Self::reduce_u128_small(x1)
+    }
+    #[inline(always)]
+    fn to_u128(a: u64) -> u128 {
+        a as u128
+    }
+    #[inline(always)]
+    fn to_centered(a: u64) -> i128 {
+        // a > (q−1)/2 ⇔ (q−1)/2 − a borrows.
+        let m = mask_top_u64(((Self::QQ - 1) / 2).wrapping_sub(a));
+        a as i128 - (Self::QQ & m) as i128
+    }
+}
+
+/// q = 2^86 − 35, the modulus of parameter set L (N = 4096). Residues are `u128` in [0, q).
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct Q86;
+
+impl Q86 {
+    const K: u32 = 86;
+    const CC: u128 = 35;
+    const QQ: u128 = (1u128 << 86) - 35;
+    const LOW: u128 = (1u128 << 86) - 1;
+
+    /// x − q if x ≥ q, else x, for x < 2^127 (branch-free).
+    #[inline(always)]
+    const fn csub(x: u128) -> u128 {
+        let y = x.wrapping_sub(Self::QQ);
+        y.wrapping_add(Self::QQ & mask_top_u128(y))
+    }
+
+    /// Reduces hi·2^86 + lo for hi < 2^86, lo < 2^86: the fold hi·35 + lo < 2^92, a second fold
+    /// < 2^86 + 2^12 < 2q, then one conditional subtraction.
+    #[inline(always)]
+    const fn reduce_parts(hi: u128, lo: u128) -> u128 {
+        let x1 = hi * Self::CC + lo;
+        let x2 = (x1 >> Self::K) * Self::CC + (x1 & Self::LOW);
+        Self::csub(x2)
+    }
+
+    /// The full product a·b < 2^172 as (low 128 bits, high bits), from 64-bit limbs (a, b < 2^86).
+    #[inline(always)]
+    const fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+        let (a0, a1) = (a as u64 as u128, a >> 64);
+        let (b0, b1) = (b as u64 as u128, b >> 64);
+        let low = a0 * b0; // < 2^128
+        let mid = a0 * b1 + a1 * b0; // < 2^87
+        let (low, carry) = low.overflowing_add(mid << 64);
+        let high = (mid >> 64) + a1 * b1 + carry as u128; // < 2^45
+        (low, high)
+    }
+}
+
+impl Modulus for Q86 {
+    type Coeff = u128;
+    const Q: u128 = Self::QQ;
+    const BITS: u32 = 86;
+    const C: u128 = 35;
+    const BYTES: usize = 11;
+
+    #[inline(always)]
+    fn zero() -> u128 {
+        0
+    }
+    #[inline(always)]
+    fn add(a: u128, b: u128) -> u128 {
+        Self::csub(a + b)
+    }
+    #[inline(always)]
+    fn sub(a: u128, b: u128) -> u128 {
+        let y = a.wrapping_sub(b);
+        y.wrapping_add(Self::QQ & mask_top_u128(y))
+    }
+    #[inline(always)]
+    fn neg(a: u128) -> u128 {
+        Self::sub(0, a)
+    }
+    #[inline(always)]
+    fn mul(a: u128, b: u128) -> u128 {
+        let (low, high) = Self::mul_wide(a, b);
+        // x = high·2^128 + low = hi·2^86 + lo with hi = high·2^42 + (low >> 86) < 2^86.
+        Self::reduce_parts((high << 42) | (low >> Self::K), low & Self::LOW)
+    }
+    #[inline(always)]
+    fn from_i64(x: i64) -> u128 {
+        // q > 2^63, so x + q is non-negative and < 2q.
+        Self::csub((x as i128 + Self::QQ as i128) as u128)
+    }
+    #[inline(always)]
+    fn from_u128(x: u128) -> u128 {
+        Self::reduce_parts(x >> Self::K, x & Self::LOW)
+    }
+    #[inline(always)]
+    fn to_u128(a: u128) -> u128 {
+        a
+    }
+    #[inline(always)]
+    fn to_centered(a: u128) -> i128 {
+        let m = mask_top_u128(((Self::QQ - 1) / 2).wrapping_sub(a));
+        a as i128 - (Self::QQ & m) as i128
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_bigint::BigUint;
+    use proptest::prelude::*;
+
+    fn big_mod(x: &BigUint, q: u128) -> u128 {
+        u128::try_from(x % BigUint::from(q)).unwrap()
+    }
+
+    fn check_ops<M: Modulus>(a: u128, b: u128) {
+        let (ca, cb) = (M::from_u128(a), M::from_u128(b));
+        let (ra, rb) = (a % M::Q, b % M::Q);
+        assert_eq!(M::to_u128(ca), ra);
+        assert_eq!(M::to_u128(M::add(ca, cb)), (ra + rb) % M::Q);
+        assert_eq!(M::to_u128(M::sub(ca, cb)), (ra + M::Q - rb) % M::Q);
+        assert_eq!(M::to_u128(M::neg(ca)), (M::Q - ra) % M::Q);
+        let prod = BigUint::from(ra) * BigUint::from(rb);
+        assert_eq!(M::to_u128(M::mul(ca, cb)), big_mod(&prod, M::Q));
+        let c = M::to_centered(ca);
+        assert!(2 * c.unsigned_abs() < M::Q);
+        assert_eq!(c.rem_euclid(M::Q as i128) as u128, ra);
+    }
+
+    fn edges<M: Modulus>() -> [u128; 12] {
+        let q = M::Q;
+        [
+            0,
+            1,
+            2,
+            q / 2,
+            q / 2 + 1,
+            q - 1,
+            q,
+            q + 1,
+            2 * q - 1,
+            1 << M::BITS,
+            u128::MAX - 1,
+            u128::MAX,
+        ]
+    }
+
+    #[test]
+    fn edge_values() {
+        for a in edges::<Q44>() {
+            for b in edges::<Q44>() {
+                check_ops::<Q44>(a, b);
+            }
+        }
+        for a in edges::<Q86>() {
+            for b in edges::<Q86>() {
+                check_ops::<Q86>(a, b);
+            }
+        }
+        for x in [0i64, 1, -1, i64::MIN, i64::MAX, -(1 << 44), 1 << 44] {
+            let want44 = (x as i128).rem_euclid(Q44::Q as i128) as u128;
+            assert_eq!(Q44::to_u128(Q44::from_i64(x)), want44);
+            let want86 = (x as i128).rem_euclid(Q86::Q as i128) as u128;
+            assert_eq!(Q86::to_u128(Q86::from_i64(x)), want86);
+        }
+    }
+
+    #[test]
+    fn moduli_are_the_pinned_primes() {
+        assert_eq!(Q44::Q, (1 << 44) - 539);
+        assert_eq!(Q86::Q, (1 << 86) - 35);
+        assert_eq!(Q44::Q % 8, 5);
+        assert_eq!(Q86::Q % 8, 5);
+        assert_eq!(Q44::BYTES, 6);
+        assert_eq!(Q86::BYTES, 11);
+        // (q−1)·(q−1) is the largest product: exercises both folds.
+        let m = Q86::mul(Q86::Q - 1, Q86::Q - 1);
+        assert_eq!(m, 1);
+        assert_eq!(Q44::mul((Q44::Q - 1) as u64, (Q44::Q - 1) as u64), 1);
+    }
+
+    proptest! {
+        #[test]
+        fn q44_ops_match_bigint(a in any::<u128>(), b in any::<u128>()) {
+            check_ops::<Q44>(a, b);
+            check_ops::<Q44>(a % Q44::Q, b >> 84);
+        }
+
+        #[test]
+        fn q86_ops_match_bigint(a in any::<u128>(), b in any::<u128>()) {
+            check_ops::<Q86>(a, b);
+            check_ops::<Q86>(a % Q86::Q, b >> 42);
+        }
+
+        #[test]
+        fn from_i64_matches(x in any::<i64>()) {
+            prop_assert_eq!(Q44::to_u128(Q44::from_i64(x)), (x as i128).rem_euclid(Q44::Q as i128) as u128);
+            prop_assert_eq!(Q86::to_u128(Q86::from_i64(x)), (x as i128).rem_euclid(Q86::Q as i128) as u128);
+        }
+    }
+}

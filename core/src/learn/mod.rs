@@ -1,1 +1,23 @@
 //! Local training for the demo and the browser clinic (docs/DEMO.md): synthetic data, MLP, SGD. Needs `alloc`.
+//!
+//! Hand-written rather than built on an ML framework so the same code runs in `no_std` + `alloc` (wasm in
+//! the browser clinic, natively in `zkfl demo`) and gives bit-identical results on every target; the
+//! reasons and measurements are in docs/DEMO.md.
+
+/// The synthetic imaging data set of the paper's experiment.
+pub mod data;
+/// Plain FedAvg on f32 vectors.
+pub mod fedavg;
+/// Dot product and axpy kernels.
+pub mod linalg;
+/// The MLP: forward, back-propagation, SGD, evaluation.
+pub mod mlp;
+/// Random variates for simulation data (normal, Gamma, Dirichlet).
+pub mod sample;
+/// Dirichlet non-IID partition among clinics.
+pub mod split;
+
+pub use data::{Dataset, Synthetic, SyntheticSpec, generate};
+pub use fedavg::{apply_update, l2_norm, mean_update, model_delta};
+pub use mlp::{Evaluation, Mlp, MlpError, TrainConfig, param_count};
+pub use split::{SplitError, dirichlet_split};

@@ -1,11 +1,28 @@
 //! Parameter sets as types (STYLE.md: "parameter sets are types"). Generic code is written over
 //! `<P: ParamSet, const N: usize>` and asserts `N == P::N` in a `const` block, because stable Rust cannot yet
 //! size an array by an associated constant.
+//!
+//! Two sets (ARCHITECTURE.md, "Cryptographic building blocks"; docs/SECURITY.md, docs/NOISE.md):
+//! - [`SetS`] ("clinic"): N = 2048, q = 2^44 − 539;
+//! - [`SetL`] ("consortium"): N = 4096, q = 2^86 − 35.
+
+pub mod estimate;
 
 use crate::arith::Modulus;
 
 /// Proof-ring degree d: the proof works over Z_q[Y]/(Y^128 + 1) with Y = X^(N/128) (ZK-BRIEF §1).
 pub const PROOF_RING_DEGREE: usize = 128;
+
+/// Centred-binomial parameter η of every BFV error polynomial (public-key error e'_j, encryption errors e1_j,
+/// e2): CBD(η) = Σ_{i<η} (a_i − b_i) with fair bits a_i, b_i, so values lie in [−η, η] and the variance is η/2.
+pub const ERROR_ETA: u32 = 21;
+
+/// Standard deviation of CBD([`ERROR_ETA`]): σ_e = √(η/2) = √10.5 ≈ 3.24.
+pub const ERROR_SIGMA: f64 = 3.240_370_349_203_93;
+
+/// Standard deviation of a uniform ternary coefficient ({−1, 0, 1}, each with probability 1/3): √(2/3).
+/// BFV secrets s_j and the encryption randomness u are uniform ternary.
+pub const TERNARY_SIGMA: f64 = 0.816_496_580_927_726;
 
 /// One consistent choice of ring degree, modulus and limits. Every limit (clinic count, bounds, plaintext
 /// modulus) is derived from the noise analysis in `docs/NOISE.md`; the security estimate of every lattice
@@ -19,4 +36,19 @@ pub trait ParamSet: Copy + Default + core::fmt::Debug + Send + Sync + 'static {
     const ID: u8;
     /// Human-readable name ("S" or "L").
     const NAME: &'static str;
+    /// η of the centred binomial distribution of every BFV error polynomial (see [`ERROR_ETA`]).
+    const ERROR_ETA: u32 = ERROR_ETA;
+    /// Standard deviation of that error distribution, √(η/2) (see [`ERROR_SIGMA`]).
+    const ERROR_SIGMA: f64 = ERROR_SIGMA;
+    /// Proof-ring degree d (see [`PROOF_RING_DEGREE`]); N/d proof-ring elements make one BFV polynomial.
+    const PROOF_D: usize = PROOF_RING_DEGREE;
 }
+
+/// Set S ("clinic"): N = 2048, q = 2^44 − 539. The default for the demo, the browser and microcontrollers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SetS;
+
+/// Set L ("consortium"): N = 4096, q = 2^86 − 35. Up to about a thousand clinics and room for
+/// threshold-decryption smudging noise.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SetL;

@@ -1,0 +1,113 @@
+//! `zkfl keygen`: writes a key directory (layout in `crate::keys`): the aggregator's ML-KEM-768 and ML-DSA-65
+//! keys, the BFV key pair for the key holder, and ML-DSA-65 identities for N clinics with the roster.
+
+use std::path::PathBuf;
+
+use getrandom::rand_core::{TryRng as _, UnwrapErr};
+use zeroize::Zeroizing;
+
+use crate::keys::{
+    AggregatorIdentity, KeyDir, KeyError, Roster, RosterEntry, kem_encapsulation_key, write,
+};
+
+/// Arguments of `zkfl keygen`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Output directory (e.g. zkfl-data/keys).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Number of clinics in the roster.
+    #[arg(long, default_value_t = 5)]
+    pub clinics: u32,
+    /// Parameter set: S (clinic) or L (consortium).
+    #[arg(long, default_value = "S")]
+    pub param_set: String,
+    /// Overwrite an existing key directory.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn random<const N: usize>() -> Result<Zeroizing<[u8; N]>, KeyError> {
+    let mut out = Zeroizing::new([0u8; N]);
+    getrandom::SysRng
+        .try_fill_bytes(&mut *out)
+        .map_err(|e| KeyError(format!("OS randomness failed: {e}")))?;
+    Ok(out)
+}
+
+/// Generates and writes every key.
+pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    if !matches!(args.param_set.as_str(), "S" | "L") {
+        return Err(KeyError(format!(
+            "unknown parameter set '{}'; use S or L",
+            args.param_set
+        ))
+        .into());
+    }
+    if args.clinics == 0 {
+        return Err(KeyError("a roster needs at least one clinic".into()).into());
+    }
+    let dir = KeyDir(args.out.clone());
+    if dir.public("roster.json").exists() && !args.force {
+        return Err(KeyError(format!(
+            "{} already holds keys; pass --force to replace them",
+            args.out.display()
+        ))
+        .into());
+    }
+    let kem_seed = random::<64>()?;
+    let kem_ek = kem_encapsulation_key(&kem_seed);
+    write(&dir.kem_seed(), &*kem_seed, true)?;
+    write(&dir.public("kem-ek.bin"), &kem_ek, false)?;
+    let sign_seed = random::<32>()?;
+    let aggregator_vk = AggregatorIdentity::from_seed(&sign_seed).verifying_key();
+    write(&dir.sign_seed(), &*sign_seed, true)?;
+    write(&dir.public("aggregator-vk.bin"), &aggregator_vk, false)?;
+    let bfv = crate::crypto::bfv_keygen(&args.param_set, &mut UnwrapErr(getrandom::SysRng));
+    match &bfv {
+        Ok((pk, sk)) => {
+            write(&dir.keyholder().join("bfv-secret.bin"), sk, true)?;
+            write(&dir.public("bfv-public.bin"), pk, false)?;
+        }
+        Err(why) => eprintln!("zkfl keygen: BFV key pair NOT generated: {why}"),
+    }
+    let mut clinics = Vec::new();
+    for id in 1..=args.clinics {
+        let seed = random::<32>()?;
+        let vk = AggregatorIdentity::from_seed(&seed).verifying_key();
+        let cdir = dir.clinic(id);
+        write(&cdir.join("sign-seed.bin"), &*seed, true)?;
+        write(&cdir.join("sign-vk.bin"), &vk, false)?;
+        write(&cdir.join("clinic-id"), id.to_string().as_bytes(), false)?;
+        write(&cdir.join("aggregator-vk.bin"), &aggregator_vk, false)?;
+        write(&cdir.join("kem-ek.bin"), &kem_ek, false)?;
+        if let Ok((pk, _)) = &bfv {
+            write(&cdir.join("bfv-public.bin"), pk, false)?;
+        }
+        clinics.push(RosterEntry {
+            clinic_id: id,
+            verifying_key: hex::encode(vk),
+        });
+    }
+    let roster = Roster {
+        param_set: args.param_set.clone(),
+        clinics,
+    };
+    let json = serde_json::to_vec_pretty(&roster)?;
+    write(&dir.public("roster.json"), &json, false)?;
+    println!(
+        "zkfl keygen: wrote keys for parameter set {} and {} clinics to {}",
+        args.param_set,
+        args.clinics,
+        args.out.display()
+    );
+    println!(
+        "zkfl keygen: the BFV secret key is in {} (single-decryptor mode: only the key holder reads it)",
+        dir.keyholder().display()
+    );
+    println!(
+        "zkfl keygen: give each clinic only its own directory {}/<id>",
+        args.out.join("clinics").display()
+    );
+    Ok(())
+}

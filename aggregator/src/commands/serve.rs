@@ -1,0 +1,175 @@
+//! `zkfl serve`: runs the aggregator service (docs/SERVICE.md).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::coordinator::{Coordinator, OpenRound, Progress, now};
+use crate::service::{self, ServiceConfig};
+
+/// Arguments of `zkfl serve`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub addr: SocketAddr,
+    /// Data directory: holds the SQLite database `zkfl.sqlite`.
+    #[arg(long, default_value = "zkfl-data")]
+    pub data_dir: PathBuf,
+    /// Key directory written by `zkfl keygen` (default: <data-dir>/keys).
+    #[arg(long)]
+    pub keys: Option<PathBuf>,
+    /// Verification worker threads.
+    #[arg(long, default_value_t = 2)]
+    pub workers: usize,
+    /// Submissions that may wait for a worker before new ones get 429.
+    #[arg(long, default_value_t = 16)]
+    pub queue: usize,
+    /// Largest accepted request body in bytes.
+    #[arg(long, default_value_t = 16 << 20)]
+    pub max_body_bytes: usize,
+    /// Initial model (little-endian f32) stored before the first round.
+    #[arg(long)]
+    pub initial_model: Option<PathBuf>,
+    /// Open a round at start-up if none is open (with --norm-bound, --scale, --deadline-secs).
+    #[arg(long)]
+    pub open_round: bool,
+    /// After a round is published or fails, open the next one until this many rounds exist.
+    #[arg(long, default_value_t = 0)]
+    pub rounds: u64,
+    /// Clip bound B for rounds opened from the command line.
+    #[arg(long, default_value_t = 5.0)]
+    pub norm_bound: f64,
+    /// Quantization scale S for rounds opened from the command line.
+    #[arg(long, default_value_t = 4096.0)]
+    pub scale: f64,
+    /// Round length in seconds for rounds opened from the command line.
+    #[arg(long, default_value_t = 600)]
+    pub deadline_secs: u64,
+}
+
+/// Runs the service until SIGINT/SIGTERM.
+pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let keys = args
+        .keys
+        .clone()
+        .unwrap_or_else(|| args.data_dir.join("keys"));
+    let config = ServiceConfig {
+        data_dir: args.data_dir.clone(),
+        keys,
+        workers: args.workers,
+        queue: args.queue,
+        max_body: args.max_body_bytes,
+    };
+    let auto = (args.open_round || args.rounds > 0).then_some(OpenRound {
+        norm_bound: args.norm_bound,
+        scale: args.scale,
+        deadline_secs: args.deadline_secs,
+        model_sha3: None,
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let svc = service::start(&config)?;
+        if let Some(path) = &args.initial_model {
+            svc.state.coordinator.put_model(&std::fs::read(path)?)?;
+        }
+        if args.open_round {
+            open_if_idle(&svc.state.coordinator, auto.as_ref());
+        }
+        let listener = tokio::net::TcpListener::bind(args.addr).await?;
+        println!("zkfl serve: listening on http://{}", listener.local_addr()?);
+        println!(
+            "zkfl serve: decryption in {} mode (separate key-holder process)",
+            crate::keyholder::MODE
+        );
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let driver = tokio::spawn(drive_rounds(
+            Arc::clone(&svc.state.coordinator),
+            auto,
+            args.rounds,
+            stop_rx,
+        ));
+        let app = crate::server::router(Arc::clone(&svc.state))
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        println!("zkfl serve: shutting down: finishing queued verifications");
+        let _ = stop_tx.send(true);
+        let _ = driver.await;
+        tokio::task::spawn_blocking(move || svc.stop()).await?;
+        println!("zkfl serve: stopped");
+        Ok(())
+    })
+}
+
+fn open_if_idle(c: &Coordinator, req: Option<&OpenRound>) {
+    let Some(req) = req else { return };
+    match c.open_round(req) {
+        Ok(_) => {}
+        Err(e) if e.code == crate::error::Code::RoundAlreadyOpen => {}
+        Err(e) => eprintln!("zkfl serve: could not open a round: {e}"),
+    }
+}
+
+/// Moves rounds along their life cycle every quarter second; opens the next round when asked to.
+async fn drive_rounds(
+    c: Arc<Coordinator>,
+    auto: Option<OpenRound>,
+    rounds: u64,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let (c, auto) = (Arc::clone(&c), auto.clone());
+        let _ = tokio::task::spawn_blocking(move || {
+            for _ in 0..8 {
+                match c.drive(now()) {
+                    Ok(Progress::Moved(_)) => {}
+                    Ok(Progress::Idle) => break,
+                    Err(e) => {
+                        eprintln!("zkfl serve: round driver: {e}");
+                        break;
+                    }
+                }
+            }
+            let latest = c.store().latest_round().ok().flatten();
+            if let Some(l) =
+                latest.filter(|l| l.state.is_terminal() && l.announcement.round < rounds)
+            {
+                let _ = l;
+                open_if_idle(&c, auto.as_ref());
+            }
+        })
+        .await;
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,220 @@
+//! Opening rounds and driving them through closing, decryption and publication (docs/API.md "Round life
+//! cycle"). Each step is stored before the next begins, so a restart resumes where the process stopped.
+
+use super::{Coordinator, OpenRound, internal, now, sha3};
+use crate::error::{ApiError, Code};
+use crate::model;
+use crate::round::{Announcement, RoundState};
+use crate::store::RoundRecord;
+
+/// What one call of [`Coordinator::drive`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing to do.
+    Idle,
+    /// A round moved to this state.
+    Moved(RoundState),
+}
+
+impl Coordinator {
+    /// Stores a model sent by an admin; returns its hash.
+    pub fn put_model(&self, bytes: &[u8]) -> Result<([u8; 32], u32), ApiError> {
+        let m = model::decode(bytes)?;
+        let dim = u32::try_from(m.len())
+            .map_err(|_| ApiError::new(Code::MalformedRequest, "model too large"))?;
+        let h = sha3(bytes);
+        self.store().put_model(&h, dim, bytes).map_err(internal)?;
+        Ok((h, dim))
+    }
+
+    /// Opens the next round, signed. Refused while another round is not finished.
+    pub fn open_round(&self, req: &OpenRound) -> Result<RoundRecord, ApiError> {
+        model::check_round(req.norm_bound, req.scale)?;
+        let store = self.store();
+        let latest = store.latest_round().map_err(internal)?;
+        if let Some(l) = latest.as_ref().filter(|l| !l.state.is_terminal()) {
+            return Err(ApiError::new(
+                Code::RoundAlreadyOpen,
+                format!(
+                    "round {} is {}; wait until it is published or failed",
+                    l.announcement.round,
+                    l.state.as_str()
+                ),
+            ));
+        }
+        let model_sha3 = match &req.model_sha3 {
+            Some(h) => parse_hash(h)?,
+            None => match &latest {
+                Some(l) => l.next_model_sha3.unwrap_or(l.announcement.model_sha3),
+                None => store.sole_model().map_err(internal)?.ok_or_else(|| ApiError::new(Code::NotFound, "no initial model: upload one with POST /v1/admin/models or start with --initial-model"))?,
+            },
+        };
+        let bytes = store
+            .model(&model_sha3)
+            .map_err(internal)?
+            .ok_or_else(|| ApiError::new(Code::NotFound, "no stored model with that hash"))?;
+        let model_dim =
+            u32::try_from(bytes.len() / 4).map_err(|_| ApiError::internal("model size"))?;
+        let opened_at = now();
+        let announcement = Announcement {
+            param_set_id: self.facts.param_set_id,
+            round: latest.map_or(1, |l| l.announcement.round + 1),
+            model_dim,
+            model_sha3,
+            norm_bound: req.norm_bound,
+            scale: req.scale,
+            b_int: model::b_int(req.norm_bound, req.scale, model_dim),
+            opened_at,
+            deadline: opened_at.saturating_add(req.deadline_secs),
+            kem_key_sha3: self.facts.kem_key_sha3,
+            bfv_public_key_sha3: self.facts.bfv_public_key_sha3,
+        };
+        let signature = self
+            .signer
+            .sign(&announcement.encode())
+            .map_err(ApiError::internal)?;
+        let empty = self.aggregate.empty(&self.context(&announcement))?;
+        store
+            .insert_round(&announcement, &signature, &empty)
+            .map_err(internal)?;
+        eprintln!(
+            "round {} opened: dim {model_dim}, B {}, S {}, deadline {}",
+            announcement.round, req.norm_bound, req.scale, announcement.deadline
+        );
+        store
+            .round(announcement.round)
+            .map_err(internal)?
+            .ok_or_else(|| ApiError::internal("round vanished"))
+    }
+
+    /// Closes the open round now (admin request).
+    pub fn close_now(&self, round: u64) -> Result<(), ApiError> {
+        let store = self.store();
+        let rec = store
+            .round(round)
+            .map_err(internal)?
+            .ok_or_else(|| ApiError::new(Code::NotFound, format!("no round {round}")))?;
+        if rec.state != RoundState::Open {
+            return Err(ApiError::new(
+                Code::RoundNotOpen,
+                format!("round {round} is {}", rec.state.as_str()),
+            ));
+        }
+        store
+            .transition(round, RoundState::close)
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    /// Makes one step of progress on the latest round, if any is due. Called by the round driver.
+    pub fn drive(&self, now: u64) -> Result<Progress, ApiError> {
+        let Some(rec) = self.store().latest_round().map_err(internal)? else {
+            return Ok(Progress::Idle);
+        };
+        let id = rec.announcement.round;
+        match rec.state {
+            RoundState::Open => {
+                let decided = u32::try_from(self.store().submissions(id).map_err(internal)?.len())
+                    .unwrap_or(u32::MAX);
+                if now >= rec.announcement.deadline || decided >= self.facts.roster_size {
+                    self.store()
+                        .transition(id, RoundState::close)
+                        .map_err(internal)?;
+                    eprintln!("round {id} closing ({decided} decisions)");
+                    return Ok(Progress::Moved(RoundState::Closing));
+                }
+                Ok(Progress::Idle)
+            }
+            RoundState::Closing if rec.accepted == 0 => {
+                self.store().fail(id, "no_accepted_submissions", "the round closed without any accepted submission; the next round starts from the same model").map_err(internal)?;
+                eprintln!("round {id} failed: no accepted submissions");
+                Ok(Progress::Moved(RoundState::Failed))
+            }
+            RoundState::Closing => {
+                self.store()
+                    .transition(id, RoundState::start_decrypting)
+                    .map_err(internal)?;
+                Ok(Progress::Moved(RoundState::Decrypting))
+            }
+            RoundState::Decrypting => self.decrypt_and_publish(&rec, now),
+            RoundState::Published | RoundState::Failed => Ok(Progress::Idle),
+        }
+    }
+
+    /// Asks the key holder for the aggregate (no lock held meanwhile), then publishes w_{r+1} = w_r + mean.
+    fn decrypt_and_publish(&self, rec: &RoundRecord, now: u64) -> Result<Progress, ApiError> {
+        let a = &rec.announcement;
+        let sum = self
+            .store()
+            .running_sum(a.round)
+            .map_err(internal)?
+            .ok_or_else(|| ApiError::internal("no running sum"))?;
+        let sums = match self
+            .decryptor
+            .decrypt_aggregate(a.round, a.model_dim, rec.accepted, &sum)
+        {
+            Ok(s) if s.len() == a.model_dim as usize => s,
+            Ok(s) => {
+                return self.fail_decryption(
+                    a.round,
+                    &format!(
+                        "key holder returned {} values for a model of {}",
+                        s.len(),
+                        a.model_dim
+                    ),
+                );
+            }
+            Err(e) => return self.fail_decryption(a.round, &e),
+        };
+        let update = model::mean_update(&sums, a.scale, rec.accepted);
+        let old = self
+            .store()
+            .model(&a.model_sha3)
+            .map_err(internal)?
+            .ok_or_else(|| ApiError::internal("round model missing"))?;
+        let old = model::decode(&old)?;
+        let next: Vec<f32> = old.iter().zip(&update).map(|(w, d)| w + d).collect();
+        let next_bytes = model::encode(&next);
+        let next_sha3 = sha3(&next_bytes);
+        self.store()
+            .publish(
+                a.round,
+                &model::encode(&update),
+                &next_sha3,
+                &next_bytes,
+                a.model_dim,
+                now,
+            )
+            .map_err(internal)?;
+        eprintln!(
+            "round {} published from {} accepted updates [single-decryptor mode]",
+            a.round, rec.accepted
+        );
+        Ok(Progress::Moved(RoundState::Published))
+    }
+
+    fn fail_decryption(&self, round: u64, why: &str) -> Result<Progress, ApiError> {
+        eprintln!("round {round} failed: decryption: {why}");
+        self.store()
+            .fail(
+                round,
+                "decryption_failed",
+                &format!("the key holder could not decrypt the aggregate: {why}"),
+            )
+            .map_err(internal)?;
+        Ok(Progress::Moved(RoundState::Failed))
+    }
+}
+
+/// Parses a hex SHA3-256.
+pub fn parse_hash(h: &str) -> Result<[u8; 32], ApiError> {
+    hex::decode(h)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                Code::MalformedRequest,
+                "model_sha3 must be 64 hex characters",
+            )
+        })
+}

@@ -1,0 +1,308 @@
+//! The coordinator: the one place where submissions meet the round state machine, the running sum and
+//! storage (docs/SERVICE.md "Submission path"). It is synchronous and called from verification workers and
+//! from the round driver; expensive checks run without the store lock, the final decision under it.
+
+use std::sync::{Mutex, MutexGuard};
+
+use sha3::{Digest, Sha3_256};
+
+use crate::error::{ApiError, Code};
+use crate::round::{Announcement, RoundId, RoundState};
+use crate::store::{RoundRecord, Store, StoreError, SubmissionRecord};
+use crate::verify::{Aggregate, Authenticated, RoundContext, SubmissionVerifier};
+
+/// Signs round announcements with the aggregator's identity key.
+pub trait AnnouncementSigner: Send + Sync {
+    /// ML-DSA-65 signature over the canonical announcement bytes.
+    fn sign(&self, announcement: &[u8]) -> Result<Vec<u8>, String>;
+}
+
+/// Decrypts a round's aggregate: the boundary to the key holder (docs/SERVICE.md "Key holder").
+pub trait Decryptor: Send + Sync {
+    /// Returns the centred integer sums of the quantized updates, one per model coordinate.
+    fn decrypt_aggregate(
+        &self,
+        round: RoundId,
+        model_dim: u32,
+        accepted: u32,
+        sum: &[u8],
+    ) -> Result<Vec<i64>, String>;
+}
+
+/// Facts fixed for the lifetime of the service.
+#[derive(Clone, Debug)]
+pub struct ServiceFacts {
+    /// Parameter-set id.
+    pub param_set_id: u8,
+    /// Number of clinics in the roster.
+    pub roster_size: u32,
+    /// SHA3-256 of the ML-KEM encapsulation key.
+    pub kem_key_sha3: [u8; 32],
+    /// SHA3-256 of the BFV public key.
+    pub bfv_public_key_sha3: [u8; 32],
+}
+
+/// What an admin asks for when opening a round.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+pub struct OpenRound {
+    /// Clip bound B.
+    pub norm_bound: f64,
+    /// Quantization scale S.
+    pub scale: f64,
+    /// Seconds from now until the deadline.
+    pub deadline_secs: u64,
+    /// Model to start from (hex SHA3-256); default: the latest model.
+    #[serde(default)]
+    pub model_sha3: Option<String>,
+}
+
+/// The answer to an accepted submission.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Accepted {
+    /// Round number.
+    pub round: RoundId,
+    /// Roster id.
+    pub clinic_id: u32,
+    /// Always `"accepted"`.
+    pub decision: String,
+    /// Submission digest (hex).
+    pub digest: String,
+    /// Accepted submissions in the round so far.
+    pub accepted_so_far: u32,
+}
+
+/// The service's core.
+pub struct Coordinator {
+    store: Mutex<Store>,
+    verifier: Box<dyn SubmissionVerifier>,
+    aggregate: Box<dyn Aggregate>,
+    signer: Box<dyn AnnouncementSigner>,
+    decryptor: Box<dyn Decryptor>,
+    facts: ServiceFacts,
+}
+
+fn internal(e: StoreError) -> ApiError {
+    ApiError::internal(e)
+}
+
+/// SHA3-256 of some bytes.
+#[must_use]
+pub fn sha3(bytes: &[u8]) -> [u8; 32] {
+    Sha3_256::digest(bytes).into()
+}
+
+/// Current Unix time in seconds.
+#[must_use]
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Coordinator {
+    /// Assembles a coordinator from its parts.
+    pub fn new(
+        store: Store,
+        verifier: Box<dyn SubmissionVerifier>,
+        aggregate: Box<dyn Aggregate>,
+        signer: Box<dyn AnnouncementSigner>,
+        decryptor: Box<dyn Decryptor>,
+        facts: ServiceFacts,
+    ) -> Self {
+        Self {
+            store: Mutex::new(store),
+            verifier,
+            aggregate,
+            signer,
+            decryptor,
+            facts,
+        }
+    }
+
+    /// The fixed facts.
+    #[must_use]
+    pub fn facts(&self) -> &ServiceFacts {
+        &self.facts
+    }
+
+    /// Locks the store. A poisoned lock means a panic happened while holding it; the store itself is
+    /// transactional, so continuing is safe.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn context(&self, a: &Announcement) -> RoundContext {
+        RoundContext {
+            round: a.round,
+            param_set_id: a.param_set_id,
+            model_dim: a.model_dim,
+            b_int: a.b_int,
+            bfv_public_key_sha3: a.bfv_public_key_sha3,
+        }
+    }
+
+    /// Cheap checks done before a submission takes a queue slot: the round is the open one and these bytes
+    /// were not seen before.
+    pub fn admit(&self, round: RoundId, envelope: &[u8]) -> Result<(), ApiError> {
+        let store = self.store();
+        let rec = open_round(&store, round)?;
+        if store.envelope_seen(&sha3(envelope)).map_err(internal)? {
+            let _ = store.count_unauthenticated_rejection(rec.announcement.round);
+            return Err(ApiError::new(
+                Code::ReplayedSubmission,
+                "these exact envelope bytes were already submitted; build a fresh submission",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Full processing of one submission (run on a verification worker).
+    pub fn process(&self, round: RoundId, envelope: &[u8]) -> Result<Accepted, ApiError> {
+        let envelope_sha3 = sha3(envelope);
+        let ctx = {
+            let store = self.store();
+            self.context(&open_round(&store, round)?.announcement)
+        };
+        let auth = match self.verifier.authenticate(envelope) {
+            Ok(a) => a,
+            Err(e) => {
+                let _ = self.store().count_unauthenticated_rejection(round);
+                return Err(e);
+            }
+        };
+        self.check_binding(&auth, &ctx)?;
+        let verdict = self.verifier.verify(&auth, &ctx);
+        self.decide(&auth, &ctx, &envelope_sha3, verdict)
+    }
+
+    /// Round binding, duplicate and replay checks on an authenticated submission (nothing is stored: these
+    /// say nothing about the clinic's update and must not use up its slot).
+    fn check_binding(&self, auth: &Authenticated, ctx: &RoundContext) -> Result<(), ApiError> {
+        if auth.round != ctx.round {
+            return Err(ApiError::new(
+                Code::WrongRound,
+                format!(
+                    "the signed submission is for round {} but was posted to round {}; rebuild it for round {}",
+                    auth.round, ctx.round, ctx.round
+                ),
+            ));
+        }
+        let store = self.store();
+        if store.digest_seen(&auth.digest).map_err(internal)? {
+            return Err(ApiError::new(
+                Code::ReplayedSubmission,
+                "this signed submission was already received; replays are refused",
+            ));
+        }
+        if store
+            .decision(ctx.round, auth.clinic_id)
+            .map_err(internal)?
+            .is_some()
+        {
+            return Err(ApiError::new(
+                Code::DuplicateSubmission,
+                format!(
+                    "clinic {} already has a decision in round {}; one submission per clinic per round",
+                    auth.clinic_id, ctx.round
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records the verdict under the store lock, adding an accepted ciphertext to the running sum.
+    fn decide(
+        &self,
+        auth: &Authenticated,
+        ctx: &RoundContext,
+        envelope_sha3: &[u8; 32],
+        verdict: Result<(), ApiError>,
+    ) -> Result<Accepted, ApiError> {
+        let mut store = self.store();
+        open_round(&store, ctx.round)?;
+        // Re-check under the lock: two workers may have raced on the same clinic.
+        drop(store);
+        self.check_binding(auth, ctx)?;
+        store = self.store();
+        let mut record = SubmissionRecord {
+            clinic_id: auth.clinic_id,
+            accepted: verdict.is_ok(),
+            code: None,
+            message: None,
+            digest: auth.digest,
+            received_at: now(),
+        };
+        match verdict {
+            Ok(()) => {
+                let sum = store
+                    .running_sum(ctx.round)
+                    .map_err(internal)?
+                    .ok_or_else(|| ApiError::internal("open round without a running sum"))?;
+                let new_sum = self.aggregate.add(&sum, &auth.ciphertext)?;
+                store
+                    .record_decision(ctx.round, &record, envelope_sha3, Some(&new_sum))
+                    .map_err(internal)?;
+                let accepted_so_far = store
+                    .round(ctx.round)
+                    .map_err(internal)?
+                    .map_or(0, |r| r.accepted);
+                eprintln!(
+                    "round {}: clinic {} accepted ({accepted_so_far} so far)",
+                    ctx.round, auth.clinic_id
+                );
+                Ok(Accepted {
+                    round: ctx.round,
+                    clinic_id: auth.clinic_id,
+                    decision: "accepted".into(),
+                    digest: hex::encode(auth.digest),
+                    accepted_so_far,
+                })
+            }
+            Err(e) => {
+                record.code = Some(e.code.as_str().to_owned());
+                record.message = Some(e.message.clone());
+                store
+                    .record_decision(ctx.round, &record, envelope_sha3, None)
+                    .map_err(internal)?;
+                eprintln!(
+                    "round {}: clinic {} rejected: {e}",
+                    ctx.round, auth.clinic_id
+                );
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The open round with this id, or the typed reason why a submission to it is refused.
+fn open_round(store: &Store, round: RoundId) -> Result<RoundRecord, ApiError> {
+    let latest = store
+        .latest_round()
+        .map_err(internal)?
+        .ok_or_else(|| ApiError::new(Code::NoRound, "no round has been opened yet"))?;
+    let current = latest.announcement.round;
+    if round != current {
+        return Err(ApiError::new(
+            Code::WrongRound,
+            format!("round {round} is not the current round; the current round is {current}"),
+        ));
+    }
+    if latest.state != RoundState::Open {
+        return Err(ApiError::new(
+            Code::RoundNotOpen,
+            format!(
+                "round {round} is {} and no longer accepts submissions",
+                latest.state.as_str()
+            ),
+        ));
+    }
+    Ok(latest)
+}
+
+mod lifecycle;
+pub use lifecycle::{Progress, parse_hash};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,189 @@
+//! Typed API errors: a stable machine-readable code, an HTTP status and a human message (docs/API.md "Errors").
+
+use serde::{Deserialize, Serialize};
+
+/// Every error code the API can return. The string form is the wire contract in docs/API.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// JSON body or path parameter does not parse.
+    MalformedRequest,
+    /// Submission body is not a well-formed envelope.
+    MalformedEnvelope,
+    /// KEM decapsulation or AEAD authentication failed.
+    EnvelopeOpenFailed,
+    /// The opened submission does not decode.
+    MalformedSubmission,
+    /// The submission names a clinic outside the roster.
+    UnknownClinic,
+    /// ML-DSA signature does not verify against the roster key.
+    SignatureInvalid,
+    /// Admin endpoint called from a non-loopback peer.
+    AdminForbidden,
+    /// No such round, model or route.
+    NotFound,
+    /// No round has been opened yet.
+    NoRound,
+    /// The submission is for another round than the open one.
+    WrongRound,
+    /// The round is not accepting submissions.
+    RoundNotOpen,
+    /// The clinic already has a decision in this round.
+    DuplicateSubmission,
+    /// These envelope bytes or this submission digest were seen before.
+    ReplayedSubmission,
+    /// A round is already open.
+    RoundAlreadyOpen,
+    /// Body exceeds the configured limit.
+    BodyTooLarge,
+    /// Wrong `Content-Type`.
+    UnsupportedMediaType,
+    /// Parameter set, chunk count or model dimension differs from the round's.
+    ParameterMismatch,
+    /// The BFV ciphertext does not decode.
+    CiphertextMalformed,
+    /// The zero-knowledge proof does not verify.
+    ProofInvalid,
+    /// A verification step is missing from this build; the submission is rejected.
+    CheckUnavailable,
+    /// The verification queue is full.
+    QueueFull,
+    /// Storage or key-holder failure.
+    Internal,
+    /// The server is shutting down.
+    ShuttingDown,
+}
+
+impl Code {
+    /// The HTTP status that goes with this code.
+    #[must_use]
+    pub fn status(self) -> u16 {
+        match self {
+            Self::MalformedRequest
+            | Self::MalformedEnvelope
+            | Self::EnvelopeOpenFailed
+            | Self::MalformedSubmission => 400,
+            Self::UnknownClinic | Self::SignatureInvalid | Self::AdminForbidden => 403,
+            Self::NotFound | Self::NoRound => 404,
+            Self::WrongRound
+            | Self::RoundNotOpen
+            | Self::DuplicateSubmission
+            | Self::ReplayedSubmission
+            | Self::RoundAlreadyOpen => 409,
+            Self::BodyTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::ParameterMismatch
+            | Self::CiphertextMalformed
+            | Self::ProofInvalid
+            | Self::CheckUnavailable => 422,
+            Self::QueueFull => 429,
+            Self::Internal => 500,
+            Self::ShuttingDown => 503,
+        }
+    }
+
+    /// The wire string of this code (`"duplicate_submission"`, ...).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedRequest => "malformed_request",
+            Self::MalformedEnvelope => "malformed_envelope",
+            Self::EnvelopeOpenFailed => "envelope_open_failed",
+            Self::MalformedSubmission => "malformed_submission",
+            Self::UnknownClinic => "unknown_clinic",
+            Self::SignatureInvalid => "signature_invalid",
+            Self::AdminForbidden => "admin_forbidden",
+            Self::NotFound => "not_found",
+            Self::NoRound => "no_round",
+            Self::WrongRound => "wrong_round",
+            Self::RoundNotOpen => "round_not_open",
+            Self::DuplicateSubmission => "duplicate_submission",
+            Self::ReplayedSubmission => "replayed_submission",
+            Self::RoundAlreadyOpen => "round_already_open",
+            Self::BodyTooLarge => "body_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::ParameterMismatch => "parameter_mismatch",
+            Self::CiphertextMalformed => "ciphertext_malformed",
+            Self::ProofInvalid => "proof_invalid",
+            Self::CheckUnavailable => "check_unavailable",
+            Self::QueueFull => "queue_full",
+            Self::Internal => "internal",
+            Self::ShuttingDown => "shutting_down",
+        }
+    }
+
+    /// Parses the wire string back (used by the client and by the store).
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+}
+
+impl core::fmt::Display for Code {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error as sent on the wire: `{"code": ..., "message": ...}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Stable machine-readable code.
+    pub code: Code,
+    /// What happened and what to do next.
+    pub message: String,
+}
+
+impl ApiError {
+    /// Builds an error from a code and a message.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An internal error; the detail goes to the log, the peer sees a generic message.
+    pub fn internal(detail: impl core::fmt::Display) -> Self {
+        eprintln!("internal error: {detail}");
+        Self::new(Code::Internal, "internal server error; see the server log")
+    }
+}
+
+impl core::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_through_their_wire_string() {
+        for code in [
+            Code::MalformedEnvelope,
+            Code::DuplicateSubmission,
+            Code::QueueFull,
+            Code::ShuttingDown,
+        ] {
+            assert_eq!(Code::parse(code.as_str()), Some(code));
+            assert_eq!(
+                serde_json::to_value(code).ok(),
+                Some(serde_json::Value::from(code.as_str()))
+            );
+        }
+        assert_eq!(Code::parse("no_such_code"), None);
+    }
+
+    #[test]
+    fn statuses_match_the_api_table() {
+        assert_eq!(Code::BodyTooLarge.status(), 413);
+        assert_eq!(Code::QueueFull.status(), 429);
+        assert_eq!(Code::ReplayedSubmission.status(), 409);
+        assert_eq!(Code::ProofInvalid.status(), 422);
+    }
+}

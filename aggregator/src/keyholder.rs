@@ -1,0 +1,300 @@
+//! The key holder (docs/SERVICE.md "Key holder", single-decryptor mode): a separate process, started by
+//! `zkfl serve` as `zkfl keyholder`, that alone reads the BFV secret key. It talks to the service over its
+//! stdin/stdout with length-prefixed frames and decrypts only whole-round aggregates, at most one aggregate
+//! per round (a ledger on disk remembers which), so the service process never holds the secret key and
+//! cannot ask for a second decryption of a different ciphertext in the same round.
+//!
+//! Frames: `u32` little-endian length, then the body.
+//! Request body: `round u64 ‖ model_dim u32 ‖ accepted u32 ‖ aggregate ciphertext (zkfl_core::wire)`.
+//! Reply body: `0x00 ‖ model_dim × i64` (centred sums) or `0x01 ‖ UTF-8 reason`.
+//!
+//! This is the labelled first milestone of ARCHITECTURE.md's threat model; threshold decryption replaces it.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::Mutex;
+
+use crate::coordinator::{Decryptor, sha3};
+use crate::round::RoundId;
+
+/// Largest frame accepted either way (an aggregate of set L with 1,024 clinics is far smaller).
+pub const MAX_FRAME: usize = 64 << 20;
+
+/// Label used in logs and docs.
+pub const MODE: &str = "single-decryptor";
+
+/// Writes one frame.
+pub fn write_frame(w: &mut impl Write, body: &[u8]) -> std::io::Result<()> {
+    let len = u32::try_from(body.len()).map_err(|_| std::io::Error::other("frame too large"))?;
+    w.write_all(&len.to_le_bytes())?;
+    w.write_all(body)?;
+    w.flush()
+}
+
+/// Reads one frame; `Ok(None)` at a clean end of stream.
+pub fn read_frame(r: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
+    let mut len = [0u8; 4];
+    match r.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(std::io::Error::other(
+            "frame exceeds the key holder's limit",
+        ));
+    }
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body)?;
+    Ok(Some(body))
+}
+
+/// A decryption request as the key holder sees it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// Round number.
+    pub round: RoundId,
+    /// Number of model coordinates to return.
+    pub model_dim: u32,
+    /// Number of ciphertexts in the aggregate (as claimed by the service).
+    pub accepted: u32,
+    /// The aggregate ciphertext.
+    pub aggregate: &'a [u8],
+}
+
+impl<'a> Request<'a> {
+    /// Encodes a request body.
+    #[must_use]
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(16 + self.aggregate.len());
+        out.extend_from_slice(&self.round.to_le_bytes());
+        out.extend_from_slice(&self.model_dim.to_le_bytes());
+        out.extend_from_slice(&self.accepted.to_le_bytes());
+        out.extend_from_slice(self.aggregate);
+        out
+    }
+
+    /// Decodes a request body.
+    #[must_use]
+    pub fn decode(body: &'a [u8]) -> Option<Self> {
+        let (round, rest) = body.split_first_chunk::<8>()?;
+        let (dim, rest) = rest.split_first_chunk::<4>()?;
+        let (acc, aggregate) = rest.split_first_chunk::<4>()?;
+        Some(Self {
+            round: u64::from_le_bytes(*round),
+            model_dim: u32::from_le_bytes(*dim),
+            accepted: u32::from_le_bytes(*acc),
+            aggregate,
+        })
+    }
+}
+
+/// Remembers which aggregate was decrypted for which round (`ledger.txt`: `round hex-sha3` lines).
+pub struct Ledger(PathBuf);
+
+impl Ledger {
+    /// The ledger in a key-holder directory.
+    #[must_use]
+    pub fn in_dir(dir: &Path) -> Self {
+        Self(dir.join("ledger.txt"))
+    }
+
+    /// Allows the first aggregate of a round and the same aggregate again (a restarted service asking
+    /// twice learns nothing new); refuses a different aggregate for a round already decrypted.
+    pub fn admit(&self, round: RoundId, aggregate: &[u8]) -> Result<(), String> {
+        let digest = hex::encode(sha3(aggregate));
+        let text = std::fs::read_to_string(&self.0).unwrap_or_default();
+        for line in text.lines() {
+            let mut f = line.split(' ');
+            if f.next() == Some(round.to_string().as_str()) {
+                return if f.next() == Some(digest.as_str()) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "round {round} was already decrypted with a different aggregate; refusing"
+                    ))
+                };
+            }
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.0)
+            .map_err(|e| format!("ledger: {e}"))?;
+        writeln!(file, "{round} {digest}")
+            .and_then(|()| file.sync_all())
+            .map_err(|e| format!("ledger: {e}"))
+    }
+}
+
+/// The key holder's decryption function, implemented by `crate::crypto` over zkfl-core.
+pub trait AggregateDecryption {
+    /// Decrypts an aggregate to `model_dim` centred integer sums.
+    fn decrypt(&self, request: &Request<'_>) -> Result<Vec<i64>, String>;
+}
+
+/// The key holder's main loop: answers frames on stdin until the service closes the pipe.
+pub fn serve_stdio(dir: &Path, decryption: &dyn AggregateDecryption) -> std::io::Result<()> {
+    let ledger = Ledger::in_dir(dir);
+    let (mut input, mut output) = (std::io::stdin().lock(), std::io::stdout().lock());
+    while let Some(body) = read_frame(&mut input)? {
+        let reply = match Request::decode(&body) {
+            None => Err("malformed request frame".to_owned()),
+            Some(req) => ledger
+                .admit(req.round, req.aggregate)
+                .and_then(|()| decryption.decrypt(&req)),
+        };
+        let frame = match reply {
+            Ok(sums) => core::iter::once(0u8)
+                .chain(sums.iter().flat_map(|s| s.to_le_bytes()))
+                .collect::<Vec<u8>>(),
+            Err(why) => {
+                eprintln!("key holder [{MODE}]: refused: {why}");
+                core::iter::once(1u8).chain(why.into_bytes()).collect()
+            }
+        };
+        write_frame(&mut output, &frame)?;
+    }
+    Ok(())
+}
+
+/// The service side: a running key-holder child process.
+pub struct KeyHolderProcess {
+    io: Mutex<Option<(Child, ChildStdin, ChildStdout)>>,
+}
+
+impl KeyHolderProcess {
+    /// Spawns `<exe> keyholder --dir <dir>`.
+    pub fn spawn(exe: &Path, dir: &Path) -> std::io::Result<Self> {
+        let mut child = Command::new(exe)
+            .arg("keyholder")
+            .arg("--dir")
+            .arg(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdout"))?;
+        Ok(Self {
+            io: Mutex::new(Some((child, stdin, stdout))),
+        })
+    }
+
+    /// Closes the pipe and waits for the child to exit.
+    pub fn stop(&self) {
+        if let Some((mut child, stdin, _)) = self
+            .io
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+        {
+            drop(stdin);
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for KeyHolderProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Decryptor for KeyHolderProcess {
+    fn decrypt_aggregate(
+        &self,
+        round: RoundId,
+        model_dim: u32,
+        accepted: u32,
+        sum: &[u8],
+    ) -> Result<Vec<i64>, String> {
+        let mut guard = self
+            .io
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (_, stdin, stdout) = guard.as_mut().ok_or("the key holder has stopped")?;
+        let req = Request {
+            round,
+            model_dim,
+            accepted,
+            aggregate: sum,
+        }
+        .encode();
+        write_frame(stdin, &req).map_err(|e| format!("key holder pipe: {e}"))?;
+        let reply = read_frame(stdout)
+            .map_err(|e| format!("key holder pipe: {e}"))?
+            .ok_or("the key holder exited")?;
+        decode_reply(&reply, model_dim)
+    }
+}
+
+fn decode_reply(reply: &[u8], model_dim: u32) -> Result<Vec<i64>, String> {
+    match reply.split_first() {
+        Some((0, sums)) => {
+            let (chunks, rest) = sums.as_chunks::<8>();
+            if !rest.is_empty() || chunks.len() != model_dim as usize {
+                return Err("key holder reply has the wrong length".into());
+            }
+            Ok(chunks.iter().map(|c| i64::from_le_bytes(*c)).collect())
+        }
+        Some((1, why)) => Err(String::from_utf8_lossy(why).into_owned()),
+        _ => Err("malformed key holder reply".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_frames_round_trip() {
+        let req = Request {
+            round: 3,
+            model_dim: 2,
+            accepted: 4,
+            aggregate: b"agg",
+        };
+        let enc = req.encode();
+        assert_eq!(Request::decode(&enc), Some(req));
+        assert_eq!(Request::decode(&enc[..15]), None);
+        let mut buf = Vec::new();
+        write_frame(&mut buf, b"hello").expect("write");
+        assert_eq!(
+            read_frame(&mut buf.as_slice()).expect("read"),
+            Some(b"hello".to_vec())
+        );
+        assert_eq!(read_frame(&mut &[][..]).expect("eof"), None);
+        assert!(read_frame(&mut &[0xff, 0xff, 0xff, 0xff][..]).is_err());
+    }
+
+    #[test]
+    fn replies_are_length_checked() {
+        let ok: Vec<u8> = core::iter::once(0).chain((-5i64).to_le_bytes()).collect();
+        assert_eq!(decode_reply(&ok, 1), Ok(vec![-5]));
+        assert!(decode_reply(&ok, 2).is_err());
+        assert_eq!(decode_reply(b"\x01no", 1), Err("no".into()));
+        assert!(decode_reply(b"", 1).is_err());
+    }
+
+    #[test]
+    fn the_ledger_allows_one_aggregate_per_round() {
+        let dir = std::env::temp_dir().join(format!("zkfl-ledger-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let ledger = Ledger::in_dir(&dir);
+        assert!(ledger.admit(1, b"a").is_ok());
+        assert!(ledger.admit(1, b"a").is_ok());
+        assert!(ledger.admit(1, b"b").is_err());
+        assert!(ledger.admit(2, b"b").is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,291 @@
+//! The round state machine and the signed round announcement (ARCHITECTURE.md "One round"; docs/API.md
+//! "Round life cycle"). Transitions are methods that either return the next state or say why not, so an
+//! illegal step (publishing an open round, reopening a published one) is an error, not a silent bug.
+
+use serde::{Deserialize, Serialize};
+
+/// Round number, starting at 1.
+pub type RoundId = u64;
+
+/// Where a round is in its life cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundState {
+    /// Accepting submissions until the deadline or until every roster clinic has a decision.
+    Open,
+    /// No more submissions; the running sum is frozen.
+    Closing,
+    /// The key holder is decrypting the aggregate.
+    Decrypting,
+    /// The new model is stored and served.
+    Published,
+    /// No accepted submission, or decryption failed; the next round reuses the model.
+    Failed,
+}
+
+/// Why a transition was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IllegalTransition {
+    /// State the round was in.
+    pub from: RoundState,
+    /// State that was requested.
+    pub to: RoundState,
+}
+
+impl core::fmt::Display for IllegalTransition {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "illegal round transition {} -> {}",
+            self.from.as_str(),
+            self.to.as_str()
+        )
+    }
+}
+
+impl std::error::Error for IllegalTransition {}
+
+impl RoundState {
+    /// Stops accepting submissions.
+    pub fn close(self) -> Result<Self, IllegalTransition> {
+        self.step(Self::Open, Self::Closing)
+    }
+
+    /// Hands the frozen aggregate to the key holder.
+    pub fn start_decrypting(self) -> Result<Self, IllegalTransition> {
+        self.step(Self::Closing, Self::Decrypting)
+    }
+
+    /// Stores the new model.
+    pub fn publish(self) -> Result<Self, IllegalTransition> {
+        self.step(Self::Decrypting, Self::Published)
+    }
+
+    /// Gives up on the round (nothing accepted, or decryption failed).
+    pub fn fail(self) -> Result<Self, IllegalTransition> {
+        match self {
+            Self::Closing | Self::Decrypting => Ok(Self::Failed),
+            from => Err(IllegalTransition {
+                from,
+                to: Self::Failed,
+            }),
+        }
+    }
+
+    /// True once the round can never change again.
+    #[must_use]
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Published | Self::Failed)
+    }
+
+    fn step(self, from: Self, to: Self) -> Result<Self, IllegalTransition> {
+        if self == from {
+            Ok(to)
+        } else {
+            Err(IllegalTransition { from: self, to })
+        }
+    }
+
+    /// The wire and storage string.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closing => "closing",
+            Self::Decrypting => "decrypting",
+            Self::Published => "published",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parses the storage string.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Open,
+            Self::Closing,
+            Self::Decrypting,
+            Self::Published,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+}
+
+/// Domain separator that starts the canonical announcement bytes.
+pub const ANNOUNCEMENT_MAGIC: &[u8; 16] = b"ZKFL-PQ round v1";
+/// ML-DSA context string for round announcements (FIPS 204 §5.2 `ctx`).
+pub const ANNOUNCEMENT_CONTEXT: &[u8] = b"zkfl-pq/round/v1";
+/// Length of the canonical announcement encoding.
+pub const ANNOUNCEMENT_LEN: usize = 16 + 1 + 8 + 4 + 32 + 8 + 8 + 8 + 8 + 8 + 32 + 32;
+
+/// What the aggregator signs when it opens a round (docs/API.md, "canonical encoding").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Announcement {
+    /// Parameter-set id (`ParamSet::ID`).
+    pub param_set_id: u8,
+    /// Round number.
+    pub round: RoundId,
+    /// Number of model parameters.
+    pub model_dim: u32,
+    /// SHA3-256 of the global model bytes (little-endian f32).
+    pub model_sha3: [u8; 32],
+    /// Clip bound B on the float update's l2 norm.
+    pub norm_bound: f64,
+    /// Quantization scale S.
+    pub scale: f64,
+    /// The proven integer bound B_int on ||m||_2.
+    pub b_int: u64,
+    /// When the round opened (Unix seconds).
+    pub opened_at: u64,
+    /// Deadline (Unix seconds).
+    pub deadline: u64,
+    /// SHA3-256 of the aggregator's ML-KEM encapsulation key.
+    pub kem_key_sha3: [u8; 32],
+    /// SHA3-256 of the BFV public key encoding.
+    pub bfv_public_key_sha3: [u8; 32],
+}
+
+/// The canonical bytes were not a valid announcement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnnouncementError {
+    /// Wrong length.
+    Length,
+    /// Wrong domain separator.
+    Magic,
+}
+
+impl core::fmt::Display for AnnouncementError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Length => "announcement has the wrong length",
+            Self::Magic => "announcement does not start with the round-v1 domain separator",
+        })
+    }
+}
+
+impl std::error::Error for AnnouncementError {}
+
+impl Announcement {
+    /// The canonical little-endian encoding that is signed.
+    #[must_use]
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(ANNOUNCEMENT_LEN);
+        out.extend_from_slice(ANNOUNCEMENT_MAGIC);
+        out.push(self.param_set_id);
+        out.extend_from_slice(&self.round.to_le_bytes());
+        out.extend_from_slice(&self.model_dim.to_le_bytes());
+        out.extend_from_slice(&self.model_sha3);
+        out.extend_from_slice(&self.norm_bound.to_bits().to_le_bytes());
+        out.extend_from_slice(&self.scale.to_bits().to_le_bytes());
+        out.extend_from_slice(&self.b_int.to_le_bytes());
+        out.extend_from_slice(&self.opened_at.to_le_bytes());
+        out.extend_from_slice(&self.deadline.to_le_bytes());
+        out.extend_from_slice(&self.kem_key_sha3);
+        out.extend_from_slice(&self.bfv_public_key_sha3);
+        out
+    }
+
+    /// Decodes the canonical encoding; every length is checked.
+    pub fn decode(bytes: &[u8]) -> Result<Self, AnnouncementError> {
+        let mut r = Reader(bytes);
+        if bytes.len() != ANNOUNCEMENT_LEN {
+            return Err(AnnouncementError::Length);
+        }
+        if r.take::<16>()? != *ANNOUNCEMENT_MAGIC {
+            return Err(AnnouncementError::Magic);
+        }
+        Ok(Self {
+            param_set_id: r.take::<1>()?[0],
+            round: u64::from_le_bytes(r.take()?),
+            model_dim: u32::from_le_bytes(r.take()?),
+            model_sha3: r.take()?,
+            norm_bound: f64::from_bits(u64::from_le_bytes(r.take()?)),
+            scale: f64::from_bits(u64::from_le_bytes(r.take()?)),
+            b_int: u64::from_le_bytes(r.take()?),
+            opened_at: u64::from_le_bytes(r.take()?),
+            deadline: u64::from_le_bytes(r.take()?),
+            kem_key_sha3: r.take()?,
+            bfv_public_key_sha3: r.take()?,
+        })
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take<const K: usize>(&mut self) -> Result<[u8; K], AnnouncementError> {
+        let (head, rest) = self
+            .0
+            .split_first_chunk::<K>()
+            .ok_or(AnnouncementError::Length)?;
+        self.0 = rest;
+        Ok(*head)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Announcement {
+        Announcement {
+            param_set_id: 1,
+            round: 7,
+            model_dim: 108_996,
+            model_sha3: [3; 32],
+            norm_bound: 5.0,
+            scale: 4096.0,
+            b_int: 20_481,
+            opened_at: 1_000,
+            deadline: 1_600,
+            kem_key_sha3: [4; 32],
+            bfv_public_key_sha3: [5; 32],
+        }
+    }
+
+    #[test]
+    fn announcement_round_trips_and_rejects_bad_bytes() {
+        let a = sample();
+        let bytes = a.encode();
+        assert_eq!(bytes.len(), ANNOUNCEMENT_LEN);
+        assert_eq!(Announcement::decode(&bytes), Ok(a));
+        assert_eq!(
+            Announcement::decode(&bytes[..bytes.len() - 1]),
+            Err(AnnouncementError::Length)
+        );
+        let mut bad = bytes.clone();
+        bad[0] ^= 1;
+        assert_eq!(Announcement::decode(&bad), Err(AnnouncementError::Magic));
+    }
+
+    #[test]
+    fn the_happy_path_walks_open_to_published() {
+        let s = RoundState::Open
+            .close()
+            .and_then(RoundState::start_decrypting)
+            .and_then(RoundState::publish);
+        assert_eq!(s, Ok(RoundState::Published));
+    }
+
+    #[test]
+    fn illegal_transitions_are_refused() {
+        assert!(RoundState::Open.publish().is_err());
+        assert!(RoundState::Open.start_decrypting().is_err());
+        assert!(RoundState::Published.close().is_err());
+        assert!(RoundState::Published.fail().is_err());
+        assert!(RoundState::Open.fail().is_err());
+        assert!(RoundState::Closing.close().is_err());
+        assert_eq!(RoundState::Decrypting.fail(), Ok(RoundState::Failed));
+        for s in [
+            RoundState::Open,
+            RoundState::Closing,
+            RoundState::Decrypting,
+            RoundState::Published,
+            RoundState::Failed,
+        ] {
+            assert_eq!(RoundState::parse(s.as_str()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! The HTTP API (docs/API.md) on axum. Handlers only parse, hand work to blocking threads (store access) or
+//! to the verification pool (submissions), and render JSON; nothing here blocks the async loop.
+
+mod admin;
+mod views;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::Value;
+
+use crate::coordinator::{Accepted, Coordinator};
+use crate::error::{ApiError, Code};
+use crate::round::RoundId;
+use crate::verify_pool::VerifyPool;
+
+/// Public material served as-is.
+pub struct PublicInfo {
+    /// `GET /v1/params` body.
+    pub params: Value,
+    /// `GET /v1/roster` body.
+    pub roster: Value,
+    /// ML-KEM-768 encapsulation key.
+    pub kem_key: Vec<u8>,
+    /// Aggregator ML-DSA-65 verifying key.
+    pub aggregator_key: Vec<u8>,
+    /// BFV public key, if this key directory has one.
+    pub bfv_key: Option<Vec<u8>>,
+}
+
+/// Shared state of all handlers.
+pub struct AppState {
+    /// The service core.
+    pub coordinator: Arc<Coordinator>,
+    /// Verification workers.
+    pub pool: VerifyPool,
+    /// Public keys and parameters.
+    pub public: PublicInfo,
+    /// Largest accepted request body.
+    pub max_body: usize,
+}
+
+type Shared = State<Arc<AppState>>;
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry = self.code == Code::QueueFull;
+        let mut resp = (status, axum::Json(self)).into_response();
+        if retry {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        resp
+    }
+}
+
+/// Builds the router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route(
+            "/v1/params",
+            get(|State(s): Shared| async move { axum::Json(s.public.params.clone()) }),
+        )
+        .route(
+            "/v1/roster",
+            get(|State(s): Shared| async move { axum::Json(s.public.roster.clone()) }),
+        )
+        .route(
+            "/v1/keys/kem",
+            get(|State(s): Shared| async move { binary(s.public.kem_key.clone()) }),
+        )
+        .route(
+            "/v1/keys/aggregator",
+            get(|State(s): Shared| async move { binary(s.public.aggregator_key.clone()) }),
+        )
+        .route("/v1/keys/bfv", get(bfv_key))
+        .route("/v1/rounds/current", get(current_round))
+        .route("/v1/rounds/{round}", get(round_status))
+        .route("/v1/rounds/{round}/announcement", get(round_announcement))
+        .route("/v1/rounds/{round}/update", get(round_update))
+        .route("/v1/rounds/{round}/submissions", post(submit))
+        .route("/v1/models/{round}", get(model))
+        .route("/v1/admin/models", post(admin::put_model))
+        .route("/v1/admin/rounds", post(admin::open_round))
+        .route("/v1/admin/rounds/{round}/close", post(admin::close_round))
+        .fallback(|| async {
+            ApiError::new(
+                Code::NotFound,
+                "no such endpoint; see docs/API.md (all paths start with /v1)",
+            )
+        })
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+fn binary(bytes: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
+}
+
+async fn health() -> axum::Json<Value> {
+    axum::Json(
+        serde_json::json!({"status": "ok", "decryption_mode": crate::keyholder::MODE, "version": env!("CARGO_PKG_VERSION")}),
+    )
+}
+
+async fn bfv_key(State(s): Shared) -> Result<Response, ApiError> {
+    s.public.bfv_key.clone().map(binary).ok_or_else(|| ApiError::new(Code::NotFound, "this key directory has no BFV public key (zkfl keygen could not create one in this build)"))
+}
+
+/// Runs a store-touching closure on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    s: &Arc<AppState>,
+    f: impl FnOnce(&Coordinator) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let c = Arc::clone(&s.coordinator);
+    tokio::task::spawn_blocking(move || f(&c))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+fn parse_round(raw: &str) -> Result<RoundId, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::new(
+            Code::MalformedRequest,
+            format!("'{raw}' is not a round number"),
+        )
+    })
+}
+
+async fn current_round(State(s): Shared) -> Result<axum::Json<Value>, ApiError> {
+    blocking(&s, |c| {
+        let rec = c.store().latest_round().map_err(ApiError::internal)?;
+        rec.map(|r| axum::Json(views::announcement(&r)))
+            .ok_or_else(|| {
+                ApiError::new(
+                    Code::NoRound,
+                    "no round has been opened yet; try again later",
+                )
+            })
+    })
+    .await
+}
+
+fn find_round(c: &Coordinator, id: RoundId) -> Result<crate::store::RoundRecord, ApiError> {
+    c.store()
+        .round(id)
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::new(Code::NotFound, format!("there is no round {id}")))
+}
+
+async fn round_announcement(
+    State(s): Shared,
+    Path(raw): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let id = parse_round(&raw)?;
+    blocking(&s, move |c| {
+        Ok(axum::Json(views::announcement(&find_round(c, id)?)))
+    })
+    .await
+}
+
+async fn round_status(
+    State(s): Shared,
+    Path(raw): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let id = parse_round(&raw)?;
+    blocking(&s, move |c| {
+        let rec = find_round(c, id)?;
+        let subs = c.store().submissions(id).map_err(ApiError::internal)?;
+        Ok(axum::Json(views::status(
+            &rec,
+            &subs,
+            c.facts().roster_size,
+        )))
+    })
+    .await
+}
+
+async fn round_update(State(s): Shared, Path(raw): Path<String>) -> Result<Response, ApiError> {
+    let id = parse_round(&raw)?;
+    let upd = blocking(&s, move |c| {
+        c.store().update(id).map_err(ApiError::internal)
+    })
+    .await?;
+    upd.map(binary).ok_or_else(|| {
+        ApiError::new(
+            Code::NotFound,
+            format!("round {id} has no published update (yet)"),
+        )
+    })
+}
+
+async fn model(State(s): Shared, Path(raw): Path<String>) -> Result<Response, ApiError> {
+    let id = parse_round(&raw)?;
+    let bytes = blocking(&s, move |c| {
+        let store = c.store();
+        let hash = match store.round(id).map_err(ApiError::internal)? {
+            Some(r) => Some(r.announcement.model_sha3),
+            None => store
+                .round(id.wrapping_sub(1))
+                .map_err(ApiError::internal)?
+                .and_then(|r| r.next_model_sha3),
+        };
+        match hash {
+            Some(h) => store.model(&h).map_err(ApiError::internal),
+            None => Ok(None),
+        }
+    })
+    .await?;
+    bytes
+        .map(binary)
+        .ok_or_else(|| ApiError::new(Code::NotFound, format!("no model w_{id} exists yet")))
+}
+
+/// Reads a binary body within the size limit, with typed errors for the wrong media type and oversize.
+async fn read_binary(s: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("application/octet-stream") {
+        return Err(ApiError::new(
+            Code::UnsupportedMediaType,
+            "send the body as Content-Type: application/octet-stream",
+        ));
+    }
+    let too_large = || {
+        ApiError::new(
+            Code::BodyTooLarge,
+            format!("the body exceeds the limit of {} bytes", s.max_body),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > s.max_body as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, s.max_body).await.map_err(|e| {
+        let limit = std::error::Error::source(&e)
+            .is_some_and(|src| src.is::<http_body_util::LengthLimitError>());
+        if limit {
+            too_large()
+        } else {
+            ApiError::new(
+                Code::MalformedRequest,
+                format!("could not read the body: {e}"),
+            )
+        }
+    })
+}
+
+async fn submit(
+    State(s): Shared,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<axum::Json<Accepted>, ApiError> {
+    let round = parse_round(&raw)?;
+    let bytes = read_binary(&s, &headers, body).await?;
+    let envelope = bytes.to_vec();
+    let probe = envelope.clone();
+    blocking(&s, move |c| c.admit(round, &probe)).await?;
+    let verdict = s.pool.submit(round, envelope)?;
+    verdict
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                Code::ShuttingDown,
+                "the verification worker stopped before answering",
+            )
+        })?
+        .map(axum::Json)
+}
+
+/// Whether a peer may use the admin endpoints.
+fn is_admin_peer(peer: &SocketAddr) -> bool {
+    peer.ip().is_loopback()
+}

@@ -1,0 +1,151 @@
+//! Assembly of a running service from a data directory and a key directory (docs/SERVICE.md): loads keys and
+//! roster, opens the store, spawns the key-holder process and the verification pool.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::coordinator::{Coordinator, ServiceFacts, sha3};
+use crate::crypto::{CoreAggregate, CoreVerifier};
+use crate::keyholder::{KeyHolderProcess, MODE};
+use crate::keys::{AggregatorIdentity, KeyDir, KeyError, Roster, read, read_secret};
+use crate::server::{AppState, PublicInfo};
+use crate::store::Store;
+use crate::verify_pool::VerifyPool;
+
+/// Where things are and how big things may get.
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// Data directory (SQLite database).
+    pub data_dir: PathBuf,
+    /// Key directory from `zkfl keygen`.
+    pub keys: PathBuf,
+    /// Verification threads.
+    pub workers: usize,
+    /// Queue capacity.
+    pub queue: usize,
+    /// Largest request body.
+    pub max_body: usize,
+}
+
+/// A started service (HTTP not yet bound).
+pub struct Service {
+    /// Shared handler state.
+    pub state: Arc<AppState>,
+    keyholder: Arc<KeyHolderProcess>,
+}
+
+impl Service {
+    /// Drains the verification queue and stops the key holder.
+    pub fn stop(self) {
+        self.state.pool.shutdown();
+        self.keyholder.stop();
+    }
+}
+
+/// Parameter-set id on the wire for a parameter-set name.
+// The ids are `ParamSet::ID` of zkfl-core's S and L sets; kept here until those types are in this build.
+fn param_set_id(name: &str) -> Result<u8, KeyError> {
+    match name {
+        "S" => Ok(1),
+        "L" => Ok(2),
+        other => Err(KeyError(format!(
+            "roster names unknown parameter set '{other}' (expected S or L)"
+        ))),
+    }
+}
+
+/// Starts everything but the HTTP listener.
+pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Error>> {
+    let dir = KeyDir(config.keys.clone());
+    let roster: Roster = serde_json::from_slice(&read(&dir.public("roster.json"))?)
+        .map_err(|e| KeyError(format!("roster.json: {e}")))?;
+    let roster_keys = roster
+        .clinics
+        .iter()
+        .map(|c| {
+            hex::decode(&c.verifying_key)
+                .map(|k| (c.clinic_id, k))
+                .map_err(|_| KeyError(format!("roster: clinic {} key is not hex", c.clinic_id)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let kem_seed = read_secret::<64>(&dir.kem_seed())?;
+    let identity = AggregatorIdentity::from_seed(&*read_secret::<32>(&dir.sign_seed())?);
+    let kem_key = read(&dir.public("kem-ek.bin"))?;
+    let bfv_key = read(&dir.public("bfv-public.bin")).ok();
+    let aggregator_key = identity.verifying_key();
+    let facts = ServiceFacts {
+        param_set_id: param_set_id(&roster.param_set)?,
+        roster_size: u32::try_from(roster.clinics.len())?,
+        kem_key_sha3: sha3(&kem_key),
+        bfv_public_key_sha3: bfv_key.as_deref().map_or([0; 32], sha3),
+    };
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = Store::open(&config.data_dir.join("zkfl.sqlite"))?;
+    let exe = std::env::current_exe()?;
+    let keyholder = Arc::new(KeyHolderProcess::spawn(&exe, &dir.keyholder())?);
+    let verifier = CoreVerifier {
+        kem_seed,
+        roster: roster_keys,
+        bfv_public_key: bfv_key.clone(),
+    };
+    let params = json!({
+        "param_set": roster.param_set,
+        "param_set_id": facts.param_set_id,
+        "roster_size": facts.roster_size,
+        "max_body_bytes": config.max_body,
+        "aggregator_kem": "ML-KEM-768",
+        "aggregator_signature": "ML-DSA-65",
+        "clinic_signature": "ML-DSA-65",
+        "kem_key_sha3": hex::encode(facts.kem_key_sha3),
+        "bfv_public_key_sha3": bfv_key.as_deref().map(|k| hex::encode(sha3(k))),
+        "aggregator_verifying_key_sha3": hex::encode(sha3(&aggregator_key)),
+        "decryption_mode": MODE,
+    });
+    let roster_json = json!({"clinics": roster.clinics.iter().map(|c| json!({
+        "clinic_id": c.clinic_id,
+        "verifying_key": c.verifying_key,
+        "verifying_key_sha3": hex::decode(&c.verifying_key).map(|k| hex::encode(sha3(&k))).unwrap_or_default(),
+    })).collect::<Vec<_>>()});
+    let coordinator = Arc::new(Coordinator::new(
+        store,
+        Box::new(verifier),
+        Box::new(CoreAggregate),
+        Box::new(identity),
+        Box::new(KeyHolderRef(Arc::clone(&keyholder))),
+        facts,
+    ));
+    let pool = VerifyPool::start(Arc::clone(&coordinator), config.workers, config.queue)?;
+    let public = PublicInfo {
+        params,
+        roster: roster_json,
+        kem_key,
+        aggregator_key,
+        bfv_key,
+    };
+    Ok(Service {
+        state: Arc::new(AppState {
+            coordinator,
+            pool,
+            public,
+            max_body: config.max_body,
+        }),
+        keyholder,
+    })
+}
+
+/// Lets the coordinator use the key holder that the service also stops.
+struct KeyHolderRef(Arc<KeyHolderProcess>);
+
+impl crate::coordinator::Decryptor for KeyHolderRef {
+    fn decrypt_aggregate(
+        &self,
+        round: u64,
+        model_dim: u32,
+        accepted: u32,
+        sum: &[u8],
+    ) -> Result<Vec<i64>, String> {
+        self.0.decrypt_aggregate(round, model_dim, accepted, sum)
+    }
+}

@@ -1,0 +1,421 @@
+//! Durable state in SQLite (docs/SERVICE.md "Storage"): models, rounds with their state and running sum,
+//! per-clinic decisions, and the replay memory. Every decision is one transaction, so a `kill -9` at any
+//! moment leaves either the whole decision (row, digest, new running sum) or none of it.
+
+mod schema;
+
+pub use schema::SCHEMA_VERSION;
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::round::{Announcement, RoundId, RoundState};
+
+/// A storage failure (always an internal error for the peer).
+#[derive(Debug)]
+pub enum StoreError {
+    /// SQLite said no.
+    Sql(rusqlite::Error),
+    /// A stored value does not parse (corrupted or foreign database).
+    Corrupt(&'static str),
+    /// The requested state change is not a legal transition.
+    Transition(crate::round::IllegalTransition),
+}
+
+impl core::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Sql(e) => write!(f, "sqlite: {e}"),
+            Self::Corrupt(what) => write!(f, "corrupt database: {what}"),
+            Self::Transition(t) => write!(f, "{t}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sql(e)
+    }
+}
+
+impl From<crate::round::IllegalTransition> for StoreError {
+    fn from(e: crate::round::IllegalTransition) -> Self {
+        Self::Transition(e)
+    }
+}
+
+/// Result alias of this module.
+pub type Result<T> = core::result::Result<T, StoreError>;
+
+/// One round as stored.
+#[derive(Clone, Debug)]
+pub struct RoundRecord {
+    /// Where the round is.
+    pub state: RoundState,
+    /// The signed facts.
+    pub announcement: Announcement,
+    /// ML-DSA-65 signature over `announcement.encode()`.
+    pub signature: Vec<u8>,
+    /// Number of accepted submissions.
+    pub accepted: u32,
+    /// Rejections before authentication.
+    pub unauthenticated_rejections: u64,
+    /// SHA3-256 of the published model `w_{r+1}`.
+    pub next_model_sha3: Option<[u8; 32]>,
+    /// When it was published.
+    pub published_at: Option<u64>,
+    /// Why it failed.
+    pub failure: Option<(String, String)>,
+}
+
+/// One per-clinic decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubmissionRecord {
+    /// Roster id.
+    pub clinic_id: u32,
+    /// Accepted or not.
+    pub accepted: bool,
+    /// Rejection code (wire string) if rejected.
+    pub code: Option<String>,
+    /// Rejection message if rejected.
+    pub message: Option<String>,
+    /// Submission digest.
+    pub digest: [u8; 32],
+    /// Unix seconds.
+    pub received_at: u64,
+}
+
+/// The SQLite-backed store. Not `Sync`: the coordinator owns it behind one mutex, which also serialises
+/// updates of the running sum.
+pub struct Store {
+    conn: Connection,
+}
+
+fn blob32(v: Vec<u8>) -> Result<[u8; 32]> {
+    v.try_into()
+        .map_err(|_| StoreError::Corrupt("hash is not 32 bytes"))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies migrations.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        Self::init(conn)
+    }
+
+    /// An in-memory store for unit tests.
+    pub fn in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self> {
+        // WAL + FULL: a committed decision survives a crash of the process or of the machine.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        schema::migrate(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// Stores a model (idempotent).
+    pub fn put_model(&self, sha3: &[u8; 32], dim: u32, data: &[u8]) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO models (sha3, dim, data) VALUES (?1, ?2, ?3)",
+            params![&sha3[..], dim, data],
+        )?;
+        Ok(())
+    }
+
+    /// A stored model's bytes.
+    pub fn model(&self, sha3: &[u8; 32]) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT data FROM models WHERE sha3 = ?1",
+                [&sha3[..]],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The only stored model, if exactly one exists (the initial model before round 1).
+    pub fn sole_model(&self) -> Result<Option<[u8; 32]>> {
+        let mut stmt = self.conn.prepare("SELECT sha3 FROM models LIMIT 2")?;
+        let rows: Vec<Vec<u8>> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        match <[Vec<u8>; 1]>::try_from(rows) {
+            Ok([one]) => Ok(Some(blob32(one)?)),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Inserts a new open round with its empty running sum.
+    pub fn insert_round(&self, a: &Announcement, signature: &[u8], empty_sum: &[u8]) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO rounds (id, state, model_sha3, announcement, signature, running_sum)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                a.round,
+                RoundState::Open.as_str(),
+                &a.model_sha3[..],
+                a.encode(),
+                signature,
+                empty_sum
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The highest-numbered round.
+    pub fn latest_round(&self) -> Result<Option<RoundRecord>> {
+        let id: Option<RoundId> = self
+            .conn
+            .query_row("SELECT MAX(id) FROM rounds", [], |r| r.get(0))?;
+        match id {
+            Some(id) => self.round(id),
+            None => Ok(None),
+        }
+    }
+
+    /// One round.
+    pub fn round(&self, id: RoundId) -> Result<Option<RoundRecord>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT state, announcement, signature, accepted, unauthenticated_rejections,
+                        next_model_sha3, published_at, failure_code, failure_message
+                 FROM rounds WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                        r.get::<_, u32>(3)?,
+                        r.get::<_, u64>(4)?,
+                        r.get::<_, Option<Vec<u8>>>(5)?,
+                        r.get::<_, Option<u64>>(6)?,
+                        r.get::<_, Option<String>>(7)?,
+                        r.get::<_, Option<String>>(8)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((state, ann, signature, accepted, unauth, next, published_at, fcode, fmsg)) = row
+        else {
+            return Ok(None);
+        };
+        Ok(Some(RoundRecord {
+            state: RoundState::parse(&state).ok_or(StoreError::Corrupt("round state"))?,
+            announcement: Announcement::decode(&ann)
+                .map_err(|_| StoreError::Corrupt("announcement"))?,
+            signature,
+            accepted,
+            unauthenticated_rejections: unauth,
+            next_model_sha3: next.map(blob32).transpose()?,
+            published_at,
+            failure: fcode.zip(fmsg),
+        }))
+    }
+
+    /// The running sum of a round (the aggregate ciphertext encoding).
+    pub fn running_sum(&self, id: RoundId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .query_row("SELECT running_sum FROM rounds WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten())
+    }
+
+    /// Counts a rejection that happened before the sender was authenticated.
+    pub fn count_unauthenticated_rejection(&self, id: RoundId) -> Result<()> {
+        self.conn.execute(
+            "UPDATE rounds SET unauthenticated_rejections = unauthenticated_rejections + 1 WHERE id = ?1",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    /// Whether these exact envelope bytes were seen before.
+    pub fn envelope_seen(&self, sha3: &[u8; 32]) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM seen_envelopes WHERE sha3 = ?1",
+            [&sha3[..]],
+            |r| r.get::<_, u64>(0),
+        )? > 0)
+    }
+
+    /// Whether this signed-submission digest was seen before (in any round).
+    pub fn digest_seen(&self, digest: &[u8; 32]) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM seen_digests WHERE digest = ?1",
+            [&digest[..]],
+            |r| r.get::<_, u64>(0),
+        )? > 0)
+    }
+
+    /// The decision already recorded for a clinic in a round.
+    pub fn decision(&self, id: RoundId, clinic_id: u32) -> Result<Option<SubmissionRecord>> {
+        Ok(self
+            .submissions_where(id, Some(clinic_id))?
+            .into_iter()
+            .next())
+    }
+
+    /// Every decision of a round, by clinic id.
+    pub fn submissions(&self, id: RoundId) -> Result<Vec<SubmissionRecord>> {
+        self.submissions_where(id, None)
+    }
+
+    fn submissions_where(&self, id: RoundId, clinic: Option<u32>) -> Result<Vec<SubmissionRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT clinic_id, accepted, code, message, digest, received_at FROM submissions
+             WHERE round = ?1 AND (?2 IS NULL OR clinic_id = ?2) ORDER BY clinic_id",
+        )?;
+        let rows = stmt.query_map(params![id, clinic], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get::<_, Vec<u8>>(4)?,
+                r.get(5)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (clinic_id, accepted, code, message, digest, received_at) = row?;
+            Ok(SubmissionRecord {
+                clinic_id,
+                accepted,
+                code,
+                message,
+                digest: blob32(digest)?,
+                received_at,
+            })
+        })
+        .collect()
+    }
+
+    /// Records one authenticated decision atomically: the decision row, the replay memory and, for an
+    /// accepted submission, the new running sum and count.
+    pub fn record_decision(
+        &mut self,
+        id: RoundId,
+        decision: &SubmissionRecord,
+        envelope_sha3: &[u8; 32],
+        new_sum: Option<&[u8]>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO submissions (round, clinic_id, accepted, code, message, digest, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                id,
+                decision.clinic_id,
+                decision.accepted,
+                decision.code,
+                decision.message,
+                &decision.digest[..],
+                decision.received_at
+            ],
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO seen_digests (digest, round) VALUES (?1, ?2)",
+            params![&decision.digest[..], id],
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO seen_envelopes (sha3, round) VALUES (?1, ?2)",
+            params![&envelope_sha3[..], id],
+        )?;
+        if let Some(sum) = new_sum {
+            let n = tx.execute(
+                "UPDATE rounds SET running_sum = ?2, accepted = accepted + 1 WHERE id = ?1 AND state = 'open'",
+                params![id, sum],
+            )?;
+            if n != 1 {
+                return Err(StoreError::Corrupt(
+                    "accepted a submission into a round that is not open",
+                ));
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Moves a round along its state machine (checked against the stored state).
+    pub fn transition(
+        &self,
+        id: RoundId,
+        step: fn(RoundState) -> core::result::Result<RoundState, crate::round::IllegalTransition>,
+    ) -> Result<RoundState> {
+        let rec = self
+            .round(id)?
+            .ok_or(StoreError::Corrupt("transition of a missing round"))?;
+        let next = step(rec.state)?;
+        self.conn.execute(
+            "UPDATE rounds SET state = ?2 WHERE id = ?1",
+            params![id, next.as_str()],
+        )?;
+        Ok(next)
+    }
+
+    /// Publishes a decrypting round: stores the mean update and the next model in one transaction.
+    pub fn publish(
+        &mut self,
+        id: RoundId,
+        update: &[u8],
+        next_sha3: &[u8; 32],
+        next_model: &[u8],
+        dim: u32,
+        now: u64,
+    ) -> Result<()> {
+        let rec = self
+            .round(id)?
+            .ok_or(StoreError::Corrupt("publish of a missing round"))?;
+        let next = rec.state.publish()?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT OR IGNORE INTO models (sha3, dim, data) VALUES (?1, ?2, ?3)",
+            params![&next_sha3[..], dim, next_model],
+        )?;
+        tx.execute(
+            "UPDATE rounds SET state = ?2, update_data = ?3, next_model_sha3 = ?4, published_at = ?5 WHERE id = ?1",
+            params![id, next.as_str(), update, &next_sha3[..], now],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks a closing or decrypting round as failed, with the reason.
+    pub fn fail(&self, id: RoundId, code: &str, message: &str) -> Result<()> {
+        let rec = self
+            .round(id)?
+            .ok_or(StoreError::Corrupt("failing a missing round"))?;
+        let next = rec.state.fail()?;
+        self.conn.execute(
+            "UPDATE rounds SET state = ?2, failure_code = ?3, failure_message = ?4 WHERE id = ?1",
+            params![id, next.as_str(), code, message],
+        )?;
+        Ok(())
+    }
+
+    /// The published mean update of a round.
+    pub fn update(&self, id: RoundId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .query_row("SELECT update_data FROM rounds WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+use super::*;
+
+fn announcement(round: RoundId, model: [u8; 32]) -> Announcement {
+    Announcement {
+        param_set_id: 1,
+        round,
+        model_dim: 2,
+        model_sha3: model,
+        norm_bound: 5.0,
+        scale: 16.0,
+        b_int: 81,
+        opened_at: 10,
+        deadline: 20,
+        kem_key_sha3: [1; 32],
+        bfv_public_key_sha3: [2; 32],
+    }
+}
+
+fn decision(clinic_id: u32, accepted: bool, digest: u8) -> SubmissionRecord {
+    SubmissionRecord {
+        clinic_id,
+        accepted,
+        code: (!accepted).then(|| "proof_invalid".to_owned()),
+        message: (!accepted).then(|| "bad".to_owned()),
+        digest: [digest; 32],
+        received_at: 11,
+    }
+}
+
+fn store_with_round() -> Store {
+    let store = Store::in_memory().expect("store");
+    store.put_model(&[9; 32], 2, &[0; 8]).expect("model");
+    store
+        .insert_round(&announcement(1, [9; 32]), b"sig", b"sum0")
+        .expect("round");
+    store
+}
+
+#[test]
+fn a_decision_stores_row_digest_envelope_and_sum_together() {
+    let mut store = store_with_round();
+    store
+        .record_decision(1, &decision(3, true, 7), &[8; 32], Some(b"sum1"))
+        .expect("decide");
+    assert_eq!(
+        store.running_sum(1).expect("sum").as_deref(),
+        Some(&b"sum1"[..])
+    );
+    assert!(store.digest_seen(&[7; 32]).expect("digest"));
+    assert!(store.envelope_seen(&[8; 32]).expect("env"));
+    assert!(!store.envelope_seen(&[6; 32]).expect("env"));
+    let rec = store.round(1).expect("round").expect("exists");
+    assert_eq!(rec.accepted, 1);
+    assert_eq!(store.decision(1, 3).expect("d"), Some(decision(3, true, 7)));
+}
+
+#[test]
+fn a_second_decision_for_a_clinic_is_refused_and_changes_nothing() {
+    let mut store = store_with_round();
+    store
+        .record_decision(1, &decision(3, true, 7), &[8; 32], Some(b"sum1"))
+        .expect("decide");
+    assert!(
+        store
+            .record_decision(1, &decision(3, true, 5), &[4; 32], Some(b"sum2"))
+            .is_err()
+    );
+    assert_eq!(
+        store.running_sum(1).expect("sum").as_deref(),
+        Some(&b"sum1"[..])
+    );
+    assert!(!store.digest_seen(&[5; 32]).expect("digest"));
+    assert_eq!(store.round(1).expect("r").expect("e").accepted, 1);
+}
+
+#[test]
+fn a_rejection_keeps_the_sum() {
+    let mut store = store_with_round();
+    store
+        .record_decision(1, &decision(2, false, 7), &[8; 32], None)
+        .expect("decide");
+    assert_eq!(
+        store.running_sum(1).expect("sum").as_deref(),
+        Some(&b"sum0"[..])
+    );
+    assert_eq!(
+        store.submissions(1).expect("subs"),
+        vec![decision(2, false, 7)]
+    );
+}
+
+#[test]
+fn accepting_into_a_closed_round_fails_atomically() {
+    let mut store = store_with_round();
+    store.transition(1, RoundState::close).expect("close");
+    assert!(
+        store
+            .record_decision(1, &decision(3, true, 7), &[8; 32], Some(b"sum1"))
+            .is_err()
+    );
+    assert!(store.submissions(1).expect("subs").is_empty());
+    assert!(!store.digest_seen(&[7; 32]).expect("digest"));
+}
+
+#[test]
+fn state_survives_reopening_the_file() {
+    let dir = std::env::temp_dir().join(format!("zkfl-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("zkfl.sqlite");
+    {
+        let store = Store::open(&path).expect("open");
+        store.put_model(&[9; 32], 2, &[0; 8]).expect("model");
+        store
+            .insert_round(&announcement(1, [9; 32]), b"sig", b"sum0")
+            .expect("round");
+        let mut store = store;
+        store
+            .record_decision(1, &decision(1, true, 1), &[1; 32], Some(b"sum1"))
+            .expect("d");
+    }
+    let store = Store::open(&path).expect("reopen");
+    assert_eq!(
+        store.running_sum(1).expect("sum").as_deref(),
+        Some(&b"sum1"[..])
+    );
+    assert_eq!(
+        store.latest_round().expect("r").expect("e").announcement,
+        announcement(1, [9; 32])
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn publish_and_fail_follow_the_state_machine() {
+    let mut store = store_with_round();
+    assert!(store.publish(1, b"upd", &[5; 32], &[1; 8], 2, 30).is_err());
+    assert!(store.fail(1, "no_accepted_submissions", "none").is_err());
+    store.transition(1, RoundState::close).expect("close");
+    store
+        .transition(1, RoundState::start_decrypting)
+        .expect("decrypt");
+    store
+        .publish(1, b"upd", &[5; 32], &[1; 8], 2, 30)
+        .expect("publish");
+    let rec = store.round(1).expect("r").expect("e");
+    assert_eq!(rec.state, RoundState::Published);
+    assert_eq!(rec.next_model_sha3, Some([5; 32]));
+    assert_eq!(store.model(&[5; 32]).expect("m"), Some(vec![1; 8]));
+    assert_eq!(store.update(1).expect("u"), Some(b"upd".to_vec()));
+}

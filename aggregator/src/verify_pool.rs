@@ -1,0 +1,120 @@
+//! A fixed pool of verification threads fed by a bounded queue (docs/SERVICE.md "Verification pool"), so
+//! the async HTTP loop never runs a proof check and a flood of submissions gets `429 queue_full` instead of
+//! unbounded memory.
+
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use tokio::sync::oneshot;
+
+use crate::coordinator::{Accepted, Coordinator};
+use crate::error::{ApiError, Code};
+use crate::round::RoundId;
+
+/// One queued submission and where to send the verdict.
+struct Job {
+    round: RoundId,
+    envelope: Vec<u8>,
+    reply: oneshot::Sender<Result<Accepted, ApiError>>,
+}
+
+/// The pool. Dropping it (after [`VerifyPool::shutdown`]) lets queued jobs finish, then joins the workers.
+pub struct VerifyPool {
+    queue: Mutex<Option<SyncSender<Job>>>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl VerifyPool {
+    /// Starts `workers` threads sharing a queue of `capacity` waiting jobs.
+    pub fn start(
+        coordinator: Arc<Coordinator>,
+        workers: usize,
+        capacity: usize,
+    ) -> std::io::Result<Self> {
+        let (tx, rx) = sync_channel::<Job>(capacity);
+        let rx = Arc::new(Mutex::new(rx));
+        let mut handles = Vec::with_capacity(workers);
+        for i in 0..workers.max(1) {
+            let (rx, c) = (Arc::clone(&rx), Arc::clone(&coordinator));
+            handles.push(
+                std::thread::Builder::new()
+                    .name(format!("verify-{i}"))
+                    .spawn(move || worker(&rx, &c))?,
+            );
+        }
+        Ok(Self {
+            queue: Mutex::new(Some(tx)),
+            workers: Mutex::new(handles),
+        })
+    }
+
+    /// Queues a submission; `429 queue_full` if every slot is taken, `503` after shutdown began.
+    pub fn submit(
+        &self,
+        round: RoundId,
+        envelope: Vec<u8>,
+    ) -> Result<oneshot::Receiver<Result<Accepted, ApiError>>, ApiError> {
+        let (reply, rx) = oneshot::channel();
+        let guard = self
+            .queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(tx) = guard.as_ref() else {
+            return Err(ApiError::new(
+                Code::ShuttingDown,
+                "the server is shutting down; retry against the restarted server",
+            ));
+        };
+        match tx.try_send(Job {
+            round,
+            envelope,
+            reply,
+        }) {
+            Ok(()) => Ok(rx),
+            Err(TrySendError::Full(_)) => Err(ApiError::new(
+                Code::QueueFull,
+                "the verification queue is full; retry in a few seconds",
+            )),
+            Err(TrySendError::Disconnected(_)) => Err(ApiError::new(
+                Code::ShuttingDown,
+                "the verification workers have stopped",
+            )),
+        }
+    }
+
+    /// Stops taking jobs, lets the queued ones finish and joins the workers.
+    pub fn shutdown(&self) {
+        drop(
+            self.queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take(),
+        );
+        let handles = std::mem::take(
+            &mut *self
+                .workers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for h in handles {
+            let _ = h.join();
+        }
+    }
+}
+
+fn worker(rx: &Mutex<Receiver<Job>>, coordinator: &Coordinator) {
+    loop {
+        let job = {
+            let guard = rx.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            guard.recv()
+        };
+        let Ok(job) = job else { return };
+        let verdict = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            coordinator.process(job.round, &job.envelope)
+        }))
+        .unwrap_or_else(|_| Err(ApiError::internal("verification worker panicked")));
+        // The requester may have gone away; its verdict is stored regardless.
+        let _ = job.reply.send(verdict);
+    }
+}

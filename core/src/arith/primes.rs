@@ -1,0 +1,316 @@
+//! The auxiliary NTT-friendly primes of the residue-number-system multiplication (ARCHITECTURE.md,
+//! "Cryptographic building blocks"; ZK-BRIEF §2.2 option 1): ten primes p < 2^30 with p ≡ 1 (mod 8192), so
+//! each has a primitive 8192-th root of unity ψ and serves negacyclic NTTs of every length N | 4096
+//! (128 for the proof ring, 2048 for set S, 4096 for set L). p < 2^30 keeps every lazy butterfly value
+//! below 4p < 2^32, so all arithmetic runs on u32 with u32×u32→u64 products (cheap on wasm and Cortex-M).
+//!
+//! All twiddle tables are computed at compile time (`const fn`); nothing here depends on secrets except
+//! the operands passed to the `#[inline]` helpers, which are branch-free.
+
+/// Number of auxiliary primes available (so at most 10 residues per coefficient).
+pub const PRIME_COUNT: usize = 10;
+/// Largest supported NTT length.
+pub const MAX_N: usize = 4096;
+/// log2 of [`MAX_N`].
+pub const LOG_MAX_N: u32 = 12;
+
+/// The primes, all < 2^30 and ≡ 1 (mod 8192); checked by the unit tests (primality and congruence).
+pub const PRIMES: [u32; PRIME_COUNT] = [
+    1073692673, 1073668097, 1073651713, 1073643521, 1073569793, 1073479681, 1073430529, 1073299457,
+    1073233921, 1073184769,
+];
+
+/// One auxiliary prime with its Montgomery constants and bit-reversed twiddle tables for length 4096.
+/// The table of a shorter length N is the first N entries: brv_12(i) = 2^(12−log N)·brv_logN(i) for
+/// i < N, so ψ_4096^brv_12(i) = ψ_N^brv_logN(i) with ψ_N = ψ_4096^(4096/N).
+#[derive(Debug)]
+pub struct NttPrime {
+    /// The prime p.
+    pub p: u32,
+    /// −p^(−1) mod 2^32 (Montgomery reduction).
+    pub p_neg_inv: u32,
+    /// R^(i+2) mod p for i = 0..4 with R = 2^32: lifting a 32-bit limb l_i of a wide integer straight into
+    /// Montgomery form is `mont_mul(l_i, r_pows[i])` = l_i·2^(32i)·R mod p.
+    pub r_pows: [u32; 4],
+    /// A primitive 8192-th root of unity ψ mod p (the smallest generator's power, so deterministic).
+    pub psi: u32,
+    /// ψ^brv_12(i) for i < 4096 (Cooley–Tukey forward twiddles).
+    pub fwd: [u32; MAX_N],
+    /// Shoup companions ⌊w·2^32/p⌋ of `fwd`.
+    pub fwd_shoup: [u32; MAX_N],
+    /// ψ^(−brv_12(i)) for i < 4096 (Gentleman–Sande inverse twiddles).
+    pub inv: [u32; MAX_N],
+    /// Shoup companions of `inv`.
+    pub inv_shoup: [u32; MAX_N],
+    /// N^(−1)·R^(−1) mod p for N = 2^l, l = 0..=12: the last scaling of the inverse NTT, which also leaves
+    /// the Montgomery domain.
+    pub scale_mont: [u32; LOG_MAX_N as usize + 1],
+    /// Shoup companions of `scale_mont`.
+    pub scale_mont_shoup: [u32; LOG_MAX_N as usize + 1],
+    /// N^(−1) mod p for N = 2^l (inverse NTT of plain, non-Montgomery values).
+    pub scale_plain: [u32; LOG_MAX_N as usize + 1],
+    /// Shoup companions of `scale_plain`.
+    pub scale_plain_shoup: [u32; LOG_MAX_N as usize + 1],
+}
+
+/// The prime tables, computed at compile time.
+#[allow(long_running_const_eval)]
+pub static NTT_PRIMES: [NttPrime; PRIME_COUNT] = {
+    let mut i = 0;
+    // A const array initialiser cannot call a non-Copy constructor in a repeat expression, so build
+    // each entry explicitly.
+    let out = [
+        NttPrime::new(PRIMES[0]),
+        NttPrime::new(PRIMES[1]),
+        NttPrime::new(PRIMES[2]),
+        NttPrime::new(PRIMES[3]),
+        NttPrime::new(PRIMES[4]),
+        NttPrime::new(PRIMES[5]),
+        NttPrime::new(PRIMES[6]),
+        NttPrime::new(PRIMES[7]),
+        NttPrime::new(PRIMES[8]),
+        NttPrime::new(PRIMES[9]),
+    ];
+    while i < PRIME_COUNT {
+        assert!(out[i].p == PRIMES[i]);
+        i += 1;
+    }
+    out
+};
+
+/// b^e mod m (compile-time helper; public data only).
+pub const fn pow_mod(b: u64, mut e: u64, m: u64) -> u64 {
+    let mut base = b % m;
+    let mut acc = 1 % m;
+    while e > 0 {
+        if e & 1 == 1 {
+            acc = acc * base % m;
+        }
+        base = base * base % m;
+        e >>= 1;
+    }
+    acc
+}
+
+/// Reverses the low `bits` bits of `x`.
+pub const fn bit_reverse(x: usize, bits: u32) -> usize {
+    if bits == 0 {
+        return 0;
+    }
+    x.reverse_bits() >> (usize::BITS - bits)
+}
+
+/// ⌊w·2^32/p⌋ for w < p: the Shoup companion of a fixed multiplier w.
+pub const fn shoup(w: u32, p: u32) -> u32 {
+    (((w as u64) << 32) / p as u64) as u32
+}
+
+impl NttPrime {
+    /// Computes all constants and tables of prime `p` (compile time). Panics (at compile time) unless
+    /// p ≡ 1 (mod 8192) and p < 2^30.
+    pub const fn new(p: u32) -> Self {
+        assert!(p < (1 << 30) && p % 8192 == 1);
+        let pm = p as u64;
+        // −p^(−1) mod 2^32 by Newton iteration (p odd).
+        let mut inv: u32 = 1;
+        let mut k = 0;
+        while k < 5 {
+            inv = inv.wrapping_mul(2u32.wrapping_sub(p.wrapping_mul(inv)));
+            k += 1;
+        }
+        let p_neg_inv = 0u32.wrapping_sub(inv);
+        let r = (1u64 << 32) % pm;
+        let mut r_pows = [0u32; 4];
+        let mut rp = r * r % pm;
+        k = 0;
+        while k < 4 {
+            r_pows[k] = rp as u32;
+            rp = rp * r % pm;
+            k += 1;
+        }
+        let psi = Self::find_psi(pm);
+        let psi_inv = pow_mod(psi, 8191, pm);
+        let mut pw = [0u32; MAX_N];
+        let mut pw_inv = [0u32; MAX_N];
+        let (mut x, mut y) = (1u64, 1u64);
+        k = 0;
+        while k < MAX_N {
+            pw[k] = x as u32;
+            pw_inv[k] = y as u32;
+            x = x * psi % pm;
+            y = y * psi_inv % pm;
+            k += 1;
+        }
+        let mut fwd = [0u32; MAX_N];
+        let mut fwd_shoup = [0u32; MAX_N];
+        let mut invt = [0u32; MAX_N];
+        let mut inv_shoup = [0u32; MAX_N];
+        k = 0;
+        while k < MAX_N {
+            let e = bit_reverse(k, LOG_MAX_N);
+            fwd[k] = pw[e];
+            fwd_shoup[k] = shoup(pw[e], p);
+            invt[k] = pw_inv[e];
+            inv_shoup[k] = shoup(pw_inv[e], p);
+            k += 1;
+        }
+        let r_inv = pow_mod(r, pm - 2, pm);
+        let mut scale_mont = [0u32; LOG_MAX_N as usize + 1];
+        let mut scale_mont_shoup = [0u32; LOG_MAX_N as usize + 1];
+        let mut scale_plain = [0u32; LOG_MAX_N as usize + 1];
+        let mut scale_plain_shoup = [0u32; LOG_MAX_N as usize + 1];
+        k = 0;
+        while k <= LOG_MAX_N as usize {
+            let n_inv = pow_mod(1u64 << k, pm - 2, pm);
+            scale_plain[k] = n_inv as u32;
+            scale_plain_shoup[k] = shoup(n_inv as u32, p);
+            let s = n_inv * r_inv % pm;
+            scale_mont[k] = s as u32;
+            scale_mont_shoup[k] = shoup(s as u32, p);
+            k += 1;
+        }
+        Self {
+            p,
+            p_neg_inv,
+            r_pows,
+            psi: psi as u32,
+            fwd,
+            fwd_shoup,
+            inv: invt,
+            inv_shoup,
+            scale_mont,
+            scale_mont_shoup,
+            scale_plain,
+            scale_plain_shoup,
+        }
+    }
+
+    /// The primitive 8192-th root g^((p−1)/8192) for the smallest g that gives one (ψ^4096 = −1).
+    const fn find_psi(p: u64) -> u64 {
+        let mut g = 2;
+        loop {
+            let c = pow_mod(g, (p - 1) / 8192, p);
+            if pow_mod(c, 4096, p) == p - 1 {
+                return c;
+            }
+            g += 1;
+        }
+    }
+
+    /// x − p if x ≥ p else x, for x < 2p (branch-free).
+    #[inline(always)]
+    pub fn csub(&self, x: u32) -> u32 {
+        csub(x, self.p)
+    }
+
+    /// w·a mod p in [0, 2p) with Shoup's method: `ws` = ⌊w·2^32/p⌋, any a < 2^32, w < p.
+    #[inline(always)]
+    pub fn shoup_mul_lazy(&self, a: u32, w: u32, ws: u32) -> u32 {
+        let qh = ((ws as u64 * a as u64) >> 32) as u32;
+        w.wrapping_mul(a).wrapping_sub(qh.wrapping_mul(self.p))
+    }
+
+    /// Montgomery product a·b·2^(−32) mod p in [0, 2p), for a·b < p·2^32.
+    #[inline(always)]
+    pub fn mont_mul_lazy(&self, a: u32, b: u32) -> u32 {
+        self.mont_reduce_lazy(a as u64 * b as u64)
+    }
+
+    /// Montgomery reduction x·2^(−32) mod p in [0, 2p), for x < p·2^32.
+    #[inline(always)]
+    pub fn mont_reduce_lazy(&self, x: u64) -> u32 {
+        let m = (x as u32).wrapping_mul(self.p_neg_inv);
+        ((x + m as u64 * self.p as u64) >> 32) as u32
+    }
+
+    /// Montgomery product reduced to [0, p).
+    #[inline(always)]
+    pub fn mont_mul(&self, a: u32, b: u32) -> u32 {
+        self.csub(self.mont_mul_lazy(a, b))
+    }
+
+    /// (a + b) mod p for a, b < p.
+    #[inline(always)]
+    pub fn add(&self, a: u32, b: u32) -> u32 {
+        self.csub(a + b)
+    }
+
+    /// (a − b) mod p for a, b < p.
+    #[inline(always)]
+    pub fn sub(&self, a: u32, b: u32) -> u32 {
+        self.csub(a + self.p - b)
+    }
+}
+
+/// x − m if x ≥ m else x, for m < 2^31 and x < 2m: the top bit of the wrapped x − m selects, with no
+/// branch.
+#[inline(always)]
+pub fn csub(x: u32, m: u32) -> u32 {
+    let y = x.wrapping_sub(m);
+    y.wrapping_add(m & ((y as i32 >> 31) as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_prime(n: u64) -> bool {
+        if n < 2 {
+            return false;
+        }
+        let mut d = 2;
+        while d * d <= n {
+            if n.is_multiple_of(d) {
+                return false;
+            }
+            d += 1;
+        }
+        true
+    }
+
+    #[test]
+    fn primes_are_prime_distinct_and_ntt_friendly() {
+        for (i, &p) in PRIMES.iter().enumerate() {
+            assert!(is_prime(p as u64), "{p} is not prime");
+            assert_eq!(p % 8192, 1, "{p} is not 1 mod 8192");
+            assert!(p < 1 << 30);
+            assert!(PRIMES[..i].iter().all(|&o| o != p));
+        }
+    }
+
+    #[test]
+    fn psi_is_primitive_8192th_root() {
+        for pr in &NTT_PRIMES {
+            let p = pr.p as u64;
+            assert_eq!(pow_mod(pr.psi as u64, 4096, p), p - 1);
+            assert_eq!(pow_mod(pr.psi as u64, 8192, p), 1);
+            assert_eq!(pr.fwd[0], 1);
+            assert_eq!(pr.fwd[1] as u64, pow_mod(pr.psi as u64, 2048, p));
+            for k in 0..MAX_N {
+                assert_eq!(pr.fwd[k] as u64 * pr.inv[k] as u64 % p, 1);
+            }
+        }
+    }
+
+    #[test]
+    fn montgomery_and_shoup_helpers() {
+        for pr in &NTT_PRIMES {
+            let p = pr.p as u64;
+            let r = (1u64 << 32) % p;
+            assert_eq!(pr.p.wrapping_mul(pr.p_neg_inv), u32::MAX);
+            for &(a, b) in &[
+                (0u32, 0u32),
+                (1, 1),
+                (pr.p - 1, pr.p - 1),
+                (12345, pr.p - 7),
+            ] {
+                let m = pr.mont_mul(a, b) as u64;
+                assert_eq!(m * r % p, a as u64 * b as u64 % p);
+                let w = b % pr.p;
+                let s = pr.shoup_mul_lazy(u32::MAX - a, w, shoup(w, pr.p));
+                assert!(s < 2 * pr.p);
+                assert_eq!(s as u64 % p, (u32::MAX - a) as u64 * w as u64 % p);
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Streaming multi-message encryption (docs/BFV.md §4; ZK-BRIEF §1): one ternary u and one error e2
+//! for all L chunks, c1 = a·u + e2 once, then c0_j = b_j·u + e1_j + Δ·m_j chunk by chunk. u is kept in
+//! NTT form, so a chunk costs one pointwise product and one inverse NTT per auxiliary prime, a CRT pass
+//! and the CBD sampling of e1_j. A device holds O(1) polynomials besides the public key, which it may
+//! read one b_j at a time.
+//!
+//! The prover needs the witness (u, e2, e1_j): the encryptor exposes it by reference and zeroizes it on
+//! drop.
+
+use super::error::BfvError;
+use super::keys::{check_params, label};
+use super::plaintext::PlainModulus;
+use crate::params::ParamSet;
+use crate::ring::sample::{SEED_BYTES, Xof, cbd, ternary};
+use crate::ring::{NttPoly, Poly};
+use rand_core::CryptoRng;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// Encryption state of one update: the secret randomness (u, e2, the e1 stream) and c1.
+pub struct Encryptor<P: ParamSet, const N: usize, const K: usize> {
+    plain: PlainModulus<P::M>,
+    seed: [u8; SEED_BYTES],
+    u: Poly<P::M, N>,
+    u_ntt: NttPoly<N, K>,
+    e2: Poly<P::M, N>,
+    e1: Poly<P::M, N>,
+    tmp: NttPoly<N, K>,
+    c1: Poly<P::M, N>,
+    chunks: usize,
+    limit: usize,
+}
+
+impl<P: ParamSet, const N: usize, const K: usize> core::fmt::Debug for Encryptor<P, N, K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Encryptor")
+            .field("chunks", &self.chunks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: ParamSet, const N: usize, const K: usize> Encryptor<P, N, K> {
+    /// Samples u and e2 from the injected RNG, computes c1 = a·u + e2, and prepares the encryption of at
+    /// most `chunks` chunks (L, the public key's chunk count).
+    pub fn new(
+        a_ntt: &NttPoly<N, K>,
+        plain: PlainModulus<P::M>,
+        chunks: usize,
+        rng: &mut impl CryptoRng,
+    ) -> Self {
+        const { check_params::<P, N, K>() };
+        let mut seed = [0u8; SEED_BYTES];
+        rng.fill_bytes(&mut seed);
+        let mut enc = Self {
+            plain,
+            seed,
+            u: Poly::zero(),
+            u_ntt: NttPoly::zero(),
+            e2: Poly::zero(),
+            e1: Poly::zero(),
+            tmp: NttPoly::zero(),
+            c1: Poly::zero(),
+            chunks: 0,
+            limit: chunks,
+        };
+        seed.zeroize();
+        ternary(&mut Xof::new(&enc.seed, label::U, 0), &mut enc.u);
+        enc.u_ntt.set_from_poly(&enc.u);
+        cbd(
+            &mut Xof::new(&enc.seed, label::E2, 0),
+            P::ERROR_ETA,
+            &mut enc.e2,
+        );
+        NttPoly::mul_into(a_ntt, &enc.u_ntt, &mut enc.tmp);
+        enc.tmp.inverse_into(&mut enc.c1);
+        enc.c1.add_assign(&enc.e2);
+        enc
+    }
+
+    /// c1 = a·u + e2, shared by all chunks.
+    pub fn c1(&self) -> &Poly<P::M, N> {
+        &self.c1
+    }
+
+    /// Chunks encrypted so far.
+    pub fn chunks_done(&self) -> usize {
+        self.chunks
+    }
+
+    /// Encrypts the next chunk m_j (centred coefficients of Z_t) under b_j (NTT form):
+    /// c0 = b_j·u + e1_j + Δ·m_j. Chunks are numbered in call order; e1_j is fresh per call.
+    pub fn encrypt_chunk(
+        &mut self,
+        b_ntt: &NttPoly<N, K>,
+        m: &[i64; N],
+        c0: &mut Poly<P::M, N>,
+    ) -> Result<(), BfvError> {
+        if self.chunks >= self.limit {
+            return Err(BfvError::TooManyChunks { limit: self.limit });
+        }
+        self.plain.check_message(m)?;
+        cbd(
+            &mut Xof::new(&self.seed, label::E1, self.chunks as u64),
+            P::ERROR_ETA,
+            &mut self.e1,
+        );
+        NttPoly::mul_into(b_ntt, &self.u_ntt, &mut self.tmp);
+        self.tmp.inverse_into(c0);
+        c0.add_assign(&self.e1);
+        self.plain.add_encoded(m, c0);
+        self.chunks += 1;
+        Ok(())
+    }
+
+    /// The shared randomness u (witness of the proof).
+    pub fn u(&self) -> &Poly<P::M, N> {
+        &self.u
+    }
+
+    /// The shared error e2 (witness of the proof).
+    pub fn e2(&self) -> &Poly<P::M, N> {
+        &self.e2
+    }
+
+    /// e1_j of the last encrypted chunk (witness of the proof; overwritten by the next chunk).
+    pub fn last_e1(&self) -> &Poly<P::M, N> {
+        &self.e1
+    }
+
+    /// The plaintext modulus in use.
+    pub fn plain(&self) -> &PlainModulus<P::M> {
+        &self.plain
+    }
+}
+
+impl<P: ParamSet, const N: usize, const K: usize> Drop for Encryptor<P, N, K> {
+    fn drop(&mut self) {
+        self.seed.zeroize();
+        self.u.zeroize();
+        self.u_ntt.zeroize();
+        self.e2.zeroize();
+        self.e1.zeroize();
+        self.tmp.zeroize();
+    }
+}
+
+impl<P: ParamSet, const N: usize, const K: usize> ZeroizeOnDrop for Encryptor<P, N, K> {}
+
+/// Encrypts a whole update: `m.len()` chunks under (a, b_1..b_L) in NTT form, c1 and c0_j into the
+/// caller's buffers. Err if the chunk counts of `b_ntt`, `m` and `c0` differ.
+pub fn encrypt<P: ParamSet, const N: usize, const K: usize>(
+    a_ntt: &NttPoly<N, K>,
+    b_ntt: &[NttPoly<N, K>],
+    plain: PlainModulus<P::M>,
+    m: &[[i64; N]],
+    rng: &mut impl CryptoRng,
+    c1: &mut Poly<P::M, N>,
+    c0: &mut [Poly<P::M, N>],
+) -> Result<(), BfvError> {
+    if m.len() != b_ntt.len() || c0.len() != b_ntt.len() {
+        return Err(BfvError::ChunkCountMismatch {
+            expected: b_ntt.len(),
+            got: m.len().min(c0.len()),
+        });
+    }
+    let mut enc = Encryptor::<P, N, K>::new(a_ntt, plain, b_ntt.len(), rng);
+    for ((b, mj), c) in b_ntt.iter().zip(m.iter()).zip(c0.iter_mut()) {
+        enc.encrypt_chunk(b, mj, c)?;
+    }
+    c1.clone_from(enc.c1());
+    Ok(())
+}

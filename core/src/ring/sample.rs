@@ -1,0 +1,201 @@
+//! Samplers of small and uniform polynomials from a SHAKE128 stream (ARCHITECTURE.md, "ring"): uniform
+//! mod q for public matrices (rejection on public randomness), uniform ternary {−1, 0, 1} and the centred
+//! binomial distribution CBD_η (η = 21 for BFV errors: σ = √(η/2) ≈ 3.24) for secrets. Secret samplers
+//! never branch or index on the sampled values; the only data-dependent control flow is the rejection of
+//! whole bytes in the ternary sampler, whose timing depends on discarded bytes only.
+//!
+//! Domain separation: SHAKE128("ZKFL-PQ/xof/v1" ‖ len(label) as u64 LE ‖ label ‖ seed ‖ index as u64 LE).
+//! The discrete Gaussian lives in `ring::gaussian`.
+
+use super::poly::Poly;
+use crate::arith::Modulus;
+use shake::{ExtendableOutput, Shake128, Shake128Reader, Update, XofReader};
+use zeroize::Zeroize;
+
+/// Seed length in bytes.
+pub const SEED_BYTES: usize = 32;
+
+/// A SHAKE128 output stream bound to a seed, a domain-separation label and an index (e.g. chunk number).
+/// The Keccak state is zeroized on drop (`shake`'s `zeroize` feature).
+pub struct Xof {
+    reader: Shake128Reader,
+}
+
+impl core::fmt::Debug for Xof {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Xof { .. }")
+    }
+}
+
+impl Xof {
+    /// The stream SHAKE128(prefix ‖ len(label) ‖ label ‖ seed ‖ index).
+    pub fn new(seed: &[u8; SEED_BYTES], label: &[u8], index: u64) -> Self {
+        let mut h = Shake128::default();
+        h.update(b"ZKFL-PQ/xof/v1");
+        h.update(&(label.len() as u64).to_le_bytes());
+        h.update(label);
+        h.update(seed);
+        h.update(&index.to_le_bytes());
+        Self {
+            reader: h.finalize_xof(),
+        }
+    }
+
+    /// Fills `buf` with the next stream bytes.
+    pub fn read(&mut self, buf: &mut [u8]) {
+        self.reader.read(buf);
+    }
+}
+
+/// Fills `out` with coefficients uniform in [0, q): reads ⌈BITS/8⌉ bytes, masks to BITS bits, rejects
+/// values ≥ q (probability 539/2^44 resp. 35/2^86 per draw). Branches on the stream: public data only
+/// (public key `a`, the proof's public matrices).
+pub fn uniform<M: Modulus, const N: usize>(xof: &mut Xof, out: &mut Poly<M, N>) {
+    let mask = (1u128 << M::BITS) - 1;
+    let mut buf = [0u8; 16];
+    for c in out.coeffs.iter_mut() {
+        loop {
+            xof.read(&mut buf[..M::BYTES]);
+            let v = u128::from_le_bytes(buf) & mask;
+            if v < M::Q {
+                *c = M::from_u128(v);
+                break;
+            }
+        }
+    }
+}
+
+/// Fills `out` with coefficients uniform in {−1, 0, 1} (mod q). Each accepted byte b < 243 = 3^5 gives
+/// five base-3 digits, computed with multiply-shift division (no secret-dependent branch or table).
+pub fn ternary<M: Modulus, const N: usize>(xof: &mut Xof, out: &mut Poly<M, N>) {
+    let mut filled = 0;
+    let mut buf = [0u8; 64];
+    while filled < N {
+        xof.read(&mut buf);
+        for &b in buf.iter() {
+            // Public-timing rejection: whether a byte is dropped does not depend on accepted digits.
+            if b >= 243 {
+                continue;
+            }
+            let mut x = b as u32;
+            for _ in 0..5 {
+                if filled == N {
+                    break;
+                }
+                let q3 = (x * 171) >> 9; // x / 3 for x < 256
+                let d = x - 3 * q3;
+                out.coeffs[filled] = M::from_i64(d as i64 - 1);
+                x = q3;
+                filled += 1;
+            }
+        }
+    }
+}
+
+/// Fills `out` with the centred binomial distribution CBD_η: Σ_{i<η} a_i − Σ_{i<η} b_i over 2η stream
+/// bits (⌈2η/8⌉ bytes per coefficient), computed with population counts (constant time). `eta` is a
+/// public parameter in 1..=32 (`ParamSet::ERROR_ETA` = 21); out-of-range values are clamped to it.
+pub fn cbd<M: Modulus, const N: usize>(xof: &mut Xof, eta: u32, out: &mut Poly<M, N>) {
+    let eta = eta.clamp(1, 32);
+    let nbytes = (2 * eta as usize).div_ceil(8);
+    let mask = (1u64 << eta) - 1;
+    let mut buf = [0u8; 8 * 64];
+    for block in out.coeffs.chunks_mut(64) {
+        let bytes = &mut buf[..block.len() * nbytes];
+        xof.read(bytes);
+        for (c, w) in block.iter_mut().zip(bytes.chunks_exact(nbytes)) {
+            let mut word = [0u8; 8];
+            word[..nbytes].copy_from_slice(w);
+            let x = u64::from_le_bytes(word);
+            let a = (x & mask).count_ones() as i64;
+            let b = ((x >> eta) & mask).count_ones() as i64;
+            *c = M::from_i64(a - b);
+            word.zeroize();
+        }
+    }
+    buf.zeroize();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arith::{Q44, Q86};
+
+    const SEED: [u8; 32] = [7u8; 32];
+
+    #[test]
+    fn base3_digits_by_multiply_shift() {
+        for x in 0u32..256 {
+            assert_eq!((x * 171) >> 9, x / 3);
+        }
+    }
+
+    #[test]
+    fn streams_are_domain_separated_and_deterministic() {
+        let mut out = [[0u8; 32]; 4];
+        Xof::new(&SEED, b"a", 0).read(&mut out[0]);
+        Xof::new(&SEED, b"a", 1).read(&mut out[1]);
+        Xof::new(&SEED, b"b", 0).read(&mut out[2]);
+        Xof::new(&SEED, b"a", 0).read(&mut out[3]);
+        assert_ne!(out[0], out[1]);
+        assert_ne!(out[0], out[2]);
+        assert_eq!(out[0], out[3]);
+    }
+
+    #[test]
+    fn uniform_is_canonical_and_spread() {
+        let mut p = Poly::<Q86, 2048>::zero();
+        uniform(&mut Xof::new(&SEED, b"u", 0), &mut p);
+        assert!(p.coeffs.iter().all(|&c| c < Q86::Q));
+        // Top-bit balance: about half the coefficients lie above q/2 (binomial, 6 sigma window).
+        let high = p.coeffs.iter().filter(|&&c| c > Q86::Q / 2).count();
+        assert!((1024 - 140..1024 + 140).contains(&high), "{high}");
+        let mut r = Poly::<Q44, 2048>::zero();
+        uniform(&mut Xof::new(&SEED, b"u", 0), &mut r);
+        assert!(r.coeffs.iter().all(|&c| (c as u128) < Q44::Q));
+        let high = r.coeffs.iter().filter(|&&c| c as u128 > Q44::Q / 2).count();
+        assert!((1024 - 140..1024 + 140).contains(&high), "{high}");
+    }
+
+    #[test]
+    fn ternary_is_uniform_on_three_values() {
+        let mut counts = [0usize; 3];
+        for i in 0..8 {
+            let mut p = Poly::<Q44, 4096>::zero();
+            ternary(&mut Xof::new(&SEED, b"t", i), &mut p);
+            for k in 0..4096 {
+                let c = p.centered(k);
+                assert!((-1..=1).contains(&c));
+                counts[(c + 1) as usize] += 1;
+            }
+        }
+        // 32768 draws: each count ≈ 10923 ± 6·85.
+        for c in counts {
+            assert!((10923 - 520..10923 + 520).contains(&c), "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn cbd_has_the_right_range_mean_and_variance() {
+        let mut sum = 0i128;
+        let mut sq = 0i128;
+        let mut max = 0i128;
+        for i in 0..8 {
+            let mut p = Poly::<Q86, 4096>::zero();
+            cbd(&mut Xof::new(&SEED, b"e", i), 21, &mut p);
+            for k in 0..4096 {
+                let c = p.centered(k);
+                sum += c;
+                sq += c * c;
+                max = max.max(c.abs());
+            }
+        }
+        assert!(max <= 21);
+        assert!(max >= 10, "tails never reached");
+        let n = 8.0 * 4096.0;
+        let mean = sum as f64 / n;
+        let var = sq as f64 / n;
+        assert!(mean.abs() < 0.15, "{mean}");
+        assert!((var - 10.5).abs() < 0.5, "{var}");
+    }
+}
