@@ -18,6 +18,8 @@ impl ParamSet for TestS {
     const N: usize = 2048;
     const ID: u8 = 0xF1;
     const NAME: &'static str = "test-S";
+    const MAX_CHUNKS: usize = 64;
+    const B_INT_MAX: u64 = 1 << 12;
 }
 #[derive(Clone, Copy, Default, Debug)]
 struct TestL;
@@ -26,6 +28,8 @@ impl ParamSet for TestL {
     const N: usize = 4096;
     const ID: u8 = 0xF2;
     const NAME: &'static str = "test-L";
+    const MAX_CHUNKS: usize = 32;
+    const B_INT_MAX: u64 = 1 << 16;
 }
 
 /// A key pair with `l` chunks: (sk, a_ntt, b_ntt, b).

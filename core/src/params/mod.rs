@@ -7,8 +7,11 @@
 //! - [`SetL`] ("consortium"): N = 4096, q = 2^86 − 35.
 
 pub mod estimate;
+pub mod limits;
+#[cfg(test)]
+mod security;
 
-use crate::arith::Modulus;
+use crate::arith::{Modulus, Q44, Q86};
 
 /// Proof-ring degree d: the proof works over Z_q[Y]/(Y^128 + 1) with Y = X^(N/128) (ZK-BRIEF §1).
 pub const PROOF_RING_DEGREE: usize = 128;
@@ -42,6 +45,12 @@ pub trait ParamSet: Copy + Default + core::fmt::Debug + Send + Sync + 'static {
     const ERROR_SIGMA: f64 = ERROR_SIGMA;
     /// Proof-ring degree d (see [`PROOF_RING_DEGREE`]); N/d proof-ring elements make one BFV polynomial.
     const PROOF_D: usize = PROOF_RING_DEGREE;
+    /// Largest number L of plaintext chunks (BFV polynomials) of one update: the public key has L_max
+    /// polynomials b_j and the proof's widths are sized for it (docs/PROTOCOL.md §3).
+    const MAX_CHUNKS: usize;
+    /// Largest integer norm bound B_int the proof supports (docs/PROTOCOL.md §3); `limits::check_config`
+    /// refuses larger bounds.
+    const B_INT_MAX: u64;
 }
 
 /// Set S ("clinic"): N = 2048, q = 2^44 − 539. The default for the demo, the browser and microcontrollers.
@@ -52,3 +61,51 @@ pub struct SetS;
 /// threshold-decryption smudging noise.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SetL;
+
+impl ParamSet for SetS {
+    type M = Q44;
+    const N: usize = 2048;
+    const ID: u8 = 1;
+    const NAME: &'static str = "S";
+    const MAX_CHUNKS: usize = 64;
+    const B_INT_MAX: u64 = 1 << 12;
+}
+
+impl ParamSet for SetL {
+    type M = Q86;
+    const N: usize = 4096;
+    const ID: u8 = 2;
+    const NAME: &'static str = "L";
+    const MAX_CHUNKS: usize = 32;
+    const B_INT_MAX: u64 = 1 << 16;
+}
+
+// Both sets hold the paper's 108,996-parameter model, and N is a multiple of the proof-ring degree.
+const _: () =
+    assert!(SetS::MAX_CHUNKS * SetS::N >= 108_996 && SetL::MAX_CHUNKS * SetL::N >= 108_996);
+const _: () = assert!(SetS::N % PROOF_RING_DEGREE == 0 && SetL::N % PROOF_RING_DEGREE == 0);
+
+/// log2 q of a set as `f64` (for the estimator and for reports).
+#[must_use]
+pub fn log2_q<P: ParamSet>() -> f64 {
+    // q < 2^87, so the conversion to f64 is exact to 2^-52 relative, far below what the estimator resolves.
+    #[allow(clippy::cast_precision_loss)]
+    let q = <P::M as Modulus>::Q as f64;
+    libm::log2(q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_match_their_moduli() {
+        assert_eq!(<SetS as ParamSet>::M::Q, (1 << 44) - 539);
+        assert_eq!(<SetL as ParamSet>::M::Q, (1 << 86) - 35);
+        assert_eq!(<SetS as ParamSet>::M::Q % 8, 5);
+        assert_eq!(<SetL as ParamSet>::M::Q % 8, 5);
+        assert_ne!(SetS::ID, SetL::ID);
+        assert!((ERROR_SIGMA * ERROR_SIGMA - f64::from(ERROR_ETA) / 2.0).abs() < 1e-12);
+        assert!((TERNARY_SIGMA * TERNARY_SIGMA - 2.0 / 3.0).abs() < 1e-12);
+    }
+}

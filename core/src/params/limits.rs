@@ -1,0 +1,576 @@
+//! Limits of a parameter set from the worst-case noise analysis (docs/NOISE.md): the proof's ℓ2 bounds on the
+//! encryption randomness, the plaintext modulus t, the largest clinic count that still decrypts exactly, and
+//! [`check_config`], which refuses any configuration (clinic count, clip bound, scale) a set cannot decrypt.
+//!
+//! Every quantity is an exact integer (`u128`), and every square root is rounded up, so a configuration
+//! accepted here decrypts exactly for every ciphertext the proof accepts.
+
+use core::fmt;
+
+use super::ParamSet;
+use crate::arith::Modulus;
+use crate::quant::{QuantError, Quantizer};
+
+/// (1.2 · 3.2)² = 14.7456 as the fraction 147456 / 10000: the proof bounds B_2² = ⌊14.7456·N⌋ and
+/// B_1² = ⌊14.7456·L·N⌋ (ZK-BRIEF §1 "Honest bounds", docs/PROTOCOL.md §2). The nominal σ = 3.2 is kept although
+/// CBD(21) has σ ≈ 3.24: the honest failure probability stays below 2^-90 (see [`cbd_tail_log2`] and the test
+/// `honest_bounds_fail_rarely`).
+pub const HONEST_FACTOR_SQ: (u128, u128) = (147_456, 10_000);
+
+/// B_u² = N: a ternary u always meets it (ZK-BRIEF §1).
+#[must_use]
+pub const fn bound_u_sq(n: usize) -> u128 {
+    n as u128
+}
+
+/// B_2² = ⌊14.7456·N⌋, the proven bound on ‖e2‖².
+#[must_use]
+pub const fn bound_e2_sq(n: usize) -> u128 {
+    n as u128 * HONEST_FACTOR_SQ.0 / HONEST_FACTOR_SQ.1
+}
+
+/// B_1² = ⌊14.7456·L·N⌋, the proven bound on Σ_j ‖e1_j‖² for an update of `chunks` = L polynomials.
+#[must_use]
+pub const fn bound_e1_sq(n: usize, chunks: usize) -> u128 {
+    n as u128 * chunks as u128 * HONEST_FACTOR_SQ.0 / HONEST_FACTOR_SQ.1
+}
+
+/// The three randomness bounds the proof enforces, squared (the proof works with squared norms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProofBounds {
+    /// B_u² (on ‖u‖²).
+    pub u_sq: u128,
+    /// B_2² (on ‖e2‖²).
+    pub e2_sq: u128,
+    /// B_1² (on Σ_j ‖e1_j‖²).
+    pub e1_sq: u128,
+}
+
+impl ProofBounds {
+    /// The bounds of set `P` for an update of `chunks` polynomials.
+    #[must_use]
+    pub const fn of<P: ParamSet>(chunks: usize) -> Self {
+        Self {
+            u_sq: bound_u_sq(P::N),
+            e2_sq: bound_e2_sq(P::N),
+            e1_sq: bound_e1_sq(P::N, chunks),
+        }
+    }
+}
+
+/// Bounds on the decryption key: ‖s_j‖² ≤ `s_sq` and ‖e'_j‖² ≤ `e_sq` for every key polynomial
+/// b_j = −(a·s_j + e'_j).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyBounds {
+    /// Bound on ‖s_j‖².
+    pub s_sq: u128,
+    /// Bound on ‖e'_j‖².
+    pub e_sq: u128,
+}
+
+impl KeyBounds {
+    /// One key holder (single-decryptor mode): s_j ternary, so ‖s_j‖² ≤ N always; key generation must resample
+    /// e'_j until ‖e'_j‖² ≤ B_2² = ⌊14.7456·N⌋ (it fails with probability < 2^-90, so this costs nothing).
+    #[must_use]
+    pub const fn single<P: ParamSet>() -> Self {
+        Self {
+            s_sq: bound_u_sq(P::N),
+            e_sq: bound_e2_sq(P::N),
+        }
+    }
+
+    /// Collective key of `parties` honest key-share holders: s_j = Σ_p s_{j,p} and e'_j = Σ_p e'_{j,p}. These
+    /// are statistical bounds (1.2² × the expected squared norm, as for B_2): ‖s_j‖² ≤ 1.44·(2/3)·parties·N and
+    /// ‖e'_j‖² ≤ 14.7456·parties·N. They hold for honestly generated shares, not for a share chosen by an
+    /// adversary; threshold key generation must enforce them (docs/NOISE.md §4).
+    #[must_use]
+    pub const fn collective_honest<P: ParamSet>(parties: u32) -> Self {
+        let pn = parties as u128 * P::N as u128;
+        Self {
+            s_sq: (pn * 96).div_ceil(100),
+            e_sq: pn * HONEST_FACTOR_SQ.0 / HONEST_FACTOR_SQ.1,
+        }
+    }
+}
+
+/// ⌈√x⌉ for any u128, by integer Newton iteration (no floating point, exact).
+#[must_use]
+pub const fn ceil_sqrt(x: u128) -> u128 {
+    let f = floor_sqrt(x);
+    if f * f == x { f } else { f + 1 }
+}
+
+/// ⌊√x⌋ for any u128.
+#[must_use]
+pub const fn floor_sqrt(x: u128) -> u128 {
+    if x < 2 {
+        return x;
+    }
+    // Start above the root (2^⌈bits/2⌉) and descend; Newton's iteration decreases monotonically to ⌊√x⌋.
+    let bits = 128 - x.leading_zeros();
+    let mut r = 1u128 << bits.div_ceil(2);
+    loop {
+        let next = (r + x / r) / 2;
+        if next >= r {
+            return r;
+        }
+        r = next;
+    }
+}
+
+/// Worst-case |noise coefficient| contributed by one client whose ciphertext passed the proof (docs/NOISE.md §2):
+/// c0_j + c1·s_j = Δ·m_j + e1_j + e2·s_j − e'_j·u, and by Cauchy–Schwarz (each coefficient of a negacyclic
+/// product is an inner product with a signed permutation)
+/// |noise| ≤ ‖e1_j‖ + ‖e2‖·‖s_j‖ + ‖e'_j‖·‖u‖ ≤ B_1 + B_2·‖s_j‖ + ‖e'_j‖·B_u.
+/// A malicious client may put all of its e1 budget into one coefficient of one chunk, so B_1 enters in full.
+#[must_use]
+pub const fn noise_per_client(bounds: ProofBounds, key: KeyBounds) -> u128 {
+    ceil_sqrt(bounds.e1_sq) + ceil_sqrt(bounds.e2_sq * key.s_sq) + ceil_sqrt(key.e_sq * bounds.u_sq)
+}
+
+/// The plaintext modulus for `clinics` summed updates of ℓ2 norm ≤ `b_int`: t = 2·K·B_int + 1, the smallest t
+/// for which the centred sum (|coefficient| ≤ K·B_int) never wraps mod t. `None` if it does not fit in u64.
+#[must_use]
+pub const fn plaintext_modulus(clinics: u32, b_int: u64) -> Option<u64> {
+    match (2 * clinics as u128).checked_mul(b_int as u128) {
+        Some(x) if x < u64::MAX as u128 => Some(x as u64 + 1),
+        _ => None,
+    }
+}
+
+/// The BFV decryption condition for a sum of `clinics` ciphertexts (docs/NOISE.md §3): with Δ = ⌊q/t⌋,
+/// r = q mod t, plaintext sum M (|M| ≤ K·B_int) and total noise E, decryption returns M iff
+/// |t·E − r·M| < q/2; this checks the sufficient 2·(t·E_max + r·M_max) < q. The largest admissible E is returned
+/// as the noise budget, `None` if even E = 0 fails or t does not fit.
+#[must_use]
+pub fn noise_budget<P: ParamSet>(clinics: u32, b_int: u64) -> Option<u128> {
+    let q = <P::M as Modulus>::Q;
+    let t = u128::from(plaintext_modulus(clinics, b_int)?);
+    let m_max = u128::from(clinics) * u128::from(b_int);
+    let rounding = 2 * (q % t).checked_mul(m_max)?;
+    // Largest E with 2·t·E ≤ q − 2·r·M − 1.
+    q.checked_sub(rounding + 1).map(|room| room / (2 * t))
+}
+
+/// Whether `clinics` ciphertexts of the proven shape, plus threshold-decryption noise of at most `smudging` per
+/// coefficient, decrypt exactly under set `P`.
+#[must_use]
+pub fn decrypts_exactly<P: ParamSet>(
+    clinics: u32,
+    b_int: u64,
+    chunks: usize,
+    key: KeyBounds,
+    smudging: u128,
+) -> bool {
+    let per_client = noise_per_client(ProofBounds::of::<P>(chunks), key);
+    let total = u128::from(clinics)
+        .checked_mul(per_client)
+        .and_then(|e| e.checked_add(smudging));
+    matches!((total, noise_budget::<P>(clinics, b_int)), (Some(e), Some(budget)) if e <= budget)
+}
+
+/// Largest clinic count K for which [`decrypts_exactly`] holds (0 if not even one update fits).
+/// The condition is monotone in K (t, M and E all grow with K), so this is a binary search.
+#[must_use]
+pub fn max_clinics<P: ParamSet>(b_int: u64, chunks: usize, key: KeyBounds, smudging: u128) -> u32 {
+    let ok = |k: u32| decrypts_exactly::<P>(k, b_int, chunks, key, smudging);
+    if !ok(1) {
+        return 0;
+    }
+    let (mut lo, mut hi) = (1u32, 1u32 << 24);
+    if ok(hi) {
+        return hi;
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if ok(mid) { lo = mid } else { hi = mid }
+    }
+    lo
+}
+
+/// What the coordinator asks for in a round.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConfigRequest {
+    /// Number of clinics whose updates may be summed (K).
+    pub clinics: u32,
+    /// Number of model parameters P.
+    pub params: u32,
+    /// Float clip bound τ on ‖update‖₂.
+    pub clip: f64,
+    /// Quantization scale S (integers = round(S · clipped update)).
+    pub scale: f64,
+    /// Bounds on the decryption key.
+    pub key: KeyBounds,
+    /// Bound on the threshold-decryption smudging noise per coefficient (0 for a single decryptor).
+    pub smudging: u128,
+}
+
+/// A configuration that set `P` decrypts exactly; every derived number a round needs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Config {
+    /// Parameter-set id.
+    pub set_id: u8,
+    /// Clinic count K.
+    pub clinics: u32,
+    /// Model parameters P.
+    pub params: u32,
+    /// Plaintext chunks L = ⌈P/N⌉.
+    pub chunks: u32,
+    /// The clinics' quantizer (clip τ, scale S, bound B_int).
+    pub quantizer: Quantizer,
+    /// Plaintext modulus t = 2·K·B_int + 1.
+    pub t: u64,
+    /// Δ = ⌊q/t⌋.
+    pub delta: u128,
+    /// The proof's bounds for this chunk count.
+    pub proof_bounds: ProofBounds,
+    /// Worst-case noise of one proven ciphertext.
+    pub noise_per_client: u128,
+    /// Worst-case noise of the decrypted sum: K·noise_per_client + smudging.
+    pub noise_total: u128,
+    /// Largest noise that still decrypts exactly.
+    pub noise_budget: u128,
+    /// Largest K this set allows at this B_int (and key, smudging).
+    pub max_clinics: u32,
+}
+
+impl Config {
+    /// B_int, the ℓ2 bound every clinic proves.
+    #[must_use]
+    pub const fn b_int(&self) -> u64 {
+        self.quantizer.b_int()
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ConfigError {
+    /// The clinic count is zero.
+    NoClinics,
+    /// The clip bound, scale or parameter count is unusable.
+    Quant(QuantError),
+    /// The model needs more chunks than the set's public key and proof allow.
+    TooManyParams {
+        /// Parameters requested.
+        params: u32,
+        /// Largest parameter count of the set (MAX_CHUNKS · N).
+        max: u64,
+    },
+    /// B_int = ⌈S·τ + √P/2⌉ exceeds what the proof supports.
+    BoundTooLarge {
+        /// B_int of the requested clip and scale.
+        b_int: u64,
+        /// The set's B_INT_MAX.
+        max: u64,
+    },
+    /// The sum of this many worst-case ciphertexts would not decrypt exactly.
+    TooManyClinics {
+        /// Clinics requested.
+        clinics: u32,
+        /// Largest admissible count at this B_int (0: not even one).
+        max: u32,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoClinics => write!(f, "the clinic count must be at least 1"),
+            Self::Quant(e) => write!(f, "{e}"),
+            Self::TooManyParams { params, max } => write!(
+                f,
+                "a model of {params} parameters does not fit this parameter set (at most {max}); use set L"
+            ),
+            Self::BoundTooLarge { b_int, max } => write!(
+                f,
+                "integer norm bound B_int = {b_int} exceeds this set's maximum {max}; lower the scale or the clip bound"
+            ),
+            Self::TooManyClinics { clinics, max } => write!(
+                f,
+                "{clinics} clinics cannot be aggregated exactly at this bound (at most {max}); \
+                 lower the scale, or use set L"
+            ),
+        }
+    }
+}
+
+/// Checks a requested configuration against set `P` and derives t, Δ and the noise figures, refusing anything
+/// the set cannot decrypt exactly (docs/NOISE.md §5).
+///
+/// # Errors
+/// [`ConfigError`] names the first violated limit.
+pub fn check_config<P: ParamSet>(req: &ConfigRequest) -> Result<Config, ConfigError> {
+    if req.clinics == 0 {
+        return Err(ConfigError::NoClinics);
+    }
+    let quantizer =
+        Quantizer::new(req.clip, req.scale, req.params as usize).map_err(ConfigError::Quant)?;
+    let max_params = (P::MAX_CHUNKS * P::N) as u64;
+    if u64::from(req.params) > max_params {
+        return Err(ConfigError::TooManyParams {
+            params: req.params,
+            max: max_params,
+        });
+    }
+    let b_int = quantizer.b_int();
+    if b_int > P::B_INT_MAX {
+        return Err(ConfigError::BoundTooLarge {
+            b_int,
+            max: P::B_INT_MAX,
+        });
+    }
+    let chunks = (req.params as usize).div_ceil(P::N);
+    let max = max_clinics::<P>(b_int, chunks, req.key, req.smudging);
+    let too_many = ConfigError::TooManyClinics {
+        clinics: req.clinics,
+        max,
+    };
+    if req.clinics > max {
+        return Err(too_many);
+    }
+    let proof_bounds = ProofBounds::of::<P>(chunks);
+    let per_client = noise_per_client(proof_bounds, req.key);
+    let t = plaintext_modulus(req.clinics, b_int).ok_or(too_many)?;
+    let budget = noise_budget::<P>(req.clinics, b_int).ok_or(too_many)?;
+    Ok(Config {
+        set_id: P::ID,
+        clinics: req.clinics,
+        params: req.params,
+        chunks: chunks as u32,
+        quantizer,
+        t,
+        delta: <P::M as Modulus>::Q / u128::from(t),
+        proof_bounds,
+        noise_per_client: per_client,
+        noise_total: u128::from(req.clinics) * per_client + req.smudging,
+        noise_budget: budget,
+        max_clinics: max,
+    })
+}
+
+/// log2 of a Chernoff bound on P[Σ_{i<n} x_i² ≥ `bound_sq`] for x_i iid CBD(η):
+/// min over λ > 0 of n·ln E[e^{λx²}] − λ·bound_sq, computed from the exact CBD probabilities.
+/// Used to show that the honest bounds B_1, B_2 (and the key bound) fail with negligible probability.
+#[must_use]
+pub fn cbd_tail_log2(eta: u32, n: u64, bound_sq: u128) -> f64 {
+    // P[x = k] = C(2η, η+k) / 2^(2η), k ∈ [−η, η]; binomials by the multiplicative recurrence in f64 (η ≤ 64).
+    let two_eta = 2 * eta;
+    let mgf_ln = |lambda: f64| {
+        let (mut c, mut acc) = (1.0_f64, 0.0_f64);
+        for j in 0..=two_eta {
+            let k = f64::from(j) - f64::from(eta);
+            acc += c * libm::exp(lambda * k * k);
+            c = c * f64::from(two_eta - j) / f64::from(j + 1);
+        }
+        libm::log(acc) - f64::from(two_eta) * core::f64::consts::LN_2
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let (nf, tf) = (n as f64, bound_sq as f64);
+    let exponent = |lambda: f64| nf * mgf_ln(lambda) - lambda * tf;
+    // The exponent is convex in λ; golden-section search on [0, 1] (λ = 1 already weighs η² = 441 by e^441).
+    let (mut a, mut b) = (0.0_f64, 1.0_f64);
+    let g = 0.618_033_988_749_895;
+    for _ in 0..200 {
+        let (x1, x2) = (b - g * (b - a), a + g * (b - a));
+        if exponent(x1) < exponent(x2) {
+            b = x2
+        } else {
+            a = x1
+        }
+    }
+    exponent(0.5 * (a + b)).min(0.0) / core::f64::consts::LN_2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::{ERROR_ETA, SetL, SetS};
+
+    const PARAMS: u32 = 108_996;
+
+    #[test]
+    fn integer_square_roots_are_exact() {
+        for x in [
+            0u128,
+            1,
+            2,
+            3,
+            4,
+            15,
+            16,
+            17,
+            1 << 64,
+            (1 << 64) + 1,
+            u128::MAX,
+        ] {
+            let f = floor_sqrt(x);
+            assert!(
+                f * f <= x && (f + 1).checked_mul(f + 1).is_none_or(|s| s > x),
+                "floor_sqrt({x})"
+            );
+            let c = ceil_sqrt(x);
+            assert!(c.checked_mul(c).is_none_or(|s| s >= x) && (c == 0 || (c - 1) * (c - 1) < x));
+        }
+    }
+
+    #[test]
+    fn proof_bounds_match_protocol() {
+        // docs/PROTOCOL.md §2: B_2² = ⌊14.7456·N⌋, B_1² = ⌊14.7456·L·N⌋.
+        let b = ProofBounds::of::<SetS>(54);
+        assert_eq!(b.u_sq, 2048);
+        assert_eq!(b.e2_sq, 30_198); // 14.7456 · 2048 = 30198.99
+        assert_eq!(b.e1_sq, 1_630_745); // 14.7456 · 110592 = 1630745.3
+        // "174 and 1277" in ZK-BRIEF §1; rounded up: 1277² = 1630729 < B_1².
+        assert_eq!(ceil_sqrt(b.e2_sq), 174);
+        assert_eq!(ceil_sqrt(b.e1_sq), 1278);
+    }
+
+    #[test]
+    fn honest_bounds_fail_rarely() {
+        // CBD(21) errors against the proof bounds (σ 3.24 against the nominal 3.2): P[fail] < 2^-90.
+        for (n, chunks) in [
+            (2048_u64, 1_usize),
+            (2048, 54),
+            (2048, 64),
+            (4096, 1),
+            (4096, 27),
+            (4096, 32),
+        ] {
+            let n_us = n as usize;
+            assert!(cbd_tail_log2(ERROR_ETA, n, bound_e2_sq(n_us)) < -90.0);
+            assert!(cbd_tail_log2(ERROR_ETA, n * chunks as u64, bound_e1_sq(n_us, chunks)) < -90.0);
+        }
+        // And the Chernoff bound is not vacuous: at the mean (10.5 per coefficient) it gives no bound.
+        assert!(cbd_tail_log2(ERROR_ETA, 2048, 2048 * 21 / 2) > -1.0);
+    }
+
+    #[test]
+    fn noise_per_client_set_s_single_key() {
+        // B_1 + B_2·√N + B_2·√N with ceilings: 1278 + ⌈√(30198·2048)⌉ + ⌈√(30198·2048)⌉ = 1278 + 2·7865.
+        let e = noise_per_client(ProofBounds::of::<SetS>(54), KeyBounds::single::<SetS>());
+        assert_eq!(e, 1278 + 2 * 7865);
+    }
+
+    #[test]
+    fn plaintext_modulus_no_wrap() {
+        assert_eq!(plaintext_modulus(5, 4096), Some(40_961));
+        assert_eq!(plaintext_modulus(u32::MAX, u64::MAX), None);
+    }
+
+    #[test]
+    fn decryption_condition_is_tight_at_the_limit() {
+        let key = KeyBounds::single::<SetS>();
+        let k = max_clinics::<SetS>(4096, 54, key, 0);
+        assert!(
+            k >= 64,
+            "set S must allow 64 clinics at B_int = 2^12 (got {k})"
+        );
+        assert!(decrypts_exactly::<SetS>(k, 4096, 54, key, 0));
+        assert!(!decrypts_exactly::<SetS>(k + 1, 4096, 54, key, 0));
+        // Larger bounds or smudging leave room for fewer clinics.
+        assert!(max_clinics::<SetS>(8192, 54, key, 0) < k);
+        assert!(max_clinics::<SetS>(4096, 54, key, 1 << 20) < k);
+    }
+
+    #[test]
+    fn set_l_allows_a_thousand_clinics_with_a_collective_key() {
+        let key = KeyBounds::collective_honest::<SetL>(1024);
+        let k = max_clinics::<SetL>(1 << 16, 27, key, 0);
+        assert!(k >= 1024, "set L: {k}");
+        // ZK-BRIEF §2.3: about 2^29.7 total noise at K = 1024, against Δ/2 ≈ 2^57 at B = 2^16.
+        let per = noise_per_client(ProofBounds::of::<SetL>(27), key);
+        let total_log2 = libm::log2((1024 * per) as f64);
+        assert!((29.0..30.5).contains(&total_log2), "{total_log2}");
+    }
+
+    #[test]
+    fn budget_agrees_with_bfv_decoder() {
+        // Two derivations of the same exact condition: ours (2·(t·E + r·M) < q) and the decoder's.
+        use crate::bfv::PlainModulus;
+        for (k, b) in [(1_u32, 1_u64), (5, 2727), (64, 4096), (250, 4096)] {
+            let t = plaintext_modulus(k, b).unwrap();
+            let ours = noise_budget::<SetS>(k, b).unwrap();
+            assert_eq!(
+                ours,
+                PlainModulus::<<SetS as ParamSet>::M>::new(t)
+                    .unwrap()
+                    .noise_budget()
+            );
+        }
+        for (k, b) in [(1_u32, 1_u64), (1024, 1 << 16), (1 << 20, 1 << 16)] {
+            let t = plaintext_modulus(k, b).unwrap();
+            let ours = noise_budget::<SetL>(k, b).unwrap();
+            assert_eq!(
+                ours,
+                PlainModulus::<<SetL as ParamSet>::M>::new(t)
+                    .unwrap()
+                    .noise_budget()
+            );
+        }
+    }
+
+    fn demo_request(clinics: u32, scale: f64) -> ConfigRequest {
+        ConfigRequest {
+            clinics,
+            params: PARAMS,
+            clip: 5.0,
+            scale,
+            key: KeyBounds::single::<SetS>(),
+            smudging: 0,
+        }
+    }
+
+    #[test]
+    fn check_config_accepts_the_demo_and_derives_consistent_numbers() {
+        let c = check_config::<SetS>(&demo_request(5, 512.0)).expect("demo configuration");
+        assert_eq!(c.chunks, 54);
+        assert_eq!(c.t, 2 * 5 * c.b_int() + 1);
+        assert_eq!(
+            c.delta,
+            <<SetS as ParamSet>::M as Modulus>::Q / u128::from(c.t)
+        );
+        assert!(c.noise_total <= c.noise_budget);
+        assert!(c.max_clinics >= 5);
+    }
+
+    #[test]
+    fn check_config_refuses_what_cannot_decrypt() {
+        assert_eq!(
+            check_config::<SetS>(&demo_request(0, 512.0)),
+            Err(ConfigError::NoClinics)
+        );
+        // S·τ ≈ 5000 > 2^12.
+        assert!(matches!(
+            check_config::<SetS>(&demo_request(5, 1000.0)),
+            Err(ConfigError::BoundTooLarge { max: 4096, .. })
+        ));
+        let max = max_clinics::<SetS>(
+            check_config::<SetS>(&demo_request(1, 512.0))
+                .unwrap()
+                .b_int(),
+            54,
+            KeyBounds::single::<SetS>(),
+            0,
+        );
+        assert_eq!(
+            check_config::<SetS>(&demo_request(max + 1, 512.0)),
+            Err(ConfigError::TooManyClinics {
+                clinics: max + 1,
+                max
+            })
+        );
+        assert!(check_config::<SetS>(&demo_request(max, 512.0)).is_ok());
+        let too_big = ConfigRequest {
+            params: 64 * 2048 + 1,
+            ..demo_request(5, 512.0)
+        };
+        assert!(matches!(
+            check_config::<SetS>(&too_big),
+            Err(ConfigError::TooManyParams { .. })
+        ));
+        assert!(matches!(
+            check_config::<SetS>(&demo_request(5, f64::NAN)),
+            Err(ConfigError::Quant(_))
+        ));
+    }
+}
