@@ -305,4 +305,6 @@ mod lifecycle;
 pub use lifecycle::{Progress, parse_hash};
 
 #[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
 mod tests;
