@@ -85,7 +85,104 @@ mod tests {
     }
 
     #[test]
+    fn set_limits_refuse_what_the_proof_cannot_carry() {
+        let s = SetLimits::of("S").expect("S");
+        assert_eq!(s.max_model_dim(), 131_072);
+        assert_eq!(s.chunks(108_996), 54);
+        assert!(s.check(108_996, b_int(5.0, 512.0, 108_996)).is_ok());
+        assert_eq!(
+            s.check(108_996, b_int(5.0, 4096.0, 108_996))
+                .err()
+                .map(|e| e.code),
+            Some(Code::ParameterMismatch)
+        );
+        assert!(s.check(131_073, 1).is_err());
+        assert!(SetLimits::of("X").is_none());
+    }
+
+    #[test]
     fn mean_update_divides_by_scale_and_count() {
         assert_eq!(mean_update(&[40, -8], 4.0, 2), vec![5.0, -1.0]);
+    }
+}
+
+/// What a parameter set can prove and decrypt (docs/PROTOCOL.md §3): ring degree N, modulus q, the largest
+/// chunk count L_max (so at most L_max·N parameters) and the largest provable bound B_max.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetLimits {
+    /// Parameter-set name.
+    pub name: &'static str,
+    /// Parameter-set id on the wire.
+    pub id: u8,
+    /// Ring degree N.
+    pub ring_degree: u32,
+    /// The modulus q.
+    pub modulus_q: u128,
+    /// L_max.
+    pub max_chunks: u32,
+    /// B_max.
+    pub b_max: u64,
+}
+
+impl SetLimits {
+    /// The limits of set `name` ("S" or "L").
+    #[must_use]
+    pub fn of(name: &str) -> Option<Self> {
+        use zkfl_core::arith::{Modulus, Q44, Q86};
+        match name {
+            "S" => Some(Self {
+                name: "S",
+                id: 1,
+                ring_degree: 2048,
+                modulus_q: Q44::Q,
+                max_chunks: 64,
+                b_max: 1 << 12,
+            }),
+            "L" => Some(Self {
+                name: "L",
+                id: 2,
+                ring_degree: 4096,
+                modulus_q: Q86::Q,
+                max_chunks: 32,
+                b_max: 1 << 16,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Largest model the set can carry.
+    #[must_use]
+    pub fn max_model_dim(&self) -> u64 {
+        u64::from(self.ring_degree) * u64::from(self.max_chunks)
+    }
+
+    /// Chunks L for a model of `dim` parameters.
+    #[must_use]
+    pub fn chunks(&self, dim: u32) -> u32 {
+        dim.div_ceil(self.ring_degree)
+    }
+
+    /// Refuses a round the set cannot prove: too many parameters or B_int above B_max.
+    pub fn check(&self, dim: u32, b_int: u64) -> Result<(), ApiError> {
+        if u64::from(dim) > self.max_model_dim() {
+            return Err(ApiError::new(
+                Code::ParameterMismatch,
+                format!(
+                    "the model has {dim} parameters; set {} carries at most {}",
+                    self.name,
+                    self.max_model_dim()
+                ),
+            ));
+        }
+        if b_int > self.b_max {
+            return Err(ApiError::new(
+                Code::ParameterMismatch,
+                format!(
+                    "B_int = ceil(S*B + sqrt(dim)/2) = {b_int} exceeds B_max = {} of set {}; lower the scale or the norm bound",
+                    self.b_max, self.name
+                ),
+            ));
+        }
+        Ok(())
     }
 }

@@ -10,6 +10,7 @@ use crate::coordinator::{Coordinator, ServiceFacts, sha3};
 use crate::crypto::{CoreAggregate, CoreVerifier};
 use crate::keyholder::{KeyHolderProcess, MODE};
 use crate::keys::{AggregatorIdentity, KeyDir, KeyError, Roster, read, read_secret};
+use crate::model::SetLimits;
 use crate::server::{AppState, PublicInfo};
 use crate::store::Store;
 use crate::verify_pool::VerifyPool;
@@ -44,18 +45,6 @@ impl Service {
     }
 }
 
-/// Parameter-set id on the wire for a parameter-set name.
-// The ids are `ParamSet::ID` of zkfl-core's S and L sets; kept here until those types are in this build.
-fn param_set_id(name: &str) -> Result<u8, KeyError> {
-    match name {
-        "S" => Ok(1),
-        "L" => Ok(2),
-        other => Err(KeyError(format!(
-            "roster names unknown parameter set '{other}' (expected S or L)"
-        ))),
-    }
-}
-
 /// Starts everything but the HTTP listener.
 pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Error>> {
     let dir = KeyDir(config.keys.clone());
@@ -76,7 +65,12 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
     let bfv_key = read(&dir.public("bfv-public.bin")).ok();
     let aggregator_key = identity.verifying_key();
     let facts = ServiceFacts {
-        param_set_id: param_set_id(&roster.param_set)?,
+        limits: SetLimits::of(&roster.param_set).ok_or_else(|| {
+            KeyError(format!(
+                "roster names unknown parameter set '{}' (expected S or L)",
+                roster.param_set
+            ))
+        })?,
         roster_size: u32::try_from(roster.clinics.len())?,
         kem_key_sha3: sha3(&kem_key),
         bfv_public_key_sha3: bfv_key.as_deref().map_or([0; 32], sha3),
@@ -92,7 +86,12 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
     };
     let params = json!({
         "param_set": roster.param_set,
-        "param_set_id": facts.param_set_id,
+        "param_set_id": facts.limits.id,
+        "ring_degree": facts.limits.ring_degree,
+        "modulus_q": facts.limits.modulus_q.to_string(),
+        "max_chunks": facts.limits.max_chunks,
+        "max_model_dim": facts.limits.max_model_dim(),
+        "b_max": facts.limits.b_max,
         "roster_size": facts.roster_size,
         "max_body_bytes": config.max_body,
         "aggregator_kem": "ML-KEM-768",

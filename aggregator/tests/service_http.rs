@@ -52,7 +52,7 @@ fn public_endpoints_serve_keys_params_and_a_signed_round() {
         .expect("announcement verifies under the pinned key");
     assert_eq!(
         (a.round, a.model_dim, a.norm_bound, a.scale),
-        (1, 4, 5.0, 4096.0)
+        (1, 4, 5.0, 512.0)
     );
     assert_eq!(c.model(1).expect("model"), vec![0.5, -1.0, 2.0, 0.0]);
     // A different key must not verify it.
@@ -164,6 +164,17 @@ fn admin_close_fails_an_empty_round_and_the_next_round_reuses_the_model() {
         Some("no_accepted_submissions")
     );
     assert_eq!(api_code(c.submit(1, b"late")), (409, Code::RoundNotOpen));
+    // A bound the proof cannot carry (B_int above B_max = 2^12 of set S) is refused.
+    let too_big = OpenRound {
+        norm_bound: 5.0,
+        scale: 1.0e6,
+        deadline_secs: 60,
+        model_sha3: None,
+    };
+    assert_eq!(
+        api_code(c.admin_open_round(&too_big)),
+        (422, Code::ParameterMismatch)
+    );
     let r2 = c
         .admin_open_round(&OpenRound {
             norm_bound: 2.0,

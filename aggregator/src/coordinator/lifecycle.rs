@@ -55,15 +55,17 @@ impl Coordinator {
             .ok_or_else(|| ApiError::new(Code::NotFound, "no stored model with that hash"))?;
         let model_dim =
             u32::try_from(bytes.len() / 4).map_err(|_| ApiError::internal("model size"))?;
+        let b_int = model::b_int(req.norm_bound, req.scale, model_dim);
+        self.facts.limits.check(model_dim, b_int)?;
         let opened_at = now();
         let announcement = Announcement {
-            param_set_id: self.facts.param_set_id,
+            param_set_id: self.facts.limits.id,
             round: latest.map_or(1, |l| l.announcement.round + 1),
             model_dim,
             model_sha3,
             norm_bound: req.norm_bound,
             scale: req.scale,
-            b_int: model::b_int(req.norm_bound, req.scale, model_dim),
+            b_int,
             opened_at,
             deadline: opened_at.saturating_add(req.deadline_secs),
             kem_key_sha3: self.facts.kem_key_sha3,

@@ -32,8 +32,8 @@ pub trait Decryptor: Send + Sync {
 /// Facts fixed for the lifetime of the service.
 #[derive(Clone, Debug)]
 pub struct ServiceFacts {
-    /// Parameter-set id.
-    pub param_set_id: u8,
+    /// Limits of the parameter set (id, N, q, L_max, B_max).
+    pub limits: crate::model::SetLimits,
     /// Number of clinics in the roster.
     pub roster_size: u32,
     /// SHA3-256 of the ML-KEM encapsulation key.

@@ -85,7 +85,7 @@ impl Decryptor for TestDecryptor {
 
 pub(crate) fn coordinator(store: Store) -> Coordinator {
     let facts = ServiceFacts {
-        param_set_id: 1,
+        limits: crate::model::SetLimits::of("S").expect("S"),
         roster_size: 3,
         kem_key_sha3: [1; 32],
         bfv_public_key_sha3: [2; 32],
