@@ -26,6 +26,11 @@ async function request(path, init = {}) {
 }
 
 const json = async (path) => (await request(path)).json();
+// A resource this aggregator build may not have yet (404 → null), e.g. the BFV public key.
+const optionalBytes = (path) => bytes(path).catch((e) => {
+  if (e instanceof ApiError && e.status === 404) return null;
+  throw e;
+});
 const bytes = async (path) => new Uint8Array(await (await request(path)).arrayBuffer());
 
 /**
@@ -35,7 +40,7 @@ const bytes = async (path) => new Uint8Array(await (await request(path)).arrayBu
 export async function currentRound() {
   const [announcement, params] = await Promise.all([json('/v1/rounds/current'), json('/v1/params')]);
   const [kemKey, bfvKey, modelBytes] = await Promise.all([
-    bytes('/v1/keys/kem'), bytes('/v1/keys/bfv'), bytes(`/v1/models/${announcement.round}`),
+    bytes('/v1/keys/kem'), optionalBytes('/v1/keys/bfv'), bytes(`/v1/models/${announcement.round}`),
   ]);
   if (modelBytes.length !== 4 * announcement.model_dim) {
     throw new ApiError(0, 'bad_model', `model has ${modelBytes.length} bytes, expected ${4 * announcement.model_dim}`);
@@ -68,6 +73,7 @@ export function describeRound(r) {
     'Model': `${a.model_dim.toLocaleString()} parameters`,
     'Decisions': `${r.status.accepted} accepted, ${r.status.rejected} rejected of ${r.status.expected} clinics`,
     'Deadline': new Date(a.deadline * 1000).toISOString(),
+    'BFV public key': r.bfvKey ? `${r.bfvKey.length.toLocaleString()} bytes` : 'not published by this aggregator',
     'Decryption': r.params.decryption_mode,
   };
 }

@@ -4,7 +4,7 @@ import { parseClinicCsv, CsvError } from './csv.js';
 import * as api from './api.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { data: null, round: null, identity: null, caps: {}, busy: false };
+const state = { data: null, round: null, update: null, signingKey: null, caps: {}, busy: false };
 
 // ---- worker plumbing -------------------------------------------------------------------------------
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -57,10 +57,16 @@ function showError(where, e) {
   where.textContent = `${e?.message ?? e}${code}`;
 }
 function updateButtons() {
-  const ok = !state.busy && state.data && state.round && state.caps.submit;
-  $('submit-honest').disabled = !ok || !state.caps.train;
-  $('submit-poisoned').disabled = !ok;
-  $('gen-data').disabled = state.busy || !state.caps.synthetic;
+  const idle = !state.busy;
+  $('gen-data').disabled = !idle || !state.caps.synthetic;
+  $('train').disabled = !idle || !state.caps.train || !state.data || !state.round;
+  const canSubmit = idle && state.caps.submit && state.round && state.signingKey;
+  $('submit-honest').disabled = !canSubmit || !state.update;
+  $('submit-poisoned').disabled = !canSubmit;
+  $('submit-note').textContent = state.caps.submit === false
+    ? 'This build of the clinic package cannot yet encrypt, prove and seal (zkfl_core::channel and zk are '
+      + 'not in it); submitting is disabled rather than faked.'
+    : '';
 }
 
 // ---- round ----------------------------------------------------------------------------------------
@@ -92,7 +98,8 @@ async function generateData() {
   try {
     const clinic = Number($('clinic-id').value);
     const samples = Number($('samples').value);
-    const d = await call('synthetic', { clinic, clinics: state.round?.clinics ?? 5, samples });
+    const clinics = Math.max(state.round?.clinics ?? 5, clinic);
+    const d = await call('synthetic', { clinic, clinics, samples });
     state.data = { features: d.features, labels: d.labels, samples: d.labels.length, source: 'synthetic' };
     $('data-status').className = 'status';
     $('data-status').textContent = `${state.data.samples} synthetic samples for clinic ${clinic}, kept in this tab.`;
@@ -116,26 +123,51 @@ async function loadCsv(file) {
   updateButtons();
 }
 
+// ---- train --------------------------------------------------------------------------------------
+async function train() {
+  state.busy = true;
+  updateButtons();
+  $('timings').tBodies[0].innerHTML = '';
+  try {
+    const epochs = Number($('epochs').value);
+    const update = await call('train', {
+      global: state.round.model, features: state.data.features, labels: state.data.labels, epochs,
+    }, showProgress);
+    state.update = update;
+    let sq = 0;
+    for (const v of update) sq += v * v;
+    const norm = Math.sqrt(sq);
+    const bound = state.round.announcement.norm_bound;
+    $('train-status').className = 'status';
+    $('train-status').dataset.norm = String(norm);
+    $('train-status').textContent = `Trained ${epochs} epoch(s) on ${state.data.samples} samples: update of `
+      + `${update.length.toLocaleString()} parameters, ‖update‖₂ = ${norm.toFixed(3)}`
+      + (norm > bound ? ` (will be clipped to B = ${bound})` : ` (within B = ${bound})`);
+  } catch (e) {
+    showError($('train-status'), e);
+  } finally {
+    state.busy = false;
+    updateButtons();
+  }
+}
+
 // ---- submit ---------------------------------------------------------------------------------------
 async function submit(poisoned) {
   state.busy = true;
   updateButtons();
-  $('timings').tBodies[0].innerHTML = '';
   const kind = poisoned ? 'poisoned' : 'honest';
   try {
-    state.identity ??= await api.clinicIdentity(Number($('clinic-id').value));
-    const update = await call('train', {
-      global: state.round.model, features: state.data.features, labels: state.data.labels, epochs: 1,
+    const envelope = await call('encryptProveSeal', {
+      round: state.round, update: state.update, signingKey: state.signingKey,
+      clinic: Number($('clinic-id').value), poisoned,
     }, showProgress);
-    const envelope = await call('encryptProveSeal', { round: state.round, update, identity: state.identity, poisoned }, showProgress);
     const t0 = performance.now();
-    const verdict = await api.submit(envelope);
+    const verdict = await api.submit(state.round.id, envelope);
     addTiming('upload + verify', performance.now() - t0);
     addVerdict(kind, verdict.accepted, verdict.reason);
     $('progress-label').textContent = `${kind} update sent (${envelope.length.toLocaleString()} bytes).`;
   } catch (e) {
     showError($('progress-label'), e);
-    if (e?.verdict) addVerdict(kind, false, e.verdict.reason);
   } finally {
     state.busy = false;
     updateButtons();
@@ -143,10 +175,23 @@ async function submit(poisoned) {
   }
 }
 
+async function loadSigningKey(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (bytes.length !== 32) {
+    state.signingKey = null;
+    showError($('submit-note'), new Error(`${file.name} has ${bytes.length} bytes; sign-seed.bin has 32`));
+  } else {
+    state.signingKey = bytes;
+  }
+  updateButtons();
+}
+
 // ---- start ----------------------------------------------------------------------------------------
 $('refresh-round').onclick = refreshRound;
 $('gen-data').onclick = generateData;
 $('csv').onchange = (ev) => ev.target.files[0] && loadCsv(ev.target.files[0]);
+$('train').onclick = train;
+$('sign-key').onchange = (ev) => ev.target.files[0] && loadSigningKey(ev.target.files[0]);
 $('submit-honest').onclick = () => submit(false);
 $('submit-poisoned').onclick = () => submit(true);
 

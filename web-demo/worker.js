@@ -22,16 +22,21 @@ const ops = {
     return ctx.timed('train locally', () =>
       zkfl.trainUpdate(global, features, labels, epochs, seed, ctx.progress));
   },
-  encryptProveSeal({ round, update, identity, poisoned }, ctx) {
-    const clinic = ctx.timed('load round', () => new zkfl.ClinicRound(round.bytes));
+  encryptProveSeal({ round, update, signingKey, clinic, poisoned }, ctx) {
+    if (typeof zkfl.ClinicRound !== 'function') {
+      throw Object.assign(new Error('this build of the clinic package cannot encrypt, prove and seal yet'),
+        { name: 'ZkflError', code: 'Unavailable' });
+    }
+    const c = ctx.timed('load round', () =>
+      new zkfl.ClinicRound(round.announcementBytes, round.bfvKey, round.kemKey, round.announcement.norm_bound,
+        round.announcement.scale));
     try {
-      const prepared = poisoned
-        ? ctx.timed('craft poisoned update', () => clinic.poisonedSubmission(update, ctx.progress))
-        : ctx.timed('encrypt + prove', () => clinic.encryptAndProve(update, ctx.progress));
-      const envelope = ctx.timed('sign + seal', () => clinic.seal(prepared, identity.seed, identity.clinicId));
-      return envelope;
+      const sub = poisoned
+        ? ctx.timed('craft poisoned update', () => c.poisonedSubmission(update.length, ctx.progress))
+        : ctx.timed('encrypt + prove', () => c.encryptAndProve(update, ctx.progress));
+      return ctx.timed('sign + seal', () => c.seal(sub, clinic, signingKey));
     } finally {
-      clinic.free();
+      c.free();
     }
   },
 };

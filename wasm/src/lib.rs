@@ -6,6 +6,9 @@
 
 pub mod error;
 pub mod info;
+#[cfg(feature = "kat")]
+pub mod kat;
+pub mod learn;
 pub mod progress;
 pub mod rng;
 

@@ -58,3 +58,24 @@ fn throwing_progress_callback_is_a_callback_error() {
 fn version_matches_the_crate() {
     assert_eq!(zkfl_wasm::info::version(), env!("CARGO_PKG_VERSION"));
 }
+
+#[wasm_bindgen_test]
+fn synthetic_data_reaches_js_as_typed_arrays() {
+    let obj = zkfl_wasm::learn::js_synthetic_clinic_data(2, 5, 16, None).expect("data");
+    let x: js_sys::Float32Array = Reflect::get(&obj, &"features".into())
+        .expect("features")
+        .dyn_into()
+        .expect("f32");
+    let y: js_sys::Uint8Array = Reflect::get(&obj, &"labels".into())
+        .expect("labels")
+        .dyn_into()
+        .expect("u8");
+    assert_eq!((x.length(), y.length()), (16 * 784, 16));
+    assert!(y.to_vec().iter().all(|&l| l < 4));
+}
+
+#[wasm_bindgen_test]
+fn bad_training_input_is_a_bad_input_js_error() {
+    let err = zkfl_wasm::learn::js_train_update(&[0.0; 10], &[0.0; 783], &[0], 1, None, None).err();
+    assert_eq!(err.as_ref().and_then(code_of).as_deref(), Some("BadInput"));
+}
