@@ -1,5 +1,6 @@
 //! Command-line interface: one module per subcommand, each owning its own argument struct.
 
+pub mod demo;
 pub mod keygen;
 pub mod keyholder;
 pub mod params;
@@ -18,6 +19,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the paper's experiment (plain FedAvg vs ZKFL-PQ, with an attacker) and print the comparison.
+    Demo(demo::Args),
     /// Print the parameter sets, their limits and security estimates, and run a BFV round trip.
     Params(params::Args),
     /// Run the aggregator service (HTTP API, round state machine, verification workers).
@@ -32,6 +35,7 @@ enum Command {
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Params(args) => params::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Keygen(args) => keygen::run(args),

@@ -120,9 +120,12 @@ impl Modulus for Q44 {
     }
     #[inline(always)]
     fn from_i64(x: i64) -> u64 {
-        // Bias by q·2^20 ≥ 2^63 so the sum is non-negative, then reduce.
-        let biased = (x as i128 + ((Self::QQ as i128) << 20)) as u128;
-        Self::reduce_u128_small(biased)
+        // Two's complement: x as u64 = x + 2^64·[x < 0]. Reduce that u64 with one fold (< 2^44 + 2^30)
+        // and a conditional subtraction, then subtract 2^64 mod q when x was negative (mask).
+        const R64: u64 = ((1u128 << 64) % Q44::QQ as u128) as u64;
+        let u = x as u64;
+        let r = Self::csub((u >> Self::K) * Self::CC + (u & Self::LOW));
+        Self::sub(r, R64 & mask_top_u64(u))
     }
     #[inline(always)]
     fn from_u128(x: u128) -> u64 {

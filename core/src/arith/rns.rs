@@ -97,6 +97,20 @@ const fn half_residues() -> [[u32; PRIME_COUNT]; PRIME_COUNT + 1] {
     out
 }
 
+/// H_k = (P_k − 1)/2 exactly, for k ≤ 4 (P_4 < 2^120); 0 for larger k (not used there).
+const fn half_exact(k: usize) -> u128 {
+    if k > 4 {
+        return 0;
+    }
+    let mut acc = 0u128;
+    let mut j = k;
+    while j > 0 {
+        j -= 1;
+        acc = acc * PRIMES[j] as u128 + (PRIMES[j] as u128 - 1) / 2;
+    }
+    acc
+}
+
 /// H_k mod q with H_k = (P_k − 1)/2 (compile-time helper, public data).
 pub const fn half_mod_q(q: u128, k: usize) -> u128 {
     let mut acc = 0u128;
@@ -112,7 +126,38 @@ pub const fn half_mod_q(q: u128, k: usize) -> u128 {
 /// mod q. Residues must be in [0, p_i). Constant time.
 #[inline]
 pub fn reconstruct<M: Modulus, const K: usize>(res: &[u32; K]) -> M::Coeff {
-    let h_q = M::from_u128(const { half_mod_q(M::Q, K) });
+    let v = garner_digits::<K>(res);
+    if K <= 2 {
+        // P_2 < 2^60: z = Y − H fits an i64 and needs a single signed reduction.
+        let y = if K == 2 {
+            v[0] as u64 + v[K - 1] as u64 * PRIMES[0] as u64
+        } else {
+            v[0] as u64
+        };
+        let half = const { half_exact(K) } as u64;
+        return M::from_i64(y as i64 - half as i64);
+    }
+    let acc = if K <= 4 {
+        // P_4 < 2^120: Y = z + H is computed exactly in u128, then reduced once.
+        let mut y = v[K - 1] as u128;
+        for i in (0..K - 1).rev() {
+            y = y * PRIMES[i] as u128 + v[i] as u128;
+        }
+        M::from_u128(y)
+    } else {
+        // Horner mod q: acc < q < 2^86 times p < 2^30 stays below 2^116.
+        let mut acc = M::from_u128(v[K - 1] as u128);
+        for i in (0..K - 1).rev() {
+            acc = M::from_u128(M::to_u128(acc) * PRIMES[i] as u128 + v[i] as u128);
+        }
+        acc
+    };
+    M::sub(acc, M::from_u128(const { half_mod_q(M::Q, K) }))
+}
+
+/// Mixed-radix digits v_i of Y = z + H (Y = Σ v_i·Π_{j<i} p_j, 0 ≤ v_i < p_i) by Garner's algorithm.
+#[inline(always)]
+fn garner_digits<const K: usize>(res: &[u32; K]) -> [u32; K] {
     let mut v = [0u32; K];
     for i in 0..K {
         let pr = &NTT_PRIMES[i];
@@ -124,11 +169,7 @@ pub fn reconstruct<M: Modulus, const K: usize>(res: &[u32; K]) -> M::Coeff {
         }
         v[i] = t;
     }
-    let mut acc = M::from_u128(v[K - 1] as u128);
-    for i in (0..K - 1).rev() {
-        acc = M::from_u128(M::to_u128(acc) * PRIMES[i] as u128 + v[i] as u128);
-    }
-    M::sub(acc, h_q)
+    v
 }
 
 /// The residue of the centred representative of `a` ∈ Z_q modulo `pr.p`, in Montgomery form

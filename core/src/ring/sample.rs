@@ -92,28 +92,46 @@ pub fn ternary<M: Modulus, const N: usize>(xof: &mut Xof, out: &mut Poly<M, N>) 
     }
 }
 
-/// Fills `out` with the centred binomial distribution CBD_η: Σ_{i<η} a_i − Σ_{i<η} b_i over 2η stream
-/// bits (⌈2η/8⌉ bytes per coefficient), computed with population counts (constant time). `eta` is a
-/// public parameter in 1..=32 (`ParamSet::ERROR_ETA` = 21); out-of-range values are clamped to it.
+/// Fills `out` with the centred binomial distribution CBD_η: Σ_{i<η} a_i − Σ_{i<η} b_i over exactly
+/// 2η stream bits per coefficient (η = 21: 21 bytes per 4 coefficients, 8 such groups per SHAKE128
+/// block), computed with a branch-free SWAR population count of both halves at once. `eta` is a public
+/// parameter in 1..=32 (`ParamSet::ERROR_ETA` = 21); out-of-range values are clamped to it.
 pub fn cbd<M: Modulus, const N: usize>(xof: &mut Xof, eta: u32, out: &mut Poly<M, N>) {
+    const BLOCK: usize = 64; // coefficients per read: 2η·64 bits = 2η words
     let eta = eta.clamp(1, 32);
-    let nbytes = (2 * eta as usize).div_ceil(8);
+    let width = 2 * eta as usize;
     let mask = (1u64 << eta) - 1;
-    let mut buf = [0u8; 8 * 64];
-    for block in out.coeffs.chunks_mut(64) {
-        let bytes = &mut buf[..block.len() * nbytes];
-        xof.read(bytes);
-        for (c, w) in block.iter_mut().zip(bytes.chunks_exact(nbytes)) {
-            let mut word = [0u8; 8];
-            word[..nbytes].copy_from_slice(w);
-            let x = u64::from_le_bytes(word);
-            let a = (x & mask).count_ones() as i64;
-            let b = ((x >> eta) & mask).count_ones() as i64;
-            *c = M::from_i64(a - b);
-            word.zeroize();
+    let mut words = [0u64; 2 * 32 + 1];
+    let mut bytes = [0u8; 8 * 2 * 32];
+    for block in out.coeffs.chunks_mut(BLOCK) {
+        let nbytes = (block.len() * width).div_ceil(8);
+        xof.read(&mut bytes[..nbytes]);
+        for (w, b) in words.iter_mut().zip(bytes.chunks_exact(8)) {
+            *w = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+        }
+        for (i, c) in block.iter_mut().enumerate() {
+            let (k, s) = ((i * width) / 64, (i * width) % 64);
+            let x = ((((words[k + 1] as u128) << 64) | words[k] as u128) >> s) as u64;
+            let both = (x & mask) | (((x >> eta) & mask) << 32);
+            let counts = swar_popcount_halves(both);
+            *c = M::from_i64((counts & 0xff) as i64 - (counts >> 32) as i64);
         }
     }
-    buf.zeroize();
+    words.zeroize();
+    bytes.zeroize();
+}
+
+/// Population counts of the two 32-bit halves of x, returned in the low byte of each half (branch-free,
+/// no reliance on a popcount instruction, whose availability varies across targets).
+#[inline(always)]
+fn swar_popcount_halves(x: u64) -> u64 {
+    let x = x - ((x >> 1) & 0x5555_5555_5555_5555);
+    let x = (x & 0x3333_3333_3333_3333) + ((x >> 2) & 0x3333_3333_3333_3333);
+    let x = (x + (x >> 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+    // Sum the four bytes of each half into the half's lowest byte.
+    let x = x + (x >> 8);
+    let x = x + (x >> 16);
+    x & 0x0000_00ff_0000_00ff
 }
 
 #[cfg(test)]
@@ -122,6 +140,33 @@ mod tests {
     use crate::arith::{Q44, Q86};
 
     const SEED: [u8; 32] = [7u8; 32];
+
+    #[test]
+    fn swar_popcount_matches_count_ones() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..10_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let c = swar_popcount_halves(x);
+            assert_eq!(c & 0xff, u64::from((x as u32).count_ones()));
+            assert_eq!(c >> 32, u64::from(((x >> 32) as u32).count_ones()));
+        }
+        assert_eq!(swar_popcount_halves(u64::MAX), 32 | (32 << 32));
+    }
+
+    #[test]
+    fn cbd_small_eta_uses_exact_bit_budget() {
+        // η = 1: two bits per coefficient, values in {−1, 0, 1} with P(0) = 1/2.
+        let mut p = Poly::<Q44, 2048>::zero();
+        cbd(&mut Xof::new(&SEED, b"e", 9), 1, &mut p);
+        let zeros = (0..2048).filter(|&k| p.centered(k) == 0).count();
+        assert!((1024 - 140..1024 + 140).contains(&zeros), "{zeros}");
+        assert!((0..2048).all(|k| p.centered(k).abs() <= 1));
+        // η = 32 reads whole words.
+        cbd(&mut Xof::new(&SEED, b"e", 9), 32, &mut p);
+        assert!((0..2048).all(|k| p.centered(k).abs() <= 32));
+    }
 
     #[test]
     fn base3_digits_by_multiply_shift() {
