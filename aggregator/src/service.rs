@@ -7,7 +7,9 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::coordinator::{Coordinator, ServiceFacts, sha3};
-use crate::crypto::{CoreAggregate, CoreVerifier};
+use zkfl_core::channel::{KemSecretKey, VerifyingKey};
+
+use crate::crypto::{CoreAggregate, CoreVerifier, RosterKeys};
 use crate::keyholder::{KeyHolderProcess, MODE};
 use crate::keys::{AggregatorIdentity, KeyDir, KeyError, Roster, read, read_secret};
 use crate::model::SetLimits;
@@ -55,8 +57,15 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
         .iter()
         .map(|c| {
             hex::decode(&c.verifying_key)
+                .ok()
+                .and_then(|k| VerifyingKey::from_bytes(&k).ok())
                 .map(|k| (c.clinic_id, k))
-                .map_err(|_| KeyError(format!("roster: clinic {} key is not hex", c.clinic_id)))
+                .ok_or_else(|| {
+                    KeyError(format!(
+                        "roster: clinic {} has no valid ML-DSA-65 key",
+                        c.clinic_id
+                    ))
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let kem_seed = read_secret::<64>(&dir.kem_seed())?;
@@ -80,9 +89,10 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
     let exe = std::env::current_exe()?;
     let keyholder = Arc::new(KeyHolderProcess::spawn(&exe, &dir.keyholder())?);
     let verifier = CoreVerifier {
-        kem_seed,
-        roster: roster_keys,
-        bfv_public_key: bfv_key.clone(),
+        kem: KemSecretKey::from_seed(&kem_seed),
+        roster: RosterKeys(roster_keys),
+        limits: facts.limits,
+        max_submission_len: config.max_body,
     };
     let params = json!({
         "param_set": roster.param_set,
@@ -110,7 +120,9 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
     let coordinator = Arc::new(Coordinator::new(
         store,
         Box::new(verifier),
-        Box::new(CoreAggregate),
+        Box::new(CoreAggregate {
+            limits: facts.limits,
+        }),
         Box::new(identity),
         Box::new(KeyHolderRef(Arc::clone(&keyholder))),
         facts,
@@ -143,8 +155,9 @@ impl crate::coordinator::Decryptor for KeyHolderRef {
         round: u64,
         model_dim: u32,
         accepted: u32,
+        t: u64,
         sum: &[u8],
     ) -> Result<Vec<i64>, String> {
-        self.0.decrypt_aggregate(round, model_dim, accepted, sum)
+        self.0.decrypt_aggregate(round, model_dim, accepted, t, sum)
     }
 }

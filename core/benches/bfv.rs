@@ -10,29 +10,12 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::time::Duration;
-use zkfl_core::arith::{Modulus, Q44, Q86};
+use zkfl_core::arith::Modulus;
 use zkfl_core::bfv::{self, Decryptor, PlainModulus, SecretKey, public_a};
-use zkfl_core::params::ParamSet;
+use zkfl_core::params::{ParamSet, SetL, SetS};
 use zkfl_core::ring::{NttPoly, Poly};
 
 const PARAMS: usize = 108_996;
-
-#[derive(Clone, Copy, Default, Debug)]
-struct BenchS;
-impl ParamSet for BenchS {
-    type M = Q44;
-    const N: usize = 2048;
-    const ID: u8 = 0xB1;
-    const NAME: &'static str = "bench-S";
-}
-#[derive(Clone, Copy, Default, Debug)]
-struct BenchL;
-impl ParamSet for BenchL {
-    type M = Q86;
-    const N: usize = 4096;
-    const ID: u8 = 0xB2;
-    const NAME: &'static str = "bench-L";
-}
 
 fn run<P: ParamSet, const N: usize, const K: usize>(c: &mut Criterion<CpuTime>, t: u64) {
     let l = PARAMS.div_ceil(N);
@@ -81,8 +64,8 @@ fn run<P: ParamSet, const N: usize, const K: usize>(c: &mut Criterion<CpuTime>, 
 }
 
 fn benches(c: &mut Criterion<CpuTime>) {
-    run::<BenchS, 2048, 2>(c, 1 << 20);
-    run::<BenchL, 4096, 4>(c, 1 << 32);
+    run::<SetS, 2048, 2>(c, 1 << 20);
+    run::<SetL, 4096, 4>(c, 1 << 32);
 }
 
 criterion_group! {

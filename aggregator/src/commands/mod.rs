@@ -4,6 +4,7 @@ pub mod demo;
 pub mod keygen;
 pub mod keyholder;
 pub mod params;
+pub mod pipeline;
 pub mod serve;
 
 use clap::{Parser, Subcommand};

@@ -9,7 +9,12 @@ use crate::model;
 pub(crate) struct TestVerifier;
 
 impl SubmissionVerifier for TestVerifier {
-    fn authenticate(&self, envelope: &[u8]) -> Result<Authenticated, ApiError> {
+    fn authenticate(
+        &self,
+        envelope: &[u8],
+        _: &RoundContext,
+        _: &mut dyn crate::verify::ReplayGuard,
+    ) -> Result<Authenticated, ApiError> {
         let text = core::str::from_utf8(envelope)
             .map_err(|_| ApiError::new(Code::MalformedEnvelope, "utf8"))?;
         let f: Vec<&str> = text.split(' ').collect();
@@ -29,7 +34,7 @@ impl SubmissionVerifier for TestVerifier {
             clinic_id,
             round,
             param_set_id: 1,
-            digest: sha3(envelope),
+            digest: sha3(envelope).to_vec(),
             ciphertext: [v.to_le_bytes(), v.to_le_bytes()].concat(),
             proof: envelope.to_vec(),
         })
@@ -74,7 +79,14 @@ impl AnnouncementSigner for TestSigner {
 
 struct TestDecryptor;
 impl Decryptor for TestDecryptor {
-    fn decrypt_aggregate(&self, _: u64, dim: u32, _: u32, sum: &[u8]) -> Result<Vec<i64>, String> {
+    fn decrypt_aggregate(
+        &self,
+        _: u64,
+        dim: u32,
+        _: u32,
+        _: u64,
+        sum: &[u8],
+    ) -> Result<Vec<i64>, String> {
         Ok(sum
             .chunks(8)
             .take(dim as usize)

@@ -3,15 +3,19 @@
 //! ZKFL-PQ — with and without an attacker, and reports accuracy, rejections, time and bytes.
 
 pub mod attack;
+pub mod kem;
 pub mod pipeline;
 pub mod plain;
 pub mod plots;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod transport;
+pub mod zkfl;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pipeline::Pipeline;
+use rand_core::Rng;
 use report::ConfigReport;
 use runner::{ConfigSpec, run_config};
 use scenario::{Scenario, Setup};
@@ -19,7 +23,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// The configurations, in the order they run.
-pub const CONFIGS: [ConfigSpec; 2] = [
+pub const CONFIGS: [ConfigSpec; 5] = [
     ConfigSpec {
         name: "plain",
         description: "plain FedAvg, attacker active (the paper's baseline)",
@@ -28,6 +32,21 @@ pub const CONFIGS: [ConfigSpec; 2] = [
     ConfigSpec {
         name: "plain_clean",
         description: "plain FedAvg, no attacker (reference accuracy)",
+        with_attacker: false,
+    },
+    ConfigSpec {
+        name: "kem",
+        description: "FedAvg over the post-quantum channel (ML-KEM-768 envelope, ML-DSA-65), attacker active",
+        with_attacker: true,
+    },
+    ConfigSpec {
+        name: "zkfl",
+        description: "ZKFL-PQ: clip, quantize, BFV-encrypt, (prove), aggregate, decrypt the sum; attacker active",
+        with_attacker: true,
+    },
+    ConfigSpec {
+        name: "zkfl_clean",
+        description: "ZKFL-PQ, no attacker (quantization/clipping cost)",
         with_attacker: false,
     },
 ];
@@ -76,7 +95,7 @@ pub fn run(scenario: Scenario, only: &[String], quiet: bool) -> Result<DemoRepor
         .iter()
         .filter(|c| only.is_empty() || only.iter().any(|o| o == c.name))
     {
-        let mut pipeline = make_pipeline(spec)?;
+        let mut pipeline = make_pipeline(spec, &setup)?;
         let bar = multi.add(ProgressBar::new(sc.rounds as u64));
         bar.set_style(style.clone());
         bar.set_prefix(spec.name);
@@ -106,9 +125,20 @@ pub fn run(scenario: Scenario, only: &[String], quiet: bool) -> Result<DemoRepor
     })
 }
 
-fn make_pipeline(spec: &ConfigSpec) -> Result<Box<dyn Pipeline>, String> {
+fn make_pipeline(spec: &ConfigSpec, setup: &Setup) -> Result<Box<dyn Pipeline>, String> {
+    let sc = &setup.scenario;
     match spec.name {
         "plain" | "plain_clean" => Ok(Box::new(plain::PlainFedAvg)),
+        "kem" => Ok(Box::new(kem::KemFedAvg::new(
+            sc.clinics,
+            sc.rng(scenario::streams::CRYPTO, 0, 1).next_u64(),
+        )?)),
+        "zkfl" | "zkfl_clean" => Ok(Box::new(zkfl::ZkflPipeline::new(
+            sc.clinics,
+            setup.initial.params().len(),
+            sc.tau,
+            sc.rng(scenario::streams::CRYPTO, 0, 0).next_u64(),
+        )?)),
         other => Err(format!("unknown configuration {other}")),
     }
 }

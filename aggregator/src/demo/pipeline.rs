@@ -85,6 +85,8 @@ pub struct RoundOutcome {
     /// For encrypted configurations: whether the decrypted aggregate equals, bit for bit, the de-quantized
     /// plaintext sum of the accepted quantized updates.
     pub aggregate_exact: Option<bool>,
+    /// Clinics that could not submit at all this round, with the reason (e.g. a diverged local model).
+    pub not_submitted: Vec<(usize, String)>,
 }
 
 /// A way of moving updates from clinics to the aggregator and combining them.

@@ -39,6 +39,7 @@ impl Pipeline for PlainFedAvg {
                 .map(|s| 4 * s.update.len() as u64)
                 .collect(),
             aggregate_exact: None,
+            not_submitted: Vec::new(),
         })
     }
 }

@@ -32,6 +32,8 @@ pub struct ConfigReport {
     pub honest_updates: usize,
     /// Honest submissions rejected (false rejections).
     pub honest_rejected: usize,
+    /// Clinic-rounds in which a clinic could not submit (its reason is in `rejection_reasons`-style notes).
+    pub not_submitted: usize,
     /// Distinct rejection reasons seen, with counts.
     pub rejection_reasons: Vec<(String, usize)>,
     /// Mean wall-clock seconds per round (training, crypto, transport, evaluation).
@@ -52,6 +54,8 @@ pub struct ConfigReport {
     pub proof: String,
     /// Parameter set, scale and anything missing from this configuration.
     pub notes: Vec<String>,
+    #[serde(skip)]
+    honest_norm_count: usize,
     #[serde(skip)]
     round_seconds: Vec<f64>,
     #[serde(skip)]
@@ -76,6 +80,7 @@ impl ConfigReport {
             attacker_rejected: 0,
             honest_updates: 0,
             honest_rejected: 0,
+            not_submitted: 0,
             rejection_reasons: Vec::new(),
             mean_round_s: 0.0,
             honest_norm_mean: 0.0,
@@ -86,6 +91,7 @@ impl ConfigReport {
             aggregate_exact: 0,
             proof: proof.to_string(),
             notes,
+            honest_norm_count: 0,
             round_seconds: Vec::new(),
             upload_total: 0.0,
             upload_count: 0,
@@ -122,10 +128,19 @@ impl ConfigReport {
                 }
             }
         }
+        self.not_submitted += out.not_submitted.len();
+        for (_, why) in &out.not_submitted {
+            let why = why.split_once(": ").map_or(why.as_str(), |w| w.1);
+            self.count_reason(&format!("not submitted ({why})"));
+        }
         for s in subs.iter().filter(|s| !s.malicious) {
             let n = l2_norm(&s.update);
+            if !n.is_finite() {
+                continue;
+            }
             self.honest_norm_mean += n;
             self.honest_norm_max = self.honest_norm_max.max(n);
+            self.honest_norm_count += 1;
         }
         self.accepted_per_round.push(acc);
         self.rejected_per_round.push(rej);
@@ -157,7 +172,7 @@ impl ConfigReport {
     /// Computes the means once all rounds are in.
     pub fn finish(&mut self, total: TimeSplit, rounds: usize) {
         let n = rounds.max(1) as f64;
-        self.honest_norm_mean /= self.honest_updates.max(1) as f64;
+        self.honest_norm_mean /= self.honest_norm_count.max(1) as f64;
         self.mean_round_s = self.round_seconds.iter().sum::<f64>() / n;
         self.mean_time_split_s = total.scaled(n);
         self.upload_bytes_per_clinic = self.upload_total / self.upload_count.max(1) as f64;
@@ -192,6 +207,12 @@ impl ConfigReport {
             " false rejections      {} of {} honest updates\n",
             self.honest_rejected, self.honest_updates
         );
+        if self.not_submitted > 0 {
+            s += &format!(
+                " not submitted         {} clinic-rounds\n",
+                self.not_submitted
+            );
+        }
         for (r, n) in &self.rejection_reasons {
             s += &format!(" rejection reason      {r} ×{n}\n");
         }

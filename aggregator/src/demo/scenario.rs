@@ -128,6 +128,8 @@ pub mod streams {
     pub const TRAIN: u64 = 4;
     /// Attack noise.
     pub const ATTACK: u64 = 5;
+    /// Cryptographic randomness of the demo (keys, encryption); a real clinic uses the OS RNG.
+    pub const CRYPTO: u64 = 6;
 }
 
 /// What every configuration of one run shares.

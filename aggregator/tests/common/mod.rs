@@ -1,4 +1,6 @@
 //! Spawns real `zkfl keygen` / `zkfl serve` processes for the end-to-end tests.
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -2,35 +2,13 @@
 
 extern crate std;
 use super::*;
-use crate::arith::{Modulus, Q44, Q86};
-use crate::params::ParamSet;
+use crate::arith::{Modulus, Q44};
+use crate::params::{ParamSet, SetL, SetS};
 use crate::ring::{NttPoly, Poly};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use std::boxed::Box;
 use std::vec::Vec;
-
-/// Stand-ins with the values of sets S and L (the real `SetS`/`SetL` impls live in `params`).
-#[derive(Clone, Copy, Default, Debug)]
-struct TestS;
-impl ParamSet for TestS {
-    type M = Q44;
-    const N: usize = 2048;
-    const ID: u8 = 0xF1;
-    const NAME: &'static str = "test-S";
-    const MAX_CHUNKS: usize = 64;
-    const B_INT_MAX: u64 = 1 << 12;
-}
-#[derive(Clone, Copy, Default, Debug)]
-struct TestL;
-impl ParamSet for TestL {
-    type M = Q86;
-    const N: usize = 4096;
-    const ID: u8 = 0xF2;
-    const NAME: &'static str = "test-L";
-    const MAX_CHUNKS: usize = 32;
-    const B_INT_MAX: u64 = 1 << 16;
-}
 
 /// A key pair with `l` chunks: (sk, a_ntt, b_ntt, b).
 struct Keys<P: ParamSet, const N: usize, const K: usize> {
@@ -125,14 +103,14 @@ fn round_trip<P: ParamSet, const N: usize, const K: usize>(t: u64, l: usize) {
 
 #[test]
 fn round_trip_set_s() {
-    round_trip::<TestS, 2048, 2>(1 << 20, 3);
-    round_trip::<TestS, 2048, 2>(2, 1);
+    round_trip::<SetS, 2048, 2>(1 << 20, 3);
+    round_trip::<SetS, 2048, 2>(2, 1);
 }
 
 #[test]
 fn round_trip_set_l() {
-    round_trip::<TestL, 4096, 4>(1 << 40, 2);
-    round_trip::<TestL, 4096, 4>(65537, 1);
+    round_trip::<SetL, 4096, 4>(1 << 40, 2);
+    round_trip::<SetL, 4096, 4>(65537, 1);
 }
 
 fn homomorphic_sum<P: ParamSet, const N: usize, const K: usize>(
@@ -174,15 +152,15 @@ fn homomorphic_sum<P: ParamSet, const N: usize, const K: usize>(
 #[test]
 fn homomorphic_sum_decrypts_to_sum() {
     // t ≥ 2·K·B + 1 so the sum never wraps (ZK-BRIEF §1).
-    homomorphic_sum::<TestS, 2048, 2>(2 * 8 * 1000 + 1, 8, 1000);
-    homomorphic_sum::<TestL, 4096, 4>(2 * 5 * (1 << 20) + 1, 5, 1 << 20);
+    homomorphic_sum::<SetS, 2048, 2>(2 * 8 * 1000 + 1, 8, 1000);
+    homomorphic_sum::<SetL, 4096, 4>(2 * 5 * (1 << 20) + 1, 5, 1 << 20);
 }
 
 #[test]
 fn sum_wraps_mod_t() {
     // Without headroom, the decrypted sum is the sum reduced into the centred range of Z_t.
     let mut rng = ChaCha20Rng::seed_from_u64(3);
-    let k = keys::<TestS, 2048, 2>(1, &mut rng);
+    let k = keys::<SetS, 2048, 2>(1, &mut rng);
     let p = PlainModulus::<Q44>::new(11).unwrap();
     let m = [Box::new([5i64; 2048])];
     let mut ct = encrypt_update(&k, p, &m, &mut rng);
@@ -194,7 +172,7 @@ fn sum_wraps_mod_t() {
 #[test]
 fn tampered_ciphertext_does_not_decrypt_to_the_message() {
     let mut rng = ChaCha20Rng::seed_from_u64(4);
-    let k = keys::<TestS, 2048, 2>(1, &mut rng);
+    let k = keys::<SetS, 2048, 2>(1, &mut rng);
     let p = PlainModulus::<Q44>::new(1 << 16).unwrap();
     let m = [random_message::<Q44, 2048>(&p, &mut rng)];
     let ct = encrypt_update(&k, p, &m, &mut rng);
@@ -216,7 +194,7 @@ fn tampered_ciphertext_does_not_decrypt_to_the_message() {
         1
     );
     // Another key does not decrypt.
-    let k2 = keys::<TestS, 2048, 2>(1, &mut rng);
+    let k2 = keys::<SetS, 2048, 2>(1, &mut rng);
     let wrong = Keys {
         sk: k2.sk,
         a: k.a.clone(),
@@ -230,9 +208,9 @@ fn tampered_ciphertext_does_not_decrypt_to_the_message() {
 fn witness_satisfies_the_encryption_relation() {
     // c1 − a·u = e2 and c0_j − b_j·u − Δ·m_j = e1_j, with u ternary and e1, e2 in [−η, η].
     let mut rng = ChaCha20Rng::seed_from_u64(5);
-    let k = keys::<TestS, 2048, 2>(2, &mut rng);
+    let k = keys::<SetS, 2048, 2>(2, &mut rng);
     let p = PlainModulus::<Q44>::new(1 << 12).unwrap();
-    let mut enc = Box::new(Encryptor::<TestS, 2048, 2>::new(&k.a_ntt, p, 2, &mut rng));
+    let mut enc = Box::new(Encryptor::<SetS, 2048, 2>::new(&k.a_ntt, p, 2, &mut rng));
     let mut u_ntt = Box::new(NttPoly::<2048, 2>::from_poly(enc.u()));
     assert!((0..2048).all(|i| enc.u().centered(i).abs() <= 1));
     let mut au = Box::new(Poly::zero());
@@ -275,9 +253,9 @@ fn witness_satisfies_the_encryption_relation() {
 #[test]
 fn misuse_is_a_typed_error() {
     let mut rng = ChaCha20Rng::seed_from_u64(6);
-    let k = keys::<TestS, 2048, 2>(1, &mut rng);
+    let k = keys::<SetS, 2048, 2>(1, &mut rng);
     let p = PlainModulus::<Q44>::new(100).unwrap();
-    let mut enc = Box::new(Encryptor::<TestS, 2048, 2>::new(&k.a_ntt, p, 1, &mut rng));
+    let mut enc = Box::new(Encryptor::<SetS, 2048, 2>::new(&k.a_ntt, p, 1, &mut rng));
     let mut c0 = Box::new(Poly::zero());
     let mut m = Box::new([0i64; 2048]);
     m[3] = 51;
@@ -295,7 +273,7 @@ fn misuse_is_a_typed_error() {
     let mut acc0: Vec<Poly<Q44, 2048>> = Vec::new();
     assert!(add_assign(&mut c1, &mut acc0, &c0, core::slice::from_ref(&*c0)).is_err());
     let mut out0 = [Poly::zero(), Poly::zero()];
-    let res = encrypt::<TestS, 2048, 2>(&k.a_ntt, &k.b_ntt, p, &[*m], &mut rng, &mut c1, &mut out0);
+    let res = encrypt::<SetS, 2048, 2>(&k.a_ntt, &k.b_ntt, p, &[*m], &mut rng, &mut c1, &mut out0);
     assert_eq!(
         res,
         Err(BfvError::ChunkCountMismatch {

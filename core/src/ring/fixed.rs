@@ -8,11 +8,13 @@
 //! API summary:
 //! - [`mul_wide`] (128×128→256), [`fx_mul`] (Q8.120 product), [`ct_lt`] / [`ct_select`] (masks).
 //! - [`exp_neg`]`(x)` = e^(−x) for x ∈ Q8.120, saturating to 0 for x ≥ 256. **Error**: the result r̂
-//!   satisfies |r̂ − e^(−x)| ≤ 2^−112 (argument reduction x = a·ln2 + r with a ≤ ⌊x/ln2⌋ exact and r
-//!   accurate to 2^−119; Horner evaluation of the degree-32 Taylor polynomial of e^(−r) on [0, 0.75) with
-//!   truncation error < 2^−130 and 64 roundings of 2^−120 each; the final right shift by a only shrinks
-//!   the error). Checked against f64 and against the identities e^(−x)e^(−y) = e^(−(x+y)), e^(−k ln 2) = 2^−k
-//!   in the tests.
+//!   satisfies |r̂ − e^(−x)| ≤ 2^−112. Argument reduction x = a·ln2 + r with a ≤ ⌊x/ln2⌋ exact and r
+//!   accurate to 2^−119; r = i/16 + r_lo; e^(−i/16) from a 12-entry table built at compile time by
+//!   [`exp_neg_reference`] (degree-32 Taylor on [0, 0.75): truncation < 2^−130, 64 roundings of 2^−120,
+//!   error ≤ 2^−113) and scanned in full; e^(−r_lo) by the degree-18 Taylor polynomial on [0, 2^−4)
+//!   (truncation < 2^−132, 19 roundings of 2^−120); one more product; the final right shift by a only
+//!   shrinks the error. Checked against f64, against [`exp_neg_reference`], and against the identities
+//!   e^(−x)e^(−y) = e^(−(x+y)), e^(−k ln 2) = 2^−k in the tests.
 //! - [`ln`]`(m)` = ln m for m ∈ [1, 256) (public inputs; Newton iteration on [`exp_neg`]), error ≤ 2^−108.
 //! - [`InvTwoSigmaSq`]: 1/(2σ²) for σ given in Q32.32, as a 126-bit mantissa and a shift, and
 //!   [`InvTwoSigmaSq::scale`]`(n)` = n/(2σ²) in Q8.120 (saturating), relative error ≤ 2^−125.
@@ -33,7 +35,7 @@ const TAYLOR_DEGREE: usize = 32;
 
 /// Full 256-bit product `a·b` as (high, low) halves, from four 64×64 products (constant time).
 #[must_use]
-pub fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+pub const fn mul_wide(a: u128, b: u128) -> (u128, u128) {
     const M: u128 = u64::MAX as u128;
     let (a0, a1) = (a & M, a >> 64);
     let (b0, b1) = (b & M, b >> 64);
@@ -49,21 +51,21 @@ pub fn mul_wide(a: u128, b: u128) -> (u128, u128) {
 
 /// Q8.120 product `⌊a·b⌋`; the caller guarantees a·b < 256 (the high bits are dropped otherwise).
 #[must_use]
-pub fn fx_mul(a: u128, b: u128) -> u128 {
+pub const fn fx_mul(a: u128, b: u128) -> u128 {
     let (hi, lo) = mul_wide(a, b);
     (hi << (128 - FRAC)) | (lo >> FRAC)
 }
 
 /// All-ones mask if `a < b`, zero otherwise, without a branch (borrow of `a − b`).
 #[must_use]
-pub fn ct_lt(a: u128, b: u128) -> u128 {
+pub const fn ct_lt(a: u128, b: u128) -> u128 {
     let (_, borrow) = a.overflowing_sub(b);
-    0u128.wrapping_sub(u128::from(borrow))
+    0u128.wrapping_sub(borrow as u128)
 }
 
 /// `a` where `mask` is all ones, `b` where it is zero.
 #[must_use]
-pub fn ct_select(mask: u128, a: u128, b: u128) -> u128 {
+pub const fn ct_select(mask: u128, a: u128, b: u128) -> u128 {
     (a & mask) | (b & !mask)
 }
 
@@ -83,20 +85,25 @@ const INV_K: [u128; TAYLOR_DEGREE + 1] = {
     t
 };
 
-/// e^(−x) for x in Q8.120 (constant time; see the module docs for the error bound).
-#[must_use]
-pub fn exp_neg(x: u128) -> u128 {
-    // a = ⌊x · (1/ln2)⌋ ≤ ⌊x/ln2⌋ because the constant is rounded down; a < 2^9.
+/// Argument reduction x = a·ln2 + r: returns (a, r) with a ≤ ⌊x/ln2⌋ (the reciprocal is rounded down)
+/// and r ∈ [0, ln2 + 2^−118), r accurate to 2^−119.
+const fn reduce_ln2(x: u128) -> (u128, u128) {
     let (hi, _) = mul_wide(x, INV_LN2_Q127);
     let a = hi >> (FRAC + 127 - 128);
     // a·ln2 in Q8.120, rounded to nearest: (a·LN2_Q128) / 2^8.
     let (h2, l2) = mul_wide(a, LN2_Q128);
     let a_ln2 = (h2 << (128 - 8)) | (l2 >> 8);
     let a_ln2 = a_ln2.wrapping_add((l2 >> 7) & 1);
-    // r = x − a·ln2 ∈ [0, ln2 + 2^−118); a rounding overshoot below 0 is clamped to 0.
+    // A rounding overshoot below 0 is clamped to 0.
     let r = x.wrapping_sub(a_ln2);
-    let r = ct_select(ct_lt(x, a_ln2), 0, r);
-    // Horner: t ← 1 − (r·t)/k for k = n..1 gives Σ_{k≤n} (−r)^k/k!.
+    (a, ct_select(ct_lt(x, a_ln2), 0, r))
+}
+
+/// Reference e^(−x): degree-32 Taylor polynomial of e^(−r) on the reduced argument (nested Horner
+/// t ← 1 − (r·t)/k). Used at compile time for the exp table and in tests against [`exp_neg`].
+#[must_use]
+pub const fn exp_neg_reference(x: u128) -> u128 {
+    let (a, r) = reduce_ln2(x);
     let mut t = ONE;
     let mut k = TAYLOR_DEGREE;
     while k >= 1 {
@@ -108,8 +115,61 @@ pub fn exp_neg(x: u128) -> u128 {
     shift_right_ct(t, a)
 }
 
+/// Bits of the reduced argument resolved by the table: r = i/16 + r_lo with r_lo < 2^−4.
+const TABLE_SHIFT: u32 = FRAC - 4;
+/// Table entries: i ≤ ⌊16·(ln2 + 2^−118)⌋ = 11.
+const TABLE_LEN: usize = 12;
+/// e^(−i/16) in Q8.120 for i < 12 (from [`exp_neg_reference`], error ≤ 2^−113).
+const EXP_TABLE: [u128; TABLE_LEN] = {
+    let mut t = [0u128; TABLE_LEN];
+    let mut i = 0;
+    while i < TABLE_LEN {
+        t[i] = exp_neg_reference((i as u128) << TABLE_SHIFT);
+        i += 1;
+    }
+    t
+};
+/// Degree of the Taylor polynomial on [0, 2^−4): (2^−4)^19/19! < 2^−132.
+const SHORT_DEGREE: usize = 18;
+/// 1/k! in Q8.120, k = 0..=18 (rounded down; 18! < 2^53).
+const INV_FACT: [u128; SHORT_DEGREE + 1] = {
+    let mut t = [0u128; SHORT_DEGREE + 1];
+    let mut f: u128 = 1;
+    let mut k = 0;
+    while k <= SHORT_DEGREE {
+        if k > 0 {
+            f *= k as u128;
+        }
+        t[k] = ONE / f;
+        k += 1;
+    }
+    t
+};
+
+/// e^(−x) for x in Q8.120 (constant time; see the module docs for the error bound): x = a·ln2 + i/16 +
+/// r_lo, e^(−x) = 2^−a · `T[i]` · P(r_lo) with T scanned in full (no secret index) and P the degree-18
+/// Taylor polynomial in coefficient-form Horner (t ← 1/k! − r_lo·t stays positive because r_lo < 1/16).
+#[must_use]
+pub fn exp_neg(x: u128) -> u128 {
+    let (a, r) = reduce_ln2(x);
+    // r < ln2 + 2^−118, so i ≤ 11.
+    let i = (r >> TABLE_SHIFT) as u64;
+    let r_lo = r & ((1u128 << TABLE_SHIFT) - 1);
+    let mut e_hi = 0u128;
+    for (j, &e) in EXP_TABLE.iter().enumerate() {
+        let eq = (j as u64) ^ i;
+        let hit = ((eq | eq.wrapping_neg()) >> 63) ^ 1;
+        e_hi |= e & 0u128.wrapping_sub(u128::from(hit));
+    }
+    let mut t = INV_FACT[SHORT_DEGREE];
+    for &c in INV_FACT[..SHORT_DEGREE].iter().rev() {
+        t = c - fx_mul(r_lo, t);
+    }
+    shift_right_ct(fx_mul(e_hi, t), a)
+}
+
 /// `v >> s` for a secret s < 2^9 (s ≥ 128 gives 0), as a barrel shifter of masked selects.
-fn shift_right_ct(v: u128, s: u128) -> u128 {
+const fn shift_right_ct(v: u128, s: u128) -> u128 {
     let mut v = v;
     let mut bit = 0;
     while bit < 9 {
@@ -313,6 +373,31 @@ mod tests {
             let lhs = fx_mul(exp_neg(x), exp_neg(y));
             let rhs = exp_neg(x + y);
             assert!(lhs.abs_diff(rhs) < 1 << 10, "x = {x}, y = {y}");
+        }
+    }
+
+    #[test]
+    fn fast_exp_matches_reference() {
+        let mut s = 0x0123_4567_89ab_cdefu128;
+        for _ in 0..20_000 {
+            s = s
+                .wrapping_mul(0x2545_f491_4f6c_dd1d_7f4a_7c15_9e37_79b9)
+                .wrapping_add(7);
+            let x = (s >> 3) % (100 * ONE);
+            assert!(
+                exp_neg(x).abs_diff(exp_neg_reference(x)) < 1 << 8,
+                "x = {x}"
+            );
+        }
+        // Table boundaries: r just below and at multiples of 1/16.
+        for i in 0..12u128 {
+            for d in [0u128, 1, 2] {
+                let x = (i << TABLE_SHIFT).saturating_sub(d);
+                assert!(
+                    exp_neg(x).abs_diff(exp_neg_reference(x)) < 1 << 8,
+                    "i = {i}"
+                );
+            }
         }
     }
 

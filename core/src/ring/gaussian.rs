@@ -42,12 +42,13 @@
 //! - [`GaussianSampler::new`]`(sigma_q32)` / [`GaussianSampler::from_sigma`]`(f64)` (public parameters).
 //! - [`GaussianSampler::sample`]`(&mut rng) -> i64`, [`GaussianSampler::fill`]`(&mut rng, &mut [i64])`.
 //! - [`GaussianSampler::sigma_q32`], [`GaussianSampler::tail_bound`] (max |output|).
-//! - [`XofRng`] — `rand_core::Rng` over any `XofReader` (e.g. SHAKE256 of seed ‖ attempt ‖ block).
+//! - [`XofRng`] — `rand_core::Rng` over any `XofReader`; [`shake256_rng`]`(seed, label, index)` — the
+//!   project's seeded secret stream (e.g. mask block `index = attempt << 32 | block`).
 
 use super::fixed::{InvTwoSigmaSq, ct_lt, exp_neg, uniform_q120};
 use core::convert::Infallible;
 use rand_core::{Rng, TryCryptoRng, TryRng};
-use shake::XofReader;
+use shake::{ExtendableOutput, Shake256, Shake256Reader, Update, XofReader};
 
 pub use super::fixed::SigmaOutOfRange;
 
@@ -226,13 +227,29 @@ impl<X: XofReader> TryRng for XofRng<X> {
 /// SHAKE output is indistinguishable from uniform for a secret key.
 impl<X: XofReader> TryCryptoRng for XofRng<X> {}
 
+/// Domain separation of [`shake256_rng`].
+pub const RNG_DOMAIN: &[u8] = b"ZKFL-PQ/rng/v1";
+
+/// A seeded RNG SHAKE256(`RNG_DOMAIN` ‖ u64(|label|) ‖ label ‖ u64(index) ‖ seed), for secret streams that
+/// must be regenerated (mask blocks from seed ‖ attempt ‖ block: put attempt and block into `index`).
+/// The reader is zeroized on drop (`shake`'s `zeroize` feature).
+#[must_use]
+pub fn shake256_rng(seed: &[u8; 32], label: &[u8], index: u64) -> XofRng<Shake256Reader> {
+    let mut h = Shake256::default();
+    h.update(RNG_DOMAIN);
+    h.update(&(label.len() as u64).to_le_bytes());
+    h.update(label);
+    h.update(&index.to_le_bytes());
+    h.update(seed);
+    XofRng::new(h.finalize_xof())
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
     use super::*;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
-    use shake::{ExtendableOutput, Shake256, Update};
 
     fn rng(seed: u8) -> ChaCha20Rng {
         ChaCha20Rng::from_seed([seed; 32])
@@ -353,6 +370,48 @@ mod tests {
     }
 
     #[test]
+    fn binned_chi_square_large_sigmas() {
+        // 34 cells: 32 bins of width σ/4 on [−4σ, 4σ) plus both tails; expectations from erf (the
+        // discretisation error at σ ≥ 2^20 is far below the sampling noise).
+        for (i, &sigma) in [1.55 * 2f64.powi(22), 2f64.powi(27) - 1.0]
+            .iter()
+            .enumerate()
+        {
+            let g = GaussianSampler::from_sigma(sigma).unwrap();
+            let n = 100_000usize;
+            let mut counts = [0u64; 34];
+            let mut r = rng(200 + i as u8);
+            for _ in 0..n {
+                let v = g.sample(&mut r) as f64 / sigma;
+                let cell = if v < -4.0 {
+                    0
+                } else if v >= 4.0 {
+                    33
+                } else {
+                    1 + ((v + 4.0) * 4.0) as usize
+                };
+                counts[cell] += 1;
+            }
+            let cdf = |x: f64| 0.5 * (1.0 + libm::erf(x / core::f64::consts::SQRT_2));
+            let mut chi2 = 0.0;
+            for (cell, &c) in counts.iter().enumerate() {
+                let p = match cell {
+                    0 => cdf(-4.0),
+                    33 => 1.0 - cdf(4.0),
+                    _ => {
+                        let lo = -4.0 + (cell - 1) as f64 / 4.0;
+                        cdf(lo + 0.25) - cdf(lo)
+                    }
+                };
+                let e = p * n as f64;
+                chi2 += (c as f64 - e).powi(2) / e;
+            }
+            // 33 dof: mean 33, sd 8.1; 33 + 6·8.1 ≈ 82.
+            assert!(chi2 < 82.0, "σ = {sigma}: χ² = {chi2}");
+        }
+    }
+
+    #[test]
     fn tail_cut_is_about_13_sigma() {
         for &sigma in &[1.0, 4.0, 7.99, 1000.0, 2f64.powi(25)] {
             let g = GaussianSampler::from_sigma(sigma).unwrap();
@@ -386,6 +445,17 @@ mod tests {
         let mut d = [0i64; 4];
         g.fill(&mut xof(b"kat"), &mut d);
         assert_eq!(d, [-21_888_399, -40_549_416, 12_690_777, -68_023_723]);
+        // shake256_rng: bound to seed, label and index.
+        let draw = |seed: &[u8; 32], label: &[u8], index: u64| {
+            let mut v = [0i64; 8];
+            g.fill(&mut shake256_rng(seed, label, index), &mut v);
+            v
+        };
+        let base = draw(&[1; 32], b"y1", 5);
+        assert_eq!(base, draw(&[1; 32], b"y1", 5));
+        assert_ne!(base, draw(&[2; 32], b"y1", 5));
+        assert_ne!(base, draw(&[1; 32], b"y2", 5));
+        assert_ne!(base, draw(&[1; 32], b"y1", 6));
     }
 
     #[test]

@@ -1,1 +1,10 @@
 //! Versioned, length-checked wire encodings with typed decode errors (docs/WIRE.md).
+
+/// BFV public key and ciphertext encodings (docs/BFV.md §7).
+pub mod bfv;
+/// `DecodeError` / `EncodeError`, shared by every decoder.
+pub mod error;
+/// Canonical encoding of one polynomial.
+pub mod poly;
+
+pub use error::{DecodeError, EncodeError};

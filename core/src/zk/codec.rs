@@ -15,8 +15,9 @@
 //! Hence every accepted byte string is the encoding of exactly one vector and re-encodes to itself (the
 //! proptests check `encode(decode(b)) = b` on mutated inputs).
 //!
-//! **Mod-q code**: each residue as exactly `M::BITS` bits (least-significant first, packed), last byte
-//! zero-padded; a value ≥ q or a nonzero padding bit is rejected.
+//! **Mod-q codes**: bit-packed — each residue as exactly `M::BITS` bits (least-significant first), last
+//! byte zero-padded; or byte-aligned — each residue as `M::BYTES` little-endian bytes (docs/PROTOCOL.md
+//! wire format). Either way a value ≥ q (hence any set high bit) or a nonzero padding bit is rejected.
 //!
 //! The encoded values are public (responses are encoded only after the rejection test accepted), so the
 //! codec is not constant time.
@@ -27,7 +28,8 @@
 //! - [`RiceWriter`] (`new(buf, k)`, `push(x)`, `finish() -> bytes`) and [`RiceReader`]
 //!   (`new(bytes, k, max_abs)`, `next()`, `finish()`) for streaming; [`rice_encode`] / [`rice_decode`]
 //!   for whole slices.
-//! - [`packed_len`]`::<M>(n)`, [`encode_mod_q`]`::<M>(coeffs, out)`, [`decode_mod_q`]`::<M>(bytes, out)`.
+//! - [`packed_len`]`::<M>(n)`, [`encode_mod_q`]`::<M>(coeffs, out)`, [`decode_mod_q`]`::<M>(bytes, out)`
+//!   (bit-packed); [`encode_mod_q_bytes`] / [`decode_mod_q_bytes`] (`M::BYTES` per residue).
 
 use crate::arith::Modulus;
 
@@ -190,8 +192,41 @@ impl<'a> BitReader<'a> {
         Ok(v)
     }
 
+    /// Reads a unary number (1-bits ended by a 0-bit), at most `max`, a word at a time.
+    fn unary(&mut self, max: u64) -> Result<u64, CodecError> {
+        let mut count = 0u64;
+        loop {
+            if self.nacc == 0 {
+                while self.nacc <= 120 && self.pos < self.buf.len() {
+                    self.acc |= u128::from(self.buf[self.pos]) << self.nacc;
+                    self.nacc += 8;
+                    self.pos += 1;
+                }
+                if self.nacc == 0 {
+                    return Err(CodecError::Truncated);
+                }
+            }
+            // Bits above nacc are zero, so the run of ones never extends past the buffered bits.
+            let ones = (!self.acc).trailing_zeros().min(self.nacc);
+            count += u64::from(ones);
+            if count > max {
+                return Err(CodecError::OverlongRun);
+            }
+            if ones < self.nacc {
+                self.acc = self.acc.checked_shr(ones + 1).unwrap_or(0);
+                self.nacc -= ones + 1;
+                return Ok(count);
+            }
+            self.acc = 0;
+            self.nacc = 0;
+        }
+    }
+
     /// Checks that only zero padding (< 8 bits) and no further bytes remain.
     fn finish(self) -> Result<(), CodecError> {
+        if self.nacc >= 8 {
+            return Err(CodecError::TrailingBytes);
+        }
         if self.acc != 0 {
             return Err(CodecError::NonZeroPadding);
         }
@@ -221,9 +256,13 @@ impl<'a> RiceWriter<'a> {
     /// Appends one value.
     ///
     /// # Errors
-    /// [`CodecError::BufferTooSmall`] when the buffer is full.
+    /// [`CodecError::BufferTooSmall`] when the buffer is full; [`CodecError::OutOfRange`] if
+    /// |x| > 2^62 (the decoder's limit).
     pub fn push(&mut self, x: i64) -> Result<(), CodecError> {
         let a = x.unsigned_abs();
+        if a > 1 << 62 {
+            return Err(CodecError::OutOfRange);
+        }
         self.bits.put(a, self.k)?;
         let mut high = a >> self.k;
         while high >= 32 {
@@ -282,13 +321,7 @@ impl<'a> RiceReader<'a> {
     pub fn next_value(&mut self) -> Result<i64, CodecError> {
         let low = self.bits.get(self.k)?;
         let max_high = self.max_abs >> self.k;
-        let mut high = 0u64;
-        while self.bits.get(1)? == 1 {
-            high += 1;
-            if high > max_high {
-                return Err(CodecError::OverlongRun);
-            }
-        }
+        let high = self.bits.unary(max_high)?;
         let a = (high << self.k) | low;
         if a > self.max_abs {
             return Err(CodecError::OutOfRange);
@@ -385,6 +418,49 @@ pub fn decode_mod_q<M: Modulus>(bytes: &[u8], out: &mut [M::Coeff]) -> Result<()
         *o = M::from_u128(v);
     }
     r.finish()
+}
+
+/// Writes each residue as `M::BYTES` little-endian bytes; returns `coeffs.len() · M::BYTES`.
+///
+/// # Errors
+/// [`CodecError::BufferTooSmall`].
+pub fn encode_mod_q_bytes<M: Modulus>(
+    coeffs: &[M::Coeff],
+    out: &mut [u8],
+) -> Result<usize, CodecError> {
+    let total = coeffs.len().saturating_mul(M::BYTES);
+    let dst = out.get_mut(..total).ok_or(CodecError::BufferTooSmall)?;
+    for (&c, chunk) in coeffs.iter().zip(dst.chunks_exact_mut(M::BYTES)) {
+        let le = M::to_u128(c).to_le_bytes();
+        chunk.copy_from_slice(le.get(..M::BYTES).ok_or(CodecError::OutOfRange)?);
+    }
+    Ok(total)
+}
+
+/// Reads exactly `out.len()` residues of `M::BYTES` little-endian bytes from exactly `bytes`, rejecting
+/// any value ≥ q.
+///
+/// # Errors
+/// [`CodecError::BadLength`] or [`CodecError::NotReduced`].
+pub fn decode_mod_q_bytes<M: Modulus>(
+    bytes: &[u8],
+    out: &mut [M::Coeff],
+) -> Result<(), CodecError> {
+    if M::BYTES > 16 || bytes.len() != out.len().saturating_mul(M::BYTES) {
+        return Err(CodecError::BadLength);
+    }
+    for (o, chunk) in out.iter_mut().zip(bytes.chunks_exact(M::BYTES)) {
+        let mut le = [0u8; 16];
+        le.get_mut(..M::BYTES)
+            .ok_or(CodecError::BadLength)?
+            .copy_from_slice(chunk);
+        let v = u128::from_le_bytes(le);
+        if v >= M::Q {
+            return Err(CodecError::NotReduced);
+        }
+        *o = M::from_u128(v);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -536,6 +612,43 @@ mod tests {
         assert_eq!(encode_mod_q::<Q86>(&b, &mut buf86), Ok(33));
         let mut back86 = [Q86::zero(); 3];
         assert_eq!(decode_mod_q::<Q86>(&buf86, &mut back86), Ok(()));
+        assert_eq!(back86, b);
+    }
+
+    #[test]
+    fn mod_q_bytes_round_trip_and_errors() {
+        let a = [0u64, 1, (Q44::Q - 1) as u64, 12345];
+        let mut buf = [0u8; 24];
+        assert_eq!(encode_mod_q_bytes::<Q44>(&a, &mut buf), Ok(24));
+        let mut back = [0u64; 4];
+        assert_eq!(decode_mod_q_bytes::<Q44>(&buf, &mut back), Ok(()));
+        assert_eq!(back, a);
+        assert_eq!(
+            encode_mod_q_bytes::<Q44>(&a, &mut buf[..23]),
+            Err(CodecError::BufferTooSmall)
+        );
+        assert_eq!(
+            decode_mod_q_bytes::<Q44>(&buf[..23], &mut back),
+            Err(CodecError::BadLength)
+        );
+        // q, and a stray high bit above bit 44, are both ≥ q.
+        let mut bad = buf;
+        bad[6..12].copy_from_slice(&(Q44::Q as u64).to_le_bytes()[..6]);
+        assert_eq!(
+            decode_mod_q_bytes::<Q44>(&bad, &mut back),
+            Err(CodecError::NotReduced)
+        );
+        let mut bad = buf;
+        bad[5] |= 0x10;
+        assert_eq!(
+            decode_mod_q_bytes::<Q44>(&bad, &mut back),
+            Err(CodecError::NotReduced)
+        );
+        let b = [Q86::from_u128(Q86::Q - 1), Q86::zero()];
+        let mut buf86 = [0u8; 22];
+        assert_eq!(encode_mod_q_bytes::<Q86>(&b, &mut buf86), Ok(22));
+        let mut back86 = [Q86::zero(); 2];
+        assert_eq!(decode_mod_q_bytes::<Q86>(&buf86, &mut back86), Ok(()));
         assert_eq!(back86, b);
     }
 

@@ -8,8 +8,9 @@
 //! 128b + j. The entry is P_j − N_j: two independent uniform bits give −1, 0, 0, 1, i.e. exactly the law
 //! above. Blocks use disjoint XOF streams, so any block can be produced alone, in any order.
 //!
-//! **Costs.** 8 KiB of SHAKE128 output per block (2 bits per entry). Applying a block is branch-free
-//! (masks select ±s_j), so the prover's secret s never influences control flow or memory addresses.
+//! **Costs.** 8 KiB of SHAKE128 output per block (2 bits per entry). Applying a block walks the set
+//! bits of the public masks (≈ 16k additions per block instead of 32k multiply-adds); control flow and
+//! addresses depend on R only, so the prover's secret s never influences them.
 //!
 //! API summary:
 //! - [`JlBlock::expand`]`(seed, block)` / [`JlBlock::expand_into`] — one 256 × 128 block (8 KiB).
@@ -77,51 +78,72 @@ impl JlBlock {
         Some(((p >> col) & 1) as i8 - ((n >> col) & 1) as i8)
     }
 
-    /// acc[i] += Σ_j R[i][j]·s[j] over this block (branch-free in s).
+    /// `acc[i] += Σ_j R[i][j]·s[j]` over this block. Walks the set bits of the public masks, so control
+    /// flow and addresses depend on R only, never on the secret s.
     pub fn project_accumulate(&self, s: &[i64; JL_BLOCK], acc: &mut [i64; JL_ROWS]) {
         for (&(p, n), a) in self.rows.iter().zip(acc.iter_mut()) {
-            let mut sum = 0i64;
-            for (j, &sj) in s.iter().enumerate() {
-                let pm = 0i64.wrapping_sub(((p >> j) & 1) as i64);
-                let nm = 0i64.wrapping_sub(((n >> j) & 1) as i64);
-                sum = sum.wrapping_add(sj & pm).wrapping_sub(sj & nm);
-            }
-            *a = a.wrapping_add(sum);
+            let plus = sum_selected(s, p);
+            let minus = sum_selected(s, n);
+            *a = a.wrapping_add(plus.wrapping_sub(minus));
         }
     }
 
-    /// out[j] += Σ_i R[i][j]·mu[i] over the integers (wrapping i64).
+    /// `out[j] += Σ_i R[i][j]·mu[i]` over the integers (wrapping i64).
     pub fn transpose_accumulate_i64(&self, mu: &[i64; JL_ROWS], out: &mut [i64; JL_BLOCK]) {
         for (&(p, n), &m) in self.rows.iter().zip(mu.iter()) {
-            for (j, o) in out.iter_mut().enumerate() {
-                let pm = 0i64.wrapping_sub(((p >> j) & 1) as i64);
-                let nm = 0i64.wrapping_sub(((n >> j) & 1) as i64);
-                *o = o.wrapping_add(m & pm).wrapping_sub(m & nm);
-            }
+            for_each_bit(p, |j| out[j] = out[j].wrapping_add(m));
+            for_each_bit(n, |j| out[j] = out[j].wrapping_sub(m));
         }
     }
 
-    /// out[j] += Σ_i R[i][j]·mu[i] mod q. Sums are formed exactly in i128 (|Σ| < 256·q < 2^95) and
-    /// reduced once per column.
+    /// `out[j] += Σ_i R[i][j]·mu[i]` mod q. Column sums are exact (|Σ| ≤ 256·q): in i64 when
+    /// 256·q < 2^62, in i128 otherwise; each column is reduced once.
     pub fn transpose_accumulate<M: Modulus>(
         &self,
         mu: &[M::Coeff; JL_ROWS],
         out: &mut [M::Coeff; JL_BLOCK],
     ) {
-        let mut acc = [0i128; JL_BLOCK];
-        for (&(p, n), &m) in self.rows.iter().zip(mu.iter()) {
-            let m = M::to_u128(m) as i128;
-            for (j, a) in acc.iter_mut().enumerate() {
-                let pm = 0i128.wrapping_sub(((p >> j) & 1) as i128);
-                let nm = 0i128.wrapping_sub(((n >> j) & 1) as i128);
-                *a += (m & pm) - (m & nm);
+        let offset = (JL_ROWS as i128) * (M::Q as i128);
+        if M::BITS <= 53 {
+            let mut acc = [0i64; JL_BLOCK];
+            let mu64: [i64; JL_ROWS] = core::array::from_fn(|i| M::to_u128(mu[i]) as i64);
+            self.transpose_accumulate_i64(&mu64, &mut acc);
+            for (o, &a) in out.iter_mut().zip(acc.iter()) {
+                *o = M::add(*o, M::from_u128((i128::from(a) + offset) as u128));
+            }
+        } else {
+            let mut acc = [0i128; JL_BLOCK];
+            for (&(p, n), &m) in self.rows.iter().zip(mu.iter()) {
+                let m = M::to_u128(m) as i128;
+                for_each_bit(p, |j| acc[j] += m);
+                for_each_bit(n, |j| acc[j] -= m);
+            }
+            for (o, &a) in out.iter_mut().zip(acc.iter()) {
+                *o = M::add(*o, M::from_u128((a + offset) as u128));
             }
         }
-        // Shift into [0, 512·q) so the value is non-negative, then reduce.
-        let offset = (JL_ROWS as i128) * (M::Q as i128);
-        for (o, &a) in out.iter_mut().zip(acc.iter()) {
-            *o = M::add(*o, M::from_u128((a + offset) as u128));
-        }
+    }
+}
+
+/// Σ_{j ∈ mask} s[j], walking the set bits of the public mask in two 64-bit halves.
+fn sum_selected(s: &[i64; JL_BLOCK], mask: u128) -> i64 {
+    let mut sum = 0i64;
+    for_each_bit(mask, |j| sum = sum.wrapping_add(s[j]));
+    sum
+}
+
+/// Calls f(j) for every set bit j of a public 128-bit mask, in increasing order.
+#[inline(always)]
+fn for_each_bit(mask: u128, mut f: impl FnMut(usize)) {
+    let mut lo = mask as u64;
+    while lo != 0 {
+        f((lo.trailing_zeros() & 63) as usize);
+        lo &= lo - 1;
+    }
+    let mut hi = (mask >> 64) as u64;
+    while hi != 0 {
+        f(64 + (hi.trailing_zeros() & 63) as usize);
+        hi &= hi - 1;
     }
 }
 
@@ -149,7 +171,7 @@ pub fn jl_transpose_accumulate<M: Modulus>(
 mod tests {
     extern crate std;
     use super::*;
-    use crate::arith::modulus::Q44;
+    use crate::arith::modulus::{Q44, Q86};
     use rand_chacha::ChaCha20Rng;
     use rand_core::{Rng, SeedableRng};
 
@@ -259,6 +281,16 @@ mod tests {
                 .map(|i| i64::from(blk.entry(i, j).unwrap()))
                 .sum();
             assert_eq!(o, Q44::from_i64(-col));
+        }
+        // The i128 path (86-bit q): μ_i = q − 1 − i, compared with an exact integer column sum.
+        let mu86: [u128; JL_ROWS] = core::array::from_fn(|i| Q86::Q - 1 - i as u128);
+        let mut out86 = [Q86::zero(); JL_BLOCK];
+        blk.transpose_accumulate::<Q86>(&mu86, &mut out86);
+        for (j, &o) in out86.iter().enumerate() {
+            let col: i128 = (0..JL_ROWS)
+                .map(|i| i128::from(blk.entry(i, j).unwrap()) * (-1 - i as i128))
+                .sum();
+            assert_eq!(o, Q86::from_u128((col + Q86::Q as i128 * 256) as u128));
         }
     }
 }

@@ -1,0 +1,200 @@
+//! Public randomness of the protocol (docs/PROTOCOL.md §4): blocks of the public matrices A1, A2', B',
+//! blocks of the JL matrix, the challenge c, and uniform ring elements from a transcript seed.
+//! Everything here acts on public data, so rejection loops may take variable time.
+
+use super::rq::{D, Rq};
+use crate::arith::Modulus;
+use shake::{ExtendableOutput, Shake128, Shake256, Shake256Reader, Update, XofReader};
+
+/// Domain label of the common reference string (public matrices), per parameter set.
+pub const CRS_LABEL: &[u8] = b"ZKFL-PQ/crs/v1";
+
+/// Which public matrix a block belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Matrix {
+    /// A1 (n × m1), multiplies s1.
+    A1 = 1,
+    /// A2' (n × k), multiplies the MLWE secret part of s2.
+    A2 = 2,
+    /// B' (ℓ × k), the BDLOP rows.
+    B = 3,
+}
+
+/// One uniform element of R from an XOF reader, coefficient by coefficient with rejection (public).
+pub fn uniform_from_reader<M: Modulus>(rd: &mut impl XofReader) -> Rq<M> {
+    let mut r = Rq::<M>::zero();
+    let mask: u128 = if M::BITS >= 128 { u128::MAX } else { (1u128 << M::BITS) - 1 };
+    let mut buf = [0u8; 16];
+    for x in r.0.iter_mut() {
+        loop {
+            rd.read(&mut buf[..M::BYTES]);
+            let v = u128::from_le_bytes(buf) & mask;
+            if v < M::Q {
+                *x = M::from_u128(v);
+                break;
+            }
+        }
+    }
+    r
+}
+
+/// Block (row, col) of a public matrix for parameter set `set_id`: SHAKE128(label ‖ set ‖ matrix ‖ row ‖ col).
+pub fn matrix_block<M: Modulus>(set_id: u8, m: Matrix, row: usize, col: usize) -> Rq<M> {
+    let mut h = Shake128::default();
+    h.update(CRS_LABEL);
+    h.update(&[set_id, m as u8]);
+    h.update(&(row as u32).to_le_bytes());
+    h.update(&(col as u32).to_le_bytes());
+    uniform_from_reader::<M>(&mut h.finalize_xof())
+}
+
+/// All rows of column `col` of a public matrix (one XOF per column: the streaming unit).
+pub fn matrix_column<M: Modulus>(set_id: u8, m: Matrix, col: usize, rows: usize, out: &mut [Rq<M>]) {
+    let mut h = Shake128::default();
+    h.update(CRS_LABEL);
+    h.update(&[set_id, m as u8]);
+    h.update(&(col as u32).to_le_bytes());
+    let mut rd = h.finalize_xof();
+    for o in out.iter_mut().take(rows) {
+        *o = uniform_from_reader::<M>(&mut rd);
+    }
+}
+
+/// Row i of block b of the JL matrix, as 256 × 128 entries in {−1, 0, 1} with P(0) = ½, P(±1) = ¼
+/// (two bits per entry: 01 → 1, 10 → −1, 00 and 11 → 0). `out[i][j]` multiplies coefficient j of s3 block b.
+pub fn jl_block(seed: &[u8; 32], block: usize, out: &mut [[i8; D]; super::params::JL_ROWS]) {
+    let mut h = Shake128::default();
+    h.update(b"ZKFL-PQ/jl/v1");
+    h.update(seed);
+    h.update(&(block as u32).to_le_bytes());
+    let mut rd = h.finalize_xof();
+    let mut buf = [0u8; D / 4];
+    for row in out.iter_mut() {
+        rd.read(&mut buf);
+        for (j, e) in row.iter_mut().enumerate() {
+            let bits = (buf[j / 4] >> (2 * (j % 4))) & 3;
+            *e = ((bits & 1) as i8) - ((bits >> 1) as i8);
+        }
+    }
+}
+
+/// A SHAKE256 reader keyed by a seed and a domain label.
+pub fn xof256(label: &[u8], seed: &[u8; 32], idx: &[u64]) -> Shake256Reader {
+    let mut h = Shake256::default();
+    h.update(&(label.len() as u64).to_le_bytes());
+    h.update(label);
+    h.update(seed);
+    for i in idx {
+        h.update(&i.to_le_bytes());
+    }
+    h.finalize_xof()
+}
+
+/// Uniform residues mod q from a seed (μ vectors).
+pub fn uniform_scalars<M: Modulus>(seed: &[u8; 32], idx: u64, out: &mut [M::Coeff]) {
+    let mut rd = xof256(b"scalars", seed, &[idx]);
+    let mask: u128 = if M::BITS >= 128 { u128::MAX } else { (1u128 << M::BITS) - 1 };
+    let mut buf = [0u8; 16];
+    for x in out.iter_mut() {
+        loop {
+            rd.read(&mut buf[..M::BYTES]);
+            let v = u128::from_le_bytes(buf) & mask;
+            if v < M::Q {
+                *x = M::from_u128(v);
+                break;
+            }
+        }
+    }
+}
+
+/// A uniform ring element from a seed (γ_k and the garbage masks g_k use this with different labels).
+pub fn uniform_ring<M: Modulus>(label: &[u8], seed: &[u8; 32], idx: u64) -> Rq<M> {
+    uniform_from_reader::<M>(&mut xof256(label, seed, &[idx]))
+}
+
+/// η of the challenge filter: accept c only if ‖σ(c)·c‖₁ ≤ η² (ZK-BRIEF §4).
+pub const CHALLENGE_ETA_SQ: i64 = 59 * 59;
+
+/// The challenge c ∈ C from a 32-byte seed: σ-invariant (c_{d−i} = −c_i, c_{d/2} = 0), free coefficients
+/// c_0..c_{63} uniform in [−2, 2], resampled until ‖σ(c)c‖₁ ≤ η² (public, variable time). Returns signed
+/// coefficients.
+pub fn challenge_from_seed(seed: &[u8; 32]) -> [i64; D] {
+    let mut rd = xof256(b"challenge", seed, &[]);
+    loop {
+        let mut c = [0i64; D];
+        let mut i = 0;
+        while i < D / 2 {
+            let mut b = [0u8; 1];
+            rd.read(&mut b);
+            if b[0] < 250 {
+                c[i] = i64::from(b[0] % 5) - 2;
+                i += 1;
+            }
+        }
+        for i in 1..D / 2 {
+            c[D - i] = -c[i];
+        }
+        if sigma_c_c_l1(&c) <= CHALLENGE_ETA_SQ {
+            return c;
+        }
+    }
+}
+
+/// ‖σ(c)·c‖₁ over the integers (negacyclic).
+pub fn sigma_c_c_l1(c: &[i64; D]) -> i64 {
+    let mut sc = [0i64; D];
+    sc[0] = c[0];
+    for i in 1..D {
+        sc[D - i] = -c[i];
+    }
+    let mut prod = [0i64; D];
+    for i in 0..D {
+        for j in 0..D {
+            let v = sc[i] * c[j];
+            if i + j < D {
+                prod[i + j] += v;
+            } else {
+                prod[i + j - D] -= v;
+            }
+        }
+    }
+    prod.iter().map(|x| x.abs()).sum()
+}
+
+/// True iff c is σ-invariant with coefficients in [−2, 2] and passes the η filter.
+pub fn challenge_is_valid(c: &[i64; D]) -> bool {
+    c.iter().all(|&x| (-2..=2).contains(&x))
+        && c[D / 2] == 0
+        && (1..D).all(|i| c[D - i] == -c[i])
+        && sigma_c_c_l1(c) <= CHALLENGE_ETA_SQ
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges_are_valid_and_distinct() {
+        let c1 = challenge_from_seed(&[1; 32]);
+        let c2 = challenge_from_seed(&[2; 32]);
+        assert!(challenge_is_valid(&c1));
+        assert!(challenge_is_valid(&c2));
+        assert_ne!(c1, c2);
+        let mut bad = c1;
+        bad[1] = 3;
+        bad[D - 1] = -3;
+        assert!(!challenge_is_valid(&bad));
+    }
+
+    #[test]
+    fn jl_block_has_expected_density() {
+        let mut r = [[0i8; D]; super::super::params::JL_ROWS];
+        jl_block(&[7; 32], 3, &mut r);
+        let zeros = r.iter().flatten().filter(|&&x| x == 0).count();
+        let ones = r.iter().flatten().filter(|&&x| x == 1).count();
+        let total = 256 * D;
+        assert!((zeros as f64 / total as f64 - 0.5).abs() < 0.02);
+        assert!((ones as f64 / total as f64 - 0.25).abs() < 0.02);
+    }
+}

@@ -1,0 +1,198 @@
+//! The batched relation F of docs/PROTOCOL.md §6 steps 3–5, evaluated "homogeneously" at openings: every
+//! product of two committed objects is taken over their openings, every linear term is multiplied by c and
+//! every constant by c². The verifier evaluates it once at its challenge; the prover runs the *same* code at
+//! c ∈ {0, 1, −1} to obtain the garbage terms g0, g1 (F̃(c) = c²·F(s) + c·g1 + g0 because σ(c) = c).
+
+use super::derive::{uniform_ring, uniform_scalars};
+use super::layout::Layout;
+use super::params::{CONSTRAINTS, D, GROUPS, JL_ROWS, LAMBDA_MAX};
+use super::rq::Rq;
+use crate::arith::Modulus;
+
+/// Index of the first norm constraint in μ.
+pub const MU_NORM: usize = JL_ROWS;
+/// Index of the binary-slack constraint.
+pub const MU_BIN: usize = JL_ROWS + GROUPS;
+/// Index of the constraint "coefficient 1 of β3 is zero" (then 2..127 follow).
+pub const MU_BETA_COEFF: usize = MU_BIN + 1;
+/// Index of the constraint ‖β3‖² = 1.
+pub const MU_BETA_SQ: usize = MU_BETA_COEFF + D - 1;
+const _: () = assert!(MU_BETA_SQ + 1 == CONSTRAINTS);
+
+/// The batching challenges μ_k ∈ Z_q^389 and γ_k ∈ R.
+pub struct Batch<M: Modulus> {
+    /// λ.
+    pub lambda: usize,
+    /// μ_k.
+    pub mu: [[M::Coeff; CONSTRAINTS]; LAMBDA_MAX],
+    /// γ_k.
+    pub gamma: [Rq<M>; LAMBDA_MAX],
+}
+
+impl<M: Modulus> Batch<M> {
+    /// μ from its transcript seed (γ is set later, after h).
+    pub fn from_mu_seed(lambda: usize, seed: &[u8; 32]) -> Self {
+        let mut b = Self {
+            lambda,
+            mu: [[M::zero(); CONSTRAINTS]; LAMBDA_MAX],
+            gamma: [Rq::zero(); LAMBDA_MAX],
+        };
+        for k in 0..lambda {
+            uniform_scalars::<M>(seed, k as u64, &mut b.mu[k]);
+        }
+        b
+    }
+
+    /// Sets γ from its transcript seed.
+    pub fn set_gamma(&mut self, seed: &[u8; 32]) {
+        for k in 0..self.lambda {
+            self.gamma[k] = uniform_ring::<M>(b"gamma", seed, k as u64);
+        }
+    }
+
+    /// μ_k restricted to JL rows [128t, 128t+128) as a ring element.
+    fn mu_jl_poly(&self, k: usize, t: usize) -> Rq<M> {
+        let mut r = Rq::zero();
+        r.0.copy_from_slice(&self.mu[k][t * D..(t + 1) * D]);
+        r
+    }
+
+    /// p_k = Σ_{j=1}^{127} μ_{k,β,j}·Y^j, so ct(σ(p_k)·β3) = Σ_j μ_{k,β,j}·β3_j.
+    fn beta_poly(&self, k: usize) -> Rq<M> {
+        let mut r = Rq::zero();
+        r.0[1..].copy_from_slice(&self.mu[k][MU_BETA_COEFF..MU_BETA_SQ]);
+        r
+    }
+
+    /// ρ_{k,b}[j] = Σ_i μ_{k,i}·R_b[i][j] for all k (JL rows of one s3 block; public data).
+    pub fn rho(&self, rows: &[[i8; D]; JL_ROWS], out: &mut [Rq<M>; LAMBDA_MAX]) {
+        for (k, o) in out.iter_mut().enumerate().take(self.lambda) {
+            let mut pos = [0u128; D];
+            let mut neg = [0u128; D];
+            for (i, row) in rows.iter().enumerate() {
+                let m = M::to_u128(self.mu[k][i]);
+                for (j, &e) in row.iter().enumerate() {
+                    if e == 1 {
+                        pos[j] += m;
+                    } else if e == -1 {
+                        neg[j] += m;
+                    }
+                }
+            }
+            for j in 0..D {
+                o.0[j] = M::sub(M::from_u128(pos[j]), M::from_u128(neg[j]));
+            }
+        }
+    }
+
+    /// ρ̃_b = Σ_k γ_k·σ(ρ_{k,b}).
+    pub fn rho_combined(&self, rho: &[Rq<M>; LAMBDA_MAX]) -> Rq<M> {
+        let mut acc = Rq::zero();
+        for k in 0..self.lambda {
+            acc.mul_acc(&self.gamma[k], &rho[k].sigma());
+        }
+        acc
+    }
+}
+
+/// Openings of the BDLOP messages and of the slack vectors at one challenge value.
+#[derive(Clone, Copy)]
+pub struct Openings<M: Modulus> {
+    /// y3 as two ring elements (JL rows 0..127 and 128..255).
+    pub y3: [Rq<M>; 2],
+    /// β3.
+    pub beta: Rq<M>,
+    /// g_1..g_λ.
+    pub g: [Rq<M>; LAMBDA_MAX],
+    /// υ_m, υ_u, υ_2, υ_1.
+    pub ups: [Rq<M>; GROUPS],
+}
+
+impl<M: Modulus> Default for Openings<M> {
+    fn default() -> Self {
+        Self { y3: [Rq::zero(); 2], beta: Rq::zero(), g: [Rq::zero(); LAMBDA_MAX], ups: [Rq::zero(); GROUPS] }
+    }
+}
+
+/// Public values every evaluation needs.
+pub struct Publics<'a, M: Modulus> {
+    /// The layout (bounds, slack bits).
+    pub lay: &'a Layout,
+    /// z3 as residues.
+    pub z3: &'a [M::Coeff; JL_ROWS],
+    /// h_1..h_λ.
+    pub h: &'a [Rq<M>; LAMBDA_MAX],
+}
+
+/// pw_g = Σ_{j<ℓ} 2^j·Y^j.
+fn weight_poly<M: Modulus>(bits: usize) -> Rq<M> {
+    let mut r = Rq::zero();
+    for j in 0..bits {
+        r.0[j] = M::from_u128(1u128 << j);
+    }
+    r
+}
+
+/// 1⃗ = Σ_{j<d} Y^j.
+fn ones<M: Modulus>() -> Rq<M> {
+    Rq([M::from_i64(1); D])
+}
+
+/// F̃_k without its JL term (PROTOCOL §6 step 3 table, homogenised at challenge c):
+/// c²⟨μ^JL, z3⟩ − c·Σ_t σ(μ^(t))·f_y3,t + Σ_g μ_g·(N_g + c·σ(pw_g)·υ_g − c²·B_g²)
+/// + μ_bin·Σ_g (c·σ(υ_g)·1⃗ − σ(υ_g)·υ_g) + c·σ(p)·f_β + μ_β·(σ(f_β)·f_β − c²).
+pub fn f_k_without_jl<M: Modulus>(
+    batch: &Batch<M>,
+    k: usize,
+    pubs: &Publics<'_, M>,
+    c: &Rq<M>,
+    op: &Openings<M>,
+    norms: &[Rq<M>; GROUPS],
+) -> Rq<M> {
+    let mu = &batch.mu[k];
+    let c2 = c.mul(c);
+    let mut ip = M::zero();
+    for i in 0..JL_ROWS {
+        ip = M::add(ip, M::mul(mu[i], pubs.z3[i]));
+    }
+    let mut acc = c2.scale(ip);
+    let mut lin = Rq::zero();
+    for t in 0..2 {
+        lin.mul_acc(&batch.mu_jl_poly(k, t).sigma(), &op.y3[t]);
+    }
+    acc = acc.sub(&c.mul(&lin));
+    let one = ones::<M>();
+    let mut bin = Rq::zero();
+    for g in 0..GROUPS {
+        let pw = weight_poly::<M>(pubs.lay.bits[g]);
+        let ups_s = op.ups[g].sigma();
+        let mut term = norms[g].add(&c.mul(&pw.sigma().mul(&op.ups[g])));
+        term = term.sub(&c2.scale(M::from_u128(u128::from(pubs.lay.bound_sq[g]))));
+        acc.add_assign(&term.scale(mu[MU_NORM + g]));
+        bin.add_assign(&c.mul(&ups_s.mul(&one)).sub(&ups_s.mul(&op.ups[g])));
+    }
+    acc.add_assign(&bin.scale(mu[MU_BIN]));
+    acc.add_assign(&c.mul(&batch.beta_poly(k).sigma().mul(&op.beta)));
+    let sq = op.beta.sigma().mul(&op.beta).sub(&c2);
+    acc.add_assign(&sq.scale(mu[MU_BETA_SQ]));
+    acc
+}
+
+/// F̃(c) = Σ_k γ_k·(c²·h_k − c·f_{g_k} − F̃_k^{noJL}(c)) + f_β·J̃(c), with J̃(c) = Σ_b ρ̃_b·s3_b(c).
+pub fn f_tilde<M: Modulus>(
+    batch: &Batch<M>,
+    pubs: &Publics<'_, M>,
+    c: &Rq<M>,
+    op: &Openings<M>,
+    norms: &[Rq<M>; GROUPS],
+    jl: &Rq<M>,
+) -> Rq<M> {
+    let c2 = c.mul(c);
+    let mut acc = op.beta.mul(jl);
+    for k in 0..batch.lambda {
+        let fk = f_k_without_jl(batch, k, pubs, c, op, norms);
+        let inner = c2.mul(&pubs.h[k]).sub(&c.mul(&op.g[k])).sub(&fk);
+        acc.mul_acc(&batch.gamma[k], &inner);
+    }
+    acc
+}

@@ -1,0 +1,191 @@
+//! Wire format of a proof (docs/PROTOCOL.md §12): fixed layout, canonical encodings, strict decoding.
+//! Ring coefficients are `M::BYTES` little-endian bytes < q; Gaussian vectors are packed signed values of a
+//! fixed width with the all-ones pattern forbidden and zero padding bits, so every value has exactly one
+//! encoding. Every malformed input is a [`ProofError`], never a panic.
+
+use super::rq::{D, Rq};
+use crate::arith::Modulus;
+
+/// Why a proof was rejected. Decoding errors and failed checks are distinguished so logs say what was wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProofError {
+    /// The byte string has the wrong length for (set, L).
+    Length,
+    /// Magic bytes, version, set id or chunk count do not match.
+    Header,
+    /// A mod-q coefficient is ≥ q.
+    CoefficientRange,
+    /// A packed Gaussian value uses the forbidden pattern or padding bits are not zero.
+    NonCanonical,
+    /// The statement is malformed (chunk count 0 or above L_max, bound above B_max, slice sizes).
+    Statement,
+    /// V2: a batch h_k has a nonzero constant coefficient.
+    HConstant,
+    /// V3: ‖z3‖ exceeds its bound.
+    Z3Norm,
+    /// V4: ‖z_m‖ or ‖z_s‖ exceeds its bound.
+    ZNorm,
+    /// V8: the challenge seed does not match the recomputed transcript (commitment or quadratic check failed).
+    Challenge,
+}
+
+impl core::fmt::Display for ProofError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let s = match self {
+            Self::Length => "proof has the wrong length",
+            Self::Header => "proof header does not match the parameter set or chunk count",
+            Self::CoefficientRange => "proof contains a coefficient not below q",
+            Self::NonCanonical => "proof contains a non-canonical packed value",
+            Self::Statement => "statement is malformed",
+            Self::HConstant => "batched constraint h has a nonzero constant coefficient",
+            Self::Z3Norm => "JL projection z3 is too long",
+            Self::ZNorm => "masked opening z is too long",
+            Self::Challenge => "challenge does not match: the proof does not verify for this statement",
+        };
+        f.write_str(s)
+    }
+}
+
+/// Writes one ring element at `out[..D·BYTES]`.
+pub fn put_ring<M: Modulus>(r: &Rq<M>, out: &mut [u8]) {
+    for (x, chunk) in r.0.iter().zip(out.chunks_exact_mut(M::BYTES)) {
+        let b = M::to_u128(*x).to_le_bytes();
+        chunk.copy_from_slice(&b[..M::BYTES]);
+    }
+}
+
+/// Reads one ring element, rejecting coefficients ≥ q.
+pub fn get_ring<M: Modulus>(inp: &[u8]) -> Result<Rq<M>, ProofError> {
+    let mut r = Rq::<M>::zero();
+    if inp.len() < D * M::BYTES {
+        return Err(ProofError::Length);
+    }
+    for (x, chunk) in r.0.iter_mut().zip(inp.chunks_exact(M::BYTES)) {
+        let mut b = [0u8; 16];
+        b[..M::BYTES].copy_from_slice(chunk);
+        let v = u128::from_le_bytes(b);
+        if v >= M::Q {
+            return Err(ProofError::CoefficientRange);
+        }
+        *x = M::from_u128(v);
+    }
+    Ok(r)
+}
+
+/// LSB-first bit writer over a caller buffer (public values only: z is output after rejection).
+pub struct BitWriter<'a> {
+    buf: &'a mut [u8],
+    bit: usize,
+}
+
+impl<'a> BitWriter<'a> {
+    /// A writer at the start of `buf` (which must be zeroed by the caller or fully overwritten).
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, bit: 0 }
+    }
+    /// Appends v ∈ [−(2^(w−1) − 1), 2^(w−1) − 1] as v + 2^(w−1) − 1 in w bits. Returns false if out of range.
+    pub fn put(&mut self, v: i64, w: u32) -> bool {
+        let off = (1i64 << (w - 1)) - 1;
+        if v < -off || v > off {
+            return false;
+        }
+        let u = (v + off) as u64;
+        for t in 0..w as usize {
+            let pos = self.bit + t;
+            let byte = pos / 8;
+            let sh = pos % 8;
+            if let Some(b) = self.buf.get_mut(byte) {
+                *b = (*b & !(1 << sh)) | ((((u >> t) & 1) as u8) << sh);
+            } else {
+                return false;
+            }
+        }
+        self.bit += w as usize;
+        true
+    }
+    /// Zeroes the padding bits up to the next byte boundary.
+    pub fn finish(self) {
+        let mut pos = self.bit;
+        while pos % 8 != 0 {
+            if let Some(b) = self.buf.get_mut(pos / 8) {
+                *b &= !(1 << (pos % 8));
+            }
+            pos += 1;
+        }
+    }
+}
+
+/// LSB-first bit reader, the exact inverse of [`BitWriter`].
+pub struct BitReader<'a> {
+    buf: &'a [u8],
+    bit: usize,
+}
+
+impl<'a> BitReader<'a> {
+    /// A reader at the start of `buf`.
+    pub fn new(buf: &'a [u8]) -> Self {
+        Self { buf, bit: 0 }
+    }
+    /// Reads one w-bit value; the all-ones pattern is non-canonical.
+    pub fn get(&mut self, w: u32) -> Result<i64, ProofError> {
+        let mut u = 0u64;
+        for t in 0..w as usize {
+            let pos = self.bit + t;
+            let b = self.buf.get(pos / 8).ok_or(ProofError::Length)?;
+            u |= u64::from((b >> (pos % 8)) & 1) << t;
+        }
+        self.bit += w as usize;
+        let off = (1i64 << (w - 1)) - 1;
+        if u == (1u64 << w) - 1 {
+            return Err(ProofError::NonCanonical);
+        }
+        Ok(u as i64 - off)
+    }
+    /// Checks that the padding bits up to the next byte boundary are zero.
+    pub fn finish(self) -> Result<(), ProofError> {
+        let mut pos = self.bit;
+        while pos % 8 != 0 {
+            let b = self.buf.get(pos / 8).ok_or(ProofError::Length)?;
+            if (b >> (pos % 8)) & 1 != 0 {
+                return Err(ProofError::NonCanonical);
+            }
+            pos += 1;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn packing_roundtrips(vals in proptest::collection::vec(-(1i64 << 22) + 1..(1i64 << 22), 1..50)) {
+            let mut buf = [0u8; 200];
+            let mut w = BitWriter::new(&mut buf);
+            for &v in &vals { prop_assert!(w.put(v, 23)); }
+            w.finish();
+            let mut r = BitReader::new(&buf);
+            for &v in &vals { prop_assert_eq!(r.get(23).unwrap(), v); }
+            prop_assert!(r.finish().is_ok());
+        }
+    }
+
+    #[test]
+    fn forbidden_pattern_and_padding_rejected() {
+        let buf = [0xffu8; 3];
+        assert_eq!(BitReader::new(&buf).get(23), Err(ProofError::NonCanonical));
+        let mut buf = [0u8; 3];
+        let mut w = BitWriter::new(&mut buf);
+        assert!(w.put(5, 23));
+        w.finish();
+        buf[2] |= 0x80;
+        let mut r = BitReader::new(&buf);
+        assert_eq!(r.get(23), Ok(5));
+        assert_eq!(r.finish(), Err(ProofError::NonCanonical));
+        let mut buf = [0u8; 3];
+        assert!(!BitWriter::new(&mut buf).put(1 << 22, 23));
+    }
+}

@@ -1,0 +1,723 @@
+//! The prover of docs/PROTOCOL.md §6, streaming: the update is read chunk by chunk through an
+//! [`UpdateSource`] in every pass, masks are regenerated block by block from a secret seed, JL rows and public
+//! matrix columns from XOFs. Its state (the types in this file) does not depend on the number of chunks.
+
+use super::derive::{challenge_from_seed, jl_block, uniform_ring, xof256};
+use super::eval::{Batch, Openings, Publics, f_k_without_jl, f_tilde};
+use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
+use super::params::{D, GROUPS, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, ZkParams};
+use super::proof::{BitWriter, put_ring};
+use super::public::{ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t};
+use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
+use super::rq::Rq;
+use super::sampling::{M_BIMODAL, M_STANDARD, accept_bimodal, accept_standard, gaussian_block};
+use super::statement::{Context, Statement};
+use super::walk::{absorb_ring_vec, s2_ring};
+use crate::arith::Modulus;
+use rand_core::CryptoRng;
+use zeroize::Zeroize;
+
+/// Why the honest prover refused. No proof bytes are meaningful after an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProveError {
+    /// The statement is malformed (chunk count, bound, slice sizes).
+    Statement,
+    /// The witness violates the bound of this group (e.g. ‖m‖² > B²): the relation is false.
+    NormBound(Group),
+    /// The output buffer is shorter than the proof.
+    Buffer,
+    /// The witness does not satisfy F(s) = 0 (inconsistent with the ciphertext); never for an honest witness.
+    Inconsistent,
+    /// No attempt was accepted within the attempt limit (probability < 2^−100 for honest inputs).
+    TooManyAttempts,
+}
+
+/// Read access to the update, one chunk at a time (the chunk must be re-readable: passes read it again).
+pub trait UpdateSource<const N: usize> {
+    /// Writes chunk j (0-based) of the quantized update into `out`.
+    fn chunk(&mut self, j: usize, out: &mut [i64; N]);
+}
+
+/// The in-memory update: the same prover over a slice.
+pub struct SliceUpdate<'a, const N: usize>(pub &'a [[i64; N]]);
+
+impl<const N: usize> UpdateSource<N> for SliceUpdate<'_, N> {
+    fn chunk(&mut self, j: usize, out: &mut [i64; N]) {
+        match self.0.get(j) {
+            Some(c) => out.copy_from_slice(c),
+            None => *out = [0; N],
+        }
+    }
+}
+
+/// Public facts about one proving run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProveStats {
+    /// Proof length in bytes.
+    pub len: usize,
+    /// Attempts of the JL step (bimodal rejection), ≥ 1.
+    pub jl_attempts: u32,
+    /// Attempts of the final opening (standard rejection), ≥ 1.
+    pub attempts: u32,
+}
+
+/// Upper bound on attempts before giving up (each attempt is accepted with probability ≥ 1/2.1).
+pub const MAX_ATTEMPTS: u32 = 128;
+
+/// Test-only switches that remove the honest prover's own checks, to build cheating provers.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cheat {
+    /// Skip the norm-bound refusal (slack is then computed modulo q, i.e. the bits of a wrapped value).
+    pub skip_norm_checks: bool,
+    /// Replace the slack bits of a group by this polynomial (arbitrary integers).
+    pub forged_slack: Option<(usize, [i64; D])>,
+    /// Skip the F(s) = 0 self-check.
+    pub skip_consistency: bool,
+}
+
+/// The witness: encryption randomness u (ternary) and the update through `m`.
+pub struct Witness<'a, U> {
+    /// u.
+    pub u: &'a [i64],
+    /// The update, chunk by chunk.
+    pub m: U,
+}
+
+/// Secret per-proof state that is carried between passes (independent of L).
+struct Secrets<M: Modulus> {
+    mask_seed: [u8; 32],
+    s2: [[i64; D]; M2_MAX],
+    ups: [[i64; D]; GROUPS],
+    y3: [i64; JL_ROWS],
+    beta: i64,
+    g: [Rq<M>; LAMBDA_MAX],
+}
+
+impl<M: Modulus> Drop for Secrets<M> {
+    fn drop(&mut self) {
+        self.mask_seed.zeroize();
+        for b in self.s2.iter_mut() {
+            b.zeroize();
+        }
+        for b in self.ups.iter_mut() {
+            b.zeroize();
+        }
+        self.y3.zeroize();
+        self.beta.zeroize();
+    }
+}
+
+/// Per-chunk scratch of the prover (N-sized buffers, reused for every chunk).
+struct Scratch<const N: usize> {
+    m: [i64; N],
+    e1: [i64; N],
+}
+
+/// Produces a proof for `stmt` into `out` (at least `layout.proof_len()` bytes) and returns its statistics.
+pub fn prove<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
+    stmt: &Statement<'_, P::M, N>,
+    ctx: &Context,
+    wit: &mut Witness<'_, U>,
+    rng: &mut R,
+    out: &mut [u8],
+) -> Result<ProveStats, ProveError> {
+    prove_with::<P, N, U, R>(stmt, ctx, wit, rng, out, Cheat::default())
+}
+
+/// [`prove`] with test switches (all off in [`prove`]). Only tests build cheating provers with it.
+pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
+    stmt: &Statement<'_, P::M, N>,
+    ctx: &Context,
+    wit: &mut Witness<'_, U>,
+    rng: &mut R,
+    out: &mut [u8],
+    cheat: Cheat,
+) -> Result<ProveStats, ProveError> {
+    const { assert!(N == P::N) };
+    let lay = stmt.layout::<P>().map_err(|_| ProveError::Statement)?;
+    if wit.u.len() != N {
+        return Err(ProveError::Statement);
+    }
+    if out.len() < lay.proof_len() {
+        return Err(ProveError::Buffer);
+    }
+    let mut u = [0i64; N];
+    u.copy_from_slice(wit.u);
+    let mut scratch = Scratch { m: [0; N], e1: [0; N] };
+    let mut sec = Secrets::<P::M> {
+        mask_seed: [0; 32],
+        s2: [[0; D]; M2_MAX],
+        ups: [[0; D]; GROUPS],
+        y3: [0; JL_ROWS],
+        beta: 1,
+        g: [Rq::zero(); LAMBDA_MAX],
+    };
+    // Pass 1: norms and slack bits.
+    slack::<P, N, U>(stmt, &lay, &u, &mut wit.m, &mut scratch, &mut sec, cheat)?;
+    rng.fill_bytes(&mut sec.mask_seed);
+    for b in sec.s2.iter_mut().take(lay.zk.m2()) {
+        ternary(rng, b);
+    }
+    let set = P::ID;
+    let mut tr = stmt.transcript::<P>(ctx);
+    // Pass 2: t_A = A1·s1 + A2·s2.
+    let mut t_a = [Rq::<P::M>::zero(); KMSIS_MAX];
+    for_each_s1_block::<P, N, U>(&lay, &u, &mut wit.m, &mut scratch, &sec, |col, blk| {
+        a1_column_acc::<P::M>(set, &lay, col, &Rq::from_i64_slice(blk), &mut t_a);
+    });
+    let s2r = s2_ring::<P::M>(&sec.s2);
+    a2_acc::<P::M>(set, &lay, &s2r, &mut t_a);
+    absorb_ring_vec(&mut tr, b"t_A", &t_a[..lay.zk.kmsis]);
+    // Step 2: JL projection with bimodal rejection.
+    let mut jl_attempts = 0u32;
+    let (t_y, t_b, z3, jl_seed) = loop {
+        jl_attempts += 1;
+        if jl_attempts > MAX_ATTEMPTS {
+            return Err(ProveError::TooManyAttempts);
+        }
+        let mut rd = xof256(b"y3", &sec.mask_seed, &[u64::from(jl_attempts)]);
+        gaussian_block(&mut rd, lay.zk.sigma3, &mut sec.y3);
+        let mut bb = [0u8; 1];
+        shake::XofReader::read(&mut rd, &mut bb);
+        sec.beta = 1 - 2 * i64::from(bb[0] & 1);
+        let t_y = [
+            b_row(set, &lay, ROW_Y3, &s2r).add(&Rq::from_i64_slice(&sec.y3[..D])),
+            b_row(set, &lay, ROW_Y3 + 1, &s2r).add(&Rq::from_i64_slice(&sec.y3[D..])),
+        ];
+        let t_b = b_row(set, &lay, ROW_BETA, &s2r).add(&Rq::constant(P::M::from_i64(sec.beta)));
+        let mut tj = tr.clone();
+        absorb_ring_vec(&mut tj, b"t_y", &t_y);
+        tj.absorb_coeffs::<P::M>(b"t_beta", &t_b.0);
+        let jl_seed = tj.challenge_seed(b"jl");
+        let mut v = [0i64; JL_ROWS];
+        let mut rows = [[0i8; D]; JL_ROWS];
+        for_each_s3_block::<P, N, U>(stmt, &lay, &u, &mut wit.m, &mut scratch, &sec, |b, _, blk| {
+            jl_block(&jl_seed, b, &mut rows);
+            for (vi, row) in v.iter_mut().zip(rows.iter()) {
+                let mut acc = 0i64;
+                for (&r, &x) in row.iter().zip(blk.iter()) {
+                    acc += i64::from(r) * x;
+                }
+                *vi += acc;
+            }
+        });
+        let mut z3 = [0i64; JL_ROWS];
+        let (mut v_sq, mut zv, mut z_sq) = (0u128, 0i128, 0u128);
+        for i in 0..JL_ROWS {
+            z3[i] = sec.y3[i] + sec.beta * v[i];
+            v_sq += (i128::from(v[i]) * i128::from(v[i])) as u128;
+            zv += i128::from(z3[i]) * i128::from(v[i]);
+            z_sq += (i128::from(z3[i]) * i128::from(z3[i])) as u128;
+        }
+        let mut coin = xof256(b"jl-coin", &sec.mask_seed, &[u64::from(jl_attempts)]);
+        let ok = accept_bimodal(&mut coin, v_sq, zv, lay.zk.sigma3, M_BIMODAL);
+        let lim = (1i64 << (lay.zk.w3 - 1)) - 1;
+        if ok && z_sq <= lay.zk.z3_bound_sq && z3.iter().all(|x| x.abs() <= lim) {
+            tr = tj;
+            break (t_y, t_b, z3, jl_seed);
+        }
+    };
+    let z3q: [<P::M as Modulus>::Coeff; JL_ROWS] = core::array::from_fn(|i| P::M::from_i64(z3[i]));
+    tr.absorb_i64s(b"z3", &z3);
+    // Step 3: garbage masks g_k, μ, h_k.
+    let lambda = lay.zk.lambda;
+    let mut gseed = [0u8; 32];
+    rng.fill_bytes(&mut gseed);
+    let mut t_g = [Rq::<P::M>::zero(); LAMBDA_MAX];
+    for k in 0..lambda {
+        let mut g = uniform_ring::<P::M>(b"g", &gseed, k as u64);
+        g.0[0] = P::M::zero();
+        sec.g[k] = g;
+        t_g[k] = b_row(set, &lay, ROW_G + k, &s2r).add(&g);
+    }
+    gseed.zeroize();
+    absorb_ring_vec(&mut tr, b"t_g", &t_g[..lambda]);
+    let mu_seed = tr.challenge_seed(b"mu");
+    let mut batch = Batch::<P::M>::from_mu_seed(lambda, &mu_seed);
+    let h = compute_h::<P, N, U>(stmt, &lay, &u, &mut wit.m, &mut scratch, &sec, &batch, &jl_seed, &z3q);
+    absorb_ring_vec(&mut tr, b"h", &h[..lambda]);
+    let gamma_seed = tr.challenge_seed(b"gamma");
+    batch.set_gamma(&gamma_seed);
+    // Steps 4–5: masked opening with garbage, standard rejection.
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        if attempts > MAX_ATTEMPTS {
+            return Err(ProveError::TooManyAttempts);
+        }
+        let a = u64::from(attempts);
+        let mut y2 = [[0i64; D]; M2_MAX];
+        for (t, b) in y2.iter_mut().enumerate().take(lay.zk.m2()) {
+            gaussian_block(&mut xof256(b"y2", &sec.mask_seed, &[a, t as u64]), lay.zk.sigma_s, b);
+        }
+        let y2r = s2_ring::<P::M>(&y2);
+        let mut w = [Rq::<P::M>::zero(); KMSIS_MAX];
+        a2_acc::<P::M>(set, &lay, &y2r, &mut w);
+        let acc = masked_pass::<P, N, U>(stmt, &lay, &u, &mut wit.m, &mut scratch, &sec, &batch, &jl_seed, a, &mut w);
+        // Openings of the BDLOP messages and slack at c ∈ {0, 1, −1}.
+        let cs = [Rq::<P::M>::zero(), Rq::constant(P::M::from_i64(1)), Rq::constant(P::M::from_i64(-1))];
+        let pubs = Publics { lay: &lay, z3: &z3q, h: &h };
+        let mut ft = [Rq::<P::M>::zero(); 3];
+        for (ci, c) in cs.iter().enumerate() {
+            let op = openings::<P>(&lay, &sec, &s2r, &y2r, &acc.ups_mask, c);
+            ft[ci] = f_tilde(&batch, &pubs, c, &op, &acc.norms[ci], &acc.jl[ci]);
+        }
+        let two_inv = P::M::from_u128(P::M::Q.div_ceil(2));
+        let g0 = ft[0];
+        let g1 = ft[1].sub(&ft[2]).scale(two_inv);
+        let fs = ft[1].add(&ft[2]).scale(two_inv).sub(&g0);
+        if fs != Rq::zero() && !cheat.skip_consistency {
+            return Err(ProveError::Inconsistent);
+        }
+        let rt = row_t(lambda);
+        let t_t = b_row(set, &lay, rt, &s2r).add(&g1);
+        let v = g0.add(&b_row(set, &lay, rt, &y2r));
+        let mut tc = tr.clone();
+        absorb_ring_vec(&mut tc, b"w", &w[..lay.zk.kmsis]);
+        tc.absorb_coeffs::<P::M>(b"t_t", &t_t.0);
+        tc.absorb_coeffs::<P::M>(b"v", &v.0);
+        let c_seed = tc.challenge_seed(b"c");
+        let c = challenge_from_seed(&c_seed);
+        if respond::<P, N, U>(&lay, &u, &mut wit.m, &mut scratch, &sec, &y2, &c, a, out) {
+            write_head::<P>(&lay, &t_a, &t_y, &t_b, &t_g, &z3, &h, &t_t, &c_seed, out);
+            return Ok(ProveStats { len: lay.proof_len(), jl_attempts, attempts });
+        }
+    }
+}
+
+
+/// Uniform ternary coefficients from the RNG (rejection on public randomness only: 243 = 3^5).
+fn ternary<R: CryptoRng>(rng: &mut R, out: &mut [i64; D]) {
+    let mut i = 0;
+    while i < D {
+        let mut b = [0u8; 1];
+        rng.fill_bytes(&mut b);
+        if b[0] < 243 {
+            let mut x = b[0];
+            for _ in 0..5 {
+                if i < D {
+                    out[i] = i64::from(x % 3) - 1;
+                    i += 1;
+                }
+                x /= 3;
+            }
+        }
+    }
+}
+
+fn norm2(x: &[i64]) -> u128 {
+    x.iter().fold(0u128, |a, &v| a.saturating_add((i128::from(v) * i128::from(v)) as u128))
+}
+
+/// e1_j = c0_j − b_j·u − Δ·m_j (centred), into `out`.
+fn derive_e1<M: Modulus, const N: usize>(stmt: &Statement<'_, M, N>, j: usize, u: &[i64; N], m: &[i64; N], out: &mut [i64; N]) {
+    let mut bu = [M::zero(); N];
+    if let Some(b) = stmt.pk_b.get(j) {
+        mul_public_short::<M, N>(b, u, &mut bu);
+    }
+    let c0 = stmt.c0.get(j);
+    for i in 0..N {
+        let c = c0.map_or(M::zero(), |c| c[i]);
+        let x = M::sub(M::sub(c, bu[i]), M::mul(stmt.delta, M::from_i64(m[i])));
+        out[i] = M::to_centered(x) as i64;
+    }
+}
+
+/// e2 = c1 − a·u (centred).
+fn derive_e2<M: Modulus, const N: usize>(stmt: &Statement<'_, M, N>, u: &[i64; N], out: &mut [i64; N]) {
+    let mut au = [M::zero(); N];
+    mul_public_short::<M, N>(stmt.pk_a, u, &mut au);
+    for i in 0..N {
+        out[i] = M::to_centered(M::sub(stmt.c1[i], au[i])) as i64;
+    }
+}
+
+/// Pass 1: the four squared norms, the refusal of a false statement, and the slack bits υ_g.
+fn slack<P: ZkParams, const N: usize, U: UpdateSource<N>>(
+    stmt: &Statement<'_, P::M, N>,
+    lay: &Layout,
+    u: &[i64; N],
+    m: &mut U,
+    sc: &mut Scratch<N>,
+    sec: &mut Secrets<P::M>,
+    cheat: Cheat,
+) -> Result<(), ProveError> {
+    let mut nrm = [0u128; GROUPS];
+    nrm[Group::U as usize] = norm2(u);
+    // Products with u need |u_i| < 2^24 even for a cheating prover.
+    if u.iter().any(|x| x.unsigned_abs() >= 1 << 23) {
+        return Err(ProveError::NormBound(Group::U));
+    }
+    derive_e2(stmt, u, &mut sc.e1);
+    nrm[Group::E2 as usize] = norm2(&sc.e1);
+    for j in 0..lay.l {
+        m.chunk(j, &mut sc.m);
+        nrm[Group::M as usize] = nrm[Group::M as usize].saturating_add(norm2(&sc.m));
+        derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
+        nrm[Group::E1 as usize] = nrm[Group::E1 as usize].saturating_add(norm2(&sc.e1));
+    }
+    let groups = [Group::M, Group::U, Group::E2, Group::E1];
+    for g in 0..GROUPS {
+        let b = u128::from(lay.bound_sq[g]);
+        if nrm[g] > b && !cheat.skip_norm_checks {
+            return Err(ProveError::NormBound(groups[g]));
+        }
+        // B² − ‖w‖² (mod q when a cheating prover skipped the check: the bits of a wrapped value).
+        let s = (b + P::M::Q - nrm[g] % P::M::Q) % P::M::Q;
+        for t in 0..D {
+            sec.ups[g][t] = if t < lay.bits[g] { ((s >> t) & 1) as i64 } else { 0 };
+        }
+    }
+    if let Some((g, f)) = cheat.forged_slack {
+        if g < GROUPS {
+            sec.ups[g] = f;
+        }
+    }
+    Ok(())
+}
+
+/// Calls `f(s1 block index, block)` for every block of s1 = ψ(u) ‖ ψ(m) ‖ υ (reads every chunk once).
+fn for_each_s1_block<P: ZkParams, const N: usize, U: UpdateSource<N>>(
+    lay: &Layout,
+    u: &[i64; N],
+    m: &mut U,
+    sc: &mut Scratch<N>,
+    sec: &Secrets<P::M>,
+    mut f: impl FnMut(usize, &[i64; D]),
+) {
+    let mut blk = [0i64; D];
+    for i in 0..lay.k {
+        psi_block_i64(u, i, &mut blk);
+        f(i, &blk);
+    }
+    for j in 0..lay.l {
+        m.chunk(j, &mut sc.m);
+        for i in 0..lay.k {
+            psi_block_i64(&sc.m, i, &mut blk);
+            f(lay.s1_m(j, i), &blk);
+        }
+    }
+    for g in 0..GROUPS {
+        f(lay.s1_ups(g), &sec.ups[g]);
+    }
+    blk.zeroize();
+}
+
+/// Calls `f(s3 block index, norm group, block)` for every block of s3 = (u, e2, [e1_j, m_j], υ).
+fn for_each_s3_block<P: ZkParams, const N: usize, U: UpdateSource<N>>(
+    stmt: &Statement<'_, P::M, N>,
+    lay: &Layout,
+    u: &[i64; N],
+    m: &mut U,
+    sc: &mut Scratch<N>,
+    sec: &Secrets<P::M>,
+    mut f: impl FnMut(usize, Option<usize>, &[i64; D]),
+) {
+    let mut blk = [0i64; D];
+    for i in 0..lay.k {
+        psi_block_i64(u, i, &mut blk);
+        f(lay.s3_u(i), Some(Group::U as usize), &blk);
+    }
+    derive_e2(stmt, u, &mut sc.e1);
+    for i in 0..lay.k {
+        psi_block_i64(&sc.e1, i, &mut blk);
+        f(lay.s3_e2(i), Some(Group::E2 as usize), &blk);
+    }
+    for j in 0..lay.l {
+        m.chunk(j, &mut sc.m);
+        derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
+        for i in 0..lay.k {
+            psi_block_i64(&sc.e1, i, &mut blk);
+            f(lay.s3_e1(j, i), Some(Group::E1 as usize), &blk);
+        }
+        for i in 0..lay.k {
+            psi_block_i64(&sc.m, i, &mut blk);
+            f(lay.s3_m(j, i), Some(Group::M as usize), &blk);
+        }
+    }
+    for g in 0..GROUPS {
+        f(lay.s3_ups(g), None, &sec.ups[g]);
+    }
+    blk.zeroize();
+}
+
+/// Step 3: h_k = g_k + F_k(s) for every k (one pass: N_g and J_k = Σ_b σ(ρ_{k,b})·s3_b).
+#[allow(clippy::too_many_arguments)]
+fn compute_h<P: ZkParams, const N: usize, U: UpdateSource<N>>(
+    stmt: &Statement<'_, P::M, N>,
+    lay: &Layout,
+    u: &[i64; N],
+    m: &mut U,
+    sc: &mut Scratch<N>,
+    sec: &Secrets<P::M>,
+    batch: &Batch<P::M>,
+    jl_seed: &[u8; 32],
+    z3q: &[<P::M as Modulus>::Coeff; JL_ROWS],
+) -> [Rq<P::M>; LAMBDA_MAX] {
+    let mut norms = [Rq::<P::M>::zero(); GROUPS];
+    let mut jk = [Rq::<P::M>::zero(); LAMBDA_MAX];
+    let mut rows = [[0i8; D]; JL_ROWS];
+    let mut rho = [Rq::<P::M>::zero(); LAMBDA_MAX];
+    for_each_s3_block::<P, N, U>(stmt, lay, u, m, sc, sec, |b, g, blk| {
+        let x = Rq::<P::M>::from_i64(blk);
+        if let Some(g) = g {
+            norms[g].mul_acc(&x.sigma(), &x);
+        }
+        jl_block(jl_seed, b, &mut rows);
+        batch.rho(&rows, &mut rho);
+        for k in 0..batch.lambda {
+            jk[k].mul_acc(&rho[k].sigma(), &x);
+        }
+    });
+    let one = Rq::constant(P::M::from_i64(1));
+    let op = Openings::<P::M> {
+        y3: [Rq::from_i64_slice(&sec.y3[..D]), Rq::from_i64_slice(&sec.y3[D..])],
+        beta: Rq::constant(P::M::from_i64(sec.beta)),
+        g: sec.g,
+        ups: core::array::from_fn(|g| Rq::from_i64(&sec.ups[g])),
+    };
+    let zero_h = [Rq::<P::M>::zero(); LAMBDA_MAX];
+    let pubs = Publics { lay, z3: z3q, h: &zero_h };
+    let mut h = [Rq::<P::M>::zero(); LAMBDA_MAX];
+    for k in 0..batch.lambda {
+        let fk = f_k_without_jl(batch, k, &pubs, &one, &op, &norms).sub(&op.beta.mul(&jk[k]));
+        h[k] = sec.g[k].add(&fk);
+    }
+    h
+}
+
+/// Accumulators of one masked pass, at c ∈ {0, 1, −1}.
+struct MaskedAcc<M: Modulus> {
+    norms: [[Rq<M>; GROUPS]; 3],
+    jl: [Rq<M>; 3],
+    ups_mask: [Rq<M>; GROUPS],
+}
+
+/// Mask block of s1 block `b` (σ_m on m blocks, σ_s elsewhere), regenerated from the seed and attempt.
+fn y1_block(lay: &Layout, seed: &[u8; 32], attempt: u64, b: usize, out: &mut [i64; D]) {
+    let is_m = b >= lay.k && b < lay.k * (1 + lay.l);
+    let sigma = if is_m { lay.zk.sigma_m } else { lay.zk.sigma_s };
+    gaussian_block(&mut xof256(b"y1", seed, &[attempt, b as u64]), sigma, out);
+}
+
+/// Step 5 pass: w += A1·y1 and the openings of s3 at c ∈ {0, ±1} accumulated into N_g(c) and J̃(c).
+#[allow(clippy::too_many_arguments)]
+fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
+    stmt: &Statement<'_, P::M, N>,
+    lay: &Layout,
+    u: &[i64; N],
+    m: &mut U,
+    sc: &mut Scratch<N>,
+    sec: &Secrets<P::M>,
+    batch: &Batch<P::M>,
+    jl_seed: &[u8; 32],
+    attempt: u64,
+    w: &mut [Rq<P::M>; KMSIS_MAX],
+) -> MaskedAcc<P::M> {
+    let set = P::ID;
+    let mut acc = MaskedAcc::<P::M> {
+        norms: [[Rq::zero(); GROUPS]; 3],
+        jl: [Rq::zero(); 3],
+        ups_mask: [Rq::zero(); GROUPS],
+    };
+    let mut rows = [[0i8; D]; JL_ROWS];
+    let mut rho = [Rq::<P::M>::zero(); LAMBDA_MAX];
+    let mut yb = [0i64; D];
+    // One s3 block with value x and mask y: openings y, x + y, y − x.
+    let mut add_block = |acc: &mut MaskedAcc<P::M>, b: usize, g: Option<usize>, x: &Rq<P::M>, y: &Rq<P::M>| {
+        let ops = [*y, x.add(y), y.sub(x)];
+        jl_block(jl_seed, b, &mut rows);
+        batch.rho(&rows, &mut rho);
+        let rt = batch.rho_combined(&rho);
+        for ci in 0..3 {
+            if let Some(g) = g {
+                acc.norms[ci][g].mul_acc(&ops[ci].sigma(), &ops[ci]);
+            }
+            acc.jl[ci].mul_acc(&rt, &ops[ci]);
+        }
+    };
+    // u blocks: mask y_u (σ_s), also the A1 columns of s1.
+    let mut yu = [0i64; N];
+    let mut blk = [0i64; D];
+    for i in 0..lay.k {
+        y1_block(lay, &sec.mask_seed, attempt, i, &mut yb);
+        psi_inv_block_i64(&yb, i, &mut yu);
+        let y = Rq::<P::M>::from_i64(&yb);
+        a1_column_acc::<P::M>(set, lay, i, &y, w);
+        psi_block_i64(u, i, &mut blk);
+        add_block(&mut acc, lay.s3_u(i), Some(Group::U as usize), &Rq::from_i64(&blk), &y);
+    }
+    // e2 = c1 − a·u: mask −ψ(a·y_u).
+    let mut ay = [<P::M as Modulus>::zero(); N];
+    mul_public_short::<P::M, N>(stmt.pk_a, &yu, &mut ay);
+    derive_e2(stmt, u, &mut sc.e1);
+    for i in 0..lay.k {
+        psi_block_i64(&sc.e1, i, &mut blk);
+        let y = psi_block::<P::M, N>(&ay, i).neg();
+        add_block(&mut acc, lay.s3_e2(i), Some(Group::E2 as usize), &Rq::from_i64(&blk), &y);
+    }
+    // Chunks: e1_j mask −ψ(b_j·y_u) − Δ·y_{m_j}; m_j mask y_{m_j}.
+    let mut ym = [[0i64; D]; 1];
+    for j in 0..lay.l {
+        m.chunk(j, &mut sc.m);
+        derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
+        if let Some(b) = stmt.pk_b.get(j) {
+            mul_public_short::<P::M, N>(b, &yu, &mut ay);
+        }
+        for i in 0..lay.k {
+            y1_block(lay, &sec.mask_seed, attempt, lay.s1_m(j, i), &mut ym[0]);
+            let ymr = Rq::<P::M>::from_i64(&ym[0]);
+            let y = psi_block::<P::M, N>(&ay, i).neg().sub(&ymr.scale(stmt.delta));
+            psi_block_i64(&sc.e1, i, &mut blk);
+            add_block(&mut acc, lay.s3_e1(j, i), Some(Group::E1 as usize), &Rq::from_i64(&blk), &y);
+        }
+        for i in 0..lay.k {
+            y1_block(lay, &sec.mask_seed, attempt, lay.s1_m(j, i), &mut ym[0]);
+            let ymr = Rq::<P::M>::from_i64(&ym[0]);
+            a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, w);
+            psi_block_i64(&sc.m, i, &mut blk);
+            add_block(&mut acc, lay.s3_m(j, i), Some(Group::M as usize), &Rq::from_i64(&blk), &ymr);
+        }
+    }
+    for g in 0..GROUPS {
+        y1_block(lay, &sec.mask_seed, attempt, lay.s1_ups(g), &mut yb);
+        let y = Rq::<P::M>::from_i64(&yb);
+        a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), &y, w);
+        acc.ups_mask[g] = y;
+        add_block(&mut acc, lay.s3_ups(g), None, &Rq::from_i64(&sec.ups[g]), &y);
+    }
+    yu.zeroize();
+    yb.zeroize();
+    blk.zeroize();
+    acc
+}
+
+/// Openings at a scalar challenge c of the BDLOP messages (c·msg − b_j·y2) and of υ (c·υ + y_υ).
+fn openings<P: ZkParams>(
+    lay: &Layout,
+    sec: &Secrets<P::M>,
+    _s2r: &[Rq<P::M>; M2_MAX],
+    y2r: &[Rq<P::M>; M2_MAX],
+    ups_mask: &[Rq<P::M>; GROUPS],
+    c: &Rq<P::M>,
+) -> Openings<P::M> {
+    let set = P::ID;
+    let msg = |row: usize, x: &Rq<P::M>| c.mul(x).sub(&b_row(set, lay, row, y2r));
+    let mut op = Openings::<P::M>::default();
+    op.y3[0] = msg(ROW_Y3, &Rq::from_i64_slice(&sec.y3[..D]));
+    op.y3[1] = msg(ROW_Y3 + 1, &Rq::from_i64_slice(&sec.y3[D..]));
+    op.beta = msg(ROW_BETA, &Rq::constant(P::M::from_i64(sec.beta)));
+    for k in 0..lay.zk.lambda {
+        op.g[k] = msg(ROW_G + k, &sec.g[k]);
+    }
+    for g in 0..GROUPS {
+        op.ups[g] = c.mul(&Rq::from_i64(&sec.ups[g])).add(&ups_mask[g]);
+    }
+    op
+}
+
+/// Step 5 response: z = y + c·s block by block, written into `out`; joint standard rejection.
+/// Returns true when accepted (then z1, z2 are in place).
+#[allow(clippy::too_many_arguments)]
+fn respond<P: ZkParams, const N: usize, U: UpdateSource<N>>(
+    lay: &Layout,
+    u: &[i64; N],
+    m: &mut U,
+    sc: &mut Scratch<N>,
+    sec: &Secrets<P::M>,
+    y2: &[[i64; D]; M2_MAX],
+    c: &[i64; D],
+    attempt: u64,
+    out: &mut [u8],
+) -> bool {
+    let (wm, ws) = (lay.zk.wm, lay.zk.ws);
+    // Split the output into the three packed regions.
+    let (head, rest) = out.split_at_mut(lay.off_z1u());
+    let _ = head;
+    let (zu, rest) = rest.split_at_mut(lay.off_z1m() - lay.off_z1u());
+    let (zm, zs) = rest.split_at_mut(lay.off_z1s() - lay.off_z1m());
+    let mut wu = BitWriter::new(zu);
+    let mut wmw = BitWriter::new(zm);
+    let mut wsw = BitWriter::new(zs);
+    // Statistics per width class: [m, s].
+    let mut v_sq = [0i128; 2];
+    let mut zv = [0i128; 2];
+    let mut z_sq = [0u128; 2];
+    let mut fits = true;
+    let mut yb = [0i64; D];
+    let mut cs = [0i64; D];
+    let mut step = |cls: usize, y: &[i64; D], s: &[i64; D], wr: &mut BitWriter<'_>, w: u32| {
+        mul_small_exact(c, s, &mut cs);
+        for t in 0..D {
+            let z = y[t] + cs[t];
+            v_sq[cls] += i128::from(cs[t]) * i128::from(cs[t]);
+            zv[cls] += i128::from(z) * i128::from(cs[t]);
+            z_sq[cls] += (i128::from(z) * i128::from(z)) as u128;
+            fits &= wr.put(z, w);
+        }
+    };
+    for_each_s1_block::<P, N, U>(lay, u, m, sc, sec, |b, s| {
+        y1_block(lay, &sec.mask_seed, attempt, b, &mut yb);
+        let is_m = b >= lay.k && b < lay.k * (1 + lay.l);
+        if b < lay.k {
+            step(1, &yb, s, &mut wu, ws);
+        } else if is_m {
+            step(0, &yb, s, &mut wmw, wm);
+        } else {
+            step(1, &yb, s, &mut wsw, ws);
+        }
+    });
+    for t in 0..lay.zk.m2() {
+        step(1, &y2[t], &sec.s2[t], &mut wsw, ws);
+    }
+    wu.finish();
+    wmw.finish();
+    wsw.finish();
+    yb.zeroize();
+    let r2 = i128::from(lay.zk.ratio * lay.zk.ratio);
+    let num = (v_sq[0] - 2 * zv[0]) + r2 * (v_sq[1] - 2 * zv[1]);
+    let mut coin = xof256(b"z-coin", &sec.mask_seed, &[attempt]);
+    let ok = accept_standard(&mut coin, num, lay.zk.sigma_m, M_STANDARD);
+    ok && fits && z_sq[0] <= super::verify::z_bound_sq(lay.zk.sigma_m, lay.dim_m()) && z_sq[1] <= super::verify::z_bound_sq(lay.zk.sigma_s, lay.dim_s())
+}
+
+/// Writes the header and every field before z1.
+#[allow(clippy::too_many_arguments)]
+fn write_head<P: ZkParams>(
+    lay: &Layout,
+    t_a: &[Rq<P::M>; KMSIS_MAX],
+    t_y: &[Rq<P::M>; 2],
+    t_b: &Rq<P::M>,
+    t_g: &[Rq<P::M>; LAMBDA_MAX],
+    z3: &[i64; JL_ROWS],
+    h: &[Rq<P::M>; LAMBDA_MAX],
+    t_t: &Rq<P::M>,
+    c_seed: &[u8; 32],
+    out: &mut [u8],
+) {
+    let rb = lay.ring_bytes();
+    out[..3].copy_from_slice(b"ZKP");
+    out[3] = VERSION;
+    out[4] = P::ID;
+    out[5..HEADER_BYTES].copy_from_slice(&(lay.l as u16).to_le_bytes());
+    for (r, x) in t_a.iter().take(lay.zk.kmsis).enumerate() {
+        put_ring(x, &mut out[lay.off_ta() + r * rb..]);
+    }
+    for (r, x) in t_y.iter().enumerate() {
+        put_ring(x, &mut out[lay.off_ty() + r * rb..]);
+    }
+    put_ring(t_b, &mut out[lay.off_tb()..]);
+    for (r, x) in t_g.iter().take(lay.zk.lambda).enumerate() {
+        put_ring(x, &mut out[lay.off_tg() + r * rb..]);
+    }
+    let mut wr = BitWriter::new(&mut out[lay.off_z3()..lay.off_h()]);
+    for &x in z3 {
+        wr.put(x, lay.zk.w3);
+    }
+    wr.finish();
+    for (r, x) in h.iter().take(lay.zk.lambda).enumerate() {
+        put_ring(x, &mut out[lay.off_h() + r * rb..]);
+    }
+    put_ring(t_t, &mut out[lay.off_tt()..]);
+    out[lay.off_cseed()..lay.off_z1u()].copy_from_slice(c_seed);
+}

@@ -1,0 +1,74 @@
+//! The public statement and its binding into the transcript (docs/PROTOCOL.md §2 and §6 step 0): context
+//! (set id, round id, clinic id, public-key hash), the bound B, the chunk count, Δ and every ciphertext byte.
+
+use super::layout::Layout;
+use super::params::ZkParams;
+use super::proof::ProofError;
+use super::transcript::Transcript;
+use crate::arith::Modulus;
+
+/// Protocol label of the transcript.
+pub const PROTOCOL_LABEL: &[u8] = b"ZKFL-PQ/zk/bfv-norm/v1";
+
+/// Where a proof belongs: a proof made for one context never verifies in another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// Round of the federated-learning protocol.
+    pub round: u64,
+    /// Clinic (client) id.
+    pub clinic: u64,
+    /// SHAKE256 hash of the encoded public key (computed by the caller from the key it encrypts under).
+    pub pk_hash: [u8; 32],
+}
+
+/// The public part of R_ZKFL for one update: key, ciphertext, Δ and the bound (slices of N-coefficient
+/// polynomials; on a microcontroller they can live in flash).
+#[derive(Clone, Copy, Debug)]
+pub struct Statement<'a, M: Modulus, const N: usize> {
+    /// pk.a.
+    pub pk_a: &'a [M::Coeff; N],
+    /// pk.b_1..b_L (exactly L).
+    pub pk_b: &'a [[M::Coeff; N]],
+    /// ct.c1.
+    pub c1: &'a [M::Coeff; N],
+    /// ct.c0_1..c0_L (exactly L).
+    pub c0: &'a [[M::Coeff; N]],
+    /// Δ = ⌊q/t⌋.
+    pub delta: M::Coeff,
+    /// Integer bound B on ‖m‖₂ (1 ≤ B ≤ B_max of the set).
+    pub bound: u64,
+}
+
+impl<M: Modulus, const N: usize> Statement<'_, M, N> {
+    /// Number of chunks L.
+    pub fn chunks(&self) -> usize {
+        self.c0.len()
+    }
+
+    /// Checks the shape against the parameter set and returns the layout.
+    pub fn layout<P: ZkParams<M = M>>(&self) -> Result<Layout, ProofError> {
+        const { assert!(N == P::N) };
+        let l = self.chunks();
+        if l == 0 || l > P::ZK.l_max || self.pk_b.len() != l || self.bound == 0 || self.bound > P::ZK.b_max {
+            return Err(ProofError::Statement);
+        }
+        Ok(Layout::new(P::ZK, N, M::BYTES, l, self.bound))
+    }
+
+    /// Starts the transcript: label, context, set, bound, L, Δ, then c1 and every c0_j in order.
+    pub fn transcript<P: ZkParams<M = M>>(&self, ctx: &Context) -> Transcript {
+        let mut t = Transcript::new(PROTOCOL_LABEL);
+        t.absorb_u64(b"set", u64::from(P::ID));
+        t.absorb_u64(b"round", ctx.round);
+        t.absorb_u64(b"clinic", ctx.clinic);
+        t.absorb_bytes(b"pk-hash", &ctx.pk_hash);
+        t.absorb_u64(b"bound", self.bound);
+        t.absorb_u64(b"chunks", self.chunks() as u64);
+        t.absorb_coeffs::<M>(b"delta", &[self.delta]);
+        t.absorb_coeffs::<M>(b"c1", self.c1);
+        for c0 in self.c0 {
+            t.absorb_coeffs::<M>(b"c0", c0);
+        }
+        t
+    }
+}

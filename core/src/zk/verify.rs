@@ -1,0 +1,306 @@
+//! The verifier of docs/PROTOCOL.md §6.1 (checks V1–V8). One pass over the proof bytes: z1 is decoded
+//! block by block and used at once for w' = A1·z1 + A2·z2 − c·t_A and for the homogenised relation F̃(c).
+//! Its memory does not depend on the number of chunks.
+
+use super::derive::{challenge_from_seed, jl_block};
+use super::eval::{Batch, Openings, Publics, f_tilde};
+use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
+use super::params::{D, GROUPS, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, ZkParams};
+use super::proof::{BitReader, ProofError, get_ring};
+use super::public::{ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, row_t};
+use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
+use super::rq::Rq;
+use super::statement::{Context, Statement};
+use super::walk::absorb_ring_vec;
+use crate::arith::Modulus;
+
+/// Verifier bound on ‖z‖² for one width class: ⌊(1.1·σ)²·dim⌋ (V4).
+pub const fn z_bound_sq(sigma: u64, dim: usize) -> u128 {
+    121 * (sigma as u128) * (sigma as u128) * (dim as u128) / 100
+}
+
+/// Switches that disable one verifier check each, for the hand mutation check (all false in [`verify`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Disable {
+    /// V2 (ct(h_k) = 0).
+    pub v2_h: bool,
+    /// V3 (‖z3‖ bound).
+    pub v3_z3: bool,
+    /// V4 (‖z‖ bounds).
+    pub v4_z: bool,
+    /// V6: use w' = 0 instead of A1·z1 + A2·z2 − c·t_A.
+    pub v6_commit: bool,
+    /// V7: use v' = 0 instead of the quadratic evaluation.
+    pub v7_quad: bool,
+    /// V8 (challenge seed comparison).
+    pub v8_challenge: bool,
+}
+
+/// Verifies `proof` for `stmt` in context `ctx`.
+pub fn verify<P: ZkParams, const N: usize>(
+    stmt: &Statement<'_, P::M, N>,
+    ctx: &Context,
+    proof: &[u8],
+) -> Result<(), ProofError> {
+    verify_with::<P, N>(stmt, ctx, proof, Disable::default())
+}
+
+/// Decoded fixed part of a proof.
+struct Head<M: Modulus> {
+    t_a: [Rq<M>; KMSIS_MAX],
+    t_y: [Rq<M>; 2],
+    t_b: Rq<M>,
+    t_g: [Rq<M>; LAMBDA_MAX],
+    z3: [i64; JL_ROWS],
+    h: [Rq<M>; LAMBDA_MAX],
+    t_t: Rq<M>,
+    c_seed: [u8; 32],
+}
+
+fn decode_head<P: ZkParams>(lay: &Layout, proof: &[u8]) -> Result<Head<P::M>, ProofError> {
+    if proof.len() != lay.proof_len() {
+        return Err(ProofError::Length);
+    }
+    if proof.get(..3) != Some(b"ZKP".as_slice())
+        || proof.get(3) != Some(&VERSION)
+        || proof.get(4) != Some(&P::ID)
+        || proof.get(5..HEADER_BYTES) != Some((lay.l as u16).to_le_bytes().as_slice())
+    {
+        return Err(ProofError::Header);
+    }
+    let rb = lay.ring_bytes();
+    let ring_at = |off: usize| -> Result<Rq<P::M>, ProofError> {
+        get_ring::<P::M>(proof.get(off..off + rb).ok_or(ProofError::Length)?)
+    };
+    let mut hd = Head::<P::M> {
+        t_a: [Rq::zero(); KMSIS_MAX],
+        t_y: [Rq::zero(); 2],
+        t_b: Rq::zero(),
+        t_g: [Rq::zero(); LAMBDA_MAX],
+        z3: [0; JL_ROWS],
+        h: [Rq::zero(); LAMBDA_MAX],
+        t_t: Rq::zero(),
+        c_seed: [0; 32],
+    };
+    for r in 0..lay.zk.kmsis {
+        hd.t_a[r] = ring_at(lay.off_ta() + r * rb)?;
+    }
+    for r in 0..2 {
+        hd.t_y[r] = ring_at(lay.off_ty() + r * rb)?;
+    }
+    hd.t_b = ring_at(lay.off_tb())?;
+    for r in 0..lay.zk.lambda {
+        hd.t_g[r] = ring_at(lay.off_tg() + r * rb)?;
+        hd.h[r] = ring_at(lay.off_h() + r * rb)?;
+    }
+    let mut rd = BitReader::new(proof.get(lay.off_z3()..lay.off_h()).ok_or(ProofError::Length)?);
+    for x in hd.z3.iter_mut() {
+        *x = rd.get(lay.zk.w3)?;
+    }
+    rd.finish()?;
+    hd.t_t = ring_at(lay.off_tt())?;
+    hd.c_seed.copy_from_slice(proof.get(lay.off_cseed()..lay.off_z1u()).ok_or(ProofError::Length)?);
+    Ok(hd)
+}
+
+/// [`verify`] with checks switched off (hand mutation check only).
+pub fn verify_with<P: ZkParams, const N: usize>(
+    stmt: &Statement<'_, P::M, N>,
+    ctx: &Context,
+    proof: &[u8],
+    dis: Disable,
+) -> Result<(), ProofError> {
+    const { assert!(N == P::N) };
+    let lay = stmt.layout::<P>()?;
+    // V1: strict decoding of the fixed part.
+    let hd = decode_head::<P>(&lay, proof)?;
+    // V2: ct(h_k) = 0.
+    if !dis.v2_h && hd.h.iter().take(lay.zk.lambda).any(|h| h.ct() != P::M::zero()) {
+        return Err(ProofError::HConstant);
+    }
+    // V3: ‖z3‖² bound.
+    let z3_sq: u128 = hd.z3.iter().map(|&x| (i128::from(x) * i128::from(x)) as u128).sum();
+    if !dis.v3_z3 && z3_sq > lay.zk.z3_bound_sq {
+        return Err(ProofError::Z3Norm);
+    }
+    // V5: replay the transcript.
+    let mut tr = stmt.transcript::<P>(ctx);
+    absorb_ring_vec(&mut tr, b"t_A", &hd.t_a[..lay.zk.kmsis]);
+    let mut tj = tr.clone();
+    absorb_ring_vec(&mut tj, b"t_y", &hd.t_y);
+    tj.absorb_coeffs::<P::M>(b"t_beta", &hd.t_b.0);
+    let jl_seed = tj.challenge_seed(b"jl");
+    tr = tj;
+    tr.absorb_i64s(b"z3", &hd.z3);
+    absorb_ring_vec(&mut tr, b"t_g", &hd.t_g[..lay.zk.lambda]);
+    let mu_seed = tr.challenge_seed(b"mu");
+    let mut batch = Batch::<P::M>::from_mu_seed(lay.zk.lambda, &mu_seed);
+    absorb_ring_vec(&mut tr, b"h", &hd.h[..lay.zk.lambda]);
+    let gamma_seed = tr.challenge_seed(b"gamma");
+    batch.set_gamma(&gamma_seed);
+    let c_int = challenge_from_seed(&hd.c_seed);
+    let c = Rq::<P::M>::from_i64(&c_int);
+    // One pass over z1, z2: V1 (canonical), V4 (norms), V6 (w'), F̃ accumulators.
+    let pass = z_pass::<P, N>(stmt, &lay, proof, &c, &batch, &jl_seed)?;
+    if !dis.v4_z
+        && (pass.z_sq[0] > z_bound_sq(lay.zk.sigma_m, lay.dim_m())
+            || pass.z_sq[1] > z_bound_sq(lay.zk.sigma_s, lay.dim_s()))
+    {
+        return Err(ProofError::ZNorm);
+    }
+    let set = P::ID;
+    let mut w = pass.w;
+    a2_acc::<P::M>(set, &lay, &pass.z2, &mut w);
+    for r in 0..lay.zk.kmsis {
+        w[r] = w[r].sub(&c.mul(&hd.t_a[r]));
+    }
+    if dis.v6_commit {
+        w = [Rq::zero(); KMSIS_MAX];
+    }
+    // V7: v' = F̃(c) − (c·t_t − b_t·z2) with openings f_j = c·t_j − b_j·z2.
+    let open = |row: usize, t: &Rq<P::M>| c.mul(t).sub(&b_row(set, &lay, row, &pass.z2));
+    let mut op = Openings::<P::M>::default();
+    op.y3[0] = open(ROW_Y3, &hd.t_y[0]);
+    op.y3[1] = open(ROW_Y3 + 1, &hd.t_y[1]);
+    op.beta = open(ROW_BETA, &hd.t_b);
+    for k in 0..lay.zk.lambda {
+        op.g[k] = open(ROW_G + k, &hd.t_g[k]);
+    }
+    op.ups = pass.ups;
+    let z3q: [<P::M as Modulus>::Coeff; JL_ROWS] = core::array::from_fn(|i| P::M::from_i64(hd.z3[i]));
+    let pubs = Publics { lay: &lay, z3: &z3q, h: &hd.h };
+    let ft = f_tilde(&batch, &pubs, &c, &op, &pass.norms, &pass.jl);
+    let mut v = ft.sub(&open(row_t(lay.zk.lambda), &hd.t_t));
+    if dis.v7_quad {
+        v = Rq::zero();
+    }
+    // V8: the challenge seed must be the hash of everything, including w' and v'.
+    absorb_ring_vec(&mut tr, b"w", &w[..lay.zk.kmsis]);
+    tr.absorb_coeffs::<P::M>(b"t_t", &hd.t_t.0);
+    tr.absorb_coeffs::<P::M>(b"v", &v.0);
+    let seed = tr.challenge_seed(b"c");
+    if !dis.v8_challenge && seed != hd.c_seed {
+        return Err(ProofError::Challenge);
+    }
+    Ok(())
+}
+
+/// Results of the z pass.
+struct ZPass<M: Modulus> {
+    z_sq: [u128; 2],
+    w: [Rq<M>; KMSIS_MAX],
+    z2: [Rq<M>; M2_MAX],
+    ups: [Rq<M>; GROUPS],
+    norms: [Rq<M>; GROUPS],
+    jl: Rq<M>,
+}
+
+/// Reads `count` packed values of width `w` into `out` and adds their squares to `sq`.
+fn read_block(rd: &mut BitReader<'_>, w: u32, out: &mut [i64; D], sq: &mut u128) -> Result<(), ProofError> {
+    for x in out.iter_mut() {
+        *x = rd.get(w)?;
+        *sq += (i128::from(*x) * i128::from(*x)) as u128;
+    }
+    Ok(())
+}
+
+/// JL and norm accumulation for one s3 block opening `x` (shared shape with the prover's pass).
+struct Acc<'a, M: Modulus> {
+    batch: &'a Batch<M>,
+    jl_seed: &'a [u8; 32],
+    rows: [[i8; D]; JL_ROWS],
+    rho: [Rq<M>; LAMBDA_MAX],
+    norms: [Rq<M>; GROUPS],
+    jl: Rq<M>,
+}
+
+impl<M: Modulus> Acc<'_, M> {
+    fn add(&mut self, b: usize, g: Option<Group>, x: &Rq<M>) {
+        jl_block(self.jl_seed, b, &mut self.rows);
+        self.batch.rho(&self.rows, &mut self.rho);
+        let rt = self.batch.rho_combined(&self.rho);
+        if let Some(g) = g {
+            self.norms[g as usize].mul_acc(&x.sigma(), x);
+        }
+        self.jl.mul_acc(&rt, x);
+    }
+}
+
+fn z_pass<P: ZkParams, const N: usize>(
+    stmt: &Statement<'_, P::M, N>,
+    lay: &Layout,
+    proof: &[u8],
+    c: &Rq<P::M>,
+    batch: &Batch<P::M>,
+    jl_seed: &[u8; 32],
+) -> Result<ZPass<P::M>, ProofError> {
+    let set = P::ID;
+    let (wm, ws) = (lay.zk.wm, lay.zk.ws);
+    let mut ru = BitReader::new(proof.get(lay.off_z1u()..lay.off_z1m()).ok_or(ProofError::Length)?);
+    let mut rm = BitReader::new(proof.get(lay.off_z1m()..lay.off_z1s()).ok_or(ProofError::Length)?);
+    let mut rs = BitReader::new(proof.get(lay.off_z1s()..).ok_or(ProofError::Length)?);
+    let mut z_sq = [0u128; 2];
+    let mut w = [Rq::<P::M>::zero(); KMSIS_MAX];
+    let mut acc = Acc { batch, jl_seed, rows: [[0; D]; JL_ROWS], rho: [Rq::zero(); LAMBDA_MAX], norms: [Rq::zero(); GROUPS], jl: Rq::zero() };
+    let mut blk = [0i64; D];
+    // u blocks.
+    let mut zu = [0i64; N];
+    for i in 0..lay.k {
+        read_block(&mut ru, ws, &mut blk, &mut z_sq[1])?;
+        psi_inv_block_i64(&blk, i, &mut zu);
+        let x = Rq::<P::M>::from_i64(&blk);
+        a1_column_acc::<P::M>(set, lay, i, &x, &mut w);
+        acc.add(lay.s3_u(i), Some(Group::U), &x);
+    }
+    ru.finish()?;
+    // e2(z) = c·ψ(c1) − ψ(a·z_u).
+    let mut prod = [<P::M as Modulus>::zero(); N];
+    mul_public_short::<P::M, N>(stmt.pk_a, &zu, &mut prod);
+    for i in 0..lay.k {
+        let x = c.mul(&psi_block::<P::M, N>(stmt.c1, i)).sub(&psi_block::<P::M, N>(&prod, i));
+        acc.add(lay.s3_e2(i), Some(Group::E2), &x);
+    }
+    // Chunks: e1_j(z) = c·ψ(c0_j) − ψ(b_j·z_u) − Δ·z_{m_j}, and m_j(z) = z_{m_j}.
+    let mut zm = [0i64; N];
+    for j in 0..lay.l {
+        for i in 0..lay.k {
+            read_block(&mut rm, wm, &mut blk, &mut z_sq[0])?;
+            psi_inv_block_i64(&blk, i, &mut zm);
+            a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &Rq::from_i64(&blk), &mut w);
+        }
+        let (b, c0) = match (stmt.pk_b.get(j), stmt.c0.get(j)) {
+            (Some(b), Some(c0)) => (b, c0),
+            _ => return Err(ProofError::Statement),
+        };
+        mul_public_short::<P::M, N>(b, &zu, &mut prod);
+        for i in 0..lay.k {
+            psi_block_i64(&zm, i, &mut blk);
+            let zmr = Rq::<P::M>::from_i64(&blk);
+            let x = c
+                .mul(&psi_block::<P::M, N>(c0, i))
+                .sub(&psi_block::<P::M, N>(&prod, i))
+                .sub(&zmr.scale(stmt.delta));
+            acc.add(lay.s3_e1(j, i), Some(Group::E1), &x);
+        }
+        for i in 0..lay.k {
+            psi_block_i64(&zm, i, &mut blk);
+            acc.add(lay.s3_m(j, i), Some(Group::M), &Rq::from_i64(&blk));
+        }
+    }
+    rm.finish()?;
+    // υ blocks and z2.
+    let mut ups = [Rq::<P::M>::zero(); GROUPS];
+    for (g, up) in ups.iter_mut().enumerate() {
+        read_block(&mut rs, ws, &mut blk, &mut z_sq[1])?;
+        *up = Rq::from_i64(&blk);
+        a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), up, &mut w);
+        acc.add(lay.s3_ups(g), None, up);
+    }
+    let mut z2 = [Rq::<P::M>::zero(); M2_MAX];
+    for z in z2.iter_mut().take(lay.zk.m2()) {
+        read_block(&mut rs, ws, &mut blk, &mut z_sq[1])?;
+        *z = Rq::from_i64(&blk);
+    }
+    rs.finish()?;
+    Ok(ZPass { z_sq, w, z2, ups, norms: acc.norms, jl: acc.jl })
+}

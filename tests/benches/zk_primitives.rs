@@ -1,0 +1,117 @@
+//! Speed of the proof's building blocks (zkprim): Gaussian sampling at the proof's widths, the fixed-point
+//! rejection tests, one JL block (expansion, projection, transpose), challenge expansion, Rice coding.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use std::hint::black_box;
+use zkfl_core::arith::{Modulus, Q44};
+use zkfl_core::ring::gaussian::GaussianSampler;
+use zkfl_core::zk::challenge::Challenge;
+use zkfl_core::zk::codec::{rice_decode, rice_encode, rice_k_for_sigma, rice_len_bits};
+use zkfl_core::zk::jl::JlBlock;
+use zkfl_core::zk::reject::{InvTwoSigmaSq, RejectionConstant, StandardTest, bimodal_accept};
+
+fn gaussian(c: &mut Criterion) {
+    let mut rng = ChaCha20Rng::from_seed([1; 32]);
+    for (name, sigma) in [
+        ("3.2", 3.2),
+        ("2^17.3", 158_948.0),
+        ("2^22.25", 4_988_749.0),
+        ("2^26.25", 79_819_984.0),
+    ] {
+        let g = GaussianSampler::from_sigma(sigma).unwrap();
+        let mut out = [0i64; 128];
+        c.bench_function(&format!("gaussian sigma={name} x128"), |b| {
+            b.iter(|| g.fill(&mut rng, black_box(&mut out)))
+        });
+    }
+}
+
+fn fixed_point(c: &mut Criterion) {
+    let mut x = 0x1234_5678_9abc_def0_1234_5678u128;
+    c.bench_function("fixed exp_neg (Q8.120)", |b| {
+        b.iter(|| {
+            x = x.wrapping_mul(0x2545_f491_4f6c_dd1d).wrapping_add(1) % (4u128 << 120);
+            zkfl_core::ring::fixed::exp_neg(black_box(x))
+        })
+    });
+}
+
+fn rejection(c: &mut Criterion) {
+    let mut rng = ChaCha20Rng::from_seed([2; 32]);
+    let m = RejectionConstant::from_m(1.954).unwrap();
+    let w = InvTwoSigmaSq::new(4_988_749u64 << 32).unwrap();
+    c.bench_function("standard rejection, 2 blocks", |b| {
+        b.iter(|| {
+            let mut t = StandardTest::new(m);
+            t.add_block(&w, black_box(62_000_000_000), black_box(-1_234_567_890_123));
+            t.add_block(&w, black_box(1_000_000), black_box(987_654_321));
+            t.decide(&mut rng)
+        })
+    });
+    let m3 = RejectionConstant::from_m(1.133).unwrap();
+    c.bench_function("bimodal rejection", |b| {
+        b.iter(|| {
+            bimodal_accept(
+                m3,
+                &w,
+                black_box(6_000_000_000_000),
+                black_box(-12_345_678_901_234),
+                &mut rng,
+            )
+        })
+    });
+}
+
+fn jl(c: &mut Criterion) {
+    let seed = [3u8; 32];
+    let mut blk = JlBlock::default();
+    c.bench_function("jl block expand (8 KiB SHAKE128)", |b| {
+        b.iter(|| blk.expand_into(black_box(&seed), 17))
+    });
+    let s = [12345i64; 128];
+    let mut acc = [0i64; 256];
+    c.bench_function("jl block project R_b s_b", |b| {
+        b.iter(|| blk.project_accumulate(black_box(&s), &mut acc))
+    });
+    let mu = [Q44::from_i64(-987_654_321); 256];
+    let mut out = [Q44::zero(); 128];
+    c.bench_function("jl block transpose R_b^T mu mod q", |b| {
+        b.iter(|| blk.transpose_accumulate::<Q44>(black_box(&mu), &mut out))
+    });
+}
+
+fn challenge_and_codec(c: &mut Criterion) {
+    let mut i = 0u64;
+    c.bench_function("challenge from seed", |b| {
+        b.iter(|| {
+            i += 1;
+            let mut s = [0u8; 32];
+            s[..8].copy_from_slice(&i.to_le_bytes());
+            Challenge::from_seed(black_box(&s))
+        })
+    });
+    let g = GaussianSampler::from_sigma(4_988_749.0).unwrap();
+    let mut z = vec![0i64; 128 * 64];
+    g.fill(&mut ChaCha20Rng::from_seed([4; 32]), &mut z);
+    let k = rice_k_for_sigma(g.sigma_q32());
+    let mut buf = vec![0u8; rice_len_bits(&z, k).div_ceil(8) as usize];
+    c.bench_function("rice encode 8192 coeffs sigma=2^22.25", |b| {
+        b.iter(|| rice_encode(black_box(&z), k, &mut buf).unwrap())
+    });
+    let mut back = vec![0i64; z.len()];
+    c.bench_function("rice decode 8192 coeffs sigma=2^22.25", |b| {
+        b.iter(|| rice_decode(black_box(&buf), k, g.tail_bound(), &mut back).unwrap())
+    });
+}
+
+criterion_group!(
+    benches,
+    gaussian,
+    fixed_point,
+    rejection,
+    jl,
+    challenge_and_codec
+);
+criterion_main!(benches);
