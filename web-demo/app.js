@@ -43,8 +43,9 @@ function showProgress({ stage, done, total }) {
   $('progress').value = done;
   $('progress-label').textContent = `${stage}: ${done} / ${total}`;
 }
-function addVerdict(kind, accepted, reason) {
+function addVerdict(kind, accepted, reason, code) {
   const li = document.createElement('li');
+  if (code) li.dataset.code = code;
   li.className = accepted ? 'accepted' : 'rejected';
   li.dataset.kind = kind;
   li.dataset.verdict = accepted ? 'accepted' : 'rejected';
@@ -62,11 +63,14 @@ function updateButtons() {
   $('train').disabled = !idle || !state.caps.train || !state.data || !state.round;
   const canSubmit = idle && state.caps.submit && state.round && state.signingKey;
   $('submit-honest').disabled = !canSubmit || !state.update;
-  $('submit-poisoned').disabled = !canSubmit;
-  $('submit-note').textContent = state.caps.submit === false
-    ? 'This build of the clinic package cannot yet encrypt, prove and seal (zkfl_core::channel and zk are '
-      + 'not in it); submitting is disabled rather than faked.'
-    : '';
+  $('submit-poisoned').disabled = !canSubmit || !state.caps.prove;
+  $('submit-note').textContent = !state.caps.submit
+    ? 'This build of the clinic package cannot yet encrypt and seal; submitting is disabled rather than faked.'
+    : !state.caps.prove
+      ? 'Not yet in this build: the zero-knowledge norm proof (zkfl_core::zk has no prover). The update is '
+        + 'encrypted, signed and sealed for real, but carries no proof, so the aggregator rejects it; the poisoned '
+        + 'demo needs the proof and is disabled.'
+      : '';
 }
 
 // ---- round ----------------------------------------------------------------------------------------
@@ -157,15 +161,18 @@ async function submit(poisoned) {
   updateButtons();
   const kind = poisoned ? 'poisoned' : 'honest';
   try {
-    const envelope = await call('encryptProveSeal', {
+    const sealed = await call('encryptProveSeal', {
       round: state.round, update: state.update, signingKey: state.signingKey,
       clinic: Number($('clinic-id').value), poisoned,
     }, showProgress);
+    const envelope = sealed.envelope;
     const t0 = performance.now();
     const verdict = await api.submit(state.round.id, envelope);
     addTiming('upload + verify', performance.now() - t0);
-    addVerdict(kind, verdict.accepted, verdict.reason);
-    $('progress-label').textContent = `${kind} update sent (${envelope.length.toLocaleString()} bytes).`;
+    addVerdict(kind, verdict.accepted, verdict.reason, verdict.code);
+    $('progress-label').textContent = `${kind} update sent: ${envelope.length.toLocaleString()} bytes, `
+      + `‖m‖₂ = ${Math.sqrt(sealed.normSq).toFixed(0)} ≤ B_int = ${sealed.bInt}, `
+      + (sealed.proofLen ? `proof ${sealed.proofLen.toLocaleString()} bytes.` : 'no proof attached (no prover in this build).');
   } catch (e) {
     showError($('progress-label'), e);
   } finally {

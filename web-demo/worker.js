@@ -22,19 +22,23 @@ const ops = {
     return ctx.timed('train locally', () =>
       zkfl.trainUpdate(global, features, labels, epochs, seed, ctx.progress));
   },
+  // Clip + quantize + BFV-encrypt (+ prove, once the core has a prover), then sign and seal.
   encryptProveSeal({ round, update, signingKey, clinic, poisoned }, ctx) {
-    if (typeof zkfl.ClinicRound !== 'function') {
-      throw Object.assign(new Error('this build of the clinic package cannot encrypt, prove and seal yet'),
+    if (poisoned) {
+      throw Object.assign(new Error('the poisoned submission needs the norm prover (zkfl_core::zk), not in this build'),
         { name: 'ZkflError', code: 'Unavailable' });
     }
-    const c = ctx.timed('load round', () =>
-      new zkfl.ClinicRound(round.announcementBytes, round.bfvKey, round.kemKey, round.announcement.norm_bound,
-        round.announcement.scale));
+    const a = round.announcement;
+    const c = ctx.timed('load round', () => new zkfl.ClinicRound(a.param_set_id, BigInt(a.round), round.clinics,
+      a.model_dim, a.norm_bound, a.scale, round.bfvKey, round.kemKey));
     try {
-      const sub = poisoned
-        ? ctx.timed('craft poisoned update', () => c.poisonedSubmission(update.length, ctx.progress))
-        : ctx.timed('encrypt + prove', () => c.encryptAndProve(update, ctx.progress));
-      return ctx.timed('sign + seal', () => c.seal(sub, clinic, signingKey));
+      const prepared = ctx.timed('clip + quantize + encrypt', () => c.encryptUpdate(update, ctx.progress));
+      try {
+        const envelope = ctx.timed('sign + seal', () => c.seal(prepared, clinic, signingKey, BigInt(Date.now())));
+        return { envelope, proofLen: prepared.proofLen, normSq: prepared.normSq, bInt: c.bInt };
+      } finally {
+        prepared.free();
+      }
     } finally {
       c.free();
     }
@@ -47,6 +51,7 @@ function capabilities() {
     synthetic: typeof zkfl.syntheticClinicData === 'function',
     train: typeof zkfl.trainUpdate === 'function',
     submit: typeof zkfl.ClinicRound === 'function',
+    prove: false, // no norm prover in zkfl-core yet: submissions carry no proof and are rejected
   };
 }
 
