@@ -98,44 +98,107 @@ pub fn js_kat_digests() -> String {
     )
 }
 
-/// JS (feature `kat` only): BFV-encrypts the KAT's 108,996-parameter update `reps` times (set S, L = 54
-/// chunks) and returns the ciphertext digest; the caller times it (the browser half of the native/wasm ratio).
-#[wasm_bindgen(js_name = benchEncrypt)]
-pub fn js_bench_encrypt(reps: u32) -> String {
-    let (_, m, t, chunks) = prepare();
-    let mut last = String::new();
-    for _ in 0..reps.max(1) {
-        last = encrypt_digest(&m, t, chunks);
-    }
-    last
+/// The KAT's seeded set-S public key (a, b_1..b_L) in NTT form, derived once.
+pub struct KatKey {
+    a_ntt: Box<NttPoly<N, K>>,
+    b_ntt: Vec<NttPoly<N, K>>,
 }
 
-/// Encrypts the quantized chunks under a seeded key and hashes c1 ‖ c0_1 ‖ … ‖ c0_L (centred coefficients).
-pub fn encrypt_digest(m: &[i64], t: u64, chunks: usize) -> String {
+type PolyS = Poly<<SetS as ParamSet>::M, N>;
+
+/// Derives the seeded key with `chunks` chunks.
+pub fn kat_key(chunks: usize) -> KatKey {
     let sk = SecretKey::<SetS, N>::from_seed([4; 32]);
     let mut a = Box::new(Poly::zero());
     public_a::<SetS, N>(&[5; 32], &mut a);
     let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
+    let mut b = Box::new(Poly::zero());
+    let b_ntt = (0..chunks)
+        .map(|j| {
+            sk.public_key_chunk(&a_ntt, j, &mut b);
+            NttPoly::from_poly(&*b)
+        })
+        .collect();
+    KatKey { a_ntt, b_ntt }
+}
+
+/// BFV-encrypts the quantized chunks `m` (plaintext modulus `t`) under `key` with the KAT's seeded RNG:
+/// exactly the clinic's work per update (`ClinicRound::encrypt` minus clipping), the part the bench times.
+pub fn encrypt(key: &KatKey, m: &[i64], t: u64) -> (Box<PolyS>, Vec<PolyS>) {
     let plain = PlainModulus::new(t).expect("t");
+    let chunks = key.b_ntt.len();
     let mut enc = Box::new(Encryptor::<SetS, N, K>::new(
-        &a_ntt,
+        &key.a_ntt,
         plain,
         chunks,
         &mut ChaCha20Rng::from_seed([6; 32]),
     ));
-    let mut h = Sha3_256::new();
-    let mut absorb = |p: &Poly<<SetS as ParamSet>::M, N>| {
-        (0..N).for_each(|i| h.update(p.centered(i).to_le_bytes()))
-    };
-    absorb(enc.c1());
-    let (mut b, mut c0) = (Box::new(Poly::zero()), Box::new(Poly::zero()));
     let mut mj = Box::new([0i64; N]);
-    for (j, chunk) in m.chunks_exact(N).enumerate() {
-        sk.public_key_chunk(&a_ntt, j, &mut b);
-        let b_ntt = Box::new(NttPoly::<N, K>::from_poly(&*b));
+    let mut c0 = Vec::with_capacity(chunks);
+    for (b, chunk) in key.b_ntt.iter().zip(m.chunks_exact(N)) {
         mj.copy_from_slice(chunk);
-        enc.encrypt_chunk(&b_ntt, &mj, &mut c0).expect("encrypt");
-        absorb(&c0);
+        let mut c = PolyS::zero();
+        enc.encrypt_chunk(b, &mj, &mut c).expect("encrypt");
+        c0.push(c);
+    }
+    (Box::new(enc.c1().clone()), c0)
+}
+
+/// SHA3-256 of c1 ‖ c0_1 ‖ … ‖ c0_L (centred coefficients, i128 LE), hex.
+pub fn ciphertext_digest(c1: &PolyS, c0: &[PolyS]) -> String {
+    let mut h = Sha3_256::new();
+    for p in core::iter::once(c1).chain(c0) {
+        (0..N).for_each(|i| h.update(p.centered(i).to_le_bytes()));
     }
     hex(h.finalize())
+}
+
+/// Encrypts the quantized chunks under the seeded key and returns the ciphertext digest.
+pub fn encrypt_digest(m: &[i64], t: u64, chunks: usize) -> String {
+    let (c1, c0) = encrypt(&kat_key(chunks), m, t);
+    ciphertext_digest(&c1, &c0)
+}
+
+/// JS (feature `kat` only): the KAT's update and key prepared once; `run()` encrypts (timed by the caller),
+/// `digest()` hashes the last ciphertext. The browser half of the native/wasm ratio (scripts/wasm-bench.sh).
+#[wasm_bindgen]
+pub struct KatBench {
+    m: Vec<i64>,
+    t: u64,
+    key: KatKey,
+    last: Option<(Box<PolyS>, Vec<PolyS>)>,
+}
+
+#[wasm_bindgen]
+impl KatBench {
+    /// Prepares data, update, quantized message and key (not timed).
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> KatBench {
+        let (_, m, t, chunks) = prepare();
+        KatBench {
+            m,
+            t,
+            key: kat_key(chunks),
+            last: None,
+        }
+    }
+
+    /// Encrypts the update once.
+    pub fn run(&mut self) {
+        self.last = Some(encrypt(&self.key, &self.m, self.t));
+    }
+
+    /// Digest of the last ciphertext (empty before `run`).
+    pub fn digest(&self) -> String {
+        self.last
+            .as_ref()
+            .map(|(c1, c0)| ciphertext_digest(c1, c0))
+            .unwrap_or_default()
+    }
+}
+
+impl Default for KatBench {
+    fn default() -> Self {
+        Self::new()
+    }
 }

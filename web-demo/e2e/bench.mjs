@@ -1,12 +1,12 @@
 // Browser half of the browser/native ratio: loads the `kat`-featured wasm package (scripts/wasm-bench.sh builds
-// it into $BENCH_PKG) in headless Chromium and times benchEncrypt(1) — BFV encryption of the 108,996-parameter
-// KAT update (set S, 54 chunks) — median of REPS runs in the page's main thread. Prints ms and the digest.
+// it into $BENCH_PKG) in headless Chromium and times KatBench.run() — BFV encryption of the 108,996-parameter
+// KAT update (set S, 54 chunks) under a key derived beforehand — median of REPS runs in the main thread. Prints ms and the digest.
 import { launch } from './browser.mjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const PKG = process.env.BENCH_PKG;
-const REPS = Number(process.env.REPS || 7);
+const REPS = Number(process.env.REPS || 9);
 const ORIGIN = 'http://bench.invalid';
 const types = { js: 'text/javascript', wasm: 'application/wasm', html: 'text/html' };
 
@@ -22,15 +22,15 @@ try {
   const r = await page.evaluate(async (reps) => {
     const m = await import('/zkfl_wasm.js');
     await m.default();
+    const bench = new m.KatBench();
     const times = [];
-    let digest = '';
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();
-      digest = m.benchEncrypt(1);
+      bench.run();
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
-    return { median: times[Math.floor(reps / 2)], digest };
+    return { median: times[Math.floor(reps / 2)], digest: bench.digest() };
   }, REPS);
   console.log(`chromium encrypt ms (median of ${REPS}): ${r.median.toFixed(1)}`);
   console.log(`digest ${r.digest}`);
