@@ -1,9 +1,9 @@
 //! The product's implementations of [`SubmissionVerifier`], [`Aggregate`] and the key holder's
 //! [`AggregateDecryption`] over zkfl-core: `channel` (ML-KEM-768 envelope, ML-DSA-65 signatures against the
 //! roster, replay rules), `wire` + `bfv` (ciphertext decoding, homomorphic addition, decryption, key
-//! generation). This is the only crypto path the service has: there is no plaintext side channel and no way
-//! to skip a check. A step whose zkfl-core piece is not yet in this build (the norm-proof verifier) rejects
-//! with `check_unavailable` and names the missing piece.
+//! generation), `zk` (norm-proof verification). This is the only crypto path the service has: there is no
+//! plaintext side channel and no way to skip a check; a missing input (no BFV public key) rejects with
+//! `check_unavailable`.
 
 use zeroize::Zeroizing;
 use zkfl_core::arith::Modulus;
@@ -17,9 +17,12 @@ use zkfl_core::channel::{
 use zkfl_core::params::{ParamSet, SetL, SetS};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::wire::bfv::{
-    KIND_CIPHERTEXT, decode_ciphertext, encode_ciphertext, encode_public_key, encoded_len,
-    read_header,
+    KIND_CIPHERTEXT, decode_ciphertext, decode_public_key, encode_ciphertext, encode_public_key,
+    encoded_len, read_header,
 };
+use zkfl_core::zk::params::ZkParams;
+use zkfl_core::zk::statement::{Context, Statement};
+use zkfl_core::zk::verify::verify as zk_verify;
 
 use crate::error::{ApiError, Code};
 use crate::keyholder::{AggregateDecryption, Request};
@@ -84,6 +87,8 @@ pub struct CoreVerifier {
     pub limits: SetLimits,
     /// Largest submission (envelope payload) accepted.
     pub max_submission_len: usize,
+    /// The BFV public key (wire encoding, L_max chunks) the proofs are about.
+    pub bfv_public_key: Option<Vec<u8>>,
 }
 
 impl SubmissionVerifier for CoreVerifier {
@@ -117,9 +122,18 @@ impl SubmissionVerifier for CoreVerifier {
         with_set(&self.limits, |s| {
             s.check_ciphertext(&submission.ciphertext, chunks)
         })?;
-        Err(unavailable(
-            "norm-proof verification (zkfl_core::zk verifier)",
-        ))
+        let pk = self
+            .bfv_public_key
+            .as_deref()
+            .ok_or_else(|| unavailable("the BFV public key (keys/public/bfv-public.bin)"))?;
+        let inputs = ProofInputs {
+            chunks,
+            clinic: submission.clinic_id,
+            round,
+        };
+        with_set(&self.limits, |s| {
+            s.verify_proof(pk, &submission.ciphertext, &submission.proof, &inputs)
+        })
     }
 }
 
@@ -197,8 +211,22 @@ fn keygen<P: ParamSet, const N: usize, const K: usize, R: rand_core::CryptoRng>(
     Ok((pk, Zeroizing::new(*sk.seed())))
 }
 
+/// The public inputs of a norm proof besides key and ciphertext (docs/PROTOCOL.md §2, §6 step 0).
+struct ProofInputs<'a> {
+    chunks: u32,
+    clinic: u32,
+    round: &'a RoundContext,
+}
+
 /// The BFV operations the service needs, for one parameter set.
 trait SetOps {
+    fn verify_proof(
+        &self,
+        pk: &[u8],
+        ct: &[u8],
+        proof: &[u8],
+        inputs: &ProofInputs<'_>,
+    ) -> Result<(), ApiError>;
     fn check_ciphertext(&self, bytes: &[u8], chunks: u32) -> Result<(), ApiError>;
     fn zero_ciphertext(&self, chunks: u32) -> Result<Vec<u8>, ApiError>;
     fn add(&self, sum: &[u8], ct: &[u8]) -> Result<Vec<u8>, ApiError>;
@@ -229,7 +257,7 @@ type Ct<P, const N: usize> = (
     Vec<Poly<<P as ParamSet>::M, N>>,
 );
 
-impl<P: ParamSet, const N: usize, const K: usize> Ops<P, N, K> {
+impl<P: ZkParams, const N: usize, const K: usize> Ops<P, N, K> {
     fn decode(bytes: &[u8], chunks: u32) -> Result<Ct<P, N>, ApiError> {
         let bad = |e: zkfl_core::wire::DecodeError| {
             ApiError::new(
@@ -260,7 +288,46 @@ impl<P: ParamSet, const N: usize, const K: usize> Ops<P, N, K> {
     }
 }
 
-impl<P: ParamSet, const N: usize, const K: usize> SetOps for Ops<P, N, K> {
+impl<P: ZkParams, const N: usize, const K: usize> SetOps for Ops<P, N, K> {
+    fn verify_proof(
+        &self,
+        pk: &[u8],
+        ct: &[u8],
+        proof: &[u8],
+        inputs: &ProofInputs<'_>,
+    ) -> Result<(), ApiError> {
+        let (c1, c0) = Self::decode(ct, inputs.chunks)?;
+        let mut a = Box::new(Poly::<P::M, N>::zero());
+        let mut b = vec![Poly::<P::M, N>::zero(); P::MAX_CHUNKS];
+        decode_public_key::<P, N>(pk, &mut a, &mut b).map_err(ApiError::internal)?;
+        let pk_b: Vec<[<P::M as Modulus>::Coeff; N]> =
+            b.iter().take(c0.len()).map(|p| p.coeffs).collect();
+        let c0: Vec<[<P::M as Modulus>::Coeff; N]> = c0.iter().map(|p| p.coeffs).collect();
+        let plain = PlainModulus::<P::M>::new(inputs.round.t).map_err(|e| {
+            ApiError::new(Code::ParameterMismatch, format!("plaintext modulus: {e}"))
+        })?;
+        let stmt = Statement {
+            pk_a: &a.coeffs,
+            pk_b: &pk_b,
+            c1: &c1.coeffs,
+            c0: &c0,
+            delta: plain.delta(),
+            bound: inputs.round.b_int,
+        };
+        // The proof is bound to round, clinic and the public key the round announced (docs/API.md).
+        let ctx = Context {
+            round: inputs.round.round,
+            clinic: u64::from(inputs.clinic),
+            pk_hash: inputs.round.bfv_public_key_sha3,
+        };
+        zk_verify::<P, N>(&stmt, &ctx, proof).map_err(|e| {
+            ApiError::new(
+                Code::ProofInvalid,
+                format!("the norm proof does not verify: {e}"),
+            )
+        })
+    }
+
     fn check_ciphertext(&self, bytes: &[u8], chunks: u32) -> Result<(), ApiError> {
         Self::decode(bytes, chunks).map(|_| ())
     }

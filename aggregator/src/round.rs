@@ -115,8 +115,6 @@ impl RoundState {
 
 /// Domain separator that starts the canonical announcement bytes.
 pub const ANNOUNCEMENT_MAGIC: &[u8; 16] = b"ZKFL-PQ round v1";
-/// ML-DSA context string for round announcements (FIPS 204 §5.2 `ctx`).
-pub const ANNOUNCEMENT_CONTEXT: &[u8] = b"zkfl-pq/round/v1";
 /// Length of the canonical announcement encoding.
 pub const ANNOUNCEMENT_LEN: usize = 16 + 1 + 8 + 4 + 32 + 8 + 8 + 8 + 8 + 8 + 8 + 32 + 32;
 

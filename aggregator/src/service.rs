@@ -93,6 +93,7 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
         roster: RosterKeys(roster_keys),
         limits: facts.limits,
         max_submission_len: config.max_body,
+        bfv_public_key: bfv_key.clone(),
     };
     let params = json!({
         "param_set": roster.param_set,

@@ -39,6 +39,8 @@ pub struct RoundContext {
     pub model_dim: u32,
     /// Proven l2 bound on the quantized update.
     pub b_int: u64,
+    /// BFV plaintext modulus t of the round (Δ = ⌊q/t⌋ is part of the proof statement).
+    pub t: u64,
     /// SHA3-256 of the BFV public key.
     pub bfv_public_key_sha3: [u8; 32],
 }

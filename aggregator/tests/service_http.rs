@@ -222,3 +222,33 @@ fn sigterm_shuts_down_gracefully() {
     );
     assert!(server.terminate(), "zkfl serve must exit 0 on SIGTERM");
 }
+
+#[test]
+fn rounds_close_at_their_deadline_and_the_next_opens_until_the_round_limit() {
+    let (_dir, server) = started(
+        "rounds",
+        &["--open-round", "--rounds", "2", "--deadline-secs", "1"],
+    );
+    let c = server.client();
+    let first = c
+        .wait_for(1, &["failed"], Duration::from_secs(15))
+        .expect("round 1 closes at its deadline");
+    assert_eq!(
+        first.failure.as_ref().and_then(|f| f["code"].as_str()),
+        Some("no_accepted_submissions")
+    );
+    // Round 2 is opened by the driver right after round 1 fails; wait until it exists, then until it fails.
+    let start = std::time::Instant::now();
+    while c.status(2).is_err() && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    c.wait_for(2, &["failed"], Duration::from_secs(15))
+        .expect("round 2 opened and closed");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        c.current_round().expect("current").round,
+        2,
+        "no round beyond --rounds"
+    );
+    assert_eq!(api_code(c.status(3)), (404, Code::NotFound));
+}

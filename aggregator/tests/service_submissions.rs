@@ -109,14 +109,15 @@ fn sealed_submissions_get_per_clinic_decisions_and_duplicates_replays_are_refuse
     let mut one = Clinic::load(&dir.0, 1);
     let mut two = Clinic::load(&dir.0, 2);
 
-    // Authenticated, well-formed ciphertext: the proof check decides. Until zkfl-core's verifier is in this
-    // build that is an explicit rejection (never an acceptance), stored as clinic 1's decision.
+    // Authenticated, well-formed ciphertext, bogus proof: zkfl-core's verifier rejects it, and that is
+    // stored as clinic 1's decision.
     let first = one.envelope(1, 1);
     let (status, code) = api_code(c.submit(1, &first));
     assert_eq!(status, 422);
-    assert!(
-        matches!(code, Code::CheckUnavailable | Code::ProofInvalid),
-        "{code:?}"
+    assert_eq!(
+        code,
+        Code::ProofInvalid,
+        "these proof bytes are not a proof"
     );
     assert_eq!(decision(&c, 1), Some(("rejected".to_owned(), Some(code))));
 

@@ -65,6 +65,12 @@ pub struct Args {
     /// Run only these configurations (comma separated: plain, plain_clean, kem, zkfl, zkfl_clean).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Where the zero-knowledge proof runs: all zkfl configurations, only the attacked one, or none.
+    #[arg(long, value_enum, default_value_t = demo::ProofMode::Attacked)]
+    proof: demo::ProofMode,
+    /// Image side of the synthetic data (features = side²; 28 gives the paper's 108,996-parameter MLP).
+    #[arg(long, default_value_t = 28)]
+    side: usize,
     /// Write report.json and SVG plots into this directory.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -89,6 +95,7 @@ impl Args {
         };
         s.tau = self.tau;
         s.alpha = self.alpha;
+        s.data.side = self.side;
         s.data.train = self.train_samples;
         s.data.test = self.test_samples;
         s.train.epochs = self.epochs;
@@ -100,7 +107,7 @@ impl Args {
 
 /// Runs the demo.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let report = demo::run(args.scenario(), &args.only, args.quiet)?;
+    let report = demo::run_with(args.scenario(), &args.only, args.quiet, args.proof)?;
     demo::print(&report);
     if let Some(dir) = &args.out {
         demo::write(&report, dir)?;

@@ -1,5 +1,6 @@
 //! Command-line interface: one module per subcommand, each owning its own argument struct.
 
+pub mod bench;
 pub mod demo;
 pub mod keygen;
 pub mod keyholder;
@@ -25,6 +26,8 @@ enum Command {
     Params(params::Args),
     /// Run the aggregator service (HTTP API, round state machine, verification workers).
     Serve(serve::Args),
+    /// Measure the main operations (median of repeated runs) and write a flat JSON report.
+    Bench(bench::Args),
     /// Generate aggregator, key-holder and clinic keys into a directory.
     Keygen(keygen::Args),
     /// Key-holder process of single-decryptor mode (started by `zkfl serve`).
@@ -38,6 +41,7 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Demo(args) => demo::run(args),
         Command::Params(args) => params::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Keyholder(args) => keyholder::run(args),
     }

@@ -141,6 +141,7 @@ impl Coordinator {
             param_set_id: a.param_set_id,
             model_dim: a.model_dim,
             b_int: a.b_int,
+            t: a.t,
             bfv_public_key_sha3: a.bfv_public_key_sha3,
         }
     }

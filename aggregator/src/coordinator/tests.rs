@@ -151,3 +151,36 @@ fn only_one_round_is_open_at_a_time() {
     });
     assert_eq!(again.err().map(|e| e.code), Some(Code::RoundAlreadyOpen));
 }
+
+#[test]
+fn accepted_submissions_and_the_running_sum_survive_a_restart() {
+    use super::testkit::coordinator;
+    let dir = std::env::temp_dir().join(format!("zkfl-coord-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("zkfl.sqlite");
+    {
+        let c = coordinator(Store::open(&path).expect("open"));
+        c.put_model(&model::encode(&[1.0, 2.0])).expect("model");
+        c.open_round(&OpenRound {
+            norm_bound: 5.0,
+            scale: 2.0,
+            deadline_secs: 600,
+            model_sha3: None,
+        })
+        .expect("open");
+        c.process(1, b"1 1 ok 4").expect("1");
+        c.process(1, b"2 1 ok 6").expect("2");
+        // Dropped without any shutdown: every decision was committed when it was answered.
+    }
+    let c = coordinator(Store::open(&path).expect("reopen"));
+    let sum = c.store().running_sum(1).expect("sum").expect("some");
+    assert_eq!(sum, [10u64.to_le_bytes(), 10u64.to_le_bytes()].concat());
+    assert_eq!(code(c.process(1, b"1 1 ok 4")), Code::ReplayedSubmission);
+    assert_eq!(code(c.process(1, b"2 1 ok 9")), Code::DuplicateSubmission);
+    assert_eq!(
+        c.process(1, b"3 1 ok 2").map(|a| a.accepted_so_far).ok(),
+        Some(3)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -58,6 +58,7 @@ fn aggregate_of_two_encryptions_decrypts_to_the_sum() {
         param_set_id: 1,
         model_dim: 3000,
         b_int: 100,
+        t: 401,
         bfv_public_key_sha3: [0; 32],
     };
     let mut sum = agg.empty(&ctx).expect("empty");
@@ -92,6 +93,7 @@ fn bad_ciphertexts_are_typed_rejections() {
         param_set_id: 1,
         model_dim: 3000,
         b_int: 100,
+        t: 401,
         bfv_public_key_sha3: [0; 32],
     };
     let zero = agg.empty(&ctx).expect("empty");

@@ -77,7 +77,29 @@ pub struct DemoReport {
 }
 
 /// Runs the selected configurations (all if `only` is empty); progress bars go to stderr unless `quiet`.
+/// Which zkfl configurations run the zero-knowledge proof (it dominates the run time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProofMode {
+    /// Prove and verify in every zkfl configuration.
+    All,
+    /// Prove and verify in `zkfl` (attacker active); `zkfl_clean` measures clip + quantize + encrypt only.
+    Attacked,
+    /// Never prove (reported as `not run`; nothing can be rejected).
+    None,
+}
+
+/// Runs the selected configurations (all if `only` is empty); progress bars go to stderr unless `quiet`.
 pub fn run(scenario: Scenario, only: &[String], quiet: bool) -> Result<DemoReport, String> {
+    run_with(scenario, only, quiet, ProofMode::Attacked)
+}
+
+/// As [`run`], choosing where the proof runs.
+pub fn run_with(
+    scenario: Scenario,
+    only: &[String],
+    quiet: bool,
+    proof: ProofMode,
+) -> Result<DemoReport, String> {
     let setup = Setup::new(scenario)?;
     let sc = &setup.scenario;
     let multi = MultiProgress::with_draw_target(if quiet {
@@ -95,7 +117,7 @@ pub fn run(scenario: Scenario, only: &[String], quiet: bool) -> Result<DemoRepor
         .iter()
         .filter(|c| only.is_empty() || only.iter().any(|o| o == c.name))
     {
-        let mut pipeline = make_pipeline(spec, &setup)?;
+        let mut pipeline = make_pipeline(spec, &setup, proof)?;
         let bar = multi.add(ProgressBar::new(sc.rounds as u64));
         bar.set_style(style.clone());
         bar.set_prefix(spec.name);
@@ -125,7 +147,11 @@ pub fn run(scenario: Scenario, only: &[String], quiet: bool) -> Result<DemoRepor
     })
 }
 
-fn make_pipeline(spec: &ConfigSpec, setup: &Setup) -> Result<Box<dyn Pipeline>, String> {
+fn make_pipeline(
+    spec: &ConfigSpec,
+    setup: &Setup,
+    proof: ProofMode,
+) -> Result<Box<dyn Pipeline>, String> {
     let sc = &setup.scenario;
     match spec.name {
         "plain" | "plain_clean" => Ok(Box::new(plain::PlainFedAvg)),
@@ -138,6 +164,11 @@ fn make_pipeline(spec: &ConfigSpec, setup: &Setup) -> Result<Box<dyn Pipeline>, 
             setup.initial.params().len(),
             sc.tau,
             sc.rng(scenario::streams::CRYPTO, 0, 0).next_u64(),
+            match proof {
+                ProofMode::All => true,
+                ProofMode::Attacked => spec.with_attacker,
+                ProofMode::None => false,
+            },
         )?)),
         other => Err(format!("unknown configuration {other}")),
     }

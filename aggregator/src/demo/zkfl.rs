@@ -3,15 +3,17 @@
 //! and only the sum is decrypted and de-quantized. The parameter set, scale S, B_int and t come from
 //! `params::limits::check_config`, i.e. from the noise analysis, and are printed.
 //!
-//! Missing pieces are reported, never simulated: without the zero-knowledge norm proof
-//! (zkfl_core::zk prover/verifier) nothing can be rejected, so every decodable ciphertext is accepted and
-//! the report says `proof: missing`. What the prover *would* have refused is recorded separately as a
-//! clinic-side fact (‖m‖ > B_int), not as a rejection.
+//! Every clinic proves (zkfl_core::zk, docs/PROTOCOL.md) that its ciphertext is well formed and ‖m‖₂ ≤ B_int,
+//! bound to (set, round, clinic, public-key hash, ciphertext). A malicious clinic cannot: the honest prover
+//! refuses a false statement, so the attacker runs the prover with its norm checks switched off (the
+//! strongest cheating prover the library offers) and, if even that fails, sends a forged all-zero proof. The
+//! aggregator verifies every proof and rejects with the verifier's reason.
 
 use super::pipeline::{Decision, Pipeline, RoundOutcome, Submission, TimeSplit};
 use super::transport::Channel;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
+use sha3::Digest;
 use std::time::Instant;
 use zkfl_core::arith::{Modulus, Q44};
 use zkfl_core::bfv::{self, Decryptor, Encryptor, PlainModulus, SecretKey, public_a};
@@ -20,10 +22,13 @@ use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::{Quantizer, dequantize, norm_sq};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::wire;
+use zkfl_core::zk::prove::{Cheat, SliceUpdate, Witness, prove, prove_with};
+use zkfl_core::zk::statement::{Context, Statement};
+use zkfl_core::zk::verify::verify;
 
 /// Whether the zero-knowledge norm proof (prover and verifier) is wired into this configuration. While it is
 /// `false`, every decodable, authenticated ciphertext is accepted and the report says `proof: missing`.
-pub const PROOF_AVAILABLE: bool = false;
+pub const PROOF_AVAILABLE: bool = true;
 
 /// Ring degree of set S.
 const N: usize = 2048;
@@ -31,6 +36,9 @@ const N: usize = 2048;
 const K: usize = bfv::ternary_product_primes(N, <Q44 as Modulus>::BITS);
 
 type Set = SetS;
+
+/// Stack of a clinic thread: the streaming prover keeps its fixed-size state on the stack.
+const PROVER_STACK: usize = 64 << 20;
 
 /// One encrypted update: c1 and c0_1..c0_L.
 struct Ciphertext {
@@ -72,7 +80,10 @@ struct Encrypted {
     m: Vec<i64>,
     /// ‖m‖₂ > B_int: a norm proof for this plaintext cannot exist.
     exceeds_bound: bool,
+    /// The proof bytes.
+    proof: Vec<u8>,
     encrypt_s: f64,
+    prove_s: f64,
 }
 
 /// ZKFL-PQ in process (set S).
@@ -83,15 +94,28 @@ pub struct ZkflPipeline {
     sk: SecretKey<Set, N>,
     a_ntt: Box<NttPoly<N, K>>,
     b_ntt: Vec<NttPoly<N, K>>,
+    /// The public key in coefficient form (the proof statement).
+    pk_a: Box<[u64; N]>,
+    pk_b: Vec<[u64; N]>,
+    /// SHA3-256 of the wire-encoded public key (bound into every proof).
+    pk_hash: [u8; 32],
     seed: u64,
     unprovable: usize,
     channel: Channel,
+    /// Whether clinics prove and the aggregator verifies in this run (`zkfl demo --proof`).
+    prove: bool,
 }
 
 impl ZkflPipeline {
     /// Derives the configuration for `clinics` clinics and a model of `params` parameters clipped to `tau`
     /// (largest scale the set's B_INT_MAX allows), and generates a BFV key pair.
-    pub fn new(clinics: usize, params: usize, tau: f32, seed: u64) -> Result<Self, String> {
+    pub fn new(
+        clinics: usize,
+        params: usize,
+        tau: f32,
+        seed: u64,
+        prove: bool,
+    ) -> Result<Self, String> {
         let quantizer = Quantizer::with_max_scale(f64::from(tau), params, Set::B_INT_MAX)
             .map_err(|e| format!("quantizer: {e}"))?;
         let config = check_config::<Set>(&ConfigRequest {
@@ -111,13 +135,17 @@ impl ZkflPipeline {
         let mut a = Box::new(Poly::<Q44, N>::zero());
         public_a::<Set, N>(&a_seed, &mut a);
         let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-        let mut b = Box::new(Poly::<Q44, N>::zero());
-        let b_ntt = (0..config.chunks as usize)
-            .map(|j| {
-                sk.public_key_chunk(&a_ntt, j, &mut b);
-                NttPoly::from_poly(&*b)
-            })
-            .collect();
+        let mut b_polys = Vec::with_capacity(config.chunks as usize);
+        for j in 0..config.chunks as usize {
+            let mut b = Poly::<Q44, N>::zero();
+            sk.public_key_chunk(&a_ntt, j, &mut b);
+            b_polys.push(b);
+        }
+        let b_ntt = b_polys.iter().map(NttPoly::from_poly).collect();
+        let mut pk_bytes = vec![0u8; wire::bfv::encoded_len::<Set>(b_polys.len())];
+        wire::bfv::encode_public_key::<Set, N>(&a, &b_polys, &mut pk_bytes)
+            .map_err(|e| format!("{e:?}"))?;
+        let pk_hash: [u8; 32] = sha3::Sha3_256::digest(&pk_bytes).into();
         Ok(Self {
             config,
             quantizer,
@@ -125,9 +153,13 @@ impl ZkflPipeline {
             sk,
             a_ntt,
             b_ntt,
+            pk_a: Box::new(a.coeffs),
+            pk_b: b_polys.iter().map(|b| b.coeffs).collect(),
+            pk_hash,
             seed,
             unprovable: 0,
             channel: Channel::new(clinics, Set::ID, seed ^ 0x5eed)?,
+            prove,
         })
     }
 
@@ -190,15 +222,110 @@ impl ZkflPipeline {
         let ct = Ciphertext {
             c1: Box::new(enc.c1().clone()),
             c0,
-        }
-        .encode()?;
+        };
+        let bytes = ct.encode()?;
+        let encrypt_s = t0.elapsed().as_secs_f64();
+        let t1 = Instant::now();
+        let u: Vec<i64> = enc
+            .u()
+            .coeffs
+            .iter()
+            .map(|&c| Q44::to_centered(c) as i64)
+            .collect();
+        drop(enc);
+        let proof = if self.prove {
+            self.prove(round, sub, &ct, &u, &reduced, &mut rng)?
+        } else {
+            Vec::new()
+        };
         Ok(Encrypted {
             clinic: sub.clinic,
-            ct,
+            ct: bytes,
             m: reduced,
             exceeds_bound,
-            encrypt_s: t0.elapsed().as_secs_f64(),
+            proof,
+            encrypt_s,
+            prove_s: t1.elapsed().as_secs_f64(),
         })
+    }
+
+    /// The public statement for a ciphertext under this pipeline's key.
+    fn statement<'a>(&'a self, c1: &'a [u64; N], c0: &'a [[u64; N]]) -> Statement<'a, Q44, N> {
+        Statement {
+            pk_a: &self.pk_a,
+            pk_b: &self.pk_b,
+            c1,
+            c0,
+            delta: self.plain.delta(),
+            bound: self.config.b_int(),
+        }
+    }
+
+    fn context(&self, round: usize, clinic: usize) -> Context {
+        Context {
+            round: round as u64,
+            clinic: clinic as u64,
+            pk_hash: self.pk_hash,
+        }
+    }
+
+    /// Clinic side: the norm proof. An honest clinic runs the honest prover; a malicious one the cheating
+    /// prover without norm checks, or, if that fails too, a forged all-zero proof of the right length.
+    fn prove(
+        &self,
+        round: usize,
+        sub: &Submission,
+        ct: &Ciphertext,
+        u: &[i64],
+        m: &[i64],
+        rng: &mut ChaCha20Rng,
+    ) -> Result<Vec<u8>, String> {
+        let c0: Vec<[u64; N]> = ct.c0.iter().map(|p| p.coeffs).collect();
+        let st = self.statement(&ct.c1.coeffs, &c0);
+        let layout = st
+            .layout::<Set>()
+            .map_err(|e| format!("proof statement: {e}"))?;
+        let chunks: Vec<[i64; N]> = m
+            .chunks_exact(N)
+            .map(|c| {
+                let mut a = [0i64; N];
+                a.copy_from_slice(c);
+                a
+            })
+            .collect();
+        let mut proof = vec![0u8; layout.proof_len()];
+        let mut wit = Witness {
+            u,
+            m: SliceUpdate(&chunks),
+        };
+        let ctx = self.context(round, sub.clinic);
+        if !sub.malicious {
+            prove::<Set, N, _, _>(&st, &ctx, &mut wit, rng, &mut proof)
+                .map_err(|e| format!("clinic {}: prover refused: {e:?}", sub.clinic))?;
+            return Ok(proof);
+        }
+        let cheat = Cheat {
+            skip_norm_checks: true,
+            ..Cheat::default()
+        };
+        if prove_with::<Set, N, _, _>(&st, &ctx, &mut wit, rng, &mut proof, cheat).is_err() {
+            proof.fill(0);
+        }
+        Ok(proof)
+    }
+
+    /// Aggregator side: verifies the proof of a decoded ciphertext in its context.
+    fn verify_proof(
+        &self,
+        round: usize,
+        clinic: usize,
+        ct: &Ciphertext,
+        proof: &[u8],
+    ) -> Result<(), String> {
+        let c0: Vec<[u64; N]> = ct.c0.iter().map(|p| p.coeffs).collect();
+        let st = self.statement(&ct.c1.coeffs, &c0);
+        verify::<Set, N>(&st, &self.context(round, clinic), proof)
+            .map_err(|e| format!("proof_invalid: {e}"))
     }
 
     /// What a malicious clinic can encrypt: round(S·d) without clipping.
@@ -255,10 +382,17 @@ impl Pipeline for ZkflPipeline {
         let results = std::thread::scope(|s| {
             let hs: Vec<_> = submissions
                 .iter()
-                .map(|sub| s.spawn(move || this.encrypt(round, sub)))
+                .map(|sub| {
+                    std::thread::Builder::new()
+                        .stack_size(PROVER_STACK)
+                        .spawn_scoped(s, move || this.encrypt(round, sub))
+                })
                 .collect();
             hs.into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .map(|h| match h {
+                    Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    Err(e) => Err(format!("cannot start a clinic thread: {e}")),
+                })
                 .collect::<Vec<Result<Encrypted, String>>>()
         });
         // A clinic whose quantizer refuses its update (e.g. NaN after the model diverged) cannot submit.
@@ -275,14 +409,15 @@ impl Pipeline for ZkflPipeline {
         let mut envelopes = Vec::with_capacity(encrypted.len());
         for e in &encrypted {
             let t = Instant::now();
-            // The proof field is empty: the prover is missing from this build.
-            let env = self.channel.seal(e.clinic, round, &e.ct, &[])?;
+            let env = self.channel.seal(e.clinic, round, &e.ct, &e.proof)?;
             time.encrypt += e.encrypt_s + t.elapsed().as_secs_f64();
+            time.prove += e.prove_s;
             envelopes.push((e.clinic, env));
         }
         time.encrypt /= encrypted.len().max(1) as f64;
+        time.prove /= encrypted.len().max(1) as f64;
         let upload_bytes = envelopes.iter().map(|(_, e)| e.len() as u64).collect();
-        // Aggregator side: open, authenticate, decode; accept (no proof to verify); add to the running sum.
+        // Aggregator side: open, authenticate, decode, verify the proof; add accepted ones to the running sum.
         status(&format!("round {round}: open, verify, aggregate"));
         let chunks = self.config.chunks as usize;
         let mut sum: Option<Ciphertext> = None;
@@ -290,10 +425,13 @@ impl Pipeline for ZkflPipeline {
         let mut accepted_clinics = Vec::new();
         for (clinic, env) in envelopes {
             let t = Instant::now();
-            let opened = self
-                .channel
-                .open(round, env)
-                .and_then(|o| Ciphertext::decode(&o.ciphertext, chunks).map(|ct| (o.clinic, ct)));
+            let opened = self.channel.open(round, env).and_then(|o| {
+                let ct = Ciphertext::decode(&o.ciphertext, chunks)?;
+                if self.prove {
+                    self.verify_proof(round, o.clinic, &ct, &o.proof)?;
+                }
+                Ok((o.clinic, ct))
+            });
             time.verify += t.elapsed().as_secs_f64();
             match opened {
                 Ok((who, ct)) => {
@@ -353,12 +491,21 @@ impl Pipeline for ZkflPipeline {
             self.describe(),
             "decryption: single decryptor, in process (the key never leaves the key-holder object)".into(),
             "transport: ML-KEM-768 envelope + ML-DSA-65 signed submission (zkfl_core::channel), in process — not yet through zkfl serve over HTTP".into(),
-            "zero-knowledge norm proof: MISSING in this build — no ciphertext can be rejected; upload size excludes the proof".into(),
+            if self.prove { format!(
+                "zero-knowledge proof (zkfl_core::zk, LNP22-style): well-formed ciphertext and ‖m‖₂ ≤ B_int = {}, bound to set, round, clinic, key hash and ciphertext; attackers use the prover with norm checks disabled",
+                self.config.b_int()
+            ) } else {
+                "zero-knowledge proof NOT RUN in this configuration (zkfl demo --proof); nothing can be rejected".into()
+            },
         ]
     }
 
     fn proof_status(&self) -> &'static str {
-        "missing"
+        match (PROOF_AVAILABLE, self.prove) {
+            (false, _) => "missing",
+            (true, true) => "verified",
+            (true, false) => "not run",
+        }
     }
 }
 

@@ -176,6 +176,12 @@ impl VerifyingKey {
         &self.bytes
     }
 
+    /// The encoded key, by value (inverse of [`VerifyingKey::from_bytes`]).
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; VERIFYING_KEY_LEN] {
+        self.bytes
+    }
+
     /// `SHAKE256(F("ZKFL-PQ/v1/verifying-key-fingerprint") ‖ F(pk), 32)`, for logs and the roster file.
     #[must_use]
     pub fn fingerprint(&self) -> [u8; 32] {
@@ -275,6 +281,12 @@ impl Signature {
     pub fn as_bytes(&self) -> &[u8; SIGNATURE_LEN] {
         &self.bytes
     }
+
+    /// The encoded signature, by value (inverse of [`Signature::from_bytes`]).
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; SIGNATURE_LEN] {
+        self.bytes
+    }
 }
 
 impl fmt::Debug for Signature {
@@ -327,7 +339,7 @@ mod tests {
         let sk2 = SigningKey::from_bytes(sk.to_bytes().as_ref()).unwrap();
         assert!(bool::from(sk.ct_eq(&sk2)));
         let vk = sk.verifying_key();
-        assert_eq!(VerifyingKey::from_bytes(vk.as_bytes()).unwrap(), vk);
+        assert_eq!(VerifyingKey::from_bytes(&vk.to_bytes()).unwrap(), vk);
         assert!(matches!(
             VerifyingKey::from_bytes(&vk.as_bytes()[1..]),
             Err(ChannelError::Truncated { .. })

@@ -74,6 +74,16 @@ impl<const N: usize> ClinicRoster for Roster<N> {
     }
 }
 
+/// A plain list of registrations (e.g. loaded from the aggregator's database) is a roster too. Duplicate
+/// detection is the caller's job for this form; the first entry for a clinic id wins.
+impl ClinicRoster for [(ClinicId, VerifyingKey)] {
+    fn verifying_key(&self, clinic: ClinicId) -> Option<VerifyingKey> {
+        self.iter()
+            .find(|(id, _)| *id == clinic)
+            .map(|(_, k)| k.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +109,8 @@ mod tests {
         assert_eq!(r.verifying_key(ClinicId(2)), Some(k2));
         assert_eq!(r.verifying_key(ClinicId(9)), None);
         assert_eq!(r.len(), 2);
+        let list = [(ClinicId(7), k1.clone())];
+        assert_eq!(list[..].verifying_key(ClinicId(7)), Some(k1));
+        assert_eq!(list[..].verifying_key(ClinicId(1)), None);
     }
 }

@@ -1,6 +1,8 @@
 //! Public randomness of the protocol (docs/PROTOCOL.md §4): blocks of the public matrices A1, A2', B',
 //! blocks of the JL matrix, the challenge c, and uniform ring elements from a transcript seed.
 //! Everything here acts on public data, so rejection loops may take variable time.
+// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
+#![allow(clippy::needless_range_loop)]
 
 use super::rq::{D, Rq};
 use crate::arith::Modulus;
@@ -24,7 +26,11 @@ pub enum Matrix {
 /// One uniform element of R from an XOF reader, coefficient by coefficient with rejection (public).
 pub fn uniform_from_reader<M: Modulus>(rd: &mut impl XofReader) -> Rq<M> {
     let mut r = Rq::<M>::zero();
-    let mask: u128 = if M::BITS >= 128 { u128::MAX } else { (1u128 << M::BITS) - 1 };
+    let mask: u128 = if M::BITS >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << M::BITS) - 1
+    };
     let mut buf = [0u8; 16];
     for x in r.0.iter_mut() {
         loop {
@@ -50,7 +56,13 @@ pub fn matrix_block<M: Modulus>(set_id: u8, m: Matrix, row: usize, col: usize) -
 }
 
 /// All rows of column `col` of a public matrix (one XOF per column: the streaming unit).
-pub fn matrix_column<M: Modulus>(set_id: u8, m: Matrix, col: usize, rows: usize, out: &mut [Rq<M>]) {
+pub fn matrix_column<M: Modulus>(
+    set_id: u8,
+    m: Matrix,
+    col: usize,
+    rows: usize,
+    out: &mut [Rq<M>],
+) {
     let mut h = Shake128::default();
     h.update(CRS_LABEL);
     h.update(&[set_id, m as u8]);
@@ -94,7 +106,11 @@ pub fn xof256(label: &[u8], seed: &[u8; 32], idx: &[u64]) -> Shake256Reader {
 /// Uniform residues mod q from a seed (μ vectors).
 pub fn uniform_scalars<M: Modulus>(seed: &[u8; 32], idx: u64, out: &mut [M::Coeff]) {
     let mut rd = xof256(b"scalars", seed, &[idx]);
-    let mask: u128 = if M::BITS >= 128 { u128::MAX } else { (1u128 << M::BITS) - 1 };
+    let mask: u128 = if M::BITS >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << M::BITS) - 1
+    };
     let mut buf = [0u8; 16];
     for x in out.iter_mut() {
         loop {

@@ -2,6 +2,8 @@
 //! product of two committed objects is taken over their openings, every linear term is multiplied by c and
 //! every constant by c². The verifier evaluates it once at its challenge; the prover runs the *same* code at
 //! c ∈ {0, 1, −1} to obtain the garbage terms g0, g1 (F̃(c) = c²·F(s) + c·g1 + g0 because σ(c) = c).
+// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
+#![allow(clippy::needless_range_loop)]
 
 use super::derive::{uniform_ring, uniform_scalars};
 use super::layout::Layout;
@@ -110,7 +112,12 @@ pub struct Openings<M: Modulus> {
 
 impl<M: Modulus> Default for Openings<M> {
     fn default() -> Self {
-        Self { y3: [Rq::zero(); 2], beta: Rq::zero(), g: [Rq::zero(); LAMBDA_MAX], ups: [Rq::zero(); GROUPS] }
+        Self {
+            y3: [Rq::zero(); 2],
+            beta: Rq::zero(),
+            g: [Rq::zero(); LAMBDA_MAX],
+            ups: [Rq::zero(); GROUPS],
+        }
     }
 }
 

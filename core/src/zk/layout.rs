@@ -1,7 +1,11 @@
 //! Block layout of the witness vectors and of the proof bytes (docs/PROTOCOL.md §5 and §12).
 //! Everything here is public: it depends on the parameter set and the number of chunks L only.
+// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
+#![allow(clippy::needless_range_loop)]
 
-use super::params::{D, GROUPS, JL_ROWS, ZkConsts, bound_e1_sq, bound_e2_sq, bound_u_sq, slack_bits};
+use super::params::{
+    D, GROUPS, JL_ROWS, ZkConsts, bound_e1_sq, bound_e2_sq, bound_u_sq, slack_bits,
+};
 
 /// Exact-norm groups in protocol order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +56,15 @@ impl Layout {
             slack_bits(bound_sq[2]),
             slack_bits(bound_sq[3]),
         ];
-        Self { zk, n, k: n / D, l, coeff_bytes, bound_sq, bits }
+        Self {
+            zk,
+            n,
+            k: n / D,
+            l,
+            coeff_bytes,
+            bound_sq,
+            bits,
+        }
     }
 
     /// m1: blocks of s1 = ψ(u) ‖ ψ(m) ‖ υ.

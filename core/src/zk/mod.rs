@@ -13,28 +13,30 @@ pub mod reject;
 /// Fiat–Shamir transcript over SHAKE256 with framed, labelled messages (ZK.md).
 pub mod transcript;
 
-/// Derived parameters and build-time soundness conditions (PROTOCOL §3, §9).
-pub mod params;
-/// Proof-ring elements R = Z_q[Y]/(Y^128+1) (PROTOCOL §1).
-pub mod rq;
-/// ψ and products by public BFV polynomials (PROTOCOL §1).
-pub mod ringmul;
 /// Public randomness: matrices, JL rows, challenges (PROTOCOL §4).
 pub mod derive;
-/// Witness and proof layout (PROTOCOL §5, §12).
-pub mod layout;
-/// Statement and context binding (PROTOCOL §2, §6 step 0).
-pub mod statement;
 /// The batched relation F and its homogenised evaluation (PROTOCOL §6 steps 3–5).
 pub mod eval;
-/// Products with the commitment matrices (PROTOCOL §4).
-pub mod public;
+/// Witness and proof layout (PROTOCOL §5, §12).
+pub mod layout;
+/// Derived parameters and build-time soundness conditions (PROTOCOL §3, §9).
+pub mod params;
 /// Wire format and errors (PROTOCOL §12).
 pub mod proof;
-/// Masks and rejection tests (PROTOCOL §6, §11).
-pub mod sampling;
 /// Streaming prover (PROTOCOL §6, §10).
 pub mod prove;
+/// Products with the commitment matrices (PROTOCOL §4).
+pub mod public;
+/// ψ and products by public BFV polynomials (PROTOCOL §1).
+pub mod ringmul;
+/// Proof-ring elements R = Z_q[Y]/(Y^128+1) (PROTOCOL §1).
+pub mod rq;
+/// Masks and rejection tests (PROTOCOL §6, §11).
+pub mod sampling;
+/// Statement and context binding (PROTOCOL §2, §6 step 0).
+pub mod statement;
+#[cfg(test)]
+mod tests;
 /// Verifier (PROTOCOL §6.1).
 pub mod verify;
 /// Shared helpers.

@@ -3,6 +3,8 @@
 //!
 //! Every constant was derived with the core-SVP estimator of ZK-BRIEF §4 (the formulas of
 //! `params::estimate`); the tests below recompute the lattice estimates with that module.
+// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
+#![allow(clippy::needless_range_loop)]
 
 use crate::arith::Modulus;
 use crate::params::ParamSet;
@@ -176,7 +178,9 @@ pub const fn conditions_hold(c: &ZkConsts, n: usize, q: u128) -> bool {
     let s3 = (c.sigma3 as u128) * (c.sigma3 as u128) >= 4 * 337 * alpha3_sq;
     // (6) joint rejection: σ_m = ratio·σ_s, σ_m ≥ γ·κ_m·η·B (κ_m² = 16/15), σ_s ≥ 4·γ·η·α_s.
     let m2 = c.m2() as u128;
-    let alpha_s_sq = n as u128 + (lm + slack_bits(n as u64) + slack_bits(bound_e2_sq(n)) + l1) as u128 + m2 * D as u128;
+    let alpha_s_sq = n as u128
+        + (lm + slack_bits(n as u64) + slack_bits(bound_e2_sq(n)) + l1) as u128
+        + m2 * D as u128;
     let g = 20u128;
     let eta = ETA as u128;
     let sm = c.sigma_m as u128;
@@ -188,7 +192,15 @@ pub const fn conditions_hold(c: &ZkConsts, n: usize, q: u128) -> bool {
     let widths = (1u128 << (c.w3 - 1)) > 14 * c.sigma3 as u128
         && (1u128 << (c.wm - 1)) > 14 * sm
         && (1u128 << (c.ws - 1)) > 14 * ss;
-    jl && wrap && bin && inv && s3 && rej && widths && c.kmsis <= KMSIS_MAX && c.m2() <= M2_MAX && c.lambda <= LAMBDA_MAX
+    jl && wrap
+        && bin
+        && inv
+        && s3
+        && rej
+        && widths
+        && c.kmsis <= KMSIS_MAX
+        && c.m2() <= M2_MAX
+        && c.lambda <= LAMBDA_MAX
 }
 
 const _: () = assert!(conditions_hold(&ZK_S, 2048, crate::arith::modulus::Q44::Q));

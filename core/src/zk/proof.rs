@@ -40,7 +40,9 @@ impl core::fmt::Display for ProofError {
             Self::HConstant => "batched constraint h has a nonzero constant coefficient",
             Self::Z3Norm => "JL projection z3 is too long",
             Self::ZNorm => "masked opening z is too long",
-            Self::Challenge => "challenge does not match: the proof does not verify for this statement",
+            Self::Challenge => {
+                "challenge does not match: the proof does not verify for this statement"
+            }
         };
         f.write_str(s)
     }
@@ -106,7 +108,7 @@ impl<'a> BitWriter<'a> {
     /// Zeroes the padding bits up to the next byte boundary.
     pub fn finish(self) {
         let mut pos = self.bit;
-        while pos % 8 != 0 {
+        while !pos.is_multiple_of(8) {
             if let Some(b) = self.buf.get_mut(pos / 8) {
                 *b &= !(1 << (pos % 8));
             }
@@ -144,7 +146,7 @@ impl<'a> BitReader<'a> {
     /// Checks that the padding bits up to the next byte boundary are zero.
     pub fn finish(self) -> Result<(), ProofError> {
         let mut pos = self.bit;
-        while pos % 8 != 0 {
+        while !pos.is_multiple_of(8) {
             let b = self.buf.get(pos / 8).ok_or(ProofError::Length)?;
             if (b >> (pos % 8)) & 1 != 0 {
                 return Err(ProofError::NonCanonical);

@@ -1,16 +1,20 @@
 //! The prover of docs/PROTOCOL.md §6, streaming: the update is read chunk by chunk through an
 //! [`UpdateSource`] in every pass, masks are regenerated block by block from a secret seed, JL rows and public
 //! matrix columns from XOFs. Its state (the types in this file) does not depend on the number of chunks.
+// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
+#![allow(clippy::needless_range_loop)]
 
 use super::derive::{challenge_from_seed, jl_block, uniform_ring, xof256};
 use super::eval::{Batch, Openings, Publics, f_k_without_jl, f_tilde};
 use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
 use super::params::{D, GROUPS, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, ZkParams};
 use super::proof::{BitWriter, put_ring};
-use super::public::{ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t};
+use super::public::{
+    ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t,
+};
 use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
 use super::rq::Rq;
-use super::sampling::{M_BIMODAL, M_STANDARD, accept_bimodal, accept_standard, gaussian_block};
+use super::sampling::{Masks, Width};
 use super::statement::{Context, Statement};
 use super::walk::{absorb_ring_vec, s2_ring};
 use crate::arith::Modulus;
@@ -85,6 +89,7 @@ pub struct Witness<'a, U> {
 
 /// Secret per-proof state that is carried between passes (independent of L).
 struct Secrets<M: Modulus> {
+    masks: Masks,
     mask_seed: [u8; 32],
     s2: [[i64; D]; M2_MAX],
     ups: [[i64; D]; GROUPS],
@@ -143,8 +148,13 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     }
     let mut u = [0i64; N];
     u.copy_from_slice(wit.u);
-    let mut scratch = Scratch { m: [0; N], e1: [0; N] };
+    let mut scratch = Scratch {
+        m: [0; N],
+        e1: [0; N],
+    };
+    let masks = Masks::new(&P::ZK).map_err(|_| ProveError::Statement)?;
     let mut sec = Secrets::<P::M> {
+        masks,
         mask_seed: [0; 32],
         s2: [[0; D]; M2_MAX],
         ups: [[0; D]; GROUPS],
@@ -175,10 +185,19 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         if jl_attempts > MAX_ATTEMPTS {
             return Err(ProveError::TooManyAttempts);
         }
-        let mut rd = xof256(b"y3", &sec.mask_seed, &[u64::from(jl_attempts)]);
-        gaussian_block(&mut rd, lay.zk.sigma3, &mut sec.y3);
+        let mut y3 = [0i64; JL_ROWS];
+        sec.masks.fill(
+            Width::Three,
+            xof256(b"y3", &sec.mask_seed, &[u64::from(jl_attempts)]),
+            &mut y3,
+        );
+        sec.y3 = y3;
+        y3.zeroize();
         let mut bb = [0u8; 1];
-        shake::XofReader::read(&mut rd, &mut bb);
+        shake::XofReader::read(
+            &mut xof256(b"beta", &sec.mask_seed, &[u64::from(jl_attempts)]),
+            &mut bb,
+        );
         sec.beta = 1 - 2 * i64::from(bb[0] & 1);
         let t_y = [
             b_row(set, &lay, ROW_Y3, &s2r).add(&Rq::from_i64_slice(&sec.y3[..D])),
@@ -191,16 +210,24 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         let jl_seed = tj.challenge_seed(b"jl");
         let mut v = [0i64; JL_ROWS];
         let mut rows = [[0i8; D]; JL_ROWS];
-        for_each_s3_block::<P, N, U>(stmt, &lay, &u, &mut wit.m, &mut scratch, &sec, |b, _, blk| {
-            jl_block(&jl_seed, b, &mut rows);
-            for (vi, row) in v.iter_mut().zip(rows.iter()) {
-                let mut acc = 0i64;
-                for (&r, &x) in row.iter().zip(blk.iter()) {
-                    acc += i64::from(r) * x;
+        for_each_s3_block::<P, N, U>(
+            stmt,
+            &lay,
+            &u,
+            &mut wit.m,
+            &mut scratch,
+            &sec,
+            |b, _, blk| {
+                jl_block(&jl_seed, b, &mut rows);
+                for (vi, row) in v.iter_mut().zip(rows.iter()) {
+                    let mut acc = 0i64;
+                    for (&r, &x) in row.iter().zip(blk.iter()) {
+                        acc += i64::from(r) * x;
+                    }
+                    *vi += acc;
                 }
-                *vi += acc;
-            }
-        });
+            },
+        );
         let mut z3 = [0i64; JL_ROWS];
         let (mut v_sq, mut zv, mut z_sq) = (0u128, 0i128, 0u128);
         for i in 0..JL_ROWS {
@@ -209,8 +236,8 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
             zv += i128::from(z3[i]) * i128::from(v[i]);
             z_sq += (i128::from(z3[i]) * i128::from(z3[i])) as u128;
         }
-        let mut coin = xof256(b"jl-coin", &sec.mask_seed, &[u64::from(jl_attempts)]);
-        let ok = accept_bimodal(&mut coin, v_sq, zv, lay.zk.sigma3, M_BIMODAL);
+        let coin = xof256(b"jl-coin", &sec.mask_seed, &[u64::from(jl_attempts)]);
+        let ok = sec.masks.accept_bimodal(coin, v_sq, zv);
         let lim = (1i64 << (lay.zk.w3 - 1)) - 1;
         if ok && z_sq <= lay.zk.z3_bound_sq && z3.iter().all(|x| x.abs() <= lim) {
             tr = tj;
@@ -234,7 +261,17 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     absorb_ring_vec(&mut tr, b"t_g", &t_g[..lambda]);
     let mu_seed = tr.challenge_seed(b"mu");
     let mut batch = Batch::<P::M>::from_mu_seed(lambda, &mu_seed);
-    let h = compute_h::<P, N, U>(stmt, &lay, &u, &mut wit.m, &mut scratch, &sec, &batch, &jl_seed, &z3q);
+    let h = compute_h::<P, N, U>(
+        stmt,
+        &lay,
+        &u,
+        &mut wit.m,
+        &mut scratch,
+        &sec,
+        &batch,
+        &jl_seed,
+        &z3q,
+    );
     absorb_ring_vec(&mut tr, b"h", &h[..lambda]);
     let gamma_seed = tr.challenge_seed(b"gamma");
     batch.set_gamma(&gamma_seed);
@@ -248,15 +285,35 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         let a = u64::from(attempts);
         let mut y2 = [[0i64; D]; M2_MAX];
         for (t, b) in y2.iter_mut().enumerate().take(lay.zk.m2()) {
-            gaussian_block(&mut xof256(b"y2", &sec.mask_seed, &[a, t as u64]), lay.zk.sigma_s, b);
+            sec.masks
+                .fill(Width::S, xof256(b"y2", &sec.mask_seed, &[a, t as u64]), b);
         }
         let y2r = s2_ring::<P::M>(&y2);
         let mut w = [Rq::<P::M>::zero(); KMSIS_MAX];
         a2_acc::<P::M>(set, &lay, &y2r, &mut w);
-        let acc = masked_pass::<P, N, U>(stmt, &lay, &u, &mut wit.m, &mut scratch, &sec, &batch, &jl_seed, a, &mut w);
+        let acc = masked_pass::<P, N, U>(
+            stmt,
+            &lay,
+            &u,
+            &mut wit.m,
+            &mut scratch,
+            &sec,
+            &batch,
+            &jl_seed,
+            a,
+            &mut w,
+        );
         // Openings of the BDLOP messages and slack at c ∈ {0, 1, −1}.
-        let cs = [Rq::<P::M>::zero(), Rq::constant(P::M::from_i64(1)), Rq::constant(P::M::from_i64(-1))];
-        let pubs = Publics { lay: &lay, z3: &z3q, h: &h };
+        let cs = [
+            Rq::<P::M>::zero(),
+            Rq::constant(P::M::from_i64(1)),
+            Rq::constant(P::M::from_i64(-1)),
+        ];
+        let pubs = Publics {
+            lay: &lay,
+            z3: &z3q,
+            h: &h,
+        };
         let mut ft = [Rq::<P::M>::zero(); 3];
         for (ci, c) in cs.iter().enumerate() {
             let op = openings::<P>(&lay, &sec, &s2r, &y2r, &acc.ups_mask, c);
@@ -280,11 +337,14 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         let c = challenge_from_seed(&c_seed);
         if respond::<P, N, U>(&lay, &u, &mut wit.m, &mut scratch, &sec, &y2, &c, a, out) {
             write_head::<P>(&lay, &t_a, &t_y, &t_b, &t_g, &z3, &h, &t_t, &c_seed, out);
-            return Ok(ProveStats { len: lay.proof_len(), jl_attempts, attempts });
+            return Ok(ProveStats {
+                len: lay.proof_len(),
+                jl_attempts,
+                attempts,
+            });
         }
     }
 }
-
 
 /// Uniform ternary coefficients from the RNG (rejection on public randomness only: 243 = 3^5).
 fn ternary<R: CryptoRng>(rng: &mut R, out: &mut [i64; D]) {
@@ -306,11 +366,19 @@ fn ternary<R: CryptoRng>(rng: &mut R, out: &mut [i64; D]) {
 }
 
 fn norm2(x: &[i64]) -> u128 {
-    x.iter().fold(0u128, |a, &v| a.saturating_add((i128::from(v) * i128::from(v)) as u128))
+    x.iter().fold(0u128, |a, &v| {
+        a.saturating_add((i128::from(v) * i128::from(v)) as u128)
+    })
 }
 
 /// e1_j = c0_j − b_j·u − Δ·m_j (centred), into `out`.
-fn derive_e1<M: Modulus, const N: usize>(stmt: &Statement<'_, M, N>, j: usize, u: &[i64; N], m: &[i64; N], out: &mut [i64; N]) {
+fn derive_e1<M: Modulus, const N: usize>(
+    stmt: &Statement<'_, M, N>,
+    j: usize,
+    u: &[i64; N],
+    m: &[i64; N],
+    out: &mut [i64; N],
+) {
     let mut bu = [M::zero(); N];
     if let Some(b) = stmt.pk_b.get(j) {
         mul_public_short::<M, N>(b, u, &mut bu);
@@ -324,7 +392,11 @@ fn derive_e1<M: Modulus, const N: usize>(stmt: &Statement<'_, M, N>, j: usize, u
 }
 
 /// e2 = c1 − a·u (centred).
-fn derive_e2<M: Modulus, const N: usize>(stmt: &Statement<'_, M, N>, u: &[i64; N], out: &mut [i64; N]) {
+fn derive_e2<M: Modulus, const N: usize>(
+    stmt: &Statement<'_, M, N>,
+    u: &[i64; N],
+    out: &mut [i64; N],
+) {
     let mut au = [M::zero(); N];
     mul_public_short::<M, N>(stmt.pk_a, u, &mut au);
     for i in 0..N {
@@ -365,13 +437,17 @@ fn slack<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         // B² − ‖w‖² (mod q when a cheating prover skipped the check: the bits of a wrapped value).
         let s = (b + P::M::Q - nrm[g] % P::M::Q) % P::M::Q;
         for t in 0..D {
-            sec.ups[g][t] = if t < lay.bits[g] { ((s >> t) & 1) as i64 } else { 0 };
+            sec.ups[g][t] = if t < lay.bits[g] {
+                ((s >> t) & 1) as i64
+            } else {
+                0
+            };
         }
     }
-    if let Some((g, f)) = cheat.forged_slack {
-        if g < GROUPS {
-            sec.ups[g] = f;
-        }
+    if let Some((g, f)) = cheat.forged_slack
+        && g < GROUPS
+    {
+        sec.ups[g] = f;
     }
     Ok(())
 }
@@ -471,13 +547,20 @@ fn compute_h<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     });
     let one = Rq::constant(P::M::from_i64(1));
     let op = Openings::<P::M> {
-        y3: [Rq::from_i64_slice(&sec.y3[..D]), Rq::from_i64_slice(&sec.y3[D..])],
+        y3: [
+            Rq::from_i64_slice(&sec.y3[..D]),
+            Rq::from_i64_slice(&sec.y3[D..]),
+        ],
         beta: Rq::constant(P::M::from_i64(sec.beta)),
         g: sec.g,
         ups: core::array::from_fn(|g| Rq::from_i64(&sec.ups[g])),
     };
     let zero_h = [Rq::<P::M>::zero(); LAMBDA_MAX];
-    let pubs = Publics { lay, z3: z3q, h: &zero_h };
+    let pubs = Publics {
+        lay,
+        z3: z3q,
+        h: &zero_h,
+    };
     let mut h = [Rq::<P::M>::zero(); LAMBDA_MAX];
     for k in 0..batch.lambda {
         let fk = f_k_without_jl(batch, k, &pubs, &one, &op, &norms).sub(&op.beta.mul(&jk[k]));
@@ -494,10 +577,17 @@ struct MaskedAcc<M: Modulus> {
 }
 
 /// Mask block of s1 block `b` (σ_m on m blocks, σ_s elsewhere), regenerated from the seed and attempt.
-fn y1_block(lay: &Layout, seed: &[u8; 32], attempt: u64, b: usize, out: &mut [i64; D]) {
+fn y1_block<M: Modulus>(
+    lay: &Layout,
+    sec: &Secrets<M>,
+    attempt: u64,
+    b: usize,
+    out: &mut [i64; D],
+) {
     let is_m = b >= lay.k && b < lay.k * (1 + lay.l);
-    let sigma = if is_m { lay.zk.sigma_m } else { lay.zk.sigma_s };
-    gaussian_block(&mut xof256(b"y1", seed, &[attempt, b as u64]), sigma, out);
+    let w = if is_m { Width::M } else { Width::S };
+    sec.masks
+        .fill(w, xof256(b"y1", &sec.mask_seed, &[attempt, b as u64]), out);
 }
 
 /// Step 5 pass: w += A1·y1 and the openings of s3 at c ∈ {0, ±1} accumulated into N_g(c) and J̃(c).
@@ -524,28 +614,35 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     let mut rho = [Rq::<P::M>::zero(); LAMBDA_MAX];
     let mut yb = [0i64; D];
     // One s3 block with value x and mask y: openings y, x + y, y − x.
-    let mut add_block = |acc: &mut MaskedAcc<P::M>, b: usize, g: Option<usize>, x: &Rq<P::M>, y: &Rq<P::M>| {
-        let ops = [*y, x.add(y), y.sub(x)];
-        jl_block(jl_seed, b, &mut rows);
-        batch.rho(&rows, &mut rho);
-        let rt = batch.rho_combined(&rho);
-        for ci in 0..3 {
-            if let Some(g) = g {
-                acc.norms[ci][g].mul_acc(&ops[ci].sigma(), &ops[ci]);
+    let mut add_block =
+        |acc: &mut MaskedAcc<P::M>, b: usize, g: Option<usize>, x: &Rq<P::M>, y: &Rq<P::M>| {
+            let ops = [*y, x.add(y), y.sub(x)];
+            jl_block(jl_seed, b, &mut rows);
+            batch.rho(&rows, &mut rho);
+            let rt = batch.rho_combined(&rho);
+            for ci in 0..3 {
+                if let Some(g) = g {
+                    acc.norms[ci][g].mul_acc(&ops[ci].sigma(), &ops[ci]);
+                }
+                acc.jl[ci].mul_acc(&rt, &ops[ci]);
             }
-            acc.jl[ci].mul_acc(&rt, &ops[ci]);
-        }
-    };
+        };
     // u blocks: mask y_u (σ_s), also the A1 columns of s1.
     let mut yu = [0i64; N];
     let mut blk = [0i64; D];
     for i in 0..lay.k {
-        y1_block(lay, &sec.mask_seed, attempt, i, &mut yb);
+        y1_block(lay, sec, attempt, i, &mut yb);
         psi_inv_block_i64(&yb, i, &mut yu);
         let y = Rq::<P::M>::from_i64(&yb);
         a1_column_acc::<P::M>(set, lay, i, &y, w);
         psi_block_i64(u, i, &mut blk);
-        add_block(&mut acc, lay.s3_u(i), Some(Group::U as usize), &Rq::from_i64(&blk), &y);
+        add_block(
+            &mut acc,
+            lay.s3_u(i),
+            Some(Group::U as usize),
+            &Rq::from_i64(&blk),
+            &y,
+        );
     }
     // e2 = c1 − a·u: mask −ψ(a·y_u).
     let mut ay = [<P::M as Modulus>::zero(); N];
@@ -554,7 +651,13 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     for i in 0..lay.k {
         psi_block_i64(&sc.e1, i, &mut blk);
         let y = psi_block::<P::M, N>(&ay, i).neg();
-        add_block(&mut acc, lay.s3_e2(i), Some(Group::E2 as usize), &Rq::from_i64(&blk), &y);
+        add_block(
+            &mut acc,
+            lay.s3_e2(i),
+            Some(Group::E2 as usize),
+            &Rq::from_i64(&blk),
+            &y,
+        );
     }
     // Chunks: e1_j mask −ψ(b_j·y_u) − Δ·y_{m_j}; m_j mask y_{m_j}.
     let mut ym = [[0i64; D]; 1];
@@ -565,26 +668,46 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
             mul_public_short::<P::M, N>(b, &yu, &mut ay);
         }
         for i in 0..lay.k {
-            y1_block(lay, &sec.mask_seed, attempt, lay.s1_m(j, i), &mut ym[0]);
+            y1_block(lay, sec, attempt, lay.s1_m(j, i), &mut ym[0]);
             let ymr = Rq::<P::M>::from_i64(&ym[0]);
-            let y = psi_block::<P::M, N>(&ay, i).neg().sub(&ymr.scale(stmt.delta));
+            let y = psi_block::<P::M, N>(&ay, i)
+                .neg()
+                .sub(&ymr.scale(stmt.delta));
             psi_block_i64(&sc.e1, i, &mut blk);
-            add_block(&mut acc, lay.s3_e1(j, i), Some(Group::E1 as usize), &Rq::from_i64(&blk), &y);
+            add_block(
+                &mut acc,
+                lay.s3_e1(j, i),
+                Some(Group::E1 as usize),
+                &Rq::from_i64(&blk),
+                &y,
+            );
         }
         for i in 0..lay.k {
-            y1_block(lay, &sec.mask_seed, attempt, lay.s1_m(j, i), &mut ym[0]);
+            y1_block(lay, sec, attempt, lay.s1_m(j, i), &mut ym[0]);
             let ymr = Rq::<P::M>::from_i64(&ym[0]);
             a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, w);
             psi_block_i64(&sc.m, i, &mut blk);
-            add_block(&mut acc, lay.s3_m(j, i), Some(Group::M as usize), &Rq::from_i64(&blk), &ymr);
+            add_block(
+                &mut acc,
+                lay.s3_m(j, i),
+                Some(Group::M as usize),
+                &Rq::from_i64(&blk),
+                &ymr,
+            );
         }
     }
     for g in 0..GROUPS {
-        y1_block(lay, &sec.mask_seed, attempt, lay.s1_ups(g), &mut yb);
+        y1_block(lay, sec, attempt, lay.s1_ups(g), &mut yb);
         let y = Rq::<P::M>::from_i64(&yb);
         a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), &y, w);
         acc.ups_mask[g] = y;
-        add_block(&mut acc, lay.s3_ups(g), None, &Rq::from_i64(&sec.ups[g]), &y);
+        add_block(
+            &mut acc,
+            lay.s3_ups(g),
+            None,
+            &Rq::from_i64(&sec.ups[g]),
+            &y,
+        );
     }
     yu.zeroize();
     yb.zeroize();
@@ -657,7 +780,7 @@ fn respond<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         }
     };
     for_each_s1_block::<P, N, U>(lay, u, m, sc, sec, |b, s| {
-        y1_block(lay, &sec.mask_seed, attempt, b, &mut yb);
+        y1_block(lay, sec, attempt, b, &mut yb);
         let is_m = b >= lay.k && b < lay.k * (1 + lay.l);
         if b < lay.k {
             step(1, &yb, s, &mut wu, ws);
@@ -674,11 +797,13 @@ fn respond<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     wmw.finish();
     wsw.finish();
     yb.zeroize();
-    let r2 = i128::from(lay.zk.ratio * lay.zk.ratio);
-    let num = (v_sq[0] - 2 * zv[0]) + r2 * (v_sq[1] - 2 * zv[1]);
-    let mut coin = xof256(b"z-coin", &sec.mask_seed, &[attempt]);
-    let ok = accept_standard(&mut coin, num, lay.zk.sigma_m, M_STANDARD);
-    ok && fits && z_sq[0] <= super::verify::z_bound_sq(lay.zk.sigma_m, lay.dim_m()) && z_sq[1] <= super::verify::z_bound_sq(lay.zk.sigma_s, lay.dim_s())
+    let coin = xof256(b"z-coin", &sec.mask_seed, &[attempt]);
+    let ok = sec
+        .masks
+        .accept_standard(coin, [v_sq[0] as u128, v_sq[1] as u128], zv);
+    ok && fits
+        && z_sq[0] <= super::verify::z_bound_sq(lay.zk.sigma_m, lay.dim_m())
+        && z_sq[1] <= super::verify::z_bound_sq(lay.zk.sigma_s, lay.dim_s())
 }
 
 /// Writes the header and every field before z1.

@@ -1,5 +1,7 @@
 //! Products with the public matrices of the commitment (docs/PROTOCOL.md §4): A1 column by column,
 //! A2 = [I_n | 0 | A2'] and B = [0 | I_ℓ | B'], shared by prover and verifier.
+// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
+#![allow(clippy::needless_range_loop)]
 
 use super::derive::{Matrix, matrix_block, matrix_column};
 use super::layout::Layout;
@@ -19,7 +21,13 @@ pub const fn row_t(lambda: usize) -> usize {
 }
 
 /// acc[r] += A1[r][col]·x for r < n.
-pub fn a1_column_acc<M: Modulus>(set_id: u8, lay: &Layout, col: usize, x: &Rq<M>, acc: &mut [Rq<M>; KMSIS_MAX]) {
+pub fn a1_column_acc<M: Modulus>(
+    set_id: u8,
+    lay: &Layout,
+    col: usize,
+    x: &Rq<M>,
+    acc: &mut [Rq<M>; KMSIS_MAX],
+) {
     let mut colv = [Rq::<M>::zero(); KMSIS_MAX];
     matrix_column::<M>(set_id, Matrix::A1, col, lay.zk.kmsis, &mut colv);
     for (a, cv) in acc.iter_mut().zip(colv.iter()).take(lay.zk.kmsis) {
@@ -28,7 +36,12 @@ pub fn a1_column_acc<M: Modulus>(set_id: u8, lay: &Layout, col: usize, x: &Rq<M>
 }
 
 /// acc[r] += (A2·v)[r] = v[r] + Σ_t A2'[r][t]·v[n+ℓ+t].
-pub fn a2_acc<M: Modulus>(set_id: u8, lay: &Layout, v: &[Rq<M>; M2_MAX], acc: &mut [Rq<M>; KMSIS_MAX]) {
+pub fn a2_acc<M: Modulus>(
+    set_id: u8,
+    lay: &Layout,
+    v: &[Rq<M>; M2_MAX],
+    acc: &mut [Rq<M>; KMSIS_MAX],
+) {
     let (n, ell, kk) = (lay.zk.kmsis, lay.zk.ell(), lay.zk.kmlwe);
     for r in 0..n {
         acc[r].add_assign(&v[r]);

@@ -1,6 +1,8 @@
 //! The BFV ring seen from the proof ring (docs/PROTOCOL.md §1, ZK-BRIEF §1 "Mapping to the proof ring"):
 //! ψ splits a ∈ R_N into k = N/d blocks a_i with a(X) = Σ_{i<k} X^i·a_i(X^k), and products by public
 //! BFV polynomials are taken in R_N and then mapped by ψ (the block matrix M_b is never built).
+// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
+#![allow(clippy::needless_range_loop)]
 
 use super::rq::{D, Rq};
 use crate::arith::Modulus;
@@ -34,7 +36,11 @@ pub fn psi_inv_block_i64<const N: usize>(blk: &[i64; D], i: usize, x: &mut [i64;
 /// out = a·x in R_N = Z_q[X]/(X^N+1), for a public a (residues) and a short signed x with |x_i| < 2^24.
 /// Partial sums are kept in two u128 accumulators (positive and negative wraps) and reduced once:
 /// N·q·2^24 < 2^127 for both sets. Constant time in x (fixed loops, multiplications only).
-pub fn mul_public_short<M: Modulus, const N: usize>(a: &[M::Coeff; N], x: &[i64; N], out: &mut [M::Coeff; N]) {
+pub fn mul_public_short<M: Modulus, const N: usize>(
+    a: &[M::Coeff; N],
+    x: &[i64; N],
+    out: &mut [M::Coeff; N],
+) {
     let mut pos = [0u128; N];
     let mut neg = [0u128; N];
     // x_j = xp_j − xn_j with xp, xn ≥ 0 selected without branches.

@@ -1,6 +1,8 @@
 //! Elements of the proof ring R = Z_q[Y]/(Y^128 + 1) (docs/PROTOCOL.md §1) and the few operations the
 //! protocol needs: negacyclic product, the automorphism σ: Y ↦ Y⁻¹, constant coefficient, scalar product.
 //! Everything is constant time (fixed loops, `Modulus` arithmetic only).
+// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
+#![allow(clippy::needless_range_loop)]
 
 use crate::arith::Modulus;
 
@@ -187,12 +189,17 @@ impl<M: Modulus> Rq<M> {
 
 /// ⟨a, b⟩ over the integers of two short signed vectors (|values| < 2^31), exact in i128.
 pub fn dot_i64(a: &[i64], b: &[i64]) -> i128 {
-    a.iter().zip(b.iter()).map(|(&x, &y)| i128::from(x) * i128::from(y)).sum()
+    a.iter()
+        .zip(b.iter())
+        .map(|(&x, &y)| i128::from(x) * i128::from(y))
+        .sum()
 }
 
 /// ‖a‖² over the integers.
 pub fn norm2_i64(a: &[i64]) -> u128 {
-    a.iter().map(|&x| (i128::from(x) * i128::from(x)) as u128).sum()
+    a.iter()
+        .map(|&x| (i128::from(x) * i128::from(x)) as u128)
+        .sum()
 }
 
 #[cfg(test)]
@@ -206,7 +213,9 @@ mod tests {
         let mut r = R::zero();
         let mut s = seed;
         for x in r.0.iter_mut() {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             *x = Q44::from_u128(u128::from(s >> 8));
         }
         r

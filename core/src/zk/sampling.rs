@@ -1,62 +1,82 @@
-//! Masks and rejection decisions of the prover (docs/PROTOCOL.md §6 steps 2 and 5, §11).
-//!
-//! INTERIM (reported as not done): this file holds variable-time f64 versions of the discrete Gaussian
-//! sampler and of the two acceptance tests so the protocol can be tested end to end. The constant-time
-//! sampler (`ring::gaussian`) and fixed-point acceptance tests (`zk::reject`) of helper "zkprim" replace the
-//! three function bodies below without changing their signatures.
+//! Masks and rejection decisions of the prover (docs/PROTOCOL.md §6 steps 2 and 5, §11): the constant-time
+//! discrete Gaussian sampler of `ring::gaussian` at the three widths σ_m, σ_s, σ₃, fed by SHAKE256 streams
+//! keyed with the secret mask seed (so every mask block can be regenerated), and the fixed-point rejection
+//! tests of `zk::reject`. Only the accept bits become public.
 
-use shake::{Shake256Reader, XofReader};
+use super::params::ZkConsts;
+use super::reject::{InvTwoSigmaSq, RejectionConstant, StandardTest, bimodal_accept};
+use crate::ring::gaussian::{GaussianSampler, XofRng};
+use shake::Shake256Reader;
 
-fn uniform_u64(rd: &mut Shake256Reader) -> u64 {
-    let mut b = [0u8; 8];
-    rd.read(&mut b);
-    u64::from_le_bytes(b)
+/// M of the joint standard rejection at γ = 20: exp(√(2·129·ln 2)/γ + 1/(2γ²)) = 1.9539… (PROTOCOL §3),
+/// rounded up.
+pub const M_STANDARD: f64 = 1.954;
+/// M₃ of the bimodal rejection at γ₃ = 2: exp(1/8), rounded up.
+pub const M_BIMODAL: f64 = 1.133_148_453_066_827;
+
+/// Which width a mask block uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Width {
+    /// σ_m (m blocks of y1).
+    M,
+    /// σ_s (u and υ blocks of y1, all of y2).
+    S,
+    /// σ₃ (the JL mask y3).
+    Three,
 }
 
-/// A uniform real in [0, 1) with 53 bits.
-fn uniform_f64(rd: &mut Shake256Reader) -> f64 {
-    (uniform_u64(rd) >> 11) as f64 / (1u64 << 53) as f64
+/// The three samplers and rejection widths of one parameter set (public tables, built once per proof).
+pub struct Masks {
+    m: GaussianSampler,
+    s: GaussianSampler,
+    three: GaussianSampler,
+    inv_m: InvTwoSigmaSq,
+    inv_s: InvTwoSigmaSq,
+    inv_3: InvTwoSigmaSq,
+    m_std: RejectionConstant,
+    m_bi: RejectionConstant,
 }
 
-/// Fills `out` with samples of D_{Z,σ} (centre 0) drawn from the XOF `rd`.
-pub fn gaussian_block(rd: &mut Shake256Reader, sigma: u64, out: &mut [i64]) {
-    let s = sigma as f64;
-    let tail = 13 * sigma; // Pr[|x| > 13σ] < 2^−120 per sample.
-    let span = 2 * tail + 1;
-    let lim = u64::MAX - u64::MAX % span;
-    for o in out.iter_mut() {
-        loop {
-            let r = uniform_u64(rd);
-            if r >= lim {
-                continue;
-            }
-            let x = (r % span) as i64 - tail as i64;
-            let xf = x as f64;
-            if uniform_f64(rd) < libm::exp(-(xf * xf) / (2.0 * s * s)) {
-                *o = x;
-                break;
-            }
+/// A width outside the sampler's range (a parameter bug; asserted by tests for both sets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BadWidth;
+
+impl Masks {
+    /// Samplers for the widths of `zk` (integers σ, converted to Q32.32 exactly).
+    pub fn new(zk: &ZkConsts) -> Result<Self, BadWidth> {
+        let q32 = |s: u64| s << 32;
+        Ok(Self {
+            m: GaussianSampler::new(q32(zk.sigma_m)).map_err(|_| BadWidth)?,
+            s: GaussianSampler::new(q32(zk.sigma_s)).map_err(|_| BadWidth)?,
+            three: GaussianSampler::new(q32(zk.sigma3)).map_err(|_| BadWidth)?,
+            inv_m: InvTwoSigmaSq::new(q32(zk.sigma_m)).map_err(|_| BadWidth)?,
+            inv_s: InvTwoSigmaSq::new(q32(zk.sigma_s)).map_err(|_| BadWidth)?,
+            inv_3: InvTwoSigmaSq::new(q32(zk.sigma3)).map_err(|_| BadWidth)?,
+            m_std: RejectionConstant::from_m(M_STANDARD).map_err(|_| BadWidth)?,
+            m_bi: RejectionConstant::from_m(M_BIMODAL).map_err(|_| BadWidth)?,
+        })
+    }
+
+    /// Fills `out` with D_σ samples from the secret stream `rd`.
+    pub fn fill(&self, w: Width, rd: Shake256Reader, out: &mut [i64]) {
+        let mut rng = XofRng::new(rd);
+        match w {
+            Width::M => self.m.fill(&mut rng, out),
+            Width::S => self.s.fill(&mut rng, out),
+            Width::Three => self.three.fill(&mut rng, out),
         }
     }
-}
 
-/// Standard rejection (Lyubashevsky 2012): accept with probability exp(num/(2σ²))/M, where
-/// num = ‖v‖² − 2⟨z, v⟩ summed over blocks already scaled to the common σ.
-pub fn accept_standard(rd: &mut Shake256Reader, num: i128, sigma: u64, m: f64) -> bool {
-    let s = sigma as f64;
-    let p = libm::exp(num as f64 / (2.0 * s * s)) / m;
-    uniform_f64(rd) < p
-}
+    /// Joint standard rejection over the two width classes (statistics [m, s]).
+    pub fn accept_standard(&self, coin: Shake256Reader, v_sq: [u128; 2], zv: [i128; 2]) -> bool {
+        let mut t = StandardTest::new(self.m_std);
+        t.add_block(&self.inv_m, v_sq[0], zv[0]);
+        t.add_block(&self.inv_s, v_sq[1], zv[1]);
+        t.decide(&mut XofRng::new(coin))
+    }
 
-/// Bimodal rejection (Ducas–Durmus–Lepoint–Lyubashevsky 2013): accept with probability
-/// 1 / (M·exp(−‖v‖²/2σ²)·cosh(⟨z, v⟩/σ²)).
-pub fn accept_bimodal(rd: &mut Shake256Reader, v_sq: u128, zv: i128, sigma: u64, m: f64) -> bool {
-    let s2 = (sigma as f64) * (sigma as f64);
-    let p = 1.0 / (m * libm::exp(-(v_sq as f64) / (2.0 * s2)) * libm::cosh(zv as f64 / s2));
-    uniform_f64(rd) < p
+    /// Bimodal rejection of the JL response.
+    pub fn accept_bimodal(&self, coin: Shake256Reader, v_sq: u128, zv: i128) -> bool {
+        bimodal_accept(self.m_bi, &self.inv_3, v_sq, zv, &mut XofRng::new(coin))
+    }
 }
-
-/// M of the joint standard rejection at γ = 20: exp(√(2·129·ln 2)/γ + 1/(2γ²)) (PROTOCOL §3).
-pub const M_STANDARD: f64 = 1.954;
-/// M₃ of the bimodal rejection at γ₃ = 2: exp(1/8).
-pub const M_BIMODAL: f64 = 1.1331484530668263;

@@ -1,5 +1,7 @@
 //! The public statement and its binding into the transcript (docs/PROTOCOL.md §2 and §6 step 0): context
 //! (set id, round id, clinic id, public-key hash), the bound B, the chunk count, Δ and every ciphertext byte.
+// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
+#![allow(clippy::needless_range_loop)]
 
 use super::layout::Layout;
 use super::params::ZkParams;
@@ -49,7 +51,12 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
     pub fn layout<P: ZkParams<M = M>>(&self) -> Result<Layout, ProofError> {
         const { assert!(N == P::N) };
         let l = self.chunks();
-        if l == 0 || l > P::ZK.l_max || self.pk_b.len() != l || self.bound == 0 || self.bound > P::ZK.b_max {
+        if l == 0
+            || l > P::ZK.l_max
+            || self.pk_b.len() != l
+            || self.bound == 0
+            || self.bound > P::ZK.b_max
+        {
             return Err(ProofError::Statement);
         }
         Ok(Layout::new(P::ZK, N, M::BYTES, l, self.bound))

@@ -1,6 +1,8 @@
 //! The verifier of docs/PROTOCOL.md §6.1 (checks V1–V8). One pass over the proof bytes: z1 is decoded
 //! block by block and used at once for w' = A1·z1 + A2·z2 − c·t_A and for the homogenised relation F̃(c).
 //! Its memory does not depend on the number of chunks.
+// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
+#![allow(clippy::needless_range_loop)]
 
 use super::derive::{challenge_from_seed, jl_block};
 use super::eval::{Batch, Openings, Publics, f_tilde};
@@ -93,13 +95,21 @@ fn decode_head<P: ZkParams>(lay: &Layout, proof: &[u8]) -> Result<Head<P::M>, Pr
         hd.t_g[r] = ring_at(lay.off_tg() + r * rb)?;
         hd.h[r] = ring_at(lay.off_h() + r * rb)?;
     }
-    let mut rd = BitReader::new(proof.get(lay.off_z3()..lay.off_h()).ok_or(ProofError::Length)?);
+    let mut rd = BitReader::new(
+        proof
+            .get(lay.off_z3()..lay.off_h())
+            .ok_or(ProofError::Length)?,
+    );
     for x in hd.z3.iter_mut() {
         *x = rd.get(lay.zk.w3)?;
     }
     rd.finish()?;
     hd.t_t = ring_at(lay.off_tt())?;
-    hd.c_seed.copy_from_slice(proof.get(lay.off_cseed()..lay.off_z1u()).ok_or(ProofError::Length)?);
+    hd.c_seed.copy_from_slice(
+        proof
+            .get(lay.off_cseed()..lay.off_z1u())
+            .ok_or(ProofError::Length)?,
+    );
     Ok(hd)
 }
 
@@ -115,11 +125,21 @@ pub fn verify_with<P: ZkParams, const N: usize>(
     // V1: strict decoding of the fixed part.
     let hd = decode_head::<P>(&lay, proof)?;
     // V2: ct(h_k) = 0.
-    if !dis.v2_h && hd.h.iter().take(lay.zk.lambda).any(|h| h.ct() != P::M::zero()) {
+    if !dis.v2_h
+        && hd
+            .h
+            .iter()
+            .take(lay.zk.lambda)
+            .any(|h| h.ct() != P::M::zero())
+    {
         return Err(ProofError::HConstant);
     }
     // V3: ‖z3‖² bound.
-    let z3_sq: u128 = hd.z3.iter().map(|&x| (i128::from(x) * i128::from(x)) as u128).sum();
+    let z3_sq: u128 = hd
+        .z3
+        .iter()
+        .map(|&x| (i128::from(x) * i128::from(x)) as u128)
+        .sum();
     if !dis.v3_z3 && z3_sq > lay.zk.z3_bound_sq {
         return Err(ProofError::Z3Norm);
     }
@@ -167,8 +187,13 @@ pub fn verify_with<P: ZkParams, const N: usize>(
         op.g[k] = open(ROW_G + k, &hd.t_g[k]);
     }
     op.ups = pass.ups;
-    let z3q: [<P::M as Modulus>::Coeff; JL_ROWS] = core::array::from_fn(|i| P::M::from_i64(hd.z3[i]));
-    let pubs = Publics { lay: &lay, z3: &z3q, h: &hd.h };
+    let z3q: [<P::M as Modulus>::Coeff; JL_ROWS] =
+        core::array::from_fn(|i| P::M::from_i64(hd.z3[i]));
+    let pubs = Publics {
+        lay: &lay,
+        z3: &z3q,
+        h: &hd.h,
+    };
     let ft = f_tilde(&batch, &pubs, &c, &op, &pass.norms, &pass.jl);
     let mut v = ft.sub(&open(row_t(lay.zk.lambda), &hd.t_t));
     if dis.v7_quad {
@@ -196,7 +221,12 @@ struct ZPass<M: Modulus> {
 }
 
 /// Reads `count` packed values of width `w` into `out` and adds their squares to `sq`.
-fn read_block(rd: &mut BitReader<'_>, w: u32, out: &mut [i64; D], sq: &mut u128) -> Result<(), ProofError> {
+fn read_block(
+    rd: &mut BitReader<'_>,
+    w: u32,
+    out: &mut [i64; D],
+    sq: &mut u128,
+) -> Result<(), ProofError> {
     for x in out.iter_mut() {
         *x = rd.get(w)?;
         *sq += (i128::from(*x) * i128::from(*x)) as u128;
@@ -236,12 +266,27 @@ fn z_pass<P: ZkParams, const N: usize>(
 ) -> Result<ZPass<P::M>, ProofError> {
     let set = P::ID;
     let (wm, ws) = (lay.zk.wm, lay.zk.ws);
-    let mut ru = BitReader::new(proof.get(lay.off_z1u()..lay.off_z1m()).ok_or(ProofError::Length)?);
-    let mut rm = BitReader::new(proof.get(lay.off_z1m()..lay.off_z1s()).ok_or(ProofError::Length)?);
+    let mut ru = BitReader::new(
+        proof
+            .get(lay.off_z1u()..lay.off_z1m())
+            .ok_or(ProofError::Length)?,
+    );
+    let mut rm = BitReader::new(
+        proof
+            .get(lay.off_z1m()..lay.off_z1s())
+            .ok_or(ProofError::Length)?,
+    );
     let mut rs = BitReader::new(proof.get(lay.off_z1s()..).ok_or(ProofError::Length)?);
     let mut z_sq = [0u128; 2];
     let mut w = [Rq::<P::M>::zero(); KMSIS_MAX];
-    let mut acc = Acc { batch, jl_seed, rows: [[0; D]; JL_ROWS], rho: [Rq::zero(); LAMBDA_MAX], norms: [Rq::zero(); GROUPS], jl: Rq::zero() };
+    let mut acc = Acc {
+        batch,
+        jl_seed,
+        rows: [[0; D]; JL_ROWS],
+        rho: [Rq::zero(); LAMBDA_MAX],
+        norms: [Rq::zero(); GROUPS],
+        jl: Rq::zero(),
+    };
     let mut blk = [0i64; D];
     // u blocks.
     let mut zu = [0i64; N];
@@ -257,7 +302,9 @@ fn z_pass<P: ZkParams, const N: usize>(
     let mut prod = [<P::M as Modulus>::zero(); N];
     mul_public_short::<P::M, N>(stmt.pk_a, &zu, &mut prod);
     for i in 0..lay.k {
-        let x = c.mul(&psi_block::<P::M, N>(stmt.c1, i)).sub(&psi_block::<P::M, N>(&prod, i));
+        let x = c
+            .mul(&psi_block::<P::M, N>(stmt.c1, i))
+            .sub(&psi_block::<P::M, N>(&prod, i));
         acc.add(lay.s3_e2(i), Some(Group::E2), &x);
     }
     // Chunks: e1_j(z) = c·ψ(c0_j) − ψ(b_j·z_u) − Δ·z_{m_j}, and m_j(z) = z_{m_j}.
@@ -302,5 +349,12 @@ fn z_pass<P: ZkParams, const N: usize>(
         *z = Rq::from_i64(&blk);
     }
     rs.finish()?;
-    Ok(ZPass { z_sq, w, z2, ups, norms: acc.norms, jl: acc.jl })
+    Ok(ZPass {
+        z_sq,
+        w,
+        z2,
+        ups,
+        norms: acc.norms,
+        jl: acc.jl,
+    })
 }
