@@ -63,14 +63,15 @@ function updateButtons() {
   $('train').disabled = !idle || !state.caps.train || !state.data || !state.round;
   const canSubmit = idle && state.caps.submit && state.round && state.signingKey;
   $('submit-honest').disabled = !canSubmit || !state.update;
-  $('submit-poisoned').disabled = !canSubmit || !state.caps.prove;
+  $('submit-poisoned').disabled = true; // not in this build (see the note)
   $('submit-note').textContent = !state.caps.submit
     ? 'This build of the clinic package cannot yet encrypt and seal; submitting is disabled rather than faked.'
     : !state.caps.prove
       ? 'Not yet in this build: the zero-knowledge norm proof (zkfl_core::zk has no prover). The update is '
         + 'encrypted, signed and sealed for real, but carries no proof, so the aggregator rejects it; the poisoned '
         + 'demo needs the proof and is disabled.'
-      : '';
+      : 'Not yet in this build: the poisoned-update demo (an unclipped N(0, 50²) update whose proof the '
+        + 'aggregator must reject) — the button is disabled rather than faked.';
 }
 
 // ---- round ----------------------------------------------------------------------------------------

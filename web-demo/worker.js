@@ -25,14 +25,15 @@ const ops = {
   // Clip + quantize + BFV-encrypt (+ prove, once the core has a prover), then sign and seal.
   encryptProveSeal({ round, update, signingKey, clinic, poisoned }, ctx) {
     if (poisoned) {
-      throw Object.assign(new Error('the poisoned submission needs the norm prover (zkfl_core::zk), not in this build'),
+      throw Object.assign(new Error('the poisoned-update demo is not in this build'),
         { name: 'ZkflError', code: 'Unavailable' });
     }
     const a = round.announcement;
     const c = ctx.timed('load round', () => new zkfl.ClinicRound(a.param_set_id, BigInt(a.round), round.clinics,
       a.model_dim, a.norm_bound, a.scale, round.bfvKey, round.kemKey));
     try {
-      const prepared = ctx.timed('clip + quantize + encrypt', () => c.encryptUpdate(update, ctx.progress));
+      const prepared = ctx.timed('clip + quantize + encrypt + prove', () =>
+        c.encryptAndProve(update, clinic, hexBytes(a.bfv_public_key_sha3), ctx.progress));
       try {
         const envelope = ctx.timed('sign + seal', () => c.seal(prepared, clinic, signingKey, BigInt(Date.now())));
         return { envelope, proofLen: prepared.proofLen, normSq: prepared.normSq, bInt: c.bInt };
@@ -51,7 +52,7 @@ function capabilities() {
     synthetic: typeof zkfl.syntheticClinicData === 'function',
     train: typeof zkfl.trainUpdate === 'function',
     submit: typeof zkfl.ClinicRound === 'function',
-    prove: false, // no norm prover in zkfl-core yet: submissions carry no proof and are rejected
+    prove: typeof zkfl.ClinicRound === 'function' && typeof zkfl.ClinicRound.prototype.encryptAndProve === 'function',
   };
 }
 
@@ -75,6 +76,12 @@ self.onmessage = async ({ data: { id, op, args } }) => {
     self.postMessage({ id, type: 'error', name: e?.name ?? 'Error', code: e?.code ?? null, message: String(e?.message ?? e) });
   }
 };
+
+function hexBytes(hex) {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(2 * i, 2), 16);
+  return out;
+}
 
 function transferables(v) {
   if (!v || typeof v !== 'object') return [];

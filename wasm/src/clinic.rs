@@ -3,9 +3,8 @@
 //! `check_config`), clip and quantize the update, BFV-encrypt it chunk by chunk under the served public key,
 //! then sign (ML-DSA-65) and seal (ML-KEM-768 + ChaCha20-Poly1305) the submission.
 //!
-//! NOT YET: the zero-knowledge norm proof. `zkfl_core::zk` has no prover in this build, so the submission
-//! carries an empty proof and the aggregator rejects it (`check_unavailable` until its verifier is wired, then
-//! `proof_invalid`); the page says so. Nothing here pretends to prove.
+//! The zero-knowledge proof (`zkfl_core::zk::prove`) shows that the ciphertext is well formed and that the
+//! quantized update has ℓ2 norm at most B_int, bound to round, clinic and the announced public-key hash.
 
 use crate::error::{ClinicError, ErrorCode};
 use crate::progress::{self, Progress};
@@ -18,6 +17,8 @@ use zkfl_core::params::limits::{Config, ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::wire::bfv::{KIND_PUBLIC_KEY, decode_public_key, encode_ciphertext, read_header};
+use zkfl_core::zk::prove::{SliceUpdate, Witness, prove};
+use zkfl_core::zk::statement::{Context, Statement};
 
 const N: usize = SetS::N;
 /// NTT primes for set S products (enough for a ternary × uniform product, as in `bfv`).
@@ -30,6 +31,8 @@ type PolyS = Poly<<SetS as ParamSet>::M, N>;
 pub struct ClinicRound {
     round: u64,
     config: Config,
+    a: Box<PolyS>,
+    b: Vec<PolyS>,
     a_ntt: Box<NttPoly<N, K>>,
     b_ntt: Vec<NttPoly<N, K>>,
     kem: KemPublicKey<MlKem768>,
@@ -106,23 +109,25 @@ impl ClinicRound {
             .map_err(|e| ClinicError::from_display(ErrorCode::BadParams, e))?;
         let kem = KemPublicKey::<MlKem768>::from_bytes(kem_key)
             .map_err(|e| ClinicError::from_display(ErrorCode::BadParams, e))?;
+        b.truncate(config.chunks as usize);
         Ok(Self {
             round,
             a_ntt: Box::new(NttPoly::from_poly(&*a)),
-            b_ntt: b
-                .iter()
-                .take(config.chunks as usize)
-                .map(NttPoly::from_poly)
-                .collect(),
+            b_ntt: b.iter().map(NttPoly::from_poly).collect(),
+            a,
+            b,
             config,
             kem,
         })
     }
 
-    /// Clips, quantizes and encrypts `update` (one progress step per chunk).
+    /// Clips, quantizes and encrypts `update` (one progress step per chunk), then proves the ciphertext well
+    /// formed and ‖m‖₂ ≤ B_int for `clinic` under the announced public-key hash `pk_hash`.
     pub fn encrypt(
         &self,
         update: &[f32],
+        clinic: u32,
+        pk_hash: [u8; 32],
         rng: &mut rand_chacha::ChaCha20Rng,
         progress: &mut dyn Progress,
     ) -> Result<PreparedUpdate, ClinicError> {
@@ -151,18 +156,74 @@ impl ClinicRound {
             c0.push(c);
         }
         progress.report("encrypt", chunks as u32, chunks as u32)?;
-        zeroize::Zeroize::zeroize(&mut m[..]);
         let mut ciphertext = vec![0u8; zkfl_core::wire::bfv::encoded_len::<SetS>(chunks)];
         encode_ciphertext::<SetS, N>(enc.c1(), &c0, &mut ciphertext)
             .map_err(|e| ClinicError::from_display(ErrorCode::Encrypt, e))?;
+        progress.report("prove", 0, 1)?;
+        let proof = self.prove(&mut enc, &c0, &m, plain.delta(), clinic, pk_hash, rng)?;
+        progress.report("prove", 1, 1)?;
+        zeroize::Zeroize::zeroize(&mut m[..]);
         // u128 → f64 only for display; the exact value never leaves the core.
         #[allow(clippy::cast_precision_loss)]
         let norm_sq = norm_sq as f64;
         Ok(PreparedUpdate {
             ciphertext,
-            proof: Vec::new(),
+            proof,
             norm_sq,
         })
+    }
+
+    /// The norm proof for the ciphertext just produced by `enc` (witness u and m).
+    #[allow(clippy::too_many_arguments)] // the statement's parts, each from a different step
+    fn prove(
+        &self,
+        enc: &mut Encryptor<SetS, N, K>,
+        c0: &[PolyS],
+        m: &[i64],
+        delta: <<SetS as ParamSet>::M as zkfl_core::arith::Modulus>::Coeff,
+        clinic: u32,
+        pk_hash: [u8; 32],
+        rng: &mut rand_chacha::ChaCha20Rng,
+    ) -> Result<Vec<u8>, ClinicError> {
+        let err = |e: &dyn core::fmt::Display| ClinicError::from_display(ErrorCode::Prove, e);
+        let mut u = vec![0i64; N];
+        for (i, x) in u.iter_mut().enumerate() {
+            *x = i64::try_from(enc.u().centered(i))
+                .map_err(|_| ClinicError::new(ErrorCode::Prove, "u is not ternary"))?;
+        }
+        let pk_b: Vec<_> = self.b.iter().map(|p| p.coeffs).collect();
+        let c0c: Vec<_> = c0.iter().map(|p| p.coeffs).collect();
+        let stmt = Statement {
+            pk_a: &self.a.coeffs,
+            pk_b: &pk_b,
+            c1: &enc.c1().coeffs,
+            c0: &c0c,
+            delta,
+            bound: self.config.quantizer.b_int(),
+        };
+        let ctx = Context {
+            round: self.round,
+            clinic: u64::from(clinic),
+            pk_hash,
+        };
+        let layout = stmt.layout::<SetS>().map_err(|e| err(&e))?;
+        let mut proof = vec![0u8; layout.proof_len()];
+        let chunks: Vec<[i64; N]> = m
+            .chunks_exact(N)
+            .map(|c| {
+                let mut a = [0i64; N];
+                a.copy_from_slice(c);
+                a
+            })
+            .collect();
+        let mut wit = Witness {
+            u: &u,
+            m: SliceUpdate(&chunks),
+        };
+        let res = prove::<SetS, N, _, _>(&stmt, &ctx, &mut wit, rng, &mut proof);
+        zeroize::Zeroize::zeroize(&mut u[..]);
+        res.map_err(|e| ClinicError::new(ErrorCode::Prove, format!("the prover failed: {e:?}")))?;
+        Ok(proof)
     }
 
     /// Signs and seals a prepared update for this round as clinic `clinic`.
@@ -230,15 +291,20 @@ impl ClinicRound {
         b
     }
 
-    /// JS: `encryptUpdate(update: Float32Array, progress?) -> PreparedUpdate` (no proof yet, see module doc).
-    #[wasm_bindgen(js_name = encryptUpdate)]
+    /// JS: `encryptAndProve(update: Float32Array, clinic, pkHash: Uint8Array(32), progress?) -> PreparedUpdate`.
+    #[wasm_bindgen(js_name = encryptAndProve)]
     pub fn js_encrypt(
         &self,
         update: &[f32],
+        clinic: u32,
+        pk_hash: &[u8],
         progress: Option<js_sys::Function>,
     ) -> Result<PreparedUpdate, wasm_bindgen::JsValue> {
+        let pk_hash: [u8; 32] = pk_hash
+            .try_into()
+            .map_err(|_| ClinicError::new(ErrorCode::BadInput, "pkHash must be 32 bytes"))?;
         let mut sink = progress::from_option(progress.as_ref());
-        Ok(self.encrypt(update, &mut rng::fresh()?, sink.as_mut())?)
+        Ok(self.encrypt(update, clinic, pk_hash, &mut rng::fresh()?, sink.as_mut())?)
     }
 
     /// JS: `seal(prepared, clinic, signingSeed: Uint8Array(32), sequence) -> Uint8Array` (the envelope to POST).
