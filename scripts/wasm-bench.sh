@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser vs native: BFV-encrypting the 108,996-parameter update (set S, 54 chunks) in headless Chromium and
-# natively, same seeds, same digest; plus the page package's .wasm size (gzip). The norm proof is not timed:
-# zkfl-core has no prover yet. Writes target/browser/bench.txt.
+# natively, same seeds, same digest; plus the page package's .wasm size (gzip). The proof is not in this bench:
+# the page's worker shows its time. Writes target/browser/bench.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET=${CARGO_TARGET_DIR:-target}
