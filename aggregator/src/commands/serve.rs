@@ -47,6 +47,9 @@ pub struct Args {
     /// Round length in seconds for rounds opened from the command line.
     #[arg(long, default_value_t = 600)]
     pub deadline_secs: u64,
+    /// Also serve the static files of this directory (the browser clinic: `--web-dir web-demo`) at `/`.
+    #[arg(long)]
+    pub web_dir: Option<PathBuf>,
 }
 
 /// Runs the service until SIGINT/SIGTERM.
@@ -93,8 +96,15 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             args.rounds,
             stop_rx,
         ));
-        let app = crate::server::router(Arc::clone(&svc.state))
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let mut app = crate::server::router(Arc::clone(&svc.state));
+        if let Some(dir) = &args.web_dir {
+            app = crate::server::web::with_web_dir(app, dir.clone());
+            println!(
+                "zkfl serve: clinic page at http://{}/index.html",
+                listener.local_addr()?
+            );
+        }
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;

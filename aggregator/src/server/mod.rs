@@ -3,6 +3,7 @@
 
 mod admin;
 mod views;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

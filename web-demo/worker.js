@@ -1,0 +1,93 @@
+// The clinic's Web Worker: loads the wasm package and runs every heavy step (data generation, training,
+// encryption, proof, sealing) off the page's main thread, posting progress and timings back.
+//
+// Messages in:  {id, op, args}        ops: 'init', 'synthetic', 'train', 'encryptProveSeal'
+// Messages out: {id, type: 'progress', stage, done, total}
+//               {id, type: 'timing', step, ms}
+//               {id, type: 'result', value}  |  {id, type: 'error', name, code, message}
+import init, * as zkfl from './pkg/zkfl_wasm.js';
+
+let ready = null;
+
+const ops = {
+  async init() {
+    ready ??= init();
+    await ready;
+    return { version: zkfl.version(), capabilities: capabilities() };
+  },
+  synthetic({ clinic, clinics, samples, seed }, ctx) {
+    return ctx.timed('generate data', () => zkfl.syntheticClinicData(clinic, clinics, samples, seed));
+  },
+  train({ global, features, labels, epochs, seed }, ctx) {
+    return ctx.timed('train locally', () =>
+      zkfl.trainUpdate(global, features, labels, epochs, seed, ctx.progress));
+  },
+  // Clip + quantize + BFV-encrypt (+ prove, once the core has a prover), then sign and seal.
+  encryptProveSeal({ round, update, signingKey, clinic, poisoned }, ctx) {
+    if (poisoned) {
+      throw Object.assign(new Error('the poisoned-update demo is not in this build'),
+        { name: 'ZkflError', code: 'Unavailable' });
+    }
+    const a = round.announcement;
+    const c = ctx.timed('load round', () => new zkfl.ClinicRound(a.param_set_id, BigInt(a.round), round.clinics,
+      a.model_dim, a.norm_bound, a.scale, round.bfvKey, round.kemKey));
+    try {
+      const prepared = ctx.timed('clip + quantize + encrypt + prove', () =>
+        c.encryptAndProve(update, clinic, hexBytes(a.bfv_public_key_sha3), ctx.progress));
+      try {
+        const envelope = ctx.timed('sign + seal', () => c.seal(prepared, clinic, signingKey, BigInt(Date.now())));
+        return { envelope, proofLen: prepared.proofLen, normSq: prepared.normSq, bInt: c.bInt };
+      } finally {
+        prepared.free();
+      }
+    } finally {
+      c.free();
+    }
+  },
+};
+
+// Which bindings this build of the package provides; the page labels missing steps instead of faking them.
+function capabilities() {
+  return {
+    synthetic: typeof zkfl.syntheticClinicData === 'function',
+    train: typeof zkfl.trainUpdate === 'function',
+    submit: typeof zkfl.ClinicRound === 'function',
+    prove: typeof zkfl.ClinicRound === 'function' && typeof zkfl.ClinicRound.prototype.encryptAndProve === 'function',
+  };
+}
+
+self.onmessage = async ({ data: { id, op, args } }) => {
+  const ctx = {
+    progress: (stage, done, total) => self.postMessage({ id, type: 'progress', stage, done, total }),
+    timed(step, f) {
+      const t0 = performance.now();
+      const v = f();
+      self.postMessage({ id, type: 'timing', step, ms: performance.now() - t0 });
+      return v;
+    },
+  };
+  try {
+    if (op !== 'init') await (ready ??= init());
+    const handler = ops[op];
+    if (!handler) throw Object.assign(new Error(`unknown operation ${op}`), { code: 'BadInput' });
+    const value = await handler(args ?? {}, ctx);
+    self.postMessage({ id, type: 'result', value }, transferables(value));
+  } catch (e) {
+    self.postMessage({ id, type: 'error', name: e?.name ?? 'Error', code: e?.code ?? null, message: String(e?.message ?? e) });
+  }
+};
+
+function hexBytes(hex) {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(2 * i, 2), 16);
+  return out;
+}
+
+function transferables(v) {
+  if (!v || typeof v !== 'object') return [];
+  const out = [];
+  for (const x of ArrayBuffer.isView(v) ? [v] : Object.values(v)) {
+    if (ArrayBuffer.isView(x) && !out.includes(x.buffer)) out.push(x.buffer);
+  }
+  return out;
+}
