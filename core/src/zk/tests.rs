@@ -563,3 +563,62 @@ fn mutation_check_every_check_is_needed() {
         assert!(caught, "disabling {name} is not caught by any test");
     }
 }
+
+/// Set L end to end (N = 4096, q = 2^86 − 35, one chunk). Slow with the schoolbook products: run with
+/// `cargo test --release -- --ignored zk::tests::set_l`.
+#[test]
+#[ignore = "slow until the NTT products land"]
+fn set_l_honest_proof_verifies() {
+    use crate::params::SetL;
+    type ML = <SetL as ParamSet>::M;
+    const NL: usize = 4096;
+    let mut rng = ChaCha20Rng::seed_from_u64(21);
+    let a: Box<[<ML as Modulus>::Coeff; NL]> = Box::new(core::array::from_fn(|_| {
+        ML::from_u128((u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())) % ML::Q)
+    }));
+    let delta = ML::from_u128(ML::Q >> 30);
+    let u: Vec<i64> = (0..NL).map(|_| (rng.next_u32() % 3) as i64 - 1).collect();
+    let uu: [i64; NL] = core::array::from_fn(|i| u[i]);
+    let m: [i64; NL] = core::array::from_fn(|i| if i < 1000 { (i as i64 % 200) - 100 } else { 0 });
+    let s: [i64; NL] = core::array::from_fn(|_| (rng.next_u32() % 3) as i64 - 1);
+    let mut t = [0u128; NL];
+    mul_public_short::<ML, NL>(&a, &s, &mut t);
+    let b: [u128; NL] =
+        core::array::from_fn(|i| ML::neg(ML::add(t[i], ML::from_i64(cbd(&mut rng)))));
+    mul_public_short::<ML, NL>(&b, &uu, &mut t);
+    let c0: [u128; NL] = core::array::from_fn(|i| {
+        ML::add(
+            ML::add(t[i], ML::from_i64(cbd(&mut rng))),
+            ML::mul(delta, ML::from_i64(m[i])),
+        )
+    });
+    mul_public_short::<ML, NL>(&a, &uu, &mut t);
+    let c1: Box<[u128; NL]> = Box::new(core::array::from_fn(|i| {
+        ML::add(t[i], ML::from_i64(cbd(&mut rng)))
+    }));
+    let pk_b = vec![b];
+    let c0v = vec![c0];
+    let st = Statement::<ML, NL> {
+        pk_a: &a,
+        pk_b: &pk_b,
+        c1: &c1,
+        c0: &c0v,
+        delta,
+        bound: 65536,
+    };
+    let lay = st.layout::<SetL>().unwrap();
+    let mut out = vec![0u8; lay.proof_len()];
+    let ms = vec![m];
+    let mut w = Witness {
+        u: &u,
+        m: SliceUpdate(&ms),
+    };
+    let t0 = std::time::Instant::now();
+    let stats =
+        prove_with::<SetL, NL, _, _>(&st, &ctx(), &mut w, &mut rng, &mut out, Cheat::default())
+            .unwrap();
+    std::eprintln!("L prove {:?} {:?}", t0.elapsed(), stats);
+    assert_eq!(verify::<SetL, NL>(&st, &ctx(), &out), Ok(()));
+    out[lay.off_z1m() + 3] ^= 1;
+    assert!(verify::<SetL, NL>(&st, &ctx(), &out).is_err());
+}
