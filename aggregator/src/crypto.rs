@@ -1,13 +1,40 @@
 //! The product's implementations of [`SubmissionVerifier`], [`Aggregate`] and the key holder's
-//! [`AggregateDecryption`] over zkfl-core (`channel`, `bfv`, `wire`, `zk`). This is the only crypto path the
-//! service has: there is no plaintext side channel and no way to skip a check. A step whose zkfl-core piece
-//! is not yet in this build rejects with `check_unavailable` and names the missing piece.
+//! [`AggregateDecryption`] over zkfl-core: `channel` (ML-KEM-768 envelope, ML-DSA-65 signatures against the
+//! roster, replay rules), `wire` + `bfv` (ciphertext decoding, homomorphic addition, decryption, key
+//! generation), `zk` (norm-proof verification). This is the only crypto path the service has: there is no
+//! plaintext side channel and no way to skip a check; a missing input (no BFV public key) rejects with
+//! `check_unavailable`.
 
 use zeroize::Zeroizing;
+use zkfl_core::arith::Modulus;
+use zkfl_core::bfv::{
+    Decryptor, PlainModulus, SecretKey, add_assign, public_a, ternary_product_primes,
+};
+use zkfl_core::channel::{
+    ChannelError, ClinicId, ClinicRoster, KemSecretKey, MlKem768, ReplayError, ReplayGuard,
+    SubmissionPolicy, VerifyingKey, open_submission,
+};
+use zkfl_core::params::{ParamSet, SetL, SetS};
+use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::wire::bfv::{
+    KIND_CIPHERTEXT, decode_ciphertext, decode_public_key, encode_ciphertext, encode_public_key,
+    encoded_len, read_header,
+};
+use zkfl_core::zk::params::ZkParams;
+use zkfl_core::zk::statement::{Context, Statement};
+use zkfl_core::zk::verify::verify as zk_verify;
 
 use crate::error::{ApiError, Code};
 use crate::keyholder::{AggregateDecryption, Request};
+use crate::model::SetLimits;
 use crate::verify::{Aggregate, Authenticated, RoundContext, SubmissionVerifier};
+
+/// Auxiliary NTT primes for uniform × ternary products in set S and set L.
+const K_S: usize = ternary_product_primes(SetS::N, <<SetS as ParamSet>::M as Modulus>::BITS);
+const K_L: usize = ternary_product_primes(SetL::N, <<SetL as ParamSet>::M as Modulus>::BITS);
+
+/// Whether envelope opening and signature checks come from zkfl-core in this build.
+pub const ENVELOPE_WIRED: bool = true;
 
 fn unavailable(what: &str) -> ApiError {
     ApiError::new(
@@ -18,59 +45,327 @@ fn unavailable(what: &str) -> ApiError {
     )
 }
 
+/// Maps a channel error to the API's code (docs/API.md table) with the channel's stable code in the message.
+fn channel_rejection(e: ChannelError) -> ApiError {
+    let code = match e {
+        ChannelError::DecryptionFailed => Code::EnvelopeOpenFailed,
+        ChannelError::WrongRound { .. } => Code::WrongRound,
+        ChannelError::Replay(ReplayError::Duplicate | ReplayError::Stale) => {
+            Code::ReplayedSubmission
+        }
+        ChannelError::Replay(_) => Code::Internal,
+        ChannelError::UnknownClinic(_) => Code::UnknownClinic,
+        ChannelError::ClinicMismatch { .. }
+        | ChannelError::MalformedSignature
+        | ChannelError::BadSignature => Code::SignatureInvalid,
+        ChannelError::ParamSetMismatch { .. } => Code::ParameterMismatch,
+        _ => Code::MalformedEnvelope,
+    };
+    ApiError::new(code, format!("{} ({e})", e.code()))
+}
+
+/// The roster as the channel's [`ClinicRoster`].
+pub struct RosterKeys(pub Vec<(u32, VerifyingKey)>);
+
+impl ClinicRoster for RosterKeys {
+    fn verifying_key(&self, clinic: ClinicId) -> Option<VerifyingKey> {
+        self.0
+            .iter()
+            .find(|(id, _)| *id == clinic.0)
+            .map(|(_, k)| k.clone())
+    }
+}
+
 /// Opens envelopes with the aggregator's ML-KEM key, checks ML-DSA signatures against the roster, decodes
-/// ciphertexts and verifies norm proofs.
+/// ciphertexts and (once available) verifies norm proofs.
 pub struct CoreVerifier {
-    /// ML-KEM-768 decapsulation-key seed.
-    pub kem_seed: zeroize::Zeroizing<[u8; 64]>,
-    /// Roster: clinic id and encoded ML-DSA-65 verifying key.
-    pub roster: Vec<(u32, Vec<u8>)>,
-    /// BFV public key encoding.
+    /// The aggregator's ML-KEM-768 key.
+    pub kem: KemSecretKey<MlKem768>,
+    /// Registered clinics.
+    pub roster: RosterKeys,
+    /// The parameter set.
+    pub limits: SetLimits,
+    /// Largest submission (envelope payload) accepted.
+    pub max_submission_len: usize,
+    /// The BFV public key (wire encoding, L_max chunks) the proofs are about.
     pub bfv_public_key: Option<Vec<u8>>,
 }
 
 impl SubmissionVerifier for CoreVerifier {
-    fn authenticate(&self, _envelope: &[u8]) -> Result<Authenticated, ApiError> {
-        Err(unavailable("envelope opening (zkfl_core::channel)"))
+    fn authenticate(
+        &self,
+        envelope: &[u8],
+        round: &RoundContext,
+        guard: &mut dyn ReplayGuard,
+    ) -> Result<Authenticated, ApiError> {
+        let mut buf = envelope.to_vec();
+        let policy = SubmissionPolicy {
+            param_id: round.param_set_id,
+            round: zkfl_core::channel::RoundId(round.round),
+            max_submission_len: self.max_submission_len,
+        };
+        let v =
+            open_submission::<MlKem768, _, _>(&self.kem, &policy, &self.roster, guard, &mut buf)
+                .map_err(channel_rejection)?;
+        Ok(Authenticated {
+            clinic_id: v.fields.clinic.0,
+            round: v.fields.round.0,
+            param_set_id: v.fields.param_id,
+            digest: v.digest.0.to_vec(),
+            ciphertext: v.ciphertext.to_vec(),
+            proof: v.proof.to_vec(),
+        })
     }
 
-    fn verify(&self, _submission: &Authenticated, _round: &RoundContext) -> Result<(), ApiError> {
-        Err(unavailable("norm-proof verification (zkfl_core::zk)"))
+    fn verify(&self, submission: &Authenticated, round: &RoundContext) -> Result<(), ApiError> {
+        let chunks = self.limits.chunks(round.model_dim);
+        with_set(&self.limits, |s| {
+            s.check_ciphertext(&submission.ciphertext, chunks)
+        })?;
+        let pk = self
+            .bfv_public_key
+            .as_deref()
+            .ok_or_else(|| unavailable("the BFV public key (keys/public/bfv-public.bin)"))?;
+        let inputs = ProofInputs {
+            chunks,
+            clinic: submission.clinic_id,
+            round,
+        };
+        with_set(&self.limits, |s| {
+            s.verify_proof(pk, &submission.ciphertext, &submission.proof, &inputs)
+        })
     }
 }
 
-/// Running sum of BFV ciphertexts (zkfl_core::bfv addition on the wire encoding).
-pub struct CoreAggregate;
+/// Running sum of BFV ciphertexts in the `zkfl_core::wire` encoding.
+pub struct CoreAggregate {
+    /// The parameter set.
+    pub limits: SetLimits,
+}
 
 impl Aggregate for CoreAggregate {
-    fn empty(&self, _round: &RoundContext) -> Result<Vec<u8>, ApiError> {
-        // The empty sum is "no ciphertext yet"; the first accepted ciphertext becomes the sum.
-        Ok(Vec::new())
+    fn empty(&self, round: &RoundContext) -> Result<Vec<u8>, ApiError> {
+        let chunks = self.limits.chunks(round.model_dim);
+        with_set(&self.limits, |s| s.zero_ciphertext(chunks))
     }
 
-    fn add(&self, _sum: &[u8], _ciphertext: &[u8]) -> Result<Vec<u8>, ApiError> {
-        Err(unavailable("BFV ciphertext addition (zkfl_core::bfv)"))
+    fn add(&self, sum: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, ApiError> {
+        with_set(&self.limits, |s| s.add(sum, ciphertext))
     }
 }
 
 /// BFV decryption of an aggregate in the key holder.
 pub struct CoreDecryption {
-    /// BFV secret key encoding (zeroized on drop).
-    pub secret_key: zeroize::Zeroizing<Vec<u8>>,
+    /// BFV secret-key seed (zeroized on drop).
+    pub secret_seed: Option<Zeroizing<[u8; 32]>>,
+    /// The parameter set.
+    pub limits: SetLimits,
 }
 
 impl AggregateDecryption for CoreDecryption {
-    fn decrypt(&self, _request: &Request<'_>) -> Result<Vec<i64>, String> {
-        Err("BFV decryption (zkfl_core::bfv) is not available in this build".into())
+    fn decrypt(&self, request: &Request<'_>) -> Result<Vec<i64>, String> {
+        let seed = self
+            .secret_seed
+            .as_ref()
+            .ok_or("the key holder has no BFV secret key")?;
+        let chunks = self.limits.chunks(request.model_dim);
+        let mut out = with_set(&self.limits, |s| {
+            s.decrypt(seed, request.t, request.aggregate, chunks)
+        })
+        .map_err(|e| e.message)?;
+        out.truncate(request.model_dim as usize);
+        Ok(out)
     }
 }
 
-/// Generates a BFV key pair `(public, secret)` in the wire encoding for parameter set `name`.
+/// Generates a BFV key pair for set `limits`: the secret-key seed and the public key (a, b_1..b_Lmax) in the
+/// wire encoding. Clinics with L < L_max chunks use b_1..b_L.
 pub fn bfv_keygen<R: rand_core::CryptoRng>(
-    name: &str,
-    _rng: &mut R,
-) -> Result<(Vec<u8>, Zeroizing<Vec<u8>>), String> {
-    Err(format!(
-        "BFV key generation for set {name} (zkfl_core::bfv) is not available in this build"
-    ))
+    limits: &SetLimits,
+    rng: &mut R,
+) -> Result<(Vec<u8>, Zeroizing<[u8; 32]>), String> {
+    let mut a_seed = [0u8; 32];
+    rng.fill_bytes(&mut a_seed);
+    let out = if limits.id == SetS::ID {
+        keygen::<SetS, { SetS::N }, K_S, R>(&a_seed, rng)
+    } else {
+        keygen::<SetL, { SetL::N }, K_L, R>(&a_seed, rng)
+    };
+    out.map_err(|e| format!("BFV public-key encoding: {e}"))
 }
+
+fn keygen<P: ParamSet, const N: usize, const K: usize, R: rand_core::CryptoRng>(
+    a_seed: &[u8; 32],
+    rng: &mut R,
+) -> Result<(Vec<u8>, Zeroizing<[u8; 32]>), zkfl_core::wire::EncodeError> {
+    let sk = SecretKey::<P, N>::generate(rng);
+    let mut a = Box::new(Poly::<P::M, N>::zero());
+    public_a::<P, N>(a_seed, &mut a);
+    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
+    let mut b = vec![Poly::<P::M, N>::zero(); P::MAX_CHUNKS];
+    for (j, bj) in b.iter_mut().enumerate() {
+        sk.public_key_chunk(&a_ntt, j, bj);
+    }
+    let mut pk = vec![0u8; encoded_len::<P>(P::MAX_CHUNKS)];
+    encode_public_key::<P, N>(&a, &b, &mut pk)?;
+    Ok((pk, Zeroizing::new(*sk.seed())))
+}
+
+/// The public inputs of a norm proof besides key and ciphertext (docs/PROTOCOL.md §2, §6 step 0).
+struct ProofInputs<'a> {
+    chunks: u32,
+    clinic: u32,
+    round: &'a RoundContext,
+}
+
+/// The BFV operations the service needs, for one parameter set.
+trait SetOps {
+    fn verify_proof(
+        &self,
+        pk: &[u8],
+        ct: &[u8],
+        proof: &[u8],
+        inputs: &ProofInputs<'_>,
+    ) -> Result<(), ApiError>;
+    fn check_ciphertext(&self, bytes: &[u8], chunks: u32) -> Result<(), ApiError>;
+    fn zero_ciphertext(&self, chunks: u32) -> Result<Vec<u8>, ApiError>;
+    fn add(&self, sum: &[u8], ct: &[u8]) -> Result<Vec<u8>, ApiError>;
+    fn decrypt(
+        &self,
+        seed: &[u8; 32],
+        t: u64,
+        ct: &[u8],
+        chunks: u32,
+    ) -> Result<Vec<i64>, ApiError>;
+}
+
+struct Ops<P, const N: usize, const K: usize>(core::marker::PhantomData<P>);
+
+fn with_set<T>(
+    limits: &SetLimits,
+    f: impl FnOnce(&dyn SetOps) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    if limits.id == SetS::ID {
+        f(&Ops::<SetS, { SetS::N }, K_S>(core::marker::PhantomData))
+    } else {
+        f(&Ops::<SetL, { SetL::N }, K_L>(core::marker::PhantomData))
+    }
+}
+
+type Ct<P, const N: usize> = (
+    Box<Poly<<P as ParamSet>::M, N>>,
+    Vec<Poly<<P as ParamSet>::M, N>>,
+);
+
+impl<P: ZkParams, const N: usize, const K: usize> Ops<P, N, K> {
+    fn decode(bytes: &[u8], chunks: u32) -> Result<Ct<P, N>, ApiError> {
+        let bad = |e: zkfl_core::wire::DecodeError| {
+            ApiError::new(
+                Code::CiphertextMalformed,
+                format!("the BFV ciphertext does not decode: {e}"),
+            )
+        };
+        let header = read_header::<P>(bytes, KIND_CIPHERTEXT).map_err(bad)?;
+        if header.chunks != chunks as usize {
+            return Err(ApiError::new(
+                Code::ParameterMismatch,
+                format!(
+                    "the ciphertext has {} chunks; this round's model needs {chunks}",
+                    header.chunks
+                ),
+            ));
+        }
+        let mut c1 = Box::new(Poly::zero());
+        let mut c0 = vec![Poly::zero(); header.chunks];
+        decode_ciphertext::<P, N>(bytes, &mut c1, &mut c0).map_err(bad)?;
+        Ok((c1, c0))
+    }
+
+    fn encode(c1: &Poly<P::M, N>, c0: &[Poly<P::M, N>]) -> Result<Vec<u8>, ApiError> {
+        let mut out = vec![0u8; encoded_len::<P>(c0.len())];
+        encode_ciphertext::<P, N>(c1, c0, &mut out).map_err(ApiError::internal)?;
+        Ok(out)
+    }
+}
+
+impl<P: ZkParams, const N: usize, const K: usize> SetOps for Ops<P, N, K> {
+    fn verify_proof(
+        &self,
+        pk: &[u8],
+        ct: &[u8],
+        proof: &[u8],
+        inputs: &ProofInputs<'_>,
+    ) -> Result<(), ApiError> {
+        let (c1, c0) = Self::decode(ct, inputs.chunks)?;
+        let mut a = Box::new(Poly::<P::M, N>::zero());
+        let mut b = vec![Poly::<P::M, N>::zero(); P::MAX_CHUNKS];
+        decode_public_key::<P, N>(pk, &mut a, &mut b).map_err(ApiError::internal)?;
+        let pk_b: Vec<[<P::M as Modulus>::Coeff; N]> =
+            b.iter().take(c0.len()).map(|p| p.coeffs).collect();
+        let c0: Vec<[<P::M as Modulus>::Coeff; N]> = c0.iter().map(|p| p.coeffs).collect();
+        let plain = PlainModulus::<P::M>::new(inputs.round.t).map_err(|e| {
+            ApiError::new(Code::ParameterMismatch, format!("plaintext modulus: {e}"))
+        })?;
+        let stmt = Statement {
+            pk_a: &a.coeffs,
+            pk_b: &pk_b,
+            c1: &c1.coeffs,
+            c0: &c0,
+            delta: plain.delta(),
+            bound: inputs.round.b_int,
+        };
+        // The proof is bound to round, clinic and the public key the round announced (docs/API.md).
+        let ctx = Context {
+            round: inputs.round.round,
+            clinic: u64::from(inputs.clinic),
+            pk_hash: inputs.round.bfv_public_key_sha3,
+        };
+        zk_verify::<P, N>(&stmt, &ctx, proof).map_err(|e| {
+            ApiError::new(
+                Code::ProofInvalid,
+                format!("the norm proof does not verify: {e}"),
+            )
+        })
+    }
+
+    fn check_ciphertext(&self, bytes: &[u8], chunks: u32) -> Result<(), ApiError> {
+        Self::decode(bytes, chunks).map(|_| ())
+    }
+
+    fn zero_ciphertext(&self, chunks: u32) -> Result<Vec<u8>, ApiError> {
+        Self::encode(&Poly::zero(), &vec![Poly::zero(); chunks as usize])
+    }
+
+    fn add(&self, sum: &[u8], ct: &[u8]) -> Result<Vec<u8>, ApiError> {
+        let header = read_header::<P>(sum, KIND_CIPHERTEXT).map_err(ApiError::internal)?;
+        let chunks = u32::try_from(header.chunks).map_err(ApiError::internal)?;
+        let (mut s1, mut s0) = Self::decode(sum, chunks)?;
+        let (c1, c0) = Self::decode(ct, chunks)?;
+        add_assign(&mut s1, &mut s0, &c1, &c0).map_err(ApiError::internal)?;
+        Self::encode(&s1, &s0)
+    }
+
+    fn decrypt(
+        &self,
+        seed: &[u8; 32],
+        t: u64,
+        ct: &[u8],
+        chunks: u32,
+    ) -> Result<Vec<i64>, ApiError> {
+        let (c1, c0) = Self::decode(ct, chunks)?;
+        let sk = SecretKey::<P, N>::from_seed(*seed);
+        let plain = PlainModulus::<P::M>::new(t)
+            .map_err(|e| ApiError::new(Code::Internal, format!("plaintext modulus {t}: {e}")))?;
+        let mut dec = Box::new(Decryptor::<P, N, K>::new(&sk, plain, &c1));
+        let mut chunk = Box::new([0i64; N]);
+        let mut out = Vec::with_capacity(N * c0.len());
+        for (j, c0j) in c0.iter().enumerate() {
+            dec.decrypt_chunk(j, c0j, &mut chunk);
+            out.extend_from_slice(&chunk[..]);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -5,7 +5,7 @@
 //! cannot ask for a second decryption of a different ciphertext in the same round.
 //!
 //! Frames: `u32` little-endian length, then the body.
-//! Request body: `round u64 ‖ model_dim u32 ‖ accepted u32 ‖ aggregate ciphertext (zkfl_core::wire)`.
+//! Request body: `round u64 ‖ model_dim u32 ‖ accepted u32 ‖ t u64 ‖ aggregate ciphertext (zkfl_core::wire)`.
 //! Reply body: `0x00 ‖ model_dim × i64` (centred sums) or `0x01 ‖ UTF-8 reason`.
 //!
 //! This is the labelled first milestone of ARCHITECTURE.md's threat model; threshold decryption replaces it.
@@ -60,6 +60,8 @@ pub struct Request<'a> {
     pub model_dim: u32,
     /// Number of ciphertexts in the aggregate (as claimed by the service).
     pub accepted: u32,
+    /// The round's plaintext modulus t.
+    pub t: u64,
     /// The aggregate ciphertext.
     pub aggregate: &'a [u8],
 }
@@ -72,6 +74,7 @@ impl<'a> Request<'a> {
         out.extend_from_slice(&self.round.to_le_bytes());
         out.extend_from_slice(&self.model_dim.to_le_bytes());
         out.extend_from_slice(&self.accepted.to_le_bytes());
+        out.extend_from_slice(&self.t.to_le_bytes());
         out.extend_from_slice(self.aggregate);
         out
     }
@@ -81,11 +84,13 @@ impl<'a> Request<'a> {
     pub fn decode(body: &'a [u8]) -> Option<Self> {
         let (round, rest) = body.split_first_chunk::<8>()?;
         let (dim, rest) = rest.split_first_chunk::<4>()?;
-        let (acc, aggregate) = rest.split_first_chunk::<4>()?;
+        let (acc, rest) = rest.split_first_chunk::<4>()?;
+        let (t, aggregate) = rest.split_first_chunk::<8>()?;
         Some(Self {
             round: u64::from_le_bytes(*round),
             model_dim: u32::from_le_bytes(*dim),
             accepted: u32::from_le_bytes(*acc),
+            t: u64::from_le_bytes(*t),
             aggregate,
         })
     }
@@ -215,6 +220,7 @@ impl Decryptor for KeyHolderProcess {
         round: RoundId,
         model_dim: u32,
         accepted: u32,
+        t: u64,
         sum: &[u8],
     ) -> Result<Vec<i64>, String> {
         let mut guard = self
@@ -226,6 +232,7 @@ impl Decryptor for KeyHolderProcess {
             round,
             model_dim,
             accepted,
+            t,
             aggregate: sum,
         }
         .encode();
@@ -261,11 +268,12 @@ mod tests {
             round: 3,
             model_dim: 2,
             accepted: 4,
+            t: 17,
             aggregate: b"agg",
         };
         let enc = req.encode();
         assert_eq!(Request::decode(&enc), Some(req));
-        assert_eq!(Request::decode(&enc[..15]), None);
+        assert_eq!(Request::decode(&enc[..23]), None);
         let mut buf = Vec::new();
         write_frame(&mut buf, b"hello").expect("write");
         assert_eq!(

@@ -16,9 +16,12 @@
 
 use std::path::{Path, PathBuf};
 
-use ml_dsa::{KeyExport as _, Keypair as _, MlDsa65, SigningKey};
+use getrandom::rand_core::UnwrapErr;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
+use zkfl_core::channel::{
+    AnnouncementDigest, KemSecretKey, MlKem768, Signature, SigningKey, VerifyingKey,
+};
 
 /// A key-directory problem, with the path involved.
 #[derive(Debug)]
@@ -122,59 +125,65 @@ pub fn write(path: &Path, bytes: &[u8], secret: bool) -> Result<(), KeyError> {
         .map_err(err)
 }
 
-/// The aggregator's ML-DSA-65 identity.
-pub struct AggregatorIdentity(SigningKey<MlDsa65>);
+/// An ML-DSA-65 identity (aggregator or clinic), zkfl-core's `channel::SigningKey`.
+pub struct AggregatorIdentity(SigningKey);
 
 impl AggregatorIdentity {
     /// From the 32-byte seed ξ (FIPS 204 Algorithm 6).
     #[must_use]
     pub fn from_seed(seed: &[u8; 32]) -> Self {
-        Self(SigningKey::from_seed(&(*seed).into()))
+        Self(SigningKey::from_seed(seed))
     }
 
     /// Encoded verifying key (1952 bytes).
     #[must_use]
     pub fn verifying_key(&self) -> Vec<u8> {
-        self.0.verifying_key().to_bytes().to_vec()
+        self.0.verifying_key().as_bytes().to_vec()
     }
+}
+
+/// The digest an announcement signature covers (docs/CHANNEL.md §5: `AnnouncementDigest` over the body).
+fn announcement_digest(announcement: &[u8]) -> Option<AnnouncementDigest> {
+    let a = crate::round::Announcement::decode(announcement).ok()?;
+    Some(AnnouncementDigest::new(
+        a.param_set_id,
+        zkfl_core::channel::RoundId(a.round),
+        announcement,
+    ))
 }
 
 impl crate::coordinator::AnnouncementSigner for AggregatorIdentity {
     fn sign(&self, announcement: &[u8]) -> Result<Vec<u8>, String> {
-        // Deterministic ML-DSA (FIPS 204 §3.4 allows it); the message is public anyway.
+        let digest = announcement_digest(announcement).ok_or("not a canonical announcement")?;
+        // Hedged ML-DSA (FIPS 204 §3.4) with OS randomness.
         let sig = self
             .0
-            .expanded_key()
-            .sign_deterministic(announcement, crate::round::ANNOUNCEMENT_CONTEXT)
+            .sign_announcement(&digest, &mut UnwrapErr(getrandom::SysRng))
             .map_err(|e| format!("ML-DSA signing failed: {e}"))?;
-        Ok(sig.encode().to_vec())
+        Ok(sig.as_bytes().to_vec())
     }
 }
 
-/// Checks an ML-DSA-65 signature over a round announcement (used by clients).
+/// Checks an ML-DSA-65 signature over a canonical round announcement (used by clients).
 #[must_use]
 pub fn verify_announcement(verifying_key: &[u8], announcement: &[u8], signature: &[u8]) -> bool {
-    let Ok(vk) = ml_dsa::EncodedVerifyingKey::<MlDsa65>::try_from(verifying_key) else {
+    let (Ok(vk), Ok(sig), Some(digest)) = (
+        VerifyingKey::from_bytes(verifying_key),
+        Signature::from_bytes(signature),
+        announcement_digest(announcement),
+    ) else {
         return false;
     };
-    let Ok(sig) = ml_dsa::EncodedSignature::<MlDsa65>::try_from(signature) else {
-        return false;
-    };
-    let Some(sig) = ml_dsa::Signature::<MlDsa65>::decode(&sig) else {
-        return false;
-    };
-    ml_dsa::VerifyingKey::<MlDsa65>::decode(&vk).verify_with_context(
-        announcement,
-        crate::round::ANNOUNCEMENT_CONTEXT,
-        &sig,
-    )
+    vk.verify_announcement(&digest, &sig).is_ok()
 }
 
 /// The ML-KEM-768 encapsulation key for a decapsulation-key seed (FIPS 203 Algorithm 16).
 #[must_use]
 pub fn kem_encapsulation_key(seed: &[u8; 64]) -> Vec<u8> {
-    let dk = ml_kem::ml_kem_768::DecapsulationKey::from_seed((*seed).into());
-    ml_kem::KeyExport::to_bytes(dk.encapsulation_key()).to_vec()
+    let ek = KemSecretKey::<MlKem768>::from_seed(seed)
+        .public_key()
+        .to_bytes();
+    <[u8]>::to_vec(ek.as_ref())
 }
 
 #[cfg(test)]
@@ -182,23 +191,50 @@ mod tests {
     use super::*;
     use crate::coordinator::AnnouncementSigner as _;
 
+    fn announcement(round: u64) -> Vec<u8> {
+        crate::round::Announcement {
+            param_set_id: 1,
+            round,
+            model_dim: 4,
+            model_sha3: [1; 32],
+            norm_bound: 5.0,
+            scale: 512.0,
+            b_int: 100,
+            t: 1001,
+            opened_at: 1,
+            deadline: 2,
+            kem_key_sha3: [2; 32],
+            bfv_public_key_sha3: [3; 32],
+        }
+        .encode()
+    }
+
     #[test]
     fn announcements_verify_only_under_the_right_key_and_bytes() {
         let id = AggregatorIdentity::from_seed(&[7; 32]);
         let other = AggregatorIdentity::from_seed(&[8; 32]);
-        let sig = id.sign(b"round 1").expect("sign");
-        assert!(verify_announcement(&id.verifying_key(), b"round 1", &sig));
-        assert!(!verify_announcement(&id.verifying_key(), b"round 2", &sig));
-        assert!(!verify_announcement(
-            &other.verifying_key(),
-            b"round 1",
+        let sig = id.sign(&announcement(1)).expect("sign");
+        assert!(verify_announcement(
+            &id.verifying_key(),
+            &announcement(1),
             &sig
         ));
         assert!(!verify_announcement(
             &id.verifying_key(),
-            b"round 1",
+            &announcement(2),
+            &sig
+        ));
+        assert!(!verify_announcement(
+            &other.verifying_key(),
+            &announcement(1),
+            &sig
+        ));
+        assert!(!verify_announcement(
+            &id.verifying_key(),
+            &announcement(1),
             &sig[1..]
         ));
+        assert!(id.sign(b"not an announcement").is_err());
     }
 
     #[test]

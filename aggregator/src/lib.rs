@@ -12,6 +12,8 @@ pub mod commands;
 pub mod coordinator;
 /// The zkfl-core implementations of the verification, aggregation and decryption interfaces.
 pub mod crypto;
+/// `zkfl demo`: the paper's experiment in every configuration (docs/DEMO.md).
+pub mod demo;
 /// Typed API errors (docs/API.md "Errors").
 pub mod error;
 /// The key-holder process (single-decryptor mode).

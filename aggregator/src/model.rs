@@ -1,6 +1,11 @@
 //! Models as little-endian f32 bytes, the proven integer bound, and de-quantization of the decrypted
 //! aggregate (ARCHITECTURE.md "One round", steps 2 and 5).
 
+use zkfl_core::arith::Modulus;
+use zkfl_core::params::limits::{Config, ConfigError, ConfigRequest, KeyBounds, check_config};
+use zkfl_core::params::{ParamSet, SetL, SetS};
+use zkfl_core::quant::{Quantizer, dequantize};
+
 use crate::error::{ApiError, Code};
 
 /// Parses little-endian f32 model bytes; every value must be finite.
@@ -28,40 +33,117 @@ pub fn encode(model: &[f32]) -> Vec<u8> {
     model.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
-/// The integer bound B_int proven on ||m||_2 for m = round(S*d), ||d||_2 <= B, d in R^dim: each rounding moves
-/// a coordinate by at most 1/2, so by the triangle inequality ||m|| <= S*B + sqrt(dim)/2.
-#[must_use]
-pub fn b_int(norm_bound: f64, scale: f64, dim: u32) -> u64 {
-    let bound = scale * norm_bound + f64::from(dim).sqrt() / 2.0;
-    // Saturating float-to-int conversion is the intent: absurd inputs are refused by `check_round`.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let b = bound.ceil() as u64;
-    b
-}
-
-/// Checks the admin's round parameters for sanity (finite, positive, representable).
-pub fn check_round(norm_bound: f64, scale: f64) -> Result<(), ApiError> {
-    let ok = norm_bound.is_finite()
-        && scale.is_finite()
-        && norm_bound > 0.0
-        && scale >= 1.0
-        && norm_bound * scale < 1e15;
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            Code::ParameterMismatch,
-            "norm_bound must be > 0, scale >= 1, both finite, and norm_bound*scale < 1e15",
-        ))
+/// The round configuration for `clinics` clinics and a model of `dim` parameters under set `set`, from
+/// zkfl-core's noise analysis (`params::limits::check_config`, docs/NOISE.md §5): B_int, t, chunks. Anything the
+/// set cannot prove or decrypt exactly is refused with `parameter_mismatch` and the reason.
+pub fn round_config(
+    limits: &SetLimits,
+    clinics: u32,
+    dim: u32,
+    clip: f64,
+    scale: f64,
+) -> Result<Config, ApiError> {
+    fn req<P: ParamSet>(
+        clinics: u32,
+        params: u32,
+        clip: f64,
+        scale: f64,
+    ) -> Result<Config, ConfigError> {
+        // Single-decryptor mode: one key holder's key, no smudging noise.
+        check_config::<P>(&ConfigRequest {
+            clinics,
+            params,
+            clip,
+            scale,
+            key: KeyBounds::single::<P>(),
+            smudging: 0,
+        })
     }
+    let result = if limits.id == SetS::ID {
+        req::<SetS>(clinics, dim, clip, scale)
+    } else {
+        req::<SetL>(clinics, dim, clip, scale)
+    };
+    result.map_err(|e| {
+        ApiError::new(
+            Code::ParameterMismatch,
+            format!("set {} cannot run this round: {e}", limits.name),
+        )
+    })
 }
 
-/// The mean update from the decrypted integer sums: sum / (S * accepted).
-#[must_use]
-pub fn mean_update(sums: &[i64], scale: f64, accepted: u32) -> Vec<f32> {
-    let denom = scale * f64::from(accepted);
-    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
-    sums.iter().map(|&s| (s as f64 / denom) as f32).collect()
+/// The mean update from the decrypted sums (centred integers, one per coordinate): zkfl-core's
+/// de-quantization (`quant::dequantize`, docs/QUANT.md §4) of the sum of `accepted` updates.
+pub fn mean_update(
+    sums: &[i64],
+    t: u64,
+    clip: f64,
+    scale: f64,
+    accepted: u32,
+) -> Result<Vec<f32>, String> {
+    let quantizer = Quantizer::new(clip, scale, sums.len()).map_err(|e| e.to_string())?;
+    let t_signed = i64::try_from(t).map_err(|_| "t does not fit in i64".to_owned())?;
+    // Back to the representatives in [0, t) that `dequantize` expects.
+    let residues: Vec<u64> = sums
+        .iter()
+        .map(|&c| u64::try_from(c.rem_euclid(t_signed)).unwrap_or(u64::MAX))
+        .collect();
+    let mut out = vec![0f32; sums.len()];
+    dequantize(&quantizer, &residues, t, accepted, &mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// What a parameter set can prove (from its `ParamSet` constants): id, N, q, L_max, B_INT_MAX.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetLimits {
+    /// Parameter-set name.
+    pub name: &'static str,
+    /// Parameter-set id on the wire.
+    pub id: u8,
+    /// Ring degree N.
+    pub ring_degree: u32,
+    /// The modulus q.
+    pub modulus_q: u128,
+    /// L_max.
+    pub max_chunks: u32,
+    /// B_INT_MAX.
+    pub b_max: u64,
+}
+
+impl SetLimits {
+    fn from_set<P: ParamSet>() -> Self {
+        #[allow(clippy::cast_possible_truncation)]
+        Self {
+            name: P::NAME,
+            id: P::ID,
+            ring_degree: P::N as u32,
+            modulus_q: <P::M as Modulus>::Q,
+            max_chunks: P::MAX_CHUNKS as u32,
+            b_max: P::B_INT_MAX,
+        }
+    }
+
+    /// The limits of set `name` ("S" or "L").
+    #[must_use]
+    pub fn of(name: &str) -> Option<Self> {
+        match name {
+            "S" => Some(Self::from_set::<SetS>()),
+            "L" => Some(Self::from_set::<SetL>()),
+            _ => None,
+        }
+    }
+
+    /// Chunks L = ⌈dim/N⌉ for a model of `dim` parameters.
+    #[must_use]
+    pub fn chunks(&self, dim: u32) -> u32 {
+        dim.div_ceil(self.ring_degree)
+    }
+
+    /// Largest model the set can carry.
+    #[must_use]
+    pub fn max_model_dim(&self) -> u64 {
+        u64::from(self.ring_degree) * u64::from(self.max_chunks)
+    }
 }
 
 #[cfg(test)]
@@ -78,14 +160,37 @@ mod tests {
     }
 
     #[test]
-    fn b_int_covers_the_worst_rounding() {
-        // d = (B/sqrt(n)) * ones, each coordinate rounds up by nearly 1/2.
-        assert_eq!(b_int(5.0, 100.0, 4), 501);
-        assert!(b_int(5.0, 4096.0, 108_996) >= 20_480 + 165);
+    fn round_config_refuses_what_the_set_cannot_prove_or_decrypt() {
+        let s = SetLimits::of("S").expect("S");
+        assert_eq!(s.max_model_dim(), 131_072);
+        let ok = round_config(&s, 5, 108_996, 5.0, 512.0).expect("paper setting fits set S");
+        assert_eq!((ok.chunks, ok.t), (54, 2 * 5 * ok.b_int() + 1));
+        let code = |r: Result<Config, ApiError>| r.err().map(|e| e.code);
+        assert_eq!(
+            code(round_config(&s, 5, 108_996, 5.0, 4096.0)),
+            Some(Code::ParameterMismatch)
+        );
+        assert_eq!(
+            code(round_config(&s, 5, 131_073, 1.0, 1.0)),
+            Some(Code::ParameterMismatch)
+        );
+        assert_eq!(
+            code(round_config(&s, 0, 10, 1.0, 1.0)),
+            Some(Code::ParameterMismatch)
+        );
+        assert!(SetLimits::of("X").is_none());
     }
 
     #[test]
     fn mean_update_divides_by_scale_and_count() {
-        assert_eq!(mean_update(&[40, -8], 4.0, 2), vec![5.0, -1.0]);
+        // t = 101: -8 is the residue 93; (40, -8) / (4 * 2) = (5, -1).
+        assert_eq!(
+            mean_update(&[40, -8], 101, 100.0, 4.0, 2),
+            Ok(vec![5.0, -1.0])
+        );
+        assert!(
+            mean_update(&[1], 100, 100.0, 4.0, 1).is_err(),
+            "even t is refused"
+        );
     }
 }

@@ -115,10 +115,8 @@ impl RoundState {
 
 /// Domain separator that starts the canonical announcement bytes.
 pub const ANNOUNCEMENT_MAGIC: &[u8; 16] = b"ZKFL-PQ round v1";
-/// ML-DSA context string for round announcements (FIPS 204 §5.2 `ctx`).
-pub const ANNOUNCEMENT_CONTEXT: &[u8] = b"zkfl-pq/round/v1";
 /// Length of the canonical announcement encoding.
-pub const ANNOUNCEMENT_LEN: usize = 16 + 1 + 8 + 4 + 32 + 8 + 8 + 8 + 8 + 8 + 32 + 32;
+pub const ANNOUNCEMENT_LEN: usize = 16 + 1 + 8 + 4 + 32 + 8 + 8 + 8 + 8 + 8 + 8 + 32 + 32;
 
 /// What the aggregator signs when it opens a round (docs/API.md, "canonical encoding").
 #[derive(Clone, Debug, PartialEq)]
@@ -137,6 +135,8 @@ pub struct Announcement {
     pub scale: f64,
     /// The proven integer bound B_int on ||m||_2.
     pub b_int: u64,
+    /// BFV plaintext modulus t = 2·K·B_int + 1 for this round (params::limits::plaintext_modulus).
+    pub t: u64,
     /// When the round opened (Unix seconds).
     pub opened_at: u64,
     /// Deadline (Unix seconds).
@@ -180,6 +180,7 @@ impl Announcement {
         out.extend_from_slice(&self.norm_bound.to_bits().to_le_bytes());
         out.extend_from_slice(&self.scale.to_bits().to_le_bytes());
         out.extend_from_slice(&self.b_int.to_le_bytes());
+        out.extend_from_slice(&self.t.to_le_bytes());
         out.extend_from_slice(&self.opened_at.to_le_bytes());
         out.extend_from_slice(&self.deadline.to_le_bytes());
         out.extend_from_slice(&self.kem_key_sha3);
@@ -204,6 +205,7 @@ impl Announcement {
             norm_bound: f64::from_bits(u64::from_le_bytes(r.take()?)),
             scale: f64::from_bits(u64::from_le_bytes(r.take()?)),
             b_int: u64::from_le_bytes(r.take()?),
+            t: u64::from_le_bytes(r.take()?),
             opened_at: u64::from_le_bytes(r.take()?),
             deadline: u64::from_le_bytes(r.take()?),
             kem_key_sha3: r.take()?,
@@ -237,7 +239,8 @@ mod tests {
             model_sha3: [3; 32],
             norm_bound: 5.0,
             scale: 4096.0,
-            b_int: 20_481,
+            b_int: 2_726,
+            t: 27_261,
             opened_at: 1_000,
             deadline: 1_600,
             kem_key_sha3: [4; 32],

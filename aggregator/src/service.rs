@@ -7,9 +7,12 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::coordinator::{Coordinator, ServiceFacts, sha3};
-use crate::crypto::{CoreAggregate, CoreVerifier};
+use zkfl_core::channel::{KemSecretKey, VerifyingKey};
+
+use crate::crypto::{CoreAggregate, CoreVerifier, RosterKeys};
 use crate::keyholder::{KeyHolderProcess, MODE};
 use crate::keys::{AggregatorIdentity, KeyDir, KeyError, Roster, read, read_secret};
+use crate::model::SetLimits;
 use crate::server::{AppState, PublicInfo};
 use crate::store::Store;
 use crate::verify_pool::VerifyPool;
@@ -44,18 +47,6 @@ impl Service {
     }
 }
 
-/// Parameter-set id on the wire for a parameter-set name.
-// The ids are `ParamSet::ID` of zkfl-core's S and L sets; kept here until those types are in this build.
-fn param_set_id(name: &str) -> Result<u8, KeyError> {
-    match name {
-        "S" => Ok(1),
-        "L" => Ok(2),
-        other => Err(KeyError(format!(
-            "roster names unknown parameter set '{other}' (expected S or L)"
-        ))),
-    }
-}
-
 /// Starts everything but the HTTP listener.
 pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Error>> {
     let dir = KeyDir(config.keys.clone());
@@ -66,8 +57,15 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
         .iter()
         .map(|c| {
             hex::decode(&c.verifying_key)
+                .ok()
+                .and_then(|k| VerifyingKey::from_bytes(&k).ok())
                 .map(|k| (c.clinic_id, k))
-                .map_err(|_| KeyError(format!("roster: clinic {} key is not hex", c.clinic_id)))
+                .ok_or_else(|| {
+                    KeyError(format!(
+                        "roster: clinic {} has no valid ML-DSA-65 key",
+                        c.clinic_id
+                    ))
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let kem_seed = read_secret::<64>(&dir.kem_seed())?;
@@ -76,7 +74,12 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
     let bfv_key = read(&dir.public("bfv-public.bin")).ok();
     let aggregator_key = identity.verifying_key();
     let facts = ServiceFacts {
-        param_set_id: param_set_id(&roster.param_set)?,
+        limits: SetLimits::of(&roster.param_set).ok_or_else(|| {
+            KeyError(format!(
+                "roster names unknown parameter set '{}' (expected S or L)",
+                roster.param_set
+            ))
+        })?,
         roster_size: u32::try_from(roster.clinics.len())?,
         kem_key_sha3: sha3(&kem_key),
         bfv_public_key_sha3: bfv_key.as_deref().map_or([0; 32], sha3),
@@ -86,13 +89,20 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
     let exe = std::env::current_exe()?;
     let keyholder = Arc::new(KeyHolderProcess::spawn(&exe, &dir.keyholder())?);
     let verifier = CoreVerifier {
-        kem_seed,
-        roster: roster_keys,
+        kem: KemSecretKey::from_seed(&kem_seed),
+        roster: RosterKeys(roster_keys),
+        limits: facts.limits,
+        max_submission_len: config.max_body,
         bfv_public_key: bfv_key.clone(),
     };
     let params = json!({
         "param_set": roster.param_set,
-        "param_set_id": facts.param_set_id,
+        "param_set_id": facts.limits.id,
+        "ring_degree": facts.limits.ring_degree,
+        "modulus_q": facts.limits.modulus_q.to_string(),
+        "max_chunks": facts.limits.max_chunks,
+        "max_model_dim": facts.limits.max_model_dim(),
+        "b_max": facts.limits.b_max,
         "roster_size": facts.roster_size,
         "max_body_bytes": config.max_body,
         "aggregator_kem": "ML-KEM-768",
@@ -111,7 +121,9 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
     let coordinator = Arc::new(Coordinator::new(
         store,
         Box::new(verifier),
-        Box::new(CoreAggregate),
+        Box::new(CoreAggregate {
+            limits: facts.limits,
+        }),
         Box::new(identity),
         Box::new(KeyHolderRef(Arc::clone(&keyholder))),
         facts,
@@ -144,8 +156,9 @@ impl crate::coordinator::Decryptor for KeyHolderRef {
         round: u64,
         model_dim: u32,
         accepted: u32,
+        t: u64,
         sum: &[u8],
     ) -> Result<Vec<i64>, String> {
-        self.0.decrypt_aggregate(round, model_dim, accepted, sum)
+        self.0.decrypt_aggregate(round, model_dim, accepted, t, sum)
     }
 }

@@ -2,6 +2,8 @@
 //! [`SubmissionVerifier`] turns envelope bytes into an authenticated, verified submission or a typed
 //! rejection, and [`Aggregate`] keeps the homomorphic running sum. The service never sees a plaintext.
 
+pub use zkfl_core::channel::ReplayGuard;
+
 use crate::error::ApiError;
 use crate::round::RoundId;
 
@@ -17,8 +19,8 @@ pub struct Authenticated {
     pub round: RoundId,
     /// The parameter-set id the signed submission names.
     pub param_set_id: u8,
-    /// Digest of the signed submission (what the replay guard remembers).
-    pub digest: [u8; 32],
+    /// Digest of the signed submission (the channel's 64-byte `SubmissionDigest`).
+    pub digest: Vec<u8>,
     /// The BFV ciphertext in its wire encoding.
     pub ciphertext: Vec<u8>,
     /// The norm proof in its wire encoding.
@@ -37,6 +39,8 @@ pub struct RoundContext {
     pub model_dim: u32,
     /// Proven l2 bound on the quantized update.
     pub b_int: u64,
+    /// BFV plaintext modulus t of the round (Δ = ⌊q/t⌋ is part of the proof statement).
+    pub t: u64,
     /// SHA3-256 of the BFV public key.
     pub bfv_public_key_sha3: [u8; 32],
 }
@@ -44,8 +48,15 @@ pub struct RoundContext {
 /// Opens, authenticates and verifies submissions. Implementations must be pure functions of their keys and
 /// inputs (they run on several worker threads at once).
 pub trait SubmissionVerifier: Send + Sync {
-    /// Decodes and opens the envelope, checks the signature against the roster.
-    fn authenticate(&self, envelope: &[u8]) -> Result<Authenticated, Rejection>;
+    /// Decodes and opens the envelope for the round in `round`, checks the signature against the roster and
+    /// the channel's replay rules through `guard` (whose `record` only stages the mark; the coordinator
+    /// stores it together with the decision).
+    fn authenticate(
+        &self,
+        envelope: &[u8],
+        round: &RoundContext,
+        guard: &mut dyn ReplayGuard,
+    ) -> Result<Authenticated, Rejection>;
     /// Decodes the ciphertext and verifies the norm proof in the round's context.
     fn verify(&self, submission: &Authenticated, round: &RoundContext) -> Result<(), Rejection>;
 }

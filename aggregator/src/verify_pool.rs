@@ -118,3 +118,41 @@ fn worker(rx: &Mutex<Receiver<Job>>, coordinator: &Coordinator) {
         let _ = job.reply.send(verdict);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coordinator::testkit::opened;
+
+    #[test]
+    fn a_full_queue_answers_queue_full_and_queued_jobs_still_finish() {
+        let pool = VerifyPool::start(Arc::new(opened()), 1, 1).expect("pool");
+        let first = pool
+            .submit(1, b"1 1 slow 1".to_vec())
+            .expect("first is queued");
+        let results: Vec<_> = (2..=4)
+            .map(|c| pool.submit(1, format!("{c} 1 slow 1").into_bytes()))
+            .collect();
+        assert!(
+            results
+                .iter()
+                .any(|r| r.as_ref().err().map(|e| e.code) == Some(Code::QueueFull))
+        );
+        assert_eq!(
+            first
+                .blocking_recv()
+                .ok()
+                .and_then(Result::ok)
+                .map(|a| a.clinic_id),
+            Some(1)
+        );
+        for rx in results.into_iter().flatten() {
+            assert!(rx.blocking_recv().is_ok_and(|v| v.is_ok()));
+        }
+        pool.shutdown();
+        assert_eq!(
+            pool.submit(1, b"5 1 ok 1".to_vec()).err().map(|e| e.code),
+            Some(Code::ShuttingDown)
+        );
+    }
+}

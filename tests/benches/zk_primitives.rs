@@ -28,6 +28,16 @@ fn gaussian(c: &mut Criterion) {
     }
 }
 
+fn fixed_point(c: &mut Criterion) {
+    let mut x = 0x1234_5678_9abc_def0_1234_5678u128;
+    c.bench_function("fixed exp_neg (Q8.120)", |b| {
+        b.iter(|| {
+            x = x.wrapping_mul(0x2545_f491_4f6c_dd1d).wrapping_add(1) % (4u128 << 120);
+            zkfl_core::ring::fixed::exp_neg(black_box(x))
+        })
+    });
+}
+
 fn rejection(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::from_seed([2; 32]);
     let m = RejectionConstant::from_m(1.954).unwrap();
@@ -96,5 +106,12 @@ fn challenge_and_codec(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, gaussian, rejection, jl, challenge_and_codec);
+criterion_group!(
+    benches,
+    gaussian,
+    fixed_point,
+    rejection,
+    jl,
+    challenge_and_codec
+);
 criterion_main!(benches);

@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 use crate::keys::{
     AggregatorIdentity, KeyDir, KeyError, Roster, RosterEntry, kem_encapsulation_key, write,
 };
+use crate::model::SetLimits;
 
 /// Arguments of `zkfl keygen`.
 #[derive(clap::Args, Debug)]
@@ -63,14 +64,16 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let aggregator_vk = AggregatorIdentity::from_seed(&sign_seed).verifying_key();
     write(&dir.sign_seed(), &*sign_seed, true)?;
     write(&dir.public("aggregator-vk.bin"), &aggregator_vk, false)?;
-    let bfv = crate::crypto::bfv_keygen(&args.param_set, &mut UnwrapErr(getrandom::SysRng));
-    match &bfv {
-        Ok((pk, sk)) => {
-            write(&dir.keyholder().join("bfv-secret.bin"), sk, true)?;
-            write(&dir.public("bfv-public.bin"), pk, false)?;
-        }
-        Err(why) => eprintln!("zkfl keygen: BFV key pair NOT generated: {why}"),
-    }
+    let limits =
+        SetLimits::of(&args.param_set).ok_or_else(|| KeyError("unknown parameter set".into()))?;
+    let (bfv_pk, bfv_seed) = crate::crypto::bfv_keygen(&limits, &mut UnwrapErr(getrandom::SysRng))?;
+    write(&dir.keyholder().join("bfv-secret.bin"), &*bfv_seed, true)?;
+    write(
+        &dir.keyholder().join("param-set"),
+        args.param_set.as_bytes(),
+        false,
+    )?;
+    write(&dir.public("bfv-public.bin"), &bfv_pk, false)?;
     let mut clinics = Vec::new();
     for id in 1..=args.clinics {
         let seed = random::<32>()?;
@@ -81,9 +84,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         write(&cdir.join("clinic-id"), id.to_string().as_bytes(), false)?;
         write(&cdir.join("aggregator-vk.bin"), &aggregator_vk, false)?;
         write(&cdir.join("kem-ek.bin"), &kem_ek, false)?;
-        if let Ok((pk, _)) = &bfv {
-            write(&cdir.join("bfv-public.bin"), pk, false)?;
-        }
+        write(&cdir.join("bfv-public.bin"), &bfv_pk, false)?;
         clinics.push(RosterEntry {
             clinic_id: id,
             verifying_key: hex::encode(vk),

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use crate::crypto::CoreDecryption;
+use crate::keys::{KeyError, read_secret};
+use crate::model::SetLimits;
 
 /// Arguments of `zkfl keyholder`.
 #[derive(clap::Args, Debug)]
@@ -16,14 +18,26 @@ pub struct Args {
 /// Serves decryption requests until stdin closes.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&args.dir)?;
-    let secret_key =
-        zeroize::Zeroizing::new(std::fs::read(args.dir.join("bfv-secret.bin")).unwrap_or_default());
-    if secret_key.is_empty() {
+    let set = std::fs::read_to_string(args.dir.join("param-set")).unwrap_or_default();
+    let limits = SetLimits::of(set.trim()).ok_or_else(|| {
+        KeyError(format!(
+            "{}/param-set must name S or L (written by zkfl keygen)",
+            args.dir.display()
+        ))
+    })?;
+    let secret_seed = read_secret::<32>(&args.dir.join("bfv-secret.bin")).ok();
+    if secret_seed.is_none() {
         eprintln!(
             "zkfl keyholder: no BFV secret key in {}; every decryption will be refused",
             args.dir.display()
         );
     }
-    crate::keyholder::serve_stdio(&args.dir, &CoreDecryption { secret_key })?;
+    crate::keyholder::serve_stdio(
+        &args.dir,
+        &CoreDecryption {
+            secret_seed,
+            limits,
+        },
+    )?;
     Ok(())
 }

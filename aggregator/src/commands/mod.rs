@@ -1,8 +1,11 @@
 //! Command-line interface: one module per subcommand, each owning its own argument struct.
 
+pub mod bench;
+pub mod demo;
 pub mod keygen;
 pub mod keyholder;
 pub mod params;
+pub mod pipeline;
 pub mod serve;
 
 use clap::{Parser, Subcommand};
@@ -17,10 +20,14 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the paper's experiment (plain FedAvg vs ZKFL-PQ, with an attacker) and print the comparison.
+    Demo(demo::Args),
     /// Print the parameter sets, their limits and security estimates, and run a BFV round trip.
     Params(params::Args),
     /// Run the aggregator service (HTTP API, round state machine, verification workers).
     Serve(serve::Args),
+    /// Measure the main operations (median of repeated runs) and write a flat JSON report.
+    Bench(bench::Args),
     /// Generate aggregator, key-holder and clinic keys into a directory.
     Keygen(keygen::Args),
     /// Key-holder process of single-decryptor mode (started by `zkfl serve`).
@@ -31,8 +38,10 @@ enum Command {
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Params(args) => params::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Keyholder(args) => keyholder::run(args),
     }

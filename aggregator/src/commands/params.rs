@@ -1,11 +1,251 @@
-//! `zkfl params`: prints the parameter sets and their computed limits.
+//! `zkfl params`: prints both parameter sets with their security estimates (docs/SECURITY.md), noise limits
+//! (docs/NOISE.md) and the derived configuration of the demo, then runs a BFV round trip of random updates
+//! through quantization, encryption, homomorphic sum, decryption and de-quantization.
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use zkfl_core::arith::Modulus;
+use zkfl_core::params::estimate::{core_svp_bits, lwe_primal};
+use zkfl_core::params::limits::{
+    self, ConfigRequest, KeyBounds, ProofBounds, check_config, max_clinics, noise_per_client,
+};
+use zkfl_core::params::{ERROR_SIGMA, ParamSet, SetL, SetS, TERNARY_SIGMA, log2_q};
+use zkfl_core::quant::{Quantizer, chunk_count};
+
+use super::pipeline::{self, K_L, K_S};
 
 /// Arguments of `zkfl params`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Number of clinics of the configuration to check (K).
+    #[arg(long, default_value_t = 5)]
+    pub clinics: u32,
+    /// Model parameters P (the paper's MLP 784-128-64-4 has 108,996).
+    #[arg(long, default_value_t = 108_996)]
+    pub params: u32,
+    /// Float clip bound τ on the update's l2 norm.
+    #[arg(long, default_value_t = 5.0)]
+    pub clip: f64,
+    /// Quantization scale S; default: the largest scale whose B_int fits the set.
+    #[arg(long)]
+    pub scale: Option<f64>,
+    /// Skip the BFV round trip.
+    #[arg(long)]
+    pub no_roundtrip: bool,
+    /// Seed of the round trip's random updates and keys (deterministic output).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
 
-/// Prints every parameter set.
-pub fn run(_args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    println!("parameter sets: filled in by the foundation work");
+/// Prints every parameter set, then the round trips.
+pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    println!("ZKFL-PQ parameter sets (docs/SECURITY.md, docs/NOISE.md)\n");
+    print_security_table();
+    let s = describe::<SetS>(&args)?;
+    let l = describe::<SetL>(&args)?;
+    if !args.no_roundtrip {
+        println!(
+            "BFV round trip: {} clinics x {} random parameters -> clip, quantize -> encrypt",
+            args.clinics, args.params
+        );
+        println!(
+            "  -> homomorphic sum -> decrypt -> de-quantize, compared with the exact mean of the clipped updates"
+        );
+        let mut rng = ChaCha20Rng::seed_from_u64(args.seed);
+        for (name, config) in [("S", s), ("L", l)] {
+            let Some(config) = config else { continue };
+            let started = std::time::Instant::now();
+            let rt = match name {
+                "S" => pipeline::round_trip::<SetS, 2048, K_S>(&config, &mut rng)?,
+                _ => pipeline::round_trip::<SetL, 4096, K_L>(&config, &mut rng)?,
+            };
+            let ok = if rt.max_error <= rt.bound {
+                "ok"
+            } else {
+                "EXCEEDS BOUND"
+            };
+            println!(
+                "  set {name}: max |error| = {:.3e} (bound 1/(2S) = {:.3e}) {ok}; ciphertext {} bytes per update; {:.2} s",
+                rt.max_error,
+                rt.bound,
+                rt.ciphertext_bytes,
+                started.elapsed().as_secs_f64()
+            );
+            if rt.max_error > rt.bound {
+                return Err(
+                    format!("set {name}: round-trip error above the quantization bound").into(),
+                );
+            }
+        }
+    }
     Ok(())
+}
+
+/// The RLWE instances of both sets under the primal attack (docs/SECURITY.md §3).
+fn print_security_table() {
+    println!(
+        "Security (primal uSVP, 2016 estimate; core-SVP 0.292*beta classical, 0.265*beta quantum):"
+    );
+    println!(
+        "| set | instance | n | samples available | samples used | log2 q | beta | classical | quantum |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    security_rows::<SetS>();
+    security_rows::<SetL>();
+    println!();
+}
+
+fn security_rows<P: ParamSet>() {
+    let n = P::N as u32;
+    for (what, samples) in [
+        ("public key b_j", n),
+        (
+            "ciphertext (L_max+1 samples of u)",
+            (P::MAX_CHUNKS as u32 + 1) * n,
+        ),
+    ] {
+        let a = lwe_primal(n, samples, log2_q::<P>(), TERNARY_SIGMA, ERROR_SIGMA);
+        let (c, q) = core_svp_bits(a.beta);
+        println!(
+            "| {} | {what} | {n} | {samples} | {} | {:.2} | {} | {c:.1} | {q:.1} |",
+            P::NAME,
+            a.samples,
+            log2_q::<P>(),
+            a.beta
+        );
+    }
+}
+
+/// Prints one set's limits and checks the requested configuration on it; returns it if accepted.
+fn describe<P: ParamSet>(
+    args: &Args,
+) -> Result<Option<limits::Config>, Box<dyn std::error::Error>> {
+    let q = <P::M as Modulus>::Q;
+    println!(
+        "Set {} (id {}): N = {}, q = 2^{} - {} = {q} (log2 q = {:.3}), proof ring degree {}",
+        P::NAME,
+        P::ID,
+        P::N,
+        <P::M as Modulus>::BITS,
+        <P::M as Modulus>::C,
+        log2_q::<P>(),
+        P::PROOF_D
+    );
+    println!(
+        "  up to {} chunks ({} parameters), B_int <= {}; errors CBD({}) (sigma {:.3}), secrets and u ternary",
+        P::MAX_CHUNKS,
+        P::MAX_CHUNKS * P::N,
+        P::B_INT_MAX,
+        P::ERROR_ETA,
+        P::ERROR_SIGMA
+    );
+    let chunks = chunk_count(args.params as usize, P::N).max(1);
+    let bounds = ProofBounds::of::<P>(chunks);
+    let single = KeyBounds::single::<P>();
+    println!(
+        "  proof bounds at L = {chunks}: B_u^2 = {}, B_2^2 = {}, B_1^2 = {}; worst-case noise per client {} (single key)",
+        bounds.u_sq,
+        bounds.e2_sq,
+        bounds.e1_sq,
+        noise_per_client(bounds, single)
+    );
+    let b_max = P::B_INT_MAX;
+    let caps: Vec<String> = [b_max >> 4, b_max >> 2, b_max]
+        .iter()
+        .map(|&b| {
+            format!(
+                "B_int {b}: {}",
+                show_k(max_clinics::<P>(b, chunks, single, 0))
+            )
+        })
+        .collect();
+    println!("  K_max, single key: {}", caps.join(", "));
+    let collective = KeyBounds::collective_honest::<P>(1024);
+    println!(
+        "  K_max, collective key of 1024 honest parties, B_int {b_max}: {}",
+        show_k(max_clinics::<P>(b_max, chunks, collective, 0))
+    );
+    smudging_room::<P>(chunks, collective);
+    let quantizer = match args.scale {
+        Some(s) => Quantizer::new(args.clip, s, args.params as usize)?,
+        None => Quantizer::with_max_scale(args.clip, args.params as usize, b_max)?,
+    };
+    let request = ConfigRequest {
+        clinics: args.clinics,
+        params: args.params,
+        clip: args.clip,
+        scale: quantizer.scale(),
+        key: single,
+        smudging: 0,
+    };
+    let config = match check_config::<P>(&request) {
+        Ok(c) => c,
+        Err(e) => {
+            println!(
+                "  configuration K = {}, P = {}, clip {}, scale {}: REFUSED: {e}\n",
+                args.clinics,
+                args.params,
+                args.clip,
+                quantizer.scale()
+            );
+            return Ok(None);
+        }
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let margin = (config.noise_budget as f64 / config.noise_total.max(1) as f64).log2();
+    println!(
+        "  config K = {}, P = {}, clip {}, scale {}: B_int = {}, t = {}, Delta = {}, L = {}",
+        config.clinics,
+        config.params,
+        args.clip,
+        config.quantizer.scale(),
+        config.b_int(),
+        config.t,
+        config.delta,
+        config.chunks
+    );
+    println!(
+        "    noise {} (K x {}) <= budget {} ({margin:.1} bits spare); up to {} clinics at this B_int; \
+         de-quantization error <= {:.2e}\n",
+        config.noise_total,
+        config.noise_per_client,
+        config.noise_budget,
+        config.max_clinics,
+        config.quantizer.mean_error_bound()
+    );
+    Ok(Some(config))
+}
+
+/// A clinic count, marked when it is the search cap.
+fn show_k(k: u32) -> String {
+    if k == limits::MAX_CLINICS_SEARCH {
+        format!(">= {k}")
+    } else {
+        k.to_string()
+    }
+}
+
+/// Room left for threshold-decryption smudging noise with 1024 clinics and a 1024-party collective key at the
+/// set's largest B_int (docs/NOISE.md §4).
+fn smudging_room<P: ParamSet>(chunks: usize, key: KeyBounds) {
+    let (k, b) = (1024, P::B_INT_MAX);
+    let noise = u128::from(k) * noise_per_client(ProofBounds::of::<P>(chunks), key);
+    match limits::noise_budget::<P>(k, b) {
+        Some(budget) if budget > noise => {
+            #[allow(clippy::cast_precision_loss)]
+            let (room, ratio) = (
+                (budget - noise) as f64,
+                (budget - noise) as f64 / noise as f64,
+            );
+            println!(
+                "  K = 1024, collective key, B_int {b}: noise 2^{:.1}, room for smudging 2^{:.1} (2^{:.1} x the noise)",
+                (noise as f64).log2(),
+                room.log2(),
+                ratio.log2()
+            );
+        }
+        _ => println!(
+            "  K = 1024, collective key, B_int {b}: does not decrypt; no room for smudging"
+        ),
+    }
 }

@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long, default_value_t = 5.0)]
     pub norm_bound: f64,
     /// Quantization scale S for rounds opened from the command line.
-    #[arg(long, default_value_t = 4096.0)]
+    #[arg(long, default_value_t = 512.0)]
     pub scale: f64,
     /// Round length in seconds for rounds opened from the command line.
     #[arg(long, default_value_t = 600)]

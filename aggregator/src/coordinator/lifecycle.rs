@@ -29,7 +29,6 @@ impl Coordinator {
 
     /// Opens the next round, signed. Refused while another round is not finished.
     pub fn open_round(&self, req: &OpenRound) -> Result<RoundRecord, ApiError> {
-        model::check_round(req.norm_bound, req.scale)?;
         let store = self.store();
         let latest = store.latest_round().map_err(internal)?;
         if let Some(l) = latest.as_ref().filter(|l| !l.state.is_terminal()) {
@@ -55,15 +54,23 @@ impl Coordinator {
             .ok_or_else(|| ApiError::new(Code::NotFound, "no stored model with that hash"))?;
         let model_dim =
             u32::try_from(bytes.len() / 4).map_err(|_| ApiError::internal("model size"))?;
+        let config = model::round_config(
+            &self.facts.limits,
+            self.facts.roster_size,
+            model_dim,
+            req.norm_bound,
+            req.scale,
+        )?;
         let opened_at = now();
         let announcement = Announcement {
-            param_set_id: self.facts.param_set_id,
+            param_set_id: self.facts.limits.id,
             round: latest.map_or(1, |l| l.announcement.round + 1),
             model_dim,
             model_sha3,
             norm_bound: req.norm_bound,
             scale: req.scale,
-            b_int: model::b_int(req.norm_bound, req.scale, model_dim),
+            b_int: config.b_int(),
+            t: config.t,
             opened_at,
             deadline: opened_at.saturating_add(req.deadline_secs),
             kem_key_sha3: self.facts.kem_key_sha3,
@@ -149,24 +156,28 @@ impl Coordinator {
             .running_sum(a.round)
             .map_err(internal)?
             .ok_or_else(|| ApiError::internal("no running sum"))?;
-        let sums = match self
-            .decryptor
-            .decrypt_aggregate(a.round, a.model_dim, rec.accepted, &sum)
-        {
-            Ok(s) if s.len() == a.model_dim as usize => s,
-            Ok(s) => {
-                return self.fail_decryption(
-                    a.round,
-                    &format!(
-                        "key holder returned {} values for a model of {}",
-                        s.len(),
-                        a.model_dim
-                    ),
-                );
-            }
-            Err(e) => return self.fail_decryption(a.round, &e),
+        let sums =
+            match self
+                .decryptor
+                .decrypt_aggregate(a.round, a.model_dim, rec.accepted, a.t, &sum)
+            {
+                Ok(s) if s.len() == a.model_dim as usize => s,
+                Ok(s) => {
+                    return self.fail_decryption(
+                        a.round,
+                        &format!(
+                            "key holder returned {} values for a model of {}",
+                            s.len(),
+                            a.model_dim
+                        ),
+                    );
+                }
+                Err(e) => return self.fail_decryption(a.round, &e),
+            };
+        let update = match model::mean_update(&sums, a.t, a.norm_bound, a.scale, rec.accepted) {
+            Ok(u) => u,
+            Err(e) => return self.fail_decryption(a.round, &format!("de-quantization: {e}")),
         };
-        let update = model::mean_update(&sums, a.scale, rec.accepted);
         let old = self
             .store()
             .model(&a.model_sha3)

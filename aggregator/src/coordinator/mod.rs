@@ -5,10 +5,11 @@
 use std::sync::{Mutex, MutexGuard};
 
 use sha3::{Digest, Sha3_256};
+use zkfl_core::channel::{ReplayError, ReplayGuard, ReplayKey};
 
 use crate::error::{ApiError, Code};
 use crate::round::{Announcement, RoundId, RoundState};
-use crate::store::{RoundRecord, Store, StoreError, SubmissionRecord};
+use crate::store::{ReplayMark, RoundRecord, Store, StoreError, SubmissionRecord};
 use crate::verify::{Aggregate, Authenticated, RoundContext, SubmissionVerifier};
 
 /// Signs round announcements with the aggregator's identity key.
@@ -25,6 +26,7 @@ pub trait Decryptor: Send + Sync {
         round: RoundId,
         model_dim: u32,
         accepted: u32,
+        t: u64,
         sum: &[u8],
     ) -> Result<Vec<i64>, String>;
 }
@@ -32,8 +34,8 @@ pub trait Decryptor: Send + Sync {
 /// Facts fixed for the lifetime of the service.
 #[derive(Clone, Debug)]
 pub struct ServiceFacts {
-    /// Parameter-set id.
-    pub param_set_id: u8,
+    /// Limits of the parameter set (id, N, q, L_max, B_max).
+    pub limits: crate::model::SetLimits,
     /// Number of clinics in the roster.
     pub roster_size: u32,
     /// SHA3-256 of the ML-KEM encapsulation key.
@@ -139,6 +141,7 @@ impl Coordinator {
             param_set_id: a.param_set_id,
             model_dim: a.model_dim,
             b_int: a.b_int,
+            t: a.t,
             bfv_public_key_sha3: a.bfv_public_key_sha3,
         }
     }
@@ -165,7 +168,11 @@ impl Coordinator {
             let store = self.store();
             self.context(&open_round(&store, round)?.announcement)
         };
-        let auth = match self.verifier.authenticate(envelope) {
+        let mut guard = StagedReplayGuard {
+            coordinator: self,
+            staged: None,
+        };
+        let auth = match self.verifier.authenticate(envelope, &ctx, &mut guard) {
             Ok(a) => a,
             Err(e) => {
                 let _ = self.store().count_unauthenticated_rejection(round);
@@ -173,8 +180,9 @@ impl Coordinator {
             }
         };
         self.check_binding(&auth, &ctx)?;
+        let replay = guard.staged;
         let verdict = self.verifier.verify(&auth, &ctx);
-        self.decide(&auth, &ctx, &envelope_sha3, verdict)
+        self.decide(&auth, &ctx, &envelope_sha3, replay, verdict)
     }
 
     /// Round binding, duplicate and replay checks on an authenticated submission (nothing is stored: these
@@ -218,6 +226,7 @@ impl Coordinator {
         auth: &Authenticated,
         ctx: &RoundContext,
         envelope_sha3: &[u8; 32],
+        replay: Option<ReplayMark>,
         verdict: Result<(), ApiError>,
     ) -> Result<Accepted, ApiError> {
         let mut store = self.store();
@@ -231,7 +240,7 @@ impl Coordinator {
             accepted: verdict.is_ok(),
             code: None,
             message: None,
-            digest: auth.digest,
+            digest: auth.digest.clone(),
             received_at: now(),
         };
         match verdict {
@@ -242,7 +251,7 @@ impl Coordinator {
                     .ok_or_else(|| ApiError::internal("open round without a running sum"))?;
                 let new_sum = self.aggregate.add(&sum, &auth.ciphertext)?;
                 store
-                    .record_decision(ctx.round, &record, envelope_sha3, Some(&new_sum))
+                    .record_decision(ctx.round, &record, envelope_sha3, replay, Some(&new_sum))
                     .map_err(internal)?;
                 let accepted_so_far = store
                     .round(ctx.round)
@@ -256,7 +265,7 @@ impl Coordinator {
                     round: ctx.round,
                     clinic_id: auth.clinic_id,
                     decision: "accepted".into(),
-                    digest: hex::encode(auth.digest),
+                    digest: hex::encode(&auth.digest),
                     accepted_so_far,
                 })
             }
@@ -264,7 +273,7 @@ impl Coordinator {
                 record.code = Some(e.code.as_str().to_owned());
                 record.message = Some(e.message.clone());
                 store
-                    .record_decision(ctx.round, &record, envelope_sha3, None)
+                    .record_decision(ctx.round, &record, envelope_sha3, replay, None)
                     .map_err(internal)?;
                 eprintln!(
                     "round {}: clinic {} rejected: {e}",
@@ -273,6 +282,40 @@ impl Coordinator {
                 Err(e)
             }
         }
+    }
+}
+
+/// The channel's replay guard over the store (docs/CHANNEL.md §6): `check` reads the sender's high-water mark;
+/// `record` re-checks and only stages the new mark, which the coordinator then commits in the same transaction
+/// as the decision, so a crash never leaves a mark without a decision or the other way round.
+struct StagedReplayGuard<'a> {
+    coordinator: &'a Coordinator,
+    staged: Option<ReplayMark>,
+}
+
+impl ReplayGuard for StagedReplayGuard<'_> {
+    fn check(&self, key: &ReplayKey) -> Result<(), ReplayError> {
+        let mark = self
+            .coordinator
+            .store()
+            .replay_mark(key.direction.to_byte(), key.clinic.0)
+            .map_err(|_| ReplayError::Unavailable)?;
+        match mark {
+            Some(m) if (key.round.0, key.sequence) == m => Err(ReplayError::Duplicate),
+            Some(m) if (key.round.0, key.sequence) < m => Err(ReplayError::Stale),
+            _ => Ok(()),
+        }
+    }
+
+    fn record(&mut self, key: &ReplayKey) -> Result<(), ReplayError> {
+        self.check(key)?;
+        self.staged = Some(ReplayMark {
+            direction: key.direction.to_byte(),
+            clinic: key.clinic.0,
+            round: key.round.0,
+            sequence: key.sequence,
+        });
+        Ok(())
     }
 }
 
@@ -304,5 +347,7 @@ fn open_round(store: &Store, round: RoundId) -> Result<RoundRecord, ApiError> {
 mod lifecycle;
 pub use lifecycle::{Progress, parse_hash};
 
+#[cfg(test)]
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;

@@ -3,113 +3,9 @@
 //! zkfl-core implementations (crate::crypto).
 
 use super::lifecycle::Progress;
+use super::testkit::opened;
 use super::*;
 use crate::model;
-
-/// Test envelope: `clinic round verdict payload-byte` as ASCII, e.g. `"3 1 ok 5"`.
-struct TestVerifier;
-
-impl SubmissionVerifier for TestVerifier {
-    fn authenticate(&self, envelope: &[u8]) -> Result<Authenticated, ApiError> {
-        let text = core::str::from_utf8(envelope)
-            .map_err(|_| ApiError::new(Code::MalformedEnvelope, "utf8"))?;
-        let f: Vec<&str> = text.split(' ').collect();
-        let [clinic, round, _verdict, val] = f.as_slice() else {
-            return Err(ApiError::new(Code::MalformedEnvelope, "fields"));
-        };
-        let clinic_id: u32 = clinic
-            .parse()
-            .map_err(|_| ApiError::new(Code::MalformedEnvelope, "clinic"))?;
-        let round: u64 = round
-            .parse()
-            .map_err(|_| ApiError::new(Code::MalformedEnvelope, "round"))?;
-        let v: u64 = val
-            .parse()
-            .map_err(|_| ApiError::new(Code::MalformedEnvelope, "val"))?;
-        Ok(Authenticated {
-            clinic_id,
-            round,
-            param_set_id: 1,
-            digest: sha3(envelope),
-            ciphertext: [v.to_le_bytes(), v.to_le_bytes()].concat(),
-            proof: envelope.to_vec(),
-        })
-    }
-    fn verify(&self, s: &Authenticated, _: &RoundContext) -> Result<(), ApiError> {
-        if s.proof.windows(2).any(|w| w == b"ok") {
-            Ok(())
-        } else {
-            Err(ApiError::new(Code::ProofInvalid, "test proof says no"))
-        }
-    }
-}
-
-struct TestSum;
-
-impl Aggregate for TestSum {
-    fn empty(&self, r: &RoundContext) -> Result<Vec<u8>, ApiError> {
-        Ok(vec![0; 8 * r.model_dim as usize])
-    }
-    fn add(&self, sum: &[u8], ct: &[u8]) -> Result<Vec<u8>, ApiError> {
-        Ok(sum
-            .chunks(8)
-            .zip(ct.chunks(8))
-            .flat_map(|(a, b)| {
-                let a = u64::from_le_bytes(a.try_into().unwrap_or_default());
-                let b = u64::from_le_bytes(b.try_into().unwrap_or_default());
-                a.wrapping_add(b).to_le_bytes()
-            })
-            .collect())
-    }
-}
-
-struct TestSigner;
-impl AnnouncementSigner for TestSigner {
-    fn sign(&self, a: &[u8]) -> Result<Vec<u8>, String> {
-        Ok(sha3(a).to_vec())
-    }
-}
-
-struct TestDecryptor;
-impl Decryptor for TestDecryptor {
-    fn decrypt_aggregate(&self, _: u64, dim: u32, _: u32, sum: &[u8]) -> Result<Vec<i64>, String> {
-        Ok(sum
-            .chunks(8)
-            .take(dim as usize)
-            .map(|c| i64::from_le_bytes(c.try_into().unwrap_or_default()))
-            .collect())
-    }
-}
-
-fn coordinator(store: Store) -> Coordinator {
-    let facts = ServiceFacts {
-        param_set_id: 1,
-        roster_size: 3,
-        kem_key_sha3: [1; 32],
-        bfv_public_key_sha3: [2; 32],
-    };
-    Coordinator::new(
-        store,
-        Box::new(TestVerifier),
-        Box::new(TestSum),
-        Box::new(TestSigner),
-        Box::new(TestDecryptor),
-        facts,
-    )
-}
-
-fn opened() -> Coordinator {
-    let c = coordinator(Store::in_memory().expect("store"));
-    c.put_model(&model::encode(&[1.0, 2.0])).expect("model");
-    c.open_round(&OpenRound {
-        norm_bound: 5.0,
-        scale: 2.0,
-        deadline_secs: 600,
-        model_sha3: None,
-    })
-    .expect("open");
-    c
-}
 
 fn code(r: Result<Accepted, ApiError>) -> Code {
     r.err().map_or(Code::Internal, |e| e.code)
@@ -254,4 +150,37 @@ fn only_one_round_is_open_at_a_time() {
         model_sha3: None,
     });
     assert_eq!(again.err().map(|e| e.code), Some(Code::RoundAlreadyOpen));
+}
+
+#[test]
+fn accepted_submissions_and_the_running_sum_survive_a_restart() {
+    use super::testkit::coordinator;
+    let dir = std::env::temp_dir().join(format!("zkfl-coord-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("zkfl.sqlite");
+    {
+        let c = coordinator(Store::open(&path).expect("open"));
+        c.put_model(&model::encode(&[1.0, 2.0])).expect("model");
+        c.open_round(&OpenRound {
+            norm_bound: 5.0,
+            scale: 2.0,
+            deadline_secs: 600,
+            model_sha3: None,
+        })
+        .expect("open");
+        c.process(1, b"1 1 ok 4").expect("1");
+        c.process(1, b"2 1 ok 6").expect("2");
+        // Dropped without any shutdown: every decision was committed when it was answered.
+    }
+    let c = coordinator(Store::open(&path).expect("reopen"));
+    let sum = c.store().running_sum(1).expect("sum").expect("some");
+    assert_eq!(sum, [10u64.to_le_bytes(), 10u64.to_le_bytes()].concat());
+    assert_eq!(code(c.process(1, b"1 1 ok 4")), Code::ReplayedSubmission);
+    assert_eq!(code(c.process(1, b"2 1 ok 9")), Code::DuplicateSubmission);
+    assert_eq!(
+        c.process(1, b"3 1 ok 2").map(|a| a.accepted_so_far).ok(),
+        Some(3)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -18,6 +18,7 @@ pub fn announcement(rec: &RoundRecord) -> Value {
         "norm_bound": a.norm_bound,
         "scale": a.scale,
         "b_int": a.b_int.to_string(),
+        "plaintext_modulus_t": a.t.to_string(),
         "opened_at": a.opened_at,
         "deadline": a.deadline,
         "kem_key_sha3": hex::encode(a.kem_key_sha3),
@@ -62,7 +63,7 @@ fn submission(s: &SubmissionRecord) -> Value {
         "decision": if s.accepted { "accepted" } else { "rejected" },
         "code": s.code,
         "message": s.message,
-        "digest": hex::encode(s.digest),
+        "digest": hex::encode(&s.digest),
         "received_at": s.received_at,
     })
 }

@@ -71,6 +71,19 @@ pub struct RoundRecord {
     pub failure: Option<(String, String)>,
 }
 
+/// A sender's position in the channel's replay order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplayMark {
+    /// Direction byte (1 = clinic to aggregator).
+    pub direction: u8,
+    /// Clinic id.
+    pub clinic: u32,
+    /// Round of the envelope.
+    pub round: u64,
+    /// Sequence number of the envelope.
+    pub sequence: u64,
+}
+
 /// One per-clinic decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubmissionRecord {
@@ -82,8 +95,8 @@ pub struct SubmissionRecord {
     pub code: Option<String>,
     /// Rejection message if rejected.
     pub message: Option<String>,
-    /// Submission digest.
-    pub digest: [u8; 32],
+    /// Submission digest (the 64-byte `SubmissionDigest` the clinic signed).
+    pub digest: Vec<u8>,
     /// Unix seconds.
     pub received_at: u64,
 }
@@ -252,10 +265,10 @@ impl Store {
     }
 
     /// Whether this signed-submission digest was seen before (in any round).
-    pub fn digest_seen(&self, digest: &[u8; 32]) -> Result<bool> {
+    pub fn digest_seen(&self, digest: &[u8]) -> Result<bool> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*) FROM seen_digests WHERE digest = ?1",
-            [&digest[..]],
+            [digest],
             |r| r.get::<_, u64>(0),
         )? > 0)
     }
@@ -295,23 +308,44 @@ impl Store {
                 accepted,
                 code,
                 message,
-                digest: blob32(digest)?,
+                digest,
                 received_at,
             })
         })
         .collect()
     }
 
-    /// Records one authenticated decision atomically: the decision row, the replay memory and, for an
-    /// accepted submission, the new running sum and count.
+    /// The replay high-water mark `(round, sequence)` of a sender (docs/CHANNEL.md §6).
+    pub fn replay_mark(&self, direction: u8, clinic: u32) -> Result<Option<(u64, u64)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT round, sequence FROM replay_marks WHERE direction = ?1 AND clinic = ?2",
+                params![direction, clinic],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Records one authenticated decision atomically: the decision row, the replay memory (digest, envelope
+    /// hash, the channel's high-water mark) and, for an accepted submission, the new running sum and count.
     pub fn record_decision(
         &mut self,
         id: RoundId,
         decision: &SubmissionRecord,
         envelope_sha3: &[u8; 32],
+        replay: Option<ReplayMark>,
         new_sum: Option<&[u8]>,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
+        if let Some(m) = replay {
+            tx.execute(
+                "INSERT INTO replay_marks (direction, clinic, round, sequence) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (direction, clinic) DO UPDATE SET round = excluded.round, sequence = excluded.sequence
+                 WHERE (excluded.round, excluded.sequence) > (replay_marks.round, replay_marks.sequence)",
+                params![m.direction, m.clinic, m.round, m.sequence],
+            )?;
+        }
         tx.execute(
             "INSERT INTO submissions (round, clinic_id, accepted, code, message, digest, received_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -321,13 +355,13 @@ impl Store {
                 decision.accepted,
                 decision.code,
                 decision.message,
-                &decision.digest[..],
+                &decision.digest,
                 decision.received_at
             ],
         )?;
         tx.execute(
             "INSERT OR IGNORE INTO seen_digests (digest, round) VALUES (?1, ?2)",
-            params![&decision.digest[..], id],
+            params![&decision.digest, id],
         )?;
         tx.execute(
             "INSERT OR IGNORE INTO seen_envelopes (sha3, round) VALUES (?1, ?2)",

@@ -38,10 +38,18 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE TABLE seen_digests (digest BLOB PRIMARY KEY, round INTEGER NOT NULL);
      CREATE TABLE seen_envelopes (sha3 BLOB PRIMARY KEY, round INTEGER NOT NULL);",
+    // v2: the channel's replay guard (docs/CHANNEL.md §6): per (direction, clinic) high-water mark.
+    "CREATE TABLE replay_marks (
+        direction INTEGER NOT NULL,
+        clinic INTEGER NOT NULL,
+        round INTEGER NOT NULL,
+        sequence INTEGER NOT NULL,
+        PRIMARY KEY (direction, clinic)
+     );",
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Brings the database to [`SCHEMA_VERSION`].
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

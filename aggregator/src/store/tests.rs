@@ -9,6 +9,7 @@ fn announcement(round: RoundId, model: [u8; 32]) -> Announcement {
         norm_bound: 5.0,
         scale: 16.0,
         b_int: 81,
+        t: 487,
         opened_at: 10,
         deadline: 20,
         kem_key_sha3: [1; 32],
@@ -22,7 +23,7 @@ fn decision(clinic_id: u32, accepted: bool, digest: u8) -> SubmissionRecord {
         accepted,
         code: (!accepted).then(|| "proof_invalid".to_owned()),
         message: (!accepted).then(|| "bad".to_owned()),
-        digest: [digest; 32],
+        digest: vec![digest; 64],
         received_at: 11,
     }
 }
@@ -40,13 +41,13 @@ fn store_with_round() -> Store {
 fn a_decision_stores_row_digest_envelope_and_sum_together() {
     let mut store = store_with_round();
     store
-        .record_decision(1, &decision(3, true, 7), &[8; 32], Some(b"sum1"))
+        .record_decision(1, &decision(3, true, 7), &[8; 32], None, Some(b"sum1"))
         .expect("decide");
     assert_eq!(
         store.running_sum(1).expect("sum").as_deref(),
         Some(&b"sum1"[..])
     );
-    assert!(store.digest_seen(&[7; 32]).expect("digest"));
+    assert!(store.digest_seen(&[7; 64]).expect("digest"));
     assert!(store.envelope_seen(&[8; 32]).expect("env"));
     assert!(!store.envelope_seen(&[6; 32]).expect("env"));
     let rec = store.round(1).expect("round").expect("exists");
@@ -58,18 +59,18 @@ fn a_decision_stores_row_digest_envelope_and_sum_together() {
 fn a_second_decision_for_a_clinic_is_refused_and_changes_nothing() {
     let mut store = store_with_round();
     store
-        .record_decision(1, &decision(3, true, 7), &[8; 32], Some(b"sum1"))
+        .record_decision(1, &decision(3, true, 7), &[8; 32], None, Some(b"sum1"))
         .expect("decide");
     assert!(
         store
-            .record_decision(1, &decision(3, true, 5), &[4; 32], Some(b"sum2"))
+            .record_decision(1, &decision(3, true, 5), &[4; 32], None, Some(b"sum2"))
             .is_err()
     );
     assert_eq!(
         store.running_sum(1).expect("sum").as_deref(),
         Some(&b"sum1"[..])
     );
-    assert!(!store.digest_seen(&[5; 32]).expect("digest"));
+    assert!(!store.digest_seen(&[5; 64]).expect("digest"));
     assert_eq!(store.round(1).expect("r").expect("e").accepted, 1);
 }
 
@@ -77,7 +78,7 @@ fn a_second_decision_for_a_clinic_is_refused_and_changes_nothing() {
 fn a_rejection_keeps_the_sum() {
     let mut store = store_with_round();
     store
-        .record_decision(1, &decision(2, false, 7), &[8; 32], None)
+        .record_decision(1, &decision(2, false, 7), &[8; 32], None, None)
         .expect("decide");
     assert_eq!(
         store.running_sum(1).expect("sum").as_deref(),
@@ -95,11 +96,11 @@ fn accepting_into_a_closed_round_fails_atomically() {
     store.transition(1, RoundState::close).expect("close");
     assert!(
         store
-            .record_decision(1, &decision(3, true, 7), &[8; 32], Some(b"sum1"))
+            .record_decision(1, &decision(3, true, 7), &[8; 32], None, Some(b"sum1"))
             .is_err()
     );
     assert!(store.submissions(1).expect("subs").is_empty());
-    assert!(!store.digest_seen(&[7; 32]).expect("digest"));
+    assert!(!store.digest_seen(&[7; 64]).expect("digest"));
 }
 
 #[test]
@@ -116,7 +117,7 @@ fn state_survives_reopening_the_file() {
             .expect("round");
         let mut store = store;
         store
-            .record_decision(1, &decision(1, true, 1), &[1; 32], Some(b"sum1"))
+            .record_decision(1, &decision(1, true, 1), &[1; 32], None, Some(b"sum1"))
             .expect("d");
     }
     let store = Store::open(&path).expect("reopen");
@@ -148,4 +149,39 @@ fn publish_and_fail_follow_the_state_machine() {
     assert_eq!(rec.next_model_sha3, Some([5; 32]));
     assert_eq!(store.model(&[5; 32]).expect("m"), Some(vec![1; 8]));
     assert_eq!(store.update(1).expect("u"), Some(b"upd".to_vec()));
+}
+
+#[test]
+fn replay_marks_only_move_forward_and_commit_with_the_decision() {
+    let mut store = store_with_round();
+    let mark = |round, sequence| {
+        Some(ReplayMark {
+            direction: 1,
+            clinic: 3,
+            round,
+            sequence,
+        })
+    };
+    store
+        .record_decision(1, &decision(3, false, 7), &[8; 32], mark(1, 5), None)
+        .expect("decide");
+    assert_eq!(store.replay_mark(1, 3).expect("mark"), Some((1, 5)));
+    // A failed decision (same clinic again) leaves the mark alone.
+    assert!(
+        store
+            .record_decision(1, &decision(3, true, 9), &[9; 32], mark(1, 9), Some(b"s"))
+            .is_err()
+    );
+    assert_eq!(store.replay_mark(1, 3).expect("mark"), Some((1, 5)));
+    let other = Some(ReplayMark {
+        direction: 1,
+        clinic: 4,
+        round: 1,
+        sequence: 2,
+    });
+    store
+        .record_decision(1, &decision(4, false, 1), &[1; 32], other, None)
+        .expect("d");
+    assert_eq!(store.replay_mark(1, 4).expect("mark"), Some((1, 2)));
+    assert_eq!(store.replay_mark(2, 3).expect("mark"), None);
 }

@@ -58,12 +58,13 @@ pub fn inverse_from_montgomery<const N: usize>(a: &mut [u32; N], pr: &NttPrime) 
     inverse_scaled(a, pr, pr.scale_mont[l], pr.scale_mont_shoup[l]);
 }
 
-/// Gentleman–Sande butterflies with twiddles ψ^(−brv), then multiplication by `scale`.
+/// Gentleman–Sande butterflies with twiddles ψ^(−brv); the last layer also multiplies by `scale`
+/// (its twiddle premultiplied by the scale), which saves a separate pass over the coefficients.
 fn inverse_scaled<const N: usize>(a: &mut [u32; N], pr: &NttPrime, scale: u32, scale_shoup: u32) {
     let p2 = 2 * pr.p;
     let mut t = 1;
     let mut m = N;
-    while m > 1 {
+    while m > 2 {
         let h = m >> 1;
         for i in 0..h {
             let w = pr.inv[h + i];
@@ -78,8 +79,14 @@ fn inverse_scaled<const N: usize>(a: &mut [u32; N], pr: &NttPrime, scale: u32, s
         t <<= 1;
         m = h;
     }
-    for x in a.iter_mut() {
-        *x = pr.csub(pr.shoup_mul_lazy(*x, scale, scale_shoup));
+    // Last layer (one block of N/2 butterflies, twiddle ψ^(−brv(1))), fused with the scaling.
+    let ws_val = pr.mont_mul(pr.mont_mul(pr.inv[1], scale), pr.r_pows[0]); // inv[1]·scale mod p
+    let ws_shoup = super::primes::shoup(ws_val, pr.p);
+    let (lo, hi) = a.split_at_mut(N / 2);
+    for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
+        let (u, v) = (*x, *y);
+        *x = pr.csub(pr.shoup_mul_lazy(u + v, scale, scale_shoup));
+        *y = pr.csub(pr.shoup_mul_lazy(u + p2 - v, ws_val, ws_shoup));
     }
 }
 

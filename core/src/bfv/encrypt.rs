@@ -5,13 +5,15 @@
 //! read one b_j at a time.
 //!
 //! The prover needs the witness (u, e2, e1_j): the encryptor exposes it by reference and zeroizes it on
-//! drop.
+//! drop. e2 and every e1_j are resampled until ‖e‖² ≤ ⌊14.7456·N⌋ (probability of a resample < 2^−90), so
+//! ‖e2‖² ≤ B_2² and Σ_j ‖e1_j‖² ≤ L·⌊14.7456·N⌋ ≤ B_1² hold by construction, chunk by chunk, as the proof
+//! requires (ZK-BRIEF §1 "Honest bounds"; `params::limits`).
 
 use super::error::BfvError;
-use super::keys::{check_params, label};
+use super::keys::{check_params, label, sample_bounded_error};
 use super::plaintext::PlainModulus;
 use crate::params::ParamSet;
-use crate::ring::sample::{SEED_BYTES, Xof, cbd, ternary};
+use crate::ring::sample::{SEED_BYTES, Xof, ternary};
 use crate::ring::{NttPoly, Poly};
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -65,11 +67,7 @@ impl<P: ParamSet, const N: usize, const K: usize> Encryptor<P, N, K> {
         seed.zeroize();
         ternary(&mut Xof::new(&enc.seed, label::U, 0), &mut enc.u);
         enc.u_ntt.set_from_poly(&enc.u);
-        cbd(
-            &mut Xof::new(&enc.seed, label::E2, 0),
-            P::ERROR_ETA,
-            &mut enc.e2,
-        );
+        sample_bounded_error::<P, N>(&enc.seed, label::E2, 0, &mut enc.e2);
         NttPoly::mul_into(a_ntt, &enc.u_ntt, &mut enc.tmp);
         enc.tmp.inverse_into(&mut enc.c1);
         enc.c1.add_assign(&enc.e2);
@@ -98,15 +96,10 @@ impl<P: ParamSet, const N: usize, const K: usize> Encryptor<P, N, K> {
             return Err(BfvError::TooManyChunks { limit: self.limit });
         }
         self.plain.check_message(m)?;
-        cbd(
-            &mut Xof::new(&self.seed, label::E1, self.chunks as u64),
-            P::ERROR_ETA,
-            &mut self.e1,
-        );
+        sample_bounded_error::<P, N>(&self.seed, label::E1, self.chunks, &mut self.e1);
         NttPoly::mul_into(b_ntt, &self.u_ntt, &mut self.tmp);
         self.tmp.inverse_into(c0);
-        c0.add_assign(&self.e1);
-        self.plain.add_encoded(m, c0);
+        self.plain.add_encoded_with_error(m, &self.e1, c0);
         self.chunks += 1;
         Ok(())
     }

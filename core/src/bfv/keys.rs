@@ -37,6 +37,27 @@ pub(crate) const fn check_params<P: ParamSet, const N: usize, const K: usize>() 
     assert!(K <= crate::arith::primes::PRIME_COUNT);
 }
 
+/// Samples e ← CBD_η from stream (seed, label, index) and resamples (attempt counter in the high half of
+/// the stream index) until ‖e‖² ≤ B_2² = ⌊14.7456·N⌋ (`params::limits::bound_e2_sq`), the bound the proof and
+/// the noise analysis assume. An honest sample exceeds it with probability < 2^−90; the loop reveals only
+/// whether that happened.
+pub(crate) fn sample_bounded_error<P: ParamSet, const N: usize>(
+    seed: &[u8; SEED_BYTES],
+    label: &[u8],
+    index: usize,
+    out: &mut Poly<P::M, N>,
+) {
+    let bound = crate::params::limits::bound_e2_sq(N);
+    let mut attempt = 0u64;
+    loop {
+        let mut xof = Xof::new(seed, label, index as u64 | (attempt << 32));
+        if u128::from(cbd(&mut xof, P::ERROR_ETA, out)) <= bound {
+            return;
+        }
+        attempt += 1;
+    }
+}
+
 /// The public polynomial a, expanded from a public seed with SHAKE128 (uniform mod q).
 pub fn public_a<P: ParamSet, const N: usize>(a_seed: &[u8; SEED_BYTES], out: &mut Poly<P::M, N>) {
     const { assert!(N == P::N) };
@@ -97,11 +118,7 @@ impl<P: ParamSet, const N: usize> SecretKey<P, N> {
         let mut s_ntt = NttPoly::<N, K>::from_poly(&s);
         s_ntt.mul_assign(a_ntt);
         s_ntt.inverse_into(out);
-        cbd(
-            &mut Xof::new(&self.seed, label::E_PK, j as u64),
-            P::ERROR_ETA,
-            &mut s,
-        );
+        sample_bounded_error::<P, N>(&self.seed, label::E_PK, j, &mut s);
         out.add_assign(&s);
         out.neg_assign();
         s.zeroize();

@@ -83,6 +83,18 @@ impl<M: Modulus> PlainModulus<M> {
         }
     }
 
+    /// out += e + Δ·m in one pass (the tail of c0_j = b_j·u + e1_j + Δ·m_j).
+    pub fn add_encoded_with_error<const N: usize>(
+        &self,
+        m: &[i64; N],
+        e: &Poly<M, N>,
+        out: &mut Poly<M, N>,
+    ) {
+        for ((c, &x), &ei) in out.coeffs.iter_mut().zip(m.iter()).zip(e.coeffs.iter()) {
+            *c = M::add(*c, M::add(ei, M::mul(self.delta, M::from_i64(x))));
+        }
+    }
+
     /// round(t·x/q) mod t as a centred integer, for the phase x = c0 + c1·s ∈ Z_q (constant time).
     pub fn decode_coeff(&self, x: M::Coeff) -> i64 {
         let v = round_scaled::<M>(self.t, M::to_u128(x));

@@ -282,3 +282,105 @@ fn misuse_is_a_typed_error() {
         })
     );
 }
+
+/// Sum of K_max worst-case ciphertexts — every one at the edge of what the proof accepts, with all noise
+/// terms aligned on one coefficient — decrypts exactly (docs/NOISE.md; `params::limits`).
+fn worst_case_sum<P: ParamSet, const N: usize, const K: usize>(chunks: usize) {
+    use crate::params::limits::{
+        KeyBounds, ProofBounds, floor_sqrt, max_clinics, plaintext_modulus,
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let b_int = P::B_INT_MAX;
+    let clinics = max_clinics::<P>(b_int, chunks, KeyBounds::single::<P>(), 0);
+    assert!(clinics >= 1);
+    let t = plaintext_modulus(clinics, b_int).unwrap();
+    let plain = PlainModulus::<P::M>::new(t).unwrap();
+    let k = keys::<P, N, K>(1, &mut rng);
+    let bounds = ProofBounds::of::<P>(chunks);
+    // The key's s_0 and e'_0 = −(b_0 + a·s_0).
+    let mut s = Box::new(Poly::<P::M, N>::zero());
+    k.sk.secret_chunk(0, &mut s);
+    let mut tmp = Box::new(NttPoly::<N, K>::from_poly(&*s));
+    tmp.mul_assign(&k.a_ntt);
+    let mut e_pk = Box::new(Poly::<P::M, N>::zero());
+    tmp.inverse_into(&mut e_pk);
+    let mut b0 = Box::new(Poly::<P::M, N>::zero());
+    k.b_ntt[0].to_poly(&mut b0);
+    e_pk.add_assign(&b0);
+    e_pk.neg_assign();
+    // Coefficient 0 of x·y is x_0·y_0 − Σ_{i≥1} x_i·y_{N−i}: align u against e' and e2 with s.
+    let sign = |c: i128| (c > 0) as i64 - (c < 0) as i64;
+    let mut u = Box::new([0i64; N]);
+    let mut e2 = Box::new([0i64; N]);
+    let s_sq = s.norm_sq_centered();
+    let lambda = floor_sqrt(bounds.e2_sq / s_sq) as i64;
+    u[0] = -sign(e_pk.centered(0));
+    e2[0] = lambda * s.centered(0) as i64;
+    for i in 1..N {
+        u[N - i] = sign(e_pk.centered(i));
+        e2[i] = -lambda * s.centered(N - i) as i64;
+    }
+    let mut e1 = Box::new([0i64; N]);
+    e1[0] = floor_sqrt(bounds.e1_sq) as i64;
+    let mut m = Box::new([0i64; N]);
+    m[0] = b_int as i64;
+    // The witness meets the proven bounds.
+    let (pu, pe2, pe1) = (
+        Poly::<P::M, N>::from_i64(&u),
+        Poly::<P::M, N>::from_i64(&e2),
+        Poly::<P::M, N>::from_i64(&e1),
+    );
+    assert!(pu.norm_sq_centered() <= bounds.u_sq);
+    assert!(pe2.norm_sq_centered() <= bounds.e2_sq);
+    assert!(pe1.norm_sq_centered() <= bounds.e1_sq);
+    // c1 = a·u + e2, c0 = b_0·u + e1 + Δ·m.
+    let u_ntt = Box::new(NttPoly::<N, K>::from_poly(&pu));
+    let mut c1 = Box::new(Poly::<P::M, N>::zero());
+    NttPoly::mul_into(&k.a_ntt, &u_ntt, &mut tmp);
+    tmp.inverse_into(&mut c1);
+    c1.add_assign(&pe2);
+    let mut c0 = Box::new(Poly::<P::M, N>::zero());
+    NttPoly::mul_into(&k.b_ntt[0], &u_ntt, &mut tmp);
+    tmp.inverse_into(&mut c0);
+    c0.add_assign(&pe1);
+    plain.add_encoded(&m, &mut c0);
+    // The aligned noise of one ciphertext is close to the analysed worst case.
+    let mut phase = Box::new(Poly::<P::M, N>::zero());
+    let mut dec = Box::new(Decryptor::<P, N, K>::new(&k.sk, plain, &c1));
+    let mut out = Box::new([0i64; N]);
+    dec.decrypt_chunk(0, &c0, &mut out);
+    assert_eq!(*out, *m);
+    let mut s_ntt = Box::new(NttPoly::<N, K>::from_poly(&*s));
+    s_ntt.mul_assign(&NttPoly::from_poly(&*c1));
+    s_ntt.inverse_into(&mut phase);
+    phase.add_assign(&c0);
+    let mut dm = Box::new(Poly::<P::M, N>::zero());
+    plain.add_encoded(&m, &mut dm);
+    phase.sub_assign(&dm);
+    let noise = phase.centered(0);
+    let per_client = crate::params::limits::noise_per_client(bounds, KeyBounds::single::<P>());
+    assert!(noise > 0 && noise as u128 <= per_client);
+    assert!(
+        noise as u128 * 10 >= per_client * 6,
+        "noise {noise} is not near the worst case {per_client}"
+    );
+    // K_max copies summed: plaintext K·B_int at coefficient 0, noise K times the worst case. The first
+    // K − 1 copies are summed as (K − 1)·ct (the same ring element as K − 1 additions), the last one by
+    // `add_assign`.
+    let k_minus_1 = <P::M as Modulus>::from_i64(i64::from(clinics) - 1);
+    let mut acc1 = c1.clone();
+    acc1.scalar_mul_assign(k_minus_1);
+    let mut acc0 = [c0.as_ref().clone()];
+    acc0[0].scalar_mul_assign(k_minus_1);
+    add_assign(&mut acc1, &mut acc0, &c1, core::slice::from_ref(&*c0)).unwrap();
+    let mut dec = Box::new(Decryptor::<P, N, K>::new(&k.sk, plain, &acc1));
+    dec.decrypt_chunk(0, &acc0[0], &mut out);
+    assert_eq!(out[0], clinics as i64 * b_int as i64, "K_max = {clinics}");
+    assert!(out[1..].iter().all(|&x| x == 0));
+}
+
+#[test]
+fn worst_case_sum_of_max_clinics_decrypts_exactly() {
+    worst_case_sum::<SetS, 2048, 2>(54);
+    worst_case_sum::<SetL, 4096, 4>(27);
+}

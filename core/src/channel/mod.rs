@@ -1,1 +1,51 @@
-//! Post-quantum channel (docs/CHANNEL.md): ML-KEM envelope with a SHAKE256 KDF and an AEAD, ML-DSA clinic identities.
+//! Post-quantum channel (docs/CHANNEL.md): ML-KEM envelope with a SHAKE256 KDF and ChaCha20-Poly1305,
+//! ML-DSA-65 clinic identities, signed submissions and a replay guard.
+//!
+//! Map (one concept per module, each naming the section of docs/CHANNEL.md it implements):
+//! - [`ids`] — round, clinic and direction identifiers (§1).
+//! - [`kem`] — ML-KEM-768/1024 keys and encapsulation, FIPS 203 (§2).
+//! - `kdf` — SHAKE256 key schedule for the AEAD (§3).
+//! - [`header`] — the 32-byte envelope header (§4).
+//! - [`envelope`] — seal/open, in place and detached (§4).
+//! - [`digest`] — submission and announcement digests (§5).
+//! - [`identity`] — ML-DSA-65 signing and verifying keys, FIPS 204 (§5).
+//! - [`roster`] — registered clinics (§5).
+//! - [`submission`] — the signed submission format and the end-to-end clinic/aggregator operations (§5).
+//! - [`replay`] — the replay guard (§6).
+//! - [`error`] — typed rejections (§7).
+
+pub mod digest;
+pub mod envelope;
+pub mod error;
+mod hash;
+pub mod header;
+pub mod identity;
+pub mod ids;
+mod kdf;
+pub mod kem;
+pub mod replay;
+pub mod roster;
+pub mod submission;
+
+pub use digest::{AnnouncementDigest, ContentHash, ContentHasher, ContentKind, SubmissionDigest};
+pub use envelope::{OpenPolicy, Opened, SealContext, TAG_LEN, overhead, prefix_len};
+#[cfg(feature = "alloc")]
+pub use envelope::{open_to_vec, seal_to_vec};
+pub use error::{ChannelError, ReplayError};
+pub use header::{EnvelopeHeader, HEADER_LEN};
+pub use identity::{Signature, SigningKey, VerifyingKey};
+pub use ids::{ClinicId, Direction, RoundId};
+pub use kem::{
+    ChannelKem, KemCiphertext, KemPublicKey, KemSecretKey, MlKem768, MlKem1024, SharedSecret,
+};
+pub use replay::{MemoryReplayGuard, ReplayGuard, ReplayKey};
+pub use roster::{ClinicRoster, Roster};
+#[cfg(feature = "alloc")]
+pub use submission::seal_submission_to_vec;
+pub use submission::{
+    SubmissionEnvelopeLayout, SubmissionFields, SubmissionPolicy, SubmissionView,
+    VerifiedSubmission, open_submission, seal_submission, seal_submission_in_place,
+};
+
+/// The default KEM of the channel.
+pub type DefaultKem = MlKem768;

@@ -169,7 +169,11 @@ pub fn decrypts_exactly<P: ParamSet>(
     matches!((total, noise_budget::<P>(clinics, b_int)), (Some(e), Some(budget)) if e <= budget)
 }
 
-/// Largest clinic count K for which [`decrypts_exactly`] holds (0 if not even one update fits).
+/// Upper end of the clinic-count search of [`max_clinics`]: a result equal to it means "at least this many".
+pub const MAX_CLINICS_SEARCH: u32 = 1 << 24;
+
+/// Largest clinic count K ≤ [`MAX_CLINICS_SEARCH`] for which [`decrypts_exactly`] holds (0 if not even one
+/// update fits).
 /// The condition is monotone in K (t, M and E all grow with K), so this is a binary search.
 #[must_use]
 pub fn max_clinics<P: ParamSet>(b_int: u64, chunks: usize, key: KeyBounds, smudging: u128) -> u32 {
@@ -177,7 +181,7 @@ pub fn max_clinics<P: ParamSet>(b_int: u64, chunks: usize, key: KeyBounds, smudg
     if !ok(1) {
         return 0;
     }
-    let (mut lo, mut hi) = (1u32, 1u32 << 24);
+    let (mut lo, mut hi) = (1u32, MAX_CLINICS_SEARCH);
     if ok(hi) {
         return hi;
     }
@@ -293,6 +297,8 @@ impl fmt::Display for ConfigError {
         }
     }
 }
+
+impl core::error::Error for ConfigError {}
 
 /// Checks a requested configuration against set `P` and derives t, Δ and the noise figures, refusing anything
 /// the set cannot decrypt exactly (docs/NOISE.md §5).

@@ -84,6 +84,8 @@ impl fmt::Display for QuantError {
     }
 }
 
+impl core::error::Error for QuantError {}
+
 /// B_int = ⌈S·τ·(1 + 2^-26) + √P/2⌉ + 1: an integer with ‖m‖ ≤ B_int for every update the quantizer produces
 /// (docs/QUANT.md §2). The margin covers the floating-point error of clipping and scaling; the +1 covers the
 /// rounding of this very computation.

@@ -9,10 +9,10 @@
 //! - [`mul_wide`] (128×128→256), [`fx_mul`] (Q8.120 product), [`ct_lt`] / [`ct_select`] (masks).
 //! - [`exp_neg`]`(x)` = e^(−x) for x ∈ Q8.120, saturating to 0 for x ≥ 256. **Error**: the result r̂
 //!   satisfies |r̂ − e^(−x)| ≤ 2^−112. Argument reduction x = a·ln2 + r with a ≤ ⌊x/ln2⌋ exact and r
-//!   accurate to 2^−119; r = i/64 + r_lo; e^(−i/64) from a 45-entry table built at compile time by
+//!   accurate to 2^−119; r = i/16 + r_lo; e^(−i/16) from a 12-entry table built at compile time by
 //!   [`exp_neg_reference`] (degree-32 Taylor on [0, 0.75): truncation < 2^−130, 64 roundings of 2^−120,
-//!   error ≤ 2^−113) and scanned in full; e^(−r_lo) by the degree-14 Taylor polynomial on [0, 2^−6)
-//!   (truncation < 2^−130, 15 roundings of 2^−120); one more product; the final right shift by a only
+//!   error ≤ 2^−113) and scanned in full; e^(−r_lo) by the degree-18 Taylor polynomial on [0, 2^−4)
+//!   (truncation < 2^−132, 19 roundings of 2^−120); one more product; the final right shift by a only
 //!   shrinks the error. Checked against f64, against [`exp_neg_reference`], and against the identities
 //!   e^(−x)e^(−y) = e^(−(x+y)), e^(−k ln 2) = 2^−k in the tests.
 //! - [`ln`]`(m)` = ln m for m ∈ [1, 256) (public inputs; Newton iteration on [`exp_neg`]), error ≤ 2^−108.
@@ -100,7 +100,7 @@ const fn reduce_ln2(x: u128) -> (u128, u128) {
 }
 
 /// Reference e^(−x): degree-32 Taylor polynomial of e^(−r) on the reduced argument (nested Horner
-/// t ← 1 − (r·t)/k). Used at compile time for [`EXP_TABLE`] and in tests against [`exp_neg`].
+/// t ← 1 − (r·t)/k). Used at compile time for the exp table and in tests against [`exp_neg`].
 #[must_use]
 pub const fn exp_neg_reference(x: u128) -> u128 {
     let (a, r) = reduce_ln2(x);
@@ -115,11 +115,11 @@ pub const fn exp_neg_reference(x: u128) -> u128 {
     shift_right_ct(t, a)
 }
 
-/// Bits of the reduced argument resolved by the table: r = i/64 + r_lo with r_lo < 2^−6.
-const TABLE_SHIFT: u32 = FRAC - 6;
-/// Table entries: i ≤ ⌊64·(ln2 + 2^−118)⌋ = 44.
-const TABLE_LEN: usize = 45;
-/// e^(−i/64) in Q8.120 for i < 45 (from [`exp_neg_reference`], error ≤ 2^−113).
+/// Bits of the reduced argument resolved by the table: r = i/16 + r_lo with r_lo < 2^−4.
+const TABLE_SHIFT: u32 = FRAC - 4;
+/// Table entries: i ≤ ⌊16·(ln2 + 2^−118)⌋ = 11.
+const TABLE_LEN: usize = 12;
+/// e^(−i/16) in Q8.120 for i < 12 (from [`exp_neg_reference`], error ≤ 2^−113).
 const EXP_TABLE: [u128; TABLE_LEN] = {
     let mut t = [0u128; TABLE_LEN];
     let mut i = 0;
@@ -129,9 +129,9 @@ const EXP_TABLE: [u128; TABLE_LEN] = {
     }
     t
 };
-/// Degree of the Taylor polynomial on [0, 2^−6): (2^−6)^15/15! < 2^−130.
-const SHORT_DEGREE: usize = 14;
-/// 1/k! in Q8.120, k = 0..=14 (rounded down).
+/// Degree of the Taylor polynomial on [0, 2^−4): (2^−4)^19/19! < 2^−132.
+const SHORT_DEGREE: usize = 18;
+/// 1/k! in Q8.120, k = 0..=18 (rounded down; 18! < 2^53).
 const INV_FACT: [u128; SHORT_DEGREE + 1] = {
     let mut t = [0u128; SHORT_DEGREE + 1];
     let mut f: u128 = 1;
@@ -146,19 +146,20 @@ const INV_FACT: [u128; SHORT_DEGREE + 1] = {
     t
 };
 
-/// e^(−x) for x in Q8.120 (constant time; see the module docs for the error bound): x = a·ln2 + i/64 +
-/// r_lo, e^(−x) = 2^−a · T[i] · P(r_lo) with T scanned in full (no secret index) and P the degree-14
-/// Taylor polynomial in coefficient-form Horner (t ← 1/k! − r_lo·t stays positive because r_lo < 1/64).
+/// e^(−x) for x in Q8.120 (constant time; see the module docs for the error bound): x = a·ln2 + i/16 +
+/// r_lo, e^(−x) = 2^−a · `T[i]` · P(r_lo) with T scanned in full (no secret index) and P the degree-18
+/// Taylor polynomial in coefficient-form Horner (t ← 1/k! − r_lo·t stays positive because r_lo < 1/16).
 #[must_use]
 pub fn exp_neg(x: u128) -> u128 {
     let (a, r) = reduce_ln2(x);
-    let i = r >> TABLE_SHIFT;
+    // r < ln2 + 2^−118, so i ≤ 11.
+    let i = (r >> TABLE_SHIFT) as u64;
     let r_lo = r & ((1u128 << TABLE_SHIFT) - 1);
     let mut e_hi = 0u128;
     for (j, &e) in EXP_TABLE.iter().enumerate() {
-        let eq = (j as u128) ^ i;
-        let hit = 0u128.wrapping_sub(((eq | eq.wrapping_neg()) >> 127) ^ 1);
-        e_hi |= e & hit;
+        let eq = (j as u64) ^ i;
+        let hit = ((eq | eq.wrapping_neg()) >> 63) ^ 1;
+        e_hi |= e & 0u128.wrapping_sub(u128::from(hit));
     }
     let mut t = INV_FACT[SHORT_DEGREE];
     for &c in INV_FACT[..SHORT_DEGREE].iter().rev() {
@@ -388,8 +389,8 @@ mod tests {
                 "x = {x}"
             );
         }
-        // Table boundaries: r just below and at multiples of 1/64.
-        for i in 0..45u128 {
+        // Table boundaries: r just below and at multiples of 1/16.
+        for i in 0..12u128 {
             for d in [0u128, 1, 2] {
                 let x = (i << TABLE_SHIFT).saturating_sub(d);
                 assert!(

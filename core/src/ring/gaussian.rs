@@ -370,6 +370,48 @@ mod tests {
     }
 
     #[test]
+    fn binned_chi_square_large_sigmas() {
+        // 34 cells: 32 bins of width σ/4 on [−4σ, 4σ) plus both tails; expectations from erf (the
+        // discretisation error at σ ≥ 2^20 is far below the sampling noise).
+        for (i, &sigma) in [1.55 * 2f64.powi(22), 2f64.powi(27) - 1.0]
+            .iter()
+            .enumerate()
+        {
+            let g = GaussianSampler::from_sigma(sigma).unwrap();
+            let n = 100_000usize;
+            let mut counts = [0u64; 34];
+            let mut r = rng(200 + i as u8);
+            for _ in 0..n {
+                let v = g.sample(&mut r) as f64 / sigma;
+                let cell = if v < -4.0 {
+                    0
+                } else if v >= 4.0 {
+                    33
+                } else {
+                    1 + ((v + 4.0) * 4.0) as usize
+                };
+                counts[cell] += 1;
+            }
+            let cdf = |x: f64| 0.5 * (1.0 + libm::erf(x / core::f64::consts::SQRT_2));
+            let mut chi2 = 0.0;
+            for (cell, &c) in counts.iter().enumerate() {
+                let p = match cell {
+                    0 => cdf(-4.0),
+                    33 => 1.0 - cdf(4.0),
+                    _ => {
+                        let lo = -4.0 + (cell - 1) as f64 / 4.0;
+                        cdf(lo + 0.25) - cdf(lo)
+                    }
+                };
+                let e = p * n as f64;
+                chi2 += (c as f64 - e).powi(2) / e;
+            }
+            // 33 dof: mean 33, sd 8.1; 33 + 6·8.1 ≈ 82.
+            assert!(chi2 < 82.0, "σ = {sigma}: χ² = {chi2}");
+        }
+    }
+
+    #[test]
     fn tail_cut_is_about_13_sigma() {
         for &sigma in &[1.0, 4.0, 7.99, 1000.0, 2f64.powi(25)] {
             let g = GaussianSampler::from_sigma(sigma).unwrap();

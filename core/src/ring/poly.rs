@@ -76,6 +76,16 @@ impl<M: Modulus, const N: usize> Poly<M, N> {
         }
     }
 
+    /// ‖self‖² of the centred representatives, constant time; saturates at u128::MAX (each |c| is capped at
+    /// 2^63 first), so it is exact for the small polynomials it is meant for (errors, secrets, messages).
+    pub fn norm_sq_centered(&self) -> u128 {
+        let cap = 1u128 << 63;
+        self.coeffs.iter().fold(0u128, |acc, &c| {
+            let a = M::to_centered(c).unsigned_abs().min(cap);
+            acc.saturating_add(a * a)
+        })
+    }
+
     /// self += c·other for a scalar c ∈ Z_q (e.g. Δ·m in BFV encryption).
     pub fn add_scaled_assign(&mut self, c: M::Coeff, other: &Self) {
         for (a, b) in self.coeffs.iter_mut().zip(other.coeffs.iter()) {
@@ -436,6 +446,13 @@ mod tests {
         assert_ne!(c, d);
         d.sub_assign(&c);
         assert_eq!(d.centered(127), 1);
+        assert_eq!(d.norm_sq_centered(), 1);
+        let small = Poly::<Q86, 128>::from_i64(&core::array::from_fn(|i| i as i64 - 64));
+        assert_eq!(
+            small.norm_sq_centered(),
+            (0..128i128).map(|i| (i - 64) * (i - 64)).sum::<i128>() as u128
+        );
+        assert_eq!(a.norm_sq_centered(), u128::MAX);
         d.zeroize();
         assert_eq!(d, Poly::zero());
     }

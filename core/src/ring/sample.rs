@@ -95,14 +95,16 @@ pub fn ternary<M: Modulus, const N: usize>(xof: &mut Xof, out: &mut Poly<M, N>) 
 /// Fills `out` with the centred binomial distribution CBD_η: Σ_{i<η} a_i − Σ_{i<η} b_i over exactly
 /// 2η stream bits per coefficient (η = 21: 21 bytes per 4 coefficients, 8 such groups per SHAKE128
 /// block), computed with a branch-free SWAR population count of both halves at once. `eta` is a public
-/// parameter in 1..=32 (`ParamSet::ERROR_ETA` = 21); out-of-range values are clamped to it.
-pub fn cbd<M: Modulus, const N: usize>(xof: &mut Xof, eta: u32, out: &mut Poly<M, N>) {
+/// parameter in 1..=32 (`ParamSet::ERROR_ETA` = 21); out-of-range values are clamped to it. Returns ‖out‖²
+/// (computed on the way, for the callers that bound the error norm).
+pub fn cbd<M: Modulus, const N: usize>(xof: &mut Xof, eta: u32, out: &mut Poly<M, N>) -> u64 {
     const BLOCK: usize = 64; // coefficients per read: 2η·64 bits = 2η words
     let eta = eta.clamp(1, 32);
     let width = 2 * eta as usize;
     let mask = (1u64 << eta) - 1;
     let mut words = [0u64; 2 * 32 + 1];
     let mut bytes = [0u8; 8 * 2 * 32];
+    let mut norm_sq = 0u64;
     for block in out.coeffs.chunks_mut(BLOCK) {
         let nbytes = (block.len() * width).div_ceil(8);
         xof.read(&mut bytes[..nbytes]);
@@ -114,11 +116,14 @@ pub fn cbd<M: Modulus, const N: usize>(xof: &mut Xof, eta: u32, out: &mut Poly<M
             let x = ((((words[k + 1] as u128) << 64) | words[k] as u128) >> s) as u64;
             let both = (x & mask) | (((x >> eta) & mask) << 32);
             let counts = swar_popcount_halves(both);
-            *c = M::from_i64((counts & 0xff) as i64 - (counts >> 32) as i64);
+            let v = (counts & 0xff) as i64 - (counts >> 32) as i64;
+            norm_sq += (v * v) as u64;
+            *c = M::from_i64(v);
         }
     }
     words.zeroize();
     bytes.zeroize();
+    norm_sq
 }
 
 /// Population counts of the two 32-bit halves of x, returned in the low byte of each half (branch-free,
@@ -227,7 +232,8 @@ mod tests {
         let mut max = 0i128;
         for i in 0..8 {
             let mut p = Poly::<Q86, 4096>::zero();
-            cbd(&mut Xof::new(&SEED, b"e", i), 21, &mut p);
+            let n2 = cbd(&mut Xof::new(&SEED, b"e", i), 21, &mut p);
+            assert_eq!(u128::from(n2), p.norm_sq_centered());
             for k in 0..4096 {
                 let c = p.centered(k);
                 sum += c;

@@ -21,12 +21,13 @@
 //! API summary:
 //! - [`Challenge::from_seed`]`(&[u8; 32])` — deterministic expansion (SHAKE256, domain `CHALLENGE_DOMAIN`).
 //! - [`Challenge::from_coeffs`]`(&[i64; 128])` — strict validation (σ-invariance, range, η filter).
-//! - [`Challenge::coeffs`], [`Challenge::to_i64`], [`Challenge::l1_of_square`],
+//! - [`Challenge::coeffs`], [`Challenge::to_i64`], [`Challenge::to_poly`], [`Challenge::l1_of_square`],
 //!   [`Challenge::mul_integer`] (c·s over Z[Y]/(Y^128+1), constant time in s).
 //! - [`uniform_mod_q`]`::<M>(seed, label, index, out)`.
 
 use crate::arith::Modulus;
 use crate::params::PROOF_RING_DEGREE;
+use crate::ring::subring::ProofPoly;
 use shake::{ExtendableOutput, Shake128, Shake256, Update, XofReader};
 
 /// Proof-ring degree d.
@@ -151,6 +152,12 @@ impl Challenge {
         self.c.map(i64::from)
     }
 
+    /// c as an element of R_q = Z_q[Y]/(Y^128 + 1).
+    #[must_use]
+    pub fn to_poly<M: Modulus>(&self) -> ProofPoly<M> {
+        ProofPoly::<M>::from_i64(&self.to_i64())
+    }
+
     /// ‖σ(c)·c‖₁, which equals ‖c²‖₁ for a σ-invariant c (computed for any c as σ(c)·c).
     #[must_use]
     pub fn l1_of_square(&self) -> u64 {
@@ -166,7 +173,7 @@ impl Challenge {
         prod.iter().map(|x| x.unsigned_abs()).sum()
     }
 
-    /// `out = c·s` in Z[Y]/(Y^128 + 1). Schoolbook with fixed loop bounds: constant time in `s`.
+    /// `out = c·s` in `Z[Y]/(Y^128 + 1)`. Schoolbook with fixed loop bounds: constant time in `s`.
     /// Overflow-free for ‖s‖∞ < 2^53 (|coefficient| ≤ 2·128·‖s‖∞).
     pub fn mul_integer(&self, s: &[i64; D], out: &mut [i64; D]) {
         negacyclic_mul(&self.to_i64(), s, out);
@@ -326,6 +333,10 @@ mod tests {
     #[test]
     fn mul_integer_matches_definition() {
         let c = Challenge::from_seed(&seed(3));
+        let p = c.to_poly::<Q44>();
+        for (i, &ci) in c.to_i64().iter().enumerate() {
+            assert_eq!(p.coeffs[i], Q44::from_i64(ci));
+        }
         // c · Y = (c_{127}·(−1), c_0, c_1, ...).
         let mut y = [0i64; D];
         y[1] = 1;

@@ -78,7 +78,7 @@ impl JlBlock {
         Some(((p >> col) & 1) as i8 - ((n >> col) & 1) as i8)
     }
 
-    /// acc[i] += Σ_j R[i][j]·s[j] over this block. Walks the set bits of the public masks, so control
+    /// `acc[i] += Σ_j R[i][j]·s[j]` over this block. Walks the set bits of the public masks, so control
     /// flow and addresses depend on R only, never on the secret s.
     pub fn project_accumulate(&self, s: &[i64; JL_BLOCK], acc: &mut [i64; JL_ROWS]) {
         for (&(p, n), a) in self.rows.iter().zip(acc.iter_mut()) {
@@ -88,7 +88,7 @@ impl JlBlock {
         }
     }
 
-    /// out[j] += Σ_i R[i][j]·mu[i] over the integers (wrapping i64).
+    /// `out[j] += Σ_i R[i][j]·mu[i]` over the integers (wrapping i64).
     pub fn transpose_accumulate_i64(&self, mu: &[i64; JL_ROWS], out: &mut [i64; JL_BLOCK]) {
         for (&(p, n), &m) in self.rows.iter().zip(mu.iter()) {
             for_each_bit(p, |j| out[j] = out[j].wrapping_add(m));
@@ -96,7 +96,7 @@ impl JlBlock {
         }
     }
 
-    /// out[j] += Σ_i R[i][j]·mu[i] mod q. Column sums are exact (|Σ| ≤ 256·q): in i64 when
+    /// `out[j] += Σ_i R[i][j]·mu[i]` mod q. Column sums are exact (|Σ| ≤ 256·q): in i64 when
     /// 256·q < 2^62, in i128 otherwise; each column is reduced once.
     pub fn transpose_accumulate<M: Modulus>(
         &self,

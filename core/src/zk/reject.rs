@@ -23,7 +23,8 @@
 //! f64 reference on random inputs and check the simulated acceptance rate equals 1/M.
 //!
 //! API summary:
-//! - [`RejectionConstant::from_m`]`(f64)` / [`RejectionConstant::from_ln_m_q120`] — public ln M.
+//! - [`RejectionConstant::from_m`]`(f64)` / [`RejectionConstant::from_ln_m_q120`] — public ln M;
+//!   [`RejectionConstant::standard_for_gamma`]`(γ, 129)` and [`RejectionConstant::bimodal_for_gamma`]`(γ)`.
 //! - [`StandardTest::new`]`(ln_m)`, [`StandardTest::add_block`]`(&InvTwoSigmaSq, ‖v‖², ⟨z,v⟩)`,
 //!   [`StandardTest::decide`]`(&mut rng) -> bool`; [`standard_accept`] for one block.
 //! - [`bimodal_accept`]`(ln_m, &InvTwoSigmaSq, ‖v‖², ⟨z,v⟩, &mut rng) -> bool`.
@@ -60,6 +61,32 @@ impl RejectionConstant {
         Ok(Self {
             ln_m: ln(m_q52 << (FRAC - 52)),
         })
+    }
+
+    /// The standard-rejection constant for σ_b ≥ γ·‖v_b‖ (joint over blocks):
+    /// M = exp(√(2·tail_bits·ln 2)/γ + 1/(2γ²)), so that the exponent exceeds ln M only with probability
+    /// 2^−tail_bits (Lyubashevsky 2012, Lemma 4.5; ZK-BRIEF §3.2 uses tail_bits = 129: M = 3.39, 2.61,
+    /// 1.95 for γ = 11, 14, 20). Computed with `libm` (deterministic on every target).
+    ///
+    /// # Errors
+    /// [`BadRejectionConstant`] if γ is not positive or M falls outside [1, 256).
+    pub fn standard_for_gamma(gamma: f64, tail_bits: u32) -> Result<Self, BadRejectionConstant> {
+        if gamma.is_nan() || gamma <= 0.0 {
+            return Err(BadRejectionConstant);
+        }
+        let t = libm::sqrt(2.0 * f64::from(tail_bits) * core::f64::consts::LN_2);
+        Self::from_m(libm::exp(t / gamma + 1.0 / (2.0 * gamma * gamma)))
+    }
+
+    /// The bimodal constant M = exp(1/(2γ²)) for σ ≥ γ·‖v‖ (Ducas et al. 2013, §3.2).
+    ///
+    /// # Errors
+    /// [`BadRejectionConstant`] if γ is not positive or M falls outside [1, 256).
+    pub fn bimodal_for_gamma(gamma: f64) -> Result<Self, BadRejectionConstant> {
+        if gamma.is_nan() || gamma <= 0.0 {
+            return Err(BadRejectionConstant);
+        }
+        Self::from_m(libm::exp(1.0 / (2.0 * gamma * gamma)))
     }
 
     /// From ln M already in Q8.120 (ln M < 256).
@@ -237,6 +264,29 @@ mod tests {
         assert_eq!(RejectionConstant::from_m(0.5), Err(BadRejectionConstant));
         assert_eq!(
             RejectionConstant::from_m(f64::NAN),
+            Err(BadRejectionConstant)
+        );
+    }
+
+    #[test]
+    fn constants_for_gamma_match_the_brief() {
+        for (gamma, m) in [(11.0, 3.39), (14.0, 2.61), (20.0, 1.95)] {
+            let c = RejectionConstant::standard_for_gamma(gamma, 129).unwrap();
+            let got = q120(exp_neg(0)) / q120(exp_neg(c.ln_m_q120()));
+            assert!((got - m).abs() < 0.006, "γ {gamma}: M = {got}");
+        }
+        let c = RejectionConstant::bimodal_for_gamma(2.0).unwrap();
+        assert!((q120(c.ln_m_q120()) - 0.125).abs() < 1e-15);
+        assert_eq!(
+            RejectionConstant::standard_for_gamma(0.0, 129),
+            Err(BadRejectionConstant)
+        );
+        assert_eq!(
+            RejectionConstant::bimodal_for_gamma(-1.0),
+            Err(BadRejectionConstant)
+        );
+        assert_eq!(
+            RejectionConstant::bimodal_for_gamma(0.01),
             Err(BadRejectionConstant)
         );
     }

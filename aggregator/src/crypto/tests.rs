@@ -1,0 +1,118 @@
+//! The service's BFV path against zkfl-core's encryption: key generation, ciphertext checks, the running sum
+//! and the key holder's decryption of the aggregate.
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use zkfl_core::wire::bfv::decode_public_key;
+
+use super::*;
+use crate::keyholder::Request;
+
+const N: usize = SetS::N;
+
+fn limits() -> SetLimits {
+    SetLimits::of("S").expect("S")
+}
+
+/// Encrypts `m` (one chunk per entry) under the wire-encoded public key, clinic-style.
+fn encrypt_chunks(pk: &[u8], m: &[[i64; N]], t: u64, rng: &mut ChaCha20Rng) -> Vec<u8> {
+    let mut a = Box::new(Poly::<<SetS as ParamSet>::M, N>::zero());
+    let mut b = vec![Poly::zero(); SetS::MAX_CHUNKS];
+    decode_public_key::<SetS, N>(pk, &mut a, &mut b).expect("pk decodes");
+    let a_ntt = Box::new(NttPoly::<N, K_S>::from_poly(&*a));
+    let b_ntt: Vec<_> = b
+        .iter()
+        .take(m.len())
+        .map(NttPoly::<N, K_S>::from_poly)
+        .collect();
+    let mut c1 = Box::new(Poly::zero());
+    let mut c0 = vec![Poly::zero(); m.len()];
+    let plain = PlainModulus::new(t).expect("t");
+    zkfl_core::bfv::encrypt::<SetS, N, K_S>(&a_ntt, &b_ntt, plain, m, rng, &mut c1, &mut c0)
+        .expect("encrypt");
+    Ops::<SetS, N, K_S>::encode(&c1, &c0).expect("encode")
+}
+
+fn chunk(f: impl Fn(usize) -> i64) -> Box<[i64; N]> {
+    Box::new(core::array::from_fn(f))
+}
+
+#[test]
+fn aggregate_of_two_encryptions_decrypts_to_the_sum() {
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let (pk, seed) = bfv_keygen(&limits(), &mut rng).expect("keygen");
+    let t = 2 * 2 * 100 + 1;
+    let m1 = [
+        *chunk(|i| (i % 7) as i64 - 3),
+        *chunk(|i| if i == 5 { 100 } else { 0 }),
+    ];
+    let m2 = [
+        *chunk(|i| -((i % 5) as i64)),
+        *chunk(|i| if i == 5 { -40 } else { 1 }),
+    ];
+    let ct1 = encrypt_chunks(&pk, &m1, t, &mut rng);
+    let ct2 = encrypt_chunks(&pk, &m2, t, &mut rng);
+    let agg = CoreAggregate { limits: limits() };
+    let ctx = RoundContext {
+        round: 1,
+        param_set_id: 1,
+        model_dim: 3000,
+        b_int: 100,
+        t: 401,
+        bfv_public_key_sha3: [0; 32],
+    };
+    let mut sum = agg.empty(&ctx).expect("empty");
+    for ct in [&ct1, &ct2] {
+        sum = agg.add(&sum, ct).expect("add");
+    }
+    let dec = CoreDecryption {
+        secret_seed: Some(seed),
+        limits: limits(),
+    };
+    let out = dec
+        .decrypt(&Request {
+            round: 1,
+            model_dim: 3000,
+            accepted: 2,
+            t,
+            aggregate: &sum,
+        })
+        .expect("decrypt");
+    assert_eq!(out.len(), 3000);
+    for (i, v) in out.iter().enumerate() {
+        let (j, k) = (i / N, i % N);
+        assert_eq!(*v, m1[j][k] + m2[j][k], "coordinate {i}");
+    }
+}
+
+#[test]
+fn bad_ciphertexts_are_typed_rejections() {
+    let agg = CoreAggregate { limits: limits() };
+    let ctx = RoundContext {
+        round: 1,
+        param_set_id: 1,
+        model_dim: 3000,
+        b_int: 100,
+        t: 401,
+        bfv_public_key_sha3: [0; 32],
+    };
+    let zero = agg.empty(&ctx).expect("empty");
+    let code = |r: Result<Vec<u8>, ApiError>| r.err().map(|e| e.code);
+    assert_eq!(
+        code(agg.add(&zero, b"garbage")),
+        Some(Code::CiphertextMalformed)
+    );
+    assert_eq!(
+        code(agg.add(&zero, &zero[..zero.len() - 1])),
+        Some(Code::CiphertextMalformed)
+    );
+    let mut high = zero.clone();
+    let last = high.len() - 1;
+    high[last] = 0xff; // top coefficient byte ≥ q
+    assert_eq!(code(agg.add(&zero, &high)), Some(Code::CiphertextMalformed));
+    let one_chunk = Ops::<SetS, N, K_S>::encode(&Poly::zero(), &[Poly::zero()]).expect("enc");
+    assert_eq!(
+        code(agg.add(&zero, &one_chunk)),
+        Some(Code::ParameterMismatch)
+    );
+}

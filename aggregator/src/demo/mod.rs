@@ -1,0 +1,203 @@
+//! `zkfl demo`: the paper's experiment, reproduced and extended (docs/DEMO.md). Runs several
+//! configurations of the same federated training — plain FedAvg, FedAvg over the ML-KEM channel, full
+//! ZKFL-PQ — with and without an attacker, and reports accuracy, rejections, time and bytes.
+
+pub mod attack;
+pub mod kem;
+pub mod pipeline;
+pub mod plain;
+pub mod plots;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod transport;
+pub mod zkfl;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pipeline::Pipeline;
+use rand_core::Rng;
+use report::ConfigReport;
+use runner::{ConfigSpec, run_config};
+use scenario::{Scenario, Setup};
+use serde::Serialize;
+use std::path::Path;
+
+/// The configurations, in the order they run.
+pub const CONFIGS: [ConfigSpec; 5] = [
+    ConfigSpec {
+        name: "plain",
+        description: "plain FedAvg, attacker active (the paper's baseline)",
+        with_attacker: true,
+    },
+    ConfigSpec {
+        name: "plain_clean",
+        description: "plain FedAvg, no attacker (reference accuracy)",
+        with_attacker: false,
+    },
+    ConfigSpec {
+        name: "kem",
+        description: "FedAvg over the post-quantum channel (ML-KEM-768 envelope, ML-DSA-65), attacker active",
+        with_attacker: true,
+    },
+    ConfigSpec {
+        name: "zkfl",
+        description: "ZKFL-PQ: clip, quantize, BFV-encrypt, (prove), aggregate, decrypt the sum; attacker active",
+        with_attacker: true,
+    },
+    ConfigSpec {
+        name: "zkfl_clean",
+        description: "ZKFL-PQ, no attacker (quantization/clipping cost)",
+        with_attacker: false,
+    },
+];
+
+/// Everything `report.json` holds.
+#[derive(Clone, Debug, Serialize)]
+pub struct DemoReport {
+    /// Model parameters.
+    pub params: usize,
+    /// Clinics.
+    pub clinics: usize,
+    /// Rounds.
+    pub rounds: usize,
+    /// 1-based attacker ids.
+    pub attackers: Vec<usize>,
+    /// 1-based first malicious round.
+    pub attack_from: usize,
+    /// The attack.
+    pub attack: String,
+    /// Norm bound τ.
+    pub tau: f32,
+    /// Master seed.
+    pub seed: u64,
+    /// Samples held by each clinic.
+    pub samples_per_clinic: Vec<usize>,
+    /// One entry per configuration.
+    pub configs: Vec<ConfigReport>,
+}
+
+/// Runs the selected configurations (all if `only` is empty); progress bars go to stderr unless `quiet`.
+/// Which zkfl configurations run the zero-knowledge proof (it dominates the run time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProofMode {
+    /// Prove and verify in every zkfl configuration.
+    All,
+    /// Prove and verify in `zkfl` (attacker active); `zkfl_clean` measures clip + quantize + encrypt only.
+    Attacked,
+    /// Never prove (reported as `not run`; nothing can be rejected).
+    None,
+}
+
+/// Runs the selected configurations (all if `only` is empty); progress bars go to stderr unless `quiet`.
+pub fn run(scenario: Scenario, only: &[String], quiet: bool) -> Result<DemoReport, String> {
+    run_with(scenario, only, quiet, ProofMode::Attacked)
+}
+
+/// As [`run`], choosing where the proof runs.
+pub fn run_with(
+    scenario: Scenario,
+    only: &[String],
+    quiet: bool,
+    proof: ProofMode,
+) -> Result<DemoReport, String> {
+    let setup = Setup::new(scenario)?;
+    let sc = &setup.scenario;
+    let multi = MultiProgress::with_draw_target(if quiet {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    });
+    let style = ProgressStyle::with_template(
+        "{prefix:>12} [{bar:30}] {pos}/{len} rounds {elapsed:>4} {msg}",
+    )
+    .map_err(|e| e.to_string())?
+    .progress_chars("=> ");
+    let mut configs = Vec::new();
+    for spec in CONFIGS
+        .iter()
+        .filter(|c| only.is_empty() || only.iter().any(|o| o == c.name))
+    {
+        let mut pipeline = make_pipeline(spec, &setup, proof)?;
+        let bar = multi.add(ProgressBar::new(sc.rounds as u64));
+        bar.set_style(style.clone());
+        bar.set_prefix(spec.name);
+        let status = |m: &str| bar.set_message(m.to_string());
+        let done = |_r: usize, acc: f64| {
+            bar.inc(1);
+            bar.set_message(format!("accuracy {:.2}%", 100.0 * acc));
+        };
+        let report = run_config(&setup, spec, pipeline.as_mut(), &status, &done)?;
+        bar.finish_with_message(format!(
+            "final accuracy {:.2}%",
+            100.0 * report.final_accuracy
+        ));
+        configs.push(report);
+    }
+    Ok(DemoReport {
+        params: setup.initial.params().len(),
+        clinics: sc.clinics,
+        rounds: sc.rounds,
+        attackers: sc.attackers.clone(),
+        attack_from: sc.attack_from,
+        attack: sc.attack.label(),
+        tau: sc.tau,
+        seed: sc.seed,
+        samples_per_clinic: setup.local.iter().map(|d| d.len()).collect(),
+        configs,
+    })
+}
+
+fn make_pipeline(
+    spec: &ConfigSpec,
+    setup: &Setup,
+    proof: ProofMode,
+) -> Result<Box<dyn Pipeline>, String> {
+    let sc = &setup.scenario;
+    match spec.name {
+        "plain" | "plain_clean" => Ok(Box::new(plain::PlainFedAvg)),
+        "kem" => Ok(Box::new(kem::KemFedAvg::new(
+            sc.clinics,
+            sc.rng(scenario::streams::CRYPTO, 0, 1).next_u64(),
+        )?)),
+        "zkfl" | "zkfl_clean" => Ok(Box::new(zkfl::ZkflPipeline::new(
+            sc.clinics,
+            setup.initial.params().len(),
+            sc.tau,
+            sc.rng(scenario::streams::CRYPTO, 0, 0).next_u64(),
+            match proof {
+                ProofMode::All => true,
+                ProofMode::Attacked => spec.with_attacker,
+                ProofMode::None => false,
+            },
+        )?)),
+        other => Err(format!("unknown configuration {other}")),
+    }
+}
+
+/// Prints the tables and the summary.
+pub fn print(report: &DemoReport) {
+    println!(
+        "ZKFL-PQ demo: MLP with {} parameters, {} clinics (samples {:?}), {} rounds, attackers {:?} from round {} ({}), τ = {}, seed {}",
+        report.params,
+        report.clinics,
+        report.samples_per_clinic,
+        report.rounds,
+        report.attackers,
+        report.attack_from,
+        report.attack,
+        report.tau,
+        report.seed
+    );
+    for c in &report.configs {
+        println!("{}", c.table());
+    }
+    println!("{}", report::summary(&report.configs));
+}
+
+/// Writes `report.json` and the SVG plots into `dir` (created if missing).
+pub fn write(report: &DemoReport, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("report.json"), serde_json::to_vec_pretty(report)?)?;
+    plots::write_all(dir, &report.configs)?;
+    Ok(())
+}

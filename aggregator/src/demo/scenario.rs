@@ -1,0 +1,175 @@
+//! The experiment's knobs (clinics, rounds, attackers, bound, seed, training) and the shared setup every
+//! configuration starts from: one data set, one non-IID split, one initial model.
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use zkfl_core::learn::{Dataset, Mlp, SyntheticSpec, TrainConfig, dirichlet_split, generate};
+
+/// What a malicious clinic sends instead of its honest update.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AttackKind {
+    /// i.i.d. N(0, σ²) noise in every parameter (the paper's attack, σ = 50).
+    Noise {
+        /// Standard deviation σ.
+        sigma: f32,
+    },
+    /// The honest update multiplied by k (model-replacement style boosting).
+    Scaled {
+        /// Factor k.
+        factor: f32,
+    },
+    /// The honest update negated (norm unchanged, so a norm bound alone cannot catch it).
+    SignFlip,
+}
+
+impl AttackKind {
+    /// Short label for tables and reports.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Noise { sigma } => format!("noise N(0, {sigma}²)"),
+            Self::Scaled { factor } => format!("scaled update ×{factor}"),
+            Self::SignFlip => "sign flip".to_string(),
+        }
+    }
+}
+
+/// Everything that defines one demo run (identical for every configuration in it).
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Number of clinics.
+    pub clinics: usize,
+    /// Number of federated rounds.
+    pub rounds: usize,
+    /// 1-based ids of the malicious clinics.
+    pub attackers: Vec<usize>,
+    /// 1-based first round in which the attackers misbehave.
+    pub attack_from: usize,
+    /// The attack.
+    pub attack: AttackKind,
+    /// Clipping norm bound τ (float domain).
+    pub tau: f32,
+    /// Master seed: data, split, initial model, training order and attack noise derive from it.
+    pub seed: u64,
+    /// Dirichlet concentration of the non-IID split.
+    pub alpha: f64,
+    /// Synthetic data shape.
+    pub data: SyntheticSpec,
+    /// Local training per round.
+    pub train: TrainConfig,
+}
+
+impl Scenario {
+    /// The paper's experiment: 5 clinics, 10 rounds, clinic 3 sends N(0, 50²) noise from round 4, τ = 5.
+    pub fn paper(seed: u64) -> Self {
+        Self {
+            clinics: 5,
+            rounds: 10,
+            attackers: vec![3],
+            attack_from: 4,
+            attack: AttackKind::Noise { sigma: 50.0 },
+            tau: 5.0,
+            seed,
+            alpha: 0.5,
+            data: SyntheticSpec::PAPER,
+            train: TrainConfig {
+                epochs: 1,
+                batch: 32,
+                lr: 0.05,
+            },
+        }
+    }
+
+    /// True if clinic `clinic` (1-based) attacks in round `round` (1-based) of a run with attackers.
+    pub fn attacks(&self, clinic: usize, round: usize) -> bool {
+        round >= self.attack_from && self.attackers.contains(&clinic)
+    }
+
+    /// Checks the knobs make sense before anything expensive runs.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.clinics == 0 || self.rounds == 0 {
+            return Err("need at least one clinic and one round".into());
+        }
+        if let Some(bad) = self.attackers.iter().find(|&&a| a == 0 || a > self.clinics) {
+            return Err(format!(
+                "attacker id {bad} is not a clinic (clinics are numbered 1..={})",
+                self.clinics
+            ));
+        }
+        if !(self.tau.is_finite() && self.tau > 0.0) {
+            return Err(format!(
+                "norm bound τ must be positive and finite, got {}",
+                self.tau
+            ));
+        }
+        if self.train.batch == 0 || self.train.epochs == 0 {
+            return Err("batch size and local epochs must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// A seeded RNG for one purpose (`stream`) in one round and clinic, independent of the configuration,
+    /// so the clean and the defended runs see exactly the same training randomness.
+    pub fn rng(&self, stream: u64, round: usize, clinic: usize) -> ChaCha20Rng {
+        let mut rng = ChaCha20Rng::seed_from_u64(self.seed);
+        rng.set_stream(stream.wrapping_mul(1 << 40) ^ ((round as u64) << 20) ^ clinic as u64);
+        rng
+    }
+}
+
+/// RNG streams (the `stream` argument of `Scenario::rng`).
+pub mod streams {
+    /// Data generation.
+    pub const DATA: u64 = 1;
+    /// Non-IID split.
+    pub const SPLIT: u64 = 2;
+    /// Initial model.
+    pub const INIT: u64 = 3;
+    /// Local training order.
+    pub const TRAIN: u64 = 4;
+    /// Attack noise.
+    pub const ATTACK: u64 = 5;
+    /// Cryptographic randomness of the demo (keys, encryption); a real clinic uses the OS RNG.
+    pub const CRYPTO: u64 = 6;
+}
+
+/// What every configuration of one run shares.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The knobs.
+    pub scenario: Scenario,
+    /// Local data of each clinic (index 0 = clinic 1).
+    pub local: Vec<Dataset>,
+    /// Held-out test set.
+    pub test: Dataset,
+    /// Initial global model w_1.
+    pub initial: Mlp,
+}
+
+impl Setup {
+    /// Generates the data, splits it and draws the initial model.
+    pub fn new(scenario: Scenario) -> Result<Self, String> {
+        scenario.validate()?;
+        let data = generate(&scenario.data, &mut scenario.rng(streams::DATA, 0, 0));
+        let min = (scenario.train.batch).min(data.train.len() / scenario.clinics.max(1) / 4);
+        let parts = dirichlet_split(
+            &data.train,
+            scenario.clinics,
+            scenario.alpha,
+            min.max(1),
+            &mut scenario.rng(streams::SPLIT, 0, 0),
+        )
+        .map_err(|e| e.to_string())?;
+        let local = parts.iter().map(|p| data.train.subset(p)).collect();
+        let mut sizes = Mlp::PAPER_SIZES;
+        sizes[0] = scenario.data.features();
+        sizes[3] = scenario.data.classes;
+        let initial =
+            Mlp::new(&sizes, &mut scenario.rng(streams::INIT, 0, 0)).map_err(|e| e.to_string())?;
+        Ok(Self {
+            scenario,
+            local,
+            test: data.test,
+            initial,
+        })
+    }
+}

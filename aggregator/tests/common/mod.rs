@@ -1,0 +1,124 @@
+//! Spawns real `zkfl keygen` / `zkfl serve` processes for the end-to-end tests.
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use zkfl_aggregator::client::Client;
+
+/// A fresh temporary directory, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let p = std::env::temp_dir().join(format!("zkfl-{tag}-{}-{nanos}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("temp dir");
+        Self(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn zkfl() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_zkfl"))
+}
+
+/// Runs `zkfl keygen` for `clinics` clinics into `<dir>/keys` and writes a 4-parameter initial model.
+pub fn keygen(dir: &Path, clinics: u32) {
+    let out = zkfl()
+        .args(["keygen", "--clinics", &clinics.to_string(), "--out"])
+        .arg(dir.join("keys"))
+        .output()
+        .expect("run keygen");
+    assert!(
+        out.status.success(),
+        "keygen failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        dir.join("model.f32"),
+        zkfl_aggregator::model::encode(&[0.5, -1.0, 2.0, 0.0]),
+    )
+    .expect("model");
+}
+
+/// A running `zkfl serve`.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Server {
+    /// Starts `zkfl serve` on a free loopback port over `<dir>` (keys in `<dir>/keys`).
+    pub fn start(dir: &Path, extra: &[&str]) -> Self {
+        let mut child = zkfl()
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir)
+            .arg("--keys")
+            .arg(dir.join("keys"))
+            .arg("--initial-model")
+            .arg(dir.join("model.f32"))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("serve printed its address")
+                .expect("read stdout");
+            if let Some(addr) = line.strip_prefix("zkfl serve: listening on ") {
+                break addr.trim().to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, url }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.url)
+    }
+
+    /// SIGKILL: no chance to clean up (the restart test's crash).
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait: the graceful path. Returns whether the process exited successfully.
+    pub fn terminate(mut self) -> bool {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
