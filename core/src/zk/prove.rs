@@ -846,3 +846,21 @@ fn write_head<P: ZkParams>(
     put_ring(t_t, &mut out[lay.off_tt()..]);
     out[lay.off_cseed()..lay.off_z1u()].copy_from_slice(c_seed);
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::arith::{Q44, Q86};
+
+    /// PROTOCOL §10: the carried prover state is a fixed set of types whose sizes do not depend on L (L
+    /// is a runtime value, no type is generic over it); this pins the bound stated in the docs.
+    #[test]
+    fn state_size_is_independent_of_chunks() {
+        let s = core::mem::size_of::<Secrets<Q44>>() + core::mem::size_of::<Scratch<2048>>();
+        let l = core::mem::size_of::<Secrets<Q86>>() + core::mem::size_of::<Scratch<4096>>();
+        std::eprintln!("prover state: S {s} B, L {l} B");
+        assert!(s <= 64 * 1024 + 2 * 2048 * 8, "S state {s}");
+        assert!(l <= 96 * 1024 + 2 * 4096 * 8, "L state {l}");
+    }
+}

@@ -3,7 +3,6 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::layout::Layout;
-use super::params::ZkParams;
 use super::prove::{Cheat, SliceUpdate, Witness, prove_with};
 use super::ringmul::mul_public_short;
 use super::statement::{Context, Statement};
@@ -126,34 +125,500 @@ pub(crate) fn update_with_norm(rng: &mut ChaCha20Rng, l: usize, norm_sq: u64) ->
     m
 }
 
-#[test]
-fn honest_proof_verifies_s() {
-    let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let t0 = std::time::Instant::now();
-    let m = update_with_norm(&mut rng, 2, 4096 * 4096);
-    std::eprintln!("update {:?}", t0.elapsed());
-    let inst = instance(&mut rng, m);
-    std::eprintln!("instance {:?}", t0.elapsed());
-    let st = stmt(&inst, 4096);
-    let lay = st.layout::<SetS>().unwrap();
+use super::proof::ProofError;
+use super::verify::{Disable, verify_with};
+use std::sync::OnceLock;
+
+struct Fixture {
+    inst: Instance,
+    proof: Vec<u8>,
+}
+
+/// One honest instance with ‖m‖² = B² exactly (B = 4096, L = 2) and its proof, shared by the tests.
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let m = update_with_norm(&mut rng, 2, 4096 * 4096);
+        let inst = instance(&mut rng, m);
+        let proof = make_proof(&inst, 4096, Cheat::default(), 11).expect("honest prover");
+        Fixture { inst, proof }
+    })
+}
+
+fn make_proof(
+    inst: &Instance,
+    bound: u64,
+    cheat: Cheat,
+    seed: u64,
+) -> Result<Vec<u8>, super::prove::ProveError> {
+    let st = stmt(inst, bound);
+    let lay = st
+        .layout::<SetS>()
+        .map_err(|_| super::prove::ProveError::Statement)?;
     let mut out = vec![0u8; lay.proof_len()];
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut w = Witness {
         u: &inst.u,
         m: SliceUpdate(&inst.m),
     };
-    let t = std::time::Instant::now();
-    let stats =
-        prove_with::<SetS, N, _, _>(&st, &ctx(), &mut w, &mut rng, &mut out, Cheat::default())
-            .unwrap();
-    std::println!(
-        "prove {:?} {:?} len {}",
-        t.elapsed(),
-        stats,
-        lay.proof_len()
+    prove_with::<SetS, N, _, _>(&st, &ctx(), &mut w, &mut rng, &mut out, cheat)?;
+    Ok(out)
+}
+
+/// A cheating prover: the honest code with its own checks removed.
+fn cheat_all() -> Cheat {
+    Cheat {
+        skip_norm_checks: true,
+        forged_slack: None,
+        skip_consistency: true,
+    }
+}
+
+/// True iff the cheating prover either cannot produce bytes or the verifier rejects them.
+fn cheat_rejected(inst: &Instance, bound: u64, cheat: Cheat) -> bool {
+    match make_proof(inst, bound, cheat, 5) {
+        Err(_) => true,
+        Ok(p) => verify::<SetS, N>(&stmt(inst, bound), &ctx(), &p).is_err(),
+    }
+}
+
+#[test]
+fn honest_proof_verifies_at_norm_exactly_b() {
+    let f = fixture();
+    assert_eq!(
+        verify::<SetS, N>(&stmt(&f.inst, 4096), &ctx(), &f.proof),
+        Ok(())
     );
-    let t = std::time::Instant::now();
-    let r = verify::<SetS, N>(&st, &ctx(), &out);
-    std::println!("verify {:?}", t.elapsed());
-    assert_eq!(r, Ok(()));
-    let _ = Layout::new(SetS::ZK, N, 6, 2, 4096);
+}
+
+#[test]
+fn same_seed_same_bytes() {
+    let f = fixture();
+    let again = make_proof(&f.inst, 4096, Cheat::default(), 11).unwrap();
+    assert_eq!(again, f.proof);
+}
+
+#[test]
+fn honest_prover_refuses_norm_b_plus_one() {
+    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    let m = update_with_norm(&mut rng, 2, 4096 * 4096 + 1);
+    let inst = instance(&mut rng, m);
+    assert_eq!(
+        make_proof(&inst, 4096, Cheat::default(), 3),
+        Err(super::prove::ProveError::NormBound(super::layout::Group::M))
+    );
+    // Cheating prover with the check removed: the slack is the bits of a wrapped value.
+    assert!(cheat_rejected(&inst, 4096, cheat_all()));
+    // Forged non-binary slack: υ_0 = −1 makes the norm equation hold exactly.
+    let mut f = [0i64; super::rq::D];
+    f[0] = -1;
+    let forged = Cheat {
+        forged_slack: Some((0, f)),
+        ..cheat_all()
+    };
+    assert!(cheat_rejected(&inst, 4096, forged));
+    // Forged slack with a bit above ℓ_m (weight 0) and otherwise the wrapped value's low bits.
+    let mut f = [0i64; super::rq::D];
+    f[100] = 1;
+    assert!(cheat_rejected(
+        &inst,
+        4096,
+        Cheat {
+            forged_slack: Some((0, f)),
+            ..cheat_all()
+        }
+    ));
+}
+
+#[test]
+fn scaled_huge_and_noise_updates_rejected() {
+    let f = fixture();
+    for k in [2i64, 10, 1000] {
+        let m: Vec<[i64; N]> = f
+            .inst
+            .m
+            .iter()
+            .map(|c| core::array::from_fn(|i| c[i] * k))
+            .collect();
+        let mut rng = ChaCha20Rng::seed_from_u64(k as u64);
+        let inst = instance(&mut rng, m);
+        assert!(cheat_rejected(&inst, 4096, cheat_all()), "scale {k}");
+    }
+    let mut m = vec![[0i64; N]; 2];
+    m[1][5] = 4097;
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let inst = instance(&mut rng, m);
+    assert!(cheat_rejected(&inst, 4096, cheat_all()));
+    // N(0, 50²) noise against B = 1000 (‖m‖ ≈ 3200).
+    let mut rng = ChaCha20Rng::seed_from_u64(10);
+    let m: Vec<[i64; N]> = (0..2)
+        .map(|_| {
+            core::array::from_fn(|_| {
+                (0..25)
+                    .map(|_| (rng.next_u32() % 21) as i64 - 10)
+                    .sum::<i64>()
+                    * 50
+                    / 29
+            })
+        })
+        .collect();
+    let inst = instance(&mut rng, m);
+    assert!(cheat_rejected(&inst, 1000, cheat_all()));
+}
+
+#[test]
+fn wrap_around_near_half_q_rejected() {
+    // ‖m‖² ≡ small (mod q): coordinates near √q so that Σ m_i² = q + 5.
+    let q = M::Q as u64;
+    let r = (q as f64).sqrt() as i64;
+    let mut m = vec![[0i64; N]; 2];
+    m[0][0] = r;
+    let mut rest = q + 5 - (r * r) as u64;
+    let mut i = 1;
+    while rest > 0 {
+        let x = core::cmp::min((rest as f64).sqrt() as u64, 3_000_000);
+        let x = if x * x > rest { x - 1 } else { x };
+        m[0][i] = x as i64;
+        rest -= x * x;
+        i += 1;
+    }
+    let mut rng = ChaCha20Rng::seed_from_u64(12);
+    let inst = instance(&mut rng, m);
+    assert!(cheat_rejected(&inst, 4096, cheat_all()));
+}
+
+#[test]
+fn oversized_randomness_rejected() {
+    let f = fixture();
+    // e1 too long: add 40 to every coefficient of c0_1 (keeps m, u): e1 grows far beyond B_1.
+    let mut inst = Instance {
+        a: f.inst.a.clone(),
+        b: f.inst.b.clone(),
+        c1: f.inst.c1.clone(),
+        c0: f.inst.c0.clone(),
+        u: f.inst.u.clone(),
+        m: f.inst.m.clone(),
+        delta: f.inst.delta,
+    };
+    for x in inst.c0[0].iter_mut() {
+        *x = M::add(*x, 40);
+    }
+    assert_eq!(
+        make_proof(&inst, 4096, Cheat::default(), 3),
+        Err(super::prove::ProveError::NormBound(
+            super::layout::Group::E1
+        ))
+    );
+    assert!(cheat_rejected(&inst, 4096, cheat_all()));
+    // Relaxed opening: ct* = 2⁻¹·ct. The honest code on ct* sees a long e1; the cheater is rejected.
+    let half = M::from_u128(M::Q.div_ceil(2));
+    let mut inst2 = Instance {
+        a: f.inst.a.clone(),
+        b: f.inst.b.clone(),
+        c1: f.inst.c1.clone(),
+        c0: f.inst.c0.clone(),
+        u: f.inst.u.clone(),
+        m: f.inst.m.clone(),
+        delta: f.inst.delta,
+    };
+    for c in inst2.c0.iter_mut() {
+        for x in c.iter_mut() {
+            *x = M::mul(*x, half);
+        }
+    }
+    for x in inst2.c1.iter_mut() {
+        *x = M::mul(*x, half);
+    }
+    assert!(make_proof(&inst2, 4096, Cheat::default(), 3).is_err());
+    assert!(cheat_rejected(&inst2, 4096, cheat_all()));
+}
+
+/// Every way of moving or mauling an honest proof, with the error the verifier must give.
+fn mauled_cases() -> Vec<(&'static str, Result<(), ProofError>)> {
+    let f = fixture();
+    let lay = stmt(&f.inst, 4096).layout::<SetS>().unwrap();
+    let v = |inst: &Instance, c: &Context, p: &[u8], d: Disable| {
+        verify_with::<SetS, N>(&stmt(inst, 4096), c, p, d)
+    };
+    let mut out = Vec::new();
+    let _ = &mut out;
+    out.into_iter()
+        .chain(core::iter::empty())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .chain(cases_with(f, &lay, &v, Disable::default()))
+        .collect()
+}
+
+type V<'a> = &'a dyn Fn(&Instance, &Context, &[u8], Disable) -> Result<(), ProofError>;
+
+fn clone_inst(i: &Instance) -> Instance {
+    Instance {
+        a: i.a.clone(),
+        b: i.b.clone(),
+        c1: i.c1.clone(),
+        c0: i.c0.clone(),
+        u: i.u.clone(),
+        m: i.m.clone(),
+        delta: i.delta,
+    }
+}
+
+fn cases_with(
+    f: &Fixture,
+    lay: &Layout,
+    v: V<'_>,
+    d: Disable,
+) -> Vec<(&'static str, Result<(), ProofError>)> {
+    let mut r = Vec::new();
+    let p = &f.proof;
+    // Ciphertext changed in one coefficient, chunks swapped, another clinic's ciphertext.
+    let mut i2 = clone_inst(&f.inst);
+    i2.c0[1][7] = M::add(i2.c0[1][7], 1);
+    r.push(("c0 coefficient", v(&i2, &ctx(), p, d)));
+    let mut i2 = clone_inst(&f.inst);
+    i2.c1[0] = M::add(i2.c1[0], 1);
+    r.push(("c1 coefficient", v(&i2, &ctx(), p, d)));
+    let mut i2 = clone_inst(&f.inst);
+    i2.c0.swap(0, 1);
+    i2.b.swap(0, 1);
+    r.push(("chunks swapped", v(&i2, &ctx(), p, d)));
+    let mut i2 = clone_inst(&f.inst);
+    i2.c0[1] = i2.c0[0];
+    i2.b[1] = i2.b[0];
+    r.push(("chunk duplicated", v(&i2, &ctx(), p, d)));
+    let mut rng = ChaCha20Rng::seed_from_u64(77);
+    let other = instance(&mut rng, f.inst.m.clone());
+    r.push(("other ciphertext", v(&other, &ctx(), p, d)));
+    // Context replay.
+    r.push(("round", v(&f.inst, &Context { round: 8, ..ctx() }, p, d)));
+    r.push(("clinic", v(&f.inst, &Context { clinic: 4, ..ctx() }, p, d)));
+    r.push((
+        "pk hash",
+        v(
+            &f.inst,
+            &Context {
+                pk_hash: [8; 32],
+                ..ctx()
+            },
+            p,
+            d,
+        ),
+    ));
+    let mut q = p.clone();
+    q[4] = 2;
+    r.push(("set id", v(&f.inst, &ctx(), &q, d)));
+    // Truncated / extended.
+    r.push(("truncated", v(&f.inst, &ctx(), &p[..p.len() - 1], d)));
+    let mut q = p.clone();
+    q.push(0);
+    r.push(("extended", v(&f.inst, &ctx(), &q, d)));
+    // One flipped bit in every field.
+    for (name, off) in [
+        ("t_A", lay.off_ta()),
+        ("t_y", lay.off_ty()),
+        ("t_beta", lay.off_tb()),
+        ("t_g", lay.off_tg()),
+        ("z3", lay.off_z3()),
+        ("h", lay.off_h() + 8),
+        ("t_t", lay.off_tt()),
+        ("c-seed", lay.off_cseed()),
+        ("z1 u", lay.off_z1u()),
+        ("z1 m", lay.off_z1m() + 100),
+        ("z1 ups/z2", lay.off_z1s() + 5),
+        ("z2 end", lay.proof_len() - 30),
+    ] {
+        let mut q = p.clone();
+        q[off] ^= 1;
+        r.push((name, v(&f.inst, &ctx(), &q, d)));
+    }
+    // Non-canonical: coefficient ≥ q in t_A; h with nonzero constant coefficient; z3 and z over their bounds.
+    let mut q = p.clone();
+    for b in &mut q[lay.off_ta()..lay.off_ta() + 6] {
+        *b = 0xff;
+    }
+    r.push(("t_A coefficient >= q", v(&f.inst, &ctx(), &q, d)));
+    let mut q = p.clone();
+    q[lay.off_h()] ^= 1;
+    r.push(("h constant", v(&f.inst, &ctx(), &q, d)));
+    let mut q = p.clone();
+    {
+        let mut w = super::proof::BitWriter::new(&mut q[lay.off_z3()..lay.off_h()]);
+        for _ in 0..256 {
+            w.put((1 << 22) - 1, lay.zk.w3);
+        }
+        w.finish();
+    }
+    r.push(("z3 too long", v(&f.inst, &ctx(), &q, d)));
+    let mut q = p.clone();
+    {
+        let n = lay.dim_m();
+        let mut w = super::proof::BitWriter::new(&mut q[lay.off_z1m()..lay.off_z1s()]);
+        for _ in 0..n {
+            w.put((1 << 27) - 1, lay.zk.wm);
+        }
+        w.finish();
+    }
+    r.push(("z too long", v(&f.inst, &ctx(), &q, d)));
+    // The forbidden all-ones pattern (the only alternative encoding; these sizes have no padding bits).
+    let mut q = p.clone();
+    for b in &mut q[lay.off_z1u()..lay.off_z1u() + 3] {
+        *b = 0xff;
+    }
+    r.push(("forbidden pattern", v(&f.inst, &ctx(), &q, d)));
+    // Random and zero ciphertexts.
+    let mut i2 = clone_inst(&f.inst);
+    for c in i2.c0.iter_mut() {
+        *c = [0; N];
+    }
+    *i2.c1 = [0; N];
+    r.push(("zero ciphertext", v(&i2, &ctx(), p, d)));
+    r
+}
+
+#[test]
+fn mauled_moved_and_replayed_proofs_rejected() {
+    for (name, res) in mauled_cases() {
+        assert!(res.is_err(), "{name} accepted");
+    }
+    // Specific errors for the checks that have their own variant.
+    let cases = mauled_cases();
+    let get = |n: &str| cases.iter().find(|c| c.0 == n).map(|c| c.1);
+    assert_eq!(get("truncated"), Some(Err(ProofError::Length)));
+    assert_eq!(get("set id"), Some(Err(ProofError::Header)));
+    assert_eq!(
+        get("t_A coefficient >= q"),
+        Some(Err(ProofError::CoefficientRange))
+    );
+    assert_eq!(get("h constant"), Some(Err(ProofError::HConstant)));
+    assert_eq!(get("z3 too long"), Some(Err(ProofError::Z3Norm)));
+    assert_eq!(get("z too long"), Some(Err(ProofError::ZNorm)));
+    assert_eq!(
+        get("forbidden pattern"),
+        Some(Err(ProofError::NonCanonical))
+    );
+    assert_eq!(get("round"), Some(Err(ProofError::Challenge)));
+}
+
+/// Hand mutation check, automated: with each verifier check disabled in turn, some case is accepted or
+/// changes its error, i.e. some test of this file fails.
+#[test]
+fn mutation_check_every_check_is_needed() {
+    let f = fixture();
+    let lay = stmt(&f.inst, 4096).layout::<SetS>().unwrap();
+    let v = |inst: &Instance, c: &Context, p: &[u8], d: Disable| {
+        verify_with::<SetS, N>(&stmt(inst, 4096), c, p, d)
+    };
+    let base = cases_with(f, &lay, &v, Disable::default());
+    let switches: [(&str, Disable); 6] = [
+        (
+            "V2 h",
+            Disable {
+                v2_h: true,
+                ..Disable::default()
+            },
+        ),
+        (
+            "V3 z3",
+            Disable {
+                v3_z3: true,
+                ..Disable::default()
+            },
+        ),
+        (
+            "V4 z",
+            Disable {
+                v4_z: true,
+                ..Disable::default()
+            },
+        ),
+        (
+            "V6 commitment",
+            Disable {
+                v6_commit: true,
+                ..Disable::default()
+            },
+        ),
+        (
+            "V7 quadratic",
+            Disable {
+                v7_quad: true,
+                ..Disable::default()
+            },
+        ),
+        (
+            "V8 challenge",
+            Disable {
+                v8_challenge: true,
+                ..Disable::default()
+            },
+        ),
+    ];
+    for (name, d) in switches {
+        let mutated = cases_with(f, &lay, &v, d);
+        let honest = v(&f.inst, &ctx(), &f.proof, d);
+        let caught = honest.is_err() || base.iter().zip(mutated.iter()).any(|(b, m)| b.1 != m.1);
+        std::eprintln!("mutation {name}: caught = {caught}");
+        assert!(caught, "disabling {name} is not caught by any test");
+    }
+}
+
+/// Set L end to end (N = 4096, q = 2^86 − 35, one chunk). Slow with the schoolbook products: run with
+/// `cargo test --release -- --ignored zk::tests::set_l`.
+#[test]
+#[ignore = "slow until the NTT products land"]
+fn set_l_honest_proof_verifies() {
+    use crate::params::SetL;
+    type ML = <SetL as ParamSet>::M;
+    const NL: usize = 4096;
+    let mut rng = ChaCha20Rng::seed_from_u64(21);
+    let a: Box<[<ML as Modulus>::Coeff; NL]> = Box::new(core::array::from_fn(|_| {
+        ML::from_u128((u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())) % ML::Q)
+    }));
+    let delta = ML::from_u128(ML::Q >> 30);
+    let u: Vec<i64> = (0..NL).map(|_| (rng.next_u32() % 3) as i64 - 1).collect();
+    let uu: [i64; NL] = core::array::from_fn(|i| u[i]);
+    let m: [i64; NL] = core::array::from_fn(|i| if i < 1000 { (i as i64 % 200) - 100 } else { 0 });
+    let s: [i64; NL] = core::array::from_fn(|_| (rng.next_u32() % 3) as i64 - 1);
+    let mut t = [0u128; NL];
+    mul_public_short::<ML, NL>(&a, &s, &mut t);
+    let b: [u128; NL] =
+        core::array::from_fn(|i| ML::neg(ML::add(t[i], ML::from_i64(cbd(&mut rng)))));
+    mul_public_short::<ML, NL>(&b, &uu, &mut t);
+    let c0: [u128; NL] = core::array::from_fn(|i| {
+        ML::add(
+            ML::add(t[i], ML::from_i64(cbd(&mut rng))),
+            ML::mul(delta, ML::from_i64(m[i])),
+        )
+    });
+    mul_public_short::<ML, NL>(&a, &uu, &mut t);
+    let c1: Box<[u128; NL]> = Box::new(core::array::from_fn(|i| {
+        ML::add(t[i], ML::from_i64(cbd(&mut rng)))
+    }));
+    let pk_b = vec![b];
+    let c0v = vec![c0];
+    let st = Statement::<ML, NL> {
+        pk_a: &a,
+        pk_b: &pk_b,
+        c1: &c1,
+        c0: &c0v,
+        delta,
+        bound: 65536,
+    };
+    let lay = st.layout::<SetL>().unwrap();
+    let mut out = vec![0u8; lay.proof_len()];
+    let ms = vec![m];
+    let mut w = Witness {
+        u: &u,
+        m: SliceUpdate(&ms),
+    };
+    let t0 = std::time::Instant::now();
+    let stats =
+        prove_with::<SetL, NL, _, _>(&st, &ctx(), &mut w, &mut rng, &mut out, Cheat::default())
+            .unwrap();
+    std::eprintln!("L prove {:?} {:?}", t0.elapsed(), stats);
+    assert_eq!(verify::<SetL, NL>(&st, &ctx(), &out), Ok(()));
+    out[lay.off_z1m() + 3] ^= 1;
+    assert!(verify::<SetL, NL>(&st, &ctx(), &out).is_err());
 }
