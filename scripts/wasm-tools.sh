@@ -3,7 +3,7 @@
 #   - wasm32-unknown-unknown Rust target
 #   - wasm-bindgen-cli  = the wasm-bindgen version pinned in wasm/Cargo.toml and Cargo.lock
 #   - wasm-pack         built from crates.io (the npm package downloads a binary and fails offline)
-#   - Debian chromium (headless end-to-end test) and binaryen (wasm-opt)
+#   - Debian chromium (headless end-to-end test); no binaryen: wasm-opt is off (docs/BROWSER.md)
 #   - playwright-core from npm (drives /usr/bin/chromium; never `npx playwright install`)
 # Cargo builds are niced: the machine has two cores.
 set -euo pipefail
@@ -37,7 +37,7 @@ have_version wasm-pack "$WASM_PACK_VERSION" || cargo_install wasm-pack "$WASM_PA
 
 apt_pkgs=()
 [ -x /usr/bin/chromium ] || apt_pkgs+=(chromium)
-command -v wasm-opt >/dev/null 2>&1 || apt_pkgs+=(binaryen)
+# wasm-opt stays off: Debian binaryen 108 emits a module Chromium rejects (docs/BROWSER.md).
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_pkgs[@]}"
