@@ -67,22 +67,31 @@ impl<M: Modulus> Batch<M> {
     }
 
     /// ρ_{k,b}[j] = Σ_i μ_{k,i}·R_b[i][j] for all k (JL rows of one s3 block; public data).
+    /// Branch-free: each row's entries become all-ones/zero masks once and select μ_{k,i} for every k
+    /// (random ternary entries made the former branches mispredict); the exact sums are unchanged.
     pub fn rho(&self, rows: &[[i8; D]; JL_ROWS], out: &mut [Rq<M>; LAMBDA_MAX]) {
-        for (k, o) in out.iter_mut().enumerate().take(self.lambda) {
-            let mut pos = [0u128; D];
-            let mut neg = [0u128; D];
-            for (i, row) in rows.iter().enumerate() {
+        let mut pos = [[0u128; D]; LAMBDA_MAX];
+        let mut neg = [[0u128; D]; LAMBDA_MAX];
+        let mut pm = [0u128; D];
+        let mut nm = [0u128; D];
+        for (i, row) in rows.iter().enumerate() {
+            for ((p, n), &e) in pm.iter_mut().zip(nm.iter_mut()).zip(row.iter()) {
+                *p = 0u128.wrapping_sub(u128::from(e == 1));
+                *n = 0u128.wrapping_sub(u128::from(e == -1));
+            }
+            for k in 0..self.lambda {
                 let m = M::to_u128(self.mu[k][i]);
-                for (j, &e) in row.iter().enumerate() {
-                    if e == 1 {
-                        pos[j] += m;
-                    } else if e == -1 {
-                        neg[j] += m;
-                    }
+                for (acc, &mask) in pos[k].iter_mut().zip(pm.iter()) {
+                    *acc += m & mask;
+                }
+                for (acc, &mask) in neg[k].iter_mut().zip(nm.iter()) {
+                    *acc += m & mask;
                 }
             }
+        }
+        for (k, o) in out.iter_mut().enumerate().take(self.lambda) {
             for j in 0..D {
-                o.0[j] = M::sub(M::from_u128(pos[j]), M::from_u128(neg[j]));
+                o.0[j] = M::sub(M::from_u128(pos[k][j]), M::from_u128(neg[k][j]));
             }
         }
     }
