@@ -657,3 +657,18 @@ fn time_two_chunk_prove_verify() {
     assert_eq!(verify::<SetS, N>(&stmt(&f.inst, 4096), &ctx(), &p), Ok(()));
     std::eprintln!("2-chunk S: prove {tp:?}, verify {:?}", t1.elapsed());
 }
+
+/// Full-size set S (54 chunks, one proof) prove/verify wall time (run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn time_full_size_s_prove_verify() {
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let m = update_with_norm(&mut rng, 54, 4096 * 4096);
+    let inst = instance(&mut rng, m);
+    let t0 = std::time::Instant::now();
+    let p = make_proof(&inst, 4096, Cheat::default(), 11).unwrap();
+    let tp = t0.elapsed();
+    let t1 = std::time::Instant::now();
+    assert_eq!(verify::<SetS, N>(&stmt(&inst, 4096), &ctx(), &p), Ok(()));
+    std::eprintln!("54-chunk S: prove {tp:?}, verify {:?}", t1.elapsed());
+}
