@@ -67,22 +67,73 @@ impl<M: Modulus> Batch<M> {
     }
 
     /// ρ_{k,b}[j] = Σ_i μ_{k,i}·R_b[i][j] for all k (JL rows of one s3 block; public data).
+    /// Branch-free: each row's entries become all-ones/zero masks once and select μ_{k,i} for every k
+    /// (random ternary entries made the former branches mispredict); the exact sums are unchanged.
     pub fn rho(&self, rows: &[[i8; D]; JL_ROWS], out: &mut [Rq<M>; LAMBDA_MAX]) {
-        for (k, o) in out.iter_mut().enumerate().take(self.lambda) {
-            let mut pos = [0u128; D];
-            let mut neg = [0u128; D];
-            for (i, row) in rows.iter().enumerate() {
-                let m = M::to_u128(self.mu[k][i]);
-                for (j, &e) in row.iter().enumerate() {
-                    if e == 1 {
-                        pos[j] += m;
-                    } else if e == -1 {
-                        neg[j] += m;
-                    }
+        // 256 summands below 2^BITS stay below 2^64 when BITS ≤ 56: u64 lanes vectorize twice as wide.
+        if M::BITS <= 56 {
+            self.rho_u64(rows, out);
+        } else {
+            self.rho_u128(rows, out);
+        }
+    }
+
+    /// [`Batch::rho`] with u64 accumulators (exact for q < 2^56: JL_ROWS·q < 2^64).
+    fn rho_u64(&self, rows: &[[i8; D]; JL_ROWS], out: &mut [Rq<M>; LAMBDA_MAX]) {
+        const { assert!(JL_ROWS <= 256) };
+        let mut pos = [[0u64; D]; LAMBDA_MAX];
+        let mut neg = [[0u64; D]; LAMBDA_MAX];
+        let mut pm = [0u64; D];
+        let mut nm = [0u64; D];
+        for (i, row) in rows.iter().enumerate() {
+            for ((p, n), &e) in pm.iter_mut().zip(nm.iter_mut()).zip(row.iter()) {
+                *p = 0u64.wrapping_sub(u64::from(e == 1));
+                *n = 0u64.wrapping_sub(u64::from(e == -1));
+            }
+            for k in 0..self.lambda {
+                let m = M::to_u128(self.mu[k][i]) as u64;
+                for (acc, &mask) in pos[k].iter_mut().zip(pm.iter()) {
+                    *acc += m & mask;
+                }
+                for (acc, &mask) in neg[k].iter_mut().zip(nm.iter()) {
+                    *acc += m & mask;
                 }
             }
+        }
+        for (k, o) in out.iter_mut().enumerate().take(self.lambda) {
             for j in 0..D {
-                o.0[j] = M::sub(M::from_u128(pos[j]), M::from_u128(neg[j]));
+                o.0[j] = M::sub(
+                    M::from_u128(u128::from(pos[k][j])),
+                    M::from_u128(u128::from(neg[k][j])),
+                );
+            }
+        }
+    }
+
+    /// [`Batch::rho`] with u128 accumulators (any q < 2^119).
+    fn rho_u128(&self, rows: &[[i8; D]; JL_ROWS], out: &mut [Rq<M>; LAMBDA_MAX]) {
+        let mut pos = [[0u128; D]; LAMBDA_MAX];
+        let mut neg = [[0u128; D]; LAMBDA_MAX];
+        let mut pm = [0u128; D];
+        let mut nm = [0u128; D];
+        for (i, row) in rows.iter().enumerate() {
+            for ((p, n), &e) in pm.iter_mut().zip(nm.iter_mut()).zip(row.iter()) {
+                *p = 0u128.wrapping_sub(u128::from(e == 1));
+                *n = 0u128.wrapping_sub(u128::from(e == -1));
+            }
+            for k in 0..self.lambda {
+                let m = M::to_u128(self.mu[k][i]);
+                for (acc, &mask) in pos[k].iter_mut().zip(pm.iter()) {
+                    *acc += m & mask;
+                }
+                for (acc, &mask) in neg[k].iter_mut().zip(nm.iter()) {
+                    *acc += m & mask;
+                }
+            }
+        }
+        for (k, o) in out.iter_mut().enumerate().take(self.lambda) {
+            for j in 0..D {
+                o.0[j] = M::sub(M::from_u128(pos[k][j]), M::from_u128(neg[k][j]));
             }
         }
     }

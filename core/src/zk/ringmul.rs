@@ -6,6 +6,10 @@
 
 use super::rq::{D, Rq};
 use crate::arith::Modulus;
+use crate::arith::ntt;
+use crate::arith::primes::NTT_PRIMES;
+use crate::arith::rns::{lift_centered, lift_i64, primes_needed, q_montgomery, reconstruct};
+use zeroize::Zeroize;
 
 /// Block `i` of ψ(a): coefficient t of the block is a[i + t·k].
 pub fn psi_block<M: Modulus, const N: usize>(a: &[M::Coeff; N], i: usize) -> Rq<M> {
@@ -33,20 +37,83 @@ pub fn psi_inv_block_i64<const N: usize>(blk: &[i64; D], i: usize, x: &mut [i64;
     }
 }
 
+/// Bits of the short operand of [`mul_public_short`]: |x_i| < 2^24 (the widest response width `ws`).
+const SHORT_BITS: u32 = 24;
+
+/// Most auxiliary primes any parameter set needs for public × short (5 at N = 4096, q < 2^86).
+const MAX_K: usize = 5;
+
+/// Auxiliary primes for an exact product of a centred element of Z_q (|a| < 2^(BITS−1)) by a short
+/// vector in Z[X]/(X^N+1): P_K > 2·N·2^(BITS−1)·2^24 (3 at N = 2048 q44, 5 at N = 4096 q86).
+const fn primes_public_short<M: Modulus, const N: usize>() -> usize {
+    primes_needed(N, M::BITS - 1, SHORT_BITS, 1)
+}
+
 /// out = a·x in R_N = Z_q[X]/(X^N+1), for a public a (residues) and a short signed x with |x_i| < 2^24.
-/// Partial sums are kept in two u128 accumulators (positive and negative wraps) and reduced once:
-/// N·q·2^24 < 2^127 for both sets. Constant time in x (fixed loops, multiplications only).
+/// The exact integer product of the centred lift of a by x is computed by RNS-NTT (ARCHITECTURE.md,
+/// "Cryptographic building blocks"; `ring::poly`) over K primes with P_K above twice its largest
+/// coefficient, then reduced mod q: bit-identical to the schoolbook product, O(K·N log N) instead of
+/// O(N²). Constant time in x (fixed transforms, no data-dependent branch or index). One residue table
+/// (K·N words) and one row live on the stack: ≤ 96 KiB at N = 4096.
 pub fn mul_public_short<M: Modulus, const N: usize>(
+    a: &[M::Coeff; N],
+    x: &[i64; N],
+    out: &mut [M::Coeff; N],
+) {
+    let k = const { primes_public_short::<M, N>() };
+    const { assert!(primes_public_short::<M, N>() <= MAX_K) };
+    let mut res = [[0u32; N]; MAX_K];
+    let mut row = [0u32; N];
+    for (j, rj) in res.iter_mut().enumerate().take(k) {
+        let pr = &NTT_PRIMES[j];
+        let qm = q_montgomery::<M>(pr);
+        for (r, &c) in row.iter_mut().zip(a.iter()) {
+            *r = lift_centered::<M>(c, qm, pr);
+        }
+        ntt::forward(&mut row, pr);
+        for (r, &v) in rj.iter_mut().zip(x.iter()) {
+            *r = lift_i64(v, pr);
+        }
+        ntt::forward(rj, pr);
+        for (r, &y) in rj.iter_mut().zip(row.iter()) {
+            *r = pr.mont_mul(*r, y);
+        }
+        ntt::inverse_from_montgomery(rj, pr);
+    }
+    match k {
+        1 => reconstruct_all::<M, N, 1>(&res, out),
+        2 => reconstruct_all::<M, N, 2>(&res, out),
+        3 => reconstruct_all::<M, N, 3>(&res, out),
+        4 => reconstruct_all::<M, N, 4>(&res, out),
+        _ => reconstruct_all::<M, N, 5>(&res, out),
+    }
+    res.zeroize();
+    row.zeroize();
+}
+
+/// out_i = the exact coefficient with residues res[0..K][i], reduced mod q (CRT, `arith::rns`).
+fn reconstruct_all<M: Modulus, const N: usize, const K: usize>(
+    res: &[[u32; N]; MAX_K],
+    out: &mut [M::Coeff; N],
+) {
+    for (i, o) in out.iter_mut().enumerate() {
+        let r: [u32; K] = core::array::from_fn(|j| res[j][i]);
+        *o = reconstruct::<M, K>(&r);
+    }
+}
+
+/// The former schoolbook product, kept as the reference the NTT product is checked against.
+#[cfg(test)]
+pub fn mul_public_short_schoolbook<M: Modulus, const N: usize>(
     a: &[M::Coeff; N],
     x: &[i64; N],
     out: &mut [M::Coeff; N],
 ) {
     let mut pos = [0u128; N];
     let mut neg = [0u128; N];
-    // x_j = xp_j − xn_j with xp, xn ≥ 0 selected without branches.
     for j in 0..N {
         let xj = x[j];
-        let sign = (xj >> 63) as u64 as u128 & 1; // 1 if negative
+        let sign = (xj >> 63) as u64 as u128 & 1;
         let mag = xj.unsigned_abs() as u128;
         let xp = mag * (1 - sign);
         let xn = mag * sign;
@@ -63,5 +130,72 @@ pub fn mul_public_short<M: Modulus, const N: usize>(
     }
     for t in 0..N {
         out[t] = M::sub(M::from_u128(pos[t]), M::from_u128(neg[t]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::arith::{Q44, Q86};
+    use proptest::prelude::*;
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    /// Compares the NTT product with the schoolbook one at full size, on inputs spread over the whole
+    /// range: a uniform mod q (plus the extremes 0, (q−1)/2, (q+1)/2, q−1), x up to ±(2^24 − 1).
+    fn check<M: Modulus, const N: usize>(seed: &[u64], xs: &[i64]) {
+        let q = M::Q;
+        let mut a = Box::new([M::zero(); N]);
+        let mut st = seed[0] | 1;
+        for (i, c) in a.iter_mut().enumerate() {
+            st ^= st << 13;
+            st ^= st >> 7;
+            st ^= st << 17;
+            let v = match i % 97 {
+                0 => 0,
+                1 => (q - 1) / 2,
+                2 => q.div_ceil(2),
+                3 => q - 1,
+                _ => {
+                    ((u128::from(st) << 64) | u128::from(st.rotate_left(29) ^ seed[i % seed.len()]))
+                        % q
+                }
+            };
+            *c = M::from_u128(v);
+        }
+        let x: Box<[i64; N]> = Box::new(core::array::from_fn(|i| xs[i % xs.len()]));
+        let mut want = Box::new([M::zero(); N]);
+        let mut got = Box::new([M::zero(); N]);
+        mul_public_short_schoolbook::<M, N>(&a, &x, &mut want);
+        mul_public_short::<M, N>(&a, &x, &mut got);
+        let w: Vec<u128> = want.iter().map(|&c| M::to_u128(c)).collect();
+        let g: Vec<u128> = got.iter().map(|&c| M::to_u128(c)).collect();
+        assert_eq!(w, g);
+    }
+
+    const XMAX: i64 = (1 << 24) - 1;
+
+    #[test]
+    fn extreme_operands_match_schoolbook() {
+        check::<Q44, 2048>(&[7], &[XMAX, -XMAX]);
+        check::<Q44, 2048>(&[9], &[-XMAX]);
+        check::<Q86, 4096>(&[11], &[XMAX, -XMAX, XMAX]);
+        check::<Q86, 4096>(&[13], &[XMAX]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4))]
+        #[test]
+        fn ntt_matches_schoolbook_q44(seed in proptest::collection::vec(any::<u64>(), 1..8),
+                                      xs in proptest::collection::vec(-XMAX..=XMAX, 1..300)) {
+            check::<Q44, 2048>(&seed, &xs);
+        }
+
+        #[test]
+        fn ntt_matches_schoolbook_q86(seed in proptest::collection::vec(any::<u64>(), 1..8),
+                                      xs in proptest::collection::vec(-XMAX..=XMAX, 1..300)) {
+            check::<Q86, 4096>(&seed, &xs);
+        }
     }
 }

@@ -622,3 +622,53 @@ fn set_l_honest_proof_verifies() {
     out[lay.off_z1m() + 3] ^= 1;
     assert!(verify::<SetL, NL>(&st, &ctx(), &out).is_err());
 }
+
+/// SHAKE256 (32 bytes) of the fixture proof: pins the proof bytes so that faster arithmetic (RNS-NTT
+/// products instead of schoolbook) provably leaves the output unchanged.
+fn fixture_digest() -> [u8; 32] {
+    use shake::{ExtendableOutput, Shake256, Update, XofReader};
+    let mut h = Shake256::default();
+    h.update(&fixture().proof);
+    let mut out = [0u8; 32];
+    h.finalize_xof().read(&mut out);
+    out
+}
+
+#[test]
+fn fixture_proof_bytes_pinned() {
+    let d = fixture_digest();
+    let hex: std::string::String = d.iter().map(|b| std::format!("{b:02x}")).collect();
+    assert_eq!(hex, GOLDEN_PROOF_DIGEST);
+}
+
+/// Recorded from the schoolbook implementation before the NTT products were introduced.
+const GOLDEN_PROOF_DIGEST: &str =
+    "3f556570ed02d04d9762166bf22fe2b118a3a6c43653c7b56b752f456bec3ca1";
+
+/// Prove/verify wall time of the 2-chunk fixture (informational; run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn time_two_chunk_prove_verify() {
+    let f = fixture();
+    let t0 = std::time::Instant::now();
+    let p = make_proof(&f.inst, 4096, Cheat::default(), 11).unwrap();
+    let tp = t0.elapsed();
+    let t1 = std::time::Instant::now();
+    assert_eq!(verify::<SetS, N>(&stmt(&f.inst, 4096), &ctx(), &p), Ok(()));
+    std::eprintln!("2-chunk S: prove {tp:?}, verify {:?}", t1.elapsed());
+}
+
+/// Full-size set S (54 chunks, one proof) prove/verify wall time (run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn time_full_size_s_prove_verify() {
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let m = update_with_norm(&mut rng, 54, 4096 * 4096);
+    let inst = instance(&mut rng, m);
+    let t0 = std::time::Instant::now();
+    let p = make_proof(&inst, 4096, Cheat::default(), 11).unwrap();
+    let tp = t0.elapsed();
+    let t1 = std::time::Instant::now();
+    assert_eq!(verify::<SetS, N>(&stmt(&inst, 4096), &ctx(), &p), Ok(()));
+    std::eprintln!("54-chunk S: prove {tp:?}, verify {:?}", t1.elapsed());
+}
