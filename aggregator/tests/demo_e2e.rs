@@ -38,6 +38,7 @@ fn options(only: &[&str]) -> Options {
         only: only.iter().map(|s| (*s).to_string()).collect(),
         quiet: true,
         zkfl_exe: env!("CARGO_BIN_EXE_zkfl").into(),
+        parallel_clinics: 0,
     }
 }
 

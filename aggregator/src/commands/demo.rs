@@ -65,6 +65,9 @@ pub struct Args {
     /// Run only these configurations (comma separated: plain, plain_clean, kem, zkfl, zkfl_clean).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Clinics that encrypt and prove at the same time in zkfl/zkfl_clean (0: one per available core).
+    #[arg(long, default_value_t = 0)]
+    parallel_clinics: usize,
     /// Image side of the synthetic data (features = side²; 28 gives the paper's 108,996-parameter MLP).
     #[arg(long, default_value_t = 28)]
     side: usize,
@@ -108,6 +111,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         only: args.only.clone(),
         quiet: args.quiet,
         zkfl_exe: std::env::current_exe()?,
+        parallel_clinics: args.parallel_clinics,
     };
     let report = demo::run(args.scenario(), &opts)?;
     demo::print(&report);

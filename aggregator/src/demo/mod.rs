@@ -90,6 +90,8 @@ pub struct Options {
     /// The `zkfl` binary whose `keygen` and `serve` subcommands the encrypted configurations start
     /// (`zkfl demo` passes its own executable; tests pass `CARGO_BIN_EXE_zkfl`).
     pub zkfl_exe: PathBuf,
+    /// Clinics that encrypt and prove at the same time in the encrypted configurations (0: one per core).
+    pub parallel_clinics: usize,
 }
 
 /// Runs the selected configurations; progress bars go to stderr unless `quiet`.
@@ -114,7 +116,7 @@ pub fn run(scenario: Scenario, opts: &Options) -> Result<DemoReport, String> {
         .iter()
         .filter(|c| only.is_empty() || only.iter().any(|o| o == c.name))
     {
-        let mut pipeline = make_pipeline(spec, &setup, &opts.zkfl_exe)?;
+        let mut pipeline = make_pipeline(spec, &setup, opts)?;
         let bar = multi.add(ProgressBar::new(sc.rounds as u64));
         bar.set_style(style.clone());
         bar.set_prefix(spec.name);
@@ -148,7 +150,7 @@ pub fn run(scenario: Scenario, opts: &Options) -> Result<DemoReport, String> {
 fn make_pipeline(
     spec: &ConfigSpec,
     setup: &Setup,
-    exe: &Path,
+    opts: &Options,
 ) -> Result<Box<dyn Pipeline>, String> {
     let sc = &setup.scenario;
     match spec.name {
@@ -158,12 +160,13 @@ fn make_pipeline(
             sc.rng(scenario::streams::CRYPTO, 0, 1).next_u64(),
         )?)),
         "zkfl" | "zkfl_clean" => Ok(Box::new(zkfl::ZkflPipeline::new(
-            exe,
+            &opts.zkfl_exe,
             spec.name,
             sc.clinics,
             setup.initial.params().len(),
             sc.tau,
             sc.rng(scenario::streams::CRYPTO, 0, 0).next_u64(),
+            opts.parallel_clinics,
         )?)),
         other => Err(format!("unknown configuration {other}")),
     }

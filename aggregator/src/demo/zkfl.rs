@@ -17,6 +17,7 @@ use crate::round::Announcement;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::path::Path;
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 use zkfl_core::params::limits::{Config, ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
@@ -37,6 +38,53 @@ pub struct ZkflPipeline {
     quantizer: Quantizer,
     seed: u64,
     unprovable: usize,
+    /// Clinics that may encrypt and prove at the same time (the rest wait for a slot).
+    parallel: usize,
+}
+
+/// A counting semaphore: at most `n` clinics build their submission at once, so that on a small machine the
+/// per-clinic encrypt/prove times are not inflated by more provers than cores.
+struct Slots {
+    free: Mutex<usize>,
+    cv: Condvar,
+}
+
+impl Slots {
+    fn new(n: usize) -> Self {
+        Self {
+            free: Mutex::new(n.max(1)),
+            cv: Condvar::new(),
+        }
+    }
+
+    /// Runs `f` while holding a slot (released even if `f` panics, so the other clinics never hang).
+    fn with<T>(&self, f: impl FnOnce() -> T) -> T {
+        struct Release<'a>(&'a Slots);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                *self.0.lock() += 1;
+                self.0.cv.notify_one();
+            }
+        }
+        {
+            let mut free = self.lock();
+            while *free == 0 {
+                free = self
+                    .cv
+                    .wait(free)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            *free -= 1;
+        }
+        let _release = Release(self);
+        f()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, usize> {
+        self.free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// The round parameters of the encrypted configurations: the largest quantization scale set S's B_INT_MAX
@@ -120,7 +168,8 @@ struct ClinicRound {
 impl ZkflPipeline {
     /// Starts `exe serve` with keys for `clinics` clinics, and derives the round parameters for a model of
     /// `params` parameters clipped to `tau` (largest scale set S's B_INT_MAX allows; the server checks them
-    /// again with `check_config` when a round is opened).
+    /// again with `check_config` when a round is opened). At most `parallel` clinics encrypt and prove at
+    /// the same time (0: one per available core).
     pub fn new(
         exe: &Path,
         tag: &str,
@@ -128,6 +177,7 @@ impl ZkflPipeline {
         params: usize,
         tau: f32,
         seed: u64,
+        parallel: usize,
     ) -> Result<Self, String> {
         let (quantizer, config) = derive(clinics, params, tau)?;
         let server = ServeProcess::start(exe, clinics, tag)?;
@@ -149,6 +199,11 @@ impl ZkflPipeline {
             quantizer,
             seed,
             unprovable: 0,
+            parallel: if parallel == 0 {
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+            } else {
+                parallel
+            },
         })
     }
 
@@ -203,6 +258,8 @@ impl ZkflPipeline {
     /// Every clinic builds and posts its submission, in parallel threads (one per clinic machine).
     fn clinics_submit(&self, a: &Announcement, subs: &[Submission]) -> Vec<ClinicRound> {
         let url = self.server.url();
+        let slots = Slots::new(self.parallel);
+        let slots = &slots;
         std::thread::scope(|s| {
             let hs: Vec<_> = subs
                 .iter()
@@ -212,11 +269,19 @@ impl ZkflPipeline {
                     let mut rng =
                         ChaCha20Rng::seed_from_u64(self.seed ^ (a.round << 32) ^ sub.clinic as u64);
                     let work = move || {
-                        let sealed = keys
-                            .ok_or_else(|| format!("clinic {} has no keys", sub.clinic))
-                            .and_then(|k| {
-                                clinic::submission(k, pk, a, &sub.update, sub.malicious, &mut rng)
-                            });
+                        let sealed = slots.with(|| {
+                            keys.ok_or_else(|| format!("clinic {} has no keys", sub.clinic))
+                                .and_then(|k| {
+                                    clinic::submission(
+                                        k,
+                                        pk,
+                                        a,
+                                        &sub.update,
+                                        sub.malicious,
+                                        &mut rng,
+                                    )
+                                })
+                        });
                         let answer = sealed
                             .as_ref()
                             .ok()
@@ -405,6 +470,7 @@ impl Pipeline for ZkflPipeline {
                 "transport: clinics POST ML-KEM-768 envelopes with ML-DSA-65 signed submissions to a real `zkfl serve` ({}, child process of the demo) over loopback HTTP; verdicts, work times and the mean update are read back from the round status endpoints",
                 self.server.url()
             ),
+            format!("clinics: one thread each, at most {} encrypting/proving at once; encrypt and prove are per-clinic wall times", self.parallel),
             "decryption: single-decryptor mode — the BFV secret key lives only in the key-holder process that `zkfl serve` starts; it decrypts the round's aggregate only".into(),
             format!(
                 "zero-knowledge proof (zkfl_core::zk, LNP22-style) for every submission: well-formed ciphertext and ‖m‖₂ ≤ B_int = {}, bound to set, round, clinic, key hash and ciphertext, verified by the server; attackers use the prover with norm checks disabled",
@@ -422,5 +488,40 @@ impl ZkflPipeline {
     /// Updates whose quantized norm exceeded B_int (a norm proof for them cannot exist).
     pub fn unprovable(&self) -> usize {
         self.unprovable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Slots;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn slots_bound_concurrency_and_survive_a_panic() {
+        let slots = Slots::new(2);
+        let (now, max) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            slots.with(|| panic!("a clinic thread panics"))
+        }));
+        assert!(panicked.is_err());
+        std::thread::scope(|s| {
+            for _ in 0..6 {
+                s.spawn(|| {
+                    slots.with(|| {
+                        let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        max.fetch_max(n, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        now.fetch_sub(1, Ordering::SeqCst);
+                    });
+                });
+            }
+        });
+        let max = max.load(Ordering::SeqCst);
+        assert!((1..=2).contains(&max), "{max} clinics held a slot at once");
+        assert_eq!(
+            *slots.lock(),
+            2,
+            "every slot released, including the panicking one"
+        );
     }
 }
