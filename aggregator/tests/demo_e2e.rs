@@ -12,8 +12,9 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkfl_aggregator::client::Client;
 use zkfl_aggregator::demo::clinic::{self, BfvPublic, ClinicKeys};
+use zkfl_aggregator::demo::pipeline::{Pipeline, Submission};
 use zkfl_aggregator::demo::scenario::Scenario;
-use zkfl_aggregator::demo::zkfl::derive;
+use zkfl_aggregator::demo::zkfl::{ZkflPipeline, derive};
 use zkfl_aggregator::demo::{self, DemoReport, Options};
 use zkfl_core::learn::param_count;
 use zkfl_core::learn::sample::fill_standard_normal;
@@ -188,6 +189,42 @@ fn served_aggregate_equals_plaintext_sum_of_quantized_updates() {
     );
     // And it is not trivially zero: the clipped clinic 2 dominates.
     assert!(got.iter().any(|&x| x != 0.0));
+}
+
+#[test]
+fn a_clinic_that_cannot_submit_does_not_block_the_served_round() {
+    const P: usize = 3000;
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_zkfl"));
+    let mut p = ZkflPipeline::new(exe, "nan", 3, P, 5.0, 1, 0).expect("server starts");
+    // Clinic 3's model diverged: its quantizer refuses NaN, so it sends nothing; the demo closes the round.
+    let subs: Vec<Submission> = (1..=3)
+        .map(|clinic| Submission {
+            clinic,
+            update: vec![if clinic == 3 { f32::NAN } else { 0.01 }; P],
+            malicious: false,
+        })
+        .collect();
+    let out = p
+        .round(1, &vec![0f32; P], &subs, &|_| {})
+        .expect("round runs");
+    assert_eq!(
+        out.not_submitted.iter().map(|n| n.0).collect::<Vec<_>>(),
+        [3]
+    );
+    assert_eq!(
+        out.decisions
+            .iter()
+            .map(|d| (d.clinic, d.accepted))
+            .collect::<Vec<_>>(),
+        [(1, true), (2, true)]
+    );
+    assert_eq!(out.aggregate_exact, Some(true));
+    let mean = out.mean_update.expect("published from two updates");
+    assert!(
+        mean.iter().all(|&x| (x - 0.01).abs() < 1e-3),
+        "{:?}",
+        &mean[..4]
+    );
 }
 
 #[test]
