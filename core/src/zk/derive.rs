@@ -73,7 +73,7 @@ pub fn matrix_column<M: Modulus>(
     }
 }
 
-/// Row i of block b of the JL matrix, as 256 × 128 entries in {−1, 0, 1} with P(0) = ½, P(±1) = ¼
+/// Row i of block b of the JL matrix, as JL_ROWS × 128 entries in {−1, 0, 1} with P(0) = ½, P(±1) = ¼
 /// (two bits per entry: 01 → 1, 10 → −1, 00 and 11 → 0). `out[i][j]` multiplies coefficient j of s3 block b.
 pub fn jl_block(seed: &[u8; 32], block: usize, out: &mut [[i8; D]; super::params::JL_ROWS]) {
     let mut h = Shake128::default();
@@ -209,7 +209,7 @@ mod tests {
         jl_block(&[7; 32], 3, &mut r);
         let zeros = r.iter().flatten().filter(|&&x| x == 0).count();
         let ones = r.iter().flatten().filter(|&&x| x == 1).count();
-        let total = 256 * D;
+        let total = super::super::params::JL_ROWS * D;
         assert!((zeros as f64 / total as f64 - 0.5).abs() < 0.02);
         assert!((ones as f64 / total as f64 - 0.25).abs() < 0.02);
     }

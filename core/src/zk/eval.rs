@@ -7,7 +7,7 @@
 
 use super::derive::{uniform_ring, uniform_scalars};
 use super::layout::Layout;
-use super::params::{CONSTRAINTS, D, GROUPS, JL_ROWS, LAMBDA_MAX};
+use super::params::{CONSTRAINTS, D, GROUPS, JL_ROWS, LAMBDA_MAX, Y3_BLOCKS};
 use super::rq::Rq;
 use crate::arith::Modulus;
 
@@ -21,7 +21,7 @@ pub const MU_BETA_COEFF: usize = MU_BIN + 1;
 pub const MU_BETA_SQ: usize = MU_BETA_COEFF + D - 1;
 const _: () = assert!(MU_BETA_SQ + 1 == CONSTRAINTS);
 
-/// The batching challenges μ_k ∈ Z_q^389 and γ_k ∈ R.
+/// The batching challenges μ_k ∈ Z_q^CONSTRAINTS and γ_k ∈ R.
 pub struct Batch<M: Modulus> {
     /// λ.
     pub lambda: usize,
@@ -70,17 +70,18 @@ impl<M: Modulus> Batch<M> {
     /// Branch-free: each row's entries become all-ones/zero masks once and select μ_{k,i} for every k
     /// (random ternary entries made the former branches mispredict); the exact sums are unchanged.
     pub fn rho(&self, rows: &[[i8; D]; JL_ROWS], out: &mut [Rq<M>; LAMBDA_MAX]) {
-        // 256 summands below 2^BITS stay below 2^64 when BITS ≤ 56: u64 lanes vectorize twice as wide.
-        if M::BITS <= 56 {
+        // JL_ROWS = 512 summands below 2^BITS stay below 2^64 when BITS ≤ 55: u64 lanes vectorize twice
+        // as wide.
+        if M::BITS <= 55 {
             self.rho_u64(rows, out);
         } else {
             self.rho_u128(rows, out);
         }
     }
 
-    /// [`Batch::rho`] with u64 accumulators (exact for q < 2^56: JL_ROWS·q < 2^64).
+    /// [`Batch::rho`] with u64 accumulators (exact for q < 2^55: JL_ROWS·q < 2^64).
     fn rho_u64(&self, rows: &[[i8; D]; JL_ROWS], out: &mut [Rq<M>; LAMBDA_MAX]) {
-        const { assert!(JL_ROWS <= 256) };
+        const { assert!(JL_ROWS <= 512) };
         let mut pos = [[0u64; D]; LAMBDA_MAX];
         let mut neg = [[0u64; D]; LAMBDA_MAX];
         let mut pm = [0u64; D];
@@ -151,8 +152,8 @@ impl<M: Modulus> Batch<M> {
 /// Openings of the BDLOP messages and of the slack vectors at one challenge value.
 #[derive(Clone, Copy)]
 pub struct Openings<M: Modulus> {
-    /// y3 as two ring elements (JL rows 0..127 and 128..255).
-    pub y3: [Rq<M>; 2],
+    /// y3 as Y3_BLOCKS ring elements (JL rows 128t..128t+127 in block t).
+    pub y3: [Rq<M>; Y3_BLOCKS],
     /// β3.
     pub beta: Rq<M>,
     /// g_1..g_λ.
@@ -164,7 +165,7 @@ pub struct Openings<M: Modulus> {
 impl<M: Modulus> Default for Openings<M> {
     fn default() -> Self {
         Self {
-            y3: [Rq::zero(); 2],
+            y3: [Rq::zero(); Y3_BLOCKS],
             beta: Rq::zero(),
             g: [Rq::zero(); LAMBDA_MAX],
             ups: [Rq::zero(); GROUPS],
@@ -215,7 +216,7 @@ pub fn f_k_without_jl<M: Modulus>(
     }
     let mut acc = c2.scale(ip);
     let mut lin = Rq::zero();
-    for t in 0..2 {
+    for t in 0..Y3_BLOCKS {
         lin.mul_acc(&batch.mu_jl_poly(k, t).sigma(), &op.y3[t]);
     }
     acc = acc.sub(&c.mul(&lin));

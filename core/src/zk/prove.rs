@@ -7,7 +7,9 @@
 use super::derive::{challenge_from_seed, jl_block, uniform_ring, xof256};
 use super::eval::{Batch, Openings, Publics, f_k_without_jl, f_tilde};
 use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
-use super::params::{D, GROUPS, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, ZkParams};
+use super::params::{
+    D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
+};
 use super::proof::{BitWriter, put_ring};
 use super::public::{
     ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t,
@@ -199,10 +201,8 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
             &mut bb,
         );
         sec.beta = 1 - 2 * i64::from(bb[0] & 1);
-        let t_y = [
-            b_row(set, &lay, ROW_Y3, &s2r).add(&Rq::from_i64_slice(&sec.y3[..D])),
-            b_row(set, &lay, ROW_Y3 + 1, &s2r).add(&Rq::from_i64_slice(&sec.y3[D..])),
-        ];
+        let t_y: [Rq<P::M>; Y3_BLOCKS] =
+            core::array::from_fn(|t| b_row(set, &lay, ROW_Y3 + t, &s2r).add(&y3_block(&sec.y3, t)));
         let t_b = b_row(set, &lay, ROW_BETA, &s2r).add(&Rq::constant(P::M::from_i64(sec.beta)));
         let mut tj = tr.clone();
         absorb_ring_vec(&mut tj, b"t_y", &t_y);
@@ -229,17 +229,20 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
             },
         );
         let mut z3 = [0i64; JL_ROWS];
-        let (mut v_sq, mut zv, mut z_sq) = (0u128, 0i128, 0u128);
+        let (mut v_sq, mut zv) = (0u128, 0i128);
+        let mut z_sq = [0u128; JL_ROWS / JL_HALF];
         for i in 0..JL_ROWS {
             z3[i] = sec.y3[i] + sec.beta * v[i];
             v_sq += (i128::from(v[i]) * i128::from(v[i])) as u128;
             zv += i128::from(z3[i]) * i128::from(v[i]);
-            z_sq += (i128::from(z3[i]) * i128::from(z3[i])) as u128;
+            z_sq[i / JL_HALF] += (i128::from(z3[i]) * i128::from(z3[i])) as u128;
         }
         let coin = xof256(b"jl-coin", &sec.mask_seed, &[u64::from(jl_attempts)]);
         let ok = sec.masks.accept_bimodal(coin, v_sq, zv);
         let lim = (1i64 << (lay.zk.w3 - 1)) - 1;
-        if ok && z_sq <= lay.zk.z3_bound_sq && z3.iter().all(|x| x.abs() <= lim) {
+        // V3 is checked per 256-row projection (each is one application of the JL lemma).
+        let z3_ok = z_sq.iter().all(|&s| s <= lay.zk.z3_bound_sq);
+        if ok && z3_ok && z3.iter().all(|x| x.abs() <= lim) {
             tr = tj;
             break (t_y, t_b, z3, jl_seed);
         }
@@ -547,10 +550,7 @@ fn compute_h<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     });
     let one = Rq::constant(P::M::from_i64(1));
     let op = Openings::<P::M> {
-        y3: [
-            Rq::from_i64_slice(&sec.y3[..D]),
-            Rq::from_i64_slice(&sec.y3[D..]),
-        ],
+        y3: core::array::from_fn(|t| y3_block(&sec.y3, t)),
         beta: Rq::constant(P::M::from_i64(sec.beta)),
         g: sec.g,
         ups: core::array::from_fn(|g| Rq::from_i64(&sec.ups[g])),
@@ -727,8 +727,9 @@ fn openings<P: ZkParams>(
     let set = P::ID;
     let msg = |row: usize, x: &Rq<P::M>| c.mul(x).sub(&b_row(set, lay, row, y2r));
     let mut op = Openings::<P::M>::default();
-    op.y3[0] = msg(ROW_Y3, &Rq::from_i64_slice(&sec.y3[..D]));
-    op.y3[1] = msg(ROW_Y3 + 1, &Rq::from_i64_slice(&sec.y3[D..]));
+    for t in 0..Y3_BLOCKS {
+        op.y3[t] = msg(ROW_Y3 + t, &y3_block(&sec.y3, t));
+    }
     op.beta = msg(ROW_BETA, &Rq::constant(P::M::from_i64(sec.beta)));
     for k in 0..lay.zk.lambda {
         op.g[k] = msg(ROW_G + k, &sec.g[k]);
@@ -806,12 +807,17 @@ fn respond<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         && z_sq[1] <= super::verify::z_bound_sq(lay.zk.sigma_s, lay.dim_s())
 }
 
+/// Block t of the JL mask y3 (rows 128t..128t+127) as a ring element.
+fn y3_block<M: Modulus>(y3: &[i64; JL_ROWS], t: usize) -> Rq<M> {
+    Rq::from_i64_slice(&y3[t * D..(t + 1) * D])
+}
+
 /// Writes the header and every field before z1.
 #[allow(clippy::too_many_arguments)]
 fn write_head<P: ZkParams>(
     lay: &Layout,
     t_a: &[Rq<P::M>; KMSIS_MAX],
-    t_y: &[Rq<P::M>; 2],
+    t_y: &[Rq<P::M>; Y3_BLOCKS],
     t_b: &Rq<P::M>,
     t_g: &[Rq<P::M>; LAMBDA_MAX],
     z3: &[i64; JL_ROWS],
@@ -860,7 +866,7 @@ mod tests {
         let s = core::mem::size_of::<Secrets<Q44>>() + core::mem::size_of::<Scratch<2048>>();
         let l = core::mem::size_of::<Secrets<Q86>>() + core::mem::size_of::<Scratch<4096>>();
         std::eprintln!("prover state: S {s} B, L {l} B");
-        assert!(s <= 64 * 1024 + 2 * 2048 * 8, "S state {s}");
-        assert!(l <= 96 * 1024 + 2 * 4096 * 8, "L state {l}");
+        assert!(s <= 100 * 1024, "S state {s}");
+        assert!(l <= 160 * 1024, "L state {l}");
     }
 }

@@ -5,19 +5,19 @@
 
 use super::derive::{Matrix, matrix_block, matrix_column};
 use super::layout::Layout;
-use super::params::{KMSIS_MAX, M2_MAX};
+use super::params::{KMSIS_MAX, M2_MAX, Y3_BLOCKS};
 use super::rq::Rq;
 use crate::arith::Modulus;
 
-/// BDLOP row of the first JL mask half y3^(0) (then y3^(1) = 1, β3 = 2, g_k = 3 + k, garbage t = 3 + λ).
+/// BDLOP row of the first JL mask block y3^(0) (then y3^(t) = t for t < Y3_BLOCKS, β3, g_k, garbage t).
 pub const ROW_Y3: usize = 0;
 /// BDLOP row of β3.
-pub const ROW_BETA: usize = 2;
+pub const ROW_BETA: usize = Y3_BLOCKS;
 /// BDLOP row of g_1.
-pub const ROW_G: usize = 3;
+pub const ROW_G: usize = Y3_BLOCKS + 1;
 /// BDLOP row of the garbage commitment t.
 pub const fn row_t(lambda: usize) -> usize {
-    3 + lambda
+    ROW_G + lambda
 }
 
 /// acc[r] += A1[r][col]·x for r < n.

@@ -7,7 +7,9 @@
 use super::derive::{challenge_from_seed, jl_block};
 use super::eval::{Batch, Openings, Publics, f_tilde};
 use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
-use super::params::{D, GROUPS, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, ZkParams};
+use super::params::{
+    D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
+};
 use super::proof::{BitReader, ProofError, get_ring};
 use super::public::{ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, row_t};
 use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
@@ -50,7 +52,7 @@ pub fn verify<P: ZkParams, const N: usize>(
 /// Decoded fixed part of a proof.
 struct Head<M: Modulus> {
     t_a: [Rq<M>; KMSIS_MAX],
-    t_y: [Rq<M>; 2],
+    t_y: [Rq<M>; Y3_BLOCKS],
     t_b: Rq<M>,
     t_g: [Rq<M>; LAMBDA_MAX],
     z3: [i64; JL_ROWS],
@@ -76,7 +78,7 @@ fn decode_head<P: ZkParams>(lay: &Layout, proof: &[u8]) -> Result<Head<P::M>, Pr
     };
     let mut hd = Head::<P::M> {
         t_a: [Rq::zero(); KMSIS_MAX],
-        t_y: [Rq::zero(); 2],
+        t_y: [Rq::zero(); Y3_BLOCKS],
         t_b: Rq::zero(),
         t_g: [Rq::zero(); LAMBDA_MAX],
         z3: [0; JL_ROWS],
@@ -87,7 +89,7 @@ fn decode_head<P: ZkParams>(lay: &Layout, proof: &[u8]) -> Result<Head<P::M>, Pr
     for r in 0..lay.zk.kmsis {
         hd.t_a[r] = ring_at(lay.off_ta() + r * rb)?;
     }
-    for r in 0..2 {
+    for r in 0..Y3_BLOCKS {
         hd.t_y[r] = ring_at(lay.off_ty() + r * rb)?;
     }
     hd.t_b = ring_at(lay.off_tb())?;
@@ -134,13 +136,14 @@ pub fn verify_with<P: ZkParams, const N: usize>(
     {
         return Err(ProofError::HConstant);
     }
-    // V3: ‖z3‖² bound.
-    let z3_sq: u128 = hd
-        .z3
-        .iter()
-        .map(|&x| (i128::from(x) * i128::from(x)) as u128)
-        .sum();
-    if !dis.v3_z3 && z3_sq > lay.zk.z3_bound_sq {
+    // V3: ‖z3‖² bound on each 256-row projection (one JL-lemma application each, PROTOCOL §7.1 step 4).
+    let z3_too_long = hd.z3.chunks_exact(JL_HALF).any(|half| {
+        half.iter()
+            .map(|&x| (i128::from(x) * i128::from(x)) as u128)
+            .sum::<u128>()
+            > lay.zk.z3_bound_sq
+    });
+    if !dis.v3_z3 && z3_too_long {
         return Err(ProofError::Z3Norm);
     }
     // V5: replay the transcript.
@@ -180,8 +183,9 @@ pub fn verify_with<P: ZkParams, const N: usize>(
     // V7: v' = F̃(c) − (c·t_t − b_t·z2) with openings f_j = c·t_j − b_j·z2.
     let open = |row: usize, t: &Rq<P::M>| c.mul(t).sub(&b_row(set, &lay, row, &pass.z2));
     let mut op = Openings::<P::M>::default();
-    op.y3[0] = open(ROW_Y3, &hd.t_y[0]);
-    op.y3[1] = open(ROW_Y3 + 1, &hd.t_y[1]);
+    for t in 0..Y3_BLOCKS {
+        op.y3[t] = open(ROW_Y3 + t, &hd.t_y[t]);
+    }
     op.beta = open(ROW_BETA, &hd.t_b);
     for k in 0..lay.zk.lambda {
         op.g[k] = open(ROW_G + k, &hd.t_g[k]);
