@@ -133,6 +133,9 @@ pub struct RoundStatus {
     pub failure: Option<Value>,
     /// Publication details, if published.
     pub result: Option<Value>,
+    /// Work times of the round measured by the serving process (absent after a restart).
+    #[serde(default)]
+    pub timing_s: Option<crate::coordinator::RoundTimings>,
 }
 
 /// The accepted-submission answer.

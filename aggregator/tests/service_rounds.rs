@@ -157,6 +157,14 @@ fn a_round_of_real_proofs_survives_kill_9_and_publishes_the_mean() {
         .wait_for(1, &["published", "failed"], Duration::from_secs(30))
         .expect("round finishes");
     assert_eq!(done.state, "published", "{:?}", done.failure);
+    // Work times of the restarted process: the refused duplicate and clinic 3 reached a worker, one
+    // ciphertext was added, and the key holder decrypted the aggregate.
+    let t = done.timing_s.expect("timings of this process");
+    assert_eq!(t.verified, 2);
+    assert!(
+        t.verify > 0.0 && t.aggregate > 0.0 && t.decrypt > 0.0,
+        "{t:?}"
+    );
     let mean = c.update(1).expect("update");
     let expected: Vec<f32> = (0..4)
         .map(|i| (updates.iter().map(|m| m[i]).sum::<i64>() as f64 / (512.0 * 3.0)) as f32)

@@ -65,9 +65,9 @@ pub struct Args {
     /// Run only these configurations (comma separated: plain, plain_clean, kem, zkfl, zkfl_clean).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
-    /// Where the zero-knowledge proof runs: all zkfl configurations, only the attacked one, or none.
-    #[arg(long, value_enum, default_value_t = demo::ProofMode::Attacked)]
-    proof: demo::ProofMode,
+    /// Clinics that encrypt and prove at the same time in zkfl/zkfl_clean (0: one per available core).
+    #[arg(long, default_value_t = 0)]
+    parallel_clinics: usize,
     /// Image side of the synthetic data (features = side²; 28 gives the paper's 108,996-parameter MLP).
     #[arg(long, default_value_t = 28)]
     side: usize,
@@ -107,7 +107,13 @@ impl Args {
 
 /// Runs the demo.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let report = demo::run_with(args.scenario(), &args.only, args.quiet, args.proof)?;
+    let opts = demo::Options {
+        only: args.only.clone(),
+        quiet: args.quiet,
+        zkfl_exe: std::env::current_exe()?,
+        parallel_clinics: args.parallel_clinics,
+    };
+    let report = demo::run(args.scenario(), &opts)?;
     demo::print(&report);
     if let Some(dir) = &args.out {
         demo::write(&report, dir)?;

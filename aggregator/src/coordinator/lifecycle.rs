@@ -156,6 +156,7 @@ impl Coordinator {
             .running_sum(a.round)
             .map_err(internal)?
             .ok_or_else(|| ApiError::internal("no running sum"))?;
+        let started = std::time::Instant::now();
         let sums =
             match self
                 .decryptor
@@ -178,6 +179,8 @@ impl Coordinator {
             Ok(u) => u,
             Err(e) => return self.fail_decryption(a.round, &format!("de-quantization: {e}")),
         };
+        self.timings
+            .add(a.round, super::Phase::Decrypt, started.elapsed());
         let old = self
             .store()
             .model(&a.model_sha3)

@@ -3,6 +3,7 @@
 //! from the round driver; expensive checks run without the store lock, the final decision under it.
 
 use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
 
 use sha3::{Digest, Sha3_256};
 use zkfl_core::channel::{ReplayError, ReplayGuard, ReplayKey};
@@ -81,6 +82,7 @@ pub struct Coordinator {
     signer: Box<dyn AnnouncementSigner>,
     decryptor: Box<dyn Decryptor>,
     facts: ServiceFacts,
+    timings: Timings,
 }
 
 fn internal(e: StoreError) -> ApiError {
@@ -118,7 +120,14 @@ impl Coordinator {
             signer,
             decryptor,
             facts,
+            timings: Timings::default(),
         }
+    }
+
+    /// Work times of `round` measured by this process (none after a restart).
+    #[must_use]
+    pub fn timings(&self, round: RoundId) -> Option<RoundTimings> {
+        self.timings.get(round)
     }
 
     /// The fixed facts.
@@ -172,16 +181,22 @@ impl Coordinator {
             coordinator: self,
             staged: None,
         };
+        let started = Instant::now();
         let auth = match self.verifier.authenticate(envelope, &ctx, &mut guard) {
             Ok(a) => a,
             Err(e) => {
+                self.timings.add(round, Phase::Verify, started.elapsed());
                 let _ = self.store().count_unauthenticated_rejection(round);
                 return Err(e);
             }
         };
-        self.check_binding(&auth, &ctx)?;
+        if let Err(e) = self.check_binding(&auth, &ctx) {
+            self.timings.add(round, Phase::Verify, started.elapsed());
+            return Err(e);
+        }
         let replay = guard.staged;
         let verdict = self.verifier.verify(&auth, &ctx);
+        self.timings.add(round, Phase::Verify, started.elapsed());
         self.decide(&auth, &ctx, &envelope_sha3, replay, verdict)
     }
 
@@ -249,7 +264,10 @@ impl Coordinator {
                     .running_sum(ctx.round)
                     .map_err(internal)?
                     .ok_or_else(|| ApiError::internal("open round without a running sum"))?;
+                let added = Instant::now();
                 let new_sum = self.aggregate.add(&sum, &auth.ciphertext)?;
+                self.timings
+                    .add(ctx.round, Phase::Aggregate, added.elapsed());
                 store
                     .record_decision(ctx.round, &record, envelope_sha3, replay, Some(&new_sum))
                     .map_err(internal)?;
@@ -345,7 +363,10 @@ fn open_round(store: &Store, round: RoundId) -> Result<RoundRecord, ApiError> {
 }
 
 mod lifecycle;
+mod timing;
 pub use lifecycle::{Progress, parse_hash};
+pub use timing::RoundTimings;
+use timing::{Phase, Timings};
 
 #[cfg(test)]
 pub(crate) mod testkit;

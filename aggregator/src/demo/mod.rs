@@ -3,6 +3,7 @@
 //! ZKFL-PQ — with and without an attacker, and reports accuracy, rejections, time and bytes.
 
 pub mod attack;
+pub mod clinic;
 pub mod kem;
 pub mod pipeline;
 pub mod plain;
@@ -10,6 +11,7 @@ pub mod plots;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod serve;
 pub mod transport;
 pub mod zkfl;
 
@@ -20,7 +22,7 @@ use report::ConfigReport;
 use runner::{ConfigSpec, run_config};
 use scenario::{Scenario, Setup};
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The configurations, in the order they run.
 pub const CONFIGS: [ConfigSpec; 5] = [
@@ -41,12 +43,12 @@ pub const CONFIGS: [ConfigSpec; 5] = [
     },
     ConfigSpec {
         name: "zkfl",
-        description: "ZKFL-PQ: clip, quantize, BFV-encrypt, (prove), aggregate, decrypt the sum; attacker active",
+        description: "ZKFL-PQ through zkfl serve: clip, quantize, BFV-encrypt, prove, verify, aggregate, decrypt the sum; attacker active",
         with_attacker: true,
     },
     ConfigSpec {
         name: "zkfl_clean",
-        description: "ZKFL-PQ, no attacker (quantization/clipping cost)",
+        description: "ZKFL-PQ through zkfl serve, no attacker (quantization/clipping cost)",
         with_attacker: false,
     },
 ];
@@ -72,36 +74,33 @@ pub struct DemoReport {
     pub seed: u64,
     /// Samples held by each clinic.
     pub samples_per_clinic: Vec<usize>,
+    /// Parameter set, quantization scale, B_int and t of the encrypted configurations.
+    pub crypto: zkfl::CryptoParams,
     /// One entry per configuration.
     pub configs: Vec<ConfigReport>,
 }
 
-/// Runs the selected configurations (all if `only` is empty); progress bars go to stderr unless `quiet`.
-/// Which zkfl configurations run the zero-knowledge proof (it dominates the run time).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ProofMode {
-    /// Prove and verify in every zkfl configuration.
-    All,
-    /// Prove and verify in `zkfl` (attacker active); `zkfl_clean` measures clip + quantize + encrypt only.
-    Attacked,
-    /// Never prove (reported as `not run`; nothing can be rejected).
-    None,
+/// How to run the demo besides the scenario.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Run only these configurations (all if empty).
+    pub only: Vec<String>,
+    /// No progress bars.
+    pub quiet: bool,
+    /// The `zkfl` binary whose `keygen` and `serve` subcommands the encrypted configurations start
+    /// (`zkfl demo` passes its own executable; tests pass `CARGO_BIN_EXE_zkfl`).
+    pub zkfl_exe: PathBuf,
+    /// Clinics that encrypt and prove at the same time in the encrypted configurations (0: one per core).
+    pub parallel_clinics: usize,
 }
 
-/// Runs the selected configurations (all if `only` is empty); progress bars go to stderr unless `quiet`.
-pub fn run(scenario: Scenario, only: &[String], quiet: bool) -> Result<DemoReport, String> {
-    run_with(scenario, only, quiet, ProofMode::Attacked)
-}
-
-/// As [`run`], choosing where the proof runs.
-pub fn run_with(
-    scenario: Scenario,
-    only: &[String],
-    quiet: bool,
-    proof: ProofMode,
-) -> Result<DemoReport, String> {
+/// Runs the selected configurations; progress bars go to stderr unless `quiet`.
+pub fn run(scenario: Scenario, opts: &Options) -> Result<DemoReport, String> {
+    let only = &opts.only;
+    let quiet = opts.quiet;
     let setup = Setup::new(scenario)?;
     let sc = &setup.scenario;
+    let crypto = zkfl::CryptoParams::new(sc.clinics, setup.initial.params().len(), sc.tau)?;
     let multi = MultiProgress::with_draw_target(if quiet {
         ProgressDrawTarget::hidden()
     } else {
@@ -117,7 +116,7 @@ pub fn run_with(
         .iter()
         .filter(|c| only.is_empty() || only.iter().any(|o| o == c.name))
     {
-        let mut pipeline = make_pipeline(spec, &setup, proof)?;
+        let mut pipeline = make_pipeline(spec, &setup, opts)?;
         let bar = multi.add(ProgressBar::new(sc.rounds as u64));
         bar.set_style(style.clone());
         bar.set_prefix(spec.name);
@@ -143,6 +142,7 @@ pub fn run_with(
         tau: sc.tau,
         seed: sc.seed,
         samples_per_clinic: setup.local.iter().map(|d| d.len()).collect(),
+        crypto,
         configs,
     })
 }
@@ -150,7 +150,7 @@ pub fn run_with(
 fn make_pipeline(
     spec: &ConfigSpec,
     setup: &Setup,
-    proof: ProofMode,
+    opts: &Options,
 ) -> Result<Box<dyn Pipeline>, String> {
     let sc = &setup.scenario;
     match spec.name {
@@ -160,15 +160,13 @@ fn make_pipeline(
             sc.rng(scenario::streams::CRYPTO, 0, 1).next_u64(),
         )?)),
         "zkfl" | "zkfl_clean" => Ok(Box::new(zkfl::ZkflPipeline::new(
+            &opts.zkfl_exe,
+            spec.name,
             sc.clinics,
             setup.initial.params().len(),
             sc.tau,
             sc.rng(scenario::streams::CRYPTO, 0, 0).next_u64(),
-            match proof {
-                ProofMode::All => true,
-                ProofMode::Attacked => spec.with_attacker,
-                ProofMode::None => false,
-            },
+            opts.parallel_clinics,
         )?)),
         other => Err(format!("unknown configuration {other}")),
     }
@@ -188,6 +186,7 @@ pub fn print(report: &DemoReport) {
         report.tau,
         report.seed
     );
+    println!("{}", report.crypto.line());
     for c in &report.configs {
         println!("{}", c.table());
     }

@@ -68,7 +68,12 @@ pub(super) async fn close_round(
             .map_err(ApiError::internal)?
             .ok_or_else(|| ApiError::internal("round vanished"))?;
         let subs = c.store().submissions(id).map_err(ApiError::internal)?;
-        Ok(views::status(&rec, &subs, c.facts().roster_size))
+        Ok(views::status(
+            &rec,
+            &subs,
+            c.facts().roster_size,
+            c.timings(id),
+        ))
     })
     .await?;
     Ok((StatusCode::ACCEPTED, axum::Json(v)))

@@ -181,6 +181,7 @@ async fn round_status(
             &rec,
             &subs,
             c.facts().roster_size,
+            c.timings(id),
         )))
     })
     .await

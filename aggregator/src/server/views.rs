@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use crate::coordinator::RoundTimings;
 use crate::keyholder::MODE;
 use crate::store::{RoundRecord, SubmissionRecord};
 
@@ -30,7 +31,12 @@ pub fn announcement(rec: &RoundRecord) -> Value {
 
 /// Round status with per-clinic decisions.
 #[must_use]
-pub fn status(rec: &RoundRecord, subs: &[SubmissionRecord], expected: u32) -> Value {
+pub fn status(
+    rec: &RoundRecord,
+    subs: &[SubmissionRecord],
+    expected: u32,
+    timings: Option<RoundTimings>,
+) -> Value {
     let a = &rec.announcement;
     let rejected = subs.iter().filter(|s| !s.accepted).count();
     json!({
@@ -54,6 +60,7 @@ pub fn status(rec: &RoundRecord, subs: &[SubmissionRecord], expected: u32) -> Va
         })),
         "failure": rec.failure.as_ref().map(|(code, message)| json!({"code": code, "message": message})),
         "decryption_mode": MODE,
+        "timing_s": timings,
     })
 }
 
