@@ -84,12 +84,28 @@ pub fn jl_block(seed: &[u8; 32], block: usize, out: &mut [[i8; D]; super::params
     let mut buf = [0u8; D / 4];
     for row in out.iter_mut() {
         rd.read(&mut buf);
-        for (j, e) in row.iter_mut().enumerate() {
-            let bits = (buf[j / 4] >> (2 * (j % 4))) & 3;
-            *e = ((bits & 1) as i8) - ((bits >> 1) as i8);
+        // One table lookup per byte gives its four entries (public data).
+        for (quad, &byte) in row.chunks_exact_mut(4).zip(buf.iter()) {
+            quad.copy_from_slice(&JL_QUADS[byte as usize]);
         }
     }
 }
+
+/// The four JL entries encoded by one byte (entry j from bits 2j, 2j+1: 01 → 1, 10 → −1, else 0).
+const JL_QUADS: [[i8; 4]; 256] = {
+    let mut t = [[0i8; 4]; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut j = 0;
+        while j < 4 {
+            let bits = (b >> (2 * j)) & 3;
+            t[b][j] = ((bits & 1) as i8) - ((bits >> 1) as i8);
+            j += 1;
+        }
+        b += 1;
+    }
+    t
+};
 
 /// A SHAKE256 reader keyed by a seed and a domain label.
 pub fn xof256(label: &[u8], seed: &[u8; 32], idx: &[u64]) -> Shake256Reader {

@@ -7,6 +7,7 @@
 
 use super::derive::{uniform_ring, uniform_scalars};
 use super::layout::Layout;
+use super::nttacc::NttR;
 use super::params::{CONSTRAINTS, D, GROUPS, JL_ROWS, LAMBDA_MAX, Y3_BLOCKS};
 use super::rq::Rq;
 use crate::arith::Modulus;
@@ -137,6 +138,24 @@ impl<M: Modulus> Batch<M> {
                 o.0[j] = M::sub(M::from_u128(pos[k][j]), M::from_u128(neg[k][j]));
             }
         }
+    }
+
+    /// The transforms of σ(ρ_{k,b}) for every k (operands of the NTT-domain sums, `zk::nttacc`).
+    pub fn sigma_rho_ntt(&self, rows: &[[i8; D]; JL_ROWS], out: &mut [NttR<M>; LAMBDA_MAX]) {
+        let mut rho = [Rq::<M>::zero(); LAMBDA_MAX];
+        self.rho(rows, &mut rho);
+        for k in 0..self.lambda {
+            out[k] = NttR::from_rq(&rho[k]).sigma();
+        }
+    }
+
+    /// J̃ = Σ_k γ_k·P_k from the per-k sums P_k = Σ_b σ(ρ_{k,b})·x_b (= Σ_b ρ̃_b·x_b).
+    pub fn combine_jl(&self, p: &[Rq<M>; LAMBDA_MAX]) -> Rq<M> {
+        let mut acc = Rq::zero();
+        for k in 0..self.lambda {
+            acc.mul_acc(&self.gamma[k], &p[k]);
+        }
+        acc
     }
 
     /// ρ̃_b = Σ_k γ_k·σ(ρ_{k,b}).

@@ -7,6 +7,7 @@
 use super::derive::{challenge_from_seed, jl_block, uniform_ring, xof256};
 use super::eval::{Batch, Openings, Publics, f_k_without_jl, f_tilde};
 use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
+use super::nttacc::NttR;
 use super::params::{
     D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
 };
@@ -118,6 +119,16 @@ impl<M: Modulus> Drop for Secrets<M> {
 struct Scratch<const N: usize> {
     m: [i64; N],
     e1: [i64; N],
+    /// Masks of the current chunk's m blocks (block i at i·d..(i+1)·d).
+    ym: [i64; N],
+}
+
+impl<const N: usize> Drop for Scratch<N> {
+    fn drop(&mut self) {
+        self.m.zeroize();
+        self.e1.zeroize();
+        self.ym.zeroize();
+    }
 }
 
 /// Produces a proof for `stmt` into `out` (at least `layout.proof_len()` bytes) and returns its statistics.
@@ -153,6 +164,7 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     let mut scratch = Scratch {
         m: [0; N],
         e1: [0; N],
+        ym: [0; N],
     };
     let masks = Masks::new(&P::ZK).map_err(|_| ProveError::Statement)?;
     let mut sec = Secrets::<P::M> {
@@ -533,21 +545,28 @@ fn compute_h<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     jl_seed: &[u8; 32],
     z3q: &[<P::M as Modulus>::Coeff; JL_ROWS],
 ) -> [Rq<P::M>; LAMBDA_MAX] {
-    let mut norms = [Rq::<P::M>::zero(); GROUPS];
-    let mut jk = [Rq::<P::M>::zero(); LAMBDA_MAX];
+    // Sums in RNS-NTT form (`zk::nttacc`): one transform per operand, one inverse per sum.
+    let mut norms_n: [NttR<P::M>; GROUPS] = core::array::from_fn(|_| NttR::zero());
+    let mut jk_n: [NttR<P::M>; LAMBDA_MAX] = core::array::from_fn(|_| NttR::zero());
     let mut rows = [[0i8; D]; JL_ROWS];
-    let mut rho = [Rq::<P::M>::zero(); LAMBDA_MAX];
+    let mut srho: [NttR<P::M>; LAMBDA_MAX] = core::array::from_fn(|_| NttR::zero());
+    let mut nx = NttR::<P::M>::zero();
     for_each_s3_block::<P, N, U>(stmt, lay, u, m, sc, sec, |b, g, blk| {
-        let x = Rq::<P::M>::from_i64(blk);
+        nx.set(&Rq::<P::M>::from_i64(blk));
         if let Some(g) = g {
-            norms[g].mul_acc(&x.sigma(), &x);
+            norms_n[g].mul_acc(&nx.sigma(), &nx);
         }
         jl_block(jl_seed, b, &mut rows);
-        batch.rho(&rows, &mut rho);
+        batch.sigma_rho_ntt(&rows, &mut srho);
         for k in 0..batch.lambda {
-            jk[k].mul_acc(&rho[k].sigma(), &x);
+            jk_n[k].mul_acc(&srho[k], &nx);
         }
     });
+    nx.zeroize();
+    let norms: [Rq<P::M>; GROUPS] = core::array::from_fn(|g| norms_n[g].to_rq());
+    let jk: [Rq<P::M>; LAMBDA_MAX] = core::array::from_fn(|k| jk_n[k].to_rq());
+    norms_n.zeroize();
+    jk_n.zeroize();
     let one = Rq::constant(P::M::from_i64(1));
     let op = Openings::<P::M> {
         y3: core::array::from_fn(|t| y3_block(&sec.y3, t)),
@@ -577,13 +596,7 @@ struct MaskedAcc<M: Modulus> {
 }
 
 /// Mask block of s1 block `b` (σ_m on m blocks, σ_s elsewhere), regenerated from the seed and attempt.
-fn y1_block<M: Modulus>(
-    lay: &Layout,
-    sec: &Secrets<M>,
-    attempt: u64,
-    b: usize,
-    out: &mut [i64; D],
-) {
+fn y1_block<M: Modulus>(lay: &Layout, sec: &Secrets<M>, attempt: u64, b: usize, out: &mut [i64]) {
     let is_m = b >= lay.k && b < lay.k * (1 + lay.l);
     let w = if is_m { Width::M } else { Width::S };
     sec.masks
@@ -610,22 +623,12 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         jl: [Rq::zero(); 3],
         ups_mask: [Rq::zero(); GROUPS],
     };
-    let mut rows = [[0i8; D]; JL_ROWS];
-    let mut rho = [Rq::<P::M>::zero(); LAMBDA_MAX];
+    let mut nacc = MaskedNtt::<P::M>::new();
     let mut yb = [0i64; D];
-    // One s3 block with value x and mask y: openings y, x + y, y − x.
+    // One s3 block with value x and mask y (openings y, x + y, y − x; combined in `MaskedNtt::finish`).
     let mut add_block =
-        |acc: &mut MaskedAcc<P::M>, b: usize, g: Option<usize>, x: &Rq<P::M>, y: &Rq<P::M>| {
-            let ops = [*y, x.add(y), y.sub(x)];
-            jl_block(jl_seed, b, &mut rows);
-            batch.rho(&rows, &mut rho);
-            let rt = batch.rho_combined(&rho);
-            for ci in 0..3 {
-                if let Some(g) = g {
-                    acc.norms[ci][g].mul_acc(&ops[ci].sigma(), &ops[ci]);
-                }
-                acc.jl[ci].mul_acc(&rt, &ops[ci]);
-            }
+        |_acc: &mut MaskedAcc<P::M>, b: usize, g: Option<usize>, x: &Rq<P::M>, y: &Rq<P::M>| {
+            nacc.add(batch, jl_seed, b, g, x, y);
         };
     // u blocks: mask y_u (σ_s), also the A1 columns of s1.
     let mut yu = [0i64; N];
@@ -659,8 +662,8 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
             &y,
         );
     }
-    // Chunks: e1_j mask −ψ(b_j·y_u) − Δ·y_{m_j}; m_j mask y_{m_j}.
-    let mut ym = [[0i64; D]; 1];
+    // Chunks: e1_j mask −ψ(b_j·y_u) − Δ·y_{m_j}; m_j mask y_{m_j}. The chunk's m masks are sampled once
+    // into `sc.ym` (N values, independent of L) and used by both block loops.
     for j in 0..lay.l {
         m.chunk(j, &mut sc.m);
         derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
@@ -668,8 +671,16 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
             mul_public_short::<P::M, N>(b, &yu, &mut ay);
         }
         for i in 0..lay.k {
-            y1_block(lay, sec, attempt, lay.s1_m(j, i), &mut ym[0]);
-            let ymr = Rq::<P::M>::from_i64(&ym[0]);
+            y1_block(
+                lay,
+                sec,
+                attempt,
+                lay.s1_m(j, i),
+                &mut sc.ym[i * D..(i + 1) * D],
+            );
+        }
+        for i in 0..lay.k {
+            let ymr = Rq::<P::M>::from_i64_slice(&sc.ym[i * D..(i + 1) * D]);
             let y = psi_block::<P::M, N>(&ay, i)
                 .neg()
                 .sub(&ymr.scale(stmt.delta));
@@ -683,8 +694,7 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
             );
         }
         for i in 0..lay.k {
-            y1_block(lay, sec, attempt, lay.s1_m(j, i), &mut ym[0]);
-            let ymr = Rq::<P::M>::from_i64(&ym[0]);
+            let ymr = Rq::<P::M>::from_i64_slice(&sc.ym[i * D..(i + 1) * D]);
             a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, w);
             psi_block_i64(&sc.m, i, &mut blk);
             add_block(
@@ -712,7 +722,97 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     yu.zeroize();
     yb.zeroize();
     blk.zeroize();
+    nacc.finish(batch, &mut acc);
     acc
+}
+
+/// The sums of the masked pass in RNS-NTT form. For x (witness block) and y (its mask) the openings at
+/// c ∈ {0, 1, −1} are y, x + y, y − x, so with X = Σσ(x)x, A = Σσ(y)y, C = Σσ(x)y:
+/// N(0) = A, N(±1) = X + A ± (C + σ(C)); and with P_k^x = Σσ(ρ_k)x, P_k^y = Σσ(ρ_k)y:
+/// J̃(0) = Σγ_k P_k^y, J̃(±1) = Σγ_k (P_k^y ± P_k^x). Exact in R_q, so equal to the per-opening sums.
+struct MaskedNtt<M: Modulus> {
+    rows: [[i8; D]; JL_ROWS],
+    srho: [NttR<M>; LAMBDA_MAX],
+    nx: NttR<M>,
+    ny: NttR<M>,
+    /// [X, A, C] per group.
+    norms: [[NttR<M>; 3]; GROUPS],
+    /// [P^x, P^y] per k.
+    jl: [[NttR<M>; 2]; LAMBDA_MAX],
+}
+
+impl<M: Modulus> MaskedNtt<M> {
+    fn new() -> Self {
+        Self {
+            rows: [[0; D]; JL_ROWS],
+            srho: core::array::from_fn(|_| NttR::zero()),
+            nx: NttR::zero(),
+            ny: NttR::zero(),
+            norms: core::array::from_fn(|_| core::array::from_fn(|_| NttR::zero())),
+            jl: core::array::from_fn(|_| core::array::from_fn(|_| NttR::zero())),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        batch: &Batch<M>,
+        jl_seed: &[u8; 32],
+        b: usize,
+        g: Option<usize>,
+        x: &Rq<M>,
+        y: &Rq<M>,
+    ) {
+        jl_block(jl_seed, b, &mut self.rows);
+        batch.sigma_rho_ntt(&self.rows, &mut self.srho);
+        self.nx.set(x);
+        self.ny.set(y);
+        if let Some(g) = g {
+            let sx = self.nx.sigma();
+            let [xx, aa, cc] = &mut self.norms[g];
+            xx.mul_acc(&sx, &self.nx);
+            aa.mul_acc(&self.ny.sigma(), &self.ny);
+            cc.mul_acc(&sx, &self.ny);
+        }
+        for k in 0..batch.lambda {
+            let [px, py] = &mut self.jl[k];
+            px.mul_acc(&self.srho[k], &self.nx);
+            py.mul_acc(&self.srho[k], &self.ny);
+        }
+    }
+
+    fn finish(&mut self, batch: &Batch<M>, acc: &mut MaskedAcc<M>) {
+        for g in 0..GROUPS {
+            let [xx, aa, cc] = &self.norms[g];
+            let (x, a, c) = (xx.to_rq(), aa.to_rq(), cc.to_rq());
+            let cross = c.add(&c.sigma());
+            acc.norms[0][g] = a;
+            acc.norms[1][g] = x.add(&a).add(&cross);
+            acc.norms[2][g] = x.add(&a).sub(&cross);
+        }
+        let mut px = [Rq::<M>::zero(); LAMBDA_MAX];
+        let mut py = [Rq::<M>::zero(); LAMBDA_MAX];
+        for k in 0..batch.lambda {
+            px[k] = self.jl[k][0].to_rq();
+            py[k] = self.jl[k][1].to_rq();
+        }
+        let jx = batch.combine_jl(&px);
+        let jy = batch.combine_jl(&py);
+        acc.jl = [jy, jy.add(&jx), jy.sub(&jx)];
+    }
+}
+
+impl<M: Modulus> Drop for MaskedNtt<M> {
+    fn drop(&mut self) {
+        self.nx.zeroize();
+        self.ny.zeroize();
+        for n in self.norms.iter_mut() {
+            n.zeroize();
+        }
+        for j in self.jl.iter_mut() {
+            j.zeroize();
+        }
+    }
 }
 
 /// Openings at a scalar challenge c of the BDLOP messages (c·msg − b_j·y2) and of υ (c·υ + y_υ).
@@ -866,7 +966,7 @@ mod tests {
         let s = core::mem::size_of::<Secrets<Q44>>() + core::mem::size_of::<Scratch<2048>>();
         let l = core::mem::size_of::<Secrets<Q86>>() + core::mem::size_of::<Scratch<4096>>();
         std::eprintln!("prover state: S {s} B, L {l} B");
-        assert!(s <= 100 * 1024, "S state {s}");
-        assert!(l <= 160 * 1024, "L state {l}");
+        assert!(s <= 120 * 1024, "S state {s}");
+        assert!(l <= 176 * 1024, "L state {l}");
     }
 }

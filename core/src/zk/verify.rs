@@ -7,6 +7,7 @@
 use super::derive::{challenge_from_seed, jl_block};
 use super::eval::{Batch, Openings, Publics, f_tilde};
 use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
+use super::nttacc::NttR;
 use super::params::{
     D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
 };
@@ -238,25 +239,41 @@ fn read_block(
     Ok(())
 }
 
-/// JL and norm accumulation for one s3 block opening `x` (shared shape with the prover's pass).
+/// JL and norm accumulation for one s3 block opening `x` (shared shape with the prover's pass), in
+/// RNS-NTT form: per block one transform of x and λ of σ(ρ_k), one inverse per sum at the end.
 struct Acc<'a, M: Modulus> {
     batch: &'a Batch<M>,
     jl_seed: &'a [u8; 32],
     rows: [[i8; D]; JL_ROWS],
-    rho: [Rq<M>; LAMBDA_MAX],
-    norms: [Rq<M>; GROUPS],
-    jl: Rq<M>,
+    srho: [NttR<M>; LAMBDA_MAX],
+    norms: [NttR<M>; GROUPS],
+    jl: [NttR<M>; LAMBDA_MAX],
 }
 
 impl<M: Modulus> Acc<'_, M> {
     fn add(&mut self, b: usize, g: Option<Group>, x: &Rq<M>) {
         jl_block(self.jl_seed, b, &mut self.rows);
-        self.batch.rho(&self.rows, &mut self.rho);
-        let rt = self.batch.rho_combined(&self.rho);
+        self.batch.sigma_rho_ntt(&self.rows, &mut self.srho);
+        let nx = NttR::from_rq(x);
         if let Some(g) = g {
-            self.norms[g as usize].mul_acc(&x.sigma(), x);
+            self.norms[g as usize].mul_acc(&nx.sigma(), &nx);
         }
-        self.jl.mul_acc(&rt, x);
+        for k in 0..self.batch.lambda {
+            self.jl[k].mul_acc(&self.srho[k], &nx);
+        }
+    }
+
+    /// (N_g)_g and J̃ mod q.
+    fn finish(&self) -> ([Rq<M>; GROUPS], Rq<M>) {
+        let norms = core::array::from_fn(|g| self.norms[g].to_rq());
+        let p: [Rq<M>; LAMBDA_MAX] = core::array::from_fn(|k| {
+            if k < self.batch.lambda {
+                self.jl[k].to_rq()
+            } else {
+                Rq::zero()
+            }
+        });
+        (norms, self.batch.combine_jl(&p))
     }
 }
 
@@ -287,9 +304,9 @@ fn z_pass<P: ZkParams, const N: usize>(
         batch,
         jl_seed,
         rows: [[0; D]; JL_ROWS],
-        rho: [Rq::zero(); LAMBDA_MAX],
-        norms: [Rq::zero(); GROUPS],
-        jl: Rq::zero(),
+        srho: core::array::from_fn(|_| NttR::zero()),
+        norms: core::array::from_fn(|_| NttR::zero()),
+        jl: core::array::from_fn(|_| NttR::zero()),
     };
     let mut blk = [0i64; D];
     // u blocks.
@@ -353,12 +370,13 @@ fn z_pass<P: ZkParams, const N: usize>(
         *z = Rq::from_i64(&blk);
     }
     rs.finish()?;
+    let (norms, jl) = acc.finish();
     Ok(ZPass {
         z_sq,
         w,
         z2,
         ups,
-        norms: acc.norms,
-        jl: acc.jl,
+        norms,
+        jl,
     })
 }
