@@ -13,7 +13,7 @@ use super::params::{
 };
 use super::proof::{BitWriter, put_ring};
 use super::public::{
-    ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t,
+    A1Acc, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t,
 };
 use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
 use super::rq::Rq;
@@ -185,10 +185,12 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     let set = P::ID;
     let mut tr = stmt.transcript::<P>(ctx);
     // Pass 2: t_A = A1·s1 + A2·s2.
-    let mut t_a = [Rq::<P::M>::zero(); KMSIS_MAX];
+    let mut a1 = A1Acc::<P::M>::default();
     for_each_s1_block::<P, N, U>(&lay, &u, &mut wit.m, &mut scratch, &sec, |col, blk| {
-        a1_column_acc::<P::M>(set, &lay, col, &Rq::from_i64_slice(blk), &mut t_a);
+        a1_column_acc::<P::M>(set, &lay, col, &Rq::from_i64_slice(blk), &mut a1);
     });
+    let mut t_a = a1.finish(lay.zk.kmsis);
+    drop(a1);
     let s2r = s2_ring::<P::M>(&sec.s2);
     a2_acc::<P::M>(set, &lay, &s2r, &mut t_a);
     absorb_ring_vec(&mut tr, b"t_A", &t_a[..lay.zk.kmsis]);
@@ -624,6 +626,7 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         ups_mask: [Rq::zero(); GROUPS],
     };
     let mut nacc = MaskedNtt::<P::M>::new();
+    let mut a1 = A1Acc::<P::M>::default();
     let mut yb = [0i64; D];
     // One s3 block with value x and mask y (openings y, x + y, y − x; combined in `MaskedNtt::finish`).
     let mut add_block =
@@ -637,7 +640,7 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         y1_block(lay, sec, attempt, i, &mut yb);
         psi_inv_block_i64(&yb, i, &mut yu);
         let y = Rq::<P::M>::from_i64(&yb);
-        a1_column_acc::<P::M>(set, lay, i, &y, w);
+        a1_column_acc::<P::M>(set, lay, i, &y, &mut a1);
         psi_block_i64(u, i, &mut blk);
         add_block(
             &mut acc,
@@ -695,7 +698,7 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         }
         for i in 0..lay.k {
             let ymr = Rq::<P::M>::from_i64_slice(&sc.ym[i * D..(i + 1) * D]);
-            a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, w);
+            a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, &mut a1);
             psi_block_i64(&sc.m, i, &mut blk);
             add_block(
                 &mut acc,
@@ -709,7 +712,7 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     for g in 0..GROUPS {
         y1_block(lay, sec, attempt, lay.s1_ups(g), &mut yb);
         let y = Rq::<P::M>::from_i64(&yb);
-        a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), &y, w);
+        a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), &y, &mut a1);
         acc.ups_mask[g] = y;
         add_block(
             &mut acc,
@@ -723,6 +726,10 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     yb.zeroize();
     blk.zeroize();
     nacc.finish(batch, &mut acc);
+    let a1w = a1.finish(lay.zk.kmsis);
+    for (wr, ar) in w.iter_mut().zip(a1w.iter()) {
+        wr.add_assign(ar);
+    }
     acc
 }
 

@@ -12,7 +12,7 @@ use super::params::{
     D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
 };
 use super::proof::{BitReader, ProofError, get_ring};
-use super::public::{ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, row_t};
+use super::public::{A1Acc, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, row_t};
 use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
 use super::rq::Rq;
 use super::statement::{Context, Statement};
@@ -299,7 +299,7 @@ fn z_pass<P: ZkParams, const N: usize>(
     );
     let mut rs = BitReader::new(proof.get(lay.off_z1s()..).ok_or(ProofError::Length)?);
     let mut z_sq = [0u128; 2];
-    let mut w = [Rq::<P::M>::zero(); KMSIS_MAX];
+    let mut a1 = A1Acc::<P::M>::default();
     let mut acc = Acc {
         batch,
         jl_seed,
@@ -315,7 +315,7 @@ fn z_pass<P: ZkParams, const N: usize>(
         read_block(&mut ru, ws, &mut blk, &mut z_sq[1])?;
         psi_inv_block_i64(&blk, i, &mut zu);
         let x = Rq::<P::M>::from_i64(&blk);
-        a1_column_acc::<P::M>(set, lay, i, &x, &mut w);
+        a1_column_acc::<P::M>(set, lay, i, &x, &mut a1);
         acc.add(lay.s3_u(i), Some(Group::U), &x);
     }
     ru.finish()?;
@@ -334,7 +334,7 @@ fn z_pass<P: ZkParams, const N: usize>(
         for i in 0..lay.k {
             read_block(&mut rm, wm, &mut blk, &mut z_sq[0])?;
             psi_inv_block_i64(&blk, i, &mut zm);
-            a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &Rq::from_i64(&blk), &mut w);
+            a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &Rq::from_i64(&blk), &mut a1);
         }
         let (b, c0) = match (stmt.pk_b.get(j), stmt.c0.get(j)) {
             (Some(b), Some(c0)) => (b, c0),
@@ -361,7 +361,7 @@ fn z_pass<P: ZkParams, const N: usize>(
     for (g, up) in ups.iter_mut().enumerate() {
         read_block(&mut rs, ws, &mut blk, &mut z_sq[1])?;
         *up = Rq::from_i64(&blk);
-        a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), up, &mut w);
+        a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), up, &mut a1);
         acc.add(lay.s3_ups(g), None, up);
     }
     let mut z2 = [Rq::<P::M>::zero(); M2_MAX];
@@ -371,6 +371,7 @@ fn z_pass<P: ZkParams, const N: usize>(
     }
     rs.finish()?;
     let (norms, jl) = acc.finish();
+    let w = a1.finish(lay.zk.kmsis);
     Ok(ZPass {
         z_sq,
         w,
