@@ -278,7 +278,9 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     absorb_ring_vec(&mut tr, b"t_g", &t_g[..lambda]);
     let mu_seed = tr.challenge_seed(b"mu");
     let mut batch = Batch::<P::M>::from_mu_seed(lambda, &mu_seed);
-    let h = compute_h::<P, N, U>(
+    // Attempt 1 runs before h: its pass also yields the witness sums h needs (N_g, J_k), and nothing in
+    // it depends on h or γ (γ enters only when the sums are combined).
+    let mut first = Some(masked_attempt::<P, N, U>(
         stmt,
         &lay,
         &u,
@@ -287,8 +289,12 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         &sec,
         &batch,
         &jl_seed,
-        &z3q,
-    );
+        1,
+    ));
+    let h = match &first {
+        Some(f) => h_from_sums::<P>(&lay, &sec, &batch, &z3q, &f.acc.sums.x, &f.acc.sums.px),
+        None => [Rq::zero(); LAMBDA_MAX],
+    };
     absorb_ring_vec(&mut tr, b"h", &h[..lambda]);
     let gamma_seed = tr.challenge_seed(b"gamma");
     batch.set_gamma(&gamma_seed);
@@ -300,26 +306,22 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
             return Err(ProveError::TooManyAttempts);
         }
         let a = u64::from(attempts);
-        let mut y2 = [[0i64; D]; M2_MAX];
-        for (t, b) in y2.iter_mut().enumerate().take(lay.zk.m2()) {
-            sec.masks
-                .fill(Width::S, xof256(b"y2", &sec.mask_seed, &[a, t as u64]), b);
-        }
-        let y2r = s2_ring::<P::M>(&y2);
-        let mut w = [Rq::<P::M>::zero(); KMSIS_MAX];
-        a2_acc::<P::M>(set, &lay, &y2r, &mut w);
-        let acc = masked_pass::<P, N, U>(
-            stmt,
-            &lay,
-            &u,
-            &mut wit.m,
-            &mut scratch,
-            &sec,
-            &batch,
-            &jl_seed,
-            a,
-            &mut w,
-        );
+        let mut att = match first.take() {
+            Some(f) => f,
+            None => masked_attempt::<P, N, U>(
+                stmt,
+                &lay,
+                &u,
+                &mut wit.m,
+                &mut scratch,
+                &sec,
+                &batch,
+                &jl_seed,
+                a,
+            ),
+        };
+        att.acc.combine(&batch);
+        let (y2, y2r, w, acc) = (&att.y2, &att.y2r, &att.w, &att.acc);
         // Openings of the BDLOP messages and slack at c ∈ {0, 1, −1}.
         let cs = [
             Rq::<P::M>::zero(),
@@ -333,7 +335,7 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         };
         let mut ft = [Rq::<P::M>::zero(); 3];
         for (ci, c) in cs.iter().enumerate() {
-            let op = openings::<P>(&lay, &sec, &s2r, &y2r, &acc.ups_mask, c);
+            let op = openings::<P>(&lay, &sec, &s2r, y2r, &acc.ups_mask, c);
             ft[ci] = f_tilde(&batch, &pubs, c, &op, &acc.norms[ci], &acc.jl[ci]);
         }
         let two_inv = P::M::from_u128(P::M::Q.div_ceil(2));
@@ -345,14 +347,14 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         }
         let rt = row_t(lambda);
         let t_t = b_row(set, &lay, rt, &s2r).add(&g1);
-        let v = g0.add(&b_row(set, &lay, rt, &y2r));
+        let v = g0.add(&b_row(set, &lay, rt, y2r));
         let mut tc = tr.clone();
         absorb_ring_vec(&mut tc, b"w", &w[..lay.zk.kmsis]);
         tc.absorb_coeffs::<P::M>(b"t_t", &t_t.0);
         tc.absorb_coeffs::<P::M>(b"v", &v.0);
         let c_seed = tc.challenge_seed(b"c");
         let c = challenge_from_seed(&c_seed);
-        if respond::<P, N, U>(&lay, &u, &mut wit.m, &mut scratch, &sec, &y2, &c, a, out) {
+        if respond::<P, N, U>(&lay, &u, &mut wit.m, &mut scratch, &sec, y2, &c, a, out) {
             write_head::<P>(&lay, &t_a, &t_y, &t_b, &t_g, &z3, &h, &t_t, &c_seed, out);
             return Ok(ProveStats {
                 len: lay.proof_len(),
@@ -534,41 +536,16 @@ fn for_each_s3_block<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     blk.zeroize();
 }
 
-/// Step 3: h_k = g_k + F_k(s) for every k (one pass: N_g and J_k = Σ_b σ(ρ_{k,b})·s3_b).
-#[allow(clippy::too_many_arguments)]
-fn compute_h<P: ZkParams, const N: usize, U: UpdateSource<N>>(
-    stmt: &Statement<'_, P::M, N>,
+/// Step 3: h_k = g_k + F_k(s) for every k, from the witness sums N_g = Σσ(x)x and J_k = Σσ(ρ_k)x that the
+/// first masked pass accumulates anyway (so no separate pass over the chunks is needed).
+fn h_from_sums<P: ZkParams>(
     lay: &Layout,
-    u: &[i64; N],
-    m: &mut U,
-    sc: &mut Scratch<N>,
     sec: &Secrets<P::M>,
     batch: &Batch<P::M>,
-    jl_seed: &[u8; 32],
     z3q: &[<P::M as Modulus>::Coeff; JL_ROWS],
+    norms: &[Rq<P::M>; GROUPS],
+    jk: &[Rq<P::M>; LAMBDA_MAX],
 ) -> [Rq<P::M>; LAMBDA_MAX] {
-    // Sums in RNS-NTT form (`zk::nttacc`): one transform per operand, one inverse per sum.
-    let mut norms_n: [NttR<P::M>; GROUPS] = core::array::from_fn(|_| NttR::zero());
-    let mut jk_n: [NttR<P::M>; LAMBDA_MAX] = core::array::from_fn(|_| NttR::zero());
-    let mut rows = [[0i8; D]; JL_ROWS];
-    let mut srho: [NttR<P::M>; LAMBDA_MAX] = core::array::from_fn(|_| NttR::zero());
-    let mut nx = NttR::<P::M>::zero();
-    for_each_s3_block::<P, N, U>(stmt, lay, u, m, sc, sec, |b, g, blk| {
-        nx.set(&Rq::<P::M>::from_i64(blk));
-        if let Some(g) = g {
-            norms_n[g].mul_acc(&nx.sigma(), &nx);
-        }
-        jl_block(jl_seed, b, &mut rows);
-        batch.sigma_rho_ntt(&rows, &mut srho);
-        for k in 0..batch.lambda {
-            jk_n[k].mul_acc(&srho[k], &nx);
-        }
-    });
-    nx.zeroize();
-    let norms: [Rq<P::M>; GROUPS] = core::array::from_fn(|g| norms_n[g].to_rq());
-    let jk: [Rq<P::M>; LAMBDA_MAX] = core::array::from_fn(|k| jk_n[k].to_rq());
-    norms_n.zeroize();
-    jk_n.zeroize();
     let one = Rq::constant(P::M::from_i64(1));
     let op = Openings::<P::M> {
         y3: core::array::from_fn(|t| y3_block(&sec.y3, t)),
@@ -584,10 +561,51 @@ fn compute_h<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     };
     let mut h = [Rq::<P::M>::zero(); LAMBDA_MAX];
     for k in 0..batch.lambda {
-        let fk = f_k_without_jl(batch, k, &pubs, &one, &op, &norms).sub(&op.beta.mul(&jk[k]));
+        let fk = f_k_without_jl(batch, k, &pubs, &one, &op, norms).sub(&op.beta.mul(&jk[k]));
         h[k] = sec.g[k].add(&fk);
     }
     h
+}
+
+/// One attempt's masks y2 and its pass over the chunks (w = A1·y1 + A2·y2 and the raw sums).
+struct Attempt<M: Modulus> {
+    y2: [[i64; D]; M2_MAX],
+    y2r: [Rq<M>; M2_MAX],
+    w: [Rq<M>; KMSIS_MAX],
+    acc: MaskedAcc<M>,
+}
+
+impl<M: Modulus> Drop for Attempt<M> {
+    fn drop(&mut self) {
+        for b in self.y2.iter_mut() {
+            b.zeroize();
+        }
+    }
+}
+
+/// Samples y2 for attempt `a` and runs its masked pass.
+#[allow(clippy::too_many_arguments)]
+fn masked_attempt<P: ZkParams, const N: usize, U: UpdateSource<N>>(
+    stmt: &Statement<'_, P::M, N>,
+    lay: &Layout,
+    u: &[i64; N],
+    m: &mut U,
+    sc: &mut Scratch<N>,
+    sec: &Secrets<P::M>,
+    batch: &Batch<P::M>,
+    jl_seed: &[u8; 32],
+    a: u64,
+) -> Attempt<P::M> {
+    let mut y2 = [[0i64; D]; M2_MAX];
+    for (t, b) in y2.iter_mut().enumerate().take(lay.zk.m2()) {
+        sec.masks
+            .fill(Width::S, xof256(b"y2", &sec.mask_seed, &[a, t as u64]), b);
+    }
+    let y2r = s2_ring::<P::M>(&y2);
+    let mut w = [Rq::<P::M>::zero(); KMSIS_MAX];
+    a2_acc::<P::M>(P::ID, lay, &y2r, &mut w);
+    let acc = masked_pass::<P, N, U>(stmt, lay, u, m, sc, sec, batch, jl_seed, a, &mut w);
+    Attempt { y2, y2r, w, acc }
 }
 
 /// Accumulators of one masked pass, at c ∈ {0, 1, −1}.
@@ -595,6 +613,34 @@ struct MaskedAcc<M: Modulus> {
     norms: [[Rq<M>; GROUPS]; 3],
     jl: [Rq<M>; 3],
     ups_mask: [Rq<M>; GROUPS],
+    sums: MaskedSums<M>,
+}
+
+/// The raw sums of one masked pass mod q (see [`MaskedNtt`]): X_g, A_g, C_g per group, P_k^x, P_k^y per k.
+#[derive(Clone, Copy)]
+struct MaskedSums<M: Modulus> {
+    x: [Rq<M>; GROUPS],
+    a: [Rq<M>; GROUPS],
+    c: [Rq<M>; GROUPS],
+    px: [Rq<M>; LAMBDA_MAX],
+    py: [Rq<M>; LAMBDA_MAX],
+}
+
+impl<M: Modulus> MaskedAcc<M> {
+    /// N_g(c) and J̃(c) at c ∈ {0, 1, −1} from the raw sums (needs γ, i.e. after h is absorbed).
+    fn combine(&mut self, batch: &Batch<M>) {
+        let sm = &self.sums;
+        for g in 0..GROUPS {
+            let cross = sm.c[g].add(&sm.c[g].sigma());
+            let xa = sm.x[g].add(&sm.a[g]);
+            self.norms[0][g] = sm.a[g];
+            self.norms[1][g] = xa.add(&cross);
+            self.norms[2][g] = xa.sub(&cross);
+        }
+        let jx = batch.combine_jl(&sm.px);
+        let jy = batch.combine_jl(&sm.py);
+        self.jl = [jy, jy.add(&jx), jy.sub(&jx)];
+    }
 }
 
 /// Mask block of s1 block `b` (σ_m on m blocks, σ_s elsewhere), regenerated from the seed and attempt.
@@ -624,6 +670,13 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         norms: [[Rq::zero(); GROUPS]; 3],
         jl: [Rq::zero(); 3],
         ups_mask: [Rq::zero(); GROUPS],
+        sums: MaskedSums {
+            x: [Rq::zero(); GROUPS],
+            a: [Rq::zero(); GROUPS],
+            c: [Rq::zero(); GROUPS],
+            px: [Rq::zero(); LAMBDA_MAX],
+            py: [Rq::zero(); LAMBDA_MAX],
+        },
     };
     let mut nacc = MaskedNtt::<P::M>::new();
     let mut a1 = A1Acc::<P::M>::default();
@@ -725,7 +778,7 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     yu.zeroize();
     yb.zeroize();
     blk.zeroize();
-    nacc.finish(batch, &mut acc);
+    acc.sums = nacc.finish(batch.lambda);
     let a1w = a1.finish(lay.zk.kmsis);
     for (wr, ar) in w.iter_mut().zip(a1w.iter()) {
         wr.add_assign(ar);
@@ -788,24 +841,26 @@ impl<M: Modulus> MaskedNtt<M> {
         }
     }
 
-    fn finish(&mut self, batch: &Batch<M>, acc: &mut MaskedAcc<M>) {
-        for g in 0..GROUPS {
-            let [xx, aa, cc] = &self.norms[g];
-            let (x, a, c) = (xx.to_rq(), aa.to_rq(), cc.to_rq());
-            let cross = c.add(&c.sigma());
-            acc.norms[0][g] = a;
-            acc.norms[1][g] = x.add(&a).add(&cross);
-            acc.norms[2][g] = x.add(&a).sub(&cross);
+    fn finish(&self, lambda: usize) -> MaskedSums<M> {
+        MaskedSums {
+            x: core::array::from_fn(|g| self.norms[g][0].to_rq()),
+            a: core::array::from_fn(|g| self.norms[g][1].to_rq()),
+            c: core::array::from_fn(|g| self.norms[g][2].to_rq()),
+            px: core::array::from_fn(|k| {
+                if k < lambda {
+                    self.jl[k][0].to_rq()
+                } else {
+                    Rq::zero()
+                }
+            }),
+            py: core::array::from_fn(|k| {
+                if k < lambda {
+                    self.jl[k][1].to_rq()
+                } else {
+                    Rq::zero()
+                }
+            }),
         }
-        let mut px = [Rq::<M>::zero(); LAMBDA_MAX];
-        let mut py = [Rq::<M>::zero(); LAMBDA_MAX];
-        for k in 0..batch.lambda {
-            px[k] = self.jl[k][0].to_rq();
-            py[k] = self.jl[k][1].to_rq();
-        }
-        let jx = batch.combine_jl(&px);
-        let jy = batch.combine_jl(&py);
-        acc.jl = [jy, jy.add(&jx), jy.sub(&jx)];
     }
 }
 
