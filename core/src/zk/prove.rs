@@ -823,8 +823,7 @@ impl<M: Modulus> MaskedNtt<M> {
         x: &Rq<M>,
         y: &Rq<M>,
     ) {
-        jl_block(jl_seed, b, &mut self.rows);
-        batch.sigma_rho_ntt(&self.rows, &mut self.srho);
+        batch.sigma_rho_ntt(jl_seed, b, &mut self.rows, &mut self.srho);
         self.nx.set(x);
         self.ny.set(y);
         if let Some(g) = g {

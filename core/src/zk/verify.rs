@@ -4,7 +4,7 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
-use super::derive::{challenge_from_seed, jl_block};
+use super::derive::challenge_from_seed;
 use super::eval::{Batch, Openings, Publics, f_tilde};
 use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
 use super::nttacc::NttR;
@@ -252,8 +252,8 @@ struct Acc<'a, M: Modulus> {
 
 impl<M: Modulus> Acc<'_, M> {
     fn add(&mut self, b: usize, g: Option<Group>, x: &Rq<M>) {
-        jl_block(self.jl_seed, b, &mut self.rows);
-        self.batch.sigma_rho_ntt(&self.rows, &mut self.srho);
+        self.batch
+            .sigma_rho_ntt(self.jl_seed, b, &mut self.rows, &mut self.srho);
         let nx = NttR::from_rq(x);
         if let Some(g) = g {
             self.norms[g as usize].mul_acc(&nx.sigma(), &nx);
