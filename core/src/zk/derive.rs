@@ -77,13 +77,18 @@ pub fn matrix_column<M: Modulus>(
 /// (two bits per entry: 01 → 1, 10 → −1, 00 and 11 → 0). `out[i][j]` multiplies coefficient j of s3 block b.
 pub fn jl_block(seed: &[u8; 32], block: usize, out: &mut [[i8; D]; super::params::JL_ROWS]) {
     let mut rd = jl_reader(seed, block);
-    let mut buf = [0u8; D / 4];
     for row in out.iter_mut() {
-        rd.read(&mut buf);
-        // One table lookup per byte gives its four entries (public data).
-        for (quad, &byte) in row.chunks_exact_mut(4).zip(buf.iter()) {
-            quad.copy_from_slice(&JL_QUADS[byte as usize]);
-        }
+        jl_row(&mut rd, row);
+    }
+}
+
+/// The next JL row (d entries) from a block's reader ([`jl_reader`]), as [`jl_block`] lays it out.
+pub fn jl_row(rd: &mut impl XofReader, row: &mut [i8; D]) {
+    let mut buf = [0u8; D / 4];
+    rd.read(&mut buf);
+    // One table lookup per byte gives its four entries (public data).
+    for (quad, &byte) in row.chunks_exact_mut(4).zip(buf.iter()) {
+        quad.copy_from_slice(&JL_QUADS[byte as usize]);
     }
 }
 

@@ -4,7 +4,7 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
-use super::derive::{challenge_from_seed, jl_block, uniform_ring, xof256};
+use super::derive::{challenge_from_seed, jl_reader, jl_row, uniform_ring, xof256};
 use super::eval::{Batch, Openings, Publics, f_k_without_jl, f_tilde};
 use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
 use super::nttacc::NttR;
@@ -223,7 +223,8 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         tj.absorb_coeffs::<P::M>(b"t_beta", &t_b.0);
         let jl_seed = tj.challenge_seed(b"jl");
         let mut v = [0i64; JL_ROWS];
-        let mut rows = [[0i8; D]; JL_ROWS];
+        // v = R·s3, reading each block's rows straight from the XOF (one 128-entry row buffer).
+        let mut row = [0i8; D];
         for_each_s3_block::<P, N, U>(
             stmt,
             &lay,
@@ -232,8 +233,9 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
             &mut scratch,
             &sec,
             |b, _, blk| {
-                jl_block(&jl_seed, b, &mut rows);
-                for (vi, row) in v.iter_mut().zip(rows.iter()) {
+                let mut rd = jl_reader(&jl_seed, b);
+                for vi in v.iter_mut() {
+                    jl_row(&mut rd, &mut row);
                     let mut acc = 0i64;
                     for (&r, &x) in row.iter().zip(blk.iter()) {
                         acc += i64::from(r) * x;
@@ -280,7 +282,9 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     let mut batch = Batch::<P::M>::from_mu_seed(lambda, &mu_seed);
     // Attempt 1 runs before h: its pass also yields the witness sums h needs (N_g, J_k), and nothing in
     // it depends on h or γ (γ enters only when the sums are combined).
-    let mut first = Some(masked_attempt::<P, N, U>(
+    let mut att = Attempt::<P::M>::new();
+    masked_attempt::<P, N, U>(
+        &mut att,
         stmt,
         &lay,
         &u,
@@ -290,11 +294,8 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         &batch,
         &jl_seed,
         1,
-    ));
-    let h = match &first {
-        Some(f) => h_from_sums::<P>(&lay, &sec, &batch, &z3q, &f.acc.sums.x, &f.acc.sums.px),
-        None => [Rq::zero(); LAMBDA_MAX],
-    };
+    );
+    let h = h_from_sums::<P>(&lay, &sec, &batch, &z3q, &att.acc.sums.x, &att.acc.sums.px);
     absorb_ring_vec(&mut tr, b"h", &h[..lambda]);
     let gamma_seed = tr.challenge_seed(b"gamma");
     batch.set_gamma(&gamma_seed);
@@ -306,9 +307,9 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
             return Err(ProveError::TooManyAttempts);
         }
         let a = u64::from(attempts);
-        let mut att = match first.take() {
-            Some(f) => f,
-            None => masked_attempt::<P, N, U>(
+        if attempts > 1 {
+            masked_attempt::<P, N, U>(
+                &mut att,
                 stmt,
                 &lay,
                 &u,
@@ -318,8 +319,8 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
                 &batch,
                 &jl_seed,
                 a,
-            ),
-        };
+            );
+        }
         att.acc.combine(&batch);
         let (y2, y2r, w, acc) = (&att.y2, &att.y2r, &att.w, &att.acc);
         // Openings of the BDLOP messages and slack at c ∈ {0, 1, −1}.
@@ -583,9 +584,21 @@ impl<M: Modulus> Drop for Attempt<M> {
     }
 }
 
-/// Samples y2 for attempt `a` and runs its masked pass.
+impl<M: Modulus> Attempt<M> {
+    fn new() -> Self {
+        Self {
+            y2: [[0; D]; M2_MAX],
+            y2r: [Rq::zero(); M2_MAX],
+            w: [Rq::zero(); KMSIS_MAX],
+            acc: MaskedAcc::new(),
+        }
+    }
+}
+
+/// Samples y2 for attempt `a` and runs its masked pass, in place (one `Attempt` lives on the stack).
 #[allow(clippy::too_many_arguments)]
 fn masked_attempt<P: ZkParams, const N: usize, U: UpdateSource<N>>(
+    att: &mut Attempt<P::M>,
     stmt: &Statement<'_, P::M, N>,
     lay: &Layout,
     u: &[i64; N],
@@ -595,17 +608,29 @@ fn masked_attempt<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     batch: &Batch<P::M>,
     jl_seed: &[u8; 32],
     a: u64,
-) -> Attempt<P::M> {
-    let mut y2 = [[0i64; D]; M2_MAX];
-    for (t, b) in y2.iter_mut().enumerate().take(lay.zk.m2()) {
+) {
+    for (t, b) in att.y2.iter_mut().enumerate().take(lay.zk.m2()) {
         sec.masks
             .fill(Width::S, xof256(b"y2", &sec.mask_seed, &[a, t as u64]), b);
     }
-    let y2r = s2_ring::<P::M>(&y2);
-    let mut w = [Rq::<P::M>::zero(); KMSIS_MAX];
-    a2_acc::<P::M>(P::ID, lay, &y2r, &mut w);
-    let acc = masked_pass::<P, N, U>(stmt, lay, u, m, sc, sec, batch, jl_seed, a, &mut w);
-    Attempt { y2, y2r, w, acc }
+    for (r, b) in att.y2r.iter_mut().zip(att.y2.iter()) {
+        *r = Rq::from_i64(b);
+    }
+    att.w = [Rq::zero(); KMSIS_MAX];
+    a2_acc::<P::M>(P::ID, lay, &att.y2r, &mut att.w);
+    masked_pass::<P, N, U>(
+        stmt,
+        lay,
+        u,
+        m,
+        sc,
+        sec,
+        batch,
+        jl_seed,
+        a,
+        &mut att.w,
+        &mut att.acc,
+    );
 }
 
 /// Accumulators of one masked pass, at c ∈ {0, 1, −1}.
@@ -627,6 +652,21 @@ struct MaskedSums<M: Modulus> {
 }
 
 impl<M: Modulus> MaskedAcc<M> {
+    fn new() -> Self {
+        Self {
+            norms: [[Rq::zero(); GROUPS]; 3],
+            jl: [Rq::zero(); 3],
+            ups_mask: [Rq::zero(); GROUPS],
+            sums: MaskedSums {
+                x: [Rq::zero(); GROUPS],
+                a: [Rq::zero(); GROUPS],
+                c: [Rq::zero(); GROUPS],
+                px: [Rq::zero(); LAMBDA_MAX],
+                py: [Rq::zero(); LAMBDA_MAX],
+            },
+        }
+    }
+
     /// N_g(c) and J̃(c) at c ∈ {0, 1, −1} from the raw sums (needs γ, i.e. after h is absorbed).
     fn combine(&mut self, batch: &Batch<M>) {
         let sm = &self.sums;
@@ -664,20 +704,10 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     jl_seed: &[u8; 32],
     attempt: u64,
     w: &mut [Rq<P::M>; KMSIS_MAX],
-) -> MaskedAcc<P::M> {
+    acc: &mut MaskedAcc<P::M>,
+) {
     let set = P::ID;
-    let mut acc = MaskedAcc::<P::M> {
-        norms: [[Rq::zero(); GROUPS]; 3],
-        jl: [Rq::zero(); 3],
-        ups_mask: [Rq::zero(); GROUPS],
-        sums: MaskedSums {
-            x: [Rq::zero(); GROUPS],
-            a: [Rq::zero(); GROUPS],
-            c: [Rq::zero(); GROUPS],
-            px: [Rq::zero(); LAMBDA_MAX],
-            py: [Rq::zero(); LAMBDA_MAX],
-        },
-    };
+    *acc = MaskedAcc::new();
     let mut nacc = MaskedNtt::<P::M>::new();
     let mut a1 = A1Acc::<P::M>::default();
     let mut yb = [0i64; D];
@@ -696,7 +726,7 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         a1_column_acc::<P::M>(set, lay, i, &y, &mut a1);
         psi_block_i64(u, i, &mut blk);
         add_block(
-            &mut acc,
+            acc,
             lay.s3_u(i),
             Some(Group::U as usize),
             &Rq::from_i64(&blk),
@@ -711,7 +741,7 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         psi_block_i64(&sc.e1, i, &mut blk);
         let y = psi_block::<P::M, N>(&ay, i).neg();
         add_block(
-            &mut acc,
+            acc,
             lay.s3_e2(i),
             Some(Group::E2 as usize),
             &Rq::from_i64(&blk),
@@ -742,7 +772,7 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
                 .sub(&ymr.scale(stmt.delta));
             psi_block_i64(&sc.e1, i, &mut blk);
             add_block(
-                &mut acc,
+                acc,
                 lay.s3_e1(j, i),
                 Some(Group::E1 as usize),
                 &Rq::from_i64(&blk),
@@ -754,7 +784,7 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
             a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, &mut a1);
             psi_block_i64(&sc.m, i, &mut blk);
             add_block(
-                &mut acc,
+                acc,
                 lay.s3_m(j, i),
                 Some(Group::M as usize),
                 &Rq::from_i64(&blk),
@@ -767,13 +797,7 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         let y = Rq::<P::M>::from_i64(&yb);
         a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), &y, &mut a1);
         acc.ups_mask[g] = y;
-        add_block(
-            &mut acc,
-            lay.s3_ups(g),
-            None,
-            &Rq::from_i64(&sec.ups[g]),
-            &y,
-        );
+        add_block(acc, lay.s3_ups(g), None, &Rq::from_i64(&sec.ups[g]), &y);
     }
     yu.zeroize();
     yb.zeroize();
@@ -783,7 +807,6 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     for (wr, ar) in w.iter_mut().zip(a1w.iter()) {
         wr.add_assign(ar);
     }
-    acc
 }
 
 /// The sums of the masked pass in RNS-NTT form. For x (witness block) and y (its mask) the openings at
@@ -791,7 +814,6 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
 /// N(0) = A, N(±1) = X + A ± (C + σ(C)); and with P_k^x = Σσ(ρ_k)x, P_k^y = Σσ(ρ_k)y:
 /// J̃(0) = Σγ_k P_k^y, J̃(±1) = Σγ_k (P_k^y ± P_k^x). Exact in R_q, so equal to the per-opening sums.
 struct MaskedNtt<M: Modulus> {
-    rows: [[i8; D]; JL_ROWS],
     srho: [NttR<M>; LAMBDA_MAX],
     nx: NttR<M>,
     ny: NttR<M>,
@@ -804,7 +826,6 @@ struct MaskedNtt<M: Modulus> {
 impl<M: Modulus> MaskedNtt<M> {
     fn new() -> Self {
         Self {
-            rows: [[0; D]; JL_ROWS],
             srho: core::array::from_fn(|_| NttR::zero()),
             nx: NttR::zero(),
             ny: NttR::zero(),
@@ -823,7 +844,7 @@ impl<M: Modulus> MaskedNtt<M> {
         x: &Rq<M>,
         y: &Rq<M>,
     ) {
-        batch.sigma_rho_ntt(jl_seed, b, &mut self.rows, &mut self.srho);
+        batch.sigma_rho_ntt(jl_seed, b, &mut self.srho);
         self.nx.set(x);
         self.ny.set(y);
         if let Some(g) = g {

@@ -686,3 +686,21 @@ fn time_full_size_s_prove_verify() {
         p.len()
     );
 }
+
+/// The browser runs the prover on wasm32's default 1 MiB stack: set S must prove and verify within it
+/// (the instance is built outside the measured thread; the stack use does not depend on L).
+#[test]
+fn set_s_prove_and_verify_fit_in_1_mib_stack() {
+    let f = fixture();
+    let inst = clone_inst(&f.inst);
+    let ok = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            let p = make_proof(&inst, 4096, Cheat::default(), 11).expect("honest prover");
+            verify::<SetS, N>(&stmt(&inst, 4096), &ctx(), &p) == Ok(())
+        })
+        .expect("thread")
+        .join()
+        .expect("no stack overflow");
+    assert!(ok);
+}

@@ -244,7 +244,6 @@ fn read_block(
 struct Acc<'a, M: Modulus> {
     batch: &'a Batch<M>,
     jl_seed: &'a [u8; 32],
-    rows: [[i8; D]; JL_ROWS],
     srho: [NttR<M>; LAMBDA_MAX],
     norms: [NttR<M>; GROUPS],
     jl: [NttR<M>; LAMBDA_MAX],
@@ -252,8 +251,7 @@ struct Acc<'a, M: Modulus> {
 
 impl<M: Modulus> Acc<'_, M> {
     fn add(&mut self, b: usize, g: Option<Group>, x: &Rq<M>) {
-        self.batch
-            .sigma_rho_ntt(self.jl_seed, b, &mut self.rows, &mut self.srho);
+        self.batch.sigma_rho_ntt(self.jl_seed, b, &mut self.srho);
         let nx = NttR::from_rq(x);
         if let Some(g) = g {
             self.norms[g as usize].mul_acc(&nx.sigma(), &nx);
@@ -303,7 +301,6 @@ fn z_pass<P: ZkParams, const N: usize>(
     let mut acc = Acc {
         batch,
         jl_seed,
-        rows: [[0; D]; JL_ROWS],
         srho: core::array::from_fn(|_| NttR::zero()),
         norms: core::array::from_fn(|_| NttR::zero()),
         jl: core::array::from_fn(|_| NttR::zero()),
