@@ -63,15 +63,18 @@ function updateButtons() {
   $('train').disabled = !idle || !state.caps.train || !state.data || !state.round;
   const canSubmit = idle && state.caps.submit && state.round && state.signingKey;
   $('submit-honest').disabled = !canSubmit || !state.update;
-  $('submit-poisoned').disabled = true; // not in this build (see the note)
-  $('submit-note').textContent = !state.caps.submit
-    ? 'This build of the clinic package cannot yet encrypt and seal; submitting is disabled rather than faked.'
-    : !state.caps.prove
-      ? 'Not yet in this build: the zero-knowledge norm proof (zkfl_core::zk has no prover). The update is '
-        + 'encrypted, signed and sealed for real, but carries no proof, so the aggregator rejects it; the poisoned '
-        + 'demo needs the proof and is disabled.'
-      : 'Not yet in this build: the poisoned-update demo (an unclipped N(0, 50²) update whose proof the '
-        + 'aggregator must reject) — the button is disabled rather than faked.';
+  $('submit-poisoned').disabled = !canSubmit || !state.caps.poison;
+  const missing = [];
+  if (!state.caps.submit) missing.push('encrypt and seal');
+  if (!state.caps.prove) missing.push('the norm proof');
+  if (!state.caps.poison) missing.push('the poisoned-update demo');
+  $('submit-note').dataset.missing = missing.join(',');
+  $('submit-note').textContent = missing.length
+    ? `Not in this build of the clinic package: ${missing.join(', ')}; those buttons are disabled rather than faked.`
+    : 'The red button is an attacker demo: instead of your update it sends unclipped N(0, 50²) noise per '
+      + 'parameter (the paper\'s attack), encrypted, with a proof from the prover with its own norm checks '
+      + 'removed, signed and sealed like an honest update. The aggregator must reject it. It takes longer: the '
+      + 'cheating prover retries until it gives up.';
 }
 
 // ---- round ----------------------------------------------------------------------------------------
@@ -171,9 +174,10 @@ async function submit(poisoned) {
     const verdict = await api.submit(state.round.id, envelope);
     addTiming('upload + verify', performance.now() - t0);
     addVerdict(kind, verdict.accepted, verdict.reason, verdict.code);
+    const norm = Math.sqrt(sealed.normSq);
     $('progress-label').textContent = `${kind} update sent: ${envelope.length.toLocaleString()} bytes, `
-      + `‖m‖₂ = ${Math.sqrt(sealed.normSq).toFixed(0)} ≤ B_int = ${sealed.bInt}, `
-      + (sealed.proofLen ? `proof ${sealed.proofLen.toLocaleString()} bytes.` : 'no proof attached (no prover in this build).');
+      + `‖m‖₂ = ${norm.toFixed(0)} ${norm <= sealed.bInt ? '≤' : '>'} B_int = ${sealed.bInt}, `
+      + `proof ${sealed.proofLen.toLocaleString()} bytes (${sealed.proofKind}).`;
   } catch (e) {
     showError($('progress-label'), e);
   } finally {

@@ -22,21 +22,24 @@ const ops = {
     return ctx.timed('train locally', () =>
       zkfl.trainUpdate(global, features, labels, epochs, seed, ctx.progress));
   },
-  // Clip + quantize + BFV-encrypt (+ prove, once the core has a prover), then sign and seal.
+  // Clip + quantize + BFV-encrypt + prove, then sign and seal. `poisoned`: the attacker demo instead — unclipped
+  // N(0, 50²) noise, encrypted, with a proof from the prover with its norm checks removed (the aggregator must
+  // reject it); signed and sealed exactly like the honest update.
   encryptProveSeal({ round, update, signingKey, clinic, poisoned }, ctx) {
-    if (poisoned) {
-      throw Object.assign(new Error('the poisoned-update demo is not in this build'),
-        { name: 'ZkflError', code: 'Unavailable' });
-    }
     const a = round.announcement;
     const c = ctx.timed('load round', () => new zkfl.ClinicRound(a.param_set_id, BigInt(a.round), round.clinics,
       a.model_dim, a.norm_bound, a.scale, round.bfvKey, round.kemKey));
     try {
-      const prepared = ctx.timed('clip + quantize + encrypt + prove', () =>
-        c.encryptAndProve(update, clinic, hexBytes(a.bfv_public_key_sha3), ctx.progress));
+      const pkHash = hexBytes(a.bfv_public_key_sha3);
+      const prepared = poisoned
+        ? ctx.timed('attacker demo: N(0, 50²) noise + encrypt + cheating prover', () =>
+          c.attackerDemoPoisonedUpdate(clinic, pkHash, undefined, ctx.progress))
+        : ctx.timed('clip + quantize + encrypt + prove', () =>
+          c.encryptAndProve(update, clinic, pkHash, ctx.progress));
       try {
         const envelope = ctx.timed('sign + seal', () => c.seal(prepared, clinic, signingKey, BigInt(Date.now())));
-        return { envelope, proofLen: prepared.proofLen, normSq: prepared.normSq, bInt: c.bInt };
+        return { envelope, proofLen: prepared.proofLen, proofKind: prepared.proofKind, normSq: prepared.normSq,
+          bInt: c.bInt };
       } finally {
         prepared.free();
       }
@@ -53,6 +56,8 @@ function capabilities() {
     train: typeof zkfl.trainUpdate === 'function',
     submit: typeof zkfl.ClinicRound === 'function',
     prove: typeof zkfl.ClinicRound === 'function' && typeof zkfl.ClinicRound.prototype.encryptAndProve === 'function',
+    poison: typeof zkfl.ClinicRound === 'function'
+      && typeof zkfl.ClinicRound.prototype.attackerDemoPoisonedUpdate === 'function',
   };
 }
 

@@ -17,7 +17,8 @@ use zkfl_core::params::limits::{Config, ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::wire::bfv::{KIND_PUBLIC_KEY, decode_public_key, encode_ciphertext, read_header};
-use zkfl_core::zk::prove::{SliceUpdate, Witness, prove};
+use zkfl_core::zk::layout::{HEADER_BYTES, VERSION};
+use zkfl_core::zk::prove::{Cheat, SliceUpdate, Witness, prove, prove_with};
 use zkfl_core::zk::statement::{Context, Statement};
 
 const N: usize = SetS::N;
@@ -38,12 +39,67 @@ pub struct ClinicRound {
     kem: KemPublicKey<MlKem768>,
 }
 
-/// An encrypted update (and, once the prover exists, its proof), ready to be signed and sealed.
+/// An encrypted update and its proof, ready to be signed and sealed.
 #[wasm_bindgen]
 pub struct PreparedUpdate {
     ciphertext: Vec<u8>,
     proof: Vec<u8>,
     norm_sq: f64,
+    proof_kind: ProofKind,
+}
+
+/// Which prover runs on the encrypted update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Prover {
+    /// `zk::prove`: refuses a false statement (‖m‖₂ > B_int).
+    Honest,
+    /// The attacker demo only (`crate::attacker`): `zk::prove::prove_with` with the prover's own norm checks
+    /// removed, as the native demo's attacker does.
+    CheatingAttackerDemo,
+}
+
+/// How the attached proof was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProofKind {
+    /// By the honest prover.
+    Honest,
+    /// By the prover with its norm checks removed (attacker demo).
+    Cheating,
+    /// A forgery, a valid header then zeros: the cheating prover gave up (attacker demo).
+    Forged,
+}
+
+impl ProofKind {
+    /// Short description for the page.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Honest => "honest prover",
+            Self::Cheating => "cheating prover (norm checks removed)",
+            Self::Forged => {
+                "forged: header then zeros (the cheating prover found no accepted transcript)"
+            }
+        }
+    }
+}
+
+/// Attacker demo: a forged proof — the header the verifier expects ("ZKP" ‖ version ‖ set id ‖ L, u16 LE;
+/// `zk::layout`) so that it passes the format check, then all zeros.
+fn forge_proof(proof: &mut [u8], chunks: usize) {
+    proof.fill(0);
+    let l = u16::try_from(chunks).unwrap_or(u16::MAX).to_le_bytes();
+    let header = [b'Z', b'K', b'P', VERSION, SetS::ID, l[0], l[1]];
+    if let Some(h) = proof.get_mut(..HEADER_BYTES.min(header.len())) {
+        h.copy_from_slice(&header[..h.len()]);
+    }
+}
+
+/// The public parts of the statement that come from the encryption step.
+struct ProofInput<'a> {
+    c0: &'a [PolyS],
+    m: &'a [i64],
+    delta: <<SetS as ParamSet>::M as zkfl_core::arith::Modulus>::Coeff,
+    clinic: u32,
+    pk_hash: [u8; 32],
 }
 
 #[wasm_bindgen]
@@ -60,10 +116,33 @@ impl PreparedUpdate {
         self.norm_sq
     }
 
-    /// Length of the attached proof (0: no prover in this build).
+    /// Length of the attached proof.
     #[wasm_bindgen(getter, js_name = proofLen)]
     pub fn proof_len(&self) -> usize {
         self.proof.len()
+    }
+
+    /// How the proof was made (`honest prover`, or for the attacker demo the cheating prover or a forgery).
+    #[wasm_bindgen(getter, js_name = proofKind)]
+    pub fn proof_kind_js(&self) -> String {
+        self.proof_kind.describe().into()
+    }
+}
+
+impl PreparedUpdate {
+    /// Encoded BFV ciphertext.
+    pub fn ciphertext_bytes(&self) -> &[u8] {
+        &self.ciphertext
+    }
+
+    /// Encoded proof.
+    pub fn proof_bytes(&self) -> &[u8] {
+        &self.proof
+    }
+
+    /// How the proof was made.
+    pub fn proof_kind(&self) -> ProofKind {
+        self.proof_kind
     }
 }
 
@@ -131,12 +210,48 @@ impl ClinicRound {
         rng: &mut rand_chacha::ChaCha20Rng,
         progress: &mut dyn Progress,
     ) -> Result<PreparedUpdate, ClinicError> {
-        let q = &self.config.quantizer;
-        let chunks = self.config.chunks as usize;
-        let mut m = vec![0i64; chunks * N];
-        let norm_sq = q
+        let mut m = vec![0i64; self.chunk_len()];
+        let norm_sq = self
+            .config
+            .quantizer
             .quantize(update, &mut m)
             .map_err(|e| ClinicError::from_display(ErrorCode::Encrypt, e))?;
+        let prepared =
+            self.encrypt_and_prove(&m, norm_sq, clinic, pk_hash, Prover::Honest, rng, progress);
+        zeroize::Zeroize::zeroize(&mut m[..]);
+        prepared
+    }
+
+    /// Number of message coefficients of this round: chunks · N (the update, zero-padded).
+    pub(crate) fn chunk_len(&self) -> usize {
+        self.config.chunks as usize * N
+    }
+
+    /// The round's configuration (quantizer, plaintext modulus t, chunk count).
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// BFV-encrypts the quantized message `m` (chunks · N coefficients in the plaintext range; one progress
+    /// step per chunk), then runs `prover` on it. `norm_sq` = ‖m‖² is only reported back.
+    #[allow(clippy::too_many_arguments)] // message, its norm, the statement's context, prover, rng, progress
+    pub(crate) fn encrypt_and_prove(
+        &self,
+        m: &[i64],
+        norm_sq: u128,
+        clinic: u32,
+        pk_hash: [u8; 32],
+        prover: Prover,
+        rng: &mut rand_chacha::ChaCha20Rng,
+        progress: &mut dyn Progress,
+    ) -> Result<PreparedUpdate, ClinicError> {
+        let chunks = self.config.chunks as usize;
+        if m.len() != chunks * N {
+            return Err(ClinicError::new(
+                ErrorCode::Encrypt,
+                "the quantized update has the wrong length",
+            ));
+        }
         let plain = PlainModulus::new(self.config.t)
             .map_err(|e| ClinicError::from_display(ErrorCode::Encrypt, e))?;
         let mut enc = Box::new(Encryptor::<SetS, N, K>::new(
@@ -155,14 +270,21 @@ impl ClinicRound {
                 .map_err(|e| ClinicError::from_display(ErrorCode::Encrypt, e))?;
             c0.push(c);
         }
+        zeroize::Zeroize::zeroize(&mut mj[..]);
         progress.report("encrypt", chunks as u32, chunks as u32)?;
         let mut ciphertext = vec![0u8; zkfl_core::wire::bfv::encoded_len::<SetS>(chunks)];
         encode_ciphertext::<SetS, N>(enc.c1(), &c0, &mut ciphertext)
             .map_err(|e| ClinicError::from_display(ErrorCode::Encrypt, e))?;
         progress.report("prove", 0, 1)?;
-        let proof = self.prove(&mut enc, &c0, &m, plain.delta(), clinic, pk_hash, rng)?;
+        let stmt = ProofInput {
+            c0: &c0,
+            m,
+            delta: plain.delta(),
+            clinic,
+            pk_hash,
+        };
+        let (proof, proof_kind) = self.prove(&mut enc, &stmt, prover, rng)?;
         progress.report("prove", 1, 1)?;
-        zeroize::Zeroize::zeroize(&mut m[..]);
         // u128 → f64 only for display; the exact value never leaves the core.
         #[allow(clippy::cast_precision_loss)]
         let norm_sq = norm_sq as f64;
@@ -170,21 +292,18 @@ impl ClinicRound {
             ciphertext,
             proof,
             norm_sq,
+            proof_kind,
         })
     }
 
-    /// The norm proof for the ciphertext just produced by `enc` (witness u and m).
-    #[allow(clippy::too_many_arguments)] // the statement's parts, each from a different step
+    /// The norm proof for the ciphertext just produced by `enc` (witness u and m), by `prover`.
     fn prove(
         &self,
         enc: &mut Encryptor<SetS, N, K>,
-        c0: &[PolyS],
-        m: &[i64],
-        delta: <<SetS as ParamSet>::M as zkfl_core::arith::Modulus>::Coeff,
-        clinic: u32,
-        pk_hash: [u8; 32],
+        input: &ProofInput<'_>,
+        prover: Prover,
         rng: &mut rand_chacha::ChaCha20Rng,
-    ) -> Result<Vec<u8>, ClinicError> {
+    ) -> Result<(Vec<u8>, ProofKind), ClinicError> {
         let err = |e: &dyn core::fmt::Display| ClinicError::from_display(ErrorCode::Prove, e);
         let mut u = vec![0i64; N];
         for (i, x) in u.iter_mut().enumerate() {
@@ -192,23 +311,24 @@ impl ClinicRound {
                 .map_err(|_| ClinicError::new(ErrorCode::Prove, "u is not ternary"))?;
         }
         let pk_b: Vec<_> = self.b.iter().map(|p| p.coeffs).collect();
-        let c0c: Vec<_> = c0.iter().map(|p| p.coeffs).collect();
+        let c0c: Vec<_> = input.c0.iter().map(|p| p.coeffs).collect();
         let stmt = Statement {
             pk_a: &self.a.coeffs,
             pk_b: &pk_b,
             c1: &enc.c1().coeffs,
             c0: &c0c,
-            delta,
+            delta: input.delta,
             bound: self.config.quantizer.b_int(),
         };
         let ctx = Context {
             round: self.round,
-            clinic: u64::from(clinic),
-            pk_hash,
+            clinic: u64::from(input.clinic),
+            pk_hash: input.pk_hash,
         };
         let layout = stmt.layout::<SetS>().map_err(|e| err(&e))?;
         let mut proof = vec![0u8; layout.proof_len()];
-        let chunks: Vec<[i64; N]> = m
+        let mut chunks: Vec<[i64; N]> = input
+            .m
             .chunks_exact(N)
             .map(|c| {
                 let mut a = [0i64; N];
@@ -220,10 +340,34 @@ impl ClinicRound {
             u: &u,
             m: SliceUpdate(&chunks),
         };
-        let res = prove::<SetS, N, _, _>(&stmt, &ctx, &mut wit, rng, &mut proof);
+        let res = match prover {
+            Prover::Honest => prove::<SetS, N, _, _>(&stmt, &ctx, &mut wit, rng, &mut proof),
+            Prover::CheatingAttackerDemo => {
+                let cheat = Cheat {
+                    skip_norm_checks: true,
+                    ..Cheat::default()
+                };
+                prove_with::<SetS, N, _, _>(&stmt, &ctx, &mut wit, rng, &mut proof, cheat)
+            }
+        };
         zeroize::Zeroize::zeroize(&mut u[..]);
-        res.map_err(|e| ClinicError::new(ErrorCode::Prove, format!("the prover failed: {e:?}")))?;
-        Ok(proof)
+        chunks
+            .iter_mut()
+            .for_each(|c| zeroize::Zeroize::zeroize(&mut c[..]));
+        match (res, prover) {
+            (Ok(_), Prover::Honest) => Ok((proof, ProofKind::Honest)),
+            (Ok(_), Prover::CheatingAttackerDemo) => Ok((proof, ProofKind::Cheating)),
+            (Err(e), Prover::Honest) => Err(ClinicError::new(
+                ErrorCode::Prove,
+                format!("the prover failed: {e:?}"),
+            )),
+            // The cheating prover found no accepted transcript (its JL or final rejection never passes for
+            // a vector this long): the attacker sends a forgery instead — a well-formed header, then zeros.
+            (Err(_), Prover::CheatingAttackerDemo) => {
+                forge_proof(&mut proof, input.c0.len());
+                Ok((proof, ProofKind::Forged))
+            }
+        }
     }
 
     /// Signs and seals a prepared update for this round as clinic `clinic`.

@@ -3,7 +3,13 @@
 //! `tests/kat.rs` checks the digests against `tests/vectors/kat.txt` (computed natively) on both targets, so
 //! the wasm32 build provably computes the same bytes as the native one (ARCHITECTURE.md, "Quality bars").
 //! Only calls into `zkfl-core`; the fixed seeds make it a test fixture, not a way to encrypt real updates.
+//!
+//! The proof KAT (`proof_kat`, vector `tests/vectors/proof.txt`) runs the page's own path
+//! (`ClinicRound::encrypt`: clip, quantize, encrypt, prove) on the first [`PROOF_PARAMS`] values of the KAT
+//! update under the seeded key, with a seeded RNG, and hashes the proof bytes. `KatProveBench` times the same
+//! path on the whole 108,996-parameter update (the browser/native bench).
 
+use crate::clinic::{ClinicRound, PreparedUpdate};
 use crate::learn::{synthetic_clinic_data, train_update};
 use crate::progress::Silent;
 use rand_chacha::ChaCha20Rng;
@@ -11,10 +17,12 @@ use rand_core::SeedableRng;
 use sha3::{Digest, Sha3_256};
 use wasm_bindgen::prelude::wasm_bindgen;
 use zkfl_core::bfv::{Encryptor, PlainModulus, SecretKey, public_a};
-use zkfl_core::learn::Mlp;
+use zkfl_core::channel::{KemSecretKey, MlKem768};
+use zkfl_core::learn::{Mlp, param_count};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::{Quantizer, chunk_count};
 use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::wire::bfv::{encode_public_key, encoded_len};
 
 const N: usize = 2048;
 /// NTT primes for set S products (as in core's BFV tests).
@@ -38,6 +46,23 @@ pub struct Digests {
     pub ciphertext: String,
 }
 
+/// The KAT's trained update (108,996 f32): seeded data, seeded initial model, one seeded epoch.
+pub fn kat_update() -> Vec<f32> {
+    let data = synthetic_clinic_data(2, CLINICS as u32, 64, &[0u8; 32]).expect("data");
+    let global = Mlp::new(&Mlp::PAPER_SIZES, &mut ChaCha20Rng::from_seed([1; 32]))
+        .expect("mlp")
+        .params()
+        .to_vec();
+    train_update(
+        &global,
+        &data,
+        1,
+        &mut ChaCha20Rng::from_seed([2; 32]),
+        &mut Silent,
+    )
+    .expect("train")
+}
+
 /// Digests of the stages that do not depend on the BFV encryption (data, update, quantized) and the
 /// quantized message, its plaintext modulus and chunk count.
 pub fn prepare() -> (Digests, Vec<i64>, u64, usize) {
@@ -47,18 +72,7 @@ pub fn prepare() -> (Digests, Vec<i64>, u64, usize) {
     h.update(&data.y);
     let data_digest = hex(h.finalize());
 
-    let global = Mlp::new(&Mlp::PAPER_SIZES, &mut ChaCha20Rng::from_seed([1; 32]))
-        .expect("mlp")
-        .params()
-        .to_vec();
-    let update = train_update(
-        &global,
-        &data,
-        1,
-        &mut ChaCha20Rng::from_seed([2; 32]),
-        &mut Silent,
-    )
-    .expect("train");
+    let update = kat_update();
     let mut h = Sha3_256::new();
     update.iter().for_each(|v| h.update(v.to_le_bytes()));
     let update_digest = hex(h.finalize());
@@ -96,6 +110,132 @@ pub fn js_kat_digests() -> String {
         "data {}\nupdate {}\nquantized {}\nciphertext {}\n",
         d.data, d.update, d.quantized, d.ciphertext
     )
+}
+
+/// Parameters of the proof KAT: the first two chunks' worth of the KAT update (a 4,096-parameter model), so
+/// the wasm test in Node stays quick; the prover's code path is the same for every chunk count.
+pub const PROOF_PARAMS: usize = 2 * N;
+/// Round and clinic the KAT proofs are bound to, and the announced public-key hash.
+const PROOF_ROUND: u64 = 1;
+const PROOF_CLINIC: u32 = 2;
+const PROOF_PK_HASH: [u8; 32] = [8; 32];
+/// Seed of the RNG that the encryption and then the prover draw from.
+const PROOF_RNG_SEED: [u8; 32] = [7; 32];
+
+/// A `ClinicRound` for a `params`-parameter model under the KAT's seeded set-S key (a from seed 5, secret
+/// from seed 4) and a seeded ML-KEM key: clip 5, the largest scale for the paper's 108,996 parameters (as
+/// the demo's aggregator announces), 5 clinics.
+pub fn kat_round(params: usize) -> ClinicRound {
+    let scale = Quantizer::with_max_scale(5.0, param_count(&Mlp::PAPER_SIZES), SetS::B_INT_MAX)
+        .expect("quantizer")
+        .scale();
+    let chunks = chunk_count(params, N);
+    let sk = SecretKey::<SetS, N>::from_seed([4; 32]);
+    let mut a = Box::new(PolyS::zero());
+    public_a::<SetS, N>(&[5; 32], &mut a);
+    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
+    let b: Vec<PolyS> = (0..chunks)
+        .map(|j| {
+            let mut bj = PolyS::zero();
+            sk.public_key_chunk(&a_ntt, j, &mut bj);
+            bj
+        })
+        .collect();
+    let mut pk = vec![0u8; encoded_len::<SetS>(chunks)];
+    encode_public_key::<SetS, N>(&a, &b, &mut pk).expect("public key");
+    let kem = KemSecretKey::<MlKem768>::from_seed(&[3; 64]);
+    ClinicRound::new(
+        SetS::ID,
+        PROOF_ROUND,
+        CLINICS as u32,
+        u32::try_from(params).expect("params"),
+        5.0,
+        scale,
+        &pk,
+        kem.public_key().to_bytes().as_ref(),
+    )
+    .expect("round")
+}
+
+/// Clip + quantize + encrypt + prove `update` for the KAT clinic with the seeded RNG (the page's path).
+pub fn encrypt_and_prove(round: &ClinicRound, update: &[f32]) -> PreparedUpdate {
+    round
+        .encrypt(
+            update,
+            PROOF_CLINIC,
+            PROOF_PK_HASH,
+            &mut ChaCha20Rng::from_seed(PROOF_RNG_SEED),
+            &mut Silent,
+        )
+        .expect("encrypt and prove")
+}
+
+/// The proof KAT: `proof_len`, `ciphertext` and `proof` digests (SHA3-256 of the encoded bytes), one
+/// `name value` per line as in `tests/vectors/proof.txt`.
+pub fn proof_kat() -> String {
+    let update = kat_update();
+    let p = encrypt_and_prove(&kat_round(PROOF_PARAMS), &update[..PROOF_PARAMS]);
+    describe_prepared(&p)
+}
+
+fn describe_prepared(p: &PreparedUpdate) -> String {
+    format!(
+        "proof_len {}\nciphertext {}\nproof {}\n",
+        p.proof_bytes().len(),
+        hex(Sha3_256::digest(p.ciphertext_bytes())),
+        hex(Sha3_256::digest(p.proof_bytes()))
+    )
+}
+
+/// JS (feature `kat` only): the proof KAT's lines (see [`proof_kat`]).
+#[wasm_bindgen(js_name = katProofDigests)]
+pub fn js_kat_proof_digests() -> String {
+    proof_kat()
+}
+
+/// JS (feature `kat` only): the whole KAT update and its round prepared once (not timed); `run()` clips,
+/// quantizes, encrypts and proves it with the seeded RNG — `ClinicRound::encrypt`, the page's path — and
+/// `digest()` describes the last result (same lines as the proof KAT, so native and browser can be compared
+/// byte for byte). The encrypt + prove half of the browser/native bench (scripts/wasm-bench.sh).
+#[wasm_bindgen]
+pub struct KatProveBench {
+    update: Vec<f32>,
+    round: ClinicRound,
+    last: Option<PreparedUpdate>,
+}
+
+#[wasm_bindgen]
+impl KatProveBench {
+    /// Prepares update and round (108,996 parameters, 54 chunks).
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> KatProveBench {
+        let update = kat_update();
+        let round = kat_round(update.len());
+        KatProveBench {
+            update,
+            round,
+            last: None,
+        }
+    }
+
+    /// Clip + quantize + encrypt + prove once.
+    pub fn run(&mut self) {
+        self.last = Some(encrypt_and_prove(&self.round, &self.update));
+    }
+
+    /// `proof_len`, `ciphertext` and `proof` lines of the last run (empty before `run`).
+    pub fn digest(&self) -> String {
+        self.last
+            .as_ref()
+            .map(describe_prepared)
+            .unwrap_or_default()
+    }
+}
+
+impl Default for KatProveBench {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// The KAT's seeded set-S public key (a, b_1..b_L) in NTT form, derived once.

@@ -26,3 +26,20 @@ fn wasm_and_native_compute_the_same_bytes() {
     assert_eq!(r.quantized, expected("quantized"), "{got}");
     assert_eq!(r.ciphertext, expected("ciphertext"), "{got}");
 }
+
+/// The proof KAT: same seeds → same proof bytes on both targets (`src/kat.rs`, `proof_kat`). The vector is
+/// generated natively by `cargo run -p zkfl-wasm --release --features kat --example regen_proof_kat`
+/// (rerun it whenever the prover's output changes on purpose: proof format, JL rows, parameters).
+#[test]
+fn wasm_and_native_produce_the_same_proof_bytes() {
+    let want: String = include_str!("vectors/proof.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        zkfl_wasm::kat::proof_kat(),
+        want,
+        "regenerate natively with: cargo run -p zkfl-wasm --release --features kat --example regen_proof_kat"
+    );
+}

@@ -1,12 +1,13 @@
 // End-to-end test of the browser clinic: a real `zkfl serve --web-dir web-demo` on 127.0.0.1, Debian's
 // headless Chromium driven by playwright-core, the page loaded from the aggregator. It generates the synthetic
-// data and trains in the Web Worker (wasm), then submits an honest update (must be accepted) and a poisoned one
-// (must be rejected). Steps the current build cannot do are reported as skipped with the reason, never passed.
+// data and trains in the Web Worker (wasm), then submits an honest update (must be accepted) and the attacker demo's
+// poisoned one (unclipped N(0, 50²) noise with a cheating prover's proof: must be rejected, proof_invalid), and
+// saves a screenshot of the page showing both verdicts (SCREENSHOT_DIR/clinic.png).
 // Env: ZKFL_BIN (path of the zkfl binary), SCREENSHOT_DIR (default <repo>/target/browser).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +51,7 @@ function startServer(dir) {
 }
 
 before(async () => {
+  for (const f of ['clinic.png', 'clinic-failed.png']) rmSync(join(SHOTS, f), { force: true });
   const dir = mkdtempSync(join(tmpdir(), 'zkfl-e2e-'));
   keys = join(dir, 'keys');
   execFileSync(ZKFL, ['keygen', '--out', keys, '--clinics', '5'], { stdio: 'pipe' });
@@ -60,10 +62,13 @@ before(async () => {
   page.on('pageerror', (e) => console.error('page error:', e.message));
 });
 
+let shotTaken = false;
+
 after(async () => {
-  if (page) {
+  if (page && !shotTaken) {
+    // A test failed before the verdicts screenshot: keep the page as it was, for diagnosis.
     mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: join(SHOTS, 'clinic.png'), fullPage: true }).catch(() => {});
+    await page.screenshot({ path: join(SHOTS, 'clinic-failed.png'), fullPage: true }).catch(() => {});
   }
   await ctx?.close();
   server?.kill('SIGTERM');
@@ -92,46 +97,54 @@ test('synthetic data is generated and the model trained in the worker', async ()
   assert.ok(steps.includes('train locally'), steps.join(','));
 });
 
-const caps = () => page.evaluate(() => {
-  return { submit: !/cannot yet encrypt/.test(document.getElementById('submit-note').textContent),
-    prove: !/zkfl_core::zk has no prover/.test(document.getElementById('submit-note').textContent),
-    poison: !/poisoned-update demo/.test(document.getElementById('submit-note').textContent) };
-});
+/** Capabilities the page found missing in the wasm package (empty: everything is in this build). */
+const missing = () => page.getAttribute('#submit-note', 'data-missing');
 
 async function submitAs(clinic, button) {
   await page.fill('#clinic-id', String(clinic));
   await page.setInputFiles('#sign-key', join(keys, 'clinics', String(clinic), 'sign-seed.bin'));
+  await page.waitForSelector(`${button}:not([disabled])`, { timeout: 10_000 });
   const before = await page.$$eval('#verdicts li', (l) => l.length);
   await page.click(button);
-  await page.waitForFunction((n) => document.querySelectorAll('#verdicts li').length > n, before, { timeout: 300_000 });
+  await page.waitForFunction((n) => document.querySelectorAll('#verdicts li').length > n, before, { timeout: 600_000 });
   return page.$eval('#verdicts li:last-child', (li) => ({ verdict: li.dataset.verdict, code: li.dataset.code ?? null, text: li.textContent }));
 }
 
+const stepNames = () => page.$$eval('#timings tr[data-step]', (rows) => rows.map((r) => r.dataset.step));
+
+test('every step is in this build of the wasm package', async () => {
+  assert.equal(await missing(), '');
+});
+
 let honest = null;
 
-test('an honest update is encrypted, signed, sealed in the worker and authenticated by the aggregator', async (t) => {
-  const c = await caps();
-  if (!c.submit) return t.skip('encrypt/seal bindings are not in this build');
+test('an honest update is encrypted, proven, signed and sealed in the worker and accepted by the aggregator', async () => {
   honest = await submitAs(1, '#submit-honest');
-  // Accepted, or — while the core has no prover — rejected only at the proof step: envelope (ML-KEM + AEAD),
-  // ML-DSA signature against the roster and the BFV ciphertext's decoding all passed on the server.
-  if (honest.verdict !== 'accepted') assert.equal(honest.code, 'check_unavailable', honest.text);
-  const steps = await page.$$eval('#timings tr[data-step]', (rows) => rows.map((r) => r.dataset.step));
-  for (const s of ['sign + seal', 'upload + verify']) assert.ok(steps.includes(s), steps.join(','));
-  const status = await page.textContent('#round');
-  assert.match(status, /of 5 clinics/);
+  assert.equal(honest.verdict, 'accepted', honest.text);
+  const steps = await stepNames();
+  for (const s of ['clip + quantize + encrypt + prove', 'sign + seal', 'upload + verify']) assert.ok(steps.includes(s), steps.join(','));
+  assert.match(await page.textContent('#progress-label'), /honest update sent: .* ≤ B_int = \d+, proof [\d,]+ bytes \(honest prover\)/);
+  await page.waitForFunction(() => /1 accepted, 0 rejected of 5 clinics/.test(document.getElementById('round').textContent),
+    null, { timeout: 30_000 });
 });
 
-test('the honest update is accepted', async (t) => {
-  const c = await caps();
-  if (!c.prove) return t.skip('no norm prover in zkfl-core yet: the submission carries no proof and is rejected (check_unavailable)');
-  assert.equal(honest?.verdict, 'accepted', honest?.text);
-});
-
-test('a poisoned update is rejected', async (t) => {
-  const c = await caps();
-  if (!c.poison) return t.skip('the poisoned-update demo is not in this build (button disabled, labelled on the page)');
+test('the attacker demo\'s poisoned update (N(0, 50²), cheating prover) is rejected: proof_invalid', async () => {
   const v = await submitAs(3, '#submit-poisoned');
   assert.equal(v.verdict, 'rejected', v.text);
   assert.equal(v.code, 'proof_invalid', v.text);
+  assert.match(v.text, /poisoned update: REJECTED — proof_invalid: the norm proof does not verify/);
+  assert.ok((await stepNames()).includes('attacker demo: N(0, 50²) noise + encrypt + cheating prover'));
+  // Far above the bound: ‖m‖₂ > B_int is shown, and the proof came from the cheating prover (or its forgery).
+  assert.match(await page.textContent('#progress-label'),
+    /poisoned update sent: .* > B_int = \d+, proof [\d,]+ bytes \((cheating prover|forged: header then zeros)/);
+  await page.waitForFunction(() => /1 accepted, 1 rejected of 5 clinics/.test(document.getElementById('round').textContent),
+    null, { timeout: 30_000 });
+  // Both verdicts on the page, then the screenshot.
+  const verdicts = await page.$$eval('#verdicts li', (l) => l.map((li) => `${li.dataset.kind}:${li.dataset.verdict}`));
+  assert.deepEqual(verdicts, ['honest:accepted', 'poisoned:rejected']);
+  mkdirSync(SHOTS, { recursive: true });
+  const shot = join(SHOTS, 'clinic.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  assert.ok(statSync(shot).size > 10_000, `screenshot ${shot}`);
+  shotTaken = true;
 });

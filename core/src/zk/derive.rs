@@ -73,23 +73,70 @@ pub fn matrix_column<M: Modulus>(
     }
 }
 
-/// Row i of block b of the JL matrix, as 256 × 128 entries in {−1, 0, 1} with P(0) = ½, P(±1) = ¼
+/// Row i of block b of the JL matrix, as JL_ROWS × 128 entries in {−1, 0, 1} with P(0) = ½, P(±1) = ¼
 /// (two bits per entry: 01 → 1, 10 → −1, 00 and 11 → 0). `out[i][j]` multiplies coefficient j of s3 block b.
 pub fn jl_block(seed: &[u8; 32], block: usize, out: &mut [[i8; D]; super::params::JL_ROWS]) {
+    let mut rd = jl_reader(seed, block);
+    for row in out.iter_mut() {
+        jl_row(&mut rd, row);
+    }
+}
+
+/// The next JL row (d entries) from a block's reader ([`jl_reader`]), as [`jl_block`] lays it out.
+pub fn jl_row(rd: &mut impl XofReader, row: &mut [i8; D]) {
+    let mut buf = [0u8; D / 4];
+    rd.read(&mut buf);
+    // One table lookup per byte gives its four entries (public data).
+    for (quad, &byte) in row.chunks_exact_mut(4).zip(buf.iter()) {
+        quad.copy_from_slice(&JL_QUADS[byte as usize]);
+    }
+}
+
+/// The XOF reader of JL column block b (the stream [`jl_block`] reads: JL_ROWS rows of d/4 bytes).
+pub fn jl_reader(seed: &[u8; 32], block: usize) -> impl XofReader {
     let mut h = Shake128::default();
     h.update(b"ZKFL-PQ/jl/v1");
     h.update(seed);
     h.update(&(block as u32).to_le_bytes());
-    let mut rd = h.finalize_xof();
-    let mut buf = [0u8; D / 4];
-    for row in out.iter_mut() {
-        rd.read(&mut buf);
-        for (j, e) in row.iter_mut().enumerate() {
-            let bits = (buf[j / 4] >> (2 * (j % 4))) & 3;
-            *e = ((bits & 1) as i8) - ((bits >> 1) as i8);
-        }
-    }
+    h.finalize_xof()
 }
+
+/// All-ones/zero masks of the four entries of one byte: `JL_MASKS[byte] = ([+1 masks], [−1 masks])`.
+pub const JL_MASKS: [([u64; 4], [u64; 4]); 256] = {
+    let mut t = [([0u64; 4], [0u64; 4]); 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut j = 0;
+        while j < 4 {
+            let bits = (b >> (2 * j)) & 3;
+            if bits == 1 {
+                t[b].0[j] = u64::MAX;
+            }
+            if bits == 2 {
+                t[b].1[j] = u64::MAX;
+            }
+            j += 1;
+        }
+        b += 1;
+    }
+    t
+};
+
+/// The four JL entries encoded by one byte (entry j from bits 2j, 2j+1: 01 → 1, 10 → −1, else 0).
+const JL_QUADS: [[i8; 4]; 256] = {
+    let mut t = [[0i8; 4]; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut j = 0;
+        while j < 4 {
+            let bits = (b >> (2 * j)) & 3;
+            t[b][j] = ((bits & 1) as i8) - ((bits >> 1) as i8);
+            j += 1;
+        }
+        b += 1;
+    }
+    t
+};
 
 /// A SHAKE256 reader keyed by a seed and a domain label.
 pub fn xof256(label: &[u8], seed: &[u8; 32], idx: &[u64]) -> Shake256Reader {
@@ -209,7 +256,7 @@ mod tests {
         jl_block(&[7; 32], 3, &mut r);
         let zeros = r.iter().flatten().filter(|&&x| x == 0).count();
         let ones = r.iter().flatten().filter(|&&x| x == 1).count();
-        let total = 256 * D;
+        let total = super::super::params::JL_ROWS * D;
         assert!((zeros as f64 / total as f64 - 0.5).abs() < 0.02);
         assert!((ones as f64 / total as f64 - 0.25).abs() < 0.02);
     }

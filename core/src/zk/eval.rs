@@ -5,11 +5,13 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
-use super::derive::{uniform_ring, uniform_scalars};
+use super::derive::{JL_MASKS, jl_reader, uniform_ring, uniform_scalars};
 use super::layout::Layout;
-use super::params::{CONSTRAINTS, D, GROUPS, JL_ROWS, LAMBDA_MAX};
+use super::nttacc::NttR;
+use super::params::{CONSTRAINTS, D, GROUPS, JL_ROWS, LAMBDA_MAX, Y3_BLOCKS};
 use super::rq::Rq;
 use crate::arith::Modulus;
+use shake::XofReader;
 
 /// Index of the first norm constraint in μ.
 pub const MU_NORM: usize = JL_ROWS;
@@ -21,7 +23,7 @@ pub const MU_BETA_COEFF: usize = MU_BIN + 1;
 pub const MU_BETA_SQ: usize = MU_BETA_COEFF + D - 1;
 const _: () = assert!(MU_BETA_SQ + 1 == CONSTRAINTS);
 
-/// The batching challenges μ_k ∈ Z_q^389 and γ_k ∈ R.
+/// The batching challenges μ_k ∈ Z_q^CONSTRAINTS and γ_k ∈ R.
 pub struct Batch<M: Modulus> {
     /// λ.
     pub lambda: usize,
@@ -70,17 +72,18 @@ impl<M: Modulus> Batch<M> {
     /// Branch-free: each row's entries become all-ones/zero masks once and select μ_{k,i} for every k
     /// (random ternary entries made the former branches mispredict); the exact sums are unchanged.
     pub fn rho(&self, rows: &[[i8; D]; JL_ROWS], out: &mut [Rq<M>; LAMBDA_MAX]) {
-        // 256 summands below 2^BITS stay below 2^64 when BITS ≤ 56: u64 lanes vectorize twice as wide.
-        if M::BITS <= 56 {
+        // JL_ROWS = 512 summands below 2^BITS stay below 2^64 when BITS ≤ 55: u64 lanes vectorize twice
+        // as wide.
+        if M::BITS <= 55 {
             self.rho_u64(rows, out);
         } else {
             self.rho_u128(rows, out);
         }
     }
 
-    /// [`Batch::rho`] with u64 accumulators (exact for q < 2^56: JL_ROWS·q < 2^64).
+    /// [`Batch::rho`] with u64 accumulators (exact for q < 2^55: JL_ROWS·q < 2^64).
     fn rho_u64(&self, rows: &[[i8; D]; JL_ROWS], out: &mut [Rq<M>; LAMBDA_MAX]) {
-        const { assert!(JL_ROWS <= 256) };
+        const { assert!(JL_ROWS <= 512) };
         let mut pos = [[0u64; D]; LAMBDA_MAX];
         let mut neg = [[0u64; D]; LAMBDA_MAX];
         let mut pm = [0u64; D];
@@ -106,6 +109,79 @@ impl<M: Modulus> Batch<M> {
                     M::from_u128(u128::from(pos[k][j])),
                     M::from_u128(u128::from(neg[k][j])),
                 );
+            }
+        }
+    }
+
+    /// [`Batch::rho_u64`] straight from the XOF bytes: each byte gives the ±1 masks of four entries by
+    /// table (`derive::JL_MASKS`), so no entry array is written or re-read. Same exact sums.
+    fn rho_u64_xof(&self, jl_seed: &[u8; 32], b: usize, out: &mut [Rq<M>; LAMBDA_MAX]) {
+        const { assert!(JL_ROWS <= 512) };
+        let mut rd = jl_reader(jl_seed, b);
+        let mut pos = [[0u64; D]; LAMBDA_MAX];
+        let mut neg = [[0u64; D]; LAMBDA_MAX];
+        let mut pm = [0u64; D];
+        let mut nm = [0u64; D];
+        let mut buf = [0u8; D / 4];
+        for i in 0..JL_ROWS {
+            XofReader::read(&mut rd, &mut buf);
+            for (t, &byte) in buf.iter().enumerate() {
+                let (p, n) = &JL_MASKS[byte as usize];
+                pm[4 * t..4 * t + 4].copy_from_slice(p);
+                nm[4 * t..4 * t + 4].copy_from_slice(n);
+            }
+            for k in 0..self.lambda {
+                let m = M::to_u128(self.mu[k][i]) as u64;
+                for (acc, &mask) in pos[k].iter_mut().zip(pm.iter()) {
+                    *acc += m & mask;
+                }
+                for (acc, &mask) in neg[k].iter_mut().zip(nm.iter()) {
+                    *acc += m & mask;
+                }
+            }
+        }
+        for (k, o) in out.iter_mut().enumerate().take(self.lambda) {
+            for j in 0..D {
+                o.0[j] = M::sub(
+                    M::from_u128(u128::from(pos[k][j])),
+                    M::from_u128(u128::from(neg[k][j])),
+                );
+            }
+        }
+    }
+
+    /// [`Batch::rho_u128`] straight from the XOF bytes (as [`Batch::rho_u64_xof`]; no 64 KiB entry block on
+    /// the stack).
+    fn rho_u128_xof(&self, jl_seed: &[u8; 32], b: usize, out: &mut [Rq<M>; LAMBDA_MAX]) {
+        let mut rd = jl_reader(jl_seed, b);
+        let mut pos = [[0u128; D]; LAMBDA_MAX];
+        let mut neg = [[0u128; D]; LAMBDA_MAX];
+        let mut pm = [0u128; D];
+        let mut nm = [0u128; D];
+        let mut buf = [0u8; D / 4];
+        let wide = |x: u64| u128::from(x) | (u128::from(x) << 64);
+        for i in 0..JL_ROWS {
+            XofReader::read(&mut rd, &mut buf);
+            for (t, &byte) in buf.iter().enumerate() {
+                let (p, n) = &JL_MASKS[byte as usize];
+                for e in 0..4 {
+                    pm[4 * t + e] = wide(p[e]);
+                    nm[4 * t + e] = wide(n[e]);
+                }
+            }
+            for k in 0..self.lambda {
+                let m = M::to_u128(self.mu[k][i]);
+                for (acc, &mask) in pos[k].iter_mut().zip(pm.iter()) {
+                    *acc += m & mask;
+                }
+                for (acc, &mask) in neg[k].iter_mut().zip(nm.iter()) {
+                    *acc += m & mask;
+                }
+            }
+        }
+        for (k, o) in out.iter_mut().enumerate().take(self.lambda) {
+            for j in 0..D {
+                o.0[j] = M::sub(M::from_u128(pos[k][j]), M::from_u128(neg[k][j]));
             }
         }
     }
@@ -138,6 +214,29 @@ impl<M: Modulus> Batch<M> {
         }
     }
 
+    /// The transforms of σ(ρ_{k,b}) for every k (operands of the NTT-domain sums, `zk::nttacc`), for JL
+    /// column block b read from its XOF.
+    pub fn sigma_rho_ntt(&self, jl_seed: &[u8; 32], b: usize, out: &mut [NttR<M>; LAMBDA_MAX]) {
+        let mut rho = [Rq::<M>::zero(); LAMBDA_MAX];
+        if M::BITS <= 55 {
+            self.rho_u64_xof(jl_seed, b, &mut rho);
+        } else {
+            self.rho_u128_xof(jl_seed, b, &mut rho);
+        }
+        for k in 0..self.lambda {
+            out[k] = NttR::from_rq(&rho[k]).sigma();
+        }
+    }
+
+    /// J̃ = Σ_k γ_k·P_k from the per-k sums P_k = Σ_b σ(ρ_{k,b})·x_b (= Σ_b ρ̃_b·x_b).
+    pub fn combine_jl(&self, p: &[Rq<M>; LAMBDA_MAX]) -> Rq<M> {
+        let mut acc = Rq::zero();
+        for k in 0..self.lambda {
+            acc.mul_acc(&self.gamma[k], &p[k]);
+        }
+        acc
+    }
+
     /// ρ̃_b = Σ_k γ_k·σ(ρ_{k,b}).
     pub fn rho_combined(&self, rho: &[Rq<M>; LAMBDA_MAX]) -> Rq<M> {
         let mut acc = Rq::zero();
@@ -151,8 +250,8 @@ impl<M: Modulus> Batch<M> {
 /// Openings of the BDLOP messages and of the slack vectors at one challenge value.
 #[derive(Clone, Copy)]
 pub struct Openings<M: Modulus> {
-    /// y3 as two ring elements (JL rows 0..127 and 128..255).
-    pub y3: [Rq<M>; 2],
+    /// y3 as Y3_BLOCKS ring elements (JL rows 128t..128t+127 in block t).
+    pub y3: [Rq<M>; Y3_BLOCKS],
     /// β3.
     pub beta: Rq<M>,
     /// g_1..g_λ.
@@ -164,7 +263,7 @@ pub struct Openings<M: Modulus> {
 impl<M: Modulus> Default for Openings<M> {
     fn default() -> Self {
         Self {
-            y3: [Rq::zero(); 2],
+            y3: [Rq::zero(); Y3_BLOCKS],
             beta: Rq::zero(),
             g: [Rq::zero(); LAMBDA_MAX],
             ups: [Rq::zero(); GROUPS],
@@ -215,7 +314,7 @@ pub fn f_k_without_jl<M: Modulus>(
     }
     let mut acc = c2.scale(ip);
     let mut lin = Rq::zero();
-    for t in 0..2 {
+    for t in 0..Y3_BLOCKS {
         lin.mul_acc(&batch.mu_jl_poly(k, t).sigma(), &op.y3[t]);
     }
     acc = acc.sub(&c.mul(&lin));

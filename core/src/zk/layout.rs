@@ -4,7 +4,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::params::{
-    D, GROUPS, JL_ROWS, ZkConsts, bound_e1_sq, bound_e2_sq, bound_u_sq, slack_bits,
+    D, GROUPS, JL_ROWS, Y3_BLOCKS, ZkConsts, bound_e1_sq, bound_e2_sq, bound_u_sq, slack_bits,
 };
 
 /// Exact-norm groups in protocol order.
@@ -124,19 +124,19 @@ impl Layout {
     pub const fn off_ta(&self) -> usize {
         HEADER_BYTES
     }
-    /// Offset of t_y (2 ring elements), then t_β (1).
+    /// Offset of t_y (Y3_BLOCKS ring elements), then t_β (1).
     pub const fn off_ty(&self) -> usize {
         self.off_ta() + self.zk.kmsis * self.ring_bytes()
     }
     /// Offset of t_β.
     pub const fn off_tb(&self) -> usize {
-        self.off_ty() + 2 * self.ring_bytes()
+        self.off_ty() + Y3_BLOCKS * self.ring_bytes()
     }
     /// Offset of t_g (λ ring elements).
     pub const fn off_tg(&self) -> usize {
         self.off_tb() + self.ring_bytes()
     }
-    /// Offset of z3 (256 packed values of w_3 bits).
+    /// Offset of z3 (JL_ROWS packed values of w_3 bits).
     pub const fn off_z3(&self) -> usize {
         self.off_tg() + self.zk.lambda * self.ring_bytes()
     }
@@ -167,5 +167,29 @@ impl Layout {
     /// Total proof length.
     pub const fn proof_len(&self) -> usize {
         self.off_z1s() + Self::packed_bytes((GROUPS + self.zk.m2()) * D, self.zk.ws)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::arith::Modulus;
+    use crate::arith::modulus::{Q44, Q86};
+    use crate::zk::params::{ZK_L, ZK_S};
+
+    /// The paper's update (108,996 parameters) as 54 chunks of 2048 (S) or 27 of 4096 (L) at B = B_max.
+    #[test]
+    fn paper_update_proof_at_most_4_bytes_per_param_for_s() {
+        const PARAMS: usize = 108_996;
+        let s = Layout::new(ZK_S, 2048, Q44::BYTES, PARAMS.div_ceil(2048), ZK_S.b_max).proof_len();
+        let l = Layout::new(ZK_L, 4096, Q86::BYTES, PARAMS.div_ceil(4096), ZK_L.b_max).proof_len();
+        let per = |b: usize| b as f64 / PARAMS as f64;
+        std::println!(
+            "proof bytes: S {s} ({:.3} B/param), L {l} ({:.3} B/param)",
+            per(s),
+            per(l)
+        );
+        assert!(s <= 4 * PARAMS, "set S proof {s} B");
     }
 }

@@ -19,6 +19,8 @@ pub mod derive;
 pub mod eval;
 /// Witness and proof layout (PROTOCOL §5, §12).
 pub mod layout;
+/// Sums of ring products accumulated in RNS-NTT form (PROTOCOL §10).
+pub mod nttacc;
 /// Derived parameters and build-time soundness conditions (PROTOCOL §3, §9).
 pub mod params;
 /// Wire format and errors (PROTOCOL §12).

@@ -4,13 +4,16 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
-use super::derive::{challenge_from_seed, jl_block, uniform_ring, xof256};
+use super::derive::{challenge_from_seed, jl_reader, jl_row, uniform_ring, xof256};
 use super::eval::{Batch, Openings, Publics, f_k_without_jl, f_tilde};
 use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
-use super::params::{D, GROUPS, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, ZkParams};
+use super::nttacc::NttR;
+use super::params::{
+    D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
+};
 use super::proof::{BitWriter, put_ring};
 use super::public::{
-    ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t,
+    A1Acc, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t,
 };
 use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
 use super::rq::Rq;
@@ -116,6 +119,16 @@ impl<M: Modulus> Drop for Secrets<M> {
 struct Scratch<const N: usize> {
     m: [i64; N],
     e1: [i64; N],
+    /// Masks of the current chunk's m blocks (block i at i·d..(i+1)·d).
+    ym: [i64; N],
+}
+
+impl<const N: usize> Drop for Scratch<N> {
+    fn drop(&mut self) {
+        self.m.zeroize();
+        self.e1.zeroize();
+        self.ym.zeroize();
+    }
 }
 
 /// Produces a proof for `stmt` into `out` (at least `layout.proof_len()` bytes) and returns its statistics.
@@ -151,6 +164,7 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     let mut scratch = Scratch {
         m: [0; N],
         e1: [0; N],
+        ym: [0; N],
     };
     let masks = Masks::new(&P::ZK).map_err(|_| ProveError::Statement)?;
     let mut sec = Secrets::<P::M> {
@@ -171,10 +185,12 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     let set = P::ID;
     let mut tr = stmt.transcript::<P>(ctx);
     // Pass 2: t_A = A1·s1 + A2·s2.
-    let mut t_a = [Rq::<P::M>::zero(); KMSIS_MAX];
+    let mut a1 = A1Acc::<P::M>::default();
     for_each_s1_block::<P, N, U>(&lay, &u, &mut wit.m, &mut scratch, &sec, |col, blk| {
-        a1_column_acc::<P::M>(set, &lay, col, &Rq::from_i64_slice(blk), &mut t_a);
+        a1_column_acc::<P::M>(set, &lay, col, &Rq::from_i64_slice(blk), &mut a1);
     });
+    let mut t_a = a1.finish(lay.zk.kmsis);
+    drop(a1);
     let s2r = s2_ring::<P::M>(&sec.s2);
     a2_acc::<P::M>(set, &lay, &s2r, &mut t_a);
     absorb_ring_vec(&mut tr, b"t_A", &t_a[..lay.zk.kmsis]);
@@ -199,17 +215,16 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
             &mut bb,
         );
         sec.beta = 1 - 2 * i64::from(bb[0] & 1);
-        let t_y = [
-            b_row(set, &lay, ROW_Y3, &s2r).add(&Rq::from_i64_slice(&sec.y3[..D])),
-            b_row(set, &lay, ROW_Y3 + 1, &s2r).add(&Rq::from_i64_slice(&sec.y3[D..])),
-        ];
+        let t_y: [Rq<P::M>; Y3_BLOCKS] =
+            core::array::from_fn(|t| b_row(set, &lay, ROW_Y3 + t, &s2r).add(&y3_block(&sec.y3, t)));
         let t_b = b_row(set, &lay, ROW_BETA, &s2r).add(&Rq::constant(P::M::from_i64(sec.beta)));
         let mut tj = tr.clone();
         absorb_ring_vec(&mut tj, b"t_y", &t_y);
         tj.absorb_coeffs::<P::M>(b"t_beta", &t_b.0);
         let jl_seed = tj.challenge_seed(b"jl");
         let mut v = [0i64; JL_ROWS];
-        let mut rows = [[0i8; D]; JL_ROWS];
+        // v = R·s3, reading each block's rows straight from the XOF (one 128-entry row buffer).
+        let mut row = [0i8; D];
         for_each_s3_block::<P, N, U>(
             stmt,
             &lay,
@@ -218,8 +233,9 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
             &mut scratch,
             &sec,
             |b, _, blk| {
-                jl_block(&jl_seed, b, &mut rows);
-                for (vi, row) in v.iter_mut().zip(rows.iter()) {
+                let mut rd = jl_reader(&jl_seed, b);
+                for vi in v.iter_mut() {
+                    jl_row(&mut rd, &mut row);
                     let mut acc = 0i64;
                     for (&r, &x) in row.iter().zip(blk.iter()) {
                         acc += i64::from(r) * x;
@@ -229,17 +245,20 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
             },
         );
         let mut z3 = [0i64; JL_ROWS];
-        let (mut v_sq, mut zv, mut z_sq) = (0u128, 0i128, 0u128);
+        let (mut v_sq, mut zv) = (0u128, 0i128);
+        let mut z_sq = [0u128; JL_ROWS / JL_HALF];
         for i in 0..JL_ROWS {
             z3[i] = sec.y3[i] + sec.beta * v[i];
             v_sq += (i128::from(v[i]) * i128::from(v[i])) as u128;
             zv += i128::from(z3[i]) * i128::from(v[i]);
-            z_sq += (i128::from(z3[i]) * i128::from(z3[i])) as u128;
+            z_sq[i / JL_HALF] += (i128::from(z3[i]) * i128::from(z3[i])) as u128;
         }
         let coin = xof256(b"jl-coin", &sec.mask_seed, &[u64::from(jl_attempts)]);
         let ok = sec.masks.accept_bimodal(coin, v_sq, zv);
         let lim = (1i64 << (lay.zk.w3 - 1)) - 1;
-        if ok && z_sq <= lay.zk.z3_bound_sq && z3.iter().all(|x| x.abs() <= lim) {
+        // V3 is checked per 256-row projection (each is one application of the JL lemma).
+        let z3_ok = z_sq.iter().all(|&s| s <= lay.zk.z3_bound_sq);
+        if ok && z3_ok && z3.iter().all(|x| x.abs() <= lim) {
             tr = tj;
             break (t_y, t_b, z3, jl_seed);
         }
@@ -261,7 +280,11 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     absorb_ring_vec(&mut tr, b"t_g", &t_g[..lambda]);
     let mu_seed = tr.challenge_seed(b"mu");
     let mut batch = Batch::<P::M>::from_mu_seed(lambda, &mu_seed);
-    let h = compute_h::<P, N, U>(
+    // Attempt 1 runs before h: its pass also yields the witness sums h needs (N_g, J_k), and nothing in
+    // it depends on h or γ (γ enters only when the sums are combined).
+    let mut att = Attempt::<P::M>::new();
+    masked_attempt::<P, N, U>(
+        &mut att,
         stmt,
         &lay,
         &u,
@@ -270,8 +293,9 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         &sec,
         &batch,
         &jl_seed,
-        &z3q,
+        1,
     );
+    let h = h_from_sums::<P>(&lay, &sec, &batch, &z3q, &att.acc.sums.x, &att.acc.sums.px);
     absorb_ring_vec(&mut tr, b"h", &h[..lambda]);
     let gamma_seed = tr.challenge_seed(b"gamma");
     batch.set_gamma(&gamma_seed);
@@ -283,26 +307,22 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
             return Err(ProveError::TooManyAttempts);
         }
         let a = u64::from(attempts);
-        let mut y2 = [[0i64; D]; M2_MAX];
-        for (t, b) in y2.iter_mut().enumerate().take(lay.zk.m2()) {
-            sec.masks
-                .fill(Width::S, xof256(b"y2", &sec.mask_seed, &[a, t as u64]), b);
+        if attempts > 1 {
+            masked_attempt::<P, N, U>(
+                &mut att,
+                stmt,
+                &lay,
+                &u,
+                &mut wit.m,
+                &mut scratch,
+                &sec,
+                &batch,
+                &jl_seed,
+                a,
+            );
         }
-        let y2r = s2_ring::<P::M>(&y2);
-        let mut w = [Rq::<P::M>::zero(); KMSIS_MAX];
-        a2_acc::<P::M>(set, &lay, &y2r, &mut w);
-        let acc = masked_pass::<P, N, U>(
-            stmt,
-            &lay,
-            &u,
-            &mut wit.m,
-            &mut scratch,
-            &sec,
-            &batch,
-            &jl_seed,
-            a,
-            &mut w,
-        );
+        att.acc.combine(&batch);
+        let (y2, y2r, w, acc) = (&att.y2, &att.y2r, &att.w, &att.acc);
         // Openings of the BDLOP messages and slack at c ∈ {0, 1, −1}.
         let cs = [
             Rq::<P::M>::zero(),
@@ -316,7 +336,7 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         };
         let mut ft = [Rq::<P::M>::zero(); 3];
         for (ci, c) in cs.iter().enumerate() {
-            let op = openings::<P>(&lay, &sec, &s2r, &y2r, &acc.ups_mask, c);
+            let op = openings::<P>(&lay, &sec, &s2r, y2r, &acc.ups_mask, c);
             ft[ci] = f_tilde(&batch, &pubs, c, &op, &acc.norms[ci], &acc.jl[ci]);
         }
         let two_inv = P::M::from_u128(P::M::Q.div_ceil(2));
@@ -328,14 +348,14 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         }
         let rt = row_t(lambda);
         let t_t = b_row(set, &lay, rt, &s2r).add(&g1);
-        let v = g0.add(&b_row(set, &lay, rt, &y2r));
+        let v = g0.add(&b_row(set, &lay, rt, y2r));
         let mut tc = tr.clone();
         absorb_ring_vec(&mut tc, b"w", &w[..lay.zk.kmsis]);
         tc.absorb_coeffs::<P::M>(b"t_t", &t_t.0);
         tc.absorb_coeffs::<P::M>(b"v", &v.0);
         let c_seed = tc.challenge_seed(b"c");
         let c = challenge_from_seed(&c_seed);
-        if respond::<P, N, U>(&lay, &u, &mut wit.m, &mut scratch, &sec, &y2, &c, a, out) {
+        if respond::<P, N, U>(&lay, &u, &mut wit.m, &mut scratch, &sec, y2, &c, a, out) {
             write_head::<P>(&lay, &t_a, &t_y, &t_b, &t_g, &z3, &h, &t_t, &c_seed, out);
             return Ok(ProveStats {
                 len: lay.proof_len(),
@@ -517,40 +537,19 @@ fn for_each_s3_block<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     blk.zeroize();
 }
 
-/// Step 3: h_k = g_k + F_k(s) for every k (one pass: N_g and J_k = Σ_b σ(ρ_{k,b})·s3_b).
-#[allow(clippy::too_many_arguments)]
-fn compute_h<P: ZkParams, const N: usize, U: UpdateSource<N>>(
-    stmt: &Statement<'_, P::M, N>,
+/// Step 3: h_k = g_k + F_k(s) for every k, from the witness sums N_g = Σσ(x)x and J_k = Σσ(ρ_k)x that the
+/// first masked pass accumulates anyway (so no separate pass over the chunks is needed).
+fn h_from_sums<P: ZkParams>(
     lay: &Layout,
-    u: &[i64; N],
-    m: &mut U,
-    sc: &mut Scratch<N>,
     sec: &Secrets<P::M>,
     batch: &Batch<P::M>,
-    jl_seed: &[u8; 32],
     z3q: &[<P::M as Modulus>::Coeff; JL_ROWS],
+    norms: &[Rq<P::M>; GROUPS],
+    jk: &[Rq<P::M>; LAMBDA_MAX],
 ) -> [Rq<P::M>; LAMBDA_MAX] {
-    let mut norms = [Rq::<P::M>::zero(); GROUPS];
-    let mut jk = [Rq::<P::M>::zero(); LAMBDA_MAX];
-    let mut rows = [[0i8; D]; JL_ROWS];
-    let mut rho = [Rq::<P::M>::zero(); LAMBDA_MAX];
-    for_each_s3_block::<P, N, U>(stmt, lay, u, m, sc, sec, |b, g, blk| {
-        let x = Rq::<P::M>::from_i64(blk);
-        if let Some(g) = g {
-            norms[g].mul_acc(&x.sigma(), &x);
-        }
-        jl_block(jl_seed, b, &mut rows);
-        batch.rho(&rows, &mut rho);
-        for k in 0..batch.lambda {
-            jk[k].mul_acc(&rho[k].sigma(), &x);
-        }
-    });
     let one = Rq::constant(P::M::from_i64(1));
     let op = Openings::<P::M> {
-        y3: [
-            Rq::from_i64_slice(&sec.y3[..D]),
-            Rq::from_i64_slice(&sec.y3[D..]),
-        ],
+        y3: core::array::from_fn(|t| y3_block(&sec.y3, t)),
         beta: Rq::constant(P::M::from_i64(sec.beta)),
         g: sec.g,
         ups: core::array::from_fn(|g| Rq::from_i64(&sec.ups[g])),
@@ -563,10 +562,75 @@ fn compute_h<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     };
     let mut h = [Rq::<P::M>::zero(); LAMBDA_MAX];
     for k in 0..batch.lambda {
-        let fk = f_k_without_jl(batch, k, &pubs, &one, &op, &norms).sub(&op.beta.mul(&jk[k]));
+        let fk = f_k_without_jl(batch, k, &pubs, &one, &op, norms).sub(&op.beta.mul(&jk[k]));
         h[k] = sec.g[k].add(&fk);
     }
     h
+}
+
+/// One attempt's masks y2 and its pass over the chunks (w = A1·y1 + A2·y2 and the raw sums).
+struct Attempt<M: Modulus> {
+    y2: [[i64; D]; M2_MAX],
+    y2r: [Rq<M>; M2_MAX],
+    w: [Rq<M>; KMSIS_MAX],
+    acc: MaskedAcc<M>,
+}
+
+impl<M: Modulus> Drop for Attempt<M> {
+    fn drop(&mut self) {
+        for b in self.y2.iter_mut() {
+            b.zeroize();
+        }
+    }
+}
+
+impl<M: Modulus> Attempt<M> {
+    fn new() -> Self {
+        Self {
+            y2: [[0; D]; M2_MAX],
+            y2r: [Rq::zero(); M2_MAX],
+            w: [Rq::zero(); KMSIS_MAX],
+            acc: MaskedAcc::new(),
+        }
+    }
+}
+
+/// Samples y2 for attempt `a` and runs its masked pass, in place (one `Attempt` lives on the stack).
+#[allow(clippy::too_many_arguments)]
+fn masked_attempt<P: ZkParams, const N: usize, U: UpdateSource<N>>(
+    att: &mut Attempt<P::M>,
+    stmt: &Statement<'_, P::M, N>,
+    lay: &Layout,
+    u: &[i64; N],
+    m: &mut U,
+    sc: &mut Scratch<N>,
+    sec: &Secrets<P::M>,
+    batch: &Batch<P::M>,
+    jl_seed: &[u8; 32],
+    a: u64,
+) {
+    for (t, b) in att.y2.iter_mut().enumerate().take(lay.zk.m2()) {
+        sec.masks
+            .fill(Width::S, xof256(b"y2", &sec.mask_seed, &[a, t as u64]), b);
+    }
+    for (r, b) in att.y2r.iter_mut().zip(att.y2.iter()) {
+        *r = Rq::from_i64(b);
+    }
+    att.w = [Rq::zero(); KMSIS_MAX];
+    a2_acc::<P::M>(P::ID, lay, &att.y2r, &mut att.w);
+    masked_pass::<P, N, U>(
+        stmt,
+        lay,
+        u,
+        m,
+        sc,
+        sec,
+        batch,
+        jl_seed,
+        a,
+        &mut att.w,
+        &mut att.acc,
+    );
 }
 
 /// Accumulators of one masked pass, at c ∈ {0, 1, −1}.
@@ -574,16 +638,53 @@ struct MaskedAcc<M: Modulus> {
     norms: [[Rq<M>; GROUPS]; 3],
     jl: [Rq<M>; 3],
     ups_mask: [Rq<M>; GROUPS],
+    sums: MaskedSums<M>,
+}
+
+/// The raw sums of one masked pass mod q (see [`MaskedNtt`]): X_g, A_g, C_g per group, P_k^x, P_k^y per k.
+#[derive(Clone, Copy)]
+struct MaskedSums<M: Modulus> {
+    x: [Rq<M>; GROUPS],
+    a: [Rq<M>; GROUPS],
+    c: [Rq<M>; GROUPS],
+    px: [Rq<M>; LAMBDA_MAX],
+    py: [Rq<M>; LAMBDA_MAX],
+}
+
+impl<M: Modulus> MaskedAcc<M> {
+    fn new() -> Self {
+        Self {
+            norms: [[Rq::zero(); GROUPS]; 3],
+            jl: [Rq::zero(); 3],
+            ups_mask: [Rq::zero(); GROUPS],
+            sums: MaskedSums {
+                x: [Rq::zero(); GROUPS],
+                a: [Rq::zero(); GROUPS],
+                c: [Rq::zero(); GROUPS],
+                px: [Rq::zero(); LAMBDA_MAX],
+                py: [Rq::zero(); LAMBDA_MAX],
+            },
+        }
+    }
+
+    /// N_g(c) and J̃(c) at c ∈ {0, 1, −1} from the raw sums (needs γ, i.e. after h is absorbed).
+    fn combine(&mut self, batch: &Batch<M>) {
+        let sm = &self.sums;
+        for g in 0..GROUPS {
+            let cross = sm.c[g].add(&sm.c[g].sigma());
+            let xa = sm.x[g].add(&sm.a[g]);
+            self.norms[0][g] = sm.a[g];
+            self.norms[1][g] = xa.add(&cross);
+            self.norms[2][g] = xa.sub(&cross);
+        }
+        let jx = batch.combine_jl(&sm.px);
+        let jy = batch.combine_jl(&sm.py);
+        self.jl = [jy, jy.add(&jx), jy.sub(&jx)];
+    }
 }
 
 /// Mask block of s1 block `b` (σ_m on m blocks, σ_s elsewhere), regenerated from the seed and attempt.
-fn y1_block<M: Modulus>(
-    lay: &Layout,
-    sec: &Secrets<M>,
-    attempt: u64,
-    b: usize,
-    out: &mut [i64; D],
-) {
+fn y1_block<M: Modulus>(lay: &Layout, sec: &Secrets<M>, attempt: u64, b: usize, out: &mut [i64]) {
     let is_m = b >= lay.k && b < lay.k * (1 + lay.l);
     let w = if is_m { Width::M } else { Width::S };
     sec.masks
@@ -603,29 +704,17 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     jl_seed: &[u8; 32],
     attempt: u64,
     w: &mut [Rq<P::M>; KMSIS_MAX],
-) -> MaskedAcc<P::M> {
+    acc: &mut MaskedAcc<P::M>,
+) {
     let set = P::ID;
-    let mut acc = MaskedAcc::<P::M> {
-        norms: [[Rq::zero(); GROUPS]; 3],
-        jl: [Rq::zero(); 3],
-        ups_mask: [Rq::zero(); GROUPS],
-    };
-    let mut rows = [[0i8; D]; JL_ROWS];
-    let mut rho = [Rq::<P::M>::zero(); LAMBDA_MAX];
+    *acc = MaskedAcc::new();
+    let mut nacc = MaskedNtt::<P::M>::new();
+    let mut a1 = A1Acc::<P::M>::default();
     let mut yb = [0i64; D];
-    // One s3 block with value x and mask y: openings y, x + y, y − x.
+    // One s3 block with value x and mask y (openings y, x + y, y − x; combined in `MaskedNtt::finish`).
     let mut add_block =
-        |acc: &mut MaskedAcc<P::M>, b: usize, g: Option<usize>, x: &Rq<P::M>, y: &Rq<P::M>| {
-            let ops = [*y, x.add(y), y.sub(x)];
-            jl_block(jl_seed, b, &mut rows);
-            batch.rho(&rows, &mut rho);
-            let rt = batch.rho_combined(&rho);
-            for ci in 0..3 {
-                if let Some(g) = g {
-                    acc.norms[ci][g].mul_acc(&ops[ci].sigma(), &ops[ci]);
-                }
-                acc.jl[ci].mul_acc(&rt, &ops[ci]);
-            }
+        |_acc: &mut MaskedAcc<P::M>, b: usize, g: Option<usize>, x: &Rq<P::M>, y: &Rq<P::M>| {
+            nacc.add(batch, jl_seed, b, g, x, y);
         };
     // u blocks: mask y_u (σ_s), also the A1 columns of s1.
     let mut yu = [0i64; N];
@@ -634,10 +723,10 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         y1_block(lay, sec, attempt, i, &mut yb);
         psi_inv_block_i64(&yb, i, &mut yu);
         let y = Rq::<P::M>::from_i64(&yb);
-        a1_column_acc::<P::M>(set, lay, i, &y, w);
+        a1_column_acc::<P::M>(set, lay, i, &y, &mut a1);
         psi_block_i64(u, i, &mut blk);
         add_block(
-            &mut acc,
+            acc,
             lay.s3_u(i),
             Some(Group::U as usize),
             &Rq::from_i64(&blk),
@@ -652,15 +741,15 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         psi_block_i64(&sc.e1, i, &mut blk);
         let y = psi_block::<P::M, N>(&ay, i).neg();
         add_block(
-            &mut acc,
+            acc,
             lay.s3_e2(i),
             Some(Group::E2 as usize),
             &Rq::from_i64(&blk),
             &y,
         );
     }
-    // Chunks: e1_j mask −ψ(b_j·y_u) − Δ·y_{m_j}; m_j mask y_{m_j}.
-    let mut ym = [[0i64; D]; 1];
+    // Chunks: e1_j mask −ψ(b_j·y_u) − Δ·y_{m_j}; m_j mask y_{m_j}. The chunk's m masks are sampled once
+    // into `sc.ym` (N values, independent of L) and used by both block loops.
     for j in 0..lay.l {
         m.chunk(j, &mut sc.m);
         derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
@@ -668,14 +757,22 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
             mul_public_short::<P::M, N>(b, &yu, &mut ay);
         }
         for i in 0..lay.k {
-            y1_block(lay, sec, attempt, lay.s1_m(j, i), &mut ym[0]);
-            let ymr = Rq::<P::M>::from_i64(&ym[0]);
+            y1_block(
+                lay,
+                sec,
+                attempt,
+                lay.s1_m(j, i),
+                &mut sc.ym[i * D..(i + 1) * D],
+            );
+        }
+        for i in 0..lay.k {
+            let ymr = Rq::<P::M>::from_i64_slice(&sc.ym[i * D..(i + 1) * D]);
             let y = psi_block::<P::M, N>(&ay, i)
                 .neg()
                 .sub(&ymr.scale(stmt.delta));
             psi_block_i64(&sc.e1, i, &mut blk);
             add_block(
-                &mut acc,
+                acc,
                 lay.s3_e1(j, i),
                 Some(Group::E1 as usize),
                 &Rq::from_i64(&blk),
@@ -683,12 +780,11 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
             );
         }
         for i in 0..lay.k {
-            y1_block(lay, sec, attempt, lay.s1_m(j, i), &mut ym[0]);
-            let ymr = Rq::<P::M>::from_i64(&ym[0]);
-            a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, w);
+            let ymr = Rq::<P::M>::from_i64_slice(&sc.ym[i * D..(i + 1) * D]);
+            a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, &mut a1);
             psi_block_i64(&sc.m, i, &mut blk);
             add_block(
-                &mut acc,
+                acc,
                 lay.s3_m(j, i),
                 Some(Group::M as usize),
                 &Rq::from_i64(&blk),
@@ -699,20 +795,106 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     for g in 0..GROUPS {
         y1_block(lay, sec, attempt, lay.s1_ups(g), &mut yb);
         let y = Rq::<P::M>::from_i64(&yb);
-        a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), &y, w);
+        a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), &y, &mut a1);
         acc.ups_mask[g] = y;
-        add_block(
-            &mut acc,
-            lay.s3_ups(g),
-            None,
-            &Rq::from_i64(&sec.ups[g]),
-            &y,
-        );
+        add_block(acc, lay.s3_ups(g), None, &Rq::from_i64(&sec.ups[g]), &y);
     }
     yu.zeroize();
     yb.zeroize();
     blk.zeroize();
-    acc
+    acc.sums = nacc.finish(batch.lambda);
+    let a1w = a1.finish(lay.zk.kmsis);
+    for (wr, ar) in w.iter_mut().zip(a1w.iter()) {
+        wr.add_assign(ar);
+    }
+}
+
+/// The sums of the masked pass in RNS-NTT form. For x (witness block) and y (its mask) the openings at
+/// c ∈ {0, 1, −1} are y, x + y, y − x, so with X = Σσ(x)x, A = Σσ(y)y, C = Σσ(x)y:
+/// N(0) = A, N(±1) = X + A ± (C + σ(C)); and with P_k^x = Σσ(ρ_k)x, P_k^y = Σσ(ρ_k)y:
+/// J̃(0) = Σγ_k P_k^y, J̃(±1) = Σγ_k (P_k^y ± P_k^x). Exact in R_q, so equal to the per-opening sums.
+struct MaskedNtt<M: Modulus> {
+    srho: [NttR<M>; LAMBDA_MAX],
+    nx: NttR<M>,
+    ny: NttR<M>,
+    /// [X, A, C] per group.
+    norms: [[NttR<M>; 3]; GROUPS],
+    /// [P^x, P^y] per k.
+    jl: [[NttR<M>; 2]; LAMBDA_MAX],
+}
+
+impl<M: Modulus> MaskedNtt<M> {
+    fn new() -> Self {
+        Self {
+            srho: core::array::from_fn(|_| NttR::zero()),
+            nx: NttR::zero(),
+            ny: NttR::zero(),
+            norms: core::array::from_fn(|_| core::array::from_fn(|_| NttR::zero())),
+            jl: core::array::from_fn(|_| core::array::from_fn(|_| NttR::zero())),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        batch: &Batch<M>,
+        jl_seed: &[u8; 32],
+        b: usize,
+        g: Option<usize>,
+        x: &Rq<M>,
+        y: &Rq<M>,
+    ) {
+        batch.sigma_rho_ntt(jl_seed, b, &mut self.srho);
+        self.nx.set(x);
+        self.ny.set(y);
+        if let Some(g) = g {
+            let sx = self.nx.sigma();
+            let [xx, aa, cc] = &mut self.norms[g];
+            xx.mul_acc(&sx, &self.nx);
+            aa.mul_acc(&self.ny.sigma(), &self.ny);
+            cc.mul_acc(&sx, &self.ny);
+        }
+        for k in 0..batch.lambda {
+            let [px, py] = &mut self.jl[k];
+            px.mul_acc(&self.srho[k], &self.nx);
+            py.mul_acc(&self.srho[k], &self.ny);
+        }
+    }
+
+    fn finish(&self, lambda: usize) -> MaskedSums<M> {
+        MaskedSums {
+            x: core::array::from_fn(|g| self.norms[g][0].to_rq()),
+            a: core::array::from_fn(|g| self.norms[g][1].to_rq()),
+            c: core::array::from_fn(|g| self.norms[g][2].to_rq()),
+            px: core::array::from_fn(|k| {
+                if k < lambda {
+                    self.jl[k][0].to_rq()
+                } else {
+                    Rq::zero()
+                }
+            }),
+            py: core::array::from_fn(|k| {
+                if k < lambda {
+                    self.jl[k][1].to_rq()
+                } else {
+                    Rq::zero()
+                }
+            }),
+        }
+    }
+}
+
+impl<M: Modulus> Drop for MaskedNtt<M> {
+    fn drop(&mut self) {
+        self.nx.zeroize();
+        self.ny.zeroize();
+        for n in self.norms.iter_mut() {
+            n.zeroize();
+        }
+        for j in self.jl.iter_mut() {
+            j.zeroize();
+        }
+    }
 }
 
 /// Openings at a scalar challenge c of the BDLOP messages (c·msg − b_j·y2) and of υ (c·υ + y_υ).
@@ -727,8 +909,9 @@ fn openings<P: ZkParams>(
     let set = P::ID;
     let msg = |row: usize, x: &Rq<P::M>| c.mul(x).sub(&b_row(set, lay, row, y2r));
     let mut op = Openings::<P::M>::default();
-    op.y3[0] = msg(ROW_Y3, &Rq::from_i64_slice(&sec.y3[..D]));
-    op.y3[1] = msg(ROW_Y3 + 1, &Rq::from_i64_slice(&sec.y3[D..]));
+    for t in 0..Y3_BLOCKS {
+        op.y3[t] = msg(ROW_Y3 + t, &y3_block(&sec.y3, t));
+    }
     op.beta = msg(ROW_BETA, &Rq::constant(P::M::from_i64(sec.beta)));
     for k in 0..lay.zk.lambda {
         op.g[k] = msg(ROW_G + k, &sec.g[k]);
@@ -806,12 +989,17 @@ fn respond<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         && z_sq[1] <= super::verify::z_bound_sq(lay.zk.sigma_s, lay.dim_s())
 }
 
+/// Block t of the JL mask y3 (rows 128t..128t+127) as a ring element.
+fn y3_block<M: Modulus>(y3: &[i64; JL_ROWS], t: usize) -> Rq<M> {
+    Rq::from_i64_slice(&y3[t * D..(t + 1) * D])
+}
+
 /// Writes the header and every field before z1.
 #[allow(clippy::too_many_arguments)]
 fn write_head<P: ZkParams>(
     lay: &Layout,
     t_a: &[Rq<P::M>; KMSIS_MAX],
-    t_y: &[Rq<P::M>; 2],
+    t_y: &[Rq<P::M>; Y3_BLOCKS],
     t_b: &Rq<P::M>,
     t_g: &[Rq<P::M>; LAMBDA_MAX],
     z3: &[i64; JL_ROWS],
@@ -860,7 +1048,7 @@ mod tests {
         let s = core::mem::size_of::<Secrets<Q44>>() + core::mem::size_of::<Scratch<2048>>();
         let l = core::mem::size_of::<Secrets<Q86>>() + core::mem::size_of::<Scratch<4096>>();
         std::eprintln!("prover state: S {s} B, L {l} B");
-        assert!(s <= 64 * 1024 + 2 * 2048 * 8, "S state {s}");
-        assert!(l <= 96 * 1024 + 2 * 4096 * 8, "L state {l}");
+        assert!(s <= 120 * 1024, "S state {s}");
+        assert!(l <= 176 * 1024, "L state {l}");
     }
 }

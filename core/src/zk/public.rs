@@ -5,19 +5,64 @@
 
 use super::derive::{Matrix, matrix_block, matrix_column};
 use super::layout::Layout;
-use super::params::{KMSIS_MAX, M2_MAX};
+use super::nttacc::NttR;
+use super::params::{KMSIS_MAX, M2_MAX, Y3_BLOCKS};
 use super::rq::Rq;
 use crate::arith::Modulus;
+use zeroize::Zeroize;
 
-/// BDLOP row of the first JL mask half y3^(0) (then y3^(1) = 1, β3 = 2, g_k = 3 + k, garbage t = 3 + λ).
+/// BDLOP row of the first JL mask block y3^(0) (then y3^(t) = t for t < Y3_BLOCKS, β3, g_k, garbage t).
 pub const ROW_Y3: usize = 0;
 /// BDLOP row of β3.
-pub const ROW_BETA: usize = 2;
+pub const ROW_BETA: usize = Y3_BLOCKS;
 /// BDLOP row of g_1.
-pub const ROW_G: usize = 3;
+pub const ROW_G: usize = Y3_BLOCKS + 1;
 /// BDLOP row of the garbage commitment t.
 pub const fn row_t(lambda: usize) -> usize {
-    3 + lambda
+    ROW_G + lambda
+}
+
+/// Accumulator of A1·x over the columns of A1, in RNS-NTT form (`zk::nttacc`): per column one transform
+/// of x and of each of the n entries, pointwise products, one inverse per row at the end. Bit-identical to
+/// summing `Rq::mul` products mod q.
+pub struct A1Acc<M: Modulus> {
+    rows: [NttR<M>; KMSIS_MAX],
+    colv: [Rq<M>; KMSIS_MAX],
+    nx: NttR<M>,
+    na: NttR<M>,
+}
+
+impl<M: Modulus> Default for A1Acc<M> {
+    fn default() -> Self {
+        Self {
+            rows: core::array::from_fn(|_| NttR::zero()),
+            colv: [Rq::zero(); KMSIS_MAX],
+            nx: NttR::zero(),
+            na: NttR::zero(),
+        }
+    }
+}
+
+impl<M: Modulus> A1Acc<M> {
+    /// (A1·x)[r] for r < n, mod q.
+    pub fn finish(&self, n: usize) -> [Rq<M>; KMSIS_MAX] {
+        core::array::from_fn(|r| {
+            if r < n {
+                self.rows[r].to_rq()
+            } else {
+                Rq::zero()
+            }
+        })
+    }
+}
+
+impl<M: Modulus> Drop for A1Acc<M> {
+    fn drop(&mut self) {
+        self.nx.zeroize();
+        for r in self.rows.iter_mut() {
+            r.zeroize();
+        }
+    }
 }
 
 /// acc[r] += A1[r][col]·x for r < n.
@@ -26,12 +71,14 @@ pub fn a1_column_acc<M: Modulus>(
     lay: &Layout,
     col: usize,
     x: &Rq<M>,
-    acc: &mut [Rq<M>; KMSIS_MAX],
+    acc: &mut A1Acc<M>,
 ) {
-    let mut colv = [Rq::<M>::zero(); KMSIS_MAX];
-    matrix_column::<M>(set_id, Matrix::A1, col, lay.zk.kmsis, &mut colv);
-    for (a, cv) in acc.iter_mut().zip(colv.iter()).take(lay.zk.kmsis) {
-        a.mul_acc(cv, x);
+    let n = lay.zk.kmsis;
+    matrix_column::<M>(set_id, Matrix::A1, col, n, &mut acc.colv);
+    acc.nx.set(x);
+    for r in 0..n {
+        acc.na.set(&acc.colv[r]);
+        acc.rows[r].mul_acc(&acc.na, &acc.nx);
     }
 }
 

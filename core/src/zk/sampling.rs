@@ -11,8 +11,8 @@ use shake::Shake256Reader;
 /// M of the joint standard rejection at γ = 20: exp(√(2·129·ln 2)/γ + 1/(2γ²)) = 1.9539… (PROTOCOL §3),
 /// rounded up.
 pub const M_STANDARD: f64 = 1.954;
-/// M₃ of the bimodal rejection at γ₃ = 2: exp(1/8), rounded up.
-pub const M_BIMODAL: f64 = 1.133_148_453_066_827;
+/// M₃ of the bimodal rejection at γ₃ = √2 (σ₃ = √2·‖R·s3‖_max over the 512 JL rows): exp(1/4), rounded up.
+pub const M_BIMODAL: f64 = 1.284_025_416_687_742;
 
 /// Which width a mask block uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

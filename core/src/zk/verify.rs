@@ -4,12 +4,15 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
-use super::derive::{challenge_from_seed, jl_block};
+use super::derive::challenge_from_seed;
 use super::eval::{Batch, Openings, Publics, f_tilde};
 use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
-use super::params::{D, GROUPS, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, ZkParams};
+use super::nttacc::NttR;
+use super::params::{
+    D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
+};
 use super::proof::{BitReader, ProofError, get_ring};
-use super::public::{ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, row_t};
+use super::public::{A1Acc, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, row_t};
 use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
 use super::rq::Rq;
 use super::statement::{Context, Statement};
@@ -50,7 +53,7 @@ pub fn verify<P: ZkParams, const N: usize>(
 /// Decoded fixed part of a proof.
 struct Head<M: Modulus> {
     t_a: [Rq<M>; KMSIS_MAX],
-    t_y: [Rq<M>; 2],
+    t_y: [Rq<M>; Y3_BLOCKS],
     t_b: Rq<M>,
     t_g: [Rq<M>; LAMBDA_MAX],
     z3: [i64; JL_ROWS],
@@ -76,7 +79,7 @@ fn decode_head<P: ZkParams>(lay: &Layout, proof: &[u8]) -> Result<Head<P::M>, Pr
     };
     let mut hd = Head::<P::M> {
         t_a: [Rq::zero(); KMSIS_MAX],
-        t_y: [Rq::zero(); 2],
+        t_y: [Rq::zero(); Y3_BLOCKS],
         t_b: Rq::zero(),
         t_g: [Rq::zero(); LAMBDA_MAX],
         z3: [0; JL_ROWS],
@@ -87,7 +90,7 @@ fn decode_head<P: ZkParams>(lay: &Layout, proof: &[u8]) -> Result<Head<P::M>, Pr
     for r in 0..lay.zk.kmsis {
         hd.t_a[r] = ring_at(lay.off_ta() + r * rb)?;
     }
-    for r in 0..2 {
+    for r in 0..Y3_BLOCKS {
         hd.t_y[r] = ring_at(lay.off_ty() + r * rb)?;
     }
     hd.t_b = ring_at(lay.off_tb())?;
@@ -134,13 +137,14 @@ pub fn verify_with<P: ZkParams, const N: usize>(
     {
         return Err(ProofError::HConstant);
     }
-    // V3: ‖z3‖² bound.
-    let z3_sq: u128 = hd
-        .z3
-        .iter()
-        .map(|&x| (i128::from(x) * i128::from(x)) as u128)
-        .sum();
-    if !dis.v3_z3 && z3_sq > lay.zk.z3_bound_sq {
+    // V3: ‖z3‖² bound on each 256-row projection (one JL-lemma application each, PROTOCOL §7.1 step 4).
+    let z3_too_long = hd.z3.chunks_exact(JL_HALF).any(|half| {
+        half.iter()
+            .map(|&x| (i128::from(x) * i128::from(x)) as u128)
+            .sum::<u128>()
+            > lay.zk.z3_bound_sq
+    });
+    if !dis.v3_z3 && z3_too_long {
         return Err(ProofError::Z3Norm);
     }
     // V5: replay the transcript.
@@ -180,8 +184,9 @@ pub fn verify_with<P: ZkParams, const N: usize>(
     // V7: v' = F̃(c) − (c·t_t − b_t·z2) with openings f_j = c·t_j − b_j·z2.
     let open = |row: usize, t: &Rq<P::M>| c.mul(t).sub(&b_row(set, &lay, row, &pass.z2));
     let mut op = Openings::<P::M>::default();
-    op.y3[0] = open(ROW_Y3, &hd.t_y[0]);
-    op.y3[1] = open(ROW_Y3 + 1, &hd.t_y[1]);
+    for t in 0..Y3_BLOCKS {
+        op.y3[t] = open(ROW_Y3 + t, &hd.t_y[t]);
+    }
     op.beta = open(ROW_BETA, &hd.t_b);
     for k in 0..lay.zk.lambda {
         op.g[k] = open(ROW_G + k, &hd.t_g[k]);
@@ -234,25 +239,39 @@ fn read_block(
     Ok(())
 }
 
-/// JL and norm accumulation for one s3 block opening `x` (shared shape with the prover's pass).
+/// JL and norm accumulation for one s3 block opening `x` (shared shape with the prover's pass), in
+/// RNS-NTT form: per block one transform of x and λ of σ(ρ_k), one inverse per sum at the end.
 struct Acc<'a, M: Modulus> {
     batch: &'a Batch<M>,
     jl_seed: &'a [u8; 32],
-    rows: [[i8; D]; JL_ROWS],
-    rho: [Rq<M>; LAMBDA_MAX],
-    norms: [Rq<M>; GROUPS],
-    jl: Rq<M>,
+    srho: [NttR<M>; LAMBDA_MAX],
+    norms: [NttR<M>; GROUPS],
+    jl: [NttR<M>; LAMBDA_MAX],
 }
 
 impl<M: Modulus> Acc<'_, M> {
     fn add(&mut self, b: usize, g: Option<Group>, x: &Rq<M>) {
-        jl_block(self.jl_seed, b, &mut self.rows);
-        self.batch.rho(&self.rows, &mut self.rho);
-        let rt = self.batch.rho_combined(&self.rho);
+        self.batch.sigma_rho_ntt(self.jl_seed, b, &mut self.srho);
+        let nx = NttR::from_rq(x);
         if let Some(g) = g {
-            self.norms[g as usize].mul_acc(&x.sigma(), x);
+            self.norms[g as usize].mul_acc(&nx.sigma(), &nx);
         }
-        self.jl.mul_acc(&rt, x);
+        for k in 0..self.batch.lambda {
+            self.jl[k].mul_acc(&self.srho[k], &nx);
+        }
+    }
+
+    /// (N_g)_g and J̃ mod q.
+    fn finish(&self) -> ([Rq<M>; GROUPS], Rq<M>) {
+        let norms = core::array::from_fn(|g| self.norms[g].to_rq());
+        let p: [Rq<M>; LAMBDA_MAX] = core::array::from_fn(|k| {
+            if k < self.batch.lambda {
+                self.jl[k].to_rq()
+            } else {
+                Rq::zero()
+            }
+        });
+        (norms, self.batch.combine_jl(&p))
     }
 }
 
@@ -278,14 +297,13 @@ fn z_pass<P: ZkParams, const N: usize>(
     );
     let mut rs = BitReader::new(proof.get(lay.off_z1s()..).ok_or(ProofError::Length)?);
     let mut z_sq = [0u128; 2];
-    let mut w = [Rq::<P::M>::zero(); KMSIS_MAX];
+    let mut a1 = A1Acc::<P::M>::default();
     let mut acc = Acc {
         batch,
         jl_seed,
-        rows: [[0; D]; JL_ROWS],
-        rho: [Rq::zero(); LAMBDA_MAX],
-        norms: [Rq::zero(); GROUPS],
-        jl: Rq::zero(),
+        srho: core::array::from_fn(|_| NttR::zero()),
+        norms: core::array::from_fn(|_| NttR::zero()),
+        jl: core::array::from_fn(|_| NttR::zero()),
     };
     let mut blk = [0i64; D];
     // u blocks.
@@ -294,7 +312,7 @@ fn z_pass<P: ZkParams, const N: usize>(
         read_block(&mut ru, ws, &mut blk, &mut z_sq[1])?;
         psi_inv_block_i64(&blk, i, &mut zu);
         let x = Rq::<P::M>::from_i64(&blk);
-        a1_column_acc::<P::M>(set, lay, i, &x, &mut w);
+        a1_column_acc::<P::M>(set, lay, i, &x, &mut a1);
         acc.add(lay.s3_u(i), Some(Group::U), &x);
     }
     ru.finish()?;
@@ -313,7 +331,7 @@ fn z_pass<P: ZkParams, const N: usize>(
         for i in 0..lay.k {
             read_block(&mut rm, wm, &mut blk, &mut z_sq[0])?;
             psi_inv_block_i64(&blk, i, &mut zm);
-            a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &Rq::from_i64(&blk), &mut w);
+            a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &Rq::from_i64(&blk), &mut a1);
         }
         let (b, c0) = match (stmt.pk_b.get(j), stmt.c0.get(j)) {
             (Some(b), Some(c0)) => (b, c0),
@@ -340,7 +358,7 @@ fn z_pass<P: ZkParams, const N: usize>(
     for (g, up) in ups.iter_mut().enumerate() {
         read_block(&mut rs, ws, &mut blk, &mut z_sq[1])?;
         *up = Rq::from_i64(&blk);
-        a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), up, &mut w);
+        a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), up, &mut a1);
         acc.add(lay.s3_ups(g), None, up);
     }
     let mut z2 = [Rq::<P::M>::zero(); M2_MAX];
@@ -349,12 +367,14 @@ fn z_pass<P: ZkParams, const N: usize>(
         *z = Rq::from_i64(&blk);
     }
     rs.finish()?;
+    let (norms, jl) = acc.finish();
+    let w = a1.finish(lay.zk.kmsis);
     Ok(ZPass {
         z_sq,
         w,
         z2,
         ups,
-        norms: acc.norms,
-        jl: acc.jl,
+        norms,
+        jl,
     })
 }

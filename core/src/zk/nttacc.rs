@@ -1,0 +1,185 @@
+//! Sums of products in R = Z_q[Y]/(Y^128+1) accumulated in RNS-NTT form (docs/PROTOCOL.md §10, "lazy
+//! reduction"): the prover's and verifier's passes add one product per s3 block, Σ_b a_b·x_b. Each operand
+//! is transformed once (centred lift into K auxiliary primes, forward NTT), products are pointwise
+//! multiply-adds, and the inverse transform plus CRT happen once per sum. The K primes cover the exact
+//! integer sum of up to [`TERMS`] products of centred residues, so the result is bit-identical to summing
+//! `Rq::mul` products mod q. σ: Y ↦ Y⁻¹ acts on the evaluations as a fixed permutation (no transform).
+//! Constant time: fixed loops, no branch or index on the operands.
+// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
+#![allow(clippy::needless_range_loop)]
+
+use super::rq::{D, Rq};
+use crate::arith::Modulus;
+use crate::arith::ntt;
+use crate::arith::primes::NTT_PRIMES;
+use crate::arith::rns::{lift_centered, primes_needed, q_montgomery, reconstruct};
+use core::marker::PhantomData;
+use zeroize::Zeroize;
+
+/// Most products one accumulator may sum exactly (above the largest s3 block count of either set, 2116).
+pub const TERMS: usize = 1 << 13;
+/// Most auxiliary primes any modulus needs (7 for q < 2^86).
+const KMAX: usize = 7;
+
+/// Primes for an exact sum of [`TERMS`] products of centred residues mod q (4 for q44, 7 for q86).
+pub const fn acc_primes<M: Modulus>() -> usize {
+    primes_needed(D, M::BITS - 1, M::BITS - 1, TERMS)
+}
+
+/// An element of R (or an exact sum of products) in RNS-NTT form over the first `acc_primes` primes,
+/// values in Montgomery form as in `ring::poly::NttPoly`.
+#[derive(Clone)]
+pub struct NttR<M: Modulus> {
+    res: [[u32; D]; KMAX],
+    _m: PhantomData<M>,
+}
+
+impl<M: Modulus> Zeroize for NttR<M> {
+    fn zeroize(&mut self) {
+        self.res.zeroize();
+    }
+}
+
+impl<M: Modulus> Default for NttR<M> {
+    fn default() -> Self {
+        Self::zero()
+    }
+}
+
+impl<M: Modulus> NttR<M> {
+    const K: usize = {
+        assert!(acc_primes::<M>() <= KMAX);
+        acc_primes::<M>()
+    };
+
+    /// Zero.
+    pub fn zero() -> Self {
+        Self {
+            res: [[0; D]; KMAX],
+            _m: PhantomData,
+        }
+    }
+
+    /// The transform of x (centred lift of every coefficient).
+    pub fn from_rq(x: &Rq<M>) -> Self {
+        let mut r = Self::zero();
+        r.set(x);
+        r
+    }
+
+    /// Overwrites self with the transform of x.
+    pub fn set(&mut self, x: &Rq<M>) {
+        for (k, row) in self.res.iter_mut().enumerate().take(Self::K) {
+            let pr = &NTT_PRIMES[k];
+            let qm = q_montgomery::<M>(pr);
+            for (r, &c) in row.iter_mut().zip(x.0.iter()) {
+                *r = lift_centered::<M>(c, qm, pr);
+            }
+            ntt::forward(row, pr);
+        }
+    }
+
+    /// The transform of σ(x), by permuting the evaluations: the negacyclic NTT stores a(ζ^(2j+1)) in
+    /// bit-reversed order, and σ(a)(ζ) = a(ζ⁻¹) maps position p to position d−1−p (checked by a test).
+    pub fn sigma(&self) -> Self {
+        let mut r = Self::zero();
+        for k in 0..Self::K {
+            for p in 0..D {
+                r.res[k][p] = self.res[k][D - 1 - p];
+            }
+        }
+        r
+    }
+
+    /// self += a∘b (one product of the sum).
+    pub fn mul_acc(&mut self, a: &Self, b: &Self) {
+        for k in 0..Self::K {
+            let pr = &NTT_PRIMES[k];
+            let (x, y, z) = (&mut self.res[k], &a.res[k], &b.res[k]);
+            for i in 0..D {
+                x[i] = pr.add(x[i], pr.mont_mul(y[i], z[i]));
+            }
+        }
+    }
+
+    /// The sum mod q (inverse transform and CRT; self is unchanged).
+    pub fn to_rq(&self) -> Rq<M> {
+        let mut t = self.res;
+        for (k, row) in t.iter_mut().enumerate().take(Self::K) {
+            ntt::inverse_from_montgomery(row, &NTT_PRIMES[k]);
+        }
+        let mut out = Rq::<M>::zero();
+        for (i, o) in out.0.iter_mut().enumerate() {
+            let r: [u32; KMAX] = core::array::from_fn(|k| t[k][i]);
+            *o = match Self::K {
+                1..=4 => reconstruct::<M, 4>(&[r[0], r[1], r[2], r[3]]),
+                5 => reconstruct::<M, 5>(&[r[0], r[1], r[2], r[3], r[4]]),
+                6 => reconstruct::<M, 6>(&[r[0], r[1], r[2], r[3], r[4], r[5]]),
+                _ => reconstruct::<M, 7>(&r),
+            };
+        }
+        t.zeroize();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arith::{Q44, Q86};
+
+    fn pseudo<M: Modulus>(seed: u64) -> Rq<M> {
+        let mut s = seed;
+        let mut r = Rq::<M>::zero();
+        for x in r.0.iter_mut() {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let hi = u128::from(s) << 64 | u128::from(s.rotate_left(17));
+            *x = M::from_u128(hi % M::Q);
+        }
+        r
+    }
+
+    fn sums_agree<M: Modulus>() {
+        let mut acc = NttR::<M>::zero();
+        let mut acc_s = NttR::<M>::zero();
+        let mut want = Rq::<M>::zero();
+        let mut want_s = Rq::<M>::zero();
+        for b in 0..40u64 {
+            let (a, x) = (pseudo::<M>(2 * b + 1), pseudo::<M>(2 * b + 2));
+            let (na, nx) = (NttR::from_rq(&a), NttR::from_rq(&x));
+            acc.mul_acc(&na, &nx);
+            want.mul_acc(&a, &x);
+            // σ by permutation equals the transform of σ(x).
+            acc_s.mul_acc(&nx.sigma(), &nx);
+            want_s.mul_acc(&x.sigma(), &x);
+        }
+        assert!(acc.to_rq() == want);
+        assert!(acc_s.to_rq() == want_s);
+    }
+
+    #[test]
+    fn accumulated_products_match_rq_mul() {
+        sums_agree::<Q44>();
+        sums_agree::<Q86>();
+    }
+
+    #[test]
+    fn extreme_operands_stay_exact() {
+        // (q−1)/2 everywhere: the largest centred magnitudes, summed TERMS/64 times.
+        fn run<M: Modulus>() {
+            let h = Rq::<M>([M::from_u128((M::Q - 1) / 2); D]);
+            let n = NttR::from_rq(&h);
+            let mut acc = NttR::<M>::zero();
+            let mut want = Rq::<M>::zero();
+            for _ in 0..TERMS / 64 {
+                acc.mul_acc(&n, &n);
+                want.mul_acc(&h, &h);
+            }
+            assert!(acc.to_rq() == want);
+        }
+        run::<Q44>();
+        run::<Q86>();
+    }
+}

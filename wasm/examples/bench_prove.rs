@@ -1,0 +1,27 @@
+//! Native half of the encrypt + prove browser/native ratio (scripts/wasm-bench.sh): `KatProveBench::run` —
+//! clip, quantize, BFV-encrypt and prove the 108,996-parameter KAT update (set S, 54 chunks) with the page's
+//! code path and seeded randomness — median of `REPS` runs (env, default 3), then the result's digests
+//! (the browser must print the same).
+
+use std::time::Instant;
+
+fn main() {
+    let reps: usize = std::env::var("REPS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let mut bench = zkfl_wasm::kat::KatProveBench::new();
+    let mut times = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        let start = Instant::now();
+        bench.run();
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "native encrypt+prove ms (median of {reps}): {:.1}",
+        times[reps / 2]
+    );
+    print!("{}", bench.digest());
+}

@@ -1,0 +1,150 @@
+//! The attacker demo (`src/attacker.rs`) against the real verifier, natively and with a small model (2 chunks):
+//! the honest submission's proof verifies, the poisoned one (unclipped N(0, 50²) noise, cheating prover) is
+//! rejected by `zkfl_core::zk::verify` — the check the aggregator runs (`proof_invalid`). The full-size run
+//! against a real `zkfl serve` is the browser test (web-demo/e2e/clinic.test.mjs).
+#![cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use zkfl_core::bfv::{PlainModulus, SecretKey, public_a};
+use zkfl_core::channel::{KemSecretKey, MlKem768};
+use zkfl_core::params::limits::{ConfigRequest, KeyBounds, check_config};
+use zkfl_core::params::{ParamSet, SetS};
+use zkfl_core::quant::Quantizer;
+use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::wire::bfv::{decode_ciphertext, encode_public_key, encoded_len};
+use zkfl_core::zk::proof::ProofError;
+use zkfl_core::zk::statement::{Context, Statement};
+use zkfl_core::zk::verify::verify;
+use zkfl_wasm::attacker::PAPER_SIGMA;
+use zkfl_wasm::clinic::{ClinicRound, PreparedUpdate, ProofKind};
+use zkfl_wasm::progress::Silent;
+
+const N: usize = SetS::N;
+const DIM: u32 = 4000;
+const CLINICS: u32 = 5;
+const ROUND: u64 = 7;
+const PK_HASH: [u8; 32] = [9; 32];
+type PolyS = Poly<<SetS as ParamSet>::M, N>;
+
+struct Fixture {
+    round: ClinicRound,
+    a: PolyS,
+    b: Vec<PolyS>,
+    delta: <<SetS as ParamSet>::M as zkfl_core::arith::Modulus>::Coeff,
+    b_int: u64,
+}
+
+fn fixture() -> Fixture {
+    let scale = Quantizer::with_max_scale(5.0, DIM as usize, SetS::B_INT_MAX)
+        .expect("scale")
+        .scale();
+    let config = check_config::<SetS>(&ConfigRequest {
+        clinics: CLINICS,
+        params: DIM,
+        clip: 5.0,
+        scale,
+        key: KeyBounds::single::<SetS>(),
+        smudging: 0,
+    })
+    .expect("config");
+    let chunks = config.chunks as usize;
+    let sk = SecretKey::<SetS, N>::from_seed([4; 32]);
+    let mut a = PolyS::zero();
+    public_a::<SetS, N>(&[5; 32], &mut a);
+    let a_ntt = NttPoly::<N, 2>::from_poly(&a);
+    let b: Vec<PolyS> = (0..chunks)
+        .map(|j| {
+            let mut bj = PolyS::zero();
+            sk.public_key_chunk(&a_ntt, j, &mut bj);
+            bj
+        })
+        .collect();
+    let mut pk = vec![0u8; encoded_len::<SetS>(chunks)];
+    encode_public_key::<SetS, N>(&a, &b, &mut pk).expect("pk");
+    let kem = KemSecretKey::<MlKem768>::from_seed(&[3; 64]);
+    let ek = kem.public_key().to_bytes();
+    let round = ClinicRound::new(SetS::ID, ROUND, CLINICS, DIM, 5.0, scale, &pk, ek.as_ref())
+        .expect("round");
+    let delta = PlainModulus::<<SetS as ParamSet>::M>::new(config.t)
+        .expect("t")
+        .delta();
+    Fixture {
+        round,
+        a,
+        b,
+        delta,
+        b_int: config.quantizer.b_int(),
+    }
+}
+
+/// Runs the aggregator's proof check on a prepared update of `clinic`.
+fn verify_as(f: &Fixture, p: &PreparedUpdate, clinic: u32) -> Result<(), ProofError> {
+    let mut c1 = PolyS::zero();
+    let mut c0 = vec![PolyS::zero(); f.b.len()];
+    decode_ciphertext::<SetS, N>(p.ciphertext_bytes(), &mut c1, &mut c0).expect("ciphertext");
+    let pk_b: Vec<_> = f.b.iter().map(|p| p.coeffs).collect();
+    let c0c: Vec<_> = c0.iter().map(|p| p.coeffs).collect();
+    let stmt = Statement {
+        pk_a: &f.a.coeffs,
+        pk_b: &pk_b,
+        c1: &c1.coeffs,
+        c0: &c0c,
+        delta: f.delta,
+        bound: f.b_int,
+    };
+    let ctx = Context {
+        round: ROUND,
+        clinic: u64::from(clinic),
+        pk_hash: PK_HASH,
+    };
+    verify::<SetS, N>(&stmt, &ctx, p.proof_bytes())
+}
+
+#[test]
+fn honest_update_verifies_and_the_poisoned_one_is_rejected() {
+    let f = fixture();
+    let mut rng = ChaCha20Rng::from_seed([11; 32]);
+    let honest: Vec<f32> = (0..DIM).map(|i| ((i % 7) as f32 - 3.0) * 1e-3).collect();
+    let h = f
+        .round
+        .encrypt(&honest, 1, PK_HASH, &mut rng, &mut Silent)
+        .expect("honest");
+    assert_eq!(h.proof_kind(), ProofKind::Honest);
+    assert_eq!(verify_as(&f, &h, 1), Ok(()), "the honest proof must verify");
+    assert!(
+        verify_as(&f, &h, 2).is_err(),
+        "a proof is bound to its clinic"
+    );
+
+    let p = f
+        .round
+        .poisoned_update_attacker_demo(PAPER_SIGMA, 3, PK_HASH, &mut rng, &mut Silent)
+        .expect("poisoned");
+    let b_sq = (f.b_int as f64).powi(2);
+    assert!(
+        p.norm_sq() > 100.0 * b_sq,
+        "‖m‖² = {} vs B² = {b_sq}",
+        p.norm_sq()
+    );
+    assert_ne!(p.proof_kind(), ProofKind::Honest);
+    assert_eq!(p.proof_bytes().len(), h.proof_bytes().len());
+    // Rejected by a cryptographic check, not for its format: the forgery carries a well-formed header.
+    let err = verify_as(&f, &p, 3).expect_err("the poisoned update's proof must be rejected");
+    assert!(
+        !matches!(err, ProofError::Length | ProofError::Header),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn the_attacker_demo_refuses_a_meaningless_sigma() {
+    let f = fixture();
+    let mut rng = ChaCha20Rng::from_seed([12; 32]);
+    for sigma in [0.0, -1.0, f64::NAN] {
+        let r = f
+            .round
+            .poisoned_update_attacker_demo(sigma, 3, PK_HASH, &mut rng, &mut Silent);
+        assert!(r.is_err(), "sigma {sigma}");
+    }
+}
