@@ -397,7 +397,6 @@ mod tests {
         }
         assert_eq!(get("chunks"), 2.0);
         assert!(get("jl_attempts") >= 1.0 && get("opening_attempts") >= 1.0);
-        // Encrypt + prove includes a whole proof.
-        assert!(get("encrypt_and_prove_s") > 0.5 * get("prove_s"));
+        // No assertion between timings: attempts vary (rejection sampling) and the machine is shared.
     }
 }
