@@ -1,15 +1,12 @@
 //! Speed of the proof's building blocks (zkprim): Gaussian sampling at the proof's widths, the fixed-point
-//! rejection tests, one JL block (expansion, projection, transpose), challenge expansion, Rice coding.
+//! rejection tests, Rice coding. JL blocks and challenges as the proof derives them: `core/benches/zk.rs`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::hint::black_box;
-use zkfl_core::arith::{Modulus, Q44};
 use zkfl_core::ring::gaussian::GaussianSampler;
-use zkfl_core::zk::challenge::Challenge;
 use zkfl_core::zk::codec::{rice_decode, rice_encode, rice_k_for_sigma, rice_len_bits};
-use zkfl_core::zk::jl::JlBlock;
 use zkfl_core::zk::reject::{InvTwoSigmaSq, RejectionConstant, StandardTest, bimodal_accept};
 
 fn gaussian(c: &mut Criterion) {
@@ -64,34 +61,7 @@ fn rejection(c: &mut Criterion) {
     });
 }
 
-fn jl(c: &mut Criterion) {
-    let seed = [3u8; 32];
-    let mut blk = JlBlock::default();
-    c.bench_function("jl block expand (8 KiB SHAKE128)", |b| {
-        b.iter(|| blk.expand_into(black_box(&seed), 17))
-    });
-    let s = [12345i64; 128];
-    let mut acc = [0i64; 256];
-    c.bench_function("jl block project R_b s_b", |b| {
-        b.iter(|| blk.project_accumulate(black_box(&s), &mut acc))
-    });
-    let mu = [Q44::from_i64(-987_654_321); 256];
-    let mut out = [Q44::zero(); 128];
-    c.bench_function("jl block transpose R_b^T mu mod q", |b| {
-        b.iter(|| blk.transpose_accumulate::<Q44>(black_box(&mu), &mut out))
-    });
-}
-
-fn challenge_and_codec(c: &mut Criterion) {
-    let mut i = 0u64;
-    c.bench_function("challenge from seed", |b| {
-        b.iter(|| {
-            i += 1;
-            let mut s = [0u8; 32];
-            s[..8].copy_from_slice(&i.to_le_bytes());
-            Challenge::from_seed(black_box(&s))
-        })
-    });
+fn codec(c: &mut Criterion) {
     let g = GaussianSampler::from_sigma(4_988_749.0).unwrap();
     let mut z = vec![0i64; 128 * 64];
     g.fill(&mut ChaCha20Rng::from_seed([4; 32]), &mut z);
@@ -106,12 +76,5 @@ fn challenge_and_codec(c: &mut Criterion) {
     });
 }
 
-criterion_group!(
-    benches,
-    gaussian,
-    fixed_point,
-    rejection,
-    jl,
-    challenge_and_codec
-);
+criterion_group!(benches, gaussian, fixed_point, rejection, codec);
 criterion_main!(benches);
