@@ -36,13 +36,20 @@ fn cbd(rng: &mut ChaCha20Rng) -> i64 {
 }
 
 pub(crate) fn instance(rng: &mut ChaCha20Rng, m: Vec<[i64; N]>) -> Instance {
+    instance_with_u_scale(rng, m, 1)
+}
+
+/// A consistent ciphertext of `m` whose randomness is u = k·(ternary): k = 1 is honest, k > 1 is an oversized u.
+pub(crate) fn instance_with_u_scale(rng: &mut ChaCha20Rng, m: Vec<[i64; N]>, k: i64) -> Instance {
     let l = m.len();
     let mut a = Box::new([0u64; N]);
     for x in a.iter_mut() {
         *x = M::from_u128(u128::from(rng.next_u64()) % M::Q);
     }
     let delta = M::from_u128(M::Q / (1 << 20));
-    let u: Vec<i64> = (0..N).map(|_| (rng.next_u32() % 3) as i64 - 1).collect();
+    let u: Vec<i64> = (0..N)
+        .map(|_| k * ((rng.next_u32() % 3) as i64 - 1))
+        .collect();
     let mut uu = [0i64; N];
     uu.copy_from_slice(&u);
     let mut b = Vec::new();
@@ -332,6 +339,82 @@ fn oversized_randomness_rejected() {
     }
     assert!(make_proof(&inst2, 4096, Cheat::default(), 3).is_err());
     assert!(cheat_rejected(&inst2, 4096, cheat_all()));
+}
+
+/// Oversized u (a consistent ciphertext encrypted with u = 3·ternary, ‖u‖² ≈ 6N > N) and oversized e2 (c1 shifted
+/// by 40 per coefficient): the honest prover refuses with the group's bound, the cheating prover is rejected.
+#[test]
+fn oversized_u_and_e2_rejected() {
+    let mut rng = ChaCha20Rng::seed_from_u64(21);
+    let m = update_with_norm(&mut rng, 2, 1000 * 1000);
+    let big_u = instance_with_u_scale(&mut rng, m, 3);
+    assert!(big_u.u.iter().map(|x| (x * x) as u64).sum::<u64>() > super::params::bound_u_sq(N));
+    assert_eq!(
+        make_proof(&big_u, 4096, Cheat::default(), 3),
+        Err(super::prove::ProveError::NormBound(super::layout::Group::U))
+    );
+    assert!(cheat_rejected(&big_u, 4096, cheat_all()));
+
+    let f = fixture();
+    let mut long_e2 = clone_inst(&f.inst);
+    for x in long_e2.c1.iter_mut() {
+        *x = M::add(*x, 40);
+    }
+    assert_eq!(
+        make_proof(&long_e2, 4096, Cheat::default(), 3),
+        Err(super::prove::ProveError::NormBound(
+            super::layout::Group::E2
+        ))
+    );
+    assert!(cheat_rejected(&long_e2, 4096, cheat_all()));
+}
+
+/// Completeness over many random honest updates (random norms, one at B² exactly, L = 1 or 2): every
+/// proof verifies. The restart counts of both rejection steps are printed (`--nocapture`) and their means bounded
+/// by the expected ≈ 1.1 (JL) and ≈ 2 (opening) with wide margins (deterministic seeds).
+#[test]
+fn completeness_over_random_honest_updates() {
+    let mut rng = ChaCha20Rng::seed_from_u64(77);
+    let (runs, mut jl, mut open) = (16u32, 0u32, 0u32);
+    for i in 0..runs {
+        // L = 2 for even runs (norms up to B²), L = 1 for odd ones (up to B²/2: one chunk of |m_i| ≤ 150 holds
+        // about 15·10⁶ on average, less than B²).
+        let l = 2 - (i as usize % 2);
+        let cap = if l == 2 { 4096 * 4096 } else { 4096 * 4096 / 2 };
+        let norm_sq = if i == 0 {
+            4096 * 4096
+        } else {
+            u64::from(rng.next_u32()) % (cap + 1)
+        };
+        let m = update_with_norm(&mut rng, l, norm_sq);
+        let inst = instance(&mut rng, m);
+        let st = stmt(&inst, 4096);
+        let mut out = vec![0u8; st.layout::<SetS>().unwrap().proof_len()];
+        let mut w = Witness {
+            u: &inst.u,
+            m: SliceUpdate(&inst.m),
+        };
+        let stats =
+            prove_with::<SetS, N, _, _>(&st, &ctx(), &mut w, &mut rng, &mut out, Cheat::default())
+                .unwrap_or_else(|e| panic!("run {i}: honest prover failed: {e:?}"));
+        assert_eq!(verify::<SetS, N>(&st, &ctx(), &out), Ok(()), "run {i}");
+        std::eprintln!(
+            "run {i}: L = {l}, ‖m‖² = {norm_sq}, JL attempts {}, opening attempts {}",
+            stats.jl_attempts,
+            stats.attempts
+        );
+        jl += stats.jl_attempts;
+        open += stats.attempts;
+    }
+    std::eprintln!(
+        "mean attempts over {runs} proofs: JL {:.2}, opening {:.2}",
+        f64::from(jl) / f64::from(runs),
+        f64::from(open) / f64::from(runs)
+    );
+    assert!(
+        jl <= 3 * runs && open <= 6 * runs,
+        "restarts far above expectation: JL {jl}, opening {open}"
+    );
 }
 
 /// Every way of moving or mauling an honest proof, with the error the verifier must give.
