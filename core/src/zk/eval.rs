@@ -133,11 +133,14 @@ impl<M: Modulus> Batch<M> {
                 pm[4 * t..4 * t + 4].copy_from_slice(p);
                 nm[4 * t..4 * t + 4].copy_from_slice(n);
             }
-            for k in 0..self.lambda {
-                let m = M::to_u128(self.mu[k][i]) as u64;
-                let mn = m.wrapping_neg();
-                for ((a, &p), &n) in acc[k].iter_mut().zip(pm.iter()).zip(nm.iter()) {
-                    *a = a.wrapping_add((m & p) | (mn & n));
+            // All LAMBDA_MAX rows at once (μ_k = 0 for unused k; their sums are not read): each mask
+            // pair is loaded once for every k.
+            let m: [u64; LAMBDA_MAX] = core::array::from_fn(|k| M::to_u128(self.mu[k][i]) as u64);
+            let mn: [u64; LAMBDA_MAX] = core::array::from_fn(|k| m[k].wrapping_neg());
+            for j in 0..D {
+                let (p, n) = (pm[j], nm[j]);
+                for k in 0..LAMBDA_MAX {
+                    acc[k][j] = acc[k][j].wrapping_add((m[k] & p) | (mn[k] & n));
                 }
             }
         }
