@@ -114,12 +114,15 @@ impl<M: Modulus> Batch<M> {
     }
 
     /// [`Batch::rho_u64`] straight from the XOF bytes: each byte gives the ±1 masks of four entries by
-    /// table (`derive::JL_MASKS`), so no entry array is written or re-read. Same exact sums.
+    /// table (`derive::JL_MASKS`), so no entry array is written or re-read. One signed accumulator per
+    /// entry instead of separate + and − sums: the ±1 masks are disjoint, so (μ & p) | (−μ & n) is the
+    /// entry's term, and |Σ| < JL_ROWS·q < 2^63 keeps the wrapping u64 sum equal to the exact integer
+    /// (read back as i64), hence the same residues as before.
     fn rho_u64_xof(&self, jl_seed: &[u8; 32], b: usize, out: &mut [Rq<M>; LAMBDA_MAX]) {
         const { assert!(JL_ROWS <= 512) };
+        // Called only when M::BITS ≤ 55 (`sigma_rho_ntt`).
         let mut rd = jl_reader(jl_seed, b);
-        let mut pos = [[0u64; D]; LAMBDA_MAX];
-        let mut neg = [[0u64; D]; LAMBDA_MAX];
+        let mut acc = [[0u64; D]; LAMBDA_MAX];
         let mut pm = [0u64; D];
         let mut nm = [0u64; D];
         let mut buf = [0u8; D / 4];
@@ -130,22 +133,20 @@ impl<M: Modulus> Batch<M> {
                 pm[4 * t..4 * t + 4].copy_from_slice(p);
                 nm[4 * t..4 * t + 4].copy_from_slice(n);
             }
-            for k in 0..self.lambda {
-                let m = M::to_u128(self.mu[k][i]) as u64;
-                for (acc, &mask) in pos[k].iter_mut().zip(pm.iter()) {
-                    *acc += m & mask;
-                }
-                for (acc, &mask) in neg[k].iter_mut().zip(nm.iter()) {
-                    *acc += m & mask;
+            // All LAMBDA_MAX rows at once (μ_k = 0 for unused k; their sums are not read): each mask
+            // pair is loaded once for every k.
+            let m: [u64; LAMBDA_MAX] = core::array::from_fn(|k| M::to_u128(self.mu[k][i]) as u64);
+            let mn: [u64; LAMBDA_MAX] = core::array::from_fn(|k| m[k].wrapping_neg());
+            for j in 0..D {
+                let (p, n) = (pm[j], nm[j]);
+                for k in 0..LAMBDA_MAX {
+                    acc[k][j] = acc[k][j].wrapping_add((m[k] & p) | (mn[k] & n));
                 }
             }
         }
         for (k, o) in out.iter_mut().enumerate().take(self.lambda) {
             for j in 0..D {
-                o.0[j] = M::sub(
-                    M::from_u128(u128::from(pos[k][j])),
-                    M::from_u128(u128::from(neg[k][j])),
-                );
+                o.0[j] = M::from_i64(acc[k][j] as i64);
             }
         }
     }

@@ -69,7 +69,19 @@ impl<M: Modulus> NttR<M> {
 
     /// Overwrites self with the transform of x.
     pub fn set(&mut self, x: &Rq<M>) {
-        for (k, row) in self.res.iter_mut().enumerate().take(Self::K) {
+        self.set_k(x, Self::K);
+    }
+
+    /// Primes this modulus uses for sums of [`TERMS`] products of centred residues (the most any
+    /// `*_k` method may be given).
+    pub const fn primes() -> usize {
+        Self::K
+    }
+
+    /// [`Self::set`] over the first `kk` ≤ [`Self::primes`] primes only (the caller guarantees that
+    /// P_kk covers its sums exactly; the other residue rows are left unchanged).
+    pub fn set_k(&mut self, x: &Rq<M>, kk: usize) {
+        for (k, row) in self.res.iter_mut().enumerate().take(kk.min(Self::K)) {
             let pr = &NTT_PRIMES[k];
             let qm = q_montgomery::<M>(pr);
             for (r, &c) in row.iter_mut().zip(x.0.iter()) {
@@ -93,7 +105,12 @@ impl<M: Modulus> NttR<M> {
 
     /// self += a∘b (one product of the sum).
     pub fn mul_acc(&mut self, a: &Self, b: &Self) {
-        for k in 0..Self::K {
+        self.mul_acc_k(a, b, Self::K);
+    }
+
+    /// [`Self::mul_acc`] over the first `kk` primes only.
+    pub fn mul_acc_k(&mut self, a: &Self, b: &Self, kk: usize) {
+        for k in 0..kk.min(Self::K) {
             let pr = &NTT_PRIMES[k];
             let (x, y, z) = (&mut self.res[k], &a.res[k], &b.res[k]);
             for i in 0..D {
@@ -104,15 +121,24 @@ impl<M: Modulus> NttR<M> {
 
     /// The sum mod q (inverse transform and CRT; self is unchanged).
     pub fn to_rq(&self) -> Rq<M> {
+        self.to_rq_k(Self::K)
+    }
+
+    /// [`Self::to_rq`] from the first `kk` primes only (the exact sum must lie below P_kk / 2).
+    pub fn to_rq_k(&self, kk: usize) -> Rq<M> {
+        let kk = kk.clamp(1, Self::K);
         let mut t = self.res;
-        for (k, row) in t.iter_mut().enumerate().take(Self::K) {
+        for (k, row) in t.iter_mut().enumerate().take(kk) {
             ntt::inverse_from_montgomery(row, &NTT_PRIMES[k]);
         }
         let mut out = Rq::<M>::zero();
         for (i, o) in out.0.iter_mut().enumerate() {
             let r: [u32; KMAX] = core::array::from_fn(|k| t[k][i]);
-            *o = match Self::K {
-                1..=4 => reconstruct::<M, 4>(&[r[0], r[1], r[2], r[3]]),
+            *o = match kk {
+                1 => reconstruct::<M, 1>(&[r[0]]),
+                2 => reconstruct::<M, 2>(&[r[0], r[1]]),
+                3 => reconstruct::<M, 3>(&[r[0], r[1], r[2]]),
+                4 => reconstruct::<M, 4>(&[r[0], r[1], r[2], r[3]]),
                 5 => reconstruct::<M, 5>(&[r[0], r[1], r[2], r[3], r[4]]),
                 6 => reconstruct::<M, 6>(&[r[0], r[1], r[2], r[3], r[4], r[5]]),
                 _ => reconstruct::<M, 7>(&r),
@@ -181,5 +207,36 @@ mod tests {
         }
         run::<Q44>();
         run::<Q86>();
+    }
+
+    #[test]
+    fn fewer_primes_stay_exact_at_the_short_bound() {
+        // A1Acc::for_short: (q−1)/2 times the largest short value 2^b − 1 in every coefficient, over
+        // `cols` products, reconstructed from primes_needed(D, BITS−1, b, cols) primes only.
+        fn run<M: Modulus>(cols: usize, b: u32, want_k: usize) {
+            let k = primes_needed(D, M::BITS - 1, b, cols);
+            assert_eq!(k, want_k);
+            let h = Rq::<M>([M::from_u128((M::Q - 1) / 2); D]);
+            let x = Rq::<M>::from_i64(&[(1i64 << b) - 1; D]);
+            let (mut nh, mut nx) = (NttR::<M>::zero(), NttR::<M>::zero());
+            nh.set_k(&h, k);
+            nx.set_k(&x, k);
+            let mut acc = NttR::<M>::zero();
+            let mut want = Rq::<M>::zero();
+            for _ in 0..cols {
+                acc.mul_acc_k(&nh, &nx, k);
+                want.mul_acc(&h, &x);
+            }
+            assert!(acc.to_rq_k(k) == want);
+            // One prime fewer is not enough (the bound is not loose by a whole prime).
+            let mut short = NttR::<M>::zero();
+            for _ in 0..cols {
+                short.mul_acc_k(&nh, &nx, k - 1);
+            }
+            assert!(short.to_rq_k(k - 1) != want);
+        }
+        // Set S at 54 chunks: 884 columns, 28-bit responses → 3 primes instead of 4.
+        run::<Q44>(884, 28, 3);
+        run::<Q86>(900, 31, 5);
     }
 }

@@ -709,7 +709,8 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     let set = P::ID;
     *acc = MaskedAcc::new();
     let mut nacc = MaskedNtt::<P::M>::new();
-    let mut a1 = A1Acc::<P::M>::default();
+    // Every column takes a y1 mask block (below the samplers' tail cut): fewer primes stay exact.
+    let mut a1 = A1Acc::<P::M>::for_short(lay.m1(), sec.masks.y1_bits());
     let mut yb = [0i64; D];
     // One s3 block with value x and mask y (openings y, x + y, y − x; combined in `MaskedNtt::finish`).
     let mut add_block =

@@ -7,8 +7,9 @@ use super::derive::{Matrix, matrix_block, matrix_column};
 use super::layout::Layout;
 use super::nttacc::NttR;
 use super::params::{KMSIS_MAX, M2_MAX, Y3_BLOCKS};
-use super::rq::Rq;
+use super::rq::{D, Rq};
 use crate::arith::Modulus;
+use crate::arith::rns::primes_needed;
 use zeroize::Zeroize;
 
 /// BDLOP row of the first JL mask block y3^(0) (then y3^(t) = t for t < Y3_BLOCKS, β3, g_k, garbage t).
@@ -30,8 +31,11 @@ pub struct A1Acc<M: Modulus> {
     colv: [Rq<M>; KMSIS_MAX],
     nx: NttR<M>,
     na: NttR<M>,
+    /// Auxiliary primes in use (public: derived from the layout and the parameter set only).
+    k: usize,
 }
 
+/// Any x for the full-width accumulator (centred residues mod q).
 impl<M: Modulus> Default for A1Acc<M> {
     fn default() -> Self {
         Self {
@@ -39,16 +43,32 @@ impl<M: Modulus> Default for A1Acc<M> {
             colv: [Rq::zero(); KMSIS_MAX],
             nx: NttR::zero(),
             na: NttR::zero(),
+            k: NttR::<M>::primes(),
         }
     }
 }
 
 impl<M: Modulus> A1Acc<M> {
+    /// An accumulator for at most `cols` columns whose x coefficients all satisfy |x_i| < 2^x_bits
+    /// (the masks y1 below the sampler's tail cut, the responses z1 decoded from w-bit fields), with as
+    /// few primes as stay exact (PROTOCOL §15). Each row sum is Σ over ≤ cols columns of a product in
+    /// Z[Y]/(Y^128+1) of a centred A1 entry (|a| < 2^(BITS−1)) by x, so every coefficient has magnitude
+    /// < cols·128·2^(BITS−1)·2^x_bits, and `primes_needed` picks K with P_K (≥ 2^29.999·K) above twice
+    /// that: the CRT recovers the exact integer, so the result equals the full-width one bit for bit
+    /// (set S at 54 chunks, 884 columns, 28-bit z: 1 + 7 + 10 + 43 + 28 = 89 bits → 3 primes instead of
+    /// 4). Never more than the full-width count, which covers any x for up to `nttacc::TERMS` columns.
+    pub fn for_short(cols: usize, x_bits: u32) -> Self {
+        let need = primes_needed(D, M::BITS - 1, x_bits, cols);
+        let mut acc = Self::default();
+        acc.k = need.min(NttR::<M>::primes());
+        acc
+    }
+
     /// (A1·x)[r] for r < n, mod q.
     pub fn finish(&self, n: usize) -> [Rq<M>; KMSIS_MAX] {
         core::array::from_fn(|r| {
             if r < n {
-                self.rows[r].to_rq()
+                self.rows[r].to_rq_k(self.k)
             } else {
                 Rq::zero()
             }
@@ -75,10 +95,10 @@ pub fn a1_column_acc<M: Modulus>(
 ) {
     let n = lay.zk.kmsis;
     matrix_column::<M>(set_id, Matrix::A1, col, n, &mut acc.colv);
-    acc.nx.set(x);
+    acc.nx.set_k(x, acc.k);
     for r in 0..n {
-        acc.na.set(&acc.colv[r]);
-        acc.rows[r].mul_acc(&acc.na, &acc.nx);
+        acc.na.set_k(&acc.colv[r], acc.k);
+        acc.rows[r].mul_acc_k(&acc.na, &acc.nx, acc.k);
     }
 }
 

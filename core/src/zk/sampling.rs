@@ -57,6 +57,13 @@ impl Masks {
         })
     }
 
+    /// Bits b with |y| < 2^b for every y1 mask value (widths σ_m and σ_s; bit length of the larger
+    /// tail cut, which the sampler never exceeds).
+    pub fn y1_bits(&self) -> u32 {
+        let t = self.m.tail_bound().max(self.s.tail_bound());
+        u64::BITS - t.leading_zeros()
+    }
+
     /// Fills `out` with D_σ samples from the secret stream `rd`.
     pub fn fill(&self, w: Width, rd: Shake256Reader, out: &mut [i64]) {
         let mut rng = XofRng::new(rd);

@@ -297,7 +297,9 @@ fn z_pass<P: ZkParams, const N: usize>(
     );
     let mut rs = BitReader::new(proof.get(lay.off_z1s()..).ok_or(ProofError::Length)?);
     let mut z_sq = [0u128; 2];
-    let mut a1 = A1Acc::<P::M>::default();
+    // Every column takes a z1 block decoded from a wm- or ws-bit field (|z| < 2^(w−1)): fewer primes
+    // stay exact.
+    let mut a1 = A1Acc::<P::M>::for_short(lay.m1(), wm.max(ws));
     let mut acc = Acc {
         batch,
         jl_seed,
