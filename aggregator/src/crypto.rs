@@ -314,11 +314,11 @@ impl<P: ZkParams, const N: usize, const K: usize> SetOps for Ops<P, N, K> {
             delta: plain.delta(),
             bound: inputs.round.b_int,
         };
-        // The proof is bound to round, clinic and the public key the round announced (docs/API.md).
+        // The proof is bound to round and clinic; the statement's key (the round's) is hashed by the
+        // verifier itself (docs/PROTOCOL.md §2).
         let ctx = Context {
             round: inputs.round.round,
             clinic: u64::from(inputs.clinic),
-            pk_hash: inputs.round.bfv_public_key_sha3,
         };
         zk_verify::<P, N>(&stmt, &ctx, proof).map_err(|e| {
             ApiError::new(

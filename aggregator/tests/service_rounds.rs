@@ -72,7 +72,6 @@ fn submission(
     let ctx = Context {
         round: a.round,
         clinic: u64::from(clinic),
-        pk_hash: a.bfv_public_key_sha3,
     };
     let mut proof = vec![0u8; stmt.layout::<SetS>().expect("layout").proof_len()];
     let chunks = [*m];

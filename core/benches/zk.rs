@@ -69,7 +69,6 @@ fn ctx() -> Context {
     Context {
         round: 1,
         clinic: 1,
-        pk_hash: [7; 32],
     }
 }
 

@@ -121,13 +121,12 @@ fn moved_proofs_give_typed_errors() {
         ..ctx
     };
     assert_eq!(check(&f.inst, &c, p), ch, "clinic");
-    // Another key: the full statement under key 2 (its own pk hash), and only the hash swapped.
+    // Another key: the full statement under key 2, and only pk.a swapped (the verifier hashes the
+    // statement's own key; no caller-supplied hash is involved).
     assert_eq!(check(&f.other_key, &f.other_key.ctx, p), ch, "other key");
-    let c = Context {
-        pk_hash: f.other_key.ctx.pk_hash,
-        ..ctx
-    };
-    assert_eq!(check(&f.inst, &c, p), ch, "pk hash");
+    let mut st = f.inst.statement();
+    st.pk_a = &f.other_key.pk_a;
+    assert_eq!(verify::<SetS, N>(&st, &ctx, p), ch, "pk.a swapped");
     // Another bound in the statement.
     let mut st = f.inst.statement();
     st.bound -= 1;

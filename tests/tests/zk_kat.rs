@@ -103,7 +103,7 @@ fn compute<P: ZkParams, const N: usize, const K: usize>(name: &str, s: &Spec) ->
             "proof_seed": hex::encode(s.proof_seed),
             "update_norm_sq": nsq as u64,
             "update_sha3_256": sha3_hex(&update_bytes(&inst.m)),
-            "pk_sha3_256": hex::encode(inst.ctx.pk_hash),
+            "pk_hash": hex::encode(inst.statement().pk_hash::<P>()),
             "ciphertext_sha3_256": sha3_hex(&inst.ct_bytes),
             "u_sha3_256": sha3_hex(&inst.u.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>()),
             "jl_attempts": stats.jl_attempts,

@@ -37,6 +37,9 @@ pub struct ClinicRound {
     a_ntt: Box<NttPoly<N, K>>,
     b_ntt: Vec<NttPoly<N, K>>,
     kem: KemPublicKey<MlKem768>,
+    /// SHA3-256 of the encoded BFV public key (what the round announcement carries as
+    /// `bfv_public_key_sha3`).
+    pk_sha3: [u8; 32],
 }
 
 /// An encrypted update and its proof, ready to be signed and sealed.
@@ -99,7 +102,6 @@ struct ProofInput<'a> {
     m: &'a [i64],
     delta: <<SetS as ParamSet>::M as zkfl_core::arith::Modulus>::Coeff,
     clinic: u32,
-    pk_hash: [u8; 32],
 }
 
 #[wasm_bindgen]
@@ -197,11 +199,23 @@ impl ClinicRound {
             b,
             config,
             kem,
+            pk_sha3: sha3::Digest::finalize(sha3::Digest::chain_update(
+                sha3::Sha3_256::default(),
+                bfv_key,
+            ))
+            .into(),
         })
     }
 
+    /// SHA3-256 of the round's encoded BFV public key.
+    pub fn pk_sha3(&self) -> [u8; 32] {
+        self.pk_sha3
+    }
+
     /// Clips, quantizes and encrypts `update` (one progress step per chunk), then proves the ciphertext well
-    /// formed and ‖m‖₂ ≤ B_int for `clinic` under the announced public-key hash `pk_hash`.
+    /// formed and ‖m‖₂ ≤ B_int for `clinic`. `pk_hash` is the announced hash of the round's key: a clinic
+    /// refuses to encrypt under a key other than the announced one (the proof itself hashes the key it is
+    /// made for).
     pub fn encrypt(
         &self,
         update: &[f32],
@@ -245,6 +259,12 @@ impl ClinicRound {
         rng: &mut rand_chacha::ChaCha20Rng,
         progress: &mut dyn Progress,
     ) -> Result<PreparedUpdate, ClinicError> {
+        if pk_hash != self.pk_sha3 {
+            return Err(ClinicError::new(
+                ErrorCode::BadInput,
+                "pkHash is not the SHA3-256 of this round's BFV public key",
+            ));
+        }
         let chunks = self.config.chunks as usize;
         if m.len() != chunks * N {
             return Err(ClinicError::new(
@@ -281,7 +301,6 @@ impl ClinicRound {
             m,
             delta: plain.delta(),
             clinic,
-            pk_hash,
         };
         let (proof, proof_kind) = self.prove(&mut enc, &stmt, prover, rng)?;
         progress.report("prove", 1, 1)?;
@@ -323,7 +342,6 @@ impl ClinicRound {
         let ctx = Context {
             round: self.round,
             clinic: u64::from(input.clinic),
-            pk_hash: input.pk_hash,
         };
         let layout = stmt.layout::<SetS>().map_err(|e| err(&e))?;
         let mut proof = vec![0u8; layout.proof_len()];

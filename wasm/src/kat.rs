@@ -118,7 +118,6 @@ pub const PROOF_PARAMS: usize = 2 * N;
 /// Round and clinic the KAT proofs are bound to, and the announced public-key hash.
 const PROOF_ROUND: u64 = 1;
 const PROOF_CLINIC: u32 = 2;
-const PROOF_PK_HASH: [u8; 32] = [8; 32];
 /// Seed of the RNG that the encryption and then the prover draw from.
 const PROOF_RNG_SEED: [u8; 32] = [7; 32];
 
@@ -163,7 +162,7 @@ pub fn encrypt_and_prove(round: &ClinicRound, update: &[f32]) -> PreparedUpdate 
         .encrypt(
             update,
             PROOF_CLINIC,
-            PROOF_PK_HASH,
+            round.pk_sha3(),
             &mut ChaCha20Rng::from_seed(PROOF_RNG_SEED),
             &mut Silent,
         )

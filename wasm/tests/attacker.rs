@@ -24,7 +24,6 @@ const N: usize = SetS::N;
 const DIM: u32 = 4000;
 const CLINICS: u32 = 5;
 const ROUND: u64 = 7;
-const PK_HASH: [u8; 32] = [9; 32];
 type PolyS = Poly<<SetS as ParamSet>::M, N>;
 
 struct Fixture {
@@ -96,7 +95,6 @@ fn verify_as(f: &Fixture, p: &PreparedUpdate, clinic: u32) -> Result<(), ProofEr
     let ctx = Context {
         round: ROUND,
         clinic: u64::from(clinic),
-        pk_hash: PK_HASH,
     };
     verify::<SetS, N>(&stmt, &ctx, p.proof_bytes())
 }
@@ -108,7 +106,7 @@ fn honest_update_verifies_and_the_poisoned_one_is_rejected() {
     let honest: Vec<f32> = (0..DIM).map(|i| ((i % 7) as f32 - 3.0) * 1e-3).collect();
     let h = f
         .round
-        .encrypt(&honest, 1, PK_HASH, &mut rng, &mut Silent)
+        .encrypt(&honest, 1, f.round.pk_sha3(), &mut rng, &mut Silent)
         .expect("honest");
     assert_eq!(h.proof_kind(), ProofKind::Honest);
     assert_eq!(verify_as(&f, &h, 1), Ok(()), "the honest proof must verify");
@@ -119,7 +117,7 @@ fn honest_update_verifies_and_the_poisoned_one_is_rejected() {
 
     let p = f
         .round
-        .poisoned_update_attacker_demo(PAPER_SIGMA, 3, PK_HASH, &mut rng, &mut Silent)
+        .poisoned_update_attacker_demo(PAPER_SIGMA, 3, f.round.pk_sha3(), &mut rng, &mut Silent)
         .expect("poisoned");
     let b_sq = (f.b_int as f64).powi(2);
     assert!(
@@ -144,7 +142,7 @@ fn the_attacker_demo_refuses_a_meaningless_sigma() {
     for sigma in [0.0, -1.0, f64::NAN] {
         let r = f
             .round
-            .poisoned_update_attacker_demo(sigma, 3, PK_HASH, &mut rng, &mut Silent);
+            .poisoned_update_attacker_demo(sigma, 3, f.round.pk_sha3(), &mut rng, &mut Silent);
         assert!(r.is_err(), "sigma {sigma}");
     }
 }

@@ -16,7 +16,6 @@ use zkfl_core::params::limits::{ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetL, SetS};
 use zkfl_core::quant::Quantizer;
 use zkfl_core::ring::{NttPoly, Poly};
-use zkfl_core::wire;
 use zkfl_core::zk::params::ZkParams;
 use zkfl_core::zk::prove::{ProveStats, SliceUpdate, Witness, prove};
 use zkfl_core::zk::statement::{Context, Statement};
@@ -200,13 +199,12 @@ fn on_big_stack<T: Send + 'static>(
 
 type CoeffOf<P> = <<P as ParamSet>::M as Modulus>::Coeff;
 
-/// Public key in coefficient form (the proof statement), in NTT form (encryption), and its SHA3-256 hash.
+/// Public key in coefficient form (the proof statement) and in NTT form (encryption).
 struct ZkKey<P: ParamSet, const N: usize, const K: usize> {
     a: Box<[CoeffOf<P>; N]>,
     b: Vec<[CoeffOf<P>; N]>,
     a_ntt: Box<NttPoly<N, K>>,
     b_ntt: Vec<NttPoly<N, K>>,
-    pk_hash: [u8; 32],
 }
 
 fn zk_key<P: ParamSet, const N: usize, const K: usize>(
@@ -214,7 +212,6 @@ fn zk_key<P: ParamSet, const N: usize, const K: usize>(
     rng: &mut ChaCha20Rng,
 ) -> Result<ZkKey<P, N, K>, String> {
     use rand_core::Rng;
-    use sha3::Digest;
     let sk = SecretKey::<P, N>::generate(rng);
     let mut seed = [0u8; 32];
     rng.fill_bytes(&mut seed);
@@ -228,14 +225,11 @@ fn zk_key<P: ParamSet, const N: usize, const K: usize>(
             p
         })
         .collect();
-    let mut bytes = vec![0u8; wire::bfv::encoded_len::<P>(chunks)];
-    wire::bfv::encode_public_key::<P, N>(&a, &b, &mut bytes).map_err(|e| format!("{e:?}"))?;
     Ok(ZkKey {
         a: Box::new(a.coeffs),
         b_ntt: b.iter().map(NttPoly::from_poly).collect(),
         b: b.iter().map(|p| p.coeffs).collect(),
         a_ntt,
-        pk_hash: sha3::Sha3_256::digest(&bytes).into(),
     })
 }
 
@@ -319,7 +313,6 @@ fn zk_group<P: ZkParams, const N: usize, const K: usize>(
     let ctx = Context {
         round: 1,
         clinic: 1,
-        pk_hash: key.pk_hash,
     };
     let st = Statement {
         pk_a: &key.a,

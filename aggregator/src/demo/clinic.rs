@@ -190,7 +190,6 @@ pub fn submission(
     let ctx = Context {
         round: a.round,
         clinic: u64::from(keys.id),
-        pk_hash: a.bfv_public_key_sha3,
     };
     let proof = prove_update(&st, &ctx, &u, &m, malicious, rng)
         .map_err(|e| format!("clinic {}: {e}", keys.id))?;

@@ -17,7 +17,7 @@ pub const CRS_LABEL: &[u8] = b"ZKFL-PQ/crs/v1";
 pub enum Matrix {
     /// A1 (n × m1), multiplies s1.
     A1 = 1,
-    /// A2' (n × k), multiplies the MLWE secret part of s2.
+    /// A2' (n × (ℓ + k)), multiplies every coordinate of s2 after the first n.
     A2 = 2,
     /// B' (ℓ × k), the BDLOP rows.
     B = 3,

@@ -41,8 +41,8 @@ pub struct Layout {
 
 /// Header: "ZKP" ‖ version ‖ set id ‖ L (u16 little endian).
 pub const HEADER_BYTES: usize = 7;
-/// Wire-format version.
-pub const VERSION: u8 = 1;
+/// Wire-format version (2: A2 = [I_n | A2'] binds the BDLOP messages; version-1 proofs are refused).
+pub const VERSION: u8 = 2;
 /// Bytes of the challenge seed.
 pub const SEED_BYTES: usize = 32;
 

@@ -71,16 +71,26 @@ pub struct ProveStats {
 /// Upper bound on attempts before giving up (each attempt is accepted with probability ≥ 1/2.1).
 pub const MAX_ATTEMPTS: u32 = 128;
 
-/// Test-only switches that remove the honest prover's own checks, to build cheating provers.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Cheat {
-    /// Skip the norm-bound refusal (slack is then computed modulo q, i.e. the bits of a wrapped value).
-    pub skip_norm_checks: bool,
-    /// Replace the slack bits of a group by this polynomial (arbitrary integers).
-    pub forged_slack: Option<(usize, [i64; D])>,
-    /// Skip the F(s) = 0 self-check.
-    pub skip_consistency: bool,
+mod switches {
+    /// Switches that remove the honest prover's own checks, to build the cheating provers of the
+    /// mutation tests and of the demos' attackers (all off in [`super::prove`]). Public only with the
+    /// `attack-sim` feature. A cheating prover built from these still opens every commitment honestly:
+    /// it cannot stand in for a forger (`tests/tests/zk_forgers.rs` builds those from the public
+    /// equations).
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct Cheat {
+        /// Skip the norm-bound refusal (slack is then computed modulo q, i.e. the bits of a wrapped value).
+        pub skip_norm_checks: bool,
+        /// Replace the slack bits of a group by this polynomial (arbitrary integers).
+        pub forged_slack: Option<(usize, [i64; super::D])>,
+        /// Skip the F(s) = 0 self-check.
+        pub skip_consistency: bool,
+    }
 }
+#[cfg(any(test, feature = "attack-sim"))]
+pub use switches::Cheat;
+#[cfg(not(any(test, feature = "attack-sim")))]
+use switches::Cheat;
 
 /// The witness: encryption randomness u (ternary) and the update through `m`.
 pub struct Witness<'a, U> {
@@ -139,11 +149,24 @@ pub fn prove<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
     rng: &mut R,
     out: &mut [u8],
 ) -> Result<ProveStats, ProveError> {
-    prove_with::<P, N, U, R>(stmt, ctx, wit, rng, out, Cheat::default())
+    prove_checked::<P, N, U, R>(stmt, ctx, wit, rng, out, Cheat::default())
 }
 
-/// [`prove`] with test switches (all off in [`prove`]). Only tests build cheating provers with it.
+/// [`prove`] with its own checks switched off (`attack-sim` only: mutation tests, demo attackers).
+#[cfg(any(test, feature = "attack-sim"))]
 pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
+    stmt: &Statement<'_, P::M, N>,
+    ctx: &Context,
+    wit: &mut Witness<'_, U>,
+    rng: &mut R,
+    out: &mut [u8],
+    cheat: Cheat,
+) -> Result<ProveStats, ProveError> {
+    prove_checked::<P, N, U, R>(stmt, ctx, wit, rng, out, cheat)
+}
+
+/// The prover, with the checks `cheat` leaves on.
+fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
     stmt: &Statement<'_, P::M, N>,
     ctx: &Context,
     wit: &mut Witness<'_, U>,

@@ -1,5 +1,7 @@
 //! Products with the public matrices of the commitment (docs/PROTOCOL.md §4): A1 column by column,
-//! A2 = [I_n | 0 | A2'] and B = [0 | I_ℓ | B'], shared by prover and verifier.
+//! A2 = [I_n | A2'] with A2' uniform over *every* coordinate of s2 after the first n (the ℓ that hide the
+//! BDLOP messages included, so the messages are bound: §7.1), and B = [0 | I_ℓ | B'], shared by prover and
+//! verifier.
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
@@ -102,19 +104,47 @@ pub fn a1_column_acc<M: Modulus>(
     }
 }
 
-/// acc[r] += (A2·v)[r] = v[r] + Σ_t A2'[r][t]·v[n+ℓ+t].
+/// acc[r] += (A2·v)[r] = v[r] + Σ_{t<ℓ+k} A2'[r][t]·v[n+t].
+///
+/// A2' covers the ℓ coordinates v[n..n+ℓ] that hide the BDLOP messages as well as the k MLWE
+/// coordinates: without that block, (s2[n+j] − δ, msg_j + δ) would open t_j exactly like (s2[n+j], msg_j)
+/// and nothing would bind the messages (PROTOCOL §7.1, the version-1 flaw).
 pub fn a2_acc<M: Modulus>(
     set_id: u8,
     lay: &Layout,
     v: &[Rq<M>; M2_MAX],
     acc: &mut [Rq<M>; KMSIS_MAX],
 ) {
+    a2_acc_cols(set_id, lay, v, acc, 0);
+}
+
+/// The version-1 commitment matrix A2 = [I_n | 0 | A2'], whose zero block leaves the BDLOP messages
+/// unbound. Kept only so that forgers can be shown to succeed against the broken verifier
+/// (`tests/tests/zk_forgers.rs`); never used by [`super::verify::verify`] or the prover.
+#[cfg(any(test, feature = "attack-sim"))]
+pub fn a2_acc_unbound<M: Modulus>(
+    set_id: u8,
+    lay: &Layout,
+    v: &[Rq<M>; M2_MAX],
+    acc: &mut [Rq<M>; KMSIS_MAX],
+) {
+    a2_acc_cols(set_id, lay, v, acc, lay.zk.ell());
+}
+
+/// acc[r] += v[r] + Σ_{first ≤ t < ℓ+k} A2'[r][t]·v[n+t].
+fn a2_acc_cols<M: Modulus>(
+    set_id: u8,
+    lay: &Layout,
+    v: &[Rq<M>; M2_MAX],
+    acc: &mut [Rq<M>; KMSIS_MAX],
+    first: usize,
+) {
     let (n, ell, kk) = (lay.zk.kmsis, lay.zk.ell(), lay.zk.kmlwe);
     for r in 0..n {
         acc[r].add_assign(&v[r]);
-        for t in 0..kk {
+        for t in first..ell + kk {
             let a = matrix_block::<M>(set_id, Matrix::A2, r, t);
-            acc[r].mul_acc(&a, &v[n + ell + t]);
+            acc[r].mul_acc(&a, &v[n + t]);
         }
     }
 }

@@ -9,18 +9,20 @@ use super::proof::ProofError;
 use super::transcript::Transcript;
 use crate::arith::Modulus;
 
-/// Protocol label of the transcript.
-pub const PROTOCOL_LABEL: &[u8] = b"ZKFL-PQ/zk/bfv-norm/v1";
+/// Protocol label of the transcript (v2: A2 binds the BDLOP messages, H(pk) computed from the statement).
+pub const PROTOCOL_LABEL: &[u8] = b"ZKFL-PQ/zk/bfv-norm/v2";
+/// Label of the public-key hash H(pk) (its own SHAKE256 transcript, PROTOCOL §2).
+pub const PK_HASH_LABEL: &[u8] = b"ZKFL-PQ/zk/pk-hash/v2";
 
-/// Where a proof belongs: a proof made for one context never verifies in another.
+/// Where a proof belongs: a proof made for one context never verifies in another. The public key is not
+/// part of the context: prover and verifier hash the statement's own key ([`Statement::pk_hash`]), so no
+/// caller-supplied hash can disagree with the key the ciphertext is checked against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Context {
     /// Round of the federated-learning protocol.
     pub round: u64,
     /// Clinic (client) id.
     pub clinic: u64,
-    /// SHAKE256 hash of the encoded public key (computed by the caller from the key it encrypts under).
-    pub pk_hash: [u8; 32],
 }
 
 /// The public part of R_ZKFL for one update: key, ciphertext, Δ and the bound (slices of N-coefficient
@@ -62,13 +64,26 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
         Ok(Layout::new(P::ZK, N, M::BYTES, l, self.bound))
     }
 
-    /// Starts the transcript: label, context, set, bound, L, Δ, then c1 and every c0_j in order.
+    /// H(pk): 32 bytes of SHAKE256 over a framed transcript of the set id, L, pk.a and every pk.b_j
+    /// (canonical coefficient bytes), computed from the key in the statement itself.
+    pub fn pk_hash<P: ZkParams<M = M>>(&self) -> [u8; 32] {
+        let mut h = Transcript::new(PK_HASH_LABEL);
+        h.absorb_u64(b"set", u64::from(P::ID));
+        h.absorb_u64(b"chunks", self.pk_b.len() as u64);
+        h.absorb_coeffs::<M>(b"pk_a", self.pk_a);
+        for b in self.pk_b {
+            h.absorb_coeffs::<M>(b"pk_b", b);
+        }
+        h.challenge_seed(b"pk-hash")
+    }
+
+    /// Starts the transcript: label, context, set, H(pk), bound, L, Δ, then c1 and every c0_j in order.
     pub fn transcript<P: ZkParams<M = M>>(&self, ctx: &Context) -> Transcript {
         let mut t = Transcript::new(PROTOCOL_LABEL);
         t.absorb_u64(b"set", u64::from(P::ID));
         t.absorb_u64(b"round", ctx.round);
         t.absorb_u64(b"clinic", ctx.clinic);
-        t.absorb_bytes(b"pk-hash", &ctx.pk_hash);
+        t.absorb_bytes(b"pk-hash", &self.pk_hash::<P>());
         t.absorb_u64(b"bound", self.bound);
         t.absorb_u64(b"chunks", self.chunks() as u64);
         t.absorb_coeffs::<M>(b"delta", &[self.delta]);

@@ -101,7 +101,6 @@ pub(crate) fn ctx() -> Context {
     Context {
         round: 7,
         clinic: 3,
-        pk_hash: [9; 32],
     }
 }
 
@@ -477,18 +476,14 @@ fn cases_with(
     // Context replay.
     r.push(("round", v(&f.inst, &Context { round: 8, ..ctx() }, p, d)));
     r.push(("clinic", v(&f.inst, &Context { clinic: 4, ..ctx() }, p, d)));
-    r.push((
-        "pk hash",
-        v(
-            &f.inst,
-            &Context {
-                pk_hash: [8; 32],
-                ..ctx()
-            },
-            p,
-            d,
-        ),
-    ));
+    // The key is hashed from the statement itself: one changed coefficient of pk.a or pk.b_j is another
+    // statement.
+    let mut i2 = clone_inst(&f.inst);
+    i2.a[5] = M::add(i2.a[5], 1);
+    r.push(("pk.a coefficient", v(&i2, &ctx(), p, d)));
+    let mut i2 = clone_inst(&f.inst);
+    i2.b[1][9] = M::add(i2.b[1][9], 1);
+    r.push(("pk.b coefficient", v(&i2, &ctx(), p, d)));
     let mut q = p.clone();
     q[4] = 2;
     r.push(("set id", v(&f.inst, &ctx(), &q, d)));
@@ -724,9 +719,9 @@ fn fixture_proof_bytes_pinned() {
     assert_eq!(hex, GOLDEN_PROOF_DIGEST);
 }
 
-/// Re-pinned deliberately when the JL projection grew to two independent 256-row halves (soundness fix).
+/// Re-pinned deliberately for wire version 2 (A2 binds the BDLOP messages; H(pk) from the statement).
 const GOLDEN_PROOF_DIGEST: &str =
-    "f39d161a48137ecbf78c38f800cd2c6c4fbfc2475a8ea074ff45f51db955e50f";
+    "2601f4c3c350dcb9a81634b94680f85b00e86e6d135eabe6c119bfef61544f58";
 
 /// Prove/verify wall time of the 2-chunk fixture (informational; run with `--ignored --nocapture`).
 #[test]

@@ -24,22 +24,32 @@ pub const fn z_bound_sq(sigma: u64, dim: usize) -> u128 {
     121 * (sigma as u128) * (sigma as u128) * (dim as u128) / 100
 }
 
-/// Switches that disable one verifier check each, for the hand mutation check (all false in [`verify`]).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Disable {
-    /// V2 (ct(h_k) = 0).
-    pub v2_h: bool,
-    /// V3 (‖z3‖ bound).
-    pub v3_z3: bool,
-    /// V4 (‖z‖ bounds).
-    pub v4_z: bool,
-    /// V6: use w' = 0 instead of A1·z1 + A2·z2 − c·t_A.
-    pub v6_commit: bool,
-    /// V7: use v' = 0 instead of the quadratic evaluation.
-    pub v7_quad: bool,
-    /// V8 (challenge seed comparison).
-    pub v8_challenge: bool,
+mod switches {
+    /// Switches that disable one verifier check each, for the mutation check and for showing that a
+    /// forger succeeds against a broken verifier (all false in [`super::verify`]). Public only with the
+    /// `attack-sim` feature.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct Disable {
+        /// V2 (ct(h_k) = 0).
+        pub v2_h: bool,
+        /// V3 (‖z3‖ bound).
+        pub v3_z3: bool,
+        /// V4 (‖z‖ bounds).
+        pub v4_z: bool,
+        /// V6: use w' = 0 instead of A1·z1 + A2·z2 − c·t_A.
+        pub v6_commit: bool,
+        /// V6 with the version-1 matrix A2 = [I_n | 0 | A2'], which leaves the BDLOP messages unbound.
+        pub v6_unbound_messages: bool,
+        /// V7: use v' = 0 instead of the quadratic evaluation.
+        pub v7_quad: bool,
+        /// V8 (challenge seed comparison).
+        pub v8_challenge: bool,
+    }
 }
+#[cfg(any(test, feature = "attack-sim"))]
+pub use switches::Disable;
+#[cfg(not(any(test, feature = "attack-sim")))]
+use switches::Disable;
 
 /// Verifies `proof` for `stmt` in context `ctx`.
 pub fn verify<P: ZkParams, const N: usize>(
@@ -47,7 +57,18 @@ pub fn verify<P: ZkParams, const N: usize>(
     ctx: &Context,
     proof: &[u8],
 ) -> Result<(), ProofError> {
-    verify_with::<P, N>(stmt, ctx, proof, Disable::default())
+    verify_checks::<P, N>(stmt, ctx, proof, Disable::default())
+}
+
+/// [`verify`] with checks switched off (mutation checks and broken-verifier demonstrations only).
+#[cfg(any(test, feature = "attack-sim"))]
+pub fn verify_with<P: ZkParams, const N: usize>(
+    stmt: &Statement<'_, P::M, N>,
+    ctx: &Context,
+    proof: &[u8],
+    dis: Disable,
+) -> Result<(), ProofError> {
+    verify_checks::<P, N>(stmt, ctx, proof, dis)
 }
 
 /// Decoded fixed part of a proof.
@@ -116,8 +137,8 @@ fn decode_head<P: ZkParams>(lay: &Layout, proof: &[u8]) -> Result<Head<P::M>, Pr
     Ok(hd)
 }
 
-/// [`verify`] with checks switched off (hand mutation check only).
-pub fn verify_with<P: ZkParams, const N: usize>(
+/// The checks V1–V8, each unless `dis` switches it off.
+fn verify_checks<P: ZkParams, const N: usize>(
     stmt: &Statement<'_, P::M, N>,
     ctx: &Context,
     proof: &[u8],
@@ -174,7 +195,7 @@ pub fn verify_with<P: ZkParams, const N: usize>(
     }
     let set = P::ID;
     let mut w = pass.w;
-    a2_acc::<P::M>(set, &lay, &pass.z2, &mut w);
+    a2_v6::<P::M>(set, &lay, &pass.z2, &mut w, dis);
     for r in 0..lay.zk.kmsis {
         w[r] = w[r].sub(&c.mul(&hd.t_a[r]));
     }
@@ -213,6 +234,23 @@ pub fn verify_with<P: ZkParams, const N: usize>(
         return Err(ProofError::Challenge);
     }
     Ok(())
+}
+
+/// w += A2·z2 (V6); the version-1 A2 only when a broken verifier is being demonstrated.
+fn a2_v6<M: Modulus>(
+    set: u8,
+    lay: &Layout,
+    z2: &[Rq<M>; M2_MAX],
+    w: &mut [Rq<M>; KMSIS_MAX],
+    dis: Disable,
+) {
+    #[cfg(any(test, feature = "attack-sim"))]
+    if dis.v6_unbound_messages {
+        super::public::a2_acc_unbound::<M>(set, lay, z2, w);
+        return;
+    }
+    let _ = dis;
+    a2_acc::<M>(set, lay, z2, w);
 }
 
 /// Results of the z pass.

@@ -243,11 +243,7 @@ pub fn encrypt<P: ParamSet, const N: usize, const K: usize>(
         bound,
         u,
         m,
-        ctx: Context {
-            round,
-            clinic,
-            pk_hash: key.pk_hash,
-        },
+        ctx: Context { round, clinic },
         ct_bytes,
     }
 }
