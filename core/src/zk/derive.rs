@@ -4,6 +4,7 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
+use super::params::{CHALLENGE_COEFF_MAX, ETA};
 use super::rq::{D, Rq};
 use crate::arith::Modulus;
 use shake::{ExtendableOutput, Shake128, Shake256, Shake256Reader, Update, XofReader};
@@ -176,28 +177,38 @@ pub fn uniform_ring<M: Modulus>(label: &[u8], seed: &[u8; 32], idx: u64) -> Rq<M
     uniform_from_reader::<M>(&mut xof256(label, seed, &[idx]))
 }
 
-/// η of the challenge filter: accept c only if ‖σ(c)·c‖₁ ≤ η² (ZK-BRIEF §4).
-pub const CHALLENGE_ETA_SQ: i64 = 59 * 59;
+/// η² of the challenge filter: accept c only if ‖σ(c)·c‖₁ ≤ η² (ZK-BRIEF §4; η from `zk::params`).
+pub const CHALLENGE_ETA_SQ: i64 = (ETA * ETA) as i64;
+/// Values a free challenge coefficient takes: [−CHALLENGE_COEFF_MAX, CHALLENGE_COEFF_MAX].
+const CHALLENGE_VALUES: u8 = 2 * CHALLENGE_COEFF_MAX as u8 + 1;
+/// Bytes at or above this are skipped, so `byte % CHALLENGE_VALUES` is exactly uniform.
+const CHALLENGE_BYTE_LIMIT: u8 = (256 / CHALLENGE_VALUES as u16 * CHALLENGE_VALUES as u16) as u8;
 
-/// The challenge c ∈ C from a 32-byte seed: σ-invariant (c_{d−i} = −c_i, c_{d/2} = 0), free coefficients
-/// c_0..c_{63} uniform in [−2, 2], resampled until ‖σ(c)c‖₁ ≤ η² (public, variable time). Returns signed
-/// coefficients.
+/// The free coefficients c_0..c_{d/2−1}, each uniform in [−CHALLENGE_COEFF_MAX, CHALLENGE_COEFF_MAX], read from
+/// `rd` by rejection on bytes, completed σ-invariantly (c_{d−i} = −c_i, c_{d/2} = 0).
+pub fn challenge_candidate(rd: &mut impl XofReader) -> [i64; D] {
+    let mut c = [0i64; D];
+    let mut i = 0;
+    while i < D / 2 {
+        let mut b = [0u8; 1];
+        rd.read(&mut b);
+        if b[0] < CHALLENGE_BYTE_LIMIT {
+            c[i] = i64::from(b[0] % CHALLENGE_VALUES) - CHALLENGE_COEFF_MAX;
+            i += 1;
+        }
+    }
+    for i in 1..D / 2 {
+        c[D - i] = -c[i];
+    }
+    c
+}
+
+/// The challenge c ∈ C from a 32-byte seed: [`challenge_candidate`]s until ‖σ(c)c‖₁ ≤ η² (public,
+/// variable time). Returns signed coefficients.
 pub fn challenge_from_seed(seed: &[u8; 32]) -> [i64; D] {
     let mut rd = xof256(b"challenge", seed, &[]);
     loop {
-        let mut c = [0i64; D];
-        let mut i = 0;
-        while i < D / 2 {
-            let mut b = [0u8; 1];
-            rd.read(&mut b);
-            if b[0] < 250 {
-                c[i] = i64::from(b[0] % 5) - 2;
-                i += 1;
-            }
-        }
-        for i in 1..D / 2 {
-            c[D - i] = -c[i];
-        }
+        let c = challenge_candidate(&mut rd);
         if sigma_c_c_l1(&c) <= CHALLENGE_ETA_SQ {
             return c;
         }
@@ -225,9 +236,11 @@ pub fn sigma_c_c_l1(c: &[i64; D]) -> i64 {
     prod.iter().map(|x| x.abs()).sum()
 }
 
-/// True iff c is σ-invariant with coefficients in [−2, 2] and passes the η filter.
+/// True iff c is σ-invariant with coefficients in [−CHALLENGE_COEFF_MAX, CHALLENGE_COEFF_MAX] and passes the
+/// η filter.
 pub fn challenge_is_valid(c: &[i64; D]) -> bool {
-    c.iter().all(|&x| (-2..=2).contains(&x))
+    c.iter()
+        .all(|&x| (-CHALLENGE_COEFF_MAX..=CHALLENGE_COEFF_MAX).contains(&x))
         && c[D / 2] == 0
         && (1..D).all(|i| c[D - i] == -c[i])
         && sigma_c_c_l1(c) <= CHALLENGE_ETA_SQ
@@ -245,8 +258,8 @@ mod tests {
         assert!(challenge_is_valid(&c2));
         assert_ne!(c1, c2);
         let mut bad = c1;
-        bad[1] = 3;
-        bad[D - 1] = -3;
+        bad[1] = CHALLENGE_COEFF_MAX + 1;
+        bad[D - 1] = -CHALLENGE_COEFF_MAX - 1;
         assert!(!challenge_is_valid(&bad));
     }
 

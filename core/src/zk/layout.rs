@@ -179,8 +179,11 @@ mod tests {
     use crate::zk::params::{ZK_L, ZK_S};
 
     /// The paper's update (108,996 parameters) as 54 chunks of 2048 (S) or 27 of 4096 (L) at B = B_max.
+    /// Budget: 4.01 B/param for S. It was 4 until version 2 made the soundness bound hold against 2^64 hash
+    /// queries (λ 3 → 5, MSIS rank 14 → 15: +0.045 B/param, PROTOCOL §7.2); the entropy coding of z
+    /// (`zk::codec`, issue "prover round two") is what brings it back under 4 and toward 3.5.
     #[test]
-    fn paper_update_proof_at_most_4_bytes_per_param_for_s() {
+    fn paper_update_proof_within_budget_for_s() {
         const PARAMS: usize = 108_996;
         let s = Layout::new(ZK_S, 2048, Q44::BYTES, PARAMS.div_ceil(2048), ZK_S.b_max).proof_len();
         let l = Layout::new(ZK_L, 4096, Q86::BYTES, PARAMS.div_ceil(4096), ZK_L.b_max).proof_len();
@@ -190,6 +193,6 @@ mod tests {
             per(s),
             per(l)
         );
-        assert!(s <= 4 * PARAMS, "set S proof {s} B");
+        assert!(s * 100 <= 401 * PARAMS, "set S proof {s} B");
     }
 }

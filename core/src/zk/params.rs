@@ -20,14 +20,21 @@ pub const JL_REPS: usize = 2;
 pub const JL_ROWS: usize = JL_HALF * JL_REPS;
 /// Ring elements (BDLOP rows) holding the JL mask y3.
 pub const Y3_BLOCKS: usize = JL_ROWS / D;
-/// Challenge operator-norm bound η: ‖c·s‖ ≤ η·‖s‖ for every challenge c (ZK-BRIEF §4).
-pub const ETA: u64 = 59;
+/// Largest magnitude of a free challenge coefficient: c_0..c_63 are uniform in [−4, 4], so before the η filter
+/// there are 9^64 = 2^202.9 candidates; that many are needed for 2^−128 against 2^64 hash queries
+/// (PROTOCOL §7.2: Q·2/|C|). The 5^64 of [−2, 2] gave only 2^−82 at Q = 2^64.
+pub const CHALLENGE_COEFF_MAX: i64 = 4;
+/// Challenge operator-norm bound η: ‖c·s‖ ≤ η·‖s‖ for every challenge c, enforced by the filter
+/// ‖σ(c)·c‖₁ ≤ η² (ZK-BRIEF §4); with coefficients in [−4, 4] about 0.6 of the candidates pass.
+pub const ETA: u64 = 109;
+/// Hash (random-oracle) queries Q the soundness bound is stated for (PROTOCOL §7.2).
+pub const LOG2_QUERIES: f64 = 64.0;
 /// Largest MSIS rank over both sets (array sizes).
-pub const KMSIS_MAX: usize = 14;
+pub const KMSIS_MAX: usize = 15;
 /// Largest m2 (length of s2 in ring elements) over both sets.
-pub const M2_MAX: usize = 47;
+pub const M2_MAX: usize = 48;
 /// Largest λ (number of Z_q batches) over both sets.
-pub const LAMBDA_MAX: usize = 3;
+pub const LAMBDA_MAX: usize = 5;
 /// Number of exact-norm groups: m, u, e2, e1 (in this order everywhere).
 pub const GROUPS: usize = 4;
 /// Z_q constraints: 512 JL rows, 4 norms, 1 binary, 127 "β3 constant", 1 "β3² = 1" (PROTOCOL §6 step 3).
@@ -58,9 +65,9 @@ pub struct ZkConsts {
     pub z3_bound_sq: u128,
     /// Wire width in bits of one z3 coefficient (|value| ≤ 2^(w−1) − 1, at least 14·σ₃).
     pub w3: u32,
-    /// Wire width of the z1 coefficients of the m blocks (≥ 14·σ_m).
+    /// Wire width of the z1 coefficients of the m blocks (2^(w−1) > 10·σ_m).
     pub wm: u32,
-    /// Wire width of the other z1 coefficients and of z2 (≥ 14·σ_s).
+    /// Wire width of the other z1 coefficients and of z2 (2^(w−1) > 10·σ_s).
     pub ws: u32,
 }
 
@@ -79,12 +86,12 @@ impl ZkConsts {
 pub const ZK_S: ZkConsts = ZkConsts {
     l_max: 64,
     b_max: 1 << 12,
-    kmsis: 14,
-    lambda: 3,
+    kmsis: 15,
+    lambda: 5,
     kmlwe: 17,
     sigma3: 159_160,
-    sigma_m: 4_991_796,
-    sigma_s: 415_983,
+    sigma_m: 9_222_132,
+    sigma_s: 768_511,
     ratio: 12,
     z3_bound_sq: 9_338_353_680_384,
     w3: 23,
@@ -97,16 +104,16 @@ pub const ZK_L: ZkConsts = ZkConsts {
     l_max: 32,
     b_max: 1 << 16,
     kmsis: 9,
-    lambda: 2,
+    lambda: 3,
     kmlwe: 30,
     sigma3: 2_406_736,
-    sigma_m: 80_068_800,
-    sigma_s: 476_600,
-    ratio: 168,
+    sigma_m: 147_957_157,
+    sigma_s: 885_971,
+    ratio: 167,
     z3_bound_sq: 2_135_302_289_951_293,
     w3: 27,
     wm: 32,
-    ws: 24,
+    ws: 25,
 };
 
 /// A parameter set with proof constants.
@@ -197,10 +204,12 @@ pub const fn conditions_hold(c: &ZkConsts, n: usize, q: u128) -> bool {
     let rej = sm == ss * c.ratio as u128
         && 15 * sm * sm >= 16 * g * g * eta * eta * (c.b_max as u128) * (c.b_max as u128)
         && ss * ss >= 16 * g * g * eta * eta * alpha_s_sq;
-    // (7) wire widths hold 14σ (a coefficient beyond that has probability < 2^−140; the prover restarts).
-    let widths = (1u128 << (c.w3 - 1)) > 14 * c.sigma3 as u128
-        && (1u128 << (c.wm - 1)) > 14 * sm
-        && (1u128 << (c.ws - 1)) > 14 * ss;
+    // (7) wire widths hold 10σ: a Gaussian coefficient beyond 10σ has probability < 2·e^(−50) = 2^−71.1, so
+    //     with < 2^17 coefficients per proof the prover's (public, witness-independent: it looks at the
+    //     post-rejection z only) restart for a value that does not fit happens with probability < 2^−54.
+    let widths = (1u128 << (c.w3 - 1)) > 10 * c.sigma3 as u128
+        && (1u128 << (c.wm - 1)) > 10 * sm
+        && (1u128 << (c.ws - 1)) > 10 * ss;
     jl && wrap
         && bin
         && inv
@@ -215,51 +224,116 @@ pub const fn conditions_hold(c: &ZkConsts, n: usize, q: u128) -> bool {
 const _: () = assert!(conditions_hold(&ZK_S, 2048, crate::arith::modulus::Q44::Q));
 const _: () = assert!(conditions_hold(&ZK_L, 4096, crate::arith::modulus::Q86::Q));
 
-/// q^(−λ) ≤ 2^(−128): the μ-batching error (PROTOCOL §7.2).
+/// Q·q^(−λ) ≤ 2^(−129): the μ-batching error stays below half the budget after Q = 2^64 hash queries
+/// (PROTOCOL §7.2; integer form of λ·log₂q ≥ 64 + 129, with log₂ q ≥ BITS − 1).
 pub const fn batching_error_ok<M: Modulus>(c: &ZkConsts) -> bool {
-    (M::BITS as usize - 1) * c.lambda >= 128
+    (M::BITS as usize - 1) * c.lambda >= 64 + 129
 }
 
 const _: () = assert!(batching_error_ok::<crate::arith::modulus::Q44>(&ZK_S));
 const _: () = assert!(batching_error_ok::<crate::arith::modulus::Q86>(&ZK_L));
 
+/// Verifier slack T_z on ‖z_b‖ (V4 checks ‖z_b‖² ≤ T_z²·σ_b²·dim_b with T_z² = 121/100).
+pub const T_Z: f64 = 1.1;
+
+/// log₂ β_MSIS = log₂(4η·√(Σ_b (2·T_z·σ_b·√dim_b)²)) over the blocks of (z1, z2) at the largest L: the norm
+/// of the MSIS solution [c̄·(z1 − z1') − …] an extractor gets from two accepting transcripts (PROTOCOL §7.1).
+pub fn log2_beta_msis(c: &ZkConsts, n: usize) -> f64 {
+    let k = (n / D) as f64;
+    let d = D as f64;
+    let dim_m = k * c.l_max as f64 * d;
+    let dim_u_slack = (k + GROUPS as f64) * d;
+    let dim_s2 = c.m2() as f64 * d;
+    let term = |sigma: f64, dim: f64| (2.0 * T_Z * sigma) * (2.0 * T_Z * sigma) * dim;
+    let sum = term(c.sigma_m as f64, dim_m)
+        + term(c.sigma_s as f64, dim_u_slack)
+        + term(c.sigma_s as f64, dim_s2);
+    libm::log2(4.0 * ETA as f64 * libm::sqrt(sum))
+}
+
+/// MSIS binding of the full, gap-free matrix [A1 | A2] (A2 = [I_n | A2']): (BKZ block size, classical
+/// core-SVP bits) from `params::estimate`.
+pub fn msis_security(c: &ZkConsts, n: usize, log2_q: f64) -> (u32, f64) {
+    use crate::params::estimate::{core_svp_bits, msis_l2_beta};
+    let k = n / D;
+    let m1 = k * (1 + c.l_max) + GROUPS;
+    let rows = (c.kmsis * D) as u32;
+    let cols = ((m1 + c.m2()) * D) as u32;
+    let beta = msis_l2_beta(rows, cols, log2_q, log2_beta_msis(c, n));
+    (beta, core_svp_bits(beta).0)
+}
+
+/// MLWE hiding of (t_A, t_B): after the public invertible map t_A − A2'_{mid}·t_B (PROTOCOL §8) it is an
+/// MLWE instance with a k·d ternary secret and (n + ℓ)·d samples with ternary error: (β, classical bits).
+pub fn mlwe_security(c: &ZkConsts, log2_q: f64) -> (u32, f64) {
+    use crate::params::estimate::{core_svp_bits, lwe_primal_beta};
+    let ternary = libm::sqrt(2.0 / 3.0);
+    let secret = (c.kmlwe * D) as u32;
+    let samples = ((c.kmsis + c.ell()) * D) as u32;
+    let beta = lwe_primal_beta(secret, samples, log2_q, ternary, ternary);
+    (beta, core_svp_bits(beta).0)
+}
+
 /// Lower bound on the acceptance probability of the challenge filter ‖σ(c)·c‖₁ ≤ η² over uniform free
-/// coefficients: |C| ≥ 5^64·P_ACCEPT_LOWER. The test `challenge_acceptance_above_lower_bound` measures ≈ 0.6
+/// coefficients: |C| ≥ 9^64·P_ACCEPT_LOWER. The test `challenge_acceptance_above_lower_bound` measures ≈ 0.6
 /// on 4000 samples; a true rate below 0.4 would produce an empirical rate ≥ 0.5 with probability
 /// < e^(−2·4000·0.1²) = e^(−80) (Hoeffding).
 pub const P_ACCEPT_LOWER: f64 = 0.4;
 
-/// The soundness error of PROTOCOL §7.2, term by term, as log₂ values (computed, not copied: `std` tests
-/// and the docs table call this).
-#[cfg(test)]
-#[derive(Clone, Copy, Debug)]
-pub struct SoundnessTerms {
-    /// JL: JL_REPS independent projections, each failing with probability < 2^−128 (LNP22 Lemma 2.9).
-    pub jl: f64,
-    /// μ batching: q^(−λ).
-    pub mu: f64,
-    /// γ ring batching: q^(−d/2) (R ≅ F_{q^64}²).
-    pub gamma: f64,
-    /// Quadratic verification equation in c: 2/|C|, |C| ≥ 5^64·P_ACCEPT_LOWER.
-    pub challenge: f64,
+/// log₂|C| ≥ (d/2)·log₂(2·CHALLENGE_COEFF_MAX + 1) + log₂ P_ACCEPT_LOWER.
+pub fn log2_challenge_space() -> f64 {
+    ((D / 2) as f64) * libm::log2((2 * CHALLENGE_COEFF_MAX + 1) as f64) + libm::log2(P_ACCEPT_LOWER)
 }
 
-#[cfg(test)]
+/// The soundness error of PROTOCOL §7.2 against a prover making 2^LOG2_QUERIES hash queries, term by
+/// term, as log₂ values (computed, not copied: the tests and the docs table call this). Each
+/// round-by-round term (one per Fiat–Shamir challenge) is multiplied by Q: a cheating prover may query the
+/// random oracle Q times at any round (state-restoration / round-by-round soundness, Canetti et al.
+/// STOC 2019, Chiesa–Manohar–Spooner TCC 2019). The computational term is the advantage of an MSIS solver
+/// at the instance's core-SVP cost (the binding of the commitment; §7.1).
+#[derive(Clone, Copy, Debug)]
+pub struct SoundnessTerms {
+    /// log₂ Q.
+    pub queries: f64,
+    /// JL (jl-seed round): Q·(2^−128)^JL_REPS, LNP22 Lemma 2.9 per independent projection.
+    pub jl: f64,
+    /// μ batching (μ round): Q·q^(−λ).
+    pub mu: f64,
+    /// γ ring batching (γ round): Q·q^(−d/2) (R ≅ F_{q^64}²: a nonzero linear form in γ vanishes with
+    /// probability ≤ q^(−d/2)).
+    pub gamma: f64,
+    /// Quadratic verification equation in c (c round): Q·2/|C|; also covers the invertibility of
+    /// challenge differences (Lyubashevsky–Seiler 2018: every nonzero c − c' with ‖·‖∞ < √(q/2) is a unit).
+    pub challenge: f64,
+    /// Computational: MSIS binding of [A1 | A2] broken with probability ≤ 2^−(core-SVP bits of the MSIS
+    /// instance) for a 2^128-time adversary (the estimate of `params::estimate`, passed in).
+    pub msis: f64,
+}
+
 impl SoundnessTerms {
-    /// The terms for constants `c` over a modulus of log₂ q = `log2_q`, with `reps` JL projections.
-    pub fn compute(c: &ZkConsts, log2_q: f64, reps: usize) -> Self {
+    /// The terms for constants `c` over a modulus of log₂ q = `log2_q`, with `reps` JL projections, Q =
+    /// 2^`log2_queries`, and an MSIS instance of `msis_bits` core-SVP bits.
+    pub fn compute(
+        c: &ZkConsts,
+        log2_q: f64,
+        reps: usize,
+        log2_queries: f64,
+        msis_bits: f64,
+    ) -> Self {
         Self {
-            jl: -128.0 * reps as f64,
-            mu: -(c.lambda as f64) * log2_q,
-            gamma: -((D / 2) as f64) * log2_q,
-            challenge: 1.0 - (64.0 * 5f64.log2() + P_ACCEPT_LOWER.log2()),
+            queries: log2_queries,
+            jl: log2_queries - 128.0 * reps as f64,
+            mu: log2_queries - (c.lambda as f64) * log2_q,
+            gamma: log2_queries - ((D / 2) as f64) * log2_q,
+            challenge: log2_queries + 1.0 - log2_challenge_space(),
+            msis: -msis_bits,
         }
     }
     /// log₂ of the union bound Σ terms.
     pub fn total(&self) -> f64 {
-        let terms = [self.jl, self.mu, self.gamma, self.challenge];
+        let terms = [self.jl, self.mu, self.gamma, self.challenge, self.msis];
         let top = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        top + terms.iter().map(|t| (t - top).exp2()).sum::<f64>().log2()
+        top + libm::log2(terms.iter().map(|t| libm::exp2(t - top)).sum::<f64>())
     }
 }
 
@@ -273,16 +347,28 @@ mod tests {
         (M::Q as f64).log2()
     }
 
+    fn terms(name: &str, reps: usize, log2_queries: f64) -> SoundnessTerms {
+        let (c, n, lq) = match name {
+            "S" => (ZK_S, 2048, log2_q::<Q44>()),
+            _ => (ZK_L, 4096, log2_q::<Q86>()),
+        };
+        let msis = msis_security(&c, n, lq).1;
+        SoundnessTerms::compute(&c, lq, reps, log2_queries, msis)
+    }
+
     #[test]
     fn soundness_error_at_most_2_pow_minus_128() {
-        for (name, c, lq) in [("S", ZK_S, log2_q::<Q44>()), ("L", ZK_L, log2_q::<Q86>())] {
-            let t = SoundnessTerms::compute(&c, lq, JL_REPS);
+        for name in ["S", "L"] {
+            let t = terms(name, JL_REPS, LOG2_QUERIES);
             std::println!(
-                "set {name}: JL 2^{:.2}, mu 2^{:.2}, gamma 2^{:.2}, challenge 2^{:.2}, total 2^{:.2}",
+                "set {name}, Q = 2^{}: JL 2^{:.2}, mu 2^{:.2}, gamma 2^{:.2}, challenge 2^{:.2}, MSIS 2^{:.2}, \
+                 total 2^{:.2}",
+                t.queries,
                 t.jl,
                 t.mu,
                 t.gamma,
                 t.challenge,
+                t.msis,
                 t.total()
             );
             assert!(
@@ -294,41 +380,37 @@ mod tests {
     }
 
     #[test]
-    fn one_jl_projection_is_not_enough() {
-        // Guard that the soundness check can fail: with a single 256-row projection the JL term alone is
-        // 2^−128 and the sum exceeds it (the state before this fix: 2^−127.91 for S).
-        let t = SoundnessTerms::compute(&ZK_S, log2_q::<Q44>(), 1);
-        assert!(t.total() > -128.0);
+    fn the_soundness_check_can_fail() {
+        // One 256-row JL projection: the JL term alone is Q·2^−128 (the state before the second projection).
+        assert!(terms("S", 1, LOG2_QUERIES).total() > -128.0);
+        // The version-1 challenge space (5^64 candidates) and λ = 3 for S fall short at Q = 2^64.
+        let old = ZkConsts { lambda: 3, ..ZK_S };
+        let t = SoundnessTerms::compute(&old, log2_q::<Q44>(), JL_REPS, LOG2_QUERIES, 140.0);
+        assert!(t.mu > -128.0, "mu 2^{}", t.mu);
+        let old_challenge =
+            LOG2_QUERIES + 1.0 - (64.0 * libm::log2(5.0) + libm::log2(P_ACCEPT_LOWER));
+        assert!(old_challenge > -128.0);
+        // Without the Q factor the old parameters looked fine: the factor is what the check adds.
+        assert!(terms("S", JL_REPS, 0.0).total() < terms("S", JL_REPS, LOG2_QUERIES).total());
     }
 
     #[test]
     fn challenge_acceptance_above_lower_bound() {
-        use shake::{ExtendableOutput, Shake256, Update, XofReader};
-        // Uniform free coefficients in [−2, 2] (σ-invariant completion), η filter as in the protocol.
+        use shake::{ExtendableOutput, Shake256, Update};
+        // The protocol's own candidate sampler (uniform free coefficients, σ-invariant completion) and filter.
         let n = 4000;
         let mut rd = Shake256::default()
             .chain(b"ZKFL-PQ/test/challenge-acceptance")
             .finalize_xof();
         let mut accepted = 0;
         for _ in 0..n {
-            let mut c = [0i64; D];
-            let mut i = 0;
-            while i < D / 2 {
-                let mut b = [0u8; 1];
-                rd.read(&mut b);
-                if b[0] < 250 {
-                    c[i] = i64::from(b[0] % 5) - 2;
-                    i += 1;
-                }
-            }
-            for i in 1..D / 2 {
-                c[D - i] = -c[i];
-            }
+            let c = super::super::derive::challenge_candidate(&mut rd);
             if super::super::derive::sigma_c_c_l1(&c) <= (ETA * ETA) as i64 {
                 accepted += 1;
             }
         }
         let rate = f64::from(accepted) / f64::from(n);
+        std::println!("challenge filter acceptance {rate:.3}");
         assert!(rate >= P_ACCEPT_LOWER + 0.1, "acceptance {rate}");
     }
 

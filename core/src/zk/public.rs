@@ -165,7 +165,7 @@ pub fn rq_of<M: Modulus>(x: &[i64]) -> Rq<M> {
     Rq::from_i64_slice(x)
 }
 
-/// Negacyclic product of two short signed blocks over the integers (exact: |c| ≤ 2 and the caller's
+/// Negacyclic product of two short signed blocks over the integers (exact: |c| ≤ 4 and the caller's
 /// values are < 2^40, so every sum fits i64). Constant time (fixed loops).
 pub fn mul_small_exact(c: &[i64; super::rq::D], s: &[i64], out: &mut [i64; super::rq::D]) {
     use super::rq::D;

@@ -719,9 +719,10 @@ fn fixture_proof_bytes_pinned() {
     assert_eq!(hex, GOLDEN_PROOF_DIGEST);
 }
 
-/// Re-pinned deliberately for wire version 2 (A2 binds the BDLOP messages; H(pk) from the statement).
+/// Re-pinned deliberately for wire version 2 (A2 binds the BDLOP messages; H(pk) from the statement;
+/// challenges in [−4, 4], λ = 5 and MSIS rank 15 for 2^−128 at Q = 2^64).
 const GOLDEN_PROOF_DIGEST: &str =
-    "2601f4c3c350dcb9a81634b94680f85b00e86e6d135eabe6c119bfef61544f58";
+    "2b0db1504bec169e262c5f57f666d711338bd33b165a6000a1903041d1eb1941";
 
 /// Prove/verify wall time of the 2-chunk fixture (informational; run with `--ignored --nocapture`).
 #[test]
