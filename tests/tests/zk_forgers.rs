@@ -110,6 +110,10 @@ fn attack<P: ZkParams, const N: usize>(inst: &Instance<P, N>, var: Variant, name
         P::ZK.ws - 1,
         bad.proof.len()
     );
+    if var.g_columns {
+        println!("{name}: garbage constants re-opened by ε = {:?}", bad.eps);
+        assert!(bad.eps.iter().any(|&e| e != 0), "{name}: g_k re-opened");
+    }
     let broken = verify_with::<P, N>(&st, &inst.ctx, &bad.proof, BROKEN);
     let fixed = verify::<P, N>(&st, &inst.ctx, &bad.proof);
     println!("{name}: broken verifier {broken:?}; fixed verifier on the same bytes {fixed:?}");
@@ -158,4 +162,50 @@ fn forger_a_y3_set_s_uniform_ciphertext() {
 #[test]
 fn forger_a_y3_set_l_huge_m() {
     big_stack(|| attack::<SetL, NL>(&set_l_huge_m(), A, "L/a/huge m"));
+}
+
+/// (b): fewer y3 rows, plus the constant coefficients of g_1..g_λ as λ more lattice columns.
+const B: Variant = Variant {
+    cols: 12,
+    g_columns: true,
+    ..A
+};
+
+#[test]
+fn forger_b_y3_and_garbage_constants_set_s() {
+    big_stack(|| attack::<SetS, NS>(&set_s_huge_m(), B, "S/b/huge m"));
+}
+
+#[test]
+fn forger_b_y3_and_garbage_constants_set_l() {
+    big_stack(|| attack::<SetL, NL>(&set_l_huge_m(), B, "L/b/huge m"));
+}
+
+/// (c): β3 = 1 re-opened as −1 after μ, y3 corrected by LLL as in (a).
+const C: Variant = Variant {
+    flip_beta: true,
+    ..A
+};
+
+#[test]
+fn forger_c_beta_flipped_set_s() {
+    big_stack(|| attack::<SetS, NS>(&set_s_huge_m(), C, "S/c/huge m"));
+}
+
+#[test]
+fn forger_c_beta_flipped_set_l() {
+    big_stack(|| attack::<SetL, NL>(&set_l_huge_m(), C, "L/c/huge m"));
+}
+
+/// (d): (a) with honest Gaussian masks y1, y2 (g0, g1 from F̃ at c ∈ {0, ±1}, PROTOCOL §6 step 5).
+const DM: Variant = Variant { masks: true, ..A };
+
+#[test]
+fn forger_d_gaussian_masks_set_s() {
+    big_stack(|| attack::<SetS, NS>(&set_s_huge_m(), DM, "S/d/huge m"));
+}
+
+#[test]
+fn forger_d_gaussian_masks_set_l() {
+    big_stack(|| attack::<SetL, NL>(&set_l_huge_m(), DM, "L/d/huge m"));
 }

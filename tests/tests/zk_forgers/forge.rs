@@ -66,6 +66,8 @@ pub struct Forged {
     pub delta_l2: f64,
     /// Largest |coefficient| of the σ_s-class responses (z1 u/υ blocks, z2), against 2^(w_s−1).
     pub zs_inf: i64,
+    /// The corrections ε_k of the constant coefficients of g_k (variant b; empty otherwise).
+    pub eps: Vec<i64>,
     /// The residuals E_k = ct(Σ_i μ_{k,i}·F_i(s)) the correction had to cancel, centred.
     pub residuals: Vec<i128>,
 }
@@ -498,6 +500,7 @@ pub fn forge<P: ZkParams, const N: usize>(
             .sum::<f64>()
             .sqrt(),
         zs_inf,
+        eps: xi[var.cols..].to_vec(),
         residuals: resid.iter().map(|&e| P::M::to_centered(e)).collect(),
     }
 }
