@@ -1,8 +1,56 @@
-//! Forgers built outside the prover (docs/PROTOCOL.md §6.1, §7.1): proofs of false statements that the
-//! version-1 verifier (A2 = [I_n | 0 | A2'], reachable only behind `attack-sim`) accepts and the fixed
-//! verifier refuses.
+//! Forgers built outside the prover (docs/PROTOCOL.md §6.1, §7.1 step 3). The version-1 matrix
+//! A2 = [I_n | 0 | A2'] (reachable only behind `attack-sim`: `zk::public::a2_acc_unbound` and
+//! `verify_with(.., Disable { v6_unbound_messages: true, .. })`) leaves the ℓ coordinates s2[n..n+ℓ]
+//! that hide the BDLOP messages out of t_A and out of V6, so (s2[n+j] − δ, msg_j + δ) opens t_j exactly
+//! like (s2[n+j], msg_j). The forgers turn that into accepted proofs of false statements. They never call
+//! `zk::prove`: they use only what the verifier uses — `zk::derive` (matrices, JL rows, c), `zk::eval`
+//! (μ, γ, F̃_k, F̃), `zk::public` (A1, A2, B rows), `zk::statement` and the transcript (replayed in the
+//! order of `zk::verify`), `zk::layout` and `zk::proof` (wire format).
 //!
-//! TODO(doc): full description.
+//! # The attack (`zk_forgers/forge.rs`)
+//! 1. Any statement: an honest encryption of m with ‖m‖ ≈ 99·B (S) or 293·B (L), or a uniformly random
+//!    ciphertext. Claimed s1 = ψ(u) ‖ ψ(m) ‖ υ with υ = 0, s2 ternary.
+//! 2. t_A = A1·s1 + A2·s2 (A2 as the forger believes: [`forge::Target`]); t_y = b_y·s2 + y3 (y3 = 0),
+//!    t_β = b_β·s2 + 1, z3 = 0 (V3 holds for any JL matrix), g_k uniform with ct(g_k) = 0,
+//!    t_g = b_g·s2 + g.
+//! 3. After μ: E_k = ct(Σ_i μ_{k,i}·F_i(s)) ≠ 0 (false exact norm, JL rows with z3 ≠ y3 + β3·R·s3).
+//!    Every JL constraint contains −y3_i, so y3' = y3 + δ changes ct(F_i) by −δ_i and δ must solve
+//!    Σ_i μ_{k,i}·δ_i ≡ E_k (mod q), k ≤ λ: only λ ≤ 3 scalar equations. The q-ary lattice over 20
+//!    coordinates has determinant q^λ, so exact LLL + Babai (`zk_forgers/lll.rs`) give ‖δ‖∞ ≈ q^(λ/20):
+//!    about 50 (S) and 300 (L), far inside 2^(w_s−1) = 2^23 and the V4 radius.
+//! 4. s2'[n + row] = s2[n + row] − δ (t_y unchanged; under version 1 t_A too), h_k = g_k + F_k(s') (so
+//!    ct(h_k) = 0 and F(s') = 0 for every γ), t_t = b_t·s2' + g1, v = g0 + b_t·y2, w = A1·y1 + A2·y2,
+//!    c from the transcript, z1 = y1 + c·s1, z2 = y2 + c·s2': short because δ is.
+//!
+//! Variants: (a) δ on 20 rows of y3; (b) 12 rows of y3 plus the constant coefficients of g_1..g_λ as λ
+//! more lattice columns (ct(g_k) enters ct(h_k) with coefficient 1); (c) β3 re-opened as −β3 after μ
+//! (δ = −2 on its row: still constant with β3² = 1, only the JL residuals change), then y3 as in (a);
+//! (d) (a) with Gaussian masks y1, y2, g0 = F̃(0) and g1 = (F̃(1) − F̃(−1))/2 from `f_tilde`
+//! (PROTOCOL §6 step 5). Every test asserts: the broken verifier accepts the forgery; `verify` refuses
+//! the same bytes; the same forger aimed at the fixed A2 is refused by `verify` (and by version 1).
+//!
+//! # Why the fixed verifier refuses them
+//! With A2 = [I_n | A2'] the re-opened coordinates enter V6: A1·z1 + A2·z2 − c·t_A differs from the w
+//! hashed before c by c·A2'·(s2' − s2) ≠ 0, and V8 fails (`ProofError::Challenge`). Cancelling it needs a
+//! short nonzero kernel vector of A2' (MSIS, PROTOCOL §9).
+//!
+//! # Two re-openings after c that are NOT built here
+//! (i) *Re-open the garbage term after c* (no μ correction). Then F(s) ≠ 0: V2 forces ct(h_k) = 0, so
+//! the best h leaves h_k − g_k − F_k(s) = −E_k and F(s) = −Σ_k γ_k·E_k, uniform in R_q because γ is
+//! drawn after h. V7 with V8 (v' = F̃(c) − (c·t_t − b_t·z2) must equal the v hashed before c), with
+//! F̃(c) = c²·F(s) + c·g1 + g0 and the garbage opening c·g1' − b_t·y2, reads
+//! c·(g1' − g1) = c²·F(s) + (g0 + b_t·y2 − v), so δ_t = g1' − g1 = c·F(s) + c⁻¹·(g0 + b_t·y2 − v):
+//! unique (c is invertible, ‖c‖∞ ≤ 2) and uniform, while z2[n + row_t] = y2 + c·(s2 − δ_t) must pass V1
+//! (w_s-bit fields) and V4. 128 equations mod q, 128 unknowns: no lattice freedom, no short δ.
+//! (ii) *Choose the message masks after c.* Version 1 leaves y2[n..n+ℓ] out of w, so each opening mask
+//! −b_j·y2 can be picked after c. One mask alone is forced to a uniform value by the same V7 equation
+//! as in (i). All masks that enter F̃ linearly together (y3's 4 blocks, g_1..g_λ, garbage; β3 enters
+//! quadratically) make V7 one equation in R_q — d = 128 equations mod q in (5 + λ)·d short unknowns, a
+//! rank-1 inhomogeneous Ring-SIS instance, not the λ-scalar system of step 3. Estimated under the
+//! GSA (optimal sub-dimension): plain LLL reaches about 2^26.5 (S) / 2^37.1 (L) against the V4 radius
+//! 2^25.3 / 2^25.7, so no small-LLL test can do it and none pretends to; it is not out of reach for BKZ
+//! though (root-Hermite 1.0198 suffices for S, about 1.0104 — block size near 80 — for L). The fix
+//! removes it as well: with A2 = [I_n | A2'] all of y2 enters w before c.
 
 #[path = "zk_forgers/forge.rs"]
 mod forge;
