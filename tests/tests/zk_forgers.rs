@@ -75,15 +75,12 @@ const NL: usize = 4096;
 const KL: usize = ternary_product_primes(NL, <<SetL as ParamSet>::M as Modulus>::BITS);
 
 /// The broken (version-1) verifier: check V6 with the A2 that leaves the BDLOP messages unbound.
-const BROKEN: Disable = Disable {
-    v6_unbound_messages: true,
-    v2_h: false,
-    v3_z3: false,
-    v4_z: false,
-    v6_commit: false,
-    v7_quad: false,
-    v8_challenge: false,
-};
+fn version1() -> Disable {
+    Disable {
+        v6_unbound_messages: true,
+        ..Disable::default()
+    }
+}
 
 /// One chunk whose every coefficient is ±`mag` (random signs).
 fn huge_update<const N: usize>(mag: i64, seed: u64) -> Vec<[i64; N]> {
@@ -158,11 +155,14 @@ fn attack<P: ZkParams, const N: usize>(inst: &Instance<P, N>, var: Variant, name
         P::ZK.ws - 1,
         bad.proof.len()
     );
+    // δ is short: c·δ stays far inside the w_s-bit fields and the V4 radius.
+    assert!(bad.delta_inf < 1 << 13, "{name}: ‖δ‖∞ = {}", bad.delta_inf);
+    assert!(bad.zs_inf < zmax, "{name}: z_s does not fit the wire");
     if var.g_columns {
         println!("{name}: garbage constants re-opened by ε = {:?}", bad.eps);
         assert!(bad.eps.iter().any(|&e| e != 0), "{name}: g_k re-opened");
     }
-    let broken = verify_with::<P, N>(&st, &inst.ctx, &bad.proof, BROKEN);
+    let broken = verify_with::<P, N>(&st, &inst.ctx, &bad.proof, version1());
     let fixed = verify::<P, N>(&st, &inst.ctx, &bad.proof);
     println!("{name}: broken verifier {broken:?}; fixed verifier on the same bytes {fixed:?}");
     assert_eq!(
@@ -177,7 +177,7 @@ fn attack<P: ZkParams, const N: usize>(inst: &Instance<P, N>, var: Variant, name
     );
     let aimed = forge::<P, N>(&st, &inst.ctx, &claim, Target::Bound, var, 5);
     let fixed2 = verify::<P, N>(&st, &inst.ctx, &aimed.proof);
-    let broken2 = verify_with::<P, N>(&st, &inst.ctx, &aimed.proof, BROKEN);
+    let broken2 = verify_with::<P, N>(&st, &inst.ctx, &aimed.proof, version1());
     println!("{name}: forger aimed at the fixed A2: fixed verifier {fixed2:?}, broken {broken2:?}");
     assert_eq!(
         fixed2,

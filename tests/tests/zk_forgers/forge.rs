@@ -130,13 +130,7 @@ pub fn forge<P: ZkParams, const N: usize>(
 ) -> Forged {
     let lay: Layout = stmt.layout::<P>().expect("statement shape");
     let set = P::ID;
-    let (n, ell, lambda, m2, k) = (
-        lay.zk.kmsis,
-        lay.zk.ell(),
-        lay.zk.lambda,
-        lay.zk.m2(),
-        lay.k,
-    );
+    let (n, lambda, m2, k) = (lay.zk.kmsis, lay.zk.lambda, lay.zk.m2(), lay.k);
     let one = Rq::<P::M>::constant(P::M::from_i64(1));
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
 
@@ -490,7 +484,6 @@ pub fn forge<P: ZkParams, const N: usize>(
         .map(|x| x.abs())
         .max()
         .unwrap_or(0);
-    let _ = ell;
     Forged {
         proof: out,
         delta_inf: xi.iter().map(|x| x.abs()).max().unwrap_or(0),
