@@ -212,12 +212,14 @@ fn forger_a_y3_set_l_huge_m() {
     big_stack(|| attack::<SetL, NL>(&set_l_huge_m(), A, "L/a/huge m"));
 }
 
-/// (b): fewer y3 rows, plus the constant coefficients of g_1..g_λ as λ more lattice columns.
+/// (b): fewer y3 rows, plus the constant coefficients of g_1..g_λ as λ more lattice columns (set L has
+/// q^λ = 2^258 to spread over the columns, so it keeps more y3 rows: 16 columns would leave ‖δ‖∞ ≈ 2^16).
 const B: Variant = Variant {
     cols: 12,
     g_columns: true,
     ..A
 };
+const B_L: Variant = Variant { cols: 24, ..B };
 
 #[test]
 fn forger_b_y3_and_garbage_constants_set_s() {
@@ -226,7 +228,7 @@ fn forger_b_y3_and_garbage_constants_set_s() {
 
 #[test]
 fn forger_b_y3_and_garbage_constants_set_l() {
-    big_stack(|| attack::<SetL, NL>(&set_l_huge_m(), B, "L/b/huge m"));
+    big_stack(|| attack::<SetL, NL>(&set_l_huge_m(), B_L, "L/b/huge m"));
 }
 
 /// (c): β3 = 1 re-opened as −1 after μ, y3 corrected by LLL as in (a).
