@@ -311,7 +311,7 @@ impl<P: ZkParams, const N: usize, const K: usize> SetOps for Ops<P, N, K> {
             pk_b: &pk_b,
             c1: &c1.coeffs,
             c0: &c0,
-            delta: plain.delta(),
+            t: plain.t(),
             bound: inputs.round.b_int,
         };
         // The proof is bound to round and clinic; the statement's key (the round's) is hashed by the

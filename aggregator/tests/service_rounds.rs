@@ -48,7 +48,7 @@ fn submission(
     let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*pa));
     let b_ntt = Box::new(NttPoly::<N, K>::from_poly(&pb[0]));
     let plain = PlainModulus::<M>::new(a.t).expect("t");
-    let delta = plain.delta();
+    let t = plain.t();
     let mut enc = Box::new(Encryptor::<SetS, N, K>::new(&a_ntt, plain, 1, &mut rng));
     let mut c0 = vec![Poly::<M, N>::zero()];
     enc.encrypt_chunk(&b_ntt, m, &mut c0[0]).expect("encrypt");
@@ -66,7 +66,7 @@ fn submission(
         pk_b: &pk_b,
         c1: &c1.coeffs,
         c0: &c0c,
-        delta,
+        t,
         bound: a.b_int,
     };
     let ctx = Context {

@@ -147,7 +147,7 @@ fn statement<'a, P: ParamSet, const N: usize, const K: usize>(
         pk_b: &s.b,
         c1,
         c0,
-        delta: s.plain.delta(),
+        t: s.plain.t(),
         bound: BOUND,
     }
 }

@@ -100,7 +100,7 @@ fn forge_proof(proof: &mut [u8], chunks: usize) {
 struct ProofInput<'a> {
     c0: &'a [PolyS],
     m: &'a [i64],
-    delta: <<SetS as ParamSet>::M as zkfl_core::arith::Modulus>::Coeff,
+    t: u64,
     clinic: u32,
 }
 
@@ -299,7 +299,7 @@ impl ClinicRound {
         let stmt = ProofInput {
             c0: &c0,
             m,
-            delta: plain.delta(),
+            t: plain.t(),
             clinic,
         };
         let (proof, proof_kind) = self.prove(&mut enc, &stmt, prover, rng)?;
@@ -336,7 +336,7 @@ impl ClinicRound {
             pk_b: &pk_b,
             c1: &enc.c1().coeffs,
             c0: &c0c,
-            delta: input.delta,
+            t: input.t,
             bound: self.config.quantizer.b_int(),
         };
         let ctx = Context {

@@ -30,7 +30,7 @@ struct Fixture {
     round: ClinicRound,
     a: PolyS,
     b: Vec<PolyS>,
-    delta: <<SetS as ParamSet>::M as zkfl_core::arith::Modulus>::Coeff,
+    t: u64,
     b_int: u64,
 }
 
@@ -65,14 +65,14 @@ fn fixture() -> Fixture {
     let ek = kem.public_key().to_bytes();
     let round = ClinicRound::new(SetS::ID, ROUND, CLINICS, DIM, 5.0, scale, &pk, ek.as_ref())
         .expect("round");
-    let delta = PlainModulus::<<SetS as ParamSet>::M>::new(config.t)
+    let t = PlainModulus::<<SetS as ParamSet>::M>::new(config.t)
         .expect("t")
-        .delta();
+        .t();
     Fixture {
         round,
         a,
         b,
-        delta,
+        t,
         b_int: config.quantizer.b_int(),
     }
 }
@@ -89,7 +89,7 @@ fn verify_as(f: &Fixture, p: &PreparedUpdate, clinic: u32) -> Result<(), ProofEr
         pk_b: &pk_b,
         c1: &c1.coeffs,
         c0: &c0c,
-        delta: f.delta,
+        t: f.t,
         bound: f.b_int,
     };
     let ctx = Context {

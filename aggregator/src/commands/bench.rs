@@ -319,7 +319,7 @@ fn zk_group<P: ZkParams, const N: usize, const K: usize>(
         pk_b: &key.b,
         c1: &ct.c1,
         c0: &ct.c0,
-        delta: plain.delta(),
+        t: plain.t(),
         bound: config.b_int(),
     };
     let len = st.layout::<P>().map_err(|e| e.to_string())?.proof_len();

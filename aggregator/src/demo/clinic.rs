@@ -184,7 +184,7 @@ pub fn submission(
         pk_b: &pk.pk_b,
         c1: &c1.coeffs,
         c0: &c0c,
-        delta: plain.delta(),
+        t: plain.t(),
         bound: a.b_int,
     };
     let ctx = Context {

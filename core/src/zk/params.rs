@@ -181,8 +181,11 @@ pub const fn conditions_hold(c: &ZkConsts, n: usize, q: u128) -> bool {
     let wrap = barp_sq + (1u128 << lmax) < q;
     // (3) binary slack without wrap-around: q > β_arp² + β_arp·√(4d) (√(4d) < 23).
     let bin = barp_sq + barp * 23 < q;
-    // (4) challenge differences have ‖·‖∞ ≤ 4, far below √q: invertible (Lyubashevsky–Seiler 2018).
-    let inv = 16 < q;
+    // (4) challenge differences are units: q ≡ 5 (mod 8) splits Y^d + 1 into two irreducible factors, and then
+    //     every nonzero y with ‖y‖∞ < √(q/2) is invertible (Lyubashevsky–Seiler, EUROCRYPT 2018, Cor. 1.2);
+    //     ‖c − c'‖∞ ≤ 2·CHALLENGE_COEFF_MAX.
+    let diff = 2 * CHALLENGE_COEFF_MAX as u128;
+    let inv = q % 8 == 5 && 2 * diff * diff < q;
     // (5) honest JL mask: ‖R·s3‖² ≤ 337·α₃² per 256-row half (JL upper tail), so ‖R·s3‖ ≤ √(2·337)·α₃
     //     over both; σ₃ ≥ γ₃·√(2·337)·α₃ with γ₃ = √2, i.e. σ₃² ≥ 4·337·α₃².
     //     α₃² = B² + N + B_2² + B_1² + Σℓ.

@@ -429,7 +429,7 @@ fn derive_e1<M: Modulus, const N: usize>(
     let c0 = stmt.c0.get(j);
     for i in 0..N {
         let c = c0.map_or(M::zero(), |c| c[i]);
-        let x = M::sub(M::sub(c, bu[i]), M::mul(stmt.delta, M::from_i64(m[i])));
+        let x = M::sub(M::sub(c, bu[i]), M::mul(stmt.delta(), M::from_i64(m[i])));
         out[i] = M::to_centered(x) as i64;
     }
 }
@@ -793,7 +793,7 @@ fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
             let ymr = Rq::<P::M>::from_i64_slice(&sc.ym[i * D..(i + 1) * D]);
             let y = psi_block::<P::M, N>(&ay, i)
                 .neg()
-                .sub(&ymr.scale(stmt.delta));
+                .sub(&ymr.scale(stmt.delta()));
             psi_block_i64(&sc.e1, i, &mut blk);
             add_block(
                 acc,

@@ -37,8 +37,9 @@ pub struct Statement<'a, M: Modulus, const N: usize> {
     pub c1: &'a [M::Coeff; N],
     /// ct.c0_1..c0_L (exactly L).
     pub c0: &'a [[M::Coeff; N]],
-    /// Δ = ⌊q/t⌋.
-    pub delta: M::Coeff,
+    /// Plaintext modulus t (2 ≤ t < q). Δ = ⌊q/t⌋ is derived from it ([`Statement::delta`]), never
+    /// supplied: a caller-supplied k·Δ would turn the proven bound B into k·B.
+    pub t: u64,
     /// Integer bound B on ‖m‖₂ (1 ≤ B ≤ B_max of the set).
     pub bound: u64,
 }
@@ -49,7 +50,13 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
         self.c0.len()
     }
 
-    /// Checks the shape against the parameter set and returns the layout.
+    /// Δ = ⌊q/t⌋.
+    pub fn delta(&self) -> M::Coeff {
+        M::from_u128(M::Q / u128::from(self.t.max(1)))
+    }
+
+    /// Checks the shape against the parameter set (chunk count, bound, t) and that every key and
+    /// ciphertext coefficient is reduced (< q), and returns the layout.
     pub fn layout<P: ZkParams<M = M>>(&self) -> Result<Layout, ProofError> {
         const { assert!(N == P::N) };
         let l = self.chunks();
@@ -58,10 +65,22 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
             || self.pk_b.len() != l
             || self.bound == 0
             || self.bound > P::ZK.b_max
+            || self.t < 2
+            || u128::from(self.t) >= M::Q
+            || !self.coefficients_reduced()
         {
             return Err(ProofError::Statement);
         }
         Ok(Layout::new(P::ZK, N, M::BYTES, l, self.bound))
+    }
+
+    /// True iff every coefficient of pk and ct is in [0, q) (public data: a plain scan).
+    fn coefficients_reduced(&self) -> bool {
+        let polys = [self.pk_a, self.c1]
+            .into_iter()
+            .chain(self.pk_b.iter())
+            .chain(self.c0.iter());
+        polys.flat_map(|p| p.iter()).all(|&x| M::to_u128(x) < M::Q)
     }
 
     /// H(pk): 32 bytes of SHAKE256 over a framed transcript of the set id, L, pk.a and every pk.b_j
@@ -86,7 +105,7 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
         t.absorb_bytes(b"pk-hash", &self.pk_hash::<P>());
         t.absorb_u64(b"bound", self.bound);
         t.absorb_u64(b"chunks", self.chunks() as u64);
-        t.absorb_coeffs::<M>(b"delta", &[self.delta]);
+        t.absorb_coeffs::<M>(b"delta", &[self.delta()]);
         t.absorb_coeffs::<M>(b"c1", self.c1);
         for c0 in self.c0 {
             t.absorb_coeffs::<M>(b"c0", c0);

@@ -35,6 +35,9 @@ fn cbd(rng: &mut ChaCha20Rng) -> i64 {
     i64::from((x & 0x1f_ffff).count_ones() as i32 - ((x >> 21) & 0x1f_ffff).count_ones() as i32)
 }
 
+/// Plaintext modulus of the set-S test instances (Δ = ⌊q/t⌋).
+pub(crate) const T_S: u64 = 1 << 20;
+
 pub(crate) fn instance(rng: &mut ChaCha20Rng, m: Vec<[i64; N]>) -> Instance {
     instance_with_u_scale(rng, m, 1)
 }
@@ -46,7 +49,7 @@ pub(crate) fn instance_with_u_scale(rng: &mut ChaCha20Rng, m: Vec<[i64; N]>, k: 
     for x in a.iter_mut() {
         *x = M::from_u128(u128::from(rng.next_u64()) % M::Q);
     }
-    let delta = M::from_u128(M::Q / (1 << 20));
+    let delta = M::from_u128(M::Q / u128::from(T_S));
     let u: Vec<i64> = (0..N)
         .map(|_| k * ((rng.next_u32() % 3) as i64 - 1))
         .collect();
@@ -92,7 +95,7 @@ pub(crate) fn stmt(inst: &Instance, bound: u64) -> Statement<'_, M, N> {
         pk_b: &inst.b,
         c1: &inst.c1,
         c0: &inst.c0,
-        delta: inst.delta,
+        t: T_S,
         bound,
     }
 }
@@ -654,7 +657,8 @@ fn set_l_honest_proof_verifies() {
     let a: Box<[<ML as Modulus>::Coeff; NL]> = Box::new(core::array::from_fn(|_| {
         ML::from_u128((u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())) % ML::Q)
     }));
-    let delta = ML::from_u128(ML::Q >> 30);
+    let t_l: u64 = 1 << 30;
+    let delta = ML::from_u128(ML::Q / u128::from(t_l));
     let u: Vec<i64> = (0..NL).map(|_| (rng.next_u32() % 3) as i64 - 1).collect();
     let uu: [i64; NL] = core::array::from_fn(|i| u[i]);
     let m: [i64; NL] = core::array::from_fn(|i| if i < 1000 { (i as i64 % 200) - 100 } else { 0 });
@@ -681,7 +685,7 @@ fn set_l_honest_proof_verifies() {
         pk_b: &pk_b,
         c1: &c1,
         c0: &c0v,
-        delta,
+        t: t_l,
         bound: 65536,
     };
     let lay = st.layout::<SetL>().unwrap();
@@ -864,4 +868,28 @@ fn relaxed_opening_x_minus_1_and_1_plus_x_rejected() {
         // The honest proof of ct (a valid relaxed opening) does not transfer to ct*.
         assert!(verify::<SetS, N>(&stmt(&star, 4096), &ctx(), &f.proof).is_err());
     }
+}
+
+/// The statement is checked before anything else: t out of range or an unreduced coefficient is a typed
+/// `Statement` error, and another t (hence another Δ = ⌊q/t⌋) is another statement.
+#[test]
+fn malformed_statements_are_typed_errors() {
+    let f = fixture();
+    let v = |st: &Statement<'_, M, N>| verify::<SetS, N>(st, &ctx(), &f.proof);
+    assert_eq!(v(&stmt(&f.inst, 4096)), Ok(()));
+    for t in [0, 1, 1 << 44, u64::MAX] {
+        let mut st = stmt(&f.inst, 4096);
+        st.t = t;
+        assert_eq!(v(&st), Err(ProofError::Statement), "t = {t}");
+    }
+    let mut i2 = clone_inst(&f.inst);
+    i2.c1[3] = M::Q as C;
+    assert_eq!(v(&stmt(&i2, 4096)), Err(ProofError::Statement), "c1 ≥ q");
+    let mut i2 = clone_inst(&f.inst);
+    i2.b[1][0] = u64::MAX;
+    assert_eq!(v(&stmt(&i2, 4096)), Err(ProofError::Statement), "pk.b ≥ q");
+    // A scaled Δ cannot be supplied; the nearest thing, another t, changes the statement.
+    let mut st = stmt(&f.inst, 4096);
+    st.t = T_S / 4;
+    assert_eq!(v(&st), Err(ProofError::Challenge), "t/4");
 }

@@ -384,7 +384,7 @@ fn z_pass<P: ZkParams, const N: usize>(
             let x = c
                 .mul(&psi_block::<P::M, N>(c0, i))
                 .sub(&psi_block::<P::M, N>(&prod, i))
-                .sub(&zmr.scale(stmt.delta));
+                .sub(&zmr.scale(stmt.delta()));
             acc.add(lay.s3_e1(j, i), Some(Group::E1), &x);
         }
         for i in 0..lay.k {

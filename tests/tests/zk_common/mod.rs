@@ -175,8 +175,8 @@ pub struct Instance<P: ParamSet, const N: usize> {
     pub c1: Box<[Coeff<P>; N]>,
     /// ct.c0_j.
     pub c0: Vec<[Coeff<P>; N]>,
-    /// Δ = ⌊q/t⌋.
-    pub delta: Coeff<P>,
+    /// Plaintext modulus t (the statement derives Δ = ⌊q/t⌋).
+    pub t: u64,
     /// B.
     pub bound: u64,
     /// u (centred), taken from the encryptor.
@@ -197,7 +197,7 @@ impl<P: ParamSet, const N: usize> Instance<P, N> {
             pk_b: &self.pk_b,
             c1: &self.c1,
             c0: &self.c0,
-            delta: self.delta,
+            t: self.t,
             bound: self.bound,
         }
     }
@@ -239,7 +239,7 @@ pub fn encrypt<P: ParamSet, const N: usize, const K: usize>(
         pk_b: key.b.iter().map(|p| p.coeffs).collect(),
         c1: Box::new(c1.coeffs),
         c0: c0.iter().map(|p| p.coeffs).collect(),
-        delta: plain.delta(),
+        t: plain.t(),
         bound,
         u,
         m,

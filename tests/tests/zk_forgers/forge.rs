@@ -268,10 +268,10 @@ pub fn forge<P: ZkParams, const N: usize>(
             blocks[lay.s3_e1(j, i)] = Block {
                 x: psi_block::<P::M, N>(&stmt.c0[j], i)
                     .sub(&psi_block::<P::M, N>(bu_a, i))
-                    .sub(&xm.scale(stmt.delta)),
+                    .sub(&xm.scale(stmt.delta())),
                 y: psi_block::<P::M, N>(byu_a, i)
                     .neg()
-                    .sub(&ym.scale(stmt.delta)),
+                    .sub(&ym.scale(stmt.delta())),
                 group: Some(3),
             };
             blocks[lay.s3_m(j, i)] = Block {
