@@ -478,9 +478,7 @@ fn slack<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     let mut nrm = [0u128; GROUPS];
     nrm[Group::U as usize] = norm2(u);
     // Products with u need |u_i| < 2^24 even for a cheating prover.
-    let big = u
-        .iter()
-        .fold(0u64, |acc, x| acc | (x.unsigned_abs() >> 23));
+    let big = u.iter().fold(0u64, |acc, x| acc | (x.unsigned_abs() >> 23));
     if bool::from(!big.ct_eq(&0)) {
         return Err(ProveError::NormBound(Group::U));
     }
