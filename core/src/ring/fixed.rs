@@ -6,7 +6,8 @@
 //! shifts by public amounts only); u128 products are built from 64×64→128 multiplications.
 //!
 //! API summary:
-//! - [`mul_wide`] (128×128→256), [`fx_mul`] (Q8.120 product), [`ct_lt`] / [`ct_select`] (masks).
+//! - [`mul_wide`] (128×128→256), [`fx_mul`] (Q8.120 product), [`ct_lt`] / [`ct_select`] / [`ct_nonzero`]
+//!   (masks; selects behind an optimisation barrier), [`ct_sat_add`], [`ct_rem`] (mod a public q, no `%`).
 //! - [`exp_neg`]`(x)` = e^(−x) for x ∈ Q8.120, saturating to 0 for x ≥ 256. **Error**: the result r̂
 //!   satisfies |r̂ − e^(−x)| ≤ 2^−112. Argument reduction x = a·ln2 + r with a ≤ ⌊x/ln2⌋ exact and r
 //!   accurate to 2^−119; r = i/16 + r_lo; e^(−i/16) from a 12-entry table built at compile time by
