@@ -371,6 +371,28 @@ mod tests {
     }
 
     #[test]
+    fn ct_rem_and_sat_add_match_the_operators() {
+        let mut s = 0x0f1e_2d3c_4b5a_6978u128;
+        for q in [1u128, 3, (1 << 44) - 539, (1 << 86) - 35, (1 << 126) + 5] {
+            for x in [0u128, 1, q - 1, q, q + 1, u128::MAX, u128::MAX - 1] {
+                assert_eq!(ct_rem(x, q), x % q, "x {x} q {q}");
+            }
+            for _ in 0..200 {
+                s = s
+                    .wrapping_mul(0x2545_f491_4f6c_dd1d_7f4a_7c15_9e37_79b9)
+                    .wrapping_add(3);
+                assert_eq!(ct_rem(s, q), s % q);
+                assert_eq!(ct_rem(s >> 40, q), (s >> 40) % q);
+            }
+        }
+        for (a, b) in [(0u128, 0u128), (u128::MAX, 1), (1 << 127, 1 << 127), (5, 7)] {
+            assert_eq!(ct_sat_add(a, b), a.saturating_add(b));
+        }
+        assert_eq!(ct_nonzero(0), 0);
+        assert_eq!(ct_nonzero(1 << 127), u128::MAX);
+    }
+
+    #[test]
     fn exp_matches_f64() {
         let mut x = 0.0f64;
         while x < 90.0 {
