@@ -21,7 +21,9 @@ use super::sampling::{Masks, Width};
 use super::statement::{Context, Statement};
 use super::walk::{absorb_ring_vec, s2_ring};
 use crate::arith::Modulus;
+use crate::ring::fixed::{ct_rem, ct_sat_add};
 use rand_core::CryptoRng;
+use subtle::{ConstantTimeEq, ConstantTimeGreater};
 use zeroize::Zeroize;
 
 /// Why the honest prover refused. No proof bytes are meaningful after an error.
@@ -408,9 +410,10 @@ fn ternary<R: CryptoRng>(rng: &mut R, out: &mut [i64; D]) {
     }
 }
 
+/// ‖x‖², saturating, branch-free (the norms are secret; see `slack`).
 fn norm2(x: &[i64]) -> u128 {
     x.iter().fold(0u128, |a, &v| {
-        a.saturating_add((i128::from(v) * i128::from(v)) as u128)
+        ct_sat_add(a, (i128::from(v) * i128::from(v)) as u128)
     })
 }
 
@@ -447,6 +450,18 @@ fn derive_e2<M: Modulus, const N: usize>(
     }
 }
 
+/// Slack bits υ_g: coefficient t < `bits` of `out` is bit t of (B² − ‖w‖²) mod q, the rest are 0 (the
+/// value wraps mod q only when a cheating prover skipped the norm check). Constant time in the secret
+/// ‖w‖² = `nrm`: masked long division for both reductions (`ct_rem`, no `%`), fixed shifts; q < 2^127,
+/// B² and `bits` are public. Public so the valgrind harness (ct-check/) can run it on its own.
+#[doc(hidden)]
+pub fn slack_expand(q: u128, b: u128, nrm: u128, bits: usize, out: &mut [i64; D]) {
+    let s = ct_rem(b + q - ct_rem(nrm, q), q);
+    for t in 0..D {
+        out[t] = if t < bits { ((s >> t) & 1) as i64 } else { 0 };
+    }
+}
+
 /// Pass 1: the four squared norms, the refusal of a false statement, and the slack bits υ_g.
 fn slack<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     stmt: &Statement<'_, P::M, N>,
@@ -457,35 +472,31 @@ fn slack<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     sec: &mut Secrets<P::M>,
     cheat: Cheat,
 ) -> Result<(), ProveError> {
+    // Constant time (docs/CONSTANT_TIME.md): norms, comparisons and slack bits are computed without
+    // branches or divisions on the witness; the only branches taken on secret-derived bits are the
+    // refusals (a public event: no proof is produced).
     let mut nrm = [0u128; GROUPS];
     nrm[Group::U as usize] = norm2(u);
     // Products with u need |u_i| < 2^24 even for a cheating prover.
-    if u.iter().any(|x| x.unsigned_abs() >= 1 << 23) {
+    let big = u.iter().fold(0u64, |acc, x| acc | (x.unsigned_abs() >> 23));
+    if bool::from(!big.ct_eq(&0)) {
         return Err(ProveError::NormBound(Group::U));
     }
     derive_e2(stmt, u, &mut sc.e1);
     nrm[Group::E2 as usize] = norm2(&sc.e1);
     for j in 0..lay.l {
         m.chunk(j, &mut sc.m);
-        nrm[Group::M as usize] = nrm[Group::M as usize].saturating_add(norm2(&sc.m));
+        nrm[Group::M as usize] = ct_sat_add(nrm[Group::M as usize], norm2(&sc.m));
         derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
-        nrm[Group::E1 as usize] = nrm[Group::E1 as usize].saturating_add(norm2(&sc.e1));
+        nrm[Group::E1 as usize] = ct_sat_add(nrm[Group::E1 as usize], norm2(&sc.e1));
     }
     let groups = [Group::M, Group::U, Group::E2, Group::E1];
     for g in 0..GROUPS {
         let b = u128::from(lay.bound_sq[g]);
-        if nrm[g] > b && !cheat.skip_norm_checks {
+        if bool::from(nrm[g].ct_gt(&b)) && !cheat.skip_norm_checks {
             return Err(ProveError::NormBound(groups[g]));
         }
-        // B² − ‖w‖² (mod q when a cheating prover skipped the check: the bits of a wrapped value).
-        let s = (b + P::M::Q - nrm[g] % P::M::Q) % P::M::Q;
-        for t in 0..D {
-            sec.ups[g][t] = if t < lay.bits[g] {
-                ((s >> t) & 1) as i64
-            } else {
-                0
-            };
-        }
+        slack_expand(P::M::Q, b, nrm[g], lay.bits[g], &mut sec.ups[g]);
     }
     if let Some((g, f)) = cheat.forged_slack
         && g < GROUPS

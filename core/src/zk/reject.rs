@@ -30,8 +30,9 @@
 //! - [`bimodal_accept`]`(ln_m, &InvTwoSigmaSq, ‖v‖², ⟨z,v⟩, &mut rng) -> bool`.
 //! - Widths are [`InvTwoSigmaSq`]`::new(sigma_q32)` (σ in Q32.32), shared with the Gaussian sampler.
 
-use crate::ring::fixed::{FRAC, ONE, ct_lt, ct_select, exp_neg, ln, uniform_q120};
+use crate::ring::fixed::{FRAC, ONE, ct_lt, ct_sat_add, exp_neg, ln, uniform_q120};
 use rand_core::Rng;
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
 use zeroize::Zeroize;
 
 pub use crate::ring::fixed::InvTwoSigmaSq;
@@ -102,28 +103,30 @@ impl RejectionConstant {
     }
 }
 
+// Branch-free helpers. The selects go through `subtle` (its `Choice` sits behind an optimisation
+// barrier), so the release build keeps them as masks: no `cmov`, no conditional jump on the secret
+// statistics (checked under valgrind by ct-check/, docs/CONSTANT_TIME.md).
+
 /// a + b saturating at 2^128 − 1, branch-free.
 fn sat_add(a: u128, b: u128) -> u128 {
-    let (s, carry) = a.overflowing_add(b);
-    ct_select(0u128.wrapping_sub(u128::from(carry)), u128::MAX, s)
+    ct_sat_add(a, b)
 }
 
 /// a − b clamped at 0, branch-free.
 fn sat_sub(a: u128, b: u128) -> u128 {
-    ct_select(ct_lt(a, b), 0, a.wrapping_sub(b))
+    u128::conditional_select(&a.wrapping_sub(b), &0, a.ct_lt(&b))
 }
 
-/// All-ones mask if x = 2^128 − 1 (a saturated sum), zero otherwise, branch-free.
-fn ct_is_max(x: u128) -> u128 {
-    let v = !x;
-    let nonzero = (v | v.wrapping_neg()) >> 127;
-    0u128.wrapping_sub(nonzero ^ 1)
+/// Whether x = 2^128 − 1 (a saturated sum), branch-free.
+fn ct_is_max(x: u128) -> Choice {
+    x.ct_eq(&u128::MAX)
 }
 
-/// (|x|, all-ones mask if x < 0), branch-free.
-fn abs_and_sign(x: i128) -> (u128, u128) {
-    let mask = (x >> 127) as u128;
-    (((x as u128) ^ mask).wrapping_sub(mask), mask)
+/// (|x|, whether x < 0), branch-free.
+fn abs_and_sign(x: i128) -> (u128, Choice) {
+    let neg = Choice::from(((x as u128) >> 127) as u8);
+    let ux = x as u128;
+    (u128::conditional_select(&ux, &ux.wrapping_neg(), neg), neg)
 }
 
 /// Accumulates the exponent of one joint standard rejection over several blocks (secret; zeroized on
@@ -152,19 +155,19 @@ impl StandardTest {
 
     /// Adds block b with width σ_b (as 1/(2σ_b²)), ‖v_b‖² and ⟨z_b, v_b⟩.
     pub fn add_block(&mut self, width: &InvTwoSigmaSq, v_norm2: u128, zv: i128) {
-        let (abs, neg_mask) = abs_and_sign(zv);
-        // 2|⟨z,v⟩|/(2σ²), saturating.
+        let (abs, neg) = abs_and_sign(zv);
+        // 2|⟨z,v⟩|/(2σ²), saturating, added to the part its sign selects.
         let half = width.scale(abs);
         let term = sat_add(half, half);
-        self.pos = sat_add(self.pos, term & !neg_mask);
-        self.neg = sat_add(self.neg, term & neg_mask);
+        self.pos = sat_add(self.pos, u128::conditional_select(&term, &0, neg));
+        self.neg = sat_add(self.neg, u128::conditional_select(&0, &term, neg));
         self.neg = sat_add(self.neg, width.scale(v_norm2));
     }
 
     /// The clamped exponent x = max(0, pos − neg), or 2^128 − 1 if the positive part saturated.
     fn exponent(&self) -> u128 {
         let saturated = ct_is_max(self.pos);
-        ct_select(saturated, u128::MAX, sat_sub(self.pos, self.neg))
+        u128::conditional_select(&sat_sub(self.pos, self.neg), &u128::MAX, saturated)
     }
 
     /// The acceptance probability in Q8.120 (secret: for tests and diagnostics only).
@@ -206,7 +209,7 @@ fn bimodal_fraction(
     let two_w = sat_add(w, w);
     let pos = sat_add(m.ln_m, w);
     let saturated = ct_is_max(pos);
-    let x1 = ct_select(saturated, u128::MAX, sat_sub(pos, width.scale(v_norm2)));
+    let x1 = u128::conditional_select(&sat_sub(pos, width.scale(v_norm2)), &u128::MAX, saturated);
     let num = exp_neg(x1) << 1;
     let den = ONE + exp_neg(two_w);
     (num, den)

@@ -1,0 +1,389 @@
+//! Constant-time taint harness for the prover of `zkfl-core` (docs/CONSTANT_TIME.md).
+//!
+//! Run the release build under valgrind memcheck:
+//!
+//! ```text
+//! cargo build --release -p ct-check
+//! valgrind --error-exitcode=1 --track-origins=yes \
+//!     --suppressions=ct-check/public-branches.supp target/release/ct-check
+//! ```
+//!
+//! (`scripts/ct-check.sh` does exactly this.) Secret inputs are marked *undefined* with memcheck client
+//! requests; memcheck then tracks every bit derived from them and reports
+//! "Conditional jump or move depends on uninitialised value(s)" for a branch or `cmov` on a secret and
+//! "Use of uninitialised value of size N" for a secret memory index (or a secret operand of a libcall
+//! such as the u128 division). Values the protocol publishes are marked *defined* again exactly where
+//! they become public ([`declassify`] calls below; the branches inside the prover on public bits are
+//! listed, with the reason each is public, in `ct-check/public-branches.supp`).
+//!
+//! Sections (all by default, or the ones named on the command line):
+//! - `gaussian`: the discrete Gaussian sampler at the three widths of set S, secret randomness;
+//! - `reject`: the standard (joint, two blocks) and bimodal rejection tests of `zk::reject`, secret
+//!   statistics ‖v‖², ⟨z, v⟩ and secret coins; the accept bit is declassified;
+//! - `slack`: the slack expansion (B² − ‖w‖²) mod q and its bits, secret ‖w‖²;
+//! - `prove`: one whole proof through the public `zk::prove::prove` API (set S, one chunk) with the
+//!   witness u, the update m and every byte of the RNG secret; the proof bytes and statistics are
+//!   declassified when `prove` returns (they are what the clinic sends), then verified.
+//!
+//! `ct-check leak` instead runs deliberately non-constant-time code on secrets (the old slack formula
+//! with u128 `%`, a branch on the sign of ⟨z, v⟩ and a secret table index): valgrind must report it, which
+//! shows the check can fail (`scripts/ct-check.sh` asserts that it does).
+//!
+//! Outside valgrind every client request is a no-op and the harness just runs the code once.
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng, TryCryptoRng, TryRng};
+use std::convert::Infallible;
+use zkfl_core::arith::Modulus;
+use zkfl_core::bfv::{Encryptor, PlainModulus, SecretKey, public_a, ternary_product_primes};
+use zkfl_core::params::{ParamSet, SetS};
+use zkfl_core::ring::gaussian::GaussianSampler;
+use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::zk::params::{D, ZkParams};
+use zkfl_core::zk::prove::{SliceUpdate, Witness, prove, slack_expand};
+use zkfl_core::zk::reject::{InvTwoSigmaSq, RejectionConstant, StandardTest, bimodal_accept};
+use zkfl_core::zk::statement::{Context, Statement};
+use zkfl_core::zk::verify::verify;
+
+/// Valgrind client requests (valgrind.h / memcheck.h, amd64), hand-written: no C toolchain or crate needed.
+mod vg {
+    /// VG_USERREQ__RUNNING_ON_VALGRIND.
+    const RUNNING_ON_VALGRIND: u64 = 0x1001;
+    /// VG_USERREQ_TOOL_BASE('M', 'C').
+    const MC_BASE: u64 = (b'M' as u64) << 24 | (b'C' as u64) << 16;
+    /// VG_USERREQ__MAKE_MEM_UNDEFINED.
+    const MAKE_MEM_UNDEFINED: u64 = MC_BASE + 1;
+    /// VG_USERREQ__MAKE_MEM_DEFINED.
+    const MAKE_MEM_DEFINED: u64 = MC_BASE + 2;
+    /// VG_USERREQ__GET_VBITS.
+    const GET_VBITS: u64 = MC_BASE + 8;
+
+    /// One client request: `args[0]` is the request code, `args[1..]` its arguments; returns `default`
+    /// when not running under valgrind. The "magic sequence" of valgrind.h: four rotations of rdi that
+    /// add up to 128 bits (rdi unchanged) and `xchg rbx, rbx`; valgrind's JIT recognises it, reads the
+    /// argument block at rax and puts the result in rdx. On bare hardware it does nothing.
+    #[cfg(target_arch = "x86_64")]
+    fn request(default: u64, args: [u64; 6]) -> u64 {
+        let mut result = default;
+        // SAFETY: the sequence leaves every register but rdx (an output) and the flags unchanged; the
+        // argument block lives until the instruction ends; valgrind only touches the memory a request
+        // names, which the callers below own.
+        unsafe {
+            core::arch::asm!(
+                "rol rdi, 3",
+                "rol rdi, 13",
+                "rol rdi, 61",
+                "rol rdi, 51",
+                "xchg rbx, rbx",
+                inout("rdx") result,
+                in("rax") args.as_ptr(),
+                options(nostack),
+            );
+        }
+        result
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn request(default: u64, _args: [u64; 6]) -> u64 {
+        default
+    }
+
+    /// Whether the process runs under valgrind.
+    pub fn running() -> bool {
+        request(0, [RUNNING_ON_VALGRIND, 0, 0, 0, 0, 0]) != 0
+    }
+
+    /// Marks `len` bytes at `p` undefined (secret).
+    pub fn make_undefined(p: *const u8, len: usize) {
+        request(0, [MAKE_MEM_UNDEFINED, p as u64, len as u64, 0, 0, 0]);
+    }
+
+    /// Marks `len` bytes at `p` defined (public).
+    pub fn make_defined(p: *const u8, len: usize) {
+        request(0, [MAKE_MEM_DEFINED, p as u64, len as u64, 0, 0, 0]);
+    }
+
+    /// Number of bytes at `p` with at least one undefined bit (0 outside valgrind).
+    pub fn undefined_bytes(p: *const u8, len: usize) -> usize {
+        let mut vbits = vec![0u8; len];
+        let r = request(
+            0,
+            [
+                GET_VBITS,
+                p as u64,
+                vbits.as_mut_ptr() as u64,
+                len as u64,
+                0,
+                0,
+            ],
+        );
+        if r != 1 {
+            return 0;
+        }
+        vbits.iter().filter(|&&v| v != 0).count()
+    }
+}
+
+/// `x` marked secret (undefined), re-read from memory so that the mark applies.
+fn classify<T: Copy>(x: T) -> T {
+    let v = x;
+    vg::make_undefined((&raw const v).cast(), size_of::<T>());
+    // SAFETY: `v` is a live, initialised local.
+    unsafe { core::ptr::read_volatile(&raw const v) }
+}
+
+/// `x` marked public (defined): the protocol publishes it here.
+fn declassify<T: Copy>(x: T) -> T {
+    let v = x;
+    vg::make_defined((&raw const v).cast(), size_of::<T>());
+    // SAFETY: `v` is a live, initialised local.
+    unsafe { core::ptr::read_volatile(&raw const v) }
+}
+
+/// Marks a slice secret.
+fn classify_slice<T: Copy>(s: &mut [T]) {
+    vg::make_undefined(s.as_ptr().cast(), size_of_val(s));
+}
+
+/// Marks a slice public.
+fn declassify_slice<T: Copy>(s: &mut [T]) {
+    vg::make_defined(s.as_ptr().cast(), size_of_val(s));
+}
+
+/// Under valgrind, asserts that `what` carries taint (so the harness is not checking public data by
+/// mistake: a secret output that came out defined means the marking was lost).
+fn assert_tainted<T: Copy>(what: &str, s: &[T]) {
+    if vg::running() {
+        let n = vg::undefined_bytes(s.as_ptr().cast(), size_of_val(s));
+        assert!(
+            n > 0,
+            "{what}: expected secret-dependent output, found none"
+        );
+    }
+}
+
+/// An RNG whose every output byte is secret (ChaCha20 underneath, seeded publicly for reproducibility).
+struct SecretRng(ChaCha20Rng);
+
+impl TryRng for SecretRng {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok(classify(self.0.next_u32()))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(classify(self.0.next_u64()))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        self.0.fill_bytes(dst);
+        classify_slice(dst);
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for SecretRng {}
+
+fn secret_rng(seed: u8) -> SecretRng {
+    SecretRng(ChaCha20Rng::from_seed([seed; 32]))
+}
+
+type M = <SetS as ParamSet>::M;
+const N: usize = 2048;
+const K: usize = ternary_product_primes(N, <M as Modulus>::BITS);
+
+/// The Gaussian sampler at σ_m, σ_s, σ₃ of set S with secret randomness. The candidate loop's accept bit
+/// is public (see public-branches.supp); the samples must stay secret.
+fn gaussian() {
+    let zk = <SetS as ZkParams>::ZK;
+    let mut rng = secret_rng(1);
+    for (name, sigma) in [("σ_m", zk.sigma_m), ("σ_s", zk.sigma_s), ("σ_3", zk.sigma3)] {
+        let g = GaussianSampler::new(sigma << 32).expect("width in range");
+        let mut out = [0i64; 256];
+        g.fill(&mut rng, &mut out);
+        assert_tainted(&std::format!("gaussian {name} samples"), &out);
+    }
+    println!("  gaussian: 3 × 256 samples at σ_m, σ_s, σ_3");
+}
+
+/// The rejection tests on secret statistics and secret coins; only the accept bits are declassified.
+fn reject() {
+    let zk = <SetS as ZkParams>::ZK;
+    let inv_m = InvTwoSigmaSq::new(zk.sigma_m << 32).expect("σ_m");
+    let inv_s = InvTwoSigmaSq::new(zk.sigma_s << 32).expect("σ_s");
+    let inv_3 = InvTwoSigmaSq::new(zk.sigma3 << 32).expect("σ_3");
+    let m_std = RejectionConstant::from_m(1.954).expect("M");
+    let m_bi = RejectionConstant::from_m(1.284_025_416_687_742).expect("M_3");
+    let mut coins = secret_rng(2);
+    let mut data = ChaCha20Rng::from_seed([3; 32]);
+    let (mut std_acc, mut bi_acc) = (0u32, 0u32);
+    let trials = 64;
+    for i in 0..trials {
+        // Statistics spanning both signs of ⟨z, v⟩, the clamp at 0 (huge negative ⟨z, v⟩), the
+        // saturation (huge positive) and ordinary values.
+        let v_sq = [
+            classify(u128::from(data.next_u64() >> 20)),
+            classify(u128::from(data.next_u64() >> 16)),
+        ];
+        let zv_raw = |r: &mut ChaCha20Rng| -> i128 {
+            let x = i128::from(r.next_u64() as i64) << (r.next_u32() % 80);
+            match i % 8 {
+                0 => i128::MIN + 1,
+                1 => i128::MAX,
+                _ => x,
+            }
+        };
+        let zv = [classify(zv_raw(&mut data)), classify(zv_raw(&mut data))];
+        let mut t = StandardTest::new(m_std);
+        t.add_block(&inv_m, v_sq[0], zv[0]);
+        t.add_block(&inv_s, v_sq[1], zv[1]);
+        assert_tainted("standard probability", &[t.probability()]);
+        // Public: the protocol restarts or continues on this bit.
+        if declassify(t.decide(&mut coins)) {
+            std_acc += 1;
+        }
+        if declassify(bimodal_accept(m_bi, &inv_3, v_sq[0], zv[0], &mut coins)) {
+            bi_acc += 1;
+        }
+    }
+    println!(
+        "  reject: standard accepted {std_acc}/{trials}, bimodal {bi_acc}/{trials} (accept bits declassified)"
+    );
+}
+
+/// The slack expansion on secret norms (in range, at the bound, and wrapped as a cheating prover's).
+fn slack() {
+    let q = <M as Modulus>::Q;
+    let b: u128 = 4096 * 4096;
+    let bits = 25;
+    for nrm in [0u128, 1, 12_345_678, b, b + 1, u128::MAX] {
+        let mut out = [0i64; D];
+        slack_expand(q, b, classify(nrm), bits, &mut out);
+        assert_tainted("slack bits", &out[..bits]);
+    }
+    println!("  slack: 6 secret norms expanded");
+}
+
+/// One whole proof (set S, one chunk) through the public API with u, m and the RNG secret.
+fn prove_one() {
+    let chunks = 1;
+    let bound = 4096u64;
+    // Public set-up: key, update, encryption (not under test).
+    let sk = SecretKey::<SetS, N>::from_seed([0x11; 32]);
+    let mut a = Box::new(Poly::<M, N>::zero());
+    public_a::<SetS, N>(&[0x22; 32], &mut a);
+    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
+    let mut b = Poly::<M, N>::zero();
+    sk.public_key_chunk(&a_ntt, 0, &mut b);
+    let b_ntt = NttPoly::<N, K>::from_poly(&b);
+    let mut upd = ChaCha20Rng::from_seed([0x44; 32]);
+    let mut m = vec![[0i64; N]];
+    for x in m[0].iter_mut().take(1500) {
+        *x = i64::from(upd.next_u32() % 201) - 100;
+    }
+    let plain = PlainModulus::<M>::new(40_961).expect("t");
+    let mut enc = Box::new(Encryptor::<SetS, N, K>::new(
+        &a_ntt,
+        plain,
+        chunks,
+        &mut ChaCha20Rng::from_seed([0x33; 32]),
+    ));
+    let mut c0 = Poly::<M, N>::zero();
+    enc.encrypt_chunk(&b_ntt, &m[0], &mut c0)
+        .expect("encrypt chunk");
+    let c1 = enc.c1().clone();
+    let mut u: Vec<i64> = (0..N).map(|i| enc.u().centered(i) as i64).collect();
+    drop(enc);
+    let pk_b = vec![b.coeffs];
+    let c0s = vec![c0.coeffs];
+    let st = Statement {
+        pk_a: &a.coeffs,
+        pk_b: &pk_b,
+        c1: &c1.coeffs,
+        c0: &c0s,
+        delta: plain.delta(),
+        bound,
+    };
+    let ctx = Context {
+        round: 3,
+        clinic: 2,
+    };
+    let len = st.layout::<SetS>().expect("layout").proof_len();
+    let mut out = vec![0u8; len];
+    // Secrets: u, m, and every RNG byte.
+    classify_slice(&mut u);
+    classify_slice(&mut m[0]);
+    let mut rng = secret_rng(0x55);
+    let mut wit = Witness {
+        u: &u,
+        m: SliceUpdate(&m),
+    };
+    let res = prove::<SetS, N, _, _>(&st, &ctx, &mut wit, &mut rng, &mut out);
+    // Public: the proof (the bytes the clinic sends) and its statistics (restart counts are visible as
+    // time anyway), exactly when `prove` hands them back.
+    assert_tainted("proof bytes (before declassification)", &out);
+    declassify_slice(&mut out);
+    let stats = declassify(res.expect("honest prover"));
+    println!(
+        "  prove: {} bytes, JL attempts {}, attempts {}",
+        stats.len, stats.jl_attempts, stats.attempts
+    );
+    assert_eq!(verify::<SetS, N>(&st, &ctx, &out), Ok(()), "proof verifies");
+}
+
+/// Deliberately leaky code on secrets: valgrind must flag every part of it.
+fn leak() {
+    let q = <M as Modulus>::Q;
+    let b: u128 = 4096 * 4096;
+    let nrm = classify(12_345_678u128);
+    // 1. The former slack formula: u128 `%` is a libcall that branches on its operands.
+    let s = (b + q - std::hint::black_box(nrm) % q) % q;
+    // 2. A branch on the sign of a secret ⟨z, v⟩ (the unmasked form of zk::reject's sign select).
+    let zv = classify(-5i128);
+    let mut sign = 0u8;
+    if std::hint::black_box(zv) < 0 {
+        println!("  leak: ⟨z, v⟩ < 0");
+        sign = 1;
+    }
+    // 3. A secret table index.
+    let table = [3u8, 1, 4, 1, 5, 9, 2, 6];
+    let idx = classify(5usize);
+    let t = std::hint::black_box(&table)[std::hint::black_box(idx) & 7];
+    std::hint::black_box((s, sign, t));
+    println!("  leak: ran the deliberately non-constant-time code");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let all = ["gaussian", "reject", "slack", "prove"];
+    let sections: Vec<String> = if args.is_empty() {
+        all.iter().map(|s| (*s).to_owned()).collect()
+    } else {
+        args
+    };
+    println!(
+        "ct-check: {} (valgrind: {})",
+        sections.join(", "),
+        if vg::running() { "yes" } else { "no" }
+    );
+    // The prover keeps its state on the stack (as the aggregator's clinic threads do).
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || {
+            for s in sections {
+                println!("== {s}");
+                match s.as_str() {
+                    "gaussian" => gaussian(),
+                    "reject" => reject(),
+                    "slack" => slack(),
+                    "prove" => prove_one(),
+                    "leak" => leak(),
+                    other => {
+                        panic!("unknown section {other} (gaussian, reject, slack, prove, leak)")
+                    }
+                }
+            }
+        })
+        .expect("spawn")
+        .join()
+        .expect("ct-check thread");
+    println!("ct-check: done");
+}
