@@ -299,7 +299,7 @@ fn prove_one() {
         pk_b: &pk_b,
         c1: &c1.coeffs,
         c0: &c0s,
-        delta: plain.delta(),
+        t: plain.t(),
         bound,
     };
     let ctx = Context {

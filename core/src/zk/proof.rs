@@ -105,6 +105,25 @@ impl<'a> BitWriter<'a> {
         self.bit += w as usize;
         true
     }
+    /// [`BitWriter::put`] without a branch on `v` (the prover's responses, before the accept bit makes them
+    /// public): always writes w bits (those of v + 2^(w−1) − 1, truncated) and returns whether v fit. The only
+    /// branch is on the public bit position.
+    pub fn put_ct(&mut self, v: i64, w: u32) -> bool {
+        let off = (1i64 << (w - 1)) - 1;
+        let shifted = i128::from(v) + i128::from(off);
+        let room = 2 * i128::from(off) - shifted;
+        let fits = (((shifted | room) >> 127) & 1) ^ 1;
+        let u = shifted as u64;
+        for t in 0..w as usize {
+            let pos = self.bit + t;
+            if let Some(b) = self.buf.get_mut(pos / 8) {
+                let sh = pos % 8;
+                *b = (*b & !(1 << sh)) | ((((u >> t) & 1) as u8) << sh);
+            }
+        }
+        self.bit += w as usize;
+        fits == 1
+    }
     /// Zeroes the padding bits up to the next byte boundary.
     pub fn finish(self) {
         let mut pos = self.bit;
@@ -172,6 +191,29 @@ mod tests {
             let mut r = BitReader::new(&buf);
             for &v in &vals { prop_assert_eq!(r.get(23).unwrap(), v); }
             prop_assert!(r.finish().is_ok());
+        }
+
+        #[test]
+        fn branch_free_packing_matches_put(vals in proptest::collection::vec(any::<i64>(), 1..50), w in 2u32..40) {
+            let mut a = [0u8; 260];
+            let mut b = [0u8; 260];
+            let mut wa = BitWriter::new(&mut a);
+            let mut wb = BitWriter::new(&mut b);
+            let off = (1i64 << (w - 1)) - 1;
+            for &v in &vals {
+                let fits = wb.put_ct(v, w);
+                prop_assert_eq!(fits, v >= -off && v <= off);
+                if fits {
+                    prop_assert!(wa.put(v, w));
+                } else {
+                    // Keep both writers at the same position for the next value.
+                    prop_assert!(wa.put(0, w));
+                    return Ok(());
+                }
+            }
+            wa.finish();
+            wb.finish();
+            prop_assert_eq!(a, b);
         }
     }
 

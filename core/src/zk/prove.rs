@@ -281,9 +281,11 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
         let coin = xof256(b"jl-coin", &sec.mask_seed, &[u64::from(jl_attempts)]);
         let ok = sec.masks.accept_bimodal(coin, v_sq, zv);
         let lim = (1i64 << (lay.zk.w3 - 1)) - 1;
-        // V3 is checked per 256-row projection (each is one application of the JL lemma).
-        let z3_ok = z_sq.iter().all(|&s| s <= lay.zk.z3_bound_sq);
-        if ok && z3_ok && z3.iter().all(|x| x.abs() <= lim) {
+        // V3 is checked per 256-row projection (each is one application of the JL lemma). Only after the
+        // (public) accept bit: z3 of an accepted attempt is published, that of a rejected one stays secret,
+        // so the early-exit scans must not run on it.
+        if ok && z_sq.iter().all(|&s| s <= lay.zk.z3_bound_sq) && z3.iter().all(|x| x.abs() <= lim)
+        {
             tr = tj;
             break (t_y, t_b, z3, jl_seed);
         }
@@ -994,7 +996,7 @@ fn respond<P: ZkParams, const N: usize, U: UpdateSource<N>>(
             v_sq[cls] += i128::from(cs[t]) * i128::from(cs[t]);
             zv[cls] += i128::from(z) * i128::from(cs[t]);
             z_sq[cls] += (i128::from(z) * i128::from(z)) as u128;
-            fits &= wr.put(z, w);
+            fits &= wr.put_ct(z, w);
         }
     };
     for_each_s1_block::<P, N, U>(lay, u, m, sc, sec, |b, s| {

@@ -249,7 +249,9 @@ fn a2_v6<M: Modulus>(
         super::public::a2_acc_unbound::<M>(set, lay, z2, w);
         return;
     }
-    let _ = dis;
+    // Without `attack-sim` nothing can set the switch (the struct is private then).
+    #[cfg(not(any(test, feature = "attack-sim")))]
+    debug_assert!(!dis.v6_unbound_messages);
     a2_acc::<M>(set, lay, z2, w);
 }
 
