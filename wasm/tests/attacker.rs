@@ -140,9 +140,13 @@ fn the_attacker_demo_refuses_a_meaningless_sigma() {
     let f = fixture();
     let mut rng = ChaCha20Rng::from_seed([12; 32]);
     for sigma in [0.0, -1.0, f64::NAN] {
-        let r = f
-            .round
-            .poisoned_update_attacker_demo(sigma, 3, f.round.pk_sha3(), &mut rng, &mut Silent);
+        let r = f.round.poisoned_update_attacker_demo(
+            sigma,
+            3,
+            f.round.pk_sha3(),
+            &mut rng,
+            &mut Silent,
+        );
         assert!(r.is_err(), "sigma {sigma}");
     }
 }
