@@ -16,7 +16,7 @@
 //! `b_max`, checked against q by `zk::params::conditions_hold`); `ParamSet::MAX_CHUNKS` and
 //! `ParamSet::B_INT_MAX` refer to them, and the assertions at the end of this file check the pairing.
 
-use super::{ERROR_ETA, ParamSet, SetL, SetS};
+use super::{ERROR_ETA, SetL, SetS};
 use crate::zk::params::ZkParams;
 
 /// σ_e² of CBD(η) as the fraction η/2 (10.5 for η = [`ERROR_ETA`] = 21).
@@ -113,6 +113,7 @@ const _: () = assert!(limits_agree::<SetS>() && limits_agree::<SetL>());
 mod tests {
     use super::*;
     use crate::arith::Modulus;
+    use crate::params::ParamSet;
     use crate::zk::layout::Layout;
 
     #[test]
