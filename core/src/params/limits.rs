@@ -463,8 +463,15 @@ mod tests {
         ] {
             let n_us = n as usize;
             let (e2, e1) = (bound_e2_sq(n_us), bound_e1_sq(n_us, chunks));
-            assert!(cbd_tail_log2(ERROR_ETA, n, e2.into()) < -90.0);
-            assert!(cbd_tail_log2(ERROR_ETA, n * chunks as u64, e1.into()) < -90.0);
+            let (t2, t1) = (
+                cbd_tail_log2(ERROR_ETA, n, e2.into()),
+                cbd_tail_log2(ERROR_ETA, n * chunks as u64, e1.into()),
+            );
+            // docs/NOISE.md §1 quotes these (run with --nocapture).
+            std::println!(
+                "N {n}, L {chunks}: P[‖e2‖² > B_2²] ≤ 2^{t2:.1}, P[Σ‖e1_j‖² > B_1²] ≤ 2^{t1:.1}"
+            );
+            assert!(t2 < -90.0 && t1 < -90.0);
         }
         // And the Chernoff bound is not vacuous: at the mean (10.5 per coefficient) it gives no bound.
         assert!(cbd_tail_log2(ERROR_ETA, 2048, 2048 * 21 / 2) > -1.0);
@@ -790,6 +797,19 @@ mod tests {
         // Above the first failure some counts decrypt again (r = q mod t jumps); they stay refused.
         assert!(every_accepted_sum_decrypts::<SetS>(997, 54, 256, key));
         assert!(check_config::<SetS>(&req(997)).is_err());
+    }
+
+    #[test]
+    fn exact_condition_is_not_monotone_in_k() {
+        // docs/NOISE.md §3: r = q mod t jumps with t = 2·K·B_int + 1, so a binary search is not enough.
+        let key = KeyBounds::single::<SetS>();
+        let ok = |k| decrypts_exactly::<SetS>(k, 257, 1, key, 0);
+        let got: [bool; 6] = [1024, 1025, 1026, 1027, 1028, 1029].map(ok);
+        assert_eq!(got, [true, false, true, true, true, false]);
+        assert_eq!(max_clinics::<SetS>(257, 1, key, 0), 1024);
+        for k in 1..=1024 {
+            assert!(ok(k));
+        }
     }
 
     #[test]
