@@ -183,7 +183,7 @@ pub const MAX_CLINICS_SEARCH: u32 = 1 << 24;
 /// from 1 to K (0 if not even one update fits), so [`check_config`] may admit any K ≤ K_max.
 ///
 /// The exact condition 2·(t·E + r·M) < q is *not* monotone in K: r = q mod t jumps as t = 2·K·B_int + 1 grows
-/// (set S, L = 1, B_int = 257 decrypts 1028 clinics but not 1025). Below the largest K of the monotone
+/// (set S, L = 1, B_int = 257 decrypts 1024 and 1026 clinics but not 1025). Below the largest K of the monotone
 /// sufficient condition (r ≤ t − 1, binary search) every count decrypts; from there the counts are scanned
 /// one by one up to the first failure, which comes no later than the first K with 2·t·E ≥ q (also monotone).
 #[must_use]
