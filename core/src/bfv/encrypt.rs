@@ -5,9 +5,9 @@
 //! read one b_j at a time.
 //!
 //! The prover needs the witness (u, e2, e1_j): the encryptor exposes it by reference and zeroizes it on
-//! drop. e2 and every e1_j are resampled until ‖e‖² ≤ ⌊14.7456·N⌋ (probability of a resample < 2^−90), so
-//! ‖e2‖² ≤ B_2² and Σ_j ‖e1_j‖² ≤ L·⌊14.7456·N⌋ ≤ B_1² hold by construction, chunk by chunk, as the proof
-//! requires (ZK-BRIEF §1 "Honest bounds"; `params::limits`).
+//! drop. e2 and every e1_j are resampled until ‖e‖² ≤ ⌊15.12·N⌋ (probability of a resample < 2^−90), so
+//! ‖e2‖² ≤ B_2² and Σ_j ‖e1_j‖² ≤ L·⌊15.12·N⌋ ≤ B_1² hold by construction, chunk by chunk, as the proof
+//! requires (ZK-BRIEF §1 "Honest bounds"; `params::bounds`).
 
 use super::error::BfvError;
 use super::keys::{check_params, label, sample_bounded_error};

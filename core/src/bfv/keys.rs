@@ -38,8 +38,8 @@ pub(crate) const fn check_params<P: ParamSet, const N: usize, const K: usize>() 
 }
 
 /// Samples e ← CBD_η from stream (seed, label, index) and resamples (attempt counter in the high half of
-/// the stream index) until ‖e‖² ≤ B_2² = ⌊14.7456·N⌋ (`params::limits::bound_e2_sq`), the bound the proof and
-/// the noise analysis assume. An honest sample exceeds it with probability < 2^−90; the loop reveals only
+/// the stream index) until ‖e‖² ≤ B_2² = ⌊15.12·N⌋ (`params::bounds::bound_e2_sq`), the bound the verifier and
+/// the noise analysis (`params::limits`) use. An honest sample exceeds it with probability < 2^−90; the loop reveals only
 /// whether that happened.
 pub(crate) fn sample_bounded_error<P: ParamSet, const N: usize>(
     seed: &[u8; SEED_BYTES],
@@ -47,11 +47,11 @@ pub(crate) fn sample_bounded_error<P: ParamSet, const N: usize>(
     index: usize,
     out: &mut Poly<P::M, N>,
 ) {
-    let bound = crate::params::limits::bound_e2_sq(N);
+    let bound = crate::params::bounds::bound_e2_sq(N);
     let mut attempt = 0u64;
     loop {
         let mut xof = Xof::new(seed, label, index as u64 | (attempt << 32));
-        if u128::from(cbd(&mut xof, P::ERROR_ETA, out)) <= bound {
+        if cbd(&mut xof, P::ERROR_ETA, out) <= bound {
             return;
         }
         attempt += 1;

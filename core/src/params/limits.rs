@@ -3,39 +3,19 @@
 //! [`check_config`], which refuses any configuration (clinic count, clip bound, scale) a set cannot decrypt.
 //!
 //! Every quantity is an exact integer (`u128`), and every square root is rounded up, so a configuration
-//! accepted here decrypts exactly for every ciphertext the proof accepts.
+//! accepted here decrypts exactly for every ciphertext the proof accepts. The proof bounds are not restated
+//! here: [`ProofBounds::of`] and [`KeyBounds`] take them from `params::bounds`, the module the verifier's
+//! layout (`zk::layout::Layout::new`) reads them from.
 
 use core::fmt;
 
 use super::ParamSet;
+use super::bounds;
 use crate::arith::Modulus;
 use crate::quant::{QuantError, Quantizer};
 
-/// (1.2 · 3.2)² = 14.7456 as the fraction 147456 / 10000: the proof bounds B_2² = ⌊14.7456·N⌋ and
-/// B_1² = ⌊14.7456·L·N⌋ (ZK-BRIEF §1 "Honest bounds", docs/PROTOCOL.md §2). The nominal σ = 3.2 is kept although
-/// CBD(21) has σ ≈ 3.24: the honest failure probability stays below 2^-90 (see [`cbd_tail_log2`] and the test
-/// `honest_bounds_fail_rarely`).
-pub const HONEST_FACTOR_SQ: (u128, u128) = (147_456, 10_000);
-
-/// B_u² = N: a ternary u always meets it (ZK-BRIEF §1).
-#[must_use]
-pub const fn bound_u_sq(n: usize) -> u128 {
-    n as u128
-}
-
-/// B_2² = ⌊14.7456·N⌋, the proven bound on ‖e2‖².
-#[must_use]
-pub const fn bound_e2_sq(n: usize) -> u128 {
-    n as u128 * HONEST_FACTOR_SQ.0 / HONEST_FACTOR_SQ.1
-}
-
-/// B_1² = ⌊14.7456·L·N⌋, the proven bound on Σ_j ‖e1_j‖² for an update of `chunks` = L polynomials.
-#[must_use]
-pub const fn bound_e1_sq(n: usize, chunks: usize) -> u128 {
-    n as u128 * chunks as u128 * HONEST_FACTOR_SQ.0 / HONEST_FACTOR_SQ.1
-}
-
-/// The three randomness bounds the proof enforces, squared (the proof works with squared norms).
+/// The three randomness bounds the verifier enforces, squared (the proof works with squared norms), from
+/// `params::bounds` (the same values as the last three entries of `zk::layout::Layout::bound_sq`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProofBounds {
     /// B_u² (on ‖u‖²).
@@ -47,13 +27,14 @@ pub struct ProofBounds {
 }
 
 impl ProofBounds {
-    /// The bounds of set `P` for an update of `chunks` polynomials.
+    /// The bounds of set `P` for an update of `chunks` polynomials: exactly what the verifier accepts.
     #[must_use]
     pub const fn of<P: ParamSet>(chunks: usize) -> Self {
+        let a = bounds::Accepted::new(P::N, chunks, 0);
         Self {
-            u_sq: bound_u_sq(P::N),
-            e2_sq: bound_e2_sq(P::N),
-            e1_sq: bound_e1_sq(P::N, chunks),
+            u_sq: a.u_sq as u128,
+            e2_sq: a.e2_sq as u128,
+            e1_sq: a.e1_sq as u128,
         }
     }
 }
@@ -69,26 +50,26 @@ pub struct KeyBounds {
 }
 
 impl KeyBounds {
-    /// One key holder (single-decryptor mode): s_j ternary, so ‖s_j‖² ≤ N always; key generation must resample
-    /// e'_j until ‖e'_j‖² ≤ B_2² = ⌊14.7456·N⌋ (it fails with probability < 2^-90, so this costs nothing).
+    /// One key holder (single-decryptor mode): s_j ternary, so ‖s_j‖² ≤ N always; key generation resamples
+    /// e'_j until ‖e'_j‖² ≤ B_2² = ⌊15.12·N⌋ (`bfv::keys::sample_bounded_error`, with the same
+    /// `bounds::bound_e2_sq`; an honest sample fails with probability < 2^-90, so this costs nothing).
     #[must_use]
     pub const fn single<P: ParamSet>() -> Self {
         Self {
-            s_sq: bound_u_sq(P::N),
-            e_sq: bound_e2_sq(P::N),
+            s_sq: bounds::bound_u_sq(P::N) as u128,
+            e_sq: bounds::bound_e2_sq(P::N) as u128,
         }
     }
 
     /// Collective key of `parties` honest key-share holders: s_j = Σ_p s_{j,p} and e'_j = Σ_p e'_{j,p}. These
-    /// are statistical bounds (1.2² × the expected squared norm, as for B_2): ‖s_j‖² ≤ 1.44·(2/3)·parties·N and
-    /// ‖e'_j‖² ≤ 14.7456·parties·N. They hold for honestly generated shares, not for a share chosen by an
-    /// adversary; threshold key generation must enforce them (docs/NOISE.md §4).
+    /// are statistical bounds (1.2² × the expected squared norm, as for B_2): ‖s_j‖² ≤ ⌈1.44·(2/3)·parties·N⌉
+    /// and ‖e'_j‖² ≤ ⌊15.12·parties·N⌋. They hold for honestly generated shares, not for a share chosen by an
+    /// adversary; threshold key generation must enforce them (docs/NOISE.md §2).
     #[must_use]
     pub const fn collective_honest<P: ParamSet>(parties: u32) -> Self {
-        let pn = parties as u128 * P::N as u128;
         Self {
-            s_sq: (pn * 96).div_ceil(100),
-            e_sq: pn * HONEST_FACTOR_SQ.0 / HONEST_FACTOR_SQ.1,
+            s_sq: bounds::honest_ternary_sum_sq(P::N, parties) as u128,
+            e_sq: bounds::honest_error_sq(parties as u64 * P::N as u64) as u128,
         }
     }
 }
@@ -163,33 +144,68 @@ pub fn decrypts_exactly<P: ParamSet>(
     smudging: u128,
 ) -> bool {
     let per_client = noise_per_client(ProofBounds::of::<P>(chunks), key);
+    fits::<P>(clinics, b_int, per_client, smudging)
+}
+
+/// K·`per_client` + `smudging` ≤ [`noise_budget`]: the exact condition of [`decrypts_exactly`].
+fn fits<P: ParamSet>(clinics: u32, b_int: u64, per_client: u128, smudging: u128) -> bool {
     let total = u128::from(clinics)
         .checked_mul(per_client)
         .and_then(|e| e.checked_add(smudging));
     matches!((total, noise_budget::<P>(clinics, b_int)), (Some(e), Some(budget)) if e <= budget)
 }
 
+/// [`fits`] with the remainder r = q mod t replaced by its largest value t − 1: 2·(t·E + (t − 1)·K·B_int) < q.
+/// Sufficient for the exact condition and, unlike it, monotone in K (t, E and K·B_int all grow with K).
+fn fits_any_remainder<P: ParamSet>(
+    clinics: u32,
+    b_int: u64,
+    per_client: u128,
+    smudging: u128,
+) -> bool {
+    let Some(t) = plaintext_modulus(clinics, b_int) else {
+        return false;
+    };
+    let (t, k) = (u128::from(t), u128::from(clinics));
+    let lhs = k
+        .checked_mul(per_client)
+        .and_then(|e| e.checked_add(smudging))
+        .and_then(|e| t.checked_mul(e))
+        .and_then(|te| (t - 1).checked_mul(k * u128::from(b_int))?.checked_add(te))
+        .and_then(|x| x.checked_mul(2));
+    matches!(lhs, Some(x) if x < <P::M as Modulus>::Q)
+}
+
 /// Upper end of the clinic-count search of [`max_clinics`]: a result equal to it means "at least this many".
 pub const MAX_CLINICS_SEARCH: u32 = 1 << 24;
 
-/// Largest clinic count K ≤ [`MAX_CLINICS_SEARCH`] for which [`decrypts_exactly`] holds (0 if not even one
-/// update fits).
-/// The condition is monotone in K (t, M and E all grow with K), so this is a binary search.
+/// Largest clinic count K ≤ [`MAX_CLINICS_SEARCH`] such that [`decrypts_exactly`] holds for **every** count
+/// from 1 to K (0 if not even one update fits), so [`check_config`] may admit any K ≤ K_max.
+///
+/// The exact condition 2·(t·E + r·M) < q is *not* monotone in K: r = q mod t jumps as t = 2·K·B_int + 1 grows
+/// (set S, L = 1, B_int = 257 decrypts 1024 and 1026 clinics but not 1025). Below the largest K of the monotone
+/// sufficient condition (r ≤ t − 1, binary search) every count decrypts; from there the counts are scanned
+/// one by one up to the first failure, which comes no later than the first K with 2·t·E ≥ q (also monotone).
 #[must_use]
 pub fn max_clinics<P: ParamSet>(b_int: u64, chunks: usize, key: KeyBounds, smudging: u128) -> u32 {
-    let ok = |k: u32| decrypts_exactly::<P>(k, b_int, chunks, key, smudging);
-    if !ok(1) {
-        return 0;
+    let per_client = noise_per_client(ProofBounds::of::<P>(chunks), key);
+    let safe = |k: u32| fits_any_remainder::<P>(k, b_int, per_client, smudging);
+    let mut k = if !safe(1) {
+        0
+    } else if safe(MAX_CLINICS_SEARCH) {
+        return MAX_CLINICS_SEARCH;
+    } else {
+        let (mut lo, mut hi) = (1u32, MAX_CLINICS_SEARCH);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if safe(mid) { lo = mid } else { hi = mid }
+        }
+        lo
+    };
+    while k < MAX_CLINICS_SEARCH && fits::<P>(k + 1, b_int, per_client, smudging) {
+        k += 1;
     }
-    let (mut lo, mut hi) = (1u32, MAX_CLINICS_SEARCH);
-    if ok(hi) {
-        return hi;
-    }
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if ok(mid) { lo = mid } else { hi = mid }
-    }
-    lo
+    k
 }
 
 /// What the coordinator asks for in a round.
@@ -389,8 +405,11 @@ pub fn cbd_tail_log2(eta: u32, n: u64, bound_sq: u128) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+    use crate::params::bounds::{bound_e1_sq, bound_e2_sq};
     use crate::params::{ERROR_ETA, SetL, SetS};
+    use std::format;
 
     const PARAMS: u32 = 108_996;
 
@@ -421,19 +440,19 @@ mod tests {
 
     #[test]
     fn proof_bounds_match_protocol() {
-        // docs/PROTOCOL.md §2: B_2² = ⌊14.7456·N⌋, B_1² = ⌊14.7456·L·N⌋.
+        // docs/PROTOCOL.md §2: B_2² = ⌊15.12·N⌋, B_1² = ⌊15.12·L·N⌋ (1.44·σ_e², σ_e² = 10.5).
         let b = ProofBounds::of::<SetS>(54);
         assert_eq!(b.u_sq, 2048);
-        assert_eq!(b.e2_sq, 30_198); // 14.7456 · 2048 = 30198.99
-        assert_eq!(b.e1_sq, 1_630_745); // 14.7456 · 110592 = 1630745.3
-        // "174 and 1277" in ZK-BRIEF §1; rounded up: 1277² = 1630729 < B_1².
-        assert_eq!(ceil_sqrt(b.e2_sq), 174);
-        assert_eq!(ceil_sqrt(b.e1_sq), 1278);
+        assert_eq!(b.e2_sq, 30_965); // 15.12 · 2048 = 30965.76
+        assert_eq!(b.e1_sq, 1_672_151); // 15.12 · 110592 = 1672151.04
+        // Rounded up: 175² = 30625 < B_2² ≤ 176², 1293² = 1671849 < B_1² ≤ 1294².
+        assert_eq!(ceil_sqrt(b.e2_sq), 176);
+        assert_eq!(ceil_sqrt(b.e1_sq), 1294);
     }
 
     #[test]
     fn honest_bounds_fail_rarely() {
-        // CBD(21) errors against the proof bounds (σ 3.24 against the nominal 3.2): P[fail] < 2^-90.
+        // CBD(21) errors against the proof bounds (1.44 × the exact variance 10.5): P[fail] < 2^-90.
         for (n, chunks) in [
             (2048_u64, 1_usize),
             (2048, 54),
@@ -443,8 +462,16 @@ mod tests {
             (4096, 32),
         ] {
             let n_us = n as usize;
-            assert!(cbd_tail_log2(ERROR_ETA, n, bound_e2_sq(n_us)) < -90.0);
-            assert!(cbd_tail_log2(ERROR_ETA, n * chunks as u64, bound_e1_sq(n_us, chunks)) < -90.0);
+            let (e2, e1) = (bound_e2_sq(n_us), bound_e1_sq(n_us, chunks));
+            let (t2, t1) = (
+                cbd_tail_log2(ERROR_ETA, n, e2.into()),
+                cbd_tail_log2(ERROR_ETA, n * chunks as u64, e1.into()),
+            );
+            // docs/NOISE.md §1 quotes these (run with --nocapture).
+            std::println!(
+                "N {n}, L {chunks}: P[‖e2‖² > B_2²] ≤ 2^{t2:.1}, P[Σ‖e1_j‖² > B_1²] ≤ 2^{t1:.1}"
+            );
+            assert!(t2 < -90.0 && t1 < -90.0);
         }
         // And the Chernoff bound is not vacuous: at the mean (10.5 per coefficient) it gives no bound.
         assert!(cbd_tail_log2(ERROR_ETA, 2048, 2048 * 21 / 2) > -1.0);
@@ -452,9 +479,10 @@ mod tests {
 
     #[test]
     fn noise_per_client_set_s_single_key() {
-        // B_1 + B_2·√N + B_2·√N with ceilings: 1278 + ⌈√(30198·2048)⌉ + ⌈√(30198·2048)⌉ = 1278 + 2·7865.
+        // B_1 + B_2·√N + B_2·√N with ceilings: 1294 + ⌈√(30965·2048)⌉ + ⌈√(30965·2048)⌉ = 1294 + 2·7964.
         let e = noise_per_client(ProofBounds::of::<SetS>(54), KeyBounds::single::<SetS>());
-        assert_eq!(e, 1278 + 2 * 7865);
+        assert_eq!(e, 1294 + 2 * 7964);
+        assert_eq!(e, 17_222);
     }
 
     #[test]
@@ -578,5 +606,231 @@ mod tests {
             check_config::<SetS>(&demo_request(5, f64::NAN)),
             Err(ConfigError::Quant(_))
         ));
+    }
+
+    /// Computed apart from this module, in big integers, from the bounds the VERIFIER enforces (the squared
+    /// bounds of `zk::layout::Layout`, read back from the layout, not from `ProofBounds`): whether the sum of
+    /// `clinics` ciphertexts, each anywhere within what a proof accepts, decrypts exactly under a key with
+    /// ‖s_j‖² ≤ `key.s_sq`, ‖e'_j‖² ≤ `key.e_sq`.
+    ///
+    /// Per clinic and coefficient: |m_i| ≤ ‖m‖ ≤ B, |(e1_j)_i| ≤ ‖e1_j‖ ≤ B_1 (Σ_j ‖e1_j‖² ≤ B_1²),
+    /// |(e2·s_j)_i| ≤ B_2·‖s_j‖ and |(e'_j·u)_i| ≤ ‖e'_j‖·B_u (Cauchy–Schwarz), all attainable with aligned
+    /// signs. With q = Δ·t + r the phase Δ·M + E decodes to M iff |t·E − r·M| < q/2, and the worst case is
+    /// |E| = K·E_1, |M| = K·B with opposite signs: 2·(t·K·E_1 + r·K·B) < q. That implies K·E_1 < Δ/2.
+    fn every_accepted_sum_decrypts<P: crate::zk::params::ZkParams>(
+        clinics: u32,
+        chunks: usize,
+        b_int: u64,
+        key: KeyBounds,
+    ) -> bool {
+        use num_bigint::BigUint;
+        let layout =
+            crate::zk::layout::Layout::new(P::ZK, P::N, <P::M as Modulus>::BYTES, chunks, b_int);
+        let [m_sq, u_sq, e2_sq, e1_sq] = layout.bound_sq.map(BigUint::from);
+        let root_up = |x: BigUint| {
+            let r = x.sqrt();
+            if &r * &r == x { r } else { r + 1u32 }
+        };
+        let b = root_up(m_sq);
+        assert_eq!(b, BigUint::from(b_int));
+        let e_1 = root_up(e1_sq)
+            + root_up(e2_sq * BigUint::from(key.s_sq))
+            + root_up(BigUint::from(key.e_sq) * u_sq);
+        let k = BigUint::from(clinics);
+        let q = BigUint::from(<P::M as Modulus>::Q);
+        let t = BigUint::from(2u32) * &k * &b + 1u32;
+        let (delta, r) = (&q / &t, &q % &t);
+        let noise = &k * e_1;
+        let exact = BigUint::from(2u32) * (&t * &noise + r * &k * &b) < q;
+        if exact {
+            assert!(BigUint::from(2u32) * noise < delta, "K·E_1 < Δ/2");
+        }
+        exact
+    }
+
+    /// The single-decryptor key bound, from the verifier's B_u², B_2² (what key generation enforces).
+    fn single_key_from_layout<P: crate::zk::params::ZkParams>() -> KeyBounds {
+        let layout = crate::zk::layout::Layout::new(P::ZK, P::N, <P::M as Modulus>::BYTES, 1, 1);
+        KeyBounds {
+            s_sq: layout.bound_sq[1].into(),
+            e_sq: layout.bound_sq[2].into(),
+        }
+    }
+
+    fn request<P: ParamSet>(
+        clinics: u32,
+        chunks: usize,
+        b_target: u64,
+        key: KeyBounds,
+    ) -> ConfigRequest {
+        let params = (chunks * P::N) as u32;
+        let q = Quantizer::with_max_scale(5.0, params as usize, b_target).expect("quantizer");
+        ConfigRequest {
+            clinics,
+            params,
+            clip: 5.0,
+            scale: q.scale(),
+            key,
+            smudging: 0,
+        }
+    }
+
+    /// check_config admits a configuration only if every proof-accepted ciphertext set decrypts exactly, and
+    /// its K_max is tight: K_max + 1 is refused (by check_config and by the independent condition).
+    fn admits_only_exact<P: crate::zk::params::ZkParams>(chunk_grid: &[usize], b_grid: &[u64]) {
+        let keys = [
+            single_key_from_layout::<P>(),
+            KeyBounds::collective_honest::<P>(16),
+            KeyBounds::collective_honest::<P>(1024),
+        ];
+        assert_eq!(keys[0], KeyBounds::single::<P>());
+        let mut checked = 0;
+        for &chunks in chunk_grid {
+            for &target in b_grid {
+                for key in keys {
+                    let first = check_config::<P>(&request::<P>(1, chunks, target, key));
+                    let (b_int, k_max) = match first {
+                        Ok(c) => (c.b_int(), c.max_clinics),
+                        Err(ConfigError::TooManyClinics { max: 0, .. }) => continue,
+                        Err(e) => panic!("set {} L {chunks} B {target}: {e}", P::NAME),
+                    };
+                    assert_eq!(k_max, max_clinics::<P>(b_int, chunks, key, 0));
+                    // check_config admits exactly K ≤ K_max (sampled below), so every such K must decrypt:
+                    // all of them where that is cheap (set S), the boundary otherwise.
+                    if k_max <= 5000 {
+                        for k in 1..=k_max {
+                            assert!(
+                                every_accepted_sum_decrypts::<P>(k, chunks, b_int, key),
+                                "set {} L {chunks} B_int {b_int}: K = {k} ≤ K_max = {k_max} does not decrypt",
+                                P::NAME
+                            );
+                        }
+                    }
+                    for k in [1, 2, k_max / 2, k_max.saturating_sub(1), k_max, k_max + 1] {
+                        let k = k.max(1);
+                        let got = check_config::<P>(&request::<P>(k, chunks, target, key));
+                        let exact = every_accepted_sum_decrypts::<P>(k, chunks, b_int, key);
+                        let what =
+                            || format!("set {} L {chunks} B_int {b_int} K {k} {key:?}", P::NAME);
+                        if let Ok(c) = &got {
+                            assert!(exact, "admitted but not exact: {}", what());
+                            assert_eq!((c.chunks as usize, c.b_int()), (chunks, b_int));
+                            assert!(c.noise_total <= c.noise_budget);
+                        }
+                        assert_eq!(got.is_ok(), k <= k_max, "{}", what());
+                        if k == k_max + 1 {
+                            assert_eq!(
+                                got,
+                                Err(ConfigError::TooManyClinics {
+                                    clinics: k,
+                                    max: k_max
+                                }),
+                                "{}",
+                                what()
+                            );
+                            if k_max < MAX_CLINICS_SEARCH {
+                                assert!(!exact, "K_max not tight: {}", what());
+                            }
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
+
+    #[test]
+    fn check_config_admits_only_what_every_accepted_ciphertext_decrypts_set_s() {
+        admits_only_exact::<SetS>(
+            &[1, 2, 27, 53, 54, 63, 64],
+            &[200, 255, 256, 257, 1000, 1024, 2048, 4095, 4096],
+        );
+    }
+
+    #[test]
+    fn check_config_admits_only_what_every_accepted_ciphertext_decrypts_set_l() {
+        admits_only_exact::<SetL>(
+            &[1, 2, 26, 27, 31, 32],
+            &[300, 1024, 4096, 16_384, 65_535, 65_536],
+        );
+    }
+
+    #[test]
+    fn regression_set_s_l54_b256_refuses_1002_clinics() {
+        // The limits once used B² = 14.7456·N while the verifier accepts 15.12·N, and a binary search over a
+        // condition that is not monotone in K: they admitted K = 1002 at set S, L = 54, B_int = 256 (the
+        // paper's P = 108,996), where 1002 proof-accepted ciphertexts need not decrypt.
+        let key = KeyBounds::single::<SetS>();
+        let scale = Quantizer::with_max_scale(5.0, 108_996, 256)
+            .unwrap()
+            .scale();
+        let req = |clinics| ConfigRequest {
+            clinics,
+            params: 108_996,
+            clip: 5.0,
+            scale,
+            key,
+            smudging: 0,
+        };
+        let c = check_config::<SetS>(&req(1)).expect("one clinic");
+        assert_eq!((c.chunks, c.b_int(), c.noise_per_client), (54, 256, 17_222));
+        assert_eq!(c.max_clinics, 992);
+        assert!(!every_accepted_sum_decrypts::<SetS>(1002, 54, 256, key));
+        assert_eq!(
+            check_config::<SetS>(&req(1002)),
+            Err(ConfigError::TooManyClinics {
+                clinics: 1002,
+                max: 992
+            })
+        );
+        assert!(check_config::<SetS>(&req(992)).is_ok());
+        assert!(every_accepted_sum_decrypts::<SetS>(992, 54, 256, key));
+        assert!(!every_accepted_sum_decrypts::<SetS>(993, 54, 256, key));
+        assert_eq!(
+            check_config::<SetS>(&req(993)),
+            Err(ConfigError::TooManyClinics {
+                clinics: 993,
+                max: 992
+            })
+        );
+        // Above the first failure some counts decrypt again (r = q mod t jumps); they stay refused.
+        assert!(every_accepted_sum_decrypts::<SetS>(997, 54, 256, key));
+        assert!(check_config::<SetS>(&req(997)).is_err());
+    }
+
+    #[test]
+    fn exact_condition_is_not_monotone_in_k() {
+        // docs/NOISE.md §3: r = q mod t jumps with t = 2·K·B_int + 1, so a binary search is not enough.
+        let key = KeyBounds::single::<SetS>();
+        let ok = |k| decrypts_exactly::<SetS>(k, 257, 1, key, 0);
+        let got: [bool; 6] = [1024, 1025, 1026, 1027, 1028, 1029].map(ok);
+        assert_eq!(got, [true, false, true, true, true, false]);
+        assert_eq!(max_clinics::<SetS>(257, 1, key, 0), 1024);
+        for k in 1..=1024 {
+            assert!(ok(k));
+        }
+    }
+
+    #[test]
+    fn k_max_table_of_docs_noise() {
+        // docs/NOISE.md §4 and the README (also printed by `zkfl params`), P = 108,996.
+        let single_s = KeyBounds::single::<SetS>();
+        let k: [u32; 3] = [256, 1024, 4096].map(|b| max_clinics::<SetS>(b, 54, single_s, 0));
+        assert_eq!(k, [992, 488, 227]);
+        assert_eq!(
+            max_clinics::<SetS>(4096, 54, KeyBounds::collective_honest::<SetS>(1024), 0),
+            46
+        );
+        let single_l = KeyBounds::single::<SetL>();
+        for b in [4096, 16_384, 65_536] {
+            assert_eq!(max_clinics::<SetL>(b, 27, single_l, 0), MAX_CLINICS_SEARCH);
+        }
+        assert_eq!(
+            max_clinics::<SetL>(65_536, 27, KeyBounds::collective_honest::<SetL>(1024), 0),
+            16_564_662
+        );
+        let per_l = noise_per_client(ProofBounds::of::<SetL>(27), single_l);
+        assert_eq!(per_l, 33_150);
     }
 }

@@ -6,6 +6,7 @@
 //! - [`SetS`] ("clinic"): N = 2048, q = 2^44 − 539;
 //! - [`SetL`] ("consortium"): N = 4096, q = 2^86 − 35.
 
+pub mod bounds;
 pub mod estimate;
 pub mod limits;
 #[cfg(test)]
@@ -46,10 +47,11 @@ pub trait ParamSet: Copy + Default + core::fmt::Debug + Send + Sync + 'static {
     /// Proof-ring degree d (see [`PROOF_RING_DEGREE`]); N/d proof-ring elements make one BFV polynomial.
     const PROOF_D: usize = PROOF_RING_DEGREE;
     /// Largest number L of plaintext chunks (BFV polynomials) of one update: the public key has L_max
-    /// polynomials b_j and the proof's widths are sized for it (docs/PROTOCOL.md §3).
+    /// polynomials b_j and the proof's widths are sized for it (docs/PROTOCOL.md §3). Stated once, as
+    /// `l_max` of the set's proof constants (`zk::params::ZK_S` / `ZK_L`); see [`bounds::limits_agree`].
     const MAX_CHUNKS: usize;
     /// Largest integer norm bound B_int the proof supports (docs/PROTOCOL.md §3); `limits::check_config`
-    /// refuses larger bounds.
+    /// refuses larger bounds. Stated once, as `b_max` of the set's proof constants.
     const B_INT_MAX: u64;
 }
 
@@ -67,8 +69,8 @@ impl ParamSet for SetS {
     const N: usize = 2048;
     const ID: u8 = 1;
     const NAME: &'static str = "S";
-    const MAX_CHUNKS: usize = 64;
-    const B_INT_MAX: u64 = 1 << 12;
+    const MAX_CHUNKS: usize = crate::zk::params::ZK_S.l_max;
+    const B_INT_MAX: u64 = crate::zk::params::ZK_S.b_max;
 }
 
 impl ParamSet for SetL {
@@ -76,8 +78,8 @@ impl ParamSet for SetL {
     const N: usize = 4096;
     const ID: u8 = 2;
     const NAME: &'static str = "L";
-    const MAX_CHUNKS: usize = 32;
-    const B_INT_MAX: u64 = 1 << 16;
+    const MAX_CHUNKS: usize = crate::zk::params::ZK_L.l_max;
+    const B_INT_MAX: u64 = crate::zk::params::ZK_L.b_max;
 }
 
 // Both sets hold the paper's 108,996-parameter model, and N is a multiple of the proof-ring degree.

@@ -3,9 +3,8 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
-use super::params::{
-    D, GROUPS, JL_ROWS, Y3_BLOCKS, ZkConsts, bound_e1_sq, bound_e2_sq, bound_u_sq, slack_bits,
-};
+use super::params::{D, GROUPS, JL_ROWS, Y3_BLOCKS, ZkConsts, slack_bits};
+use crate::params::bounds::Accepted;
 
 /// Exact-norm groups in protocol order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,9 +46,11 @@ pub const VERSION: u8 = 2;
 pub const SEED_BYTES: usize = 32;
 
 impl Layout {
-    /// Layout for N, chunk count l and statement bound b (callers check l ≤ l_max and b ≤ b_max).
+    /// Layout for N, chunk count l and statement bound b (callers check l ≤ l_max and b ≤ b_max). The
+    /// squared bounds the verifier enforces come from `params::bounds::Accepted`, which the noise limits
+    /// (`params::limits`) use too.
     pub const fn new(zk: ZkConsts, n: usize, coeff_bytes: usize, l: usize, b: u64) -> Self {
-        let bound_sq = [b * b, bound_u_sq(n), bound_e2_sq(n), bound_e1_sq(n, l)];
+        let bound_sq = Accepted::new(n, l, b).groups();
         let bits = [
             slack_bits(bound_sq[0]),
             slack_bits(bound_sq[1]),

@@ -129,17 +129,17 @@ impl ZkParams for crate::params::SetL {
     const ZK: ZkConsts = ZK_L;
 }
 
-/// B_u² = N (ternary u).
+/// B_u² = N (ternary u); defined in `params::bounds`, the single source of the proof's bounds.
 pub const fn bound_u_sq(n: usize) -> u64 {
-    n as u64
+    crate::params::bounds::bound_u_sq(n)
 }
-/// B_2² = ⌊(1.2·σ_e)²·N⌋ with σ_e² = 10.5 (CBD(21), `params::ERROR_ETA`): 15.12·N.
+/// B_2² = ⌊(1.2·σ_e)²·N⌋ with σ_e² = 10.5 (CBD(21), `params::ERROR_ETA`): 15.12·N (`params::bounds`).
 pub const fn bound_e2_sq(n: usize) -> u64 {
-    (1512 * n as u64) / 100
+    crate::params::bounds::bound_e2_sq(n)
 }
-/// B_1² = ⌊15.12·L·N⌋.
+/// B_1² = ⌊15.12·L·N⌋ (`params::bounds`).
 pub const fn bound_e1_sq(n: usize, l: usize) -> u64 {
-    (1512 * (n as u64) * (l as u64)) / 100
+    crate::params::bounds::bound_e1_sq(n, l)
 }
 /// Number of slack bits for a squared bound: the bit length of B², so B² − ‖w‖² ∈ [0, B²] fits.
 pub const fn slack_bits(bound_sq: u64) -> usize {
