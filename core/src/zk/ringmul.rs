@@ -37,8 +37,14 @@ pub fn psi_inv_block_i64<const N: usize>(blk: &[i64; D], i: usize, x: &mut [i64;
     }
 }
 
-/// Bits of the short operand of [`mul_public_short`]: |x_i| < 2^24 (the widest response width `ws`).
-const SHORT_BITS: u32 = 24;
+/// Bits of the short operand of [`mul_public_short`]: |x_i| < 2^24. The verifier calls it on z_u, decoded
+/// from w_s-bit fields (|z| ≤ 2^(w_s−1) − 1), so w_s − 1 ≤ SHORT_BITS must hold for every set, or V6/V7 would
+/// stop being exact: asserted at compile time below.
+pub const SHORT_BITS: u32 = 24;
+const _: () = assert!(
+    super::params::ZK_S.ws - 1 <= SHORT_BITS && super::params::ZK_L.ws - 1 <= SHORT_BITS,
+    "mul_public_short is exact only for responses below 2^SHORT_BITS"
+);
 
 /// Most auxiliary primes any parameter set needs for public × short (5 at N = 4096, q < 2^86).
 const MAX_K: usize = 5;

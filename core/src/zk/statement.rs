@@ -8,6 +8,7 @@ use super::params::ZkParams;
 use super::proof::ProofError;
 use super::transcript::Transcript;
 use crate::arith::Modulus;
+use crate::bfv::PlainModulus;
 
 /// Protocol label of the transcript (v2: A2 binds the BDLOP messages, H(pk) computed from the statement).
 pub const PROTOCOL_LABEL: &[u8] = b"ZKFL-PQ/zk/bfv-norm/v2";
@@ -37,8 +38,9 @@ pub struct Statement<'a, M: Modulus, const N: usize> {
     pub c1: &'a [M::Coeff; N],
     /// ct.c0_1..c0_L (exactly L).
     pub c0: &'a [[M::Coeff; N]],
-    /// Plaintext modulus t (2 ≤ t < q). Δ = ⌊q/t⌋ is derived from it ([`Statement::delta`]), never
-    /// supplied: a caller-supplied k·Δ would turn the proven bound B into k·B.
+    /// Plaintext modulus t, one `bfv::PlainModulus` accepts (2 ≤ t < q with a noise budget of at least 1,
+    /// so Δ ≥ 2). Δ = ⌊q/t⌋ is derived from it ([`Statement::delta`]), never supplied: a caller-supplied
+    /// k·Δ would turn the proven bound B into k·B. Both t and Δ are hashed into the transcript.
     pub t: u64,
     /// Integer bound B on ‖m‖₂ (1 ≤ B ≤ B_max of the set).
     pub bound: u64,
@@ -65,8 +67,7 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
             || self.pk_b.len() != l
             || self.bound == 0
             || self.bound > P::ZK.b_max
-            || self.t < 2
-            || u128::from(self.t) >= M::Q
+            || PlainModulus::<M>::new(self.t).is_err()
             || !self.coefficients_reduced()
         {
             return Err(ProofError::Statement);
@@ -96,7 +97,7 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
         h.challenge_seed(b"pk-hash")
     }
 
-    /// Starts the transcript: label, context, set, H(pk), bound, L, Δ, then c1 and every c0_j in order.
+    /// Starts the transcript: label, context, set, H(pk), bound, L, t, Δ, then c1 and every c0_j in order.
     pub fn transcript<P: ZkParams<M = M>>(&self, ctx: &Context) -> Transcript {
         let mut t = Transcript::new(PROTOCOL_LABEL);
         t.absorb_u64(b"set", u64::from(P::ID));
@@ -105,6 +106,7 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
         t.absorb_bytes(b"pk-hash", &self.pk_hash::<P>());
         t.absorb_u64(b"bound", self.bound);
         t.absorb_u64(b"chunks", self.chunks() as u64);
+        t.absorb_u64(b"t", self.t);
         t.absorb_coeffs::<M>(b"delta", &[self.delta()]);
         t.absorb_coeffs::<M>(b"c1", self.c1);
         for c0 in self.c0 {
