@@ -13,17 +13,18 @@
 //! "Conditional jump or move depends on uninitialised value(s)" for a branch or `cmov` on a secret and
 //! "Use of uninitialised value of size N" for a secret memory index (or a secret operand of a libcall
 //! such as the u128 division). Values the protocol publishes are marked *defined* again exactly where
-//! they become public ([`declassify`] calls below; the branches inside the prover on public bits are
-//! listed, with the reason each is public, in `ct-check/public-branches.supp`).
+//! they become public, by the prover itself: zkfl-core is built with feature `valgrind-ct`, which turns
+//! its `ct::declassify` calls (transcript absorbs, accept bits, refusals, discarded candidates, the
+//! proof) into client requests. `ct-check/public-branches.supp` holds no prover function.
 //!
 //! Sections (all by default, or the ones named on the command line):
 //! - `gaussian`: the discrete Gaussian sampler at the three widths of set S, secret randomness;
 //! - `reject`: the standard (joint, two blocks) and bimodal rejection tests of `zk::reject`, secret
-//!   statistics ‖v‖², ⟨z, v⟩ and secret coins; the accept bit is declassified;
+//!   statistics ‖v‖², ⟨z, v⟩ and secret coins; the accept bit comes out declassified (checked);
 //! - `slack`: the slack expansion (B² − ‖w‖²) mod q and its bits, secret ‖w‖²;
 //! - `prove`: one whole proof through the public `zk::prove::prove` API (set S, one chunk) with the
-//!   witness u, the update m and every byte of the RNG secret; the proof bytes and statistics are
-//!   declassified when `prove` returns (they are what the clinic sends), then verified.
+//!   witness u, the update m and every byte of the RNG secret; the proof bytes and statistics must come
+//!   out declassified by the prover (they are what the clinic sends; checked), then verified.
 //!
 //! `ct-check leak` instead runs deliberately non-constant-time code on secrets (the old slack formula
 //! with u128 `%`, a branch on the sign of ⟨z, v⟩ and a secret table index): valgrind must report it, which
@@ -45,120 +46,40 @@ use zkfl_core::zk::reject::{InvTwoSigmaSq, RejectionConstant, StandardTest, bimo
 use zkfl_core::zk::statement::{Context, Statement};
 use zkfl_core::zk::verify::verify;
 
-/// Valgrind client requests (valgrind.h / memcheck.h, amd64), hand-written: no C toolchain or crate needed.
-mod vg {
-    /// VG_USERREQ__RUNNING_ON_VALGRIND.
-    const RUNNING_ON_VALGRIND: u64 = 0x1001;
-    /// VG_USERREQ_TOOL_BASE('M', 'C').
-    const MC_BASE: u64 = (b'M' as u64) << 24 | (b'C' as u64) << 16;
-    /// VG_USERREQ__MAKE_MEM_UNDEFINED.
-    const MAKE_MEM_UNDEFINED: u64 = MC_BASE + 1;
-    /// VG_USERREQ__MAKE_MEM_DEFINED.
-    const MAKE_MEM_DEFINED: u64 = MC_BASE + 2;
-    /// VG_USERREQ__GET_VBITS.
-    const GET_VBITS: u64 = MC_BASE + 8;
-
-    /// One client request: `args[0]` is the request code, `args[1..]` its arguments; returns `default`
-    /// when not running under valgrind. The "magic sequence" of valgrind.h: four rotations of rdi that
-    /// add up to 128 bits (rdi unchanged) and `xchg rbx, rbx`; valgrind's JIT recognises it, reads the
-    /// argument block at rax and puts the result in rdx. On bare hardware it does nothing.
-    #[cfg(target_arch = "x86_64")]
-    fn request(default: u64, args: [u64; 6]) -> u64 {
-        let mut result = default;
-        // SAFETY: the sequence leaves every register but rdx (an output) and the flags unchanged; the
-        // argument block lives until the instruction ends; valgrind only touches the memory a request
-        // names, which the callers below own.
-        unsafe {
-            core::arch::asm!(
-                "rol rdi, 3",
-                "rol rdi, 13",
-                "rol rdi, 61",
-                "rol rdi, 51",
-                "xchg rbx, rbx",
-                inout("rdx") result,
-                in("rax") args.as_ptr(),
-                options(nostack),
-            );
-        }
-        result
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    fn request(default: u64, _args: [u64; 6]) -> u64 {
-        default
-    }
-
-    /// Whether the process runs under valgrind.
-    pub fn running() -> bool {
-        request(0, [RUNNING_ON_VALGRIND, 0, 0, 0, 0, 0]) != 0
-    }
-
-    /// Marks `len` bytes at `p` undefined (secret).
-    pub fn make_undefined(p: *const u8, len: usize) {
-        request(0, [MAKE_MEM_UNDEFINED, p as u64, len as u64, 0, 0, 0]);
-    }
-
-    /// Marks `len` bytes at `p` defined (public).
-    pub fn make_defined(p: *const u8, len: usize) {
-        request(0, [MAKE_MEM_DEFINED, p as u64, len as u64, 0, 0, 0]);
-    }
-
-    /// Number of bytes at `p` with at least one undefined bit (0 outside valgrind).
-    pub fn undefined_bytes(p: *const u8, len: usize) -> usize {
-        let mut vbits = vec![0u8; len];
-        let r = request(
-            0,
-            [
-                GET_VBITS,
-                p as u64,
-                vbits.as_mut_ptr() as u64,
-                len as u64,
-                0,
-                0,
-            ],
-        );
-        if r != 1 {
-            return 0;
-        }
-        vbits.iter().filter(|&&v| v != 0).count()
-    }
-}
+/// The memcheck client requests (hand-written inline asm, a no-op outside valgrind) live in
+/// `zkfl_core::ct::vg` (feature `valgrind-ct`), next to the prover's declassification points.
+#[cfg(not(target_arch = "x86_64"))]
+compile_error!("ct-check issues valgrind's amd64 client requests: build it for x86_64");
+use zkfl_core::ct::vg;
 
 /// `x` marked secret (undefined), re-read from memory so that the mark applies.
 fn classify<T: Copy>(x: T) -> T {
     let v = x;
-    vg::make_undefined((&raw const v).cast(), size_of::<T>());
-    // SAFETY: `v` is a live, initialised local.
-    unsafe { core::ptr::read_volatile(&raw const v) }
-}
-
-/// `x` marked public (defined): the protocol publishes it here.
-fn declassify<T: Copy>(x: T) -> T {
-    let v = x;
-    vg::make_defined((&raw const v).cast(), size_of::<T>());
-    // SAFETY: `v` is a live, initialised local.
-    unsafe { core::ptr::read_volatile(&raw const v) }
+    vg::make_undefined(&v);
+    std::hint::black_box(v)
 }
 
 /// Marks a slice secret.
 fn classify_slice<T: Copy>(s: &mut [T]) {
-    vg::make_undefined(s.as_ptr().cast(), size_of_val(s));
-}
-
-/// Marks a slice public.
-fn declassify_slice<T: Copy>(s: &mut [T]) {
-    vg::make_defined(s.as_ptr().cast(), size_of_val(s));
+    vg::make_undefined(s);
 }
 
 /// Under valgrind, asserts that `what` carries taint (so the harness is not checking public data by
 /// mistake: a secret output that came out defined means the marking was lost).
 fn assert_tainted<T: Copy>(what: &str, s: &[T]) {
     if vg::running() {
-        let n = vg::undefined_bytes(s.as_ptr().cast(), size_of_val(s));
         assert!(
-            n > 0,
+            vg::undefined_bytes(s) > 0,
             "{what}: expected secret-dependent output, found none"
         );
+    }
+}
+
+/// Under valgrind, asserts that `what` is fully defined (public): the prover declassified it.
+fn assert_public<T: Copy>(what: &str, s: &[T]) {
+    if vg::running() {
+        let n = vg::undefined_bytes(s);
+        assert!(n == 0, "{what}: {n} bytes still secret-dependent");
     }
 }
 
@@ -191,7 +112,7 @@ const N: usize = 2048;
 const K: usize = ternary_product_primes(N, <M as Modulus>::BITS);
 
 /// The Gaussian sampler at σ_m, σ_s, σ₃ of set S with secret randomness. The candidate loop's accept bit
-/// is public (see public-branches.supp); the samples must stay secret.
+/// is public (declassified in the sampler); the samples must stay secret.
 fn gaussian() {
     let zk = <SetS as ZkParams>::ZK;
     let mut rng = secret_rng(1);
@@ -236,13 +157,12 @@ fn reject() {
         t.add_block(&inv_m, v_sq[0], zv[0]);
         t.add_block(&inv_s, v_sq[1], zv[1]);
         assert_tainted("standard probability", &[t.probability()]);
-        // Public: the protocol restarts or continues on this bit.
-        if declassify(t.decide(&mut coins)) {
-            std_acc += 1;
-        }
-        if declassify(bimodal_accept(m_bi, &inv_3, v_sq[0], zv[0], &mut coins)) {
-            bi_acc += 1;
-        }
+        // Public: the protocol restarts or continues on this bit (zk::reject declassifies it).
+        let std_ok = t.decide(&mut coins);
+        let bi_ok = bimodal_accept(m_bi, &inv_3, v_sq[0], zv[0], &mut coins);
+        assert_public("accept bits", &[std_ok, bi_ok]);
+        std_acc += u32::from(std_ok);
+        bi_acc += u32::from(bi_ok);
     }
     println!(
         "  reject: standard accepted {std_acc}/{trials}, bimodal {bi_acc}/{trials} (accept bits declassified)"
@@ -317,11 +237,12 @@ fn prove_one() {
         m: SliceUpdate(&m),
     };
     let res = prove::<SetS, N, _, _>(&st, &ctx, &mut wit, &mut rng, &mut out);
-    // Public: the proof (the bytes the clinic sends) and its statistics (restart counts are visible as
-    // time anyway), exactly when `prove` hands them back.
-    assert_tainted("proof bytes (before declassification)", &out);
-    declassify_slice(&mut out);
-    let stats = declassify(res.expect("honest prover"));
+    // Public: the proof (the bytes the clinic sends) and its statistics. The prover declassifies them
+    // itself (zkfl_core::ct, in `prove_checked` when it returns); the witness must still be secret.
+    assert_public("proof bytes", &out);
+    assert_tainted("witness u after prove", &u);
+    let stats = res.expect("honest prover");
+    assert_public("prove stats", &[stats]);
     println!(
         "  prove: {} bytes, JL attempts {}, attempts {}",
         stats.len, stats.jl_attempts, stats.attempts

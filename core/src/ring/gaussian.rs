@@ -135,7 +135,9 @@ impl GaussianSampler {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> i64 {
         loop {
             let (z, accept) = self.candidate(rng);
-            if accept {
+            // Public: only the discard decision of this candidate is revealed (rejection sampling: the
+            // number of discarded candidates is independent of the returned sample, which stays secret).
+            if crate::ct::declassify_bool(accept) {
                 return z;
             }
         }

@@ -37,7 +37,9 @@ pub fn uniform_from_reader<M: Modulus>(rd: &mut impl XofReader) -> Rq<M> {
         loop {
             rd.read(&mut buf[..M::BYTES]);
             let v = u128::from_le_bytes(buf) & mask;
-            if v < M::Q {
+            // Public: only the discard decision of this candidate is revealed (its bytes are dropped, the
+            // kept value is independent of it); matters for the secret garbage masks g_k (`uniform_ring`).
+            if crate::ct::declassify_bool(v < M::Q) {
                 *x = M::from_u128(v);
                 break;
             }

@@ -21,6 +21,7 @@ use super::sampling::{Masks, Width};
 use super::statement::{Context, Statement};
 use super::walk::{absorb_ring_vec, s2_ring};
 use crate::arith::Modulus;
+use crate::ct::{declassify, declassify_bool};
 use crate::ring::fixed::{ct_rem, ct_sat_add};
 use rand_core::CryptoRng;
 use subtle::{ConstantTimeEq, ConstantTimeGreater};
@@ -284,8 +285,12 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
         // V3 is checked per 256-row projection (each is one application of the JL lemma). Only after the
         // (public) accept bit: z3 of an accepted attempt is published, that of a rejected one stays secret,
         // so the early-exit scans must not run on it.
-        if ok && z_sq.iter().all(|&s| s <= lay.zk.z3_bound_sq) && z3.iter().all(|x| x.abs() <= lim)
-        {
+        if ok && {
+            // Public: the accepted z3 is published in the proof, z_sq are its block norms.
+            declassify(&z3);
+            declassify(&z_sq);
+            z_sq.iter().all(|&s| s <= lay.zk.z3_bound_sq) && z3.iter().all(|x| x.abs() <= lim)
+        } {
             tr = tj;
             break (t_y, t_b, z3, jl_seed);
         }
@@ -370,7 +375,9 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
         let g0 = ft[0];
         let g1 = ft[1].sub(&ft[2]).scale(two_inv);
         let fs = ft[1].add(&ft[2]).scale(two_inv).sub(&g0);
-        if fs != Rq::zero() && !cheat.skip_consistency {
+        // Public: the result of the F(s) = 0 self-check (a refusal, no proof). Tested without early exit.
+        let fs_nonzero = fs.0.iter().fold(0u128, |a, &x| a | P::M::to_u128(x)) != 0;
+        if declassify_bool(fs_nonzero) && !cheat.skip_consistency {
             return Err(ProveError::Inconsistent);
         }
         let rt = row_t(lambda);
@@ -384,11 +391,15 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
         let c = challenge_from_seed(&c_seed);
         if respond::<P, N, U>(&lay, &u, &mut wit.m, &mut scratch, &sec, y2, &c, a, out) {
             write_head::<P>(&lay, &t_a, &t_y, &t_b, &t_g, &z3, &h, &t_t, &c_seed, out);
-            return Ok(ProveStats {
+            // Public: the proof bytes (what the clinic sends) and their statistics.
+            declassify(&out[..lay.proof_len()]);
+            let stats = ProveStats {
                 len: lay.proof_len(),
                 jl_attempts,
                 attempts,
-            });
+            };
+            declassify(&stats);
+            return Ok(stats);
         }
     }
 }
@@ -399,7 +410,9 @@ fn ternary<R: CryptoRng>(rng: &mut R, out: &mut [i64; D]) {
     while i < D {
         let mut b = [0u8; 1];
         rng.fill_bytes(&mut b);
-        if b[0] < 243 {
+        // Public: only the discard decision of this byte is revealed (bytes ≥ 243 are dropped; the kept
+        // trits are independent of it).
+        if declassify_bool(b[0] < 243) {
             let mut x = b[0];
             for _ in 0..5 {
                 if i < D {
@@ -481,7 +494,8 @@ fn slack<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     nrm[Group::U as usize] = norm2(u);
     // Products with u need |u_i| < 2^24 even for a cheating prover.
     let big = u.iter().fold(0u64, |acc, x| acc | (x.unsigned_abs() >> 23));
-    if bool::from(!big.ct_eq(&0)) {
+    // Public: the refusal bit (the prover refuses, no proof).
+    if declassify_bool(bool::from(!big.ct_eq(&0))) {
         return Err(ProveError::NormBound(Group::U));
     }
     derive_e2(stmt, u, &mut sc.e1);
@@ -495,7 +509,8 @@ fn slack<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     let groups = [Group::M, Group::U, Group::E2, Group::E1];
     for g in 0..GROUPS {
         let b = u128::from(lay.bound_sq[g]);
-        if bool::from(nrm[g].ct_gt(&b)) && !cheat.skip_norm_checks {
+        // Public: the refusal bit (the prover refuses, no proof); the norm and slack stay secret.
+        if declassify_bool(bool::from(nrm[g].ct_gt(&b))) && !cheat.skip_norm_checks {
             return Err(ProveError::NormBound(groups[g]));
         }
         slack_expand(P::M::Q, b, nrm[g], lay.bits[g], &mut sec.ups[g]);
@@ -1021,9 +1036,13 @@ fn respond<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     let ok = sec
         .masks
         .accept_standard(coin, [v_sq[0] as u128, v_sq[1] as u128], zv);
-    ok && fits
-        && z_sq[0] <= super::verify::z_bound_sq(lay.zk.sigma_m, lay.dim_m())
-        && z_sq[1] <= super::verify::z_bound_sq(lay.zk.sigma_s, lay.dim_s())
+    ok && {
+        // Public: the accepted z is published in the proof; its fit bit and norms are functions of it.
+        declassify(&z_sq);
+        declassify_bool(fits)
+            && z_sq[0] <= super::verify::z_bound_sq(lay.zk.sigma_m, lay.dim_m())
+            && z_sq[1] <= super::verify::z_bound_sq(lay.zk.sigma_s, lay.dim_s())
+    }
 }
 
 /// Block t of the JL mask y3 (rows 128t..128t+127) as a ring element.

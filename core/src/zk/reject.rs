@@ -178,7 +178,8 @@ impl StandardTest {
 
     /// Draws the decision; the returned bit is the only public output.
     pub fn decide<R: Rng + ?Sized>(&self, rng: &mut R) -> bool {
-        ct_lt(uniform_q120(rng), self.probability()) & 1 == 1
+        // Public: the accept bit (the prover restarts or publishes); the probability stays secret.
+        crate::ct::declassify_bool(ct_lt(uniform_q120(rng), self.probability()) & 1 == 1)
     }
 }
 
@@ -232,7 +233,8 @@ pub fn bimodal_accept<R: Rng + ?Sized>(
     let (_, borrow_lo) = pl.overflowing_sub(nl);
     let (d1, b1) = ph.overflowing_sub(nh);
     let (_, b2) = d1.overflowing_sub(u128::from(borrow_lo));
-    b1 | b2
+    // Public: the accept bit (the prover restarts or publishes); num, den and u stay secret.
+    crate::ct::declassify_bool(b1 | b2)
 }
 
 #[cfg(test)]

@@ -17,8 +17,16 @@
 //!   then absorbs the label and the seed itself, so the transcript keeps running (no finalisation, no
 //!   fork) and later seeds depend on earlier ones.
 //! - `Clone`: prover and verifier replay the same operations and obtain identical seeds.
+//!
+//! `PUBLIC` (constant-time check, docs/CONSTANT_TIME.md): every absorb declassifies its data with
+//! [`crate::ct::declassify`] (a no-op outside the `valgrind-ct` feature). What the prover absorbs is the
+//! statement, a message it publishes in the proof (t_A, t_y, t_β, z3, t_g, h, t_t), a value the verifier
+//! recomputes from the proof (w, v), or a seed squeezed from those; the commitments of a rejected attempt
+//! (t_y, t_β, or w, t_t, v) are absorbed into a discarded copy of the transcript and are declassified too,
+//! because the attempt's challenge is derived from them (see docs/CONSTANT_TIME.md, limit of the method).
 
 use crate::arith::Modulus;
+use crate::ct::declassify;
 use shake::{ExtendableOutput, Shake256, Update, XofReader};
 
 /// Domain-separation prefix absorbed first by every transcript (version 1 of the framing).
@@ -91,6 +99,8 @@ impl Transcript {
 
     /// Absorbs one message of raw bytes.
     pub fn absorb_bytes(&mut self, label: &[u8], data: &[u8]) {
+        // Public: every absorbed message is published or recomputed by the verifier (see `PUBLIC`).
+        declassify(data);
         self.frame(OP_ABSORB, label, data.len() as u64);
         self.sponge.update(data);
     }
@@ -102,6 +112,8 @@ impl Transcript {
 
     /// Absorbs a slice of u64 values, 8 bytes little-endian each.
     pub fn absorb_u64s(&mut self, label: &[u8], xs: &[u64]) {
+        // Public: an absorbed message (see `PUBLIC`).
+        declassify(xs);
         self.frame(OP_ABSORB, label, byte_len(xs.len(), 8));
         for x in xs {
             self.sponge.update(&x.to_le_bytes());
@@ -110,6 +122,8 @@ impl Transcript {
 
     /// Absorbs a slice of signed coefficients, 8 bytes two's complement little-endian each.
     pub fn absorb_i64s(&mut self, label: &[u8], xs: &[i64]) {
+        // Public: an absorbed message (see `PUBLIC`).
+        declassify(xs);
         self.frame(OP_ABSORB, label, byte_len(xs.len(), 8));
         for x in xs {
             self.sponge.update(&x.to_le_bytes());
@@ -118,6 +132,8 @@ impl Transcript {
 
     /// Absorbs a slice of signed 32-bit coefficients, 4 bytes two's complement little-endian each.
     pub fn absorb_i32s(&mut self, label: &[u8], xs: &[i32]) {
+        // Public: an absorbed message (see `PUBLIC`).
+        declassify(xs);
         self.frame(OP_ABSORB, label, byte_len(xs.len(), 4));
         for x in xs {
             self.sponge.update(&x.to_le_bytes());
@@ -127,6 +143,8 @@ impl Transcript {
     /// Absorbs residues mod q as their canonical representatives in [0, q), `M::BYTES` bytes
     /// little-endian each (the same bytes as the wire encoding of a mod-q coefficient).
     pub fn absorb_coeffs<M: Modulus>(&mut self, label: &[u8], xs: &[M::Coeff]) {
+        // Public: an absorbed message (see `PUBLIC`).
+        declassify(xs);
         self.frame(OP_ABSORB, label, byte_len(xs.len(), M::BYTES));
         for &x in xs {
             let bytes = M::to_u128(x).to_le_bytes();
@@ -186,6 +204,8 @@ impl MessageAbsorber<'_> {
             });
         }
         self.remaining -= n;
+        // Public: part of an absorbed message (see `Transcript`'s `PUBLIC`).
+        declassify(data);
         self.transcript.sponge.update(data);
         Ok(())
     }
@@ -202,6 +222,8 @@ impl MessageAbsorber<'_> {
             });
         }
         self.remaining -= n;
+        // Public: part of an absorbed message.
+        declassify(xs);
         for &x in xs {
             let bytes = M::to_u128(x).to_le_bytes();
             self.transcript
@@ -223,6 +245,8 @@ impl MessageAbsorber<'_> {
             });
         }
         self.remaining -= n;
+        // Public: part of an absorbed message.
+        declassify(xs);
         for x in xs {
             self.transcript.sponge.update(&x.to_le_bytes());
         }
