@@ -100,7 +100,6 @@ impl Transcript {
     /// Absorbs one message of raw bytes.
     pub fn absorb_bytes(&mut self, label: &[u8], data: &[u8]) {
         // Public: every absorbed message is published or recomputed by the verifier (see `PUBLIC`).
-        declassify(data);
         self.frame(OP_ABSORB, label, data.len() as u64);
         self.sponge.update(data);
     }
@@ -113,7 +112,6 @@ impl Transcript {
     /// Absorbs a slice of u64 values, 8 bytes little-endian each.
     pub fn absorb_u64s(&mut self, label: &[u8], xs: &[u64]) {
         // Public: an absorbed message (see `PUBLIC`).
-        declassify(xs);
         self.frame(OP_ABSORB, label, byte_len(xs.len(), 8));
         for x in xs {
             self.sponge.update(&x.to_le_bytes());
@@ -123,7 +121,6 @@ impl Transcript {
     /// Absorbs a slice of signed coefficients, 8 bytes two's complement little-endian each.
     pub fn absorb_i64s(&mut self, label: &[u8], xs: &[i64]) {
         // Public: an absorbed message (see `PUBLIC`).
-        declassify(xs);
         self.frame(OP_ABSORB, label, byte_len(xs.len(), 8));
         for x in xs {
             self.sponge.update(&x.to_le_bytes());
@@ -133,7 +130,6 @@ impl Transcript {
     /// Absorbs a slice of signed 32-bit coefficients, 4 bytes two's complement little-endian each.
     pub fn absorb_i32s(&mut self, label: &[u8], xs: &[i32]) {
         // Public: an absorbed message (see `PUBLIC`).
-        declassify(xs);
         self.frame(OP_ABSORB, label, byte_len(xs.len(), 4));
         for x in xs {
             self.sponge.update(&x.to_le_bytes());
@@ -144,7 +140,6 @@ impl Transcript {
     /// little-endian each (the same bytes as the wire encoding of a mod-q coefficient).
     pub fn absorb_coeffs<M: Modulus>(&mut self, label: &[u8], xs: &[M::Coeff]) {
         // Public: an absorbed message (see `PUBLIC`).
-        declassify(xs);
         self.frame(OP_ABSORB, label, byte_len(xs.len(), M::BYTES));
         for &x in xs {
             let bytes = M::to_u128(x).to_le_bytes();
@@ -172,6 +167,9 @@ impl Transcript {
         fork.update(&(SEED_BYTES as u64).to_le_bytes());
         let mut seed = [0u8; SEED_BYTES];
         fork.finalize_xof().read(&mut seed);
+        // PUBLIC: a challenge seed is a random-oracle output the verifier recomputes from the proof (or, for
+        // a rejected attempt, a hash the prover discards); the absorbed messages themselves stay secret here.
+        declassify(&seed);
         self.frame(OP_SQUEEZE, label, SEED_BYTES as u64);
         self.sponge.update(&seed);
         seed
@@ -205,7 +203,6 @@ impl MessageAbsorber<'_> {
         }
         self.remaining -= n;
         // Public: part of an absorbed message (see `Transcript`'s `PUBLIC`).
-        declassify(data);
         self.transcript.sponge.update(data);
         Ok(())
     }
@@ -223,7 +220,6 @@ impl MessageAbsorber<'_> {
         }
         self.remaining -= n;
         // Public: part of an absorbed message.
-        declassify(xs);
         for &x in xs {
             let bytes = M::to_u128(x).to_le_bytes();
             self.transcript
@@ -246,7 +242,6 @@ impl MessageAbsorber<'_> {
         }
         self.remaining -= n;
         // Public: part of an absorbed message.
-        declassify(xs);
         for x in xs {
             self.transcript.sponge.update(&x.to_le_bytes());
         }
