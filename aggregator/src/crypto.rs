@@ -126,6 +126,18 @@ impl SubmissionVerifier for CoreVerifier {
             .bfv_public_key
             .as_deref()
             .ok_or_else(|| unavailable("the BFV public key (keys/public/bfv-public.bin)"))?;
+        // The proof is checked against the key the round announced (and the key holder decrypts with), not
+        // against whatever key file the service holds now.
+        let pk_sha3: [u8; 32] =
+            sha3::Digest::finalize(sha3::Digest::chain_update(sha3::Sha3_256::default(), pk))
+                .into();
+        if pk_sha3 != round.bfv_public_key_sha3 {
+            return Err(ApiError::new(
+                Code::CheckUnavailable,
+                "the service's BFV public key is not the one this round announced; the submission is \
+                 rejected, never accepted",
+            ));
+        }
         let inputs = ProofInputs {
             chunks,
             clinic: submission.clinic_id,

@@ -116,3 +116,43 @@ fn bad_ciphertexts_are_typed_rejections() {
         Some(Code::ParameterMismatch)
     );
 }
+
+#[test]
+fn a_service_key_other_than_the_announced_one_is_check_unavailable() {
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let (pk, _) = bfv_keygen(&limits(), &mut rng).expect("keygen");
+    let (other_pk, _) = bfv_keygen(&limits(), &mut rng).expect("keygen");
+    let announced: [u8; 32] =
+        sha3::Digest::finalize(sha3::Digest::chain_update(sha3::Sha3_256::default(), &pk)).into();
+    let t = 2 * 2 * 100 + 1;
+    let ct = encrypt_chunks(&pk, &[*chunk(|i| (i % 3) as i64 - 1)], t, &mut rng);
+    let round = RoundContext {
+        round: 1,
+        param_set_id: 1,
+        model_dim: 2000,
+        b_int: 100,
+        t,
+        bfv_public_key_sha3: announced,
+    };
+    let submission = Authenticated {
+        clinic_id: 1,
+        round: 1,
+        param_set_id: 1,
+        digest: vec![0; 64],
+        ciphertext: ct,
+        proof: vec![0; 16],
+    };
+    let verifier = |key: Vec<u8>| CoreVerifier {
+        kem: KemSecretKey::from_seed(&[3; 64]),
+        roster: RosterKeys(Vec::new()),
+        limits: limits(),
+        max_submission_len: 1 << 24,
+        bfv_public_key: Some(key),
+    };
+    // The key file was swapped after the round was announced: refused before any proof check.
+    let err = verifier(other_pk).verify(&submission, &round).unwrap_err();
+    assert_eq!(err.code, Code::CheckUnavailable, "{err:?}");
+    // The announced key: the check passes and the (junk) proof is what gets rejected.
+    let err = verifier(pk).verify(&submission, &round).unwrap_err();
+    assert_ne!(err.code, Code::CheckUnavailable, "{err:?}");
+}

@@ -38,9 +38,10 @@ pub struct Statement<'a, M: Modulus, const N: usize> {
     pub c1: &'a [M::Coeff; N],
     /// ct.c0_1..c0_L (exactly L).
     pub c0: &'a [[M::Coeff; N]],
-    /// Plaintext modulus t, one `bfv::PlainModulus` accepts (2 ≤ t < q with a noise budget of at least 1,
-    /// so Δ ≥ 2). Δ = ⌊q/t⌋ is derived from it ([`Statement::delta`]), never supplied: a caller-supplied
-    /// k·Δ would turn the proven bound B into k·B. Both t and Δ are hashed into the transcript.
+    /// Plaintext modulus t: `bfv::PlainModulus` must accept it and one proof-accepted ciphertext must decrypt
+    /// exactly under it (single key; see `Statement::layout`). Δ = ⌊q/t⌋ is derived from it
+    /// ([`Statement::delta`]), never supplied: a caller-supplied k·Δ would turn the proven bound B into k·B.
+    /// Both t and Δ are hashed into the transcript.
     pub t: u64,
     /// Integer bound B on ‖m‖₂ (1 ≤ B ≤ B_max of the set).
     pub bound: u64,
@@ -68,11 +69,35 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
             || self.bound == 0
             || self.bound > P::ZK.b_max
             || PlainModulus::<M>::new(self.t).is_err()
+            || !self.one_proven_ciphertext_decrypts::<P>()
             || !self.coefficients_reduced()
         {
             return Err(ProofError::Statement);
         }
         Ok(Layout::new(P::ZK, N, M::BYTES, l, self.bound))
+    }
+
+    /// True iff one ciphertext the verifier accepts (randomness within the proof's bounds, ‖m‖∞ ≤ B, an
+    /// honestly generated single key) decrypts to its m under t: 2·(t·E₁ + (q mod t)·B) < q with E₁ =
+    /// `params::limits::noise_per_client`. Without it a verified proof of ‖m‖ ≤ B would say nothing about the
+    /// decrypted plaintext (t close to q/2 leaves Δ tiny, and e1 ≤ B_1 then decrypts as ≈ B_1/Δ). Every
+    /// configuration `params::limits::check_config` admits satisfies it (K ≥ 1 clinics).
+    fn one_proven_ciphertext_decrypts<P: ZkParams<M = M>>(&self) -> bool {
+        use crate::params::limits::{KeyBounds, ProofBounds, noise_per_client};
+        let e1 = noise_per_client(
+            ProofBounds::of::<P>(self.chunks()),
+            KeyBounds::single::<P>(),
+        );
+        let t = u128::from(self.t);
+        let lhs = t
+            .checked_mul(e1)
+            .and_then(|te| {
+                (M::Q % t.max(1))
+                    .checked_mul(u128::from(self.bound))?
+                    .checked_add(te)
+            })
+            .and_then(|x| x.checked_mul(2));
+        matches!(lhs, Some(x) if x < M::Q)
     }
 
     /// True iff every coefficient of pk and ct is in [0, q) (public data: a plain scan).

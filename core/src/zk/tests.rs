@@ -877,8 +877,18 @@ fn malformed_statements_are_typed_errors() {
     let f = fixture();
     let v = |st: &Statement<'_, M, N>| verify::<SetS, N>(st, &ctx(), &f.proof);
     assert_eq!(v(&stmt(&f.inst, 4096)), Ok(()));
-    // t = 2^43: Δ = 2 leaves no noise budget (`bfv::PlainModulus` refuses it).
-    for t in [0, 1, 1 << 43, 1 << 44, u64::MAX] {
+    // t = 2^43: Δ = 2 leaves no noise budget (`bfv::PlainModulus` refuses it). t = 2^42 and 2^30: PlainModulus
+    // accepts them, but a proof-accepted e1 (up to B_1 in one coefficient) would no longer decrypt to m
+    // (review 3: ‖m‖ ≤ 1 proven, 43 decrypted); 2^28 is the largest power of two that still decrypts.
+    let e1 = crate::params::limits::noise_per_client(
+        crate::params::limits::ProofBounds::of::<SetS>(2),
+        crate::params::limits::KeyBounds::single::<SetS>(),
+    );
+    assert!(
+        2 * ((1u128 << 30) * e1) >= M::Q
+            && 2 * ((1u128 << 28) * e1 + 4096 * (M::Q % (1 << 28))) < M::Q
+    );
+    for t in [0, 1, 1 << 30, 1 << 42, 1 << 43, 1 << 44, u64::MAX] {
         let mut st = stmt(&f.inst, 4096);
         st.t = t;
         assert_eq!(v(&st), Err(ProofError::Statement), "t = {t}");
