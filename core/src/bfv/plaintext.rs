@@ -11,7 +11,11 @@ use crate::ring::Poly;
 /// With r = q mod t, a phase x = Δ·m + e gives t·x = q·m + (t·e − r·m), so decoding is exact iff
 /// |t·e − r·m| < q/2. For every message in the centred range this holds iff
 /// |e| ≤ E = ⌊((q−1)/2 − r·⌊t/2⌋)/t⌋ ([`PlainModulus::noise_budget`]). `new` accepts t iff 2 ≤ t < q
-/// and E ≥ 1, which needs t below about √q (2^22 for set S, 2^43 for set L).
+/// and E ≥ 1, i.e. r·⌊t/2⌋ ≤ (q−1)/2 − t. That depends on r, not only on the size of t: t up to about √q
+/// always qualifies, and larger t whose remainder r is small do too (for set S, t ≈ 7.4·10^8 or ≈ 2^42; for
+/// set L every u64). A budget of 1 says nothing about the noise a proof allows: the proof side limits t
+/// further (`zk::statement::Statement::layout`, PROTOCOL §2), and the aggregator's t comes from
+/// `params::limits::check_config`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlainModulus<M: Modulus> {
     t: u64,
