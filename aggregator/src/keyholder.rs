@@ -8,7 +8,7 @@
 //! Request body: `round u64 ‖ model_dim u32 ‖ accepted u32 ‖ t u64 ‖ aggregate ciphertext (zkfl_core::wire)`.
 //! Reply body: `0x00 ‖ model_dim × i64` (centred sums) or `0x01 ‖ UTF-8 reason`.
 //!
-//! This is the labelled first milestone of ARCHITECTURE.md's threat model; threshold decryption replaces it.
+//! This is the labelled single-decryptor milestone (docs/SERVICE.md "Key holder"); threshold decryption replaces it.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

@@ -22,7 +22,7 @@ pub mod keyholder;
 pub mod keys;
 /// Models as f32 bytes, the proven bound, de-quantization.
 pub mod model;
-/// Round state machine and signed announcement (ARCHITECTURE.md "One round").
+/// Round state machine and signed announcement (docs/SERVICE.md "Round state machine").
 pub mod round;
 /// The HTTP API.
 pub mod server;

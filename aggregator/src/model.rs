@@ -1,5 +1,5 @@
 //! Models as little-endian f32 bytes, the proven integer bound, and de-quantization of the decrypted
-//! aggregate (ARCHITECTURE.md "One round", steps 2 and 5).
+//! aggregate (docs/API.md "Round life cycle").
 
 use zkfl_core::arith::Modulus;
 use zkfl_core::params::limits::{Config, ConfigError, ConfigRequest, KeyBounds, check_config};

@@ -1,4 +1,4 @@
-//! The round state machine and the signed round announcement (ARCHITECTURE.md "One round"; docs/API.md
+//! The round state machine and the signed round announcement (docs/SERVICE.md "Round state machine"; docs/API.md
 //! "Round life cycle"). Transitions are methods that either return the next state or say why not, so an
 //! illegal step (publishing an open round, reopening a published one) is an error, not a silent bug.
 

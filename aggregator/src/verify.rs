@@ -27,7 +27,7 @@ pub struct Authenticated {
     pub proof: Vec<u8>,
 }
 
-/// The public facts of a round that a proof must be checked against (ARCHITECTURE.md "One round", step 2:
+/// The public facts of a round that a proof must be checked against (docs/PROTOCOL.md §2 and §6 step 0:
 /// the transcript binds parameter set, round, client, public-key hash and ciphertext).
 #[derive(Clone, Debug)]
 pub struct RoundContext {

@@ -11,14 +11,6 @@ fn log2_q<P: ParamSet>() -> f64 {
     (<P::M as Modulus>::Q as f64).log2()
 }
 
-fn msis_bits(c: &ZkConsts, n: usize, log2_q: f64) -> (u32, f64) {
-    msis_security(c, n, log2_q)
-}
-
-fn mlwe_bits(c: &ZkConsts, log2_q: f64) -> (u32, f64) {
-    mlwe_security(c, log2_q)
-}
-
 fn check<P: ParamSet>(c: &ZkConsts) {
     let lq = log2_q::<P>();
     let lb = log2_beta_msis(c, P::N);
@@ -27,8 +19,8 @@ fn check<P: ParamSet>(c: &ZkConsts) {
         "set {}: β_MSIS = 2^{lb:.2} is not below q",
         P::NAME
     );
-    let (mb, msis) = msis_bits(c, P::N, lq);
-    let (lwb, mlwe) = mlwe_bits(c, lq);
+    let (mb, msis) = msis_security(c, P::N, lq);
+    let (lwb, mlwe) = mlwe_security(c, lq);
     println!(
         "set {}: MSIS β_MSIS 2^{lb:.2} → β {mb} ({msis:.1} bits); MLWE β {lwb} ({mlwe:.1} bits)",
         P::NAME
@@ -58,6 +50,6 @@ fn a_weakened_instance_is_caught() {
         kmlwe: ZK_S.kmlwe / 2,
         ..ZK_S
     };
-    let (_, bits) = mlwe_bits(&weak, log2_q::<SetS>());
+    let (_, bits) = mlwe_security(&weak, log2_q::<SetS>());
     assert!(bits < 128.0, "weakened instance still at {bits:.1} bits");
 }

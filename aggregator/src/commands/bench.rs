@@ -1,4 +1,4 @@
-//! `zkfl bench --json FILE`: the project's JSON benchmark report (ARCHITECTURE.md "Quality bars"). Each figure is
+//! `zkfl bench --json FILE`: the project's JSON benchmark report (speed and memory goals live here, not in timed tests). Each figure is
 //! the median of repeated runs within a time budget; the report is one flat JSON object of dotted keys.
 //!
 //! To add figures from another component, write a `fn(&Budget) -> Result<Figures, String>` and add it to

@@ -1,4 +1,4 @@
-//! The clinic-side data path of one update without the proof (ARCHITECTURE.md "Data flow of an update"):
+//! The clinic-side data path of one update without the proof (clip, quantize, encrypt; docs/QUANT.md, docs/BFV.md):
 //! quantize → BFV-encrypt chunk by chunk → sum ciphertexts → decrypt → de-quantize. Shared by `zkfl params`
 //! (round trip) and `zkfl bench` (timings); generic over the parameter set.
 
