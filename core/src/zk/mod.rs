@@ -29,6 +29,8 @@ pub mod ringmul;
 pub mod rq;
 /// Masks and rejection tests (PROTOCOL §6, §11).
 pub mod sampling;
+/// The Fiat–Shamir schedule: labels and order of every message and challenge (PROTOCOL §6, §6.1 V5).
+pub mod schedule;
 /// Statement and context binding (PROTOCOL §2, §6 step 0).
 pub mod statement;
 #[cfg(test)]

@@ -3,7 +3,10 @@
 //! fixed width with the all-ones pattern forbidden and zero padding bits, so every value has exactly one
 //! encoding. Every malformed input is a [`ProofError`], never a panic.
 
+use super::layout::{HEADER_BYTES, Layout, VERSION};
+use super::params::{JL_ROWS, KMSIS_MAX, LAMBDA_MAX, Y3_BLOCKS, ZkParams};
 use super::rq::{D, Rq};
+use super::schedule::Seed;
 use crate::arith::Modulus;
 
 /// Why a proof was rejected. Decoding errors and failed checks are distinguished so logs say what was wrong.
@@ -72,6 +75,124 @@ pub fn get_ring<M: Modulus>(inp: &[u8]) -> Result<Rq<M>, ProofError> {
         *x = M::from_u128(v);
     }
     Ok(r)
+}
+
+/// Every field of a proof before z1, z2 (PROTOCOL §6 step 6): what the prover sends besides the responses,
+/// in wire order. The prover fills it step by step and encodes it once the opening is accepted; the
+/// verifier decodes it first (V1).
+pub struct Messages<M: Modulus> {
+    /// t_A (first n rows used).
+    pub t_a: [Rq<M>; KMSIS_MAX],
+    /// t_y.
+    pub t_y: [Rq<M>; Y3_BLOCKS],
+    /// t_β.
+    pub t_b: Rq<M>,
+    /// t_g (first λ used).
+    pub t_g: [Rq<M>; LAMBDA_MAX],
+    /// z3.
+    pub z3: [i64; JL_ROWS],
+    /// h (first λ used).
+    pub h: [Rq<M>; LAMBDA_MAX],
+    /// t_t.
+    pub t_t: Rq<M>,
+    /// The c-seed.
+    pub c_seed: Seed,
+}
+
+impl<M: Modulus> Default for Messages<M> {
+    fn default() -> Self {
+        Self {
+            t_a: [Rq::zero(); KMSIS_MAX],
+            t_y: [Rq::zero(); Y3_BLOCKS],
+            t_b: Rq::zero(),
+            t_g: [Rq::zero(); LAMBDA_MAX],
+            z3: [0; JL_ROWS],
+            h: [Rq::zero(); LAMBDA_MAX],
+            t_t: Rq::zero(),
+            c_seed: [0; 32],
+        }
+    }
+}
+
+impl<M: Modulus> Messages<M> {
+    /// Writes the header and every field before z1 into `out` (at least `lay.off_z1u()` bytes).
+    pub fn encode<P: ZkParams<M = M>>(&self, lay: &Layout, out: &mut [u8]) {
+        let rb = lay.ring_bytes();
+        out[..3].copy_from_slice(b"ZKP");
+        out[3] = VERSION;
+        out[4] = P::ID;
+        out[5..HEADER_BYTES].copy_from_slice(&(lay.l as u16).to_le_bytes());
+        for (r, x) in self.t_a.iter().take(lay.zk.kmsis).enumerate() {
+            put_ring(x, &mut out[lay.off_ta() + r * rb..]);
+        }
+        for (r, x) in self.t_y.iter().enumerate() {
+            put_ring(x, &mut out[lay.off_ty() + r * rb..]);
+        }
+        put_ring(&self.t_b, &mut out[lay.off_tb()..]);
+        for (r, x) in self.t_g.iter().take(lay.zk.lambda).enumerate() {
+            put_ring(x, &mut out[lay.off_tg() + r * rb..]);
+        }
+        let mut wr = BitWriter::new(&mut out[lay.off_z3()..lay.off_h()]);
+        for &x in &self.z3 {
+            wr.put(x, lay.zk.w3);
+        }
+        wr.finish();
+        for (r, x) in self.h.iter().take(lay.zk.lambda).enumerate() {
+            put_ring(x, &mut out[lay.off_h() + r * rb..]);
+        }
+        put_ring(&self.t_t, &mut out[lay.off_tt()..]);
+        out[lay.off_cseed()..lay.off_z1u()].copy_from_slice(&self.c_seed);
+    }
+
+    /// V1 for the fixed part: exact length, header, every coefficient < q, canonical z3.
+    ///
+    /// # Errors
+    /// [`ProofError::Length`], [`ProofError::Header`], [`ProofError::CoefficientRange`],
+    /// [`ProofError::NonCanonical`].
+    pub fn decode<P: ZkParams<M = M>>(lay: &Layout, proof: &[u8]) -> Result<Self, ProofError> {
+        if proof.len() != lay.proof_len() {
+            return Err(ProofError::Length);
+        }
+        if proof.get(..3) != Some(b"ZKP".as_slice())
+            || proof.get(3) != Some(&VERSION)
+            || proof.get(4) != Some(&P::ID)
+            || proof.get(5..HEADER_BYTES) != Some((lay.l as u16).to_le_bytes().as_slice())
+        {
+            return Err(ProofError::Header);
+        }
+        let rb = lay.ring_bytes();
+        let ring_at = |off: usize| -> Result<Rq<M>, ProofError> {
+            get_ring::<M>(proof.get(off..off + rb).ok_or(ProofError::Length)?)
+        };
+        let mut hd = Self::default();
+        for r in 0..lay.zk.kmsis {
+            hd.t_a[r] = ring_at(lay.off_ta() + r * rb)?;
+        }
+        for r in 0..Y3_BLOCKS {
+            hd.t_y[r] = ring_at(lay.off_ty() + r * rb)?;
+        }
+        hd.t_b = ring_at(lay.off_tb())?;
+        for r in 0..lay.zk.lambda {
+            hd.t_g[r] = ring_at(lay.off_tg() + r * rb)?;
+            hd.h[r] = ring_at(lay.off_h() + r * rb)?;
+        }
+        let mut rd = BitReader::new(
+            proof
+                .get(lay.off_z3()..lay.off_h())
+                .ok_or(ProofError::Length)?,
+        );
+        for x in hd.z3.iter_mut() {
+            *x = rd.get(lay.zk.w3)?;
+        }
+        rd.finish()?;
+        hd.t_t = ring_at(lay.off_tt())?;
+        hd.c_seed.copy_from_slice(
+            proof
+                .get(lay.off_cseed()..lay.off_z1u())
+                .ok_or(ProofError::Length)?,
+        );
+        Ok(hd)
+    }
 }
 
 /// LSB-first bit writer over a caller buffer (public values only: z is output after rejection).

@@ -6,20 +6,21 @@
 
 use super::derive::{challenge_from_seed, jl_reader, jl_row, uniform_ring, xof256};
 use super::eval::{Batch, Openings, Publics, f_k_without_jl, f_tilde};
-use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
+use super::layout::{Group, Layout};
 use super::nttacc::NttR;
 use super::params::{
     D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
 };
-use super::proof::{BitWriter, put_ring};
+use super::proof::{BitWriter, Messages};
 use super::public::{
     A1Acc, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t,
 };
 use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
 use super::rq::Rq;
 use super::sampling::{Masks, Width};
+use super::schedule::{self, Seed};
 use super::statement::{Context, Statement};
-use super::walk::{absorb_ring_vec, s2_ring};
+use super::walk::s2_ring;
 use crate::arith::Modulus;
 use crate::ct::{declassify, declassify_bool};
 use crate::ring::fixed::{ct_rem, ct_sat_add};
@@ -168,7 +169,8 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     prove_checked::<P, N, U, R>(stmt, ctx, wit, rng, out, cheat)
 }
 
-/// The prover, with the checks `cheat` leaves on.
+/// The prover, with the checks `cheat` leaves on: the protocol steps of PROTOCOL §6 in order, each one
+/// method of [`Prover`], the transcript driven through [`schedule`].
 fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
     stmt: &Statement<'_, P::M, N>,
     ctx: &Context,
@@ -178,160 +180,17 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
     cheat: Cheat,
 ) -> Result<ProveStats, ProveError> {
     const { assert!(N == P::N) };
-    let lay = stmt.layout::<P>().map_err(|_| ProveError::Statement)?;
-    if wit.u.len() != N {
-        return Err(ProveError::Statement);
-    }
-    if out.len() < lay.proof_len() {
-        return Err(ProveError::Buffer);
-    }
-    let mut u = [0i64; N];
-    u.copy_from_slice(wit.u);
-    let mut scratch = Scratch {
-        m: [0; N],
-        e1: [0; N],
-        ym: [0; N],
-    };
-    let masks = Masks::new(&P::ZK).map_err(|_| ProveError::Statement)?;
-    let mut sec = Secrets::<P::M> {
-        masks,
-        mask_seed: [0; 32],
-        s2: [[0; D]; M2_MAX],
-        ups: [[0; D]; GROUPS],
-        y3: [0; JL_ROWS],
-        beta: 1,
-        g: [Rq::zero(); LAMBDA_MAX],
-    };
-    // Pass 1: norms and slack bits.
-    slack::<P, N, U>(stmt, &lay, &u, &mut wit.m, &mut scratch, &mut sec, cheat)?;
-    rng.fill_bytes(&mut sec.mask_seed);
-    for b in sec.s2.iter_mut().take(lay.zk.m2()) {
-        ternary(rng, b);
-    }
-    let set = P::ID;
-    let mut tr = stmt.transcript::<P>(ctx);
-    // Pass 2: t_A = A1·s1 + A2·s2.
-    let mut a1 = A1Acc::<P::M>::default();
-    for_each_s1_block::<P, N, U>(&lay, &u, &mut wit.m, &mut scratch, &sec, |col, blk| {
-        a1_column_acc::<P::M>(set, &lay, col, &Rq::from_i64_slice(blk), &mut a1);
-    });
-    let mut t_a = a1.finish(lay.zk.kmsis);
-    drop(a1);
-    let s2r = s2_ring::<P::M>(&sec.s2);
-    a2_acc::<P::M>(set, &lay, &s2r, &mut t_a);
-    absorb_ring_vec(&mut tr, b"t_A", &t_a[..lay.zk.kmsis]);
-    // Step 2: JL projection with bimodal rejection.
-    let mut jl_attempts = 0u32;
-    let (t_y, t_b, z3, jl_seed) = loop {
-        jl_attempts += 1;
-        if jl_attempts > MAX_ATTEMPTS {
-            return Err(ProveError::TooManyAttempts);
-        }
-        let mut y3 = [0i64; JL_ROWS];
-        sec.masks.fill(
-            Width::Three,
-            xof256(b"y3", &sec.mask_seed, &[u64::from(jl_attempts)]),
-            &mut y3,
-        );
-        sec.y3 = y3;
-        y3.zeroize();
-        let mut bb = [0u8; 1];
-        shake::XofReader::read(
-            &mut xof256(b"beta", &sec.mask_seed, &[u64::from(jl_attempts)]),
-            &mut bb,
-        );
-        sec.beta = 1 - 2 * i64::from(bb[0] & 1);
-        let t_y: [Rq<P::M>; Y3_BLOCKS] =
-            core::array::from_fn(|t| b_row(set, &lay, ROW_Y3 + t, &s2r).add(&y3_block(&sec.y3, t)));
-        let t_b = b_row(set, &lay, ROW_BETA, &s2r).add(&Rq::constant(P::M::from_i64(sec.beta)));
-        let mut tj = tr.clone();
-        absorb_ring_vec(&mut tj, b"t_y", &t_y);
-        tj.absorb_coeffs::<P::M>(b"t_beta", &t_b.0);
-        let jl_seed = tj.challenge_seed(b"jl");
-        let mut v = [0i64; JL_ROWS];
-        // v = R·s3, reading each block's rows straight from the XOF (one 128-entry row buffer).
-        let mut row = [0i8; D];
-        for_each_s3_block::<P, N, U>(
-            stmt,
-            &lay,
-            &u,
-            &mut wit.m,
-            &mut scratch,
-            &sec,
-            |b, _, blk| {
-                let mut rd = jl_reader(&jl_seed, b);
-                for vi in v.iter_mut() {
-                    jl_row(&mut rd, &mut row);
-                    let mut acc = 0i64;
-                    for (&r, &x) in row.iter().zip(blk.iter()) {
-                        acc += i64::from(r) * x;
-                    }
-                    *vi += acc;
-                }
-            },
-        );
-        let mut z3 = [0i64; JL_ROWS];
-        let (mut v_sq, mut zv) = (0u128, 0i128);
-        let mut z_sq = [0u128; JL_ROWS / JL_HALF];
-        for i in 0..JL_ROWS {
-            z3[i] = sec.y3[i] + sec.beta * v[i];
-            v_sq += (i128::from(v[i]) * i128::from(v[i])) as u128;
-            zv += i128::from(z3[i]) * i128::from(v[i]);
-            z_sq[i / JL_HALF] += (i128::from(z3[i]) * i128::from(z3[i])) as u128;
-        }
-        let coin = xof256(b"jl-coin", &sec.mask_seed, &[u64::from(jl_attempts)]);
-        let ok = sec.masks.accept_bimodal(coin, v_sq, zv);
-        let lim = (1i64 << (lay.zk.w3 - 1)) - 1;
-        // V3 is checked per 256-row projection (each is one application of the JL lemma). Only after the
-        // (public) accept bit: z3 of an accepted attempt is published, that of a rejected one stays secret,
-        // so the early-exit scans must not run on it.
-        if ok && {
-            // Public: the accepted z3 is published in the proof, z_sq are its block norms.
-            declassify(&z3);
-            declassify(&z_sq);
-            z_sq.iter().all(|&s| s <= lay.zk.z3_bound_sq) && z3.iter().all(|x| x.abs() <= lim)
-        } {
-            tr = tj;
-            break (t_y, t_b, z3, jl_seed);
-        }
-    };
-    let z3q: [<P::M as Modulus>::Coeff; JL_ROWS] = core::array::from_fn(|i| P::M::from_i64(z3[i]));
-    tr.absorb_i64s(b"z3", &z3);
-    // Step 3: garbage masks g_k, μ, h_k.
-    let lambda = lay.zk.lambda;
-    let mut gseed = [0u8; 32];
-    rng.fill_bytes(&mut gseed);
-    let mut t_g = [Rq::<P::M>::zero(); LAMBDA_MAX];
-    for k in 0..lambda {
-        let mut g = uniform_ring::<P::M>(b"g", &gseed, k as u64);
-        g.0[0] = P::M::zero();
-        sec.g[k] = g;
-        t_g[k] = b_row(set, &lay, ROW_G + k, &s2r).add(&g);
-    }
-    gseed.zeroize();
-    absorb_ring_vec(&mut tr, b"t_g", &t_g[..lambda]);
-    let mu_seed = tr.challenge_seed(b"mu");
-    let mut batch = Batch::<P::M>::from_mu_seed(lambda, &mu_seed);
+    let mut p = Prover::<P, N, U>::new(stmt, wit, out.len(), cheat)?;
+    p.draw_secrets(rng);
+    let mut msgs = Messages::<P::M>::default();
+    let fs = p.commit(schedule::Commit::new(stmt.transcript::<P>(ctx)), &mut msgs);
+    let (jl_attempts, fs) = p.jl(fs, &mut msgs)?;
+    let (mut batch, fs) = p.batch_mu(fs, rng, &mut msgs);
     // Attempt 1 runs before h: its pass also yields the witness sums h needs (N_g, J_k), and nothing in
     // it depends on h or γ (γ enters only when the sums are combined).
     let mut att = Attempt::<P::M>::new();
-    masked_attempt::<P, N, U>(
-        &mut att,
-        stmt,
-        &lay,
-        &u,
-        &mut wit.m,
-        &mut scratch,
-        &sec,
-        &batch,
-        &jl_seed,
-        1,
-    );
-    let h = h_from_sums::<P>(&lay, &sec, &batch, &z3q, &att.acc.sums.x, &att.acc.sums.px);
-    absorb_ring_vec(&mut tr, b"h", &h[..lambda]);
-    let gamma_seed = tr.challenge_seed(b"gamma");
-    batch.set_gamma(&gamma_seed);
-    // Steps 4–5: masked opening with garbage, standard rejection.
+    p.masked_attempt(&mut att, &batch, 1);
+    let fs = p.batch_h(fs, &mut batch, &att, &mut msgs);
     let mut attempts = 0u32;
     loop {
         attempts += 1;
@@ -340,57 +199,12 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
         }
         let a = u64::from(attempts);
         if attempts > 1 {
-            masked_attempt::<P, N, U>(
-                &mut att,
-                stmt,
-                &lay,
-                &u,
-                &mut wit.m,
-                &mut scratch,
-                &sec,
-                &batch,
-                &jl_seed,
-                a,
-            );
+            p.masked_attempt(&mut att, &batch, a);
         }
-        att.acc.combine(&batch);
-        let (y2, y2r, w, acc) = (&att.y2, &att.y2r, &att.w, &att.acc);
-        // Openings of the BDLOP messages and slack at c ∈ {0, 1, −1}.
-        let cs = [
-            Rq::<P::M>::zero(),
-            Rq::constant(P::M::from_i64(1)),
-            Rq::constant(P::M::from_i64(-1)),
-        ];
-        let pubs = Publics {
-            lay: &lay,
-            z3: &z3q,
-            h: &h,
-        };
-        let mut ft = [Rq::<P::M>::zero(); 3];
-        for (ci, c) in cs.iter().enumerate() {
-            let op = openings::<P>(&lay, &sec, &s2r, y2r, &acc.ups_mask, c);
-            ft[ci] = f_tilde(&batch, &pubs, c, &op, &acc.norms[ci], &acc.jl[ci]);
-        }
-        let two_inv = P::M::from_u128(P::M::Q.div_ceil(2));
-        let g0 = ft[0];
-        let g1 = ft[1].sub(&ft[2]).scale(two_inv);
-        let fs = ft[1].add(&ft[2]).scale(two_inv).sub(&g0);
-        // Public: the result of the F(s) = 0 self-check (a refusal, no proof). Tested without early exit.
-        let fs_nonzero = fs.0.iter().fold(0u128, |a, &x| a | P::M::to_u128(x)) != 0;
-        if declassify_bool(fs_nonzero) && !cheat.skip_consistency {
-            return Err(ProveError::Inconsistent);
-        }
-        let rt = row_t(lambda);
-        let t_t = b_row(set, &lay, rt, &s2r).add(&g1);
-        let v = g0.add(&b_row(set, &lay, rt, y2r));
-        let mut tc = tr.clone();
-        absorb_ring_vec(&mut tc, b"w", &w[..lay.zk.kmsis]);
-        tc.absorb_coeffs::<P::M>(b"t_t", &t_t.0);
-        tc.absorb_coeffs::<P::M>(b"v", &v.0);
-        let c_seed = tc.challenge_seed(b"c");
-        let c = challenge_from_seed(&c_seed);
-        if respond::<P, N, U>(&lay, &u, &mut wit.m, &mut scratch, &sec, y2, &c, a, out) {
-            write_head::<P>(&lay, &t_a, &t_y, &t_b, &t_g, &z3, &h, &t_t, &c_seed, out);
+        let c = p.open(&fs, &mut att, &batch, &mut msgs)?;
+        if p.respond(&att.y2, &c, a, out) {
+            let lay = p.src.lay;
+            msgs.encode::<P>(&lay, out);
             // Public: the proof bytes (what the clinic sends) and their statistics.
             declassify(&out[..lay.proof_len()]);
             let stats = ProveStats {
@@ -402,6 +216,513 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
             return Ok(stats);
         }
     }
+}
+
+/// What every pass reads: the statement, its layout, u, the update (re-read chunk by chunk) and the
+/// per-chunk scratch.
+struct Source<'a, 's, M: Modulus, const N: usize, U> {
+    stmt: &'a Statement<'s, M, N>,
+    lay: Layout,
+    u: [i64; N],
+    m: &'a mut U,
+    sc: Scratch<N>,
+}
+
+impl<M: Modulus, const N: usize, U> Drop for Source<'_, '_, M, N, U> {
+    fn drop(&mut self) {
+        self.u.zeroize();
+    }
+}
+
+/// The prover's state across the protocol steps (PROTOCOL §10: nothing in it depends on L).
+struct Prover<'a, 's, P: ZkParams, const N: usize, U> {
+    src: Source<'a, 's, P::M, N, U>,
+    sec: Secrets<P::M>,
+    /// s2 as ring elements.
+    s2r: [Rq<P::M>; M2_MAX],
+    /// The jl-seed of the accepted JL attempt (public).
+    jl_seed: Seed,
+    cheat: Cheat,
+}
+
+impl<P: ZkParams, const N: usize, U> Drop for Prover<'_, '_, P, N, U> {
+    fn drop(&mut self) {
+        for r in self.s2r.iter_mut() {
+            *r = Rq::zero();
+        }
+    }
+}
+
+impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, N, U> {
+    /// Checks the statement and buffer sizes, then runs pass 1 (norms, refusal, slack bits).
+    fn new(
+        stmt: &'a Statement<'s, P::M, N>,
+        wit: &'a mut Witness<'_, U>,
+        out_len: usize,
+        cheat: Cheat,
+    ) -> Result<Self, ProveError> {
+        let lay = stmt.layout::<P>().map_err(|_| ProveError::Statement)?;
+        if wit.u.len() != N {
+            return Err(ProveError::Statement);
+        }
+        if out_len < lay.proof_len() {
+            return Err(ProveError::Buffer);
+        }
+        let mut u = [0i64; N];
+        u.copy_from_slice(wit.u);
+        let masks = Masks::new(&P::ZK).map_err(|_| ProveError::Statement)?;
+        let mut p = Self {
+            src: Source {
+                stmt,
+                lay,
+                u,
+                m: &mut wit.m,
+                sc: Scratch {
+                    m: [0; N],
+                    e1: [0; N],
+                    ym: [0; N],
+                },
+            },
+            sec: Secrets {
+                masks,
+                mask_seed: [0; 32],
+                s2: [[0; D]; M2_MAX],
+                ups: [[0; D]; GROUPS],
+                y3: [0; JL_ROWS],
+                beta: 1,
+                g: [Rq::zero(); LAMBDA_MAX],
+            },
+            s2r: [Rq::zero(); M2_MAX],
+            jl_seed: [0; 32],
+            cheat,
+        };
+        u.zeroize();
+        p.src.slack(&mut p.sec.ups, cheat)?;
+        Ok(p)
+    }
+
+    /// The mask seed and the commitment randomness s2.
+    fn draw_secrets<R: CryptoRng>(&mut self, rng: &mut R) {
+        rng.fill_bytes(&mut self.sec.mask_seed);
+        for b in self.sec.s2.iter_mut().take(self.src.lay.zk.m2()) {
+            ternary(rng, b);
+        }
+        self.s2r = s2_ring::<P::M>(&self.sec.s2);
+    }
+
+    /// Step 1 (pass 2): t_A = A1·s1 + A2·s2, absorbed.
+    fn commit(&mut self, fs: schedule::Commit, msgs: &mut Messages<P::M>) -> schedule::Jl {
+        let lay = self.src.lay;
+        let mut a1 = A1Acc::<P::M>::default();
+        self.src.for_each_s1_block(&self.sec.ups, |col, blk| {
+            a1_column_acc::<P::M>(P::ID, &lay, col, &Rq::from_i64_slice(blk), &mut a1);
+        });
+        msgs.t_a = a1.finish(lay.zk.kmsis);
+        drop(a1);
+        a2_acc::<P::M>(P::ID, &lay, &self.s2r, &mut msgs.t_a);
+        fs.t_a(&msgs.t_a[..lay.zk.kmsis])
+    }
+
+    /// Step 2: JL projection with bimodal rejection, repeated until accepted; returns the number of
+    /// attempts. Rejected attempts run on a discarded copy of the transcript.
+    fn jl(
+        &mut self,
+        fs: schedule::Jl,
+        msgs: &mut Messages<P::M>,
+    ) -> Result<(u32, schedule::Mu), ProveError> {
+        let lay = self.src.lay;
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            if attempts > MAX_ATTEMPTS {
+                return Err(ProveError::TooManyAttempts);
+            }
+            self.sample_y3_beta(u64::from(attempts));
+            let s2r = &self.s2r;
+            let t_y: [Rq<P::M>; Y3_BLOCKS] = core::array::from_fn(|t| {
+                b_row(P::ID, &lay, ROW_Y3 + t, s2r).add(&y3_block(&self.sec.y3, t))
+            });
+            let t_b =
+                b_row(P::ID, &lay, ROW_BETA, s2r).add(&Rq::constant(P::M::from_i64(self.sec.beta)));
+            let (seed, next) = fs.clone().jl_seed(&t_y, &t_b);
+            let v = self.project(&seed);
+            if let Some(z3) = self.jl_accept(&v, u64::from(attempts)) {
+                (msgs.t_y, msgs.t_b, msgs.z3) = (t_y, t_b, z3);
+                self.jl_seed = seed;
+                return Ok((attempts, next.z3(&msgs.z3)));
+            }
+        }
+    }
+
+    /// The JL masks of attempt a: y3 ← D_{σ₃}^512, β3 ← {±1}.
+    fn sample_y3_beta(&mut self, a: u64) {
+        let sec = &mut self.sec;
+        sec.masks.fill(
+            Width::Three,
+            xof256(b"y3", &sec.mask_seed, &[a]),
+            &mut sec.y3,
+        );
+        let mut bb = [0u8; 1];
+        shake::XofReader::read(&mut xof256(b"beta", &sec.mask_seed, &[a]), &mut bb);
+        sec.beta = 1 - 2 * i64::from(bb[0] & 1);
+    }
+
+    /// v = R·s3 (integers), reading each block's rows straight from the JL XOF (pass over the chunks).
+    fn project(&mut self, jl_seed: &Seed) -> [i64; JL_ROWS] {
+        let mut v = [0i64; JL_ROWS];
+        let mut row = [0i8; D];
+        self.src.for_each_s3_block(&self.sec.ups, |b, _, blk| {
+            let mut rd = jl_reader(jl_seed, b);
+            for vi in v.iter_mut() {
+                jl_row(&mut rd, &mut row);
+                let mut acc = 0i64;
+                for (&r, &x) in row.iter().zip(blk.iter()) {
+                    acc += i64::from(r) * x;
+                }
+                *vi += acc;
+            }
+        });
+        v
+    }
+
+    /// z3 = y3 + β3·v and the bimodal rejection of attempt a; `Some(z3)` when accepted and within the
+    /// verifier's bounds (V3) and the wire width.
+    fn jl_accept(&self, v: &[i64; JL_ROWS], a: u64) -> Option<[i64; JL_ROWS]> {
+        let (sec, zk) = (&self.sec, &self.src.lay.zk);
+        let mut z3 = [0i64; JL_ROWS];
+        let (mut v_sq, mut zv) = (0u128, 0i128);
+        let mut z_sq = [0u128; JL_ROWS / JL_HALF];
+        for i in 0..JL_ROWS {
+            z3[i] = sec.y3[i] + sec.beta * v[i];
+            v_sq += (i128::from(v[i]) * i128::from(v[i])) as u128;
+            zv += i128::from(z3[i]) * i128::from(v[i]);
+            z_sq[i / JL_HALF] += (i128::from(z3[i]) * i128::from(z3[i])) as u128;
+        }
+        let coin = xof256(b"jl-coin", &sec.mask_seed, &[a]);
+        let ok = sec.masks.accept_bimodal(coin, v_sq, zv);
+        let lim = (1i64 << (zk.w3 - 1)) - 1;
+        // V3 is checked per 256-row projection (each is one application of the JL lemma). Only after the
+        // (public) accept bit: z3 of an accepted attempt is published, that of a rejected one stays secret,
+        // so the early-exit scans must not run on it.
+        let fits = ok && {
+            // Public: the accepted z3 is published in the proof, z_sq are its block norms.
+            declassify(&z3);
+            declassify(&z_sq);
+            z_sq.iter().all(|&s| s <= zk.z3_bound_sq) && z3.iter().all(|x| x.abs() <= lim)
+        };
+        fits.then_some(z3)
+    }
+
+    /// Step 3, first half: garbage masks g_k (ct(g_k) = 0), t_g absorbed, μ squeezed.
+    fn batch_mu<R: CryptoRng>(
+        &mut self,
+        fs: schedule::Mu,
+        rng: &mut R,
+        msgs: &mut Messages<P::M>,
+    ) -> (Batch<P::M>, schedule::Gamma) {
+        let lay = self.src.lay;
+        let lambda = lay.zk.lambda;
+        let mut gseed = [0u8; 32];
+        rng.fill_bytes(&mut gseed);
+        for k in 0..lambda {
+            let mut g = uniform_ring::<P::M>(b"g", &gseed, k as u64);
+            g.0[0] = P::M::zero();
+            self.sec.g[k] = g;
+            msgs.t_g[k] = b_row(P::ID, &lay, ROW_G + k, &self.s2r).add(&g);
+        }
+        gseed.zeroize();
+        let (mu_seed, fs) = fs.mu_seed(&msgs.t_g[..lambda]);
+        (Batch::from_mu_seed(lambda, &mu_seed), fs)
+    }
+
+    /// Step 3, second half: h_k = g_k + F_k(s) from the witness sums of the first masked pass, absorbed;
+    /// γ squeezed (step 4).
+    fn batch_h(
+        &self,
+        fs: schedule::Gamma,
+        batch: &mut Batch<P::M>,
+        att: &Attempt<P::M>,
+        msgs: &mut Messages<P::M>,
+    ) -> schedule::Challenge {
+        let lay = &self.src.lay;
+        let z3q = z3_residues::<P::M>(&msgs.z3);
+        msgs.h = h_from_sums::<P>(lay, &self.sec, batch, &z3q, &att.acc.sums);
+        let (gamma_seed, fs) = fs.gamma_seed(&msgs.h[..lay.zk.lambda]);
+        batch.set_gamma(&gamma_seed);
+        fs
+    }
+
+    /// Step 5, commitment half of one attempt: g0, g1 from F̃ at c ∈ {0, ±1}, the F(s) = 0 self-check,
+    /// t_t = b_t·s2 + g1 and v = g0 + b_t·y2, and the challenge c they (with w) determine.
+    fn open(
+        &self,
+        fs: &schedule::Challenge,
+        att: &mut Attempt<P::M>,
+        batch: &Batch<P::M>,
+        msgs: &mut Messages<P::M>,
+    ) -> Result<[i64; D], ProveError> {
+        let lay = &self.src.lay;
+        att.acc.combine(batch);
+        let cs = [
+            Rq::<P::M>::zero(),
+            Rq::constant(P::M::from_i64(1)),
+            Rq::constant(P::M::from_i64(-1)),
+        ];
+        let z3q = z3_residues::<P::M>(&msgs.z3);
+        let pubs = Publics {
+            lay,
+            z3: &z3q,
+            h: &msgs.h,
+        };
+        let acc = &att.acc;
+        let ft: [Rq<P::M>; 3] = core::array::from_fn(|ci| {
+            let op = openings::<P>(lay, &self.sec, &att.y2r, &acc.ups_mask, &cs[ci]);
+            f_tilde(batch, &pubs, &cs[ci], &op, &acc.norms[ci], &acc.jl[ci])
+        });
+        let two_inv = P::M::from_u128(P::M::Q.div_ceil(2));
+        let g0 = ft[0];
+        let g1 = ft[1].sub(&ft[2]).scale(two_inv);
+        let fs_val = ft[1].add(&ft[2]).scale(two_inv).sub(&g0);
+        // Public: the result of the F(s) = 0 self-check (a refusal, no proof). Tested without early exit.
+        let fs_nonzero = fs_val.0.iter().fold(0u128, |a, &x| a | P::M::to_u128(x)) != 0;
+        if declassify_bool(fs_nonzero) && !self.cheat.skip_consistency {
+            return Err(ProveError::Inconsistent);
+        }
+        let rt = row_t(lay.zk.lambda);
+        msgs.t_t = b_row(P::ID, lay, rt, &self.s2r).add(&g1);
+        let v = g0.add(&b_row(P::ID, lay, rt, &att.y2r));
+        msgs.c_seed = fs.c_seed(&att.w[..lay.zk.kmsis], &msgs.t_t, &v);
+        Ok(challenge_from_seed(&msgs.c_seed))
+    }
+
+    /// Samples y2 for attempt `a` and runs its masked pass, in place (one `Attempt` lives on the stack).
+    fn masked_attempt(&mut self, att: &mut Attempt<P::M>, batch: &Batch<P::M>, a: u64) {
+        let lay = self.src.lay;
+        for (t, b) in att.y2.iter_mut().enumerate().take(lay.zk.m2()) {
+            self.sec.masks.fill(
+                Width::S,
+                xof256(b"y2", &self.sec.mask_seed, &[a, t as u64]),
+                b,
+            );
+        }
+        for (r, b) in att.y2r.iter_mut().zip(att.y2.iter()) {
+            *r = Rq::from_i64(b);
+        }
+        att.w = [Rq::zero(); KMSIS_MAX];
+        a2_acc::<P::M>(P::ID, &lay, &att.y2r, &mut att.w);
+        self.masked_pass(batch, a, &mut att.w, &mut att.acc);
+    }
+
+    /// Step 5 pass: w += A1·y1 and the openings of s3 at c ∈ {0, ±1} accumulated into N_g(c) and J̃(c).
+    fn masked_pass(
+        &mut self,
+        batch: &Batch<P::M>,
+        attempt: u64,
+        w: &mut [Rq<P::M>; KMSIS_MAX],
+        acc: &mut MaskedAcc<P::M>,
+    ) {
+        let Self {
+            src, sec, jl_seed, ..
+        } = self;
+        let Source {
+            stmt,
+            lay,
+            u,
+            m,
+            sc,
+        } = src;
+        let (lay, set) = (&*lay, P::ID);
+        *acc = MaskedAcc::new();
+        let mut nacc = MaskedNtt::<P::M>::new();
+        // Every column takes a y1 mask block (below the samplers' tail cut): fewer primes stay exact.
+        let mut a1 = A1Acc::<P::M>::for_short(lay.m1(), sec.masks.y1_bits());
+        let mut yb = [0i64; D];
+        // One s3 block with value x and mask y (openings y, x + y, y − x; combined in `MaskedNtt::finish`).
+        let mut add_block = |b: usize, g: Option<Group>, x: &Rq<P::M>, y: &Rq<P::M>| {
+            nacc.add(batch, jl_seed, b, g.map(|g| g as usize), x, y);
+        };
+        // u blocks: mask y_u (σ_s), also the A1 columns of s1.
+        let mut yu = [0i64; N];
+        let mut blk = [0i64; D];
+        for i in 0..lay.k {
+            y1_block(lay, sec, attempt, i, &mut yb);
+            psi_inv_block_i64(&yb, i, &mut yu);
+            let y = Rq::<P::M>::from_i64(&yb);
+            a1_column_acc::<P::M>(set, lay, i, &y, &mut a1);
+            psi_block_i64(u, i, &mut blk);
+            add_block(lay.s3_u(i), Some(Group::U), &Rq::from_i64(&blk), &y);
+        }
+        // e2 = c1 − a·u: mask −ψ(a·y_u).
+        let mut ay = [<P::M as Modulus>::zero(); N];
+        mul_public_short::<P::M, N>(stmt.pk_a, &yu, &mut ay);
+        derive_e2(stmt, u, &mut sc.e1);
+        for i in 0..lay.k {
+            psi_block_i64(&sc.e1, i, &mut blk);
+            let y = psi_block::<P::M, N>(&ay, i).neg();
+            add_block(lay.s3_e2(i), Some(Group::E2), &Rq::from_i64(&blk), &y);
+        }
+        // Chunks: e1_j mask −ψ(b_j·y_u) − Δ·y_{m_j}; m_j mask y_{m_j}. The chunk's m masks are sampled once
+        // into `sc.ym` (N values, independent of L) and used by both block loops.
+        for j in 0..lay.l {
+            m.chunk(j, &mut sc.m);
+            derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
+            if let Some(b) = stmt.pk_b.get(j) {
+                mul_public_short::<P::M, N>(b, &yu, &mut ay);
+            }
+            for i in 0..lay.k {
+                let ym = &mut sc.ym[i * D..(i + 1) * D];
+                y1_block(lay, sec, attempt, lay.s1_m(j, i), ym);
+            }
+            for i in 0..lay.k {
+                let ymr = Rq::<P::M>::from_i64_slice(&sc.ym[i * D..(i + 1) * D]);
+                let y = psi_block::<P::M, N>(&ay, i)
+                    .neg()
+                    .sub(&ymr.scale(stmt.delta()));
+                psi_block_i64(&sc.e1, i, &mut blk);
+                add_block(lay.s3_e1(j, i), Some(Group::E1), &Rq::from_i64(&blk), &y);
+            }
+            for i in 0..lay.k {
+                let ymr = Rq::<P::M>::from_i64_slice(&sc.ym[i * D..(i + 1) * D]);
+                a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, &mut a1);
+                psi_block_i64(&sc.m, i, &mut blk);
+                add_block(lay.s3_m(j, i), Some(Group::M), &Rq::from_i64(&blk), &ymr);
+            }
+        }
+        for g in 0..GROUPS {
+            y1_block(lay, sec, attempt, lay.s1_ups(g), &mut yb);
+            let y = Rq::<P::M>::from_i64(&yb);
+            a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), &y, &mut a1);
+            acc.ups_mask[g] = y;
+            add_block(lay.s3_ups(g), None, &Rq::from_i64(&sec.ups[g]), &y);
+        }
+        yu.zeroize();
+        yb.zeroize();
+        blk.zeroize();
+        acc.sums = nacc.finish(batch.lambda);
+        let a1w = a1.finish(lay.zk.kmsis);
+        for (wr, ar) in w.iter_mut().zip(a1w.iter()) {
+            wr.add_assign(ar);
+        }
+    }
+
+    /// Step 5 response: z = y + c·s block by block, written into `out`; joint standard rejection.
+    /// Returns true when accepted (then z1, z2 are in place).
+    fn respond(
+        &mut self,
+        y2: &[[i64; D]; M2_MAX],
+        c: &[i64; D],
+        attempt: u64,
+        out: &mut [u8],
+    ) -> bool {
+        let lay = self.src.lay;
+        let sec = &self.sec;
+        let mut z = Responses::new(&lay, out);
+        let mut yb = [0i64; D];
+        self.src.for_each_s1_block(&sec.ups, |b, s| {
+            y1_block(&lay, sec, attempt, b, &mut yb);
+            z.block(Region::of_s1(&lay, b), c, &yb, s);
+        });
+        for t in 0..lay.zk.m2() {
+            z.block(Region::S, c, &y2[t], &sec.s2[t]);
+        }
+        yb.zeroize();
+        let (v_sq, zv, z_sq, fits) = z.finish();
+        let coin = xof256(b"z-coin", &sec.mask_seed, &[attempt]);
+        let ok = sec.masks.accept_standard(coin, v_sq, zv);
+        ok && {
+            // Public: the accepted z is published in the proof; its fit bit and norms are functions of it.
+            declassify(&z_sq);
+            declassify_bool(fits)
+                && z_sq[0] <= super::verify::z_bound_sq(lay.zk.sigma_m, lay.dim_m())
+                && z_sq[1] <= super::verify::z_bound_sq(lay.zk.sigma_s, lay.dim_s())
+        }
+    }
+}
+
+/// Which packed region (and width class) a response block goes to: the u blocks of z1, the m blocks of
+/// z1 (width w_m, class m), or the υ blocks of z1 followed by z2 (width w_s).
+#[derive(Clone, Copy)]
+enum Region {
+    U,
+    M,
+    S,
+}
+
+impl Region {
+    fn of_s1(lay: &Layout, b: usize) -> Self {
+        if b < lay.k {
+            Self::U
+        } else if b < lay.k * (1 + lay.l) {
+            Self::M
+        } else {
+            Self::S
+        }
+    }
+}
+
+/// The response writer of one attempt: z = y + c·s packed into the three regions of the output, with
+/// the statistics of the joint rejection per width class [m, s].
+struct Responses<'o> {
+    wr: [BitWriter<'o>; 3],
+    widths: [u32; 3],
+    v_sq: [i128; 2],
+    zv: [i128; 2],
+    z_sq: [u128; 2],
+    fits: bool,
+    cs: [i64; D],
+}
+
+impl<'o> Responses<'o> {
+    fn new(lay: &Layout, out: &'o mut [u8]) -> Self {
+        let (_, rest) = out.split_at_mut(lay.off_z1u());
+        let (zu, rest) = rest.split_at_mut(lay.off_z1m() - lay.off_z1u());
+        let (zm, zs) = rest.split_at_mut(lay.off_z1s() - lay.off_z1m());
+        let (wm, ws) = (lay.zk.wm, lay.zk.ws);
+        Self {
+            wr: [BitWriter::new(zu), BitWriter::new(zm), BitWriter::new(zs)],
+            widths: [ws, wm, ws],
+            v_sq: [0; 2],
+            zv: [0; 2],
+            z_sq: [0; 2],
+            fits: true,
+            cs: [0; D],
+        }
+    }
+
+    /// z = y + c·s for one block, appended to its region (branch-free on the values).
+    fn block(&mut self, r: Region, c: &[i64; D], y: &[i64; D], s: &[i64; D]) {
+        let cls = usize::from(!matches!(r, Region::M));
+        let (wr, w) = (&mut self.wr[r as usize], self.widths[r as usize]);
+        mul_small_exact(c, s, &mut self.cs);
+        for t in 0..D {
+            let cs = self.cs[t];
+            let z = y[t] + cs;
+            self.v_sq[cls] += i128::from(cs) * i128::from(cs);
+            self.zv[cls] += i128::from(z) * i128::from(cs);
+            self.z_sq[cls] += (i128::from(z) * i128::from(z)) as u128;
+            self.fits &= wr.put_ct(z, w);
+        }
+    }
+
+    /// Flushes the writers; returns (‖c s‖² per class, ⟨z, c s⟩ per class, ‖z‖² per class, fit bit).
+    fn finish(mut self) -> ([u128; 2], [i128; 2], [u128; 2], bool) {
+        let [a, b, c] = self.wr;
+        a.finish();
+        b.finish();
+        c.finish();
+        self.cs.zeroize();
+        (
+            [self.v_sq[0] as u128, self.v_sq[1] as u128],
+            self.zv,
+            self.z_sq,
+            self.fits,
+        )
+    }
+}
+
+/// z3 as residues mod q.
+fn z3_residues<M: Modulus>(z3: &[i64; JL_ROWS]) -> [M::Coeff; JL_ROWS] {
+    core::array::from_fn(|i| M::from_i64(z3[i]))
 }
 
 /// Uniform ternary coefficients from the RNG (rejection on public randomness only: 243 = 3^5).
@@ -477,115 +798,103 @@ pub fn slack_expand(q: u128, b: u128, nrm: u128, bits: usize, out: &mut [i64; D]
     }
 }
 
-/// Pass 1: the four squared norms, the refusal of a false statement, and the slack bits υ_g.
-fn slack<P: ZkParams, const N: usize, U: UpdateSource<N>>(
-    stmt: &Statement<'_, P::M, N>,
-    lay: &Layout,
-    u: &[i64; N],
-    m: &mut U,
-    sc: &mut Scratch<N>,
-    sec: &mut Secrets<P::M>,
-    cheat: Cheat,
-) -> Result<(), ProveError> {
-    // Constant time (docs/CONSTANT_TIME.md): norms, comparisons and slack bits are computed without
-    // branches or divisions on the witness; the only branches taken on secret-derived bits are the
-    // refusals (a public event: no proof is produced).
-    let mut nrm = [0u128; GROUPS];
-    nrm[Group::U as usize] = norm2(u);
-    // Products with u need |u_i| < 2^24 even for a cheating prover.
-    let big = u.iter().fold(0u64, |acc, x| acc | (x.unsigned_abs() >> 23));
-    // Public: the refusal bit (the prover refuses, no proof).
-    if declassify_bool(bool::from(!big.ct_eq(&0))) {
-        return Err(ProveError::NormBound(Group::U));
-    }
-    derive_e2(stmt, u, &mut sc.e1);
-    nrm[Group::E2 as usize] = norm2(&sc.e1);
-    for j in 0..lay.l {
-        m.chunk(j, &mut sc.m);
-        nrm[Group::M as usize] = ct_sat_add(nrm[Group::M as usize], norm2(&sc.m));
-        derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
-        nrm[Group::E1 as usize] = ct_sat_add(nrm[Group::E1 as usize], norm2(&sc.e1));
-    }
-    let groups = [Group::M, Group::U, Group::E2, Group::E1];
-    for g in 0..GROUPS {
-        let b = u128::from(lay.bound_sq[g]);
-        // Public: the refusal bit (the prover refuses, no proof); the norm and slack stay secret.
-        if declassify_bool(bool::from(nrm[g].ct_gt(&b))) && !cheat.skip_norm_checks {
-            return Err(ProveError::NormBound(groups[g]));
+impl<M: Modulus, const N: usize, U: UpdateSource<N>> Source<'_, '_, M, N, U> {
+    /// Pass 1: the four squared norms, the refusal of a false statement, and the slack bits υ_g.
+    fn slack(&mut self, ups: &mut [[i64; D]; GROUPS], cheat: Cheat) -> Result<(), ProveError> {
+        // Constant time (docs/CONSTANT_TIME.md): norms, comparisons and slack bits are computed without
+        // branches or divisions on the witness; the only branches taken on secret-derived bits are the
+        // refusals (a public event: no proof is produced).
+        let (stmt, lay, u) = (self.stmt, &self.lay, &self.u);
+        let sc = &mut self.sc;
+        let mut nrm = [0u128; GROUPS];
+        nrm[Group::U as usize] = norm2(u);
+        // Products with u need |u_i| < 2^24 even for a cheating prover.
+        let big = u.iter().fold(0u64, |acc, x| acc | (x.unsigned_abs() >> 23));
+        // Public: the refusal bit (the prover refuses, no proof).
+        if declassify_bool(bool::from(!big.ct_eq(&0))) {
+            return Err(ProveError::NormBound(Group::U));
         }
-        slack_expand(P::M::Q, b, nrm[g], lay.bits[g], &mut sec.ups[g]);
+        derive_e2(stmt, u, &mut sc.e1);
+        nrm[Group::E2 as usize] = norm2(&sc.e1);
+        for j in 0..lay.l {
+            self.m.chunk(j, &mut sc.m);
+            nrm[Group::M as usize] = ct_sat_add(nrm[Group::M as usize], norm2(&sc.m));
+            derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
+            nrm[Group::E1 as usize] = ct_sat_add(nrm[Group::E1 as usize], norm2(&sc.e1));
+        }
+        let groups = [Group::M, Group::U, Group::E2, Group::E1];
+        for g in 0..GROUPS {
+            let b = u128::from(lay.bound_sq[g]);
+            // Public: the refusal bit (the prover refuses, no proof); the norm and slack stay secret.
+            if declassify_bool(bool::from(nrm[g].ct_gt(&b))) && !cheat.skip_norm_checks {
+                return Err(ProveError::NormBound(groups[g]));
+            }
+            slack_expand(M::Q, b, nrm[g], lay.bits[g], &mut ups[g]);
+        }
+        if let Some((g, f)) = cheat.forged_slack
+            && g < GROUPS
+        {
+            ups[g] = f;
+        }
+        Ok(())
     }
-    if let Some((g, f)) = cheat.forged_slack
-        && g < GROUPS
-    {
-        sec.ups[g] = f;
-    }
-    Ok(())
-}
 
-/// Calls `f(s1 block index, block)` for every block of s1 = ψ(u) ‖ ψ(m) ‖ υ (reads every chunk once).
-fn for_each_s1_block<P: ZkParams, const N: usize, U: UpdateSource<N>>(
-    lay: &Layout,
-    u: &[i64; N],
-    m: &mut U,
-    sc: &mut Scratch<N>,
-    sec: &Secrets<P::M>,
-    mut f: impl FnMut(usize, &[i64; D]),
-) {
-    let mut blk = [0i64; D];
-    for i in 0..lay.k {
-        psi_block_i64(u, i, &mut blk);
-        f(i, &blk);
-    }
-    for j in 0..lay.l {
-        m.chunk(j, &mut sc.m);
+    /// Calls `f(s1 block index, block)` for every block of s1 = ψ(u) ‖ ψ(m) ‖ υ (reads every chunk once).
+    fn for_each_s1_block(&mut self, ups: &[[i64; D]; GROUPS], mut f: impl FnMut(usize, &[i64; D])) {
+        let lay = &self.lay;
+        let mut blk = [0i64; D];
         for i in 0..lay.k {
-            psi_block_i64(&sc.m, i, &mut blk);
-            f(lay.s1_m(j, i), &blk);
+            psi_block_i64(&self.u, i, &mut blk);
+            f(i, &blk);
         }
+        for j in 0..lay.l {
+            self.m.chunk(j, &mut self.sc.m);
+            for i in 0..lay.k {
+                psi_block_i64(&self.sc.m, i, &mut blk);
+                f(lay.s1_m(j, i), &blk);
+            }
+        }
+        for g in 0..GROUPS {
+            f(lay.s1_ups(g), &ups[g]);
+        }
+        blk.zeroize();
     }
-    for g in 0..GROUPS {
-        f(lay.s1_ups(g), &sec.ups[g]);
-    }
-    blk.zeroize();
-}
 
-/// Calls `f(s3 block index, norm group, block)` for every block of s3 = (u, e2, [e1_j, m_j], υ).
-fn for_each_s3_block<P: ZkParams, const N: usize, U: UpdateSource<N>>(
-    stmt: &Statement<'_, P::M, N>,
-    lay: &Layout,
-    u: &[i64; N],
-    m: &mut U,
-    sc: &mut Scratch<N>,
-    sec: &Secrets<P::M>,
-    mut f: impl FnMut(usize, Option<usize>, &[i64; D]),
-) {
-    let mut blk = [0i64; D];
-    for i in 0..lay.k {
-        psi_block_i64(u, i, &mut blk);
-        f(lay.s3_u(i), Some(Group::U as usize), &blk);
-    }
-    derive_e2(stmt, u, &mut sc.e1);
-    for i in 0..lay.k {
-        psi_block_i64(&sc.e1, i, &mut blk);
-        f(lay.s3_e2(i), Some(Group::E2 as usize), &blk);
-    }
-    for j in 0..lay.l {
-        m.chunk(j, &mut sc.m);
-        derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
+    /// Calls `f(s3 block index, norm group, block)` for every block of s3 = (u, e2, [e1_j, m_j], υ).
+    fn for_each_s3_block(
+        &mut self,
+        ups: &[[i64; D]; GROUPS],
+        mut f: impl FnMut(usize, Option<usize>, &[i64; D]),
+    ) {
+        let (stmt, lay, u) = (self.stmt, &self.lay, &self.u);
+        let sc = &mut self.sc;
+        let mut blk = [0i64; D];
+        for i in 0..lay.k {
+            psi_block_i64(u, i, &mut blk);
+            f(lay.s3_u(i), Some(Group::U as usize), &blk);
+        }
+        derive_e2(stmt, u, &mut sc.e1);
         for i in 0..lay.k {
             psi_block_i64(&sc.e1, i, &mut blk);
-            f(lay.s3_e1(j, i), Some(Group::E1 as usize), &blk);
+            f(lay.s3_e2(i), Some(Group::E2 as usize), &blk);
         }
-        for i in 0..lay.k {
-            psi_block_i64(&sc.m, i, &mut blk);
-            f(lay.s3_m(j, i), Some(Group::M as usize), &blk);
+        for j in 0..lay.l {
+            self.m.chunk(j, &mut sc.m);
+            derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
+            for i in 0..lay.k {
+                psi_block_i64(&sc.e1, i, &mut blk);
+                f(lay.s3_e1(j, i), Some(Group::E1 as usize), &blk);
+            }
+            for i in 0..lay.k {
+                psi_block_i64(&sc.m, i, &mut blk);
+                f(lay.s3_m(j, i), Some(Group::M as usize), &blk);
+            }
         }
+        for g in 0..GROUPS {
+            f(lay.s3_ups(g), None, &ups[g]);
+        }
+        blk.zeroize();
     }
-    for g in 0..GROUPS {
-        f(lay.s3_ups(g), None, &sec.ups[g]);
-    }
-    blk.zeroize();
 }
 
 /// Step 3: h_k = g_k + F_k(s) for every k, from the witness sums N_g = Σσ(x)x and J_k = Σσ(ρ_k)x that the
@@ -595,8 +904,7 @@ fn h_from_sums<P: ZkParams>(
     sec: &Secrets<P::M>,
     batch: &Batch<P::M>,
     z3q: &[<P::M as Modulus>::Coeff; JL_ROWS],
-    norms: &[Rq<P::M>; GROUPS],
-    jk: &[Rq<P::M>; LAMBDA_MAX],
+    sums: &MaskedSums<P::M>,
 ) -> [Rq<P::M>; LAMBDA_MAX] {
     let one = Rq::constant(P::M::from_i64(1));
     let op = Openings::<P::M> {
@@ -613,7 +921,7 @@ fn h_from_sums<P: ZkParams>(
     };
     let mut h = [Rq::<P::M>::zero(); LAMBDA_MAX];
     for k in 0..batch.lambda {
-        let fk = f_k_without_jl(batch, k, &pubs, &one, &op, norms).sub(&op.beta.mul(&jk[k]));
+        let fk = f_k_without_jl(batch, k, &pubs, &one, &op, &sums.x).sub(&op.beta.mul(&sums.px[k]));
         h[k] = sec.g[k].add(&fk);
     }
     h
@@ -644,44 +952,6 @@ impl<M: Modulus> Attempt<M> {
             acc: MaskedAcc::new(),
         }
     }
-}
-
-/// Samples y2 for attempt `a` and runs its masked pass, in place (one `Attempt` lives on the stack).
-#[allow(clippy::too_many_arguments)]
-fn masked_attempt<P: ZkParams, const N: usize, U: UpdateSource<N>>(
-    att: &mut Attempt<P::M>,
-    stmt: &Statement<'_, P::M, N>,
-    lay: &Layout,
-    u: &[i64; N],
-    m: &mut U,
-    sc: &mut Scratch<N>,
-    sec: &Secrets<P::M>,
-    batch: &Batch<P::M>,
-    jl_seed: &[u8; 32],
-    a: u64,
-) {
-    for (t, b) in att.y2.iter_mut().enumerate().take(lay.zk.m2()) {
-        sec.masks
-            .fill(Width::S, xof256(b"y2", &sec.mask_seed, &[a, t as u64]), b);
-    }
-    for (r, b) in att.y2r.iter_mut().zip(att.y2.iter()) {
-        *r = Rq::from_i64(b);
-    }
-    att.w = [Rq::zero(); KMSIS_MAX];
-    a2_acc::<P::M>(P::ID, lay, &att.y2r, &mut att.w);
-    masked_pass::<P, N, U>(
-        stmt,
-        lay,
-        u,
-        m,
-        sc,
-        sec,
-        batch,
-        jl_seed,
-        a,
-        &mut att.w,
-        &mut att.acc,
-    );
 }
 
 /// Accumulators of one masked pass, at c ∈ {0, 1, −1}.
@@ -740,125 +1010,6 @@ fn y1_block<M: Modulus>(lay: &Layout, sec: &Secrets<M>, attempt: u64, b: usize, 
     let w = if is_m { Width::M } else { Width::S };
     sec.masks
         .fill(w, xof256(b"y1", &sec.mask_seed, &[attempt, b as u64]), out);
-}
-
-/// Step 5 pass: w += A1·y1 and the openings of s3 at c ∈ {0, ±1} accumulated into N_g(c) and J̃(c).
-#[allow(clippy::too_many_arguments)]
-fn masked_pass<P: ZkParams, const N: usize, U: UpdateSource<N>>(
-    stmt: &Statement<'_, P::M, N>,
-    lay: &Layout,
-    u: &[i64; N],
-    m: &mut U,
-    sc: &mut Scratch<N>,
-    sec: &Secrets<P::M>,
-    batch: &Batch<P::M>,
-    jl_seed: &[u8; 32],
-    attempt: u64,
-    w: &mut [Rq<P::M>; KMSIS_MAX],
-    acc: &mut MaskedAcc<P::M>,
-) {
-    let set = P::ID;
-    *acc = MaskedAcc::new();
-    let mut nacc = MaskedNtt::<P::M>::new();
-    // Every column takes a y1 mask block (below the samplers' tail cut): fewer primes stay exact.
-    let mut a1 = A1Acc::<P::M>::for_short(lay.m1(), sec.masks.y1_bits());
-    let mut yb = [0i64; D];
-    // One s3 block with value x and mask y (openings y, x + y, y − x; combined in `MaskedNtt::finish`).
-    let mut add_block =
-        |_acc: &mut MaskedAcc<P::M>, b: usize, g: Option<usize>, x: &Rq<P::M>, y: &Rq<P::M>| {
-            nacc.add(batch, jl_seed, b, g, x, y);
-        };
-    // u blocks: mask y_u (σ_s), also the A1 columns of s1.
-    let mut yu = [0i64; N];
-    let mut blk = [0i64; D];
-    for i in 0..lay.k {
-        y1_block(lay, sec, attempt, i, &mut yb);
-        psi_inv_block_i64(&yb, i, &mut yu);
-        let y = Rq::<P::M>::from_i64(&yb);
-        a1_column_acc::<P::M>(set, lay, i, &y, &mut a1);
-        psi_block_i64(u, i, &mut blk);
-        add_block(
-            acc,
-            lay.s3_u(i),
-            Some(Group::U as usize),
-            &Rq::from_i64(&blk),
-            &y,
-        );
-    }
-    // e2 = c1 − a·u: mask −ψ(a·y_u).
-    let mut ay = [<P::M as Modulus>::zero(); N];
-    mul_public_short::<P::M, N>(stmt.pk_a, &yu, &mut ay);
-    derive_e2(stmt, u, &mut sc.e1);
-    for i in 0..lay.k {
-        psi_block_i64(&sc.e1, i, &mut blk);
-        let y = psi_block::<P::M, N>(&ay, i).neg();
-        add_block(
-            acc,
-            lay.s3_e2(i),
-            Some(Group::E2 as usize),
-            &Rq::from_i64(&blk),
-            &y,
-        );
-    }
-    // Chunks: e1_j mask −ψ(b_j·y_u) − Δ·y_{m_j}; m_j mask y_{m_j}. The chunk's m masks are sampled once
-    // into `sc.ym` (N values, independent of L) and used by both block loops.
-    for j in 0..lay.l {
-        m.chunk(j, &mut sc.m);
-        derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
-        if let Some(b) = stmt.pk_b.get(j) {
-            mul_public_short::<P::M, N>(b, &yu, &mut ay);
-        }
-        for i in 0..lay.k {
-            y1_block(
-                lay,
-                sec,
-                attempt,
-                lay.s1_m(j, i),
-                &mut sc.ym[i * D..(i + 1) * D],
-            );
-        }
-        for i in 0..lay.k {
-            let ymr = Rq::<P::M>::from_i64_slice(&sc.ym[i * D..(i + 1) * D]);
-            let y = psi_block::<P::M, N>(&ay, i)
-                .neg()
-                .sub(&ymr.scale(stmt.delta()));
-            psi_block_i64(&sc.e1, i, &mut blk);
-            add_block(
-                acc,
-                lay.s3_e1(j, i),
-                Some(Group::E1 as usize),
-                &Rq::from_i64(&blk),
-                &y,
-            );
-        }
-        for i in 0..lay.k {
-            let ymr = Rq::<P::M>::from_i64_slice(&sc.ym[i * D..(i + 1) * D]);
-            a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, &mut a1);
-            psi_block_i64(&sc.m, i, &mut blk);
-            add_block(
-                acc,
-                lay.s3_m(j, i),
-                Some(Group::M as usize),
-                &Rq::from_i64(&blk),
-                &ymr,
-            );
-        }
-    }
-    for g in 0..GROUPS {
-        y1_block(lay, sec, attempt, lay.s1_ups(g), &mut yb);
-        let y = Rq::<P::M>::from_i64(&yb);
-        a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), &y, &mut a1);
-        acc.ups_mask[g] = y;
-        add_block(acc, lay.s3_ups(g), None, &Rq::from_i64(&sec.ups[g]), &y);
-    }
-    yu.zeroize();
-    yb.zeroize();
-    blk.zeroize();
-    acc.sums = nacc.finish(batch.lambda);
-    let a1w = a1.finish(lay.zk.kmsis);
-    for (wr, ar) in w.iter_mut().zip(a1w.iter()) {
-        wr.add_assign(ar);
-    }
 }
 
 /// The sums of the masked pass in RNS-NTT form. For x (witness block) and y (its mask) the openings at
@@ -953,7 +1104,6 @@ impl<M: Modulus> Drop for MaskedNtt<M> {
 fn openings<P: ZkParams>(
     lay: &Layout,
     sec: &Secrets<P::M>,
-    _s2r: &[Rq<P::M>; M2_MAX],
     y2r: &[Rq<P::M>; M2_MAX],
     ups_mask: &[Rq<P::M>; GROUPS],
     c: &Rq<P::M>,
@@ -974,121 +1124,9 @@ fn openings<P: ZkParams>(
     op
 }
 
-/// Step 5 response: z = y + c·s block by block, written into `out`; joint standard rejection.
-/// Returns true when accepted (then z1, z2 are in place).
-#[allow(clippy::too_many_arguments)]
-fn respond<P: ZkParams, const N: usize, U: UpdateSource<N>>(
-    lay: &Layout,
-    u: &[i64; N],
-    m: &mut U,
-    sc: &mut Scratch<N>,
-    sec: &Secrets<P::M>,
-    y2: &[[i64; D]; M2_MAX],
-    c: &[i64; D],
-    attempt: u64,
-    out: &mut [u8],
-) -> bool {
-    let (wm, ws) = (lay.zk.wm, lay.zk.ws);
-    // Split the output into the three packed regions.
-    let (head, rest) = out.split_at_mut(lay.off_z1u());
-    let _ = head;
-    let (zu, rest) = rest.split_at_mut(lay.off_z1m() - lay.off_z1u());
-    let (zm, zs) = rest.split_at_mut(lay.off_z1s() - lay.off_z1m());
-    let mut wu = BitWriter::new(zu);
-    let mut wmw = BitWriter::new(zm);
-    let mut wsw = BitWriter::new(zs);
-    // Statistics per width class: [m, s].
-    let mut v_sq = [0i128; 2];
-    let mut zv = [0i128; 2];
-    let mut z_sq = [0u128; 2];
-    let mut fits = true;
-    let mut yb = [0i64; D];
-    let mut cs = [0i64; D];
-    let mut step = |cls: usize, y: &[i64; D], s: &[i64; D], wr: &mut BitWriter<'_>, w: u32| {
-        mul_small_exact(c, s, &mut cs);
-        for t in 0..D {
-            let z = y[t] + cs[t];
-            v_sq[cls] += i128::from(cs[t]) * i128::from(cs[t]);
-            zv[cls] += i128::from(z) * i128::from(cs[t]);
-            z_sq[cls] += (i128::from(z) * i128::from(z)) as u128;
-            fits &= wr.put_ct(z, w);
-        }
-    };
-    for_each_s1_block::<P, N, U>(lay, u, m, sc, sec, |b, s| {
-        y1_block(lay, sec, attempt, b, &mut yb);
-        let is_m = b >= lay.k && b < lay.k * (1 + lay.l);
-        if b < lay.k {
-            step(1, &yb, s, &mut wu, ws);
-        } else if is_m {
-            step(0, &yb, s, &mut wmw, wm);
-        } else {
-            step(1, &yb, s, &mut wsw, ws);
-        }
-    });
-    for t in 0..lay.zk.m2() {
-        step(1, &y2[t], &sec.s2[t], &mut wsw, ws);
-    }
-    wu.finish();
-    wmw.finish();
-    wsw.finish();
-    yb.zeroize();
-    let coin = xof256(b"z-coin", &sec.mask_seed, &[attempt]);
-    let ok = sec
-        .masks
-        .accept_standard(coin, [v_sq[0] as u128, v_sq[1] as u128], zv);
-    ok && {
-        // Public: the accepted z is published in the proof; its fit bit and norms are functions of it.
-        declassify(&z_sq);
-        declassify_bool(fits)
-            && z_sq[0] <= super::verify::z_bound_sq(lay.zk.sigma_m, lay.dim_m())
-            && z_sq[1] <= super::verify::z_bound_sq(lay.zk.sigma_s, lay.dim_s())
-    }
-}
-
 /// Block t of the JL mask y3 (rows 128t..128t+127) as a ring element.
 fn y3_block<M: Modulus>(y3: &[i64; JL_ROWS], t: usize) -> Rq<M> {
     Rq::from_i64_slice(&y3[t * D..(t + 1) * D])
-}
-
-/// Writes the header and every field before z1.
-#[allow(clippy::too_many_arguments)]
-fn write_head<P: ZkParams>(
-    lay: &Layout,
-    t_a: &[Rq<P::M>; KMSIS_MAX],
-    t_y: &[Rq<P::M>; Y3_BLOCKS],
-    t_b: &Rq<P::M>,
-    t_g: &[Rq<P::M>; LAMBDA_MAX],
-    z3: &[i64; JL_ROWS],
-    h: &[Rq<P::M>; LAMBDA_MAX],
-    t_t: &Rq<P::M>,
-    c_seed: &[u8; 32],
-    out: &mut [u8],
-) {
-    let rb = lay.ring_bytes();
-    out[..3].copy_from_slice(b"ZKP");
-    out[3] = VERSION;
-    out[4] = P::ID;
-    out[5..HEADER_BYTES].copy_from_slice(&(lay.l as u16).to_le_bytes());
-    for (r, x) in t_a.iter().take(lay.zk.kmsis).enumerate() {
-        put_ring(x, &mut out[lay.off_ta() + r * rb..]);
-    }
-    for (r, x) in t_y.iter().enumerate() {
-        put_ring(x, &mut out[lay.off_ty() + r * rb..]);
-    }
-    put_ring(t_b, &mut out[lay.off_tb()..]);
-    for (r, x) in t_g.iter().take(lay.zk.lambda).enumerate() {
-        put_ring(x, &mut out[lay.off_tg() + r * rb..]);
-    }
-    let mut wr = BitWriter::new(&mut out[lay.off_z3()..lay.off_h()]);
-    for &x in z3 {
-        wr.put(x, lay.zk.w3);
-    }
-    wr.finish();
-    for (r, x) in h.iter().take(lay.zk.lambda).enumerate() {
-        put_ring(x, &mut out[lay.off_h() + r * rb..]);
-    }
-    put_ring(t_t, &mut out[lay.off_tt()..]);
-    out[lay.off_cseed()..lay.off_z1u()].copy_from_slice(c_seed);
 }
 
 #[cfg(test)]

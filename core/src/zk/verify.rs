@@ -6,17 +6,17 @@
 
 use super::derive::challenge_from_seed;
 use super::eval::{Batch, Openings, Publics, f_tilde};
-use super::layout::{Group, HEADER_BYTES, Layout, VERSION};
+use super::layout::{Group, Layout};
 use super::nttacc::NttR;
 use super::params::{
     D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
 };
-use super::proof::{BitReader, ProofError, get_ring};
+use super::proof::{BitReader, Messages, ProofError};
 use super::public::{A1Acc, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, row_t};
 use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
 use super::rq::Rq;
+use super::schedule;
 use super::statement::{Context, Statement};
-use super::walk::absorb_ring_vec;
 use crate::arith::Modulus;
 
 /// Verifier bound on ‖z‖² for one width class: ⌊(1.1·σ)²·dim⌋ (V4).
@@ -71,72 +71,6 @@ pub fn verify_with<P: ZkParams, const N: usize>(
     verify_checks::<P, N>(stmt, ctx, proof, dis)
 }
 
-/// Decoded fixed part of a proof.
-struct Head<M: Modulus> {
-    t_a: [Rq<M>; KMSIS_MAX],
-    t_y: [Rq<M>; Y3_BLOCKS],
-    t_b: Rq<M>,
-    t_g: [Rq<M>; LAMBDA_MAX],
-    z3: [i64; JL_ROWS],
-    h: [Rq<M>; LAMBDA_MAX],
-    t_t: Rq<M>,
-    c_seed: [u8; 32],
-}
-
-fn decode_head<P: ZkParams>(lay: &Layout, proof: &[u8]) -> Result<Head<P::M>, ProofError> {
-    if proof.len() != lay.proof_len() {
-        return Err(ProofError::Length);
-    }
-    if proof.get(..3) != Some(b"ZKP".as_slice())
-        || proof.get(3) != Some(&VERSION)
-        || proof.get(4) != Some(&P::ID)
-        || proof.get(5..HEADER_BYTES) != Some((lay.l as u16).to_le_bytes().as_slice())
-    {
-        return Err(ProofError::Header);
-    }
-    let rb = lay.ring_bytes();
-    let ring_at = |off: usize| -> Result<Rq<P::M>, ProofError> {
-        get_ring::<P::M>(proof.get(off..off + rb).ok_or(ProofError::Length)?)
-    };
-    let mut hd = Head::<P::M> {
-        t_a: [Rq::zero(); KMSIS_MAX],
-        t_y: [Rq::zero(); Y3_BLOCKS],
-        t_b: Rq::zero(),
-        t_g: [Rq::zero(); LAMBDA_MAX],
-        z3: [0; JL_ROWS],
-        h: [Rq::zero(); LAMBDA_MAX],
-        t_t: Rq::zero(),
-        c_seed: [0; 32],
-    };
-    for r in 0..lay.zk.kmsis {
-        hd.t_a[r] = ring_at(lay.off_ta() + r * rb)?;
-    }
-    for r in 0..Y3_BLOCKS {
-        hd.t_y[r] = ring_at(lay.off_ty() + r * rb)?;
-    }
-    hd.t_b = ring_at(lay.off_tb())?;
-    for r in 0..lay.zk.lambda {
-        hd.t_g[r] = ring_at(lay.off_tg() + r * rb)?;
-        hd.h[r] = ring_at(lay.off_h() + r * rb)?;
-    }
-    let mut rd = BitReader::new(
-        proof
-            .get(lay.off_z3()..lay.off_h())
-            .ok_or(ProofError::Length)?,
-    );
-    for x in hd.z3.iter_mut() {
-        *x = rd.get(lay.zk.w3)?;
-    }
-    rd.finish()?;
-    hd.t_t = ring_at(lay.off_tt())?;
-    hd.c_seed.copy_from_slice(
-        proof
-            .get(lay.off_cseed()..lay.off_z1u())
-            .ok_or(ProofError::Length)?,
-    );
-    Ok(hd)
-}
-
 /// The checks V1–V8, each unless `dis` switches it off.
 fn verify_checks<P: ZkParams, const N: usize>(
     stmt: &Statement<'_, P::M, N>,
@@ -147,7 +81,7 @@ fn verify_checks<P: ZkParams, const N: usize>(
     const { assert!(N == P::N) };
     let lay = stmt.layout::<P>()?;
     // V1: strict decoding of the fixed part.
-    let hd = decode_head::<P>(&lay, proof)?;
+    let hd = Messages::<P::M>::decode::<P>(&lay, proof)?;
     // V2: ct(h_k) = 0.
     if !dis.v2_h
         && hd
@@ -168,20 +102,12 @@ fn verify_checks<P: ZkParams, const N: usize>(
     if !dis.v3_z3 && z3_too_long {
         return Err(ProofError::Z3Norm);
     }
-    // V5: replay the transcript.
-    let mut tr = stmt.transcript::<P>(ctx);
-    absorb_ring_vec(&mut tr, b"t_A", &hd.t_a[..lay.zk.kmsis]);
-    let mut tj = tr.clone();
-    absorb_ring_vec(&mut tj, b"t_y", &hd.t_y);
-    tj.absorb_coeffs::<P::M>(b"t_beta", &hd.t_b.0);
-    let jl_seed = tj.challenge_seed(b"jl");
-    tr = tj;
-    tr.absorb_i64s(b"z3", &hd.z3);
-    absorb_ring_vec(&mut tr, b"t_g", &hd.t_g[..lay.zk.lambda]);
-    let mu_seed = tr.challenge_seed(b"mu");
+    // V5: replay the transcript (the one schedule the prover follows too).
+    let fs = schedule::Commit::new(stmt.transcript::<P>(ctx)).t_a(&hd.t_a[..lay.zk.kmsis]);
+    let (jl_seed, fs) = fs.jl_seed(&hd.t_y, &hd.t_b);
+    let (mu_seed, fs) = fs.z3(&hd.z3).mu_seed(&hd.t_g[..lay.zk.lambda]);
     let mut batch = Batch::<P::M>::from_mu_seed(lay.zk.lambda, &mu_seed);
-    absorb_ring_vec(&mut tr, b"h", &hd.h[..lay.zk.lambda]);
-    let gamma_seed = tr.challenge_seed(b"gamma");
+    let (gamma_seed, fs) = fs.gamma_seed(&hd.h[..lay.zk.lambda]);
     batch.set_gamma(&gamma_seed);
     let c_int = challenge_from_seed(&hd.c_seed);
     let c = Rq::<P::M>::from_i64(&c_int);
@@ -226,10 +152,7 @@ fn verify_checks<P: ZkParams, const N: usize>(
         v = Rq::zero();
     }
     // V8: the challenge seed must be the hash of everything, including w' and v'.
-    absorb_ring_vec(&mut tr, b"w", &w[..lay.zk.kmsis]);
-    tr.absorb_coeffs::<P::M>(b"t_t", &hd.t_t.0);
-    tr.absorb_coeffs::<P::M>(b"v", &v.0);
-    let seed = tr.challenge_seed(b"c");
+    let seed = fs.c_seed(&w[..lay.zk.kmsis], &hd.t_t, &v);
     if !dis.v8_challenge && seed != hd.c_seed {
         return Err(ProofError::Challenge);
     }

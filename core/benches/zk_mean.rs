@@ -1,0 +1,122 @@
+//! Mean prove / encrypt + prove / verify time of the paper-size update over many proofs with fresh
+//! randomness (the prover's running time is random: rejection restarts), in this thread's CPU time next to
+//! wall time (the machine is shared). Prints one line per figure and the seed, so a run can be repeated.
+//!
+//!     cargo bench -p zkfl-core --bench zk_mean                 # set S, 12 proofs
+//!     ZK_MEAN_RUNS=20 ZK_MEAN_SET=L cargo bench -p zkfl-core --bench zk_mean
+//!     ZK_MEAN_SEED=1234 cargo bench -p zkfl-core --bench zk_mean   # repeat a run
+
+#[allow(dead_code)]
+#[path = "cpu_time.rs"]
+mod cpu_time;
+#[path = "zk_setup.rs"]
+mod zk_setup;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use std::time::Instant;
+use zk_setup::{K_L, K_S, PARAMS, Setup, ctx, encrypt, prove_into, setup, statement};
+use zkfl_core::params::{SetL, SetS};
+use zkfl_core::zk::params::ZkParams;
+use zkfl_core::zk::verify::verify;
+
+/// Thread CPU time in seconds.
+fn cpu_s() -> f64 {
+    cpu_time::now_ns() as f64 * 1e-9
+}
+
+/// (CPU, wall) seconds of `f`.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
+    let (c0, w0) = (cpu_s(), Instant::now());
+    let r = f();
+    (r, cpu_s() - c0, w0.elapsed().as_secs_f64())
+}
+
+/// Mean and median of CPU and wall samples.
+fn report(name: &str, cpu: &mut [f64], wall: &mut [f64]) {
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let median = |v: &mut [f64]| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "{name:>14}: cpu mean {:.3} s median {:.3} s | wall mean {:.3} s median {:.3} s (n = {})",
+        mean(cpu),
+        median(cpu),
+        mean(wall),
+        median(wall),
+        cpu.len()
+    );
+}
+
+fn run<P: ZkParams, const N: usize, const K: usize>(runs: usize, seed: u64) {
+    let s: Setup<P, N, K> = setup::<P, N, K>();
+    let st = statement(&s, &s.c1, &s.c0);
+    let len = st.layout::<P>().expect("layout").proof_len();
+    println!(
+        "set {}: {} chunks, {PARAMS} params, proof {len} B ({:.3} B/param), seed {seed}",
+        P::NAME,
+        s.m.len(),
+        len as f64 / PARAMS as f64
+    );
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let mut proof = vec![0u8; len];
+    let (mut pc, mut pw, mut vc, mut vw, mut ec, mut ew) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut jl, mut op, mut eop) = (0u64, 0u64, 0u64);
+    for _ in 0..runs {
+        let (stats, c, w) = timed(|| prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof));
+        pc.push(c);
+        pw.push(w);
+        jl += u64::from(stats.jl_attempts);
+        op += u64::from(stats.attempts);
+        let (ok, c, w) = timed(|| verify::<P, N>(&st, &ctx(), &proof));
+        assert_eq!(ok, Ok(()));
+        vc.push(c);
+        vw.push(w);
+        let (estats, c, w) = timed(|| {
+            let (c1, c0, u) = encrypt::<P, N, K>(&s.a_ntt, &s.b_ntt, s.plain, &s.m, &mut rng);
+            let st2 = statement(&s, &c1, &c0);
+            prove_into::<P, N>(&st2, &u, &s.m, &mut rng, &mut proof)
+        });
+        eop += u64::from(estats.attempts);
+        ec.push(c);
+        ew.push(w);
+    }
+    report("prove", &mut pc, &mut pw);
+    report("encrypt+prove", &mut ec, &mut ew);
+    report("verify", &mut vc, &mut vw);
+    println!(
+        "mean attempts: prove runs JL {:.2}, opening {:.2}; encrypt+prove runs opening {:.2}",
+        jl as f64 / runs as f64,
+        op as f64 / runs as f64,
+        eop as f64 / runs as f64
+    );
+}
+
+fn main() {
+    let env = |k: &str| std::env::var(k).ok();
+    let runs = env("ZK_MEAN_RUNS")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let seed = env("ZK_MEAN_SEED")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        });
+    let large = env("ZK_MEAN_SET").is_some_and(|s| s.eq_ignore_ascii_case("L"));
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || {
+            if large {
+                run::<SetL, 4096, K_L>(runs, seed);
+            } else {
+                run::<SetS, 2048, K_S>(runs, seed);
+            }
+        })
+        .expect("bench thread")
+        .join()
+        .expect("bench thread panicked");
+}
