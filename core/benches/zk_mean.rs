@@ -5,6 +5,7 @@
 //!     cargo bench -p zkfl-core --bench zk_mean                 # set S, 12 proofs
 //!     ZK_MEAN_RUNS=20 ZK_MEAN_SET=L cargo bench -p zkfl-core --bench zk_mean
 //!     ZK_MEAN_SEED=1234 cargo bench -p zkfl-core --bench zk_mean   # repeat a run
+//!     ZK_MEAN_TABLES=0 cargo bench -p zkfl-core --bench zk_mean    # streaming (no lent memory, as no_std)
 
 #[allow(dead_code)]
 #[path = "cpu_time.rs"]
@@ -15,10 +16,14 @@ mod zk_setup;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::time::Instant;
-use zk_setup::{K_L, K_S, PARAMS, Setup, ctx, encrypt, prove_into, setup, statement};
+use zk_setup::{
+    K_L, K_S, PARAMS, Setup, ctx, encrypt, prove_into, prove_into_tables, setup, statement,
+};
 use zkfl_core::params::{SetL, SetS};
 use zkfl_core::zk::params::ZkParams;
-use zkfl_core::zk::verify::verify;
+use zkfl_core::zk::prove::ProverTables;
+use zkfl_core::zk::public::A1Table;
+use zkfl_core::zk::verify::{verify, verify_with_table};
 
 /// Thread CPU time in seconds.
 fn cpu_s() -> f64 {
@@ -49,35 +54,110 @@ fn report(name: &str, cpu: &mut [f64], wall: &mut [f64]) {
     );
 }
 
-fn run<P: ZkParams, const N: usize, const K: usize>(runs: usize, seed: u64) {
+/// The lent tables (all of them, or none when the buffers are empty).
+fn tabs<'t, M: zkfl_core::arith::Modulus>(
+    a1: Option<&'t A1Table<'t, M>>,
+    jl: &'t mut [u8],
+    rho: &'t mut [u32],
+) -> ProverTables<'t, M> {
+    ProverTables {
+        a1,
+        jl: Some(jl),
+        rho: Some(rho),
+    }
+}
+
+/// Size of the A1 table in MB.
+fn a1_buf_mb<M: zkfl_core::arith::Modulus>(n: usize, cols: usize) -> f64 {
+    (A1Table::<M>::words(n, cols) * 4) as f64 / 1e6
+}
+
+fn run<P: ZkParams, const N: usize, const K: usize>(runs: usize, seed: u64, tables: bool) {
     let s: Setup<P, N, K> = setup::<P, N, K>();
     let st = statement(&s, &s.c1, &s.c0);
     let len = st.layout::<P>().expect("layout").proof_len();
     println!(
-        "set {}: {} chunks, {PARAMS} params, proof {len} B ({:.3} B/param), seed {seed}",
+        "set {}: {} chunks, {PARAMS} params, proof {len} B ({:.3} B/param), seed {seed}, tables {tables}",
         P::NAME,
         s.m.len(),
         len as f64 / PARAMS as f64
     );
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut proof = vec![0u8; len];
+    let lay = st.layout::<P>().expect("layout");
+    let n = lay.zk.kmsis;
+    // Per process (per parameter set): A1 in NTT form, timed once.
+    let mut a1_buf = vec![0u32; A1Table::<P::M>::words(n, lay.m1())];
+    let (a1, c, w) = timed(|| A1Table::<P::M>::fill(P::ID, n, lay.m1(), &mut a1_buf).expect("a1"));
+    let a1 = if tables {
+        println!(
+            "A1 table: {} MB, built in cpu {c:.3} s wall {w:.3} s (once per process)",
+            a1_buf_mb::<P::M>(n, lay.m1())
+        );
+        Some(a1)
+    } else {
+        None
+    };
+    let mut jl = vec![
+        0u8;
+        if tables {
+            ProverTables::<P::M>::jl_bytes(&lay)
+        } else {
+            0
+        }
+    ];
+    let mut rho = vec![
+        0u32;
+        if tables {
+            ProverTables::<P::M>::rho_words(&lay)
+        } else {
+            0
+        }
+    ];
     let (mut pc, mut pw, mut vc, mut vw, mut ec, mut ew) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
-    let (mut jl, mut op, mut eop) = (0u64, 0u64, 0u64);
+    let (mut jl_att, mut op, mut eop) = (0u64, 0u64, 0u64);
     for _ in 0..runs {
-        let (stats, c, w) = timed(|| prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof));
+        let (stats, c, w) = timed(|| {
+            if tables {
+                prove_into_tables::<P, N>(
+                    &st,
+                    &s.u,
+                    &s.m,
+                    &mut rng,
+                    &mut proof,
+                    tabs(a1.as_ref(), &mut jl, &mut rho),
+                )
+            } else {
+                prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof)
+            }
+        });
         pc.push(c);
         pw.push(w);
-        jl += u64::from(stats.jl_attempts);
+        jl_att += u64::from(stats.jl_attempts);
         op += u64::from(stats.attempts);
-        let (ok, c, w) = timed(|| verify::<P, N>(&st, &ctx(), &proof));
+        let (ok, c, w) = timed(|| match a1.as_ref() {
+            Some(t) => verify_with_table::<P, N>(&st, &ctx(), &proof, t),
+            None => verify::<P, N>(&st, &ctx(), &proof),
+        });
         assert_eq!(ok, Ok(()));
         vc.push(c);
         vw.push(w);
         let (estats, c, w) = timed(|| {
             let (c1, c0, u) = encrypt::<P, N, K>(&s.a_ntt, &s.b_ntt, s.plain, &s.m, &mut rng);
             let st2 = statement(&s, &c1, &c0);
-            prove_into::<P, N>(&st2, &u, &s.m, &mut rng, &mut proof)
+            if tables {
+                prove_into_tables::<P, N>(
+                    &st2,
+                    &u,
+                    &s.m,
+                    &mut rng,
+                    &mut proof,
+                    tabs(a1.as_ref(), &mut jl, &mut rho),
+                )
+            } else {
+                prove_into::<P, N>(&st2, &u, &s.m, &mut rng, &mut proof)
+            }
         });
         eop += u64::from(estats.attempts);
         ec.push(c);
@@ -88,7 +168,7 @@ fn run<P: ZkParams, const N: usize, const K: usize>(runs: usize, seed: u64) {
     report("verify", &mut vc, &mut vw);
     println!(
         "mean attempts: prove runs JL {:.2}, opening {:.2}; encrypt+prove runs opening {:.2}",
-        jl as f64 / runs as f64,
+        jl_att as f64 / runs as f64,
         op as f64 / runs as f64,
         eop as f64 / runs as f64
     );
@@ -107,13 +187,15 @@ fn main() {
                 .map_or(0, |d| d.as_nanos() as u64)
         });
     let large = env("ZK_MEAN_SET").is_some_and(|s| s.eq_ignore_ascii_case("L"));
+    // ZK_MEAN_TABLES=0: the streaming prover and verifier (no lent memory), as in no_std.
+    let tables = env("ZK_MEAN_TABLES").is_none_or(|v| v != "0");
     std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(move || {
             if large {
-                run::<SetL, 4096, K_L>(runs, seed);
+                run::<SetL, 4096, K_L>(runs, seed, tables);
             } else {
-                run::<SetS, 2048, K_S>(runs, seed);
+                run::<SetS, 2048, K_S>(runs, seed, tables);
             }
         })
         .expect("bench thread")

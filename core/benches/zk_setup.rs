@@ -9,7 +9,9 @@ use zkfl_core::bfv::{Encryptor, PlainModulus, SecretKey, public_a, ternary_produ
 use zkfl_core::params::{ParamSet, SetL, SetS};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::zk::params::ZkParams;
-use zkfl_core::zk::prove::{ProveStats, SliceUpdate, Witness, prove};
+use zkfl_core::zk::prove::{
+    ProveStats, ProverTables, SliceUpdate, Witness, prove, prove_with_tables,
+};
 use zkfl_core::zk::statement::{Context, Statement};
 
 /// The paper's model size (MLP 784-128-64-4).
@@ -134,4 +136,20 @@ pub fn prove_into<P: ZkParams, const N: usize>(
         m: SliceUpdate(m),
     };
     prove::<P, N, _, _>(st, &ctx(), &mut w, rng, out).expect("honest prover")
+}
+
+/// [`prove_into`] with lent tables (`zk::prove::ProverTables`).
+pub fn prove_into_tables<P: ZkParams, const N: usize>(
+    st: &Statement<'_, P::M, N>,
+    u: &[i64],
+    m: &[[i64; N]],
+    rng: &mut ChaCha20Rng,
+    out: &mut [u8],
+    tables: ProverTables<'_, P::M>,
+) -> ProveStats {
+    let mut w = Witness {
+        u,
+        m: SliceUpdate(m),
+    };
+    prove_with_tables::<P, N, _, _>(st, &ctx(), &mut w, rng, out, tables).expect("honest prover")
 }

@@ -67,7 +67,8 @@ use zkfl_core::bfv::ternary_product_primes;
 use zkfl_core::params::{ParamSet, SetL, SetS};
 use zkfl_core::zk::params::ZkParams;
 use zkfl_core::zk::proof::ProofError;
-use zkfl_core::zk::verify::{Disable, verify, verify_with};
+use zkfl_core::zk::public::A1Table;
+use zkfl_core::zk::verify::{Disable, Submission, verify, verify_round, verify_with};
 
 const NS: usize = 2048;
 const KS: usize = ternary_product_primes(NS, <<SetS as ParamSet>::M as Modulus>::BITS);
@@ -187,6 +188,23 @@ fn attack<P: ZkParams, const N: usize>(inst: &Instance<P, N>, var: Variant, name
     assert!(
         broken2.is_err(),
         "{name}: the aimed forgery opens nothing under version 1 either"
+    );
+    // The round verifier (shared A1 table, two threads) gives each forgery the verdict `verify` gives.
+    let lay = st.layout::<P>().expect("layout");
+    let mut a1_buf = vec![0u32; A1Table::<P::M>::words(lay.zk.kmsis, lay.m1())];
+    let a1 = A1Table::<P::M>::fill(P::ID, lay.zk.kmsis, lay.m1(), &mut a1_buf).expect("a1");
+    let subs = [&bad.proof, &aimed.proof].map(|p| Submission {
+        stmt: &st,
+        ctx: inst.ctx,
+        proof: p,
+    });
+    let mut verdicts = [Ok(()); 2];
+    let accepted = verify_round::<P, N>(&subs, &a1, &mut verdicts, 2).expect("verdicts fit");
+    assert_eq!(accepted, 0, "{name}: round verifier");
+    assert_eq!(
+        verdicts,
+        [Err(ProofError::Challenge); 2],
+        "{name}: round verifier"
     );
 }
 

@@ -104,6 +104,24 @@ pub fn jl_reader(seed: &[u8; 32], block: usize) -> impl XofReader {
     h.finalize_xof()
 }
 
+/// Bytes of one JL column block's stream (JL_ROWS rows of d/4 bytes).
+pub const JL_BLOCK_BYTES: usize = super::params::JL_ROWS * D / 4;
+
+/// An XOF reader over bytes already squeezed (a JL block the prover kept from its projection pass), so
+/// code that reads a block's stream runs unchanged on the copy. Reads past the end yield zeros (callers
+/// size the slice to the stream they replay: [`JL_BLOCK_BYTES`]).
+pub struct SliceXof<'a>(pub &'a [u8]);
+
+impl XofReader for SliceXof<'_> {
+    fn read(&mut self, buf: &mut [u8]) {
+        let n = buf.len().min(self.0.len());
+        let (head, rest) = self.0.split_at(n);
+        buf[..n].copy_from_slice(head);
+        buf[n..].fill(0);
+        self.0 = rest;
+    }
+}
+
 /// All-ones/zero masks of the four entries of one byte: `JL_MASKS[byte] = ([+1 masks], [−1 masks])`.
 pub const JL_MASKS: [([u64; 4], [u64; 4]); 256] = {
     let mut t = [([0u64; 4], [0u64; 4]); 256];

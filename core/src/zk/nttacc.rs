@@ -119,6 +119,52 @@ impl<M: Modulus> NttR<M> {
         }
     }
 
+    /// Words of one element in stored form ([`Self::store`]): the residue rows of the primes in use.
+    pub const fn stored_words() -> usize {
+        Self::K * D
+    }
+
+    /// Writes the residue rows in use into `out` (`stored_words` values; a table entry of
+    /// `zk::tables`). Returns false, writing nothing, if `out` is shorter.
+    pub fn store(&self, out: &mut [u32]) -> bool {
+        let Some(out) = out.get_mut(..Self::stored_words()) else {
+            return false;
+        };
+        for (dst, row) in out.chunks_exact_mut(D).zip(self.res.iter()) {
+            dst.copy_from_slice(row);
+        }
+        true
+    }
+
+    /// Overwrites self with an element in stored form (`stored_words` values, as [`Self::store`] wrote them).
+    pub fn load(&mut self, stored: &[u32]) {
+        for (row, src) in self
+            .res
+            .iter_mut()
+            .zip(stored.chunks_exact(D))
+            .take(Self::K)
+        {
+            row.copy_from_slice(src);
+        }
+    }
+
+    /// self += a∘b over the first `kk` primes, a in stored form (no copy of a).
+    pub fn mul_acc_stored_k(&mut self, a: &[u32], b: &Self, kk: usize) {
+        for ((k, x), y) in self
+            .res
+            .iter_mut()
+            .enumerate()
+            .take(kk.min(Self::K))
+            .zip(a.chunks_exact(D))
+        {
+            let pr = &NTT_PRIMES[k];
+            let z = &b.res[k];
+            for i in 0..D {
+                x[i] = pr.add(x[i], pr.mont_mul(y[i], z[i]));
+            }
+        }
+    }
+
     /// The sum mod q (inverse transform and CRT; self is unchanged).
     pub fn to_rq(&self) -> Rq<M> {
         self.to_rq_k(Self::K)
@@ -189,6 +235,26 @@ mod tests {
     fn accumulated_products_match_rq_mul() {
         sums_agree::<Q44>();
         sums_agree::<Q86>();
+    }
+
+    #[test]
+    fn stored_form_round_trips_and_multiplies_alike() {
+        fn run<M: Modulus>() {
+            let (a, x) = (pseudo::<M>(7), pseudo::<M>(8));
+            let (na, nx) = (NttR::<M>::from_rq(&a), NttR::<M>::from_rq(&x));
+            let mut buf = [0u32; 7 * D];
+            assert!(!na.store(&mut buf[..NttR::<M>::stored_words() - 1]));
+            assert!(na.store(&mut buf));
+            let mut back = NttR::<M>::zero();
+            back.load(&buf);
+            assert!(back.to_rq() == a);
+            let (mut p, mut q) = (NttR::<M>::zero(), NttR::<M>::zero());
+            p.mul_acc(&na, &nx);
+            q.mul_acc_stored_k(&buf, &nx, NttR::<M>::primes());
+            assert!(p.to_rq() == q.to_rq());
+        }
+        run::<Q44>();
+        run::<Q86>();
     }
 
     #[test]

@@ -4,7 +4,9 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
-use super::derive::{challenge_from_seed, jl_reader, jl_row, uniform_ring, xof256};
+use super::derive::{
+    JL_BLOCK_BYTES, SliceXof, challenge_from_seed, jl_reader, jl_row, uniform_ring, xof256,
+};
 use super::eval::{Batch, Openings, Publics, f_k_without_jl, f_tilde};
 use super::layout::{Group, Layout};
 use super::nttacc::NttR;
@@ -13,7 +15,7 @@ use super::params::{
 };
 use super::proof::{BitWriter, Messages};
 use super::public::{
-    A1Acc, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t,
+    A1Acc, A1Table, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t,
 };
 use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
 use super::rq::Rq;
@@ -25,6 +27,7 @@ use crate::arith::Modulus;
 use crate::ct::{declassify, declassify_bool};
 use crate::ring::fixed::{ct_rem, ct_sat_add};
 use rand_core::CryptoRng;
+use shake::XofReader;
 use subtle::{ConstantTimeEq, ConstantTimeGreater};
 use zeroize::Zeroize;
 
@@ -146,6 +149,7 @@ impl<const N: usize> Drop for Scratch<N> {
 }
 
 /// Produces a proof for `stmt` into `out` (at least `layout.proof_len()` bytes) and returns its statistics.
+/// Expands the public matrices from SHAKE wherever they are used (no memory beyond the fixed state).
 pub fn prove<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
     stmt: &Statement<'_, P::M, N>,
     ctx: &Context,
@@ -153,7 +157,72 @@ pub fn prove<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
     rng: &mut R,
     out: &mut [u8],
 ) -> Result<ProveStats, ProveError> {
-    prove_checked::<P, N, U, R>(stmt, ctx, wit, rng, out, Cheat::default())
+    prove_checked::<P, N, U, R>(
+        stmt,
+        ctx,
+        wit,
+        rng,
+        out,
+        ProverTables::none(),
+        Cheat::default(),
+    )
+}
+
+/// [`prove`] with caller-provided memory for what does not depend on the attempt (PROTOCOL §10): the same
+/// proof bytes for the same randomness, less SHAKE and fewer transforms per attempt.
+pub fn prove_with_tables<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
+    stmt: &Statement<'_, P::M, N>,
+    ctx: &Context,
+    wit: &mut Witness<'_, U>,
+    rng: &mut R,
+    out: &mut [u8],
+    tables: ProverTables<'_, P::M>,
+) -> Result<ProveStats, ProveError> {
+    prove_checked::<P, N, U, R>(stmt, ctx, wit, rng, out, tables, Cheat::default())
+}
+
+/// Memory the caller may lend the prover so it expands public data once instead of once per attempt.
+/// Every buffer is optional; one that is too short for the statement is ignored. Nothing stored here is
+/// secret: A1 is the CRS, the JL bytes and ρ_k = R_bᵀμ_k come from public seeds.
+pub struct ProverTables<'t, M: Modulus> {
+    /// A1 in NTT form (per parameter set; shareable across proofs and with the verifier).
+    pub a1: Option<&'t A1Table<'t, M>>,
+    /// The accepted JL matrix as XOF bytes, [`ProverTables::jl_bytes`] long: the first opening pass reads
+    /// it instead of squeezing the JL XOF again.
+    pub jl: Option<&'t mut [u8]>,
+    /// σ(ρ_{k,b}) in NTT form for every s3 block b and k < λ, [`ProverTables::rho_words`] long: computed by
+    /// the first opening pass, read by the later ones.
+    pub rho: Option<&'t mut [u32]>,
+}
+
+impl<'t, M: Modulus> ProverTables<'t, M> {
+    /// No tables: everything is expanded where it is used.
+    pub const fn none() -> Self {
+        Self {
+            a1: None,
+            jl: None,
+            rho: None,
+        }
+    }
+
+    /// Bytes of the JL buffer for a statement with this layout.
+    pub const fn jl_bytes(lay: &Layout) -> usize {
+        lay.s3_blocks() * JL_BLOCK_BYTES
+    }
+
+    /// Words of the ρ buffer for a statement with this layout.
+    pub const fn rho_words(lay: &Layout) -> usize {
+        lay.s3_blocks() * lay.zk.lambda * NttR::<M>::stored_words()
+    }
+
+    /// Drops buffers too short for `lay`.
+    fn fit(self, lay: &Layout) -> Self {
+        Self {
+            a1: self.a1,
+            jl: self.jl.filter(|b| b.len() >= Self::jl_bytes(lay)),
+            rho: self.rho.filter(|b| b.len() >= Self::rho_words(lay)),
+        }
+    }
 }
 
 /// [`prove`] with its own checks switched off (`attack-sim` only: mutation tests, demo attackers).
@@ -166,7 +235,7 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     out: &mut [u8],
     cheat: Cheat,
 ) -> Result<ProveStats, ProveError> {
-    prove_checked::<P, N, U, R>(stmt, ctx, wit, rng, out, cheat)
+    prove_checked::<P, N, U, R>(stmt, ctx, wit, rng, out, ProverTables::none(), cheat)
 }
 
 /// The prover, with the checks `cheat` leaves on: the protocol steps of PROTOCOL §6 in order, each one
@@ -177,10 +246,12 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
     wit: &mut Witness<'_, U>,
     rng: &mut R,
     out: &mut [u8],
+    tables: ProverTables<'_, P::M>,
     cheat: Cheat,
 ) -> Result<ProveStats, ProveError> {
     const { assert!(N == P::N) };
     let mut p = Prover::<P, N, U>::new(stmt, wit, out.len(), cheat)?;
+    p.tab = tables.fit(&p.src.lay);
     p.draw_secrets(rng);
     let mut msgs = Messages::<P::M>::default();
     let fs = p.commit(schedule::Commit::new(stmt.transcript::<P>(ctx)), &mut msgs);
@@ -237,6 +308,10 @@ impl<M: Modulus, const N: usize, U> Drop for Source<'_, '_, M, N, U> {
 /// The prover's state across the protocol steps (PROTOCOL §10: nothing in it depends on L).
 struct Prover<'a, 's, P: ZkParams, const N: usize, U> {
     src: Source<'a, 's, P::M, N, U>,
+    /// Lent memory (public data only).
+    tab: ProverTables<'a, P::M>,
+    /// The ρ table holds this proof's σ(ρ_{k,b}) (after the first opening pass).
+    rho_ready: bool,
     sec: Secrets<P::M>,
     /// s2 as ring elements.
     s2r: [Rq<P::M>; M2_MAX],
@@ -293,6 +368,8 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
                 g: [Rq::zero(); LAMBDA_MAX],
             },
             s2r: [Rq::zero(); M2_MAX],
+            tab: ProverTables::none(),
+            rho_ready: false,
             jl_seed: [0; 32],
             cheat,
         };
@@ -313,7 +390,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
     /// Step 1 (pass 2): t_A = A1·s1 + A2·s2, absorbed.
     fn commit(&mut self, fs: schedule::Commit, msgs: &mut Messages<P::M>) -> schedule::Jl {
         let lay = self.src.lay;
-        let mut a1 = A1Acc::<P::M>::default();
+        let mut a1 = A1Acc::<P::M>::default().with_table(self.tab.a1);
         self.src.for_each_s1_block(&self.sec.ups, |col, blk| {
             a1_column_acc::<P::M>(P::ID, &lay, col, &Rq::from_i64_slice(blk), &mut a1);
         });
@@ -367,21 +444,21 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
         sec.beta = 1 - 2 * i64::from(bb[0] & 1);
     }
 
-    /// v = R·s3 (integers), reading each block's rows straight from the JL XOF (pass over the chunks).
+    /// v = R·s3 (integers), reading each block's rows straight from the JL XOF (pass over the chunks); the
+    /// XOF bytes are kept in the JL table when there is one.
     fn project(&mut self, jl_seed: &Seed) -> [i64; JL_ROWS] {
         let mut v = [0i64; JL_ROWS];
-        let mut row = [0i8; D];
-        self.src.for_each_s3_block(&self.sec.ups, |b, _, blk| {
-            let mut rd = jl_reader(jl_seed, b);
-            for vi in v.iter_mut() {
-                jl_row(&mut rd, &mut row);
-                let mut acc = 0i64;
-                for (&r, &x) in row.iter().zip(blk.iter()) {
-                    acc += i64::from(r) * x;
+        let mut jl = self.tab.jl.as_deref_mut();
+        self.rho_ready = false;
+        self.src
+            .for_each_s3_block(&self.sec.ups, |b, _, blk| match jl.as_deref_mut() {
+                Some(buf) => {
+                    let kept = &mut buf[b * JL_BLOCK_BYTES..(b + 1) * JL_BLOCK_BYTES];
+                    jl_reader(jl_seed, b).read(kept);
+                    project_block(&mut SliceXof(kept), blk, &mut v);
                 }
-                *vi += acc;
-            }
-        });
+                None => project_block(&mut jl_reader(jl_seed, b), blk, &mut v),
+            });
         v
     }
 
@@ -522,8 +599,19 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
         acc: &mut MaskedAcc<P::M>,
     ) {
         let Self {
-            src, sec, jl_seed, ..
+            src,
+            sec,
+            jl_seed,
+            tab,
+            rho_ready,
+            ..
         } = self;
+        let mut rho = RhoSource {
+            jl_seed,
+            jl: tab.jl.as_deref(),
+            table: tab.rho.as_deref_mut(),
+            ready: *rho_ready,
+        };
         let Source {
             stmt,
             lay,
@@ -535,11 +623,12 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
         *acc = MaskedAcc::new();
         let mut nacc = MaskedNtt::<P::M>::new();
         // Every column takes a y1 mask block (below the samplers' tail cut): fewer primes stay exact.
-        let mut a1 = A1Acc::<P::M>::for_short(lay.m1(), sec.masks.y1_bits());
+        let mut a1 = A1Acc::<P::M>::for_short(lay.m1(), sec.masks.y1_bits()).with_table(tab.a1);
         let mut yb = [0i64; D];
         // One s3 block with value x and mask y (openings y, x + y, y − x; combined in `MaskedNtt::finish`).
         let mut add_block = |b: usize, g: Option<Group>, x: &Rq<P::M>, y: &Rq<P::M>| {
-            nacc.add(batch, jl_seed, b, g.map(|g| g as usize), x, y);
+            rho.get(batch, b, &mut nacc.srho);
+            nacc.add(batch, g.map(|g| g as usize), x, y);
         };
         // u blocks: mask y_u (σ_s), also the A1 columns of s1.
         let mut yu = [0i64; N];
@@ -598,6 +687,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
         yu.zeroize();
         yb.zeroize();
         blk.zeroize();
+        *rho_ready = tab.rho.is_some();
         acc.sums = nacc.finish(batch.lambda);
         let a1w = a1.finish(lay.zk.kmsis);
         for (wr, ar) in w.iter_mut().zip(a1w.iter()) {
@@ -717,6 +807,55 @@ impl<'o> Responses<'o> {
             self.z_sq,
             self.fits,
         )
+    }
+}
+
+/// v += R_b·x for one s3 block x, the rows of R_b read from `rd`.
+fn project_block(rd: &mut impl XofReader, x: &[i64; D], v: &mut [i64; JL_ROWS]) {
+    let mut row = [0i8; D];
+    for vi in v.iter_mut() {
+        jl_row(rd, &mut row);
+        let mut acc = 0i64;
+        for (&r, &x) in row.iter().zip(x.iter()) {
+            acc += i64::from(r) * x;
+        }
+        *vi += acc;
+    }
+}
+
+/// Where the opening passes get σ(ρ_{k,b}): the ρ table once filled, else computed from the kept JL bytes
+/// or the JL XOF (and stored into the ρ table when there is one).
+struct RhoSource<'r> {
+    jl_seed: &'r Seed,
+    jl: Option<&'r [u8]>,
+    table: Option<&'r mut [u32]>,
+    ready: bool,
+}
+
+impl RhoSource<'_> {
+    fn get<M: Modulus>(&mut self, batch: &Batch<M>, b: usize, out: &mut [NttR<M>; LAMBDA_MAX]) {
+        let w = NttR::<M>::stored_words();
+        let at = |k: usize| (b * batch.lambda + k) * w;
+        if self.ready
+            && let Some(t) = self.table.as_deref()
+        {
+            for (k, o) in out.iter_mut().enumerate().take(batch.lambda) {
+                o.load(&t[at(k)..at(k) + w]);
+            }
+            return;
+        }
+        match self.jl {
+            Some(bytes) => batch.sigma_rho_ntt_from(
+                &mut SliceXof(&bytes[b * JL_BLOCK_BYTES..(b + 1) * JL_BLOCK_BYTES]),
+                out,
+            ),
+            None => batch.sigma_rho_ntt(self.jl_seed, b, out),
+        }
+        if let Some(t) = self.table.as_deref_mut() {
+            for (k, o) in out.iter().enumerate().take(batch.lambda) {
+                o.store(&mut t[at(k)..at(k) + w]);
+            }
+        }
     }
 }
 
@@ -1037,17 +1176,8 @@ impl<M: Modulus> MaskedNtt<M> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn add(
-        &mut self,
-        batch: &Batch<M>,
-        jl_seed: &[u8; 32],
-        b: usize,
-        g: Option<usize>,
-        x: &Rq<M>,
-        y: &Rq<M>,
-    ) {
-        batch.sigma_rho_ntt(jl_seed, b, &mut self.srho);
+    /// Adds one s3 block (value x, mask y, norm group g) with `self.srho` already holding its σ(ρ_k).
+    fn add(&mut self, batch: &Batch<M>, g: Option<usize>, x: &Rq<M>, y: &Rq<M>) {
         self.nx.set(x);
         self.ny.set(y);
         if let Some(g) = g {

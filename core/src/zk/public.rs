@@ -25,10 +25,65 @@ pub const fn row_t(lambda: usize) -> usize {
     ROW_G + lambda
 }
 
+/// A1 in RNS-NTT form for columns 0..cols (what [`a1_column_acc`] otherwise expands from SHAKE128 and
+/// transforms on every use), in a caller-provided buffer: entry (col, row) at `(col·n + row)·W` with
+/// W = `NttR::stored_words`. It depends on the parameter set only (the CRS), so one table serves every
+/// proof and every verification of a process or round; products taken from it are bit-identical to the
+/// expanded ones (same transform values).
+pub struct A1Table<'t, M: Modulus> {
+    set_id: u8,
+    n: usize,
+    cols: usize,
+    data: &'t [u32],
+    _m: core::marker::PhantomData<M>,
+}
+
+impl<'t, M: Modulus> A1Table<'t, M> {
+    /// Words of the buffer for `cols` columns of n rows.
+    pub const fn words(n: usize, cols: usize) -> usize {
+        n * cols * NttR::<M>::stored_words()
+    }
+
+    /// Expands columns 0..cols of A1 (n rows) for `set_id` into `buf`; `None` if `buf` is shorter than
+    /// [`Self::words`].
+    pub fn fill(set_id: u8, n: usize, cols: usize, buf: &'t mut [u32]) -> Option<Self> {
+        let w = NttR::<M>::stored_words();
+        let buf = buf.get_mut(..Self::words(n, cols))?;
+        let mut colv = [Rq::<M>::zero(); KMSIS_MAX];
+        let mut na = NttR::<M>::zero();
+        for (col, dst) in buf.chunks_exact_mut(n * w).enumerate() {
+            matrix_column::<M>(set_id, Matrix::A1, col, n, &mut colv);
+            for (r, entry) in dst.chunks_exact_mut(w).enumerate() {
+                na.set(&colv[r]);
+                na.store(entry);
+            }
+        }
+        Some(Self {
+            set_id,
+            n,
+            cols,
+            data: buf,
+            _m: core::marker::PhantomData,
+        })
+    }
+
+    /// Entry (col, row) in stored form, if the table covers it for this set.
+    fn entry(&self, set_id: u8, col: usize, row: usize) -> Option<&[u32]> {
+        let w = NttR::<M>::stored_words();
+        if set_id != self.set_id || col >= self.cols || row >= self.n {
+            return None;
+        }
+        self.data
+            .get((col * self.n + row) * w..(col * self.n + row + 1) * w)
+    }
+}
+
 /// Accumulator of A1·x over the columns of A1, in RNS-NTT form (`zk::nttacc`): per column one transform
 /// of x and of each of the n entries, pointwise products, one inverse per row at the end. Bit-identical to
 /// summing `Rq::mul` products mod q.
-pub struct A1Acc<M: Modulus> {
+pub struct A1Acc<'t, M: Modulus> {
+    /// Pre-expanded columns, when the caller has them (public).
+    table: Option<&'t A1Table<'t, M>>,
     rows: [NttR<M>; KMSIS_MAX],
     colv: [Rq<M>; KMSIS_MAX],
     nx: NttR<M>,
@@ -38,9 +93,10 @@ pub struct A1Acc<M: Modulus> {
 }
 
 /// Any x for the full-width accumulator (centred residues mod q).
-impl<M: Modulus> Default for A1Acc<M> {
+impl<M: Modulus> Default for A1Acc<'_, M> {
     fn default() -> Self {
         Self {
+            table: None,
             rows: core::array::from_fn(|_| NttR::zero()),
             colv: [Rq::zero(); KMSIS_MAX],
             nx: NttR::zero(),
@@ -50,7 +106,14 @@ impl<M: Modulus> Default for A1Acc<M> {
     }
 }
 
-impl<M: Modulus> A1Acc<M> {
+impl<'t, M: Modulus> A1Acc<'t, M> {
+    /// Takes A1's columns from `table` where it covers them (bit-identical results).
+    #[must_use]
+    pub fn with_table(mut self, table: Option<&'t A1Table<'t, M>>) -> Self {
+        self.table = table;
+        self
+    }
+
     /// An accumulator for at most `cols` columns whose x coefficients all satisfy |x_i| < 2^x_bits
     /// (the masks y1 below the sampler's tail cut, the responses z1 decoded from w-bit fields), with as
     /// few primes as stay exact (PROTOCOL §15). Each row sum is Σ over ≤ cols columns of a product in
@@ -78,7 +141,7 @@ impl<M: Modulus> A1Acc<M> {
     }
 }
 
-impl<M: Modulus> Drop for A1Acc<M> {
+impl<M: Modulus> Drop for A1Acc<'_, M> {
     fn drop(&mut self) {
         self.nx.zeroize();
         for r in self.rows.iter_mut() {
@@ -93,9 +156,20 @@ pub fn a1_column_acc<M: Modulus>(
     lay: &Layout,
     col: usize,
     x: &Rq<M>,
-    acc: &mut A1Acc<M>,
+    acc: &mut A1Acc<'_, M>,
 ) {
     let n = lay.zk.kmsis;
+    if let Some(t) = acc.table
+        && t.entry(set_id, col, n.saturating_sub(1)).is_some()
+    {
+        acc.nx.set_k(x, acc.k);
+        for r in 0..n {
+            if let Some(e) = t.entry(set_id, col, r) {
+                acc.rows[r].mul_acc_stored_k(e, &acc.nx, acc.k);
+            }
+        }
+        return;
+    }
     matrix_column::<M>(set_id, Matrix::A1, col, n, &mut acc.colv);
     acc.nx.set_k(x, acc.k);
     for r in 0..n {

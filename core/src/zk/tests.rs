@@ -904,3 +904,97 @@ fn malformed_statements_are_typed_errors() {
     st.t = T_S / 4;
     assert_eq!(v(&st), Err(ProofError::Challenge), "t/4");
 }
+
+/// PROTOCOL §10: the lent tables (A1 in NTT form, the kept JL bytes, the ρ table) change where public
+/// data comes from, not the proof: same bytes as the streaming prover for the same randomness, including
+/// proofs whose later opening attempts read the ρ table.
+#[test]
+fn tables_leave_the_proof_bytes_unchanged() {
+    use super::prove::{ProverTables, prove_with_tables};
+    use super::public::A1Table;
+    let f = fixture();
+    let st = stmt(&f.inst, 4096);
+    let lay = st.layout::<SetS>().unwrap();
+    let mut a1_buf = vec![0u32; A1Table::<M>::words(lay.zk.kmsis, lay.m1())];
+    let a1 = A1Table::<M>::fill(SetS::ID, lay.zk.kmsis, lay.m1(), &mut a1_buf).unwrap();
+    let mut jl = vec![0u8; ProverTables::<M>::jl_bytes(&lay)];
+    let mut rho = vec![0u32; ProverTables::<M>::rho_words(&lay)];
+    let rho_len = rho.len();
+    let mut retried = false;
+    for seed in 11..19u64 {
+        let plain = make_proof(&f.inst, 4096, Cheat::default(), seed).unwrap();
+        let mut out = vec![0u8; lay.proof_len()];
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let mut w = Witness {
+            u: &f.inst.u,
+            m: SliceUpdate(&f.inst.m),
+        };
+        let tables = ProverTables {
+            a1: Some(&a1),
+            jl: Some(&mut jl),
+            // Too short on odd seeds: ignored, the ρ sums are recomputed per attempt.
+            rho: Some(&mut rho[..if seed % 2 == 0 { rho_len } else { 1 }]),
+        };
+        let stats =
+            prove_with_tables::<SetS, N, _, _>(&st, &ctx(), &mut w, &mut rng, &mut out, tables)
+                .unwrap();
+        assert!(out == plain, "seed {seed}");
+        retried |= stats.attempts > 1 && seed % 2 == 0;
+        if retried && seed > 12 {
+            break;
+        }
+    }
+    assert!(
+        retried,
+        "no proof with a second opening attempt read the ρ table"
+    );
+}
+
+/// PROTOCOL §6.2: the round verifier returns, per submission, what `verify` returns; a bit-flipped proof
+/// among honest ones is refused and named by its index, the others are accepted.
+#[test]
+fn round_verifier_names_the_bad_submission() {
+    use super::public::A1Table;
+    use super::verify::{Submission, verify_round};
+    let f = fixture();
+    let st = stmt(&f.inst, 4096);
+    let lay = st.layout::<SetS>().unwrap();
+    let mut a1_buf = vec![0u32; A1Table::<M>::words(lay.zk.kmsis, lay.m1())];
+    let a1 = A1Table::<M>::fill(SetS::ID, lay.zk.kmsis, lay.m1(), &mut a1_buf).unwrap();
+    let mut proofs: Vec<Vec<u8>> = (0..4).map(|_| f.proof.clone()).collect();
+    // Submission 2: one bit of z1 flipped; submission 3: a proof for another clinic's context.
+    proofs[2][lay.off_z1m() + 5] ^= 4;
+    let ctxs = [
+        ctx(),
+        ctx(),
+        ctx(),
+        Context {
+            round: 1,
+            clinic: 99,
+        },
+    ];
+    let subs: Vec<Submission<'_, '_, M, N>> = proofs
+        .iter()
+        .zip(ctxs)
+        .map(|(p, c)| Submission {
+            stmt: &st,
+            ctx: c,
+            proof: p,
+        })
+        .collect();
+    for threads in [1, 2] {
+        let mut verdicts = vec![Ok(()); subs.len()];
+        let ok = verify_round::<SetS, N>(&subs, &a1, &mut verdicts, threads).unwrap();
+        assert_eq!(ok, 2);
+        for (s, v) in subs.iter().zip(&verdicts) {
+            assert_eq!(*v, verify::<SetS, N>(s.stmt, &s.ctx, s.proof));
+        }
+        assert!(verdicts[0].is_ok() && verdicts[1].is_ok());
+        assert!(verdicts[2].is_err() && verdicts[3] == Err(ProofError::Challenge));
+    }
+    let mut short = vec![Ok(()); 3];
+    assert_eq!(
+        verify_round::<SetS, N>(&subs, &a1, &mut short, 1),
+        Err(ProofError::Statement)
+    );
+}

@@ -12,7 +12,7 @@ use super::params::{
     D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
 };
 use super::proof::{BitReader, Messages, ProofError};
-use super::public::{A1Acc, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, row_t};
+use super::public::{A1Acc, A1Table, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, row_t};
 use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
 use super::rq::Rq;
 use super::schedule;
@@ -57,7 +57,18 @@ pub fn verify<P: ZkParams, const N: usize>(
     ctx: &Context,
     proof: &[u8],
 ) -> Result<(), ProofError> {
-    verify_checks::<P, N>(stmt, ctx, proof, Disable::default())
+    verify_checks::<P, N>(stmt, ctx, proof, None, Disable::default())
+}
+
+/// [`verify`] with A1 taken from a pre-expanded table (`public::A1Table`, per parameter set: one table
+/// serves every submission of a round). The same checks on the same values, so the same verdict.
+pub fn verify_with_table<P: ZkParams, const N: usize>(
+    stmt: &Statement<'_, P::M, N>,
+    ctx: &Context,
+    proof: &[u8],
+    a1: &A1Table<'_, P::M>,
+) -> Result<(), ProofError> {
+    verify_checks::<P, N>(stmt, ctx, proof, Some(a1), Disable::default())
 }
 
 /// [`verify`] with checks switched off (mutation checks and broken-verifier demonstrations only).
@@ -68,7 +79,7 @@ pub fn verify_with<P: ZkParams, const N: usize>(
     proof: &[u8],
     dis: Disable,
 ) -> Result<(), ProofError> {
-    verify_checks::<P, N>(stmt, ctx, proof, dis)
+    verify_checks::<P, N>(stmt, ctx, proof, None, dis)
 }
 
 /// The checks V1–V8, each unless `dis` switches it off.
@@ -76,6 +87,7 @@ fn verify_checks<P: ZkParams, const N: usize>(
     stmt: &Statement<'_, P::M, N>,
     ctx: &Context,
     proof: &[u8],
+    a1: Option<&A1Table<'_, P::M>>,
     dis: Disable,
 ) -> Result<(), ProofError> {
     const { assert!(N == P::N) };
@@ -112,7 +124,7 @@ fn verify_checks<P: ZkParams, const N: usize>(
     let c_int = challenge_from_seed(&hd.c_seed);
     let c = Rq::<P::M>::from_i64(&c_int);
     // One pass over z1, z2: V1 (canonical), V4 (norms), V6 (w'), F̃ accumulators.
-    let pass = z_pass::<P, N>(stmt, &lay, proof, &c, &batch, &jl_seed)?;
+    let pass = z_pass::<P, N>(stmt, &lay, proof, &c, (&batch, &jl_seed), a1)?;
     if !dis.v4_z
         && (pass.z_sq[0] > z_bound_sq(lay.zk.sigma_m, lay.dim_m())
             || pass.z_sq[1] > z_bound_sq(lay.zk.sigma_s, lay.dim_s()))
@@ -243,8 +255,8 @@ fn z_pass<P: ZkParams, const N: usize>(
     lay: &Layout,
     proof: &[u8],
     c: &Rq<P::M>,
-    batch: &Batch<P::M>,
-    jl_seed: &[u8; 32],
+    (batch, jl_seed): (&Batch<P::M>, &[u8; 32]),
+    a1_table: Option<&A1Table<'_, P::M>>,
 ) -> Result<ZPass<P::M>, ProofError> {
     let set = P::ID;
     let (wm, ws) = (lay.zk.wm, lay.zk.ws);
@@ -262,7 +274,7 @@ fn z_pass<P: ZkParams, const N: usize>(
     let mut z_sq = [0u128; 2];
     // Every column takes a z1 block decoded from a wm- or ws-bit field (|z| < 2^(w−1)): fewer primes
     // stay exact.
-    let mut a1 = A1Acc::<P::M>::for_short(lay.m1(), wm.max(ws));
+    let mut a1 = A1Acc::<P::M>::for_short(lay.m1(), wm.max(ws)).with_table(a1_table);
     let mut acc = Acc {
         batch,
         jl_seed,
@@ -343,3 +355,65 @@ fn z_pass<P: ZkParams, const N: usize>(
         jl,
     })
 }
+
+/// One submission of a round, as [`verify_round`] takes it.
+pub struct Submission<'a, 's, M: Modulus, const N: usize> {
+    /// The statement (the clinic's key, ciphertext and bound).
+    pub stmt: &'a Statement<'s, M, N>,
+    /// Round and clinic.
+    pub ctx: Context,
+    /// The proof bytes.
+    pub proof: &'a [u8],
+}
+
+/// Verifies every submission of a round against one pre-expanded A1 (PROTOCOL §6.2): `verdicts[i]`
+/// receives submission i's result, exactly what [`verify`] returns for it (the same checks on the same
+/// values; nothing is combined across submissions, so one bad proof cannot hide in or spoil the others).
+/// Returns the number accepted. With the `std` feature the submissions are split over `threads` scoped
+/// threads (1 = this thread); verdicts do not depend on the split.
+///
+/// # Errors
+/// [`ProofError::Statement`] if `verdicts` is shorter than `subs` (nothing is verified then).
+pub fn verify_round<P: ZkParams, const N: usize>(
+    subs: &[Submission<'_, '_, P::M, N>],
+    a1: &A1Table<'_, P::M>,
+    verdicts: &mut [Result<(), ProofError>],
+    threads: usize,
+) -> Result<usize, ProofError> {
+    let verdicts = verdicts
+        .get_mut(..subs.len())
+        .ok_or(ProofError::Statement)?;
+    let one =
+        |s: &Submission<'_, '_, P::M, N>| verify_with_table::<P, N>(s.stmt, &s.ctx, s.proof, a1);
+    #[cfg(feature = "std")]
+    if threads > 1 && subs.len() > 1 {
+        let per = subs.len().div_ceil(threads);
+        let all_spawned = std::thread::scope(|sc| {
+            subs.chunks(per)
+                .zip(verdicts.chunks_mut(per))
+                .all(|(ss, vs)| {
+                    std::thread::Builder::new()
+                        .stack_size(VERIFY_STACK)
+                        .spawn_scoped(sc, move || {
+                            for (s, v) in ss.iter().zip(vs.iter_mut()) {
+                                *v = one(s);
+                            }
+                        })
+                        .is_ok()
+                })
+        });
+        // A thread that could not be spawned verified nothing: fall back to this thread for all.
+        if all_spawned {
+            return Ok(verdicts.iter().filter(|v| v.is_ok()).count());
+        }
+    }
+    let _ = threads;
+    for (s, v) in subs.iter().zip(verdicts.iter_mut()) {
+        *v = one(s);
+    }
+    Ok(verdicts.iter().filter(|v| v.is_ok()).count())
+}
+
+/// Stack of a verifier thread of [`verify_round`] (set L needs more than the 2 MiB default).
+#[cfg(feature = "std")]
+const VERIFY_STACK: usize = 16 << 20;
