@@ -1,4 +1,4 @@
-//! NTT forward + inverse over one auxiliary prime at N = 2048 and 4096 (fresh inputs each iteration,
+//! NTT forward + inverse over one auxiliary prime at N = 128 (the proof ring), 2048 and 4096 (fresh inputs each iteration,
 //! so branch prediction cannot flatter the scalar code).
 
 #[path = "cpu_time.rs"]
@@ -46,6 +46,7 @@ fn bench_n<const N: usize>(c: &mut Criterion<CpuTime>) {
 }
 
 fn benches(c: &mut Criterion<CpuTime>) {
+    bench_n::<128>(c);
     bench_n::<2048>(c);
     bench_n::<4096>(c);
 }

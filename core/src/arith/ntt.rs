@@ -8,7 +8,7 @@
 //! The forward output is in bit-reversed order; pointwise products do not care, and the inverse takes
 //! that order back.
 
-use super::primes::{MAX_N, NttPrime, csub};
+use super::primes::{MAX_N, NttPrime, STORED_N, csub};
 
 /// The lengths this NTT supports: powers of two from 2 to 4096.
 const fn check_len(n: usize) -> u32 {
@@ -23,23 +23,46 @@ pub fn forward<const N: usize>(a: &mut [u32; N], pr: &NttPrime) {
     let p2 = 2 * pr.p;
     let mut t = N;
     let mut m = 1;
-    while m < N {
+    while m < N / 2 {
         t >>= 1;
-        for i in 0..m {
-            let w = pr.fwd[m + i];
-            let ws = pr.fwd_shoup[m + i];
-            let (lo, hi) = a[2 * i * t..2 * i * t + 2 * t].split_at_mut(t);
-            for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
-                let u = csub(*x, p2);
-                let v = pr.shoup_mul_lazy(*y, w, ws);
-                *x = u + v;
-                *y = u + p2 - v;
-            }
-        }
+        ct_layer(a, pr, m, t, |u, v| (u + v, u + p2 - v));
         m <<= 1;
     }
-    for x in a.iter_mut() {
-        *x = pr.csub(csub(*x, p2));
+    // The last layer (t = 1) also reduces its outputs from [0, 4p) to [0, p): no separate pass.
+    let reduce = |x: u32| pr.csub(csub(x, p2));
+    ct_layer(a, pr, N / 2, 1, |u, v| (reduce(u + v), reduce(u + p2 - v)));
+}
+
+/// One Cooley–Tukey layer: blocks m..2m of half-width t, x ∈ [0, 4p), y < 2^32 in; `out` maps
+/// u = x mod⁺ 2p ∈ [0, 2p) and v = w·y mod⁺ 2p ∈ [0, 2p) to the new (x, y). Twiddles below [`STORED_N`]
+/// come with Shoup companions; above, they are computed (one Montgomery product per block, which the
+/// block's t butterflies share) and used in Montgomery form. `m` is public, so is the branch.
+#[inline(always)]
+fn ct_layer<const N: usize>(
+    a: &mut [u32; N],
+    pr: &NttPrime,
+    m: usize,
+    t: usize,
+    out: impl Fn(u32, u32) -> (u32, u32),
+) {
+    let p2 = 2 * pr.p;
+    let blocks = a.chunks_exact_mut(2 * t).enumerate();
+    if m < STORED_N {
+        for (i, blk) in blocks {
+            let (w, ws) = (pr.fwd[m + i], pr.fwd_shoup[m + i]);
+            let (lo, hi) = blk.split_at_mut(t);
+            for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
+                (*x, *y) = out(csub(*x, p2), pr.shoup_mul_lazy(*y, w, ws));
+            }
+        }
+    } else {
+        for (i, blk) in blocks {
+            let w = pr.fwd_mont(m + i);
+            let (lo, hi) = blk.split_at_mut(t);
+            for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
+                (*x, *y) = out(csub(*x, p2), pr.mont_mul_lazy(*y, w));
+            }
+        }
     }
 }
 
@@ -66,14 +89,17 @@ fn inverse_scaled<const N: usize>(a: &mut [u32; N], pr: &NttPrime, scale: u32, s
     let mut m = N;
     while m > 2 {
         let h = m >> 1;
-        for i in 0..h {
-            let w = pr.inv[h + i];
-            let ws = pr.inv_shoup[h + i];
-            let (lo, hi) = a[2 * i * t..2 * i * t + 2 * t].split_at_mut(t);
-            for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
-                let (u, v) = (*x, *y);
-                *x = csub(u + v, p2);
-                *y = pr.shoup_mul_lazy(u + p2 - v, w, ws);
+        let blocks = a.chunks_exact_mut(2 * t).enumerate();
+        // Twiddles as in `ct_layer`: stored with Shoup companions below STORED_N, computed above.
+        if h < STORED_N {
+            for (i, blk) in blocks {
+                let (w, ws) = (pr.inv[h + i], pr.inv_shoup[h + i]);
+                gs_butterflies(blk, t, p2, |d| pr.shoup_mul_lazy(d, w, ws));
+            }
+        } else {
+            for (i, blk) in blocks {
+                let w = pr.inv_mont(h + i);
+                gs_butterflies(blk, t, p2, |d| pr.mont_mul_lazy(d, w));
             }
         }
         t <<= 1;
@@ -87,6 +113,18 @@ fn inverse_scaled<const N: usize>(a: &mut [u32; N], pr: &NttPrime, scale: u32, s
         let (u, v) = (*x, *y);
         *x = pr.csub(pr.shoup_mul_lazy(u + v, scale, scale_shoup));
         *y = pr.csub(pr.shoup_mul_lazy(u + p2 - v, ws_val, ws_shoup));
+    }
+}
+
+/// Gentleman–Sande butterflies of one block (half-width t, values in [0, 2p)): x ← (x + y) mod⁺ 2p,
+/// y ← w·(x − y + 2p) by `mul` (lazy, [0, 2p)).
+#[inline(always)]
+fn gs_butterflies(blk: &mut [u32], t: usize, p2: u32, mul: impl Fn(u32) -> u32) {
+    let (lo, hi) = blk.split_at_mut(t);
+    for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
+        let (u, v) = (*x, *y);
+        *x = csub(u + v, p2);
+        *y = mul(u + p2 - v);
     }
 }
 
@@ -139,6 +177,18 @@ mod tests {
                                           k in 0usize..10) {
             let pr = &NTT_PRIMES[k];
             let (a, b) = (arr::<128>(&a, pr.p), arr::<128>(&b, pr.p));
+            prop_assert_eq!(ntt_mul(&a, &b, pr), schoolbook(&a, &b, pr.p));
+        }
+
+        /// Lengths whose upper layers use computed twiddles (N > STORED_N), every prime.
+        #[test]
+        fn ntt_mul_matches_schoolbook_256_and_1024(a in prop::collection::vec(any::<u32>(), 1024),
+                                                   b in prop::collection::vec(any::<u32>(), 1024),
+                                                   k in 0usize..10) {
+            let pr = &NTT_PRIMES[k];
+            let (a2, b2) = (arr::<256>(&a, pr.p), arr::<256>(&b, pr.p));
+            prop_assert_eq!(ntt_mul(&a2, &b2, pr), schoolbook(&a2, &b2, pr.p));
+            let (a, b) = (arr::<1024>(&a, pr.p), arr::<1024>(&b, pr.p));
             prop_assert_eq!(ntt_mul(&a, &b, pr), schoolbook(&a, &b, pr.p));
         }
 

@@ -4,8 +4,9 @@
 //! (128 for the proof ring, 2048 for set S, 4096 for set L). p < 2^30 keeps every lazy butterfly value
 //! below 4p < 2^32, so all arithmetic runs on u32 with u32×u32→u64 products (cheap on wasm and Cortex-M).
 //!
-//! All twiddle tables are computed at compile time (`const fn`); nothing here depends on secrets except
-//! the operands passed to the `#[inline]` helpers, which are branch-free.
+//! The small twiddle tables (≈ 2.3 KB per prime, see [`STORED_N`]) are computed at compile time
+//! (`const fn`); nothing here depends on secrets except the operands passed to the `#[inline]` helpers,
+//! which are branch-free.
 
 /// Number of auxiliary primes available (so at most 10 residues per coefficient).
 pub const PRIME_COUNT: usize = 10;
@@ -20,9 +21,23 @@ pub const PRIMES: [u32; PRIME_COUNT] = [
     1073233921, 1073184769,
 ];
 
-/// One auxiliary prime with its Montgomery constants and bit-reversed twiddle tables for length 4096.
-/// The table of a shorter length N is the first N entries: brv_12(i) = 2^(12−log N)·brv_logN(i) for
-/// i < N, so ψ_4096^brv_12(i) = ψ_N^brv_logN(i) with ψ_N = ψ_4096^(4096/N).
+/// Length of the stored twiddle tables: every twiddle of an NTT of length ≤ 128 (the proof ring, the
+/// prover's hot loop) is read from a table with its Shoup companion. The 4032 further twiddles of the
+/// BFV-ring lengths 2048 and 4096 are one Montgomery product of two small-table entries each
+/// ([`NttPrime::fwd_mont`]), so ten primes need ≈ 23 KB of tables instead of 655 KB (which dominated the
+/// .wasm download and would not fit a Cortex-M4's flash next to the code).
+pub const STORED_N: usize = 128;
+/// log2 of [`STORED_N`].
+const LOG_STORED_N: u32 = 7;
+/// Number of high-part factors: MAX_N / STORED_N.
+const HI_LEN: usize = MAX_N / STORED_N;
+
+/// One auxiliary prime with its Montgomery constants and bit-reversed twiddle tables.
+///
+/// Twiddle k (0 < k < 4096) of every length is ψ^brv_12(k): the table of a shorter length N is the first
+/// N entries of the length-4096 one, since brv_12(i) = 2^(12−log N)·brv_logN(i) for i < N. Writing
+/// k = 128·h + l (l < 128, h < 32), brv_12(k) = 32·brv_7(l) + brv_5(h), so
+/// ψ^brv_12(k) = ψ^brv_12(l) · ψ^brv_5(h): the stored entry l times a high-part factor.
 #[derive(Debug)]
 pub struct NttPrime {
     /// The prime p.
@@ -34,14 +49,18 @@ pub struct NttPrime {
     pub r_pows: [u32; 4],
     /// A primitive 8192-th root of unity ψ mod p (the smallest generator's power, so deterministic).
     pub psi: u32,
-    /// ψ^brv_12(i) for i < 4096 (Cooley–Tukey forward twiddles).
-    pub fwd: [u32; MAX_N],
+    /// ψ^brv_12(i) for i < 128 (Cooley–Tukey forward twiddles).
+    pub fwd: [u32; STORED_N],
     /// Shoup companions ⌊w·2^32/p⌋ of `fwd`.
-    pub fwd_shoup: [u32; MAX_N],
-    /// ψ^(−brv_12(i)) for i < 4096 (Gentleman–Sande inverse twiddles).
-    pub inv: [u32; MAX_N],
+    pub fwd_shoup: [u32; STORED_N],
+    /// ψ^(−brv_12(i)) for i < 128 (Gentleman–Sande inverse twiddles).
+    pub inv: [u32; STORED_N],
     /// Shoup companions of `inv`.
-    pub inv_shoup: [u32; MAX_N],
+    pub inv_shoup: [u32; STORED_N],
+    /// ψ^brv_5(h)·R² mod p for h < 32: `mont_mul(fwd[l], fwd_hi[h])` = ψ^brv_12(128h + l)·R mod p.
+    pub fwd_hi: [u32; HI_LEN],
+    /// ψ^(−brv_5(h))·R² mod p for h < 32 (the inverse twiddles' high-part factors).
+    pub inv_hi: [u32; HI_LEN],
     /// N^(−1)·R^(−1) mod p for N = 2^l, l = 0..=12: the last scaling of the inverse NTT, which also leaves
     /// the Montgomery domain.
     pub scale_mont: [u32; LOG_MAX_N as usize + 1],
@@ -130,28 +149,28 @@ impl NttPrime {
         }
         let psi = Self::find_psi(pm);
         let psi_inv = pow_mod(psi, 8191, pm);
-        let mut pw = [0u32; MAX_N];
-        let mut pw_inv = [0u32; MAX_N];
-        let (mut x, mut y) = (1u64, 1u64);
+        let mut fwd = [0u32; STORED_N];
+        let mut fwd_shoup = [0u32; STORED_N];
+        let mut invt = [0u32; STORED_N];
+        let mut inv_shoup = [0u32; STORED_N];
         k = 0;
-        while k < MAX_N {
-            pw[k] = x as u32;
-            pw_inv[k] = y as u32;
-            x = x * psi % pm;
-            y = y * psi_inv % pm;
+        while k < STORED_N {
+            let e = bit_reverse(k, LOG_MAX_N) as u64;
+            let (w, wi) = (pow_mod(psi, e, pm) as u32, pow_mod(psi_inv, e, pm) as u32);
+            fwd[k] = w;
+            fwd_shoup[k] = shoup(w, p);
+            invt[k] = wi;
+            inv_shoup[k] = shoup(wi, p);
             k += 1;
         }
-        let mut fwd = [0u32; MAX_N];
-        let mut fwd_shoup = [0u32; MAX_N];
-        let mut invt = [0u32; MAX_N];
-        let mut inv_shoup = [0u32; MAX_N];
+        let r2 = r * r % pm;
+        let mut fwd_hi = [0u32; HI_LEN];
+        let mut inv_hi = [0u32; HI_LEN];
         k = 0;
-        while k < MAX_N {
-            let e = bit_reverse(k, LOG_MAX_N);
-            fwd[k] = pw[e];
-            fwd_shoup[k] = shoup(pw[e], p);
-            invt[k] = pw_inv[e];
-            inv_shoup[k] = shoup(pw_inv[e], p);
+        while k < HI_LEN {
+            let e = bit_reverse(k, LOG_MAX_N - LOG_STORED_N) as u64;
+            fwd_hi[k] = (pow_mod(psi, e, pm) * r2 % pm) as u32;
+            inv_hi[k] = (pow_mod(psi_inv, e, pm) * r2 % pm) as u32;
             k += 1;
         }
         let r_inv = pow_mod(r, pm - 2, pm);
@@ -178,6 +197,8 @@ impl NttPrime {
             fwd_shoup,
             inv: invt,
             inv_shoup,
+            fwd_hi,
+            inv_hi,
             scale_mont,
             scale_mont_shoup,
             scale_plain,
@@ -195,6 +216,19 @@ impl NttPrime {
             }
             g += 1;
         }
+    }
+
+    /// Forward twiddle k (k < 4096) in Montgomery form, ψ^brv_12(k)·R mod p in [0, p): one Montgomery
+    /// product of stored entries (public index, no secret involved).
+    #[inline(always)]
+    pub fn fwd_mont(&self, k: usize) -> u32 {
+        self.mont_mul(self.fwd[k % STORED_N], self.fwd_hi[k / STORED_N])
+    }
+
+    /// Inverse twiddle k (k < 4096) in Montgomery form, ψ^(−brv_12(k))·R mod p in [0, p).
+    #[inline(always)]
+    pub fn inv_mont(&self, k: usize) -> u32 {
+        self.mont_mul(self.inv[k % STORED_N], self.inv_hi[k / STORED_N])
     }
 
     /// x − p if x ≥ p else x, for x < 2p (branch-free).
@@ -286,8 +320,27 @@ mod tests {
             assert_eq!(pow_mod(pr.psi as u64, 8192, p), 1);
             assert_eq!(pr.fwd[0], 1);
             assert_eq!(pr.fwd[1] as u64, pow_mod(pr.psi as u64, 2048, p));
+        }
+    }
+
+    /// Every twiddle of every length, stored or computed, against ψ^(±brv_12(k)) by exponentiation, and
+    /// every stored Shoup companion against its definition.
+    #[test]
+    fn twiddles_match_powers_of_psi() {
+        for pr in &NTT_PRIMES {
+            let p = pr.p as u64;
+            let r = (1u64 << 32) % p;
+            let psi_inv = pow_mod(pr.psi as u64, 8191, p);
             for k in 0..MAX_N {
-                assert_eq!(pr.fwd[k] as u64 * pr.inv[k] as u64 % p, 1);
+                let e = bit_reverse(k, LOG_MAX_N) as u64;
+                let (w, wi) = (pow_mod(pr.psi as u64, e, p), pow_mod(psi_inv, e, p));
+                assert_eq!(pr.fwd_mont(k) as u64, w * r % p, "p = {p}, k = {k}");
+                assert_eq!(pr.inv_mont(k) as u64, wi * r % p, "p = {p}, k = {k}");
+                if k < STORED_N {
+                    assert_eq!((pr.fwd[k] as u64, pr.inv[k] as u64), (w, wi));
+                    assert_eq!(pr.fwd_shoup[k], shoup(pr.fwd[k], pr.p));
+                    assert_eq!(pr.inv_shoup[k], shoup(pr.inv[k], pr.p));
+                }
             }
         }
     }
