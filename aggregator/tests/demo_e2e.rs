@@ -16,9 +16,9 @@ use zkfl_aggregator::demo::pipeline::{Pipeline, Submission};
 use zkfl_aggregator::demo::scenario::Scenario;
 use zkfl_aggregator::demo::zkfl::{ZkflPipeline, derive};
 use zkfl_aggregator::demo::{self, DemoReport, Options};
-use zkfl_core::learn::param_count;
-use zkfl_core::learn::sample::fill_standard_normal;
 use zkfl_core::quant::{Quantizer, dequantize};
+use zkfl_learn::param_count;
+use zkfl_learn::sample::fill_standard_normal;
 
 /// 3 clinics, 2 rounds, clinic 2 attacks in round 2, small data and one local epoch; 10×10 images, so the
 /// MLP 100-128-64-4 has 21,444 parameters (11 BFV chunks) and the proofs stay quick.

@@ -17,8 +17,6 @@ pub mod arith;
 pub mod bfv;
 pub mod channel;
 pub mod ct;
-#[cfg(feature = "alloc")]
-pub mod learn;
 pub mod params;
 pub mod quant;
 pub mod ring;

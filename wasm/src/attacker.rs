@@ -17,8 +17,8 @@ use crate::progress::{self, Progress};
 use crate::rng;
 use wasm_bindgen::prelude::wasm_bindgen;
 use zkfl_core::bfv::PlainModulus;
-use zkfl_core::learn::sample::fill_standard_normal;
 use zkfl_core::quant::norm_sq;
+use zkfl_learn::sample::fill_standard_normal;
 
 /// σ of the paper's noise attack.
 pub const PAPER_SIGMA: f64 = 50.0;

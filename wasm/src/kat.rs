@@ -18,11 +18,11 @@ use sha3::{Digest, Sha3_256};
 use wasm_bindgen::prelude::wasm_bindgen;
 use zkfl_core::bfv::{Encryptor, PlainModulus, SecretKey, public_a};
 use zkfl_core::channel::{KemSecretKey, MlKem768};
-use zkfl_core::learn::{Mlp, param_count};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::{Quantizer, chunk_count};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::wire::bfv::{encode_public_key, encoded_len};
+use zkfl_learn::{Mlp, param_count};
 
 const N: usize = 2048;
 /// NTT primes for set S products (as in core's BFV tests).

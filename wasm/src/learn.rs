@@ -1,4 +1,4 @@
-//! Local data and training for the browser clinic, over `zkfl_core::learn` (docs/DEMO.md): the same synthetic
+//! Local data and training for the browser clinic, over `zkfl_learn` (docs/DEMO.md): the same synthetic
 //! generator and the same MLP/SGD code as the native demo, so a tab and `zkfl demo` compute the same bytes for
 //! the same seed (checked by the known-answer test in `tests/kat.rs`).
 
@@ -8,7 +8,7 @@ use crate::rng;
 use js_sys::{Float32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
-use zkfl_core::learn::{Dataset, Mlp, SyntheticSpec, TrainConfig, generate, model_delta};
+use zkfl_learn::{Dataset, Mlp, SyntheticSpec, TrainConfig, generate, model_delta};
 
 /// Local SGD settings of the paper's experiment (the native demo's `Scenario::paper`): batch 32, lr 0.05.
 pub const TRAIN: TrainConfig = TrainConfig {

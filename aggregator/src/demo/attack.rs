@@ -2,7 +2,7 @@
 
 use super::scenario::AttackKind;
 use rand_core::Rng;
-use zkfl_core::learn::sample::fill_standard_normal;
+use zkfl_learn::sample::fill_standard_normal;
 
 /// The update a malicious clinic sends, given what its honest update would have been.
 pub fn malicious_update<R: Rng + ?Sized>(
@@ -27,7 +27,7 @@ mod tests {
     use super::*;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
-    use zkfl_core::learn::l2_norm;
+    use zkfl_learn::l2_norm;
 
     #[test]
     fn noise_has_the_expected_norm() {

@@ -5,7 +5,7 @@
 use super::pipeline::{Decision, Pipeline, RoundOutcome, Submission, TimeSplit};
 use super::transport::Channel;
 use std::time::Instant;
-use zkfl_core::learn::mean_update;
+use zkfl_learn::mean_update;
 
 /// Parameter-set id written into plaintext-update submissions (no BFV set is involved).
 const PLAINTEXT_PARAM_ID: u8 = 0;

@@ -2,7 +2,7 @@
 
 use super::pipeline::{Decision, Pipeline, RoundOutcome, Submission, TimeSplit};
 use std::time::Instant;
-use zkfl_core::learn::mean_update;
+use zkfl_learn::mean_update;
 
 /// Plain FedAvg in process.
 #[derive(Debug, Default)]

@@ -3,7 +3,7 @@
 use super::pipeline::{RoundOutcome, Submission, TimeSplit};
 use super::runner::ConfigSpec;
 use serde::Serialize;
-use zkfl_core::learn::l2_norm;
+use zkfl_learn::l2_norm;
 
 /// Results of one configuration.
 #[derive(Clone, Debug, Serialize)]

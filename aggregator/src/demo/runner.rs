@@ -6,7 +6,7 @@ use super::pipeline::{Pipeline, Submission, TimeSplit};
 use super::report::ConfigReport;
 use super::scenario::{Setup, streams};
 use std::time::Instant;
-use zkfl_core::learn::{Mlp, apply_update, model_delta};
+use zkfl_learn::{Mlp, apply_update, model_delta};
 
 /// One configuration to run: its report name, description and whether the attackers are active.
 #[derive(Clone, Debug)]

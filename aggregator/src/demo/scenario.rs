@@ -3,7 +3,7 @@
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use zkfl_core::learn::{Dataset, Mlp, SyntheticSpec, TrainConfig, dirichlet_split, generate};
+use zkfl_learn::{Dataset, Mlp, SyntheticSpec, TrainConfig, dirichlet_split, generate};
 
 /// What a malicious clinic sends instead of its honest update.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -329,7 +329,7 @@ impl Workspace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::learn::data::{SyntheticSpec, generate};
+    use crate::data::{SyntheticSpec, generate};
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
 

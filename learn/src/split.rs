@@ -105,7 +105,7 @@ fn bounded<R: Rng + ?Sized>(rng: &mut R, n: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::learn::data::{SyntheticSpec, generate};
+    use crate::data::{SyntheticSpec, generate};
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
 

@@ -1,8 +1,13 @@
-//! Local training for the demo and the browser clinic (docs/DEMO.md): synthetic data, MLP, SGD. Needs `alloc`.
+//! Local training for clinics, the demo and the browser clinic (docs/DEMO.md): data sets, models, SGD,
+//! FedAvg. A crate of its own so the cryptographic core (`zkfl-core`, `no_std`, no allocator) carries no
+//! learning code.
 //!
-//! Hand-written rather than built on an ML framework so the same code runs in `no_std` + `alloc` (wasm in
-//! the browser clinic, natively in `zkfl demo`) and gives bit-identical results on every target; the
-//! reasons and measurements are in docs/DEMO.md.
+//! Hand-written rather than built on an ML framework so the same code runs natively (`zkfl`) and in wasm
+//! (the browser clinic) and gives bit-identical results on every target (all float functions from `libm`);
+//! the reasons and measurements are in docs/DEMO.md.
+#![deny(missing_docs)]
+
+extern crate alloc;
 
 /// The synthetic imaging data set of the paper's experiment.
 pub mod data;
