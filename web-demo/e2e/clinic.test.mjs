@@ -288,7 +288,7 @@ test('every symbol the page shows is explained in plain words', async () => {
   }
 });
 
-test('Submit turns off when the round closes, before any proving', async () => {
+test('Submit turns off when the round closes (the page polls the round state)', async () => {
   const id = await page.getAttribute('#round', 'data-round');
   const r = await fetch(`${base}/v1/admin/rounds/${id}/close`, { method: 'POST' });
   assert.ok(r.ok, await r.text());
