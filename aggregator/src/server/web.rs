@@ -35,11 +35,12 @@ pub fn with_compression_and_etags(app: Router) -> Router {
         .layer(CompressionLayer::new())
 }
 
-/// Adds an ETag (SHA3-256 of the body, first 16 bytes) to a successful GET/HEAD answer and answers
+/// Adds an ETag (SHA3-256 of the body, first 16 bytes) to a successful GET answer and answers
 /// `304 Not Modified` without a body when the request's `If-None-Match` names it. Every body this server
 /// sends is already in memory, so buffering it here costs a copy, not a wait.
 async fn conditional_get(req: Request, next: Next) -> Response {
-    let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
+    // GET only: axum answers HEAD with an empty body, whose hash would not be the resource's ETag.
+    let is_get = req.method() == Method::GET;
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let resp = next.run(req).await;
     if !is_get || resp.status() != StatusCode::OK {
