@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 cargo test -p zkfl-wasm --release --features kat
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     cargo test -p zkfl-wasm --release --features kat --target wasm32-unknown-unknown
-(cd web-demo/e2e && node --test csv.test.mjs)
+(cd web-demo/e2e && node --test csv.test.mjs api.test.mjs)

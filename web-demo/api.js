@@ -59,21 +59,51 @@ export async function currentRound() {
   };
 }
 
-/** Round status (per-clinic decisions). */
+/** Round status (state, deadline, per-clinic decisions). */
 export const roundStatus = (round) => json(`/v1/rounds/${round}`);
 
-/** The fields the page shows for a round. */
-export function describeRound(r) {
+/** The current round's announcement (small JSON; tells whether a new round has opened). */
+export const currentAnnouncement = () => json('/v1/rounds/current');
+
+/** Whether the round takes submissions now: state `open` and the deadline not passed. */
+export function isOpen(r, now = Date.now()) {
+  return r.status.state === 'open' && r.announcement.deadline * 1000 > now;
+}
+
+/** "in 4 min 10 s" / "2 min ago": a plain relative time from now to `ms` (epoch milliseconds). */
+export function relativeTime(ms, now = Date.now()) {
+  const s = Math.round(Math.abs(ms - now) / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const text = h ? `${h} h ${m} min` : m ? `${m} min ${s % 60} s` : `${s} s`;
+  return ms >= now ? `in ${text}` : `${text} ago`;
+}
+
+/** The deadline in the reader's local time zone, with how long is left. */
+export function describeDeadline(r, now = Date.now()) {
+  const ms = r.announcement.deadline * 1000;
+  const local = new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  if (!isOpen(r, now)) return `${local} (closed)`;
+  return `${local} (closes ${relativeTime(ms, now)})`;
+}
+
+/** The fields the page shows for a round, each with a plain explanation of its symbols. */
+export function describeRound(r, now = Date.now()) {
   const a = r.announcement;
+  const open = isOpen(r, now);
   return {
     Round: String(r.id),
-    State: r.status.state,
-    'Parameter set': `${r.params.param_set} (N = ${r.params.ring_degree}, q = ${r.params.modulus_q})`,
-    'Norm bound B / scale S': `${a.norm_bound} / ${a.scale} (B_int = ${a.b_int})`,
+    State: open ? 'open: taking submissions' : `${r.status.state}: not taking submissions`,
+    'Encryption parameters': `set ${r.params.param_set}: polynomials of N = ${r.params.ring_degree} coefficients `
+      + `modulo q = ${r.params.modulus_q} (the ciphertext modulus; fixed by the protocol, nothing to choose)`,
+    'Size limit of an update': `B = ${a.norm_bound}: updates whose length ‖update‖₂ is larger are scaled down `
+      + `to it; after multiplying by the scale S = ${a.scale} and rounding to integers, the limit is `
+      + `B_int = ${a.b_int}, which the proof shows your encrypted update respects`,
     'Model': `${a.model_dim.toLocaleString()} parameters`,
     'Decisions': `${r.status.accepted} accepted, ${r.status.rejected} rejected of ${r.status.expected} clinics`,
-    'Deadline': new Date(a.deadline * 1000).toISOString(),
-    'BFV public key': r.bfvKey ? `${r.bfvKey.length.toLocaleString()} bytes` : 'not published by this aggregator',
+    'Deadline': describeDeadline(r, now),
+    'BFV public key': r.bfvKey ? `${r.bfvKey.length.toLocaleString()} bytes (the key your update is encrypted under)`
+      : 'not published by this aggregator',
     'Decryption': r.params.decryption_mode,
   };
 }

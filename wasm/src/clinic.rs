@@ -7,7 +7,7 @@
 //! quantized update has ℓ2 norm at most B_int, bound to round, clinic and the announced public-key hash.
 
 use crate::error::{ClinicError, ErrorCode};
-use crate::progress::{self, Progress};
+use crate::progress::{self, Progress, ProveProgress};
 use crate::rng;
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -212,7 +212,8 @@ impl ClinicRound {
         self.pk_sha3
     }
 
-    /// Clips, quantizes and encrypts `update` (one progress step per chunk), then proves the ciphertext well
+    /// Clips, quantizes and encrypts `update` (one progress step per chunk), then proves (one progress step
+    /// per chunk read by each of the prover's passes, [`ProveProgress`]) the ciphertext well
     /// formed and ‖m‖₂ ≤ B_int for `clinic`. `pk_hash` is the announced hash of the round's key: a clinic
     /// refuses to encrypt under a key other than the announced one (the proof itself hashes the key it is
     /// made for).
@@ -295,15 +296,13 @@ impl ClinicRound {
         let mut ciphertext = vec![0u8; zkfl_core::wire::bfv::encoded_len::<SetS>(chunks)];
         encode_ciphertext::<SetS, N>(enc.c1(), &c0, &mut ciphertext)
             .map_err(|e| ClinicError::from_display(ErrorCode::Encrypt, e))?;
-        progress.report("prove", 0, 1)?;
         let stmt = ProofInput {
             c0: &c0,
             m,
             t: plain.t(),
             clinic,
         };
-        let (proof, proof_kind) = self.prove(&mut enc, &stmt, prover, rng)?;
-        progress.report("prove", 1, 1)?;
+        let (proof, proof_kind) = self.prove(&mut enc, &stmt, prover, rng, progress)?;
         // u128 → f64 only for display; the exact value never leaves the core.
         #[allow(clippy::cast_precision_loss)]
         let norm_sq = norm_sq as f64;
@@ -322,6 +321,7 @@ impl ClinicRound {
         input: &ProofInput<'_>,
         prover: Prover,
         rng: &mut rand_chacha::ChaCha20Rng,
+        progress: &mut dyn Progress,
     ) -> Result<(Vec<u8>, ProofKind), ClinicError> {
         let err = |e: &dyn core::fmt::Display| ClinicError::from_display(ErrorCode::Prove, e);
         let mut u = vec![0i64; N];
@@ -356,7 +356,7 @@ impl ClinicRound {
             .collect();
         let mut wit = Witness {
             u: &u,
-            m: SliceUpdate(&chunks),
+            m: ProveProgress::new(SliceUpdate(&chunks), chunks.len(), progress),
         };
         let res = match prover {
             Prover::Honest => prove::<SetS, N, _, _>(&stmt, &ctx, &mut wit, rng, &mut proof),
@@ -368,10 +368,12 @@ impl ClinicRound {
                 prove_with::<SetS, N, _, _>(&stmt, &ctx, &mut wit, rng, &mut proof, cheat)
             }
         };
+        let reported = wit.m.finish();
         zeroize::Zeroize::zeroize(&mut u[..]);
         chunks
             .iter_mut()
             .for_each(|c| zeroize::Zeroize::zeroize(&mut c[..]));
+        reported?;
         match (res, prover) {
             (Ok(_), Prover::Honest) => Ok((proof, ProofKind::Honest)),
             (Ok(_), Prover::CheatingAttackerDemo) => Ok((proof, ProofKind::Cheating)),

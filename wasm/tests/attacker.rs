@@ -150,3 +150,75 @@ fn the_attacker_demo_refuses_a_meaningless_sigma() {
         assert!(r.is_err(), "sigma {sigma}");
     }
 }
+
+/// Records every progress report.
+#[derive(Default)]
+struct Recorder {
+    reports: Vec<(String, u32, u32)>,
+    /// Fail (like a throwing JS callback) at this report of stage "prove".
+    fail_at_prove: Option<usize>,
+}
+
+impl zkfl_wasm::progress::Progress for Recorder {
+    fn report(
+        &mut self,
+        stage: &str,
+        done: u32,
+        total: u32,
+    ) -> Result<(), zkfl_wasm::error::ClinicError> {
+        self.reports.push((stage.into(), done, total));
+        let proves = self.reports.iter().filter(|r| r.0 == "prove").count();
+        if stage == "prove" && self.fail_at_prove == Some(proves) {
+            return Err(zkfl_wasm::error::ClinicError::new(
+                zkfl_wasm::error::ErrorCode::Callback,
+                "the progress callback threw",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn the_proof_reports_progress_per_chunk_read() {
+    use zkfl_wasm::progress::PROVE_MIN_PASSES;
+    let f = fixture();
+    let chunks = f.b.len() as u32;
+    let update: Vec<f32> = (0..DIM).map(|i| ((i % 5) as f32 - 2.0) * 1e-3).collect();
+    let mut rec = Recorder::default();
+    let mut rng = ChaCha20Rng::from_seed([12; 32]);
+    f.round
+        .encrypt(&update, 1, f.round.pk_sha3(), &mut rng, &mut rec)
+        .expect("honest");
+    let enc: Vec<_> = rec.reports.iter().filter(|r| r.0 == "encrypt").collect();
+    assert_eq!(
+        enc.len(),
+        chunks as usize + 1,
+        "one report per chunk, then done"
+    );
+    let prove: Vec<_> = rec.reports.iter().filter(|r| r.0 == "prove").collect();
+    // One report per chunk read of every pass (at least 5 passes), then the final done = total.
+    let reads = prove.len() - 1;
+    assert!(
+        reads >= (PROVE_MIN_PASSES * chunks) as usize,
+        "{reads} reads"
+    );
+    assert_eq!(reads % chunks as usize, 0, "whole passes");
+    for (i, r) in prove[..reads].iter().enumerate() {
+        assert_eq!(r.1, i as u32 + 1, "done counts chunk reads");
+        assert!(r.1 <= r.2 && r.2 % chunks == 0, "{r:?}");
+        assert!(r.2 >= PROVE_MIN_PASSES * chunks, "{r:?}");
+    }
+    let last = prove[reads];
+    assert_eq!((last.1, last.2), (reads as u32, reads as u32), "ends full");
+    // A throwing callback during the proof abandons it with a Callback error.
+    let mut rec = Recorder {
+        fail_at_prove: Some(3),
+        ..Recorder::default()
+    };
+    let err = f
+        .round
+        .encrypt(&update, 1, f.round.pk_sha3(), &mut rng, &mut rec)
+        .err()
+        .map(|e| e.code());
+    assert_eq!(err, Some(zkfl_wasm::error::ErrorCode::Callback));
+}

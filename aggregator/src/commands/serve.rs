@@ -104,7 +104,8 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 listener.local_addr()?
             );
         }
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
+        let app = crate::server::web::with_compression_and_etags(app)
+            .into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
