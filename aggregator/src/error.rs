@@ -46,12 +46,15 @@ pub enum Code {
     ProofInvalid,
     /// A verification step is missing from this build; the submission is rejected.
     CheckUnavailable,
-    /// The verification queue is full.
+    /// The verification queue, the authentication slots, the clinic's slot or the in-flight body budget
+    /// is full.
     QueueFull,
     /// Storage or key-holder failure.
     Internal,
     /// The server is shutting down.
     ShuttingDown,
+    /// The aggregator's disk is full; nothing was recorded.
+    StorageFull,
 }
 
 impl Code {
@@ -78,7 +81,7 @@ impl Code {
             | Self::CheckUnavailable => 422,
             Self::QueueFull => 429,
             Self::Internal => 500,
-            Self::ShuttingDown => 503,
+            Self::ShuttingDown | Self::StorageFull => 503,
         }
     }
 
@@ -109,6 +112,7 @@ impl Code {
             Self::QueueFull => "queue_full",
             Self::Internal => "internal",
             Self::ShuttingDown => "shutting_down",
+            Self::StorageFull => "storage_full",
         }
     }
 
@@ -116,6 +120,17 @@ impl Code {
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
         serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+}
+
+impl Code {
+    /// Whether a client should retry after `Retry-After` (a transient overload, not a verdict).
+    #[must_use]
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            Self::QueueFull | Self::ShuttingDown | Self::StorageFull
+        )
     }
 }
 
