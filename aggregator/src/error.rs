@@ -12,7 +12,8 @@ pub enum Code {
     MalformedEnvelope,
     /// KEM decapsulation or AEAD authentication failed.
     EnvelopeOpenFailed,
-    /// The opened submission does not decode.
+    /// Reserved, never sent: the channel does not tell a malformed envelope from a malformed submission
+    /// inside it, so both are `malformed_envelope` (docs/API.md lists only codes that are sent).
     MalformedSubmission,
     /// The submission names a clinic outside the roster.
     UnknownClinic,
@@ -192,6 +193,47 @@ mod tests {
             );
         }
         assert_eq!(Code::parse("no_such_code"), None);
+    }
+
+    #[test]
+    fn every_sent_code_is_in_the_api_table_and_no_other() {
+        let doc = include_str!("../../docs/API.md");
+        let all = [
+            Code::MalformedRequest,
+            Code::MalformedEnvelope,
+            Code::EnvelopeOpenFailed,
+            Code::MalformedSubmission,
+            Code::UnknownClinic,
+            Code::SignatureInvalid,
+            Code::AdminForbidden,
+            Code::NotFound,
+            Code::NoRound,
+            Code::WrongRound,
+            Code::RoundNotOpen,
+            Code::DuplicateSubmission,
+            Code::ReplayedSubmission,
+            Code::RoundAlreadyOpen,
+            Code::BodyTooLarge,
+            Code::UnsupportedMediaType,
+            Code::ParameterMismatch,
+            Code::CiphertextMalformed,
+            Code::ProofInvalid,
+            Code::CheckUnavailable,
+            Code::QueueFull,
+            Code::Internal,
+            Code::ShuttingDown,
+            Code::StorageFull,
+        ];
+        for code in all {
+            let row = format!("| {} | `{}` |", code.status(), code.as_str());
+            assert_eq!(
+                doc.contains(&row),
+                code != Code::MalformedSubmission,
+                "docs/API.md row for {code}"
+            );
+        }
+        assert_eq!(Code::StorageFull.status(), 503);
+        assert!(Code::StorageFull.is_retryable() && !Code::ProofInvalid.is_retryable());
     }
 
     #[test]
