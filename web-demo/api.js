@@ -10,12 +10,32 @@ export class ApiError extends Error {
   }
 }
 
+// Transient answers (429 queue_full, 503 shutting_down/storage_full) are retried after the server's
+// Retry-After (else an exponential backoff), each delay stretched by up to 50 % random jitter so clinics
+// turned away together do not return together; at most RETRY_ATTEMPTS attempts in all.
+export const RETRY_ATTEMPTS = 8;
+const RETRY_BASE_MS = 500;
+const RETRY_MAX_MS = 10_000;
+
+/** The delay before the next attempt (exported for the Node tests). */
+export function retryDelayMs(attempt, retryAfterHeader, jitter = Math.random()) {
+  const secs = Number.parseInt(retryAfterHeader ?? '', 10);
+  const base = Number.isFinite(secs) && secs >= 0 ? secs * 1000 : RETRY_BASE_MS * 2 ** Math.min(attempt - 1, 16);
+  return Math.min(base, RETRY_MAX_MS) * (1 + 0.5 * Math.min(Math.max(jitter, 0), 1));
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function request(path, init = {}) {
   let resp;
-  try {
-    resp = await fetch(path, init);
-  } catch (e) {
-    throw new ApiError(0, 'network', `cannot reach the aggregator (${e.message}); is \`zkfl serve\` running?`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      resp = await fetch(path, init);
+    } catch (e) {
+      throw new ApiError(0, 'network', `cannot reach the aggregator (${e.message}); is \`zkfl serve\` running?`);
+    }
+    if (![429, 503].includes(resp.status) || attempt >= RETRY_ATTEMPTS) break;
+    await sleep(retryDelayMs(attempt, resp.headers.get('Retry-After')));
   }
   if (!resp.ok) {
     let body = {};
@@ -110,7 +130,8 @@ export function describeRound(r, now = Date.now()) {
 
 /**
  * Submits a sealed envelope. Resolves to {accepted: true, ...} on 200; an authenticated rejection (403/409/422)
- * resolves to {accepted: false, code, reason}; anything else (unreachable, 400, 429, 5xx) throws.
+ * resolves to {accepted: false, code, reason}; 429/503 are retried (see `request`); anything else (unreachable,
+ * 400, 429/5xx after the retries) throws.
  */
 export async function submit(round, envelope) {
   try {

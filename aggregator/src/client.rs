@@ -141,10 +141,65 @@ pub struct RoundStatus {
 /// The accepted-submission answer.
 pub type Accepted = crate::coordinator::Accepted;
 
+/// How the client retries a transient failure: `429`/`503` answers (after the server's `Retry-After`) and
+/// refused or reset connections (a restarting server), each delay stretched by up to 50 % random jitter so
+/// clinics that were turned away together do not come back together.
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPolicy {
+    /// Attempts in total (1 = no retry).
+    pub attempts: u32,
+    /// Delay when the server gives no `Retry-After` (and for connection failures), doubled per attempt.
+    pub base_delay: Duration,
+    /// Longest single delay.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 8,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries.
+    #[must_use]
+    pub fn none() -> Self {
+        Self {
+            attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The delay before attempt `attempt + 1`: the server's `Retry-After` if it sent one, else the
+    /// exponential backoff; then capped and stretched by `jitter` (a fraction in [0, 1) from the OS RNG).
+    #[must_use]
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>, jitter: f64) -> Duration {
+        let backoff = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let base = retry_after.unwrap_or(backoff).min(self.max_delay);
+        base.mul_f64(1.0 + 0.5 * jitter.clamp(0.0, 1.0))
+    }
+}
+
+/// A uniform fraction in [0, 1) from the OS (jitter needs no secrecy, only independence between clinics).
+fn jitter() -> f64 {
+    use getrandom::rand_core::TryRng as _;
+    let mut b = [0u8; 4];
+    let _ = getrandom::SysRng.try_fill_bytes(&mut b);
+    f64::from(u32::from_le_bytes(b)) / 4_294_967_296.0
+}
+
 /// A blocking client bound to one server.
 pub struct Client {
     base: String,
     agent: ureq::Agent,
+    admin_token: Option<zeroize::Zeroizing<String>>,
+    retry: RetryPolicy,
 }
 
 impl Client {
@@ -159,6 +214,67 @@ impl Client {
         Self {
             base: base.trim_end_matches('/').to_owned(),
             agent,
+            admin_token: None,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Sends this admin token (`keys/aggregator/admin-token`) with admin requests.
+    #[must_use]
+    pub fn with_admin_token(mut self, token: &str) -> Self {
+        self.admin_token = Some(zeroize::Zeroizing::new(token.trim().to_owned()));
+        self
+    }
+
+    /// Reads the admin token from a key directory written by `zkfl keygen`.
+    pub fn with_admin_token_from(self, keys: &std::path::Path) -> Result<Self> {
+        let token = crate::keys::admin_token(&crate::keys::KeyDir(keys.to_path_buf()))
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        Ok(self.with_admin_token(&token))
+    }
+
+    /// Replaces the retry policy.
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Runs one request with the retry policy: `429`/`503` and connection failures are retried.
+    fn with_retries(
+        &self,
+        send: impl Fn() -> core::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Vec<u8>> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt >= self.retry.attempts.max(1);
+            let retry_after = match send() {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    if last || !matches!(status, 429 | 503) {
+                        return Self::finish(resp);
+                    }
+                    resp.headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs)
+                }
+                Err(e) => {
+                    let transient = matches!(
+                        e,
+                        ureq::Error::Io(_)
+                            | ureq::Error::ConnectionFailed
+                            | ureq::Error::HostNotFound
+                    );
+                    if last || !transient {
+                        return Err(ClientError::Transport(e.to_string()));
+                    }
+                    None
+                }
+            };
+            std::thread::sleep(self.retry.delay(attempt, retry_after, jitter()));
         }
     }
 
@@ -188,12 +304,8 @@ impl Client {
 
     /// `GET` returning raw bytes.
     pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
-        let resp = self
-            .agent
-            .get(&self.url(path))
-            .call()
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
-        Self::finish(resp)
+        let url = self.url(path);
+        self.with_retries(|| self.agent.get(&url).call())
     }
 
     fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
@@ -201,15 +313,21 @@ impl Client {
             .map_err(|e| ClientError::Decode(e.to_string()))
     }
 
-    /// `POST` of raw bytes with a content type.
+    /// `POST` of raw bytes with a content type (admin paths carry the admin token, if set).
     pub fn post_bytes(&self, path: &str, content_type: &str, body: &[u8]) -> Result<Vec<u8>> {
-        let resp = self
-            .agent
-            .post(&self.url(path))
-            .header("Content-Type", content_type)
-            .send(body)
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
-        Self::finish(resp)
+        let url = self.url(path);
+        let bearer = self
+            .admin_token
+            .as_ref()
+            .filter(|_| path.starts_with("/v1/admin/"))
+            .map(|t| zeroize::Zeroizing::new(format!("Bearer {}", t.as_str())));
+        self.with_retries(|| {
+            let mut req = self.agent.post(&url).header("Content-Type", content_type);
+            if let Some(b) = &bearer {
+                req = req.header("Authorization", b.as_str());
+            }
+            req.send(body)
+        })
     }
 
     /// `GET /v1/health`.
@@ -297,7 +415,7 @@ impl Client {
         }
     }
 
-    /// `POST /v1/admin/models` (loopback only): stores a model, returns its hex SHA3-256.
+    /// `POST /v1/admin/models` (loopback, admin token): stores a model, returns its hex SHA3-256.
     pub fn admin_put_model(&self, model: &[f32]) -> Result<String> {
         let v: Value = serde_json::from_slice(&self.post_bytes(
             "/v1/admin/models",
@@ -311,20 +429,48 @@ impl Client {
             .ok_or_else(|| ClientError::Decode("no model_sha3".into()))
     }
 
-    /// `POST /v1/admin/rounds` (loopback only): opens the next round.
+    /// `POST /v1/admin/rounds` (loopback, admin token): opens the next round.
     pub fn admin_open_round(&self, req: &OpenRound) -> Result<RoundAnnouncement> {
         let body = serde_json::to_vec(req).map_err(|e| ClientError::Decode(e.to_string()))?;
         serde_json::from_slice(&self.post_bytes("/v1/admin/rounds", "application/json", &body)?)
             .map_err(|e| ClientError::Decode(e.to_string()))
     }
 
-    /// `POST /v1/admin/rounds/{round}/close` (loopback only).
+    /// `POST /v1/admin/rounds/{round}/close` (loopback, admin token).
     pub fn admin_close_round(&self, round: RoundId) -> Result<RoundStatus> {
         serde_json::from_slice(&self.post_bytes(
             &format!("/v1/admin/rounds/{round}/close"),
             "application/json",
-            b"",
+            b"{}",
         )?)
         .map_err(|e| ClientError::Decode(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_follow_retry_after_or_backoff_with_bounded_jitter() {
+        let p = RetryPolicy::default();
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(2)), 0.0),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(2)), 0.999_999),
+            Duration::from_secs(2).mul_f64(1.0 + 0.5 * 0.999_999)
+        );
+        assert_eq!(p.delay(1, None, 0.0), p.base_delay);
+        assert_eq!(p.delay(3, None, 0.0), p.base_delay * 4);
+        assert_eq!(p.delay(30, None, 0.0), p.max_delay);
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(3600)), 0.0),
+            p.max_delay
+        );
+        let j: Vec<f64> = (0..64).map(|_| jitter()).collect();
+        assert!(j.iter().all(|x| (0.0..1.0).contains(x)));
+        assert!(j.iter().any(|x| (x - j[0]).abs() > 1e-9), "jitter varies");
     }
 }

@@ -12,7 +12,8 @@ pub enum Code {
     MalformedEnvelope,
     /// KEM decapsulation or AEAD authentication failed.
     EnvelopeOpenFailed,
-    /// The opened submission does not decode.
+    /// Reserved, never sent: the channel does not tell a malformed envelope from a malformed submission
+    /// inside it, so both are `malformed_envelope` (docs/API.md lists only codes that are sent).
     MalformedSubmission,
     /// The submission names a clinic outside the roster.
     UnknownClinic,
@@ -46,12 +47,15 @@ pub enum Code {
     ProofInvalid,
     /// A verification step is missing from this build; the submission is rejected.
     CheckUnavailable,
-    /// The verification queue is full.
+    /// The verification queue, the authentication slots, the clinic's slot or the in-flight body budget
+    /// is full.
     QueueFull,
     /// Storage or key-holder failure.
     Internal,
     /// The server is shutting down.
     ShuttingDown,
+    /// The aggregator's disk is full; nothing was recorded.
+    StorageFull,
 }
 
 impl Code {
@@ -78,7 +82,7 @@ impl Code {
             | Self::CheckUnavailable => 422,
             Self::QueueFull => 429,
             Self::Internal => 500,
-            Self::ShuttingDown => 503,
+            Self::ShuttingDown | Self::StorageFull => 503,
         }
     }
 
@@ -109,6 +113,7 @@ impl Code {
             Self::QueueFull => "queue_full",
             Self::Internal => "internal",
             Self::ShuttingDown => "shutting_down",
+            Self::StorageFull => "storage_full",
         }
     }
 
@@ -116,6 +121,17 @@ impl Code {
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
         serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+}
+
+impl Code {
+    /// Whether a client should retry after `Retry-After` (a transient overload, not a verdict).
+    #[must_use]
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            Self::QueueFull | Self::ShuttingDown | Self::StorageFull
+        )
     }
 }
 
@@ -177,6 +193,47 @@ mod tests {
             );
         }
         assert_eq!(Code::parse("no_such_code"), None);
+    }
+
+    #[test]
+    fn every_sent_code_is_in_the_api_table_and_no_other() {
+        let doc = include_str!("../../docs/API.md");
+        let all = [
+            Code::MalformedRequest,
+            Code::MalformedEnvelope,
+            Code::EnvelopeOpenFailed,
+            Code::MalformedSubmission,
+            Code::UnknownClinic,
+            Code::SignatureInvalid,
+            Code::AdminForbidden,
+            Code::NotFound,
+            Code::NoRound,
+            Code::WrongRound,
+            Code::RoundNotOpen,
+            Code::DuplicateSubmission,
+            Code::ReplayedSubmission,
+            Code::RoundAlreadyOpen,
+            Code::BodyTooLarge,
+            Code::UnsupportedMediaType,
+            Code::ParameterMismatch,
+            Code::CiphertextMalformed,
+            Code::ProofInvalid,
+            Code::CheckUnavailable,
+            Code::QueueFull,
+            Code::Internal,
+            Code::ShuttingDown,
+            Code::StorageFull,
+        ];
+        for code in all {
+            let row = format!("| {} | `{}` |", code.status(), code.as_str());
+            assert_eq!(
+                doc.contains(&row),
+                code != Code::MalformedSubmission,
+                "docs/API.md row for {code}"
+            );
+        }
+        assert_eq!(Code::StorageFull.status(), 503);
+        assert!(Code::StorageFull.is_retryable() && !Code::ProofInvalid.is_retryable());
     }
 
     #[test]

@@ -165,38 +165,154 @@ pub fn serve_stdio(dir: &Path, decryption: &dyn AggregateDecryption) -> std::io:
     Ok(())
 }
 
-/// The service side: a running key-holder child process.
+/// Attempts per decryption request: a dead or broken key holder is restarted between attempts.
+pub const PIPE_ATTEMPTS: u32 = 3;
+
+/// A running child and its pipes.
+struct Child3 {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: ChildStdout,
+}
+
+/// The service side: a supervised key-holder child process. A child that died (crash, `kill -9`) is
+/// detected by [`KeyHolderProcess::supervise`] and by [`KeyHolderProcess::health`], restarted, and a
+/// decryption whose pipe broke is retried on a fresh child (the ledger lets the same aggregate through
+/// again, so a retry learns nothing new).
 pub struct KeyHolderProcess {
-    io: Mutex<Option<(Child, ChildStdin, ChildStdout)>>,
+    exe: PathBuf,
+    dir: PathBuf,
+    io: Mutex<Option<Child3>>,
+    restarts: std::sync::atomic::AtomicU64,
+    stopped: std::sync::atomic::AtomicBool,
+}
+
+/// What `/v1/health` says about the key holder.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct KeyHolderHealth {
+    /// Whether decryption can proceed (running, or busy decrypting).
+    pub ok: bool,
+    /// `running`, `busy`, `down` or `stopped`.
+    pub state: &'static str,
+    /// Restarts since the service started.
+    pub restarts: u64,
+}
+
+fn spawn_child(exe: &Path, dir: &Path) -> std::io::Result<Child3> {
+    let mut child = Command::new(exe)
+        .arg("keyholder")
+        .arg("--dir")
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| std::io::Error::other("no stdin"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| std::io::Error::other("no stdout"))?;
+    Ok(Child3 {
+        child,
+        stdin,
+        stdout,
+    })
 }
 
 impl KeyHolderProcess {
     /// Spawns `<exe> keyholder --dir <dir>`.
     pub fn spawn(exe: &Path, dir: &Path) -> std::io::Result<Self> {
-        let mut child = Command::new(exe)
-            .arg("keyholder")
-            .arg("--dir")
-            .arg(dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let stdin = child
-            .stdin
-            .take()
-            .ok_or_else(|| std::io::Error::other("no stdin"))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| std::io::Error::other("no stdout"))?;
+        let child = spawn_child(exe, dir)?;
         Ok(Self {
-            io: Mutex::new(Some((child, stdin, stdout))),
+            exe: exe.to_path_buf(),
+            dir: dir.to_path_buf(),
+            io: Mutex::new(Some(child)),
+            restarts: std::sync::atomic::AtomicU64::new(0),
+            stopped: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// The child's process id (for tests and the soak script's kill -9).
+    pub fn pid(&self) -> Option<u32> {
+        self.io
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|c| c.child.id())
+    }
+
+    /// Restarts the child if it has exited; returns whether a restart happened. Never blocks on a
+    /// running decryption.
+    pub fn supervise(&self) -> bool {
+        if self.stopped.load(std::sync::atomic::Ordering::SeqCst) {
+            return false;
+        }
+        let Ok(mut guard) = self.io.try_lock() else {
+            return false;
+        };
+        let alive = guard
+            .as_mut()
+            .is_some_and(|c| matches!(c.child.try_wait(), Ok(None)));
+        if alive {
+            return false;
+        }
+        self.restart(&mut guard).is_ok()
+    }
+
+    fn restart(&self, slot: &mut Option<Child3>) -> std::io::Result<()> {
+        if let Some(mut old) = slot.take() {
+            let _ = old.child.kill();
+            let _ = old.child.wait();
+        }
+        let fresh = spawn_child(&self.exe, &self.dir);
+        match fresh {
+            Ok(c) => {
+                let n = self
+                    .restarts
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                    + 1;
+                eprintln!("key holder [{MODE}]: restarted (restart {n})");
+                *slot = Some(c);
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("key holder [{MODE}]: restart failed: {e}");
+                Err(e)
+            }
+        }
+    }
+
+    /// The child's state without waiting for a running decryption.
+    pub fn health(&self) -> KeyHolderHealth {
+        let restarts = self.restarts.load(std::sync::atomic::Ordering::SeqCst);
+        let state = if self.stopped.load(std::sync::atomic::Ordering::SeqCst) {
+            "stopped"
+        } else {
+            match self.io.try_lock() {
+                Err(_) => "busy",
+                Ok(mut g) => match g.as_mut().map(|c| c.child.try_wait()) {
+                    Some(Ok(None)) => "running",
+                    _ => "down",
+                },
+            }
+        };
+        KeyHolderHealth {
+            ok: matches!(state, "running" | "busy"),
+            state,
+            restarts,
+        }
     }
 
     /// Closes the pipe and waits for the child to exit.
     pub fn stop(&self) {
-        if let Some((mut child, stdin, _)) = self
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(Child3 {
+            mut child, stdin, ..
+        }) = self
             .io
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -205,6 +321,12 @@ impl KeyHolderProcess {
             drop(stdin);
             let _ = child.wait();
         }
+    }
+
+    /// One request/reply exchange; `Err` means the pipe (not the key holder's judgement) failed.
+    fn exchange(child: &mut Child3, request: &[u8]) -> std::io::Result<Vec<u8>> {
+        write_frame(&mut child.stdin, request)?;
+        read_frame(&mut child.stdout)?.ok_or_else(|| std::io::Error::other("the key holder exited"))
     }
 }
 
@@ -223,11 +345,6 @@ impl Decryptor for KeyHolderProcess {
         t: u64,
         sum: &[u8],
     ) -> Result<Vec<i64>, String> {
-        let mut guard = self
-            .io
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (_, stdin, stdout) = guard.as_mut().ok_or("the key holder has stopped")?;
         let req = Request {
             round,
             model_dim,
@@ -236,11 +353,54 @@ impl Decryptor for KeyHolderProcess {
             aggregate: sum,
         }
         .encode();
-        write_frame(stdin, &req).map_err(|e| format!("key holder pipe: {e}"))?;
-        let reply = read_frame(stdout)
-            .map_err(|e| format!("key holder pipe: {e}"))?
-            .ok_or("the key holder exited")?;
-        decode_reply(&reply, model_dim)
+        let mut guard = self
+            .io
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut last = String::from("the key holder is not running");
+        for attempt in 1..=PIPE_ATTEMPTS {
+            if self.stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err("the key holder has stopped (service shutting down)".into());
+            }
+            let alive = guard
+                .as_mut()
+                .is_some_and(|c| matches!(c.child.try_wait(), Ok(None)));
+            if !alive && let Err(e) = self.restart(&mut guard) {
+                last = format!("could not restart the key holder: {e}");
+                std::thread::sleep(std::time::Duration::from_millis(200 * u64::from(attempt)));
+                continue;
+            }
+            let Some(child) = guard.as_mut() else {
+                continue;
+            };
+            match Self::exchange(child, &req) {
+                Ok(reply) => return decode_reply(&reply, model_dim),
+                Err(e) => {
+                    last = format!("key holder pipe: {e}");
+                    eprintln!("key holder [{MODE}]: attempt {attempt}/{PIPE_ATTEMPTS} failed: {e}");
+                    if let Some(mut dead) = guard.take() {
+                        let _ = dead.child.kill();
+                        let _ = dead.child.wait();
+                    }
+                }
+            }
+        }
+        Err(format!(
+            "{last} (after {PIPE_ATTEMPTS} attempts with restarts)"
+        ))
+    }
+
+    fn health(&self) -> crate::coordinator::DecryptorHealth {
+        let h = self.health();
+        crate::coordinator::DecryptorHealth {
+            ok: h.ok,
+            state: h.state,
+            restarts: h.restarts,
+        }
+    }
+
+    fn supervise(&self) {
+        KeyHolderProcess::supervise(self);
     }
 }
 

@@ -50,6 +50,11 @@ impl KeyDir {
     pub fn sign_seed(&self) -> PathBuf {
         self.0.join("aggregator/sign-seed.bin")
     }
+    /// The admin token (hex, mode 0600): admin requests send it as `Authorization: Bearer <token>`.
+    #[must_use]
+    pub fn admin_token(&self) -> PathBuf {
+        self.0.join("aggregator/admin-token")
+    }
     /// The key holder's directory (BFV secret key and its decryption ledger).
     #[must_use]
     pub fn keyholder(&self) -> PathBuf {
@@ -103,6 +108,44 @@ pub fn read_secret<const N: usize>(path: &Path) -> Result<Zeroizing<[u8; N]>, Ke
     }
     out.copy_from_slice(&bytes);
     Ok(out)
+}
+
+/// Writes a fresh random admin token (32 bytes from the OS, hex) to the key directory, mode 0600.
+pub fn write_admin_token(dir: &KeyDir) -> Result<(), KeyError> {
+    use getrandom::rand_core::TryRng as _;
+    let mut raw = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::SysRng
+        .try_fill_bytes(&mut *raw)
+        .map_err(|e| KeyError(format!("OS randomness failed: {e}")))?;
+    let token = zeroize::Zeroizing::new(hex::encode(*raw));
+    write(&dir.admin_token(), token.as_bytes(), true)
+}
+
+/// The admin token of a key directory, created (mode 0600) if a key directory from an older `keygen` has
+/// none. A token file readable by group or others is refused, like any other leaked secret.
+pub fn admin_token(dir: &KeyDir) -> Result<zeroize::Zeroizing<String>, KeyError> {
+    let path = dir.admin_token();
+    if !path.exists() {
+        write_admin_token(dir)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path)
+            .map_err(|e| KeyError(format!("{}: {e}", path.display())))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(KeyError(format!(
+                "{} is readable by other users (mode {:o}); run chmod 600 on it",
+                path.display(),
+                mode & 0o777
+            )));
+        }
+    }
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| KeyError(format!("{}: {e}", path.display())))?;
+    Ok(zeroize::Zeroizing::new(text.trim().to_owned()))
 }
 
 /// Writes a file, creating parent directories; secrets get mode 0600.

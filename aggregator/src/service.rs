@@ -30,6 +30,8 @@ pub struct ServiceConfig {
     pub queue: usize,
     /// Largest request body.
     pub max_body: usize,
+    /// Caps on concurrent work.
+    pub guards: crate::server::guard_config::GuardConfig,
 }
 
 /// A started service (HTTP not yet bound).
@@ -37,6 +39,7 @@ pub struct Service {
     /// Shared handler state.
     pub state: Arc<AppState>,
     keyholder: Arc<KeyHolderProcess>,
+    _lock: crate::store::DirLock,
 }
 
 impl Service {
@@ -84,7 +87,9 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
         kem_key_sha3: sha3(&kem_key),
         bfv_public_key_sha3: bfv_key.as_deref().map_or([0; 32], sha3),
     };
+    let admin = crate::server::AdminAccess::with_token(&crate::keys::admin_token(&dir)?);
     std::fs::create_dir_all(&config.data_dir)?;
+    let lock = crate::store::DirLock::acquire(&config.data_dir)?;
     let store = Store::open(&config.data_dir.join("zkfl.sqlite"))?;
     let exe = std::env::current_exe()?;
     let keyholder = Arc::new(KeyHolderProcess::spawn(&exe, &dir.keyholder())?);
@@ -142,8 +147,10 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
             pool,
             public,
             max_body: config.max_body,
+            guards: crate::server::Guards::new(&config.guards, admin),
         }),
         keyholder,
+        _lock: lock,
     })
 }
 
@@ -160,5 +167,13 @@ impl crate::coordinator::Decryptor for KeyHolderRef {
         sum: &[u8],
     ) -> Result<Vec<i64>, String> {
         self.0.decrypt_aggregate(round, model_dim, accepted, t, sum)
+    }
+
+    fn health(&self) -> crate::coordinator::DecryptorHealth {
+        crate::coordinator::Decryptor::health(&*self.0)
+    }
+
+    fn supervise(&self) {
+        self.0.supervise();
     }
 }

@@ -1,6 +1,7 @@
 //! A fixed pool of verification threads fed by a bounded queue (docs/SERVICE.md "Verification pool"), so
 //! the async HTTP loop never runs a proof check and a flood of submissions gets `429 queue_full` instead of
-//! unbounded memory.
+//! unbounded memory. Only authenticated submissions ([`Staged`]: envelope opened, ML-DSA signature checked,
+//! one per clinic) are queued, so unauthenticated junk can never occupy a verification slot.
 
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -8,14 +9,12 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
-use crate::coordinator::{Accepted, Coordinator};
+use crate::coordinator::{Accepted, Coordinator, Staged};
 use crate::error::{ApiError, Code};
-use crate::round::RoundId;
 
 /// One queued submission and where to send the verdict.
 struct Job {
-    round: RoundId,
-    envelope: Vec<u8>,
+    staged: Staged,
     reply: oneshot::Sender<Result<Accepted, ApiError>>,
 }
 
@@ -49,11 +48,11 @@ impl VerifyPool {
         })
     }
 
-    /// Queues a submission; `429 queue_full` if every slot is taken, `503` after shutdown began.
+    /// Queues an authenticated submission; `429 queue_full` if every slot is taken, `503` after shutdown
+    /// began.
     pub fn submit(
         &self,
-        round: RoundId,
-        envelope: Vec<u8>,
+        staged: Staged,
     ) -> Result<oneshot::Receiver<Result<Accepted, ApiError>>, ApiError> {
         let (reply, rx) = oneshot::channel();
         let guard = self
@@ -66,11 +65,7 @@ impl VerifyPool {
                 "the server is shutting down; retry against the restarted server",
             ));
         };
-        match tx.try_send(Job {
-            round,
-            envelope,
-            reply,
-        }) {
+        match tx.try_send(Job { staged, reply }) {
             Ok(()) => Ok(rx),
             Err(TrySendError::Full(_)) => Err(ApiError::new(
                 Code::QueueFull,
@@ -111,9 +106,11 @@ fn worker(rx: &Mutex<Receiver<Job>>, coordinator: &Coordinator) {
         };
         let Ok(job) = job else { return };
         let verdict = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            coordinator.process(job.round, &job.envelope)
+            coordinator.verify_staged(&job.staged)
         }))
         .unwrap_or_else(|_| Err(ApiError::internal("verification worker panicked")));
+        // The clinic's slot is freed before the verdict is sent, so a retry after the answer finds it free.
+        drop(job.staged);
         // The requester may have gone away; its verdict is stored regardless.
         let _ = job.reply.send(verdict);
     }
@@ -126,12 +123,14 @@ mod tests {
 
     #[test]
     fn a_full_queue_answers_queue_full_and_queued_jobs_still_finish() {
-        let pool = VerifyPool::start(Arc::new(opened()), 1, 1).expect("pool");
+        let c = Arc::new(opened());
+        let pool = VerifyPool::start(Arc::clone(&c), 1, 1).expect("pool");
+        let stage = |e: String| c.authenticate(1, e.as_bytes()).expect("authenticates");
         let first = pool
-            .submit(1, b"1 1 slow 1".to_vec())
+            .submit(stage("1 1 slow 1".into()))
             .expect("first is queued");
         let results: Vec<_> = (2..=4)
-            .map(|c| pool.submit(1, format!("{c} 1 slow 1").into_bytes()))
+            .map(|i| pool.submit(stage(format!("{i} 1 slow 1"))))
             .collect();
         assert!(
             results
@@ -151,7 +150,7 @@ mod tests {
         }
         pool.shutdown();
         assert_eq!(
-            pool.submit(1, b"5 1 ok 1".to_vec()).err().map(|e| e.code),
+            pool.submit(stage("5 1 ok 1".into())).err().map(|e| e.code),
             Some(Code::ShuttingDown)
         );
     }

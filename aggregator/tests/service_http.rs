@@ -195,7 +195,10 @@ fn state_survives_kill_9_and_restart() {
     let c = server.client();
     let before = c.current_round().expect("round");
     let _ = c.submit(1, b"rejected before restart");
+    // Unauthenticated rejections are counted in memory and written by the round driver every tick.
+    std::thread::sleep(Duration::from_millis(800));
     let status_before = c.status(1).expect("status");
+    assert_eq!(status_before.unauthenticated_rejections, 1);
     server.kill9();
     let server = Server::start(&dir.0, &["--open-round"]);
     let c = server.client();

@@ -171,6 +171,8 @@ fn sealed_submissions_get_per_clinic_decisions_and_duplicates_replays_are_refuse
     let before = c.status(1).expect("status");
     assert_eq!((before.accepted, before.rejected), (0, 2));
     assert_eq!(before.unauthenticated_rejections, 5);
+    // Unauthenticated rejections are counted in memory and written by the round driver every tick.
+    std::thread::sleep(std::time::Duration::from_millis(800));
 
     // Crash and restart: decisions, counters and replay memory are all still there.
     server.kill9();

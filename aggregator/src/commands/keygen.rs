@@ -64,6 +64,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let aggregator_vk = AggregatorIdentity::from_seed(&sign_seed).verifying_key();
     write(&dir.sign_seed(), &*sign_seed, true)?;
     write(&dir.public("aggregator-vk.bin"), &aggregator_vk, false)?;
+    crate::keys::write_admin_token(&dir)?;
     let limits =
         SetLimits::of(&args.param_set).ok_or_else(|| KeyError("unknown parameter set".into()))?;
     let (bfv_pk, bfv_seed) = crate::crypto::bfv_keygen(&limits, &mut UnwrapErr(getrandom::SysRng))?;
@@ -105,6 +106,10 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "zkfl keygen: the BFV secret key is in {} (single-decryptor mode: only the key holder reads it)",
         dir.keyholder().display()
+    );
+    println!(
+        "zkfl keygen: the admin token (mode 0600) is {}",
+        dir.admin_token().display()
     );
     println!(
         "zkfl keygen: give each clinic only its own directory {}/<id>",

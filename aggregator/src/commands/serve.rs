@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::coordinator::{Coordinator, OpenRound, Progress, now};
+use crate::server::guard_config::GuardConfig;
+use crate::server::listen::ListenConfig;
 use crate::service::{self, ServiceConfig};
 
 /// Arguments of `zkfl serve`.
@@ -47,6 +49,21 @@ pub struct Args {
     /// Round length in seconds for rounds opened from the command line.
     #[arg(long, default_value_t = 600)]
     pub deadline_secs: u64,
+    /// Open connections at most (lowered to fit the process's file-descriptor limit).
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a request head may take to arrive; also closes idle keep-alive connections.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may take to arrive.
+    #[arg(long, default_value_t = 20)]
+    pub body_timeout_secs: u64,
+    /// Request body bytes read or authenticated at once; beyond it new bodies get 429.
+    #[arg(long, default_value_t = 64 << 20)]
+    pub max_inflight_body_bytes: usize,
+    /// Submissions authenticated (envelope opened, signature checked) at once.
+    #[arg(long, default_value_t = 4)]
+    pub auth_slots: usize,
     /// Also serve the static files of this directory (the browser clinic: `--web-dir web-demo`) at `/`.
     #[arg(long)]
     pub web_dir: Option<PathBuf>,
@@ -64,6 +81,17 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         workers: args.workers,
         queue: args.queue,
         max_body: args.max_body_bytes,
+        guards: GuardConfig {
+            body_budget: args.max_inflight_body_bytes.max(args.max_body_bytes),
+            auth_slots: args.auth_slots,
+            body_timeout: Duration::from_secs(args.body_timeout_secs),
+            ..GuardConfig::default()
+        },
+    };
+    let listen = ListenConfig {
+        max_connections: args.max_connections,
+        header_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
+        ..ListenConfig::default()
     };
     let auto = (args.open_round || args.rounds > 0).then_some(OpenRound {
         norm_bound: args.norm_bound,
@@ -104,11 +132,12 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 listener.local_addr()?
             );
         }
-        let app = crate::server::web::with_compression_and_etags(app)
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        let app = crate::server::web::with_compression_and_etags(app);
+        let state = Arc::clone(&svc.state);
+        crate::server::listen::serve(listener, app, &listen, shutdown_signal(), move || {
+            state.guards.requests_in_flight()
+        })
+        .await?;
         println!("zkfl serve: shutting down: finishing queued verifications");
         let _ = stop_tx.send(true);
         let _ = driver.await;
@@ -142,6 +171,10 @@ async fn drive_rounds(
         }
         let (c, auto) = (Arc::clone(&c), auto.clone());
         let _ = tokio::task::spawn_blocking(move || {
+            c.supervise();
+            if let Err(e) = c.flush_counters() {
+                eprintln!("zkfl serve: round driver: {e}");
+            }
             for _ in 0..8 {
                 match c.drive(now()) {
                     Ok(Progress::Moved(_)) => {}

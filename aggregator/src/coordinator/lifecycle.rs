@@ -7,6 +7,10 @@ use crate::model;
 use crate::round::{Announcement, RoundState};
 use crate::store::RoundRecord;
 
+/// Decryption attempts per round (each already retries the key-holder pipe with restarts) before the
+/// round fails.
+pub const DECRYPT_ATTEMPTS: u64 = 4;
+
 /// What one call of [`Coordinator::drive`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Progress {
@@ -54,6 +58,7 @@ impl Coordinator {
             .ok_or_else(|| ApiError::new(Code::NotFound, "no stored model with that hash"))?;
         let model_dim =
             u32::try_from(bytes.len() / 4).map_err(|_| ApiError::internal("model size"))?;
+        check_round_request(req)?;
         let config = model::round_config(
             &self.facts.limits,
             self.facts.roster_size,
@@ -61,6 +66,7 @@ impl Coordinator {
             req.norm_bound,
             req.scale,
         )?;
+        check_bound_slack(config.b_int(), req)?;
         let opened_at = now();
         let announcement = Announcement {
             param_set_id: self.facts.limits.id,
@@ -148,33 +154,121 @@ impl Coordinator {
         }
     }
 
+    /// The running sum checked against the accepted ciphertexts kept beside it: the hash chain over them
+    /// must match the stored head, and the sum rebuilt from them must equal the stored sum; a damaged
+    /// stored sum is replaced by the rebuilt one (logged), a damaged ciphertext or chain fails the round.
+    fn verified_sum(&self, rec: &RoundRecord) -> Result<Vec<u8>, String> {
+        let a = &rec.announcement;
+        let store = self.store();
+        let stored = store
+            .running_sum(a.round)
+            .map_err(|e| e.to_string())?
+            .ok_or("the round has no running sum")?;
+        let (accepted, head) = store
+            .accepted_ciphertexts(a.round)
+            .map_err(|e| e.to_string())?;
+        drop(store);
+        if accepted.len() != rec.accepted as usize {
+            return Err(format!(
+                "{} accepted ciphertexts are stored for {} accepted submissions",
+                accepted.len(),
+                rec.accepted
+            ));
+        }
+        let Some(cts) = accepted
+            .iter()
+            .map(|x| x.ciphertext.as_deref().map(|c| (x.clinic_id, c)))
+            .collect::<Option<Vec<_>>>()
+        else {
+            eprintln!(
+                "round {}: accepted before schema v3; the running sum cannot be re-checked",
+                a.round
+            );
+            return Ok(stored);
+        };
+        let mut chain = crate::store::chain_start(a.round);
+        for (clinic, ct) in &cts {
+            chain = crate::store::chain_link(&chain, *clinic, ct);
+        }
+        if head.as_deref() != Some(&chain[..]) {
+            return Err(
+                "the kept ciphertexts do not match the round's hash chain (damaged storage)".into(),
+            );
+        }
+        let mut rebuilt = self
+            .aggregate
+            .empty(&self.context(a))
+            .map_err(|e| e.message)?;
+        for (_, ct) in &cts {
+            rebuilt = self.aggregate.add(&rebuilt, ct).map_err(|e| e.message)?;
+        }
+        if rebuilt != stored {
+            eprintln!(
+                "round {}: the stored running sum differs from the sum of the {} kept ciphertexts; \
+                 using the rebuilt sum",
+                a.round,
+                cts.len()
+            );
+            self.store()
+                .replace_running_sum(a.round, &rebuilt)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(rebuilt)
+    }
+
     /// Asks the key holder for the aggregate (no lock held meanwhile), then publishes w_{r+1} = w_r + mean.
+    /// A failed decryption is retried on later driver ticks (the key holder is restarted meanwhile); the
+    /// round fails only after [`DECRYPT_ATTEMPTS`] attempts, with the last reason.
     fn decrypt_and_publish(&self, rec: &RoundRecord, now: u64) -> Result<Progress, ApiError> {
         let a = &rec.announcement;
-        let sum = self
-            .store()
-            .running_sum(a.round)
-            .map_err(internal)?
-            .ok_or_else(|| ApiError::internal("no running sum"))?;
-        let started = std::time::Instant::now();
-        let sums =
-            match self
-                .decryptor
-                .decrypt_aggregate(a.round, a.model_dim, rec.accepted, a.t, &sum)
-            {
-                Ok(s) if s.len() == a.model_dim as usize => s,
-                Ok(s) => {
-                    return self.fail_decryption(
+        let sum = match self.verified_sum(rec) {
+            Ok(s) => s,
+            Err(why) => {
+                eprintln!("round {} failed: integrity: {why}", a.round);
+                self.store()
+                    .fail(
                         a.round,
-                        &format!(
-                            "key holder returned {} values for a model of {}",
-                            s.len(),
-                            a.model_dim
-                        ),
+                        "integrity_failed",
+                        &format!("the aggregate could not be verified: {why}"),
+                    )
+                    .map_err(internal)?;
+                return Ok(Progress::Moved(RoundState::Failed));
+            }
+        };
+        let started = std::time::Instant::now();
+        let sums = match self.decryptor.decrypt_aggregate(
+            a.round,
+            a.model_dim,
+            rec.accepted,
+            a.t,
+            &sum,
+        ) {
+            Ok(s) if s.len() == a.model_dim as usize => s,
+            Ok(s) => {
+                return self.fail_decryption(
+                    a.round,
+                    &format!(
+                        "key holder returned {} values for a model of {}",
+                        s.len(),
+                        a.model_dim
+                    ),
+                );
+            }
+            Err(e) => {
+                let attempt = self.decrypt_attempts.bump_and_get(a.round);
+                if attempt < DECRYPT_ATTEMPTS {
+                    eprintln!(
+                        "round {}: decryption attempt {attempt}/{DECRYPT_ATTEMPTS} failed: {e}; retrying",
+                        a.round
                     );
+                    return Ok(Progress::Idle);
                 }
-                Err(e) => return self.fail_decryption(a.round, &e),
-            };
+                return self.fail_decryption(
+                    a.round,
+                    &format!("{e} (gave up after {DECRYPT_ATTEMPTS} attempts)"),
+                );
+            }
+        };
         let update = match model::mean_update(&sums, a.t, a.norm_bound, a.scale, rec.accepted) {
             Ok(u) => u,
             Err(e) => return self.fail_decryption(a.round, &format!("de-quantization: {e}")),
@@ -218,6 +312,57 @@ impl Coordinator {
             .map_err(internal)?;
         Ok(Progress::Moved(RoundState::Failed))
     }
+}
+
+/// Shortest and longest round an admin may open (seconds).
+pub const DEADLINE_RANGE: core::ops::RangeInclusive<u64> = 1..=30 * 24 * 3600;
+
+/// Largest ratio of the proven integer bound to the clip bound in integer units (S·B): rounding adds a
+/// slack of about √d/2, and a scale too small for the model makes the proof say little about the clip.
+pub const MAX_BOUND_SLACK: f64 = 2.0;
+
+/// Refuses round parameters that are not finite and positive or a deadline outside [`DEADLINE_RANGE`].
+fn check_round_request(req: &OpenRound) -> Result<(), ApiError> {
+    let bad = |m: String| Err(ApiError::new(Code::MalformedRequest, m));
+    if !(req.norm_bound.is_finite() && req.norm_bound > 0.0) {
+        return bad(format!(
+            "norm_bound must be a finite number > 0, not {}",
+            req.norm_bound
+        ));
+    }
+    if !(req.scale.is_finite() && req.scale >= 1.0) {
+        return bad(format!(
+            "scale must be a finite number >= 1, not {}",
+            req.scale
+        ));
+    }
+    if !DEADLINE_RANGE.contains(&req.deadline_secs) {
+        return bad(format!(
+            "deadline_secs must be between {} and {}, not {}",
+            DEADLINE_RANGE.start(),
+            DEADLINE_RANGE.end(),
+            req.deadline_secs
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a scale so small that the proven bound is more than [`MAX_BOUND_SLACK`] × the clip bound.
+fn check_bound_slack(b_int: u64, req: &OpenRound) -> Result<(), ApiError> {
+    let clip_int = req.scale * req.norm_bound;
+    #[allow(clippy::cast_precision_loss)]
+    let ratio = b_int as f64 / clip_int;
+    if ratio > MAX_BOUND_SLACK {
+        return Err(ApiError::new(
+            Code::MalformedRequest,
+            format!(
+                "with scale {} the proven bound {b_int} is {ratio:.1}x the clip bound in integer units \
+                 ({clip_int:.1}); raise the scale so the rounding slack stays below {MAX_BOUND_SLACK}x",
+                req.scale
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Parses a hex SHA3-256.

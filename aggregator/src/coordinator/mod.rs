@@ -30,6 +30,29 @@ pub trait Decryptor: Send + Sync {
         t: u64,
         sum: &[u8],
     ) -> Result<Vec<i64>, String>;
+
+    /// Whether decryption can proceed now (`/v1/health`).
+    fn health(&self) -> DecryptorHealth {
+        DecryptorHealth {
+            ok: true,
+            state: "in-process",
+            restarts: 0,
+        }
+    }
+
+    /// Restarts a crashed decryptor (called by the round driver every tick).
+    fn supervise(&self) {}
+}
+
+/// The decryptor's state as `/v1/health` reports it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DecryptorHealth {
+    /// Whether decryption can proceed.
+    pub ok: bool,
+    /// `running`, `busy`, `down`, `stopped` or `in-process`.
+    pub state: &'static str,
+    /// Restarts since the service started.
+    pub restarts: u64,
 }
 
 /// Facts fixed for the lifetime of the service.
@@ -83,10 +106,131 @@ pub struct Coordinator {
     decryptor: Box<dyn Decryptor>,
     facts: ServiceFacts,
     timings: Timings,
+    in_flight: InFlight,
+    unauthenticated: Counters,
+    decrypt_attempts: Counters,
 }
 
 fn internal(e: StoreError) -> ApiError {
-    ApiError::internal(e)
+    storage_error(e)
+}
+
+/// The peer-facing error for a storage failure: a full disk is `503 storage_full` (retry later), a
+/// uniqueness race between two workers is `409 duplicate_submission`, anything else is internal.
+pub fn storage_error(e: StoreError) -> ApiError {
+    use rusqlite::ErrorCode;
+    match e.sqlite_code() {
+        Some(ErrorCode::DiskFull) => ApiError::new(
+            Code::StorageFull,
+            "the aggregator's disk is full; retry once the operator has freed space",
+        ),
+        Some(ErrorCode::ConstraintViolation) => ApiError::new(
+            Code::DuplicateSubmission,
+            "a decision for this clinic was recorded concurrently; one submission per clinic per round",
+        ),
+        _ => ApiError::internal(e),
+    }
+}
+
+/// A submission that passed [`Coordinator::authenticate`], holding its clinic's verification slot until
+/// it is dropped.
+pub struct Staged {
+    envelope_sha3: [u8; 32],
+    auth: Authenticated,
+    ctx: RoundContext,
+    replay: Option<ReplayMark>,
+    _slot: ClinicSlot,
+}
+
+impl Staged {
+    /// The authenticated clinic.
+    #[must_use]
+    pub fn clinic_id(&self) -> u32 {
+        self.auth.clinic_id
+    }
+}
+
+/// Clinics with a submission between authentication and decision (at most one each).
+#[derive(Default)]
+struct InFlight(std::sync::Arc<Mutex<std::collections::HashSet<u32>>>);
+
+/// Frees a clinic's slot on drop.
+pub struct ClinicSlot {
+    set: std::sync::Arc<Mutex<std::collections::HashSet<u32>>>,
+    clinic: u32,
+}
+
+impl InFlight {
+    fn claim(&self, clinic: u32) -> Result<ClinicSlot, ApiError> {
+        let mut set = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !set.insert(clinic) {
+            return Err(ApiError::new(
+                Code::QueueFull,
+                format!(
+                    "a submission of clinic {clinic} is already being verified; retry after its verdict"
+                ),
+            ));
+        }
+        Ok(ClinicSlot {
+            set: std::sync::Arc::clone(&self.0),
+            clinic,
+        })
+    }
+}
+
+impl Drop for ClinicSlot {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.clinic);
+    }
+}
+
+/// Per-round counts kept in memory until the round driver writes them.
+#[derive(Default)]
+struct Counters(Mutex<std::collections::BTreeMap<RoundId, u64>>);
+
+impl Counters {
+    fn map(&self) -> MutexGuard<'_, std::collections::BTreeMap<RoundId, u64>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+    fn bump(&self, round: RoundId) {
+        *self.map().entry(round).or_default() += 1;
+    }
+    fn bump_and_get(&self, round: RoundId) -> u64 {
+        let mut m = self.map();
+        let n = m.entry(round).or_default();
+        *n += 1;
+        *n
+    }
+    fn pending(&self, round: RoundId) -> u64 {
+        self.map().get(&round).copied().unwrap_or(0)
+    }
+    fn take(&self) -> Vec<(RoundId, u64)> {
+        std::mem::take(&mut *self.map()).into_iter().collect()
+    }
+    fn restore(&self, round: RoundId, n: u64) {
+        *self.map().entry(round).or_default() += n;
+    }
+}
+
+/// SQLite stores signed 64-bit integers: a replay mark beyond `i64::MAX` could never be recorded, so such
+/// an envelope is refused before it costs a proof verification (and cannot be replayed for that work).
+fn check_storable(mark: Option<&ReplayMark>) -> Result<(), ApiError> {
+    let limit = i64::MAX as u64;
+    if mark.is_some_and(|m| m.sequence > limit || m.round > limit) {
+        return Err(ApiError::new(
+            Code::MalformedEnvelope,
+            "the envelope's sequence number or round exceeds 2^63 - 1; sequence numbers must stay below that",
+        ));
+    }
+    Ok(())
 }
 
 /// SHA3-256 of some bytes.
@@ -121,6 +265,9 @@ impl Coordinator {
             decryptor,
             facts,
             timings: Timings::default(),
+            in_flight: InFlight::default(),
+            unauthenticated: Counters::default(),
+            decrypt_attempts: Counters::default(),
         }
     }
 
@@ -155,49 +302,95 @@ impl Coordinator {
         }
     }
 
-    /// Cheap checks done before a submission takes a queue slot: the round is the open one and these bytes
-    /// were not seen before.
-    pub fn admit(&self, round: RoundId, envelope: &[u8]) -> Result<(), ApiError> {
-        let store = self.store();
-        let rec = open_round(&store, round)?;
-        if store.envelope_seen(&sha3(envelope)).map_err(internal)? {
-            let _ = store.count_unauthenticated_rejection(rec.announcement.round);
-            return Err(ApiError::new(
-                Code::ReplayedSubmission,
-                "these exact envelope bytes were already submitted; build a fresh submission",
-            ));
-        }
-        Ok(())
-    }
-
-    /// Full processing of one submission (run on a verification worker).
-    pub fn process(&self, round: RoundId, envelope: &[u8]) -> Result<Accepted, ApiError> {
+    /// Cheap checks done before a submission takes a verification slot (about a millisecond): the round is
+    /// the open one, these bytes were not seen before, the envelope opens, the ML-DSA signature verifies
+    /// against the roster, the replay rules hold and no other submission of the same clinic is being
+    /// verified. The envelope is hashed before the store lock is taken; a rejection here is counted in
+    /// memory (no synced write per unauthenticated request).
+    pub fn authenticate(&self, round: RoundId, envelope: &[u8]) -> Result<Staged, ApiError> {
         let envelope_sha3 = sha3(envelope);
         let ctx = {
             let store = self.store();
-            self.context(&open_round(&store, round)?.announcement)
+            let rec = open_round(&store, round)?;
+            if store.envelope_seen(&envelope_sha3).map_err(internal)? {
+                drop(store);
+                self.unauthenticated.bump(round);
+                return Err(ApiError::new(
+                    Code::ReplayedSubmission,
+                    "these exact envelope bytes were already submitted; build a fresh submission",
+                ));
+            }
+            self.context(&rec.announcement)
         };
         let mut guard = StagedReplayGuard {
             coordinator: self,
             staged: None,
         };
         let started = Instant::now();
-        let auth = match self.verifier.authenticate(envelope, &ctx, &mut guard) {
-            Ok(a) => a,
-            Err(e) => {
-                self.timings.add(round, Phase::Verify, started.elapsed());
-                let _ = self.store().count_unauthenticated_rejection(round);
-                return Err(e);
-            }
-        };
-        if let Err(e) = self.check_binding(&auth, &ctx) {
-            self.timings.add(round, Phase::Verify, started.elapsed());
-            return Err(e);
-        }
-        let replay = guard.staged;
-        let verdict = self.verifier.verify(&auth, &ctx);
+        let auth = self.verifier.authenticate(envelope, &ctx, &mut guard);
         self.timings.add(round, Phase::Verify, started.elapsed());
-        self.decide(&auth, &ctx, &envelope_sha3, replay, verdict)
+        let auth = auth.inspect_err(|_| self.unauthenticated.bump(round))?;
+        self.check_binding(&auth, &ctx)?;
+        let replay = guard.staged;
+        check_storable(replay.as_ref())?;
+        let slot = self.in_flight.claim(auth.clinic_id)?;
+        Ok(Staged {
+            envelope_sha3,
+            auth,
+            ctx,
+            replay,
+            _slot: slot,
+        })
+    }
+
+    /// The expensive part (run on a verification worker): ciphertext and norm proof, then the decision.
+    pub fn verify_staged(&self, staged: &Staged) -> Result<Accepted, ApiError> {
+        let started = Instant::now();
+        let verdict = self.verifier.verify(&staged.auth, &staged.ctx);
+        self.timings
+            .add(staged.ctx.round, Phase::Proof, started.elapsed());
+        self.decide(
+            &staged.auth,
+            &staged.ctx,
+            &staged.envelope_sha3,
+            staged.replay,
+            verdict,
+        )
+    }
+
+    /// Full processing of one submission: [`Coordinator::authenticate`] then [`Coordinator::verify_staged`].
+    pub fn process(&self, round: RoundId, envelope: &[u8]) -> Result<Accepted, ApiError> {
+        let staged = self.authenticate(round, envelope)?;
+        self.verify_staged(&staged)
+    }
+
+    /// Rejections before authentication in `round`: the stored count plus those not yet written.
+    #[must_use]
+    pub fn unauthenticated_rejections(&self, rec: &RoundRecord) -> u64 {
+        rec.unauthenticated_rejections + self.unauthenticated.pending(rec.announcement.round)
+    }
+
+    /// The decryptor's state (never waits for a running decryption).
+    #[must_use]
+    pub fn decryptor_health(&self) -> DecryptorHealth {
+        self.decryptor.health()
+    }
+
+    /// Restarts a crashed decryptor.
+    pub fn supervise(&self) {
+        self.decryptor.supervise();
+    }
+
+    /// Writes the in-memory count of unauthenticated rejections (called by the round driver, so a flood
+    /// costs at most one write per tick).
+    pub fn flush_counters(&self) -> Result<(), ApiError> {
+        for (round, n) in self.unauthenticated.take() {
+            if let Err(e) = self.store().add_unauthenticated_rejections(round, n) {
+                self.unauthenticated.restore(round, n);
+                return Err(storage_error(e));
+            }
+        }
+        Ok(())
     }
 
     /// Round binding, duplicate and replay checks on an authenticated submission (nothing is stored: these
@@ -269,7 +462,13 @@ impl Coordinator {
                 self.timings
                     .add(ctx.round, Phase::Aggregate, added.elapsed());
                 store
-                    .record_decision(ctx.round, &record, envelope_sha3, replay, Some(&new_sum))
+                    .record_decision(
+                        ctx.round,
+                        &record,
+                        envelope_sha3,
+                        replay,
+                        Some((&new_sum, &auth.ciphertext)),
+                    )
                     .map_err(internal)?;
                 let accepted_so_far = store
                     .round(ctx.round)

@@ -96,6 +96,10 @@ impl Decryptor for TestDecryptor {
 }
 
 pub(crate) fn coordinator(store: Store) -> Coordinator {
+    coordinator_with(store, Box::new(TestDecryptor))
+}
+
+pub(crate) fn coordinator_with(store: Store, decryptor: Box<dyn Decryptor>) -> Coordinator {
     let facts = ServiceFacts {
         limits: crate::model::SetLimits::of("S").expect("S"),
         roster_size: 3,
@@ -107,13 +111,17 @@ pub(crate) fn coordinator(store: Store) -> Coordinator {
         Box::new(TestVerifier),
         Box::new(TestSum),
         Box::new(TestSigner),
-        Box::new(TestDecryptor),
+        decryptor,
         facts,
     )
 }
 
 pub(crate) fn opened() -> Coordinator {
-    let c = coordinator(Store::in_memory().expect("store"));
+    opened_with(Box::new(TestDecryptor))
+}
+
+pub(crate) fn opened_with(decryptor: Box<dyn Decryptor>) -> Coordinator {
+    let c = coordinator_with(Store::in_memory().expect("store"), decryptor);
     c.put_model(&model::encode(&[1.0, 2.0])).expect("model");
     c.open_round(&OpenRound {
         norm_bound: 5.0,

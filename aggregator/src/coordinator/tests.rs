@@ -40,7 +40,7 @@ fn duplicates_replays_and_wrong_rounds_are_refused_without_touching_the_sum() {
     let c = opened();
     c.process(1, b"1 1 ok 4").expect("first");
     assert_eq!(
-        c.admit(1, b"1 1 ok 4").err().map(|e| e.code),
+        c.authenticate(1, b"1 1 ok 4").err().map(|e| e.code),
         Some(Code::ReplayedSubmission)
     );
     assert_eq!(code(c.process(1, b"1 1 ok 4")), Code::ReplayedSubmission);
@@ -49,8 +49,14 @@ fn duplicates_replays_and_wrong_rounds_are_refused_without_touching_the_sum() {
     assert_eq!(code(c.process(2, b"2 2 ok 5")), Code::WrongRound);
     assert_eq!(code(c.process(1, b"garbage")), Code::MalformedEnvelope);
     let rec = c.store().round(1).expect("r").expect("e");
-    // The raw-bytes replay at admission and the garbage envelope are the two unauthenticated rejections.
-    assert_eq!((rec.accepted, rec.unauthenticated_rejections), (1, 2));
+    // The raw-bytes replays and the garbage envelope are the unauthenticated rejections: counted in
+    // memory (no write per junk request), written by the round driver's flush.
+    assert_eq!((rec.accepted, rec.unauthenticated_rejections), (1, 0));
+    assert_eq!(c.unauthenticated_rejections(&rec), 3);
+    c.flush_counters().expect("flush");
+    let rec = c.store().round(1).expect("r").expect("e");
+    assert_eq!(rec.unauthenticated_rejections, 3);
+    assert_eq!(c.unauthenticated_rejections(&rec), 3);
     assert_eq!(
         c.store().running_sum(1).expect("s").expect("s"),
         [4u64.to_le_bytes(), 4u64.to_le_bytes()].concat()
@@ -130,7 +136,7 @@ fn a_round_without_accepted_updates_fails_at_its_deadline() {
     assert_eq!(
         c.open_round(&OpenRound {
             norm_bound: 1.0,
-            scale: 1.0,
+            scale: 16.0,
             deadline_secs: 1,
             model_sha3: None
         })
@@ -183,4 +189,151 @@ fn accepted_submissions_and_the_running_sum_survive_a_restart() {
         Some(3)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn one_submission_per_clinic_is_verified_at_a_time() {
+    let c = opened();
+    let first = c.authenticate(1, b"1 1 ok 4").expect("first");
+    assert_eq!(first.clinic_id(), 1);
+    assert_eq!(
+        c.authenticate(1, b"1 1 ok 5").err().map(|e| e.code),
+        Some(Code::QueueFull)
+    );
+    assert!(c.authenticate(1, b"2 1 ok 5").is_ok());
+    assert!(c.verify_staged(&first).is_ok());
+    drop(first);
+    assert_eq!(
+        c.authenticate(1, b"1 1 ok 5").err().map(|e| e.code),
+        Some(Code::DuplicateSubmission)
+    );
+}
+
+#[test]
+fn a_replay_mark_beyond_i64_is_refused_before_verification() {
+    let mark = |sequence| ReplayMark {
+        direction: 1,
+        clinic: 1,
+        round: 1,
+        sequence,
+    };
+    assert!(check_storable(Some(&mark(i64::MAX as u64))).is_ok());
+    assert_eq!(
+        check_storable(Some(&mark(i64::MAX as u64 + 1)))
+            .err()
+            .map(|e| e.code),
+        Some(Code::MalformedEnvelope)
+    );
+    assert!(check_storable(None).is_ok());
+}
+
+fn close_and_decrypt(c: &Coordinator) -> RoundState {
+    c.close_now(1).expect("close");
+    for _ in 0..8 {
+        let _ = c.drive(now());
+    }
+    c.store().round(1).expect("r").expect("e").state
+}
+
+#[test]
+fn a_damaged_running_sum_is_rebuilt_from_the_kept_ciphertexts() {
+    let c = opened();
+    c.process(1, b"1 1 ok 4").expect("1");
+    c.process(1, b"2 1 ok 6").expect("2");
+    let mut sum = c.store().running_sum(1).expect("s").expect("s");
+    sum[0] ^= 1;
+    c.store().replace_running_sum(1, &sum).expect("flip a bit");
+    assert_eq!(close_and_decrypt(&c), RoundState::Published);
+    assert_eq!(
+        c.store().running_sum(1).expect("s").expect("s"),
+        [10u64.to_le_bytes(), 10u64.to_le_bytes()].concat()
+    );
+}
+
+#[test]
+fn a_damaged_kept_ciphertext_fails_the_round_with_a_clear_reason() {
+    let c = opened();
+    c.process(1, b"1 1 ok 4").expect("1");
+    c.store().damage_ciphertext_for_test(1, 1);
+    assert_eq!(close_and_decrypt(&c), RoundState::Failed);
+    let rec = c.store().round(1).expect("r").expect("e");
+    assert_eq!(
+        rec.failure.map(|f| f.0).as_deref(),
+        Some("integrity_failed")
+    );
+}
+
+#[test]
+fn a_failing_decryptor_is_retried_then_the_round_fails_with_the_reason() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    struct Flaky(std::sync::Arc<AtomicU64>, u64);
+    impl Decryptor for Flaky {
+        fn decrypt_aggregate(
+            &self,
+            _: u64,
+            dim: u32,
+            _: u32,
+            _: u64,
+            _: &[u8],
+        ) -> Result<Vec<i64>, String> {
+            if self.0.fetch_add(1, Ordering::SeqCst) < self.1 {
+                Err("key holder pipe: Broken pipe".into())
+            } else {
+                Ok(vec![0; dim as usize])
+            }
+        }
+    }
+    for (failures, expect) in [
+        (
+            super::lifecycle::DECRYPT_ATTEMPTS - 1,
+            RoundState::Published,
+        ),
+        (super::lifecycle::DECRYPT_ATTEMPTS, RoundState::Failed),
+    ] {
+        let calls = std::sync::Arc::new(AtomicU64::new(0));
+        let c =
+            super::testkit::opened_with(Box::new(Flaky(std::sync::Arc::clone(&calls), failures)));
+        c.process(1, b"1 1 ok 4").expect("1");
+        assert_eq!(close_and_decrypt(&c), expect, "{failures} failures");
+        let rec = c.store().round(1).expect("r").expect("e");
+        if expect == RoundState::Failed {
+            let (code, msg) = rec.failure.expect("reason");
+            assert_eq!(code, "decryption_failed");
+            assert!(
+                msg.contains("Broken pipe") && msg.contains("attempts"),
+                "{msg}"
+            );
+        }
+    }
+}
+
+#[test]
+fn round_parameters_are_validated() {
+    let c = opened();
+    c.close_now(1).expect("close");
+    for _ in 0..4 {
+        let _ = c.drive(now());
+    }
+    let req = |norm_bound, scale, deadline_secs| OpenRound {
+        norm_bound,
+        scale,
+        deadline_secs,
+        model_sha3: None,
+    };
+    for bad in [
+        req(5.0, 5e-324, 60),
+        req(5.0, f64::NAN, 60),
+        req(5.0, f64::INFINITY, 60),
+        req(0.0, 512.0, 60),
+        req(-1.0, 512.0, 60),
+        req(5.0, 512.0, 0),
+        req(5.0, 512.0, u64::MAX),
+    ] {
+        assert_eq!(
+            c.open_round(&bad).err().map(|e| e.code),
+            Some(Code::MalformedRequest),
+            "{bad:?}"
+        );
+    }
+    assert!(c.open_round(&req(5.0, 512.0, 60)).is_ok());
 }

@@ -26,6 +26,8 @@ pub struct RoundTimings {
 /// Which part of a round a measured duration belongs to.
 #[derive(Clone, Copy, Debug)]
 pub enum Phase {
+    /// Proof check of an already authenticated submission (time only; counted at authentication).
+    Proof,
     /// Envelope, signature, decoding, proof (one submission).
     Verify,
     /// One homomorphic addition.
@@ -52,6 +54,7 @@ impl Timings {
                 t.verify += s;
                 t.verified += 1;
             }
+            Phase::Proof => t.verify += s,
             Phase::Aggregate => t.aggregate += s,
             Phase::Decrypt => t.decrypt += s,
         }

@@ -131,7 +131,11 @@ impl ServeProcess {
     /// A client for this server.
     #[must_use]
     pub fn client(&self) -> Client {
-        Client::new(&self.url)
+        let c = Client::new(&self.url);
+        match c.with_admin_token_from(&self.keys()) {
+            Ok(with_token) => with_token,
+            Err(_) => Client::new(&self.url),
+        }
     }
 
     /// The key directory (`keys/clinics/<id>` holds each clinic's own keys and pinned public keys).

@@ -1,4 +1,5 @@
-//! Admin endpoints (docs/API.md "Admin endpoints"), for loopback peers only.
+//! Admin endpoints (docs/API.md "Admin endpoints"): loopback peer, admin token, no browser `Origin`, loopback
+//! `Host` — all checked before a body byte is read; JSON bodies are tiny and must say `application/json`.
 
 use std::net::SocketAddr;
 
@@ -7,30 +8,29 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use super::{Shared, blocking, is_admin_peer, parse_round, read_binary, views};
+use super::guard::require_admin;
+use super::{Shared, blocking, parse_round, read_body, views};
 use crate::coordinator::OpenRound;
 use crate::error::{ApiError, Code};
 
-fn require_loopback(peer: &SocketAddr) -> Result<(), ApiError> {
-    if is_admin_peer(peer) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            Code::AdminForbidden,
-            "admin endpoints only answer loopback peers; run the request on the aggregator host",
-        ))
-    }
-}
+/// Largest admin JSON body (an `OpenRound` is under 200 bytes).
+const ADMIN_JSON_LIMIT: usize = 4096;
 
 pub(super) async fn put_model(
     State(s): Shared,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
-    require_loopback(&peer)?;
-    let bytes = read_binary(&s, &headers, body).await?;
-    let (h, dim) = blocking(&s, move |c| c.put_model(&bytes)).await?;
+    require_admin(&s, &peer, &headers)?;
+    let (bytes, permit) =
+        read_body(&s, &headers, body, "application/octet-stream", s.max_body).await?;
+    let (h, dim) = blocking(&s, move |c| {
+        let r = c.put_model(&bytes);
+        drop(permit);
+        r
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({"model_sha3": hex::encode(h), "model_dim": dim})),
@@ -39,10 +39,13 @@ pub(super) async fn put_model(
 
 pub(super) async fn open_round(
     State(s): Shared,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: axum::body::Bytes,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
-    require_loopback(&peer)?;
+    require_admin(&s, &peer, &headers)?;
+    let (body, _permit) =
+        read_body(&s, &headers, body, "application/json", ADMIN_JSON_LIMIT).await?;
     let req: OpenRound = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             Code::MalformedRequest,
@@ -55,18 +58,22 @@ pub(super) async fn open_round(
 
 pub(super) async fn close_round(
     State(s): Shared,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: ConnectInfo<SocketAddr>,
     Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
-    require_loopback(&peer)?;
+    require_admin(&s, &peer, &headers)?;
+    read_body(&s, &headers, body, "application/json", ADMIN_JSON_LIMIT).await?;
     let id = parse_round(&raw)?;
     let v = blocking(&s, move |c| {
         c.close_now(id)?;
-        let rec = c
+        let mut rec = c
             .store()
             .round(id)
             .map_err(ApiError::internal)?
             .ok_or_else(|| ApiError::internal("round vanished"))?;
+        rec.unauthenticated_rejections = c.unauthenticated_rejections(&rec);
         let subs = c.store().submissions(id).map_err(ApiError::internal)?;
         Ok(views::status(
             &rec,

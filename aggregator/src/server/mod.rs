@@ -2,10 +2,17 @@
 //! to the verification pool (submissions), and render JSON; nothing here blocks the async loop.
 
 mod admin;
+mod guard;
+pub mod listen;
 mod views;
 pub mod web;
 
-use std::net::SocketAddr;
+pub use guard::{AdminAccess, Guards};
+/// Sizes of the service's caps.
+pub mod guard_config {
+    pub use super::guard::GuardConfig;
+}
+
 use std::sync::Arc;
 
 use axum::Router;
@@ -45,6 +52,8 @@ pub struct AppState {
     pub public: PublicInfo,
     /// Largest accepted request body.
     pub max_body: usize,
+    /// Caps on concurrent work and admin access rules.
+    pub guards: Guards,
 }
 
 type Shared = State<Arc<AppState>>;
@@ -53,7 +62,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let retry = self.code == Code::QueueFull;
+        let retry = self.code.is_retryable();
         let mut resp = (status, axum::Json(self)).into_response();
         if retry {
             resp.headers_mut()
@@ -100,6 +109,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             )
         })
         .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            guard::in_flight,
+        ))
         .with_state(state)
 }
 
@@ -107,10 +120,16 @@ fn binary(bytes: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
 }
 
-async fn health() -> axum::Json<Value> {
-    axum::Json(
-        serde_json::json!({"status": "ok", "decryption_mode": crate::keyholder::MODE, "version": env!("CARGO_PKG_VERSION")}),
-    )
+/// Liveness and the key holder's state; never touches the store lock, so it answers during floods.
+async fn health(State(s): Shared) -> axum::Json<Value> {
+    let keyholder = s.coordinator.decryptor_health();
+    let status = if keyholder.ok { "ok" } else { "degraded" };
+    axum::Json(serde_json::json!({
+        "status": status,
+        "decryption_mode": crate::keyholder::MODE,
+        "keyholder": keyholder,
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
 }
 
 async fn bfv_key(State(s): Shared) -> Result<Response, ApiError> {
@@ -128,13 +147,22 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::internal)?
 }
 
+/// Parses a round number from a path. Rounds are stored as SQLite integers, so a number at or above 2^63
+/// names no round (404), like any other round that does not exist.
 fn parse_round(raw: &str) -> Result<RoundId, ApiError> {
-    raw.parse().map_err(|_| {
+    let id: RoundId = raw.parse().map_err(|_| {
         ApiError::new(
             Code::MalformedRequest,
             format!("'{raw}' is not a round number"),
         )
-    })
+    })?;
+    if i64::try_from(id).is_err() {
+        return Err(ApiError::new(
+            Code::NotFound,
+            format!("there is no round {id}"),
+        ));
+    }
+    Ok(id)
 }
 
 async fn current_round(State(s): Shared) -> Result<axum::Json<Value>, ApiError> {
@@ -175,7 +203,8 @@ async fn round_status(
 ) -> Result<axum::Json<Value>, ApiError> {
     let id = parse_round(&raw)?;
     blocking(&s, move |c| {
-        let rec = find_round(c, id)?;
+        let mut rec = find_round(c, id)?;
+        rec.unauthenticated_rejections = c.unauthenticated_rejections(&rec);
         let subs = c.store().submissions(id).map_err(ApiError::internal)?;
         Ok(axum::Json(views::status(
             &rec,
@@ -207,10 +236,13 @@ async fn model(State(s): Shared, Path(raw): Path<String>) -> Result<Response, Ap
         let store = c.store();
         let hash = match store.round(id).map_err(ApiError::internal)? {
             Some(r) => Some(r.announcement.model_sha3),
-            None => store
-                .round(id.wrapping_sub(1))
-                .map_err(ApiError::internal)?
-                .and_then(|r| r.next_model_sha3),
+            None => match id.checked_sub(1) {
+                Some(prev) => store
+                    .round(prev)
+                    .map_err(ApiError::internal)?
+                    .and_then(|r| r.next_model_sha3),
+                None => None,
+            },
         };
         match hash {
             Some(h) => store.model(&h).map_err(ApiError::internal),
@@ -223,35 +255,61 @@ async fn model(State(s): Shared, Path(raw): Path<String>) -> Result<Response, Ap
         .ok_or_else(|| ApiError::new(Code::NotFound, format!("no model w_{id} exists yet")))
 }
 
-/// Reads a binary body within the size limit, with typed errors for the wrong media type and oversize.
-async fn read_binary(s: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
-    let ct = headers
+/// Whether the request's `Content-Type` is `expected` (media type compared case-insensitively, parameters
+/// such as `; charset=utf-8` ignored).
+fn has_content_type(headers: &HeaderMap, expected: &str) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.starts_with("application/octet-stream") {
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case(expected))
+}
+
+/// Reads a body of the given media type within `limit` bytes: the declared length is checked before any
+/// byte is read, the in-flight body budget is reserved, the stream is cut at the limit and must arrive
+/// within the body timeout. Typed errors for the wrong media type, oversize, overload and slowness.
+async fn read_body(
+    s: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    media: &str,
+    limit: usize,
+) -> Result<(Bytes, guard::BodyPermit), ApiError> {
+    if !has_content_type(headers, media) {
         return Err(ApiError::new(
             Code::UnsupportedMediaType,
-            "send the body as Content-Type: application/octet-stream",
+            format!("send the body as Content-Type: {media}"),
         ));
     }
     let too_large = || {
         ApiError::new(
             Code::BodyTooLarge,
-            format!("the body exceeds the limit of {} bytes", s.max_body),
+            format!("the body exceeds the limit of {limit} bytes"),
         )
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > s.max_body as u64) {
+    if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, s.max_body).await.map_err(|e| {
-        let limit = std::error::Error::source(&e)
+    let reserve = declared.map_or(limit, |n| n as usize);
+    let permit = s.guards.reserve_body(reserve)?;
+    let read = tokio::time::timeout(s.guards.body_timeout, axum::body::to_bytes(body, limit));
+    let bytes = read.await.map_err(|_| {
+        ApiError::new(
+            Code::MalformedRequest,
+            format!(
+                "the body did not arrive within {} s",
+                s.guards.body_timeout.as_secs()
+            ),
+        )
+    })?;
+    let bytes = bytes.map_err(|e| {
+        let over = std::error::Error::source(&e)
             .is_some_and(|src| src.is::<http_body_util::LengthLimitError>());
-        if limit {
+        if over {
             too_large()
         } else {
             ApiError::new(
@@ -259,9 +317,12 @@ async fn read_binary(s: &AppState, headers: &HeaderMap, body: Body) -> Result<By
                 format!("could not read the body: {e}"),
             )
         }
-    })
+    })?;
+    Ok((bytes, permit))
 }
 
+/// A submission: body within limits, then cheap authentication (envelope opened, ML-DSA signature checked,
+/// one slot per clinic) on a bounded set of blocking threads, and only then a verification-queue slot.
 async fn submit(
     State(s): Shared,
     Path(raw): Path<String>,
@@ -269,11 +330,16 @@ async fn submit(
     body: Body,
 ) -> Result<axum::Json<Accepted>, ApiError> {
     let round = parse_round(&raw)?;
-    let bytes = read_binary(&s, &headers, body).await?;
-    let envelope = bytes.to_vec();
-    let probe = envelope.clone();
-    blocking(&s, move |c| c.admit(round, &probe)).await?;
-    let verdict = s.pool.submit(round, envelope)?;
+    let (bytes, body_permit) =
+        read_body(&s, &headers, body, "application/octet-stream", s.max_body).await?;
+    let auth_permit = s.guards.auth_slot()?;
+    let staged = blocking(&s, move |c| {
+        let staged = c.authenticate(round, &bytes);
+        drop((bytes, body_permit, auth_permit));
+        staged
+    })
+    .await?;
+    let verdict = s.pool.submit(staged)?;
     verdict
         .await
         .map_err(|_| {
@@ -283,9 +349,4 @@ async fn submit(
             )
         })?
         .map(axum::Json)
-}
-
-/// Whether a peer may use the admin endpoints.
-fn is_admin_peer(peer: &SocketAddr) -> bool {
-    peer.ip().is_loopback()
 }

@@ -21,6 +21,8 @@ pub enum StoreError {
     Corrupt(&'static str),
     /// The requested state change is not a legal transition.
     Transition(crate::round::IllegalTransition),
+    /// `PRAGMA quick_check` found damage at start-up.
+    Damaged(String),
 }
 
 impl core::fmt::Display for StoreError {
@@ -29,11 +31,27 @@ impl core::fmt::Display for StoreError {
             Self::Sql(e) => write!(f, "sqlite: {e}"),
             Self::Corrupt(what) => write!(f, "corrupt database: {what}"),
             Self::Transition(t) => write!(f, "{t}"),
+            Self::Damaged(what) => write!(
+                f,
+                "the database failed its integrity check ({what}); refusing to start: restore the data \
+                 directory from a backup"
+            ),
         }
     }
 }
 
 impl std::error::Error for StoreError {}
+
+impl StoreError {
+    /// SQLite's primary error code, if SQLite reported this error.
+    #[must_use]
+    pub fn sqlite_code(&self) -> Option<rusqlite::ErrorCode> {
+        match self {
+            Self::Sql(e) => e.sqlite_error_code(),
+            _ => None,
+        }
+    }
+}
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -44,6 +62,63 @@ impl From<rusqlite::Error> for StoreError {
 impl From<crate::round::IllegalTransition> for StoreError {
     fn from(e: crate::round::IllegalTransition) -> Self {
         Self::Transition(e)
+    }
+}
+
+/// One accepted ciphertext as kept for the integrity check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Accepted {
+    /// Roster id.
+    pub clinic_id: u32,
+    /// The BFV ciphertext (wire encoding); `None` for a row written before schema v3.
+    pub ciphertext: Option<Vec<u8>>,
+}
+
+/// The first link of a round's hash chain over accepted ciphertexts.
+#[must_use]
+pub fn chain_start(round: RoundId) -> [u8; 32] {
+    use sha3::Digest as _;
+    sha3::Sha3_256::new()
+        .chain_update(b"ZKFL-PQ sum chain v1")
+        .chain_update(round.to_le_bytes())
+        .finalize()
+        .into()
+}
+
+/// The next link: binds the previous head, the clinic and the ciphertext's hash, in acceptance order.
+#[must_use]
+pub fn chain_link(head: &[u8; 32], clinic_id: u32, ciphertext: &[u8]) -> [u8; 32] {
+    use sha3::Digest as _;
+    sha3::Sha3_256::new()
+        .chain_update(head)
+        .chain_update(clinic_id.to_le_bytes())
+        .chain_update(sha3::Sha3_256::digest(ciphertext))
+        .finalize()
+        .into()
+}
+
+/// An exclusive lock on a data directory (`zkfl.lock`), held for the life of the service so two `serve`
+/// processes can never share one database and running sum. The OS drops it when the process dies.
+pub struct DirLock(#[allow(dead_code)] std::fs::File);
+
+impl DirLock {
+    /// Takes the lock, or says which directory is already in use.
+    pub fn acquire(dir: &Path) -> std::io::Result<Self> {
+        let path = dir.join("zkfl.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(std::io::Error::other(format!(
+                "{} is in use by another zkfl serve (lock {}); stop it or use another --data-dir",
+                dir.display(),
+                path.display()
+            ))),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
     }
 }
 
@@ -113,9 +188,18 @@ fn blob32(v: Vec<u8>) -> Result<[u8; 32]> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and applies migrations.
+    /// Opens (creating if needed) the database at `path`, checks it with `PRAGMA quick_check` and applies
+    /// migrations. A damaged or truncated file is refused with [`StoreError::Damaged`].
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path)?;
+        let damaged = |e: rusqlite::Error| StoreError::Damaged(e.to_string());
+        let conn = Connection::open(path).map_err(damaged)?;
+        let verdict: Vec<String> = conn
+            .prepare("PRAGMA quick_check")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(damaged)?;
+        if verdict != ["ok"] {
+            return Err(StoreError::Damaged(verdict.join("; ")));
+        }
         Self::init(conn)
     }
 
@@ -166,19 +250,75 @@ impl Store {
         }
     }
 
-    /// Inserts a new open round with its empty running sum.
+    /// Inserts a new open round with its empty running sum and the start of its hash chain.
     pub fn insert_round(&self, a: &Announcement, signature: &[u8], empty_sum: &[u8]) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO rounds (id, state, model_sha3, announcement, signature, running_sum)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO rounds (id, state, model_sha3, announcement, signature, running_sum, sum_chain)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 a.round,
                 RoundState::Open.as_str(),
                 &a.model_sha3[..],
                 a.encode(),
                 signature,
-                empty_sum
+                empty_sum,
+                &chain_start(a.round)[..]
             ],
+        )?;
+        Ok(())
+    }
+
+    /// The accepted ciphertexts of a round in acceptance order (`None` for a row written before schema
+    /// v3) and the stored head of its hash chain.
+    pub fn accepted_ciphertexts(&self, id: RoundId) -> Result<(Vec<Accepted>, Option<Vec<u8>>)> {
+        let mut stmt = self.conn.prepare(
+            "SELECT clinic_id, ciphertext FROM submissions WHERE round = ?1 AND accepted = 1
+             ORDER BY rowid",
+        )?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(Accepted {
+                    clinic_id: r.get(0)?,
+                    ciphertext: r.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let head = self
+            .conn
+            .query_row("SELECT sum_chain FROM rounds WHERE id = ?1", [id], |r| {
+                r.get::<_, Option<Vec<u8>>>(0)
+            })
+            .optional()?
+            .flatten();
+        Ok((rows, head))
+    }
+
+    /// Flips a bit of a kept ciphertext (tests of the integrity check only).
+    #[cfg(test)]
+    pub fn damage_ciphertext_for_test(&self, round: RoundId, clinic: u32) {
+        let ct: Vec<u8> = self
+            .conn
+            .query_row(
+                "SELECT ciphertext FROM submissions WHERE round = ?1 AND clinic_id = ?2",
+                params![round, clinic],
+                |r| r.get(0),
+            )
+            .expect("kept ciphertext");
+        let mut ct = ct;
+        ct[0] ^= 1;
+        self.conn
+            .execute(
+                "UPDATE submissions SET ciphertext = ?3 WHERE round = ?1 AND clinic_id = ?2",
+                params![round, clinic, ct],
+            )
+            .expect("damage");
+    }
+
+    /// Replaces a round's running sum (after it was rebuilt from the accepted ciphertexts).
+    pub fn replace_running_sum(&self, id: RoundId, sum: &[u8]) -> Result<()> {
+        self.conn.execute(
+            "UPDATE rounds SET running_sum = ?2 WHERE id = ?1",
+            params![id, sum],
         )?;
         Ok(())
     }
@@ -246,11 +386,12 @@ impl Store {
             .flatten())
     }
 
-    /// Counts a rejection that happened before the sender was authenticated.
-    pub fn count_unauthenticated_rejection(&self, id: RoundId) -> Result<()> {
+    /// Adds `n` rejections that happened before the sender was authenticated (counted in memory and
+    /// written in batches by the round driver).
+    pub fn add_unauthenticated_rejections(&self, id: RoundId, n: u64) -> Result<()> {
         self.conn.execute(
-            "UPDATE rounds SET unauthenticated_rejections = unauthenticated_rejections + 1 WHERE id = ?1",
-            [id],
+            "UPDATE rounds SET unauthenticated_rejections = unauthenticated_rejections + ?2 WHERE id = ?1",
+            params![id, n],
         )?;
         Ok(())
     }
@@ -335,9 +476,10 @@ impl Store {
         decision: &SubmissionRecord,
         envelope_sha3: &[u8; 32],
         replay: Option<ReplayMark>,
-        new_sum: Option<&[u8]>,
+        new_sum: Option<(&[u8], &[u8])>,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
+        let ciphertext = new_sum.map(|(_, ct)| ct);
         if let Some(m) = replay {
             tx.execute(
                 "INSERT INTO replay_marks (direction, clinic, round, sequence) VALUES (?1, ?2, ?3, ?4)
@@ -347,8 +489,9 @@ impl Store {
             )?;
         }
         tx.execute(
-            "INSERT INTO submissions (round, clinic_id, accepted, code, message, digest, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO submissions (round, clinic_id, accepted, code, message, digest, received_at,
+                                      ciphertext)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 id,
                 decision.clinic_id,
@@ -356,7 +499,8 @@ impl Store {
                 decision.code,
                 decision.message,
                 &decision.digest,
-                decision.received_at
+                decision.received_at,
+                ciphertext
             ],
         )?;
         tx.execute(
@@ -367,10 +511,19 @@ impl Store {
             "INSERT OR IGNORE INTO seen_envelopes (sha3, round) VALUES (?1, ?2)",
             params![&envelope_sha3[..], id],
         )?;
-        if let Some(sum) = new_sum {
+        if let Some((sum, ct)) = new_sum {
+            let head: Option<Vec<u8>> = tx
+                .query_row("SELECT sum_chain FROM rounds WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .flatten();
+            let head = head.map_or_else(|| chain_start(id), |h| blob32(h).unwrap_or([0; 32]));
+            let next = chain_link(&head, decision.clinic_id, ct);
             let n = tx.execute(
-                "UPDATE rounds SET running_sum = ?2, accepted = accepted + 1 WHERE id = ?1 AND state = 'open'",
-                params![id, sum],
+                "UPDATE rounds SET running_sum = ?2, sum_chain = ?3, accepted = accepted + 1
+                 WHERE id = ?1 AND state = 'open'",
+                params![id, sum, &next[..]],
             )?;
             if n != 1 {
                 return Err(StoreError::Corrupt(

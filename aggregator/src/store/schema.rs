@@ -46,10 +46,14 @@ const MIGRATIONS: &[&str] = &[
         sequence INTEGER NOT NULL,
         PRIMARY KEY (direction, clinic)
      );",
+    // v3: integrity of the running sum: each accepted ciphertext is kept, and a hash chain over them
+    // (rounds.sum_chain) lets the sum be checked and rebuilt before decryption.
+    "ALTER TABLE submissions ADD COLUMN ciphertext BLOB;
+     ALTER TABLE rounds ADD COLUMN sum_chain BLOB;",
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Brings the database to [`SCHEMA_VERSION`].
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -41,7 +41,13 @@ fn store_with_round() -> Store {
 fn a_decision_stores_row_digest_envelope_and_sum_together() {
     let mut store = store_with_round();
     store
-        .record_decision(1, &decision(3, true, 7), &[8; 32], None, Some(b"sum1"))
+        .record_decision(
+            1,
+            &decision(3, true, 7),
+            &[8; 32],
+            None,
+            Some((&b"sum1"[..], &b"ct-sum1"[..])),
+        )
         .expect("decide");
     assert_eq!(
         store.running_sum(1).expect("sum").as_deref(),
@@ -59,11 +65,23 @@ fn a_decision_stores_row_digest_envelope_and_sum_together() {
 fn a_second_decision_for_a_clinic_is_refused_and_changes_nothing() {
     let mut store = store_with_round();
     store
-        .record_decision(1, &decision(3, true, 7), &[8; 32], None, Some(b"sum1"))
+        .record_decision(
+            1,
+            &decision(3, true, 7),
+            &[8; 32],
+            None,
+            Some((&b"sum1"[..], &b"ct-sum1"[..])),
+        )
         .expect("decide");
     assert!(
         store
-            .record_decision(1, &decision(3, true, 5), &[4; 32], None, Some(b"sum2"))
+            .record_decision(
+                1,
+                &decision(3, true, 5),
+                &[4; 32],
+                None,
+                Some((&b"sum2"[..], &b"ct-sum2"[..]))
+            )
             .is_err()
     );
     assert_eq!(
@@ -96,7 +114,13 @@ fn accepting_into_a_closed_round_fails_atomically() {
     store.transition(1, RoundState::close).expect("close");
     assert!(
         store
-            .record_decision(1, &decision(3, true, 7), &[8; 32], None, Some(b"sum1"))
+            .record_decision(
+                1,
+                &decision(3, true, 7),
+                &[8; 32],
+                None,
+                Some((&b"sum1"[..], &b"ct-sum1"[..]))
+            )
             .is_err()
     );
     assert!(store.submissions(1).expect("subs").is_empty());
@@ -117,7 +141,13 @@ fn state_survives_reopening_the_file() {
             .expect("round");
         let mut store = store;
         store
-            .record_decision(1, &decision(1, true, 1), &[1; 32], None, Some(b"sum1"))
+            .record_decision(
+                1,
+                &decision(1, true, 1),
+                &[1; 32],
+                None,
+                Some((&b"sum1"[..], &b"ct-sum1"[..])),
+            )
             .expect("d");
     }
     let store = Store::open(&path).expect("reopen");
@@ -169,7 +199,13 @@ fn replay_marks_only_move_forward_and_commit_with_the_decision() {
     // A failed decision (same clinic again) leaves the mark alone.
     assert!(
         store
-            .record_decision(1, &decision(3, true, 9), &[9; 32], mark(1, 9), Some(b"s"))
+            .record_decision(
+                1,
+                &decision(3, true, 9),
+                &[9; 32],
+                mark(1, 9),
+                Some((&b"s"[..], &b"ct-s"[..]))
+            )
             .is_err()
     );
     assert_eq!(store.replay_mark(1, 3).expect("mark"), Some((1, 5)));
@@ -184,4 +220,120 @@ fn replay_marks_only_move_forward_and_commit_with_the_decision() {
         .expect("d");
     assert_eq!(store.replay_mark(1, 4).expect("mark"), Some((1, 2)));
     assert_eq!(store.replay_mark(2, 3).expect("mark"), None);
+}
+
+#[test]
+fn a_racing_second_decision_maps_to_409_not_500() {
+    let mut store = store_with_round();
+    store
+        .record_decision(1, &decision(3, false, 7), &[8; 32], None, None)
+        .expect("first");
+    let e = store
+        .record_decision(1, &decision(3, false, 6), &[6; 32], None, None)
+        .expect_err("second row for the same clinic");
+    let api = crate::coordinator::storage_error(e);
+    assert_eq!(api.code, crate::error::Code::DuplicateSubmission);
+    assert_eq!(api.code.status(), 409);
+}
+
+#[test]
+fn a_full_disk_maps_to_503_storage_full() {
+    let mut store = store_with_round();
+    let pages: i64 = store
+        .conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .expect("page count");
+    // SQLite reports SQLITE_FULL once the file may not grow, as on a full disk.
+    store
+        .conn
+        .pragma_update(None, "max_page_count", pages)
+        .expect("cap");
+    let big = vec![7u8; 1 << 20];
+    let e = store
+        .record_decision(
+            1,
+            &decision(3, true, 7),
+            &[8; 32],
+            None,
+            Some((&big[..], &big[..])),
+        )
+        .expect_err("disk full");
+    let api = crate::coordinator::storage_error(e);
+    assert_eq!(api.code, crate::error::Code::StorageFull);
+    assert_eq!(api.code.status(), 503);
+    assert!(api.code.is_retryable());
+}
+
+#[test]
+fn a_damaged_database_file_is_refused_at_start_up() {
+    let dir = std::env::temp_dir().join(format!("zkfl-store-damage-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("zkfl.sqlite");
+    {
+        let store = Store::open(&path).expect("create");
+        for i in 0..200u8 {
+            store.put_model(&[i; 32], 1024, &[i; 4096]).expect("model");
+        }
+        store
+            .conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .expect("checkpoint");
+    }
+    let len = std::fs::metadata(&path).expect("meta").len();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .expect("open file");
+    file.set_len(len / 2).expect("truncate");
+    drop(file);
+    assert!(matches!(Store::open(&path), Err(StoreError::Damaged(_))));
+    std::fs::write(&path, b"not a database at all, just text").expect("junk");
+    let _ = std::fs::remove_file(dir.join("zkfl.sqlite-wal"));
+    assert!(matches!(Store::open(&path), Err(StoreError::Damaged(_))));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_data_directory_is_locked_by_one_service() {
+    let dir = std::env::temp_dir().join(format!("zkfl-store-lock-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let first = DirLock::acquire(&dir).expect("first lock");
+    let second = DirLock::acquire(&dir);
+    assert!(second.is_err_and(|e| e.to_string().contains("in use by another zkfl serve")));
+    drop(first);
+    assert!(DirLock::acquire(&dir).is_ok());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn accepted_ciphertexts_are_kept_in_order_with_a_hash_chain() {
+    let mut store = store_with_round();
+    store
+        .record_decision(
+            1,
+            &decision(3, true, 7),
+            &[8; 32],
+            None,
+            Some((&b"s1"[..], &b"c3"[..])),
+        )
+        .expect("3");
+    store
+        .record_decision(
+            1,
+            &decision(1, true, 5),
+            &[5; 32],
+            None,
+            Some((&b"s2"[..], &b"c1"[..])),
+        )
+        .expect("1");
+    let (kept, head) = store.accepted_ciphertexts(1).expect("kept");
+    assert_eq!(
+        kept.iter()
+            .map(|k| (k.clinic_id, k.ciphertext.clone()))
+            .collect::<Vec<_>>(),
+        vec![(3, Some(b"c3".to_vec())), (1, Some(b"c1".to_vec()))]
+    );
+    let expect = chain_link(&chain_link(&chain_start(1), 3, b"c3"), 1, b"c1");
+    assert_eq!(head.as_deref(), Some(&expect[..]));
 }

@@ -57,6 +57,7 @@ pub fn keygen(dir: &Path, clinics: u32) {
 pub struct Server {
     pub child: Child,
     pub url: String,
+    pub keys: PathBuf,
 }
 
 impl Server {
@@ -87,11 +88,18 @@ impl Server {
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Self { child, url }
+        Self {
+            child,
+            url,
+            keys: dir.join("keys"),
+        }
     }
 
+    /// A client that sends the admin token of the server's key directory.
     pub fn client(&self) -> Client {
         Client::new(&self.url)
+            .with_admin_token_from(&self.keys)
+            .expect("admin token")
     }
 
     /// SIGKILL: no chance to clean up (the restart test's crash).

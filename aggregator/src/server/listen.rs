@@ -1,0 +1,123 @@
+//! The connection layer (docs/SERVICE.md "Limits and timeouts"): an accept loop over hyper's HTTP/1 server
+//! with a cap on open connections, a header-read timeout that also ends idle keep-alive connections (hyper
+//! starts it whenever it waits for a request head), and a graceful shutdown that closes idle connections at
+//! once and gives busy ones a bounded grace period instead of waiting for them forever.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt as _;
+
+/// Connection-level limits.
+#[derive(Clone, Debug)]
+pub struct ListenConfig {
+    /// Open connections at most (further ones are closed at once); lowered to fit the process's fd limit.
+    pub max_connections: usize,
+    /// A request head (or, on an idle keep-alive connection, the next one) must arrive within this time.
+    pub header_timeout: Duration,
+    /// Longest wait for busy connections at shutdown.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ListenConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// File descriptors kept free for the database, the key-holder pipes and the listener.
+const SPARE_FDS: usize = 64;
+
+/// The soft limit on open files, from `/proc/self/limits` (Linux); `None` elsewhere or when unlimited.
+fn fd_limit() -> Option<usize> {
+    let text = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// The connection cap actually used: the configured one, lowered to fit the fd limit.
+#[must_use]
+pub fn effective_max_connections(configured: usize) -> usize {
+    let fit = fd_limit().map_or(usize::MAX, |l| l.saturating_sub(SPARE_FDS).max(16));
+    configured.min(fit).max(1)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; then stops accepting, closes idle connections and
+/// returns as soon as `busy()` reports no request in flight (or the grace period ends), without waiting
+/// for idle, half-sent or trickling connections.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    config: &ListenConfig,
+    shutdown: impl Future<Output = ()>,
+    busy: impl Fn() -> usize,
+) -> std::io::Result<()> {
+    let slots = Arc::new(Semaphore::new(effective_max_connections(
+        config.max_connections,
+    )));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout)
+        .max_buf_size(64 << 10);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors or a reset before accept: back off briefly, keep serving.
+                    eprintln!("zkfl serve: accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let svc = app
+            .clone()
+            .map_request(move |mut req: axum::http::Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                req
+            });
+        let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let requests_done = async {
+        while busy() > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = requests_done => {}
+        () = tokio::time::sleep(config.shutdown_grace) => {
+            eprintln!("zkfl serve: closing connections still busy after {:?}", config.shutdown_grace);
+        }
+    }
+    Ok(())
+}
