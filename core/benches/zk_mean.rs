@@ -2,10 +2,10 @@
 //! randomness (the prover's running time is random: rejection restarts), in this thread's CPU time next to
 //! wall time (the machine is shared). Prints one line per figure and the seed, so a run can be repeated.
 //!
-//!     cargo bench -p zkfl-core --bench zk_mean                 # set S, 12 proofs
-//!     ZK_MEAN_RUNS=20 ZK_MEAN_SET=L cargo bench -p zkfl-core --bench zk_mean
-//!     ZK_MEAN_SEED=1234 cargo bench -p zkfl-core --bench zk_mean   # repeat a run
-//!     ZK_MEAN_TABLES=0 cargo bench -p zkfl-core --bench zk_mean    # streaming (no lent memory, as no_std)
+//!     cargo bench -p zkfl-core --features std --bench zk_mean                 # set S, 12 proofs
+//!     ZK_MEAN_RUNS=20 ZK_MEAN_SET=L cargo bench -p zkfl-core --features std --bench zk_mean
+//!     ZK_MEAN_SEED=1234 cargo bench -p zkfl-core --features std --bench zk_mean   # repeat a run
+//!     ZK_MEAN_TABLES=0 cargo bench -p zkfl-core --features std --bench zk_mean    # streaming (no lent memory, as no_std)
 
 #[allow(dead_code)]
 #[path = "cpu_time.rs"]
@@ -23,7 +23,7 @@ use zkfl_core::params::{SetL, SetS};
 use zkfl_core::zk::params::ZkParams;
 use zkfl_core::zk::prove::ProverTables;
 use zkfl_core::zk::public::A1Table;
-use zkfl_core::zk::verify::{verify, verify_with_table};
+use zkfl_core::zk::verify::{Submission, verify, verify_round, verify_with_table};
 
 /// Thread CPU time in seconds.
 fn cpu_s() -> f64 {
@@ -65,6 +65,47 @@ fn tabs<'t, M: zkfl_core::arith::Modulus>(
         jl: Some(jl),
         rho: Some(rho),
     }
+}
+
+/// A round of 16 submissions through `verify_round` on 1 and 2 threads: per-submission CPU (process
+/// CPU for 2 threads) and wall time.
+fn round<P: ZkParams, const N: usize>(
+    st: &zkfl_core::zk::statement::Statement<'_, P::M, N>,
+    proof: &[u8],
+    a1: &A1Table<'_, P::M>,
+) {
+    const SUBS: usize = 16;
+    let subs: Vec<Submission<'_, '_, P::M, N>> = (0..SUBS)
+        .map(|_| Submission {
+            stmt: st,
+            ctx: ctx(),
+            proof,
+        })
+        .collect();
+    for threads in [1, 2] {
+        let mut verdicts = vec![Ok(()); SUBS];
+        let (p0, w0) = (process_cpu_s(), Instant::now());
+        let ok = verify_round::<P, N>(&subs, a1, &mut verdicts, threads).expect("verdicts");
+        let (pc, w) = (process_cpu_s() - p0, w0.elapsed().as_secs_f64());
+        assert_eq!(ok, SUBS);
+        println!(
+            "verify_round ({SUBS} submissions, {threads} thread(s)): per submission cpu {:.3} s, wall {:.3} s",
+            pc / SUBS as f64,
+            w / SUBS as f64
+        );
+    }
+}
+
+/// Process CPU time (all threads) in seconds.
+fn process_cpu_s() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec into the valid, exclusively borrowed `ts`.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime");
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
 /// Size of the A1 table in MB.
@@ -162,6 +203,11 @@ fn run<P: ZkParams, const N: usize, const K: usize>(runs: usize, seed: u64, tabl
         eop += u64::from(estats.attempts);
         ec.push(c);
         ew.push(w);
+    }
+    if let Some(t) = a1.as_ref() {
+        // `proof` holds the last encrypt + prove run's proof (another ciphertext): prove `st` again.
+        prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof);
+        round::<P, N>(&st, &proof, t);
     }
     report("prove", &mut pc, &mut pw);
     report("encrypt+prove", &mut ec, &mut ew);

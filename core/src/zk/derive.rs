@@ -122,27 +122,6 @@ impl XofReader for SliceXof<'_> {
     }
 }
 
-/// All-ones/zero masks of the four entries of one byte: `JL_MASKS[byte] = ([+1 masks], [−1 masks])`.
-pub const JL_MASKS: [([u64; 4], [u64; 4]); 256] = {
-    let mut t = [([0u64; 4], [0u64; 4]); 256];
-    let mut b = 0;
-    while b < 256 {
-        let mut j = 0;
-        while j < 4 {
-            let bits = (b >> (2 * j)) & 3;
-            if bits == 1 {
-                t[b].0[j] = u64::MAX;
-            }
-            if bits == 2 {
-                t[b].1[j] = u64::MAX;
-            }
-            j += 1;
-        }
-        b += 1;
-    }
-    t
-};
-
 /// The four JL entries encoded by one byte (entry j from bits 2j, 2j+1: 01 → 1, 10 → −1, else 0).
 const JL_QUADS: [[i8; 4]; 256] = {
     let mut t = [[0i8; 4]; 256];

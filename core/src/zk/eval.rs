@@ -5,7 +5,7 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
-use super::derive::{JL_MASKS, jl_reader, uniform_ring, uniform_scalars};
+use super::derive::{jl_reader, uniform_ring, uniform_scalars};
 use super::layout::Layout;
 use super::nttacc::NttR;
 use super::params::{CONSTRAINTS, D, GROUPS, JL_ROWS, LAMBDA_MAX, Y3_BLOCKS};
@@ -113,18 +113,17 @@ impl<M: Modulus> Batch<M> {
         }
     }
 
-    /// [`Batch::rho_u64`] straight from the XOF bytes, four rows at a time ("four Russians"): for rows
-    /// i..i+3 the 256 sums Σ_r e_r·μ_{k,i+r} over every byte code of four 2-bit entries (01 → +1, 10 → −1,
-    /// 00 and 11 → 0, row r in bits 2r, 2r+1) are tabulated once per k, then each column adds the table
-    /// entry of its code: 255·λ table additions and 128 lookups per four rows instead of 4·128·λ masked
-    /// additions. Sums are wrapping u64 of signed values; |Σ| < JL_ROWS·q < 2^63 keeps them equal to the
-    /// exact integers (read back as i64), hence the same residues as [`Batch::rho`]. Public data only
-    /// (the table index is a JL entry code).
-    fn rho_u64_xof(&self, rd: &mut impl XofReader, out: &mut [Rq<M>; LAMBDA_MAX]) {
+    /// ρ_{k,b} straight from the XOF bytes, four rows at a time ("four Russians"): for rows i..i+3 the
+    /// 256 sums Σ_r e_r·μ_{k,i+r} over every byte code of four 2-bit entries (01 → +1, 10 → −1, 00 and
+    /// 11 → 0, row r in bits 2r, 2r+1) are tabulated once per k, then each column adds the table entry of
+    /// its code: 255·λ table additions and 128 lookups per four rows instead of 4·128·λ masked additions.
+    /// Sums are wrapping lanes (u64 for q < 2^55, u128 above) of signed values; |Σ| < JL_ROWS·q stays
+    /// below half the lane, so they equal the exact integers and give the same residues as
+    /// [`Batch::rho`]. Public data only (the table index is a JL entry code).
+    fn rho_xof<L: Lane>(&self, rd: &mut impl XofReader, out: &mut [Rq<M>; LAMBDA_MAX]) {
         const { assert!(JL_ROWS <= 512 && JL_ROWS.is_multiple_of(4)) };
-        // Called only when M::BITS ≤ 55 (`sigma_rho_ntt`).
-        let mut acc = [[0u64; LAMBDA_MAX]; D];
-        let mut tab = [[0u64; LAMBDA_MAX]; 256];
+        let mut acc = [[L::ZERO; LAMBDA_MAX]; D];
+        let mut tab = [[L::ZERO; LAMBDA_MAX]; 256];
         let mut rows = [[0u8; D / 4]; 4];
         for i in (0..JL_ROWS).step_by(4) {
             for row in rows.iter_mut() {
@@ -132,13 +131,13 @@ impl<M: Modulus> Batch<M> {
             }
             // tab[low + e·4^r] = tab[low] + val(e)·μ_{i+r} for codes low < 4^r.
             for r in 0..4 {
-                let m: [u64; LAMBDA_MAX] =
-                    core::array::from_fn(|k| M::to_u128(self.mu[k][i + r]) as u64);
+                let m: [L; LAMBDA_MAX] =
+                    core::array::from_fn(|k| L::of(M::to_u128(self.mu[k][i + r])));
                 let step = 1usize << (2 * r);
                 for low in 0..step {
                     let base = tab[low];
-                    tab[low + step] = core::array::from_fn(|k| base[k].wrapping_add(m[k]));
-                    tab[low + 2 * step] = core::array::from_fn(|k| base[k].wrapping_sub(m[k]));
+                    tab[low + step] = core::array::from_fn(|k| base[k].add(m[k]));
+                    tab[low + 2 * step] = core::array::from_fn(|k| base[k].sub(m[k]));
                     tab[low + 3 * step] = base;
                 }
             }
@@ -154,49 +153,14 @@ impl<M: Modulus> Batch<M> {
                     let e = &tab[code];
                     let a = &mut acc[4 * t + q];
                     for k in 0..LAMBDA_MAX {
-                        a[k] = a[k].wrapping_add(e[k]);
+                        a[k] = a[k].add(e[k]);
                     }
                 }
             }
         }
         for (k, o) in out.iter_mut().enumerate().take(self.lambda) {
             for j in 0..D {
-                o.0[j] = M::from_i64(acc[j][k] as i64);
-            }
-        }
-    }
-
-    /// [`Batch::rho_u128`] straight from the XOF bytes (as [`Batch::rho_u64_xof`]; no 64 KiB entry block on
-    /// the stack).
-    fn rho_u128_xof(&self, rd: &mut impl XofReader, out: &mut [Rq<M>; LAMBDA_MAX]) {
-        let mut pos = [[0u128; D]; LAMBDA_MAX];
-        let mut neg = [[0u128; D]; LAMBDA_MAX];
-        let mut pm = [0u128; D];
-        let mut nm = [0u128; D];
-        let mut buf = [0u8; D / 4];
-        let wide = |x: u64| u128::from(x) | (u128::from(x) << 64);
-        for i in 0..JL_ROWS {
-            XofReader::read(rd, &mut buf);
-            for (t, &byte) in buf.iter().enumerate() {
-                let (p, n) = &JL_MASKS[byte as usize];
-                for e in 0..4 {
-                    pm[4 * t + e] = wide(p[e]);
-                    nm[4 * t + e] = wide(n[e]);
-                }
-            }
-            for k in 0..self.lambda {
-                let m = M::to_u128(self.mu[k][i]);
-                for (acc, &mask) in pos[k].iter_mut().zip(pm.iter()) {
-                    *acc += m & mask;
-                }
-                for (acc, &mask) in neg[k].iter_mut().zip(nm.iter()) {
-                    *acc += m & mask;
-                }
-            }
-        }
-        for (k, o) in out.iter_mut().enumerate().take(self.lambda) {
-            for j in 0..D {
-                o.0[j] = M::sub(M::from_u128(pos[k][j]), M::from_u128(neg[k][j]));
+                o.0[j] = acc[j][k].residue::<M>();
             }
         }
     }
@@ -239,10 +203,12 @@ impl<M: Modulus> Batch<M> {
     /// its output the prover kept from the projection, `derive::SliceXof`).
     pub fn sigma_rho_ntt_from(&self, rd: &mut impl XofReader, out: &mut [NttR<M>; LAMBDA_MAX]) {
         let mut rho = [Rq::<M>::zero(); LAMBDA_MAX];
+        // JL_ROWS·q < 2^63 for q < 2^55 (u64 lanes vectorize twice as wide), < 2^127 for any q < 2^118.
+        const { assert!(M::BITS <= 118) };
         if M::BITS <= 55 {
-            self.rho_u64_xof(rd, &mut rho);
+            self.rho_xof::<u64>(rd, &mut rho);
         } else {
-            self.rho_u128_xof(rd, &mut rho);
+            self.rho_xof::<u128>(rd, &mut rho);
         }
         for k in 0..self.lambda {
             out[k] = NttR::from_rq(&rho[k]).sigma();
@@ -265,6 +231,54 @@ impl<M: Modulus> Batch<M> {
             acc.mul_acc(&self.gamma[k], &rho[k].sigma());
         }
         acc
+    }
+}
+
+/// A wrapping accumulator lane of [`Batch::rho_xof`] holding a signed sum in two's complement.
+trait Lane: Copy {
+    const ZERO: Self;
+    /// A residue's canonical value (< 2^118, fits the lane for the moduli that use it).
+    fn of(x: u128) -> Self;
+    fn add(self, o: Self) -> Self;
+    fn sub(self, o: Self) -> Self;
+    /// The signed value's residue mod q.
+    fn residue<M: Modulus>(self) -> M::Coeff;
+}
+
+impl Lane for u64 {
+    const ZERO: Self = 0;
+    fn of(x: u128) -> Self {
+        x as u64
+    }
+    fn add(self, o: Self) -> Self {
+        self.wrapping_add(o)
+    }
+    fn sub(self, o: Self) -> Self {
+        self.wrapping_sub(o)
+    }
+    fn residue<M: Modulus>(self) -> M::Coeff {
+        M::from_i64(self as i64)
+    }
+}
+
+impl Lane for u128 {
+    const ZERO: Self = 0;
+    fn of(x: u128) -> Self {
+        x
+    }
+    fn add(self, o: Self) -> Self {
+        self.wrapping_add(o)
+    }
+    fn sub(self, o: Self) -> Self {
+        self.wrapping_sub(o)
+    }
+    fn residue<M: Modulus>(self) -> M::Coeff {
+        // Negative sums (top bit set): −(|Σ| mod q) mod q. Public data, so the branch is fine.
+        if (self as i128) < 0 {
+            M::neg(M::from_u128(self.wrapping_neg()))
+        } else {
+            M::from_u128(self)
+        }
     }
 }
 
