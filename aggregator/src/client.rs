@@ -145,6 +145,34 @@ pub type Accepted = crate::coordinator::Accepted;
 pub struct Client {
     base: String,
     agent: ureq::Agent,
+    /// Retries of a 429/503 answer (0: none, the default).
+    retries: u32,
+}
+
+/// The retry policy for a busy server: a 429 (`queue_full`) or 503 (`shutting_down`) answer is retried
+/// after its `Retry-After` seconds (capped at 60; 2^attempt s without the header) plus up to 50 % random
+/// jitter, so clinics told to wait the same time do not all return at once. `None`: do not retry.
+#[must_use]
+pub fn retry_delay(
+    status: u16,
+    retry_after: Option<&str>,
+    attempt: u32,
+    max: u32,
+) -> Option<Duration> {
+    if !matches!(status, 429 | 503) || attempt >= max {
+        return None;
+    }
+    let secs = retry_after
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1 << attempt.min(5))
+        .clamp(1, 60);
+    let mut r = [0u8; 2];
+    let jitter = if getrandom::fill(&mut r).is_ok() {
+        u64::from(u16::from_le_bytes(r)) * secs * 500 / u64::from(u16::MAX)
+    } else {
+        0
+    };
+    Some(Duration::from_millis(secs * 1000 + jitter))
 }
 
 impl Client {
@@ -159,6 +187,41 @@ impl Client {
         Self {
             base: base.trim_end_matches('/').to_owned(),
             agent,
+            retries: 0,
+        }
+    }
+
+    /// The same client, retrying busy answers up to `retries` times ([`retry_delay`]).
+    #[must_use]
+    pub fn with_retries(mut self, retries: u32) -> Self {
+        self.retries = retries;
+        self
+    }
+
+    /// Sends a request (again while [`retry_delay`] says so) and reads its answer.
+    fn call(
+        &self,
+        send: impl Fn() -> core::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Vec<u8>> {
+        let mut attempt = 0;
+        loop {
+            let resp = send().map_err(|e| ClientError::Transport(e.to_string()))?;
+            let after = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok());
+            match retry_delay(resp.status().as_u16(), after, attempt, self.retries) {
+                Some(wait) => {
+                    eprintln!(
+                        "server busy (HTTP {}); retrying in {:.1} s",
+                        resp.status().as_u16(),
+                        wait.as_secs_f64()
+                    );
+                    std::thread::sleep(wait);
+                    attempt += 1;
+                }
+                None => return Self::finish(resp),
+            }
         }
     }
 
@@ -188,12 +251,7 @@ impl Client {
 
     /// `GET` returning raw bytes.
     pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
-        let resp = self
-            .agent
-            .get(&self.url(path))
-            .call()
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
-        Self::finish(resp)
+        self.call(|| self.agent.get(&self.url(path)).call())
     }
 
     fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
@@ -203,13 +261,12 @@ impl Client {
 
     /// `POST` of raw bytes with a content type.
     pub fn post_bytes(&self, path: &str, content_type: &str, body: &[u8]) -> Result<Vec<u8>> {
-        let resp = self
-            .agent
-            .post(&self.url(path))
-            .header("Content-Type", content_type)
-            .send(body)
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
-        Self::finish(resp)
+        self.call(|| {
+            self.agent
+                .post(&self.url(path))
+                .header("Content-Type", content_type)
+                .send(body)
+        })
     }
 
     /// `GET /v1/health`.
@@ -326,5 +383,28 @@ impl Client {
             b"",
         )?)
         .map_err(|e| ClientError::Decode(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod retry_tests {
+    use super::*;
+
+    #[test]
+    fn busy_answers_are_retried_after_retry_after_with_jitter_and_others_are_not() {
+        for _ in 0..20 {
+            let d = retry_delay(429, Some("2"), 0, 3).expect("retry");
+            assert!((2000..=3000).contains(&d.as_millis()), "{d:?}");
+        }
+        assert!(retry_delay(503, None, 2, 3).expect("retry") >= Duration::from_secs(4));
+        assert!(retry_delay(429, Some("999"), 0, 3).expect("retry") <= Duration::from_secs(90));
+        assert_eq!(
+            retry_delay(429, Some("2"), 3, 3),
+            None,
+            "attempts exhausted"
+        );
+        assert_eq!(retry_delay(409, Some("2"), 0, 3), None);
+        assert_eq!(retry_delay(200, None, 0, 3), None);
+        assert_eq!(retry_delay(429, None, 0, 0), None, "retries off by default");
     }
 }

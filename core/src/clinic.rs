@@ -99,6 +99,8 @@ pub enum ClinicError {
     Cancelled,
 }
 
+impl core::error::Error for ClinicError {}
+
 impl fmt::Display for ClinicError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

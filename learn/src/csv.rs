@@ -66,6 +66,8 @@ pub enum CsvError {
     },
 }
 
+impl core::error::Error for CsvError {}
+
 impl fmt::Display for CsvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

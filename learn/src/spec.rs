@@ -52,6 +52,8 @@ pub enum ModelSpec {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpecError(pub String);
 
+impl core::error::Error for SpecError {}
+
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "model spec: {}", self.0)

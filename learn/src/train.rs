@@ -28,6 +28,8 @@ pub enum TrainError {
     Data(alloc::string::String),
 }
 
+impl core::error::Error for TrainError {}
+
 impl fmt::Display for TrainError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
