@@ -81,8 +81,20 @@ fn two_clinic_processes_train_and_submit_and_the_round_publishes() {
     .expect("model");
     let server = Server::start(
         &dir.0,
-        &["--open-round", "--norm-bound", "1", "--scale", "512"],
+        &[
+            "--open-round",
+            "--norm-bound",
+            "1",
+            "--scale",
+            "512",
+            "--model",
+            MODEL,
+        ],
     );
+    let ann = server.client().current_round().expect("round");
+    let pinned = std::fs::read(dir.0.join("keys/clinics/1/aggregator-vk.bin")).expect("vk");
+    let signed = ann.verify(&pinned).expect("signed");
+    assert_eq!(signed.model.map(|m| m.to_string()).as_deref(), Some(MODEL));
     let data = csv(&dir.0);
     let update = dir.0.join("update.npy");
     std::fs::write(&update, npy_f32(&[0.1; DIM], "<f4")).expect("npy");
@@ -119,7 +131,10 @@ fn two_clinic_processes_train_and_submit_and_the_round_publishes() {
     )
     .wait_with_output()
     .expect("run");
-    fails_with(&out, "announces a model of 8");
+    fails_with(
+        &out,
+        "differs from the model round 1 announces (logistic:3,2)",
+    );
     let broken = dir.0.join("broken.csv");
     std::fs::write(&broken, "a,b,c,y\n1,2,3,0\n1,,3,1\n").expect("csv");
     let out = clinic(

@@ -76,10 +76,10 @@ struct Local {
     /// Label column (integer classes 0..C−1); default: the last column.
     #[arg(long)]
     label: Option<String>,
-    /// The round's model: `mlp:IN,H1,..,C` (ReLU), `logistic:FEATURES,CLASSES` or `cox:FEATURES`. Its
-    /// parameter count must equal the announced model dimension.
+    /// The model: `mlp:IN,H1,..,C` (ReLU), `logistic:FEATURES,CLASSES` or `cox:FEATURES`. `train` uses the
+    /// model the round announces (signed) and refuses a different `--model`; `calibrate` needs it.
     #[arg(long)]
-    model: String,
+    model: Option<String>,
     /// Local epochs per round.
     #[arg(long, default_value_t = 1)]
     epochs: usize,
@@ -132,10 +132,10 @@ pub fn run(args: Args) -> Result<(), Error> {
             })
         }
         Command::Train(a) => {
-            let spec = ModelSpec::parse(&a.local.model)?;
-            let data = load_data(&a.local, &spec)?;
+            let given = a.local.model.as_deref().map(ModelSpec::parse).transpose()?;
             submit(&a.site, |ann, global| {
-                check_spec(&spec, ann)?;
+                let spec = round_model(given.as_ref(), ann)?;
+                let data = load_data(&a.local, &spec)?;
                 eprintln!(
                     "training {spec} on {} samples for {} epoch(s)",
                     data.len(),
@@ -157,17 +157,29 @@ fn train_config(l: &Local) -> TrainConfig {
     }
 }
 
-fn check_spec(spec: &ModelSpec, a: &Announcement) -> Result<(), Error> {
-    if spec.param_count() == a.model_dim as usize {
-        Ok(())
-    } else {
-        Err(format!(
-            "--model {spec} has {} parameters, but round {} announces a model of {}",
-            spec.param_count(),
+/// The model to train: the one the round announces (signed); a `--model` must agree with it. A round
+/// without a model spec takes `--model`, whose parameter count must be the announced dimension.
+fn round_model(given: Option<&ModelSpec>, a: &Announcement) -> Result<ModelSpec, Error> {
+    match (&a.model, given) {
+        (Some(announced), Some(g)) if g != announced => Err(format!(
+            "--model {g} differs from the model round {} announces ({announced})",
+            a.round
+        )
+        .into()),
+        (Some(announced), _) => Ok(announced.clone()),
+        (None, Some(g)) if g.param_count() == a.model_dim as usize => Ok(g.clone()),
+        (None, Some(g)) => Err(format!(
+            "--model {g} has {} parameters, but round {} announces a model of {}",
+            g.param_count(),
             a.round,
             a.model_dim
         )
-        .into())
+        .into()),
+        (None, None) => Err(format!(
+            "round {} announces no model spec; pass --model (e.g. logistic:FEATURES,CLASSES)",
+            a.round
+        )
+        .into()),
     }
 }
 
@@ -393,7 +405,7 @@ pub fn npy_f32(bytes: &[u8]) -> Result<Vec<f32>, String> {
 /// Honest-norm calibration: trains the model on the local data for `--rounds` simulated rounds and prints
 /// the quantiles of the update norms and a suggested τ (docs/DEMO.md, "Choosing τ").
 fn calibrate(a: &CalibrateArgs) -> Result<(), Error> {
-    let spec = ModelSpec::parse(&a.local.model)?;
+    let spec = ModelSpec::parse(a.local.model.as_deref().ok_or("calibrate needs --model")?)?;
     let data = load_data(&a.local, &spec)?;
     let sizes = spec
         .mlp_sizes()
@@ -474,6 +486,48 @@ mod tests {
         assert!(e.contains("needs 16 data bytes"), "{e}");
         assert!(npy_f32(b"PK\x03\x04").is_err());
         assert!(npy_f32(&npy("<f4", "(3,)", &data)[..12]).is_err());
+    }
+
+    #[test]
+    fn the_trained_model_is_the_announced_one_or_a_matching_model_option() {
+        let mut a = Announcement {
+            param_set_id: 1,
+            round: 4,
+            model_dim: 8,
+            model_sha3: [0; 32],
+            norm_bound: 1.0,
+            scale: 512.0,
+            b_int: 515,
+            t: 5151,
+            opened_at: 0,
+            deadline: 1,
+            kem_key_sha3: [0; 32],
+            bfv_public_key_sha3: [0; 32],
+            model: None,
+        };
+        let logistic = ModelSpec::parse("logistic:3,2").expect("spec");
+        let other = ModelSpec::parse("cox:8").expect("spec");
+        assert_eq!(
+            round_model(Some(&logistic), &a).ok(),
+            Some(logistic.clone())
+        );
+        let e = round_model(None, &a)
+            .expect_err("no model anywhere")
+            .to_string();
+        assert!(e.contains("announces no model spec"), "{e}");
+        let e = round_model(Some(&ModelSpec::parse("logistic:3,3").expect("s")), &a)
+            .expect_err("wrong size")
+            .to_string();
+        assert!(e.contains("announces a model of 8"), "{e}");
+        a.model = Some(logistic.clone());
+        assert_eq!(round_model(None, &a).ok(), Some(logistic.clone()));
+        let e = round_model(Some(&other), &a)
+            .expect_err("differs")
+            .to_string();
+        assert!(
+            e.contains("differs from the model round 4 announces"),
+            "{e}"
+        );
     }
 
     #[test]

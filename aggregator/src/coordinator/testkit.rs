@@ -120,6 +120,7 @@ pub(crate) fn opened() -> Coordinator {
         scale: 2.0,
         deadline_secs: 600,
         model_sha3: None,
+        model: None,
     })
     .expect("open");
     c

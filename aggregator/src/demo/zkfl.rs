@@ -245,6 +245,7 @@ impl ZkflPipeline {
             scale: self.quantizer.scale(),
             deadline_secs: PUBLISH_TIMEOUT.as_secs(),
             model_sha3: Some(hash),
+            model: None,
         };
         let signed = self
             .admin
