@@ -23,7 +23,8 @@ use rand_core::{Rng, SeedableRng};
 use serde_json::json;
 use zkfl_aggregator::client::{Client, RetryPolicy};
 use zkfl_aggregator::coordinator::OpenRound;
-use zkfl_aggregator::demo::clinic::{BfvPublic, ClinicKeys, submission};
+use zkfl_aggregator::demo::clinic::{ClinicKeys, submission};
+use zkfl_core::clinic::PublicKey;
 use zkfl_aggregator::model::{self, SetLimits};
 use zkfl_aggregator::round::Announcement;
 
@@ -188,7 +189,7 @@ fn announcement(c: &Client, keys: &Path) -> Announcement {
 fn prepare(c: &Client, keys: &Path, clinics: u32, seed: u64) -> (Announcement, Vec<Prepared>) {
     let a = announcement(c, keys);
     let chunks = SetLimits::of("S").expect("S").chunks(a.model_dim) as usize;
-    let pk = BfvPublic::decode(&c.bfv_key().expect("bfv key"), chunks).expect("pk");
+    let pk = PublicKey::decode(&c.bfv_key().expect("bfv key"), chunks).expect("pk");
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let prepared = (1..=clinics)
         .map(|id| {
@@ -252,6 +253,7 @@ fn open_round(c: &Client) {
         scale: 1024.0,
         deadline_secs: 3600,
         model_sha3: None,
+        model: None,
     })
     .expect("open round");
 }

@@ -248,6 +248,7 @@ mod tests {
             deadline: 2,
             kem_key_sha3: [2; 32],
             bfv_public_key_sha3: [3; 32],
+            model: None,
         }
         .encode()
     }

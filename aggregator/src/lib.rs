@@ -6,6 +6,8 @@
 
 /// Blocking HTTP client for the API.
 pub mod client;
+/// The clinic side: own keys, the verified round as the core pipeline sees it.
+pub mod clinic;
 /// Command-line interface: one module per subcommand.
 pub mod commands;
 /// Submissions meet the state machine, the running sum and storage.

@@ -113,9 +113,11 @@ impl RoundState {
     }
 }
 
-/// Domain separator that starts the canonical announcement bytes.
+/// Domain separator that starts the canonical announcement bytes of a round without a model spec.
 pub const ANNOUNCEMENT_MAGIC: &[u8; 16] = b"ZKFL-PQ round v1";
-/// Length of the canonical announcement encoding.
+/// Domain separator of a round that announces its model spec (the v1 fields, then the spec).
+pub const ANNOUNCEMENT_MAGIC_V2: &[u8; 16] = b"ZKFL-PQ round v2";
+/// Length of the canonical announcement encoding without a model spec (v1).
 pub const ANNOUNCEMENT_LEN: usize = 16 + 1 + 8 + 4 + 32 + 8 + 8 + 8 + 8 + 8 + 8 + 32 + 32;
 
 /// What the aggregator signs when it opens a round (docs/API.md, "canonical encoding").
@@ -145,6 +147,9 @@ pub struct Announcement {
     pub kem_key_sha3: [u8; 32],
     /// SHA3-256 of the BFV public key encoding.
     pub bfv_public_key_sha3: [u8; 32],
+    /// The model the round trains (`zkfl_learn::spec` canonical bytes follow the v1 fields, after a u16 LE
+    /// length, under the v2 separator); `None`: a bare parameter vector (v1 encoding).
+    pub model: Option<zkfl_learn::ModelSpec>,
 }
 
 /// The canonical bytes were not a valid announcement.
@@ -154,13 +159,18 @@ pub enum AnnouncementError {
     Length,
     /// Wrong domain separator.
     Magic,
+    /// The model spec does not decode, or its parameter count is not the model dimension.
+    Model,
 }
 
 impl core::fmt::Display for AnnouncementError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
             Self::Length => "announcement has the wrong length",
-            Self::Magic => "announcement does not start with the round-v1 domain separator",
+            Self::Magic => "announcement does not start with the round-v1/v2 domain separator",
+            Self::Model => {
+                "announced model spec does not decode or does not match the model dimension"
+            }
         })
     }
 }
@@ -171,8 +181,12 @@ impl Announcement {
     /// The canonical little-endian encoding that is signed.
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(ANNOUNCEMENT_LEN);
-        out.extend_from_slice(ANNOUNCEMENT_MAGIC);
+        let mut out = Vec::with_capacity(ANNOUNCEMENT_LEN + 64);
+        out.extend_from_slice(if self.model.is_some() {
+            ANNOUNCEMENT_MAGIC_V2
+        } else {
+            ANNOUNCEMENT_MAGIC
+        });
         out.push(self.param_set_id);
         out.extend_from_slice(&self.round.to_le_bytes());
         out.extend_from_slice(&self.model_dim.to_le_bytes());
@@ -185,19 +199,26 @@ impl Announcement {
         out.extend_from_slice(&self.deadline.to_le_bytes());
         out.extend_from_slice(&self.kem_key_sha3);
         out.extend_from_slice(&self.bfv_public_key_sha3);
+        if let Some(m) = &self.model {
+            let spec = m.encode();
+            out.extend_from_slice(&u16::try_from(spec.len()).unwrap_or(u16::MAX).to_le_bytes());
+            out.extend_from_slice(&spec);
+        }
         out
     }
 
     /// Decodes the canonical encoding; every length is checked.
     pub fn decode(bytes: &[u8]) -> Result<Self, AnnouncementError> {
         let mut r = Reader(bytes);
-        if bytes.len() != ANNOUNCEMENT_LEN {
+        let v2 = match &r.take::<16>()? {
+            m if m == ANNOUNCEMENT_MAGIC => false,
+            m if m == ANNOUNCEMENT_MAGIC_V2 => true,
+            _ => return Err(AnnouncementError::Magic),
+        };
+        if bytes.len() < ANNOUNCEMENT_LEN || (!v2 && bytes.len() != ANNOUNCEMENT_LEN) {
             return Err(AnnouncementError::Length);
         }
-        if r.take::<16>()? != *ANNOUNCEMENT_MAGIC {
-            return Err(AnnouncementError::Magic);
-        }
-        Ok(Self {
+        let mut a = Self {
             param_set_id: r.take::<1>()?[0],
             round: u64::from_le_bytes(r.take()?),
             model_dim: u32::from_le_bytes(r.take()?),
@@ -210,7 +231,20 @@ impl Announcement {
             deadline: u64::from_le_bytes(r.take()?),
             kem_key_sha3: r.take()?,
             bfv_public_key_sha3: r.take()?,
-        })
+            model: None,
+        };
+        if v2 {
+            let len = usize::from(u16::from_le_bytes(r.take()?));
+            if r.0.len() != len {
+                return Err(AnnouncementError::Length);
+            }
+            let spec = zkfl_learn::ModelSpec::decode(r.0).map_err(|_| AnnouncementError::Model)?;
+            if spec.param_count() != a.model_dim as usize {
+                return Err(AnnouncementError::Model);
+            }
+            a.model = Some(spec);
+        }
+        Ok(a)
     }
 }
 
@@ -245,6 +279,7 @@ mod tests {
             deadline: 1_600,
             kem_key_sha3: [4; 32],
             bfv_public_key_sha3: [5; 32],
+            model: None,
         }
     }
 
@@ -261,6 +296,27 @@ mod tests {
         let mut bad = bytes.clone();
         bad[0] ^= 1;
         assert_eq!(Announcement::decode(&bad), Err(AnnouncementError::Magic));
+    }
+
+    #[test]
+    fn a_model_spec_is_signed_into_a_v2_announcement_and_checked_against_the_dimension() {
+        let mut a = sample();
+        a.model = Some(zkfl_learn::ModelSpec::paper());
+        let bytes = a.encode();
+        assert_eq!(&bytes[..16], ANNOUNCEMENT_MAGIC_V2);
+        assert_eq!(Announcement::decode(&bytes), Ok(a.clone()));
+        assert_eq!(
+            Announcement::decode(&bytes[..bytes.len() - 1]),
+            Err(AnnouncementError::Length)
+        );
+        a.model_dim = 8;
+        assert_eq!(
+            Announcement::decode(&a.encode()),
+            Err(AnnouncementError::Model)
+        );
+        let mut v1 = sample().encode();
+        v1.push(0);
+        assert_eq!(Announcement::decode(&v1), Err(AnnouncementError::Length));
     }
 
     #[test]

@@ -11,11 +11,12 @@ use common::{Server, TempDir, keygen};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkfl_aggregator::client::Client;
-use zkfl_aggregator::demo::clinic::{self, BfvPublic, ClinicKeys};
+use zkfl_aggregator::demo::clinic::{self, ClinicKeys};
 use zkfl_aggregator::demo::pipeline::{Pipeline, Submission};
 use zkfl_aggregator::demo::scenario::Scenario;
 use zkfl_aggregator::demo::zkfl::{ZkflPipeline, derive};
 use zkfl_aggregator::demo::{self, DemoReport, Options};
+use zkfl_core::clinic::PublicKey;
 use zkfl_core::quant::{Quantizer, dequantize};
 use zkfl_learn::param_count;
 use zkfl_learn::sample::fill_standard_normal;
@@ -136,7 +137,7 @@ fn served_aggregate_equals_plaintext_sum_of_quantized_updates() {
         .verify(&keys[0].aggregator_vk)
         .expect("signed");
     assert_eq!((a.b_int, a.t), (config.b_int(), config.t));
-    let pk = BfvPublic::decode(&c.bfv_key().expect("bfv key"), config.chunks as usize).expect("pk");
+    let pk = PublicKey::decode(&c.bfv_key().expect("bfv key"), config.chunks as usize).expect("pk");
     // Clinic 1 small, clinic 2 far above τ (clipped by its quantizer), clinic 3 moderate.
     let mut rng = ChaCha20Rng::seed_from_u64(12);
     let updates: Vec<Vec<f32>> = [0.001f32, 1.0, 0.03]

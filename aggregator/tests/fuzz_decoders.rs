@@ -12,7 +12,8 @@ use rand_core::{Rng, SeedableRng};
 use zkfl_aggregator::commands::keygen;
 use zkfl_aggregator::coordinator::sha3;
 use zkfl_aggregator::crypto::{CoreVerifier, RosterKeys};
-use zkfl_aggregator::demo::clinic::{BfvPublic, ClinicKeys, submission};
+use zkfl_aggregator::demo::clinic::{ClinicKeys, submission};
+use zkfl_core::clinic::PublicKey;
 use zkfl_aggregator::error::Code;
 use zkfl_aggregator::keys::{KeyDir, Roster, read_secret};
 use zkfl_aggregator::model::{SetLimits, round_config};
@@ -121,9 +122,10 @@ fn fixture() -> Fixture {
         deadline: 1,
         kem_key_sha3: [0; 32],
         bfv_public_key_sha3: sha3(&bfv_pk),
+        model: None,
     };
     let chunks = limits.chunks(DIM) as usize;
-    let pk = BfvPublic::decode(&bfv_pk, chunks).expect("pk");
+    let pk = PublicKey::decode(&bfv_pk, chunks).expect("pk");
     let update: Vec<f32> = (0..DIM).map(|i| (i as f32 - 16.0) / 200.0).collect();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let sealed = submission(
@@ -227,7 +229,7 @@ fn mutated_envelopes_submissions_ciphertexts_keys_and_proofs_are_typed_rejection
     }
     for _ in 0..500 * scale() {
         let pk = mutate(&mut rng, &f.bfv_pk);
-        let _ = BfvPublic::decode(&pk, chunks);
+        let _ = PublicKey::decode(&pk, chunks);
     }
 
     // Proofs: every change is rejected.

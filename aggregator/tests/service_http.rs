@@ -104,6 +104,7 @@ fn bad_requests_get_typed_json_errors() {
         scale: 8.0,
         deadline_secs: 60,
         model_sha3: None,
+        model: None,
     });
     assert_eq!(api_code(again), (409, Code::RoundAlreadyOpen));
     let bad = c.post_bytes("/v1/admin/rounds", "application/json", b"{not json");
@@ -170,6 +171,7 @@ fn admin_close_fails_an_empty_round_and_the_next_round_reuses_the_model() {
         scale: 1.0e6,
         deadline_secs: 60,
         model_sha3: None,
+        model: None,
     };
     assert_eq!(
         api_code(c.admin_open_round(&too_big)),
@@ -181,6 +183,7 @@ fn admin_close_fails_an_empty_round_and_the_next_round_reuses_the_model() {
             scale: 16.0,
             deadline_secs: 60,
             model_sha3: None,
+            model: None,
         })
         .expect("open 2");
     let pinned = std::fs::read(dir.0.join("keys/public/aggregator-vk.bin")).expect("vk");

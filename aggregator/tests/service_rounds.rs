@@ -12,23 +12,13 @@ use common::{Server, TempDir, keygen};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkfl_aggregator::client::{Client, ClientError};
+use zkfl_aggregator::clinic::{ClinicKeys, round};
 use zkfl_aggregator::error::Code;
 use zkfl_aggregator::round::Announcement;
-use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{Encryptor, PlainModulus, ternary_product_primes};
-use zkfl_core::channel::{
-    ClinicId, KemPublicKey, MlKem768, RoundId, SigningKey, SubmissionFields, seal_submission_to_vec,
-};
+use zkfl_core::clinic::{PublicKey, Silent};
 use zkfl_core::params::{ParamSet, SetS};
-use zkfl_core::ring::{NttPoly, Poly};
-use zkfl_core::wire::bfv::{decode_public_key, encode_ciphertext, encoded_len};
-use zkfl_core::zk::prove::{SliceUpdate, Witness, prove};
-use zkfl_core::zk::statement::{Context, Statement};
 
 const N: usize = SetS::N;
-const K: usize = ternary_product_primes(SetS::N, <<SetS as ParamSet>::M as Modulus>::BITS);
-type M = <SetS as ParamSet>::M;
-type Coeff = <M as Modulus>::Coeff;
 
 /// A clinic's sealed submission of the integer update `m` (one chunk) for the announced round.
 fn submission(
@@ -40,58 +30,26 @@ fn submission(
     sequence: u64,
 ) -> Vec<u8> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let cdir = dir.join(format!("keys/clinics/{clinic}"));
-    let pk = std::fs::read(cdir.join("bfv-public.bin")).expect("pk");
-    let mut pa = Box::new(Poly::<M, N>::zero());
-    let mut pb = vec![Poly::<M, N>::zero(); SetS::MAX_CHUNKS];
-    decode_public_key::<SetS, N>(&pk, &mut pa, &mut pb).expect("pk decodes");
-    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*pa));
-    let b_ntt = Box::new(NttPoly::<N, K>::from_poly(&pb[0]));
-    let plain = PlainModulus::<M>::new(a.t).expect("t");
-    let t = plain.t();
-    let mut enc = Box::new(Encryptor::<SetS, N, K>::new(&a_ntt, plain, 1, &mut rng));
-    let mut c0 = vec![Poly::<M, N>::zero()];
-    enc.encrypt_chunk(&b_ntt, m, &mut c0[0]).expect("encrypt");
-    let u: Vec<i64> = (0..N)
-        .map(|i| i64::try_from(enc.u().centered(i)).expect("ternary"))
-        .collect();
-    let c1 = enc.c1().clone();
-    let mut ct = vec![0u8; encoded_len::<SetS>(1)];
-    encode_ciphertext::<SetS, N>(&c1, &c0, &mut ct).expect("encode ct");
-
-    let pk_b: Vec<[Coeff; N]> = vec![pb[0].coeffs];
-    let c0c: Vec<[Coeff; N]> = vec![c0[0].coeffs];
-    let stmt = Statement {
-        pk_a: &pa.coeffs,
-        pk_b: &pk_b,
-        c1: &c1.coeffs,
-        c0: &c0c,
-        t,
-        bound: a.b_int,
-    };
-    let ctx = Context {
-        round: a.round,
-        clinic: u64::from(clinic),
-    };
-    let mut proof = vec![0u8; stmt.layout::<SetS>().expect("layout").proof_len()];
-    let chunks = [*m];
-    let mut wit = Witness {
-        u: &u,
-        m: SliceUpdate(&chunks),
-    };
-    prove::<SetS, N, _, _>(&stmt, &ctx, &mut wit, &mut rng, &mut proof).expect("prove");
-
-    let key = SigningKey::from_bytes(&std::fs::read(cdir.join("sign-seed.bin")).expect("seed"))
-        .expect("key");
-    let kem =
-        KemPublicKey::<MlKem768>::from_bytes(&std::fs::read(cdir.join("kem-ek.bin")).expect("ek"))
-            .expect("ek");
-    let fields = SubmissionFields {
-        param_id: SetS::ID,
-        round: RoundId(a.round),
-        clinic: ClinicId(clinic),
-    };
-    seal_submission_to_vec(&kem, &fields, sequence, &ct, &proof, &key, &mut rng).expect("seal")
+    let keys = ClinicKeys::load(&dir.join("keys"), clinic).expect("clinic keys");
+    let served =
+        std::fs::read(dir.join(format!("keys/clinics/{clinic}/bfv-public.bin"))).expect("pk");
+    let chunks = zkfl_core::quant::chunk_count(a.model_dim as usize, N);
+    let pk = PublicKey::decode(&served, chunks).expect("pk decodes");
+    let r = round(a, &pk, &keys).expect("round");
+    let msg = r.message(m).expect("message");
+    let enc = r.encrypt(&msg, &mut rng, &mut Silent).expect("encrypt");
+    let proof = r
+        .prove(&enc, &msg, clinic, &mut rng, &mut Silent)
+        .expect("prove");
+    r.seal(
+        enc.ciphertext(),
+        &proof,
+        clinic,
+        &keys.sign,
+        sequence,
+        &mut rng,
+    )
+    .expect("seal")
 }
 
 fn update(values: [i64; 4]) -> Box<[i64; N]> {

@@ -16,6 +16,8 @@ extern crate std;
 pub mod arith;
 pub mod bfv;
 pub mod channel;
+#[cfg(feature = "alloc")]
+pub mod clinic;
 pub mod ct;
 pub mod params;
 pub mod quant;

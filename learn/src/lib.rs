@@ -9,6 +9,8 @@
 
 extern crate alloc;
 
+/// A clinic's own data from CSV: header, label column, per-clinic standardization.
+pub mod csv;
 /// The synthetic imaging data set of the paper's experiment.
 pub mod data;
 /// Plain FedAvg on f32 vectors.
@@ -19,10 +21,16 @@ pub mod linalg;
 pub mod mlp;
 /// Random variates for simulation data (normal, Gamma, Dirichlet).
 pub mod sample;
+/// The model a round trains, as the round announcement declares it.
+pub mod spec;
 /// Dirichlet non-IID partition among clinics.
 pub mod split;
+/// Local training for the announced model; honest-norm calibration of τ.
+pub mod train;
 
 pub use data::{Dataset, Synthetic, SyntheticSpec, generate};
 pub use fedavg::{apply_update, l2_norm, mean_update, model_delta};
 pub use mlp::{Evaluation, Mlp, MlpError, TrainConfig, param_count};
+pub use spec::{Activation, ModelSpec, SpecError};
 pub use split::{SplitError, dirichlet_split};
+pub use train::{TrainError, honest_update_norms, local_update, quantile};

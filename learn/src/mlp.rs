@@ -44,6 +44,8 @@ pub enum MlpError {
     },
 }
 
+impl core::error::Error for MlpError {}
+
 impl core::fmt::Display for MlpError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {

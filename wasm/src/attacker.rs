@@ -11,41 +11,20 @@
 //! length — a well-formed proof header, then zeros (the native demo sends all zeros). The result is signed
 //! and sealed exactly like an honest submission, so only the proof can give it away.
 
-use crate::clinic::{ClinicRound, PreparedUpdate, Prover};
+use crate::clinic::{Bridge, ClinicRound, PreparedUpdate, prepared};
 use crate::error::{ClinicError, ErrorCode};
 use crate::progress::{self, Progress};
 use crate::rng;
 use wasm_bindgen::prelude::wasm_bindgen;
-use zkfl_core::bfv::PlainModulus;
-use zkfl_core::quant::norm_sq;
 use zkfl_learn::sample::fill_standard_normal;
 
 /// σ of the paper's noise attack.
 pub const PAPER_SIGMA: f64 = 50.0;
 
-/// round(S·d) per coordinate, without clipping, reduced to the centred representative mod t (what a
-/// malicious clinic can put into a BFV plaintext). `out` is zero-padded past the update.
-pub fn quantize_unclipped(update: &[f32], scale: f64, plain_t: u64, out: &mut [i64]) {
-    let t = i64::try_from(plain_t).unwrap_or(i64::MAX);
-    let hi = t / 2;
-    out.fill(0);
-    for (o, &d) in out.iter_mut().zip(update) {
-        let v = (f64::from(d) * scale).round();
-        // Finite and clamped, so the cast is exact; rem_euclid then lands in [0, t).
-        #[allow(clippy::cast_possible_truncation)]
-        let v = if v.is_finite() {
-            v.clamp(-1e15, 1e15) as i64
-        } else {
-            0
-        };
-        let r = v.rem_euclid(t);
-        *o = if r > hi { r - t } else { r };
-    }
-}
-
 impl ClinicRound {
-    /// Attacker demo: encrypts N(0, `sigma`²) noise (one value per model parameter, unclipped) and attaches
-    /// the cheating prover's proof (see the module documentation). The aggregator must reject it.
+    /// Attacker demo: encrypts N(0, `sigma`²) noise (one value per model parameter, unclipped:
+    /// `zkfl_core::clinic::Round::quantize_unclipped`) and attaches the cheating prover's proof
+    /// (`Round::prove_cheating`, see the module documentation). The aggregator must reject it.
     pub fn poisoned_update_attacker_demo(
         &self,
         sigma: f64,
@@ -60,30 +39,23 @@ impl ClinicRound {
                 "sigma must be a positive number",
             ));
         }
-        let config = self.config();
-        let mut noise = vec![0.0f32; config.quantizer.params()];
+        self.check_pk_hash(pk_hash)?;
+        let r = self.pipeline();
+        let mut noise = vec![0.0f32; r.quantizer().params()];
         fill_standard_normal(rng, &mut noise);
         // f32 noise as the native attacker sends it (aggregator/src/demo/attack.rs).
         #[allow(clippy::cast_possible_truncation)]
         let s = sigma as f32;
         noise.iter_mut().for_each(|x| *x *= s);
-        let plain =
-            PlainModulus::<<zkfl_core::params::SetS as zkfl_core::params::ParamSet>::M>::new(
-                config.t,
-            )
-            .map_err(|e| ClinicError::from_display(ErrorCode::Encrypt, e))?;
-        let mut m = vec![0i64; self.chunk_len()];
-        quantize_unclipped(&noise, config.quantizer.scale(), plain.t(), &mut m);
-        let sq = norm_sq(&m);
-        self.encrypt_and_prove(
-            &m,
-            sq,
-            clinic,
-            pk_hash,
-            Prover::CheatingAttackerDemo,
-            rng,
-            progress,
-        )
+        let mut bridge = Bridge::new(progress);
+        let mut run = |b: &mut Bridge<'_>| {
+            let m = r.quantize_unclipped(&noise)?;
+            let enc = r.encrypt(&m, rng, b)?;
+            let proof = r.prove_cheating(&enc, &m, clinic, rng, b)?;
+            Ok((enc, proof, m.norm_sq()))
+        };
+        let (enc, proof, norm_sq) = run(&mut bridge).map_err(|e| bridge.error(e))?;
+        Ok(prepared(enc, proof, norm_sq))
     }
 }
 
@@ -112,22 +84,5 @@ impl ClinicRound {
             &mut rng::fresh()?,
             sink.as_mut(),
         )?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unclipped_quantization_wraps_into_the_plaintext_range() {
-        let t = 11u64;
-        let mut out = [9i64; 6];
-        quantize_unclipped(&[0.5, -2.0, 3.0, f32::NAN, 1e30], 2.0, t, &mut out);
-        // round(1.0)=1, −4, 6 → 6−11 = −5, NaN → 0, 1e15 mod 11 centred, padding 0.
-        let big = 1_000_000_000_000_000i64.rem_euclid(11);
-        let big = if big > 5 { big - 11 } else { big };
-        assert_eq!(out, [1, -4, -5, 0, big, 0]);
-        assert!(out.iter().all(|&x| (-5..=5).contains(&x)));
     }
 }

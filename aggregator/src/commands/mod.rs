@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand, each owning its own argument struct.
 
 pub mod bench;
+pub mod clinic;
 pub mod demo;
 pub mod keygen;
 pub mod keyholder;
@@ -28,6 +29,10 @@ enum Command {
     Serve(serve::Args),
     /// Measure the main operations (median of repeated runs) and write a flat JSON report.
     Bench(bench::Args),
+    /// Take part in a round as one clinic: submit an update, or train on a local CSV and submit, or
+    /// calibrate the clip bound τ on local data.
+    #[command(subcommand_required = true)]
+    Clinic(clinic::Args),
     /// Generate aggregator, key-holder and clinic keys into a directory.
     Keygen(keygen::Args),
     /// Key-holder process of single-decryptor mode (started by `zkfl serve`).
@@ -43,6 +48,7 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Serve(args) => serve::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Clinic(args) => clinic::run(args),
         Command::Keyholder(args) => keyholder::run(args),
     }
 }

@@ -64,6 +64,10 @@ pub struct Args {
     /// Submissions authenticated (envelope opened, signature checked) at once.
     #[arg(long, default_value_t = 4)]
     pub auth_slots: usize,
+    /// The model rounds opened from the command line announce (signed), e.g. `logistic:3,2`,
+    /// `mlp:784,128,64,4`, `cox:39`; its parameter count must equal the initial model's. Clinics train it.
+    #[arg(long)]
+    pub model: Option<String>,
     /// Also serve the static files of this directory (the browser clinic: `--web-dir web-demo`) at `/`.
     #[arg(long)]
     pub web_dir: Option<PathBuf>,
@@ -98,6 +102,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         scale: args.scale,
         deadline_secs: args.deadline_secs,
         model_sha3: None,
+        model: args.model.clone(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

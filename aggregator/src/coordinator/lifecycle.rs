@@ -67,6 +67,11 @@ impl Coordinator {
             req.scale,
         )?;
         check_bound_slack(config.b_int(), req)?;
+        let model = req
+            .model
+            .as_deref()
+            .map(|m| announced_model(m, model_dim))
+            .transpose()?;
         let opened_at = now();
         let announcement = Announcement {
             param_set_id: self.facts.limits.id,
@@ -81,6 +86,7 @@ impl Coordinator {
             deadline: opened_at.saturating_add(req.deadline_secs),
             kem_key_sha3: self.facts.kem_key_sha3,
             bfv_public_key_sha3: self.facts.bfv_public_key_sha3,
+            model,
         };
         let signature = self
             .signer
@@ -376,4 +382,18 @@ pub fn parse_hash(h: &str) -> Result<[u8; 32], ApiError> {
                 "model_sha3 must be 64 hex characters",
             )
         })
+}
+
+/// The round's model spec, refused unless its parameter count is the stored model's dimension.
+fn announced_model(spec: &str, model_dim: u32) -> Result<zkfl_learn::ModelSpec, ApiError> {
+    let bad = |m: String| ApiError::new(Code::MalformedRequest, m);
+    let spec = zkfl_learn::ModelSpec::parse(spec).map_err(|e| bad(e.to_string()))?;
+    if spec.param_count() == model_dim as usize {
+        Ok(spec)
+    } else {
+        Err(bad(format!(
+            "model {spec} has {} parameters, the round's model has {model_dim}",
+            spec.param_count()
+        )))
+    }
 }

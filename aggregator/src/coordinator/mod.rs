@@ -80,6 +80,10 @@ pub struct OpenRound {
     /// Model to start from (hex SHA3-256); default: the latest model.
     #[serde(default)]
     pub model_sha3: Option<String>,
+    /// The model the round trains (`mlp:784,128,64,4`, `logistic:30,2`, `cox:39`), signed into the
+    /// announcement; its parameter count must equal the model's. Default: none (a bare parameter vector).
+    #[serde(default)]
+    pub model: Option<String>,
 }
 
 /// The answer to an accepted submission.

@@ -128,6 +128,7 @@ pub(crate) fn opened_with(decryptor: Box<dyn Decryptor>) -> Coordinator {
         scale: 2.0,
         deadline_secs: 600,
         model_sha3: None,
+        model: None,
     })
     .expect("open");
     c

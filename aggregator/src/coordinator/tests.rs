@@ -105,6 +105,7 @@ fn a_round_closes_when_every_clinic_decided_and_publishes_the_mean() {
             scale: 2.0,
             deadline_secs: 1,
             model_sha3: None,
+            model: None,
         })
         .expect("open 2");
     assert_eq!(
@@ -138,7 +139,8 @@ fn a_round_without_accepted_updates_fails_at_its_deadline() {
             norm_bound: 1.0,
             scale: 16.0,
             deadline_secs: 1,
-            model_sha3: None
+            model_sha3: None,
+            model: None,
         })
         .map(|r| r.announcement.round)
         .ok(),
@@ -154,6 +156,7 @@ fn only_one_round_is_open_at_a_time() {
         scale: 2.0,
         deadline_secs: 600,
         model_sha3: None,
+        model: None,
     });
     assert_eq!(again.err().map(|e| e.code), Some(Code::RoundAlreadyOpen));
 }
@@ -173,6 +176,7 @@ fn accepted_submissions_and_the_running_sum_survive_a_restart() {
             scale: 2.0,
             deadline_secs: 600,
             model_sha3: None,
+            model: None,
         })
         .expect("open");
         c.process(1, b"1 1 ok 4").expect("1");
@@ -319,6 +323,7 @@ fn round_parameters_are_validated() {
         scale,
         deadline_secs,
         model_sha3: None,
+        model: None,
     };
     for bad in [
         req(5.0, 5e-324, 60),

@@ -7,7 +7,7 @@
 //! back from the round status endpoints, and checks the update bit for bit against the plaintext sum of the
 //! accepted quantized updates (which the demo knows because it plays the clinics).
 
-use super::clinic::{self, BfvPublic, ClinicKeys, N, Sealed};
+use super::clinic::{self, ClinicKeys, N, Sealed};
 use super::pipeline::{Decision, Pipeline, RoundOutcome, Submission, TimeSplit};
 use super::serve::ServeProcess;
 use crate::client::{Client, ClientError, RoundStatus};
@@ -19,6 +19,7 @@ use rand_core::SeedableRng;
 use std::path::Path;
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
+use zkfl_core::clinic::PublicKey;
 use zkfl_core::params::limits::{Config, ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::{Quantizer, dequantize};
@@ -33,7 +34,7 @@ pub struct ZkflPipeline {
     server: ServeProcess,
     admin: Client,
     clinics: Vec<ClinicKeys>,
-    pk: BfvPublic,
+    pk: PublicKey,
     config: Config,
     quantizer: Quantizer,
     seed: u64,
@@ -189,7 +190,7 @@ impl ZkflPipeline {
         let served = admin
             .bfv_key()
             .map_err(|e| format!("GET /v1/keys/bfv: {e}"))?;
-        let pk = BfvPublic::decode(&served, config.chunks as usize)?;
+        let pk = PublicKey::decode(&served, config.chunks as usize).map_err(|e| e.to_string())?;
         Ok(Self {
             server,
             admin,
@@ -244,6 +245,7 @@ impl ZkflPipeline {
             scale: self.quantizer.scale(),
             deadline_secs: PUBLISH_TIMEOUT.as_secs(),
             model_sha3: Some(hash),
+            model: None,
         };
         let signed = self
             .admin

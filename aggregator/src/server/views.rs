@@ -24,6 +24,7 @@ pub fn announcement(rec: &RoundRecord) -> Value {
         "deadline": a.deadline,
         "kem_key_sha3": hex::encode(a.kem_key_sha3),
         "bfv_public_key_sha3": hex::encode(a.bfv_public_key_sha3),
+        "model": a.model.as_ref().map(ToString::to_string),
         "announcement": hex::encode(a.encode()),
         "signature": hex::encode(&rec.signature),
     })

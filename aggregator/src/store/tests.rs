@@ -14,6 +14,7 @@ fn announcement(round: RoundId, model: [u8; 32]) -> Announcement {
         deadline: 20,
         kem_key_sha3: [1; 32],
         bfv_public_key_sha3: [2; 32],
+        model: None,
     }
 }
 

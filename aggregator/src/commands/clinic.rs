@@ -1,0 +1,543 @@
+//! `zkfl clinic`: one site's part in a round against a running `zkfl serve` (docs/DEMO.md, "Your own
+//! clinic"). `submit` sends an update computed elsewhere; `train` downloads the round's global model, trains
+//! it on a local CSV and submits the update; `calibrate` measures this site's honest update norms locally to
+//! suggest the clip bound τ (nothing leaves the site).
+//!
+//! Every submission checks the round announcement's ML-DSA-65 signature with the pinned aggregator key, the
+//! served BFV key against the announced hash and the global model against the announced hash, then runs the
+//! one clinic pipeline (`zkfl_core::clinic`: clip, quantize, encrypt, prove, sign, seal).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Args as ClapArgs, Subcommand};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use zkfl_core::clinic::{N, Progress, PublicKey};
+use zkfl_core::quant::chunk_count;
+use zkfl_learn::csv::{Standardizer, Table};
+use zkfl_learn::{
+    Dataset, Mlp, ModelSpec, TrainConfig, honest_update_norms, local_update, quantile,
+};
+
+use crate::client::Client;
+use crate::clinic::ClinicKeys;
+use crate::round::Announcement;
+
+/// Busy answers (429/503) retried before giving up.
+const RETRIES: u32 = 5;
+
+type Error = Box<dyn std::error::Error>;
+
+/// `zkfl clinic` arguments.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Submit an update computed elsewhere (little-endian f32, or a 1-D float32 `.npy`).
+    Submit(SubmitArgs),
+    /// Download the global model, train it on a local CSV, submit the update.
+    Train(TrainArgs),
+    /// Measure this site's honest update norms over a few local rounds and suggest the clip bound τ.
+    Calibrate(CalibrateArgs),
+}
+
+/// Where the clinic's keys and the server are.
+#[derive(ClapArgs, Debug)]
+struct Site {
+    /// This clinic's key directory from `zkfl keygen` (`<keys>/clinics/<id>`: clinic-id, sign-seed.bin and
+    /// the pinned aggregator keys).
+    #[arg(long)]
+    keys: PathBuf,
+    /// The aggregator's URL.
+    #[arg(long, default_value = "http://127.0.0.1:8787")]
+    server: String,
+}
+
+#[derive(ClapArgs, Debug)]
+struct SubmitArgs {
+    #[command(flatten)]
+    site: Site,
+    /// The update: raw little-endian f32 (`.f32`, any other name) or `.npy` (float32, 1-D).
+    #[arg(long)]
+    update: PathBuf,
+}
+
+/// The local data and the model.
+#[derive(ClapArgs, Debug)]
+struct Local {
+    /// CSV with a header row; every column but the label is a feature, in file order.
+    #[arg(long)]
+    data: PathBuf,
+    /// Label column (integer classes 0..C−1); default: the last column.
+    #[arg(long)]
+    label: Option<String>,
+    /// The model: `mlp:IN,H1,..,C` (ReLU), `logistic:FEATURES,CLASSES` or `cox:FEATURES`. `train` uses the
+    /// model the round announces (signed) and refuses a different `--model`; `calibrate` needs it.
+    #[arg(long)]
+    model: Option<String>,
+    /// Local epochs per round.
+    #[arg(long, default_value_t = 1)]
+    epochs: usize,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 32)]
+    batch: usize,
+    /// SGD learning rate.
+    #[arg(long, default_value_t = 0.05)]
+    lr: f32,
+}
+
+#[derive(ClapArgs, Debug)]
+struct TrainArgs {
+    #[command(flatten)]
+    site: Site,
+    #[command(flatten)]
+    local: Local,
+}
+
+#[derive(ClapArgs, Debug)]
+struct CalibrateArgs {
+    #[command(flatten)]
+    local: Local,
+    /// Simulated local rounds (each: train for `--epochs`, apply the own update).
+    #[arg(long, default_value_t = 10)]
+    rounds: usize,
+    /// Seed of the initial model (He-normal, as the demo's).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+/// Runs `zkfl clinic`.
+pub fn run(args: Args) -> Result<(), Error> {
+    match args.command {
+        Command::Submit(a) => {
+            let update = read_update(&a.update)?;
+            submit(&a.site, |ann, _| {
+                if update.len() == ann.model_dim as usize {
+                    Ok(update.clone())
+                } else {
+                    Err(format!(
+                        "{}: {} values, but round {} has a model of {} parameters",
+                        a.update.display(),
+                        update.len(),
+                        ann.round,
+                        ann.model_dim
+                    )
+                    .into())
+                }
+            })
+        }
+        Command::Train(a) => {
+            let given = a.local.model.as_deref().map(ModelSpec::parse).transpose()?;
+            submit(&a.site, |ann, global| {
+                let spec = round_model(given.as_ref(), ann)?;
+                let data = load_data(&a.local, &spec)?;
+                eprintln!(
+                    "training {spec} on {} samples for {} epoch(s)",
+                    data.len(),
+                    a.local.epochs
+                );
+                let cfg = train_config(&a.local);
+                Ok(local_update(&spec, global, &data, &cfg, &mut os_rng()?)?)
+            })
+        }
+        Command::Calibrate(a) => calibrate(&a),
+    }
+}
+
+fn train_config(l: &Local) -> TrainConfig {
+    TrainConfig {
+        epochs: l.epochs,
+        batch: l.batch,
+        lr: l.lr,
+    }
+}
+
+/// The model to train: the one the round announces (signed); a `--model` must agree with it. A round
+/// without a model spec takes `--model`, whose parameter count must be the announced dimension.
+fn round_model(given: Option<&ModelSpec>, a: &Announcement) -> Result<ModelSpec, Error> {
+    match (&a.model, given) {
+        (Some(announced), Some(g)) if g != announced => Err(format!(
+            "--model {g} differs from the model round {} announces ({announced})",
+            a.round
+        )
+        .into()),
+        (Some(announced), _) => Ok(announced.clone()),
+        (None, Some(g)) if g.param_count() == a.model_dim as usize => Ok(g.clone()),
+        (None, Some(g)) => Err(format!(
+            "--model {g} has {} parameters, but round {} announces a model of {}",
+            g.param_count(),
+            a.round,
+            a.model_dim
+        )
+        .into()),
+        (None, None) => Err(format!(
+            "round {} announces no model spec; pass --model (e.g. logistic:FEATURES,CLASSES)",
+            a.round
+        )
+        .into()),
+    }
+}
+
+/// The CSV as the model's data set, standardized with this clinic's own statistics.
+fn load_data(l: &Local, spec: &ModelSpec) -> Result<Dataset, Error> {
+    let classes = spec.classes().ok_or_else(|| {
+        format!("--model {spec}: model kind not trainable by `zkfl clinic` (needs survival data)")
+    })?;
+    let bytes = std::fs::read(&l.data).map_err(|e| format!("{}: {e}", l.data.display()))?;
+    let table = Table::parse(&bytes).map_err(|e| format!("{}: {e}", l.data.display()))?;
+    let mut data = table
+        .classification(l.label.as_deref(), spec.features(), classes)
+        .map_err(|e| format!("{}: {e}", l.data.display()))?;
+    Standardizer::fit(&data).apply(&mut data);
+    Ok(data)
+}
+
+fn os_rng() -> Result<ChaCha20Rng, Error> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| format!("OS randomness: {e}"))?;
+    Ok(ChaCha20Rng::from_seed(seed))
+}
+
+/// Prints a line per 10 % of a long step.
+struct Lines {
+    last: Option<(&'static str, u32)>,
+    start: Instant,
+}
+
+impl Progress for Lines {
+    fn report(&mut self, stage: &'static str, done: u32, total: u32) -> bool {
+        let now = (stage, done * 10 / total.max(1));
+        if self.last != Some(now) {
+            eprintln!(
+                "{stage}: {done}/{total} ({:.1} s)",
+                self.start.elapsed().as_secs_f64()
+            );
+            self.last = Some(now);
+        }
+        true
+    }
+}
+
+/// The common flow: verified announcement, checked key and model, `make_update(announcement, global)`,
+/// the pipeline, POST with retries, the server's verdict.
+fn submit(
+    site: &Site,
+    make_update: impl FnOnce(&Announcement, &[f32]) -> Result<Vec<f32>, Error>,
+) -> Result<(), Error> {
+    let id = clinic_id(&site.keys)?;
+    let keys = ClinicKeys::load_dir(&site.keys, id)?;
+    let client = Client::new(&site.server).with_retry(crate::client::RetryPolicy {
+        attempts: RETRIES + 1,
+        ..crate::client::RetryPolicy::default()
+    });
+    let current = client
+        .current_round()
+        .map_err(|e| format!("{}: GET /v1/rounds/current: {e}", site.server))?;
+    let a = current.verify(&keys.aggregator_vk)?;
+    if current.state != "open" {
+        return Err(format!(
+            "round {} is {}, not open; wait for the next round",
+            a.round, current.state
+        )
+        .into());
+    }
+    eprintln!(
+        "round {} (signed announcement checked): {} parameters, τ = {}, B_int = {}",
+        a.round, a.model_dim, a.norm_bound, a.b_int
+    );
+    let global = client
+        .model(a.round)
+        .map_err(|e| format!("GET /v1/models/{}: {e}", a.round))?;
+    if crate::coordinator::sha3(&crate::model::encode(&global)) != a.model_sha3 {
+        return Err("the served global model is not the announced one (SHA3-256 differs)".into());
+    }
+    let served = client
+        .bfv_key()
+        .map_err(|e| format!("GET /v1/keys/bfv: {e}"))?;
+    let pk = PublicKey::decode(&served, chunk_count(a.model_dim as usize, N))?;
+    let round = crate::clinic::round(&a, &pk, &keys)?;
+    let update = make_update(&a, &global)?;
+    let norm = zkfl_learn::l2_norm(&update);
+    if norm > a.norm_bound {
+        eprintln!(
+            "update norm {norm:.4} > τ = {}: it is clipped to τ before encryption",
+            a.norm_bound
+        );
+    }
+    let mut progress = Lines {
+        last: None,
+        start: Instant::now(),
+    };
+    let sub = round.submit(&update, id, &keys.sign, 1, &mut os_rng()?, &mut progress)?;
+    eprintln!(
+        "sealed {} bytes ({:.1} s); submitting",
+        sub.envelope.len(),
+        progress.start.elapsed().as_secs_f64()
+    );
+    let ok = client
+        .submit(a.round, &sub.envelope)
+        .map_err(|e| format!("POST /v1/rounds/{}/submissions: {e}", a.round))?;
+    println!(
+        "accepted: clinic {} in round {} ({} of the roster so far)",
+        ok.clinic_id, ok.round, ok.accepted_so_far
+    );
+    Ok(())
+}
+
+fn clinic_id(dir: &Path) -> Result<u32, Error> {
+    let p = dir.join("clinic-id");
+    let s = std::fs::read_to_string(&p).map_err(|e| {
+        format!(
+            "{}: {e} (--keys is this clinic's directory from `zkfl keygen`, e.g. keys/clinics/1)",
+            p.display()
+        )
+    })?;
+    Ok(s.trim()
+        .parse()
+        .map_err(|_| format!("{}: not a clinic id", p.display()))?)
+}
+
+/// Reads an update: `.npy` (float32, C order, 1-D) or raw little-endian f32.
+pub fn read_update(path: &Path) -> Result<Vec<f32>, Error> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let is_npy = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    let values = if is_npy {
+        npy_f32(&bytes).map_err(|e| format!("{}: {e}", path.display()))?
+    } else {
+        if bytes.len() % 4 != 0 {
+            return Err(format!(
+                "{}: {} bytes is not a whole number of little-endian f32 values",
+                path.display(),
+                bytes.len()
+            )
+            .into());
+        }
+        bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    };
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(format!("{}: value {i} is not finite", path.display()).into());
+    }
+    Ok(values)
+}
+
+/// Parses a `.npy` file (NumPy format versions 1–3) holding a 1-D little-endian float32 array in C order.
+pub fn npy_f32(bytes: &[u8]) -> Result<Vec<f32>, String> {
+    let rest = bytes
+        .strip_prefix(b"\x93NUMPY")
+        .ok_or("not a .npy file (no \\x93NUMPY magic)")?;
+    let (&[major, _minor], rest) = rest.split_first_chunk::<2>().ok_or("truncated header")?;
+    let (len, rest) = match major {
+        1 => {
+            let (l, r) = rest.split_first_chunk::<2>().ok_or("truncated header")?;
+            (usize::from(u16::from_le_bytes(*l)), r)
+        }
+        2 | 3 => {
+            let (l, r) = rest.split_first_chunk::<4>().ok_or("truncated header")?;
+            (u32::from_le_bytes(*l) as usize, r)
+        }
+        v => return Err(format!("unsupported .npy version {v}")),
+    };
+    let header = rest.get(..len).ok_or("truncated header")?;
+    let header = std::str::from_utf8(header).map_err(|_| "header is not text")?;
+    let data = &rest[len..];
+    let field = |key: &str| -> Result<&str, String> {
+        let at = header
+            .find(&format!("'{key}'"))
+            .ok_or_else(|| format!("header has no '{key}'"))?;
+        let after = header[at + key.len() + 2..].trim_start();
+        Ok(after
+            .strip_prefix(':')
+            .ok_or("malformed header")?
+            .trim_start())
+    };
+    let descr = field("descr")?;
+    if !(descr.starts_with("'<f4'") || descr.starts_with("'float32'")) {
+        let end = descr.find(',').unwrap_or(descr.len());
+        return Err(format!(
+            "dtype {} is not little-endian float32 ('<f4'); save with numpy.asarray(u, dtype='<f4')",
+            &descr[..end]
+        ));
+    }
+    if !field("fortran_order")?.starts_with("False") {
+        return Err("Fortran-ordered arrays are not supported".into());
+    }
+    let shape = field("shape")?;
+    let inner = shape
+        .strip_prefix('(')
+        .and_then(|s| s.split_once(')'))
+        .ok_or("malformed shape")?
+        .0;
+    let dims: Vec<&str> = inner
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let n: usize = match dims.as_slice() {
+        [d] => d
+            .parse()
+            .map_err(|_| format!("malformed shape ({inner})"))?,
+        _ => {
+            return Err(format!(
+                "shape ({inner}) is not 1-D; flatten the update (numpy.ravel) before saving"
+            ));
+        }
+    };
+    if data.len() != n * 4 {
+        return Err(format!(
+            "shape ({n},) needs {} data bytes, the file has {}",
+            n * 4,
+            data.len()
+        ));
+    }
+    Ok(data
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
+}
+
+/// Honest-norm calibration: trains the model on the local data for `--rounds` simulated rounds and prints
+/// the quantiles of the update norms and a suggested τ (docs/DEMO.md, "Choosing τ").
+fn calibrate(a: &CalibrateArgs) -> Result<(), Error> {
+    let spec = ModelSpec::parse(a.local.model.as_deref().ok_or("calibrate needs --model")?)?;
+    let data = load_data(&a.local, &spec)?;
+    let sizes = spec
+        .mlp_sizes()
+        .ok_or("model kind not trainable by `zkfl clinic calibrate`")?;
+    let mut rng = ChaCha20Rng::seed_from_u64(a.seed);
+    let global = Mlp::new(&sizes, &mut rng)?.params().to_vec();
+    eprintln!(
+        "calibrating {spec} on {} local samples: {} rounds of {} epoch(s); nothing leaves this machine",
+        data.len(),
+        a.rounds,
+        a.local.epochs
+    );
+    let norms = honest_update_norms(
+        &spec,
+        &global,
+        &data,
+        &train_config(&a.local),
+        a.rounds.max(1),
+        &mut rng,
+    )?;
+    let q = |p| quantile(&norms, p).unwrap_or(0.0);
+    println!(
+        "honest update norms over {} rounds: min {:.4}, median {:.4}, p90 {:.4}, max {:.4}",
+        norms.len(),
+        q(0.0),
+        q(0.5),
+        q(0.9),
+        q(1.0)
+    );
+    println!("suggested τ = {}", suggest_tau(q(1.0)));
+    Ok(())
+}
+
+/// τ = 1.5 × the largest honest norm, rounded up to two significant digits: honest updates pass unclipped
+/// with margin for other sites' data, while τ stays within a small factor of what honest training produces.
+#[must_use]
+pub fn suggest_tau(max_norm: f64) -> f64 {
+    let x = 1.5 * max_norm;
+    if !(x.is_finite() && x > 0.0) {
+        return 0.0;
+    }
+    let mag = 10f64.powf(x.log10().floor() - 1.0);
+    (x / mag).ceil() * mag
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn npy(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
+        let mut h = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+        while (10 + h.len() + 1) % 64 != 0 {
+            h.push(' ');
+        }
+        h.push('\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&u16::try_from(h.len()).expect("len").to_le_bytes());
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    #[test]
+    fn npy_float32_vectors_are_read_and_other_dtypes_or_shapes_refused() {
+        let data: Vec<u8> = [1.5f32, -2.0, 0.25]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(
+            npy_f32(&npy("<f4", "(3,)", &data)),
+            Ok(vec![1.5, -2.0, 0.25])
+        );
+        let e = npy_f32(&npy("<f8", "(3,)", &data)).expect_err("f64");
+        assert!(e.contains("'<f8'") && e.contains("float32"), "{e}");
+        let e = npy_f32(&npy("<f4", "(1, 3)", &data)).expect_err("2-D");
+        assert!(e.contains("not 1-D"), "{e}");
+        let e = npy_f32(&npy("<f4", "(4,)", &data)).expect_err("short");
+        assert!(e.contains("needs 16 data bytes"), "{e}");
+        assert!(npy_f32(b"PK\x03\x04").is_err());
+        assert!(npy_f32(&npy("<f4", "(3,)", &data)[..12]).is_err());
+    }
+
+    #[test]
+    fn the_trained_model_is_the_announced_one_or_a_matching_model_option() {
+        let mut a = Announcement {
+            param_set_id: 1,
+            round: 4,
+            model_dim: 8,
+            model_sha3: [0; 32],
+            norm_bound: 1.0,
+            scale: 512.0,
+            b_int: 515,
+            t: 5151,
+            opened_at: 0,
+            deadline: 1,
+            kem_key_sha3: [0; 32],
+            bfv_public_key_sha3: [0; 32],
+            model: None,
+        };
+        let logistic = ModelSpec::parse("logistic:3,2").expect("spec");
+        let other = ModelSpec::parse("cox:8").expect("spec");
+        assert_eq!(
+            round_model(Some(&logistic), &a).ok(),
+            Some(logistic.clone())
+        );
+        let e = round_model(None, &a)
+            .expect_err("no model anywhere")
+            .to_string();
+        assert!(e.contains("announces no model spec"), "{e}");
+        let e = round_model(Some(&ModelSpec::parse("logistic:3,3").expect("s")), &a)
+            .expect_err("wrong size")
+            .to_string();
+        assert!(e.contains("announces a model of 8"), "{e}");
+        a.model = Some(logistic.clone());
+        assert_eq!(round_model(None, &a).ok(), Some(logistic.clone()));
+        let e = round_model(Some(&other), &a)
+            .expect_err("differs")
+            .to_string();
+        assert!(
+            e.contains("differs from the model round 4 announces"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn tau_is_one_and_a_half_times_the_largest_norm_rounded_up() {
+        assert!((suggest_tau(0.5) - 0.75).abs() < 1e-12);
+        assert!((suggest_tau(0.123) - 0.19).abs() < 1e-12);
+        assert!((suggest_tau(7.0) - 11.0).abs() < 1e-9);
+        assert_eq!(suggest_tau(0.0), 0.0);
+    }
+}
