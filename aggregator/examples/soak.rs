@@ -29,8 +29,8 @@ use zkfl_aggregator::round::Announcement;
 
 /// Model size of the soak rounds (one BFV chunk).
 const DIM: usize = 32;
-/// Largest request body of the soak server: junk sizes go up to it.
-const MAX_BODY: usize = 1 << 20;
+/// Largest request body: `zkfl serve`'s default `--max-body-bytes`; junk sizes go up to it.
+const MAX_BODY: usize = 16 << 20;
 
 struct Plan {
     clinics: u32,
@@ -82,7 +82,6 @@ impl Serve {
             .arg(dir.join("keys"))
             .arg("--initial-model")
             .arg(dir.join("model.f32"))
-            .args(["--max-body-bytes", &MAX_BODY.to_string()])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
@@ -256,12 +255,14 @@ fn open_round(c: &Client) {
     .expect("open round");
 }
 
-/// Sends junk submissions of mixed sizes (up to the body limit) until `total` were sent in all threads.
+/// Sends junk submissions of mixed sizes (up to the body limit) until `total` were sent in all threads. A
+/// body the server refuses early (429 from the body budget) may end in a reset while it is still being
+/// written; that still counts as a sent request.
 fn junk(addr: &str, round: u64, sent: &AtomicU64, total: u64, seed: u64) {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut body = vec![0u8; MAX_BODY];
     rng.fill_bytes(&mut body);
-    let sizes = [100usize, 1_000, 10_000, 100_000, 400_000, MAX_BODY];
+    let sizes = [100usize, 1_000, 10_000, 100_000, 1 << 20, 4 << 20, MAX_BODY];
     while sent.fetch_add(1, Ordering::SeqCst) < total {
         let len = sizes[rng.next_u32() as usize % sizes.len()];
         let Ok(mut s) = TcpStream::connect(addr) else {
