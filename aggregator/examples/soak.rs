@@ -321,26 +321,39 @@ fn slow_connections(addr: &str, idle: usize, slow: usize, stop_after: Duration) 
     (worst, opened)
 }
 
-/// Probes `/v1/health` on fresh connections until `stop`; returns the latencies in milliseconds (a failed
-/// probe counts as 5,000 ms).
-fn probe_health(addr: &str, stop: &AtomicBool) -> Vec<f64> {
-    let mut out = Vec::new();
-    while !stop.load(Ordering::SeqCst) {
+/// Probes `/v1/health` and the round status `/v1/rounds/1` (which reads the store) alternately on fresh
+/// connections until `stop`; returns their latencies in milliseconds (a failed probe counts as 5,000 ms).
+fn probe_health(addr: &str, stop: &AtomicBool) -> (Vec<f64>, Vec<f64>) {
+    let (mut health, mut status) = (Vec::new(), Vec::new());
+    for i in 0u64.. {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let path = if i % 2 == 0 {
+            "/v1/health"
+        } else {
+            "/v1/rounds/1"
+        };
         let t = Instant::now();
         let ok = TcpStream::connect(addr).and_then(|mut s| {
             s.set_read_timeout(Some(Duration::from_secs(5)))?;
-            s.write_all(
-                b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-            )?;
+            let req =
+                format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            s.write_all(req.as_bytes())?;
             let mut r = String::new();
             s.read_to_string(&mut r)?;
             Ok(r.starts_with("HTTP/1.1 200"))
         });
         let ms = t.elapsed().as_secs_f64() * 1e3;
-        out.push(if ok.unwrap_or(false) { ms } else { 5000.0 });
-        std::thread::sleep(Duration::from_millis(50));
+        let ms = if ok.unwrap_or(false) { ms } else { 5000.0 };
+        if i % 2 == 0 {
+            health.push(ms)
+        } else {
+            status.push(ms)
+        }
+        std::thread::sleep(Duration::from_millis(25));
     }
-    out
+    (health, status)
 }
 
 fn p99(mut v: Vec<f64>) -> f64 {
@@ -431,7 +444,7 @@ fn main() {
     }
     let (slowloris_closed_s, slow_opened) = slow.join().expect("slow connections");
     stop.store(true, Ordering::SeqCst);
-    let health_ms = health.join().expect("health probe");
+    let (health_ms, status_ms) = health.join().expect("health probe");
     let junk_requests = sent.load(Ordering::SeqCst).min(plan.junk);
     exact.push(published_bit_exact(&c, &a1, &p1));
     peak_kib = peak_kib.max(server.peak_rss_kib());
@@ -514,6 +527,8 @@ fn main() {
         "slow_connections": slow_opened,
         "health_probes": health_ms.len(),
         "health_p99_ms": p99(health_ms),
+        "status_probes": status_ms.len(),
+        "status_p99_ms": p99(status_ms),
         "slowloris_closed_s": slowloris_closed_s,
         "keyholder_kills": keyholder_kills,
         "keyholder_restarts": restarts,
