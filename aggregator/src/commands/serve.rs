@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::coordinator::{Coordinator, OpenRound, Progress, now};
-use crate::server::guard_config::GuardConfig;
+use crate::server::GuardConfig;
 use crate::server::listen::ListenConfig;
 use crate::service::{self, ServiceConfig};
 
