@@ -30,8 +30,8 @@ use zkfl_aggregator::round::Announcement;
 
 /// Model size of the soak rounds (one BFV chunk).
 const DIM: usize = 32;
-/// Largest request body of the soak server: junk sizes go up to it.
-const MAX_BODY: usize = 1 << 20;
+/// Largest request body: `zkfl serve`'s default `--max-body-bytes`; junk sizes go up to it.
+const MAX_BODY: usize = 16 << 20;
 
 struct Plan {
     clinics: u32,
@@ -83,7 +83,6 @@ impl Serve {
             .arg(dir.join("keys"))
             .arg("--initial-model")
             .arg(dir.join("model.f32"))
-            .args(["--max-body-bytes", &MAX_BODY.to_string()])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
@@ -258,12 +257,14 @@ fn open_round(c: &Client) {
     .expect("open round");
 }
 
-/// Sends junk submissions of mixed sizes (up to the body limit) until `total` were sent in all threads.
+/// Sends junk submissions of mixed sizes (up to the body limit) until `total` were sent in all threads. A
+/// body the server refuses early (429 from the body budget) may end in a reset while it is still being
+/// written; that still counts as a sent request.
 fn junk(addr: &str, round: u64, sent: &AtomicU64, total: u64, seed: u64) {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut body = vec![0u8; MAX_BODY];
     rng.fill_bytes(&mut body);
-    let sizes = [100usize, 1_000, 10_000, 100_000, 400_000, MAX_BODY];
+    let sizes = [100usize, 1_000, 10_000, 100_000, 1 << 20, 4 << 20, MAX_BODY];
     while sent.fetch_add(1, Ordering::SeqCst) < total {
         let len = sizes[rng.next_u32() as usize % sizes.len()];
         let Ok(mut s) = TcpStream::connect(addr) else {
@@ -322,26 +323,39 @@ fn slow_connections(addr: &str, idle: usize, slow: usize, stop_after: Duration) 
     (worst, opened)
 }
 
-/// Probes `/v1/health` on fresh connections until `stop`; returns the latencies in milliseconds (a failed
-/// probe counts as 5,000 ms).
-fn probe_health(addr: &str, stop: &AtomicBool) -> Vec<f64> {
-    let mut out = Vec::new();
-    while !stop.load(Ordering::SeqCst) {
+/// Probes `/v1/health` and the round status `/v1/rounds/1` (which reads the store) alternately on fresh
+/// connections until `stop`; returns their latencies in milliseconds (a failed probe counts as 5,000 ms).
+fn probe_health(addr: &str, stop: &AtomicBool) -> (Vec<f64>, Vec<f64>) {
+    let (mut health, mut status) = (Vec::new(), Vec::new());
+    for i in 0u64.. {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let path = if i % 2 == 0 {
+            "/v1/health"
+        } else {
+            "/v1/rounds/1"
+        };
         let t = Instant::now();
         let ok = TcpStream::connect(addr).and_then(|mut s| {
             s.set_read_timeout(Some(Duration::from_secs(5)))?;
-            s.write_all(
-                b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-            )?;
+            let req =
+                format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            s.write_all(req.as_bytes())?;
             let mut r = String::new();
             s.read_to_string(&mut r)?;
             Ok(r.starts_with("HTTP/1.1 200"))
         });
         let ms = t.elapsed().as_secs_f64() * 1e3;
-        out.push(if ok.unwrap_or(false) { ms } else { 5000.0 });
-        std::thread::sleep(Duration::from_millis(50));
+        let ms = if ok.unwrap_or(false) { ms } else { 5000.0 };
+        if i % 2 == 0 {
+            health.push(ms)
+        } else {
+            status.push(ms)
+        }
+        std::thread::sleep(Duration::from_millis(25));
     }
-    out
+    (health, status)
 }
 
 fn p99(mut v: Vec<f64>) -> f64 {
@@ -432,7 +446,7 @@ fn main() {
     }
     let (slowloris_closed_s, slow_opened) = slow.join().expect("slow connections");
     stop.store(true, Ordering::SeqCst);
-    let health_ms = health.join().expect("health probe");
+    let (health_ms, status_ms) = health.join().expect("health probe");
     let junk_requests = sent.load(Ordering::SeqCst).min(plan.junk);
     exact.push(published_bit_exact(&c, &a1, &p1));
     peak_kib = peak_kib.max(server.peak_rss_kib());
@@ -515,6 +529,8 @@ fn main() {
         "slow_connections": slow_opened,
         "health_probes": health_ms.len(),
         "health_p99_ms": p99(health_ms),
+        "status_probes": status_ms.len(),
+        "status_p99_ms": p99(status_ms),
         "slowloris_closed_s": slowloris_closed_s,
         "keyholder_kills": keyholder_kills,
         "keyholder_restarts": restarts,

@@ -31,7 +31,7 @@ pub struct ServiceConfig {
     /// Largest request body.
     pub max_body: usize,
     /// Caps on concurrent work.
-    pub guards: crate::server::guard_config::GuardConfig,
+    pub guards: crate::server::GuardConfig,
 }
 
 /// A started service (HTTP not yet bound).

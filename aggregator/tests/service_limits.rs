@@ -97,6 +97,32 @@ fn idle_half_sent_and_trickled_connections_are_closed_by_the_timeouts() {
 }
 
 #[test]
+fn at_the_connection_cap_idle_connections_make_room_for_health() {
+    let (_dir, server) = started("cap", &["--max-connections", "40"]);
+    let idle: Vec<TcpStream> = (0..120).map(|_| connect(&server)).collect();
+    let mut slow = Vec::new();
+    for _ in 0..20 {
+        let mut s = connect(&server);
+        let _ = s.write_all(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n");
+        slow.push(s);
+    }
+    for _ in 0..20 {
+        let start = Instant::now();
+        let (status, text) = raw(
+            &server,
+            "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(status, 200, "{text}");
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+    drop((idle, slow));
+}
+
+#[test]
 fn an_oversized_body_is_refused_from_its_declared_length_before_any_byte_is_read() {
     let (_dir, server) = started("big", &["--open-round", "--max-body-bytes", "1000"]);
     let start = Instant::now();

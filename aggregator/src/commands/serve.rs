@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::coordinator::{Coordinator, OpenRound, Progress, now};
-use crate::server::guard_config::GuardConfig;
+use crate::server::GuardConfig;
 use crate::server::listen::ListenConfig;
 use crate::service::{self, ServiceConfig};
 
@@ -116,6 +116,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         if args.open_round {
             open_if_idle(&svc.state.coordinator, auto.as_ref());
         }
+        let stop_signal = shutdown_signal();
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         println!("zkfl serve: listening on http://{}", listener.local_addr()?);
         println!(
@@ -139,7 +140,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         let app = crate::server::web::with_compression_and_etags(app);
         let state = Arc::clone(&svc.state);
-        crate::server::listen::serve(listener, app, &listen, shutdown_signal(), move || {
+        crate::server::listen::serve(listener, app, &listen, stop_signal, move || {
             state.guards.requests_in_flight()
         })
         .await?;
@@ -202,23 +203,36 @@ async fn drive_rounds(
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGINT/SIGTERM. The handlers are registered when this is called, not when the future is first polled,
+/// so a signal sent right after "listening on" is printed already shuts down gracefully.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (int, term) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(int) => {}
+                () = wait(term) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The connection layer (docs/SERVICE.md "Limits and timeouts"): an accept loop over hyper's HTTP/1 server
-//! with a cap on open connections, a header-read timeout that also ends idle keep-alive connections (hyper
+//! with a cap on open connections (at the cap, the oldest connection that is not inside a request is closed
+//! to make room, so idle or slow connections cannot lock out `/v1/health` or a clinic), a header-read timeout that also ends idle keep-alive connections (hyper
 //! starts it whenever it waits for a request head), and a graceful shutdown that closes idle connections at
 //! once and gives busy ones a bounded grace period instead of waiting for them forever.
 
@@ -14,8 +15,12 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt as _;
 
 /// Connection-level limits.
@@ -56,6 +61,58 @@ pub fn effective_max_connections(configured: usize) -> usize {
     configured.min(fit).max(1)
 }
 
+/// One open connection: whether it is inside a request, and how to close it.
+struct Tracked {
+    id: u64,
+    busy: Arc<AtomicBool>,
+    close: Arc<Notify>,
+}
+
+/// The open connections, oldest first.
+#[derive(Default)]
+struct OpenConnections(Mutex<VecDeque<Tracked>>);
+
+impl OpenConnections {
+    fn list(&self) -> std::sync::MutexGuard<'_, VecDeque<Tracked>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn remove(&self, id: u64) {
+        self.list().retain(|t| t.id != id);
+    }
+
+    /// Closes the oldest connection that is not inside a request; false if every one is busy.
+    fn evict_idle(&self) -> bool {
+        let mut list = self.list();
+        let Some(pos) = list.iter().position(|t| !t.busy.load(Ordering::SeqCst)) else {
+            return false;
+        };
+        if let Some(t) = list.remove(pos) {
+            t.close.notify_one();
+        }
+        true
+    }
+}
+
+/// A connection slot: a free one, or one freed by closing the oldest connection not inside a request.
+async fn connection_slot(
+    slots: &Arc<Semaphore>,
+    open: &OpenConnections,
+) -> Option<OwnedSemaphorePermit> {
+    if let Ok(slot) = Arc::clone(slots).try_acquire_owned() {
+        return Some(slot);
+    }
+    if !open.evict_idle() {
+        return None;
+    }
+    tokio::time::timeout(Duration::from_secs(1), Arc::clone(slots).acquire_owned())
+        .await
+        .ok()?
+        .ok()
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves; then stops accepting, closes idle connections and
 /// returns as soon as `busy()` reports no request in flight (or the grace period ends), without waiting
 /// for idle, half-sent or trickling connections.
@@ -70,6 +127,8 @@ pub async fn serve(
         config.max_connections,
     )));
     let graceful = GracefulShutdown::new();
+    let open = Arc::new(OpenConnections::default());
+    let mut next_id = 0u64;
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(config.header_timeout)
@@ -88,21 +147,43 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+        let Some(slot) = connection_slot(&slots, &open).await else {
             drop(stream);
             continue;
         };
         let _ = stream.set_nodelay(true);
+        next_id += 1;
+        let (id, busy, close) = (
+            next_id,
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(Notify::new()),
+        );
+        open.list().push_back(Tracked {
+            id,
+            busy: Arc::clone(&busy),
+            close: Arc::clone(&close),
+        });
+        let (enter, leave) = (Arc::clone(&busy), busy);
         let svc = app
             .clone()
             .map_request(move |mut req: axum::http::Request<Incoming>| {
+                enter.store(true, Ordering::SeqCst);
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                 req
+            })
+            .map_response(move |resp| {
+                leave.store(false, Ordering::SeqCst);
+                resp
             });
         let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
         let conn = graceful.watch(conn);
+        let open = Arc::clone(&open);
         tokio::spawn(async move {
-            let _ = conn.await;
+            tokio::select! {
+                _ = conn => {}
+                () = close.notified() => {}
+            }
+            open.remove(id);
             drop(slot);
         });
     }

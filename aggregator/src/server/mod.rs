@@ -7,11 +7,7 @@ pub mod listen;
 mod views;
 pub mod web;
 
-pub use guard::{AdminAccess, Guards};
-/// Sizes of the service's caps.
-pub mod guard_config {
-    pub use super::guard::GuardConfig;
-}
+pub use guard::{AdminAccess, GuardConfig, Guards};
 
 use std::sync::Arc;
 
