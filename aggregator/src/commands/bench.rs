@@ -68,14 +68,18 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Thread CPU time in seconds: the scheduler's run time of the calling thread (Linux
-/// `/proc/thread-self/schedstat`, nanoseconds; the same clock as `CLOCK_THREAD_CPUTIME_ID`, read without
-/// `unsafe`). NaN where it is not available; the report then shows `null`.
+/// Thread CPU time in seconds (`CLOCK_THREAD_CPUTIME_ID` through rustix's safe wrapper): the time this thread
+/// ran, whatever else the machine was doing. NaN where there is no such clock; the report then shows `null`.
 pub fn thread_cpu_s() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .map_or(f64::NAN, |ns| ns as f64 * 1e-9)
+    #[cfg(unix)]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+    }
+    #[cfg(not(unix))]
+    {
+        f64::NAN
+    }
 }
 
 /// Wall-clock and thread CPU seconds of one run.
@@ -300,7 +304,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     report.insert("seconds_per_figure".into(), num(args.seconds));
     report.insert(
         "cpu_clock".into(),
-        Value::from("thread CPU time (/proc/thread-self/schedstat)"),
+        Value::from("thread CPU time (CLOCK_THREAD_CPUTIME_ID)"),
     );
     report.insert("load_1m_start".into(), load_1m());
     for (prefix, group) in groups {
@@ -690,6 +694,27 @@ mod tests {
         assert_eq!(names(&[]).len(), GROUPS.len());
     }
 
+    /// The CPU clock counts this thread's work and not its sleep.
+    #[test]
+    fn thread_cpu_clock_counts_work_not_sleep() {
+        let c0 = thread_cpu_s();
+        std::thread::sleep(Duration::from_millis(50));
+        let slept = thread_cpu_s() - c0;
+        assert!(
+            (0.0..0.02).contains(&slept),
+            "{slept} s of CPU while sleeping"
+        );
+        let (c1, t1) = (thread_cpu_s(), Instant::now());
+        let mut x = 1u64;
+        while thread_cpu_s() - c1 < 0.005 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            assert!(
+                t1.elapsed() < Duration::from_secs(30),
+                "CPU clock does not advance"
+            );
+        }
+    }
+
     #[test]
     fn stats_mean_median_p90() {
         let s = Stats::of((1..=10).rev().map(f64::from).collect());
@@ -842,7 +867,7 @@ mod tests {
         let s = n.to_string();
         let mut out = String::new();
         for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(ch);
