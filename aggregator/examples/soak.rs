@@ -24,9 +24,9 @@ use serde_json::json;
 use zkfl_aggregator::client::{Client, RetryPolicy};
 use zkfl_aggregator::coordinator::OpenRound;
 use zkfl_aggregator::demo::clinic::{ClinicKeys, submission};
-use zkfl_core::clinic::PublicKey;
 use zkfl_aggregator::model::{self, SetLimits};
 use zkfl_aggregator::round::Announcement;
+use zkfl_core::clinic::PublicKey;
 
 /// Model size of the soak rounds (one BFV chunk).
 const DIM: usize = 32;

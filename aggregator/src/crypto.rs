@@ -20,9 +20,11 @@ use zkfl_core::wire::bfv::{
     KIND_CIPHERTEXT, decode_ciphertext, decode_public_key, encode_ciphertext, encode_public_key,
     encoded_len, read_header,
 };
+use zkfl_core::zk::layout::Layout;
 use zkfl_core::zk::params::ZkParams;
+use zkfl_core::zk::public::A1Table;
 use zkfl_core::zk::statement::{Context, Statement};
-use zkfl_core::zk::verify::verify as zk_verify;
+use zkfl_core::zk::verify::verify_with_table;
 
 use crate::error::{ApiError, Code};
 use crate::keyholder::{AggregateDecryption, Request};
@@ -32,6 +34,41 @@ use crate::verify::{Aggregate, Authenticated, RoundContext, SubmissionVerifier};
 /// Auxiliary NTT primes for uniform × ternary products in set S and set L.
 const K_S: usize = ternary_product_primes(SetS::N, <<SetS as ParamSet>::M as Modulus>::BITS);
 const K_L: usize = ternary_product_primes(SetL::N, <<SetL as ParamSet>::M as Modulus>::BITS);
+
+/// The CRS matrix A1 of a parameter set in NTT form, expanded once per process and shared by every
+/// verification (docs/PROTOCOL.md §6.2: `verify_with_table` returns exactly what `verify` returns; the table
+/// only saves re-expanding A1 from SHAKE128 for each proof). It covers the widest layout the set allows
+/// (l_max chunks), so every statement of the set finds its columns; ≈ 24 MB per set in use, built on first use.
+trait SharedA1: ZkParams + Sized {
+    fn a1_table() -> &'static A1Table<'static, Self::M>;
+}
+
+/// Builds the widest A1 table of set `P` in a buffer that lives as long as the process (one per set).
+fn build_a1<P: ZkParams>() -> &'static A1Table<'static, P::M> {
+    let widest = Layout::new(P::ZK, P::N, <P::M as Modulus>::BYTES, P::ZK.l_max, 1);
+    let (n, cols) = (P::ZK.kmsis, widest.m1());
+    let buf: &'static mut [u32] =
+        Box::leak(vec![0u32; A1Table::<P::M>::words(n, cols)].into_boxed_slice());
+    let table = A1Table::<P::M>::fill(P::ID, n, cols, buf)
+        .expect("the buffer has A1Table::words and n = kmsis is a supported chunk size");
+    Box::leak(Box::new(table))
+}
+
+impl SharedA1 for SetS {
+    fn a1_table() -> &'static A1Table<'static, Self::M> {
+        static T: std::sync::OnceLock<&'static A1Table<'static, <SetS as ParamSet>::M>> =
+            std::sync::OnceLock::new();
+        T.get_or_init(build_a1::<SetS>)
+    }
+}
+
+impl SharedA1 for SetL {
+    fn a1_table() -> &'static A1Table<'static, Self::M> {
+        static T: std::sync::OnceLock<&'static A1Table<'static, <SetL as ParamSet>::M>> =
+            std::sync::OnceLock::new();
+        T.get_or_init(build_a1::<SetL>)
+    }
+}
 
 /// Whether envelope opening and signature checks come from zkfl-core in this build.
 pub const ENVELOPE_WIRED: bool = true;
@@ -269,7 +306,7 @@ type Ct<P, const N: usize> = (
     Vec<Poly<<P as ParamSet>::M, N>>,
 );
 
-impl<P: ZkParams, const N: usize, const K: usize> Ops<P, N, K> {
+impl<P: SharedA1, const N: usize, const K: usize> Ops<P, N, K> {
     fn decode(bytes: &[u8], chunks: u32) -> Result<Ct<P, N>, ApiError> {
         let bad = |e: zkfl_core::wire::DecodeError| {
             ApiError::new(
@@ -300,7 +337,7 @@ impl<P: ZkParams, const N: usize, const K: usize> Ops<P, N, K> {
     }
 }
 
-impl<P: ZkParams, const N: usize, const K: usize> SetOps for Ops<P, N, K> {
+impl<P: SharedA1, const N: usize, const K: usize> SetOps for Ops<P, N, K> {
     fn verify_proof(
         &self,
         pk: &[u8],
@@ -332,7 +369,7 @@ impl<P: ZkParams, const N: usize, const K: usize> SetOps for Ops<P, N, K> {
             round: inputs.round.round,
             clinic: u64::from(inputs.clinic),
         };
-        zk_verify::<P, N>(&stmt, &ctx, proof).map_err(|e| {
+        verify_with_table::<P, N>(&stmt, &ctx, proof, P::a1_table()).map_err(|e| {
             ApiError::new(
                 Code::ProofInvalid,
                 format!("the norm proof does not verify: {e}"),

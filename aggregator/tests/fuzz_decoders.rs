@@ -13,7 +13,6 @@ use zkfl_aggregator::commands::keygen;
 use zkfl_aggregator::coordinator::sha3;
 use zkfl_aggregator::crypto::{CoreVerifier, RosterKeys};
 use zkfl_aggregator::demo::clinic::{ClinicKeys, submission};
-use zkfl_core::clinic::PublicKey;
 use zkfl_aggregator::error::Code;
 use zkfl_aggregator::keys::{KeyDir, Roster, read_secret};
 use zkfl_aggregator::model::{SetLimits, round_config};
@@ -23,6 +22,7 @@ use zkfl_core::channel::{
     Direction, KemSecretKey, MemoryReplayGuard, MlKem768, OpenPolicy, RoundId, SubmissionView,
     VerifyingKey, open_to_vec,
 };
+use zkfl_core::clinic::PublicKey;
 
 const DIM: u32 = 32;
 

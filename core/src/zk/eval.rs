@@ -117,7 +117,7 @@ impl<M: Modulus> Batch<M> {
     /// 256 sums Σ_r e_r·μ_{k,i+r} over every byte code of four 2-bit entries (01 → +1, 10 → −1, 00 and
     /// 11 → 0, row r in bits 2r, 2r+1) are tabulated once per k, then each column adds the table entry of
     /// its code: 255·λ table additions and 128 lookups per four rows instead of 4·128·λ masked additions.
-    /// Sums are wrapping lanes (u64 for q < 2^55, u128 above) of signed values; |Σ| < JL_ROWS·q stays
+    /// Sums are wrapping lanes (u64 for q < 2^54, u128 above) of signed values; |Σ| < JL_ROWS·q stays
     /// below half the lane, so they equal the exact integers and give the same residues as
     /// [`Batch::rho`]. Public data only (the table index is a JL entry code).
     fn rho_xof<L: Lane>(&self, rd: &mut impl XofReader, out: &mut [Rq<M>; LAMBDA_MAX]) {
@@ -203,9 +203,11 @@ impl<M: Modulus> Batch<M> {
     /// its output the prover kept from the projection, `derive::SliceXof`).
     pub fn sigma_rho_ntt_from(&self, rd: &mut impl XofReader, out: &mut [NttR<M>; LAMBDA_MAX]) {
         let mut rho = [Rq::<M>::zero(); LAMBDA_MAX];
-        // JL_ROWS·q < 2^63 for q < 2^55 (u64 lanes vectorize twice as wide), < 2^127 for any q < 2^118.
-        const { assert!(M::BITS <= 118) };
-        if M::BITS <= 55 {
+        // The lane holds a signed sum with |Σ| < JL_ROWS·q, read back as i64/i128: exact while
+        // JL_ROWS·q ≤ 2^63, i.e. q < 2^54 for u64 lanes (which vectorize twice as wide), and q < 2^118 for
+        // u128 (review 5, G2: the bound was 2^55, one bit too loose for a future 55-bit modulus).
+        const { assert!(M::BITS <= 118 && JL_ROWS <= 512) };
+        if M::BITS <= 54 {
             self.rho_xof::<u64>(rd, &mut rho);
         } else {
             self.rho_xof::<u128>(rd, &mut rho);
@@ -395,7 +397,7 @@ mod tests {
     use crate::arith::{Q44, Q86};
     use crate::zk::derive::jl_block;
 
-    /// The XOF paths of ρ (the four-row table for q < 2^55, the masked u128 sums above) equal the
+    /// The XOF paths of ρ (the four-row table for q < 2^54, the masked u128 sums above) equal the
     /// reference [`Batch::rho`] over the expanded rows, for every k and several blocks.
     fn xof_rho_matches_rows<M: Modulus>(lambda: usize) {
         let batch = Batch::<M>::from_mu_seed(lambda, &[9; 32]);

@@ -45,8 +45,11 @@ impl<'t, M: Modulus> A1Table<'t, M> {
     }
 
     /// Expands columns 0..cols of A1 (n rows) for `set_id` into `buf`; `None` if `buf` is shorter than
-    /// [`Self::words`].
+    /// [`Self::words`] or n is not a chunk size the proof supports (1..=`KMSIS_MAX`; review 5, G1).
     pub fn fill(set_id: u8, n: usize, cols: usize, buf: &'t mut [u32]) -> Option<Self> {
+        if n == 0 || n > KMSIS_MAX {
+            return None;
+        }
         let w = NttR::<M>::stored_words();
         let buf = buf.get_mut(..Self::words(n, cols))?;
         let mut colv = [Rq::<M>::zero(); KMSIS_MAX];

@@ -998,3 +998,14 @@ fn round_verifier_names_the_bad_submission() {
         Err(ProofError::Statement)
     );
 }
+
+/// Review 5, G1: a chunk size outside 1..=KMSIS_MAX gives no table (it used to panic).
+#[test]
+fn a1_table_refuses_chunk_sizes_the_proof_does_not_support() {
+    use super::params::KMSIS_MAX;
+    use super::public::A1Table;
+    let mut buf = vec![0u32; A1Table::<M>::words(KMSIS_MAX + 1, 2)];
+    assert!(A1Table::<M>::fill(SetS::ID, 0, 2, &mut buf).is_none());
+    assert!(A1Table::<M>::fill(SetS::ID, KMSIS_MAX + 1, 2, &mut buf).is_none());
+    assert!(A1Table::<M>::fill(SetS::ID, KMSIS_MAX, 2, &mut buf).is_some());
+}
