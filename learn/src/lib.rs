@@ -9,6 +9,10 @@
 
 extern crate alloc;
 
+/// Harrell's concordance index for survival models.
+pub mod cindex;
+/// Linear Cox proportional-hazards model and its partial likelihood (Fed-TCGA-BRCA).
+pub mod cox;
 /// The synthetic imaging data set of the paper's experiment.
 pub mod data;
 /// Plain FedAvg on f32 vectors.
@@ -22,6 +26,8 @@ pub mod sample;
 /// Dirichlet non-IID partition among clinics.
 pub mod split;
 
+pub use cindex::concordance_index;
+pub use cox::SurvivalSet;
 pub use data::{Dataset, Synthetic, SyntheticSpec, generate};
 pub use fedavg::{apply_update, l2_norm, mean_update, model_delta};
 pub use mlp::{Evaluation, Mlp, MlpError, TrainConfig, param_count};
