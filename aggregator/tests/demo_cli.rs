@@ -299,3 +299,47 @@ fn sigterm_stops_serve_and_key_holder_and_removes_the_key_directory() {
         "temp dir (with the BFV secret key) left behind"
     );
 }
+
+#[test]
+fn smoke_run_in_the_docs_reaches_the_attack() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/DEMO.md"))
+        .expect("docs/DEMO.md");
+    let line = doc
+        .lines()
+        .find(|l| l.contains("one-minute smoke run"))
+        .expect("smoke run line");
+    let args: Vec<&str> = line
+        .split("-- demo ")
+        .nth(1)
+        .and_then(|a| a.split('#').next())
+        .expect("command")
+        .split_whitespace()
+        .collect();
+    let t = TempDir::new("cli-smoke");
+    let dir = t.0.join("out");
+    // The plain configuration alone: the same rounds, clinics and attack schedule, without the proofs.
+    let mut all = args.clone();
+    all.extend([
+        "--only",
+        "plain",
+        "--quiet",
+        "--out",
+        dir.to_str().expect("utf-8"),
+    ]);
+    let out = run(&[&["demo"][..], &all].concat());
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("report.json"))
+            .expect("json");
+    let attacks = report["configs"][0]["attacker_updates"]
+        .as_u64()
+        .expect("count");
+    assert!(
+        attacks > 0,
+        "the documented smoke run {args:?} ends before the attack"
+    );
+}
