@@ -92,6 +92,32 @@ fn bad_out_path_fails_before_the_run_and_names_it() {
 }
 
 #[test]
+fn bad_bench_json_path_fails_before_measuring_and_names_it() {
+    let t = TempDir::new("cli-json");
+    let file = t.0.join("a-file");
+    std::fs::write(&file, b"x").expect("write");
+    let target = file.join("bench.json");
+    let started = Instant::now();
+    let out = run(&[
+        "bench",
+        "--seconds",
+        "60",
+        "--json",
+        target.to_str().expect("utf-8"),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("--json") && err.contains(file.to_str().expect("utf-8")),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "it measured first"
+    );
+}
+
+#[test]
 fn empty_attackers_means_none_and_redirected_output_prints_each_round() {
     let out = run(&[
         "demo",

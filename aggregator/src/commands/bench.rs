@@ -92,6 +92,9 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             "warning: debug build; timings are meaningless. Use `cargo run --release --bin zkfl -- bench ...`"
         );
     }
+    // A bad --json path fails now, naming the path, not after minutes of measuring.
+    let parent = args.json.parent().filter(|p| !p.as_os_str().is_empty());
+    super::demo::check_out_dir("--json", parent.unwrap_or(std::path::Path::new(".")))?;
     let budget = Budget(Duration::from_secs_f64(args.seconds.max(0.0)));
     let mut report = Map::new();
     report.insert("params".into(), Value::from(PARAMS));
@@ -107,7 +110,8 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(
         &args.json,
         serde_json::to_string_pretty(&Value::Object(report))? + "\n",
-    )?;
+    )
+    .map_err(|e| format!("--json {}: {e}", args.json.display()))?;
     println!("wrote {}", args.json.display());
     Ok(())
 }

@@ -149,20 +149,21 @@ fn parse_attackers(list: &str) -> Result<Vec<usize>, String> {
         .collect()
 }
 
-/// Creates `dir` and checks a file can be written in it, so a bad `--out` fails before a long run.
-pub fn check_out_dir(dir: &Path) -> Result<(), String> {
+/// Creates `dir` and checks a file can be written in it, so a bad output path (`flag`) fails before a long
+/// run, naming the path.
+pub fn check_out_dir(flag: &str, dir: &Path) -> Result<(), String> {
     let probe = dir.join(".zkfl-write-check");
     std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&probe, b""))
         .and_then(|()| std::fs::remove_file(&probe))
-        .map_err(|e| format!("--out {}: cannot write there: {e}", dir.display()))
+        .map_err(|e| format!("{flag} {}: cannot write there: {e}", dir.display()))
 }
 
 /// Runs the demo.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let scenario = args.scenario()?;
     if let Some(dir) = &args.out {
-        check_out_dir(dir)?;
+        check_out_dir("--out", dir)?;
     }
     let _cleanup = demo::serve::cleanup_on_signal();
     if args.dataset == Dataset::FedTcgaBrca {
@@ -210,7 +211,7 @@ mod tests {
 
     #[test]
     fn unwritable_out_dir_is_named() {
-        let e = check_out_dir(Path::new("/proc/zkfl-no-such-dir")).unwrap_err();
+        let e = check_out_dir("--out", Path::new("/proc/zkfl-no-such-dir")).unwrap_err();
         assert!(e.contains("/proc/zkfl-no-such-dir"), "{e}");
     }
 }
