@@ -1,7 +1,8 @@
 //! `zkfl demo` and `zkfl params` as a user meets them, through the real binary: bad options exit non-zero
 //! with a message that names the problem before anything runs; `--dataset fed-tcga-brca` end to end (with
 //! ZKFL-PQ through real `zkfl serve` processes) writes report.json and rejects the attacking centre; and a
-//! SIGTERM during an encrypted run stops the demo's server and key holder and removes their key directory.
+//! SIGTERM or Ctrl-C (SIGINT) during an encrypted run stops the demo's server and key holder and removes
+//! their key directory.
 
 mod common;
 
@@ -262,7 +263,18 @@ fn processes_mentioning(needle: &str) -> Vec<u32> {
 
 #[test]
 fn sigterm_stops_serve_and_key_holder_and_removes_the_key_directory() {
-    let t = TempDir::new("cli-signal");
+    interrupt_mid_run("TERM", 143);
+}
+
+#[test]
+fn ctrl_c_stops_serve_and_key_holder_and_removes_the_key_directory() {
+    interrupt_mid_run("INT", 130);
+}
+
+/// Starts an encrypted Fed-TCGA-BRCA run under a private TMPDIR, sends `signal` after its first round, and
+/// checks the exit status, that no process of the run survives and that its key directory is gone.
+fn interrupt_mid_run(signal: &str, code: i32) {
+    let t = TempDir::new(&format!("cli-signal-{signal}"));
     let tmp = t.0.join("tmp");
     std::fs::create_dir_all(&tmp).expect("tmp");
     let mut demo = Command::new(env!("CARGO_BIN_EXE_zkfl"))
@@ -304,12 +316,12 @@ fn sigterm_stops_serve_and_key_holder_and_removes_the_key_directory() {
         "serve runs under the test's TMPDIR"
     );
     let killed = Command::new("kill")
-        .arg("-TERM")
+        .arg(format!("-{signal}"))
         .arg(demo.id().to_string())
         .status();
     assert!(killed.expect("kill").success());
     let status = demo.wait().expect("demo exits");
-    assert_eq!(status.code(), Some(143), "{status}");
+    assert_eq!(status.code(), Some(code), "{status}");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !processes_mentioning(&needle).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));

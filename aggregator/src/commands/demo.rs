@@ -166,6 +166,14 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         check_out_dir("--out", dir)?;
     }
     let _cleanup = demo::serve::cleanup_on_signal();
+    let result = run_checked(&args, scenario);
+    if result.is_err() {
+        demo::serve::park_if_interrupted();
+    }
+    result
+}
+
+fn run_checked(args: &Args, scenario: Scenario) -> Result<(), Box<dyn std::error::Error>> {
     if args.dataset == Dataset::FedTcgaBrca {
         let opts = tcga::TcgaOptions {
             only: args.only.clone(),

@@ -10,6 +10,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
@@ -73,6 +74,18 @@ fn stop_child(mut child: Child) -> bool {
     false
 }
 
+/// Set by the signal handler before it starts cleaning up.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Called on the demo's error path: if a signal is being handled, the error is only a consequence of the
+/// servers being stopped under the demo, so the thread waits for the handler to finish and exit with the
+/// signal's status instead of racing it to exit 1.
+pub fn park_if_interrupted() {
+    while INTERRUPTED.load(Ordering::SeqCst) {
+        std::thread::park();
+    }
+}
+
 /// Stops every registered server and removes its directory (the signal path).
 fn clean_all() {
     let live: Vec<Arc<Live>> = registry().drain(..).collect();
@@ -108,6 +121,7 @@ pub fn cleanup_on_signal() -> SignalCleanup {
                 }
             });
             if let Some(code) = code {
+                INTERRUPTED.store(true, Ordering::SeqCst);
                 eprintln!("zkfl demo: interrupted; stopping the servers and removing their key directories");
                 clean_all();
                 std::process::exit(code);
