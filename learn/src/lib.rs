@@ -9,6 +9,10 @@
 
 extern crate alloc;
 
+/// Harrell's concordance index for survival models.
+pub mod cindex;
+/// Linear Cox proportional-hazards model and its partial likelihood (Fed-TCGA-BRCA).
+pub mod cox;
 /// A clinic's own data from CSV: header, label column, per-clinic standardization.
 pub mod csv;
 /// The synthetic imaging data set of the paper's experiment.
@@ -28,6 +32,8 @@ pub mod split;
 /// Local training for the announced model; honest-norm calibration of τ.
 pub mod train;
 
+pub use cindex::concordance_index;
+pub use cox::SurvivalSet;
 pub use data::{Dataset, Synthetic, SyntheticSpec, generate};
 pub use fedavg::{apply_update, l2_norm, mean_update, model_delta};
 pub use mlp::{Evaluation, Mlp, MlpError, TrainConfig, param_count};

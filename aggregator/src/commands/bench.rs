@@ -282,6 +282,11 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             "warning: debug build; timings are meaningless. Use `cargo run --release --bin zkfl -- bench ...`"
         );
     }
+    // A bad --json path fails now, naming the path, not after minutes of measuring.
+    if let Some(json) = &args.json {
+        let parent = json.parent().filter(|p| !p.as_os_str().is_empty());
+        super::demo::check_out_dir("--json", parent.unwrap_or(std::path::Path::new(".")))?;
+    }
     let seed = match args.seed {
         Some(s) => s,
         None => os_seed()?,

@@ -37,12 +37,17 @@ pub struct Args {
     pub seed: u64,
 }
 
-/// Prints every parameter set, then the round trips.
+/// Prints every parameter set, then the round trips (of the sets that accept the configuration). Fails
+/// (exit status 1) if a set refuses the requested configuration, so scripts can rely on the status.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     println!("ZKFL-PQ parameter sets (docs/SECURITY.md, docs/NOISE.md)\n");
     print_security_table();
     let s = describe::<SetS>(&args)?;
     let l = describe::<SetL>(&args)?;
+    let refused: Vec<&str> = [("S", s.is_none()), ("L", l.is_none())]
+        .iter()
+        .filter_map(|&(name, no)| no.then_some(name))
+        .collect();
     if !args.no_roundtrip {
         println!(
             "BFV round trip: {} clinics x {} random parameters -> clip, quantize -> encrypt",
@@ -77,6 +82,16 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 );
             }
         }
+    }
+    if !refused.is_empty() {
+        return Err(format!(
+            "configuration K = {}, P = {}, clip {} refused by parameter set {} (reason above)",
+            args.clinics,
+            args.params,
+            args.clip,
+            refused.join(" and ")
+        )
+        .into());
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod serve;
+pub mod tcga;
 pub mod transport;
 pub mod zkfl;
 
@@ -98,9 +99,12 @@ pub struct Options {
 pub fn run(scenario: Scenario, opts: &Options) -> Result<DemoReport, String> {
     let only = &opts.only;
     let quiet = opts.quiet;
+    scenario.validate()?;
+    runner::check_only(only, &CONFIGS)?;
+    // The clinic limit of the encrypted configurations comes before the data split, whose error would hide it.
+    let crypto = zkfl::CryptoParams::new(scenario.clinics, scenario.params(), scenario.tau)?;
     let setup = Setup::new(scenario)?;
     let sc = &setup.scenario;
-    let crypto = zkfl::CryptoParams::new(sc.clinics, setup.initial.params().len(), sc.tau)?;
     let multi = MultiProgress::with_draw_target(if quiet {
         ProgressDrawTarget::hidden()
     } else {
@@ -121,9 +125,18 @@ pub fn run(scenario: Scenario, opts: &Options) -> Result<DemoReport, String> {
         bar.set_style(style.clone());
         bar.set_prefix(spec.name);
         let status = |m: &str| bar.set_message(m.to_string());
-        let done = |_r: usize, acc: f64| {
+        let done = |r: usize, acc: f64| {
             bar.inc(1);
             bar.set_message(format!("accuracy {:.2}%", 100.0 * acc));
+            // Progress bars draw only on a terminal; redirected output gets one line per round.
+            if !quiet && !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                eprintln!(
+                    "{} round {r}/{}: accuracy {:.2}%",
+                    spec.name,
+                    sc.rounds,
+                    100.0 * acc
+                );
+            }
         };
         let report = run_config(&setup, spec, pipeline.as_mut(), &status, &done)?;
         bar.finish_with_message(format!(

@@ -1,6 +1,7 @@
 //! SVG plots of a run (plotters, SVG backend): accuracy per round, mean time split, upload size.
 
 use super::report::ConfigReport;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -17,6 +18,13 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
 ];
+
+/// Dash length and gap (pixels) of each configuration's accuracy curve; gap 0 is a solid line.
+const DASHES: [(u32, u32); 5] = [(1, 0), (10, 5), (4, 4), (14, 4), (2, 6)];
+
+/// The marker of each configuration's accuracy points (filled circle, hollow triangle, cross, hollow
+/// square, hollow circle), named in the legend.
+const MARKER_NAMES: [&str; 5] = ["●", "△", "✕", "□", "○"];
 
 /// Writes `accuracy.svg`, `time_split.svg` and `upload_bytes.svg` into `dir`.
 pub fn write_all(dir: &Path, configs: &[ConfigReport]) -> PlotResult {
@@ -46,6 +54,9 @@ fn accuracy(path: &Path, configs: &[ConfigReport]) -> PlotResult {
         .y_desc("accuracy (%)")
         .x_labels(rounds.max(2))
         .draw()?;
+    // Configurations often have (nearly) the same curve — plain_clean and zkfl_clean, or every run before
+    // the attack starts — so each gets its own dash pattern and marker shape besides its colour, and a
+    // curve drawn later cannot hide one drawn earlier.
     for (i, c) in configs.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let pts: Vec<(f64, f64)> = c
@@ -54,13 +65,41 @@ fn accuracy(path: &Path, configs: &[ConfigReport]) -> PlotResult {
             .enumerate()
             .map(|(r, a)| ((r + 1) as f64, 100.0 * a))
             .collect();
-        chart
-            .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?
-            .label(c.name.clone())
+        let style = color.stroke_width(2);
+        let (dash, gap) = DASHES[i % DASHES.len()];
+        let series = if gap == 0 {
+            chart.draw_series(LineSeries::new(pts.clone(), style))?
+        } else {
+            chart.draw_series(DashedLineSeries::new(pts.clone(), dash, gap, style))?
+        };
+        // The legend shows the dash pattern; it names the marker (plotters' legend takes no mixed shapes).
+        let legend_dash = if gap == 0 { (30, 1) } else { (dash, gap) };
+        series
+            .label(format!(
+                "{} ({})",
+                c.name,
+                MARKER_NAMES[i % MARKER_NAMES.len()]
+            ))
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                DashedPathElement::new(
+                    vec![(x, y), (x + 30, y)],
+                    legend_dash.0,
+                    legend_dash.1,
+                    style,
+                )
             });
-        chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
+        let area = chart.plotting_area();
+        let line = color.stroke_width(2);
+        for p in pts {
+            let at = EmptyElement::at(p);
+            match i % MARKER_NAMES.len() {
+                0 => area.draw(&(at + Circle::new((0, 0), 4, color.filled())))?,
+                1 => area.draw(&(at + TriangleMarker::new((0, 0), 6, line)))?,
+                2 => area.draw(&(at + Cross::new((0, 0), 5, line)))?,
+                3 => area.draw(&(at + Rectangle::new([(-4, -4), (4, 4)], line)))?,
+                _ => area.draw(&(at + Circle::new((0, 0), 6, line)))?,
+            }
+        }
     }
     chart
         .configure_series_labels()
@@ -72,18 +111,29 @@ fn accuracy(path: &Path, configs: &[ConfigReport]) -> PlotResult {
     Ok(())
 }
 
+/// The stacked segments of a round-time bar. The last one, `other`, is the rest of the measured mean round
+/// time (upload, waiting for the slowest clinic, evaluation), so a bar is as tall as the table's "mean round
+/// time" (`ConfigReport::mean_round_s`) and not just the sum of the phases.
+const PHASES: [(&str, PhaseGetter); 7] = [
+    ("train", |c| c.mean_time_split_s.train),
+    ("encrypt", |c| c.mean_time_split_s.encrypt),
+    ("prove", |c| c.mean_time_split_s.prove),
+    ("verify", |c| c.mean_time_split_s.verify),
+    ("aggregate", |c| c.mean_time_split_s.aggregate),
+    ("decrypt", |c| c.mean_time_split_s.decrypt),
+    ("other", |c| c.other_round_s()),
+];
+
+/// Height of a configuration's round-time bar.
+fn bar_height(c: &ConfigReport) -> f64 {
+    PHASES.iter().map(|(_, get)| get(c)).sum()
+}
+
 fn time_split(path: &Path, configs: &[ConfigReport]) -> PlotResult {
-    let phases: [(&str, PhaseGetter); 6] = [
-        ("train", |c| c.mean_time_split_s.train),
-        ("encrypt", |c| c.mean_time_split_s.encrypt),
-        ("prove", |c| c.mean_time_split_s.prove),
-        ("verify", |c| c.mean_time_split_s.verify),
-        ("aggregate", |c| c.mean_time_split_s.aggregate),
-        ("decrypt", |c| c.mean_time_split_s.decrypt),
-    ];
+    let phases = PHASES;
     let top = configs
         .iter()
-        .map(|c| c.mean_time_split_s.total())
+        .map(bar_height)
         .fold(0.0f64, f64::max)
         .max(1e-3)
         * 1.15;
@@ -165,5 +215,76 @@ fn category_label(names: &[String], x: f64) -> String {
         names.get(i as usize).cloned().unwrap_or_default()
     } else {
         String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::pipeline::TimeSplit;
+    use crate::demo::runner::ConfigSpec;
+
+    fn report(name: &'static str, acc: &[f64], round_s: f64, split: TimeSplit) -> ConfigReport {
+        let spec = ConfigSpec {
+            name,
+            description: "",
+            with_attacker: false,
+        };
+        let mut r = ConfigReport::new(&spec, 10, "n/a", Vec::new());
+        r.accuracy_per_round = acc.to_vec();
+        r.mean_round_s = round_s;
+        r.mean_time_split_s = split;
+        r
+    }
+
+    #[test]
+    fn round_time_bars_are_as_tall_as_the_tables_round_time() {
+        let split = TimeSplit {
+            train: 0.5,
+            encrypt: 0.25,
+            prove: 1.0,
+            verify: 0.125,
+            aggregate: 0.0625,
+            decrypt: 0.0625,
+        };
+        let r = report("zkfl", &[0.5], 3.0, split);
+        assert!((bar_height(&r) - 3.0).abs() < 1e-12);
+        assert!((r.other_round_s() - 1.0).abs() < 1e-12);
+        // Phases can only add up to more than the round if clocks disagree; the bar then shows the phases.
+        let r = report("zkfl", &[0.5], 1.0, split);
+        assert_eq!(r.other_round_s(), 0.0);
+    }
+
+    #[test]
+    fn identical_accuracy_curves_stay_distinguishable() {
+        let dir = std::env::temp_dir().join(format!("zkfl-plots-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let same = [0.4, 0.5, 0.6];
+        let configs: Vec<ConfigReport> = ["plain", "plain_clean", "kem", "zkfl", "zkfl_clean"]
+            .into_iter()
+            .map(|n| report(n, &same, 1.0, TimeSplit::default()))
+            .collect();
+        write_all(&dir, &configs).expect("plots");
+        let svg = std::fs::read_to_string(dir.join("accuracy.svg")).expect("svg");
+        let _ = std::fs::remove_dir_all(&dir);
+        // Five curves on top of each other: each still has its own marker shape and legend entry.
+        assert!(svg.contains("<circle"), "circles");
+        assert!(
+            svg.contains("<polygon") || svg.contains("<polyline"),
+            "triangles"
+        );
+        assert!(svg.contains("<rect"), "squares");
+        for (n, m) in ["plain", "plain_clean", "kem", "zkfl", "zkfl_clean"]
+            .iter()
+            .zip(MARKER_NAMES)
+        {
+            assert!(
+                svg.contains(&format!("{n} ({m})")),
+                "legend entry {n} ({m})"
+            );
+        }
+        // Every configuration draws one marker per round (3 rounds × 5 configurations, circles: 2 configs).
+        let circles = svg.matches("<circle").count();
+        assert!(circles >= 6, "{circles} circles");
     }
 }

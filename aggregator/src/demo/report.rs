@@ -178,6 +178,12 @@ impl ConfigReport {
         self.upload_bytes_per_clinic = self.upload_total / self.upload_count.max(1) as f64;
     }
 
+    /// Seconds of the mean round not in a measured phase (upload, waiting for the slowest clinic,
+    /// evaluation); the round-time plot stacks it on top of the phases.
+    pub fn other_round_s(&self) -> f64 {
+        (self.mean_round_s - self.mean_time_split_s.total()).max(0.0)
+    }
+
     /// The terminal table for this configuration.
     pub fn table(&self) -> String {
         let mut s = String::new();
@@ -223,8 +229,14 @@ impl ConfigReport {
         let t = &self.mean_time_split_s;
         s += &format!(" mean round time       {:.3} s\n", self.mean_round_s);
         s += &format!(
-            "   train {:.3} │ encrypt {:.3} │ prove {:.3} │ verify {:.3} │ aggregate {:.3} │ decrypt {:.3}\n",
-            t.train, t.encrypt, t.prove, t.verify, t.aggregate, t.decrypt
+            "   train {:.3} │ encrypt {:.3} │ prove {:.3} │ verify {:.3} │ aggregate {:.3} │ decrypt {:.3} │ other {:.3}\n",
+            t.train,
+            t.encrypt,
+            t.prove,
+            t.verify,
+            t.aggregate,
+            t.decrypt,
+            self.other_round_s()
         );
         s += &format!(
             " upload per clinic     {} per round\n",

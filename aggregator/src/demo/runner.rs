@@ -19,6 +19,18 @@ pub struct ConfigSpec {
     pub with_attacker: bool,
 }
 
+/// Refuses a `--only` name that is not one of `configs` (it would otherwise run nothing and exit 0).
+pub fn check_only(only: &[String], configs: &[ConfigSpec]) -> Result<(), String> {
+    let names: Vec<&str> = configs.iter().map(|c| c.name).collect();
+    match only.iter().find(|o| !names.contains(&o.as_str())) {
+        Some(bad) => Err(format!(
+            "--only: no configuration `{bad}` (choose from {})",
+            names.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Runs all rounds of one configuration and returns its report. `status` receives progress messages,
 /// `round_done` is called after each round.
 pub fn run_config(

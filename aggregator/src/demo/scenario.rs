@@ -104,7 +104,43 @@ impl Scenario {
         if self.train.batch == 0 || self.train.epochs == 0 {
             return Err("batch size and local epochs must be at least 1".into());
         }
-        Ok(())
+        if !(self.train.lr.is_finite() && self.train.lr > 0.0) {
+            return Err(format!(
+                "--lr: the learning rate must be positive and finite, got {}",
+                self.train.lr
+            ));
+        }
+        // NaN fails every comparison, so these are written to accept only the valid range.
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(format!(
+                "--alpha: the Dirichlet concentration must be positive and finite, got {} (large α is close to IID)",
+                self.alpha
+            ));
+        }
+        if self.data.train == 0 || self.data.test == 0 {
+            return Err("--train-samples and --test-samples must be at least 1".into());
+        }
+        match self.attack {
+            AttackKind::Noise { sigma: x } | AttackKind::Scaled { factor: x } if !x.is_finite() => {
+                Err(format!(
+                    "the attack's --sigma/--factor must be finite, got {x}"
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Layer sizes of the MLP for this data shape (the paper's 784-128-64-4 at side 28).
+    pub fn mlp_sizes(&self) -> [usize; 4] {
+        let mut sizes = Mlp::PAPER_SIZES;
+        sizes[0] = self.data.features();
+        sizes[3] = self.data.classes;
+        sizes
+    }
+
+    /// Model parameters of the synthetic experiment's MLP.
+    pub fn params(&self) -> usize {
+        zkfl_learn::param_count(&self.mlp_sizes())
     }
 
     /// A seeded RNG for one purpose (`stream`) in one round and clinic, independent of the configuration,
@@ -160,16 +196,45 @@ impl Setup {
         )
         .map_err(|e| e.to_string())?;
         let local = parts.iter().map(|p| data.train.subset(p)).collect();
-        let mut sizes = Mlp::PAPER_SIZES;
-        sizes[0] = scenario.data.features();
-        sizes[3] = scenario.data.classes;
-        let initial =
-            Mlp::new(&sizes, &mut scenario.rng(streams::INIT, 0, 0)).map_err(|e| e.to_string())?;
+        let initial = Mlp::new(
+            &scenario.mlp_sizes(),
+            &mut scenario.rng(streams::INIT, 0, 0),
+        )
+        .map_err(|e| e.to_string())?;
         Ok(Self {
             scenario,
             local,
             test: data.test,
             initial,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meaningless_knobs_are_refused() {
+        let ok = Scenario::paper(1);
+        assert!(ok.validate().is_ok());
+        let with = |f: &dyn Fn(&mut Scenario)| {
+            let mut s = ok.clone();
+            f(&mut s);
+            s.validate().unwrap_err()
+        };
+        assert!(with(&|s| s.alpha = 0.0).contains("--alpha"));
+        assert!(with(&|s| s.alpha = -1.0).contains("--alpha"));
+        assert!(with(&|s| s.alpha = f64::NAN).contains("--alpha"));
+        assert!(with(&|s| s.train.lr = f32::NAN).contains("--lr"));
+        assert!(with(&|s| s.train.lr = 0.0).contains("--lr"));
+        assert!(with(&|s| s.data.test = 0).contains("--test-samples"));
+        assert!(
+            with(&|s| s.attack = AttackKind::Noise {
+                sigma: f32::INFINITY
+            })
+            .contains("--sigma")
+        );
+        assert!(with(&|s| s.attackers = vec![6]).contains("attacker id 6"));
     }
 }

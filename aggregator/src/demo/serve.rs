@@ -2,12 +2,16 @@
 //! as child processes of the demo, on a free loopback port over a fresh temporary data directory, and `serve`
 //! starts its own key-holder process. The demo's encrypted configurations talk to it over HTTP only.
 //! Dropping a [`ServeProcess`] stops the server (SIGTERM, then SIGKILL) and removes the directory, so an
-//! error or a panic in the demo does not leave a server behind.
+//! error or a panic in the demo does not leave a server behind. A signal does not run destructors, so every
+//! live server is also listed in a process-wide registry that [`cleanup_on_signal`]'s handler empties on
+//! Ctrl-C or SIGTERM: the servers (and with them their key holders) stop and the directories — which hold
+//! the BFV secret key — are removed before the demo exits.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
 use crate::client::Client;
@@ -17,9 +21,116 @@ const STARTUP: Duration = Duration::from_secs(120);
 
 /// A `zkfl serve` child process and its data directory.
 pub struct ServeProcess {
-    child: Option<Child>,
+    live: Arc<Live>,
     url: String,
+}
+
+/// What must be cleaned up for one server: its process and its directory. Shared with the registry.
+struct Live {
+    child: Mutex<Option<Child>>,
     dir: PathBuf,
+}
+
+impl Live {
+    /// Stops the process (see [`ServeProcess::stop`]); true if it exited by itself.
+    fn stop(&self) -> bool {
+        let taken = self
+            .child
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        taken.is_none_or(stop_child)
+    }
+
+    /// Stops the process and removes the directory.
+    fn clean(&self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Every server of this process that is still running (the signal handler's work list).
+static REGISTRY: Mutex<Vec<Arc<Live>>> = Mutex::new(Vec::new());
+
+fn registry() -> std::sync::MutexGuard<'static, Vec<Arc<Live>>> {
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// SIGTERM, then SIGKILL after five seconds; true if it exited by itself.
+fn stop_child(mut child: Child) -> bool {
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .stderr(Stdio::null())
+        .status();
+    for _ in 0..100 {
+        if let Ok(Some(_)) = child.try_wait() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    false
+}
+
+/// Set by the signal handler before it starts cleaning up.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Called on the demo's error path: if a signal is being handled, the error is only a consequence of the
+/// servers being stopped under the demo, so the thread waits for the handler to finish and exit with the
+/// signal's status instead of racing it to exit 1.
+pub fn park_if_interrupted() {
+    while INTERRUPTED.load(Ordering::SeqCst) {
+        std::thread::park();
+    }
+}
+
+/// Stops every registered server and removes its directory (the signal path).
+fn clean_all() {
+    let live: Vec<Arc<Live>> = registry().drain(..).collect();
+    for l in live {
+        l.clean();
+    }
+}
+
+/// Guard returned by [`cleanup_on_signal`]; the handler thread lives for the rest of the process.
+#[derive(Debug)]
+pub struct SignalCleanup;
+
+/// Installs a Ctrl-C (SIGINT) and SIGTERM handler: it stops every live `zkfl serve` of the demo (whose own
+/// shutdown stops its key holder), removes their directories, and exits with 130 (SIGINT) or 143 (SIGTERM).
+/// Without it a signal would kill the demo alone, orphaning the servers and leaving the secret key on disk.
+#[must_use]
+pub fn cleanup_on_signal() -> SignalCleanup {
+    let started = std::thread::Builder::new()
+        .name("zkfl-demo-signals".into())
+        .spawn(|| {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            let code = rt.block_on(async {
+                let Ok(mut term) =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                else {
+                    return None;
+                };
+                tokio::select! {
+                    r = tokio::signal::ctrl_c() => r.ok().map(|()| 130),
+                    r = term.recv() => r.map(|()| 143),
+                }
+            });
+            if let Some(code) = code {
+                INTERRUPTED.store(true, Ordering::SeqCst);
+                eprintln!("zkfl demo: interrupted; stopping the servers and removing their key directories");
+                clean_all();
+                std::process::exit(code);
+            }
+        });
+    if let Err(e) = started {
+        eprintln!("zkfl demo: no signal handler ({e}); an interrupt may leave servers behind");
+    }
+    SignalCleanup
 }
 
 /// A fresh, empty directory under the system temp dir for one server.
@@ -36,11 +147,14 @@ impl ServeProcess {
     /// Generates keys for `clinics` clinics with `exe keygen` and starts `exe serve` on 127.0.0.1:0.
     /// `exe` is the `zkfl` binary (the demo passes `std::env::current_exe()`).
     pub fn start(exe: &Path, clinics: usize, tag: &str) -> Result<Self, String> {
-        let dir = fresh_dir(tag)?;
+        let live = Arc::new(Live {
+            child: Mutex::new(None),
+            dir: fresh_dir(tag)?,
+        });
+        registry().push(Arc::clone(&live));
         let mut this = Self {
-            child: None,
+            live,
             url: String::new(),
-            dir,
         };
         this.keygen(exe, clinics)?;
         this.spawn(exe)?;
@@ -73,7 +187,7 @@ impl ServeProcess {
                 "64",
                 "--data-dir",
             ])
-            .arg(&self.dir)
+            .arg(&self.live.dir)
             .arg("--keys")
             .arg(self.keys())
             .stdout(Stdio::piped())
@@ -82,7 +196,11 @@ impl ServeProcess {
             .spawn()
             .map_err(|e| format!("cannot start {} serve: {e}", exe.display()))?;
         let stdout = child.stdout.take();
-        self.child = Some(child);
+        *self
+            .live
+            .child
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(child);
         let stdout = stdout.ok_or("serve has no stdout pipe")?;
         let (tx, rx) = mpsc::channel();
         // Reads the address line, then keeps draining stdout so the server never blocks on a full pipe.
@@ -112,7 +230,14 @@ impl ServeProcess {
             {
                 return Ok(());
             }
-            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+            let exited = self
+                .live
+                .child
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_mut()
+                .map(Child::try_wait);
+            if let Some(Ok(Some(status))) = exited {
                 return Err(format!("zkfl serve exited ({status}): {}", self.log_tail()));
             }
             if start.elapsed() > STARTUP {
@@ -141,11 +266,11 @@ impl ServeProcess {
     /// The key directory (`keys/clinics/<id>` holds each clinic's own keys and pinned public keys).
     #[must_use]
     pub fn keys(&self) -> PathBuf {
-        self.dir.join("keys")
+        self.live.dir.join("keys")
     }
 
     fn log_path(&self) -> PathBuf {
-        self.dir.join("serve.log")
+        self.live.dir.join("serve.log")
     }
 
     /// The last lines of the server's log (its stderr), for error messages.
@@ -162,29 +287,13 @@ impl ServeProcess {
     /// Stops the server: SIGTERM (graceful: queued verifications drain, the key holder exits), then SIGKILL
     /// after five seconds. Returns whether it exited by itself.
     pub fn stop(&mut self) -> bool {
-        let Some(mut child) = self.child.take() else {
-            return true;
-        };
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .stderr(Stdio::null())
-            .status();
-        for _ in 0..100 {
-            if let Ok(Some(_)) = child.try_wait() {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        false
+        self.live.stop()
     }
 }
 
 impl Drop for ServeProcess {
     fn drop(&mut self) {
-        self.stop();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        registry().retain(|l| !Arc::ptr_eq(l, &self.live));
+        self.live.clean();
     }
 }

@@ -20,7 +20,7 @@ use std::path::Path;
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 use zkfl_core::clinic::PublicKey;
-use zkfl_core::params::limits::{Config, ConfigRequest, KeyBounds, check_config};
+use zkfl_core::params::limits::{Config, ConfigError, ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::{Quantizer, dequantize};
 
@@ -102,7 +102,15 @@ pub fn derive(clinics: usize, params: usize, tau: f32) -> Result<(Quantizer, Con
         key: KeyBounds::single::<SetS>(),
         smudging: 0,
     })
-    .map_err(|e| format!("parameter set {}: {e}", SetS::NAME))?;
+    .map_err(|e| match e {
+        // check_config's advice (a lower scale, set L) names knobs the demo does not have.
+        ConfigError::TooManyClinics { clinics, max } => format!(
+            "{clinics} clinics: with parameter set {} a sum of at most {max} clinics' updates decrypts exactly for \
+             {params} parameters at τ = {tau} and the demo's quantization scale; use --clinics {max} or fewer",
+            SetS::NAME
+        ),
+        e => format!("parameter set {}: {e}", SetS::NAME),
+    })?;
     Ok((quantizer, config))
 }
 
