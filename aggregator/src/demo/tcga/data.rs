@@ -658,6 +658,31 @@ mod tests {
     }
 
     #[test]
+    fn centre_csvs_hold_the_raw_training_patients_and_parse_as_survival_data() {
+        let raw = FedTcgaBrca::embedded_raw().expect("raw");
+        let dir = std::env::temp_dir().join(format!("zkfl-centre-csvs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let paths = raw.write_train_csvs(&dir).expect("write");
+        assert_eq!(paths.len(), CENTRES.len());
+        // The Northeast centre's first patient in brca.csv order keeps its age in years.
+        assert!(raw.centres[0].train.row(0)[0] > 20.0);
+        for (path, c) in paths.iter().zip(&raw.centres) {
+            let table =
+                zkfl_learn::csv::Table::parse(&std::fs::read(path).expect("read")).expect("parse");
+            assert_eq!(table.columns[..FEATURES], raw.features[..]);
+            assert_eq!(table.columns[FEATURES..], ["T", "E"]);
+            let s = table.survival("T", "E", FEATURES).expect("survival");
+            assert_eq!(s, c.train, "{}", c.name);
+        }
+        std::fs::remove_dir_all(&dir).expect("clean up");
+        // The standardized copy differs only in the age column.
+        let std = FedTcgaBrca::embedded().expect("standardized");
+        let (a, b) = (&raw.centres[1].train, &std.centres[1].train);
+        assert!((1..FEATURES).all(|k| a.row(3)[k] == b.row(3)[k]));
+        assert_ne!(a.row(3)[0], b.row(3)[0]);
+    }
+
+    #[test]
     fn missing_directory_names_the_path() {
         let e = FedTcgaBrca::load(Path::new("/nonexistent/fed-tcga")).expect_err("must fail");
         assert!(
