@@ -478,8 +478,16 @@ pub fn suggest_tau(max_norm: f64) -> f64 {
     if !(x.is_finite() && x > 0.0) {
         return 0.0;
     }
-    let mag = 10f64.powf(x.log10().floor() - 1.0);
-    (x / mag).ceil() * mag
+    // Two significant digits: x scaled by 10^-e lies in [10, 100). Dividing by an exact power of ten (rather
+    // than multiplying by an inexact 10^-k) prints as the short decimal, e.g. 0.072 not 0.07200000000000001.
+    let e = x.log10().floor() - 1.0;
+    if e < 0.0 {
+        let up = 10f64.powf(-e);
+        (x * up).ceil() / up
+    } else {
+        let down = 10f64.powf(e);
+        (x / down).ceil() * down
+    }
 }
 
 #[cfg(test)]
@@ -567,5 +575,8 @@ mod tests {
         assert!((suggest_tau(0.123) - 0.19).abs() < 1e-12);
         assert!((suggest_tau(7.0) - 11.0).abs() < 1e-9);
         assert_eq!(suggest_tau(0.0), 0.0);
+        // Printed as a user would type it (a Fed-TCGA-BRCA centre's norms give this one).
+        assert_eq!(suggest_tau(0.048).to_string(), "0.072");
+        assert_eq!(suggest_tau(0.014).to_string(), "0.021");
     }
 }
