@@ -13,6 +13,15 @@ use alloc::vec;
 use alloc::vec::Vec;
 use rand_core::Rng;
 
+/// Local training per round of the Fed-TCGA-BRCA benchmark (`zkfl demo --dataset fed-tcga-brca`) and the
+/// default of `zkfl clinic` for a Cox round: one epoch of mini-batch gradient descent, batch 16, learning
+/// rate 0.1 (the honest update norms these give are what τ = 0.3 was chosen for, docs/DEMO.md).
+pub const TRAIN: TrainConfig = TrainConfig {
+    epochs: 1,
+    batch: 16,
+    lr: 0.1,
+};
+
 /// Survival data: a row-major feature matrix, follow-up times and event indicators.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SurvivalSet {

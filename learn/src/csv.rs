@@ -1,12 +1,14 @@
 //! A clinic's own data from a CSV file: a header row, numeric cells, one chosen label column (the last one
-//! unless named), and standardization statistics computed from this clinic's rows only (nothing is shared).
-//! Every malformed input is an error that names the line (1-based, the header is line 1) and the column.
+//! unless named) for classifiers or a time and an event column for the Cox model, and standardization
+//! statistics computed from this clinic's rows only (nothing is shared). Every malformed input is an error
+//! that names the line (1-based, the header is line 1) and the column.
 
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::cox::SurvivalSet;
 use crate::data::Dataset;
 
 /// What is wrong with the CSV, with its position.
@@ -57,12 +59,34 @@ pub enum CsvError {
         /// Classes of the model.
         classes: usize,
     },
+    /// An event cell that is not 0 (censored) or 1 (event observed).
+    BadEvent {
+        /// 1-based line.
+        line: u64,
+        /// Column name.
+        column: String,
+        /// The cell.
+        cell: String,
+    },
+    /// A follow-up time below 0.
+    BadTime {
+        /// 1-based line.
+        line: u64,
+        /// Column name.
+        column: String,
+        /// The cell.
+        cell: String,
+    },
+    /// Two outcome roles (time, event) name the same column.
+    SameColumn(String),
     /// The file has a different number of feature columns than the model takes.
     FeatureCount {
         /// Features the model takes.
         expected: usize,
-        /// Feature columns in the file (all but the label).
+        /// Feature columns in the file.
         got: usize,
+        /// The columns that are not features (e.g. "the label `y`").
+        besides: String,
     },
 }
 
@@ -102,9 +126,24 @@ impl fmt::Display for CsvError {
                 "line {line}, label column: `{cell}` is not a class 0..{}",
                 classes.saturating_sub(1)
             ),
-            Self::FeatureCount { expected, got } => write!(
+            Self::BadEvent { line, column, cell } => write!(
                 f,
-                "the CSV has {got} feature columns (all but the label), the round's model takes {expected}"
+                "line {line}, column `{column}`: `{cell}` is not an event indicator (0 censored, 1 event)"
+            ),
+            Self::BadTime { line, column, cell } => write!(
+                f,
+                "line {line}, column `{column}`: `{cell}` is not a follow-up time ≥ 0"
+            ),
+            Self::SameColumn(c) => {
+                write!(f, "the time and the event column are both `{c}`")
+            }
+            Self::FeatureCount {
+                expected,
+                got,
+                besides,
+            } => write!(
+                f,
+                "the CSV has {got} feature columns (all but {besides}), the round's model takes {expected}"
             ),
         }
     }
@@ -203,6 +242,7 @@ impl Table {
             return Err(CsvError::FeatureCount {
                 expected: features,
                 got: self.columns.len() - 1,
+                besides: format!("the label `{}`", self.columns[li]),
             });
         }
         let mut x = Vec::with_capacity(self.rows.len() * features);
@@ -231,6 +271,96 @@ impl Table {
             x,
             y,
         })
+    }
+}
+
+impl Table {
+    /// Index of the column named `name`.
+    fn column(&self, name: &str) -> Result<usize, CsvError> {
+        self.columns
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| CsvError::NoLabelColumn {
+                label: name.to_owned(),
+                columns: self.columns.clone(),
+            })
+    }
+
+    /// A survival data set for the Cox model: `time` (follow-up, ≥ 0) and `event` (0 censored, 1 event)
+    /// by name, every other column a feature (in file order); `features` is what the model takes.
+    pub fn survival(
+        &self,
+        time: &str,
+        event: &str,
+        features: usize,
+    ) -> Result<SurvivalSet, CsvError> {
+        let (ti, ei) = (self.column(time)?, self.column(event)?);
+        if ti == ei {
+            return Err(CsvError::SameColumn(time.to_owned()));
+        }
+        if self.columns.len() - 2 != features {
+            return Err(CsvError::FeatureCount {
+                expected: features,
+                got: self.columns.len() - 2,
+                besides: format!("the time `{time}` and the event `{event}`"),
+            });
+        }
+        let mut set = SurvivalSet::new(features);
+        let mut x = Vec::with_capacity(features);
+        for (row, &line) in self.rows.iter().zip(&self.lines) {
+            let bad = |i: usize| (line, self.columns[i].clone(), format!("{}", row[i]));
+            let event = match row[ei] {
+                0.0 => false,
+                1.0 => true,
+                _ => {
+                    let (line, column, cell) = bad(ei);
+                    return Err(CsvError::BadEvent { line, column, cell });
+                }
+            };
+            if row[ti] < 0.0 {
+                let (line, column, cell) = bad(ti);
+                return Err(CsvError::BadTime { line, column, cell });
+            }
+            x.clear();
+            #[allow(clippy::cast_possible_truncation)]
+            x.extend(
+                row.iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i != ti && i != ei)
+                    .map(|(_, &v)| v as f32),
+            );
+            #[allow(clippy::cast_possible_truncation)]
+            set.push(&x, row[ti] as f32, event);
+        }
+        Ok(set)
+    }
+}
+
+/// Standardizes, in place, every feature of `set` that is not binary (a column holding only 0 and 1, e.g.
+/// a one-hot category, keeps its meaning), with this clinic's own mean and standard deviation — what the
+/// Fed-TCGA-BRCA benchmark does per centre (only age is standardized there).
+pub fn standardize_non_binary(set: &mut SurvivalSet) {
+    let d = set.features;
+    let n = set.len().max(1) as f64;
+    for k in 0..d {
+        let col = || {
+            set.x
+                .iter()
+                .skip(k)
+                .step_by(d.max(1))
+                .map(|&v| f64::from(v))
+        };
+        if col().all(|v| v == 0.0 || v == 1.0) {
+            continue;
+        }
+        let mean = col().sum::<f64>() / n;
+        let sd = libm::sqrt(col().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n);
+        let sd = if sd > 1e-12 { sd } else { 1.0 };
+        for v in set.x.iter_mut().skip(k).step_by(d) {
+            #[allow(clippy::cast_possible_truncation)]
+            let z = ((f64::from(*v) - mean) / sd) as f32;
+            *v = z;
+        }
     }
 }
 
@@ -385,7 +515,8 @@ mod tests {
             t.classification(None, 5, 4),
             Err(CsvError::FeatureCount {
                 expected: 5,
-                got: 2
+                got: 2,
+                besides: "the label `y`".into()
             })
         );
         assert!(
@@ -396,5 +527,50 @@ mod tests {
         );
         assert_eq!(table("a,b\n"), Err(CsvError::Empty));
         assert_eq!(table(""), Err(CsvError::Empty));
+    }
+
+    #[test]
+    fn survival_columns_by_name_and_non_binary_standardization() {
+        let t = table("age,T,stage,E\n30,100,1,1\n50,200.5,0,0\n40,50,1,1\n").expect("t");
+        let mut s = t.survival("T", "E", 2).expect("survival");
+        assert_eq!(s.x, [30.0, 1.0, 50.0, 0.0, 40.0, 1.0]);
+        assert_eq!(s.time, [100.0, 200.5, 50.0]);
+        assert_eq!(s.event, [true, false, true]);
+        standardize_non_binary(&mut s);
+        // Age: mean 40, population sd √(200/3); the one-hot stage column is unchanged.
+        let sd = (200.0f64 / 3.0).sqrt();
+        assert!((f64::from(s.x[0]) + 10.0 / sd).abs() < 1e-6, "{}", s.x[0]);
+        assert!(s.x[4].abs() < 1e-6);
+        assert_eq!((s.x[1], s.x[3], s.x[5]), (1.0, 0.0, 1.0));
+    }
+
+    #[test]
+    fn survival_errors_name_line_and_column() {
+        let t = table("a,T,E\n1,10,1\n2,5,2\n").expect("t");
+        let e = t.survival("T", "E", 1).expect_err("event 2");
+        assert_eq!(
+            e.to_string(),
+            "line 3, column `E`: `2` is not an event indicator (0 censored, 1 event)"
+        );
+        let t = table("a,T,E\n1,-1,1\n").expect("t");
+        let e = t.survival("T", "E", 1).expect_err("negative time");
+        assert_eq!(
+            e.to_string(),
+            "line 2, column `T`: `-1` is not a follow-up time ≥ 0"
+        );
+        let t = table("a,b,T,E\n1,2,3,0\n").expect("t");
+        let e = t.survival("T", "E", 39).expect_err("count");
+        assert_eq!(
+            e.to_string(),
+            "the CSV has 2 feature columns (all but the time `T` and the event `E`), the round's model takes 39"
+        );
+        assert!(matches!(
+            t.survival("time", "E", 2),
+            Err(CsvError::NoLabelColumn { .. })
+        ));
+        assert_eq!(
+            t.survival("T", "T", 2),
+            Err(CsvError::SameColumn("T".into()))
+        );
     }
 }

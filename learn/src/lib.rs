@@ -13,7 +13,7 @@ extern crate alloc;
 pub mod cindex;
 /// Linear Cox proportional-hazards model and its partial likelihood (Fed-TCGA-BRCA).
 pub mod cox;
-/// A clinic's own data from CSV: header, label column, per-clinic standardization.
+/// A clinic's own data from CSV: header, label or time/event columns, per-clinic standardization.
 pub mod csv;
 /// The synthetic imaging data set of the paper's experiment.
 pub mod data;
@@ -39,4 +39,6 @@ pub use fedavg::{apply_update, l2_norm, mean_update, model_delta};
 pub use mlp::{Evaluation, Mlp, MlpError, TrainConfig, param_count};
 pub use spec::{Activation, ModelSpec, SpecError};
 pub use split::{SplitError, dirichlet_split};
-pub use train::{TrainError, honest_update_norms, local_update, quantile};
+pub use train::{
+    LocalData, TrainError, default_config, honest_update_norms, local_update, quantile,
+};

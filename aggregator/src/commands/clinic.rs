@@ -15,9 +15,10 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkfl_core::clinic::{N, Progress, PublicKey};
 use zkfl_core::quant::chunk_count;
-use zkfl_learn::csv::{Standardizer, Table};
+use zkfl_learn::csv::{Standardizer, Table, standardize_non_binary};
 use zkfl_learn::{
-    Dataset, Mlp, ModelSpec, TrainConfig, honest_update_norms, local_update, quantile,
+    LocalData, Mlp, ModelSpec, TrainConfig, default_config, honest_update_norms, local_update,
+    quantile,
 };
 
 use crate::client::Client;
@@ -70,25 +71,32 @@ struct SubmitArgs {
 /// The local data and the model.
 #[derive(ClapArgs, Debug)]
 struct Local {
-    /// CSV with a header row; every column but the label is a feature, in file order.
+    /// CSV with a header row; every column but the label (classifiers) or the time and event (Cox) is a
+    /// feature, in file order.
     #[arg(long)]
     data: PathBuf,
-    /// Label column (integer classes 0..C−1); default: the last column.
+    /// Label column of a classifier (integer classes 0..C−1); default: the last column.
     #[arg(long)]
     label: Option<String>,
+    /// Follow-up time column of a Cox model (≥ 0).
+    #[arg(long, default_value = "T")]
+    time: String,
+    /// Event column of a Cox model (1 = event observed, 0 = censored).
+    #[arg(long, default_value = "E")]
+    event: String,
     /// The model: `mlp:IN,H1,..,C` (ReLU), `logistic:FEATURES,CLASSES` or `cox:FEATURES`. `train` uses the
     /// model the round announces (signed) and refuses a different `--model`; `calibrate` needs it.
     #[arg(long)]
     model: Option<String>,
-    /// Local epochs per round.
-    #[arg(long, default_value_t = 1)]
-    epochs: usize,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 32)]
-    batch: usize,
-    /// SGD learning rate.
-    #[arg(long, default_value_t = 0.05)]
-    lr: f32,
+    /// Local epochs per round [default: 1].
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Mini-batch size [default: 32; Cox: 16, as the Fed-TCGA-BRCA demo].
+    #[arg(long)]
+    batch: Option<usize>,
+    /// SGD learning rate [default: 0.05; Cox: 0.1, as the Fed-TCGA-BRCA demo].
+    #[arg(long)]
+    lr: Option<f32>,
 }
 
 #[derive(ClapArgs, Debug)]
@@ -106,7 +114,8 @@ struct CalibrateArgs {
     /// Simulated local rounds (each: train for `--epochs`, apply the own update).
     #[arg(long, default_value_t = 10)]
     rounds: usize,
-    /// Seed of the initial model (He-normal, as the demo's).
+    /// Seed of the initial model (classifiers: He-normal, as the demo's; Cox: zero weights) and of the
+    /// batch order.
     #[arg(long, default_value_t = 1)]
     seed: u64,
 }
@@ -136,12 +145,14 @@ pub fn run(args: Args) -> Result<(), Error> {
             submit(&a.site, |ann, global| {
                 let spec = round_model(given.as_ref(), ann)?;
                 let data = load_data(&a.local, &spec)?;
+                let cfg = train_config(&a.local, &spec);
                 eprintln!(
-                    "training {spec} on {} samples for {} epoch(s)",
+                    "training {spec} on {} samples: {} epoch(s), batch {}, learning rate {}",
                     data.len(),
-                    a.local.epochs
+                    cfg.epochs,
+                    cfg.batch,
+                    cfg.lr
                 );
-                let cfg = train_config(&a.local);
                 Ok(local_update(&spec, global, &data, &cfg, &mut os_rng()?)?)
             })
         }
@@ -149,11 +160,13 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
 }
 
-fn train_config(l: &Local) -> TrainConfig {
+/// The options given, the model kind's defaults ([`default_config`]) for the others.
+fn train_config(l: &Local, spec: &ModelSpec) -> TrainConfig {
+    let d = default_config(spec);
     TrainConfig {
-        epochs: l.epochs,
-        batch: l.batch,
-        lr: l.lr,
+        epochs: l.epochs.unwrap_or(d.epochs),
+        batch: l.batch.unwrap_or(d.batch),
+        lr: l.lr.unwrap_or(d.lr),
     }
 }
 
@@ -183,18 +196,40 @@ fn round_model(given: Option<&ModelSpec>, a: &Announcement) -> Result<ModelSpec,
     }
 }
 
-/// The CSV as the model's data set, standardized with this clinic's own statistics.
-fn load_data(l: &Local, spec: &ModelSpec) -> Result<Dataset, Error> {
-    let classes = spec.classes().ok_or_else(|| {
-        format!("--model {spec}: model kind not trainable by `zkfl clinic` (needs survival data)")
-    })?;
+/// The CSV as the model's data set, standardized with this clinic's own statistics: class labels for a
+/// classifier (every feature standardized), time and event for the Cox model (non-binary features
+/// standardized, one-hot columns kept, as the Fed-TCGA-BRCA benchmark does).
+fn load_data(l: &Local, spec: &ModelSpec) -> Result<LocalData, Error> {
+    let at = |e: zkfl_learn::csv::CsvError| format!("{}: {e}", l.data.display());
     let bytes = std::fs::read(&l.data).map_err(|e| format!("{}: {e}", l.data.display()))?;
-    let table = Table::parse(&bytes).map_err(|e| format!("{}: {e}", l.data.display()))?;
+    let table = Table::parse(&bytes).map_err(at)?;
+    if let Some(classes) = spec.classes() {
+        let mut data = table
+            .classification(l.label.as_deref(), spec.features(), classes)
+            .map_err(at)?;
+        Standardizer::fit(&data).apply(&mut data);
+        return Ok(LocalData::Classes(data));
+    }
+    if let Some(label) = &l.label {
+        return Err(format!(
+            "--label {label}: the round's model {spec} takes a time and an event column (--time, --event), not a label"
+        )
+        .into());
+    }
     let mut data = table
-        .classification(l.label.as_deref(), spec.features(), classes)
-        .map_err(|e| format!("{}: {e}", l.data.display()))?;
-    Standardizer::fit(&data).apply(&mut data);
-    Ok(data)
+        .survival(&l.time, &l.event, spec.features())
+        .map_err(at)?;
+    standardize_non_binary(&mut data);
+    Ok(LocalData::Survival(data))
+}
+
+/// The model calibration starts from: the Cox model from zero weights (as the Fed-TCGA-BRCA demo), a
+/// classifier from He-normal weights drawn with `rng` (as the paper's demo).
+fn initial_model(spec: &ModelSpec, rng: &mut ChaCha20Rng) -> Result<Vec<f32>, Error> {
+    match spec.mlp_sizes() {
+        Some(sizes) => Ok(Mlp::new(&sizes, rng)?.params().to_vec()),
+        None => Ok(vec![0.0; spec.param_count()]),
+    }
 }
 
 fn os_rng() -> Result<ChaCha20Rng, Error> {
@@ -410,25 +445,18 @@ pub fn npy_f32(bytes: &[u8]) -> Result<Vec<f32>, String> {
 fn calibrate(a: &CalibrateArgs) -> Result<(), Error> {
     let spec = ModelSpec::parse(a.local.model.as_deref().ok_or("calibrate needs --model")?)?;
     let data = load_data(&a.local, &spec)?;
-    let sizes = spec
-        .mlp_sizes()
-        .ok_or("model kind not trainable by `zkfl clinic calibrate`")?;
     let mut rng = ChaCha20Rng::seed_from_u64(a.seed);
-    let global = Mlp::new(&sizes, &mut rng)?.params().to_vec();
+    let global = initial_model(&spec, &mut rng)?;
+    let cfg = train_config(&a.local, &spec);
     eprintln!(
-        "calibrating {spec} on {} local samples: {} rounds of {} epoch(s); nothing leaves this machine",
+        "calibrating {spec} on {} local samples: {} rounds of {} epoch(s), batch {}, learning rate {}; nothing leaves this machine",
         data.len(),
         a.rounds,
-        a.local.epochs
+        cfg.epochs,
+        cfg.batch,
+        cfg.lr
     );
-    let norms = honest_update_norms(
-        &spec,
-        &global,
-        &data,
-        &train_config(&a.local),
-        a.rounds.max(1),
-        &mut rng,
-    )?;
+    let norms = honest_update_norms(&spec, &global, &data, &cfg, a.rounds.max(1), &mut rng)?;
     let q = |p| quantile(&norms, p).unwrap_or(0.0);
     println!(
         "honest update norms over {} rounds: min {:.4}, median {:.4}, p90 {:.4}, max {:.4}",
@@ -450,8 +478,16 @@ pub fn suggest_tau(max_norm: f64) -> f64 {
     if !(x.is_finite() && x > 0.0) {
         return 0.0;
     }
-    let mag = 10f64.powf(x.log10().floor() - 1.0);
-    (x / mag).ceil() * mag
+    // Two significant digits: x scaled by 10^-e lies in [10, 100). Dividing by an exact power of ten (rather
+    // than multiplying by an inexact 10^-k) prints as the short decimal, e.g. 0.072 not 0.07200000000000001.
+    let e = x.log10().floor() - 1.0;
+    if e < 0.0 {
+        let up = 10f64.powf(-e);
+        (x * up).ceil() / up
+    } else {
+        let down = 10f64.powf(e);
+        (x / down).ceil() * down
+    }
 }
 
 #[cfg(test)]
@@ -539,5 +575,8 @@ mod tests {
         assert!((suggest_tau(0.123) - 0.19).abs() < 1e-12);
         assert!((suggest_tau(7.0) - 11.0).abs() < 1e-9);
         assert_eq!(suggest_tau(0.0), 0.0);
+        // Printed as a user would type it (a Fed-TCGA-BRCA centre's norms give this one).
+        assert_eq!(suggest_tau(0.0475).to_string(), "0.072");
+        assert_eq!(suggest_tau(0.0135).to_string(), "0.021");
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod clinic;
+pub mod data;
 pub mod demo;
 pub mod keygen;
 pub mod keyholder;
@@ -33,6 +34,8 @@ enum Command {
     /// calibrate the clip bound τ on local data.
     #[command(subcommand_required = true)]
     Clinic(clinic::Args),
+    /// Write a bundled data set as per-site CSV files (Fed-TCGA-BRCA: one file per centre).
+    Data(data::Args),
     /// Generate aggregator, key-holder and clinic keys into a directory.
     Keygen(keygen::Args),
     /// Key-holder process of single-decryptor mode (started by `zkfl serve`).
@@ -49,6 +52,7 @@ pub fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Bench(args) => bench::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Clinic(args) => clinic::run(args),
+        Command::Data(args) => data::run(args),
         Command::Keyholder(args) => keyholder::run(args),
     }
 }

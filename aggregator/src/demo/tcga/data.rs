@@ -168,19 +168,62 @@ impl FedTcgaBrca {
 
     /// Reads the three CSV files from `dir`.
     pub fn load(dir: &Path) -> Result<Self, DataError> {
-        let read = |name: &str| {
-            let path = dir.join(name);
-            std::fs::read_to_string(&path).map_err(|e| DataError::Io {
-                path,
-                message: e.to_string(),
-            })
-        };
-        Self::parse(&read(BRCA)?, &read(SITES)?, &read(SPLIT)?)
+        let [brca, sites, split] = read_files(dir)?;
+        Self::parse(&brca, &sites, &split)
     }
 
     /// Parses the three files' contents, groups patients into centres, checks the counts and standardizes
     /// every non-binary feature (age) per centre with the centre's own training mean and deviation.
     pub fn parse(brca: &str, sites: &str, split: &str) -> Result<Self, DataError> {
+        let (mut data, binary) = Self::parse_unstandardized(brca, sites, split)?;
+        for c in &mut data.centres {
+            standardize(c, &binary);
+        }
+        Ok(data)
+    }
+
+    /// As [`Self::load`], without standardizing (the features as recorded).
+    pub fn load_unstandardized(dir: &Path) -> Result<Self, DataError> {
+        let [brca, sites, split] = read_files(dir)?;
+        Ok(Self::parse_unstandardized(&brca, &sites, &split)?.0)
+    }
+
+    /// The committed copy with the features as recorded (age in years, unstandardized): what a centre
+    /// holds before its own preprocessing (`zkfl data fed-tcga-brca`).
+    pub fn embedded_raw() -> Result<Self, DataError> {
+        Ok(Self::parse_unstandardized(embedded::BRCA, embedded::SITES, embedded::SPLIT)?.0)
+    }
+
+    /// Writes each centre's training patients to `dir/centre-K.csv` (K = 0…5, FLamby's order): a header
+    /// of the feature names, `T`, `E`, then one row per patient with the features as recorded. Returns the
+    /// paths.
+    pub fn write_train_csvs(&self, dir: &Path) -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
+        let mut paths = Vec::with_capacity(self.centres.len());
+        for (k, c) in self.centres.iter().enumerate() {
+            let path = dir.join(format!("centre-{k}.csv"));
+            let at = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+            let mut w = csv::Writer::from_path(&path).map_err(|e| at(&e))?;
+            let header = self.features.iter().map(String::as_str).chain(["T", "E"]);
+            w.write_record(header).map_err(|e| at(&e))?;
+            for i in 0..c.train.len() {
+                let row = c.train.row(i).iter().map(f32::to_string).chain([
+                    c.train.time[i].to_string(),
+                    u8::from(c.train.event[i]).to_string(),
+                ]);
+                w.write_record(row).map_err(|e| at(&e))?;
+            }
+            w.flush().map_err(|e| at(&e))?;
+            paths.push(path);
+        }
+        Ok(paths)
+    }
+
+    /// Parses and groups as [`Self::parse`] without standardizing; also returns which features are binary.
+    fn parse_unstandardized(
+        brca: &str,
+        sites: &str,
+        split: &str,
+    ) -> Result<(Self, Vec<bool>), DataError> {
         let regions = parse_sites(sites)?;
         let folds = parse_split(split)?;
         let (features, patients) = parse_patients(brca)?;
@@ -244,10 +287,7 @@ impl FedTcgaBrca {
             }
         }
         let binary = binary_columns(&patients);
-        for c in &mut centres {
-            standardize(c, &binary);
-        }
-        Ok(Self { features, centres })
+        Ok((Self { features, centres }, binary))
     }
 
     /// Every centre's test patients, in centre order (the pooled test set).
@@ -256,6 +296,18 @@ impl FedTcgaBrca {
         self.centres.iter().for_each(|c| all.extend(&c.test));
         all
     }
+}
+
+/// The three files' contents from `dir` (brca.csv, centers.csv, train_test_split.csv).
+fn read_files(dir: &Path) -> Result<[String; 3], DataError> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read_to_string(&path).map_err(|e| DataError::Io {
+            path,
+            message: e.to_string(),
+        })
+    };
+    Ok([read(BRCA)?, read(SITES)?, read(SPLIT)?])
 }
 
 /// One row of `brca.csv`.
@@ -603,6 +655,31 @@ mod tests {
                 expected: (248, 63)
             }
         );
+    }
+
+    #[test]
+    fn centre_csvs_hold_the_raw_training_patients_and_parse_as_survival_data() {
+        let raw = FedTcgaBrca::embedded_raw().expect("raw");
+        let dir = std::env::temp_dir().join(format!("zkfl-centre-csvs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let paths = raw.write_train_csvs(&dir).expect("write");
+        assert_eq!(paths.len(), CENTRES.len());
+        // The Northeast centre's first patient in brca.csv order keeps its age in years.
+        assert!(raw.centres[0].train.row(0)[0] > 20.0);
+        for (path, c) in paths.iter().zip(&raw.centres) {
+            let table =
+                zkfl_learn::csv::Table::parse(&std::fs::read(path).expect("read")).expect("parse");
+            assert_eq!(table.columns[..FEATURES], raw.features[..]);
+            assert_eq!(table.columns[FEATURES..], ["T", "E"]);
+            let s = table.survival("T", "E", FEATURES).expect("survival");
+            assert_eq!(s, c.train, "{}", c.name);
+        }
+        std::fs::remove_dir_all(&dir).expect("clean up");
+        // The standardized copy differs only in the age column.
+        let std = FedTcgaBrca::embedded().expect("standardized");
+        let (a, b) = (&raw.centres[1].train, &std.centres[1].train);
+        assert!((1..FEATURES).all(|k| a.row(3)[k] == b.row(3)[k]));
+        assert_ne!(a.row(3)[0], b.row(3)[0]);
     }
 
     #[test]

@@ -69,11 +69,7 @@ impl Scenario {
         s.attack_from = 4;
         s.attack = AttackKind::Noise { sigma: 50.0 };
         s.tau = TAU;
-        s.train = TrainConfig {
-            epochs: 1,
-            batch: 16,
-            lr: 0.1,
-        };
+        s.train = cox::TRAIN;
         s
     }
 }
