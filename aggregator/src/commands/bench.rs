@@ -27,9 +27,10 @@ use zkfl_core::quant::Quantizer;
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::zk::layout::Layout;
 use zkfl_core::zk::params::ZkParams;
-use zkfl_core::zk::prove::{ProveStats, SliceUpdate, Witness, prove};
+use zkfl_core::zk::prove::{ProveStats, ProverTables, SliceUpdate, Witness, prove_with_tables};
+use zkfl_core::zk::public::A1Table;
 use zkfl_core::zk::statement::{Context, Statement};
-use zkfl_core::zk::verify::verify;
+use zkfl_core::zk::verify::verify_with_table;
 
 use super::pipeline::{self, K_L, K_S};
 
@@ -530,7 +531,8 @@ fn zk_encrypt<P: ParamSet, const N: usize, const K: usize>(
     })
 }
 
-/// Proves `m` for `ct` into `out`.
+/// Proves `m` for `ct` into `out` as the clinic pipeline (`zkfl_core::clinic`) does: with lent tables built for
+/// this proof (A1 in NTT form, the JL bytes, the ρ sums), so their cost is in the figure.
 fn zk_prove<P: ZkParams, const N: usize>(
     st: &Statement<'_, P::M, N>,
     ctx: &Context,
@@ -539,11 +541,23 @@ fn zk_prove<P: ZkParams, const N: usize>(
     rng: &mut ChaCha20Rng,
     out: &mut [u8],
 ) -> Result<ProveStats, String> {
+    let lay = st.layout::<P>().map_err(|e| e.to_string())?;
+    let (n, cols) = (lay.zk.kmsis, lay.m1());
+    let mut a1_buf = vec![0u32; A1Table::<P::M>::words(n, cols)];
+    let a1 = A1Table::<P::M>::fill(P::ID, n, cols, &mut a1_buf);
+    let mut jl = vec![0u8; ProverTables::<P::M>::jl_bytes(&lay)];
+    let mut rho = vec![0u32; ProverTables::<P::M>::rho_words(&lay)];
+    let tables = ProverTables {
+        a1: a1.as_ref(),
+        jl: Some(&mut jl),
+        rho: Some(&mut rho),
+    };
     let mut wit = Witness {
         u,
         m: SliceUpdate(m),
     };
-    prove::<P, N, _, _>(st, ctx, &mut wit, rng, out).map_err(|e| format!("prover: {e:?}"))
+    prove_with_tables::<P, N, _, _>(st, ctx, &mut wit, rng, out, tables)
+        .map_err(|e| format!("prover: {e:?}"))
 }
 
 /// Figures of one set for an update of `params` parameters (clipped to τ = 5 and quantized at the largest
@@ -593,10 +607,15 @@ fn zk_group<P: ZkParams, const N: usize, const K: usize>(
         }
     });
     std::mem::replace(&mut err, Ok(()))?;
-    // The last proof is an honest one for this statement: time its verification.
-    verify::<P, N>(&st, &ctx, &proof).map_err(|e| format!("verifier: {e}"))?;
+    // The last proof is an honest one for this statement: time its verification as the service does it,
+    // with the set's A1 table built once per process (`aggregator::crypto`).
+    let lay = st.layout::<P>().map_err(|e| e.to_string())?;
+    let mut a1_buf = vec![0u32; A1Table::<P::M>::words(lay.zk.kmsis, lay.m1())];
+    let a1 = A1Table::<P::M>::fill(P::ID, lay.zk.kmsis, lay.m1(), &mut a1_buf)
+        .ok_or("the A1 table of the bench's layout")?;
+    verify_with_table::<P, N>(&st, &ctx, &proof, &a1).map_err(|e| format!("verifier: {e}"))?;
     let verify_t = budget.time("verify", Headline::Median, || {
-        if let Err(e) = verify::<P, N>(&st, &ctx, &proof) {
+        if let Err(e) = verify_with_table::<P, N>(&st, &ctx, &proof, &a1) {
             err = Err(format!("verifier: {e}"));
         }
     });
