@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -290,7 +290,10 @@ test('every symbol the page shows is explained in plain words', async () => {
 
 test('Submit turns off when the round closes (the page polls the round state)', async () => {
   const id = await page.getAttribute('#round', 'data-round');
-  const r = await fetch(`${base}/v1/admin/rounds/${id}/close`, { method: 'POST' });
+  // The admin endpoints take the aggregator's bearer token (written by `zkfl keygen`).
+  const token = readFileSync(join(keys, 'aggregator', 'admin-token'), 'utf8').trim();
+  const r = await fetch(`${base}/v1/admin/rounds/${id}/close`,
+    { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' });
   assert.ok(r.ok, await r.text());
   await page.waitForSelector('#submit-note[data-open="false"]', { timeout: 15_000 });
   assert.ok(await page.isDisabled('#submit-poisoned'));
