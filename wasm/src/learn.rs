@@ -379,18 +379,12 @@ mod tests {
             upd
         );
         // The label column chosen by name: `age` as label is not a class 0..1.
-        let e = csv_dataset(csv.as_bytes(), &spec, Some("age"))
-            .err()
-            .expect("bad label");
+        let e = csv_dataset(csv.as_bytes(), &spec, Some("age")).expect_err("bad label");
         assert_eq!(e.code(), ErrorCode::BadInput);
         assert!(e.to_string().contains("line 2"), "{e}");
-        let e = csv_dataset(b"a,b,c,y\n1,2,x,0\n", &spec, None)
-            .err()
-            .expect("nan");
+        let e = csv_dataset(b"a,b,c,y\n1,2,x,0\n", &spec, None).expect_err("nan");
         assert!(e.to_string().contains("line 2, column `c`"), "{e}");
-        let e = csv_dataset(b"a,b,y\n1,2,0\n", &spec, None)
-            .err()
-            .expect("cols");
+        let e = csv_dataset(b"a,b,y\n1,2,0\n", &spec, None).expect_err("cols");
         assert!(e.to_string().contains("2 feature columns"), "{e}");
         for (s, dim) in [("logistic:3,2", 9), ("cox:8", 8), ("nonsense", 8)] {
             assert_eq!(
