@@ -12,4 +12,4 @@ cargo build -p zkfl-aggregator --release
 export ZKFL_BIN="$PWD/$TARGET/release/zkfl"
 [[ "$TARGET" = /* ]] && ZKFL_BIN="$TARGET/release/zkfl"
 export SCREENSHOT_DIR="$PWD/target/browser"
-(cd web-demo/e2e && node --test --test-concurrency=1 clinic.test.mjs)
+(cd web-demo/e2e && node --test --test-concurrency=1 clinic.test.mjs spec.test.mjs)

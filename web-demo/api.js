@@ -119,7 +119,8 @@ export function describeRound(r, now = Date.now()) {
     'Size limit of an update': `B = ${a.norm_bound}: updates whose length ‖update‖₂ is larger are scaled down `
       + `to it; after multiplying by the scale S = ${a.scale} and rounding to integers, the limit is `
       + `B_int = ${a.b_int}, which the proof shows your encrypted update respects`,
-    'Model': `${a.model_dim.toLocaleString()} parameters`,
+    'Model': `${a.model_dim.toLocaleString()} parameters, `
+      + (a.model ? `announced as ${a.model} (signed into the round)` : 'the paper\'s MLP 784-128-64-4 (no spec announced)'),
     'Decisions': `${r.status.accepted} accepted, ${r.status.rejected} rejected of ${r.status.expected} clinics`,
     'Deadline': describeDeadline(r, now),
     'BFV public key': r.bfvKey ? `${r.bfvKey.length.toLocaleString()} bytes (the key your update is encrypted under)`

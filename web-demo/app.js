@@ -89,8 +89,11 @@ function showError(where, e) {
 }
 function updateButtons() {
   const idle = !state.busy;
-  $('gen-data').disabled = !idle || !state.caps.synthetic;
-  $('train').disabled = !idle || !state.caps.train || !state.data || !state.round;
+  // Synthetic data has the paper's shape: only for rounds of the paper's MLP (or without a spec).
+  $('gen-data').disabled = !idle || !state.caps.synthetic || !paperShaped();
+  // Data read for another model (or for no spec) does not fit this round's model.
+  const fits = state.data?.source === 'synthetic' ? paperShaped() : (state.data?.spec ?? null) === roundSpec();
+  $('train').disabled = !idle || !state.caps.train || !state.data || !state.round || !fits;
   const open = state.round && api.isOpen(state.round);
   const canSubmit = idle && state.caps.submit && open && state.signingKey;
   $('submit-honest').disabled = !canSubmit || !state.update;
@@ -118,6 +121,11 @@ function updateButtons() {
 }
 
 // ---- round ----------------------------------------------------------------------------------------
+/** The model the round announces (`logistic:3,2`, …), or null: a round without a spec trains the paper's MLP. */
+const roundSpec = () => state.round?.announcement.model ?? null;
+const PAPER_SPEC = 'mlp:784,128,64,4';
+const paperShaped = () => !state.round || [null, PAPER_SPEC].includes(roundSpec());
+
 function renderRound() {
   const dl = $('round');
   dl.innerHTML = '';
@@ -183,6 +191,8 @@ async function generateData() {
 }
 
 async function loadCsv(file) {
+  const spec = roundSpec();
+  if (spec) return loadModelCsv(file, spec);
   try {
     const d = parseClinicCsv(await file.text());
     setData({ ...d, source: file.name });
@@ -195,6 +205,29 @@ async function loadCsv(file) {
       : new Error(`could not read ${file.name}: ${e.message}; no data is loaded`));
   }
   updateButtons();
+}
+
+/**
+ * A header CSV for the announced model, read in the worker by zkfl_learn's parser: every column but the label
+ * (named in the page, else the last) is a feature; standardized with this tab's own statistics.
+ */
+async function loadModelCsv(file, spec) {
+  state.busy = true;
+  updateButtons();
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const label = $('label-col').value.trim();
+    const d = await call('csv', { bytes, spec, modelDim: state.round.announcement.model_dim, label });
+    setData({ features: d.features, labels: d.labels, samples: d.samples, source: file.name, spec });
+    setStatus($('data-status'), `${d.samples} samples read locally from ${file.name} for the model ${spec} `
+      + `(label column: ${label || 'the last'}).`);
+  } catch (e) {
+    setData(null);
+    showError($('data-status'), new Error(`${file.name}: ${e.message}; no data is loaded`));
+  } finally {
+    state.busy = false;
+    updateButtons();
+  }
 }
 
 /** Replaces the local data; a trained update belongs to the old data, so it goes too. */
@@ -231,7 +264,7 @@ async function train() {
   try {
     const epochs = Number($('epochs').value);
     const update = await call('train', {
-      global: state.round.model, features: state.data.features, labels: state.data.labels, epochs,
+      spec: roundSpec(), global: state.round.model, features: state.data.features, labels: state.data.labels, epochs,
     }, showProgress);
     state.update = update;
     resetProgress();

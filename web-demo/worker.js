@@ -1,7 +1,7 @@
 // The clinic's Web Worker: loads the wasm package and runs every heavy step (data generation, training,
 // encryption, proof, sealing) off the page's main thread, posting progress and timings back.
 //
-// Messages in:  {id, op, args}        ops: 'init', 'synthetic', 'train', 'encryptProveSeal'
+// Messages in:  {id, op, args}        ops: 'init', 'synthetic', 'csv', 'train', 'encryptProveSeal'
 // Messages out: {id, type: 'progress', stage, done, total}
 //               {id, type: 'timing', step, ms}
 //               {id, type: 'result', value}  |  {id, type: 'error', name, code, message}
@@ -18,9 +18,15 @@ const ops = {
   synthetic({ clinic, clinics, samples, seed }, ctx) {
     return ctx.timed('generate data', () => zkfl.syntheticClinicData(clinic, clinics, samples, seed));
   },
-  train({ global, features, labels, epochs, seed }, ctx) {
-    return ctx.timed('train locally', () =>
-      zkfl.trainUpdate(global, features, labels, epochs, seed, ctx.progress));
+  // A header CSV as the announced model's data (zkfl_learn's parser: errors name line and column).
+  csv({ bytes, spec, modelDim, label }, ctx) {
+    return ctx.timed('read CSV', () => zkfl.parseModelCsv(bytes, spec, modelDim, label || undefined));
+  },
+  // `spec`: the round's announced model (trained by zkfl_learn::local_update); none: the paper's MLP.
+  train({ spec, global, features, labels, epochs, seed }, ctx) {
+    return ctx.timed('train locally', () => (spec
+      ? zkfl.trainModelUpdate(spec, global, features, labels, epochs, seed, ctx.progress)
+      : zkfl.trainUpdate(global, features, labels, epochs, seed, ctx.progress)));
   },
   // Clip + quantize + BFV-encrypt + prove, then sign and seal. `poisoned`: the attacker demo instead — unclipped
   // N(0, 50²) noise, encrypted, with a proof from the prover with its norm checks removed (the aggregator must
@@ -54,6 +60,7 @@ function capabilities() {
   return {
     synthetic: typeof zkfl.syntheticClinicData === 'function',
     train: typeof zkfl.trainUpdate === 'function',
+    spec: typeof zkfl.parseModelCsv === 'function' && typeof zkfl.trainModelUpdate === 'function',
     submit: typeof zkfl.ClinicRound === 'function',
     prove: typeof zkfl.ClinicRound === 'function' && typeof zkfl.ClinicRound.prototype.encryptAndProve === 'function',
     poison: typeof zkfl.ClinicRound === 'function'

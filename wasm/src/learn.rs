@@ -8,7 +8,10 @@ use crate::rng;
 use js_sys::{Float32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
-use zkfl_learn::{Dataset, Mlp, SyntheticSpec, TrainConfig, generate, model_delta};
+use zkfl_learn::csv::{Standardizer, Table};
+use zkfl_learn::{
+    Dataset, Mlp, ModelSpec, SyntheticSpec, TrainConfig, generate, local_update, model_delta,
+};
 
 /// Local SGD settings of the paper's experiment (the native demo's `Scenario::paper`): batch 32, lr 0.05.
 pub const TRAIN: TrainConfig = TrainConfig {
@@ -83,29 +86,119 @@ pub fn train_update(
     Ok(model_delta(model.params(), global))
 }
 
-/// Checks a JS data set and wraps it as a core `Dataset` (784 features, 4 classes).
+/// Checks a JS data set and wraps it as a core `Dataset` of the paper's shape (784 features, 4 classes).
 pub fn dataset_from_js(features: &[f32], labels: &[u8]) -> Result<Dataset, ClinicError> {
-    let f = SyntheticSpec::PAPER.features();
-    let classes = SyntheticSpec::PAPER.classes;
-    if labels.is_empty() || features.len() != labels.len() * f {
+    let paper = SyntheticSpec::PAPER;
+    dataset_of_shape(features, labels, paper.features(), paper.classes)
+}
+
+/// Checks a JS data set against a model's input shape (`features` per sample, labels in `0..classes`).
+fn dataset_of_shape(
+    x: &[f32],
+    labels: &[u8],
+    features: usize,
+    classes: usize,
+) -> Result<Dataset, ClinicError> {
+    if labels.is_empty() || x.len() != labels.len() * features {
         return Err(ClinicError::new(
             ErrorCode::BadInput,
-            "features must hold 784 values per label, and there must be at least one sample",
+            format!(
+                "features must hold {features} values per label, and there must be at least one sample"
+            ),
         ));
     }
-    if labels.iter().any(|&y| usize::from(y) >= classes) || features.iter().any(|v| !v.is_finite())
-    {
+    if labels.iter().any(|&y| usize::from(y) >= classes) || x.iter().any(|v| !v.is_finite()) {
         return Err(ClinicError::new(
             ErrorCode::BadInput,
-            "labels must be 0–3 and features finite",
+            format!(
+                "labels must be 0–{} and features finite",
+                classes.saturating_sub(1)
+            ),
         ));
     }
     Ok(Dataset {
-        features: f,
+        features,
         classes,
-        x: features.to_vec(),
+        x: x.to_vec(),
         y: labels.to_vec(),
     })
+}
+
+/// The model a round announces (`ModelSpec` text form, e.g. `logistic:30,2`), checked against the round's
+/// model dimension (the global model's length) and refused if the page cannot train it (Cox needs survival
+/// data, not class labels).
+pub fn announced_spec(spec: &str, model_dim: usize) -> Result<ModelSpec, ClinicError> {
+    let spec =
+        ModelSpec::parse(spec).map_err(|e| ClinicError::from_display(ErrorCode::BadParams, e))?;
+    if spec.param_count() != model_dim {
+        return Err(ClinicError::new(
+            ErrorCode::BadParams,
+            format!(
+                "the announced model {spec} has {} parameters, but the round's model has {model_dim}",
+                spec.param_count()
+            ),
+        ));
+    }
+    if spec.classes().is_none() {
+        return Err(ClinicError::new(
+            ErrorCode::BadParams,
+            format!(
+                "the announced model {spec} needs survival data (time, event); the page trains classifiers only"
+            ),
+        ));
+    }
+    Ok(spec)
+}
+
+/// A clinic's CSV (header row, numeric cells) as the data set of `spec`: every column but `label` (by name;
+/// the last column if `None`) is a feature, the label an integer class; features standardized with this
+/// clinic's own statistics, as `zkfl clinic train` does. Errors name the line and column (`zkfl_learn::csv`).
+pub fn csv_dataset(
+    text: &[u8],
+    spec: &ModelSpec,
+    label: Option<&str>,
+) -> Result<Dataset, ClinicError> {
+    let bad = |e| ClinicError::from_display(ErrorCode::BadInput, e);
+    let classes = spec.classes().ok_or_else(|| {
+        ClinicError::new(
+            ErrorCode::BadParams,
+            format!("model {spec} is not a classifier"),
+        )
+    })?;
+    let table = Table::parse(text).map_err(bad)?;
+    let mut data = table
+        .classification(label, spec.features(), classes)
+        .map_err(bad)?;
+    Standardizer::fit(&data).apply(&mut data);
+    Ok(data)
+}
+
+/// Trains the announced `spec` from `global` on `data` for `epochs` epochs with the page's SGD settings,
+/// through `zkfl_learn::local_update` (the code `zkfl clinic train` runs), and returns the update.
+pub fn train_spec_update(
+    spec: &ModelSpec,
+    global: &[f32],
+    data: &Dataset,
+    epochs: u32,
+    rng: &mut rand_chacha::ChaCha20Rng,
+    progress: &mut dyn Progress,
+) -> Result<Vec<f32>, ClinicError> {
+    if epochs == 0 || epochs > MAX_EPOCHS {
+        return Err(ClinicError::new(
+            ErrorCode::BadInput,
+            "epochs must be between 1 and 20",
+        ));
+    }
+    let cfg = TrainConfig {
+        epochs: epochs as usize,
+        ..TRAIN
+    };
+    progress.report("train", 0, epochs)?;
+    let local = zkfl_learn::LocalData::Classes(data.clone());
+    let update = local_update(spec, global, &local, &cfg, rng)
+        .map_err(|e| ClinicError::from_display(ErrorCode::Train, e))?;
+    progress.report("train", epochs, epochs)?;
+    Ok(update)
 }
 
 /// JS: `syntheticClinicData(clinic, clinics, samples, seed?: Uint8Array) -> {features: Float32Array, labels:
@@ -145,6 +238,51 @@ pub fn js_train_update(
     let mut rng = rng::from_option(seed.as_deref())?;
     let mut sink = progress::from_option(progress.as_ref());
     let update = train_update(global, &data, epochs, &mut rng, sink.as_mut())?;
+    Ok(Float32Array::from(update.as_slice()))
+}
+
+/// JS: `parseModelCsv(text: Uint8Array, spec: string, modelDim, label?: string) -> {features: Float32Array,
+/// labels: Uint8Array, samples, columns: string[]}`: the CSV as the announced model's data (see
+/// [`csv_dataset`]); the spec is checked against the round's model dimension first.
+#[wasm_bindgen(js_name = parseModelCsv)]
+pub fn js_parse_model_csv(
+    text: &[u8],
+    spec: &str,
+    model_dim: usize,
+    label: Option<String>,
+) -> Result<Object, JsValue> {
+    let spec = announced_spec(spec, model_dim)?;
+    let label = label.filter(|l| !l.is_empty());
+    let d = csv_dataset(text, &spec, label.as_deref())?;
+    let out = Object::new();
+    Reflect::set(
+        &out,
+        &"features".into(),
+        &Float32Array::from(d.x.as_slice()),
+    )?;
+    Reflect::set(&out, &"labels".into(), &Uint8Array::from(d.y.as_slice()))?;
+    Reflect::set(&out, &"samples".into(), &JsValue::from(d.len() as u32))?;
+    Ok(out)
+}
+
+/// JS: `trainModelUpdate(spec, global, features, labels, epochs, seed?, progress?) -> Float32Array`: trains
+/// the announced model (see [`train_spec_update`]) and returns the update.
+#[wasm_bindgen(js_name = trainModelUpdate)]
+pub fn js_train_model_update(
+    spec: &str,
+    global: &[f32],
+    features: &[f32],
+    labels: &[u8],
+    epochs: u32,
+    seed: Option<Vec<u8>>,
+    progress: Option<js_sys::Function>,
+) -> Result<Float32Array, JsValue> {
+    let spec = announced_spec(spec, global.len())?;
+    let classes = spec.classes().unwrap_or(0);
+    let data = dataset_of_shape(features, labels, spec.features(), classes)?;
+    let mut rng = rng::from_option(seed.as_deref())?;
+    let mut sink = progress::from_option(progress.as_ref());
+    let update = train_spec_update(&spec, global, &data, epochs, &mut rng, sink.as_mut())?;
     Ok(Float32Array::from(update.as_slice()))
 }
 
@@ -209,5 +347,59 @@ mod tests {
             .err()
             .map(|e| e.code());
         assert_eq!(e, Some(ErrorCode::BadParams));
+    }
+
+    /// A small logistic round: a 4-column CSV (3 features, label last) trains `logistic:3,2` through
+    /// `local_update` and moves the model; a model of the wrong size and bad CSVs are refused with positions.
+    #[test]
+    fn a_logistic_spec_trains_from_a_small_csv() {
+        let spec = announced_spec("logistic:3,2", 8).expect("spec");
+        let mut csv = String::from("age,dose,score,outcome\n");
+        for i in 0..40u32 {
+            let y = i % 2;
+            let s = if y == 1 { 1.5 } else { -1.5 };
+            csv += &format!(
+                "{},{},{},{y}\n",
+                40 + i,
+                f64::from(i) * 0.1,
+                s + f64::from(i % 3) * 0.1
+            );
+        }
+        let data = csv_dataset(csv.as_bytes(), &spec, None).expect("csv");
+        assert_eq!((data.len(), data.features, data.classes), (40, 3, 2));
+        let global = vec![0.0f32; 8];
+        let mut r = rng::seeded(&[4u8; 32]).expect("rng");
+        let upd = train_spec_update(&spec, &global, &data, 2, &mut r, &mut Silent).expect("train");
+        assert_eq!(upd.len(), 8);
+        assert!(upd.iter().any(|v| *v != 0.0));
+        // The same bytes through `zkfl_learn::local_update` directly: the page adds nothing of its own.
+        let mut r2 = rng::seeded(&[4u8; 32]).expect("rng");
+        let cfg = TrainConfig { epochs: 2, ..TRAIN };
+        assert_eq!(
+            local_update(
+                &spec,
+                &global,
+                &zkfl_learn::LocalData::Classes(data.clone()),
+                &cfg,
+                &mut r2
+            )
+            .expect("lu"),
+            upd
+        );
+        // The label column chosen by name: `age` as label is not a class 0..1.
+        let e = csv_dataset(csv.as_bytes(), &spec, Some("age")).expect_err("bad label");
+        assert_eq!(e.code(), ErrorCode::BadInput);
+        assert!(e.to_string().contains("line 2"), "{e}");
+        let e = csv_dataset(b"a,b,c,y\n1,2,x,0\n", &spec, None).expect_err("nan");
+        assert!(e.to_string().contains("line 2, column `c`"), "{e}");
+        let e = csv_dataset(b"a,b,y\n1,2,0\n", &spec, None).expect_err("cols");
+        assert!(e.to_string().contains("2 feature columns"), "{e}");
+        for (s, dim) in [("logistic:3,2", 9), ("cox:8", 8), ("nonsense", 8)] {
+            assert_eq!(
+                announced_spec(s, dim).err().map(|e| e.code()),
+                Some(ErrorCode::BadParams),
+                "{s}"
+            );
+        }
     }
 }

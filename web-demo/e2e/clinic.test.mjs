@@ -290,13 +290,10 @@ test('every symbol the page shows is explained in plain words', async () => {
 
 test('Submit turns off when the round closes (the page polls the round state)', async () => {
   const id = await page.getAttribute('#round', 'data-round');
-  // Admin requests carry the token `zkfl keygen` wrote and a JSON body (docs/SERVICE.md, admin access).
+  // The admin endpoints take the aggregator's bearer token (written by `zkfl keygen`).
   const token = readFileSync(join(keys, 'aggregator', 'admin-token'), 'utf8').trim();
-  const r = await fetch(`${base}/v1/admin/rounds/${id}/close`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: '{}',
-  });
+  const r = await fetch(`${base}/v1/admin/rounds/${id}/close`,
+    { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' });
   assert.ok(r.ok, await r.text());
   await page.waitForSelector('#submit-note[data-open="false"]', { timeout: 15_000 });
   assert.ok(await page.isDisabled('#submit-poisoned'));
