@@ -1,7 +1,7 @@
 //! Known-answer and benchmark helpers (feature `kat`, never in the page's package): fixed seeds → synthetic
 //! data → trained update → quantized integers → BFV ciphertext under a seeded set-S key, each stage hashed.
 //! `tests/kat.rs` checks the digests against `tests/vectors/kat.txt` (computed natively) on both targets, so
-//! the wasm32 build provably computes the same bytes as the native one (ARCHITECTURE.md, "Quality bars").
+//! the wasm32 build provably computes the same bytes as the native one (README.md, "Other targets").
 //! Only calls into `zkfl-core`; the fixed seeds make it a test fixture, not a way to encrypt real updates.
 //!
 //! The proof KAT (`proof_kat`, vector `tests/vectors/proof.txt`) runs the page's own path

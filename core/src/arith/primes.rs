@@ -1,5 +1,4 @@
-//! The auxiliary NTT-friendly primes of the residue-number-system multiplication (ARCHITECTURE.md,
-//! "Cryptographic building blocks"; ZK-BRIEF §2.2 option 1): ten primes p < 2^30 with p ≡ 1 (mod 8192), so
+//! The auxiliary NTT-friendly primes of the residue-number-system multiplication (docs/BFV.md): ten primes p < 2^30 with p ≡ 1 (mod 8192), so
 //! each has a primitive 8192-th root of unity ψ and serves negacyclic NTTs of every length N | 4096
 //! (128 for the proof ring, 2048 for set S, 4096 for set L). p < 2^30 keeps every lazy butterfly value
 //! below 4p < 2^32, so all arithmetic runs on u32 with u32×u32→u64 products (cheap on wasm and Cortex-M).

@@ -1,5 +1,5 @@
 //! Residue-number-system reconstruction: from the residues of an integer z modulo the first K auxiliary
-//! primes back to z mod q, exactly (ARCHITECTURE.md, "Cryptographic building blocks").
+//! primes back to z mod q, exactly (docs/BFV.md).
 //!
 //! An exact product in Z[X]/(X^N+1) of two polynomials with centred coefficients has coefficients
 //! |z| ≤ terms·N·max|a_i|·max|b_i|. The K primes recover z exactly iff their product P > 2·max|z|

@@ -1,4 +1,4 @@
-//! Streaming multi-message encryption (docs/BFV.md §4; ZK-BRIEF §1): one ternary u and one error e2
+//! Streaming multi-message encryption (docs/BFV.md §4; docs/PROTOCOL.md): one ternary u and one error e2
 //! for all L chunks, c1 = a·u + e2 once, then c0_j = b_j·u + e1_j + Δ·m_j chunk by chunk. u is kept in
 //! NTT form, so a chunk costs one pointwise product and one inverse NTT per auxiliary prime, a CRT pass
 //! and the CBD sampling of e1_j. A device holds O(1) polynomials besides the public key, which it may
@@ -7,7 +7,7 @@
 //! The prover needs the witness (u, e2, e1_j): the encryptor exposes it by reference and zeroizes it on
 //! drop. e2 and every e1_j are resampled until ‖e‖² ≤ ⌊15.12·N⌋ (probability of a resample < 2^−90), so
 //! ‖e2‖² ≤ B_2² and Σ_j ‖e1_j‖² ≤ L·⌊15.12·N⌋ ≤ B_1² hold by construction, chunk by chunk, as the proof
-//! requires (ZK-BRIEF §1 "Honest bounds"; `params::bounds`).
+//! requires (docs/PROTOCOL.md; `params::bounds`).
 
 use super::error::BfvError;
 use super::keys::{check_params, label, sample_bounded_error};

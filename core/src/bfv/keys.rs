@@ -1,4 +1,4 @@
-//! Key generation for the multi-message BFV variant (docs/BFV.md §3; ZK-BRIEF §1): a public uniform a
+//! Key generation for the multi-message BFV variant (docs/BFV.md §3; docs/PROTOCOL.md): a public uniform a
 //! (expanded from a public seed, a common reference string for collective key generation), secrets
 //! s_1..s_L ternary and errors e'_j from CBD_η, and b_j = −(a·s_j + e'_j). The secret key is a 32-byte
 //! seed from which every s_j and e'_j is re-expanded on demand, so a key holder stores 32 bytes and the

@@ -151,7 +151,7 @@ fn homomorphic_sum<P: ParamSet, const N: usize, const K: usize>(
 
 #[test]
 fn homomorphic_sum_decrypts_to_sum() {
-    // t ≥ 2·K·B + 1 so the sum never wraps (ZK-BRIEF §1).
+    // t ≥ 2·K·B + 1 so the sum never wraps (docs/PROTOCOL.md).
     homomorphic_sum::<SetS, 2048, 2>(2 * 8 * 1000 + 1, 8, 1000);
     homomorphic_sum::<SetL, 4096, 4>(2 * 5 * (1 << 20) + 1, 5, 1 << 20);
 }

@@ -1,4 +1,4 @@
-//! Core-SVP security estimates for the project's lattice instances, scripted without Sage (ZK-BRIEF §4,
+//! Core-SVP security estimates for the project's lattice instances, scripted without Sage (docs/PROTOCOL.md,
 //! "Scripting core-SVP without Sage"; method and calibration in docs/SECURITY.md).
 //!
 //! - BKZ-β root Hermite factor: δ(β) = ((πβ)^(1/β) · β/(2πe))^(1/(2(β−1))) (Chen's thesis, 2013).
@@ -244,7 +244,7 @@ mod tests {
 
     #[test]
     fn brief_reference_points_at_n2048() {
-        // ZK-BRIEF §2.1: log q = 50, 55, 60 give β ≈ 376, 328, 289 (ternary secret, σ_e = 3.2).
+        // docs/PROTOCOL.md: log q = 50, 55, 60 give β ≈ 376, 328, 289 (ternary secret, σ_e = 3.2).
         let ternary = 0.816_496_580_927_726;
         for &(lq, want) in &[(50.0, 376_u32), (55.0, 328), (60.0, 289)] {
             let beta = lwe_primal_beta(2048, 1 << 17, lq, ternary, 3.2);

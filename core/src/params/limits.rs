@@ -511,7 +511,7 @@ mod tests {
         let key = KeyBounds::collective_honest::<SetL>(1024);
         let k = max_clinics::<SetL>(1 << 16, 27, key, 0);
         assert!(k >= 1024, "set L: {k}");
-        // ZK-BRIEF §2.3: about 2^29.7 total noise at K = 1024, against Δ/2 ≈ 2^57 at B = 2^16.
+        // docs/PROTOCOL.md: about 2^29.7 total noise at K = 1024, against Δ/2 ≈ 2^57 at B = 2^16.
         let per = noise_per_client(ProofBounds::of::<SetL>(27), key);
         let total_log2 = libm::log2((1024 * per) as f64);
         assert!((29.0..30.5).contains(&total_log2), "{total_log2}");

@@ -2,7 +2,7 @@
 //! `<P: ParamSet, const N: usize>` and asserts `N == P::N` in a `const` block, because stable Rust cannot yet
 //! size an array by an associated constant.
 //!
-//! Two sets (ARCHITECTURE.md, "Cryptographic building blocks"; docs/SECURITY.md, docs/NOISE.md):
+//! Two sets (docs/BFV.md; docs/SECURITY.md, docs/NOISE.md):
 //! - [`SetS`] ("clinic"): N = 2048, q = 2^44 − 539;
 //! - [`SetL`] ("consortium"): N = 4096, q = 2^86 − 35.
 
@@ -14,7 +14,7 @@ mod security;
 
 use crate::arith::{Modulus, Q44, Q86};
 
-/// Proof-ring degree d: the proof works over Z_q[Y]/(Y^128 + 1) with Y = X^(N/128) (ZK-BRIEF §1).
+/// Proof-ring degree d: the proof works over Z_q[Y]/(Y^128 + 1) with Y = X^(N/128) (docs/PROTOCOL.md).
 pub const PROOF_RING_DEGREE: usize = 128;
 
 /// Centred-binomial parameter η of every BFV error polynomial (public-key error e'_j, encryption errors e1_j,

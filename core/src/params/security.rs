@@ -53,7 +53,7 @@ fn max_log2_q(n: u32) -> u32 {
 
 #[test]
 fn brief_modulus_caps_hold() {
-    // ARCHITECTURE.md: "caps log2 q at about 44 for N = 2048 and about 88 for N = 4096".
+    // Design target: "caps log2 q at about 44 for N = 2048 and about 88 for N = 4096".
     let cap_s = max_log2_q(2048);
     let cap_l = max_log2_q(4096);
     assert!((44..=46).contains(&cap_s), "N = 2048: log2 q ≤ {cap_s}");

@@ -1,5 +1,5 @@
 //! Clipping and quantization of a float update to bounded integers, and de-quantization of the aggregate
-//! (docs/QUANT.md; ARCHITECTURE.md "One round", steps 2 and 5).
+//! (docs/QUANT.md; docs/API.md).
 //!
 //! A clinic's update d ∈ R^P is clipped to ‖d‖₂ ≤ τ, scaled by S and rounded to the nearest integer (ties away
 //! from zero): m = round(S·c·d), c = min(1, τ/‖d‖). Rounding moves every coordinate by at most 1/2, so

@@ -1,5 +1,5 @@
-//! Constant-time fixed-point arithmetic for the samplers and rejection tests (ZK-BRIEF §3.2 "Constant
-//! time": no floating point on secret values, at least 64 fractional bits).
+//! Constant-time fixed-point arithmetic for the samplers and rejection tests (docs/CONSTANT_TIME.md:
+//! no floating point on secret values, at least 64 fractional bits).
 //!
 //! Format: unsigned **Q8.120** in a `u128` (value = raw / 2^120, range [0, 256)). Every function below
 //! runs the same instruction sequence whatever its operands (fixed loop counts, masks instead of branches,

@@ -1,4 +1,4 @@
-//! Constant-time discrete Gaussian sampler over Z, for 0.5 ≤ σ < 2^28 (ZK-BRIEF §3.2 "Constant time";
+//! Constant-time discrete Gaussian sampler over Z, for 0.5 ≤ σ < 2^28 (docs/PROTOCOL.md;
 //! masks y1, y2, y3 of the proof).
 //!
 //! **Target.** D_σ(x) ∝ ρ(x) = exp(−x²/(2σ²)) on Z, σ public, given in Q32.32.

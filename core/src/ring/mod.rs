@@ -1,15 +1,14 @@
-//! Polynomials over Z_q[X]/(X^N+1), the proof subring Z_q[Y]/(Y^128+1), and samplers (ARCHITECTURE.md,
-//! "arith/ring").
+//! Polynomials over Z_q[X]/(X^N+1), the proof subring Z_q[Y]/(Y^128+1), and samplers (docs/BFV.md).
 
 /// Constant-time Q8.120 fixed point (exp, ln, 1/(2σ²)) for the Gaussian sampler and rejection tests.
 pub mod fixed;
-/// Constant-time discrete Gaussian sampler over Z for 0.5 ≤ σ < 2^28 (ZK-BRIEF §3.2).
+/// Constant-time discrete Gaussian sampler over Z for 0.5 ≤ σ < 2^28 (docs/PROTOCOL.md).
 pub mod gaussian;
 /// `Poly` (coefficient form) and `NttPoly` (RNS-NTT form), exact multiplication mod q.
 pub mod poly;
 /// Uniform, ternary and centred-binomial samplers from SHAKE128.
 pub mod sample;
-/// The proof ring R_d = Z_q[Y]/(Y^128+1), the permutation ψ and the automorphism σ (ZK-BRIEF §1).
+/// The proof ring R_d = Z_q[Y]/(Y^128+1), the permutation ψ and the automorphism σ (docs/PROTOCOL.md).
 pub mod subring;
 
 pub use poly::{NttPoly, Poly, mul};

@@ -2,7 +2,7 @@
 //! primes (`NttPoly`). The two forms are different types, so multiplying a coefficient-form operand by an
 //! NTT-form one is a type error, not a silent bug (STYLE.md, fhe.rs habit).
 //!
-//! Exact multiplication (ARCHITECTURE.md, "Cryptographic building blocks"): lift both operands as centred
+//! Exact multiplication (docs/BFV.md): lift both operands as centred
 //! integers to residues mod p_1..p_K, multiply pointwise in the NTT domain, go back with the inverse NTT
 //! and reconstruct the exact integer product coefficient mod q by CRT (`arith::rns`). K must satisfy
 //! P_K > 2·max|exact coefficient| (`arith::rns::primes_needed`); the caller picks K from the operands'

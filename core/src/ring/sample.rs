@@ -1,4 +1,4 @@
-//! Samplers of small and uniform polynomials from a SHAKE128 stream (ARCHITECTURE.md, "ring"): uniform
+//! Samplers of small and uniform polynomials from a SHAKE128 stream (docs/BFV.md): uniform
 //! mod q for public matrices (rejection on public randomness), uniform ternary {−1, 0, 1} and the centred
 //! binomial distribution CBD_η (η = 21 for BFV errors: σ = √(η/2) ≈ 3.24) for secrets. Secret samplers
 //! never branch or index on the sampled values; the only data-dependent control flow is the rejection of

@@ -1,4 +1,4 @@
-//! The proof ring R_d = Z_q[Y]/(Y^128+1) inside R_N = Z_q[X]/(X^N+1) via Y = X^(N/128) (ZK-BRIEF §1,
+//! The proof ring R_d = Z_q[Y]/(Y^128+1) inside R_N = Z_q[X]/(X^N+1) via Y = X^(N/128) (docs/PROTOCOL.md,
 //! "Mapping to the proof ring"), the coefficient permutation ψ: R_N → R_d^(N/128) and the automorphism
 //! σ: X → X^(−1) used for inner products (Σ f_i g_i is the constant coefficient of σ(f)·g).
 //!

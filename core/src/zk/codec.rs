@@ -1,4 +1,4 @@
-//! Canonical encodings of proof vectors (ZK-BRIEF §3 step 6 and §7.6; docs/PROTOCOL.md, wire format):
+//! Canonical encodings of proof vectors (docs/PROTOCOL.md §12, wire format):
 //! a Golomb–Rice code for the Gaussian responses z1, z2, z3 and a bit-packed fixed-width code for
 //! residues mod q (t_A, t_y, t_g, h, t, v, ...).
 //!

@@ -176,7 +176,7 @@ pub fn uniform_ring<M: Modulus>(label: &[u8], seed: &[u8; 32], idx: u64) -> Rq<M
     uniform_from_reader::<M>(&mut xof256(label, seed, &[idx]))
 }
 
-/// η² of the challenge filter: accept c only if ‖σ(c)·c‖₁ ≤ η² (ZK-BRIEF §4; η from `zk::params`).
+/// η² of the challenge filter: accept c only if ‖σ(c)·c‖₁ ≤ η² (docs/PROTOCOL.md; η from `zk::params`).
 pub const CHALLENGE_ETA_SQ: i64 = (ETA * ETA) as i64;
 /// Values a free challenge coefficient takes: [−CHALLENGE_COEFF_MAX, CHALLENGE_COEFF_MAX].
 const CHALLENGE_VALUES: u8 = 2 * CHALLENGE_COEFF_MAX as u8 + 1;

@@ -1,10 +1,10 @@
 //! Lattice zero-knowledge proof that a BFV ciphertext is well formed and its plaintext has l2 norm at most B (docs/PROTOCOL.md).
 
-/// Canonical encodings: Golomb–Rice for Gaussian responses, bit-packed residues mod q (ZK-BRIEF §3 step 6).
+/// Canonical encodings: Golomb–Rice for Gaussian responses, bit-packed residues mod q (docs/PROTOCOL.md §12).
 pub mod codec;
-/// Constant-time fixed-point rejection decisions, standard and bimodal (ZK-BRIEF §3.2).
+/// Constant-time fixed-point rejection decisions, standard and bimodal (docs/PROTOCOL.md).
 pub mod reject;
-/// Fiat–Shamir transcript over SHAKE256 with framed, labelled messages (ZK.md).
+/// Fiat–Shamir transcript over SHAKE256 with framed, labelled messages (docs/PROTOCOL.md §7.3).
 pub mod transcript;
 
 /// Public randomness: matrices, JL rows, challenges (PROTOCOL §4).

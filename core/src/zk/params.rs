@@ -1,7 +1,7 @@
 //! Proof parameters of sets S and L (docs/PROTOCOL.md §3 and §9) and the build-time conditions of
-//! ZK-BRIEF §4, checked by `const` assertions: a parameter change that breaks soundness does not compile.
+//! docs/PROTOCOL.md, checked by `const` assertions: a parameter change that breaks soundness does not compile.
 //!
-//! Every constant was derived with the core-SVP estimator of ZK-BRIEF §4 (the formulas of
+//! Every constant was derived with the core-SVP estimator of docs/SECURITY.md (the formulas of
 //! `params::estimate`); the tests below recompute the lattice estimates with that module.
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
@@ -25,7 +25,7 @@ pub const Y3_BLOCKS: usize = JL_ROWS / D;
 /// (PROTOCOL §7.2: Q·2/|C|). The 5^64 of [−2, 2] gave only 2^−82 at Q = 2^64.
 pub const CHALLENGE_COEFF_MAX: i64 = 4;
 /// Challenge operator-norm bound η: ‖c·s‖ ≤ η·‖s‖ for every challenge c, enforced by the filter
-/// ‖σ(c)·c‖₁ ≤ η² (ZK-BRIEF §4); with coefficients in [−4, 4] about 0.6 of the candidates pass.
+/// ‖σ(c)·c‖₁ ≤ η² (docs/PROTOCOL.md); with coefficients in [−4, 4] about 0.6 of the candidates pass.
 pub const ETA: u64 = 109;
 /// Hash (random-oracle) queries Q the soundness bound is stated for (PROTOCOL §7.2).
 pub const LOG2_QUERIES: f64 = 64.0;
@@ -167,7 +167,7 @@ pub const fn barp_sq(c: &ZkConsts) -> u128 {
     (4 * c.z3_bound_sq).div_ceil(26)
 }
 
-/// The conditions of ZK-BRIEF §4 that involve q (PROTOCOL §9), for N and the modulus M.
+/// The conditions of docs/PROTOCOL.md that involve q (PROTOCOL §9), for N and the modulus M.
 pub const fn conditions_hold(c: &ZkConsts, n: usize, q: u128) -> bool {
     let barp_sq = barp_sq(c);
     let barp = isqrt_ceil(barp_sq);

@@ -1,4 +1,4 @@
-//! Rejection-sampling decisions in constant-time fixed point (ZK-BRIEF §3.2; Lyubashevsky, EUROCRYPT 2012,
+//! Rejection-sampling decisions in constant-time fixed point (docs/PROTOCOL.md; Lyubashevsky, EUROCRYPT 2012,
 //! Thm 4.6 for the standard test; Ducas–Durmus–Lepoint–Lyubashevsky, CRYPTO 2013, §3.2 for the bimodal
 //! test; LNP22 §3 and Fig. 10 for their use in the proof).
 //!
@@ -66,7 +66,7 @@ impl RejectionConstant {
 
     /// The standard-rejection constant for σ_b ≥ γ·‖v_b‖ (joint over blocks):
     /// M = exp(√(2·tail_bits·ln 2)/γ + 1/(2γ²)), so that the exponent exceeds ln M only with probability
-    /// 2^−tail_bits (Lyubashevsky 2012, Lemma 4.5; ZK-BRIEF §3.2 uses tail_bits = 129: M = 3.39, 2.61,
+    /// 2^−tail_bits (Lyubashevsky 2012, Lemma 4.5; docs/PROTOCOL.md uses tail_bits = 129: M = 3.39, 2.61,
     /// 1.95 for γ = 11, 14, 20). Computed with `libm` (deterministic on every target).
     ///
     /// # Errors

@@ -1,4 +1,4 @@
-//! The BFV ring seen from the proof ring (docs/PROTOCOL.md §1, ZK-BRIEF §1 "Mapping to the proof ring"):
+//! The BFV ring seen from the proof ring (docs/PROTOCOL.md §1):
 //! ψ splits a ∈ R_N into k = N/d blocks a_i with a(X) = Σ_{i<k} X^i·a_i(X^k), and products by public
 //! BFV polynomials are taken in R_N and then mapped by ψ (the block matrix M_b is never built).
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
@@ -56,8 +56,8 @@ const fn primes_public_short<M: Modulus, const N: usize>() -> usize {
 }
 
 /// out = a·x in R_N = Z_q[X]/(X^N+1), for a public a (residues) and a short signed x with |x_i| < 2^24.
-/// The exact integer product of the centred lift of a by x is computed by RNS-NTT (ARCHITECTURE.md,
-/// "Cryptographic building blocks"; `ring::poly`) over K primes with P_K above twice its largest
+/// The exact integer product of the centred lift of a by x is computed by RNS-NTT (docs/BFV.md;
+/// `ring::poly`) over K primes with P_K above twice its largest
 /// coefficient, then reduced mod q: bit-identical to the schoolbook product, O(K·N log N) instead of
 /// O(N²). Constant time in x (fixed transforms, no data-dependent branch or index). One residue table
 /// (K·N words) and one row live on the stack: ≤ 96 KiB at N = 4096.

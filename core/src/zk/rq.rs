@@ -135,8 +135,7 @@ impl<M: Modulus> Rq<M> {
         r
     }
 
-    /// Negacyclic product self·b in R, by RNS-NTT at length 128 (ARCHITECTURE.md, "Cryptographic
-    /// building blocks"; `ring::poly`): the exact integer product of the centred lifts over K primes
+    /// Negacyclic product self·b in R, by RNS-NTT at length 128 (docs/BFV.md; `ring::poly`): the exact integer product of the centred lifts over K primes
     /// (`rns::primes_for_uniform`: 4 for q44, 6 for q86), reduced mod q — bit-identical to the schoolbook
     /// product, data-independent (fixed transforms), ~3 KiB of stack.
     pub fn mul(&self, b: &Self) -> Self {

@@ -825,7 +825,7 @@ fn cbar_and_inverse(plus: bool) -> (Box<[C; N]>, Box<[C; N]>) {
     (cbar, inv)
 }
 
-/// The relaxed-opening attack of ZK-BRIEF §7 for c̄ ∈ {X − 1, 1 + X} (next to c̄ = 2 in
+/// The relaxed-opening attack of docs/PROTOCOL.md for c̄ ∈ {X − 1, 1 + X} (next to c̄ = 2 in
 /// `oversized_randomness_rejected`): ct* = c̄⁻¹·ct satisfies c̄·ct* = ct = Enc(m; u, e), so a proof system that
 /// only shows a relaxed opening (c̄·ct* = A·s̄ with short s̄) would accept ct* although ct* itself has no
 /// short opening. Here e1, e2 are derived exactly from ct*, so the honest prover refuses and the cheating

@@ -1,4 +1,4 @@
-//! Fiat–Shamir transcript over SHAKE256 (ZK.md, "Fiat–Shamir with SHAKE256"; docs/PROTOCOL.md, transcript).
+//! Fiat–Shamir transcript over SHAKE256 (docs/PROTOCOL.md, transcript).
 //!
 //! Every operation is framed so the byte stream fed to the sponge is an injective encoding of the sequence
 //! of operations: `op ‖ u64(|label|) ‖ label ‖ u64(|data|) ‖ data`, all integers little-endian. Two
