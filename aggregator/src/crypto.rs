@@ -8,17 +8,17 @@
 use zeroize::Zeroizing;
 use zkfl_core::arith::Modulus;
 use zkfl_core::bfv::{
-    Decryptor, PlainModulus, SecretKey, add_assign, public_a, ternary_product_primes,
+    Decryptor, PlainModulus, PublicKeyPolys, SecretKey, add_assign, ternary_product_primes,
 };
 use zkfl_core::channel::{
     ChannelError, ClinicId, ClinicRoster, KemSecretKey, MlKem768, ReplayError, ReplayGuard,
     SubmissionPolicy, VerifyingKey, open_submission,
 };
 use zkfl_core::params::{ParamSet, SetL, SetS};
-use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::ring::Poly;
 use zkfl_core::wire::bfv::{
-    KIND_CIPHERTEXT, decode_ciphertext, decode_public_key, encode_ciphertext, encode_public_key,
-    encoded_len, read_header,
+    KIND_CIPHERTEXT, decode_ciphertext, decode_public_key, encode_ciphertext, encoded_len,
+    read_header,
 };
 use zkfl_core::zk::layout::Layout;
 use zkfl_core::zk::params::ZkParams;
@@ -248,15 +248,7 @@ fn keygen<P: ParamSet, const N: usize, const K: usize, R: rand_core::CryptoRng>(
     rng: &mut R,
 ) -> Result<(Vec<u8>, Zeroizing<[u8; 32]>), zkfl_core::wire::EncodeError> {
     let sk = SecretKey::<P, N>::generate(rng);
-    let mut a = Box::new(Poly::<P::M, N>::zero());
-    public_a::<P, N>(a_seed, &mut a);
-    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-    let mut b = vec![Poly::<P::M, N>::zero(); P::MAX_CHUNKS];
-    for (j, bj) in b.iter_mut().enumerate() {
-        sk.public_key_chunk(&a_ntt, j, bj);
-    }
-    let mut pk = vec![0u8; encoded_len::<P>(P::MAX_CHUNKS)];
-    encode_public_key::<P, N>(&a, &b, &mut pk)?;
+    let pk = PublicKeyPolys::<P, N, K>::generate(&sk, a_seed, P::MAX_CHUNKS).encode()?;
     Ok((pk, Zeroizing::new(*sk.seed())))
 }
 

@@ -11,9 +11,9 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::time::Duration;
 use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{self, Decryptor, PlainModulus, SecretKey, public_a};
+use zkfl_core::bfv::{self, Decryptor, PlainModulus, PublicKeyPolys, SecretKey};
 use zkfl_core::params::{ParamSet, SetL, SetS};
-use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::ring::Poly;
 
 const PARAMS: usize = 108_996;
 
@@ -21,16 +21,7 @@ fn run<P: ParamSet, const N: usize, const K: usize>(c: &mut Criterion<CpuTime>, 
     let l = PARAMS.div_ceil(N);
     let mut rng = ChaCha20Rng::seed_from_u64(9);
     let sk = SecretKey::<P, N>::generate(&mut rng);
-    let mut a = Box::new(Poly::<P::M, N>::zero());
-    public_a::<P, N>(&[3; 32], &mut a);
-    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-    let mut b = Box::new(Poly::<P::M, N>::zero());
-    let b_ntt: Vec<NttPoly<N, K>> = (0..l)
-        .map(|j| {
-            sk.public_key_chunk(&a_ntt, j, &mut b);
-            NttPoly::from_poly(&*b)
-        })
-        .collect();
+    let PublicKeyPolys { a_ntt, b_ntt, .. } = PublicKeyPolys::<P, N, K>::generate(&sk, &[3; 32], l);
     let plain = PlainModulus::<P::M>::new(t).unwrap();
     let (lo, hi) = plain.message_range();
     let m: Vec<[i64; N]> = (0..l)

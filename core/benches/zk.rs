@@ -16,8 +16,8 @@
 //! short measurement windows: the full-size runs take several seconds each. Everything runs on one thread with
 //! a large stack (the streaming prover keeps its fixed-size state on the stack, as a clinic thread does).
 //!
-//!     cargo bench -p zkfl-core --bench zk                # all
-//!     cargo bench -p zkfl-core --bench zk -- zk/parts    # building blocks only
+//!     cargo bench -p zkfl-core --features alloc --bench zk                # all
+//!     cargo bench -p zkfl-core --features alloc --bench zk -- zk/parts    # building blocks only
 
 #[path = "cpu_time.rs"]
 mod cpu_time;
@@ -69,7 +69,7 @@ fn full<P: ZkParams, const N: usize, const K: usize>(c: &mut Criterion<CpuTime>)
     });
     g.bench_function("encrypt+prove", |bch| {
         bch.iter(|| {
-            let (c1, c0, u) = encrypt::<P, N, K>(&s.a_ntt, &s.b_ntt, s.plain, &s.m, &mut rng);
+            let (c1, c0, u) = encrypt::<P, N, K>(&s, &mut rng);
             let st2 = statement(&s, &c1, &c0);
             prove_into::<P, N>(&st2, &u, &s.m, &mut rng, &mut proof);
         })

@@ -185,7 +185,7 @@ fn run<P: ZkParams, const N: usize, const K: usize>(runs: usize, seed: u64, tabl
         vc.push(c);
         vw.push(w);
         let (estats, c, w) = timed(|| {
-            let (c1, c0, u) = encrypt::<P, N, K>(&s.a_ntt, &s.b_ntt, s.plain, &s.m, &mut rng);
+            let (c1, c0, u) = encrypt::<P, N, K>(&s, &mut rng);
             let st2 = statement(&s, &c1, &c0);
             if tables {
                 prove_into_tables::<P, N>(

@@ -5,9 +5,8 @@
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{Encryptor, PlainModulus, SecretKey, public_a, ternary_product_primes};
+use zkfl_core::bfv::{PlainModulus, PublicKeyPolys, SecretKey, ternary_product_primes};
 use zkfl_core::params::{ParamSet, SetL, SetS};
-use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::zk::params::ZkParams;
 use zkfl_core::zk::prove::{
     ProveStats, ProverTables, SliceUpdate, Witness, prove, prove_with_tables,
@@ -26,10 +25,11 @@ pub type CoeffOf<P> = <<P as ParamSet>::M as Modulus>::Coeff;
 
 /// Key, update, ciphertext and witness of one clinic's update.
 pub struct Setup<P: ParamSet, const N: usize, const K: usize> {
+    /// The key (zkfl-core's key set-up, `bfv::PublicKeyPolys`).
+    pub pk: PublicKeyPolys<P, N, K>,
+    /// a and b_j as the statement takes them.
     pub a: Box<[CoeffOf<P>; N]>,
     pub b: Vec<[CoeffOf<P>; N]>,
-    pub a_ntt: Box<NttPoly<N, K>>,
-    pub b_ntt: Vec<NttPoly<N, K>>,
     pub plain: PlainModulus<P::M>,
     pub m: Vec<[i64; N]>,
     pub c1: Box<[CoeffOf<P>; N]>,
@@ -47,24 +47,13 @@ pub fn ctx() -> Context {
 /// Encrypts `m` (one u, e2 for all chunks) and returns (c1, c0, u).
 #[allow(clippy::type_complexity)]
 pub fn encrypt<P: ParamSet, const N: usize, const K: usize>(
-    a_ntt: &NttPoly<N, K>,
-    b_ntt: &[NttPoly<N, K>],
-    plain: PlainModulus<P::M>,
-    m: &[[i64; N]],
+    s: &Setup<P, N, K>,
     rng: &mut ChaCha20Rng,
 ) -> (Box<[CoeffOf<P>; N]>, Vec<[CoeffOf<P>; N]>, Vec<i64>) {
-    let mut enc = Box::new(Encryptor::<P, N, K>::new(a_ntt, plain, m.len(), rng));
-    let mut c = Box::new(Poly::<P::M, N>::zero());
-    let c0 = b_ntt
-        .iter()
-        .zip(m)
-        .map(|(b, mj)| {
-            enc.encrypt_chunk(b, mj, &mut c).expect("encrypt");
-            c.coeffs
-        })
-        .collect();
-    let u = (0..N).map(|i| enc.u().centered(i) as i64).collect();
-    (Box::new(enc.c1().coeffs), c0, u)
+    let enc =
+        s.pk.encrypt(s.plain, s.m.as_flattened(), rng)
+            .expect("encrypt");
+    (Box::new(enc.c1.coeffs), enc.c0_coeffs(), enc.u.to_vec())
 }
 
 /// The paper-size update: coordinates uniform in [−20, 20] (‖m‖² ≈ 140·108,996 < B²), zero padding.
@@ -72,17 +61,7 @@ pub fn setup<P: ParamSet, const N: usize, const K: usize>() -> Setup<P, N, K> {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let chunks = PARAMS.div_ceil(N);
     let sk = SecretKey::<P, N>::generate(&mut rng);
-    let mut a = Box::new(Poly::<P::M, N>::zero());
-    public_a::<P, N>(&[3; 32], &mut a);
-    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-    let b: Vec<Poly<P::M, N>> = (0..chunks)
-        .map(|j| {
-            let mut p = Poly::zero();
-            sk.public_key_chunk(&a_ntt, j, &mut p);
-            p
-        })
-        .collect();
-    let b_ntt: Vec<NttPoly<N, K>> = b.iter().map(NttPoly::from_poly).collect();
+    let pk = PublicKeyPolys::<P, N, K>::generate(&sk, &[3; 32], chunks);
     let m: Vec<[i64; N]> = (0..chunks)
         .map(|j| {
             core::array::from_fn(|i| {
@@ -94,19 +73,18 @@ pub fn setup<P: ParamSet, const N: usize, const K: usize>() -> Setup<P, N, K> {
             })
         })
         .collect();
-    let plain = PlainModulus::<P::M>::new(T).expect("t");
-    let (c1, c0, u) = encrypt::<P, N, K>(&a_ntt, &b_ntt, plain, &m, &mut rng);
-    Setup {
-        a: Box::new(a.coeffs),
-        b: b.iter().map(|p| p.coeffs).collect(),
-        a_ntt,
-        b_ntt,
-        plain,
+    let mut s = Setup {
+        a: Box::new(pk.a.coeffs),
+        b: pk.b_coeffs(),
+        pk,
+        plain: PlainModulus::<P::M>::new(T).expect("t"),
         m,
-        c1,
-        c0,
-        u,
-    }
+        c1: Box::new([<P::M as Modulus>::zero(); N]),
+        c0: Vec::new(),
+        u: Vec::new(),
+    };
+    (s.c1, s.c0, s.u) = encrypt(&s, &mut rng);
+    s
 }
 
 pub fn statement<'a, P: ParamSet, const N: usize, const K: usize>(

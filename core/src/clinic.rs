@@ -31,10 +31,7 @@ use crate::params::{ParamSet, SetS};
 use crate::quant::{QuantError, Quantizer, chunk_count, norm_sq};
 use crate::ring::{NttPoly, Poly};
 use crate::wire::{self, DecodeError, EncodeError};
-use crate::zk::prove::{
-    ProveError, ProveStats, ProverTables, SliceUpdate, UpdateSource, Witness, prove_with_tables,
-};
-use crate::zk::public::A1Table;
+use crate::zk::prove::{ProveError, SliceUpdate, UpdateSource, Witness, prove_lending_tables};
 use crate::zk::statement::{Context, Statement};
 
 /// Ring degree of set S.
@@ -179,31 +176,6 @@ fn report(
     } else {
         Err(ClinicError::Cancelled)
     }
-}
-
-/// The honest prover with lent tables (docs/PROTOCOL.md §10): A1 in NTT form, the accepted JL matrix and the
-/// ρ sums are expanded once per proof instead of once per opening attempt — the same proof bytes for the same
-/// randomness (`zk::tests::tables_leave_the_proof_bytes_unchanged`), ≈ 35 % less prover time, for ≈ 75 MB of
-/// public data on the heap (the pipeline needs `alloc` anyway; the no-heap streaming `zk::prove` is unchanged).
-fn prove_lending_tables<U: UpdateSource<N>, R: CryptoRng>(
-    stmt: &Statement<'_, Q44, N>,
-    ctx: &Context,
-    wit: &mut Witness<'_, U>,
-    rng: &mut R,
-    out: &mut [u8],
-) -> Result<ProveStats, ProveError> {
-    let lay = stmt.layout::<SetS>().map_err(|_| ProveError::Statement)?;
-    let (n, cols) = (lay.zk.kmsis, lay.m1());
-    let mut a1_buf = vec![0u32; A1Table::<Q44>::words(n, cols)];
-    let a1 = A1Table::<Q44>::fill(SetS::ID, n, cols, &mut a1_buf);
-    let mut jl = vec![0u8; ProverTables::<Q44>::jl_bytes(&lay)];
-    let mut rho = vec![0u32; ProverTables::<Q44>::rho_words(&lay)];
-    let tables = ProverTables {
-        a1: a1.as_ref(),
-        jl: Some(&mut jl),
-        rho: Some(&mut rho),
-    };
-    prove_with_tables::<SetS, N, _, _>(stmt, ctx, wit, rng, out, tables)
 }
 
 /// Passes of `zk::prove` over the update when every rejection step accepts at its first try: norms and
@@ -663,7 +635,7 @@ impl Round {
         progress: &mut dyn Progress,
     ) -> Result<NormProof, ClinicError> {
         self.run_prover(enc, m, clinic, rng, progress, |stmt, ctx, wit, rng, out| {
-            prove_lending_tables(stmt, ctx, wit, rng, out)
+            prove_lending_tables::<SetS, N, _, _>(stmt, ctx, wit, rng, out)
                 .map(|_| ProofKind::Honest)
                 .map_err(ClinicError::Prove)
         })
@@ -817,7 +789,7 @@ fn forge_proof(proof: &mut [u8], chunks: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bfv::{SecretKey, public_a};
+    use crate::bfv::SecretKey;
     use crate::channel::KemSecretKey;
     use crate::zk::verify::verify;
     use rand_chacha::ChaCha20Rng;
@@ -828,19 +800,9 @@ mod tests {
     /// A seeded set-S key with `chunks` chunks, encoded as `zkfl serve` serves it.
     fn served_key(chunks: usize) -> Vec<u8> {
         let sk = SecretKey::<SetS, N>::from_seed([4; 32]);
-        let mut a = Poly44::zero();
-        public_a::<SetS, N>(&[5; 32], &mut a);
-        let a_ntt = NttPoly::<N, K>::from_poly(&a);
-        let b: Vec<Poly44> = (0..chunks)
-            .map(|j| {
-                let mut bj = Poly44::zero();
-                sk.public_key_chunk(&a_ntt, j, &mut bj);
-                bj
-            })
-            .collect();
-        let mut pk = vec![0u8; wire::bfv::encoded_len::<SetS>(chunks)];
-        wire::bfv::encode_public_key::<SetS, N>(&a, &b, &mut pk).expect("pk");
-        pk
+        bfv::PublicKeyPolys::<SetS, N, K>::generate(&sk, &[5; 32], chunks)
+            .encode()
+            .expect("pk")
     }
 
     fn terms(served: &[u8]) -> RoundTerms {

@@ -15,7 +15,7 @@ use fhe_traits::{FheEncoder, FheEncrypter};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use rand09::SeedableRng as _;
-use zkfl_core::bfv::{self, Encryptor, PlainModulus, SecretKey};
+use zkfl_core::bfv::{self, Encryptor, PlainModulus, PublicKeyPolys, SecretKey};
 use zkfl_core::params::limits::{ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::Quantizer;
@@ -69,15 +69,7 @@ fn setup() -> (Ours, Theirs) {
     let sk = SecretKey::<SetS, N>::generate(&mut rng);
     let mut seed = [0u8; 32];
     rng.fill_bytes(&mut seed);
-    let mut poly = Box::new(Poly::zero());
-    bfv::public_a::<SetS, N>(&seed, &mut poly);
-    let a_ntt = Box::new(NttPoly::from_poly(&*poly));
-    let b_ntt = (0..chunks)
-        .map(|j| {
-            sk.public_key_chunk(&a_ntt, j, &mut poly);
-            NttPoly::from_poly(&*poly)
-        })
-        .collect();
+    let PublicKeyPolys { a_ntt, b_ntt, .. } = PublicKeyPolys::generate(&sk, &seed, chunks);
     let plain = PlainModulus::new(config.t).expect("t");
     let ours = Ours {
         a_ntt,

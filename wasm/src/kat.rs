@@ -16,12 +16,11 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sha3::{Digest, Sha3_256};
 use wasm_bindgen::prelude::wasm_bindgen;
-use zkfl_core::bfv::{Encryptor, PlainModulus, SecretKey, public_a};
+use zkfl_core::bfv::{PlainModulus, PublicKeyPolys, SecretKey};
 use zkfl_core::channel::{KemSecretKey, MlKem768};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::{Quantizer, chunk_count};
-use zkfl_core::ring::{NttPoly, Poly};
-use zkfl_core::wire::bfv::{encode_public_key, encoded_len};
+use zkfl_core::ring::Poly;
 use zkfl_learn::{Mlp, param_count};
 
 const N: usize = 2048;
@@ -128,20 +127,9 @@ pub fn kat_round(params: usize) -> ClinicRound {
     let scale = Quantizer::with_max_scale(5.0, param_count(&Mlp::PAPER_SIZES), SetS::B_INT_MAX)
         .expect("quantizer")
         .scale();
-    let chunks = chunk_count(params, N);
-    let sk = SecretKey::<SetS, N>::from_seed([4; 32]);
-    let mut a = Box::new(PolyS::zero());
-    public_a::<SetS, N>(&[5; 32], &mut a);
-    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-    let b: Vec<PolyS> = (0..chunks)
-        .map(|j| {
-            let mut bj = PolyS::zero();
-            sk.public_key_chunk(&a_ntt, j, &mut bj);
-            bj
-        })
-        .collect();
-    let mut pk = vec![0u8; encoded_len::<SetS>(chunks)];
-    encode_public_key::<SetS, N>(&a, &b, &mut pk).expect("public key");
+    let pk = kat_key(chunk_count(params, N))
+        .encode()
+        .expect("public key");
     let kem = KemSecretKey::<MlKem768>::from_seed(&[3; 64]);
     ClinicRound::new(
         SetS::ID,
@@ -237,50 +225,24 @@ impl Default for KatProveBench {
     }
 }
 
-/// The KAT's seeded set-S public key (a, b_1..b_L) in NTT form, derived once.
-pub struct KatKey {
-    a_ntt: Box<NttPoly<N, K>>,
-    b_ntt: Vec<NttPoly<N, K>>,
-}
+/// The KAT's seeded set-S public key (a, b_1..b_L), derived once.
+pub type KatKey = PublicKeyPolys<SetS, N, K>;
 
 type PolyS = Poly<<SetS as ParamSet>::M, N>;
 
-/// Derives the seeded key with `chunks` chunks.
+/// Derives the seeded key with `chunks` chunks (a from seed 5, secret from seed 4).
 pub fn kat_key(chunks: usize) -> KatKey {
-    let sk = SecretKey::<SetS, N>::from_seed([4; 32]);
-    let mut a = Box::new(Poly::zero());
-    public_a::<SetS, N>(&[5; 32], &mut a);
-    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-    let mut b = Box::new(Poly::zero());
-    let b_ntt = (0..chunks)
-        .map(|j| {
-            sk.public_key_chunk(&a_ntt, j, &mut b);
-            NttPoly::from_poly(&*b)
-        })
-        .collect();
-    KatKey { a_ntt, b_ntt }
+    KatKey::generate(&SecretKey::<SetS, N>::from_seed([4; 32]), &[5; 32], chunks)
 }
 
 /// BFV-encrypts the quantized chunks `m` (plaintext modulus `t`) under `key` with the KAT's seeded RNG:
 /// exactly the clinic's work per update (`ClinicRound::encrypt` minus clipping), the part the bench times.
 pub fn encrypt(key: &KatKey, m: &[i64], t: u64) -> (Box<PolyS>, Vec<PolyS>) {
     let plain = PlainModulus::new(t).expect("t");
-    let chunks = key.b_ntt.len();
-    let mut enc = Box::new(Encryptor::<SetS, N, K>::new(
-        &key.a_ntt,
-        plain,
-        chunks,
-        &mut ChaCha20Rng::from_seed([6; 32]),
-    ));
-    let mut mj = Box::new([0i64; N]);
-    let mut c0 = Vec::with_capacity(chunks);
-    for (b, chunk) in key.b_ntt.iter().zip(m.chunks_exact(N)) {
-        mj.copy_from_slice(chunk);
-        let mut c = PolyS::zero();
-        enc.encrypt_chunk(b, &mj, &mut c).expect("encrypt");
-        c0.push(c);
-    }
-    (Box::new(enc.c1().clone()), c0)
+    let enc = key
+        .encrypt(plain, m, &mut ChaCha20Rng::from_seed([6; 32]))
+        .expect("encrypt");
+    (enc.c1, enc.c0)
 }
 
 /// SHA3-256 of c1 ‖ c0_1 ‖ … ‖ c0_L (centred coefficients, i128 LE), hex.

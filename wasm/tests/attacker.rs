@@ -6,13 +6,13 @@
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use zkfl_core::bfv::{PlainModulus, SecretKey, public_a};
+use zkfl_core::bfv::{PlainModulus, PublicKeyPolys, SecretKey};
 use zkfl_core::channel::{KemSecretKey, MlKem768};
 use zkfl_core::params::limits::{ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::Quantizer;
-use zkfl_core::ring::{NttPoly, Poly};
-use zkfl_core::wire::bfv::{decode_ciphertext, encode_public_key, encoded_len};
+use zkfl_core::ring::Poly;
+use zkfl_core::wire::bfv::decode_ciphertext;
 use zkfl_core::zk::proof::ProofError;
 use zkfl_core::zk::statement::{Context, Statement};
 use zkfl_core::zk::verify::verify;
@@ -28,7 +28,7 @@ type PolyS = Poly<<SetS as ParamSet>::M, N>;
 
 struct Fixture {
     round: ClinicRound,
-    a: PolyS,
+    a: Box<PolyS>,
     b: Vec<PolyS>,
     t: u64,
     b_int: u64,
@@ -48,19 +48,13 @@ fn fixture() -> Fixture {
     })
     .expect("config");
     let chunks = config.chunks as usize;
-    let sk = SecretKey::<SetS, N>::from_seed([4; 32]);
-    let mut a = PolyS::zero();
-    public_a::<SetS, N>(&[5; 32], &mut a);
-    let a_ntt = NttPoly::<N, 2>::from_poly(&a);
-    let b: Vec<PolyS> = (0..chunks)
-        .map(|j| {
-            let mut bj = PolyS::zero();
-            sk.public_key_chunk(&a_ntt, j, &mut bj);
-            bj
-        })
-        .collect();
-    let mut pk = vec![0u8; encoded_len::<SetS>(chunks)];
-    encode_public_key::<SetS, N>(&a, &b, &mut pk).expect("pk");
+    let key = PublicKeyPolys::<SetS, N, 2>::generate(
+        &SecretKey::<SetS, N>::from_seed([4; 32]),
+        &[5; 32],
+        chunks,
+    );
+    let pk = key.encode().expect("pk");
+    let PublicKeyPolys { a, b, .. } = key;
     let kem = KemSecretKey::<MlKem768>::from_seed(&[3; 64]);
     let ek = kem.public_key().to_bytes();
     let round = ClinicRound::new(SetS::ID, ROUND, CLINICS, DIM, 5.0, scale, &pk, ek.as_ref())

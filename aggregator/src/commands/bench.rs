@@ -20,14 +20,13 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use serde_json::{Map, Value};
 use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{Encryptor, PlainModulus, SecretKey, public_a};
+use zkfl_core::bfv::{Encryption, PlainModulus, PublicKeyPolys};
 use zkfl_core::params::limits::{Config, ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetL, SetS};
 use zkfl_core::quant::Quantizer;
-use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::zk::layout::Layout;
 use zkfl_core::zk::params::ZkParams;
-use zkfl_core::zk::prove::{ProveStats, ProverTables, SliceUpdate, Witness, prove_with_tables};
+use zkfl_core::zk::prove::{ProveStats, SliceUpdate, Witness, prove_lending_tables};
 use zkfl_core::zk::public::A1Table;
 use zkfl_core::zk::statement::{Context, Statement};
 use zkfl_core::zk::verify::verify_with_table;
@@ -466,73 +465,19 @@ fn on_big_stack<T: Send + 'static>(
         .map_err(|_| "the prover thread panicked".to_string())?
 }
 
-type CoeffOf<P> = <<P as ParamSet>::M as Modulus>::Coeff;
-
-/// Public key in coefficient form (the proof statement) and in NTT form (encryption).
-struct ZkKey<P: ParamSet, const N: usize, const K: usize> {
-    a: Box<[CoeffOf<P>; N]>,
-    b: Vec<[CoeffOf<P>; N]>,
-    a_ntt: Box<NttPoly<N, K>>,
-    b_ntt: Vec<NttPoly<N, K>>,
-}
-
-fn zk_key<P: ParamSet, const N: usize, const K: usize>(
-    chunks: usize,
-    rng: &mut ChaCha20Rng,
-) -> Result<ZkKey<P, N, K>, String> {
-    use rand_core::Rng;
-    let sk = SecretKey::<P, N>::generate(rng);
-    let mut seed = [0u8; 32];
-    rng.fill_bytes(&mut seed);
-    let mut a = Box::new(Poly::<P::M, N>::zero());
-    public_a::<P, N>(&seed, &mut a);
-    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-    let b: Vec<Poly<P::M, N>> = (0..chunks)
-        .map(|j| {
-            let mut p = Poly::zero();
-            sk.public_key_chunk(&a_ntt, j, &mut p);
-            p
-        })
-        .collect();
-    Ok(ZkKey {
-        a: Box::new(a.coeffs),
-        b_ntt: b.iter().map(NttPoly::from_poly).collect(),
-        b: b.iter().map(|p| p.coeffs).collect(),
-        a_ntt,
-    })
-}
-
-/// A ciphertext in coefficient form and the witness u.
-struct ZkCiphertext<P: ParamSet, const N: usize> {
-    c1: Box<[CoeffOf<P>; N]>,
-    c0: Vec<[CoeffOf<P>; N]>,
-    u: Vec<i64>,
-}
-
 /// The clinic's encryption (one u, e2 for all chunks), keeping u for the proof.
 fn zk_encrypt<P: ParamSet, const N: usize, const K: usize>(
-    key: &ZkKey<P, N, K>,
+    key: &PublicKeyPolys<P, N, K>,
     plain: PlainModulus<P::M>,
-    m: &[[i64; N]],
+    m: &[i64],
     rng: &mut ChaCha20Rng,
-) -> Result<ZkCiphertext<P, N>, String> {
-    let mut enc = Box::new(Encryptor::<P, N, K>::new(&key.a_ntt, plain, m.len(), rng));
-    let mut c0 = Vec::with_capacity(m.len());
-    let mut c = Box::new(Poly::<P::M, N>::zero());
-    for (b, mj) in key.b_ntt.iter().zip(m) {
-        enc.encrypt_chunk(b, mj, &mut c)
-            .map_err(|e| format!("encrypt: {e:?}"))?;
-        c0.push(c.coeffs);
-    }
-    Ok(ZkCiphertext {
-        c1: Box::new(enc.c1().coeffs),
-        c0,
-        u: (0..N).map(|i| enc.u().centered(i) as i64).collect(),
-    })
+) -> Result<Encryption<P, N>, String> {
+    key.encrypt(plain, m, rng)
+        .map_err(|e| format!("encrypt: {e:?}"))
 }
 
-/// Proves `m` for `ct` into `out` as the clinic pipeline (`zkfl_core::clinic`) does: with lent tables built for
-/// this proof (A1 in NTT form, the JL bytes, the ρ sums), so their cost is in the figure.
+/// Proves `m` for `st` as the clinic pipeline (`zkfl_core::clinic`) does: with lent tables built for this
+/// proof (`zk::prove::prove_lending_tables`), so their cost is in the figure.
 fn zk_prove<P: ZkParams, const N: usize>(
     st: &Statement<'_, P::M, N>,
     ctx: &Context,
@@ -541,22 +486,11 @@ fn zk_prove<P: ZkParams, const N: usize>(
     rng: &mut ChaCha20Rng,
     out: &mut [u8],
 ) -> Result<ProveStats, String> {
-    let lay = st.layout::<P>().map_err(|e| e.to_string())?;
-    let (n, cols) = (lay.zk.kmsis, lay.m1());
-    let mut a1_buf = vec![0u32; A1Table::<P::M>::words(n, cols)];
-    let a1 = A1Table::<P::M>::fill(P::ID, n, cols, &mut a1_buf);
-    let mut jl = vec![0u8; ProverTables::<P::M>::jl_bytes(&lay)];
-    let mut rho = vec![0u32; ProverTables::<P::M>::rho_words(&lay)];
-    let tables = ProverTables {
-        a1: a1.as_ref(),
-        jl: Some(&mut jl),
-        rho: Some(&mut rho),
-    };
     let mut wit = Witness {
         u,
         m: SliceUpdate(m),
     };
-    prove_with_tables::<P, N, _, _>(st, ctx, &mut wit, rng, out, tables)
+    prove_lending_tables::<P, N, _, _>(st, ctx, &mut wit, rng, out)
         .map_err(|e| format!("prover: {e:?}"))
 }
 
@@ -570,7 +504,8 @@ fn zk_group<P: ZkParams, const N: usize, const K: usize>(
     let config = bench_config::<P>(params)?;
     let mut rng = budget.rng(0);
     let chunks = config.chunks as usize;
-    let key = zk_key::<P, N, K>(chunks, &mut rng)?;
+    let key = pipeline::keygen::<P, N, K>(chunks, &mut rng).pk;
+    let (pk_a, pk_b) = (&key.a.coeffs, key.b_coeffs());
     let plain = PlainModulus::<P::M>::new(config.t).map_err(|e| e.to_string())?;
     let update = pipeline::random_update(params as usize, 0.02, &mut rng);
     let mut flat = vec![0_i64; chunks * N];
@@ -582,16 +517,16 @@ fn zk_group<P: ZkParams, const N: usize, const K: usize>(
         .chunks_exact(N)
         .map(|c| c.try_into().map_err(|_| "chunk size".to_string()))
         .collect::<Result<_, _>>()?;
-    let ct = zk_encrypt::<P, N, K>(&key, plain, &m, &mut rng)?;
+    let ct = zk_encrypt::<P, N, K>(&key, plain, &flat, &mut rng)?;
     let ctx = Context {
         round: 1,
         clinic: 1,
     };
     let st = Statement {
-        pk_a: &key.a,
-        pk_b: &key.b,
-        c1: &ct.c1,
-        c0: &ct.c0,
+        pk_a,
+        pk_b: &pk_b,
+        c1: &ct.c1.coeffs,
+        c0: &ct.c0_coeffs(),
         t: plain.t(),
         bound: config.b_int(),
     };
@@ -624,10 +559,10 @@ fn zk_group<P: ZkParams, const N: usize, const K: usize>(
     let mut ep_rng = budget.rng(2);
     let mut ep_tally = Attempts::default();
     let ep_t = budget.time("encrypt_and_prove", Headline::Mean, || {
-        let run = zk_encrypt::<P, N, K>(&key, plain, &m, &mut ep_rng).and_then(|ct2| {
+        let run = zk_encrypt::<P, N, K>(&key, plain, &flat, &mut ep_rng).and_then(|ct2| {
             let st2 = Statement {
-                c1: &ct2.c1,
-                c0: &ct2.c0,
+                c1: &ct2.c1.coeffs,
+                c0: &ct2.c0_coeffs(),
                 ..st
             };
             zk_prove::<P, N>(&st2, &ctx, &ct2.u, &m, &mut ep_rng, &mut proof)

@@ -4,34 +4,26 @@
 
 use rand_core::{CryptoRng, Rng};
 use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{self, Decryptor, Encryptor, PlainModulus, SecretKey};
+use zkfl_core::bfv::{self, Decryptor, Encryption, PlainModulus, PublicKeyPolys, SecretKey};
 use zkfl_core::params::ParamSet;
 use zkfl_core::params::limits::Config;
 use zkfl_core::quant::{self, Quantizer};
-use zkfl_core::ring::{NttPoly, Poly};
 
 /// Auxiliary NTT primes for the BFV products of set S (N = 2048, q ≈ 2^44).
 pub const K_S: usize = bfv::ternary_product_primes(2048, 44);
 /// Auxiliary NTT primes for the BFV products of set L (N = 4096, q ≈ 2^86).
 pub const K_L: usize = bfv::ternary_product_primes(4096, 86);
 
-/// A single-decryptor BFV key pair for `chunks` plaintext chunks (public key in NTT form).
+/// A single-decryptor BFV key pair for `chunks` plaintext chunks (zkfl-core's key set-up).
 pub struct Keys<P: ParamSet, const N: usize, const K: usize> {
     /// Secret key (seed of s_j, e'_j).
     pub sk: SecretKey<P, N>,
-    /// a in NTT form.
-    pub a_ntt: Box<NttPoly<N, K>>,
-    /// b_1..b_L in NTT form.
-    pub b_ntt: Vec<NttPoly<N, K>>,
+    /// The public key (a, b_1..b_L).
+    pub pk: PublicKeyPolys<P, N, K>,
 }
 
-/// A multi-message ciphertext (c1, c0_1..c0_L).
-pub struct Ciphertext<P: ParamSet, const N: usize> {
-    /// c1 = a·u + e2.
-    pub c1: Box<Poly<P::M, N>>,
-    /// c0_j = b_j·u + e1_j + Δ·m_j.
-    pub c0: Vec<Poly<P::M, N>>,
-}
+/// A multi-message ciphertext (c1, c0_1..c0_L) and its encryption randomness.
+pub type Ciphertext<P, const N: usize> = Encryption<P, N>;
 
 /// Generates a key pair with a fresh public a.
 pub fn keygen<P: ParamSet, const N: usize, const K: usize>(
@@ -41,16 +33,8 @@ pub fn keygen<P: ParamSet, const N: usize, const K: usize>(
     let sk = SecretKey::<P, N>::generate(rng);
     let mut seed = [0u8; 32];
     rng.fill_bytes(&mut seed);
-    let mut poly = Box::new(Poly::<P::M, N>::zero());
-    bfv::public_a::<P, N>(&seed, &mut poly);
-    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*poly));
-    let b_ntt = (0..chunks)
-        .map(|j| {
-            sk.public_key_chunk(&a_ntt, j, &mut poly);
-            NttPoly::from_poly(&*poly)
-        })
-        .collect();
-    Keys { sk, a_ntt, b_ntt }
+    let pk = PublicKeyPolys::generate(&sk, &seed, chunks);
+    Keys { sk, pk }
 }
 
 /// Encrypts a quantized update (`m`: L·N centred integers, chunk j = `m[j·N..(j+1)·N]`).
@@ -60,21 +44,7 @@ pub fn encrypt<P: ParamSet, const N: usize, const K: usize>(
     m: &[i64],
     rng: &mut impl CryptoRng,
 ) -> Result<Ciphertext<P, N>, bfv::BfvError> {
-    let chunks = m.len() / N;
-    let mut enc = Box::new(Encryptor::<P, N, K>::new(&keys.a_ntt, plain, chunks, rng));
-    let mut c0 = Vec::with_capacity(chunks);
-    for (b, mj) in keys.b_ntt.iter().zip(m.chunks_exact(N)) {
-        let mj: &[i64; N] = mj
-            .try_into()
-            .map_err(|_| bfv::BfvError::MessageOutOfRange)?;
-        let mut c = Poly::zero();
-        enc.encrypt_chunk(b, mj, &mut c)?;
-        c0.push(c);
-    }
-    Ok(Ciphertext {
-        c1: Box::new(enc.c1().clone()),
-        c0,
-    })
+    keys.pk.encrypt(plain, m, rng)
 }
 
 /// Decrypts into `out` (L·N coefficients of Z_t as residues in [0, t), ready for `quant::dequantize`).

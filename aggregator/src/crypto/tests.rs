@@ -3,6 +3,7 @@
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use zkfl_core::ring::NttPoly;
 use zkfl_core::wire::bfv::decode_public_key;
 
 use super::*;

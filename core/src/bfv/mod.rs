@@ -11,6 +11,9 @@ pub mod decrypt;
 pub mod encrypt;
 /// Error type.
 pub mod error;
+/// The public key in coefficient and NTT form, generated from a secret key (`alloc`).
+#[cfg(feature = "alloc")]
+pub mod key_set;
 /// Secret key, public a and b_j.
 pub mod keys;
 /// Plaintext modulus t, Δ, encoding and exact rounding.
@@ -20,6 +23,8 @@ pub use ciphertext::add_assign;
 pub use decrypt::Decryptor;
 pub use encrypt::{Encryptor, encrypt};
 pub use error::BfvError;
+#[cfg(feature = "alloc")]
+pub use key_set::{Encryption, PublicKeyPolys};
 pub use keys::{SecretKey, public_a, ternary_product_primes};
 pub use plaintext::PlainModulus;
 

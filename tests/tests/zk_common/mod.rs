@@ -10,9 +10,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use sha3::{Digest, Sha3_256};
 use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{Encryptor, PlainModulus, SecretKey, public_a};
+use zkfl_core::bfv::{PlainModulus, PublicKeyPolys, SecretKey};
 use zkfl_core::params::ParamSet;
-use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::wire;
 use zkfl_core::zk::params::ZkParams;
 use zkfl_core::zk::prove::{ProveError, ProveStats, SliceUpdate, UpdateSource, Witness, prove};
@@ -117,52 +116,14 @@ pub fn seeded_update<const N: usize>(
         .collect()
 }
 
-/// A BFV key pair (coefficient and NTT form) and the hash bound into proofs.
-pub struct Key<P: ParamSet, const N: usize, const K: usize> {
-    /// Secret key.
-    pub sk: SecretKey<P, N>,
-    /// a.
-    pub a: Box<Poly<P::M, N>>,
-    /// b_1..b_L.
-    pub b: Vec<Poly<P::M, N>>,
-    /// a in NTT form.
-    pub a_ntt: Box<NttPoly<N, K>>,
-    /// b_j in NTT form.
-    pub b_ntt: Vec<NttPoly<N, K>>,
-    /// SHA3-256 of `wire::bfv::encode_public_key(a, b)` (the context's pk hash, as the aggregator computes it).
-    pub pk_hash: [u8; 32],
-}
-
-/// Key for `chunks` chunks: sk = SecretKey::from_seed(sk_seed), a = public_a(a_seed),
-/// b_j = sk.public_key_chunk(a, j).
+/// The seeded public key: sk = SecretKey::from_seed(sk_seed), a = public_a(a_seed),
+/// b_j = sk.public_key_chunk(a, j), j < `chunks` (zkfl-core's one key set-up, `bfv::PublicKeyPolys`).
 pub fn key<P: ParamSet, const N: usize, const K: usize>(
     sk_seed: [u8; 32],
     a_seed: [u8; 32],
     chunks: usize,
-) -> Key<P, N, K> {
-    let sk = SecretKey::<P, N>::from_seed(sk_seed);
-    let mut a = Box::new(Poly::<P::M, N>::zero());
-    public_a::<P, N>(&a_seed, &mut a);
-    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-    let b: Vec<Poly<P::M, N>> = (0..chunks)
-        .map(|j| {
-            let mut p = Poly::zero();
-            sk.public_key_chunk(&a_ntt, j, &mut p);
-            p
-        })
-        .collect();
-    let b_ntt = b.iter().map(NttPoly::from_poly).collect();
-    let mut bytes = vec![0u8; wire::bfv::encoded_len::<P>(chunks)];
-    wire::bfv::encode_public_key::<P, N>(&a, &b, &mut bytes).expect("encode pk");
-    let pk_hash = Sha3_256::digest(&bytes).into();
-    Key {
-        sk,
-        a,
-        b,
-        a_ntt,
-        b_ntt,
-        pk_hash,
-    }
+) -> PublicKeyPolys<P, N, K> {
+    PublicKeyPolys::generate(&SecretKey::<P, N>::from_seed(sk_seed), &a_seed, chunks)
 }
 
 /// Public statement data, witness and context of one encrypted update.
@@ -204,10 +165,10 @@ impl<P: ParamSet, const N: usize> Instance<P, N> {
 }
 
 /// Encrypts `m` under `key` with ChaCha20Rng::from_seed(enc_seed) handed to `Encryptor::new`, chunk by chunk
-/// in order, and assembles the instance (context: round, clinic, key.pk_hash).
+/// in order (`PublicKeyPolys::encrypt`), and assembles the instance (context: round, clinic).
 #[allow(clippy::too_many_arguments)]
 pub fn encrypt<P: ParamSet, const N: usize, const K: usize>(
-    key: &Key<P, N, K>,
+    key: &PublicKeyPolys<P, N, K>,
     m: Vec<[i64; N]>,
     t: u64,
     bound: u64,
@@ -216,32 +177,23 @@ pub fn encrypt<P: ParamSet, const N: usize, const K: usize>(
     clinic: u64,
 ) -> Instance<P, N> {
     let plain = PlainModulus::<P::M>::new(t).expect("plaintext modulus");
-    let chunks = m.len();
-    let mut enc = Box::new(Encryptor::<P, N, K>::new(
-        &key.a_ntt,
-        plain,
-        chunks,
-        &mut ChaCha20Rng::from_seed(enc_seed),
-    ));
-    let mut c0 = Vec::with_capacity(chunks);
-    for (b, mj) in key.b_ntt.iter().zip(m.iter()) {
-        let mut c = Poly::<P::M, N>::zero();
-        enc.encrypt_chunk(b, mj, &mut c).expect("encrypt chunk");
-        c0.push(c);
-    }
-    let c1 = Box::new(enc.c1().clone());
-    let u: Vec<i64> = (0..N).map(|i| enc.u().centered(i) as i64).collect();
-    drop(enc);
-    let mut ct_bytes = vec![0u8; wire::bfv::encoded_len::<P>(chunks)];
-    wire::bfv::encode_ciphertext::<P, N>(&c1, &c0, &mut ct_bytes).expect("encode ct");
+    let enc = key
+        .encrypt(
+            plain,
+            m.as_flattened(),
+            &mut ChaCha20Rng::from_seed(enc_seed),
+        )
+        .expect("encrypt");
+    let mut ct_bytes = vec![0u8; wire::bfv::encoded_len::<P>(m.len())];
+    wire::bfv::encode_ciphertext::<P, N>(&enc.c1, &enc.c0, &mut ct_bytes).expect("encode ct");
     Instance {
         pk_a: Box::new(key.a.coeffs),
-        pk_b: key.b.iter().map(|p| p.coeffs).collect(),
-        c1: Box::new(c1.coeffs),
-        c0: c0.iter().map(|p| p.coeffs).collect(),
+        pk_b: key.b_coeffs(),
+        c1: Box::new(enc.c1.coeffs),
+        c0: enc.c0_coeffs(),
         t: plain.t(),
         bound,
-        u,
+        u: enc.u.to_vec(),
         m,
         ctx: Context { round, clinic },
         ct_bytes,
