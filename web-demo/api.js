@@ -45,7 +45,7 @@ async function request(path, init = {}) {
   return resp;
 }
 
-const json = async (path) => (await request(path)).json();
+const json_ = async (path) => (await request(path)).json();
 // A resource this aggregator build may not have yet (404 → null), e.g. the BFV public key.
 const optionalBytes = (path) => bytes(path).catch((e) => {
   if (e instanceof ApiError && e.status === 404) return null;
@@ -54,36 +54,70 @@ const optionalBytes = (path) => bytes(path).catch((e) => {
 const bytes = async (path) => new Uint8Array(await (await request(path)).arrayBuffer());
 
 /**
- * Everything a clinic needs for the open round: the signed announcement (JSON copy and canonical bytes), the
- * parameters, the aggregator's ML-KEM key, the BFV public key and the global model.
+ * Everything a clinic needs for the open round: the signed announcement (canonical bytes and signature, and the
+ * unsigned JSON copy), the parameters, the aggregator's ML-DSA verifying key, ML-KEM key and BFV public key, and
+ * the global model. Nothing here is trusted yet: the worker verifies the announcement (`verifyAnnouncement`) and
+ * `signedRound` takes the round's terms and model from what it verified.
  */
 export async function currentRound() {
-  const [announcement, params] = await Promise.all([json('/v1/rounds/current'), json('/v1/params')]);
-  const [kemKey, bfvKey, modelBytes] = await Promise.all([
-    bytes('/v1/keys/kem'), optionalBytes('/v1/keys/bfv'), bytes(`/v1/models/${announcement.round}`),
+  const [json, params] = await Promise.all([json_('/v1/rounds/current'), json_('/v1/params')]);
+  const [kemKey, bfvKey, aggregatorKey, modelBytes] = await Promise.all([
+    bytes('/v1/keys/kem'), optionalBytes('/v1/keys/bfv'), bytes('/v1/keys/aggregator'), bytes(`/v1/models/${json.round}`),
   ]);
-  if (modelBytes.length !== 4 * announcement.model_dim) {
-    throw new ApiError(0, 'bad_model', `model has ${modelBytes.length} bytes, expected ${4 * announcement.model_dim}`);
-  }
-  const status = await json(`/v1/rounds/${announcement.round}`);
+  const status = await json_(`/v1/rounds/${json.round}`);
   return {
-    id: announcement.round,
-    announcement,
+    id: json.round,
+    json,
     params,
     status,
     clinics: params.roster_size,
     kemKey,
     bfvKey,
-    announcementBytes: hexToBytes(announcement.announcement),
-    model: new Float32Array(modelBytes.buffer, modelBytes.byteOffset, announcement.model_dim),
+    aggregatorKey,
+    announcementBytes: hexToBytes(json.announcement),
+    signature: hexToBytes(json.signature),
+    modelBytes,
   };
 }
 
+/** The JSON fields that copy a signed fact, with the verified fact's name (`verifyAnnouncement`'s getters). */
+const SIGNED_COPIES = {
+  round: 'round', param_set_id: 'paramSetId', model_dim: 'modelDim', norm_bound: 'normBound', scale: 'scale',
+  b_int: 'bInt', plaintext_modulus_t: 't', deadline: 'deadline', model: 'model', model_sha3: 'modelSha3',
+  kem_key_sha3: 'kemKeySha3', bfv_public_key_sha3: 'bfvPublicKeySha3',
+};
+
+/**
+ * The round as the page uses it, from `facts` (the verified announcement, as the worker returns it): every
+ * term and the model spec come from the signed bytes. A JSON copy that disagrees with them (a `model` field
+ * naming another spec, another bound, …) is refused: the aggregator, or something between it and the page,
+ * sent an unsigned field that is not what it signed.
+ */
+export function signedRound(r, facts) {
+  for (const [field, fact] of Object.entries(SIGNED_COPIES)) {
+    if (!(field in r.json)) continue;
+    const sent = r.json[field] ?? null;
+    const signed = facts[fact] ?? null;
+    if (String(sent) !== String(signed)) {
+      throw new ApiError(0, 'bad_announcement', `the round's JSON field ${field} (${JSON.stringify(sent)}) is not `
+        + `what the aggregator signed (${JSON.stringify(signed)}); the round is refused`);
+    }
+  }
+  const announcement = {
+    round: facts.round, param_set_id: facts.paramSetId, model_dim: facts.modelDim, norm_bound: facts.normBound,
+    scale: facts.scale, b_int: facts.bInt, t: facts.t, opened_at: facts.openedAt, deadline: facts.deadline,
+    model: facts.model ?? null, model_sha3: facts.modelSha3, kem_key_sha3: facts.kemKeySha3,
+    bfv_public_key_sha3: facts.bfvPublicKeySha3,
+  };
+  const model = new Float32Array(r.modelBytes.buffer, r.modelBytes.byteOffset, facts.modelDim);
+  return { ...r, id: facts.round, announcement, model };
+}
+
 /** Round status (state, deadline, per-clinic decisions). */
-export const roundStatus = (round) => json(`/v1/rounds/${round}`);
+export const roundStatus = (round) => json_(`/v1/rounds/${round}`);
 
 /** The current round's announcement (small JSON; tells whether a new round has opened). */
-export const currentAnnouncement = () => json('/v1/rounds/current');
+export const currentAnnouncement = () => json_('/v1/rounds/current');
 
 /** Whether the round takes submissions now: state `open` and the deadline not passed. */
 export function isOpen(r, now = Date.now()) {
@@ -120,7 +154,8 @@ export function describeRound(r, now = Date.now()) {
       + `to it; after multiplying by the scale S = ${a.scale} and rounding to integers, the limit is `
       + `B_int = ${a.b_int}, which the proof shows your encrypted update respects`,
     'Model': `${a.model_dim.toLocaleString()} parameters, `
-      + (a.model ? `announced as ${a.model} (signed into the round)` : 'the paper\'s MLP 784-128-64-4 (no spec announced)'),
+      + (a.model ? `announced as ${a.model} (signed into the round, signature checked)`
+        : 'the paper\'s MLP 784-128-64-4 (no spec announced)'),
     'Decisions': `${r.status.accepted} accepted, ${r.status.rejected} rejected of ${r.status.expected} clinics`,
     'Deadline': describeDeadline(r, now),
     'BFV public key': r.bfvKey ? `${r.bfvKey.length.toLocaleString()} bytes (the key your update is encrypted under)`

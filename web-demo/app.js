@@ -4,7 +4,7 @@ import { parseClinicCsv, CsvError } from './csv.js';
 import * as api from './api.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { data: null, round: null, update: null, signingKey: null, caps: {}, busy: false };
+const state = { data: null, round: null, update: null, signingKey: null, pinnedKey: null, caps: {}, busy: false };
 /** How often the page re-reads the round's state (small JSON, usually a 304): Submit follows it. */
 const POLL_MS = 3000;
 
@@ -95,7 +95,7 @@ function updateButtons() {
   const fits = state.data?.source === 'synthetic' ? paperShaped() : (state.data?.spec ?? null) === roundSpec();
   $('train').disabled = !idle || !state.caps.train || !state.data || !state.round || !fits;
   const open = state.round && api.isOpen(state.round);
-  const canSubmit = idle && state.caps.submit && open && state.signingKey;
+  const canSubmit = idle && state.caps.submit && open && state.signingKey && state.pinnedKey && !pinError();
   $('submit-honest').disabled = !canSubmit || !state.update;
   $('submit-poisoned').disabled = !canSubmit || !state.caps.poison;
   const missing = [];
@@ -111,6 +111,7 @@ function updateButtons() {
     return;
   }
   if (state.keyError) { setStatus($('submit-note'), state.keyError, 'error'); return; }
+  if (pinError()) { setStatus($('submit-note'), pinError(), 'error'); return; }
   $('submit-note').className = 'status muted';
   $('submit-note').textContent = missing.length
     ? `Not in this build of the clinic package: ${missing.join(', ')}; those buttons are disabled rather than faked.`
@@ -141,10 +142,17 @@ function renderRound() {
   dl.dataset.state = state.round.status.state;
 }
 
-/** Loads everything for the current round (model, keys: unchanged ones come back as 304 from the cache). */
+/**
+ * Loads everything for the current round (model, keys: unchanged ones come back as 304 from the cache) and
+ * verifies its signed announcement in the worker: the round shown, trained and proven for is the signed one.
+ */
 async function loadRound() {
   try {
-    state.round = await api.currentRound();
+    const r = await api.currentRound();
+    const facts = await call('verifyRound', {
+      bytes: r.announcementBytes, signature: r.signature, aggregatorKey: r.aggregatorKey, model: r.modelBytes,
+    });
+    state.round = { ...api.signedRound(r, facts), aggregatorKeySha3: facts.aggregatorKeySha3 };
     renderRound();
     setStatus($('round-note'), '');
   } catch (e) {
@@ -303,7 +311,7 @@ async function submit(poisoned) {
         + 'sent'), { code: 'round_not_open' });
     }
     const sealed = await call('encryptProveSeal', {
-      round: state.round, update: state.update, signingKey: state.signingKey,
+      round: state.round, update: state.update, signingKey: state.signingKey, pinnedKey: state.pinnedKey,
       clinic: Number($('clinic-id').value), poisoned,
     }, showProgress);
     const envelope = sealed.envelope;
@@ -340,6 +348,31 @@ async function loadSigningKey(file) {
   updateButtons();
 }
 
+/**
+ * The aggregator key the clinic was given (`aggregator-vk.bin` in its `zkfl keygen` folder), pinned as
+ * `zkfl clinic` pins it: the announcement is verified under it again before anything is proven or sent.
+ */
+async function loadPinnedKey(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  state.pinnedKey = bytes.length === 1952 ? bytes : null;
+  state.pinFile = file.name;
+  $('aggregator-key').dataset.pinned = String(Boolean(state.pinnedKey));
+  updateButtons();
+}
+
+/** Why the pinned aggregator key does not fit the aggregator serving this round (null: it does). */
+function pinError() {
+  if (!state.pinFile) return null;
+  if (!state.pinnedKey) return `${state.pinFile} is not an ML-DSA-65 verifying key (aggregator-vk.bin has 1,952 bytes)`;
+  const served = state.round?.aggregatorKey;
+  if (served && !sameBytes(served, state.pinnedKey)) {
+    return 'The aggregator serving this page signs with another key than the aggregator-vk.bin you chose: '
+      + 'nothing will be sent to it.';
+  }
+  return null;
+}
+const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 // ---- start ----------------------------------------------------------------------------------------
 $('refresh-round').onclick = refreshRound;
 $('clinic-id').oninput = clinicChanged;
@@ -347,6 +380,7 @@ $('gen-data').onclick = generateData;
 $('csv').onchange = (ev) => ev.target.files[0] && loadCsv(ev.target.files[0]);
 $('train').onclick = train;
 $('sign-key').onchange = (ev) => ev.target.files[0] && loadSigningKey(ev.target.files[0]);
+$('aggregator-key').onchange = (ev) => ev.target.files[0] && loadPinnedKey(ev.target.files[0]);
 $('submit-honest').onclick = () => submit(false);
 $('submit-poisoned').onclick = () => submit(true);
 

@@ -1,7 +1,7 @@
 // The clinic's Web Worker: loads the wasm package and runs every heavy step (data generation, training,
 // encryption, proof, sealing) off the page's main thread, posting progress and timings back.
 //
-// Messages in:  {id, op, args}        ops: 'init', 'synthetic', 'csv', 'train', 'encryptProveSeal'
+// Messages in:  {id, op, args}        ops: 'init', 'verifyRound', 'synthetic', 'csv', 'train', 'encryptProveSeal'
 // Messages out: {id, type: 'progress', stage, done, total}
 //               {id, type: 'timing', step, ms}
 //               {id, type: 'result', value}  |  {id, type: 'error', name, code, message}
@@ -14,6 +14,23 @@ const ops = {
     ready ??= init();
     await ready;
     return { version: zkfl.version(), capabilities: capabilities() };
+  },
+  // The signed round announcement under the aggregator key (`verifyAnnouncement`: zkfl-core's check), and the
+  // served global model against its signed hash. Returns the verified facts: the page's only source of the
+  // round's terms and model spec.
+  verifyRound({ bytes, signature, aggregatorKey, model }) {
+    const v = zkfl.verifyAnnouncement(bytes, signature, aggregatorKey);
+    try {
+      v.checkModel(model);
+      return {
+        round: v.round, paramSetId: v.paramSetId, modelDim: v.modelDim, normBound: v.normBound, scale: v.scale,
+        bInt: v.bInt, t: v.t, openedAt: v.openedAt, deadline: v.deadline, model: v.model ?? null,
+        modelSha3: v.modelSha3, kemKeySha3: v.kemKeySha3, bfvPublicKeySha3: v.bfvPublicKeySha3,
+        aggregatorKeySha3: zkfl.aggregatorKeySha3(aggregatorKey),
+      };
+    } finally {
+      v.free();
+    }
   },
   synthetic({ clinic, clinics, samples, seed }, ctx) {
     return ctx.timed('generate data', () => zkfl.syntheticClinicData(clinic, clinics, samples, seed));
@@ -30,13 +47,18 @@ const ops = {
   },
   // Clip + quantize + BFV-encrypt + prove, then sign and seal. `poisoned`: the attacker demo instead — unclipped
   // N(0, 50²) noise, encrypted, with a proof from the prover with its norm checks removed (the aggregator must
-  // reject it); signed and sealed exactly like the honest update.
-  encryptProveSeal({ round, update, signingKey, clinic, poisoned }, ctx) {
-    const a = round.announcement;
-    const c = ctx.timed('load round', () => new zkfl.ClinicRound(a.param_set_id, BigInt(a.round), round.clinics,
-      a.model_dim, a.norm_bound, a.scale, round.bfvKey, round.kemKey));
+  // reject it); signed and sealed exactly like the honest update. The round is rebuilt here from the signed
+  // announcement, verified again under the clinic's pinned aggregator key (`aggregator-vk.bin`).
+  encryptProveSeal({ round, update, signingKey, pinnedKey, clinic, poisoned }, ctx) {
+    const { c, pkHash } = ctx.timed('verify announcement + load round', () => {
+      const v = zkfl.verifyAnnouncement(round.announcementBytes, round.signature, pinnedKey);
+      try {
+        return { c: zkfl.ClinicRound.fromAnnouncement(v, round.bfvKey, round.kemKey), pkHash: hexBytes(v.bfvPublicKeySha3) };
+      } finally {
+        v.free();
+      }
+    });
     try {
-      const pkHash = hexBytes(a.bfv_public_key_sha3);
       const prepared = poisoned
         ? ctx.timed('attacker demo: N(0, 50²) noise + encrypt + cheating prover', () =>
           c.attackerDemoPoisonedUpdate(clinic, pkHash, undefined, ctx.progress))
@@ -61,7 +83,7 @@ function capabilities() {
     synthetic: typeof zkfl.syntheticClinicData === 'function',
     train: typeof zkfl.trainUpdate === 'function',
     spec: typeof zkfl.parseModelCsv === 'function' && typeof zkfl.trainModelUpdate === 'function',
-    submit: typeof zkfl.ClinicRound === 'function',
+    submit: typeof zkfl.ClinicRound === 'function' && typeof zkfl.verifyAnnouncement === 'function',
     prove: typeof zkfl.ClinicRound === 'function' && typeof zkfl.ClinicRound.prototype.encryptAndProve === 'function',
     poison: typeof zkfl.ClinicRound === 'function'
       && typeof zkfl.ClinicRound.prototype.attackerDemoPoisonedUpdate === 'function',

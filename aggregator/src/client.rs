@@ -83,12 +83,11 @@ impl RoundAnnouncement {
             .map_err(|e| ClientError::BadAnnouncement(e.to_string()))?;
         let sig = hex::decode(&self.signature)
             .map_err(|e| ClientError::BadAnnouncement(e.to_string()))?;
-        if !crate::keys::verify_announcement(aggregator_key, &bytes, &sig) {
-            return Err(ClientError::BadAnnouncement(
-                "ML-DSA-65 signature does not verify under the pinned aggregator key".into(),
-            ));
-        }
-        let a = Announcement::decode(&bytes)
+        let vk = zkfl_core::channel::VerifyingKey::from_bytes(aggregator_key)
+            .map_err(|e| ClientError::BadAnnouncement(format!("pinned aggregator key: {e}")))?;
+        let signed = zkfl_core::channel::Announcement::verify(&vk, &bytes, &sig)
+            .map_err(|e| ClientError::BadAnnouncement(e.to_string()))?;
+        let a = Announcement::from_core(&signed)
             .map_err(|e| ClientError::BadAnnouncement(e.to_string()))?;
         if a.round != self.round {
             return Err(ClientError::BadAnnouncement(

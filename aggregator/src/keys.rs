@@ -19,9 +19,7 @@ use std::path::{Path, PathBuf};
 use getrandom::rand_core::UnwrapErr;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
-use zkfl_core::channel::{
-    AnnouncementDigest, KemSecretKey, MlKem768, Signature, SigningKey, VerifyingKey,
-};
+use zkfl_core::channel::{Announcement, KemSecretKey, MlKem768, SigningKey, VerifyingKey};
 
 /// A key-directory problem, with the path involved.
 #[derive(Debug)]
@@ -185,39 +183,21 @@ impl AggregatorIdentity {
     }
 }
 
-/// The digest an announcement signature covers (docs/CHANNEL.md §5: `AnnouncementDigest` over the body).
-fn announcement_digest(announcement: &[u8]) -> Option<AnnouncementDigest> {
-    let a = crate::round::Announcement::decode(announcement).ok()?;
-    Some(AnnouncementDigest::new(
-        a.param_set_id,
-        zkfl_core::channel::RoundId(a.round),
-        announcement,
-    ))
-}
-
 impl crate::coordinator::AnnouncementSigner for AggregatorIdentity {
     fn sign(&self, announcement: &[u8]) -> Result<Vec<u8>, String> {
-        let digest = announcement_digest(announcement).ok_or("not a canonical announcement")?;
-        // Hedged ML-DSA (FIPS 204 §3.4) with OS randomness.
-        let sig = self
-            .0
-            .sign_announcement(&digest, &mut UnwrapErr(getrandom::SysRng))
-            .map_err(|e| format!("ML-DSA signing failed: {e}"))?;
+        // Hedged ML-DSA (FIPS 204 §3.4) with OS randomness, over zkfl-core's announcement digest.
+        let sig = Announcement::sign(&self.0, announcement, &mut UnwrapErr(getrandom::SysRng))
+            .map_err(|e| e.to_string())?;
         Ok(sig.as_bytes().to_vec())
     }
 }
 
-/// Checks an ML-DSA-65 signature over a canonical round announcement (used by clients).
+/// Checks an ML-DSA-65 signature over a canonical round announcement (zkfl-core's
+/// `channel::Announcement::verify`, what every clinic runs).
 #[must_use]
 pub fn verify_announcement(verifying_key: &[u8], announcement: &[u8], signature: &[u8]) -> bool {
-    let (Ok(vk), Ok(sig), Some(digest)) = (
-        VerifyingKey::from_bytes(verifying_key),
-        Signature::from_bytes(signature),
-        announcement_digest(announcement),
-    ) else {
-        return false;
-    };
-    vk.verify_announcement(&digest, &sig).is_ok()
+    VerifyingKey::from_bytes(verifying_key)
+        .is_ok_and(|vk| Announcement::verify(&vk, announcement, signature).is_ok())
 }
 
 /// The ML-KEM-768 encapsulation key for a decapsulation-key seed (FIPS 203 Algorithm 16).

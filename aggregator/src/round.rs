@@ -3,6 +3,7 @@
 //! illegal step (publishing an open round, reopening a published one) is an error, not a silent bug.
 
 use serde::{Deserialize, Serialize};
+use zkfl_core::channel::announcement;
 
 /// Round number, starting at 1.
 pub type RoundId = u64;
@@ -113,14 +114,11 @@ impl RoundState {
     }
 }
 
-/// Domain separator that starts the canonical announcement bytes of a round without a model spec.
-pub const ANNOUNCEMENT_MAGIC: &[u8; 16] = b"ZKFL-PQ round v1";
-/// Domain separator of a round that announces its model spec (the v1 fields, then the spec).
-pub const ANNOUNCEMENT_MAGIC_V2: &[u8; 16] = b"ZKFL-PQ round v2";
-/// Length of the canonical announcement encoding without a model spec (v1).
-pub const ANNOUNCEMENT_LEN: usize = 16 + 1 + 8 + 4 + 32 + 8 + 8 + 8 + 8 + 8 + 8 + 32 + 32;
+/// Length of the canonical announcement encoding without a model spec (v1; `zkfl_core::channel::announcement`).
+pub const ANNOUNCEMENT_LEN: usize = announcement::FIXED_LEN;
 
-/// What the aggregator signs when it opens a round (docs/API.md, "canonical encoding").
+/// What the aggregator signs when it opens a round: zkfl-core's announcement (`channel::announcement`, the
+/// canonical bytes every clinic checks) with its model spec decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Announcement {
     /// Parameter-set id (`ParamSet::ID`).
@@ -147,117 +145,90 @@ pub struct Announcement {
     pub kem_key_sha3: [u8; 32],
     /// SHA3-256 of the BFV public key encoding.
     pub bfv_public_key_sha3: [u8; 32],
-    /// The model the round trains (`zkfl_learn::spec` canonical bytes follow the v1 fields, after a u16 LE
-    /// length, under the v2 separator); `None`: a bare parameter vector (v1 encoding).
+    /// The model the round trains (signed as its `zkfl_learn::spec` canonical bytes, v2 encoding); `None`: a
+    /// bare parameter vector (v1 encoding).
     pub model: Option<zkfl_learn::ModelSpec>,
 }
 
 /// The canonical bytes were not a valid announcement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AnnouncementError {
-    /// Wrong length.
-    Length,
-    /// Wrong domain separator.
-    Magic,
+    /// The canonical bytes do not decode (or the signature does not verify).
+    Format(announcement::AnnouncementError),
     /// The model spec does not decode, or its parameter count is not the model dimension.
     Model,
 }
 
 impl core::fmt::Display for AnnouncementError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            Self::Length => "announcement has the wrong length",
-            Self::Magic => "announcement does not start with the round-v1/v2 domain separator",
-            Self::Model => {
-                "announced model spec does not decode or does not match the model dimension"
-            }
-        })
+        match self {
+            Self::Format(e) => e.fmt(f),
+            Self::Model => f.write_str(
+                "announced model spec does not decode or does not match the model dimension",
+            ),
+        }
     }
 }
 
 impl std::error::Error for AnnouncementError {}
 
+impl From<announcement::AnnouncementError> for AnnouncementError {
+    fn from(e: announcement::AnnouncementError) -> Self {
+        Self::Format(e)
+    }
+}
+
 impl Announcement {
     /// The canonical little-endian encoding that is signed.
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(ANNOUNCEMENT_LEN + 64);
-        out.extend_from_slice(if self.model.is_some() {
-            ANNOUNCEMENT_MAGIC_V2
-        } else {
-            ANNOUNCEMENT_MAGIC
-        });
-        out.push(self.param_set_id);
-        out.extend_from_slice(&self.round.to_le_bytes());
-        out.extend_from_slice(&self.model_dim.to_le_bytes());
-        out.extend_from_slice(&self.model_sha3);
-        out.extend_from_slice(&self.norm_bound.to_bits().to_le_bytes());
-        out.extend_from_slice(&self.scale.to_bits().to_le_bytes());
-        out.extend_from_slice(&self.b_int.to_le_bytes());
-        out.extend_from_slice(&self.t.to_le_bytes());
-        out.extend_from_slice(&self.opened_at.to_le_bytes());
-        out.extend_from_slice(&self.deadline.to_le_bytes());
-        out.extend_from_slice(&self.kem_key_sha3);
-        out.extend_from_slice(&self.bfv_public_key_sha3);
-        if let Some(m) = &self.model {
-            let spec = m.encode();
-            out.extend_from_slice(&u16::try_from(spec.len()).unwrap_or(u16::MAX).to_le_bytes());
-            out.extend_from_slice(&spec);
-        }
-        out
+        let spec = self.model.as_ref().map(zkfl_learn::ModelSpec::encode);
+        let core = announcement::Announcement {
+            param_set_id: self.param_set_id,
+            round: self.round,
+            model_dim: self.model_dim,
+            model_sha3: self.model_sha3,
+            norm_bound: self.norm_bound,
+            scale: self.scale,
+            b_int: self.b_int,
+            t: self.t,
+            opened_at: self.opened_at,
+            deadline: self.deadline,
+            kem_key_sha3: self.kem_key_sha3,
+            bfv_public_key_sha3: self.bfv_public_key_sha3,
+            model_spec: spec.as_deref(),
+        };
+        // A spec's canonical bytes are a few dozen bytes (at most 255 layers), far below the u16 limit.
+        core.to_vec().expect("a model spec fits the announcement")
     }
 
-    /// Decodes the canonical encoding; every length is checked.
+    /// Decodes the canonical encoding; every length is checked, and a spec must match the model dimension.
     pub fn decode(bytes: &[u8]) -> Result<Self, AnnouncementError> {
-        let mut r = Reader(bytes);
-        let v2 = match &r.take::<16>()? {
-            m if m == ANNOUNCEMENT_MAGIC => false,
-            m if m == ANNOUNCEMENT_MAGIC_V2 => true,
-            _ => return Err(AnnouncementError::Magic),
-        };
-        if bytes.len() < ANNOUNCEMENT_LEN || (!v2 && bytes.len() != ANNOUNCEMENT_LEN) {
-            return Err(AnnouncementError::Length);
-        }
-        let mut a = Self {
-            param_set_id: r.take::<1>()?[0],
-            round: u64::from_le_bytes(r.take()?),
-            model_dim: u32::from_le_bytes(r.take()?),
-            model_sha3: r.take()?,
-            norm_bound: f64::from_bits(u64::from_le_bytes(r.take()?)),
-            scale: f64::from_bits(u64::from_le_bytes(r.take()?)),
-            b_int: u64::from_le_bytes(r.take()?),
-            t: u64::from_le_bytes(r.take()?),
-            opened_at: u64::from_le_bytes(r.take()?),
-            deadline: u64::from_le_bytes(r.take()?),
-            kem_key_sha3: r.take()?,
-            bfv_public_key_sha3: r.take()?,
-            model: None,
-        };
-        if v2 {
-            let len = usize::from(u16::from_le_bytes(r.take()?));
-            if r.0.len() != len {
-                return Err(AnnouncementError::Length);
-            }
-            let spec = zkfl_learn::ModelSpec::decode(r.0).map_err(|_| AnnouncementError::Model)?;
-            if spec.param_count() != a.model_dim as usize {
-                return Err(AnnouncementError::Model);
-            }
-            a.model = Some(spec);
-        }
-        Ok(a)
+        Self::from_core(&announcement::Announcement::decode(bytes)?)
     }
-}
 
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn take<const K: usize>(&mut self) -> Result<[u8; K], AnnouncementError> {
-        let (head, rest) = self
-            .0
-            .split_first_chunk::<K>()
-            .ok_or(AnnouncementError::Length)?;
-        self.0 = rest;
-        Ok(*head)
+    /// The decoded spec of zkfl-core's (decoded or verified) announcement.
+    pub fn from_core(a: &announcement::Announcement<'_>) -> Result<Self, AnnouncementError> {
+        let model = a
+            .model_spec
+            .map(|s| zkfl_learn::ModelSpec::decode_for_dimension(s, a.model_dim as usize))
+            .transpose()
+            .map_err(|_| AnnouncementError::Model)?;
+        Ok(Self {
+            param_set_id: a.param_set_id,
+            round: a.round,
+            model_dim: a.model_dim,
+            model_sha3: a.model_sha3,
+            norm_bound: a.norm_bound,
+            scale: a.scale,
+            b_int: a.b_int,
+            t: a.t,
+            opened_at: a.opened_at,
+            deadline: a.deadline,
+            kem_key_sha3: a.kem_key_sha3,
+            bfv_public_key_sha3: a.bfv_public_key_sha3,
+            model,
+        })
     }
 }
 
@@ -291,11 +262,18 @@ mod tests {
         assert_eq!(Announcement::decode(&bytes), Ok(a));
         assert_eq!(
             Announcement::decode(&bytes[..bytes.len() - 1]),
-            Err(AnnouncementError::Length)
+            Err(AnnouncementError::Format(
+                announcement::AnnouncementError::Length
+            ))
         );
         let mut bad = bytes.clone();
         bad[0] ^= 1;
-        assert_eq!(Announcement::decode(&bad), Err(AnnouncementError::Magic));
+        assert_eq!(
+            Announcement::decode(&bad),
+            Err(AnnouncementError::Format(
+                announcement::AnnouncementError::Magic
+            ))
+        );
     }
 
     #[test]
@@ -303,11 +281,13 @@ mod tests {
         let mut a = sample();
         a.model = Some(zkfl_learn::ModelSpec::paper());
         let bytes = a.encode();
-        assert_eq!(&bytes[..16], ANNOUNCEMENT_MAGIC_V2);
+        assert_eq!(&bytes[..16], announcement::MAGIC_V2);
         assert_eq!(Announcement::decode(&bytes), Ok(a.clone()));
         assert_eq!(
             Announcement::decode(&bytes[..bytes.len() - 1]),
-            Err(AnnouncementError::Length)
+            Err(AnnouncementError::Format(
+                announcement::AnnouncementError::Length
+            ))
         );
         a.model_dim = 8;
         assert_eq!(
@@ -316,7 +296,12 @@ mod tests {
         );
         let mut v1 = sample().encode();
         v1.push(0);
-        assert_eq!(Announcement::decode(&v1), Err(AnnouncementError::Length));
+        assert_eq!(
+            Announcement::decode(&v1),
+            Err(AnnouncementError::Format(
+                announcement::AnnouncementError::Length
+            ))
+        );
     }
 
     #[test]

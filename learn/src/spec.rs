@@ -203,6 +203,19 @@ impl ModelSpec {
         spec.check()
     }
 
+    /// Decodes the spec a round announcement carries and checks that its parameter count is the announced
+    /// model dimension (what every clinic and the aggregator require before using it).
+    pub fn decode_for_dimension(bytes: &[u8], model_dim: usize) -> Result<Self, SpecError> {
+        let spec = Self::decode(bytes)?;
+        if spec.param_count() != model_dim {
+            return Err(err(alloc::format!(
+                "{spec} has {} parameters but the round's model has {model_dim}",
+                spec.param_count()
+            )));
+        }
+        Ok(spec)
+    }
+
     /// Parses the command-line form: `mlp:784,128,64,4` (ReLU), `logistic:FEATURES,CLASSES`, `cox:FEATURES`.
     pub fn parse(s: &str) -> Result<Self, SpecError> {
         let (kind, args) = s.split_once(':').ok_or_else(|| {
@@ -272,6 +285,17 @@ impl fmt::Display for ModelSpec {
 mod tests {
     use super::*;
     use alloc::string::ToString;
+
+    #[test]
+    fn a_spec_is_accepted_only_for_its_own_dimension() {
+        let bytes = ModelSpec::LinearCox { features: 39 }.encode();
+        assert_eq!(
+            ModelSpec::decode_for_dimension(&bytes, 39),
+            Ok(ModelSpec::LinearCox { features: 39 })
+        );
+        assert!(ModelSpec::decode_for_dimension(&bytes, 40).is_err());
+        assert!(ModelSpec::decode_for_dimension(&bytes[..2], 39).is_err());
+    }
 
     #[test]
     fn specs_round_trip_through_bytes_and_text_with_their_parameter_counts() {

@@ -3,6 +3,7 @@
 //! derives the round's terms from what the page passes (the announcement's τ and scale, the roster size, the
 //! served keys), adapts progress reports to the page's callback and maps errors to the page's codes.
 
+use crate::announcement::VerifiedAnnouncement;
 use crate::error::{ClinicError, ErrorCode};
 use crate::progress::{self, Progress};
 use crate::rng;
@@ -12,6 +13,7 @@ use zkfl_core::channel::{KemPublicKey, MlKem768, SigningKey};
 use zkfl_core::clinic::{self as pipeline, Ciphertext, NormProof, PublicKey, Round, RoundTerms};
 use zkfl_core::params::limits::{ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
+use zkfl_core::quant::chunk_count;
 
 pub use zkfl_core::clinic::ProofKind;
 
@@ -124,10 +126,12 @@ impl PreparedUpdate {
 }
 
 impl ClinicRound {
-    /// Builds the round; rejects a set other than S, an inconsistent configuration, or malformed keys. The
-    /// plaintext modulus t follows from the roster size `clinics` exactly as the aggregator derives it
-    /// (single-decryptor key bounds, `check_config`).
-    #[allow(clippy::too_many_arguments)] // mirrors the JS constructor: announcement fields + two keys
+    /// Builds the round from terms derived here rather than signed: the plaintext modulus t follows from the
+    /// roster size `clinics` exactly as the aggregator derives it (single-decryptor key bounds,
+    /// `check_config`). For the known-answer vectors and the native tests only (not bound to JavaScript; the
+    /// page uses [`ClinicRound::from_announcement`]). Rejects a set other than S, an inconsistent
+    /// configuration, or malformed keys.
+    #[allow(clippy::too_many_arguments)] // announcement fields + two keys
     pub fn new(
         param_set_id: u8,
         round: u64,
@@ -166,6 +170,25 @@ impl ClinicRound {
             t: config.t,
             bfv_public_key_sha3: pk.sha3(),
         };
+        Ok(Self {
+            round: Round::new(terms, pk, kem).map_err(|e| bad(&e))?,
+        })
+    }
+
+    /// The round of a verified announcement (`announcement::verify`, under the pinned aggregator key): τ, S,
+    /// B_int, t and the key hashes are the signed ones; the served ML-KEM key must hash to the announced one and
+    /// the served BFV key (first ⌈model_dim/N⌉ chunks kept) to the announced `bfv_public_key_sha3`.
+    pub fn from_announcement(
+        verified: &VerifiedAnnouncement,
+        bfv_key: &[u8],
+        kem_key: &[u8],
+    ) -> Result<Self, ClinicError> {
+        let bad = |e: &dyn core::fmt::Display| ClinicError::from_display(ErrorCode::BadParams, e);
+        verified.check_kem_key(kem_key)?;
+        let terms = verified.terms();
+        let chunks = chunk_count(terms.model_dim as usize, SetS::N);
+        let pk = PublicKey::decode(bfv_key, chunks).map_err(|e| bad(&e))?;
+        let kem = KemPublicKey::<MlKem768>::from_bytes(kem_key).map_err(|e| bad(&e))?;
         Ok(Self {
             round: Round::new(terms, pk, kem).map_err(|e| bad(&e))?,
         })
@@ -259,30 +282,17 @@ pub(crate) fn prepared(
 
 #[wasm_bindgen]
 impl ClinicRound {
-    /// JS: `new ClinicRound(paramSetId, round, clinics, modelDim, normBound, scale, bfvKey, kemKey)`, from the
-    /// announcement, `/v1/params` (`roster_size`), `/v1/keys/bfv` and `/v1/keys/kem`.
-    #[wasm_bindgen(constructor)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn js_new(
-        param_set_id: u8,
-        round: u64,
-        clinics: u32,
-        model_dim: u32,
-        norm_bound: f64,
-        scale: f64,
+    /// JS: `ClinicRound.fromAnnouncement(verified: VerifiedAnnouncement, bfvKey, kemKey)`, from
+    /// `verifyAnnouncement` (the signed announcement under the pinned aggregator key), `/v1/keys/bfv` and
+    /// `/v1/keys/kem`. The page has no other way to make a round: nothing it proves for comes from the
+    /// unsigned JSON.
+    #[wasm_bindgen(js_name = fromAnnouncement)]
+    pub fn js_from_announcement(
+        verified: &VerifiedAnnouncement,
         bfv_key: &[u8],
         kem_key: &[u8],
     ) -> Result<ClinicRound, wasm_bindgen::JsValue> {
-        Ok(Self::new(
-            param_set_id,
-            round,
-            clinics,
-            model_dim,
-            norm_bound,
-            scale,
-            bfv_key,
-            kem_key,
-        )?)
+        Ok(Self::from_announcement(verified, bfv_key, kem_key)?)
     }
 
     /// B_int of this round (the bound the proof will show).

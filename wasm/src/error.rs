@@ -25,6 +25,9 @@ pub enum ErrorCode {
     Callback,
     /// Local training failed (bad data shape, empty data set).
     Train,
+    /// The round announcement is malformed, or its ML-DSA-65 signature does not verify under the pinned
+    /// aggregator key, or what it signs disagrees with what was served (model, keys).
+    BadAnnouncement,
 }
 
 impl ErrorCode {
@@ -39,6 +42,7 @@ impl ErrorCode {
             Self::Seal => "Seal",
             Self::Callback => "Callback",
             Self::Train => "Train",
+            Self::BadAnnouncement => "BadAnnouncement",
         }
     }
 }
@@ -118,6 +122,7 @@ mod tests {
             ErrorCode::Seal,
             ErrorCode::Callback,
             ErrorCode::Train,
+            ErrorCode::BadAnnouncement,
         ];
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod announcement;
 pub mod attacker;
 pub mod clinic;
 pub mod error;

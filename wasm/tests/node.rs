@@ -79,3 +79,67 @@ fn bad_training_input_is_a_bad_input_js_error() {
     let err = zkfl_wasm::learn::js_train_update(&[0.0; 10], &[0.0; 783], &[0], 1, None, None).err();
     assert_eq!(err.as_ref().and_then(code_of).as_deref(), Some("BadInput"));
 }
+
+/// The page's path for the round: `verifyAnnouncement` over the signed bytes (what the worker calls). The spec
+/// the page trains is the one in the signed bytes; bytes carrying another spec (what a page trusting the JSON
+/// `model` field would have used) are refused with `BadAnnouncement`.
+#[wasm_bindgen_test]
+fn the_page_takes_the_model_only_from_the_signed_announcement() {
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+    use zkfl_core::channel::{Announcement, SigningKey};
+    use zkfl_learn::ModelSpec;
+    use zkfl_wasm::announcement::js_verify;
+
+    let announce = |spec: &[u8]| {
+        Announcement {
+            param_set_id: 1,
+            round: 3,
+            model_dim: 8,
+            model_sha3: [1; 32],
+            norm_bound: 5.0,
+            scale: 512.0,
+            b_int: 2727,
+            t: 27_271,
+            opened_at: 1,
+            deadline: 2,
+            kem_key_sha3: [2; 32],
+            bfv_public_key_sha3: [3; 32],
+            model_spec: Some(spec),
+        }
+        .to_vec()
+        .expect("encode")
+    };
+    let signed = ModelSpec::Logistic {
+        features: 3,
+        classes: 2,
+    }
+    .encode();
+    let bytes = announce(&signed);
+    let key = SigningKey::from_seed(&[7; 32]);
+    let sig = Announcement::sign(&key, &bytes, &mut ChaCha20Rng::from_seed([1; 32])).expect("sign");
+    let vk = key.verifying_key().to_bytes();
+    let Ok(v) = js_verify(&bytes, sig.as_bytes(), &vk) else {
+        panic!("the signed announcement verifies");
+    };
+    assert_eq!(v.model_text().as_deref(), Some("logistic:3,2"));
+    assert_eq!(v.b_int(), 2727.0);
+    // Another model with the same parameter count (an MLP 3-2), put into the bytes: not what was signed.
+    let other = announce(
+        &ModelSpec::Mlp {
+            sizes: vec![3, 2],
+            activation: zkfl_learn::Activation::Relu,
+        }
+        .encode(),
+    );
+    let refused = |r: Result<_, JsValue>| r.err().and_then(|e| code_of(&e));
+    assert_eq!(
+        refused(js_verify(&other, sig.as_bytes(), &vk)).as_deref(),
+        Some("BadAnnouncement")
+    );
+    let other_key = SigningKey::from_seed(&[8; 32]).verifying_key().to_bytes();
+    assert_eq!(
+        refused(js_verify(&bytes, sig.as_bytes(), &other_key)).as_deref(),
+        Some("BadAnnouncement")
+    );
+}

@@ -181,6 +181,7 @@ const missing = () => page.getAttribute('#submit-note', 'data-missing');
 async function submitAs(clinic, button) {
   await page.fill('#clinic-id', String(clinic));
   await page.setInputFiles('#sign-key', join(keys, 'clinics', String(clinic), 'sign-seed.bin'));
+  await page.setInputFiles('#aggregator-key', join(keys, 'clinics', String(clinic), 'aggregator-vk.bin'));
   await page.waitForSelector(`${button}:not([disabled])`, { timeout: 10_000 });
   const before = await page.$$eval('#verdicts li', (l) => l.length);
   await page.click(button);
@@ -217,6 +218,7 @@ test('a failed upload resets the bar and shows the error; the next success clear
   try {
     await page.fill('#clinic-id', '1');
     await page.setInputFiles('#sign-key', join(keys, 'clinics', '1', 'sign-seed.bin'));
+    await page.setInputFiles('#aggregator-key', join(keys, 'clinics', '1', 'aggregator-vk.bin'));
     await page.waitForSelector('#submit-honest:not([disabled])', { timeout: 10_000 });
     await recordProgress();
     await page.click('#submit-honest');

@@ -97,6 +97,7 @@ test('a round announcing logistic:3,2: the page reads a 4-column CSV, trains it 
   assert.match(await page.textContent('#train-status'), /update of 8 parameters/);
 
   await page.setInputFiles('#sign-key', join(keys, 'clinics', '1', 'sign-seed.bin'));
+  await page.setInputFiles('#aggregator-key', join(keys, 'clinics', '1', 'aggregator-vk.bin'));
   await page.waitForSelector('#submit-honest:not([disabled])', { timeout: 10_000 });
   await page.click('#submit-honest');
   await page.waitForFunction(() => document.querySelectorAll('#verdicts li').length > 0, null, { timeout: 300_000 });

@@ -9,11 +9,13 @@
 //! - [`envelope`] — seal/open, in place and detached (§4).
 //! - [`digest`] — submission and announcement digests (§5).
 //! - [`identity`] — ML-DSA-65 signing and verifying keys, FIPS 204 (§5).
+//! - [`announcement`] — the signed round announcement: canonical bytes and signature check (§5).
 //! - [`roster`] — registered clinics (§5).
 //! - [`submission`] — the signed submission format and the end-to-end clinic/aggregator operations (§5).
 //! - [`replay`] — the replay guard (§6).
 //! - [`error`] — typed rejections (§7).
 
+pub mod announcement;
 pub mod digest;
 pub mod envelope;
 pub mod error;
@@ -27,6 +29,7 @@ pub mod replay;
 pub mod roster;
 pub mod submission;
 
+pub use announcement::{Announcement, AnnouncementError};
 pub use digest::{AnnouncementDigest, ContentHash, ContentHasher, ContentKind, SubmissionDigest};
 pub use envelope::{OpenPolicy, Opened, SealContext, TAG_LEN, overhead, prefix_len};
 #[cfg(feature = "alloc")]
