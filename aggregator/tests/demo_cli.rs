@@ -47,6 +47,35 @@ fn meaningless_options_exit_nonzero_with_a_clear_message() {
 }
 
 #[test]
+fn synthetic_only_options_with_fed_tcga_brca_are_a_usage_error() {
+    for (args, flags) in [
+        (&["--train-samples", "100"][..], &["--train-samples"][..]),
+        (&["--alpha", "2"], &["--alpha"]),
+        (&["--side", "14"], &["--side"]),
+        (&["--test-samples", "10"], &["--test-samples"]),
+        (&["--alpha=2", "--side=14"], &["--alpha, --side", "apply"]),
+    ] {
+        let mut all = vec!["demo", "--dataset", "fed-tcga-brca"];
+        all.extend_from_slice(args);
+        let out = run(&all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{all:?}: {err}");
+        for f in flags {
+            assert!(err.contains(f), "{all:?}: stderr lacks `{f}`: {err}");
+        }
+        assert!(err.contains("synthetic experiment only"), "{err}");
+    }
+    // The synthetic experiment takes them (checked without running: a bad --only fails after parsing).
+    let out = run(&["demo", "--alpha", "2", "--side", "14", "--only", "foo"]);
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn too_many_clinics_reports_the_clinic_limit_and_a_real_option() {
     let out = run(&["demo", "--clinics", "1000"]);
     let err = String::from_utf8_lossy(&out.stderr);

@@ -136,6 +136,37 @@ impl Args {
     }
 }
 
+/// Options of the synthetic experiment only (argument id, flag): Fed-TCGA-BRCA has its centres' own data and
+/// FLamby's fixed train/test split, so with `--dataset fed-tcga-brca` they would be silently ignored.
+const SYNTHETIC_ONLY: [(&str, &str); 4] = [
+    ("train_samples", "--train-samples"),
+    ("test_samples", "--test-samples"),
+    ("alpha", "--alpha"),
+    ("side", "--side"),
+];
+
+/// Refuses options given on the command line that the chosen data set does not use (a usage error: `zkfl`
+/// exits 2 with this message).
+pub fn check_options(m: &clap::ArgMatches) -> Result<(), String> {
+    if m.get_one::<Dataset>("dataset") != Some(&Dataset::FedTcgaBrca) {
+        return Ok(());
+    }
+    let given: Vec<&str> = SYNTHETIC_ONLY
+        .iter()
+        .filter(|(id, _)| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+        .map(|&(_, flag)| flag)
+        .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} {} to the synthetic experiment only; --dataset fed-tcga-brca uses the centres' own data and FLamby's \
+         train/test split",
+        given.join(", "),
+        if given.len() == 1 { "applies" } else { "apply" }
+    ))
+}
+
 /// `--attackers`: comma-separated 1-based ids; empty (or only commas and spaces) for none.
 fn parse_attackers(list: &str) -> Result<Vec<usize>, String> {
     list.split(',')

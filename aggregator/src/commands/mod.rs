@@ -10,7 +10,8 @@ pub mod params;
 pub mod pipeline;
 pub mod serve;
 
-use clap::{Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// ZKFL-PQ: verifiable, private, post-quantum federated learning.
 #[derive(Parser, Debug)]
@@ -41,6 +42,22 @@ enum Command {
     /// Key-holder process of single-decryptor mode (started by `zkfl serve`).
     #[command(hide = true)]
     Keyholder(keyholder::Args),
+}
+
+impl Cli {
+    /// Parses the command line. A usage error exits 2 with clap's message, including options that do not
+    /// apply together (`demo --dataset fed-tcga-brca --alpha …`), before anything runs.
+    #[must_use]
+    pub fn parse_args() -> Self {
+        let mut cmd = Self::command();
+        let matches = cmd.get_matches_mut();
+        if let Some(("demo", m)) = matches.subcommand()
+            && let Err(msg) = demo::check_options(m)
+        {
+            cmd.error(ErrorKind::ArgumentConflict, msg).exit();
+        }
+        Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
 }
 
 /// Runs the chosen subcommand.
