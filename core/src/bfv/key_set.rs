@@ -95,7 +95,7 @@ impl<P: ParamSet, const N: usize, const K: usize> PublicKeyPolys<P, N, K> {
         rng: &mut impl CryptoRng,
     ) -> Result<Encryption<P, N>, BfvError> {
         let chunks = m.len().div_ceil(N);
-        if m.len() % N != 0 {
+        if !m.len().is_multiple_of(N) {
             return Err(BfvError::ChunkCountMismatch {
                 expected: chunks,
                 got: m.len() / N,
