@@ -13,20 +13,23 @@ root="$PWD"
 venv="${ZKFL_VENV:-$root/.venv}"
 target="${CARGO_TARGET_DIR:-$root/target}"
 case "$target" in /*) ;; *) target="$root/$target" ;; esac
+# Seconds per phase in the log (the CI time budget, docs/PYTHON.md).
+phase() { echo "== $1 (at ${SECONDS} s)"; }
 
-echo "== virtualenv $venv (python/requirements-dev.txt)"
+phase "virtualenv $venv (python/requirements-dev.txt)"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -r python/requirements-dev.txt
 
-echo "== zkfl binary (release)"
-cargo build --release --bin zkfl
+phase "zkfl binary (release; the same build as scripts/soak.sh, so a no-op after it)"
+cargo build --release -p zkfl-aggregator --bin zkfl
 
-echo "== wheel (maturin build --release)"
+phase "wheel (maturin build --release)"
 rm -f "$target"/wheels/zkfl-*.whl
 (cd python && "$venv/bin/maturin" build --release --interpreter "$venv/bin/python" -o "$target/wheels")
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
     "$target"/wheels/zkfl-*.whl
 
-echo "== pytest"
+phase "pytest"
 cd python/tests
 ZKFL_BIN="$target/release/zkfl" PATH="$venv/bin:$PATH" "$venv/bin/python" -m pytest -q "$@"
+phase "done"

@@ -43,10 +43,11 @@ def keygen(out: Path, clinics: int = CLINICS) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The federation's keys (aggregator and CLINICS clinics)."""
-    return keygen(tmp_path_factory.mktemp("keys") / "keys")
+@pytest.fixture
+def keys(tmp_path: Path) -> Path:
+    """The federation's keys (aggregator and CLINICS clinics), fresh per test: the key holder remembers
+    which aggregate it decrypted for each round and refuses a different one (docs/SERVICE.md)."""
+    return keygen(tmp_path / "keys")
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +59,7 @@ def other_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Serve:
     """A running `zkfl serve`."""
 
-    def __init__(self, keys: Path, work: Path, rounds: int, initial: np.ndarray) -> None:
+    def __init__(self, keys: Path, work: Path, rounds: int, initial: np.ndarray, deadline: int) -> None:
         self.keys = keys
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -68,7 +69,8 @@ class Serve:
         self.proc = subprocess.Popen(
             [zkfl_bin(), "serve", "--keys", str(keys), "--data-dir", str(work / "data"),
              "--addr", f"127.0.0.1:{self.port}", "--initial-model", str(model), "--open-round",
-             "--rounds", str(rounds), "--norm-bound", str(TAU), "--scale", "512"],
+             "--rounds", str(rounds), "--norm-bound", str(TAU), "--scale", "512",
+             "--deadline-secs", str(deadline)],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         end = time.monotonic() + 60
         while True:
@@ -99,11 +101,11 @@ def serve(keys: Path, tmp_path: Path):
     """Starts `zkfl serve` (2 rounds, zero initial model of DIM parameters); stopped after the test."""
     started: list[Serve] = []
 
-    def start(rounds: int = 2, initial: np.ndarray | None = None) -> Serve:
+    def start(rounds: int = 2, initial: np.ndarray | None = None, deadline: int = 600) -> Serve:
         work = tmp_path / f"serve-{len(started)}"
         work.mkdir()
         s = Serve(keys, work, rounds,
-                  np.zeros(DIM, np.float32) if initial is None else initial)
+                  np.zeros(DIM, np.float32) if initial is None else initial, deadline)
         started.append(s)
         return s
 

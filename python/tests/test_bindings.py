@@ -109,6 +109,32 @@ def test_stale_announcement_is_refused_by_the_server(serve) -> None:
     assert e.value.code in ("wrong_round", "round_not_open") and e.value.status == 409
 
 
+def test_announcement_past_its_deadline_is_stale(serve) -> None:
+    s = serve(rounds=1, deadline=2)
+    c = zkfl.Clinic(s.clinic_keys(1), server=s.url)
+    ann = c.announcement()
+    time.sleep(max(0.0, ann.deadline - time.time()) + 1.0)
+    assert ann.expired()
+    with pytest.raises(zkfl.AnnouncementError) as e:
+        c.seal(updates()[0], ann)
+    assert e.value.code == "stale_announcement"
+
+
+def test_admin_close_publishes_the_clinics_that_submitted(serve) -> None:
+    s = serve(rounds=1)
+    c = zkfl.Clinic(s.clinic_keys(2), server=s.url)
+    u = updates()[1]
+    c.submit(u)
+    server = zkfl.Server(s.url, keys=s.keys)
+    assert server.announcement().state == "open"
+    server.close(1)
+    status = server.wait(1, timeout=120)
+    assert (status["state"], status["accepted"], status["rejected"]) == ("published", 1, 0), status["failure"]
+    assert np.max(np.abs(server.update(1) - u)) <= 1 / 1024
+    with pytest.raises(zkfl.KeysError):
+        zkfl.Server(s.url).announcement()
+
+
 def test_announcement_of_a_finished_federation_is_not_open(serve) -> None:
     s = serve(rounds=1)
     clinics = [zkfl.Clinic(s.clinic_keys(i + 1), server=s.url) for i in range(CLINICS)]
