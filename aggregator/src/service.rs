@@ -55,22 +55,7 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
     let dir = KeyDir(config.keys.clone());
     let roster: Roster = serde_json::from_slice(&read(&dir.public("roster.json"))?)
         .map_err(|e| KeyError(format!("roster.json: {e}")))?;
-    let roster_keys = roster
-        .clinics
-        .iter()
-        .map(|c| {
-            hex::decode(&c.verifying_key)
-                .ok()
-                .and_then(|k| VerifyingKey::from_bytes(&k).ok())
-                .map(|k| (c.clinic_id, k))
-                .ok_or_else(|| {
-                    KeyError(format!(
-                        "roster: clinic {} has no valid ML-DSA-65 key",
-                        c.clinic_id
-                    ))
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let roster_keys = roster_keys(&roster)?;
     let kem_seed = read_secret::<64>(&dir.kem_seed())?;
     let identity = AggregatorIdentity::from_seed(&*read_secret::<32>(&dir.sign_seed())?);
     let kem_key = read(&dir.public("kem-ek.bin"))?;
@@ -95,7 +80,7 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
     let keyholder = Arc::new(KeyHolderProcess::spawn(&exe, &dir.keyholder())?);
     let verifier = CoreVerifier {
         kem: KemSecretKey::from_seed(&kem_seed),
-        roster: RosterKeys(roster_keys),
+        roster: roster_keys,
         limits: facts.limits,
         max_submission_len: config.max_body,
         bfv_public_key: bfv_key.clone(),
@@ -176,4 +161,26 @@ impl crate::coordinator::Decryptor for KeyHolderRef {
     fn supervise(&self) {
         self.0.supervise();
     }
+}
+
+/// The roster's ML-DSA-65 verifying keys (`roster.json` from `zkfl keygen`), as the verifier checks
+/// submissions against them.
+pub fn roster_keys(roster: &Roster) -> Result<RosterKeys, KeyError> {
+    roster
+        .clinics
+        .iter()
+        .map(|c| {
+            hex::decode(&c.verifying_key)
+                .ok()
+                .and_then(|k| VerifyingKey::from_bytes(&k).ok())
+                .map(|k| (c.clinic_id, k))
+                .ok_or_else(|| {
+                    KeyError(format!(
+                        "roster: clinic {} has no valid ML-DSA-65 key",
+                        c.clinic_id
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(RosterKeys)
 }

@@ -1,0 +1,1 @@
+"""Flower example app: five clinics train a logistic regression, protected by ZKFL-PQ."""
