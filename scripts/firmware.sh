@@ -4,7 +4,8 @@
 # `qemu-system-arm -M mps2-an386` with semihosting, runs the native clinic pipeline on the same inputs and
 # seed, compares the sealed submissions byte for byte, and writes target/firmware.json:
 #   peak_ram_bytes (statics + painted stack), flash_bytes, instructions (+ per stage, per chunk), chunks,
-#   bytes_match_native, the goals and whether they are met.
+#   bytes_match_native, the goals and whether they are met. The 2-chunk run then has a real `zkfl serve`
+#   accept a submission the device sealed (aggregator/tests/firmware_device.rs).
 #
 #   bash scripts/firmware.sh            # CI: 2 chunks (4,000 parameters), a few minutes
 #   bash scripts/firmware.sh --full     # the paper's whole update: 108,996 parameters, 54 chunks
@@ -121,6 +122,10 @@ fi
 if [ "$MATCH" != true ]; then
     echo "firmware: the device's submission differs from the native pipeline's" >&2
     exit 1
+fi
+if [ "$FULL" = 0 ]; then
+    echo "== a device-made submission accepted by a real zkfl serve (aggregator/tests/firmware_device.rs)"
+    ZKFL_FIRMWARE_ELF="$ELF" cargo test --release -p zkfl-aggregator --test firmware_device -- --ignored
 fi
 MET=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["goals_met"])' "$OUT_JSON")
 if [ "$MET" != True ]; then
