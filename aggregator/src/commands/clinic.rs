@@ -39,8 +39,12 @@ pub struct Args {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Submit an update computed elsewhere (little-endian f32, or a 1-D float32 `.npy`).
+    /// Submit an update computed elsewhere (little-endian f32, or a 1-D float32 `.npy`), or post an
+    /// envelope a clinic device sealed (`--envelope`).
     Submit(SubmitArgs),
+    /// Write the input files of a clinic device (docs/FIRMWARE.md) for the open round: the checked terms,
+    /// the served BFV key, the pinned KEM key, this clinic's signing seed, an RNG seed and the update.
+    Device(DeviceArgs),
     /// Download the global model, train it on a local CSV, submit the update.
     Train(TrainArgs),
     /// Measure this site's honest update norms over a few local rounds and suggest the clip bound τ.
@@ -64,8 +68,28 @@ struct SubmitArgs {
     #[command(flatten)]
     site: Site,
     /// The update: raw little-endian f32 (`.f32`, any other name) or `.npy` (float32, 1-D).
+    #[arg(
+        long,
+        required_unless_present = "envelope",
+        conflicts_with = "envelope"
+    )]
+    update: Option<PathBuf>,
+    /// A sealed submission made elsewhere (e.g. by the firmware device from `zkfl clinic device` inputs),
+    /// posted to the open round as it is; the server checks it like any other.
+    #[arg(long)]
+    envelope: Option<PathBuf>,
+}
+
+#[derive(ClapArgs, Debug)]
+struct DeviceArgs {
+    #[command(flatten)]
+    site: Site,
+    /// The update (as for `submit --update`).
     #[arg(long)]
     update: PathBuf,
+    /// Directory for the device's files (created).
+    #[arg(long)]
+    out: PathBuf,
 }
 
 /// The local data and the model.
@@ -123,23 +147,24 @@ struct CalibrateArgs {
 /// Runs `zkfl clinic`.
 pub fn run(args: Args) -> Result<(), Error> {
     match args.command {
-        Command::Submit(a) => {
-            let update = read_update(&a.update)?;
-            submit(&a.site, |ann, _| {
-                if update.len() == ann.model_dim as usize {
-                    Ok(update.clone())
-                } else {
-                    Err(format!(
-                        "{}: {} values, but round {} has a model of {} parameters",
-                        a.update.display(),
-                        update.len(),
-                        ann.round,
-                        ann.model_dim
-                    )
-                    .into())
-                }
+        Command::Submit(SubmitArgs {
+            site,
+            envelope: Some(env),
+            ..
+        }) => submit_envelope(&site, &env),
+        Command::Submit(SubmitArgs {
+            site,
+            update: Some(path),
+            ..
+        }) => {
+            let update = read_update(&path)?;
+            submit(&site, |ann, _| {
+                check_len(&path, &update, ann)?;
+                Ok(update.clone())
             })
         }
+        Command::Submit(_) => Err("give --update or --envelope".into()),
+        Command::Device(a) => device_inputs(&a),
         Command::Train(a) => {
             let given = a.local.model.as_deref().map(ModelSpec::parse).transpose()?;
             submit(&a.site, |ann, global| {
@@ -158,6 +183,21 @@ pub fn run(args: Args) -> Result<(), Error> {
         }
         Command::Calibrate(a) => calibrate(&a),
     }
+}
+
+/// Refuses an update whose length is not the announced model dimension.
+fn check_len(path: &Path, update: &[f32], ann: &Announcement) -> Result<(), Error> {
+    if update.len() == ann.model_dim as usize {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: {} values, but round {} has a model of {} parameters",
+        path.display(),
+        update.len(),
+        ann.round,
+        ann.model_dim
+    )
+    .into())
 }
 
 /// The options given, the model kind's defaults ([`default_config`]) for the others.
@@ -258,12 +298,16 @@ impl Progress for Lines {
     }
 }
 
-/// The common flow: verified announcement, checked key and model, `make_update(announcement, global)`,
-/// the pipeline, POST with retries, the server's verdict.
-fn submit(
-    site: &Site,
-    make_update: impl FnOnce(&Announcement, &[f32]) -> Result<Vec<f32>, Error>,
-) -> Result<(), Error> {
+/// An open round whose announcement carries the pinned aggregator key's signature.
+struct OpenRound {
+    id: u32,
+    keys: ClinicKeys,
+    client: Client,
+    a: Announcement,
+}
+
+/// Loads this clinic's keys, fetches the current round and checks its signature and that it is open.
+fn open_round(site: &Site) -> Result<OpenRound, Error> {
     let id = clinic_id(&site.keys)?;
     let keys = ClinicKeys::load_dir(&site.keys, id)?;
     let client = Client::new(&site.server).with_retry(crate::client::RetryPolicy {
@@ -285,6 +329,102 @@ fn submit(
         "round {} (signed announcement checked): {} parameters, τ = {}, B_int = {}",
         a.round, a.model_dim, a.norm_bound, a.b_int
     );
+    Ok(OpenRound {
+        id,
+        keys,
+        client,
+        a,
+    })
+}
+
+/// Posts the sealed envelope and prints the server's verdict.
+fn post(client: &Client, a: &Announcement, envelope: &[u8]) -> Result<(), Error> {
+    let ok = client
+        .submit(a.round, envelope)
+        .map_err(|e| format!("POST /v1/rounds/{}/submissions: {e}", a.round))?;
+    println!(
+        "accepted: clinic {} in round {} ({} of the roster so far)",
+        ok.clinic_id, ok.round, ok.accepted_so_far
+    );
+    Ok(())
+}
+
+/// `submit --envelope`: a submission sealed elsewhere, posted to the open round as it is.
+fn submit_envelope(site: &Site, path: &Path) -> Result<(), Error> {
+    let envelope = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let r = open_round(site)?;
+    eprintln!(
+        "posting the sealed envelope {} ({} bytes)",
+        path.display(),
+        envelope.len()
+    );
+    post(&r.client, &r.a, &envelope)
+}
+
+/// `device`: the device's input files (docs/FIRMWARE.md) for the open round, after the same checks as
+/// `submit` (signed announcement, served key against the announced hash, B_int and t from τ and S).
+fn device_inputs(d: &DeviceArgs) -> Result<(), Error> {
+    let OpenRound {
+        id,
+        keys,
+        client,
+        a,
+    } = open_round(&d.site)?;
+    let update = read_update(&d.update)?;
+    check_len(&d.update, &update, &a)?;
+    let served = client
+        .bfv_key()
+        .map_err(|e| format!("GET /v1/keys/bfv: {e}"))?;
+    let pk = PublicKey::decode(&served, chunk_count(a.model_dim as usize, N))?;
+    crate::clinic::round(&a, &pk, &keys)?;
+    let terms = zkfl_core::wire::terms::DeviceTerms {
+        round: a.round,
+        clinic: id,
+        model_dim: a.model_dim,
+        norm_bound: a.norm_bound,
+        scale: a.scale,
+        b_int: a.b_int,
+        t: a.t,
+        sequence: 1,
+        bfv_public_key_sha3: a.bfv_public_key_sha3,
+    };
+    let mut rng_seed = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut *rng_seed).map_err(|e| format!("OS randomness: {e}"))?;
+    let update_bytes: Vec<u8> = update.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let files: [(&str, &[u8]); 6] = [
+        ("terms.bin", &terms.encode()),
+        ("bfv-pk.bin", &served),
+        ("kem-pk.bin", &keys.kem.to_bytes()),
+        ("device-seed.bin", &*keys.sign.to_bytes()),
+        ("rng-seed.bin", &*rng_seed),
+        ("update.f32", &update_bytes),
+    ];
+    std::fs::create_dir_all(&d.out).map_err(|e| format!("{}: {e}", d.out.display()))?;
+    for (name, bytes) in files {
+        let p = d.out.join(name);
+        std::fs::write(&p, bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    println!(
+        "device inputs for clinic {id}, round {} ({} parameters): {}",
+        a.round,
+        a.model_dim,
+        d.out.display()
+    );
+    Ok(())
+}
+
+/// The common flow: verified announcement, checked key and model, `make_update(announcement, global)`,
+/// the pipeline, POST with retries, the server's verdict.
+fn submit(
+    site: &Site,
+    make_update: impl FnOnce(&Announcement, &[f32]) -> Result<Vec<f32>, Error>,
+) -> Result<(), Error> {
+    let OpenRound {
+        id,
+        keys,
+        client,
+        a,
+    } = open_round(site)?;
     let global = client
         .model(a.round)
         .map_err(|e| format!("GET /v1/models/{}: {e}", a.round))?;
@@ -314,14 +454,7 @@ fn submit(
         sub.envelope.len(),
         progress.start.elapsed().as_secs_f64()
     );
-    let ok = client
-        .submit(a.round, &sub.envelope)
-        .map_err(|e| format!("POST /v1/rounds/{}/submissions: {e}", a.round))?;
-    println!(
-        "accepted: clinic {} in round {} ({} of the roster so far)",
-        ok.clinic_id, ok.round, ok.accepted_so_far
-    );
-    Ok(())
+    post(&client, &a, &sub.envelope)
 }
 
 fn clinic_id(dir: &Path) -> Result<u32, Error> {

@@ -14,7 +14,7 @@ mod dequantize;
 mod quantize;
 
 pub use dequantize::dequantize;
-pub use quantize::{ClipFactor, norm_sq};
+pub use quantize::{ClipFactor, SquareSum, norm_sq};
 
 use core::fmt;
 

@@ -14,6 +14,43 @@ impl ClipFactor {
     pub const fn multiplier(self) -> f64 {
         self.0
     }
+
+    /// One quantized coordinate: round(S·c·d), ties away from zero (the rule of every entry point).
+    #[must_use]
+    pub fn quantize(self, d: f32) -> i64 {
+        round_half_away(self.0 * f64::from(d))
+    }
+}
+
+/// ‖d‖₂² of a float update accumulated piece by piece (f64, exact squares of f32, in coordinate order), for a
+/// device that reads its update from storage a few values at a time; [`Quantizer::clip_factor_of`] turns it
+/// into the clip factor, bit for bit the one [`Quantizer::clip_factor`] computes from the whole slice.
+#[derive(Clone, Copy, Debug)]
+pub struct SquareSum {
+    sum: f64,
+    finite: bool,
+    count: usize,
+}
+
+impl Default for SquareSum {
+    fn default() -> Self {
+        Self {
+            sum: 0.0,
+            finite: true,
+            count: 0,
+        }
+    }
+}
+
+impl SquareSum {
+    /// Adds the next coordinates.
+    pub fn add(&mut self, xs: &[f32]) {
+        for &x in xs {
+            self.finite &= x.is_finite();
+            self.sum += f64::from(x) * f64::from(x);
+        }
+        self.count += xs.len();
+    }
 }
 
 /// Nearest integer, ties away from zero, without a data-dependent branch: x + copysign(1/2 − 2^-54, x)
@@ -43,23 +80,28 @@ impl Quantizer {
     /// # Errors
     /// [`QuantError::LengthMismatch`], [`QuantError::NonFinite`].
     pub fn clip_factor(&self, update: &[f32]) -> Result<ClipFactor, QuantError> {
-        if update.len() != self.params {
+        let mut s = SquareSum::default();
+        s.add(update);
+        self.clip_factor_of(&s)
+    }
+
+    /// The clip factor from ‖d‖² accumulated elsewhere ([`SquareSum`] over all P coordinates).
+    ///
+    /// # Errors
+    /// [`QuantError::LengthMismatch`] unless exactly P coordinates were added, [`QuantError::NonFinite`].
+    pub fn clip_factor_of(&self, s: &SquareSum) -> Result<ClipFactor, QuantError> {
+        if s.count != self.params {
             return Err(QuantError::LengthMismatch {
                 expected: self.params,
-                got: update.len(),
+                got: s.count,
             });
         }
-        let (mut sum, mut finite) = (0.0_f64, true);
-        for &x in update {
-            finite &= x.is_finite();
-            sum += f64::from(x) * f64::from(x);
-        }
-        if !finite {
+        if !s.finite {
             return Err(QuantError::NonFinite);
         }
         // ‖d‖ = 0 gives τ/0 = +∞ and min picks 1.
         Ok(ClipFactor(
-            self.scale * (self.clip / libm::sqrt(sum)).min(1.0),
+            self.scale * (self.clip / libm::sqrt(s.sum)).min(1.0),
         ))
     }
 
@@ -92,7 +134,7 @@ impl Quantizer {
             .ok_or(QuantError::ChunkOutOfRange)?;
         let (head, pad) = out.split_at_mut(src.len());
         for (o, &d) in head.iter_mut().zip(src) {
-            *o = round_half_away(factor.0 * f64::from(d));
+            *o = factor.quantize(d);
         }
         pad.fill(0);
         Ok(norm_sq(head))
@@ -111,7 +153,7 @@ impl Quantizer {
         }
         let (head, pad) = out.split_at_mut(self.params);
         for (o, &d) in head.iter_mut().zip(update) {
-            *o = round_half_away(factor.0 * f64::from(d));
+            *o = factor.quantize(d);
         }
         pad.fill(0);
         let n2 = norm_sq(head);

@@ -202,6 +202,28 @@ proptest! {
     }
 
     #[test]
+    fn square_sum_in_pieces_gives_the_same_clip_factor((d, _mag) in update_strategy(), piece in 1_usize..40) {
+        let q = Quantizer::new(1.0, 1000.0, d.len()).unwrap();
+        let mut s = SquareSum::default();
+        for p in d.chunks(piece) {
+            s.add(p);
+        }
+        let f = q.clip_factor_of(&s).unwrap();
+        prop_assert_eq!(f, q.clip_factor(&d).unwrap());
+        let mut whole = vec![0_i64; d.len()];
+        q.quantize(&d, &mut whole).unwrap();
+        for (&x, &m) in d.iter().zip(&whole) {
+            prop_assert_eq!(f.quantize(x), m);
+        }
+        let mut short = SquareSum::default();
+        short.add(&d[1..]);
+        prop_assert_eq!(
+            q.clip_factor_of(&short),
+            Err(QuantError::LengthMismatch { expected: d.len(), got: d.len() - 1 })
+        );
+    }
+
+    #[test]
     fn dequantized_sum_is_the_mean_within_bound(
         p in 1_usize..200, k in 1_u32..9, seed in any::<u64>(), clip in 0.1_f64..10.0, scale in 1.0_f64..4000.0,
     ) {

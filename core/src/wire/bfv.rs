@@ -88,6 +88,33 @@ pub fn read_header<P: ParamSet>(bytes: &[u8], kind: u8) -> Result<Header, Decode
     })
 }
 
+/// Writes the header of a key or ciphertext with `chunks` chunks into `out` (exactly [`HEADER_BYTES`]), so
+/// that a streaming encoder can emit the polynomials one at a time at [`poly_offset`] (the firmware writes
+/// each c0_j as it is produced).
+pub fn write_header<P: ParamSet>(
+    kind: u8,
+    chunks: usize,
+    out: &mut [u8],
+) -> Result<(), EncodeError> {
+    let l = chunk_field(chunks)?;
+    let got = out.len();
+    let head: &mut [u8; HEADER_BYTES] =
+        out.try_into().map_err(|_| EncodeError::WrongBufferLength {
+            expected: HEADER_BYTES,
+            got,
+        })?;
+    *head = [VERSION, kind, P::ID, l.to_le_bytes()[0], l.to_le_bytes()[1]];
+    Ok(())
+}
+
+/// L as the header's u16 (1 ≤ L ≤ 65535).
+fn chunk_field(chunks: usize) -> Result<u16, EncodeError> {
+    u16::try_from(chunks)
+        .ok()
+        .filter(|&c| c > 0)
+        .ok_or(EncodeError::TooManyChunks { chunks })
+}
+
 fn encode<P: ParamSet, const N: usize>(
     kind: u8,
     first: &Poly<P::M, N>,
@@ -95,10 +122,7 @@ fn encode<P: ParamSet, const N: usize>(
     out: &mut [u8],
 ) -> Result<(), EncodeError> {
     const { assert!(N == P::N) };
-    let chunks = u16::try_from(rest.len())
-        .ok()
-        .filter(|&c| c > 0)
-        .ok_or(EncodeError::TooManyChunks { chunks: rest.len() })?;
+    chunk_field(rest.len())?;
     let expected = encoded_len::<P>(rest.len());
     if out.len() != expected {
         return Err(EncodeError::WrongBufferLength {
@@ -107,10 +131,7 @@ fn encode<P: ParamSet, const N: usize>(
         });
     }
     let (head, body) = out.split_at_mut(HEADER_BYTES);
-    head[0] = VERSION;
-    head[1] = kind;
-    head[2] = P::ID;
-    head[3..5].copy_from_slice(&chunks.to_le_bytes());
+    write_header::<P>(kind, rest.len(), head)?;
     let pb = poly_bytes::<P::M>(N);
     let mut parts = body.chunks_exact_mut(pb);
     for (p, o) in core::iter::once(first).chain(rest.iter()).zip(&mut parts) {

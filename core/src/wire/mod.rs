@@ -6,5 +6,7 @@ pub mod bfv;
 pub mod error;
 /// Canonical encoding of one polynomial.
 pub mod poly;
+/// The round terms a host hands a clinic device (firmware example).
+pub mod terms;
 
 pub use error::{DecodeError, EncodeError};

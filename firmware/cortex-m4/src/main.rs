@@ -1,0 +1,323 @@
+//! A ZKFL-PQ clinic device on a Cortex-M4 (QEMU `mps2-an386`), without a heap: it reads the round's terms,
+//! the BFV public key, the aggregator's KEM key, its device seed and the float update from the host, then
+//! clips and quantizes, BFV-encrypts, proves ‖m‖₂ ≤ B_int, signs (ML-DSA-65) and seals (ML-KEM-768 +
+//! ChaCha20-Poly1305) exactly as the native clinic pipeline does (`zkfl_core::clinic::Round::submit`), and
+//! writes the sealed submission back. The RNG is drawn in the pipeline's order (encryption, prover,
+//! sealing), so the same seed gives the same bytes as native (`scripts/firmware.sh` compares them).
+//!
+//! It prints one `FWSTATS` line: peak RAM (stack painting + statics), instructions per stage (SysTick under
+//! `-icount shift=0`) and the sizes. docs/FIRMWARE.md has the memory map and what streams where.
+//!
+//! Inputs (host files, see `zkfl-firmware-host inputs`): `terms.bin`, `bfv-pk.bin`, `kem-pk.bin`,
+//! `device-seed.bin`, `rng-seed.bin` (tests only: a real board seeds from its TRNG), `update.f32`.
+//! Output: `submission.bin`.
+#![no_std]
+#![no_main]
+
+mod host;
+mod meter;
+mod terms;
+mod update;
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hprintln};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use sha3::{Digest, Sha3_256};
+use zeroize::Zeroize;
+use zkfl_core::arith::{Modulus, Q44};
+use zkfl_core::bfv::{self, Encryptor, PlainModulus};
+use zkfl_core::channel::{
+    ClinicId, KemPublicKey, MlKem768, RoundId, SigningKey, SubmissionEnvelopeLayout,
+    SubmissionFields, seal_submission_in_place,
+};
+use zkfl_core::params::{ParamSet, SetS};
+use zkfl_core::quant::{Quantizer, chunk_count};
+use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::wire::bfv::{
+    HEADER_BYTES, KIND_CIPHERTEXT, KIND_PUBLIC_KEY, encoded_len, poly_offset, read_header,
+    write_header,
+};
+use zkfl_core::wire::poly::{decode_poly, encode_poly, poly_bytes};
+use zkfl_core::zk::layout::Layout;
+use zkfl_core::zk::params::ZkParams;
+use zkfl_core::zk::prove::{UpdateSource, Witness, prove};
+use zkfl_core::zk::statement::{Context, Statement};
+
+use host::{File, IoError};
+use meter::Clock;
+
+use update::UpdateFile;
+
+/// Ring degree of set S.
+const N: usize = SetS::N;
+/// Auxiliary NTT primes for a ternary × uniform product mod q.
+const K: usize = bfv::ternary_product_primes(N, <Q44 as Modulus>::BITS);
+/// Chunks the buffers hold: the CI run's 2, or the paper's whole update (108,996 parameters, 54 chunks).
+#[cfg(not(feature = "full"))]
+const MAX_CHUNKS: usize = 2;
+#[cfg(feature = "full")]
+const MAX_CHUNKS: usize = 54;
+/// Bytes of one encoded polynomial.
+const POLY_BYTES: usize = poly_bytes::<Q44>(N);
+/// Envelope buffer: ciphertext + proof + submission header, signature and sealing overhead.
+const ENVELOPE_MAX: usize = encoded_len::<SetS>(MAX_CHUNKS)
+    + Layout::new(
+        <SetS as ZkParams>::ZK,
+        N,
+        <Q44 as Modulus>::BYTES,
+        MAX_CHUNKS,
+        1,
+    )
+    .proof_len()
+    + 8192;
+
+type Poly44 = Poly<Q44, N>;
+
+/// Why the device could not build its submission (printed through `Debug`).
+#[derive(Debug)]
+#[allow(dead_code)] // the fields are read by the Debug print only
+enum Error {
+    Io(&'static str, IoError),
+    Terms(&'static str),
+    TooManyChunks(usize),
+    PublicKey,
+    Kem,
+    Encrypt,
+    Prove(zkfl_core::zk::prove::ProveError),
+    UpdateRead,
+    Seal(zkfl_core::channel::ChannelError),
+}
+
+/// Measured figures, printed for `scripts/firmware.sh`.
+struct Stats {
+    chunks: usize,
+    envelope: usize,
+    proof: usize,
+    insn_encrypt: u64,
+    insn_prove: u64,
+    insn_seal: u64,
+    attempts: u32,
+}
+
+fn io(what: &'static str) -> impl Fn(IoError) -> Error {
+    move |e| Error::Io(what, e)
+}
+
+#[entry]
+fn main() -> ! {
+    let Some(cp) = cortex_m::Peripherals::take() else {
+        halt(debug::EXIT_FAILURE)
+    };
+    meter::paint();
+    let clock = Clock::start(cp.SYST);
+    let calibration = meter::calibrate(&clock);
+    let code = match run(&clock) {
+        Ok(s) => {
+            let peak_stack = meter::stack_peak();
+            hprintln!(
+                "FWSTATS chunks={} envelope_bytes={} proof_bytes={} static_bytes={} peak_stack_bytes={} \
+                 stack_capacity={} insn_encrypt={} insn_prove={} insn_seal={} insn_total={} attempts={} \
+                 calibration_insns={} calibration_expected={}",
+                s.chunks,
+                s.envelope,
+                s.proof,
+                meter::static_bytes(),
+                peak_stack,
+                meter::stack_capacity(),
+                s.insn_encrypt,
+                s.insn_prove,
+                s.insn_seal,
+                clock.instructions(),
+                s.attempts,
+                calibration,
+                2 * meter::CALIBRATION_LOOPS,
+            );
+            debug::EXIT_SUCCESS
+        }
+        Err(e) => {
+            hprintln!("firmware: {:?}", e);
+            debug::EXIT_FAILURE
+        }
+    };
+    halt(code)
+}
+
+/// Ends the run: QEMU exits with the status; a board without a debugger sleeps.
+fn halt(code: debug::ExitStatus) -> ! {
+    debug::exit(code);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+/// Reads the key's header and its first `pk_b.len()` chunks from `bfv-pk.bin`, one polynomial at a time,
+/// checking the SHA3-256 of the whole served file against the announced hash.
+fn load_public_key(
+    pk_a: &mut [u64; N],
+    pk_b: &mut [[u64; N]],
+    announced: &[u8; 32],
+) -> Result<(), Error> {
+    let mut f = File::open(b"bfv-pk.bin\0").map_err(io("bfv-pk.bin"))?;
+    let len = f.len().map_err(io("bfv-pk.bin"))?;
+    let mut head = [0u8; HEADER_BYTES];
+    f.read_exact(&mut head).map_err(io("bfv-pk.bin"))?;
+    let h = read_header::<SetS>(&head, KIND_PUBLIC_KEY).map_err(|_| Error::PublicKey)?;
+    if h.chunks < pk_b.len() || len != encoded_len::<SetS>(h.chunks) {
+        return Err(Error::PublicKey);
+    }
+    let mut sha = Sha3_256::new();
+    sha.update(head);
+    let mut buf = [0u8; POLY_BYTES];
+    let mut p = Poly44::zero();
+    for i in 0..=h.chunks {
+        f.read_exact(&mut buf).map_err(io("bfv-pk.bin"))?;
+        sha.update(buf);
+        let dst = match i {
+            0 => &mut *pk_a,
+            j if j <= pk_b.len() => &mut pk_b[j - 1],
+            _ => continue,
+        };
+        decode_poly(&buf, i * N, &mut p).map_err(|_| Error::PublicKey)?;
+        *dst = p.coeffs;
+    }
+    if sha.finalize().as_slice() != announced {
+        return Err(Error::PublicKey);
+    }
+    Ok(())
+}
+
+/// Writes c1 and c0_1..c0_L into `out` in the `wire::bfv` ciphertext encoding.
+fn encode_ciphertext(c1: &[u64; N], c0: &[[u64; N]], out: &mut [u8]) -> Result<(), Error> {
+    write_header::<SetS>(KIND_CIPHERTEXT, c0.len(), &mut out[..HEADER_BYTES])
+        .map_err(|_| Error::Encrypt)?;
+    let mut p = Poly44::zero();
+    for (i, c) in core::iter::once(c1).chain(c0.iter()).enumerate() {
+        p.coeffs = *c;
+        let at = poly_offset::<SetS>(i);
+        encode_poly(&p, &mut out[at..at + POLY_BYTES]);
+    }
+    Ok(())
+}
+
+/// The pipeline: terms → key → encrypt (chunk by chunk) → prove (into the envelope) → sign + seal in place.
+fn run(clock: &Clock) -> Result<Stats, Error> {
+    let t = terms::read()?;
+    let dim = t.model_dim as usize;
+    let quant = Quantizer::new(t.norm_bound, t.scale, dim).map_err(|_| Error::Terms("τ/scale"))?;
+    if quant.b_int() != t.b_int || u128::from(t.t) < 2 * u128::from(t.b_int) + 1 {
+        return Err(Error::Terms("B_int or t"));
+    }
+    let plain = PlainModulus::<Q44>::new(t.t).map_err(|_| Error::Terms("t"))?;
+    let chunks = chunk_count(dim, N);
+    if chunks == 0 || chunks > MAX_CHUNKS {
+        return Err(Error::TooManyChunks(chunks));
+    }
+
+    let mut pk_a = [0u64; N];
+    let mut pk_b = [[0u64; N]; MAX_CHUNKS];
+    load_public_key(&mut pk_a, &mut pk_b[..chunks], &t.bfv_public_key_sha3)?;
+    let mut kem_bytes = [0u8; 1184];
+    host::read_file(b"kem-pk.bin\0", &mut kem_bytes).map_err(io("kem-pk.bin"))?;
+    let kem = KemPublicKey::<MlKem768>::from_bytes(&kem_bytes).map_err(|_| Error::Kem)?;
+    let mut seed = [0u8; 32];
+    host::read_file(b"rng-seed.bin\0", &mut seed).map_err(io("rng-seed.bin"))?;
+    let mut rng = ChaCha20Rng::from_seed(seed);
+    host::read_file(b"device-seed.bin\0", &mut seed).map_err(io("device-seed.bin"))?;
+    let key = SigningKey::from_seed(&seed);
+    seed.zeroize();
+
+    let mut update = UpdateFile::open(b"update.f32\0", &quant)?;
+
+    // Encrypt: one b_j in NTT form at a time.
+    let t0 = clock.instructions();
+    let mut scratch = Poly44::zero();
+    scratch.coeffs = pk_a;
+    let a_ntt = NttPoly::<N, K>::from_poly(&scratch);
+    let mut enc = Encryptor::<SetS, N, K>::new(&a_ntt, plain, chunks, &mut rng);
+    let mut c0 = [[0u64; N]; MAX_CHUNKS];
+    let mut m = [0i64; N];
+    let mut b_ntt = NttPoly::<N, K>::zero();
+    for j in 0..chunks {
+        update.chunk(j, &mut m);
+        scratch.coeffs = pk_b[j];
+        b_ntt.set_from_poly(&scratch);
+        enc.encrypt_chunk(&b_ntt, &m, &mut scratch)
+            .map_err(|_| Error::Encrypt)?;
+        c0[j] = scratch.coeffs;
+    }
+    m.zeroize();
+    let c1 = enc.c1().coeffs;
+    // u is ternary: its centred coefficients fit i64.
+    #[allow(clippy::cast_possible_truncation)]
+    let mut u: [i64; N] = core::array::from_fn(|i| Q44::to_centered(enc.u().coeffs[i]) as i64);
+    drop(enc);
+    let insn_encrypt = clock.instructions() - t0;
+
+    let stmt = Statement {
+        pk_a: &pk_a,
+        pk_b: &pk_b[..chunks],
+        c1: &c1,
+        c0: &c0[..chunks],
+        t: t.t,
+        bound: t.b_int,
+    };
+    let proof_len = stmt
+        .layout::<SetS>()
+        .map_err(|_| Error::Terms("statement"))?
+        .proof_len();
+    let ct_len = encoded_len::<SetS>(chunks);
+    let lay = SubmissionEnvelopeLayout::new::<MlKem768>(ct_len, proof_len).map_err(Error::Seal)?;
+    let mut envelope = [0u8; ENVELOPE_MAX];
+    let env = envelope
+        .get_mut(..lay.envelope_len)
+        .ok_or(Error::TooManyChunks(chunks))?;
+    encode_ciphertext(&c1, &c0[..chunks], &mut env[lay.ciphertext.clone()])?;
+
+    // Prove, straight into the envelope.
+    let t1 = clock.instructions();
+    let ctx = Context {
+        round: t.round,
+        clinic: u64::from(t.clinic),
+    };
+    let mut wit = Witness { u: &u, m: update };
+    let res = prove::<SetS, N, _, _>(&stmt, &ctx, &mut wit, &mut rng, &mut env[lay.proof.clone()]);
+    let failed = wit.m.failed();
+    u.zeroize();
+    if failed {
+        return Err(Error::UpdateRead);
+    }
+    let st = res.map_err(Error::Prove)?;
+    let insn_prove = clock.instructions() - t1;
+
+    // Sign and seal in place.
+    let t2 = clock.instructions();
+    let fields = SubmissionFields {
+        param_id: SetS::ID,
+        round: RoundId(t.round),
+        clinic: ClinicId(t.clinic),
+    };
+    seal_submission_in_place::<MlKem768, _>(
+        &kem, &fields, t.sequence, ct_len, proof_len, &key, env, &mut rng,
+    )
+    .map_err(Error::Seal)?;
+    let insn_seal = clock.instructions() - t2;
+
+    let mut out = File::create(b"submission.bin\0").map_err(io("submission.bin"))?;
+    out.write_all(env).map_err(io("submission.bin"))?;
+    Ok(Stats {
+        chunks,
+        envelope: lay.envelope_len,
+        proof: proof_len,
+        insn_encrypt,
+        insn_prove,
+        insn_seal,
+        attempts: st.attempts,
+    })
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    hprintln!("firmware panic: {}", info);
+    halt(debug::EXIT_FAILURE)
+}
