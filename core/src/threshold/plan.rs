@@ -49,12 +49,26 @@ pub const INNER_SIGMA: u64 = 1 << 27;
 /// log2 k of the convolution X1 + k·X2.
 pub const OUTER_SHIFT: u32 = 23;
 
-/// The sampler's bound on ‖E_i‖² per chunk: ⌈1.44·σ²·N⌉ (slack 1.2, as for every bound of the project).
-/// An honest E exceeds it with probability below 2^−300 (χ² tail at N ≥ 2048); the member resamples if it
-/// does, and the share proof enforces it for everybody.
+/// The bound on the squared norm of one digit of the noise, X1 or X2 (N coefficients of width `sigma`):
+/// ⌈1.44·σ²·N⌉ (slack 1.2, as for every bound of the project). An honest digit exceeds it with probability
+/// below 2^−300 (χ² tail at N ≥ 2048); the member resamples if it does, and the share proof enforces it.
+///
+/// The bounds are per digit, not on E = X1 + 2^23·X2 as a whole, because the share proof's exact ℓ2 norms are
+/// computed mod q: ‖E‖² ≈ 2^111 would wrap around q ≈ 2^86, each digit's ≈ 2^66 does not (docs/THRESHOLD.md §6).
 #[must_use]
 pub const fn share_noise_bound_sq(sigma_sq: u128, n: usize) -> u128 {
     (sigma_sq * 144 * n as u128).div_ceil(100)
+}
+
+/// Per-coefficient bound on one member's noise E = X1 + 2^23·X2 from the digit bounds:
+/// |E_k| ≤ ‖X1‖ + 2^23·‖X2‖ ≤ ⌈√B_X1²⌉ + 2^23·⌈√B_X2²⌉ (a malicious member may concentrate each digit's
+/// ℓ2 budget in one coefficient).
+#[must_use]
+pub const fn share_noise_coeff_bound(outer_sigma: u64, n: usize) -> u128 {
+    let inner = INNER_SIGMA as u128;
+    let outer = outer_sigma as u128;
+    ceil_sqrt(share_noise_bound_sq(inner * inner, n))
+        + (ceil_sqrt(share_noise_bound_sq(outer * outer, n)) << OUTER_SHIFT)
 }
 
 /// σ² = σ1² + k²·σ2² of the convolution sampler with outer width σ2 (an integer).
@@ -115,9 +129,13 @@ pub struct Plan {
     pub outer_sigma: u64,
     /// σ² of the smudging noise.
     pub sigma_sq: u128,
-    /// Bound on ‖E_i‖² per chunk (proved by every member).
-    pub share_bound_sq: u128,
-    /// Worst-case smudging per coefficient of the combined phase: n·⌈√share_bound_sq⌉.
+    /// Bound on ‖X1‖² per chunk (proved by every member).
+    pub inner_bound_sq: u128,
+    /// Bound on ‖X2‖² per chunk (proved by every member).
+    pub outer_bound_sq: u128,
+    /// Worst-case |E_k| of one member's noise (`share_noise_coeff_bound`).
+    pub share_coeff_bound: u128,
+    /// Worst-case smudging per coefficient of the combined phase: n·`share_coeff_bound`.
     pub smudging: u128,
     /// Worst-case noise of one proven ciphertext under the committee key.
     pub noise_per_client: u128,
@@ -190,9 +208,8 @@ pub fn design<P: ParamSet>(
     check_committee(members, threshold)?;
     let key = committee_key::<P>(members);
     let smudging_of = |outer: u64| {
-        let sigma_sq = smudging_sigma_sq(outer);
-        let bound = share_noise_bound_sq(sigma_sq, P::N);
-        (sigma_sq, bound, u128::from(members) * ceil_sqrt(bound))
+        let coeff = share_noise_coeff_bound(outer, P::N);
+        (smudging_sigma_sq(outer), coeff, u128::from(members) * coeff)
     };
     let fits = |outer: u64| {
         let e_sm = smudging_of(outer).2;
@@ -208,7 +225,7 @@ pub fn design<P: ParamSet>(
         let mid = lo + (hi - lo) / 2;
         if fits(mid) { lo = mid } else { hi = mid }
     }
-    let (sigma_sq, share_bound_sq, smudging) = smudging_of(lo);
+    let (sigma_sq, share_coeff_bound, smudging) = smudging_of(lo);
     let per_client = noise_per_client(ProofBounds::of::<P>(chunks), key);
     let ect = u128::from(clinics) * per_client;
     let shift_sq = (chunks * P::N) as u128 * ect * ect;
@@ -227,7 +244,12 @@ pub fn design<P: ParamSet>(
         chunks,
         outer_sigma: lo,
         sigma_sq,
-        share_bound_sq,
+        inner_bound_sq: share_noise_bound_sq(
+            u128::from(INNER_SIGMA) * u128::from(INNER_SIGMA),
+            P::N,
+        ),
+        outer_bound_sq: share_noise_bound_sq(u128::from(lo) * u128::from(lo), P::N),
+        share_coeff_bound,
         smudging,
         noise_per_client: per_client,
         max_clinics: max_clinics::<P>(b_int, chunks, key, smudging),
@@ -320,6 +342,39 @@ pub fn key_share_binding<P: ParamSet>() -> (u32, f64) {
     (beta, core_svp_bits(beta).0)
 }
 
+/// Design estimate of the share proof's room below q (docs/THRESHOLD.md §6.2), in bits: the exact-ℓ2 technique of
+/// the norm proof needs q > β_arp² + 2^ℓ (condition (2) of `zk::params::conditions_hold`; β_arp² the extracted
+/// bound on the JL-projected witness, 2^ℓ the largest squared bound). β_arp² scales with the witness's squared
+/// norm α²; this takes the ratio β_arp²/α² of set `P`'s norm proof (α² = B_max² + N + B_2² + B_1²(L_max) + Σℓ)
+/// and applies it to one chunk's share witness (s, e', X1, X2), α² = N + B_2² + B_X1² + B_X2². Returns
+/// log2 q − log2(β_arp² + 2^ℓ); negative means the digits must be split further.
+#[must_use]
+pub fn share_proof_headroom_bits<P: crate::zk::params::ZkParams>(plan: &Plan) -> f64 {
+    use crate::params::bounds::bound_e1_sq;
+    use crate::zk::params::{barp_sq, slack_bits};
+    let c = P::ZK;
+    let (n, b2, b1) = (P::N, bound_e2_sq(P::N), bound_e1_sq(P::N, c.l_max));
+    let ells =
+        slack_bits(c.b_max * c.b_max) + slack_bits(n as u64) + slack_bits(b2) + slack_bits(b1);
+    let alpha_enc =
+        u128::from(c.b_max * c.b_max) + n as u128 + u128::from(b2) + u128::from(b1) + ells as u128;
+    #[allow(clippy::cast_precision_loss)]
+    let ratio = barp_sq(&c) as f64 / alpha_enc as f64;
+    let alpha_share = n as u128 + u128::from(b2) + plan.inner_bound_sq + plan.outer_bound_sq;
+    let largest = plan.inner_bound_sq.max(plan.outer_bound_sq);
+    let ell = 128 - largest.leading_zeros();
+    #[allow(clippy::cast_precision_loss)]
+    let need = ratio * alpha_share as f64 + libm::ldexp(1.0, ell as i32);
+    log2_q::<P>() - libm::log2(need)
+}
+
+/// Bytes one member sends per round: its decryption shares of `chunks` chunks, each N residues mod q at the
+/// wire width of the set (`Modulus::BYTES`), before the share proof.
+#[must_use]
+pub const fn share_bytes<P: ParamSet>(chunks: usize) -> usize {
+    chunks * P::N * <P::M as Modulus>::BYTES
+}
+
 /// The modulus as f64 bits, for reports (set L: 86).
 #[must_use]
 pub fn modulus_bits<P: ParamSet>() -> u32 {
@@ -358,11 +413,7 @@ mod tests {
             p.smudging
         ));
         // σ2 is maximal: one more and 1024 clinics no longer decrypt (or max_clinics drops).
-        let e_sm = u128::from(p.members)
-            * ceil_sqrt(share_noise_bound_sq(
-                smudging_sigma_sq(p.outer_sigma + 1),
-                SetL::N,
-            ));
+        let e_sm = u128::from(p.members) * share_noise_coeff_bound(p.outer_sigma + 1, SetL::N);
         assert!(max_clinics::<SetL>(1 << 16, SetL::MAX_CHUNKS, key, e_sm) < 1024);
         // σ is at least 2^20 times the worst-case ciphertext noise per coefficient.
         assert!(p.smudging_bits() >= 20.0);
@@ -421,6 +472,27 @@ mod tests {
     }
 
     #[test]
+    fn share_witness_fits_below_q_as_two_digits() {
+        let p = design_point();
+        let head = share_proof_headroom_bits::<SetL>(&p);
+        println!(
+            "digits: ‖X1‖² ≤ 2^{:.2}, ‖X2‖² ≤ 2^{:.2}; exact-norm headroom {head:.2} bits",
+            libm::log2(p.inner_bound_sq as f64),
+            libm::log2(p.outer_bound_sq as f64)
+        );
+        assert!(head >= 1.0, "headroom {head}");
+        // The undivided E would not fit: its squared bound alone exceeds q.
+        let whole = share_noise_bound_sq(p.sigma_sq, SetL::N);
+        assert!(whole > <<SetL as ParamSet>::M as Modulus>::Q);
+    }
+
+    #[test]
+    fn share_bytes_per_round() {
+        // The paper's model, 108,996 parameters = 27 chunks of set L, 11 bytes per residue.
+        assert_eq!(share_bytes::<SetL>(27), 1_216_512);
+    }
+
+    #[test]
     fn key_shares_bind_their_secret() {
         let (beta, bits) = key_share_binding::<SetL>();
         println!("key-share binding (ring-SIS [a | 1]): β = {beta} ({bits:.1} bits)");
@@ -457,5 +529,10 @@ mod tests {
         assert_eq!(smudging_sigma_sq(1), (1 << 54) + (1 << 46));
         assert_eq!(share_noise_bound_sq(100, 100), 14_400);
         assert_eq!(share_noise_bound_sq(1, 1), 2);
+        // ⌈√(1.44·2^54·4096)⌉ = ⌈1.2·2^33⌉, plus 2^23·⌈√(1.44·4096)⌉ = 2^23·77.
+        assert_eq!(
+            share_noise_coeff_bound(1, 4096),
+            10_307_921_511 + 77 * (1 << 23)
+        );
     }
 }

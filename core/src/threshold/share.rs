@@ -1,9 +1,10 @@
 //! Decryption shares with smudging noise (docs/THRESHOLD.md §3): member i's share of chunk j of a (summed)
-//! ciphertext with first component c1 is d_{i,j} = s_{i,j}·c1 + E_{i,j}, E_{i,j} ← D_σ^N with σ from
-//! `plan::design`, resampled until ‖E_{i,j}‖² ≤ ⌈1.44·σ²·N⌉ (the bound the share proof enforces).
+//! ciphertext with first component c1 is d_{i,j} = s_{i,j}·c1 + E_{i,j} with E_{i,j} = X1 + 2^23·X2 ≈ D_σ^N,
+//! σ from `plan::design`.
 //!
-//! The noise is the convolution X1 + 2^23·X2 of two constant-time discrete Gaussians (`ring::gaussian`;
-//! `plan::INNER_SIGMA`, `plan::OUTER_SHIFT`): the base sampler stops at σ < 2^28 and σ here is ≈ 2^49.
+//! The noise is the convolution of two constant-time discrete Gaussians (`ring::gaussian`; `plan::INNER_SIGMA`,
+//! `plan::OUTER_SHIFT`): the base sampler stops at σ < 2^28 and σ here is ≈ 2^49. Each digit is resampled until
+//! ‖X‖² ≤ ⌈1.44·σ_X²·N⌉ (`plan::share_noise_bound_sq`), the bounds the share proof enforces digit by digit.
 
 use super::error::ThresholdError;
 use super::plan::{INNER_SIGMA, OUTER_SHIFT, Plan};
@@ -21,7 +22,8 @@ use zeroize::Zeroize;
 pub struct Smudger {
     inner: GaussianSampler,
     outer: GaussianSampler,
-    bound_sq: u128,
+    inner_bound_sq: u128,
+    outer_bound_sq: u128,
 }
 
 impl Smudger {
@@ -36,31 +38,53 @@ impl Smudger {
         Ok(Self {
             inner,
             outer,
-            bound_sq: plan.share_bound_sq,
+            inner_bound_sq: plan.inner_bound_sq,
+            outer_bound_sq: plan.outer_bound_sq,
         })
     }
 
-    /// The bound on ‖E‖² every sample meets.
+    /// The bounds (‖X1‖², ‖X2‖²) every sample meets.
     #[must_use]
-    pub fn bound_sq(&self) -> u128 {
-        self.bound_sq
+    pub fn bounds_sq(&self) -> (u128, u128) {
+        (self.inner_bound_sq, self.outer_bound_sq)
     }
 
-    /// out = E with E ← (D_σ)^N conditioned on ‖E‖² ≤ bound. Only the accept bit of a whole candidate is
-    /// public (it fails with probability < 2^−300).
+    /// Samples both digits (X1, X2), each conditioned on its bound, and sets e = X1 + 2^23·X2.
     pub fn sample<M: Modulus, const N: usize, R: CryptoRng + ?Sized>(
         &self,
+        rng: &mut R,
+        digits: &mut [Poly<M, N>; 2],
+        e: &mut Poly<M, N>,
+    ) {
+        Self::digit(&self.inner, self.inner_bound_sq, rng, &mut digits[0]);
+        Self::digit(&self.outer, self.outer_bound_sq, rng, &mut digits[1]);
+        let shift = M::from_i64(1 << OUTER_SHIFT);
+        for ((o, &x1), &x2) in e
+            .coeffs
+            .iter_mut()
+            .zip(digits[0].coeffs.iter())
+            .zip(digits[1].coeffs.iter())
+        {
+            *o = M::add(x1, M::mul(shift, x2));
+        }
+    }
+
+    /// out ← D^N conditioned on ‖out‖² ≤ `bound_sq`. Only the accept bit of a whole candidate is public (it
+    /// fails with probability < 2^−300).
+    fn digit<M: Modulus, const N: usize, R: CryptoRng + ?Sized>(
+        sampler: &GaussianSampler,
+        bound_sq: u128,
         rng: &mut R,
         out: &mut Poly<M, N>,
     ) {
         loop {
             let mut norm = 0u128;
             for c in out.coeffs.iter_mut() {
-                let x = self.inner.sample(rng) + (self.outer.sample(rng) << OUTER_SHIFT);
+                let x = sampler.sample(rng);
                 norm += (i128::from(x) * i128::from(x)) as u128;
                 *c = M::from_i64(x);
             }
-            let ok = norm <= self.bound_sq;
+            let ok = norm <= bound_sq;
             norm.zeroize();
             if crate::ct::declassify_bool(ok) {
                 return;
@@ -75,6 +99,7 @@ pub struct ShareMaker<P: ParamSet, const N: usize, const K: usize> {
     s_ntt: NttPoly<N, K>,
     s: Poly<P::M, N>,
     noise: Poly<P::M, N>,
+    digits: [Poly<P::M, N>; 2],
 }
 
 impl<P: ParamSet, const N: usize, const K: usize> core::fmt::Debug for ShareMaker<P, N, K> {
@@ -92,11 +117,12 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
             s_ntt: NttPoly::zero(),
             s: Poly::zero(),
             noise: Poly::zero(),
+            digits: [Poly::zero(), Poly::zero()],
         }
     }
 
-    /// d_{i,j} = s_{i,j}·c1 + E_{i,j} into `out`; the noise E_{i,j} stays inside (wiped on the next call and on
-    /// drop) unless the share proof asks for it through [`ShareMaker::last_noise`].
+    /// d_{i,j} = s_{i,j}·c1 + E_{i,j} into `out`; the noise stays inside (overwritten by the next call, wiped on
+    /// drop) unless the share proof asks for it through [`ShareMaker::last_noise`] / [`ShareMaker::last_digits`].
     pub fn share<R: CryptoRng + ?Sized>(
         &mut self,
         key: &SecretKey<P, N>,
@@ -109,7 +135,7 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
         self.s_ntt.set_from_poly(&self.s);
         self.s_ntt.mul_assign(&self.c1_ntt);
         self.s_ntt.inverse_into(out);
-        smudger.sample(rng, &mut self.noise);
+        smudger.sample(rng, &mut self.digits, &mut self.noise);
         out.add_assign(&self.noise);
         self.s.zeroize();
         self.s_ntt.zeroize();
@@ -119,6 +145,11 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
     pub fn last_noise(&self) -> &Poly<P::M, N> {
         &self.noise
     }
+
+    /// The digits (X1, X2) of the last share's noise, E = X1 + 2^23·X2 (witnesses of the share proof).
+    pub fn last_digits(&self) -> &[Poly<P::M, N>; 2] {
+        &self.digits
+    }
 }
 
 impl<P: ParamSet, const N: usize, const K: usize> Drop for ShareMaker<P, N, K> {
@@ -126,5 +157,7 @@ impl<P: ParamSet, const N: usize, const K: usize> Drop for ShareMaker<P, N, K> {
         self.s.zeroize();
         self.s_ntt.zeroize();
         self.noise.zeroize();
+        self.digits[0].zeroize();
+        self.digits[1].zeroize();
     }
 }

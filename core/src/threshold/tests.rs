@@ -5,7 +5,7 @@
 extern crate std;
 use super::backup::{BackupShare, ReleaseBudget, split};
 use super::keys::{add_key_share, recover_member};
-use super::plan::{Plan, design, share_noise_bound_sq};
+use super::plan::{OUTER_SHIFT, Plan, design};
 use super::*;
 use crate::bfv::{PlainModulus, SecretKey, encrypt, public_a};
 use crate::params::limits::plaintext_modulus;
@@ -287,7 +287,7 @@ fn a_share_is_s_times_c1_plus_bounded_noise() {
         let mut rng = ChaCha20Rng::seed_from_u64(5);
         let p = plan();
         let smudger = Smudger::new(&p).unwrap();
-        assert_eq!(smudger.bound_sq(), share_noise_bound_sq(p.sigma_sq, N));
+        assert_eq!(smudger.bounds_sq(), (p.inner_bound_sq, p.outer_bound_sq));
         let key = SecretKey::<P, N>::generate(&mut rng);
         let mut c1 = Box::new(Pl::zero());
         crate::ring::sample::uniform(
@@ -298,10 +298,20 @@ fn a_share_is_s_times_c1_plus_bounded_noise() {
         let mut d = Box::new(Pl::zero());
         maker.share(&key, 1, &smudger, &mut rng, &mut d);
         let e = maker.last_noise().clone();
-        assert!(e.norm_sq_centered() <= smudger.bound_sq());
-        // The noise is wide: its squared norm is within 1.2² of σ²·N and above σ²·N/1.44.
+        let [x1, x2] = maker.last_digits().clone();
+        assert!(
+            x1.norm_sq_centered() <= p.inner_bound_sq && x2.norm_sq_centered() <= p.outer_bound_sq
+        );
+        // E = X1 + 2^23·X2 coefficient by coefficient, within the per-coefficient bound.
+        for k in 0..N {
+            let want = x1.centered(k) + (x2.centered(k) << OUTER_SHIFT);
+            assert_eq!(e.centered(k), want);
+            assert!(want.unsigned_abs() <= p.share_coeff_bound);
+        }
+        // The noise is wide: its squared norm is above σ²·N/1.44 and below 1.44·σ²·N.
         let expected = p.sigma_sq * N as u128;
         assert!(e.norm_sq_centered() > expected * 100 / 144);
+        assert!(e.norm_sq_centered() < expected * 144 / 100);
         let mut s = Box::new(Pl::zero());
         key.secret_chunk(1, &mut s);
         let mut sc1 = Box::new(Pl::zero());
