@@ -18,7 +18,7 @@ use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::threshold::backup::{BackupShare, split};
 use zkfl_core::threshold::keys::recover_member;
 use zkfl_core::threshold::plan::design;
-use zkfl_core::threshold::{Combiner, Contribution, ShareMaker, Smudger};
+use zkfl_core::threshold::{Combiner, Contribution, DecryptionLedger, ShareMaker, Smudger};
 
 const PARAMS: usize = 108_996;
 const N: usize = 4096;
@@ -46,14 +46,17 @@ fn benches(c: &mut Criterion<CpuTime>) {
         .collect();
     c.bench_function(&format!("threshold/member-shares/L-{l}-chunks"), |b| {
         b.iter(|| {
-            let mut maker = Box::new(ShareMaker::<SetL, N, K>::new(&c1));
+            let mut maker = Box::new(
+                ShareMaker::<SetL, N, K>::new(&c1, &mut DecryptionLedger::new(0)).unwrap(),
+            );
             for (j, d) in shares[0].iter_mut().enumerate() {
                 maker.share(&keys[0], j, &smudger, &mut rng, d);
             }
         })
     });
     for (i, k) in keys.iter().enumerate().skip(1) {
-        let mut maker = Box::new(ShareMaker::<SetL, N, K>::new(&c1));
+        let mut maker =
+            Box::new(ShareMaker::<SetL, N, K>::new(&c1, &mut DecryptionLedger::new(0)).unwrap());
         for (j, d) in shares[i].iter_mut().enumerate() {
             maker.share(k, j, &smudger, &mut rng, d);
         }

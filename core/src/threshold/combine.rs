@@ -9,6 +9,7 @@ use crate::bfv::keys::check_params;
 use crate::bfv::{PlainModulus, SecretKey};
 use crate::params::ParamSet;
 use crate::ring::{NttPoly, Poly};
+use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 /// What the combiner holds for one member and one chunk.
@@ -61,6 +62,19 @@ impl<P: ParamSet, const N: usize, const K: usize> Combiner<P, N, K> {
     /// The first component c1 (for share makers and proofs).
     pub fn c1(&self) -> &Poly<P::M, N> {
         &self.c1
+    }
+
+    /// Err unless a decryption share's c1 (it travels with the share, `wire::bfv` kind 0x04) is this
+    /// ciphertext's: a share of another ciphertext would decrypt to garbage.
+    ///
+    /// # Errors
+    /// [`ThresholdError::WrongCiphertext`].
+    pub fn check_share_c1(&self, c1: &Poly<P::M, N>) -> Result<(), ThresholdError> {
+        if bool::from(self.c1.ct_eq(c1)) {
+            Ok(())
+        } else {
+            Err(ThresholdError::WrongCiphertext)
+        }
     }
 
     /// Decrypts chunk j from c0_j and one contribution per member (index i − 1 for member i).

@@ -47,6 +47,13 @@ pub enum ThresholdError {
         /// n − t.
         limit: u32,
     },
+    /// The member's key has taken part in `plan::DECRYPTIONS_PER_KEY` decryptions: rotate it.
+    KeyExhausted {
+        /// The limit.
+        limit: u64,
+    },
+    /// A decryption share was computed for another ciphertext (its c1 differs from the round's).
+    WrongCiphertext,
     /// Chunk counts of key shares, ciphertext or buffers differ.
     ChunkCount {
         /// Expected.
@@ -90,6 +97,13 @@ impl core::fmt::Display for ThresholdError {
                 f,
                 "backup release refused: {released} members already recovered this key epoch (limit {limit})"
             ),
+            Self::KeyExhausted { limit } => write!(
+                f,
+                "this key has taken part in {limit} decryptions, the limit of the smudging argument; rotate it"
+            ),
+            Self::WrongCiphertext => {
+                f.write_str("the decryption share was computed for another ciphertext")
+            }
             Self::ChunkCount { expected, got } => {
                 write!(f, "chunk count mismatch: expected {expected}, got {got}")
             }

@@ -11,7 +11,7 @@ pub mod share;
 
 pub use combine::{Combiner, Contribution};
 pub use error::ThresholdError;
-pub use share::{ShareMaker, Smudger};
+pub use share::{DecryptionLedger, ShareMaker, Smudger};
 
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@
 //! ‖X‖² ≤ ⌈1.44·σ_X²·N⌉ (`plan::share_noise_bound_sq`), the bounds the share proof enforces digit by digit.
 
 use super::error::ThresholdError;
-use super::plan::{INNER_SIGMA, OUTER_SHIFT, Plan};
+use super::plan::{DECRYPTIONS_PER_KEY, INNER_SIGMA, OUTER_SHIFT, Plan};
 use crate::arith::Modulus;
 use crate::bfv::SecretKey;
 use crate::bfv::keys::check_params;
@@ -93,6 +93,42 @@ impl Smudger {
     }
 }
 
+/// A member's count of decryptions under its current key (docs/THRESHOLD.md §4.3): the smudging argument holds
+/// for at most [`DECRYPTIONS_PER_KEY`] of them, so the member refuses the next one and the committee rotates the
+/// key. The service persists the count with the key (and records each decryption in the member's ledger).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecryptionLedger {
+    taken: u64,
+}
+
+impl DecryptionLedger {
+    /// A ledger that has already recorded `taken` decryptions (0 for a fresh key).
+    #[must_use]
+    pub fn new(taken: u64) -> Self {
+        Self { taken }
+    }
+
+    /// Decryptions recorded so far.
+    #[must_use]
+    pub fn taken(&self) -> u64 {
+        self.taken
+    }
+
+    /// Records one more decryption.
+    ///
+    /// # Errors
+    /// [`ThresholdError::KeyExhausted`] once [`DECRYPTIONS_PER_KEY`] were taken (nothing is recorded then).
+    pub fn record(&mut self) -> Result<(), ThresholdError> {
+        if self.taken >= DECRYPTIONS_PER_KEY {
+            return Err(ThresholdError::KeyExhausted {
+                limit: DECRYPTIONS_PER_KEY,
+            });
+        }
+        self.taken += 1;
+        Ok(())
+    }
+}
+
 /// Scratch space of a member's share computation (keeps ~N·K words off the call stack of each chunk).
 pub struct ShareMaker<P: ParamSet, const N: usize, const K: usize> {
     c1_ntt: NttPoly<N, K>,
@@ -109,16 +145,21 @@ impl<P: ParamSet, const N: usize, const K: usize> core::fmt::Debug for ShareMake
 }
 
 impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
-    /// Prepares the shares of a ciphertext with first component `c1` (transformed once).
-    pub fn new(c1: &Poly<P::M, N>) -> Self {
+    /// Prepares the shares of a ciphertext with first component `c1` (transformed once), recording the
+    /// decryption in the member's `ledger` first.
+    ///
+    /// # Errors
+    /// [`ThresholdError::KeyExhausted`] when the key's decryption budget is spent.
+    pub fn new(c1: &Poly<P::M, N>, ledger: &mut DecryptionLedger) -> Result<Self, ThresholdError> {
         const { check_params::<P, N, K>() };
-        Self {
+        ledger.record()?;
+        Ok(Self {
             c1_ntt: NttPoly::from_poly(c1),
             s_ntt: NttPoly::zero(),
             s: Poly::zero(),
             noise: Poly::zero(),
             digits: [Poly::zero(), Poly::zero()],
-        }
+        })
     }
 
     /// d_{i,j} = s_{i,j}·c1 + E_{i,j} into `out`; the noise stays inside (overwritten by the next call, wiped on

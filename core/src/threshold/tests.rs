@@ -172,7 +172,8 @@ fn threshold_decrypt(
         }
     }
     let mut combiner = Box::new(Combiner::<P, N, K>::new(plain(), THRESHOLD, c1));
-    let mut maker = Box::new(ShareMaker::<P, N, K>::new(c1));
+    let mut maker =
+        Box::new(ShareMaker::<P, N, K>::new(c1, &mut DecryptionLedger::new(0)).unwrap());
     let mut out = Vec::new();
     for (j, c0j) in c0.iter().enumerate() {
         let shares: Vec<Option<Pl>> = (1..=MEMBERS as u8)
@@ -294,7 +295,8 @@ fn a_share_is_s_times_c1_plus_bounded_noise() {
             &mut crate::ring::sample::Xof::new(&[9; 32], b"test", 0),
             &mut *c1,
         );
-        let mut maker = Box::new(ShareMaker::<P, N, K>::new(&c1));
+        let mut maker =
+            Box::new(ShareMaker::<P, N, K>::new(&c1, &mut DecryptionLedger::new(0)).unwrap());
         let mut d = Box::new(Pl::zero());
         maker.share(&key, 1, &smudger, &mut rng, &mut d);
         let e = maker.last_noise().clone();
@@ -329,7 +331,8 @@ fn a_cheating_share_corrupts_the_result_without_a_proof() {
         let c = keygen(&mut rng);
         let (sum, c1, c0) = aggregate(&c, plain(), &mut rng);
         let smudger = Smudger::new(&plan()).unwrap();
-        let mut maker = Box::new(ShareMaker::<P, N, K>::new(&c1));
+        let mut maker =
+            Box::new(ShareMaker::<P, N, K>::new(&c1, &mut DecryptionLedger::new(0)).unwrap());
         let shares: Vec<Pl> = c
             .keys
             .iter()
@@ -358,6 +361,35 @@ fn a_cheating_share_corrupts_the_result_without_a_proof() {
             comb.decrypt_chunk(0, &c0[0], &contributions, &mut m)
                 .unwrap_err(),
             ThresholdError::MissingMember { member: 2 }
+        );
+    });
+}
+
+#[test]
+fn ledger_refuses_beyond_the_decryption_limit_and_shares_are_bound_to_c1() {
+    big_stack(|| {
+        let mut c1 = Box::new(Pl::zero());
+        crate::ring::sample::uniform(
+            &mut crate::ring::sample::Xof::new(&[8; 32], b"test", 0),
+            &mut *c1,
+        );
+        let mut ledger = DecryptionLedger::new(plan::DECRYPTIONS_PER_KEY - 1);
+        assert!(ShareMaker::<P, N, K>::new(&c1, &mut ledger).is_ok());
+        assert_eq!(ledger.taken(), plan::DECRYPTIONS_PER_KEY);
+        assert_eq!(
+            ShareMaker::<P, N, K>::new(&c1, &mut ledger).unwrap_err(),
+            ThresholdError::KeyExhausted {
+                limit: plan::DECRYPTIONS_PER_KEY
+            }
+        );
+        assert_eq!(ledger.taken(), plan::DECRYPTIONS_PER_KEY);
+        let comb = Box::new(Combiner::<P, N, K>::new(plain(), THRESHOLD, &c1));
+        assert_eq!(comb.check_share_c1(&c1), Ok(()));
+        let mut other = c1.clone();
+        other.coeffs[0] = <<P as ParamSet>::M as crate::arith::Modulus>::add(other.coeffs[0], 1);
+        assert_eq!(
+            comb.check_share_c1(&other),
+            Err(ThresholdError::WrongCiphertext)
         );
     });
 }
