@@ -22,5 +22,6 @@ pub mod ct;
 pub mod params;
 pub mod quant;
 pub mod ring;
+pub mod threshold;
 pub mod wire;
 pub mod zk;

@@ -11,6 +11,7 @@ use zkfl_core::params::limits::{
 };
 use zkfl_core::params::{ERROR_SIGMA, ParamSet, SetL, SetS, TERNARY_SIGMA, log2_q};
 use zkfl_core::quant::{Quantizer, chunk_count};
+use zkfl_core::threshold::plan;
 
 use super::pipeline::{self, K_L, K_S};
 
@@ -181,6 +182,7 @@ fn describe<P: ParamSet>(
         show_k(max_clinics::<P>(b_max, chunks, collective, 0))
     );
     smudging_room::<P>(chunks, collective);
+    threshold_design::<P>(chunks);
     let quantizer = match args.scale {
         Some(s) => Quantizer::new(args.clip, s, args.params as usize)?,
         None => Quantizer::with_max_scale(args.clip, args.params as usize, b_max)?,
@@ -237,6 +239,24 @@ fn show_k(k: u32) -> String {
         format!(">= {k}")
     } else {
         k.to_string()
+    }
+}
+
+/// The 3-of-5 committee design at 1024 clinics and the set's largest B_int (docs/THRESHOLD.md §4), or why the set
+/// has none.
+fn threshold_design<P: ParamSet>(chunks: usize) {
+    let (n, t, k, b) = (5, 3, 1024, P::B_INT_MAX);
+    match plan::design::<P>(n, t, k, b, chunks) {
+        Ok(p) => println!(
+            "  threshold {t}-of-{n}, K = {k}, B_int {b}: smudging sigma 2^{:.2} (2^{:.2} x the clinics' noise), \
+             Renyi loss {:.2} bits over {} decryptions per key, {} B of shares per member per round",
+            p.sigma_log2(),
+            p.smudging_bits(),
+            p.loss_bits,
+            plan::DECRYPTIONS_PER_KEY,
+            plan::share_bytes::<P>(chunks)
+        ),
+        Err(e) => println!("  threshold {t}-of-{n}, K = {k}, B_int {b}: not available ({e:?})"),
     }
 }
 

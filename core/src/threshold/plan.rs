@@ -1,0 +1,538 @@
+//! The numbers of threshold decryption (docs/THRESHOLD.md §3–§5), all computed here: the committee's key
+//! bounds, the smudging width that still decrypts exactly, the Rényi-divergence cost of a bounded number of
+//! decryptions per key, the naive 2^40 flooding that does not fit, and the core-SVP estimate of every lattice
+//! instance a committee exposes. The tests fail below target.
+//!
+//! Why a Rényi argument: a decryption share d_i = s_i·c1 + E_i lets whoever sums all shares see the
+//! aggregate phase Δ·M + e_ct + Σ E_i, and e_ct (the clinics' noise, which contains e2·s − e'·u) depends on
+//! the secret key. An honest member's smudging noise E_i must hide e_ct. Statistical flooding needs
+//! |E_i| ≥ 2^40·|e_ct| per coefficient and does not fit set L's budget; the Rényi divergence of order a
+//! between D_σ + e_ct and D_σ is exp(a·‖e_ct‖²/(2σ²)) and multiplies over decryptions, so a σ only about
+//! 2^22 times ‖e_ct‖ costs less than one bit of security over [`DECRYPTIONS_PER_KEY`] decryptions
+//! (probability preservation: ε_real ≤ (ε_ideal·R_a)^((a−1)/a); Bai–Lepoint–Roux-Langlois–Sakzad–Stehlé–
+//! Steinfeld, J. Cryptology 2018; Passelègue–Stehlé, ASIACRYPT 2022 for threshold decryption).
+
+use crate::arith::Modulus;
+use crate::params::bounds::{bound_e2_sq, bound_u_sq};
+use crate::params::estimate::{core_svp_bits, lwe_primal};
+use crate::params::limits::{
+    KeyBounds, ProofBounds, ceil_sqrt, decrypts_exactly, max_clinics, noise_per_client,
+};
+use crate::params::{ERROR_SIGMA, ParamSet, TERNARY_SIGMA, log2_q};
+
+/// Largest committee: member indices are the nonzero points 1..=n of GF(2^8) in the backup sharing, and the
+/// release budget is a 32-bit mask.
+pub const MAX_MEMBERS: u32 = 32;
+
+/// Decryptions one committee key may take part in before it is rotated (the Q of the Rényi argument). A
+/// decryption is one round's aggregate, all of its chunks.
+pub const DECRYPTIONS_PER_KEY: u64 = 1 << 16;
+
+/// Order a of the Rényi divergence used in the argument (chosen to minimise the loss at the design point).
+pub const RENYI_ORDER: f64 = 512.0;
+
+/// Security target of the ideal (smudging-free) game, bits: the lattice instances' core-SVP target.
+pub const IDEAL_BITS: f64 = crate::params::estimate::TARGET_BITS;
+
+/// Largest admissible security loss of the smudging argument, bits.
+pub const MAX_LOSS_BITS: f64 = 1.0;
+
+/// The statistical-flooding factor the issue calls naive: E ≥ 2^40·|e_ct| per coefficient.
+pub const NAIVE_FLOODING_LOG2: u32 = 40;
+
+/// The smudging sampler is the convolution X1 + k·X2 of two constant-time discrete Gaussians (both widths
+/// must be below the base sampler's 2^28): X1 ← D_{σ1} with σ1 = 2^27 and X2 ← D_{σ2}, k = 2^23. Its law is
+/// within statistical distance 2^−128 of D_σ, σ² = σ1² + k²·σ2², because σ1 ≥ √2·k·η_ε(Z) with
+/// η_ε(Z) ≤ 5.4 for ε = 2^−128 (σ1/k = 16; Micciancio–Walter, CRYPTO 2017, convolution lemma).
+pub const INNER_SIGMA: u64 = 1 << 27;
+
+/// log2 k of the convolution X1 + k·X2.
+pub const OUTER_SHIFT: u32 = 23;
+
+/// The bound on the squared norm of one digit of the noise, X1 or X2 (N coefficients of width `sigma`):
+/// ⌈1.44·σ²·N⌉ (slack 1.2, as for every bound of the project). An honest digit exceeds it with probability
+/// below 2^−300 (χ² tail at N ≥ 2048); the member resamples if it does, and the share proof enforces it.
+///
+/// The bounds are per digit, not on E = X1 + 2^23·X2 as a whole, because the share proof's exact ℓ2 norms are
+/// computed mod q: ‖E‖² ≈ 2^111 would wrap around q ≈ 2^86, each digit's ≈ 2^66 does not (docs/THRESHOLD.md §6).
+#[must_use]
+pub const fn share_noise_bound_sq(sigma_sq: u128, n: usize) -> u128 {
+    (sigma_sq * 144 * n as u128).div_ceil(100)
+}
+
+/// Per-coefficient bound on one member's noise E = X1 + 2^23·X2 from the digit bounds:
+/// |E_k| ≤ ‖X1‖ + 2^23·‖X2‖ ≤ ⌈√B_X1²⌉ + 2^23·⌈√B_X2²⌉ (a malicious member may concentrate each digit's
+/// ℓ2 budget in one coefficient).
+#[must_use]
+pub const fn share_noise_coeff_bound(outer_sigma: u64, n: usize) -> u128 {
+    let inner = INNER_SIGMA as u128;
+    let outer = outer_sigma as u128;
+    ceil_sqrt(share_noise_bound_sq(inner * inner, n))
+        + (ceil_sqrt(share_noise_bound_sq(outer * outer, n)) << OUTER_SHIFT)
+}
+
+/// σ² = σ1² + k²·σ2² of the convolution sampler with outer width σ2 (an integer).
+#[must_use]
+pub const fn smudging_sigma_sq(outer_sigma: u64) -> u128 {
+    let inner = INNER_SIGMA as u128;
+    let outer = (outer_sigma as u128) << OUTER_SHIFT;
+    inner * inner + outer * outer
+}
+
+/// Key bounds of an n-member committee key s_j = Σ_i s_{i,j}, e'_j = Σ_i e'_{i,j}, worst case by the
+/// triangle inequality from the per-member bounds each member proves (‖s_{i,j}‖² ≤ N, ‖e'_{i,j}‖² ≤ B_2²):
+/// ‖s_j‖² ≤ n²·N, ‖e'_j‖² ≤ n²·B_2². Unlike `KeyBounds::collective_honest` this holds with malicious members.
+#[must_use]
+pub const fn committee_key<P: ParamSet>(members: u32) -> KeyBounds {
+    let n2 = (members as u128) * (members as u128);
+    KeyBounds {
+        s_sq: n2 * bound_u_sq(P::N) as u128,
+        e_sq: n2 * bound_e2_sq(P::N) as u128,
+    }
+}
+
+/// Why a committee design is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanError {
+    /// Committee size or threshold out of range (1 ≤ t ≤ n ≤ [`MAX_MEMBERS`], n ≥ 2).
+    Committee {
+        /// n.
+        members: u32,
+        /// t.
+        threshold: u32,
+    },
+    /// The clinics' worst-case noise alone exceeds the budget, or the smallest smudging width
+    /// (σ ≥ [`INNER_SIGMA`]) does not fit: the set has no room for threshold decryption at this size.
+    NoRoom,
+    /// The widest smudging that decrypts exactly loses more than [`MAX_LOSS_BITS`] over
+    /// [`DECRYPTIONS_PER_KEY`] decryptions.
+    TooLossy {
+        /// The loss in millibits.
+        loss_millibits: u64,
+    },
+}
+
+/// A committee design for set `P`: every number docs/THRESHOLD.md quotes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plan {
+    /// Committee size n.
+    pub members: u32,
+    /// Threshold t.
+    pub threshold: u32,
+    /// Largest clinic count K of a round.
+    pub clinics: u32,
+    /// B_int of the round.
+    pub b_int: u64,
+    /// Chunks L of an update.
+    pub chunks: usize,
+    /// The outer width σ2 of the smudging sampler (integer).
+    pub outer_sigma: u64,
+    /// σ² of the smudging noise.
+    pub sigma_sq: u128,
+    /// Bound on ‖X1‖² per chunk (proved by every member).
+    pub inner_bound_sq: u128,
+    /// Bound on ‖X2‖² per chunk (proved by every member).
+    pub outer_bound_sq: u128,
+    /// Worst-case |E_k| of one member's noise (`share_noise_coeff_bound`).
+    pub share_coeff_bound: u128,
+    /// Worst-case smudging per coefficient of the combined phase: n·`share_coeff_bound`.
+    pub smudging: u128,
+    /// Worst-case noise of one proven ciphertext under the committee key.
+    pub noise_per_client: u128,
+    /// Largest clinic count that decrypts exactly with this smudging (≥ `clinics`).
+    pub max_clinics: u32,
+    /// ‖e_ct‖² bound of one decryption (all chunks): L·N·(K·E_1)².
+    pub shift_sq: u128,
+    /// log2 of R_a over [`DECRYPTIONS_PER_KEY`] decryptions.
+    pub renyi_log2: f64,
+    /// Security lost by the argument, bits: IDEAL/a + log2 R_a·(a−1)/a.
+    pub loss_bits: f64,
+}
+
+impl Plan {
+    /// log2 σ of the smudging noise.
+    #[must_use]
+    pub fn sigma_log2(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let s = self.sigma_sq as f64;
+        0.5 * libm::log2(s)
+    }
+
+    /// log2 of the ratio σ / ‖e_ct‖∞ (smudging bits over the worst-case per-coefficient ciphertext noise).
+    #[must_use]
+    pub fn smudging_bits(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let e = (u128::from(self.clinics) * self.noise_per_client) as f64;
+        self.sigma_log2() - libm::log2(e)
+    }
+}
+
+/// log2 R_a(D_σ + e ‖ D_σ) over `decryptions` decryptions whose shifts have ‖e‖² ≤ `shift_sq` each:
+/// a·Q·‖e‖²/(2σ²·ln 2).
+#[must_use]
+pub fn renyi_log2(order: f64, decryptions: u64, shift_sq: u128, sigma_sq: u128) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let (q, e, s) = (decryptions as f64, shift_sq as f64, sigma_sq as f64);
+    order * q * e / (2.0 * s * core::f64::consts::LN_2)
+}
+
+/// Bits lost when an ideal game of `ideal` bits is moved to the real one: from ε_real ≤ (ε_ideal·R_a)^((a−1)/a),
+/// −log2 ε_real ≥ (a−1)/a·(ideal − log2 R_a), so the loss is ideal/a + log2 R_a·(a−1)/a.
+#[must_use]
+pub fn loss_bits(ideal: f64, order: f64, renyi_log2: f64) -> f64 {
+    ideal / order + renyi_log2 * (order - 1.0) / order
+}
+
+/// Err unless 1 ≤ t ≤ n and 2 ≤ n ≤ [`MAX_MEMBERS`].
+///
+/// # Errors
+/// [`PlanError::Committee`].
+pub fn check_committee(members: u32, threshold: u32) -> Result<(), PlanError> {
+    if !(2..=MAX_MEMBERS).contains(&members) || !(1..=members).contains(&threshold) {
+        return Err(PlanError::Committee { members, threshold });
+    }
+    Ok(())
+}
+
+/// The widest smudging that still decrypts every round of ≤ `clinics` clinics exactly, and its Rényi cost.
+///
+/// # Errors
+/// [`PlanError`] when the committee is malformed, the set has no room, or the loss exceeds [`MAX_LOSS_BITS`].
+pub fn design<P: ParamSet>(
+    members: u32,
+    threshold: u32,
+    clinics: u32,
+    b_int: u64,
+    chunks: usize,
+) -> Result<Plan, PlanError> {
+    check_committee(members, threshold)?;
+    let key = committee_key::<P>(members);
+    let smudging_of = |outer: u64| {
+        let coeff = share_noise_coeff_bound(outer, P::N);
+        (smudging_sigma_sq(outer), coeff, u128::from(members) * coeff)
+    };
+    let fits = |outer: u64| {
+        let e_sm = smudging_of(outer).2;
+        max_clinics::<P>(b_int, chunks, key, e_sm) >= clinics
+            && decrypts_exactly::<P>(clinics, b_int, chunks, key, e_sm)
+    };
+    if !fits(0) {
+        return Err(PlanError::NoRoom);
+    }
+    // Largest σ2 < 2^28 (the base sampler's range) that fits: binary search (fits is monotone in σ2).
+    let (mut lo, mut hi) = (0u64, 1u64 << 28);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid) { lo = mid } else { hi = mid }
+    }
+    let (sigma_sq, share_coeff_bound, smudging) = smudging_of(lo);
+    let per_client = noise_per_client(ProofBounds::of::<P>(chunks), key);
+    let ect = u128::from(clinics) * per_client;
+    let shift_sq = (chunks * P::N) as u128 * ect * ect;
+    let renyi = renyi_log2(RENYI_ORDER, DECRYPTIONS_PER_KEY, shift_sq, sigma_sq);
+    let loss = loss_bits(IDEAL_BITS, RENYI_ORDER, renyi);
+    if loss.is_nan() || loss > MAX_LOSS_BITS {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let loss_millibits = (loss * 1000.0).min(1e18) as u64;
+        return Err(PlanError::TooLossy { loss_millibits });
+    }
+    Ok(Plan {
+        members,
+        threshold,
+        clinics,
+        b_int,
+        chunks,
+        outer_sigma: lo,
+        sigma_sq,
+        inner_bound_sq: share_noise_bound_sq(
+            u128::from(INNER_SIGMA) * u128::from(INNER_SIGMA),
+            P::N,
+        ),
+        outer_bound_sq: share_noise_bound_sq(u128::from(lo) * u128::from(lo), P::N),
+        share_coeff_bound,
+        smudging,
+        noise_per_client: per_client,
+        max_clinics: max_clinics::<P>(b_int, chunks, key, smudging),
+        shift_sq,
+        renyi_log2: renyi,
+        loss_bits: loss,
+    })
+}
+
+/// Whether naive statistical flooding fits set `P`: one member's noise of 2^40·K·E_1 per coefficient (the
+/// most favourable form, a bounded uniform flood with no √N factor) within the noise budget.
+#[must_use]
+pub fn naive_flooding_fits<P: ParamSet>(
+    members: u32,
+    clinics: u32,
+    b_int: u64,
+    chunks: usize,
+) -> bool {
+    let key = committee_key::<P>(members);
+    let ect = u128::from(clinics) * noise_per_client(ProofBounds::of::<P>(chunks), key);
+    ect.checked_shl(NAIVE_FLOODING_LOG2)
+        .and_then(|f| f.checked_mul(u128::from(members)))
+        .is_some_and(|e_sm| decrypts_exactly::<P>(clinics, b_int, chunks, key, e_sm))
+}
+
+/// One lattice instance of a committee and its estimate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Instance {
+    /// What it is.
+    pub name: &'static str,
+    /// Primal block size β.
+    pub beta: u32,
+    /// Classical core-SVP bits.
+    pub classical: f64,
+}
+
+/// Every RLWE instance a committee of set `P` exposes (docs/THRESHOLD.md §5), estimated with
+/// `params::estimate::lwe_primal`:
+/// 1. a member's public-key share b_{i,j} = −(a·s_{i,j} + e'_{i,j}) (ternary, CBD(21), N samples);
+/// 2. the committee key b_j = Σ_i b_{i,j} seen by an outsider (secret deviation √(2n/3), error √(10.5·n));
+/// 3. a clinic's ciphertext under the committee key (u ternary, (L_max + 1)·N samples, CBD(21));
+/// 4. a member's decryption shares d_{i,j} = s_{i,j}·c1 + E_{i,j} as RLWE samples of s_{i,j} with error σ
+///    (all Q·L_max·N of them, capped at 2^32 − 1).
+#[must_use]
+pub fn instances<P: ParamSet>(plan: &Plan) -> [Instance; 4] {
+    let n = P::N as u32;
+    let lq = log2_q::<P>();
+    let members = f64::from(plan.members);
+    #[allow(clippy::cast_precision_loss)]
+    let sigma = libm::sqrt(plan.sigma_sq as f64);
+    let share_samples = (DECRYPTIONS_PER_KEY as u128 * (P::MAX_CHUNKS * P::N) as u128)
+        .min(u128::from(u32::MAX)) as u32;
+    let ct_samples = (P::MAX_CHUNKS as u32 + 1) * n;
+    let est = |name, m, s_s, s_e| {
+        let beta = lwe_primal(n, m, lq, s_s, s_e).beta;
+        Instance {
+            name,
+            beta,
+            classical: core_svp_bits(beta).0,
+        }
+    };
+    [
+        est("member key share", n, TERNARY_SIGMA, ERROR_SIGMA),
+        est(
+            "committee key",
+            n,
+            TERNARY_SIGMA * libm::sqrt(members),
+            ERROR_SIGMA * libm::sqrt(members),
+        ),
+        est(
+            "ciphertext under the committee key",
+            ct_samples,
+            TERNARY_SIGMA,
+            ERROR_SIGMA,
+        ),
+        est("decryption shares", share_samples, TERNARY_SIGMA, sigma),
+    ]
+}
+
+/// Binding of a member's key share, the heart of the share proof's soundness (docs/THRESHOLD.md §6): two
+/// openings (s, e) ≠ (s', e') of b_{i,j} = −(a·s + e) within the proven bounds (‖s‖² ≤ N, ‖e‖² ≤ B_2²) give
+/// a·(s − s') + (e − e') = 0, a nonzero solution of ring-SIS [a | 1] (N rows, 2N columns) of ℓ2 norm at most
+/// 2·√(N + B_2²). Returns (the MSIS block size, its classical bits).
+#[must_use]
+pub fn key_share_binding<P: ParamSet>() -> (u32, f64) {
+    let n = P::N as u32;
+    #[allow(clippy::cast_precision_loss)]
+    let bound = 2.0 * libm::sqrt((bound_u_sq(P::N) + bound_e2_sq(P::N)) as f64);
+    let beta = crate::params::estimate::msis_l2_beta(n, 2 * n, log2_q::<P>(), libm::log2(bound));
+    (beta, core_svp_bits(beta).0)
+}
+
+/// Design estimate of the share proof's room below q (docs/THRESHOLD.md §6.2), in bits: the exact-ℓ2 technique of
+/// the norm proof needs q > β_arp² + 2^ℓ (condition (2) of `zk::params::conditions_hold`; β_arp² the extracted
+/// bound on the JL-projected witness, 2^ℓ the largest squared bound). β_arp² scales with the witness's squared
+/// norm α²; this takes the ratio β_arp²/α² of set `P`'s norm proof (α² = B_max² + N + B_2² + B_1²(L_max) + Σℓ)
+/// and applies it to one chunk's share witness (s, e', X1, X2), α² = N + B_2² + B_X1² + B_X2². Returns
+/// log2 q − log2(β_arp² + 2^ℓ); negative means the digits must be split further.
+#[must_use]
+pub fn share_proof_headroom_bits<P: crate::zk::params::ZkParams>(plan: &Plan) -> f64 {
+    use crate::params::bounds::bound_e1_sq;
+    use crate::zk::params::{barp_sq, slack_bits};
+    let c = P::ZK;
+    let (n, b2, b1) = (P::N, bound_e2_sq(P::N), bound_e1_sq(P::N, c.l_max));
+    let ells =
+        slack_bits(c.b_max * c.b_max) + slack_bits(n as u64) + slack_bits(b2) + slack_bits(b1);
+    let alpha_enc =
+        u128::from(c.b_max * c.b_max) + n as u128 + u128::from(b2) + u128::from(b1) + ells as u128;
+    #[allow(clippy::cast_precision_loss)]
+    let ratio = barp_sq(&c) as f64 / alpha_enc as f64;
+    let alpha_share = n as u128 + u128::from(b2) + plan.inner_bound_sq + plan.outer_bound_sq;
+    let largest = plan.inner_bound_sq.max(plan.outer_bound_sq);
+    let ell = 128 - largest.leading_zeros();
+    #[allow(clippy::cast_precision_loss)]
+    let need = ratio * alpha_share as f64 + libm::ldexp(1.0, ell as i32);
+    log2_q::<P>() - libm::log2(need)
+}
+
+/// Bytes one member sends per round: its decryption shares of `chunks` chunks, each N residues mod q at the
+/// wire width of the set (`Modulus::BYTES`), before the share proof.
+#[must_use]
+pub const fn share_bytes<P: ParamSet>(chunks: usize) -> usize {
+    chunks * P::N * <P::M as Modulus>::BYTES
+}
+
+/// The modulus as f64 bits, for reports (set L: 86).
+#[must_use]
+pub fn modulus_bits<P: ParamSet>() -> u32 {
+    <P::M as Modulus>::BITS
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::params::estimate::TARGET_BITS;
+    use crate::params::{SetL, SetS};
+    use std::println;
+
+    /// The design point of docs/THRESHOLD.md: set L, 3-of-5 committee, 1024 clinics, B_int = 2^16, L_max chunks.
+    fn design_point() -> Plan {
+        design::<SetL>(5, 3, 1024, 1 << 16, SetL::MAX_CHUNKS).expect("set L design point")
+    }
+
+    #[test]
+    fn set_l_design_point_decrypts_exactly_and_loses_under_a_bit() {
+        let p = design_point();
+        println!(
+            "{p:?} σ = 2^{:.2}, smudging bits {:.2}",
+            p.sigma_log2(),
+            p.smudging_bits()
+        );
+        assert!(p.loss_bits <= MAX_LOSS_BITS, "loss {}", p.loss_bits);
+        assert!(p.max_clinics >= 1024);
+        let key = committee_key::<SetL>(5);
+        assert!(decrypts_exactly::<SetL>(
+            1024,
+            1 << 16,
+            SetL::MAX_CHUNKS,
+            key,
+            p.smudging
+        ));
+        // σ2 is maximal: one more and 1024 clinics no longer decrypt (or max_clinics drops).
+        let e_sm = u128::from(p.members) * share_noise_coeff_bound(p.outer_sigma + 1, SetL::N);
+        assert!(max_clinics::<SetL>(1 << 16, SetL::MAX_CHUNKS, key, e_sm) < 1024);
+        // σ is at least 2^20 times the worst-case ciphertext noise per coefficient.
+        assert!(p.smudging_bits() >= 20.0);
+        // Both Gaussian widths are within the base sampler's range.
+        assert!(p.outer_sigma < 1 << 28 && INNER_SIGMA < 1 << 28);
+    }
+
+    #[test]
+    fn naive_flooding_does_not_fit_set_l() {
+        assert!(!naive_flooding_fits::<SetL>(
+            5,
+            1024,
+            1 << 16,
+            SetL::MAX_CHUNKS
+        ));
+        // The check itself can succeed: a 2-member committee of one small clinic at B_int = 1 has the room.
+        assert!(naive_flooding_fits::<SetL>(2, 1, 1, 1));
+    }
+
+    #[test]
+    fn set_s_has_no_room_for_threshold_decryption() {
+        assert_eq!(
+            design::<SetS>(5, 3, 5, 1 << 12, 54).unwrap_err(),
+            PlanError::NoRoom
+        );
+        assert_eq!(
+            design::<SetS>(3, 2, 2, 256, 54).unwrap_err(),
+            PlanError::NoRoom
+        );
+    }
+
+    #[test]
+    fn committee_shapes_are_checked() {
+        for (n, t) in [(1, 1), (5, 0), (5, 6), (33, 3)] {
+            assert_eq!(
+                design::<SetL>(n, t, 8, 1 << 16, 1).unwrap_err(),
+                PlanError::Committee {
+                    members: n,
+                    threshold: t
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn every_instance_reaches_the_target() {
+        let p = design_point();
+        for inst in instances::<SetL>(&p) {
+            println!(
+                "{}: β = {} ({:.1} bits)",
+                inst.name, inst.beta, inst.classical
+            );
+            assert!(inst.classical >= TARGET_BITS, "{inst:?}");
+            assert!(inst.classical - p.loss_bits >= TARGET_BITS - MAX_LOSS_BITS);
+        }
+    }
+
+    #[test]
+    fn share_witness_fits_below_q_as_two_digits() {
+        let p = design_point();
+        let head = share_proof_headroom_bits::<SetL>(&p);
+        println!(
+            "digits: ‖X1‖² ≤ 2^{:.2}, ‖X2‖² ≤ 2^{:.2}; exact-norm headroom {head:.2} bits",
+            libm::log2(p.inner_bound_sq as f64),
+            libm::log2(p.outer_bound_sq as f64)
+        );
+        assert!(head >= 1.0, "headroom {head}");
+        // The undivided E would not fit: its squared bound alone exceeds q.
+        let whole = share_noise_bound_sq(p.sigma_sq, SetL::N);
+        assert!(whole > <<SetL as ParamSet>::M as Modulus>::Q);
+    }
+
+    #[test]
+    fn share_bytes_per_round() {
+        // The paper's model, 108,996 parameters = 27 chunks of set L, 11 bytes per residue.
+        assert_eq!(share_bytes::<SetL>(27), 1_216_512);
+    }
+
+    #[test]
+    fn key_shares_bind_their_secret() {
+        let (beta, bits) = key_share_binding::<SetL>();
+        println!("key-share binding (ring-SIS [a | 1]): β = {beta} ({bits:.1} bits)");
+        assert!(bits >= TARGET_BITS);
+    }
+
+    #[test]
+    fn larger_committees_and_more_decryptions_cost_more() {
+        let p5 = design_point();
+        let p3 = design::<SetL>(3, 2, 1024, 1 << 16, SetL::MAX_CHUNKS).expect("3 members");
+        assert!(p3.sigma_sq > p5.sigma_sq && p3.loss_bits < p5.loss_bits);
+        // 16 members at 1024 clinics lose too much; at 64 clinics they fit.
+        assert!(matches!(
+            design::<SetL>(16, 9, 1024, 1 << 16, SetL::MAX_CHUNKS),
+            Err(PlanError::TooLossy { .. })
+        ));
+        let p16 =
+            design::<SetL>(16, 9, 64, 1 << 16, SetL::MAX_CHUNKS).expect("16 members, 64 clinics");
+        assert!(p16.loss_bits <= MAX_LOSS_BITS);
+        let r = renyi_log2(
+            RENYI_ORDER,
+            2 * DECRYPTIONS_PER_KEY,
+            p5.shift_sq,
+            p5.sigma_sq,
+        );
+        assert!((r - 2.0 * p5.renyi_log2).abs() < 1e-9 * r);
+        // The loss formula: a = ∞ would lose log2 R; a = 1 loses everything.
+        assert!((loss_bits(128.0, 1.0, 0.0) - 128.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn convolution_widths() {
+        assert_eq!(smudging_sigma_sq(0), 1 << 54);
+        assert_eq!(smudging_sigma_sq(1), (1 << 54) + (1 << 46));
+        assert_eq!(share_noise_bound_sq(100, 100), 14_400);
+        assert_eq!(share_noise_bound_sq(1, 1), 2);
+        // ⌈√(1.44·2^54·4096)⌉ = ⌈1.2·2^33⌉, plus 2^23·⌈√(1.44·4096)⌉ = 2^23·77.
+        assert_eq!(
+            share_noise_coeff_bound(1, 4096),
+            10_307_921_511 + 77 * (1 << 23)
+        );
+    }
+}
