@@ -88,6 +88,12 @@ def clinic_for(context: Context, config: Optional[ConfigRecord] = None) -> Clini
         return _clinics[key]
 
 
+def _announcement_error(code: str, message: str) -> AnnouncementError:
+    err = AnnouncementError(message)
+    err.code, err.status = code, None
+    return err
+
+
 def protect_reply(
     msg: Message,
     reply: Message,
@@ -109,14 +115,14 @@ def protect_reply(
     ann = clinic.announcement()
     want = config.get(ROUND_KEY)
     if want is not None and int(want) != ann.round:
-        raise AnnouncementError(f"the strategy expects zkfl round {want}, the aggregator announces {ann.round}")
+        raise _announcement_error(
+            "round_mismatch", f"the strategy expects zkfl round {want}, the aggregator announces {ann.round}"
+        )
     global_w = flatten(msg.content.array_records[arrays_key])
     if not ann.matches_model(global_w):
-        err = AnnouncementError(
-            f"the global model Flower sent is not the model zkfl round {ann.round} announces"
+        raise _announcement_error(
+            "model_mismatch", f"the global model Flower sent is not the model zkfl round {ann.round} announces"
         )
-        err.code = "model_mismatch"
-        raise err
     update = flatten(reply.content.array_records[arrays_key]) - global_w
     sealed = (clinic.seal_poisoned if poisoned else clinic.seal)(update, ann)
     verdict = ConfigRecord({"clinic-id": clinic.id, "decision": "accepted", "code": "", "message": ""})
