@@ -26,6 +26,11 @@
 //!   witness u, the update m and every byte of the RNG secret; the proof bytes and statistics must come
 //!   out declassified by the prover (they are what the clinic sends; checked), then verified.
 //!
+//! - `threshold`: threshold decryption (docs/THRESHOLD.md): the GF(2^8) backup sharing of a secret seed with
+//!   secret coefficients and its interpolation, and one smudged decryption share (set L, one chunk) with secret
+//!   noise randomness (the key's seed is public here: its ternary expansion discards bytes ≥ 243 without a
+//!   declassification point); shares and the seed must come out secret, only the digits' accept bits public.
+//!
 //! `ct-check leak` instead runs deliberately non-constant-time code on secrets (the old slack formula
 //! with u128 `%`, a branch on the sign of ⟨z, v⟩ and a secret table index): valgrind must report it, which
 //! shows the check can fail (`scripts/ct-check.sh` asserts that it does).
@@ -272,9 +277,49 @@ fn leak() {
     println!("  leak: ran the deliberately non-constant-time code");
 }
 
+/// Threshold decryption's secret paths: backup sharing of a secret seed, and a smudged decryption share.
+fn threshold() {
+    use zkfl_core::params::SetL;
+    use zkfl_core::threshold::backup::{BackupShare, interpolate, split};
+    use zkfl_core::threshold::plan::design;
+    use zkfl_core::threshold::{DecryptionLedger, ShareMaker, Smudger};
+    type ML = <SetL as ParamSet>::M;
+    const NL: usize = 4096;
+    const KL: usize = ternary_product_primes(NL, <ML as Modulus>::BITS);
+    let mut rng = secret_rng(7);
+    let mut seed = [5u8; 32];
+    classify_slice(&mut seed);
+    let mut shares: Vec<BackupShare> = (0..5)
+        .map(|_| BackupShare::from_parts(0, 0, [0; 32]))
+        .collect();
+    split(&seed, 1, 5, 3, &mut rng, &mut shares).expect("split");
+    for s in &shares {
+        assert_tainted("backup share", s.bytes());
+    }
+    let got = interpolate(&[&shares[0], &shares[2], &shares[4]]).expect("interpolate");
+    assert_tainted("interpolated seed", &got);
+    if !vg::running() {
+        // Comparing secrets would itself be reported under valgrind.
+        assert_eq!(got, [5u8; 32]);
+    }
+    let plan = design::<SetL>(5, 3, 1024, 1 << 16, 1).expect("set L design");
+    let smudger = Smudger::new(&plan).expect("smudger");
+    let key = SecretKey::<SetL, NL>::from_seed([9; 32]);
+    let mut c1 = Box::new(Poly::<ML, NL>::zero());
+    public_a::<SetL, NL>(&[3; 32], &mut c1);
+    let mut maker = Box::new(
+        ShareMaker::<SetL, NL, KL>::new(&c1, &mut DecryptionLedger::new(0)).expect("ledger"),
+    );
+    let mut d = Box::new(Poly::<ML, NL>::zero());
+    maker.share(&key, 0, &smudger, &mut rng, &mut d);
+    assert_tainted("decryption share", &d.coeffs);
+    assert_tainted("noise digits", &maker.last_digits()[1].coeffs);
+    println!("threshold: backup sharing and one set-L share ok");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let all = ["gaussian", "reject", "slack", "prove"];
+    let all = ["gaussian", "reject", "slack", "prove", "threshold"];
     let sections: Vec<String> = if args.is_empty() {
         all.iter().map(|s| (*s).to_owned()).collect()
     } else {
@@ -296,9 +341,10 @@ fn main() {
                     "reject" => reject(),
                     "slack" => slack(),
                     "prove" => prove_one(),
+                    "threshold" => threshold(),
                     "leak" => leak(),
                     other => {
-                        panic!("unknown section {other} (gaussian, reject, slack, prove, leak)")
+                        panic!("unknown section {other} (gaussian, reject, slack, prove, threshold, leak)")
                     }
                 }
             }

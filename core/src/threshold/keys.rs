@@ -11,6 +11,7 @@ use crate::bfv::keys::check_params;
 use crate::params::ParamSet;
 use crate::ring::{NttPoly, Poly};
 use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
 
 /// b_j = Σ_i b_{i,j}: adds member key share `share` (chunk j of one member) into the committee key `acc`.
 pub fn add_key_share<P: ParamSet, const N: usize>(acc: &mut Poly<P::M, N>, share: &Poly<P::M, N>) {
@@ -75,7 +76,9 @@ pub fn recover_member<P: ParamSet, const N: usize, const K: usize>(
                 let _ = subset.push(*s);
             }
         }
-        let key = SecretKey::<P, N>::from_seed(interpolate(&subset)?);
+        let mut seed = interpolate(&subset)?;
+        let key = SecretKey::<P, N>::from_seed(seed);
+        seed.zeroize();
         if regenerates::<P, N, K>(&key, a_ntt, published) {
             return Ok(key);
         }
