@@ -90,6 +90,8 @@ j = {
     "peak_ram_bytes": peak,
     "static_bytes": n["static_bytes"],
     "peak_stack_bytes": n["peak_stack_bytes"],
+    "stack_held_across_stages_bytes": n["held_bytes"],
+    "peak_stack_by_stage_bytes": {"load_encrypt": n["peak_encrypt"], "prove": n["peak_prove"], "sign_seal": n["peak_seal"]},
     "flash_bytes": int(flash),
     "instructions": n["insn_total"],
     "instructions_encrypt": n["insn_encrypt"],
