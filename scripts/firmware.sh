@@ -78,9 +78,10 @@ if cmp -s "$WORK/native.bin" "$WORK/submission.bin"; then MATCH=true; fi
 FLASH=$(size -A "$ELF" | awk '$1==".vector_table"||$1==".text"||$1==".rodata"||$1==".data"{s+=$2} END{print s}')
 
 python3 - "$OUT_JSON" "$STATS" "$FLASH" "$MATCH" "$RAM_GOAL" "$FLASH_GOAL" "$ENFORCE" \
-    "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" <<'EOF'
+    "$t0" "$t1" "$t2" <<'EOF'
 import json, sys
-out, stats, flash, match, ram_goal, flash_goal, enforce, native_s, qemu_s = sys.argv[1:]
+out, stats, flash, match, ram_goal, flash_goal, enforce, t0, t1, t2 = sys.argv[1:]
+native_s, qemu_s = float(t1) - float(t0), float(t2) - float(t1)
 kv = dict(x.split("=", 1) for x in stats.split()[1:])
 n = {k: int(v) for k, v in kv.items()}
 peak = n["static_bytes"] + n["peak_stack_bytes"]
