@@ -78,9 +78,10 @@ if cmp -s "$WORK/native.bin" "$WORK/submission.bin"; then MATCH=true; fi
 FLASH=$(size -A "$ELF" | awk '$1==".vector_table"||$1==".text"||$1==".rodata"||$1==".data"{s+=$2} END{print s}')
 
 python3 - "$OUT_JSON" "$STATS" "$FLASH" "$MATCH" "$RAM_GOAL" "$FLASH_GOAL" "$ENFORCE" \
-    "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" <<'EOF'
+    "$t0" "$t1" "$t2" <<'EOF'
 import json, sys
-out, stats, flash, match, ram_goal, flash_goal, enforce, native_s, qemu_s = sys.argv[1:]
+out, stats, flash, match, ram_goal, flash_goal, enforce, t0, t1, t2 = sys.argv[1:]
+native_s, qemu_s = float(t1) - float(t0), float(t2) - float(t1)
 kv = dict(x.split("=", 1) for x in stats.split()[1:])
 n = {k: int(v) for k, v in kv.items()}
 peak = n["static_bytes"] + n["peak_stack_bytes"]
@@ -90,6 +91,8 @@ j = {
     "peak_ram_bytes": peak,
     "static_bytes": n["static_bytes"],
     "peak_stack_bytes": n["peak_stack_bytes"],
+    "stack_held_across_stages_bytes": n["held_bytes"],
+    "peak_stack_by_stage_bytes": {"load_encrypt": n["peak_encrypt"], "prove": n["peak_prove"], "sign_seal": n["peak_seal"]},
     "flash_bytes": int(flash),
     "instructions": n["insn_total"],
     "instructions_encrypt": n["insn_encrypt"],

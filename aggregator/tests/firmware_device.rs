@@ -92,7 +92,10 @@ fn a_submission_sealed_by_the_device_is_accepted_by_the_server() {
     let update = dir.0.join("update.f32");
     std::fs::write(
         &update,
-        UPDATE.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>(),
+        UPDATE
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect::<Vec<u8>>(),
     )
     .expect("update");
     let dev = dir.0.join("device");

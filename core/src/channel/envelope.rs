@@ -262,6 +262,7 @@ fn split_envelope<K: ChannelKem>(envelope: &mut [u8]) -> Result<Parts<'_>, Chann
 ///
 /// # Errors
 /// `BufferTooSmall` if `envelope` is shorter than [`overhead`].
+#[inline(never)]
 pub fn seal_in_place<K: ChannelKem, R: CryptoRng + ?Sized>(
     recipient: &KemPublicKey<K>,
     ctx: &SealContext,

@@ -97,6 +97,9 @@ impl SubmissionLayout {
 ///
 /// # Errors
 /// `LengthMismatch` if `buf` is not exactly the layout's length; signing errors.
+// Out of line: ML-DSA signing and the ML-KEM seal that follows each need a large frame; kept apart they
+// share the stack instead of adding up (docs/FIRMWARE.md).
+#[inline(never)]
 pub fn sign_in_place<R: CryptoRng + ?Sized>(
     buf: &mut [u8],
     fields: &SubmissionFields,

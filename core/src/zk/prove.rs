@@ -357,6 +357,9 @@ impl<P: ZkParams, const N: usize, U> Drop for Prover<'_, '_, P, N, U> {
 
 impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, N, U> {
     /// Checks the statement and buffer sizes, then runs pass 1 (norms, refusal, slack bits).
+    // Out of line (as every protocol step here): its temporaries then share the stack with the other steps'
+    // instead of adding to `prove_checked`'s frame (docs/FIRMWARE.md).
+    #[inline(never)]
     fn new(
         stmt: &'a Statement<'s, P::M, N>,
         wit: &'a mut Witness<'_, U>,
@@ -406,6 +409,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
     }
 
     /// The mask seed and the commitment randomness s2.
+    #[inline(never)]
     fn draw_secrets<R: CryptoRng>(&mut self, rng: &mut R) {
         rng.fill_bytes(&mut self.sec.mask_seed);
         for b in self.sec.s2.iter_mut().take(self.src.lay.zk.m2()) {
@@ -415,6 +419,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
     }
 
     /// Step 1 (pass 2): t_A = A1·s1 + A2·s2, absorbed.
+    #[inline(never)]
     fn commit(&mut self, fs: schedule::Commit, msgs: &mut Messages<P::M>) -> schedule::Jl {
         let lay = self.src.lay;
         let mut a1 = A1Acc::<P::M>::default().with_table(self.tab.a1);
@@ -429,6 +434,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
 
     /// Step 2: JL projection with bimodal rejection, repeated until accepted; returns the number of
     /// attempts. Rejected attempts run on a discarded copy of the transcript.
+    #[inline(never)]
     fn jl(
         &mut self,
         fs: schedule::Jl,
@@ -518,6 +524,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
     }
 
     /// Step 3, first half: garbage masks g_k (ct(g_k) = 0), t_g absorbed, μ squeezed.
+    #[inline(never)]
     fn batch_mu<R: CryptoRng>(
         &mut self,
         fs: schedule::Mu,
@@ -541,6 +548,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
 
     /// Step 3, second half: h_k = g_k + F_k(s) from the witness sums of the first masked pass, absorbed;
     /// γ squeezed (step 4).
+    #[inline(never)]
     fn batch_h(
         &self,
         fs: schedule::Gamma,
@@ -558,6 +566,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
 
     /// Step 5, commitment half of one attempt: g0, g1 from F̃ at c ∈ {0, ±1}, the F(s) = 0 self-check,
     /// t_t = b_t·s2 + g1 and v = g0 + b_t·y2, and the challenge c they (with w) determine.
+    #[inline(never)]
     fn open(
         &self,
         fs: &schedule::Challenge,
@@ -724,6 +733,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
 
     /// Step 5 response: z = y + c·s block by block, written into `out`; joint standard rejection.
     /// Returns true when accepted (then z1, z2 are in place).
+    #[inline(never)]
     fn respond(
         &mut self,
         y2: &[[i64; D]; M2_MAX],

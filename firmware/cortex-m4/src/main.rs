@@ -98,6 +98,10 @@ struct Stats {
     insn_prove: u64,
     insn_seal: u64,
     attempts: u32,
+    /// Stack held across the stages (the pipeline's own buffers: key, ciphertext, envelope).
+    held: usize,
+    /// Peak stack of each stage (encrypt, prove, sign + seal), painted afresh before each.
+    peaks: [usize; 3],
 }
 
 fn io(what: &'static str) -> impl Fn(IoError) -> Error {
@@ -114,11 +118,16 @@ fn main() -> ! {
     let calibration = meter::calibrate(&clock);
     let code = match run(&clock) {
         Ok(s) => {
-            let peak_stack = meter::stack_peak();
+            let peak_stack = s
+                .peaks
+                .iter()
+                .copied()
+                .fold(meter::stack_peak(), usize::max);
             hprintln!(
                 "FWSTATS chunks={} envelope_bytes={} proof_bytes={} static_bytes={} peak_stack_bytes={} \
                  stack_capacity={} insn_encrypt={} insn_prove={} insn_seal={} insn_total={} attempts={} \
-                 calibration_insns={} calibration_expected={}",
+                 calibration_insns={} calibration_expected={} held_bytes={} peak_encrypt={} \
+                 peak_prove={} peak_seal={}",
                 s.chunks,
                 s.envelope,
                 s.proof,
@@ -132,6 +141,10 @@ fn main() -> ! {
                 s.attempts,
                 calibration,
                 2 * meter::CALIBRATION_LOOPS,
+                s.held,
+                s.peaks[0],
+                s.peaks[1],
+                s.peaks[2],
             );
             debug::EXIT_SUCCESS
         }
@@ -230,6 +243,9 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     let mut update = UpdateFile::open(b"update.f32\0", &quant)?;
 
     // Encrypt: one b_j in NTT form at a time.
+    let held = meter::stack_depth();
+    let mut peaks = [meter::stack_peak(); 3];
+    meter::paint();
     let t0 = clock.instructions();
     let mut scratch = Poly44::zero();
     scratch.coeffs = pk_a;
@@ -253,6 +269,7 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     let mut u: [i64; N] = core::array::from_fn(|i| Q44::to_centered(enc.u().coeffs[i]) as i64);
     drop(enc);
     let insn_encrypt = clock.instructions() - t0;
+    peaks[0] = peaks[0].max(meter::stack_peak());
 
     let stmt = Statement {
         pk_a: &pk_a,
@@ -275,6 +292,7 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     encode_ciphertext(&c1, &c0[..chunks], &mut env[lay.ciphertext.clone()])?;
 
     // Prove, straight into the envelope.
+    meter::paint();
     let t1 = clock.instructions();
     let ctx = Context {
         round: t.round,
@@ -289,6 +307,8 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     }
     let st = res.map_err(Error::Prove)?;
     let insn_prove = clock.instructions() - t1;
+    peaks[1] = meter::stack_peak();
+    meter::paint();
 
     // Sign and seal in place.
     let t2 = clock.instructions();
@@ -302,6 +322,7 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     )
     .map_err(Error::Seal)?;
     let insn_seal = clock.instructions() - t2;
+    peaks[2] = meter::stack_peak();
 
     let mut out = File::create(b"submission.bin\0").map_err(io("submission.bin"))?;
     out.write_all(env).map_err(io("submission.bin"))?;
@@ -313,6 +334,8 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
         insn_prove,
         insn_seal,
         attempts: st.attempts,
+        held,
+        peaks,
     })
 }
 

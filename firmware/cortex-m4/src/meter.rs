@@ -48,6 +48,15 @@ pub fn stack_capacity() -> usize {
     unsafe { addr(&_stack_start) - addr(&_stack_end) }
 }
 
+/// Bytes of stack in use at the call (from the stack's top to the caller's frame): at a stage boundary,
+/// the buffers the pipeline holds across stages.
+#[inline(never)]
+pub fn stack_depth() -> usize {
+    // SAFETY: only the symbol's address is taken.
+    let top = unsafe { addr(&_stack_start) };
+    top - cortex_m::register::msp::read() as usize
+}
+
 /// Fills the free stack below the current frame with the pattern.
 #[inline(never)]
 pub fn paint() {
