@@ -418,3 +418,126 @@ proptest! {
         }
     }
 }
+
+// ---- Review 7 (docs/THRESHOLD.md §10): attacks that SUCCEED against the current core ----
+// They are the forgers the redesign must defeat: each asserts the attack works today, so each fails (and is
+// then turned into a refusal test) once the fix lands. Ignored so the suite stays green meanwhile:
+// `cargo test -p zkfl-core --release --lib threshold::tests::review7 -- --ignored`.
+
+/// Aggregator + members 1, 2 (t − 1 = 2 corrupt) harvest every honest seed by claiming a different honest member
+/// absent to each honest releaser; every release is within that releaser's own ReleaseBudget.
+#[test]
+#[ignore = "review 7 break: the attack succeeds until the redesign (THRESHOLD.md §10)"]
+fn review7_release_budget_harvest_all_seeds() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(77);
+        let c = keygen(&mut rng);
+        let mut budgets: Vec<ReleaseBudget> = (0..MEMBERS)
+            .map(|_| ReleaseBudget::new(MEMBERS, THRESHOLD))
+            .collect();
+        // (releaser, claimed-absent owner): 4 releases 3, 5 releases 4, 3 releases 5.
+        let plan_ = [(4u8, 3u8), (5, 4), (3, 5)];
+        for &(releaser, owner) in &plan_ {
+            let mut pool: Vec<BackupShare> = Vec::new();
+            // corrupt members 1 and 2 hand over their shares of `owner`
+            for corrupt in [1usize, 2] {
+                pool.extend(
+                    c.backups[corrupt - 1]
+                        .iter()
+                        .filter(|s| s.owner == owner)
+                        .cloned(),
+                );
+            }
+            budgets[releaser as usize - 1]
+                .release(owner)
+                .expect("within budget");
+            pool.extend(
+                c.backups[releaser as usize - 1]
+                    .iter()
+                    .filter(|s| s.owner == owner)
+                    .cloned(),
+            );
+            let k = recover_member::<P, N, K>(
+                owner,
+                THRESHOLD,
+                &pool,
+                &c.a_ntt,
+                &c.published[owner as usize - 1],
+            )
+            .unwrap();
+            assert_eq!(k.seed(), c.keys[owner as usize - 1].seed());
+        }
+        // every honest member's seed is now known: with members 1, 2 the adversary holds s_j = Σ_i s_{i,j}.
+        for b in &budgets[2..] {
+            assert!(b.released() <= 1);
+        }
+    });
+}
+
+/// A crafted c1 = 2^60 (a constant) makes one member's share reveal its whole key share: d = 2^60·s + E with
+/// ‖E‖∞ ≤ B_E ≈ 2^55.7 ≪ 2^59.
+#[test]
+#[ignore = "review 7 break: the attack succeeds until the redesign (THRESHOLD.md §10)"]
+fn review7_constant_c1_leaks_key_share() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(78);
+        let key = SecretKey::<P, N>::generate(&mut rng);
+        let smudger = Smudger::new(&plan()).unwrap();
+        let mut cst = [0i64; N];
+        cst[0] = 1i64 << 60;
+        let c1 = Box::new(Pl::from_i64(&cst));
+        let mut maker =
+            Box::new(ShareMaker::<P, N, K>::new(&c1, &mut DecryptionLedger::new(0)).unwrap());
+        let mut d = Box::new(Pl::zero());
+        maker.share(&key, 0, &smudger, &mut rng, &mut d);
+        let mut s = Box::new(Pl::zero());
+        key.secret_chunk(0, &mut s);
+        for i in 0..N {
+            let guess = (d.centered(i) + (1i128 << 59)).div_euclid(1i128 << 60);
+            assert_eq!(guess, s.centered(i), "coefficient {i}");
+        }
+    });
+}
+
+/// Rogue key: the last member to publish (or an aggregator that forwards unauthenticated key shares) sets
+/// b_5 = pk_adv − Σ_{k<5} b_k; the committee key is then its own key and it decrypts any clinic alone.
+#[test]
+#[ignore = "review 7 break: the attack succeeds until the redesign (THRESHOLD.md §10)"]
+fn review7_rogue_key_share() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(79);
+        let c = keygen(&mut rng);
+        let adv = SecretKey::<P, N>::generate(&mut rng);
+        let mut rogue: Vec<Pl> = Vec::new();
+        for j in 0..CHUNKS {
+            let mut b = Pl::zero();
+            adv.public_key_chunk(&c.a_ntt, j, &mut b);
+            for k in 0..4 {
+                b.sub_assign(&c.published[k][j]);
+            }
+            rogue.push(b);
+        }
+        let b_ntt: Vec<NttPoly<N, K>> = (0..CHUNKS)
+            .map(|j| {
+                let mut b = Pl::zero();
+                for k in 0..4 {
+                    add_key_share::<P, N>(&mut b, &c.published[k][j]);
+                }
+                add_key_share::<P, N>(&mut b, &rogue[j]);
+                NttPoly::from_poly(&b)
+            })
+            .collect();
+        let m: Vec<[i64; N]> = (0..CHUNKS)
+            .map(|_| core::array::from_fn(|_| (rng.next_u64() % 201) as i64 - 100))
+            .collect();
+        let mut c1 = Box::new(Pl::zero());
+        let mut c0: Vec<Pl> = (0..CHUNKS).map(|_| Pl::zero()).collect();
+        encrypt::<P, N, K>(&c.a_ntt, &b_ntt, plain(), &m, &mut rng, &mut c1, &mut c0).unwrap();
+        let mut dec = Box::new(crate::bfv::Decryptor::<P, N, K>::new(&adv, plain(), &c1));
+        for j in 0..CHUNKS {
+            let mut out = Box::new([0i64; N]);
+            dec.decrypt_chunk(j, &c0[j], &mut out);
+            assert_eq!(&out[..], &m[j][..], "chunk {j}");
+        }
+    });
+}
