@@ -229,7 +229,7 @@ impl<U: UpdateSource<N>> UpdateSource<N> for ReadProgress<'_, U> {
 }
 
 /// The facts of a verified round announcement that the pipeline needs (the aggregator's announcement
-/// carries them, signed; the caller checks the signature first).
+/// carries them, signed: `channel::Announcement::verify` checks the signature, then `terms` gives these).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RoundTerms {
     /// Parameter-set id (must be set S's).

@@ -2,7 +2,8 @@
 // `zkfl serve --model logistic:3,2` (8 parameters, signed into the announcement) with headless Chromium. The page
 // shows the announced model, reads a 4-column header CSV (3 features, the label column chosen by name) with
 // zkfl_learn's parser in the worker, reports a bad file's line and column, trains the announced model with
-// zkfl_learn::local_update, and the honest update is accepted.
+// zkfl_learn::local_update, and the honest update is accepted. It also refuses a round whose JSON `model` field is
+// not the signed one, and Submit stays off under a pinned aggregator key that is not the serving aggregator's.
 // Env: ZKFL_BIN (path of the zkfl binary).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,4 +106,34 @@ test('a round announcing logistic:3,2: the page reads a 4-column CSV, trains it 
   assert.equal(v.verdict, 'accepted', v.text);
   await page.waitForFunction(() => /1 accepted, 0 rejected of 3 clinics/.test(document.getElementById('round').textContent),
     null, { timeout: 30_000 });
+});
+
+test('the page refuses a round JSON whose model is not the signed one, and a pinned key of another aggregator', async () => {
+  // The JSON copy's `model` changed on the way (the signed bytes are untouched): the round is refused.
+  const tampered = await ctx.newPage();
+  await tampered.route('**/v1/rounds/current', async (route) => {
+    const resp = await route.fetch();
+    await route.fulfill({ response: resp, json: { ...(await resp.json()), model: 'logistic:2,3' } });
+  });
+  await tampered.goto(`${base}/index.html`);
+  await tampered.waitForFunction(() => /is not what the aggregator signed/.test(document.getElementById('round').textContent),
+    null, { timeout: 60_000 });
+  assert.match(await tampered.textContent('#round'), /JSON field model .*\[bad_announcement\]/);
+  assert.ok(await tampered.isDisabled('#train'), 'nothing to train for a refused round');
+  await tampered.close();
+
+  // The real round, but the aggregator-vk.bin chosen is another aggregator's: Submit stays off.
+  const other = mkdtempSync(join(tmpdir(), 'zkfl-e2e-other-'));
+  execFileSync(ZKFL, ['keygen', '--out', join(other, 'keys'), '--clinics', '1'], { stdio: 'pipe' });
+  const pinned = await ctx.newPage();
+  await pinned.goto(`${base}/index.html`);
+  await pinned.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  await pinned.waitForSelector('#round[data-round]', { timeout: 30_000 });
+  await pinned.fill('#clinic-id', '1');
+  await pinned.setInputFiles('#sign-key', join(keys, 'clinics', '1', 'sign-seed.bin'));
+  await pinned.setInputFiles('#aggregator-key', join(other, 'keys', 'clinics', '1', 'aggregator-vk.bin'));
+  await pinned.waitForFunction(() => /signs with another key/.test(document.getElementById('submit-note').textContent),
+    null, { timeout: 10_000 });
+  assert.ok(await pinned.isDisabled('#submit-poisoned'), 'nothing is sent to an aggregator the clinic did not pin');
+  await pinned.close();
 });

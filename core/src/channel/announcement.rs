@@ -392,4 +392,53 @@ mod tests {
             Err(AnnouncementError::Length)
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_announcement_round_trips(
+            fields in proptest::array::uniform8(proptest::prelude::any::<u64>()),
+            hashes in proptest::array::uniform3(proptest::array::uniform32(proptest::prelude::any::<u8>())),
+            spec in proptest::option::of(proptest::collection::vec(proptest::prelude::any::<u8>(), 1..64)),
+        ) {
+            let a = Announcement {
+                param_set_id: fields[0] as u8,
+                round: fields[1],
+                model_dim: fields[2] as u32,
+                model_sha3: hashes[0],
+                norm_bound: f64::from_bits(fields[3]),
+                scale: f64::from_bits(fields[4]),
+                b_int: fields[5],
+                t: fields[6],
+                opened_at: fields[7],
+                deadline: fields[7].wrapping_add(1),
+                kem_key_sha3: hashes[1],
+                bfv_public_key_sha3: hashes[2],
+                model_spec: spec.as_deref(),
+            };
+            let mut buf = [0u8; 256];
+            let n = a.encode(&mut buf).expect("encode");
+            let b = Announcement::decode(&buf[..n]).expect("decode");
+            // Compare through the bits: NaN ≠ NaN as f64.
+            proptest::prop_assert_eq!(b.norm_bound.to_bits(), a.norm_bound.to_bits());
+            proptest::prop_assert_eq!(b.scale.to_bits(), a.scale.to_bits());
+            proptest::prop_assert_eq!(
+                Announcement { norm_bound: 0.0, scale: 0.0, ..b },
+                Announcement { norm_bound: 0.0, scale: 0.0, ..a }
+            );
+        }
+
+        #[test]
+        fn arbitrary_bytes_decode_or_give_a_typed_error(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            v2 in proptest::prelude::any::<bool>(),
+        ) {
+            let mut b = bytes;
+            if b.len() >= 16 {
+                b[..16].copy_from_slice(if v2 { MAGIC_V2 } else { MAGIC_V1 });
+            }
+            if let Ok(a) = Announcement::decode(&b) {
+                proptest::prop_assert_eq!(a.encoded_len(), b.len());
+            }
+        }
+    }
 }
