@@ -769,10 +769,11 @@ fn fixture_proof_bytes_pinned() {
     assert_eq!(hex, GOLDEN_PROOF_DIGEST);
 }
 
-/// Re-pinned deliberately for wire version 2 (A2 binds the BDLOP messages; H(pk) from the statement;
-/// challenges in [−4, 4], λ = 5 and MSIS rank 15 for 2^−128 at Q = 2^64; t hashed with Δ).
+/// Re-pinned deliberately for wire version 3 (z Rice coded, PROTOCOL §12.1; same transcript and prover
+/// randomness as version 2). Version 2 had re-pinned it for A2 binding the BDLOP messages, H(pk) from the
+/// statement, challenges in [−4, 4], λ = 5 and MSIS rank 15 for 2^−128 at Q = 2^64, and t hashed with Δ.
 const GOLDEN_PROOF_DIGEST: &str =
-    "1fdbf2e96e2d86384d5785fca21c99cbbab96b70ed5f622e0b8ecb47be77fddc";
+    "fa7adb5297fca9918f24b799af8759a72b49972e35a2427e25722b1292d4828d";
 
 /// Prove/verify wall time of the 2-chunk fixture (informational; run with `--ignored --nocapture`).
 #[test]
