@@ -45,11 +45,11 @@ use zkfl_core::zk::verify::verify;
 fn full<P: ZkParams, const N: usize, const K: usize>(c: &mut Criterion<CpuTime>) {
     let s = setup::<P, N, K>();
     let st = statement(&s, &s.c1, &s.c0);
-    let len = st.layout::<P>().expect("layout").proof_len();
-    let mut proof = vec![0u8; len];
+    let buf = st.layout::<P>().expect("layout").prove_buf_len();
+    let mut proof = vec![0u8; buf];
     let mut rng = ChaCha20Rng::seed_from_u64(2);
-    prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof);
-    assert_eq!(verify::<P, N>(&st, &ctx(), &proof), Ok(()));
+    let len = prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof).len;
+    assert_eq!(verify::<P, N>(&st, &ctx(), &proof[..len]), Ok(()));
     eprintln!(
         "set {}: {} chunks, proof {len} B ({:.3} B/param)",
         P::NAME,
@@ -63,9 +63,9 @@ fn full<P: ZkParams, const N: usize, const K: usize>(c: &mut Criterion<CpuTime>)
     g.bench_function("prove", |bch| {
         bch.iter(|| prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof))
     });
-    prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof);
+    let len = prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof).len;
     g.bench_function("verify", |bch| {
-        bch.iter(|| verify::<P, N>(&st, &ctx(), black_box(&proof)))
+        bch.iter(|| verify::<P, N>(&st, &ctx(), black_box(&proof[..len])))
     });
     g.bench_function("encrypt+prove", |bch| {
         bch.iter(|| {

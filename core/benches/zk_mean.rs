@@ -116,15 +116,16 @@ fn a1_buf_mb<M: zkfl_core::arith::Modulus>(n: usize, cols: usize) -> f64 {
 fn run<P: ZkParams, const N: usize, const K: usize>(runs: usize, seed: u64, tables: bool) {
     let s: Setup<P, N, K> = setup::<P, N, K>();
     let st = statement(&s, &s.c1, &s.c0);
-    let len = st.layout::<P>().expect("layout").proof_len();
+    let max = st.layout::<P>().expect("layout").max_proof_len();
     println!(
-        "set {}: {} chunks, {PARAMS} params, proof {len} B ({:.3} B/param), seed {seed}, tables {tables}",
+        "set {}: {} chunks, {PARAMS} params, proof at most {max} B ({:.3} B/param), seed {seed}, tables {tables}",
         P::NAME,
         s.m.len(),
-        len as f64 / PARAMS as f64
+        max as f64 / PARAMS as f64
     );
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let mut proof = vec![0u8; len];
+    let mut proof = vec![0u8; st.layout::<P>().expect("layout").prove_buf_len()];
+    let mut len_sum = 0usize;
     let lay = st.layout::<P>().expect("layout");
     let n = lay.zk.kmsis;
     // Per process (per parameter set): A1 in NTT form, timed once.
@@ -177,9 +178,11 @@ fn run<P: ZkParams, const N: usize, const K: usize>(runs: usize, seed: u64, tabl
         pw.push(w);
         jl_att += u64::from(stats.jl_attempts);
         op += u64::from(stats.attempts);
+        len_sum += stats.len;
+        let p = &proof[..stats.len];
         let (ok, c, w) = timed(|| match a1.as_ref() {
-            Some(t) => verify_with_table::<P, N>(&st, &ctx(), &proof, t),
-            None => verify::<P, N>(&st, &ctx(), &proof),
+            Some(t) => verify_with_table::<P, N>(&st, &ctx(), p, t),
+            None => verify::<P, N>(&st, &ctx(), p),
         });
         assert_eq!(ok, Ok(()));
         vc.push(c);
@@ -206,9 +209,14 @@ fn run<P: ZkParams, const N: usize, const K: usize>(runs: usize, seed: u64, tabl
     }
     if let Some(t) = a1.as_ref() {
         // `proof` holds the last encrypt + prove run's proof (another ciphertext): prove `st` again.
-        prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof);
-        round::<P, N>(&st, &proof, t);
+        let len = prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof).len;
+        round::<P, N>(&st, &proof[..len], t);
     }
+    let mean_len = len_sum as f64 / runs as f64;
+    println!(
+        "mean proof length {mean_len:.0} B ({:.3} B/param) over {runs} prove runs",
+        mean_len / PARAMS as f64
+    );
     report("prove", &mut pc, &mut pw);
     report("encrypt+prove", &mut ec, &mut ew);
     report("verify", &mut vc, &mut vw);

@@ -362,7 +362,8 @@ pub enum ProofKind {
     Honest,
     /// By the prover with its norm checks removed (attack simulation).
     Cheating,
-    /// A forgery, a valid header then zeros: the cheating prover gave up (attack simulation).
+    /// A forgery, a valid header then zeros (the shortest proof length): the cheating prover gave up
+    /// (attack simulation).
     Forged,
 }
 
@@ -636,7 +637,7 @@ impl Round {
     ) -> Result<NormProof, ClinicError> {
         self.run_prover(enc, m, clinic, rng, progress, |stmt, ctx, wit, rng, out| {
             prove_lending_tables::<SetS, N, _, _>(stmt, ctx, wit, rng, out)
-                .map(|_| ProofKind::Honest)
+                .map(|st| (ProofKind::Honest, st.len))
                 .map_err(ClinicError::Prove)
         })
     }
@@ -660,17 +661,23 @@ impl Round {
                 skip_norm_checks: true,
                 ..Cheat::default()
             };
-            if prove_with::<SetS, N, _, _>(stmt, ctx, wit, rng, out, cheat).is_ok() {
-                Ok(ProofKind::Cheating)
-            } else {
-                forge_proof(out, chunks);
-                Ok(ProofKind::Forged)
+            match prove_with::<SetS, N, _, _>(stmt, ctx, wit, rng, out, cheat) {
+                Ok(st) => Ok((ProofKind::Cheating, st.len)),
+                Err(_) => {
+                    let len = stmt
+                        .layout::<SetS>()
+                        .map_err(|_| ClinicError::Prove(ProveError::Statement))?
+                        .min_proof_len();
+                    forge_proof(out, chunks);
+                    Ok((ProofKind::Forged, len))
+                }
             }
         })
     }
 
-    /// Builds the statement and witness for `enc`/`m` and runs `prover` into a proof buffer of the right
-    /// length; the witness copies are wiped afterwards.
+    /// Builds the statement and witness for `enc`/`m` and runs `prover` into a buffer of the prover's
+    /// size; `prover` returns the proof length, the buffer is cut to it. The witness copies are wiped
+    /// afterwards.
     fn run_prover<R: CryptoRng>(
         &self,
         enc: &Encrypted,
@@ -684,7 +691,7 @@ impl Round {
             &mut Witness<'_, ReadProgress<'_, SliceUpdate<'_, N>>>,
             &mut R,
             &mut [u8],
-        ) -> Result<ProofKind, ClinicError>,
+        ) -> Result<(ProofKind, usize), ClinicError>,
     ) -> Result<NormProof, ClinicError> {
         let ct = &enc.ciphertext;
         let stmt = Statement {
@@ -702,7 +709,7 @@ impl Round {
         let layout = stmt
             .layout::<SetS>()
             .map_err(|_| ClinicError::Prove(ProveError::Statement))?;
-        let mut bytes = vec![0u8; layout.proof_len()];
+        let mut bytes = vec![0u8; layout.prove_buf_len()];
         let mut chunks: Vec<[i64; N]> =
             m.m.chunks_exact(N)
                 .map(|c| {
@@ -719,8 +726,9 @@ impl Round {
         let kind = prover(&stmt, &ctx, &mut wit, rng, &mut bytes);
         let reads = wit.m.finish();
         chunks.iter_mut().for_each(|c| c.zeroize());
-        let kind = kind?;
+        let (kind, len) = kind?;
         reads?;
+        bytes.truncate(len);
         Ok(NormProof { bytes, kind })
     }
 

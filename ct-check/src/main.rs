@@ -231,7 +231,7 @@ fn prove_one() {
         round: 3,
         clinic: 2,
     };
-    let len = st.layout::<SetS>().expect("layout").proof_len();
+    let len = st.layout::<SetS>().expect("layout").prove_buf_len();
     let mut out = vec![0u8; len];
     // Secrets: u, m, and every RNG byte.
     classify_slice(&mut u);
@@ -252,7 +252,11 @@ fn prove_one() {
         "  prove: {} bytes, JL attempts {}, attempts {}",
         stats.len, stats.jl_attempts, stats.attempts
     );
-    assert_eq!(verify::<SetS, N>(&st, &ctx, &out), Ok(()), "proof verifies");
+    assert_eq!(
+        verify::<SetS, N>(&st, &ctx, &out[..stats.len]),
+        Ok(()),
+        "proof verifies"
+    );
 }
 
 /// Deliberately leaky code on secrets: valgrind must flag every part of it.

@@ -6,7 +6,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::hint::black_box;
 use zkfl_core::ring::gaussian::GaussianSampler;
-use zkfl_core::zk::codec::{rice_decode, rice_encode, rice_k_for_sigma, rice_len_bits};
+use zkfl_core::zk::codec::{RiceCode, RiceReader, RiceWriter, SliceSink};
+use zkfl_core::zk::params::ZK_S;
 use zkfl_core::zk::reject::{InvTwoSigmaSq, RejectionConstant, StandardTest, bimodal_accept};
 
 fn gaussian(c: &mut Criterion) {
@@ -61,18 +62,34 @@ fn rejection(c: &mut Criterion) {
     });
 }
 
+/// The z code of set S's m blocks (σ_m, w_m) on 8192 samples of D_σm.
 fn codec(c: &mut Criterion) {
-    let g = GaussianSampler::from_sigma(4_988_749.0).unwrap();
+    let g = GaussianSampler::from_sigma(ZK_S.sigma_m as f64).unwrap();
     let mut z = vec![0i64; 128 * 64];
     g.fill(&mut ChaCha20Rng::from_seed([4; 32]), &mut z);
-    let k = rice_k_for_sigma(g.sigma_q32());
-    let mut buf = vec![0u8; rice_len_bits(&z, k).div_ceil(8) as usize];
-    c.bench_function("rice encode 8192 coeffs sigma=2^22.25", |b| {
-        b.iter(|| rice_encode(black_box(&z), k, &mut buf).unwrap())
+    let code = RiceCode::for_gaussian(ZK_S.sigma_m, ZK_S.wm);
+    let bits: u64 = z.iter().map(|&x| code.bits(x)).sum();
+    let mut buf = vec![0u8; bits.div_ceil(8) as usize];
+    c.bench_function("rice encode 8192 coeffs sigma_m of set S", |b| {
+        b.iter(|| {
+            let mut sink = SliceSink::new(&mut buf);
+            let mut w = RiceWriter::new();
+            for &x in black_box(&z) {
+                w.push(&mut sink, x, &code).unwrap();
+            }
+            w.finish(&mut sink).unwrap();
+        })
     });
-    let mut back = vec![0i64; z.len()];
-    c.bench_function("rice decode 8192 coeffs sigma=2^22.25", |b| {
-        b.iter(|| rice_decode(black_box(&buf), k, g.tail_bound(), &mut back).unwrap())
+    c.bench_function("rice decode 8192 coeffs sigma_m of set S", |b| {
+        b.iter(|| {
+            let mut r = RiceReader::new(black_box(&buf));
+            let mut acc = 0i64;
+            for _ in 0..z.len() {
+                acc ^= r.next_value(&code).unwrap();
+            }
+            r.finish().unwrap();
+            acc
+        })
     });
 }
 

@@ -22,6 +22,7 @@ use zk_common::{Instance, big_stack, encrypt, key, prove_slice};
 use zkfl_core::arith::Modulus;
 use zkfl_core::bfv::ternary_product_primes;
 use zkfl_core::params::{ParamSet, SetS};
+use zkfl_core::zk::codec::{RiceCode, RiceReader};
 use zkfl_core::zk::derive::challenge_from_seed;
 use zkfl_core::zk::layout::Layout;
 use zkfl_core::zk::params::{D, GROUPS, JL_ROWS};
@@ -101,24 +102,16 @@ fn collect(inst: &Instance<SetS, N>, tag: u8, runs: usize, out: &mut Samples) {
             zk.w3,
             zk.sigma3,
         ));
-        out.zu.extend(read(
-            &p[lay.off_z1u()..lay.off_z1m()],
-            lay.k * D,
-            zk.ws,
-            zk.sigma_s,
-        ));
-        out.zm.extend(read(
-            &p[lay.off_z1m()..lay.off_z1s()],
-            lay.dim_m(),
-            zk.wm,
-            zk.sigma_m,
-        ));
-        let rest = read(
-            &p[lay.off_z1s()..],
-            (GROUPS + zk.m2()) * D,
-            zk.ws,
-            zk.sigma_s,
-        );
+        let mut rd = RiceReader::new(&p[lay.off_z1u()..]);
+        let mut take = |count: usize, code: RiceCode, sigma: u64| -> Vec<f64> {
+            (0..count)
+                .map(|_| rd.next_value(&code).expect("honest proof decodes") as f64 / sigma as f64)
+                .collect()
+        };
+        out.zu.extend(take(lay.k * D, lay.code_s(), zk.sigma_s));
+        out.zm.extend(take(lay.dim_m(), lay.code_m(), zk.sigma_m));
+        let rest = take((GROUPS + zk.m2()) * D, lay.code_s(), zk.sigma_s);
+        rd.finish().expect("no bytes after z");
         for (t, v) in rest[..D].iter().enumerate() {
             out.z_ups_m[t].push(*v);
         }

@@ -1,231 +1,366 @@
-//! Canonical encodings of proof vectors (docs/PROTOCOL.md §12, wire format):
-//! a Golomb–Rice code for the Gaussian responses z1, z2, z3 and a bit-packed fixed-width code for
-//! residues mod q (t_A, t_y, t_g, h, t, v, ...).
+//! The Golomb–Rice code of the masked openings z1, z2 (docs/PROTOCOL.md §12.1), and the size analysis
+//! behind it (§15.1).
 //!
-//! **Rice code** with parameter k, per coefficient x (bits written least-significant first into bytes,
-//! bytes in order): the k low bits of |x|, then ⌊|x|/2^k⌋ in unary (that many 1-bits and a 0-bit), then —
-//! only if x ≠ 0 — a sign bit (1 = negative). Zero has no sign bit, so "−0" cannot be written. With
-//! k = [`rice_k_for_sigma`] (σ/2^k ∈ [√2, 2√2)) a sample of D_σ costs log₂σ + 2.13…2.15 bits (measured in
-//! `gaussian_rate_near_entropy` for σ = 2^4…2^25.7; entropy:
-//! log₂σ + 2.05).
+//! **Code.** A width class (the m blocks of z1 with σ_m; the u and υ blocks of z1 and all of z2 with σ_s)
+//! has a fixed [`RiceCode`] derived from the parameter set only: the Rice parameter k and the bound
+//! |x| ≤ max_abs = 2^(w−1) − 1. A value x is written, bits least significant first into bytes in order, as
+//! the k low bits of |x|, then ⌊|x|/2^k⌋ in unary (that many 1-bits and a 0-bit), then — only if x ≠ 0 —
+//! a sign bit (1 = negative). The whole z is one bit string over the classes in wire order, zero-padded to
+//! a byte boundary.
 //!
-//! **Strict decoding** rejects, with a typed [`CodecError`]: a magnitude above the caller's bound
-//! `max_abs` (the unary run is cut as soon as it exceeds `max_abs >> k`, so an adversary cannot make the
-//! decoder spin), input shorter than needed, nonzero padding bits in the last byte, and bytes left over.
-//! Hence every accepted byte string is the encoding of exactly one vector and re-encodes to itself (the
-//! proptests check `encode(decode(b)) = b` on mutated inputs).
+//! **Canonical and strict.** Every field has one spelling (fixed-width low bits, a unary run, a sign bit
+//! present exactly when |x| ≠ 0, so "−0" cannot be written), hence every value has exactly one encoding.
+//! [`RiceReader`] rejects with a typed [`CodecError`]: a unary run longer than max_abs >> k (the run is cut
+//! as soon as it is too long, so a forged run cannot make the decoder spin), a magnitude above max_abs,
+//! input ending early, nonzero padding bits and bytes after the last value. Its state is a 64-bit
+//! accumulator and a position: constant memory.
 //!
-//! **Mod-q codes**: bit-packed — each residue as exactly `M::BITS` bits (least-significant first), last
-//! byte zero-padded; or byte-aligned — each residue as `M::BYTES` little-endian bytes (docs/PROTOCOL.md
-//! wire format). Either way a value ≥ q (hence any set high bit) or a nonzero padding bit is rejected.
+//! **Streaming.** [`RiceWriter`] holds at most 7 pending bits and writes whole bytes into any [`Sink`] in
+//! value order, so a prover can emit z coefficient by coefficient; nothing in the fixed part of the proof
+//! depends on the coded length.
 //!
-//! The encoded values are public (responses are encoded only after the rejection test accepted), so the
-//! codec is not constant time.
-//!
-//! API summary:
-//! - [`rice_k_for_sigma`]`(sigma_q32) -> u32`; [`rice_max_len`]`(n, k, max_abs)` (worst-case bytes, for
-//!   buffers); [`rice_len_bits`]`(values, k)` (exact size).
-//! - [`RiceWriter`] (`new(buf, k)`, `push(x)`, `finish() -> bytes`) and [`RiceReader`]
-//!   (`new(bytes, k, max_abs)`, `next()`, `finish()`) for streaming; [`rice_encode`] / [`rice_decode`]
-//!   for whole slices.
-//! - [`packed_len`]`::<M>(n)`, [`encode_mod_q`]`::<M>(coeffs, out)`, [`decode_mod_q`]`::<M>(bytes, out)`
-//!   (bit-packed); [`encode_mod_q_bytes`] / [`decode_mod_q_bytes`] (`M::BYTES` per residue).
+//! The encoded values are public (the prover encodes z only after the rejection test accepted it), so the
+//! code is not constant time; its running time depends on z only.
 
-use crate::arith::Modulus;
+use libm::{log2, sqrt};
 
-/// A malformed, non-canonical or oversized encoding (or an output buffer too small).
+/// A malformed, non-canonical or oversized encoding (or a full sink).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodecError {
-    /// The output buffer cannot hold the encoding.
-    BufferTooSmall,
+    /// The sink cannot take another byte.
+    SinkFull,
     /// The input ended before all values were read.
     Truncated,
     /// A unary run is longer than `max_abs >> k` allows.
     OverlongRun,
-    /// A value exceeds the caller's bound (or cannot be represented).
+    /// A magnitude exceeds the class bound `max_abs`.
     OutOfRange,
-    /// A padding bit in the last byte is set.
+    /// A padding bit of the last byte is set.
     NonZeroPadding,
     /// Bytes remain after the last value.
     TrailingBytes,
-    /// A mod-q coefficient is ≥ q.
-    NotReduced,
-    /// The input length does not match the expected number of coefficients.
-    BadLength,
 }
 
 impl core::fmt::Display for CodecError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
-            Self::BufferTooSmall => "output buffer too small for the encoding",
+            Self::SinkFull => "output full",
             Self::Truncated => "encoding truncated",
             Self::OverlongRun => "unary run longer than the bound allows",
             Self::OutOfRange => "value outside the allowed range",
             Self::NonZeroPadding => "nonzero padding bits",
             Self::TrailingBytes => "trailing bytes after the encoding",
-            Self::NotReduced => "coefficient not reduced modulo q",
-            Self::BadLength => "encoding length does not match the coefficient count",
         })
     }
 }
 
-/// Largest supported Rice parameter.
-pub const MAX_RICE_K: u32 = 62;
-
-/// Rice parameter for D_σ with σ in Q32.32: the k with 2^(2k+1) ≤ σ² < 2^(2k+3), i.e. σ/2^k ∈ [√2, 2√2),
-/// where the expected code length is within ≈ 0.1 bit of its minimum; 0 for σ < √2.
-#[must_use]
-pub fn rice_k_for_sigma(sigma_q32: u64) -> u32 {
-    let s2 = u128::from(sigma_q32) * u128::from(sigma_q32);
-    if s2 == 0 {
-        return 0;
-    }
-    // ⌊log₂ σ²⌋ = bitlen(s²) − 1 − 64.
-    let log2_s2 = i64::from(127 - s2.leading_zeros()) - 64;
-    ((log2_s2 - 1).div_euclid(2)).clamp(0, i64::from(MAX_RICE_K)) as u32
+/// The Rice code of one width class: parameter k and magnitude bound max_abs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RiceCode {
+    /// Number of low bits written verbatim.
+    pub k: u32,
+    /// Largest magnitude a value may have.
+    pub max_abs: u64,
 }
 
-/// Worst-case encoded size in bytes of n values with |x| ≤ max_abs: k + ⌊max_abs/2^k⌋ + 2 bits each.
-#[must_use]
-pub fn rice_max_len(n: usize, k: u32, max_abs: u64) -> usize {
-    let per = u64::from(k) + (max_abs >> k.min(63)) + 2;
-    (n as u64).saturating_mul(per).div_ceil(8) as usize
-}
-
-/// Exact encoded size in bits of `values` with parameter k.
-#[must_use]
-pub fn rice_len_bits(values: &[i64], k: u32) -> u64 {
-    values
-        .iter()
-        .map(|&x| {
-            let a = x.unsigned_abs();
-            u64::from(k) + (a >> k.min(63)) + 1 + u64::from(a != 0)
-        })
-        .sum()
-}
-
-/// Bit writer: least-significant bit first within each byte.
-#[derive(Debug)]
-struct BitWriter<'a> {
-    buf: &'a mut [u8],
-    pos: usize,
-    acc: u128,
-    nacc: u32,
-}
-
-impl<'a> BitWriter<'a> {
-    fn new(buf: &'a mut [u8]) -> Self {
+impl RiceCode {
+    /// The code for D_σ in a class of wire width w (|x| ≤ 2^(w−1) − 1): k with σ/2^k ∈ [√2, 2√2), i.e.
+    /// 2^(2k+1) ≤ σ² < 2^(2k+3), where the mean length is within 0.12 bit of the entropy (§15.1).
+    pub const fn for_gaussian(sigma: u64, width: u32) -> Self {
+        let s2 = (sigma as u128) * (sigma as u128);
+        let log2_s2 = if s2 == 0 { 0 } else { s2.ilog2() };
+        let k = if log2_s2 == 0 { 0 } else { (log2_s2 - 1) / 2 };
         Self {
-            buf,
-            pos: 0,
-            acc: 0,
-            nacc: 0,
+            k,
+            max_abs: (1u64 << (width - 1)) - 1,
         }
     }
 
-    /// Appends the n ≤ 64 low bits of v.
-    fn put(&mut self, v: u64, n: u32) -> Result<(), CodecError> {
-        let masked = if n >= 64 { v } else { v & ((1u64 << n) - 1) };
-        self.acc |= u128::from(masked) << self.nacc;
-        self.nacc += n;
-        while self.nacc >= 8 {
-            let slot = self
-                .buf
-                .get_mut(self.pos)
-                .ok_or(CodecError::BufferTooSmall)?;
-            *slot = self.acc as u8;
+    /// Bits of the code of x: k + ⌊|x|/2^k⌋ + 1, plus the sign bit if x ≠ 0.
+    pub const fn bits(&self, x: i64) -> u64 {
+        let a = x.unsigned_abs();
+        self.k as u64 + (a >> self.k) + 1 + (a != 0) as u64
+    }
+
+    /// Fewest bits of `dim` values (all zero): dim·(k + 1).
+    pub const fn min_bits(&self, dim: usize) -> u64 {
+        dim as u64 * (self.k as u64 + 1)
+    }
+
+    /// Most bits of `dim` values with Σx² ≤ bound_sq: dim·(k + 2) + ⌊⌊√(dim·bound_sq)⌋ / 2^k⌋, since
+    /// Σ⌊|x|/2^k⌋ ≤ Σ|x| / 2^k ≤ √(dim·Σx²) / 2^k (Cauchy–Schwarz). Sizes the maximal proof length.
+    pub const fn max_bits(&self, dim: usize, bound_sq: u128) -> u64 {
+        let l1 = isqrt((dim as u128) * bound_sq);
+        dim as u64 * (self.k as u64 + 2) + (l1 >> self.k) as u64
+    }
+
+    /// Largest excess, over any prefix of values with Σx² ≤ bound_sq, of their Rice bits over their
+    /// fixed-width bits (w each): ⌈bound_sq / (4^(k+1)·c)⌉ with c = w − k − 2 > 0, from
+    /// ⌊a/2^k⌋ − c ≤ (a/2^k)² / (4c) for every a. The prover stages z at fixed width and re-encodes it in
+    /// place; this is the head start the staged copy needs (`Layout::prove_buf_len`).
+    pub const fn max_prefix_excess_bits(&self, width: u32, bound_sq: u128) -> u64 {
+        let c = width as u128 - self.k as u128 - 2;
+        let den = (1u128 << (2 * self.k + 2)) * c;
+        bound_sq.div_ceil(den) as u64
+    }
+}
+
+const fn isqrt(x: u128) -> u128 {
+    if x < 2 {
+        return x;
+    }
+    // Newton from above.
+    let mut r = 1u128 << (x.ilog2() / 2 + 1);
+    loop {
+        let nr = (r + x / r) / 2;
+        if nr >= r {
+            return r;
+        }
+        r = nr;
+    }
+}
+
+/// Where encoded bytes go, one at a time, in order.
+pub trait Sink {
+    /// Appends one byte.
+    ///
+    /// # Errors
+    /// [`CodecError::SinkFull`] when no room is left.
+    fn put_byte(&mut self, b: u8) -> Result<(), CodecError>;
+}
+
+/// A sink writing into a slice from its start.
+#[derive(Debug)]
+pub struct SliceSink<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl<'a> SliceSink<'a> {
+    /// A sink at the start of `buf`.
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, pos: 0 }
+    }
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.pos
+    }
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.pos == 0
+    }
+}
+
+impl Sink for SliceSink<'_> {
+    fn put_byte(&mut self, b: u8) -> Result<(), CodecError> {
+        let slot = self.buf.get_mut(self.pos).ok_or(CodecError::SinkFull)?;
+        *slot = b;
+        self.pos += 1;
+        Ok(())
+    }
+}
+
+/// Streaming Rice encoder: at most 7 pending bits between values.
+#[derive(Debug, Default)]
+pub struct RiceWriter {
+    acc: u64,
+    n: u32,
+}
+
+impl RiceWriter {
+    /// An encoder with nothing pending.
+    pub const fn new() -> Self {
+        Self { acc: 0, n: 0 }
+    }
+
+    /// Appends the `nbits` ≤ 32 low bits of v and flushes whole bytes.
+    fn put<S: Sink>(&mut self, sink: &mut S, v: u64, nbits: u32) -> Result<(), CodecError> {
+        let mask = (1u64 << nbits) - 1;
+        self.acc |= (v & mask) << self.n;
+        self.n += nbits;
+        while self.n >= 8 {
+            sink.put_byte(self.acc as u8)?;
             self.acc >>= 8;
-            self.nacc -= 8;
-            self.pos += 1;
+            self.n -= 8;
         }
         Ok(())
     }
 
-    /// Flushes the last partial byte (zero-padded); returns the number of bytes written.
-    fn finish(mut self) -> Result<usize, CodecError> {
-        if self.nacc > 0 {
-            let slot = self
-                .buf
-                .get_mut(self.pos)
-                .ok_or(CodecError::BufferTooSmall)?;
-            *slot = self.acc as u8;
-            self.pos += 1;
+    /// Appends x in `code`.
+    ///
+    /// # Errors
+    /// [`CodecError::OutOfRange`] if |x| > max_abs (nothing is written); a sink error.
+    pub fn push<S: Sink>(
+        &mut self,
+        sink: &mut S,
+        x: i64,
+        code: &RiceCode,
+    ) -> Result<(), CodecError> {
+        let a = x.unsigned_abs();
+        if a > code.max_abs {
+            return Err(CodecError::OutOfRange);
         }
-        Ok(self.pos)
+        let mut low = a;
+        let mut k = code.k;
+        while k > 0 {
+            let take = k.min(32);
+            self.put(sink, low, take)?;
+            low >>= take;
+            k -= take;
+        }
+        let mut high = a >> code.k;
+        while high > 0 {
+            let take = high.min(32) as u32;
+            self.put(sink, u64::MAX, take)?;
+            high -= u64::from(take);
+        }
+        self.put(sink, 0, 1)?;
+        if a != 0 {
+            self.put(sink, u64::from(x < 0), 1)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending bits, zero-padded to a byte.
+    ///
+    /// # Errors
+    /// A sink error.
+    pub fn finish<S: Sink>(self, sink: &mut S) -> Result<(), CodecError> {
+        if self.n > 0 {
+            sink.put_byte(self.acc as u8)?;
+        }
+        Ok(())
     }
 }
 
-/// Bit reader matching [`BitWriter`].
+/// Streaming strict Rice decoder over exactly the encoded bytes.
 #[derive(Debug)]
-struct BitReader<'a> {
+pub struct RiceReader<'a> {
     buf: &'a [u8],
     pos: usize,
-    acc: u128,
-    nacc: u32,
+    acc: u64,
+    n: u32,
+    lax: bool,
 }
 
-impl<'a> BitReader<'a> {
-    fn new(buf: &'a [u8]) -> Self {
+impl<'a> RiceReader<'a> {
+    /// A decoder at the start of `buf` (the encoding and nothing after it).
+    pub fn new(buf: &'a [u8]) -> Self {
         Self {
             buf,
             pos: 0,
             acc: 0,
-            nacc: 0,
+            n: 0,
+            lax: false,
         }
     }
 
-    /// Reads n ≤ 64 bits.
-    fn get(&mut self, n: u32) -> Result<u64, CodecError> {
-        while self.nacc < n {
-            let byte = *self.buf.get(self.pos).ok_or(CodecError::Truncated)?;
-            self.acc |= u128::from(byte) << self.nacc;
-            self.nacc += 8;
-            self.pos += 1;
+    /// **Deliberately broken** decoder, for the codec forgers only: reads zeros past the end, accepts
+    /// any magnitude below 2^40, nonzero padding and trailing bytes.
+    #[cfg(any(test, feature = "attack-sim"))]
+    pub fn lax(buf: &'a [u8]) -> Self {
+        Self {
+            lax: true,
+            ..Self::new(buf)
         }
-        let v = if n >= 64 {
-            self.acc as u64
-        } else {
-            (self.acc as u64) & ((1u64 << n) - 1)
+    }
+
+    fn refill(&mut self) -> Result<(), CodecError> {
+        let b = match self.buf.get(self.pos) {
+            Some(&b) => b,
+            None if self.lax => 0,
+            None => return Err(CodecError::Truncated),
         };
-        self.acc >>= n;
-        self.nacc -= n;
+        self.acc |= u64::from(b) << self.n;
+        self.n += 8;
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Reads `nbits` ≤ 32 bits.
+    fn get(&mut self, nbits: u32) -> Result<u64, CodecError> {
+        while self.n < nbits {
+            self.refill()?;
+        }
+        let v = self.acc & ((1u64 << nbits) - 1);
+        self.acc >>= nbits;
+        self.n -= nbits;
         Ok(v)
     }
 
-    /// Reads a unary number (1-bits ended by a 0-bit), at most `max`, a word at a time.
+    /// Reads a unary run (1-bits ended by a 0-bit) of at most `max` ones.
     fn unary(&mut self, max: u64) -> Result<u64, CodecError> {
         let mut count = 0u64;
         loop {
-            if self.nacc == 0 {
-                while self.nacc <= 120 && self.pos < self.buf.len() {
-                    self.acc |= u128::from(self.buf[self.pos]) << self.nacc;
-                    self.nacc += 8;
-                    self.pos += 1;
-                }
-                if self.nacc == 0 {
-                    return Err(CodecError::Truncated);
-                }
+            if self.n == 0 {
+                self.refill()?;
             }
-            // Bits above nacc are zero, so the run of ones never extends past the buffered bits.
-            let ones = (!self.acc).trailing_zeros().min(self.nacc);
+            // Bits at and above n are zero, so the run of ones stops within the buffered bits.
+            let ones = (!self.acc).trailing_zeros();
             count += u64::from(ones);
             if count > max {
                 return Err(CodecError::OverlongRun);
             }
-            if ones < self.nacc {
-                self.acc = self.acc.checked_shr(ones + 1).unwrap_or(0);
-                self.nacc -= ones + 1;
+            if ones < self.n {
+                self.acc >>= ones + 1;
+                self.n -= ones + 1;
                 return Ok(count);
             }
             self.acc = 0;
-            self.nacc = 0;
+            self.n = 0;
         }
     }
 
-    /// Checks that only zero padding (< 8 bits) and no further bytes remain.
-    fn finish(self) -> Result<(), CodecError> {
-        if self.nacc >= 8 {
-            return Err(CodecError::TrailingBytes);
+    /// Reads the next value in `code`.
+    ///
+    /// # Errors
+    /// [`CodecError::Truncated`], [`CodecError::OverlongRun`] or [`CodecError::OutOfRange`].
+    pub fn next_value(&mut self, code: &RiceCode) -> Result<i64, CodecError> {
+        let lax_code;
+        let code = if self.lax {
+            lax_code = RiceCode {
+                k: code.k,
+                max_abs: (1 << 40) - 1,
+            };
+            &lax_code
+        } else {
+            code
+        };
+        let mut low = 0u64;
+        let mut got = 0u32;
+        while got < code.k {
+            let take = (code.k - got).min(32);
+            low |= self.get(take)? << got;
+            got += take;
+        }
+        let high = self.unary(code.max_abs >> code.k)?;
+        let a = (high << code.k) | low;
+        if a > code.max_abs {
+            return Err(CodecError::OutOfRange);
+        }
+        if a == 0 {
+            return Ok(0);
+        }
+        // a ≤ max_abs < 2^63: the cast is exact.
+        Ok(if self.get(1)? == 1 {
+            -(a as i64)
+        } else {
+            a as i64
+        })
+    }
+
+    /// Bytes consumed so far.
+    pub fn consumed(&self) -> usize {
+        self.pos
+    }
+
+    /// Ends decoding: the padding bits must be zero and no byte may remain.
+    ///
+    /// # Errors
+    /// [`CodecError::NonZeroPadding`] or [`CodecError::TrailingBytes`].
+    pub fn finish(self) -> Result<(), CodecError> {
+        if self.lax {
+            return Ok(());
         }
         if self.acc != 0 {
             return Err(CodecError::NonZeroPadding);
@@ -237,466 +372,244 @@ impl<'a> BitReader<'a> {
     }
 }
 
-/// Streaming Rice encoder into a caller-provided buffer.
-#[derive(Debug)]
-pub struct RiceWriter<'a> {
-    bits: BitWriter<'a>,
-    k: u32,
+/// P(|x| ≥ a) for x ~ D_σ and an integer a ≥ 1, by the continuous normal with continuity correction:
+/// erfc((a − ½)/(σ√2)). For σ ≥ 100 the mean code length from it agrees with the exact sum over the
+/// integers to 10⁻⁴ bit (`closed_forms_match_exact_sums`); the proof's σ are ≥ 7·10⁵.
+fn tail(sigma: f64, a: u64) -> f64 {
+    libm::erfc((a as f64 - 0.5) / (sigma * core::f64::consts::SQRT_2))
 }
 
-impl<'a> RiceWriter<'a> {
-    /// Starts encoding into `buf` with parameter k ≤ [`MAX_RICE_K`] (larger k is clamped).
-    pub fn new(buf: &'a mut [u8], k: u32) -> Self {
-        Self {
-            bits: BitWriter::new(buf),
-            k: k.min(MAX_RICE_K),
-        }
-    }
+/// Entropy in bits of one coefficient of D_σ: log₂(σ·√(2πe)) = log₂σ + 2.047 (exact up to
+/// e^(−2π²σ²) terms). No code for z has a smaller mean size (§15.1).
+pub fn gaussian_entropy_bits(sigma: u64) -> f64 {
+    log2(sigma as f64) + 0.5 * log2(2.0 * core::f64::consts::PI * core::f64::consts::E)
+}
 
-    /// Appends one value.
-    ///
-    /// # Errors
-    /// [`CodecError::BufferTooSmall`] when the buffer is full; [`CodecError::OutOfRange`] if
-    /// |x| > 2^62 (the decoder's limit).
-    pub fn push(&mut self, x: i64) -> Result<(), CodecError> {
-        let a = x.unsigned_abs();
-        if a > 1 << 62 {
-            return Err(CodecError::OutOfRange);
+/// First and second moments of the unary part ⌊|x|/2^k⌋ of x ~ D_σ: Σ_j P(high ≥ j) and
+/// Σ_j (2j − 1)·P(high ≥ j), summed while the tail is above 10⁻³⁰.
+fn high_moments(sigma: u64, code: &RiceCode) -> (f64, f64) {
+    let s = sigma as f64;
+    let (mut m1, mut m2) = (0.0, 0.0);
+    let mut j = 1u64;
+    loop {
+        let p = tail(s, j << code.k);
+        if p < 1e-30 || j > code.max_abs >> code.k {
+            return (m1, m2);
         }
-        self.bits.put(a, self.k)?;
-        let mut high = a >> self.k;
-        while high >= 32 {
-            self.bits.put(u64::from(u32::MAX), 32)?;
-            high -= 32;
-        }
-        self.bits.put((1u64 << high) - 1, high as u32)?;
-        self.bits.put(0, 1)?;
-        if a != 0 {
-            self.bits.put(u64::from(x < 0), 1)?;
-        }
-        Ok(())
-    }
-
-    /// Appends every value of a slice.
-    ///
-    /// # Errors
-    /// [`CodecError::BufferTooSmall`] when the buffer is full.
-    pub fn push_all(&mut self, xs: &[i64]) -> Result<(), CodecError> {
-        xs.iter().try_for_each(|&x| self.push(x))
-    }
-
-    /// Pads the last byte with zeros and returns the encoded length in bytes.
-    ///
-    /// # Errors
-    /// [`CodecError::BufferTooSmall`] if the padding byte does not fit.
-    pub fn finish(self) -> Result<usize, CodecError> {
-        self.bits.finish()
+        m1 += p;
+        m2 += (2 * j - 1) as f64 * p;
+        j += 1;
     }
 }
 
-/// Streaming strict Rice decoder.
-#[derive(Debug)]
-pub struct RiceReader<'a> {
-    bits: BitReader<'a>,
-    k: u32,
-    max_abs: u64,
+/// Mean bits of `code` on one coefficient of D_σ: k + 1 + E⌊|x|/2^k⌋ + P(x ≠ 0).
+pub fn expected_bits(sigma: u64, code: &RiceCode) -> f64 {
+    let (m1, _) = high_moments(sigma, code);
+    f64::from(code.k) + 1.0 + m1 + tail(sigma as f64, 1)
 }
 
-impl<'a> RiceReader<'a> {
-    /// Starts decoding `bytes` (exactly the encoding, nothing after it) with parameter k and bound
-    /// |x| ≤ max_abs (at most 2^62).
-    #[must_use]
-    pub fn new(bytes: &'a [u8], k: u32, max_abs: u64) -> Self {
-        Self {
-            bits: BitReader::new(bytes),
-            k: k.min(MAX_RICE_K),
-            max_abs: max_abs.min(1 << 62),
-        }
-    }
-
-    /// Reads the next value.
-    ///
-    /// # Errors
-    /// [`CodecError::Truncated`], [`CodecError::OverlongRun`] or [`CodecError::OutOfRange`].
-    pub fn next_value(&mut self) -> Result<i64, CodecError> {
-        let low = self.bits.get(self.k)?;
-        let max_high = self.max_abs >> self.k;
-        let high = self.bits.unary(max_high)?;
-        let a = (high << self.k) | low;
-        if a > self.max_abs {
-            return Err(CodecError::OutOfRange);
-        }
-        // a ≤ 2^62, so the casts are exact.
-        if a == 0 {
-            return Ok(0);
-        }
-        let negative = self.bits.get(1)? == 1;
-        Ok(if negative { -(a as i64) } else { a as i64 })
-    }
-
-    /// Fills `out` with the next values.
-    ///
-    /// # Errors
-    /// As [`RiceReader::next_value`].
-    pub fn read_into(&mut self, out: &mut [i64]) -> Result<(), CodecError> {
-        for o in out {
-            *o = self.next_value()?;
-        }
-        Ok(())
-    }
-
-    /// Ends decoding: the padding must be zero and no byte may remain.
-    ///
-    /// # Errors
-    /// [`CodecError::NonZeroPadding`] or [`CodecError::TrailingBytes`].
-    pub fn finish(self) -> Result<(), CodecError> {
-        self.bits.finish()
-    }
-}
-
-/// Encodes `values` with parameter k into `out`; returns the number of bytes used.
-///
-/// # Errors
-/// [`CodecError::BufferTooSmall`] (size buffers with [`rice_max_len`]).
-pub fn rice_encode(values: &[i64], k: u32, out: &mut [u8]) -> Result<usize, CodecError> {
-    let mut w = RiceWriter::new(out, k);
-    w.push_all(values)?;
-    w.finish()
-}
-
-/// Decodes exactly `out.len()` values from exactly `bytes`.
-///
-/// # Errors
-/// Any [`CodecError`] of a malformed or non-canonical encoding.
-pub fn rice_decode(bytes: &[u8], k: u32, max_abs: u64, out: &mut [i64]) -> Result<(), CodecError> {
-    let mut r = RiceReader::new(bytes, k, max_abs);
-    r.read_into(out)?;
-    r.finish()
-}
-
-/// Bytes of n bit-packed residues mod q: ⌈n·BITS/8⌉.
-#[must_use]
-pub fn packed_len<M: Modulus>(n: usize) -> usize {
-    (n as u64 * u64::from(M::BITS)).div_ceil(8) as usize
-}
-
-/// Writes `coeffs` as `M::BITS`-bit little-endian fields; returns the bytes used (= `packed_len`).
-///
-/// # Errors
-/// [`CodecError::BufferTooSmall`].
-pub fn encode_mod_q<M: Modulus>(coeffs: &[M::Coeff], out: &mut [u8]) -> Result<usize, CodecError> {
-    let mut w = BitWriter::new(out);
-    for &c in coeffs {
-        let v = M::to_u128(c);
-        let lo_bits = M::BITS.min(64);
-        w.put(v as u64, lo_bits)?;
-        if M::BITS > 64 {
-            w.put((v >> 64) as u64, M::BITS - 64)?;
-        }
-    }
-    w.finish()
-}
-
-/// Reads exactly `out.len()` residues from exactly `bytes`, rejecting any value ≥ q.
-///
-/// # Errors
-/// [`CodecError::BadLength`], [`CodecError::NotReduced`] or [`CodecError::NonZeroPadding`].
-pub fn decode_mod_q<M: Modulus>(bytes: &[u8], out: &mut [M::Coeff]) -> Result<(), CodecError> {
-    if bytes.len() != packed_len::<M>(out.len()) {
-        return Err(CodecError::BadLength);
-    }
-    let mut r = BitReader::new(bytes);
-    for o in out.iter_mut() {
-        let lo_bits = M::BITS.min(64);
-        let mut v = u128::from(r.get(lo_bits)?);
-        if M::BITS > 64 {
-            v |= u128::from(r.get(M::BITS - 64)?) << 64;
-        }
-        if v >= M::Q {
-            return Err(CodecError::NotReduced);
-        }
-        *o = M::from_u128(v);
-    }
-    r.finish()
-}
-
-/// Writes each residue as `M::BYTES` little-endian bytes; returns `coeffs.len() · M::BYTES`.
-///
-/// # Errors
-/// [`CodecError::BufferTooSmall`].
-pub fn encode_mod_q_bytes<M: Modulus>(
-    coeffs: &[M::Coeff],
-    out: &mut [u8],
-) -> Result<usize, CodecError> {
-    let total = coeffs.len().saturating_mul(M::BYTES);
-    let dst = out.get_mut(..total).ok_or(CodecError::BufferTooSmall)?;
-    for (&c, chunk) in coeffs.iter().zip(dst.chunks_exact_mut(M::BYTES)) {
-        let le = M::to_u128(c).to_le_bytes();
-        chunk.copy_from_slice(le.get(..M::BYTES).ok_or(CodecError::OutOfRange)?);
-    }
-    Ok(total)
-}
-
-/// Reads exactly `out.len()` residues of `M::BYTES` little-endian bytes from exactly `bytes`, rejecting
-/// any value ≥ q.
-///
-/// # Errors
-/// [`CodecError::BadLength`] or [`CodecError::NotReduced`].
-pub fn decode_mod_q_bytes<M: Modulus>(
-    bytes: &[u8],
-    out: &mut [M::Coeff],
-) -> Result<(), CodecError> {
-    if M::BYTES > 16 || bytes.len() != out.len().saturating_mul(M::BYTES) {
-        return Err(CodecError::BadLength);
-    }
-    for (o, chunk) in out.iter_mut().zip(bytes.chunks_exact(M::BYTES)) {
-        let mut le = [0u8; 16];
-        le.get_mut(..M::BYTES)
-            .ok_or(CodecError::BadLength)?
-            .copy_from_slice(chunk);
-        let v = u128::from_le_bytes(le);
-        if v >= M::Q {
-            return Err(CodecError::NotReduced);
-        }
-        *o = M::from_u128(v);
-    }
-    Ok(())
+/// Standard deviation of the bit count of `code` on one coefficient of D_σ (the spread of the proof
+/// length is √dim times this). The sign bit's variance (P(x = 0)·P(x ≠ 0) < 10⁻⁵) is left out.
+pub fn bits_std_dev(sigma: u64, code: &RiceCode) -> f64 {
+    let (m1, m2) = high_moments(sigma, code);
+    sqrt(m2 - m1 * m1)
 }
 
 #[cfg(test)]
 mod tests {
     extern crate std;
     use super::*;
-    use crate::arith::modulus::{Q44, Q86};
-    use crate::ring::gaussian::GaussianSampler;
     use proptest::prelude::*;
-    use rand_chacha::ChaCha20Rng;
-    use rand_core::SeedableRng;
     use std::vec;
     use std::vec::Vec;
 
-    fn enc(values: &[i64], k: u32) -> Vec<u8> {
-        let mut buf = vec![0u8; rice_len_bits(values, k).div_ceil(8) as usize];
-        let n = rice_encode(values, k, &mut buf).unwrap();
+    const CODE: RiceCode = RiceCode::for_gaussian(1000, 16);
+
+    fn encode(values: &[i64], code: &RiceCode) -> Vec<u8> {
+        let mut buf = vec![0u8; values.len() * 64 + 8];
+        let mut sink = SliceSink::new(&mut buf);
+        let mut w = RiceWriter::new();
+        for &x in values {
+            w.push(&mut sink, x, code).expect("fits");
+        }
+        w.finish(&mut sink).expect("fits");
+        let n = sink.len();
         buf.truncate(n);
         buf
     }
 
-    #[test]
-    fn known_bits() {
-        // k = 2: 5 = low 01, high 1 → "01" "10" "0"(sign) → bits 1,0,1,0,0 → 0b00101 = 5.
-        assert_eq!(enc(&[5], 2), [0b0_0101]);
-        // 0 → low 00, high "0", no sign → 3 zero bits → one zero byte.
-        assert_eq!(enc(&[0], 2), [0]);
-        // −1 (k = 0): high 1 → "1" "0", sign 1 → bits 1,0,1 = 0b101.
-        assert_eq!(enc(&[-1], 0), [0b101]);
-        assert_eq!(rice_len_bits(&[5, 0, -1], 2), 5 + 3 + 4);
+    fn decode(bytes: &[u8], count: usize, code: &RiceCode) -> Result<Vec<i64>, CodecError> {
+        let mut r = RiceReader::new(bytes);
+        let v = (0..count)
+            .map(|_| r.next_value(code))
+            .collect::<Result<Vec<_>, _>>()?;
+        r.finish()?;
+        Ok(v)
     }
 
     #[test]
-    fn gaussian_rate_near_entropy() {
-        for &log_sigma in &[4.0f64, 12.0, 22.0, 25.7] {
-            let sigma = 2f64.powf(log_sigma);
-            let g = GaussianSampler::from_sigma(sigma).unwrap();
-            let mut rng = ChaCha20Rng::from_seed([3; 32]);
-            let mut z = vec![0i64; 20_000];
-            g.fill(&mut rng, &mut z);
-            let k = rice_k_for_sigma(g.sigma_q32());
-            let bits = rice_len_bits(&z, k) as f64 / z.len() as f64;
-            // Entropy log₂σ + 2.05; the Rice code stays within 0.25 bit of it.
-            assert!(
-                bits < log_sigma + 2.3,
-                "σ = 2^{log_sigma}: {bits} bits (k = {k})"
-            );
-            assert!(
-                bits > log_sigma + 2.0,
-                "σ = 2^{log_sigma}: {bits} bits below entropy?"
-            );
-            let bytes = enc(&z, k);
-            let mut back = vec![0i64; z.len()];
-            rice_decode(&bytes, k, g.tail_bound(), &mut back).unwrap();
-            assert_eq!(back, z);
-            assert!(bytes.len() <= rice_max_len(z.len(), k, g.tail_bound()));
+    fn rice_parameter_follows_sigma() {
+        // σ/2^k ∈ [√2, 2√2).
+        for sigma in [2u64, 3, 100, 768_511, 885_971, 9_222_132, 147_957_157] {
+            let k = RiceCode::for_gaussian(sigma, 40).k;
+            let r = sigma as f64 / (1u64 << k) as f64;
+            assert!((1.414..2.829).contains(&r), "σ {sigma}: k {k}, ratio {r}");
         }
     }
 
     #[test]
-    fn strict_decoding_errors() {
-        let k = 3;
-        let bytes = enc(&[9, -20, 0, 7], k);
-        let mut out = [0i64; 4];
-        assert_eq!(rice_decode(&bytes, k, 100, &mut out), Ok(()));
-        assert_eq!(out, [9, -20, 0, 7]);
-        // Truncated.
+    fn known_encodings() {
+        // k = 1: 5 = 0b101 → low bit 1, high 2 → "1", "110", sign "0": bits 1,1,1,0,0 → 0b00111.
+        let code = RiceCode { k: 1, max_abs: 100 };
+        assert_eq!(encode(&[5], &code), vec![0b0_0111]);
+        assert_eq!(encode(&[-5], &code), vec![0b1_0111]);
+        assert_eq!(encode(&[0], &code), vec![0]);
+        assert_eq!(code.bits(5), 5);
+        assert_eq!(code.bits(0), 2);
+    }
+
+    #[test]
+    fn strict_decoding_rejects_every_malformation() {
+        let code = RiceCode { k: 2, max_abs: 20 };
+        let good = encode(&[3, -7, 0, 20], &code);
+        assert_eq!(decode(&good, 4, &code), Ok(vec![3, -7, 0, 20]));
+        // Truncation, an extra byte, nonzero padding.
         assert_eq!(
-            rice_decode(&bytes[..bytes.len() - 1], k, 100, &mut out),
+            decode(&good[..good.len() - 1], 4, &code),
             Err(CodecError::Truncated)
         );
-        // Extended.
-        let mut ext = bytes.clone();
-        ext.push(0);
+        let mut long = good.clone();
+        long.push(0);
+        assert_eq!(decode(&long, 4, &code), Err(CodecError::TrailingBytes));
+        let total: u64 = [3i64, -7, 0, 20].iter().map(|&x| code.bits(x)).sum();
+        let mut pad = good.clone();
+        *pad.last_mut().unwrap() |= 1 << (total % 8);
+        assert_eq!(decode(&pad, 4, &code), Err(CodecError::NonZeroPadding));
+        // A run past max_abs >> k = 5 ones, and 21 = 0b101_01 (run 5, in range of the run, above max_abs).
         assert_eq!(
-            rice_decode(&ext, k, 100, &mut out),
-            Err(CodecError::TrailingBytes)
+            decode(&[0b1111_1100, 0], 1, &code),
+            Err(CodecError::OverlongRun)
         );
-        // Padding bit set: 4 values use 6+6+4+6 = 22 bits... set bit 23.
-        let used = rice_len_bits(&[9, -20, 0, 7], k);
-        let mut pad = bytes.clone();
-        let last = pad.len() - 1;
-        pad[last] |= 0x80;
-        assert!(used < 8 * pad.len() as u64);
         assert_eq!(
-            rice_decode(&pad, k, 100, &mut out),
-            Err(CodecError::NonZeroPadding)
-        );
-        // Out of range and overlong runs against a tighter bound.
-        assert_eq!(
-            rice_decode(&bytes, k, 19, &mut out),
+            decode(&[0b0111_1101, 0], 1, &code),
             Err(CodecError::OutOfRange)
         );
+        // An endless run of ones stops at the bound, not at the end of the input.
         assert_eq!(
-            rice_decode(&enc(&[100], k), k, 40, &mut [0]),
+            decode(&[0xff; 4096], 1, &code),
             Err(CodecError::OverlongRun)
         );
-        // A stream of 1-bits is cut at the bound instead of scanning to the end.
-        let ones = [0xffu8; 64];
+        // The encoder refuses values above the bound.
+        let mut buf = [0u8; 8];
+        let mut sink = SliceSink::new(&mut buf);
         assert_eq!(
-            rice_decode(&ones, 0, 10, &mut [0]),
-            Err(CodecError::OverlongRun)
+            RiceWriter::new().push(&mut sink, 21, &code),
+            Err(CodecError::OutOfRange)
         );
-        // Buffer too small.
-        assert_eq!(
-            rice_encode(&[1000], 0, &mut [0u8; 8]),
-            Err(CodecError::BufferTooSmall)
-        );
+        assert!(sink.is_empty());
     }
 
     #[test]
-    fn mod_q_round_trip_and_errors() {
-        let a = [0u64, 1, (Q44::Q - 1) as u64, 12345];
-        let mut buf = [0u8; 22];
-        assert_eq!(encode_mod_q::<Q44>(&a, &mut buf), Ok(22));
-        let mut back = [0u64; 4];
-        assert_eq!(decode_mod_q::<Q44>(&buf, &mut back), Ok(()));
-        assert_eq!(back, a);
-        // q itself in the second slot (bits 44..88).
-        let mut bad = buf;
-        let q = Q44::Q;
-        let mut w = BitWriter::new(&mut bad);
-        w.put(0, 44).unwrap();
-        w.put(q as u64, 44).unwrap();
-        let _ = w.finish();
-        assert_eq!(
-            decode_mod_q::<Q44>(&bad, &mut back),
-            Err(CodecError::NotReduced)
-        );
-        // 4·44 = 176 bits = 22 bytes exactly: no padding; with 3 values there are 4 padding bits.
-        let mut buf3 = [0u8; 17];
-        assert_eq!(encode_mod_q::<Q44>(&a[..3], &mut buf3), Ok(17));
-        buf3[16] |= 0x10;
-        assert_eq!(
-            decode_mod_q::<Q44>(&buf3, &mut back[..3]),
-            Err(CodecError::NonZeroPadding)
-        );
-        assert_eq!(
-            decode_mod_q::<Q44>(&buf[..21], &mut back),
-            Err(CodecError::BadLength)
-        );
-        // 86-bit residues.
-        let b = [
-            Q86::from_u128(Q86::Q - 1),
-            Q86::from_u128(1 << 70),
-            Q86::zero(),
-        ];
-        let mut buf86 = [0u8; 33];
-        assert_eq!(encode_mod_q::<Q86>(&b, &mut buf86), Ok(33));
-        let mut back86 = [Q86::zero(); 3];
-        assert_eq!(decode_mod_q::<Q86>(&buf86, &mut back86), Ok(()));
-        assert_eq!(back86, b);
+    fn a_full_sink_is_an_error() {
+        let mut buf = [0u8; 1];
+        let mut sink = SliceSink::new(&mut buf);
+        let mut w = RiceWriter::new();
+        // 12 bits: one byte out, four pending; the next value needs two more bytes.
+        assert_eq!(w.push(&mut sink, 999, &CODE), Ok(()));
+        assert_eq!(w.push(&mut sink, 999, &CODE), Err(CodecError::SinkFull));
+    }
+
+    /// Exact sums over the integers for D_σ (|x| ≤ 40σ), against the closed forms used for the sizes.
+    #[test]
+    fn closed_forms_match_exact_sums() {
+        for sigma in [100u64, 1000, 12_345] {
+            let s = sigma as f64;
+            let rho = |x: i64| libm::exp(-((x * x) as f64) / (2.0 * s * s));
+            let tail_max = (40.0 * s) as i64;
+            let norm = 1.0 + 2.0 * (1..=tail_max).map(rho).sum::<f64>();
+            let p = |x: i64| rho(x) / norm;
+            let code = RiceCode::for_gaussian(sigma, 40);
+            let sum = |f: &dyn Fn(i64) -> f64| f(0) + 2.0 * (1..=tail_max).map(f).sum::<f64>();
+            let h = sum(&|x| if p(x) > 0.0 { -p(x) * log2(p(x)) } else { 0.0 });
+            let e = sum(&|x| p(x) * code.bits(x) as f64);
+            let v = sum(&|x| p(x) * (code.bits(x) as f64 - e) * (code.bits(x) as f64 - e));
+            assert!(
+                (h - gaussian_entropy_bits(sigma)).abs() < 1e-6,
+                "σ {sigma}: entropy {h}"
+            );
+            assert!(
+                (e - expected_bits(sigma, &code)).abs() < 1e-4,
+                "σ {sigma}: mean {e} vs {}",
+                expected_bits(sigma, &code)
+            );
+            assert!(
+                (sqrt(v) - bits_std_dev(sigma, &code)).abs() < 1e-2,
+                "σ {sigma}: sd {v}"
+            );
+        }
     }
 
     #[test]
-    fn mod_q_bytes_round_trip_and_errors() {
-        let a = [0u64, 1, (Q44::Q - 1) as u64, 12345];
-        let mut buf = [0u8; 24];
-        assert_eq!(encode_mod_q_bytes::<Q44>(&a, &mut buf), Ok(24));
-        let mut back = [0u64; 4];
-        assert_eq!(decode_mod_q_bytes::<Q44>(&buf, &mut back), Ok(()));
-        assert_eq!(back, a);
-        assert_eq!(
-            encode_mod_q_bytes::<Q44>(&a, &mut buf[..23]),
-            Err(CodecError::BufferTooSmall)
-        );
-        assert_eq!(
-            decode_mod_q_bytes::<Q44>(&buf[..23], &mut back),
-            Err(CodecError::BadLength)
-        );
-        // q, and a stray high bit above bit 44, are both ≥ q.
-        let mut bad = buf;
-        bad[6..12].copy_from_slice(&(Q44::Q as u64).to_le_bytes()[..6]);
-        assert_eq!(
-            decode_mod_q_bytes::<Q44>(&bad, &mut back),
-            Err(CodecError::NotReduced)
-        );
-        let mut bad = buf;
-        bad[5] |= 0x10;
-        assert_eq!(
-            decode_mod_q_bytes::<Q44>(&bad, &mut back),
-            Err(CodecError::NotReduced)
-        );
-        let b = [Q86::from_u128(Q86::Q - 1), Q86::zero()];
-        let mut buf86 = [0u8; 22];
-        assert_eq!(encode_mod_q_bytes::<Q86>(&b, &mut buf86), Ok(22));
-        let mut back86 = [Q86::zero(); 2];
-        assert_eq!(decode_mod_q_bytes::<Q86>(&buf86, &mut back86), Ok(()));
-        assert_eq!(back86, b);
+    fn rice_is_within_0_12_bit_of_the_entropy() {
+        for sigma in [768_511u64, 885_971, 9_222_132, 147_957_157] {
+            let code = RiceCode::for_gaussian(sigma, 40);
+            let (h, e) = (gaussian_entropy_bits(sigma), expected_bits(sigma, &code));
+            assert!(
+                e >= h && e < h + 0.12,
+                "σ {sigma}: Rice {e} bits, entropy {h}"
+            );
+        }
+    }
+
+    #[test]
+    fn length_bounds_hold_for_extreme_vectors() {
+        // All the norm on few coefficients (the worst case of max_bits is all equal magnitudes).
+        let code = RiceCode::for_gaussian(1000, 16);
+        let dim = 64usize;
+        let bound_sq = 1000u128 * 1000 * dim as u128;
+        for spike in [0usize, 1, 4, 16, 64] {
+            let mag = if spike == 0 {
+                0
+            } else {
+                isqrt(bound_sq / spike as u128) as i64
+            };
+            let v: Vec<i64> = (0..dim)
+                .map(|i| {
+                    if i < spike {
+                        mag.min(code.max_abs as i64)
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            let bits: u64 = v.iter().map(|&x| code.bits(x)).sum();
+            assert!(bits <= code.max_bits(dim, bound_sq));
+            assert!(bits >= code.min_bits(dim));
+            let excess: i64 = v.iter().map(|&x| code.bits(x) as i64 - 16).sum();
+            assert!(excess <= code.max_prefix_excess_bits(16, bound_sq) as i64);
+        }
     }
 
     proptest! {
         #[test]
-        fn rice_round_trip(values in prop::collection::vec(-100_000i64..100_000, 0..200), k in 0u32..20) {
-            let bytes = enc(&values, k);
-            prop_assert_eq!(bytes.len() as u64, rice_len_bits(&values, k).div_ceil(8));
-            let mut back = vec![0i64; values.len()];
-            prop_assert_eq!(rice_decode(&bytes, k, 100_000, &mut back), Ok(()));
-            prop_assert_eq!(back, values);
+        fn round_trip(values in proptest::collection::vec(-32767i64..=32767, 0..200)) {
+            let code = RiceCode::for_gaussian(1000, 16);
+            let bytes = encode(&values, &code);
+            let bits: u64 = values.iter().map(|&x| code.bits(x)).sum();
+            prop_assert_eq!(bytes.len() as u64, bits.div_ceil(8));
+            prop_assert_eq!(decode(&bytes, values.len(), &code), Ok(values));
         }
 
         #[test]
-        fn rice_accepts_only_canonical(values in prop::collection::vec(-3000i64..3000, 1..40),
-                                       k in 0u32..12, flip in any::<prop::sample::Index>(),
-                                       cut in 0usize..3) {
-            // Mutate one bit (and maybe drop trailing bytes); whatever decodes must re-encode to
-            // exactly the mutated bytes, and never to the original vector.
-            let mut bytes = enc(&values, k);
-            let bit = flip.index(bytes.len() * 8);
-            bytes[bit / 8] ^= 1 << (bit % 8);
-            let keep = bytes.len().saturating_sub(cut);
-            bytes.truncate(keep);
-            let mut back = vec![0i64; values.len()];
-            if rice_decode(&bytes, k, 3000, &mut back).is_ok() {
-                prop_assert_ne!(&back, &values);
-                prop_assert_eq!(enc(&back, k), bytes);
-            }
-        }
-
-        #[test]
-        fn rice_random_bytes_canonical(bytes in prop::collection::vec(any::<u8>(), 0..40),
-                                       n in 0usize..30, k in 0u32..8) {
-            let mut out = vec![0i64; n];
-            if rice_decode(&bytes, k, 1000, &mut out).is_ok() {
-                prop_assert_eq!(enc(&out, k), bytes);
-            }
-        }
-
-        #[test]
-        fn mod_q_canonical(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
-            let n = bytes.len() * 8 / 44;
-            let mut out = vec![0u64; n];
-            if decode_mod_q::<Q44>(&bytes, &mut out).is_ok() {
-                let mut again = vec![0u8; bytes.len()];
-                prop_assert_eq!(encode_mod_q::<Q44>(&out, &mut again), Ok(bytes.len()));
-                prop_assert_eq!(again, bytes);
+        fn random_bytes_never_panic_and_reencode_identically(
+            bytes in proptest::collection::vec(any::<u8>(), 0..64),
+            count in 0usize..40,
+            k in 0u32..8,
+            w in 2u32..20,
+        ) {
+            let code = RiceCode { k, max_abs: (1u64 << (w - 1)) - 1 };
+            if let Ok(values) = decode(&bytes, count, &code) {
+                prop_assert_eq!(encode(&values, &code), bytes);
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Lattice zero-knowledge proof that a BFV ciphertext is well formed and its plaintext has l2 norm at most B (docs/PROTOCOL.md).
 
-/// Canonical encodings: Golomb–Rice for Gaussian responses, bit-packed residues mod q (docs/PROTOCOL.md §12).
+/// The Rice code of the masked openings z1, z2 and the size analysis behind it (docs/PROTOCOL.md §12.1, §15.1).
 pub mod codec;
 /// Constant-time fixed-point rejection decisions, standard and bimodal (docs/PROTOCOL.md).
 pub mod reject;

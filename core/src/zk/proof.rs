@@ -1,10 +1,11 @@
-//! Wire format of a proof (docs/PROTOCOL.md §12): fixed layout, canonical encodings, strict decoding.
-//! Ring coefficients are `M::BYTES` little-endian bytes < q; Gaussian vectors are packed signed values of a
-//! fixed width with the all-ones pattern forbidden and zero padding bits, so every value has exactly one
-//! encoding. Every malformed input is a [`ProofError`], never a panic.
+//! Wire format of a proof (docs/PROTOCOL.md §12): a fixed-length part, then the Rice-coded z (`zk::codec`,
+//! §12.1); canonical encodings, strict decoding. Ring coefficients are `M::BYTES` little-endian bytes < q;
+//! z3 is packed signed values of a fixed width with the all-ones pattern forbidden and zero padding bits,
+//! so every value has exactly one encoding. Every malformed input is a [`ProofError`], never a panic.
 
+use super::codec::{CodecError, RiceCode, RiceWriter, Sink};
 use super::layout::{HEADER_BYTES, Layout, VERSION};
-use super::params::{JL_ROWS, KMSIS_MAX, LAMBDA_MAX, Y3_BLOCKS, ZkParams};
+use super::params::{GROUPS, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, Y3_BLOCKS, ZkParams};
 use super::rq::{D, Rq};
 use super::schedule::Seed;
 use crate::arith::Modulus;
@@ -12,7 +13,8 @@ use crate::arith::Modulus;
 /// Why a proof was rejected. Decoding errors and failed checks are distinguished so logs say what was wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProofError {
-    /// The byte string has the wrong length for (set, L).
+    /// The byte string is shorter or longer than (set, L) allows, or the coded z ends early or has bytes
+    /// after it.
     Length,
     /// Magic bytes, version, set id or chunk count do not match.
     Header,
@@ -20,6 +22,8 @@ pub enum ProofError {
     CoefficientRange,
     /// A packed Gaussian value uses the forbidden pattern or padding bits are not zero.
     NonCanonical,
+    /// A coded z coefficient exceeds its class bound 2^(w−1) − 1 (or its unary run is too long).
+    ZRange,
     /// The statement is malformed (chunk count 0 or above L_max, bound above B_max, slice sizes).
     Statement,
     /// V2: a batch h_k has a nonzero constant coefficient.
@@ -39,6 +43,7 @@ impl core::fmt::Display for ProofError {
             Self::Header => "proof header does not match the parameter set or chunk count",
             Self::CoefficientRange => "proof contains a coefficient not below q",
             Self::NonCanonical => "proof contains a non-canonical packed value",
+            Self::ZRange => "masked opening z has a coefficient above its bound",
             Self::Statement => "statement is malformed",
             Self::HConstant => "batched constraint h has a nonzero constant coefficient",
             Self::Z3Norm => "JL projection z3 is too long",
@@ -144,15 +149,28 @@ impl<M: Modulus> Messages<M> {
         out[lay.off_cseed()..lay.off_z1u()].copy_from_slice(&self.c_seed);
     }
 
-    /// V1 for the fixed part: exact length, header, every coefficient < q, canonical z3.
+    /// V1 for the fixed part: length within [min, max] proof length, header, every coefficient < q,
+    /// canonical z3.
     ///
     /// # Errors
     /// [`ProofError::Length`], [`ProofError::Header`], [`ProofError::CoefficientRange`],
     /// [`ProofError::NonCanonical`].
     pub fn decode<P: ZkParams<M = M>>(lay: &Layout, proof: &[u8]) -> Result<Self, ProofError> {
-        if proof.len() != lay.proof_len() {
+        if proof.len() < lay.min_proof_len() || proof.len() > lay.max_proof_len() {
             return Err(ProofError::Length);
         }
+        Self::decode_fixed::<P>(lay, proof)
+    }
+
+    /// [`Messages::decode`] without the length range (only the fixed part must be present): the broken
+    /// decoder of the codec forgers (`Disable::lax_z_codec`).
+    ///
+    /// # Errors
+    /// As [`Messages::decode`].
+    pub fn decode_fixed<P: ZkParams<M = M>>(
+        lay: &Layout,
+        proof: &[u8],
+    ) -> Result<Self, ProofError> {
         if proof.get(..3) != Some(b"ZKP".as_slice())
             || proof.get(3) != Some(&VERSION)
             || proof.get(4) != Some(&P::ID)
@@ -294,6 +312,83 @@ impl<'a> BitReader<'a> {
             pos += 1;
         }
         Ok(())
+    }
+}
+
+/// The coefficient classes of z in wire order (§12.1): the u blocks of z1 (σ_s code), its m blocks
+/// (σ_m code), then its υ blocks and z2 (σ_s code), as (coefficient count, code, staged width).
+pub fn z_classes(lay: &Layout) -> [(usize, RiceCode, u32); 3] {
+    [
+        (lay.k * D, lay.code_s(), lay.zk.ws),
+        (lay.dim_m(), lay.code_m(), lay.zk.wm),
+        ((GROUPS + lay.zk.m2()) * D, lay.code_s(), lay.zk.ws),
+    ]
+}
+
+/// Streaming encoder of z in wire order, coefficient by coefficient, O(1) state: it picks each
+/// coefficient's code from its position. For a prover that emits the proof as it goes (the fixed part
+/// first, then z) and for tests that build proofs from the public equations.
+#[derive(Debug)]
+pub struct ZWriter {
+    classes: [(usize, RiceCode, u32); 3],
+    class: usize,
+    done: usize,
+    wr: RiceWriter,
+}
+
+impl ZWriter {
+    /// An encoder at the first coefficient of z for `lay`.
+    pub fn new(lay: &Layout) -> Self {
+        Self {
+            classes: z_classes(lay),
+            class: 0,
+            done: 0,
+            wr: RiceWriter::new(),
+        }
+    }
+
+    /// Appends the next coefficient.
+    ///
+    /// # Errors
+    /// [`CodecError::OutOfRange`] for a value above its class bound or past the last coefficient; a sink
+    /// error.
+    pub fn push<S: Sink>(&mut self, sink: &mut S, x: i64) -> Result<(), CodecError> {
+        while self.class < 3 && self.done == self.classes[self.class].0 {
+            self.class += 1;
+            self.done = 0;
+        }
+        let (_, code, _) = self.classes.get(self.class).ok_or(CodecError::OutOfRange)?;
+        self.wr.push(sink, x, code)?;
+        self.done += 1;
+        Ok(())
+    }
+
+    /// Pads the last byte.
+    ///
+    /// # Errors
+    /// [`CodecError::Truncated`] if coefficients are missing; a sink error.
+    pub fn finish<S: Sink>(self, sink: &mut S) -> Result<(), CodecError> {
+        let pushed: usize = self.classes[..self.class]
+            .iter()
+            .map(|c| c.0)
+            .sum::<usize>()
+            + self.done;
+        if pushed != self.classes.iter().map(|c| c.0).sum::<usize>() {
+            return Err(CodecError::Truncated);
+        }
+        self.wr.finish(sink)
+    }
+}
+
+impl From<CodecError> for ProofError {
+    fn from(e: CodecError) -> Self {
+        match e {
+            CodecError::Truncated | CodecError::TrailingBytes | CodecError::SinkFull => {
+                Self::Length
+            }
+            CodecError::OverlongRun | CodecError::OutOfRange => Self::ZRange,
+            CodecError::NonZeroPadding => Self::NonCanonical,
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
+use super::codec::{CodecError, Sink};
 use super::derive::{
     JL_BLOCK_BYTES, SliceXof, challenge_from_seed, jl_reader, jl_row, uniform_ring, xof256,
 };
@@ -13,7 +14,7 @@ use super::nttacc::NttR;
 use super::params::{
     D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
 };
-use super::proof::{BitWriter, Messages};
+use super::proof::{BitWriter, Messages, ZWriter, z_classes};
 use super::public::{
     A1Acc, A1Table, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t,
 };
@@ -38,8 +39,10 @@ pub enum ProveError {
     Statement,
     /// The witness violates the bound of this group (e.g. ‖m‖² > B²): the relation is false.
     NormBound(Group),
-    /// The output buffer is shorter than the proof.
+    /// The output buffer is shorter than `Layout::prove_buf_len`.
     Buffer,
+    /// The accepted z did not fit its code (never for a z within V4's bounds; a bug, not a retry).
+    Encoding,
     /// The witness does not satisfy F(s) = 0 (inconsistent with the ciphertext); never for an honest witness.
     Inconsistent,
     /// No attempt was accepted within the attempt limit (probability < 2^−100 for honest inputs).
@@ -148,7 +151,8 @@ impl<const N: usize> Drop for Scratch<N> {
     }
 }
 
-/// Produces a proof for `stmt` into `out` (at least `layout.proof_len()` bytes) and returns its statistics.
+/// Produces a proof for `stmt` into `out` (at least `layout.prove_buf_len()` bytes) and returns its statistics;
+/// the proof is `out[..stats.len]` (variable length, at most `layout.max_proof_len()`; the rest is zeroed).
 /// Expands the public matrices from SHAKE wherever they are used (no memory beyond the fixed state).
 pub fn prove<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
     stmt: &Statement<'_, P::M, N>,
@@ -303,10 +307,11 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
         if p.respond(&att.y2, &c, a, out) {
             let lay = p.src.lay;
             msgs.encode::<P>(&lay, out);
-            // Public: the proof bytes (what the clinic sends) and their statistics.
-            declassify(&out[..lay.proof_len()]);
+            // Public from here: the accepted z is what the clinic sends.
+            declassify(&out[..lay.prove_buf_len()]);
+            let len = encode_z(&lay, out)?;
             let stats = ProveStats {
-                len: lay.proof_len(),
+                len,
                 jl_attempts,
                 attempts,
             };
@@ -370,7 +375,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
         if wit.u.len() != N {
             return Err(ProveError::Statement);
         }
-        if out_len < lay.proof_len() {
+        if out_len < lay.prove_buf_len() {
             return Err(ProveError::Buffer);
         }
         let mut u = [0i64; N];
@@ -787,10 +792,11 @@ impl Region {
     }
 }
 
-/// The response writer of one attempt: z = y + c·s packed into the three regions of the output, with
+/// The response writer of one attempt: z = y + c·s staged at fixed width (w_s for the u blocks, w_m for
+/// the m blocks, w_s for υ and z2, in wire order) at `Layout::off_staged`, without branching on z, with
 /// the statistics of the joint rejection per width class [m, s].
 struct Responses<'o> {
-    wr: [BitWriter<'o>; 3],
+    wr: BitWriter<'o>,
     widths: [u32; 3],
     v_sq: [i128; 2],
     zv: [i128; 2],
@@ -801,12 +807,10 @@ struct Responses<'o> {
 
 impl<'o> Responses<'o> {
     fn new(lay: &Layout, out: &'o mut [u8]) -> Self {
-        let (_, rest) = out.split_at_mut(lay.off_z1u());
-        let (zu, rest) = rest.split_at_mut(lay.off_z1m() - lay.off_z1u());
-        let (zm, zs) = rest.split_at_mut(lay.off_z1s() - lay.off_z1m());
+        let staged = &mut out[lay.off_staged()..lay.off_staged() + lay.staged_bits().div_ceil(8)];
         let (wm, ws) = (lay.zk.wm, lay.zk.ws);
         Self {
-            wr: [BitWriter::new(zu), BitWriter::new(zm), BitWriter::new(zs)],
+            wr: BitWriter::new(staged),
             widths: [ws, wm, ws],
             v_sq: [0; 2],
             zv: [0; 2],
@@ -816,10 +820,10 @@ impl<'o> Responses<'o> {
         }
     }
 
-    /// z = y + c·s for one block, appended to its region (branch-free on the values).
+    /// z = y + c·s for one block, appended to the staged copy (branch-free on the values).
     fn block(&mut self, r: Region, c: &[i64; D], y: &[i64; D], s: &[i64; D]) {
         let cls = usize::from(!matches!(r, Region::M));
-        let (wr, w) = (&mut self.wr[r as usize], self.widths[r as usize]);
+        let w = self.widths[r as usize];
         mul_small_exact(c, s, &mut self.cs);
         for t in 0..D {
             let cs = self.cs[t];
@@ -827,16 +831,13 @@ impl<'o> Responses<'o> {
             self.v_sq[cls] += i128::from(cs) * i128::from(cs);
             self.zv[cls] += i128::from(z) * i128::from(cs);
             self.z_sq[cls] += (i128::from(z) * i128::from(z)) as u128;
-            self.fits &= wr.put_ct(z, w);
+            self.fits &= self.wr.put_ct(z, w);
         }
     }
 
-    /// Flushes the writers; returns (‖c s‖² per class, ⟨z, c s⟩ per class, ‖z‖² per class, fit bit).
+    /// Flushes the writer; returns (‖c s‖² per class, ⟨z, c s⟩ per class, ‖z‖² per class, fit bit).
     fn finish(mut self) -> ([u128; 2], [i128; 2], [u128; 2], bool) {
-        let [a, b, c] = self.wr;
-        a.finish();
-        b.finish();
-        c.finish();
+        self.wr.finish();
         self.cs.zeroize();
         (
             [self.v_sq[0] as u128, self.v_sq[1] as u128],
@@ -845,6 +846,63 @@ impl<'o> Responses<'o> {
             self.fits,
         )
     }
+}
+
+/// The output buffer as a sink that writes the Rice code of z at `off_z1u` while the staged fixed-width
+/// copy is read further on: a byte may be written only once the reader has consumed every staged bit in
+/// it (`Layout::off_staged` guarantees this for any z within V4's bounds; the check makes a violation an
+/// error, not a corruption).
+struct InPlace<'o> {
+    buf: &'o mut [u8],
+    w: usize,
+    staged: usize,
+    r_bit: usize,
+}
+
+impl InPlace<'_> {
+    /// Reads the next staged value of `w` bits (the inverse of `BitWriter::put`).
+    fn read(&mut self, w: u32) -> i64 {
+        let mut u = 0u64;
+        for t in 0..w as usize {
+            let pos = self.staged * 8 + self.r_bit + t;
+            u |= u64::from((self.buf[pos / 8] >> (pos % 8)) & 1) << t;
+        }
+        self.r_bit += w as usize;
+        u as i64 - ((1i64 << (w - 1)) - 1)
+    }
+}
+
+impl Sink for InPlace<'_> {
+    fn put_byte(&mut self, b: u8) -> Result<(), CodecError> {
+        if (self.w + 1) * 8 > self.staged * 8 + self.r_bit {
+            return Err(CodecError::SinkFull);
+        }
+        self.buf[self.w] = b;
+        self.w += 1;
+        Ok(())
+    }
+}
+
+/// Re-encodes the accepted, staged z in place as the Rice code of §12.1 (z is public now: its running time
+/// depends on z only), zeroes the rest of the buffer and returns the proof length.
+fn encode_z(lay: &Layout, out: &mut [u8]) -> Result<usize, ProveError> {
+    let mut sink = InPlace {
+        buf: &mut out[..lay.prove_buf_len()],
+        w: lay.off_z1u(),
+        staged: lay.off_staged(),
+        r_bit: 0,
+    };
+    let mut wr = ZWriter::new(lay);
+    for (dim, _, w) in z_classes(lay) {
+        for _ in 0..dim {
+            let x = sink.read(w);
+            wr.push(&mut sink, x).map_err(|_| ProveError::Encoding)?;
+        }
+    }
+    wr.finish(&mut sink).map_err(|_| ProveError::Encoding)?;
+    let len = sink.w;
+    sink.buf[len..].fill(0);
+    Ok(len)
 }
 
 /// v += R_b·x for one s3 block x, the rows of R_b read from `rd`.

@@ -4,6 +4,7 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
+use super::codec::{RiceCode, RiceReader};
 use super::derive::challenge_from_seed;
 use super::eval::{Batch, Openings, Publics, f_tilde};
 use super::layout::{Group, Layout};
@@ -11,7 +12,7 @@ use super::nttacc::NttR;
 use super::params::{
     D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
 };
-use super::proof::{BitReader, Messages, ProofError};
+use super::proof::{Messages, ProofError};
 use super::public::{A1Acc, A1Table, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, row_t};
 use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
 use super::rq::Rq;
@@ -44,6 +45,9 @@ mod switches {
         pub v7_quad: bool,
         /// V8 (challenge seed comparison).
         pub v8_challenge: bool,
+        /// V1 for z: a deliberately broken z decoder (`RiceReader::lax`: no length range, zeros past
+        /// the end, no class bound, padding and trailing bytes ignored), for the codec forgers.
+        pub lax_z_codec: bool,
     }
 }
 #[cfg(any(test, feature = "attack-sim"))]
@@ -93,7 +97,11 @@ fn verify_checks<P: ZkParams, const N: usize>(
     const { assert!(N == P::N) };
     let lay = stmt.layout::<P>()?;
     // V1: strict decoding of the fixed part.
-    let hd = Messages::<P::M>::decode::<P>(&lay, proof)?;
+    let hd = if dis.lax_z_codec {
+        Messages::<P::M>::decode_fixed::<P>(&lay, proof)?
+    } else {
+        Messages::<P::M>::decode::<P>(&lay, proof)?
+    };
     // V2: ct(h_k) = 0.
     if !dis.v2_h
         && hd
@@ -124,7 +132,7 @@ fn verify_checks<P: ZkParams, const N: usize>(
     let c_int = challenge_from_seed(&hd.c_seed);
     let c = Rq::<P::M>::from_i64(&c_int);
     // One pass over z1, z2: V1 (canonical), V4 (norms), V6 (w'), F̃ accumulators.
-    let pass = z_pass::<P, N>(stmt, &lay, proof, &c, (&batch, &jl_seed), a1)?;
+    let pass = z_pass::<P, N>(stmt, &lay, proof, &c, (&batch, &jl_seed), a1, dis)?;
     if !dis.v4_z
         && (pass.z_sq[0] > z_bound_sq(lay.zk.sigma_m, lay.dim_m())
             || pass.z_sq[1] > z_bound_sq(lay.zk.sigma_s, lay.dim_s()))
@@ -201,14 +209,24 @@ struct ZPass<M: Modulus> {
 }
 
 /// Reads `count` packed values of width `w` into `out` and adds their squares to `sq`.
+/// The z decoder: strict, unless the forgers' switch asks for the broken one.
+fn lax_or_strict(bytes: &[u8], dis: Disable) -> RiceReader<'_> {
+    #[cfg(any(test, feature = "attack-sim"))]
+    if dis.lax_z_codec {
+        return RiceReader::lax(bytes);
+    }
+    let _ = dis;
+    RiceReader::new(bytes)
+}
+
 fn read_block(
-    rd: &mut BitReader<'_>,
-    w: u32,
+    rd: &mut RiceReader<'_>,
+    code: &RiceCode,
     out: &mut [i64; D],
     sq: &mut u128,
 ) -> Result<(), ProofError> {
     for x in out.iter_mut() {
-        *x = rd.get(w)?;
+        *x = rd.next_value(code)?;
         *sq += (i128::from(*x) * i128::from(*x)) as u128;
     }
     Ok(())
@@ -257,20 +275,13 @@ fn z_pass<P: ZkParams, const N: usize>(
     c: &Rq<P::M>,
     (batch, jl_seed): (&Batch<P::M>, &[u8; 32]),
     a1_table: Option<&A1Table<'_, P::M>>,
+    dis: Disable,
 ) -> Result<ZPass<P::M>, ProofError> {
     let set = P::ID;
     let (wm, ws) = (lay.zk.wm, lay.zk.ws);
-    let mut ru = BitReader::new(
-        proof
-            .get(lay.off_z1u()..lay.off_z1m())
-            .ok_or(ProofError::Length)?,
-    );
-    let mut rm = BitReader::new(
-        proof
-            .get(lay.off_z1m()..lay.off_z1s())
-            .ok_or(ProofError::Length)?,
-    );
-    let mut rs = BitReader::new(proof.get(lay.off_z1s()..).ok_or(ProofError::Length)?);
+    let (code_m, code_s) = (lay.code_m(), lay.code_s());
+    let z_bytes = proof.get(lay.off_z1u()..).ok_or(ProofError::Length)?;
+    let mut rd = lax_or_strict(z_bytes, dis);
     let mut z_sq = [0u128; 2];
     // Every column takes a z1 block decoded from a wm- or ws-bit field (|z| < 2^(w−1)): fewer primes
     // stay exact.
@@ -286,13 +297,12 @@ fn z_pass<P: ZkParams, const N: usize>(
     // u blocks.
     let mut zu = [0i64; N];
     for i in 0..lay.k {
-        read_block(&mut ru, ws, &mut blk, &mut z_sq[1])?;
+        read_block(&mut rd, &code_s, &mut blk, &mut z_sq[1])?;
         psi_inv_block_i64(&blk, i, &mut zu);
         let x = Rq::<P::M>::from_i64(&blk);
         a1_column_acc::<P::M>(set, lay, i, &x, &mut a1);
         acc.add(lay.s3_u(i), Some(Group::U), &x);
     }
-    ru.finish()?;
     // e2(z) = c·ψ(c1) − ψ(a·z_u).
     let mut prod = [<P::M as Modulus>::zero(); N];
     mul_public_short::<P::M, N>(stmt.pk_a, &zu, &mut prod);
@@ -306,7 +316,7 @@ fn z_pass<P: ZkParams, const N: usize>(
     let mut zm = [0i64; N];
     for j in 0..lay.l {
         for i in 0..lay.k {
-            read_block(&mut rm, wm, &mut blk, &mut z_sq[0])?;
+            read_block(&mut rd, &code_m, &mut blk, &mut z_sq[0])?;
             psi_inv_block_i64(&blk, i, &mut zm);
             a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &Rq::from_i64(&blk), &mut a1);
         }
@@ -329,21 +339,20 @@ fn z_pass<P: ZkParams, const N: usize>(
             acc.add(lay.s3_m(j, i), Some(Group::M), &Rq::from_i64(&blk));
         }
     }
-    rm.finish()?;
     // υ blocks and z2.
     let mut ups = [Rq::<P::M>::zero(); GROUPS];
     for (g, up) in ups.iter_mut().enumerate() {
-        read_block(&mut rs, ws, &mut blk, &mut z_sq[1])?;
+        read_block(&mut rd, &code_s, &mut blk, &mut z_sq[1])?;
         *up = Rq::from_i64(&blk);
         a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), up, &mut a1);
         acc.add(lay.s3_ups(g), None, up);
     }
     let mut z2 = [Rq::<P::M>::zero(); M2_MAX];
     for z in z2.iter_mut().take(lay.zk.m2()) {
-        read_block(&mut rs, ws, &mut blk, &mut z_sq[1])?;
+        read_block(&mut rd, &code_s, &mut blk, &mut z_sq[1])?;
         *z = Rq::from_i64(&blk);
     }
-    rs.finish()?;
+    rd.finish()?;
     let (norms, jl) = acc.finish();
     let w = a1.finish(lay.zk.kmsis);
     Ok(ZPass {

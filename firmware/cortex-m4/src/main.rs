@@ -69,7 +69,7 @@ const ENVELOPE_MAX: usize = encoded_len::<SetS>(MAX_CHUNKS)
         MAX_CHUNKS,
         1,
     )
-    .proof_len()
+    .prove_buf_len()
     + 8192;
 
 type Poly44 = Poly<Q44, N>;
@@ -279,17 +279,21 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
         t: t.t,
         bound: t.b_int,
     };
-    let proof_len = stmt
+    // The proof's length is known only once it is accepted (wire version 3 codes z with a variable length), but
+    // its offset in the envelope does not depend on it: prove into a region of the prover's buffer length at
+    // that offset, then lay the envelope out for the actual length.
+    let buf_len = stmt
         .layout::<SetS>()
         .map_err(|_| Error::Terms("statement"))?
-        .proof_len();
+        .prove_buf_len();
     let ct_len = encoded_len::<SetS>(chunks);
-    let lay = SubmissionEnvelopeLayout::new::<MlKem768>(ct_len, proof_len).map_err(Error::Seal)?;
+    let staging =
+        SubmissionEnvelopeLayout::new::<MlKem768>(ct_len, buf_len).map_err(Error::Seal)?;
     let mut envelope = [0u8; ENVELOPE_MAX];
     let env = envelope
-        .get_mut(..lay.envelope_len)
+        .get_mut(..staging.envelope_len)
         .ok_or(Error::TooManyChunks(chunks))?;
-    encode_ciphertext(&c1, &c0[..chunks], &mut env[lay.ciphertext.clone()])?;
+    encode_ciphertext(&c1, &c0[..chunks], &mut env[staging.ciphertext.clone()])?;
 
     // Prove, straight into the envelope.
     meter::paint();
@@ -299,7 +303,13 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
         clinic: u64::from(t.clinic),
     };
     let mut wit = Witness { u: &u, m: update };
-    let res = prove::<SetS, N, _, _>(&stmt, &ctx, &mut wit, &mut rng, &mut env[lay.proof.clone()]);
+    let res = prove::<SetS, N, _, _>(
+        &stmt,
+        &ctx,
+        &mut wit,
+        &mut rng,
+        &mut env[staging.proof.clone()],
+    );
     let failed = wit.m.failed();
     u.zeroize();
     if failed {
@@ -309,6 +319,10 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     let insn_prove = clock.instructions() - t1;
     peaks[1] = meter::stack_peak();
     meter::paint();
+    let proof_len = st.len;
+    let lay = SubmissionEnvelopeLayout::new::<MlKem768>(ct_len, proof_len).map_err(Error::Seal)?;
+    debug_assert_eq!(lay.proof.start, staging.proof.start);
+    let env = &mut env[..lay.envelope_len];
 
     // Sign and seal in place.
     let t2 = clock.instructions();

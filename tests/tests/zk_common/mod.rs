@@ -225,7 +225,7 @@ pub fn prove_from<P: ZkParams, const N: usize, U: UpdateSource<N>>(
     let len = st
         .layout::<P>()
         .map_err(|_| ProveError::Statement)?
-        .proof_len();
+        .prove_buf_len();
     let mut out = vec![0u8; len];
     let mut wit = Witness { u: &inst.u, m: src };
     let stats = prove::<P, N, _, _>(
@@ -235,6 +235,7 @@ pub fn prove_from<P: ZkParams, const N: usize, U: UpdateSource<N>>(
         &mut ChaCha20Rng::from_seed(proof_seed),
         &mut out,
     )?;
+    out.truncate(stats.len);
     Ok((out, stats))
 }
 

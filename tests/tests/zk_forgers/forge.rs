@@ -10,13 +10,14 @@ use num_bigint::BigInt;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use zkfl_core::arith::Modulus;
+use zkfl_core::zk::codec::{CodecError, Sink};
 use zkfl_core::zk::derive::{challenge_from_seed, jl_block, uniform_ring};
 use zkfl_core::zk::eval::{Batch, Openings, Publics, f_k_without_jl, f_tilde};
 use zkfl_core::zk::layout::{HEADER_BYTES, Layout, VERSION};
 use zkfl_core::zk::params::{
     D, GROUPS, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
 };
-use zkfl_core::zk::proof::{BitWriter, put_ring};
+use zkfl_core::zk::proof::{BitWriter, ZWriter, put_ring};
 use zkfl_core::zk::public::{
     A1Acc, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, a2_acc_unbound, b_row, mul_small_exact,
     row_t,
@@ -58,7 +59,7 @@ pub struct Claim<'a, const N: usize> {
 
 /// A forged proof and the size of what it had to re-open.
 pub struct Forged {
-    /// Proof bytes (exactly `Layout::proof_len`).
+    /// Proof bytes (the fixed part, then the Rice-coded z).
     pub proof: Vec<u8>,
     /// ‖δ‖∞ over every re-opened coordinate (y3 rows, g constants), before multiplication by c.
     pub delta_inf: i64,
@@ -70,6 +71,16 @@ pub struct Forged {
     pub eps: Vec<i64>,
     /// The residuals E_k = ct(Σ_i μ_{k,i}·F_i(s)) the correction had to cancel, centred.
     pub residuals: Vec<i128>,
+}
+
+/// A growing byte vector as a z sink.
+pub struct VecSink<'a>(pub &'a mut Vec<u8>);
+
+impl Sink for VecSink<'_> {
+    fn put_byte(&mut self, b: u8) -> Result<(), CodecError> {
+        self.0.push(b);
+        Ok(())
+    }
 }
 
 fn big<M: Modulus>(x: M::Coeff) -> BigInt {
@@ -433,7 +444,7 @@ pub fn forge<P: ZkParams, const N: usize>(
     let z2: Vec<[i64; D]> = (0..m2).map(|t| resp(&s2n[t], &y2[t])).collect();
 
     // Wire format (PROTOCOL §12, `zk::layout`).
-    let mut out = vec![0u8; lay.proof_len()];
+    let mut out = vec![0u8; lay.off_z1u()];
     out[..3].copy_from_slice(b"ZKP");
     out[3] = VERSION;
     out[4] = P::ID;
@@ -461,20 +472,15 @@ pub fn forge<P: ZkParams, const N: usize>(
     };
     let (off_z3, off_h) = (lay.off_z3(), lay.off_h());
     pack(&mut out[off_z3..off_h], &mut z3.iter().copied(), lay.zk.w3);
-    let (u0, m0, s0) = (lay.off_z1u(), lay.off_z1m(), lay.off_z1s());
-    pack(
-        &mut out[u0..m0],
-        &mut z1[..k].iter().flatten().copied(),
-        lay.zk.ws,
-    );
-    let zm = &z1[k..k * (1 + lay.l)];
-    pack(
-        &mut out[m0..s0],
-        &mut zm.iter().flatten().copied(),
-        lay.zk.wm,
-    );
-    let zs = z1[k * (1 + lay.l)..].iter().chain(z2.iter());
-    pack(&mut out[s0..], &mut zs.flatten().copied(), lay.zk.ws);
+    // z1 (u blocks, m blocks, υ blocks) then z2, Rice coded in wire order (§12.1).
+    out.truncate(lay.off_z1u());
+    let mut zw = ZWriter::new(&lay);
+    let mut sink = VecSink(&mut out);
+    for x in z1.iter().chain(z2.iter()).flatten() {
+        zw.push(&mut sink, *x)
+            .unwrap_or_else(|e| panic!("value {x} has no code: {e}"));
+    }
+    zw.finish(&mut sink).expect("every coefficient written");
 
     let zs_inf = z1[..k]
         .iter()
