@@ -208,7 +208,6 @@ struct ZPass<M: Modulus> {
     jl: Rq<M>,
 }
 
-/// Reads `count` packed values of width `w` into `out` and adds their squares to `sq`.
 /// The z decoder: strict, unless the forgers' switch asks for the broken one.
 fn lax_or_strict(bytes: &[u8], dis: Disable) -> RiceReader<'_> {
     #[cfg(any(test, feature = "attack-sim"))]
