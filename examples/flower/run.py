@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""Runs the Flower example on Flower's deployment engine, as real processes on loopback.
+"""Runs the Flower example on Flower's deployment engine, as real processes on loopback, or on its
+simulation engine.
 
-One `flower-superlink`, one `flower-supernode` per clinic (the last clinic poisons), and for the protected
-run a `zkfl serve` with its key holder. Three runs of the same app (`flwr run`):
+Deployment (the default): one `flower-superlink`, one `flower-supernode` per clinic (the last clinic
+poisons). Simulation (`--engine simulation`, needs Ray: python/requirements-simulation.txt): one
+`flower-superlink --simulation` whose federation has `num-supernodes` = clinics simulated SuperNodes (the
+ClientApps run in Ray actors; the last partition poisons). Either way the protected run talks to a real
+`zkfl serve` with its key holder. Three runs of the same app (`flwr run`):
 
   plain FedAvg, attacker absent   — the reference
   plain FedAvg, attacker poisons  — what the attack does to FedAvg
@@ -14,6 +18,7 @@ within 1 point of the reference.
 
     python examples/flower/run.py                       # 5 clinics, 3 rounds
     python examples/flower/run.py --clinics 3 --rounds 2 --check
+    python examples/flower/run.py --engine simulation --check
 
 Needs `zkfl` (the CLI; --zkfl, $ZKFL_BIN, PATH or target/release/zkfl) and the `zkfl` Python package with
 `flwr` in the running interpreter's environment (scripts/python-test.sh sets both up).
@@ -112,6 +117,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clinics", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--engine", choices=["deployment", "simulation"], default="deployment",
+                    help="Flower's deployment engine (real SuperNodes) or its simulation engine (Ray)")
     ap.add_argument("--zkfl", help="the zkfl binary")
     ap.add_argument("--work", help="working directory (default: a fresh temporary one)")
     ap.add_argument("--json", help="write the results here")
@@ -145,10 +152,13 @@ def main() -> int:
     procs = Processes(logs)
     results = []
     try:
+        simulation = args.engine == "simulation"
         procs.start("superlink", [str(bindir / "flower-superlink"), "--insecure", "--port", str(link_port),
-                                  "--disable-runtime-dependency-installation"], env)
+                                  "--disable-runtime-dependency-installation"]
+                    + (["--simulation"] if simulation else []), env)
         wait_port(link_port)
-        for i in range(n):
+        # Simulated SuperNodes: the federation config of each `flwr run` (below).
+        for i in range(0 if simulation else n):
             node_config = (
                 f'partition-id={i} attacker={"true" if i == n - 1 else "false"} '
                 f'zkfl-keys="{work / "keys" / "clinics" / str(i + 1)}"'
@@ -173,12 +183,13 @@ def main() -> int:
             out.unlink(missing_ok=True)
             overrides = (f'num-server-rounds={args.rounds} clinics={n} mode="{mode}" attack="{attack}" '
                          f'zkfl-server="{url}" zkfl-keys="{work / "keys"}" out="{out}"')
-            print(f"== flwr run: {mode}, attacker {attack}", flush=True)
+            federation = ["--federation-config", f"num-supernodes={n}"] if simulation else []
+            print(f"== flwr run ({args.engine}): {mode}, attacker {attack}", flush=True)
             t0 = time.monotonic()
             with open(logs / f"flwr-run-{mode}-{attack}.log", "wb") as log:
                 subprocess.run([str(bindir / "flwr"), "run", str(APP), "zkfl-local", "--run-config", overrides,
-                                "--stream"], env=env, stdout=log, stderr=subprocess.STDOUT, check=True,
-                               timeout=3600)
+                                *federation, "--stream"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                               check=True, timeout=3600)
             # The ServerApp writes its summary when it finishes; --stream may return just before.
             end = time.monotonic() + 120
             while not out.exists() and time.monotonic() < end:
@@ -187,12 +198,14 @@ def main() -> int:
                 raise RuntimeError(f"the {mode}/{attack} run wrote no result; see {logs}")
             r = json.loads(out.read_text())
             r["wall_s"] = time.monotonic() - t0
+            r["engine"] = args.engine
             results.append(r)
             if serve is not None:
                 procs.stop(serve)
     finally:
         procs.stop_all()
 
+    print(f"\nengine: {args.engine}")
     report(results, n)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
