@@ -13,6 +13,11 @@ use super::rq::Rq;
 use crate::arith::Modulus;
 use shake::XofReader;
 
+/// JL column blocks whose ρ sums [`Batch::rho_blocks`] computes together (the verifier's z pass): the
+/// four-row table costs 255·λ additions and each block's columns 128·λ, so sharing the table over four
+/// blocks halves the work of the ρ sums, for ≈ (P − 1)·(2.5 + λ) KB more stack.
+pub const RHO_BLOCKS: usize = 4;
+
 /// Index of the first norm constraint in μ.
 pub const MU_NORM: usize = JL_ROWS;
 /// Index of the binary-slack constraint.
@@ -113,26 +118,36 @@ impl<M: Modulus> Batch<M> {
         }
     }
 
-    /// ρ_{k,b} straight from the XOF bytes, four rows at a time ("four Russians"): for rows i..i+3 the
-    /// 256 sums Σ_r e_r·μ_{k,i+r} over every byte code of four 2-bit entries (01 → +1, 10 → −1, 00 and
-    /// 11 → 0, row r in bits 2r, 2r+1) are tabulated once per k, then each column adds the table entry of
-    /// its code: 255·λ table additions and 128 lookups per four rows instead of 4·128·λ masked additions.
-    /// Sums are wrapping lanes (u64 for q < 2^54, u128 above) of signed values; |Σ| < JL_ROWS·q stays
-    /// below half the lane, so they equal the exact integers and give the same residues as
-    /// [`Batch::rho`]. Public data only (the table index is a JL entry code).
-    fn rho_xof<L: Lane>(&self, rd: &mut impl XofReader, out: &mut [Rq<M>; LAMBDA_MAX]) {
-        const { assert!(JL_ROWS <= 512 && JL_ROWS.is_multiple_of(4)) };
-        let mut acc = [[L::ZERO; LAMBDA_MAX]; D];
-        let mut tab = [[L::ZERO; LAMBDA_MAX]; 256];
-        let mut rows = [[0u8; D / 4]; 4];
+    /// ρ_{k,b} straight from the XOF bytes, four rows at a time ("four Russians"), for the `P` blocks
+    /// whose streams are `rds` (up to `P` of them; `out[p]` receives block p): for rows i..i+3 the 256 sums
+    /// Σ_r e_r·μ_{k,i+r} over every byte code of four 2-bit entries (01 → +1, 10 → −1, 00 and 11 → 0, row
+    /// r in bits 2r, 2r+1) are tabulated once per k — the table depends on μ only, so it serves every
+    /// block — then each column of each block adds the table entry of its code: 255·K table additions per
+    /// four rows shared by the P blocks, plus 128·K per block, instead of 4·128·λ masked additions per
+    /// block. `K ≥ λ` lanes per entry (lanes k ≥ λ carry μ_k = 0 and are not read). Sums are wrapping
+    /// lanes (u64 for q < 2^54, u128 above) of signed values; |Σ| < JL_ROWS·q stays below half the lane,
+    /// so they equal the exact integers and give the same residues as [`Batch::rho`]. Public data only
+    /// (the table index is a JL entry code).
+    fn rho_xof<L: Lane, const K: usize, const P: usize, R: XofReader>(
+        &self,
+        rds: &mut [R],
+        out: &mut [[Rq<M>; LAMBDA_MAX]],
+    ) {
+        const { assert!(K <= LAMBDA_MAX && JL_ROWS <= 512 && JL_ROWS.is_multiple_of(4)) };
+        debug_assert!(self.lambda <= K);
+        let blocks = rds.len().min(out.len()).min(P);
+        let mut acc = [[[L::ZERO; K]; D]; P];
+        let mut tab = [[L::ZERO; K]; 256];
+        let mut rows = [[[0u8; D / 4]; 4]; P];
         for i in (0..JL_ROWS).step_by(4) {
-            for row in rows.iter_mut() {
-                XofReader::read(rd, row);
+            for (rd, r) in rds.iter_mut().zip(rows.iter_mut()).take(blocks) {
+                for row in r.iter_mut() {
+                    XofReader::read(rd, row);
+                }
             }
             // tab[low + e·4^r] = tab[low] + val(e)·μ_{i+r} for codes low < 4^r.
             for r in 0..4 {
-                let m: [L; LAMBDA_MAX] =
-                    core::array::from_fn(|k| L::of(M::to_u128(self.mu[k][i + r])));
+                let m: [L; K] = core::array::from_fn(|k| L::of(M::to_u128(self.mu[k][i + r])));
                 let step = 1usize << (2 * r);
                 for low in 0..step {
                     let base = tab[low];
@@ -141,28 +156,56 @@ impl<M: Modulus> Batch<M> {
                     tab[low + 3 * step] = base;
                 }
             }
-            for t in 0..D / 4 {
-                let [b0, b1, b2, b3] =
-                    [rows[0][t], rows[1][t], rows[2][t], rows[3][t]].map(usize::from);
-                for q in 0..4 {
-                    let sh = 2 * q;
-                    let code = ((b0 >> sh) & 3)
-                        | (((b1 >> sh) & 3) << 2)
-                        | (((b2 >> sh) & 3) << 4)
-                        | (((b3 >> sh) & 3) << 6);
-                    let e = &tab[code];
-                    let a = &mut acc[4 * t + q];
-                    for k in 0..LAMBDA_MAX {
-                        a[k] = a[k].add(e[k]);
+            for (r4, a) in rows.iter().zip(acc.iter_mut()).take(blocks) {
+                for t in 0..D / 4 {
+                    let [b0, b1, b2, b3] =
+                        [r4[0][t], r4[1][t], r4[2][t], r4[3][t]].map(usize::from);
+                    for q in 0..4 {
+                        let sh = 2 * q;
+                        let code = ((b0 >> sh) & 3)
+                            | (((b1 >> sh) & 3) << 2)
+                            | (((b2 >> sh) & 3) << 4)
+                            | (((b3 >> sh) & 3) << 6);
+                        let e = &tab[code];
+                        let a = &mut a[4 * t + q];
+                        for k in 0..K {
+                            a[k] = a[k].add(e[k]);
+                        }
                     }
                 }
             }
         }
-        for (k, o) in out.iter_mut().enumerate().take(self.lambda) {
-            for j in 0..D {
-                o.0[j] = acc[j][k].residue::<M>();
+        for (a, o) in acc.iter().zip(out.iter_mut()).take(blocks) {
+            for (k, o) in o.iter_mut().enumerate().take(self.lambda) {
+                for j in 0..D {
+                    o.0[j] = a[j][k].residue::<M>();
+                }
             }
         }
+    }
+
+    /// [`Batch::rho_xof`] with the lane type of the modulus and the fewest lanes that hold λ.
+    fn rho_lanes<const P: usize, R: XofReader>(
+        &self,
+        rds: &mut [R],
+        out: &mut [[Rq<M>; LAMBDA_MAX]],
+    ) {
+        // The lane holds a signed sum with |Σ| < JL_ROWS·q, read back as i64/i128: exact while
+        // JL_ROWS·q ≤ 2^63, i.e. q < 2^54 for u64 lanes (which vectorize twice as wide), and q < 2^118 for
+        // u128 (review 5, G2: the bound was 2^55, one bit too loose for a future 55-bit modulus).
+        const { assert!(M::BITS <= 118 && JL_ROWS <= 512) };
+        match (M::BITS <= 54, self.lambda <= 3) {
+            (true, true) => self.rho_xof::<u64, 3, P, R>(rds, out),
+            (true, false) => self.rho_xof::<u64, LAMBDA_MAX, P, R>(rds, out),
+            (false, true) => self.rho_xof::<u128, 3, P, R>(rds, out),
+            (false, false) => self.rho_xof::<u128, LAMBDA_MAX, P, R>(rds, out),
+        }
+    }
+
+    /// ρ_{k,b} for up to [`RHO_BLOCKS`] JL column blocks at once, block p's stream read from `rds[p]`
+    /// into `out[p]` (the same values as [`Batch::rho`] per block; one four-row table serves them all).
+    pub fn rho_blocks<R: XofReader>(&self, rds: &mut [R], out: &mut [[Rq<M>; LAMBDA_MAX]]) {
+        self.rho_lanes::<RHO_BLOCKS, R>(rds, out);
     }
 
     /// [`Batch::rho`] with u128 accumulators (any q < 2^119).
@@ -201,19 +244,11 @@ impl<M: Modulus> Batch<M> {
 
     /// [`Batch::sigma_rho_ntt`] from the block's JL bytes read through `rd` (the XOF itself, or a copy of
     /// its output the prover kept from the projection, `derive::SliceXof`).
-    pub fn sigma_rho_ntt_from(&self, rd: &mut impl XofReader, out: &mut [NttR<M>; LAMBDA_MAX]) {
-        let mut rho = [Rq::<M>::zero(); LAMBDA_MAX];
-        // The lane holds a signed sum with |Σ| < JL_ROWS·q, read back as i64/i128: exact while
-        // JL_ROWS·q ≤ 2^63, i.e. q < 2^54 for u64 lanes (which vectorize twice as wide), and q < 2^118 for
-        // u128 (review 5, G2: the bound was 2^55, one bit too loose for a future 55-bit modulus).
-        const { assert!(M::BITS <= 118 && JL_ROWS <= 512) };
-        if M::BITS <= 54 {
-            self.rho_xof::<u64>(rd, &mut rho);
-        } else {
-            self.rho_xof::<u128>(rd, &mut rho);
-        }
+    pub fn sigma_rho_ntt_from<R: XofReader>(&self, rd: &mut R, out: &mut [NttR<M>; LAMBDA_MAX]) {
+        let mut rho = [[Rq::<M>::zero(); LAMBDA_MAX]; 1];
+        self.rho_lanes::<1, R>(core::slice::from_mut(rd), &mut rho);
         for k in 0..self.lambda {
-            out[k] = NttR::from_rq(&rho[k]).sigma();
+            out[k] = NttR::from_rq(&rho[0][k]).sigma();
         }
     }
 
@@ -415,9 +450,39 @@ mod tests {
         }
     }
 
+    /// [`Batch::rho_blocks`] over 1..=RHO_BLOCKS streams at once gives each block's reference ρ.
+    fn blocks_rho_matches_rows<M: Modulus>(lambda: usize) {
+        let batch = Batch::<M>::from_mu_seed(lambda, &[3; 32]);
+        let seed = [6u8; 32];
+        let mut rows = [[0i8; D]; JL_ROWS];
+        for n in 1..=RHO_BLOCKS {
+            let first = 5 * n;
+            let mut rds: [_; RHO_BLOCKS] = core::array::from_fn(|p| jl_reader(&seed, first + p));
+            let mut got = [[Rq::<M>::zero(); LAMBDA_MAX]; RHO_BLOCKS];
+            batch.rho_blocks(&mut rds[..n], &mut got[..n]);
+            for p in 0..n {
+                jl_block(&seed, first + p, &mut rows);
+                let mut want = [Rq::<M>::zero(); LAMBDA_MAX];
+                batch.rho(&rows, &mut want);
+                for k in 0..lambda {
+                    assert!(got[p][k] == want[k], "{n} blocks, block {p}, k {k}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn rho_from_the_xof_matches_the_reference() {
         xof_rho_matches_rows::<Q44>(5);
         xof_rho_matches_rows::<Q86>(3);
+        xof_rho_matches_rows::<Q44>(3);
+        xof_rho_matches_rows::<Q86>(5);
+    }
+
+    #[test]
+    fn rho_of_several_blocks_matches_the_reference() {
+        blocks_rho_matches_rows::<Q44>(5);
+        blocks_rho_matches_rows::<Q86>(3);
+        blocks_rho_matches_rows::<Q44>(2);
     }
 }

@@ -5,8 +5,8 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::codec::{RiceCode, RiceReader};
-use super::derive::challenge_from_seed;
-use super::eval::{Batch, Openings, Publics, f_tilde};
+use super::derive::{challenge_from_seed, jl_reader};
+use super::eval::{Batch, Openings, Publics, RHO_BLOCKS, f_tilde};
 use super::layout::{Group, Layout};
 use super::nttacc::NttR;
 use super::params::{
@@ -232,30 +232,64 @@ fn read_block(
     Ok(())
 }
 
-/// JL and norm accumulation for one s3 block opening `x` (shared shape with the prover's pass), in
-/// RNS-NTT form: per block one transform of x and λ of σ(ρ_k), one inverse per sum at the end.
+/// JL and norm accumulation over the s3 block openings `x` (shared shape with the prover's pass), in
+/// RNS-NTT form: per block one transform of x and λ of σ(ρ_k), one inverse per sum at the end. Blocks
+/// wait in `pending` until [`RHO_BLOCKS`] of them can share one ρ table (`Batch::rho_blocks`); the sums
+/// are the same (modular additions, in the same order).
 struct Acc<'a, M: Modulus> {
     batch: &'a Batch<M>,
     jl_seed: &'a [u8; 32],
-    srho: [NttR<M>; LAMBDA_MAX],
+    pending: [(usize, NttR<M>); RHO_BLOCKS],
+    waiting: usize,
     norms: [NttR<M>; GROUPS],
     jl: [NttR<M>; LAMBDA_MAX],
 }
 
-impl<M: Modulus> Acc<'_, M> {
+impl<'a, M: Modulus> Acc<'a, M> {
+    fn new(batch: &'a Batch<M>, jl_seed: &'a [u8; 32]) -> Self {
+        Self {
+            batch,
+            jl_seed,
+            pending: core::array::from_fn(|_| (0, NttR::zero())),
+            waiting: 0,
+            norms: core::array::from_fn(|_| NttR::zero()),
+            jl: core::array::from_fn(|_| NttR::zero()),
+        }
+    }
+
     fn add(&mut self, b: usize, g: Option<Group>, x: &Rq<M>) {
-        self.batch.sigma_rho_ntt(self.jl_seed, b, &mut self.srho);
         let nx = NttR::from_rq(x);
         if let Some(g) = g {
             self.norms[g as usize].mul_acc(&nx.sigma(), &nx);
         }
-        for k in 0..self.batch.lambda {
-            self.jl[k].mul_acc(&self.srho[k], &nx);
+        self.pending[self.waiting] = (b, nx);
+        self.waiting += 1;
+        if self.waiting == RHO_BLOCKS {
+            self.flush();
         }
     }
 
+    /// P_k += σ(ρ_{k,b})·x_b for the waiting blocks, in the order they came.
+    fn flush(&mut self) {
+        let n = self.waiting;
+        if n == 0 {
+            return;
+        }
+        let mut rds: [_; RHO_BLOCKS] =
+            core::array::from_fn(|p| jl_reader(self.jl_seed, self.pending[p.min(n - 1)].0));
+        let mut rho = [[Rq::<M>::zero(); LAMBDA_MAX]; RHO_BLOCKS];
+        self.batch.rho_blocks(&mut rds[..n], &mut rho[..n]);
+        for (rho, (_, nx)) in rho.iter().zip(self.pending.iter()).take(n) {
+            for k in 0..self.batch.lambda {
+                self.jl[k].mul_acc(&NttR::from_rq(&rho[k]).sigma(), nx);
+            }
+        }
+        self.waiting = 0;
+    }
+
     /// (N_g)_g and J̃ mod q.
-    fn finish(&self) -> ([Rq<M>; GROUPS], Rq<M>) {
+    fn finish(&mut self) -> ([Rq<M>; GROUPS], Rq<M>) {
+        self.flush();
         let norms = core::array::from_fn(|g| self.norms[g].to_rq());
         let p: [Rq<M>; LAMBDA_MAX] = core::array::from_fn(|k| {
             if k < self.batch.lambda {
@@ -286,13 +320,7 @@ fn z_pass<P: ZkParams, const N: usize>(
     // Every column takes a z1 block decoded from a wm- or ws-bit field (|z| < 2^(w−1)): fewer primes
     // stay exact.
     let mut a1 = A1Acc::<P::M>::for_short(lay.m1(), wm.max(ws)).with_table(a1_table);
-    let mut acc = Acc {
-        batch,
-        jl_seed,
-        srho: core::array::from_fn(|_| NttR::zero()),
-        norms: core::array::from_fn(|_| NttR::zero()),
-        jl: core::array::from_fn(|_| NttR::zero()),
-    };
+    let mut acc = Acc::new(batch, jl_seed);
     let mut blk = [0i64; D];
     // u blocks.
     let mut zu = [0i64; N];
