@@ -41,7 +41,7 @@ const out = {
   encrypt: enc,
   encrypt_prove: ep,
   ratio_encrypt_prove: ep.ratio,
-  goal_ratio_max: 2,
+  goal_ratio_max: 1.6,
   wasm: { file: env.WASM, raw_bytes: wasm.length, gzip9_bytes: gzipSync(wasm, { level: 9 }).length },
   chromium: b.user_agent, cpus: cpus().length, loadavg_1m: loadavg()[0],
   date: new Date().toISOString(),
