@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET=${CARGO_TARGET_DIR:-target}
-MARKER=$(sed -n 's/^pub const ATTACK_SIM_MARKER: &str = "\(.*\)";$/\1/p' core/src/zk/mod.rs)
+# The constant's string literal (rustfmt may put it on the line after the name).
+MARKER=$(grep -A1 '^pub const ATTACK_SIM_MARKER' core/src/zk/mod.rs | grep -o '"[^"]*"' | head -1 | tr -d '"')
 [ -n "$MARKER" ] || { echo "attack-sim-check: marker not found in core/src/zk/mod.rs" >&2; exit 1; }
 FORGERS=zkfl-tests
 fail=0
