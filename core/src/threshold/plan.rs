@@ -3,14 +3,15 @@
 //! decryptions per key, the naive 2^40 flooding that does not fit, and the core-SVP estimate of every lattice
 //! instance a committee exposes. The tests fail below target.
 //!
-//! Why a Rényi argument: a decryption share d_i = s_i·c1 + E_i lets whoever sums all shares see the
-//! aggregate phase Δ·M + e_ct + Σ E_i, and e_ct (the clinics' noise, which contains e2·s − e'·u) depends on
-//! the secret key. An honest member's smudging noise E_i must hide e_ct. Statistical flooding needs
-//! |E_i| ≥ 2^40·|e_ct| per coefficient and does not fit set L's budget; the Rényi divergence of order a
-//! between D_σ + e_ct and D_σ is exp(a·‖e_ct‖²/(2σ²)) and multiplies over decryptions, so a σ only about
-//! 2^22 times ‖e_ct‖ costs less than one bit of security over [`DECRYPTIONS_PER_KEY`] decryptions
-//! (probability preservation: ε_real ≤ (ε_ideal·R_a)^((a−1)/a); Bai–Lepoint–Roux-Langlois–Sakzad–Stehlé–
-//! Steinfeld, J. Cryptology 2018; Passelègue–Stehlé, ASIACRYPT 2022 for threshold decryption).
+//! Why a Rényi argument (docs/THRESHOLD.md §4.3): an honest member's share d_h = S_h·c1 + E_h equals
+//! −B_{S,h}·U + z_h + E_h, where B_{S,h} is public, U = Σ u_k the aggregate's encryption randomness and
+//! z_h = S_h·E2 − e_{S,h}·U a short shift that depends on the member's key parts. The smudging noise E_h must hide
+//! z_h. Statistical flooding needs |E| ≥ 2^40·|shift| per coefficient and does not fit set L's budget; the Rényi
+//! divergence of order a between D_σ + z and D_σ is exp(a·‖z‖²/(2σ²)) and multiplies over all n·Q honest shares
+//! of a key, so σ about 2^19.5 times the per-coefficient shift costs less than one bit of a search game over
+//! [`DECRYPTIONS_PER_KEY`] decryptions per member (probability preservation: ε_real ≤ (ε_ideal·R_a)^((a−1)/a);
+//! Bai–Lepoint–Roux-Langlois–Sakzad–Stehlé–Steinfeld, J. Cryptology 2018; Passelègue–Stehlé, ASIACRYPT 2022 for
+//! threshold decryption).
 
 use crate::arith::Modulus;
 use crate::params::bounds::{bound_e2_sq, bound_u_sq};

@@ -803,3 +803,134 @@ fn admission_binds_key_and_digest() {
     assert_ne!(d, ciphertext_digest::<M, N>(&c1b, &c0));
     assert_ne!(d, ciphertext_digest::<M, N>(&c1, &c0[..1]));
 }
+
+/// The admission path end to end with real norm proofs (set L, 2 chunks): three clinics prove their
+/// ciphertexts under the committee key, every one is admitted by `Admitted::verify`, the round decrypts
+/// bit-exact with members 1, 3, 5; a proof moved to another clinic id is refused. Slow (three set-L proofs):
+/// `cargo test -p zkfl-core --lib threshold::tests::admitted -- --ignored`.
+#[test]
+#[ignore = "three set-L proofs; run with --ignored"]
+fn admitted_ciphertexts_with_real_proofs_decrypt() {
+    use crate::zk::prove::{SliceUpdate, Witness, prove};
+    use crate::zk::statement::{Context, Statement};
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(85);
+        let k = keygen(&mut rng);
+        let b: Vec<[C; N]> = k.b.iter().map(|p| p.coeffs).collect();
+        let t = plaintext_modulus(1024, B_INT).unwrap();
+        let delta = plain().delta();
+        let small = |rng: &mut ChaCha20Rng, r: u64| -> [i64; N] {
+            core::array::from_fn(|_| (rng.next_u64() % (2 * r + 1)) as i64 - r as i64)
+        };
+        let mut cts = Vec::new();
+        let mut proofs = Vec::new();
+        for clinic in 0..CLINICS as u64 {
+            let u = small(&mut rng, 1);
+            let m: Vec<[i64; N]> = (0..CHUNKS).map(|_| small(&mut rng, 100)).collect();
+            let up = Box::new(Pl::from_i64(&u));
+            let mut c1 = Box::new(Pl::zero());
+            crate::ring::poly::mul::<M, N, 7>(&k.a, &up, &mut c1);
+            c1.add_assign(&Pl::from_i64(&small(&mut rng, 2)));
+            let mut c0 = Vec::new();
+            for (j, mj) in m.iter().enumerate() {
+                let mut cj = Box::new(Pl::zero());
+                crate::ring::poly::mul::<M, N, 7>(&k.b[j], &up, &mut cj);
+                cj.add_assign(&Pl::from_i64(&small(&mut rng, 2)));
+                let mut dm = Pl::from_i64(mj);
+                dm.scalar_mul_assign(delta);
+                cj.add_assign(&dm);
+                c0.push(cj.coeffs);
+            }
+            let ct = Ct {
+                m: m.clone(),
+                c1: Box::new(c1.coeffs),
+                c0,
+            };
+            let stmt = Statement::<M, N> {
+                pk_a: &k.a.coeffs,
+                pk_b: &b,
+                c1: &ct.c1,
+                c0: &ct.c0,
+                t,
+                bound: B_INT,
+            };
+            let ctx = Context {
+                round: ROUND,
+                clinic,
+            };
+            let mut out = vec![0u8; stmt.layout::<P>().unwrap().prove_buf_len()];
+            let uv: Vec<i64> = u.to_vec();
+            let mut w = Witness {
+                u: &uv,
+                m: SliceUpdate(&m),
+            };
+            let stats = prove::<P, N, _, _>(&stmt, &ctx, &mut w, &mut rng, &mut out).unwrap();
+            out.truncate(stats.len);
+            proofs.push(out);
+            cts.push(ct);
+        }
+        let key = RoundKey::<M, N> {
+            a: &k.a.coeffs,
+            b: &b,
+            round: ROUND,
+        };
+        let stmts: Vec<Statement<'_, M, N>> = cts
+            .iter()
+            .map(|ct| Statement {
+                pk_a: &k.a.coeffs,
+                pk_b: &b,
+                c1: &ct.c1,
+                c0: &ct.c0,
+                t,
+                bound: B_INT,
+            })
+            .collect();
+        let adm: Vec<Admitted<'_, M, N>> = stmts
+            .iter()
+            .zip(&proofs)
+            .enumerate()
+            .map(|(i, (st, pr))| {
+                let ctx = Context {
+                    round: ROUND,
+                    clinic: i as u64,
+                };
+                Admitted::verify::<P>(&key, st, &ctx, pr).unwrap()
+            })
+            .collect();
+        // Clinic 0's proof presented as clinic 9's: the context is bound into the proof.
+        let moved = Context {
+            round: ROUND,
+            clinic: 9,
+        };
+        assert!(matches!(
+            Admitted::verify::<P>(&key, &stmts[0], &moved, &proofs[0]),
+            Err(ThresholdError::Proof(_))
+        ));
+        let mut c0 = vec![Pl::zero(); CHUNKS];
+        let agg = Aggregate::build(ROUND, &adm, &mut c0).unwrap();
+        let present = mask(&[1, 3, 5]);
+        let mut l = ledgers();
+        let shares: Vec<(u8, Vec<Pl>)> = [1u8, 3, 5]
+            .iter()
+            .map(|&h| {
+                (
+                    h,
+                    member_shares(&k, &mut l, h, &agg, present, &mut rng).unwrap(),
+                )
+            })
+            .collect();
+        let received: Vec<MemberShares<'_, P, N>> = shares
+            .iter()
+            .map(|(h, s)| MemberShares {
+                member: *h,
+                aggregate: agg.binding(),
+                shares: s,
+            })
+            .collect();
+        let mut out = vec![[0i64; N]; CHUNKS];
+        Combiner::<P, N>::new(plain(), committee())
+            .decrypt(&agg, present, &received, &mut out)
+            .unwrap();
+        assert_eq!(out, sum(&cts));
+    });
+}
