@@ -934,3 +934,75 @@ fn admitted_ciphertexts_with_real_proofs_decrypt() {
         assert_eq!(out, sum(&cts));
     });
 }
+
+/// Why not Shamir over Z_q (THRESHOLD §2.3), as an attack on the rejected design, from its public equations:
+/// with coalition {2, 3}, absent member 1 and quorum {2, 4, 5}, honest holder 4's proxy share carries the absent
+/// key share s_a with weight μ = −5/3 (`plan::shamir_weight`), i.e. d = μ·s_a·c1 + E after the coalition removes
+/// the part it knows. Colluding clinics know U and E2 (c1 = a·U + E2), so w = d + μ·b_a·U = μ·z + E with
+/// z = s_a·E2 − e'_a·U short, and 3·w = −5·z + 3·E exactly: z mod 3 is read off every coefficient despite
+/// σ ≈ 2^49 of smudging. The same readout on a 0/1 weight (the replicated design) matches only by chance.
+#[test]
+fn shamir_proxy_share_leaks_the_key_modulo_the_weight_denominator() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(86);
+        let smudger = Smudger::new(&plan()).unwrap();
+        let small = |rng: &mut ChaCha20Rng, r: u64| -> Box<Pl> {
+            let c: [i64; N] =
+                core::array::from_fn(|_| (rng.next_u64() % (2 * r + 1)) as i64 - r as i64);
+            Box::new(Pl::from_i64(&c))
+        };
+        let mut a = Box::new(Pl::zero());
+        crate::ring::sample::uniform(
+            &mut crate::ring::sample::Xof::new(&[4; 32], b"shamir", 0),
+            &mut *a,
+        );
+        let (s_a, e_a) = (small(&mut rng, 1), small(&mut rng, 5));
+        let (u_agg, e2_agg) = (small(&mut rng, 3), small(&mut rng, 6));
+        let mul = |x: &Pl, y: &Pl| {
+            let mut o = Box::new(Pl::zero());
+            crate::ring::poly::mul::<M, N, 7>(x, y, &mut o);
+            o
+        };
+        // c1 = a·U + E2, b_a = −(a·s_a + e'_a), z = s_a·E2 − e'_a·U.
+        let mut c1 = mul(&a, &u_agg);
+        c1.add_assign(&e2_agg);
+        let mut b_a = mul(&a, &s_a);
+        b_a.add_assign(&e_a);
+        b_a.neg_assign();
+        let mut z = mul(&s_a, &e2_agg);
+        z.sub_assign(&mul(&e_a, &u_agg));
+        let sc1 = mul(&s_a, &c1);
+        let bu = mul(&b_a, &u_agg);
+        let q = <M as Modulus>::Q;
+        let inv3 = if (q + 1) % 3 == 0 {
+            (q + 1) / 3
+        } else {
+            (2 * q + 1) / 3
+        };
+        let mut matches = |num: i64, den: u128| -> usize {
+            let mu = if den == 1 {
+                M::from_i64(num)
+            } else {
+                assert_eq!(den, 3);
+                M::mul(M::from_i64(num), M::from_u128(inv3))
+            };
+            let mut digits = [Pl::zero(), Pl::zero()];
+            let mut e = Box::new(Pl::zero());
+            smudger.sample(&mut rng, &mut digits, &mut e);
+            // The honest share's unknown part and the coalition's correction.
+            let mut w = sc1.clone();
+            w.add_assign(&bu);
+            w.scalar_mul_assign(mu);
+            w.add_assign(&e);
+            w.scalar_mul_assign(M::from_u128(den));
+            (0..N)
+                .filter(|&x| (w.centered(x) - i128::from(num) * z.centered(x)).rem_euclid(3) == 0)
+                .count()
+        };
+        // Weight −5/3: every coefficient of 3·w ≡ −5·z (mod 3).
+        assert_eq!(matches(-5, 3), N);
+        // Weight 1 (a slot part in the replicated sharing): w = z + E, and w ≡ z (mod 3) only by chance.
+        let by_chance = matches(1, 1);
+        assert!(by_chance < N / 2, "{by_chance} of {N}");
+    });
+}
