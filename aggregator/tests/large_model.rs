@@ -1,4 +1,4 @@
-//! Set XL (the large-model set, docs/PROTOCOL.md §16) through real `zkfl keygen` and `zkfl serve` processes:
+//! Set XL (the large-model set, docs/PROTOCOL.md §9.1) through real `zkfl keygen` and `zkfl serve` processes:
 //! clinics quantize, encrypt and prove an update of more chunks than sets S and L allow (one global ℓ2 bound
 //! over all of them), seal it to the aggregator and submit it over HTTP; the server verifies every proof, sums
 //! the ciphertexts, has the key holder decrypt the sum and publishes the mean update, which must equal the
