@@ -41,7 +41,7 @@ const K_XL: usize = ternary_product_primes(SetXL::N, <<SetXL as ParamSet>::M as 
 /// only saves re-expanding A1 from SHAKE128 for each proof). It covers the widest layout the set allows
 /// (l_max chunks), so every statement of the set finds its columns; ≈ 24 MB per set in use, built on first use.
 /// Set XL has none: its widest table (512 chunks) would take ≈ 250 MB, so each XL proof re-expands the A1
-/// columns it reads from SHAKE128 (`verify`, streaming; docs/PROTOCOL.md §16), and the verifier's memory stays
+/// columns it reads from SHAKE128 (`verify`, streaming; docs/PROTOCOL.md §9.1), and the verifier's memory stays
 /// independent of the update size.
 trait SharedA1: ZkParams + Sized {
     fn a1_table() -> Option<&'static A1Table<'static, Self::M>>;

@@ -1,4 +1,4 @@
-//! Set XL (the large-model set, docs/PROTOCOL.md §16) through real `zkfl keygen` and `zkfl serve` processes:
+//! Set XL (the large-model set, docs/PROTOCOL.md §9.1) through real `zkfl keygen` and `zkfl serve` processes:
 //! clinics quantize, encrypt and prove an update of more chunks than sets S and L allow (one global ℓ2 bound
 //! over all of them), seal it to the aggregator and submit it over HTTP; the server verifies every proof, sums
 //! the ciphertexts, has the key holder decrypt the sum and publishes the mean update, which must equal the
@@ -179,24 +179,31 @@ fn round(dim: usize, clinics: u32) {
             &(96usize << 20).to_string(),
             "--max-inflight-body-bytes",
             &(192usize << 20).to_string(),
+            // Proving 2^21 parameters takes minutes on a loaded machine: the round must stay open.
+            "--deadline-secs",
+            "7200",
         ],
     );
     let c = server.client();
     let a = announced(&c, &dir.0);
     assert_eq!((a.param_set_id, a.model_dim as usize), (SetXL::ID, dim));
+    // Every clinic quantizes, encrypts and proves in its own thread (the streaming prover keeps its
+    // fixed-size state on the stack, as `zkfl bench` and the demo do); then each submits over HTTP.
+    let provers: Vec<_> = (1..=clinics)
+        .map(|id| {
+            // Clinic 1's update is clipped (‖·‖ > τ); each chunk's share of the norm is small.
+            let amp = if id == 1 { 0.05 } else { 0.002 };
+            let update = random_update(dim, amp, u64::from(id) + 100);
+            let (d, a2) = (dir.0.clone(), a.clone());
+            std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn(move || submission(&d, id, &a2, &update))
+                .expect("prover thread")
+        })
+        .collect();
     let mut sums = vec![0i64; dim];
-    for id in 1..=clinics {
-        // Clinic 1's update is clipped (‖·‖ > τ); each chunk's share of the norm is small.
-        let amp = if id == 1 { 0.05 } else { 0.002 };
-        let update = random_update(dim, amp, u64::from(id) + 100);
-        // The streaming prover keeps its fixed-size state on the stack (as `zkfl bench` and the demo do).
-        let (d, a2) = (dir.0.clone(), a.clone());
-        let (envelope, ints) = std::thread::Builder::new()
-            .stack_size(64 << 20)
-            .spawn(move || submission(&d, id, &a2, &update))
-            .expect("prover thread")
-            .join()
-            .expect("prover");
+    for (id, prover) in (1..=clinics).zip(provers) {
+        let (envelope, ints) = prover.join().expect("prover");
         for (s, x) in sums.iter_mut().zip(&ints) {
             *s += x;
         }

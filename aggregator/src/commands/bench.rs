@@ -464,7 +464,7 @@ fn zk_l_figures(budget: &Budget) -> Result<Figures, String> {
     on_big_stack(move || zk_group::<SetL, 4096, K_L>(&b, b.params))
 }
 
-/// The same for set XL (the large-model set; docs/PROTOCOL.md §16), verified as the service verifies XL:
+/// The same for set XL (the large-model set; docs/PROTOCOL.md §9.1, §15.2), verified as the service verifies XL:
 /// without a lent A1 table (each proof re-expands the columns it reads).
 fn zk_xl_figures(budget: &Budget) -> Result<Figures, String> {
     let b = *budget;

@@ -840,7 +840,7 @@ mod tests {
         // docs/NOISE.md §6: L = 512 chunks, single key.
         let per_client =
             noise_per_client(ProofBounds::of::<SetXL>(512), KeyBounds::single::<SetXL>());
-        assert_eq!(per_client, 5_632 + 15_927 + 15_927);
+        assert_eq!(per_client, 5_632 + 15_928 + 15_928);
         for b_int in [21_204, 1 << 16] {
             let k = max_clinics::<SetXL>(b_int, 512, KeyBounds::single::<SetXL>(), 0);
             assert_eq!(k, MAX_CLINICS_SEARCH, "B_int {b_int}");

@@ -6,7 +6,7 @@
 //! - [`SetS`] ("clinic"): N = 2048, q = 2^44 − 539;
 //! - [`SetL`] ("consortium"): N = 4096, q = 2^86 − 35;
 //! - [`SetXL`] ("large model"): set L's ring and modulus with proof constants for up to 512 chunks (2^21
-//!   parameters) under one global ℓ2 bound (docs/PROTOCOL.md §16).
+//!   parameters) under one global ℓ2 bound (docs/PROTOCOL.md §9.1).
 
 pub mod bounds;
 pub mod estimate;

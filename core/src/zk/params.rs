@@ -117,7 +117,7 @@ pub const ZK_L: ZkConsts = ZkConsts {
 };
 
 /// Set XL: N = 4096, q = 2^86 − 35 (set L's ring and modulus), for updates of up to 512 chunks = 2^21
-/// parameters under one global bound (PROTOCOL §3, §16). Against set L, the MSIS rank grows from 9 to 10 (β_MSIS
+/// parameters under one global bound (PROTOCOL §3, §9.1). Against set L, the MSIS rank grows from 9 to 10 (β_MSIS
 /// grows with √(L_max·N)), which adds d MLWE samples, so the MLWE rank grows from 30 to 31; σ₃ grows with B_1²
 /// = 15.12·L·N, and σ_s with m2. Every value is the smallest that meets `conditions_hold` (the
 /// `xl_constants_are_minimal` test re-derives them).
