@@ -9,6 +9,7 @@
 use chacha20poly1305::AeadInOut;
 use rand_core::CryptoRng;
 
+use super::aead_stream::{self, SealStream};
 use super::error::ChannelError;
 use super::header::{EnvelopeHeader, HEADER_LEN};
 use super::ids::{ClinicId, Direction, RoundId};
@@ -108,6 +109,25 @@ pub fn seal_detached<K: ChannelKem, R: CryptoRng + ?Sized>(
     payload: &mut [u8],
     rng: &mut R,
 ) -> Result<[u8; TAG_LEN], ChannelError> {
+    let keys = seal_prefix(recipient, ctx, payload.len(), prefix, rng)?;
+    let tag = keys
+        .cipher()
+        .encrypt_inout_detached(&keys.nonce(), prefix, payload.into())
+        .map_err(|_| ChannelError::Oversized {
+            limit: usize::MAX,
+            got: payload.len(),
+        })?;
+    Ok(tag.into())
+}
+
+/// Writes the prefix (header for `payload_len` bytes, fresh KEM ciphertext) and derives the AEAD keys.
+fn seal_prefix<K: ChannelKem, R: CryptoRng + ?Sized>(
+    recipient: &KemPublicKey<K>,
+    ctx: &SealContext,
+    payload_len: usize,
+    prefix: &mut [u8],
+    rng: &mut R,
+) -> Result<AeadKeys, ChannelError> {
     let needed = prefix_len::<K>();
     if prefix.len() < needed {
         return Err(ChannelError::BufferTooSmall {
@@ -127,28 +147,94 @@ pub fn seal_detached<K: ChannelKem, R: CryptoRng + ?Sized>(
         round: ctx.round,
         clinic: ctx.clinic,
         sequence: ctx.sequence,
-        payload_len: payload.len() as u64,
+        payload_len: payload_len as u64,
     }
     .encode();
     let (ct, ss) = recipient.encapsulate(rng);
     prefix[..HEADER_LEN].copy_from_slice(&header);
     prefix[HEADER_LEN..].copy_from_slice(ct.as_bytes());
-    let keys = AeadKeys::derive(
+    Ok(AeadKeys::derive(
         &ss,
         ctx.direction,
         K::ID,
         ct.as_bytes(),
         recipient.key_hash(),
         &header,
-    );
-    let tag = keys
-        .cipher()
-        .encrypt_inout_detached(&keys.nonce(), prefix, payload.into())
-        .map_err(|_| ChannelError::Oversized {
-            limit: usize::MAX,
-            got: payload.len(),
-        })?;
-    Ok(tag.into())
+    ))
+}
+
+/// An envelope sealed as its payload is produced ([`seal_streaming`]): the same bytes as
+/// [`seal_detached`] for the same RNG, without the payload in one buffer.
+pub struct StreamingSeal {
+    stream: SealStream,
+    remaining: u64,
+    declared: u64,
+}
+
+impl StreamingSeal {
+    /// Encrypts the next piece of the payload in place (send it on afterwards).
+    ///
+    /// # Errors
+    /// `LengthMismatch` if the pieces exceed the declared payload length (nothing is encrypted then).
+    pub fn encrypt(&mut self, piece: &mut [u8]) -> Result<(), ChannelError> {
+        let len = piece.len() as u64;
+        if len > self.remaining {
+            return Err(ChannelError::LengthMismatch {
+                declared: self.declared,
+                actual: (self.declared - self.remaining + len) as usize,
+            });
+        }
+        self.stream
+            .encrypt(piece)
+            .map_err(|_| ChannelError::Oversized {
+                limit: usize::MAX,
+                got: self.declared as usize,
+            })?;
+        self.remaining -= len;
+        Ok(())
+    }
+
+    /// The tag that ends the envelope.
+    ///
+    /// # Errors
+    /// `LengthMismatch` if fewer bytes than declared were encrypted.
+    pub fn finish(self) -> Result<[u8; TAG_LEN], ChannelError> {
+        if self.remaining != 0 {
+            return Err(ChannelError::LengthMismatch {
+                declared: self.declared,
+                actual: (self.declared - self.remaining) as usize,
+            });
+        }
+        Ok(self.stream.finish())
+    }
+}
+
+/// Starts a streamed seal of a `payload_len`-byte payload: writes `prefix` ([`prefix_len`] bytes: the header
+/// declares the length, so it must be known up front) and returns the sealer for the payload's pieces; the
+/// envelope is `prefix ‖ encrypted pieces ‖ tag`.
+///
+/// # Errors
+/// As [`seal_detached`]; `Oversized` beyond [`aead_stream::MAX_PAYLOAD`].
+pub fn seal_streaming<K: ChannelKem, R: CryptoRng + ?Sized>(
+    recipient: &KemPublicKey<K>,
+    ctx: &SealContext,
+    payload_len: usize,
+    prefix: &mut [u8],
+    rng: &mut R,
+) -> Result<StreamingSeal, ChannelError> {
+    if payload_len as u64 > aead_stream::MAX_PAYLOAD {
+        return Err(ChannelError::Oversized {
+            limit: aead_stream::MAX_PAYLOAD as usize,
+            got: payload_len,
+        });
+    }
+    let keys = seal_prefix(recipient, ctx, payload_len, prefix, rng)?;
+    let (key, nonce) = keys.key_and_nonce();
+    Ok(StreamingSeal {
+        stream: SealStream::new(key, nonce, prefix),
+        remaining: payload_len as u64,
+        declared: payload_len as u64,
+    })
 }
 
 /// Opens an envelope given as prefix, payload (decrypted in place) and tag. Checks, in this order and
@@ -355,4 +441,76 @@ pub fn open_to_vec<K: ChannelKem, G: ReplayGuard + ?Sized>(
     let mut payload = body.to_vec();
     let header = open_detached(sk, policy, guard, prefix, &mut payload, tag)?;
     Ok((header, payload))
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::channel::kem::MlKem768;
+    use proptest::prelude::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    fn ctx() -> SealContext {
+        SealContext {
+            direction: Direction::ClinicToAggregator,
+            round: RoundId(4),
+            clinic: ClinicId(9),
+            sequence: 2,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// The streamed seal writes the prefix, ciphertext and tag of `seal_detached` for the same RNG,
+        /// whatever the pieces.
+        #[test]
+        fn streaming_seal_equals_detached(
+            payload in proptest::collection::vec(any::<u8>(), 0..600),
+            cut in any::<usize>(),
+            seed in any::<u64>(),
+        ) {
+            let sk = KemSecretKey::<MlKem768>::generate(&mut ChaCha20Rng::seed_from_u64(1));
+            let pk = sk.public_key();
+            let mut want_prefix = [0u8; prefix_len::<MlKem768>()];
+            let mut want = payload.clone();
+            let want_tag = seal_detached(pk, &ctx(), &mut want_prefix, &mut want,
+                &mut ChaCha20Rng::seed_from_u64(seed)).unwrap();
+            let mut prefix = [0u8; prefix_len::<MlKem768>()];
+            let mut got = payload.clone();
+            let mut s = seal_streaming(pk, &ctx(), got.len(), &mut prefix,
+                &mut ChaCha20Rng::seed_from_u64(seed)).unwrap();
+            let (a, b) = got.split_at_mut(cut % (payload.len() + 1));
+            s.encrypt(a).unwrap();
+            s.encrypt(b).unwrap();
+            prop_assert_eq!(s.finish().unwrap(), want_tag);
+            prop_assert_eq!(&prefix[..], &want_prefix[..]);
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn streaming_seal_holds_to_the_declared_length() {
+        let sk = KemSecretKey::<MlKem768>::generate(&mut ChaCha20Rng::seed_from_u64(1));
+        let mut prefix = [0u8; prefix_len::<MlKem768>()];
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let mut s = seal_streaming(sk.public_key(), &ctx(), 10, &mut prefix, &mut rng).unwrap();
+        assert!(matches!(
+            s.encrypt(&mut [0u8; 11]),
+            Err(ChannelError::LengthMismatch {
+                declared: 10,
+                actual: 11
+            })
+        ));
+        s.encrypt(&mut [0u8; 9]).unwrap();
+        assert!(matches!(
+            s.finish(),
+            Err(ChannelError::LengthMismatch {
+                declared: 10,
+                actual: 9
+            })
+        ));
+    }
 }

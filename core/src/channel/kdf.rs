@@ -69,6 +69,11 @@ impl AeadKeys {
         self.nonce.into()
     }
 
+    /// Key and nonce for the streamed AEAD (`aead_stream`).
+    pub(crate) fn key_and_nonce(&self) -> (&[u8; AEAD_KEY_LEN], &[u8; AEAD_NONCE_LEN]) {
+        (&self.key, &self.nonce)
+    }
+
     #[cfg(test)]
     pub(crate) fn raw(&self) -> ([u8; AEAD_KEY_LEN], [u8; AEAD_NONCE_LEN]) {
         (self.key, self.nonce)

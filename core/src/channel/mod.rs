@@ -7,6 +7,7 @@
 //! - `kdf` — SHAKE256 key schedule for the AEAD (§3).
 //! - [`header`] — the 32-byte envelope header (§4).
 //! - [`envelope`] — seal/open, in place and detached (§4).
+//! - [`aead_stream`] — the envelope's ChaCha20-Poly1305 fed piece by piece (§4, for devices).
 //! - [`digest`] — submission and announcement digests (§5).
 //! - [`identity`] — ML-DSA-65 signing and verifying keys, FIPS 204 (§5).
 //! - [`announcement`] — the signed round announcement: canonical bytes and signature check (§5).
@@ -15,6 +16,7 @@
 //! - [`replay`] — the replay guard (§6).
 //! - [`error`] — typed rejections (§7).
 
+pub mod aead_stream;
 pub mod announcement;
 pub mod digest;
 pub mod envelope;
@@ -31,7 +33,9 @@ pub mod submission;
 
 pub use announcement::{Announcement, AnnouncementError};
 pub use digest::{AnnouncementDigest, ContentHash, ContentHasher, ContentKind, SubmissionDigest};
-pub use envelope::{OpenPolicy, Opened, SealContext, TAG_LEN, overhead, prefix_len};
+pub use envelope::{
+    OpenPolicy, Opened, SealContext, StreamingSeal, TAG_LEN, overhead, prefix_len, seal_streaming,
+};
 #[cfg(feature = "alloc")]
 pub use envelope::{open_to_vec, seal_to_vec};
 pub use error::{ChannelError, ReplayError};

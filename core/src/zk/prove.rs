@@ -23,7 +23,6 @@ use super::rq::Rq;
 use super::sampling::{Masks, Width};
 use super::schedule::{self, Seed};
 use super::statement::{Context, Statement};
-use super::walk::s2_ring;
 use crate::arith::Modulus;
 use crate::ct::{declassify, declassify_bool};
 use crate::ring::fixed::{ct_rem, ct_sat_add};
@@ -114,7 +113,6 @@ pub struct Witness<'a, U> {
 struct Secrets<M: Modulus> {
     masks: Masks,
     mask_seed: [u8; 32],
-    s2: [[i64; D]; M2_MAX],
     ups: [[i64; D]; GROUPS],
     y3: [i64; JL_ROWS],
     beta: i64,
@@ -124,9 +122,6 @@ struct Secrets<M: Modulus> {
 impl<M: Modulus> Drop for Secrets<M> {
     fn drop(&mut self) {
         self.mask_seed.zeroize();
-        for b in self.s2.iter_mut() {
-            b.zeroize();
-        }
         for b in self.ups.iter_mut() {
             b.zeroize();
         }
@@ -282,6 +277,7 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
 ) -> Result<ProveStats, ProveError> {
     const { assert!(N == P::N) };
     let mut p = Prover::<P, N, U>::new(stmt, wit, out.len(), cheat)?;
+    p.slack()?;
     p.tab = tables.fit(&p.src.lay);
     p.draw_secrets(rng);
     let mut msgs = Messages::<P::M>::default();
@@ -304,7 +300,7 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
             p.masked_attempt(&mut att, &batch, a);
         }
         let c = p.open(&fs, &mut att, &batch, &mut msgs)?;
-        if p.respond(&att.y2, &c, a, out) {
+        if p.respond(&att.y2r, &c, a, out) {
             let lay = p.src.lay;
             msgs.encode::<P>(&lay, out);
             // Public from here: the accepted z is what the clinic sends.
@@ -361,7 +357,7 @@ impl<P: ZkParams, const N: usize, U> Drop for Prover<'_, '_, P, N, U> {
 }
 
 impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, N, U> {
-    /// Checks the statement and buffer sizes, then runs pass 1 (norms, refusal, slack bits).
+    /// Checks the statement and buffer sizes (pass 1 follows in [`Prover::slack`]).
     // Out of line (as every protocol step here): its temporaries then share the stack with the other steps'
     // instead of adding to `prove_checked`'s frame (docs/FIRMWARE.md).
     #[inline(never)]
@@ -381,7 +377,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
         let mut u = [0i64; N];
         u.copy_from_slice(wit.u);
         let masks = Masks::new(&P::ZK).map_err(|_| ProveError::Statement)?;
-        let mut p = Self {
+        let p = Self {
             src: Source {
                 stmt,
                 lay,
@@ -396,7 +392,6 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
             sec: Secrets {
                 masks,
                 mask_seed: [0; 32],
-                s2: [[0; D]; M2_MAX],
                 ups: [[0; D]; GROUPS],
                 y3: [0; JL_ROWS],
                 beta: 1,
@@ -409,18 +404,27 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
             cheat,
         };
         u.zeroize();
-        p.src.slack(&mut p.sec.ups, cheat)?;
         Ok(p)
     }
 
-    /// The mask seed and the commitment randomness s2.
+    /// Pass 1 (norms, refusal, slack bits), out of line so that its temporaries do not add to `new`'s
+    /// frame, which holds the prover state while it is built (docs/FIRMWARE.md).
+    #[inline(never)]
+    fn slack(&mut self) -> Result<(), ProveError> {
+        self.src.slack(&mut self.sec.ups, self.cheat)
+    }
+
+    /// The mask seed and the commitment randomness s2 (kept as ring elements only; `respond` centres a
+    /// block at a time).
     #[inline(never)]
     fn draw_secrets<R: CryptoRng>(&mut self, rng: &mut R) {
         rng.fill_bytes(&mut self.sec.mask_seed);
-        for b in self.sec.s2.iter_mut().take(self.src.lay.zk.m2()) {
-            ternary(rng, b);
+        let mut blk = [0i64; D];
+        for r in self.s2r.iter_mut().take(self.src.lay.zk.m2()) {
+            ternary(rng, &mut blk);
+            *r = Rq::from_i64(&blk);
         }
-        self.s2r = s2_ring::<P::M>(&self.sec.s2);
+        blk.zeroize();
     }
 
     /// Step 1 (pass 2): t_A = A1·s1 + A2·s2, absorbed.
@@ -616,16 +620,16 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
     /// Samples y2 for attempt `a` and runs its masked pass, in place (one `Attempt` lives on the stack).
     fn masked_attempt(&mut self, att: &mut Attempt<P::M>, batch: &Batch<P::M>, a: u64) {
         let lay = self.src.lay;
-        for (t, b) in att.y2.iter_mut().enumerate().take(lay.zk.m2()) {
+        let mut blk = [0i64; D];
+        for (t, r) in att.y2r.iter_mut().enumerate().take(lay.zk.m2()) {
             self.sec.masks.fill(
                 Width::S,
                 xof256(b"y2", &self.sec.mask_seed, &[a, t as u64]),
-                b,
+                &mut blk,
             );
+            *r = Rq::from_i64(&blk);
         }
-        for (r, b) in att.y2r.iter_mut().zip(att.y2.iter()) {
-            *r = Rq::from_i64(b);
-        }
+        blk.zeroize();
         att.w = [Rq::zero(); KMSIS_MAX];
         a2_acc::<P::M>(P::ID, &lay, &att.y2r, &mut att.w);
         self.masked_pass(batch, a, &mut att.w, &mut att.acc);
@@ -741,7 +745,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
     #[inline(never)]
     fn respond(
         &mut self,
-        y2: &[[i64; D]; M2_MAX],
+        y2r: &[Rq<P::M>; M2_MAX],
         c: &[i64; D],
         attempt: u64,
         out: &mut [u8],
@@ -754,10 +758,15 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
             y1_block(&lay, sec, attempt, b, &mut yb);
             z.block(Region::of_s1(&lay, b), c, &yb, s);
         });
+        // y2 and s2 are short (|x| < q/2): their centred residues are the sampled integers.
+        let mut sb = [0i64; D];
         for t in 0..lay.zk.m2() {
-            z.block(Region::S, c, &y2[t], &sec.s2[t]);
+            y2r[t].to_i64(&mut yb);
+            self.s2r[t].to_i64(&mut sb);
+            z.block(Region::S, c, &yb, &sb);
         }
         yb.zeroize();
+        sb.zeroize();
         let (v_sq, zv, z_sq, fits) = z.finish();
         let coin = xof256(b"z-coin", &sec.mask_seed, &[attempt]);
         let ok = sec.masks.accept_standard(coin, v_sq, zv);
@@ -1161,9 +1170,9 @@ fn h_from_sums<P: ZkParams>(
     h
 }
 
-/// One attempt's masks y2 and its pass over the chunks (w = A1·y1 + A2·y2 and the raw sums).
+/// One attempt's masks y2 (as ring elements only: `respond` centres a block at a time) and its pass over
+/// the chunks (w = A1·y1 + A2·y2 and the raw sums).
 struct Attempt<M: Modulus> {
-    y2: [[i64; D]; M2_MAX],
     y2r: [Rq<M>; M2_MAX],
     w: [Rq<M>; KMSIS_MAX],
     acc: MaskedAcc<M>,
@@ -1171,8 +1180,8 @@ struct Attempt<M: Modulus> {
 
 impl<M: Modulus> Drop for Attempt<M> {
     fn drop(&mut self) {
-        for b in self.y2.iter_mut() {
-            b.zeroize();
+        for r in self.y2r.iter_mut() {
+            *r = Rq::zero();
         }
     }
 }
@@ -1180,7 +1189,6 @@ impl<M: Modulus> Drop for Attempt<M> {
 impl<M: Modulus> Attempt<M> {
     fn new() -> Self {
         Self {
-            y2: [[0; D]; M2_MAX],
             y2r: [Rq::zero(); M2_MAX],
             w: [Rq::zero(); KMSIS_MAX],
             acc: MaskedAcc::new(),
