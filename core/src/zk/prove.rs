@@ -1430,7 +1430,7 @@ mod tests {
         let s = core::mem::size_of::<Secrets<Q44>>() + core::mem::size_of::<Scratch<2048>>();
         let l = core::mem::size_of::<Secrets<Q86>>() + core::mem::size_of::<Scratch<4096>>();
         std::eprintln!("prover state: S {s} B, L {l} B");
-        assert!(s <= 120 * 1024, "S state {s}");
-        assert!(l <= 176 * 1024, "L state {l}");
+        assert!(s <= 72 * 1024, "S state {s}");
+        assert!(l <= 124 * 1024, "L state {l}");
     }
 }
