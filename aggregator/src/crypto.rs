@@ -14,7 +14,7 @@ use zkfl_core::channel::{
     ChannelError, ClinicId, ClinicRoster, KemSecretKey, MlKem768, ReplayError, ReplayGuard,
     SubmissionPolicy, VerifyingKey, open_submission,
 };
-use zkfl_core::params::{ParamSet, SetL, SetS};
+use zkfl_core::params::{ParamSet, SetL, SetS, SetXL};
 use zkfl_core::ring::Poly;
 use zkfl_core::wire::bfv::{
     KIND_CIPHERTEXT, decode_ciphertext, decode_public_key, encode_ciphertext, encoded_len,
@@ -24,7 +24,7 @@ use zkfl_core::zk::layout::Layout;
 use zkfl_core::zk::params::ZkParams;
 use zkfl_core::zk::public::A1Table;
 use zkfl_core::zk::statement::{Context, Statement};
-use zkfl_core::zk::verify::verify_with_table;
+use zkfl_core::zk::verify::{verify, verify_with_table};
 
 use crate::error::{ApiError, Code};
 use crate::keyholder::{AggregateDecryption, Request};
@@ -34,13 +34,17 @@ use crate::verify::{Aggregate, Authenticated, RoundContext, SubmissionVerifier};
 /// Auxiliary NTT primes for uniform × ternary products in set S and set L.
 const K_S: usize = ternary_product_primes(SetS::N, <<SetS as ParamSet>::M as Modulus>::BITS);
 const K_L: usize = ternary_product_primes(SetL::N, <<SetL as ParamSet>::M as Modulus>::BITS);
+const K_XL: usize = ternary_product_primes(SetXL::N, <<SetXL as ParamSet>::M as Modulus>::BITS);
 
 /// The CRS matrix A1 of a parameter set in NTT form, expanded once per process and shared by every
 /// verification (docs/PROTOCOL.md §6.2: `verify_with_table` returns exactly what `verify` returns; the table
 /// only saves re-expanding A1 from SHAKE128 for each proof). It covers the widest layout the set allows
 /// (l_max chunks), so every statement of the set finds its columns; ≈ 24 MB per set in use, built on first use.
+/// Set XL has none: its widest table (512 chunks) would take ≈ 250 MB, so each XL proof re-expands the A1
+/// columns it reads from SHAKE128 (`verify`, streaming; docs/PROTOCOL.md §16), and the verifier's memory stays
+/// independent of the update size.
 trait SharedA1: ZkParams + Sized {
-    fn a1_table() -> &'static A1Table<'static, Self::M>;
+    fn a1_table() -> Option<&'static A1Table<'static, Self::M>>;
 }
 
 /// Builds the widest A1 table of set `P` in a buffer that lives as long as the process (one per set).
@@ -55,18 +59,24 @@ fn build_a1<P: ZkParams>() -> &'static A1Table<'static, P::M> {
 }
 
 impl SharedA1 for SetS {
-    fn a1_table() -> &'static A1Table<'static, Self::M> {
+    fn a1_table() -> Option<&'static A1Table<'static, Self::M>> {
         static T: std::sync::OnceLock<&'static A1Table<'static, <SetS as ParamSet>::M>> =
             std::sync::OnceLock::new();
-        T.get_or_init(build_a1::<SetS>)
+        Some(T.get_or_init(build_a1::<SetS>))
     }
 }
 
 impl SharedA1 for SetL {
-    fn a1_table() -> &'static A1Table<'static, Self::M> {
+    fn a1_table() -> Option<&'static A1Table<'static, Self::M>> {
         static T: std::sync::OnceLock<&'static A1Table<'static, <SetL as ParamSet>::M>> =
             std::sync::OnceLock::new();
-        T.get_or_init(build_a1::<SetL>)
+        Some(T.get_or_init(build_a1::<SetL>))
+    }
+}
+
+impl SharedA1 for SetXL {
+    fn a1_table() -> Option<&'static A1Table<'static, Self::M>> {
+        None
     }
 }
 
@@ -235,10 +245,10 @@ pub fn bfv_keygen<R: rand_core::CryptoRng>(
 ) -> Result<(Vec<u8>, Zeroizing<[u8; 32]>), String> {
     let mut a_seed = [0u8; 32];
     rng.fill_bytes(&mut a_seed);
-    let out = if limits.id == SetS::ID {
-        keygen::<SetS, { SetS::N }, K_S, R>(&a_seed, rng)
-    } else {
-        keygen::<SetL, { SetL::N }, K_L, R>(&a_seed, rng)
+    let out = match limits.id {
+        SetS::ID => keygen::<SetS, { SetS::N }, K_S, R>(&a_seed, rng),
+        SetXL::ID => keygen::<SetXL, { SetXL::N }, K_XL, R>(&a_seed, rng),
+        _ => keygen::<SetL, { SetL::N }, K_L, R>(&a_seed, rng),
     };
     out.map_err(|e| format!("BFV public-key encoding: {e}"))
 }
@@ -286,10 +296,10 @@ fn with_set<T>(
     limits: &SetLimits,
     f: impl FnOnce(&dyn SetOps) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    if limits.id == SetS::ID {
-        f(&Ops::<SetS, { SetS::N }, K_S>(core::marker::PhantomData))
-    } else {
-        f(&Ops::<SetL, { SetL::N }, K_L>(core::marker::PhantomData))
+    match limits.id {
+        SetS::ID => f(&Ops::<SetS, { SetS::N }, K_S>(core::marker::PhantomData)),
+        SetXL::ID => f(&Ops::<SetXL, { SetXL::N }, K_XL>(core::marker::PhantomData)),
+        _ => f(&Ops::<SetL, { SetL::N }, K_L>(core::marker::PhantomData)),
     }
 }
 
@@ -361,7 +371,11 @@ impl<P: SharedA1, const N: usize, const K: usize> SetOps for Ops<P, N, K> {
             round: inputs.round.round,
             clinic: u64::from(inputs.clinic),
         };
-        verify_with_table::<P, N>(&stmt, &ctx, proof, P::a1_table()).map_err(|e| {
+        let verdict = match P::a1_table() {
+            Some(table) => verify_with_table::<P, N>(&stmt, &ctx, proof, table),
+            None => verify::<P, N>(&stmt, &ctx, proof),
+        };
+        verdict.map_err(|e| {
             ApiError::new(
                 Code::ProofInvalid,
                 format!("the norm proof does not verify: {e}"),

@@ -3,7 +3,7 @@
 
 use zkfl_core::arith::Modulus;
 use zkfl_core::params::limits::{Config, ConfigError, ConfigRequest, KeyBounds, check_config};
-use zkfl_core::params::{ParamSet, SetL, SetS};
+use zkfl_core::params::{ParamSet, SetL, SetS, SetXL};
 use zkfl_core::quant::{Quantizer, dequantize};
 
 use crate::error::{ApiError, Code};
@@ -59,10 +59,10 @@ pub fn round_config(
             smudging: 0,
         })
     }
-    let result = if limits.id == SetS::ID {
-        req::<SetS>(clinics, dim, clip, scale)
-    } else {
-        req::<SetL>(clinics, dim, clip, scale)
+    let result = match limits.id {
+        SetS::ID => req::<SetS>(clinics, dim, clip, scale),
+        SetXL::ID => req::<SetXL>(clinics, dim, clip, scale),
+        _ => req::<SetL>(clinics, dim, clip, scale),
     };
     result.map_err(|e| {
         ApiError::new(
@@ -123,12 +123,13 @@ impl SetLimits {
         }
     }
 
-    /// The limits of set `name` ("S" or "L").
+    /// The limits of set `name` ("S", "L" or "XL").
     #[must_use]
     pub fn of(name: &str) -> Option<Self> {
         match name {
             "S" => Some(Self::from_set::<SetS>()),
             "L" => Some(Self::from_set::<SetL>()),
+            "XL" => Some(Self::from_set::<SetXL>()),
             _ => None,
         }
     }

@@ -1,6 +1,7 @@
-//! Threshold decryption on the paper's update (108,996 parameters, 27 chunks of set L; docs/THRESHOLD.md §7):
-//! one member's smudged decryption shares of a round (all chunks), and the combiner's work for a 3-of-5 committee
-//! with all members present and with one absent member recovered from backup shares.
+//! Threshold decryption on the paper's update (108,996 parameters, 27 chunks of set L; docs/THRESHOLD.md §8):
+//! one member's smudged decryption shares of a round's aggregate (all chunks, one consuming call), the
+//! combiner's work for a 3-of-5 committee with member 4 and 5 absent, and a holder's check of one dealer's
+//! slot part. Needs `--features threshold-bench` (ciphertexts admitted without proofs).
 
 #[path = "cpu_time.rs"]
 mod cpu_time;
@@ -10,93 +11,156 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::time::Duration;
-use zkfl_core::bfv::{PlainModulus, SecretKey, public_a};
+use zkfl_core::bfv::{PlainModulus, public_a};
 use zkfl_core::params::limits::plaintext_modulus;
 use zkfl_core::params::{ParamSet, SetL};
 use zkfl_core::ring::sample::{Xof, uniform};
 use zkfl_core::ring::{NttPoly, Poly};
-use zkfl_core::threshold::backup::{BackupShare, split};
-use zkfl_core::threshold::keys::recover_member;
 use zkfl_core::threshold::plan::design;
-use zkfl_core::threshold::{Combiner, Contribution, DecryptionLedger, ShareMaker, Smudger};
+use zkfl_core::threshold::{
+    Admitted, Aggregate, Combiner, Committee, Dealer, DecryptionLedger, Holdings, MemberShares,
+    ShareMaker, Smudger, SpentLedger, ThresholdError,
+};
 
 const PARAMS: usize = 108_996;
 const N: usize = 4096;
 const K: usize = 4;
-type Pl = Poly<<SetL as ParamSet>::M, N>;
+type M = <SetL as ParamSet>::M;
+type Pl = Poly<M, N>;
+/// One ciphertext's coefficients: c1 and c0_1..c0_L.
+type Ct = (Box<[u128; N]>, Vec<[u128; N]>);
+
+/// A ledger that forgets (the bench answers the same aggregate repeatedly).
+struct Forget;
+impl SpentLedger for Forget {
+    fn is_spent(&self, _: &[u8; 32]) -> bool {
+        false
+    }
+    fn spend(&mut self, _: &[u8; 32]) -> Result<(), ThresholdError> {
+        Ok(())
+    }
+}
 
 fn benches(c: &mut Criterion<CpuTime>) {
     let l = PARAMS.div_ceil(N);
+    let committee = Committee::new(5, 3).unwrap();
     let plan = design::<SetL>(5, 3, 1024, 1 << 16, l).unwrap();
     let smudger = Smudger::new(&plan).unwrap();
     let plain = PlainModulus::new(plaintext_modulus(1024, 1 << 16).unwrap()).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
-    let keys: Vec<SecretKey<SetL, N>> = (0..5).map(|_| SecretKey::generate(&mut rng)).collect();
-    let mut c1 = Box::new(Pl::zero());
-    uniform(&mut Xof::new(&[1; 32], b"bench-c1", 0), &mut *c1);
-    let c0: Vec<Pl> = (0..l)
-        .map(|j| {
-            let mut p = Pl::zero();
-            uniform(&mut Xof::new(&[2; 32], b"bench-c0", j as u64), &mut p);
-            p
-        })
-        .collect();
-    let mut shares: Vec<Vec<Pl>> = (0..5)
-        .map(|_| (0..l).map(|_| Pl::zero()).collect())
-        .collect();
-    c.bench_function(&format!("threshold/member-shares/L-{l}-chunks"), |b| {
-        b.iter(|| {
-            let mut maker = Box::new(
-                ShareMaker::<SetL, N, K>::new(&c1, &mut DecryptionLedger::new(0)).unwrap(),
-            );
-            for (j, d) in shares[0].iter_mut().enumerate() {
-                maker.share(&keys[0], j, &smudger, &mut rng, d);
-            }
-        })
-    });
-    for (i, k) in keys.iter().enumerate().skip(1) {
-        let mut maker =
-            Box::new(ShareMaker::<SetL, N, K>::new(&c1, &mut DecryptionLedger::new(0)).unwrap());
-        for (j, d) in shares[i].iter_mut().enumerate() {
-            maker.share(k, j, &smudger, &mut rng, d);
-        }
-    }
-    let mut out = Box::new([0i64; N]);
-    c.bench_function(&format!("threshold/combine-5-of-5/L-{l}-chunks"), |b| {
-        b.iter(|| {
-            let mut comb = Box::new(Combiner::<SetL, N, K>::new(plain, 3, &c1));
-            for (j, c0j) in c0.iter().enumerate() {
-                let contributions: Vec<Contribution<'_, SetL, N>> =
-                    shares.iter().map(|s| Contribution::Share(&s[j])).collect();
-                comb.decrypt_chunk(j, c0j, &contributions, &mut out)
-                    .unwrap();
-            }
-        })
-    });
-    // Member 5 absent: its seed is recovered from the backup shares of members 1..3 (checked against its
-    // published key share) and its contribution computed by the combiner.
     let mut a = Box::new(Pl::zero());
     public_a::<SetL, N>(&[3; 32], &mut a);
     let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-    let published: Vec<Pl> = (0..l)
-        .map(|j| {
-            let mut b = Pl::zero();
-            keys[4].public_key_chunk(&a_ntt, j, &mut b);
-            b
+    let dealers: Vec<Dealer> = (1..=5).map(|i| Dealer::generate(i, &mut rng)).collect();
+    let mut published = vec![Pl::zero(); committee.slots() * l];
+    let mut holdings: Vec<Box<Holdings>> = (1..=5)
+        .map(|h| Box::new(Holdings::new(committee, h).unwrap()))
+        .collect();
+    for d in &dealers {
+        d.public_shares::<SetL, N, K>(&committee, &a_ntt, l, &mut published)
+            .unwrap();
+        for u in 0..committee.slots() {
+            for h in (1..=5u8).filter(|&h| committee.holds(h, u)) {
+                let seed = d.deal(&committee, u, h).unwrap();
+                holdings[h as usize - 1]
+                    .accept::<SetL, N, K>(
+                        d.member(),
+                        u,
+                        seed,
+                        &a_ntt,
+                        &published[u * l..(u + 1) * l],
+                    )
+                    .unwrap();
+            }
+        }
+    }
+    let cts: Vec<Ct> = (0..3u64)
+        .map(|i| {
+            let mut c1 = Box::new(Pl::zero());
+            uniform(&mut Xof::new(&[1; 32], b"bench-c1", i), &mut *c1);
+            let c0 = (0..l)
+                .map(|j| {
+                    let mut p = Pl::zero();
+                    uniform(
+                        &mut Xof::new(&[2; 32], b"bench-c0", (i << 8) + j as u64),
+                        &mut p,
+                    );
+                    p.coeffs
+                })
+                .collect();
+            (Box::new(c1.coeffs), c0)
         })
         .collect();
-    let mut backups: Vec<BackupShare> = (0..5)
-        .map(|_| BackupShare::from_parts(0, 0, [0; 32]))
+    let adm: Vec<Admitted<'_, M, N>> = cts
+        .iter()
+        .enumerate()
+        .map(|(i, (c1, c0))| Admitted::unverified(i as u64, c1, c0))
         .collect();
-    split(keys[4].seed(), 5, 5, 3, &mut rng, &mut backups).unwrap();
-    c.bench_function(
-        &format!("threshold/recover-absent-member/L-{l}-chunks"),
-        |b| {
-            b.iter(|| {
-                recover_member::<SetL, N, K>(5, 3, &backups[..3], &a_ntt, &published).unwrap()
-            })
-        },
-    );
+    let mut c0 = vec![Pl::zero(); l];
+    let agg = Aggregate::build(1, &adm, &mut c0).unwrap();
+    let present = 0b00111;
+    let mut shares: Vec<Vec<Pl>> = (0..3).map(|_| vec![Pl::zero(); l]).collect();
+    let mut maker = Box::new(ShareMaker::<SetL, N, K>::new());
+    c.bench_function(&format!("threshold/member-shares/L-{l}-chunks"), |b| {
+        b.iter(|| {
+            maker
+                .make(
+                    &holdings[0],
+                    &agg,
+                    present,
+                    &smudger,
+                    &mut DecryptionLedger::new(0),
+                    &mut Forget,
+                    &mut rng,
+                    &mut shares[0],
+                )
+                .unwrap();
+        })
+    });
+    for h in 1..3 {
+        maker
+            .make(
+                &holdings[h],
+                &agg,
+                present,
+                &smudger,
+                &mut DecryptionLedger::new(0),
+                &mut Forget,
+                &mut rng,
+                &mut shares[h],
+            )
+            .unwrap();
+    }
+    let received: Vec<MemberShares<'_, SetL, N>> = shares
+        .iter()
+        .enumerate()
+        .map(|(h, s)| MemberShares {
+            member: h as u8 + 1,
+            aggregate: agg.binding(),
+            shares: s,
+        })
+        .collect();
+    let mut out = vec![[0i64; N]; l];
+    let mut comb = Box::new(Combiner::<SetL, N>::new(plain, committee));
+    c.bench_function(&format!("threshold/combine-3-of-5/L-{l}-chunks"), |b| {
+        b.iter(|| comb.decrypt(&agg, present, &received, &mut out).unwrap())
+    });
+    c.bench_function(&format!("threshold/accept-slot-part/L-{l}-chunks"), |b| {
+        b.iter(|| {
+            let mut h = Box::new(Holdings::new(committee, 5).unwrap());
+            let u = (0..committee.slots())
+                .find(|&u| committee.holds(5, u))
+                .unwrap();
+            h.accept::<SetL, N, K>(
+                5,
+                u,
+                dealers[4].slot_seed(u),
+                &a_ntt,
+                &published[u * l..(u + 1) * l],
+            )
+            .unwrap();
+        })
+    });
 }
 
 criterion_group! {

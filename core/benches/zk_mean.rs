@@ -6,6 +6,8 @@
 //!     ZK_MEAN_RUNS=20 ZK_MEAN_SET=L cargo bench -p zkfl-core --features std --bench zk_mean
 //!     ZK_MEAN_SEED=1234 cargo bench -p zkfl-core --features std --bench zk_mean   # repeat a run
 //!     ZK_MEAN_TABLES=0 cargo bench -p zkfl-core --features std --bench zk_mean    # streaming (no lent memory, as no_std)
+//!     ZK_MEAN_ROUND_ONLY=1 cargo bench -p zkfl-core --features std --bench zk_mean # one proof, then only verify_round
+//!                                                                                  # (for `perf record` of the verifier)
 
 #[allow(dead_code)]
 #[path = "cpu_time.rs"]
@@ -156,6 +158,14 @@ fn run<P: ZkParams, const N: usize, const K: usize>(runs: usize, seed: u64, tabl
             0
         }
     ];
+    if std::env::var_os("ZK_MEAN_ROUND_ONLY").is_some() {
+        let a1 = a1
+            .as_ref()
+            .expect("verify_round needs the A1 table (ZK_MEAN_TABLES unset)");
+        let len = prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof).len;
+        round::<P, N>(&st, &proof[..len], a1);
+        return;
+    }
     let (mut pc, mut pw, mut vc, mut vw, mut ec, mut ew) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     let (mut jl_att, mut op, mut eop) = (0u64, 0u64, 0u64);

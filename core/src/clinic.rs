@@ -536,7 +536,7 @@ impl Round {
     /// **Attack simulation only**: what a malicious clinic can encrypt — round(S·d) per coordinate without
     /// clipping, reduced to the centred representative mod t (the only thing BFV can encrypt). The ciphertext
     /// is well formed but ‖m‖₂ may be far above B_int.
-    #[cfg(feature = "attack-sim")]
+    #[cfg(feature = "attack-prover")]
     pub fn quantize_unclipped(&self, update: &[f32]) -> Result<Message, ClinicError> {
         self.check_len(update)?;
         let mut m = Zeroizing::new(vec![0i64; self.chunks * N]);
@@ -645,7 +645,7 @@ impl Round {
     /// **Attack simulation only**: the prover with its norm checks removed; if it finds no accepted
     /// transcript (the usual case for a long, unclipped update), a forgery — the header the verifier expects,
     /// then zeros. Either way the aggregator must reject it.
-    #[cfg(feature = "attack-sim")]
+    #[cfg(feature = "attack-prover")]
     pub fn prove_cheating<R: CryptoRng>(
         &self,
         enc: &Encrypted,
@@ -783,7 +783,7 @@ impl Round {
 
 /// Attack simulation: a forged proof — the header the verifier expects ("ZKP" ‖ version ‖ set id ‖ L, u16
 /// LE; `zk::layout`) so that it passes the format check, then all zeros.
-#[cfg(feature = "attack-sim")]
+#[cfg(feature = "attack-prover")]
 fn forge_proof(proof: &mut [u8], chunks: usize) {
     use crate::zk::layout::{HEADER_BYTES, VERSION};
     proof.fill(0);
@@ -952,7 +952,7 @@ mod tests {
         ));
     }
 
-    #[cfg(feature = "attack-sim")]
+    #[cfg(feature = "attack-prover")]
     #[test]
     fn unclipped_quantization_wraps_into_the_plaintext_range() {
         let served = served_key(2);

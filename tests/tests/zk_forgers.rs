@@ -64,7 +64,7 @@ use rand_core::{Rng, SeedableRng};
 use zk_common::{Instance, big_stack, encrypt, key, norm_sq};
 use zkfl_core::arith::Modulus;
 use zkfl_core::bfv::ternary_product_primes;
-use zkfl_core::params::{ParamSet, SetL, SetS};
+use zkfl_core::params::{ParamSet, SetL, SetS, SetXL};
 use zkfl_core::zk::params::ZkParams;
 use zkfl_core::zk::proof::ProofError;
 use zkfl_core::zk::public::A1Table;
@@ -135,9 +135,6 @@ fn set_l_huge_m() -> Instance<SetL, NL> {
 /// accepted by the broken verifier and refused by `verify`; the same forger aimed at the fixed A2 is
 /// refused by `verify` (and by the broken verifier).
 fn attack<P: ZkParams, const N: usize>(inst: &Instance<P, N>, var: Variant, name: &str) {
-    let st = inst.statement();
-    let u: [i64; N] = inst.u.clone().try_into().expect("u has N coefficients");
-    let claim = Claim { u: &u, m: &inst.m };
     let b2 = u128::from(inst.bound).pow(2);
     if norm_sq(&inst.m) > 0 {
         assert!(
@@ -145,6 +142,18 @@ fn attack<P: ZkParams, const N: usize>(inst: &Instance<P, N>, var: Variant, name
             "{name}: the statement must be false"
         );
     }
+    attack_false_statement::<P, N>(inst, var, name);
+}
+
+/// [`attack`] without its check of how false the statement is (the caller checks it).
+fn attack_false_statement<P: ZkParams, const N: usize>(
+    inst: &Instance<P, N>,
+    var: Variant,
+    name: &str,
+) {
+    let st = inst.statement();
+    let u: [i64; N] = inst.u.clone().try_into().expect("u has N coefficients");
+    let claim = Claim { u: &u, m: &inst.m };
     let bad = forge::<P, N>(&st, &inst.ctx, &claim, Target::Unbound, var, 5);
     let zmax = 1i64 << (P::ZK.ws - 1);
     println!(
@@ -228,6 +237,35 @@ fn forger_a_y3_set_s_uniform_ciphertext() {
 #[test]
 fn forger_a_y3_set_l_huge_m() {
     big_stack(|| attack::<SetL, NL>(&set_l_huge_m(), A, "L/a/huge m"));
+}
+
+/// Chunks of the set-XL forgery: more than set L's 32 (PROTOCOL §9.1, §16.2).
+const XL_CHUNKS: usize = 40;
+
+/// Set XL, 40 chunks: every chunk is ±1000 (‖m_j‖ = 64,000 < B = 2^16, so a per-chunk bound would hold for
+/// each), the update has ‖m‖ = √40·64,000 ≈ 6.2·B. An honest encryption.
+fn set_xl_norm_split_across_chunks() -> Instance<SetXL, NL> {
+    let k = key::<SetXL, NL, KL>([31; 32], [32; 32], XL_CHUNKS);
+    let m: Vec<[i64; NL]> = (0..XL_CHUNKS as u64)
+        .flat_map(|j| huge_update::<NL>(1000, 100 + j))
+        .collect();
+    encrypt::<SetXL, NL, KL>(&k, m, 1_000_003, 1 << 16, [33; 32], 7, 3)
+}
+
+/// The global bound at set XL's size: a statement whose every chunk is within B but whose whole update is
+/// not. The forger (a) gets it past the broken verifier; `verify` refuses it (PROTOCOL §16.2).
+#[test]
+fn forger_a_y3_set_xl_norm_split_across_chunks() {
+    big_stack(|| {
+        let inst = set_xl_norm_split_across_chunks();
+        let b2 = u128::from(inst.bound).pow(2);
+        assert!(
+            inst.m.iter().all(|c| norm_sq(std::slice::from_ref(c)) < b2),
+            "every chunk alone is within B"
+        );
+        assert!(norm_sq(&inst.m) > 30 * b2, "the update is not");
+        attack_false_statement::<SetXL, NL>(&inst, A, "XL/a/norm split over 40 chunks");
+    });
 }
 
 /// (b): fewer y3 rows, plus the constant coefficients of g_1..g_λ as λ more lattice columns (set L has

@@ -4,8 +4,10 @@
 //! classical core-SVP.
 
 use zkfl_core::arith::Modulus;
-use zkfl_core::params::{ParamSet, SetL, SetS};
-use zkfl_core::zk::params::{ZK_L, ZK_S, ZkConsts, log2_beta_msis, mlwe_security, msis_security};
+use zkfl_core::params::{ParamSet, SetL, SetS, SetXL};
+use zkfl_core::zk::params::{
+    ZK_L, ZK_S, ZK_XL, ZkConsts, log2_beta_msis, mlwe_security, msis_security,
+};
 
 fn log2_q<P: ParamSet>() -> f64 {
     (<P::M as Modulus>::Q as f64).log2()
@@ -41,6 +43,37 @@ fn proof_instances_of_set_s_reach_128_bits() {
 #[test]
 fn proof_instances_of_set_l_reach_128_bits() {
     check::<SetL>(&ZK_L);
+}
+
+#[test]
+fn proof_instances_of_set_xl_reach_128_bits() {
+    check::<SetXL>(&ZK_XL);
+}
+
+#[test]
+fn set_l_constants_fail_at_set_xl_size() {
+    // Set L's MSIS rank with set XL's chunk count: the MSIS check fails, so XL needs its own constants
+    // (the extra MSIS row is what the larger β_MSIS costs).
+    let stretched = ZkConsts {
+        l_max: ZK_XL.l_max,
+        ..ZK_L
+    };
+    let (_, bits) = msis_security(&stretched, SetL::N, log2_q::<SetL>());
+    assert!(
+        bits < 128.0,
+        "set L's rank at 512 chunks still at {bits:.1} bits"
+    );
+    // And one MLWE rank less than XL's falls short (the extra MSIS row adds d MLWE samples).
+    let thin = ZkConsts {
+        kmlwe: ZK_XL.kmlwe - 1,
+        ..ZK_XL
+    };
+    let (_, bits) = mlwe_security(&thin, log2_q::<SetXL>());
+    assert!(
+        bits < 128.0,
+        "XL with k = {} still at {bits:.1} bits",
+        thin.kmlwe
+    );
 }
 
 #[test]

@@ -10,8 +10,9 @@
 //!
 //! The JSON report is one flat object of dotted keys: for a timed figure F of group G, `G.F_s` and `G.F_cpu_s` (the
 //! headline wall and CPU seconds) and `G.F.runs`, `G.F.{wall,cpu}_{mean,median,p90}_s`; other figures as
-//! `G.key`. Groups: `bfv`, `zk` (proof, set S, 108,996 parameters), `zk.l` (the same for set L); to add one, write
-//! a [`Group`] function and list it in [`GROUPS`].
+//! `G.key`. Groups: `bfv`, `zk` (proof, set S, 108,996 parameters), `zk.l` (the same for set L), `zk.xl` (set XL,
+//! the large-model set); `--params N` sets the update size of the zk groups (issue 13's cost table:
+//! `--only zk.xl --params 2097152`). To add a group, write a [`Group`] function and list it in [`GROUPS`].
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -22,16 +23,16 @@ use serde_json::{Map, Value};
 use zkfl_core::arith::Modulus;
 use zkfl_core::bfv::{Encryption, PlainModulus, PublicKeyPolys};
 use zkfl_core::params::limits::{Config, ConfigRequest, KeyBounds, check_config};
-use zkfl_core::params::{ParamSet, SetL, SetS};
+use zkfl_core::params::{ParamSet, SetL, SetS, SetXL};
 use zkfl_core::quant::Quantizer;
 use zkfl_core::zk::layout::Layout;
 use zkfl_core::zk::params::ZkParams;
 use zkfl_core::zk::prove::{ProveStats, SliceUpdate, Witness, prove_lending_tables};
 use zkfl_core::zk::public::A1Table;
 use zkfl_core::zk::statement::{Context, Statement};
-use zkfl_core::zk::verify::verify_with_table;
+use zkfl_core::zk::verify::{verify, verify_with_table};
 
-use super::pipeline::{self, K_L, K_S};
+use super::pipeline::{self, K_L, K_S, K_XL};
 
 /// The paper's model size (MLP 784-128-64-4).
 pub const PARAMS: u32 = 108_996;
@@ -56,9 +57,13 @@ pub struct Args {
     /// printed and written to the report, so `--seed` repeats a run.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Only run these groups (comma-separated: bfv, zk, zk.l).
+    /// Only run these groups (comma-separated: bfv, zk, zk.l, zk.xl).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// Update size (parameters) of the zk groups; default the paper's 108,996. A set that cannot hold it
+    /// fails its group with the reason (set S holds 131,072, L 131,072, XL 2,097,152).
+    #[arg(long, default_value_t = PARAMS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub params: u32,
 }
 
 fn parse_seconds(s: &str) -> Result<f64, String> {
@@ -198,6 +203,8 @@ pub struct Budget {
     pub min_runs: usize,
     /// The run's seed.
     pub seed: u64,
+    /// Update size of the zk groups.
+    pub params: u32,
 }
 
 impl Budget {
@@ -240,6 +247,7 @@ pub const GROUPS: &[(&str, Group)] = &[
     ("bfv", bfv_figures),
     ("zk", zk_figures),
     ("zk.l", zk_l_figures),
+    ("zk.xl", zk_xl_figures),
 ];
 
 /// The groups `--only` selects (all when empty); an unknown name is an error that lists the valid ones.
@@ -295,6 +303,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         time: Duration::from_secs_f64(args.seconds),
         min_runs: args.runs as usize,
         seed,
+        params: args.params,
     };
     println!(
         "seed {seed} (repeat with --seed {seed}); at least {} runs and {} s per figure; load {}",
@@ -303,7 +312,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         load_1m()
     );
     let mut report = Map::new();
-    report.insert("params".into(), Value::from(PARAMS));
+    report.insert("params".into(), Value::from(args.params));
     report.insert("seed".into(), Value::from(seed));
     report.insert("runs_min".into(), Value::from(args.runs));
     report.insert("seconds_per_figure".into(), num(args.seconds));
@@ -446,13 +455,32 @@ const PROVER_STACK: usize = 64 << 20;
 /// verify ≤ 0.4 s, proof ≤ 4 B/param).
 fn zk_figures(budget: &Budget) -> Result<Figures, String> {
     let b = *budget;
-    on_big_stack(move || zk_group::<SetS, 2048, K_S>(&b, PARAMS))
+    on_big_stack(move || zk_group::<SetS, 2048, K_S>(&b, b.params))
 }
 
 /// The same for set L (27 chunks of N = 4096).
 fn zk_l_figures(budget: &Budget) -> Result<Figures, String> {
     let b = *budget;
-    on_big_stack(move || zk_group::<SetL, 4096, K_L>(&b, PARAMS))
+    on_big_stack(move || zk_group::<SetL, 4096, K_L>(&b, b.params))
+}
+
+/// The same for set XL (the large-model set; docs/PROTOCOL.md §16), verified as the service verifies XL:
+/// without a lent A1 table (each proof re-expands the columns it reads).
+fn zk_xl_figures(budget: &Budget) -> Result<Figures, String> {
+    let b = *budget;
+    on_big_stack(move || zk_group::<SetXL, 4096, K_XL>(&b, b.params))
+}
+
+/// Peak resident set of this process so far (VmHWM of /proc/self/status), in bytes; 0 where there is no
+/// such file. Process-wide: it bounds the prover's and the verifier's memory together with the bench's own
+/// buffers (key, update, ciphertext, proof).
+fn peak_rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
 }
 
 fn on_big_stack<T: Send + 'static>(
@@ -546,12 +574,28 @@ fn zk_group<P: ZkParams, const N: usize, const K: usize>(
     // The last proof is an honest one for this statement: time its verification as the service does it,
     // with the set's A1 table built once per process (`aggregator::crypto`).
     let last = &proof[..prove_tally.last_len];
-    let mut a1_buf = vec![0u32; A1Table::<P::M>::words(lay.zk.kmsis, lay.m1())];
-    let a1 = A1Table::<P::M>::fill(P::ID, lay.zk.kmsis, lay.m1(), &mut a1_buf)
-        .ok_or("the A1 table of the bench's layout")?;
-    verify_with_table::<P, N>(&st, &ctx, last, &a1).map_err(|e| format!("verifier: {e}"))?;
+    // Set XL is verified without a table, as the service does (`aggregator::crypto`).
+    let table_words = if P::ID == SetXL::ID {
+        0
+    } else {
+        A1Table::<P::M>::words(lay.zk.kmsis, lay.m1())
+    };
+    let mut a1_buf = vec![0u32; table_words];
+    let a1 = if table_words == 0 {
+        None
+    } else {
+        Some(
+            A1Table::<P::M>::fill(P::ID, lay.zk.kmsis, lay.m1(), &mut a1_buf)
+                .ok_or("the A1 table of the bench's layout")?,
+        )
+    };
+    let check = |proof: &[u8]| match &a1 {
+        Some(t) => verify_with_table::<P, N>(&st, &ctx, proof, t),
+        None => verify::<P, N>(&st, &ctx, proof),
+    };
+    check(last).map_err(|e| format!("verifier: {e}"))?;
     let verify_t = budget.time("verify", Headline::Median, || {
-        if let Err(e) = verify_with_table::<P, N>(&st, &ctx, last, &a1) {
+        if let Err(e) = check(last) {
             err = Err(format!("verifier: {e}"));
         }
     });
@@ -574,6 +618,10 @@ fn zk_group<P: ZkParams, const N: usize, const K: usize>(
         }
     });
     std::mem::replace(&mut err, Ok(()))?;
+    // Wire encodings: the ciphertext of this update, and the public key the service serves (a and
+    // b_1..b_Lmax, `zkfl keygen`), which a clinic downloads whatever its update size.
+    let ct_bytes = zkfl_core::wire::bfv::encoded_len::<P>(chunks);
+    let pk_bytes = zkfl_core::wire::bfv::encoded_len::<P>(P::MAX_CHUNKS);
     Ok(Figures {
         timings: vec![prove_t, verify_t, ep_t],
         values: vec![
@@ -588,6 +636,14 @@ fn zk_group<P: ZkParams, const N: usize, const K: usize>(
             ("proof_bytes_min", Value::from(prove_tally.len_min)),
             ("proof_bytes_max", Value::from(prove_tally.len_max)),
             ("proof_bytes_bound", Value::from(lay.max_proof_len())),
+            ("params", Value::from(params)),
+            ("ciphertext_bytes", Value::from(ct_bytes)),
+            ("public_key_bytes", Value::from(pk_bytes)),
+            (
+                "upload_per_f32",
+                num((ct_bytes as f64 + prove_tally.len_mean()) / (4.0 * f64::from(params))),
+            ),
+            ("peak_rss_bytes", Value::from(peak_rss_bytes())),
             ("prove.jl_attempts_mean", num(prove_tally.jl_mean())),
             (
                 "prove.opening_attempts_mean",
@@ -775,6 +831,7 @@ mod tests {
             time: Duration::ZERO,
             min_runs: 1,
             seed,
+            params: PARAMS,
         };
         let word = |b: Budget, s| b.rng(s).next_u64();
         assert_eq!(word(b(7), 1), word(b(7), 1));
@@ -790,6 +847,7 @@ mod tests {
             time: Duration::ZERO,
             min_runs: 2,
             seed: 11,
+            params: PARAMS,
         };
         let figs =
             on_big_stack(move || zk_group::<SetS, 2048, K_S>(&budget, 3000)).expect("zk figures");

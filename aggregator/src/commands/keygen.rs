@@ -38,9 +38,9 @@ fn random<const N: usize>() -> Result<Zeroizing<[u8; N]>, KeyError> {
 
 /// Generates and writes every key.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    if !matches!(args.param_set.as_str(), "S" | "L") {
+    if !matches!(args.param_set.as_str(), "S" | "L" | "XL") {
         return Err(KeyError(format!(
-            "unknown parameter set '{}'; use S or L",
+            "unknown parameter set '{}'; use S, L or XL",
             args.param_set
         ))
         .into());

@@ -9,7 +9,7 @@ use zkfl_core::params::estimate::{core_svp_bits, lwe_primal};
 use zkfl_core::params::limits::{
     self, ConfigRequest, KeyBounds, ProofBounds, check_config, max_clinics, noise_per_client,
 };
-use zkfl_core::params::{ERROR_SIGMA, ParamSet, SetL, SetS, TERNARY_SIGMA, log2_q};
+use zkfl_core::params::{ERROR_SIGMA, ParamSet, SetL, SetS, SetXL, TERNARY_SIGMA, log2_q};
 use zkfl_core::quant::{Quantizer, chunk_count};
 use zkfl_core::threshold::plan;
 
@@ -97,7 +97,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The RLWE instances of both sets under the primal attack (docs/SECURITY.md §3).
+/// The RLWE instances of every set under the primal attack (docs/SECURITY.md §3).
 fn print_security_table() {
     println!(
         "Security (primal uSVP, 2016 estimate; core-SVP 0.292*beta classical, 0.265*beta quantum):"
@@ -108,6 +108,7 @@ fn print_security_table() {
     println!("|---|---|---|---|---|---|---|---|---|");
     security_rows::<SetS>();
     security_rows::<SetL>();
+    security_rows::<SetXL>();
     println!();
 }
 
@@ -243,13 +244,13 @@ fn show_k(k: u32) -> String {
 }
 
 /// The 3-of-5 committee design at 1024 clinics and the set's largest B_int (docs/THRESHOLD.md §4), or why the set
-/// has none. Labelled as a design only: review 7 broke the committee protocol (THRESHOLD.md §10), and no service
-/// path offers threshold mode until the redesign lands.
+/// has none. Labelled as a design only: the protocol was redesigned after review 7 broke it (THRESHOLD.md §10) and
+/// awaits review 8 (§11); no service path offers threshold mode yet.
 fn threshold_design<P: ParamSet>(chunks: usize) {
     let (n, t, k, b) = (5, 3, 1024, P::B_INT_MAX);
     match plan::design::<P>(n, t, k, b, chunks) {
         Ok(p) => println!(
-            "  threshold design (not offered; THRESHOLD.md §10) {t}-of-{n}, K = {k}, B_int {b}: smudging sigma 2^{:.2} (2^{:.2} x the clinics' noise), \
+            "  threshold design (not offered; awaiting review 8, THRESHOLD.md §11) {t}-of-{n}, K = {k}, B_int {b}: smudging sigma 2^{:.2} (2^{:.2} x the clinics' noise), \
              Renyi loss {:.2} bits over {} decryptions per key, {} B of shares per member per round",
             p.sigma_log2(),
             p.smudging_bits(),

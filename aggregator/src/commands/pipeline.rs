@@ -13,6 +13,8 @@ use zkfl_core::quant::{self, Quantizer};
 pub const K_S: usize = bfv::ternary_product_primes(2048, 44);
 /// Auxiliary NTT primes for the BFV products of set L (N = 4096, q ≈ 2^86).
 pub const K_L: usize = bfv::ternary_product_primes(4096, 86);
+/// Set XL has set L's ring and modulus, so the same auxiliary primes.
+pub const K_XL: usize = K_L;
 
 /// A single-decryptor BFV key pair for `chunks` plaintext chunks (zkfl-core's key set-up).
 pub struct Keys<P: ParamSet, const N: usize, const K: usize> {

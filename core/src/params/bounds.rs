@@ -12,11 +12,11 @@
 //! Changing anything here changes the proof bytes (the squared bounds fix the slack widths of the exact-norm
 //! proofs); the `const` assertion below pins the factor to the 15.12 of docs/PROTOCOL.md.
 //!
-//! L_max and B_max are stated once per set, in the proof constants `zk::params::ZK_S` / `ZK_L` (`l_max`,
+//! L_max and B_max are stated once per set, in the proof constants `zk::params::ZK_S` / `ZK_L` / `ZK_XL` (`l_max`,
 //! `b_max`, checked against q by `zk::params::conditions_hold`); `ParamSet::MAX_CHUNKS` and
 //! `ParamSet::B_INT_MAX` refer to them, and the assertions at the end of this file check the pairing.
 
-use super::{ERROR_ETA, SetL, SetS};
+use super::{ERROR_ETA, SetL, SetS, SetXL};
 use crate::zk::params::ZkParams;
 
 /// σ_e² of CBD(η) as the fraction η/2 (10.5 for η = [`ERROR_ETA`] = 21).
@@ -107,7 +107,7 @@ pub const fn limits_agree<P: ZkParams>() -> bool {
     P::ZK.l_max == P::MAX_CHUNKS && P::ZK.b_max == P::B_INT_MAX
 }
 
-const _: () = assert!(limits_agree::<SetS>() && limits_agree::<SetL>());
+const _: () = assert!(limits_agree::<SetS>() && limits_agree::<SetL>() && limits_agree::<SetXL>());
 
 #[cfg(test)]
 mod tests {
@@ -129,6 +129,7 @@ mod tests {
         }
         check::<SetS>();
         check::<SetL>();
+        check::<SetXL>();
     }
 
     #[test]

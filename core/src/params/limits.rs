@@ -833,4 +833,17 @@ mod tests {
         let per_l = noise_per_client(ProofBounds::of::<SetL>(27), single_l);
         assert_eq!(per_l, 33_150);
     }
+
+    #[test]
+    fn set_xl_noise_at_2_pow_21() {
+        use crate::params::SetXL;
+        // docs/NOISE.md §6: L = 512 chunks, single key.
+        let per_client =
+            noise_per_client(ProofBounds::of::<SetXL>(512), KeyBounds::single::<SetXL>());
+        assert_eq!(per_client, 5_632 + 15_927 + 15_927);
+        for b_int in [21_204, 1 << 16] {
+            let k = max_clinics::<SetXL>(b_int, 512, KeyBounds::single::<SetXL>(), 0);
+            assert_eq!(k, MAX_CLINICS_SEARCH, "B_int {b_int}");
+        }
+    }
 }

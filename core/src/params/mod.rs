@@ -4,7 +4,9 @@
 //!
 //! Two sets (docs/BFV.md; docs/SECURITY.md, docs/NOISE.md):
 //! - [`SetS`] ("clinic"): N = 2048, q = 2^44 − 539;
-//! - [`SetL`] ("consortium"): N = 4096, q = 2^86 − 35.
+//! - [`SetL`] ("consortium"): N = 4096, q = 2^86 − 35;
+//! - [`SetXL`] ("large model"): set L's ring and modulus with proof constants for up to 512 chunks (2^21
+//!   parameters) under one global ℓ2 bound (docs/PROTOCOL.md §16).
 
 pub mod bounds;
 pub mod estimate;
@@ -38,7 +40,7 @@ pub trait ParamSet: Copy + Default + core::fmt::Debug + Send + Sync + 'static {
     const N: usize;
     /// Parameter-set id on the wire and in every transcript.
     const ID: u8;
-    /// Human-readable name ("S" or "L").
+    /// Human-readable name ("S", "L" or "XL").
     const NAME: &'static str;
     /// η of the centred binomial distribution of every BFV error polynomial (see [`ERROR_ETA`]).
     const ERROR_ETA: u32 = ERROR_ETA;
@@ -48,7 +50,8 @@ pub trait ParamSet: Copy + Default + core::fmt::Debug + Send + Sync + 'static {
     const PROOF_D: usize = PROOF_RING_DEGREE;
     /// Largest number L of plaintext chunks (BFV polynomials) of one update: the public key has L_max
     /// polynomials b_j and the proof's widths are sized for it (docs/PROTOCOL.md §3). Stated once, as
-    /// `l_max` of the set's proof constants (`zk::params::ZK_S` / `ZK_L`); see [`bounds::limits_agree`].
+    /// `l_max` of the set's proof constants (`zk::params::ZK_S` / `ZK_L` / `ZK_XL`); see
+    /// [`bounds::limits_agree`].
     const MAX_CHUNKS: usize;
     /// Largest integer norm bound B_int the proof supports (docs/PROTOCOL.md §3); `limits::check_config`
     /// refuses larger bounds. Stated once, as `b_max` of the set's proof constants.
@@ -63,6 +66,12 @@ pub struct SetS;
 /// threshold-decryption smudging noise.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SetL;
+
+/// Set XL ("large model"): N = 4096, q = 2^86 − 35 (set L's BFV ring, so the same RLWE instances and noise
+/// analysis with more chunks), proof constants for up to 512 chunks = 2,097,152 parameters (`zk::params::ZK_XL`).
+/// Its own id, so its proofs, keys and ciphertexts are never confused with set L's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SetXL;
 
 impl ParamSet for SetS {
     type M = Q44;
@@ -82,10 +91,25 @@ impl ParamSet for SetL {
     const B_INT_MAX: u64 = crate::zk::params::ZK_L.b_max;
 }
 
-// Both sets hold the paper's 108,996-parameter model, and N is a multiple of the proof-ring degree.
+impl ParamSet for SetXL {
+    type M = Q86;
+    const N: usize = 4096;
+    const ID: u8 = 3;
+    const NAME: &'static str = "XL";
+    const MAX_CHUNKS: usize = crate::zk::params::ZK_XL.l_max;
+    const B_INT_MAX: u64 = crate::zk::params::ZK_XL.b_max;
+}
+
+// Every set holds the paper's 108,996-parameter model, set XL at least 2^21 parameters (issue 13), and N is a
+// multiple of the proof-ring degree.
 const _: () =
     assert!(SetS::MAX_CHUNKS * SetS::N >= 108_996 && SetL::MAX_CHUNKS * SetL::N >= 108_996);
-const _: () = assert!(SetS::N % PROOF_RING_DEGREE == 0 && SetL::N % PROOF_RING_DEGREE == 0);
+const _: () = assert!(SetXL::MAX_CHUNKS * SetXL::N >= 1 << 21);
+const _: () = assert!(
+    SetS::N % PROOF_RING_DEGREE == 0
+        && SetL::N % PROOF_RING_DEGREE == 0
+        && SetXL::N % PROOF_RING_DEGREE == 0
+);
 
 /// log2 q of a set as `f64` (for the estimator and for reports).
 #[must_use]
@@ -107,6 +131,9 @@ mod tests {
         assert_eq!(<SetS as ParamSet>::M::Q % 8, 5);
         assert_eq!(<SetL as ParamSet>::M::Q % 8, 5);
         assert_ne!(SetS::ID, SetL::ID);
+        assert_ne!(SetL::ID, SetXL::ID);
+        assert_ne!(SetS::ID, SetXL::ID);
+        assert_eq!(<SetXL as ParamSet>::M::Q, <SetL as ParamSet>::M::Q);
         assert!((ERROR_SIGMA * ERROR_SIGMA - f64::from(ERROR_ETA) / 2.0).abs() < 1e-12);
         assert!((TERNARY_SIGMA * TERNARY_SIGMA - 2.0 / 3.0).abs() < 1e-12);
     }

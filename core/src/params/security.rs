@@ -2,7 +2,7 @@
 //! core-SVP under `params::estimate`.
 
 use super::estimate::{TARGET_BITS, core_svp_bits, lwe_primal};
-use super::{ERROR_SIGMA, ParamSet, SetL, SetS, TERNARY_SIGMA, log2_q};
+use super::{ERROR_SIGMA, ParamSet, SetL, SetS, SetXL, TERNARY_SIGMA, log2_q};
 
 /// Both RLWE instances of set `P` (docs/SECURITY.md §3): the public key (secret s_j, one ring sample, N samples)
 /// and the multi-message ciphertext (secret u, (L_max + 1)·N samples).
@@ -37,6 +37,12 @@ fn bfv_set_s_reaches_128_bits() {
 #[test]
 fn bfv_set_l_reaches_128_bits() {
     check_set::<SetL>();
+}
+
+#[test]
+fn bfv_set_xl_reaches_128_bits() {
+    // Set L's ring and modulus with (512 + 1)·N ciphertext samples: the attack still uses fewer.
+    check_set::<SetXL>();
 }
 
 /// Largest integer log2 q with 128-bit classical core-SVP at ring degree n (ternary secret, CBD(21) error,

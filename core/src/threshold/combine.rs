@@ -1,136 +1,131 @@
-//! Combination of decryption shares with dropouts (docs/THRESHOLD.md §2–§3): chunk j decrypts to
-//! m_j = round(t·(c0_j + Σ_i d_{i,j})/q) mod t, where d_{i,j} is member i's smudged share if it sent one, and
-//! s_{i,j}·c1 (no noise: the key is public to the combiner once recovered) for an absent member whose seed was
-//! recovered from t backup shares (`keys::recover_member`). At least t shares must be present: with fewer,
-//! no absent member could have been recovered, and the round fails before anything is combined.
+//! Combination of decryption shares (docs/THRESHOLD.md §3): with present set P (|P| ≥ t), chunk j decrypts to
+//! m_j = round(t·(c0_j + Σ_{h∈P} d_{h,j})/q) mod t. Each slot was used by exactly one present member, so the
+//! shares sum to s_j·c1 + Σ E_h with at most n noise terms, the count `plan::design` budgets for.
+//!
+//! The combiner knows n and t and takes exactly one share from every member of P — holder ids in 1..=n,
+//! authenticated by the channel, no repeats, none missing, none extra — before it touches the output
+//! (review 7, gaps 7 and 8).
 
+use super::aggregate::Aggregate;
 use super::error::ThresholdError;
-use crate::bfv::keys::check_params;
-use crate::bfv::{PlainModulus, SecretKey};
+use super::slots::{Committee, Members, bit};
+use crate::bfv::PlainModulus;
 use crate::params::ParamSet;
-use crate::ring::{NttPoly, Poly};
-use subtle::ConstantTimeEq;
+use crate::ring::Poly;
 use zeroize::Zeroize;
 
-/// What the combiner holds for one member and one chunk.
-#[derive(Debug)]
-pub enum Contribution<'a, P: ParamSet, const N: usize> {
-    /// The member's decryption share d_{i,j} (its share proof verified).
-    Share(&'a Poly<P::M, N>),
-    /// The member is absent; its key was recovered from backup shares.
-    Recovered(&'a SecretKey<P, N>),
-    /// Neither (the round cannot be decrypted).
-    Missing,
+/// One member's shares of every chunk, as received over the channel (the sender authenticated as `member`).
+#[derive(Clone, Copy, Debug)]
+pub struct MemberShares<'a, P: ParamSet, const N: usize> {
+    /// The sender, 1..=n.
+    pub member: u8,
+    /// The binding of the aggregate the shares are for (`Aggregate::binding`): catches a member answering a
+    /// stale or different aggregate by mistake. A malicious member can copy the right value; only the share
+    /// proof (docs/THRESHOLD.md §6) ties the shares themselves to the aggregate.
+    pub aggregate: [u8; 32],
+    /// d_{member,j} for j = 1..L.
+    pub shares: &'a [Poly<P::M, N>],
 }
 
-/// Combination state for one (summed) ciphertext: c1 in NTT form and scratch space.
-pub struct Combiner<P: ParamSet, const N: usize, const K: usize> {
+/// Combination state of one committee.
+pub struct Combiner<P: ParamSet, const N: usize> {
     plain: PlainModulus<P::M>,
-    threshold: u32,
-    c1: Poly<P::M, N>,
-    c1_ntt: NttPoly<N, K>,
-    s: Poly<P::M, N>,
-    s_ntt: NttPoly<N, K>,
+    committee: Committee,
     phase: Poly<P::M, N>,
-    part: Poly<P::M, N>,
 }
 
-impl<P: ParamSet, const N: usize, const K: usize> core::fmt::Debug for Combiner<P, N, K> {
+impl<P: ParamSet, const N: usize> core::fmt::Debug for Combiner<P, N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Combiner")
-            .field("threshold", &self.threshold)
+            .field("committee", &self.committee)
             .finish_non_exhaustive()
     }
 }
 
-impl<P: ParamSet, const N: usize, const K: usize> Combiner<P, N, K> {
-    /// Prepares the combination for a ciphertext with first component `c1`, threshold t.
-    pub fn new(plain: PlainModulus<P::M>, threshold: u32, c1: &Poly<P::M, N>) -> Self {
-        const { check_params::<P, N, K>() };
+impl<P: ParamSet, const N: usize> Combiner<P, N> {
+    /// A combiner for `committee` and plaintext modulus `plain`.
+    #[must_use]
+    pub fn new(plain: PlainModulus<P::M>, committee: Committee) -> Self {
         Self {
             plain,
-            threshold,
-            c1: c1.clone(),
-            c1_ntt: NttPoly::from_poly(c1),
-            s: Poly::zero(),
-            s_ntt: NttPoly::zero(),
+            committee,
             phase: Poly::zero(),
-            part: Poly::zero(),
         }
     }
 
-    /// The first component c1 (for share makers and proofs).
-    pub fn c1(&self) -> &Poly<P::M, N> {
-        &self.c1
-    }
-
-    /// Err unless a decryption share's c1 (it travels with the share, `wire::bfv` kind 0x04) is this
-    /// ciphertext's: a share of another ciphertext would decrypt to garbage.
+    /// Err unless `received` holds exactly one share set from every member of `present`, L shares each.
     ///
     /// # Errors
-    /// [`ThresholdError::WrongCiphertext`].
-    pub fn check_share_c1(&self, c1: &Poly<P::M, N>) -> Result<(), ThresholdError> {
-        if bool::from(self.c1.ct_eq(c1)) {
-            Ok(())
-        } else {
-            Err(ThresholdError::WrongCiphertext)
-        }
-    }
-
-    /// Decrypts chunk j from c0_j and one contribution per member (index i − 1 for member i).
-    ///
-    /// # Errors
-    /// [`ThresholdError::TooFewShares`] with fewer than t shares, [`ThresholdError::MissingMember`] if a member
-    /// has no contribution; `out` is untouched then.
-    pub fn decrypt_chunk(
-        &mut self,
-        j: usize,
-        c0: &Poly<P::M, N>,
-        members: &[Contribution<'_, P, N>],
-        out: &mut [i64; N],
+    /// [`ThresholdError::MemberIndex`] for an id outside 1..=n, [`ThresholdError::Duplicate`] for a second set
+    /// from one member, [`ThresholdError::ShareSetMismatch`] when the senders are not exactly `present`,
+    /// [`ThresholdError::TooFewShares`] below t, [`ThresholdError::ChunkCount`].
+    pub fn check(
+        &self,
+        present: Members,
+        chunks: usize,
+        received: &[MemberShares<'_, P, N>],
     ) -> Result<(), ThresholdError> {
-        let have = members
-            .iter()
-            .filter(|c| matches!(c, Contribution::Share(_)))
-            .count() as u32;
-        if have < self.threshold {
-            return Err(ThresholdError::TooFewShares {
-                have,
-                need: self.threshold,
-            });
-        }
-        if let Some(i) = members
-            .iter()
-            .position(|c| matches!(c, Contribution::Missing))
-        {
-            return Err(ThresholdError::MissingMember {
-                member: (i + 1) as u8,
-            });
-        }
-        self.phase.clone_from(c0);
-        for c in members {
-            match c {
-                Contribution::Share(d) => self.phase.add_assign(d),
-                Contribution::Recovered(key) => {
-                    key.secret_chunk(j, &mut self.s);
-                    self.s_ntt.set_from_poly(&self.s);
-                    self.s_ntt.mul_assign(&self.c1_ntt);
-                    self.s_ntt.inverse_into(&mut self.part);
-                    self.phase.add_assign(&self.part);
-                }
-                Contribution::Missing => {}
+        self.committee.check_present(present)?;
+        let mut seen: Members = 0;
+        for r in received {
+            let b = bit(r.member) & self.committee.all();
+            if b == 0 {
+                return Err(ThresholdError::MemberIndex {
+                    index: r.member as usize,
+                    members: self.committee.members(),
+                });
             }
+            if seen & b != 0 {
+                return Err(ThresholdError::Duplicate { member: r.member });
+            }
+            if r.shares.len() != chunks {
+                return Err(ThresholdError::ChunkCount {
+                    expected: chunks,
+                    got: r.shares.len(),
+                });
+            }
+            seen |= b;
         }
-        self.plain.decode(&self.phase, out);
+        if seen != present {
+            return Err(ThresholdError::ShareSetMismatch {
+                expected: present,
+                got: seen,
+            });
+        }
         Ok(())
     }
-}
 
-impl<P: ParamSet, const N: usize, const K: usize> Drop for Combiner<P, N, K> {
-    fn drop(&mut self) {
-        self.s.zeroize();
-        self.s_ntt.zeroize();
+    /// Decrypts every chunk of `agg` from the present members' shares into `out` (exactly L).
+    ///
+    /// # Errors
+    /// As [`Combiner::check`], and [`ThresholdError::WrongAggregate`] for a share set labelled with another
+    /// aggregate; `out` is untouched then.
+    pub fn decrypt(
+        &mut self,
+        agg: &Aggregate<'_, '_, P::M, N>,
+        present: Members,
+        received: &[MemberShares<'_, P, N>],
+        out: &mut [[i64; N]],
+    ) -> Result<(), ThresholdError> {
+        self.check(present, agg.chunks(), received)?;
+        let binding = agg.binding();
+        if let Some(r) = received.iter().find(|r| r.aggregate != binding) {
+            return Err(ThresholdError::WrongAggregate { member: r.member });
+        }
+        if out.len() != agg.chunks() {
+            return Err(ThresholdError::ChunkCount {
+                expected: agg.chunks(),
+                got: out.len(),
+            });
+        }
+        for (j, (c0, m)) in agg.c0().iter().zip(out.iter_mut()).enumerate() {
+            self.phase.clone_from(c0);
+            for r in received {
+                self.phase.add_assign(&r.shares[j]);
+            }
+            self.plain.decode(&self.phase, m);
+        }
         self.phase.zeroize();
-        self.part.zeroize();
+        Ok(())
     }
 }

@@ -1,4 +1,4 @@
-//! Errors of threshold key generation, backup sharing and decryption (every malformed input is typed).
+//! Errors of threshold key generation, aggregation, decryption shares and their combination (every malformed input is typed).
 
 use super::plan::PlanError;
 
@@ -21,39 +21,84 @@ pub enum ThresholdError {
         /// t.
         need: u32,
     },
-    /// A member has neither a share nor a recovered key.
-    MissingMember {
-        /// Its index (1-based).
+    /// A second commitment, reveal, dealt part or share set from the same member.
+    Duplicate {
+        /// The member (1-based).
         member: u8,
     },
-    /// Fewer than t backup shares of an absent member are available.
-    NotEnoughBackups {
-        /// The absent member (1-based).
+    /// Key generation out of order: a reveal before every commitment is in, or a commitment after reveals began.
+    CeremonyOrder,
+    /// Revealed slot shares that do not open the member's commitment.
+    CommitmentMismatch {
+        /// The member (1-based).
         member: u8,
-        /// Distinct backup shares supplied.
+    },
+    /// A dealt part seed that does not regenerate the dealer's revealed slot share.
+    DealtPartMismatch {
+        /// The dealer (1-based).
+        dealer: u8,
+        /// The slot index.
+        slot: usize,
+    },
+    /// The member does not hold this slot (it is one of the slot's members).
+    NotAHolder {
+        /// The member (1-based).
+        member: u8,
+    },
+    /// Dealing is not complete: some held slot lacks a dealer's part.
+    IncompleteHoldings,
+    /// The member was asked for a share of a decryption whose present set does not include it.
+    NotInPresentSet {
+        /// The member (1-based).
+        member: u8,
+    },
+    /// The members that sent shares are not exactly the announced present set.
+    ShareSetMismatch {
+        /// The present set (bit i − 1 for member i).
+        expected: u32,
+        /// The senders.
+        got: u32,
+    },
+    /// Fewer ciphertexts than `plan::MIN_CLINICS` in an aggregate.
+    TooFewCiphertexts {
+        /// Ciphertexts.
         have: u32,
-        /// t.
+        /// The minimum.
         need: u32,
     },
-    /// No t of the backup shares reconstruct a key that regenerates the member's published key share.
-    BackupMismatch {
-        /// The absent member (1-based).
+    /// Two ciphertexts of an aggregate are equal, or two come from the same clinic.
+    RepeatedCiphertext {
+        /// The clinic of the repeat.
+        clinic: u64,
+    },
+    /// A ciphertext with c1 = 0.
+    ZeroCiphertext {
+        /// Its clinic.
+        clinic: u64,
+    },
+    /// The member already helped decrypt an aggregate containing this ciphertext in this key epoch.
+    AlreadyDecrypted {
+        /// Its clinic.
+        clinic: u64,
+    },
+    /// A share set labelled with another aggregate.
+    WrongAggregate {
+        /// The sender.
         member: u8,
     },
-    /// A member refuses to release another backup share: n − t members were already recovered this key epoch.
-    ReleaseBudget {
-        /// Members already released.
-        released: u32,
-        /// n − t.
-        limit: u32,
-    },
+    /// The spent-ciphertext ledger cannot record more.
+    LedgerFull,
+    /// A ciphertext's statement is not under the committee key.
+    WrongKey,
+    /// A ciphertext's proof context is another round.
+    WrongRound,
+    /// A ciphertext's norm proof does not verify.
+    Proof(crate::zk::proof::ProofError),
     /// The member's key has taken part in `plan::DECRYPTIONS_PER_KEY` decryptions: rotate it.
     KeyExhausted {
         /// The limit.
         limit: u64,
     },
-    /// A decryption share was computed for another ciphertext (its c1 differs from the round's).
-    WrongCiphertext,
     /// Chunk counts of key shares, ciphertext or buffers differ.
     ChunkCount {
         /// Expected.
@@ -82,28 +127,48 @@ impl core::fmt::Display for ThresholdError {
             Self::TooFewShares { have, need } => {
                 write!(f, "{have} decryption shares, at least {need} needed")
             }
-            Self::MissingMember { member } => {
-                write!(f, "member {member} has neither a share nor a recovered key")
+            Self::Duplicate { member } => write!(f, "member {member} sent the same thing twice"),
+            Self::CeremonyOrder => f.write_str(
+                "key generation out of order: reveals wait for every commitment, commitments end at the first reveal",
+            ),
+            Self::CommitmentMismatch { member } => {
+                write!(f, "member {member}'s revealed key shares do not open its commitment")
             }
-            Self::NotEnoughBackups { member, have, need } => write!(
+            Self::DealtPartMismatch { dealer, slot } => write!(
                 f,
-                "member {member} is absent and only {have} of the {need} backup shares needed are available"
+                "dealer {dealer}'s part of slot {slot} does not regenerate its revealed slot share"
             ),
-            Self::BackupMismatch { member } => write!(
+            Self::NotAHolder { member } => write!(f, "member {member} does not hold this slot"),
+            Self::IncompleteHoldings => f.write_str("key dealing is not complete"),
+            Self::NotInPresentSet { member } => {
+                write!(f, "member {member} is not in the announced present set")
+            }
+            Self::ShareSetMismatch { expected, got } => write!(
                 f,
-                "no threshold-sized set of backup shares of member {member} reconstructs its published key share"
+                "shares came from members {got:#b}, the present set is {expected:#b}"
             ),
-            Self::ReleaseBudget { released, limit } => write!(
+            Self::TooFewCiphertexts { have, need } => {
+                write!(f, "{have} ciphertexts in the aggregate, at least {need} needed")
+            }
+            Self::RepeatedCiphertext { clinic } => {
+                write!(f, "clinic {clinic}'s ciphertext or id repeats in the aggregate")
+            }
+            Self::ZeroCiphertext { clinic } => write!(f, "clinic {clinic}'s ciphertext has c1 = 0"),
+            Self::AlreadyDecrypted { clinic } => write!(
                 f,
-                "backup release refused: {released} members already recovered this key epoch (limit {limit})"
+                "clinic {clinic}'s ciphertext was already decrypted in this key epoch"
             ),
+            Self::WrongAggregate { member } => {
+                write!(f, "member {member}'s shares are for another aggregate")
+            }
+            Self::LedgerFull => f.write_str("the spent-ciphertext ledger is full"),
+            Self::WrongKey => f.write_str("a ciphertext is not under the committee key"),
+            Self::WrongRound => f.write_str("a ciphertext's proof is for another round"),
+            Self::Proof(e) => write!(f, "a ciphertext's norm proof fails: {e:?}"),
             Self::KeyExhausted { limit } => write!(
                 f,
                 "this key has taken part in {limit} decryptions, the limit of the smudging argument; rotate it"
             ),
-            Self::WrongCiphertext => {
-                f.write_str("the decryption share was computed for another ciphertext")
-            }
             Self::ChunkCount { expected, got } => {
                 write!(f, "chunk count mismatch: expected {expected}, got {got}")
             }

@@ -1,90 +1,391 @@
-//! Collective key generation without a dealer (docs/THRESHOLD.md §2): member i draws its own key seed, exactly
-//! a single-decryptor `bfv::SecretKey`, and publishes its key share b_{i,j} = −(a·s_{i,j} + e'_{i,j}) for every
-//! chunk j; the aggregator adds them: b_j = Σ_i b_{i,j} = −(a·s_j + e'_j) with s_j = Σ_i s_{i,j}. Clinics
-//! encrypt under (a, b_j) unchanged. An absent member's seed is recovered from t backup shares and accepted only
-//! if it regenerates the published b_{i,j}.
+//! Collective key generation without a dealer (docs/THRESHOLD.md §2), in three steps:
+//!
+//! 1. **Commit.** Member i draws its own 32-byte seed; for every slot U (`slots`) it derives a part
+//!    (r_{i,U,j}, e_{i,U,j}), exactly a single-decryptor `bfv::SecretKey`, and its public slot share
+//!    b_{i,U,j} = −(a·r_{i,U,j} + e_{i,U,j}) for every chunk j. It publishes only a commitment
+//!    H(label, CRS seed, epoch, n, t, i, L, every b_{i,U,j}) ([`commitment`]).
+//! 2. **Reveal.** Once all n commitments are in, each member reveals its slot shares; [`KeyCeremony`] refuses
+//!    a reveal before every commitment is in and a reveal that does not open its commitment. So no member —
+//!    in particular not the last one — can choose its shares after seeing the others' (review 7, finding 3).
+//! 3. **Deal.** Member i sends the seed of its part of slot U to every holder of U (every member outside U)
+//!    inside the ML-KEM + ML-DSA channel; the holder accepts it only if it regenerates the revealed
+//!    b_{i,U,j} exactly ([`Holdings::accept`]). A slot-part seed is the sharing itself (the part r_{i,U}, e_{i,U}
+//!    in compact form), dealt once at key generation to its n − t + 1 holders; no seed is ever released at
+//!    decryption time.
+//!
+//! The committee key is b_j = Σ_i Σ_U b_{i,U,j} = −(a·s_j + e_j), s_j = Σ_U R_{U,j}, R_{U,j} = Σ_i r_{i,U,j}.
+//! Clinics encrypt under (a, b_j) unchanged.
 
-use super::backup::{BackupShare, interpolate};
 use super::error::ThresholdError;
+use super::plan::{MAX_MEMBERS, MAX_SLOTS};
+use super::slots::{Committee, bit};
+use crate::arith::Modulus;
 use crate::bfv::SecretKey;
 use crate::bfv::keys::check_params;
 use crate::params::ParamSet;
+use crate::ring::sample::SEED_BYTES;
 use crate::ring::{NttPoly, Poly};
+use rand_core::CryptoRng;
+use sha3::{Digest, Sha3_256};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
-/// b_j = Σ_i b_{i,j}: adds member key share `share` (chunk j of one member) into the committee key `acc`.
-pub fn add_key_share<P: ParamSet, const N: usize>(acc: &mut Poly<P::M, N>, share: &Poly<P::M, N>) {
-    acc.add_assign(share);
+/// Domain label of a key commitment.
+pub const COMMIT_LABEL: &[u8] = b"ZKFL-PQ/threshold/key-commitment/v1";
+/// Domain label of a slot part's seed derivation.
+pub const SLOT_LABEL: &[u8] = b"ZKFL-PQ/threshold/slot-part/v1";
+
+/// The public context of one committee key: the CRS seed that expands a, the key epoch and the committee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Epoch {
+    /// Seed of the public a (`bfv::public_a`).
+    pub crs: [u8; SEED_BYTES],
+    /// Key epoch (incremented at every rotation).
+    pub epoch: u64,
+    /// n and t.
+    pub committee: Committee,
 }
 
-/// Whether `key` regenerates every published chunk `published[j]` = b_{i,j} (a public check: the published
-/// share is public, and a recovered seed is public to the combiner).
-pub fn regenerates<P: ParamSet, const N: usize, const K: usize>(
-    key: &SecretKey<P, N>,
-    a_ntt: &NttPoly<N, K>,
-    published: &[Poly<P::M, N>],
-) -> bool {
-    const { check_params::<P, N, K>() };
-    let mut b = Poly::<P::M, N>::zero();
-    published.iter().enumerate().all(|(j, pj)| {
-        key.public_key_chunk(a_ntt, j, &mut b);
-        bool::from(b.ct_eq(pj))
-    })
+/// Feeds a polynomial's canonical residues (little-endian, `Modulus::BYTES` each) into `h`.
+pub(crate) fn absorb_poly<M: Modulus, const N: usize>(h: &mut Sha3_256, p: &Poly<M, N>) {
+    for &c in &p.coeffs {
+        h.update(&M::to_u128(c).to_le_bytes()[..M::BYTES]);
+    }
 }
 
-/// Recovers absent member `owner`'s key from the backup shares the present members released: tries every
-/// subset of `threshold` distinct holders (n ≤ 32 and t small: at most C(n−1, t) subsets, 6 for 3-of-5) until
-/// one regenerates `published` (b_{owner,j} for all chunks), so up to |shares| − t wrong shares are survived.
-///
-/// # Errors
-/// [`ThresholdError::NotEnoughBackups`] with fewer than t distinct holders, [`ThresholdError::BackupMismatch`]
-/// if no subset matches.
-pub fn recover_member<P: ParamSet, const N: usize, const K: usize>(
-    owner: u8,
-    threshold: u32,
-    shares: &[BackupShare],
-    a_ntt: &NttPoly<N, K>,
-    published: &[Poly<P::M, N>],
-) -> Result<SecretKey<P, N>, ThresholdError> {
-    let mut mine: heapless::Vec<&BackupShare, 32> = heapless::Vec::new();
-    let mut holders = 0u64;
-    for s in shares
-        .iter()
-        .filter(|s| s.owner == owner && s.holder != 0 && s.holder < 64)
-    {
-        let bit = 1u64 << s.holder;
-        if holders & bit == 0 && mine.push(s).is_ok() {
-            holders |= bit;
-        }
+/// The commitment of member `member` to its slot shares `shares[u·L + j]` = b_{member,U_u,j} (all slots, L
+/// chunks each), bound to the CRS, the epoch, the committee shape and the member index.
+#[must_use]
+pub fn commitment<M: Modulus, const N: usize>(
+    epoch: &Epoch,
+    member: u8,
+    shares: &[Poly<M, N>],
+) -> [u8; 32] {
+    let mut h = Sha3_256::new();
+    h.update(COMMIT_LABEL);
+    h.update(epoch.crs);
+    h.update(epoch.epoch.to_le_bytes());
+    h.update(epoch.committee.members().to_le_bytes());
+    h.update(epoch.committee.threshold().to_le_bytes());
+    h.update([member]);
+    h.update((shares.len() as u64).to_le_bytes());
+    for p in shares {
+        absorb_poly(&mut h, p);
     }
-    let have = mine.len() as u32;
-    if threshold == 0 || have < threshold {
-        return Err(ThresholdError::NotEnoughBackups {
-            member: owner,
-            have,
-            need: threshold,
-        });
+    h.finalize().into()
+}
+
+/// A member's own secret: the seed its slot parts are derived from. Zeroized on drop.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct Dealer {
+    #[zeroize(skip)]
+    member: u8,
+    seed: [u8; SEED_BYTES],
+}
+
+impl core::fmt::Debug for Dealer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Dealer")
+            .field("member", &self.member)
+            .finish_non_exhaustive()
     }
-    // Enumerate the t-subsets of `mine` as bit masks in increasing order (Gosper's hack).
-    let end = 1u64 << mine.len();
-    let mut mask = (1u64 << threshold) - 1;
-    while mask < end {
-        let mut subset: heapless::Vec<&BackupShare, 32> = heapless::Vec::new();
-        for (i, s) in mine.iter().enumerate() {
-            if (mask >> i) & 1 == 1 {
-                let _ = subset.push(*s);
+}
+
+impl Dealer {
+    /// Member `member`'s fresh secret.
+    pub fn generate(member: u8, rng: &mut impl CryptoRng) -> Self {
+        let mut seed = [0u8; SEED_BYTES];
+        rng.fill_bytes(&mut seed);
+        Self { member, seed }
+    }
+
+    /// The member index (1-based).
+    #[must_use]
+    pub fn member(&self) -> u8 {
+        self.member
+    }
+
+    /// The seed of this member's part of slot `slot` (secret: dealt only to the slot's holders).
+    #[must_use]
+    pub fn slot_seed(&self, slot: usize) -> [u8; SEED_BYTES] {
+        let mut h = Sha3_256::new();
+        h.update(SLOT_LABEL);
+        h.update(self.seed);
+        h.update((slot as u64).to_le_bytes());
+        h.finalize().into()
+    }
+
+    /// The public slot shares b_{i,U,j} of every slot and chunk into `out[u·L + j]` (L = `chunks`).
+    ///
+    /// # Errors
+    /// [`ThresholdError::ChunkCount`] if `out` does not hold slots·L polynomials.
+    pub fn public_shares<P: ParamSet, const N: usize, const K: usize>(
+        &self,
+        committee: &Committee,
+        a_ntt: &NttPoly<N, K>,
+        chunks: usize,
+        out: &mut [Poly<P::M, N>],
+    ) -> Result<(), ThresholdError> {
+        const { check_params::<P, N, K>() };
+        check_len(out.len(), committee.slots() * chunks)?;
+        for (u, slot) in out.chunks_mut(chunks).enumerate() {
+            let key = SecretKey::<P, N>::from_seed(self.slot_seed(u));
+            for (j, b) in slot.iter_mut().enumerate() {
+                key.public_key_chunk(a_ntt, j, b);
             }
         }
-        let mut seed = interpolate(&subset)?;
-        let key = SecretKey::<P, N>::from_seed(seed);
-        seed.zeroize();
-        if regenerates::<P, N, K>(&key, a_ntt, published) {
-            return Ok(key);
-        }
-        let low = mask & mask.wrapping_neg();
-        let ripple = mask + low;
-        mask = (((ripple ^ mask) >> 2) / low) | ripple;
+        Ok(())
     }
-    Err(ThresholdError::BackupMismatch { member: owner })
+
+    /// The part seed of slot `slot` dealt to `holder`.
+    ///
+    /// # Errors
+    /// [`ThresholdError::NotAHolder`] unless `holder` holds the slot (is outside it): the dealer never hands a
+    /// slot's part to a member of the slot.
+    pub fn deal(
+        &self,
+        committee: &Committee,
+        slot: usize,
+        holder: u8,
+    ) -> Result<[u8; SEED_BYTES], ThresholdError> {
+        if slot >= committee.slots() || !committee.holds(holder, slot) {
+            return Err(ThresholdError::NotAHolder { member: holder });
+        }
+        Ok(self.slot_seed(slot))
+    }
+}
+
+fn check_len(got: usize, expected: usize) -> Result<(), ThresholdError> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(ThresholdError::ChunkCount { expected, got })
+    }
+}
+
+/// The public side of key generation (run by the aggregator and by every member): commitments first, then
+/// reveals checked against them, summed into the committee key b_j and the slot keys B_{U,j} = Σ_i b_{i,U,j}.
+#[derive(Clone, Debug)]
+pub struct KeyCeremony {
+    epoch: Epoch,
+    commitments: [[u8; 32]; MAX_MEMBERS as usize],
+    committed: u32,
+    revealed: u32,
+}
+
+impl KeyCeremony {
+    /// A ceremony for `epoch`.
+    #[must_use]
+    pub fn new(epoch: Epoch) -> Self {
+        Self {
+            epoch,
+            commitments: [[0; 32]; MAX_MEMBERS as usize],
+            committed: 0,
+            revealed: 0,
+        }
+    }
+
+    /// The epoch.
+    #[must_use]
+    pub fn epoch(&self) -> &Epoch {
+        &self.epoch
+    }
+
+    /// Records member `member`'s commitment.
+    ///
+    /// # Errors
+    /// [`ThresholdError::MemberIndex`] outside 1..=n, [`ThresholdError::Duplicate`] for a second commitment,
+    /// [`ThresholdError::CeremonyOrder`] once reveals have begun.
+    pub fn commit(&mut self, member: u8, c: [u8; 32]) -> Result<(), ThresholdError> {
+        let b = self.member_bit(member)?;
+        if self.revealed != 0 {
+            return Err(ThresholdError::CeremonyOrder);
+        }
+        if self.committed & b != 0 {
+            return Err(ThresholdError::Duplicate { member });
+        }
+        self.commitments[member as usize - 1] = c;
+        self.committed |= b;
+        Ok(())
+    }
+
+    /// Checks member `member`'s revealed slot shares (`shares[u·L + j]`) against its commitment and adds them
+    /// into the committee key `key[j]` and the slot keys `slot_keys[u·L + j]` (both start at zero).
+    ///
+    /// # Errors
+    /// [`ThresholdError::CeremonyOrder`] before all n commitments are in, [`ThresholdError::Duplicate`] for a
+    /// second reveal, [`ThresholdError::CommitmentMismatch`] if the shares do not open the commitment (nothing
+    /// is added then), [`ThresholdError::ChunkCount`] for wrong buffer sizes.
+    pub fn reveal<M: Modulus, const N: usize>(
+        &mut self,
+        member: u8,
+        shares: &[Poly<M, N>],
+        key: &mut [Poly<M, N>],
+        slot_keys: &mut [Poly<M, N>],
+    ) -> Result<(), ThresholdError> {
+        let b = self.member_bit(member)?;
+        if self.committed != self.epoch.committee.all() {
+            return Err(ThresholdError::CeremonyOrder);
+        }
+        if self.revealed & b != 0 {
+            return Err(ThresholdError::Duplicate { member });
+        }
+        let chunks = key.len();
+        check_len(shares.len(), self.epoch.committee.slots() * chunks)?;
+        check_len(slot_keys.len(), shares.len())?;
+        let c = commitment(&self.epoch, member, shares);
+        if !bool::from(c.ct_eq(&self.commitments[member as usize - 1])) {
+            return Err(ThresholdError::CommitmentMismatch { member });
+        }
+        for (i, (s, sk)) in shares.iter().zip(slot_keys.iter_mut()).enumerate() {
+            key[i % chunks].add_assign(s);
+            sk.add_assign(s);
+        }
+        self.revealed |= b;
+        Ok(())
+    }
+
+    /// Whether every member has revealed (the committee key is complete).
+    #[must_use]
+    pub fn complete(&self) -> bool {
+        self.revealed == self.epoch.committee.all()
+    }
+
+    fn member_bit(&self, member: u8) -> Result<u32, ThresholdError> {
+        let b = bit(member) & self.epoch.committee.all();
+        if b == 0 {
+            return Err(ThresholdError::MemberIndex {
+                index: member as usize,
+                members: self.epoch.committee.members(),
+            });
+        }
+        Ok(b)
+    }
+}
+
+/// What one member holds after dealing: for every slot it holds, every dealer's part seed, each checked
+/// against the dealer's revealed slot share. Zeroized on drop.
+pub struct Holdings {
+    member: u8,
+    committee: Committee,
+    seeds: [[[u8; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
+    received: [u32; MAX_SLOTS as usize],
+}
+
+impl core::fmt::Debug for Holdings {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Holdings")
+            .field("member", &self.member)
+            .field("complete", &self.complete())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Holdings {
+    fn drop(&mut self) {
+        self.seeds.zeroize();
+    }
+}
+
+impl Holdings {
+    /// Empty holdings of member `member`.
+    ///
+    /// # Errors
+    /// [`ThresholdError::MemberIndex`] outside 1..=n.
+    pub fn new(committee: Committee, member: u8) -> Result<Self, ThresholdError> {
+        if bit(member) & committee.all() == 0 {
+            return Err(ThresholdError::MemberIndex {
+                index: member as usize,
+                members: committee.members(),
+            });
+        }
+        Ok(Self {
+            member,
+            committee,
+            seeds: [[[0; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
+            received: [0; MAX_SLOTS as usize],
+        })
+    }
+
+    /// The holder's index.
+    #[must_use]
+    pub fn member(&self) -> u8 {
+        self.member
+    }
+
+    /// The committee.
+    #[must_use]
+    pub fn committee(&self) -> &Committee {
+        &self.committee
+    }
+
+    /// Accepts dealer `dealer`'s part seed of slot `slot` if it regenerates the dealer's revealed slot share
+    /// `published[j]` = b_{dealer,U,j} for every chunk (exact: a seed determines r and e).
+    ///
+    /// # Errors
+    /// [`ThresholdError::NotAHolder`] if this member does not hold the slot, [`ThresholdError::MemberIndex`]
+    /// for a dealer outside 1..=n, [`ThresholdError::Duplicate`] for a second part from the same dealer,
+    /// [`ThresholdError::DealtPartMismatch`] if the seed does not regenerate the share (complain: the dealer is
+    /// disqualified and the ceremony restarts without it).
+    pub fn accept<P: ParamSet, const N: usize, const K: usize>(
+        &mut self,
+        dealer: u8,
+        slot: usize,
+        seed: [u8; SEED_BYTES],
+        a_ntt: &NttPoly<N, K>,
+        published: &[Poly<P::M, N>],
+    ) -> Result<(), ThresholdError> {
+        const { check_params::<P, N, K>() };
+        if slot >= self.committee.slots() || !self.committee.holds(self.member, slot) {
+            return Err(ThresholdError::NotAHolder {
+                member: self.member,
+            });
+        }
+        let b = bit(dealer) & self.committee.all();
+        if b == 0 {
+            return Err(ThresholdError::MemberIndex {
+                index: dealer as usize,
+                members: self.committee.members(),
+            });
+        }
+        if self.received[slot] & b != 0 {
+            return Err(ThresholdError::Duplicate { member: dealer });
+        }
+        let key = SecretKey::<P, N>::from_seed(seed);
+        let mut regen = Poly::<P::M, N>::zero();
+        let ok = published.iter().enumerate().all(|(j, pj)| {
+            key.public_key_chunk(a_ntt, j, &mut regen);
+            // Public: the regenerated share is compared with a published one.
+            crate::ct::declassify_bool(bool::from(regen.ct_eq(pj)))
+        });
+        if !ok || published.is_empty() {
+            return Err(ThresholdError::DealtPartMismatch { dealer, slot });
+        }
+        self.seeds[slot][dealer as usize - 1] = seed;
+        self.received[slot] |= b;
+        Ok(())
+    }
+
+    /// Whether every held slot has every dealer's part.
+    #[must_use]
+    pub fn complete(&self) -> bool {
+        (0..self.committee.slots()).all(|u| {
+            !self.committee.holds(self.member, u) || self.received[u] == self.committee.all()
+        })
+    }
+
+    /// R_{U,j} = Σ_i r_{i,U,j} of held slot `slot` added into `acc` (scratch `tmp`; both secret).
+    pub(crate) fn add_slot_secret<P: ParamSet, const N: usize>(
+        &self,
+        slot: usize,
+        j: usize,
+        tmp: &mut Poly<P::M, N>,
+        acc: &mut Poly<P::M, N>,
+    ) {
+        for seed in &self.seeds[slot][..self.committee.members() as usize] {
+            SecretKey::<P, N>::from_seed(*seed).secret_chunk(j, tmp);
+            acc.add_assign(tmp);
+        }
+        tmp.zeroize();
+    }
 }

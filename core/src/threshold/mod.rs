@@ -1,17 +1,22 @@
 //! Threshold decryption by a committee of n key holders, t of whom suffice (docs/THRESHOLD.md): the numbers
-//! (`plan`), collective key generation and recovery of absent members (`keys`, `backup`), decryption shares with
-//! smudging noise (`share`) and their combination (`combine`).
+//! (`plan`), the replicated t-of-n sharing (`slots`), dealer-free key generation with commit-then-reveal
+//! (`keys`), the aggregate a member decrypts (`aggregate`), decryption shares with smudging noise (`share`) and
+//! their combination (`combine`).
 
-pub mod backup;
+pub mod aggregate;
 pub mod combine;
 pub mod error;
 pub mod keys;
 pub mod plan;
 pub mod share;
+pub mod slots;
 
-pub use combine::{Combiner, Contribution};
+pub use aggregate::{Admitted, Aggregate, RoundKey, SpentLedger};
+pub use combine::{Combiner, MemberShares};
 pub use error::ThresholdError;
+pub use keys::{Dealer, Epoch, Holdings, KeyCeremony};
 pub use share::{DecryptionLedger, ShareMaker, Smudger};
+pub use slots::Committee;
 
 #[cfg(test)]
 mod tests;

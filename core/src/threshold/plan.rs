@@ -3,14 +3,15 @@
 //! decryptions per key, the naive 2^40 flooding that does not fit, and the core-SVP estimate of every lattice
 //! instance a committee exposes. The tests fail below target.
 //!
-//! Why a Rényi argument: a decryption share d_i = s_i·c1 + E_i lets whoever sums all shares see the
-//! aggregate phase Δ·M + e_ct + Σ E_i, and e_ct (the clinics' noise, which contains e2·s − e'·u) depends on
-//! the secret key. An honest member's smudging noise E_i must hide e_ct. Statistical flooding needs
-//! |E_i| ≥ 2^40·|e_ct| per coefficient and does not fit set L's budget; the Rényi divergence of order a
-//! between D_σ + e_ct and D_σ is exp(a·‖e_ct‖²/(2σ²)) and multiplies over decryptions, so a σ only about
-//! 2^22 times ‖e_ct‖ costs less than one bit of security over [`DECRYPTIONS_PER_KEY`] decryptions
-//! (probability preservation: ε_real ≤ (ε_ideal·R_a)^((a−1)/a); Bai–Lepoint–Roux-Langlois–Sakzad–Stehlé–
-//! Steinfeld, J. Cryptology 2018; Passelègue–Stehlé, ASIACRYPT 2022 for threshold decryption).
+//! Why a Rényi argument (docs/THRESHOLD.md §4.3): an honest member's share d_h = S_h·c1 + E_h equals
+//! −B_{S,h}·U + z_h + E_h, where B_{S,h} is public, U = Σ u_k the aggregate's encryption randomness and
+//! z_h = S_h·E2 − e_{S,h}·U a short shift that depends on the member's key parts. The smudging noise E_h must hide
+//! z_h. Statistical flooding needs |E| ≥ 2^40·|shift| per coefficient and does not fit set L's budget; the Rényi
+//! divergence of order a between D_σ + z and D_σ is exp(a·‖z‖²/(2σ²)) and multiplies over all n·Q honest shares
+//! of a key, so σ about 2^19.5 times the per-coefficient shift costs less than one bit of a search game over
+//! [`DECRYPTIONS_PER_KEY`] decryptions per member (probability preservation: ε_real ≤ (ε_ideal·R_a)^((a−1)/a);
+//! Bai–Lepoint–Roux-Langlois–Sakzad–Stehlé–Steinfeld, J. Cryptology 2018; Passelègue–Stehlé, ASIACRYPT 2022 for
+//! threshold decryption).
 
 use crate::arith::Modulus;
 use crate::params::bounds::{bound_e2_sq, bound_u_sq};
@@ -20,15 +21,21 @@ use crate::params::limits::{
 };
 use crate::params::{ERROR_SIGMA, ParamSet, TERNARY_SIGMA, log2_q};
 
-/// Largest committee: member indices are the nonzero points 1..=n of GF(2^8) in the backup sharing, and the
-/// release budget is a 32-bit mask.
-pub const MAX_MEMBERS: u32 = 32;
+/// Largest committee (member sets are 32-bit masks; the slot count below is the binding limit).
+pub const MAX_MEMBERS: u32 = 16;
 
-/// Decryptions one committee key may take part in before it is rotated (the Q of the Rényi argument). A
-/// decryption is one round's aggregate, all of its chunks.
-pub const DECRYPTIONS_PER_KEY: u64 = 1 << 16;
+/// Largest number of slots C(n, t − 1) of the replicated sharing (docs/THRESHOLD.md §2): every member holds
+/// C(n − 1, t − 1) of them and deals one part per slot, so the scheme is for small committees (3-of-5: 10
+/// slots, 6 held; 4-of-7: 35, 20).
+pub const MAX_SLOTS: u64 = 64;
 
-/// Order a of the Rényi divergence used in the argument (chosen to minimise the loss at the design point).
+/// Decryptions one member may take part in under one committee key before the key is rotated (the Q of the
+/// Rényi argument, docs/THRESHOLD.md §4.3). A decryption is one round's aggregate, all of its chunks, answered
+/// by one consuming call. The largest power of two for which the design point loses at most
+/// [`MAX_LOSS_BITS`] (test `decryption_limit_is_the_largest_that_fits`).
+pub const DECRYPTIONS_PER_KEY: u64 = 1 << 10;
+
+/// Order a of the Rényi divergence used in the argument.
 pub const RENYI_ORDER: f64 = 512.0;
 
 /// Security target of the ideal (smudging-free) game, bits: the lattice instances' core-SVP target.
@@ -40,14 +47,27 @@ pub const MAX_LOSS_BITS: f64 = 1.0;
 /// The statistical-flooding factor the issue calls naive: E ≥ 2^40·|e_ct| per coefficient.
 pub const NAIVE_FLOODING_LOG2: u32 = 40;
 
+/// Smallest number of distinct, proof-verified ciphertexts a member decrypts the sum of
+/// (docs/THRESHOLD.md §3.1). It means something only if the aggregator does not control clinic admission.
+pub const MIN_CLINICS: u32 = 3;
+
 /// The smudging sampler is the convolution X1 + k·X2 of two constant-time discrete Gaussians (both widths
 /// must be below the base sampler's 2^28): X1 ← D_{σ1} with σ1 = 2^27 and X2 ← D_{σ2}, k = 2^23. Its law is
-/// within statistical distance 2^−128 of D_σ, σ² = σ1² + k²·σ2², because σ1 ≥ √2·k·η_ε(Z) with
-/// η_ε(Z) ≤ 5.4 for ε = 2^−128 (σ1/k = 16; Micciancio–Walter, CRYPTO 2017, convolution lemma).
+/// close to D_σ, σ² = σ1² + k²·σ2², when both σ1 and σ2 are at least √2·k·η_ε(Z) (Micciancio–Walter,
+/// CRYPTO 2017, convolution lemma with coefficient vector (1, k)); `Plan::convolution_ok` checks both.
 pub const INNER_SIGMA: u64 = 1 << 27;
 
 /// log2 k of the convolution X1 + k·X2.
 pub const OUTER_SHIFT: u32 = 23;
+
+/// η_ε(Z) for ε = 2^−128 (√(ln(2 + 2/ε)/π) = 5.35, rounded up), the smoothing parameter of the convolution
+/// lemma.
+pub const SMOOTHING_Z: f64 = 5.4;
+
+/// log2 of the statistical distance of one base-sampler output from D_σ (`ring::gaussian`, < 2^−101 per
+/// sample); the convolution adds 2^−128. Harmless for the Rényi argument, which needs the relative error in
+/// the bulk (≤ 2^−100).
+pub const SAMPLER_DISTANCE_LOG2: i32 = -101;
 
 /// The bound on the squared norm of one digit of the noise, X1 or X2 (N coefficients of width `sigma`):
 /// ⌈1.44·σ²·N⌉ (slack 1.2, as for every bound of the project). An honest digit exceeds it with probability
@@ -79,33 +99,73 @@ pub const fn smudging_sigma_sq(outer_sigma: u64) -> u128 {
     inner * inner + outer * outer
 }
 
-/// Key bounds of an n-member committee key s_j = Σ_i s_{i,j}, e'_j = Σ_i e'_{i,j}, worst case by the
-/// triangle inequality from the per-member bounds each member proves (‖s_{i,j}‖² ≤ N, ‖e'_{i,j}‖² ≤ B_2²):
-/// ‖s_j‖² ≤ n²·N, ‖e'_j‖² ≤ n²·B_2². Unlike `KeyBounds::collective_honest` this holds with malicious members.
+/// (C(n, t − 1), C(n − 1, t − 1)): the slots of the replicated sharing and the slots each member holds.
 #[must_use]
-pub const fn committee_key<P: ParamSet>(members: u32) -> KeyBounds {
-    let n2 = (members as u128) * (members as u128);
+pub const fn slot_counts(members: u32, threshold: u32) -> (u64, u64) {
+    let t1 = threshold.saturating_sub(1);
+    (
+        super::slots::binomial(members, t1),
+        super::slots::binomial(members.saturating_sub(1), t1),
+    )
+}
+
+/// Bounds of a sum of `parts` slot parts, each proven ‖r‖² ≤ N, ‖e‖² ≤ B_2² (docs/THRESHOLD.md §6.4), worst
+/// case by the triangle inequality: ‖Σ r‖² ≤ parts²·N, ‖Σ e‖² ≤ parts²·B_2². Holds with malicious dealers.
+#[must_use]
+pub const fn parts_bounds<P: ParamSet>(parts: u128) -> KeyBounds {
     KeyBounds {
-        s_sq: n2 * bound_u_sq(P::N) as u128,
-        e_sq: n2 * bound_e2_sq(P::N) as u128,
+        s_sq: parts * parts * bound_u_sq(P::N) as u128,
+        e_sq: parts * parts * bound_e2_sq(P::N) as u128,
     }
+}
+
+/// Key bounds of the committee key s_j = Σ_U Σ_i r_{i,U,j}: n dealers times C(n, t − 1) slots parts
+/// (docs/THRESHOLD.md §4.1). Unlike `KeyBounds::collective_honest` this holds with malicious members.
+#[must_use]
+pub const fn committee_key<P: ParamSet>(members: u32, threshold: u32) -> KeyBounds {
+    parts_bounds::<P>(members as u128 * slot_counts(members, threshold).0 as u128)
+}
+
+/// Bounds of the key material S_h = Σ_{U assigned to h} R_U behind one member's decryption share: at most
+/// C(n − 1, t − 1) held slots, each the sum of n dealers' parts.
+#[must_use]
+pub const fn message_key<P: ParamSet>(members: u32, threshold: u32) -> KeyBounds {
+    parts_bounds::<P>(members as u128 * slot_counts(members, threshold).1 as u128)
+}
+
+/// Per-coefficient bound on the shift z_h = S_h·E2 − e_{S,h}·U of one honest member's share
+/// (docs/THRESHOLD.md §4.3), U = Σ u_k and E2 = Σ e2_k over the K clinics of the round (each proven
+/// ‖u_k‖² ≤ N, ‖e2_k‖² ≤ B_2²): |z_k| ≤ ‖S_h‖·K·B_2 + ‖e_{S,h}‖·K·√N.
+#[must_use]
+pub const fn message_shift_coeff<P: ParamSet>(
+    members: u32,
+    threshold: u32,
+    clinics: u32,
+    chunks: usize,
+) -> u128 {
+    let pb = ProofBounds::of::<P>(chunks);
+    let k2 = clinics as u128 * clinics as u128;
+    let key = message_key::<P>(members, threshold);
+    ceil_sqrt(pb.e2_sq * k2 * key.s_sq) + ceil_sqrt(key.e_sq * pb.u_sq * k2)
 }
 
 /// Why a committee design is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PlanError {
-    /// Committee size or threshold out of range (1 ≤ t ≤ n ≤ [`MAX_MEMBERS`], n ≥ 2).
+    /// Committee size or threshold out of range (1 ≤ t ≤ n, 2 ≤ n ≤ [`MAX_MEMBERS`], C(n, t − 1) ≤
+    /// [`MAX_SLOTS`]).
     Committee {
         /// n.
         members: u32,
         /// t.
         threshold: u32,
     },
-    /// The clinics' worst-case noise alone exceeds the budget, or the smallest smudging width
-    /// (σ ≥ [`INNER_SIGMA`]) does not fit: the set has no room for threshold decryption at this size.
+    /// The clinics' worst-case noise alone exceeds the budget, the smallest smudging width does not fit, or
+    /// the widest that fits is too narrow for the convolution lemma: the set has no room for threshold
+    /// decryption at this size.
     NoRoom,
     /// The widest smudging that decrypts exactly loses more than [`MAX_LOSS_BITS`] over
-    /// [`DECRYPTIONS_PER_KEY`] decryptions.
+    /// [`DECRYPTIONS_PER_KEY`] decryptions per member.
     TooLossy {
         /// The loss in millibits.
         loss_millibits: u64,
@@ -119,6 +179,10 @@ pub struct Plan {
     pub members: u32,
     /// Threshold t.
     pub threshold: u32,
+    /// Slots C(n, t − 1).
+    pub slots: u64,
+    /// Slots held per member C(n − 1, t − 1).
+    pub held: u64,
     /// Largest clinic count K of a round.
     pub clinics: u32,
     /// B_int of the round.
@@ -135,15 +199,17 @@ pub struct Plan {
     pub outer_bound_sq: u128,
     /// Worst-case |E_k| of one member's noise (`share_noise_coeff_bound`).
     pub share_coeff_bound: u128,
-    /// Worst-case smudging per coefficient of the combined phase: n·`share_coeff_bound`.
+    /// Worst-case smudging per coefficient of the combined phase: n·`share_coeff_bound` (at most n shares).
     pub smudging: u128,
     /// Worst-case noise of one proven ciphertext under the committee key.
     pub noise_per_client: u128,
     /// Largest clinic count that decrypts exactly with this smudging (≥ `clinics`).
     pub max_clinics: u32,
-    /// ‖e_ct‖² bound of one decryption (all chunks): L·N·(K·E_1)².
+    /// Per-coefficient bound on one honest share's shift (`message_shift_coeff`).
+    pub shift_coeff: u128,
+    /// ‖z_h‖² bound of one share (all chunks): L·N·`shift_coeff`².
     pub shift_sq: u128,
-    /// log2 of R_a over [`DECRYPTIONS_PER_KEY`] decryptions.
+    /// log2 of R_a over all honest shares of the key's life (n·[`DECRYPTIONS_PER_KEY`]).
     pub renyi_log2: f64,
     /// Security lost by the argument, bits: IDEAL/a + log2 R_a·(a−1)/a.
     pub loss_bits: f64,
@@ -165,6 +231,22 @@ impl Plan {
         let e = (u128::from(self.clinics) * self.noise_per_client) as f64;
         self.sigma_log2() - libm::log2(e)
     }
+
+    /// Whether both convolution widths meet the lemma's condition σ_i ≥ √2·k·η_ε(Z).
+    #[must_use]
+    pub fn convolution_ok(&self) -> bool {
+        convolution_ok(self.outer_sigma)
+    }
+}
+
+/// σ1 = 2^27 and σ2 = `outer` both at least √2·2^23·η_ε(Z) (docs/THRESHOLD.md §3.2).
+#[must_use]
+pub fn convolution_ok(outer: u64) -> bool {
+    #[allow(clippy::cast_precision_loss)]
+    let need = core::f64::consts::SQRT_2 * libm::ldexp(SMOOTHING_Z, OUTER_SHIFT as i32);
+    #[allow(clippy::cast_precision_loss)]
+    let ok = INNER_SIGMA as f64 >= need && outer as f64 >= need;
+    ok
 }
 
 /// log2 R_a(D_σ + e ‖ D_σ) over `decryptions` decryptions whose shifts have ‖e‖² ≤ `shift_sq` each:
@@ -183,18 +265,22 @@ pub fn loss_bits(ideal: f64, order: f64, renyi_log2: f64) -> f64 {
     ideal / order + renyi_log2 * (order - 1.0) / order
 }
 
-/// Err unless 1 ≤ t ≤ n and 2 ≤ n ≤ [`MAX_MEMBERS`].
+/// Err unless 1 ≤ t ≤ n, 2 ≤ n ≤ [`MAX_MEMBERS`] and C(n, t − 1) ≤ [`MAX_SLOTS`].
 ///
 /// # Errors
 /// [`PlanError::Committee`].
 pub fn check_committee(members: u32, threshold: u32) -> Result<(), PlanError> {
-    if !(2..=MAX_MEMBERS).contains(&members) || !(1..=members).contains(&threshold) {
+    if !(2..=MAX_MEMBERS).contains(&members)
+        || !(1..=members).contains(&threshold)
+        || slot_counts(members, threshold).0 > MAX_SLOTS
+    {
         return Err(PlanError::Committee { members, threshold });
     }
     Ok(())
 }
 
-/// The widest smudging that still decrypts every round of ≤ `clinics` clinics exactly, and its Rényi cost.
+/// The widest smudging that still decrypts every round of ≤ `clinics` clinics exactly, and its Rényi cost over
+/// n·[`DECRYPTIONS_PER_KEY`] honest shares.
 ///
 /// # Errors
 /// [`PlanError`] when the committee is malformed, the set has no room, or the loss exceeds [`MAX_LOSS_BITS`].
@@ -205,8 +291,30 @@ pub fn design<P: ParamSet>(
     b_int: u64,
     chunks: usize,
 ) -> Result<Plan, PlanError> {
+    design_for::<P>(
+        members,
+        threshold,
+        clinics,
+        b_int,
+        chunks,
+        DECRYPTIONS_PER_KEY,
+    )
+}
+
+/// [`design`] for another decryption limit (tests of the limit's choice).
+///
+/// # Errors
+/// As [`design`].
+pub fn design_for<P: ParamSet>(
+    members: u32,
+    threshold: u32,
+    clinics: u32,
+    b_int: u64,
+    chunks: usize,
+    decryptions: u64,
+) -> Result<Plan, PlanError> {
     check_committee(members, threshold)?;
-    let key = committee_key::<P>(members);
+    let key = committee_key::<P>(members, threshold);
     let smudging_of = |outer: u64| {
         let coeff = share_noise_coeff_bound(outer, P::N);
         (smudging_sigma_sq(outer), coeff, u128::from(members) * coeff)
@@ -225,20 +333,27 @@ pub fn design<P: ParamSet>(
         let mid = lo + (hi - lo) / 2;
         if fits(mid) { lo = mid } else { hi = mid }
     }
+    if !convolution_ok(lo) {
+        return Err(PlanError::NoRoom);
+    }
     let (sigma_sq, share_coeff_bound, smudging) = smudging_of(lo);
     let per_client = noise_per_client(ProofBounds::of::<P>(chunks), key);
-    let ect = u128::from(clinics) * per_client;
-    let shift_sq = (chunks * P::N) as u128 * ect * ect;
-    let renyi = renyi_log2(RENYI_ORDER, DECRYPTIONS_PER_KEY, shift_sq, sigma_sq);
+    let shift_coeff = message_shift_coeff::<P>(members, threshold, clinics, chunks);
+    let shift_sq = (chunks * P::N) as u128 * shift_coeff * shift_coeff;
+    let shares = u64::from(members) * decryptions;
+    let renyi = renyi_log2(RENYI_ORDER, shares, shift_sq, sigma_sq);
     let loss = loss_bits(IDEAL_BITS, RENYI_ORDER, renyi);
     if loss.is_nan() || loss > MAX_LOSS_BITS {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let loss_millibits = (loss * 1000.0).min(1e18) as u64;
         return Err(PlanError::TooLossy { loss_millibits });
     }
+    let (slots, held) = slot_counts(members, threshold);
     Ok(Plan {
         members,
         threshold,
+        slots,
+        held,
         clinics,
         b_int,
         chunks,
@@ -253,6 +368,7 @@ pub fn design<P: ParamSet>(
         smudging,
         noise_per_client: per_client,
         max_clinics: max_clinics::<P>(b_int, chunks, key, smudging),
+        shift_coeff,
         shift_sq,
         renyi_log2: renyi,
         loss_bits: loss,
@@ -264,11 +380,12 @@ pub fn design<P: ParamSet>(
 #[must_use]
 pub fn naive_flooding_fits<P: ParamSet>(
     members: u32,
+    threshold: u32,
     clinics: u32,
     b_int: u64,
     chunks: usize,
 ) -> bool {
-    let key = committee_key::<P>(members);
+    let key = committee_key::<P>(members, threshold);
     let ect = u128::from(clinics) * noise_per_client(ProofBounds::of::<P>(chunks), key);
     ect.checked_shl(NAIVE_FLOODING_LOG2)
         .and_then(|f| f.checked_mul(u128::from(members)))
@@ -288,19 +405,24 @@ pub struct Instance {
 
 /// Every RLWE instance a committee of set `P` exposes (docs/THRESHOLD.md §5), estimated with
 /// `params::estimate::lwe_primal`:
-/// 1. a member's public-key share b_{i,j} = −(a·s_{i,j} + e'_{i,j}) (ternary, CBD(21), N samples);
-/// 2. the committee key b_j = Σ_i b_{i,j} seen by an outsider (secret deviation √(2n/3), error √(10.5·n));
+/// 1. one dealer's public slot share b_{i,U,j} = −(a·r_{i,U,j} + e_{i,U,j}) (ternary, CBD(21), N samples) —
+///    the adversary's best case: a coalition misses exactly one slot and, with n − 1 dealers corrupt, one
+///    honest dealer's part of it;
+/// 2. the committee key b_j seen by an outsider (n·C(n, t − 1) parts: deviations multiplied by their root);
 /// 3. a clinic's ciphertext under the committee key (u ternary, (L_max + 1)·N samples, CBD(21));
-/// 4. a member's decryption shares d_{i,j} = s_{i,j}·c1 + E_{i,j} as RLWE samples of s_{i,j} with error σ
-///    (all Q·L_max·N of them, capped at 2^32 − 1).
+/// 4. every decryption share as an RLWE sample of a slot part with error σ (n·Q·L_max·N samples, capped at
+///    2^32 − 1).
 #[must_use]
 pub fn instances<P: ParamSet>(plan: &Plan) -> [Instance; 4] {
     let n = P::N as u32;
     let lq = log2_q::<P>();
-    let members = f64::from(plan.members);
+    #[allow(clippy::cast_precision_loss)]
+    let parts = (u64::from(plan.members) * plan.slots) as f64;
     #[allow(clippy::cast_precision_loss)]
     let sigma = libm::sqrt(plan.sigma_sq as f64);
-    let share_samples = (DECRYPTIONS_PER_KEY as u128 * (P::MAX_CHUNKS * P::N) as u128)
+    let share_samples = (u128::from(plan.members)
+        * u128::from(DECRYPTIONS_PER_KEY)
+        * (P::MAX_CHUNKS * P::N) as u128)
         .min(u128::from(u32::MAX)) as u32;
     let ct_samples = (P::MAX_CHUNKS as u32 + 1) * n;
     let est = |name, m, s_s, s_e| {
@@ -312,12 +434,12 @@ pub fn instances<P: ParamSet>(plan: &Plan) -> [Instance; 4] {
         }
     };
     [
-        est("member key share", n, TERNARY_SIGMA, ERROR_SIGMA),
+        est("one dealer's slot share", n, TERNARY_SIGMA, ERROR_SIGMA),
         est(
             "committee key",
             n,
-            TERNARY_SIGMA * libm::sqrt(members),
-            ERROR_SIGMA * libm::sqrt(members),
+            TERNARY_SIGMA * libm::sqrt(parts),
+            ERROR_SIGMA * libm::sqrt(parts),
         ),
         est(
             "ciphertext under the committee key",
@@ -329,15 +451,42 @@ pub fn instances<P: ParamSet>(plan: &Plan) -> [Instance; 4] {
     ]
 }
 
-/// Binding of a member's key share, the heart of the share proof's soundness (docs/THRESHOLD.md §6): two
-/// openings (s, e) ≠ (s', e') of b_{i,j} = −(a·s + e) within the proven bounds (‖s‖² ≤ N, ‖e‖² ≤ B_2²) give
-/// a·(s − s') + (e − e') = 0, a nonzero solution of ring-SIS [a | 1] (N rows, 2N columns) of ℓ2 norm at most
-/// 2·√(N + B_2²). Returns (the MSIS block size, its classical bits).
+/// The weight μ = λ_{h,T}·α_h (a reduced fraction num/den) with which an honest holder h's Shamir share of an
+/// absent member's key share s_a enters h's proxy share λ_{h,T}·y_h·c1 + E, as seen by a coalition holding the
+/// shares of `corrupt`: given those t − 1 points, y_h = α_h·s_a + (known), α_h = Π_{k∈C} (k − h)/k, and
+/// λ_{h,T} = Π_{j∈T, j≠h} j/(j − h). When den > 1 the coalition multiplies the share by den and reads
+/// num·z mod den off the integer lattice den·Z that the noise lives on (z = s_a·E2 − e'_a·U, known U, E2):
+/// the reason this design does not use Shamir sharing over Z_q (docs/THRESHOLD.md §2.3).
 #[must_use]
-pub fn key_share_binding<P: ParamSet>() -> (u32, f64) {
+pub fn shamir_weight(corrupt: &[i64], quorum: &[i64], holder: i64) -> (i64, i64) {
+    let (mut num, mut den) = (1i64, 1i64);
+    for &k in corrupt {
+        num *= k - holder;
+        den *= k;
+    }
+    for &j in quorum.iter().filter(|&&j| j != holder) {
+        num *= j;
+        den *= j - holder;
+    }
+    let g = gcd(num.unsigned_abs(), den.unsigned_abs()) as i64;
+    let (num, den) = (num / g, den / g);
+    if den < 0 { (-num, -den) } else { (num, den) }
+}
+
+const fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// Binding of a sum of `parts` slot parts to its public share, the heart of the share proof's soundness
+/// (docs/THRESHOLD.md §6): two openings (S, e) ≠ (S', e') of B = −(a·S + e) within the proven bounds
+/// (‖S‖² ≤ parts²·N, ‖e‖² ≤ parts²·B_2²) give a·(S − S') + (e − e') = 0, a nonzero solution of ring-SIS
+/// [a | 1] (N rows, 2N columns) of ℓ2 norm at most 2·parts·√(N + B_2²). Returns (the MSIS block size, its
+/// classical bits).
+#[must_use]
+pub fn key_share_binding<P: ParamSet>(parts: u32) -> (u32, f64) {
     let n = P::N as u32;
     #[allow(clippy::cast_precision_loss)]
-    let bound = 2.0 * libm::sqrt((bound_u_sq(P::N) + bound_e2_sq(P::N)) as f64);
+    let bound = 2.0 * f64::from(parts) * libm::sqrt((bound_u_sq(P::N) + bound_e2_sq(P::N)) as f64);
     let beta = crate::params::estimate::msis_l2_beta(n, 2 * n, log2_q::<P>(), libm::log2(bound));
     (beta, core_svp_bits(beta).0)
 }
@@ -360,7 +509,8 @@ pub fn share_proof_headroom_bits<P: crate::zk::params::ZkParams>(plan: &Plan) ->
         u128::from(c.b_max * c.b_max) + n as u128 + u128::from(b2) + u128::from(b1) + ells as u128;
     #[allow(clippy::cast_precision_loss)]
     let ratio = barp_sq(&c) as f64 / alpha_enc as f64;
-    let alpha_share = n as u128 + u128::from(b2) + plan.inner_bound_sq + plan.outer_bound_sq;
+    let key = message_key::<P>(plan.members, plan.threshold);
+    let alpha_share = key.s_sq + key.e_sq + plan.inner_bound_sq + plan.outer_bound_sq;
     let largest = plan.inner_bound_sq.max(plan.outer_bound_sq);
     let ell = 128 - largest.leading_zeros();
     #[allow(clippy::cast_precision_loss)]
@@ -398,13 +548,16 @@ mod tests {
     fn set_l_design_point_decrypts_exactly_and_loses_under_a_bit() {
         let p = design_point();
         println!(
-            "{p:?} σ = 2^{:.2}, smudging bits {:.2}",
+            "{p:?} σ = 2^{:.2}, smudging bits {:.2}, shift 2^{:.2}/coeff, ‖z‖² 2^{:.2}",
             p.sigma_log2(),
-            p.smudging_bits()
+            p.smudging_bits(),
+            libm::log2(p.shift_coeff as f64),
+            libm::log2(p.shift_sq as f64)
         );
+        assert_eq!((p.slots, p.held), (10, 6));
         assert!(p.loss_bits <= MAX_LOSS_BITS, "loss {}", p.loss_bits);
         assert!(p.max_clinics >= 1024);
-        let key = committee_key::<SetL>(5);
+        let key = committee_key::<SetL>(5, 3);
         assert!(decrypts_exactly::<SetL>(
             1024,
             1 << 16,
@@ -415,22 +568,56 @@ mod tests {
         // σ2 is maximal: one more and 1024 clinics no longer decrypt (or max_clinics drops).
         let e_sm = u128::from(p.members) * share_noise_coeff_bound(p.outer_sigma + 1, SetL::N);
         assert!(max_clinics::<SetL>(1 << 16, SetL::MAX_CHUNKS, key, e_sm) < 1024);
-        // σ is at least 2^20 times the worst-case ciphertext noise per coefficient.
-        assert!(p.smudging_bits() >= 20.0);
-        // Both Gaussian widths are within the base sampler's range.
+        // σ is at least 2^18 times the worst-case ciphertext noise per coefficient.
+        assert!(p.smudging_bits() >= 18.0);
+        // Both Gaussian widths are within the base sampler's range and meet the convolution lemma.
         assert!(p.outer_sigma < 1 << 28 && INNER_SIGMA < 1 << 28);
+        assert!(p.convolution_ok());
+    }
+
+    #[test]
+    fn decryption_limit_is_the_largest_that_fits() {
+        // Q = DECRYPTIONS_PER_KEY fits at the design point, 2·Q does not: the limit is computed, not chosen.
+        let p = design_point();
+        assert!(p.loss_bits <= MAX_LOSS_BITS);
+        assert!(matches!(
+            design_for::<SetL>(
+                5,
+                3,
+                1024,
+                1 << 16,
+                SetL::MAX_CHUNKS,
+                2 * DECRYPTIONS_PER_KEY
+            ),
+            Err(PlanError::TooLossy { .. })
+        ));
+        // The Rényi term counts every member's shares: n·Q of them.
+        let r = renyi_log2(RENYI_ORDER, 5 * DECRYPTIONS_PER_KEY, p.shift_sq, p.sigma_sq);
+        assert!((r - p.renyi_log2).abs() <= 1e-12 * r);
+    }
+
+    #[test]
+    fn convolution_lemma_checks_both_widths() {
+        let need = core::f64::consts::SQRT_2 * SMOOTHING_Z * f64::from(1u32 << OUTER_SHIFT);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let edge = need.ceil() as u64;
+        assert!(convolution_ok(edge));
+        assert!(!convolution_ok(edge - 1));
+        // The design's σ2 clears it with margin (review 7 gap 9: 2^26.4 ≥ 2^25.9).
+        assert!(design_point().outer_sigma > edge);
     }
 
     #[test]
     fn naive_flooding_does_not_fit_set_l() {
         assert!(!naive_flooding_fits::<SetL>(
             5,
+            3,
             1024,
             1 << 16,
             SetL::MAX_CHUNKS
         ));
         // The check itself can succeed: a 2-member committee of one small clinic at B_int = 1 has the room.
-        assert!(naive_flooding_fits::<SetL>(2, 1, 1, 1));
+        assert!(naive_flooding_fits::<SetL>(2, 2, 1, 1, 1));
     }
 
     #[test]
@@ -447,7 +634,8 @@ mod tests {
 
     #[test]
     fn committee_shapes_are_checked() {
-        for (n, t) in [(1, 1), (5, 0), (5, 6), (33, 3)] {
+        // 9-of-16 has C(16, 8) = 12,870 slots: refused.
+        for (n, t) in [(1, 1), (5, 0), (5, 6), (17, 3), (16, 9)] {
             assert_eq!(
                 design::<SetL>(n, t, 8, 1 << 16, 1).unwrap_err(),
                 PlanError::Committee {
@@ -456,6 +644,8 @@ mod tests {
                 }
             );
         }
+        assert_eq!(slot_counts(7, 4), (35, 20));
+        assert!(check_committee(7, 4).is_ok());
     }
 
     #[test]
@@ -494,32 +684,37 @@ mod tests {
 
     #[test]
     fn key_shares_bind_their_secret() {
-        let (beta, bits) = key_share_binding::<SetL>();
-        println!("key-share binding (ring-SIS [a | 1]): β = {beta} ({bits:.1} bits)");
+        // The largest sum a share proof binds: n·C(n − 1, t − 1) = 30 parts for 3-of-5.
+        let (beta, bits) = key_share_binding::<SetL>(30);
+        println!("key-share binding (ring-SIS [a | 1], 30 parts): β = {beta} ({bits:.1} bits)");
         assert!(bits >= TARGET_BITS);
     }
 
     #[test]
-    fn larger_committees_and_more_decryptions_cost_more() {
+    fn shamir_proxy_weights_are_not_integral() {
+        // Review of the Shamir alternative (THRESHOLD §2.3): coalition {2, 3}, absent member 1, quorum
+        // T = {2, 4, 5}: honest holder 4's share enters with weight −5/3, so its proxy share leaks z mod 3.
+        assert_eq!(shamir_weight(&[2, 3], &[2, 4, 5], 4), (-5, 3));
+        // Some configurations are integral (coalition {1, 2}, quorum {1, 4, 5}), which is why the leak is easy
+        // to miss; the aggregator chooses the quorum.
+        assert_eq!(shamir_weight(&[1, 2], &[1, 4, 5], 4), (-5, 1));
+        // In the replicated sharing every weight is 0 or 1 (slots::tests).
+    }
+
+    #[test]
+    fn larger_committees_cost_more() {
         let p5 = design_point();
         let p3 = design::<SetL>(3, 2, 1024, 1 << 16, SetL::MAX_CHUNKS).expect("3 members");
         assert!(p3.sigma_sq > p5.sigma_sq && p3.loss_bits < p5.loss_bits);
-        // 16 members at 1024 clinics lose too much; at 64 clinics they fit.
-        assert!(matches!(
-            design::<SetL>(16, 9, 1024, 1 << 16, SetL::MAX_CHUNKS),
-            Err(PlanError::TooLossy { .. })
-        ));
-        let p16 =
-            design::<SetL>(16, 9, 64, 1 << 16, SetL::MAX_CHUNKS).expect("16 members, 64 clinics");
-        assert!(p16.loss_bits <= MAX_LOSS_BITS);
-        let r = renyi_log2(
-            RENYI_ORDER,
-            2 * DECRYPTIONS_PER_KEY,
-            p5.shift_sq,
-            p5.sigma_sq,
-        );
-        assert!((r - 2.0 * p5.renyi_log2).abs() < 1e-9 * r);
-        // The loss formula: a = ∞ would lose log2 R; a = 1 loses everything.
+        // 4-of-7 at 1024 clinics has no design (seven shares leave σ2 below the convolution lemma's width,
+        // and the 20 held slots multiply the shift); at 64 clinics it fits.
+        let p7_big = design::<SetL>(7, 4, 1024, 1 << 16, SetL::MAX_CHUNKS);
+        println!("4-of-7, 1024 clinics: {p7_big:?}");
+        assert!(p7_big.is_err());
+        let p7 =
+            design::<SetL>(7, 4, 64, 1 << 16, SetL::MAX_CHUNKS).expect("7 members, 64 clinics");
+        assert!(p7.loss_bits <= MAX_LOSS_BITS);
+        // The loss formula: a = 1 loses everything.
         assert!((loss_bits(128.0, 1.0, 0.0) - 128.0).abs() < 1e-12);
     }
 

@@ -1,15 +1,17 @@
-//! Decryption shares with smudging noise (docs/THRESHOLD.md §3): member i's share of chunk j of a (summed)
-//! ciphertext with first component c1 is d_{i,j} = s_{i,j}·c1 + E_{i,j} with E_{i,j} = X1 + 2^23·X2 ≈ D_σ^N,
-//! σ from `plan::design`.
+//! Decryption shares with smudging noise (docs/THRESHOLD.md §3): member h's share of chunk j of a round's
+//! aggregate (`aggregate::Aggregate`, never a raw c1) is d_{h,j} = S_{h,j}·c1 + E_{h,j} with
+//! E_{h,j} = X1 + 2^23·X2 ≈ D_σ^N, σ from `plan::design`, S_{h,j} the sum of the slot parts assigned to h.
 //!
 //! The noise is the convolution of two constant-time discrete Gaussians (`ring::gaussian`; `plan::INNER_SIGMA`,
 //! `plan::OUTER_SHIFT`): the base sampler stops at σ < 2^28 and σ here is ≈ 2^49. Each digit is resampled until
 //! ‖X‖² ≤ ⌈1.44·σ_X²·N⌉ (`plan::share_noise_bound_sq`), the bounds the share proof enforces digit by digit.
 
+use super::aggregate::{Aggregate, SpentLedger};
 use super::error::ThresholdError;
+use super::keys::Holdings;
 use super::plan::{DECRYPTIONS_PER_KEY, INNER_SIGMA, OUTER_SHIFT, Plan};
+use super::slots::{Members, bit};
 use crate::arith::Modulus;
-use crate::bfv::SecretKey;
 use crate::bfv::keys::check_params;
 use crate::params::ParamSet;
 use crate::ring::gaussian::GaussianSampler;
@@ -129,11 +131,21 @@ impl DecryptionLedger {
     }
 }
 
-/// Scratch space of a member's share computation (keeps ~N·K words off the call stack of each chunk).
+/// A member's decryption of one aggregate (docs/THRESHOLD.md §3): with the present set P announced for the
+/// round, member h's share of chunk j is d_{h,j} = S_{h,j}·c1 + E_{h,j}, S_{h,j} = Σ R_{U,j} over the slots U
+/// assigned to h (`slots::Committee::assignee`: the lowest present holder of each slot), so the present
+/// shares sum to s_j·c1 plus at most n smudging terms. Every reconstruction coefficient is 0 or 1.
+///
+/// [`ShareMaker::make`] is the only way to a share and consumes the decryption: it records it in the member's
+/// [`DecryptionLedger`], spends every ciphertext of the aggregate in the member's [`SpentLedger`] (refusing an
+/// aggregate with a spent one) and writes the shares of all chunks in one call, so a repeated request gets a
+/// refusal, never a fresh noisy answer to average (review 7, gap 6). A service that lost the reply resends the
+/// bytes it stored, never recomputes.
 pub struct ShareMaker<P: ParamSet, const N: usize, const K: usize> {
     c1_ntt: NttPoly<N, K>,
     s_ntt: NttPoly<N, K>,
     s: Poly<P::M, N>,
+    tmp: Poly<P::M, N>,
     noise: Poly<P::M, N>,
     digits: [Poly<P::M, N>; 2],
 }
@@ -144,50 +156,93 @@ impl<P: ParamSet, const N: usize, const K: usize> core::fmt::Debug for ShareMake
     }
 }
 
+impl<P: ParamSet, const N: usize, const K: usize> Default for ShareMaker<P, N, K> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
-    /// Prepares the shares of a ciphertext with first component `c1` (transformed once), recording the
-    /// decryption in the member's `ledger` first.
-    ///
-    /// # Errors
-    /// [`ThresholdError::KeyExhausted`] when the key's decryption budget is spent.
-    pub fn new(c1: &Poly<P::M, N>, ledger: &mut DecryptionLedger) -> Result<Self, ThresholdError> {
+    /// Scratch space (keeps ~N·K words off the call stack of each chunk).
+    #[must_use]
+    pub fn new() -> Self {
         const { check_params::<P, N, K>() };
-        ledger.record()?;
-        Ok(Self {
-            c1_ntt: NttPoly::from_poly(c1),
+        Self {
+            c1_ntt: NttPoly::zero(),
             s_ntt: NttPoly::zero(),
             s: Poly::zero(),
+            tmp: Poly::zero(),
             noise: Poly::zero(),
             digits: [Poly::zero(), Poly::zero()],
-        })
+        }
     }
 
-    /// d_{i,j} = s_{i,j}·c1 + E_{i,j} into `out`; the noise stays inside (overwritten by the next call, wiped on
-    /// drop) unless the share proof asks for it through [`ShareMaker::last_noise`] / [`ShareMaker::last_digits`].
-    pub fn share<R: CryptoRng + ?Sized>(
+    /// The shares d_{h,j} of every chunk of `agg` into `out` (exactly L), for the present set `present`.
+    ///
+    /// # Errors
+    /// [`ThresholdError::ChunkCount`], [`ThresholdError::IncompleteHoldings`] before dealing is complete,
+    /// [`ThresholdError::TooFewShares`] / [`ThresholdError::MemberIndex`] for a bad present set,
+    /// [`ThresholdError::NotInPresentSet`] if this member is not in it, [`ThresholdError::KeyExhausted`],
+    /// [`ThresholdError::AlreadyDecrypted`]; `out` and the ledgers are untouched then (except that a
+    /// `LedgerFull` from the spent ledger may leave some digests spent: the member refuses either way).
+    #[allow(clippy::too_many_arguments)]
+    pub fn make<R: CryptoRng + ?Sized>(
         &mut self,
-        key: &SecretKey<P, N>,
-        j: usize,
+        holdings: &Holdings,
+        agg: &Aggregate<'_, '_, P::M, N>,
+        present: Members,
         smudger: &Smudger,
+        ledger: &mut DecryptionLedger,
+        spent: &mut impl SpentLedger,
         rng: &mut R,
-        out: &mut Poly<P::M, N>,
-    ) {
-        key.secret_chunk(j, &mut self.s);
-        self.s_ntt.set_from_poly(&self.s);
-        self.s_ntt.mul_assign(&self.c1_ntt);
-        self.s_ntt.inverse_into(out);
-        smudger.sample(rng, &mut self.digits, &mut self.noise);
-        out.add_assign(&self.noise);
-        self.s.zeroize();
-        self.s_ntt.zeroize();
+        out: &mut [Poly<P::M, N>],
+    ) -> Result<(), ThresholdError> {
+        let committee = holdings.committee();
+        if out.len() != agg.chunks() {
+            return Err(ThresholdError::ChunkCount {
+                expected: agg.chunks(),
+                got: out.len(),
+            });
+        }
+        if !holdings.complete() {
+            return Err(ThresholdError::IncompleteHoldings);
+        }
+        committee.check_present(present)?;
+        let me = holdings.member();
+        if present & bit(me) == 0 {
+            return Err(ThresholdError::NotInPresentSet { member: me });
+        }
+        if ledger.taken() >= DECRYPTIONS_PER_KEY {
+            return Err(ThresholdError::KeyExhausted {
+                limit: DECRYPTIONS_PER_KEY,
+            });
+        }
+        agg.spend(spent)?;
+        ledger.record()?;
+        self.c1_ntt.set_from_poly(agg.c1());
+        for (j, d) in out.iter_mut().enumerate() {
+            self.s = Poly::zero();
+            for u in (0..committee.slots()).filter(|&u| committee.assignee(present, u) == Some(me))
+            {
+                holdings.add_slot_secret::<P, N>(u, j, &mut self.tmp, &mut self.s);
+            }
+            self.s_ntt.set_from_poly(&self.s);
+            self.s_ntt.mul_assign(&self.c1_ntt);
+            self.s_ntt.inverse_into(d);
+            smudger.sample(rng, &mut self.digits, &mut self.noise);
+            d.add_assign(&self.noise);
+            self.s.zeroize();
+            self.s_ntt.zeroize();
+        }
+        Ok(())
     }
 
-    /// E_{i,j} of the last share (witness of the share proof).
+    /// E of the last chunk's share (witness of the share proof, §6).
     pub fn last_noise(&self) -> &Poly<P::M, N> {
         &self.noise
     }
 
-    /// The digits (X1, X2) of the last share's noise, E = X1 + 2^23·X2 (witnesses of the share proof).
+    /// The digits (X1, X2) of the last chunk's noise, E = X1 + 2^23·X2 (witnesses of the share proof).
     pub fn last_digits(&self) -> &[Poly<P::M, N>; 2] {
         &self.digits
     }
@@ -196,6 +251,7 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
 impl<P: ParamSet, const N: usize, const K: usize> Drop for ShareMaker<P, N, K> {
     fn drop(&mut self) {
         self.s.zeroize();
+        self.tmp.zeroize();
         self.s_ntt.zeroize();
         self.noise.zeroize();
         self.digits[0].zeroize();

@@ -89,6 +89,14 @@ pub fn read_header<P: ParamSet>(bytes: &[u8], kind: u8) -> Result<Header, Decode
             got: 0,
         });
     }
+    // A caller may size buffers from the header before reading the body: never above the set's L_max
+    // (review 9, finding 2: 65,535 chunks of set XL would ask for 4.3 GB from a 5-byte body).
+    if chunks > P::MAX_CHUNKS {
+        return Err(DecodeError::WrongChunkCount {
+            expected: P::MAX_CHUNKS,
+            got: chunks,
+        });
+    }
     Ok(Header {
         kind,
         set_id: h[2],
@@ -260,6 +268,24 @@ mod tests {
     use proptest::prelude::*;
     use std::vec;
     use std::vec::Vec;
+
+    #[test]
+    fn header_refuses_more_chunks_than_the_set_allows() {
+        let mut head = [0u8; HEADER_BYTES];
+        for (chunks, ok) in [(SetS::MAX_CHUNKS, true), (SetS::MAX_CHUNKS + 1, false), (65_535, false)] {
+            write_header_unchecked(&mut head, KIND_CIPHERTEXT, SetS::ID, chunks as u16);
+            let got = read_header::<SetS>(&head, KIND_CIPHERTEXT);
+            assert_eq!(got.is_ok(), ok, "{chunks} chunks");
+        }
+    }
+
+    /// A header written field by field, so the test can name chunk counts the encoder refuses.
+    fn write_header_unchecked(head: &mut [u8; HEADER_BYTES], kind: u8, set: u8, chunks: u16) {
+        head[0] = VERSION;
+        head[1] = kind;
+        head[2] = set;
+        head[3..5].copy_from_slice(&chunks.to_le_bytes());
+    }
 
     fn polys<P: ParamSet, const N: usize>(seed: u8, count: usize) -> Vec<Poly<P::M, N>> {
         (0..count)

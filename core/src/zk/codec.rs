@@ -259,6 +259,7 @@ impl<'a> RiceReader<'a> {
     /// any magnitude below 2^40, nonzero padding and trailing bytes.
     #[cfg(any(test, feature = "attack-sim"))]
     pub fn lax(buf: &'a [u8]) -> Self {
+        super::attack_sim_linked();
         Self {
             lax: true,
             ..Self::new(buf)

@@ -39,3 +39,18 @@ mod tests;
 pub mod verify;
 /// Shared helpers.
 pub mod walk;
+
+/// Text that a binary contains exactly when one of the broken verifiers of the `attack-sim` feature
+/// (`verify::verify_with`, `codec::RiceReader::lax`, `public::a2_acc_unbound`) is linked into it:
+/// `scripts/attack-sim-check.sh` looks for it in the release `zkfl` binary and the browser .wasm (must be
+/// absent) and in a forgers' test binary (must be present, so the check can fail).
+#[cfg(any(test, feature = "attack-sim"))]
+pub const ATTACK_SIM_MARKER: &str =
+    "zkfl-core attack-sim: broken verifier linked (never in a product)";
+
+/// Keeps [`ATTACK_SIM_MARKER`] in the binary of any code path that calls it.
+#[cfg(any(test, feature = "attack-sim"))]
+#[inline(always)]
+pub(crate) fn attack_sim_linked() {
+    core::hint::black_box(ATTACK_SIM_MARKER);
+}

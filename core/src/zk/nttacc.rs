@@ -16,8 +16,21 @@ use crate::arith::rns::{lift_centered, primes_needed, q_montgomery, reconstruct}
 use core::marker::PhantomData;
 use zeroize::Zeroize;
 
-/// Most products one accumulator may sum exactly (above the largest s3 block count of either set, 2116).
-pub const TERMS: usize = 1 << 13;
+/// Most products one accumulator may sum exactly. It must cover the largest s3 block count (JL and norm sums)
+/// and the largest m1 (A1 columns) of every set at its L_max — asserted below, so a new set or a larger L_max
+/// cannot wrap a sum silently (review 9, finding 1). 2^16 still needs only 4 primes for q44 and 7 for q86.
+pub const TERMS: usize = 1 << 16;
+
+/// Whether set P's largest s3 and s1 fit in one exact accumulator.
+const fn sums_fit<P: crate::zk::params::ZkParams>() -> bool {
+    let lay = super::layout::Layout::new(P::ZK, P::N, 0, P::MAX_CHUNKS, P::B_INT_MAX);
+    lay.s3_blocks() <= TERMS && lay.m1() <= TERMS
+}
+const _: () = assert!(
+    sums_fit::<crate::params::SetS>()
+        && sums_fit::<crate::params::SetL>()
+        && sums_fit::<crate::params::SetXL>()
+);
 /// Most auxiliary primes any modulus needs (7 for q < 2^86).
 const KMAX: usize = 7;
 

@@ -29,11 +29,11 @@ pub const CHALLENGE_COEFF_MAX: i64 = 4;
 pub const ETA: u64 = 109;
 /// Hash (random-oracle) queries Q the soundness bound is stated for (PROTOCOL §7.2).
 pub const LOG2_QUERIES: f64 = 64.0;
-/// Largest MSIS rank over both sets (array sizes).
+/// Largest MSIS rank over all sets (array sizes).
 pub const KMSIS_MAX: usize = 15;
-/// Largest m2 (length of s2 in ring elements) over both sets.
-pub const M2_MAX: usize = 48;
-/// Largest λ (number of Z_q batches) over both sets.
+/// Largest m2 (length of s2 in ring elements) over all sets (set XL: 10 + 9 + 31 = 50).
+pub const M2_MAX: usize = 50;
+/// Largest λ (number of Z_q batches) over all sets.
 pub const LAMBDA_MAX: usize = 5;
 /// Number of exact-norm groups: m, u, e2, e1 (in this order everywhere).
 pub const GROUPS: usize = 4;
@@ -116,6 +116,27 @@ pub const ZK_L: ZkConsts = ZkConsts {
     ws: 25,
 };
 
+/// Set XL: N = 4096, q = 2^86 − 35 (set L's ring and modulus), for updates of up to 512 chunks = 2^21
+/// parameters under one global bound (PROTOCOL §3, §16). Against set L, the MSIS rank grows from 9 to 10 (β_MSIS
+/// grows with √(L_max·N)), which adds d MLWE samples, so the MLWE rank grows from 30 to 31; σ₃ grows with B_1²
+/// = 15.12·L·N, and σ_s with m2. Every value is the smallest that meets `conditions_hold` (the
+/// `xl_constants_are_minimal` test re-derives them).
+pub const ZK_XL: ZkConsts = ZkConsts {
+    l_max: 512,
+    b_max: 1 << 16,
+    kmsis: 10,
+    lambda: 3,
+    kmlwe: 31,
+    sigma3: 2_415_047,
+    sigma_m: 148_014_735,
+    sigma_s: 897_059,
+    ratio: 165,
+    z3_bound_sq: 2_150_075_109_780_725,
+    w3: 27,
+    wm: 32,
+    ws: 25,
+};
+
 /// A parameter set with proof constants.
 pub trait ZkParams: ParamSet {
     /// The proof constants.
@@ -127,6 +148,9 @@ impl ZkParams for crate::params::SetS {
 }
 impl ZkParams for crate::params::SetL {
     const ZK: ZkConsts = ZK_L;
+}
+impl ZkParams for crate::params::SetXL {
+    const ZK: ZkConsts = ZK_XL;
 }
 
 /// B_u² = N (ternary u); defined in `params::bounds`, the single source of the proof's bounds.
@@ -208,8 +232,9 @@ pub const fn conditions_hold(c: &ZkConsts, n: usize, q: u128) -> bool {
         && 15 * sm * sm >= 16 * g * g * eta * eta * (c.b_max as u128) * (c.b_max as u128)
         && ss * ss >= 16 * g * g * eta * eta * alpha_s_sq;
     // (7) wire widths hold 10σ: a Gaussian coefficient beyond 10σ has probability < 2·e^(−50) = 2^−71.1, so
-    //     with < 2^17 coefficients per proof the prover's (public, witness-independent: it looks at the
-    //     post-rejection z only) restart for a value that does not fit happens with probability < 2^−54.
+    //     with < 2^22 coefficients per proof (set XL: 32·513·128 + … < 2^21.1) the prover's (public,
+    //     witness-independent: it looks at the post-rejection z only) restart for a value that does not fit
+    //     happens with probability < 2^−49.
     let widths = (1u128 << (c.w3 - 1)) > 10 * c.sigma3 as u128
         && (1u128 << (c.wm - 1)) > 10 * sm
         && (1u128 << (c.ws - 1)) > 10 * ss;
@@ -226,6 +251,7 @@ pub const fn conditions_hold(c: &ZkConsts, n: usize, q: u128) -> bool {
 
 const _: () = assert!(conditions_hold(&ZK_S, 2048, crate::arith::modulus::Q44::Q));
 const _: () = assert!(conditions_hold(&ZK_L, 4096, crate::arith::modulus::Q86::Q));
+const _: () = assert!(conditions_hold(&ZK_XL, 4096, crate::arith::modulus::Q86::Q));
 
 /// Q·q^(−λ) ≤ 2^(−129): the μ-batching error stays below half the budget after Q = 2^64 hash queries
 /// (PROTOCOL §7.2; integer form of λ·log₂q ≥ 64 + 129, with log₂ q ≥ BITS − 1).
@@ -235,6 +261,7 @@ pub const fn batching_error_ok<M: Modulus>(c: &ZkConsts) -> bool {
 
 const _: () = assert!(batching_error_ok::<crate::arith::modulus::Q44>(&ZK_S));
 const _: () = assert!(batching_error_ok::<crate::arith::modulus::Q86>(&ZK_L));
+const _: () = assert!(batching_error_ok::<crate::arith::modulus::Q86>(&ZK_XL));
 
 /// Verifier slack T_z on ‖z_b‖ (V4 checks ‖z_b‖² ≤ T_z²·σ_b²·dim_b with T_z² = 121/100).
 pub const T_Z: f64 = 1.1;
@@ -353,7 +380,8 @@ mod tests {
     fn terms(name: &str, reps: usize, log2_queries: f64) -> SoundnessTerms {
         let (c, n, lq) = match name {
             "S" => (ZK_S, 2048, log2_q::<Q44>()),
-            _ => (ZK_L, 4096, log2_q::<Q86>()),
+            "L" => (ZK_L, 4096, log2_q::<Q86>()),
+            _ => (ZK_XL, 4096, log2_q::<Q86>()),
         };
         let msis = msis_security(&c, n, lq).1;
         SoundnessTerms::compute(&c, lq, reps, log2_queries, msis)
@@ -361,7 +389,7 @@ mod tests {
 
     #[test]
     fn soundness_error_at_most_2_pow_minus_128() {
-        for name in ["S", "L"] {
+        for name in ["S", "L", "XL"] {
             let t = terms(name, JL_REPS, LOG2_QUERIES);
             std::println!(
                 "set {name}, Q = 2^{}: JL 2^{:.2}, mu 2^{:.2}, gamma 2^{:.2}, challenge 2^{:.2}, MSIS 2^{:.2}, \
@@ -427,6 +455,69 @@ mod tests {
         let mut c = ZK_S;
         c.sigma_s -= 1;
         assert!(!conditions_hold(&c, 2048, crate::arith::modulus::Q44::Q));
+    }
+
+    /// The σ's, bounds and widths that `conditions_hold` allows at the smallest values, for the shape (L_max,
+    /// B_max, n, λ, k) of `c`: σ₃ = ⌈√(4·337·α₃²)⌉, σ_s = ⌈√(16·20²·η²·α_s²)⌉, the smallest ratio with
+    /// 15·(ratio·σ_s)² ≥ 16·20²·η²·B², z3 = ⌊1.44·256·σ₃²⌋, widths with 2^(w−1) > 10σ (14σ₃ for w3).
+    fn minimal(c: &ZkConsts, n: usize) -> ZkConsts {
+        let lm = slack_bits(c.b_max * c.b_max);
+        let l1 = slack_bits(bound_e1_sq(n, c.l_max));
+        let slack = (lm + slack_bits(n as u64) + slack_bits(bound_e2_sq(n)) + l1) as u128;
+        let alpha3_sq = (c.b_max as u128).pow(2)
+            + n as u128
+            + bound_e2_sq(n) as u128
+            + bound_e1_sq(n, c.l_max) as u128
+            + slack;
+        let sigma3 = isqrt_ceil(4 * 337 * alpha3_sq);
+        let alpha_s_sq = n as u128 + slack + (c.m2() * D) as u128;
+        let k = 16 * 400 * (ETA as u128).pow(2);
+        let sigma_s = isqrt_ceil(k * alpha_s_sq);
+        let ratio = (1u128..)
+            .find(|r| 15 * (r * sigma_s).pow(2) >= k * (c.b_max as u128).pow(2))
+            .unwrap();
+        let width = |x: u128| (1u32..).find(|w| (1u128 << (w - 1)) > x).unwrap();
+        ZkConsts {
+            sigma3: sigma3 as u64,
+            sigma_m: (ratio * sigma_s) as u64,
+            sigma_s: sigma_s as u64,
+            ratio: ratio as u64,
+            z3_bound_sq: 144 * 256 * sigma3 * sigma3 / 100,
+            w3: width(14 * sigma3),
+            wm: width(10 * ratio * sigma_s),
+            ws: width(10 * sigma_s),
+            ..*c
+        }
+    }
+
+    fn same(a: &ZkConsts, b: &ZkConsts) -> bool {
+        std::format!("{a:?}") == std::format!("{b:?}")
+    }
+
+    #[test]
+    fn xl_constants_are_minimal() {
+        // Set L's constants were derived this way; set XL's are derived the same way, and every smaller
+        // σ breaks `conditions_hold`.
+        assert!(same(&minimal(&ZK_L, 4096), &ZK_L));
+        assert!(
+            same(&minimal(&ZK_XL, 4096), &ZK_XL),
+            "{:?}",
+            minimal(&ZK_XL, 4096)
+        );
+        let q = crate::arith::modulus::Q86::Q;
+        let mut c = ZK_XL;
+        c.sigma3 -= 1;
+        assert!(!conditions_hold(&c, 4096, q));
+        let mut c = ZK_XL;
+        c.sigma_s -= 1;
+        c.sigma_m = c.sigma_s * c.ratio;
+        assert!(!conditions_hold(&c, 4096, q));
+        // Set L's σ₃ is too small for 512 chunks (B_1² = 15.12·L·N grows α₃).
+        let c = ZkConsts {
+            l_max: ZK_XL.l_max,
+            ..ZK_L
+        };
+        assert!(!conditions_hold(&c, 4096, q));
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub const MAX_ATTEMPTS: u32 = 128;
 mod switches {
     /// Switches that remove the honest prover's own checks, to build the cheating provers of the
     /// mutation tests and of the demos' attackers (all off in [`super::prove`]). Public only with the
-    /// `attack-sim` feature. A cheating prover built from these still opens every commitment honestly:
+    /// `attack-prover` feature. A cheating prover built from these still opens every commitment honestly:
     /// it cannot stand in for a forger (`tests/tests/zk_forgers.rs` builds those from the public
     /// equations).
     #[derive(Clone, Copy, Debug, Default)]
@@ -96,9 +96,9 @@ mod switches {
         pub skip_consistency: bool,
     }
 }
-#[cfg(any(test, feature = "attack-sim"))]
+#[cfg(any(test, feature = "attack-prover"))]
 pub use switches::Cheat;
-#[cfg(not(any(test, feature = "attack-sim")))]
+#[cfg(not(any(test, feature = "attack-prover")))]
 use switches::Cheat;
 
 /// The witness: encryption randomness u (ternary) and the update through `m`.
@@ -285,8 +285,8 @@ impl<'t, M: Modulus> ProverTables<'t, M> {
     }
 }
 
-/// [`prove`] with its own checks switched off (`attack-sim` only: mutation tests, demo attackers).
-#[cfg(any(test, feature = "attack-sim"))]
+/// [`prove`] with its own checks switched off (`attack-prover` only: mutation tests, demo attackers).
+#[cfg(any(test, feature = "attack-prover"))]
 pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
     stmt: &Statement<'_, P::M, N>,
     ctx: &Context,

@@ -205,6 +205,7 @@ pub fn a2_acc_unbound<M: Modulus>(
     v: &[Rq<M>; M2_MAX],
     acc: &mut [Rq<M>; KMSIS_MAX],
 ) {
+    super::attack_sim_linked();
     a2_acc_cols(set_id, lay, v, acc, lay.zk.ell());
 }
 

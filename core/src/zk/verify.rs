@@ -28,7 +28,7 @@ pub const fn z_bound_sq(sigma: u64, dim: usize) -> u128 {
 mod switches {
     /// Switches that disable one verifier check each, for the mutation check and for showing that a
     /// forger succeeds against a broken verifier (all false in [`super::verify`]). Public only with the
-    /// `attack-sim` feature.
+    /// `attack-sim` feature, which only the forgers' crate enables (`scripts/attack-sim-check.sh`).
     #[derive(Clone, Copy, Debug, Default)]
     pub struct Disable {
         /// V2 (ct(h_k) = 0).
@@ -83,6 +83,7 @@ pub fn verify_with<P: ZkParams, const N: usize>(
     proof: &[u8],
     dis: Disable,
 ) -> Result<(), ProofError> {
+    super::attack_sim_linked();
     verify_checks::<P, N>(stmt, ctx, proof, None, dis)
 }
 

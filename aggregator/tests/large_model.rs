@@ -1,0 +1,239 @@
+//! Set XL (the large-model set, docs/PROTOCOL.md §16) through real `zkfl keygen` and `zkfl serve` processes:
+//! clinics quantize, encrypt and prove an update of more chunks than sets S and L allow (one global ℓ2 bound
+//! over all of them), seal it to the aggregator and submit it over HTTP; the server verifies every proof, sums
+//! the ciphertexts, has the key holder decrypt the sum and publishes the mean update, which must equal the
+//! de-quantized mean of the clinics' own integers bit for bit.
+//!
+//! The clinic side is built here from zkfl-core (BFV key decoding, encryption, `zk::prove`, channel sealing),
+//! because `zkfl clinic` and `zkfl_core::clinic` carry set S only.
+//!
+//! - `xl_round_beyond_the_old_cap` (CI): 33 chunks (135,168 parameters, one more chunk than set L allows), one
+//!   clinic.
+//! - `xl_round_at_2_pow_21_parameters` (ignored, minutes): 512 chunks = 2,097,152 parameters, two clinics.
+//!   Run with `cargo test --release -p zkfl-aggregator --test large_model -- --ignored --nocapture`.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{Server, TempDir, zkfl};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+use zkfl_aggregator::client::Client;
+use zkfl_aggregator::clinic::ClinicKeys;
+use zkfl_aggregator::round::Announcement;
+use zkfl_core::arith::Modulus;
+use zkfl_core::bfv::{PlainModulus, PublicKeyPolys, ternary_product_primes};
+use zkfl_core::channel::{ClinicId, MlKem768, RoundId, SubmissionFields, seal_submission_to_vec};
+use zkfl_core::params::{ParamSet, SetXL};
+use zkfl_core::quant::Quantizer;
+use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::wire::bfv::{decode_public_key, encode_ciphertext, encoded_len, read_header};
+use zkfl_core::zk::prove::{SliceUpdate, Witness, prove_lending_tables};
+use zkfl_core::zk::statement::{Context, Statement};
+
+const N: usize = SetXL::N;
+const K: usize = ternary_product_primes(N, <<SetXL as ParamSet>::M as Modulus>::BITS);
+type M = <SetXL as ParamSet>::M;
+
+/// Clip bound τ and scale S of the round: B_int = ⌈S·τ + √P/2⌉ stays below set XL's 2^16.
+const CLIP: f64 = 5.0;
+const SCALE: f64 = 4096.0;
+
+/// The served public key, restricted to the first `chunks` b_j (what an update of `chunks` chunks uses).
+fn public_key(bytes: &[u8], chunks: usize) -> PublicKeyPolys<SetXL, N, K> {
+    let header =
+        read_header::<SetXL>(bytes, zkfl_core::wire::bfv::KIND_PUBLIC_KEY).expect("header");
+    assert_eq!(
+        header.chunks,
+        SetXL::MAX_CHUNKS,
+        "keygen writes L_max chunks"
+    );
+    let mut a = Box::new(Poly::<M, N>::zero());
+    let mut b = vec![Poly::<M, N>::zero(); header.chunks];
+    decode_public_key::<SetXL, N>(bytes, &mut a, &mut b).expect("public key decodes");
+    b.truncate(chunks);
+    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
+    let b_ntt = b.iter().map(NttPoly::from_poly).collect();
+    PublicKeyPolys { a, b, a_ntt, b_ntt }
+}
+
+/// One clinic: quantize `update`, encrypt, prove, seal. Returns the envelope and the quantized integers.
+fn submission(dir: &Path, id: u32, a: &Announcement, update: &[f32]) -> (Vec<u8>, Vec<i64>) {
+    let keys = ClinicKeys::load(&dir.join("keys"), id).expect("clinic keys");
+    let served = std::fs::read(dir.join(format!("keys/clinics/{id}/bfv-public.bin"))).expect("pk");
+    let dim = a.model_dim as usize;
+    let chunks = dim.div_ceil(N);
+    let pk = public_key(&served, chunks);
+    let quantizer = Quantizer::new(a.norm_bound, a.scale, dim).expect("quantizer");
+    assert_eq!(quantizer.b_int(), a.b_int, "B_int follows from τ, S and P");
+    let mut flat = vec![0i64; chunks * N];
+    quantizer.quantize(update, &mut flat).expect("quantize");
+    let plain = PlainModulus::<M>::new(a.t).expect("t");
+    let mut rng = ChaCha20Rng::seed_from_u64(u64::from(id));
+    let started = Instant::now();
+    let ct = pk.encrypt(plain, &flat, &mut rng).expect("encrypt");
+    let m: Vec<[i64; N]> = flat
+        .chunks_exact(N)
+        .map(|c| c.try_into().expect("chunk"))
+        .collect();
+    let pk_b = pk.b_coeffs();
+    let c0 = ct.c0_coeffs();
+    let st = Statement {
+        pk_a: &pk.a.coeffs,
+        pk_b: &pk_b,
+        c1: &ct.c1.coeffs,
+        c0: &c0,
+        t: plain.t(),
+        bound: a.b_int,
+    };
+    let ctx = Context {
+        round: a.round,
+        clinic: u64::from(id),
+    };
+    let lay = st.layout::<SetXL>().expect("layout");
+    let mut proof = vec![0u8; lay.prove_buf_len()];
+    let mut wit = Witness {
+        u: &ct.u,
+        m: SliceUpdate(&m),
+    };
+    let stats = prove_lending_tables::<SetXL, N, _, _>(&st, &ctx, &mut wit, &mut rng, &mut proof)
+        .expect("an honest update proves");
+    proof.truncate(stats.len);
+    let mut ct_bytes = vec![0u8; encoded_len::<SetXL>(chunks)];
+    encode_ciphertext::<SetXL, N>(&ct.c1, &ct.c0, &mut ct_bytes).expect("encode");
+    println!(
+        "clinic {id}: {dim} parameters, {chunks} chunks: encrypt + prove {:.1} s, proof {} B, ciphertext {} B",
+        started.elapsed().as_secs_f64(),
+        proof.len(),
+        ct_bytes.len()
+    );
+    let fields = SubmissionFields {
+        param_id: SetXL::ID,
+        round: RoundId(a.round),
+        clinic: ClinicId(id),
+    };
+    let envelope = seal_submission_to_vec::<MlKem768, _>(
+        &keys.kem, &fields, 1, &ct_bytes, &proof, &keys.sign, &mut rng,
+    )
+    .expect("seal");
+    (envelope, flat[..dim].to_vec())
+}
+
+fn announced(c: &Client, dir: &Path) -> Announcement {
+    let pinned = std::fs::read(dir.join("keys/clinics/1/aggregator-vk.bin")).expect("pinned vk");
+    c.current_round()
+        .expect("round")
+        .verify(&pinned)
+        .expect("signed announcement")
+}
+
+/// A random update with coordinates uniform in [−amp, amp] (clipped by the quantizer when its norm exceeds τ).
+fn random_update(dim: usize, amp: f32, seed: u64) -> Vec<f32> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    (0..dim)
+        .map(|_| {
+            let x = (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32;
+            (2.0 * x - 1.0) * amp
+        })
+        .collect()
+}
+
+/// The whole round for `clinics` clinics and a model of `dim` parameters under set XL.
+fn round(dim: usize, clinics: u32) {
+    let dir = TempDir::new("xl");
+    let out = zkfl()
+        .args([
+            "keygen",
+            "--param-set",
+            "XL",
+            "--clinics",
+            &clinics.to_string(),
+            "--out",
+        ])
+        .arg(dir.0.join("keys"))
+        .output()
+        .expect("run keygen");
+    assert!(
+        out.status.success(),
+        "keygen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        dir.0.join("model.f32"),
+        zkfl_aggregator::model::encode(&vec![0.25f32; dim]),
+    )
+    .expect("model");
+    // An XL envelope carries (L + 1)·N·11 bytes of ciphertext and ≈ 4.3 B/param of proof: above the
+    // default 16 MiB body limit at 2^21 parameters.
+    let server = Server::start(
+        &dir.0,
+        &[
+            "--open-round",
+            "--norm-bound",
+            &CLIP.to_string(),
+            "--scale",
+            &SCALE.to_string(),
+            "--max-body-bytes",
+            &(96usize << 20).to_string(),
+            "--max-inflight-body-bytes",
+            &(192usize << 20).to_string(),
+        ],
+    );
+    let c = server.client();
+    let a = announced(&c, &dir.0);
+    assert_eq!((a.param_set_id, a.model_dim as usize), (SetXL::ID, dim));
+    let mut sums = vec![0i64; dim];
+    for id in 1..=clinics {
+        // Clinic 1's update is clipped (‖·‖ > τ); each chunk's share of the norm is small.
+        let amp = if id == 1 { 0.05 } else { 0.002 };
+        let update = random_update(dim, amp, u64::from(id) + 100);
+        // The streaming prover keeps its fixed-size state on the stack (as `zkfl bench` and the demo do).
+        let (d, a2) = (dir.0.clone(), a.clone());
+        let (envelope, ints) = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(move || submission(&d, id, &a2, &update))
+            .expect("prover thread")
+            .join()
+            .expect("prover");
+        for (s, x) in sums.iter_mut().zip(&ints) {
+            *s += x;
+        }
+        let t = Instant::now();
+        let accepted = c.submit(a.round, &envelope).expect("accepted");
+        println!(
+            "clinic {id}: envelope {} B accepted in {:.1} s (upload, verify, aggregate)",
+            envelope.len(),
+            t.elapsed().as_secs_f64()
+        );
+        assert_eq!(accepted.accepted_so_far, id);
+    }
+    let done = c
+        .wait_for(a.round, &["published", "failed"], Duration::from_secs(600))
+        .expect("round finishes");
+    assert_eq!(done.state, "published", "{:?}", done.failure);
+    let mean = c.update(a.round).expect("update");
+    let expected =
+        zkfl_aggregator::model::mean_update(&sums, a.t, CLIP, SCALE, clinics).expect("de-quantize");
+    assert_eq!(mean.len(), dim);
+    assert!(
+        mean.iter()
+            .zip(&expected)
+            .all(|(x, y)| x.to_bits() == y.to_bits()),
+        "the published update is the de-quantized mean of the clinics' integers, bit for bit"
+    );
+    assert!(mean.iter().any(|&x| x != 0.0), "a nonzero update");
+}
+
+#[test]
+fn xl_round_beyond_the_old_cap() {
+    // One chunk more than sets S and L carry (32·4096 = 131,072 parameters).
+    round(33 * N, 1);
+}
+
+#[test]
+#[ignore = "minutes: 2^21 parameters; cargo test --release -p zkfl-aggregator --test large_model -- --ignored"]
+fn xl_round_at_2_pow_21_parameters() {
+    round(1 << 21, 2);
+}

@@ -1,0 +1,277 @@
+//! The only thing a member decrypts (docs/THRESHOLD.md §3.1): the sum of a round's accepted ciphertexts,
+//! computed by the core itself. A member never takes a raw c1 (review 7, finding 2: c1 = 2^60 reveals a key
+//! share in one query). Every ciphertext must
+//!
+//! - carry a norm proof that verifies (`zk::verify`) against the committee key and this round ([`Admitted`]);
+//! - be distinct from every other one in the aggregate (a "sum" of copies is an individual ciphertext times
+//!   a constant), and c1 ≠ 0;
+//! - be fresh in the key epoch: a member's [`SpentLedger`] refuses an aggregate that contains a ciphertext it
+//!   already helped decrypt (two overlapping rounds differ by one individual ciphertext);
+//!
+//! and the aggregate must have at least `plan::MIN_CLINICS` of them. A minimum count protects an individual
+//! clinic only if the aggregator does not control clinic admission (it could fill a round with its own
+//! clinics): clinic enrolment must be authenticated outside the aggregator (§1).
+
+use super::error::ThresholdError;
+use super::keys::absorb_poly;
+use super::plan::MIN_CLINICS;
+use crate::arith::Modulus;
+use crate::ring::Poly;
+use crate::zk::params::ZkParams;
+use crate::zk::statement::{Context, Statement};
+use sha3::{Digest, Sha3_256};
+
+/// Domain label of a ciphertext digest.
+pub const CIPHERTEXT_LABEL: &[u8] = b"ZKFL-PQ/threshold/ciphertext/v1";
+
+/// The public data a round is decrypted under: the CRS a, the committee key b_1..b_L, the round number and the
+/// plaintext modulus and bound the clinics prove against.
+#[derive(Clone, Copy, Debug)]
+pub struct RoundKey<'a, M: Modulus, const N: usize> {
+    /// The CRS a.
+    pub a: &'a [M::Coeff; N],
+    /// The committee key b_j (exactly L).
+    pub b: &'a [[M::Coeff; N]],
+    /// The round.
+    pub round: u64,
+}
+
+/// One accepted ciphertext: its proof verified against the committee key and the round. Only
+/// [`Admitted::verify`] makes one (and, in this crate's tests, a constructor that skips the proof).
+#[derive(Clone, Copy, Debug)]
+pub struct Admitted<'a, M: Modulus, const N: usize> {
+    clinic: u64,
+    c1: &'a [M::Coeff; N],
+    c0: &'a [[M::Coeff; N]],
+    digest: [u8; 32],
+}
+
+/// SHA3-256 of a ciphertext (c1, c0_1..c0_L), the identity the ledgers keep.
+#[must_use]
+pub fn ciphertext_digest<M: Modulus, const N: usize>(
+    c1: &[M::Coeff; N],
+    c0: &[[M::Coeff; N]],
+) -> [u8; 32] {
+    let mut h = Sha3_256::new();
+    h.update(CIPHERTEXT_LABEL);
+    h.update((c0.len() as u64).to_le_bytes());
+    let mut absorb = |c: &[M::Coeff; N]| {
+        for &x in c {
+            h.update(&M::to_u128(x).to_le_bytes()[..M::BYTES]);
+        }
+    };
+    absorb(c1);
+    for c in c0 {
+        absorb(c);
+    }
+    h.finalize().into()
+}
+
+impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
+    /// Verifies `proof` for `stmt` in `ctx` and admits the ciphertext if the statement is under `key` and the
+    /// context is `key.round`.
+    ///
+    /// # Errors
+    /// [`ThresholdError::WrongKey`] if the statement's key is not the committee key,
+    /// [`ThresholdError::WrongRound`] for another round, [`ThresholdError::Proof`] if the proof fails.
+    pub fn verify<Z: ZkParams<M = M>>(
+        key: &RoundKey<'_, M, N>,
+        stmt: &Statement<'a, M, N>,
+        ctx: &Context,
+        proof: &[u8],
+    ) -> Result<Self, ThresholdError> {
+        let same_key = stmt.pk_a == key.a && stmt.pk_b == key.b;
+        if !same_key {
+            return Err(ThresholdError::WrongKey);
+        }
+        if ctx.round != key.round {
+            return Err(ThresholdError::WrongRound);
+        }
+        crate::zk::verify::verify::<Z, N>(stmt, ctx, proof).map_err(ThresholdError::Proof)?;
+        Ok(Self::admit(ctx.clinic, stmt.c1, stmt.c0))
+    }
+
+    fn admit(clinic: u64, c1: &'a [M::Coeff; N], c0: &'a [[M::Coeff; N]]) -> Self {
+        Self {
+            clinic,
+            c1,
+            c0,
+            digest: ciphertext_digest::<M, N>(c1, c0),
+        }
+    }
+
+    /// A ciphertext admitted without its proof: only for this crate's tests of the other checks (proofs of set
+    /// L take seconds each), the constant-time check (feature `valgrind-ct`) and the bench (feature
+    /// `threshold-bench`); never in a product build.
+    #[cfg(any(test, feature = "valgrind-ct", feature = "threshold-bench"))]
+    pub fn unverified(clinic: u64, c1: &'a [M::Coeff; N], c0: &'a [[M::Coeff; N]]) -> Self {
+        Self::admit(clinic, c1, c0)
+    }
+
+    /// The clinic.
+    #[must_use]
+    pub fn clinic(&self) -> u64 {
+        self.clinic
+    }
+
+    /// The ciphertext's digest.
+    #[must_use]
+    pub fn digest(&self) -> &[u8; 32] {
+        &self.digest
+    }
+}
+
+/// The ciphertexts a member has already helped decrypt in this key epoch (their digests). The service keeps
+/// it on disk with the key; it is cleared only by a key rotation.
+pub trait SpentLedger {
+    /// Whether `digest` was spent.
+    fn is_spent(&self, digest: &[u8; 32]) -> bool;
+    /// Records `digest`.
+    ///
+    /// # Errors
+    /// [`ThresholdError::LedgerFull`] if the ledger cannot record it (the member then refuses to decrypt).
+    fn spend(&mut self, digest: &[u8; 32]) -> Result<(), ThresholdError>;
+}
+
+#[cfg(feature = "alloc")]
+impl SpentLedger for alloc::collections::BTreeSet<[u8; 32]> {
+    fn is_spent(&self, digest: &[u8; 32]) -> bool {
+        self.contains(digest)
+    }
+    fn spend(&mut self, digest: &[u8; 32]) -> Result<(), ThresholdError> {
+        self.insert(*digest);
+        Ok(())
+    }
+}
+
+/// The sum of a round's admitted ciphertexts, computed here (c1 kept, c0 written to the caller's buffer).
+pub struct Aggregate<'a, 'b, M: Modulus, const N: usize> {
+    round: u64,
+    members: &'a [Admitted<'a, M, N>],
+    c1: Poly<M, N>,
+    c0: &'b [Poly<M, N>],
+}
+
+impl<M: Modulus, const N: usize> core::fmt::Debug for Aggregate<'_, '_, M, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Aggregate")
+            .field("round", &self.round)
+            .field("ciphertexts", &self.members.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
+    /// Sums `admitted` (all of `round`) into c1 and `c0_out` (L polynomials).
+    ///
+    /// # Errors
+    /// [`ThresholdError::TooFewCiphertexts`] below [`MIN_CLINICS`], [`ThresholdError::RepeatedCiphertext`] if
+    /// two ciphertexts or two clinic ids are equal, [`ThresholdError::ZeroCiphertext`] for c1 = 0,
+    /// [`ThresholdError::ChunkCount`] if a ciphertext or `c0_out` has another chunk count.
+    pub fn build(
+        round: u64,
+        admitted: &'a [Admitted<'a, M, N>],
+        c0_out: &'b mut [Poly<M, N>],
+    ) -> Result<Self, ThresholdError> {
+        let have = admitted.len();
+        if have < MIN_CLINICS as usize {
+            return Err(ThresholdError::TooFewCiphertexts {
+                have: have as u32,
+                need: MIN_CLINICS,
+            });
+        }
+        for (i, x) in admitted.iter().enumerate() {
+            if x.c0.len() != c0_out.len() {
+                return Err(ThresholdError::ChunkCount {
+                    expected: c0_out.len(),
+                    got: x.c0.len(),
+                });
+            }
+            if x.c1.iter().all(|&c| M::to_u128(c) == 0) {
+                return Err(ThresholdError::ZeroCiphertext { clinic: x.clinic });
+            }
+            if admitted[..i]
+                .iter()
+                .any(|y| y.digest == x.digest || y.clinic == x.clinic)
+            {
+                return Err(ThresholdError::RepeatedCiphertext { clinic: x.clinic });
+            }
+        }
+        let mut c1 = Poly::<M, N>::zero();
+        for c in c0_out.iter_mut() {
+            *c = Poly::zero();
+        }
+        for x in admitted {
+            add_coeffs::<M, N>(&mut c1, x.c1);
+            for (acc, c) in c0_out.iter_mut().zip(x.c0) {
+                add_coeffs::<M, N>(acc, c);
+            }
+        }
+        Ok(Self {
+            round,
+            members: admitted,
+            c1,
+            c0: c0_out,
+        })
+    }
+
+    /// The round.
+    #[must_use]
+    pub fn round(&self) -> u64 {
+        self.round
+    }
+
+    /// Σ c1.
+    #[must_use]
+    pub fn c1(&self) -> &Poly<M, N> {
+        &self.c1
+    }
+
+    /// Σ c0_j.
+    #[must_use]
+    pub fn c0(&self) -> &[Poly<M, N>] {
+        self.c0
+    }
+
+    /// Chunks L.
+    #[must_use]
+    pub fn chunks(&self) -> usize {
+        self.c0.len()
+    }
+
+    /// The admitted ciphertexts.
+    #[must_use]
+    pub fn ciphertexts(&self) -> &[Admitted<'a, M, N>] {
+        self.members
+    }
+
+    /// SHA3-256 binding of the aggregate (round and every ciphertext digest in order): what a share is for.
+    #[must_use]
+    pub fn binding(&self) -> [u8; 32] {
+        let mut h = Sha3_256::new();
+        h.update(b"ZKFL-PQ/threshold/aggregate/v1");
+        h.update(self.round.to_le_bytes());
+        for x in self.members {
+            h.update(x.digest);
+        }
+        absorb_poly(&mut h, &self.c1);
+        h.finalize().into()
+    }
+
+    /// Err if any ciphertext was spent, else spends them all (a member's step before it answers).
+    pub(crate) fn spend(&self, ledger: &mut impl SpentLedger) -> Result<(), ThresholdError> {
+        if let Some(x) = self.members.iter().find(|x| ledger.is_spent(&x.digest)) {
+            return Err(ThresholdError::AlreadyDecrypted { clinic: x.clinic });
+        }
+        for x in self.members {
+            ledger.spend(&x.digest)?;
+        }
+        Ok(())
+    }
+}
+
+fn add_coeffs<M: Modulus, const N: usize>(acc: &mut Poly<M, N>, c: &[M::Coeff; N]) {
+    for (a, &b) in acc.coeffs.iter_mut().zip(c.iter()) {
+        *a = M::add(*a, b);
+    }
+}
