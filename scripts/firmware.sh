@@ -4,8 +4,9 @@
 # `qemu-system-arm -M mps2-an386` with semihosting, runs the native clinic pipeline on the same inputs and
 # seed, compares the sealed submissions byte for byte, and writes target/firmware.json:
 #   peak_ram_bytes (statics + painted stack), flash_bytes, instructions (+ per stage, per chunk), chunks,
-#   bytes_match_native, the goals and whether they are met. The 2-chunk run then has a real `zkfl serve`
-#   accept a submission the device sealed (aggregator/tests/firmware_device.rs).
+#   bytes_match_native, the goals and whether they are met, and the largest stack frames of the image
+#   (scripts/firmware-frames.py). The 2-chunk run then has a real `zkfl serve` accept a submission the device
+#   sealed (aggregator/tests/firmware_device.rs).
 #
 #   bash scripts/firmware.sh            # CI: 2 chunks (4,000 parameters), a few minutes
 #   bash scripts/firmware.sh --full     # the paper's whole update: 108,996 parameters, 54 chunks
@@ -76,11 +77,14 @@ MATCH=false
 if cmp -s "$WORK/native.bin" "$WORK/submission.bin"; then MATCH=true; fi
 # Flash: what the image places in the code region (vector table, code, read-only data, .data's load copy).
 FLASH=$(size -A "$ELF" | awk '$1==".vector_table"||$1==".text"||$1==".rodata"||$1==".data"{s+=$2} END{print s}')
+# Where the stack goes: the largest per-function frames of the image (scripts/firmware-frames.py; needs
+# llvm-objdump, Debian package `llvm`: an empty list without it).
+FRAMES=$(python3 scripts/firmware-frames.py "$ELF" 12 --json 2>/dev/null || echo '[]')
 
 python3 - "$OUT_JSON" "$STATS" "$FLASH" "$MATCH" "$RAM_GOAL" "$FLASH_GOAL" "$ENFORCE" \
-    "$t0" "$t1" "$t2" <<'EOF'
+    "$t0" "$t1" "$t2" "$FRAMES" <<'EOF'
 import json, sys
-out, stats, flash, match, ram_goal, flash_goal, enforce, t0, t1, t2 = sys.argv[1:]
+out, stats, flash, match, ram_goal, flash_goal, enforce, t0, t1, t2, frames = sys.argv[1:]
 native_s, qemu_s = float(t1) - float(t0), float(t2) - float(t1)
 kv = dict(x.split("=", 1) for x in stats.split()[1:])
 n = {k: int(v) for k, v in kv.items()}
@@ -110,6 +114,7 @@ j = {
     "goals_met": peak <= int(ram_goal) and int(flash) <= int(flash_goal),
     "goals_enforced": enforce == "1",
     "wall_seconds": {"native": round(float(native_s), 2), "qemu": round(float(qemu_s), 2)},
+    "largest_stack_frames": json.loads(frames),
 }
 with open(out, "w") as f:
     json.dump(j, f, indent=2)

@@ -22,7 +22,7 @@ use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i
 use super::rq::Rq;
 use super::sampling::{Masks, Width};
 use super::schedule::{self, Seed};
-use super::statement::{Context, Statement};
+use super::statement::{ChunkSource, ChunkedStatement, Context, Statement};
 use crate::arith::Modulus;
 use crate::ct::{declassify, declassify_bool};
 use crate::ring::fixed::{ct_rem, ct_sat_add};
@@ -156,7 +156,33 @@ pub fn prove<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
     rng: &mut R,
     out: &mut [u8],
 ) -> Result<ProveStats, ProveError> {
-    prove_checked::<P, N, U, R>(
+    prove_checked::<P, N, U, _, R>(
+        &stmt.chunked(),
+        ctx,
+        wit,
+        rng,
+        out,
+        ProverTables::none(),
+        Cheat::default(),
+    )
+}
+
+/// [`prove`] over a statement whose key and ciphertext chunks are read through a [`ChunkSource`] (from
+/// flash or host storage, one polynomial at a time): the same proof bytes as [`prove`] over the same
+/// polynomials, without all 2L of them in memory (docs/FIRMWARE.md).
+pub fn prove_chunked<P: ZkParams, const N: usize, S, U, R>(
+    stmt: &ChunkedStatement<'_, P::M, N, S>,
+    ctx: &Context,
+    wit: &mut Witness<'_, U>,
+    rng: &mut R,
+    out: &mut [u8],
+) -> Result<ProveStats, ProveError>
+where
+    S: ChunkSource<P::M, N>,
+    U: UpdateSource<N>,
+    R: CryptoRng,
+{
+    prove_checked::<P, N, U, S, R>(
         stmt,
         ctx,
         wit,
@@ -177,7 +203,15 @@ pub fn prove_with_tables<P: ZkParams, const N: usize, U: UpdateSource<N>, R: Cry
     out: &mut [u8],
     tables: ProverTables<'_, P::M>,
 ) -> Result<ProveStats, ProveError> {
-    prove_checked::<P, N, U, R>(stmt, ctx, wit, rng, out, tables, Cheat::default())
+    prove_checked::<P, N, U, _, R>(
+        &stmt.chunked(),
+        ctx,
+        wit,
+        rng,
+        out,
+        tables,
+        Cheat::default(),
+    )
 }
 
 /// [`prove_with_tables`] with tables on the heap built for this one proof (docs/PROTOCOL.md §10): A1 in NTT
@@ -261,13 +295,27 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     out: &mut [u8],
     cheat: Cheat,
 ) -> Result<ProveStats, ProveError> {
-    prove_checked::<P, N, U, R>(stmt, ctx, wit, rng, out, ProverTables::none(), cheat)
+    prove_checked::<P, N, U, _, R>(
+        &stmt.chunked(),
+        ctx,
+        wit,
+        rng,
+        out,
+        ProverTables::none(),
+        cheat,
+    )
 }
 
 /// The prover, with the checks `cheat` leaves on: the protocol steps of PROTOCOL §6 in order, each one
 /// method of [`Prover`], the transcript driven through [`schedule`].
-fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
-    stmt: &Statement<'_, P::M, N>,
+fn prove_checked<
+    P: ZkParams,
+    const N: usize,
+    U: UpdateSource<N>,
+    S: ChunkSource<P::M, N>,
+    R: CryptoRng,
+>(
+    stmt: &ChunkedStatement<'_, P::M, N, S>,
     ctx: &Context,
     wit: &mut Witness<'_, U>,
     rng: &mut R,
@@ -276,7 +324,7 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
     cheat: Cheat,
 ) -> Result<ProveStats, ProveError> {
     const { assert!(N == P::N) };
-    let mut p = Prover::<P, N, U>::new(stmt, wit, out.len(), cheat)?;
+    let mut p = Prover::<P, N, U, S>::new(stmt, wit, out.len(), cheat)?;
     p.slack()?;
     p.tab = tables.fit(&p.src.lay);
     p.draw_secrets(rng);
@@ -319,23 +367,23 @@ fn prove_checked<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
 
 /// What every pass reads: the statement, its layout, u, the update (re-read chunk by chunk) and the
 /// per-chunk scratch.
-struct Source<'a, 's, M: Modulus, const N: usize, U> {
-    stmt: &'a Statement<'s, M, N>,
+struct Source<'a, 's, M: Modulus, const N: usize, U, S> {
+    stmt: &'a ChunkedStatement<'s, M, N, S>,
     lay: Layout,
     u: [i64; N],
     m: &'a mut U,
     sc: Scratch<N>,
 }
 
-impl<M: Modulus, const N: usize, U> Drop for Source<'_, '_, M, N, U> {
+impl<M: Modulus, const N: usize, U, S> Drop for Source<'_, '_, M, N, U, S> {
     fn drop(&mut self) {
         self.u.zeroize();
     }
 }
 
 /// The prover's state across the protocol steps (PROTOCOL §10: nothing in it depends on L).
-struct Prover<'a, 's, P: ZkParams, const N: usize, U> {
-    src: Source<'a, 's, P::M, N, U>,
+struct Prover<'a, 's, P: ZkParams, const N: usize, U, S> {
+    src: Source<'a, 's, P::M, N, U, S>,
     /// Lent memory (public data only).
     tab: ProverTables<'a, P::M>,
     /// The ρ table holds this proof's σ(ρ_{k,b}) (after the first opening pass).
@@ -348,7 +396,7 @@ struct Prover<'a, 's, P: ZkParams, const N: usize, U> {
     cheat: Cheat,
 }
 
-impl<P: ZkParams, const N: usize, U> Drop for Prover<'_, '_, P, N, U> {
+impl<P: ZkParams, const N: usize, U, S> Drop for Prover<'_, '_, P, N, U, S> {
     fn drop(&mut self) {
         for r in self.s2r.iter_mut() {
             *r = Rq::zero();
@@ -356,13 +404,15 @@ impl<P: ZkParams, const N: usize, U> Drop for Prover<'_, '_, P, N, U> {
     }
 }
 
-impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, N, U> {
+impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::M, N>>
+    Prover<'a, 's, P, N, U, S>
+{
     /// Checks the statement and buffer sizes (pass 1 follows in [`Prover::slack`]).
     // Out of line (as every protocol step here): its temporaries then share the stack with the other steps'
     // instead of adding to `prove_checked`'s frame (docs/FIRMWARE.md).
     #[inline(never)]
     fn new(
-        stmt: &'a Statement<'s, P::M, N>,
+        stmt: &'a ChunkedStatement<'s, P::M, N, S>,
         wit: &'a mut Witness<'_, U>,
         out_len: usize,
         cheat: Cheat,
@@ -688,6 +738,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
         }
         // e2 = c1 − a·u: mask −ψ(a·y_u).
         let mut ay = [<P::M as Modulus>::zero(); N];
+        let mut bj = [<P::M as Modulus>::zero(); N];
         mul_public_short::<P::M, N>(stmt.pk_a, &yu, &mut ay);
         derive_e2(stmt, u, &mut sc.e1);
         for i in 0..lay.k {
@@ -700,9 +751,8 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>> Prover<'a, 's, P, 
         for j in 0..lay.l {
             m.chunk(j, &mut sc.m);
             derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
-            if let Some(b) = stmt.pk_b.get(j) {
-                mul_public_short::<P::M, N>(b, &yu, &mut ay);
-            }
+            stmt.chunks.pk_b(j, &mut bj);
+            mul_public_short::<P::M, N>(&bj, &yu, &mut ay);
             for i in 0..lay.k {
                 let ym = &mut sc.ym[i * D..(i + 1) * D];
                 y1_block(lay, sec, attempt, lay.s1_m(j, i), ym);
@@ -997,28 +1047,31 @@ fn norm2(x: &[i64]) -> u128 {
 }
 
 /// e1_j = c0_j − b_j·u − Δ·m_j (centred), into `out`.
-fn derive_e1<M: Modulus, const N: usize>(
-    stmt: &Statement<'_, M, N>,
+fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
+    stmt: &ChunkedStatement<'_, M, N, S>,
     j: usize,
     u: &[i64; N],
     m: &[i64; N],
     out: &mut [i64; N],
 ) {
+    // `poly` holds b_j, then c0_j (public): one buffer for both reads.
+    let mut poly = [M::zero(); N];
     let mut bu = [M::zero(); N];
-    if let Some(b) = stmt.pk_b.get(j) {
-        mul_public_short::<M, N>(b, u, &mut bu);
-    }
-    let c0 = stmt.c0.get(j);
+    stmt.chunks.pk_b(j, &mut poly);
+    mul_public_short::<M, N>(&poly, u, &mut bu);
+    stmt.chunks.c0(j, &mut poly);
     for i in 0..N {
-        let c = c0.map_or(M::zero(), |c| c[i]);
-        let x = M::sub(M::sub(c, bu[i]), M::mul(stmt.delta(), M::from_i64(m[i])));
+        let x = M::sub(
+            M::sub(poly[i], bu[i]),
+            M::mul(stmt.delta(), M::from_i64(m[i])),
+        );
         out[i] = M::to_centered(x) as i64;
     }
 }
 
 /// e2 = c1 − a·u (centred).
-fn derive_e2<M: Modulus, const N: usize>(
-    stmt: &Statement<'_, M, N>,
+fn derive_e2<M: Modulus, const N: usize, S>(
+    stmt: &ChunkedStatement<'_, M, N, S>,
     u: &[i64; N],
     out: &mut [i64; N],
 ) {
@@ -1041,7 +1094,9 @@ pub fn slack_expand(q: u128, b: u128, nrm: u128, bits: usize, out: &mut [i64; D]
     }
 }
 
-impl<M: Modulus, const N: usize, U: UpdateSource<N>> Source<'_, '_, M, N, U> {
+impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
+    Source<'_, '_, M, N, U, S>
+{
     /// Pass 1: the four squared norms, the refusal of a false statement, and the slack bits υ_g.
     fn slack(&mut self, ups: &mut [[i64; D]; GROUPS], cheat: Cheat) -> Result<(), ProveError> {
         // Constant time (docs/CONSTANT_TIME.md): norms, comparisons and slack bits are computed without
@@ -1375,7 +1430,7 @@ mod tests {
         let s = core::mem::size_of::<Secrets<Q44>>() + core::mem::size_of::<Scratch<2048>>();
         let l = core::mem::size_of::<Secrets<Q86>>() + core::mem::size_of::<Scratch<4096>>();
         std::eprintln!("prover state: S {s} B, L {l} B");
-        assert!(s <= 120 * 1024, "S state {s}");
-        assert!(l <= 176 * 1024, "L state {l}");
+        assert!(s <= 72 * 1024, "S state {s}");
+        assert!(l <= 124 * 1024, "L state {l}");
     }
 }

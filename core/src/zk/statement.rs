@@ -47,12 +47,107 @@ pub struct Statement<'a, M: Modulus, const N: usize> {
     pub bound: u64,
 }
 
-impl<M: Modulus, const N: usize> Statement<'_, M, N> {
+/// The statement's per-chunk polynomials b_j and c0_j, read by index (PROTOCOL §10): a caller without
+/// memory for all of them (the clinic device) reads them from flash or host storage as the prover's passes
+/// ask; [`SliceChunks`] serves them from slices. Every read of chunk j must return the same polynomial: the
+/// prover reads each one once for H(pk) / the transcript and again in every pass, so a source that changes
+/// them in between only makes a proof that does not verify.
+pub trait ChunkSource<M: Modulus, const N: usize> {
+    /// Number of chunks L.
+    fn chunks(&self) -> usize;
+    /// Writes pk.b_{j+1} (0-based j < L) into `out`.
+    fn pk_b(&self, j: usize, out: &mut [M::Coeff; N]);
+    /// Writes ct.c0_{j+1} (0-based j < L) into `out`.
+    fn c0(&self, j: usize, out: &mut [M::Coeff; N]);
+}
+
+/// Chunks held in memory: the slices of a [`Statement`].
+#[derive(Clone, Copy, Debug)]
+pub struct SliceChunks<'a, M: Modulus, const N: usize> {
+    /// pk.b_1..b_L.
+    pub pk_b: &'a [[M::Coeff; N]],
+    /// ct.c0_1..c0_L.
+    pub c0: &'a [[M::Coeff; N]],
+}
+
+impl<M: Modulus, const N: usize> ChunkSource<M, N> for SliceChunks<'_, M, N> {
+    /// L, or 0 (a malformed statement) when the key and the ciphertext disagree on it.
+    fn chunks(&self) -> usize {
+        if self.pk_b.len() == self.c0.len() {
+            self.c0.len()
+        } else {
+            0
+        }
+    }
+
+    fn pk_b(&self, j: usize, out: &mut [M::Coeff; N]) {
+        *out = self.pk_b[j];
+    }
+
+    fn c0(&self, j: usize, out: &mut [M::Coeff; N]) {
+        *out = self.c0[j];
+    }
+}
+
+/// The statement with its chunks behind a [`ChunkSource`]: what the prover reads. A [`Statement`] is one
+/// ([`Statement::chunked`]); a device builds one over its own storage.
+#[derive(Clone, Copy, Debug)]
+pub struct ChunkedStatement<'a, M: Modulus, const N: usize, S> {
+    /// pk.a.
+    pub pk_a: &'a [M::Coeff; N],
+    /// ct.c1.
+    pub c1: &'a [M::Coeff; N],
+    /// b_j and c0_j.
+    pub chunks: S,
+    /// Plaintext modulus t (as [`Statement::t`]).
+    pub t: u64,
+    /// Integer bound B on ‖m‖₂ (as [`Statement::bound`]).
+    pub bound: u64,
+}
+
+impl<'a, M: Modulus, const N: usize> Statement<'a, M, N> {
+    /// The same statement read through [`SliceChunks`].
+    pub fn chunked(&self) -> ChunkedStatement<'a, M, N, SliceChunks<'a, M, N>> {
+        ChunkedStatement {
+            pk_a: self.pk_a,
+            c1: self.c1,
+            chunks: SliceChunks {
+                pk_b: self.pk_b,
+                c0: self.c0,
+            },
+            t: self.t,
+            bound: self.bound,
+        }
+    }
+
     /// Number of chunks L.
     pub fn chunks(&self) -> usize {
         self.c0.len()
     }
 
+    /// Δ = ⌊q/t⌋.
+    pub fn delta(&self) -> M::Coeff {
+        self.chunked().delta()
+    }
+
+    /// Checks the shape against the parameter set (chunk count, bound, t) and that every key and
+    /// ciphertext coefficient is reduced (< q), and returns the layout.
+    pub fn layout<P: ZkParams<M = M>>(&self) -> Result<Layout, ProofError> {
+        self.chunked().layout::<P>()
+    }
+
+    /// H(pk) ([`ChunkedStatement::pk_hash`]).
+    pub fn pk_hash<P: ZkParams<M = M>>(&self) -> [u8; 32] {
+        self.chunked().pk_hash::<P>()
+    }
+
+    /// The transcript's start ([`ChunkedStatement::transcript`]).
+    pub fn transcript<P: ZkParams<M = M>>(&self, ctx: &Context) -> Transcript {
+        self.chunked().transcript::<P>(ctx)
+    }
+}
+
+impl<M: Modulus, const N: usize, S: ChunkSource<M, N>> ChunkedStatement<'_, M, N, S> {
     /// Δ = ⌊q/t⌋.
     pub fn delta(&self) -> M::Coeff {
         M::from_u128(M::Q / u128::from(self.t.max(1)))
@@ -62,10 +157,9 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
     /// ciphertext coefficient is reduced (< q), and returns the layout.
     pub fn layout<P: ZkParams<M = M>>(&self) -> Result<Layout, ProofError> {
         const { assert!(N == P::N) };
-        let l = self.chunks();
+        let l = self.chunks.chunks();
         if l == 0
             || l > P::ZK.l_max
-            || self.pk_b.len() != l
             || self.bound == 0
             || self.bound > P::ZK.b_max
             || PlainModulus::<M>::new(self.t).is_err()
@@ -88,7 +182,7 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
     fn one_proven_ciphertext_decrypts<P: ZkParams<M = M>>(&self) -> bool {
         use crate::params::limits::{KeyBounds, ProofBounds, noise_per_client};
         let e1 = noise_per_client(
-            ProofBounds::of::<P>(self.chunks()),
+            ProofBounds::of::<P>(self.chunks.chunks()),
             KeyBounds::single::<P>(),
         );
         let t = u128::from(self.t);
@@ -103,13 +197,18 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
         matches!(lhs, Some(x) if x < M::Q)
     }
 
-    /// True iff every coefficient of pk and ct is in [0, q) (public data: a plain scan).
+    /// True iff every coefficient of pk and ct is in [0, q) (public data: a plain scan, one chunk at a time).
     fn coefficients_reduced(&self) -> bool {
-        let polys = [self.pk_a, self.c1]
-            .into_iter()
-            .chain(self.pk_b.iter())
-            .chain(self.c0.iter());
-        polys.flat_map(|p| p.iter()).all(|&x| M::to_u128(x) < M::Q)
+        let reduced = |p: &[M::Coeff; N]| p.iter().all(|&x| M::to_u128(x) < M::Q);
+        let mut buf = [M::zero(); N];
+        reduced(self.pk_a)
+            && reduced(self.c1)
+            && (0..self.chunks.chunks()).all(|j| {
+                self.chunks.pk_b(j, &mut buf);
+                let b = reduced(&buf);
+                self.chunks.c0(j, &mut buf);
+                b && reduced(&buf)
+            })
     }
 
     /// H(pk): 32 bytes of SHAKE256 over a framed transcript of the set id, L, pk.a and every pk.b_j
@@ -117,10 +216,12 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
     pub fn pk_hash<P: ZkParams<M = M>>(&self) -> [u8; 32] {
         let mut h = Transcript::new(PK_HASH_LABEL);
         h.absorb_u64(b"set", u64::from(P::ID));
-        h.absorb_u64(b"chunks", self.pk_b.len() as u64);
+        h.absorb_u64(b"chunks", self.chunks.chunks() as u64);
         h.absorb_coeffs::<M>(b"pk_a", self.pk_a);
-        for b in self.pk_b {
-            h.absorb_coeffs::<M>(b"pk_b", b);
+        let mut b = [M::zero(); N];
+        for j in 0..self.chunks.chunks() {
+            self.chunks.pk_b(j, &mut b);
+            h.absorb_coeffs::<M>(b"pk_b", &b);
         }
         h.challenge_seed(b"pk-hash")
     }
@@ -133,12 +234,14 @@ impl<M: Modulus, const N: usize> Statement<'_, M, N> {
         t.absorb_u64(b"clinic", ctx.clinic);
         t.absorb_bytes(b"pk-hash", &self.pk_hash::<P>());
         t.absorb_u64(b"bound", self.bound);
-        t.absorb_u64(b"chunks", self.chunks() as u64);
+        t.absorb_u64(b"chunks", self.chunks.chunks() as u64);
         t.absorb_u64(b"t", self.t);
         t.absorb_coeffs::<M>(b"delta", &[self.delta()]);
         t.absorb_coeffs::<M>(b"c1", self.c1);
-        for c0 in self.c0 {
-            t.absorb_coeffs::<M>(b"c0", c0);
+        let mut c0 = [M::zero(); N];
+        for j in 0..self.chunks.chunks() {
+            self.chunks.c0(j, &mut c0);
+            t.absorb_coeffs::<M>(b"c0", &c0);
         }
         t
     }

@@ -14,6 +14,7 @@
 #![no_std]
 #![no_main]
 
+mod chunks;
 mod host;
 mod meter;
 mod terms;
@@ -41,9 +42,10 @@ use zkfl_core::wire::bfv::{
 use zkfl_core::wire::poly::{decode_poly, encode_poly, poly_bytes};
 use zkfl_core::zk::layout::Layout;
 use zkfl_core::zk::params::ZkParams;
-use zkfl_core::zk::prove::{UpdateSource, Witness, prove};
-use zkfl_core::zk::statement::{Context, Statement};
+use zkfl_core::zk::prove::{UpdateSource, Witness, prove_chunked};
+use zkfl_core::zk::statement::{ChunkedStatement, Context};
 
+use chunks::DeviceChunks;
 use host::{File, IoError};
 use meter::Clock;
 
@@ -72,6 +74,7 @@ const ENVELOPE_MAX: usize = encoded_len::<SetS>(MAX_CHUNKS)
     .prove_buf_len()
     + 8192;
 
+/// A set-S polynomial.
 type Poly44 = Poly<Q44, N>;
 
 /// Why the device could not build its submission (printed through `Debug`).
@@ -82,6 +85,8 @@ enum Error {
     Terms(&'static str),
     TooManyChunks(usize),
     PublicKey,
+    /// A b_j or c0_j could not be read back during proving.
+    ChunkRead,
     Kem,
     Encrypt,
     Prove(zkfl_core::zk::prove::ProveError),
@@ -164,51 +169,119 @@ fn halt(code: debug::ExitStatus) -> ! {
     }
 }
 
-/// Reads the key's header and its first `pk_b.len()` chunks from `bfv-pk.bin`, one polynomial at a time,
-/// checking the SHA3-256 of the whole served file against the announced hash.
-fn load_public_key(
-    pk_a: &mut [u64; N],
-    pk_b: &mut [[u64; N]],
-    announced: &[u8; 32],
-) -> Result<(), Error> {
-    let mut f = File::open(b"bfv-pk.bin\0").map_err(io("bfv-pk.bin"))?;
-    let len = f.len().map_err(io("bfv-pk.bin"))?;
-    let mut head = [0u8; HEADER_BYTES];
-    f.read_exact(&mut head).map_err(io("bfv-pk.bin"))?;
-    let h = read_header::<SetS>(&head, KIND_PUBLIC_KEY).map_err(|_| Error::PublicKey)?;
-    if h.chunks < pk_b.len() || len != encoded_len::<SetS>(h.chunks) {
-        return Err(Error::PublicKey);
-    }
-    let mut sha = Sha3_256::new();
-    sha.update(head);
-    let mut buf = [0u8; POLY_BYTES];
-    let mut p = Poly44::zero();
-    for i in 0..=h.chunks {
-        f.read_exact(&mut buf).map_err(io("bfv-pk.bin"))?;
-        sha.update(buf);
-        let dst = match i {
-            0 => &mut *pk_a,
-            j if j <= pk_b.len() => &mut pk_b[j - 1],
-            _ => continue,
-        };
-        decode_poly(&buf, i * N, &mut p).map_err(|_| Error::PublicKey)?;
-        *dst = p.coeffs;
-    }
-    if sha.finalize().as_slice() != announced {
-        return Err(Error::PublicKey);
-    }
-    Ok(())
+/// The served BFV key file, read front to back: pk.a at open, then b_1..b_L as the encryptor asks for them,
+/// every byte hashed on the way; [`KeyReader::finish`] checks the whole file against the announced SHA3-256
+/// before anything is proven or sent.
+struct KeyReader {
+    file: File,
+    sha: Sha3_256,
+    /// Polynomials in the file after the header (a, b_1..b_{L'}, L' ≥ L).
+    polys: usize,
+    /// Index of the next polynomial to read.
+    next: usize,
 }
 
-/// Writes c1 and c0_1..c0_L into `out` in the `wire::bfv` ciphertext encoding.
-fn encode_ciphertext(c1: &[u64; N], c0: &[[u64; N]], out: &mut [u8]) -> Result<(), Error> {
-    write_header::<SetS>(KIND_CIPHERTEXT, c0.len(), &mut out[..HEADER_BYTES])
+impl KeyReader {
+    /// Opens `bfv-pk.bin`, checks its header and length for at least `chunks` chunks, and reads pk.a.
+    #[inline(never)]
+    fn open(pk_a: &mut [u64; N], chunks: usize) -> Result<Self, Error> {
+        let mut file = File::open(b"bfv-pk.bin\0").map_err(io("bfv-pk.bin"))?;
+        let len = file.len().map_err(io("bfv-pk.bin"))?;
+        let mut head = [0u8; HEADER_BYTES];
+        file.read_exact(&mut head).map_err(io("bfv-pk.bin"))?;
+        let h = read_header::<SetS>(&head, KIND_PUBLIC_KEY).map_err(|_| Error::PublicKey)?;
+        if h.chunks < chunks || len != encoded_len::<SetS>(h.chunks) {
+            return Err(Error::PublicKey);
+        }
+        let mut sha = Sha3_256::new();
+        sha.update(head);
+        let mut r = Self {
+            file,
+            sha,
+            polys: h.chunks + 1,
+            next: 0,
+        };
+        r.next_poly(pk_a)?;
+        Ok(r)
+    }
+
+    /// Reads, hashes and decodes the next polynomial (pk.a first, then b_1, b_2, …).
+    #[inline(never)]
+    fn next_poly(&mut self, out: &mut [u64; N]) -> Result<(), Error> {
+        let mut buf = [0u8; POLY_BYTES];
+        self.read_hashed(&mut buf)?;
+        let mut p = Poly44::zero();
+        decode_poly(&buf, (self.next - 1) * N, &mut p).map_err(|_| Error::PublicKey)?;
+        *out = p.coeffs;
+        Ok(())
+    }
+
+    fn read_hashed(&mut self, buf: &mut [u8; POLY_BYTES]) -> Result<(), Error> {
+        if self.next >= self.polys {
+            return Err(Error::PublicKey);
+        }
+        self.file.read_exact(buf).map_err(io("bfv-pk.bin"))?;
+        self.sha.update(&buf[..]);
+        self.next += 1;
+        Ok(())
+    }
+
+    /// Hashes the rest of the file (chunks the update does not use), compares with the announced hash and
+    /// hands the file back for the prover's re-reads.
+    #[inline(never)]
+    fn finish(mut self, announced: &[u8; 32]) -> Result<File, Error> {
+        let mut buf = [0u8; POLY_BYTES];
+        while self.next < self.polys {
+            self.read_hashed(&mut buf)?;
+        }
+        if self.sha.finalize_reset().as_slice() != announced {
+            return Err(Error::PublicKey);
+        }
+        Ok(self.file)
+    }
+}
+
+/// Encrypts the update chunk by chunk (out of line: its NTT buffers are gone before the prover runs):
+/// b_j read from the key file and put in NTT form one at a time, c0_j and c1 encoded straight into `ct`
+/// (the envelope's ciphertext region); returns c1 and u (centred) for the proof.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn encrypt(
+    pk_a: &[u64; N],
+    key_file: &mut KeyReader,
+    update: &mut UpdateFile,
+    plain: PlainModulus<Q44>,
+    chunks: usize,
+    rng: &mut ChaCha20Rng,
+    ct: &mut [u8],
+    c1: &mut [u64; N],
+    u: &mut [i64; N],
+) -> Result<(), Error> {
+    let mut scratch = Poly44::zero();
+    scratch.coeffs = *pk_a;
+    let a_ntt = NttPoly::<N, K>::from_poly(&scratch);
+    let mut enc = Encryptor::<SetS, N, K>::new(&a_ntt, plain, chunks, rng);
+    write_header::<SetS>(KIND_CIPHERTEXT, chunks, &mut ct[..HEADER_BYTES])
         .map_err(|_| Error::Encrypt)?;
-    let mut p = Poly44::zero();
-    for (i, c) in core::iter::once(c1).chain(c0.iter()).enumerate() {
-        p.coeffs = *c;
-        let at = poly_offset::<SetS>(i);
-        encode_poly(&p, &mut out[at..at + POLY_BYTES]);
+    let mut m = [0i64; N];
+    let mut b_ntt = NttPoly::<N, K>::zero();
+    for j in 0..chunks {
+        update.chunk(j, &mut m);
+        key_file.next_poly(&mut scratch.coeffs)?;
+        b_ntt.set_from_poly(&scratch);
+        enc.encrypt_chunk(&b_ntt, &m, &mut scratch)
+            .map_err(|_| Error::Encrypt)?;
+        let at = poly_offset::<SetS>(j + 1);
+        encode_poly(&scratch, &mut ct[at..at + POLY_BYTES]);
+    }
+    m.zeroize();
+    *c1 = enc.c1().coeffs;
+    let at = poly_offset::<SetS>(0);
+    encode_poly(enc.c1(), &mut ct[at..at + POLY_BYTES]);
+    // u is ternary: its centred coefficients fit i64.
+    #[allow(clippy::cast_possible_truncation)]
+    for (o, &x) in u.iter_mut().zip(enc.u().coeffs.iter()) {
+        *o = Q44::to_centered(x) as i64;
     }
     Ok(())
 }
@@ -228,8 +301,7 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     }
 
     let mut pk_a = [0u64; N];
-    let mut pk_b = [[0u64; N]; MAX_CHUNKS];
-    load_public_key(&mut pk_a, &mut pk_b[..chunks], &t.bfv_public_key_sha3)?;
+    let mut key_file = KeyReader::open(&mut pk_a, chunks)?;
     let mut kem_bytes = [0u8; 1184];
     host::read_file(b"kem-pk.bin\0", &mut kem_bytes).map_err(io("kem-pk.bin"))?;
     let kem = KemPublicKey::<MlKem768>::from_bytes(&kem_bytes).map_err(|_| Error::Kem)?;
@@ -242,50 +314,17 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
 
     let mut update = UpdateFile::open(b"update.f32\0", &quant)?;
 
-    // Encrypt: one b_j in NTT form at a time.
-    let held = meter::stack_depth();
-    let mut peaks = [meter::stack_peak(); 3];
-    meter::paint();
-    let t0 = clock.instructions();
-    let mut scratch = Poly44::zero();
-    scratch.coeffs = pk_a;
-    let a_ntt = NttPoly::<N, K>::from_poly(&scratch);
-    let mut enc = Encryptor::<SetS, N, K>::new(&a_ntt, plain, chunks, &mut rng);
-    let mut c0 = [[0u64; N]; MAX_CHUNKS];
-    let mut m = [0i64; N];
-    let mut b_ntt = NttPoly::<N, K>::zero();
-    for j in 0..chunks {
-        update.chunk(j, &mut m);
-        scratch.coeffs = pk_b[j];
-        b_ntt.set_from_poly(&scratch);
-        enc.encrypt_chunk(&b_ntt, &m, &mut scratch)
-            .map_err(|_| Error::Encrypt)?;
-        c0[j] = scratch.coeffs;
-    }
-    m.zeroize();
-    let c1 = enc.c1().coeffs;
-    // u is ternary: its centred coefficients fit i64.
-    #[allow(clippy::cast_possible_truncation)]
-    let mut u: [i64; N] = core::array::from_fn(|i| Q44::to_centered(enc.u().coeffs[i]) as i64);
-    drop(enc);
-    let insn_encrypt = clock.instructions() - t0;
-    peaks[0] = peaks[0].max(meter::stack_peak());
-
-    let stmt = Statement {
-        pk_a: &pk_a,
-        pk_b: &pk_b[..chunks],
-        c1: &c1,
-        c0: &c0[..chunks],
-        t: t.t,
-        bound: t.b_int,
-    };
-    // The proof's length is known only once it is accepted (wire version 3 codes z with a variable length), but
-    // its offset in the envelope does not depend on it: prove into a region of the prover's buffer length at
-    // that offset, then lay the envelope out for the actual length.
-    let buf_len = stmt
-        .layout::<SetS>()
-        .map_err(|_| Error::Terms("statement"))?
-        .prove_buf_len();
+    // The envelope's layout with room for the longest proof: the ciphertext is encoded into it as it is
+    // produced and the proof is written at its offset, which does not depend on the proof's length (wire
+    // version 3 codes z with a variable length, so the envelope is laid out for the actual length after).
+    let buf_len = Layout::new(
+        <SetS as ZkParams>::ZK,
+        N,
+        <Q44 as Modulus>::BYTES,
+        chunks,
+        t.b_int,
+    )
+    .prove_buf_len();
     let ct_len = encoded_len::<SetS>(chunks);
     let staging =
         SubmissionEnvelopeLayout::new::<MlKem768>(ct_len, buf_len).map_err(Error::Seal)?;
@@ -293,7 +332,29 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     let env = envelope
         .get_mut(..staging.envelope_len)
         .ok_or(Error::TooManyChunks(chunks))?;
-    encode_ciphertext(&c1, &c0[..chunks], &mut env[staging.ciphertext.clone()])?;
+
+    // Encrypt: b_j read from the key file and put in NTT form one at a time, c0_j encoded straight into
+    // the envelope.
+    let held = meter::stack_depth();
+    let mut peaks = [meter::stack_peak(); 3];
+    meter::paint();
+    let t0 = clock.instructions();
+    let mut c1 = [0u64; N];
+    let mut u = [0i64; N];
+    encrypt(
+        &pk_a,
+        &mut key_file,
+        &mut update,
+        plain,
+        chunks,
+        &mut rng,
+        &mut env[staging.ciphertext.clone()],
+        &mut c1,
+        &mut u,
+    )?;
+    let key_file = key_file.finish(&t.bfv_public_key_sha3)?;
+    let insn_encrypt = clock.instructions() - t0;
+    peaks[0] = peaks[0].max(meter::stack_peak());
 
     // Prove, straight into the envelope.
     meter::paint();
@@ -302,18 +363,29 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
         round: t.round,
         clinic: u64::from(t.clinic),
     };
+    let (front, back) = env.split_at_mut(staging.proof.start);
+    let stmt = ChunkedStatement {
+        pk_a: &pk_a,
+        c1: &c1,
+        chunks: DeviceChunks::new(key_file, &front[staging.ciphertext.clone()], chunks),
+        t: t.t,
+        bound: t.b_int,
+    };
     let mut wit = Witness { u: &u, m: update };
-    let res = prove::<SetS, N, _, _>(
+    let res = prove_chunked::<SetS, N, _, _, _>(
         &stmt,
         &ctx,
         &mut wit,
         &mut rng,
-        &mut env[staging.proof.clone()],
+        &mut back[..staging.proof.len()],
     );
     let failed = wit.m.failed();
     u.zeroize();
     if failed {
         return Err(Error::UpdateRead);
+    }
+    if stmt.chunks.failed() {
+        return Err(Error::ChunkRead);
     }
     let st = res.map_err(Error::Prove)?;
     let insn_prove = clock.instructions() - t1;
