@@ -18,8 +18,8 @@ use zkfl_core::ring::sample::{Xof, uniform};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::threshold::plan::design;
 use zkfl_core::threshold::{
-    Admitted, Aggregate, Combiner, Committee, Dealer, DecryptionLedger, Holdings, MemberShares,
-    ShareMaker, Smudger, SpentLedger, ThresholdError,
+    Admitted, Aggregate, Combiner, Committee, Dealer, DecryptionLedger, Epoch, Holdings,
+    MemberShares, ShareMaker, Smudger, SpentLedger, ThresholdError,
 };
 
 const PARAMS: usize = 108_996;
@@ -45,16 +45,23 @@ fn benches(c: &mut Criterion<CpuTime>) {
     let l = PARAMS.div_ceil(N);
     let committee = Committee::new(5, 3).unwrap();
     let plan = design::<SetL>(5, 3, 1024, 1 << 16, l).unwrap();
-    let smudger = Smudger::new(&plan).unwrap();
+    let smudger = Smudger::new::<SetL>(&plan).unwrap();
     let plain = PlainModulus::new(plaintext_modulus(1024, 1 << 16).unwrap()).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let mut a = Box::new(Pl::zero());
     public_a::<SetL, N>(&[3; 32], &mut a);
     let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-    let dealers: Vec<Dealer> = (1..=5).map(|i| Dealer::generate(i, &mut rng)).collect();
+    let epoch = Epoch {
+        crs: [3; 32],
+        epoch: 1,
+        committee,
+    };
+    let dealers: Vec<Dealer> = (1..=5)
+        .map(|i| Dealer::generate(&epoch, i, &mut rng).unwrap())
+        .collect();
     let mut published = vec![Pl::zero(); committee.slots() * l];
     let mut holdings: Vec<Box<Holdings>> = (1..=5)
-        .map(|h| Box::new(Holdings::new(committee, h).unwrap()))
+        .map(|h| Box::new(Holdings::new(committee, h, l).unwrap()))
         .collect();
     for d in &dealers {
         d.public_shares::<SetL, N, K>(&committee, &a_ntt, l, &mut published)
@@ -91,13 +98,13 @@ fn benches(c: &mut Criterion<CpuTime>) {
             (Box::new(c1.coeffs), c0)
         })
         .collect();
-    let adm: Vec<Admitted<'_, M, N>> = cts
+    let mut adm: Vec<Admitted<'_, M, N>> = cts
         .iter()
         .enumerate()
-        .map(|(i, (c1, c0))| Admitted::unverified(i as u64, c1, c0))
+        .map(|(i, (c1, c0))| Admitted::unverified(1, i as u64, c1, c0))
         .collect();
     let mut c0 = vec![Pl::zero(); l];
-    let agg = Aggregate::build(1, &adm, &mut c0).unwrap();
+    let agg = Aggregate::build(&plan, 1, &mut adm, &mut c0).unwrap();
     let present = 0b00111;
     let mut shares: Vec<Vec<Pl>> = (0..3).map(|_| vec![Pl::zero(); l]).collect();
     let mut maker = Box::new(ShareMaker::<SetL, N, K>::new());
@@ -147,7 +154,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
     });
     c.bench_function(&format!("threshold/accept-slot-part/L-{l}-chunks"), |b| {
         b.iter(|| {
-            let mut h = Box::new(Holdings::new(committee, 5).unwrap());
+            let mut h = Box::new(Holdings::new(committee, 5, l).unwrap());
             let u = (0..committee.slots())
                 .find(|&u| committee.holds(5, u))
                 .unwrap();

@@ -66,7 +66,22 @@ pub enum ThresholdError {
         /// The minimum.
         need: u32,
     },
-    /// Two ciphertexts of an aggregate are equal, or two come from the same clinic.
+    /// More ciphertexts than the plan's K in an aggregate (the smudging argument and exact decryption are
+    /// computed for at most K).
+    TooManyCiphertexts {
+        /// Ciphertexts.
+        have: u64,
+        /// K.
+        max: u32,
+    },
+    /// A `Smudger` was asked for with a plan that is not `plan::design`'s output for its own parameters.
+    UncheckedPlan,
+    /// A smudging digit failed its norm bound `share::MAX_RESAMPLES` times in a row (probability < 2^−300 per
+    /// try with the designed bounds): the sampler or its bounds are broken.
+    SmudgingResample,
+    /// A dealer, holding or key used under another epoch or committee than its own.
+    WrongEpoch,
+    /// Two ciphertexts of an aggregate have equal c1, or two come from the same clinic.
     RepeatedCiphertext {
         /// The clinic of the repeat.
         clinic: u64,
@@ -151,8 +166,14 @@ impl core::fmt::Display for ThresholdError {
                 write!(f, "{have} ciphertexts in the aggregate, at least {need} needed")
             }
             Self::RepeatedCiphertext { clinic } => {
-                write!(f, "clinic {clinic}'s ciphertext or id repeats in the aggregate")
+                write!(f, "clinic {clinic}'s c1 or id repeats in the aggregate")
             }
+            Self::TooManyCiphertexts { have, max } => {
+                write!(f, "{have} ciphertexts in the aggregate, at most {max} allowed")
+            }
+            Self::UncheckedPlan => f.write_str("the smudging plan is not the checked design of its parameters"),
+            Self::SmudgingResample => f.write_str("the smudging sampler kept failing its norm bound"),
+            Self::WrongEpoch => f.write_str("used under another epoch or committee than its own"),
             Self::ZeroCiphertext { clinic } => write!(f, "clinic {clinic}'s ciphertext has c1 = 0"),
             Self::AlreadyDecrypted { clinic } => write!(
                 f,

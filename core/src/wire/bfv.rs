@@ -272,7 +272,11 @@ mod tests {
     #[test]
     fn header_refuses_more_chunks_than_the_set_allows() {
         let mut head = [0u8; HEADER_BYTES];
-        for (chunks, ok) in [(SetS::MAX_CHUNKS, true), (SetS::MAX_CHUNKS + 1, false), (65_535, false)] {
+        for (chunks, ok) in [
+            (SetS::MAX_CHUNKS, true),
+            (SetS::MAX_CHUNKS + 1, false),
+            (65_535, false),
+        ] {
             write_header_unchecked(&mut head, KIND_CIPHERTEXT, SetS::ID, chunks as u16);
             let got = read_header::<SetS>(&head, KIND_CIPHERTEXT);
             assert_eq!(got.is_ok(), ok, "{chunks} chunks");
