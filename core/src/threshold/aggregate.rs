@@ -26,22 +26,57 @@ use sha3::{Digest, Sha3_256};
 /// Domain label of a ciphertext digest.
 pub const CIPHERTEXT_LABEL: &[u8] = b"ZKFL-PQ/threshold/ciphertext/v1";
 
-/// The public data a round is decrypted under: the CRS a, the committee key b_1..b_L, the round number and the
-/// plaintext modulus and bound the clinics prove against.
+/// Domain label of a round key's identity.
+pub const KEY_LABEL: &[u8] = b"ZKFL-PQ/threshold/round-key/v1";
+
+/// The public data a round is decrypted under: the CRS a, the committee key b_1..b_L, the key epoch, the round
+/// number, and the plaintext modulus t and bound B_int the clinics must prove against (review 8, finding 5: a
+/// clinic proving under its own t′ or B decodes as about (t/t′)·m, past the norm bound).
 #[derive(Clone, Copy, Debug)]
 pub struct RoundKey<'a, M: Modulus, const N: usize> {
     /// The CRS a.
     pub a: &'a [M::Coeff; N],
     /// The committee key b_j (exactly L).
     pub b: &'a [[M::Coeff; N]],
+    /// The key epoch (`keys::Epoch::epoch`).
+    pub epoch: u64,
     /// The round.
     pub round: u64,
+    /// The round's plaintext modulus t (`params::limits::plaintext_modulus(K, B_int)`).
+    pub t: u64,
+    /// The round's bound B_int.
+    pub bound: u64,
+}
+
+impl<M: Modulus, const N: usize> RoundKey<'_, M, N> {
+    /// SHA3-256 of (label, epoch, t, B_int, a, b_1..b_L): the key identity every admitted ciphertext records and
+    /// an aggregate binds (the round is bound separately).
+    #[must_use]
+    pub fn id(&self) -> [u8; 32] {
+        let mut h = Sha3_256::new();
+        h.update(KEY_LABEL);
+        h.update(self.epoch.to_le_bytes());
+        h.update(self.t.to_le_bytes());
+        h.update(self.bound.to_le_bytes());
+        h.update((self.b.len() as u64).to_le_bytes());
+        let mut absorb = |c: &[M::Coeff; N]| {
+            for &x in c {
+                h.update(&M::to_u128(x).to_le_bytes()[..M::BYTES]);
+            }
+        };
+        absorb(self.a);
+        for b in self.b {
+            absorb(b);
+        }
+        h.finalize().into()
+    }
 }
 
 /// One accepted ciphertext: its proof verified against the committee key and the round. Only
 /// [`Admitted::verify`] makes one (and, in this crate's tests, a constructor that skips the proof).
 #[derive(Clone, Copy, Debug)]
 pub struct Admitted<'a, M: Modulus, const N: usize> {
+    key: [u8; 32],
     round: u64,
     clinic: u64,
     c1: &'a [M::Coeff; N],
@@ -92,7 +127,8 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
     ///
     /// # Errors
     /// [`ThresholdError::WrongKey`] if the statement's key is not the committee key,
-    /// [`ThresholdError::WrongRound`] for another round, [`ThresholdError::Proof`] if the proof fails.
+    /// [`ThresholdError::WrongRound`] for another round, [`ThresholdError::WrongStatement`] if the statement's
+    /// t or bound is not the round's, [`ThresholdError::Proof`] if the proof fails.
     pub fn verify<Z: ZkParams<M = M>>(
         key: &RoundKey<'_, M, N>,
         stmt: &Statement<'a, M, N>,
@@ -106,12 +142,28 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
         if ctx.round != key.round {
             return Err(ThresholdError::WrongRound);
         }
+        if stmt.t != key.t || stmt.bound != key.bound {
+            return Err(ThresholdError::WrongStatement);
+        }
         crate::zk::verify::verify::<Z, N>(stmt, ctx, proof).map_err(ThresholdError::Proof)?;
-        Ok(Self::admit(ctx.round, ctx.clinic, stmt.c1, stmt.c0))
+        Ok(Self::admit(
+            key.id(),
+            ctx.round,
+            ctx.clinic,
+            stmt.c1,
+            stmt.c0,
+        ))
     }
 
-    fn admit(round: u64, clinic: u64, c1: &'a [M::Coeff; N], c0: &'a [[M::Coeff; N]]) -> Self {
+    fn admit(
+        key: [u8; 32],
+        round: u64,
+        clinic: u64,
+        c1: &'a [M::Coeff; N],
+        c0: &'a [[M::Coeff; N]],
+    ) -> Self {
         Self {
+            key,
             round,
             clinic,
             c1,
@@ -125,13 +177,27 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
     /// L take seconds each), the constant-time check (feature `valgrind-ct`) and the bench (feature
     /// `threshold-bench`); never in a product build.
     #[cfg(any(test, feature = "valgrind-ct", feature = "threshold-bench"))]
+    /// Its key identity is all zeros (no `RoundKey`).
     pub fn unverified(
         round: u64,
         clinic: u64,
         c1: &'a [M::Coeff; N],
         c0: &'a [[M::Coeff; N]],
     ) -> Self {
-        Self::admit(round, clinic, c1, c0)
+        Self::admit([0; 32], round, clinic, c1, c0)
+    }
+
+    /// The identity of the key it was admitted under ([`RoundKey::id`]).
+    #[must_use]
+    pub fn key_id(&self) -> &[u8; 32] {
+        &self.key
+    }
+
+    /// The same ciphertext recorded under key identity `key` (tests of the mixed-key refusal).
+    #[cfg(test)]
+    pub(crate) fn with_key(mut self, key: [u8; 32]) -> Self {
+        self.key = key;
+        self
     }
 
     /// The round it was admitted for (its proof context).
@@ -178,6 +244,7 @@ impl SpentLedger for alloc::collections::BTreeSet<[u8; 32]> {
 
 /// The sum of a round's admitted ciphertexts, computed here (c1 kept, c0 written to the caller's buffer).
 pub struct Aggregate<'a, 'b, M: Modulus, const N: usize> {
+    key: [u8; 32],
     round: u64,
     members: &'a [Admitted<'a, M, N>],
     c1: Poly<M, N>,
@@ -205,7 +272,8 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
     /// # Errors
     /// [`ThresholdError::TooFewCiphertexts`] below [`MIN_CLINICS`], [`ThresholdError::TooManyCiphertexts`]
     /// above the plan's K (`plan.clinics`: the smudging argument and exact decryption hold only up to it),
-    /// [`ThresholdError::WrongRound`] for a ciphertext admitted for another round,
+    /// [`ThresholdError::WrongRound`] for a ciphertext admitted for another round, [`ThresholdError::WrongKey`]
+    /// for ciphertexts admitted under different round keys,
     /// [`ThresholdError::RepeatedCiphertext`] if two clinic ids or two c1 are equal,
     /// [`ThresholdError::ZeroCiphertext`] for c1 = 0, [`ThresholdError::ChunkCount`] if a ciphertext or `c0_out`
     /// has another chunk count than the plan's L.
@@ -234,9 +302,13 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
                 got: c0_out.len(),
             });
         }
+        let key = admitted[0].key;
         for x in admitted.iter() {
             if x.round != round {
                 return Err(ThresholdError::WrongRound);
+            }
+            if x.key != key {
+                return Err(ThresholdError::WrongKey);
             }
             if x.c0.len() != c0_out.len() {
                 return Err(ThresholdError::ChunkCount {
@@ -276,6 +348,7 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
             }
         }
         Ok(Self {
+            key,
             round,
             members: admitted,
             c1,
@@ -287,6 +360,12 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
     #[must_use]
     pub fn round(&self) -> u64 {
         self.round
+    }
+
+    /// The identity of the round key every ciphertext was admitted under ([`RoundKey::id`]).
+    #[must_use]
+    pub fn key_id(&self) -> &[u8; 32] {
+        &self.key
     }
 
     /// Σ c1.
@@ -313,11 +392,13 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
         self.members
     }
 
-    /// SHA3-256 binding of the aggregate (round and every ciphertext digest in order): what a share is for.
+    /// SHA3-256 binding of the aggregate (key identity, round, every ciphertext digest in canonical order, Σ c1):
+    /// what a share is for.
     #[must_use]
     pub fn binding(&self) -> [u8; 32] {
         let mut h = Sha3_256::new();
-        h.update(b"ZKFL-PQ/threshold/aggregate/v1");
+        h.update(b"ZKFL-PQ/threshold/aggregate/v2");
+        h.update(self.key);
         h.update(self.round.to_le_bytes());
         for x in self.members {
             h.update(x.digest);

@@ -105,6 +105,8 @@ pub enum ThresholdError {
     LedgerFull,
     /// A ciphertext's statement is not under the committee key.
     WrongKey,
+    /// A ciphertext's statement has another plaintext modulus t or bound than the round's.
+    WrongStatement,
     /// A ciphertext's proof context is another round.
     WrongRound,
     /// A ciphertext's norm proof does not verify.
@@ -184,6 +186,9 @@ impl core::fmt::Display for ThresholdError {
             }
             Self::LedgerFull => f.write_str("the spent-ciphertext ledger is full"),
             Self::WrongKey => f.write_str("a ciphertext is not under the committee key"),
+            Self::WrongStatement => {
+                f.write_str("a ciphertext is proven under another plaintext modulus or bound than the round's")
+            }
             Self::WrongRound => f.write_str("a ciphertext's proof is for another round"),
             Self::Proof(e) => write!(f, "a ciphertext's norm proof fails: {e:?}"),
             Self::KeyExhausted { limit } => write!(

@@ -437,7 +437,10 @@ fn review7_constant_c1_is_refused() {
         let key = RoundKey::<M, N> {
             a: &k.a.coeffs,
             b: &b,
+            epoch: epoch().epoch,
             round: ROUND,
+            t: plaintext_modulus(1024, B_INT).unwrap(),
+            bound: B_INT,
         };
         let stmt = crate::zk::statement::Statement::<M, N> {
             pk_a: &k.a.coeffs,
@@ -445,7 +448,7 @@ fn review7_constant_c1_is_refused() {
             c1: &crafted,
             c0: &c0,
             t: plaintext_modulus(1024, B_INT).unwrap(),
-            bound: 100,
+            bound: B_INT,
         };
         let ctx = crate::zk::statement::Context {
             round: ROUND,
@@ -464,6 +467,15 @@ fn review7_constant_c1_is_refused() {
             Admitted::<M, N>::verify::<P>(&other, &stmt, &ctx, &[]).unwrap_err(),
             ThresholdError::WrongRound
         );
+        // Review 8, finding 5: a statement under another plaintext modulus t′ or bound B is refused before the
+        // proof is read (under t′ < t its contribution decodes as about (t/t′)·m, past the norm bound).
+        for (t, bound) in [(key.t - 2, B_INT), (key.t, 100), (key.t, B_INT + 1)] {
+            let st = crate::zk::statement::Statement::<M, N> { t, bound, ..stmt };
+            assert_eq!(
+                Admitted::<M, N>::verify::<P>(&key, &st, &ctx, &[]).unwrap_err(),
+                ThresholdError::WrongStatement
+            );
+        }
         let wrong_b: Vec<[C; N]> = vec![[1 as C; N]; CHUNKS];
         let wrong = RoundKey { b: &wrong_b, ..key };
         assert_eq!(
@@ -880,7 +892,10 @@ fn admitted_ciphertexts_with_real_proofs_decrypt() {
         let key = RoundKey::<M, N> {
             a: &k.a.coeffs,
             b: &b,
+            epoch: epoch().epoch,
             round: ROUND,
+            t: plaintext_modulus(1024, B_INT).unwrap(),
+            bound: B_INT,
         };
         let stmts: Vec<Statement<'_, M, N>> = cts
             .iter()
@@ -1122,6 +1137,13 @@ fn review8_same_c1_and_oversized_aggregates_are_refused() {
         assert_eq!(
             Aggregate::build(&small, ROUND, &mut stale, &mut c0).unwrap_err(),
             ThresholdError::WrongRound
+        );
+        // Review 8, finding 5: ciphertexts admitted under two different round keys do not form one aggregate.
+        let mut mixed = admit(&honest[..3]);
+        mixed[2] = mixed[2].with_key([1; 32]);
+        assert_eq!(
+            Aggregate::build(&small, ROUND, &mut mixed, &mut c0).unwrap_err(),
+            ThresholdError::WrongKey
         );
         // The aggregate is a set: its binding does not depend on the order of the list.
         let mut fwd = admit(&honest[..3]);
