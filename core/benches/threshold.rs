@@ -12,6 +12,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::time::Duration;
 use zkfl_core::bfv::{PlainModulus, public_a};
+use zkfl_core::channel::identity::{SigningKey, VerifyingKey};
 use zkfl_core::params::limits::plaintext_modulus;
 use zkfl_core::params::{ParamSet, SetL};
 use zkfl_core::ring::sample::{Xof, uniform};
@@ -19,7 +20,8 @@ use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::threshold::plan::design;
 use zkfl_core::threshold::{
     Admitted, Aggregate, Combiner, Committee, Dealer, DecryptionLedger, Epoch, Holdings,
-    MemberShares, ShareMaker, Smudger, SpentLedger, ThresholdError,
+    MemberShares, ShareMaker, Smudger, Spend, SpendReceipt, SpentLedger, ThresholdError,
+    sign_receipt,
 };
 
 const PARAMS: usize = 108_996;
@@ -106,6 +108,20 @@ fn benches(c: &mut Criterion<CpuTime>) {
     let mut c0 = vec![Pl::zero(); l];
     let agg = Aggregate::build(&plan, 1, &mut adm, &mut c0).unwrap();
     let present = 0b00111;
+    // Spend receipts from a quorum of 4 (docs/THRESHOLD.md §3.1.1), signed once; their checks are part of
+    // every member's answer below.
+    let ids: Vec<SigningKey> = (1..=5u8).map(|i| SigningKey::from_seed(&[i; 32])).collect();
+    let roster: Vec<VerifyingKey> = ids.iter().map(SigningKey::verifying_key).collect();
+    let receipts: Vec<SpendReceipt> = (1..=4u8)
+        .map(|i| {
+            sign_receipt(&epoch, i, &ids[i as usize - 1], &agg, &mut Forget, &mut rng).unwrap()
+        })
+        .collect();
+    let spend = Spend {
+        epoch: &epoch,
+        roster: &roster,
+        receipts: &receipts,
+    };
     let mut shares: Vec<Vec<Pl>> = (0..3).map(|_| vec![Pl::zero(); l]).collect();
     let mut maker = Box::new(ShareMaker::<SetL, N, K>::new());
     c.bench_function(&format!("threshold/member-shares/L-{l}-chunks"), |b| {
@@ -115,6 +131,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
                     &holdings[0],
                     &agg,
                     present,
+                    &spend,
                     &smudger,
                     &mut DecryptionLedger::new(0),
                     &mut Forget,
@@ -130,6 +147,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
                 &holdings[h],
                 &agg,
                 present,
+                &spend,
                 &smudger,
                 &mut DecryptionLedger::new(0),
                 &mut Forget,

@@ -312,12 +312,12 @@ fn threshold() {
     // Dealers' secrets are public here (key expansion is not covered, see the comment below); the smudging
     // randomness of the share is the secret input.
     let mut public_rng = ChaCha20Rng::seed_from_u64(11);
+    let epoch = Epoch {
+        crs: [3; 32],
+        epoch: 1,
+        committee,
+    };
     for dealer in 1..=5u8 {
-        let epoch = Epoch {
-            crs: [3; 32],
-            epoch: 1,
-            committee,
-        };
         let d = Dealer::generate(&epoch, dealer, &mut public_rng).expect("dealer");
         for u in (0..committee.slots()).filter(|&u| committee.holds(1, u)) {
             // The part seed stays public here: BFV key expansion rejects bytes without a declassification
@@ -348,6 +348,29 @@ fn threshold() {
         .collect();
     let mut c0 = vec![Poly::<ML, NL>::zero()];
     let agg = Aggregate::build(&plan, 1, &mut adm, &mut c0).expect("aggregate");
+    // Spend receipts of a quorum of 4 (public keys and signatures; docs/THRESHOLD.md §3.1.1).
+    let ids: Vec<zkfl_core::channel::identity::SigningKey> = (1..=5u8)
+        .map(|i| zkfl_core::channel::identity::SigningKey::from_seed(&[i; 32]))
+        .collect();
+    let roster: Vec<_> = ids.iter().map(|k| k.verifying_key()).collect();
+    let receipts: Vec<_> = (1..=4u8)
+        .map(|i| {
+            zkfl_core::threshold::sign_receipt(
+                &epoch,
+                i,
+                &ids[i as usize - 1],
+                &agg,
+                &mut NoLedger,
+                &mut public_rng,
+            )
+            .expect("receipt")
+        })
+        .collect();
+    let spend = zkfl_core::threshold::Spend {
+        epoch: &epoch,
+        roster: &roster,
+        receipts: &receipts,
+    };
     let mut maker = Box::new(ShareMaker::<SetL, NL, KL>::new());
     let mut d = vec![Poly::<ML, NL>::zero()];
     maker
@@ -355,6 +378,7 @@ fn threshold() {
             &holdings,
             &agg,
             0b00111,
+            &spend,
             &smudger,
             &mut DecryptionLedger::new(0),
             &mut NoLedger,

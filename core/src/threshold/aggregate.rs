@@ -6,8 +6,10 @@
 //! - be admitted for this round, and have a c1 distinct from every other one in the aggregate (a "sum" of
 //!   copies, or of ciphertexts sharing one c1, is an individual c1 times a constant: review 8, finding 2), and
 //!   c1 ≠ 0;
-//! - be fresh in the key epoch: a member's [`SpentLedger`] refuses an aggregate that contains a ciphertext it
-//!   already helped decrypt (two overlapping rounds differ by one individual ciphertext);
+//! - be fresh in the key epoch: a member's [`SpentLedger`] refuses to sign a spend receipt (`spend`) for an
+//!   aggregate that contains a ciphertext it already spent (two overlapping rounds differ by one individual
+//!   ciphertext), and a member answers only with receipts of a quorum, so overlapping aggregates cannot be
+//!   routed to disjoint honest members (review 8, finding 1);
 //!
 //! and the aggregate must have at least `plan::MIN_CLINICS` and at most the plan's K of them (the smudging
 //! argument and exact decryption are computed for K). A minimum count protects an individual

@@ -105,6 +105,23 @@ pub enum ThresholdError {
     LedgerFull,
     /// A ciphertext's statement is not under the committee key.
     WrongKey,
+    /// The member already signed a spend receipt for another aggregate of this round.
+    RoundSpent {
+        /// The round.
+        round: u64,
+    },
+    /// A spend receipt that cannot be signed or does not verify.
+    Signature {
+        /// The signer.
+        member: u8,
+    },
+    /// Fewer spend receipts than the quorum ⌈(n + t)/2⌉, or none from the answering member.
+    TooFewReceipts {
+        /// Distinct valid receipts.
+        have: u32,
+        /// The quorum.
+        need: u32,
+    },
     /// A ciphertext's statement has another plaintext modulus t or bound than the round's.
     WrongStatement,
     /// A ciphertext's proof context is another round.
@@ -186,6 +203,14 @@ impl core::fmt::Display for ThresholdError {
             }
             Self::LedgerFull => f.write_str("the spent-ciphertext ledger is full"),
             Self::WrongKey => f.write_str("a ciphertext is not under the committee key"),
+            Self::RoundSpent { round } => {
+                write!(f, "a spend receipt was already signed for another aggregate of round {round}")
+            }
+            Self::Signature { member } => write!(f, "member {member}'s spend receipt does not verify"),
+            Self::TooFewReceipts { have, need } => write!(
+                f,
+                "{have} spend receipts, a quorum of {need} including the answering member is needed"
+            ),
             Self::WrongStatement => {
                 f.write_str("a ciphertext is proven under another plaintext modulus or bound than the round's")
             }

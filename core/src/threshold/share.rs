@@ -11,6 +11,7 @@ use super::error::ThresholdError;
 use super::keys::Holdings;
 use super::plan::{DECRYPTIONS_PER_KEY, INNER_SIGMA, OUTER_SHIFT, Plan, design};
 use super::slots::{Members, bit};
+use super::spend::Spend;
 use crate::arith::Modulus;
 use crate::bfv::keys::check_params;
 use crate::params::ParamSet;
@@ -161,8 +162,10 @@ impl DecryptionLedger {
 /// shares sum to s_j·c1 plus at most n smudging terms. Every reconstruction coefficient is 0 or 1.
 ///
 /// [`ShareMaker::make`] is the only way to a share and consumes the decryption: it records it in the member's
-/// [`DecryptionLedger`], spends every ciphertext of the aggregate in the member's [`SpentLedger`] (refusing an
-/// aggregate with a spent one) and writes the shares of all chunks in one call, so a repeated request gets a
+/// [`DecryptionLedger`], requires spend receipts for exactly this aggregate from a quorum of ⌈(n + t)/2⌉ members
+/// including itself (`spend`, docs/THRESHOLD.md §3.1.1; review 8, finding 1: a per-member ledger let the
+/// aggregator route overlapping aggregates to disjoint honest members), marks the aggregate answered in the
+/// member's [`SpentLedger`] and writes the shares of all chunks in one call, so a repeated request gets a
 /// refusal, never a fresh noisy answer to average (review 7, gap 6). A service that lost the reply resends the
 /// bytes it stored, never recomputes.
 pub struct ShareMaker<P: ParamSet, const N: usize, const K: usize> {
@@ -207,14 +210,17 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
     /// [`ThresholdError::ChunkCount`], [`ThresholdError::IncompleteHoldings`] before dealing is complete,
     /// [`ThresholdError::TooFewShares`] / [`ThresholdError::MemberIndex`] for a bad present set,
     /// [`ThresholdError::NotInPresentSet`] if this member is not in it, [`ThresholdError::KeyExhausted`],
-    /// [`ThresholdError::AlreadyDecrypted`]; `out` and the ledgers are untouched then (except that a
-    /// `LedgerFull` from the spent ledger may leave some digests spent: the member refuses either way).
+    /// [`ThresholdError::WrongEpoch`] if `spend`'s committee is not the holdings', the errors of
+    /// `spend::check_receipts` (no quorum of valid receipts including this member's), and
+    /// [`ThresholdError::AlreadyDecrypted`] if this member already answered the aggregate; `out` and the ledgers
+    /// are untouched then.
     #[allow(clippy::too_many_arguments)]
     pub fn make<R: CryptoRng + ?Sized>(
         &mut self,
         holdings: &Holdings,
         agg: &Aggregate<'_, '_, P::M, N>,
         present: Members,
+        spend: &Spend<'_>,
         smudger: &Smudger,
         ledger: &mut DecryptionLedger,
         spent: &mut impl SpentLedger,
@@ -243,7 +249,10 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
                 limit: DECRYPTIONS_PER_KEY,
             });
         }
-        agg.spend(spent)?;
+        if spend.epoch.committee != *committee {
+            return Err(ThresholdError::WrongEpoch);
+        }
+        spend.answer(agg, me, spent)?;
         ledger.record()?;
         self.c1_ntt.set_from_poly(agg.c1());
         for (j, d) in out.iter_mut().enumerate() {

@@ -11,6 +11,7 @@ use super::slots::{Members, bit};
 use super::*;
 use crate::arith::Modulus;
 use crate::bfv::{PlainModulus, encrypt, public_a};
+use crate::channel::identity::{SigningKey, VerifyingKey};
 use crate::params::limits::plaintext_modulus;
 use crate::params::{ParamSet, SetL};
 use crate::ring::{NttPoly, Poly};
@@ -192,17 +193,67 @@ impl SpentLedger for Spent {
     }
 }
 
-/// Every member's ledgers (decryption count and spent ciphertexts).
+/// Every member's ledgers (decryption count and spent ciphertexts, rounds and answers), and the spend receipts
+/// gathered per aggregate binding.
 struct Ledgers {
     count: Vec<DecryptionLedger>,
     spent: Vec<Spent>,
+    receipts: std::collections::BTreeMap<[u8; 32], Vec<SpendReceipt>>,
 }
 
 fn ledgers() -> Ledgers {
     Ledgers {
         count: vec![DecryptionLedger::new(0); MEMBERS as usize],
         spent: vec![Spent::default(); MEMBERS as usize],
+        receipts: std::collections::BTreeMap::new(),
     }
+}
+
+/// The members' ML-DSA identities (test keys from fixed seeds) and the roster of their verifying keys.
+fn identities() -> (Vec<SigningKey>, Vec<VerifyingKey>) {
+    let ids: Vec<SigningKey> = (1..=MEMBERS as u8)
+        .map(|i| SigningKey::from_seed(&[i; 32]))
+        .collect();
+    let roster = ids.iter().map(SigningKey::verifying_key).collect();
+    (ids, roster)
+}
+
+/// Member `h`'s spend receipt for `agg` (it spends the aggregate in its own ledger).
+fn receipt(
+    l: &mut Ledgers,
+    h: u8,
+    agg: &Aggregate<'_, '_, M, N>,
+    rng: &mut ChaCha20Rng,
+) -> Result<SpendReceipt, ThresholdError> {
+    let (ids, _) = identities();
+    let i = h as usize - 1;
+    sign_receipt(&epoch(), h, &ids[i], agg, &mut l.spent[i], rng)
+}
+
+/// Receipts for `agg` from the quorum: `first` in order, then the other members, until ⌈(n + t)/2⌉ signed
+/// (cached per aggregate; `first` is added if the cached quorum lacks it).
+fn quorum_receipts(
+    l: &mut Ledgers,
+    first: &[u8],
+    agg: &Aggregate<'_, '_, M, N>,
+    rng: &mut ChaCha20Rng,
+) -> Result<Vec<SpendReceipt>, ThresholdError> {
+    let b = agg.binding();
+    let mut have = l.receipts.get(&b).cloned().unwrap_or_default();
+    let need = spend_quorum(MEMBERS, THRESHOLD) as usize;
+    let order: Vec<u8> = first
+        .iter()
+        .copied()
+        .chain((1..=MEMBERS as u8).filter(|m| !first.contains(m)))
+        .collect();
+    for (n, &m) in order.iter().enumerate() {
+        let missing = !have.iter().any(|r| r.member == m);
+        if missing && (have.len() < need || n < first.len()) {
+            have.push(receipt(l, m, agg, rng)?);
+        }
+    }
+    l.receipts.insert(b, have.clone());
+    Ok(have)
 }
 
 fn mask(members: &[u8]) -> Members {
@@ -218,14 +269,42 @@ fn member_shares(
     present: Members,
     rng: &mut ChaCha20Rng,
 ) -> Result<Vec<Pl>, ThresholdError> {
+    let mut first: Vec<u8> = (1..=MEMBERS as u8)
+        .filter(|&m| present & bit(m) != 0)
+        .collect();
+    if !first.contains(&h) {
+        first.insert(0, h);
+    }
+    let receipts = quorum_receipts(l, &first, agg, rng)?;
+    answer(k, l, h, agg, present, &receipts, rng)
+}
+
+/// Member `h`'s shares of `agg` for present set `present`, given `receipts`.
+fn answer(
+    k: &Keyed,
+    l: &mut Ledgers,
+    h: u8,
+    agg: &Aggregate<'_, '_, M, N>,
+    present: Members,
+    receipts: &[SpendReceipt],
+    rng: &mut ChaCha20Rng,
+) -> Result<Vec<Pl>, ThresholdError> {
     let smudger = Smudger::new::<P>(&plan()).unwrap();
     let mut maker = Box::new(ShareMaker::<P, N, K>::new());
     let mut out = vec![Pl::zero(); agg.chunks()];
     let i = h as usize - 1;
+    let (_, roster) = identities();
+    let e = epoch();
+    let spend = Spend {
+        epoch: &e,
+        roster: &roster,
+        receipts,
+    };
     maker.make(
         &k.holdings[i],
         agg,
         present,
+        &spend,
         &smudger,
         &mut l.count[i],
         &mut l.spent[i],
@@ -763,7 +842,11 @@ fn forged_share_sets_are_refused() {
                 limit: DECRYPTIONS_PER_KEY
             }
         );
-        assert!(fresh.spent[4].0.is_empty(), "refused before spending");
+        assert_eq!(
+            fresh.count[4].taken(),
+            DECRYPTIONS_PER_KEY,
+            "nothing recorded"
+        );
     });
 }
 
@@ -777,11 +860,16 @@ fn a_share_for_another_aggregate_corrupts_the_result_without_a_proof() {
         let k = keygen(&mut rng);
         let cts = clinics(&k, 6, &mut rng);
         let mut adm = admit(&cts[..3]);
-        let mut other_adm = admit(&cts[3..]);
+        // The other aggregate is of the next round (a member signs one aggregate per round, §3.1.1).
+        let mut other_adm: Vec<Admitted<'_, M, N>> = cts[3..]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Admitted::unverified(ROUND + 1, 200 + i as u64, &c.c1, &c.c0))
+            .collect();
         let mut c0 = vec![Pl::zero(); CHUNKS];
         let mut c0o = vec![Pl::zero(); CHUNKS];
         let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
-        let other = Aggregate::build(&plan(), ROUND, &mut other_adm, &mut c0o).unwrap();
+        let other = Aggregate::build(&plan(), ROUND + 1, &mut other_adm, &mut c0o).unwrap();
         let present = mask(&[1, 2, 3]);
         let mut l = ledgers();
         let s1 = member_shares(&k, &mut l, 1, &agg, present, &mut rng).unwrap();
@@ -1030,56 +1118,127 @@ fn shamir_proxy_share_leaks_the_key_modulo_the_weight_denominator() {
     });
 }
 
-/// Review 8, finding 1 (attack A, the break; its proof of concept ported to the crate's test harness): the
-/// spent ledger is per member and the aggregator chooses the present set per request, so overlapping
-/// aggregates go to *different* honest members. Coalition {1, 2} (t − 1 members, ignoring their ledgers) and
-/// the aggregator; four honest clinics w, x, y, z; aggregate A = {w, x, y, z} with present set {1, 2, 3},
-/// aggregate B = {x, y, z} with present set {1, 2, 4}: honest members 3 and 4 each answer once and never see a
-/// ciphertext twice, yet dec(A) − dec(B) = m_w bit-exact. Attack A' needs one corrupt member only (present
-/// {1, 3, 4}, then {1, 2, 5}: the honest pairs are disjoint). The control: B routed to member 3 is refused.
-///
-/// OPEN BREAK: this test succeeds against the current code, so it is ignored (it demonstrates the break; the
-/// committee-wide spend of docs/THRESHOLD.md §3.1 is the fix, not yet implemented). When the fix lands, the
-/// assertions flip to refusals and the `#[ignore]` goes.
-/// `cargo test -p zkfl-core --release --lib threshold::tests::review8_differencing -- --ignored`
+/// Ciphertexts admitted for `round` under clinic ids `id`, `id` + 1, ….
+fn admit_in(cts: &[Ct], round: u64, id: u64) -> Vec<Admitted<'_, M, N>> {
+    cts.iter()
+        .enumerate()
+        .map(|(i, c)| Admitted::unverified(round, id + i as u64, &c.c1, &c.c0))
+        .collect()
+}
+
+/// Review 8, finding 1 (attack A, the break; its proof of concept ported to the crate's test harness). With a
+/// per-member spent ledger, aggregate A = {w, x, y, z} answered by present set {1, 2, 3} and B = {x, y, z} by
+/// {1, 2, 4} (coalition {1, 2} ignoring its ledgers) gave dec(A) − dec(B) = m_w: honest members 3 and 4 each saw
+/// every ciphertext once. Now a member answers only with spend receipts from a quorum of ⌈(n + t)/2⌉ = 4
+/// (docs/THRESHOLD.md §3.1.1): A decrypts (the adversary even picks the quorum {1, 2, 3, 5} that leaves member 4
+/// out), but B (next round, so the one-aggregate-per-round rule is not what stops it) gets receipts only from the
+/// coalition and member 4: honest 3 and 5 refuse, member 4 refuses to answer (`TooFewReceipts`), replayed or
+/// duplicated receipts are refused. Attack A' (one corrupt member, present {1, 3, 4} then {1, 2, 5}) fails the
+/// same way; a second aggregate in the same round is refused by the round rule.
 #[test]
-#[ignore = "demonstrates the open break of review 8, finding 1 (docs/THRESHOLD.md §11)"]
-fn review8_differencing_across_honest_members_recovers_one_update() {
+fn review8_differencing_across_honest_members_is_refused() {
     big_stack(|| {
         let mut rng = ChaCha20Rng::seed_from_u64(88);
         let k = keygen(&mut rng);
         let cts = clinics(&k, 4, &mut rng);
-        let mut l = ledgers();
-        // The coalition ignores its ledgers: fresh ones for every request.
         let forget = |l: &mut Ledgers, corrupt: &[u8]| {
             for &c in corrupt {
                 l.count[c as usize - 1] = DecryptionLedger::new(0);
                 l.spent[c as usize - 1] = Spent::default();
             }
         };
-        let dec_a = threshold_decrypt(&k, &mut l, &cts, &[1, 2, 3], &mut rng).unwrap();
+        let mut l = ledgers();
+        // A = {w, x, y, z}, quorum {1, 2, 3, 5}, present {1, 2, 3}: decrypts bit-exact.
+        let mut adm_a = admit_in(&cts, ROUND, 100);
+        let mut c0a = vec![Pl::zero(); CHUNKS];
+        let agg_a = Aggregate::build(&plan(), ROUND, &mut adm_a, &mut c0a).unwrap();
+        let w_a = quorum_receipts(&mut l, &[1, 2, 3, 5], &agg_a, &mut rng).unwrap();
+        let present_a = mask(&[1, 2, 3]);
+        let shares: Vec<(u8, Vec<Pl>)> = [1u8, 2, 3]
+            .iter()
+            .map(|&h| {
+                (
+                    h,
+                    answer(&k, &mut l, h, &agg_a, present_a, &w_a, &mut rng).unwrap(),
+                )
+            })
+            .collect();
+        let recv: Vec<MemberShares<'_, P, N>> = shares
+            .iter()
+            .map(|(h, s)| MemberShares {
+                member: *h,
+                aggregate: agg_a.binding(),
+                shares: s,
+            })
+            .collect();
+        let mut out = vec![[0i64; N]; CHUNKS];
+        Combiner::<P, N>::new(plain(), committee())
+            .decrypt(&agg_a, present_a, &recv, &mut out)
+            .unwrap();
+        assert_eq!(out, sum(&cts));
+        // B = {x, y, z} in the next round, for present {1, 2, 4}.
         forget(&mut l, &[1, 2]);
-        let dec_b = threshold_decrypt(&k, &mut l, &cts[1..], &[1, 2, 4], &mut rng).unwrap();
-        for j in 0..CHUNKS {
-            let w: Vec<i64> = (0..N).map(|x| dec_a[j][x] - dec_b[j][x]).collect();
-            assert_eq!(w[..], cts[0].m[j][..], "chunk {j}: clinic w's update");
+        let mut adm_b = admit_in(&cts[1..], ROUND + 1, 101);
+        let mut c0b = vec![Pl::zero(); CHUNKS];
+        let agg_b = Aggregate::build(&plan(), ROUND + 1, &mut adm_b, &mut c0b).unwrap();
+        let mut w_b = Vec::new();
+        for h in 1..=MEMBERS as u8 {
+            match receipt(&mut l, h, &agg_b, &mut rng) {
+                Ok(r) => w_b.push(r),
+                Err(e) => {
+                    assert!([3, 5].contains(&h), "member {h}: {e:?}");
+                    assert!(matches!(e, ThresholdError::AlreadyDecrypted { .. }));
+                }
+            }
         }
-        assert_eq!((l.count[2].taken(), l.count[3].taken()), (1, 1));
-        // Control: the same aggregate B sent to member 3 instead is refused by its own ledger.
-        forget(&mut l, &[1, 2]);
-        assert!(matches!(
-            threshold_decrypt(&k, &mut l, &cts[1..], &[1, 2, 3], &mut rng),
-            Err(ThresholdError::AlreadyDecrypted { .. })
-        ));
-        // Attack A': one corrupt member (1); fresh honest clinics.
+        assert_eq!(w_b.len(), 3, "the coalition and member 4 only");
+        let present_b = mask(&[1, 2, 4]);
+        assert_eq!(
+            answer(&k, &mut l, 4, &agg_b, present_b, &w_b, &mut rng).unwrap_err(),
+            ThresholdError::TooFewReceipts { have: 3, need: 4 }
+        );
+        // Padding the quorum: a coalition receipt twice, or member 3's receipt for A moved to B.
+        let mut dup = w_b.clone();
+        dup.push(w_b[0].clone());
+        assert_eq!(
+            answer(&k, &mut l, 4, &agg_b, present_b, &dup, &mut rng).unwrap_err(),
+            ThresholdError::Duplicate { member: 1 }
+        );
+        let mut moved = w_b.clone();
+        moved.push(w_a.iter().find(|r| r.member == 3).unwrap().clone());
+        assert_eq!(
+            answer(&k, &mut l, 4, &agg_b, present_b, &moved, &mut rng).unwrap_err(),
+            ThresholdError::Signature { member: 3 }
+        );
+        assert_eq!(l.count[3].taken(), 0, "member 4 never answered");
+        // A second aggregate in A's round: refused by the round rule even by a member that did not sign A.
+        let cts_c = clinics(&k, 3, &mut rng);
+        let mut adm_c = admit_in(&cts_c, ROUND, 300);
+        let mut c0c = vec![Pl::zero(); CHUNKS];
+        let agg_c = Aggregate::build(&plan(), ROUND, &mut adm_c, &mut c0c).unwrap();
+        assert_eq!(
+            receipt(&mut l, 3, &agg_c, &mut rng).unwrap_err(),
+            ThresholdError::RoundSpent { round: ROUND }
+        );
+        // Attack A': one corrupt member; A = {w', x', y', z'} with quorum {1, 3, 4, 5} and present {1, 3, 4}; B for
+        // present {1, 2, 5} gets receipts from 1 and 2 only.
         let cts2 = clinics(&k, 4, &mut rng);
         let mut l = ledgers();
-        let dec_a = threshold_decrypt(&k, &mut l, &cts2, &[1, 3, 4], &mut rng).unwrap();
+        let mut adm_a = admit_in(&cts2, ROUND, 100);
+        let agg_a = Aggregate::build(&plan(), ROUND, &mut adm_a, &mut c0a).unwrap();
+        let w_a = quorum_receipts(&mut l, &[1, 3, 4, 5], &agg_a, &mut rng).unwrap();
+        for h in [1u8, 3, 4] {
+            answer(&k, &mut l, h, &agg_a, mask(&[1, 3, 4]), &w_a, &mut rng).unwrap();
+        }
         forget(&mut l, &[1]);
-        let dec_b = threshold_decrypt(&k, &mut l, &cts2[1..], &[1, 2, 5], &mut rng).unwrap();
-        for j in 0..CHUNKS {
-            let w: Vec<i64> = (0..N).map(|x| dec_a[j][x] - dec_b[j][x]).collect();
-            assert_eq!(w[..], cts2[0].m[j][..], "A', chunk {j}");
+        let mut adm_b = admit_in(&cts2[1..], ROUND + 1, 101);
+        let agg_b = Aggregate::build(&plan(), ROUND + 1, &mut adm_b, &mut c0b).unwrap();
+        let w_b: Vec<SpendReceipt> = (1..=MEMBERS as u8)
+            .filter_map(|h| receipt(&mut l, h, &agg_b, &mut rng).ok())
+            .collect();
+        assert_eq!(w_b.iter().map(|r| r.member).collect::<Vec<_>>(), [1, 2]);
+        for h in [1u8, 2, 5] {
+            assert!(answer(&k, &mut l, h, &agg_b, mask(&[1, 2, 5]), &w_b, &mut rng).is_err());
         }
     });
 }
