@@ -12,14 +12,16 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::time::Duration;
 use zkfl_core::bfv::{PlainModulus, public_a};
+use zkfl_core::channel::identity::{SigningKey, VerifyingKey};
 use zkfl_core::params::limits::plaintext_modulus;
 use zkfl_core::params::{ParamSet, SetL};
 use zkfl_core::ring::sample::{Xof, uniform};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::threshold::plan::design;
 use zkfl_core::threshold::{
-    Admitted, Aggregate, Combiner, Committee, Dealer, DecryptionLedger, Holdings, MemberShares,
-    ShareMaker, Smudger, SpentLedger, ThresholdError,
+    Admitted, Aggregate, Combiner, Committee, Dealer, DecryptionLedger, Epoch, Holdings,
+    MemberShares, ShareMaker, Smudger, Spend, SpendReceipt, SpentLedger, ThresholdError,
+    sign_receipt,
 };
 
 const PARAMS: usize = 108_996;
@@ -45,16 +47,23 @@ fn benches(c: &mut Criterion<CpuTime>) {
     let l = PARAMS.div_ceil(N);
     let committee = Committee::new(5, 3).unwrap();
     let plan = design::<SetL>(5, 3, 1024, 1 << 16, l).unwrap();
-    let smudger = Smudger::new(&plan).unwrap();
+    let smudger = Smudger::new::<SetL>(&plan).unwrap();
     let plain = PlainModulus::new(plaintext_modulus(1024, 1 << 16).unwrap()).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let mut a = Box::new(Pl::zero());
     public_a::<SetL, N>(&[3; 32], &mut a);
     let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-    let dealers: Vec<Dealer> = (1..=5).map(|i| Dealer::generate(i, &mut rng)).collect();
+    let epoch = Epoch {
+        crs: [3; 32],
+        epoch: 1,
+        committee,
+    };
+    let dealers: Vec<Dealer> = (1..=5)
+        .map(|i| Dealer::generate(&epoch, i, &mut rng).unwrap())
+        .collect();
     let mut published = vec![Pl::zero(); committee.slots() * l];
     let mut holdings: Vec<Box<Holdings>> = (1..=5)
-        .map(|h| Box::new(Holdings::new(committee, h).unwrap()))
+        .map(|h| Box::new(Holdings::new(committee, h, l).unwrap()))
         .collect();
     for d in &dealers {
         d.public_shares::<SetL, N, K>(&committee, &a_ntt, l, &mut published)
@@ -91,14 +100,28 @@ fn benches(c: &mut Criterion<CpuTime>) {
             (Box::new(c1.coeffs), c0)
         })
         .collect();
-    let adm: Vec<Admitted<'_, M, N>> = cts
+    let mut adm: Vec<Admitted<'_, M, N>> = cts
         .iter()
         .enumerate()
-        .map(|(i, (c1, c0))| Admitted::unverified(i as u64, c1, c0))
+        .map(|(i, (c1, c0))| Admitted::unverified(1, i as u64, c1, c0))
         .collect();
     let mut c0 = vec![Pl::zero(); l];
-    let agg = Aggregate::build(1, &adm, &mut c0).unwrap();
+    let agg = Aggregate::build(&plan, 1, &mut adm, &mut c0).unwrap();
     let present = 0b00111;
+    // Spend receipts from a quorum of 4 (docs/THRESHOLD.md §3.1.1), signed once; their checks are part of
+    // every member's answer below.
+    let ids: Vec<SigningKey> = (1..=5u8).map(|i| SigningKey::from_seed(&[i; 32])).collect();
+    let roster: Vec<VerifyingKey> = ids.iter().map(SigningKey::verifying_key).collect();
+    let receipts: Vec<SpendReceipt> = (1..=4u8)
+        .map(|i| {
+            sign_receipt(&epoch, i, &ids[i as usize - 1], &agg, &mut Forget, &mut rng).unwrap()
+        })
+        .collect();
+    let spend = Spend {
+        epoch: &epoch,
+        roster: &roster,
+        receipts: &receipts,
+    };
     let mut shares: Vec<Vec<Pl>> = (0..3).map(|_| vec![Pl::zero(); l]).collect();
     let mut maker = Box::new(ShareMaker::<SetL, N, K>::new());
     c.bench_function(&format!("threshold/member-shares/L-{l}-chunks"), |b| {
@@ -108,6 +131,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
                     &holdings[0],
                     &agg,
                     present,
+                    &spend,
                     &smudger,
                     &mut DecryptionLedger::new(0),
                     &mut Forget,
@@ -123,6 +147,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
                 &holdings[h],
                 &agg,
                 present,
+                &spend,
                 &smudger,
                 &mut DecryptionLedger::new(0),
                 &mut Forget,
@@ -147,7 +172,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
     });
     c.bench_function(&format!("threshold/accept-slot-part/L-{l}-chunks"), |b| {
         b.iter(|| {
-            let mut h = Box::new(Holdings::new(committee, 5).unwrap());
+            let mut h = Box::new(Holdings::new(committee, 5, l).unwrap());
             let u = (0..committee.slots())
                 .find(|&u| committee.holds(5, u))
                 .unwrap();

@@ -287,8 +287,8 @@ fn threshold() {
     use zkfl_core::params::SetL;
     use zkfl_core::threshold::plan::design;
     use zkfl_core::threshold::{
-        Admitted, Aggregate, Committee, Dealer, DecryptionLedger, Holdings, ShareMaker, Smudger,
-        SpentLedger, ThresholdError,
+        Admitted, Aggregate, Committee, Dealer, DecryptionLedger, Epoch, Holdings, ShareMaker,
+        Smudger, SpentLedger, ThresholdError,
     };
     type ML = <SetL as ParamSet>::M;
     const NL: usize = 4096;
@@ -307,13 +307,18 @@ fn threshold() {
     let mut a = Box::new(Poly::<ML, NL>::zero());
     public_a::<SetL, NL>(&[3; 32], &mut a);
     let a_ntt = Box::new(NttPoly::<NL, KL>::from_poly(&*a));
-    let mut holdings = Box::new(Holdings::new(committee, 1).expect("member 1"));
+    let mut holdings = Box::new(Holdings::new(committee, 1, 1).expect("member 1"));
     let mut b = Box::new(Poly::<ML, NL>::zero());
     // Dealers' secrets are public here (key expansion is not covered, see the comment below); the smudging
     // randomness of the share is the secret input.
     let mut public_rng = ChaCha20Rng::seed_from_u64(11);
+    let epoch = Epoch {
+        crs: [3; 32],
+        epoch: 1,
+        committee,
+    };
     for dealer in 1..=5u8 {
-        let d = Dealer::generate(dealer, &mut public_rng);
+        let d = Dealer::generate(&epoch, dealer, &mut public_rng).expect("dealer");
         for u in (0..committee.slots()).filter(|&u| committee.holds(1, u)) {
             // The part seed stays public here: BFV key expansion rejects bytes without a declassification
             // point (docs/CONSTANT_TIME.md), so the part itself is not covered; the smudging is.
@@ -327,7 +332,7 @@ fn threshold() {
         }
     }
     let plan = design::<SetL>(5, 3, 1024, 1 << 16, 1).expect("set L design");
-    let smudger = Smudger::new(&plan).expect("smudger");
+    let smudger = Smudger::new::<SetL>(&plan).expect("smudger");
     type Ct = (Box<[u128; NL]>, Vec<[u128; NL]>);
     let cts: Vec<Ct> = (0..3u8)
         .map(|i| {
@@ -336,13 +341,36 @@ fn threshold() {
             (Box::new(c1.coeffs), vec![[0u128; NL]])
         })
         .collect();
-    let adm: Vec<Admitted<'_, ML, NL>> = cts
+    let mut adm: Vec<Admitted<'_, ML, NL>> = cts
         .iter()
         .enumerate()
-        .map(|(i, (c1, c0))| Admitted::unverified(i as u64, c1, c0))
+        .map(|(i, (c1, c0))| Admitted::unverified(1, i as u64, c1, c0))
         .collect();
     let mut c0 = vec![Poly::<ML, NL>::zero()];
-    let agg = Aggregate::build(1, &adm, &mut c0).expect("aggregate");
+    let agg = Aggregate::build(&plan, 1, &mut adm, &mut c0).expect("aggregate");
+    // Spend receipts of a quorum of 4 (public keys and signatures; docs/THRESHOLD.md §3.1.1).
+    let ids: Vec<zkfl_core::channel::identity::SigningKey> = (1..=5u8)
+        .map(|i| zkfl_core::channel::identity::SigningKey::from_seed(&[i; 32]))
+        .collect();
+    let roster: Vec<_> = ids.iter().map(|k| k.verifying_key()).collect();
+    let receipts: Vec<_> = (1..=4u8)
+        .map(|i| {
+            zkfl_core::threshold::sign_receipt(
+                &epoch,
+                i,
+                &ids[i as usize - 1],
+                &agg,
+                &mut NoLedger,
+                &mut public_rng,
+            )
+            .expect("receipt")
+        })
+        .collect();
+    let spend = zkfl_core::threshold::Spend {
+        epoch: &epoch,
+        roster: &roster,
+        receipts: &receipts,
+    };
     let mut maker = Box::new(ShareMaker::<SetL, NL, KL>::new());
     let mut d = vec![Poly::<ML, NL>::zero()];
     maker
@@ -350,6 +378,7 @@ fn threshold() {
             &holdings,
             &agg,
             0b00111,
+            &spend,
             &smudger,
             &mut DecryptionLedger::new(0),
             &mut NoLedger,

@@ -3,18 +3,22 @@
 //! share in one query). Every ciphertext must
 //!
 //! - carry a norm proof that verifies (`zk::verify`) against the committee key and this round ([`Admitted`]);
-//! - be distinct from every other one in the aggregate (a "sum" of copies is an individual ciphertext times
-//!   a constant), and c1 ≠ 0;
-//! - be fresh in the key epoch: a member's [`SpentLedger`] refuses an aggregate that contains a ciphertext it
-//!   already helped decrypt (two overlapping rounds differ by one individual ciphertext);
+//! - be admitted for this round, and have a c1 distinct from every other one in the aggregate (a "sum" of
+//!   copies, or of ciphertexts sharing one c1, is an individual c1 times a constant: review 8, finding 2), and
+//!   c1 ≠ 0;
+//! - be fresh in the key epoch: a member's [`SpentLedger`] refuses to sign a spend receipt (`spend`) for an
+//!   aggregate that contains a ciphertext it already spent (two overlapping rounds differ by one individual
+//!   ciphertext), and a member answers only with receipts of a quorum, so overlapping aggregates cannot be
+//!   routed to disjoint honest members (review 8, finding 1);
 //!
-//! and the aggregate must have at least `plan::MIN_CLINICS` of them. A minimum count protects an individual
+//! and the aggregate must have at least `plan::MIN_CLINICS` and at most the plan's K of them (the smudging
+//! argument and exact decryption are computed for K). A minimum count protects an individual
 //! clinic only if the aggregator does not control clinic admission (it could fill a round with its own
 //! clinics): clinic enrolment must be authenticated outside the aggregator (§1).
 
 use super::error::ThresholdError;
 use super::keys::absorb_poly;
-use super::plan::MIN_CLINICS;
+use super::plan::{MIN_CLINICS, Plan};
 use crate::arith::Modulus;
 use crate::ring::Poly;
 use crate::zk::params::ZkParams;
@@ -24,26 +28,78 @@ use sha3::{Digest, Sha3_256};
 /// Domain label of a ciphertext digest.
 pub const CIPHERTEXT_LABEL: &[u8] = b"ZKFL-PQ/threshold/ciphertext/v1";
 
-/// The public data a round is decrypted under: the CRS a, the committee key b_1..b_L, the round number and the
-/// plaintext modulus and bound the clinics prove against.
+/// Domain label of a round key's identity.
+pub const KEY_LABEL: &[u8] = b"ZKFL-PQ/threshold/round-key/v1";
+
+/// The public data a round is decrypted under: the CRS a, the committee key b_1..b_L, the key epoch, the round
+/// number, and the plaintext modulus t and bound B_int the clinics must prove against (review 8, finding 5: a
+/// clinic proving under its own t′ or B decodes as about (t/t′)·m, past the norm bound).
 #[derive(Clone, Copy, Debug)]
 pub struct RoundKey<'a, M: Modulus, const N: usize> {
     /// The CRS a.
     pub a: &'a [M::Coeff; N],
     /// The committee key b_j (exactly L).
     pub b: &'a [[M::Coeff; N]],
+    /// The key epoch (`keys::Epoch::epoch`).
+    pub epoch: u64,
     /// The round.
     pub round: u64,
+    /// The round's plaintext modulus t (`params::limits::plaintext_modulus(K, B_int)`).
+    pub t: u64,
+    /// The round's bound B_int.
+    pub bound: u64,
+}
+
+impl<M: Modulus, const N: usize> RoundKey<'_, M, N> {
+    /// SHA3-256 of (label, epoch, t, B_int, a, b_1..b_L): the key identity every admitted ciphertext records and
+    /// an aggregate binds (the round is bound separately).
+    #[must_use]
+    pub fn id(&self) -> [u8; 32] {
+        let mut h = Sha3_256::new();
+        h.update(KEY_LABEL);
+        h.update(self.epoch.to_le_bytes());
+        h.update(self.t.to_le_bytes());
+        h.update(self.bound.to_le_bytes());
+        h.update((self.b.len() as u64).to_le_bytes());
+        let mut absorb = |c: &[M::Coeff; N]| {
+            for &x in c {
+                h.update(&M::to_u128(x).to_le_bytes()[..M::BYTES]);
+            }
+        };
+        absorb(self.a);
+        for b in self.b {
+            absorb(b);
+        }
+        h.finalize().into()
+    }
 }
 
 /// One accepted ciphertext: its proof verified against the committee key and the round. Only
 /// [`Admitted::verify`] makes one (and, in this crate's tests, a constructor that skips the proof).
 #[derive(Clone, Copy, Debug)]
 pub struct Admitted<'a, M: Modulus, const N: usize> {
+    key: [u8; 32],
+    round: u64,
     clinic: u64,
     c1: &'a [M::Coeff; N],
     c0: &'a [[M::Coeff; N]],
     digest: [u8; 32],
+    c1_digest: [u8; 32],
+}
+
+/// Domain label of a c1 digest.
+pub const C1_LABEL: &[u8] = b"ZKFL-PQ/threshold/c1/v1";
+
+/// SHA3-256 of c1 alone: a member's share depends only on c1, so an aggregate refuses two equal ones
+/// (review 8, finding 2: one c1 under many c0 is "one ciphertext times a constant").
+#[must_use]
+pub fn c1_digest<M: Modulus, const N: usize>(c1: &[M::Coeff; N]) -> [u8; 32] {
+    let mut h = Sha3_256::new();
+    h.update(C1_LABEL);
+    for &x in c1 {
+        h.update(&M::to_u128(x).to_le_bytes()[..M::BYTES]);
+    }
+    h.finalize().into()
 }
 
 /// SHA3-256 of a ciphertext (c1, c0_1..c0_L), the identity the ledgers keep.
@@ -73,7 +129,8 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
     ///
     /// # Errors
     /// [`ThresholdError::WrongKey`] if the statement's key is not the committee key,
-    /// [`ThresholdError::WrongRound`] for another round, [`ThresholdError::Proof`] if the proof fails.
+    /// [`ThresholdError::WrongRound`] for another round, [`ThresholdError::WrongStatement`] if the statement's
+    /// t or bound is not the round's, [`ThresholdError::Proof`] if the proof fails.
     pub fn verify<Z: ZkParams<M = M>>(
         key: &RoundKey<'_, M, N>,
         stmt: &Statement<'a, M, N>,
@@ -87,16 +144,34 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
         if ctx.round != key.round {
             return Err(ThresholdError::WrongRound);
         }
+        if stmt.t != key.t || stmt.bound != key.bound {
+            return Err(ThresholdError::WrongStatement);
+        }
         crate::zk::verify::verify::<Z, N>(stmt, ctx, proof).map_err(ThresholdError::Proof)?;
-        Ok(Self::admit(ctx.clinic, stmt.c1, stmt.c0))
+        Ok(Self::admit(
+            key.id(),
+            ctx.round,
+            ctx.clinic,
+            stmt.c1,
+            stmt.c0,
+        ))
     }
 
-    fn admit(clinic: u64, c1: &'a [M::Coeff; N], c0: &'a [[M::Coeff; N]]) -> Self {
+    fn admit(
+        key: [u8; 32],
+        round: u64,
+        clinic: u64,
+        c1: &'a [M::Coeff; N],
+        c0: &'a [[M::Coeff; N]],
+    ) -> Self {
         Self {
+            key,
+            round,
             clinic,
             c1,
             c0,
             digest: ciphertext_digest::<M, N>(c1, c0),
+            c1_digest: c1_digest::<M, N>(c1),
         }
     }
 
@@ -104,8 +179,33 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
     /// L take seconds each), the constant-time check (feature `valgrind-ct`) and the bench (feature
     /// `threshold-bench`); never in a product build.
     #[cfg(any(test, feature = "valgrind-ct", feature = "threshold-bench"))]
-    pub fn unverified(clinic: u64, c1: &'a [M::Coeff; N], c0: &'a [[M::Coeff; N]]) -> Self {
-        Self::admit(clinic, c1, c0)
+    /// Its key identity is all zeros (no `RoundKey`).
+    pub fn unverified(
+        round: u64,
+        clinic: u64,
+        c1: &'a [M::Coeff; N],
+        c0: &'a [[M::Coeff; N]],
+    ) -> Self {
+        Self::admit([0; 32], round, clinic, c1, c0)
+    }
+
+    /// The identity of the key it was admitted under ([`RoundKey::id`]).
+    #[must_use]
+    pub fn key_id(&self) -> &[u8; 32] {
+        &self.key
+    }
+
+    /// The same ciphertext recorded under key identity `key` (tests of the mixed-key refusal).
+    #[cfg(test)]
+    pub(crate) fn with_key(mut self, key: [u8; 32]) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// The round it was admitted for (its proof context).
+    #[must_use]
+    pub fn round(&self) -> u64 {
+        self.round
     }
 
     /// The clinic.
@@ -146,6 +246,7 @@ impl SpentLedger for alloc::collections::BTreeSet<[u8; 32]> {
 
 /// The sum of a round's admitted ciphertexts, computed here (c1 kept, c0 written to the caller's buffer).
 pub struct Aggregate<'a, 'b, M: Modulus, const N: usize> {
+    key: [u8; 32],
     round: u64,
     members: &'a [Admitted<'a, M, N>],
     c1: Poly<M, N>,
@@ -162,15 +263,26 @@ impl<M: Modulus, const N: usize> core::fmt::Debug for Aggregate<'_, '_, M, N> {
 }
 
 impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
-    /// Sums `admitted` (all of `round`) into c1 and `c0_out` (L polynomials).
+    /// Sums `admitted` (all admitted for `round`) into c1 and `c0_out` (L polynomials). `admitted` is sorted in
+    /// place into the canonical order (increasing c1 digest), so an aggregate is a set: its binding does not
+    /// depend on the order the aggregator listed the ciphertexts in.
+    ///
+    /// Distinctness is checked by sorting, O(K log K) with no scratch: by clinic id (adjacent ids equal), then
+    /// by c1 digest (adjacent c1 equal). Equal c1 is refused even under distinct c0, because a member's share
+    /// depends only on c1 (review 8, finding 2).
     ///
     /// # Errors
-    /// [`ThresholdError::TooFewCiphertexts`] below [`MIN_CLINICS`], [`ThresholdError::RepeatedCiphertext`] if
-    /// two ciphertexts or two clinic ids are equal, [`ThresholdError::ZeroCiphertext`] for c1 = 0,
-    /// [`ThresholdError::ChunkCount`] if a ciphertext or `c0_out` has another chunk count.
+    /// [`ThresholdError::TooFewCiphertexts`] below [`MIN_CLINICS`], [`ThresholdError::TooManyCiphertexts`]
+    /// above the plan's K (`plan.clinics`: the smudging argument and exact decryption hold only up to it),
+    /// [`ThresholdError::WrongRound`] for a ciphertext admitted for another round, [`ThresholdError::WrongKey`]
+    /// for ciphertexts admitted under different round keys,
+    /// [`ThresholdError::RepeatedCiphertext`] if two clinic ids or two c1 are equal,
+    /// [`ThresholdError::ZeroCiphertext`] for c1 = 0, [`ThresholdError::ChunkCount`] if a ciphertext or `c0_out`
+    /// has another chunk count than the plan's L.
     pub fn build(
+        plan: &Plan,
         round: u64,
-        admitted: &'a [Admitted<'a, M, N>],
+        admitted: &'a mut [Admitted<'a, M, N>],
         c0_out: &'b mut [Poly<M, N>],
     ) -> Result<Self, ThresholdError> {
         let have = admitted.len();
@@ -180,7 +292,26 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
                 need: MIN_CLINICS,
             });
         }
-        for (i, x) in admitted.iter().enumerate() {
+        if have > plan.clinics as usize {
+            return Err(ThresholdError::TooManyCiphertexts {
+                have: have as u64,
+                max: plan.clinics,
+            });
+        }
+        if c0_out.len() != plan.chunks {
+            return Err(ThresholdError::ChunkCount {
+                expected: plan.chunks,
+                got: c0_out.len(),
+            });
+        }
+        let key = admitted[0].key;
+        for x in admitted.iter() {
+            if x.round != round {
+                return Err(ThresholdError::WrongRound);
+            }
+            if x.key != key {
+                return Err(ThresholdError::WrongKey);
+            }
             if x.c0.len() != c0_out.len() {
                 return Err(ThresholdError::ChunkCount {
                     expected: c0_out.len(),
@@ -190,13 +321,24 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
             if x.c1.iter().all(|&c| M::to_u128(c) == 0) {
                 return Err(ThresholdError::ZeroCiphertext { clinic: x.clinic });
             }
-            if admitted[..i]
-                .iter()
-                .any(|y| y.digest == x.digest || y.clinic == x.clinic)
-            {
-                return Err(ThresholdError::RepeatedCiphertext { clinic: x.clinic });
-            }
         }
+        admitted.sort_unstable_by_key(|x| x.clinic);
+        if let Some(w) = admitted.windows(2).find(|w| w[0].clinic == w[1].clinic) {
+            return Err(ThresholdError::RepeatedCiphertext {
+                clinic: w[1].clinic,
+            });
+        }
+        admitted
+            .sort_unstable_by(|x, y| x.c1_digest.cmp(&y.c1_digest).then(x.clinic.cmp(&y.clinic)));
+        if let Some(w) = admitted
+            .windows(2)
+            .find(|w| w[0].c1_digest == w[1].c1_digest)
+        {
+            return Err(ThresholdError::RepeatedCiphertext {
+                clinic: w[1].clinic,
+            });
+        }
+        let admitted: &'a [Admitted<'a, M, N>] = admitted;
         let mut c1 = Poly::<M, N>::zero();
         for c in c0_out.iter_mut() {
             *c = Poly::zero();
@@ -208,6 +350,7 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
             }
         }
         Ok(Self {
+            key,
             round,
             members: admitted,
             c1,
@@ -219,6 +362,12 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
     #[must_use]
     pub fn round(&self) -> u64 {
         self.round
+    }
+
+    /// The identity of the round key every ciphertext was admitted under ([`RoundKey::id`]).
+    #[must_use]
+    pub fn key_id(&self) -> &[u8; 32] {
+        &self.key
     }
 
     /// Σ c1.
@@ -245,11 +394,13 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
         self.members
     }
 
-    /// SHA3-256 binding of the aggregate (round and every ciphertext digest in order): what a share is for.
+    /// SHA3-256 binding of the aggregate (key identity, round, every ciphertext digest in canonical order, Σ c1):
+    /// what a share is for.
     #[must_use]
     pub fn binding(&self) -> [u8; 32] {
         let mut h = Sha3_256::new();
-        h.update(b"ZKFL-PQ/threshold/aggregate/v1");
+        h.update(b"ZKFL-PQ/threshold/aggregate/v2");
+        h.update(self.key);
         h.update(self.round.to_le_bytes());
         for x in self.members {
             h.update(x.digest);

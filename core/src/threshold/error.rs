@@ -66,7 +66,22 @@ pub enum ThresholdError {
         /// The minimum.
         need: u32,
     },
-    /// Two ciphertexts of an aggregate are equal, or two come from the same clinic.
+    /// More ciphertexts than the plan's K in an aggregate (the smudging argument and exact decryption are
+    /// computed for at most K).
+    TooManyCiphertexts {
+        /// Ciphertexts.
+        have: u64,
+        /// K.
+        max: u32,
+    },
+    /// A `Smudger` was asked for with a plan that is not `plan::design`'s output for its own parameters.
+    UncheckedPlan,
+    /// A smudging digit failed its norm bound `share::MAX_RESAMPLES` times in a row (probability < 2^−300 per
+    /// try with the designed bounds): the sampler or its bounds are broken.
+    SmudgingResample,
+    /// A dealer, holding or key used under another epoch or committee than its own.
+    WrongEpoch,
+    /// Two ciphertexts of an aggregate have equal c1, or two come from the same clinic.
     RepeatedCiphertext {
         /// The clinic of the repeat.
         clinic: u64,
@@ -90,6 +105,25 @@ pub enum ThresholdError {
     LedgerFull,
     /// A ciphertext's statement is not under the committee key.
     WrongKey,
+    /// The member already signed a spend receipt for another aggregate of this round.
+    RoundSpent {
+        /// The round.
+        round: u64,
+    },
+    /// A spend receipt that cannot be signed or does not verify.
+    Signature {
+        /// The signer.
+        member: u8,
+    },
+    /// Fewer spend receipts than the quorum ⌈(n + t)/2⌉, or none from the answering member.
+    TooFewReceipts {
+        /// Distinct valid receipts.
+        have: u32,
+        /// The quorum.
+        need: u32,
+    },
+    /// A ciphertext's statement has another plaintext modulus t or bound than the round's.
+    WrongStatement,
     /// A ciphertext's proof context is another round.
     WrongRound,
     /// A ciphertext's norm proof does not verify.
@@ -151,8 +185,14 @@ impl core::fmt::Display for ThresholdError {
                 write!(f, "{have} ciphertexts in the aggregate, at least {need} needed")
             }
             Self::RepeatedCiphertext { clinic } => {
-                write!(f, "clinic {clinic}'s ciphertext or id repeats in the aggregate")
+                write!(f, "clinic {clinic}'s c1 or id repeats in the aggregate")
             }
+            Self::TooManyCiphertexts { have, max } => {
+                write!(f, "{have} ciphertexts in the aggregate, at most {max} allowed")
+            }
+            Self::UncheckedPlan => f.write_str("the smudging plan is not the checked design of its parameters"),
+            Self::SmudgingResample => f.write_str("the smudging sampler kept failing its norm bound"),
+            Self::WrongEpoch => f.write_str("used under another epoch or committee than its own"),
             Self::ZeroCiphertext { clinic } => write!(f, "clinic {clinic}'s ciphertext has c1 = 0"),
             Self::AlreadyDecrypted { clinic } => write!(
                 f,
@@ -163,6 +203,17 @@ impl core::fmt::Display for ThresholdError {
             }
             Self::LedgerFull => f.write_str("the spent-ciphertext ledger is full"),
             Self::WrongKey => f.write_str("a ciphertext is not under the committee key"),
+            Self::RoundSpent { round } => {
+                write!(f, "a spend receipt was already signed for another aggregate of round {round}")
+            }
+            Self::Signature { member } => write!(f, "member {member}'s spend receipt does not verify"),
+            Self::TooFewReceipts { have, need } => write!(
+                f,
+                "{have} spend receipts, a quorum of {need} including the answering member is needed"
+            ),
+            Self::WrongStatement => {
+                f.write_str("a ciphertext is proven under another plaintext modulus or bound than the round's")
+            }
             Self::WrongRound => f.write_str("a ciphertext's proof is for another round"),
             Self::Proof(e) => write!(f, "a ciphertext's norm proof fails: {e:?}"),
             Self::KeyExhausted { limit } => write!(

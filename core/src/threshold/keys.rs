@@ -75,9 +75,16 @@ pub fn commitment<M: Modulus, const N: usize>(
     h.finalize().into()
 }
 
-/// A member's own secret: the seed its slot parts are derived from. Zeroized on drop.
+/// A member's own secret for one epoch: the seed its slot parts are derived from. Zeroized on drop.
+///
+/// A dealer belongs to one [`Epoch`] (review 8, finding 3): its part seeds are derived from the secret, the
+/// CRS, the epoch number, n, t, the member index and the slot's member mask, so a dealer kept across a
+/// rotation or a restart (with a renumbered committee) never re-deals a part; a restart and a rotation
+/// draw a fresh secret anyway (docs/THRESHOLD.md §2.2).
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct Dealer {
+    #[zeroize(skip)]
+    epoch: Epoch,
     #[zeroize(skip)]
     member: u8,
     seed: [u8; SEED_BYTES],
@@ -92,11 +99,34 @@ impl core::fmt::Debug for Dealer {
 }
 
 impl Dealer {
-    /// Member `member`'s fresh secret.
-    pub fn generate(member: u8, rng: &mut impl CryptoRng) -> Self {
+    /// Member `member`'s fresh secret for `epoch`.
+    ///
+    /// # Errors
+    /// [`ThresholdError::MemberIndex`] outside 1..=n.
+    pub fn generate(
+        epoch: &Epoch,
+        member: u8,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Self, ThresholdError> {
+        if bit(member) & epoch.committee.all() == 0 {
+            return Err(ThresholdError::MemberIndex {
+                index: member as usize,
+                members: epoch.committee.members(),
+            });
+        }
         let mut seed = [0u8; SEED_BYTES];
         rng.fill_bytes(&mut seed);
-        Self { member, seed }
+        Ok(Self {
+            epoch: *epoch,
+            member,
+            seed,
+        })
+    }
+
+    /// The epoch this dealer belongs to.
+    #[must_use]
+    pub fn epoch(&self) -> &Epoch {
+        &self.epoch
     }
 
     /// The member index (1-based).
@@ -105,19 +135,36 @@ impl Dealer {
         self.member
     }
 
-    /// The seed of this member's part of slot `slot` (secret: dealt only to the slot's holders).
+    /// The seed of this member's part of slot `slot` (secret: dealt only to the slot's holders):
+    /// H(label, secret, CRS, epoch, n, t, member, slot mask). The slot's member mask, not its rank, so a
+    /// renumbered committee never maps an old slot's part onto a new slot.
     #[must_use]
     pub fn slot_seed(&self, slot: usize) -> [u8; SEED_BYTES] {
+        let c = &self.epoch.committee;
         let mut h = Sha3_256::new();
         h.update(SLOT_LABEL);
         h.update(self.seed);
-        h.update((slot as u64).to_le_bytes());
+        h.update(self.epoch.crs);
+        h.update(self.epoch.epoch.to_le_bytes());
+        h.update(c.members().to_le_bytes());
+        h.update(c.threshold().to_le_bytes());
+        h.update([self.member]);
+        h.update(c.slot(slot).to_le_bytes());
         h.finalize().into()
+    }
+
+    fn check_committee(&self, committee: &Committee) -> Result<(), ThresholdError> {
+        if *committee == self.epoch.committee {
+            Ok(())
+        } else {
+            Err(ThresholdError::WrongEpoch)
+        }
     }
 
     /// The public slot shares b_{i,U,j} of every slot and chunk into `out[u·L + j]` (L = `chunks`).
     ///
     /// # Errors
+    /// [`ThresholdError::WrongEpoch`] for another committee than the dealer's epoch's,
     /// [`ThresholdError::ChunkCount`] if `out` does not hold slots·L polynomials.
     pub fn public_shares<P: ParamSet, const N: usize, const K: usize>(
         &self,
@@ -127,6 +174,7 @@ impl Dealer {
         out: &mut [Poly<P::M, N>],
     ) -> Result<(), ThresholdError> {
         const { check_params::<P, N, K>() };
+        self.check_committee(committee)?;
         check_len(out.len(), committee.slots() * chunks)?;
         for (u, slot) in out.chunks_mut(chunks).enumerate() {
             let key = SecretKey::<P, N>::from_seed(self.slot_seed(u));
@@ -141,13 +189,15 @@ impl Dealer {
     ///
     /// # Errors
     /// [`ThresholdError::NotAHolder`] unless `holder` holds the slot (is outside it): the dealer never hands a
-    /// slot's part to a member of the slot.
+    /// slot's part to a member of the slot; [`ThresholdError::WrongEpoch`] for another committee than the
+    /// dealer's epoch's.
     pub fn deal(
         &self,
         committee: &Committee,
         slot: usize,
         holder: u8,
     ) -> Result<[u8; SEED_BYTES], ThresholdError> {
+        self.check_committee(committee)?;
         if slot >= committee.slots() || !committee.holds(holder, slot) {
             return Err(ThresholdError::NotAHolder { member: holder });
         }
@@ -268,6 +318,7 @@ impl KeyCeremony {
 pub struct Holdings {
     member: u8,
     committee: Committee,
+    chunks: usize,
     seeds: [[[u8; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
     received: [u32; MAX_SLOTS as usize],
 }
@@ -288,11 +339,18 @@ impl Drop for Holdings {
 }
 
 impl Holdings {
-    /// Empty holdings of member `member`.
+    /// Empty holdings of member `member` for a key of `chunks` chunks (L ≥ 1; review 8, finding 7: every dealt
+    /// part is checked against all L chunks of its published share).
     ///
     /// # Errors
-    /// [`ThresholdError::MemberIndex`] outside 1..=n.
-    pub fn new(committee: Committee, member: u8) -> Result<Self, ThresholdError> {
+    /// [`ThresholdError::MemberIndex`] outside 1..=n, [`ThresholdError::ChunkCount`] for L = 0.
+    pub fn new(committee: Committee, member: u8, chunks: usize) -> Result<Self, ThresholdError> {
+        if chunks == 0 {
+            return Err(ThresholdError::ChunkCount {
+                expected: 1,
+                got: 0,
+            });
+        }
         if bit(member) & committee.all() == 0 {
             return Err(ThresholdError::MemberIndex {
                 index: member as usize,
@@ -302,6 +360,7 @@ impl Holdings {
         Ok(Self {
             member,
             committee,
+            chunks,
             seeds: [[[0; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
             received: [0; MAX_SLOTS as usize],
         })
@@ -319,6 +378,12 @@ impl Holdings {
         &self.committee
     }
 
+    /// The key's chunk count L.
+    #[must_use]
+    pub fn chunks(&self) -> usize {
+        self.chunks
+    }
+
     /// Accepts dealer `dealer`'s part seed of slot `slot` if it regenerates the dealer's revealed slot share
     /// `published[j]` = b_{dealer,U,j} for every chunk (exact: a seed determines r and e).
     ///
@@ -326,7 +391,8 @@ impl Holdings {
     /// [`ThresholdError::NotAHolder`] if this member does not hold the slot, [`ThresholdError::MemberIndex`]
     /// for a dealer outside 1..=n, [`ThresholdError::Duplicate`] for a second part from the same dealer,
     /// [`ThresholdError::DealtPartMismatch`] if the seed does not regenerate the share (complain: the dealer is
-    /// disqualified and the ceremony restarts without it).
+    /// disqualified and the ceremony restarts without it), [`ThresholdError::ChunkCount`] unless `published`
+    /// has exactly L chunks.
     pub fn accept<P: ParamSet, const N: usize, const K: usize>(
         &mut self,
         dealer: u8,
@@ -351,6 +417,7 @@ impl Holdings {
         if self.received[slot] & b != 0 {
             return Err(ThresholdError::Duplicate { member: dealer });
         }
+        check_len(published.len(), self.chunks)?;
         let key = SecretKey::<P, N>::from_seed(seed);
         let mut regen = Poly::<P::M, N>::zero();
         let ok = published.iter().enumerate().all(|(j, pj)| {
@@ -358,7 +425,7 @@ impl Holdings {
             // Public: the regenerated share is compared with a published one.
             crate::ct::declassify_bool(bool::from(regen.ct_eq(pj)))
         });
-        if !ok || published.is_empty() {
+        if !ok {
             return Err(ThresholdError::DealtPartMismatch { dealer, slot });
         }
         self.seeds[slot][dealer as usize - 1] = seed;

@@ -1,7 +1,8 @@
 //! Threshold decryption by a committee of n key holders, t of whom suffice (docs/THRESHOLD.md): the numbers
 //! (`plan`), the replicated t-of-n sharing (`slots`), dealer-free key generation with commit-then-reveal
-//! (`keys`), the aggregate a member decrypts (`aggregate`), decryption shares with smudging noise (`share`) and
-//! their combination (`combine`).
+//! (`keys`), the aggregate a member decrypts (`aggregate`), the committee-wide spend receipts without which no
+//! member answers it (`spend`), decryption shares with smudging noise (`share`) and their combination
+//! (`combine`).
 
 pub mod aggregate;
 pub mod combine;
@@ -10,6 +11,7 @@ pub mod keys;
 pub mod plan;
 pub mod share;
 pub mod slots;
+pub mod spend;
 
 pub use aggregate::{Admitted, Aggregate, RoundKey, SpentLedger};
 pub use combine::{Combiner, MemberShares};
@@ -17,6 +19,7 @@ pub use error::ThresholdError;
 pub use keys::{Dealer, Epoch, Holdings, KeyCeremony};
 pub use share::{DecryptionLedger, ShareMaker, Smudger};
 pub use slots::Committee;
+pub use spend::{Spend, SpendReceipt, check_receipts, sign_receipt, spend_quorum};
 
 #[cfg(test)]
 mod tests;

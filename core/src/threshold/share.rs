@@ -9,8 +9,9 @@
 use super::aggregate::{Aggregate, SpentLedger};
 use super::error::ThresholdError;
 use super::keys::Holdings;
-use super::plan::{DECRYPTIONS_PER_KEY, INNER_SIGMA, OUTER_SHIFT, Plan};
+use super::plan::{DECRYPTIONS_PER_KEY, INNER_SIGMA, OUTER_SHIFT, Plan, design};
 use super::slots::{Members, bit};
+use super::spend::Spend;
 use crate::arith::Modulus;
 use crate::bfv::keys::check_params;
 use crate::params::ParamSet;
@@ -18,6 +19,11 @@ use crate::ring::gaussian::GaussianSampler;
 use crate::ring::{NttPoly, Poly};
 use rand_core::CryptoRng;
 use zeroize::Zeroize;
+
+/// Most candidates a digit draws before the sampler gives up (each fails its bound with probability below
+/// 2^−300 under a checked plan, so reaching the cap means the sampler or the bounds are broken; review 8,
+/// finding 6: a forged plan with a zero bound looped forever).
+pub const MAX_RESAMPLES: u32 = 64;
 
 /// The smudging-noise sampler of one committee design.
 #[derive(Clone, Debug)]
@@ -29,11 +35,24 @@ pub struct Smudger {
 }
 
 impl Smudger {
-    /// The sampler of `plan` (public parameters).
+    /// The sampler of `plan` for set `P`, only if `plan` is exactly what [`design`] computes for its own
+    /// (n, t, K, B_int, L): `Plan`'s fields are public, and a plan with a narrower σ or another bound would
+    /// leak the key shares (review 8, finding 6).
     ///
     /// # Errors
-    /// [`ThresholdError::Plan`] if the plan's outer width is outside the base sampler's range.
-    pub fn new(plan: &Plan) -> Result<Self, ThresholdError> {
+    /// [`ThresholdError::Plan`] if the parameters have no design, [`ThresholdError::UncheckedPlan`] if `plan`
+    /// differs from the design.
+    pub fn new<P: ParamSet>(plan: &Plan) -> Result<Self, ThresholdError> {
+        let checked = design::<P>(
+            plan.members,
+            plan.threshold,
+            plan.clinics,
+            plan.b_int,
+            plan.chunks,
+        )?;
+        if checked != *plan {
+            return Err(ThresholdError::UncheckedPlan);
+        }
         let bad = super::plan::PlanError::NoRoom;
         let inner = GaussianSampler::new(INNER_SIGMA << 32).map_err(|_| bad)?;
         let outer = GaussianSampler::new(plan.outer_sigma << 32).map_err(|_| bad)?;
@@ -52,14 +71,17 @@ impl Smudger {
     }
 
     /// Samples both digits (X1, X2), each conditioned on its bound, and sets e = X1 + 2^23·X2.
+    ///
+    /// # Errors
+    /// [`ThresholdError::SmudgingResample`] if a digit fails its bound [`MAX_RESAMPLES`] times.
     pub fn sample<M: Modulus, const N: usize, R: CryptoRng + ?Sized>(
         &self,
         rng: &mut R,
         digits: &mut [Poly<M, N>; 2],
         e: &mut Poly<M, N>,
-    ) {
-        Self::digit(&self.inner, self.inner_bound_sq, rng, &mut digits[0]);
-        Self::digit(&self.outer, self.outer_bound_sq, rng, &mut digits[1]);
+    ) -> Result<(), ThresholdError> {
+        Self::digit(&self.inner, self.inner_bound_sq, rng, &mut digits[0])?;
+        Self::digit(&self.outer, self.outer_bound_sq, rng, &mut digits[1])?;
         let shift = M::from_i64(1 << OUTER_SHIFT);
         for ((o, &x1), &x2) in e
             .coeffs
@@ -69,6 +91,7 @@ impl Smudger {
         {
             *o = M::add(x1, M::mul(shift, x2));
         }
+        Ok(())
     }
 
     /// out ← D^N conditioned on ‖out‖² ≤ `bound_sq`. Only the accept bit of a whole candidate is public (it
@@ -78,8 +101,8 @@ impl Smudger {
         bound_sq: u128,
         rng: &mut R,
         out: &mut Poly<M, N>,
-    ) {
-        loop {
+    ) -> Result<(), ThresholdError> {
+        for _ in 0..MAX_RESAMPLES {
             let mut norm = 0u128;
             for c in out.coeffs.iter_mut() {
                 let x = sampler.sample(rng);
@@ -89,9 +112,11 @@ impl Smudger {
             let ok = norm <= bound_sq;
             norm.zeroize();
             if crate::ct::declassify_bool(ok) {
-                return;
+                return Ok(());
             }
         }
+        out.zeroize();
+        Err(ThresholdError::SmudgingResample)
     }
 }
 
@@ -137,8 +162,10 @@ impl DecryptionLedger {
 /// shares sum to s_j·c1 plus at most n smudging terms. Every reconstruction coefficient is 0 or 1.
 ///
 /// [`ShareMaker::make`] is the only way to a share and consumes the decryption: it records it in the member's
-/// [`DecryptionLedger`], spends every ciphertext of the aggregate in the member's [`SpentLedger`] (refusing an
-/// aggregate with a spent one) and writes the shares of all chunks in one call, so a repeated request gets a
+/// [`DecryptionLedger`], requires spend receipts for exactly this aggregate from a quorum of ⌈(n + t)/2⌉ members
+/// including itself (`spend`, docs/THRESHOLD.md §3.1.1; review 8, finding 1: a per-member ledger let the
+/// aggregator route overlapping aggregates to disjoint honest members), marks the aggregate answered in the
+/// member's [`SpentLedger`] and writes the shares of all chunks in one call, so a repeated request gets a
 /// refusal, never a fresh noisy answer to average (review 7, gap 6). A service that lost the reply resends the
 /// bytes it stored, never recomputes.
 pub struct ShareMaker<P: ParamSet, const N: usize, const K: usize> {
@@ -183,14 +210,17 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
     /// [`ThresholdError::ChunkCount`], [`ThresholdError::IncompleteHoldings`] before dealing is complete,
     /// [`ThresholdError::TooFewShares`] / [`ThresholdError::MemberIndex`] for a bad present set,
     /// [`ThresholdError::NotInPresentSet`] if this member is not in it, [`ThresholdError::KeyExhausted`],
-    /// [`ThresholdError::AlreadyDecrypted`]; `out` and the ledgers are untouched then (except that a
-    /// `LedgerFull` from the spent ledger may leave some digests spent: the member refuses either way).
+    /// [`ThresholdError::WrongEpoch`] if `spend`'s committee is not the holdings', the errors of
+    /// `spend::check_receipts` (no quorum of valid receipts including this member's), and
+    /// [`ThresholdError::AlreadyDecrypted`] if this member already answered the aggregate; `out` and the ledgers
+    /// are untouched then.
     #[allow(clippy::too_many_arguments)]
     pub fn make<R: CryptoRng + ?Sized>(
         &mut self,
         holdings: &Holdings,
         agg: &Aggregate<'_, '_, P::M, N>,
         present: Members,
+        spend: &Spend<'_>,
         smudger: &Smudger,
         ledger: &mut DecryptionLedger,
         spent: &mut impl SpentLedger,
@@ -198,11 +228,13 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
         out: &mut [Poly<P::M, N>],
     ) -> Result<(), ThresholdError> {
         let committee = holdings.committee();
-        if out.len() != agg.chunks() {
-            return Err(ThresholdError::ChunkCount {
-                expected: agg.chunks(),
-                got: out.len(),
-            });
+        for got in [out.len(), agg.chunks()] {
+            if got != holdings.chunks() {
+                return Err(ThresholdError::ChunkCount {
+                    expected: holdings.chunks(),
+                    got,
+                });
+            }
         }
         if !holdings.complete() {
             return Err(ThresholdError::IncompleteHoldings);
@@ -217,7 +249,10 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
                 limit: DECRYPTIONS_PER_KEY,
             });
         }
-        agg.spend(spent)?;
+        if spend.epoch.committee != *committee {
+            return Err(ThresholdError::WrongEpoch);
+        }
+        spend.answer(agg, me, spent)?;
         ledger.record()?;
         self.c1_ntt.set_from_poly(agg.c1());
         for (j, d) in out.iter_mut().enumerate() {
@@ -229,7 +264,14 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
             self.s_ntt.set_from_poly(&self.s);
             self.s_ntt.mul_assign(&self.c1_ntt);
             self.s_ntt.inverse_into(d);
-            smudger.sample(rng, &mut self.digits, &mut self.noise);
+            if let Err(e) = smudger.sample(rng, &mut self.digits, &mut self.noise) {
+                self.s.zeroize();
+                self.s_ntt.zeroize();
+                for d in out.iter_mut() {
+                    d.zeroize();
+                }
+                return Err(e);
+            }
             d.add_assign(&self.noise);
             self.s.zeroize();
             self.s_ntt.zeroize();
@@ -256,5 +298,33 @@ impl<P: ParamSet, const N: usize, const K: usize> Drop for ShareMaker<P, N, K> {
         self.noise.zeroize();
         self.digits[0].zeroize();
         self.digits[1].zeroize();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::{ParamSet, SetL};
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    /// Review 8, finding 6: a digit bound no sample meets ends in a typed error after `MAX_RESAMPLES`
+    /// candidates, not an endless loop (`Smudger::new` refuses such a plan; this builds the sampler directly).
+    #[test]
+    fn resampling_is_capped() {
+        let g = || GaussianSampler::new(INNER_SIGMA << 32).unwrap();
+        let s = Smudger {
+            inner: g(),
+            outer: g(),
+            inner_bound_sq: 0,
+            outer_bound_sq: 0,
+        };
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let mut digits = [Poly::zero(), Poly::zero()];
+        let mut e = Poly::<<SetL as ParamSet>::M, 64>::zero();
+        assert_eq!(
+            s.sample(&mut rng, &mut digits, &mut e),
+            Err(ThresholdError::SmudgingResample)
+        );
     }
 }

@@ -11,6 +11,7 @@ use super::slots::{Members, bit};
 use super::*;
 use crate::arith::Modulus;
 use crate::bfv::{PlainModulus, encrypt, public_a};
+use crate::channel::identity::{SigningKey, VerifyingKey};
 use crate::params::limits::plaintext_modulus;
 use crate::params::{ParamSet, SetL};
 use crate::ring::{NttPoly, Poly};
@@ -91,7 +92,7 @@ fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
     public_a::<P, N>(&epoch().crs, &mut a);
     let a_ntt = Box::new(NttPoly::from_poly(&*a));
     let dealers: Vec<Dealer> = (1..=MEMBERS as u8)
-        .map(|i| Dealer::generate(i, rng))
+        .map(|i| Dealer::generate(&epoch(), i, rng).unwrap())
         .collect();
     let published: Vec<Vec<Pl>> = dealers.iter().map(|d| public_shares(d, &a_ntt)).collect();
     let mut ceremony = KeyCeremony::new(epoch());
@@ -109,7 +110,7 @@ fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
     }
     assert!(ceremony.complete());
     let mut holdings: Vec<Box<Holdings>> = (1..=MEMBERS as u8)
-        .map(|h| Box::new(Holdings::new(c, h).unwrap()))
+        .map(|h| Box::new(Holdings::new(c, h, CHUNKS).unwrap()))
         .collect();
     for (d, p) in dealers.iter().zip(&published) {
         for u in 0..c.slots() {
@@ -168,7 +169,7 @@ fn clinics(k: &Keyed, count: usize, rng: &mut ChaCha20Rng) -> Vec<Ct> {
 fn admit(cts: &[Ct]) -> Vec<Admitted<'_, M, N>> {
     cts.iter()
         .enumerate()
-        .map(|(i, c)| Admitted::unverified(100 + i as u64, &c.c1, &c.c0))
+        .map(|(i, c)| Admitted::unverified(ROUND, 100 + i as u64, &c.c1, &c.c0))
         .collect()
 }
 
@@ -192,17 +193,67 @@ impl SpentLedger for Spent {
     }
 }
 
-/// Every member's ledgers (decryption count and spent ciphertexts).
+/// Every member's ledgers (decryption count and spent ciphertexts, rounds and answers), and the spend receipts
+/// gathered per aggregate binding.
 struct Ledgers {
     count: Vec<DecryptionLedger>,
     spent: Vec<Spent>,
+    receipts: std::collections::BTreeMap<[u8; 32], Vec<SpendReceipt>>,
 }
 
 fn ledgers() -> Ledgers {
     Ledgers {
         count: vec![DecryptionLedger::new(0); MEMBERS as usize],
         spent: vec![Spent::default(); MEMBERS as usize],
+        receipts: std::collections::BTreeMap::new(),
     }
+}
+
+/// The members' ML-DSA identities (test keys from fixed seeds) and the roster of their verifying keys.
+fn identities() -> (Vec<SigningKey>, Vec<VerifyingKey>) {
+    let ids: Vec<SigningKey> = (1..=MEMBERS as u8)
+        .map(|i| SigningKey::from_seed(&[i; 32]))
+        .collect();
+    let roster = ids.iter().map(SigningKey::verifying_key).collect();
+    (ids, roster)
+}
+
+/// Member `h`'s spend receipt for `agg` (it spends the aggregate in its own ledger).
+fn receipt(
+    l: &mut Ledgers,
+    h: u8,
+    agg: &Aggregate<'_, '_, M, N>,
+    rng: &mut ChaCha20Rng,
+) -> Result<SpendReceipt, ThresholdError> {
+    let (ids, _) = identities();
+    let i = h as usize - 1;
+    sign_receipt(&epoch(), h, &ids[i], agg, &mut l.spent[i], rng)
+}
+
+/// Receipts for `agg` from the quorum: `first` in order, then the other members, until ⌈(n + t)/2⌉ signed
+/// (cached per aggregate; `first` is added if the cached quorum lacks it).
+fn quorum_receipts(
+    l: &mut Ledgers,
+    first: &[u8],
+    agg: &Aggregate<'_, '_, M, N>,
+    rng: &mut ChaCha20Rng,
+) -> Result<Vec<SpendReceipt>, ThresholdError> {
+    let b = agg.binding();
+    let mut have = l.receipts.get(&b).cloned().unwrap_or_default();
+    let need = spend_quorum(MEMBERS, THRESHOLD) as usize;
+    let order: Vec<u8> = first
+        .iter()
+        .copied()
+        .chain((1..=MEMBERS as u8).filter(|m| !first.contains(m)))
+        .collect();
+    for (n, &m) in order.iter().enumerate() {
+        let missing = !have.iter().any(|r| r.member == m);
+        if missing && (have.len() < need || n < first.len()) {
+            have.push(receipt(l, m, agg, rng)?);
+        }
+    }
+    l.receipts.insert(b, have.clone());
+    Ok(have)
 }
 
 fn mask(members: &[u8]) -> Members {
@@ -218,14 +269,42 @@ fn member_shares(
     present: Members,
     rng: &mut ChaCha20Rng,
 ) -> Result<Vec<Pl>, ThresholdError> {
-    let smudger = Smudger::new(&plan()).unwrap();
+    let mut first: Vec<u8> = (1..=MEMBERS as u8)
+        .filter(|&m| present & bit(m) != 0)
+        .collect();
+    if !first.contains(&h) {
+        first.insert(0, h);
+    }
+    let receipts = quorum_receipts(l, &first, agg, rng)?;
+    answer(k, l, h, agg, present, &receipts, rng)
+}
+
+/// Member `h`'s shares of `agg` for present set `present`, given `receipts`.
+fn answer(
+    k: &Keyed,
+    l: &mut Ledgers,
+    h: u8,
+    agg: &Aggregate<'_, '_, M, N>,
+    present: Members,
+    receipts: &[SpendReceipt],
+    rng: &mut ChaCha20Rng,
+) -> Result<Vec<Pl>, ThresholdError> {
+    let smudger = Smudger::new::<P>(&plan()).unwrap();
     let mut maker = Box::new(ShareMaker::<P, N, K>::new());
     let mut out = vec![Pl::zero(); agg.chunks()];
     let i = h as usize - 1;
+    let (_, roster) = identities();
+    let e = epoch();
+    let spend = Spend {
+        epoch: &e,
+        roster: &roster,
+        receipts,
+    };
     maker.make(
         &k.holdings[i],
         agg,
         present,
+        &spend,
         &smudger,
         &mut l.count[i],
         &mut l.spent[i],
@@ -243,9 +322,9 @@ fn threshold_decrypt(
     present: &[u8],
     rng: &mut ChaCha20Rng,
 ) -> Result<Vec<[i64; N]>, ThresholdError> {
-    let adm = admit(cts);
+    let mut adm = admit(cts);
     let mut c0 = vec![Pl::zero(); CHUNKS];
-    let agg = Aggregate::build(ROUND, &adm, &mut c0)?;
+    let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0)?;
     let p = mask(present);
     let mut shares = Vec::new();
     for &h in present {
@@ -292,9 +371,9 @@ fn a_share_is_the_assigned_slots_times_c1_plus_bounded_noise() {
         let mut rng = ChaCha20Rng::seed_from_u64(5);
         let k = keygen(&mut rng);
         let cts = clinics(&k, CLINICS, &mut rng);
-        let adm = admit(&cts);
+        let mut adm = admit(&cts);
         let mut c0 = vec![Pl::zero(); CHUNKS];
-        let agg = Aggregate::build(ROUND, &adm, &mut c0).unwrap();
+        let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
         let present = mask(&[1, 3, 4]);
         let mut l = ledgers();
         let d = member_shares(&k, &mut l, 3, &agg, present, &mut rng).unwrap();
@@ -382,15 +461,15 @@ fn review7_release_budget_harvest_is_refused() {
         );
         // (b) one answer per member and aggregate.
         let cts = clinics(&k, CLINICS, &mut rng);
-        let adm = admit(&cts);
+        let mut adm = admit(&cts);
         let mut c0 = vec![Pl::zero(); CHUNKS];
-        let agg = Aggregate::build(ROUND, &adm, &mut c0).unwrap();
+        let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
         let mut l = ledgers();
         member_shares(&k, &mut l, 4, &agg, mask(&[1, 2, 4]), &mut rng).unwrap();
-        assert_eq!(
+        assert!(matches!(
             member_shares(&k, &mut l, 4, &agg, mask(&[1, 2, 3, 4]), &mut rng).unwrap_err(),
-            ThresholdError::AlreadyDecrypted { clinic: 100 }
-        );
+            ThresholdError::AlreadyDecrypted { .. }
+        ));
         // (c) the coalition's key material: every part of every slot it holds, plus its own parts of the
         // missing slot. Decrypting with it gives garbage.
         let mut s = Box::new(Pl::zero());
@@ -437,7 +516,10 @@ fn review7_constant_c1_is_refused() {
         let key = RoundKey::<M, N> {
             a: &k.a.coeffs,
             b: &b,
+            epoch: epoch().epoch,
             round: ROUND,
+            t: plaintext_modulus(1024, B_INT).unwrap(),
+            bound: B_INT,
         };
         let stmt = crate::zk::statement::Statement::<M, N> {
             pk_a: &k.a.coeffs,
@@ -445,7 +527,7 @@ fn review7_constant_c1_is_refused() {
             c1: &crafted,
             c0: &c0,
             t: plaintext_modulus(1024, B_INT).unwrap(),
-            bound: 100,
+            bound: B_INT,
         };
         let ctx = crate::zk::statement::Context {
             round: ROUND,
@@ -464,6 +546,15 @@ fn review7_constant_c1_is_refused() {
             Admitted::<M, N>::verify::<P>(&other, &stmt, &ctx, &[]).unwrap_err(),
             ThresholdError::WrongRound
         );
+        // Review 8, finding 5: a statement under another plaintext modulus t′ or bound B is refused before the
+        // proof is read (under t′ < t its contribution decodes as about (t/t′)·m, past the norm bound).
+        for (t, bound) in [(key.t - 2, B_INT), (key.t, 100), (key.t, B_INT + 1)] {
+            let st = crate::zk::statement::Statement::<M, N> { t, bound, ..stmt };
+            assert_eq!(
+                Admitted::<M, N>::verify::<P>(&key, &st, &ctx, &[]).unwrap_err(),
+                ThresholdError::WrongStatement
+            );
+        }
         let wrong_b: Vec<[C; N]> = vec![[1 as C; N]; CHUNKS];
         let wrong = RoundKey { b: &wrong_b, ..key };
         assert_eq!(
@@ -485,7 +576,7 @@ fn review7_rogue_key_share_is_refused() {
         public_a::<P, N>(&epoch().crs, &mut a);
         let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
         let dealers: Vec<Dealer> = (1..=MEMBERS as u8)
-            .map(|i| Dealer::generate(i, &mut rng))
+            .map(|i| Dealer::generate(&epoch(), i, &mut rng).unwrap())
             .collect();
         let published: Vec<Vec<Pl>> = dealers.iter().map(|d| public_shares(d, &a_ntt)).collect();
         let mut cer = KeyCeremony::new(epoch());
@@ -554,11 +645,11 @@ fn forged_dealt_part_is_refused() {
         let mut a = Box::new(Pl::zero());
         public_a::<P, N>(&epoch().crs, &mut a);
         let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-        let d = Dealer::generate(2, &mut rng);
+        let d = Dealer::generate(&epoch(), 2, &mut rng).unwrap();
         let p = public_shares(&d, &a_ntt);
         let u = (0..c.slots()).find(|&u| c.holds(1, u)).unwrap();
         let v = (0..c.slots()).filter(|&v| c.holds(1, v)).nth(1).unwrap();
-        let mut h = Box::new(Holdings::new(c, 1).unwrap());
+        let mut h = Box::new(Holdings::new(c, 1, CHUNKS).unwrap());
         let pu = &p[u * CHUNKS..(u + 1) * CHUNKS];
         let mut fresh = [0u8; 32];
         rng.fill_bytes(&mut fresh);
@@ -568,6 +659,14 @@ fn forged_dealt_part_is_refused() {
                 Err(ThresholdError::DealtPartMismatch { dealer: 2, slot: u })
             );
         }
+        // Review 8, finding 7: a prefix of the published share (one chunk of L) is refused.
+        assert_eq!(
+            h.accept::<P, N, K>(2, u, d.slot_seed(u), &a_ntt, &pu[..1]),
+            Err(ThresholdError::ChunkCount {
+                expected: CHUNKS,
+                got: 1
+            })
+        );
         h.accept::<P, N, K>(2, u, d.slot_seed(u), &a_ntt, pu)
             .unwrap();
         assert_eq!(
@@ -591,59 +690,59 @@ fn forged_aggregates_are_refused() {
         let k = keygen(&mut rng);
         let cts = clinics(&k, 4, &mut rng);
         let mut c0 = vec![Pl::zero(); CHUNKS];
-        let adm = admit(&cts[..2]);
+        let mut adm = admit(&cts[..2]);
         assert_eq!(
-            Aggregate::build(ROUND, &adm, &mut c0).unwrap_err(),
+            Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap_err(),
             ThresholdError::TooFewCiphertexts {
                 have: 2,
                 need: MIN_CLINICS
             }
         );
         // One clinic's ciphertext three times under three ids: "the sum" is 3·ct.
-        let copies: Vec<Admitted<'_, M, N>> = (0..3)
-            .map(|i| Admitted::unverified(200 + i, &cts[0].c1, &cts[0].c0))
+        let mut copies: Vec<Admitted<'_, M, N>> = (0..3)
+            .map(|i| Admitted::unverified(ROUND, 200 + i, &cts[0].c1, &cts[0].c0))
             .collect();
         assert_eq!(
-            Aggregate::build(ROUND, &copies, &mut c0).unwrap_err(),
+            Aggregate::build(&plan(), ROUND, &mut copies, &mut c0).unwrap_err(),
             ThresholdError::RepeatedCiphertext { clinic: 201 }
         );
-        let same_id = [
-            Admitted::unverified(1, &cts[0].c1, &cts[0].c0),
-            Admitted::unverified(2, &cts[1].c1, &cts[1].c0),
-            Admitted::unverified(1, &cts[2].c1, &cts[2].c0),
+        let mut same_id = [
+            Admitted::unverified(ROUND, 1, &cts[0].c1, &cts[0].c0),
+            Admitted::unverified(ROUND, 2, &cts[1].c1, &cts[1].c0),
+            Admitted::unverified(ROUND, 1, &cts[2].c1, &cts[2].c0),
         ];
         assert_eq!(
-            Aggregate::build(ROUND, &same_id, &mut c0).unwrap_err(),
+            Aggregate::build(&plan(), ROUND, &mut same_id, &mut c0).unwrap_err(),
             ThresholdError::RepeatedCiphertext { clinic: 1 }
         );
         let zero = Box::new([0 as C; N]);
-        let zeros = [
-            Admitted::unverified(1, &cts[0].c1, &cts[0].c0),
-            Admitted::unverified(2, &cts[1].c1, &cts[1].c0),
-            Admitted::unverified(3, &zero, &cts[2].c0),
+        let mut zeros = [
+            Admitted::unverified(ROUND, 1, &cts[0].c1, &cts[0].c0),
+            Admitted::unverified(ROUND, 2, &cts[1].c1, &cts[1].c0),
+            Admitted::unverified(ROUND, 3, &zero, &cts[2].c0),
         ];
         assert_eq!(
-            Aggregate::build(ROUND, &zeros, &mut c0).unwrap_err(),
+            Aggregate::build(&plan(), ROUND, &mut zeros, &mut c0).unwrap_err(),
             ThresholdError::ZeroCiphertext { clinic: 3 }
         );
         // Overlapping rounds {0, 1, 2} and {0, 1, 3} differ by one individual ciphertext: member 2 answers the
         // first and refuses the second.
         let mut l = ledgers();
-        let first = admit(&cts[..3]);
-        let agg1 = Aggregate::build(ROUND, &first, &mut c0).unwrap();
+        let mut first = admit(&cts[..3]);
+        let agg1 = Aggregate::build(&plan(), ROUND, &mut first, &mut c0).unwrap();
         member_shares(&k, &mut l, 2, &agg1, mask(&[1, 2, 3]), &mut rng).unwrap();
-        let second = [
-            Admitted::unverified(100, &cts[0].c1, &cts[0].c0),
-            Admitted::unverified(101, &cts[1].c1, &cts[1].c0),
-            Admitted::unverified(103, &cts[3].c1, &cts[3].c0),
+        let mut second = [
+            Admitted::unverified(ROUND + 1, 100, &cts[0].c1, &cts[0].c0),
+            Admitted::unverified(ROUND + 1, 101, &cts[1].c1, &cts[1].c0),
+            Admitted::unverified(ROUND + 1, 103, &cts[3].c1, &cts[3].c0),
         ];
         let mut c0b = vec![Pl::zero(); CHUNKS];
-        let agg2 = Aggregate::build(ROUND + 1, &second, &mut c0b).unwrap();
+        let agg2 = Aggregate::build(&plan(), ROUND + 1, &mut second, &mut c0b).unwrap();
         let before = l.count[1];
-        assert_eq!(
+        assert!(matches!(
             member_shares(&k, &mut l, 2, &agg2, mask(&[1, 2, 3]), &mut rng).unwrap_err(),
-            ThresholdError::AlreadyDecrypted { clinic: 100 }
-        );
+            ThresholdError::AlreadyDecrypted { clinic: 100 | 101 }
+        ));
         assert_eq!(l.count[1], before, "a refusal records no decryption");
         assert!(
             l.spent[1]
@@ -662,9 +761,9 @@ fn forged_share_sets_are_refused() {
         let mut rng = ChaCha20Rng::seed_from_u64(82);
         let k = keygen(&mut rng);
         let cts = clinics(&k, CLINICS, &mut rng);
-        let adm = admit(&cts);
+        let mut adm = admit(&cts);
         let mut c0 = vec![Pl::zero(); CHUNKS];
-        let agg = Aggregate::build(ROUND, &adm, &mut c0).unwrap();
+        let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
         let present = mask(&[1, 2, 3]);
         let mut l = ledgers();
         let honest: Vec<Vec<Pl>> = [1u8, 2, 3]
@@ -743,7 +842,11 @@ fn forged_share_sets_are_refused() {
                 limit: DECRYPTIONS_PER_KEY
             }
         );
-        assert!(fresh.spent[4].0.is_empty(), "refused before spending");
+        assert_eq!(
+            fresh.count[4].taken(),
+            DECRYPTIONS_PER_KEY,
+            "nothing recorded"
+        );
     });
 }
 
@@ -756,12 +859,17 @@ fn a_share_for_another_aggregate_corrupts_the_result_without_a_proof() {
         let mut rng = ChaCha20Rng::seed_from_u64(83);
         let k = keygen(&mut rng);
         let cts = clinics(&k, 6, &mut rng);
-        let adm = admit(&cts[..3]);
-        let other_adm = admit(&cts[3..]);
+        let mut adm = admit(&cts[..3]);
+        // The other aggregate is of the next round (a member signs one aggregate per round, §3.1.1).
+        let mut other_adm: Vec<Admitted<'_, M, N>> = cts[3..]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Admitted::unverified(ROUND + 1, 200 + i as u64, &c.c1, &c.c0))
+            .collect();
         let mut c0 = vec![Pl::zero(); CHUNKS];
         let mut c0o = vec![Pl::zero(); CHUNKS];
-        let agg = Aggregate::build(ROUND, &adm, &mut c0).unwrap();
-        let other = Aggregate::build(ROUND, &other_adm, &mut c0o).unwrap();
+        let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
+        let other = Aggregate::build(&plan(), ROUND + 1, &mut other_adm, &mut c0o).unwrap();
         let present = mask(&[1, 2, 3]);
         let mut l = ledgers();
         let s1 = member_shares(&k, &mut l, 1, &agg, present, &mut rng).unwrap();
@@ -872,7 +980,10 @@ fn admitted_ciphertexts_with_real_proofs_decrypt() {
         let key = RoundKey::<M, N> {
             a: &k.a.coeffs,
             b: &b,
+            epoch: epoch().epoch,
             round: ROUND,
+            t: plaintext_modulus(1024, B_INT).unwrap(),
+            bound: B_INT,
         };
         let stmts: Vec<Statement<'_, M, N>> = cts
             .iter()
@@ -885,7 +996,7 @@ fn admitted_ciphertexts_with_real_proofs_decrypt() {
                 bound: B_INT,
             })
             .collect();
-        let adm: Vec<Admitted<'_, M, N>> = stmts
+        let mut adm: Vec<Admitted<'_, M, N>> = stmts
             .iter()
             .zip(&proofs)
             .enumerate()
@@ -907,7 +1018,7 @@ fn admitted_ciphertexts_with_real_proofs_decrypt() {
             Err(ThresholdError::Proof(_))
         ));
         let mut c0 = vec![Pl::zero(); CHUNKS];
-        let agg = Aggregate::build(ROUND, &adm, &mut c0).unwrap();
+        let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
         let present = mask(&[1, 3, 5]);
         let mut l = ledgers();
         let shares: Vec<(u8, Vec<Pl>)> = [1u8, 3, 5]
@@ -945,7 +1056,7 @@ fn admitted_ciphertexts_with_real_proofs_decrypt() {
 fn shamir_proxy_share_leaks_the_key_modulo_the_weight_denominator() {
     big_stack(|| {
         let mut rng = ChaCha20Rng::seed_from_u64(86);
-        let smudger = Smudger::new(&plan()).unwrap();
+        let smudger = Smudger::new::<P>(&plan()).unwrap();
         let small = |rng: &mut ChaCha20Rng, r: u64| -> Box<Pl> {
             let c: [i64; N] =
                 core::array::from_fn(|_| (rng.next_u64() % (2 * r + 1)) as i64 - r as i64);
@@ -988,7 +1099,7 @@ fn shamir_proxy_share_leaks_the_key_modulo_the_weight_denominator() {
             };
             let mut digits = [Pl::zero(), Pl::zero()];
             let mut e = Box::new(Pl::zero());
-            smudger.sample(&mut rng, &mut digits, &mut e);
+            smudger.sample(&mut rng, &mut digits, &mut e).unwrap();
             // The honest share's unknown part and the coalition's correction.
             let mut w = sc1.clone();
             w.add_assign(&bu);
@@ -1005,4 +1116,280 @@ fn shamir_proxy_share_leaks_the_key_modulo_the_weight_denominator() {
         let by_chance = matches(1, 1);
         assert!(by_chance < N / 2, "{by_chance} of {N}");
     });
+}
+
+/// Ciphertexts admitted for `round` under clinic ids `id`, `id` + 1, ….
+fn admit_in(cts: &[Ct], round: u64, id: u64) -> Vec<Admitted<'_, M, N>> {
+    cts.iter()
+        .enumerate()
+        .map(|(i, c)| Admitted::unverified(round, id + i as u64, &c.c1, &c.c0))
+        .collect()
+}
+
+/// Review 8, finding 1 (attack A, the break; its proof of concept ported to the crate's test harness). With a
+/// per-member spent ledger, aggregate A = {w, x, y, z} answered by present set {1, 2, 3} and B = {x, y, z} by
+/// {1, 2, 4} (coalition {1, 2} ignoring its ledgers) gave dec(A) − dec(B) = m_w: honest members 3 and 4 each saw
+/// every ciphertext once. Now a member answers only with spend receipts from a quorum of ⌈(n + t)/2⌉ = 4
+/// (docs/THRESHOLD.md §3.1.1): A decrypts (the adversary even picks the quorum {1, 2, 3, 5} that leaves member 4
+/// out), but B (next round, so the one-aggregate-per-round rule is not what stops it) gets receipts only from the
+/// coalition and member 4: honest 3 and 5 refuse, member 4 refuses to answer (`TooFewReceipts`), replayed or
+/// duplicated receipts are refused. Attack A' (one corrupt member, present {1, 3, 4} then {1, 2, 5}) fails the
+/// same way; a second aggregate in the same round is refused by the round rule.
+#[test]
+fn review8_differencing_across_honest_members_is_refused() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(88);
+        let k = keygen(&mut rng);
+        let cts = clinics(&k, 4, &mut rng);
+        let forget = |l: &mut Ledgers, corrupt: &[u8]| {
+            for &c in corrupt {
+                l.count[c as usize - 1] = DecryptionLedger::new(0);
+                l.spent[c as usize - 1] = Spent::default();
+            }
+        };
+        let mut l = ledgers();
+        // A = {w, x, y, z}, quorum {1, 2, 3, 5}, present {1, 2, 3}: decrypts bit-exact.
+        let mut adm_a = admit_in(&cts, ROUND, 100);
+        let mut c0a = vec![Pl::zero(); CHUNKS];
+        let agg_a = Aggregate::build(&plan(), ROUND, &mut adm_a, &mut c0a).unwrap();
+        let w_a = quorum_receipts(&mut l, &[1, 2, 3, 5], &agg_a, &mut rng).unwrap();
+        let present_a = mask(&[1, 2, 3]);
+        let shares: Vec<(u8, Vec<Pl>)> = [1u8, 2, 3]
+            .iter()
+            .map(|&h| {
+                (
+                    h,
+                    answer(&k, &mut l, h, &agg_a, present_a, &w_a, &mut rng).unwrap(),
+                )
+            })
+            .collect();
+        let recv: Vec<MemberShares<'_, P, N>> = shares
+            .iter()
+            .map(|(h, s)| MemberShares {
+                member: *h,
+                aggregate: agg_a.binding(),
+                shares: s,
+            })
+            .collect();
+        let mut out = vec![[0i64; N]; CHUNKS];
+        Combiner::<P, N>::new(plain(), committee())
+            .decrypt(&agg_a, present_a, &recv, &mut out)
+            .unwrap();
+        assert_eq!(out, sum(&cts));
+        // B = {x, y, z} in the next round, for present {1, 2, 4}.
+        forget(&mut l, &[1, 2]);
+        let mut adm_b = admit_in(&cts[1..], ROUND + 1, 101);
+        let mut c0b = vec![Pl::zero(); CHUNKS];
+        let agg_b = Aggregate::build(&plan(), ROUND + 1, &mut adm_b, &mut c0b).unwrap();
+        let mut w_b = Vec::new();
+        for h in 1..=MEMBERS as u8 {
+            match receipt(&mut l, h, &agg_b, &mut rng) {
+                Ok(r) => w_b.push(r),
+                Err(e) => {
+                    assert!([3, 5].contains(&h), "member {h}: {e:?}");
+                    assert!(matches!(e, ThresholdError::AlreadyDecrypted { .. }));
+                }
+            }
+        }
+        assert_eq!(w_b.len(), 3, "the coalition and member 4 only");
+        let present_b = mask(&[1, 2, 4]);
+        assert_eq!(
+            answer(&k, &mut l, 4, &agg_b, present_b, &w_b, &mut rng).unwrap_err(),
+            ThresholdError::TooFewReceipts { have: 3, need: 4 }
+        );
+        // Padding the quorum: a coalition receipt twice, or member 3's receipt for A moved to B.
+        let mut dup = w_b.clone();
+        dup.push(w_b[0].clone());
+        assert_eq!(
+            answer(&k, &mut l, 4, &agg_b, present_b, &dup, &mut rng).unwrap_err(),
+            ThresholdError::Duplicate { member: 1 }
+        );
+        let mut moved = w_b.clone();
+        moved.push(w_a.iter().find(|r| r.member == 3).unwrap().clone());
+        assert_eq!(
+            answer(&k, &mut l, 4, &agg_b, present_b, &moved, &mut rng).unwrap_err(),
+            ThresholdError::Signature { member: 3 }
+        );
+        assert_eq!(l.count[3].taken(), 0, "member 4 never answered");
+        // A second aggregate in A's round: refused by the round rule even by a member that did not sign A.
+        let cts_c = clinics(&k, 3, &mut rng);
+        let mut adm_c = admit_in(&cts_c, ROUND, 300);
+        let mut c0c = vec![Pl::zero(); CHUNKS];
+        let agg_c = Aggregate::build(&plan(), ROUND, &mut adm_c, &mut c0c).unwrap();
+        assert_eq!(
+            receipt(&mut l, 3, &agg_c, &mut rng).unwrap_err(),
+            ThresholdError::RoundSpent { round: ROUND }
+        );
+        // Attack A': one corrupt member; A = {w', x', y', z'} with quorum {1, 3, 4, 5} and present {1, 3, 4}; B for
+        // present {1, 2, 5} gets receipts from 1 and 2 only.
+        let cts2 = clinics(&k, 4, &mut rng);
+        let mut l = ledgers();
+        let mut adm_a = admit_in(&cts2, ROUND, 100);
+        let agg_a = Aggregate::build(&plan(), ROUND, &mut adm_a, &mut c0a).unwrap();
+        let w_a = quorum_receipts(&mut l, &[1, 3, 4, 5], &agg_a, &mut rng).unwrap();
+        for h in [1u8, 3, 4] {
+            answer(&k, &mut l, h, &agg_a, mask(&[1, 3, 4]), &w_a, &mut rng).unwrap();
+        }
+        forget(&mut l, &[1]);
+        let mut adm_b = admit_in(&cts2[1..], ROUND + 1, 101);
+        let agg_b = Aggregate::build(&plan(), ROUND + 1, &mut adm_b, &mut c0b).unwrap();
+        let w_b: Vec<SpendReceipt> = (1..=MEMBERS as u8)
+            .filter_map(|h| receipt(&mut l, h, &agg_b, &mut rng).ok())
+            .collect();
+        assert_eq!(w_b.iter().map(|r| r.member).collect::<Vec<_>>(), [1, 2]);
+        for h in [1u8, 2, 5] {
+            assert!(answer(&k, &mut l, h, &agg_b, mask(&[1, 2, 5]), &w_b, &mut rng).is_err());
+        }
+    });
+}
+
+/// Review 8, finding 2 (attack C): an adversarial clinic encrypts different messages with the same
+/// randomness, so its ciphertexts share one c1 under distinct digests; an aggregate of more than K of them was
+/// accepted and answered (its c1 is K'·c1_single). Now `Aggregate::build` refuses more than the plan's K, two
+/// equal c1, and a ciphertext admitted for another round; K ciphertexts with distinct c1 still build.
+#[test]
+fn review8_same_c1_and_oversized_aggregates_are_refused() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(89);
+        let k = keygen(&mut rng);
+        // A plan with K = 8, so K + 1 ciphertexts fit in memory (the check is the same at K = 1024).
+        let small = design::<P>(MEMBERS, THRESHOLD, 8, B_INT, CHUNKS).unwrap();
+        let kp = small.clinics as usize + 1;
+        let same: Vec<Ct> = (0..kp)
+            .map(|i| {
+                let mut m = vec![[0i64; N]; CHUNKS];
+                m[0][0] = i as i64;
+                let mut r = ChaCha20Rng::seed_from_u64(42);
+                let mut c1 = Box::new(Pl::zero());
+                let mut c0 = vec![Pl::zero(); CHUNKS];
+                encrypt::<P, N, K>(&k.a_ntt, &k.b_ntt, plain(), &m, &mut r, &mut c1, &mut c0)
+                    .unwrap();
+                Ct {
+                    m,
+                    c1: Box::new(c1.coeffs),
+                    c0: c0.iter().map(|p| p.coeffs).collect(),
+                }
+            })
+            .collect();
+        assert!(same.iter().all(|c| c.c1 == same[0].c1));
+        assert!(same.iter().skip(1).all(|c| c.c0 != same[0].c0));
+        let mut c0 = vec![Pl::zero(); CHUNKS];
+        let mut all = admit(&same);
+        assert_eq!(
+            Aggregate::build(&small, ROUND, &mut all, &mut c0).unwrap_err(),
+            ThresholdError::TooManyCiphertexts {
+                have: kp as u64,
+                max: 8
+            }
+        );
+        let mut three = admit(&same[..3]);
+        assert!(matches!(
+            Aggregate::build(&small, ROUND, &mut three, &mut c0).unwrap_err(),
+            ThresholdError::RepeatedCiphertext { .. }
+        ));
+        // K distinct honest ciphertexts build; one admitted for another round is refused.
+        let honest = clinics(&k, 8, &mut rng);
+        let mut ok = admit(&honest);
+        assert!(Aggregate::build(&small, ROUND, &mut ok, &mut c0).is_ok());
+        let mut stale = admit(&honest[..3]);
+        stale[1] = Admitted::unverified(ROUND - 1, 101, &honest[1].c1, &honest[1].c0);
+        assert_eq!(
+            Aggregate::build(&small, ROUND, &mut stale, &mut c0).unwrap_err(),
+            ThresholdError::WrongRound
+        );
+        // Review 8, finding 5: ciphertexts admitted under two different round keys do not form one aggregate.
+        let mut mixed = admit(&honest[..3]);
+        mixed[2] = mixed[2].with_key([1; 32]);
+        assert_eq!(
+            Aggregate::build(&small, ROUND, &mut mixed, &mut c0).unwrap_err(),
+            ThresholdError::WrongKey
+        );
+        // The aggregate is a set: its binding does not depend on the order of the list.
+        let mut fwd = admit(&honest[..3]);
+        let mut rev: Vec<_> = admit(&honest[..3]).into_iter().rev().collect();
+        let mut c0b = vec![Pl::zero(); CHUNKS];
+        let b1 = Aggregate::build(&small, ROUND, &mut fwd, &mut c0)
+            .unwrap()
+            .binding();
+        let b2 = Aggregate::build(&small, ROUND, &mut rev, &mut c0b)
+            .unwrap()
+            .binding();
+        assert_eq!(b1, b2);
+    });
+}
+
+/// Review 8, finding 3 (attack B): part seeds were H(label, secret, slot rank), so a dealer kept across a
+/// rotation re-dealt the same parts, and after a restart with a renumbered committee a coalition already held
+/// an honest dealer's part of its new missed slot. Now a `Dealer` belongs to one epoch and its seeds bind the
+/// CRS, the epoch, n, t, the member and the slot mask: the same secret gives unrelated parts in another epoch,
+/// and the dealer refuses to deal under another committee.
+#[test]
+fn review8_part_seeds_are_bound_to_the_epoch() {
+    let e1 = epoch();
+    let e2 = Epoch {
+        epoch: e1.epoch + 1,
+        ..e1
+    };
+    let c4 = Committee::new(4, 3).unwrap();
+    let e3 = Epoch {
+        committee: c4,
+        ..e2
+    };
+    // The same secret (same RNG state) in three epochs.
+    let dealer =
+        |e: &Epoch, m: u8| Dealer::generate(e, m, &mut ChaCha20Rng::seed_from_u64(5)).unwrap();
+    let (d1, d2) = (dealer(&e1, 5), dealer(&e2, 5));
+    let d3 = dealer(&e3, 4); // old member 5 renumbered to 4 after a disqualification
+    let seeds1: Vec<[u8; 32]> = (0..e1.committee.slots()).map(|u| d1.slot_seed(u)).collect();
+    for u in 0..e1.committee.slots() {
+        assert!(
+            !seeds1.contains(&d2.slot_seed(u)),
+            "rotation reuses slot {u}"
+        );
+    }
+    for u in 0..c4.slots() {
+        assert!(
+            !seeds1.contains(&d3.slot_seed(u)),
+            "restart reuses slot {u}"
+        );
+    }
+    // The PoC's case: slot {1, 3} (mask 0b101) of the 3-of-4 committee against every seed of epoch 1.
+    let u13 = (0..c4.slots()).find(|&u| c4.slot(u) == 0b101).unwrap();
+    let holder = (1..=4u8).find(|&h| c4.holds(h, u13)).unwrap();
+    assert!(!seeds1.contains(&d3.deal(&c4, u13, holder).unwrap()));
+    // A dealer of epoch 3 (3-of-4) refuses the 3-of-5 committee, and a member index outside 1..=n is refused.
+    assert_eq!(
+        d3.deal(&e1.committee, 0, 5),
+        Err(ThresholdError::WrongEpoch)
+    );
+    assert!(matches!(
+        Dealer::generate(&e3, 5, &mut ChaCha20Rng::seed_from_u64(5)),
+        Err(ThresholdError::MemberIndex { .. })
+    ));
+}
+
+/// Review 8, finding 6 (attack D): `Smudger::new` took any `Plan` (public fields), e.g. σ2 = 1 (σ ≈ 2^27,
+/// below the shift) or a zero digit bound (an endless resampling loop). Now it recomputes the design and
+/// refuses any other plan.
+#[test]
+fn review8_forged_plan_is_refused() {
+    let p = plan();
+    assert!(Smudger::new::<P>(&p).is_ok());
+    for forged in [
+        Plan {
+            outer_sigma: 1,
+            ..p
+        },
+        Plan {
+            inner_bound_sq: 0,
+            ..p
+        },
+        // A real design's numbers under another K (σ and the shift are K's, not 512's).
+        Plan { clinics: 512, ..p },
+    ] {
+        assert_eq!(
+            Smudger::new::<P>(&forged).unwrap_err(),
+            ThresholdError::UncheckedPlan
+        );
+    }
 }

@@ -1,0 +1,184 @@
+//! Committee-wide spend (docs/THRESHOLD.md §3.1.1; review 8, finding 1). A per-member spent ledger does not stop
+//! differencing: the aggregator sends two overlapping aggregates to *disjoint* sets of honest members. So a member
+//! answers an aggregate only with signed spend receipts for exactly that aggregate from a quorum W of
+//! w = ⌈(n + t)/2⌉ members ([`spend_quorum`]): any two quorums share 2w − n ≥ t > t − 1 members, hence an honest
+//! one, which signed a receipt for one of two overlapping aggregates (or two aggregates of one round) and refused
+//! the other. A receipt is the signer's spend: [`sign_receipt`] refuses a spent ciphertext or a second aggregate
+//! of the round, records both, then signs with the member's ML-DSA channel identity (`channel::identity`).
+
+use super::aggregate::{Aggregate, SpentLedger};
+use super::error::ThresholdError;
+use super::keys::Epoch;
+use super::slots::bit;
+use crate::arith::Modulus;
+use crate::channel::identity::{Signature, SigningKey, VerifyingKey};
+use rand_core::CryptoRng;
+use sha3::{Digest, Sha3_256};
+
+/// ML-DSA context string of a spend receipt.
+pub const RECEIPT_CONTEXT: &[u8] = b"ZKFL-PQ/threshold/spend-receipt/v1";
+/// Domain label of the per-round marker a signer spends (one aggregate per round).
+pub const ROUND_LABEL: &[u8] = b"ZKFL-PQ/threshold/round-spent/v1";
+/// Domain label of the marker a member spends when it answers an aggregate (one answer per aggregate).
+pub const ANSWER_LABEL: &[u8] = b"ZKFL-PQ/threshold/answered/v1";
+
+/// w = ⌈(n + t)/2⌉, the least quorum size with 2w − n ≥ t (3-of-5: 4; 4-of-7: 6).
+#[must_use]
+pub const fn spend_quorum(members: u32, threshold: u32) -> u32 {
+    (members + threshold).div_ceil(2)
+}
+
+/// Member `member`'s signed statement that it spent the aggregate the signature is bound to.
+#[derive(Clone, Debug)]
+pub struct SpendReceipt {
+    /// The signer (1-based).
+    pub member: u8,
+    /// ML-DSA-65 over [`receipt_message`] under [`RECEIPT_CONTEXT`].
+    pub signature: Signature,
+}
+
+/// What a receipt signs: H(label, CRS, epoch, n, t, round, aggregate binding).
+#[must_use]
+pub fn receipt_message<M: Modulus, const N: usize>(
+    epoch: &Epoch,
+    agg: &Aggregate<'_, '_, M, N>,
+) -> [u8; 32] {
+    let mut h = Sha3_256::new();
+    h.update(RECEIPT_CONTEXT);
+    h.update(epoch_bytes(epoch, agg.round()));
+    h.update(agg.binding());
+    h.finalize().into()
+}
+
+fn epoch_bytes(epoch: &Epoch, round: u64) -> [u8; 56] {
+    let mut b = [0u8; 56];
+    b[..32].copy_from_slice(&epoch.crs);
+    b[32..40].copy_from_slice(&epoch.epoch.to_le_bytes());
+    b[40..44].copy_from_slice(&epoch.committee.members().to_le_bytes());
+    b[44..48].copy_from_slice(&epoch.committee.threshold().to_le_bytes());
+    b[48..].copy_from_slice(&round.to_le_bytes());
+    b
+}
+
+fn marker(label: &[u8], epoch: &Epoch, round: u64, binding: Option<&[u8; 32]>) -> [u8; 32] {
+    let mut h = Sha3_256::new();
+    h.update(label);
+    h.update(epoch_bytes(epoch, round));
+    if let Some(b) = binding {
+        h.update(b);
+    }
+    h.finalize().into()
+}
+
+/// Member `member` spends `agg` in its ledger and signs a receipt for it.
+///
+/// # Errors
+/// [`ThresholdError::MemberIndex`] outside 1..=n, [`ThresholdError::RoundSpent`] if the member already signed an
+/// aggregate of this round, [`ThresholdError::AlreadyDecrypted`] if a ciphertext of `agg` is spent (nothing is
+/// recorded then), [`ThresholdError::LedgerFull`], [`ThresholdError::Signature`] if signing fails.
+pub fn sign_receipt<M: Modulus, const N: usize, R: CryptoRng + ?Sized>(
+    epoch: &Epoch,
+    member: u8,
+    identity: &SigningKey,
+    agg: &Aggregate<'_, '_, M, N>,
+    spent: &mut impl SpentLedger,
+    rng: &mut R,
+) -> Result<SpendReceipt, ThresholdError> {
+    if bit(member) & epoch.committee.all() == 0 {
+        return Err(ThresholdError::MemberIndex {
+            index: member as usize,
+            members: epoch.committee.members(),
+        });
+    }
+    let round = marker(ROUND_LABEL, epoch, agg.round(), None);
+    if spent.is_spent(&round) {
+        return Err(ThresholdError::RoundSpent { round: agg.round() });
+    }
+    agg.spend(spent)?;
+    spent.spend(&round)?;
+    let signature = identity
+        .sign_with_context(&receipt_message(epoch, agg), RECEIPT_CONTEXT, rng)
+        .map_err(|_| ThresholdError::Signature { member })?;
+    Ok(SpendReceipt { member, signature })
+}
+
+/// Checks that `receipts` spend exactly `agg` in `epoch`: distinct members of the committee, each signature valid
+/// under that member's key in `roster` (exactly n keys, member i at i − 1), at least [`spend_quorum`] of them,
+/// and one from `me`.
+///
+/// # Errors
+/// [`ThresholdError::MemberIndex`] for a roster of another size or a signer outside 1..=n,
+/// [`ThresholdError::Duplicate`] for a second receipt of a member, [`ThresholdError::Signature`] for a signature
+/// that does not verify (another aggregate, round, epoch or key), [`ThresholdError::TooFewReceipts`] below the
+/// quorum or without `me`'s own receipt.
+pub fn check_receipts<M: Modulus, const N: usize>(
+    epoch: &Epoch,
+    roster: &[VerifyingKey],
+    agg: &Aggregate<'_, '_, M, N>,
+    me: u8,
+    receipts: &[SpendReceipt],
+) -> Result<(), ThresholdError> {
+    let c = &epoch.committee;
+    if roster.len() != c.members() as usize {
+        return Err(ThresholdError::MemberIndex {
+            index: roster.len(),
+            members: c.members(),
+        });
+    }
+    let msg = receipt_message(epoch, agg);
+    let mut seen = 0u32;
+    for r in receipts {
+        let b = bit(r.member) & c.all();
+        if b == 0 {
+            return Err(ThresholdError::MemberIndex {
+                index: r.member as usize,
+                members: c.members(),
+            });
+        }
+        if seen & b != 0 {
+            return Err(ThresholdError::Duplicate { member: r.member });
+        }
+        roster[r.member as usize - 1]
+            .verify_with_context(&msg, RECEIPT_CONTEXT, &r.signature)
+            .map_err(|_| ThresholdError::Signature { member: r.member })?;
+        seen |= b;
+    }
+    let need = spend_quorum(c.members(), c.threshold());
+    if seen.count_ones() < need || seen & bit(me) == 0 {
+        return Err(ThresholdError::TooFewReceipts {
+            have: seen.count_ones(),
+            need,
+        });
+    }
+    Ok(())
+}
+
+/// The receipts a member is asked to answer with, and what it checks them against.
+#[derive(Clone, Copy, Debug)]
+pub struct Spend<'a> {
+    /// The key epoch (its committee must be the member's).
+    pub epoch: &'a Epoch,
+    /// The members' ML-DSA identity keys (exactly n, member i at i − 1).
+    pub roster: &'a [VerifyingKey],
+    /// The quorum's receipts for the aggregate.
+    pub receipts: &'a [SpendReceipt],
+}
+
+impl Spend<'_> {
+    /// Err unless the receipts spend `agg` for `me` ([`check_receipts`]); then marks `agg` answered in `spent`,
+    /// refusing a second answer to the same aggregate ([`ThresholdError::AlreadyDecrypted`]).
+    pub(crate) fn answer<M: Modulus, const N: usize>(
+        &self,
+        agg: &Aggregate<'_, '_, M, N>,
+        me: u8,
+        spent: &mut impl SpentLedger,
+    ) -> Result<(), ThresholdError> {
+        check_receipts(self.epoch, self.roster, agg, me, self.receipts)?;
+        let answered = marker(ANSWER_LABEL, self.epoch, agg.round(), Some(&agg.binding()));
+        if spent.is_spent(&answered) {
+            let clinic = agg.ciphertexts().first().map_or(0, |x| x.clinic());
+            return Err(ThresholdError::AlreadyDecrypted { clinic });
+        }
+        spent.spend(&answered)
+    }
+}
