@@ -17,10 +17,9 @@ use zkfl_core::params::limits::plaintext_modulus;
 use zkfl_core::params::{ParamSet, SetL};
 use zkfl_core::ring::sample::{Xof, uniform};
 use zkfl_core::ring::{NttPoly, Poly};
-use zkfl_core::threshold::plan::design;
 use zkfl_core::threshold::{
-    Admitted, Aggregate, Combiner, Committee, Dealer, DecryptionLedger, Epoch, Holdings,
-    MemberShares, ShareMaker, Smudger, Spend, SpendReceipt, SpentLedger, ThresholdError,
+    Admitted, Aggregate, CheckedPlan, Combiner, Committee, Dealer, DecryptionLedger, Epoch,
+    Holdings, LedgerRefusal, MemberShares, ShareMaker, Smudger, Spend, SpendReceipt, SpentLedger,
     sign_receipt,
 };
 
@@ -32,13 +31,17 @@ type Pl = Poly<M, N>;
 /// One ciphertext's coefficients: c1 and c0_1..c0_L.
 type Ct = (Box<[u128; N]>, Vec<[u128; N]>);
 
-/// A ledger that forgets (the bench answers the same aggregate repeatedly).
+/// A ledger that records nothing and reports every marker spent, so the member's own "signed" marker is
+/// found and the bench answers the same aggregate repeatedly.
 struct Forget;
 impl SpentLedger for Forget {
     fn is_spent(&self, _: &[u8; 32]) -> bool {
-        false
+        true
     }
-    fn spend(&mut self, _: &[u8; 32]) -> Result<(), ThresholdError> {
+    fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        _: I,
+    ) -> Result<(), LedgerRefusal> {
         Ok(())
     }
 }
@@ -46,8 +49,8 @@ impl SpentLedger for Forget {
 fn benches(c: &mut Criterion<CpuTime>) {
     let l = PARAMS.div_ceil(N);
     let committee = Committee::new(5, 3).unwrap();
-    let plan = design::<SetL>(5, 3, 1024, 1 << 16, l).unwrap();
-    let smudger = Smudger::new::<SetL>(&plan).unwrap();
+    let plan = CheckedPlan::<SetL>::design(5, 3, 1024, 1 << 16, l).unwrap();
+    let smudger = Smudger::new(&plan).unwrap();
     let plain = PlainModulus::new(plaintext_modulus(1024, 1 << 16).unwrap()).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let mut a = Box::new(Pl::zero());
@@ -62,15 +65,18 @@ fn benches(c: &mut Criterion<CpuTime>) {
         .map(|i| Dealer::generate(&epoch, i, &mut rng).unwrap())
         .collect();
     let mut published = vec![Pl::zero(); committee.slots() * l];
+    let ids: Vec<SigningKey> = (1..=5u8).map(|i| SigningKey::from_seed(&[i; 32])).collect();
+    let roster: Vec<VerifyingKey> = ids.iter().map(SigningKey::verifying_key).collect();
     let mut holdings: Vec<Box<Holdings>> = (1..=5)
-        .map(|h| Box::new(Holdings::new(committee, h, l).unwrap()))
+        .map(|h| Box::new(Holdings::new(&epoch, h, l, &roster).unwrap()))
         .collect();
+    let mut a_scratch = Box::new(NttPoly::<N, K>::zero());
     for d in &dealers {
-        d.public_shares::<SetL, N, K>(&committee, &a_ntt, l, &mut published)
+        d.public_shares::<SetL, N, K>(&epoch, &mut a_scratch, l, &mut published)
             .unwrap();
         for u in 0..committee.slots() {
             for h in (1..=5u8).filter(|&h| committee.holds(h, u)) {
-                let seed = d.deal(&committee, u, h).unwrap();
+                let seed = d.deal(&epoch, u, h).unwrap();
                 holdings[h as usize - 1]
                     .accept::<SetL, N, K>(
                         d.member(),
@@ -110,15 +116,13 @@ fn benches(c: &mut Criterion<CpuTime>) {
     let present = 0b00111;
     // Spend receipts from a quorum of 4 (docs/THRESHOLD.md §3.1.1), signed once; their checks are part of
     // every member's answer below.
-    let ids: Vec<SigningKey> = (1..=5u8).map(|i| SigningKey::from_seed(&[i; 32])).collect();
-    let roster: Vec<VerifyingKey> = ids.iter().map(SigningKey::verifying_key).collect();
     let receipts: Vec<SpendReceipt> = (1..=4u8)
         .map(|i| {
-            sign_receipt(&epoch, i, &ids[i as usize - 1], &agg, &mut Forget, &mut rng).unwrap()
+            let h = &holdings[i as usize - 1];
+            sign_receipt(h, &ids[i as usize - 1], &agg, &mut Forget, &mut rng).unwrap()
         })
         .collect();
     let spend = Spend {
-        epoch: &epoch,
         roster: &roster,
         receipts: &receipts,
     };
@@ -172,7 +176,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
     });
     c.bench_function(&format!("threshold/accept-slot-part/L-{l}-chunks"), |b| {
         b.iter(|| {
-            let mut h = Box::new(Holdings::new(committee, 5, l).unwrap());
+            let mut h = Box::new(Holdings::new(&epoch, 5, l, &roster).unwrap());
             let u = (0..committee.slots())
                 .find(|&u| committee.holds(5, u))
                 .unwrap();

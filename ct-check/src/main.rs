@@ -285,10 +285,9 @@ fn leak() {
 /// of an aggregate (the slot parts summed, times c1, plus noise from the secret RNG).
 fn threshold() {
     use zkfl_core::params::SetL;
-    use zkfl_core::threshold::plan::design;
     use zkfl_core::threshold::{
-        Admitted, Aggregate, Committee, Dealer, DecryptionLedger, Epoch, Holdings, ShareMaker,
-        Smudger, SpentLedger, ThresholdError,
+        Admitted, Aggregate, CheckedPlan, Committee, Dealer, DecryptionLedger, Epoch, Holdings,
+        LedgerRefusal, ShareMaker, Smudger, SpentLedger,
     };
     type ML = <SetL as ParamSet>::M;
     const NL: usize = 4096;
@@ -296,9 +295,12 @@ fn threshold() {
     struct NoLedger;
     impl SpentLedger for NoLedger {
         fn is_spent(&self, _: &[u8; 32]) -> bool {
-            false
+            true
         }
-        fn spend(&mut self, _: &[u8; 32]) -> Result<(), ThresholdError> {
+        fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+            &mut self,
+            _: I,
+        ) -> Result<(), LedgerRefusal> {
             Ok(())
         }
     }
@@ -307,7 +309,10 @@ fn threshold() {
     let mut a = Box::new(Poly::<ML, NL>::zero());
     public_a::<SetL, NL>(&[3; 32], &mut a);
     let a_ntt = Box::new(NttPoly::<NL, KL>::from_poly(&*a));
-    let mut holdings = Box::new(Holdings::new(committee, 1, 1).expect("member 1"));
+    let ids: Vec<zkfl_core::channel::identity::SigningKey> = (1..=5u8)
+        .map(|i| zkfl_core::channel::identity::SigningKey::from_seed(&[i; 32]))
+        .collect();
+    let roster: Vec<_> = ids.iter().map(|k| k.verifying_key()).collect();
     let mut b = Box::new(Poly::<ML, NL>::zero());
     // Dealers' secrets are public here (key expansion is not covered, see the comment below); the smudging
     // randomness of the share is the secret input.
@@ -317,12 +322,14 @@ fn threshold() {
         epoch: 1,
         committee,
     };
+    let member = |i: u8| Box::new(Holdings::new(&epoch, i, 1, &roster).expect("holdings"));
+    let mut holdings = member(1);
     for dealer in 1..=5u8 {
         let d = Dealer::generate(&epoch, dealer, &mut public_rng).expect("dealer");
         for u in (0..committee.slots()).filter(|&u| committee.holds(1, u)) {
             // The part seed stays public here: BFV key expansion rejects bytes without a declassification
             // point (docs/CONSTANT_TIME.md), so the part itself is not covered; the smudging is.
-            let seed = d.deal(&committee, u, 1).expect("deal");
+            let seed = d.deal(&epoch, u, 1).expect("deal");
             zkfl_core::bfv::SecretKey::<SetL, NL>::from_seed(seed)
                 .public_key_chunk(&a_ntt, 0, &mut b);
             zkfl_core::ct::declassify(&b.coeffs);
@@ -331,8 +338,8 @@ fn threshold() {
                 .expect("accept");
         }
     }
-    let plan = design::<SetL>(5, 3, 1024, 1 << 16, 1).expect("set L design");
-    let smudger = Smudger::new::<SetL>(&plan).expect("smudger");
+    let plan = CheckedPlan::<SetL>::design(5, 3, 1024, 1 << 16, 1).expect("set L design");
+    let smudger = Smudger::new(&plan).expect("smudger");
     type Ct = (Box<[u128; NL]>, Vec<[u128; NL]>);
     let cts: Vec<Ct> = (0..3u8)
         .map(|i| {
@@ -349,15 +356,10 @@ fn threshold() {
     let mut c0 = vec![Poly::<ML, NL>::zero()];
     let agg = Aggregate::build(&plan, 1, &mut adm, &mut c0).expect("aggregate");
     // Spend receipts of a quorum of 4 (public keys and signatures; docs/THRESHOLD.md §3.1.1).
-    let ids: Vec<zkfl_core::channel::identity::SigningKey> = (1..=5u8)
-        .map(|i| zkfl_core::channel::identity::SigningKey::from_seed(&[i; 32]))
-        .collect();
-    let roster: Vec<_> = ids.iter().map(|k| k.verifying_key()).collect();
     let receipts: Vec<_> = (1..=4u8)
         .map(|i| {
             zkfl_core::threshold::sign_receipt(
-                &epoch,
-                i,
+                &member(i),
                 &ids[i as usize - 1],
                 &agg,
                 &mut NoLedger,
@@ -367,7 +369,6 @@ fn threshold() {
         })
         .collect();
     let spend = zkfl_core::threshold::Spend {
-        epoch: &epoch,
         roster: &roster,
         receipts: &receipts,
     };

@@ -18,8 +18,9 @@
 
 use super::error::ThresholdError;
 use super::keys::absorb_poly;
-use super::plan::{MIN_CLINICS, Plan};
+use super::plan::{CheckedPlan, MIN_CLINICS};
 use crate::arith::Modulus;
+use crate::params::ParamSet;
 use crate::ring::Poly;
 use crate::zk::params::ZkParams;
 use crate::zk::statement::{Context, Statement};
@@ -221,16 +222,35 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
     }
 }
 
-/// The ciphertexts a member has already helped decrypt in this key epoch (their digests). The service keeps
-/// it on disk with the key; it is cleared only by a key rotation.
+/// Why a ledger refused [`SpentLedger::spend_all`] (nothing was recorded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LedgerRefusal {
+    /// Item `i` of the batch was already spent.
+    Spent(usize),
+    /// The ledger cannot record the whole batch.
+    Full,
+}
+
+/// A member's spent markers in this key epoch: the digests of every ciphertext of every aggregate it signed a
+/// spend receipt for (`spend::sign_receipt`; signed, not necessarily answered), one marker per round it signed
+/// in, one per aggregate it signed, and one per aggregate it answered. The service keeps it on disk with the key;
+/// it is cleared only by a key rotation.
+///
+/// **Atomicity** (review 10, R10-5): [`SpentLedger::spend_all`] is one test-and-set of a whole batch. An
+/// implementation must make it all-or-nothing and durable before it returns `Ok` (a crash or a full disk
+/// leaves either every item recorded or none), and serialise concurrent callers (one lock or one transaction
+/// around check and write: a check followed by a separate write is a race between two requests).
 pub trait SpentLedger {
     /// Whether `digest` was spent.
     fn is_spent(&self, digest: &[u8; 32]) -> bool;
-    /// Records `digest`.
+    /// Records every item of `items` if none of them is spent and all fit, else records nothing.
     ///
     /// # Errors
-    /// [`ThresholdError::LedgerFull`] if the ledger cannot record it (the member then refuses to decrypt).
-    fn spend(&mut self, digest: &[u8; 32]) -> Result<(), ThresholdError>;
+    /// [`LedgerRefusal::Spent`] with the index of the first spent item, [`LedgerRefusal::Full`].
+    fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+    ) -> Result<(), LedgerRefusal>;
 }
 
 #[cfg(feature = "alloc")]
@@ -238,8 +258,14 @@ impl SpentLedger for alloc::collections::BTreeSet<[u8; 32]> {
     fn is_spent(&self, digest: &[u8; 32]) -> bool {
         self.contains(digest)
     }
-    fn spend(&mut self, digest: &[u8; 32]) -> Result<(), ThresholdError> {
-        self.insert(*digest);
+    fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+    ) -> Result<(), LedgerRefusal> {
+        if let Some(i) = items.clone().position(|d| self.contains(d)) {
+            return Err(LedgerRefusal::Spent(i));
+        }
+        self.extend(items.copied());
         Ok(())
     }
 }
@@ -273,18 +299,20 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
     ///
     /// # Errors
     /// [`ThresholdError::TooFewCiphertexts`] below [`MIN_CLINICS`], [`ThresholdError::TooManyCiphertexts`]
-    /// above the plan's K (`plan.clinics`: the smudging argument and exact decryption hold only up to it),
+    /// above the checked plan's K (`clinics`: the smudging argument and exact decryption hold only up to it; the
+    /// plan is a `CheckedPlan`, never a caller-built one, review 10 R10-3),
     /// [`ThresholdError::WrongRound`] for a ciphertext admitted for another round, [`ThresholdError::WrongKey`]
     /// for ciphertexts admitted under different round keys,
     /// [`ThresholdError::RepeatedCiphertext`] if two clinic ids or two c1 are equal,
     /// [`ThresholdError::ZeroCiphertext`] for c1 = 0, [`ThresholdError::ChunkCount`] if a ciphertext or `c0_out`
     /// has another chunk count than the plan's L.
-    pub fn build(
-        plan: &Plan,
+    pub fn build<P: ParamSet<M = M>>(
+        plan: &CheckedPlan<P>,
         round: u64,
         admitted: &'a mut [Admitted<'a, M, N>],
         c0_out: &'b mut [Poly<M, N>],
     ) -> Result<Self, ThresholdError> {
+        let plan = plan.plan();
         let have = admitted.len();
         if have < MIN_CLINICS as usize {
             return Err(ThresholdError::TooFewCiphertexts {
@@ -409,15 +437,9 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
         h.finalize().into()
     }
 
-    /// Err if any ciphertext was spent, else spends them all (a member's step before it answers).
-    pub(crate) fn spend(&self, ledger: &mut impl SpentLedger) -> Result<(), ThresholdError> {
-        if let Some(x) = self.members.iter().find(|x| ledger.is_spent(&x.digest)) {
-            return Err(ThresholdError::AlreadyDecrypted { clinic: x.clinic });
-        }
-        for x in self.members {
-            ledger.spend(&x.digest)?;
-        }
-        Ok(())
+    /// The digests of its ciphertexts, in canonical order (what a receipt spends).
+    pub(crate) fn digests(&self) -> impl Iterator<Item = &[u8; 32]> + Clone {
+        self.members.iter().map(|x| &x.digest)
     }
 }
 

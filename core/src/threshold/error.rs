@@ -74,8 +74,17 @@ pub enum ThresholdError {
         /// K.
         max: u32,
     },
-    /// A `Smudger` was asked for with a plan that is not `plan::design`'s output for its own parameters.
-    UncheckedPlan,
+    /// The smudger's checked plan is not for this member's committee or chunk count (review 10, R10-3).
+    WrongPlan,
+    /// The roster a spend is checked against is not the one the member's holdings were set up with, or it repeats a
+    /// key (review 10, R10-1 and R10-6).
+    WrongRoster,
+    /// The member's own ledger holds no receipt it signed for this aggregate (review 10, R10-1): it answers only
+    /// what it spent itself, whatever receipts it is shown.
+    NotSpentByMember {
+        /// The member.
+        member: u8,
+    },
     /// A smudging digit failed its norm bound `share::MAX_RESAMPLES` times in a row (probability < 2^−300 per
     /// try with the designed bounds): the sampler or its bounds are broken.
     SmudgingResample,
@@ -115,7 +124,7 @@ pub enum ThresholdError {
         /// The signer.
         member: u8,
     },
-    /// Fewer spend receipts than the quorum ⌈(n + t)/2⌉, or none from the answering member.
+    /// Fewer spend receipts than the quorum ⌈(n + t)/2⌉.
     TooFewReceipts {
         /// Distinct valid receipts.
         have: u32,
@@ -190,7 +199,11 @@ impl core::fmt::Display for ThresholdError {
             Self::TooManyCiphertexts { have, max } => {
                 write!(f, "{have} ciphertexts in the aggregate, at most {max} allowed")
             }
-            Self::UncheckedPlan => f.write_str("the smudging plan is not the checked design of its parameters"),
+            Self::WrongPlan => f.write_str("the smudging plan is for another committee or chunk count"),
+            Self::WrongRoster => f.write_str("the spend roster is not this member's committee roster, or repeats a key"),
+            Self::NotSpentByMember { member } => {
+                write!(f, "member {member} has not signed a spend receipt for this aggregate")
+            }
             Self::SmudgingResample => f.write_str("the smudging sampler kept failing its norm bound"),
             Self::WrongEpoch => f.write_str("used under another epoch or committee than its own"),
             Self::ZeroCiphertext { clinic } => write!(f, "clinic {clinic}'s ciphertext has c1 = 0"),
@@ -209,7 +222,7 @@ impl core::fmt::Display for ThresholdError {
             Self::Signature { member } => write!(f, "member {member}'s spend receipt does not verify"),
             Self::TooFewReceipts { have, need } => write!(
                 f,
-                "{have} spend receipts, a quorum of {need} including the answering member is needed"
+                "{have} spend receipts, a quorum of {need} is needed"
             ),
             Self::WrongStatement => {
                 f.write_str("a ciphertext is proven under another plaintext modulus or bound than the round's")

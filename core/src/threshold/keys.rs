@@ -22,6 +22,7 @@ use super::slots::{Committee, bit};
 use crate::arith::Modulus;
 use crate::bfv::SecretKey;
 use crate::bfv::keys::check_params;
+use crate::channel::identity::VerifyingKey;
 use crate::params::ParamSet;
 use crate::ring::sample::SEED_BYTES;
 use crate::ring::{NttPoly, Poly};
@@ -153,33 +154,39 @@ impl Dealer {
         h.finalize().into()
     }
 
-    fn check_committee(&self, committee: &Committee) -> Result<(), ThresholdError> {
-        if *committee == self.epoch.committee {
+    /// Err unless `epoch` is the dealer's own, every field of it (review 10, R10-2: comparing only (n, t) let a
+    /// dealer kept across a rotation re-deal its old parts under the new epoch).
+    fn check_epoch(&self, epoch: &Epoch) -> Result<(), ThresholdError> {
+        if *epoch == self.epoch {
             Ok(())
         } else {
             Err(ThresholdError::WrongEpoch)
         }
     }
 
-    /// The public slot shares b_{i,U,j} of every slot and chunk into `out[u·L + j]` (L = `chunks`).
+    /// The public slot shares b_{i,U,j} of every slot and chunk into `out[u·L + j]` (L = `chunks`), under the a
+    /// of the dealer's own CRS (`a_scratch` holds it; never a caller's a).
     ///
     /// # Errors
-    /// [`ThresholdError::WrongEpoch`] for another committee than the dealer's epoch's,
+    /// [`ThresholdError::WrongEpoch`] unless `epoch` is the dealer's own,
     /// [`ThresholdError::ChunkCount`] if `out` does not hold slots·L polynomials.
     pub fn public_shares<P: ParamSet, const N: usize, const K: usize>(
         &self,
-        committee: &Committee,
-        a_ntt: &NttPoly<N, K>,
+        epoch: &Epoch,
+        a_scratch: &mut NttPoly<N, K>,
         chunks: usize,
         out: &mut [Poly<P::M, N>],
     ) -> Result<(), ThresholdError> {
         const { check_params::<P, N, K>() };
-        self.check_committee(committee)?;
-        check_len(out.len(), committee.slots() * chunks)?;
+        self.check_epoch(epoch)?;
+        check_len(out.len(), epoch.committee.slots() * chunks)?;
+        let mut a = Poly::<P::M, N>::zero();
+        crate::bfv::public_a::<P, N>(&self.epoch.crs, &mut a);
+        a_scratch.set_from_poly(&a);
         for (u, slot) in out.chunks_mut(chunks).enumerate() {
             let key = SecretKey::<P, N>::from_seed(self.slot_seed(u));
             for (j, b) in slot.iter_mut().enumerate() {
-                key.public_key_chunk(a_ntt, j, b);
+                key.public_key_chunk(a_scratch, j, b);
             }
         }
         Ok(())
@@ -189,15 +196,16 @@ impl Dealer {
     ///
     /// # Errors
     /// [`ThresholdError::NotAHolder`] unless `holder` holds the slot (is outside it): the dealer never hands a
-    /// slot's part to a member of the slot; [`ThresholdError::WrongEpoch`] for another committee than the
-    /// dealer's epoch's.
+    /// slot's part to a member of the slot; [`ThresholdError::WrongEpoch`] for another epoch than the
+    /// dealer's own (every field, R10-2).
     pub fn deal(
         &self,
-        committee: &Committee,
+        epoch: &Epoch,
         slot: usize,
         holder: u8,
     ) -> Result<[u8; SEED_BYTES], ThresholdError> {
-        self.check_committee(committee)?;
+        self.check_epoch(epoch)?;
+        let committee = &epoch.committee;
         if slot >= committee.slots() || !committee.holds(holder, slot) {
             return Err(ThresholdError::NotAHolder { member: holder });
         }
@@ -313,11 +321,41 @@ impl KeyCeremony {
     }
 }
 
+/// Domain label of a committee roster's digest.
+pub const ROSTER_LABEL: &[u8] = b"ZKFL-PQ/threshold/roster/v1";
+
+/// H(label, CRS, epoch, n, t, every key in member order) of a roster of exactly n pairwise distinct ML-DSA
+/// identity keys (review 10, R10-6: a repeated key would let one signature count for two members).
+///
+/// # Errors
+/// [`ThresholdError::WrongRoster`] for another size or a repeated key.
+pub fn roster_digest(epoch: &Epoch, roster: &[VerifyingKey]) -> Result<[u8; 32], ThresholdError> {
+    if roster.len() != epoch.committee.members() as usize {
+        return Err(ThresholdError::WrongRoster);
+    }
+    for (i, k) in roster.iter().enumerate() {
+        if roster[..i].iter().any(|o| o.as_bytes() == k.as_bytes()) {
+            return Err(ThresholdError::WrongRoster);
+        }
+    }
+    let mut h = Sha3_256::new();
+    h.update(ROSTER_LABEL);
+    h.update(epoch.crs);
+    h.update(epoch.epoch.to_le_bytes());
+    h.update(epoch.committee.members().to_le_bytes());
+    h.update(epoch.committee.threshold().to_le_bytes());
+    for k in roster {
+        h.update(k.as_bytes());
+    }
+    Ok(h.finalize().into())
+}
+
 /// What one member holds after dealing: for every slot it holds, every dealer's part seed, each checked
 /// against the dealer's revealed slot share. Zeroized on drop.
 pub struct Holdings {
     member: u8,
-    committee: Committee,
+    epoch: Epoch,
+    roster: [u8; 32],
     chunks: usize,
     seeds: [[[u8; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
     received: [u32; MAX_SLOTS as usize],
@@ -339,12 +377,22 @@ impl Drop for Holdings {
 }
 
 impl Holdings {
-    /// Empty holdings of member `member` for a key of `chunks` chunks (L ≥ 1; review 8, finding 7: every dealt
-    /// part is checked against all L chunks of its published share).
+    /// Empty holdings of member `member` for a key of `epoch` with `chunks` chunks (L ≥ 1; review 8, finding 7:
+    /// every dealt part is checked against all L chunks of its published share), and the committee's roster of
+    /// ML-DSA identity keys (exactly n, member i at i − 1, pairwise distinct). The holdings are the member's
+    /// per-epoch state (review 10, R10-1): spend receipts are signed and checked under this epoch and this roster
+    /// only, never under ones the request carries.
     ///
     /// # Errors
-    /// [`ThresholdError::MemberIndex`] outside 1..=n, [`ThresholdError::ChunkCount`] for L = 0.
-    pub fn new(committee: Committee, member: u8, chunks: usize) -> Result<Self, ThresholdError> {
+    /// [`ThresholdError::MemberIndex`] outside 1..=n, [`ThresholdError::ChunkCount`] for L = 0,
+    /// [`ThresholdError::WrongRoster`] for a roster of another size or with a repeated key (R10-6).
+    pub fn new(
+        epoch: &Epoch,
+        member: u8,
+        chunks: usize,
+        roster: &[VerifyingKey],
+    ) -> Result<Self, ThresholdError> {
+        let committee = epoch.committee;
         if chunks == 0 {
             return Err(ThresholdError::ChunkCount {
                 expected: 1,
@@ -359,7 +407,8 @@ impl Holdings {
         }
         Ok(Self {
             member,
-            committee,
+            epoch: *epoch,
+            roster: roster_digest(epoch, roster)?,
             chunks,
             seeds: [[[0; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
             received: [0; MAX_SLOTS as usize],
@@ -375,7 +424,19 @@ impl Holdings {
     /// The committee.
     #[must_use]
     pub fn committee(&self) -> &Committee {
-        &self.committee
+        &self.epoch.committee
+    }
+
+    /// The key epoch these holdings belong to.
+    #[must_use]
+    pub fn epoch(&self) -> &Epoch {
+        &self.epoch
+    }
+
+    /// The digest of the committee roster they were set up with ([`roster_digest`]).
+    #[must_use]
+    pub fn roster(&self) -> &[u8; 32] {
+        &self.roster
     }
 
     /// The key's chunk count L.
@@ -402,16 +463,16 @@ impl Holdings {
         published: &[Poly<P::M, N>],
     ) -> Result<(), ThresholdError> {
         const { check_params::<P, N, K>() };
-        if slot >= self.committee.slots() || !self.committee.holds(self.member, slot) {
+        if slot >= self.epoch.committee.slots() || !self.epoch.committee.holds(self.member, slot) {
             return Err(ThresholdError::NotAHolder {
                 member: self.member,
             });
         }
-        let b = bit(dealer) & self.committee.all();
+        let b = bit(dealer) & self.epoch.committee.all();
         if b == 0 {
             return Err(ThresholdError::MemberIndex {
                 index: dealer as usize,
-                members: self.committee.members(),
+                members: self.epoch.committee.members(),
             });
         }
         if self.received[slot] & b != 0 {
@@ -436,8 +497,9 @@ impl Holdings {
     /// Whether every held slot has every dealer's part.
     #[must_use]
     pub fn complete(&self) -> bool {
-        (0..self.committee.slots()).all(|u| {
-            !self.committee.holds(self.member, u) || self.received[u] == self.committee.all()
+        (0..self.epoch.committee.slots()).all(|u| {
+            !self.epoch.committee.holds(self.member, u)
+                || self.received[u] == self.epoch.committee.all()
         })
     }
 
@@ -449,7 +511,7 @@ impl Holdings {
         tmp: &mut Poly<P::M, N>,
         acc: &mut Poly<P::M, N>,
     ) {
-        for seed in &self.seeds[slot][..self.committee.members() as usize] {
+        for seed in &self.seeds[slot][..self.epoch.committee.members() as usize] {
             SecretKey::<P, N>::from_seed(*seed).secret_chunk(j, tmp);
             acc.add_assign(tmp);
         }

@@ -13,10 +13,11 @@ pub mod share;
 pub mod slots;
 pub mod spend;
 
-pub use aggregate::{Admitted, Aggregate, RoundKey, SpentLedger};
+pub use aggregate::{Admitted, Aggregate, LedgerRefusal, RoundKey, SpentLedger};
 pub use combine::{Combiner, MemberShares};
 pub use error::ThresholdError;
-pub use keys::{Dealer, Epoch, Holdings, KeyCeremony};
+pub use keys::{Dealer, Epoch, Holdings, KeyCeremony, roster_digest};
+pub use plan::CheckedPlan;
 pub use share::{DecryptionLedger, ShareMaker, Smudger};
 pub use slots::Committee;
 pub use spend::{Spend, SpendReceipt, check_receipts, sign_receipt, spend_quorum};

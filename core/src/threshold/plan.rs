@@ -375,6 +375,40 @@ pub fn design_for<P: ParamSet>(
     })
 }
 
+/// A design that only [`CheckedPlan::design`] makes (review 10, gap R10-3): `Plan`'s fields are public numbers,
+/// so the aggregate's K cap and the smudger's widths must not come from a caller-built `Plan`. The set is part
+/// of the type, so a smudger of another set does not compile into a member of this one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CheckedPlan<P: ParamSet> {
+    plan: Plan,
+    set: core::marker::PhantomData<P>,
+}
+
+impl<P: ParamSet> CheckedPlan<P> {
+    /// [`design`] for set `P`, kept behind a type no caller can build by hand.
+    ///
+    /// # Errors
+    /// As [`design`].
+    pub fn design(
+        members: u32,
+        threshold: u32,
+        clinics: u32,
+        b_int: u64,
+        chunks: usize,
+    ) -> Result<Self, PlanError> {
+        Ok(Self {
+            plan: design::<P>(members, threshold, clinics, b_int, chunks)?,
+            set: core::marker::PhantomData,
+        })
+    }
+
+    /// The design's numbers (read-only).
+    #[must_use]
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+}
+
 /// Whether naive statistical flooding fits set `P`: one member's noise of 2^40·K·E_1 per coefficient (the
 /// most favourable form, a bounded uniform flood with no √N factor) within the noise budget.
 #[must_use]

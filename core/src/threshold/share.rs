@@ -9,7 +9,7 @@
 use super::aggregate::{Aggregate, SpentLedger};
 use super::error::ThresholdError;
 use super::keys::Holdings;
-use super::plan::{DECRYPTIONS_PER_KEY, INNER_SIGMA, OUTER_SHIFT, Plan, design};
+use super::plan::{CheckedPlan, DECRYPTIONS_PER_KEY, INNER_SIGMA, OUTER_SHIFT};
 use super::slots::{Members, bit};
 use super::spend::Spend;
 use crate::arith::Modulus;
@@ -25,43 +25,41 @@ use zeroize::Zeroize;
 /// finding 6: a forged plan with a zero bound looped forever).
 pub const MAX_RESAMPLES: u32 = 64;
 
-/// The smudging-noise sampler of one committee design.
+/// The smudging-noise sampler of one checked committee design of set `P` (review 10, R10-3: it keeps its
+/// [`CheckedPlan`], and [`ShareMaker::make`] refuses an aggregate larger than the plan's K or a member of another
+/// committee shape or chunk count).
 #[derive(Clone, Debug)]
-pub struct Smudger {
+pub struct Smudger<P: ParamSet> {
+    plan: CheckedPlan<P>,
     inner: GaussianSampler,
     outer: GaussianSampler,
     inner_bound_sq: u128,
     outer_bound_sq: u128,
 }
 
-impl Smudger {
-    /// The sampler of `plan` for set `P`, only if `plan` is exactly what [`design`] computes for its own
-    /// (n, t, K, B_int, L): `Plan`'s fields are public, and a plan with a narrower σ or another bound would
-    /// leak the key shares (review 8, finding 6).
+impl<P: ParamSet> Smudger<P> {
+    /// The sampler of `plan`. A `CheckedPlan` is only made by `plan::CheckedPlan::design` (review 8, finding 6:
+    /// a plan with a narrower σ or another bound would leak the key shares).
     ///
     /// # Errors
-    /// [`ThresholdError::Plan`] if the parameters have no design, [`ThresholdError::UncheckedPlan`] if `plan`
-    /// differs from the design.
-    pub fn new<P: ParamSet>(plan: &Plan) -> Result<Self, ThresholdError> {
-        let checked = design::<P>(
-            plan.members,
-            plan.threshold,
-            plan.clinics,
-            plan.b_int,
-            plan.chunks,
-        )?;
-        if checked != *plan {
-            return Err(ThresholdError::UncheckedPlan);
-        }
+    /// [`ThresholdError::Plan`] if a width is outside the base sampler's range (never for a designed plan).
+    pub fn new(plan: &CheckedPlan<P>) -> Result<Self, ThresholdError> {
         let bad = super::plan::PlanError::NoRoom;
         let inner = GaussianSampler::new(INNER_SIGMA << 32).map_err(|_| bad)?;
-        let outer = GaussianSampler::new(plan.outer_sigma << 32).map_err(|_| bad)?;
+        let outer = GaussianSampler::new(plan.plan().outer_sigma << 32).map_err(|_| bad)?;
         Ok(Self {
+            plan: *plan,
             inner,
             outer,
-            inner_bound_sq: plan.inner_bound_sq,
-            outer_bound_sq: plan.outer_bound_sq,
+            inner_bound_sq: plan.plan().inner_bound_sq,
+            outer_bound_sq: plan.plan().outer_bound_sq,
         })
+    }
+
+    /// The checked plan.
+    #[must_use]
+    pub fn plan(&self) -> &CheckedPlan<P> {
+        &self.plan
     }
 
     /// The bounds (‖X1‖², ‖X2‖²) every sample meets.
@@ -210,10 +208,11 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
     /// [`ThresholdError::ChunkCount`], [`ThresholdError::IncompleteHoldings`] before dealing is complete,
     /// [`ThresholdError::TooFewShares`] / [`ThresholdError::MemberIndex`] for a bad present set,
     /// [`ThresholdError::NotInPresentSet`] if this member is not in it, [`ThresholdError::KeyExhausted`],
-    /// [`ThresholdError::WrongEpoch`] if `spend`'s committee is not the holdings', the errors of
-    /// `spend::check_receipts` (no quorum of valid receipts including this member's), and
-    /// [`ThresholdError::AlreadyDecrypted`] if this member already answered the aggregate; `out` and the ledgers
-    /// are untouched then.
+    /// [`ThresholdError::WrongPlan`] if the smudger's plan is for another (n, t, L) than the holdings',
+    /// [`ThresholdError::TooManyCiphertexts`] above the smudger's K, the errors of `spend::check_receipts` (no
+    /// quorum of valid receipts under the holdings' own roster), [`ThresholdError::NotSpentByMember`] if this
+    /// member's own ledger has no receipt it signed for `agg`, and [`ThresholdError::AlreadyDecrypted`] if this
+    /// member already answered the aggregate; `out` and the ledgers are untouched then.
     #[allow(clippy::too_many_arguments)]
     pub fn make<R: CryptoRng + ?Sized>(
         &mut self,
@@ -221,7 +220,7 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
         agg: &Aggregate<'_, '_, P::M, N>,
         present: Members,
         spend: &Spend<'_>,
-        smudger: &Smudger,
+        smudger: &Smudger<P>,
         ledger: &mut DecryptionLedger,
         spent: &mut impl SpentLedger,
         rng: &mut R,
@@ -249,10 +248,24 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
                 limit: DECRYPTIONS_PER_KEY,
             });
         }
-        if spend.epoch.committee != *committee {
-            return Err(ThresholdError::WrongEpoch);
+        let plan = smudger.plan().plan();
+        let shape = (plan.members, plan.threshold, plan.chunks);
+        if shape
+            != (
+                committee.members(),
+                committee.threshold(),
+                holdings.chunks(),
+            )
+        {
+            return Err(ThresholdError::WrongPlan);
         }
-        spend.answer(agg, me, spent)?;
+        if agg.ciphertexts().len() > plan.clinics as usize {
+            return Err(ThresholdError::TooManyCiphertexts {
+                have: agg.ciphertexts().len() as u64,
+                max: plan.clinics,
+            });
+        }
+        spend.answer(holdings, agg, spent)?;
         ledger.record()?;
         self.c1_ntt.set_from_poly(agg.c1());
         for (j, d) in out.iter_mut().enumerate() {
@@ -313,7 +326,8 @@ mod tests {
     #[test]
     fn resampling_is_capped() {
         let g = || GaussianSampler::new(INNER_SIGMA << 32).unwrap();
-        let s = Smudger {
+        let s = Smudger::<SetL> {
+            plan: CheckedPlan::design(5, 3, 1024, 1 << 16, 1).unwrap(),
             inner: g(),
             outer: g(),
             inner_bound_sq: 0,

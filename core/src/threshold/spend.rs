@@ -5,10 +5,15 @@
 //! one, which signed a receipt for one of two overlapping aggregates (or two aggregates of one round) and refused
 //! the other. A receipt is the signer's spend: [`sign_receipt`] refuses a spent ciphertext or a second aggregate
 //! of the round, records both, then signs with the member's ML-DSA channel identity (`channel::identity`).
+//!
+//! Review 10: the epoch and the roster are the member's own (its [`Holdings`], R10-1), never the request's; a
+//! receipt binds the signer's index and the roster digest (R10-6); signing records the round marker, a "signed"
+//! marker of the aggregate and every ciphertext digest in one atomic test-and-set (`SpentLedger::spend_all`,
+//! R10-5); an answer needs the member's own "signed" marker in its own ledger, whatever receipts it is shown.
 
-use super::aggregate::{Aggregate, SpentLedger};
+use super::aggregate::{Aggregate, LedgerRefusal, SpentLedger};
 use super::error::ThresholdError;
-use super::keys::Epoch;
+use super::keys::{Epoch, Holdings, roster_digest};
 use super::slots::bit;
 use crate::arith::Modulus;
 use crate::channel::identity::{Signature, SigningKey, VerifyingKey};
@@ -19,6 +24,8 @@ use sha3::{Digest, Sha3_256};
 pub const RECEIPT_CONTEXT: &[u8] = b"ZKFL-PQ/threshold/spend-receipt/v1";
 /// Domain label of the per-round marker a signer spends (one aggregate per round).
 pub const ROUND_LABEL: &[u8] = b"ZKFL-PQ/threshold/round-spent/v1";
+/// Domain label of the marker a member spends when it signs a receipt for an aggregate (what its answer checks).
+pub const SIGNED_LABEL: &[u8] = b"ZKFL-PQ/threshold/signed/v1";
 /// Domain label of the marker a member spends when it answers an aggregate (one answer per aggregate).
 pub const ANSWER_LABEL: &[u8] = b"ZKFL-PQ/threshold/answered/v1";
 
@@ -37,15 +44,19 @@ pub struct SpendReceipt {
     pub signature: Signature,
 }
 
-/// What a receipt signs: H(label, CRS, epoch, n, t, round, aggregate binding).
+/// What a receipt signs: H(label, CRS, epoch, n, t, round, roster digest, signer, aggregate binding).
 #[must_use]
 pub fn receipt_message<M: Modulus, const N: usize>(
     epoch: &Epoch,
+    roster: &[u8; 32],
+    signer: u8,
     agg: &Aggregate<'_, '_, M, N>,
 ) -> [u8; 32] {
     let mut h = Sha3_256::new();
     h.update(RECEIPT_CONTEXT);
     h.update(epoch_bytes(epoch, agg.round()));
+    h.update(roster);
+    h.update([signer]);
     h.update(agg.binding());
     h.finalize().into()
 }
@@ -70,62 +81,66 @@ fn marker(label: &[u8], epoch: &Epoch, round: u64, binding: Option<&[u8; 32]>) -
     h.finalize().into()
 }
 
-/// Member `member` spends `agg` in its ledger and signs a receipt for it.
+/// The holder of `holdings` spends `agg` in its ledger and signs a receipt for it with its identity key, under
+/// its own epoch and roster. The round marker, the aggregate's "signed" marker and every ciphertext digest are
+/// recorded in one all-or-nothing `spend_all` before the signature is made.
 ///
 /// # Errors
-/// [`ThresholdError::MemberIndex`] outside 1..=n, [`ThresholdError::RoundSpent`] if the member already signed an
-/// aggregate of this round, [`ThresholdError::AlreadyDecrypted`] if a ciphertext of `agg` is spent (nothing is
-/// recorded then), [`ThresholdError::LedgerFull`], [`ThresholdError::Signature`] if signing fails.
+/// [`ThresholdError::RoundSpent`] if the member already signed an aggregate of this round,
+/// [`ThresholdError::AlreadyDecrypted`] if a ciphertext of `agg` is spent, [`ThresholdError::LedgerFull`]
+/// (nothing is recorded in these three cases), [`ThresholdError::Signature`] if signing fails.
 pub fn sign_receipt<M: Modulus, const N: usize, R: CryptoRng + ?Sized>(
-    epoch: &Epoch,
-    member: u8,
+    holdings: &Holdings,
     identity: &SigningKey,
     agg: &Aggregate<'_, '_, M, N>,
     spent: &mut impl SpentLedger,
     rng: &mut R,
 ) -> Result<SpendReceipt, ThresholdError> {
-    if bit(member) & epoch.committee.all() == 0 {
-        return Err(ThresholdError::MemberIndex {
-            index: member as usize,
-            members: epoch.committee.members(),
-        });
-    }
-    let round = marker(ROUND_LABEL, epoch, agg.round(), None);
-    if spent.is_spent(&round) {
-        return Err(ThresholdError::RoundSpent { round: agg.round() });
-    }
-    agg.spend(spent)?;
-    spent.spend(&round)?;
+    let epoch = holdings.epoch();
+    let member = holdings.member();
+    let binding = agg.binding();
+    let markers = [
+        marker(ROUND_LABEL, epoch, agg.round(), None),
+        marker(SIGNED_LABEL, epoch, agg.round(), Some(&binding)),
+    ];
+    spent
+        .spend_all(markers.iter().chain(agg.digests()))
+        .map_err(|r| match r {
+            LedgerRefusal::Spent(i) if i < markers.len() => {
+                ThresholdError::RoundSpent { round: agg.round() }
+            }
+            LedgerRefusal::Spent(i) => ThresholdError::AlreadyDecrypted {
+                clinic: agg.ciphertexts()[i - markers.len()].clinic(),
+            },
+            LedgerRefusal::Full => ThresholdError::LedgerFull,
+        })?;
+    let msg = receipt_message(epoch, holdings.roster(), member, agg);
     let signature = identity
-        .sign_with_context(&receipt_message(epoch, agg), RECEIPT_CONTEXT, rng)
+        .sign_with_context(&msg, RECEIPT_CONTEXT, rng)
         .map_err(|_| ThresholdError::Signature { member })?;
     Ok(SpendReceipt { member, signature })
 }
 
-/// Checks that `receipts` spend exactly `agg` in `epoch`: distinct members of the committee, each signature valid
-/// under that member's key in `roster` (exactly n keys, member i at i − 1), at least [`spend_quorum`] of them,
-/// and one from `me`.
+/// Checks that `receipts` spend exactly `agg` under the epoch and roster of `holdings`: `roster` must be the one
+/// the holdings were set up with (its digest), the signers distinct members of the committee, each signature
+/// valid under that member's key (member i at i − 1), at least [`spend_quorum`] of them.
 ///
 /// # Errors
-/// [`ThresholdError::MemberIndex`] for a roster of another size or a signer outside 1..=n,
-/// [`ThresholdError::Duplicate`] for a second receipt of a member, [`ThresholdError::Signature`] for a signature
-/// that does not verify (another aggregate, round, epoch or key), [`ThresholdError::TooFewReceipts`] below the
-/// quorum or without `me`'s own receipt.
+/// [`ThresholdError::WrongRoster`] for another roster, [`ThresholdError::MemberIndex`] for a signer outside
+/// 1..=n, [`ThresholdError::Duplicate`] for a second receipt of a member, [`ThresholdError::Signature`] for a
+/// signature that does not verify (another aggregate, round, epoch, roster, signer or key),
+/// [`ThresholdError::TooFewReceipts`] below the quorum.
 pub fn check_receipts<M: Modulus, const N: usize>(
-    epoch: &Epoch,
+    holdings: &Holdings,
     roster: &[VerifyingKey],
     agg: &Aggregate<'_, '_, M, N>,
-    me: u8,
     receipts: &[SpendReceipt],
 ) -> Result<(), ThresholdError> {
-    let c = &epoch.committee;
-    if roster.len() != c.members() as usize {
-        return Err(ThresholdError::MemberIndex {
-            index: roster.len(),
-            members: c.members(),
-        });
+    let epoch = holdings.epoch();
+    if roster_digest(epoch, roster)? != *holdings.roster() {
+        return Err(ThresholdError::WrongRoster);
     }
-    let msg = receipt_message(epoch, agg);
+    let c = &epoch.committee;
     let mut seen = 0u32;
     for r in receipts {
         let b = bit(r.member) & c.all();
@@ -138,13 +153,14 @@ pub fn check_receipts<M: Modulus, const N: usize>(
         if seen & b != 0 {
             return Err(ThresholdError::Duplicate { member: r.member });
         }
+        let msg = receipt_message(epoch, holdings.roster(), r.member, agg);
         roster[r.member as usize - 1]
             .verify_with_context(&msg, RECEIPT_CONTEXT, &r.signature)
             .map_err(|_| ThresholdError::Signature { member: r.member })?;
         seen |= b;
     }
     let need = spend_quorum(c.members(), c.threshold());
-    if seen.count_ones() < need || seen & bit(me) == 0 {
+    if seen.count_ones() < need {
         return Err(ThresholdError::TooFewReceipts {
             have: seen.count_ones(),
             need,
@@ -153,11 +169,10 @@ pub fn check_receipts<M: Modulus, const N: usize>(
     Ok(())
 }
 
-/// The receipts a member is asked to answer with, and what it checks them against.
+/// The receipts a member is asked to answer with, and the roster they are checked under (which must be the
+/// member's own, [`Holdings::roster`]; the epoch is always the holdings').
 #[derive(Clone, Copy, Debug)]
 pub struct Spend<'a> {
-    /// The key epoch (its committee must be the member's).
-    pub epoch: &'a Epoch,
     /// The members' ML-DSA identity keys (exactly n, member i at i − 1).
     pub roster: &'a [VerifyingKey],
     /// The quorum's receipts for the aggregate.
@@ -165,20 +180,32 @@ pub struct Spend<'a> {
 }
 
 impl Spend<'_> {
-    /// Err unless the receipts spend `agg` for `me` ([`check_receipts`]); then marks `agg` answered in `spent`,
-    /// refusing a second answer to the same aggregate ([`ThresholdError::AlreadyDecrypted`]).
+    /// Err unless the receipts spend `agg` ([`check_receipts`]) and the member's own ledger holds its "signed"
+    /// marker for `agg` (R10-1: its own spend is a fact of its own ledger, not of a signature checked under a
+    /// roster); then marks `agg` answered, refusing a second answer to the same aggregate
+    /// ([`ThresholdError::AlreadyDecrypted`]).
     pub(crate) fn answer<M: Modulus, const N: usize>(
         &self,
+        holdings: &Holdings,
         agg: &Aggregate<'_, '_, M, N>,
-        me: u8,
         spent: &mut impl SpentLedger,
     ) -> Result<(), ThresholdError> {
-        check_receipts(self.epoch, self.roster, agg, me, self.receipts)?;
-        let answered = marker(ANSWER_LABEL, self.epoch, agg.round(), Some(&agg.binding()));
-        if spent.is_spent(&answered) {
-            let clinic = agg.ciphertexts().first().map_or(0, |x| x.clinic());
-            return Err(ThresholdError::AlreadyDecrypted { clinic });
+        check_receipts(holdings, self.roster, agg, self.receipts)?;
+        let epoch = holdings.epoch();
+        let binding = agg.binding();
+        if !spent.is_spent(&marker(SIGNED_LABEL, epoch, agg.round(), Some(&binding))) {
+            return Err(ThresholdError::NotSpentByMember {
+                member: holdings.member(),
+            });
         }
-        spent.spend(&answered)
+        let answered = marker(ANSWER_LABEL, epoch, agg.round(), Some(&binding));
+        spent
+            .spend_all(core::iter::once(&answered))
+            .map_err(|r| match r {
+                LedgerRefusal::Spent(_) => ThresholdError::AlreadyDecrypted {
+                    clinic: agg.ciphertexts().first().map_or(0, |x| x.clinic()),
+                },
+                LedgerRefusal::Full => ThresholdError::LedgerFull,
+            })
     }
 }

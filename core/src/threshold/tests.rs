@@ -4,9 +4,9 @@
 //! review-7 attacks as refusal tests; forgers of the new design built outside the honest code path.
 
 extern crate std;
-use super::aggregate::ciphertext_digest;
+use super::aggregate::{LedgerRefusal, ciphertext_digest};
 use super::keys::commitment;
-use super::plan::{DECRYPTIONS_PER_KEY, MIN_CLINICS, Plan, design};
+use super::plan::{CheckedPlan, DECRYPTIONS_PER_KEY, MIN_CLINICS};
 use super::slots::{Members, bit};
 use super::*;
 use crate::arith::Modulus;
@@ -47,8 +47,8 @@ fn big_stack(f: impl FnOnce() + Send + 'static) {
         .unwrap();
 }
 
-fn plan() -> Plan {
-    design::<P>(MEMBERS, THRESHOLD, 1024, B_INT, CHUNKS).unwrap()
+fn plan() -> CheckedPlan<P> {
+    CheckedPlan::design(MEMBERS, THRESHOLD, 1024, B_INT, CHUNKS).unwrap()
 }
 
 fn plain() -> PlainModulus<M> {
@@ -79,11 +79,17 @@ struct Keyed {
     b_ntt: Vec<NttPoly<N, K>>,
 }
 
-fn public_shares(d: &Dealer, a_ntt: &NttPoly<N, K>) -> Vec<Pl> {
+fn public_shares(d: &Dealer) -> Vec<Pl> {
     let mut out = vec![Pl::zero(); committee().slots() * CHUNKS];
-    d.public_shares::<P, N, K>(&committee(), a_ntt, CHUNKS, &mut out)
+    let mut a = Box::new(NttPoly::<N, K>::zero());
+    d.public_shares::<P, N, K>(d.epoch(), &mut a, CHUNKS, &mut out)
         .unwrap();
     out
+}
+
+/// Member `h`'s holdings for `epoch()` with the test roster.
+fn holdings_of(h: u8) -> Box<Holdings> {
+    Box::new(Holdings::new(&epoch(), h, CHUNKS, &identities().1).unwrap())
 }
 
 fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
@@ -94,7 +100,7 @@ fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
     let dealers: Vec<Dealer> = (1..=MEMBERS as u8)
         .map(|i| Dealer::generate(&epoch(), i, rng).unwrap())
         .collect();
-    let published: Vec<Vec<Pl>> = dealers.iter().map(|d| public_shares(d, &a_ntt)).collect();
+    let published: Vec<Vec<Pl>> = dealers.iter().map(public_shares).collect();
     let mut ceremony = KeyCeremony::new(epoch());
     for (d, p) in dealers.iter().zip(&published) {
         ceremony
@@ -109,13 +115,11 @@ fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
             .unwrap();
     }
     assert!(ceremony.complete());
-    let mut holdings: Vec<Box<Holdings>> = (1..=MEMBERS as u8)
-        .map(|h| Box::new(Holdings::new(c, h, CHUNKS).unwrap()))
-        .collect();
+    let mut holdings: Vec<Box<Holdings>> = (1..=MEMBERS as u8).map(holdings_of).collect();
     for (d, p) in dealers.iter().zip(&published) {
         for u in 0..c.slots() {
             for h in (1..=MEMBERS as u8).filter(|&h| c.holds(h, u)) {
-                let seed = d.deal(&c, u, h).unwrap();
+                let seed = d.deal(&epoch(), u, h).unwrap();
                 holdings[h as usize - 1]
                     .accept::<P, N, K>(
                         d.member(),
@@ -187,8 +191,14 @@ impl SpentLedger for Spent {
     fn is_spent(&self, digest: &[u8; 32]) -> bool {
         self.0.contains(digest)
     }
-    fn spend(&mut self, digest: &[u8; 32]) -> Result<(), ThresholdError> {
-        self.0.insert(*digest);
+    fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+    ) -> Result<(), LedgerRefusal> {
+        if let Some(i) = items.clone().position(|d| self.0.contains(d)) {
+            return Err(LedgerRefusal::Spent(i));
+        }
+        self.0.extend(items.copied());
         Ok(())
     }
 }
@@ -227,7 +237,7 @@ fn receipt(
 ) -> Result<SpendReceipt, ThresholdError> {
     let (ids, _) = identities();
     let i = h as usize - 1;
-    sign_receipt(&epoch(), h, &ids[i], agg, &mut l.spent[i], rng)
+    sign_receipt(&holdings_of(h), &ids[i], agg, &mut l.spent[i], rng)
 }
 
 /// Receipts for `agg` from the quorum: `first` in order, then the other members, until ⌈(n + t)/2⌉ signed
@@ -289,14 +299,27 @@ fn answer(
     receipts: &[SpendReceipt],
     rng: &mut ChaCha20Rng,
 ) -> Result<Vec<Pl>, ThresholdError> {
-    let smudger = Smudger::new::<P>(&plan()).unwrap();
+    let smudger = Smudger::new(&plan()).unwrap();
+    answer_with(k, l, h, agg, present, receipts, &smudger, rng)
+}
+
+/// [`answer`] with a given smudger.
+#[allow(clippy::too_many_arguments)]
+fn answer_with(
+    k: &Keyed,
+    l: &mut Ledgers,
+    h: u8,
+    agg: &Aggregate<'_, '_, M, N>,
+    present: Members,
+    receipts: &[SpendReceipt],
+    smudger: &Smudger<P>,
+    rng: &mut ChaCha20Rng,
+) -> Result<Vec<Pl>, ThresholdError> {
     let mut maker = Box::new(ShareMaker::<P, N, K>::new());
     let mut out = vec![Pl::zero(); agg.chunks()];
     let i = h as usize - 1;
     let (_, roster) = identities();
-    let e = epoch();
     let spend = Spend {
-        epoch: &e,
         roster: &roster,
         receipts,
     };
@@ -305,7 +328,7 @@ fn answer(
         agg,
         present,
         &spend,
-        &smudger,
+        smudger,
         &mut l.count[i],
         &mut l.spent[i],
         rng,
@@ -394,10 +417,10 @@ fn a_share_is_the_assigned_slots_times_c1_plus_bounded_noise() {
             crate::ring::poly::mul::<M, N, 7>(&s, agg.c1(), &mut sc1);
             let mut e = dj.clone();
             e.sub_assign(&sc1);
-            let expected = p.sigma_sq * N as u128;
+            let expected = p.plan().sigma_sq * N as u128;
             assert!(e.norm_sq_centered() > expected * 100 / 144);
             assert!(e.norm_sq_centered() < expected * 144 / 100);
-            assert!((0..N).all(|x| e.centered(x).unsigned_abs() <= p.share_coeff_bound));
+            assert!((0..N).all(|x| e.centered(x).unsigned_abs() <= p.plan().share_coeff_bound));
         }
     });
 }
@@ -448,7 +471,7 @@ fn review7_release_budget_harvest_is_refused() {
         for d in &k.dealers {
             for h in [1u8, 2] {
                 assert_eq!(
-                    d.deal(&c, missing, h),
+                    d.deal(&epoch(), missing, h),
                     Err(ThresholdError::NotAHolder { member: h })
                 );
             }
@@ -578,7 +601,7 @@ fn review7_rogue_key_share_is_refused() {
         let dealers: Vec<Dealer> = (1..=MEMBERS as u8)
             .map(|i| Dealer::generate(&epoch(), i, &mut rng).unwrap())
             .collect();
-        let published: Vec<Vec<Pl>> = dealers.iter().map(|d| public_shares(d, &a_ntt)).collect();
+        let published: Vec<Vec<Pl>> = dealers.iter().map(public_shares).collect();
         let mut cer = KeyCeremony::new(epoch());
         let mut b = vec![Pl::zero(); CHUNKS];
         let mut sk = vec![Pl::zero(); c.slots() * CHUNKS];
@@ -646,10 +669,10 @@ fn forged_dealt_part_is_refused() {
         public_a::<P, N>(&epoch().crs, &mut a);
         let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
         let d = Dealer::generate(&epoch(), 2, &mut rng).unwrap();
-        let p = public_shares(&d, &a_ntt);
+        let p = public_shares(&d);
         let u = (0..c.slots()).find(|&u| c.holds(1, u)).unwrap();
         let v = (0..c.slots()).filter(|&v| c.holds(1, v)).nth(1).unwrap();
-        let mut h = Box::new(Holdings::new(c, 1, CHUNKS).unwrap());
+        let mut h = holdings_of(1);
         let pu = &p[u * CHUNKS..(u + 1) * CHUNKS];
         let mut fresh = [0u8; 32];
         rng.fill_bytes(&mut fresh);
@@ -1056,7 +1079,7 @@ fn admitted_ciphertexts_with_real_proofs_decrypt() {
 fn shamir_proxy_share_leaks_the_key_modulo_the_weight_denominator() {
     big_stack(|| {
         let mut rng = ChaCha20Rng::seed_from_u64(86);
-        let smudger = Smudger::new::<P>(&plan()).unwrap();
+        let smudger = Smudger::new(&plan()).unwrap();
         let small = |rng: &mut ChaCha20Rng, r: u64| -> Box<Pl> {
             let c: [i64; N] =
                 core::array::from_fn(|_| (rng.next_u64() % (2 * r + 1)) as i64 - r as i64);
@@ -1253,8 +1276,8 @@ fn review8_same_c1_and_oversized_aggregates_are_refused() {
         let mut rng = ChaCha20Rng::seed_from_u64(89);
         let k = keygen(&mut rng);
         // A plan with K = 8, so K + 1 ciphertexts fit in memory (the check is the same at K = 1024).
-        let small = design::<P>(MEMBERS, THRESHOLD, 8, B_INT, CHUNKS).unwrap();
-        let kp = small.clinics as usize + 1;
+        let small = CheckedPlan::<P>::design(MEMBERS, THRESHOLD, 8, B_INT, CHUNKS).unwrap();
+        let kp = small.plan().clinics as usize + 1;
         let same: Vec<Ct> = (0..kp)
             .map(|i| {
                 let mut m = vec![[0i64; N]; CHUNKS];
@@ -1356,40 +1379,232 @@ fn review8_part_seeds_are_bound_to_the_epoch() {
     // The PoC's case: slot {1, 3} (mask 0b101) of the 3-of-4 committee against every seed of epoch 1.
     let u13 = (0..c4.slots()).find(|&u| c4.slot(u) == 0b101).unwrap();
     let holder = (1..=4u8).find(|&h| c4.holds(h, u13)).unwrap();
-    assert!(!seeds1.contains(&d3.deal(&c4, u13, holder).unwrap()));
+    assert!(!seeds1.contains(&d3.deal(&e3, u13, holder).unwrap()));
     // A dealer of epoch 3 (3-of-4) refuses the 3-of-5 committee, and a member index outside 1..=n is refused.
-    assert_eq!(
-        d3.deal(&e1.committee, 0, 5),
-        Err(ThresholdError::WrongEpoch)
-    );
+    assert_eq!(d3.deal(&e1, 0, 5), Err(ThresholdError::WrongEpoch));
     assert!(matches!(
         Dealer::generate(&e3, 5, &mut ChaCha20Rng::seed_from_u64(5)),
         Err(ThresholdError::MemberIndex { .. })
     ));
 }
 
-/// Review 8, finding 6 (attack D): `Smudger::new` took any `Plan` (public fields), e.g. σ2 = 1 (σ ≈ 2^27,
-/// below the shift) or a zero digit bound (an endless resampling loop). Now it recomputes the design and
-/// refuses any other plan.
+/// Review 10, R10-2: a `Dealer` kept across a rotation with the same (n, t) re-dealt its old parts, because
+/// `deal` and `public_shares` compared only the committee. Now both compare the whole epoch (and `public_shares`
+/// expands a from the dealer's own CRS).
 #[test]
-fn review8_forged_plan_is_refused() {
-    let p = plan();
-    assert!(Smudger::new::<P>(&p).is_ok());
-    for forged in [
-        Plan {
-            outer_sigma: 1,
-            ..p
-        },
-        Plan {
-            inner_bound_sq: 0,
-            ..p
-        },
-        // A real design's numbers under another K (σ and the shift are K's, not 512's).
-        Plan { clinics: 512, ..p },
-    ] {
+fn review10_kept_dealer_refuses_a_rotated_epoch() {
+    big_stack(|| {
+        let e1 = epoch();
+        let e2 = Epoch {
+            epoch: e1.epoch + 1,
+            ..e1
+        };
+        let e_crs = Epoch { crs: [4; 32], ..e1 };
+        let d1 = Dealer::generate(&e1, 5, &mut ChaCha20Rng::seed_from_u64(5)).unwrap();
+        let c = e1.committee;
+        let u = (0..c.slots()).find(|&u| c.holds(1, u)).unwrap();
+        assert!(d1.deal(&e1, u, 1).is_ok());
+        let mut out = vec![Pl::zero(); c.slots() * CHUNKS];
+        let mut a = Box::new(NttPoly::<N, K>::zero());
+        for other in [&e2, &e_crs] {
+            assert_eq!(d1.deal(other, u, 1), Err(ThresholdError::WrongEpoch));
+            assert_eq!(
+                d1.public_shares::<P, N, K>(other, &mut a, CHUNKS, &mut out),
+                Err(ThresholdError::WrongEpoch)
+            );
+        }
+    });
+}
+
+/// Review 8, finding 6 (attack D) and review 10, R10-3: a smudger and an aggregate's K cap came from a caller's
+/// `Plan` (public fields). Now both take a `CheckedPlan`, which only `CheckedPlan::design` makes (a forged
+/// `Plan { outer_sigma: 1, .. }` has no way in), and `make` refuses an aggregate larger than the smudger's K or
+/// a smudger of another committee shape or chunk count.
+#[test]
+fn review10_share_maker_refuses_an_aggregate_or_shape_its_plan_does_not_cover() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(101);
+        let k = keygen(&mut rng);
+        let cts = clinics(&k, 4, &mut rng);
+        let mut adm = admit(&cts);
+        let mut c0 = vec![Pl::zero(); CHUNKS];
+        let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
+        let present = mask(&[1, 2, 3]);
+        let mut l = ledgers();
+        let receipts = quorum_receipts(&mut l, &[1, 2, 3], &agg, &mut rng).unwrap();
+        let k3 = CheckedPlan::<P>::design(MEMBERS, THRESHOLD, 3, B_INT, CHUNKS).unwrap();
+        let other_shape = CheckedPlan::<P>::design(3, 2, 1024, B_INT, CHUNKS).unwrap();
+        let other_l =
+            CheckedPlan::<P>::design(MEMBERS, THRESHOLD, 1024, B_INT, CHUNKS + 1).unwrap();
+        let cases = [
+            (k3, ThresholdError::TooManyCiphertexts { have: 4, max: 3 }),
+            (other_shape, ThresholdError::WrongPlan),
+            (other_l, ThresholdError::WrongPlan),
+        ];
+        for (p, err) in cases {
+            let smudger = Smudger::new(&p).unwrap();
+            assert_eq!(
+                answer_with(&k, &mut l, 1, &agg, present, &receipts, &smudger, &mut rng)
+                    .unwrap_err(),
+                err
+            );
+        }
+        // Nothing was recorded by the refusals: the right plan answers.
+        assert!(answer(&k, &mut l, 1, &agg, present, &receipts, &mut rng).is_ok());
+    });
+}
+
+/// Review 10, R10-1 and R10-6: the spend was checked under a roster and epoch the request carried, and the
+/// member's own spend only by a signature under that roster. Now the roster must be the holdings' own (digest),
+/// the member's own ledger must hold its "signed" marker for the aggregate, and a roster repeating a key is
+/// refused.
+#[test]
+fn review10_spend_is_pinned_to_the_members_roster_and_ledger() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(102);
+        let k = keygen(&mut rng);
+        let cts = clinics(&k, 4, &mut rng);
+        let mut adm_b = admit(&cts[1..]);
+        let mut c0b = vec![Pl::zero(); CHUNKS];
+        let agg_b = Aggregate::build(&plan(), ROUND, &mut adm_b, &mut c0b).unwrap();
+        let mut l = ledgers();
+        // (a) The aggregator's roster: its own keys for every member, receipts for B signed by it, including
+        // one "from" member 4 under the substituted key. Refused before any signature is looked at.
+        let fake: Vec<SigningKey> = (1..=MEMBERS as u8)
+            .map(|i| SigningKey::from_seed(&[100 + i; 32]))
+            .collect();
+        let fake_roster: Vec<VerifyingKey> = fake.iter().map(SigningKey::verifying_key).collect();
+        let fake_holdings = Box::new(Holdings::new(&epoch(), 4, CHUNKS, &fake_roster).unwrap());
+        let forged: Vec<SpendReceipt> = (1..=4u8)
+            .map(|i| {
+                let h = Box::new(Holdings::new(&epoch(), i, CHUNKS, &fake_roster).unwrap());
+                sign_receipt(
+                    &h,
+                    &fake[i as usize - 1],
+                    &agg_b,
+                    &mut Spent::default(),
+                    &mut rng,
+                )
+                .unwrap()
+            })
+            .collect();
+        drop(fake_holdings);
+        let smudger = Smudger::new(&plan()).unwrap();
+        let present = mask(&[1, 2, 4]);
+        let mut maker = Box::new(ShareMaker::<P, N, K>::new());
+        let mut out = vec![Pl::zero(); CHUNKS];
+        let spend = Spend {
+            roster: &fake_roster,
+            receipts: &forged,
+        };
         assert_eq!(
-            Smudger::new::<P>(&forged).unwrap_err(),
-            ThresholdError::UncheckedPlan
+            maker.make(
+                &k.holdings[3],
+                &agg_b,
+                present,
+                &spend,
+                &smudger,
+                &mut l.count[3],
+                &mut l.spent[3],
+                &mut rng,
+                &mut out,
+            ),
+            Err(ThresholdError::WrongRoster)
         );
+        // (b) The true roster, a full quorum of genuine receipts, one of them member 4's signed under a ledger
+        // it no longer has (a lost or forked ledger): its own ledger lacks the "signed" marker, so it refuses.
+        let (ids, roster) = identities();
+        let mut receipts: Vec<SpendReceipt> = [1u8, 2, 3]
+            .iter()
+            .map(|&i| receipt(&mut l, i, &agg_b, &mut rng).unwrap())
+            .collect();
+        receipts.push(
+            sign_receipt(
+                &holdings_of(4),
+                &ids[3],
+                &agg_b,
+                &mut Spent::default(),
+                &mut rng,
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            answer(&k, &mut l, 4, &agg_b, present, &receipts, &mut rng).unwrap_err(),
+            ThresholdError::NotSpentByMember { member: 4 }
+        );
+        // Members 1..3 signed in their own ledgers and answer.
+        assert!(answer(&k, &mut l, 1, &agg_b, present, &receipts, &mut rng).is_ok());
+        // (c) R10-6: a receipt binds its signer's index: member 1's signature relabelled as member 2 fails.
+        let mut moved = receipts.clone();
+        moved[1].signature = moved[0].signature.clone();
+        assert_eq!(
+            check_receipts(&k.holdings[1], &roster, &agg_b, &moved),
+            Err(ThresholdError::Signature { member: 2 })
+        );
+        // A roster that repeats a key is refused, as is one of another size.
+        let mut twice = roster.clone();
+        twice[1] = twice[0].clone();
+        assert_eq!(
+            Holdings::new(&epoch(), 1, CHUNKS, &twice).unwrap_err(),
+            ThresholdError::WrongRoster
+        );
+        assert_eq!(
+            Holdings::new(&epoch(), 1, CHUNKS, &roster[..4]).unwrap_err(),
+            ThresholdError::WrongRoster
+        );
+    });
+}
+
+/// A ledger holding at most `cap` markers (a full disk).
+struct Capped(BTreeSet<[u8; 32]>, usize);
+
+impl SpentLedger for Capped {
+    fn is_spent(&self, digest: &[u8; 32]) -> bool {
+        self.0.contains(digest)
     }
+    fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+    ) -> Result<(), LedgerRefusal> {
+        if let Some(i) = items.clone().position(|d| self.0.contains(d)) {
+            return Err(LedgerRefusal::Spent(i));
+        }
+        if self.0.len() + items.clone().count() > self.1 {
+            return Err(LedgerRefusal::Full);
+        }
+        self.0.extend(items.copied());
+        Ok(())
+    }
+}
+
+/// Review 10, R10-5: signing recorded the ciphertexts, then the round marker, one write at a time; a full
+/// ledger between the two left the ciphertexts spent and the round open. Now one all-or-nothing test-and-set
+/// records the round marker, the signed marker and every ciphertext, or nothing: after `LedgerFull` the
+/// ledger is unchanged and the same aggregate can be signed once there is room, exactly once.
+#[test]
+fn review10_receipt_spend_is_all_or_nothing() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(103);
+        let k = keygen(&mut rng);
+        let cts = clinics(&k, CLINICS, &mut rng);
+        let mut adm = admit(&cts);
+        let mut c0 = vec![Pl::zero(); CHUNKS];
+        let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
+        let (ids, _) = identities();
+        let h = holdings_of(2);
+        // Room for the ciphertexts but not the two markers as well.
+        let mut ledger = Capped(BTreeSet::new(), CLINICS);
+        assert_eq!(
+            sign_receipt(&h, &ids[1], &agg, &mut ledger, &mut rng).unwrap_err(),
+            ThresholdError::LedgerFull
+        );
+        assert!(ledger.0.is_empty());
+        ledger.1 = CLINICS + 2;
+        assert!(sign_receipt(&h, &ids[1], &agg, &mut ledger, &mut rng).is_ok());
+        assert_eq!(ledger.0.len(), CLINICS + 2);
+        assert_eq!(
+            sign_receipt(&h, &ids[1], &agg, &mut ledger, &mut rng).unwrap_err(),
+            ThresholdError::RoundSpent { round: ROUND }
+        );
+    });
 }
