@@ -1,8 +1,8 @@
 //! Threshold decryption by a committee of n key holders, t of whom suffice (docs/THRESHOLD.md): the numbers
 //! (`plan`), the replicated t-of-n sharing (`slots`), dealer-free key generation with commit-then-reveal
 //! (`keys`), the aggregate a member decrypts (`aggregate`), the committee-wide spend receipts without which no
-//! member answers it (`spend`), decryption shares with smudging noise (`share`) and their combination
-//! (`combine`).
+//! member answers it (`spend`), decryption shares with smudging noise (`share`), the parameters of the
+//! share-correctness proof (`share_proof_params`, §6) and the shares' combination (`combine`).
 
 pub mod aggregate;
 pub mod combine;
@@ -10,6 +10,7 @@ pub mod error;
 pub mod keys;
 pub mod plan;
 pub mod share;
+pub mod share_proof_params;
 pub mod slots;
 pub mod spend;
 
