@@ -77,6 +77,7 @@ struct Keyed {
     a_ntt: Box<NttPoly<N, K>>,
     b: Vec<Pl>,
     b_ntt: Vec<NttPoly<N, K>>,
+    slot_keys: Vec<Pl>,
 }
 
 fn public_shares(d: &Dealer) -> Vec<Pl> {
@@ -142,6 +143,7 @@ fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
         a_ntt,
         b,
         b_ntt,
+        slot_keys,
     }
 }
 
@@ -1606,5 +1608,162 @@ fn review10_receipt_spend_is_all_or_nothing() {
             sign_receipt(&h, &ids[1], &agg, &mut ledger, &mut rng).unwrap_err(),
             ThresholdError::RoundSpent { round: ROUND }
         );
+    });
+}
+
+// ---- The share relation of §6.1 (what the share proof will enforce; not the proof) ----
+
+/// S = Σ R_U over the slots assigned to `member` under `present`, chunk j, from the dealers' seeds.
+fn assigned_parts(k: &Keyed, present: Members, member: u8, j: usize) -> Box<Pl> {
+    let c = committee();
+    let mut s = Box::new(Pl::zero());
+    let mut tmp = Box::new(Pl::zero());
+    for u in (0..c.slots()).filter(|&u| c.assignee(present, u) == Some(member)) {
+        for dealer in &k.dealers {
+            crate::bfv::SecretKey::<P, N>::from_seed(dealer.slot_seed(u)).secret_chunk(j, &mut tmp);
+            s.add_assign(&tmp);
+        }
+    }
+    s
+}
+
+/// d = S·c1 + X1 + 2^23·X2, from the public equation (a cheating member knows its own S).
+fn share_from_equation(s: &Pl, c1: &Pl, x1: &Pl, x2: &Pl) -> Box<Pl> {
+    let mut d = Box::new(Pl::zero());
+    crate::ring::poly::mul::<M, N, 7>(s, c1, &mut d);
+    d.add_assign(x1);
+    d.add_scaled_assign(M::from_i64(1 << super::plan::OUTER_SHIFT), x2);
+    d
+}
+
+/// Relation check (S, X2) against (a, c1, B_S, d).
+fn relation(
+    k: &Keyed,
+    c1: &Pl,
+    b_s: &Pl,
+    d: &Pl,
+    s: &Pl,
+    x2: &Pl,
+) -> Result<(), share_relation::RelationError> {
+    let stmt = share_relation::ShareStatement {
+        a: &k.a,
+        c1,
+        b_s,
+        d,
+    };
+    let bounds = share_proof_params::ShareBounds::of(&plan());
+    let mut scratch = Box::new(share_relation::RelationScratch::<N, K>::default());
+    let (mut e_s, mut x1) = (Box::new(Pl::zero()), Box::new(Pl::zero()));
+    share_relation::check_witness::<P, N, K>(&stmt, &bounds, s, x2, &mut scratch, &mut e_s, &mut x1)
+}
+
+/// The relation of §6.1 holds for an honest share with the member's own assigned parts and digits (B_S computed
+/// from the slot keys and P), and each forged share class of §6.8, built from the public equation outside the
+/// honest code path, violates it for the cheater's best witnesses: d + Δ·X^k, a digit one past its bound,
+/// another member's parts, another slot assignment, another aggregate. This tests the relation (the prover's
+/// self-check and the verifier's B_S), not a proof: a verifier cannot run it (§6.8).
+#[test]
+fn share_relation_holds_for_honest_shares_and_refuses_forged_ones() {
+    use share_relation::RelationError::{HighDigit, KeyError, LowDigit};
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(170);
+        let k = keygen(&mut rng);
+        let cts = clinics(&k, 6, &mut rng);
+        let mut adm = admit(&cts[..3]);
+        let mut c0 = vec![Pl::zero(); CHUNKS];
+        let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
+        let mut adm2 = admit_in(&cts[3..], ROUND + 1, 200);
+        let mut c0b = vec![Pl::zero(); CHUNKS];
+        let other = Aggregate::build(&plan(), ROUND + 1, &mut adm2, &mut c0b).unwrap();
+        let present = mask(&[1, 2, 3]);
+        let mut l = ledgers();
+        let receipts = quorum_receipts(&mut l, &[1, 2, 3], &agg, &mut rng).unwrap();
+        let (_, roster) = identities();
+        let spend = Spend {
+            roster: &roster,
+            receipts: &receipts,
+        };
+        let mut maker = Box::new(ShareMaker::<P, N, K>::new());
+        let mut d = vec![Pl::zero(); CHUNKS];
+        maker
+            .make(
+                &k.holdings[1],
+                &agg,
+                present,
+                &spend,
+                &Smudger::new(&plan()).unwrap(),
+                &mut l.count[1],
+                &mut l.spent[1],
+                &mut rng,
+                &mut d,
+            )
+            .unwrap();
+        let j = CHUNKS - 1;
+        let [x1, x2] = maker.last_digits().clone();
+        let s2 = assigned_parts(&k, present, 2, j);
+        let c = committee();
+        let b_s_of = |p: Members, h: u8| {
+            let mut b = Box::new(Pl::zero());
+            share_relation::assigned_slot_key(&c, p, h, &k.slot_keys, CHUNKS, j, &mut b);
+            b
+        };
+        let b_s = b_s_of(present, 2);
+        let c1 = agg.c1();
+        assert_eq!(relation(&k, c1, &b_s, &d[j], &s2, &x2), Ok(()));
+
+        // (a) d + Δ·X^5: the honest witness fails X1; moving ⌊Δ/2^23⌋ into X2 fails X2.
+        let delta = M::Q / u128::from(plaintext_modulus(1024, B_INT).unwrap());
+        let mut bumped = Box::new(d[j].clone());
+        bumped.coeffs[5] = M::add(bumped.coeffs[5], M::from_u128(delta));
+        assert_eq!(relation(&k, c1, &b_s, &bumped, &s2, &x2), Err(LowDigit));
+        let mut x2b = Box::new(x2.clone());
+        x2b.coeffs[5] = M::add(
+            x2b.coeffs[5],
+            M::from_u128(delta >> super::plan::OUTER_SHIFT),
+        );
+        assert_eq!(relation(&k, c1, &b_s, &bumped, &s2, &x2b), Err(HighDigit));
+
+        // (b) digits at their bound pass, one past it fail (a single coefficient carries the whole norm).
+        let bounds = share_proof_params::ShareBounds::of(&plan());
+        let spike = |v: u128| {
+            let mut p = Box::new(Pl::zero());
+            p.coeffs[0] = M::from_u128(v);
+            p
+        };
+        let (r1, r2) = (
+            crate::params::limits::ceil_sqrt(bounds.x1_sq + 1) - 1,
+            crate::params::limits::ceil_sqrt(bounds.x2_sq + 1) - 1,
+        );
+        for (v1, v2, want) in [
+            (r1, 0, Ok(())),
+            (r1 + 1, 0, Err(LowDigit)),
+            (0, r2, Ok(())),
+            (0, r2 + 1, Err(HighDigit)),
+        ] {
+            let (x1f, x2f) = (spike(v1), spike(v2));
+            let df = share_from_equation(&s2, c1, &x1f, &x2f);
+            assert_eq!(relation(&k, c1, &b_s, &df, &s2, &x2f), want, "{v1} {v2}");
+        }
+
+        // (c) another member's parts (member 3's assigned parts under P) against member 2's B_S, and member 2's
+        // parts under another assignment (P' = {2, 3, 4}, where it covers more slots).
+        let s3 = assigned_parts(&k, present, 3, j);
+        let forged = share_from_equation(&s3, c1, &x1, &x2);
+        assert_eq!(relation(&k, c1, &b_s, &forged, &s3, &x2), Err(KeyError));
+        assert_eq!(relation(&k, c1, &b_s, &forged, &s2, &x2), Err(LowDigit));
+        let s2p = assigned_parts(&k, mask(&[2, 3, 4]), 2, j);
+        assert_ne!(*s2p, *s2);
+        let forged = share_from_equation(&s2p, c1, &x1, &x2);
+        assert_eq!(relation(&k, c1, &b_s, &forged, &s2p, &x2), Err(KeyError));
+        assert_eq!(relation(&k, c1, &b_s, &forged, &s2, &x2), Err(LowDigit));
+        // Under its own assignment the same share is consistent: the refusal comes from B_S, which the
+        // verifier computes from P.
+        let b_s_p = b_s_of(mask(&[2, 3, 4]), 2);
+        assert_eq!(relation(&k, c1, &b_s_p, &forged, &s2p, &x2), Ok(()));
+
+        // (d) a share of another aggregate (its c1) against this aggregate's c1.
+        let forged = share_from_equation(&s2, other.c1(), &x1, &x2);
+        assert_eq!(relation(&k, c1, &b_s, &forged, &s2, &x2), Err(LowDigit));
+        assert_eq!(relation(&k, other.c1(), &b_s, &forged, &s2, &x2), Ok(()));
     });
 }
