@@ -24,6 +24,8 @@ use zkfl_core::threshold::{
 };
 
 const PARAMS: usize = 108_996;
+/// A placeholder committee-key digest (the bench runs no reveal; the ciphertexts are recorded under it).
+const COMMITTEE_KEY: [u8; 32] = [9; 32];
 const N: usize = 4096;
 const K: usize = 4;
 type M = <SetL as ParamSet>::M;
@@ -68,7 +70,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
     let ids: Vec<SigningKey> = (1..=5u8).map(|i| SigningKey::from_seed(&[i; 32])).collect();
     let roster: Vec<VerifyingKey> = ids.iter().map(SigningKey::verifying_key).collect();
     let mut holdings: Vec<Box<Holdings>> = (1..=5)
-        .map(|h| Box::new(Holdings::new(&epoch, h, l, &roster).unwrap()))
+        .map(|h| Box::new(Holdings::new(&epoch, h, l, &roster, &COMMITTEE_KEY).unwrap()))
         .collect();
     let mut a_scratch = Box::new(NttPoly::<N, K>::zero());
     for d in &dealers {
@@ -106,10 +108,12 @@ fn benches(c: &mut Criterion<CpuTime>) {
             (Box::new(c1.coeffs), c0)
         })
         .collect();
+    let t = plaintext_modulus(1024, 1 << 16).unwrap();
+    let key = zkfl_core::threshold::aggregate::key_id(1, t, 1 << 16, &COMMITTEE_KEY);
     let mut adm: Vec<Admitted<'_, M, N>> = cts
         .iter()
         .enumerate()
-        .map(|(i, (c1, c0))| Admitted::unverified(1, i as u64, c1, c0))
+        .map(|(i, (c1, c0))| Admitted::unverified(key, 1, i as u64, c1, c0))
         .collect();
     let mut c0 = vec![Pl::zero(); l];
     let agg = Aggregate::build(&plan, 1, &mut adm, &mut c0).unwrap();
@@ -176,7 +180,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
     });
     c.bench_function(&format!("threshold/accept-slot-part/L-{l}-chunks"), |b| {
         b.iter(|| {
-            let mut h = Box::new(Holdings::new(&epoch, 5, l, &roster).unwrap());
+            let mut h = Box::new(Holdings::new(&epoch, 5, l, &roster, &COMMITTEE_KEY).unwrap());
             let u = (0..committee.slots())
                 .find(|&u| committee.holds(5, u))
                 .unwrap();

@@ -322,7 +322,12 @@ fn threshold() {
         epoch: 1,
         committee,
     };
-    let member = |i: u8| Box::new(Holdings::new(&epoch, i, 1, &roster).expect("holdings"));
+    // No reveal runs here: a placeholder committee-key digest, under which the ciphertexts are recorded.
+    let committee_key = [9u8; 32];
+    let t = zkfl_core::params::limits::plaintext_modulus(1024, 1 << 16).expect("t");
+    let key = zkfl_core::threshold::aggregate::key_id(1, t, 1 << 16, &committee_key);
+    let member =
+        |i: u8| Box::new(Holdings::new(&epoch, i, 1, &roster, &committee_key).expect("holdings"));
     let mut holdings = member(1);
     for dealer in 1..=5u8 {
         let d = Dealer::generate(&epoch, dealer, &mut public_rng).expect("dealer");
@@ -351,7 +356,7 @@ fn threshold() {
     let mut adm: Vec<Admitted<'_, ML, NL>> = cts
         .iter()
         .enumerate()
-        .map(|(i, (c1, c0))| Admitted::unverified(1, i as u64, c1, c0))
+        .map(|(i, (c1, c0))| Admitted::unverified(key, 1, i as u64, c1, c0))
         .collect();
     let mut c0 = vec![Poly::<ML, NL>::zero()];
     let agg = Aggregate::build(&plan, 1, &mut adm, &mut c0).expect("aggregate");

@@ -52,27 +52,56 @@ pub struct RoundKey<'a, M: Modulus, const N: usize> {
 }
 
 impl<M: Modulus, const N: usize> RoundKey<'_, M, N> {
-    /// SHA3-256 of (label, epoch, t, B_int, a, b_1..b_L): the key identity every admitted ciphertext records and
-    /// an aggregate binds (the round is bound separately).
+    /// [`key_id`] of (epoch, t, B_int, [`committee_key_digest`] of (a, b_1..b_L)): the key identity every
+    /// admitted ciphertext records and an aggregate binds (the round is bound separately).
     #[must_use]
     pub fn id(&self) -> [u8; 32] {
-        let mut h = Sha3_256::new();
-        h.update(KEY_LABEL);
-        h.update(self.epoch.to_le_bytes());
-        h.update(self.t.to_le_bytes());
-        h.update(self.bound.to_le_bytes());
-        h.update((self.b.len() as u64).to_le_bytes());
-        let mut absorb = |c: &[M::Coeff; N]| {
-            for &x in c {
-                h.update(&M::to_u128(x).to_le_bytes()[..M::BYTES]);
-            }
-        };
-        absorb(self.a);
-        for b in self.b {
-            absorb(b);
-        }
-        h.finalize().into()
+        key_id(
+            self.epoch,
+            self.t,
+            self.bound,
+            &committee_key_digest::<M, N>(self.a, self.b),
+        )
     }
+}
+
+/// Domain label of a committee key's digest.
+pub const COMMITTEE_KEY_LABEL: &[u8] = b"ZKFL-PQ/threshold/committee-key/v1";
+
+/// SHA3-256 of (label, L, a, b_1..b_L): the committee key a member's `Holdings` are bound to.
+#[must_use]
+pub fn committee_key_digest<M: Modulus, const N: usize>(
+    a: &[M::Coeff; N],
+    b: &[[M::Coeff; N]],
+) -> [u8; 32] {
+    let mut h = Sha3_256::new();
+    h.update(COMMITTEE_KEY_LABEL);
+    h.update((b.len() as u64).to_le_bytes());
+    let mut absorb = |c: &[M::Coeff; N]| {
+        for &x in c {
+            h.update(&M::to_u128(x).to_le_bytes()[..M::BYTES]);
+        }
+    };
+    absorb(a);
+    for b in b {
+        absorb(b);
+    }
+    h.finalize().into()
+}
+
+/// SHA3-256 of (label, epoch, t, B_int, committee key digest): a round key's identity ([`RoundKey::id`]). A
+/// member recomputes it from its own epoch, its committee key and its checked plan's (t, B_int) and refuses an
+/// aggregate admitted under any other (review 8 finding 5; review 10 attempt 11: an aggregate admitted under a
+/// foreign key with a′ = 2^60 brings back review 7's constant-c1 leak).
+#[must_use]
+pub fn key_id(epoch: u64, t: u64, bound: u64, committee_key: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha3_256::new();
+    h.update(KEY_LABEL);
+    h.update(epoch.to_le_bytes());
+    h.update(t.to_le_bytes());
+    h.update(bound.to_le_bytes());
+    h.update(committee_key);
+    h.finalize().into()
 }
 
 /// One accepted ciphertext: its proof verified against the committee key and the round. Only
@@ -180,14 +209,15 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
     /// L take seconds each), the constant-time check (feature `valgrind-ct`) and the bench (feature
     /// `threshold-bench`); never in a product build.
     #[cfg(any(test, feature = "valgrind-ct", feature = "threshold-bench"))]
-    /// Its key identity is all zeros (no `RoundKey`).
+    /// It records the key identity `key` it is given (no `RoundKey`).
     pub fn unverified(
+        key: [u8; 32],
         round: u64,
         clinic: u64,
         c1: &'a [M::Coeff; N],
         c0: &'a [[M::Coeff; N]],
     ) -> Self {
-        Self::admit([0; 32], round, clinic, c1, c0)
+        Self::admit(key, round, clinic, c1, c0)
     }
 
     /// The identity of the key it was admitted under ([`RoundKey::id`]).

@@ -356,6 +356,7 @@ pub struct Holdings {
     member: u8,
     epoch: Epoch,
     roster: [u8; 32],
+    key: [u8; 32],
     chunks: usize,
     seeds: [[[u8; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
     received: [u32; MAX_SLOTS as usize],
@@ -381,7 +382,9 @@ impl Holdings {
     /// every dealt part is checked against all L chunks of its published share), and the committee's roster of
     /// ML-DSA identity keys (exactly n, member i at i − 1, pairwise distinct). The holdings are the member's
     /// per-epoch state (review 10, R10-1): spend receipts are signed and checked under this epoch and this roster
-    /// only, never under ones the request carries.
+    /// only, never under ones the request carries. `committee_key` is the digest of the committee key the reveals
+    /// summed (`aggregate::committee_key_digest`; dealing follows the reveals, §2.2): the member answers only
+    /// aggregates admitted under it.
     ///
     /// # Errors
     /// [`ThresholdError::MemberIndex`] outside 1..=n, [`ThresholdError::ChunkCount`] for L = 0,
@@ -391,6 +394,7 @@ impl Holdings {
         member: u8,
         chunks: usize,
         roster: &[VerifyingKey],
+        committee_key: &[u8; 32],
     ) -> Result<Self, ThresholdError> {
         let committee = epoch.committee;
         if chunks == 0 {
@@ -409,6 +413,7 @@ impl Holdings {
             member,
             epoch: *epoch,
             roster: roster_digest(epoch, roster)?,
+            key: *committee_key,
             chunks,
             seeds: [[[0; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
             received: [0; MAX_SLOTS as usize],
@@ -431,6 +436,12 @@ impl Holdings {
     #[must_use]
     pub fn epoch(&self) -> &Epoch {
         &self.epoch
+    }
+
+    /// The digest of the committee key they belong to (`aggregate::committee_key_digest`).
+    #[must_use]
+    pub fn committee_key(&self) -> &[u8; 32] {
+        &self.key
     }
 
     /// The digest of the committee roster they were set up with ([`roster_digest`]).

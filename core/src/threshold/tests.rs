@@ -78,6 +78,8 @@ struct Keyed {
     b: Vec<Pl>,
     b_ntt: Vec<NttPoly<N, K>>,
     slot_keys: Vec<Pl>,
+    /// The round key identity (`RoundKey::id`) of this committee key under the test plan's t and B_int.
+    key: [u8; 32],
 }
 
 fn public_shares(d: &Dealer) -> Vec<Pl> {
@@ -88,9 +90,22 @@ fn public_shares(d: &Dealer) -> Vec<Pl> {
     out
 }
 
-/// Member `h`'s holdings for `epoch()` with the test roster.
+/// Member `h`'s holdings for `epoch()` with the test roster and committee key digest `key`.
+fn holdings_with(h: u8, key: &[u8; 32]) -> Box<Holdings> {
+    Box::new(Holdings::new(&epoch(), h, CHUNKS, &identities().1, key).unwrap())
+}
+
+/// Member `h`'s holdings with a placeholder committee key (for receipts and dealing, which do not look at it).
 fn holdings_of(h: u8) -> Box<Holdings> {
-    Box::new(Holdings::new(&epoch(), h, CHUNKS, &identities().1).unwrap())
+    holdings_with(h, &[0; 32])
+}
+
+/// The digest of committee key (a, b) and its round key identity under the test plan.
+fn round_key_id(a: &Pl, b: &[Pl]) -> ([u8; 32], [u8; 32]) {
+    let b: Vec<[C; N]> = b.iter().map(|p| p.coeffs).collect();
+    let digest = aggregate::committee_key_digest::<M, N>(&a.coeffs, &b);
+    let t = plaintext_modulus(1024, B_INT).unwrap();
+    (digest, aggregate::key_id(epoch().epoch, t, B_INT, &digest))
 }
 
 fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
@@ -116,7 +131,10 @@ fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
             .unwrap();
     }
     assert!(ceremony.complete());
-    let mut holdings: Vec<Box<Holdings>> = (1..=MEMBERS as u8).map(holdings_of).collect();
+    let (digest, key) = round_key_id(&a, &b);
+    let mut holdings: Vec<Box<Holdings>> = (1..=MEMBERS as u8)
+        .map(|h| holdings_with(h, &digest))
+        .collect();
     for (d, p) in dealers.iter().zip(&published) {
         for u in 0..c.slots() {
             for h in (1..=MEMBERS as u8).filter(|&h| c.holds(h, u)) {
@@ -144,11 +162,13 @@ fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
         b,
         b_ntt,
         slot_keys,
+        key,
     }
 }
 
 /// One clinic's ciphertext (c1, c0) of a random update with coefficients in [−100, 100].
 struct Ct {
+    key: [u8; 32],
     m: Vec<[i64; N]>,
     c1: Box<[C; N]>,
     c0: Vec<[C; N]>,
@@ -162,6 +182,7 @@ fn encrypt_one(k: &Keyed, rng: &mut ChaCha20Rng) -> Ct {
     let mut c0: Vec<Pl> = vec![Pl::zero(); CHUNKS];
     encrypt::<P, N, K>(&k.a_ntt, &k.b_ntt, plain(), &m, rng, &mut c1, &mut c0).unwrap();
     Ct {
+        key: k.key,
         m,
         c1: Box::new(c1.coeffs),
         c0: c0.iter().map(|p| p.coeffs).collect(),
@@ -175,7 +196,7 @@ fn clinics(k: &Keyed, count: usize, rng: &mut ChaCha20Rng) -> Vec<Ct> {
 fn admit(cts: &[Ct]) -> Vec<Admitted<'_, M, N>> {
     cts.iter()
         .enumerate()
-        .map(|(i, c)| Admitted::unverified(ROUND, 100 + i as u64, &c.c1, &c.c0))
+        .map(|(i, c)| Admitted::unverified(c.key, ROUND, 100 + i as u64, &c.c1, &c.c0))
         .collect()
 }
 
@@ -725,16 +746,16 @@ fn forged_aggregates_are_refused() {
         );
         // One clinic's ciphertext three times under three ids: "the sum" is 3·ct.
         let mut copies: Vec<Admitted<'_, M, N>> = (0..3)
-            .map(|i| Admitted::unverified(ROUND, 200 + i, &cts[0].c1, &cts[0].c0))
+            .map(|i| Admitted::unverified(cts[0].key, ROUND, 200 + i, &cts[0].c1, &cts[0].c0))
             .collect();
         assert_eq!(
             Aggregate::build(&plan(), ROUND, &mut copies, &mut c0).unwrap_err(),
             ThresholdError::RepeatedCiphertext { clinic: 201 }
         );
         let mut same_id = [
-            Admitted::unverified(ROUND, 1, &cts[0].c1, &cts[0].c0),
-            Admitted::unverified(ROUND, 2, &cts[1].c1, &cts[1].c0),
-            Admitted::unverified(ROUND, 1, &cts[2].c1, &cts[2].c0),
+            Admitted::unverified(cts[0].key, ROUND, 1, &cts[0].c1, &cts[0].c0),
+            Admitted::unverified(cts[1].key, ROUND, 2, &cts[1].c1, &cts[1].c0),
+            Admitted::unverified(cts[2].key, ROUND, 1, &cts[2].c1, &cts[2].c0),
         ];
         assert_eq!(
             Aggregate::build(&plan(), ROUND, &mut same_id, &mut c0).unwrap_err(),
@@ -742,9 +763,9 @@ fn forged_aggregates_are_refused() {
         );
         let zero = Box::new([0 as C; N]);
         let mut zeros = [
-            Admitted::unverified(ROUND, 1, &cts[0].c1, &cts[0].c0),
-            Admitted::unverified(ROUND, 2, &cts[1].c1, &cts[1].c0),
-            Admitted::unverified(ROUND, 3, &zero, &cts[2].c0),
+            Admitted::unverified(cts[0].key, ROUND, 1, &cts[0].c1, &cts[0].c0),
+            Admitted::unverified(cts[1].key, ROUND, 2, &cts[1].c1, &cts[1].c0),
+            Admitted::unverified(cts[2].key, ROUND, 3, &zero, &cts[2].c0),
         ];
         assert_eq!(
             Aggregate::build(&plan(), ROUND, &mut zeros, &mut c0).unwrap_err(),
@@ -757,9 +778,9 @@ fn forged_aggregates_are_refused() {
         let agg1 = Aggregate::build(&plan(), ROUND, &mut first, &mut c0).unwrap();
         member_shares(&k, &mut l, 2, &agg1, mask(&[1, 2, 3]), &mut rng).unwrap();
         let mut second = [
-            Admitted::unverified(ROUND + 1, 100, &cts[0].c1, &cts[0].c0),
-            Admitted::unverified(ROUND + 1, 101, &cts[1].c1, &cts[1].c0),
-            Admitted::unverified(ROUND + 1, 103, &cts[3].c1, &cts[3].c0),
+            Admitted::unverified(cts[0].key, ROUND + 1, 100, &cts[0].c1, &cts[0].c0),
+            Admitted::unverified(cts[1].key, ROUND + 1, 101, &cts[1].c1, &cts[1].c0),
+            Admitted::unverified(cts[3].key, ROUND + 1, 103, &cts[3].c1, &cts[3].c0),
         ];
         let mut c0b = vec![Pl::zero(); CHUNKS];
         let agg2 = Aggregate::build(&plan(), ROUND + 1, &mut second, &mut c0b).unwrap();
@@ -889,7 +910,7 @@ fn a_share_for_another_aggregate_corrupts_the_result_without_a_proof() {
         let mut other_adm: Vec<Admitted<'_, M, N>> = cts[3..]
             .iter()
             .enumerate()
-            .map(|(i, c)| Admitted::unverified(ROUND + 1, 200 + i as u64, &c.c1, &c.c0))
+            .map(|(i, c)| Admitted::unverified(c.key, ROUND + 1, 200 + i as u64, &c.c1, &c.c0))
             .collect();
         let mut c0 = vec![Pl::zero(); CHUNKS];
         let mut c0o = vec![Pl::zero(); CHUNKS];
@@ -975,6 +996,7 @@ fn admitted_ciphertexts_with_real_proofs_decrypt() {
                 c0.push(cj.coeffs);
             }
             let ct = Ct {
+                key: k.key,
                 m: m.clone(),
                 c1: Box::new(c1.coeffs),
                 c0,
@@ -1147,7 +1169,7 @@ fn shamir_proxy_share_leaks_the_key_modulo_the_weight_denominator() {
 fn admit_in(cts: &[Ct], round: u64, id: u64) -> Vec<Admitted<'_, M, N>> {
     cts.iter()
         .enumerate()
-        .map(|(i, c)| Admitted::unverified(round, id + i as u64, &c.c1, &c.c0))
+        .map(|(i, c)| Admitted::unverified(c.key, round, id + i as u64, &c.c1, &c.c0))
         .collect()
 }
 
@@ -1290,6 +1312,7 @@ fn review8_same_c1_and_oversized_aggregates_are_refused() {
                 encrypt::<P, N, K>(&k.a_ntt, &k.b_ntt, plain(), &m, &mut r, &mut c1, &mut c0)
                     .unwrap();
                 Ct {
+                    key: k.key,
                     m,
                     c1: Box::new(c1.coeffs),
                     c0: c0.iter().map(|p| p.coeffs).collect(),
@@ -1317,7 +1340,8 @@ fn review8_same_c1_and_oversized_aggregates_are_refused() {
         let mut ok = admit(&honest);
         assert!(Aggregate::build(&small, ROUND, &mut ok, &mut c0).is_ok());
         let mut stale = admit(&honest[..3]);
-        stale[1] = Admitted::unverified(ROUND - 1, 101, &honest[1].c1, &honest[1].c0);
+        stale[1] =
+            Admitted::unverified(honest[1].key, ROUND - 1, 101, &honest[1].c1, &honest[1].c0);
         assert_eq!(
             Aggregate::build(&small, ROUND, &mut stale, &mut c0).unwrap_err(),
             ThresholdError::WrongRound
@@ -1456,6 +1480,46 @@ fn review10_share_maker_refuses_an_aggregate_or_shape_its_plan_does_not_cover() 
     });
 }
 
+/// Review 8 finding 5 (rest) and review 10 attempt 11: an aggregate admitted under a round key that is not the
+/// member's own (another epoch number, another t, another committee key — e.g. an aggregator-supplied a′ = 2^60
+/// that brings back review 7's constant-c1 leak) was answered, because `make` never compared key identities.
+/// Now the holdings know their committee key and `make` recomputes the identity from its own epoch and plan.
+#[test]
+fn review10_share_maker_refuses_an_aggregate_under_a_foreign_key() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(104);
+        let k = keygen(&mut rng);
+        let mut cts = clinics(&k, CLINICS, &mut rng);
+        let (digest, _) = round_key_id(&k.a, &k.b);
+        let t = plaintext_modulus(1024, B_INT).unwrap();
+        let foreign = [
+            aggregate::key_id(epoch().epoch + 1, t, B_INT, &digest),
+            aggregate::key_id(epoch().epoch, t + 2, B_INT, &digest),
+            aggregate::key_id(epoch().epoch, t, B_INT, &[7; 32]),
+        ];
+        for key in foreign {
+            for c in &mut cts {
+                c.key = key;
+            }
+            let mut adm = admit(&cts);
+            let mut c0 = vec![Pl::zero(); CHUNKS];
+            let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
+            let mut l = ledgers();
+            assert_eq!(
+                member_shares(&k, &mut l, 1, &agg, mask(&[1, 2, 3]), &mut rng).unwrap_err(),
+                ThresholdError::WrongKey
+            );
+        }
+        for c in &mut cts {
+            c.key = k.key;
+        }
+        let mut adm = admit(&cts);
+        let mut c0 = vec![Pl::zero(); CHUNKS];
+        let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
+        assert!(member_shares(&k, &mut ledgers(), 1, &agg, mask(&[1, 2, 3]), &mut rng).is_ok());
+    });
+}
+
 /// Review 10, R10-1 and R10-6: the spend was checked under a roster and epoch the request carried, and the
 /// member's own spend only by a signature under that roster. Now the roster must be the holdings' own (digest),
 /// the member's own ledger must hold its "signed" marker for the aggregate, and a roster repeating a key is
@@ -1476,10 +1540,12 @@ fn review10_spend_is_pinned_to_the_members_roster_and_ledger() {
             .map(|i| SigningKey::from_seed(&[100 + i; 32]))
             .collect();
         let fake_roster: Vec<VerifyingKey> = fake.iter().map(SigningKey::verifying_key).collect();
-        let fake_holdings = Box::new(Holdings::new(&epoch(), 4, CHUNKS, &fake_roster).unwrap());
+        let fake_holdings =
+            Box::new(Holdings::new(&epoch(), 4, CHUNKS, &fake_roster, &[0; 32]).unwrap());
         let forged: Vec<SpendReceipt> = (1..=4u8)
             .map(|i| {
-                let h = Box::new(Holdings::new(&epoch(), i, CHUNKS, &fake_roster).unwrap());
+                let h =
+                    Box::new(Holdings::new(&epoch(), i, CHUNKS, &fake_roster, &[0; 32]).unwrap());
                 sign_receipt(
                     &h,
                     &fake[i as usize - 1],
@@ -1547,11 +1613,11 @@ fn review10_spend_is_pinned_to_the_members_roster_and_ledger() {
         let mut twice = roster.clone();
         twice[1] = twice[0].clone();
         assert_eq!(
-            Holdings::new(&epoch(), 1, CHUNKS, &twice).unwrap_err(),
+            Holdings::new(&epoch(), 1, CHUNKS, &twice, &[0; 32]).unwrap_err(),
             ThresholdError::WrongRoster
         );
         assert_eq!(
-            Holdings::new(&epoch(), 1, CHUNKS, &roster[..4]).unwrap_err(),
+            Holdings::new(&epoch(), 1, CHUNKS, &roster[..4], &[0; 32]).unwrap_err(),
             ThresholdError::WrongRoster
         );
     });
