@@ -525,7 +525,8 @@ pub fn key_share_binding<P: ParamSet>(parts: u32) -> (u32, f64) {
     (beta, core_svp_bits(beta).0)
 }
 
-/// Design estimate of the share proof's room below q (docs/THRESHOLD.md §6.1; `share_proof_params` derives the parameters and finds the same 2.72 bits), in bits: the exact-ℓ2 technique of
+/// Design estimate of the share proof's room below q (docs/THRESHOLD.md §6.1; `share_proof_params` derives the
+/// parameters and finds the same 2.72 bits), in bits: the exact-ℓ2 technique of
 /// the norm proof needs q > β_arp² + 2^ℓ (condition (2) of `zk::params::conditions_hold`; β_arp² the extracted
 /// bound on the JL-projected witness, 2^ℓ the largest squared bound). β_arp² scales with the witness's squared
 /// norm α²; this takes the ratio β_arp²/α² of set `P`'s norm proof (α² = B_max² + N + B_2² + B_1²(L_max) + Σℓ)
