@@ -1774,6 +1774,14 @@ fn share_relation_holds_for_honest_shares_and_refuses_forged_ones() {
             b
         };
         let b_s = b_s_of(present, 2);
+        // The verifier's B_S partition the slots: over every present set, Σ_{h∈P} B_{S,h} is the committee key.
+        for p in [present, mask(&[1, 2, 3, 4, 5]), mask(&[2, 4, 5])] {
+            let mut sum = Box::new(Pl::zero());
+            for h in (1..=MEMBERS as u8).filter(|&h| p & bit(h) != 0) {
+                sum.add_assign(&b_s_of(p, h));
+            }
+            assert_eq!(*sum, k.b[j]);
+        }
         let c1 = agg.c1();
         assert_eq!(relation(&k, c1, &b_s, &d[j], &s2, &x2), Ok(()));
 
