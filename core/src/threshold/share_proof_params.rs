@@ -589,4 +589,27 @@ mod tests {
             pl.plan().share_coeff_bound
         );
     }
+
+    /// Other committee shapes: every design that exists has share-proof parameters meeting the same targets
+    /// (2-of-3 has fewer parts behind a share, 4-of-7 at K = 64 has 7·20 = 140).
+    #[test]
+    fn other_shapes_reach_the_target() {
+        for (n, t, k) in [(3, 2, 1024), (5, 3, 64), (7, 4, 64)] {
+            let pl = CheckedPlan::<P>::design(n, t, k, 1 << 16, 32).unwrap();
+            let p = derive(&pl).unwrap();
+            let s = p.soundness(lq());
+            std::println!(
+                "{t}-of-{n}, K = {k}: k_msis {} k_mlwe {} MSIS {:.1} MLWE {:.1} soundness 2^{:.2}, {} B/chunk",
+                p.kmsis,
+                p.kmlwe,
+                p.msis(lq()).1,
+                p.mlwe(lq()).1,
+                s.total(),
+                p.max_bytes(11)
+            );
+            assert!(p.conditions(Q).all());
+            assert!(p.msis(lq()).1 >= TARGET_BITS && p.mlwe(lq()).1 >= TARGET_BITS);
+            assert!(s.total() <= -128.0);
+        }
+    }
 }
