@@ -769,7 +769,8 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         // the order in which blocks are added does not change them.
         for j in 0..lay.l {
             m.chunk(j, &mut sc.m);
-            derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
+            // `ay` is free until b_j·y_u is formed: lent to derive_e1 as scratch.
+            derive_e1(stmt, j, u, &sc.m, &mut sc.e1, &mut ay);
             stmt.chunks.pk_b(j, &mut ay);
             mul_public_short_in_place::<P::M, N, i32>(&mut ay, &yu);
             for i in 0..lay.k {
@@ -1053,19 +1054,19 @@ fn norm2<T: Copy + Into<i64>>(x: &[T]) -> u128 {
     })
 }
 
-/// e1_j = c0_j − b_j·u − Δ·m_j (centred), into `out`.
+/// e1_j = c0_j − b_j·u − Δ·m_j (centred), into `out`; `bu` is scratch (its value on return is b_j·u).
 fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
     stmt: &ChunkedStatement<'_, M, N, S>,
     j: usize,
     u: &[i32; N],
     m: &[i64; N],
     out: &mut [i64; N],
+    bu: &mut [M::Coeff; N],
 ) {
     // b_j·u is formed in place of b_j; `poly` then holds c0_j (public).
     let mut poly = [M::zero(); N];
-    let mut bu = [M::zero(); N];
-    stmt.chunks.pk_b(j, &mut bu);
-    mul_public_short_in_place::<M, N, i32>(&mut bu, u);
+    stmt.chunks.pk_b(j, bu);
+    mul_public_short_in_place::<M, N, i32>(bu, u);
     stmt.chunks.c0(j, &mut poly);
     for i in 0..N {
         let x = M::sub(
@@ -1074,6 +1075,18 @@ fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
         );
         out[i] = M::to_centered(x) as i64;
     }
+}
+
+/// [`derive_e1`] with its own scratch (the passes whose frames are not on the deepest call chain).
+fn derive_e1_own<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
+    stmt: &ChunkedStatement<'_, M, N, S>,
+    j: usize,
+    u: &[i32; N],
+    m: &[i64; N],
+    out: &mut [i64; N],
+) {
+    let mut bu = [M::zero(); N];
+    derive_e1(stmt, j, u, m, out, &mut bu);
 }
 
 /// e2 = c1 − a·u (centred).
@@ -1134,7 +1147,7 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
         for j in 0..lay.l {
             self.m.chunk(j, &mut sc.m);
             nrm[Group::M as usize] = ct_sat_add(nrm[Group::M as usize], norm2(&sc.m));
-            derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
+            derive_e1_own(stmt, j, u, &sc.m, &mut sc.e1);
             nrm[Group::E1 as usize] = ct_sat_add(nrm[Group::E1 as usize], norm2(&sc.e1));
         }
         let groups = [Group::M, Group::U, Group::E2, Group::E1];
@@ -1195,7 +1208,7 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
         }
         for j in 0..lay.l {
             self.m.chunk(j, &mut sc.m);
-            derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
+            derive_e1_own(stmt, j, u, &sc.m, &mut sc.e1);
             for i in 0..lay.k {
                 psi_block_i64(&sc.e1, i, &mut blk);
                 f(lay.s3_e1(j, i), Some(Group::E1 as usize), &blk);

@@ -22,11 +22,7 @@ pub fn psi_block<M: Modulus, const N: usize>(a: &[M::Coeff; N], i: usize) -> Rq<
 }
 
 /// Block `i` of ψ(x) for a signed vector (i64, or i32 where the prover keeps short values narrow).
-pub fn psi_block_i64<T: Copy + Into<i64>, const N: usize>(
-    x: &[T; N],
-    i: usize,
-    out: &mut [i64; D],
-) {
+pub fn psi_block_i64<const N: usize>(x: &[impl Copy + Into<i64>; N], i: usize, out: &mut [i64; D]) {
     let k = N / D;
     for (t, o) in out.iter_mut().enumerate() {
         *o = x[i + t * k].into();
