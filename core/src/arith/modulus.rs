@@ -29,6 +29,13 @@ pub trait Modulus: Copy + Default + Debug + Send + Sync + 'static {
     const C: u128;
     /// Bytes of one canonical little-endian coefficient on the wire: ceil(BITS / 8).
     const BYTES: usize;
+    /// Residue rows of an exact sum of products of proof-ring elements in RNS-NTT form
+    /// (`zk::nttacc::NttR`): one row of 128 words per auxiliary prime, as many primes as this modulus
+    /// needs (4 for q44, 7 for q86; asserted there). A type rather than a count so that the accumulators
+    /// of set S do not carry set L's rows (docs/FIRMWARE.md: ≈ 40 % of the prover's NTT accumulators).
+    type AccRows: Copy + AsRef<[[u32; 128]]> + AsMut<[[u32; 128]]> + Zeroize + Send + Sync + 'static;
+    /// All-zero [`Self::AccRows`].
+    const ACC_ZERO: Self::AccRows;
 
     /// 0 mod q.
     fn zero() -> Self::Coeff;
@@ -96,6 +103,8 @@ impl Modulus for Q44 {
     const BITS: u32 = 44;
     const C: u128 = 539;
     const BYTES: usize = 6;
+    type AccRows = [[u32; 128]; 4];
+    const ACC_ZERO: [[u32; 128]; 4] = [[0; 128]; 4];
 
     #[inline(always)]
     fn zero() -> u64 {
@@ -190,6 +199,8 @@ impl Modulus for Q86 {
     const BITS: u32 = 86;
     const C: u128 = 35;
     const BYTES: usize = 11;
+    type AccRows = [[u32; 128]; 7];
+    const ACC_ZERO: [[u32; 128]; 7] = [[0; 128]; 7];
 
     #[inline(always)]
     fn zero() -> u128 {

@@ -51,7 +51,7 @@ pub use roster::{ClinicRoster, Roster};
 pub use submission::seal_submission_to_vec;
 pub use submission::{
     SubmissionEnvelopeLayout, SubmissionFields, SubmissionPolicy, SubmissionView,
-    VerifiedSubmission, open_submission, seal_submission, seal_submission_in_place,
+    VerifiedSubmission, open_submission, seal_submission, seal_submission_in_place, signed_header,
 };
 
 /// The default KEM of the channel.

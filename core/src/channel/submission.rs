@@ -20,7 +20,7 @@ use core::ops::Range;
 
 use rand_core::CryptoRng;
 
-use super::digest::SubmissionDigest;
+use super::digest::{ContentHash, SubmissionDigest};
 use super::envelope::{OpenPolicy, SealContext, open_in_place, prefix_len, seal_in_place};
 use super::error::ChannelError;
 use super::header::EnvelopeHeader;
@@ -122,16 +122,68 @@ pub fn sign_in_place<R: CryptoRng + ?Sized>(
         &buf[layout.ciphertext.clone()],
         &buf[layout.proof.clone()],
     );
-    let sig = key.sign_submission(&digest, rng)?;
-    buf[0] = SUBMISSION_VERSION;
-    buf[1] = fields.param_id;
-    buf[2..4].fill(0);
-    buf[4..8].copy_from_slice(&fields.clinic.0.to_le_bytes());
-    buf[8..16].copy_from_slice(&fields.round.0.to_le_bytes());
-    buf[16..20].copy_from_slice(&(ciphertext_len as u32).to_le_bytes());
-    buf[20..24].copy_from_slice(&(proof_len as u32).to_le_bytes());
-    buf[SUBMISSION_HEADER_LEN..SUBMISSION_OVERHEAD].copy_from_slice(sig.as_bytes());
+    write_signed_header(
+        &mut buf[..SUBMISSION_OVERHEAD],
+        fields,
+        ciphertext_len,
+        proof_len,
+        &digest,
+        key,
+        rng,
+    )?;
     Ok(digest)
+}
+
+/// The submission's first [`SUBMISSION_OVERHEAD`] bytes (header and ML-DSA signature) for content known by
+/// its hashes: what a device that streams its ciphertext and proof through host storage sends before
+/// them (docs/FIRMWARE.md). The bytes of [`sign_in_place`] for the same content and RNG; returns the
+/// digest signed.
+///
+/// # Errors
+/// `Oversized` if a length does not fit its u32 field; signing errors.
+#[allow(clippy::too_many_arguments)]
+pub fn signed_header<R: CryptoRng + ?Sized>(
+    out: &mut [u8; SUBMISSION_OVERHEAD],
+    fields: &SubmissionFields,
+    ciphertext_len: usize,
+    proof_len: usize,
+    ciphertext_hash: &ContentHash,
+    proof_hash: &ContentHash,
+    key: &SigningKey,
+    rng: &mut R,
+) -> Result<SubmissionDigest, ChannelError> {
+    SubmissionLayout::new(ciphertext_len, proof_len)?;
+    let digest = SubmissionDigest::new(
+        fields.param_id,
+        fields.round,
+        fields.clinic,
+        ciphertext_hash,
+        proof_hash,
+    );
+    write_signed_header(out, fields, ciphertext_len, proof_len, &digest, key, rng)?;
+    Ok(digest)
+}
+
+/// Signs `digest` and writes the header and signature into `out` (`SUBMISSION_OVERHEAD` bytes).
+fn write_signed_header<R: CryptoRng + ?Sized>(
+    out: &mut [u8],
+    fields: &SubmissionFields,
+    ciphertext_len: usize,
+    proof_len: usize,
+    digest: &SubmissionDigest,
+    key: &SigningKey,
+    rng: &mut R,
+) -> Result<(), ChannelError> {
+    let sig = key.sign_submission(digest, rng)?;
+    out[0] = SUBMISSION_VERSION;
+    out[1] = fields.param_id;
+    out[2..4].fill(0);
+    out[4..8].copy_from_slice(&fields.clinic.0.to_le_bytes());
+    out[8..16].copy_from_slice(&fields.round.0.to_le_bytes());
+    out[16..20].copy_from_slice(&(ciphertext_len as u32).to_le_bytes());
+    out[20..24].copy_from_slice(&(proof_len as u32).to_le_bytes());
+    out[SUBMISSION_HEADER_LEN..SUBMISSION_OVERHEAD].copy_from_slice(sig.as_bytes());
+    Ok(())
 }
 
 /// Writes a signed submission of `ciphertext` and `proof` into `out`; returns its length.

@@ -66,14 +66,20 @@ pub fn matrix_column<M: Modulus>(
     rows: usize,
     out: &mut [Rq<M>],
 ) {
+    let mut rd = matrix_column_reader(set_id, m, col);
+    for o in out.iter_mut().take(rows) {
+        *o = uniform_from_reader::<M>(&mut rd);
+    }
+}
+
+/// The XOF of column `col` of a public matrix: [`uniform_from_reader`] on it gives rows 0, 1, … in order
+/// (what [`matrix_column`] writes), for a caller that takes one entry at a time.
+pub fn matrix_column_reader(set_id: u8, m: Matrix, col: usize) -> impl XofReader {
     let mut h = Shake128::default();
     h.update(CRS_LABEL);
     h.update(&[set_id, m as u8]);
     h.update(&(col as u32).to_le_bytes());
-    let mut rd = h.finalize_xof();
-    for o in out.iter_mut().take(rows) {
-        *o = uniform_from_reader::<M>(&mut rd);
-    }
+    h.finalize_xof()
 }
 
 /// Row i of block b of the JL matrix, as JL_ROWS × 128 entries in {−1, 0, 1} with P(0) = ½, P(±1) = ¼

@@ -31,8 +31,13 @@ const _: () = assert!(
         && sums_fit::<crate::params::SetL>()
         && sums_fit::<crate::params::SetXL>()
 );
-/// Most auxiliary primes any modulus needs (7 for q < 2^86).
+/// Most auxiliary primes any modulus needs (7 for q < 2^86): the CRT below reconstructs from at most this.
 const KMAX: usize = 7;
+
+/// Residue rows `NttR` stores for modulus M.
+const fn rows<M: Modulus>() -> usize {
+    core::mem::size_of::<M::AccRows>() / (4 * D)
+}
 
 /// Primes for an exact sum of [`TERMS`] products of centred residues mod q (4 for q44, 7 for q86).
 pub const fn acc_primes<M: Modulus>() -> usize {
@@ -40,10 +45,11 @@ pub const fn acc_primes<M: Modulus>() -> usize {
 }
 
 /// An element of R (or an exact sum of products) in RNS-NTT form over the first `acc_primes` primes,
-/// values in Montgomery form as in `ring::poly::NttPoly`.
+/// values in Montgomery form as in `ring::poly::NttPoly`. Stores exactly the rows its modulus uses
+/// (`Modulus::AccRows`).
 #[derive(Clone)]
 pub struct NttR<M: Modulus> {
-    res: [[u32; D]; KMAX],
+    res: M::AccRows,
     _m: PhantomData<M>,
 }
 
@@ -62,13 +68,14 @@ impl<M: Modulus> Default for NttR<M> {
 impl<M: Modulus> NttR<M> {
     const K: usize = {
         assert!(acc_primes::<M>() <= KMAX);
+        assert!(acc_primes::<M>() == rows::<M>());
         acc_primes::<M>()
     };
 
     /// Zero.
     pub fn zero() -> Self {
         Self {
-            res: [[0; D]; KMAX],
+            res: M::ACC_ZERO,
             _m: PhantomData,
         }
     }
@@ -94,7 +101,13 @@ impl<M: Modulus> NttR<M> {
     /// [`Self::set`] over the first `kk` ≤ [`Self::primes`] primes only (the caller guarantees that
     /// P_kk covers its sums exactly; the other residue rows are left unchanged).
     pub fn set_k(&mut self, x: &Rq<M>, kk: usize) {
-        for (k, row) in self.res.iter_mut().enumerate().take(kk.min(Self::K)) {
+        for (k, row) in self
+            .res
+            .as_mut()
+            .iter_mut()
+            .enumerate()
+            .take(kk.min(Self::K))
+        {
             let pr = &NTT_PRIMES[k];
             let qm = q_montgomery::<M>(pr);
             for (r, &c) in row.iter_mut().zip(x.0.iter()) {
@@ -110,7 +123,7 @@ impl<M: Modulus> NttR<M> {
         let mut r = Self::zero();
         for k in 0..Self::K {
             for p in 0..D {
-                r.res[k][p] = self.res[k][D - 1 - p];
+                r.res.as_mut()[k][p] = self.res.as_ref()[k][D - 1 - p];
             }
         }
         r
@@ -125,7 +138,11 @@ impl<M: Modulus> NttR<M> {
     pub fn mul_acc_k(&mut self, a: &Self, b: &Self, kk: usize) {
         for k in 0..kk.min(Self::K) {
             let pr = &NTT_PRIMES[k];
-            let (x, y, z) = (&mut self.res[k], &a.res[k], &b.res[k]);
+            let (x, y, z) = (
+                &mut self.res.as_mut()[k],
+                &a.res.as_ref()[k],
+                &b.res.as_ref()[k],
+            );
             for i in 0..D {
                 x[i] = pr.add(x[i], pr.mont_mul(y[i], z[i]));
             }
@@ -143,7 +160,7 @@ impl<M: Modulus> NttR<M> {
         let Some(out) = out.get_mut(..Self::stored_words()) else {
             return false;
         };
-        for (dst, row) in out.chunks_exact_mut(D).zip(self.res.iter()) {
+        for (dst, row) in out.chunks_exact_mut(D).zip(self.res.as_ref().iter()) {
             dst.copy_from_slice(row);
         }
         true
@@ -153,6 +170,7 @@ impl<M: Modulus> NttR<M> {
     pub fn load(&mut self, stored: &[u32]) {
         for (row, src) in self
             .res
+            .as_mut()
             .iter_mut()
             .zip(stored.chunks_exact(D))
             .take(Self::K)
@@ -165,13 +183,14 @@ impl<M: Modulus> NttR<M> {
     pub fn mul_acc_stored_k(&mut self, a: &[u32], b: &Self, kk: usize) {
         for ((k, x), y) in self
             .res
+            .as_mut()
             .iter_mut()
             .enumerate()
             .take(kk.min(Self::K))
             .zip(a.chunks_exact(D))
         {
             let pr = &NTT_PRIMES[k];
-            let z = &b.res[k];
+            let z = &b.res.as_ref()[k];
             for i in 0..D {
                 x[i] = pr.add(x[i], pr.mont_mul(y[i], z[i]));
             }
@@ -187,12 +206,13 @@ impl<M: Modulus> NttR<M> {
     pub fn to_rq_k(&self, kk: usize) -> Rq<M> {
         let kk = kk.clamp(1, Self::K);
         let mut t = self.res;
-        for (k, row) in t.iter_mut().enumerate().take(kk) {
+        for (k, row) in t.as_mut().iter_mut().enumerate().take(kk) {
             ntt::inverse_from_montgomery(row, &NTT_PRIMES[k]);
         }
+        let rows = t.as_ref();
         let mut out = Rq::<M>::zero();
         for (i, o) in out.0.iter_mut().enumerate() {
-            let r: [u32; KMAX] = core::array::from_fn(|k| t[k][i]);
+            let r: [u32; KMAX] = core::array::from_fn(|k| rows.get(k).map_or(0, |row| row[i]));
             *o = match kk {
                 1 => reconstruct::<M, 1>(&[r[0]]),
                 2 => reconstruct::<M, 2>(&[r[0], r[1]]),

@@ -16,9 +16,10 @@ use super::params::{
 };
 use super::proof::{BitWriter, Messages, ZWriter, z_classes};
 use super::public::{
-    A1Acc, A1Table, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_acc, b_row, mul_small_exact, row_t,
+    A1Acc, A1Table, ELL_MAX, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_b_acc_streamed,
+    mul_small_exact, row_t,
 };
-use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
+use super::ringmul::{mul_public_short_in_place, psi_block, psi_block_i64, psi_inv_block_i32};
 use super::rq::Rq;
 use super::sampling::{Masks, Width};
 use super::schedule::{self, Seed};
@@ -134,15 +135,12 @@ impl<M: Modulus> Drop for Secrets<M> {
 struct Scratch<const N: usize> {
     m: [i64; N],
     e1: [i64; N],
-    /// Masks of the current chunk's m blocks (block i at i·d..(i+1)·d).
-    ym: [i64; N],
 }
 
 impl<const N: usize> Drop for Scratch<N> {
     fn drop(&mut self) {
         self.m.zeroize();
         self.e1.zeroize();
-        self.ym.zeroize();
     }
 }
 
@@ -307,7 +305,9 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
 }
 
 /// The prover, with the checks `cheat` leaves on: the protocol steps of PROTOCOL §6 in order, each one
-/// method of [`Prover`], the transcript driven through [`schedule`].
+/// method of [`Prover`], the transcript driven through [`schedule`]. Out of line: the prover's state then
+/// never shares a frame with the caller's own buffers (a firmware's encryptor, say: docs/FIRMWARE.md).
+#[inline(never)]
 fn prove_checked<
     P: ZkParams,
     const N: usize,
@@ -324,7 +324,8 @@ fn prove_checked<
     cheat: Cheat,
 ) -> Result<ProveStats, ProveError> {
     const { assert!(N == P::N) };
-    let mut p = Prover::<P, N, U, S>::new(stmt, wit, out.len(), cheat)?;
+    let mut p = Prover::<P, N, U, S>::new(stmt, &mut wit.m, wit.u.len(), out.len(), cheat)?;
+    p.src.load_u(wit.u)?;
     p.slack()?;
     p.tab = tables.fit(&p.src.lay);
     p.draw_secrets(rng);
@@ -348,7 +349,7 @@ fn prove_checked<
             p.masked_attempt(&mut att, &batch, a);
         }
         let c = p.open(&fs, &mut att, &batch, &mut msgs)?;
-        if p.respond(&att.y2r, &c, a, out) {
+        if p.respond(&c, a, out) {
             let lay = p.src.lay;
             msgs.encode::<P>(&lay, out);
             // Public from here: the accepted z is what the clinic sends.
@@ -370,7 +371,8 @@ fn prove_checked<
 struct Source<'a, 's, M: Modulus, const N: usize, U, S> {
     stmt: &'a ChunkedStatement<'s, M, N, S>,
     lay: Layout,
-    u: [i64; N],
+    /// u (|u_i| < 2^23, checked by `Prover::new`).
+    u: [i32; N],
     m: &'a mut U,
     sc: Scratch<N>,
 }
@@ -389,8 +391,11 @@ struct Prover<'a, 's, P: ZkParams, const N: usize, U, S> {
     /// The ρ table holds this proof's σ(ρ_{k,b}) (after the first opening pass).
     rho_ready: bool,
     sec: Secrets<P::M>,
-    /// s2 as ring elements.
-    s2r: [Rq<P::M>; M2_MAX],
+    /// s2 (ternary), one byte per coefficient: the A2 products are streamed from it (`commit`), and B·s2
+    /// is kept in `bs2`, so no m2 ring elements are held (docs/FIRMWARE.md).
+    s2: [[i8; D]; M2_MAX],
+    /// (B·s2)[j] for every BDLOP row j (what t_y, t_β, t_g, t_t add their messages to).
+    bs2: [Rq<P::M>; ELL_MAX],
     /// The jl-seed of the accepted JL attempt (public).
     jl_seed: Seed,
     cheat: Cheat,
@@ -398,7 +403,8 @@ struct Prover<'a, 's, P: ZkParams, const N: usize, U, S> {
 
 impl<P: ZkParams, const N: usize, U, S> Drop for Prover<'_, '_, P, N, U, S> {
     fn drop(&mut self) {
-        for r in self.s2r.iter_mut() {
+        self.s2.zeroize();
+        for r in self.bs2.iter_mut() {
             *r = Rq::zero();
         }
     }
@@ -411,32 +417,32 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
     // Out of line (as every protocol step here): its temporaries then share the stack with the other steps'
     // instead of adding to `prove_checked`'s frame (docs/FIRMWARE.md).
     #[inline(never)]
+    // The state is written straight into the caller's slot (a struct expression in tail position, no
+    // local copy); u is loaded afterwards (`Source::load_u`).
     fn new(
         stmt: &'a ChunkedStatement<'s, P::M, N, S>,
-        wit: &'a mut Witness<'_, U>,
+        m: &'a mut U,
+        u_len: usize,
         out_len: usize,
         cheat: Cheat,
     ) -> Result<Self, ProveError> {
         let lay = stmt.layout::<P>().map_err(|_| ProveError::Statement)?;
-        if wit.u.len() != N {
+        if u_len != N {
             return Err(ProveError::Statement);
         }
         if out_len < lay.prove_buf_len() {
             return Err(ProveError::Buffer);
         }
-        let mut u = [0i64; N];
-        u.copy_from_slice(wit.u);
         let masks = Masks::new(&P::ZK).map_err(|_| ProveError::Statement)?;
-        let p = Self {
+        Ok(Self {
             src: Source {
                 stmt,
                 lay,
-                u,
-                m: &mut wit.m,
+                u: [0; N],
+                m,
                 sc: Scratch {
                     m: [0; N],
                     e1: [0; N],
-                    ym: [0; N],
                 },
             },
             sec: Secrets {
@@ -447,14 +453,13 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
                 beta: 1,
                 g: [Rq::zero(); LAMBDA_MAX],
             },
-            s2r: [Rq::zero(); M2_MAX],
+            s2: [[0; D]; M2_MAX],
+            bs2: [Rq::zero(); ELL_MAX],
             tab: ProverTables::none(),
             rho_ready: false,
             jl_seed: [0; 32],
             cheat,
-        };
-        u.zeroize();
-        Ok(p)
+        })
     }
 
     /// Pass 1 (norms, refusal, slack bits), out of line so that its temporaries do not add to `new`'s
@@ -464,17 +469,27 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         self.src.slack(&mut self.sec.ups, self.cheat)
     }
 
-    /// The mask seed and the commitment randomness s2 (kept as ring elements only; `respond` centres a
-    /// block at a time).
+    /// The mask seed and the commitment randomness s2 (ternary, kept a byte per coefficient), and B·s2.
     #[inline(never)]
     fn draw_secrets<R: CryptoRng>(&mut self, rng: &mut R) {
         rng.fill_bytes(&mut self.sec.mask_seed);
         let mut blk = [0i64; D];
-        for r in self.s2r.iter_mut().take(self.src.lay.zk.m2()) {
+        for r in self.s2.iter_mut().take(self.src.lay.zk.m2()) {
             ternary(rng, &mut blk);
-            *r = Rq::from_i64(&blk);
+            for (o, &x) in r.iter_mut().zip(blk.iter()) {
+                // Ternary: −1, 0 or 1.
+                *o = x as i8;
+            }
         }
         blk.zeroize();
+        let s2 = &self.s2;
+        a2_b_acc_streamed::<P::M>(
+            P::ID,
+            &self.src.lay,
+            |t| s2_ring(&s2[t]),
+            None,
+            Some(&mut self.bs2),
+        );
     }
 
     /// Step 1 (pass 2): t_A = A1·s1 + A2·s2, absorbed.
@@ -485,9 +500,11 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         self.src.for_each_s1_block(&self.sec.ups, |col, blk| {
             a1_column_acc::<P::M>(P::ID, &lay, col, &Rq::from_i64_slice(blk), &mut a1);
         });
-        msgs.t_a = a1.finish(lay.zk.kmsis);
+        msgs.t_a = [Rq::zero(); KMSIS_MAX];
+        a1.finish_add(lay.zk.kmsis, &mut msgs.t_a);
         drop(a1);
-        a2_acc::<P::M>(P::ID, &lay, &self.s2r, &mut msgs.t_a);
+        let s2 = &self.s2;
+        a2_b_acc_streamed::<P::M>(P::ID, &lay, |t| s2_ring(&s2[t]), Some(&mut msgs.t_a), None);
         fs.t_a(&msgs.t_a[..lay.zk.kmsis])
     }
 
@@ -499,7 +516,6 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         fs: schedule::Jl,
         msgs: &mut Messages<P::M>,
     ) -> Result<(u32, schedule::Mu), ProveError> {
-        let lay = self.src.lay;
         let mut attempts = 0u32;
         loop {
             attempts += 1;
@@ -507,12 +523,10 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
                 return Err(ProveError::TooManyAttempts);
             }
             self.sample_y3_beta(u64::from(attempts));
-            let s2r = &self.s2r;
-            let t_y: [Rq<P::M>; Y3_BLOCKS] = core::array::from_fn(|t| {
-                b_row(P::ID, &lay, ROW_Y3 + t, s2r).add(&y3_block(&self.sec.y3, t))
-            });
-            let t_b =
-                b_row(P::ID, &lay, ROW_BETA, s2r).add(&Rq::constant(P::M::from_i64(self.sec.beta)));
+            let bs2 = &self.bs2;
+            let t_y: [Rq<P::M>; Y3_BLOCKS] =
+                core::array::from_fn(|t| bs2[ROW_Y3 + t].add(&y3_block(&self.sec.y3, t)));
+            let t_b = bs2[ROW_BETA].add(&Rq::constant(P::M::from_i64(self.sec.beta)));
             let (seed, next) = fs.clone().jl_seed(&t_y, &t_b);
             let v = self.project(&seed);
             if let Some(z3) = self.jl_accept(&v, u64::from(attempts)) {
@@ -598,7 +612,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
             let mut g = uniform_ring::<P::M>(b"g", &gseed, k as u64);
             g.0[0] = P::M::zero();
             self.sec.g[k] = g;
-            msgs.t_g[k] = b_row(P::ID, &lay, ROW_G + k, &self.s2r).add(&g);
+            msgs.t_g[k] = self.bs2[ROW_G + k].add(&g);
         }
         gseed.zeroize();
         let (mu_seed, fs) = fs.mu_seed(&msgs.t_g[..lambda]);
@@ -634,7 +648,6 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         msgs: &mut Messages<P::M>,
     ) -> Result<[i64; D], ProveError> {
         let lay = &self.src.lay;
-        att.acc.combine(batch);
         let cs = [
             Rq::<P::M>::zero(),
             Rq::constant(P::M::from_i64(1)),
@@ -648,8 +661,9 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         };
         let acc = &att.acc;
         let ft: [Rq<P::M>; 3] = core::array::from_fn(|ci| {
-            let op = openings::<P>(lay, &self.sec, &att.y2r, &acc.ups_mask, &cs[ci]);
-            f_tilde(batch, &pubs, &cs[ci], &op, &acc.norms[ci], &acc.jl[ci])
+            let op = openings::<P>(lay, &self.sec, &att.by2, &acc.ups_mask, &cs[ci]);
+            let (norms, jl) = acc.combined(batch, ci);
+            f_tilde(batch, &pubs, &cs[ci], &op, &norms, &jl)
         });
         let two_inv = P::M::from_u128(P::M::Q.div_ceil(2));
         let g0 = ft[0];
@@ -661,27 +675,32 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
             return Err(ProveError::Inconsistent);
         }
         let rt = row_t(lay.zk.lambda);
-        msgs.t_t = b_row(P::ID, lay, rt, &self.s2r).add(&g1);
-        let v = g0.add(&b_row(P::ID, lay, rt, &att.y2r));
+        msgs.t_t = self.bs2[rt].add(&g1);
+        let v = g0.add(&att.by2[rt]);
         msgs.c_seed = fs.c_seed(&att.w[..lay.zk.kmsis], &msgs.t_t, &v);
         Ok(challenge_from_seed(&msgs.c_seed))
     }
 
-    /// Samples y2 for attempt `a` and runs its masked pass, in place (one `Attempt` lives on the stack).
+    /// Runs attempt `a`'s masked pass in place (one `Attempt` lives on the stack): y2 streamed from its
+    /// seed block by block into w = A2·y2 and B·y2 (none of it kept: `respond` samples it again), then
+    /// the pass over the chunks.
     fn masked_attempt(&mut self, att: &mut Attempt<P::M>, batch: &Batch<P::M>, a: u64) {
         let lay = self.src.lay;
         let mut blk = [0i64; D];
-        for (t, r) in att.y2r.iter_mut().enumerate().take(lay.zk.m2()) {
-            self.sec.masks.fill(
-                Width::S,
-                xof256(b"y2", &self.sec.mask_seed, &[a, t as u64]),
-                &mut blk,
-            );
-            *r = Rq::from_i64(&blk);
-        }
-        blk.zeroize();
         att.w = [Rq::zero(); KMSIS_MAX];
-        a2_acc::<P::M>(P::ID, &lay, &att.y2r, &mut att.w);
+        att.by2 = [Rq::zero(); ELL_MAX];
+        let sec = &self.sec;
+        a2_b_acc_streamed::<P::M>(
+            P::ID,
+            &lay,
+            |t| {
+                y2_block(sec, a, t, &mut blk);
+                Rq::from_i64(&blk)
+            },
+            Some(&mut att.w),
+            Some(&mut att.by2),
+        );
+        blk.zeroize();
         self.masked_pass(batch, a, &mut att.w, &mut att.acc);
     }
 
@@ -715,7 +734,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
             sc,
         } = src;
         let (lay, set) = (&*lay, P::ID);
-        *acc = MaskedAcc::new();
+        acc.ups_mask = [Rq::zero(); GROUPS];
         let mut nacc = MaskedNtt::<P::M>::new();
         // Every column takes a y1 mask block (below the samplers' tail cut): fewer primes stay exact.
         let mut a1 = A1Acc::<P::M>::for_short(lay.m1(), sec.masks.y1_bits()).with_table(tab.a1);
@@ -726,47 +745,42 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
             nacc.add(batch, g.map(|g| g as usize), x, y);
         };
         // u blocks: mask y_u (σ_s), also the A1 columns of s1.
-        let mut yu = [0i64; N];
+        let mut yu = [0i32; N];
         let mut blk = [0i64; D];
         for i in 0..lay.k {
             y1_block(lay, sec, attempt, i, &mut yb);
-            psi_inv_block_i64(&yb, i, &mut yu);
+            psi_inv_block_i32(&yb, i, &mut yu);
             let y = Rq::<P::M>::from_i64(&yb);
             a1_column_acc::<P::M>(set, lay, i, &y, &mut a1);
             psi_block_i64(u, i, &mut blk);
             add_block(lay.s3_u(i), Some(Group::U), &Rq::from_i64(&blk), &y);
         }
         // e2 = c1 − a·u: mask −ψ(a·y_u).
-        let mut ay = [<P::M as Modulus>::zero(); N];
-        let mut bj = [<P::M as Modulus>::zero(); N];
-        mul_public_short::<P::M, N>(stmt.pk_a, &yu, &mut ay);
+        let mut ay = *stmt.pk_a;
+        mul_public_short_in_place::<P::M, N, i32>(&mut ay, &yu);
         derive_e2(stmt, u, &mut sc.e1);
         for i in 0..lay.k {
             psi_block_i64(&sc.e1, i, &mut blk);
             let y = psi_block::<P::M, N>(&ay, i).neg();
             add_block(lay.s3_e2(i), Some(Group::E2), &Rq::from_i64(&blk), &y);
         }
-        // Chunks: e1_j mask −ψ(b_j·y_u) − Δ·y_{m_j}; m_j mask y_{m_j}. The chunk's m masks are sampled once
-        // into `sc.ym` (N values, independent of L) and used by both block loops.
+        // Chunks: e1_j mask −ψ(b_j·y_u) − Δ·y_{m_j}; m_j mask y_{m_j}. Block i's m mask is sampled once
+        // and used for both s3 blocks it masks; the sums are exact (mod the auxiliary primes, mod q), so
+        // the order in which blocks are added does not change them.
         for j in 0..lay.l {
             m.chunk(j, &mut sc.m);
-            derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
-            stmt.chunks.pk_b(j, &mut bj);
-            mul_public_short::<P::M, N>(&bj, &yu, &mut ay);
+            // `ay` is free until b_j·y_u is formed: lent to derive_e1 as scratch.
+            derive_e1(stmt, j, u, &sc.m, &mut sc.e1, &mut ay);
+            stmt.chunks.pk_b(j, &mut ay);
+            mul_public_short_in_place::<P::M, N, i32>(&mut ay, &yu);
             for i in 0..lay.k {
-                let ym = &mut sc.ym[i * D..(i + 1) * D];
-                y1_block(lay, sec, attempt, lay.s1_m(j, i), ym);
-            }
-            for i in 0..lay.k {
-                let ymr = Rq::<P::M>::from_i64_slice(&sc.ym[i * D..(i + 1) * D]);
+                y1_block(lay, sec, attempt, lay.s1_m(j, i), &mut yb);
+                let ymr = Rq::<P::M>::from_i64(&yb);
                 let y = psi_block::<P::M, N>(&ay, i)
                     .neg()
                     .sub(&ymr.scale(stmt.delta()));
                 psi_block_i64(&sc.e1, i, &mut blk);
                 add_block(lay.s3_e1(j, i), Some(Group::E1), &Rq::from_i64(&blk), &y);
-            }
-            for i in 0..lay.k {
-                let ymr = Rq::<P::M>::from_i64_slice(&sc.ym[i * D..(i + 1) * D]);
                 a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, &mut a1);
                 psi_block_i64(&sc.m, i, &mut blk);
                 add_block(lay.s3_m(j, i), Some(Group::M), &Rq::from_i64(&blk), &ymr);
@@ -783,23 +797,14 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         yb.zeroize();
         blk.zeroize();
         *rho_ready = tab.rho.is_some();
-        acc.sums = nacc.finish(batch.lambda);
-        let a1w = a1.finish(lay.zk.kmsis);
-        for (wr, ar) in w.iter_mut().zip(a1w.iter()) {
-            wr.add_assign(ar);
-        }
+        nacc.finish_into(batch.lambda, &mut acc.sums);
+        a1.finish_add(lay.zk.kmsis, w);
     }
 
     /// Step 5 response: z = y + c·s block by block, written into `out`; joint standard rejection.
     /// Returns true when accepted (then z1, z2 are in place).
     #[inline(never)]
-    fn respond(
-        &mut self,
-        y2r: &[Rq<P::M>; M2_MAX],
-        c: &[i64; D],
-        attempt: u64,
-        out: &mut [u8],
-    ) -> bool {
+    fn respond(&mut self, c: &[i64; D], attempt: u64, out: &mut [u8]) -> bool {
         let lay = self.src.lay;
         let sec = &self.sec;
         let mut z = Responses::new(&lay, out);
@@ -808,11 +813,13 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
             y1_block(&lay, sec, attempt, b, &mut yb);
             z.block(Region::of_s1(&lay, b), c, &yb, s);
         });
-        // y2 and s2 are short (|x| < q/2): their centred residues are the sampled integers.
+        // y2 sampled again from its seed (the masked pass kept only A2·y2 and B·y2), s2 widened.
         let mut sb = [0i64; D];
         for t in 0..lay.zk.m2() {
-            y2r[t].to_i64(&mut yb);
-            self.s2r[t].to_i64(&mut sb);
+            y2_block(sec, attempt, t, &mut yb);
+            for (o, &x) in sb.iter_mut().zip(self.s2[t].iter()) {
+                *o = i64::from(x);
+            }
             z.block(Region::S, c, &yb, &sb);
         }
         yb.zeroize();
@@ -1040,25 +1047,26 @@ fn ternary<R: CryptoRng>(rng: &mut R, out: &mut [i64; D]) {
 }
 
 /// ‖x‖², saturating, branch-free (the norms are secret; see `slack`).
-fn norm2(x: &[i64]) -> u128 {
+fn norm2<T: Copy + Into<i64>>(x: &[T]) -> u128 {
     x.iter().fold(0u128, |a, &v| {
+        let v: i64 = v.into();
         ct_sat_add(a, (i128::from(v) * i128::from(v)) as u128)
     })
 }
 
-/// e1_j = c0_j − b_j·u − Δ·m_j (centred), into `out`.
+/// e1_j = c0_j − b_j·u − Δ·m_j (centred), into `out`; `bu` is scratch (its value on return is b_j·u).
 fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
     stmt: &ChunkedStatement<'_, M, N, S>,
     j: usize,
-    u: &[i64; N],
+    u: &[i32; N],
     m: &[i64; N],
     out: &mut [i64; N],
+    bu: &mut [M::Coeff; N],
 ) {
-    // `poly` holds b_j, then c0_j (public): one buffer for both reads.
+    // b_j·u is formed in place of b_j; `poly` then holds c0_j (public).
     let mut poly = [M::zero(); N];
-    let mut bu = [M::zero(); N];
-    stmt.chunks.pk_b(j, &mut poly);
-    mul_public_short::<M, N>(&poly, u, &mut bu);
+    stmt.chunks.pk_b(j, bu);
+    mul_public_short_in_place::<M, N, i32>(bu, u);
     stmt.chunks.c0(j, &mut poly);
     for i in 0..N {
         let x = M::sub(
@@ -1069,14 +1077,26 @@ fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
     }
 }
 
+/// [`derive_e1`] with its own scratch (the passes whose frames are not on the deepest call chain).
+fn derive_e1_own<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
+    stmt: &ChunkedStatement<'_, M, N, S>,
+    j: usize,
+    u: &[i32; N],
+    m: &[i64; N],
+    out: &mut [i64; N],
+) {
+    let mut bu = [M::zero(); N];
+    derive_e1(stmt, j, u, m, out, &mut bu);
+}
+
 /// e2 = c1 − a·u (centred).
 fn derive_e2<M: Modulus, const N: usize, S>(
     stmt: &ChunkedStatement<'_, M, N, S>,
-    u: &[i64; N],
+    u: &[i32; N],
     out: &mut [i64; N],
 ) {
-    let mut au = [M::zero(); N];
-    mul_public_short::<M, N>(stmt.pk_a, u, &mut au);
+    let mut au = *stmt.pk_a;
+    mul_public_short_in_place::<M, N, i32>(&mut au, u);
     for i in 0..N {
         out[i] = M::to_centered(M::sub(stmt.c1[i], au[i])) as i64;
     }
@@ -1097,6 +1117,21 @@ pub fn slack_expand(q: u128, b: u128, nrm: u128, bits: usize, out: &mut [i64; D]
 impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
     Source<'_, '_, M, N, U, S>
 {
+    /// Copies u (N values) into the state as i32, after refusing |u_i| ≥ 2^23: products with u need
+    /// |u_i| < 2^24 even for a cheating prover, and below 2^23 the narrowing is lossless.
+    fn load_u(&mut self, u: &[i64]) -> Result<(), ProveError> {
+        let big = u.iter().fold(0u64, |acc, x| acc | (x.unsigned_abs() >> 23));
+        // Public: the refusal bit (the prover refuses, no proof).
+        if declassify_bool(bool::from(!big.ct_eq(&0))) {
+            return Err(ProveError::NormBound(Group::U));
+        }
+        for (o, &x) in self.u.iter_mut().zip(u.iter()) {
+            // |x| < 2^23, checked above.
+            *o = x as i32;
+        }
+        Ok(())
+    }
+
     /// Pass 1: the four squared norms, the refusal of a false statement, and the slack bits υ_g.
     fn slack(&mut self, ups: &mut [[i64; D]; GROUPS], cheat: Cheat) -> Result<(), ProveError> {
         // Constant time (docs/CONSTANT_TIME.md): norms, comparisons and slack bits are computed without
@@ -1105,19 +1140,14 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
         let (stmt, lay, u) = (self.stmt, &self.lay, &self.u);
         let sc = &mut self.sc;
         let mut nrm = [0u128; GROUPS];
+        // |u_i| < 2^23 was checked when the state was built (`Prover::new`).
         nrm[Group::U as usize] = norm2(u);
-        // Products with u need |u_i| < 2^24 even for a cheating prover.
-        let big = u.iter().fold(0u64, |acc, x| acc | (x.unsigned_abs() >> 23));
-        // Public: the refusal bit (the prover refuses, no proof).
-        if declassify_bool(bool::from(!big.ct_eq(&0))) {
-            return Err(ProveError::NormBound(Group::U));
-        }
         derive_e2(stmt, u, &mut sc.e1);
         nrm[Group::E2 as usize] = norm2(&sc.e1);
         for j in 0..lay.l {
             self.m.chunk(j, &mut sc.m);
             nrm[Group::M as usize] = ct_sat_add(nrm[Group::M as usize], norm2(&sc.m));
-            derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
+            derive_e1_own(stmt, j, u, &sc.m, &mut sc.e1);
             nrm[Group::E1 as usize] = ct_sat_add(nrm[Group::E1 as usize], norm2(&sc.e1));
         }
         let groups = [Group::M, Group::U, Group::E2, Group::E1];
@@ -1178,7 +1208,7 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
         }
         for j in 0..lay.l {
             self.m.chunk(j, &mut sc.m);
-            derive_e1(stmt, j, u, &sc.m, &mut sc.e1);
+            derive_e1_own(stmt, j, u, &sc.m, &mut sc.e1);
             for i in 0..lay.k {
                 psi_block_i64(&sc.e1, i, &mut blk);
                 f(lay.s3_e1(j, i), Some(Group::E1 as usize), &blk);
@@ -1225,17 +1255,17 @@ fn h_from_sums<P: ZkParams>(
     h
 }
 
-/// One attempt's masks y2 (as ring elements only: `respond` centres a block at a time) and its pass over
-/// the chunks (w = A1·y1 + A2·y2 and the raw sums).
+/// One attempt's pass: B·y2 (every BDLOP row; y2 itself is regenerated from the mask seed where needed),
+/// w = A1·y1 + A2·y2 and the raw sums over the chunks.
 struct Attempt<M: Modulus> {
-    y2r: [Rq<M>; M2_MAX],
+    by2: [Rq<M>; ELL_MAX],
     w: [Rq<M>; KMSIS_MAX],
     acc: MaskedAcc<M>,
 }
 
 impl<M: Modulus> Drop for Attempt<M> {
     fn drop(&mut self) {
-        for r in self.y2r.iter_mut() {
+        for r in self.by2.iter_mut() {
             *r = Rq::zero();
         }
     }
@@ -1244,17 +1274,15 @@ impl<M: Modulus> Drop for Attempt<M> {
 impl<M: Modulus> Attempt<M> {
     fn new() -> Self {
         Self {
-            y2r: [Rq::zero(); M2_MAX],
+            by2: [Rq::zero(); ELL_MAX],
             w: [Rq::zero(); KMSIS_MAX],
             acc: MaskedAcc::new(),
         }
     }
 }
 
-/// Accumulators of one masked pass, at c ∈ {0, 1, −1}.
+/// Accumulators of one masked pass (the openings at c ∈ {0, 1, −1} follow from them: `combined`).
 struct MaskedAcc<M: Modulus> {
-    norms: [[Rq<M>; GROUPS]; 3],
-    jl: [Rq<M>; 3],
     ups_mask: [Rq<M>; GROUPS],
     sums: MaskedSums<M>,
 }
@@ -1272,8 +1300,6 @@ struct MaskedSums<M: Modulus> {
 impl<M: Modulus> MaskedAcc<M> {
     fn new() -> Self {
         Self {
-            norms: [[Rq::zero(); GROUPS]; 3],
-            jl: [Rq::zero(); 3],
             ups_mask: [Rq::zero(); GROUPS],
             sums: MaskedSums {
                 x: [Rq::zero(); GROUPS],
@@ -1285,20 +1311,46 @@ impl<M: Modulus> MaskedAcc<M> {
         }
     }
 
-    /// N_g(c) and J̃(c) at c ∈ {0, 1, −1} from the raw sums (needs γ, i.e. after h is absorbed).
-    fn combine(&mut self, batch: &Batch<M>) {
+    /// N_g(c) and J̃(c) at c = [0, 1, −1][ci] from the raw sums (needs γ, i.e. after h is absorbed);
+    /// computed when asked rather than kept for all three c (docs/FIRMWARE.md).
+    fn combined(&self, batch: &Batch<M>, ci: usize) -> ([Rq<M>; GROUPS], Rq<M>) {
         let sm = &self.sums;
-        for g in 0..GROUPS {
+        let norms = core::array::from_fn(|g| {
             let cross = sm.c[g].add(&sm.c[g].sigma());
             let xa = sm.x[g].add(&sm.a[g]);
-            self.norms[0][g] = sm.a[g];
-            self.norms[1][g] = xa.add(&cross);
-            self.norms[2][g] = xa.sub(&cross);
-        }
+            match ci {
+                0 => sm.a[g],
+                1 => xa.add(&cross),
+                _ => xa.sub(&cross),
+            }
+        });
         let jx = batch.combine_jl(&sm.px);
         let jy = batch.combine_jl(&sm.py);
-        self.jl = [jy, jy.add(&jx), jy.sub(&jx)];
+        let jl = match ci {
+            0 => jy,
+            1 => jy.add(&jx),
+            _ => jy.sub(&jx),
+        };
+        (norms, jl)
     }
+}
+
+/// Block t of the commitment mask y2 of attempt `attempt` (σ_s), regenerated from the seed.
+fn y2_block<M: Modulus>(sec: &Secrets<M>, attempt: u64, t: usize, out: &mut [i64; D]) {
+    sec.masks.fill(
+        Width::S,
+        xof256(b"y2", &sec.mask_seed, &[attempt, t as u64]),
+        out,
+    );
+}
+
+/// A ternary block of s2 as a ring element.
+fn s2_ring<M: Modulus>(s: &[i8; D]) -> Rq<M> {
+    let mut r = Rq::zero();
+    for (o, &x) in r.0.iter_mut().zip(s.iter()) {
+        *o = M::from_i64(i64::from(x));
+    }
+    r
 }
 
 /// Mask block of s1 block `b` (σ_m on m blocks, σ_s elsewhere), regenerated from the seed and attempt.
@@ -1352,25 +1404,19 @@ impl<M: Modulus> MaskedNtt<M> {
         }
     }
 
-    fn finish(&self, lambda: usize) -> MaskedSums<M> {
-        MaskedSums {
-            x: core::array::from_fn(|g| self.norms[g][0].to_rq()),
-            a: core::array::from_fn(|g| self.norms[g][1].to_rq()),
-            c: core::array::from_fn(|g| self.norms[g][2].to_rq()),
-            px: core::array::from_fn(|k| {
-                if k < lambda {
-                    self.jl[k][0].to_rq()
-                } else {
-                    Rq::zero()
-                }
-            }),
-            py: core::array::from_fn(|k| {
-                if k < lambda {
-                    self.jl[k][1].to_rq()
-                } else {
-                    Rq::zero()
-                }
-            }),
+    /// Writes the sums mod q into `out` (in place: no temporary of the whole set).
+    fn finish_into(&self, lambda: usize, out: &mut MaskedSums<M>) {
+        for g in 0..GROUPS {
+            out.x[g] = self.norms[g][0].to_rq();
+            out.a[g] = self.norms[g][1].to_rq();
+            out.c[g] = self.norms[g][2].to_rq();
+        }
+        for k in 0..LAMBDA_MAX {
+            (out.px[k], out.py[k]) = if k < lambda {
+                (self.jl[k][0].to_rq(), self.jl[k][1].to_rq())
+            } else {
+                (Rq::zero(), Rq::zero())
+            };
         }
     }
 }
@@ -1388,16 +1434,16 @@ impl<M: Modulus> Drop for MaskedNtt<M> {
     }
 }
 
-/// Openings at a scalar challenge c of the BDLOP messages (c·msg − b_j·y2) and of υ (c·υ + y_υ).
+/// Openings at a scalar challenge c of the BDLOP messages (c·msg − b_j·y2, with `by2` = B·y2) and of υ
+/// (c·υ + y_υ).
 fn openings<P: ZkParams>(
     lay: &Layout,
     sec: &Secrets<P::M>,
-    y2r: &[Rq<P::M>; M2_MAX],
+    by2: &[Rq<P::M>; ELL_MAX],
     ups_mask: &[Rq<P::M>; GROUPS],
     c: &Rq<P::M>,
 ) -> Openings<P::M> {
-    let set = P::ID;
-    let msg = |row: usize, x: &Rq<P::M>| c.mul(x).sub(&b_row(set, lay, row, y2r));
+    let msg = |row: usize, x: &Rq<P::M>| c.mul(x).sub(&by2[row]);
     let mut op = Openings::<P::M>::default();
     for t in 0..Y3_BLOCKS {
         op.y3[t] = msg(ROW_Y3 + t, &y3_block(&sec.y3, t));
@@ -1430,7 +1476,7 @@ mod tests {
         let s = core::mem::size_of::<Secrets<Q44>>() + core::mem::size_of::<Scratch<2048>>();
         let l = core::mem::size_of::<Secrets<Q86>>() + core::mem::size_of::<Scratch<4096>>();
         std::eprintln!("prover state: S {s} B, L {l} B");
-        assert!(s <= 72 * 1024, "S state {s}");
-        assert!(l <= 124 * 1024, "L state {l}");
+        assert!(s <= 56 * 1024, "S state {s}");
+        assert!(l <= 92 * 1024, "L state {l}");
     }
 }

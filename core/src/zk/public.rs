@@ -5,10 +5,12 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
-use super::derive::{Matrix, matrix_block, matrix_column};
+use super::derive::{
+    Matrix, matrix_block, matrix_column, matrix_column_reader, uniform_from_reader,
+};
 use super::layout::Layout;
 use super::nttacc::NttR;
-use super::params::{KMSIS_MAX, M2_MAX, Y3_BLOCKS};
+use super::params::{KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS};
 use super::rq::{D, Rq};
 use crate::arith::Modulus;
 use crate::arith::rns::primes_needed;
@@ -88,7 +90,6 @@ pub struct A1Acc<'t, M: Modulus> {
     /// Pre-expanded columns, when the caller has them (public).
     table: Option<&'t A1Table<'t, M>>,
     rows: [NttR<M>; KMSIS_MAX],
-    colv: [Rq<M>; KMSIS_MAX],
     nx: NttR<M>,
     na: NttR<M>,
     /// Auxiliary primes in use (public: derived from the layout and the parameter set only).
@@ -101,7 +102,6 @@ impl<M: Modulus> Default for A1Acc<'_, M> {
         Self {
             table: None,
             rows: core::array::from_fn(|_| NttR::zero()),
-            colv: [Rq::zero(); KMSIS_MAX],
             nx: NttR::zero(),
             na: NttR::zero(),
             k: NttR::<M>::primes(),
@@ -130,6 +130,13 @@ impl<'t, M: Modulus> A1Acc<'t, M> {
         let mut acc = Self::default();
         acc.k = need.min(NttR::<M>::primes());
         acc
+    }
+
+    /// acc[r] += (A1·x)[r] for r < n, mod q (no KMSIS_MAX-element temporary: docs/FIRMWARE.md).
+    pub fn finish_add(&self, n: usize, acc: &mut [Rq<M>; KMSIS_MAX]) {
+        for (r, a) in acc.iter_mut().enumerate().take(n) {
+            a.add_assign(&self.rows[r].to_rq_k(self.k));
+        }
     }
 
     /// (A1·x)[r] for r < n, mod q.
@@ -173,10 +180,11 @@ pub fn a1_column_acc<M: Modulus>(
         }
         return;
     }
-    matrix_column::<M>(set_id, Matrix::A1, col, n, &mut acc.colv);
+    // The column's entries one at a time from its XOF (row order, as `matrix_column` gives them).
+    let mut rd = matrix_column_reader(set_id, Matrix::A1, col);
     acc.nx.set_k(x, acc.k);
     for r in 0..n {
-        acc.na.set_k(&acc.colv[r], acc.k);
+        acc.na.set_k(&uniform_from_reader::<M>(&mut rd), acc.k);
         acc.rows[r].mul_acc_k(&acc.na, &acc.nx, acc.k);
     }
 }
@@ -236,6 +244,45 @@ pub fn b_row<M: Modulus>(set_id: u8, lay: &Layout, j: usize, v: &[Rq<M>; M2_MAX]
         acc.mul_acc(&b, &v[n + ell + t]);
     }
     acc
+}
+
+/// Most BDLOP rows ℓ of any set (y3 blocks, β3, g_1..g_λ, t).
+pub const ELL_MAX: usize = Y3_BLOCKS + 2 + LAMBDA_MAX;
+
+/// A2·v and B·v (every BDLOP row) with the coordinates of v supplied one at a time, so that the prover
+/// never holds all m2 ring elements of s2 or y2 (docs/FIRMWARE.md): `coord(s)` returns v[s] for
+/// s < m2, called once each in order. Each product is the one [`a2_acc`] / [`b_row`] take (same matrix
+/// blocks), summed in another order; sums mod q do not depend on the order, so the results are the same
+/// residues. `a` (if given) gets A2·v added, `b` (if given) gets (B·v)[j] added for j < ℓ.
+pub fn a2_b_acc_streamed<M: Modulus>(
+    set_id: u8,
+    lay: &Layout,
+    mut coord: impl FnMut(usize) -> Rq<M>,
+    mut a: Option<&mut [Rq<M>; KMSIS_MAX]>,
+    mut b: Option<&mut [Rq<M>; ELL_MAX]>,
+) {
+    let (n, ell, kk) = (lay.zk.kmsis, lay.zk.ell(), lay.zk.kmlwe);
+    for s in 0..n + ell + kk {
+        let v = coord(s);
+        if let Some(a) = a.as_deref_mut() {
+            if s < n {
+                a[s].add_assign(&v);
+            } else {
+                for r in 0..n {
+                    a[r].mul_acc(&matrix_block::<M>(set_id, Matrix::A2, r, s - n), &v);
+                }
+            }
+        }
+        if let Some(b) = b.as_deref_mut() {
+            if s >= n && s < n + ell {
+                b[s - n].add_assign(&v);
+            } else if s >= n + ell {
+                for j in 0..ell {
+                    b[j].mul_acc(&matrix_block::<M>(set_id, Matrix::B, j, s - n - ell), &v);
+                }
+            }
+        }
+    }
 }
 
 /// Signed block → residues.

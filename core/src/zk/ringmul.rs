@@ -21,11 +21,20 @@ pub fn psi_block<M: Modulus, const N: usize>(a: &[M::Coeff; N], i: usize) -> Rq<
     r
 }
 
-/// Block `i` of ψ(x) for a signed vector.
-pub fn psi_block_i64<const N: usize>(x: &[i64; N], i: usize, out: &mut [i64; D]) {
+/// Block `i` of ψ(x) for a signed vector (i64, or i32 where the prover keeps short values narrow).
+pub fn psi_block_i64<const N: usize>(x: &[impl Copy + Into<i64>; N], i: usize, out: &mut [i64; D]) {
     let k = N / D;
     for (t, o) in out.iter_mut().enumerate() {
-        *o = x[i + t * k];
+        *o = x[i + t * k].into();
+    }
+}
+
+/// [`psi_inv_block_i64`] into an i32 vector (the caller's values are below 2^31 in magnitude: masks
+/// below the sampler's tail cut).
+pub fn psi_inv_block_i32<const N: usize>(blk: &[i64; D], i: usize, x: &mut [i32; N]) {
+    let k = N / D;
+    for (t, &v) in blk.iter().enumerate() {
+        x[i + t * k] = v as i32;
     }
 }
 
@@ -66,11 +75,35 @@ pub fn mul_public_short<M: Modulus, const N: usize>(
     x: &[i64; N],
     out: &mut [M::Coeff; N],
 ) {
-    let k = const { primes_public_short::<M, N>() };
+    *out = *a;
+    mul_public_short_in_place::<M, N, i64>(out, x);
+}
+
+/// a ← a·x, [`mul_public_short`] without a separate output (a is read for every prime before the
+/// product is written back): one N-sized buffer less on the caller's stack (docs/FIRMWARE.md).
+pub fn mul_public_short_in_place<M: Modulus, const N: usize, T: Copy + Into<i64>>(
+    a: &mut [M::Coeff; N],
+    x: &[T; N],
+) {
     const { assert!(primes_public_short::<M, N>() <= MAX_K) };
-    let mut res = [[0u32; N]; MAX_K];
+    // The residue table holds exactly the primes this (M, N) needs (3 rows for set S, not MAX_K).
+    match const { primes_public_short::<M, N>() } {
+        1 => mul_in_place_k::<M, N, T, 1>(a, x),
+        2 => mul_in_place_k::<M, N, T, 2>(a, x),
+        3 => mul_in_place_k::<M, N, T, 3>(a, x),
+        4 => mul_in_place_k::<M, N, T, 4>(a, x),
+        _ => mul_in_place_k::<M, N, T, MAX_K>(a, x),
+    }
+}
+
+/// [`mul_public_short_in_place`] over K primes.
+fn mul_in_place_k<M: Modulus, const N: usize, T: Copy + Into<i64>, const K: usize>(
+    a: &mut [M::Coeff; N],
+    x: &[T; N],
+) {
+    let mut res = [[0u32; N]; K];
     let mut row = [0u32; N];
-    for (j, rj) in res.iter_mut().enumerate().take(k) {
+    for (j, rj) in res.iter_mut().enumerate() {
         let pr = &NTT_PRIMES[j];
         let qm = q_montgomery::<M>(pr);
         for (r, &c) in row.iter_mut().zip(a.iter()) {
@@ -78,7 +111,7 @@ pub fn mul_public_short<M: Modulus, const N: usize>(
         }
         ntt::forward(&mut row, pr);
         for (r, &v) in rj.iter_mut().zip(x.iter()) {
-            *r = lift_i64(v, pr);
+            *r = lift_i64(v.into(), pr);
         }
         ntt::forward(rj, pr);
         for (r, &y) in rj.iter_mut().zip(row.iter()) {
@@ -86,26 +119,12 @@ pub fn mul_public_short<M: Modulus, const N: usize>(
         }
         ntt::inverse_from_montgomery(rj, pr);
     }
-    match k {
-        1 => reconstruct_all::<M, N, 1>(&res, out),
-        2 => reconstruct_all::<M, N, 2>(&res, out),
-        3 => reconstruct_all::<M, N, 3>(&res, out),
-        4 => reconstruct_all::<M, N, 4>(&res, out),
-        _ => reconstruct_all::<M, N, 5>(&res, out),
-    }
-    res.zeroize();
-    row.zeroize();
-}
-
-/// out_i = the exact coefficient with residues res[0..K][i], reduced mod q (CRT, `arith::rns`).
-fn reconstruct_all<M: Modulus, const N: usize, const K: usize>(
-    res: &[[u32; N]; MAX_K],
-    out: &mut [M::Coeff; N],
-) {
-    for (i, o) in out.iter_mut().enumerate() {
+    for (i, o) in a.iter_mut().enumerate() {
         let r: [u32; K] = core::array::from_fn(|j| res[j][i]);
         *o = reconstruct::<M, K>(&r);
     }
+    res.zeroize();
+    row.zeroize();
 }
 
 /// The former schoolbook product, kept as the reference the NTT product is checked against.

@@ -1,6 +1,7 @@
 //! The statement's per-chunk polynomials without all of them in RAM (`zkfl_core::zk::statement::ChunkSource`):
-//! b_j is read again from the host's key file (`bfv-pk.bin`) whenever a prover pass asks for it, and c0_j is
-//! decoded from the ciphertext already encoded in the envelope buffer. One polynomial at a time is in RAM.
+//! b_j is read again from the host's key file (`bfv-pk.bin`) and c0_j from the ciphertext file the device
+//! wrote while encrypting (`ciphertext.bin`) whenever a prover pass asks for them. One polynomial at a time
+//! is in RAM.
 //!
 //! The key file was hashed against the announced SHA3-256 while the chunks were encrypted (`main.rs`); a
 //! host that serves other b_j to the prover later only makes a proof that the aggregator refuses (the
@@ -17,20 +18,20 @@ use zkfl_core::zk::statement::ChunkSource;
 use crate::host::File;
 use crate::{N, POLY_BYTES, Poly44};
 
-/// b_j from the key file, c0_j from the encoded ciphertext.
-pub struct DeviceChunks<'e> {
+/// b_j from the key file, c0_j from the ciphertext file.
+pub struct DeviceChunks {
     key: RefCell<File>,
-    ciphertext: &'e [u8],
+    ciphertext: RefCell<File>,
     chunks: usize,
     failed: Cell<bool>,
 }
 
-impl<'e> DeviceChunks<'e> {
-    /// Over the open key file and the `wire::bfv` encoding of (c1, c0_1..c0_L).
-    pub fn new(key: File, ciphertext: &'e [u8], chunks: usize) -> Self {
+impl DeviceChunks {
+    /// Over the open key file and the open file of the `wire::bfv` encoding of (c1, c0_1..c0_L).
+    pub fn new(key: File, ciphertext: File, chunks: usize) -> Self {
         Self {
             key: RefCell::new(key),
-            ciphertext,
+            ciphertext: RefCell::new(ciphertext),
             chunks,
             failed: Cell::new(false),
         }
@@ -51,23 +52,11 @@ impl<'e> DeviceChunks<'e> {
         }
     }
 
-    fn fail(&self, out: &mut [u64; N]) {
-        self.failed.set(true);
-        *out = [0; N];
-    }
-}
-
-impl ChunkSource<Q44, N> for DeviceChunks<'_> {
-    fn chunks(&self) -> usize {
-        self.chunks
-    }
-
-    // Out of line (both): the read buffers then live only during the read, not in the prover's frames.
-    #[inline(never)]
-    fn pk_b(&self, j: usize, out: &mut [<Q44 as Modulus>::Coeff; N]) {
+    /// Reads and decodes polynomial j + 1 (b_j or c0_j: both files are `wire::bfv` encodings).
+    fn read(&self, file: &RefCell<File>, j: usize, out: &mut [u64; N]) {
         let mut buf = [0u8; POLY_BYTES];
         let read = {
-            let mut f = self.key.borrow_mut();
+            let mut f = file.borrow_mut();
             f.seek(poly_offset::<SetS>(j + 1))
                 .and_then(|()| f.read_exact(&mut buf))
         };
@@ -77,12 +66,25 @@ impl ChunkSource<Q44, N> for DeviceChunks<'_> {
         }
     }
 
+    fn fail(&self, out: &mut [u64; N]) {
+        self.failed.set(true);
+        *out = [0; N];
+    }
+}
+
+impl ChunkSource<Q44, N> for DeviceChunks {
+    fn chunks(&self) -> usize {
+        self.chunks
+    }
+
+    // Out of line (both): the read buffers then live only during the read, not in the prover's frames.
+    #[inline(never)]
+    fn pk_b(&self, j: usize, out: &mut [<Q44 as Modulus>::Coeff; N]) {
+        self.read(&self.key, j, out);
+    }
+
     #[inline(never)]
     fn c0(&self, j: usize, out: &mut [<Q44 as Modulus>::Coeff; N]) {
-        let at = poly_offset::<SetS>(j + 1);
-        match self.ciphertext.get(at..at + POLY_BYTES) {
-            Some(bytes) => self.decode(bytes, j + 1, out),
-            None => self.fail(out),
-        }
+        self.read(&self.ciphertext, j, out);
     }
 }

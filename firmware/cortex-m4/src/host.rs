@@ -29,6 +29,11 @@ impl File {
         Self::open_mode(name, nr::open::W_TRUNC_BINARY)
     }
 
+    /// Creates or truncates `name` (NUL-terminated) for writing and reading back (binary).
+    pub fn create_rw(name: &[u8]) -> Result<Self, IoError> {
+        Self::open_mode(name, nr::open::RW_TRUNC_BINARY)
+    }
+
     fn open_mode(name: &[u8], mode: usize) -> Result<Self, IoError> {
         debug_assert_eq!(name.last(), Some(&0));
         // SAFETY: SYS_OPEN reads `len` bytes of the NUL-terminated name; the slice outlives the call.

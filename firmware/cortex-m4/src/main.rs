@@ -28,16 +28,16 @@ use sha3::{Digest, Sha3_256};
 use zeroize::Zeroize;
 use zkfl_core::arith::{Modulus, Q44};
 use zkfl_core::bfv::{self, Encryptor, PlainModulus};
+use zkfl_core::channel::submission::SUBMISSION_OVERHEAD;
 use zkfl_core::channel::{
-    ClinicId, KemPublicKey, MlKem768, RoundId, SigningKey, SubmissionEnvelopeLayout,
-    SubmissionFields, seal_submission_in_place,
+    ClinicId, ContentHash, ContentHasher, ContentKind, Direction, KemPublicKey, MlKem768, RoundId,
+    SealContext, SigningKey, SubmissionFields, prefix_len, seal_streaming, signed_header,
 };
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::{Quantizer, chunk_count};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::wire::bfv::{
-    HEADER_BYTES, KIND_CIPHERTEXT, KIND_PUBLIC_KEY, encoded_len, poly_offset, read_header,
-    write_header,
+    HEADER_BYTES, KIND_CIPHERTEXT, KIND_PUBLIC_KEY, encoded_len, read_header, write_header,
 };
 use zkfl_core::wire::poly::{decode_poly, encode_poly, poly_bytes};
 use zkfl_core::zk::layout::Layout;
@@ -62,17 +62,19 @@ const MAX_CHUNKS: usize = 2;
 const MAX_CHUNKS: usize = 54;
 /// Bytes of one encoded polynomial.
 const POLY_BYTES: usize = poly_bytes::<Q44>(N);
-/// Envelope buffer: ciphertext + proof + submission header, signature and sealing overhead.
-const ENVELOPE_MAX: usize = encoded_len::<SetS>(MAX_CHUNKS)
-    + Layout::new(
-        <SetS as ZkParams>::ZK,
-        N,
-        <Q44 as Modulus>::BYTES,
-        MAX_CHUNKS,
-        1,
-    )
-    .prove_buf_len()
-    + 8192;
+/// The prover's output buffer (the staged fixed-width z and its Rice code) for the largest statement.
+const PROOF_MAX: usize = Layout::new(
+    <SetS as ZkParams>::ZK,
+    N,
+    <Q44 as Modulus>::BYTES,
+    MAX_CHUNKS,
+    1,
+)
+.prove_buf_len();
+/// Bytes the device moves through host storage per read or write when it re-streams the ciphertext.
+const STREAM_PIECE: usize = 1024;
+/// The host file that holds the ciphertext between encryption, proving and sealing.
+const CIPHERTEXT_FILE: &[u8] = b"ciphertext.bin\0";
 
 /// A set-S polynomial.
 type Poly44 = Poly<Q44, N>;
@@ -92,6 +94,8 @@ enum Error {
     Prove(zkfl_core::zk::prove::ProveError),
     UpdateRead,
     Seal(zkfl_core::channel::ChannelError),
+    /// The ciphertext read back from host storage for sealing is not the one signed.
+    CiphertextChanged,
 }
 
 /// Measured figures, printed for `scripts/firmware.sh`.
@@ -241,6 +245,34 @@ impl KeyReader {
     }
 }
 
+/// The ciphertext's `wire::bfv` encoding written to host storage as it is produced, and hashed on the way
+/// (the submission's ciphertext hash, `ContentKind::Ciphertext`): the device never holds it whole.
+struct CiphertextWriter {
+    file: File,
+    hash: ContentHasher,
+}
+
+impl CiphertextWriter {
+    fn create() -> Result<Self, Error> {
+        Ok(Self {
+            file: File::create_rw(CIPHERTEXT_FILE).map_err(io("ciphertext.bin"))?,
+            hash: ContentHasher::new(ContentKind::Ciphertext),
+        })
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.hash.update(bytes);
+        self.file.write_all(bytes).map_err(io("ciphertext.bin"))
+    }
+
+    #[inline(never)]
+    fn put_poly(&mut self, p: &Poly44) -> Result<(), Error> {
+        let mut buf = [0u8; POLY_BYTES];
+        encode_poly(p, &mut buf);
+        self.put(&buf)
+    }
+}
+
 /// Encrypts the update chunk by chunk (out of line: its NTT buffers are gone before the prover runs):
 /// b_j read from the key file and put in NTT form one at a time, c0_j and c1 encoded straight into `ct`
 /// (the envelope's ciphertext region); returns c1 and u (centred) for the proof.
@@ -253,7 +285,7 @@ fn encrypt(
     plain: PlainModulus<Q44>,
     chunks: usize,
     rng: &mut ChaCha20Rng,
-    ct: &mut [u8],
+    ct: &mut CiphertextWriter,
     c1: &mut [u64; N],
     u: &mut [i64; N],
 ) -> Result<(), Error> {
@@ -261,8 +293,12 @@ fn encrypt(
     scratch.coeffs = *pk_a;
     let a_ntt = NttPoly::<N, K>::from_poly(&scratch);
     let mut enc = Encryptor::<SetS, N, K>::new(&a_ntt, plain, chunks, rng);
-    write_header::<SetS>(KIND_CIPHERTEXT, chunks, &mut ct[..HEADER_BYTES])
-        .map_err(|_| Error::Encrypt)?;
+    let mut head = [0u8; HEADER_BYTES];
+    write_header::<SetS>(KIND_CIPHERTEXT, chunks, &mut head).map_err(|_| Error::Encrypt)?;
+    ct.put(&head)?;
+    // c1 = a·u + e2 is known before the chunks: the encoding is written (and hashed) in wire order.
+    *c1 = enc.c1().coeffs;
+    ct.put_poly(enc.c1())?;
     let mut m = [0i64; N];
     let mut b_ntt = NttPoly::<N, K>::zero();
     for j in 0..chunks {
@@ -271,19 +307,86 @@ fn encrypt(
         b_ntt.set_from_poly(&scratch);
         enc.encrypt_chunk(&b_ntt, &m, &mut scratch)
             .map_err(|_| Error::Encrypt)?;
-        let at = poly_offset::<SetS>(j + 1);
-        encode_poly(&scratch, &mut ct[at..at + POLY_BYTES]);
+        ct.put_poly(&scratch)?;
     }
     m.zeroize();
-    *c1 = enc.c1().coeffs;
-    let at = poly_offset::<SetS>(0);
-    encode_poly(enc.c1(), &mut ct[at..at + POLY_BYTES]);
     // u is ternary: its centred coefficients fit i64.
     #[allow(clippy::cast_possible_truncation)]
     for (o, &x) in u.iter_mut().zip(enc.u().coeffs.iter()) {
         *o = Q44::to_centered(x) as i64;
     }
     Ok(())
+}
+
+/// Encrypt (chunk by chunk, the ciphertext's encoding written to host storage and hashed as it is
+/// produced) and prove (into `proof`; the prover reads c0_j back from host storage). Out of line: pk.a, c1 and u live in this frame only, so the signing stage
+/// that follows does not hold them (docs/FIRMWARE.md). Returns the prover's statistics and the instructions
+/// of both stages; records their stack peaks in `peaks`.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn encrypt_and_prove(
+    clock: &Clock,
+    t: &zkfl_core::wire::terms::DeviceTerms,
+    plain: PlainModulus<Q44>,
+    chunks: usize,
+    mut update: UpdateFile,
+    rng: &mut ChaCha20Rng,
+    proof: &mut [u8],
+    peaks: &mut [usize; 3],
+) -> Result<(zkfl_core::zk::prove::ProveStats, ContentHash, u64, u64), Error> {
+    let mut pk_a = [0u64; N];
+    let mut key_file = KeyReader::open(&mut pk_a, chunks)?;
+    // Encrypt: b_j read from the key file and put in NTT form one at a time, c0_j encoded straight into
+    // the envelope.
+    meter::paint();
+    let t0 = clock.instructions();
+    let mut c1 = [0u64; N];
+    let mut u = [0i64; N];
+    let mut ct = CiphertextWriter::create()?;
+    encrypt(
+        &pk_a,
+        &mut key_file,
+        &mut update,
+        plain,
+        chunks,
+        rng,
+        &mut ct,
+        &mut c1,
+        &mut u,
+    )?;
+    let key_file = key_file.finish(&t.bfv_public_key_sha3)?;
+    let ct_hash = ct.hash.finish();
+    let insn_encrypt = clock.instructions() - t0;
+    peaks[0] = peaks[0].max(meter::stack_peak());
+
+    // Prove, straight into the envelope.
+    meter::paint();
+    let t1 = clock.instructions();
+    let ctx = Context {
+        round: t.round,
+        clinic: u64::from(t.clinic),
+    };
+    let stmt = ChunkedStatement {
+        pk_a: &pk_a,
+        c1: &c1,
+        chunks: DeviceChunks::new(key_file, ct.file, chunks),
+        t: t.t,
+        bound: t.b_int,
+    };
+    let mut wit = Witness { u: &u, m: update };
+    let res = prove_chunked::<SetS, N, _, _, _>(&stmt, &ctx, &mut wit, rng, proof);
+    let failed = wit.m.failed();
+    u.zeroize();
+    if failed {
+        return Err(Error::UpdateRead);
+    }
+    if stmt.chunks.failed() {
+        return Err(Error::ChunkRead);
+    }
+    let st = res.map_err(Error::Prove)?;
+    let insn_prove = clock.instructions() - t1;
+    peaks[1] = meter::stack_peak();
+    Ok((st, ct_hash, insn_encrypt, insn_prove))
 }
 
 /// The pipeline: terms → key → encrypt (chunk by chunk) → prove (into the envelope) → sign + seal in place.
@@ -300,8 +403,6 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
         return Err(Error::TooManyChunks(chunks));
     }
 
-    let mut pk_a = [0u64; N];
-    let mut key_file = KeyReader::open(&mut pk_a, chunks)?;
     let mut kem_bytes = [0u8; 1184];
     host::read_file(b"kem-pk.bin\0", &mut kem_bytes).map_err(io("kem-pk.bin"))?;
     let kem = KemPublicKey::<MlKem768>::from_bytes(&kem_bytes).map_err(|_| Error::Kem)?;
@@ -312,11 +413,10 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     let key = SigningKey::from_seed(&seed);
     seed.zeroize();
 
-    let mut update = UpdateFile::open(b"update.f32\0", &quant)?;
+    let update = UpdateFile::open(b"update.f32\0", &quant)?;
 
-    // The envelope's layout with room for the longest proof: the ciphertext is encoded into it as it is
-    // produced and the proof is written at its offset, which does not depend on the proof's length (wire
-    // version 3 codes z with a variable length, so the envelope is laid out for the actual length after).
+    // The prover's output buffer for this statement (the staged z needs `prove_buf_len` bytes; the proof
+    // is its first `len` bytes after acceptance). The ciphertext goes to host storage as it is produced.
     let buf_len = Layout::new(
         <SetS as ZkParams>::ZK,
         N,
@@ -326,95 +426,35 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     )
     .prove_buf_len();
     let ct_len = encoded_len::<SetS>(chunks);
-    let staging =
-        SubmissionEnvelopeLayout::new::<MlKem768>(ct_len, buf_len).map_err(Error::Seal)?;
-    let mut envelope = [0u8; ENVELOPE_MAX];
-    let env = envelope
-        .get_mut(..staging.envelope_len)
+    let mut proof_buf = [0u8; PROOF_MAX];
+    let proof = proof_buf
+        .get_mut(..buf_len)
         .ok_or(Error::TooManyChunks(chunks))?;
 
-    // Encrypt: b_j read from the key file and put in NTT form one at a time, c0_j encoded straight into
-    // the envelope.
     let held = meter::stack_depth();
     let mut peaks = [meter::stack_peak(); 3];
-    meter::paint();
-    let t0 = clock.instructions();
-    let mut c1 = [0u64; N];
-    let mut u = [0i64; N];
-    encrypt(
-        &pk_a,
-        &mut key_file,
-        &mut update,
-        plain,
-        chunks,
-        &mut rng,
-        &mut env[staging.ciphertext.clone()],
-        &mut c1,
-        &mut u,
+    let (st, ct_hash, insn_encrypt, insn_prove) = encrypt_and_prove(
+        clock, &t, plain, chunks, update, &mut rng, proof, &mut peaks,
     )?;
-    let key_file = key_file.finish(&t.bfv_public_key_sha3)?;
-    let insn_encrypt = clock.instructions() - t0;
-    peaks[0] = peaks[0].max(meter::stack_peak());
-
-    // Prove, straight into the envelope.
-    meter::paint();
-    let t1 = clock.instructions();
-    let ctx = Context {
-        round: t.round,
-        clinic: u64::from(t.clinic),
-    };
-    let (front, back) = env.split_at_mut(staging.proof.start);
-    let stmt = ChunkedStatement {
-        pk_a: &pk_a,
-        c1: &c1,
-        chunks: DeviceChunks::new(key_file, &front[staging.ciphertext.clone()], chunks),
-        t: t.t,
-        bound: t.b_int,
-    };
-    let mut wit = Witness { u: &u, m: update };
-    let res = prove_chunked::<SetS, N, _, _, _>(
-        &stmt,
-        &ctx,
-        &mut wit,
-        &mut rng,
-        &mut back[..staging.proof.len()],
-    );
-    let failed = wit.m.failed();
-    u.zeroize();
-    if failed {
-        return Err(Error::UpdateRead);
-    }
-    if stmt.chunks.failed() {
-        return Err(Error::ChunkRead);
-    }
-    let st = res.map_err(Error::Prove)?;
-    let insn_prove = clock.instructions() - t1;
-    peaks[1] = meter::stack_peak();
     meter::paint();
     let proof_len = st.len;
-    let lay = SubmissionEnvelopeLayout::new::<MlKem768>(ct_len, proof_len).map_err(Error::Seal)?;
-    debug_assert_eq!(lay.proof.start, staging.proof.start);
-    let env = &mut env[..lay.envelope_len];
 
-    // Sign and seal in place.
+    // Sign (over the hashes) and seal, streaming the envelope out to the host.
     let t2 = clock.instructions();
-    let fields = SubmissionFields {
-        param_id: SetS::ID,
-        round: RoundId(t.round),
-        clinic: ClinicId(t.clinic),
-    };
-    seal_submission_in_place::<MlKem768, _>(
-        &kem, &fields, t.sequence, ct_len, proof_len, &key, env, &mut rng,
-    )
-    .map_err(Error::Seal)?;
+    let envelope_len = sign_and_seal(
+        &kem,
+        &t,
+        ct_len,
+        &ct_hash,
+        &mut proof[..proof_len],
+        &key,
+        &mut rng,
+    )?;
     let insn_seal = clock.instructions() - t2;
     peaks[2] = meter::stack_peak();
-
-    let mut out = File::create(b"submission.bin\0").map_err(io("submission.bin"))?;
-    out.write_all(env).map_err(io("submission.bin"))?;
     Ok(Stats {
         chunks,
-        envelope: lay.envelope_len,
+        envelope: envelope_len,
         proof: proof_len,
         insn_encrypt,
         insn_prove,
@@ -423,6 +463,76 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
         held,
         peaks,
     })
+}
+
+/// Signs the submission over its content hashes and writes the sealed envelope to `submission.bin` piece by
+/// piece: prefix, then header + signature, the ciphertext re-read from host storage and the proof, each
+/// encrypted as it passes (`channel::seal_streaming`), then the tag. The same bytes, in the same RNG order
+/// (signature, then KEM), as `channel::seal_submission_in_place` over the whole envelope. The ciphertext is
+/// hashed again as it is re-read; a host that changed it gets no tag. Returns the envelope's length.
+#[inline(never)]
+fn sign_and_seal(
+    kem: &KemPublicKey<MlKem768>,
+    t: &zkfl_core::wire::terms::DeviceTerms,
+    ct_len: usize,
+    ct_hash: &ContentHash,
+    proof: &mut [u8],
+    key: &SigningKey,
+    rng: &mut ChaCha20Rng,
+) -> Result<usize, Error> {
+    let fields = SubmissionFields {
+        param_id: SetS::ID,
+        round: RoundId(t.round),
+        clinic: ClinicId(t.clinic),
+    };
+    let proof_hash = ContentHash::of(ContentKind::Proof, proof);
+    let mut head = [0u8; SUBMISSION_OVERHEAD];
+    signed_header(
+        &mut head,
+        &fields,
+        ct_len,
+        proof.len(),
+        ct_hash,
+        &proof_hash,
+        key,
+        rng,
+    )
+    .map_err(Error::Seal)?;
+    let payload_len = SUBMISSION_OVERHEAD + ct_len + proof.len();
+    let ctx = SealContext {
+        direction: Direction::ClinicToAggregator,
+        round: fields.round,
+        clinic: fields.clinic,
+        sequence: t.sequence,
+    };
+    let mut prefix = [0u8; prefix_len::<MlKem768>()];
+    let mut seal = seal_streaming::<MlKem768, _>(kem, &ctx, payload_len, &mut prefix, rng)
+        .map_err(Error::Seal)?;
+    let mut out = File::create(b"submission.bin\0").map_err(io("submission.bin"))?;
+    let w = io("submission.bin");
+    out.write_all(&prefix).map_err(&w)?;
+    seal.encrypt(&mut head).map_err(Error::Seal)?;
+    out.write_all(&head).map_err(&w)?;
+    let mut ct = File::open(CIPHERTEXT_FILE).map_err(io("ciphertext.bin"))?;
+    let mut again = ContentHasher::new(ContentKind::Ciphertext);
+    let mut piece = [0u8; STREAM_PIECE];
+    let mut left = ct_len;
+    while left > 0 {
+        let p = &mut piece[..left.min(STREAM_PIECE)];
+        ct.read_exact(p).map_err(io("ciphertext.bin"))?;
+        again.update(p);
+        seal.encrypt(p).map_err(Error::Seal)?;
+        out.write_all(p).map_err(&w)?;
+        left -= p.len();
+    }
+    if again.finish() != *ct_hash {
+        return Err(Error::CiphertextChanged);
+    }
+    seal.encrypt(proof).map_err(Error::Seal)?;
+    out.write_all(proof).map_err(&w)?;
+    let tag = seal.finish().map_err(Error::Seal)?;
+    out.write_all(&tag).map_err(&w)?;
+    Ok(prefix.len() + payload_len + tag.len())
 }
 
 #[panic_handler]
