@@ -193,6 +193,23 @@ fn jitter() -> f64 {
     f64::from(u32::from_le_bytes(b)) / 4_294_967_296.0
 }
 
+/// A request body read from `inner`, reporting (bytes sent, total) to `progress` after every read.
+struct Counted<'a, R> {
+    inner: R,
+    sent: u64,
+    total: u64,
+    progress: &'a dyn Fn(u64, u64),
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.sent += n as u64;
+        (self.progress)(self.sent, self.total);
+        Ok(n)
+    }
+}
+
 /// A blocking client bound to one server.
 pub struct Client {
     base: String,
@@ -376,13 +393,39 @@ impl Client {
         crate::model::decode(&bytes).map_err(|e| ClientError::Decode(e.message))
     }
 
-    /// `POST /v1/rounds/{round}/submissions`: submits a sealed envelope and waits for the verdict.
+    /// `POST /v1/rounds/{round}/submissions`: submits a sealed envelope (streamed from the slice, see
+    /// [`Client::submit_streamed`]) and waits for the verdict.
     pub fn submit(&self, round: RoundId, envelope: &[u8]) -> Result<Accepted> {
-        let bytes = self.post_bytes(
-            &format!("/v1/rounds/{round}/submissions"),
-            "application/octet-stream",
-            envelope,
-        )?;
+        let open = || Ok(Box::new(envelope) as Box<dyn std::io::Read + '_>);
+        self.submit_streamed(round, envelope.len() as u64, &open, &|_, _| {})
+    }
+
+    /// `POST /v1/rounds/{round}/submissions` streamed: the body (`len` bytes) is read from a fresh reader
+    /// made by `open` for each attempt, never copied into another buffer, and `progress(sent, total)` is
+    /// called as bytes go out. `Expect: 100-continue` lets the server refuse the declared length (`413
+    /// body_too_large`, the round's limit) before any byte of the body is sent.
+    pub fn submit_streamed<'b>(
+        &self,
+        round: RoundId,
+        len: u64,
+        open: &dyn Fn() -> std::io::Result<Box<dyn std::io::Read + 'b>>,
+        progress: &dyn Fn(u64, u64),
+    ) -> Result<Accepted> {
+        let url = self.url(&format!("/v1/rounds/{round}/submissions"));
+        let bytes = self.with_retries(|| {
+            let mut body = Counted {
+                inner: open().map_err(ureq::Error::Io)?,
+                sent: 0,
+                total: len,
+                progress,
+            };
+            self.agent
+                .post(&url)
+                .header("Content-Type", "application/octet-stream")
+                .header("Content-Length", len.to_string())
+                .header("Expect", "100-continue")
+                .send(ureq::SendBody::from_reader(&mut body))
+        })?;
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
     }
 

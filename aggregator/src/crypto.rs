@@ -132,7 +132,8 @@ pub struct CoreVerifier {
     pub roster: RosterKeys,
     /// The parameter set.
     pub limits: SetLimits,
-    /// Largest submission (envelope payload) accepted.
+    /// Largest submission (envelope payload) accepted in any round; each round is further held to its own
+    /// limit ([`RoundContext::max_submission_len`]).
     pub max_submission_len: usize,
     /// The BFV public key (wire encoding, L_max chunks) the proofs are about.
     pub bfv_public_key: Option<Vec<u8>>,
@@ -149,7 +150,7 @@ impl SubmissionVerifier for CoreVerifier {
         let policy = SubmissionPolicy {
             param_id: round.param_set_id,
             round: zkfl_core::channel::RoundId(round.round),
-            max_submission_len: self.max_submission_len,
+            max_submission_len: self.max_submission_len.min(round.max_submission_len()),
         };
         let v =
             open_submission::<MlKem768, _, _>(&self.kem, &policy, &self.roster, guard, &mut buf)

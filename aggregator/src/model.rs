@@ -145,6 +145,14 @@ impl SetLimits {
     pub fn max_model_dim(&self) -> u64 {
         u64::from(self.ring_degree) * u64::from(self.max_chunks)
     }
+
+    /// The longest submission envelope of any round of this set (L_max chunks, B_max): what the service must
+    /// be able to hold in flight at once (`zkfl_core::params::limits::max_submission_len`).
+    #[must_use]
+    pub fn max_submission_len(&self) -> usize {
+        zkfl_core::params::limits::max_submission_len(self.id, self.max_chunks as usize, self.b_max)
+            .unwrap_or(0)
+    }
 }
 
 #[cfg(test)]

@@ -78,11 +78,12 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
     let store = Store::open(&config.data_dir.join("zkfl.sqlite"))?;
     let exe = std::env::current_exe()?;
     let keyholder = Arc::new(KeyHolderProcess::spawn(&exe, &dir.keyholder())?);
+    let guards = body_budget_fits(&config.guards, &facts);
     let verifier = CoreVerifier {
         kem: KemSecretKey::from_seed(&kem_seed),
         roster: roster_keys,
         limits: facts.limits,
-        max_submission_len: config.max_body,
+        max_submission_len: facts.limits.max_submission_len(),
         bfv_public_key: bfv_key.clone(),
     };
     let params = json!({
@@ -95,6 +96,7 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
         "b_max": facts.limits.b_max,
         "roster_size": facts.roster_size,
         "max_body_bytes": config.max_body,
+        "max_submission_bytes": facts.limits.max_submission_len(),
         "aggregator_kem": "ML-KEM-768",
         "aggregator_signature": "ML-DSA-65",
         "clinic_signature": "ML-DSA-65",
@@ -132,7 +134,7 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
             pool,
             public,
             max_body: config.max_body,
-            guards: crate::server::Guards::new(&config.guards, admin),
+            guards: crate::server::Guards::new(&guards, admin),
         }),
         keyholder,
         _lock: lock,
@@ -183,4 +185,15 @@ pub fn roster_keys(roster: &Roster) -> Result<RosterKeys, KeyError> {
         })
         .collect::<Result<Vec<_>, _>>()
         .map(RosterKeys)
+}
+
+/// The guards with an in-flight body budget that holds at least one submission of the largest round the set
+/// allows, so that a set-XL round's envelope is never refused as "busy" by a budget sized for set S.
+fn body_budget_fits(
+    guards: &crate::server::GuardConfig,
+    facts: &ServiceFacts,
+) -> crate::server::GuardConfig {
+    let mut g = guards.clone();
+    g.body_budget = g.body_budget.max(facts.limits.max_submission_len());
+    g
 }

@@ -4,13 +4,21 @@
 //! the ciphertexts, has the key holder decrypt the sum and publishes the mean update, which must equal the
 //! de-quantized mean of the clinics' own integers bit for bit.
 //!
-//! The clinic side is built here from zkfl-core (BFV key decoding, encryption, `zk::prove`, channel sealing),
-//! because `zkfl clinic` and `zkfl_core::clinic` carry set S only.
+//! Two clinic sides: one built here from zkfl-core's primitives (BFV key decoding, encryption, `zk::prove`,
+//! channel sealing), independent of the clinic pipeline, and the real `zkfl clinic submit` process (the one
+//! pipeline, `zkfl_core::clinic`, with its streamed upload and progress on stderr). No test passes
+//! `--max-body-bytes`: the service's body limit of each round is computed from its set, chunk count and B_int.
 //!
 //! - `xl_round_beyond_the_old_cap` (CI): 33 chunks (135,168 parameters, one more chunk than set L allows), one
 //!   clinic.
+//! - `clinic_submit_at_set_xl_beyond_64_chunks` (CI): `zkfl clinic submit` of 65 chunks (266,240 parameters).
 //! - `xl_round_at_2_pow_21_parameters` (ignored, minutes): 512 chunks = 2,097,152 parameters, two clinics.
-//!   Run with `cargo test --release -p zkfl-aggregator --test large_model -- --ignored --nocapture`.
+//! - `clinic_submit_at_2_pow_17_parameters`, `clinic_submit_at_2_pow_20_parameters` (ignored, a minute and
+//!   minutes): `zkfl clinic submit` of 2^17 and 2^20 parameters, with the clinic process's peak memory printed
+//!   (`/usr/bin/time`, when present; docs/PROTOCOL.md §15.2).
+//!
+//! Run the ignored ones with `cargo test --release -p zkfl-aggregator --test large_model -- --ignored
+//! --nocapture`.
 
 mod common;
 
@@ -140,9 +148,8 @@ fn random_update(dim: usize, amp: f32, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-/// The whole round for `clinics` clinics and a model of `dim` parameters under set XL.
-fn round(dim: usize, clinics: u32) {
-    let dir = TempDir::new("xl");
+/// `zkfl keygen --param-set XL` for `clinics` clinics and an initial model of `dim` parameters in `dir`.
+fn xl_keys(dir: &Path, dim: usize, clinics: u32) {
     let out = zkfl()
         .args([
             "keygen",
@@ -152,7 +159,7 @@ fn round(dim: usize, clinics: u32) {
             &clinics.to_string(),
             "--out",
         ])
-        .arg(dir.0.join("keys"))
+        .arg(dir.join("keys"))
         .output()
         .expect("run keygen");
     assert!(
@@ -161,29 +168,56 @@ fn round(dim: usize, clinics: u32) {
         String::from_utf8_lossy(&out.stderr)
     );
     std::fs::write(
-        dir.0.join("model.f32"),
+        dir.join("model.f32"),
         zkfl_aggregator::model::encode(&vec![0.25f32; dim]),
     )
     .expect("model");
-    // An XL envelope carries (L + 1)·N·11 bytes of ciphertext and ≈ 4.3 B/param of proof: above the
-    // default 16 MiB body limit at 2^21 parameters.
-    let server = Server::start(
-        &dir.0,
+}
+
+/// `zkfl serve` with an open round at τ = [`CLIP`], S = [`SCALE`] and a long deadline (proving 2^21
+/// parameters takes minutes on a loaded machine).
+fn xl_server(dir: &Path) -> Server {
+    Server::start(
+        dir,
         &[
             "--open-round",
             "--norm-bound",
             &CLIP.to_string(),
             "--scale",
             &SCALE.to_string(),
-            "--max-body-bytes",
-            &(96usize << 20).to_string(),
-            "--max-inflight-body-bytes",
-            &(192usize << 20).to_string(),
-            // Proving 2^21 parameters takes minutes on a loaded machine: the round must stay open.
             "--deadline-secs",
             "7200",
         ],
+    )
+}
+
+/// Waits for the round to publish and checks the published mean update against the de-quantized mean of
+/// the clinics' integers, bit for bit.
+fn published_mean_is(c: &Client, a: &Announcement, sums: &[i64], clinics: u32) {
+    let done = c
+        .wait_for(a.round, &["published", "failed"], Duration::from_secs(600))
+        .expect("round finishes");
+    assert_eq!(done.state, "published", "{:?}", done.failure);
+    let mean = c.update(a.round).expect("update");
+    let expected =
+        zkfl_aggregator::model::mean_update(sums, a.t, CLIP, SCALE, clinics).expect("de-quantize");
+    assert_eq!(mean.len(), sums.len());
+    assert!(
+        mean.iter()
+            .zip(&expected)
+            .all(|(x, y)| x.to_bits() == y.to_bits()),
+        "the published update is the de-quantized mean of the clinics' integers, bit for bit"
     );
+    assert!(mean.iter().any(|&x| x != 0.0), "a nonzero update");
+}
+
+/// The whole round for `clinics` clinics and a model of `dim` parameters under set XL.
+fn round(dim: usize, clinics: u32) {
+    let dir = TempDir::new("xl");
+    xl_keys(&dir.0, dim, clinics);
+    // An XL envelope carries (L + 1)·N·11 bytes of ciphertext and ≈ 4.3 B/param of proof (31 MB at 2^21
+    // parameters): the round's own body limit holds it, whatever `--max-body-bytes` says.
+    let server = xl_server(&dir.0);
     let c = server.client();
     let a = announced(&c, &dir.0);
     assert_eq!((a.param_set_id, a.model_dim as usize), (SetXL::ID, dim));
@@ -216,27 +250,88 @@ fn round(dim: usize, clinics: u32) {
         );
         assert_eq!(accepted.accepted_so_far, id);
     }
-    let done = c
-        .wait_for(a.round, &["published", "failed"], Duration::from_secs(600))
-        .expect("round finishes");
-    assert_eq!(done.state, "published", "{:?}", done.failure);
-    let mean = c.update(a.round).expect("update");
-    let expected =
-        zkfl_aggregator::model::mean_update(&sums, a.t, CLIP, SCALE, clinics).expect("de-quantize");
-    assert_eq!(mean.len(), dim);
-    assert!(
-        mean.iter()
-            .zip(&expected)
-            .all(|(x, y)| x.to_bits() == y.to_bits()),
-        "the published update is the de-quantized mean of the clinics' integers, bit for bit"
+    published_mean_is(&c, &a, &sums, clinics);
+}
+
+/// One clinic, the real `zkfl clinic submit` process, a model of `dim` parameters under set XL: the
+/// clinic reads the set from the signed announcement, proves with progress and streams its upload; the
+/// round publishes the de-quantized update bit for bit. Returns the clinic's stderr.
+fn clinic_submit_round(dim: usize) -> String {
+    let dir = TempDir::new("xl-clinic");
+    xl_keys(&dir.0, dim, 1);
+    let server = xl_server(&dir.0);
+    let c = server.client();
+    let a = announced(&c, &dir.0);
+    let update = random_update(dim, 0.05, 7);
+    let path = dir.0.join("update.f32");
+    std::fs::write(&path, zkfl_aggregator::model::encode(&update)).expect("update");
+    let mut cmd = if Path::new("/usr/bin/time").exists() {
+        let mut t = std::process::Command::new("/usr/bin/time");
+        t.args(["-f", "peak resident set: %M KiB"])
+            .arg(env!("CARGO_BIN_EXE_zkfl"));
+        t
+    } else {
+        zkfl()
+    };
+    let started = Instant::now();
+    let out = cmd
+        .args(["clinic", "submit", "--keys"])
+        .arg(dir.0.join("keys/clinics/1"))
+        .args(["--server", &server.url, "--update"])
+        .arg(&path)
+        .output()
+        .expect("run zkfl clinic submit");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "zkfl clinic submit: {stderr}");
+    println!(
+        "zkfl clinic submit, {dim} parameters: {:.1} s\n{stderr}",
+        started.elapsed().as_secs_f64()
     );
-    assert!(mean.iter().any(|&x| x != 0.0), "a nonzero update");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("accepted: clinic 1"));
+    let chunks = dim.div_ceil(N);
+    assert!(
+        stderr.contains(&format!("parameter set XL: {chunks} chunks")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("prove: "), "proving progress: {stderr}");
+    assert!(stderr.contains("upload: "), "upload progress: {stderr}");
+    // The clinic's integers are the quantizer's (clip to τ, round(S·d)): recomputed here.
+    let mut ints = vec![0i64; chunks * N];
+    Quantizer::new(a.norm_bound, a.scale, dim)
+        .expect("quantizer")
+        .quantize(&update, &mut ints)
+        .expect("quantize");
+    published_mean_is(&c, &a, &ints[..dim], 1);
+    stderr
 }
 
 #[test]
 fn xl_round_beyond_the_old_cap() {
     // One chunk more than sets S and L carry (32·4096 = 131,072 parameters).
     round(33 * N, 1);
+}
+
+#[test]
+fn clinic_submit_at_set_xl_beyond_64_chunks() {
+    // More chunks than set S's 64 (and set L's 32), through the one clinic pipeline.
+    let stderr = clinic_submit_round(65 * N);
+    let uploads = stderr.lines().filter(|l| l.starts_with("upload: ")).count();
+    assert!(
+        uploads >= 2,
+        "upload progress reported along the way: {stderr}"
+    );
+}
+
+#[test]
+#[ignore = "a minute: 2^17 parameters; cargo test --release -p zkfl-aggregator --test large_model -- --ignored"]
+fn clinic_submit_at_2_pow_17_parameters() {
+    clinic_submit_round(1 << 17);
+}
+
+#[test]
+#[ignore = "minutes: 2^20 parameters; cargo test --release -p zkfl-aggregator --test large_model -- --ignored"]
+fn clinic_submit_at_2_pow_20_parameters() {
+    clinic_submit_round(1 << 20);
 }
 
 #[test]

@@ -64,13 +64,17 @@ fn public_endpoints_serve_keys_params_and_a_signed_round() {
 fn bad_requests_get_typed_json_errors() {
     let (_dir, server) = started("errors", &["--open-round", "--max-body-bytes", "4096"]);
     let c = server.client();
-    // Oversized body (declared length over the limit).
+    // Oversized body (declared length over the round's limit: set S, one chunk, at most 83,926 bytes at B_max;
+    // `params::limits::max_submission_len`), refused before the body is sent (Expect: 100-continue).
+    use zkfl_core::params::{ParamSet, SetS};
+    let limit =
+        zkfl_core::params::limits::max_submission_len(SetS::ID, 1, SetS::B_INT_MAX).expect("limit");
     assert_eq!(
-        api_code(c.submit(1, &vec![0u8; 5000])),
+        api_code(c.submit(1, &vec![0u8; limit + 1])),
         (413, Code::BodyTooLarge)
     );
     // Oversized body without a declared length (chunked): cut off while streaming.
-    let (status, body) = chunked_post(&server.url, "/v1/rounds/1/submissions", 5000);
+    let (status, body) = chunked_post(&server.url, "/v1/rounds/1/submissions", 2 * limit);
     assert_eq!(status, 413, "{body}");
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&body)

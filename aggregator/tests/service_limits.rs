@@ -72,14 +72,22 @@ fn token(dir: &TempDir) -> String {
 fn idle_half_sent_and_trickled_connections_are_closed_by_the_timeouts() {
     let (_dir, server) = started(
         "slow",
-        &["--header-timeout-secs", "2", "--body-timeout-secs", "2"],
+        &[
+            "--open-round",
+            "--header-timeout-secs",
+            "2",
+            "--body-timeout-secs",
+            "2",
+        ],
     );
     let idle = seconds_until_closed(&server, b"");
     let half_header = seconds_until_closed(&server, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n");
+    // To the open round (a submission to no open round is refused before its body is read) and within
+    // its body limit.
     let trickled = seconds_until_closed(
         &server,
         b"POST /v1/rounds/1/submissions HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n\
-          Content-Length: 100000\r\n\r\nonly a few bytes",
+          Content-Length: 50000\r\n\r\nonly a few bytes",
     );
     // A keep-alive connection that finished a request and then idles is closed too.
     let keep_alive = seconds_until_closed(&server, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -134,14 +142,16 @@ fn an_oversized_body_is_refused_from_its_declared_length_before_any_byte_is_read
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("body_too_large"));
     assert!(start.elapsed() < Duration::from_secs(5));
-    // A chunked body without a length is cut at the limit while streaming.
-    let chunk = "x".repeat(600);
+    // A chunked body without a length is cut at the limit while streaming (the round's limit: set S, one
+    // chunk, 83,926 bytes at most; this body is 98,304).
+    let chunk = "x".repeat(0x2000);
     let (status, text) = raw(
         &server,
         &format!(
             "POST /v1/rounds/1/submissions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
              Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n\
-             258\r\n{chunk}\r\n258\r\n{chunk}\r\n0\r\n\r\n"
+             {}0\r\n\r\n",
+            format!("2000\r\n{chunk}\r\n").repeat(12)
         ),
     );
     assert_eq!(status, 413, "{text}");

@@ -18,8 +18,7 @@ use zkfl_aggregator::client::{Client, RetryPolicy};
 use zkfl_aggregator::clinic::ClinicKeys;
 use zkfl_aggregator::coordinator::{now, sha3};
 use zkfl_aggregator::round::Announcement as Signed;
-use zkfl_core::clinic::{N, ProofKind, PublicKey, Round, Silent};
-use zkfl_core::quant::chunk_count;
+use zkfl_core::clinic::{ProofKind, PublicKey, Round, Silent};
 
 use crate::errors::{self, AnnouncementError, InputError, KeysError, PipelineError};
 use crate::json;
@@ -239,9 +238,9 @@ pub struct Clinic {
 
 impl Clinic {
     /// The core pipeline's round for `a`: the served BFV key (fetched once per announced hash) checked
-    /// against the announcement, the announced terms checked against set S.
+    /// against the announcement, the announced terms checked against its set (S, L or XL).
     fn round(&self, py: Python<'_>, a: &Signed) -> PyResult<Round> {
-        let chunks = chunk_count(a.model_dim as usize, N);
+        let chunks = zkfl_core::clinic::chunks_for(a.param_set_id, a.model_dim).unwrap_or(0);
         let cached = self
             .bfv
             .lock()
@@ -254,7 +253,8 @@ impl Clinic {
                 let served = py
                     .detach(|| self.client.bfv_key())
                     .map_err(errors::client)?;
-                let pk = PublicKey::decode(&served, chunks).map_err(|e| errors::clinic(&e))?;
+                let pk = PublicKey::decode_for_model(&served, a.model_dim)
+                    .map_err(|e| errors::clinic(&e))?;
                 if let Ok(mut slot) = self.bfv.lock() {
                     *slot = Some(pk.clone());
                 }

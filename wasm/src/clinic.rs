@@ -143,12 +143,7 @@ impl ClinicRound {
         kem_key: &[u8],
     ) -> Result<Self, ClinicError> {
         let bad = |e: &dyn core::fmt::Display| ClinicError::from_display(ErrorCode::BadParams, e);
-        if param_set_id != SetS::ID {
-            return Err(ClinicError::new(
-                ErrorCode::BadParams,
-                "the browser clinic supports parameter set S only",
-            ));
-        }
+        browser_set(param_set_id)?;
         let config = check_config::<SetS>(&ConfigRequest {
             clinics,
             params: model_dim,
@@ -186,6 +181,7 @@ impl ClinicRound {
         let bad = |e: &dyn core::fmt::Display| ClinicError::from_display(ErrorCode::BadParams, e);
         verified.check_kem_key(kem_key)?;
         let terms = verified.terms();
+        browser_set(terms.param_set_id)?;
         let chunks = chunk_count(terms.model_dim as usize, SetS::N);
         let pk = PublicKey::decode(bfv_key, chunks).map_err(|e| bad(&e))?;
         let kem = KemPublicKey::<MlKem768>::from_bytes(kem_key).map_err(|e| bad(&e))?;
@@ -265,6 +261,23 @@ impl ClinicRound {
 }
 
 /// A prepared update from the pipeline's encryption and proof.
+/// The browser clinic runs set S only (docs/BROWSER.md): a round of set L or XL (or an unknown set) is
+/// refused before its key is decoded, with [`ErrorCode::UnsupportedSet`] for the page to display.
+pub fn browser_set(param_set_id: u8) -> Result<(), ClinicError> {
+    if param_set_id == SetS::ID {
+        return Ok(());
+    }
+    Err(ClinicError::new(
+        ErrorCode::UnsupportedSet,
+        format!(
+            "this round uses parameter set {param_set_id}; the browser clinic runs set S ({}) only \
+             (at most {} parameters): submit with `zkfl clinic submit` or the Python package instead",
+            SetS::ID,
+            SetS::MAX_CHUNKS * SetS::N
+        ),
+    ))
+}
+
 pub(crate) fn prepared(
     enc: pipeline::Encrypted,
     proof: NormProof,
@@ -330,5 +343,30 @@ impl ClinicRound {
     ) -> Result<Uint8Array, wasm_bindgen::JsValue> {
         let env = self.seal(prepared, clinic, signing_seed, sequence, &mut rng::fresh()?)?;
         Ok(Uint8Array::from(env.as_slice()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkfl_core::params::{SetL, SetXL};
+
+    #[test]
+    fn a_round_of_another_set_than_s_is_refused_with_its_own_code() {
+        for id in [SetL::ID, SetXL::ID, 0, 9] {
+            match ClinicRound::new(id, 1, 3, 100, 1.0, 512.0, &[], &[]) {
+                Err(e) => {
+                    assert_eq!(e.code(), ErrorCode::UnsupportedSet, "set {id}");
+                    assert!(e.message().contains("zkfl clinic submit"));
+                }
+                Ok(_) => panic!("set {id} accepted"),
+            }
+        }
+        assert!(browser_set(SetS::ID).is_ok());
+        // Set S goes on to the key checks (an empty key is malformed, not unsupported).
+        match ClinicRound::new(SetS::ID, 1, 3, 100, 1.0, 512.0, &[], &[]) {
+            Err(e) => assert_eq!(e.code(), ErrorCode::BadParams),
+            Ok(_) => panic!("an empty key accepted"),
+        }
     }
 }

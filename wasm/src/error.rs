@@ -28,6 +28,9 @@ pub enum ErrorCode {
     /// The round announcement is malformed, or its ML-DSA-65 signature does not verify under the pinned
     /// aggregator key, or what it signs disagrees with what was served (model, keys).
     BadAnnouncement,
+    /// The round uses a parameter set the browser clinic does not run (sets L and XL: docs/BROWSER.md);
+    /// the clinic submits with `zkfl clinic` or the Python package instead.
+    UnsupportedSet,
 }
 
 impl ErrorCode {
@@ -43,6 +46,7 @@ impl ErrorCode {
             Self::Callback => "Callback",
             Self::Train => "Train",
             Self::BadAnnouncement => "BadAnnouncement",
+            Self::UnsupportedSet => "UnsupportedSet",
         }
     }
 }
@@ -123,6 +127,7 @@ mod tests {
             ErrorCode::Callback,
             ErrorCode::Train,
             ErrorCode::BadAnnouncement,
+            ErrorCode::UnsupportedSet,
         ];
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {

@@ -13,8 +13,8 @@ use std::time::Instant;
 use clap::{Args as ClapArgs, Subcommand};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use zkfl_core::clinic::{N, Progress, PublicKey};
-use zkfl_core::quant::chunk_count;
+use zkfl_core::clinic::{Progress, PublicKey};
+use zkfl_core::params::{ParamSet, SetS};
 use zkfl_learn::csv::{Standardizer, Table, standardize_non_binary};
 use zkfl_learn::{
     LocalData, Mlp, ModelSpec, TrainConfig, default_config, honest_update_norms, local_update,
@@ -337,10 +337,33 @@ fn open_round(site: &Site) -> Result<OpenRound, Error> {
     })
 }
 
-/// Posts the sealed envelope and prints the server's verdict.
+/// Prints `upload: sent/total bytes` on stderr at every 10 % of an upload.
+fn upload_progress() -> impl Fn(u64, u64) {
+    let last = std::cell::Cell::new(u64::MAX);
+    move |sent, total| {
+        let tenth = sent * 10 / total.max(1);
+        if last.replace(tenth) != tenth {
+            eprintln!("upload: {sent}/{total} bytes");
+        }
+    }
+}
+
+/// Posts the sealed envelope (streamed from memory, no copy) and prints the server's verdict.
 fn post(client: &Client, a: &Announcement, envelope: &[u8]) -> Result<(), Error> {
+    let open = || Ok(Box::new(envelope) as Box<dyn std::io::Read + '_>);
+    let len = envelope.len() as u64;
+    post_streamed(client, a, len, &open)
+}
+
+/// Posts `len` bytes read from `open()` with upload progress on stderr, and prints the server's verdict.
+fn post_streamed<'b>(
+    client: &Client,
+    a: &Announcement,
+    len: u64,
+    open: &dyn Fn() -> std::io::Result<Box<dyn std::io::Read + 'b>>,
+) -> Result<(), Error> {
     let ok = client
-        .submit(a.round, envelope)
+        .submit_streamed(a.round, len, open, &upload_progress())
         .map_err(|e| format!("POST /v1/rounds/{}/submissions: {e}", a.round))?;
     println!(
         "accepted: clinic {} in round {} ({} of the roster so far)",
@@ -349,16 +372,22 @@ fn post(client: &Client, a: &Announcement, envelope: &[u8]) -> Result<(), Error>
     Ok(())
 }
 
-/// `submit --envelope`: a submission sealed elsewhere, posted to the open round as it is.
+/// `submit --envelope`: a submission sealed elsewhere, posted to the open round as it is, streamed from
+/// the file (never read into memory whole).
 fn submit_envelope(site: &Site, path: &Path) -> Result<(), Error> {
-    let envelope = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let len = std::fs::metadata(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .len();
     let r = open_round(site)?;
     eprintln!(
-        "posting the sealed envelope {} ({} bytes)",
-        path.display(),
-        envelope.len()
+        "posting the sealed envelope {} ({len} bytes)",
+        path.display()
     );
-    post(&r.client, &r.a, &envelope)
+    let open = || {
+        std::fs::File::open(path)
+            .map(|f| Box::new(std::io::BufReader::new(f)) as Box<dyn std::io::Read>)
+    };
+    post_streamed(&r.client, &r.a, len, &open)
 }
 
 /// `device`: the device's input files (docs/FIRMWARE.md) for the open round, after the same checks as
@@ -370,12 +399,22 @@ fn device_inputs(d: &DeviceArgs) -> Result<(), Error> {
         client,
         a,
     } = open_round(&d.site)?;
+    if a.param_set_id != SetS::ID {
+        return Err(format!(
+            "round {} uses parameter set {}; clinic devices (docs/FIRMWARE.md) run set S ({}) only: \
+             submit from this machine with `zkfl clinic submit` instead",
+            a.round,
+            a.param_set_id,
+            SetS::ID
+        )
+        .into());
+    }
     let update = read_update(&d.update)?;
     check_len(&d.update, &update, &a)?;
     let served = client
         .bfv_key()
         .map_err(|e| format!("GET /v1/keys/bfv: {e}"))?;
-    let pk = PublicKey::decode(&served, chunk_count(a.model_dim as usize, N))?;
+    let pk = PublicKey::decode_for_model(&served, a.model_dim)?;
     crate::clinic::round(&a, &pk, &keys)?;
     let terms = zkfl_core::wire::terms::DeviceTerms {
         round: a.round,
@@ -434,8 +473,9 @@ fn submit(
     let served = client
         .bfv_key()
         .map_err(|e| format!("GET /v1/keys/bfv: {e}"))?;
-    let pk = PublicKey::decode(&served, chunk_count(a.model_dim as usize, N))?;
+    let pk = PublicKey::decode_for_model(&served, a.model_dim)?;
     let round = crate::clinic::round(&a, &pk, &keys)?;
+    drop((pk, served));
     let update = make_update(&a, &global)?;
     let norm = zkfl_learn::l2_norm(&update);
     if norm > a.norm_bound {
@@ -444,17 +484,32 @@ fn submit(
             a.norm_bound
         );
     }
-    let mut progress = Lines {
-        last: None,
-        start: Instant::now(),
-    };
+    eprintln!(
+        "parameter set {}: {} chunks of {} coefficients",
+        set_name(a.param_set_id),
+        round.chunks(),
+        round.ring_degree()
+    );
+    let start = Instant::now();
+    let mut progress = Lines { last: None, start };
     let sub = round.submit(&update, id, &keys.sign, 1, &mut os_rng()?, &mut progress)?;
+    drop(update);
     eprintln!(
         "sealed {} bytes ({:.1} s); submitting",
         sub.envelope.len(),
-        progress.start.elapsed().as_secs_f64()
+        start.elapsed().as_secs_f64()
     );
     post(&client, &a, &sub.envelope)
+}
+
+/// The name of parameter set `id` ("S", "L", "XL"), or its number.
+fn set_name(id: u8) -> String {
+    match id {
+        zkfl_core::params::SetS::ID => zkfl_core::params::SetS::NAME.into(),
+        zkfl_core::params::SetL::ID => zkfl_core::params::SetL::NAME.into(),
+        zkfl_core::params::SetXL::ID => zkfl_core::params::SetXL::NAME.into(),
+        other => other.to_string(),
+    }
 }
 
 fn clinic_id(dir: &Path) -> Result<u32, Error> {

@@ -306,6 +306,14 @@ impl Coordinator {
         }
     }
 
+    /// The body limit of a submission to `round`, before any byte of it is read: the round must be the open
+    /// one (else the typed `wrong_round` / `round_not_open` / `no_round` error), and its limit is the longest
+    /// envelope its parameter set, chunk count and B_int allow ([`RoundContext::max_submission_len`]).
+    pub fn submission_limit(&self, round: RoundId) -> Result<usize, ApiError> {
+        let rec = open_round(&self.store(), round)?;
+        Ok(self.context(&rec.announcement).max_submission_len())
+    }
+
     /// Cheap checks done before a submission takes a verification slot (about a millisecond): the round is
     /// the open one, these bytes were not seen before, the envelope opens, the ML-DSA signature verifies
     /// against the roster, the replay rules hold and no other submission of the same clinic is being

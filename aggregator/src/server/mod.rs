@@ -326,8 +326,10 @@ async fn submit(
     body: Body,
 ) -> Result<axum::Json<Accepted>, ApiError> {
     let round = parse_round(&raw)?;
+    // The round's own limit (its set and size), checked against Content-Length before the body is read.
+    let limit = blocking(&s, move |c| c.submission_limit(round)).await?;
     let (bytes, body_permit) =
-        read_body(&s, &headers, body, "application/octet-stream", s.max_body).await?;
+        read_body(&s, &headers, body, "application/octet-stream", limit).await?;
     let auth_permit = s.guards.auth_slot()?;
     let staged = blocking(&s, move |c| {
         let staged = c.authenticate(round, &bytes);

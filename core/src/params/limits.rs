@@ -316,6 +316,39 @@ impl fmt::Display for ConfigError {
 
 impl core::error::Error for ConfigError {}
 
+/// The longest sealed submission (the request body of `POST /v1/rounds/{r}/submissions`, docs/API.md) of an
+/// update of `chunks` chunks under parameter set `set_id` (S, L or XL) and integer bound `b_int`: the
+/// ciphertext's fixed size (`wire::bfv`), the longest proof the verifier accepts before decoding
+/// (`zk::layout::Layout::max_proof_len`) and the envelope's fixed overhead (ML-KEM-768, signature, AEAD
+/// tag). The one source of the service's per-round body limit and of the clinic's upload total. `None` for an
+/// unknown set, zero or too many chunks, a bound outside 1..=B_max, or an overflow.
+#[must_use]
+pub fn max_submission_len(set_id: u8, chunks: usize, b_int: u64) -> Option<usize> {
+    use super::{SetL, SetS, SetXL};
+    match set_id {
+        SetS::ID => max_submission_len_of::<SetS>(chunks, b_int),
+        SetL::ID => max_submission_len_of::<SetL>(chunks, b_int),
+        SetXL::ID => max_submission_len_of::<SetXL>(chunks, b_int),
+        _ => None,
+    }
+}
+
+fn max_submission_len_of<P: crate::zk::params::ZkParams>(
+    chunks: usize,
+    b_int: u64,
+) -> Option<usize> {
+    if chunks == 0 || chunks > P::MAX_CHUNKS || b_int == 0 || b_int > P::B_INT_MAX {
+        return None;
+    }
+    let ciphertext = crate::wire::bfv::encoded_len::<P>(chunks);
+    let proof =
+        crate::zk::layout::Layout::new(P::ZK, P::N, <P::M as Modulus>::BYTES, chunks, b_int)
+            .max_proof_len();
+    crate::channel::SubmissionEnvelopeLayout::new::<crate::channel::MlKem768>(ciphertext, proof)
+        .ok()
+        .map(|l| l.envelope_len)
+}
+
 /// Checks a requested configuration against set `P` and derives t, Δ and the noise figures, refusing anything
 /// the set cannot decrypt exactly (docs/NOISE.md §5).
 ///
@@ -407,6 +440,26 @@ pub fn cbd_tail_log2(eta: u32, n: u64, bound_sq: u128) -> f64 {
 mod tests {
     extern crate std;
     use super::*;
+
+    #[test]
+    fn the_submission_limit_grows_with_the_chunks_and_refuses_what_no_set_carries() {
+        use crate::params::{SetL, SetS, SetXL};
+        for (id, l_max, b_max) in [
+            (SetS::ID, SetS::MAX_CHUNKS, SetS::B_INT_MAX),
+            (SetL::ID, SetL::MAX_CHUNKS, SetL::B_INT_MAX),
+            (SetXL::ID, SetXL::MAX_CHUNKS, SetXL::B_INT_MAX),
+        ] {
+            let one = max_submission_len(id, 1, b_max).expect("one chunk");
+            let all = max_submission_len(id, l_max, b_max).expect("L_max chunks");
+            std::println!("set {id}: 1 chunk {one} B, {l_max} chunks {all} B");
+            assert!(one < all);
+            assert!(max_submission_len(id, l_max, 1).expect("B = 1") <= all);
+            assert_eq!(max_submission_len(id, l_max + 1, b_max), None);
+            assert_eq!(max_submission_len(id, 1, b_max + 1), None);
+            assert_eq!(max_submission_len(id, 1, 0), None);
+        }
+        assert_eq!(max_submission_len(0, 1, 1), None);
+    }
     use crate::params::bounds::{bound_e1_sq, bound_e2_sq};
     use crate::params::{ERROR_ETA, SetL, SetS};
     use std::format;

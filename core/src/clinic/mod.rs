@@ -1,50 +1,74 @@
-//! One clinic's submission for one round (set S), the single pipeline every clinic uses — `zkfl clinic`, the
-//! demo's clinics, the browser page (wasm) and the tests: clip → quantize → BFV-encrypt → prove
+//! One clinic's submission for one round, the single pipeline every clinic uses — `zkfl clinic`, the demo's
+//! clinics, the browser page (wasm), the Python package and the tests: clip → quantize → BFV-encrypt → prove
 //! ‖m‖₂ ≤ B_int → sign (ML-DSA-65) → seal (ML-KEM-768 + ChaCha20-Poly1305). Needs `alloc`: the chunk count L
 //! is the round's, not a compile-time constant.
 //!
 //! A [`Round`] is built from the round's signed terms ([`RoundTerms`], the facts of the verified round
-//! announcement), the served BFV key ([`PublicKey`]) and the aggregator's KEM key; it refuses a key whose hash
-//! is not the announced one, and a B_int or t that does not follow from the announced τ and scale. Its steps
-//! can be run one by one ([`Round::quantize`], [`Round::encrypt`], [`Round::prove`], [`Round::seal`]), which
-//! the demo does to time them, or at once with [`Round::submit`].
+//! announcement, which names the parameter set), the served BFV key ([`PublicKey`], whose wire header names
+//! its set) and the aggregator's KEM key; it refuses a set it does not know, a key whose hash is not the
+//! announced one, and a B_int or t that does not follow from the announced τ and scale. Sets S, L and XL
+//! (docs/PROTOCOL.md §9.1: XL carries up to 512 chunks = 2^21 parameters under one ℓ2 bound) run the same
+//! steps ([`set`], generic over the set). The steps can be run one by one ([`Round::quantize`],
+//! [`Round::encrypt`], [`Round::prove`], [`Round::seal`]), which the demo does to time them, or at once with
+//! [`Round::submit`].
 //!
 //! The RNG is drawn in a fixed order (encryption, then the prover, then sealing), so a seeded RNG gives the
 //! same bytes on every target (the proof KAT, `tests/vectors/proof.txt`).
 
-use alloc::boxed::Box;
+mod set;
+
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
 use rand_core::CryptoRng;
 use sha3::Digest;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
-use crate::arith::{Modulus, Q44};
-use crate::bfv::{self, BfvError, Encryptor, PlainModulus};
+use crate::arith::{Modulus, Q44, Q86};
+use crate::bfv::{self, BfvError, PlainModulus};
 use crate::channel::{
     ChannelError, ClinicId, KemPublicKey, MlKem768, RoundId, SigningKey, SubmissionFields,
     seal_submission_to_vec,
 };
-use crate::params::{ParamSet, SetS};
+use crate::params::{ParamSet, SetL, SetS, SetXL};
 use crate::quant::{QuantError, Quantizer, chunk_count, norm_sq};
-use crate::ring::{NttPoly, Poly};
-use crate::wire::{self, DecodeError, EncodeError};
-use crate::zk::prove::{ProveError, SliceUpdate, UpdateSource, Witness, prove_lending_tables};
-use crate::zk::statement::{Context, Statement};
+use crate::wire::{DecodeError, EncodeError};
+use crate::zk::prove::{ProveError, UpdateSource};
+use set::{Prover, Secret, SetCiphertext, SetKey};
 
-/// Ring degree of set S.
+/// Ring degree of set S (the firmware's and the browser's set).
 pub const N: usize = SetS::N;
-/// Auxiliary NTT primes for a ternary × uniform product mod q (as `bfv` sizes them).
+/// Auxiliary NTT primes for a ternary × uniform product mod q of set S (as `bfv` sizes them).
 pub const K: usize = bfv::ternary_product_primes(N, <Q44 as Modulus>::BITS);
+/// Ring degree of sets L and XL (one BFV ring, docs/PROTOCOL.md §9.1).
+const N_L: usize = SetL::N;
+/// Auxiliary NTT primes of sets L and XL.
+const K_L: usize = bfv::ternary_product_primes(N_L, <Q86 as Modulus>::BITS);
+const _: () = assert!(SetXL::N == N_L);
 
-type Poly44 = Poly<Q44, N>;
+/// The ring degree N of parameter set `id` if the clinic pipeline supports it (S, L, XL), else `None`.
+#[must_use]
+pub const fn ring_degree(id: u8) -> Option<usize> {
+    match id {
+        SetS::ID => Some(SetS::N),
+        SetL::ID => Some(SetL::N),
+        SetXL::ID => Some(SetXL::N),
+        _ => None,
+    }
+}
+
+/// The chunk count L of a `model_dim`-parameter update under parameter set `id` (`None` for an unknown set).
+#[must_use]
+pub fn chunks_for(id: u8, model_dim: u32) -> Option<usize> {
+    ring_degree(id).map(|n| chunk_count(model_dim as usize, n))
+}
 
 /// Why a clinic could not build its submission.
 #[derive(Debug)]
 pub enum ClinicError {
-    /// The round is for a parameter set other than S.
+    /// The round is for a parameter set the pipeline does not know (or the served key, or the ciphertext, is
+    /// for another set than the round's).
     ParamSet(u8),
     /// τ, scale or model dimension give no quantizer.
     Quantizer(QuantError),
@@ -68,7 +92,7 @@ pub enum ClinicError {
     KeyHash,
     /// The served BFV key does not decode, or has fewer chunks than the model needs.
     PublicKey(DecodeError),
-    /// The model needs more chunks than the key (or set S) has.
+    /// The model needs more chunks than the key (or its set) has.
     Chunks {
         /// Chunks the model needs.
         needed: usize,
@@ -106,8 +130,11 @@ impl fmt::Display for ClinicError {
         match self {
             Self::ParamSet(id) => write!(
                 f,
-                "the round uses parameter set {id}; clinics support set S ({}) only",
-                SetS::ID
+                "the round uses parameter set {id}; clinics support sets S ({}), L ({}) and XL ({}) \
+                 with a key and ciphertext of the same set",
+                SetS::ID,
+                SetL::ID,
+                SetXL::ID
             ),
             Self::Quantizer(e) => write!(f, "announced τ/scale: {e}"),
             Self::BInt {
@@ -216,7 +243,7 @@ impl<'a, U> ReadProgress<'a, U> {
     }
 }
 
-impl<U: UpdateSource<N>> UpdateSource<N> for ReadProgress<'_, U> {
+impl<U: UpdateSource<N>, const N: usize> UpdateSource<N> for ReadProgress<'_, U> {
     fn chunk(&mut self, j: usize, out: &mut [i64; N]) {
         self.inner.chunk(j, out);
         self.reads = self.reads.saturating_add(1);
@@ -232,7 +259,7 @@ impl<U: UpdateSource<N>> UpdateSource<N> for ReadProgress<'_, U> {
 /// carries them, signed: `channel::Announcement::verify` checks the signature, then `terms` gives these).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RoundTerms {
-    /// Parameter-set id (must be set S's).
+    /// Parameter-set id (`ParamSet::ID`: S, L or XL).
     pub param_set_id: u8,
     /// Round number (bound into the proof and the signed submission).
     pub round: u64,
@@ -250,53 +277,105 @@ pub struct RoundTerms {
     pub bfv_public_key_sha3: [u8; 32],
 }
 
+/// The served key of one of the sets the pipeline supports.
+#[derive(Clone)]
+enum SetKeys {
+    S(SetKey<SetS, N, K>),
+    L(SetKey<SetL, N_L, K_L>),
+    XL(SetKey<SetXL, N_L, K_L>),
+}
+
+/// A ciphertext of one of the sets the pipeline supports.
+enum SetCiphertexts {
+    S(SetCiphertext<SetS, N>),
+    L(SetCiphertext<SetL, N_L>),
+    XL(SetCiphertext<SetXL, N_L>),
+}
+
+impl From<SetCiphertext<SetS, N>> for SetCiphertexts {
+    fn from(c: SetCiphertext<SetS, N>) -> Self {
+        Self::S(c)
+    }
+}
+impl From<SetCiphertext<SetL, N_L>> for SetCiphertexts {
+    fn from(c: SetCiphertext<SetL, N_L>) -> Self {
+        Self::L(c)
+    }
+}
+impl From<SetCiphertext<SetXL, N_L>> for SetCiphertexts {
+    fn from(c: SetCiphertext<SetXL, N_L>) -> Self {
+        Self::XL(c)
+    }
+}
+
+/// Runs `$body` with `$k` bound to the set-specific value inside `$e` (a [`SetKeys`]): the body is compiled
+/// once per set.
+macro_rules! per_set {
+    ($e:expr, $k:ident => $body:expr) => {
+        match $e {
+            SetKeys::S($k) => $body,
+            SetKeys::L($k) => $body,
+            SetKeys::XL($k) => $body,
+        }
+    };
+}
+
 /// The aggregator's BFV public key as a clinic uses it: NTT forms for encryption and coefficient forms for
-/// the proof statement, for the first L chunks only. Cloned (not re-decoded) for each round.
+/// the proof statement, for the first L chunks only, of the set its wire header names. Cloned (not
+/// re-decoded) for each round.
 #[derive(Clone)]
 pub struct PublicKey {
-    a_ntt: Box<NttPoly<N, K>>,
-    b_ntt: Vec<NttPoly<N, K>>,
-    pk_a: Box<[u64; N]>,
-    pk_b: Vec<[u64; N]>,
+    key: SetKeys,
     sha3: [u8; 32],
 }
 
 impl PublicKey {
-    /// Decodes the served key (`wire::bfv`) and keeps its first `chunks` chunks; the hash is over all the
-    /// served bytes (what the announcement's `bfv_public_key_sha3` covers).
+    /// Decodes the served key (`wire::bfv`, set S, L or XL as its header says) and keeps its first `chunks`
+    /// chunks; the hash is over all the served bytes (what the announcement's `bfv_public_key_sha3` covers).
     pub fn decode(bytes: &[u8], chunks: usize) -> Result<Self, ClinicError> {
-        let header = wire::bfv::read_header::<SetS>(bytes, wire::bfv::KIND_PUBLIC_KEY)
-            .map_err(ClinicError::PublicKey)?;
-        if chunks == 0 || chunks > header.chunks {
-            return Err(ClinicError::Chunks {
-                needed: chunks,
-                available: header.chunks,
-            });
-        }
-        let mut a = Box::new(Poly44::zero());
-        let mut b = vec![Poly44::zero(); header.chunks];
-        wire::bfv::decode_public_key::<SetS, N>(bytes, &mut a, &mut b)
-            .map_err(ClinicError::PublicKey)?;
-        b.truncate(chunks);
+        // Byte 2 of the header is the set id; an unknown one is refused by set S's decoder (typed error).
+        let key = match bytes.get(2).copied() {
+            Some(SetL::ID) => SetKeys::L(SetKey::decode(bytes, chunks)?),
+            Some(SetXL::ID) => SetKeys::XL(SetKey::decode(bytes, chunks)?),
+            _ => SetKeys::S(SetKey::decode(bytes, chunks)?),
+        };
         Ok(Self {
-            a_ntt: Box::new(NttPoly::from_poly(&*a)),
-            b_ntt: b.iter().map(NttPoly::from_poly).collect(),
-            pk_a: Box::new(a.coeffs),
-            pk_b: b.iter().map(|p| p.coeffs).collect(),
+            key,
             sha3: sha3::Sha3_256::digest(bytes).into(),
         })
+    }
+
+    /// Decodes the served key keeping the chunks a `model_dim`-parameter update needs under the key's set.
+    pub fn decode_for_model(bytes: &[u8], model_dim: u32) -> Result<Self, ClinicError> {
+        let id = bytes.get(2).copied().unwrap_or(SetS::ID);
+        let chunks = chunks_for(id, model_dim).unwrap_or(0);
+        Self::decode(bytes, chunks)
     }
 
     /// Chunks L kept.
     #[must_use]
     pub fn chunks(&self) -> usize {
-        self.b_ntt.len()
+        per_set!(&self.key, k => k.chunks())
+    }
+
+    /// The key's parameter-set id.
+    #[must_use]
+    pub fn param_set_id(&self) -> u8 {
+        match self.key {
+            SetKeys::S(_) => SetS::ID,
+            SetKeys::L(_) => SetL::ID,
+            SetKeys::XL(_) => SetXL::ID,
+        }
     }
 
     /// SHA3-256 of the served key bytes.
     #[must_use]
     pub fn sha3(&self) -> [u8; 32] {
         self.sha3
+    }
+
+    fn truncate(&mut self, chunks: usize) {
+        per_set!(&mut self.key, k => k.truncate(chunks));
     }
 }
 
@@ -323,8 +402,7 @@ impl Message {
 /// A BFV ciphertext (c1, c0_1..c0_L) and its `wire::bfv` encoding.
 pub struct Ciphertext {
     bytes: Vec<u8>,
-    c1: Box<[u64; N]>,
-    c0: Vec<[u64; N]>,
+    polys: SetCiphertexts,
 }
 
 impl Ciphertext {
@@ -332,6 +410,27 @@ impl Ciphertext {
     #[must_use]
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// The parameter-set id of the ciphertext.
+    #[must_use]
+    pub fn param_set_id(&self) -> u8 {
+        match self.polys {
+            SetCiphertexts::S(_) => SetS::ID,
+            SetCiphertexts::L(_) => SetL::ID,
+            SetCiphertexts::XL(_) => SetXL::ID,
+        }
+    }
+
+    /// Keeps the encoding only (frees the polynomials; what sealing needs).
+    fn into_bytes_only(mut self) -> Self {
+        let empty = |polys: &mut SetCiphertexts| match polys {
+            SetCiphertexts::S(c) => c.clear(),
+            SetCiphertexts::L(c) => c.clear(),
+            SetCiphertexts::XL(c) => c.clear(),
+        };
+        empty(&mut self.polys);
+        self
     }
 }
 
@@ -413,26 +512,30 @@ pub struct Submission {
 pub struct Round {
     terms: RoundTerms,
     quantizer: Quantizer,
-    plain: PlainModulus<Q44>,
+    /// The centred plaintext range of t.
+    message_range: (i64, i64),
+    /// Ring degree N of the round's set.
+    n: usize,
     chunks: usize,
     pk: PublicKey,
     kem: KemPublicKey<MlKem768>,
 }
 
 impl Round {
-    /// Checks the terms against the keys: set S, the key hash is the announced one, B_int follows from τ,
-    /// the scale and the model dimension, t is a usable plaintext modulus, the key has the chunks the model
-    /// needs (its extra chunks are dropped).
+    /// Checks the terms against the keys: a supported set (S, L or XL) that is the key's, the key hash is the
+    /// announced one, B_int follows from τ, the scale and the model dimension, t is a usable plaintext
+    /// modulus, the key has the chunks the model needs (its extra chunks are dropped).
     pub fn new(
         terms: RoundTerms,
         mut pk: PublicKey,
         kem: KemPublicKey<MlKem768>,
     ) -> Result<Self, ClinicError> {
-        if terms.param_set_id != SetS::ID {
-            return Err(ClinicError::ParamSet(terms.param_set_id));
-        }
+        let n = ring_degree(terms.param_set_id).ok_or(ClinicError::ParamSet(terms.param_set_id))?;
         if pk.sha3 != terms.bfv_public_key_sha3 {
             return Err(ClinicError::KeyHash);
+        }
+        if pk.param_set_id() != terms.param_set_id {
+            return Err(ClinicError::ParamSet(terms.param_set_id));
         }
         let quantizer = Quantizer::new(terms.norm_bound, terms.scale, terms.model_dim as usize)
             .map_err(ClinicError::Quantizer)?;
@@ -448,20 +551,26 @@ impl Round {
                 b_int: terms.b_int,
             });
         }
-        let plain = PlainModulus::new(terms.t).map_err(ClinicError::PlainModulus)?;
-        let chunks = chunk_count(terms.model_dim as usize, N);
+        let message_range = match pk.key {
+            SetKeys::S(_) => PlainModulus::<Q44>::new(terms.t).map(|p| p.message_range()),
+            SetKeys::L(_) | SetKeys::XL(_) => {
+                PlainModulus::<Q86>::new(terms.t).map(|p| p.message_range())
+            }
+        }
+        .map_err(ClinicError::PlainModulus)?;
+        let chunks = chunk_count(terms.model_dim as usize, n);
         if chunks == 0 || chunks > pk.chunks() {
             return Err(ClinicError::Chunks {
                 needed: chunks,
                 available: pk.chunks(),
             });
         }
-        pk.b_ntt.truncate(chunks);
-        pk.pk_b.truncate(chunks);
+        pk.truncate(chunks);
         Ok(Self {
             terms,
             quantizer,
-            plain,
+            message_range,
+            n,
             chunks,
             pk,
             kem,
@@ -486,6 +595,12 @@ impl Round {
         self.chunks
     }
 
+    /// Ring degree N of the round's parameter set (coefficients per chunk).
+    #[must_use]
+    pub fn ring_degree(&self) -> usize {
+        self.n
+    }
+
     /// SHA3-256 of the round's BFV key.
     #[must_use]
     pub fn pk_sha3(&self) -> [u8; 32] {
@@ -506,7 +621,7 @@ impl Round {
     /// Clips the update to τ and quantizes it (round(S·d), zero-padded to L·N).
     pub fn quantize(&self, update: &[f32]) -> Result<Message, ClinicError> {
         self.check_len(update)?;
-        let mut m = Zeroizing::new(vec![0i64; self.chunks * N]);
+        let mut m = Zeroizing::new(vec![0i64; self.chunks * self.n]);
         let norm_sq = self
             .quantizer
             .quantize(update, &mut m)
@@ -517,17 +632,18 @@ impl Round {
     /// An update that is already quantized (integers, at most L·N of them, zero-padded): checked against the
     /// plaintext range of t only — the prover checks ‖m‖₂ ≤ B_int.
     pub fn message(&self, ints: &[i64]) -> Result<Message, ClinicError> {
-        if ints.len() > self.chunks * N {
+        let len = self.chunks * self.n;
+        if ints.len() > len {
             return Err(ClinicError::UpdateLength {
-                expected: self.chunks * N,
+                expected: len,
                 got: ints.len(),
             });
         }
-        let (lo, hi) = self.plain.message_range();
+        let (lo, hi) = self.message_range;
         if let Some(index) = ints.iter().position(|x| !(lo..=hi).contains(x)) {
             return Err(ClinicError::MessageRange { index });
         }
-        let mut m = Zeroizing::new(vec![0i64; self.chunks * N]);
+        let mut m = Zeroizing::new(vec![0i64; len]);
         m[..ints.len()].copy_from_slice(ints);
         let norm_sq = norm_sq(&m);
         Ok(Message { m, norm_sq })
@@ -539,9 +655,9 @@ impl Round {
     #[cfg(feature = "attack-prover")]
     pub fn quantize_unclipped(&self, update: &[f32]) -> Result<Message, ClinicError> {
         self.check_len(update)?;
-        let mut m = Zeroizing::new(vec![0i64; self.chunks * N]);
-        let t = i64::try_from(self.plain.t()).unwrap_or(i64::MAX);
-        let (_, hi) = self.plain.message_range();
+        let mut m = Zeroizing::new(vec![0i64; self.chunks * self.n]);
+        let t = i64::try_from(self.terms.t).unwrap_or(i64::MAX);
+        let (_, hi) = self.message_range;
         let scale = self.quantizer.scale();
         for (o, &d) in m.iter_mut().zip(update) {
             let v = libm::round(f64::from(d) * scale);
@@ -566,63 +682,15 @@ impl Round {
         rng: &mut R,
         progress: &mut dyn Progress,
     ) -> Result<Encrypted, ClinicError> {
-        let chunks = self.chunks;
-        let mut enc = Box::new(Encryptor::<SetS, N, K>::new(
-            &self.pk.a_ntt,
-            self.plain,
-            chunks,
-            rng,
-        ));
-        let mut c0 = vec![Poly44::zero(); chunks];
-        let mut mj = Box::new([0i64; N]);
-        let res = self.encrypt_chunks(&mut enc, m, &mut mj, &mut c0, progress);
-        mj.zeroize();
-        res?;
-        report(progress, "encrypt", chunks, chunks)?;
-        let mut bytes = vec![0u8; wire::bfv::encoded_len::<SetS>(chunks)];
-        wire::bfv::encode_ciphertext::<SetS, N>(enc.c1(), &c0, &mut bytes)
-            .map_err(ClinicError::Encode)?;
-        // u is ternary: its centred coefficients fit i64.
-        #[allow(clippy::cast_possible_truncation)]
-        let u = Zeroizing::new(
-            enc.u()
-                .coeffs
-                .iter()
-                .map(|&c| Q44::to_centered(c) as i64)
-                .collect(),
-        );
+        let t = self.terms.t;
+        let (bytes, polys, u) = per_set!(&self.pk.key, k => {
+            let (bytes, ct, u) = set::encrypt(k, t, &m.m, rng, progress)?;
+            (bytes, SetCiphertexts::from(ct), u)
+        });
         Ok(Encrypted {
-            ciphertext: Ciphertext {
-                bytes,
-                c1: Box::new(enc.c1().coeffs),
-                c0: c0.iter().map(|p| p.coeffs).collect(),
-            },
+            ciphertext: Ciphertext { bytes, polys },
             u,
         })
-    }
-
-    fn encrypt_chunks(
-        &self,
-        enc: &mut Encryptor<SetS, N, K>,
-        m: &Message,
-        mj: &mut [i64; N],
-        c0: &mut [Poly44],
-        progress: &mut dyn Progress,
-    ) -> Result<(), ClinicError> {
-        let chunks = self.chunks;
-        for (j, ((b, chunk), c)) in self
-            .pk
-            .b_ntt
-            .iter()
-            .zip(m.m.chunks_exact(N))
-            .zip(c0)
-            .enumerate()
-        {
-            report(progress, "encrypt", j, chunks)?;
-            mj.copy_from_slice(chunk);
-            enc.encrypt_chunk(b, mj, c).map_err(ClinicError::Encrypt)?;
-        }
-        Ok(())
     }
 
     /// Proves that `enc` is a well-formed encryption of `m` under the round's key and ‖m‖₂ ≤ B_int, bound to
@@ -635,11 +703,7 @@ impl Round {
         rng: &mut R,
         progress: &mut dyn Progress,
     ) -> Result<NormProof, ClinicError> {
-        self.run_prover(enc, m, clinic, rng, progress, |stmt, ctx, wit, rng, out| {
-            prove_lending_tables::<SetS, N, _, _>(stmt, ctx, wit, rng, out)
-                .map(|st| (ProofKind::Honest, st.len))
-                .map_err(ClinicError::Prove)
-        })
+        self.run_prover(enc, m, clinic, rng, progress, Prover::Honest)
     }
 
     /// **Attack simulation only**: the prover with its norm checks removed; if it finds no accepted
@@ -654,30 +718,10 @@ impl Round {
         rng: &mut R,
         progress: &mut dyn Progress,
     ) -> Result<NormProof, ClinicError> {
-        use crate::zk::prove::{Cheat, prove_with};
-        let chunks = self.chunks;
-        self.run_prover(enc, m, clinic, rng, progress, |stmt, ctx, wit, rng, out| {
-            let cheat = Cheat {
-                skip_norm_checks: true,
-                ..Cheat::default()
-            };
-            match prove_with::<SetS, N, _, _>(stmt, ctx, wit, rng, out, cheat) {
-                Ok(st) => Ok((ProofKind::Cheating, st.len)),
-                Err(_) => {
-                    let len = stmt
-                        .layout::<SetS>()
-                        .map_err(|_| ClinicError::Prove(ProveError::Statement))?
-                        .min_proof_len();
-                    forge_proof(out, chunks);
-                    Ok((ProofKind::Forged, len))
-                }
-            }
-        })
+        self.run_prover(enc, m, clinic, rng, progress, Prover::Cheating)
     }
 
-    /// Builds the statement and witness for `enc`/`m` and runs `prover` into a buffer of the prover's
-    /// size; `prover` returns the proof length, the buffer is cut to it. The witness copies are wiped
-    /// afterwards.
+    /// Runs `prover` over the round's key and `enc`; `enc` must be of the round's set.
     fn run_prover<R: CryptoRng>(
         &self,
         enc: &Encrypted,
@@ -685,51 +729,22 @@ impl Round {
         clinic: u32,
         rng: &mut R,
         progress: &mut dyn Progress,
-        prover: impl FnOnce(
-            &Statement<'_, Q44, N>,
-            &Context,
-            &mut Witness<'_, ReadProgress<'_, SliceUpdate<'_, N>>>,
-            &mut R,
-            &mut [u8],
-        ) -> Result<(ProofKind, usize), ClinicError>,
+        prover: Prover,
     ) -> Result<NormProof, ClinicError> {
-        let ct = &enc.ciphertext;
-        let stmt = Statement {
-            pk_a: &self.pk.pk_a,
-            pk_b: &self.pk.pk_b,
-            c1: &ct.c1,
-            c0: &ct.c0,
-            t: self.plain.t(),
-            bound: self.terms.b_int,
-        };
-        let ctx = Context {
-            round: self.terms.round,
-            clinic: u64::from(clinic),
-        };
-        let layout = stmt
-            .layout::<SetS>()
-            .map_err(|_| ClinicError::Prove(ProveError::Statement))?;
-        let mut bytes = vec![0u8; layout.prove_buf_len()];
-        let mut chunks: Vec<[i64; N]> =
-            m.m.chunks_exact(N)
-                .map(|c| {
-                    let mut a = [0i64; N];
-                    a.copy_from_slice(c);
-                    a
-                })
-                .collect();
-        let n_chunks = chunks.len();
-        let mut wit = Witness {
-            u: &enc.u,
-            m: ReadProgress::new(SliceUpdate(&chunks), n_chunks, progress),
-        };
-        let kind = prover(&stmt, &ctx, &mut wit, rng, &mut bytes);
-        let reads = wit.m.finish();
-        chunks.iter_mut().for_each(|c| c.zeroize());
-        let (kind, len) = kind?;
-        reads?;
-        bytes.truncate(len);
-        Ok(NormProof { bytes, kind })
+        let secret = Secret { u: &enc.u, m: &m.m };
+        let terms = &self.terms;
+        match (&self.pk.key, &enc.ciphertext.polys) {
+            (SetKeys::S(k), SetCiphertexts::S(c)) => {
+                set::prove(k, c, &secret, terms, clinic, rng, progress, prover)
+            }
+            (SetKeys::L(k), SetCiphertexts::L(c)) => {
+                set::prove(k, c, &secret, terms, clinic, rng, progress, prover)
+            }
+            (SetKeys::XL(k), SetCiphertexts::XL(c)) => {
+                set::prove(k, c, &secret, terms, clinic, rng, progress, prover)
+            }
+            _ => Err(ClinicError::ParamSet(terms.param_set_id)),
+        }
     }
 
     /// Signs (ML-DSA-65, `key`) and seals (to the aggregator's KEM key) ciphertext and proof as `clinic`'s
@@ -744,7 +759,7 @@ impl Round {
         rng: &mut R,
     ) -> Result<Vec<u8>, ClinicError> {
         let fields = SubmissionFields {
-            param_id: SetS::ID,
+            param_id: self.terms.param_set_id,
             round: RoundId(self.terms.round),
             clinic: ClinicId(clinic),
         };
@@ -760,7 +775,9 @@ impl Round {
         .map_err(ClinicError::Seal)
     }
 
-    /// The whole pipeline for an honest clinic: clip, quantize, encrypt, prove, sign, seal.
+    /// The whole pipeline for an honest clinic: clip, quantize, encrypt, prove, sign, seal. The message, u
+    /// and the ciphertext's polynomials are dropped (wiped) before sealing, so that the envelope is the only
+    /// large buffer built while the ciphertext bytes and proof are held.
     pub fn submit<R: CryptoRng>(
         &self,
         update: &[f32],
@@ -773,24 +790,11 @@ impl Round {
         let m = self.quantize(update)?;
         let enc = self.encrypt(&m, rng, progress)?;
         let proof = self.prove(&enc, &m, clinic, rng, progress)?;
-        let envelope = self.seal(&enc.ciphertext, &proof, clinic, key, sequence, rng)?;
-        Ok(Submission {
-            envelope,
-            norm_sq: m.norm_sq,
-        })
-    }
-}
-
-/// Attack simulation: a forged proof — the header the verifier expects ("ZKP" ‖ version ‖ set id ‖ L, u16
-/// LE; `zk::layout`) so that it passes the format check, then all zeros.
-#[cfg(feature = "attack-prover")]
-fn forge_proof(proof: &mut [u8], chunks: usize) {
-    use crate::zk::layout::{HEADER_BYTES, VERSION};
-    proof.fill(0);
-    let l = u16::try_from(chunks).unwrap_or(u16::MAX).to_le_bytes();
-    let header = [b'Z', b'K', b'P', VERSION, SetS::ID, l[0], l[1]];
-    if let Some(h) = proof.get_mut(..HEADER_BYTES.min(header.len())) {
-        h.copy_from_slice(&header[..h.len()]);
+        let norm_sq = m.norm_sq;
+        drop(m);
+        let ciphertext = enc.into_ciphertext().into_bytes_only();
+        let envelope = self.seal(&ciphertext, &proof, clinic, key, sequence, rng)?;
+        Ok(Submission { envelope, norm_sq })
     }
 }
 
@@ -799,6 +803,7 @@ mod tests {
     use super::*;
     use crate::bfv::SecretKey;
     use crate::channel::KemSecretKey;
+    use crate::zk::statement::Context;
     use crate::zk::verify::verify;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
@@ -838,20 +843,23 @@ mod tests {
     }
 
     fn verify_for(r: &Round, enc: &Encrypted, proof: &NormProof, clinic: u32) -> bool {
-        let ct = enc.ciphertext();
-        let stmt = Statement {
-            pk_a: &r.pk.pk_a,
-            pk_b: &r.pk.pk_b,
-            c1: &ct.c1,
-            c0: &ct.c0,
-            t: r.terms.t,
-            bound: r.terms.b_int,
-        };
         let ctx = Context {
             round: r.terms.round,
             clinic: u64::from(clinic),
         };
-        verify::<SetS, N>(&stmt, &ctx, proof.bytes()).is_ok()
+        let (t, p) = (&r.terms, proof.bytes());
+        match (&r.pk.key, &enc.ciphertext().polys) {
+            (SetKeys::S(k), SetCiphertexts::S(c)) => {
+                verify::<SetS, N>(&set::statement(k, c, t), &ctx, p).is_ok()
+            }
+            (SetKeys::L(k), SetCiphertexts::L(c)) => {
+                verify::<SetL, N_L>(&set::statement(k, c, t), &ctx, p).is_ok()
+            }
+            (SetKeys::XL(k), SetCiphertexts::XL(c)) => {
+                verify::<SetXL, N_L>(&set::statement(k, c, t), &ctx, p).is_ok()
+            }
+            _ => false,
+        }
     }
 
     #[test]
@@ -873,6 +881,14 @@ mod tests {
             .seal(enc.ciphertext(), &proof, 2, &key, 1, &mut rng)
             .expect("seal");
         assert!(env.len() > enc.ciphertext().bytes().len() + proof.bytes().len());
+        // The service's per-round body limit holds the envelope; unknown sets and sizes have none.
+        use crate::params::limits::max_submission_len;
+        let max = max_submission_len(SetS::ID, 2, r.terms().b_int).expect("limit");
+        assert!(env.len() <= max, "{} > {max}", env.len());
+        assert!(max_submission_len(SetS::ID, 3, r.terms().b_int).expect("limit") > max);
+        assert_eq!(max_submission_len(9, 2, r.terms().b_int), None);
+        assert_eq!(max_submission_len(SetS::ID, 0, r.terms().b_int), None);
+        assert_eq!(max_submission_len(SetS::ID, SetS::MAX_CHUNKS + 1, 1), None);
     }
 
     #[test]
@@ -889,7 +905,13 @@ mod tests {
             Err(ClinicError::BInt { .. })
         ));
         let mut t = good.clone();
-        t.param_set_id = 2;
+        t.param_set_id = 9;
+        assert!(matches!(
+            round_with(t, &served),
+            Err(ClinicError::ParamSet(9))
+        ));
+        let mut t = good.clone();
+        t.param_set_id = SetL::ID; // a set-S key under a set-L announcement
         assert!(matches!(
             round_with(t, &served),
             Err(ClinicError::ParamSet(2))
@@ -950,6 +972,54 @@ mod tests {
             r.encrypt(&m, &mut rng, &mut StopAt(1)),
             Err(ClinicError::Cancelled)
         ));
+    }
+
+    /// A served set-L-ring key of `chunks` chunks for set `P` (L or XL).
+    fn served_large<P: ParamSet<M = Q86>>(chunks: usize) -> Vec<u8> {
+        let sk = SecretKey::<P, N_L>::from_seed([6; 32]);
+        bfv::PublicKeyPolys::<P, N_L, K_L>::generate(&sk, &[7; 32], chunks)
+            .encode()
+            .expect("pk")
+    }
+
+    /// Sets L and XL run the same pipeline: the round takes its set from the terms, the key's header names
+    /// the same set, and the proof verifies under that set only.
+    #[test]
+    fn sets_l_and_xl_give_proofs_that_verify_under_their_own_set() {
+        for (id, served) in [
+            (SetL::ID, served_large::<SetL>(2)),
+            (SetXL::ID, served_large::<SetXL>(2)),
+        ] {
+            let dim = N_L as u32 + 5; // two chunks
+            let mut t = terms(&served);
+            let q = Quantizer::new(t.norm_bound, t.scale, dim as usize).expect("q");
+            (t.param_set_id, t.model_dim, t.b_int) = (id, dim, q.b_int());
+            t.t = 2 * 5 * q.b_int() + 1;
+            let pk = PublicKey::decode_for_model(&served, dim).expect("pk");
+            assert_eq!((pk.param_set_id(), pk.chunks()), (id, 2));
+            let r = Round::new(t.clone(), pk.clone(), kem()).expect("round");
+            assert_eq!((r.chunks(), r.ring_degree()), (2, N_L));
+            let update: Vec<f32> = (0..dim).map(|i| ((i % 7) as f32 - 3.0) * 0.01).collect();
+            let mut rng = ChaCha20Rng::from_seed([9; 32]);
+            let m = r.quantize(&update).expect("quantize");
+            let enc = r.encrypt(&m, &mut rng, &mut Silent).expect("encrypt");
+            assert_eq!(enc.ciphertext().param_set_id(), id);
+            let proof = r.prove(&enc, &m, 2, &mut rng, &mut Silent).expect("prove");
+            assert!(verify_for(&r, &enc, &proof, 2));
+            assert_eq!(proof.bytes()[4], id, "the proof header names the set");
+            let key = SigningKey::from_seed(&[1; 32]);
+            let env = r
+                .seal(enc.ciphertext(), &proof, 2, &key, 1, &mut rng)
+                .expect("seal");
+            let max = crate::params::limits::max_submission_len(id, 2, r.terms().b_int);
+            assert!(env.len() <= max.expect("limit"));
+            // The other large set's announcement over this key is refused.
+            t.param_set_id = if id == SetL::ID { SetXL::ID } else { SetL::ID };
+            assert!(matches!(
+                Round::new(t, pk, kem()),
+                Err(ClinicError::ParamSet(_))
+            ));
+        }
     }
 
     #[cfg(feature = "attack-prover")]
