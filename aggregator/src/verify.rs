@@ -45,6 +45,21 @@ pub struct RoundContext {
     pub bfv_public_key_sha3: [u8; 32],
 }
 
+impl RoundContext {
+    /// The proof context of the round `a` announces.
+    #[must_use]
+    pub fn of(a: &crate::round::Announcement) -> Self {
+        Self {
+            round: a.round,
+            param_set_id: a.param_set_id,
+            model_dim: a.model_dim,
+            b_int: a.b_int,
+            t: a.t,
+            bfv_public_key_sha3: a.bfv_public_key_sha3,
+        }
+    }
+}
+
 /// Opens, authenticates and verifies submissions. Implementations must be pure functions of their keys and
 /// inputs (they run on several worker threads at once).
 pub trait SubmissionVerifier: Send + Sync {

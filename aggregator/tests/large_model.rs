@@ -17,10 +17,9 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Server, TempDir, zkfl};
+use common::{Server, TempDir, announced, stdout_ok, write_model, zkfl};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
-use zkfl_aggregator::client::Client;
 use zkfl_aggregator::clinic::ClinicKeys;
 use zkfl_aggregator::round::Announcement;
 use zkfl_core::arith::Modulus;
@@ -38,7 +37,7 @@ const K: usize = ternary_product_primes(N, <<SetXL as ParamSet>::M as Modulus>::
 type M = <SetXL as ParamSet>::M;
 
 /// Clip bound τ and scale S of the round: B_int = ⌈S·τ + √P/2⌉ stays below set XL's 2^16.
-const CLIP: f64 = 5.0;
+const NORM_BOUND: f64 = 5.0;
 const SCALE: f64 = 4096.0;
 
 /// The served public key, restricted to the first `chunks` b_j (what an update of `chunks` chunks uses).
@@ -121,14 +120,6 @@ fn submission(dir: &Path, id: u32, a: &Announcement, update: &[f32]) -> (Vec<u8>
     (envelope, flat[..dim].to_vec())
 }
 
-fn announced(c: &Client, dir: &Path) -> Announcement {
-    let pinned = std::fs::read(dir.join("keys/clinics/1/aggregator-vk.bin")).expect("pinned vk");
-    c.current_round()
-        .expect("round")
-        .verify(&pinned)
-        .expect("signed announcement")
-}
-
 /// A random update with coordinates uniform in [−amp, amp] (clipped by the quantizer when its norm exceeds τ).
 fn random_update(dim: usize, amp: f32, seed: u64) -> Vec<f32> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
@@ -155,16 +146,8 @@ fn round(dim: usize, clinics: u32) {
         .arg(dir.0.join("keys"))
         .output()
         .expect("run keygen");
-    assert!(
-        out.status.success(),
-        "keygen: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::write(
-        dir.0.join("model.f32"),
-        zkfl_aggregator::model::encode(&vec![0.25f32; dim]),
-    )
-    .expect("model");
+    stdout_ok(&out);
+    write_model(&dir.0, &vec![0.25f32; dim]);
     // An XL envelope carries (L + 1)·N·11 bytes of ciphertext and ≈ 4.3 B/param of proof: above the
     // default 16 MiB body limit at 2^21 parameters.
     let server = Server::start(
@@ -172,7 +155,7 @@ fn round(dim: usize, clinics: u32) {
         &[
             "--open-round",
             "--norm-bound",
-            &CLIP.to_string(),
+            &NORM_BOUND.to_string(),
             "--scale",
             &SCALE.to_string(),
             "--max-body-bytes",
@@ -221,8 +204,8 @@ fn round(dim: usize, clinics: u32) {
         .expect("round finishes");
     assert_eq!(done.state, "published", "{:?}", done.failure);
     let mean = c.update(a.round).expect("update");
-    let expected =
-        zkfl_aggregator::model::mean_update(&sums, a.t, CLIP, SCALE, clinics).expect("de-quantize");
+    let expected = zkfl_aggregator::model::mean_update(&sums, a.t, NORM_BOUND, SCALE, clinics)
+        .expect("de-quantize");
     assert_eq!(mean.len(), dim);
     assert!(
         mean.iter()

@@ -3,6 +3,8 @@
 
 use core::fmt::Debug;
 use subtle::{ConditionallySelectable, ConstantTimeEq};
+
+use super::ct::{mask_top_u64, mask_top_u128};
 use zeroize::Zeroize;
 
 /// A prime modulus q = 2^BITS − C with q ≡ 5 (mod 8), so X^d + 1 splits into exactly two irreducible
@@ -48,19 +50,6 @@ pub trait Modulus: Copy + Default + Debug + Send + Sync + 'static {
     fn to_u128(a: Self::Coeff) -> u128;
     /// The centred representative in (−q/2, q/2].
     fn to_centered(a: Self::Coeff) -> i128;
-}
-
-/// All-ones mask if `x` has its top bit set (i.e. x ≥ 2^127 as u128, used to read the sign of a wrapped
-/// subtraction), else 0. Branch-free.
-#[inline(always)]
-const fn mask_top_u128(x: u128) -> u128 {
-    0u128.wrapping_sub(x >> 127)
-}
-
-/// All-ones mask if the u64 `x` has its top bit set, else 0. Branch-free.
-#[inline(always)]
-const fn mask_top_u64(x: u64) -> u64 {
-    0u64.wrapping_sub(x >> 63)
 }
 
 /// q = 2^44 − 539, the modulus of parameter set S (N = 2048). Residues are `u64` in [0, q).

@@ -275,13 +275,7 @@ impl NttPrime {
     }
 }
 
-/// x − m if x ≥ m else x, for m < 2^31 and x < 2m: the top bit of the wrapped x − m selects, with no
-/// branch.
-#[inline(always)]
-pub fn csub(x: u32, m: u32) -> u32 {
-    let y = x.wrapping_sub(m);
-    y.wrapping_add(m & ((y as i32 >> 31) as u32))
-}
+pub use super::ct::csub;
 
 #[cfg(test)]
 mod tests {

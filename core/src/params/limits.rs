@@ -215,8 +215,8 @@ pub struct ConfigRequest {
     pub clinics: u32,
     /// Number of model parameters P.
     pub params: u32,
-    /// Float clip bound τ on ‖update‖₂.
-    pub clip: f64,
+    /// Norm bound τ on ‖update‖₂ (the clip bound; `norm_bound` in the API, the CLI and the announcement).
+    pub norm_bound: f64,
     /// Quantization scale S (integers = round(S · clipped update)).
     pub scale: f64,
     /// Bounds on the decryption key.
@@ -325,8 +325,8 @@ pub fn check_config<P: ParamSet>(req: &ConfigRequest) -> Result<Config, ConfigEr
     if req.clinics == 0 {
         return Err(ConfigError::NoClinics);
     }
-    let quantizer =
-        Quantizer::new(req.clip, req.scale, req.params as usize).map_err(ConfigError::Quant)?;
+    let quantizer = Quantizer::new(req.norm_bound, req.scale, req.params as usize)
+        .map_err(ConfigError::Quant)?;
     let max_params = (P::MAX_CHUNKS * P::N) as u64;
     if u64::from(req.params) > max_params {
         return Err(ConfigError::TooManyParams {
@@ -547,7 +547,7 @@ mod tests {
         ConfigRequest {
             clinics,
             params: PARAMS,
-            clip: 5.0,
+            norm_bound: 5.0,
             scale,
             key: KeyBounds::single::<SetS>(),
             smudging: 0,
@@ -668,7 +668,7 @@ mod tests {
         ConfigRequest {
             clinics,
             params,
-            clip: 5.0,
+            norm_bound: 5.0,
             scale: q.scale(),
             key,
             smudging: 0,
@@ -768,7 +768,7 @@ mod tests {
         let req = |clinics| ConfigRequest {
             clinics,
             params: 108_996,
-            clip: 5.0,
+            norm_bound: 5.0,
             scale,
             key,
             smudging: 0,
