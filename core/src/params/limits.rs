@@ -91,7 +91,7 @@ pub const fn floor_sqrt(x: u128) -> u128 {
     let bits = 128 - x.leading_zeros();
     let mut r = 1u128 << bits.div_ceil(2);
     loop {
-        let next = (r + x / r) / 2;
+        let next = r.midpoint(x / r);
         if next >= r {
             return r;
         }
@@ -395,9 +395,9 @@ pub fn cbd_tail_log2(eta: u32, n: u64, bound_sq: u128) -> f64 {
     for _ in 0..200 {
         let (x1, x2) = (b - g * (b - a), a + g * (b - a));
         if exponent(x1) < exponent(x2) {
-            b = x2
+            b = x2;
         } else {
-            a = x1
+            a = x1;
         }
     }
     exponent(0.5 * (a + b)).min(0.0) / core::f64::consts::LN_2

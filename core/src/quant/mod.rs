@@ -177,7 +177,7 @@ impl Quantizer {
         }
         lo += 1;
         while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
+            let mid = lo + ((hi - lo) >> 1);
             if fits(mid) { lo = mid } else { hi = mid }
         }
         #[allow(clippy::cast_precision_loss)]

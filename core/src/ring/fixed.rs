@@ -62,6 +62,7 @@ pub const fn fx_mul(a: u128, b: u128) -> u128 {
 pub use crate::arith::ct::{ct_lt, ct_nonzero, ct_rem, ct_sat_add, ct_select};
 
 /// `⌊2^128 / k⌋` for k ≥ 2, and 2^128 − 1 for k = 1 (used only as the Horner constant 1/k).
+#[allow(clippy::integer_division_remainder_used)] // compile-time table of public constants
 const fn inv_q128(k: u128) -> u128 {
     if k == 1 { u128::MAX } else { u128::MAX / k }
 }
@@ -124,6 +125,7 @@ const EXP_TABLE: [u128; TABLE_LEN] = {
 /// Degree of the Taylor polynomial on [0, 2^−4): (2^−4)^19/19! < 2^−132.
 const SHORT_DEGREE: usize = 18;
 /// 1/k! in Q8.120, k = 0..=18 (rounded down; 18! < 2^53).
+#[allow(clippy::integer_division_remainder_used)] // compile-time table of public constants
 const INV_FACT: [u128; SHORT_DEGREE + 1] = {
     let mut t = [0u128; SHORT_DEGREE + 1];
     let mut f: u128 = 1;
@@ -180,7 +182,7 @@ const fn shift_right_ct(v: u128, s: u128) -> u128 {
 #[must_use]
 pub fn ln(m: u128) -> u128 {
     let m = if m < ONE { ONE } else { m };
-    let log2_floor = u128::from(127 - m.leading_zeros() - FRAC);
+    let log2_floor = u128::from(m.ilog2() - FRAC);
     let mut y = log2_floor * (LN2_Q128 >> 8);
     for _ in 0..8 {
         let me = fx_mul(m, exp_neg(y));
