@@ -87,7 +87,7 @@ impl RoundAnnouncement {
             .map_err(|e| ClientError::BadAnnouncement(format!("pinned aggregator key: {e}")))?;
         let signed = zkfl_core::channel::Announcement::verify(&vk, &bytes, &sig)
             .map_err(|e| ClientError::BadAnnouncement(e.to_string()))?;
-        let a = Announcement::from_core(&signed)
+        let a = crate::round::decode_spec(&signed)
             .map_err(|e| ClientError::BadAnnouncement(e.to_string()))?;
         if a.round != self.round {
             return Err(ClientError::BadAnnouncement(

@@ -26,6 +26,7 @@ use zkfl_core::zk::public::A1Table;
 use zkfl_core::zk::statement::{Context, Statement};
 use zkfl_core::zk::verify::{verify, verify_with_table};
 
+use crate::error::PortError;
 use crate::error::{ApiError, Code};
 use crate::keyholder::{AggregateDecryption, Request};
 use crate::model::SetLimits;
@@ -223,16 +224,15 @@ pub struct CoreDecryption {
 }
 
 impl AggregateDecryption for CoreDecryption {
-    fn decrypt(&self, request: &Request<'_>) -> Result<Vec<i64>, String> {
-        let seed = self
-            .secret_seed
-            .as_ref()
-            .ok_or("the key holder has no BFV secret key")?;
+    fn decrypt(&self, request: &Request<'_>) -> Result<Vec<i64>, PortError> {
+        let seed = self.secret_seed.as_ref().ok_or_else(|| {
+            PortError::Decryption("the key holder has no BFV secret key".to_owned())
+        })?;
         let chunks = self.limits.chunks(request.model_dim);
         let mut out = with_set(&self.limits, |s| {
             s.decrypt(seed, request.t, request.aggregate, chunks)
         })
-        .map_err(|e| e.message)?;
+        .map_err(|e| PortError::Decryption(e.message))?;
         out.truncate(request.model_dim as usize);
         Ok(out)
     }

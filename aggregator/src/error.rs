@@ -174,6 +174,64 @@ impl core::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// Why a port of the coordinator failed: the announcement signer, the decryptor and the key holder's own
+/// decryption and ledger. Typed so the coordinator decides on the kind (retry, fail the round, answer the
+/// peer) and never parses a message; [`PortError::code`] is the API code a peer sees (the detail goes to
+/// the server log, docs/API.md "Errors").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortError {
+    /// The announcement bytes do not decode, or ML-DSA signing failed.
+    Signing(zkfl_core::channel::AnnouncementError),
+    /// The key holder is not running and could not be restarted, or its pipe broke.
+    KeyHolderUnavailable(String),
+    /// The key holder was stopped because the service is shutting down.
+    KeyHolderStopped,
+    /// The key holder refused the request (its ledger saw another aggregate for this round, or the
+    /// request frame was malformed); the reason as the key holder wrote it.
+    Refused(String),
+    /// The key holder's reply is malformed or has the wrong length.
+    MalformedReply,
+    /// The key holder has no BFV secret key, its ledger cannot be written, or decryption failed.
+    Decryption(String),
+}
+
+impl PortError {
+    /// The API code a peer sees for this failure.
+    #[must_use]
+    pub fn code(&self) -> Code {
+        match self {
+            Self::KeyHolderStopped => Code::ShuttingDown,
+            _ => Code::Internal,
+        }
+    }
+}
+
+impl core::fmt::Display for PortError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Signing(e) => write!(f, "announcement signing: {e}"),
+            Self::KeyHolderUnavailable(why) | Self::Refused(why) | Self::Decryption(why) => {
+                f.write_str(why)
+            }
+            Self::KeyHolderStopped => {
+                f.write_str("the key holder has stopped (service shutting down)")
+            }
+            Self::MalformedReply => f.write_str("malformed key holder reply"),
+        }
+    }
+}
+
+impl std::error::Error for PortError {}
+
+impl From<PortError> for ApiError {
+    fn from(e: PortError) -> Self {
+        match e.code() {
+            Code::Internal => Self::internal(e),
+            code => Self::new(code, e.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Mutex;
 
 use crate::coordinator::{Decryptor, sha3};
+use crate::error::PortError;
 use crate::round::RoundId;
 
 /// Largest frame accepted either way (an aggregate of set L with 1,024 clinics is far smaller).
@@ -51,20 +52,8 @@ pub fn read_frame(r: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
     Ok(Some(body))
 }
 
-/// A decryption request as the key holder sees it.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Request<'a> {
-    /// Round number.
-    pub round: RoundId,
-    /// Number of model coordinates to return.
-    pub model_dim: u32,
-    /// Number of ciphertexts in the aggregate (as claimed by the service).
-    pub accepted: u32,
-    /// The round's plaintext modulus t.
-    pub t: u64,
-    /// The aggregate ciphertext.
-    pub aggregate: &'a [u8],
-}
+/// A decryption request as the key holder sees it (the coordinator's [`DecryptionRequest`], framed below).
+pub use crate::coordinator::DecryptionRequest as Request;
 
 impl<'a> Request<'a> {
     /// Encodes a request body.
@@ -108,7 +97,7 @@ impl Ledger {
 
     /// Allows the first aggregate of a round and the same aggregate again (a restarted service asking
     /// twice learns nothing new); refuses a different aggregate for a round already decrypted.
-    pub fn admit(&self, round: RoundId, aggregate: &[u8]) -> Result<(), String> {
+    pub fn admit(&self, round: RoundId, aggregate: &[u8]) -> Result<(), PortError> {
         let digest = hex::encode(sha3(aggregate));
         let text = std::fs::read_to_string(&self.0).unwrap_or_default();
         for line in text.lines() {
@@ -117,9 +106,9 @@ impl Ledger {
                 return if f.next() == Some(digest.as_str()) {
                     Ok(())
                 } else {
-                    Err(format!(
+                    Err(PortError::Refused(format!(
                         "round {round} was already decrypted with a different aggregate; refusing"
-                    ))
+                    )))
                 };
             }
         }
@@ -127,17 +116,17 @@ impl Ledger {
             .create(true)
             .append(true)
             .open(&self.0)
-            .map_err(|e| format!("ledger: {e}"))?;
+            .map_err(|e| PortError::Decryption(format!("ledger: {e}")))?;
         writeln!(file, "{round} {digest}")
             .and_then(|()| file.sync_all())
-            .map_err(|e| format!("ledger: {e}"))
+            .map_err(|e| PortError::Decryption(format!("ledger: {e}")))
     }
 }
 
 /// The key holder's decryption function, implemented by `crate::crypto` over zkfl-core.
 pub trait AggregateDecryption {
     /// Decrypts an aggregate to `model_dim` centred integer sums.
-    fn decrypt(&self, request: &Request<'_>) -> Result<Vec<i64>, String>;
+    fn decrypt(&self, request: &Request<'_>) -> Result<Vec<i64>, PortError>;
 }
 
 /// The key holder's main loop: answers frames on stdin until the service closes the pipe.
@@ -146,7 +135,7 @@ pub fn serve_stdio(dir: &Path, decryption: &dyn AggregateDecryption) -> std::io:
     let (mut input, mut output) = (std::io::stdin().lock(), std::io::stdout().lock());
     while let Some(body) = read_frame(&mut input)? {
         let reply = match Request::decode(&body) {
-            None => Err("malformed request frame".to_owned()),
+            None => Err(PortError::Refused("malformed request frame".to_owned())),
             Some(req) => ledger
                 .admit(req.round, req.aggregate)
                 .and_then(|()| decryption.decrypt(&req)),
@@ -157,7 +146,9 @@ pub fn serve_stdio(dir: &Path, decryption: &dyn AggregateDecryption) -> std::io:
                 .collect::<Vec<u8>>(),
             Err(why) => {
                 eprintln!("key holder [{MODE}]: refused: {why}");
-                core::iter::once(1u8).chain(why.into_bytes()).collect()
+                core::iter::once(1u8)
+                    .chain(why.to_string().into_bytes())
+                    .collect()
             }
         };
         write_frame(&mut output, &frame)?;
@@ -337,22 +328,8 @@ impl Drop for KeyHolderProcess {
 }
 
 impl Decryptor for KeyHolderProcess {
-    fn decrypt_aggregate(
-        &self,
-        round: RoundId,
-        model_dim: u32,
-        accepted: u32,
-        t: u64,
-        sum: &[u8],
-    ) -> Result<Vec<i64>, String> {
-        let req = Request {
-            round,
-            model_dim,
-            accepted,
-            t,
-            aggregate: sum,
-        }
-        .encode();
+    fn decrypt_aggregate(&self, request: &Request<'_>) -> Result<Vec<i64>, PortError> {
+        let (req, model_dim) = (request.encode(), request.model_dim);
         let mut guard = self
             .io
             .lock()
@@ -360,7 +337,7 @@ impl Decryptor for KeyHolderProcess {
         let mut last = String::from("the key holder is not running");
         for attempt in 1..=PIPE_ATTEMPTS {
             if self.stopped.load(std::sync::atomic::Ordering::SeqCst) {
-                return Err("the key holder has stopped (service shutting down)".into());
+                return Err(PortError::KeyHolderStopped);
             }
             let alive = guard
                 .as_mut()
@@ -385,9 +362,9 @@ impl Decryptor for KeyHolderProcess {
                 }
             }
         }
-        Err(format!(
+        Err(PortError::KeyHolderUnavailable(format!(
             "{last} (after {PIPE_ATTEMPTS} attempts with restarts)"
-        ))
+        )))
     }
 
     fn health(&self) -> crate::coordinator::DecryptorHealth {
@@ -404,17 +381,19 @@ impl Decryptor for KeyHolderProcess {
     }
 }
 
-fn decode_reply(reply: &[u8], model_dim: u32) -> Result<Vec<i64>, String> {
+fn decode_reply(reply: &[u8], model_dim: u32) -> Result<Vec<i64>, PortError> {
     match reply.split_first() {
         Some((0, sums)) => {
             let (chunks, rest) = sums.as_chunks::<8>();
             if !rest.is_empty() || chunks.len() != model_dim as usize {
-                return Err("key holder reply has the wrong length".into());
+                return Err(PortError::MalformedReply);
             }
             Ok(chunks.iter().map(|c| i64::from_le_bytes(*c)).collect())
         }
-        Some((1, why)) => Err(String::from_utf8_lossy(why).into_owned()),
-        _ => Err("malformed key holder reply".into()),
+        Some((1, why)) => Err(PortError::Refused(
+            String::from_utf8_lossy(why).into_owned(),
+        )),
+        _ => Err(PortError::MalformedReply),
     }
 }
 
@@ -448,9 +427,12 @@ mod tests {
     fn replies_are_length_checked() {
         let ok: Vec<u8> = core::iter::once(0).chain((-5i64).to_le_bytes()).collect();
         assert_eq!(decode_reply(&ok, 1), Ok(vec![-5]));
-        assert!(decode_reply(&ok, 2).is_err());
-        assert_eq!(decode_reply(b"\x01no", 1), Err("no".into()));
-        assert!(decode_reply(b"", 1).is_err());
+        assert_eq!(decode_reply(&ok, 2), Err(PortError::MalformedReply));
+        assert_eq!(
+            decode_reply(b"\x01no", 1),
+            Err(PortError::Refused("no".into()))
+        );
+        assert_eq!(decode_reply(b"", 1), Err(PortError::MalformedReply));
     }
 
     #[test]
@@ -461,7 +443,10 @@ mod tests {
         let ledger = Ledger::in_dir(&dir);
         assert!(ledger.admit(1, b"a").is_ok());
         assert!(ledger.admit(1, b"a").is_ok());
-        assert!(ledger.admit(1, b"b").is_err());
+        assert!(matches!(
+            ledger.admit(1, b"b"),
+            Err(PortError::Refused(why)) if why.contains("different aggregate")
+        ));
         assert!(ledger.admit(2, b"b").is_ok());
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -184,10 +184,10 @@ impl AggregatorIdentity {
 }
 
 impl crate::coordinator::AnnouncementSigner for AggregatorIdentity {
-    fn sign(&self, announcement: &[u8]) -> Result<Vec<u8>, String> {
+    fn sign(&self, announcement: &[u8]) -> Result<Vec<u8>, crate::error::PortError> {
         // Hedged ML-DSA (FIPS 204 §3.4) with OS randomness, over zkfl-core's announcement digest.
         let sig = Announcement::sign(&self.0, announcement, &mut UnwrapErr(getrandom::SysRng))
-            .map_err(|e| e.to_string())?;
+            .map_err(crate::error::PortError::Signing)?;
         Ok(sig.as_bytes().to_vec())
     }
 }
@@ -215,22 +215,7 @@ mod tests {
     use crate::coordinator::AnnouncementSigner as _;
 
     fn announcement(round: u64) -> Vec<u8> {
-        crate::round::Announcement {
-            param_set_id: 1,
-            round,
-            model_dim: 4,
-            model_sha3: [1; 32],
-            norm_bound: 5.0,
-            scale: 512.0,
-            b_int: 100,
-            t: 1001,
-            opened_at: 1,
-            deadline: 2,
-            kem_key_sha3: [2; 32],
-            bfv_public_key_sha3: [3; 32],
-            model: None,
-        }
-        .encode()
+        crate::round::encode_announcement(&crate::round::sample_announcement(round, 4))
     }
 
     #[test]

@@ -40,29 +40,29 @@ pub fn round_config(
     limits: &SetLimits,
     clinics: u32,
     dim: u32,
-    clip: f64,
+    norm_bound: f64,
     scale: f64,
 ) -> Result<Config, ApiError> {
     fn req<P: ParamSet>(
         clinics: u32,
         params: u32,
-        clip: f64,
+        norm_bound: f64,
         scale: f64,
     ) -> Result<Config, ConfigError> {
         // Single-decryptor mode: one key holder's key, no smudging noise.
         check_config::<P>(&ConfigRequest {
             clinics,
             params,
-            clip,
+            norm_bound,
             scale,
             key: KeyBounds::single::<P>(),
             smudging: 0,
         })
     }
     let result = match limits.id {
-        SetS::ID => req::<SetS>(clinics, dim, clip, scale),
-        SetXL::ID => req::<SetXL>(clinics, dim, clip, scale),
-        _ => req::<SetL>(clinics, dim, clip, scale),
+        SetS::ID => req::<SetS>(clinics, dim, norm_bound, scale),
+        SetXL::ID => req::<SetXL>(clinics, dim, norm_bound, scale),
+        _ => req::<SetL>(clinics, dim, norm_bound, scale),
     };
     result.map_err(|e| {
         ApiError::new(
@@ -77,11 +77,11 @@ pub fn round_config(
 pub fn mean_update(
     sums: &[i64],
     t: u64,
-    clip: f64,
+    norm_bound: f64,
     scale: f64,
     accepted: u32,
 ) -> Result<Vec<f32>, String> {
-    let quantizer = Quantizer::new(clip, scale, sums.len()).map_err(|e| e.to_string())?;
+    let quantizer = Quantizer::new(norm_bound, scale, sums.len()).map_err(|e| e.to_string())?;
     let t_signed = i64::try_from(t).map_err(|_| "t does not fit in i64".to_owned())?;
     // Back to the representatives in [0, t) that `dequantize` expects.
     let residues: Vec<u64> = sums

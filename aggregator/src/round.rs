@@ -24,6 +24,58 @@ pub enum RoundState {
     Failed,
 }
 
+/// Where a round is, with the data only that state has (a state holds exactly its data, as rustls's
+/// handshake states do): a published round its next model and publication time, a failed one its reason.
+/// No round record carries a next model while open, or a failure while published.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoundPhase {
+    /// Accepting submissions.
+    Open,
+    /// No more submissions; the running sum is frozen.
+    Closing,
+    /// The key holder is decrypting the aggregate.
+    Decrypting,
+    /// The new model is stored and served.
+    Published {
+        /// SHA3-256 of the published model `w_{r+1}`.
+        next_model_sha3: [u8; 32],
+        /// When it was published (Unix seconds).
+        published_at: u64,
+    },
+    /// No accepted submission, or decryption failed.
+    Failed {
+        /// `no_accepted_submissions`, `decryption_failed` or `integrity_failed` (docs/API.md).
+        code: String,
+        /// What happened.
+        message: String,
+    },
+}
+
+impl RoundPhase {
+    /// The bare state.
+    #[must_use]
+    pub fn state(&self) -> RoundState {
+        match self {
+            Self::Open => RoundState::Open,
+            Self::Closing => RoundState::Closing,
+            Self::Decrypting => RoundState::Decrypting,
+            Self::Published { .. } => RoundState::Published,
+            Self::Failed { .. } => RoundState::Failed,
+        }
+    }
+
+    /// The published model's hash, once published.
+    #[must_use]
+    pub fn next_model_sha3(&self) -> Option<[u8; 32]> {
+        match self {
+            Self::Published {
+                next_model_sha3, ..
+            } => Some(*next_model_sha3),
+            _ => None,
+        }
+    }
+}
+
 /// Why a transition was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IllegalTransition {
@@ -117,38 +169,11 @@ impl RoundState {
 /// Length of the canonical announcement encoding without a model spec (v1; `zkfl_core::channel::announcement`).
 pub const ANNOUNCEMENT_LEN: usize = announcement::FIXED_LEN;
 
-/// What the aggregator signs when it opens a round: zkfl-core's announcement (`channel::announcement`, the
-/// canonical bytes every clinic checks) with its model spec decoded.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Announcement {
-    /// Parameter-set id (`ParamSet::ID`).
-    pub param_set_id: u8,
-    /// Round number.
-    pub round: RoundId,
-    /// Number of model parameters.
-    pub model_dim: u32,
-    /// SHA3-256 of the global model bytes (little-endian f32).
-    pub model_sha3: [u8; 32],
-    /// Clip bound B on the float update's l2 norm.
-    pub norm_bound: f64,
-    /// Quantization scale S.
-    pub scale: f64,
-    /// The proven integer bound B_int on ||m||_2.
-    pub b_int: u64,
-    /// BFV plaintext modulus t = 2·K·B_int + 1 for this round (params::limits::plaintext_modulus).
-    pub t: u64,
-    /// When the round opened (Unix seconds).
-    pub opened_at: u64,
-    /// Deadline (Unix seconds).
-    pub deadline: u64,
-    /// SHA3-256 of the aggregator's ML-KEM encapsulation key.
-    pub kem_key_sha3: [u8; 32],
-    /// SHA3-256 of the BFV public key encoding.
-    pub bfv_public_key_sha3: [u8; 32],
-    /// The model the round trains (signed as its `zkfl_learn::spec` canonical bytes, v2 encoding); `None`: a
-    /// bare parameter vector (v1 encoding).
-    pub model: Option<zkfl_learn::ModelSpec>,
-}
+/// What the aggregator signs when it opens a round: zkfl-core's announcement (`channel::Announcement`, the one
+/// definition of the signed fields and their canonical bytes) with its model spec decoded (`model_spec`:
+/// `None` is a bare parameter vector, v1 encoding; a spec is signed as its `zkfl_learn::spec` canonical
+/// bytes, v2 encoding).
+pub type Announcement = announcement::Announcement<zkfl_learn::ModelSpec>;
 
 /// The canonical bytes were not a valid announcement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,57 +203,47 @@ impl From<announcement::AnnouncementError> for AnnouncementError {
     }
 }
 
-impl Announcement {
-    /// The canonical little-endian encoding that is signed.
-    #[must_use]
-    pub fn encode(&self) -> Vec<u8> {
-        let spec = self.model.as_ref().map(zkfl_learn::ModelSpec::encode);
-        let core = announcement::Announcement {
-            param_set_id: self.param_set_id,
-            round: self.round,
-            model_dim: self.model_dim,
-            model_sha3: self.model_sha3,
-            norm_bound: self.norm_bound,
-            scale: self.scale,
-            b_int: self.b_int,
-            t: self.t,
-            opened_at: self.opened_at,
-            deadline: self.deadline,
-            kem_key_sha3: self.kem_key_sha3,
-            bfv_public_key_sha3: self.bfv_public_key_sha3,
-            model_spec: spec.as_deref(),
-        };
-        // A spec's canonical bytes are a few dozen bytes (at most 255 layers), far below the u16 limit.
-        core.to_vec().expect("a model spec fits the announcement")
-    }
+/// The canonical little-endian encoding of `a` that is signed.
+#[must_use]
+pub fn encode_announcement(a: &Announcement) -> Vec<u8> {
+    let Ok(bytes) = a.map_spec(|m| Ok::<_, core::convert::Infallible>(m.encode()));
+    // A spec's canonical bytes are a few dozen bytes (at most 255 layers), far below the u16 limit.
+    bytes.to_vec().expect("a model spec fits the announcement")
+}
 
-    /// Decodes the canonical encoding; every length is checked, and a spec must match the model dimension.
-    pub fn decode(bytes: &[u8]) -> Result<Self, AnnouncementError> {
-        Self::from_core(&announcement::Announcement::decode(bytes)?)
-    }
+/// Decodes the canonical encoding; every length is checked, and a spec must match the model dimension.
+pub fn decode_announcement(bytes: &[u8]) -> Result<Announcement, AnnouncementError> {
+    decode_spec(&announcement::Announcement::decode(bytes)?)
+}
 
-    /// The decoded spec of zkfl-core's (decoded or verified) announcement.
-    pub fn from_core(a: &announcement::Announcement<'_>) -> Result<Self, AnnouncementError> {
-        let model = a
-            .model_spec
-            .map(|s| zkfl_learn::ModelSpec::decode_for_dimension(s, a.model_dim as usize))
-            .transpose()
-            .map_err(|_| AnnouncementError::Model)?;
-        Ok(Self {
-            param_set_id: a.param_set_id,
-            round: a.round,
-            model_dim: a.model_dim,
-            model_sha3: a.model_sha3,
-            norm_bound: a.norm_bound,
-            scale: a.scale,
-            b_int: a.b_int,
-            t: a.t,
-            opened_at: a.opened_at,
-            deadline: a.deadline,
-            kem_key_sha3: a.kem_key_sha3,
-            bfv_public_key_sha3: a.bfv_public_key_sha3,
-            model,
-        })
+/// The decoded spec of zkfl-core's (decoded or verified) announcement.
+pub fn decode_spec(
+    a: &announcement::Announcement<&[u8]>,
+) -> Result<Announcement, AnnouncementError> {
+    a.map_spec(|s| {
+        zkfl_learn::ModelSpec::decode_for_dimension(s, a.model_dim as usize)
+            .map_err(|_| AnnouncementError::Model)
+    })
+}
+
+/// An announcement for the crate's tests: round `round` of set S over `model_dim` parameters, without a
+/// model spec, with fixed hashes and times (tests override what they check with struct update syntax).
+#[cfg(test)]
+pub(crate) fn sample_announcement(round: RoundId, model_dim: u32) -> Announcement {
+    Announcement {
+        param_set_id: 1,
+        round,
+        model_dim,
+        model_sha3: [3; 32],
+        norm_bound: 5.0,
+        scale: 4096.0,
+        b_int: 2_726,
+        t: 27_261,
+        opened_at: 1_000,
+        deadline: 1_600,
+        kem_key_sha3: [4; 32],
+        bfv_public_key_sha3: [5; 32],
+        model_spec: None,
     }
 }
 
@@ -237,31 +252,17 @@ mod tests {
     use super::*;
 
     fn sample() -> Announcement {
-        Announcement {
-            param_set_id: 1,
-            round: 7,
-            model_dim: 108_996,
-            model_sha3: [3; 32],
-            norm_bound: 5.0,
-            scale: 4096.0,
-            b_int: 2_726,
-            t: 27_261,
-            opened_at: 1_000,
-            deadline: 1_600,
-            kem_key_sha3: [4; 32],
-            bfv_public_key_sha3: [5; 32],
-            model: None,
-        }
+        sample_announcement(7, 108_996)
     }
 
     #[test]
     fn announcement_round_trips_and_rejects_bad_bytes() {
         let a = sample();
-        let bytes = a.encode();
+        let bytes = encode_announcement(&a);
         assert_eq!(bytes.len(), ANNOUNCEMENT_LEN);
-        assert_eq!(Announcement::decode(&bytes), Ok(a));
+        assert_eq!(decode_announcement(&bytes), Ok(a));
         assert_eq!(
-            Announcement::decode(&bytes[..bytes.len() - 1]),
+            decode_announcement(&bytes[..bytes.len() - 1]),
             Err(AnnouncementError::Format(
                 announcement::AnnouncementError::Length
             ))
@@ -269,7 +270,7 @@ mod tests {
         let mut bad = bytes.clone();
         bad[0] ^= 1;
         assert_eq!(
-            Announcement::decode(&bad),
+            decode_announcement(&bad),
             Err(AnnouncementError::Format(
                 announcement::AnnouncementError::Magic
             ))
@@ -279,25 +280,25 @@ mod tests {
     #[test]
     fn a_model_spec_is_signed_into_a_v2_announcement_and_checked_against_the_dimension() {
         let mut a = sample();
-        a.model = Some(zkfl_learn::ModelSpec::paper());
-        let bytes = a.encode();
+        a.model_spec = Some(zkfl_learn::ModelSpec::paper());
+        let bytes = encode_announcement(&a);
         assert_eq!(&bytes[..16], announcement::MAGIC_V2);
-        assert_eq!(Announcement::decode(&bytes), Ok(a.clone()));
+        assert_eq!(decode_announcement(&bytes), Ok(a.clone()));
         assert_eq!(
-            Announcement::decode(&bytes[..bytes.len() - 1]),
+            decode_announcement(&bytes[..bytes.len() - 1]),
             Err(AnnouncementError::Format(
                 announcement::AnnouncementError::Length
             ))
         );
         a.model_dim = 8;
         assert_eq!(
-            Announcement::decode(&a.encode()),
+            decode_announcement(&encode_announcement(&a)),
             Err(AnnouncementError::Model)
         );
-        let mut v1 = sample().encode();
+        let mut v1 = encode_announcement(&sample());
         v1.push(0);
         assert_eq!(
-            Announcement::decode(&v1),
+            decode_announcement(&v1),
             Err(AnnouncementError::Format(
                 announcement::AnnouncementError::Length
             ))

@@ -147,13 +147,9 @@ struct KeyHolderRef(Arc<KeyHolderProcess>);
 impl crate::coordinator::Decryptor for KeyHolderRef {
     fn decrypt_aggregate(
         &self,
-        round: u64,
-        model_dim: u32,
-        accepted: u32,
-        t: u64,
-        sum: &[u8],
-    ) -> Result<Vec<i64>, String> {
-        self.0.decrypt_aggregate(round, model_dim, accepted, t, sum)
+        request: &crate::coordinator::DecryptionRequest<'_>,
+    ) -> Result<Vec<i64>, crate::error::PortError> {
+        self.0.decrypt_aggregate(request)
     }
 
     fn health(&self) -> crate::coordinator::DecryptorHealth {

@@ -57,6 +57,19 @@ impl RoundContext {
             })
             .unwrap_or(0)
     }
+
+    /// The proof context of the round `a` announces.
+    #[must_use]
+    pub fn of(a: &crate::round::Announcement) -> Self {
+        Self {
+            round: a.round,
+            param_set_id: a.param_set_id,
+            model_dim: a.model_dim,
+            b_int: a.b_int,
+            t: a.t,
+            bfv_public_key_sha3: a.bfv_public_key_sha3,
+        }
+    }
 }
 
 /// Opens, authenticates and verifies submissions. Implementations must be pure functions of their keys and

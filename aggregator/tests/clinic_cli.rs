@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use common::{Server, TempDir, keygen, zkfl};
+use common::{Server, TempDir, keygen_with_model, open_round_args, stdout_ok, zkfl};
 
 /// logistic:3,2 has 3·2 + 2 = 8 parameters.
 const MODEL: &str = "logistic:3,2";
@@ -73,28 +73,15 @@ fn fails_with(out: &Output, needle: &str) {
 #[test]
 fn two_clinic_processes_train_and_submit_and_the_round_publishes() {
     let dir = TempDir::new("clinic-cli");
-    keygen(&dir.0, 2);
-    std::fs::write(
-        dir.0.join("model.f32"),
-        zkfl_aggregator::model::encode(&[0f32; DIM]),
-    )
-    .expect("model");
-    let server = Server::start(
-        &dir.0,
-        &[
-            "--open-round",
-            "--norm-bound",
-            "1",
-            "--scale",
-            "512",
-            "--model",
-            MODEL,
-        ],
-    );
+    keygen_with_model(&dir.0, 2, &[0f32; DIM]);
+    let server = Server::start(&dir.0, &open_round_args(MODEL));
     let ann = server.client().current_round().expect("round");
     let pinned = std::fs::read(dir.0.join("keys/clinics/1/aggregator-vk.bin")).expect("vk");
     let signed = ann.verify(&pinned).expect("signed");
-    assert_eq!(signed.model.map(|m| m.to_string()).as_deref(), Some(MODEL));
+    assert_eq!(
+        signed.model_spec.map(|m| m.to_string()).as_deref(),
+        Some(MODEL)
+    );
     let data = csv(&dir.0);
     let update = dir.0.join("update.npy");
     std::fs::write(&update, npy_f32(&[0.1; DIM], "<f4")).expect("npy");
@@ -197,12 +184,7 @@ fn calibrate_prints_norm_quantiles_and_a_suggested_tau() {
         .args(["--model", MODEL, "--rounds", "5"])
         .output()
         .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = stdout_ok(&out);
     assert!(
         stdout.contains("honest update norms over 5 rounds"),
         "{stdout}"

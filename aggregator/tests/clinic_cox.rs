@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use common::{Server, TempDir, keygen, zkfl};
+use common::{Server, TempDir, keygen, stdout_ok, zkfl};
 
 /// Centres (and clinics) taking part: the test stays short on 2 cores.
 const CENTRES: u32 = 3;
@@ -21,12 +21,7 @@ fn data(dir: &Path) {
         .arg(dir.join("tcga"))
         .output()
         .expect("run zkfl data");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = stdout_ok(&out);
     assert!(
         stdout.contains("centre-5.csv: Canada (40 training patients"),
         "{stdout}"
@@ -110,12 +105,7 @@ fn calibration_on_the_largest_centre_suggests_the_demos_tau() {
         .arg(dir.0.join("tcga/centre-0.csv"))
         .output()
         .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = stdout_ok(&out);
     assert!(
         stdout.contains("honest update norms over 10 rounds"),
         "{stdout}"

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, TempDir, keygen};
+use common::{Server, TempDir, keygen_with_model};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkfl_aggregator::client::Client;
@@ -113,15 +113,10 @@ fn short_demo_runs_every_configuration_through_a_real_server() {
 #[test]
 fn served_aggregate_equals_plaintext_sum_of_quantized_updates() {
     const P: usize = 5000;
-    let tau = 5.0f32;
-    let (q, config) = derive(3, P, tau).expect("set S admits 3 clinics");
+    let norm_bound = 5.0f32;
+    let (q, config) = derive(3, P, norm_bound).expect("set S admits 3 clinics");
     let dir = TempDir::new("demo-sum");
-    keygen(&dir.0, 3);
-    std::fs::write(
-        dir.0.join("model.f32"),
-        zkfl_aggregator::model::encode(&[0f32; P]),
-    )
-    .expect("model");
+    keygen_with_model(&dir.0, 3, &[0f32; P]);
     let scale = q.scale().to_string();
     let server = Server::start(
         &dir.0,

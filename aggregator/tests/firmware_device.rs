@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Server, TempDir, keygen, zkfl};
+use common::{Server, TempDir, keygen_with_model, open_round_args, stdout_ok, zkfl};
 
 /// logistic:3,2 has 3·2 + 2 = 8 parameters (one chunk).
 const MODEL: &str = "logistic:3,2";
@@ -29,15 +29,6 @@ fn clinic(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
         .args(&args[1..])
         .output()
         .expect("run zkfl clinic")
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Runs the device image in `dir` (its semihosting files are relative to QEMU's working directory).
@@ -71,24 +62,8 @@ fn run_device(elf: &Path, dir: &Path) {
 fn a_submission_sealed_by_the_device_is_accepted_by_the_server() {
     let elf = PathBuf::from(std::env::var("ZKFL_FIRMWARE_ELF").expect("ZKFL_FIRMWARE_ELF"));
     let dir = TempDir::new("firmware-device");
-    keygen(&dir.0, 1);
-    std::fs::write(
-        dir.0.join("model.f32"),
-        zkfl_aggregator::model::encode(&[0f32; UPDATE.len()]),
-    )
-    .expect("model");
-    let server = Server::start(
-        &dir.0,
-        &[
-            "--open-round",
-            "--norm-bound",
-            "1",
-            "--scale",
-            "512",
-            "--model",
-            MODEL,
-        ],
-    );
+    keygen_with_model(&dir.0, 1, &[0f32; UPDATE.len()]);
+    let server = Server::start(&dir.0, &open_round_args(MODEL));
     let update = dir.0.join("update.f32");
     std::fs::write(
         &update,
@@ -110,14 +85,14 @@ fn a_submission_sealed_by_the_device_is_accepted_by_the_server() {
             dev.to_str().unwrap(),
         ],
     );
-    assert!(ok(&out).contains("device inputs for clinic 1, round 1"));
+    assert!(stdout_ok(&out).contains("device inputs for clinic 1, round 1"));
 
     run_device(&elf, &dev);
     let sealed = dev.join("submission.bin");
     let args = ["submit", "--envelope", sealed.to_str().unwrap()];
     let out = clinic(&dir.0, &server.url, &args);
     assert!(
-        ok(&out).contains("accepted: clinic 1 in round 1"),
+        stdout_ok(&out).contains("accepted: clinic 1 in round 1"),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );

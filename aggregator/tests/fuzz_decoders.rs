@@ -122,7 +122,7 @@ fn fixture() -> Fixture {
         deadline: 1,
         kem_key_sha3: [0; 32],
         bfv_public_key_sha3: sha3(&bfv_pk),
-        model: None,
+        model_spec: None,
     };
     let chunks = limits.chunks(DIM) as usize;
     let pk = PublicKey::decode(&bfv_pk, chunks).expect("pk");

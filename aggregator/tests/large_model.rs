@@ -25,7 +25,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Server, TempDir, zkfl};
+use common::{Server, TempDir, announced, stdout_ok, write_model, zkfl};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use zkfl_aggregator::client::Client;
@@ -46,7 +46,7 @@ const K: usize = ternary_product_primes(N, <<SetXL as ParamSet>::M as Modulus>::
 type M = <SetXL as ParamSet>::M;
 
 /// Clip bound τ and scale S of the round: B_int = ⌈S·τ + √P/2⌉ stays below set XL's 2^16.
-const CLIP: f64 = 5.0;
+const NORM_BOUND: f64 = 5.0;
 const SCALE: f64 = 4096.0;
 
 /// The served public key, restricted to the first `chunks` b_j (what an update of `chunks` chunks uses).
@@ -129,14 +129,6 @@ fn submission(dir: &Path, id: u32, a: &Announcement, update: &[f32]) -> (Vec<u8>
     (envelope, flat[..dim].to_vec())
 }
 
-fn announced(c: &Client, dir: &Path) -> Announcement {
-    let pinned = std::fs::read(dir.join("keys/clinics/1/aggregator-vk.bin")).expect("pinned vk");
-    c.current_round()
-        .expect("round")
-        .verify(&pinned)
-        .expect("signed announcement")
-}
-
 /// A random update with coordinates uniform in [−amp, amp] (clipped by the quantizer when its norm exceeds τ).
 fn random_update(dim: usize, amp: f32, seed: u64) -> Vec<f32> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
@@ -162,19 +154,11 @@ fn xl_keys(dir: &Path, dim: usize, clinics: u32) {
         .arg(dir.join("keys"))
         .output()
         .expect("run keygen");
-    assert!(
-        out.status.success(),
-        "keygen: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::write(
-        dir.join("model.f32"),
-        zkfl_aggregator::model::encode(&vec![0.25f32; dim]),
-    )
-    .expect("model");
+    stdout_ok(&out);
+    write_model(dir, &vec![0.25f32; dim]);
 }
 
-/// `zkfl serve` with an open round at τ = [`CLIP`], S = [`SCALE`] and a long deadline (proving 2^21
+/// `zkfl serve` with an open round at τ = [`NORM_BOUND`], S = [`SCALE`] and a long deadline (proving 2^21
 /// parameters takes minutes on a loaded machine).
 fn xl_server(dir: &Path) -> Server {
     Server::start(
@@ -182,7 +166,7 @@ fn xl_server(dir: &Path) -> Server {
         &[
             "--open-round",
             "--norm-bound",
-            &CLIP.to_string(),
+            &NORM_BOUND.to_string(),
             "--scale",
             &SCALE.to_string(),
             "--deadline-secs",
@@ -200,7 +184,7 @@ fn published_mean_is(c: &Client, a: &Announcement, sums: &[i64], clinics: u32) {
     assert_eq!(done.state, "published", "{:?}", done.failure);
     let mean = c.update(a.round).expect("update");
     let expected =
-        zkfl_aggregator::model::mean_update(sums, a.t, CLIP, SCALE, clinics).expect("de-quantize");
+        zkfl_aggregator::model::mean_update(sums, a.t, NORM_BOUND, SCALE, clinics).expect("de-quantize");
     assert_eq!(mean.len(), sums.len());
     assert!(
         mean.iter()

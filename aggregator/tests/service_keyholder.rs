@@ -7,8 +7,9 @@ mod common;
 use common::{TempDir, keygen};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use zkfl_aggregator::coordinator::Decryptor;
+use zkfl_aggregator::coordinator::{DecryptionRequest, Decryptor};
 use zkfl_aggregator::crypto::CoreAggregate;
+use zkfl_aggregator::error::PortError;
 use zkfl_aggregator::keyholder::KeyHolderProcess;
 use zkfl_aggregator::model::SetLimits;
 use zkfl_aggregator::verify::{Aggregate, RoundContext};
@@ -78,8 +79,15 @@ fn the_key_holder_process_decrypts_one_aggregate_per_round() {
         &dir.0.join("keys/keyholder"),
     )
     .expect("spawn");
+    let request = |accepted, aggregate| DecryptionRequest {
+        round: 1,
+        model_dim: dim,
+        accepted,
+        t,
+        aggregate,
+    };
     let out = holder
-        .decrypt_aggregate(1, dim, 2, t, &sum)
+        .decrypt_aggregate(&request(2, &sum))
         .expect("decrypt");
     assert_eq!(out.len(), dim as usize);
     assert!(
@@ -87,13 +95,11 @@ fn the_key_holder_process_decrypts_one_aggregate_per_round() {
         "the decrypted aggregate is the exact sum"
     );
     // Asking again for the same aggregate (a restarted service) is answered; another ciphertext is not.
-    assert_eq!(holder.decrypt_aggregate(1, dim, 2, t, &sum).ok(), Some(out));
+    assert_eq!(holder.decrypt_aggregate(&request(2, &sum)).ok(), Some(out));
     let single = encrypt_update(&pk, &m1, t, &mut rng);
-    let refused = holder.decrypt_aggregate(1, dim, 1, t, &single);
+    let refused = holder.decrypt_aggregate(&request(1, &single));
     assert!(
-        refused
-            .as_ref()
-            .is_err_and(|e| e.contains("already decrypted")),
+        matches!(&refused, Err(PortError::Refused(why)) if why.contains("already decrypted")),
         "{refused:?}"
     );
     holder.stop();

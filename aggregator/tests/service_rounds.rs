@@ -8,10 +8,10 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{Server, TempDir, keygen};
+use common::{Server, TempDir, announced, keygen};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use zkfl_aggregator::client::{Client, ClientError};
+use zkfl_aggregator::client::ClientError;
 use zkfl_aggregator::clinic::{ClinicKeys, round};
 use zkfl_aggregator::error::Code;
 use zkfl_aggregator::round::Announcement;
@@ -56,14 +56,6 @@ fn update(values: [i64; 4]) -> Box<[i64; N]> {
     let mut m = Box::new([0i64; N]);
     m[..4].copy_from_slice(&values);
     m
-}
-
-fn announced(c: &Client, dir: &Path) -> Announcement {
-    let pinned = std::fs::read(dir.join("keys/clinics/1/aggregator-vk.bin")).expect("pinned vk");
-    c.current_round()
-        .expect("round")
-        .verify(&pinned)
-        .expect("signed announcement")
 }
 
 #[test]

@@ -34,8 +34,8 @@ fn run<P: ParamSet, const N: usize, const K: usize>(c: &mut Criterion<CpuTime>, 
     let name = P::NAME;
     c.bench_function(&format!("bfv/encrypt-update/{name}-{l}-chunks"), |bch| {
         bch.iter(|| {
-            bfv::encrypt::<P, N, K>(&a_ntt, &b_ntt, plain, &m, &mut rng, &mut c1, &mut c0).unwrap()
-        })
+            bfv::encrypt::<P, N, K>(&a_ntt, &b_ntt, plain, &m, &mut rng, &mut c1, &mut c0).unwrap();
+        });
     });
     let mut out = Box::new([0i64; N]);
     c.bench_function(&format!("bfv/decrypt-update/{name}-{l}-chunks"), |bch| {
@@ -44,12 +44,12 @@ fn run<P: ParamSet, const N: usize, const K: usize>(c: &mut Criterion<CpuTime>, 
             for (j, cj) in c0.iter().enumerate() {
                 dec.decrypt_chunk(j, cj, &mut out);
             }
-        })
+        });
     });
     let mut acc1 = c1.clone();
     let mut acc0 = c0.clone();
     c.bench_function(&format!("bfv/add-update/{name}-{l}-chunks"), |bch| {
-        bch.iter(|| bfv::add_assign(&mut acc1, &mut acc0, &c1, &c0).unwrap())
+        bch.iter(|| bfv::add_assign(&mut acc1, &mut acc0, &c1, &c0).unwrap());
     });
     let _ = <P::M as Modulus>::Q;
 }

@@ -34,7 +34,7 @@ fn bench_kem<K: ChannelKem>(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(PAYLOAD as u64));
     group.sample_size(20);
     group.bench_function("seal_in_place 1.5MB", |b| {
-        b.iter(|| seal_in_place(sk.public_key(), &ctx, black_box(&mut buf), &mut rng).is_ok())
+        b.iter(|| seal_in_place(sk.public_key(), &ctx, black_box(&mut buf), &mut rng).is_ok());
     });
     // Open: restore a sealed copy each iteration (the copy, ~0.1 ms, is included and small).
     if seal_in_place(sk.public_key(), &ctx, &mut buf, &mut rng).is_ok() {
@@ -43,7 +43,7 @@ fn bench_kem<K: ChannelKem>(c: &mut Criterion) {
             b.iter(|| {
                 buf.copy_from_slice(&sealed);
                 open_in_place(&sk, &policy, &guard, black_box(&mut buf)).is_ok()
-            })
+            });
         });
     }
     // Bare ChaCha20-Poly1305 over the same bytes: the envelope's cost relative to the AEAD alone.
@@ -56,14 +56,14 @@ fn bench_kem<K: ChannelKem>(c: &mut Criterion) {
             b.iter(|| {
                 aead.encrypt_inout_detached(&nonce, b"", black_box(body.as_mut_slice()).into())
                     .is_ok()
-            })
+            });
         });
     }
     let small = prefix_len::<K>();
     group.throughput(Throughput::Elements(1));
     let mut tiny = vec![0u8; small + 16];
     group.bench_function("seal_empty (KEM + KDF only)", |b| {
-        b.iter(|| seal_in_place(sk.public_key(), &ctx, black_box(&mut tiny), &mut rng).is_ok())
+        b.iter(|| seal_in_place(sk.public_key(), &ctx, black_box(&mut tiny), &mut rng).is_ok());
     });
     group.finish();
 }
@@ -75,11 +75,11 @@ fn bench_signatures(c: &mut Criterion) {
     let d = SubmissionDigest::of_content(1, RoundId(1), ClinicId(1), b"ct", b"proof");
     let mut group = c.benchmark_group("channel/ML-DSA-65");
     group.bench_function("sign_submission", |b| {
-        b.iter(|| key.sign_submission(black_box(&d), &mut rng).is_ok())
+        b.iter(|| key.sign_submission(black_box(&d), &mut rng).is_ok());
     });
     if let Ok(sig) = key.sign_submission(&d, &mut rng) {
         group.bench_function("verify_submission", |b| {
-            b.iter(|| vk.verify_submission(black_box(&d), &sig).is_ok())
+            b.iter(|| vk.verify_submission(black_box(&d), &sig).is_ok());
         });
     }
     group.finish();

@@ -14,7 +14,7 @@ pub fn now_ns() -> u64 {
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime writes one timespec into the valid, exclusively borrowed `ts`.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut ts) };
     assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
@@ -67,9 +67,10 @@ impl ValueFormatter for NsFormatter {
         values: &mut [f64],
     ) -> &'static str {
         let n = match *throughput {
-            Throughput::Bytes(b) | Throughput::BytesDecimal(b) => b,
-            Throughput::Elements(e) => e,
-            Throughput::Bits(b) => b,
+            Throughput::Bytes(n)
+            | Throughput::BytesDecimal(n)
+            | Throughput::Elements(n)
+            | Throughput::Bits(n) => n,
         } as f64;
         for v in values {
             *v = n * 1e9 / *v;

@@ -34,14 +34,14 @@ fn bench_n<const N: usize>(c: &mut Criterion<CpuTime>) {
                 black_box(a[0]);
             },
             BatchSize::SmallInput,
-        )
+        );
     });
     c.bench_function(&format!("ntt/forward/{N}"), |b| {
         b.iter_batched_ref(
             || fresh::<N>(&mut seed, pr.p),
             |a| ntt::forward(a, pr),
             BatchSize::SmallInput,
-        )
+        );
     });
 }
 

@@ -19,7 +19,7 @@ fn general<M: Modulus, const N: usize, const K: usize>(c: &mut Criterion<CpuTime
     uniform(&mut Xof::new(&[1; 32], b"b", 0), &mut b);
     let mut out = Box::new(Poly::<M, N>::zero());
     c.bench_function(&format!("ring/mul-uniform/{name}"), |bch| {
-        bch.iter(|| mul::<M, N, K>(black_box(&a), black_box(&b), &mut out))
+        bch.iter(|| mul::<M, N, K>(black_box(&a), black_box(&b), &mut out));
     });
 }
 
@@ -39,7 +39,7 @@ fn public_times_small<M: Modulus, const N: usize, const K: usize>(
             tmp.set_from_poly(black_box(&*s));
             tmp.mul_assign(&a_ntt);
             tmp.inverse_into(&mut out);
-        })
+        });
     });
 }
 

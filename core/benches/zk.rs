@@ -61,18 +61,18 @@ fn full<P: ZkParams, const N: usize, const K: usize>(c: &mut Criterion<CpuTime>)
         .warm_up_time(Duration::from_millis(1))
         .measurement_time(Duration::from_secs(5));
     g.bench_function("prove", |bch| {
-        bch.iter(|| prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof))
+        bch.iter(|| prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof));
     });
     let len = prove_into::<P, N>(&st, &s.u, &s.m, &mut rng, &mut proof).len;
     g.bench_function("verify", |bch| {
-        bch.iter(|| verify::<P, N>(&st, &ctx(), black_box(&proof[..len])))
+        bch.iter(|| verify::<P, N>(&st, &ctx(), black_box(&proof[..len])));
     });
     g.bench_function("encrypt+prove", |bch| {
         bch.iter(|| {
             let (c1, c0, u) = encrypt::<P, N, K>(&s, &mut rng);
             let st2 = statement(&s, &c1, &c0);
             prove_into::<P, N>(&st2, &u, &s.m, &mut rng, &mut proof);
-        })
+        });
     });
     g.finish();
 }
@@ -90,32 +90,33 @@ fn parts<P: ZkParams, const N: usize>(c: &mut Criterion<CpuTime>) {
     };
     // One R_N product public × short (b_j·u, b_j·z_u).
     let pubp: Box<[CoeffOf<P>; N]> = Box::new(core::array::from_fn(|_| uni(&mut rng)));
-    let short: Box<[i64; N]> = Box::new(core::array::from_fn(|_| (rng.next_u32() % 3) as i64 - 1));
+    let short: Box<[i64; N]> =
+        Box::new(core::array::from_fn(|_| i64::from(rng.next_u32() % 3) - 1));
     let mut out = Box::new([P::M::zero(); N]);
     g.bench_function("mul-public-short (R_N, per chunk)", |b| {
-        b.iter(|| mul_public_short::<P::M, N>(black_box(&pubp), black_box(&short), &mut out))
+        b.iter(|| mul_public_short::<P::M, N>(black_box(&pubp), black_box(&short), &mut out));
     });
     // One R product at d = 128.
     let x = Rq::<P::M>(core::array::from_fn(|_| uni(&mut rng)));
     let y = Rq::<P::M>(core::array::from_fn(|_| uni(&mut rng)));
     g.bench_function("rq-mul (d = 128)", |b| {
-        b.iter(|| black_box(&x).mul(black_box(&y)))
+        b.iter(|| black_box(&x).mul(black_box(&y)));
     });
     // One A1 column (kmsis blocks from SHAKE128): the commitment and w = A1·y1 cost per s1 block.
     let mut col = [Rq::<P::M>::zero(); KMSIS_MAX];
     g.bench_function("a1-column (XOF expansion, per s1 block)", |b| {
-        b.iter(|| matrix_column::<P::M>(P::ID, Matrix::A1, black_box(17), zk.kmsis, &mut col))
+        b.iter(|| matrix_column::<P::M>(P::ID, Matrix::A1, black_box(17), zk.kmsis, &mut col));
     });
     // One JL block: expansion of its JL_ROWS × d ternary rows, and ρ_k = R_bᵀ·μ_k for all k.
     let seed = [5u8; 32];
     let mut rows = Box::new([[0i8; D]; JL_ROWS]);
     g.bench_function("jl-block-expand (per s3 block)", |b| {
-        b.iter(|| jl_block(black_box(&seed), black_box(33), &mut rows))
+        b.iter(|| jl_block(black_box(&seed), black_box(33), &mut rows));
     });
     let batch = Batch::<P::M>::from_mu_seed(zk.lambda, &[6; 32]);
     let mut rho = [Rq::<P::M>::zero(); LAMBDA_MAX];
     g.bench_function("jl-rho (R_bᵀ·μ, per s3 block)", |b| {
-        b.iter(|| batch.rho(black_box(&rows), &mut rho))
+        b.iter(|| batch.rho(black_box(&rows), &mut rho));
     });
     // Gaussian masks, one block of d coefficients at each width.
     let masks = Masks::new(&zk).expect("widths");
@@ -130,11 +131,11 @@ fn parts<P: ZkParams, const N: usize>(c: &mut Criterion<CpuTime>) {
                 || xof256(b"y1", &seed, &[1, 2]),
                 |rd| masks.fill(w, rd, &mut blk),
                 BatchSize::SmallInput,
-            )
+            );
         });
     }
     g.bench_function("challenge (from seed)", |b| {
-        b.iter(|| challenge_from_seed(black_box(&seed)))
+        b.iter(|| challenge_from_seed(black_box(&seed)));
     });
     g.finish();
 }

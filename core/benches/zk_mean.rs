@@ -105,7 +105,7 @@ fn process_cpu_s() -> f64 {
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime writes one timespec into the valid, exclusively borrowed `ts`.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &raw mut ts) };
     assert_eq!(rc, 0, "clock_gettime");
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
@@ -115,6 +115,7 @@ fn a1_buf_mb<M: zkfl_core::arith::Modulus>(n: usize, cols: usize) -> f64 {
     (A1Table::<M>::words(n, cols) * 4) as f64 / 1e6
 }
 
+#[allow(clippy::too_many_lines)] // one table row per step, printed in order
 fn run<P: ZkParams, const N: usize, const K: usize>(runs: usize, seed: u64, tables: bool) {
     let s: Setup<P, N, K> = setup::<P, N, K>();
     let st = statement(&s, &s.c1, &s.c0);

@@ -7,6 +7,10 @@
 // Unsafe code is denied; the one exception is the valgrind client request of `ct` (feature `valgrind-ct`
 // only, allowed on that item, documented there).
 #![deny(unsafe_code)]
+// Division and remainder are timing leaks on secrets (ml-kem's lint). Every `/` and `%` left in the library
+// works on a public value (a modulus, a size, an index, a public bound) and is allowed where it stands,
+// saying so; the unit tests divide freely. The pedantic lints are decided in Cargo.toml `[lints]`.
+#![cfg_attr(not(test), warn(clippy::integer_division_remainder_used))]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -17,11 +21,23 @@ pub mod arith;
 pub mod bfv;
 pub mod channel;
 #[cfg(feature = "alloc")]
+// Left for the next architecture pass (issue 18), which restructures this module: its casts, divisions
+// and pedantic findings (the proof, the threshold committee and the clinic pipeline were being reworked
+// while the rest of the crate was brought under the lints).
+#[allow(clippy::pedantic, clippy::integer_division_remainder_used)]
 pub mod clinic;
 pub mod ct;
 pub mod params;
 pub mod quant;
 pub mod ring;
+// Left for the next architecture pass (issue 18), which restructures this module: its casts, divisions
+// and pedantic findings (the proof, the threshold committee and the clinic pipeline were being reworked
+// while the rest of the crate was brought under the lints).
+#[allow(clippy::pedantic, clippy::integer_division_remainder_used)]
 pub mod threshold;
 pub mod wire;
+// Left for the next architecture pass (issue 18), which restructures this module: its casts, divisions
+// and pedantic findings (the proof, the threshold committee and the clinic pipeline were being reworked
+// while the rest of the crate was brought under the lints).
+#[allow(clippy::pedantic, clippy::integer_division_remainder_used)]
 pub mod zk;

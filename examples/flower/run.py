@@ -42,7 +42,7 @@ from pathlib import Path
 APP = Path(__file__).resolve().parent
 REPO = APP.parent.parent
 #: Clip bound τ: above every honest update of this task (norms ≤ 1.4), far below the attacker's (≥ 14).
-TAU = 2.0
+NORM_BOUND = 2.0
 SCALE = 512
 RUNS = [("plain", "absent"), ("plain", "poison"), ("protected", "poison")]
 
@@ -176,7 +176,7 @@ def main() -> int:
                 serve = procs.start("zkfl-serve", [
                     zkfl_bin, "serve", "--keys", str(work / "keys"), "--data-dir", str(data),
                     "--addr", f"127.0.0.1:{zkfl_port}", "--initial-model", str(work / "model.f32"),
-                    "--open-round", "--rounds", str(args.rounds), "--norm-bound", str(TAU),
+                    "--open-round", "--rounds", str(args.rounds), "--norm-bound", str(NORM_BOUND),
                     "--scale", str(SCALE)], env)
                 wait_http(f"{url}/v1/health")
             out = work / f"result-{mode}-{attack}.json"

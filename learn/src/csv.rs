@@ -217,15 +217,7 @@ impl Table {
     pub fn label_index(&self, label: Option<&str>) -> Result<usize, CsvError> {
         match label {
             None => Ok(self.columns.len() - 1),
-            Some(name) => {
-                self.columns
-                    .iter()
-                    .position(|c| c == name)
-                    .ok_or_else(|| CsvError::NoLabelColumn {
-                        label: name.to_owned(),
-                        columns: self.columns.clone(),
-                    })
-            }
+            Some(name) => self.column(name),
         }
     }
 

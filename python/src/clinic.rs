@@ -96,7 +96,7 @@ impl Announcement {
     /// The signed model spec (`logistic:3,2`, `mlp:784,128,64,4`, `cox:39`) or None for a bare vector.
     #[getter]
     fn model(&self) -> Option<String> {
-        self.signed.model.as_ref().map(ToString::to_string)
+        self.signed.model_spec.as_ref().map(ToString::to_string)
     }
     /// Whether `model` (a float32 vector) is the global model this round announces.
     fn matches_model(&self, model: &Bound<'_, PyAny>) -> PyResult<bool> {

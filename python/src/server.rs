@@ -244,15 +244,7 @@ impl Verifier {
         envelope: &[u8],
         announcement: &Announcement,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let a = &announcement.signed;
-        let ctx = RoundContext {
-            round: a.round,
-            param_set_id: a.param_set_id,
-            model_dim: a.model_dim,
-            b_int: a.b_int,
-            t: a.t,
-            bfv_public_key_sha3: a.bfv_public_key_sha3,
-        };
+        let ctx = RoundContext::of(&announcement.signed);
         let auth = py
             .detach(|| {
                 let mut guard = MemoryReplayGuard::<1>::new();

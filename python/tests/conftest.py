@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 #: Roster size of the test federation, model size (one ring chunk), clip bound τ.
 CLINICS = 3
 DIM = 42
-TAU = 2.0
+NORM_BOUND = 2.0
 
 
 def zkfl_bin() -> str:
@@ -69,7 +69,7 @@ class Serve:
         self.proc = subprocess.Popen(
             [zkfl_bin(), "serve", "--keys", str(keys), "--data-dir", str(work / "data"),
              "--addr", f"127.0.0.1:{self.port}", "--initial-model", str(model), "--open-round",
-             "--rounds", str(rounds), "--norm-bound", str(TAU), "--scale", "512",
+             "--rounds", str(rounds), "--norm-bound", str(NORM_BOUND), "--scale", "512",
              "--deadline-secs", str(deadline)],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         end = time.monotonic() + 60

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import zkfl
-from conftest import CLINICS, DIM, TAU
+from conftest import CLINICS, DIM, NORM_BOUND
 
 
 def updates(seed: int = 1) -> list[np.ndarray]:
@@ -19,7 +19,7 @@ def updates(seed: int = 1) -> list[np.ndarray]:
     out = []
     for _ in range(CLINICS):
         u = rng.normal(size=DIM).astype(np.float32)
-        out.append(u * np.float32(0.5 * TAU / np.linalg.norm(u)))
+        out.append(u * np.float32(0.5 * NORM_BOUND / np.linalg.norm(u)))
     return out
 
 
@@ -37,7 +37,7 @@ def test_round_trip_publishes_the_mean_of_the_accepted_updates(serve) -> None:
     assert server.params()["roster_size"] == CLINICS
     clinics = [zkfl.Clinic(s.clinic_keys(i + 1), server=s.url) for i in range(CLINICS)]
     ann = clinics[0].announcement()
-    assert (ann.round, ann.state, ann.model_dim, ann.norm_bound) == (1, "open", DIM, TAU)
+    assert (ann.round, ann.state, ann.model_dim, ann.norm_bound) == (1, "open", DIM, NORM_BOUND)
     w = clinics[0].global_model(ann)
     assert w.dtype == np.float32 and w.shape == (DIM,) and ann.matches_model(w)
     ups = updates()
@@ -61,7 +61,7 @@ def test_clipped_update_is_accepted_and_reported(serve) -> None:
     c = zkfl.Clinic(s.clinic_keys(1), server=s.url)
     big = np.full(DIM, 10.0, np.float32)
     sealed = c.seal(big, c.announcement())
-    assert sealed.clipped and sealed.norm > TAU and sealed.proof_kind == "honest"
+    assert sealed.clipped and sealed.norm > NORM_BOUND and sealed.proof_kind == "honest"
     assert c.send(sealed)["decision"] == "accepted"
 
 

@@ -46,7 +46,7 @@ fn setup() -> (Ours, Theirs) {
     let config = check_config::<SetS>(&ConfigRequest {
         clinics: 5,
         params: PARAMS as u32,
-        clip: 5.0,
+        norm_bound: 5.0,
         scale: quantizer.scale(),
         key: KeyBounds::single::<SetS>(),
         smudging: 0,

@@ -26,7 +26,7 @@ const K_L: usize = ternary_product_primes(4096, <<SetL as ParamSet>::M as Modulu
 /// Parameters of the test model (2 chunks of set S).
 const PARAMS: usize = 3000;
 /// Clip norm τ.
-const TAU: f64 = 5.0;
+const NORM_BOUND: f64 = 5.0;
 const CLINICS: u64 = 5;
 
 struct Fixture {
@@ -44,7 +44,7 @@ fn quantized_update(rng: &mut ChaCha20Rng) -> (Vec<[i64; N]>, u64, u64) {
     let d: Vec<f32> = (0..PARAMS)
         .map(|_| (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32 - 0.5)
         .collect();
-    let q = Quantizer::with_max_scale(TAU, PARAMS, SetS::B_INT_MAX).expect("quantizer");
+    let q = Quantizer::with_max_scale(NORM_BOUND, PARAMS, SetS::B_INT_MAX).expect("quantizer");
     let chunks = chunk_count(PARAMS, N);
     let mut flat = vec![0i64; chunks * N];
     q.quantize(&d, &mut flat).expect("quantize");

@@ -15,9 +15,8 @@ use crate::error::{ClinicError, ErrorCode};
 /// The facts of an announcement whose signature verified.
 #[wasm_bindgen]
 pub struct VerifiedAnnouncement {
-    /// The signed fields (the spec's bytes are decoded into `model`).
-    signed: Announcement<'static>,
-    model: Option<ModelSpec>,
+    /// The signed fields, the spec's bytes decoded.
+    signed: Announcement<ModelSpec>,
 }
 
 fn bad(e: impl core::fmt::Display) -> ClinicError {
@@ -38,18 +37,10 @@ pub fn verify(
     let key = VerifyingKey::from_bytes(aggregator_key)
         .map_err(|e| ClinicError::new(ErrorCode::BadInput, format!("aggregator key: {e}")))?;
     let a = Announcement::verify(&key, bytes, signature).map_err(bad)?;
-    let model = a
-        .model_spec
-        .map(|s| ModelSpec::decode_for_dimension(s, a.model_dim as usize))
-        .transpose()
+    let signed = a
+        .map_spec(|s| ModelSpec::decode_for_dimension(s, a.model_dim as usize))
         .map_err(bad)?;
-    Ok(VerifiedAnnouncement {
-        signed: Announcement {
-            model_spec: None,
-            ..a
-        },
-        model,
-    })
+    Ok(VerifiedAnnouncement { signed })
 }
 
 impl VerifiedAnnouncement {
@@ -60,7 +51,7 @@ impl VerifiedAnnouncement {
 
     /// The announced model, if any.
     pub fn spec(&self) -> Option<&ModelSpec> {
-        self.model.as_ref()
+        self.signed.model_spec.as_ref()
     }
 
     /// Refuses a served ML-KEM key other than the announced one (submissions are sealed to it).
@@ -178,7 +169,7 @@ impl VerifiedAnnouncement {
     /// The announced model in text form (`logistic:3,2`), or `undefined` for a round without a spec.
     #[wasm_bindgen(getter, js_name = model)]
     pub fn model_text(&self) -> Option<String> {
-        self.model.as_ref().map(ToString::to_string)
+        self.signed.model_spec.as_ref().map(ToString::to_string)
     }
 
     /// SHA3-256 of the global model, hex.

@@ -73,9 +73,7 @@ impl ClinicRound {
         sigma: Option<f64>,
         progress: Option<js_sys::Function>,
     ) -> Result<PreparedUpdate, wasm_bindgen::JsValue> {
-        let pk_hash: [u8; 32] = pk_hash
-            .try_into()
-            .map_err(|_| ClinicError::new(ErrorCode::BadInput, "pkHash must be 32 bytes"))?;
+        let pk_hash = crate::clinic::pk_hash_arg(pk_hash)?;
         let mut sink = progress::from_option(progress.as_ref());
         Ok(self.poisoned_update_attacker_demo(
             sigma.unwrap_or(PAPER_SIGMA),

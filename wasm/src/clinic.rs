@@ -137,7 +137,7 @@ impl ClinicRound {
         round: u64,
         clinics: u32,
         model_dim: u32,
-        clip: f64,
+        norm_bound: f64,
         scale: f64,
         bfv_key: &[u8],
         kem_key: &[u8],
@@ -147,7 +147,7 @@ impl ClinicRound {
         let config = check_config::<SetS>(&ConfigRequest {
             clinics,
             params: model_dim,
-            clip,
+            norm_bound,
             scale,
             key: KeyBounds::single::<SetS>(),
             smudging: 0,
@@ -159,7 +159,7 @@ impl ClinicRound {
             param_set_id,
             round,
             model_dim,
-            norm_bound: clip,
+            norm_bound,
             scale,
             b_int: config.quantizer.b_int(),
             t: config.t,
@@ -325,9 +325,7 @@ impl ClinicRound {
         pk_hash: &[u8],
         progress: Option<js_sys::Function>,
     ) -> Result<PreparedUpdate, wasm_bindgen::JsValue> {
-        let pk_hash: [u8; 32] = pk_hash
-            .try_into()
-            .map_err(|_| ClinicError::new(ErrorCode::BadInput, "pkHash must be 32 bytes"))?;
+        let pk_hash = pk_hash_arg(pk_hash)?;
         let mut sink = progress::from_option(progress.as_ref());
         Ok(self.encrypt(update, clinic, pk_hash, &mut rng::fresh()?, sink.as_mut())?)
     }
@@ -344,6 +342,13 @@ impl ClinicRound {
         let env = self.seal(prepared, clinic, signing_seed, sequence, &mut rng::fresh()?)?;
         Ok(Uint8Array::from(env.as_slice()))
     }
+}
+
+/// The JavaScript `pkHash` argument: the 32-byte SHA3-256 of the clinic's verifying key.
+pub(crate) fn pk_hash_arg(pk_hash: &[u8]) -> Result<[u8; 32], ClinicError> {
+    pk_hash
+        .try_into()
+        .map_err(|_| ClinicError::new(ErrorCode::BadInput, "pkHash must be 32 bytes"))
 }
 
 #[cfg(test)]

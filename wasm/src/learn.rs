@@ -53,6 +53,17 @@ pub fn synthetic_clinic_data(
     Ok(all.subset(&idx))
 }
 
+/// Refuses an epoch count outside 1..=[`MAX_EPOCHS`].
+fn check_epochs(epochs: u32) -> Result<(), ClinicError> {
+    if epochs == 0 || epochs > MAX_EPOCHS {
+        return Err(ClinicError::new(
+            ErrorCode::BadInput,
+            "epochs must be between 1 and 20",
+        ));
+    }
+    Ok(())
+}
+
 /// Trains the global model `global` on `data` for `epochs` epochs and returns the update `w_local − global`.
 pub fn train_update(
     global: &[f32],
@@ -61,12 +72,7 @@ pub fn train_update(
     rng: &mut rand_chacha::ChaCha20Rng,
     progress: &mut dyn Progress,
 ) -> Result<Vec<f32>, ClinicError> {
-    if epochs == 0 || epochs > MAX_EPOCHS {
-        return Err(ClinicError::new(
-            ErrorCode::BadInput,
-            "epochs must be between 1 and 20",
-        ));
-    }
+    check_epochs(epochs)?;
     let mut sizes = Mlp::PAPER_SIZES;
     sizes[0] = data.features;
     sizes[3] = data.classes;
@@ -183,12 +189,7 @@ pub fn train_spec_update(
     rng: &mut rand_chacha::ChaCha20Rng,
     progress: &mut dyn Progress,
 ) -> Result<Vec<f32>, ClinicError> {
-    if epochs == 0 || epochs > MAX_EPOCHS {
-        return Err(ClinicError::new(
-            ErrorCode::BadInput,
-            "epochs must be between 1 and 20",
-        ));
-    }
+    check_epochs(epochs)?;
     let cfg = TrainConfig {
         epochs: epochs as usize,
         ..TRAIN

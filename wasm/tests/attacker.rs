@@ -41,7 +41,7 @@ fn fixture() -> Fixture {
     let config = check_config::<SetS>(&ConfigRequest {
         clinics: CLINICS,
         params: DIM,
-        clip: 5.0,
+        norm_bound: 5.0,
         scale,
         key: KeyBounds::single::<SetS>(),
         smudging: 0,

@@ -380,7 +380,7 @@ pub fn bench_config<P: ParamSet>(params: u32) -> Result<Config, String> {
     check_config::<P>(&ConfigRequest {
         clinics: 5,
         params,
-        clip: 5.0,
+        norm_bound: 5.0,
         scale: quantizer.scale(),
         key: KeyBounds::single::<P>(),
         smudging: 0,

@@ -213,7 +213,7 @@ fn train_config(l: &Local, spec: &ModelSpec) -> TrainConfig {
 /// The model to train: the one the round announces (signed); a `--model` must agree with it. A round
 /// without a model spec takes `--model`, whose parameter count must be the announced dimension.
 fn round_model(given: Option<&ModelSpec>, a: &Announcement) -> Result<ModelSpec, Error> {
-    match (&a.model, given) {
+    match (&a.model_spec, given) {
         (Some(announced), Some(g)) if g != announced => Err(format!(
             "--model {g} differs from the model round {} announces ({announced})",
             a.round
@@ -717,21 +717,7 @@ mod tests {
 
     #[test]
     fn the_trained_model_is_the_announced_one_or_a_matching_model_option() {
-        let mut a = Announcement {
-            param_set_id: 1,
-            round: 4,
-            model_dim: 8,
-            model_sha3: [0; 32],
-            norm_bound: 1.0,
-            scale: 512.0,
-            b_int: 515,
-            t: 5151,
-            opened_at: 0,
-            deadline: 1,
-            kem_key_sha3: [0; 32],
-            bfv_public_key_sha3: [0; 32],
-            model: None,
-        };
+        let mut a = crate::round::sample_announcement(4, 8);
         let logistic = ModelSpec::parse("logistic:3,2").expect("spec");
         let other = ModelSpec::parse("cox:8").expect("spec");
         assert_eq!(
@@ -746,7 +732,7 @@ mod tests {
             .expect_err("wrong size")
             .to_string();
         assert!(e.contains("announces a model of 8"), "{e}");
-        a.model = Some(logistic.clone());
+        a.model_spec = Some(logistic.clone());
         assert_eq!(round_model(None, &a).ok(), Some(logistic.clone()));
         let e = round_model(Some(&other), &a)
             .expect_err("differs")

@@ -57,7 +57,7 @@ pub struct Args {
     factor: f32,
     /// Clipping norm bound τ [default: 5 synthetic, 0.3 fed-tcga-brca].
     #[arg(long)]
-    tau: Option<f32>,
+    norm_bound: Option<f32>,
     /// Master seed (data, split, model, training, attack, crypto randomness).
     #[arg(long, default_value_t = 2024)]
     seed: u64,
@@ -123,7 +123,7 @@ impl Args {
             },
             Attack::SignFlip => AttackKind::SignFlip,
         };
-        s.tau = self.tau.unwrap_or(s.tau);
+        s.norm_bound = self.norm_bound.unwrap_or(s.norm_bound);
         s.alpha = self.alpha;
         s.data.side = self.side;
         s.data.train = self.train_samples;

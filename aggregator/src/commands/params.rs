@@ -24,9 +24,9 @@ pub struct Args {
     /// Model parameters P (the paper's MLP 784-128-64-4 has 108,996).
     #[arg(long, default_value_t = 108_996)]
     pub params: u32,
-    /// Float clip bound τ on the update's l2 norm.
+    /// Norm bound τ on the update's l2 norm (the clip bound; `--norm-bound` as in `serve` and `demo`).
     #[arg(long, default_value_t = 5.0)]
-    pub clip: f64,
+    pub norm_bound: f64,
     /// Quantization scale S; default: the largest scale whose B_int fits the set.
     #[arg(long)]
     pub scale: Option<f64>,
@@ -86,10 +86,10 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     if !refused.is_empty() {
         return Err(format!(
-            "configuration K = {}, P = {}, clip {} refused by parameter set {} (reason above)",
+            "configuration K = {}, P = {}, norm bound {} refused by parameter set {} (reason above)",
             args.clinics,
             args.params,
-            args.clip,
+            args.norm_bound,
             refused.join(" and ")
         )
         .into());
@@ -185,13 +185,13 @@ fn describe<P: ParamSet>(
     smudging_room::<P>(chunks, collective);
     threshold_design::<P>(chunks);
     let quantizer = match args.scale {
-        Some(s) => Quantizer::new(args.clip, s, args.params as usize)?,
-        None => Quantizer::with_max_scale(args.clip, args.params as usize, b_max)?,
+        Some(s) => Quantizer::new(args.norm_bound, s, args.params as usize)?,
+        None => Quantizer::with_max_scale(args.norm_bound, args.params as usize, b_max)?,
     };
     let request = ConfigRequest {
         clinics: args.clinics,
         params: args.params,
-        clip: args.clip,
+        norm_bound: args.norm_bound,
         scale: quantizer.scale(),
         key: single,
         smudging: 0,
@@ -200,10 +200,10 @@ fn describe<P: ParamSet>(
         Ok(c) => c,
         Err(e) => {
             println!(
-                "  configuration K = {}, P = {}, clip {}, scale {}: REFUSED: {e}\n",
+                "  configuration K = {}, P = {}, norm bound {}, scale {}: REFUSED: {e}\n",
                 args.clinics,
                 args.params,
-                args.clip,
+                args.norm_bound,
                 quantizer.scale()
             );
             return Ok(None);
@@ -212,10 +212,10 @@ fn describe<P: ParamSet>(
     #[allow(clippy::cast_precision_loss)]
     let margin = (config.noise_budget as f64 / config.noise_total.max(1) as f64).log2();
     println!(
-        "  config K = {}, P = {}, clip {}, scale {}: B_int = {}, t = {}, Delta = {}, L = {}",
+        "  config K = {}, P = {}, norm bound {}, scale {}: B_int = {}, t = {}, Delta = {}, L = {}",
         config.clinics,
         config.params,
-        args.clip,
+        args.norm_bound,
         config.quantizer.scale(),
         config.b_int(),
         config.t,

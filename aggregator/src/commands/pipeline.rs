@@ -153,7 +153,7 @@ mod tests {
         let config = check_config::<SetS>(&ConfigRequest {
             clinics: 3,
             params: 108_996,
-            clip: 5.0,
+            norm_bound: 5.0,
             scale: q.scale(),
             key: KeyBounds::single::<SetS>(),
             smudging: 0,

@@ -191,9 +191,9 @@ async fn drive_rounds(
                     }
                 }
             }
-            let latest = c.store().latest_round().ok().flatten();
+            let latest = c.latest_round().ok().flatten();
             if let Some(l) =
-                latest.filter(|l| l.state.is_terminal() && l.announcement.round < rounds)
+                latest.filter(|l| l.state().is_terminal() && l.announcement.round < rounds)
             {
                 let _ = l;
                 open_if_idle(&c, auto.as_ref());

@@ -6,6 +6,7 @@ use crate::error::{ApiError, Code};
 use crate::model;
 use crate::round::{Announcement, RoundState};
 use crate::store::RoundRecord;
+use crate::verify::RoundContext;
 
 /// Decryption attempts per round (each already retries the key-holder pipe with restarts) before the
 /// round fails.
@@ -35,20 +36,20 @@ impl Coordinator {
     pub fn open_round(&self, req: &OpenRound) -> Result<RoundRecord, ApiError> {
         let store = self.store();
         let latest = store.latest_round().map_err(internal)?;
-        if let Some(l) = latest.as_ref().filter(|l| !l.state.is_terminal()) {
+        if let Some(l) = latest.as_ref().filter(|l| !l.state().is_terminal()) {
             return Err(ApiError::new(
                 Code::RoundAlreadyOpen,
                 format!(
                     "round {} is {}; wait until it is published or failed",
                     l.announcement.round,
-                    l.state.as_str()
+                    l.state().as_str()
                 ),
             ));
         }
         let model_sha3 = match &req.model_sha3 {
             Some(h) => parse_hash(h)?,
             None => match &latest {
-                Some(l) => l.next_model_sha3.unwrap_or(l.announcement.model_sha3),
+                Some(l) => l.phase.next_model_sha3().unwrap_or(l.announcement.model_sha3),
                 None => store.sole_model().map_err(internal)?.ok_or_else(|| ApiError::new(Code::NotFound, "no initial model: upload one with POST /v1/admin/models or start with --initial-model"))?,
             },
         };
@@ -86,13 +87,13 @@ impl Coordinator {
             deadline: opened_at.saturating_add(req.deadline_secs),
             kem_key_sha3: self.facts.kem_key_sha3,
             bfv_public_key_sha3: self.facts.bfv_public_key_sha3,
-            model,
+            model_spec: model,
         };
         let signature = self
             .signer
-            .sign(&announcement.encode())
+            .sign(&crate::round::encode_announcement(&announcement))
             .map_err(ApiError::internal)?;
-        let empty = self.aggregate.empty(&self.context(&announcement))?;
+        let empty = self.aggregate.empty(&RoundContext::of(&announcement))?;
         store
             .insert_round(&announcement, &signature, &empty)
             .map_err(internal)?;
@@ -113,10 +114,10 @@ impl Coordinator {
             .round(round)
             .map_err(internal)?
             .ok_or_else(|| ApiError::new(Code::NotFound, format!("no round {round}")))?;
-        if rec.state != RoundState::Open {
+        if rec.state() != RoundState::Open {
             return Err(ApiError::new(
                 Code::RoundNotOpen,
-                format!("round {round} is {}", rec.state.as_str()),
+                format!("round {round} is {}", rec.state().as_str()),
             ));
         }
         store
@@ -131,7 +132,7 @@ impl Coordinator {
             return Ok(Progress::Idle);
         };
         let id = rec.announcement.round;
-        match rec.state {
+        match rec.state() {
             RoundState::Open => {
                 let decided = u32::try_from(self.store().submissions(id).map_err(internal)?.len())
                     .unwrap_or(u32::MAX);
@@ -203,7 +204,7 @@ impl Coordinator {
         }
         let mut rebuilt = self
             .aggregate
-            .empty(&self.context(a))
+            .empty(&RoundContext::of(a))
             .map_err(|e| e.message)?;
         for (_, ct) in &cts {
             rebuilt = self.aggregate.add(&rebuilt, ct).map_err(|e| e.message)?;
@@ -242,13 +243,13 @@ impl Coordinator {
             }
         };
         let started = std::time::Instant::now();
-        let sums = match self.decryptor.decrypt_aggregate(
-            a.round,
-            a.model_dim,
-            rec.accepted,
-            a.t,
-            &sum,
-        ) {
+        let sums = match self.decryptor.decrypt_aggregate(&super::DecryptionRequest {
+            round: a.round,
+            model_dim: a.model_dim,
+            accepted: rec.accepted,
+            t: a.t,
+            aggregate: &sum,
+        }) {
             Ok(s) if s.len() == a.model_dim as usize => s,
             Ok(s) => {
                 return self.fail_decryption(

@@ -8,28 +8,36 @@ use std::time::Instant;
 use sha3::{Digest, Sha3_256};
 use zkfl_core::channel::{ReplayError, ReplayGuard, ReplayKey};
 
-use crate::error::{ApiError, Code};
-use crate::round::{Announcement, RoundId, RoundState};
+use crate::error::{ApiError, Code, PortError};
+use crate::round::{RoundId, RoundState};
 use crate::store::{ReplayMark, RoundRecord, Store, StoreError, SubmissionRecord};
 use crate::verify::{Aggregate, Authenticated, RoundContext, SubmissionVerifier};
 
 /// Signs round announcements with the aggregator's identity key.
 pub trait AnnouncementSigner: Send + Sync {
     /// ML-DSA-65 signature over the canonical announcement bytes.
-    fn sign(&self, announcement: &[u8]) -> Result<Vec<u8>, String>;
+    fn sign(&self, announcement: &[u8]) -> Result<Vec<u8>, PortError>;
+}
+
+/// What the coordinator asks the decryptor (the key holder) to decrypt.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DecryptionRequest<'a> {
+    /// Round number.
+    pub round: RoundId,
+    /// Number of model coordinates to return.
+    pub model_dim: u32,
+    /// Number of ciphertexts in the aggregate (as claimed by the service).
+    pub accepted: u32,
+    /// The round's plaintext modulus t.
+    pub t: u64,
+    /// The aggregate ciphertext.
+    pub aggregate: &'a [u8],
 }
 
 /// Decrypts a round's aggregate: the boundary to the key holder (docs/SERVICE.md "Key holder").
 pub trait Decryptor: Send + Sync {
     /// Returns the centred integer sums of the quantized updates, one per model coordinate.
-    fn decrypt_aggregate(
-        &self,
-        round: RoundId,
-        model_dim: u32,
-        accepted: u32,
-        t: u64,
-        sum: &[u8],
-    ) -> Result<Vec<i64>, String>;
+    fn decrypt_aggregate(&self, request: &DecryptionRequest<'_>) -> Result<Vec<i64>, PortError>;
 
     /// Whether decryption can proceed now (`/v1/health`).
     fn health(&self) -> DecryptorHealth {
@@ -288,22 +296,12 @@ impl Coordinator {
     }
 
     /// Locks the store. A poisoned lock means a panic happened while holding it; the store itself is
-    /// transactional, so continuing is safe.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
+    /// transactional, so continuing is safe. Only the coordinator and its tests reach the store; readers
+    /// use the read interface (`reads`).
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn context(&self, a: &Announcement) -> RoundContext {
-        RoundContext {
-            round: a.round,
-            param_set_id: a.param_set_id,
-            model_dim: a.model_dim,
-            b_int: a.b_int,
-            t: a.t,
-            bfv_public_key_sha3: a.bfv_public_key_sha3,
-        }
     }
 
     /// The body limit of a submission to `round`, before any byte of it is read: the round must be the open
@@ -311,7 +309,7 @@ impl Coordinator {
     /// envelope its parameter set, chunk count and B_int allow ([`RoundContext::max_submission_len`]).
     pub fn submission_limit(&self, round: RoundId) -> Result<usize, ApiError> {
         let rec = open_round(&self.store(), round)?;
-        Ok(self.context(&rec.announcement).max_submission_len())
+        Ok(RoundContext::of(&rec.announcement).max_submission_len())
     }
 
     /// Cheap checks done before a submission takes a verification slot (about a millisecond): the round is
@@ -332,7 +330,7 @@ impl Coordinator {
                     "these exact envelope bytes were already submitted; build a fresh submission",
                 ));
             }
-            self.context(&rec.announcement)
+            RoundContext::of(&rec.announcement)
         };
         let mut guard = StagedReplayGuard {
             coordinator: self,
@@ -561,12 +559,12 @@ fn open_round(store: &Store, round: RoundId) -> Result<RoundRecord, ApiError> {
             format!("round {round} is not the current round; the current round is {current}"),
         ));
     }
-    if latest.state != RoundState::Open {
+    if latest.state() != RoundState::Open {
         return Err(ApiError::new(
             Code::RoundNotOpen,
             format!(
                 "round {round} is {} and no longer accepts submissions",
-                latest.state.as_str()
+                latest.state().as_str()
             ),
         ));
     }
@@ -574,8 +572,10 @@ fn open_round(store: &Store, round: RoundId) -> Result<RoundRecord, ApiError> {
 }
 
 mod lifecycle;
+mod reads;
 mod timing;
 pub use lifecycle::{Progress, parse_hash};
+pub use reads::RoundReport;
 pub use timing::RoundTimings;
 use timing::{Phase, Timings};
 

@@ -72,7 +72,7 @@ impl Aggregate for TestSum {
 
 struct TestSigner;
 impl AnnouncementSigner for TestSigner {
-    fn sign(&self, a: &[u8]) -> Result<Vec<u8>, String> {
+    fn sign(&self, a: &[u8]) -> Result<Vec<u8>, crate::error::PortError> {
         Ok(sha3(a).to_vec())
     }
 }
@@ -81,12 +81,9 @@ struct TestDecryptor;
 impl Decryptor for TestDecryptor {
     fn decrypt_aggregate(
         &self,
-        _: u64,
-        dim: u32,
-        _: u32,
-        _: u64,
-        sum: &[u8],
-    ) -> Result<Vec<i64>, String> {
+        r: &super::DecryptionRequest<'_>,
+    ) -> Result<Vec<i64>, crate::error::PortError> {
+        let (dim, sum) = (r.model_dim, r.aggregate);
         Ok(sum
             .chunks(8)
             .take(dim as usize)

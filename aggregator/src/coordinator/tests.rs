@@ -93,7 +93,8 @@ fn a_round_closes_when_every_clinic_decided_and_publishes_the_mean() {
         .round(1)
         .expect("r")
         .expect("e")
-        .next_model_sha3
+        .phase
+        .next_model_sha3()
         .expect("next");
     assert_eq!(
         model::decode(&c.store().model(&next).expect("m").expect("m")).ok(),
@@ -236,7 +237,7 @@ fn close_and_decrypt(c: &Coordinator) -> RoundState {
     for _ in 0..8 {
         let _ = c.drive(now());
     }
-    c.store().round(1).expect("r").expect("e").state
+    c.store().round(1).expect("r").expect("e").state()
 }
 
 #[test]
@@ -261,9 +262,10 @@ fn a_damaged_kept_ciphertext_fails_the_round_with_a_clear_reason() {
     c.store().damage_ciphertext_for_test(1, 1);
     assert_eq!(close_and_decrypt(&c), RoundState::Failed);
     let rec = c.store().round(1).expect("r").expect("e");
-    assert_eq!(
-        rec.failure.map(|f| f.0).as_deref(),
-        Some("integrity_failed")
+    assert!(
+        matches!(&rec.phase, crate::round::RoundPhase::Failed { code, .. } if code == "integrity_failed"),
+        "{:?}",
+        rec.phase
     );
 }
 
@@ -274,14 +276,13 @@ fn a_failing_decryptor_is_retried_then_the_round_fails_with_the_reason() {
     impl Decryptor for Flaky {
         fn decrypt_aggregate(
             &self,
-            _: u64,
-            dim: u32,
-            _: u32,
-            _: u64,
-            _: &[u8],
-        ) -> Result<Vec<i64>, String> {
+            r: &super::DecryptionRequest<'_>,
+        ) -> Result<Vec<i64>, crate::error::PortError> {
+            let dim = r.model_dim;
             if self.0.fetch_add(1, Ordering::SeqCst) < self.1 {
-                Err("key holder pipe: Broken pipe".into())
+                Err(crate::error::PortError::KeyHolderUnavailable(
+                    "key holder pipe: Broken pipe".into(),
+                ))
             } else {
                 Ok(vec![0; dim as usize])
             }
@@ -301,7 +302,9 @@ fn a_failing_decryptor_is_retried_then_the_round_fails_with_the_reason() {
         assert_eq!(close_and_decrypt(&c), expect, "{failures} failures");
         let rec = c.store().round(1).expect("r").expect("e");
         if expect == RoundState::Failed {
-            let (code, msg) = rec.failure.expect("reason");
+            let crate::round::RoundPhase::Failed { code, message: msg } = rec.phase else {
+                panic!("no failure reason: {:?}", rec.phase);
+            };
             assert_eq!(code, "decryption_failed");
             assert!(
                 msg.contains("Broken pipe") && msg.contains("attempts"),

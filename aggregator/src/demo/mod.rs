@@ -70,7 +70,7 @@ pub struct DemoReport {
     /// The attack.
     pub attack: String,
     /// Norm bound τ.
-    pub tau: f32,
+    pub norm_bound: f32,
     /// Master seed.
     pub seed: u64,
     /// Samples held by each clinic.
@@ -102,7 +102,7 @@ pub fn run(scenario: Scenario, opts: &Options) -> Result<DemoReport, String> {
     scenario.validate()?;
     runner::check_only(only, &CONFIGS)?;
     // The clinic limit of the encrypted configurations comes before the data split, whose error would hide it.
-    let crypto = zkfl::CryptoParams::new(scenario.clinics, scenario.params(), scenario.tau)?;
+    let crypto = zkfl::CryptoParams::new(scenario.clinics, scenario.params(), scenario.norm_bound)?;
     let setup = Setup::new(scenario)?;
     let sc = &setup.scenario;
     let multi = MultiProgress::with_draw_target(if quiet {
@@ -152,7 +152,7 @@ pub fn run(scenario: Scenario, opts: &Options) -> Result<DemoReport, String> {
         attackers: sc.attackers.clone(),
         attack_from: sc.attack_from,
         attack: sc.attack.label(),
-        tau: sc.tau,
+        norm_bound: sc.norm_bound,
         seed: sc.seed,
         samples_per_clinic: setup.local.iter().map(|d| d.len()).collect(),
         crypto,
@@ -177,7 +177,7 @@ fn make_pipeline(
             spec.name,
             sc.clinics,
             setup.initial.params().len(),
-            sc.tau,
+            sc.norm_bound,
             sc.rng(scenario::streams::CRYPTO, 0, 0).next_u64(),
             opts.parallel_clinics,
         )?)),
@@ -196,7 +196,7 @@ pub fn print(report: &DemoReport) {
         report.attackers,
         report.attack_from,
         report.attack,
-        report.tau,
+        report.norm_bound,
         report.seed
     );
     println!("{}", report.crypto.line());

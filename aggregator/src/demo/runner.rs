@@ -1,7 +1,6 @@
 //! The shared round loop: local training at every clinic (in parallel threads), the attack, the
 //! configuration's pipeline, FedAvg, evaluation on the held-out set, and the statistics of the report.
 
-use super::attack::malicious_update;
 use super::pipeline::{Pipeline, Submission, TimeSplit};
 use super::report::ConfigReport;
 use super::scenario::{Setup, streams};
@@ -94,21 +93,7 @@ fn local_updates(
                     let mut local = global.clone();
                     local.train(data, &sc.train, &mut sc.rng(streams::TRAIN, round, clinic));
                     let honest = model_delta(local.params(), global.params());
-                    let malicious = with_attacker && sc.attacks(clinic, round);
-                    let update = if malicious {
-                        malicious_update(
-                            sc.attack,
-                            &honest,
-                            &mut sc.rng(streams::ATTACK, round, clinic),
-                        )
-                    } else {
-                        honest
-                    };
-                    Submission {
-                        clinic,
-                        update,
-                        malicious,
-                    }
+                    sc.submission(clinic, round, honest, with_attacker)
                 })
             })
             .collect();

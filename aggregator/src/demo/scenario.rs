@@ -47,7 +47,7 @@ pub struct Scenario {
     /// The attack.
     pub attack: AttackKind,
     /// Clipping norm bound τ (float domain).
-    pub tau: f32,
+    pub norm_bound: f32,
     /// Master seed: data, split, initial model, training order and attack noise derive from it.
     pub seed: u64,
     /// Dirichlet concentration of the non-IID split.
@@ -67,7 +67,7 @@ impl Scenario {
             attackers: vec![3],
             attack_from: 4,
             attack: AttackKind::Noise { sigma: 50.0 },
-            tau: 5.0,
+            norm_bound: 5.0,
             seed,
             alpha: 0.5,
             data: SyntheticSpec::PAPER,
@@ -84,6 +84,32 @@ impl Scenario {
         round >= self.attack_from && self.attackers.contains(&clinic)
     }
 
+    /// What clinic `clinic` sends in round `round`: its `honest` update, or, if it attacks in this run
+    /// (`with_attacker`), the scenario's attack on it (drawn from the clinic's attack stream).
+    pub fn submission(
+        &self,
+        clinic: usize,
+        round: usize,
+        honest: Vec<f32>,
+        with_attacker: bool,
+    ) -> super::pipeline::Submission {
+        let malicious = with_attacker && self.attacks(clinic, round);
+        let update = if malicious {
+            super::attack::malicious_update(
+                self.attack,
+                &honest,
+                &mut self.rng(streams::ATTACK, round, clinic),
+            )
+        } else {
+            honest
+        };
+        super::pipeline::Submission {
+            clinic,
+            update,
+            malicious,
+        }
+    }
+
     /// Checks the knobs make sense before anything expensive runs.
     pub fn validate(&self) -> Result<(), String> {
         if self.clinics == 0 || self.rounds == 0 {
@@ -95,10 +121,10 @@ impl Scenario {
                 self.clinics
             ));
         }
-        if !(self.tau.is_finite() && self.tau > 0.0) {
+        if !(self.norm_bound.is_finite() && self.norm_bound > 0.0) {
             return Err(format!(
                 "norm bound τ must be positive and finite, got {}",
-                self.tau
+                self.norm_bound
             ));
         }
         if self.train.batch == 0 || self.train.epochs == 0 {

@@ -91,13 +91,17 @@ impl Slots {
 /// The round parameters of the encrypted configurations: the largest quantization scale set S's B_INT_MAX
 /// allows for τ and P, and the configuration `params::limits::check_config` derives from it (t, chunks,
 /// noise), for single-decryptor keys.
-pub fn derive(clinics: usize, params: usize, tau: f32) -> Result<(Quantizer, Config), String> {
-    let quantizer = Quantizer::with_max_scale(f64::from(tau), params, SetS::B_INT_MAX)
+pub fn derive(
+    clinics: usize,
+    params: usize,
+    norm_bound: f32,
+) -> Result<(Quantizer, Config), String> {
+    let quantizer = Quantizer::with_max_scale(f64::from(norm_bound), params, SetS::B_INT_MAX)
         .map_err(|e| format!("quantizer: {e}"))?;
     let config = check_config::<SetS>(&ConfigRequest {
         clinics: u32::try_from(clinics).map_err(|e| e.to_string())?,
         params: u32::try_from(params).map_err(|e| e.to_string())?,
-        clip: f64::from(tau),
+        norm_bound: f64::from(norm_bound),
         scale: quantizer.scale(),
         key: KeyBounds::single::<SetS>(),
         smudging: 0,
@@ -106,7 +110,7 @@ pub fn derive(clinics: usize, params: usize, tau: f32) -> Result<(Quantizer, Con
         // check_config's advice (a lower scale, set L) names knobs the demo does not have.
         ConfigError::TooManyClinics { clinics, max } => format!(
             "{clinics} clinics: with parameter set {} a sum of at most {max} clinics' updates decrypts exactly for \
-             {params} parameters at τ = {tau} and the demo's quantization scale; use --clinics {max} or fewer",
+             {params} parameters at τ = {norm_bound} and the demo's quantization scale; use --clinics {max} or fewer",
             SetS::NAME
         ),
         e => format!("parameter set {}: {e}", SetS::NAME),
@@ -137,8 +141,8 @@ pub struct CryptoParams {
 
 impl CryptoParams {
     /// Derives them for the scenario's clinics, model size and τ.
-    pub fn new(clinics: usize, params: usize, tau: f32) -> Result<Self, String> {
-        let (q, c) = derive(clinics, params, tau)?;
+    pub fn new(clinics: usize, params: usize, norm_bound: f32) -> Result<Self, String> {
+        let (q, c) = derive(clinics, params, norm_bound)?;
         Ok(Self {
             param_set: SetS::NAME,
             ring_degree: N,
@@ -176,7 +180,7 @@ struct ClinicRound {
 
 impl ZkflPipeline {
     /// Starts `exe serve` with keys for `clinics` clinics, and derives the round parameters for a model of
-    /// `params` parameters clipped to `tau` (largest scale set S's B_INT_MAX allows; the server checks them
+    /// `params` parameters clipped to `norm_bound` τ (largest scale set S's B_INT_MAX allows; the server checks them
     /// again with `check_config` when a round is opened). At most `parallel` clinics encrypt and prove at
     /// the same time (0: one per available core).
     pub fn new(
@@ -184,11 +188,11 @@ impl ZkflPipeline {
         tag: &str,
         clinics: usize,
         params: usize,
-        tau: f32,
+        norm_bound: f32,
         seed: u64,
         parallel: usize,
     ) -> Result<Self, String> {
-        let (quantizer, config) = derive(clinics, params, tau)?;
+        let (quantizer, config) = derive(clinics, params, norm_bound)?;
         let server = ServeProcess::start(exe, clinics, tag)?;
         let admin = server.client();
         let keys = server.keys();
@@ -249,7 +253,7 @@ impl ZkflPipeline {
             .admin_put_model(global)
             .map_err(|e| format!("POST /v1/admin/models: {e}"))?;
         let req = OpenRound {
-            norm_bound: self.quantizer.clip(),
+            norm_bound: self.quantizer.norm_bound(),
             scale: self.quantizer.scale(),
             deadline_secs: PUBLISH_TIMEOUT.as_secs(),
             model_sha3: Some(hash),

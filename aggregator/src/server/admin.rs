@@ -68,19 +68,7 @@ pub(super) async fn close_round(
     let id = parse_round(&raw)?;
     let v = blocking(&s, move |c| {
         c.close_now(id)?;
-        let mut rec = c
-            .store()
-            .round(id)
-            .map_err(ApiError::internal)?
-            .ok_or_else(|| ApiError::internal("round vanished"))?;
-        rec.unauthenticated_rejections = c.unauthenticated_rejections(&rec);
-        let subs = c.store().submissions(id).map_err(ApiError::internal)?;
-        Ok(views::status(
-            &rec,
-            &subs,
-            c.facts().roster_size,
-            c.timings(id),
-        ))
+        Ok(views::status(&c.round_report(id)?))
     })
     .await?;
     Ok((StatusCode::ACCEPTED, axum::Json(v)))

@@ -163,8 +163,8 @@ fn parse_round(raw: &str) -> Result<RoundId, ApiError> {
 
 async fn current_round(State(s): Shared) -> Result<axum::Json<Value>, ApiError> {
     blocking(&s, |c| {
-        let rec = c.store().latest_round().map_err(ApiError::internal)?;
-        rec.map(|r| axum::Json(views::announcement(&r)))
+        c.latest_round()?
+            .map(|r| axum::Json(views::announcement(&r)))
             .ok_or_else(|| {
                 ApiError::new(
                     Code::NoRound,
@@ -175,20 +175,13 @@ async fn current_round(State(s): Shared) -> Result<axum::Json<Value>, ApiError> 
     .await
 }
 
-fn find_round(c: &Coordinator, id: RoundId) -> Result<crate::store::RoundRecord, ApiError> {
-    c.store()
-        .round(id)
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::new(Code::NotFound, format!("there is no round {id}")))
-}
-
 async fn round_announcement(
     State(s): Shared,
     Path(raw): Path<String>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let id = parse_round(&raw)?;
     blocking(&s, move |c| {
-        Ok(axum::Json(views::announcement(&find_round(c, id)?)))
+        Ok(axum::Json(views::announcement(&c.round(id)?)))
     })
     .await
 }
@@ -199,25 +192,14 @@ async fn round_status(
 ) -> Result<axum::Json<Value>, ApiError> {
     let id = parse_round(&raw)?;
     blocking(&s, move |c| {
-        let mut rec = find_round(c, id)?;
-        rec.unauthenticated_rejections = c.unauthenticated_rejections(&rec);
-        let subs = c.store().submissions(id).map_err(ApiError::internal)?;
-        Ok(axum::Json(views::status(
-            &rec,
-            &subs,
-            c.facts().roster_size,
-            c.timings(id),
-        )))
+        Ok(axum::Json(views::status(&c.round_report(id)?)))
     })
     .await
 }
 
 async fn round_update(State(s): Shared, Path(raw): Path<String>) -> Result<Response, ApiError> {
     let id = parse_round(&raw)?;
-    let upd = blocking(&s, move |c| {
-        c.store().update(id).map_err(ApiError::internal)
-    })
-    .await?;
+    let upd = blocking(&s, move |c| c.published_update(id)).await?;
     upd.map(binary).ok_or_else(|| {
         ApiError::new(
             Code::NotFound,
@@ -228,24 +210,7 @@ async fn round_update(State(s): Shared, Path(raw): Path<String>) -> Result<Respo
 
 async fn model(State(s): Shared, Path(raw): Path<String>) -> Result<Response, ApiError> {
     let id = parse_round(&raw)?;
-    let bytes = blocking(&s, move |c| {
-        let store = c.store();
-        let hash = match store.round(id).map_err(ApiError::internal)? {
-            Some(r) => Some(r.announcement.model_sha3),
-            None => match id.checked_sub(1) {
-                Some(prev) => store
-                    .round(prev)
-                    .map_err(ApiError::internal)?
-                    .and_then(|r| r.next_model_sha3),
-                None => None,
-            },
-        };
-        match hash {
-            Some(h) => store.model(&h).map_err(ApiError::internal),
-            None => Ok(None),
-        }
-    })
-    .await?;
+    let bytes = blocking(&s, move |c| c.model_of_round(id)).await?;
     bytes
         .map(binary)
         .ok_or_else(|| ApiError::new(Code::NotFound, format!("no model w_{id} exists yet")))

@@ -2,8 +2,9 @@
 
 use serde_json::{Value, json};
 
-use crate::coordinator::RoundTimings;
+use crate::coordinator::RoundReport;
 use crate::keyholder::MODE;
+use crate::round::RoundPhase;
 use crate::store::{RoundRecord, SubmissionRecord};
 
 /// The signed announcement of a round.
@@ -12,7 +13,7 @@ pub fn announcement(rec: &RoundRecord) -> Value {
     let a = &rec.announcement;
     json!({
         "round": a.round,
-        "state": rec.state.as_str(),
+        "state": rec.state().as_str(),
         "param_set_id": a.param_set_id,
         "model_dim": a.model_dim,
         "model_sha3": hex::encode(a.model_sha3),
@@ -24,25 +25,26 @@ pub fn announcement(rec: &RoundRecord) -> Value {
         "deadline": a.deadline,
         "kem_key_sha3": hex::encode(a.kem_key_sha3),
         "bfv_public_key_sha3": hex::encode(a.bfv_public_key_sha3),
-        "model": a.model.as_ref().map(ToString::to_string),
-        "announcement": hex::encode(a.encode()),
+        "model": a.model_spec.as_ref().map(ToString::to_string),
+        "announcement": hex::encode(crate::round::encode_announcement(a)),
         "signature": hex::encode(&rec.signature),
     })
 }
 
 /// Round status with per-clinic decisions.
 #[must_use]
-pub fn status(
-    rec: &RoundRecord,
-    subs: &[SubmissionRecord],
-    expected: u32,
-    timings: Option<RoundTimings>,
-) -> Value {
+pub fn status(report: &RoundReport) -> Value {
+    let RoundReport {
+        record: rec,
+        submissions: subs,
+        expected,
+        timings,
+    } = report;
     let a = &rec.announcement;
     let rejected = subs.iter().filter(|s| !s.accepted).count();
     json!({
         "round": a.round,
-        "state": rec.state.as_str(),
+        "state": rec.state().as_str(),
         "opened_at": a.opened_at,
         "deadline": a.deadline,
         "norm_bound": a.norm_bound,
@@ -54,12 +56,18 @@ pub fn status(
         "rejected": rejected,
         "unauthenticated_rejections": rec.unauthenticated_rejections,
         "submissions": subs.iter().map(submission).collect::<Vec<_>>(),
-        "result": rec.next_model_sha3.map(|next| json!({
-            "accepted_count": rec.accepted,
-            "next_model_sha3": hex::encode(next),
-            "published_at": rec.published_at,
-        })),
-        "failure": rec.failure.as_ref().map(|(code, message)| json!({"code": code, "message": message})),
+        "result": match &rec.phase {
+            RoundPhase::Published { next_model_sha3, published_at } => json!({
+                "accepted_count": rec.accepted,
+                "next_model_sha3": hex::encode(next_model_sha3),
+                "published_at": published_at,
+            }),
+            _ => Value::Null,
+        },
+        "failure": match &rec.phase {
+            RoundPhase::Failed { code, message } => json!({"code": code, "message": message}),
+            _ => Value::Null,
+        },
         "decryption_mode": MODE,
         "timing_s": timings,
     })

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::round::{Announcement, RoundId, RoundState};
+use crate::round::{Announcement, RoundId, RoundPhase, RoundState};
 
 /// A storage failure (always an internal error for the peer).
 #[derive(Debug)]
@@ -128,22 +128,50 @@ pub type Result<T> = core::result::Result<T, StoreError>;
 /// One round as stored.
 #[derive(Clone, Debug)]
 pub struct RoundRecord {
-    /// Where the round is.
-    pub state: RoundState,
+    /// Where the round is, with that state's own data.
+    pub phase: RoundPhase,
     /// The signed facts.
     pub announcement: Announcement,
-    /// ML-DSA-65 signature over `announcement.encode()`.
+    /// ML-DSA-65 signature over `round::encode_announcement(announcement)`.
     pub signature: Vec<u8>,
     /// Number of accepted submissions.
     pub accepted: u32,
     /// Rejections before authentication.
     pub unauthenticated_rejections: u64,
-    /// SHA3-256 of the published model `w_{r+1}`.
-    pub next_model_sha3: Option<[u8; 32]>,
-    /// When it was published.
-    pub published_at: Option<u64>,
-    /// Why it failed.
-    pub failure: Option<(String, String)>,
+}
+
+impl RoundRecord {
+    /// The round's state without its data.
+    #[must_use]
+    pub fn state(&self) -> RoundState {
+        self.phase.state()
+    }
+}
+
+/// The round's state with its own data from the stored columns; a published round without its model
+/// hash or time, or a failed one without its reason, is corrupt.
+fn phase(
+    state: &str,
+    next: Option<Vec<u8>>,
+    published_at: Option<u64>,
+    failure: Option<(String, String)>,
+) -> Result<RoundPhase> {
+    let corrupt = StoreError::Corrupt("round state");
+    Ok(
+        match RoundState::parse(state).ok_or(StoreError::Corrupt("round state"))? {
+            RoundState::Open => RoundPhase::Open,
+            RoundState::Closing => RoundPhase::Closing,
+            RoundState::Decrypting => RoundPhase::Decrypting,
+            RoundState::Published => RoundPhase::Published {
+                next_model_sha3: blob32(next.ok_or(corrupt)?)?,
+                published_at: published_at.ok_or(StoreError::Corrupt("publication time"))?,
+            },
+            RoundState::Failed => {
+                let (code, message) = failure.ok_or(corrupt)?;
+                RoundPhase::Failed { code, message }
+            }
+        },
+    )
 }
 
 /// A sender's position in the channel's replay order.
@@ -259,7 +287,7 @@ impl Store {
                 a.round,
                 RoundState::Open.as_str(),
                 &a.model_sha3[..],
-                a.encode(),
+                crate::round::encode_announcement(a),
                 signature,
                 empty_sum,
                 &chain_start(a.round)[..]
@@ -363,15 +391,12 @@ impl Store {
             return Ok(None);
         };
         Ok(Some(RoundRecord {
-            state: RoundState::parse(&state).ok_or(StoreError::Corrupt("round state"))?,
-            announcement: Announcement::decode(&ann)
+            phase: phase(&state, next, published_at, fcode.zip(fmsg))?,
+            announcement: crate::round::decode_announcement(&ann)
                 .map_err(|_| StoreError::Corrupt("announcement"))?,
             signature,
             accepted,
             unauthenticated_rejections: unauth,
-            next_model_sha3: next.map(blob32).transpose()?,
-            published_at,
-            failure: fcode.zip(fmsg),
         }))
     }
 
@@ -544,7 +569,7 @@ impl Store {
         let rec = self
             .round(id)?
             .ok_or(StoreError::Corrupt("transition of a missing round"))?;
-        let next = step(rec.state)?;
+        let next = step(rec.state())?;
         self.conn.execute(
             "UPDATE rounds SET state = ?2 WHERE id = ?1",
             params![id, next.as_str()],
@@ -565,7 +590,7 @@ impl Store {
         let rec = self
             .round(id)?
             .ok_or(StoreError::Corrupt("publish of a missing round"))?;
-        let next = rec.state.publish()?;
+        let next = rec.state().publish()?;
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT OR IGNORE INTO models (sha3, dim, data) VALUES (?1, ?2, ?3)",
@@ -584,7 +609,7 @@ impl Store {
         let rec = self
             .round(id)?
             .ok_or(StoreError::Corrupt("failing a missing round"))?;
-        let next = rec.state.fail()?;
+        let next = rec.state().fail()?;
         self.conn.execute(
             "UPDATE rounds SET state = ?2, failure_code = ?3, failure_message = ?4 WHERE id = ?1",
             params![id, next.as_str(), code, message],

@@ -2,19 +2,8 @@ use super::*;
 
 fn announcement(round: RoundId, model: [u8; 32]) -> Announcement {
     Announcement {
-        param_set_id: 1,
-        round,
-        model_dim: 2,
         model_sha3: model,
-        norm_bound: 5.0,
-        scale: 16.0,
-        b_int: 81,
-        t: 487,
-        opened_at: 10,
-        deadline: 20,
-        kem_key_sha3: [1; 32],
-        bfv_public_key_sha3: [2; 32],
-        model: None,
+        ..crate::round::sample_announcement(round, 2)
     }
 }
 
@@ -176,8 +165,8 @@ fn publish_and_fail_follow_the_state_machine() {
         .publish(1, b"upd", &[5; 32], &[1; 8], 2, 30)
         .expect("publish");
     let rec = store.round(1).expect("r").expect("e");
-    assert_eq!(rec.state, RoundState::Published);
-    assert_eq!(rec.next_model_sha3, Some([5; 32]));
+    assert_eq!(rec.state(), RoundState::Published);
+    assert_eq!(rec.phase.next_model_sha3(), Some([5; 32]));
     assert_eq!(store.model(&[5; 32]).expect("m"), Some(vec![1; 8]));
     assert_eq!(store.update(1).expect("u"), Some(b"upd".to_vec()));
 }

@@ -130,3 +130,46 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// Writes `model` (little-endian f32) as the server's initial model `<dir>/model.f32`.
+pub fn write_model(dir: &Path, model: &[f32]) {
+    std::fs::write(dir.join("model.f32"), zkfl_aggregator::model::encode(model)).expect("model");
+}
+
+/// `zkfl keygen` for `clinics` clinics into `<dir>/keys`, with `model` as the initial model.
+pub fn keygen_with_model(dir: &Path, clinics: u32, model: &[f32]) {
+    keygen(dir, clinics);
+    write_model(dir, model);
+}
+
+/// `zkfl serve` arguments that open a round at start-up: τ = 1, S = 512, the model `spec` announced.
+pub fn open_round_args(spec: &str) -> [&str; 7] {
+    [
+        "--open-round",
+        "--norm-bound",
+        "1",
+        "--scale",
+        "512",
+        "--model",
+        spec,
+    ]
+}
+
+/// The open round's announcement, its signature checked with clinic 1's pinned aggregator key.
+pub fn announced(c: &Client, dir: &Path) -> zkfl_aggregator::round::Announcement {
+    let pinned = std::fs::read(dir.join("keys/clinics/1/aggregator-vk.bin")).expect("pinned vk");
+    c.current_round()
+        .expect("round")
+        .verify(&pinned)
+        .expect("signed announcement")
+}
+
+/// The standard output of a finished command, which must have succeeded (its standard error otherwise).
+pub fn stdout_ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "command failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -1,6 +1,8 @@
 //! Modular arithmetic: the proof/BFV prime q ≡ 5 (mod 8) and the residue-number-system NTT over auxiliary
 //! ~30-bit NTT-friendly primes used to multiply exactly in Z_q[X]/(X^N+1) (docs/BFV.md).
 
+/// Constant-time idioms written once: masks, select, conditional subtraction, remainder (no division).
+pub mod ct;
 /// Z_q for the two pseudo-Mersenne primes q = 2^44 − 539 and 2^86 − 35 (constant time).
 pub mod modulus;
 /// Negacyclic NTT over one auxiliary prime (Harvey's lazy butterflies, Shoup twiddles).

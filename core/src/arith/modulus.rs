@@ -3,6 +3,8 @@
 
 use core::fmt::Debug;
 use subtle::{ConditionallySelectable, ConstantTimeEq};
+
+use super::ct::{mask_top_u64, mask_top_u128};
 use zeroize::Zeroize;
 
 /// A prime modulus q = 2^BITS − C with q ≡ 5 (mod 8), so X^d + 1 splits into exactly two irreducible
@@ -55,19 +57,6 @@ pub trait Modulus: Copy + Default + Debug + Send + Sync + 'static {
     fn to_u128(a: Self::Coeff) -> u128;
     /// The centred representative in (−q/2, q/2].
     fn to_centered(a: Self::Coeff) -> i128;
-}
-
-/// All-ones mask if `x` has its top bit set (i.e. x ≥ 2^127 as u128, used to read the sign of a wrapped
-/// subtraction), else 0. Branch-free.
-#[inline(always)]
-const fn mask_top_u128(x: u128) -> u128 {
-    0u128.wrapping_sub(x >> 127)
-}
-
-/// All-ones mask if the u64 `x` has its top bit set, else 0. Branch-free.
-#[inline(always)]
-const fn mask_top_u64(x: u64) -> u64 {
-    0u64.wrapping_sub(x >> 63)
 }
 
 /// q = 2^44 − 539, the modulus of parameter set S (N = 2048). Residues are `u64` in [0, q).
@@ -125,12 +114,14 @@ impl Modulus for Q44 {
     }
     #[inline(always)]
     fn mul(a: u64, b: u64) -> u64 {
-        Self::reduce_u128_small(a as u128 * b as u128)
+        Self::reduce_u128_small(u128::from(a) * u128::from(b))
     }
     #[inline(always)]
     fn from_i64(x: i64) -> u64 {
         // Two's complement: x as u64 = x + 2^64·[x < 0]. Reduce that u64 with one fold (< 2^44 + 2^30)
         // and a conditional subtraction, then subtract 2^64 mod q when x was negative (mask).
+        // 2^64 mod q is a compile-time constant of the public modulus.
+        #[allow(clippy::integer_division_remainder_used)]
         const R64: u64 = ((1u128 << 64) % Q44::QQ as u128) as u64;
         let u = x as u64;
         let r = Self::csub((u >> Self::K) * Self::CC + (u & Self::LOW));
@@ -139,18 +130,18 @@ impl Modulus for Q44 {
     #[inline(always)]
     fn from_u128(x: u128) -> u64 {
         // One fold in u128 leaves x1 < 2^84·539 + 2^44 < 2^95, in range of the two-fold reduction.
-        let x1 = (x >> Self::K) * Self::CC as u128 + (x & Self::LOW as u128);
+        let x1 = (x >> Self::K) * u128::from(Self::CC) + (x & u128::from(Self::LOW));
         Self::reduce_u128_small(x1)
     }
     #[inline(always)]
     fn to_u128(a: u64) -> u128 {
-        a as u128
+        u128::from(a)
     }
     #[inline(always)]
     fn to_centered(a: u64) -> i128 {
         // a > (q−1)/2 ⇔ (q−1)/2 − a borrows.
-        let m = mask_top_u64(((Self::QQ - 1) / 2).wrapping_sub(a));
-        a as i128 - (Self::QQ & m) as i128
+        let m = mask_top_u64((Self::QQ >> 1).wrapping_sub(a)); // (q−1)/2 = q >> 1, q odd
+        i128::from(a) - i128::from(Self::QQ & m)
     }
 }
 
@@ -228,7 +219,7 @@ impl Modulus for Q86 {
     #[inline(always)]
     fn from_i64(x: i64) -> u128 {
         // q > 2^63, so x + q is non-negative and < 2q.
-        Self::csub((x as i128 + Self::QQ as i128) as u128)
+        Self::csub((i128::from(x) + Self::QQ as i128) as u128)
     }
     #[inline(always)]
     fn from_u128(x: u128) -> u128 {
@@ -240,7 +231,7 @@ impl Modulus for Q86 {
     }
     #[inline(always)]
     fn to_centered(a: u128) -> i128 {
-        let m = mask_top_u128(((Self::QQ - 1) / 2).wrapping_sub(a));
+        let m = mask_top_u128((Self::QQ >> 1).wrapping_sub(a)); // (q−1)/2 = q >> 1, q odd
         a as i128 - (Self::QQ & m) as i128
     }
 }
@@ -300,9 +291,9 @@ mod tests {
             }
         }
         for x in [0i64, 1, -1, i64::MIN, i64::MAX, -(1 << 44), 1 << 44] {
-            let want44 = (x as i128).rem_euclid(Q44::Q as i128) as u128;
+            let want44 = i128::from(x).rem_euclid(Q44::Q as i128) as u128;
             assert_eq!(Q44::to_u128(Q44::from_i64(x)), want44);
-            let want86 = (x as i128).rem_euclid(Q86::Q as i128) as u128;
+            let want86 = i128::from(x).rem_euclid(Q86::Q as i128) as u128;
             assert_eq!(Q86::to_u128(Q86::from_i64(x)), want86);
         }
     }
@@ -336,8 +327,8 @@ mod tests {
 
         #[test]
         fn from_i64_matches(x in any::<i64>()) {
-            prop_assert_eq!(Q44::to_u128(Q44::from_i64(x)), (x as i128).rem_euclid(Q44::Q as i128) as u128);
-            prop_assert_eq!(Q86::to_u128(Q86::from_i64(x)), (x as i128).rem_euclid(Q86::Q as i128) as u128);
+            prop_assert_eq!(Q44::to_u128(Q44::from_i64(x)), i128::from(x).rem_euclid(Q44::Q as i128) as u128);
+            prop_assert_eq!(Q86::to_u128(Q86::from_i64(x)), i128::from(x).rem_euclid(Q86::Q as i128) as u128);
         }
     }
 }

@@ -23,14 +23,14 @@ pub fn forward<const N: usize>(a: &mut [u32; N], pr: &NttPrime) {
     let p2 = 2 * pr.p;
     let mut t = N;
     let mut m = 1;
-    while m < N / 2 {
+    while m < N >> 1 {
         t >>= 1;
         ct_layer(a, pr, m, t, |u, v| (u + v, u + p2 - v));
         m <<= 1;
     }
     // The last layer (t = 1) also reduces its outputs from [0, 4p) to [0, p): no separate pass.
     let reduce = |x: u32| pr.csub(csub(x, p2));
-    ct_layer(a, pr, N / 2, 1, |u, v| (reduce(u + v), reduce(u + p2 - v)));
+    ct_layer(a, pr, N >> 1, 1, |u, v| (reduce(u + v), reduce(u + p2 - v)));
 }
 
 /// One Cooley–Tukey layer: blocks m..2m of half-width t, x ∈ [0, 4p), y < 2^32 in; `out` maps
@@ -108,7 +108,7 @@ fn inverse_scaled<const N: usize>(a: &mut [u32; N], pr: &NttPrime, scale: u32, s
     // Last layer (one block of N/2 butterflies, twiddle ψ^(−brv(1))), fused with the scaling.
     let ws_val = pr.mont_mul(pr.mont_mul(pr.inv[1], scale), pr.r_pows[0]); // inv[1]·scale mod p
     let ws_shoup = super::primes::shoup(ws_val, pr.p);
-    let (lo, hi) = a.split_at_mut(N / 2);
+    let (lo, hi) = a.split_at_mut(N >> 1);
     for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
         let (u, v) = (*x, *y);
         *x = pr.csub(pr.shoup_mul_lazy(u + v, scale, scale_shoup));
@@ -137,11 +137,11 @@ mod tests {
     /// Schoolbook negacyclic product mod p (reference).
     #[allow(clippy::needless_range_loop)]
     fn schoolbook<const N: usize>(a: &[u32; N], b: &[u32; N], p: u32) -> [u32; N] {
-        let p = p as u64;
+        let p = u64::from(p);
         let mut c = [0u64; N];
         for i in 0..N {
             for j in 0..N {
-                let prod = a[i] as u64 * b[j] as u64 % p;
+                let prod = u64::from(a[i]) * u64::from(b[j]) % p;
                 let k = (i + j) % N;
                 if i + j < N {
                     c[k] = (c[k] + prod) % p;
@@ -159,7 +159,7 @@ mod tests {
         forward(&mut fb, pr);
         let mut c = [0u32; N];
         for k in 0..N {
-            c[k] = (fa[k] as u64 * fb[k] as u64 % pr.p as u64) as u32;
+            c[k] = (u64::from(fa[k]) * u64::from(fb[k]) % u64::from(pr.p)) as u32;
         }
         inverse(&mut c, pr);
         c
@@ -228,8 +228,8 @@ mod tests {
     fn montgomery_inverse_divides_by_r() {
         let pr = &NTT_PRIMES[1];
         let a: [u32; 128] = core::array::from_fn(|i| (i as u32 * 7919) % pr.p);
-        let r = (1u64 << 32) % pr.p as u64;
-        let mut f: [u32; 128] = a.map(|x| (x as u64 * r % pr.p as u64) as u32);
+        let r = (1u64 << 32) % u64::from(pr.p);
+        let mut f: [u32; 128] = a.map(|x| (u64::from(x) * r % u64::from(pr.p)) as u32);
         forward(&mut f, pr);
         inverse_from_montgomery(&mut f, pr);
         assert_eq!(f, a);

@@ -6,6 +6,9 @@
 //! The small twiddle tables (≈ 2.3 KB per prime, see [`STORED_N`]) are computed at compile time
 //! (`const fn`); nothing here depends on secrets except the operands passed to the `#[inline]` helpers,
 //! which are branch-free.
+// Division lint (lib.rs): every `/` and `%` here works on the public primes, at compile time or on
+// public twiddle indices.
+#![allow(clippy::integer_division_remainder_used)]
 
 /// Number of auxiliary primes available (so at most 10 residues per coefficient).
 pub const PRIME_COUNT: usize = 10;
@@ -97,6 +100,7 @@ pub static NTT_PRIMES: [NttPrime; PRIME_COUNT] = {
 };
 
 /// b^e mod m (compile-time helper; public data only).
+#[must_use]
 pub const fn pow_mod(b: u64, mut e: u64, m: u64) -> u64 {
     let mut base = b % m;
     let mut acc = 1 % m;
@@ -111,6 +115,7 @@ pub const fn pow_mod(b: u64, mut e: u64, m: u64) -> u64 {
 }
 
 /// Reverses the low `bits` bits of `x`.
+#[must_use]
 pub const fn bit_reverse(x: usize, bits: u32) -> usize {
     if bits == 0 {
         return 0;
@@ -119,6 +124,7 @@ pub const fn bit_reverse(x: usize, bits: u32) -> usize {
 }
 
 /// ⌊w·2^32/p⌋ for w < p: the Shoup companion of a fixed multiplier w.
+#[must_use]
 pub const fn shoup(w: u32, p: u32) -> u32 {
     (((w as u64) << 32) / p as u64) as u32
 }
@@ -126,6 +132,7 @@ pub const fn shoup(w: u32, p: u32) -> u32 {
 impl NttPrime {
     /// Computes all constants and tables of prime `p` (compile time). Panics (at compile time) unless
     /// p ≡ 1 (mod 8192) and p < 2^30.
+    #[must_use]
     pub const fn new(p: u32) -> Self {
         assert!(p < (1 << 30) && p % 8192 == 1);
         let pm = p as u64;
@@ -220,68 +227,71 @@ impl NttPrime {
     /// Forward twiddle k (k < 4096) in Montgomery form, ψ^brv_12(k)·R mod p in [0, p): one Montgomery
     /// product of stored entries (public index, no secret involved).
     #[inline(always)]
+    #[must_use]
     pub fn fwd_mont(&self, k: usize) -> u32 {
         self.mont_mul(self.fwd[k % STORED_N], self.fwd_hi[k / STORED_N])
     }
 
     /// Inverse twiddle k (k < 4096) in Montgomery form, ψ^(−brv_12(k))·R mod p in [0, p).
     #[inline(always)]
+    #[must_use]
     pub fn inv_mont(&self, k: usize) -> u32 {
         self.mont_mul(self.inv[k % STORED_N], self.inv_hi[k / STORED_N])
     }
 
     /// x − p if x ≥ p else x, for x < 2p (branch-free).
     #[inline(always)]
+    #[must_use]
     pub fn csub(&self, x: u32) -> u32 {
         csub(x, self.p)
     }
 
     /// w·a mod p in [0, 2p) with Shoup's method: `ws` = ⌊w·2^32/p⌋, any a < 2^32, w < p.
     #[inline(always)]
+    #[must_use]
     pub fn shoup_mul_lazy(&self, a: u32, w: u32, ws: u32) -> u32 {
-        let qh = ((ws as u64 * a as u64) >> 32) as u32;
+        let qh = ((u64::from(ws) * u64::from(a)) >> 32) as u32;
         w.wrapping_mul(a).wrapping_sub(qh.wrapping_mul(self.p))
     }
 
     /// Montgomery product a·b·2^(−32) mod p in [0, 2p), for a·b < p·2^32.
     #[inline(always)]
+    #[must_use]
     pub fn mont_mul_lazy(&self, a: u32, b: u32) -> u32 {
-        self.mont_reduce_lazy(a as u64 * b as u64)
+        self.mont_reduce_lazy(u64::from(a) * u64::from(b))
     }
 
     /// Montgomery reduction x·2^(−32) mod p in [0, 2p), for x < p·2^32.
     #[inline(always)]
+    #[must_use]
     pub fn mont_reduce_lazy(&self, x: u64) -> u32 {
         let m = (x as u32).wrapping_mul(self.p_neg_inv);
-        ((x + m as u64 * self.p as u64) >> 32) as u32
+        ((x + u64::from(m) * u64::from(self.p)) >> 32) as u32
     }
 
     /// Montgomery product reduced to [0, p).
     #[inline(always)]
+    #[must_use]
     pub fn mont_mul(&self, a: u32, b: u32) -> u32 {
         self.csub(self.mont_mul_lazy(a, b))
     }
 
     /// (a + b) mod p for a, b < p.
     #[inline(always)]
+    #[must_use]
     pub fn add(&self, a: u32, b: u32) -> u32 {
         self.csub(a + b)
     }
 
     /// (a − b) mod p for a, b < p.
     #[inline(always)]
+    #[must_use]
     pub fn sub(&self, a: u32, b: u32) -> u32 {
         self.csub(a + self.p - b)
     }
 }
 
-/// x − m if x ≥ m else x, for m < 2^31 and x < 2m: the top bit of the wrapped x − m selects, with no
-/// branch.
-#[inline(always)]
-pub fn csub(x: u32, m: u32) -> u32 {
-    let y = x.wrapping_sub(m);
-    y.wrapping_add(m & ((y as i32 >> 31) as u32))
-}
+pub use super::ct::csub;
 
 #[cfg(test)]
 mod tests {
@@ -304,7 +314,7 @@ mod tests {
     #[test]
     fn primes_are_prime_distinct_and_ntt_friendly() {
         for (i, &p) in PRIMES.iter().enumerate() {
-            assert!(is_prime(p as u64), "{p} is not prime");
+            assert!(is_prime(u64::from(p)), "{p} is not prime");
             assert_eq!(p % 8192, 1, "{p} is not 1 mod 8192");
             assert!(p < 1 << 30);
             assert!(PRIMES[..i].iter().all(|&o| o != p));
@@ -314,11 +324,11 @@ mod tests {
     #[test]
     fn psi_is_primitive_8192th_root() {
         for pr in &NTT_PRIMES {
-            let p = pr.p as u64;
-            assert_eq!(pow_mod(pr.psi as u64, 4096, p), p - 1);
-            assert_eq!(pow_mod(pr.psi as u64, 8192, p), 1);
+            let p = u64::from(pr.p);
+            assert_eq!(pow_mod(u64::from(pr.psi), 4096, p), p - 1);
+            assert_eq!(pow_mod(u64::from(pr.psi), 8192, p), 1);
             assert_eq!(pr.fwd[0], 1);
-            assert_eq!(pr.fwd[1] as u64, pow_mod(pr.psi as u64, 2048, p));
+            assert_eq!(u64::from(pr.fwd[1]), pow_mod(u64::from(pr.psi), 2048, p));
         }
     }
 
@@ -327,16 +337,16 @@ mod tests {
     #[test]
     fn twiddles_match_powers_of_psi() {
         for pr in &NTT_PRIMES {
-            let p = pr.p as u64;
+            let p = u64::from(pr.p);
             let r = (1u64 << 32) % p;
-            let psi_inv = pow_mod(pr.psi as u64, 8191, p);
+            let psi_inv = pow_mod(u64::from(pr.psi), 8191, p);
             for k in 0..MAX_N {
                 let e = bit_reverse(k, LOG_MAX_N) as u64;
-                let (w, wi) = (pow_mod(pr.psi as u64, e, p), pow_mod(psi_inv, e, p));
-                assert_eq!(pr.fwd_mont(k) as u64, w * r % p, "p = {p}, k = {k}");
-                assert_eq!(pr.inv_mont(k) as u64, wi * r % p, "p = {p}, k = {k}");
+                let (w, wi) = (pow_mod(u64::from(pr.psi), e, p), pow_mod(psi_inv, e, p));
+                assert_eq!(u64::from(pr.fwd_mont(k)), w * r % p, "p = {p}, k = {k}");
+                assert_eq!(u64::from(pr.inv_mont(k)), wi * r % p, "p = {p}, k = {k}");
                 if k < STORED_N {
-                    assert_eq!((pr.fwd[k] as u64, pr.inv[k] as u64), (w, wi));
+                    assert_eq!((u64::from(pr.fwd[k]), u64::from(pr.inv[k])), (w, wi));
                     assert_eq!(pr.fwd_shoup[k], shoup(pr.fwd[k], pr.p));
                     assert_eq!(pr.inv_shoup[k], shoup(pr.inv[k], pr.p));
                 }
@@ -347,7 +357,7 @@ mod tests {
     #[test]
     fn montgomery_and_shoup_helpers() {
         for pr in &NTT_PRIMES {
-            let p = pr.p as u64;
+            let p = u64::from(pr.p);
             let r = (1u64 << 32) % p;
             assert_eq!(pr.p.wrapping_mul(pr.p_neg_inv), u32::MAX);
             for &(a, b) in &[
@@ -356,12 +366,12 @@ mod tests {
                 (pr.p - 1, pr.p - 1),
                 (12345, pr.p - 7),
             ] {
-                let m = pr.mont_mul(a, b) as u64;
-                assert_eq!(m * r % p, a as u64 * b as u64 % p);
+                let m = u64::from(pr.mont_mul(a, b));
+                assert_eq!(m * r % p, u64::from(a) * u64::from(b) % p);
                 let w = b % pr.p;
                 let s = pr.shoup_mul_lazy(u32::MAX - a, w, shoup(w, pr.p));
                 assert!(s < 2 * pr.p);
-                assert_eq!(s as u64 % p, (u32::MAX - a) as u64 * w as u64 % p);
+                assert_eq!(u64::from(s) % p, u64::from(u32::MAX - a) * u64::from(w) % p);
             }
         }
     }

@@ -14,6 +14,8 @@
 //! so Y = z + H lies in [0, P) and no comparison with P/2 is needed; H's mixed-radix digits are
 //! (p_i − 1)/2. Then z mod q = (Σ v_i·Π_{j<i} p_j − H) mod q by Horner's rule with 30-bit multipliers,
 //! every step a constant-time reduction.
+// Division lint (lib.rs): the divisions build compile-time constants from the public primes and q.
+#![allow(clippy::integer_division_remainder_used)]
 
 use super::modulus::Modulus;
 use super::primes::{NTT_PRIMES, NttPrime, PRIME_COUNT, PRIMES, shoup};
@@ -24,6 +26,7 @@ const MILLIBITS_PER_PRIME: u64 = 29_999;
 /// Number of auxiliary primes needed to multiply exactly, accumulating `terms` products, in
 /// Z[X]/(X^n+1), operands with |a_i| < 2^a_bits and |b_i| < 2^b_bits: the smallest K with
 /// P_K > 2·terms·n·2^(a_bits+b_bits). Panics (at compile time when used in `const`) above 10 primes.
+#[must_use]
 pub const fn primes_needed(n: usize, a_bits: u32, b_bits: u32, terms: usize) -> usize {
     let need_bits = 1 + ceil_log2(n as u64) + ceil_log2(terms as u64) + a_bits + b_bits;
     let mut k = 1;
@@ -36,6 +39,7 @@ pub const fn primes_needed(n: usize, a_bits: u32, b_bits: u32, terms: usize) -> 
 
 /// Primes needed for a general product of two elements of Z_q[X]/(X^n+1) with q < 2^bits (centred
 /// coefficients below 2^(bits−1)).
+#[must_use]
 pub const fn primes_for_uniform(n: usize, bits: u32) -> usize {
     primes_needed(n, bits - 1, bits - 1, 1)
 }
@@ -112,6 +116,7 @@ const fn half_exact(k: usize) -> u128 {
 }
 
 /// H_k mod q with H_k = (P_k − 1)/2 (compile-time helper, public data).
+#[must_use]
 pub const fn half_mod_q(q: u128, k: usize) -> u128 {
     let mut acc = 0u128;
     let mut j = k;
@@ -125,30 +130,31 @@ pub const fn half_mod_q(q: u128, k: usize) -> u128 {
 /// The exact integer z with the given residues modulo the first K primes (|z| ≤ (P_K − 1)/2), reduced
 /// mod q. Residues must be in [0, p_i). Constant time.
 #[inline]
+#[must_use]
 pub fn reconstruct<M: Modulus, const K: usize>(res: &[u32; K]) -> M::Coeff {
     let v = garner_digits::<K>(res);
     if K <= 2 {
         // P_2 < 2^60: z = Y − H fits an i64 and needs a single signed reduction.
         let y = if K == 2 {
-            v[0] as u64 + v[K - 1] as u64 * PRIMES[0] as u64
+            u64::from(v[0]) + u64::from(v[K - 1]) * u64::from(PRIMES[0])
         } else {
-            v[0] as u64
+            u64::from(v[0])
         };
         let half = const { half_exact(K) } as u64;
         return M::from_i64(y as i64 - half as i64);
     }
     let acc = if K <= 4 {
         // P_4 < 2^120: Y = z + H is computed exactly in u128, then reduced once.
-        let mut y = v[K - 1] as u128;
+        let mut y = u128::from(v[K - 1]);
         for i in (0..K - 1).rev() {
-            y = y * PRIMES[i] as u128 + v[i] as u128;
+            y = y * u128::from(PRIMES[i]) + u128::from(v[i]);
         }
         M::from_u128(y)
     } else {
         // Horner mod q: acc < q < 2^86 times p < 2^30 stays below 2^116.
-        let mut acc = M::from_u128(v[K - 1] as u128);
+        let mut acc = M::from_u128(u128::from(v[K - 1]));
         for i in (0..K - 1).rev() {
-            acc = M::from_u128(M::to_u128(acc) * PRIMES[i] as u128 + v[i] as u128);
+            acc = M::from_u128(M::to_u128(acc) * u128::from(PRIMES[i]) + u128::from(v[i]));
         }
         acc
     };
@@ -184,6 +190,7 @@ pub fn lift_centered<M: Modulus>(a: M::Coeff, q_mont: u32, pr: &NttPrime) -> u32
 }
 
 /// q·2^32 mod p: the Montgomery-form residue of q, passed to [`lift_centered`].
+#[must_use]
 pub fn q_montgomery<M: Modulus>(pr: &NttPrime) -> u32 {
     lift_unsigned(M::Q, M::BITS, pr)
 }
@@ -202,10 +209,11 @@ fn lift_unsigned(v: u128, bits: u32, pr: &NttPrime) -> u32 {
 
 /// The residue of a signed integer modulo `pr.p` in Montgomery form (x·2^32 mod p), constant time.
 #[inline]
+#[must_use]
 pub fn lift_i64(x: i64, pr: &NttPrime) -> u32 {
     let sign = (x >> 63) as u64; // all ones if negative
     let abs = ((x as u64) ^ sign).wrapping_sub(sign);
-    let r = lift_unsigned(abs as u128, 64, pr);
+    let r = lift_unsigned(u128::from(abs), 64, pr);
     // p − r for negative x (and 0 stays 0 after the conditional subtraction).
     let neg = pr.csub(pr.p - r);
     r ^ ((r ^ neg) & sign as u32)
@@ -292,7 +300,7 @@ mod tests {
     #[test]
     fn lifting_matches_centred_value() {
         for pr in &NTT_PRIMES[..3] {
-            let p = pr.p as i128;
+            let p = i128::from(pr.p);
             let r = (1i128 << 32) % p;
             let qm44 = q_montgomery::<Q44>(pr);
             let qm86 = q_montgomery::<Q86>(pr);
@@ -322,7 +330,7 @@ mod tests {
                 assert_eq!(lift_centered::<Q86>(a, qm86, pr), want);
             }
             for x in [0i64, 1, -1, i64::MIN, i64::MAX, -(1 << 40)] {
-                let want = ((x as i128).rem_euclid(p) * r % p) as u32;
+                let want = (i128::from(x).rem_euclid(p) * r % p) as u32;
                 assert_eq!(lift_i64(x, pr), want);
             }
         }

@@ -96,9 +96,12 @@ impl<P: ParamSet, const N: usize, const K: usize> PublicKeyPolys<P, N, K> {
     ) -> Result<Encryption<P, N>, BfvError> {
         let chunks = m.len().div_ceil(N);
         if !m.len().is_multiple_of(N) {
+            // The message length is public (the model size).
+            #[allow(clippy::integer_division_remainder_used)]
+            let got = m.len() / N;
             return Err(BfvError::ChunkCountMismatch {
                 expected: chunks,
-                got: m.len() / N,
+                got,
             });
         }
         if chunks > self.b_ntt.len() {

@@ -23,6 +23,7 @@ pub(crate) mod label {
 
 /// Auxiliary primes needed for a product of a uniform polynomial with a ternary one in R_N at modulus
 /// bit size `bits` (a·s_j, b_j·u, c1·s_j): 2 for set S, 4 for set L (`arith::rns`).
+#[must_use]
 pub const fn ternary_product_primes(n: usize, bits: u32) -> usize {
     primes_needed(n, bits - 1, 0, 1)
 }
@@ -87,6 +88,7 @@ impl<P: ParamSet, const N: usize> SecretKey<P, N> {
     }
 
     /// The key with the given seed (known-answer tests, key storage).
+    #[must_use]
     pub fn from_seed(seed: [u8; SEED_BYTES]) -> Self {
         const { assert!(N == P::N) };
         Self {
@@ -96,6 +98,7 @@ impl<P: ParamSet, const N: usize> SecretKey<P, N> {
     }
 
     /// The seed, for storage by the key holder (handle as a secret).
+    #[must_use]
     pub fn seed(&self) -> &[u8; SEED_BYTES] {
         &self.seed
     }

@@ -1,5 +1,8 @@
 //! Coefficient encoding (docs/BFV.md §2): a message chunk is N signed integers in the centred range of
 //! Z_t, encoded as Δ·m with Δ = ⌊q/t⌋, decoded as round(t·x/q) mod t, exactly and in constant time.
+// Division lint (lib.rs): the divisions are by the public t and q (Δ = ⌊q/t⌋, ⌊t/2⌋), never by a
+// message coefficient.
+#![allow(clippy::integer_division_remainder_used)]
 
 use super::error::BfvError;
 use crate::arith::Modulus;
@@ -26,10 +29,10 @@ pub struct PlainModulus<M: Modulus> {
 impl<M: Modulus> PlainModulus<M> {
     /// Validates t and computes Δ and the noise budget (public values: ordinary division is fine).
     pub fn new(t: u64) -> Result<Self, BfvError> {
-        if t < 2 || t as u128 >= M::Q {
+        if t < 2 || u128::from(t) >= M::Q {
             return Err(BfvError::InvalidPlainModulus { t });
         }
-        let (tt, half_q) = (t as u128, (M::Q - 1) / 2);
+        let (tt, half_q) = (u128::from(t), (M::Q - 1) / 2);
         // r·⌊t/2⌋ < q·t/2 < 2^150 may exceed u128 only when t > 2^42; saturate, then reject.
         let r = M::Q % tt;
         let rm = r.saturating_mul(tt / 2);
@@ -70,8 +73,9 @@ impl<M: Modulus> PlainModulus<M> {
     pub fn check_message<const N: usize>(&self, m: &[i64; N]) -> Result<(), BfvError> {
         let (lo, hi) = self.message_range();
         let mut bad = 0u128;
-        for &x in m.iter() {
-            bad |= (x as i128 - lo as i128) as u128 | (hi as i128 - x as i128) as u128;
+        for &x in m {
+            bad |=
+                (i128::from(x) - i128::from(lo)) as u128 | (i128::from(hi) - i128::from(x)) as u128;
         }
         if bad >> 127 == 1 {
             Err(BfvError::MessageOutOfRange)
@@ -103,10 +107,10 @@ impl<M: Modulus> PlainModulus<M> {
     pub fn decode_coeff(&self, x: M::Coeff) -> i64 {
         let v = round_scaled::<M>(self.t, M::to_u128(x));
         // v ∈ [0, t]: map t to 0, then centre values above ⌊t/2⌋.
-        let t = self.t as u128;
+        let t = u128::from(self.t);
         let is_t = ((v ^ t).wrapping_sub(1) >> 127) & 1; // 1 iff v == t
         let v = v - (t & 0u128.wrapping_sub(is_t));
-        let high = ((self.t / 2) as u128).wrapping_sub(v) >> 127; // 1 iff v > ⌊t/2⌋
+        let high = u128::from(self.t / 2).wrapping_sub(v) >> 127; // 1 iff v > ⌊t/2⌋
         (v as i128 - (t & 0u128.wrapping_sub(high)) as i128) as i64
     }
 
@@ -124,11 +128,11 @@ fn round_scaled<M: Modulus>(t: u64, x: u128) -> u128 {
     let k = M::BITS;
     let low_mask = (1u128 << k) - 1;
     // Z = t·x + (q−1)/2 < q^2 as (high, low) 128-bit halves; x = x0 + x1·2^64 with x1 < 2^22.
-    let (x0, x1) = (x as u64 as u128, x >> 64);
-    let m = t as u128 * x1;
-    let (low, c1) = (t as u128 * x0).overflowing_add(m << 64);
+    let (x0, x1) = (u128::from(x as u64), x >> 64);
+    let m = u128::from(t) * x1;
+    let (low, c1) = (u128::from(t) * x0).overflowing_add(m << 64);
     let (low, c2) = low.overflowing_add((M::Q - 1) / 2);
-    let high = (m >> 64) + c1 as u128 + c2 as u128;
+    let high = (m >> 64) + u128::from(c1) + u128::from(c2);
     let h = (high << (128 - k)) | (low >> k);
     let l = low & low_mask;
     let r1 = h * M::C + l;

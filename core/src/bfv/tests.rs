@@ -247,7 +247,7 @@ fn witness_satisfies_the_encryption_relation() {
     u_ntt.inverse_into(&mut as0);
     b0.add_assign(&as0);
     assert!((0..2048).all(|i| b0.centered(i).abs() <= 21));
-    assert!(k.a.coeffs.iter().any(|&c| c as u128 > Q44::Q / 2));
+    assert!(k.a.coeffs.iter().any(|&c| u128::from(c) > Q44::Q / 2));
 }
 
 #[test]
@@ -309,7 +309,7 @@ fn worst_case_sum<P: ParamSet, const N: usize, const K: usize>(chunks: usize) {
     e_pk.add_assign(&b0);
     e_pk.neg_assign();
     // Coefficient 0 of x·y is x_0·y_0 − Σ_{i≥1} x_i·y_{N−i}: align u against e' and e2 with s.
-    let sign = |c: i128| (c > 0) as i64 - (c < 0) as i64;
+    let sign = |c: i128| i64::from(c > 0) - i64::from(c < 0);
     let mut u = Box::new([0i64; N]);
     let mut e2 = Box::new([0i64; N]);
     let s_sq = s.norm_sq_centered();
@@ -375,7 +375,11 @@ fn worst_case_sum<P: ParamSet, const N: usize, const K: usize>(chunks: usize) {
     add_assign(&mut acc1, &mut acc0, &c1, core::slice::from_ref(&*c0)).unwrap();
     let mut dec = Box::new(Decryptor::<P, N, K>::new(&k.sk, plain, &acc1));
     dec.decrypt_chunk(0, &acc0[0], &mut out);
-    assert_eq!(out[0], clinics as i64 * b_int as i64, "K_max = {clinics}");
+    assert_eq!(
+        out[0],
+        i64::from(clinics) * b_int as i64,
+        "K_max = {clinics}"
+    );
     assert!(out[1..].iter().all(|&x| x == 0));
 }
 

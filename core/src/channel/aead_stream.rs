@@ -42,6 +42,7 @@ pub enum StreamError {
 }
 
 /// The Poly1305 half: absorbs bytes in any pieces, padding each section (AAD, ciphertext) to 16 bytes.
+#[allow(clippy::struct_field_names)] // `mac.mac` is the Poly1305 state inside the MAC half
 struct Mac {
     mac: Poly1305,
     pending: [u8; BLOCK],

@@ -26,9 +26,12 @@ pub const FIXED_LEN: usize = 16 + 1 + 8 + 4 + 32 + 8 + 8 + 8 + 8 + 8 + 8 + 32 + 
 /// Longest model spec (its length is a u16).
 pub const MAX_SPEC_LEN: usize = u16::MAX as usize;
 
-/// What the aggregator signs when it opens a round.
+/// What the aggregator signs when it opens a round. `Spec` holds the model spec: its canonical bytes
+/// (`&[u8]`, the default, as decoded here without an allocator), or any decoded form a caller keeps
+/// (the aggregator keeps `zkfl_learn::ModelSpec`, see [`Announcement::map_spec`]); the fields are defined
+/// once, here.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Announcement<'a> {
+pub struct Announcement<Spec = &'static [u8]> {
     /// Parameter-set id (`ParamSet::ID`).
     pub param_set_id: u8,
     /// Round number.
@@ -53,8 +56,8 @@ pub struct Announcement<'a> {
     pub kem_key_sha3: [u8; 32],
     /// SHA3-256 of the BFV public key encoding.
     pub bfv_public_key_sha3: [u8; 32],
-    /// The model spec's canonical bytes (v2), or `None`: a bare parameter vector (v1).
-    pub model_spec: Option<&'a [u8]>,
+    /// The model spec (v2), or `None`: a bare parameter vector (v1).
+    pub model_spec: Option<Spec>,
 }
 
 /// Why bytes are not a valid (signed) announcement.
@@ -91,28 +94,62 @@ impl core::fmt::Display for AnnouncementError {
     }
 }
 
-impl<'a> Announcement<'a> {
+impl<Spec> Announcement<Spec> {
+    /// The same facts with the spec converted by `f` (e.g. decoded, or encoded back to bytes).
+    pub fn map_spec<T, E>(
+        &self,
+        f: impl FnOnce(&Spec) -> Result<T, E>,
+    ) -> Result<Announcement<T>, E> {
+        Ok(Announcement {
+            param_set_id: self.param_set_id,
+            round: self.round,
+            model_dim: self.model_dim,
+            model_sha3: self.model_sha3,
+            norm_bound: self.norm_bound,
+            scale: self.scale,
+            b_int: self.b_int,
+            t: self.t,
+            opened_at: self.opened_at,
+            deadline: self.deadline,
+            kem_key_sha3: self.kem_key_sha3,
+            bfv_public_key_sha3: self.bfv_public_key_sha3,
+            model_spec: self.model_spec.as_ref().map(f).transpose()?,
+        })
+    }
+
+    /// The facts the clinic pipeline needs.
+    #[cfg(feature = "alloc")]
+    #[must_use]
+    pub fn terms(&self) -> crate::clinic::RoundTerms {
+        crate::clinic::RoundTerms {
+            param_set_id: self.param_set_id,
+            round: self.round,
+            model_dim: self.model_dim,
+            norm_bound: self.norm_bound,
+            scale: self.scale,
+            b_int: self.b_int,
+            t: self.t,
+            bfv_public_key_sha3: self.bfv_public_key_sha3,
+        }
+    }
+}
+
+impl<Spec: AsRef<[u8]>> Announcement<Spec> {
     /// Length of the canonical encoding.
     #[must_use]
     pub fn encoded_len(&self) -> usize {
-        FIXED_LEN + self.model_spec.map_or(0, |s| 2 + s.len())
+        FIXED_LEN + self.model_spec.as_ref().map_or(0, |s| 2 + s.as_ref().len())
     }
 
     /// Writes the canonical encoding into `out` and returns its length.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, AnnouncementError> {
         let len = self.encoded_len();
-        if self
-            .model_spec
-            .is_some_and(|s| s.is_empty() || s.len() > MAX_SPEC_LEN)
-        {
+        let spec = self.model_spec.as_ref().map(AsRef::as_ref);
+        if spec.is_some_and(|s: &[u8]| s.is_empty() || s.len() > MAX_SPEC_LEN) {
             return Err(AnnouncementError::SpecLength);
         }
         let mut w = Writer(out.get_mut(..len).ok_or(AnnouncementError::Buffer)?);
-        w.put(if self.model_spec.is_some() {
-            MAGIC_V2
-        } else {
-            MAGIC_V1
-        });
+        w.put(if spec.is_some() { MAGIC_V2 } else { MAGIC_V1 });
         w.put(&[self.param_set_id]);
         w.put(&self.round.to_le_bytes());
         w.put(&self.model_dim.to_le_bytes());
@@ -125,7 +162,7 @@ impl<'a> Announcement<'a> {
         w.put(&self.deadline.to_le_bytes());
         w.put(&self.kem_key_sha3);
         w.put(&self.bfv_public_key_sha3);
-        if let Some(spec) = self.model_spec {
+        if let Some(spec) = spec {
             // Checked above: 1 ≤ len ≤ u16::MAX.
             #[allow(clippy::cast_possible_truncation)]
             w.put(&(spec.len() as u16).to_le_bytes());
@@ -141,7 +178,9 @@ impl<'a> Announcement<'a> {
         self.encode(&mut out)?;
         Ok(out)
     }
+}
 
+impl<'a> Announcement<&'a [u8]> {
     /// Decodes the canonical encoding; every length is checked. Says nothing about who made it: a clinic
     /// uses [`Announcement::verify`].
     pub fn decode(bytes: &'a [u8]) -> Result<Self, AnnouncementError> {
@@ -206,25 +245,9 @@ impl<'a> Announcement<'a> {
         key.sign_announcement(&digest(&a, bytes), rng)
             .map_err(|_| AnnouncementError::Signing)
     }
-
-    /// The facts the clinic pipeline needs.
-    #[cfg(feature = "alloc")]
-    #[must_use]
-    pub fn terms(&self) -> crate::clinic::RoundTerms {
-        crate::clinic::RoundTerms {
-            param_set_id: self.param_set_id,
-            round: self.round,
-            model_dim: self.model_dim,
-            norm_bound: self.norm_bound,
-            scale: self.scale,
-            b_int: self.b_int,
-            t: self.t,
-            bfv_public_key_sha3: self.bfv_public_key_sha3,
-        }
-    }
 }
 
-fn digest(a: &Announcement<'_>, bytes: &[u8]) -> AnnouncementDigest {
+fn digest<Spec>(a: &Announcement<Spec>, bytes: &[u8]) -> AnnouncementDigest {
     AnnouncementDigest::new(a.param_set_id, RoundId(a.round), bytes)
 }
 
@@ -260,7 +283,7 @@ mod tests {
 
     const SPEC: &[u8] = &[3, 39, 0, 0, 0];
 
-    fn sample(spec: Option<&[u8]>) -> Announcement<'_> {
+    fn sample(spec: Option<&[u8]>) -> Announcement<&[u8]> {
         Announcement {
             param_set_id: 1,
             round: 7,
@@ -278,13 +301,13 @@ mod tests {
         }
     }
 
-    fn encode(a: &Announcement<'_>) -> ([u8; 256], usize) {
+    fn encode(a: &Announcement<&[u8]>) -> ([u8; 256], usize) {
         let mut buf = [0u8; 256];
         let n = a.encode(&mut buf).expect("encode");
         (buf, n)
     }
 
-    fn signed(a: &Announcement<'_>) -> (([u8; 256], usize), Signature, VerifyingKey) {
+    fn signed(a: &Announcement<&[u8]>) -> (([u8; 256], usize), Signature, VerifyingKey) {
         let key = SigningKey::from_seed(&[9; 32]);
         let (buf, n) = encode(a);
         let sig = Announcement::sign(&key, &buf[..n], &mut ChaCha20Rng::from_seed([1; 32]))

@@ -216,6 +216,8 @@ impl<K: ChannelKem> PartialEq for KemPublicKey<K> {
 
 impl<K: ChannelKem> Eq for KemPublicKey<K> {}
 
+// The key bytes are summarized by their hash on purpose (1,184 bytes of hex help nobody).
+#[allow(clippy::missing_fields_in_debug)]
 impl<K: ChannelKem> fmt::Debug for KemPublicKey<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KemPublicKey")

@@ -199,13 +199,7 @@ pub fn encode_signed<R: CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> Result<usize, ChannelError> {
     let layout = SubmissionLayout::new(ciphertext.len(), proof.len())?;
-    let got = out.len();
-    let buf = out
-        .get_mut(..layout.len)
-        .ok_or(ChannelError::BufferTooSmall {
-            needed: layout.len,
-            got,
-        })?;
+    let buf = prefix_mut(out, layout.len)?;
     buf[layout.ciphertext.clone()].copy_from_slice(ciphertext);
     buf[layout.proof.clone()].copy_from_slice(proof);
     sign_in_place(buf, fields, ciphertext.len(), proof.len(), key, rng)?;
@@ -393,13 +387,7 @@ pub fn seal_submission<K: ChannelKem, R: CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> Result<usize, ChannelError> {
     let layout = SubmissionEnvelopeLayout::new::<K>(ciphertext.len(), proof.len())?;
-    let got = envelope.len();
-    let env = envelope
-        .get_mut(..layout.envelope_len)
-        .ok_or(ChannelError::BufferTooSmall {
-            needed: layout.envelope_len,
-            got,
-        })?;
+    let env = prefix_mut(envelope, layout.envelope_len)?;
     env[layout.ciphertext.clone()].copy_from_slice(ciphertext);
     env[layout.proof.clone()].copy_from_slice(proof);
     seal_submission_in_place(
@@ -530,4 +518,11 @@ fn check_fields(
         });
     }
     Ok(())
+}
+
+/// The first `needed` bytes of `out`, or [`ChannelError::BufferTooSmall`].
+fn prefix_mut(out: &mut [u8], needed: usize) -> Result<&mut [u8], ChannelError> {
+    let got = out.len();
+    out.get_mut(..needed)
+        .ok_or(ChannelError::BufferTooSmall { needed, got })
 }

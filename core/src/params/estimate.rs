@@ -214,7 +214,7 @@ mod tests {
             (1024, 4000, 30.0),
         ] {
             let got = lwe_primal_beta(n, m_max, lq, CBD3, 3.2);
-            let scan = (BETA_MIN..n + m_max + 1)
+            let scan = (BETA_MIN..=n + m_max)
                 .find(|&beta| {
                     let ld = ln_root_hermite(beta);
                     let lhs = log(3.2) + 0.5 * log(f64::from(beta));

@@ -91,7 +91,7 @@ pub const fn floor_sqrt(x: u128) -> u128 {
     let bits = 128 - x.leading_zeros();
     let mut r = 1u128 << bits.div_ceil(2);
     loop {
-        let next = (r + x / r) / 2;
+        let next = r.midpoint(x / r);
         if next >= r {
             return r;
         }
@@ -215,8 +215,8 @@ pub struct ConfigRequest {
     pub clinics: u32,
     /// Number of model parameters P.
     pub params: u32,
-    /// Float clip bound τ on ‖update‖₂.
-    pub clip: f64,
+    /// Norm bound τ on ‖update‖₂ (the clip bound; `norm_bound` in the API, the CLI and the announcement).
+    pub norm_bound: f64,
     /// Quantization scale S (integers = round(S · clipped update)).
     pub scale: f64,
     /// Bounds on the decryption key.
@@ -358,8 +358,8 @@ pub fn check_config<P: ParamSet>(req: &ConfigRequest) -> Result<Config, ConfigEr
     if req.clinics == 0 {
         return Err(ConfigError::NoClinics);
     }
-    let quantizer =
-        Quantizer::new(req.clip, req.scale, req.params as usize).map_err(ConfigError::Quant)?;
+    let quantizer = Quantizer::new(req.norm_bound, req.scale, req.params as usize)
+        .map_err(ConfigError::Quant)?;
     let max_params = (P::MAX_CHUNKS * P::N) as u64;
     if u64::from(req.params) > max_params {
         return Err(ConfigError::TooManyParams {
@@ -428,9 +428,9 @@ pub fn cbd_tail_log2(eta: u32, n: u64, bound_sq: u128) -> f64 {
     for _ in 0..200 {
         let (x1, x2) = (b - g * (b - a), a + g * (b - a));
         if exponent(x1) < exponent(x2) {
-            b = x2
+            b = x2;
         } else {
-            a = x1
+            a = x1;
         }
     }
     exponent(0.5 * (a + b)).min(0.0) / core::f64::consts::LN_2
@@ -600,7 +600,7 @@ mod tests {
         ConfigRequest {
             clinics,
             params: PARAMS,
-            clip: 5.0,
+            norm_bound: 5.0,
             scale,
             key: KeyBounds::single::<SetS>(),
             smudging: 0,
@@ -721,7 +721,7 @@ mod tests {
         ConfigRequest {
             clinics,
             params,
-            clip: 5.0,
+            norm_bound: 5.0,
             scale: q.scale(),
             key,
             smudging: 0,
@@ -821,7 +821,7 @@ mod tests {
         let req = |clinics| ConfigRequest {
             clinics,
             params: 108_996,
-            clip: 5.0,
+            norm_bound: 5.0,
             scale,
             key,
             smudging: 0,

@@ -28,7 +28,7 @@ pub fn dequantize(
     if sum.iter().any(|&c| c >= t) {
         return Err(QuantError::InvalidAggregate);
     }
-    let half = t / 2;
+    let half = t >> 1; // ⌊t/2⌋ of the public t
     let divisor = quantizer.scale() * f64::from(clinics);
     for (o, &c) in out.iter_mut().zip(sum) {
         // The aggregate is public once decrypted, so branching on it is fine.

@@ -32,7 +32,7 @@ const SCALE_MARGIN: f64 = 1.0 / (1u64 << 26) as f64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QuantError {
     /// The clip bound τ is not a positive finite number.
-    InvalidClip,
+    InvalidNormBound,
     /// The scale S is not a positive finite number.
     InvalidScale,
     /// The parameter count is 0 or above [`MAX_PARAMS`].
@@ -62,7 +62,9 @@ pub enum QuantError {
 impl fmt::Display for QuantError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidClip => write!(f, "the clip bound must be a positive finite number"),
+            Self::InvalidNormBound => {
+                write!(f, "the norm bound τ must be a positive finite number")
+            }
             Self::InvalidScale => {
                 write!(f, "the quantization scale must be a positive finite number")
             }
@@ -91,11 +93,11 @@ impl core::error::Error for QuantError {}
 /// rounding of this very computation.
 ///
 /// # Errors
-/// [`QuantError::InvalidClip`], [`QuantError::InvalidScale`], [`QuantError::InvalidParams`],
+/// [`QuantError::InvalidNormBound`], [`QuantError::InvalidScale`], [`QuantError::InvalidParams`],
 /// [`QuantError::BoundOverflow`].
-pub fn b_int(clip: f64, scale: f64, params: usize) -> Result<u64, QuantError> {
-    if !(clip.is_finite() && clip > 0.0) {
-        return Err(QuantError::InvalidClip);
+pub fn b_int(norm_bound: f64, scale: f64, params: usize) -> Result<u64, QuantError> {
+    if !(norm_bound.is_finite() && norm_bound > 0.0) {
+        return Err(QuantError::InvalidNormBound);
     }
     if !(scale.is_finite() && scale > 0.0) {
         return Err(QuantError::InvalidScale);
@@ -104,7 +106,7 @@ pub fn b_int(clip: f64, scale: f64, params: usize) -> Result<u64, QuantError> {
         return Err(QuantError::InvalidParams);
     }
     #[allow(clippy::cast_precision_loss)] // params ≤ 2^24 is exact in f64
-    let bound = scale * clip * (1.0 + SCALE_MARGIN) + libm::sqrt(params as f64) / 2.0;
+    let bound = scale * norm_bound * (1.0 + SCALE_MARGIN) + libm::sqrt(params as f64) / 2.0;
     let bound = libm::ceil(bound) + 1.0;
     #[allow(clippy::cast_precision_loss)]
     if bound > MAX_B_INT as f64 {
@@ -124,21 +126,21 @@ pub const fn chunk_count(params: usize, n: usize) -> usize {
 /// The clinics' quantizer for one round: clip bound τ, scale S, parameter count P and the bound B_int it implies.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Quantizer {
-    clip: f64,
+    norm_bound: f64,
     scale: f64,
     params: usize,
     b_int: u64,
 }
 
 impl Quantizer {
-    /// A quantizer for `params` coordinates clipped to ℓ2 ≤ `clip` and scaled by `scale`.
+    /// A quantizer for `params` coordinates clipped to ℓ2 ≤ `norm_bound` and scaled by `scale`.
     ///
     /// # Errors
     /// As [`b_int`].
-    pub fn new(clip: f64, scale: f64, params: usize) -> Result<Self, QuantError> {
-        let b_int = b_int(clip, scale, params)?;
+    pub fn new(norm_bound: f64, scale: f64, params: usize) -> Result<Self, QuantError> {
+        let b_int = b_int(norm_bound, scale, params)?;
         Ok(Self {
-            clip,
+            norm_bound,
             scale,
             params,
             b_int,
@@ -150,38 +152,42 @@ impl Quantizer {
     ///
     /// # Errors
     /// [`QuantError::BoundOverflow`] if even S = 1/1024 exceeds `b_int_max`; otherwise as [`b_int`].
-    pub fn with_max_scale(clip: f64, params: usize, b_int_max: u64) -> Result<Self, QuantError> {
+    pub fn with_max_scale(
+        norm_bound: f64,
+        params: usize,
+        b_int_max: u64,
+    ) -> Result<Self, QuantError> {
         const STEPS: f64 = 1024.0;
-        b_int(clip, 1.0, params)?;
+        b_int(norm_bound, 1.0, params)?;
         // B_int ≥ S·τ, so S ≤ b_int_max/τ: binary search the largest k with b_int(k/1024) ≤ b_int_max.
         let fits = |k: u64| {
             #[allow(clippy::cast_precision_loss)]
             let s = k as f64 / STEPS;
-            matches!(b_int(clip, s, params), Ok(b) if b <= b_int_max)
+            matches!(b_int(norm_bound, s, params), Ok(b) if b <= b_int_max)
         };
         #[allow(
             clippy::cast_precision_loss,
             clippy::cast_possible_truncation,
             clippy::cast_sign_loss
         )]
-        let mut hi = (libm::ceil(b_int_max as f64 / clip * STEPS) as u64).saturating_add(1);
+        let mut hi = (libm::ceil(b_int_max as f64 / norm_bound * STEPS) as u64).saturating_add(1);
         let mut lo = 0_u64;
         if !fits(1) {
             return Err(QuantError::BoundOverflow);
         }
         lo += 1;
         while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
+            let mid = lo + ((hi - lo) >> 1);
             if fits(mid) { lo = mid } else { hi = mid }
         }
         #[allow(clippy::cast_precision_loss)]
-        Self::new(clip, lo as f64 / STEPS, params)
+        Self::new(norm_bound, lo as f64 / STEPS, params)
     }
 
-    /// Clip bound τ.
+    /// Norm bound τ (the clip bound).
     #[must_use]
-    pub const fn clip(&self) -> f64 {
-        self.clip
+    pub const fn norm_bound(&self) -> f64 {
+        self.norm_bound
     }
 
     /// Scale S.

@@ -101,7 +101,7 @@ impl Quantizer {
         }
         // ‖d‖ = 0 gives τ/0 = +∞ and min picks 1.
         Ok(ClipFactor(
-            self.scale * (self.clip / libm::sqrt(s.sum)).min(1.0),
+            self.scale * (self.norm_bound / libm::sqrt(s.sum)).min(1.0),
         ))
     }
 

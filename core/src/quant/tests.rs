@@ -67,10 +67,13 @@ fn clipping_scales_down_long_updates_only() {
 
 #[test]
 fn bad_inputs_are_typed_errors() {
-    assert_eq!(Quantizer::new(0.0, 1.0, 10), Err(QuantError::InvalidClip));
+    assert_eq!(
+        Quantizer::new(0.0, 1.0, 10),
+        Err(QuantError::InvalidNormBound)
+    );
     assert_eq!(
         Quantizer::new(f64::INFINITY, 1.0, 10),
-        Err(QuantError::InvalidClip)
+        Err(QuantError::InvalidNormBound)
     );
     assert_eq!(Quantizer::new(1.0, -1.0, 10), Err(QuantError::InvalidScale));
     assert_eq!(

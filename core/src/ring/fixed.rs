@@ -57,54 +57,12 @@ pub const fn fx_mul(a: u128, b: u128) -> u128 {
     (hi << (128 - FRAC)) | (lo >> FRAC)
 }
 
-/// All-ones mask if `a < b`, zero otherwise, without a branch (borrow of `a − b`).
-#[must_use]
-pub const fn ct_lt(a: u128, b: u128) -> u128 {
-    let (_, borrow) = a.overflowing_sub(b);
-    0u128.wrapping_sub(borrow as u128)
-}
-
-/// `a` where `mask` is all ones, `b` where it is zero. The mask passes through an optimisation barrier
-/// ([`core::hint::black_box`]) so that LLVM cannot recognise a 0/−1 mask derived from a comparison and
-/// turn the select back into a `cmov` or a conditional jump (seen by the valgrind taint check, ct-check/).
-#[must_use]
-pub const fn ct_select(mask: u128, a: u128, b: u128) -> u128 {
-    let mask = core::hint::black_box(mask);
-    (a & mask) | (b & !mask)
-}
-
-/// All-ones mask if `x ≠ 0`, zero otherwise, without a branch or a flag-setting comparison.
-#[must_use]
-pub const fn ct_nonzero(x: u128) -> u128 {
-    0u128.wrapping_sub((x | x.wrapping_neg()) >> 127)
-}
-
-/// `a + b` saturating at 2^128 − 1, branch-free (the carry becomes a mask behind the barrier of
-/// [`ct_select`]).
-#[must_use]
-pub const fn ct_sat_add(a: u128, b: u128) -> u128 {
-    let (s, carry) = a.overflowing_add(b);
-    ct_select(0u128.wrapping_sub(carry as u128), u128::MAX, s)
-}
-
-/// `x mod q` for a public 0 < q < 2^127 and a secret x, by restoring long division one bit at a time
-/// with masked subtractions: 128 identical steps, no `%` (u128 division is a libcall with data-dependent
-/// timing).
-#[must_use]
-pub const fn ct_rem(x: u128, q: u128) -> u128 {
-    let mut rem = 0u128;
-    let mut i = 128;
-    while i > 0 {
-        i -= 1;
-        // rem < q < 2^127, so the shifted value fits.
-        rem = (rem << 1) | ((x >> i) & 1);
-        let ge = !ct_lt(rem, q);
-        rem = rem.wrapping_sub(ct_select(ge, q, 0));
-    }
-    rem
-}
+// The constant-time idioms (masks, select, saturating add, remainder) are written once in `arith::ct`;
+// re-exported here, where the samplers and the rejection tests have always found them.
+pub use crate::arith::ct::{ct_lt, ct_nonzero, ct_rem, ct_sat_add, ct_select};
 
 /// `⌊2^128 / k⌋` for k ≥ 2, and 2^128 − 1 for k = 1 (used only as the Horner constant 1/k).
+#[allow(clippy::integer_division_remainder_used)] // compile-time table of public constants
 const fn inv_q128(k: u128) -> u128 {
     if k == 1 { u128::MAX } else { u128::MAX / k }
 }
@@ -167,6 +125,7 @@ const EXP_TABLE: [u128; TABLE_LEN] = {
 /// Degree of the Taylor polynomial on [0, 2^−4): (2^−4)^19/19! < 2^−132.
 const SHORT_DEGREE: usize = 18;
 /// 1/k! in Q8.120, k = 0..=18 (rounded down; 18! < 2^53).
+#[allow(clippy::integer_division_remainder_used)] // compile-time table of public constants
 const INV_FACT: [u128; SHORT_DEGREE + 1] = {
     let mut t = [0u128; SHORT_DEGREE + 1];
     let mut f: u128 = 1;
@@ -223,7 +182,7 @@ const fn shift_right_ct(v: u128, s: u128) -> u128 {
 #[must_use]
 pub fn ln(m: u128) -> u128 {
     let m = if m < ONE { ONE } else { m };
-    let log2_floor = u128::from(127 - m.leading_zeros() - FRAC);
+    let log2_floor = u128::from(m.ilog2() - FRAC);
     let mut y = log2_floor * (LN2_Q128 >> 8);
     for _ in 0..8 {
         let me = fx_mul(m, exp_neg(y));
@@ -368,28 +327,6 @@ mod tests {
                 assert_eq!(hi, h);
             }
         }
-    }
-
-    #[test]
-    fn ct_rem_and_sat_add_match_the_operators() {
-        let mut s = 0x0f1e_2d3c_4b5a_6978u128;
-        for q in [1u128, 3, (1 << 44) - 539, (1 << 86) - 35, (1 << 126) + 5] {
-            for x in [0u128, 1, q - 1, q, q + 1, u128::MAX, u128::MAX - 1] {
-                assert_eq!(ct_rem(x, q), x % q, "x {x} q {q}");
-            }
-            for _ in 0..200 {
-                s = s
-                    .wrapping_mul(0x2545_f491_4f6c_dd1d_7f4a_7c15_9e37_79b9)
-                    .wrapping_add(3);
-                assert_eq!(ct_rem(s, q), s % q);
-                assert_eq!(ct_rem(s >> 40, q), (s >> 40) % q);
-            }
-        }
-        for (a, b) in [(0u128, 0u128), (u128::MAX, 1), (1 << 127, 1 << 127), (5, 7)] {
-            assert_eq!(ct_sat_add(a, b), a.saturating_add(b));
-        }
-        assert_eq!(ct_nonzero(0), 0);
-        assert_eq!(ct_nonzero(1 << 127), u128::MAX);
     }
 
     #[test]

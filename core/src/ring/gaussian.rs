@@ -359,7 +359,7 @@ mod tests {
                 s4 += v * v * v * v;
                 parity[(x & 1) as usize] += 1;
             }
-            let nf = n as f64;
+            let nf = f64::from(n);
             let (mean, var, kurt) = (s1 / nf, s2 / nf, s4 / nf / (s2 / nf).powi(2));
             // Standard errors: mean 1/√n ≈ 0.0032, variance √(2/n) ≈ 0.0045, kurtosis ≈ √(24/n) ≈ 0.016.
             assert!(mean.abs() < 0.016, "σ = {sigma}: mean {mean}");

@@ -1,4 +1,5 @@
-//! Polynomials over Z_q[X]/(X^N+1), the proof subring Z_q[Y]/(Y^128+1), and samplers (docs/BFV.md).
+//! Polynomials over Z_q[X]/(X^N+1) and samplers (docs/BFV.md). The proof ring Z_q[Y]/(Y^128+1) lives with
+//! the proof (`zk::rq`).
 
 /// Constant-time Q8.120 fixed point (exp, ln, 1/(2σ²)) for the Gaussian sampler and rejection tests.
 pub mod fixed;
@@ -8,8 +9,6 @@ pub mod gaussian;
 pub mod poly;
 /// Uniform, ternary and centred-binomial samplers from SHAKE128.
 pub mod sample;
-/// The proof ring R_d = Z_q[Y]/(Y^128+1), the permutation ψ and the automorphism σ (docs/PROTOCOL.md).
-pub mod subring;
 
 pub use poly::{NttPoly, Poly, mul};
 pub use sample::Xof;

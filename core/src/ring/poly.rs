@@ -30,6 +30,7 @@ impl<M: Modulus, const N: usize> Default for Poly<M, N> {
 
 impl<M: Modulus, const N: usize> Poly<M, N> {
     /// The zero polynomial.
+    #[must_use]
     pub fn zero() -> Self {
         Self {
             coeffs: [M::zero(); N],
@@ -37,6 +38,7 @@ impl<M: Modulus, const N: usize> Poly<M, N> {
     }
 
     /// The polynomial with the given signed integer coefficients, reduced mod q (constant time).
+    #[must_use]
     pub fn from_i64(c: &[i64; N]) -> Self {
         Self {
             coeffs: core::array::from_fn(|i| M::from_i64(c[i])),
@@ -64,14 +66,14 @@ impl<M: Modulus, const N: usize> Poly<M, N> {
 
     /// self = −self.
     pub fn neg_assign(&mut self) {
-        for a in self.coeffs.iter_mut() {
+        for a in &mut self.coeffs {
             *a = M::neg(*a);
         }
     }
 
     /// self = c·self for a scalar c ∈ Z_q.
     pub fn scalar_mul_assign(&mut self, c: M::Coeff) {
-        for a in self.coeffs.iter_mut() {
+        for a in &mut self.coeffs {
             *a = M::mul(*a, c);
         }
     }
@@ -142,6 +144,7 @@ impl<const N: usize, const K: usize> Zeroize for NttPoly<N, K> {
 
 impl<const N: usize, const K: usize> NttPoly<N, K> {
     /// The zero polynomial.
+    #[must_use]
     pub fn zero() -> Self {
         const { assert!(K >= 1 && K <= crate::arith::primes::PRIME_COUNT) };
         Self {
@@ -262,7 +265,7 @@ pub fn mul<M: Modulus, const N: usize, const K: usize>(
         assert!(
             K >= primes_for_uniform(N, M::BITS),
             "K too small for a general product"
-        )
+        );
     };
     let mut fa = NttPoly::<N, K>::from_poly(a);
     let mut fb = NttPoly::<N, K>::from_poly(b);
@@ -321,7 +324,7 @@ mod tests {
     fn ternary_from<M: Modulus, const N: usize>(v: &[u8]) -> Box<Poly<M, N>> {
         let mut p = Box::new(Poly::<M, N>::zero());
         for (c, x) in p.coeffs.iter_mut().zip(v.iter().cycle()) {
-            *c = M::from_i64((*x % 3) as i64 - 1);
+            *c = M::from_i64(i64::from(*x % 3) - 1);
         }
         p
     }

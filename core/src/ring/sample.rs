@@ -29,6 +29,7 @@ impl core::fmt::Debug for Xof {
 
 impl Xof {
     /// The stream SHAKE128(prefix ‖ len(label) ‖ label ‖ seed ‖ index).
+    #[must_use]
     pub fn new(seed: &[u8; SEED_BYTES], label: &[u8], index: u64) -> Self {
         let mut h = Shake128::default();
         h.update(b"ZKFL-PQ/xof/v1");
@@ -53,7 +54,7 @@ impl Xof {
 pub fn uniform<M: Modulus, const N: usize>(xof: &mut Xof, out: &mut Poly<M, N>) {
     let mask = (1u128 << M::BITS) - 1;
     let mut buf = [0u8; 16];
-    for c in out.coeffs.iter_mut() {
+    for c in &mut out.coeffs {
         loop {
             xof.read(&mut buf[..M::BYTES]);
             let v = u128::from_le_bytes(buf) & mask;
@@ -72,19 +73,19 @@ pub fn ternary<M: Modulus, const N: usize>(xof: &mut Xof, out: &mut Poly<M, N>) 
     let mut buf = [0u8; 64];
     while filled < N {
         xof.read(&mut buf);
-        for &b in buf.iter() {
+        for &b in &buf {
             // Public-timing rejection: whether a byte is dropped does not depend on accepted digits.
             if b >= 243 {
                 continue;
             }
-            let mut x = b as u32;
+            let mut x = u32::from(b);
             for _ in 0..5 {
                 if filled == N {
                     break;
                 }
                 let q3 = (x * 171) >> 9; // x / 3 for x < 256
                 let d = x - 3 * q3;
-                out.coeffs[filled] = M::from_i64(d as i64 - 1);
+                out.coeffs[filled] = M::from_i64(i64::from(d) - 1);
                 x = q3;
                 filled += 1;
             }
@@ -112,8 +113,8 @@ pub fn cbd<M: Modulus, const N: usize>(xof: &mut Xof, eta: u32, out: &mut Poly<M
             *w = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
         }
         for (i, c) in block.iter_mut().enumerate() {
-            let (k, s) = ((i * width) / 64, (i * width) % 64);
-            let x = ((((words[k + 1] as u128) << 64) | words[k] as u128) >> s) as u64;
+            let (k, s) = ((i * width) >> 6, (i * width) & 63); // word and bit of a public offset
+            let x = (((u128::from(words[k + 1]) << 64) | u128::from(words[k])) >> s) as u64;
             let both = (x & mask) | (((x >> eta) & mask) << 32);
             let counts = swar_popcount_halves(both);
             let v = (counts & 0xff) as i64 - (counts >> 32) as i64;
@@ -202,8 +203,12 @@ mod tests {
         assert!((1024 - 140..1024 + 140).contains(&high), "{high}");
         let mut r = Poly::<Q44, 2048>::zero();
         uniform(&mut Xof::new(&SEED, b"u", 0), &mut r);
-        assert!(r.coeffs.iter().all(|&c| (c as u128) < Q44::Q));
-        let high = r.coeffs.iter().filter(|&&c| c as u128 > Q44::Q / 2).count();
+        assert!(r.coeffs.iter().all(|&c| u128::from(c) < Q44::Q));
+        let high = r
+            .coeffs
+            .iter()
+            .filter(|&&c| u128::from(c) > Q44::Q / 2)
+            .count();
         assert!((1024 - 140..1024 + 140).contains(&high), "{high}");
     }
 

@@ -48,11 +48,13 @@ pub struct Header {
 }
 
 /// Total encoded size of a key or ciphertext with `chunks` chunks under set P.
+#[must_use]
 pub const fn encoded_len<P: ParamSet>(chunks: usize) -> usize {
     HEADER_BYTES + (chunks + 1) * poly_bytes::<P::M>(P::N)
 }
 
 /// Byte offset of polynomial `i` (0 = a or c1, j = b_j or c0_j).
+#[must_use]
 pub const fn poly_offset<P: ParamSet>(i: usize) -> usize {
     HEADER_BYTES + i * poly_bytes::<P::M>(P::N)
 }

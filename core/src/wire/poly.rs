@@ -7,6 +7,7 @@ use crate::arith::Modulus;
 use crate::ring::Poly;
 
 /// Encoded size of a polynomial of degree N: N·M::BYTES.
+#[must_use]
 pub const fn poly_bytes<M: Modulus>(n: usize) -> usize {
     n * M::BYTES
 }
