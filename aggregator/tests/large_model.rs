@@ -13,8 +13,8 @@
 //!   clinic.
 //! - `clinic_submit_at_set_xl_beyond_64_chunks` (CI): `zkfl clinic submit` of 65 chunks (266,240 parameters).
 //! - `xl_round_at_2_pow_21_parameters` (ignored, minutes): 512 chunks = 2,097,152 parameters, two clinics.
-//! - `clinic_submit_at_2_pow_17_parameters`, `clinic_submit_at_2_pow_20_parameters` (ignored, a minute and
-//!   minutes): `zkfl clinic submit` of 2^17 and 2^20 parameters, with the clinic process's peak memory printed
+//! - `clinic_submit_at_2_pow_17_parameters`, `…_2_pow_20_…`, `…_2_pow_21_…` (ignored, a minute to minutes):
+//!   `zkfl clinic submit` of 2^17, 2^20 and 2^21 parameters, with the clinic process's peak memory printed
 //!   (`/usr/bin/time`, when present; docs/PROTOCOL.md §15.2).
 //!
 //! Run the ignored ones with `cargo test --release -p zkfl-aggregator --test large_model -- --ignored
@@ -316,6 +316,12 @@ fn clinic_submit_at_2_pow_17_parameters() {
 #[ignore = "minutes: 2^20 parameters; cargo test --release -p zkfl-aggregator --test large_model -- --ignored"]
 fn clinic_submit_at_2_pow_20_parameters() {
     clinic_submit_round(1 << 20);
+}
+
+#[test]
+#[ignore = "minutes: 2^21 parameters; cargo test --release -p zkfl-aggregator --test large_model -- --ignored"]
+fn clinic_submit_at_2_pow_21_parameters() {
+    clinic_submit_round(1 << 21);
 }
 
 #[test]
