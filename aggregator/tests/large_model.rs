@@ -183,8 +183,8 @@ fn published_mean_is(c: &Client, a: &Announcement, sums: &[i64], clinics: u32) {
         .expect("round finishes");
     assert_eq!(done.state, "published", "{:?}", done.failure);
     let mean = c.update(a.round).expect("update");
-    let expected =
-        zkfl_aggregator::model::mean_update(sums, a.t, NORM_BOUND, SCALE, clinics).expect("de-quantize");
+    let expected = zkfl_aggregator::model::mean_update(sums, a.t, NORM_BOUND, SCALE, clinics)
+        .expect("de-quantize");
     assert_eq!(mean.len(), sums.len());
     assert!(
         mean.iter()
