@@ -16,8 +16,9 @@
 //! The committee key is b_j = Σ_i Σ_U b_{i,U,j} = −(a·s_j + e_j), s_j = Σ_U R_{U,j}, R_{U,j} = Σ_i r_{i,U,j}.
 //! Clinics encrypt under (a, b_j) unchanged.
 
+use super::aggregate::{committee_key_digest_of, key_id};
 use super::error::ThresholdError;
-use super::plan::{MAX_MEMBERS, MAX_SLOTS};
+use super::plan::{CheckedPlan, MAX_MEMBERS, MAX_SLOTS};
 use super::slots::{Committee, bit};
 use crate::arith::Modulus;
 use crate::bfv::SecretKey;
@@ -229,6 +230,10 @@ pub struct KeyCeremony {
     commitments: [[u8; 32]; MAX_MEMBERS as usize],
     committed: u32,
     revealed: u32,
+    /// L, fixed by the first reveal.
+    chunks: usize,
+    /// `aggregate::committee_key_digest` of (a of the epoch's CRS, the summed key), set by the last reveal.
+    key: [u8; 32],
 }
 
 impl KeyCeremony {
@@ -240,6 +245,8 @@ impl KeyCeremony {
             commitments: [[0; 32]; MAX_MEMBERS as usize],
             committed: 0,
             revealed: 0,
+            chunks: 0,
+            key: [0; 32],
         }
     }
 
@@ -268,18 +275,21 @@ impl KeyCeremony {
     }
 
     /// Checks member `member`'s revealed slot shares (`shares[u·L + j]`) against its commitment and adds them
-    /// into the committee key `key[j]` and the slot keys `slot_keys[u·L + j]` (both start at zero).
+    /// into the committee key `key[j]` and the slot keys `slot_keys[u·L + j]` (both start at zero; the same
+    /// buffers for every reveal). The last reveal digests the finished key together with the a of the epoch's own
+    /// CRS ([`KeyCeremony::committee_key`]): a member's holdings take their key identity from here, never from a
+    /// caller or the aggregator (review 11, F1).
     ///
     /// # Errors
     /// [`ThresholdError::CeremonyOrder`] before all n commitments are in, [`ThresholdError::Duplicate`] for a
     /// second reveal, [`ThresholdError::CommitmentMismatch`] if the shares do not open the commitment (nothing
-    /// is added then), [`ThresholdError::ChunkCount`] for wrong buffer sizes.
-    pub fn reveal<M: Modulus, const N: usize>(
+    /// is added then), [`ThresholdError::ChunkCount`] for wrong buffer sizes or another L than the first reveal's.
+    pub fn reveal<P: ParamSet, const N: usize>(
         &mut self,
         member: u8,
-        shares: &[Poly<M, N>],
-        key: &mut [Poly<M, N>],
-        slot_keys: &mut [Poly<M, N>],
+        shares: &[Poly<P::M, N>],
+        key: &mut [Poly<P::M, N>],
+        slot_keys: &mut [Poly<P::M, N>],
     ) -> Result<(), ThresholdError> {
         let b = self.member_bit(member)?;
         if self.committed != self.epoch.committee.all() {
@@ -289,6 +299,9 @@ impl KeyCeremony {
             return Err(ThresholdError::Duplicate { member });
         }
         let chunks = key.len();
+        if self.revealed != 0 || chunks == 0 {
+            check_len(chunks, self.chunks.max(1))?;
+        }
         check_len(shares.len(), self.epoch.committee.slots() * chunks)?;
         check_len(slot_keys.len(), shares.len())?;
         let c = commitment(&self.epoch, member, shares);
@@ -300,7 +313,30 @@ impl KeyCeremony {
             sk.add_assign(s);
         }
         self.revealed |= b;
+        self.chunks = chunks;
+        if self.complete() {
+            let mut a = Poly::<P::M, N>::zero();
+            crate::bfv::public_a::<P, N>(&self.epoch.crs, &mut a);
+            self.key = committee_key_digest_of::<P::M, N>(
+                &a.coeffs,
+                chunks,
+                key.iter().map(|p| &p.coeffs),
+            );
+        }
         Ok(())
+    }
+
+    /// The digest of the committee key this ceremony summed (`aggregate::committee_key_digest` of the epoch's a
+    /// and b_1..b_L) and L, once every member has revealed.
+    ///
+    /// # Errors
+    /// [`ThresholdError::CeremonyOrder`] before the last reveal.
+    pub fn committee_key(&self) -> Result<([u8; 32], usize), ThresholdError> {
+        if self.complete() {
+            Ok((self.key, self.chunks))
+        } else {
+            Err(ThresholdError::CeremonyOrder)
+        }
     }
 
     /// Whether every member has revealed (the committee key is complete).
@@ -357,6 +393,7 @@ pub struct Holdings {
     epoch: Epoch,
     roster: [u8; 32],
     key: [u8; 32],
+    plan: (u32, u64),
     chunks: usize,
     seeds: [[[u8; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
     received: [u32; MAX_SLOTS as usize],
@@ -378,42 +415,50 @@ impl Drop for Holdings {
 }
 
 impl Holdings {
-    /// Empty holdings of member `member` for a key of `epoch` with `chunks` chunks (L ≥ 1; review 8, finding 7:
-    /// every dealt part is checked against all L chunks of its published share), and the committee's roster of
-    /// ML-DSA identity keys (exactly n, member i at i − 1, pairwise distinct). The holdings are the member's
-    /// per-epoch state (review 10, R10-1): spend receipts are signed and checked under this epoch and this roster
-    /// only, never under ones the request carries. `committee_key` is the digest of the committee key the reveals
-    /// summed (`aggregate::committee_key_digest`; dealing follows the reveals, §2.2): the member answers only
-    /// aggregates admitted under it.
+    /// Empty holdings of member `member` for the committee key of `ceremony` (the member's own, complete: its
+    /// epoch, L and key digest), and the committee's roster of ML-DSA identity keys (exactly n, member i at i − 1,
+    /// pairwise distinct). The holdings are the member's per-epoch state (review 10, R10-1): spend receipts are
+    /// signed and checked under this epoch and this roster only, never under ones the request carries; every
+    /// dealt part is checked against all L chunks of its published share (review 8, finding 7).
+    ///
+    /// Review 11, F1: the holdings carry the round key identity `aggregate::key_id` of (epoch, t, B_int, committee
+    /// key digest), computed here from the member's own ceremony (a from the epoch's CRS, b_j from the reveals
+    /// it checked) and its own `plan` (t = `plaintext_modulus(K, B_int)`); `spend::sign_receipt` and
+    /// `share::ShareMaker::make` refuse an aggregate admitted under any other identity.
     ///
     /// # Errors
-    /// [`ThresholdError::MemberIndex`] outside 1..=n, [`ThresholdError::ChunkCount`] for L = 0,
+    /// [`ThresholdError::CeremonyOrder`] before the ceremony is complete, [`ThresholdError::MemberIndex`] outside
+    /// 1..=n, [`ThresholdError::WrongPlan`] if `plan` is for another (n, t, L) or has no plaintext modulus,
     /// [`ThresholdError::WrongRoster`] for a roster of another size or with a repeated key (R10-6).
-    pub fn new(
-        epoch: &Epoch,
+    pub fn new<P: ParamSet>(
+        ceremony: &KeyCeremony,
         member: u8,
-        chunks: usize,
         roster: &[VerifyingKey],
-        committee_key: &[u8; 32],
+        plan: &CheckedPlan<P>,
     ) -> Result<Self, ThresholdError> {
+        let epoch = ceremony.epoch();
         let committee = epoch.committee;
-        if chunks == 0 {
-            return Err(ThresholdError::ChunkCount {
-                expected: 1,
-                got: 0,
-            });
-        }
+        let (digest, chunks) = ceremony.committee_key()?;
         if bit(member) & committee.all() == 0 {
             return Err(ThresholdError::MemberIndex {
                 index: member as usize,
                 members: committee.members(),
             });
         }
+        let p = plan.plan();
+        if (p.members, p.threshold, p.chunks)
+            != (committee.members(), committee.threshold(), chunks)
+        {
+            return Err(ThresholdError::WrongPlan);
+        }
+        let t = crate::params::limits::plaintext_modulus(p.clinics, p.b_int)
+            .ok_or(ThresholdError::WrongPlan)?;
         Ok(Self {
             member,
             epoch: *epoch,
             roster: roster_digest(epoch, roster)?,
-            key: *committee_key,
+            key: key_id(epoch.epoch, t, p.b_int, &digest),
+            plan: (p.clinics, p.b_int),
             chunks,
             seeds: [[[0; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
             received: [0; MAX_SLOTS as usize],
@@ -438,10 +483,26 @@ impl Holdings {
         &self.epoch
     }
 
-    /// The digest of the committee key they belong to (`aggregate::committee_key_digest`).
+    /// The round key identity (`aggregate::RoundKey::id`) of the epoch's committee key under the member's plan:
+    /// the only key identity it signs receipts for or answers (review 11, F1).
     #[must_use]
-    pub fn committee_key(&self) -> &[u8; 32] {
+    pub fn key_id(&self) -> &[u8; 32] {
         &self.key
+    }
+
+    /// Err unless `agg` was admitted under [`Holdings::key_id`] ([`ThresholdError::WrongKey`]).
+    pub(crate) fn check_key(&self, agg_key: &[u8; 32]) -> Result<(), ThresholdError> {
+        if *agg_key == self.key {
+            Ok(())
+        } else {
+            Err(ThresholdError::WrongKey)
+        }
+    }
+
+    /// (K, B_int) of the plan the holdings were made under (a smudger for another plan is refused).
+    #[must_use]
+    pub fn plan(&self) -> (u32, u64) {
+        self.plan
     }
 
     /// The digest of the committee roster they were set up with ([`roster_digest`]).

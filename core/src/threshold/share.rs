@@ -6,7 +6,7 @@
 //! `plan::OUTER_SHIFT`): the base sampler stops at σ < 2^28 and σ here is ≈ 2^49. Each digit is resampled until
 //! ‖X‖² ≤ ⌈1.44·σ_X²·N⌉ (`plan::share_noise_bound_sq`), the bounds the share proof enforces digit by digit.
 
-use super::aggregate::{Aggregate, SpentLedger, key_id};
+use super::aggregate::{Aggregate, SpentLedger};
 use super::error::ThresholdError;
 use super::keys::Holdings;
 use super::plan::{CheckedPlan, DECRYPTIONS_PER_KEY, INNER_SIGMA, OUTER_SHIFT};
@@ -15,7 +15,6 @@ use super::spend::Spend;
 use crate::arith::Modulus;
 use crate::bfv::keys::check_params;
 use crate::params::ParamSet;
-use crate::params::limits::plaintext_modulus;
 use crate::ring::gaussian::GaussianSampler;
 use crate::ring::{NttPoly, Poly};
 use rand_core::CryptoRng;
@@ -209,9 +208,9 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
     /// [`ThresholdError::ChunkCount`], [`ThresholdError::IncompleteHoldings`] before dealing is complete,
     /// [`ThresholdError::TooFewShares`] / [`ThresholdError::MemberIndex`] for a bad present set,
     /// [`ThresholdError::NotInPresentSet`] if this member is not in it, [`ThresholdError::KeyExhausted`],
-    /// [`ThresholdError::WrongPlan`] if the smudger's plan is for another (n, t, L) than the holdings',
+    /// [`ThresholdError::WrongPlan`] if the smudger's plan is for another (n, t, L, K, B_int) than the holdings',
     /// [`ThresholdError::TooManyCiphertexts`] above the smudger's K, [`ThresholdError::WrongKey`] if the aggregate
-    /// was admitted under another key identity than the holdings' epoch, committee key and the plan's (t, B_int),
+    /// was admitted under another key identity than the holdings' own ([`Holdings::key_id`], review 11 F1),
     /// the errors of `spend::check_receipts` (no
     /// quorum of valid receipts under the holdings' own roster), [`ThresholdError::NotSpentByMember`] if this
     /// member's own ledger has no receipt it signed for `agg`, and [`ThresholdError::AlreadyDecrypted`] if this
@@ -268,16 +267,10 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
                 max: plan.clinics,
             });
         }
-        let t = plaintext_modulus(plan.clinics, plan.b_int).ok_or(ThresholdError::WrongPlan)?;
-        let own = key_id(
-            holdings.epoch().epoch,
-            t,
-            plan.b_int,
-            holdings.committee_key(),
-        );
-        if *agg.key_id() != own {
-            return Err(ThresholdError::WrongKey);
+        if (plan.clinics, plan.b_int) != holdings.plan() {
+            return Err(ThresholdError::WrongPlan);
         }
+        holdings.check_key(agg.key_id())?;
         spend.answer(holdings, agg, spent)?;
         ledger.record()?;
         self.c1_ntt.set_from_poly(agg.c1());

@@ -86,9 +86,11 @@ fn marker(label: &[u8], epoch: &Epoch, round: u64, binding: Option<&[u8; 32]>) -
 /// recorded in one all-or-nothing `spend_all` before the signature is made.
 ///
 /// # Errors
+/// [`ThresholdError::WrongKey`] if `agg` was admitted under another key identity than the holdings' own
+/// (review 11, F1: an aggregate under a forged a′ = 2^60 made honest shares reveal their slot parts),
 /// [`ThresholdError::RoundSpent`] if the member already signed an aggregate of this round,
 /// [`ThresholdError::AlreadyDecrypted`] if a ciphertext of `agg` is spent, [`ThresholdError::LedgerFull`]
-/// (nothing is recorded in these three cases), [`ThresholdError::Signature`] if signing fails.
+/// (nothing is recorded in these four cases), [`ThresholdError::Signature`] if signing fails.
 pub fn sign_receipt<M: Modulus, const N: usize, R: CryptoRng + ?Sized>(
     holdings: &Holdings,
     identity: &SigningKey,
@@ -96,6 +98,7 @@ pub fn sign_receipt<M: Modulus, const N: usize, R: CryptoRng + ?Sized>(
     spent: &mut impl SpentLedger,
     rng: &mut R,
 ) -> Result<SpendReceipt, ThresholdError> {
+    holdings.check_key(agg.key_id())?;
     let epoch = holdings.epoch();
     let member = holdings.member();
     let binding = agg.binding();
