@@ -57,17 +57,13 @@ fn benches(c: &mut Criterion<CpuTime>) {
     let mut a = Box::new(Pl::zero());
     public_a::<SetL, N>(&[3; 32], &mut a);
     let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-    let epoch = Epoch {
-        crs: [3; 32],
-        epoch: 1,
-        committee,
-    };
+    let ids: Vec<SigningKey> = (1..=5u8).map(|i| SigningKey::from_seed(&[i; 32])).collect();
+    let roster: Vec<VerifyingKey> = ids.iter().map(SigningKey::verifying_key).collect();
+    let epoch = Epoch::new([3; 32], 1, committee, &roster).unwrap();
     let dealers: Vec<Dealer> = (1..=5)
         .map(|i| Dealer::generate(&epoch, i, &mut rng).unwrap())
         .collect();
     let mut published = vec![Pl::zero(); committee.slots() * l];
-    let ids: Vec<SigningKey> = (1..=5u8).map(|i| SigningKey::from_seed(&[i; 32])).collect();
-    let roster: Vec<VerifyingKey> = ids.iter().map(SigningKey::verifying_key).collect();
     let mut a_scratch = Box::new(NttPoly::<N, K>::zero());
     // The ceremony (commit, then reveal); each dealer's shares are recomputed per step to keep one in memory.
     let mut ceremony = KeyCeremony::new(epoch);

@@ -316,11 +316,7 @@ fn threshold() {
     // Dealers' secrets are public here (key expansion is not covered, see the comment below); the smudging
     // randomness of the share is the secret input.
     let mut public_rng = ChaCha20Rng::seed_from_u64(11);
-    let epoch = Epoch {
-        crs: [3; 32],
-        epoch: 1,
-        committee,
-    };
+    let epoch = Epoch::new([3; 32], 1, committee, &roster).expect("epoch");
     let plan = CheckedPlan::<SetL>::design(5, 3, 1024, 1 << 16, 1).expect("set L design");
     let dealers: Vec<Dealer> = (1..=5u8)
         .map(|i| Dealer::generate(&epoch, i, &mut public_rng).expect("dealer"))

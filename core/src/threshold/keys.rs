@@ -37,7 +37,13 @@ pub const COMMIT_LABEL: &[u8] = b"ZKFL-PQ/threshold/key-commitment/v1";
 /// Domain label of a slot part's seed derivation.
 pub const SLOT_LABEL: &[u8] = b"ZKFL-PQ/threshold/slot-part/v1";
 
-/// The public context of one committee key: the CRS seed that expands a, the key epoch and the committee.
+/// The public context of one committee key: the CRS seed that expands a, the key epoch, the committee and the
+/// digest ρ_R of its roster of ML-DSA identity keys.
+///
+/// Review 11, F2: ρ_R is part of the epoch, so it enters every key commitment ([`commitment`]) and every part
+/// seed ([`Dealer::slot_seed`]); a member set up with another roster than the others runs its ceremony under
+/// another `Epoch` and gets `CommitmentMismatch` at the first reveal (and its dealer `WrongEpoch` at dealing), so
+/// members that complete a ceremony together hold one roster, on which the quorum argument (§3.1.1) rests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Epoch {
     /// Seed of the public a (`bfv::public_a`).
@@ -46,6 +52,40 @@ pub struct Epoch {
     pub epoch: u64,
     /// n and t.
     pub committee: Committee,
+    /// [`roster_digest`] of the committee's roster (use [`Epoch::new`]; `Holdings::new` checks it).
+    pub roster: [u8; 32],
+}
+
+impl Epoch {
+    /// The epoch of (CRS, epoch number, committee) with the roster `roster` (exactly n pairwise distinct keys,
+    /// member i at i − 1) bound in.
+    ///
+    /// # Errors
+    /// [`ThresholdError::WrongRoster`] for a roster of another size or with a repeated key.
+    pub fn new(
+        crs: [u8; SEED_BYTES],
+        epoch: u64,
+        committee: Committee,
+        roster: &[VerifyingKey],
+    ) -> Result<Self, ThresholdError> {
+        let mut e = Self {
+            crs,
+            epoch,
+            committee,
+            roster: [0; 32],
+        };
+        e.roster = roster_digest(&e, roster)?;
+        Ok(e)
+    }
+
+    /// (CRS, epoch, n, t, ρ_R) into `h`: the context every commitment and part seed is bound to.
+    fn absorb(&self, h: &mut Sha3_256) {
+        h.update(self.crs);
+        h.update(self.epoch.to_le_bytes());
+        h.update(self.committee.members().to_le_bytes());
+        h.update(self.committee.threshold().to_le_bytes());
+        h.update(self.roster);
+    }
 }
 
 /// Feeds a polynomial's canonical residues (little-endian, `Modulus::BYTES` each) into `h`.
@@ -56,7 +96,7 @@ pub(crate) fn absorb_poly<M: Modulus, const N: usize>(h: &mut Sha3_256, p: &Poly
 }
 
 /// The commitment of member `member` to its slot shares `shares[u·L + j]` = b_{member,U_u,j} (all slots, L
-/// chunks each), bound to the CRS, the epoch, the committee shape and the member index.
+/// chunks each), bound to the CRS, the epoch, the committee shape, the roster digest ρ_R and the member index.
 #[must_use]
 pub fn commitment<M: Modulus, const N: usize>(
     epoch: &Epoch,
@@ -65,10 +105,7 @@ pub fn commitment<M: Modulus, const N: usize>(
 ) -> [u8; 32] {
     let mut h = Sha3_256::new();
     h.update(COMMIT_LABEL);
-    h.update(epoch.crs);
-    h.update(epoch.epoch.to_le_bytes());
-    h.update(epoch.committee.members().to_le_bytes());
-    h.update(epoch.committee.threshold().to_le_bytes());
+    epoch.absorb(&mut h);
     h.update([member]);
     h.update((shares.len() as u64).to_le_bytes());
     for p in shares {
@@ -138,7 +175,7 @@ impl Dealer {
     }
 
     /// The seed of this member's part of slot `slot` (secret: dealt only to the slot's holders):
-    /// H(label, secret, CRS, epoch, n, t, member, slot mask). The slot's member mask, not its rank, so a
+    /// H(label, secret, CRS, epoch, n, t, ρ_R, member, slot mask). The slot's member mask, not its rank, so a
     /// renumbered committee never maps an old slot's part onto a new slot.
     #[must_use]
     pub fn slot_seed(&self, slot: usize) -> [u8; SEED_BYTES] {
@@ -146,10 +183,7 @@ impl Dealer {
         let mut h = Sha3_256::new();
         h.update(SLOT_LABEL);
         h.update(self.seed);
-        h.update(self.epoch.crs);
-        h.update(self.epoch.epoch.to_le_bytes());
-        h.update(c.members().to_le_bytes());
-        h.update(c.threshold().to_le_bytes());
+        self.epoch.absorb(&mut h);
         h.update([self.member]);
         h.update(c.slot(slot).to_le_bytes());
         h.finalize().into()
@@ -361,7 +395,8 @@ impl KeyCeremony {
 pub const ROSTER_LABEL: &[u8] = b"ZKFL-PQ/threshold/roster/v1";
 
 /// H(label, CRS, epoch, n, t, every key in member order) of a roster of exactly n pairwise distinct ML-DSA
-/// identity keys (review 10, R10-6: a repeated key would let one signature count for two members).
+/// identity keys (review 10, R10-6: a repeated key would let one signature count for two members). It reads
+/// `epoch`'s CRS, number and committee, not its `roster` field (this is what that field holds).
 ///
 /// # Errors
 /// [`ThresholdError::WrongRoster`] for another size or a repeated key.
@@ -429,7 +464,8 @@ impl Holdings {
     /// # Errors
     /// [`ThresholdError::CeremonyOrder`] before the ceremony is complete, [`ThresholdError::MemberIndex`] outside
     /// 1..=n, [`ThresholdError::WrongPlan`] if `plan` is for another (n, t, L) or has no plaintext modulus,
-    /// [`ThresholdError::WrongRoster`] for a roster of another size or with a repeated key (R10-6).
+    /// [`ThresholdError::WrongRoster`] for a roster of another size or with a repeated key (R10-6), or one whose
+    /// digest is not the epoch's ρ_R (review 11, F2).
     pub fn new<P: ParamSet>(
         ceremony: &KeyCeremony,
         member: u8,
@@ -453,10 +489,13 @@ impl Holdings {
         }
         let t = crate::params::limits::plaintext_modulus(p.clinics, p.b_int)
             .ok_or(ThresholdError::WrongPlan)?;
+        if roster_digest(epoch, roster)? != epoch.roster {
+            return Err(ThresholdError::WrongRoster);
+        }
         Ok(Self {
             member,
             epoch: *epoch,
-            roster: roster_digest(epoch, roster)?,
+            roster: epoch.roster,
             key: key_id(epoch.epoch, t, p.b_int, &digest),
             plan: (p.clinics, p.b_int),
             chunks,

@@ -59,12 +59,10 @@ fn committee() -> Committee {
     Committee::new(MEMBERS, THRESHOLD).unwrap()
 }
 
+/// The test epoch under the test roster (computed once: the roster's ML-DSA keys take a moment).
 fn epoch() -> Epoch {
-    Epoch {
-        crs: [3; 32],
-        epoch: 1,
-        committee: committee(),
-    }
+    static EPOCH: std::sync::OnceLock<Epoch> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(|| Epoch::new([3; 32], 1, committee(), &identities().1).unwrap())
 }
 
 /// A committee after the ceremony: every member's dealer secret and holdings, each dealer's revealed slot
@@ -312,6 +310,21 @@ fn quorum_receipts(
     }
     l.receipts.insert(b, have.clone());
     Ok(have)
+}
+
+/// A receipt signed outside the honest path (no ledger): `key`'s signature for `member` under roster digest `rho`.
+fn forged_receipt(
+    key: &SigningKey,
+    rho: &[u8; 32],
+    member: u8,
+    agg: &Aggregate<'_, '_, M, N>,
+    rng: &mut ChaCha20Rng,
+) -> SpendReceipt {
+    let msg = spend::receipt_message(&epoch(), rho, member, agg);
+    let signature = key
+        .sign_with_context(&msg, spend::RECEIPT_CONTEXT, rng)
+        .unwrap();
+    SpendReceipt { member, signature }
 }
 
 fn mask(members: &[u8]) -> Members {
@@ -1566,21 +1579,15 @@ fn review10_spend_is_pinned_to_the_members_roster_and_ledger() {
             .map(|i| SigningKey::from_seed(&[100 + i; 32]))
             .collect();
         let fake_roster: Vec<VerifyingKey> = fake.iter().map(SigningKey::verifying_key).collect();
-        let fake_holdings = Box::new(Holdings::new(&k.ceremony, 4, &fake_roster, &plan()).unwrap());
+        // No holdings take the fake roster under this epoch (review 11, F2): the aggregator signs directly.
+        assert_eq!(
+            Holdings::new(&k.ceremony, 4, &fake_roster, &plan()).unwrap_err(),
+            ThresholdError::WrongRoster
+        );
+        let rho = roster_digest(&epoch(), &fake_roster).unwrap();
         let forged: Vec<SpendReceipt> = (1..=4u8)
-            .map(|i| {
-                let h = Box::new(Holdings::new(&k.ceremony, i, &fake_roster, &plan()).unwrap());
-                sign_receipt(
-                    &h,
-                    &fake[i as usize - 1],
-                    &agg_b,
-                    &mut Spent::default(),
-                    &mut rng,
-                )
-                .unwrap()
-            })
+            .map(|i| forged_receipt(&fake[i as usize - 1], &rho, i, &agg_b, &mut rng))
             .collect();
-        drop(fake_holdings);
         let smudger = Smudger::new(&plan()).unwrap();
         let present = mask(&[1, 2, 4]);
         let mut maker = Box::new(ShareMaker::<P, N, K>::new());

@@ -6,6 +6,12 @@
 //! slot part R_{1,2} exactly (then S₁ + S₂ + S₃ = s_j from three honest shares of one round). Now the holdings
 //! carry the key identity the member computed from its own ceremony and plan, and `sign_receipt` and `make`
 //! refuse any other with `WrongKey` before anything is recorded.
+//!
+//! F2: honest members set up with different rosters (member 3's with the aggregator's keys for 4 and 5, member
+//! 4's with its keys for 3 and 5) completed the ceremony normally, and each then answered one of two
+//! overlapping aggregates under a "quorum" of its own roster: dec(A) − dec(B) = m_w. Now ρ_R is part of the
+//! `Epoch`, hence of every commitment and part seed: such a member's reveal check fails with
+//! `CommitmentMismatch`, dealing to it fails, and it never gets holdings.
 //! Run: cargo test -p zkfl-core --lib threshold::tests::rev11 -- --nocapture
 use super::*;
 use crate::zk::prove::{SliceUpdate, Witness, prove};
@@ -88,16 +94,7 @@ fn assert_refused(k: &Keyed, agg: &Aggregate<'_, '_, M, N>, rng: &mut ChaCha20Rn
     let rho = *k.holdings[0].roster();
     let receipts: Vec<SpendReceipt> = [1u8, 2, 4, 5]
         .iter()
-        .map(|&m| {
-            let msg = spend::receipt_message(k.holdings[0].epoch(), &rho, m, agg);
-            let signature = ids[m as usize - 1]
-                .sign_with_context(&msg, spend::RECEIPT_CONTEXT, rng)
-                .unwrap();
-            SpendReceipt {
-                member: m,
-                signature,
-            }
-        })
+        .map(|&m| forged_receipt(&ids[m as usize - 1], &rho, m, agg, rng))
         .collect();
     assert_eq!(
         answer(k, &mut l, 3, agg, mask(&[1, 2, 3]), &receipts, rng).unwrap_err(),
@@ -185,5 +182,72 @@ fn rev11_foreign_round_key_leaks_a_slot_part() {
         let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
         assert_refused(&k, &agg, &mut rng);
         std::println!("forged-key aggregate with genuine proofs: refused by every honest member");
+    });
+}
+
+/// F2: a member given another roster than the rest of the committee cannot complete the ceremony with them: its
+/// `KeyCeremony` (under its own epoch, i.e. its own ρ_R) refuses the others' reveals, the others refuse its reveal,
+/// the dealers refuse to deal to it under its epoch, and the common ceremony gives it no holdings under its
+/// roster. Before the fix, members 3 and 4 with rosters r3 and r4 both got complete holdings and isolated an
+/// honest clinic's update bit-exact.
+#[test]
+fn rev11_inconsistent_rosters_are_refused_at_the_ceremony() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(1112);
+        let k = keygen(&mut rng);
+        let (_, real) = identities();
+        let fake: Vec<SigningKey> = (0..5u8)
+            .map(|i| SigningKey::from_seed(&[200 + i; 32]))
+            .collect();
+        let mut r3 = real.clone();
+        r3[3] = fake[3].verifying_key();
+        r3[4] = fake[4].verifying_key();
+        let e3 = Epoch::new(epoch().crs, epoch().epoch, committee(), &r3).unwrap();
+        assert_ne!(e3, epoch());
+        let commitments = |k: &Keyed| -> Vec<[u8; 32]> {
+            k.dealers
+                .iter()
+                .zip(&k.published)
+                .map(|(d, p)| {
+                    let e = if d.member() == 3 { e3 } else { epoch() };
+                    commitment(&e, d.member(), p)
+                })
+                .collect()
+        };
+        let mut b = vec![Pl::zero(); CHUNKS];
+        let mut sk = vec![Pl::zero(); committee().slots() * CHUNKS];
+        // Member 3's own ceremony under e3: the others' commitments (made under the common epoch) do not open.
+        let mut own = KeyCeremony::new(e3);
+        for (m, c) in (1u8..).zip(commitments(&k)) {
+            own.commit(m, c).unwrap();
+        }
+        assert_eq!(
+            own.reveal::<P, N>(1, &k.published[0], &mut b, &mut sk)
+                .unwrap_err(),
+            ThresholdError::CommitmentMismatch { member: 1 }
+        );
+        // The others' ceremony: member 3's commitment under e3 does not open under the common epoch.
+        let mut common = KeyCeremony::new(epoch());
+        for (m, c) in (1u8..).zip(commitments(&k)) {
+            common.commit(m, c).unwrap();
+        }
+        assert_eq!(
+            common
+                .reveal::<P, N>(3, &k.published[2], &mut b, &mut sk)
+                .unwrap_err(),
+            ThresholdError::CommitmentMismatch { member: 3 }
+        );
+        // Dealing under e3 is refused by a dealer of the common epoch.
+        let c = committee();
+        let u = (0..c.slots()).find(|&u| c.holds(3, u)).unwrap();
+        assert_eq!(
+            k.dealers[0].deal(&e3, u, 3).unwrap_err(),
+            ThresholdError::WrongEpoch
+        );
+        // Holdings under the complete common ceremony with roster r3 are refused.
+        assert_eq!(
+            Holdings::new(&k.ceremony, 3, &r3, &plan()).unwrap_err(),
+            ThresholdError::WrongRoster
+        );
     });
 }
