@@ -19,9 +19,9 @@ use zkfl_core::ring::sample::{Xof, uniform};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::threshold::keys::commitment;
 use zkfl_core::threshold::{
-    Admitted, Aggregate, CheckedPlan, Combiner, Committee, Dealer, DecryptionLedger, Epoch,
-    Holdings, KeyCeremony, LedgerRefusal, MemberShares, ShareMaker, Smudger, Spend, SpendReceipt,
-    SpentLedger, sign_receipt,
+    Admitted, Aggregate, CheckedPlan, Combiner, Committee, Dealer, Epoch, Holdings, KeyCeremony,
+    LedgerRefusal, MemberShares, ShareMaker, Smudger, Spend, SpendReceipt, SpentLedger,
+    sign_receipt,
 };
 
 const PARAMS: usize = 108_996;
@@ -153,7 +153,6 @@ fn benches(c: &mut Criterion<CpuTime>) {
                     present,
                     &spend,
                     &smudger,
-                    &mut DecryptionLedger::new(0),
                     &mut Forget,
                     &mut rng,
                     &mut shares[0],
@@ -169,7 +168,6 @@ fn benches(c: &mut Criterion<CpuTime>) {
                 present,
                 &spend,
                 &smudger,
-                &mut DecryptionLedger::new(0),
                 &mut Forget,
                 &mut rng,
                 &mut shares[h],

@@ -286,8 +286,8 @@ fn leak() {
 fn threshold() {
     use zkfl_core::params::SetL;
     use zkfl_core::threshold::{
-        Admitted, Aggregate, CheckedPlan, Committee, Dealer, DecryptionLedger, Epoch, Holdings,
-        KeyCeremony, LedgerRefusal, ShareMaker, Smudger, SpentLedger,
+        Admitted, Aggregate, CheckedPlan, Committee, Dealer, Epoch, Holdings, KeyCeremony,
+        LedgerRefusal, ShareMaker, Smudger, SpentLedger,
     };
     type ML = <SetL as ParamSet>::M;
     const NL: usize = 4096;
@@ -402,7 +402,6 @@ fn threshold() {
             0b00111,
             &spend,
             &smudger,
-            &mut DecryptionLedger::new(0),
             &mut NoLedger,
             &mut rng,
             &mut d,

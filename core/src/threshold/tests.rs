@@ -247,17 +247,15 @@ impl SpentLedger for Spent {
     }
 }
 
-/// Every member's ledgers (decryption count and spent ciphertexts, rounds and answers), and the spend receipts
-/// gathered per aggregate binding.
+/// Every member's durable ledger (spent ciphertexts, rounds, answers and the epoch's decryption count), and the
+/// spend receipts gathered per aggregate binding.
 struct Ledgers {
-    count: Vec<DecryptionLedger>,
     spent: Vec<Spent>,
     receipts: std::collections::BTreeMap<[u8; 32], Vec<SpendReceipt>>,
 }
 
 fn ledgers() -> Ledgers {
     Ledgers {
-        count: vec![DecryptionLedger::new(0); MEMBERS as usize],
         spent: vec![Spent::default(); MEMBERS as usize],
         receipts: std::collections::BTreeMap::new(),
     }
@@ -390,7 +388,6 @@ fn answer_with(
         present,
         &spend,
         smudger,
-        &mut l.count[i],
         &mut l.spent[i],
         rng,
         &mut out,
@@ -823,12 +820,16 @@ fn forged_aggregates_are_refused() {
         ];
         let mut c0b = vec![Pl::zero(); CHUNKS];
         let agg2 = Aggregate::build(&plan(), ROUND + 1, &mut second, &mut c0b).unwrap();
-        let before = l.count[1];
+        let before = decryptions_taken(&epoch(), &l.spent[1]);
         assert!(matches!(
             member_shares(&k, &mut l, 2, &agg2, mask(&[1, 2, 3]), &mut rng).unwrap_err(),
             ThresholdError::AlreadyDecrypted { clinic: 100 | 101 }
         ));
-        assert_eq!(l.count[1], before, "a refusal records no decryption");
+        assert_eq!(
+            decryptions_taken(&epoch(), &l.spent[1]),
+            before,
+            "a refusal records no decryption"
+        );
         assert!(
             l.spent[1]
                 .0
@@ -918,9 +919,13 @@ fn forged_share_sets_are_refused() {
             member_shares(&k, &mut l, 4, &agg, present, &mut rng).unwrap_err(),
             ThresholdError::NotInPresentSet { member: 4 }
         );
-        // Past the decryption limit.
+        // Past the decryption limit: member 5's durable ledger already counts Q answers of the epoch (review 11,
+        // F3: the count is the ledger's, not a value the caller passes).
         let mut fresh = ledgers();
-        fresh.count[4] = DecryptionLedger::new(DECRYPTIONS_PER_KEY);
+        fresh.spent[4]
+            .0
+            .extend((0..DECRYPTIONS_PER_KEY).map(|i| spend::decryption_marker(&epoch(), i)));
+        let before = fresh.spent[4].0.len();
         assert_eq!(
             member_shares(&k, &mut fresh, 5, &agg, mask(&[3, 4, 5]), &mut rng).unwrap_err(),
             ThresholdError::KeyExhausted {
@@ -928,9 +933,14 @@ fn forged_share_sets_are_refused() {
             }
         );
         assert_eq!(
-            fresh.count[4].taken(),
-            DECRYPTIONS_PER_KEY,
-            "nothing recorded"
+            decryptions_taken(&epoch(), &fresh.spent[4]),
+            DECRYPTIONS_PER_KEY
+        );
+        // Only the receipt's spend (round, signed, ciphertexts) was recorded, no answer.
+        assert_eq!(
+            fresh.spent[4].0.len(),
+            before + 2 + agg.ciphertexts().len(),
+            "nothing answered"
         );
     });
 }
@@ -1229,7 +1239,6 @@ fn review8_differencing_across_honest_members_is_refused() {
         let cts = clinics(&k, 4, &mut rng);
         let forget = |l: &mut Ledgers, corrupt: &[u8]| {
             for &c in corrupt {
-                l.count[c as usize - 1] = DecryptionLedger::new(0);
                 l.spent[c as usize - 1] = Spent::default();
             }
         };
@@ -1296,7 +1305,11 @@ fn review8_differencing_across_honest_members_is_refused() {
             answer(&k, &mut l, 4, &agg_b, present_b, &moved, &mut rng).unwrap_err(),
             ThresholdError::Signature { member: 3 }
         );
-        assert_eq!(l.count[3].taken(), 0, "member 4 never answered");
+        assert_eq!(
+            decryptions_taken(&epoch(), &l.spent[3]),
+            0,
+            "member 4 never answered"
+        );
         // A second aggregate in A's round: refused by the round rule even by a member that did not sign A.
         let cts_c = clinics(&k, 3, &mut rng);
         let mut adm_c = admit_in(&cts_c, ROUND, 300);
@@ -1603,7 +1616,6 @@ fn review10_spend_is_pinned_to_the_members_roster_and_ledger() {
                 present,
                 &spend,
                 &smudger,
-                &mut l.count[3],
                 &mut l.spent[3],
                 &mut rng,
                 &mut out,
@@ -1789,7 +1801,6 @@ fn share_relation_holds_for_honest_shares_and_refuses_forged_ones() {
                 present,
                 &spend,
                 &Smudger::new(&plan()).unwrap(),
-                &mut l.count[1],
                 &mut l.spent[1],
                 &mut rng,
                 &mut d,

@@ -251,3 +251,47 @@ fn rev11_inconsistent_rosters_are_refused_at_the_ceremony() {
         );
     });
 }
+
+/// F3: the decryption budget Q rested on a `DecryptionLedger` the caller made (`DecryptionLedger::new(0)` on
+/// every call reset it). Now each answer spends the epoch's next decryption marker in the member's durable spent
+/// ledger, together with its "answered" marker, and `make` refuses once Q are spent, whatever the caller does.
+#[test]
+fn rev11_decryption_count_lives_in_the_members_ledger() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(1113);
+        let k = keygen(&mut rng);
+        let cts = clinics(&k, 2 * CLINICS, &mut rng);
+        let mut adm1 = admit_in(&cts[..CLINICS], ROUND, 100);
+        let mut adm2 = admit_in(&cts[CLINICS..], ROUND + 1, 200);
+        let (mut c01, mut c02) = (vec![Pl::zero(); CHUNKS], vec![Pl::zero(); CHUNKS]);
+        let agg1 = Aggregate::build(&plan(), ROUND, &mut adm1, &mut c01).unwrap();
+        let agg2 = Aggregate::build(&plan(), ROUND + 1, &mut adm2, &mut c02).unwrap();
+        let present = mask(&[1, 2, 3]);
+        let mut l = ledgers();
+        // Member 1 counts its answer; member 2's ledger already holds Q − 1 answers of the epoch.
+        l.spent[1]
+            .0
+            .extend((0..DECRYPTIONS_PER_KEY - 1).map(|i| spend::decryption_marker(&epoch(), i)));
+        member_shares(&k, &mut l, 1, &agg1, present, &mut rng).unwrap();
+        assert_eq!(decryptions_taken(&epoch(), &l.spent[0]), 1);
+        member_shares(&k, &mut l, 2, &agg1, present, &mut rng).unwrap();
+        assert_eq!(
+            decryptions_taken(&epoch(), &l.spent[1]),
+            DECRYPTIONS_PER_KEY
+        );
+        // The next round: member 2 signs its receipt but its answer is refused, and nothing is counted.
+        assert_eq!(
+            member_shares(&k, &mut l, 2, &agg2, present, &mut rng).unwrap_err(),
+            ThresholdError::KeyExhausted {
+                limit: DECRYPTIONS_PER_KEY
+            }
+        );
+        assert_eq!(
+            decryptions_taken(&epoch(), &l.spent[1]),
+            DECRYPTIONS_PER_KEY
+        );
+        // Member 1 answers the next round too: its count goes on from its ledger.
+        member_shares(&k, &mut l, 1, &agg2, present, &mut rng).unwrap();
+        assert_eq!(decryptions_taken(&epoch(), &l.spent[0]), 2);
+    });
+}
