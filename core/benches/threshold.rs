@@ -47,6 +47,10 @@ impl SpentLedger for Forget {
     }
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one committee set-up (ceremony, dealing, aggregate, receipts) shared by every measurement"
+)]
 fn benches(c: &mut Criterion<CpuTime>) {
     let l = PARAMS.div_ceil(N);
     let committee = Committee::new(5, 3).unwrap();
@@ -158,7 +162,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
                     &mut shares[0],
                 )
                 .unwrap();
-        })
+        });
     });
     for h in 1..3 {
         maker
@@ -186,7 +190,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
     let mut out = vec![[0i64; N]; l];
     let mut comb = Box::new(Combiner::<SetL, N>::new(plain, committee));
     c.bench_function(&format!("threshold/combine-3-of-5/L-{l}-chunks"), |b| {
-        b.iter(|| comb.decrypt(&agg, present, &received, &mut out).unwrap())
+        b.iter(|| comb.decrypt(&agg, present, &received, &mut out).unwrap());
     });
     c.bench_function(&format!("threshold/accept-slot-part/L-{l}-chunks"), |b| {
         b.iter(|| {
@@ -202,7 +206,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
                 &published[u * l..(u + 1) * l],
             )
             .unwrap();
-        })
+        });
     });
 }
 
