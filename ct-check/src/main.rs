@@ -292,15 +292,21 @@ fn threshold() {
     type ML = <SetL as ParamSet>::M;
     const NL: usize = 4096;
     const KL: usize = ternary_product_primes(NL, <ML as Modulus>::BITS);
-    struct NoLedger;
-    impl SpentLedger for NoLedger {
-        fn is_spent(&self, _: &[u8; 32]) -> bool {
-            true
+    /// A member's spent ledger in memory (markers and digests are public).
+    #[derive(Default)]
+    struct Memory(Vec<[u8; 32]>);
+    impl SpentLedger for Memory {
+        fn is_spent(&self, d: &[u8; 32]) -> bool {
+            self.0.contains(d)
         }
         fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
             &mut self,
-            _: I,
+            items: I,
         ) -> Result<(), LedgerRefusal> {
+            if let Some(i) = items.clone().position(|d| self.0.contains(d)) {
+                return Err(LedgerRefusal::Spent(i));
+            }
+            self.0.extend(items.copied());
             Ok(())
         }
     }
@@ -377,13 +383,14 @@ fn threshold() {
     let mut c0 = vec![Poly::<ML, NL>::zero()];
     let agg = Aggregate::build(&plan, 1, &mut adm, &mut c0).expect("aggregate");
     // Spend receipts of a quorum of 4 (public keys and signatures; docs/THRESHOLD.md §3.1.1).
+    let mut ledgers: Vec<Memory> = (1..=4).map(|_| Memory::default()).collect();
     let receipts: Vec<_> = (1..=4u8)
         .map(|i| {
             zkfl_core::threshold::sign_receipt(
                 &member(i),
                 &ids[i as usize - 1],
                 &agg,
-                &mut NoLedger,
+                &mut ledgers[i as usize - 1],
                 &mut public_rng,
             )
             .expect("receipt")
@@ -402,7 +409,7 @@ fn threshold() {
             0b00111,
             &spend,
             &smudger,
-            &mut NoLedger,
+            &mut ledgers[0],
             &mut rng,
             &mut d,
         )
