@@ -17,15 +17,14 @@ use zkfl_core::params::limits::plaintext_modulus;
 use zkfl_core::params::{ParamSet, SetL};
 use zkfl_core::ring::sample::{Xof, uniform};
 use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::threshold::keys::commitment;
 use zkfl_core::threshold::{
-    Admitted, Aggregate, CheckedPlan, Combiner, Committee, Dealer, DecryptionLedger, Epoch,
-    Holdings, LedgerRefusal, MemberShares, ShareMaker, Smudger, Spend, SpendReceipt, SpentLedger,
+    Admitted, Aggregate, CheckedPlan, Combiner, Committee, Dealer, Epoch, Holdings, KeyCeremony,
+    LedgerRefusal, MemberShares, ShareMaker, Smudger, Spend, SpendReceipt, SpentLedger,
     sign_receipt,
 };
 
 const PARAMS: usize = 108_996;
-/// A placeholder committee-key digest (the bench runs no reveal; the ciphertexts are recorded under it).
-const COMMITTEE_KEY: [u8; 32] = [9; 32];
 const N: usize = 4096;
 const K: usize = 4;
 type M = <SetL as ParamSet>::M;
@@ -48,6 +47,10 @@ impl SpentLedger for Forget {
     }
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one committee set-up (ceremony, dealing, aggregate, receipts) shared by every measurement"
+)]
 fn benches(c: &mut Criterion<CpuTime>) {
     let l = PARAMS.div_ceil(N);
     let committee = Committee::new(5, 3).unwrap();
@@ -58,21 +61,35 @@ fn benches(c: &mut Criterion<CpuTime>) {
     let mut a = Box::new(Pl::zero());
     public_a::<SetL, N>(&[3; 32], &mut a);
     let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
-    let epoch = Epoch {
-        crs: [3; 32],
-        epoch: 1,
-        committee,
-    };
+    let ids: Vec<SigningKey> = (1..=5u8).map(|i| SigningKey::from_seed(&[i; 32])).collect();
+    let roster: Vec<VerifyingKey> = ids.iter().map(SigningKey::verifying_key).collect();
+    let epoch = Epoch::new([3; 32], 1, committee, &roster).unwrap();
     let dealers: Vec<Dealer> = (1..=5)
         .map(|i| Dealer::generate(&epoch, i, &mut rng).unwrap())
         .collect();
     let mut published = vec![Pl::zero(); committee.slots() * l];
-    let ids: Vec<SigningKey> = (1..=5u8).map(|i| SigningKey::from_seed(&[i; 32])).collect();
-    let roster: Vec<VerifyingKey> = ids.iter().map(SigningKey::verifying_key).collect();
-    let mut holdings: Vec<Box<Holdings>> = (1..=5)
-        .map(|h| Box::new(Holdings::new(&epoch, h, l, &roster, &COMMITTEE_KEY).unwrap()))
-        .collect();
     let mut a_scratch = Box::new(NttPoly::<N, K>::zero());
+    // The ceremony (commit, then reveal); each dealer's shares are recomputed per step to keep one in memory.
+    let mut ceremony = KeyCeremony::new(epoch);
+    for d in &dealers {
+        d.public_shares::<SetL, N, K>(&epoch, &mut a_scratch, l, &mut published)
+            .unwrap();
+        ceremony
+            .commit(d.member(), commitment(&epoch, d.member(), &published))
+            .unwrap();
+    }
+    let mut committee_key = vec![Pl::zero(); l];
+    let mut slot_keys = vec![Pl::zero(); committee.slots() * l];
+    for d in &dealers {
+        d.public_shares::<SetL, N, K>(&epoch, &mut a_scratch, l, &mut published)
+            .unwrap();
+        ceremony
+            .reveal::<SetL, N>(d.member(), &published, &mut committee_key, &mut slot_keys)
+            .unwrap();
+    }
+    let mut holdings: Vec<Box<Holdings>> = (1..=5)
+        .map(|h| Box::new(Holdings::new(&ceremony, h, &roster, &plan).unwrap()))
+        .collect();
     for d in &dealers {
         d.public_shares::<SetL, N, K>(&epoch, &mut a_scratch, l, &mut published)
             .unwrap();
@@ -108,8 +125,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
             (Box::new(c1.coeffs), c0)
         })
         .collect();
-    let t = plaintext_modulus(1024, 1 << 16).unwrap();
-    let key = zkfl_core::threshold::aggregate::key_id(1, t, 1 << 16, &COMMITTEE_KEY);
+    let key = *holdings[0].key_id();
     let mut adm: Vec<Admitted<'_, M, N>> = cts
         .iter()
         .enumerate()
@@ -141,13 +157,12 @@ fn benches(c: &mut Criterion<CpuTime>) {
                     present,
                     &spend,
                     &smudger,
-                    &mut DecryptionLedger::new(0),
                     &mut Forget,
                     &mut rng,
                     &mut shares[0],
                 )
                 .unwrap();
-        })
+        });
     });
     for h in 1..3 {
         maker
@@ -157,7 +172,6 @@ fn benches(c: &mut Criterion<CpuTime>) {
                 present,
                 &spend,
                 &smudger,
-                &mut DecryptionLedger::new(0),
                 &mut Forget,
                 &mut rng,
                 &mut shares[h],
@@ -176,11 +190,11 @@ fn benches(c: &mut Criterion<CpuTime>) {
     let mut out = vec![[0i64; N]; l];
     let mut comb = Box::new(Combiner::<SetL, N>::new(plain, committee));
     c.bench_function(&format!("threshold/combine-3-of-5/L-{l}-chunks"), |b| {
-        b.iter(|| comb.decrypt(&agg, present, &received, &mut out).unwrap())
+        b.iter(|| comb.decrypt(&agg, present, &received, &mut out).unwrap());
     });
     c.bench_function(&format!("threshold/accept-slot-part/L-{l}-chunks"), |b| {
         b.iter(|| {
-            let mut h = Box::new(Holdings::new(&epoch, 5, l, &roster, &COMMITTEE_KEY).unwrap());
+            let mut h = Box::new(Holdings::new(&ceremony, 5, &roster, &plan).unwrap());
             let u = (0..committee.slots())
                 .find(|&u| committee.holds(5, u))
                 .unwrap();
@@ -192,7 +206,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
                 &published[u * l..(u + 1) * l],
             )
             .unwrap();
-        })
+        });
     });
 }
 

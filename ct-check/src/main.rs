@@ -286,21 +286,27 @@ fn leak() {
 fn threshold() {
     use zkfl_core::params::SetL;
     use zkfl_core::threshold::{
-        Admitted, Aggregate, CheckedPlan, Committee, Dealer, DecryptionLedger, Epoch, Holdings,
+        Admitted, Aggregate, CheckedPlan, Committee, Dealer, Epoch, Holdings, KeyCeremony,
         LedgerRefusal, ShareMaker, Smudger, SpentLedger,
     };
     type ML = <SetL as ParamSet>::M;
     const NL: usize = 4096;
     const KL: usize = ternary_product_primes(NL, <ML as Modulus>::BITS);
-    struct NoLedger;
-    impl SpentLedger for NoLedger {
-        fn is_spent(&self, _: &[u8; 32]) -> bool {
-            true
+    /// A member's spent ledger in memory (markers and digests are public).
+    #[derive(Default)]
+    struct Memory(Vec<[u8; 32]>);
+    impl SpentLedger for Memory {
+        fn is_spent(&self, d: &[u8; 32]) -> bool {
+            self.0.contains(d)
         }
         fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
             &mut self,
-            _: I,
+            items: I,
         ) -> Result<(), LedgerRefusal> {
+            if let Some(i) = items.clone().position(|d| self.0.contains(d)) {
+                return Err(LedgerRefusal::Spent(i));
+            }
+            self.0.extend(items.copied());
             Ok(())
         }
     }
@@ -313,37 +319,53 @@ fn threshold() {
         .map(|i| zkfl_core::channel::identity::SigningKey::from_seed(&[i; 32]))
         .collect();
     let roster: Vec<_> = ids.iter().map(|k| k.verifying_key()).collect();
-    let mut b = Box::new(Poly::<ML, NL>::zero());
     // Dealers' secrets are public here (key expansion is not covered, see the comment below); the smudging
     // randomness of the share is the secret input.
     let mut public_rng = ChaCha20Rng::seed_from_u64(11);
-    let epoch = Epoch {
-        crs: [3; 32],
-        epoch: 1,
-        committee,
-    };
-    // No reveal runs here: a placeholder committee-key digest, under which the ciphertexts are recorded.
-    let committee_key = [9u8; 32];
-    let t = zkfl_core::params::limits::plaintext_modulus(1024, 1 << 16).expect("t");
-    let key = zkfl_core::threshold::aggregate::key_id(1, t, 1 << 16, &committee_key);
-    let member =
-        |i: u8| Box::new(Holdings::new(&epoch, i, 1, &roster, &committee_key).expect("holdings"));
+    let epoch = Epoch::new([3; 32], 1, committee, &roster).expect("epoch");
+    let plan = CheckedPlan::<SetL>::design(5, 3, 1024, 1 << 16, 1).expect("set L design");
+    let dealers: Vec<Dealer> = (1..=5u8)
+        .map(|i| Dealer::generate(&epoch, i, &mut public_rng).expect("dealer"))
+        .collect();
+    // The part seeds stay public here: BFV key expansion rejects bytes without a declassification point
+    // (docs/CONSTANT_TIME.md), so the parts themselves are not covered; the smudging is.
+    let mut a_scratch = Box::new(NttPoly::<NL, KL>::zero());
+    let published: Vec<Vec<Poly<ML, NL>>> = dealers
+        .iter()
+        .map(|d| {
+            let mut p = vec![Poly::<ML, NL>::zero(); committee.slots()];
+            d.public_shares::<SetL, NL, KL>(&epoch, &mut a_scratch, 1, &mut p)
+                .expect("public shares");
+            p
+        })
+        .collect();
+    let mut ceremony = KeyCeremony::new(epoch);
+    for (d, p) in dealers.iter().zip(&published) {
+        ceremony
+            .commit(
+                d.member(),
+                zkfl_core::threshold::keys::commitment(&epoch, d.member(), p),
+            )
+            .expect("commit");
+    }
+    let mut committee_key = vec![Poly::<ML, NL>::zero()];
+    let mut slot_keys = vec![Poly::<ML, NL>::zero(); committee.slots()];
+    for (d, p) in dealers.iter().zip(&published) {
+        ceremony
+            .reveal::<SetL, NL>(d.member(), p, &mut committee_key, &mut slot_keys)
+            .expect("reveal");
+    }
+    let member = |i: u8| Box::new(Holdings::new(&ceremony, i, &roster, &plan).expect("holdings"));
+    let key = *member(1).key_id();
     let mut holdings = member(1);
-    for dealer in 1..=5u8 {
-        let d = Dealer::generate(&epoch, dealer, &mut public_rng).expect("dealer");
+    for (d, p) in dealers.iter().zip(&published) {
         for u in (0..committee.slots()).filter(|&u| committee.holds(1, u)) {
-            // The part seed stays public here: BFV key expansion rejects bytes without a declassification
-            // point (docs/CONSTANT_TIME.md), so the part itself is not covered; the smudging is.
             let seed = d.deal(&epoch, u, 1).expect("deal");
-            zkfl_core::bfv::SecretKey::<SetL, NL>::from_seed(seed)
-                .public_key_chunk(&a_ntt, 0, &mut b);
-            zkfl_core::ct::declassify(&b.coeffs);
             holdings
-                .accept::<SetL, NL, KL>(dealer, u, seed, &a_ntt, core::slice::from_ref(&*b))
+                .accept::<SetL, NL, KL>(d.member(), u, seed, &a_ntt, core::slice::from_ref(&p[u]))
                 .expect("accept");
         }
     }
-    let plan = CheckedPlan::<SetL>::design(5, 3, 1024, 1 << 16, 1).expect("set L design");
     let smudger = Smudger::new(&plan).expect("smudger");
     type Ct = (Box<[u128; NL]>, Vec<[u128; NL]>);
     let cts: Vec<Ct> = (0..3u8)
@@ -361,13 +383,14 @@ fn threshold() {
     let mut c0 = vec![Poly::<ML, NL>::zero()];
     let agg = Aggregate::build(&plan, 1, &mut adm, &mut c0).expect("aggregate");
     // Spend receipts of a quorum of 4 (public keys and signatures; docs/THRESHOLD.md §3.1.1).
+    let mut ledgers: Vec<Memory> = (1..=4).map(|_| Memory::default()).collect();
     let receipts: Vec<_> = (1..=4u8)
         .map(|i| {
             zkfl_core::threshold::sign_receipt(
                 &member(i),
                 &ids[i as usize - 1],
                 &agg,
-                &mut NoLedger,
+                &mut ledgers[i as usize - 1],
                 &mut public_rng,
             )
             .expect("receipt")
@@ -386,8 +409,7 @@ fn threshold() {
             0b00111,
             &spend,
             &smudger,
-            &mut DecryptionLedger::new(0),
-            &mut NoLedger,
+            &mut ledgers[0],
             &mut rng,
             &mut d,
         )

@@ -68,15 +68,29 @@ impl<M: Modulus, const N: usize> RoundKey<'_, M, N> {
 /// Domain label of a committee key's digest.
 pub const COMMITTEE_KEY_LABEL: &[u8] = b"ZKFL-PQ/threshold/committee-key/v1";
 
-/// SHA3-256 of (label, L, a, b_1..b_L): the committee key a member's `Holdings` are bound to.
+/// SHA3-256 of (label, L, a, b_1..b_L): the committee key a member's `Holdings` are bound to (a member
+/// computes it itself in its own `keys::KeyCeremony`, review 11 F1).
 #[must_use]
 pub fn committee_key_digest<M: Modulus, const N: usize>(
     a: &[M::Coeff; N],
     b: &[[M::Coeff; N]],
 ) -> [u8; 32] {
+    committee_key_digest_of::<M, N>(a, b.len(), b.iter())
+}
+
+/// [`committee_key_digest`] of `chunks` key polynomials given by reference (one source of truth for the
+/// encoding; `keys::KeyCeremony` hashes the key it summed without copying it).
+pub(crate) fn committee_key_digest_of<'c, M: Modulus, const N: usize>(
+    a: &[M::Coeff; N],
+    chunks: usize,
+    b: impl Iterator<Item = &'c [M::Coeff; N]>,
+) -> [u8; 32]
+where
+    M::Coeff: 'c,
+{
     let mut h = Sha3_256::new();
     h.update(COMMITTEE_KEY_LABEL);
-    h.update((b.len() as u64).to_le_bytes());
+    h.update((chunks as u64).to_le_bytes());
     let mut absorb = |c: &[M::Coeff; N]| {
         for &x in c {
             h.update(&M::to_u128(x).to_le_bytes()[..M::BYTES]);

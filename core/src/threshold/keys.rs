@@ -16,8 +16,9 @@
 //! The committee key is b_j = Σ_i Σ_U b_{i,U,j} = −(a·s_j + e_j), s_j = Σ_U R_{U,j}, R_{U,j} = Σ_i r_{i,U,j}.
 //! Clinics encrypt under (a, b_j) unchanged.
 
+use super::aggregate::{committee_key_digest_of, key_id};
 use super::error::ThresholdError;
-use super::plan::{MAX_MEMBERS, MAX_SLOTS};
+use super::plan::{CheckedPlan, MAX_MEMBERS, MAX_SLOTS};
 use super::slots::{Committee, bit};
 use crate::arith::Modulus;
 use crate::bfv::SecretKey;
@@ -36,7 +37,13 @@ pub const COMMIT_LABEL: &[u8] = b"ZKFL-PQ/threshold/key-commitment/v1";
 /// Domain label of a slot part's seed derivation.
 pub const SLOT_LABEL: &[u8] = b"ZKFL-PQ/threshold/slot-part/v1";
 
-/// The public context of one committee key: the CRS seed that expands a, the key epoch and the committee.
+/// The public context of one committee key: the CRS seed that expands a, the key epoch, the committee and the
+/// digest ρ_R of its roster of ML-DSA identity keys.
+///
+/// Review 11, F2: ρ_R is part of the epoch, so it enters every key commitment ([`commitment`]) and every part
+/// seed ([`Dealer::slot_seed`]); a member set up with another roster than the others runs its ceremony under
+/// another `Epoch` and gets `CommitmentMismatch` at the first reveal (and its dealer `WrongEpoch` at dealing), so
+/// members that complete a ceremony together hold one roster, on which the quorum argument (§3.1.1) rests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Epoch {
     /// Seed of the public a (`bfv::public_a`).
@@ -45,6 +52,40 @@ pub struct Epoch {
     pub epoch: u64,
     /// n and t.
     pub committee: Committee,
+    /// [`roster_digest`] of the committee's roster (use [`Epoch::new`]; `Holdings::new` checks it).
+    pub roster: [u8; 32],
+}
+
+impl Epoch {
+    /// The epoch of (CRS, epoch number, committee) with the roster `roster` (exactly n pairwise distinct keys,
+    /// member i at i − 1) bound in.
+    ///
+    /// # Errors
+    /// [`ThresholdError::WrongRoster`] for a roster of another size or with a repeated key.
+    pub fn new(
+        crs: [u8; SEED_BYTES],
+        epoch: u64,
+        committee: Committee,
+        roster: &[VerifyingKey],
+    ) -> Result<Self, ThresholdError> {
+        let mut e = Self {
+            crs,
+            epoch,
+            committee,
+            roster: [0; 32],
+        };
+        e.roster = roster_digest(&e, roster)?;
+        Ok(e)
+    }
+
+    /// (CRS, epoch, n, t, ρ_R) into `h`: the context every commitment and part seed is bound to.
+    fn absorb(&self, h: &mut Sha3_256) {
+        h.update(self.crs);
+        h.update(self.epoch.to_le_bytes());
+        h.update(self.committee.members().to_le_bytes());
+        h.update(self.committee.threshold().to_le_bytes());
+        h.update(self.roster);
+    }
 }
 
 /// Feeds a polynomial's canonical residues (little-endian, `Modulus::BYTES` each) into `h`.
@@ -55,7 +96,7 @@ pub(crate) fn absorb_poly<M: Modulus, const N: usize>(h: &mut Sha3_256, p: &Poly
 }
 
 /// The commitment of member `member` to its slot shares `shares[u·L + j]` = b_{member,U_u,j} (all slots, L
-/// chunks each), bound to the CRS, the epoch, the committee shape and the member index.
+/// chunks each), bound to the CRS, the epoch, the committee shape, the roster digest ρ_R and the member index.
 #[must_use]
 pub fn commitment<M: Modulus, const N: usize>(
     epoch: &Epoch,
@@ -64,10 +105,7 @@ pub fn commitment<M: Modulus, const N: usize>(
 ) -> [u8; 32] {
     let mut h = Sha3_256::new();
     h.update(COMMIT_LABEL);
-    h.update(epoch.crs);
-    h.update(epoch.epoch.to_le_bytes());
-    h.update(epoch.committee.members().to_le_bytes());
-    h.update(epoch.committee.threshold().to_le_bytes());
+    epoch.absorb(&mut h);
     h.update([member]);
     h.update((shares.len() as u64).to_le_bytes());
     for p in shares {
@@ -137,7 +175,7 @@ impl Dealer {
     }
 
     /// The seed of this member's part of slot `slot` (secret: dealt only to the slot's holders):
-    /// H(label, secret, CRS, epoch, n, t, member, slot mask). The slot's member mask, not its rank, so a
+    /// H(label, secret, CRS, epoch, n, t, ρ_R, member, slot mask). The slot's member mask, not its rank, so a
     /// renumbered committee never maps an old slot's part onto a new slot.
     #[must_use]
     pub fn slot_seed(&self, slot: usize) -> [u8; SEED_BYTES] {
@@ -145,10 +183,7 @@ impl Dealer {
         let mut h = Sha3_256::new();
         h.update(SLOT_LABEL);
         h.update(self.seed);
-        h.update(self.epoch.crs);
-        h.update(self.epoch.epoch.to_le_bytes());
-        h.update(c.members().to_le_bytes());
-        h.update(c.threshold().to_le_bytes());
+        self.epoch.absorb(&mut h);
         h.update([self.member]);
         h.update(c.slot(slot).to_le_bytes());
         h.finalize().into()
@@ -229,6 +264,10 @@ pub struct KeyCeremony {
     commitments: [[u8; 32]; MAX_MEMBERS as usize],
     committed: u32,
     revealed: u32,
+    /// L, fixed by the first reveal.
+    chunks: usize,
+    /// `aggregate::committee_key_digest` of (a of the epoch's CRS, the summed key), set by the last reveal.
+    key: [u8; 32],
 }
 
 impl KeyCeremony {
@@ -240,6 +279,8 @@ impl KeyCeremony {
             commitments: [[0; 32]; MAX_MEMBERS as usize],
             committed: 0,
             revealed: 0,
+            chunks: 0,
+            key: [0; 32],
         }
     }
 
@@ -268,18 +309,21 @@ impl KeyCeremony {
     }
 
     /// Checks member `member`'s revealed slot shares (`shares[u·L + j]`) against its commitment and adds them
-    /// into the committee key `key[j]` and the slot keys `slot_keys[u·L + j]` (both start at zero).
+    /// into the committee key `key[j]` and the slot keys `slot_keys[u·L + j]` (both start at zero; the same
+    /// buffers for every reveal). The last reveal digests the finished key together with the a of the epoch's own
+    /// CRS ([`KeyCeremony::committee_key`]): a member's holdings take their key identity from here, never from a
+    /// caller or the aggregator (review 11, F1).
     ///
     /// # Errors
     /// [`ThresholdError::CeremonyOrder`] before all n commitments are in, [`ThresholdError::Duplicate`] for a
     /// second reveal, [`ThresholdError::CommitmentMismatch`] if the shares do not open the commitment (nothing
-    /// is added then), [`ThresholdError::ChunkCount`] for wrong buffer sizes.
-    pub fn reveal<M: Modulus, const N: usize>(
+    /// is added then), [`ThresholdError::ChunkCount`] for wrong buffer sizes or another L than the first reveal's.
+    pub fn reveal<P: ParamSet, const N: usize>(
         &mut self,
         member: u8,
-        shares: &[Poly<M, N>],
-        key: &mut [Poly<M, N>],
-        slot_keys: &mut [Poly<M, N>],
+        shares: &[Poly<P::M, N>],
+        key: &mut [Poly<P::M, N>],
+        slot_keys: &mut [Poly<P::M, N>],
     ) -> Result<(), ThresholdError> {
         let b = self.member_bit(member)?;
         if self.committed != self.epoch.committee.all() {
@@ -289,6 +333,9 @@ impl KeyCeremony {
             return Err(ThresholdError::Duplicate { member });
         }
         let chunks = key.len();
+        if self.revealed != 0 || chunks == 0 {
+            check_len(chunks, self.chunks.max(1))?;
+        }
         check_len(shares.len(), self.epoch.committee.slots() * chunks)?;
         check_len(slot_keys.len(), shares.len())?;
         let c = commitment(&self.epoch, member, shares);
@@ -300,7 +347,30 @@ impl KeyCeremony {
             sk.add_assign(s);
         }
         self.revealed |= b;
+        self.chunks = chunks;
+        if self.complete() {
+            let mut a = Poly::<P::M, N>::zero();
+            crate::bfv::public_a::<P, N>(&self.epoch.crs, &mut a);
+            self.key = committee_key_digest_of::<P::M, N>(
+                &a.coeffs,
+                chunks,
+                key.iter().map(|p| &p.coeffs),
+            );
+        }
         Ok(())
+    }
+
+    /// The digest of the committee key this ceremony summed (`aggregate::committee_key_digest` of the epoch's a
+    /// and b_1..b_L) and L, once every member has revealed.
+    ///
+    /// # Errors
+    /// [`ThresholdError::CeremonyOrder`] before the last reveal.
+    pub fn committee_key(&self) -> Result<([u8; 32], usize), ThresholdError> {
+        if self.complete() {
+            Ok((self.key, self.chunks))
+        } else {
+            Err(ThresholdError::CeremonyOrder)
+        }
     }
 
     /// Whether every member has revealed (the committee key is complete).
@@ -325,7 +395,8 @@ impl KeyCeremony {
 pub const ROSTER_LABEL: &[u8] = b"ZKFL-PQ/threshold/roster/v1";
 
 /// H(label, CRS, epoch, n, t, every key in member order) of a roster of exactly n pairwise distinct ML-DSA
-/// identity keys (review 10, R10-6: a repeated key would let one signature count for two members).
+/// identity keys (review 10, R10-6: a repeated key would let one signature count for two members). It reads
+/// `epoch`'s CRS, number and committee, not its `roster` field (this is what that field holds).
 ///
 /// # Errors
 /// [`ThresholdError::WrongRoster`] for another size or a repeated key.
@@ -357,6 +428,7 @@ pub struct Holdings {
     epoch: Epoch,
     roster: [u8; 32],
     key: [u8; 32],
+    plan: (u32, u64),
     chunks: usize,
     seeds: [[[u8; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
     received: [u32; MAX_SLOTS as usize],
@@ -378,42 +450,54 @@ impl Drop for Holdings {
 }
 
 impl Holdings {
-    /// Empty holdings of member `member` for a key of `epoch` with `chunks` chunks (L ≥ 1; review 8, finding 7:
-    /// every dealt part is checked against all L chunks of its published share), and the committee's roster of
-    /// ML-DSA identity keys (exactly n, member i at i − 1, pairwise distinct). The holdings are the member's
-    /// per-epoch state (review 10, R10-1): spend receipts are signed and checked under this epoch and this roster
-    /// only, never under ones the request carries. `committee_key` is the digest of the committee key the reveals
-    /// summed (`aggregate::committee_key_digest`; dealing follows the reveals, §2.2): the member answers only
-    /// aggregates admitted under it.
+    /// Empty holdings of member `member` for the committee key of `ceremony` (the member's own, complete: its
+    /// epoch, L and key digest), and the committee's roster of ML-DSA identity keys (exactly n, member i at i − 1,
+    /// pairwise distinct). The holdings are the member's per-epoch state (review 10, R10-1): spend receipts are
+    /// signed and checked under this epoch and this roster only, never under ones the request carries; every
+    /// dealt part is checked against all L chunks of its published share (review 8, finding 7).
+    ///
+    /// Review 11, F1: the holdings carry the round key identity `aggregate::key_id` of (epoch, t, B_int, committee
+    /// key digest), computed here from the member's own ceremony (a from the epoch's CRS, b_j from the reveals
+    /// it checked) and its own `plan` (t = `plaintext_modulus(K, B_int)`); `spend::sign_receipt` and
+    /// `share::ShareMaker::make` refuse an aggregate admitted under any other identity.
     ///
     /// # Errors
-    /// [`ThresholdError::MemberIndex`] outside 1..=n, [`ThresholdError::ChunkCount`] for L = 0,
-    /// [`ThresholdError::WrongRoster`] for a roster of another size or with a repeated key (R10-6).
-    pub fn new(
-        epoch: &Epoch,
+    /// [`ThresholdError::CeremonyOrder`] before the ceremony is complete, [`ThresholdError::MemberIndex`] outside
+    /// 1..=n, [`ThresholdError::WrongPlan`] if `plan` is for another (n, t, L) or has no plaintext modulus,
+    /// [`ThresholdError::WrongRoster`] for a roster of another size or with a repeated key (R10-6), or one whose
+    /// digest is not the epoch's ρ_R (review 11, F2).
+    pub fn new<P: ParamSet>(
+        ceremony: &KeyCeremony,
         member: u8,
-        chunks: usize,
         roster: &[VerifyingKey],
-        committee_key: &[u8; 32],
+        plan: &CheckedPlan<P>,
     ) -> Result<Self, ThresholdError> {
+        let epoch = ceremony.epoch();
         let committee = epoch.committee;
-        if chunks == 0 {
-            return Err(ThresholdError::ChunkCount {
-                expected: 1,
-                got: 0,
-            });
-        }
+        let (digest, chunks) = ceremony.committee_key()?;
         if bit(member) & committee.all() == 0 {
             return Err(ThresholdError::MemberIndex {
                 index: member as usize,
                 members: committee.members(),
             });
         }
+        let p = plan.plan();
+        if (p.members, p.threshold, p.chunks)
+            != (committee.members(), committee.threshold(), chunks)
+        {
+            return Err(ThresholdError::WrongPlan);
+        }
+        let t = crate::params::limits::plaintext_modulus(p.clinics, p.b_int)
+            .ok_or(ThresholdError::WrongPlan)?;
+        if roster_digest(epoch, roster)? != epoch.roster {
+            return Err(ThresholdError::WrongRoster);
+        }
         Ok(Self {
             member,
             epoch: *epoch,
-            roster: roster_digest(epoch, roster)?,
-            key: *committee_key,
+            roster: epoch.roster,
+            key: key_id(epoch.epoch, t, p.b_int, &digest),
+            plan: (p.clinics, p.b_int),
             chunks,
             seeds: [[[0; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
             received: [0; MAX_SLOTS as usize],
@@ -438,10 +522,26 @@ impl Holdings {
         &self.epoch
     }
 
-    /// The digest of the committee key they belong to (`aggregate::committee_key_digest`).
+    /// The round key identity (`aggregate::RoundKey::id`) of the epoch's committee key under the member's plan:
+    /// the only key identity it signs receipts for or answers (review 11, F1).
     #[must_use]
-    pub fn committee_key(&self) -> &[u8; 32] {
+    pub fn key_id(&self) -> &[u8; 32] {
         &self.key
+    }
+
+    /// Err unless `agg` was admitted under [`Holdings::key_id`] ([`ThresholdError::WrongKey`]).
+    pub(crate) fn check_key(&self, agg_key: &[u8; 32]) -> Result<(), ThresholdError> {
+        if *agg_key == self.key {
+            Ok(())
+        } else {
+            Err(ThresholdError::WrongKey)
+        }
+    }
+
+    /// (K, B_int) of the plan the holdings were made under (a smudger for another plan is refused).
+    #[must_use]
+    pub fn plan(&self) -> (u32, u64) {
+        self.plan
     }
 
     /// The digest of the committee roster they were set up with ([`roster_digest`]).

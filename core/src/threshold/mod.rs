@@ -21,9 +21,11 @@ pub use combine::{Combiner, MemberShares};
 pub use error::ThresholdError;
 pub use keys::{Dealer, Epoch, Holdings, KeyCeremony, roster_digest};
 pub use plan::CheckedPlan;
-pub use share::{DecryptionLedger, ShareMaker, Smudger};
+pub use share::{ShareMaker, Smudger};
 pub use slots::Committee;
-pub use spend::{Spend, SpendReceipt, check_receipts, sign_receipt, spend_quorum};
+pub use spend::{
+    Spend, SpendReceipt, check_receipts, decryptions_taken, sign_receipt, spend_quorum,
+};
 
 #[cfg(test)]
 mod tests;

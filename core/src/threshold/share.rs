@@ -6,16 +6,15 @@
 //! `plan::OUTER_SHIFT`): the base sampler stops at σ < 2^28 and σ here is ≈ 2^49. Each digit is resampled until
 //! ‖X‖² ≤ ⌈1.44·σ_X²·N⌉ (`plan::share_noise_bound_sq`), the bounds the share proof enforces digit by digit.
 
-use super::aggregate::{Aggregate, SpentLedger, key_id};
+use super::aggregate::{Aggregate, SpentLedger};
 use super::error::ThresholdError;
 use super::keys::Holdings;
-use super::plan::{CheckedPlan, DECRYPTIONS_PER_KEY, INNER_SIGMA, OUTER_SHIFT};
+use super::plan::{CheckedPlan, INNER_SIGMA, OUTER_SHIFT};
 use super::slots::{Members, bit};
 use super::spend::Spend;
 use crate::arith::Modulus;
 use crate::bfv::keys::check_params;
 use crate::params::ParamSet;
-use crate::params::limits::plaintext_modulus;
 use crate::ring::gaussian::GaussianSampler;
 use crate::ring::{NttPoly, Poly};
 use rand_core::CryptoRng;
@@ -119,49 +118,14 @@ impl<P: ParamSet> Smudger<P> {
     }
 }
 
-/// A member's count of decryptions under its current key (docs/THRESHOLD.md §4.3): the smudging argument holds
-/// for at most [`DECRYPTIONS_PER_KEY`] of them, so the member refuses the next one and the committee rotates the
-/// key. The service persists the count with the key (and records each decryption in the member's ledger).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DecryptionLedger {
-    taken: u64,
-}
-
-impl DecryptionLedger {
-    /// A ledger that has already recorded `taken` decryptions (0 for a fresh key).
-    #[must_use]
-    pub fn new(taken: u64) -> Self {
-        Self { taken }
-    }
-
-    /// Decryptions recorded so far.
-    #[must_use]
-    pub fn taken(&self) -> u64 {
-        self.taken
-    }
-
-    /// Records one more decryption.
-    ///
-    /// # Errors
-    /// [`ThresholdError::KeyExhausted`] once [`DECRYPTIONS_PER_KEY`] were taken (nothing is recorded then).
-    pub fn record(&mut self) -> Result<(), ThresholdError> {
-        if self.taken >= DECRYPTIONS_PER_KEY {
-            return Err(ThresholdError::KeyExhausted {
-                limit: DECRYPTIONS_PER_KEY,
-            });
-        }
-        self.taken += 1;
-        Ok(())
-    }
-}
-
 /// A member's decryption of one aggregate (docs/THRESHOLD.md §3): with the present set P announced for the
 /// round, member h's share of chunk j is d_{h,j} = S_{h,j}·c1 + E_{h,j}, S_{h,j} = Σ R_{U,j} over the slots U
 /// assigned to h (`slots::Committee::assignee`: the lowest present holder of each slot), so the present
 /// shares sum to s_j·c1 plus at most n smudging terms. Every reconstruction coefficient is 0 or 1.
 ///
-/// [`ShareMaker::make`] is the only way to a share and consumes the decryption: it records it in the member's
-/// [`DecryptionLedger`], requires spend receipts for exactly this aggregate from a quorum of ⌈(n + t)/2⌉ members
+/// [`ShareMaker::make`] is the only way to a share and consumes the decryption: it counts it in the member's
+/// durable [`SpentLedger`] (`spend::decryptions_taken`, review 11 F3: at most `plan::DECRYPTIONS_PER_KEY` per key
+/// epoch, then the key must rotate), requires spend receipts for exactly this aggregate from a quorum of ⌈(n + t)/2⌉ members
 /// including itself (`spend`, docs/THRESHOLD.md §3.1.1; review 8, finding 1: a per-member ledger let the
 /// aggregator route overlapping aggregates to disjoint honest members), marks the aggregate answered in the
 /// member's [`SpentLedger`] and writes the shares of all chunks in one call, so a repeated request gets a
@@ -208,10 +172,11 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
     /// # Errors
     /// [`ThresholdError::ChunkCount`], [`ThresholdError::IncompleteHoldings`] before dealing is complete,
     /// [`ThresholdError::TooFewShares`] / [`ThresholdError::MemberIndex`] for a bad present set,
-    /// [`ThresholdError::NotInPresentSet`] if this member is not in it, [`ThresholdError::KeyExhausted`],
-    /// [`ThresholdError::WrongPlan`] if the smudger's plan is for another (n, t, L) than the holdings',
+    /// [`ThresholdError::NotInPresentSet`] if this member is not in it, [`ThresholdError::KeyExhausted`] once
+    /// `plan::DECRYPTIONS_PER_KEY` answers of the epoch are in `spent`,
+    /// [`ThresholdError::WrongPlan`] if the smudger's plan is for another (n, t, L, K, B_int) than the holdings',
     /// [`ThresholdError::TooManyCiphertexts`] above the smudger's K, [`ThresholdError::WrongKey`] if the aggregate
-    /// was admitted under another key identity than the holdings' epoch, committee key and the plan's (t, B_int),
+    /// was admitted under another key identity than the holdings' own ([`Holdings::key_id`], review 11 F1),
     /// the errors of `spend::check_receipts` (no
     /// quorum of valid receipts under the holdings' own roster), [`ThresholdError::NotSpentByMember`] if this
     /// member's own ledger has no receipt it signed for `agg`, and [`ThresholdError::AlreadyDecrypted`] if this
@@ -224,7 +189,6 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
         present: Members,
         spend: &Spend<'_>,
         smudger: &Smudger<P>,
-        ledger: &mut DecryptionLedger,
         spent: &mut impl SpentLedger,
         rng: &mut R,
         out: &mut [Poly<P::M, N>],
@@ -246,11 +210,6 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
         if present & bit(me) == 0 {
             return Err(ThresholdError::NotInPresentSet { member: me });
         }
-        if ledger.taken() >= DECRYPTIONS_PER_KEY {
-            return Err(ThresholdError::KeyExhausted {
-                limit: DECRYPTIONS_PER_KEY,
-            });
-        }
         let plan = smudger.plan().plan();
         let shape = (plan.members, plan.threshold, plan.chunks);
         if shape
@@ -268,18 +227,11 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
                 max: plan.clinics,
             });
         }
-        let t = plaintext_modulus(plan.clinics, plan.b_int).ok_or(ThresholdError::WrongPlan)?;
-        let own = key_id(
-            holdings.epoch().epoch,
-            t,
-            plan.b_int,
-            holdings.committee_key(),
-        );
-        if *agg.key_id() != own {
-            return Err(ThresholdError::WrongKey);
+        if (plan.clinics, plan.b_int) != holdings.plan() {
+            return Err(ThresholdError::WrongPlan);
         }
+        holdings.check_key(agg.key_id())?;
         spend.answer(holdings, agg, spent)?;
-        ledger.record()?;
         self.c1_ntt.set_from_poly(agg.c1());
         for (j, d) in out.iter_mut().enumerate() {
             self.s = Poly::zero();

@@ -14,6 +14,7 @@
 use super::aggregate::{Aggregate, LedgerRefusal, SpentLedger};
 use super::error::ThresholdError;
 use super::keys::{Epoch, Holdings, roster_digest};
+use super::plan::DECRYPTIONS_PER_KEY;
 use super::slots::bit;
 use crate::arith::Modulus;
 use crate::channel::identity::{Signature, SigningKey, VerifyingKey};
@@ -28,6 +29,32 @@ pub const ROUND_LABEL: &[u8] = b"ZKFL-PQ/threshold/round-spent/v1";
 pub const SIGNED_LABEL: &[u8] = b"ZKFL-PQ/threshold/signed/v1";
 /// Domain label of the marker a member spends when it answers an aggregate (one answer per aggregate).
 pub const ANSWER_LABEL: &[u8] = b"ZKFL-PQ/threshold/answered/v1";
+/// Domain label of the i-th decryption marker of an epoch (the durable per-epoch count, review 11 F3).
+pub const DECRYPTION_LABEL: &[u8] = b"ZKFL-PQ/threshold/decryption/v1";
+
+/// The marker of decryption number `i` (0-based) under `epoch`.
+#[must_use]
+pub fn decryption_marker(epoch: &Epoch, i: u64) -> [u8; 32] {
+    marker(DECRYPTION_LABEL, epoch, i, None)
+}
+
+/// The number of decryptions `spent` records under `epoch`: the least i whose [`decryption_marker`] is unspent,
+/// capped at [`DECRYPTIONS_PER_KEY`]. An answer spends marker i together with its "answered" marker in one
+/// `spend_all`, so the spent markers are always 0..i − 1 and a binary search over them finds i (≤ 11 lookups).
+/// The count lives in the member's durable ledger, not in a value the caller passes (review 11, F3).
+#[must_use]
+pub fn decryptions_taken(epoch: &Epoch, spent: &impl SpentLedger) -> u64 {
+    let (mut lo, mut hi) = (0u64, DECRYPTIONS_PER_KEY);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if spent.is_spent(&decryption_marker(epoch, mid)) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
 
 /// w = ⌈(n + t)/2⌉, the least quorum size with 2w − n ≥ t (3-of-5: 4; 4-of-7: 6).
 #[must_use]
@@ -86,9 +113,11 @@ fn marker(label: &[u8], epoch: &Epoch, round: u64, binding: Option<&[u8; 32]>) -
 /// recorded in one all-or-nothing `spend_all` before the signature is made.
 ///
 /// # Errors
+/// [`ThresholdError::WrongKey`] if `agg` was admitted under another key identity than the holdings' own
+/// (review 11, F1: an aggregate under a forged a′ = 2^60 made honest shares reveal their slot parts),
 /// [`ThresholdError::RoundSpent`] if the member already signed an aggregate of this round,
 /// [`ThresholdError::AlreadyDecrypted`] if a ciphertext of `agg` is spent, [`ThresholdError::LedgerFull`]
-/// (nothing is recorded in these three cases), [`ThresholdError::Signature`] if signing fails.
+/// (nothing is recorded in these four cases), [`ThresholdError::Signature`] if signing fails.
 pub fn sign_receipt<M: Modulus, const N: usize, R: CryptoRng + ?Sized>(
     holdings: &Holdings,
     identity: &SigningKey,
@@ -96,6 +125,7 @@ pub fn sign_receipt<M: Modulus, const N: usize, R: CryptoRng + ?Sized>(
     spent: &mut impl SpentLedger,
     rng: &mut R,
 ) -> Result<SpendReceipt, ThresholdError> {
+    holdings.check_key(agg.key_id())?;
     let epoch = holdings.epoch();
     let member = holdings.member();
     let binding = agg.binding();
@@ -182,8 +212,9 @@ pub struct Spend<'a> {
 impl Spend<'_> {
     /// Err unless the receipts spend `agg` ([`check_receipts`]) and the member's own ledger holds its "signed"
     /// marker for `agg` (R10-1: its own spend is a fact of its own ledger, not of a signature checked under a
-    /// roster); then marks `agg` answered, refusing a second answer to the same aggregate
-    /// ([`ThresholdError::AlreadyDecrypted`]).
+    /// roster) and fewer than [`DECRYPTIONS_PER_KEY`] answers of the epoch are recorded
+    /// ([`ThresholdError::KeyExhausted`], review 11 F3); then marks `agg` answered and counts the decryption in
+    /// one `spend_all`, refusing a second answer to the same aggregate ([`ThresholdError::AlreadyDecrypted`]).
     pub(crate) fn answer<M: Modulus, const N: usize>(
         &self,
         holdings: &Holdings,
@@ -198,14 +229,24 @@ impl Spend<'_> {
                 member: holdings.member(),
             });
         }
-        let answered = marker(ANSWER_LABEL, epoch, agg.round(), Some(&binding));
-        spent
-            .spend_all(core::iter::once(&answered))
-            .map_err(|r| match r {
-                LedgerRefusal::Spent(_) => ThresholdError::AlreadyDecrypted {
-                    clinic: agg.ciphertexts().first().map_or(0, |x| x.clinic()),
-                },
-                LedgerRefusal::Full => ThresholdError::LedgerFull,
-            })
+        let exhausted = ThresholdError::KeyExhausted {
+            limit: DECRYPTIONS_PER_KEY,
+        };
+        let taken = decryptions_taken(epoch, spent);
+        if taken >= DECRYPTIONS_PER_KEY {
+            return Err(exhausted);
+        }
+        let markers = [
+            marker(ANSWER_LABEL, epoch, agg.round(), Some(&binding)),
+            decryption_marker(epoch, taken),
+        ];
+        spent.spend_all(markers.iter()).map_err(|r| match r {
+            LedgerRefusal::Spent(0) => ThresholdError::AlreadyDecrypted {
+                clinic: agg.ciphertexts().first().map_or(0, |x| x.clinic()),
+            },
+            // Marker `taken` already spent: the ledger is not in the order answers write it; refuse.
+            LedgerRefusal::Spent(_) => exhausted,
+            LedgerRefusal::Full => ThresholdError::LedgerFull,
+        })
     }
 }

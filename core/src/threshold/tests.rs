@@ -59,12 +59,10 @@ fn committee() -> Committee {
     Committee::new(MEMBERS, THRESHOLD).unwrap()
 }
 
+/// The test epoch under the test roster (computed once: the roster's ML-DSA keys take a moment).
 fn epoch() -> Epoch {
-    Epoch {
-        crs: [3; 32],
-        epoch: 1,
-        committee: committee(),
-    }
+    static EPOCH: std::sync::OnceLock<Epoch> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(|| Epoch::new([3; 32], 1, committee(), &identities().1).unwrap())
 }
 
 /// A committee after the ceremony: every member's dealer secret and holdings, each dealer's revealed slot
@@ -78,6 +76,8 @@ struct Keyed {
     b: Vec<Pl>,
     b_ntt: Vec<NttPoly<N, K>>,
     slot_keys: Vec<Pl>,
+    /// The ceremony every member ran (each member's own copy is identical).
+    ceremony: KeyCeremony,
     /// The round key identity (`RoundKey::id`) of this committee key under the test plan's t and B_int.
     key: [u8; 32],
 }
@@ -90,14 +90,32 @@ fn public_shares(d: &Dealer) -> Vec<Pl> {
     out
 }
 
-/// Member `h`'s holdings for `epoch()` with the test roster and committee key digest `key`.
-fn holdings_with(h: u8, key: &[u8; 32]) -> Box<Holdings> {
-    Box::new(Holdings::new(&epoch(), h, CHUNKS, &identities().1, key).unwrap())
+/// Member `h`'s holdings after `ceremony` with the test roster and plan.
+fn holdings_after(ceremony: &KeyCeremony, h: u8) -> Box<Holdings> {
+    Box::new(Holdings::new(ceremony, h, &identities().1, &plan()).unwrap())
 }
 
-/// Member `h`'s holdings with a placeholder committee key (for receipts and dealing, which do not look at it).
+/// A complete ceremony of `epoch()` in which every member revealed all-zero slot shares (a placeholder key for
+/// tests of dealing, which do not look at the key).
+fn placeholder_ceremony() -> KeyCeremony {
+    let zeros = vec![Pl::zero(); committee().slots() * CHUNKS];
+    let mut ceremony = KeyCeremony::new(epoch());
+    for m in 1..=MEMBERS as u8 {
+        ceremony.commit(m, commitment(&epoch(), m, &zeros)).unwrap();
+    }
+    let mut b = vec![Pl::zero(); CHUNKS];
+    let mut slot_keys = zeros.clone();
+    for m in 1..=MEMBERS as u8 {
+        ceremony
+            .reveal::<P, N>(m, &zeros, &mut b, &mut slot_keys)
+            .unwrap();
+    }
+    ceremony
+}
+
+/// Member `h`'s holdings under the placeholder key (for dealing tests).
 fn holdings_of(h: u8) -> Box<Holdings> {
-    holdings_with(h, &[0; 32])
+    holdings_after(&placeholder_ceremony(), h)
 }
 
 /// The digest of committee key (a, b) and its round key identity under the test plan.
@@ -127,14 +145,16 @@ fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
     let mut slot_keys = vec![Pl::zero(); c.slots() * CHUNKS];
     for (d, p) in dealers.iter().zip(&published) {
         ceremony
-            .reveal(d.member(), p, &mut b, &mut slot_keys)
+            .reveal::<P, N>(d.member(), p, &mut b, &mut slot_keys)
             .unwrap();
     }
     assert!(ceremony.complete());
     let (digest, key) = round_key_id(&a, &b);
+    assert_eq!(ceremony.committee_key().unwrap(), (digest, CHUNKS));
     let mut holdings: Vec<Box<Holdings>> = (1..=MEMBERS as u8)
-        .map(|h| holdings_with(h, &digest))
+        .map(|h| holdings_after(&ceremony, h))
         .collect();
+    assert!(holdings.iter().all(|h| *h.key_id() == key));
     for (d, p) in dealers.iter().zip(&published) {
         for u in 0..c.slots() {
             for h in (1..=MEMBERS as u8).filter(|&h| c.holds(h, u)) {
@@ -162,6 +182,7 @@ fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
         b,
         b_ntt,
         slot_keys,
+        ceremony,
         key,
     }
 }
@@ -226,17 +247,15 @@ impl SpentLedger for Spent {
     }
 }
 
-/// Every member's ledgers (decryption count and spent ciphertexts, rounds and answers), and the spend receipts
-/// gathered per aggregate binding.
+/// Every member's durable ledger (spent ciphertexts, rounds, answers and the epoch's decryption count), and the
+/// spend receipts gathered per aggregate binding.
 struct Ledgers {
-    count: Vec<DecryptionLedger>,
     spent: Vec<Spent>,
     receipts: std::collections::BTreeMap<[u8; 32], Vec<SpendReceipt>>,
 }
 
 fn ledgers() -> Ledgers {
     Ledgers {
-        count: vec![DecryptionLedger::new(0); MEMBERS as usize],
         spent: vec![Spent::default(); MEMBERS as usize],
         receipts: std::collections::BTreeMap::new(),
     }
@@ -253,6 +272,7 @@ fn identities() -> (Vec<SigningKey>, Vec<VerifyingKey>) {
 
 /// Member `h`'s spend receipt for `agg` (it spends the aggregate in its own ledger).
 fn receipt(
+    k: &Keyed,
     l: &mut Ledgers,
     h: u8,
     agg: &Aggregate<'_, '_, M, N>,
@@ -260,12 +280,13 @@ fn receipt(
 ) -> Result<SpendReceipt, ThresholdError> {
     let (ids, _) = identities();
     let i = h as usize - 1;
-    sign_receipt(&holdings_of(h), &ids[i], agg, &mut l.spent[i], rng)
+    sign_receipt(&k.holdings[i], &ids[i], agg, &mut l.spent[i], rng)
 }
 
 /// Receipts for `agg` from the quorum: `first` in order, then the other members, until ⌈(n + t)/2⌉ signed
 /// (cached per aggregate; `first` is added if the cached quorum lacks it).
 fn quorum_receipts(
+    k: &Keyed,
     l: &mut Ledgers,
     first: &[u8],
     agg: &Aggregate<'_, '_, M, N>,
@@ -282,11 +303,26 @@ fn quorum_receipts(
     for (n, &m) in order.iter().enumerate() {
         let missing = !have.iter().any(|r| r.member == m);
         if missing && (have.len() < need || n < first.len()) {
-            have.push(receipt(l, m, agg, rng)?);
+            have.push(receipt(k, l, m, agg, rng)?);
         }
     }
     l.receipts.insert(b, have.clone());
     Ok(have)
+}
+
+/// A receipt signed outside the honest path (no ledger): `key`'s signature for `member` under roster digest `rho`.
+fn forged_receipt(
+    key: &SigningKey,
+    rho: &[u8; 32],
+    member: u8,
+    agg: &Aggregate<'_, '_, M, N>,
+    rng: &mut ChaCha20Rng,
+) -> SpendReceipt {
+    let msg = spend::receipt_message(&epoch(), rho, member, agg);
+    let signature = key
+        .sign_with_context(&msg, spend::RECEIPT_CONTEXT, rng)
+        .unwrap();
+    SpendReceipt { member, signature }
 }
 
 fn mask(members: &[u8]) -> Members {
@@ -308,7 +344,7 @@ fn member_shares(
     if !first.contains(&h) {
         first.insert(0, h);
     }
-    let receipts = quorum_receipts(l, &first, agg, rng)?;
+    let receipts = quorum_receipts(k, l, &first, agg, rng)?;
     answer(k, l, h, agg, present, &receipts, rng)
 }
 
@@ -352,7 +388,6 @@ fn answer_with(
         present,
         &spend,
         smudger,
-        &mut l.count[i],
         &mut l.spent[i],
         rng,
         &mut out,
@@ -630,7 +665,7 @@ fn review7_rogue_key_share_is_refused() {
         let mut sk = vec![Pl::zero(); c.slots() * CHUNKS];
         // Reveal before the commitments are in.
         assert_eq!(
-            cer.reveal(1, &published[0], &mut b, &mut sk),
+            cer.reveal::<P, N>(1, &published[0], &mut b, &mut sk),
             Err(ThresholdError::CeremonyOrder)
         );
         for (d, p) in dealers.iter().zip(&published) {
@@ -642,7 +677,7 @@ fn review7_rogue_key_share_is_refused() {
             Err(ThresholdError::Duplicate { member: 5 })
         );
         for (d, p) in dealers.iter().zip(&published).take(4) {
-            cer.reveal(d.member(), p, &mut b, &mut sk).unwrap();
+            cer.reveal::<P, N>(d.member(), p, &mut b, &mut sk).unwrap();
         }
         assert_eq!(cer.commit(1, [0; 32]), Err(ThresholdError::CeremonyOrder));
         // The rogue slot shares: slot 0 of chunk j carries pk_adv − Σ of the four revealed members' shares.
@@ -654,15 +689,16 @@ fn review7_rogue_key_share_is_refused() {
         }
         let before = b.clone();
         assert_eq!(
-            cer.reveal(5, &rogue, &mut b, &mut sk),
+            cer.reveal::<P, N>(5, &rogue, &mut b, &mut sk),
             Err(ThresholdError::CommitmentMismatch { member: 5 })
         );
         assert_eq!(b, before, "nothing added on a failed reveal");
         // The committed reveal goes through; a repeat is refused.
-        cer.reveal(5, &published[4], &mut b, &mut sk).unwrap();
+        cer.reveal::<P, N>(5, &published[4], &mut b, &mut sk)
+            .unwrap();
         assert!(cer.complete());
         assert_eq!(
-            cer.reveal(5, &published[4], &mut b, &mut sk),
+            cer.reveal::<P, N>(5, &published[4], &mut b, &mut sk),
             Err(ThresholdError::Duplicate { member: 5 })
         );
         // A commitment binds the member index and the epoch: member 5's shares do not open as member 4's.
@@ -784,12 +820,16 @@ fn forged_aggregates_are_refused() {
         ];
         let mut c0b = vec![Pl::zero(); CHUNKS];
         let agg2 = Aggregate::build(&plan(), ROUND + 1, &mut second, &mut c0b).unwrap();
-        let before = l.count[1];
+        let before = decryptions_taken(&epoch(), &l.spent[1]);
         assert!(matches!(
             member_shares(&k, &mut l, 2, &agg2, mask(&[1, 2, 3]), &mut rng).unwrap_err(),
             ThresholdError::AlreadyDecrypted { clinic: 100 | 101 }
         ));
-        assert_eq!(l.count[1], before, "a refusal records no decryption");
+        assert_eq!(
+            decryptions_taken(&epoch(), &l.spent[1]),
+            before,
+            "a refusal records no decryption"
+        );
         assert!(
             l.spent[1]
                 .0
@@ -879,9 +919,13 @@ fn forged_share_sets_are_refused() {
             member_shares(&k, &mut l, 4, &agg, present, &mut rng).unwrap_err(),
             ThresholdError::NotInPresentSet { member: 4 }
         );
-        // Past the decryption limit.
+        // Past the decryption limit: member 5's durable ledger already counts Q answers of the epoch (review 11,
+        // F3: the count is the ledger's, not a value the caller passes).
         let mut fresh = ledgers();
-        fresh.count[4] = DecryptionLedger::new(DECRYPTIONS_PER_KEY);
+        fresh.spent[4]
+            .0
+            .extend((0..DECRYPTIONS_PER_KEY).map(|i| spend::decryption_marker(&epoch(), i)));
+        let before = fresh.spent[4].0.len();
         assert_eq!(
             member_shares(&k, &mut fresh, 5, &agg, mask(&[3, 4, 5]), &mut rng).unwrap_err(),
             ThresholdError::KeyExhausted {
@@ -889,9 +933,14 @@ fn forged_share_sets_are_refused() {
             }
         );
         assert_eq!(
-            fresh.count[4].taken(),
-            DECRYPTIONS_PER_KEY,
-            "nothing recorded"
+            decryptions_taken(&epoch(), &fresh.spent[4]),
+            DECRYPTIONS_PER_KEY
+        );
+        // Only the receipt's spend (round, signed, ciphertexts) was recorded, no answer.
+        assert_eq!(
+            fresh.spent[4].0.len(),
+            before + 2 + agg.ciphertexts().len(),
+            "nothing answered"
         );
     });
 }
@@ -1190,7 +1239,6 @@ fn review8_differencing_across_honest_members_is_refused() {
         let cts = clinics(&k, 4, &mut rng);
         let forget = |l: &mut Ledgers, corrupt: &[u8]| {
             for &c in corrupt {
-                l.count[c as usize - 1] = DecryptionLedger::new(0);
                 l.spent[c as usize - 1] = Spent::default();
             }
         };
@@ -1199,7 +1247,7 @@ fn review8_differencing_across_honest_members_is_refused() {
         let mut adm_a = admit_in(&cts, ROUND, 100);
         let mut c0a = vec![Pl::zero(); CHUNKS];
         let agg_a = Aggregate::build(&plan(), ROUND, &mut adm_a, &mut c0a).unwrap();
-        let w_a = quorum_receipts(&mut l, &[1, 2, 3, 5], &agg_a, &mut rng).unwrap();
+        let w_a = quorum_receipts(&k, &mut l, &[1, 2, 3, 5], &agg_a, &mut rng).unwrap();
         let present_a = mask(&[1, 2, 3]);
         let shares: Vec<(u8, Vec<Pl>)> = [1u8, 2, 3]
             .iter()
@@ -1230,7 +1278,7 @@ fn review8_differencing_across_honest_members_is_refused() {
         let agg_b = Aggregate::build(&plan(), ROUND + 1, &mut adm_b, &mut c0b).unwrap();
         let mut w_b = Vec::new();
         for h in 1..=MEMBERS as u8 {
-            match receipt(&mut l, h, &agg_b, &mut rng) {
+            match receipt(&k, &mut l, h, &agg_b, &mut rng) {
                 Ok(r) => w_b.push(r),
                 Err(e) => {
                     assert!([3, 5].contains(&h), "member {h}: {e:?}");
@@ -1257,14 +1305,18 @@ fn review8_differencing_across_honest_members_is_refused() {
             answer(&k, &mut l, 4, &agg_b, present_b, &moved, &mut rng).unwrap_err(),
             ThresholdError::Signature { member: 3 }
         );
-        assert_eq!(l.count[3].taken(), 0, "member 4 never answered");
+        assert_eq!(
+            decryptions_taken(&epoch(), &l.spent[3]),
+            0,
+            "member 4 never answered"
+        );
         // A second aggregate in A's round: refused by the round rule even by a member that did not sign A.
         let cts_c = clinics(&k, 3, &mut rng);
         let mut adm_c = admit_in(&cts_c, ROUND, 300);
         let mut c0c = vec![Pl::zero(); CHUNKS];
         let agg_c = Aggregate::build(&plan(), ROUND, &mut adm_c, &mut c0c).unwrap();
         assert_eq!(
-            receipt(&mut l, 3, &agg_c, &mut rng).unwrap_err(),
+            receipt(&k, &mut l, 3, &agg_c, &mut rng).unwrap_err(),
             ThresholdError::RoundSpent { round: ROUND }
         );
         // Attack A': one corrupt member; A = {w', x', y', z'} with quorum {1, 3, 4, 5} and present {1, 3, 4}; B for
@@ -1273,7 +1325,7 @@ fn review8_differencing_across_honest_members_is_refused() {
         let mut l = ledgers();
         let mut adm_a = admit_in(&cts2, ROUND, 100);
         let agg_a = Aggregate::build(&plan(), ROUND, &mut adm_a, &mut c0a).unwrap();
-        let w_a = quorum_receipts(&mut l, &[1, 3, 4, 5], &agg_a, &mut rng).unwrap();
+        let w_a = quorum_receipts(&k, &mut l, &[1, 3, 4, 5], &agg_a, &mut rng).unwrap();
         for h in [1u8, 3, 4] {
             answer(&k, &mut l, h, &agg_a, mask(&[1, 3, 4]), &w_a, &mut rng).unwrap();
         }
@@ -1281,7 +1333,7 @@ fn review8_differencing_across_honest_members_is_refused() {
         let mut adm_b = admit_in(&cts2[1..], ROUND + 1, 101);
         let agg_b = Aggregate::build(&plan(), ROUND + 1, &mut adm_b, &mut c0b).unwrap();
         let w_b: Vec<SpendReceipt> = (1..=MEMBERS as u8)
-            .filter_map(|h| receipt(&mut l, h, &agg_b, &mut rng).ok())
+            .filter_map(|h| receipt(&k, &mut l, h, &agg_b, &mut rng).ok())
             .collect();
         assert_eq!(w_b.iter().map(|r| r.member).collect::<Vec<_>>(), [1, 2]);
         for h in [1u8, 2, 5] {
@@ -1457,7 +1509,7 @@ fn review10_share_maker_refuses_an_aggregate_or_shape_its_plan_does_not_cover() 
         let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
         let present = mask(&[1, 2, 3]);
         let mut l = ledgers();
-        let receipts = quorum_receipts(&mut l, &[1, 2, 3], &agg, &mut rng).unwrap();
+        let receipts = quorum_receipts(&k, &mut l, &[1, 2, 3], &agg, &mut rng).unwrap();
         let k3 = CheckedPlan::<P>::design(MEMBERS, THRESHOLD, 3, B_INT, CHUNKS).unwrap();
         let other_shape = CheckedPlan::<P>::design(3, 2, 1024, B_INT, CHUNKS).unwrap();
         let other_l =
@@ -1540,23 +1592,15 @@ fn review10_spend_is_pinned_to_the_members_roster_and_ledger() {
             .map(|i| SigningKey::from_seed(&[100 + i; 32]))
             .collect();
         let fake_roster: Vec<VerifyingKey> = fake.iter().map(SigningKey::verifying_key).collect();
-        let fake_holdings =
-            Box::new(Holdings::new(&epoch(), 4, CHUNKS, &fake_roster, &[0; 32]).unwrap());
+        // No holdings take the fake roster under this epoch (review 11, F2): the aggregator signs directly.
+        assert_eq!(
+            Holdings::new(&k.ceremony, 4, &fake_roster, &plan()).unwrap_err(),
+            ThresholdError::WrongRoster
+        );
+        let rho = roster_digest(&epoch(), &fake_roster).unwrap();
         let forged: Vec<SpendReceipt> = (1..=4u8)
-            .map(|i| {
-                let h =
-                    Box::new(Holdings::new(&epoch(), i, CHUNKS, &fake_roster, &[0; 32]).unwrap());
-                sign_receipt(
-                    &h,
-                    &fake[i as usize - 1],
-                    &agg_b,
-                    &mut Spent::default(),
-                    &mut rng,
-                )
-                .unwrap()
-            })
+            .map(|i| forged_receipt(&fake[i as usize - 1], &rho, i, &agg_b, &mut rng))
             .collect();
-        drop(fake_holdings);
         let smudger = Smudger::new(&plan()).unwrap();
         let present = mask(&[1, 2, 4]);
         let mut maker = Box::new(ShareMaker::<P, N, K>::new());
@@ -1572,7 +1616,6 @@ fn review10_spend_is_pinned_to_the_members_roster_and_ledger() {
                 present,
                 &spend,
                 &smudger,
-                &mut l.count[3],
                 &mut l.spent[3],
                 &mut rng,
                 &mut out,
@@ -1584,11 +1627,11 @@ fn review10_spend_is_pinned_to_the_members_roster_and_ledger() {
         let (ids, roster) = identities();
         let mut receipts: Vec<SpendReceipt> = [1u8, 2, 3]
             .iter()
-            .map(|&i| receipt(&mut l, i, &agg_b, &mut rng).unwrap())
+            .map(|&i| receipt(&k, &mut l, i, &agg_b, &mut rng).unwrap())
             .collect();
         receipts.push(
             sign_receipt(
-                &holdings_of(4),
+                &k.holdings[3],
                 &ids[3],
                 &agg_b,
                 &mut Spent::default(),
@@ -1613,11 +1656,11 @@ fn review10_spend_is_pinned_to_the_members_roster_and_ledger() {
         let mut twice = roster.clone();
         twice[1] = twice[0].clone();
         assert_eq!(
-            Holdings::new(&epoch(), 1, CHUNKS, &twice, &[0; 32]).unwrap_err(),
+            Holdings::new(&k.ceremony, 1, &twice, &plan()).unwrap_err(),
             ThresholdError::WrongRoster
         );
         assert_eq!(
-            Holdings::new(&epoch(), 1, CHUNKS, &roster[..4], &[0; 32]).unwrap_err(),
+            Holdings::new(&k.ceremony, 1, &roster[..4], &plan()).unwrap_err(),
             ThresholdError::WrongRoster
         );
     });
@@ -1659,19 +1702,19 @@ fn review10_receipt_spend_is_all_or_nothing() {
         let mut c0 = vec![Pl::zero(); CHUNKS];
         let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
         let (ids, _) = identities();
-        let h = holdings_of(2);
+        let h = &k.holdings[1];
         // Room for the ciphertexts but not the two markers as well.
         let mut ledger = Capped(BTreeSet::new(), CLINICS);
         assert_eq!(
-            sign_receipt(&h, &ids[1], &agg, &mut ledger, &mut rng).unwrap_err(),
+            sign_receipt(h, &ids[1], &agg, &mut ledger, &mut rng).unwrap_err(),
             ThresholdError::LedgerFull
         );
         assert!(ledger.0.is_empty());
         ledger.1 = CLINICS + 2;
-        assert!(sign_receipt(&h, &ids[1], &agg, &mut ledger, &mut rng).is_ok());
+        assert!(sign_receipt(h, &ids[1], &agg, &mut ledger, &mut rng).is_ok());
         assert_eq!(ledger.0.len(), CLINICS + 2);
         assert_eq!(
-            sign_receipt(&h, &ids[1], &agg, &mut ledger, &mut rng).unwrap_err(),
+            sign_receipt(h, &ids[1], &agg, &mut ledger, &mut rng).unwrap_err(),
             ThresholdError::RoundSpent { round: ROUND }
         );
     });
@@ -1743,7 +1786,7 @@ fn share_relation_holds_for_honest_shares_and_refuses_forged_ones() {
         let other = Aggregate::build(&plan(), ROUND + 1, &mut adm2, &mut c0b).unwrap();
         let present = mask(&[1, 2, 3]);
         let mut l = ledgers();
-        let receipts = quorum_receipts(&mut l, &[1, 2, 3], &agg, &mut rng).unwrap();
+        let receipts = quorum_receipts(&k, &mut l, &[1, 2, 3], &agg, &mut rng).unwrap();
         let (_, roster) = identities();
         let spend = Spend {
             roster: &roster,
@@ -1758,7 +1801,6 @@ fn share_relation_holds_for_honest_shares_and_refuses_forged_ones() {
                 present,
                 &spend,
                 &Smudger::new(&plan()).unwrap(),
-                &mut l.count[1],
                 &mut l.spent[1],
                 &mut rng,
                 &mut d,
@@ -1841,3 +1883,5 @@ fn share_relation_holds_for_honest_shares_and_refuses_forged_ones() {
         assert_eq!(relation(&k, other.c1(), &b_s, &forged, &s2, &x2), Ok(()));
     });
 }
+
+mod rev11;
