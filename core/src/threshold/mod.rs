@@ -2,8 +2,8 @@
 //! (`plan`), the replicated t-of-n sharing (`slots`), dealer-free key generation with commit-then-reveal
 //! (`keys`), the aggregate a member decrypts (`aggregate`), the committee-wide spend receipts without which no
 //! member answers it (`spend`), decryption shares with smudging noise (`share`), the parameters of the
-//! share-correctness proof (`share_proof_params`, §6), the share relation it proves (`share_relation`) and the
-//! shares' combination (`combine`).
+//! share-correctness proof (`share_proof_params`, §6), the share relation it proves (`share_relation`), its
+//! prover and verifier (`share_proof`) and the shares' combination (`combine`).
 
 pub mod aggregate;
 pub mod combine;
@@ -11,6 +11,7 @@ pub mod error;
 pub mod keys;
 pub mod plan;
 pub mod share;
+pub mod share_proof;
 pub mod share_proof_params;
 pub mod share_relation;
 pub mod slots;

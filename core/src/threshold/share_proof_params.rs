@@ -23,6 +23,7 @@ use crate::zk::params::{
     CHALLENGE_COEFF_MAX, D, ETA, JL_HALF, JL_REPS, JL_ROWS, LOG2_QUERIES, SoundnessTerms, T_Z,
     Y3_BLOCKS, ZkConsts,
 };
+use crate::zk::sampling::{BASE_SIGMA_LIMIT, Convolution};
 
 /// Exact-ℓ2 groups of the share proof, in the norm proof's order: X2 (the m position), S (u), e_S (e2),
 /// X1 (e1).
@@ -106,9 +107,10 @@ pub struct ShareProofParams {
     pub lambda: usize,
     /// MLWE rank (secret part of s2).
     pub kmlwe: usize,
-    /// σ₃ of the JL mask.
+    /// σ₃ of the JL mask, declared: the mask is the convolution of `zk::sampling::Convolution::of(σ₃, σ_s)`,
+    /// whose exact width is at most this and at least what condition (5) needs (§6.2 item 3).
     pub sigma3: u128,
-    /// σ_m of the X2 blocks' masks (= ratio·σ_s).
+    /// σ_m of the X2 blocks' masks, declared (a convolution as σ₃; its exact width is at least ratio·σ_s).
     pub sigma_m: u128,
     /// σ_s of the S and υ blocks' masks and of s2's.
     pub sigma_s: u128,
@@ -210,10 +212,20 @@ impl ShareProofParams {
             no_wrap: barp_sq.checked_add(1u128 << lmax).is_some_and(|x| x < q),
             binary: barp_sq + barp * 23 < q,
             units: q % 8 == 5 && 2 * diff * diff < q,
-            jl_mask: self.sigma3 * self.sigma3 >= 4 * 337 * b.alpha3_sq(),
-            rejection: self.sigma_m == self.ratio * self.sigma_s
-                && 15 * self.sigma_m * self.sigma_m >= 16 * k * b.x2_sq
+            jl_mask: self.mask_sigma_sq(self.sigma3) >= 4 * 337 * b.alpha3_sq(),
+            rejection: self.mask_sigma_sq(self.sigma_m) >= (self.ratio * self.sigma_s).pow(2)
+                && 15 * (self.ratio * self.sigma_s).pow(2) >= 16 * k * b.x2_sq
                 && self.sigma_s * self.sigma_s >= 16 * k * self.alpha_s_sq(),
+            sampler: self.sigma_s < u128::from(BASE_SIGMA_LIMIT)
+                && [self.sigma_m, self.sigma3].iter().all(|&w| {
+                    w < u128::from(BASE_SIGMA_LIMIT)
+                        || u64::try_from(w).is_ok_and(|w| {
+                            Convolution::of(w, self.sigma_s as u64).is_some_and(|c| c.lemma_ok())
+                        })
+                }),
+            arrays: crate::zk::params::fits_arrays(&self.as_zk())
+                && self.ws >= 1
+                && self.ws - 1 <= crate::zk::ringmul::SHORT_BITS,
             widths: width(self.w3, 10 * self.sigma3)
                 && width(self.wm, 10 * self.sigma_m)
                 && width(self.ws, 10 * self.sigma_s),
@@ -224,6 +236,19 @@ impl ShareProofParams {
                     .checked_mul(self.dim_m() as u128)
                     .is_some(),
         }
+    }
+
+    /// The exact σ² of the mask sampled for a declared width (`zk::sampling::Masks`): σ² itself below 2^28,
+    /// else the convolution's σ1² + 4^k·σ2² (0 when the width cannot be sampled).
+    #[must_use]
+    pub fn mask_sigma_sq(&self, declared: u128) -> u128 {
+        if declared < u128::from(BASE_SIGMA_LIMIT) {
+            return declared * declared;
+        }
+        u64::try_from(declared)
+            .ok()
+            .and_then(|w| Convolution::of(w, u64::try_from(self.sigma_s).ok()?))
+            .map_or(0, |c| c.sigma_sq())
     }
 
     /// Coefficients of the X2 blocks of z1 (σ_m).
@@ -347,8 +372,14 @@ pub struct ShareConditions {
     pub units: bool,
     /// (5) honest JL mask: σ₃² ≥ 4·337·α₃².
     pub jl_mask: bool,
-    /// (6) joint rejection: σ_m = ratio·σ_s, 15σ_m² ≥ 16γ²η²B_X2², σ_s² ≥ 16γ²η²α_s².
+    /// (6) joint rejection: exact σ_m² ≥ (ratio·σ_s)², 15·(ratio·σ_s)² ≥ 16γ²η²B_X2², σ_s² ≥ 16γ²η²α_s².
     pub rejection: bool,
+    /// The masks can be sampled: σ_s below the base sampler's 2^28, σ_m and σ₃ convolutions x + 2^k·y of it
+    /// with an outer base sample whose widths both meet the convolution lemma (§6.2 item 3).
+    pub sampler: bool,
+    /// The proof fits the prover's and verifier's fixed arrays (MSIS rank, m2, λ: `zk::params::fits_arrays`)
+    /// and its σ_s-masked responses the exact short products (w_s − 1 ≤ `zk::ringmul::SHORT_BITS`).
+    pub arrays: bool,
     /// (7) wire widths hold 10σ.
     pub widths: bool,
     /// β_MSIS < q (PROTOCOL §9, E2).
@@ -367,6 +398,8 @@ impl ShareConditions {
             && self.units
             && self.jl_mask
             && self.rejection
+            && self.sampler
+            && self.arrays
             && self.widths
             && self.msis_below_q
             && self.verifier_fits
@@ -400,8 +433,8 @@ pub fn minimal(
         ws: 0,
     };
     let k = REJECTION_GAMMA * REJECTION_GAMMA * u128::from(ETA) * u128::from(ETA);
-    p.sigma3 = ceil_sqrt(4 * 337 * bounds.alpha3_sq());
     p.sigma_s = ceil_sqrt(16 * k * p.alpha_s_sq());
+    p.sigma3 = sampled_width(4 * 337 * bounds.alpha3_sq(), p.sigma_s);
     let need = 16 * k * bounds.x2_sq;
     // 15·(r·σ_s)² ≥ need: r = ⌈√(need / (15σ_s²))⌉, then fixed up by one step either way.
     let mut r = ceil_sqrt(need.div_ceil(15 * p.sigma_s * p.sigma_s)).max(1);
@@ -412,13 +445,27 @@ pub fn minimal(
         r += 1;
     }
     p.ratio = r;
-    p.sigma_m = r * p.sigma_s;
+    p.sigma_m = sampled_width((r * p.sigma_s).pow(2), p.sigma_s);
     p.z3_bound_sq = 144 * (JL_HALF as u128) * p.sigma3 * p.sigma3 / 100;
     let width = |x: u128| 129 - x.leading_zeros();
     p.w3 = width(14 * p.sigma3);
     p.wm = width(10 * p.sigma_m);
     p.ws = width(10 * p.sigma_s);
     p
+}
+
+/// The smallest declared width whose sampled mask has σ² ≥ `min_sq`: ⌈√min⌉ below the base sampler's 2^28,
+/// else the convolution with inner width σ_s (`zk::sampling::Convolution::reaching`; 0 if none exists, which
+/// fails the conditions).
+fn sampled_width(min_sq: u128, sigma_s: u128) -> u128 {
+    let min = ceil_sqrt(min_sq);
+    if min < u128::from(BASE_SIGMA_LIMIT) {
+        return min;
+    }
+    u64::try_from(sigma_s)
+        .ok()
+        .and_then(|inner| Convolution::reaching(min_sq, inner))
+        .map_or(0, u128::from)
 }
 
 /// log2 of the number of share proofs made under one key epoch's public matrices: n members × Q decryptions ×
@@ -554,20 +601,12 @@ mod tests {
             x.conditions(Q)
         };
         assert!(!c(&|x| x.sigma3 -= 1).jl_mask);
-        assert!(
-            !c(&|x| {
-                x.sigma_s -= 1;
-                x.sigma_m = x.ratio * x.sigma_s;
-            })
-            .rejection
-        );
-        assert!(
-            !c(&|x| {
-                x.ratio -= 1;
-                x.sigma_m = x.ratio * x.sigma_s;
-            })
-            .rejection
-        );
+        assert!(!c(&|x| x.sigma_m -= 1).rejection);
+        assert!(!c(&|x| x.sigma_s -= 1).rejection);
+        assert!(!c(&|x| x.ratio -= 1).rejection);
+        // An inner width too narrow for the convolution lemma at σ_m's shift, and an MSIS rank past the arrays.
+        assert!(!c(&|x| x.sigma_s = 1 << 10).sampler);
+        assert!(!c(&|x| x.kmsis = crate::zk::params::KMSIS_MAX + 1).arrays);
         assert!(!c(&|x| x.wm -= 1).widths);
         assert!(!c(&|x| x.ws -= 1).widths);
         // λ = 2 fails the μ-batching term, one JL projection the JL term.

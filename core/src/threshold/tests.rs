@@ -1886,3 +1886,4 @@ fn share_relation_holds_for_honest_shares_and_refuses_forged_ones() {
 
 mod rev11;
 mod rev12;
+mod share_proof;

@@ -29,10 +29,27 @@ pub const CHALLENGE_COEFF_MAX: i64 = 4;
 pub const ETA: u64 = 109;
 /// Hash (random-oracle) queries Q the soundness bound is stated for (PROTOCOL §7.2).
 pub const LOG2_QUERIES: f64 = 64.0;
-/// Largest MSIS rank over all sets (array sizes).
+/// Largest MSIS rank over all proofs (array sizes). The norm proof's sets need 15; the threshold share proof
+/// (docs/THRESHOLD.md §6.3: 16) is not offered on bare-metal targets (`target_os = "none"`, the Cortex-M4
+/// clinic firmware, set S only), which keep the norm proof's arrays (the prover's RAM there is the budget).
+#[cfg(not(target_os = "none"))]
+pub const KMSIS_MAX: usize = 16;
+/// Largest MSIS rank over all proofs on bare-metal targets (the norm proof's: set S 15).
+#[cfg(target_os = "none")]
 pub const KMSIS_MAX: usize = 15;
-/// Largest m2 (length of s2 in ring elements) over all sets (set XL: 10 + 9 + 31 = 50).
+/// Largest m2 (length of s2 in ring elements) over all proofs: the share proof's 16 + 9 + 34 = 59 (the norm
+/// proof's sets: set XL 10 + 9 + 31 = 50, the cap on bare-metal targets, see [`KMSIS_MAX`]).
+#[cfg(not(target_os = "none"))]
+pub const M2_MAX: usize = 60;
+/// Largest m2 on bare-metal targets (the norm proof's sets).
+#[cfg(target_os = "none")]
 pub const M2_MAX: usize = 50;
+
+/// Whether a relation's constants fit the fixed arrays of the prover and verifier ([`KMSIS_MAX`],
+/// [`M2_MAX`], [`LAMBDA_MAX`]): `prove_relation` and `verify_relation` refuse one that does not.
+pub const fn fits_arrays(c: &ZkConsts) -> bool {
+    c.kmsis <= KMSIS_MAX && c.m2() <= M2_MAX && c.lambda <= LAMBDA_MAX
+}
 /// Largest λ (number of Z_q batches) over all sets.
 pub const LAMBDA_MAX: usize = 5;
 /// Number of exact-norm groups: m, u, e2, e1 (in this order everywhere).

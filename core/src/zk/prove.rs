@@ -179,7 +179,10 @@ pub fn prove_relation<P: ZkParams, const N: usize, U: UpdateSource<N>, R: Crypto
     rng: &mut R,
     out: &mut [u8],
 ) -> Result<ProveStats, ProveError> {
-    if stmt.pk_b.len() != rel.layout.l || stmt.c0.len() != rel.layout.l {
+    if stmt.pk_b.len() != rel.layout.l
+        || stmt.c0.len() != rel.layout.l
+        || !super::params::fits_arrays(&rel.layout.zk)
+    {
         return Err(ProveError::Statement);
     }
     prove_checked::<P, N, U, _, R>(

@@ -137,7 +137,13 @@ fn verify_checks<P: ZkParams, const N: usize>(
 ) -> Result<(), ProofError> {
     const { assert!(N == P::N) };
     let rel = match other {
-        Some((r, _)) if stmt.pk_b.len() == r.layout.l && stmt.c0.len() == r.layout.l => *r,
+        Some((r, _))
+            if stmt.pk_b.len() == r.layout.l
+                && stmt.c0.len() == r.layout.l
+                && super::params::fits_arrays(&r.layout.zk) =>
+        {
+            *r
+        }
         Some(_) => return Err(ProofError::Statement),
         None => stmt.relation::<P>()?,
     };
