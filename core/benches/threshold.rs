@@ -1,7 +1,8 @@
 //! Threshold decryption on the paper's update (108,996 parameters, 27 chunks of set L; docs/THRESHOLD.md §8):
 //! one member's smudged decryption shares of a round's aggregate (all chunks, one consuming call), the
 //! combiner's work for a 3-of-5 committee with member 4 and 5 absent, and a holder's check of one dealer's
-//! slot part. Needs `--features threshold-bench` (ciphertexts admitted without proofs).
+//! slot part, and one chunk's share-correctness proof (§6: prove and verify, `threshold::share_proof`).
+//! Needs `--features threshold-bench` (ciphertexts admitted without proofs).
 
 #[path = "cpu_time.rs"]
 mod cpu_time;
@@ -10,6 +11,7 @@ use cpu_time::CpuTime;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use std::collections::BTreeSet;
 use std::time::Duration;
 use zkfl_core::bfv::{PlainModulus, public_a};
 use zkfl_core::channel::identity::{SigningKey, VerifyingKey};
@@ -32,17 +34,32 @@ type Pl = Poly<M, N>;
 /// One ciphertext's coefficients: c1 and c0_1..c0_L.
 type Ct = (Box<[u128; N]>, Vec<[u128; N]>);
 
-/// A ledger that records nothing and reports every marker spent, so the member's own "signed" marker is
-/// found and the bench answers the same aggregate repeatedly.
-struct Forget;
-impl SpentLedger for Forget {
-    fn is_spent(&self, _: &[u8; 32]) -> bool {
-        true
+/// A ledger that records nothing and reports spent exactly the markers of its set (the members' "signed"
+/// and round markers from signing the receipts), so the member's own "signed" marker is found, no decryption
+/// is ever counted, and the bench answers the same aggregate repeatedly.
+struct Replay(BTreeSet<[u8; 32]>);
+impl SpentLedger for Replay {
+    fn is_spent(&self, d: &[u8; 32]) -> bool {
+        self.0.contains(d)
     }
     fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
         &mut self,
         _: I,
     ) -> Result<(), LedgerRefusal> {
+        Ok(())
+    }
+}
+/// A ledger that records every marker spent into it (a member signing its receipt).
+struct Record(BTreeSet<[u8; 32]>);
+impl SpentLedger for Record {
+    fn is_spent(&self, d: &[u8; 32]) -> bool {
+        self.0.contains(d)
+    }
+    fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+    ) -> Result<(), LedgerRefusal> {
+        self.0.extend(items.copied());
         Ok(())
     }
 }
@@ -136,12 +153,17 @@ fn benches(c: &mut Criterion<CpuTime>) {
     let present = 0b00111;
     // Spend receipts from a quorum of 4 (docs/THRESHOLD.md §3.1.1), signed once; their checks are part of
     // every member's answer below.
+    let mut signed = BTreeSet::new();
     let receipts: Vec<SpendReceipt> = (1..=4u8)
         .map(|i| {
             let h = &holdings[i as usize - 1];
-            sign_receipt(h, &ids[i as usize - 1], &agg, &mut Forget, &mut rng).unwrap()
+            let mut own = Record(BTreeSet::new());
+            let r = sign_receipt(h, &ids[i as usize - 1], &agg, &mut own, &mut rng).unwrap();
+            signed.extend(own.0);
+            r
         })
         .collect();
+    let mut replay = Replay(signed);
     let spend = Spend {
         roster: &roster,
         receipts: &receipts,
@@ -157,13 +179,36 @@ fn benches(c: &mut Criterion<CpuTime>) {
                     present,
                     &spend,
                     &smudger,
-                    &mut Forget,
+                    &mut replay,
                     &mut rng,
                     &mut shares[0],
                 )
                 .unwrap();
         });
     });
+    // Member 1's shares once more (the bench above may have been filtered out): the maker keeps the last
+    // chunk's digits, the proof's witness.
+    maker
+        .make(
+            &holdings[0],
+            &agg,
+            present,
+            &spend,
+            &smudger,
+            &mut replay,
+            &mut rng,
+            &mut shares[0],
+        )
+        .unwrap();
+    share_proof_benches(
+        c,
+        &plan,
+        &dealers,
+        (&a, &slot_keys, &committee),
+        (&agg, present),
+        &maker,
+        &shares[0],
+    );
     for h in 1..3 {
         maker
             .make(
@@ -172,7 +217,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
                 present,
                 &spend,
                 &smudger,
-                &mut Forget,
+                &mut replay,
                 &mut rng,
                 &mut shares[h],
             )
@@ -204,6 +249,93 @@ fn benches(c: &mut Criterion<CpuTime>) {
                 dealers[4].slot_seed(u),
                 &a_ntt,
                 &published[u * l..(u + 1) * l],
+            )
+            .unwrap();
+        });
+    });
+}
+
+/// One chunk's share proof of member 1 (the last chunk, whose digits the maker kept): prove, then verify as
+/// the combiner does (its own B_S and c1; the key-identity check included). Prints the proof's length.
+fn share_proof_benches(
+    c: &mut Criterion<CpuTime>,
+    plan: &CheckedPlan<SetL>,
+    dealers: &[Dealer],
+    (a, slot_keys, committee): (&Pl, &[Pl], &Committee),
+    (agg, present): (&Aggregate<'_, '_, M, N>, u32),
+    maker: &ShareMaker<SetL, N, K>,
+    shares: &[Pl],
+) {
+    use zkfl_core::bfv::keys::SecretKey;
+    use zkfl_core::threshold::share_proof::{
+        EpochPublic, ShareContext, SharePublic, prove, prove_buf_len, verify_member_share,
+    };
+    use zkfl_core::threshold::share_relation::assigned_slot_key;
+    let l = shares.len();
+    let j = l - 1;
+    let params = zkfl_core::threshold::share_proof_params::derive(plan).unwrap();
+    let centred = |p: &Pl| -> Box<[i64; N]> {
+        Box::new(core::array::from_fn(|i| {
+            <M as zkfl_core::arith::Modulus>::to_centered(p.coeffs[i]) as i64
+        }))
+    };
+    let mut s = Box::new(Pl::zero());
+    let mut tmp = Box::new(Pl::zero());
+    for u in (0..committee.slots()).filter(|&u| committee.assignee(present, u) == Some(1)) {
+        for d in dealers {
+            SecretKey::<SetL, N>::from_seed(d.slot_seed(u)).secret_chunk(j, &mut tmp);
+            s.add_assign(&tmp);
+        }
+    }
+    let (s, x2) = (centred(&s), centred(&maker.last_digits()[1]));
+    let mut b_s = Box::new(Pl::zero());
+    assigned_slot_key(committee, present, 1, slot_keys, l, j, &mut b_s);
+    let binding = agg.binding();
+    let ctx = ShareContext {
+        key_id: agg.key_id(),
+        binding: &binding,
+        round: agg.round(),
+        present,
+        member: 1,
+        chunk: j,
+    };
+    let public = SharePublic {
+        a,
+        c1: agg.c1(),
+        b_s: &b_s,
+        d: &shares[j],
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(17);
+    let mut out = vec![0u8; prove_buf_len::<SetL>(&params)];
+    let mut len = 0;
+    c.bench_function("threshold/share-proof-prove/one-chunk", |b| {
+        b.iter(|| {
+            len = prove::<SetL, N, _>(&params, &ctx, &public, &s, &x2, &mut rng, &mut out)
+                .unwrap()
+                .len;
+        });
+    });
+    println!("share proof: {len} bytes (one chunk)");
+    let epoch = EpochPublic {
+        key_id: agg.key_id(),
+        committee,
+        a,
+        slot_keys,
+        chunks: l,
+    };
+    let mut scratch = Box::new(Pl::zero());
+    c.bench_function("threshold/share-proof-verify/one-chunk", |b| {
+        b.iter(|| {
+            verify_member_share::<SetL, N>(
+                &params,
+                &epoch,
+                agg,
+                present,
+                1,
+                j,
+                &shares[j],
+                &out[..len],
+                &mut scratch,
             )
             .unwrap();
         });

@@ -183,3 +183,276 @@ fn honest_share_proof_verifies_and_binds_its_context() {
         ));
     });
 }
+
+/// An honest proof of member 2's last chunk and everything a verifier needs to check it.
+struct Proven {
+    h: Honest,
+    params: share_proof_params::ShareProofParams,
+    proof: Vec<u8>,
+    b_s: Box<Pl>,
+}
+
+fn proven(seed: u64) -> Proven {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let h = honest(&mut rng);
+    let params = derive(&plan()).unwrap();
+    let j = CHUNKS - 1;
+    let mut adm = admit(&h.cts);
+    let mut c0 = vec![Pl::zero(); CHUNKS];
+    let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
+    let mut b_s = Box::new(Pl::zero());
+    share_relation::assigned_slot_key(
+        &committee(),
+        h.present,
+        2,
+        &h.k.slot_keys,
+        CHUNKS,
+        j,
+        &mut b_s,
+    );
+    let binding = agg.binding();
+    let ctx = ShareContext {
+        key_id: &h.k.key,
+        binding: &binding,
+        round: ROUND,
+        present: h.present,
+        member: 2,
+        chunk: j,
+    };
+    let public = SharePublic {
+        a: &h.k.a,
+        c1: agg.c1(),
+        b_s: &b_s,
+        d: &h.shares[j],
+    };
+    let mut out = vec![0u8; prove_buf_len::<P>(&params)];
+    let len = prove::<P, N, _>(&params, &ctx, &public, &h.s, &h.x2, &mut rng, &mut out)
+        .unwrap()
+        .len;
+    out.truncate(len);
+    std::eprintln!("share proof (seed {seed}): {len} B");
+    Proven {
+        h,
+        params,
+        proof: out,
+        b_s,
+    }
+}
+
+/// Known-answer test of one share proof's bytes (set L, 3-of-5, L = 2, member 2 of P = {1, 2, 3}, last
+/// chunk; every input from ChaCha20 seed 4242): SHA3-256 of the proof. A change of the transcript, the CRS,
+/// the layout, the samplers or the relation changes it.
+#[test]
+fn share_proof_kat() {
+    use sha3::{Digest, Sha3_256};
+    big_stack(|| {
+        let p = proven(4242);
+        let digest = hex::encode(Sha3_256::digest(&p.proof));
+        std::eprintln!("share proof KAT: {} B, SHA3-256 {digest}", p.proof.len());
+        assert_eq!((p.proof.len(), digest.as_str()), KAT);
+    });
+}
+
+const KAT: (usize, &str) = (
+    105_527,
+    "d94694d5e1bf56cb9406dd5ccd6d4e61c84d2340a7df16f363efc04a3fe37cf4",
+);
+
+/// Forgers of §6.8 that present an honest proof for a statement it was not made for, each built from the
+/// public values alone: (a) d + Δ·X^5, (c) another member's or another assignment's B_S, (d) another
+/// aggregate's c1 and binding, (g) another chunk, present set or member, (h) a member assigned no slots
+/// (B_S = 0). A verifier without the challenge binding (V8 off: V6 and V7 enter the verdict only through it)
+/// accepts each; the real one refuses each with `Challenge`. (e) an aggregate under a foreign key identity:
+/// the plain proof check accepts a proof made under it, `verify_member_share` refuses it with `WrongKey`
+/// before any equation.
+#[test]
+fn share_statement_substitution_forgers_fail_against_the_real_verifier() {
+    use crate::zk::verify::Disable;
+    big_stack(|| {
+        let p = proven(99);
+        let j = CHUNKS - 1;
+        let c = committee();
+        let mut adm = admit(&p.h.cts);
+        let mut c0 = vec![Pl::zero(); CHUNKS];
+        let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
+        let binding = agg.binding();
+        let ctx = ShareContext {
+            key_id: &p.h.k.key,
+            binding: &binding,
+            round: ROUND,
+            present: p.h.present,
+            member: 2,
+            chunk: j,
+        };
+        let public = SharePublic {
+            a: &p.h.k.a,
+            c1: agg.c1(),
+            b_s: &p.b_s,
+            d: &p.h.shares[j],
+        };
+        let broken = Disable {
+            v8_challenge: true,
+            ..Disable::default()
+        };
+        let check = |name: &str, ctx: &ShareContext<'_>, public: &SharePublic<'_, M, N>| {
+            assert_eq!(
+                crate::threshold::share_proof::verify_with::<P, N>(
+                    &p.params, ctx, public, &p.proof, broken
+                ),
+                Ok(()),
+                "{name}: the broken verifier must accept"
+            );
+            assert_eq!(
+                verify::<P, N>(&p.params, ctx, public, &p.proof),
+                Err(ShareProofFailure::Proof(ProofError::Challenge)),
+                "{name}: the real verifier must refuse"
+            );
+        };
+        assert_eq!(verify::<P, N>(&p.params, &ctx, &public, &p.proof), Ok(()));
+        // (a) d + Δ·X^5.
+        let delta = M::Q / u128::from(plaintext_modulus(1024, B_INT).unwrap());
+        let mut bumped = Box::new(p.h.shares[j].clone());
+        bumped.coeffs[5] = M::add(bumped.coeffs[5], M::from_u128(delta));
+        check(
+            "(a)",
+            &ctx,
+            &SharePublic {
+                d: &bumped,
+                ..public
+            },
+        );
+        // (c) member 3's B_S, and member 2's B_S under P' = {2, 3, 4}.
+        let mut other = Box::new(Pl::zero());
+        share_relation::assigned_slot_key(
+            &c,
+            p.h.present,
+            3,
+            &p.h.k.slot_keys,
+            CHUNKS,
+            j,
+            &mut other,
+        );
+        check(
+            "(c) member",
+            &ctx,
+            &SharePublic {
+                b_s: &other,
+                ..public
+            },
+        );
+        share_relation::assigned_slot_key(
+            &c,
+            mask(&[2, 3, 4]),
+            2,
+            &p.h.k.slot_keys,
+            CHUNKS,
+            j,
+            &mut other,
+        );
+        let ctx_p = ShareContext {
+            present: mask(&[2, 3, 4]),
+            ..ctx
+        };
+        check(
+            "(c) assignment",
+            &ctx_p,
+            &SharePublic {
+                b_s: &other,
+                ..public
+            },
+        );
+        // (d) another aggregate (the last two ciphertexts of another round).
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let more = clinics(&p.h.k, CLINICS, &mut rng);
+        let mut adm2 = admit_in(&more, ROUND + 1, 300);
+        let mut c0b = vec![Pl::zero(); CHUNKS];
+        let agg2 = Aggregate::build(&plan(), ROUND + 1, &mut adm2, &mut c0b).unwrap();
+        let binding2 = agg2.binding();
+        let ctx_d = ShareContext {
+            binding: &binding2,
+            round: ROUND + 1,
+            ..ctx
+        };
+        check(
+            "(d)",
+            &ctx_d,
+            &SharePublic {
+                c1: agg2.c1(),
+                ..public
+            },
+        );
+        // (g) another chunk, present set, member (same B_S).
+        check("(g) chunk", &ShareContext { chunk: 0, ..ctx }, &public);
+        check(
+            "(g) present",
+            &ShareContext {
+                present: mask(&[1, 2, 3, 5]),
+                ..ctx
+            },
+            &public,
+        );
+        check("(g) member", &ShareContext { member: 3, ..ctx }, &public);
+        // (h) member 4 outside P = {1, 2, 3} is assigned no slot: B_S = 0.
+        share_relation::assigned_slot_key(
+            &c,
+            p.h.present,
+            4,
+            &p.h.k.slot_keys,
+            CHUNKS,
+            j,
+            &mut other,
+        );
+        assert_eq!(*other, Pl::zero());
+        check(
+            "(h)",
+            &ShareContext { member: 4, ..ctx },
+            &SharePublic {
+                b_s: &other,
+                ..public
+            },
+        );
+        // (e) a proof made under a foreign key identity passes the plain check, not the member check.
+        let foreign = [0xeeu8; 32];
+        let ctx_e = ShareContext {
+            key_id: &foreign,
+            ..ctx
+        };
+        let mut out = vec![0u8; prove_buf_len::<P>(&p.params)];
+        let len = prove::<P, N, _>(
+            &p.params, &ctx_e, &public, &p.h.s, &p.h.x2, &mut rng, &mut out,
+        )
+        .unwrap()
+        .len;
+        assert_eq!(
+            verify::<P, N>(&p.params, &ctx_e, &public, &out[..len]),
+            Ok(())
+        );
+        let epoch_pub = EpochPublic {
+            key_id: &p.h.k.key,
+            committee: &c,
+            a: &p.h.k.a,
+            slot_keys: &p.h.k.slot_keys,
+            chunks: CHUNKS,
+        };
+        let mut scratch = Box::new(Pl::zero());
+        // The aggregate's key identity is the committee's; a verifier holding the foreign one refuses first.
+        let foreign_epoch = EpochPublic {
+            key_id: &foreign,
+            ..epoch_pub
+        };
+        assert_eq!(
+            verify_member_share::<P, N>(
+                &p.params,
+                &foreign_epoch,
+                &agg,
+                p.h.present,
+                2,
+                j,
+                &p.h.shares[j],
+                &out[..len],
+                &mut scratch
+            ),
+            Err(ShareProofFailure::WrongKey)
+        );
+    });
+}
