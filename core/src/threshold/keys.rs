@@ -36,6 +36,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 pub const COMMIT_LABEL: &[u8] = b"ZKFL-PQ/threshold/key-commitment/v1";
 /// Domain label of a slot part's seed derivation.
 pub const SLOT_LABEL: &[u8] = b"ZKFL-PQ/threshold/slot-part/v1";
+/// Domain label of an epoch's identity (`Epoch::id`).
+pub const EPOCH_LABEL: &[u8] = b"ZKFL-PQ/threshold/epoch/v1";
 /// Domain label of the digest a ceremony keeps of one dealer's revealed share of one slot (review 12, R12-4).
 pub const SLOT_SHARE_LABEL: &[u8] = b"ZKFL-PQ/threshold/revealed-slot-share/v1";
 /// Domain label of the digest a ceremony keeps of its accumulators between reveals (review 12, R12-3).
@@ -80,6 +82,16 @@ impl Epoch {
         };
         e.roster = roster_digest(&e, roster)?;
         Ok(e)
+    }
+
+    /// H(label, CRS, epoch, n, t, ρ_R): the 32 bytes every committee message carries (`wire::committee`), so a
+    /// message of another epoch, committee or roster is refused before its body is read.
+    #[must_use]
+    pub fn id(&self) -> [u8; 32] {
+        let mut h = Sha3_256::new();
+        h.update(EPOCH_LABEL);
+        self.absorb(&mut h);
+        h.finalize().into()
     }
 
     /// (CRS, epoch, n, t, ρ_R) into `h`: the context every commitment and part seed is bound to.
