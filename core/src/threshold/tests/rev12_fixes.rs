@@ -290,3 +290,75 @@ fn rev12_7_unverified_admissions_are_refused_by_default() {
         member_shares(&k, &mut l2, 1, &agg, mask(&[1, 2, 3]), &mut rng).unwrap();
     });
 }
+
+/// R12-2 (service side, the check clinics run): a committee key is accepted only with certificate signatures
+/// of all n members over the key identity each computed itself, checked under the clinic's own roster. Fewer than
+/// n, a signature moved to another member, a key of the aggregator's (signed by the aggregator's substitute keys,
+/// review 12's R12-1 roster), or a roster other than the epoch's are refused.
+#[test]
+fn rev12_2_a_committee_key_needs_every_members_certificate() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(1202);
+        let k = keygen(&mut rng);
+        let (ids, roster) = identities();
+        let sigs: Vec<certificate::KeySignature> = (0..MEMBERS as usize)
+            .map(|i| certificate::sign(&k.holdings[i], &ids[i], &mut rng).unwrap())
+            .collect();
+        certificate::check(&epoch(), &roster, &k.key, &sigs).unwrap();
+        assert_eq!(
+            certificate::check(&epoch(), &roster, &k.key, &sigs[1..]).unwrap_err(),
+            ThresholdError::TooFewReceipts {
+                have: MEMBERS - 1,
+                need: MEMBERS
+            }
+        );
+        let mut moved = sigs.clone();
+        moved[2].member = 4;
+        moved[3].member = 3;
+        assert_eq!(
+            certificate::check(&epoch(), &roster, &k.key, &moved).unwrap_err(),
+            ThresholdError::Signature { member: 4 }
+        );
+        let mut twice = sigs.clone();
+        twice[4] = twice[3].clone();
+        assert_eq!(
+            certificate::check(&epoch(), &roster, &k.key, &twice).unwrap_err(),
+            ThresholdError::Duplicate { member: 4 }
+        );
+        // The aggregator's own key: the genuine members never sign it, and signatures by its substitute keys
+        // for members 4 and 5 fail under the clinic's genuine roster.
+        let own_key = [0xA5; 32];
+        let fakes: Vec<SigningKey> = (4..=5u8)
+            .map(|i| SigningKey::from_seed(&[200 + i; 32]))
+            .collect();
+        let mut forged = sigs[..3].to_vec();
+        for (f, m) in fakes.iter().zip(4u8..) {
+            let msg = certificate::message(&epoch(), &own_key);
+            let signature = f
+                .sign_with_context(&msg, certificate::CERTIFICATE_CONTEXT, &mut rng)
+                .unwrap();
+            forged.push(certificate::KeySignature {
+                member: m,
+                signature,
+            });
+        }
+        assert_eq!(
+            certificate::check(&epoch(), &roster, &own_key, &forged).unwrap_err(),
+            ThresholdError::Signature { member: 1 }
+        );
+        // A clinic holding the genuine roster refuses an epoch of a substituted roster outright.
+        let mut subst = roster.clone();
+        subst[4] = fakes[1].verifying_key();
+        let e2 = Epoch::new(epoch().crs, epoch().epoch, committee(), &subst).unwrap();
+        assert_eq!(
+            certificate::check(&e2, &roster, &k.key, &sigs).unwrap_err(),
+            ThresholdError::WrongRoster
+        );
+        // Holdings that are not complete do not sign.
+        let partial = Holdings::new(&k.ceremony, 1, &roster, &plan()).unwrap();
+        assert_eq!(
+            certificate::sign(&partial, &ids[0], &mut rng).unwrap_err(),
+            ThresholdError::IncompleteHoldings
+        );
+    });
+}

@@ -78,14 +78,7 @@ type Decoder = dyn Fn(&Frame<'_>, &[u8]) -> Result<(), DecodeError>;
 
 /// Every generic refusal of a valid message `good` of kind `kind`: truncation at `pos`, one byte more, version,
 /// kind, set, sender, and every other frame; `dec` decodes under a frame.
-fn refusals(
-    e: &Epoch,
-    chunks: usize,
-    kind: Kind,
-    good: &[u8],
-    pos: usize,
-    dec: &Decoder,
-) {
+fn refusals(e: &Epoch, chunks: usize, kind: Kind, good: &[u8], pos: usize, dec: &Decoder) {
     let f = Frame { epoch: e, chunks };
     assert_eq!(dec(&f, good), Ok(()));
     let cut = pos % good.len();
