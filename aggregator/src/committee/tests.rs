@@ -41,15 +41,8 @@ fn roster() -> CommitteeRoster {
     }
 }
 
-fn dir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "zkfl-committee-{}-{}",
-        std::process::id(),
-        std::thread::current()
-            .name()
-            .unwrap_or("t")
-            .replace(':', "_")
-    ));
+fn dir(label: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("zkfl-committee-{}-{label}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -144,7 +137,7 @@ fn big_stack(f: impl FnOnce() + Send + 'static) {
 #[test]
 fn a_committee_decrypts_with_one_member_offline_and_survives_a_restart_mid_round() {
     big_stack(|| {
-        let d = dir();
+        let d = dir("round");
         let r = roster();
         let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
         ceremony(&mut members);
@@ -266,7 +259,7 @@ fn a_committee_decrypts_with_one_member_offline_and_survives_a_restart_mid_round
 
 #[test]
 fn a_member_refuses_another_roster_and_a_foreign_identity() {
-    let d = dir();
+    let d = dir("roster");
     let r = roster();
     drop(open(&d, &r, 1).unwrap());
     // The same member's state under a roster with member 5 substituted (review 12, R12-1): refused.
@@ -311,7 +304,7 @@ fn costs_per_member_at_the_papers_size() {
         chunks: 27,
     };
     big_stack(|| {
-        let d = dir();
+        let d = dir("costs");
         let r = roster();
         let open_big = |i: u8| {
             let mut m =
@@ -416,4 +409,44 @@ fn costs_per_member_at_the_papers_size() {
         );
         let _ = std::fs::remove_dir_all(&d);
     });
+}
+
+/// `zkfl keygen --committee 5 --threshold 3`: n identities, one roster, copies for every member and clinic, no
+/// single-decryptor key; every member opens its state with its own files; set S is refused.
+#[test]
+fn keygen_sets_up_a_committee() {
+    use crate::commands::keygen;
+    let d = dir("keygen");
+    let out = d.join("keys");
+    let args = |set: &str| keygen::Args {
+        out: out.clone(),
+        clinics: 2,
+        param_set: set.into(),
+        force: true,
+        committee: Some(5),
+        threshold: Some(3),
+    };
+    assert!(keygen::run(args("S")).is_err());
+    keygen::run(args("L")).unwrap();
+    let public = std::fs::read(out.join("public").join(keygen::ROSTER_FILE)).unwrap();
+    let r = CommitteeRoster::parse(&public).unwrap();
+    assert_eq!((r.members, r.threshold, r.keys.len()), (5, 3, 5));
+    assert!(!out.join("keyholder/bfv-secret.bin").exists());
+    for c in 1..=2 {
+        let copy = std::fs::read(out.join(format!("clinics/{c}/{}", keygen::ROSTER_FILE))).unwrap();
+        assert_eq!(copy, public);
+    }
+    for i in 1..=5u8 {
+        let mdir = out.join(format!("members/{i}"));
+        assert_eq!(
+            std::fs::read(mdir.join(keygen::ROSTER_FILE)).unwrap(),
+            public
+        );
+        let seed: [u8; 32] = std::fs::read(mdir.join("identity-seed.bin"))
+            .unwrap()
+            .try_into()
+            .unwrap();
+        Member::open(&mdir.join("member.sqlite"), &r, i, &seed, DESIGN).unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&d);
 }
