@@ -79,7 +79,7 @@ fn read(bytes: &[u8], count: usize, w: u32, sigma: u64) -> Vec<f64> {
 fn slack_m(lay: &Layout, m: &[[i64; N]]) -> [i64; D] {
     let s = u128::from(lay.bound_sq[0]) - zk_common::norm_sq(m);
     core::array::from_fn(|t| {
-        if t < lay.bits[0] {
+        if t < lay.bits(0) {
             ((s >> t) & 1) as i64
         } else {
             0

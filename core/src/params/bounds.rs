@@ -123,7 +123,10 @@ mod tests {
             for l in 1..=P::MAX_CHUNKS {
                 for b in [1, 2, 255, 256, 257, P::B_INT_MAX] {
                     let layout = Layout::new(P::ZK, P::N, <P::M as Modulus>::BYTES, l, b);
-                    assert_eq!(layout.bound_sq, Accepted::new(P::N, l, b).groups());
+                    assert_eq!(
+                        layout.bound_sq,
+                        Accepted::new(P::N, l, b).groups().map(u128::from)
+                    );
                 }
             }
         }

@@ -705,8 +705,8 @@ mod tests {
     fn single_key_from_layout<P: crate::zk::params::ZkParams>() -> KeyBounds {
         let layout = crate::zk::layout::Layout::new(P::ZK, P::N, <P::M as Modulus>::BYTES, 1, 1);
         KeyBounds {
-            s_sq: layout.bound_sq[1].into(),
-            e_sq: layout.bound_sq[2].into(),
+            s_sq: layout.bound_sq[1],
+            e_sq: layout.bound_sq[2],
         }
     }
 

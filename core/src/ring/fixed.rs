@@ -225,6 +225,29 @@ impl InvTwoSigmaSq {
         })
     }
 
+    /// From an integer σ² (σ² = `sigma_sq`, 4 ≤ σ² < 2^121): the widths above the base sampler's range
+    /// (the convolution masks of the threshold share proof, docs/THRESHOLD.md §6.2 item 3), whose σ² is an
+    /// exact integer σ1² + 4^k·σ2² but whose σ is not. For σ² = s² with s an integer below 2^28 this is bit for
+    /// bit [`InvTwoSigmaSq::new`]`(s << 32)` (both compute ⌊2^(125 + b) / σ²⌋ with b = bitlen(σ²); test
+    /// `inv_from_sigma_sq_matches_q32`).
+    ///
+    /// # Errors
+    /// [`SigmaOutOfRange`] outside that range.
+    pub fn from_sigma_sq(sigma_sq: u128) -> Result<Self, SigmaOutOfRange> {
+        if !(4..1u128 << 121).contains(&sigma_sq) {
+            return Err(SigmaOutOfRange);
+        }
+        // 1/(2σ²) = 2^−1/σ²; n/(2σ²) in Q8.120 is n·2^119/σ² = n·mant / 2^(b + 6) with
+        // mant = ⌊2^(125 + b)/σ²⌋ (126 bits), 3 ≤ b = bitlen(σ²) ≤ 121 so 128 ≤ 125 + b (`div_pow2_by`)
+        // and the shift stays below 128.
+        let bits = 128 - sigma_sq.leading_zeros();
+        let mant = div_pow2_by(125 + bits, sigma_sq);
+        Ok(Self {
+            mant,
+            shift: bits + 6,
+        })
+    }
+
     /// n/(2σ²) in Q8.120, rounded down, saturating at 2^128 − 1 (constant time in n).
     #[must_use]
     pub fn scale(&self, n: u128) -> u128 {
@@ -265,6 +288,31 @@ pub fn uniform_q120<R: Rng + ?Sized>(rng: &mut R) -> u128 {
 mod tests {
     extern crate std;
     use super::*;
+
+    #[test]
+    fn inv_from_sigma_sq_matches_q32() {
+        for s in [
+            2u64,
+            3,
+            5,
+            768_511,
+            885_971,
+            9_222_132,
+            147_957_157,
+            (1 << 28) - 1,
+        ] {
+            let a = InvTwoSigmaSq::new(s << 32).unwrap();
+            let b = InvTwoSigmaSq::from_sigma_sq(u128::from(s) * u128::from(s)).expect("in range");
+            assert_eq!(a, b, "σ = {s}");
+        }
+        // Wide: σ ≈ 2^43.8; n = 2σ² scales to 1.0 within the stated relative error.
+        let s = 15_472_150_750_974u128;
+        let w = InvTwoSigmaSq::from_sigma_sq(s * s).unwrap();
+        let one = w.scale(2 * s * s);
+        assert!(one.abs_diff(ONE) <= ONE >> 100, "{one}");
+        assert!(InvTwoSigmaSq::from_sigma_sq(3).is_err());
+        assert!(InvTwoSigmaSq::from_sigma_sq(1 << 121).is_err());
+    }
 
     fn to_f64(x: u128) -> f64 {
         x as f64 / ONE as f64

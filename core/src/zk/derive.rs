@@ -12,6 +12,24 @@ use shake::{ExtendableOutput, Shake128, Shake256, Shake256Reader, Update, XofRea
 /// Domain label of the common reference string (public matrices), per parameter set.
 pub const CRS_LABEL: &[u8] = b"ZKFL-PQ/crs/v1";
 
+/// Domain label of the threshold share proof's matrices (docs/THRESHOLD.md §6.2 item 1): other ranks than
+/// the norm proof's, and no matrix is shared between the two proofs.
+pub const SHARE_CRS_LABEL: &[u8] = b"ZKFL-PQ/threshold/share-crs/v1";
+
+/// A CRS id (the first byte hashed with every matrix block) with this bit set belongs to the share proof
+/// and is expanded under [`SHARE_CRS_LABEL`]; parameter-set ids are below it, so the norm proof's matrices
+/// are unchanged.
+pub const SHARE_CRS_BIT: u8 = 0x80;
+
+/// The CRS label of a CRS id.
+const fn crs_label(crs_id: u8) -> &'static [u8] {
+    if crs_id & SHARE_CRS_BIT != 0 {
+        SHARE_CRS_LABEL
+    } else {
+        CRS_LABEL
+    }
+}
+
 /// Which public matrix a block belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -48,10 +66,10 @@ pub fn uniform_from_reader<M: Modulus>(rd: &mut impl XofReader) -> Rq<M> {
     r
 }
 
-/// Block (row, col) of a public matrix for parameter set `set_id`: SHAKE128(label ‖ set ‖ matrix ‖ row ‖ col).
+/// Block (row, col) of a public matrix for parameter set (CRS id) `set_id`: SHAKE128(label ‖ set ‖ matrix ‖ row ‖ col).
 pub fn matrix_block<M: Modulus>(set_id: u8, m: Matrix, row: usize, col: usize) -> Rq<M> {
     let mut h = Shake128::default();
-    h.update(CRS_LABEL);
+    h.update(crs_label(set_id));
     h.update(&[set_id, m as u8]);
     h.update(&(row as u32).to_le_bytes());
     h.update(&(col as u32).to_le_bytes());
@@ -76,7 +94,7 @@ pub fn matrix_column<M: Modulus>(
 /// (what [`matrix_column`] writes), for a caller that takes one entry at a time.
 pub fn matrix_column_reader(set_id: u8, m: Matrix, col: usize) -> impl XofReader {
     let mut h = Shake128::default();
-    h.update(CRS_LABEL);
+    h.update(crs_label(set_id));
     h.update(&[set_id, m as u8]);
     h.update(&(col as u32).to_le_bytes());
     h.finalize_xof()

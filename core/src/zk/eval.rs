@@ -393,10 +393,10 @@ pub fn f_k_without_jl<M: Modulus>(
     let one = ones::<M>();
     let mut bin = Rq::zero();
     for g in 0..GROUPS {
-        let pw = weight_poly::<M>(pubs.lay.bits[g]);
+        let pw = weight_poly::<M>(pubs.lay.bits(g));
         let ups_s = op.ups[g].sigma();
         let mut term = norms[g].add(&c.mul(&pw.sigma().mul(&op.ups[g])));
-        term = term.sub(&c2.scale(M::from_u128(u128::from(pubs.lay.bound_sq[g]))));
+        term = term.sub(&c2.scale(M::from_u128(pubs.lay.bound_sq[g])));
         acc.add_assign(&term.scale(mu[MU_NORM + g]));
         bin.add_assign(&c.mul(&ups_s.mul(&one)).sub(&ups_s.mul(&op.ups[g])));
     }

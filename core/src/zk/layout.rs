@@ -4,7 +4,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::codec::RiceCode;
-use super::params::{D, GROUPS, JL_ROWS, Y3_BLOCKS, ZkConsts, slack_bits};
+use super::params::{D, GROUPS, JL_ROWS, Y3_BLOCKS, ZkConsts, slack_bits_u128};
 use super::verify::z_bound_sq;
 use crate::params::bounds::Accepted;
 
@@ -34,10 +34,9 @@ pub struct Layout {
     pub l: usize,
     /// Bytes per mod-q coefficient.
     pub coeff_bytes: usize,
-    /// Squared bounds B_m² (statement), B_u², B_2², B_1².
-    pub bound_sq: [u64; GROUPS],
-    /// Slack bits ℓ_g (bit length of each squared bound).
-    pub bits: [usize; GROUPS],
+    /// Squared bounds B_m² (statement), B_u², B_2², B_1² (u128: the threshold share proof's digit bounds are
+    /// ≈ 2^66, docs/THRESHOLD.md §6.2 item 2; the norm proof's fit u64).
+    pub bound_sq: [u128; GROUPS],
 }
 
 /// Header: "ZKP" ‖ version ‖ set id ‖ L (u16 little endian).
@@ -53,13 +52,20 @@ impl Layout {
     /// squared bounds the verifier enforces come from `params::bounds::Accepted`, which the noise limits
     /// (`params::limits`) use too.
     pub const fn new(zk: ZkConsts, n: usize, coeff_bytes: usize, l: usize, b: u64) -> Self {
-        let bound_sq = Accepted::new(n, l, b).groups();
-        let bits = [
-            slack_bits(bound_sq[0]),
-            slack_bits(bound_sq[1]),
-            slack_bits(bound_sq[2]),
-            slack_bits(bound_sq[3]),
-        ];
+        let g = Accepted::new(n, l, b).groups();
+        let bound_sq = [g[0] as u128, g[1] as u128, g[2] as u128, g[3] as u128];
+        Self::with_bounds(zk, n, coeff_bytes, l, bound_sq)
+    }
+
+    /// Layout for a relation of the norm proof's shape with its own squared group bounds (the threshold
+    /// share proof, docs/THRESHOLD.md §6.2: L = 1, bounds (B_X2², p²N, p²B_2², B_X1²)).
+    pub const fn with_bounds(
+        zk: ZkConsts,
+        n: usize,
+        coeff_bytes: usize,
+        l: usize,
+        bound_sq: [u128; GROUPS],
+    ) -> Self {
         Self {
             zk,
             n,
@@ -67,8 +73,13 @@ impl Layout {
             l,
             coeff_bytes,
             bound_sq,
-            bits,
         }
+    }
+
+    /// Slack bits ℓ_g of group g (the bit length of its squared bound; derived, not stored, so the layout the
+    /// prover copies between its steps did not grow when the bounds became u128).
+    pub const fn bits(&self, g: usize) -> usize {
+        slack_bits_u128(self.bound_sq[g])
     }
 
     /// m1: blocks of s1 = ψ(u) ‖ ψ(m) ‖ υ.

@@ -167,7 +167,11 @@ pub const fn bound_e1_sq(n: usize, l: usize) -> u64 {
 }
 /// Number of slack bits for a squared bound: the bit length of B², so B² − ‖w‖² ∈ [0, B²] fits.
 pub const fn slack_bits(bound_sq: u64) -> usize {
-    (64 - bound_sq.leading_zeros()) as usize
+    slack_bits_u128(bound_sq as u128)
+}
+/// [`slack_bits`] of a u128 bound (the threshold share proof's digit bounds exceed u64).
+pub const fn slack_bits_u128(bound_sq: u128) -> usize {
+    (128 - bound_sq.leading_zeros()) as usize
 }
 
 const fn isqrt_ceil(x: u128) -> u128 {

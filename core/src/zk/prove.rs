@@ -23,7 +23,8 @@ use super::ringmul::{mul_public_short_in_place, psi_block, psi_block_i64, psi_in
 use super::rq::Rq;
 use super::sampling::{Masks, Width};
 use super::schedule::{self, Seed};
-use super::statement::{ChunkSource, ChunkedStatement, Context, Statement};
+use super::statement::{ChunkSource, ChunkedStatement, Context, Relation, Statement};
+use super::transcript::Transcript;
 use crate::arith::Modulus;
 use crate::ct::{declassify, declassify_bool};
 use crate::ring::fixed::{ct_rem, ct_sat_add};
@@ -156,7 +157,34 @@ pub fn prove<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
 ) -> Result<ProveStats, ProveError> {
     prove_checked::<P, N, U, _, R>(
         &stmt.chunked(),
-        ctx,
+        Start::Norm(ctx),
+        wit,
+        rng,
+        out,
+        ProverTables::none(),
+        Cheat::default(),
+    )
+}
+
+/// The prover for a relation of the norm proof's shape that states its own layout, Δ, CRS id and
+/// transcript start (`rel`, `start`): the threshold share proof (docs/THRESHOLD.md §6.2), which maps its
+/// public values onto the statement's a, b_j, c1, c0_j (the statement's t and bound are not read). The
+/// caller checks that the statement has `rel.layout.l` chunks of reduced coefficients; the proof bytes
+/// follow the norm proof's wire format under `rel.layout`.
+pub fn prove_relation<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
+    stmt: &Statement<'_, P::M, N>,
+    rel: &Relation<P::M>,
+    start: &Transcript,
+    wit: &mut Witness<'_, U>,
+    rng: &mut R,
+    out: &mut [u8],
+) -> Result<ProveStats, ProveError> {
+    if stmt.pk_b.len() != rel.layout.l || stmt.c0.len() != rel.layout.l {
+        return Err(ProveError::Statement);
+    }
+    prove_checked::<P, N, U, _, R>(
+        &stmt.chunked(),
+        Start::Relation(rel, start),
         wit,
         rng,
         out,
@@ -182,7 +210,7 @@ where
 {
     prove_checked::<P, N, U, S, R>(
         stmt,
-        ctx,
+        Start::Norm(ctx),
         wit,
         rng,
         out,
@@ -203,7 +231,7 @@ pub fn prove_with_tables<P: ZkParams, const N: usize, U: UpdateSource<N>, R: Cry
 ) -> Result<ProveStats, ProveError> {
     prove_checked::<P, N, U, _, R>(
         &stmt.chunked(),
-        ctx,
+        Start::Norm(ctx),
         wit,
         rng,
         out,
@@ -295,13 +323,21 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
 ) -> Result<ProveStats, ProveError> {
     prove_checked::<P, N, U, _, R>(
         &stmt.chunked(),
-        ctx,
+        Start::Norm(ctx),
         wit,
         rng,
         out,
         ProverTables::none(),
         cheat,
     )
+}
+
+/// Where the transcript starts and what the relation is: the norm proof's statement in a context, or a
+/// relation of its shape with its own layout, Δ, CRS id and transcript start (`prove_relation`).
+#[derive(Clone, Copy)]
+enum Start<'r, M: Modulus> {
+    Norm(&'r Context),
+    Relation(&'r Relation<M>, &'r Transcript),
 }
 
 /// The prover, with the checks `cheat` leaves on: the protocol steps of PROTOCOL §6 in order, each one
@@ -316,7 +352,7 @@ fn prove_checked<
     R: CryptoRng,
 >(
     stmt: &ChunkedStatement<'_, P::M, N, S>,
-    ctx: &Context,
+    start: Start<'_, P::M>,
     wit: &mut Witness<'_, U>,
     rng: &mut R,
     out: &mut [u8],
@@ -324,13 +360,21 @@ fn prove_checked<
     cheat: Cheat,
 ) -> Result<ProveStats, ProveError> {
     const { assert!(N == P::N) };
-    let mut p = Prover::<P, N, U, S>::new(stmt, &mut wit.m, wit.u.len(), out.len(), cheat)?;
+    let rel = match start {
+        Start::Relation(r, _) => Some(r),
+        Start::Norm(_) => None,
+    };
+    let mut p = Prover::<P, N, U, S>::new(stmt, rel, &mut wit.m, wit.u.len(), out.len(), cheat)?;
     p.src.load_u(wit.u)?;
     p.slack()?;
     p.tab = tables.fit(&p.src.lay);
     p.draw_secrets(rng);
     let mut msgs = Messages::<P::M>::default();
-    let fs = p.commit(schedule::Commit::new(stmt.transcript::<P>(ctx)), &mut msgs);
+    let start = match start {
+        Start::Relation(_, t) => t.clone(),
+        Start::Norm(ctx) => stmt.transcript::<P>(ctx),
+    };
+    let fs = p.commit(schedule::Commit::new(start), &mut msgs);
     let (jl_attempts, fs) = p.jl(fs, &mut msgs)?;
     let (mut batch, fs) = p.batch_mu(fs, rng, &mut msgs);
     // Attempt 1 runs before h: its pass also yields the witness sums h needs (N_g, J_k), and nothing in
@@ -371,6 +415,9 @@ fn prove_checked<
 struct Source<'a, 's, M: Modulus, const N: usize, U, S> {
     stmt: &'a ChunkedStatement<'s, M, N, S>,
     lay: Layout,
+    /// Δ of the relation (⌊q/t⌋ for the norm proof) and the CRS id of its matrices.
+    delta: M::Coeff,
+    crs: u8,
     /// u (|u_i| < 2^23, checked by `Prover::new`).
     u: [i32; N],
     m: &'a mut U,
@@ -421,23 +468,33 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
     // local copy); u is loaded afterwards (`Source::load_u`).
     fn new(
         stmt: &'a ChunkedStatement<'s, P::M, N, S>,
+        rel: Option<&Relation<P::M>>,
         m: &'a mut U,
         u_len: usize,
         out_len: usize,
         cheat: Cheat,
     ) -> Result<Self, ProveError> {
-        let lay = stmt.layout::<P>().map_err(|_| ProveError::Statement)?;
+        let Relation {
+            layout: lay,
+            delta,
+            crs,
+        } = match rel {
+            Some(r) => *r,
+            None => stmt.relation::<P>().map_err(|_| ProveError::Statement)?,
+        };
         if u_len != N {
             return Err(ProveError::Statement);
         }
         if out_len < lay.prove_buf_len() {
             return Err(ProveError::Buffer);
         }
-        let masks = Masks::new(&P::ZK).map_err(|_| ProveError::Statement)?;
+        let masks = Masks::new(&lay.zk).map_err(|_| ProveError::Statement)?;
         Ok(Self {
             src: Source {
                 stmt,
                 lay,
+                delta,
+                crs,
                 u: [0; N],
                 m,
                 sc: Scratch {
@@ -484,7 +541,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         blk.zeroize();
         let s2 = &self.s2;
         a2_b_acc_streamed::<P::M>(
-            P::ID,
+            self.src.crs,
             &self.src.lay,
             |t| s2_ring(&s2[t]),
             None,
@@ -495,16 +552,16 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
     /// Step 1 (pass 2): t_A = A1·s1 + A2·s2, absorbed.
     #[inline(never)]
     fn commit(&mut self, fs: schedule::Commit, msgs: &mut Messages<P::M>) -> schedule::Jl {
-        let lay = self.src.lay;
+        let (lay, crs) = (self.src.lay, self.src.crs);
         let mut a1 = A1Acc::<P::M>::default().with_table(self.tab.a1);
         self.src.for_each_s1_block(&self.sec.ups, |col, blk| {
-            a1_column_acc::<P::M>(P::ID, &lay, col, &Rq::from_i64_slice(blk), &mut a1);
+            a1_column_acc::<P::M>(crs, &lay, col, &Rq::from_i64_slice(blk), &mut a1);
         });
         msgs.t_a = [Rq::zero(); KMSIS_MAX];
         a1.finish_add(lay.zk.kmsis, &mut msgs.t_a);
         drop(a1);
         let s2 = &self.s2;
-        a2_b_acc_streamed::<P::M>(P::ID, &lay, |t| s2_ring(&s2[t]), Some(&mut msgs.t_a), None);
+        a2_b_acc_streamed::<P::M>(crs, &lay, |t| s2_ring(&s2[t]), Some(&mut msgs.t_a), None);
         fs.t_a(&msgs.t_a[..lay.zk.kmsis])
     }
 
@@ -691,7 +748,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         att.by2 = [Rq::zero(); ELL_MAX];
         let sec = &self.sec;
         a2_b_acc_streamed::<P::M>(
-            P::ID,
+            self.src.crs,
             &lay,
             |t| {
                 y2_block(sec, a, t, &mut blk);
@@ -729,11 +786,13 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         let Source {
             stmt,
             lay,
+            delta,
+            crs,
             u,
             m,
             sc,
         } = src;
-        let (lay, set) = (&*lay, P::ID);
+        let (lay, set, delta) = (&*lay, *crs, *delta);
         acc.ups_mask = [Rq::zero(); GROUPS];
         let mut nacc = MaskedNtt::<P::M>::new();
         // Every column takes a y1 mask block (below the samplers' tail cut): fewer primes stay exact.
@@ -770,15 +829,13 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         for j in 0..lay.l {
             m.chunk(j, &mut sc.m);
             // `ay` is free until b_j·y_u is formed: lent to derive_e1 as scratch.
-            derive_e1(stmt, j, u, &sc.m, &mut sc.e1, &mut ay);
+            derive_e1(stmt, delta, j, u, &sc.m, &mut sc.e1, &mut ay);
             stmt.chunks.pk_b(j, &mut ay);
             mul_public_short_in_place::<P::M, N, i32>(&mut ay, &yu);
             for i in 0..lay.k {
                 y1_block(lay, sec, attempt, lay.s1_m(j, i), &mut yb);
                 let ymr = Rq::<P::M>::from_i64(&yb);
-                let y = psi_block::<P::M, N>(&ay, i)
-                    .neg()
-                    .sub(&ymr.scale(stmt.delta()));
+                let y = psi_block::<P::M, N>(&ay, i).neg().sub(&ymr.scale(delta));
                 psi_block_i64(&sc.e1, i, &mut blk);
                 add_block(lay.s3_e1(j, i), Some(Group::E1), &Rq::from_i64(&blk), &y);
                 a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, &mut a1);
@@ -1057,6 +1114,7 @@ fn norm2<T: Copy + Into<i64>>(x: &[T]) -> u128 {
 /// e1_j = c0_j − b_j·u − Δ·m_j (centred), into `out`; `bu` is scratch (its value on return is b_j·u).
 fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
     stmt: &ChunkedStatement<'_, M, N, S>,
+    delta: M::Coeff,
     j: usize,
     u: &[i32; N],
     m: &[i64; N],
@@ -1069,10 +1127,7 @@ fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
     mul_public_short_in_place::<M, N, i32>(bu, u);
     stmt.chunks.c0(j, &mut poly);
     for i in 0..N {
-        let x = M::sub(
-            M::sub(poly[i], bu[i]),
-            M::mul(stmt.delta(), M::from_i64(m[i])),
-        );
+        let x = M::sub(M::sub(poly[i], bu[i]), M::mul(delta, M::from_i64(m[i])));
         out[i] = M::to_centered(x) as i64;
     }
 }
@@ -1080,13 +1135,14 @@ fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
 /// [`derive_e1`] with its own scratch (the passes whose frames are not on the deepest call chain).
 fn derive_e1_own<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
     stmt: &ChunkedStatement<'_, M, N, S>,
+    delta: M::Coeff,
     j: usize,
     u: &[i32; N],
     m: &[i64; N],
     out: &mut [i64; N],
 ) {
     let mut bu = [M::zero(); N];
-    derive_e1(stmt, j, u, m, out, &mut bu);
+    derive_e1(stmt, delta, j, u, m, out, &mut bu);
 }
 
 /// e2 = c1 − a·u (centred).
@@ -1147,17 +1203,17 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
         for j in 0..lay.l {
             self.m.chunk(j, &mut sc.m);
             nrm[Group::M as usize] = ct_sat_add(nrm[Group::M as usize], norm2(&sc.m));
-            derive_e1_own(stmt, j, u, &sc.m, &mut sc.e1);
+            derive_e1_own(stmt, self.delta, j, u, &sc.m, &mut sc.e1);
             nrm[Group::E1 as usize] = ct_sat_add(nrm[Group::E1 as usize], norm2(&sc.e1));
         }
         let groups = [Group::M, Group::U, Group::E2, Group::E1];
         for g in 0..GROUPS {
-            let b = u128::from(lay.bound_sq[g]);
+            let b = lay.bound_sq[g];
             // Public: the refusal bit (the prover refuses, no proof); the norm and slack stay secret.
             if declassify_bool(bool::from(nrm[g].ct_gt(&b))) && !cheat.skip_norm_checks {
                 return Err(ProveError::NormBound(groups[g]));
             }
-            slack_expand(M::Q, b, nrm[g], lay.bits[g], &mut ups[g]);
+            slack_expand(M::Q, b, nrm[g], lay.bits(g), &mut ups[g]);
         }
         if let Some((g, f)) = cheat.forged_slack
             && g < GROUPS
@@ -1208,7 +1264,7 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
         }
         for j in 0..lay.l {
             self.m.chunk(j, &mut sc.m);
-            derive_e1_own(stmt, j, u, &sc.m, &mut sc.e1);
+            derive_e1_own(stmt, self.delta, j, u, &sc.m, &mut sc.e1);
             for i in 0..lay.k {
                 psi_block_i64(&sc.e1, i, &mut blk);
                 f(lay.s3_e1(j, i), Some(Group::E1 as usize), &blk);

@@ -46,10 +46,12 @@ pub fn psi_inv_block_i64<const N: usize>(blk: &[i64; D], i: usize, x: &mut [i64;
     }
 }
 
-/// Bits of the short operand of [`mul_public_short`]: |x_i| < 2^24. The verifier calls it on z_u, decoded
+/// Bits of the short operand of [`mul_public_short`]: |x_i| < 2^28. The verifier calls it on z_u, decoded
 /// from w_s-bit fields (|z| ≤ 2^(w_s−1) − 1), so w_s − 1 ≤ SHORT_BITS must hold for every set, or V6/V7 would
-/// stop being exact: asserted at compile time below.
-pub const SHORT_BITS: u32 = 24;
+/// stop being exact: asserted at compile time below for the norm proof's sets, and by
+/// `threshold::share_proof_params` for the share proof (w_s = 29, docs/THRESHOLD.md §6.3). 28 rather than
+/// 24 needs no more auxiliary primes for sets S and L (asserted below), so their products are unchanged.
+pub const SHORT_BITS: u32 = 28;
 const _: () = assert!(
     super::params::ZK_S.ws - 1 <= SHORT_BITS && super::params::ZK_L.ws - 1 <= SHORT_BITS,
     "mul_public_short is exact only for responses below 2^SHORT_BITS"
@@ -58,13 +60,19 @@ const _: () = assert!(
 /// Most auxiliary primes any parameter set needs for public × short (5 at N = 4096, q < 2^86).
 const MAX_K: usize = 5;
 
+const _: () = assert!(
+    primes_public_short::<crate::arith::modulus::Q44, 2048>() == 3
+        && primes_public_short::<crate::arith::modulus::Q86, 4096>() == 5,
+    "the short operand's width must not add primes (stack) for sets S and L"
+);
+
 /// Auxiliary primes for an exact product of a centred element of Z_q (|a| < 2^(BITS−1)) by a short
-/// vector in Z[X]/(X^N+1): P_K > 2·N·2^(BITS−1)·2^24 (3 at N = 2048 q44, 5 at N = 4096 q86).
+/// vector in Z[X]/(X^N+1): P_K > 2·N·2^(BITS−1)·2^SHORT_BITS (3 at N = 2048 q44, 5 at N = 4096 q86).
 const fn primes_public_short<M: Modulus, const N: usize>() -> usize {
     primes_needed(N, M::BITS - 1, SHORT_BITS, 1)
 }
 
-/// out = a·x in R_N = Z_q[X]/(X^N+1), for a public a (residues) and a short signed x with |x_i| < 2^24.
+/// out = a·x in R_N = Z_q[X]/(X^N+1), for a public a (residues) and a short signed x with |x_i| < 2^28.
 /// The exact integer product of the centred lift of a by x is computed by RNS-NTT (docs/BFV.md;
 /// `ring::poly`) over K primes with P_K above twice its largest
 /// coefficient, then reduced mod q: bit-identical to the schoolbook product, O(K·N log N) instead of

@@ -15,6 +15,21 @@ pub const PROTOCOL_LABEL: &[u8] = b"ZKFL-PQ/zk/bfv-norm/v2";
 /// Label of the public-key hash H(pk) (its own SHAKE256 transcript, PROTOCOL §2).
 pub const PK_HASH_LABEL: &[u8] = b"ZKFL-PQ/zk/pk-hash/v2";
 
+/// What the prover and verifier take from a statement besides its polynomials: the layout (dimensions and
+/// the four squared group bounds), Δ and the CRS id. The norm proof derives all of it from the statement
+/// ([`ChunkedStatement::relation`]: bounds from (L, B), Δ = ⌊q/t⌋, the set id); a relation of the same shape
+/// states its own — the threshold share proof (docs/THRESHOLD.md §6.2): L = 1, bounds beyond u64, Δ = 2^23,
+/// its own CRS id — and starts its own transcript.
+#[derive(Clone, Copy, Debug)]
+pub struct Relation<M: Modulus> {
+    /// Layout with the relation's squared bounds.
+    pub layout: Layout,
+    /// Δ of the derived e1 = c0 − b·u − Δ·m.
+    pub delta: M::Coeff,
+    /// CRS id of the public matrices (`zk::derive`: the set id, or a share-proof id).
+    pub crs: u8,
+}
+
 /// Where a proof belongs: a proof made for one context never verifies in another. The public key is not
 /// part of the context: prover and verifier hash the statement's own key ([`Statement::pk_hash`]), so no
 /// caller-supplied hash can disagree with the key the ciphertext is checked against.
@@ -136,6 +151,11 @@ impl<'a, M: Modulus, const N: usize> Statement<'a, M, N> {
         self.chunked().layout::<P>()
     }
 
+    /// The norm proof's relation ([`ChunkedStatement::relation`]).
+    pub fn relation<P: ZkParams<M = M>>(&self) -> Result<Relation<M>, ProofError> {
+        self.chunked().relation::<P>()
+    }
+
     /// H(pk) ([`ChunkedStatement::pk_hash`]).
     pub fn pk_hash<P: ZkParams<M = M>>(&self) -> [u8; 32] {
         self.chunked().pk_hash::<P>()
@@ -169,6 +189,15 @@ impl<M: Modulus, const N: usize, S: ChunkSource<M, N>> ChunkedStatement<'_, M, N
             return Err(ProofError::Statement);
         }
         Ok(Layout::new(P::ZK, N, M::BYTES, l, self.bound))
+    }
+
+    /// The norm proof's relation for this statement: [`ChunkedStatement::layout`], Δ = ⌊q/t⌋, CRS id = set id.
+    pub fn relation<P: ZkParams<M = M>>(&self) -> Result<Relation<M>, ProofError> {
+        Ok(Relation {
+            layout: self.layout::<P>()?,
+            delta: self.delta(),
+            crs: P::ID,
+        })
     }
 
     /// True iff one ciphertext the verifier accepts (randomness within the proof's bounds, ‖m‖∞ ≤ B) decrypts

@@ -17,7 +17,8 @@ use super::public::{A1Acc, A1Table, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_a
 use super::ringmul::{mul_public_short, psi_block, psi_block_i64, psi_inv_block_i64};
 use super::rq::Rq;
 use super::schedule;
-use super::statement::{Context, Statement};
+use super::statement::{Context, Relation, Statement};
+use super::transcript::Transcript;
 use crate::arith::Modulus;
 
 /// Verifier bound on ‖z‖² for one width class: ⌊(1.1·σ)²·dim⌋ (V4).
@@ -61,8 +62,46 @@ pub fn verify<P: ZkParams, const N: usize>(
     ctx: &Context,
     proof: &[u8],
 ) -> Result<(), ProofError> {
-    verify_checks::<P, N>(stmt, ctx, proof, None, Disable::default())
+    verify_checks::<P, N>(stmt, ctx, proof, None, Disable::default(), None)
 }
+
+/// The verifier for a relation of the norm proof's shape that states its own layout, Δ, CRS id and
+/// transcript start (the threshold share proof, docs/THRESHOLD.md §6.2; see `prove::prove_relation`). The
+/// caller computes every public input itself; the proof's length is checked against `rel.layout`.
+pub fn verify_relation<P: ZkParams, const N: usize>(
+    stmt: &Statement<'_, P::M, N>,
+    rel: &Relation<P::M>,
+    start: &Transcript,
+    proof: &[u8],
+) -> Result<(), ProofError> {
+    verify_checks::<P, N>(
+        stmt,
+        &NO_CONTEXT,
+        proof,
+        None,
+        Disable::default(),
+        Some((rel, start)),
+    )
+}
+
+/// [`verify_relation`] with checks switched off (broken-verifier demonstrations only).
+#[cfg(any(test, feature = "attack-sim"))]
+pub fn verify_relation_with<P: ZkParams, const N: usize>(
+    stmt: &Statement<'_, P::M, N>,
+    rel: &Relation<P::M>,
+    start: &Transcript,
+    proof: &[u8],
+    dis: Disable,
+) -> Result<(), ProofError> {
+    super::attack_sim_linked();
+    verify_checks::<P, N>(stmt, &NO_CONTEXT, proof, None, dis, Some((rel, start)))
+}
+
+/// The context a relation with its own transcript start ignores.
+const NO_CONTEXT: Context = Context {
+    round: 0,
+    clinic: 0,
+};
 
 /// [`verify`] with A1 taken from a pre-expanded table (`public::A1Table`, per parameter set: one table
 /// serves every submission of a round). The same checks on the same values, so the same verdict.
@@ -72,7 +111,7 @@ pub fn verify_with_table<P: ZkParams, const N: usize>(
     proof: &[u8],
     a1: &A1Table<'_, P::M>,
 ) -> Result<(), ProofError> {
-    verify_checks::<P, N>(stmt, ctx, proof, Some(a1), Disable::default())
+    verify_checks::<P, N>(stmt, ctx, proof, Some(a1), Disable::default(), None)
 }
 
 /// [`verify`] with checks switched off (mutation checks and broken-verifier demonstrations only).
@@ -84,7 +123,7 @@ pub fn verify_with<P: ZkParams, const N: usize>(
     dis: Disable,
 ) -> Result<(), ProofError> {
     super::attack_sim_linked();
-    verify_checks::<P, N>(stmt, ctx, proof, None, dis)
+    verify_checks::<P, N>(stmt, ctx, proof, None, dis, None)
 }
 
 /// The checks V1–V8, each unless `dis` switches it off.
@@ -94,9 +133,15 @@ fn verify_checks<P: ZkParams, const N: usize>(
     proof: &[u8],
     a1: Option<&A1Table<'_, P::M>>,
     dis: Disable,
+    other: Option<(&Relation<P::M>, &Transcript)>,
 ) -> Result<(), ProofError> {
     const { assert!(N == P::N) };
-    let lay = stmt.layout::<P>()?;
+    let rel = match other {
+        Some((r, _)) if stmt.pk_b.len() == r.layout.l && stmt.c0.len() == r.layout.l => *r,
+        Some(_) => return Err(ProofError::Statement),
+        None => stmt.relation::<P>()?,
+    };
+    let lay = rel.layout;
     // V1: strict decoding of the fixed part.
     let hd = if dis.lax_z_codec {
         Messages::<P::M>::decode_fixed::<P>(&lay, proof)?
@@ -124,7 +169,11 @@ fn verify_checks<P: ZkParams, const N: usize>(
         return Err(ProofError::Z3Norm);
     }
     // V5: replay the transcript (the one schedule the prover follows too).
-    let fs = schedule::Commit::new(stmt.transcript::<P>(ctx)).t_a(&hd.t_a[..lay.zk.kmsis]);
+    let start = match other {
+        Some((_, t)) => t.clone(),
+        None => stmt.transcript::<P>(ctx),
+    };
+    let fs = schedule::Commit::new(start).t_a(&hd.t_a[..lay.zk.kmsis]);
     let (jl_seed, fs) = fs.jl_seed(&hd.t_y, &hd.t_b);
     let (mu_seed, fs) = fs.z3(&hd.z3).mu_seed(&hd.t_g[..lay.zk.lambda]);
     let mut batch = Batch::<P::M>::from_mu_seed(lay.zk.lambda, &mu_seed);
@@ -133,14 +182,14 @@ fn verify_checks<P: ZkParams, const N: usize>(
     let c_int = challenge_from_seed(&hd.c_seed);
     let c = Rq::<P::M>::from_i64(&c_int);
     // One pass over z1, z2: V1 (canonical), V4 (norms), V6 (w'), F̃ accumulators.
-    let pass = z_pass::<P, N>(stmt, &lay, proof, &c, (&batch, &jl_seed), a1, dis)?;
+    let pass = z_pass::<P, N>(stmt, &rel, proof, &c, (&batch, &jl_seed), a1, dis)?;
     if !dis.v4_z
         && (pass.z_sq[0] > z_bound_sq(lay.zk.sigma_m, lay.dim_m())
             || pass.z_sq[1] > z_bound_sq(lay.zk.sigma_s, lay.dim_s()))
     {
         return Err(ProofError::ZNorm);
     }
-    let set = P::ID;
+    let set = rel.crs;
     let mut w = pass.w;
     a2_v6::<P::M>(set, &lay, &pass.z2, &mut w, dis);
     for r in 0..lay.zk.kmsis {
@@ -304,14 +353,14 @@ impl<'a, M: Modulus> Acc<'a, M> {
 
 fn z_pass<P: ZkParams, const N: usize>(
     stmt: &Statement<'_, P::M, N>,
-    lay: &Layout,
+    rel: &Relation<P::M>,
     proof: &[u8],
     c: &Rq<P::M>,
     (batch, jl_seed): (&Batch<P::M>, &[u8; 32]),
     a1_table: Option<&A1Table<'_, P::M>>,
     dis: Disable,
 ) -> Result<ZPass<P::M>, ProofError> {
-    let set = P::ID;
+    let (lay, set) = (&rel.layout, rel.crs);
     let (wm, ws) = (lay.zk.wm, lay.zk.ws);
     let (code_m, code_s) = (lay.code_m(), lay.code_s());
     let z_bytes = proof.get(lay.off_z1u()..).ok_or(ProofError::Length)?;
@@ -359,7 +408,7 @@ fn z_pass<P: ZkParams, const N: usize>(
             let x = c
                 .mul(&psi_block::<P::M, N>(c0, i))
                 .sub(&psi_block::<P::M, N>(&prod, i))
-                .sub(&zmr.scale(stmt.delta()));
+                .sub(&zmr.scale(rel.delta));
             acc.add(lay.s3_e1(j, i), Some(Group::E1), &x);
         }
         for i in 0..lay.k {
