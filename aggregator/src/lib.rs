@@ -10,6 +10,8 @@ pub mod client;
 pub mod clinic;
 /// Command-line interface: one module per subcommand.
 pub mod commands;
+/// Threshold mode: the key-holder committee's roster, member state and message handling (docs/THRESHOLD.md §16).
+pub mod committee;
 /// Submissions meet the state machine, the running sum and storage.
 pub mod coordinator;
 /// The zkfl-core implementations of the verification, aggregation and decryption interfaces.

@@ -98,6 +98,8 @@ fn fixture() -> Fixture {
         clinics: 1,
         param_set: "S".into(),
         force: true,
+        committee: None,
+        threshold: None,
     })
     .expect("keygen");
     let keys = KeyDir(out.clone());

@@ -13,7 +13,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::collections::BTreeSet;
 use std::time::Duration;
-use zkfl_core::bfv::{PlainModulus, public_a};
+use zkfl_core::bfv::PlainModulus;
 use zkfl_core::channel::identity::{SigningKey, VerifyingKey};
 use zkfl_core::params::limits::plaintext_modulus;
 use zkfl_core::params::{ParamSet, SetL};
@@ -75,9 +75,6 @@ fn benches(c: &mut Criterion<CpuTime>) {
     let smudger = Smudger::new(&plan).unwrap();
     let plain = PlainModulus::new(plaintext_modulus(1024, 1 << 16).unwrap()).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
-    let mut a = Box::new(Pl::zero());
-    public_a::<SetL, N>(&[3; 32], &mut a);
-    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
     let ids: Vec<SigningKey> = (1..=5u8).map(|i| SigningKey::from_seed(&[i; 32])).collect();
     let roster: Vec<VerifyingKey> = ids.iter().map(SigningKey::verifying_key).collect();
     let epoch = Epoch::new([3; 32], 1, committee, &roster).unwrap();
@@ -105,7 +102,12 @@ fn benches(c: &mut Criterion<CpuTime>) {
             .unwrap();
     }
     let mut holdings: Vec<Box<Holdings>> = (1..=5)
-        .map(|h| Box::new(Holdings::new(&ceremony, h, &roster, &plan).unwrap()))
+        .map(|h| {
+            // Ciphertexts are admitted without proofs below; a product build never opts in (R12-7).
+            let mut held = Box::new(Holdings::new(&ceremony, h, &roster, &plan).unwrap());
+            held.accept_unverified_admissions();
+            held
+        })
         .collect();
     for d in &dealers {
         d.public_shares::<SetL, N, K>(&epoch, &mut a_scratch, l, &mut published)
@@ -115,10 +117,11 @@ fn benches(c: &mut Criterion<CpuTime>) {
                 let seed = d.deal(&epoch, u, h).unwrap();
                 holdings[h as usize - 1]
                     .accept::<SetL, N, K>(
+                        &ceremony,
                         d.member(),
                         u,
                         seed,
-                        &a_ntt,
+                        &mut a_scratch,
                         &published[u * l..(u + 1) * l],
                     )
                     .unwrap();
@@ -244,10 +247,11 @@ fn benches(c: &mut Criterion<CpuTime>) {
                 .find(|&u| committee.holds(5, u))
                 .unwrap();
             h.accept::<SetL, N, K>(
+                &ceremony,
                 5,
                 u,
                 dealers[4].slot_seed(u),
-                &a_ntt,
+                &mut a_scratch,
                 &published[u * l..(u + 1) * l],
             )
             .unwrap();

@@ -312,9 +312,6 @@ fn threshold() {
     }
     let mut rng = secret_rng(7);
     let committee = Committee::new(5, 3).expect("3-of-5");
-    let mut a = Box::new(Poly::<ML, NL>::zero());
-    public_a::<SetL, NL>(&[3; 32], &mut a);
-    let a_ntt = Box::new(NttPoly::<NL, KL>::from_poly(&*a));
     let ids: Vec<zkfl_core::channel::identity::SigningKey> = (1..=5u8)
         .map(|i| zkfl_core::channel::identity::SigningKey::from_seed(&[i; 32]))
         .collect();
@@ -355,14 +352,27 @@ fn threshold() {
             .reveal::<SetL, NL>(d.member(), p, &mut committee_key, &mut slot_keys)
             .expect("reveal");
     }
-    let member = |i: u8| Box::new(Holdings::new(&ceremony, i, &roster, &plan).expect("holdings"));
+    // The ciphertexts below are admitted without proofs (`Admitted::unverified`), so the holdings opt in
+    // (review 12, R12-7; a product build never does).
+    let member = |i: u8| {
+        let mut h = Box::new(Holdings::new(&ceremony, i, &roster, &plan).expect("holdings"));
+        h.accept_unverified_admissions();
+        h
+    };
     let key = *member(1).key_id();
     let mut holdings = member(1);
     for (d, p) in dealers.iter().zip(&published) {
         for u in (0..committee.slots()).filter(|&u| committee.holds(1, u)) {
             let seed = d.deal(&epoch, u, 1).expect("deal");
             holdings
-                .accept::<SetL, NL, KL>(d.member(), u, seed, &a_ntt, core::slice::from_ref(&p[u]))
+                .accept::<SetL, NL, KL>(
+                    &ceremony,
+                    d.member(),
+                    u,
+                    seed,
+                    &mut a_scratch,
+                    core::slice::from_ref(&p[u]),
+                )
                 .expect("accept");
         }
     }

@@ -26,6 +26,13 @@ pub struct Args {
     /// Overwrite an existing key directory.
     #[arg(long)]
     pub force: bool,
+    /// Threshold mode: the number n of key-holder committee members (docs/THRESHOLD.md §16). Writes each
+    /// member's ML-DSA-65 identity and the committee roster instead of a single-decryptor BFV key.
+    #[arg(long, requires = "threshold")]
+    pub committee: Option<u32>,
+    /// Threshold mode: t, the members needed to decrypt (with --committee).
+    #[arg(long, requires = "committee")]
+    pub threshold: Option<u32>,
 }
 
 fn random<const N: usize>() -> Result<Zeroizing<[u8; N]>, KeyError> {
@@ -65,16 +72,26 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     write(&dir.sign_seed(), &*sign_seed, true)?;
     write(&dir.public("aggregator-vk.bin"), &aggregator_vk, false)?;
     crate::keys::write_admin_token(&dir)?;
-    let limits =
-        SetLimits::of(&args.param_set).ok_or_else(|| KeyError("unknown parameter set".into()))?;
-    let (bfv_pk, bfv_seed) = crate::crypto::bfv_keygen(&limits, &mut UnwrapErr(getrandom::SysRng))?;
-    write(&dir.keyholder().join("bfv-secret.bin"), &*bfv_seed, true)?;
-    write(
-        &dir.keyholder().join("param-set"),
-        args.param_set.as_bytes(),
-        false,
-    )?;
-    write(&dir.public("bfv-public.bin"), &bfv_pk, false)?;
+    let committee = match (args.committee, args.threshold) {
+        (Some(n), Some(t)) => Some(committee_setup(&dir, &args.param_set, n, t)?),
+        _ => None,
+    };
+    let bfv_pk = if committee.is_none() {
+        let limits = SetLimits::of(&args.param_set)
+            .ok_or_else(|| KeyError("unknown parameter set".into()))?;
+        let (bfv_pk, bfv_seed) =
+            crate::crypto::bfv_keygen(&limits, &mut UnwrapErr(getrandom::SysRng))?;
+        write(&dir.keyholder().join("bfv-secret.bin"), &*bfv_seed, true)?;
+        write(
+            &dir.keyholder().join("param-set"),
+            args.param_set.as_bytes(),
+            false,
+        )?;
+        write(&dir.public("bfv-public.bin"), &bfv_pk, false)?;
+        Some(bfv_pk)
+    } else {
+        None
+    };
     let mut clinics = Vec::new();
     for id in 1..=args.clinics {
         let seed = random::<32>()?;
@@ -85,7 +102,12 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         write(&cdir.join("clinic-id"), id.to_string().as_bytes(), false)?;
         write(&cdir.join("aggregator-vk.bin"), &aggregator_vk, false)?;
         write(&cdir.join("kem-ek.bin"), &kem_ek, false)?;
-        write(&cdir.join("bfv-public.bin"), &bfv_pk, false)?;
+        if let Some(pk) = &bfv_pk {
+            write(&cdir.join("bfv-public.bin"), pk, false)?;
+        }
+        if let Some(json) = &committee {
+            write(&cdir.join(ROSTER_FILE), json, false)?;
+        }
         clinics.push(RosterEntry {
             clinic_id: id,
             verifying_key: hex::encode(vk),
@@ -103,10 +125,12 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         args.clinics,
         args.out.display()
     );
-    println!(
-        "zkfl keygen: the BFV secret key is in {} (single-decryptor mode: only the key holder reads it)",
-        dir.keyholder().display()
-    );
+    if committee.is_none() {
+        println!(
+            "zkfl keygen: the BFV secret key is in {} (single-decryptor mode: only the key holder reads it)",
+            dir.keyholder().display()
+        );
+    }
     println!(
         "zkfl keygen: the admin token (mode 0600) is {}",
         dir.admin_token().display()
@@ -116,4 +140,63 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         args.out.join("clinics").display()
     );
     Ok(())
+}
+
+/// File name of the committee roster (docs/THRESHOLD.md §16.1).
+pub const ROSTER_FILE: &str = "committee-roster.json";
+
+/// Threshold-mode set-up: n member identities (`members/<i>/identity-seed.bin`, mode 0600, each with a copy of
+/// the roster) and the committee roster (`public/committee-roster.json`: set, n, t, a fresh CRS seed, epoch 1,
+/// the n verifying keys). Prints the roster digest ρ_R, which every member and clinic compares out of band.
+/// Returns the roster's JSON (copied into every clinic directory).
+///
+/// For trials one operator runs this; in a deployment each member generates its own identity on its own host
+/// and the operator assembles the roster from the exported verifying keys (the same JSON format).
+fn committee_setup(dir: &KeyDir, set: &str, n: u32, t: u32) -> Result<Vec<u8>, KeyError> {
+    use crate::committee::roster::CommitteeRoster;
+    if set != "L" {
+        return Err(KeyError(
+            "threshold mode runs on parameter set L (set S has no room for smudging); pass --param-set L"
+                .into(),
+        ));
+    }
+    let mut keys = Vec::new();
+    let mut seeds = Vec::new();
+    for i in 1..=n {
+        let seed = random::<32>()?;
+        keys.push(hex::encode(
+            zkfl_core::channel::SigningKey::from_seed(&seed)
+                .verifying_key()
+                .as_bytes(),
+        ));
+        seeds.push((i, seed));
+    }
+    let roster = CommitteeRoster {
+        param_set: set.to_owned(),
+        members: n,
+        threshold: t,
+        crs: hex::encode(*random::<32>()?),
+        epoch: 1,
+        keys,
+    };
+    let digest = roster
+        .digest_hex()
+        .map_err(|e| KeyError(format!("committee {t}-of-{n}: {e}")))?;
+    let json = serde_json::to_vec_pretty(&roster).map_err(|e| KeyError(e.to_string()))?;
+    write(&dir.public(ROSTER_FILE), &json, false)?;
+    for (i, seed) in &seeds {
+        let mdir = dir.0.join("members").join(i.to_string());
+        write(&mdir.join("identity-seed.bin"), &**seed, true)?;
+        write(&mdir.join("member-index"), i.to_string().as_bytes(), false)?;
+        write(&mdir.join(ROSTER_FILE), &json, false)?;
+    }
+    println!(
+        "zkfl keygen: threshold mode, a {t}-of-{n} committee; roster digest {digest} \
+         (compare it with every member and clinic out of band)"
+    );
+    println!(
+        "zkfl keygen: give member i only {}/<i> (its identity seed and the roster)",
+        dir.0.join("members").display()
+    );
+    Ok(json)
 }

@@ -30,13 +30,16 @@ use sha3::{Digest, Sha3_256};
 pub const CIPHERTEXT_LABEL: &[u8] = b"ZKFL-PQ/threshold/ciphertext/v1";
 
 /// Domain label of a round key's identity.
-pub const KEY_LABEL: &[u8] = b"ZKFL-PQ/threshold/round-key/v1";
+pub const KEY_LABEL: &[u8] = b"ZKFL-PQ/threshold/round-key/v2";
 
 /// The public data a round is decrypted under: the CRS a, the committee key b_1..b_L, the key epoch, the round
 /// number, and the plaintext modulus t and bound B_int the clinics must prove against (review 8, finding 5: a
 /// clinic proving under its own t′ or B decodes as about (t/t′)·m, past the norm bound).
 #[derive(Clone, Copy, Debug)]
 pub struct RoundKey<'a, M: Modulus, const N: usize> {
+    /// The parameter set's id (`ParamSet::ID`) the clinics' norm proofs are verified under (review 12, R12-6:
+    /// part of the key identity, and `Admitted::verify::<Z>` refuses another `Z`).
+    pub set_id: u8,
     /// The CRS a.
     pub a: &'a [M::Coeff; N],
     /// The committee key b_j (exactly L).
@@ -52,11 +55,12 @@ pub struct RoundKey<'a, M: Modulus, const N: usize> {
 }
 
 impl<M: Modulus, const N: usize> RoundKey<'_, M, N> {
-    /// [`key_id`] of (epoch, t, B_int, [`committee_key_digest`] of (a, b_1..b_L)): the key identity every
-    /// admitted ciphertext records and an aggregate binds (the round is bound separately).
+    /// [`key_id`] of (set id, epoch, t, B_int, [`committee_key_digest`] of (a, b_1..b_L)): the key identity
+    /// every admitted ciphertext records and an aggregate binds (the round is bound separately).
     #[must_use]
     pub fn id(&self) -> [u8; 32] {
         key_id(
+            self.set_id,
             self.epoch,
             self.t,
             self.bound,
@@ -103,14 +107,16 @@ where
     h.finalize().into()
 }
 
-/// SHA3-256 of (label, epoch, t, B_int, committee key digest): a round key's identity ([`RoundKey::id`]). A
-/// member recomputes it from its own epoch, its committee key and its checked plan's (t, B_int) and refuses an
-/// aggregate admitted under any other (review 8 finding 5; review 10 attempt 11: an aggregate admitted under a
-/// foreign key with a′ = 2^60 brings back review 7's constant-c1 leak).
+/// SHA3-256 of (label, set id, epoch, t, B_int, committee key digest): a round key's identity
+/// ([`RoundKey::id`]). A member recomputes it from its own parameter set, epoch, committee key and checked plan's
+/// (t, B_int) and refuses an aggregate admitted under any other (review 8 finding 5; review 10 attempt 11: an
+/// aggregate admitted under a foreign key with a′ = 2^60 brings back review 7's constant-c1 leak; review 12
+/// R12-6: the set whose norm proofs admitted the ciphertexts is part of it).
 #[must_use]
-pub fn key_id(epoch: u64, t: u64, bound: u64, committee_key: &[u8; 32]) -> [u8; 32] {
+pub fn key_id(set_id: u8, epoch: u64, t: u64, bound: u64, committee_key: &[u8; 32]) -> [u8; 32] {
     let mut h = Sha3_256::new();
     h.update(KEY_LABEL);
+    h.update([set_id]);
     h.update(epoch.to_le_bytes());
     h.update(t.to_le_bytes());
     h.update(bound.to_le_bytes());
@@ -123,6 +129,8 @@ pub fn key_id(epoch: u64, t: u64, bound: u64, committee_key: &[u8; 32]) -> [u8; 
 #[derive(Clone, Copy, Debug)]
 pub struct Admitted<'a, M: Modulus, const N: usize> {
     key: [u8; 32],
+    /// False only for `Admitted::unverified` (review 12, R12-7: members refuse such aggregates by default).
+    verified: bool,
     round: u64,
     clinic: u64,
     c1: &'a [M::Coeff; N],
@@ -172,8 +180,8 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
     /// context is `key.round`.
     ///
     /// # Errors
-    /// [`ThresholdError::WrongKey`] if the statement's key is not the committee key,
-    /// [`ThresholdError::WrongRound`] for another round, [`ThresholdError::WrongStatement`] if the statement's
+    /// [`ThresholdError::WrongKey`] if the statement's key is not the committee key or `Z` is not the round
+    /// key's parameter set (review 12, R12-6), [`ThresholdError::WrongRound`] for another round, [`ThresholdError::WrongStatement`] if the statement's
     /// t or bound is not the round's, [`ThresholdError::Proof`] if the proof fails.
     pub fn verify<Z: ZkParams<M = M>>(
         key: &RoundKey<'_, M, N>,
@@ -181,7 +189,7 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
         ctx: &Context,
         proof: &[u8],
     ) -> Result<Self, ThresholdError> {
-        let same_key = stmt.pk_a == key.a && stmt.pk_b == key.b;
+        let same_key = Z::ID == key.set_id && stmt.pk_a == key.a && stmt.pk_b == key.b;
         if !same_key {
             return Err(ThresholdError::WrongKey);
         }
@@ -194,6 +202,7 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
         crate::zk::verify::verify::<Z, N>(stmt, ctx, proof).map_err(ThresholdError::Proof)?;
         Ok(Self::admit(
             key.id(),
+            true,
             ctx.round,
             ctx.clinic,
             stmt.c1,
@@ -203,6 +212,7 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
 
     fn admit(
         key: [u8; 32],
+        verified: bool,
         round: u64,
         clinic: u64,
         c1: &'a [M::Coeff; N],
@@ -210,6 +220,7 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
     ) -> Self {
         Self {
             key,
+            verified,
             round,
             clinic,
             c1,
@@ -221,9 +232,11 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
 
     /// A ciphertext admitted without its proof: only for this crate's tests of the other checks (proofs of set
     /// L take seconds each), the constant-time check (feature `valgrind-ct`) and the bench (feature
-    /// `threshold-bench`); never in a product build.
+    /// `threshold-bench`); never in a product build. It records the key identity `key` it is given (no
+    /// `RoundKey`) and is marked unverified: a member refuses an aggregate holding it (`Unverified`) unless its
+    /// holdings opted in with `Holdings::accept_unverified_admissions` (review 12, R12-7: feature unification
+    /// can make this function exist in a product build; it still cannot get an answer there).
     #[cfg(any(test, feature = "valgrind-ct", feature = "threshold-bench"))]
-    /// It records the key identity `key` it is given (no `RoundKey`).
     pub fn unverified(
         key: [u8; 32],
         round: u64,
@@ -231,7 +244,7 @@ impl<'a, M: Modulus, const N: usize> Admitted<'a, M, N> {
         c1: &'a [M::Coeff; N],
         c0: &'a [[M::Coeff; N]],
     ) -> Self {
-        Self::admit(key, round, clinic, c1, c0)
+        Self::admit(key, false, round, clinic, c1, c0)
     }
 
     /// The identity of the key it was admitted under ([`RoundKey::id`]).
@@ -317,6 +330,7 @@ impl SpentLedger for alloc::collections::BTreeSet<[u8; 32]> {
 /// The sum of a round's admitted ciphertexts, computed here (c1 kept, c0 written to the caller's buffer).
 pub struct Aggregate<'a, 'b, M: Modulus, const N: usize> {
     key: [u8; 32],
+    verified: bool,
     round: u64,
     members: &'a [Admitted<'a, M, N>],
     c1: Poly<M, N>,
@@ -423,6 +437,7 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
         }
         Ok(Self {
             key,
+            verified: admitted.iter().all(|x| x.verified),
             round,
             members: admitted,
             c1,
@@ -440,6 +455,12 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
     #[must_use]
     pub fn key_id(&self) -> &[u8; 32] {
         &self.key
+    }
+
+    /// Whether every ciphertext was admitted with its proof verified (`Admitted::verify`).
+    #[must_use]
+    pub fn verified(&self) -> bool {
+        self.verified
     }
 
     /// Σ c1.

@@ -137,6 +137,23 @@ pub enum ThresholdError {
     WrongRound,
     /// A ciphertext's norm proof does not verify.
     Proof(crate::zk::proof::ProofError),
+    /// A ceremony's accumulators (committee key, slot keys) were not all zero at the first reveal, or not what
+    /// the previous reveal left in them (review 12, R12-3).
+    AccumulatorMismatch,
+    /// The slot share a dealt part is checked against is not the dealer's revealed one in the member's
+    /// ceremony (review 12, R12-4).
+    UnrevealedShare {
+        /// The dealer (1-based).
+        dealer: u8,
+        /// The slot index.
+        slot: usize,
+    },
+    /// An aggregate holds a ciphertext admitted without its norm proof (`Admitted::unverified`, test and
+    /// bench builds only), and these holdings did not opt in (review 12, R12-7).
+    Unverified,
+    /// Another answer of this member took the decryption number this one counted (two answers at once; review
+    /// 12, R12-5). Nothing was recorded; retry.
+    ConcurrentAnswer,
     /// The member's key has taken part in `plan::DECRYPTIONS_PER_KEY` decryptions: rotate it.
     KeyExhausted {
         /// The limit.
@@ -229,6 +246,19 @@ impl core::fmt::Display for ThresholdError {
             }
             Self::WrongRound => f.write_str("a ciphertext's proof is for another round"),
             Self::Proof(e) => write!(f, "a ciphertext's norm proof fails: {e:?}"),
+            Self::AccumulatorMismatch => f.write_str(
+                "the key ceremony's sums were not zero at the first reveal or were changed between reveals",
+            ),
+            Self::UnrevealedShare { dealer, slot } => write!(
+                f,
+                "the share of slot {slot} a part is checked against is not dealer {dealer}'s revealed one"
+            ),
+            Self::Unverified => f.write_str(
+                "an aggregate holds a ciphertext admitted without its norm proof; refused",
+            ),
+            Self::ConcurrentAnswer => f.write_str(
+                "another answer of this member took the same decryption number at the same time; nothing was recorded, retry",
+            ),
             Self::KeyExhausted { limit } => write!(
                 f,
                 "this key has taken part in {limit} decryptions, the limit of the smudging argument; rotate it"

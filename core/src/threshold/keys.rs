@@ -36,6 +36,12 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 pub const COMMIT_LABEL: &[u8] = b"ZKFL-PQ/threshold/key-commitment/v1";
 /// Domain label of a slot part's seed derivation.
 pub const SLOT_LABEL: &[u8] = b"ZKFL-PQ/threshold/slot-part/v1";
+/// Domain label of an epoch's identity (`Epoch::id`).
+pub const EPOCH_LABEL: &[u8] = b"ZKFL-PQ/threshold/epoch/v1";
+/// Domain label of the digest a ceremony keeps of one dealer's revealed share of one slot (review 12, R12-4).
+pub const SLOT_SHARE_LABEL: &[u8] = b"ZKFL-PQ/threshold/revealed-slot-share/v1";
+/// Domain label of the digest a ceremony keeps of its accumulators between reveals (review 12, R12-3).
+pub const ACCUMULATOR_LABEL: &[u8] = b"ZKFL-PQ/threshold/ceremony-accumulator/v1";
 
 /// The public context of one committee key: the CRS seed that expands a, the key epoch, the committee and the
 /// digest ρ_R of its roster of ML-DSA identity keys.
@@ -76,6 +82,16 @@ impl Epoch {
         };
         e.roster = roster_digest(&e, roster)?;
         Ok(e)
+    }
+
+    /// H(label, CRS, epoch, n, t, ρ_R): the 32 bytes every committee message carries (`wire::committee`), so a
+    /// message of another epoch, committee or roster is refused before its body is read.
+    #[must_use]
+    pub fn id(&self) -> [u8; 32] {
+        let mut h = Sha3_256::new();
+        h.update(EPOCH_LABEL);
+        self.absorb(&mut h);
+        h.finalize().into()
     }
 
     /// (CRS, epoch, n, t, ρ_R) into `h`: the context every commitment and part seed is bound to.
@@ -258,6 +274,12 @@ fn check_len(got: usize, expected: usize) -> Result<(), ThresholdError> {
 
 /// The public side of key generation (run by the aggregator and by every member): commitments first, then
 /// reveals checked against them, summed into the committee key b_j and the slot keys B_{U,j} = Σ_i b_{i,U,j}.
+///
+/// The sums live in the caller's buffers (no allocator), but the ceremony vouches for them (review 12, R12-3):
+/// the first reveal refuses buffers that are not all zero, and every later reveal refuses buffers whose digest
+/// is not the one the ceremony recorded after the previous reveal (`AccumulatorMismatch`), so the key identity
+/// the last reveal computes is the digest of exactly the sum of the checked reveals. It also keeps a digest of
+/// every dealer's revealed share of every slot, against which `Holdings::accept` checks a dealt part (R12-4).
 #[derive(Clone, Debug)]
 pub struct KeyCeremony {
     epoch: Epoch,
@@ -266,8 +288,49 @@ pub struct KeyCeremony {
     revealed: u32,
     /// L, fixed by the first reveal.
     chunks: usize,
+    /// [`accumulator_digest`] of (key, slot keys) after the last accepted reveal.
+    accumulator: [u8; 32],
+    /// [`slot_share_digest`] of dealer i's revealed share of slot u at `[u][i − 1]`.
+    slot_shares: [[[u8; 32]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
     /// `aggregate::committee_key_digest` of (a of the epoch's CRS, the summed key), set by the last reveal.
     key: [u8; 32],
+}
+
+/// H(label, epoch, L, every coefficient of `key` then `slot_keys`): what a ceremony records of its accumulators.
+fn accumulator_digest<M: Modulus, const N: usize>(
+    epoch: &Epoch,
+    key: &[Poly<M, N>],
+    slot_keys: &[Poly<M, N>],
+) -> [u8; 32] {
+    let mut h = Sha3_256::new();
+    h.update(ACCUMULATOR_LABEL);
+    epoch.absorb(&mut h);
+    h.update((key.len() as u64).to_le_bytes());
+    for p in key.iter().chain(slot_keys) {
+        absorb_poly(&mut h, p);
+    }
+    h.finalize().into()
+}
+
+/// H(label, epoch, dealer, slot mask, L, b_{dealer,U,1..L}): the digest of one dealer's revealed share of one
+/// slot, which a holder's dealt part must regenerate (review 12, R12-4).
+#[must_use]
+pub fn slot_share_digest<M: Modulus, const N: usize>(
+    epoch: &Epoch,
+    dealer: u8,
+    slot: usize,
+    share: &[Poly<M, N>],
+) -> [u8; 32] {
+    let mut h = Sha3_256::new();
+    h.update(SLOT_SHARE_LABEL);
+    epoch.absorb(&mut h);
+    h.update([dealer]);
+    h.update(epoch.committee.slot(slot).to_le_bytes());
+    h.update((share.len() as u64).to_le_bytes());
+    for p in share {
+        absorb_poly(&mut h, p);
+    }
+    h.finalize().into()
 }
 
 impl KeyCeremony {
@@ -280,6 +343,8 @@ impl KeyCeremony {
             committed: 0,
             revealed: 0,
             chunks: 0,
+            accumulator: [0; 32],
+            slot_shares: [[[0; 32]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
             key: [0; 32],
         }
     }
@@ -310,14 +375,16 @@ impl KeyCeremony {
 
     /// Checks member `member`'s revealed slot shares (`shares[u·L + j]`) against its commitment and adds them
     /// into the committee key `key[j]` and the slot keys `slot_keys[u·L + j]` (both start at zero; the same
-    /// buffers for every reveal). The last reveal digests the finished key together with the a of the epoch's own
-    /// CRS ([`KeyCeremony::committee_key`]): a member's holdings take their key identity from here, never from a
-    /// caller or the aggregator (review 11, F1).
+    /// buffers for every reveal, checked: review 12, R12-3). The last reveal digests the finished key together
+    /// with the a of the epoch's own CRS ([`KeyCeremony::committee_key`]): a member's holdings take their key
+    /// identity from here, never from a caller or the aggregator (review 11, F1).
     ///
     /// # Errors
     /// [`ThresholdError::CeremonyOrder`] before all n commitments are in, [`ThresholdError::Duplicate`] for a
     /// second reveal, [`ThresholdError::CommitmentMismatch`] if the shares do not open the commitment (nothing
-    /// is added then), [`ThresholdError::ChunkCount`] for wrong buffer sizes or another L than the first reveal's.
+    /// is added then), [`ThresholdError::ChunkCount`] for wrong buffer sizes or another L than the first reveal's,
+    /// [`ThresholdError::AccumulatorMismatch`] if `key` and `slot_keys` are not all zero at the first reveal or
+    /// not what the previous reveal left in them (nothing is added then).
     pub fn reveal<P: ParamSet, const N: usize>(
         &mut self,
         member: u8,
@@ -342,10 +409,25 @@ impl KeyCeremony {
         if !bool::from(c.ct_eq(&self.commitments[member as usize - 1])) {
             return Err(ThresholdError::CommitmentMismatch { member });
         }
+        let fresh = if self.revealed == 0 {
+            key.iter()
+                .chain(slot_keys.iter())
+                .all(|p| p.coeffs.iter().all(|&c| P::M::to_u128(c) == 0))
+        } else {
+            accumulator_digest(&self.epoch, key, slot_keys) == self.accumulator
+        };
+        if !fresh {
+            return Err(ThresholdError::AccumulatorMismatch);
+        }
         for (i, (s, sk)) in shares.iter().zip(slot_keys.iter_mut()).enumerate() {
             key[i % chunks].add_assign(s);
             sk.add_assign(s);
         }
+        for (u, share) in shares.chunks(chunks).enumerate() {
+            self.slot_shares[u][member as usize - 1] =
+                slot_share_digest(&self.epoch, member, u, share);
+        }
+        self.accumulator = accumulator_digest(&self.epoch, key, slot_keys);
         self.revealed |= b;
         self.chunks = chunks;
         if self.complete() {
@@ -377,6 +459,21 @@ impl KeyCeremony {
     #[must_use]
     pub fn complete(&self) -> bool {
         self.revealed == self.epoch.committee.all()
+    }
+
+    /// Err unless `share` is dealer `dealer`'s revealed share of slot `slot` in this ceremony (review 12, R12-4).
+    fn check_revealed<M: Modulus, const N: usize>(
+        &self,
+        dealer: u8,
+        slot: usize,
+        share: &[Poly<M, N>],
+    ) -> Result<(), ThresholdError> {
+        let d = slot_share_digest(&self.epoch, dealer, slot, share);
+        if d == self.slot_shares[slot][dealer as usize - 1] {
+            Ok(())
+        } else {
+            Err(ThresholdError::UnrevealedShare { dealer, slot })
+        }
     }
 
     fn member_bit(&self, member: u8) -> Result<u32, ThresholdError> {
@@ -428,6 +525,11 @@ pub struct Holdings {
     epoch: Epoch,
     roster: [u8; 32],
     key: [u8; 32],
+    /// The ceremony's committee-key digest (`KeyCeremony::committee_key`): `accept` takes only that ceremony.
+    ceremony_key: [u8; 32],
+    /// Whether aggregates of ciphertexts admitted without their proof are answered (review 12, R12-7: only
+    /// after [`Holdings::accept_unverified_admissions`], which exists only in test, bench and ct-check builds).
+    unverified_ok: bool,
     plan: (u32, u64),
     chunks: usize,
     seeds: [[[u8; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
@@ -496,7 +598,9 @@ impl Holdings {
             member,
             epoch: *epoch,
             roster: epoch.roster,
-            key: key_id(epoch.epoch, t, p.b_int, &digest),
+            key: key_id(P::ID, epoch.epoch, t, p.b_int, &digest),
+            ceremony_key: digest,
+            unverified_ok: false,
             plan: (p.clinics, p.b_int),
             chunks,
             seeds: [[[0; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
@@ -529,13 +633,31 @@ impl Holdings {
         &self.key
     }
 
-    /// Err unless `agg` was admitted under [`Holdings::key_id`] ([`ThresholdError::WrongKey`]).
-    pub(crate) fn check_key(&self, agg_key: &[u8; 32]) -> Result<(), ThresholdError> {
-        if *agg_key == self.key {
-            Ok(())
-        } else {
-            Err(ThresholdError::WrongKey)
+    /// Err unless every ciphertext of an aggregate was admitted under [`Holdings::key_id`]
+    /// ([`ThresholdError::WrongKey`]) and with its proof verified ([`ThresholdError::Unverified`], review 12
+    /// R12-7: `Admitted::unverified` exists in bench and ct-check builds, which feature unification can turn on
+    /// in a product build; its admissions are still refused unless these holdings opted in).
+    pub(crate) fn check_key(
+        &self,
+        agg_key: &[u8; 32],
+        verified: bool,
+    ) -> Result<(), ThresholdError> {
+        if *agg_key != self.key {
+            return Err(ThresholdError::WrongKey);
         }
+        if !verified && !self.unverified_ok {
+            return Err(ThresholdError::Unverified);
+        }
+        Ok(())
+    }
+
+    /// Lets these holdings answer aggregates of ciphertexts admitted by `Admitted::unverified` (proofs not
+    /// checked): only for this crate's tests, the constant-time check (feature `valgrind-ct`) and the bench
+    /// (feature `threshold-bench`). A product build never calls it, so even with those features unified in,
+    /// an unverified admission is refused with [`ThresholdError::Unverified`] (review 12, R12-7).
+    #[cfg(any(test, feature = "valgrind-ct", feature = "threshold-bench"))]
+    pub fn accept_unverified_admissions(&mut self) {
+        self.unverified_ok = true;
     }
 
     /// (K, B_int) of the plan the holdings were made under (a smudger for another plan is refused).
@@ -557,23 +679,40 @@ impl Holdings {
     }
 
     /// Accepts dealer `dealer`'s part seed of slot `slot` if it regenerates the dealer's revealed slot share
-    /// `published[j]` = b_{dealer,U,j} for every chunk (exact: a seed determines r and e).
+    /// `published[j]` = b_{dealer,U,j} for every chunk (exact: a seed determines r and e) under the a of the
+    /// epoch's CRS, expanded here into `a_scratch`.
+    ///
+    /// Review 12, R12-4: `published` must be the share the dealer revealed in `ceremony` (the member's own,
+    /// complete ceremony these holdings were made from; its per-(dealer, slot) digest is checked), so a dealer
+    /// cannot reveal one share to the ceremony and have its part checked against another, and no caller's a
+    /// enters the check.
     ///
     /// # Errors
+    /// [`ThresholdError::WrongEpoch`] if `ceremony` is not the one these holdings were made from,
     /// [`ThresholdError::NotAHolder`] if this member does not hold the slot, [`ThresholdError::MemberIndex`]
     /// for a dealer outside 1..=n, [`ThresholdError::Duplicate`] for a second part from the same dealer,
+    /// [`ThresholdError::ChunkCount`] unless `published` has exactly L chunks,
+    /// [`ThresholdError::UnrevealedShare`] if `published` is not the dealer's revealed share of the slot,
     /// [`ThresholdError::DealtPartMismatch`] if the seed does not regenerate the share (complain: the dealer is
-    /// disqualified and the ceremony restarts without it), [`ThresholdError::ChunkCount`] unless `published`
-    /// has exactly L chunks.
+    /// disqualified and the ceremony restarts without it).
+    #[allow(clippy::too_many_arguments)]
     pub fn accept<P: ParamSet, const N: usize, const K: usize>(
         &mut self,
+        ceremony: &KeyCeremony,
         dealer: u8,
         slot: usize,
         seed: [u8; SEED_BYTES],
-        a_ntt: &NttPoly<N, K>,
+        a_scratch: &mut NttPoly<N, K>,
         published: &[Poly<P::M, N>],
     ) -> Result<(), ThresholdError> {
         const { check_params::<P, N, K>() };
+        let same = ceremony.epoch == self.epoch
+            && ceremony
+                .committee_key()
+                .is_ok_and(|(k, l)| k == self.ceremony_key && l == self.chunks);
+        if !same {
+            return Err(ThresholdError::WrongEpoch);
+        }
         if slot >= self.epoch.committee.slots() || !self.epoch.committee.holds(self.member, slot) {
             return Err(ThresholdError::NotAHolder {
                 member: self.member,
@@ -590,10 +729,13 @@ impl Holdings {
             return Err(ThresholdError::Duplicate { member: dealer });
         }
         check_len(published.len(), self.chunks)?;
-        let key = SecretKey::<P, N>::from_seed(seed);
+        ceremony.check_revealed(dealer, slot, published)?;
         let mut regen = Poly::<P::M, N>::zero();
+        crate::bfv::public_a::<P, N>(&self.epoch.crs, &mut regen);
+        a_scratch.set_from_poly(&regen);
+        let key = SecretKey::<P, N>::from_seed(seed);
         let ok = published.iter().enumerate().all(|(j, pj)| {
-            key.public_key_chunk(a_ntt, j, &mut regen);
+            key.public_key_chunk(a_scratch, j, &mut regen);
             // Public: the regenerated share is compared with a published one.
             crate::ct::declassify_bool(bool::from(regen.ct_eq(pj)))
         });

@@ -1,11 +1,13 @@
 //! Threshold decryption by a committee of n key holders, t of whom suffice (docs/THRESHOLD.md): the numbers
 //! (`plan`), the replicated t-of-n sharing (`slots`), dealer-free key generation with commit-then-reveal
 //! (`keys`), the aggregate a member decrypts (`aggregate`), the committee-wide spend receipts without which no
-//! member answers it (`spend`), decryption shares with smudging noise (`share`), the parameters of the
-//! share-correctness proof (`share_proof_params`, §6), the share relation it proves (`share_relation`), its
-//! prover and verifier (`share_proof`) and the shares' combination (`combine`).
+//! member answers it (`spend`), the committee key certificate clinics check (`certificate`), decryption shares
+//! with smudging noise (`share`), the parameters of the share-correctness proof (`share_proof_params`, §6), the
+//! share relation it proves (`share_relation`), its prover and verifier (`share_proof`) and the shares'
+//! combination (`combine`).
 
 pub mod aggregate;
+pub mod certificate;
 pub mod combine;
 pub mod error;
 pub mod keys;

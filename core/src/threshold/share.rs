@@ -230,7 +230,7 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
         if (plan.clinics, plan.b_int) != holdings.plan() {
             return Err(ThresholdError::WrongPlan);
         }
-        holdings.check_key(agg.key_id())?;
+        holdings.check_key(agg.key_id(), agg.verified())?;
         spend.answer(holdings, agg, spent)?;
         self.c1_ntt.set_from_poly(agg.c1());
         for (j, d) in out.iter_mut().enumerate() {

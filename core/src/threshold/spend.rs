@@ -125,7 +125,7 @@ pub fn sign_receipt<M: Modulus, const N: usize, R: CryptoRng + ?Sized>(
     spent: &mut impl SpentLedger,
     rng: &mut R,
 ) -> Result<SpendReceipt, ThresholdError> {
-    holdings.check_key(agg.key_id())?;
+    holdings.check_key(agg.key_id(), agg.verified())?;
     let epoch = holdings.epoch();
     let member = holdings.member();
     let binding = agg.binding();
@@ -229,12 +229,11 @@ impl Spend<'_> {
                 member: holdings.member(),
             });
         }
-        let exhausted = ThresholdError::KeyExhausted {
-            limit: DECRYPTIONS_PER_KEY,
-        };
         let taken = decryptions_taken(epoch, spent);
         if taken >= DECRYPTIONS_PER_KEY {
-            return Err(exhausted);
+            return Err(ThresholdError::KeyExhausted {
+                limit: DECRYPTIONS_PER_KEY,
+            });
         }
         let markers = [
             marker(ANSWER_LABEL, epoch, agg.round(), Some(&binding)),
@@ -244,8 +243,11 @@ impl Spend<'_> {
             LedgerRefusal::Spent(0) => ThresholdError::AlreadyDecrypted {
                 clinic: agg.ciphertexts().first().map_or(0, |x| x.clinic()),
             },
-            // Marker `taken` already spent: the ledger is not in the order answers write it; refuse.
-            LedgerRefusal::Spent(_) => exhausted,
+            // Marker `taken` was spent between the count and this write: another answer of this member
+            // took it concurrently (review 12, R12-5). Nothing was recorded and budget may remain, so this is
+            // a retryable refusal, not `KeyExhausted` (a service rotating keys on that error must not be
+            // pushed into rotating early).
+            LedgerRefusal::Spent(_) => ThresholdError::ConcurrentAnswer,
             LedgerRefusal::Full => ThresholdError::LedgerFull,
         })
     }

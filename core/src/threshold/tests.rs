@@ -90,32 +90,43 @@ fn public_shares(d: &Dealer) -> Vec<Pl> {
     out
 }
 
-/// Member `h`'s holdings after `ceremony` with the test roster and plan.
+/// Member `h`'s holdings after `ceremony` with the test roster and plan. The tests admit most ciphertexts
+/// without their proofs (`Admitted::unverified`; set-L proofs take seconds), so these holdings opt in to
+/// answering such aggregates (review 12, R12-7: a product build never does).
 fn holdings_after(ceremony: &KeyCeremony, h: u8) -> Box<Holdings> {
-    Box::new(Holdings::new(ceremony, h, &identities().1, &plan()).unwrap())
+    let mut held = Box::new(Holdings::new(ceremony, h, &identities().1, &plan()).unwrap());
+    held.accept_unverified_admissions();
+    held
 }
 
-/// A complete ceremony of `epoch()` in which every member revealed all-zero slot shares (a placeholder key for
-/// tests of dealing, which do not look at the key).
-fn placeholder_ceremony() -> KeyCeremony {
+/// NTT scratch for `Holdings::accept` (which expands a from the epoch's CRS into it).
+fn scratch() -> Box<NttPoly<N, K>> {
+    Box::new(NttPoly::zero())
+}
+
+/// A complete ceremony of `epoch()` in which the members of `real` revealed the given slot shares and every
+/// other member all-zero ones (a placeholder key for tests of dealing, which do not look at the key).
+fn placeholder_ceremony(real: &[(u8, &[Pl])]) -> KeyCeremony {
     let zeros = vec![Pl::zero(); committee().slots() * CHUNKS];
+    let shares = |m: u8| {
+        real.iter()
+            .find(|(r, _)| *r == m)
+            .map_or(&zeros[..], |(_, p)| p)
+    };
     let mut ceremony = KeyCeremony::new(epoch());
     for m in 1..=MEMBERS as u8 {
-        ceremony.commit(m, commitment(&epoch(), m, &zeros)).unwrap();
+        ceremony
+            .commit(m, commitment(&epoch(), m, shares(m)))
+            .unwrap();
     }
     let mut b = vec![Pl::zero(); CHUNKS];
     let mut slot_keys = zeros.clone();
     for m in 1..=MEMBERS as u8 {
         ceremony
-            .reveal::<P, N>(m, &zeros, &mut b, &mut slot_keys)
+            .reveal::<P, N>(m, shares(m), &mut b, &mut slot_keys)
             .unwrap();
     }
     ceremony
-}
-
-/// Member `h`'s holdings under the placeholder key (for dealing tests).
-fn holdings_of(h: u8) -> Box<Holdings> {
-    holdings_after(&placeholder_ceremony(), h)
 }
 
 /// The digest of committee key (a, b) and its round key identity under the test plan.
@@ -123,7 +134,10 @@ fn round_key_id(a: &Pl, b: &[Pl]) -> ([u8; 32], [u8; 32]) {
     let b: Vec<[C; N]> = b.iter().map(|p| p.coeffs).collect();
     let digest = aggregate::committee_key_digest::<M, N>(&a.coeffs, &b);
     let t = plaintext_modulus(1024, B_INT).unwrap();
-    (digest, aggregate::key_id(epoch().epoch, t, B_INT, &digest))
+    (
+        digest,
+        aggregate::key_id(P::ID, epoch().epoch, t, B_INT, &digest),
+    )
 }
 
 fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
@@ -161,10 +175,11 @@ fn keygen(rng: &mut ChaCha20Rng) -> Keyed {
                 let seed = d.deal(&epoch(), u, h).unwrap();
                 holdings[h as usize - 1]
                     .accept::<P, N, K>(
+                        &ceremony,
                         d.member(),
                         u,
                         seed,
-                        &a_ntt,
+                        &mut scratch(),
                         &p[u * CHUNKS..(u + 1) * CHUNKS],
                     )
                     .unwrap();
@@ -537,7 +552,7 @@ fn review7_release_budget_harvest_is_refused() {
         let seed = k.dealers[3].slot_seed(missing);
         let p = k.published[3][missing * CHUNKS..(missing + 1) * CHUNKS].to_vec();
         assert_eq!(
-            k.holdings[0].accept::<P, N, K>(4, missing, seed, &k.a_ntt, &p),
+            k.holdings[0].accept::<P, N, K>(&k.ceremony, 4, missing, seed, &mut scratch(), &p),
             Err(ThresholdError::NotAHolder { member: 1 })
         );
         // (b) one answer per member and aggregate.
@@ -595,6 +610,7 @@ fn review7_constant_c1_is_refused() {
         let c0 = vec![[0 as C; N]; CHUNKS];
         let b: Vec<[C; N]> = k.b.iter().map(|p| p.coeffs).collect();
         let key = RoundKey::<M, N> {
+            set_id: P::ID,
             a: &k.a.coeffs,
             b: &b,
             epoch: epoch().epoch,
@@ -724,39 +740,37 @@ fn forged_dealt_part_is_refused() {
     big_stack(|| {
         let mut rng = ChaCha20Rng::seed_from_u64(80);
         let c = committee();
-        let mut a = Box::new(Pl::zero());
-        public_a::<P, N>(&epoch().crs, &mut a);
-        let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
         let d = Dealer::generate(&epoch(), 2, &mut rng).unwrap();
         let p = public_shares(&d);
         let u = (0..c.slots()).find(|&u| c.holds(1, u)).unwrap();
         let v = (0..c.slots()).filter(|&v| c.holds(1, v)).nth(1).unwrap();
-        let mut h = holdings_of(1);
+        let cer = placeholder_ceremony(&[(2, &p)]);
+        let mut h = holdings_after(&cer, 1);
         let pu = &p[u * CHUNKS..(u + 1) * CHUNKS];
         let mut fresh = [0u8; 32];
         rng.fill_bytes(&mut fresh);
         for bad in [fresh, d.slot_seed(v)] {
             assert_eq!(
-                h.accept::<P, N, K>(2, u, bad, &a_ntt, pu),
+                h.accept::<P, N, K>(&cer, 2, u, bad, &mut scratch(), pu),
                 Err(ThresholdError::DealtPartMismatch { dealer: 2, slot: u })
             );
         }
         // Review 8, finding 7: a prefix of the published share (one chunk of L) is refused.
         assert_eq!(
-            h.accept::<P, N, K>(2, u, d.slot_seed(u), &a_ntt, &pu[..1]),
+            h.accept::<P, N, K>(&cer, 2, u, d.slot_seed(u), &mut scratch(), &pu[..1]),
             Err(ThresholdError::ChunkCount {
                 expected: CHUNKS,
                 got: 1
             })
         );
-        h.accept::<P, N, K>(2, u, d.slot_seed(u), &a_ntt, pu)
+        h.accept::<P, N, K>(&cer, 2, u, d.slot_seed(u), &mut scratch(), pu)
             .unwrap();
         assert_eq!(
-            h.accept::<P, N, K>(2, u, d.slot_seed(u), &a_ntt, pu),
+            h.accept::<P, N, K>(&cer, 2, u, d.slot_seed(u), &mut scratch(), pu),
             Err(ThresholdError::Duplicate { member: 2 })
         );
         assert!(matches!(
-            h.accept::<P, N, K>(6, u, d.slot_seed(u), &a_ntt, pu),
+            h.accept::<P, N, K>(&cer, 6, u, d.slot_seed(u), &mut scratch(), pu),
             Err(ThresholdError::MemberIndex { .. })
         ));
         assert!(!h.complete());
@@ -1074,6 +1088,7 @@ fn admitted_ciphertexts_with_real_proofs_decrypt() {
             cts.push(ct);
         }
         let key = RoundKey::<M, N> {
+            set_id: P::ID,
             a: &k.a.coeffs,
             b: &b,
             epoch: epoch().epoch,
@@ -1545,9 +1560,11 @@ fn review10_share_maker_refuses_an_aggregate_under_a_foreign_key() {
         let (digest, _) = round_key_id(&k.a, &k.b);
         let t = plaintext_modulus(1024, B_INT).unwrap();
         let foreign = [
-            aggregate::key_id(epoch().epoch + 1, t, B_INT, &digest),
-            aggregate::key_id(epoch().epoch, t + 2, B_INT, &digest),
-            aggregate::key_id(epoch().epoch, t, B_INT, &[7; 32]),
+            aggregate::key_id(P::ID, epoch().epoch + 1, t, B_INT, &digest),
+            aggregate::key_id(P::ID, epoch().epoch, t + 2, B_INT, &digest),
+            aggregate::key_id(P::ID, epoch().epoch, t, B_INT, &[7; 32]),
+            // Review 12, R12-6: the same key under another parameter set's id.
+            aggregate::key_id(crate::params::SetS::ID, epoch().epoch, t, B_INT, &digest),
         ];
         for key in foreign {
             for c in &mut cts {
@@ -1886,4 +1903,5 @@ fn share_relation_holds_for_honest_shares_and_refuses_forged_ones() {
 
 mod rev11;
 mod rev12;
+mod rev12_fixes;
 mod share_proof;

@@ -4,14 +4,14 @@
 //! | bytes | field |
 //! |---|---|
 //! | 1 | format version (1) |
-//! | 1 | kind: 0x01 public key, 0x02 ciphertext, 0x03 member key share, 0x04 decryption share |
+//! | 1 | kind: 0x01 public key, 0x02 ciphertext (0x03, 0x04 retired: the first threshold design's key share and decryption share) |
 //! | 1 | parameter-set id (`ParamSet::ID`) |
 //! | 2 | chunk count L, u16 little endian (1 ≤ L) |
-//! | (L+1)·N·BYTES | a then b_1..b_L (resp. c1 then c0_1..c0_L; a then b_{i,1..L}; c1 then d_{i,1..L}), canonical little-endian coefficients |
+//! | (L+1)·N·BYTES | a then b_1..b_L (resp. c1 then c0_1..c0_L), canonical little-endian coefficients |
 //!
-//! The two threshold kinds (docs/THRESHOLD.md) have the same layout under their own tag, so a member's key share
-//! is never taken for the committee key, and a decryption share carries the c1 it was computed for (the combiner
-//! checks it against the round's).
+//! The key-holder committee's messages have their own format and kinds 0x10–0x16 (`wire::committee`,
+//! docs/THRESHOLD.md §15); kinds 0x03 and 0x04 carried the first threshold design's messages, are retired and
+//! are never reused, so old bytes are refused as `WrongKind`.
 //!
 //! Decoding checks, in this order: header length, version, kind, set id, chunk count against the caller's
 //! buffers, exact total length, then every coefficient < q. The header can be read on its own
@@ -29,10 +29,6 @@ pub const VERSION: u8 = 1;
 pub const KIND_PUBLIC_KEY: u8 = 0x01;
 /// Kind tag of a ciphertext.
 pub const KIND_CIPHERTEXT: u8 = 0x02;
-/// Kind tag of a committee member's key share (a, b_{i,1..L}).
-pub const KIND_KEY_SHARE: u8 = 0x03;
-/// Kind tag of a member's decryption share (c1, d_{i,1..L}).
-pub const KIND_DECRYPTION_SHARE: u8 = 0x04;
 /// Header length in bytes.
 pub const HEADER_BYTES: usize = 5;
 
@@ -224,42 +220,6 @@ pub fn decode_ciphertext<P: ParamSet, const N: usize>(
     decode::<P, N>(KIND_CIPHERTEXT, bytes, c1, c0)
 }
 
-/// Encodes member key share (a, b_{i,1..L}) into `out` (exactly [`encoded_len`] bytes).
-pub fn encode_key_share<P: ParamSet, const N: usize>(
-    a: &Poly<P::M, N>,
-    b: &[Poly<P::M, N>],
-    out: &mut [u8],
-) -> Result<(), EncodeError> {
-    encode::<P, N>(KIND_KEY_SHARE, a, b, out)
-}
-
-/// Decodes a member key share with exactly `b.len()` chunks.
-pub fn decode_key_share<P: ParamSet, const N: usize>(
-    bytes: &[u8],
-    a: &mut Poly<P::M, N>,
-    b: &mut [Poly<P::M, N>],
-) -> Result<(), DecodeError> {
-    decode::<P, N>(KIND_KEY_SHARE, bytes, a, b)
-}
-
-/// Encodes a decryption share (c1, d_{i,1..L}) into `out` (exactly [`encoded_len`] bytes).
-pub fn encode_decryption_share<P: ParamSet, const N: usize>(
-    c1: &Poly<P::M, N>,
-    d: &[Poly<P::M, N>],
-    out: &mut [u8],
-) -> Result<(), EncodeError> {
-    encode::<P, N>(KIND_DECRYPTION_SHARE, c1, d, out)
-}
-
-/// Decodes a decryption share with exactly `d.len()` chunks.
-pub fn decode_decryption_share<P: ParamSet, const N: usize>(
-    bytes: &[u8],
-    c1: &mut Poly<P::M, N>,
-    d: &mut [Poly<P::M, N>],
-) -> Result<(), DecodeError> {
-    decode::<P, N>(KIND_DECRYPTION_SHARE, bytes, c1, d)
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -326,33 +286,19 @@ mod tests {
         let mut b: Vec<Poly<P::M, N>> = (0..chunks).map(|_| Poly::zero()).collect();
         decode_public_key::<P, N>(&pk, &mut a, &mut b).unwrap();
         assert!(a == ps[0] && b[..] == ps[1..]);
-        // The threshold kinds: same body, own tag, each refused under every other kind.
-        let mut ks = vec![0u8; encoded_len::<P>(chunks)];
-        encode_key_share::<P, N>(&ps[0], &ps[1..], &mut ks).unwrap();
-        let mut ds = vec![0u8; encoded_len::<P>(chunks)];
-        encode_decryption_share::<P, N>(&ps[0], &ps[1..], &mut ds).unwrap();
-        assert!(
-            ks[HEADER_BYTES..] == buf[HEADER_BYTES..] && ds[HEADER_BYTES..] == buf[HEADER_BYTES..]
-        );
-        decode_key_share::<P, N>(&ks, &mut a, &mut b).unwrap();
-        assert!(a == ps[0] && b[..] == ps[1..]);
-        decode_decryption_share::<P, N>(&ds, &mut c1, &mut c0).unwrap();
-        assert!(c1 == ps[0] && c0[..] == ps[1..]);
-        let kinds = [
-            KIND_PUBLIC_KEY,
-            KIND_CIPHERTEXT,
-            KIND_KEY_SHARE,
-            KIND_DECRYPTION_SHARE,
-        ];
-        for (bytes, got) in [
-            (&pk, KIND_PUBLIC_KEY),
-            (&buf, KIND_CIPHERTEXT),
-            (&ks, KIND_KEY_SHARE),
-            (&ds, KIND_DECRYPTION_SHARE),
-        ] {
-            for expected in kinds.into_iter().filter(|&k| k != got) {
-                let r = decode::<P, N>(expected, bytes, &mut a, &mut b);
-                assert_eq!(r, Err(DecodeError::WrongKind { expected, got }));
+        // The retired threshold kinds 0x03/0x04 are refused by both decoders.
+        for retired in [0x03u8, 0x04] {
+            let mut old = pk.clone();
+            old[1] = retired;
+            for expected in [KIND_PUBLIC_KEY, KIND_CIPHERTEXT] {
+                let r = decode::<P, N>(expected, &old, &mut a, &mut b);
+                assert_eq!(
+                    r,
+                    Err(DecodeError::WrongKind {
+                        expected,
+                        got: retired
+                    })
+                );
             }
         }
     }

@@ -46,6 +46,31 @@ pub enum DecodeError {
         /// Index of the coefficient in the object (polynomial-major order).
         index: usize,
     },
+    /// A committee message of another key epoch, CRS, committee or roster (docs/THRESHOLD.md §15).
+    WrongEpoch,
+    /// A committee message whose (n, t) is not the receiver's committee.
+    WrongCommittee {
+        /// n and t expected.
+        expected: (u8, u8),
+        /// n and t received.
+        got: (u8, u8),
+    },
+    /// A member index outside 1..=n (or a nonzero sender where the aggregator is the sender).
+    MemberIndex {
+        /// The index received.
+        index: u8,
+    },
+    /// A dealt part names a slot mask that is not a slot of the committee, not held by the holder, or out of
+    /// canonical (increasing) order, or the holder's slots are not all there.
+    SlotMask {
+        /// The mask received (0 for a wrong count).
+        mask: u32,
+    },
+    /// A member set (present set) with members outside the committee.
+    MemberSet {
+        /// The mask received.
+        mask: u32,
+    },
 }
 
 impl core::fmt::Display for DecodeError {
@@ -68,6 +93,27 @@ impl core::fmt::Display for DecodeError {
             }
             Self::CoefficientOutOfRange { index } => {
                 write!(f, "coefficient {index} is not reduced mod q")
+            }
+            Self::WrongEpoch => {
+                f.write_str("committee message of another key epoch, CRS, committee or roster")
+            }
+            Self::WrongCommittee { expected, got } => write!(
+                f,
+                "committee message for a {}-of-{} committee (expected {}-of-{})",
+                got.1, got.0, expected.1, expected.0
+            ),
+            Self::MemberIndex { index } => {
+                write!(f, "member index {index} is outside the committee")
+            }
+            Self::SlotMask { mask } => write!(
+                f,
+                "dealt part for slot mask {mask:#b}: not a slot this holder holds, repeated or out of order"
+            ),
+            Self::MemberSet { mask } => {
+                write!(
+                    f,
+                    "member set {mask:#b} names members outside the committee"
+                )
             }
         }
     }

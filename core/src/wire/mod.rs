@@ -2,6 +2,8 @@
 
 /// BFV public key and ciphertext encodings (docs/BFV.md §7).
 pub mod bfv;
+/// The key-holder committee's messages (docs/THRESHOLD.md §15).
+pub mod committee;
 /// `DecodeError` / `EncodeError`, shared by every decoder.
 pub mod error;
 /// Canonical encoding of one polynomial.

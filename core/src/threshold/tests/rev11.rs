@@ -68,6 +68,7 @@ fn forged_key_ciphertexts(k: &Keyed, rng: &mut ChaCha20Rng) -> (Vec<Ct>, Box<Pl>
 /// The aggregator's forged round key: a′, the committee's b, another epoch number (99).
 fn forged_key<'a>(a: &'a Pl, b: &'a [[C; N]]) -> RoundKey<'a, M, N> {
     RoundKey::<M, N> {
+        set_id: P::ID,
         a: &a.coeffs,
         b,
         epoch: 99,

@@ -63,7 +63,11 @@ fn substituted_roster_ceremony(substituted: &[u8], honest: &[u8], seed: u64) {
     let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
     // Holdings under this roster are accepted (it hashes to e's ρ_R), for every member.
     let mut hold: Vec<Box<Holdings>> = (1..=MEMBERS as u8)
-        .map(|h| Box::new(Holdings::new(&ceremony, h, &roster, &plan()).unwrap()))
+        .map(|h| {
+            let mut held = Box::new(Holdings::new(&ceremony, h, &roster, &plan()).unwrap());
+            held.accept_unverified_admissions();
+            held
+        })
         .collect();
     for (d, p) in dealers.iter().zip(&published) {
         for u in 0..c.slots() {
@@ -71,10 +75,11 @@ fn substituted_roster_ceremony(substituted: &[u8], honest: &[u8], seed: u64) {
                 let seed = d.deal(&e, u, h).unwrap();
                 hold[h as usize - 1]
                     .accept::<P, N, K>(
+                        &ceremony,
                         d.member(),
                         u,
                         seed,
-                        &a_ntt,
+                        &mut scratch(),
                         &p[u * CHUNKS..(u + 1) * CHUNKS],
                     )
                     .unwrap();

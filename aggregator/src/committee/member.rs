@@ -1,0 +1,735 @@
+//! One committee member (docs/THRESHOLD.md §16): it answers the committee messages of §15 through zkfl-core's
+//! threshold core, with its roster from its own file, its identity key, and its durable [`MemberStore`]. The
+//! transport (HTTP inside the ML-KEM + ML-DSA channel) is not here: every method takes the bytes of one message
+//! and the sender the channel authenticated, and returns the bytes to send.
+//!
+//! Threshold decryption exists for set L only (set S has no room for smudging, docs/THRESHOLD.md §4.4).
+
+use std::path::Path;
+
+use getrandom::rand_core::UnwrapErr;
+use zkfl_core::arith::Modulus;
+use zkfl_core::channel::identity::{SigningKey, VerifyingKey};
+use zkfl_core::params::limits::plaintext_modulus;
+use zkfl_core::params::{ParamSet, SetL};
+use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::threshold::certificate::{self, KeySignature};
+use zkfl_core::threshold::slots::{Members, bit};
+use zkfl_core::threshold::{
+    Admitted, Aggregate, CheckedPlan, Combiner, Dealer, Epoch, Holdings, KeyCeremony, MemberShares,
+    RoundKey, ShareMaker, Smudger, Spend, keys::commitment,
+};
+use zkfl_core::wire::committee::{self as wire, Frame, Kind, PresentSet, ShareSetHeader};
+
+use super::CommitteeError;
+use super::roster::CommitteeRoster;
+use super::store::MemberStore;
+
+/// The set threshold mode runs on.
+pub type P = SetL;
+/// Its ring degree.
+pub const N: usize = 4096;
+/// Its NTT prime count.
+pub const K: usize = 4;
+type M = <P as ParamSet>::M;
+/// A coefficient of set L.
+pub type C = <M as Modulus>::Coeff;
+type Pl = Poly<M, N>;
+/// A committee public key (a, b_1..b_L) as coefficient arrays.
+pub type CommitteeKey = (Box<[C; N]>, Vec<[C; N]>);
+
+/// One clinic's accepted submission as a member receives it with a round: clinic id, ciphertext and norm proof.
+#[derive(Clone, Debug)]
+pub struct Submission {
+    /// The clinic.
+    pub clinic: u64,
+    /// c1.
+    pub c1: Box<[C; N]>,
+    /// c0_1..c0_L.
+    pub c0: Vec<[C; N]>,
+    /// The norm proof (docs/PROTOCOL.md), verified by every member itself.
+    pub proof: Vec<u8>,
+}
+
+/// The round's public terms: round number, plan (K, B_int), committee key (a, b_1..b_L).
+struct RoundTerms<'k> {
+    round: u64,
+    a: &'k [C; N],
+    b: &'k [[C; N]],
+    plan: &'k CheckedPlan<P>,
+    epoch: u64,
+}
+
+impl RoundTerms<'_> {
+    fn key(&self) -> Result<RoundKey<'_, M, N>, CommitteeError> {
+        let p = self.plan.plan();
+        let t = plaintext_modulus(p.clinics, p.b_int).ok_or(CommitteeError::Protocol(
+            "the plan has no plaintext modulus".into(),
+        ))?;
+        Ok(RoundKey {
+            set_id: P::ID,
+            a: self.a,
+            b: self.b,
+            epoch: self.epoch,
+            round: self.round,
+            t,
+            bound: p.b_int,
+        })
+    }
+}
+
+/// How submissions are admitted: with their proofs verified (the product), or, in this crate's tests only,
+/// without (set-L proofs take seconds each; zkfl-core's test hook, refused unless the holdings opted in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// `Admitted::verify` under the member's own round key.
+    Verify,
+    /// `Admitted::unverified` (tests only).
+    #[cfg(test)]
+    Unverified,
+}
+
+/// Admits every submission under `terms` and calls `f` with the core's aggregate.
+fn with_aggregate<T>(
+    terms: &RoundTerms<'_>,
+    subs: &[Submission],
+    admission: Admission,
+    f: impl FnOnce(&Aggregate<'_, '_, M, N>) -> Result<T, CommitteeError>,
+) -> Result<T, CommitteeError> {
+    let key = terms.key()?;
+    let mut admitted = Vec::with_capacity(subs.len());
+    for s in subs {
+        let a = match admission {
+            Admission::Verify => {
+                let stmt = zkfl_core::zk::statement::Statement::<M, N> {
+                    pk_a: key.a,
+                    pk_b: key.b,
+                    c1: &s.c1,
+                    c0: &s.c0,
+                    t: key.t,
+                    bound: key.bound,
+                };
+                let ctx = zkfl_core::zk::statement::Context {
+                    round: terms.round,
+                    clinic: s.clinic,
+                };
+                Admitted::verify::<P>(&key, &stmt, &ctx, &s.proof)?
+            }
+            #[cfg(test)]
+            Admission::Unverified => {
+                Admitted::unverified(key.id(), terms.round, s.clinic, &s.c1, &s.c0)
+            }
+        };
+        admitted.push(a);
+    }
+    let mut c0 = vec![Pl::zero(); terms.b.len()];
+    let agg = Aggregate::build(terms.plan, terms.round, &mut admitted, &mut c0)?;
+    f(&agg)
+}
+
+/// A committee member.
+pub struct Member {
+    index: u8,
+    epoch: Epoch,
+    roster: Vec<VerifyingKey>,
+    chunks: usize,
+    plan: CheckedPlan<P>,
+    identity: SigningKey,
+    store: MemberStore,
+    /// This member's dealer secret for the epoch (memory only: a restart before the ceremony completes leaves it).
+    dealer: Option<Dealer>,
+    own_shares: Vec<Pl>,
+    ceremony: KeyCeremony,
+    commitments: u32,
+    /// Revealed slot shares of every dealer (member i at i − 1), kept to check dealt parts.
+    reveals: Vec<Option<Vec<Pl>>>,
+    key: Vec<Pl>,
+    slot_keys: Vec<Pl>,
+    holdings: Option<Box<Holdings>>,
+    admission: Admission,
+}
+
+impl core::fmt::Debug for Member {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Member")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The committee design a member runs: clinics per round K and B_int (t = 2·K·B_int + 1), chunks L.
+#[derive(Clone, Copy, Debug)]
+pub struct Design {
+    /// K.
+    pub clinics: u32,
+    /// B_int.
+    pub b_int: u64,
+    /// L.
+    pub chunks: usize,
+}
+
+impl Member {
+    /// Opens member `index` of `roster` (its own file) with its identity seed, state at `db`, and replays its log.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Roster`] for a bad roster or an identity key that is not the roster's entry for
+    /// `index`, [`CommitteeError::RosterChanged`] for a state set up under another roster, epoch or index,
+    /// [`CommitteeError::Threshold`] for a design the core refuses, and what replaying the log refuses.
+    pub fn open(
+        db: &Path,
+        roster: &CommitteeRoster,
+        index: u8,
+        identity_seed: &[u8; 32],
+        design: Design,
+    ) -> Result<Self, CommitteeError> {
+        if roster.param_set != "L" {
+            return Err(CommitteeError::Roster(
+                "threshold mode runs on parameter set L".into(),
+            ));
+        }
+        let epoch = roster.epoch()?;
+        let keys = roster.verifying_keys()?;
+        let identity = SigningKey::from_seed(identity_seed);
+        let own = keys
+            .get(usize::from(index).wrapping_sub(1))
+            .ok_or_else(|| CommitteeError::Roster(format!("no member {index} in the roster")))?;
+        if own.as_bytes() != identity.verifying_key().as_bytes() {
+            return Err(CommitteeError::Roster(format!(
+                "the identity key is not the roster's key of member {index}"
+            )));
+        }
+        let c = epoch.committee;
+        let plan = CheckedPlan::<P>::design(
+            c.members(),
+            c.threshold(),
+            design.clinics,
+            design.b_int,
+            design.chunks,
+        )?;
+        let store = MemberStore::open(db, &epoch.id(), index)?;
+        let mut m = Self {
+            index,
+            epoch,
+            roster: keys,
+            chunks: design.chunks,
+            plan,
+            identity,
+            store,
+            dealer: None,
+            own_shares: Vec::new(),
+            ceremony: KeyCeremony::new(epoch),
+            commitments: 0,
+            reveals: vec![None; c.members() as usize],
+            key: vec![Pl::zero(); design.chunks],
+            slot_keys: vec![Pl::zero(); c.slots() * design.chunks],
+            holdings: None,
+            admission: Admission::Verify,
+        };
+        for bytes in m.store.logged()? {
+            let sender = *bytes
+                .get(3)
+                .ok_or(CommitteeError::Storage("short log entry".into()))?;
+            m.apply(sender, &bytes)?;
+        }
+        Ok(m)
+    }
+
+    /// Admits submissions without their proofs (tests of this crate only; the holdings opt in).
+    #[cfg(test)]
+    pub fn admit_unverified(&mut self) {
+        self.admission = Admission::Unverified;
+        if let Some(h) = self.holdings.as_mut() {
+            h.accept_unverified_admissions();
+        }
+    }
+
+    fn frame(&self) -> Frame<'_> {
+        Frame {
+            epoch: &self.epoch,
+            chunks: self.chunks,
+        }
+    }
+
+    /// The member index.
+    #[must_use]
+    pub fn index(&self) -> u8 {
+        self.index
+    }
+
+    /// Whether the ceremony is complete and every held part is checked.
+    #[must_use]
+    pub fn ready(&self) -> bool {
+        self.holdings.as_ref().is_some_and(|h| h.complete())
+    }
+
+    /// Step 1: a fresh dealer secret and its commitment (0x10).
+    ///
+    /// # Errors
+    /// [`CommitteeError::Protocol`] once this member has committed or after a restart mid-ceremony (its
+    /// secret is gone: the ceremony restarts under a new epoch).
+    pub fn commit(&mut self) -> Result<Vec<u8>, CommitteeError> {
+        if self.dealer.is_some() || self.commitments != 0 {
+            return Err(CommitteeError::Protocol(
+                "this member already took part in this epoch's ceremony; start a new epoch".into(),
+            ));
+        }
+        let mut rng = UnwrapErr(getrandom::SysRng);
+        let dealer = Dealer::generate(&self.epoch, self.index, &mut rng)?;
+        let mut shares = vec![Pl::zero(); self.epoch.committee.slots() * self.chunks];
+        let mut scratch = Box::new(NttPoly::<N, K>::zero());
+        dealer.public_shares::<P, N, K>(&self.epoch, &mut scratch, self.chunks, &mut shares)?;
+        let c = commitment(&self.epoch, self.index, &shares);
+        let mut out = vec![0u8; wire::COMMITMENT_BYTES];
+        wire::encode_commitment::<P>(&self.frame(), self.index, &c, &mut out)
+            .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
+        self.dealer = Some(dealer);
+        self.own_shares = shares;
+        Ok(out)
+    }
+
+    /// Step 2: this member's reveal (0x11), once all n commitments are in.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Protocol`] before every commitment is in or without a dealer secret.
+    pub fn reveal(&self) -> Result<Vec<u8>, CommitteeError> {
+        if self.commitments != self.epoch.committee.all() || self.dealer.is_none() {
+            return Err(CommitteeError::Protocol(
+                "reveal only after committing and receiving all n commitments".into(),
+            ));
+        }
+        let mut out = vec![0u8; wire::reveal_len::<P>(&self.frame())];
+        wire::encode_reveal::<P, N>(&self.frame(), self.index, &self.own_shares, &mut out)
+            .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
+        Ok(out)
+    }
+
+    /// Step 3: this member's part seeds for `holder` (0x12; send it encrypted to the holder).
+    ///
+    /// # Errors
+    /// [`CommitteeError::Protocol`] before the ceremony is complete or without a dealer secret.
+    pub fn deal_to(&self, holder: u8) -> Result<Vec<u8>, CommitteeError> {
+        let dealer = self
+            .dealer
+            .as_ref()
+            .filter(|_| self.ceremony.complete())
+            .ok_or_else(|| {
+                CommitteeError::Protocol("deal only after every reveal checked".into())
+            })?;
+        let mut out = vec![0u8; wire::dealt_len(&self.frame())];
+        let mut err = None;
+        wire::encode_dealt::<P>(
+            &self.frame(),
+            self.index,
+            holder,
+            |u| {
+                dealer.deal(&self.epoch, u, holder).unwrap_or_else(|e| {
+                    err = Some(e);
+                    [0; 32]
+                })
+            },
+            &mut out,
+        )
+        .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
+        match err {
+            Some(e) => Err(e.into()),
+            None => Ok(out),
+        }
+    }
+
+    /// Takes one ceremony message (0x10, 0x11 or 0x12) from `sender`, as authenticated by the channel, checks it
+    /// with the core and records it in the durable log.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Wire`] for malformed bytes, [`CommitteeError::Protocol`] if the claimed sender is not
+    /// `sender`, a dealt part not addressed to this member, or another kind; [`CommitteeError::Threshold`] for
+    /// what the core refuses (order, commitment mismatch, dealt part mismatch).
+    pub fn accept(&mut self, sender: u8, bytes: &[u8]) -> Result<(), CommitteeError> {
+        if bytes.get(3) != Some(&sender) {
+            return Err(CommitteeError::Protocol(format!(
+                "message claims another sender than member {sender}"
+            )));
+        }
+        self.apply(sender, bytes)?;
+        self.store.log(bytes)
+    }
+
+    fn apply(&mut self, sender: u8, bytes: &[u8]) -> Result<(), CommitteeError> {
+        match bytes.get(1).copied() {
+            Some(k) if k == Kind::Commitment as u8 => {
+                let (m, c) = wire::decode_commitment::<P>(&self.frame(), bytes)?;
+                self.ceremony.commit(m, c)?;
+                self.commitments |= bit(m);
+            }
+            Some(k) if k == Kind::Reveal as u8 => {
+                let mut shares = vec![Pl::zero(); self.epoch.committee.slots() * self.chunks];
+                let m = wire::decode_reveal::<P, N>(&self.frame(), bytes, &mut shares)?;
+                self.ceremony
+                    .reveal::<P, N>(m, &shares, &mut self.key, &mut self.slot_keys)?;
+                self.reveals[usize::from(m) - 1] = Some(shares);
+                if self.ceremony.complete() {
+                    #[allow(unused_mut)]
+                    let mut h = Box::new(Holdings::new(
+                        &self.ceremony,
+                        self.index,
+                        &self.roster,
+                        &self.plan,
+                    )?);
+                    #[cfg(test)]
+                    if self.admission == Admission::Unverified {
+                        h.accept_unverified_admissions();
+                    }
+                    self.holdings = Some(h);
+                }
+            }
+            Some(k) if k == Kind::DealtParts as u8 => self.accept_dealt(sender, bytes)?,
+            other => {
+                return Err(CommitteeError::Protocol(format!(
+                    "not a ceremony message (kind {other:?})"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn accept_dealt(&mut self, sender: u8, bytes: &[u8]) -> Result<(), CommitteeError> {
+        let parts = wire::decode_dealt::<P>(&self.frame(), bytes)?;
+        if parts.holder != self.index || parts.dealer != sender {
+            return Err(CommitteeError::Protocol(
+                "dealt parts for another holder".into(),
+            ));
+        }
+        let published = self.reveals[usize::from(sender) - 1]
+            .as_ref()
+            .ok_or_else(|| {
+                CommitteeError::Protocol("dealt parts before the dealer's reveal".into())
+            })?;
+        let holdings = self
+            .holdings
+            .as_mut()
+            .ok_or_else(|| CommitteeError::Protocol("dealt parts before every reveal".into()))?;
+        let mut scratch = Box::new(NttPoly::<N, K>::zero());
+        let l = self.chunks;
+        for (u, seed) in parts.slots[..parts.count].iter().zip(&parts.seeds) {
+            holdings.accept::<P, N, K>(
+                &self.ceremony,
+                sender,
+                *u,
+                *seed,
+                &mut scratch,
+                &published[u * l..(u + 1) * l],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The committee key (a, b_1..b_L) this member computed, once the ceremony is complete.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Protocol`] before the last reveal.
+    pub fn committee_key(&self) -> Result<CommitteeKey, CommitteeError> {
+        if !self.ceremony.complete() {
+            return Err(CommitteeError::Protocol(
+                "the ceremony is not complete".into(),
+            ));
+        }
+        let mut a = Box::new(Pl::zero());
+        zkfl_core::bfv::public_a::<P, N>(&self.epoch.crs, &mut a);
+        Ok((
+            Box::new(a.coeffs),
+            self.key.iter().map(|p| p.coeffs).collect(),
+        ))
+    }
+
+    /// This member's committee key certificate signature (docs/THRESHOLD.md §16.1), once its holdings are
+    /// complete: what clinics check, for all n members, before encrypting under the key.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Threshold`] (`IncompleteHoldings`) before every part is checked.
+    pub fn certify(&self) -> Result<(KeySignature, [u8; 32]), CommitteeError> {
+        let h = self.holdings.as_ref().ok_or(CommitteeError::Threshold(
+            zkfl_core::threshold::ThresholdError::IncompleteHoldings,
+        ))?;
+        let sig = certificate::sign(h, &self.identity, &mut UnwrapErr(getrandom::SysRng))?;
+        Ok((sig, *h.key_id()))
+    }
+
+    /// Verifies the round's submissions itself, builds the aggregate, spends it in its durable ledger and returns
+    /// its spend receipt (0x14) for it.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Threshold`]: a proof that fails, an aggregate the core refuses, `RoundSpent` (another
+    /// aggregate of this round was signed), `AlreadyDecrypted` (a ciphertext already spent), `IncompleteHoldings`.
+    pub fn receipt(&mut self, round: u64, subs: &[Submission]) -> Result<Vec<u8>, CommitteeError> {
+        let key = self.committee_key()?;
+        let terms = RoundTerms {
+            round,
+            a: &key.0,
+            b: &key.1,
+            plan: &self.plan,
+            epoch: self.epoch.epoch,
+        };
+        let h = complete(self.holdings.as_deref())?;
+        let frame = Frame {
+            epoch: &self.epoch,
+            chunks: self.chunks,
+        };
+        let (identity, store) = (&self.identity, &mut self.store);
+        with_aggregate(&terms, subs, self.admission, |agg| {
+            let receipt = zkfl_core::threshold::sign_receipt(
+                h,
+                identity,
+                agg,
+                store,
+                &mut UnwrapErr(getrandom::SysRng),
+            )?;
+            let mut out = vec![0u8; wire::RECEIPT_BYTES];
+            wire::encode_receipt::<P>(&frame, round, &agg.binding(), &receipt, &mut out)
+                .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
+            Ok(out)
+        })
+    }
+
+    /// Answers the aggregate of `round` for the present set (0x13) with the quorum's receipts (0x14 each): its
+    /// share set (0x15), or the bytes it already sent for this aggregate.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Wire`] for malformed messages, [`CommitteeError::Protocol`] for a present set or receipt
+    /// of another round or aggregate, [`CommitteeError::Threshold`] for every refusal of `ShareMaker::make`
+    /// (present set, quorum, own receipt, decryption count).
+    pub fn answer(
+        &mut self,
+        round: u64,
+        subs: &[Submission],
+        present: &[u8],
+        receipts: &[Vec<u8>],
+    ) -> Result<Vec<u8>, CommitteeError> {
+        let frame = Frame {
+            epoch: &self.epoch,
+            chunks: self.chunks,
+        };
+        let p = wire::decode_present::<P>(&frame, present)?;
+        if p.round != round {
+            return Err(CommitteeError::Protocol(
+                "present set of another round".into(),
+            ));
+        }
+        let mut rs = Vec::with_capacity(receipts.len());
+        for r in receipts {
+            let (rd, b, receipt) = wire::decode_receipt::<P>(&frame, r)?;
+            if rd != round || b != p.binding {
+                return Err(CommitteeError::Protocol(
+                    "a receipt for another round or aggregate".into(),
+                ));
+            }
+            rs.push(receipt);
+        }
+        if let Some(bytes) = self.store.reply(&p.binding)? {
+            // The same request again (a lost reply, a restart): the stored bytes. Another present set for an
+            // aggregate already answered gets no second answer (docs/THRESHOLD.md §3.2).
+            let at = wire::HEADER_BYTES + 40;
+            let stored = bytes
+                .get(at..at + 4)
+                .map(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]));
+            return if stored == Some(p.members) {
+                Ok(bytes)
+            } else {
+                Err(CommitteeError::Threshold(
+                    zkfl_core::threshold::ThresholdError::AlreadyDecrypted {
+                        clinic: subs.first().map_or(0, |s| s.clinic),
+                    },
+                ))
+            };
+        }
+        let key = self.committee_key()?;
+        let terms = RoundTerms {
+            round,
+            a: &key.0,
+            b: &key.1,
+            plan: &self.plan,
+            epoch: self.epoch.epoch,
+        };
+        let h = complete(self.holdings.as_deref())?;
+        let spend = Spend {
+            roster: &self.roster,
+            receipts: &rs,
+        };
+        let smudger = Smudger::new(&self.plan)?;
+        let (index, chunks, store) = (self.index, self.chunks, &mut self.store);
+        with_aggregate(&terms, subs, self.admission, |agg| {
+            if agg.binding() != p.binding {
+                return Err(CommitteeError::Protocol(
+                    "the present set names another aggregate than this member built".into(),
+                ));
+            }
+            let mut shares = vec![Pl::zero(); chunks];
+            let mut maker = Box::new(ShareMaker::<P, N, K>::new());
+            maker.make(
+                h,
+                agg,
+                p.members,
+                &spend,
+                &smudger,
+                store,
+                &mut UnwrapErr(getrandom::SysRng),
+                &mut shares,
+            )?;
+            let head = ShareSetHeader {
+                member: index,
+                round,
+                binding: p.binding,
+                present: p.members,
+            };
+            let mut out = vec![0u8; wire::share_set_len::<P>(&frame)];
+            wire::encode_share_set::<P, N>(&frame, &head, &shares, &mut out)
+                .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
+            store.store_reply(&p.binding, &out)?;
+            Ok(out)
+        })
+    }
+}
+
+/// Err unless the holdings exist and every held part is checked.
+fn complete(h: Option<&Holdings>) -> Result<&Holdings, CommitteeError> {
+    h.filter(|h| h.complete()).ok_or(CommitteeError::Threshold(
+        zkfl_core::threshold::ThresholdError::IncompleteHoldings,
+    ))
+}
+
+/// The aggregator's side of a round: builds the aggregate from the same submissions, announces the present set,
+/// and combines the members' share sets. It holds no key material.
+pub struct Combination {
+    epoch: Epoch,
+    plan: CheckedPlan<P>,
+    a: Box<[C; N]>,
+    b: Vec<[C; N]>,
+    admission: Admission,
+}
+
+impl Combination {
+    /// For the committee key (a, b) of `roster`'s epoch under `design`.
+    ///
+    /// # Errors
+    /// As [`Member::open`] for the roster and design.
+    pub fn new(
+        roster: &CommitteeRoster,
+        design: Design,
+        a: Box<[C; N]>,
+        b: Vec<[C; N]>,
+    ) -> Result<Self, CommitteeError> {
+        let epoch = roster.epoch()?;
+        let c = epoch.committee;
+        let plan = CheckedPlan::<P>::design(
+            c.members(),
+            c.threshold(),
+            design.clinics,
+            design.b_int,
+            design.chunks,
+        )?;
+        Ok(Self {
+            epoch,
+            plan,
+            a,
+            b,
+            admission: Admission::Verify,
+        })
+    }
+
+    /// Admits submissions without proofs (tests only).
+    #[cfg(test)]
+    pub fn admit_unverified(&mut self) {
+        self.admission = Admission::Unverified;
+    }
+
+    fn frame(&self) -> Frame<'_> {
+        Frame {
+            epoch: &self.epoch,
+            chunks: self.b.len(),
+        }
+    }
+
+    fn terms(&self, round: u64) -> RoundTerms<'_> {
+        RoundTerms {
+            round,
+            a: &self.a,
+            b: &self.b,
+            plan: &self.plan,
+            epoch: self.epoch.epoch,
+        }
+    }
+
+    /// The present set message (0x13) for `members` and the round's aggregate.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Threshold`] (`TooFewShares`) below t — a round that cannot decrypt asks no member
+    /// for anything — and what building the aggregate refuses.
+    pub fn present(
+        &self,
+        round: u64,
+        subs: &[Submission],
+        members: Members,
+    ) -> Result<Vec<u8>, CommitteeError> {
+        self.epoch.committee.check_present(members)?;
+        with_aggregate(&self.terms(round), subs, self.admission, |agg| {
+            let p = PresentSet {
+                round,
+                binding: agg.binding(),
+                members,
+            };
+            let mut out = vec![0u8; wire::PRESENT_BYTES];
+            wire::encode_present::<P>(&self.frame(), &p, &mut out)
+                .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
+            Ok(out)
+        })
+    }
+
+    /// Combines the share sets (0x15) received from `senders` (authenticated by the channel) into the decrypted
+    /// aggregate: L chunks of N centred integers.
+    ///
+    /// Seam for the share proof (docs/THRESHOLD.md §3.2.1, §16.4 item 5): once it exists, each member's proofs
+    /// are verified here before its shares are added, and a member whose proof fails is excluded and its slots
+    /// supplemented. Nothing here detects a wrong share today.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Wire`], [`CommitteeError::Protocol`] for a share set whose claimed sender is not the
+    /// authenticated one, [`CommitteeError::Threshold`] for what `Combiner::decrypt` refuses (senders not exactly
+    /// the present set, another aggregate).
+    pub fn combine(
+        &self,
+        round: u64,
+        subs: &[Submission],
+        present: Members,
+        received: &[(u8, Vec<u8>)],
+    ) -> Result<Vec<[i64; N]>, CommitteeError> {
+        let l = self.b.len();
+        let mut decoded = Vec::with_capacity(received.len());
+        for (sender, bytes) in received {
+            let mut shares = vec![Pl::zero(); l];
+            let h = wire::decode_share_set::<P, N>(&self.frame(), bytes, &mut shares)?;
+            if h.member != *sender || h.round != round || h.present != present {
+                return Err(CommitteeError::Protocol(format!(
+                    "share set from member {sender} claims another sender, round or present set"
+                )));
+            }
+            decoded.push((h, shares));
+        }
+        let p = self.plan.plan();
+        let t = plaintext_modulus(p.clinics, p.b_int)
+            .ok_or(CommitteeError::Protocol("no plaintext modulus".into()))?;
+        let plain = zkfl_core::bfv::PlainModulus::new(t)
+            .map_err(|e| CommitteeError::Protocol(format!("{e:?}")))?;
+        with_aggregate(&self.terms(round), subs, self.admission, |agg| {
+            let sets: Vec<MemberShares<'_, P, N>> = decoded
+                .iter()
+                .map(|(h, s)| MemberShares {
+                    member: h.member,
+                    aggregate: h.binding,
+                    shares: s,
+                })
+                .collect();
+            let mut out = vec![[0i64; N]; l];
+            let mut combiner = Box::new(Combiner::<P, N>::new(plain, self.epoch.committee));
+            combiner.decrypt(agg, present, &sets, &mut out)?;
+            Ok(out)
+        })
+    }
+}

@@ -1,0 +1,69 @@
+//! Threshold mode's key-holder committee as a service (docs/THRESHOLD.md §16): the committee roster every member
+//! and clinic gets out of band (`roster`), a member's durable state (`store`), and a member answering the
+//! committee messages of docs/THRESHOLD.md §15 through zkfl-core's threshold core (`member`).
+
+pub mod member;
+pub mod roster;
+pub mod store;
+
+#[cfg(test)]
+mod tests;
+
+/// What a committee member or its set-up refused, said in words a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitteeError {
+    /// The roster file is malformed (what is wrong).
+    Roster(String),
+    /// The member's database was set up under another roster, epoch or member index.
+    RosterChanged,
+    /// A committee message did not decode (`zkfl_core::wire::DecodeError`).
+    Wire(zkfl_core::wire::DecodeError),
+    /// The threshold core refused (`zkfl_core::threshold::ThresholdError`).
+    Threshold(zkfl_core::threshold::ThresholdError),
+    /// A message's sender is not who the channel says sent it, or a message arrived out of order.
+    Protocol(String),
+    /// The member's database failed.
+    Storage(String),
+}
+
+impl core::fmt::Display for CommitteeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Roster(why) => write!(f, "committee roster: {why}"),
+            Self::RosterChanged => f.write_str(
+                "this member's state was set up under another committee roster, epoch or member index; \
+                 refusing (use the roster it was set up with, or a fresh state directory for a new epoch)",
+            ),
+            Self::Wire(e) => write!(f, "committee message: {e}"),
+            Self::Threshold(e) => write!(f, "threshold: {e}"),
+            Self::Protocol(why) => write!(f, "committee protocol: {why}"),
+            Self::Storage(why) => write!(f, "member state: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for CommitteeError {}
+
+impl From<zkfl_core::wire::DecodeError> for CommitteeError {
+    fn from(e: zkfl_core::wire::DecodeError) -> Self {
+        Self::Wire(e)
+    }
+}
+
+impl From<zkfl_core::threshold::ThresholdError> for CommitteeError {
+    fn from(e: zkfl_core::threshold::ThresholdError) -> Self {
+        Self::Threshold(e)
+    }
+}
+
+impl From<zkfl_core::threshold::plan::PlanError> for CommitteeError {
+    fn from(e: zkfl_core::threshold::plan::PlanError) -> Self {
+        Self::Threshold(e.into())
+    }
+}
+
+impl From<rusqlite::Error> for CommitteeError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Storage(e.to_string())
+    }
+}

@@ -1,0 +1,157 @@
+//! A committee member's durable state (docs/THRESHOLD.md §16.2): one SQLite database, WAL, `synchronous=FULL`.
+//!
+//! - `pinned`: the epoch identity (which contains the roster digest ρ_R) and the member index, written at the
+//!   first open; any later open under another roster, epoch or index is refused (`RosterChanged`).
+//! - `spent`: the member's `SpentLedger` (spent ciphertexts, round, "signed", "answered" and decryption markers):
+//!   `spend_all` is one `BEGIN IMMEDIATE` transaction (atomic, durable when it returns, serialised against
+//!   concurrent callers and processes; review 10 R10-5), so the decryption count survives restarts (review 11 F3).
+//! - `log`: every ceremony message the member accepted, in order, replayed at start through the same checks.
+//! - `replies`: every share set the member sent, by aggregate binding, resent unchanged when asked again.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use zkfl_core::threshold::{LedgerRefusal, SpentLedger};
+
+use super::CommitteeError;
+
+/// The database of one member.
+pub struct MemberStore {
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS pinned (id INTEGER PRIMARY KEY CHECK (id = 1), epoch_id BLOB NOT NULL,
+                                   member INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS spent (digest BLOB PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, bytes BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS replies (binding BLOB PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
+";
+
+impl MemberStore {
+    /// Opens (creating) `path` for member `member` of the epoch with identity `epoch_id`.
+    ///
+    /// # Errors
+    /// [`CommitteeError::RosterChanged`] if the database was pinned to another epoch identity or member,
+    /// [`CommitteeError::Storage`] if SQLite fails.
+    pub fn open(path: &Path, epoch_id: &[u8; 32], member: u8) -> Result<Self, CommitteeError> {
+        let conn = Connection::open(path)?;
+        // The log holds dealt part seeds (the member's key share): owner only, like every other secret file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| CommitteeError::Storage(format!("{}: {e}", path.display())))?;
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(SCHEMA)?;
+        let pinned: Option<(Vec<u8>, i64)> = conn
+            .query_row(
+                "SELECT epoch_id, member FROM pinned WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match pinned {
+            None => {
+                conn.execute(
+                    "INSERT INTO pinned (id, epoch_id, member) VALUES (1, ?1, ?2)",
+                    params![&epoch_id[..], i64::from(member)],
+                )?;
+            }
+            Some((e, m)) if e == epoch_id && m == i64::from(member) => {}
+            Some(_) => return Err(CommitteeError::RosterChanged),
+        }
+        Ok(Self { conn })
+    }
+
+    /// Appends an accepted ceremony message to the log.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Storage`].
+    pub fn log(&self, bytes: &[u8]) -> Result<(), CommitteeError> {
+        self.conn
+            .execute("INSERT INTO log (bytes) VALUES (?1)", params![bytes])?;
+        Ok(())
+    }
+
+    /// Every logged message, in order.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Storage`].
+    pub fn logged(&self) -> Result<Vec<Vec<u8>>, CommitteeError> {
+        let mut st = self.conn.prepare("SELECT bytes FROM log ORDER BY seq")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>().map_err(Into::into)
+    }
+
+    /// Stores the share-set bytes sent for aggregate `binding`.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Storage`].
+    pub fn store_reply(&self, binding: &[u8; 32], bytes: &[u8]) -> Result<(), CommitteeError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO replies (binding, bytes) VALUES (?1, ?2)",
+            params![&binding[..], bytes],
+        )?;
+        Ok(())
+    }
+
+    /// The share-set bytes already sent for aggregate `binding`, if any.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Storage`].
+    pub fn reply(&self, binding: &[u8; 32]) -> Result<Option<Vec<u8>>, CommitteeError> {
+        self.conn
+            .query_row(
+                "SELECT bytes FROM replies WHERE binding = ?1",
+                params![&binding[..]],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(Into::into)
+    }
+}
+
+impl SpentLedger for MemberStore {
+    fn is_spent(&self, digest: &[u8; 32]) -> bool {
+        // A read that fails counts as spent: the member then refuses rather than answering twice.
+        self.conn
+            .query_row(
+                "SELECT 1 FROM spent WHERE digest = ?1",
+                params![&digest[..]],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_or(true, |r| r.is_some())
+    }
+
+    fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+    ) -> Result<(), LedgerRefusal> {
+        let run = |conn: &mut Connection| -> Result<Result<(), usize>, rusqlite::Error> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for (i, d) in items.clone().enumerate() {
+                let inserted = tx.execute(
+                    "INSERT OR IGNORE INTO spent (digest) VALUES (?1)",
+                    params![&d[..]],
+                )?;
+                if inserted == 0 {
+                    // Already spent (or repeated within the batch): roll back everything.
+                    return Ok(Err(i));
+                }
+            }
+            tx.commit()?;
+            Ok(Ok(()))
+        };
+        match run(&mut self.conn) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(i)) => Err(LedgerRefusal::Spent(i)),
+            // Nothing was committed (a full disk, a lock held past the timeout): the batch does not fit now.
+            Err(_) => Err(LedgerRefusal::Full),
+        }
+    }
+}
