@@ -30,8 +30,8 @@ use zkfl_core::arith::{Modulus, Q44};
 use zkfl_core::bfv::{self, Encryptor, PlainModulus};
 use zkfl_core::channel::submission::SUBMISSION_OVERHEAD;
 use zkfl_core::channel::{
-    ClinicId, ContentHash, ContentHasher, ContentKind, Direction, KemPublicKey, MlKem768, RoundId,
-    SealContext, SigningKey, SubmissionFields, prefix_len, seal_streaming, signed_header,
+    ClinicId, ContentHash, ContentHasher, ContentKind, Direction, ExpandedSigningKey, KemPublicKey,
+    MlKem768, RoundId, SealContext, SubmissionFields, prefix_len, seal_streaming, signed_header,
 };
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::{Quantizer, chunk_count};
@@ -409,8 +409,6 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     let mut seed = [0u8; 32];
     host::read_file(b"rng-seed.bin\0", &mut seed).map_err(io("rng-seed.bin"))?;
     let mut rng = ChaCha20Rng::from_seed(seed);
-    host::read_file(b"device-seed.bin\0", &mut seed).map_err(io("device-seed.bin"))?;
-    let key = SigningKey::from_seed(&seed);
     seed.zeroize();
 
     let update = UpdateFile::open(b"update.f32\0", &quant)?;
@@ -447,7 +445,6 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
         ct_len,
         &ct_hash,
         &mut proof[..proof_len],
-        &key,
         &mut rng,
     )?;
     let insn_seal = clock.instructions() - t2;
@@ -477,9 +474,17 @@ fn sign_and_seal(
     ct_len: usize,
     ct_hash: &ContentHash,
     proof: &mut [u8],
-    key: &SigningKey,
     rng: &mut ChaCha20Rng,
 ) -> Result<usize, Error> {
+    // The device's ML-DSA-65 key is made only now: its 32-byte seed ξ read from storage (`device-seed.bin`; a
+    // real board keeps it in OTP or a secure element), expanded by FIPS 204 key generation (`fips204`, out of
+    // line: its frame is gone before signing) and wiped at once; the expanded key is wiped when this returns.
+    let mut seed = [0u8; 32];
+    if let Err(e) = host::read_file(b"device-seed.bin\0", &mut seed) {
+        seed.zeroize();
+        return Err(Error::Io("device-seed.bin", e));
+    }
+    let key = ExpandedSigningKey::from_seed_wiping(&mut seed);
     let fields = SubmissionFields {
         param_id: SetS::ID,
         round: RoundId(t.round),
@@ -494,7 +499,7 @@ fn sign_and_seal(
         proof.len(),
         ct_hash,
         &proof_hash,
-        key,
+        &key,
         rng,
     )
     .map_err(Error::Seal)?;
