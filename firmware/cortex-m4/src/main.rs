@@ -27,7 +27,7 @@ use rand_core::SeedableRng;
 use sha3::{Digest, Sha3_256};
 use zeroize::Zeroize;
 use zkfl_core::arith::{Modulus, Q44};
-use zkfl_core::bfv::{self, Encryptor, PlainModulus};
+use zkfl_core::bfv::{self, PlainModulus, StreamEncryptor};
 use zkfl_core::channel::submission::SUBMISSION_OVERHEAD;
 use zkfl_core::channel::{
     ClinicId, ContentHash, ContentHasher, ContentKind, Direction, ExpandedSigningKey, KemPublicKey,
@@ -273,9 +273,11 @@ impl CiphertextWriter {
     }
 }
 
-/// Encrypts the update chunk by chunk (out of line: its NTT buffers are gone before the prover runs):
-/// b_j read from the key file and put in NTT form one at a time, c0_j and c1 encoded straight into `ct`
-/// (the envelope's ciphertext region); returns c1 and u (centred) for the proof.
+/// Encrypts the update chunk by chunk (out of line: its buffers are gone before the prover runs) with the
+/// lean `bfv::StreamEncryptor`: its state is u in NTT form; one NTT buffer serves for pk.a and then for each
+/// b_j (read from the key file, transformed and multiplied by u in place), one polynomial buffer for u and
+/// then for each decoded b_j and each c0_j, one for the update chunk. c1 and c0_j are encoded straight to
+/// host storage; returns c1 and u (centred) for the proof. The same ciphertext as `bfv::Encryptor`.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn encrypt(
@@ -289,33 +291,37 @@ fn encrypt(
     c1: &mut [u64; N],
     u: &mut [i64; N],
 ) -> Result<(), Error> {
-    let mut scratch = Poly44::zero();
-    scratch.coeffs = *pk_a;
-    let a_ntt = NttPoly::<N, K>::from_poly(&scratch);
-    let mut enc = Encryptor::<SetS, N, K>::new(&a_ntt, plain, chunks, rng);
+    let mut poly = Poly44::zero();
+    poly.coeffs = *pk_a;
+    let mut ntt = NttPoly::<N, K>::from_poly(&poly);
+    let mut c1p = Poly44::zero();
+    let mut enc = StreamEncryptor::<SetS, N, K>::new(&mut ntt, plain, chunks, rng, &mut poly, &mut c1p);
+    // u is ternary: its centred coefficients fit i64.
+    #[allow(clippy::cast_possible_truncation)]
+    for (o, &x) in u.iter_mut().zip(poly.coeffs.iter()) {
+        *o = Q44::to_centered(x) as i64;
+    }
     let mut head = [0u8; HEADER_BYTES];
     write_header::<SetS>(KIND_CIPHERTEXT, chunks, &mut head).map_err(|_| Error::Encrypt)?;
     ct.put(&head)?;
     // c1 = a·u + e2 is known before the chunks: the encoding is written (and hashed) in wire order.
-    *c1 = enc.c1().coeffs;
-    ct.put_poly(enc.c1())?;
+    *c1 = c1p.coeffs;
+    ct.put_poly(&c1p)?;
     let mut m = [0i64; N];
-    let mut b_ntt = NttPoly::<N, K>::zero();
-    for j in 0..chunks {
+    let mut chunk = |j: usize| -> Result<(), Error> {
         update.chunk(j, &mut m);
-        key_file.next_poly(&mut scratch.coeffs)?;
-        b_ntt.set_from_poly(&scratch);
-        enc.encrypt_chunk(&b_ntt, &m, &mut scratch)
+        key_file.next_poly(&mut poly.coeffs)?;
+        ntt.set_from_poly(&poly);
+        enc.encrypt_chunk(&mut ntt, &m, &mut poly)
             .map_err(|_| Error::Encrypt)?;
-        ct.put_poly(&scratch)?;
-    }
+        ct.put_poly(&poly)
+    };
+    let res = (0..chunks).try_for_each(&mut chunk);
+    // The update chunk, b_j·u and e1_j-bearing buffers are wiped on every path.
     m.zeroize();
-    // u is ternary: its centred coefficients fit i64.
-    #[allow(clippy::cast_possible_truncation)]
-    for (o, &x) in u.iter_mut().zip(enc.u().coeffs.iter()) {
-        *o = Q44::to_centered(x) as i64;
-    }
-    Ok(())
+    poly.zeroize();
+    ntt.zeroize();
+    res
 }
 
 /// Encrypt (chunk by chunk, the ciphertext's encoding written to host storage and hashed as it is
