@@ -138,6 +138,92 @@ impl<P: ParamSet, const N: usize, const K: usize> Drop for Encryptor<P, N, K> {
 
 impl<P: ParamSet, const N: usize, const K: usize> ZeroizeOnDrop for Encryptor<P, N, K> {}
 
+/// The encryption of one update with the least state, for devices (docs/FIRMWARE.md): it keeps only u in NTT
+/// form and the noise seed (≈ K·N·4 bytes instead of [`Encryptor`]'s seven polynomials), writes c1 and u to
+/// the caller's buffers, and forms each chunk's product in the caller's buffer of b_j and its e1_j in the
+/// output buffer. For the same RNG its c1, u and c0_j are those of [`Encryptor`] (the same samples from the
+/// same streams, the same exact sums mod q in another order).
+pub struct StreamEncryptor<P: ParamSet, const N: usize, const K: usize> {
+    plain: PlainModulus<P::M>,
+    seed: [u8; SEED_BYTES],
+    u_ntt: NttPoly<N, K>,
+    chunks: usize,
+    limit: usize,
+}
+
+impl<P: ParamSet, const N: usize, const K: usize> core::fmt::Debug for StreamEncryptor<P, N, K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StreamEncryptor")
+            .field("chunks", &self.chunks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: ParamSet, const N: usize, const K: usize> StreamEncryptor<P, N, K> {
+    /// Draws the noise seed from `rng` (as [`Encryptor::new`] does), samples u into `u` (the caller keeps it
+    /// as the proof's witness and wipes it) and writes c1 = a·u + e2 into `c1`. `a_ntt` is pk.a in NTT form;
+    /// it is overwritten (its buffer then serves as the caller's b_j buffer).
+    pub fn new(
+        a_ntt: &mut NttPoly<N, K>,
+        plain: PlainModulus<P::M>,
+        chunks: usize,
+        rng: &mut impl CryptoRng,
+        u: &mut Poly<P::M, N>,
+        c1: &mut Poly<P::M, N>,
+    ) -> Self {
+        const { check_params::<P, N, K>() };
+        let mut enc = Self {
+            plain,
+            seed: [0u8; SEED_BYTES],
+            u_ntt: NttPoly::zero(),
+            chunks: 0,
+            limit: chunks,
+        };
+        rng.fill_bytes(&mut enc.seed);
+        ternary(&mut Xof::new(&enc.seed, label::U, 0), u);
+        enc.u_ntt.set_from_poly(u);
+        // c1 = e2 + a·u: e2 sampled into c1, the product added.
+        sample_bounded_error::<P, N>(&enc.seed, label::E2, 0, c1);
+        a_ntt.mul_assign(&enc.u_ntt);
+        a_ntt.inverse_add_into(c1);
+        enc
+    }
+
+    /// Encrypts the next chunk m_j: c0 = e1_j + b_j·u + Δ·m_j into `c0`. `b_ntt` is b_j in NTT form; it is
+    /// overwritten with b_j·u (the caller wipes it at the end). Chunks are numbered in call order.
+    pub fn encrypt_chunk(
+        &mut self,
+        b_ntt: &mut NttPoly<N, K>,
+        m: &[i64; N],
+        c0: &mut Poly<P::M, N>,
+    ) -> Result<(), BfvError> {
+        if self.chunks >= self.limit {
+            return Err(BfvError::TooManyChunks { limit: self.limit });
+        }
+        self.plain.check_message(m)?;
+        sample_bounded_error::<P, N>(&self.seed, label::E1, self.chunks, c0);
+        b_ntt.mul_assign(&self.u_ntt);
+        b_ntt.inverse_add_into(c0);
+        self.plain.add_encoded(m, c0);
+        self.chunks += 1;
+        Ok(())
+    }
+
+    /// Chunks encrypted so far.
+    pub fn chunks_done(&self) -> usize {
+        self.chunks
+    }
+}
+
+impl<P: ParamSet, const N: usize, const K: usize> Drop for StreamEncryptor<P, N, K> {
+    fn drop(&mut self) {
+        self.seed.zeroize();
+        self.u_ntt.zeroize();
+    }
+}
+
+impl<P: ParamSet, const N: usize, const K: usize> ZeroizeOnDrop for StreamEncryptor<P, N, K> {}
+
 /// Encrypts a whole update: `m.len()` chunks under (a, b_1..b_L) in NTT form, c1 and c0_j into the
 /// caller's buffers. Err if the chunk counts of `b_ntt`, `m` and `c0` differ.
 pub fn encrypt<P: ParamSet, const N: usize, const K: usize>(

@@ -21,7 +21,7 @@ pub mod plaintext;
 
 pub use ciphertext::add_assign;
 pub use decrypt::Decryptor;
-pub use encrypt::{Encryptor, encrypt};
+pub use encrypt::{Encryptor, StreamEncryptor, encrypt};
 pub use error::BfvError;
 #[cfg(feature = "alloc")]
 pub use key_set::{Encryption, PublicKeyPolys};

@@ -388,3 +388,40 @@ fn worst_case_sum_of_max_clinics_decrypts_exactly() {
     worst_case_sum::<SetS, 2048, 2>(54);
     worst_case_sum::<SetL, 4096, 4>(27);
 }
+
+#[test]
+fn stream_encryptor_gives_the_encryptor_ciphertext() {
+    // Same RNG, same key, same messages: identical c1, u and c0_j; the RNG is left in the same state.
+    for seed in 0..3u64 {
+        let mut rng = ChaCha20Rng::seed_from_u64(100 + seed);
+        let k = keys::<SetS, 2048, 2>(3, &mut rng);
+        let p = PlainModulus::<Q44>::new(1 << 12).unwrap();
+        let m: Vec<_> = (0..3)
+            .map(|_| random_message::<Q44, 2048>(&p, &mut rng))
+            .collect();
+        let mut r1 = rng.clone();
+        let mut r2 = rng.clone();
+        let enc = Box::new(Encryptor::<SetS, 2048, 2>::new(&k.a_ntt, p, 3, &mut r1));
+        let mut enc = enc;
+        let mut a = k.a_ntt.clone();
+        let mut u = Box::new(Poly::zero());
+        let mut c1 = Box::new(Poly::zero());
+        let mut lean =
+            StreamEncryptor::<SetS, 2048, 2>::new(&mut a, p, 3, &mut r2, &mut u, &mut c1);
+        assert_eq!(*c1, *enc.c1());
+        assert_eq!(*u, *enc.u());
+        for (j, mj) in m.iter().enumerate() {
+            let mut want = Box::new(Poly::zero());
+            enc.encrypt_chunk(&k.b_ntt[j], mj, &mut want).unwrap();
+            let mut b = k.b_ntt[j].clone();
+            let mut got = Box::new(Poly::zero());
+            lean.encrypt_chunk(&mut b, mj, &mut got).unwrap();
+            assert_eq!(*got, *want, "chunk {j}");
+        }
+        let mut b = k.b_ntt[0].clone();
+        let mut c = Box::new(Poly::zero());
+        assert!(lean.encrypt_chunk(&mut b, &m[0], &mut c).is_err());
+        assert_eq!(lean.chunks_done(), 3);
+        assert_eq!(r1.next_u64(), r2.next_u64());
+    }
+}

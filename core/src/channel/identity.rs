@@ -31,7 +31,7 @@ pub const SUBMISSION_CONTEXT: &[u8] = b"ZKFL-PQ/v1/submission";
 /// FIPS 204 context string of round-announcement signatures.
 pub const ANNOUNCEMENT_CONTEXT: &[u8] = b"ZKFL-PQ/v1/round-announcement";
 /// Largest FIPS 204 context string.
-const MAX_CONTEXT_LEN: usize = 255;
+pub(crate) const MAX_CONTEXT_LEN: usize = 255;
 
 /// An ML-DSA-65 signing key (a clinic's or the aggregator's), stored as its seed ξ.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
@@ -135,6 +135,34 @@ impl SigningKey {
         rng: &mut R,
     ) -> Result<Signature, ChannelError> {
         self.sign_with_context(&digest.0, ANNOUNCEMENT_CONTEXT, rng)
+    }
+}
+
+/// An ML-DSA-65 signer: FIPS 204 Algorithm 2 `ML-DSA.Sign(sk, msg, ctx)`, hedged with 32 bytes of `rnd` drawn
+/// from the caller's RNG. Implemented by [`SigningKey`] (the `ml-dsa` crate) and, with the feature
+/// `fips204-signer`, by `ExpandedSigningKey` (the `fips204` crate, for small stacks): the same key, message,
+/// context and RNG give the same signature bytes from either.
+pub trait ContextSigner {
+    /// Signs `msg` under the context string `ctx`.
+    ///
+    /// # Errors
+    /// `ContextTooLong` if `ctx` exceeds 255 bytes; `SigningFailed` (or `InvalidKey`) if the library refuses.
+    fn sign_with_context<R: CryptoRng + ?Sized>(
+        &self,
+        msg: &[u8],
+        ctx: &[u8],
+        rng: &mut R,
+    ) -> Result<Signature, ChannelError>;
+}
+
+impl ContextSigner for SigningKey {
+    fn sign_with_context<R: CryptoRng + ?Sized>(
+        &self,
+        msg: &[u8],
+        ctx: &[u8],
+        rng: &mut R,
+    ) -> Result<Signature, ChannelError> {
+        SigningKey::sign_with_context(self, msg, ctx, rng)
     }
 }
 

@@ -10,6 +10,8 @@
 //! - [`aead_stream`] — the envelope's ChaCha20-Poly1305 fed piece by piece (§4, for devices).
 //! - [`digest`] — submission and announcement digests (§5).
 //! - [`identity`] — ML-DSA-65 signing and verifying keys, FIPS 204 (§5).
+//! - `fips204_signer` — the same ML-DSA-65 signatures from the `fips204` crate in a small stack frame, for
+//!   devices (feature `fips204-signer`, §5).
 //! - [`announcement`] — the signed round announcement: canonical bytes and signature check (§5).
 //! - [`roster`] — registered clinics (§5).
 //! - [`submission`] — the signed submission format and the end-to-end clinic/aggregator operations (§5).
@@ -21,6 +23,8 @@ pub mod announcement;
 pub mod digest;
 pub mod envelope;
 pub mod error;
+#[cfg(feature = "fips204-signer")]
+mod fips204_signer;
 mod hash;
 pub mod header;
 pub mod identity;
@@ -39,8 +43,10 @@ pub use envelope::{
 #[cfg(feature = "alloc")]
 pub use envelope::{open_to_vec, seal_to_vec};
 pub use error::{ChannelError, ReplayError};
+#[cfg(feature = "fips204-signer")]
+pub use fips204_signer::ExpandedSigningKey;
 pub use header::{EnvelopeHeader, HEADER_LEN};
-pub use identity::{Signature, SigningKey, VerifyingKey};
+pub use identity::{ContextSigner, Signature, SigningKey, VerifyingKey};
 pub use ids::{ClinicId, Direction, RoundId};
 pub use kem::{
     ChannelKem, KemCiphertext, KemPublicKey, KemSecretKey, MlKem768, MlKem1024, SharedSecret,

@@ -24,7 +24,7 @@ use super::digest::{ContentHash, SubmissionDigest};
 use super::envelope::{OpenPolicy, SealContext, open_in_place, prefix_len, seal_in_place};
 use super::error::ChannelError;
 use super::header::EnvelopeHeader;
-use super::identity::{SIGNATURE_LEN, Signature, SigningKey};
+use super::identity::{ContextSigner, SIGNATURE_LEN, SUBMISSION_CONTEXT, Signature, SigningKey};
 use super::ids::{ClinicId, Direction, RoundId};
 use super::kem::{ChannelKem, KemPublicKey, KemSecretKey};
 use super::replay::ReplayGuard;
@@ -136,20 +136,20 @@ pub fn sign_in_place<R: CryptoRng + ?Sized>(
 
 /// The submission's first [`SUBMISSION_OVERHEAD`] bytes (header and ML-DSA signature) for content known by
 /// its hashes: what a device that streams its ciphertext and proof through host storage sends before
-/// them (docs/FIRMWARE.md). The bytes of [`sign_in_place`] for the same content and RNG; returns the
-/// digest signed.
+/// them (docs/FIRMWARE.md). The bytes of [`sign_in_place`] for the same content and RNG, whichever
+/// [`ContextSigner`] signs; returns the digest signed.
 ///
 /// # Errors
 /// `Oversized` if a length does not fit its u32 field; signing errors.
 #[allow(clippy::too_many_arguments)]
-pub fn signed_header<R: CryptoRng + ?Sized>(
+pub fn signed_header<K: ContextSigner + ?Sized, R: CryptoRng + ?Sized>(
     out: &mut [u8; SUBMISSION_OVERHEAD],
     fields: &SubmissionFields,
     ciphertext_len: usize,
     proof_len: usize,
     ciphertext_hash: &ContentHash,
     proof_hash: &ContentHash,
-    key: &SigningKey,
+    key: &K,
     rng: &mut R,
 ) -> Result<SubmissionDigest, ChannelError> {
     SubmissionLayout::new(ciphertext_len, proof_len)?;
@@ -165,16 +165,16 @@ pub fn signed_header<R: CryptoRng + ?Sized>(
 }
 
 /// Signs `digest` and writes the header and signature into `out` (`SUBMISSION_OVERHEAD` bytes).
-fn write_signed_header<R: CryptoRng + ?Sized>(
+fn write_signed_header<K: ContextSigner + ?Sized, R: CryptoRng + ?Sized>(
     out: &mut [u8],
     fields: &SubmissionFields,
     ciphertext_len: usize,
     proof_len: usize,
     digest: &SubmissionDigest,
-    key: &SigningKey,
+    key: &K,
     rng: &mut R,
 ) -> Result<(), ChannelError> {
-    let sig = key.sign_submission(digest, rng)?;
+    let sig = key.sign_with_context(&digest.0, SUBMISSION_CONTEXT, rng)?;
     out[0] = SUBMISSION_VERSION;
     out[1] = fields.param_id;
     out[2..4].fill(0);

@@ -245,6 +245,18 @@ impl<const N: usize, const K: usize> NttPoly<N, K> {
         }
     }
 
+    /// out += self in coefficient form mod q, transforming self in place like [`NttPoly::inverse_into`]
+    /// (for a device that accumulates into its only output buffer).
+    pub fn inverse_add_into<M: Modulus>(&mut self, out: &mut Poly<M, N>) {
+        for (k, row) in self.res.iter_mut().enumerate() {
+            ntt::inverse_from_montgomery(row, &NTT_PRIMES[k]);
+        }
+        for (i, c) in out.coeffs.iter_mut().enumerate() {
+            let r: [u32; K] = core::array::from_fn(|k| self.res[k][i]);
+            *c = M::add(*c, rns::reconstruct::<M, K>(&r));
+        }
+    }
+
     /// The coefficient form mod q (copies self first).
     pub fn to_poly<M: Modulus>(&self, out: &mut Poly<M, N>) {
         let mut tmp = self.clone();

@@ -15,6 +15,8 @@ pub mod eval;
 pub mod layout;
 /// Sums of ring products accumulated in RNS-NTT form (PROTOCOL §10).
 pub mod nttacc;
+/// Where the prover's output goes: a buffer, or a store written as the proof is produced (PROTOCOL §10).
+pub mod output;
 /// Derived parameters and build-time soundness conditions (PROTOCOL §3, §9).
 pub mod params;
 /// Wire format and errors (PROTOCOL §12).

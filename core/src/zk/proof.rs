@@ -149,6 +149,55 @@ impl<M: Modulus> Messages<M> {
         out[lay.off_cseed()..lay.off_z1u()].copy_from_slice(&self.c_seed);
     }
 
+    /// The bytes of [`Messages::encode`], handed to `emit` in wire order, one field (or ring element) at a
+    /// time, for a prover that writes its proof to storage as it goes (`zk::prove::prove_to_store`):
+    /// ≈ 2 KB of buffer instead of `lay.off_z1u()` bytes. Stops at the first `false` from `emit`.
+    pub fn encode_streamed<P: ZkParams<M = M>>(
+        &self,
+        lay: &Layout,
+        emit: &mut impl FnMut(&[u8]) -> bool,
+    ) -> bool {
+        let rb = lay.ring_bytes();
+        let mut head = [0u8; HEADER_BYTES];
+        head[..3].copy_from_slice(b"ZKP");
+        head[3] = VERSION;
+        head[4] = P::ID;
+        head[5..HEADER_BYTES].copy_from_slice(&(lay.l as u16).to_le_bytes());
+        let mut buf = [0u8; D * 16];
+        let mut ring = |x: &Rq<M>, emit: &mut dyn FnMut(&[u8]) -> bool| {
+            put_ring(x, &mut buf[..rb]);
+            emit(&buf[..rb])
+        };
+        let mut ok = emit(&head);
+        let rings_before_z3 = self
+            .t_a
+            .iter()
+            .take(lay.zk.kmsis)
+            .chain(self.t_y.iter())
+            .chain(core::iter::once(&self.t_b))
+            .chain(self.t_g.iter().take(lay.zk.lambda));
+        for x in rings_before_z3 {
+            ok = ok && ring(x, emit);
+        }
+        let mut z3 = [0u8; JL_ROWS * 8];
+        let z3_len = lay.off_h() - lay.off_z3();
+        let mut wr = BitWriter::new(&mut z3[..z3_len]);
+        for &x in &self.z3 {
+            wr.put(x, lay.zk.w3);
+        }
+        wr.finish();
+        ok = ok && emit(&z3[..z3_len]);
+        for x in self
+            .h
+            .iter()
+            .take(lay.zk.lambda)
+            .chain(core::iter::once(&self.t_t))
+        {
+            ok = ok && ring(x, emit);
+        }
+        ok && emit(&self.c_seed)
+    }
+
     /// V1 for the fixed part: length within [min, max] proof length, header, every coefficient < q,
     /// canonical z3.
     ///

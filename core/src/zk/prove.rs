@@ -4,17 +4,18 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
-use super::codec::{CodecError, Sink};
 use super::derive::{
     JL_BLOCK_BYTES, SliceXof, challenge_from_seed, jl_reader, jl_row, uniform_ring, xof256,
 };
 use super::eval::{Batch, Openings, Publics, f_k_without_jl, f_tilde};
 use super::layout::{Group, Layout};
 use super::nttacc::NttR;
+use super::output::{Output, SliceOut, StagedBits, StoreOut};
+pub use super::output::{ProofStore, STORE_PIECE};
 use super::params::{
     D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
 };
-use super::proof::{BitWriter, Messages, ZWriter, z_classes};
+use super::proof::Messages;
 use super::public::{
     A1Acc, A1Table, ELL_MAX, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_b_acc_streamed,
     mul_small_exact, row_t,
@@ -48,6 +49,8 @@ pub enum ProveError {
     Inconsistent,
     /// No attempt was accepted within the attempt limit (probability < 2^−100 for honest inputs).
     TooManyAttempts,
+    /// A [`ProofStore`] failed to write or read back (`prove_to_store`).
+    Store,
 }
 
 /// Read access to the update, one chunk at a time (the chunk must be re-readable: passes read it again).
@@ -160,7 +163,7 @@ pub fn prove<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
         Start::Norm(ctx),
         wit,
         rng,
-        out,
+        SliceOut(out),
         ProverTables::none(),
         Cheat::default(),
     )
@@ -190,7 +193,7 @@ pub fn prove_relation<P: ZkParams, const N: usize, U: UpdateSource<N>, R: Crypto
         Start::Relation(rel, start),
         wit,
         rng,
-        out,
+        SliceOut(out),
         ProverTables::none(),
         Cheat::default(),
     )
@@ -216,7 +219,39 @@ where
         Start::Norm(ctx),
         wit,
         rng,
-        out,
+        SliceOut(out),
+        ProverTables::none(),
+        Cheat::default(),
+    )
+}
+
+/// [`prove_chunked`] with its output in a [`ProofStore`] instead of a buffer of `Layout::prove_buf_len()`
+/// bytes: the staged z of each attempt goes to the store's scratch area (masked), and the proof is appended
+/// to the store as it is encoded, so nothing the prover holds grows with L (docs/FIRMWARE.md). The proof
+/// appended is byte for byte the one [`prove_chunked`] writes for the same inputs and randomness; its length
+/// is `stats.len`.
+pub fn prove_to_store<P: ZkParams, const N: usize, S, U, R, K>(
+    stmt: &ChunkedStatement<'_, P::M, N, S>,
+    ctx: &Context,
+    wit: &mut Witness<'_, U>,
+    rng: &mut R,
+    store: &mut K,
+) -> Result<ProveStats, ProveError>
+where
+    S: ChunkSource<P::M, N>,
+    U: UpdateSource<N>,
+    R: CryptoRng,
+    K: ProofStore,
+{
+    prove_checked::<P, N, U, S, R>(
+        stmt,
+        Start::Norm(ctx),
+        wit,
+        rng,
+        StoreOut {
+            store,
+            failed: false,
+        },
         ProverTables::none(),
         Cheat::default(),
     )
@@ -237,7 +272,7 @@ pub fn prove_with_tables<P: ZkParams, const N: usize, U: UpdateSource<N>, R: Cry
         Start::Norm(ctx),
         wit,
         rng,
-        out,
+        SliceOut(out),
         tables,
         Cheat::default(),
     )
@@ -329,7 +364,7 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         Start::Norm(ctx),
         wit,
         rng,
-        out,
+        SliceOut(out),
         ProverTables::none(),
         cheat,
     )
@@ -358,7 +393,7 @@ fn prove_checked<
     start: Start<'_, P::M>,
     wit: &mut Witness<'_, U>,
     rng: &mut R,
-    out: &mut [u8],
+    mut out: impl Output,
     tables: ProverTables<'_, P::M>,
     cheat: Cheat,
 ) -> Result<ProveStats, ProveError> {
@@ -367,7 +402,7 @@ fn prove_checked<
         Start::Relation(r, _) => Some(r),
         Start::Norm(_) => None,
     };
-    let mut p = Prover::<P, N, U, S>::new(stmt, rel, &mut wit.m, wit.u.len(), out.len(), cheat)?;
+    let mut p = Prover::<P, N, U, S>::new(stmt, rel, &mut wit.m, wit.u.len(), out.room(), cheat)?;
     p.src.load_u(wit.u)?;
     p.slack()?;
     p.tab = tables.fit(&p.src.lay);
@@ -396,12 +431,11 @@ fn prove_checked<
             p.masked_attempt(&mut att, &batch, a);
         }
         let c = p.open(&fs, &mut att, &batch, &mut msgs)?;
-        if p.respond(&c, a, out) {
-            let lay = p.src.lay;
-            msgs.encode::<P>(&lay, out);
-            // Public from here: the accepted z is what the clinic sends.
-            declassify(&out[..lay.prove_buf_len()]);
-            let len = encode_z(&lay, out)?;
+        let lay = p.src.lay;
+        let accepted = p.respond(&c, a, out.staged(&lay, &p.sec.mask_seed, a));
+        out.check()?;
+        if accepted {
+            let len = out.accept::<P>(&lay, &msgs, &p.sec.mask_seed, a)?;
             let stats = ProveStats {
                 len,
                 jl_attempts,
@@ -864,10 +898,10 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
     /// Step 5 response: z = y + c·s block by block, written into `out`; joint standard rejection.
     /// Returns true when accepted (then z1, z2 are in place).
     #[inline(never)]
-    fn respond(&mut self, c: &[i64; D], attempt: u64, out: &mut [u8]) -> bool {
+    fn respond<W: StagedBits>(&mut self, c: &[i64; D], attempt: u64, staged: W) -> bool {
         let lay = self.src.lay;
         let sec = &self.sec;
-        let mut z = Responses::new(&lay, out);
+        let mut z = Responses::new(&lay, staged);
         let mut yb = [0i64; D];
         self.src.for_each_s1_block(&sec.ups, |b, s| {
             y1_block(&lay, sec, attempt, b, &mut yb);
@@ -921,8 +955,8 @@ impl Region {
 /// The response writer of one attempt: z = y + c·s staged at fixed width (w_s for the u blocks, w_m for
 /// the m blocks, w_s for υ and z2, in wire order) at `Layout::off_staged`, without branching on z, with
 /// the statistics of the joint rejection per width class [m, s].
-struct Responses<'o> {
-    wr: BitWriter<'o>,
+struct Responses<W> {
+    wr: W,
     widths: [u32; 3],
     v_sq: [i128; 2],
     zv: [i128; 2],
@@ -931,12 +965,11 @@ struct Responses<'o> {
     cs: [i64; D],
 }
 
-impl<'o> Responses<'o> {
-    fn new(lay: &Layout, out: &'o mut [u8]) -> Self {
-        let staged = &mut out[lay.off_staged()..lay.off_staged() + lay.staged_bits().div_ceil(8)];
+impl<W: StagedBits> Responses<W> {
+    fn new(lay: &Layout, wr: W) -> Self {
         let (wm, ws) = (lay.zk.wm, lay.zk.ws);
         Self {
-            wr: BitWriter::new(staged),
+            wr,
             widths: [ws, wm, ws],
             v_sq: [0; 2],
             zv: [0; 2],
@@ -972,63 +1005,6 @@ impl<'o> Responses<'o> {
             self.fits,
         )
     }
-}
-
-/// The output buffer as a sink that writes the Rice code of z at `off_z1u` while the staged fixed-width
-/// copy is read further on: a byte may be written only once the reader has consumed every staged bit in
-/// it (`Layout::off_staged` guarantees this for any z within V4's bounds; the check makes a violation an
-/// error, not a corruption).
-struct InPlace<'o> {
-    buf: &'o mut [u8],
-    w: usize,
-    staged: usize,
-    r_bit: usize,
-}
-
-impl InPlace<'_> {
-    /// Reads the next staged value of `w` bits (the inverse of `BitWriter::put`).
-    fn read(&mut self, w: u32) -> i64 {
-        let mut u = 0u64;
-        for t in 0..w as usize {
-            let pos = self.staged * 8 + self.r_bit + t;
-            u |= u64::from((self.buf[pos / 8] >> (pos % 8)) & 1) << t;
-        }
-        self.r_bit += w as usize;
-        u as i64 - ((1i64 << (w - 1)) - 1)
-    }
-}
-
-impl Sink for InPlace<'_> {
-    fn put_byte(&mut self, b: u8) -> Result<(), CodecError> {
-        if (self.w + 1) * 8 > self.staged * 8 + self.r_bit {
-            return Err(CodecError::SinkFull);
-        }
-        self.buf[self.w] = b;
-        self.w += 1;
-        Ok(())
-    }
-}
-
-/// Re-encodes the accepted, staged z in place as the Rice code of §12.1 (z is public now: its running time
-/// depends on z only), zeroes the rest of the buffer and returns the proof length.
-fn encode_z(lay: &Layout, out: &mut [u8]) -> Result<usize, ProveError> {
-    let mut sink = InPlace {
-        buf: &mut out[..lay.prove_buf_len()],
-        w: lay.off_z1u(),
-        staged: lay.off_staged(),
-        r_bit: 0,
-    };
-    let mut wr = ZWriter::new(lay);
-    for (dim, _, w) in z_classes(lay) {
-        for _ in 0..dim {
-            let x = sink.read(w);
-            wr.push(&mut sink, x).map_err(|_| ProveError::Encoding)?;
-        }
-    }
-    wr.finish(&mut sink).map_err(|_| ProveError::Encoding)?;
-    let len = sink.w;
-    sink.buf[len..].fill(0);
-    Ok(len)
 }
 
 /// v += R_b·x for one s3 block x, the rows of R_b read from `rd`.

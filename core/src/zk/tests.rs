@@ -6,7 +6,7 @@ use super::codec::{RiceReader, SliceSink};
 use super::layout::Layout;
 use super::params::D;
 use super::proof::{ZWriter, z_classes};
-use super::prove::{Cheat, SliceUpdate, Witness, prove_with};
+use super::prove::{Cheat, ProveError, SliceUpdate, Witness, prove_with};
 use super::ringmul::mul_public_short;
 use super::statement::{Context, Statement};
 use super::verify::verify;
@@ -1117,4 +1117,115 @@ fn a1_table_refuses_chunk_sizes_the_proof_does_not_support() {
     assert!(A1Table::<M>::fill(SetS::ID, 0, 2, &mut buf).is_none());
     assert!(A1Table::<M>::fill(SetS::ID, KMSIS_MAX + 1, 2, &mut buf).is_none());
     assert!(A1Table::<M>::fill(SetS::ID, KMSIS_MAX, 2, &mut buf).is_some());
+}
+
+/// A `ProofStore` in memory: the scratch area and the appended proof, with an optional failure.
+struct MemStore {
+    staged: Vec<u8>,
+    proof: Vec<u8>,
+    staged_writes: usize,
+    fail_append_after: Option<usize>,
+}
+
+impl super::prove::ProofStore for MemStore {
+    fn write_staged(&mut self, offset: usize, bytes: &[u8]) -> bool {
+        if self.staged.len() < offset + bytes.len() {
+            self.staged.resize(offset + bytes.len(), 0);
+        }
+        self.staged[offset..offset + bytes.len()].copy_from_slice(bytes);
+        self.staged_writes += 1;
+        true
+    }
+    fn read_staged(&mut self, offset: usize, out: &mut [u8]) -> bool {
+        match self.staged.get(offset..offset + out.len()) {
+            Some(b) => {
+                out.copy_from_slice(b);
+                true
+            }
+            None => false,
+        }
+    }
+    fn append_proof(&mut self, bytes: &[u8]) -> bool {
+        if self
+            .fail_append_after
+            .is_some_and(|n| self.proof.len() + bytes.len() > n)
+        {
+            return false;
+        }
+        self.proof.extend_from_slice(bytes);
+        true
+    }
+}
+
+/// PROTOCOL §10, docs/FIRMWARE.md: the prover writing to a `ProofStore` (staged z in the store's scratch
+/// area, masked; the proof appended as it is encoded) appends the bytes of the buffer-based prover for the
+/// same randomness, and its scratch area never holds the staged z in the clear.
+#[test]
+fn proof_store_gives_the_same_proof() {
+    use super::prove::prove_to_store;
+    let f = fixture();
+    let st = stmt(&f.inst, 4096);
+    let lay = st.layout::<SetS>().unwrap();
+    let mut store = MemStore {
+        staged: Vec::new(),
+        proof: Vec::new(),
+        staged_writes: 0,
+        fail_append_after: None,
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let mut w = Witness {
+        u: &f.inst.u,
+        m: SliceUpdate(&f.inst.m),
+    };
+    let stats =
+        prove_to_store::<SetS, N, _, _, _, _>(&st.chunked(), &ctx(), &mut w, &mut rng, &mut store)
+            .unwrap();
+    assert_eq!(stats.len, store.proof.len());
+    assert!(
+        store.proof == f.proof,
+        "same bytes as the buffer-based prover"
+    );
+    assert_eq!(store.staged.len(), lay.staged_bits().div_ceil(8));
+    assert!(store.staged_writes >= stats.attempts as usize * (store.staged.len() / 512));
+    // The accepted z staged in the clear (as the buffer-based prover stages it) is not what the store holds.
+    let mut clear = vec![0u8; store.staged.len()];
+    {
+        use super::proof::{BitWriter, z_classes};
+        // Re-stage the accepted z from the proof: decode the Rice code of z and write it at fixed width.
+        let mut rd = super::codec::RiceReader::new(&f.proof[lay.off_z1u()..]);
+        let mut wr = BitWriter::new(&mut clear);
+        for (dim, code, wd) in z_classes(&lay) {
+            for _ in 0..dim {
+                assert!(wr.put(rd.next_value(&code).unwrap(), wd));
+            }
+        }
+        wr.finish();
+    }
+    let same = clear
+        .iter()
+        .zip(store.staged.iter())
+        .filter(|(a, b)| a == b)
+        .count();
+    assert!(
+        same < clear.len() / 64,
+        "{same} of {} staged bytes in the clear",
+        clear.len()
+    );
+
+    // A store that fails makes the prover fail, not emit a short proof.
+    let mut bad = MemStore {
+        staged: Vec::new(),
+        proof: Vec::new(),
+        staged_writes: 0,
+        fail_append_after: Some(1000),
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let mut w = Witness {
+        u: &f.inst.u,
+        m: SliceUpdate(&f.inst.m),
+    };
+    assert_eq!(
+        prove_to_store::<SetS, N, _, _, _, _>(&st.chunked(), &ctx(), &mut w, &mut rng, &mut bad),
+        Err(ProveError::Store)
+    );
 }

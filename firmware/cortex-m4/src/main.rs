@@ -17,6 +17,7 @@
 mod chunks;
 mod host;
 mod meter;
+mod store;
 mod terms;
 mod update;
 
@@ -27,11 +28,11 @@ use rand_core::SeedableRng;
 use sha3::{Digest, Sha3_256};
 use zeroize::Zeroize;
 use zkfl_core::arith::{Modulus, Q44};
-use zkfl_core::bfv::{self, Encryptor, PlainModulus};
+use zkfl_core::bfv::{self, PlainModulus, StreamEncryptor};
 use zkfl_core::channel::submission::SUBMISSION_OVERHEAD;
 use zkfl_core::channel::{
-    ClinicId, ContentHash, ContentHasher, ContentKind, Direction, KemPublicKey, MlKem768, RoundId,
-    SealContext, SigningKey, SubmissionFields, prefix_len, seal_streaming, signed_header,
+    ClinicId, ContentHash, ContentHasher, ContentKind, Direction, ExpandedSigningKey, KemPublicKey,
+    MlKem768, RoundId, SealContext, SubmissionFields, prefix_len, seal_streaming, signed_header,
 };
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::{Quantizer, chunk_count};
@@ -40,14 +41,13 @@ use zkfl_core::wire::bfv::{
     HEADER_BYTES, KIND_CIPHERTEXT, KIND_PUBLIC_KEY, encoded_len, read_header, write_header,
 };
 use zkfl_core::wire::poly::{decode_poly, encode_poly, poly_bytes};
-use zkfl_core::zk::layout::Layout;
-use zkfl_core::zk::params::ZkParams;
-use zkfl_core::zk::prove::{UpdateSource, Witness, prove_chunked};
+use zkfl_core::zk::prove::{UpdateSource, Witness, prove_to_store};
 use zkfl_core::zk::statement::{ChunkedStatement, Context};
 
 use chunks::DeviceChunks;
 use host::{File, IoError};
 use meter::Clock;
+use store::{HostStore, PROOF_FILE};
 
 use update::UpdateFile;
 
@@ -55,22 +55,14 @@ use update::UpdateFile;
 const N: usize = SetS::N;
 /// Auxiliary NTT primes for a ternary × uniform product mod q.
 const K: usize = bfv::ternary_product_primes(N, <Q44 as Modulus>::BITS);
-/// Chunks the buffers hold: the CI run's 2, or the paper's whole update (108,996 parameters, 54 chunks).
+/// Chunks the device accepts: the CI run's 2, or the paper's whole update (108,996 parameters, 54 chunks).
+/// No buffer depends on it (the ciphertext and the proof go to host storage as they are produced).
 #[cfg(not(feature = "full"))]
 const MAX_CHUNKS: usize = 2;
 #[cfg(feature = "full")]
 const MAX_CHUNKS: usize = 54;
 /// Bytes of one encoded polynomial.
 const POLY_BYTES: usize = poly_bytes::<Q44>(N);
-/// The prover's output buffer (the staged fixed-width z and its Rice code) for the largest statement.
-const PROOF_MAX: usize = Layout::new(
-    <SetS as ZkParams>::ZK,
-    N,
-    <Q44 as Modulus>::BYTES,
-    MAX_CHUNKS,
-    1,
-)
-.prove_buf_len();
 /// Bytes the device moves through host storage per read or write when it re-streams the ciphertext.
 const STREAM_PIECE: usize = 1024;
 /// The host file that holds the ciphertext between encryption, proving and sealing.
@@ -96,6 +88,8 @@ enum Error {
     Seal(zkfl_core::channel::ChannelError),
     /// The ciphertext read back from host storage for sealing is not the one signed.
     CiphertextChanged,
+    /// The proof read back from host storage for sealing is not the one signed.
+    ProofChanged,
 }
 
 /// Measured figures, printed for `scripts/firmware.sh`.
@@ -273,9 +267,11 @@ impl CiphertextWriter {
     }
 }
 
-/// Encrypts the update chunk by chunk (out of line: its NTT buffers are gone before the prover runs):
-/// b_j read from the key file and put in NTT form one at a time, c0_j and c1 encoded straight into `ct`
-/// (the envelope's ciphertext region); returns c1 and u (centred) for the proof.
+/// Encrypts the update chunk by chunk (out of line: its buffers are gone before the prover runs) with the
+/// lean `bfv::StreamEncryptor`: its state is u in NTT form; one NTT buffer serves for pk.a and then for each
+/// b_j (read from the key file, transformed and multiplied by u in place), one polynomial buffer for u and
+/// then for each decoded b_j and each c0_j, one for the update chunk. c1 and c0_j are encoded straight to
+/// host storage; returns c1 and u (centred) for the proof. The same ciphertext as `bfv::Encryptor`.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn encrypt(
@@ -289,33 +285,37 @@ fn encrypt(
     c1: &mut [u64; N],
     u: &mut [i64; N],
 ) -> Result<(), Error> {
-    let mut scratch = Poly44::zero();
-    scratch.coeffs = *pk_a;
-    let a_ntt = NttPoly::<N, K>::from_poly(&scratch);
-    let mut enc = Encryptor::<SetS, N, K>::new(&a_ntt, plain, chunks, rng);
+    let mut poly = Poly44::zero();
+    poly.coeffs = *pk_a;
+    let mut ntt = NttPoly::<N, K>::from_poly(&poly);
+    let mut c1p = Poly44::zero();
+    let mut enc = StreamEncryptor::<SetS, N, K>::new(&mut ntt, plain, chunks, rng, &mut poly, &mut c1p);
+    // u is ternary: its centred coefficients fit i64.
+    #[allow(clippy::cast_possible_truncation)]
+    for (o, &x) in u.iter_mut().zip(poly.coeffs.iter()) {
+        *o = Q44::to_centered(x) as i64;
+    }
     let mut head = [0u8; HEADER_BYTES];
     write_header::<SetS>(KIND_CIPHERTEXT, chunks, &mut head).map_err(|_| Error::Encrypt)?;
     ct.put(&head)?;
     // c1 = a·u + e2 is known before the chunks: the encoding is written (and hashed) in wire order.
-    *c1 = enc.c1().coeffs;
-    ct.put_poly(enc.c1())?;
+    *c1 = c1p.coeffs;
+    ct.put_poly(&c1p)?;
     let mut m = [0i64; N];
-    let mut b_ntt = NttPoly::<N, K>::zero();
-    for j in 0..chunks {
+    let mut chunk = |j: usize| -> Result<(), Error> {
         update.chunk(j, &mut m);
-        key_file.next_poly(&mut scratch.coeffs)?;
-        b_ntt.set_from_poly(&scratch);
-        enc.encrypt_chunk(&b_ntt, &m, &mut scratch)
+        key_file.next_poly(&mut poly.coeffs)?;
+        ntt.set_from_poly(&poly);
+        enc.encrypt_chunk(&mut ntt, &m, &mut poly)
             .map_err(|_| Error::Encrypt)?;
-        ct.put_poly(&scratch)?;
-    }
+        ct.put_poly(&poly)
+    };
+    let res = (0..chunks).try_for_each(&mut chunk);
+    // The update chunk, b_j·u and e1_j-bearing buffers are wiped on every path.
     m.zeroize();
-    // u is ternary: its centred coefficients fit i64.
-    #[allow(clippy::cast_possible_truncation)]
-    for (o, &x) in u.iter_mut().zip(enc.u().coeffs.iter()) {
-        *o = Q44::to_centered(x) as i64;
-    }
-    Ok(())
+    poly.zeroize();
+    ntt.zeroize();
+    res
 }
 
 /// Encrypt (chunk by chunk, the ciphertext's encoding written to host storage and hashed as it is
@@ -331,9 +331,8 @@ fn encrypt_and_prove(
     chunks: usize,
     mut update: UpdateFile,
     rng: &mut ChaCha20Rng,
-    proof: &mut [u8],
     peaks: &mut [usize; 3],
-) -> Result<(zkfl_core::zk::prove::ProveStats, ContentHash, u64, u64), Error> {
+) -> Result<(zkfl_core::zk::prove::ProveStats, ContentHash, ContentHash, u64, u64), Error> {
     let mut pk_a = [0u64; N];
     let mut key_file = KeyReader::open(&mut pk_a, chunks)?;
     // Encrypt: b_j read from the key file and put in NTT form one at a time, c0_j encoded straight into
@@ -359,7 +358,7 @@ fn encrypt_and_prove(
     let insn_encrypt = clock.instructions() - t0;
     peaks[0] = peaks[0].max(meter::stack_peak());
 
-    // Prove, straight into the envelope.
+    // Prove: the staged z and the proof go to host storage (the proof hashed as it is written).
     meter::paint();
     let t1 = clock.instructions();
     let ctx = Context {
@@ -374,7 +373,8 @@ fn encrypt_and_prove(
         bound: t.b_int,
     };
     let mut wit = Witness { u: &u, m: update };
-    let res = prove_chunked::<SetS, N, _, _, _>(&stmt, &ctx, &mut wit, rng, proof);
+    let mut store = HostStore::create().map_err(io("proof.bin"))?;
+    let res = prove_to_store::<SetS, N, _, _, _, _>(&stmt, &ctx, &mut wit, rng, &mut store);
     let failed = wit.m.failed();
     u.zeroize();
     if failed {
@@ -386,7 +386,7 @@ fn encrypt_and_prove(
     let st = res.map_err(Error::Prove)?;
     let insn_prove = clock.instructions() - t1;
     peaks[1] = meter::stack_peak();
-    Ok((st, ct_hash, insn_encrypt, insn_prove))
+    Ok((st, ct_hash, store.hash.finish(), insn_encrypt, insn_prove))
 }
 
 /// The pipeline: terms → key → encrypt (chunk by chunk) → prove (into the envelope) → sign + seal in place.
@@ -409,33 +409,16 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     let mut seed = [0u8; 32];
     host::read_file(b"rng-seed.bin\0", &mut seed).map_err(io("rng-seed.bin"))?;
     let mut rng = ChaCha20Rng::from_seed(seed);
-    host::read_file(b"device-seed.bin\0", &mut seed).map_err(io("device-seed.bin"))?;
-    let key = SigningKey::from_seed(&seed);
     seed.zeroize();
 
     let update = UpdateFile::open(b"update.f32\0", &quant)?;
 
-    // The prover's output buffer for this statement (the staged z needs `prove_buf_len` bytes; the proof
-    // is its first `len` bytes after acceptance). The ciphertext goes to host storage as it is produced.
-    let buf_len = Layout::new(
-        <SetS as ZkParams>::ZK,
-        N,
-        <Q44 as Modulus>::BYTES,
-        chunks,
-        t.b_int,
-    )
-    .prove_buf_len();
+    // The ciphertext and the proof go to host storage as they are produced: nothing here grows with L.
     let ct_len = encoded_len::<SetS>(chunks);
-    let mut proof_buf = [0u8; PROOF_MAX];
-    let proof = proof_buf
-        .get_mut(..buf_len)
-        .ok_or(Error::TooManyChunks(chunks))?;
-
     let held = meter::stack_depth();
     let mut peaks = [meter::stack_peak(); 3];
-    let (st, ct_hash, insn_encrypt, insn_prove) = encrypt_and_prove(
-        clock, &t, plain, chunks, update, &mut rng, proof, &mut peaks,
-    )?;
+    let (st, ct_hash, proof_hash, insn_encrypt, insn_prove) =
+        encrypt_and_prove(clock, &t, plain, chunks, update, &mut rng, &mut peaks)?;
     meter::paint();
     let proof_len = st.len;
 
@@ -446,8 +429,8 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
         &t,
         ct_len,
         &ct_hash,
-        &mut proof[..proof_len],
-        &key,
+        proof_len,
+        &proof_hash,
         &mut rng,
     )?;
     let insn_seal = clock.instructions() - t2;
@@ -476,29 +459,37 @@ fn sign_and_seal(
     t: &zkfl_core::wire::terms::DeviceTerms,
     ct_len: usize,
     ct_hash: &ContentHash,
-    proof: &mut [u8],
-    key: &SigningKey,
+    proof_len: usize,
+    proof_hash: &ContentHash,
     rng: &mut ChaCha20Rng,
 ) -> Result<usize, Error> {
+    // The device's ML-DSA-65 key is made only now: its 32-byte seed ξ read from storage (`device-seed.bin`; a
+    // real board keeps it in OTP or a secure element), expanded by FIPS 204 key generation (`fips204`, out of
+    // line: its frame is gone before signing) and wiped at once; the expanded key is wiped when this returns.
+    let mut seed = [0u8; 32];
+    if let Err(e) = host::read_file(b"device-seed.bin\0", &mut seed) {
+        seed.zeroize();
+        return Err(Error::Io("device-seed.bin", e));
+    }
+    let key = ExpandedSigningKey::from_seed_wiping(&mut seed);
     let fields = SubmissionFields {
         param_id: SetS::ID,
         round: RoundId(t.round),
         clinic: ClinicId(t.clinic),
     };
-    let proof_hash = ContentHash::of(ContentKind::Proof, proof);
     let mut head = [0u8; SUBMISSION_OVERHEAD];
     signed_header(
         &mut head,
         &fields,
         ct_len,
-        proof.len(),
+        proof_len,
         ct_hash,
-        &proof_hash,
-        key,
+        proof_hash,
+        &key,
         rng,
     )
     .map_err(Error::Seal)?;
-    let payload_len = SUBMISSION_OVERHEAD + ct_len + proof.len();
+    let payload_len = SUBMISSION_OVERHEAD + ct_len + proof_len;
     let ctx = SealContext {
         direction: Direction::ClinicToAggregator,
         round: fields.round,
@@ -513,23 +504,41 @@ fn sign_and_seal(
     out.write_all(&prefix).map_err(&w)?;
     seal.encrypt(&mut head).map_err(Error::Seal)?;
     out.write_all(&head).map_err(&w)?;
-    let mut ct = File::open(CIPHERTEXT_FILE).map_err(io("ciphertext.bin"))?;
-    let mut again = ContentHasher::new(ContentKind::Ciphertext);
+    let parts: [(&[u8], &'static str, ContentKind, usize, &ContentHash, Error); 2] = [
+        (
+            CIPHERTEXT_FILE,
+            "ciphertext.bin",
+            ContentKind::Ciphertext,
+            ct_len,
+            ct_hash,
+            Error::CiphertextChanged,
+        ),
+        (
+            PROOF_FILE,
+            "proof.bin",
+            ContentKind::Proof,
+            proof_len,
+            proof_hash,
+            Error::ProofChanged,
+        ),
+    ];
     let mut piece = [0u8; STREAM_PIECE];
-    let mut left = ct_len;
-    while left > 0 {
-        let p = &mut piece[..left.min(STREAM_PIECE)];
-        ct.read_exact(p).map_err(io("ciphertext.bin"))?;
-        again.update(p);
-        seal.encrypt(p).map_err(Error::Seal)?;
-        out.write_all(p).map_err(&w)?;
-        left -= p.len();
+    for (file, name, kind, len, hash, changed) in parts {
+        let mut src = File::open(file).map_err(io(name))?;
+        let mut again = ContentHasher::new(kind);
+        let mut left = len;
+        while left > 0 {
+            let p = &mut piece[..left.min(STREAM_PIECE)];
+            src.read_exact(p).map_err(io(name))?;
+            again.update(p);
+            seal.encrypt(p).map_err(Error::Seal)?;
+            out.write_all(p).map_err(&w)?;
+            left -= p.len();
+        }
+        if again.finish() != *hash {
+            return Err(changed);
+        }
     }
-    if again.finish() != *ct_hash {
-        return Err(Error::CiphertextChanged);
-    }
-    seal.encrypt(proof).map_err(Error::Seal)?;
-    out.write_all(proof).map_err(&w)?;
     let tag = seal.finish().map_err(Error::Seal)?;
     out.write_all(&tag).map_err(&w)?;
     Ok(prefix.len() + payload_len + tag.len())
