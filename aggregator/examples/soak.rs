@@ -26,6 +26,7 @@ use zkfl_aggregator::coordinator::OpenRound;
 use zkfl_aggregator::demo::clinic::{ClinicKeys, submission};
 use zkfl_aggregator::model::{self, SetLimits};
 use zkfl_aggregator::round::Announcement;
+use zkfl_aggregator::round::{ClinicId, RoundId};
 use zkfl_core::clinic::PublicKey;
 
 /// Model size of the soak rounds (one BFV chunk).
@@ -192,7 +193,7 @@ fn prepare(c: &Client, keys: &Path, clinics: u32, seed: u64) -> (Announcement, V
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let prepared = (1..=clinics)
         .map(|id| {
-            let keys = ClinicKeys::load(keys, id).expect("clinic keys");
+            let keys = ClinicKeys::load(keys, ClinicId(id)).expect("clinic keys");
             let update: Vec<f32> = (0..DIM)
                 .map(|_| (f64::from(rng.next_u32()) / 4.294_967_296e9 - 0.5) as f32 * 0.1)
                 .collect();
@@ -210,14 +211,14 @@ fn prepare(c: &Client, keys: &Path, clinics: u32, seed: u64) -> (Announcement, V
 /// Submits and returns whether the clinic's decision is `accepted` (a retried submission whose first try
 /// was recorded answers 409 replayed; the round status is the truth).
 fn submit_and_check(c: &Client, round: u64, p: &Prepared) -> bool {
-    let answer = c.submit(round, &p.envelope);
+    let answer = c.submit(RoundId(round), &p.envelope);
     if let Err(e) = &answer {
         eprintln!("soak: clinic {} answer: {e}", p.id);
     }
-    c.status(round).is_ok_and(|s| {
+    c.status(RoundId(round)).is_ok_and(|s| {
         s.submissions
             .iter()
-            .any(|d| d.clinic_id == p.id && d.decision == "accepted")
+            .any(|d| d.clinic_id == ClinicId(p.id) && d.decision == "accepted")
     })
 }
 
@@ -491,7 +492,7 @@ fn main() {
         std::thread::spawn(move || {
             Client::new(&url)
                 .with_retry(RetryPolicy::none())
-                .submit(3, &envelope)
+                .submit(RoundId(3), &envelope)
                 .is_ok()
         })
     };
@@ -508,10 +509,10 @@ fn main() {
     exact.push(published_bit_exact(&c, &a3, &p3));
     peak_kib = peak_kib.max(server.peak_rss_kib());
     let rounds_published = c
-        .status(3)
+        .status(RoundId(3))
         .map(|_| {
             (1..=3)
-                .filter(|r| c.status(*r).is_ok_and(|s| s.state == "published"))
+                .filter(|r| c.status(RoundId(*r)).is_ok_and(|s| s.state == "published"))
                 .count()
         })
         .unwrap_or(0);

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::coordinator::OpenRound;
 use crate::error::{ApiError, Code};
-use crate::round::{Announcement, RoundId};
+use crate::round::{Announcement, ClinicId, RoundId};
 
 /// Largest response body the client reads (models of ~10^7 parameters).
 const MAX_RESPONSE: u64 = 256 << 20;
@@ -102,7 +102,7 @@ impl RoundAnnouncement {
 #[derive(Clone, Debug, Deserialize)]
 pub struct SubmissionStatus {
     /// Roster id.
-    pub clinic_id: u32,
+    pub clinic_id: ClinicId,
     /// `"accepted"` or `"rejected"`.
     pub decision: String,
     /// Rejection code.

@@ -113,13 +113,13 @@ fn channel_rejection(e: ChannelError) -> ApiError {
 }
 
 /// The roster as the channel's [`ClinicRoster`].
-pub struct RosterKeys(pub Vec<(u32, VerifyingKey)>);
+pub struct RosterKeys(pub Vec<(ClinicId, VerifyingKey)>);
 
 impl ClinicRoster for RosterKeys {
     fn verifying_key(&self, clinic: ClinicId) -> Option<VerifyingKey> {
         self.0
             .iter()
-            .find(|(id, _)| *id == clinic.0)
+            .find(|(id, _)| *id == clinic)
             .map(|(_, k)| k.clone())
     }
 }
@@ -150,15 +150,15 @@ impl SubmissionVerifier for CoreVerifier {
         let mut buf = envelope.to_vec();
         let policy = SubmissionPolicy {
             param_id: round.param_set_id,
-            round: zkfl_core::channel::RoundId(round.round),
+            round: round.round,
             max_submission_len: self.max_submission_len.min(round.max_submission_len()),
         };
         let v =
             open_submission::<MlKem768, _, _>(&self.kem, &policy, &self.roster, guard, &mut buf)
                 .map_err(channel_rejection)?;
         Ok(Authenticated {
-            clinic_id: v.fields.clinic.0,
-            round: v.fields.round.0,
+            clinic_id: v.fields.clinic,
+            round: v.fields.round,
             param_set_id: v.fields.param_id,
             digest: v.digest.0.to_vec(),
             ciphertext: v.ciphertext.to_vec(),
@@ -266,7 +266,7 @@ fn keygen<P: ParamSet, const N: usize, const K: usize, R: rand_core::CryptoRng>(
 /// The public inputs of a norm proof besides key and ciphertext (docs/PROTOCOL.md §2, §6 step 0).
 struct ProofInputs<'a> {
     chunks: u32,
-    clinic: u32,
+    clinic: ClinicId,
     round: &'a RoundContext,
 }
 
@@ -369,8 +369,8 @@ impl<P: SharedA1, const N: usize, const K: usize> SetOps for Ops<P, N, K> {
         // The proof is bound to round and clinic; the statement's key (the round's) is hashed by the
         // verifier itself (docs/PROTOCOL.md §2).
         let ctx = Context {
-            round: inputs.round.round,
-            clinic: u64::from(inputs.clinic),
+            round: inputs.round.round.0,
+            clinic: u64::from(inputs.clinic.0),
         };
         let verdict = match P::a1_table() {
             Some(table) => verify_with_table::<P, N>(&stmt, &ctx, proof, table),

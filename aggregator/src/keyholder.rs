@@ -60,7 +60,7 @@ impl<'a> Request<'a> {
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(16 + self.aggregate.len());
-        out.extend_from_slice(&self.round.to_le_bytes());
+        out.extend_from_slice(&self.round.0.to_le_bytes());
         out.extend_from_slice(&self.model_dim.to_le_bytes());
         out.extend_from_slice(&self.accepted.to_le_bytes());
         out.extend_from_slice(&self.t.to_le_bytes());
@@ -76,7 +76,7 @@ impl<'a> Request<'a> {
         let (acc, rest) = rest.split_first_chunk::<4>()?;
         let (t, aggregate) = rest.split_first_chunk::<8>()?;
         Some(Self {
-            round: u64::from_le_bytes(*round),
+            round: RoundId(u64::from_le_bytes(*round)),
             model_dim: u32::from_le_bytes(*dim),
             accepted: u32::from_le_bytes(*acc),
             t: u64::from_le_bytes(*t),
@@ -404,7 +404,7 @@ mod tests {
     #[test]
     fn requests_and_frames_round_trip() {
         let req = Request {
-            round: 3,
+            round: RoundId(3),
             model_dim: 2,
             accepted: 4,
             t: 17,
@@ -441,13 +441,13 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("dir");
         let ledger = Ledger::in_dir(&dir);
-        assert!(ledger.admit(1, b"a").is_ok());
-        assert!(ledger.admit(1, b"a").is_ok());
+        assert!(ledger.admit(RoundId(1), b"a").is_ok());
+        assert!(ledger.admit(RoundId(1), b"a").is_ok());
         assert!(matches!(
-            ledger.admit(1, b"b"),
+            ledger.admit(RoundId(1), b"b"),
             Err(PortError::Refused(why)) if why.contains("different aggregate")
         ));
-        assert!(ledger.admit(2, b"b").is_ok());
+        assert!(ledger.admit(RoundId(2), b"b").is_ok());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use getrandom::rand_core::UnwrapErr;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
-use zkfl_core::channel::{Announcement, KemSecretKey, MlKem768, SigningKey, VerifyingKey};
+use zkfl_core::channel::{
+    Announcement, ClinicId, KemSecretKey, MlKem768, SigningKey, VerifyingKey,
+};
 
 /// A key-directory problem, with the path involved.
 #[derive(Debug)]
@@ -65,7 +67,7 @@ impl KeyDir {
     }
     /// One clinic's directory.
     #[must_use]
-    pub fn clinic(&self, id: u32) -> PathBuf {
+    pub fn clinic(&self, id: ClinicId) -> PathBuf {
         self.0.join("clinics").join(id.to_string())
     }
 }
@@ -83,7 +85,7 @@ pub struct Roster {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RosterEntry {
     /// Roster id (1-based).
-    pub clinic_id: u32,
+    pub clinic_id: ClinicId,
     /// ML-DSA-65 verifying key, hex.
     pub verifying_key: String,
 }
@@ -215,7 +217,10 @@ mod tests {
     use crate::coordinator::AnnouncementSigner as _;
 
     fn announcement(round: u64) -> Vec<u8> {
-        crate::round::encode_announcement(&crate::round::sample_announcement(round, 4))
+        crate::round::encode_announcement(&crate::round::sample_announcement(
+            crate::round::RoundId(round),
+            4,
+        ))
     }
 
     #[test]

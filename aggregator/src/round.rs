@@ -5,8 +5,9 @@
 use serde::{Deserialize, Serialize};
 use zkfl_core::channel::announcement;
 
-/// Round number, starting at 1.
-pub type RoundId = u64;
+/// Round and clinic numbers: zkfl-core's channel ids, the ones every envelope header carries, so the store, the
+/// API and the channel cannot disagree on what a round or a clinic is. They serialize as bare numbers.
+pub use zkfl_core::channel::{ClinicId, RoundId};
 
 /// Where a round is in its life cycle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,7 +253,29 @@ mod tests {
     use super::*;
 
     fn sample() -> Announcement {
-        sample_announcement(7, 108_996)
+        sample_announcement(RoundId(7), 108_996)
+    }
+
+    /// The typed ids are bare numbers in JSON and in paths, as the plain integers they replaced were.
+    #[test]
+    fn ids_serialize_as_bare_numbers() {
+        assert_eq!(serde_json::to_string(&RoundId(7)).expect("json"), "7");
+        assert_eq!(serde_json::to_string(&ClinicId(3)).expect("json"), "3");
+        assert_eq!(
+            serde_json::from_str::<RoundId>("12").expect("round"),
+            RoundId(12)
+        );
+        assert_eq!(
+            serde_json::from_str::<ClinicId>("4").expect("clinic"),
+            ClinicId(4)
+        );
+        assert!(serde_json::from_str::<ClinicId>("-1").is_err());
+        assert!(serde_json::from_str::<RoundId>("\"1\"").is_err());
+        assert_eq!(format!("{}/{}", RoundId(9), ClinicId(2)), "9/2");
+        assert_eq!("18446744073709551615".parse(), Ok(RoundId(u64::MAX)));
+        assert_eq!(RoundId(u64::MAX).next(), None);
+        assert_eq!(RoundId(0).prev(), None);
+        assert_eq!(RoundId(4).next().and_then(RoundId::prev), Some(RoundId(4)));
     }
 
     #[test]

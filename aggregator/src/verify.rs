@@ -5,7 +5,7 @@
 pub use zkfl_core::channel::ReplayGuard;
 
 use crate::error::ApiError;
-use crate::round::RoundId;
+use crate::round::{ClinicId, RoundId};
 
 /// A rejection is an API error: a stable code plus a message saying why.
 pub type Rejection = ApiError;
@@ -14,7 +14,7 @@ pub type Rejection = ApiError;
 #[derive(Clone, Debug)]
 pub struct Authenticated {
     /// Roster id of the clinic whose ML-DSA signature verified.
-    pub clinic_id: u32,
+    pub clinic_id: ClinicId,
     /// The round the signed submission names.
     pub round: RoundId,
     /// The parameter-set id the signed submission names.

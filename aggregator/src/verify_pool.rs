@@ -125,7 +125,10 @@ mod tests {
     fn a_full_queue_answers_queue_full_and_queued_jobs_still_finish() {
         let c = Arc::new(opened());
         let pool = VerifyPool::start(Arc::clone(&c), 1, 1).expect("pool");
-        let stage = |e: String| c.authenticate(1, e.as_bytes()).expect("authenticates");
+        let stage = |e: String| {
+            c.authenticate(crate::round::RoundId(1), e.as_bytes())
+                .expect("authenticates")
+        };
         let first = pool
             .submit(stage("1 1 slow 1".into()))
             .expect("first is queued");
@@ -143,7 +146,7 @@ mod tests {
                 .ok()
                 .and_then(Result::ok)
                 .map(|a| a.clinic_id),
-            Some(1)
+            Some(crate::round::ClinicId(1))
         );
         for rx in results.into_iter().flatten() {
             assert!(rx.blocking_recv().is_ok_and(|v| v.is_ok()));

@@ -10,6 +10,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use common::{Server, TempDir, keygen_with_model, open_round_args, stdout_ok, zkfl};
+use zkfl_aggregator::round::RoundId;
 
 /// logistic:3,2 has 3·2 + 2 = 8 parameters.
 const MODEL: &str = "logistic:3,2";
@@ -164,11 +165,18 @@ fn two_clinic_processes_train_and_submit_and_the_round_publishes() {
     }
     let done = server
         .client()
-        .wait_for(1, &["published", "failed"], Duration::from_secs(120))
+        .wait_for(
+            RoundId(1),
+            &["published", "failed"],
+            Duration::from_secs(120),
+        )
         .expect("round finishes");
     assert_eq!(done.state, "published", "{:?}", done.failure);
     assert_eq!(done.accepted, 2);
-    let mean = server.client().update(1).expect("published update");
+    let mean = server
+        .client()
+        .update(RoundId(1))
+        .expect("published update");
     assert_eq!(mean.len(), DIM);
     assert!(mean.iter().any(|&v| v != 0.0));
     assert!(server.terminate());

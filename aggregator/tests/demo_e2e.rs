@@ -16,6 +16,7 @@ use zkfl_aggregator::demo::pipeline::{Pipeline, Submission};
 use zkfl_aggregator::demo::scenario::Scenario;
 use zkfl_aggregator::demo::zkfl::{ZkflPipeline, derive};
 use zkfl_aggregator::demo::{self, DemoReport, Options};
+use zkfl_aggregator::round::ClinicId;
 use zkfl_core::clinic::PublicKey;
 use zkfl_core::quant::{Quantizer, dequantize};
 use zkfl_learn::param_count;
@@ -124,7 +125,7 @@ fn served_aggregate_equals_plaintext_sum_of_quantized_updates() {
     );
     let c: Client = server.client();
     let keys: Vec<ClinicKeys> = (1..=3)
-        .map(|id| ClinicKeys::load(&dir.0.join("keys"), id).expect("clinic keys"))
+        .map(|id| ClinicKeys::load(&dir.0.join("keys"), ClinicId(id)).expect("clinic keys"))
         .collect();
     let a = c
         .current_round()

@@ -16,6 +16,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{Server, TempDir, keygen_with_model, open_round_args, stdout_ok, zkfl};
+use zkfl_aggregator::round::RoundId;
 
 /// logistic:3,2 has 3·2 + 2 = 8 parameters (one chunk).
 const MODEL: &str = "logistic:3,2";
@@ -101,11 +102,18 @@ fn a_submission_sealed_by_the_device_is_accepted_by_the_server() {
 
     let done = server
         .client()
-        .wait_for(1, &["published", "failed"], Duration::from_secs(120))
+        .wait_for(
+            RoundId(1),
+            &["published", "failed"],
+            Duration::from_secs(120),
+        )
         .expect("round finishes");
     assert_eq!(done.state, "published", "{:?}", done.failure);
     assert_eq!(done.accepted, 1);
-    let mean = server.client().update(1).expect("published update");
+    let mean = server
+        .client()
+        .update(RoundId(1))
+        .expect("published update");
     // ‖UPDATE‖ < τ = 1: no clipping; quantization at S = 512 leaves an error ≤ 1/1024 per coordinate.
     for (m, u) in mean.iter().zip(UPDATE) {
         assert!((m - u).abs() <= 1.0 / 1024.0 + 1e-6, "{m} vs {u}");

@@ -17,6 +17,7 @@ use zkfl_aggregator::error::Code;
 use zkfl_aggregator::keys::{KeyDir, Roster, read_secret};
 use zkfl_aggregator::model::{SetLimits, round_config};
 use zkfl_aggregator::round::Announcement;
+use zkfl_aggregator::round::ClinicId;
 use zkfl_aggregator::verify::{Authenticated, RoundContext, SubmissionVerifier};
 use zkfl_core::channel::{
     Direction, KemSecretKey, MemoryReplayGuard, MlKem768, OpenPolicy, RoundId, SubmissionView,
@@ -113,7 +114,7 @@ fn fixture() -> Fixture {
     let config = round_config(&limits, 1, DIM, 1.0, 1024.0).expect("config");
     let a = Announcement {
         param_set_id: limits.id,
-        round: 1,
+        round: RoundId(1),
         model_dim: DIM,
         model_sha3: [0; 32],
         norm_bound: 1.0,
@@ -131,7 +132,7 @@ fn fixture() -> Fixture {
     let update: Vec<f32> = (0..DIM).map(|i| (i as f32 - 16.0) / 200.0).collect();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let sealed = submission(
-        &ClinicKeys::load(&out, 1).expect("clinic keys"),
+        &ClinicKeys::load(&out, ClinicId(1)).expect("clinic keys"),
         &pk,
         &a,
         &update,
@@ -141,7 +142,7 @@ fn fixture() -> Fixture {
     .expect("submission");
     let seed = read_secret::<64>(&keys.kem_seed()).expect("kem seed");
     let ctx = RoundContext {
-        round: 1,
+        round: RoundId(1),
         param_set_id: limits.id,
         model_dim: DIM,
         b_int: a.b_int,
@@ -151,7 +152,7 @@ fn fixture() -> Fixture {
     Fixture {
         verifier: CoreVerifier {
             kem: KemSecretKey::from_seed(&seed),
-            roster: RosterKeys(vec![(1, vk)]),
+            roster: RosterKeys(vec![(ClinicId(1), vk)]),
             limits,
             max_submission_len: 1 << 20,
             bfv_public_key: Some(bfv_pk.clone()),

@@ -33,7 +33,7 @@ use zkfl_aggregator::clinic::ClinicKeys;
 use zkfl_aggregator::round::Announcement;
 use zkfl_core::arith::Modulus;
 use zkfl_core::bfv::{PlainModulus, PublicKeyPolys, ternary_product_primes};
-use zkfl_core::channel::{ClinicId, MlKem768, RoundId, SubmissionFields, seal_submission_to_vec};
+use zkfl_core::channel::{ClinicId, MlKem768, SubmissionFields, seal_submission_to_vec};
 use zkfl_core::params::{ParamSet, SetXL};
 use zkfl_core::quant::Quantizer;
 use zkfl_core::ring::{NttPoly, Poly};
@@ -69,7 +69,7 @@ fn public_key(bytes: &[u8], chunks: usize) -> PublicKeyPolys<SetXL, N, K> {
 
 /// One clinic: quantize `update`, encrypt, prove, seal. Returns the envelope and the quantized integers.
 fn submission(dir: &Path, id: u32, a: &Announcement, update: &[f32]) -> (Vec<u8>, Vec<i64>) {
-    let keys = ClinicKeys::load(&dir.join("keys"), id).expect("clinic keys");
+    let keys = ClinicKeys::load(&dir.join("keys"), ClinicId(id)).expect("clinic keys");
     let served = std::fs::read(dir.join(format!("keys/clinics/{id}/bfv-public.bin"))).expect("pk");
     let dim = a.model_dim as usize;
     let chunks = dim.div_ceil(N);
@@ -97,7 +97,7 @@ fn submission(dir: &Path, id: u32, a: &Announcement, update: &[f32]) -> (Vec<u8>
         bound: a.b_int,
     };
     let ctx = Context {
-        round: a.round,
+        round: a.round.0,
         clinic: u64::from(id),
     };
     let lay = st.layout::<SetXL>().expect("layout");
@@ -119,7 +119,7 @@ fn submission(dir: &Path, id: u32, a: &Announcement, update: &[f32]) -> (Vec<u8>
     );
     let fields = SubmissionFields {
         param_id: SetXL::ID,
-        round: RoundId(a.round),
+        round: a.round,
         clinic: ClinicId(id),
     };
     let envelope = seal_submission_to_vec::<MlKem768, _>(

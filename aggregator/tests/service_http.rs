@@ -9,6 +9,7 @@ use common::{Server, TempDir, keygen};
 use zkfl_aggregator::client::ClientError;
 use zkfl_aggregator::coordinator::OpenRound;
 use zkfl_aggregator::error::Code;
+use zkfl_aggregator::round::RoundId;
 
 fn api_code(r: Result<impl core::fmt::Debug, ClientError>) -> (u16, Code) {
     match r {
@@ -52,9 +53,12 @@ fn public_endpoints_serve_keys_params_and_a_signed_round() {
         .expect("announcement verifies under the pinned key");
     assert_eq!(
         (a.round, a.model_dim, a.norm_bound, a.scale),
-        (1, 4, 5.0, 512.0)
+        (RoundId(1), 4, 5.0, 512.0)
     );
-    assert_eq!(c.model(1).expect("model"), vec![0.5, -1.0, 2.0, 0.0]);
+    assert_eq!(
+        c.model(RoundId(1)).expect("model"),
+        vec![0.5, -1.0, 2.0, 0.0]
+    );
     // A different key must not verify it.
     let other = std::fs::read(dir.0.join("keys/clinics/1/sign-vk.bin")).expect("clinic vk");
     assert!(round.verify(&other).is_err());
@@ -70,7 +74,7 @@ fn bad_requests_get_typed_json_errors() {
     let limit =
         zkfl_core::params::limits::max_submission_len(SetS::ID, 1, SetS::B_INT_MAX).expect("limit");
     assert_eq!(
-        api_code(c.submit(1, &vec![0u8; limit + 1])),
+        api_code(c.submit(RoundId(1), &vec![0u8; limit + 1])),
         (413, Code::BodyTooLarge)
     );
     // Oversized body without a declared length (chunked): cut off while streaming.
@@ -83,8 +87,14 @@ fn bad_requests_get_typed_json_errors() {
         Some("body_too_large".into())
     );
     // Wrong round: ahead, behind, nonsense.
-    assert_eq!(api_code(c.submit(2, b"envelope")), (409, Code::WrongRound));
-    assert_eq!(api_code(c.submit(0, b"envelope")), (409, Code::WrongRound));
+    assert_eq!(
+        api_code(c.submit(RoundId(2), b"envelope")),
+        (409, Code::WrongRound)
+    );
+    assert_eq!(
+        api_code(c.submit(RoundId(0), b"envelope")),
+        (409, Code::WrongRound)
+    );
     assert_eq!(
         api_code(c.get_bytes("/v1/rounds/abc")),
         (400, Code::MalformedRequest)
@@ -97,9 +107,9 @@ fn bad_requests_get_typed_json_errors() {
         (415, Code::UnsupportedMediaType)
     );
     // Garbage: never accepted; the pre-authentication rejection is counted, not attributed to a clinic.
-    let (status, code) = api_code(c.submit(1, b"\x00garbage that is no envelope"));
+    let (status, code) = api_code(c.submit(RoundId(1), b"\x00garbage that is no envelope"));
     assert_eq!((status, code), expected_garbage_rejection());
-    let s = c.status(1).expect("status");
+    let s = c.status(RoundId(1)).expect("status");
     assert_eq!((s.accepted, s.rejected, s.submissions.len()), (0, 0, 0));
     assert_eq!(s.unauthenticated_rejections, 1);
     // Admin: a second open round is refused.
@@ -154,7 +164,7 @@ fn expected_garbage_rejection() -> (u16, Code) {
 fn admin_close_fails_an_empty_round_and_the_next_round_reuses_the_model() {
     let (dir, server) = started("admin", &["--open-round"]);
     let c = server.client();
-    let closing = c.admin_close_round(1).expect("close");
+    let closing = c.admin_close_round(RoundId(1)).expect("close");
     // The round driver may already have moved it on by the time the status is rendered.
     assert!(
         ["closing", "failed"].contains(&closing.state.as_str()),
@@ -162,13 +172,16 @@ fn admin_close_fails_an_empty_round_and_the_next_round_reuses_the_model() {
         closing.state
     );
     let failed = c
-        .wait_for(1, &["failed"], Duration::from_secs(10))
+        .wait_for(RoundId(1), &["failed"], Duration::from_secs(10))
         .expect("failed");
     assert_eq!(
         failed.failure.as_ref().and_then(|f| f["code"].as_str()),
         Some("no_accepted_submissions")
     );
-    assert_eq!(api_code(c.submit(1, b"late")), (409, Code::RoundNotOpen));
+    assert_eq!(
+        api_code(c.submit(RoundId(1), b"late")),
+        (409, Code::RoundNotOpen)
+    );
     // A bound the proof cannot carry (B_int above B_max = 2^12 of set S) is refused.
     let too_big = OpenRound {
         norm_bound: 5.0,
@@ -192,8 +205,11 @@ fn admin_close_fails_an_empty_round_and_the_next_round_reuses_the_model() {
         .expect("open 2");
     let pinned = std::fs::read(dir.0.join("keys/public/aggregator-vk.bin")).expect("vk");
     let a2 = r2.verify(&pinned).expect("signed");
-    assert_eq!((a2.round, a2.norm_bound, a2.scale), (2, 2.0, 16.0));
-    assert_eq!(c.model(2).expect("model 2"), c.model(1).expect("model 1"));
+    assert_eq!((a2.round, a2.norm_bound, a2.scale), (RoundId(2), 2.0, 16.0));
+    assert_eq!(
+        c.model(RoundId(2)).expect("model 2"),
+        c.model(RoundId(1)).expect("model 1")
+    );
 }
 
 #[test]
@@ -201,10 +217,10 @@ fn state_survives_kill_9_and_restart() {
     let (dir, server) = started("restart", &["--open-round"]);
     let c = server.client();
     let before = c.current_round().expect("round");
-    let _ = c.submit(1, b"rejected before restart");
+    let _ = c.submit(RoundId(1), b"rejected before restart");
     // Unauthenticated rejections are counted in memory and written by the round driver every tick.
     std::thread::sleep(Duration::from_millis(800));
-    let status_before = c.status(1).expect("status");
+    let status_before = c.status(RoundId(1)).expect("status");
     assert_eq!(status_before.unauthenticated_rejections, 1);
     server.kill9();
     let server = Server::start(&dir.0, &["--open-round"]);
@@ -215,7 +231,7 @@ fn state_survives_kill_9_and_restart() {
         (after.round, &after.announcement, &after.signature),
         (before.round, &before.announcement, &before.signature)
     );
-    let status_after = c.status(1).expect("status");
+    let status_after = c.status(RoundId(1)).expect("status");
     assert_eq!(
         status_after.unauthenticated_rejections,
         status_before.unauthenticated_rejections
@@ -241,7 +257,7 @@ fn rounds_close_at_their_deadline_and_the_next_opens_until_the_round_limit() {
     );
     let c = server.client();
     let first = c
-        .wait_for(1, &["failed"], Duration::from_secs(15))
+        .wait_for(RoundId(1), &["failed"], Duration::from_secs(15))
         .expect("round 1 closes at its deadline");
     assert_eq!(
         first.failure.as_ref().and_then(|f| f["code"].as_str()),
@@ -249,16 +265,16 @@ fn rounds_close_at_their_deadline_and_the_next_opens_until_the_round_limit() {
     );
     // Round 2 is opened by the driver right after round 1 fails; wait until it exists, then until it fails.
     let start = std::time::Instant::now();
-    while c.status(2).is_err() && start.elapsed() < Duration::from_secs(5) {
+    while c.status(RoundId(2)).is_err() && start.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(100));
     }
-    c.wait_for(2, &["failed"], Duration::from_secs(15))
+    c.wait_for(RoundId(2), &["failed"], Duration::from_secs(15))
         .expect("round 2 opened and closed");
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(
         c.current_round().expect("current").round,
-        2,
+        RoundId(2),
         "no round beyond --rounds"
     );
-    assert_eq!(api_code(c.status(3)), (404, Code::NotFound));
+    assert_eq!(api_code(c.status(RoundId(3))), (404, Code::NotFound));
 }

@@ -12,6 +12,7 @@ use zkfl_aggregator::crypto::CoreAggregate;
 use zkfl_aggregator::error::PortError;
 use zkfl_aggregator::keyholder::KeyHolderProcess;
 use zkfl_aggregator::model::SetLimits;
+use zkfl_aggregator::round::RoundId;
 use zkfl_aggregator::verify::{Aggregate, RoundContext};
 use zkfl_core::arith::Modulus;
 use zkfl_core::bfv::{PlainModulus, encrypt, ternary_product_primes};
@@ -60,7 +61,7 @@ fn the_key_holder_process_decrypts_one_aggregate_per_round() {
         limits: SetLimits::of("S").expect("S"),
     };
     let ctx = RoundContext {
-        round: 1,
+        round: RoundId(1),
         param_set_id: SetS::ID,
         model_dim: dim,
         b_int: 50,
@@ -80,7 +81,7 @@ fn the_key_holder_process_decrypts_one_aggregate_per_round() {
     )
     .expect("spawn");
     let request = |accepted, aggregate| DecryptionRequest {
-        round: 1,
+        round: RoundId(1),
         model_dim: dim,
         accepted,
         t,

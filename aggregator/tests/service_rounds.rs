@@ -15,6 +15,7 @@ use zkfl_aggregator::client::ClientError;
 use zkfl_aggregator::clinic::{ClinicKeys, round};
 use zkfl_aggregator::error::Code;
 use zkfl_aggregator::round::Announcement;
+use zkfl_aggregator::round::{ClinicId, RoundId};
 use zkfl_core::clinic::{PublicKey, Silent};
 use zkfl_core::params::{ParamSet, SetS};
 
@@ -30,7 +31,7 @@ fn submission(
     sequence: u64,
 ) -> Vec<u8> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let keys = ClinicKeys::load(&dir.join("keys"), clinic).expect("clinic keys");
+    let keys = ClinicKeys::load(&dir.join("keys"), ClinicId(clinic)).expect("clinic keys");
     let served =
         std::fs::read(dir.join(format!("keys/clinics/{clinic}/bfv-public.bin"))).expect("pk");
     let chunks = zkfl_core::quant::chunk_count(a.model_dim as usize, N);
@@ -78,32 +79,39 @@ fn a_round_of_real_proofs_survives_kill_9_and_publishes_the_mean() {
     for (i, m) in updates.iter().take(2).enumerate() {
         let id = i as u32 + 1;
         let accepted = c
-            .submit(1, &submission(&dir.0, id, &a, m, u64::from(id), 1))
+            .submit(RoundId(1), &submission(&dir.0, id, &a, m, u64::from(id), 1))
             .expect("accepted");
-        assert_eq!((accepted.clinic_id, accepted.accepted_so_far), (id, id));
+        assert_eq!(
+            (accepted.clinic_id, accepted.accepted_so_far),
+            (ClinicId(id), id)
+        );
     }
     server.kill9();
 
     let server = Server::start(&dir.0, &["--open-round"]);
     let c = server.client();
-    let s = c.status(1).expect("status");
+    let s = c.status(RoundId(1)).expect("status");
     assert_eq!(
         (s.state.as_str(), s.accepted),
         ("open", 2),
         "accepted submissions survive kill -9"
     );
     // Clinic 2 again (a new envelope and a new, valid proof): refused, the running sum is unchanged.
-    let again = c.submit(1, &submission(&dir.0, 2, &a, &updates[1], 99, 2));
+    let again = c.submit(RoundId(1), &submission(&dir.0, 2, &a, &updates[1], 99, 2));
     assert!(
         matches!(again, Err(ClientError::Api { ref error, .. }) if error.code == Code::DuplicateSubmission),
         "{again:?}"
     );
 
     // The third clinic completes the roster; the round closes, is decrypted and published.
-    c.submit(1, &submission(&dir.0, 3, &a, &updates[2], 3, 1))
+    c.submit(RoundId(1), &submission(&dir.0, 3, &a, &updates[2], 3, 1))
         .expect("third accepted");
     let done = c
-        .wait_for(1, &["published", "failed"], Duration::from_secs(30))
+        .wait_for(
+            RoundId(1),
+            &["published", "failed"],
+            Duration::from_secs(30),
+        )
         .expect("round finishes");
     assert_eq!(done.state, "published", "{:?}", done.failure);
     // Work times of the restarted process: the refused duplicate and clinic 3 reached a worker, one
@@ -114,7 +122,7 @@ fn a_round_of_real_proofs_survives_kill_9_and_publishes_the_mean() {
         t.verify > 0.0 && t.aggregate > 0.0 && t.decrypt > 0.0,
         "{t:?}"
     );
-    let mean = c.update(1).expect("update");
+    let mean = c.update(RoundId(1)).expect("update");
     let expected: Vec<f32> = (0..4)
         .map(|i| (updates.iter().map(|m| m[i]).sum::<i64>() as f64 / (512.0 * 3.0)) as f32)
         .collect();
@@ -123,7 +131,10 @@ fn a_round_of_real_proofs_survives_kill_9_and_publishes_the_mean() {
         &expected[..],
         "the published update is the de-quantized mean of the running sum"
     );
-    let (w1, w2) = (c.model(1).expect("w1"), c.model(2).expect("w2"));
+    let (w1, w2) = (
+        c.model(RoundId(1)).expect("w1"),
+        c.model(RoundId(2)).expect("w2"),
+    );
     assert!(
         w1.iter()
             .zip(&mean)

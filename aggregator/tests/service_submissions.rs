@@ -93,10 +93,10 @@ impl Clinic {
 }
 
 fn decision(c: &Client, clinic: u32) -> Option<(String, Option<Code>)> {
-    let s = c.status(1).expect("status");
+    let s = c.status(RoundId(1)).expect("status");
     s.submissions
         .iter()
-        .find(|d| d.clinic_id == clinic)
+        .find(|d| d.clinic_id == ClinicId(clinic))
         .map(|d| (d.decision.clone(), d.code))
 }
 
@@ -112,7 +112,7 @@ fn sealed_submissions_get_per_clinic_decisions_and_duplicates_replays_are_refuse
     // Authenticated, well-formed ciphertext, bogus proof: zkfl-core's verifier rejects it, and that is
     // stored as clinic 1's decision.
     let first = one.envelope(1, 1);
-    let (status, code) = api_code(c.submit(1, &first));
+    let (status, code) = api_code(c.submit(RoundId(1), &first));
     assert_eq!(status, 422);
     assert_eq!(
         code,
@@ -125,38 +125,38 @@ fn sealed_submissions_get_per_clinic_decisions_and_duplicates_replays_are_refuse
     // number); and a different submission from the same clinic in the same round.
     let rewrapped = one.seal_with_proof(1, 1, 5, &zero_ciphertext(), 1);
     assert_eq!(
-        api_code(c.submit(1, &first)),
+        api_code(c.submit(RoundId(1), &first)),
         (409, Code::ReplayedSubmission)
     );
     assert_eq!(
-        api_code(c.submit(1, &rewrapped)),
+        api_code(c.submit(RoundId(1), &rewrapped)),
         (409, Code::ReplayedSubmission)
     );
     assert_eq!(
-        api_code(c.submit(1, &one.envelope(1, 6))),
+        api_code(c.submit(RoundId(1), &one.envelope(1, 6))),
         (409, Code::DuplicateSubmission)
     );
 
     // Clinic 2: garbage ciphertext inside a valid envelope is its (typed) decision.
     let bad_ct = two.seal(2, 1, 1, b"not a ciphertext");
     assert_eq!(
-        api_code(c.submit(1, &bad_ct)),
+        api_code(c.submit(RoundId(1), &bad_ct)),
         (422, Code::CiphertextMalformed)
     );
     // Clinic 2 claiming to be clinic 3 (signs with its own key): signature check fails, unattributed.
     assert_eq!(
-        api_code(c.submit(1, &two.seal(3, 1, 1, &zero_ciphertext()))),
+        api_code(c.submit(RoundId(1), &two.seal(3, 1, 1, &zero_ciphertext()))),
         (403, Code::SignatureInvalid)
     );
     // Unknown clinic.
     assert_eq!(
-        api_code(c.submit(1, &two.seal(99, 1, 1, &zero_ciphertext()))),
+        api_code(c.submit(RoundId(1), &two.seal(99, 1, 1, &zero_ciphertext()))),
         (403, Code::UnknownClinic)
     );
     // An envelope for round 2 posted to round 1.
     let mut three = Clinic::load(&dir.0, 3);
     assert_eq!(
-        api_code(c.submit(1, &three.envelope(2, 1))),
+        api_code(c.submit(RoundId(1), &three.envelope(2, 1))),
         (409, Code::WrongRound)
     );
     // Mauled ciphertext byte: AEAD fails.
@@ -164,11 +164,11 @@ fn sealed_submissions_get_per_clinic_decisions_and_duplicates_replays_are_refuse
     let last = mauled.len() - 1;
     mauled[last] ^= 1;
     assert_eq!(
-        api_code(c.submit(1, &mauled)),
+        api_code(c.submit(RoundId(1), &mauled)),
         (400, Code::EnvelopeOpenFailed)
     );
 
-    let before = c.status(1).expect("status");
+    let before = c.status(RoundId(1)).expect("status");
     assert_eq!((before.accepted, before.rejected), (0, 2));
     assert_eq!(before.unauthenticated_rejections, 5);
     // Unauthenticated rejections are counted in memory and written by the round driver every tick.
@@ -178,7 +178,7 @@ fn sealed_submissions_get_per_clinic_decisions_and_duplicates_replays_are_refuse
     server.kill9();
     let server = Server::start(&dir.0, &["--open-round"]);
     let c = server.client();
-    let after = c.status(1).expect("status");
+    let after = c.status(RoundId(1)).expect("status");
     assert_eq!(
         (
             after.accepted,
@@ -189,23 +189,23 @@ fn sealed_submissions_get_per_clinic_decisions_and_duplicates_replays_are_refuse
     );
     assert_eq!(decision(&c, 1), Some(("rejected".to_owned(), Some(code))));
     assert_eq!(
-        api_code(c.submit(1, &first)),
+        api_code(c.submit(RoundId(1), &first)),
         (409, Code::ReplayedSubmission)
     );
     assert_eq!(
-        api_code(c.submit(1, &one.envelope(1, 7))),
+        api_code(c.submit(RoundId(1), &one.envelope(1, 7))),
         (409, Code::DuplicateSubmission)
     );
     // A stale sequence number from clinic 2 (its mark is (round 1, 1)) is a replay.
     assert_eq!(
-        api_code(c.submit(1, &two.seal(2, 1, 1, &zero_ciphertext()))),
+        api_code(c.submit(RoundId(1), &two.seal(2, 1, 1, &zero_ciphertext()))),
         (409, Code::ReplayedSubmission)
     );
 
     // The third clinic's decision completes the roster: the round closes and, with nothing accepted, fails.
-    assert_eq!(api_code(c.submit(1, &three.envelope(1, 2))).0, 422);
+    assert_eq!(api_code(c.submit(RoundId(1), &three.envelope(1, 2))).0, 422);
     let done = c
-        .wait_for(1, &["failed"], std::time::Duration::from_secs(10))
+        .wait_for(RoundId(1), &["failed"], std::time::Duration::from_secs(10))
         .expect("round closes");
     assert_eq!(
         done.failure.as_ref().and_then(|f| f["code"].as_str()),

@@ -13,7 +13,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::collections::BTreeSet;
 use std::time::Duration;
-use zkfl_core::bfv::PlainModulus;
+use zkfl_core::bfv::{PlainModulus, public_a};
 use zkfl_core::channel::identity::{SigningKey, VerifyingKey};
 use zkfl_core::params::limits::plaintext_modulus;
 use zkfl_core::params::{ParamSet, SetL};
@@ -78,6 +78,8 @@ fn benches(c: &mut Criterion<CpuTime>) {
     let ids: Vec<SigningKey> = (1..=5u8).map(|i| SigningKey::from_seed(&[i; 32])).collect();
     let roster: Vec<VerifyingKey> = ids.iter().map(SigningKey::verifying_key).collect();
     let epoch = Epoch::new([3; 32], 1, committee, &roster).unwrap();
+    let mut a = Box::new(Pl::zero());
+    public_a::<SetL, N>(&epoch.crs, &mut a);
     let dealers: Vec<Dealer> = (1..=5)
         .map(|i| Dealer::generate(&epoch, i, &mut rng).unwrap())
         .collect();

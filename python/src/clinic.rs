@@ -18,6 +18,7 @@ use zkfl_aggregator::client::{Client, RetryPolicy};
 use zkfl_aggregator::clinic::ClinicKeys;
 use zkfl_aggregator::coordinator::{now, sha3};
 use zkfl_aggregator::round::Announcement as Signed;
+use zkfl_core::channel::RoundId;
 use zkfl_core::clinic::{ProofKind, PublicKey, Round, Silent};
 
 use crate::errors::{self, AnnouncementError, InputError, KeysError, PipelineError};
@@ -41,7 +42,7 @@ impl Announcement {
     /// Round number.
     #[getter]
     fn round(&self) -> u64 {
-        self.signed.round
+        self.signed.round.0
     }
     /// Round state when fetched (`open`, `closing`, `decrypting`, `published`, `failed`).
     #[getter]
@@ -321,7 +322,7 @@ impl Clinic {
         }
         .map_err(|e| errors::clinic(&e))?;
         let quantize_s = secs(t0);
-        let id = self.keys.id;
+        let id = self.keys.id.0;
         let seq = sequence.unwrap_or_else(|| self.sequence.fetch_add(1, Ordering::Relaxed));
         let mut rng = os_rng()?;
         let (envelope, kind, enc_s, prove_s, seal_s) = py
@@ -348,7 +349,7 @@ impl Clinic {
         timings.set_item("seal", seal_s)?;
         Ok(Sealed {
             envelope: PyBytes::new(py, &envelope).unbind(),
-            round: a.signed.round,
+            round: a.signed.round.0,
             clinic_id: id,
             sequence: seq,
             norm,
@@ -407,7 +408,7 @@ impl Clinic {
     /// The clinic's roster id.
     #[getter]
     fn id(&self) -> u32 {
-        self.keys.id
+        self.keys.id.0
     }
 
     /// The aggregator URL.
@@ -487,7 +488,7 @@ impl Clinic {
         let body = sealed.envelope.bind(py).as_bytes().to_vec();
         let round = sealed.round;
         let ok = py
-            .detach(|| self.client.submit(round, &body))
+            .detach(|| self.client.submit(RoundId(round), &body))
             .map_err(errors::client)?;
         json::to_py(py, &ok)
     }

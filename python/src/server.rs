@@ -14,7 +14,7 @@ use zkfl_aggregator::crypto::CoreVerifier;
 use zkfl_aggregator::keys::{KeyDir, Roster, read, read_secret};
 use zkfl_aggregator::model::SetLimits;
 use zkfl_aggregator::verify::{RoundContext, SubmissionVerifier};
-use zkfl_core::channel::{KemSecretKey, MemoryReplayGuard};
+use zkfl_core::channel::{KemSecretKey, MemoryReplayGuard, RoundId};
 
 use crate::clinic::{Announcement, vector};
 use crate::errors::{self, AnnouncementError, KeysError, TransportError};
@@ -121,7 +121,7 @@ impl Server {
         let timeout = Duration::try_from_secs_f64(timeout).map_err(|e| {
             errors::raise::<TransportError>("timeout", None, format!("timeout: {e}"))
         })?;
-        py.detach(|| self.client.wait_for(round, &states, timeout))
+        py.detach(|| self.client.wait_for(RoundId(round), &states, timeout))
             .map_err(errors::client)?;
         self.status_json(py, round)
     }
@@ -143,7 +143,7 @@ impl Server {
     /// `GET /v1/models/{round}`: the global model round `round` starts from.
     fn model<'py>(&self, py: Python<'py>, round: u64) -> PyResult<Bound<'py, PyArray1<f32>>> {
         let m = py
-            .detach(|| self.client.model(round))
+            .detach(|| self.client.model(RoundId(round)))
             .map_err(errors::client)?;
         Ok(PyArray1::from_vec(py, m))
     }
@@ -151,7 +151,7 @@ impl Server {
     /// `GET /v1/rounds/{round}/update`: the published mean update (decrypted only as a sum).
     fn update<'py>(&self, py: Python<'py>, round: u64) -> PyResult<Bound<'py, PyArray1<f32>>> {
         let m = py
-            .detach(|| self.client.update(round))
+            .detach(|| self.client.update(RoundId(round)))
             .map_err(errors::client)?;
         Ok(PyArray1::from_vec(py, m))
     }
@@ -177,7 +177,7 @@ impl Server {
             .get_item("next_model_sha3")?
             .extract()?;
         let m = py
-            .detach(|| self.client.model(round + 1))
+            .detach(|| self.client.model(RoundId(round + 1)))
             .map_err(errors::client)?;
         if hex::encode(sha3(&zkfl_aggregator::model::encode(&m))) != want {
             return Err(errors::raise::<AnnouncementError>(
@@ -253,8 +253,8 @@ impl Verifier {
             })
             .map_err(|e| errors::api(&e))?;
         let out = PyDict::new(py);
-        out.set_item("clinic_id", auth.clinic_id)?;
-        out.set_item("round", auth.round)?;
+        out.set_item("clinic_id", auth.clinic_id.0)?;
+        out.set_item("round", auth.round.0)?;
         out.set_item("digest", hex::encode(&auth.digest))?;
         Ok(out)
     }

@@ -77,7 +77,7 @@ fn read(bytes: &[u8], count: usize, w: u32, sigma: u64) -> Vec<f64> {
 
 /// The slack bits υ_m = binary expansion of B² − ‖m‖² in ℓ_m bits (PROTOCOL §5).
 fn slack_m(lay: &Layout, m: &[[i64; N]]) -> [i64; D] {
-    let s = u128::from(lay.bound_sq[0]) - zk_common::norm_sq(m);
+    let s = lay.bound_sq[0] - zk_common::norm_sq(m);
     core::array::from_fn(|t| {
         if t < lay.bits(0) {
             ((s >> t) & 1) as i64

@@ -108,7 +108,7 @@ impl VerifiedAnnouncement {
     pub fn round(&self) -> f64 {
         // Round numbers stay far below 2^53.
         #[allow(clippy::cast_precision_loss)]
-        let r = self.signed.round as f64;
+        let r = self.signed.round.0 as f64;
         r
     }
 
@@ -203,13 +203,13 @@ mod tests {
     use super::*;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
-    use zkfl_core::channel::SigningKey;
+    use zkfl_core::channel::{RoundId, SigningKey};
 
     /// A signed v2 announcement of `spec` (39-feature Cox: 39 parameters), as `zkfl serve` signs it.
     pub(crate) fn signed(spec: &[u8], model: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
         let a = Announcement {
             param_set_id: 1,
-            round: 4,
+            round: RoundId(4),
             model_dim: 39,
             model_sha3: Sha3_256::digest(model).into(),
             norm_bound: 1.0,

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use zkfl_core::channel::{KemPublicKey, MlKem768, SigningKey};
+use zkfl_core::channel::{ClinicId, KemPublicKey, MlKem768, SigningKey};
 use zkfl_core::clinic::{PublicKey, Round, RoundTerms};
 
 use crate::round::Announcement;
@@ -13,7 +13,7 @@ use crate::round::Announcement;
 /// One clinic's own keys (`keys/clinics/<id>` from `zkfl keygen`).
 pub struct ClinicKeys {
     /// Roster id.
-    pub id: u32,
+    pub id: ClinicId,
     /// The clinic's ML-DSA-65 signing key.
     pub sign: SigningKey,
     /// The pinned aggregator ML-KEM-768 encapsulation key (submissions are sealed to it).
@@ -24,12 +24,12 @@ pub struct ClinicKeys {
 
 impl ClinicKeys {
     /// Loads clinic `id` from the key directory `keys` (the directory `zkfl keygen` wrote).
-    pub fn load(keys: &Path, id: u32) -> Result<Self, String> {
+    pub fn load(keys: &Path, id: ClinicId) -> Result<Self, String> {
         Self::load_dir(&keys.join(format!("clinics/{id}")), id)
     }
 
     /// Loads a clinic's own key directory (`sign-seed.bin`, `kem-ek.bin`, `aggregator-vk.bin`) as clinic `id`.
-    pub fn load_dir(dir: &Path, id: u32) -> Result<Self, String> {
+    pub fn load_dir(dir: &Path, id: ClinicId) -> Result<Self, String> {
         let read = |name: &str| {
             std::fs::read(dir.join(name)).map_err(|e| format!("{}/{name}: {e}", dir.display()))
         };
@@ -49,7 +49,7 @@ impl ClinicKeys {
 pub fn terms(a: &Announcement) -> RoundTerms {
     RoundTerms {
         param_set_id: a.param_set_id,
-        round: a.round,
+        round: a.round.0,
         model_dim: a.model_dim,
         norm_bound: a.norm_bound,
         scale: a.scale,

@@ -23,7 +23,7 @@ use zkfl_learn::{
 
 use crate::client::Client;
 use crate::clinic::ClinicKeys;
-use crate::round::Announcement;
+use crate::round::{Announcement, ClinicId};
 
 /// Busy answers (429/503) retried before giving up.
 const RETRIES: u32 = 5;
@@ -300,7 +300,7 @@ impl Progress for Lines {
 
 /// An open round whose announcement carries the pinned aggregator key's signature.
 struct OpenRound {
-    id: u32,
+    id: ClinicId,
     keys: ClinicKeys,
     client: Client,
     a: Announcement,
@@ -417,8 +417,8 @@ fn device_inputs(d: &DeviceArgs) -> Result<(), Error> {
     let pk = PublicKey::decode_for_model(&served, a.model_dim)?;
     crate::clinic::round(&a, &pk, &keys)?;
     let terms = zkfl_core::wire::terms::DeviceTerms {
-        round: a.round,
-        clinic: id,
+        round: a.round.0,
+        clinic: id.0,
         model_dim: a.model_dim,
         norm_bound: a.norm_bound,
         scale: a.scale,
@@ -492,7 +492,7 @@ fn submit(
     );
     let start = Instant::now();
     let mut progress = Lines { last: None, start };
-    let sub = round.submit(&update, id, &keys.sign, 1, &mut os_rng()?, &mut progress)?;
+    let sub = round.submit(&update, id.0, &keys.sign, 1, &mut os_rng()?, &mut progress)?;
     drop(update);
     eprintln!(
         "sealed {} bytes ({:.1} s); submitting",
@@ -512,7 +512,7 @@ fn set_name(id: u8) -> String {
     }
 }
 
-fn clinic_id(dir: &Path) -> Result<u32, Error> {
+fn clinic_id(dir: &Path) -> Result<ClinicId, Error> {
     let p = dir.join("clinic-id");
     let s = std::fs::read_to_string(&p).map_err(|e| {
         format!(
@@ -717,7 +717,7 @@ mod tests {
 
     #[test]
     fn the_trained_model_is_the_announced_one_or_a_matching_model_option() {
-        let mut a = crate::round::sample_announcement(4, 8);
+        let mut a = crate::round::sample_announcement(crate::round::RoundId(4), 8);
         let logistic = ModelSpec::parse("logistic:3,2").expect("spec");
         let other = ModelSpec::parse("cox:8").expect("spec");
         assert_eq!(

@@ -10,6 +10,7 @@ use crate::keys::{
     AggregatorIdentity, KeyDir, KeyError, Roster, RosterEntry, kem_encapsulation_key, write,
 };
 use crate::model::SetLimits;
+use crate::round::ClinicId;
 
 /// Arguments of `zkfl keygen`.
 #[derive(clap::Args, Debug)]
@@ -93,7 +94,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         None
     };
     let mut clinics = Vec::new();
-    for id in 1..=args.clinics {
+    for id in (1..=args.clinics).map(ClinicId) {
         let seed = random::<32>()?;
         let vk = AggregatorIdentity::from_seed(&seed).verifying_key();
         let cdir = dir.clinic(id);

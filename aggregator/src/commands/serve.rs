@@ -193,7 +193,7 @@ async fn drive_rounds(
             }
             let latest = c.latest_round().ok().flatten();
             if let Some(l) =
-                latest.filter(|l| l.state().is_terminal() && l.announcement.round < rounds)
+                latest.filter(|l| l.state().is_terminal() && l.announcement.round.0 < rounds)
             {
                 let _ = l;
                 open_if_idle(&c, auto.as_ref());

@@ -4,7 +4,7 @@
 use super::{Coordinator, OpenRound, internal, now, sha3};
 use crate::error::{ApiError, Code};
 use crate::model;
-use crate::round::{Announcement, RoundState};
+use crate::round::{Announcement, RoundId, RoundState};
 use crate::store::RoundRecord;
 use crate::verify::RoundContext;
 
@@ -76,7 +76,12 @@ impl Coordinator {
         let opened_at = now();
         let announcement = Announcement {
             param_set_id: self.facts.limits.id,
-            round: latest.map_or(1, |l| l.announcement.round + 1),
+            round: match &latest {
+                None => RoundId(1),
+                Some(l) => l.announcement.round.next().ok_or_else(|| {
+                    ApiError::internal("round numbers are exhausted (the last round is 2^64 - 1)")
+                })?,
+            },
             model_dim,
             model_sha3,
             norm_bound: req.norm_bound,
@@ -108,7 +113,7 @@ impl Coordinator {
     }
 
     /// Closes the open round now (admin request).
-    pub fn close_now(&self, round: u64) -> Result<(), ApiError> {
+    pub fn close_now(&self, round: RoundId) -> Result<(), ApiError> {
         let store = self.store();
         let rec = store
             .round(round)
@@ -308,7 +313,7 @@ impl Coordinator {
         Ok(Progress::Moved(RoundState::Published))
     }
 
-    fn fail_decryption(&self, round: u64, why: &str) -> Result<Progress, ApiError> {
+    fn fail_decryption(&self, round: RoundId, why: &str) -> Result<Progress, ApiError> {
         eprintln!("round {round} failed: decryption: {why}");
         self.store()
             .fail(

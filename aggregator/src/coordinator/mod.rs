@@ -9,7 +9,7 @@ use sha3::{Digest, Sha3_256};
 use zkfl_core::channel::{ReplayError, ReplayGuard, ReplayKey};
 
 use crate::error::{ApiError, Code, PortError};
-use crate::round::{RoundId, RoundState};
+use crate::round::{ClinicId, RoundId, RoundState};
 use crate::store::{ReplayMark, RoundRecord, Store, StoreError, SubmissionRecord};
 use crate::verify::{Aggregate, Authenticated, RoundContext, SubmissionVerifier};
 
@@ -100,7 +100,7 @@ pub struct Accepted {
     /// Round number.
     pub round: RoundId,
     /// Roster id.
-    pub clinic_id: u32,
+    pub clinic_id: ClinicId,
     /// Always `"accepted"`.
     pub decision: String,
     /// Submission digest (hex).
@@ -157,23 +157,23 @@ pub struct Staged {
 impl Staged {
     /// The authenticated clinic.
     #[must_use]
-    pub fn clinic_id(&self) -> u32 {
+    pub fn clinic_id(&self) -> ClinicId {
         self.auth.clinic_id
     }
 }
 
 /// Clinics with a submission between authentication and decision (at most one each).
 #[derive(Default)]
-struct InFlight(std::sync::Arc<Mutex<std::collections::HashSet<u32>>>);
+struct InFlight(std::sync::Arc<Mutex<std::collections::HashSet<ClinicId>>>);
 
 /// Frees a clinic's slot on drop.
 pub struct ClinicSlot {
-    set: std::sync::Arc<Mutex<std::collections::HashSet<u32>>>,
-    clinic: u32,
+    set: std::sync::Arc<Mutex<std::collections::HashSet<ClinicId>>>,
+    clinic: ClinicId,
 }
 
 impl InFlight {
-    fn claim(&self, clinic: u32) -> Result<ClinicSlot, ApiError> {
+    fn claim(&self, clinic: ClinicId) -> Result<ClinicSlot, ApiError> {
         let mut set = self
             .0
             .lock()
@@ -236,7 +236,7 @@ impl Counters {
 /// an envelope is refused before it costs a proof verification (and cannot be replayed for that work).
 fn check_storable(mark: Option<&ReplayMark>) -> Result<(), ApiError> {
     let limit = i64::MAX as u64;
-    if mark.is_some_and(|m| m.sequence > limit || m.round > limit) {
+    if mark.is_some_and(|m| m.sequence > limit || m.round.0 > limit) {
         return Err(ApiError::new(
             Code::MalformedEnvelope,
             "the envelope's sequence number or round exceeds 2^63 - 1; sequence numbers must stay below that",
@@ -525,11 +525,11 @@ impl ReplayGuard for StagedReplayGuard<'_> {
         let mark = self
             .coordinator
             .store()
-            .replay_mark(key.direction.to_byte(), key.clinic.0)
+            .replay_mark(key.direction.to_byte(), key.clinic)
             .map_err(|_| ReplayError::Unavailable)?;
         match mark {
-            Some(m) if (key.round.0, key.sequence) == m => Err(ReplayError::Duplicate),
-            Some(m) if (key.round.0, key.sequence) < m => Err(ReplayError::Stale),
+            Some(m) if (key.round, key.sequence) == m => Err(ReplayError::Duplicate),
+            Some(m) if (key.round, key.sequence) < m => Err(ReplayError::Stale),
             _ => Ok(()),
         }
     }
@@ -538,8 +538,8 @@ impl ReplayGuard for StagedReplayGuard<'_> {
         self.check(key)?;
         self.staged = Some(ReplayMark {
             direction: key.direction.to_byte(),
-            clinic: key.clinic.0,
-            round: key.round.0,
+            clinic: key.clinic,
+            round: key.round,
             sequence: key.sequence,
         });
         Ok(())

@@ -59,7 +59,7 @@ impl Coordinator {
         let store = self.store();
         let hash = match store.round(id).map_err(internal)? {
             Some(r) => Some(r.announcement.model_sha3),
-            None => match id.checked_sub(1) {
+            None => match id.prev() {
                 Some(prev) => store
                     .round(prev)
                     .map_err(internal)?

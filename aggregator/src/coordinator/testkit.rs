@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::model;
+use crate::round::{ClinicId, RoundId};
 
 /// Test envelope: `clinic round verdict payload-byte` as ASCII, e.g. `"3 1 ok 5"`.
 pub(crate) struct TestVerifier;
@@ -31,8 +32,8 @@ impl SubmissionVerifier for TestVerifier {
             .parse()
             .map_err(|_| ApiError::new(Code::MalformedEnvelope, "val"))?;
         Ok(Authenticated {
-            clinic_id,
-            round,
+            clinic_id: ClinicId(clinic_id),
+            round: RoundId(round),
             param_set_id: 1,
             digest: sha3(envelope).to_vec(),
             ciphertext: [v.to_le_bytes(), v.to_le_bytes()].concat(),

@@ -78,13 +78,13 @@ mod tests {
     #[test]
     fn phases_accumulate_per_round() {
         let t = Timings::default();
-        assert_eq!(t.get(1), None);
-        t.add(1, Phase::Verify, Duration::from_millis(500));
-        t.add(1, Phase::Verify, Duration::from_millis(250));
-        t.add(1, Phase::Aggregate, Duration::from_millis(10));
-        t.add(2, Phase::Decrypt, Duration::from_secs(1));
-        let one = t.get(1).expect("round 1");
+        assert_eq!(t.get(RoundId(1)), None);
+        t.add(RoundId(1), Phase::Verify, Duration::from_millis(500));
+        t.add(RoundId(1), Phase::Verify, Duration::from_millis(250));
+        t.add(RoundId(1), Phase::Aggregate, Duration::from_millis(10));
+        t.add(RoundId(2), Phase::Decrypt, Duration::from_secs(1));
+        let one = t.get(RoundId(1)).expect("round 1");
         assert_eq!((one.verify, one.aggregate, one.verified), (0.75, 0.01, 2));
-        assert_eq!(t.get(2).map(|r| r.decrypt), Some(1.0));
+        assert_eq!(t.get(RoundId(2)).map(|r| r.decrypt), Some(1.0));
     }
 }

@@ -8,6 +8,7 @@ use zkfl_core::wire::bfv::decode_public_key;
 
 use super::*;
 use crate::keyholder::Request;
+use crate::round::{ClinicId, RoundId};
 
 const N: usize = SetS::N;
 
@@ -55,7 +56,7 @@ fn aggregate_of_two_encryptions_decrypts_to_the_sum() {
     let ct2 = encrypt_chunks(&pk, &m2, t, &mut rng);
     let agg = CoreAggregate { limits: limits() };
     let ctx = RoundContext {
-        round: 1,
+        round: RoundId(1),
         param_set_id: 1,
         model_dim: 3000,
         b_int: 100,
@@ -72,7 +73,7 @@ fn aggregate_of_two_encryptions_decrypts_to_the_sum() {
     };
     let out = dec
         .decrypt(&Request {
-            round: 1,
+            round: RoundId(1),
             model_dim: 3000,
             accepted: 2,
             t,
@@ -90,7 +91,7 @@ fn aggregate_of_two_encryptions_decrypts_to_the_sum() {
 fn bad_ciphertexts_are_typed_rejections() {
     let agg = CoreAggregate { limits: limits() };
     let ctx = RoundContext {
-        round: 1,
+        round: RoundId(1),
         param_set_id: 1,
         model_dim: 3000,
         b_int: 100,
@@ -128,7 +129,7 @@ fn a_service_key_other_than_the_announced_one_is_check_unavailable() {
     let t = 2 * 2 * 100 + 1;
     let ct = encrypt_chunks(&pk, &[*chunk(|i| (i % 3) as i64 - 1)], t, &mut rng);
     let round = RoundContext {
-        round: 1,
+        round: RoundId(1),
         param_set_id: 1,
         model_dim: 2000,
         b_int: 100,
@@ -136,8 +137,8 @@ fn a_service_key_other_than_the_announced_one_is_check_unavailable() {
         bfv_public_key_sha3: announced,
     };
     let submission = Authenticated {
-        clinic_id: 1,
-        round: 1,
+        clinic_id: ClinicId(1),
+        round: RoundId(1),
         param_set_id: 1,
         digest: vec![0; 64],
         ciphertext: ct,

@@ -73,16 +73,16 @@ pub fn submission(
 
     let t1 = Instant::now();
     let proof = if malicious {
-        round.prove_cheating(&enc, &m, keys.id, rng, &mut Silent)
+        round.prove_cheating(&enc, &m, keys.id.0, rng, &mut Silent)
     } else {
-        round.prove(&enc, &m, keys.id, rng, &mut Silent)
+        round.prove(&enc, &m, keys.id.0, rng, &mut Silent)
     }
     .map_err(err)?;
     let prove_s = t1.elapsed().as_secs_f64();
 
     let t2 = Instant::now();
     let envelope = round
-        .seal(enc.ciphertext(), &proof, keys.id, &keys.sign, 1, rng)
+        .seal(enc.ciphertext(), &proof, keys.id.0, &keys.sign, 1, rng)
         .map_err(err)?;
     encrypt_s += t2.elapsed().as_secs_f64();
     Ok(Sealed {

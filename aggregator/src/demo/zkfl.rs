@@ -13,7 +13,7 @@ use super::serve::ServeProcess;
 use crate::client::{Client, ClientError, RoundStatus};
 use crate::coordinator::OpenRound;
 use crate::error::Code;
-use crate::round::Announcement;
+use crate::round::{Announcement, ClinicId, RoundId};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::path::Path;
@@ -197,7 +197,7 @@ impl ZkflPipeline {
         let admin = server.client();
         let keys = server.keys();
         let clinics = (1..=clinics as u32)
-            .map(|id| ClinicKeys::load(&keys, id))
+            .map(|id| ClinicKeys::load(&keys, ClinicId(id)))
             .collect::<Result<Vec<_>, _>>()?;
         let served = admin
             .bfv_key()
@@ -280,8 +280,9 @@ impl ZkflPipeline {
                 .map(|sub| {
                     let keys = self.clinics.get(sub.clinic.wrapping_sub(1));
                     let pk = &self.pk;
-                    let mut rng =
-                        ChaCha20Rng::seed_from_u64(self.seed ^ (a.round << 32) ^ sub.clinic as u64);
+                    let mut rng = ChaCha20Rng::seed_from_u64(
+                        self.seed ^ (a.round.0 << 32) ^ sub.clinic as u64,
+                    );
                     let work = move || {
                         let sealed = slots.with(|| {
                             keys.ok_or_else(|| format!("clinic {} has no keys", sub.clinic))
@@ -326,7 +327,7 @@ impl ZkflPipeline {
     }
 
     /// Closes the round if it is still open (a clinic could not submit), then waits for publication.
-    fn finish_round(&self, round: u64) -> Result<RoundStatus, String> {
+    fn finish_round(&self, round: RoundId) -> Result<RoundStatus, String> {
         let s = self.admin.status(round).map_err(|e| e.to_string())?;
         if s.state == "open" {
             match self.admin.admin_close_round(round) {
@@ -384,7 +385,7 @@ fn decisions(status: &RoundStatus, rounds: &[ClinicRound]) -> Vec<Decision> {
         .submissions
         .iter()
         .map(|s| Decision {
-            clinic: s.clinic_id as usize,
+            clinic: s.clinic_id.0 as usize,
             accepted: s.decision == "accepted",
             reason: s.code.map(|c| {
                 format!(

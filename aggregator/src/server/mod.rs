@@ -152,7 +152,7 @@ fn parse_round(raw: &str) -> Result<RoundId, ApiError> {
             format!("'{raw}' is not a round number"),
         )
     })?;
-    if i64::try_from(id).is_err() {
+    if i64::try_from(id.0).is_err() {
         return Err(ApiError::new(
             Code::NotFound,
             format!("there is no round {id}"),

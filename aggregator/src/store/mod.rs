@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::round::{Announcement, RoundId, RoundPhase, RoundState};
+use crate::round::{Announcement, ClinicId, RoundId, RoundPhase, RoundState};
 
 /// A storage failure (always an internal error for the peer).
 #[derive(Debug)]
@@ -69,7 +69,7 @@ impl From<crate::round::IllegalTransition> for StoreError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Accepted {
     /// Roster id.
-    pub clinic_id: u32,
+    pub clinic_id: ClinicId,
     /// The BFV ciphertext (wire encoding); `None` for a row written before schema v3.
     pub ciphertext: Option<Vec<u8>>,
 }
@@ -80,18 +80,18 @@ pub fn chain_start(round: RoundId) -> [u8; 32] {
     use sha3::Digest as _;
     sha3::Sha3_256::new()
         .chain_update(b"ZKFL-PQ sum chain v1")
-        .chain_update(round.to_le_bytes())
+        .chain_update(round.0.to_le_bytes())
         .finalize()
         .into()
 }
 
 /// The next link: binds the previous head, the clinic and the ciphertext's hash, in acceptance order.
 #[must_use]
-pub fn chain_link(head: &[u8; 32], clinic_id: u32, ciphertext: &[u8]) -> [u8; 32] {
+pub fn chain_link(head: &[u8; 32], clinic_id: ClinicId, ciphertext: &[u8]) -> [u8; 32] {
     use sha3::Digest as _;
     sha3::Sha3_256::new()
         .chain_update(head)
-        .chain_update(clinic_id.to_le_bytes())
+        .chain_update(clinic_id.0.to_le_bytes())
         .chain_update(sha3::Sha3_256::digest(ciphertext))
         .finalize()
         .into()
@@ -180,9 +180,9 @@ pub struct ReplayMark {
     /// Direction byte (1 = clinic to aggregator).
     pub direction: u8,
     /// Clinic id.
-    pub clinic: u32,
+    pub clinic: ClinicId,
     /// Round of the envelope.
-    pub round: u64,
+    pub round: RoundId,
     /// Sequence number of the envelope.
     pub sequence: u64,
 }
@@ -191,7 +191,7 @@ pub struct ReplayMark {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubmissionRecord {
     /// Roster id.
-    pub clinic_id: u32,
+    pub clinic_id: ClinicId,
     /// Accepted or not.
     pub accepted: bool,
     /// Rejection code (wire string) if rejected.
@@ -284,7 +284,7 @@ impl Store {
             "INSERT INTO rounds (id, state, model_sha3, announcement, signature, running_sum, sum_chain)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
-                a.round,
+                a.round.0,
                 RoundState::Open.as_str(),
                 &a.model_sha3[..],
                 crate::round::encode_announcement(a),
@@ -304,16 +304,16 @@ impl Store {
              ORDER BY rowid",
         )?;
         let rows = stmt
-            .query_map([id], |r| {
+            .query_map([id.0], |r| {
                 Ok(Accepted {
-                    clinic_id: r.get(0)?,
+                    clinic_id: ClinicId(r.get(0)?),
                     ciphertext: r.get(1)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let head = self
             .conn
-            .query_row("SELECT sum_chain FROM rounds WHERE id = ?1", [id], |r| {
+            .query_row("SELECT sum_chain FROM rounds WHERE id = ?1", [id.0], |r| {
                 r.get::<_, Option<Vec<u8>>>(0)
             })
             .optional()?
@@ -323,12 +323,12 @@ impl Store {
 
     /// Flips a bit of a kept ciphertext (tests of the integrity check only).
     #[cfg(test)]
-    pub fn damage_ciphertext_for_test(&self, round: RoundId, clinic: u32) {
+    pub fn damage_ciphertext_for_test(&self, round: RoundId, clinic: ClinicId) {
         let ct: Vec<u8> = self
             .conn
             .query_row(
                 "SELECT ciphertext FROM submissions WHERE round = ?1 AND clinic_id = ?2",
-                params![round, clinic],
+                params![round.0, clinic.0],
                 |r| r.get(0),
             )
             .expect("kept ciphertext");
@@ -337,7 +337,7 @@ impl Store {
         self.conn
             .execute(
                 "UPDATE submissions SET ciphertext = ?3 WHERE round = ?1 AND clinic_id = ?2",
-                params![round, clinic, ct],
+                params![round.0, clinic.0, ct],
             )
             .expect("damage");
     }
@@ -346,18 +346,18 @@ impl Store {
     pub fn replace_running_sum(&self, id: RoundId, sum: &[u8]) -> Result<()> {
         self.conn.execute(
             "UPDATE rounds SET running_sum = ?2 WHERE id = ?1",
-            params![id, sum],
+            params![id.0, sum],
         )?;
         Ok(())
     }
 
     /// The highest-numbered round.
     pub fn latest_round(&self) -> Result<Option<RoundRecord>> {
-        let id: Option<RoundId> = self
+        let id: Option<u64> = self
             .conn
             .query_row("SELECT MAX(id) FROM rounds", [], |r| r.get(0))?;
         match id {
-            Some(id) => self.round(id),
+            Some(id) => self.round(RoundId(id)),
             None => Ok(None),
         }
     }
@@ -370,7 +370,7 @@ impl Store {
                 "SELECT state, announcement, signature, accepted, unauthenticated_rejections,
                         next_model_sha3, published_at, failure_code, failure_message
                  FROM rounds WHERE id = ?1",
-                [id],
+                [id.0],
                 |r| {
                     Ok((
                         r.get::<_, String>(0)?,
@@ -404,9 +404,11 @@ impl Store {
     pub fn running_sum(&self, id: RoundId) -> Result<Option<Vec<u8>>> {
         Ok(self
             .conn
-            .query_row("SELECT running_sum FROM rounds WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT running_sum FROM rounds WHERE id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )
             .optional()?
             .flatten())
     }
@@ -416,7 +418,7 @@ impl Store {
     pub fn add_unauthenticated_rejections(&self, id: RoundId, n: u64) -> Result<()> {
         self.conn.execute(
             "UPDATE rounds SET unauthenticated_rejections = unauthenticated_rejections + ?2 WHERE id = ?1",
-            params![id, n],
+            params![id.0, n],
         )?;
         Ok(())
     }
@@ -440,7 +442,7 @@ impl Store {
     }
 
     /// The decision already recorded for a clinic in a round.
-    pub fn decision(&self, id: RoundId, clinic_id: u32) -> Result<Option<SubmissionRecord>> {
+    pub fn decision(&self, id: RoundId, clinic_id: ClinicId) -> Result<Option<SubmissionRecord>> {
         Ok(self
             .submissions_where(id, Some(clinic_id))?
             .into_iter()
@@ -452,12 +454,16 @@ impl Store {
         self.submissions_where(id, None)
     }
 
-    fn submissions_where(&self, id: RoundId, clinic: Option<u32>) -> Result<Vec<SubmissionRecord>> {
+    fn submissions_where(
+        &self,
+        id: RoundId,
+        clinic: Option<ClinicId>,
+    ) -> Result<Vec<SubmissionRecord>> {
         let mut stmt = self.conn.prepare(
             "SELECT clinic_id, accepted, code, message, digest, received_at FROM submissions
              WHERE round = ?1 AND (?2 IS NULL OR clinic_id = ?2) ORDER BY clinic_id",
         )?;
-        let rows = stmt.query_map(params![id, clinic], |r| {
+        let rows = stmt.query_map(params![id.0, clinic.map(|c| c.0)], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -470,7 +476,7 @@ impl Store {
         rows.map(|row| {
             let (clinic_id, accepted, code, message, digest, received_at) = row?;
             Ok(SubmissionRecord {
-                clinic_id,
+                clinic_id: ClinicId(clinic_id),
                 accepted,
                 code,
                 message,
@@ -482,13 +488,13 @@ impl Store {
     }
 
     /// The replay high-water mark `(round, sequence)` of a sender (docs/CHANNEL.md §6).
-    pub fn replay_mark(&self, direction: u8, clinic: u32) -> Result<Option<(u64, u64)>> {
+    pub fn replay_mark(&self, direction: u8, clinic: ClinicId) -> Result<Option<(RoundId, u64)>> {
         Ok(self
             .conn
             .query_row(
                 "SELECT round, sequence FROM replay_marks WHERE direction = ?1 AND clinic = ?2",
-                params![direction, clinic],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                params![direction, clinic.0],
+                |r| Ok((RoundId(r.get(0)?), r.get(1)?)),
             )
             .optional()?)
     }
@@ -510,7 +516,7 @@ impl Store {
                 "INSERT INTO replay_marks (direction, clinic, round, sequence) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (direction, clinic) DO UPDATE SET round = excluded.round, sequence = excluded.sequence
                  WHERE (excluded.round, excluded.sequence) > (replay_marks.round, replay_marks.sequence)",
-                params![m.direction, m.clinic, m.round, m.sequence],
+                params![m.direction, m.clinic.0, m.round.0, m.sequence],
             )?;
         }
         tx.execute(
@@ -518,8 +524,8 @@ impl Store {
                                       ciphertext)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
-                id,
-                decision.clinic_id,
+                id.0,
+                decision.clinic_id.0,
                 decision.accepted,
                 decision.code,
                 decision.message,
@@ -530,15 +536,15 @@ impl Store {
         )?;
         tx.execute(
             "INSERT OR IGNORE INTO seen_digests (digest, round) VALUES (?1, ?2)",
-            params![&decision.digest, id],
+            params![&decision.digest, id.0],
         )?;
         tx.execute(
             "INSERT OR IGNORE INTO seen_envelopes (sha3, round) VALUES (?1, ?2)",
-            params![&envelope_sha3[..], id],
+            params![&envelope_sha3[..], id.0],
         )?;
         if let Some((sum, ct)) = new_sum {
             let head: Option<Vec<u8>> = tx
-                .query_row("SELECT sum_chain FROM rounds WHERE id = ?1", [id], |r| {
+                .query_row("SELECT sum_chain FROM rounds WHERE id = ?1", [id.0], |r| {
                     r.get(0)
                 })
                 .optional()?
@@ -548,7 +554,7 @@ impl Store {
             let n = tx.execute(
                 "UPDATE rounds SET running_sum = ?2, sum_chain = ?3, accepted = accepted + 1
                  WHERE id = ?1 AND state = 'open'",
-                params![id, sum, &next[..]],
+                params![id.0, sum, &next[..]],
             )?;
             if n != 1 {
                 return Err(StoreError::Corrupt(
@@ -572,7 +578,7 @@ impl Store {
         let next = step(rec.state())?;
         self.conn.execute(
             "UPDATE rounds SET state = ?2 WHERE id = ?1",
-            params![id, next.as_str()],
+            params![id.0, next.as_str()],
         )?;
         Ok(next)
     }
@@ -598,7 +604,7 @@ impl Store {
         )?;
         tx.execute(
             "UPDATE rounds SET state = ?2, update_data = ?3, next_model_sha3 = ?4, published_at = ?5 WHERE id = ?1",
-            params![id, next.as_str(), update, &next_sha3[..], now],
+            params![id.0, next.as_str(), update, &next_sha3[..], now],
         )?;
         tx.commit()?;
         Ok(())
@@ -612,7 +618,7 @@ impl Store {
         let next = rec.state().fail()?;
         self.conn.execute(
             "UPDATE rounds SET state = ?2, failure_code = ?3, failure_message = ?4 WHERE id = ?1",
-            params![id, next.as_str(), code, message],
+            params![id.0, next.as_str(), code, message],
         )?;
         Ok(())
     }
@@ -621,9 +627,11 @@ impl Store {
     pub fn update(&self, id: RoundId) -> Result<Option<Vec<u8>>> {
         Ok(self
             .conn
-            .query_row("SELECT update_data FROM rounds WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT update_data FROM rounds WHERE id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )
             .optional()?
             .flatten())
     }

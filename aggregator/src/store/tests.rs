@@ -1,4 +1,5 @@
 use super::*;
+use crate::round::{ClinicId, RoundId};
 
 fn announcement(round: RoundId, model: [u8; 32]) -> Announcement {
     Announcement {
@@ -9,7 +10,7 @@ fn announcement(round: RoundId, model: [u8; 32]) -> Announcement {
 
 fn decision(clinic_id: u32, accepted: bool, digest: u8) -> SubmissionRecord {
     SubmissionRecord {
-        clinic_id,
+        clinic_id: ClinicId(clinic_id),
         accepted,
         code: (!accepted).then(|| "proof_invalid".to_owned()),
         message: (!accepted).then(|| "bad".to_owned()),
@@ -22,7 +23,7 @@ fn store_with_round() -> Store {
     let store = Store::in_memory().expect("store");
     store.put_model(&[9; 32], 2, &[0; 8]).expect("model");
     store
-        .insert_round(&announcement(1, [9; 32]), b"sig", b"sum0")
+        .insert_round(&announcement(RoundId(1), [9; 32]), b"sig", b"sum0")
         .expect("round");
     store
 }
@@ -32,7 +33,7 @@ fn a_decision_stores_row_digest_envelope_and_sum_together() {
     let mut store = store_with_round();
     store
         .record_decision(
-            1,
+            RoundId(1),
             &decision(3, true, 7),
             &[8; 32],
             None,
@@ -40,15 +41,18 @@ fn a_decision_stores_row_digest_envelope_and_sum_together() {
         )
         .expect("decide");
     assert_eq!(
-        store.running_sum(1).expect("sum").as_deref(),
+        store.running_sum(RoundId(1)).expect("sum").as_deref(),
         Some(&b"sum1"[..])
     );
     assert!(store.digest_seen(&[7; 64]).expect("digest"));
     assert!(store.envelope_seen(&[8; 32]).expect("env"));
     assert!(!store.envelope_seen(&[6; 32]).expect("env"));
-    let rec = store.round(1).expect("round").expect("exists");
+    let rec = store.round(RoundId(1)).expect("round").expect("exists");
     assert_eq!(rec.accepted, 1);
-    assert_eq!(store.decision(1, 3).expect("d"), Some(decision(3, true, 7)));
+    assert_eq!(
+        store.decision(RoundId(1), ClinicId(3)).expect("d"),
+        Some(decision(3, true, 7))
+    );
 }
 
 #[test]
@@ -56,7 +60,7 @@ fn a_second_decision_for_a_clinic_is_refused_and_changes_nothing() {
     let mut store = store_with_round();
     store
         .record_decision(
-            1,
+            RoundId(1),
             &decision(3, true, 7),
             &[8; 32],
             None,
@@ -66,7 +70,7 @@ fn a_second_decision_for_a_clinic_is_refused_and_changes_nothing() {
     assert!(
         store
             .record_decision(
-                1,
+                RoundId(1),
                 &decision(3, true, 5),
                 &[4; 32],
                 None,
@@ -75,25 +79,25 @@ fn a_second_decision_for_a_clinic_is_refused_and_changes_nothing() {
             .is_err()
     );
     assert_eq!(
-        store.running_sum(1).expect("sum").as_deref(),
+        store.running_sum(RoundId(1)).expect("sum").as_deref(),
         Some(&b"sum1"[..])
     );
     assert!(!store.digest_seen(&[5; 64]).expect("digest"));
-    assert_eq!(store.round(1).expect("r").expect("e").accepted, 1);
+    assert_eq!(store.round(RoundId(1)).expect("r").expect("e").accepted, 1);
 }
 
 #[test]
 fn a_rejection_keeps_the_sum() {
     let mut store = store_with_round();
     store
-        .record_decision(1, &decision(2, false, 7), &[8; 32], None, None)
+        .record_decision(RoundId(1), &decision(2, false, 7), &[8; 32], None, None)
         .expect("decide");
     assert_eq!(
-        store.running_sum(1).expect("sum").as_deref(),
+        store.running_sum(RoundId(1)).expect("sum").as_deref(),
         Some(&b"sum0"[..])
     );
     assert_eq!(
-        store.submissions(1).expect("subs"),
+        store.submissions(RoundId(1)).expect("subs"),
         vec![decision(2, false, 7)]
     );
 }
@@ -101,11 +105,13 @@ fn a_rejection_keeps_the_sum() {
 #[test]
 fn accepting_into_a_closed_round_fails_atomically() {
     let mut store = store_with_round();
-    store.transition(1, RoundState::close).expect("close");
+    store
+        .transition(RoundId(1), RoundState::close)
+        .expect("close");
     assert!(
         store
             .record_decision(
-                1,
+                RoundId(1),
                 &decision(3, true, 7),
                 &[8; 32],
                 None,
@@ -113,7 +119,7 @@ fn accepting_into_a_closed_round_fails_atomically() {
             )
             .is_err()
     );
-    assert!(store.submissions(1).expect("subs").is_empty());
+    assert!(store.submissions(RoundId(1)).expect("subs").is_empty());
     assert!(!store.digest_seen(&[7; 64]).expect("digest"));
 }
 
@@ -127,12 +133,12 @@ fn state_survives_reopening_the_file() {
         let store = Store::open(&path).expect("open");
         store.put_model(&[9; 32], 2, &[0; 8]).expect("model");
         store
-            .insert_round(&announcement(1, [9; 32]), b"sig", b"sum0")
+            .insert_round(&announcement(RoundId(1), [9; 32]), b"sig", b"sum0")
             .expect("round");
         let mut store = store;
         store
             .record_decision(
-                1,
+                RoundId(1),
                 &decision(1, true, 1),
                 &[1; 32],
                 None,
@@ -142,12 +148,12 @@ fn state_survives_reopening_the_file() {
     }
     let store = Store::open(&path).expect("reopen");
     assert_eq!(
-        store.running_sum(1).expect("sum").as_deref(),
+        store.running_sum(RoundId(1)).expect("sum").as_deref(),
         Some(&b"sum1"[..])
     );
     assert_eq!(
         store.latest_round().expect("r").expect("e").announcement,
-        announcement(1, [9; 32])
+        announcement(RoundId(1), [9; 32])
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -155,20 +161,30 @@ fn state_survives_reopening_the_file() {
 #[test]
 fn publish_and_fail_follow_the_state_machine() {
     let mut store = store_with_round();
-    assert!(store.publish(1, b"upd", &[5; 32], &[1; 8], 2, 30).is_err());
-    assert!(store.fail(1, "no_accepted_submissions", "none").is_err());
-    store.transition(1, RoundState::close).expect("close");
+    assert!(
+        store
+            .publish(RoundId(1), b"upd", &[5; 32], &[1; 8], 2, 30)
+            .is_err()
+    );
+    assert!(
+        store
+            .fail(RoundId(1), "no_accepted_submissions", "none")
+            .is_err()
+    );
     store
-        .transition(1, RoundState::start_decrypting)
+        .transition(RoundId(1), RoundState::close)
+        .expect("close");
+    store
+        .transition(RoundId(1), RoundState::start_decrypting)
         .expect("decrypt");
     store
-        .publish(1, b"upd", &[5; 32], &[1; 8], 2, 30)
+        .publish(RoundId(1), b"upd", &[5; 32], &[1; 8], 2, 30)
         .expect("publish");
-    let rec = store.round(1).expect("r").expect("e");
+    let rec = store.round(RoundId(1)).expect("r").expect("e");
     assert_eq!(rec.state(), RoundState::Published);
     assert_eq!(rec.phase.next_model_sha3(), Some([5; 32]));
     assert_eq!(store.model(&[5; 32]).expect("m"), Some(vec![1; 8]));
-    assert_eq!(store.update(1).expect("u"), Some(b"upd".to_vec()));
+    assert_eq!(store.update(RoundId(1)).expect("u"), Some(b"upd".to_vec()));
 }
 
 #[test]
@@ -177,49 +193,64 @@ fn replay_marks_only_move_forward_and_commit_with_the_decision() {
     let mark = |round, sequence| {
         Some(ReplayMark {
             direction: 1,
-            clinic: 3,
+            clinic: ClinicId(3),
             round,
             sequence,
         })
     };
     store
-        .record_decision(1, &decision(3, false, 7), &[8; 32], mark(1, 5), None)
+        .record_decision(
+            RoundId(1),
+            &decision(3, false, 7),
+            &[8; 32],
+            mark(RoundId(1), 5),
+            None,
+        )
         .expect("decide");
-    assert_eq!(store.replay_mark(1, 3).expect("mark"), Some((1, 5)));
+    assert_eq!(
+        store.replay_mark(1, ClinicId(3)).expect("mark"),
+        Some((RoundId(1), 5))
+    );
     // A failed decision (same clinic again) leaves the mark alone.
     assert!(
         store
             .record_decision(
-                1,
+                RoundId(1),
                 &decision(3, true, 9),
                 &[9; 32],
-                mark(1, 9),
+                mark(RoundId(1), 9),
                 Some((&b"s"[..], &b"ct-s"[..]))
             )
             .is_err()
     );
-    assert_eq!(store.replay_mark(1, 3).expect("mark"), Some((1, 5)));
+    assert_eq!(
+        store.replay_mark(1, ClinicId(3)).expect("mark"),
+        Some((RoundId(1), 5))
+    );
     let other = Some(ReplayMark {
         direction: 1,
-        clinic: 4,
-        round: 1,
+        clinic: ClinicId(4),
+        round: RoundId(1),
         sequence: 2,
     });
     store
-        .record_decision(1, &decision(4, false, 1), &[1; 32], other, None)
+        .record_decision(RoundId(1), &decision(4, false, 1), &[1; 32], other, None)
         .expect("d");
-    assert_eq!(store.replay_mark(1, 4).expect("mark"), Some((1, 2)));
-    assert_eq!(store.replay_mark(2, 3).expect("mark"), None);
+    assert_eq!(
+        store.replay_mark(1, ClinicId(4)).expect("mark"),
+        Some((RoundId(1), 2))
+    );
+    assert_eq!(store.replay_mark(2, ClinicId(3)).expect("mark"), None);
 }
 
 #[test]
 fn a_racing_second_decision_maps_to_409_not_500() {
     let mut store = store_with_round();
     store
-        .record_decision(1, &decision(3, false, 7), &[8; 32], None, None)
+        .record_decision(RoundId(1), &decision(3, false, 7), &[8; 32], None, None)
         .expect("first");
     let e = store
-        .record_decision(1, &decision(3, false, 6), &[6; 32], None, None)
+        .record_decision(RoundId(1), &decision(3, false, 6), &[6; 32], None, None)
         .expect_err("second row for the same clinic");
     let api = crate::coordinator::storage_error(e);
     assert_eq!(api.code, crate::error::Code::DuplicateSubmission);
@@ -241,7 +272,7 @@ fn a_full_disk_maps_to_503_storage_full() {
     let big = vec![7u8; 1 << 20];
     let e = store
         .record_decision(
-            1,
+            RoundId(1),
             &decision(3, true, 7),
             &[8; 32],
             None,
@@ -301,7 +332,7 @@ fn accepted_ciphertexts_are_kept_in_order_with_a_hash_chain() {
     let mut store = store_with_round();
     store
         .record_decision(
-            1,
+            RoundId(1),
             &decision(3, true, 7),
             &[8; 32],
             None,
@@ -310,20 +341,24 @@ fn accepted_ciphertexts_are_kept_in_order_with_a_hash_chain() {
         .expect("3");
     store
         .record_decision(
-            1,
+            RoundId(1),
             &decision(1, true, 5),
             &[5; 32],
             None,
             Some((&b"s2"[..], &b"c1"[..])),
         )
         .expect("1");
-    let (kept, head) = store.accepted_ciphertexts(1).expect("kept");
+    let (kept, head) = store.accepted_ciphertexts(RoundId(1)).expect("kept");
     assert_eq!(
         kept.iter()
-            .map(|k| (k.clinic_id, k.ciphertext.clone()))
+            .map(|k| (k.clinic_id.0, k.ciphertext.clone()))
             .collect::<Vec<_>>(),
         vec![(3, Some(b"c3".to_vec())), (1, Some(b"c1".to_vec()))]
     );
-    let expect = chain_link(&chain_link(&chain_start(1), 3, b"c3"), 1, b"c1");
+    let expect = chain_link(
+        &chain_link(&chain_start(RoundId(1)), ClinicId(3), b"c3"),
+        ClinicId(1),
+        b"c1",
+    );
     assert_eq!(head.as_deref(), Some(&expect[..]));
 }

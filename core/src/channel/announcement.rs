@@ -35,7 +35,7 @@ pub struct Announcement<Spec = &'static [u8]> {
     /// Parameter-set id (`ParamSet::ID`).
     pub param_set_id: u8,
     /// Round number.
-    pub round: u64,
+    pub round: RoundId,
     /// Number of model parameters.
     pub model_dim: u32,
     /// SHA3-256 of the global model bytes (little-endian f32).
@@ -123,7 +123,7 @@ impl<Spec> Announcement<Spec> {
     pub fn terms(&self) -> crate::clinic::RoundTerms {
         crate::clinic::RoundTerms {
             param_set_id: self.param_set_id,
-            round: self.round,
+            round: self.round.0,
             model_dim: self.model_dim,
             norm_bound: self.norm_bound,
             scale: self.scale,
@@ -151,7 +151,7 @@ impl<Spec: AsRef<[u8]>> Announcement<Spec> {
         let mut w = Writer(out.get_mut(..len).ok_or(AnnouncementError::Buffer)?);
         w.put(if spec.is_some() { MAGIC_V2 } else { MAGIC_V1 });
         w.put(&[self.param_set_id]);
-        w.put(&self.round.to_le_bytes());
+        w.put(&self.round.0.to_le_bytes());
         w.put(&self.model_dim.to_le_bytes());
         w.put(&self.model_sha3);
         w.put(&self.norm_bound.to_bits().to_le_bytes());
@@ -192,7 +192,7 @@ impl<'a> Announcement<&'a [u8]> {
         };
         let mut a = Self {
             param_set_id: r.take::<1>()?[0],
-            round: u64::from_le_bytes(r.take()?),
+            round: RoundId(u64::from_le_bytes(r.take()?)),
             model_dim: u32::from_le_bytes(r.take()?),
             model_sha3: r.take()?,
             norm_bound: f64::from_bits(u64::from_le_bytes(r.take()?)),
@@ -248,7 +248,7 @@ impl<'a> Announcement<&'a [u8]> {
 }
 
 fn digest<Spec>(a: &Announcement<Spec>, bytes: &[u8]) -> AnnouncementDigest {
-    AnnouncementDigest::new(a.param_set_id, RoundId(a.round), bytes)
+    AnnouncementDigest::new(a.param_set_id, a.round, bytes)
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -286,7 +286,7 @@ mod tests {
     fn sample(spec: Option<&[u8]>) -> Announcement<&[u8]> {
         Announcement {
             param_set_id: 1,
-            round: 7,
+            round: RoundId(7),
             model_dim: 39,
             model_sha3: [3; 32],
             norm_bound: 5.0,
@@ -425,7 +425,7 @@ mod tests {
         ) {
             let a = Announcement {
                 param_set_id: fields[0] as u8,
-                round: fields[1],
+                round: RoundId(fields[1]),
                 model_dim: fields[2] as u32,
                 model_sha3: hashes[0],
                 norm_bound: f64::from_bits(fields[3]),

@@ -1,12 +1,76 @@
 //! Identifiers carried in every envelope header and signed digest (docs/CHANNEL.md §1).
 
-/// Training round number, as opened by the aggregator's signed round announcement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+//!
+//! These two types are the only definition of a round number and a clinic number in the workspace: the
+//! aggregator's store, HTTP API and command line use them too. With the `serde` feature they serialize as the
+//! bare number (`#[serde(transparent)]`), so JSON carrying them is the same as with a plain integer; `Display`
+//! prints the bare number, as file names and log lines have always shown it.
+
+use core::fmt;
+
+/// Training round number, as opened by the aggregator's signed round announcement (rounds start at 1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(transparent)
+)]
 pub struct RoundId(pub u64);
 
 /// Registered clinic number, the key of the consortium roster.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(transparent)
+)]
 pub struct ClinicId(pub u32);
+
+impl RoundId {
+    /// The round after this one; `None` past `u64::MAX`.
+    #[must_use]
+    pub const fn next(self) -> Option<Self> {
+        match self.0.checked_add(1) {
+            Some(n) => Some(Self(n)),
+            None => None,
+        }
+    }
+
+    /// The round before this one; `None` for round 0.
+    #[must_use]
+    pub const fn prev(self) -> Option<Self> {
+        match self.0.checked_sub(1) {
+            Some(n) => Some(Self(n)),
+            None => None,
+        }
+    }
+}
+
+impl fmt::Display for RoundId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for ClinicId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl core::str::FromStr for RoundId {
+    type Err = core::num::ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(Self)
+    }
+}
+
+impl core::str::FromStr for ClinicId {
+    type Err = core::num::ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(Self)
+    }
+}
 
 /// Who sends an envelope to whom. Part of the header, the KDF label and the replay key, so an envelope
 /// cannot be reflected back to its sender or replayed in the other direction.
