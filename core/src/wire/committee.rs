@@ -625,3 +625,5 @@ pub fn decode_share_set<P: ParamSet, const N: usize>(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod rev13;
