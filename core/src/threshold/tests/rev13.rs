@@ -13,13 +13,18 @@
 //!   its own. The victim's genuine dealt parts then fail `Holdings::accept` (`DealtPartMismatch`), which §2.2 and
 //!   §16.3 treat as proof that the dealer cheated: the relay evicts honest members at will.
 //!
-//! Both pass on the current code (the core cannot see the spec gap); they document findings R13-1 and R13-2 and
-//! should become refusal tests once the service authenticates these messages end to end.
+//! Fixed (docs/THRESHOLD.md §17): each test now first shows the refusal — the relay's KEM key is not signed by
+//! the member, the relay's substitute carries no valid signature (`wire::committee::signed`) — and keeps the
+//! original attack as the positive control (what the relay gets when that check is skipped). The service-level
+//! refusals (a `Member` refusing and blaming the relay) are in the aggregator's `committee::tests`.
 //! Run: cargo test -p zkfl-core --release --lib threshold::tests::rev13 -- --nocapture
+#![allow(clippy::needless_range_loop, clippy::too_many_lines)]
 use super::*;
 use crate::bfv::SecretKey;
+use crate::channel::KemSecretKey;
+use crate::wire::committee::signed::{self, MemberKem, SignedError};
 use crate::wire::committee::{
-    COMMITMENT_BYTES, Frame, dealt_len, decode_commitment, decode_dealt, decode_reveal,
+    COMMITMENT_BYTES, Frame, Kind, dealt_len, decode_commitment, decode_dealt, decode_reveal,
     encode_commitment, encode_dealt, encode_reveal, reveal_len,
 };
 
@@ -36,11 +41,19 @@ fn decrypt_alone(s: &Pl, c1: &Pl, c0: &Pl) -> Box<[i64; N]> {
     out
 }
 
-/// R13-1 (high, spec): every member honest; the relay only reads the 0x12 messages addressed to members 1, 2
-/// and 3 (any t members hold every slot, §2.1), which it can open once the dealers sealed them to KEM keys it
-/// handed out. From the decoded seeds alone it rebuilds s_j and reads an individual clinic's update.
+/// `message ‖ σ` (std here; the service uses `signed::signed_to_vec`).
+fn sign_vec(signer: &SigningKey, message: &[u8], rng: &mut ChaCha20Rng) -> Vec<u8> {
+    let sig = signed::sign_message(signer, message, rng).unwrap();
+    [message, &sig.as_bytes()[..]].concat()
+}
+
+/// R13-1 (high, spec), refused: a dealer seals 0x12 only to the KEM key its holder signed with its roster key;
+/// a KEM key the relay hands out carries no such signature (`KemKeyNotSigned`), and an envelope sealed to the
+/// holder's key does not open with the relay's. Positive control (the check skipped): every member honest, the
+/// relay reads the 0x12 messages addressed to members 1, 2 and 3 (any t members hold every slot, §2.1), sealed
+/// to keys it handed out; from the decoded seeds alone it rebuilds s_j and reads an individual clinic's update.
 #[test]
-fn rev13_1_relay_reading_dealt_parts_of_t_holders_gets_the_committee_secret() {
+fn rev13_1_relay_kem_key_is_refused_and_without_the_check_it_reads_the_committee_secret() {
     big_stack(|| {
         let mut rng = ChaCha20Rng::seed_from_u64(1301);
         let k = keygen(&mut rng);
@@ -50,6 +63,50 @@ fn rev13_1_relay_reading_dealt_parts_of_t_holders_gets_the_committee_secret() {
             epoch: &e,
             chunks: CHUNKS,
         };
+        // Refusal: holder 1's own KEM key, signed by holder 1, versus the relay's key under the same claim.
+        let (ids, roster) = identities();
+        let holder_kem = KemSecretKey::<MemberKem>::from_seed(&[41; 64]);
+        let relay_kem = KemSecretKey::<MemberKem>::from_seed(&[66; 64]);
+        let sig = signed::sign_kem_key(&ids[0], &e, 1, holder_kem.public_key(), &mut rng).unwrap();
+        signed::verify_kem_key(&e, 1, &roster[0], holder_kem.public_key(), &sig).unwrap();
+        assert_eq!(
+            signed::verify_kem_key(&e, 1, &roster[0], relay_kem.public_key(), &sig),
+            Err(SignedError::KemKeyNotSigned { member: 1 })
+        );
+        let relay_sig = signed::sign_kem_key(
+            &SigningKey::from_seed(&[66; 32]),
+            &e,
+            1,
+            relay_kem.public_key(),
+            &mut rng,
+        )
+        .unwrap();
+        assert_eq!(
+            signed::verify_kem_key(&e, 1, &roster[0], relay_kem.public_key(), &relay_sig),
+            Err(SignedError::KemKeyNotSigned { member: 1 })
+        );
+        let mut msg = vec![0u8; dealt_len(&frame)];
+        let d1 = &k.dealers[0];
+        encode_dealt::<P>(&frame, 1, 1, |u| d1.deal(&e, u, 1).unwrap(), &mut msg).unwrap();
+        let mut sealed = vec![0u8; signed::sealed_dealt_len(&frame)];
+        signed::seal_dealt::<P, _, _>(
+            &frame,
+            &ids[0],
+            holder_kem.public_key(),
+            &msg,
+            &mut sealed,
+            &mut rng,
+        )
+        .unwrap();
+        assert!(matches!(
+            signed::open_dealt::<P>(&frame, 1, &relay_kem, &roster, &mut sealed.clone()),
+            Err(SignedError::Envelope(_))
+        ));
+        let mut buf = sealed.clone();
+        let (dealer, opened) =
+            signed::open_dealt::<P>(&frame, 1, &holder_kem, &roster, &mut buf).unwrap();
+        assert_eq!((dealer, &opened[..msg.len()]), (1, &msg[..]));
+        // Positive control from here: the dealers sealed to the relay's key, so it read every 0x12 below.
         // What the relay decrypted: the wire bytes of every dealer's 0x12 for holders 1..=t.
         let mut read = Vec::new();
         for d in &k.dealers {
@@ -111,12 +168,14 @@ fn rev13_1_relay_reading_dealt_parts_of_t_holders_gets_the_committee_secret() {
     });
 }
 
-/// R13-2 (medium, spec): the relay substitutes honest member 3's 0x10 commitment and 0x11 reveal in honest
-/// member 4's view with a pair of its own (the header's sender field is all that names member 3). Member 4's
-/// ceremony completes, and member 3's genuine dealt parts are then refused as `DealtPartMismatch { dealer: 3 }`:
-/// exactly the evidence §2.2 and §16.3 take to disqualify dealer 3 and restart without it.
+/// R13-2 (medium, spec), refused: the relay substitutes honest member 3's 0x10 commitment and 0x11 reveal in
+/// honest member 4's view with a pair of its own. Signed (`wire::committee::signed`), the substitutes fail
+/// under member 3's roster key as `BadSignature { claimed_sender: 3 }` (the relay's fault), while member 3's
+/// genuine signed messages verify. Positive control (signatures not checked, the spec before review 13): member
+/// 4's ceremony completes on the substitutes, and member 3's genuine dealt parts are then refused as
+/// `DealtPartMismatch { dealer: 3 }`, the evidence §2.2 and §16.3 take to disqualify dealer 3.
 #[test]
-fn rev13_2_relay_substituted_reveal_frames_an_honest_dealer() {
+fn rev13_2_relay_substitution_fails_its_signature_and_without_the_check_frames_a_dealer() {
     big_stack(|| {
         let mut rng = ChaCha20Rng::seed_from_u64(1302);
         let c = committee();
@@ -151,7 +210,31 @@ fn rev13_2_relay_substituted_reveal_frames_an_honest_dealer() {
             encode_reveal::<P, N>(&frame, d.member(), shares, &mut rb).unwrap();
             reveals.push(rb);
         }
-        // Member 4's service decodes and feeds them to its ceremony: nothing on the wire tells them apart.
+        // Refusal: genuine messages are signed by their senders; the relay signs its substitute with its own key.
+        let (ids, roster) = identities();
+        let relay = SigningKey::from_seed(&[66; 32]);
+        for (i, (cb, rb)) in commits.iter().zip(&reveals).enumerate() {
+            let signer = if i == 2 { &relay } else { &ids[i] };
+            for (kind, m) in [(Kind::Commitment, cb), (Kind::Reveal, rb)] {
+                let sm = sign_vec(signer, m, &mut rng);
+                let got = signed::verify_signed::<P>(&frame, kind, &roster, &sm);
+                if i == 2 {
+                    assert_eq!(got, Err(SignedError::BadSignature { claimed_sender: 3 }));
+                } else {
+                    assert_eq!(got, Ok((i as u8 + 1, &m[..])));
+                }
+            }
+        }
+        let mut genuine3 = vec![0u8; COMMITMENT_BYTES];
+        encode_commitment::<P>(&frame, 3, &commitment(&e, 3, &published[2]), &mut genuine3)
+            .unwrap();
+        let sm = sign_vec(&ids[2], &genuine3, &mut rng);
+        assert_eq!(
+            signed::verify_signed::<P>(&frame, Kind::Commitment, &roster, &sm),
+            Ok((3, &genuine3[..]))
+        );
+        // Positive control: member 4's service decodes without checking signatures and feeds them to its
+        // ceremony: nothing else on the wire tells them apart.
         let mut cer4 = KeyCeremony::new(e);
         for cb in &commits {
             let (m, cm) = decode_commitment::<P>(&frame, cb).unwrap();
@@ -225,20 +308,27 @@ fn rev13_2_relay_substituted_reveal_frames_an_honest_dealer() {
     });
 }
 
-/// R13-5 (low): §2.2 says the holders' checks give every part its norm bound only when n ≥ 2t − 1 ("for
-/// n ≤ 2t − 2 the key-share proof of §6.9 is needed", not implemented), but nothing refuses such a shape: the
-/// core designs 3-of-4 and 2-of-2, and in 3-of-4 slot {3, 4} is held only by members 1 and 2, so with them
-/// corrupt no honest member checks any part of it (the committee secret's norm, hence every clinic's noise
-/// bound E_1 of §4.1, is then the adversary's choice: correctness, not privacy, as honest shares use only parts
-/// their sender checked).
+/// R13-5 (low), refused: §2.2 says the holders' checks give every part its norm bound only when n ≥ 2t − 1
+/// ("for n ≤ 2t − 2 the key-share proof of §6.9 is needed", not implemented). In 3-of-4, slot {3, 4} is held
+/// only by members 1 and 2, so with them corrupt no honest member checks any part of it (the committee secret's
+/// norm, hence every clinic's noise bound E_1 of §4.1, is then the adversary's choice). The design now refuses
+/// such shapes (`NeedsKeyShareProof`); the shapes at the boundary (n = 2t − 1) are still designed.
 #[test]
-fn rev13_5_shapes_below_2t_minus_1_are_designed() {
-    for (n, t) in [(4u32, 3u32), (2, 2)] {
+fn rev13_5_shapes_below_2t_minus_1_are_refused() {
+    use crate::threshold::plan::PlanError;
+    for (n, t) in [(4u32, 3u32), (2, 2), (6, 4), (5, 4)] {
         assert!(2 * t - 1 > n);
-        assert!(
-            CheckedPlan::<P>::design(n, t, 64, B_INT, CHUNKS).is_ok(),
-            "{t}-of-{n} is designed"
+        assert_eq!(
+            CheckedPlan::<P>::design(n, t, 64, B_INT, CHUNKS).unwrap_err(),
+            PlanError::NeedsKeyShareProof {
+                members: n,
+                threshold: t
+            },
+            "{t}-of-{n} is refused"
         );
+    }
+    for (n, t) in [(3u32, 2u32), (5, 3)] {
+        assert!(CheckedPlan::<P>::design(n, t, 64, B_INT, CHUNKS).is_ok());
     }
     let c = Committee::new(4, 3).unwrap();
     let u = (0..c.slots())
@@ -252,13 +342,97 @@ fn rev13_5_shapes_below_2t_minus_1_are_designed() {
     );
 }
 
-/// R13-6 (info, liveness): §16.4 says a restarted member "resumes from its database: a receipt it signed is a
-/// fact of its ledger", but the receipt itself is not stored (§16.2 stores share sets only) and `sign_receipt`
-/// refuses to sign the same aggregate again (`RoundSpent`): a receipt lost in a crash or in transit after the
-/// ledger write can never be reissued, so that member is lost from the round's quorum (3-of-5: w = 4, one such
-/// loss plus one offline member stops the round).
+/// A ledger that keeps its receipts ([`ReceiptLedger`]), in memory.
+#[derive(Default)]
+struct Kept {
+    spent: Spent,
+    receipts: std::collections::BTreeMap<[u8; 32], SpendReceipt>,
+}
+
+impl SpentLedger for Kept {
+    fn is_spent(&self, digest: &[u8; 32]) -> bool {
+        self.spent.is_spent(digest)
+    }
+    fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+    ) -> Result<(), LedgerRefusal> {
+        self.spent.spend_all(items)
+    }
+}
+
+impl crate::threshold::ReceiptLedger for Kept {
+    fn kept_receipt(&self, key: &[u8; 32]) -> Option<SpendReceipt> {
+        self.receipts.get(key).cloned()
+    }
+    fn spend_all_keeping<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+        key: &[u8; 32],
+        receipt: &SpendReceipt,
+    ) -> Result<(), LedgerRefusal> {
+        self.spent.spend_all(items)?;
+        self.receipts.insert(*key, receipt.clone());
+        Ok(())
+    }
+}
+
+/// R13-6 (info, liveness), fixed: §16.4 says a restarted member "resumes from its database: a receipt it signed
+/// is a fact of its ledger", but the receipt was not stored and `sign_receipt` refuses to sign the same
+/// aggregate again (`RoundSpent`): a receipt lost after the ledger write could never be reissued (3-of-5: w = 4,
+/// one such loss plus one offline member stops the round). `sign_receipt_kept` keeps the receipt in the same
+/// write as the spend and returns it for the same aggregate; another aggregate of the round is still refused.
+/// Positive control: the ledger without kept receipts (`sign_receipt`) still refuses the repeat. The durable
+/// version (SQLite, across a restart) is tested in the aggregator's `committee::tests`.
 #[test]
-fn rev13_6_a_lost_receipt_cannot_be_reissued() {
+fn rev13_6_a_lost_receipt_is_returned_again() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(1306);
+        let k = keygen(&mut rng);
+        let cts = clinics(&k, CLINICS, &mut rng);
+        let mut adm = admit(&cts);
+        let mut c0 = vec![Pl::zero(); CHUNKS];
+        let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
+        let (ids, roster) = identities();
+        let mut kept = Kept::default();
+        let first =
+            crate::threshold::sign_receipt_kept(&k.holdings[0], &ids[0], &agg, &mut kept, &mut rng)
+                .unwrap();
+        let again =
+            crate::threshold::sign_receipt_kept(&k.holdings[0], &ids[0], &agg, &mut kept, &mut rng)
+                .unwrap();
+        assert_eq!(again.signature.as_bytes(), first.signature.as_bytes());
+        let msg =
+            crate::threshold::spend::receipt_message(&epoch(), k.holdings[0].roster(), 1, &agg);
+        roster[0]
+            .verify_with_context(
+                &msg,
+                crate::threshold::spend::RECEIPT_CONTEXT,
+                &again.signature,
+            )
+            .unwrap();
+        // Another aggregate of the same round: still refused.
+        let cts2 = clinics(&k, CLINICS, &mut rng);
+        let mut adm2 = admit(&cts2);
+        let mut c02 = vec![Pl::zero(); CHUNKS];
+        let agg2 = Aggregate::build(&plan(), ROUND, &mut adm2, &mut c02).unwrap();
+        assert_eq!(
+            crate::threshold::sign_receipt_kept(
+                &k.holdings[0],
+                &ids[0],
+                &agg2,
+                &mut kept,
+                &mut rng
+            )
+            .unwrap_err(),
+            ThresholdError::RoundSpent { round: ROUND }
+        );
+    });
+}
+
+/// Positive control of R13-6: without kept receipts, the repeat is refused.
+#[test]
+fn rev13_6_without_kept_receipts_a_lost_receipt_cannot_be_reissued() {
     big_stack(|| {
         let mut rng = ChaCha20Rng::seed_from_u64(1306);
         let k = keygen(&mut rng);

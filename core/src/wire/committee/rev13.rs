@@ -5,6 +5,7 @@
 //! encoding per message, no field the decoder ignores). Plus arbitrary short inputs of every length up to
 //! the header + 64 bytes and random bytes of the exact length: no panic.
 //! Run: cargo test -p zkfl-core --release --lib wire::committee::rev13
+#![allow(clippy::manual_is_multiple_of, clippy::too_many_lines)]
 extern crate std;
 use super::*;
 use crate::channel::identity::SigningKey;
