@@ -435,6 +435,51 @@ fn rev14_malformed_share_proof_bytes_are_refused() {
         assert!(run(&mutate(&|p| p.push(0))).is_err(), "extended");
         // Nonzero Rice padding in the last byte (if it has padding bits), or a changed last value.
         assert!(run(&mutate(&|p| *p.last_mut().unwrap() ^= 0x80)).is_err());
+        // The same ciphertexts (same Σ c1) admitted for another round: only β(A) and r differ, and the
+        // proof does not verify (the transcript absorbs both; c1 itself is bound only through β(A)).
+        let mut adm2 = admit_in(&h.cts, ROUND + 1, 100);
+        let mut c0b = vec![Pl::zero(); CHUNKS];
+        let agg2 = Aggregate::build(&plan(), ROUND + 1, &mut adm2, &mut c0b).unwrap();
+        assert_eq!(agg2.c1(), agg.c1());
+        let mut scratch = Box::new(Pl::zero());
+        assert_eq!(
+            verify_member_share::<P, N>(
+                &params,
+                &epoch,
+                &agg2,
+                h.present,
+                2,
+                j,
+                &h.shares[j],
+                &proof,
+                &mut scratch
+            ),
+            err(ProofError::Challenge)
+        );
+        // Cross-protocol: the share proof presented to the norm proof's verifier as a one-chunk set-L proof
+        // of the same polynomials (pk = (a, c1), ct = (−B_S, d)) is refused: other layout (ranks), other
+        // transcript label and CRS.
+        let mut b_s = Box::new(Pl::zero());
+        share_relation::assigned_slot_key(&c, h.present, 2, &h.k.slot_keys, CHUNKS, j, &mut b_s);
+        let mut neg = Box::new(Pl::zero());
+        for (o, &x) in neg.coeffs.iter_mut().zip(b_s.coeffs.iter()) {
+            *o = M::neg(x);
+        }
+        let stmt = crate::zk::statement::Statement::<M, N> {
+            pk_a: &h.k.a.coeffs,
+            pk_b: core::slice::from_ref(&agg.c1().coeffs),
+            c1: &neg.coeffs,
+            c0: core::slice::from_ref(&h.shares[j].coeffs),
+            t: plain().t(),
+            bound: B_INT,
+        };
+        let ctx = crate::zk::statement::Context {
+            round: ROUND,
+            clinic: 2,
+        };
+        let r = crate::zk::verify::verify::<P, N>(&stmt, &ctx, &proof);
+        std::eprintln!("share proof as a norm proof: {r:?}");
+        assert!(r.is_err());
         // Random bit flips in the coded z.
         let z0 = lay.off_z1u();
         for t in 0..40 {
@@ -557,4 +602,107 @@ fn rev14_shapes_without_an_honest_checker_get_share_proof_parameters() {
         !accepted.is_empty(),
         "shapes with n ≤ 2t − 2 are now refused: R14-2 fixed"
     );
+}
+
+/// Finding R14-4 (MEDIUM, integration): the verifier exists but nothing enforces it. `Combiner::decrypt` takes
+/// no proofs, and no caller outside tests and benches (not `aggregator/src/committee`, not `wire::committee`,
+/// whose kind 0x16 is still "reserved") calls `verify_member_share`. So S5 ("every share set whose L proofs
+/// verify decrypts exactly; a member whose proof fails is identified and excluded") protects nothing yet:
+/// member 3 adds Δ to one coefficient of its honest share, its honest proof no longer verifies for the sent
+/// share (V8), and the combiner still combines it into a result that is off by one — accepted, unattributed.
+#[test]
+fn rev14_combiner_combines_a_share_whose_proof_fails() {
+    big_stack(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(1417);
+        let k = keygen(&mut rng);
+        let cts = clinics(&k, CLINICS, &mut rng);
+        let want = sum(&cts);
+        let (mut adm, mut c0) = agg_of(&cts);
+        let agg = Aggregate::build(&plan(), ROUND, &mut adm, &mut c0).unwrap();
+        let p = mask(&[1, 2, 3]);
+        let mut l = ledgers();
+        let mut shares: Vec<(u8, Vec<Pl>)> = [1u8, 2, 3]
+            .iter()
+            .map(|&h| (h, member_shares(&k, &mut l, h, &agg, p, &mut rng).unwrap()))
+            .collect();
+        // Member 3's honest proof of its honest chunk-0 share, from the witness it knows: its parts S and
+        // the digits of E = d − S·c1.
+        let j = 0;
+        let s = assigned_parts(&k, p, 3, j);
+        let mut sc1 = Box::new(Pl::zero());
+        crate::ring::poly::mul::<M, N, 7>(&s, agg.c1(), &mut sc1);
+        let mut e = shares[2].1[j].clone();
+        e.sub_assign(&sc1);
+        // Split E = X1 + 2^23·X2 with X1 the centred remainder mod 2^23 (‖X1‖∞ ≤ 2^22, far inside B_X1;
+        // X2 = (E − X1)/2^23 has norm ≈ ‖E‖/2^23 ≈ the honest X2's, within B_X2 with overwhelming probability).
+        let mut x2 = Box::new(Pl::zero());
+        let w = 1i128 << plan::OUTER_SHIFT;
+        for (o, &c) in x2.coeffs.iter_mut().zip(e.coeffs.iter()) {
+            let v = M::to_centered(c);
+            let lo = ((v % w) + w + w / 2) % w - w / 2;
+            *o = M::from_i64(((v - lo) / w) as i64);
+        }
+        let params = derive(&plan()).unwrap();
+        let proof = prove_share(
+            &params,
+            &k,
+            &agg,
+            p,
+            3,
+            j,
+            &shares[2].1[j],
+            &s,
+            &x2,
+            &mut rng,
+        );
+        let c = committee();
+        let epoch = epoch_public(&k, &c);
+        let mut scratch = Box::new(Pl::zero());
+        assert_eq!(
+            verify_member_share::<P, N>(
+                &params,
+                &epoch,
+                &agg,
+                p,
+                3,
+                j,
+                &shares[2].1[j],
+                &proof,
+                &mut scratch
+            ),
+            Ok(())
+        );
+        // The cheat: +Δ at coefficient 5 of chunk 0.
+        let d = &mut shares[2].1[j];
+        d.coeffs[5] = M::add(d.coeffs[5], plain().delta());
+        assert_eq!(
+            verify_member_share::<P, N>(
+                &params,
+                &epoch,
+                &agg,
+                p,
+                3,
+                j,
+                &shares[2].1[j],
+                &proof,
+                &mut scratch
+            ),
+            Err(ShareProofFailure::Proof(ProofError::Challenge)),
+            "the proof refuses the cheating share"
+        );
+        let received: Vec<MemberShares<'_, P, N>> = shares
+            .iter()
+            .map(|(h, s)| MemberShares {
+                member: *h,
+                aggregate: agg.binding(),
+                shares: s,
+            })
+            .collect();
+        let mut out = vec![[0i64; N]; CHUNKS];
+        Combiner::<P, N>::new(plain(), committee())
+            .decrypt(&agg, p, &received, &mut out)
+            .unwrap();
+        assert_eq!(out[j][5], want[j][5] + 1, "the combiner accepted the cheat");
+        assert_eq!(out[1], want[1]);
+    });
 }
