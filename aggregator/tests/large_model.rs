@@ -31,8 +31,7 @@ use rand_core::{Rng, SeedableRng};
 use zkfl_aggregator::client::Client;
 use zkfl_aggregator::clinic::ClinicKeys;
 use zkfl_aggregator::round::Announcement;
-use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{PlainModulus, PublicKeyPolys, ternary_product_primes};
+use zkfl_core::bfv::{PlainModulus, PublicKeyPolys};
 use zkfl_core::channel::{ClinicId, MlKem768, SubmissionFields, seal_submission_to_vec};
 use zkfl_core::params::{ParamSet, SetXL};
 use zkfl_core::quant::Quantizer;
@@ -42,7 +41,7 @@ use zkfl_core::zk::prove::{SliceUpdate, Witness, prove_lending_tables};
 use zkfl_core::zk::statement::{Context, Statement};
 
 const N: usize = SetXL::N;
-const K: usize = ternary_product_primes(N, <<SetXL as ParamSet>::M as Modulus>::BITS);
+const K: usize = zkfl_core::set_xl::K;
 type M = <SetXL as ParamSet>::M;
 
 /// Clip bound τ and scale S of the round: B_int = ⌈S·τ + √P/2⌉ stays below set XL's 2^16.

@@ -30,6 +30,8 @@ pub mod ct;
 pub mod params;
 pub mod quant;
 pub mod ring;
+pub mod sets;
+pub use sets::{set_l, set_s, set_xl};
 // Left for the next architecture pass (issue 18), which restructures this module: its casts, divisions
 // and pedantic findings (the proof, the threshold committee and the clinic pipeline were being reworked
 // while the rest of the crate was brought under the lints).

@@ -41,7 +41,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng, TryCryptoRng, TryRng};
 use std::convert::Infallible;
 use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{Encryptor, PlainModulus, SecretKey, public_a, ternary_product_primes};
+use zkfl_core::bfv::{Encryptor, PlainModulus, SecretKey, public_a};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::ring::gaussian::GaussianSampler;
 use zkfl_core::ring::{NttPoly, Poly};
@@ -114,7 +114,7 @@ fn secret_rng(seed: u8) -> SecretRng {
 
 type M = <SetS as ParamSet>::M;
 const N: usize = 2048;
-const K: usize = ternary_product_primes(N, <M as Modulus>::BITS);
+const K: usize = zkfl_core::set_s::K;
 
 /// The Gaussian sampler at σ_m, σ_s, σ₃ of set S with secret randomness. The candidate loop's accept bit
 /// is public (declassified in the sampler); the samples must stay secret.
@@ -291,7 +291,7 @@ fn threshold() {
     };
     type ML = <SetL as ParamSet>::M;
     const NL: usize = 4096;
-    const KL: usize = ternary_product_primes(NL, <ML as Modulus>::BITS);
+    const KL: usize = zkfl_core::set_l::K;
     /// A member's spent ledger in memory (markers and digests are public).
     #[derive(Default)]
     struct Memory(Vec<[u8; 32]>);

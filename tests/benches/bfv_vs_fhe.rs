@@ -15,7 +15,7 @@ use fhe_traits::{FheEncoder, FheEncrypter};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use rand09::SeedableRng as _;
-use zkfl_core::bfv::{self, Encryptor, PlainModulus, PublicKeyPolys, SecretKey};
+use zkfl_core::bfv::{Encryptor, PlainModulus, PublicKeyPolys, SecretKey};
 use zkfl_core::params::limits::{ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::Quantizer;
@@ -23,7 +23,7 @@ use zkfl_core::ring::{NttPoly, Poly};
 
 const PARAMS: usize = 108_996;
 const N: usize = 2048;
-const K: usize = bfv::ternary_product_primes(N, 44);
+const K: usize = zkfl_core::set_s::K;
 
 /// Our side: public key in NTT form and the quantized update, chunked.
 struct Ours {

@@ -25,8 +25,8 @@ use rand_core::CryptoRng;
 use sha3::Digest;
 use zeroize::Zeroizing;
 
-use crate::arith::{Modulus, Q44, Q86};
-use crate::bfv::{self, BfvError, PlainModulus};
+use crate::arith::{Q44, Q86};
+use crate::bfv::{BfvError, PlainModulus};
 use crate::channel::{
     ChannelError, ClinicId, KemPublicKey, MlKem768, RoundId, SigningKey, SubmissionFields,
     seal_submission_to_vec,
@@ -40,11 +40,11 @@ use set::{Prover, Secret, SetCiphertext, SetKey};
 /// Ring degree of set S (the firmware's and the browser's set).
 pub const N: usize = SetS::N;
 /// Auxiliary NTT primes for a ternary × uniform product mod q of set S (as `bfv` sizes them).
-pub const K: usize = bfv::ternary_product_primes(N, <Q44 as Modulus>::BITS);
+pub const K: usize = crate::set_s::K;
 /// Ring degree of sets L and XL (one BFV ring, docs/PROTOCOL.md §9.1).
 const N_L: usize = SetL::N;
 /// Auxiliary NTT primes of sets L and XL.
-const K_L: usize = bfv::ternary_product_primes(N_L, <Q86 as Modulus>::BITS);
+const K_L: usize = crate::set_l::K;
 const _: () = assert!(SetXL::N == N_L);
 
 /// The ring degree N of parameter set `id` if the clinic pipeline supports it (S, L, XL), else `None`.
@@ -813,7 +813,7 @@ mod tests {
     /// A seeded set-S key with `chunks` chunks, encoded as `zkfl serve` serves it.
     fn served_key(chunks: usize) -> Vec<u8> {
         let sk = SecretKey::<SetS, N>::from_seed([4; 32]);
-        bfv::PublicKeyPolys::<SetS, N, K>::generate(&sk, &[5; 32], chunks)
+        crate::set_s::PublicKey::generate(&sk, &[5; 32], chunks)
             .encode()
             .expect("pk")
     }
@@ -977,7 +977,7 @@ mod tests {
     /// A served set-L-ring key of `chunks` chunks for set `P` (L or XL).
     fn served_large<P: ParamSet<M = Q86>>(chunks: usize) -> Vec<u8> {
         let sk = SecretKey::<P, N_L>::from_seed([6; 32]);
-        bfv::PublicKeyPolys::<P, N_L, K_L>::generate(&sk, &[7; 32], chunks)
+        crate::bfv::PublicKeyPolys::<P, N_L, K_L>::generate(&sk, &[7; 32], chunks)
             .encode()
             .expect("pk")
     }

@@ -1905,4 +1905,6 @@ mod rev11;
 mod rev12;
 mod rev12_fixes;
 mod rev13;
+mod rev14;
+mod share_forgers;
 mod share_proof;
