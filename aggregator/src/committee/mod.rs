@@ -3,6 +3,7 @@
 //! committee messages of docs/THRESHOLD.md §15 through zkfl-core's threshold core (`member`).
 
 pub mod member;
+pub mod process;
 pub mod roster;
 pub mod store;
 
