@@ -10,7 +10,7 @@
 //! Ops: [`COMMIT`] → signed 0x10; [`ACCEPT`] (signed 0x10/0x11) → empty; [`REVEAL`] → signed 0x11; [`DEAL`]
 //! (holder u8) → sealed 0x12; [`ACCEPT_SEALED`] (sealed 0x12) → empty; [`CERTIFY`] → key identity (32) ‖ ML-DSA
 //! signature (3,309); [`READY`] → one byte, 1 if the holdings are complete.
-//! Rounds (receipts, share sets) are not served by the process yet (docs/THRESHOLD.md §16.5).
+//! [`RECEIPT`] → 0x14 and [`ANSWER`] → 0x15 for a round's submissions (each member verifies every norm proof).
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -19,7 +19,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use zeroize::Zeroizing;
 
 use super::CommitteeError;
-use super::member::{Design, Member};
+use super::member::{C, Design, Member, N, P, Submission};
 use super::roster::CommitteeRoster;
 use crate::keyholder::{read_frame, write_frame};
 
@@ -37,6 +37,131 @@ pub const ACCEPT_SEALED: u8 = 5;
 pub const CERTIFY: u8 = 6;
 /// Op: whether the holdings are complete.
 pub const READY: u8 = 7;
+/// Op: verify a round's submissions, spend their aggregate and return the spend receipt (0x14). Body:
+/// round (u64) ‖ submissions ([`encode_submissions`]).
+pub const RECEIPT: u8 = 8;
+/// Op: the share set (0x15) for a present set (0x13) and the quorum's receipts. Body: round (u64) ‖ present
+/// set (u32 length ‖ bytes) ‖ receipt count (u8) ‖ receipts (u32 length ‖ bytes each) ‖ submissions.
+pub const ANSWER: u8 = 9;
+
+/// Op: the committee key (a, b_1..b_L) this member computed, as L + 1 canonical polynomials.
+pub const KEY: u8 = 10;
+
+type Pl = zkfl_core::ring::Poly<<P as zkfl_core::params::ParamSet>::M, N>;
+
+fn poly_len() -> usize {
+    zkfl_core::wire::poly::poly_bytes::<<P as zkfl_core::params::ParamSet>::M>(N)
+}
+
+/// Encodes submissions: count (u32), then per submission clinic (u64), L (u32), c1, c0_1..c0_L (canonical
+/// polynomials), proof length (u32) and proof.
+#[must_use]
+pub fn encode_submissions(subs: &[Submission]) -> Vec<u8> {
+    let mut out = (subs.len() as u32).to_le_bytes().to_vec();
+    let mut buf = vec![0u8; poly_len()];
+    for s in subs {
+        out.extend_from_slice(&s.clinic.to_le_bytes());
+        out.extend_from_slice(&(s.c0.len() as u32).to_le_bytes());
+        for c in std::iter::once(&*s.c1).chain(&s.c0) {
+            zkfl_core::wire::poly::encode_poly(&Pl { coeffs: *c }, &mut buf);
+            out.extend_from_slice(&buf);
+        }
+        out.extend_from_slice(&(s.proof.len() as u32).to_le_bytes());
+        out.extend_from_slice(&s.proof);
+    }
+    out
+}
+
+/// Reads bytes off the front of a request.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], CommitteeError> {
+        if self.0.len() < n {
+            return Err(CommitteeError::Protocol("request truncated".into()));
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+    fn u32(&mut self) -> Result<usize, CommitteeError> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap_or_default()) as usize)
+    }
+    fn u64(&mut self) -> Result<u64, CommitteeError> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().unwrap_or_default(),
+        ))
+    }
+    fn poly(&mut self) -> Result<Box<[C; N]>, CommitteeError> {
+        let mut p = Box::new(Pl::zero());
+        zkfl_core::wire::poly::decode_poly(self.take(poly_len())?, 0, &mut p)?;
+        Ok(Box::new(p.coeffs))
+    }
+    fn submissions(&mut self) -> Result<Vec<Submission>, CommitteeError> {
+        let count = self.u32()?;
+        let mut subs = Vec::new();
+        for _ in 0..count {
+            let clinic = self.u64()?;
+            let chunks = self.u32()?;
+            if chunks == 0 || chunks > <P as zkfl_core::params::ParamSet>::MAX_CHUNKS {
+                return Err(CommitteeError::Protocol("submission chunk count".into()));
+            }
+            let c1 = self.poly()?;
+            let c0 = (0..chunks)
+                .map(|_| self.poly().map(|p| *p))
+                .collect::<Result<_, _>>()?;
+            let len = self.u32()?;
+            let proof = self.take(len)?.to_vec();
+            subs.push(Submission {
+                clinic,
+                c1,
+                c0,
+                proof,
+            });
+        }
+        if !self.0.is_empty() {
+            return Err(CommitteeError::Protocol("trailing bytes".into()));
+        }
+        Ok(subs)
+    }
+}
+
+/// Decodes a [`KEY`] reply: (a, b_1..b_L).
+///
+/// # Errors
+/// [`CommitteeError::Wire`]/[`CommitteeError::Protocol`] for bytes that are not whole canonical polynomials.
+pub fn decode_key(bytes: &[u8]) -> Result<super::member::CommitteeKey, CommitteeError> {
+    if !bytes.len().is_multiple_of(poly_len()) || bytes.len() < 2 * poly_len() {
+        return Err(CommitteeError::Protocol("committee key length".into()));
+    }
+    let mut r = Reader(bytes);
+    let a = r.poly()?;
+    let mut b = Vec::new();
+    while !r.0.is_empty() {
+        b.push(*r.poly()?);
+    }
+    Ok((a, b))
+}
+
+/// Encodes an [`ANSWER`] body.
+#[must_use]
+pub fn encode_answer(
+    round: u64,
+    present: &[u8],
+    receipts: &[Vec<u8>],
+    subs: &[Submission],
+) -> Vec<u8> {
+    let mut out = round.to_le_bytes().to_vec();
+    out.extend_from_slice(&(present.len() as u32).to_le_bytes());
+    out.extend_from_slice(present);
+    out.push(receipts.len() as u8);
+    for r in receipts {
+        out.extend_from_slice(&(r.len() as u32).to_le_bytes());
+        out.extend_from_slice(r);
+    }
+    out.extend_from_slice(&encode_submissions(subs));
+    out
+}
 
 /// Opens the member of directory `dir` (as `zkfl keygen --committee` writes it: `member-index`,
 /// `identity-seed.bin`, `kem-seed.bin`, `committee-roster.json`; state in `member.sqlite`).
@@ -98,6 +223,35 @@ fn handle(member: &mut Member, body: &[u8]) -> Result<Vec<u8>, CommitteeError> {
             out
         }),
         READY => Ok(vec![u8::from(member.ready())]),
+        KEY => member.committee_key().map(|(a, b)| {
+            let mut buf = vec![0u8; poly_len()];
+            let mut out = Vec::new();
+            for c in std::iter::once(&*a).chain(&b) {
+                zkfl_core::wire::poly::encode_poly(&Pl { coeffs: *c }, &mut buf);
+                out.extend_from_slice(&buf);
+            }
+            out
+        }),
+        RECEIPT => {
+            let mut r = Reader(rest);
+            let round = r.u64()?;
+            let subs = r.submissions()?;
+            member.receipt(round, &subs)
+        }
+        ANSWER => {
+            let mut r = Reader(rest);
+            let round = r.u64()?;
+            let plen = r.u32()?;
+            let present = r.take(plen)?;
+            let count = r.take(1)?[0];
+            let mut receipts = Vec::new();
+            for _ in 0..count {
+                let len = r.u32()?;
+                receipts.push(r.take(len)?.to_vec());
+            }
+            let subs = r.submissions()?;
+            member.answer(round, &subs, present, &receipts)
+        }
         other => Err(CommitteeError::Protocol(format!("unknown op {other}"))),
     }
 }
