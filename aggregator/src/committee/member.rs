@@ -381,7 +381,9 @@ impl Member {
         if let Some(e) = err {
             return Err(e.into());
         }
-        let mut sealed = vec![0u8; signed::sealed_dealt_len(&self.frame())];
+        // Holds the plaintext until sealed in place: wiped if sealing fails.
+        let mut sealed =
+            zeroize::Zeroizing::new(vec![0u8; signed::sealed_dealt_len(&self.frame())]);
         signed::seal_dealt::<P, _, _>(
             &self.frame(),
             &self.identity,
@@ -390,7 +392,7 @@ impl Member {
             &mut sealed,
             &mut UnwrapErr(getrandom::SysRng),
         )?;
-        Ok(sealed)
+        Ok(sealed.to_vec())
     }
 
     /// Takes one relayed ceremony message, 0x10 or 0x11 as `message ‖ σ`: verifies σ under the roster key of
