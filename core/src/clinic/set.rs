@@ -217,12 +217,12 @@ pub(super) fn prove<P: ZkParams, const N: usize, const K: usize, R: CryptoRng>(
                 skip_norm_checks: true,
                 ..Cheat::default()
             };
-            match prove_with::<P, N, _, _>(&stmt, &ctx, &mut wit, rng, &mut bytes, cheat) {
-                Ok(st) => Ok((ProofKind::Cheating, st.len)),
-                Err(_) => {
-                    forge_proof::<P>(&mut bytes, chunks);
-                    Ok((ProofKind::Forged, layout.min_proof_len()))
-                }
+            if let Ok(st) = prove_with::<P, N, _, _>(&stmt, &ctx, &mut wit, rng, &mut bytes, cheat)
+            {
+                Ok((ProofKind::Cheating, st.len))
+            } else {
+                forge_proof::<P>(&mut bytes, chunks);
+                Ok((ProofKind::Forged, layout.min_proof_len()))
             }
         }
     };
