@@ -813,7 +813,7 @@ mod tests {
 
     /// A seeded set-S key with `chunks` chunks, encoded as `zkfl serve` serves it.
     fn served_key(chunks: usize) -> Vec<u8> {
-        let sk = SecretKey::<SetS, N>::from_seed([4; 32]);
+        let sk = crate::set_s::SecretKey::from_seed([4; 32]);
         crate::set_s::PublicKey::generate(&sk, &[5; 32], chunks)
             .encode()
             .expect("pk")
