@@ -11,7 +11,7 @@
 
 use crate::arith::Modulus;
 use crate::arith::isqrt::ceil_sqrt;
-use crate::params::ParamSet;
+use crate::params::{ParamSet, SetL, SetS, SetXL};
 
 /// Proof-ring degree d.
 pub const D: usize = super::rq::D;
@@ -108,8 +108,8 @@ impl ZkConsts {
 
 /// Set S: N = 2048, q = 2^44 − 539 (PROTOCOL §3).
 pub const ZK_S: ZkConsts = ZkConsts {
-    l_max: 64,
-    b_max: 1 << 12,
+    l_max: SetS::MAX_CHUNKS,
+    b_max: SetS::B_INT_MAX,
     kmsis: 15,
     lambda: 5,
     kmlwe: 17,
@@ -125,8 +125,8 @@ pub const ZK_S: ZkConsts = ZkConsts {
 
 /// Set L: N = 4096, q = 2^86 − 35 (PROTOCOL §3).
 pub const ZK_L: ZkConsts = ZkConsts {
-    l_max: 32,
-    b_max: 1 << 16,
+    l_max: SetL::MAX_CHUNKS,
+    b_max: SetL::B_INT_MAX,
     kmsis: 9,
     lambda: 3,
     kmlwe: 30,
@@ -146,8 +146,8 @@ pub const ZK_L: ZkConsts = ZkConsts {
 /// = 15.12·L·N, and σ_s with m2. Every value is the smallest that meets `conditions_hold` (the
 /// `xl_constants_are_minimal` test re-derives them).
 pub const ZK_XL: ZkConsts = ZkConsts {
-    l_max: 512,
-    b_max: 1 << 16,
+    l_max: SetXL::MAX_CHUNKS,
+    b_max: SetXL::B_INT_MAX,
     kmsis: 10,
     lambda: 3,
     kmlwe: 31,
@@ -167,13 +167,13 @@ pub trait ZkParams: ParamSet {
     const ZK: ZkConsts;
 }
 
-impl ZkParams for crate::params::SetS {
+impl ZkParams for SetS {
     const ZK: ZkConsts = ZK_S;
 }
-impl ZkParams for crate::params::SetL {
+impl ZkParams for SetL {
     const ZK: ZkConsts = ZK_L;
 }
-impl ZkParams for crate::params::SetXL {
+impl ZkParams for SetXL {
     const ZK: ZkConsts = ZK_XL;
 }
 
