@@ -3,6 +3,7 @@
 //! committee messages of docs/THRESHOLD.md §15 through zkfl-core's threshold core (`member`).
 
 pub mod member;
+pub mod process;
 pub mod roster;
 pub mod store;
 
@@ -24,6 +25,9 @@ pub enum CommitteeError {
     Protocol(String),
     /// The member's database failed.
     Storage(String),
+    /// The relay (the aggregator, or the path) changed, made, misrouted or resealed a member's message: a
+    /// signature or envelope that fails. Never evidence against the claimed sender (review 13).
+    Relay(String),
 }
 
 impl core::fmt::Display for CommitteeError {
@@ -38,6 +42,7 @@ impl core::fmt::Display for CommitteeError {
             Self::Threshold(e) => write!(f, "threshold: {e}"),
             Self::Protocol(why) => write!(f, "committee protocol: {why}"),
             Self::Storage(why) => write!(f, "member state: {why}"),
+            Self::Relay(why) => write!(f, "relayed message refused (the relay is to blame): {why}"),
         }
     }
 }
@@ -47,6 +52,16 @@ impl std::error::Error for CommitteeError {}
 impl From<zkfl_core::wire::DecodeError> for CommitteeError {
     fn from(e: zkfl_core::wire::DecodeError) -> Self {
         Self::Wire(e)
+    }
+}
+
+impl From<zkfl_core::wire::committee::signed::SignedError> for CommitteeError {
+    fn from(e: zkfl_core::wire::committee::signed::SignedError) -> Self {
+        use zkfl_core::wire::committee::signed::SignedError;
+        match e {
+            SignedError::Wire(w) => Self::Wire(w),
+            other => Self::Relay(other.to_string()),
+        }
     }
 }
 

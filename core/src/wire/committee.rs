@@ -33,6 +33,8 @@ use crate::threshold::slots::{Members, bit};
 use crate::threshold::{Committee, Epoch, SpendReceipt};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+pub mod signed;
+
 /// The format version written and accepted.
 pub const VERSION: u8 = 1;
 /// Header length in bytes.
@@ -623,5 +625,7 @@ pub fn decode_share_set<P: ParamSet, const N: usize>(
     })
 }
 
+#[cfg(test)]
+mod rev13;
 #[cfg(test)]
 mod tests;
