@@ -49,7 +49,7 @@ const NORM_BOUND: f64 = 5.0;
 const SCALE: f64 = 4096.0;
 
 /// The served public key, restricted to the first `chunks` b_j (what an update of `chunks` chunks uses).
-fn public_key(bytes: &[u8], chunks: usize) -> PublicKeyPolys<SetXL, N, K> {
+fn public_key(bytes: &[u8], chunks: usize) -> zkfl_core::set_xl::PublicKey {
     let header =
         read_header::<SetXL>(bytes, zkfl_core::wire::bfv::KIND_PUBLIC_KEY).expect("header");
     assert_eq!(

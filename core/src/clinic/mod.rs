@@ -803,6 +803,7 @@ mod tests {
     use super::*;
     use crate::bfv::SecretKey;
     use crate::channel::KemSecretKey;
+    use crate::params::limits::max_submission_len;
     use crate::zk::statement::Context;
     use crate::zk::verify::verify;
     use rand_chacha::ChaCha20Rng;
@@ -812,7 +813,7 @@ mod tests {
 
     /// A seeded set-S key with `chunks` chunks, encoded as `zkfl serve` serves it.
     fn served_key(chunks: usize) -> Vec<u8> {
-        let sk = SecretKey::<SetS, N>::from_seed([4; 32]);
+        let sk = crate::set_s::SecretKey::from_seed([4; 32]);
         crate::set_s::PublicKey::generate(&sk, &[5; 32], chunks)
             .encode()
             .expect("pk")
@@ -882,7 +883,6 @@ mod tests {
             .expect("seal");
         assert!(env.len() > enc.ciphertext().bytes().len() + proof.bytes().len());
         // The service's per-round body limit holds the envelope; unknown sets and sizes have none.
-        use crate::params::limits::max_submission_len;
         let max = max_submission_len(SetS::ID, 2, r.terms().b_int).expect("limit");
         assert!(env.len() <= max, "{} > {max}", env.len());
         assert!(max_submission_len(SetS::ID, 3, r.terms().b_int).expect("limit") > max);
@@ -951,6 +951,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::items_after_statements)] // the progress stub sits next to its use
     fn the_honest_prover_refuses_an_update_above_the_bound_and_progress_can_cancel() {
         let served = served_key(2);
         let r = round_with(terms(&served), &served).expect("round");
@@ -1011,7 +1012,7 @@ mod tests {
             let env = r
                 .seal(enc.ciphertext(), &proof, 2, &key, 1, &mut rng)
                 .expect("seal");
-            let max = crate::params::limits::max_submission_len(id, 2, r.terms().b_int);
+            let max = max_submission_len(id, 2, r.terms().b_int);
             assert!(env.len() <= max.expect("limit"));
             // The other large set's announcement over this key is refused.
             t.param_set_id = if id == SetL::ID { SetXL::ID } else { SetL::ID };
