@@ -575,6 +575,10 @@ fn rev14_share_proof_parameters_match_the_spec() {
 /// a malicious member's own part of its own slot is checked by nobody: it may publish a slot share whose
 /// secret or error is outside the ternary / CBD bounds the plan assumes (within the proof's loose p²·B_2²
 /// it still proves its shares), and the exactness claim S5 then rests on an unchecked assumption.
+///
+/// Fixed with review 13's R13-5 (docs/THRESHOLD.md §17): `plan::design` refuses n ≤ 2t − 2 with
+/// `PlanError::NeedsKeyShareProof`, so no such shape reaches `share_proof_params::derive`; the test now asserts
+/// the refusal, and that the shapes S3 covers (n ≥ 2t − 1) still get parameters.
 #[test]
 fn rev14_shapes_without_an_honest_checker_get_share_proof_parameters() {
     let mut accepted = Vec::new();
@@ -596,12 +600,25 @@ fn rev14_shapes_without_an_honest_checker_get_share_proof_parameters() {
             accepted.push((n, t));
         }
     }
-    // The gap: at least one shape S3 does not cover gets parameters (assert what the code does today; when
-    // the shapes are refused or the key-share proof exists, this assertion should be inverted).
+    // R14-2 fixed: no shape S3 does not cover gets parameters.
     assert!(
-        !accepted.is_empty(),
-        "shapes with n ≤ 2t − 2 are now refused: R14-2 fixed"
+        accepted.is_empty(),
+        "shapes with n ≤ 2t − 2 got share-proof parameters: {accepted:?}"
     );
+    for (n, t) in [(2u32, 2u32), (3, 3), (4, 3), (5, 5)] {
+        assert!(
+            matches!(
+                CheckedPlan::<P>::design(n, t, 64, B_INT, 2),
+                Err(PlanError::NeedsKeyShareProof { .. })
+            ),
+            "{t}-of-{n} must be refused"
+        );
+    }
+    // Control: shapes with n ≥ 2t − 1 are still designed and get parameters.
+    for (n, t) in [(3u32, 2u32), (5, 3)] {
+        let cp = CheckedPlan::<P>::design(n, t, 64, B_INT, 2).unwrap();
+        derive(&cp).unwrap();
+    }
 }
 
 /// Finding R14-4 (MEDIUM, integration): the verifier exists but nothing enforces it. `Combiner::decrypt` takes
