@@ -24,6 +24,9 @@ pub enum CommitteeError {
     Protocol(String),
     /// The member's database failed.
     Storage(String),
+    /// Members whose answers failed their share proofs (docs/THRESHOLD.md §16.4 item 5), and why; nothing was
+    /// combined (ask `Combination::helpers` for supplementary answers).
+    Excluded(Vec<member::Exclusion>),
 }
 
 impl core::fmt::Display for CommitteeError {
@@ -38,6 +41,13 @@ impl core::fmt::Display for CommitteeError {
             Self::Threshold(e) => write!(f, "threshold: {e}"),
             Self::Protocol(why) => write!(f, "committee protocol: {why}"),
             Self::Storage(why) => write!(f, "member state: {why}"),
+            Self::Excluded(ex) => {
+                f.write_str("excluded after a failed share proof:")?;
+                for e in ex {
+                    write!(f, " member {} ({:?})", e.member, e.reason)?;
+                }
+                Ok(())
+            }
         }
     }
 }
