@@ -665,6 +665,20 @@ fn complete(h: Option<&Holdings>) -> Result<&Holdings, CommitteeError> {
     ))
 }
 
+/// Bytes of the share set (0x15) that starts a member's answer of `chunks` chunks under `roster`'s epoch (the
+/// 0x16 proofs follow).
+///
+/// # Panics
+/// For a roster without an epoch.
+#[must_use]
+pub fn share_set_bytes(chunks: usize, roster: &CommitteeRoster) -> usize {
+    let epoch = roster.epoch().expect("roster epoch");
+    wire::share_set_len::<P>(&Frame {
+        epoch: &epoch,
+        chunks,
+    })
+}
+
 fn share_params(plan: &CheckedPlan<P>) -> Result<ShareProofParams, CommitteeError> {
     derive(plan).map_err(|e| CommitteeError::Protocol(format!("share proof parameters: {e:?}")))
 }

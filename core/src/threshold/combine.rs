@@ -163,7 +163,9 @@ impl<P: ParamSet, const N: usize> Combiner<P, N> {
             for u in 0..c.slots() {
                 if c.assignee(present, u) == Some(x) {
                     need |= c.assignee(present & !bit(x), u).map_or(0, bit);
-                    if c.assignee(present & !bit(x), u).is_none_or(|y| excluded & bit(y) != 0) {
+                    if c.assignee(present & !bit(x), u)
+                        .is_none_or(|y| excluded & bit(y) != 0)
+                    {
                         return Err(ThresholdError::ShareSetMismatch {
                             expected: present,
                             got: kept,
