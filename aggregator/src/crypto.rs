@@ -7,9 +7,7 @@
 
 use zeroize::Zeroizing;
 use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{
-    Decryptor, PlainModulus, PublicKeyPolys, SecretKey, add_assign, ternary_product_primes,
-};
+use zkfl_core::bfv::{Decryptor, PlainModulus, PublicKeyPolys, SecretKey, add_assign};
 use zkfl_core::channel::{
     ChannelError, ClinicId, ClinicRoster, KemSecretKey, MlKem768, ReplayError, ReplayGuard,
     SubmissionPolicy, VerifyingKey, open_submission,
@@ -25,17 +23,13 @@ use zkfl_core::zk::params::ZkParams;
 use zkfl_core::zk::public::A1Table;
 use zkfl_core::zk::statement::{Context, Statement};
 use zkfl_core::zk::verify::{verify, verify_with_table};
+use zkfl_core::{set_l, set_s, set_xl};
 
 use crate::error::PortError;
 use crate::error::{ApiError, Code};
 use crate::keyholder::{AggregateDecryption, Request};
 use crate::model::SetLimits;
 use crate::verify::{Aggregate, Authenticated, RoundContext, SubmissionVerifier};
-
-/// Auxiliary NTT primes for uniform × ternary products in set S and set L.
-const K_S: usize = ternary_product_primes(SetS::N, <<SetS as ParamSet>::M as Modulus>::BITS);
-const K_L: usize = ternary_product_primes(SetL::N, <<SetL as ParamSet>::M as Modulus>::BITS);
-const K_XL: usize = ternary_product_primes(SetXL::N, <<SetXL as ParamSet>::M as Modulus>::BITS);
 
 /// The CRS matrix A1 of a parameter set in NTT form, expanded once per process and shared by every
 /// verification (docs/PROTOCOL.md §6.2: `verify_with_table` returns exactly what `verify` returns; the table
@@ -247,9 +241,9 @@ pub fn bfv_keygen<R: rand_core::CryptoRng>(
     let mut a_seed = [0u8; 32];
     rng.fill_bytes(&mut a_seed);
     let out = match limits.id {
-        SetS::ID => keygen::<SetS, { SetS::N }, K_S, R>(&a_seed, rng),
-        SetXL::ID => keygen::<SetXL, { SetXL::N }, K_XL, R>(&a_seed, rng),
-        _ => keygen::<SetL, { SetL::N }, K_L, R>(&a_seed, rng),
+        SetS::ID => keygen::<set_s::Set, { set_s::N }, { set_s::K }, R>(&a_seed, rng),
+        SetXL::ID => keygen::<set_xl::Set, { set_xl::N }, { set_xl::K }, R>(&a_seed, rng),
+        _ => keygen::<set_l::Set, { set_l::N }, { set_l::K }, R>(&a_seed, rng),
     };
     out.map_err(|e| format!("BFV public-key encoding: {e}"))
 }
@@ -298,9 +292,15 @@ fn with_set<T>(
     f: impl FnOnce(&dyn SetOps) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
     match limits.id {
-        SetS::ID => f(&Ops::<SetS, { SetS::N }, K_S>(core::marker::PhantomData)),
-        SetXL::ID => f(&Ops::<SetXL, { SetXL::N }, K_XL>(core::marker::PhantomData)),
-        _ => f(&Ops::<SetL, { SetL::N }, K_L>(core::marker::PhantomData)),
+        SetS::ID => f(&Ops::<set_s::Set, { set_s::N }, { set_s::K }>(
+            core::marker::PhantomData,
+        )),
+        SetXL::ID => f(&Ops::<set_xl::Set, { set_xl::N }, { set_xl::K }>(
+            core::marker::PhantomData,
+        )),
+        _ => f(&Ops::<set_l::Set, { set_l::N }, { set_l::K }>(
+            core::marker::PhantomData,
+        )),
     }
 }
 

@@ -31,8 +31,7 @@ use rand_core::{Rng, SeedableRng};
 use zkfl_aggregator::client::Client;
 use zkfl_aggregator::clinic::ClinicKeys;
 use zkfl_aggregator::round::Announcement;
-use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{PlainModulus, PublicKeyPolys, ternary_product_primes};
+use zkfl_core::bfv::{PlainModulus, PublicKeyPolys};
 use zkfl_core::channel::{ClinicId, MlKem768, SubmissionFields, seal_submission_to_vec};
 use zkfl_core::params::{ParamSet, SetXL};
 use zkfl_core::quant::Quantizer;
@@ -42,7 +41,7 @@ use zkfl_core::zk::prove::{SliceUpdate, Witness, prove_lending_tables};
 use zkfl_core::zk::statement::{Context, Statement};
 
 const N: usize = SetXL::N;
-const K: usize = ternary_product_primes(N, <<SetXL as ParamSet>::M as Modulus>::BITS);
+const K: usize = zkfl_core::set_xl::K;
 type M = <SetXL as ParamSet>::M;
 
 /// Clip bound τ and scale S of the round: B_int = ⌈S·τ + √P/2⌉ stays below set XL's 2^16.
@@ -50,7 +49,7 @@ const NORM_BOUND: f64 = 5.0;
 const SCALE: f64 = 4096.0;
 
 /// The served public key, restricted to the first `chunks` b_j (what an update of `chunks` chunks uses).
-fn public_key(bytes: &[u8], chunks: usize) -> PublicKeyPolys<SetXL, N, K> {
+fn public_key(bytes: &[u8], chunks: usize) -> zkfl_core::set_xl::PublicKey {
     let header =
         read_header::<SetXL>(bytes, zkfl_core::wire::bfv::KIND_PUBLIC_KEY).expect("header");
     assert_eq!(

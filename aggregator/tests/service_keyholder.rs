@@ -14,14 +14,13 @@ use zkfl_aggregator::keyholder::KeyHolderProcess;
 use zkfl_aggregator::model::SetLimits;
 use zkfl_aggregator::round::RoundId;
 use zkfl_aggregator::verify::{Aggregate, RoundContext};
-use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{PlainModulus, encrypt, ternary_product_primes};
+use zkfl_core::bfv::{PlainModulus, encrypt};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::wire::bfv::{decode_public_key, encode_ciphertext, encoded_len};
 
 const N: usize = SetS::N;
-const K: usize = ternary_product_primes(SetS::N, <<SetS as ParamSet>::M as Modulus>::BITS);
+const K: usize = zkfl_core::set_s::K;
 type M = <SetS as ParamSet>::M;
 
 /// What a clinic does: encrypt one chunk of integers under the public key from the key directory.

@@ -55,8 +55,8 @@ fn run<P: ParamSet, const N: usize, const K: usize>(c: &mut Criterion<CpuTime>, 
 }
 
 fn benches(c: &mut Criterion<CpuTime>) {
-    run::<SetS, 2048, 2>(c, 1 << 20);
-    run::<SetL, 4096, 4>(c, 1 << 32);
+    run::<SetS, { zkfl_core::set_s::N }, { zkfl_core::set_s::K }>(c, 1 << 20);
+    run::<SetL, { zkfl_core::set_l::N }, { zkfl_core::set_l::K }>(c, 1 << 32);
 }
 
 criterion_group! {

@@ -5,8 +5,8 @@
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{PlainModulus, PublicKeyPolys, SecretKey, ternary_product_primes};
-use zkfl_core::params::{ParamSet, SetL, SetS};
+use zkfl_core::bfv::{PlainModulus, PublicKeyPolys, SecretKey};
+use zkfl_core::params::ParamSet;
 use zkfl_core::zk::params::ZkParams;
 use zkfl_core::zk::prove::{
     ProveStats, ProverTables, SliceUpdate, Witness, prove, prove_with_tables,
@@ -18,8 +18,9 @@ pub const PARAMS: usize = 108_996;
 /// Statement bound B and plaintext modulus t = 2·5·B + 1 (five clinics).
 pub const BOUND: u64 = 4096;
 pub const T: u64 = 2 * 5 * BOUND + 1;
-pub const K_S: usize = ternary_product_primes(2048, <<SetS as ParamSet>::M as Modulus>::BITS);
-pub const K_L: usize = ternary_product_primes(4096, <<SetL as ParamSet>::M as Modulus>::BITS);
+/// K of sets S and L (`zkfl_core::sets`, the one place it is computed).
+pub const K_S: usize = zkfl_core::set_s::K;
+pub const K_L: usize = zkfl_core::set_l::K;
 
 pub type CoeffOf<P> = <<P as ParamSet>::M as Modulus>::Coeff;
 

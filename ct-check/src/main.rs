@@ -41,7 +41,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng, TryCryptoRng, TryRng};
 use std::convert::Infallible;
 use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::{Encryptor, PlainModulus, SecretKey, public_a, ternary_product_primes};
+use zkfl_core::bfv::{PlainModulus, public_a};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::ring::gaussian::GaussianSampler;
 use zkfl_core::ring::{NttPoly, Poly};
@@ -114,7 +114,7 @@ fn secret_rng(seed: u8) -> SecretRng {
 
 type M = <SetS as ParamSet>::M;
 const N: usize = 2048;
-const K: usize = ternary_product_primes(N, <M as Modulus>::BITS);
+const K: usize = zkfl_core::set_s::K;
 
 /// The Gaussian sampler at σ_m, σ_s, σ₃ of set S with secret randomness. The candidate loop's accept bit
 /// is public (declassified in the sampler); the samples must stay secret.
@@ -192,7 +192,7 @@ fn prove_one() {
     let chunks = 1;
     let bound = 4096u64;
     // Public set-up: key, update, encryption (not under test).
-    let sk = SecretKey::<SetS, N>::from_seed([0x11; 32]);
+    let sk = zkfl_core::set_s::SecretKey::from_seed([0x11; 32]);
     let mut a = Box::new(Poly::<M, N>::zero());
     public_a::<SetS, N>(&[0x22; 32], &mut a);
     let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&*a));
@@ -205,7 +205,7 @@ fn prove_one() {
         *x = i64::from(upd.next_u32() % 201) - 100;
     }
     let plain = PlainModulus::<M>::new(40_961).expect("t");
-    let mut enc = Box::new(Encryptor::<SetS, N, K>::new(
+    let mut enc = Box::new(zkfl_core::set_s::Encryptor::new(
         &a_ntt,
         plain,
         chunks,
@@ -291,7 +291,7 @@ fn threshold() {
     };
     type ML = <SetL as ParamSet>::M;
     const NL: usize = 4096;
-    const KL: usize = ternary_product_primes(NL, <ML as Modulus>::BITS);
+    const KL: usize = zkfl_core::set_l::K;
     /// A member's spent ledger in memory (markers and digests are public).
     #[derive(Default)]
     struct Memory(Vec<[u8; 32]>);

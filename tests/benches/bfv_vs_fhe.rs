@@ -15,7 +15,7 @@ use fhe_traits::{FheEncoder, FheEncrypter};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use rand09::SeedableRng as _;
-use zkfl_core::bfv::{self, Encryptor, PlainModulus, PublicKeyPolys, SecretKey};
+use zkfl_core::bfv::{PlainModulus, PublicKeyPolys};
 use zkfl_core::params::limits::{ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::Quantizer;
@@ -23,7 +23,7 @@ use zkfl_core::ring::{NttPoly, Poly};
 
 const PARAMS: usize = 108_996;
 const N: usize = 2048;
-const K: usize = bfv::ternary_product_primes(N, 44);
+const K: usize = zkfl_core::set_s::K;
 
 /// Our side: public key in NTT form and the quantized update, chunked.
 struct Ours {
@@ -66,7 +66,7 @@ fn setup() -> (Ours, Theirs) {
         .map(|c| c.try_into().expect("chunk"))
         .collect();
 
-    let sk = SecretKey::<SetS, N>::generate(&mut rng);
+    let sk = zkfl_core::set_s::SecretKey::generate(&mut rng);
     let mut seed = [0u8; 32];
     rng.fill_bytes(&mut seed);
     let PublicKeyPolys { a_ntt, b_ntt, .. } = PublicKeyPolys::generate(&sk, &seed, chunks);
@@ -96,7 +96,7 @@ fn setup() -> (Ours, Theirs) {
 }
 
 fn encrypt_ours(o: &Ours, rng: &mut ChaCha20Rng) -> usize {
-    let mut enc = Box::new(Encryptor::<SetS, N, K>::new(
+    let mut enc = Box::new(zkfl_core::set_s::Encryptor::new(
         &o.a_ntt,
         o.plain,
         o.m.len(),

@@ -11,8 +11,6 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use std::sync::OnceLock;
 use zk_common::{Instance, big_stack, encrypt, key, prove_slice};
-use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::ternary_product_primes;
 use zkfl_core::params::{ParamSet, SetL, SetS};
 use zkfl_core::quant::{Quantizer, chunk_count, norm_sq};
 use zkfl_core::zk::layout::HEADER_BYTES;
@@ -21,8 +19,8 @@ use zkfl_core::zk::statement::Context;
 use zkfl_core::zk::verify::verify;
 
 const N: usize = 2048;
-const K: usize = ternary_product_primes(N, <<SetS as ParamSet>::M as Modulus>::BITS);
-const K_L: usize = ternary_product_primes(4096, <<SetL as ParamSet>::M as Modulus>::BITS);
+const K: usize = zkfl_core::set_s::K;
+const K_L: usize = zkfl_core::set_l::K;
 /// Parameters of the test model (2 chunks of set S).
 const PARAMS: usize = 3000;
 /// Clip norm τ.

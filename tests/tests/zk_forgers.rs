@@ -63,7 +63,6 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use zk_common::{Instance, big_stack, encrypt, key, norm_sq};
 use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::ternary_product_primes;
 use zkfl_core::params::{ParamSet, SetL, SetS, SetXL};
 use zkfl_core::zk::params::ZkParams;
 use zkfl_core::zk::proof::ProofError;
@@ -71,9 +70,9 @@ use zkfl_core::zk::public::A1Table;
 use zkfl_core::zk::verify::{Disable, Submission, verify, verify_round, verify_with};
 
 const NS: usize = 2048;
-const KS: usize = ternary_product_primes(NS, <<SetS as ParamSet>::M as Modulus>::BITS);
+const KS: usize = zkfl_core::set_s::K;
 const NL: usize = 4096;
-const KL: usize = ternary_product_primes(NL, <<SetL as ParamSet>::M as Modulus>::BITS);
+const KL: usize = zkfl_core::set_l::K;
 
 /// The broken (version-1) verifier: check V6 with the A2 that leaves the BDLOP messages unbound.
 fn version1() -> Disable {

@@ -21,16 +21,14 @@
 mod zk_common;
 
 use zk_common::{Instance, big_stack, encrypt, key, prove_slice};
-use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::ternary_product_primes;
-use zkfl_core::params::{ParamSet, SetS};
+use zkfl_core::params::SetS;
 use zkfl_core::zk::codec::RiceReader;
 use zkfl_core::zk::layout::Layout;
 use zkfl_core::zk::proof::{ProofError, z_classes};
 use zkfl_core::zk::verify::{Disable, verify, verify_with};
 
 const N: usize = 2048;
-const K: usize = ternary_product_primes(N, <<SetS as ParamSet>::M as Modulus>::BITS);
+const K: usize = zkfl_core::set_s::K;
 
 /// The broken decoder.
 fn lax() -> Disable {

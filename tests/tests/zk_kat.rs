@@ -24,14 +24,12 @@ use zk_common::{
     SeededUpdate, Spec, big_stack, instance, norm_sq, prove_from, prove_slice, sha3_hex,
     update_bytes,
 };
-use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::ternary_product_primes;
-use zkfl_core::params::{ParamSet, SetL, SetS};
+use zkfl_core::params::{SetL, SetS};
 use zkfl_core::zk::params::ZkParams;
 use zkfl_core::zk::verify::verify;
 
-const K_S: usize = ternary_product_primes(2048, <<SetS as ParamSet>::M as Modulus>::BITS);
-const K_L: usize = ternary_product_primes(4096, <<SetL as ParamSet>::M as Modulus>::BITS);
+const K_S: usize = zkfl_core::set_s::K;
+const K_L: usize = zkfl_core::set_l::K;
 
 /// The two vectors. t = 2·5·B + 1 (five clinics' sum stays in range), B = 4096, 3000 nonzero coefficients.
 fn spec(chunks: usize) -> Spec {

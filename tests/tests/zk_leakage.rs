@@ -19,9 +19,7 @@
 mod zk_common;
 
 use zk_common::{Instance, big_stack, encrypt, key, prove_slice};
-use zkfl_core::arith::Modulus;
-use zkfl_core::bfv::ternary_product_primes;
-use zkfl_core::params::{ParamSet, SetS};
+use zkfl_core::params::SetS;
 use zkfl_core::zk::codec::{RiceCode, RiceReader};
 use zkfl_core::zk::derive::challenge_from_seed;
 use zkfl_core::zk::layout::Layout;
@@ -31,7 +29,7 @@ use zkfl_core::zk::public::mul_small_exact;
 use zkfl_core::zk::ringmul::psi_block_i64;
 
 const N: usize = 2048;
-const K: usize = ternary_product_primes(N, <<SetS as ParamSet>::M as Modulus>::BITS);
+const K: usize = zkfl_core::set_s::K;
 const B: u64 = 4096;
 /// Kolmogorov–Smirnov coefficient c(α) = √(−ln(α/2)/2) at α = 10⁻⁴ (several components are tested).
 const KS_C: f64 = 2.226;

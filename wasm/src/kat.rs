@@ -16,16 +16,13 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sha3::{Digest, Sha3_256};
 use wasm_bindgen::prelude::wasm_bindgen;
-use zkfl_core::bfv::{PlainModulus, PublicKeyPolys, SecretKey};
+use zkfl_core::bfv::PlainModulus;
 use zkfl_core::channel::{KemSecretKey, MlKem768};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::{Quantizer, chunk_count};
-use zkfl_core::ring::Poly;
 use zkfl_learn::{Mlp, param_count};
 
-const N: usize = 2048;
-/// NTT primes for set S products (as in core's BFV tests).
-const K: usize = 2;
+use zkfl_core::set_s::{self, N};
 const CLINICS: u64 = 5;
 
 fn hex(d: impl AsRef<[u8]>) -> String {
@@ -226,13 +223,13 @@ impl Default for KatProveBench {
 }
 
 /// The KAT's seeded set-S public key (a, b_1..b_L), derived once.
-pub type KatKey = PublicKeyPolys<SetS, N, K>;
+pub type KatKey = set_s::PublicKey;
 
-type PolyS = Poly<<SetS as ParamSet>::M, N>;
+type PolyS = set_s::Poly;
 
 /// Derives the seeded key with `chunks` chunks (a from seed 5, secret from seed 4).
 pub fn kat_key(chunks: usize) -> KatKey {
-    KatKey::generate(&SecretKey::<SetS, N>::from_seed([4; 32]), &[5; 32], chunks)
+    KatKey::generate(&set_s::SecretKey::from_seed([4; 32]), &[5; 32], chunks)
 }
 
 /// BFV-encrypts the quantized chunks `m` (plaintext modulus `t`) under `key` with the KAT's seeded RNG:

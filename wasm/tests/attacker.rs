@@ -6,12 +6,11 @@
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use zkfl_core::bfv::{PlainModulus, PublicKeyPolys, SecretKey};
+use zkfl_core::bfv::{PlainModulus, PublicKeyPolys};
 use zkfl_core::channel::{KemSecretKey, MlKem768};
 use zkfl_core::params::limits::{ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::Quantizer;
-use zkfl_core::ring::Poly;
 use zkfl_core::wire::bfv::decode_ciphertext;
 use zkfl_core::zk::proof::ProofError;
 use zkfl_core::zk::statement::{Context, Statement};
@@ -24,7 +23,7 @@ const N: usize = SetS::N;
 const DIM: u32 = 4000;
 const CLINICS: u32 = 5;
 const ROUND: u64 = 7;
-type PolyS = Poly<<SetS as ParamSet>::M, N>;
+type PolyS = zkfl_core::set_s::Poly;
 
 struct Fixture {
     round: ClinicRound,
@@ -48,8 +47,8 @@ fn fixture() -> Fixture {
     })
     .expect("config");
     let chunks = config.chunks as usize;
-    let key = PublicKeyPolys::<SetS, N, 2>::generate(
-        &SecretKey::<SetS, N>::from_seed([4; 32]),
+    let key = zkfl_core::set_s::PublicKey::generate(
+        &zkfl_core::set_s::SecretKey::from_seed([4; 32]),
         &[5; 32],
         chunks,
     );

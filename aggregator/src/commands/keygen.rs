@@ -145,9 +145,14 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
 /// File name of the committee roster (docs/THRESHOLD.md §16.1).
 pub const ROSTER_FILE: &str = "committee-roster.json";
+/// A member's ML-DSA identity seed, in its own directory (0600).
+pub const IDENTITY_SEED_FILE: &str = "identity-seed.bin";
+/// A member's ML-KEM-768 decapsulation seed d ‖ z, in its own directory (0600): opens the dealt parts sealed
+/// to its roster KEM key (review 13, R13-1).
+pub const KEM_SEED_FILE: &str = "kem-seed.bin";
 
-/// Threshold-mode set-up: n member identities (`members/<i>/identity-seed.bin`, mode 0600, each with a copy of
-/// the roster) and the committee roster (`public/committee-roster.json`: set, n, t, a fresh CRS seed, epoch 1,
+/// Threshold-mode set-up: n member identities (`members/<i>/identity-seed.bin` and `kem-seed.bin`, mode 0600,
+/// each with a copy of the roster) and the committee roster (`public/committee-roster.json`: set, n, t, a fresh CRS seed, epoch 1,
 /// the n verifying keys). Prints the roster digest ρ_R, which every member and clinic compares out of band.
 /// Returns the roster's JSON (copied into every clinic directory).
 ///
@@ -155,39 +160,71 @@ pub const ROSTER_FILE: &str = "committee-roster.json";
 /// and the operator assembles the roster from the exported verifying keys (the same JSON format).
 fn committee_setup(dir: &KeyDir, set: &str, n: u32, t: u32) -> Result<Vec<u8>, KeyError> {
     use crate::committee::roster::CommitteeRoster;
+    use getrandom::rand_core::UnwrapErr;
+    use zkfl_core::wire::committee::signed::{MemberKem, sign_kem_key};
     if set != "L" {
         return Err(KeyError(
             "threshold mode runs on parameter set L (set S has no room for smudging); pass --param-set L"
                 .into(),
         ));
     }
+    if !zkfl_core::threshold::plan::honest_holder_checks_every_slot(n, t) {
+        return Err(KeyError(format!(
+            "a {t}-of-{n} committee needs n ≥ 2t − 1 (below, some slot may have no honest holder to check its \
+             parts, and the key-share proof that would replace that check does not exist)"
+        )));
+    }
     let mut keys = Vec::new();
     let mut seeds = Vec::new();
     for i in 1..=n {
         let seed = random::<32>()?;
+        let kem_seed = random::<{ zkfl_core::channel::kem::KEM_SEED_LEN }>()?;
         keys.push(hex::encode(
             zkfl_core::channel::SigningKey::from_seed(&seed)
                 .verifying_key()
                 .as_bytes(),
         ));
-        seeds.push((i, seed));
+        seeds.push((i, seed, kem_seed));
     }
-    let roster = CommitteeRoster {
+    let mut roster = CommitteeRoster {
         param_set: set.to_owned(),
         members: n,
         threshold: t,
         crs: hex::encode(*random::<32>()?),
         epoch: 1,
         keys,
+        kem_keys: Vec::new(),
+        kem_signatures: Vec::new(),
     };
+    let epoch = roster
+        .epoch()
+        .map_err(|e| KeyError(format!("committee {t}-of-{n}: {e}")))?;
+    // Each member signs its own KEM key (on its own host in a deployment; review 13, R13-1).
+    for (i, seed, kem_seed) in &seeds {
+        let identity = zkfl_core::channel::SigningKey::from_seed(seed);
+        let kem = zkfl_core::channel::KemSecretKey::<MemberKem>::from_seed(kem_seed);
+        let sig = sign_kem_key(
+            &identity,
+            &epoch,
+            *i as u8,
+            kem.public_key(),
+            &mut UnwrapErr(getrandom::SysRng),
+        )
+        .map_err(|e| KeyError(e.to_string()))?;
+        roster
+            .kem_keys
+            .push(hex::encode::<&[u8]>(kem.public_key().to_bytes().as_ref()));
+        roster.kem_signatures.push(hex::encode(sig.as_bytes()));
+    }
     let digest = roster
         .digest_hex()
         .map_err(|e| KeyError(format!("committee {t}-of-{n}: {e}")))?;
     let json = serde_json::to_vec_pretty(&roster).map_err(|e| KeyError(e.to_string()))?;
     write(&dir.public(ROSTER_FILE), &json, false)?;
-    for (i, seed) in &seeds {
+    for (i, seed, kem_seed) in &seeds {
         let mdir = dir.0.join("members").join(i.to_string());
-        write(&mdir.join("identity-seed.bin"), &**seed, true)?;
+        write(&mdir.join(IDENTITY_SEED_FILE), &**seed, true)?;
+        write(&mdir.join(KEM_SEED_FILE), &**kem_seed, true)?;
         write(&mdir.join("member-index"), i.to_string().as_bytes(), false)?;
         write(&mdir.join(ROSTER_FILE), &json, false)?;
     }

@@ -10,13 +10,52 @@ use crate::model::SetLimits;
 /// Arguments of `zkfl keyholder`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The key holder's directory (`<keys>/keyholder`): BFV secret key and decryption ledger.
+    /// The key holder's directory (`<keys>/keyholder`): BFV secret key and decryption ledger; with
+    /// `--committee`, one member's directory (`<keys>/members/<i>`).
     #[arg(long)]
     pub dir: PathBuf,
+    /// Threshold mode: run one committee member (docs/THRESHOLD.md §16), frames of
+    /// `committee::process` on stdin/stdout.
+    #[arg(long)]
+    pub committee: bool,
+    /// Threshold mode: clinics per round K of the committee design.
+    #[arg(long, default_value_t = 1024)]
+    pub clinics: u32,
+    /// Threshold mode: B_int of the committee design.
+    #[arg(long, default_value_t = 1 << 16)]
+    pub b_int: u64,
+    /// Threshold mode: chunks L of the committee key.
+    #[arg(long, default_value_t = 1)]
+    pub chunks: usize,
 }
 
 /// Serves decryption requests until stdin closes.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    if args.committee {
+        let design = crate::committee::member::Design {
+            clinics: args.clinics,
+            b_int: args.b_int,
+            chunks: args.chunks,
+        };
+        // The member's secrets are large (set-L holdings): a thread with room for them.
+        let dir = args.dir.clone();
+        let served = std::thread::Builder::new()
+            .name("committee-member".into())
+            .stack_size(256 << 20)
+            .spawn(move || -> Result<(), String> {
+                let mut member =
+                    crate::committee::process::open_dir(&dir, design).map_err(|e| e.to_string())?;
+                crate::committee::process::serve(
+                    &mut member,
+                    &mut std::io::stdin().lock(),
+                    &mut std::io::stdout().lock(),
+                )
+                .map_err(|e| e.to_string())
+            })?
+            .join()
+            .map_err(|_| KeyError("the committee member panicked".into()))?;
+        return served.map_err(|e| KeyError(format!("zkfl keyholder --committee: {e}")).into());
+    }
     std::fs::create_dir_all(&args.dir)?;
     let set = std::fs::read_to_string(args.dir.join("param-set")).unwrap_or_default();
     let limits = SetLimits::of(set.trim()).ok_or_else(|| {

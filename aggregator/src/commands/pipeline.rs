@@ -8,13 +8,8 @@ use zkfl_core::bfv::{self, Decryptor, Encryption, PlainModulus, PublicKeyPolys, 
 use zkfl_core::params::ParamSet;
 use zkfl_core::params::limits::Config;
 use zkfl_core::quant::{self, Quantizer};
-
-/// Auxiliary NTT primes for the BFV products of set S (N = 2048, q ≈ 2^44).
-pub const K_S: usize = bfv::ternary_product_primes(2048, 44);
-/// Auxiliary NTT primes for the BFV products of set L (N = 4096, q ≈ 2^86).
-pub const K_L: usize = bfv::ternary_product_primes(4096, 86);
-/// Set XL has set L's ring and modulus, so the same auxiliary primes.
-pub const K_XL: usize = K_L;
+/// K of each set (`zkfl_core::sets`, where it is computed), under the names the benches use.
+pub use zkfl_core::{set_l::K as K_L, set_s::K as K_S, set_xl::K as K_XL};
 
 /// A single-decryptor BFV key pair for `chunks` plaintext chunks (zkfl-core's key set-up).
 pub struct Keys<P: ParamSet, const N: usize, const K: usize> {

@@ -1,7 +1,12 @@
 //! One committee member (docs/THRESHOLD.md §16): it answers the committee messages of §15 through zkfl-core's
-//! threshold core, with its roster from its own file, its identity key, and its durable [`MemberStore`]. The
-//! transport (HTTP inside the ML-KEM + ML-DSA channel) is not here: every method takes the bytes of one message
-//! and the sender the channel authenticated, and returns the bytes to send.
+//! threshold core, with its roster from its own file, its identity and KEM keys, and its durable
+//! [`MemberStore`]. The transport (HTTP inside the ML-KEM + ML-DSA channel) is not here: every method takes the
+//! bytes of one message and returns the bytes to send.
+//!
+//! The aggregator relays the ceremony, so the channel hop authenticates only the relay (review 13): every
+//! ceremony message a member sends is signed by its roster key (0x10, 0x11) and a 0x12 is also sealed to the
+//! holder's roster KEM key (`wire::committee::signed`); a member verifies before acting and blames the relay,
+//! never the claimed sender, for a signature that fails.
 //!
 //! Threshold decryption exists for set L only (set S has no room for smudging, docs/THRESHOLD.md §4.4).
 
@@ -10,6 +15,7 @@ use std::path::Path;
 use getrandom::rand_core::UnwrapErr;
 use zkfl_core::arith::Modulus;
 use zkfl_core::channel::identity::{SigningKey, VerifyingKey};
+use zkfl_core::channel::{KemPublicKey, KemSecretKey};
 use zkfl_core::params::limits::plaintext_modulus;
 use zkfl_core::params::{ParamSet, SetL};
 use zkfl_core::ring::{NttPoly, Poly};
@@ -23,6 +29,7 @@ use zkfl_core::threshold::{
     Admitted, Aggregate, CheckedPlan, Combiner, Dealer, Epoch, Holdings, KeyCeremony, MemberShares,
     RoundKey, ShareMaker, Smudger, Spend, keys::commitment,
 };
+use zkfl_core::wire::committee::signed::{self, MemberKem};
 use zkfl_core::wire::committee::{self as wire, Frame, Kind, PresentSet, ShareSetHeader};
 
 use super::CommitteeError;
@@ -139,6 +146,14 @@ pub struct Member {
     chunks: usize,
     plan: CheckedPlan<P>,
     identity: SigningKey,
+    /// The decapsulation key of this member's roster KEM key (opens the dealt parts sealed to it).
+    kem: KemSecretKey<MemberKem>,
+    /// Every member's roster KEM key, checked against its ML-DSA signature (member i at i − 1).
+    kem_keys: Vec<KemPublicKey<MemberKem>>,
+    /// This member's own commitment, to refuse a relayed "own" entry that is not it (R13-2, second form).
+    own_commitment: Option<[u8; 32]>,
+    /// Whether signatures are verified (always, but for the positive controls of this crate's tests).
+    check_signatures: bool,
     store: MemberStore,
     /// This member's dealer secret for the epoch (memory only: a restart before the ceremony completes leaves it).
     dealer: Option<Dealer>,
@@ -175,17 +190,19 @@ pub struct Design {
 }
 
 impl Member {
-    /// Opens member `index` of `roster` (its own file) with its identity seed, state at `db`, and replays its log.
+    /// Opens member `index` of `roster` (its own file) with its identity seed and KEM seed, state at `db`, and
+    /// replays its log.
     ///
     /// # Errors
-    /// [`CommitteeError::Roster`] for a bad roster or an identity key that is not the roster's entry for
-    /// `index`, [`CommitteeError::RosterChanged`] for a state set up under another roster, epoch or index,
+    /// [`CommitteeError::Roster`] for a bad roster (also a KEM key its member did not sign), or an identity or
+    /// KEM key that is not the roster's entry for `index`, [`CommitteeError::RosterChanged`] for a state set up under another roster, epoch or index,
     /// [`CommitteeError::Threshold`] for a design the core refuses, and what replaying the log refuses.
     pub fn open(
         db: &Path,
         roster: &CommitteeRoster,
         index: u8,
         identity_seed: &[u8; 32],
+        kem_seed: &[u8; zkfl_core::channel::kem::KEM_SEED_LEN],
         design: Design,
     ) -> Result<Self, CommitteeError> {
         if roster.param_set != "L" {
@@ -204,6 +221,13 @@ impl Member {
                 "the identity key is not the roster's key of member {index}"
             )));
         }
+        let kem_keys = roster.kem_keys()?;
+        let kem = KemSecretKey::<MemberKem>::from_seed(kem_seed);
+        if kem_keys.get(usize::from(index) - 1) != Some(kem.public_key()) {
+            return Err(CommitteeError::Roster(format!(
+                "the KEM key is not the roster's KEM key of member {index}"
+            )));
+        }
         let c = epoch.committee;
         let plan = CheckedPlan::<P>::design(
             c.members(),
@@ -220,6 +244,10 @@ impl Member {
             chunks: design.chunks,
             plan,
             identity,
+            kem,
+            kem_keys,
+            own_commitment: None,
+            check_signatures: true,
             store,
             dealer: None,
             own_shares: Vec::new(),
@@ -233,12 +261,16 @@ impl Member {
             share_params: share_params(&plan)?,
         };
         for bytes in m.store.logged()? {
-            let sender = *bytes
-                .get(3)
-                .ok_or(CommitteeError::Storage("short log entry".into()))?;
-            m.apply(sender, &bytes)?;
+            m.verify_and_apply(&bytes)?;
         }
         Ok(m)
+    }
+
+    /// Positive controls only: accept ceremony messages without verifying their signatures (the spec before
+    /// review 13), to show the relay's substitution succeeds without the check.
+    #[cfg(test)]
+    pub fn skip_signature_checks(&mut self) {
+        self.check_signatures = false;
     }
 
     /// Admits submissions without their proofs (tests of this crate only; the holdings opt in).
@@ -291,7 +323,17 @@ impl Member {
             .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
         self.dealer = Some(dealer);
         self.own_shares = shares;
-        Ok(out)
+        self.own_commitment = Some(c);
+        self.sign(&out)
+    }
+
+    /// `message ‖ σ` under this member's identity key.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CommitteeError> {
+        Ok(signed::signed_to_vec(
+            &self.identity,
+            message,
+            &mut UnwrapErr(getrandom::SysRng),
+        )?)
     }
 
     /// Step 2: this member's reveal (0x11), once all n commitments are in.
@@ -307,13 +349,15 @@ impl Member {
         let mut out = vec![0u8; wire::reveal_len::<P>(&self.frame())];
         wire::encode_reveal::<P, N>(&self.frame(), self.index, &self.own_shares, &mut out)
             .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
-        Ok(out)
+        self.sign(&out)
     }
 
-    /// Step 3: this member's part seeds for `holder` (0x12; send it encrypted to the holder).
+    /// Step 3: this member's part seeds for `holder` (0x12), signed and sealed to the holder's roster KEM key:
+    /// the relay forwards the envelope and can neither read nor change it.
     ///
     /// # Errors
-    /// [`CommitteeError::Protocol`] before the ceremony is complete or without a dealer secret.
+    /// [`CommitteeError::Protocol`] before the ceremony is complete, without a dealer secret, or for a holder
+    /// outside the committee.
     pub fn deal_to(&self, holder: u8) -> Result<Vec<u8>, CommitteeError> {
         let dealer = self
             .dealer
@@ -322,7 +366,11 @@ impl Member {
             .ok_or_else(|| {
                 CommitteeError::Protocol("deal only after every reveal checked".into())
             })?;
-        let mut out = vec![0u8; wire::dealt_len(&self.frame())];
+        let holder_key = self
+            .kem_keys
+            .get(usize::from(holder).wrapping_sub(1))
+            .ok_or_else(|| CommitteeError::Protocol(format!("no member {holder}")))?;
+        let mut out = zeroize::Zeroizing::new(vec![0u8; wire::dealt_len(&self.frame())]);
         let mut err = None;
         wire::encode_dealt::<P>(
             &self.frame(),
@@ -337,33 +385,96 @@ impl Member {
             &mut out,
         )
         .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
-        match err {
-            Some(e) => Err(e.into()),
-            None => Ok(out),
+        if let Some(e) = err {
+            return Err(e.into());
         }
+        // Holds the plaintext until sealed in place: wiped if sealing fails.
+        let mut sealed =
+            zeroize::Zeroizing::new(vec![0u8; signed::sealed_dealt_len(&self.frame())]);
+        signed::seal_dealt::<P, _, _>(
+            &self.frame(),
+            &self.identity,
+            holder_key,
+            &out,
+            &mut sealed,
+            &mut UnwrapErr(getrandom::SysRng),
+        )?;
+        Ok(sealed.to_vec())
     }
 
-    /// Takes one ceremony message (0x10, 0x11 or 0x12) from `sender`, as authenticated by the channel, checks it
-    /// with the core and records it in the durable log.
+    /// Takes one relayed ceremony message, 0x10 or 0x11 as `message ‖ σ`: verifies σ under the roster key of
+    /// the message's sender, checks it with the core and records it in the durable log.
     ///
     /// # Errors
-    /// [`CommitteeError::Wire`] for malformed bytes, [`CommitteeError::Protocol`] if the claimed sender is not
-    /// `sender`, a dealt part not addressed to this member, or another kind; [`CommitteeError::Threshold`] for
-    /// what the core refuses (order, commitment mismatch, dealt part mismatch).
-    pub fn accept(&mut self, sender: u8, bytes: &[u8]) -> Result<(), CommitteeError> {
-        if bytes.get(3) != Some(&sender) {
-            return Err(CommitteeError::Protocol(format!(
-                "message claims another sender than member {sender}"
-            )));
+    /// [`CommitteeError::Relay`] for a signature that fails (the relay changed or made it; the claimed sender is
+    /// not blamed) or a commitment in this member's own name that is not its own, [`CommitteeError::Wire`] for
+    /// malformed bytes, [`CommitteeError::Protocol`] for another kind; [`CommitteeError::Threshold`] for what the
+    /// core refuses (order, commitment mismatch).
+    pub fn accept(&mut self, bytes: &[u8]) -> Result<(), CommitteeError> {
+        match bytes.get(1).copied() {
+            Some(k) if k == Kind::Commitment as u8 || k == Kind::Reveal as u8 => {}
+            other => {
+                return Err(CommitteeError::Protocol(format!(
+                    "not a signed commitment or reveal (kind {other:?}); dealt parts come sealed"
+                )));
+            }
         }
-        self.apply(sender, bytes)?;
+        self.verify_and_apply(bytes)?;
         self.store.log(bytes)
+    }
+
+    /// Takes one relayed 0x12 envelope: opens it with this member's KEM key, verifies the dealer's signature,
+    /// checks every part against the dealer's reveal and logs the signed message.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Relay`] for an envelope that does not open, is addressed to another holder, or whose
+    /// signature fails (none of which blames the dealer); [`CommitteeError::Threshold`] (`DealtPartMismatch`) for
+    /// a part the dealer signed that does not match its reveal: evidence against the dealer.
+    pub fn accept_sealed(&mut self, envelope: &[u8]) -> Result<(), CommitteeError> {
+        let mut buf = zeroize::Zeroizing::new(envelope.to_vec());
+        let frame = Frame {
+            epoch: &self.epoch,
+            chunks: self.chunks,
+        };
+        let (_, signed) =
+            signed::open_dealt::<P>(&frame, self.index, &self.kem, &self.roster, &mut buf)?;
+        let signed = zeroize::Zeroizing::new(signed.to_vec());
+        self.verify_and_apply(&signed)?;
+        self.store.log(&signed)
+    }
+
+    /// Verifies `message ‖ σ` (unless a positive control switched it off) and applies the message.
+    fn verify_and_apply(&mut self, bytes: &[u8]) -> Result<(), CommitteeError> {
+        let kind = match bytes.get(1).copied() {
+            Some(k) if k == Kind::Commitment as u8 => Kind::Commitment,
+            Some(k) if k == Kind::Reveal as u8 => Kind::Reveal,
+            Some(k) if k == Kind::DealtParts as u8 => Kind::DealtParts,
+            other => {
+                return Err(CommitteeError::Protocol(format!(
+                    "not a ceremony message (kind {other:?})"
+                )));
+            }
+        };
+        let (sender, message) = if self.check_signatures {
+            signed::verify_signed::<P>(&self.frame(), kind, &self.roster, bytes)?
+        } else {
+            let m = bytes
+                .get(..bytes.len().saturating_sub(signed::SIGNED_OVERHEAD))
+                .unwrap_or_default();
+            (m.get(3).copied().unwrap_or(0), m)
+        };
+        self.apply(sender, message)
     }
 
     fn apply(&mut self, sender: u8, bytes: &[u8]) -> Result<(), CommitteeError> {
         match bytes.get(1).copied() {
             Some(k) if k == Kind::Commitment as u8 => {
                 let (m, c) = wire::decode_commitment::<P>(&self.frame(), bytes)?;
+                if m == self.index && self.own_commitment.is_some_and(|own| own != c) {
+                    return Err(CommitteeError::Relay(
+                        "a commitment in this member's name that is not its own".into(),
+                    ));
+                }
                 self.ceremony.commit(m, c)?;
                 self.commitments |= bit(m);
             }
@@ -461,7 +572,8 @@ impl Member {
     }
 
     /// Verifies the round's submissions itself, builds the aggregate, spends it in its durable ledger and returns
-    /// its spend receipt (0x14) for it.
+    /// its spend receipt (0x14) for it, kept in the same transaction as the spend: the same request again (a
+    /// lost reply, a restart) returns the kept receipt (review 13, R13-6).
     ///
     /// # Errors
     /// [`CommitteeError::Threshold`]: a proof that fails, an aggregate the core refuses, `RoundSpent` (another
@@ -482,7 +594,7 @@ impl Member {
         };
         let (identity, store) = (&self.identity, &mut self.store);
         with_aggregate(&terms, subs, self.admission, |agg| {
-            let receipt = zkfl_core::threshold::sign_receipt(
+            let receipt = zkfl_core::threshold::sign_receipt_kept(
                 h,
                 identity,
                 agg,
@@ -730,6 +842,7 @@ pub struct Combination {
     ceremony: KeyCeremony,
     key: Vec<Pl>,
     slot_keys: Vec<Pl>,
+    roster_keys: Vec<VerifyingKey>,
 }
 
 impl Combination {
@@ -763,12 +876,14 @@ impl Combination {
             ceremony: KeyCeremony::new(epoch),
             key: vec![Pl::zero(); chunks],
             slot_keys: vec![Pl::zero(); c.slots() * chunks],
+            roster_keys: roster.verifying_keys()?,
         })
     }
 
-    /// Follows one ceremony message the aggregator relays (0x10 commitment, 0x11 reveal; 0x12 is secret and not
-    /// seen): the combiner computes the slot keys B_{U,j} the share proofs are verified against from the
-    /// reveals itself, and checks that the committee key they give is the (a, b) it was built with.
+    /// Follows one signed ceremony message the aggregator relays (0x10 commitment, 0x11 reveal, each with its
+    /// sender's signature under the roster; 0x12 is sealed and not seen): the combiner computes the slot keys
+    /// B_{U,j} the share proofs are verified against from the reveals itself, and checks that the committee key
+    /// they give is the (a, b) it was built with.
     ///
     /// # Errors
     /// [`CommitteeError::Wire`], [`CommitteeError::Threshold`] for what the core's ceremony refuses,
@@ -778,12 +893,27 @@ impl Combination {
             epoch: &self.epoch,
             chunks: self.b.len(),
         };
-        match bytes.get(1).copied() {
-            Some(k) if k == Kind::Commitment as u8 => {
+        let kind = match bytes.get(1).copied() {
+            Some(k) if k == Kind::Commitment as u8 => Kind::Commitment,
+            Some(k) if k == Kind::Reveal as u8 => Kind::Reveal,
+            other => {
+                return Err(CommitteeError::Protocol(format!(
+                    "not a public ceremony message (kind {other:?})"
+                )));
+            }
+        };
+        let (sender, bytes) = signed::verify_signed::<P>(&frame, kind, &self.roster_keys, bytes)?;
+        if bytes.get(3) != Some(&sender) {
+            return Err(CommitteeError::Protocol(
+                "a ceremony message signed by another member than its sender".into(),
+            ));
+        }
+        match kind {
+            Kind::Commitment => {
                 let (m, c) = wire::decode_commitment::<P>(&frame, bytes)?;
                 self.ceremony.commit(m, c)?;
             }
-            Some(k) if k == Kind::Reveal as u8 => {
+            _ => {
                 let mut shares = vec![Pl::zero(); self.epoch.committee.slots() * self.b.len()];
                 let m = wire::decode_reveal::<P, N>(&frame, bytes, &mut shares)?;
                 self.ceremony
@@ -795,11 +925,6 @@ impl Combination {
                         "the ceremony's committee key is not the combiner's (a, b)".into(),
                     ));
                 }
-            }
-            other => {
-                return Err(CommitteeError::Protocol(format!(
-                    "not a public ceremony message (kind {other:?})"
-                )));
             }
         }
         Ok(())

@@ -3,6 +3,7 @@
 //! committee messages of docs/THRESHOLD.md §15 through zkfl-core's threshold core (`member`).
 
 pub mod member;
+pub mod process;
 pub mod roster;
 pub mod store;
 
@@ -27,6 +28,9 @@ pub enum CommitteeError {
     /// Members whose answers failed their share proofs (docs/THRESHOLD.md §16.4 item 5), and why; nothing was
     /// combined (ask `Combination::helpers` for supplementary answers).
     Excluded(Vec<member::Exclusion>),
+    /// The relay (the aggregator, or the path) changed, made, misrouted or resealed a member's message: a
+    /// signature or envelope that fails. Never evidence against the claimed sender (review 13).
+    Relay(String),
 }
 
 impl core::fmt::Display for CommitteeError {
@@ -48,6 +52,7 @@ impl core::fmt::Display for CommitteeError {
                 }
                 Ok(())
             }
+            Self::Relay(why) => write!(f, "relayed message refused (the relay is to blame): {why}"),
         }
     }
 }
@@ -57,6 +62,16 @@ impl std::error::Error for CommitteeError {}
 impl From<zkfl_core::wire::DecodeError> for CommitteeError {
     fn from(e: zkfl_core::wire::DecodeError) -> Self {
         Self::Wire(e)
+    }
+}
+
+impl From<zkfl_core::wire::committee::signed::SignedError> for CommitteeError {
+    fn from(e: zkfl_core::wire::committee::signed::SignedError) -> Self {
+        use zkfl_core::wire::committee::signed::SignedError;
+        match e {
+            SignedError::Wire(w) => Self::Wire(w),
+            other => Self::Relay(other.to_string()),
+        }
     }
 }
 

@@ -7,11 +7,14 @@
 //!   concurrent callers and processes; review 10 R10-5), so the decryption count survives restarts (review 11 F3).
 //! - `log`: every ceremony message the member accepted, in order, replayed at start through the same checks.
 //! - `replies`: every share set the member sent, by aggregate binding, resent unchanged when asked again.
+//! - `receipts`: every spend receipt the member signed, by the aggregate's "signed" marker, written in the same
+//!   transaction as the spend and returned again for the same aggregate (review 13, R13-6).
 
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use zkfl_core::threshold::{LedgerRefusal, SpentLedger};
+use zkfl_core::channel::identity::Signature;
+use zkfl_core::threshold::{LedgerRefusal, ReceiptLedger, SpendReceipt, SpentLedger};
 
 use super::CommitteeError;
 
@@ -26,6 +29,8 @@ CREATE TABLE IF NOT EXISTS pinned (id INTEGER PRIMARY KEY CHECK (id = 1), epoch_
 CREATE TABLE IF NOT EXISTS spent (digest BLOB PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, bytes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS replies (binding BLOB PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS receipts (marker BLOB PRIMARY KEY, member INTEGER NOT NULL,
+                                     signature BLOB NOT NULL) WITHOUT ROWID;
 ";
 
 impl MemberStore {
@@ -132,6 +137,17 @@ impl SpentLedger for MemberStore {
         &mut self,
         items: I,
     ) -> Result<(), LedgerRefusal> {
+        self.spend(items, None)
+    }
+}
+
+impl MemberStore {
+    /// One `BEGIN IMMEDIATE` transaction: every item of `items`, and the receipt `keep` if given; all or nothing.
+    fn spend<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+        keep: Option<(&[u8; 32], &SpendReceipt)>,
+    ) -> Result<(), LedgerRefusal> {
         let run = |conn: &mut Connection| -> Result<Result<(), usize>, rusqlite::Error> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for (i, d) in items.clone().enumerate() {
@@ -144,6 +160,16 @@ impl SpentLedger for MemberStore {
                     return Ok(Err(i));
                 }
             }
+            if let Some((marker, r)) = keep {
+                tx.execute(
+                    "INSERT INTO receipts (marker, member, signature) VALUES (?1, ?2, ?3)",
+                    params![
+                        &marker[..],
+                        i64::from(r.member),
+                        &r.signature.as_bytes()[..]
+                    ],
+                )?;
+            }
             tx.commit()?;
             Ok(Ok(()))
         };
@@ -153,5 +179,35 @@ impl SpentLedger for MemberStore {
             // Nothing was committed (a full disk, a lock held past the timeout): the batch does not fit now.
             Err(_) => Err(LedgerRefusal::Full),
         }
+    }
+}
+
+impl ReceiptLedger for MemberStore {
+    fn kept_receipt(&self, key: &[u8; 32]) -> Option<SpendReceipt> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT member, signature FROM receipts WHERE marker = ?1",
+                params![&key[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .ok()
+            .flatten();
+        // A row that does not parse is treated as absent: the spend then refuses (`RoundSpent`), never signs twice.
+        let (member, sig) = row?;
+        Some(SpendReceipt {
+            member: u8::try_from(member).ok()?,
+            signature: Signature::from_bytes(&sig).ok()?,
+        })
+    }
+
+    fn spend_all_keeping<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+        key: &[u8; 32],
+        receipt: &SpendReceipt,
+    ) -> Result<(), LedgerRefusal> {
+        self.spend(items, Some((key, receipt)))
     }
 }

@@ -8,10 +8,12 @@ use super::member::{C, Combination, Design, K, Member, N, P, Submission};
 use super::roster::CommitteeRoster;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
+use zkfl_core::channel::KemSecretKey;
 use zkfl_core::channel::identity::SigningKey;
 use zkfl_core::params::ParamSet;
 use zkfl_core::params::limits::plaintext_modulus;
 use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::wire::committee::signed::{self, MemberKem};
 
 type Pl = Poly<<P as ParamSet>::M, N>;
 use zkfl_core::threshold::ThresholdError;
@@ -28,17 +30,56 @@ fn seed(i: u8) -> [u8; 32] {
     [i; 32]
 }
 
+fn kem_seed(i: u8) -> [u8; 64] {
+    [i + 100; 64]
+}
+
+fn kem_key(i: u8) -> KemSecretKey<MemberKem> {
+    KemSecretKey::from_seed(&kem_seed(i))
+}
+
+/// The roster with every member's KEM key signed by its identity key, as `zkfl keygen --committee` writes it.
 fn roster() -> CommitteeRoster {
-    CommitteeRoster {
+    roster_of(1, seed)
+}
+
+/// [`roster`] for key epoch `epoch` with member i's identity seed `seed_of(i)`.
+fn roster_of(epoch: u64, seed_of: fn(u8) -> [u8; 32]) -> CommitteeRoster {
+    let mut r = CommitteeRoster {
         param_set: "L".into(),
         members: 5,
         threshold: 3,
         crs: hex::encode([3u8; 32]),
-        epoch: 1,
+        epoch,
         keys: (1..=5u8)
-            .map(|i| hex::encode(SigningKey::from_seed(&seed(i)).verifying_key().as_bytes()))
+            .map(|i| {
+                hex::encode(
+                    SigningKey::from_seed(&seed_of(i))
+                        .verifying_key()
+                        .as_bytes(),
+                )
+            })
             .collect(),
+        kem_keys: Vec::new(),
+        kem_signatures: Vec::new(),
+    };
+    let epoch = r.epoch().unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    for i in 1..=5u8 {
+        let ek = kem_key(i).public_key().clone();
+        let sig = signed::sign_kem_key(
+            &SigningKey::from_seed(&seed_of(i)),
+            &epoch,
+            i,
+            &ek,
+            &mut rng,
+        )
+        .unwrap();
+        r.kem_keys
+            .push(hex::encode::<&[u8]>(ek.to_bytes().as_ref()));
+        r.kem_signatures.push(hex::encode(sig.as_bytes()));
     }
+    r
 }
 
 fn dir(label: &str) -> std::path::PathBuf {
@@ -54,6 +95,7 @@ fn open(d: &std::path::Path, r: &CommitteeRoster, i: u8) -> Result<Member, Commi
         r,
         i,
         &seed(i),
+        &kem_seed(i),
         DESIGN,
     )?;
     m.admit_unverified();
@@ -65,20 +107,20 @@ fn open(d: &std::path::Path, r: &CommitteeRoster, i: u8) -> Result<Member, Commi
 fn ceremony(members: &mut [Member]) -> Vec<Vec<u8>> {
     let commits: Vec<Vec<u8>> = members.iter_mut().map(|m| m.commit().unwrap()).collect();
     for m in members.iter_mut() {
-        for (j, c) in commits.iter().enumerate() {
-            m.accept(j as u8 + 1, c).unwrap();
+        for c in &commits {
+            m.accept(c).unwrap();
         }
     }
     let reveals: Vec<Vec<u8>> = members.iter().map(|m| m.reveal().unwrap()).collect();
     for m in members.iter_mut() {
-        for (j, r) in reveals.iter().enumerate() {
-            m.accept(j as u8 + 1, r).unwrap();
+        for r in &reveals {
+            m.accept(r).unwrap();
         }
     }
     for d in 0..members.len() {
         for h in 0..members.len() {
             let bytes = members[d].deal_to(h as u8 + 1).unwrap();
-            members[h].accept(d as u8 + 1, &bytes).unwrap();
+            members[h].accept_sealed(&bytes).unwrap();
         }
     }
     assert!(members.iter().all(Member::ready));
@@ -185,6 +227,8 @@ fn a_committee_decrypts_with_one_member_offline_and_survives_a_restart_mid_round
         drop(members.remove(1));
         members.insert(1, open(&d, &r, 2).unwrap());
         assert!(members[1].ready(), "holdings rebuilt from the log");
+        // R13-6: its receipt was lost with the process; the same request gets the kept receipt back, bit for bit.
+        assert_eq!(members[1].receipt(2, &subs2).unwrap(), receipts2[1]);
         // Its receipt is a fact of its ledger: another aggregate of round 2 is refused.
         let other: Vec<Submission> = subs2[..2]
             .iter()
@@ -268,27 +312,44 @@ fn a_member_refuses_another_roster_and_a_foreign_identity() {
     let r = roster();
     drop(open(&d, &r, 1).unwrap());
     // The same member's state under a roster with member 5 substituted (review 12, R12-1): refused.
-    let mut subst = r.clone();
-    subst.keys[4] = hex::encode(SigningKey::from_seed(&[205; 32]).verifying_key().as_bytes());
+    let subst = roster_of(1, |i| if i == 5 { [205; 32] } else { seed(i) });
     assert_eq!(
         open(&d, &subst, 1).unwrap_err(),
         CommitteeError::RosterChanged
     );
     // Another epoch number under the same keys: refused too.
-    let mut later = r.clone();
-    later.epoch = 2;
+    let later = roster_of(2, seed);
     assert_eq!(
         open(&d, &later, 1).unwrap_err(),
         CommitteeError::RosterChanged
     );
     // The database of member 1 opened as member 2 (with member 2's identity): refused.
-    let err = Member::open(&d.join("member-1.sqlite"), &r, 2, &seed(2), DESIGN).unwrap_err();
+    let err = Member::open(
+        &d.join("member-1.sqlite"),
+        &r,
+        2,
+        &seed(2),
+        &kem_seed(2),
+        DESIGN,
+    )
+    .unwrap_err();
     assert_eq!(err, CommitteeError::RosterChanged);
     // An identity key that is not the roster's entry for the index: refused before the state is touched.
     assert!(matches!(
-        Member::open(&d.join("member-9.sqlite"), &r, 3, &seed(4), DESIGN),
+        Member::open(
+            &d.join("member-9.sqlite"),
+            &r,
+            3,
+            &seed(4),
+            &kem_seed(3),
+            DESIGN
+        ),
         Err(CommitteeError::Roster(_))
     ));
+    // A roster whose KEM signatures were made for another epoch (here: the same keys, epoch 2): refused.
+    let mut stale = r.clone();
+    stale.kem_signatures = roster_of(2, seed).kem_signatures;
+    assert!(matches!(stale.kem_keys(), Err(CommitteeError::Roster(_))));
     // A malformed roster: a key missing.
     let mut short = r.clone();
     short.keys.pop();
@@ -312,8 +373,15 @@ fn costs_per_member_at_the_papers_size() {
         let d = dir("costs");
         let r = roster();
         let open_big = |i: u8| {
-            let mut m =
-                Member::open(&d.join(format!("big-{i}.sqlite")), &r, i, &seed(i), BIG).unwrap();
+            let mut m = Member::open(
+                &d.join(format!("big-{i}.sqlite")),
+                &r,
+                i,
+                &seed(i),
+                &kem_seed(i),
+                BIG,
+            )
+            .unwrap();
             m.admit_unverified();
             m
         };
@@ -322,19 +390,19 @@ fn costs_per_member_at_the_papers_size() {
         let commits: Vec<Vec<u8>> = members.iter_mut().map(|m| m.commit().unwrap()).collect();
         let commit_s = t.elapsed().as_secs_f64() / 5.0;
         for m in members.iter_mut() {
-            for (j, c) in commits.iter().enumerate() {
-                m.accept(j as u8 + 1, c).unwrap();
+            for c in &commits {
+                m.accept(c).unwrap();
             }
         }
         let reveals: Vec<Vec<u8>> = members.iter().map(|m| m.reveal().unwrap()).collect();
         let t = Instant::now();
-        for (j, rv) in reveals.iter().enumerate() {
-            members[0].accept(j as u8 + 1, rv).unwrap();
+        for rv in &reveals {
+            members[0].accept(rv).unwrap();
         }
         let reveal_check_s = t.elapsed().as_secs_f64();
         for m in members.iter_mut().skip(1) {
-            for (j, rv) in reveals.iter().enumerate() {
-                m.accept(j as u8 + 1, rv).unwrap();
+            for rv in &reveals {
+                m.accept(rv).unwrap();
             }
         }
         let mut dealt_bytes = 0;
@@ -342,13 +410,13 @@ fn costs_per_member_at_the_papers_size() {
         for dl in 0..5 {
             let bytes = members[dl].deal_to(1).unwrap();
             dealt_bytes = bytes.len();
-            members[0].accept(dl as u8 + 1, &bytes).unwrap();
+            members[0].accept_sealed(&bytes).unwrap();
         }
         let parts_check_s = t.elapsed().as_secs_f64();
         for dl in 0..5 {
             for h in 1..5 {
                 let bytes = members[dl].deal_to(h as u8 + 1).unwrap();
-                members[h].accept(dl as u8 + 1, &bytes).unwrap();
+                members[h].accept_sealed(&bytes).unwrap();
             }
         }
         let (a, b) = members[0].committee_key().unwrap();
@@ -596,6 +664,10 @@ fn keygen_sets_up_a_committee() {
         threshold: Some(3),
     };
     assert!(keygen::run(args("S")).is_err());
+    // R13-5: a shape below n = 2t − 1 is refused before anything is written.
+    let mut low = args("L");
+    low.committee = Some(4);
+    assert!(keygen::run(low).is_err());
     keygen::run(args("L")).unwrap();
     let public = std::fs::read(out.join("public").join(keygen::ROSTER_FILE)).unwrap();
     let r = CommitteeRoster::parse(&public).unwrap();
@@ -615,7 +687,200 @@ fn keygen_sets_up_a_committee() {
             .unwrap()
             .try_into()
             .unwrap();
-        Member::open(&mdir.join("member.sqlite"), &r, i, &seed, DESIGN).unwrap();
+        let kem: [u8; 64] = std::fs::read(mdir.join(keygen::KEM_SEED_FILE))
+            .unwrap()
+            .try_into()
+            .unwrap();
+        Member::open(&mdir.join("member.sqlite"), &r, i, &seed, &kem, DESIGN).unwrap();
     }
     let _ = std::fs::remove_dir_all(&d);
+}
+
+/// The relay's forgery of member `m`'s 0x10 and 0x11: the honest dealer code under index `m` with a secret of
+/// the relay's own, "signed" by a key the relay has (not member `m`'s).
+fn forged_commit_and_reveal(r: &CommitteeRoster, m: u8) -> (Vec<u8>, Vec<u8>) {
+    use zkfl_core::threshold::Dealer;
+    use zkfl_core::threshold::keys::commitment;
+    use zkfl_core::wire::committee::{self as wire, Frame};
+    let e = r.epoch().unwrap();
+    let f = Frame {
+        epoch: &e,
+        chunks: DESIGN.chunks,
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(1399);
+    let fake = Dealer::generate(&e, m, &mut rng).unwrap();
+    let mut shares = vec![Pl::zero(); e.committee.slots() * DESIGN.chunks];
+    let mut scratch = Box::new(NttPoly::<N, K>::zero());
+    fake.public_shares::<P, N, K>(&e, &mut scratch, DESIGN.chunks, &mut shares)
+        .unwrap();
+    let relay = SigningKey::from_seed(&[99; 32]);
+    let mut c = vec![0u8; wire::COMMITMENT_BYTES];
+    wire::encode_commitment::<P>(&f, m, &commitment(&e, m, &shares), &mut c).unwrap();
+    let mut rv = vec![0u8; wire::reveal_len::<P>(&f)];
+    wire::encode_reveal::<P, N>(&f, m, &shares, &mut rv).unwrap();
+    (
+        signed::signed_to_vec(&relay, &c, &mut rng).unwrap(),
+        signed::signed_to_vec(&relay, &rv, &mut rng).unwrap(),
+    )
+}
+
+/// Review 13, R13-2, refused: the relay substitutes honest member 3's commitment and reveal in honest member 4's
+/// view. With signatures checked, member 4 refuses both as the relay's (`Relay`), never blaming member 3, and
+/// member 3's genuine messages and dealt parts are accepted. Positive control: with the check switched off (the
+/// spec before review 13), the same substitution makes member 4 refuse member 3's genuine parts as
+/// `DealtPartMismatch { dealer: 3 }`, i.e. frame an honest dealer. Second form: the relay's substitute for
+/// member 4's own entry is refused even with the signature check off (member 4 knows its own commitment).
+#[test]
+fn rev13_2_relay_substitution_is_refused_and_blamed_on_the_relay() {
+    big_stack(|| {
+        let d = dir("rev13-2");
+        let r = roster();
+        let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
+        let (fake_c, fake_r) = forged_commit_and_reveal(&r, 3);
+        let commits: Vec<Vec<u8>> = members.iter_mut().map(|m| m.commit().unwrap()).collect();
+        // Refused: signature check on (the product).
+        assert!(matches!(
+            members[3].accept(&fake_c),
+            Err(CommitteeError::Relay(_))
+        ));
+        // Second form: member 4's own entry replaced.
+        let (own_c, _) = forged_commit_and_reveal(&r, 4);
+        assert!(matches!(
+            members[3].accept(&own_c),
+            Err(CommitteeError::Relay(_))
+        ));
+        members[3].skip_signature_checks();
+        assert!(matches!(
+            members[3].accept(&own_c),
+            Err(CommitteeError::Relay(_))
+        ));
+        // Positive control: member 4 without the check takes the relay's "member 3".
+        for (j, c) in commits.iter().enumerate() {
+            for (i, m) in members.iter_mut().enumerate() {
+                let bytes = if i == 3 && j == 2 { &fake_c } else { c };
+                m.accept(bytes).unwrap();
+            }
+        }
+        let reveals: Vec<Vec<u8>> = members.iter().map(|m| m.reveal().unwrap()).collect();
+        for (j, rv) in reveals.iter().enumerate() {
+            for (i, m) in members.iter_mut().enumerate() {
+                let bytes = if i == 3 && j == 2 { &fake_r } else { rv };
+                m.accept(bytes).unwrap();
+            }
+        }
+        let genuine3 = members[2].deal_to(4).unwrap();
+        assert!(
+            matches!(
+                members[3].accept_sealed(&genuine3),
+                Err(CommitteeError::Threshold(
+                    ThresholdError::DealtPartMismatch { dealer: 3, .. }
+                ))
+            ),
+            "without the check, the relay frames honest dealer 3"
+        );
+        // Dealer 3 is honest: its parts pass at member 5, whose view the relay left alone.
+        let to5 = members[2].deal_to(5).unwrap();
+        members[4].accept_sealed(&to5).unwrap();
+        // And a member that checks signatures takes member 3's genuine messages after refusing the forgery.
+        let d2 = dir("rev13-2b");
+        let mut fresh = open(&d2, &r, 4).unwrap();
+        assert!(matches!(
+            fresh.accept(&fake_c),
+            Err(CommitteeError::Relay(_))
+        ));
+        assert!(matches!(
+            fresh.accept(&fake_r),
+            Err(CommitteeError::Relay(_))
+        ));
+        fresh.accept(&commits[2]).unwrap();
+        let _ = std::fs::remove_dir_all(&d);
+        let _ = std::fs::remove_dir_all(&d2);
+    });
+}
+
+/// Review 13, R13-1, refused: a 0x12 is sealed to the holder's roster KEM key, which its owner signed. The relay
+/// cannot open it with a key of its own, cannot alter it or deliver it to another member (each refused as the
+/// relay's doing), and cannot slip its own KEM key into the roster file (refused at `Member::open`).
+/// Positive control: a dealt message sealed to a key the relay handed out (no roster check) opens for the relay.
+#[test]
+fn rev13_1_relay_cannot_read_alter_or_reroute_dealt_parts() {
+    use zkfl_core::wire::committee::{Frame, decode_dealt};
+    big_stack(|| {
+        let d = dir("rev13-1");
+        let r = roster();
+        let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
+        let commits: Vec<Vec<u8>> = members.iter_mut().map(|m| m.commit().unwrap()).collect();
+        for m in members.iter_mut() {
+            for c in &commits {
+                m.accept(c).unwrap();
+            }
+        }
+        let reveals: Vec<Vec<u8>> = members.iter().map(|m| m.reveal().unwrap()).collect();
+        for m in members.iter_mut() {
+            for rv in &reveals {
+                m.accept(rv).unwrap();
+            }
+        }
+        let e = r.epoch().unwrap();
+        let f = Frame {
+            epoch: &e,
+            chunks: DESIGN.chunks,
+        };
+        let vks = r.verifying_keys().unwrap();
+        let relay_kem = KemSecretKey::<MemberKem>::from_seed(&[77; 64]);
+        let sealed = members[0].deal_to(2).unwrap();
+        // Reading with the relay's own key: the envelope does not open.
+        assert!(matches!(
+            signed::open_dealt::<P>(&f, 2, &relay_kem, &vks, &mut sealed.clone()),
+            Err(signed::SignedError::Envelope(_))
+        ));
+        // Altered, or delivered to another member: refused as the relay's, not dealer 1's.
+        let mut altered = sealed.clone();
+        let last = altered.len() - 20;
+        altered[last] ^= 1;
+        assert!(matches!(
+            members[1].accept_sealed(&altered),
+            Err(CommitteeError::Relay(_))
+        ));
+        assert!(matches!(
+            members[2].accept_sealed(&sealed),
+            Err(CommitteeError::Relay(_))
+        ));
+        members[1].accept_sealed(&sealed).unwrap();
+        // A roster file with the relay's KEM key for member 2: refused.
+        let mut subst = r.clone();
+        subst.kem_keys[1] = hex::encode::<&[u8]>(relay_kem.public_key().to_bytes().as_ref());
+        assert!(matches!(subst.kem_keys(), Err(CommitteeError::Roster(_))));
+        assert!(matches!(
+            Member::open(
+                &d.join("other.sqlite"),
+                &subst,
+                1,
+                &seed(1),
+                &kem_seed(1),
+                DESIGN
+            ),
+            Err(CommitteeError::Roster(_))
+        ));
+        // Positive control: the same signed 0x12 sealed to the relay's key (a dealer that took the key from the
+        // relay) opens for the relay, seeds and all.
+        let mut buf = sealed.clone();
+        let (_, plain) = signed::open_dealt::<P>(&f, 2, &kem_key(2), &vks, &mut buf).unwrap();
+        let message = plain[..plain.len() - signed::SIGNED_OVERHEAD].to_vec();
+        let mut to_relay = vec![0u8; signed::sealed_dealt_len(&f)];
+        signed::seal_dealt::<P, _, _>(
+            &f,
+            &SigningKey::from_seed(&seed(1)),
+            relay_kem.public_key(),
+            &message,
+            &mut to_relay,
+            &mut ChaCha20Rng::seed_from_u64(1),
+        )
+        .unwrap();
+        let (_, read) = signed::open_dealt::<P>(&f, 2, &relay_kem, &vks, &mut to_relay).unwrap();
+        let parts = decode_dealt::<P>(&f, &read[..read.len() - signed::SIGNED_OVERHEAD]).unwrap();
+        assert_eq!((parts.dealer, parts.holder), (1, 2));
+        assert!(parts.count > 0 && parts.seeds[0] != [0; 32]);
+        let _ = std::fs::remove_dir_all(&d);
+    });
 }

@@ -10,7 +10,7 @@ use super::*;
 use crate::keyholder::Request;
 use crate::round::{ClinicId, RoundId};
 
-const N: usize = SetS::N;
+const N: usize = set_s::N;
 
 fn limits() -> SetLimits {
     SetLimits::of("S").expect("S")
@@ -21,18 +21,20 @@ fn encrypt_chunks(pk: &[u8], m: &[[i64; N]], t: u64, rng: &mut ChaCha20Rng) -> V
     let mut a = Box::new(Poly::<<SetS as ParamSet>::M, N>::zero());
     let mut b = vec![Poly::zero(); SetS::MAX_CHUNKS];
     decode_public_key::<SetS, N>(pk, &mut a, &mut b).expect("pk decodes");
-    let a_ntt = Box::new(NttPoly::<N, K_S>::from_poly(&*a));
+    let a_ntt = Box::new(NttPoly::<N, { set_s::K }>::from_poly(&*a));
     let b_ntt: Vec<_> = b
         .iter()
         .take(m.len())
-        .map(NttPoly::<N, K_S>::from_poly)
+        .map(NttPoly::<N, { set_s::K }>::from_poly)
         .collect();
     let mut c1 = Box::new(Poly::zero());
     let mut c0 = vec![Poly::zero(); m.len()];
     let plain = PlainModulus::new(t).expect("t");
-    zkfl_core::bfv::encrypt::<SetS, N, K_S>(&a_ntt, &b_ntt, plain, m, rng, &mut c1, &mut c0)
-        .expect("encrypt");
-    Ops::<SetS, N, K_S>::encode(&c1, &c0).expect("encode")
+    zkfl_core::bfv::encrypt::<SetS, N, { set_s::K }>(
+        &a_ntt, &b_ntt, plain, m, rng, &mut c1, &mut c0,
+    )
+    .expect("encrypt");
+    Ops::<SetS, N, { set_s::K }>::encode(&c1, &c0).expect("encode")
 }
 
 fn chunk(f: impl Fn(usize) -> i64) -> Box<[i64; N]> {
@@ -112,7 +114,8 @@ fn bad_ciphertexts_are_typed_rejections() {
     let last = high.len() - 1;
     high[last] = 0xff; // top coefficient byte ≥ q
     assert_eq!(code(agg.add(&zero, &high)), Some(Code::CiphertextMalformed));
-    let one_chunk = Ops::<SetS, N, K_S>::encode(&Poly::zero(), &[Poly::zero()]).expect("enc");
+    let one_chunk =
+        Ops::<SetS, N, { set_s::K }>::encode(&Poly::zero(), &[Poly::zero()]).expect("enc");
     assert_eq!(
         code(agg.add(&zero, &one_chunk)),
         Some(Code::ParameterMismatch)

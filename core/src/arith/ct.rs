@@ -75,9 +75,66 @@ pub const fn csub(x: u32, m: u32) -> u32 {
     y.wrapping_add(m & ((y as i32 >> 31) as u32))
 }
 
+/// (⌊x/3⌋, x mod 3) of a byte by multiply-shift: ⌊x·171/2^9⌋ = ⌊x/3⌋ for every x < 256 (the test checks
+/// all 256), so no division instruction touches the secret byte. The ternary samplers' digit extraction.
+#[inline(always)]
+#[must_use]
+pub fn divrem3_u8(x: u8) -> (u8, u8) {
+    let x = u32::from(x);
+    let q = (x * 171) >> 9;
+    // q ≤ 85 and x − 3q ≤ 2: both fit a byte.
+    (q as u8, (x - 3 * q) as u8)
+}
+
+/// a − b clamped at 0, branch-free (the comparison and select go through `subtle`'s barrier).
+#[inline]
+#[must_use]
+pub fn ct_sat_sub(a: u128, b: u128) -> u128 {
+    use subtle::{ConditionallySelectable, ConstantTimeLess};
+    u128::conditional_select(&a.wrapping_sub(b), &0, a.ct_lt(&b))
+}
+
+/// (|x|, whether x < 0), branch-free (the sign bit selects through `subtle`'s barrier).
+#[inline]
+#[must_use]
+pub fn ct_abs_and_sign(x: i128) -> (u128, subtle::Choice) {
+    use subtle::ConditionallySelectable;
+    let ux = x.cast_unsigned();
+    let neg = subtle::Choice::from((ux >> 127) as u8);
+    (u128::conditional_select(&ux, &ux.wrapping_neg(), neg), neg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The multiply-shift equals `/` and `%` on every byte (exhaustive).
+    #[test]
+    fn divrem3_is_exact_on_every_byte() {
+        for x in 0..=u8::MAX {
+            assert_eq!(divrem3_u8(x), (x / 3, x % 3), "x {x}");
+        }
+    }
+
+    #[test]
+    fn saturating_subtraction_and_absolute_value_match_the_operators() {
+        for (a, b) in [
+            (0u128, 0u128),
+            (5, 7),
+            (7, 5),
+            (u128::MAX, 1),
+            (1, u128::MAX),
+        ] {
+            assert_eq!(ct_sat_sub(a, b), a.saturating_sub(b), "a {a} b {b}");
+        }
+        for x in [0i128, 1, -1, i128::MAX, i128::MIN + 1, -(1 << 100)] {
+            let (abs, neg) = ct_abs_and_sign(x);
+            assert_eq!(abs, x.unsigned_abs(), "x {x}");
+            assert_eq!(bool::from(neg), x < 0, "x {x}");
+        }
+        let (abs, neg) = ct_abs_and_sign(i128::MIN);
+        assert_eq!((abs, bool::from(neg)), (1 << 127, true));
+    }
 
     #[test]
     fn ct_rem_and_sat_add_match_the_operators() {

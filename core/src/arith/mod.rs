@@ -3,6 +3,8 @@
 
 /// Constant-time idioms written once: masks, select, conditional subtraction, remainder (no division).
 pub mod ct;
+/// Exact integer square roots of public values (⌊√x⌋, ⌈√x⌉).
+pub mod isqrt;
 /// Z_q for the two pseudo-Mersenne primes q = 2^44 − 539 and 2^86 − 35 (constant time).
 pub mod modulus;
 /// Negacyclic NTT over one auxiliary prime (Harvey's lazy butterflies, Shoup twiddles).

@@ -10,6 +10,12 @@ use rand_core::{Rng, SeedableRng};
 use std::boxed::Box;
 use std::vec::Vec;
 
+/// Ring degree and auxiliary primes of sets S and L (`crate::sets`, where K is computed).
+const NS: usize = crate::set_s::N;
+const KS: usize = crate::set_s::K;
+const NL: usize = crate::set_l::N;
+const KL: usize = crate::set_l::K;
+
 /// A key pair with `l` chunks: (sk, a_ntt, b_ntt, b).
 struct Keys<P: ParamSet, const N: usize, const K: usize> {
     sk: SecretKey<P, N>,
@@ -103,14 +109,14 @@ fn round_trip<P: ParamSet, const N: usize, const K: usize>(t: u64, l: usize) {
 
 #[test]
 fn round_trip_set_s() {
-    round_trip::<SetS, 2048, 2>(1 << 20, 3);
-    round_trip::<SetS, 2048, 2>(2, 1);
+    round_trip::<SetS, NS, KS>(1 << 20, 3);
+    round_trip::<SetS, NS, KS>(2, 1);
 }
 
 #[test]
 fn round_trip_set_l() {
-    round_trip::<SetL, 4096, 4>(1 << 40, 2);
-    round_trip::<SetL, 4096, 4>(65537, 1);
+    round_trip::<SetL, NL, KL>(1 << 40, 2);
+    round_trip::<SetL, NL, KL>(65537, 1);
 }
 
 fn homomorphic_sum<P: ParamSet, const N: usize, const K: usize>(
@@ -152,15 +158,15 @@ fn homomorphic_sum<P: ParamSet, const N: usize, const K: usize>(
 #[test]
 fn homomorphic_sum_decrypts_to_sum() {
     // t ≥ 2·K·B + 1 so the sum never wraps (docs/PROTOCOL.md).
-    homomorphic_sum::<SetS, 2048, 2>(2 * 8 * 1000 + 1, 8, 1000);
-    homomorphic_sum::<SetL, 4096, 4>(2 * 5 * (1 << 20) + 1, 5, 1 << 20);
+    homomorphic_sum::<SetS, NS, KS>(2 * 8 * 1000 + 1, 8, 1000);
+    homomorphic_sum::<SetL, NL, KL>(2 * 5 * (1 << 20) + 1, 5, 1 << 20);
 }
 
 #[test]
 fn sum_wraps_mod_t() {
     // Without headroom, the decrypted sum is the sum reduced into the centred range of Z_t.
     let mut rng = ChaCha20Rng::seed_from_u64(3);
-    let k = keys::<SetS, 2048, 2>(1, &mut rng);
+    let k = keys::<SetS, NS, KS>(1, &mut rng);
     let p = PlainModulus::<Q44>::new(11).unwrap();
     let m = [Box::new([5i64; 2048])];
     let mut ct = encrypt_update(&k, p, &m, &mut rng);
@@ -172,7 +178,7 @@ fn sum_wraps_mod_t() {
 #[test]
 fn tampered_ciphertext_does_not_decrypt_to_the_message() {
     let mut rng = ChaCha20Rng::seed_from_u64(4);
-    let k = keys::<SetS, 2048, 2>(1, &mut rng);
+    let k = keys::<SetS, NS, KS>(1, &mut rng);
     let p = PlainModulus::<Q44>::new(1 << 16).unwrap();
     let m = [random_message::<Q44, 2048>(&p, &mut rng)];
     let ct = encrypt_update(&k, p, &m, &mut rng);
@@ -194,7 +200,7 @@ fn tampered_ciphertext_does_not_decrypt_to_the_message() {
         1
     );
     // Another key does not decrypt.
-    let k2 = keys::<SetS, 2048, 2>(1, &mut rng);
+    let k2 = keys::<SetS, NS, KS>(1, &mut rng);
     let wrong = Keys {
         sk: k2.sk,
         a: k.a.clone(),
@@ -208,9 +214,9 @@ fn tampered_ciphertext_does_not_decrypt_to_the_message() {
 fn witness_satisfies_the_encryption_relation() {
     // c1 − a·u = e2 and c0_j − b_j·u − Δ·m_j = e1_j, with u ternary and e1, e2 in [−η, η].
     let mut rng = ChaCha20Rng::seed_from_u64(5);
-    let k = keys::<SetS, 2048, 2>(2, &mut rng);
+    let k = keys::<SetS, NS, KS>(2, &mut rng);
     let p = PlainModulus::<Q44>::new(1 << 12).unwrap();
-    let mut enc = Box::new(Encryptor::<SetS, 2048, 2>::new(&k.a_ntt, p, 2, &mut rng));
+    let mut enc = Box::new(Encryptor::<SetS, NS, KS>::new(&k.a_ntt, p, 2, &mut rng));
     let mut u_ntt = Box::new(NttPoly::<2048, 2>::from_poly(enc.u()));
     assert!((0..2048).all(|i| enc.u().centered(i).abs() <= 1));
     let mut au = Box::new(Poly::zero());
@@ -253,9 +259,9 @@ fn witness_satisfies_the_encryption_relation() {
 #[test]
 fn misuse_is_a_typed_error() {
     let mut rng = ChaCha20Rng::seed_from_u64(6);
-    let k = keys::<SetS, 2048, 2>(1, &mut rng);
+    let k = keys::<SetS, NS, KS>(1, &mut rng);
     let p = PlainModulus::<Q44>::new(100).unwrap();
-    let mut enc = Box::new(Encryptor::<SetS, 2048, 2>::new(&k.a_ntt, p, 1, &mut rng));
+    let mut enc = Box::new(Encryptor::<SetS, NS, KS>::new(&k.a_ntt, p, 1, &mut rng));
     let mut c0 = Box::new(Poly::zero());
     let mut m = Box::new([0i64; 2048]);
     m[3] = 51;
@@ -273,7 +279,7 @@ fn misuse_is_a_typed_error() {
     let mut acc0: Vec<Poly<Q44, 2048>> = Vec::new();
     assert!(add_assign(&mut c1, &mut acc0, &c0, core::slice::from_ref(&*c0)).is_err());
     let mut out0 = [Poly::zero(), Poly::zero()];
-    let res = encrypt::<SetS, 2048, 2>(&k.a_ntt, &k.b_ntt, p, &[*m], &mut rng, &mut c1, &mut out0);
+    let res = encrypt::<SetS, NS, KS>(&k.a_ntt, &k.b_ntt, p, &[*m], &mut rng, &mut c1, &mut out0);
     assert_eq!(
         res,
         Err(BfvError::ChunkCountMismatch {
@@ -385,8 +391,8 @@ fn worst_case_sum<P: ParamSet, const N: usize, const K: usize>(chunks: usize) {
 
 #[test]
 fn worst_case_sum_of_max_clinics_decrypts_exactly() {
-    worst_case_sum::<SetS, 2048, 2>(54);
-    worst_case_sum::<SetL, 4096, 4>(27);
+    worst_case_sum::<SetS, NS, KS>(54);
+    worst_case_sum::<SetL, NL, KL>(27);
 }
 
 #[test]
@@ -394,20 +400,19 @@ fn stream_encryptor_gives_the_encryptor_ciphertext() {
     // Same RNG, same key, same messages: identical c1, u and c0_j; the RNG is left in the same state.
     for seed in 0..3u64 {
         let mut rng = ChaCha20Rng::seed_from_u64(100 + seed);
-        let k = keys::<SetS, 2048, 2>(3, &mut rng);
+        let k = keys::<SetS, NS, KS>(3, &mut rng);
         let p = PlainModulus::<Q44>::new(1 << 12).unwrap();
         let m: Vec<_> = (0..3)
             .map(|_| random_message::<Q44, 2048>(&p, &mut rng))
             .collect();
         let mut r1 = rng.clone();
         let mut r2 = rng.clone();
-        let enc = Box::new(Encryptor::<SetS, 2048, 2>::new(&k.a_ntt, p, 3, &mut r1));
+        let enc = Box::new(Encryptor::<SetS, NS, KS>::new(&k.a_ntt, p, 3, &mut r1));
         let mut enc = enc;
         let mut a = k.a_ntt.clone();
         let mut u = Box::new(Poly::zero());
         let mut c1 = Box::new(Poly::zero());
-        let mut lean =
-            StreamEncryptor::<SetS, 2048, 2>::new(&mut a, p, 3, &mut r2, &mut u, &mut c1);
+        let mut lean = StreamEncryptor::<SetS, NS, KS>::new(&mut a, p, 3, &mut r2, &mut u, &mut c1);
         assert_eq!(*c1, *enc.c1());
         assert_eq!(*u, *enc.u());
         for (j, mj) in m.iter().enumerate() {

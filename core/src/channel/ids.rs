@@ -80,6 +80,10 @@ pub enum Direction {
     ClinicToAggregator,
     /// An aggregator message to one clinic; the header's clinic id names the recipient.
     AggregatorToClinic,
+    /// A committee dealer's part seeds to one holder, relayed by the aggregator, which cannot open it
+    /// (docs/THRESHOLD.md §15.2): the header's clinic id names the holder (member index), the round field the
+    /// key epoch and the sequence the dealer.
+    DealerToHolder,
 }
 
 impl Direction {
@@ -89,15 +93,17 @@ impl Direction {
         match self {
             Self::ClinicToAggregator => 1,
             Self::AggregatorToClinic => 2,
+            Self::DealerToHolder => 3,
         }
     }
 
-    /// Parses a wire byte; `None` for any value other than 1 or 2.
+    /// Parses a wire byte; `None` for any value other than 1, 2 or 3.
     #[must_use]
     pub const fn from_byte(byte: u8) -> Option<Self> {
         match byte {
             1 => Some(Self::ClinicToAggregator),
             2 => Some(Self::AggregatorToClinic),
+            3 => Some(Self::DealerToHolder),
             _ => None,
         }
     }
@@ -108,6 +114,7 @@ impl Direction {
         match self {
             Self::ClinicToAggregator => b"clinic->aggregator",
             Self::AggregatorToClinic => b"aggregator->clinic",
+            Self::DealerToHolder => b"dealer->holder",
         }
     }
 }
@@ -118,14 +125,22 @@ mod tests {
 
     #[test]
     fn direction_bytes_round_trip_and_reject_others() {
-        for d in [Direction::ClinicToAggregator, Direction::AggregatorToClinic] {
+        for d in [
+            Direction::ClinicToAggregator,
+            Direction::AggregatorToClinic,
+            Direction::DealerToHolder,
+        ] {
             assert_eq!(Direction::from_byte(d.to_byte()), Some(d));
         }
-        for b in [0u8, 3, 0x81, 0xff] {
+        for b in [0u8, 4, 0x81, 0xff] {
             assert_eq!(Direction::from_byte(b), None);
         }
         assert_ne!(
             Direction::ClinicToAggregator.kdf_label(),
+            Direction::AggregatorToClinic.kdf_label()
+        );
+        assert_ne!(
+            Direction::DealerToHolder.kdf_label(),
             Direction::AggregatorToClinic.kdf_label()
         );
     }

@@ -25,8 +25,8 @@ use rand_core::CryptoRng;
 use sha3::Digest;
 use zeroize::Zeroizing;
 
-use crate::arith::{Modulus, Q44, Q86};
-use crate::bfv::{self, BfvError, PlainModulus};
+use crate::arith::{Q44, Q86};
+use crate::bfv::{BfvError, PlainModulus};
 use crate::channel::{
     ChannelError, ClinicId, KemPublicKey, MlKem768, RoundId, SigningKey, SubmissionFields,
     seal_submission_to_vec,
@@ -40,11 +40,11 @@ use set::{Prover, Secret, SetCiphertext, SetKey};
 /// Ring degree of set S (the firmware's and the browser's set).
 pub const N: usize = SetS::N;
 /// Auxiliary NTT primes for a ternary × uniform product mod q of set S (as `bfv` sizes them).
-pub const K: usize = bfv::ternary_product_primes(N, <Q44 as Modulus>::BITS);
+pub const K: usize = crate::set_s::K;
 /// Ring degree of sets L and XL (one BFV ring, docs/PROTOCOL.md §9.1).
 const N_L: usize = SetL::N;
 /// Auxiliary NTT primes of sets L and XL.
-const K_L: usize = bfv::ternary_product_primes(N_L, <Q86 as Modulus>::BITS);
+const K_L: usize = crate::set_l::K;
 const _: () = assert!(SetXL::N == N_L);
 
 /// The ring degree N of parameter set `id` if the clinic pipeline supports it (S, L, XL), else `None`.
@@ -803,6 +803,7 @@ mod tests {
     use super::*;
     use crate::bfv::SecretKey;
     use crate::channel::KemSecretKey;
+    use crate::params::limits::max_submission_len;
     use crate::zk::statement::Context;
     use crate::zk::verify::verify;
     use rand_chacha::ChaCha20Rng;
@@ -812,8 +813,8 @@ mod tests {
 
     /// A seeded set-S key with `chunks` chunks, encoded as `zkfl serve` serves it.
     fn served_key(chunks: usize) -> Vec<u8> {
-        let sk = SecretKey::<SetS, N>::from_seed([4; 32]);
-        bfv::PublicKeyPolys::<SetS, N, K>::generate(&sk, &[5; 32], chunks)
+        let sk = crate::set_s::SecretKey::from_seed([4; 32]);
+        crate::set_s::PublicKey::generate(&sk, &[5; 32], chunks)
             .encode()
             .expect("pk")
     }
@@ -882,7 +883,6 @@ mod tests {
             .expect("seal");
         assert!(env.len() > enc.ciphertext().bytes().len() + proof.bytes().len());
         // The service's per-round body limit holds the envelope; unknown sets and sizes have none.
-        use crate::params::limits::max_submission_len;
         let max = max_submission_len(SetS::ID, 2, r.terms().b_int).expect("limit");
         assert!(env.len() <= max, "{} > {max}", env.len());
         assert!(max_submission_len(SetS::ID, 3, r.terms().b_int).expect("limit") > max);
@@ -951,6 +951,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::items_after_statements)] // the progress stub sits next to its use
     fn the_honest_prover_refuses_an_update_above_the_bound_and_progress_can_cancel() {
         let served = served_key(2);
         let r = round_with(terms(&served), &served).expect("round");
@@ -977,7 +978,7 @@ mod tests {
     /// A served set-L-ring key of `chunks` chunks for set `P` (L or XL).
     fn served_large<P: ParamSet<M = Q86>>(chunks: usize) -> Vec<u8> {
         let sk = SecretKey::<P, N_L>::from_seed([6; 32]);
-        bfv::PublicKeyPolys::<P, N_L, K_L>::generate(&sk, &[7; 32], chunks)
+        crate::bfv::PublicKeyPolys::<P, N_L, K_L>::generate(&sk, &[7; 32], chunks)
             .encode()
             .expect("pk")
     }
@@ -1011,7 +1012,7 @@ mod tests {
             let env = r
                 .seal(enc.ciphertext(), &proof, 2, &key, 1, &mut rng)
                 .expect("seal");
-            let max = crate::params::limits::max_submission_len(id, 2, r.terms().b_int);
+            let max = max_submission_len(id, 2, r.terms().b_int);
             assert!(env.len() <= max.expect("limit"));
             // The other large set's announcement over this key is refused.
             t.param_set_id = if id == SetL::ID { SetXL::ID } else { SetL::ID };

@@ -183,14 +183,7 @@ pub(super) fn prove<P: ZkParams, const N: usize, const K: usize, R: CryptoRng>(
     progress: &mut dyn Progress,
     prover: Prover,
 ) -> Result<NormProof, ClinicError> {
-    let stmt = Statement::<P::M, N> {
-        pk_a: &key.pk_a,
-        pk_b: &key.pk_b,
-        c1: &ct.c1,
-        c0: &ct.c0,
-        t: terms.t,
-        bound: terms.b_int,
-    };
+    let stmt = statement(key, ct, terms);
     let ctx = Context {
         round: terms.round,
         clinic: u64::from(clinic),
@@ -217,12 +210,12 @@ pub(super) fn prove<P: ZkParams, const N: usize, const K: usize, R: CryptoRng>(
                 skip_norm_checks: true,
                 ..Cheat::default()
             };
-            match prove_with::<P, N, _, _>(&stmt, &ctx, &mut wit, rng, &mut bytes, cheat) {
-                Ok(st) => Ok((ProofKind::Cheating, st.len)),
-                Err(_) => {
-                    forge_proof::<P>(&mut bytes, chunks);
-                    Ok((ProofKind::Forged, layout.min_proof_len()))
-                }
+            if let Ok(st) = prove_with::<P, N, _, _>(&stmt, &ctx, &mut wit, rng, &mut bytes, cheat)
+            {
+                Ok((ProofKind::Cheating, st.len))
+            } else {
+                forge_proof::<P>(&mut bytes, chunks);
+                Ok((ProofKind::Forged, layout.min_proof_len()))
             }
         }
     };
@@ -246,8 +239,7 @@ fn forge_proof<P: ParamSet>(proof: &mut [u8], chunks: usize) {
     }
 }
 
-/// Test access: the statement of `ct` under `key` (the verifier's view).
-#[cfg(test)]
+/// The statement of `ct` under `key` (what the prover proves and the verifier checks).
 pub(super) fn statement<'a, P: ParamSet, const N: usize, const K: usize>(
     key: &'a SetKey<P, N, K>,
     ct: &'a SetCiphertext<P, N>,

@@ -12,12 +12,11 @@
 //! Changing anything here changes the proof bytes (the squared bounds fix the slack widths of the exact-norm
 //! proofs); the `const` assertion below pins the factor to the 15.12 of docs/PROTOCOL.md.
 //!
-//! L_max and B_max are stated once per set, in the proof constants `zk::params::ZK_S` / `ZK_L` / `ZK_XL` (`l_max`,
-//! `b_max`, checked against q by `zk::params::conditions_hold`); `ParamSet::MAX_CHUNKS` and
-//! `ParamSet::B_INT_MAX` refer to them, and the assertions at the end of this file check the pairing.
+//! L_max and B_max are stated once per set, as `ParamSet::MAX_CHUNKS` and `ParamSet::B_INT_MAX`; the proof
+//! constants `zk::params::ZK_S` / `ZK_L` / `ZK_XL` take their `l_max` and `b_max` from there (and
+//! `zk::params::conditions_hold` checks them against q), so this layer does not name the proof.
 
-use super::{ERROR_ETA, SetL, SetS, SetXL};
-use crate::zk::params::ZkParams;
+use super::ERROR_ETA;
 
 /// σ_e² of CBD(η) as the fraction η/2 (10.5 for η = [`ERROR_ETA`] = 21).
 pub const ERROR_VARIANCE: (u64, u64) = (ERROR_ETA as u64, 2);
@@ -101,20 +100,14 @@ impl Accepted {
     }
 }
 
-/// Whether set `P`'s limits in `ParamSet` are the proof's (`zk::params::ZkConsts`): one statement each.
-#[must_use]
-pub const fn limits_agree<P: ZkParams>() -> bool {
-    P::ZK.l_max == P::MAX_CHUNKS && P::ZK.b_max == P::B_INT_MAX
-}
-
-const _: () = assert!(limits_agree::<SetS>() && limits_agree::<SetL>() && limits_agree::<SetXL>());
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::arith::Modulus;
     use crate::params::ParamSet;
+    use crate::params::{SetL, SetS, SetXL};
     use crate::zk::layout::Layout;
+    use crate::zk::params::ZkParams;
 
     #[test]
     fn verifier_layout_uses_these_bounds() {

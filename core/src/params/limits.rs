@@ -74,30 +74,9 @@ impl KeyBounds {
     }
 }
 
-/// ⌈√x⌉ for any u128, by integer Newton iteration (no floating point, exact).
-#[must_use]
-pub const fn ceil_sqrt(x: u128) -> u128 {
-    let f = floor_sqrt(x);
-    if f * f == x { f } else { f + 1 }
-}
-
-/// ⌊√x⌋ for any u128.
-#[must_use]
-pub const fn floor_sqrt(x: u128) -> u128 {
-    if x < 2 {
-        return x;
-    }
-    // Start above the root (2^⌈bits/2⌉) and descend; Newton's iteration decreases monotonically to ⌊√x⌋.
-    let bits = 128 - x.leading_zeros();
-    let mut r = 1u128 << bits.div_ceil(2);
-    loop {
-        let next = r.midpoint(x / r);
-        if next >= r {
-            return r;
-        }
-        r = next;
-    }
-}
+// The exact integer square roots live in `arith::isqrt`; the noise limits, the proof constants and the
+// threshold plan take them from here.
+pub use crate::arith::isqrt::{ceil_sqrt, floor_sqrt};
 
 /// Worst-case |noise coefficient| contributed by one client whose ciphertext passed the proof (docs/NOISE.md §2):
 /// c0_j + c1·s_j = Δ·m_j + e1_j + e2·s_j − e'_j·u, and by Cauchy–Schwarz (each coefficient of a negacyclic
@@ -465,31 +444,6 @@ mod tests {
     use std::format;
 
     const PARAMS: u32 = 108_996;
-
-    #[test]
-    fn integer_square_roots_are_exact() {
-        for x in [
-            0u128,
-            1,
-            2,
-            3,
-            4,
-            15,
-            16,
-            17,
-            1 << 64,
-            (1 << 64) + 1,
-            u128::MAX,
-        ] {
-            let f = floor_sqrt(x);
-            assert!(
-                f * f <= x && (f + 1).checked_mul(f + 1).is_none_or(|s| s > x),
-                "floor_sqrt({x})"
-            );
-            let c = ceil_sqrt(x);
-            assert!(c.checked_mul(c).is_none_or(|s| s >= x) && (c == 0 || (c - 1) * (c - 1) < x));
-        }
-    }
 
     #[test]
     fn proof_bounds_match_protocol() {

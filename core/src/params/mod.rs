@@ -51,12 +51,12 @@ pub trait ParamSet: Copy + Default + core::fmt::Debug + Send + Sync + 'static {
     /// Proof-ring degree d (see [`PROOF_RING_DEGREE`]); N/d proof-ring elements make one BFV polynomial.
     const PROOF_D: usize = PROOF_RING_DEGREE;
     /// Largest number L of plaintext chunks (BFV polynomials) of one update: the public key has L_max
-    /// polynomials b_j and the proof's widths are sized for it (docs/PROTOCOL.md §3). Stated once, as
-    /// `l_max` of the set's proof constants (`zk::params::ZK_S` / `ZK_L` / `ZK_XL`); see
-    /// [`bounds::limits_agree`].
+    /// polynomials b_j and the proof's widths are sized for it (docs/PROTOCOL.md §3). Stated here, once; the
+    /// set's proof constants (`zk::params::ZK_S` / `ZK_L` / `ZK_XL`) take `l_max` from it, so the parameter
+    /// layer does not name the proof layer.
     const MAX_CHUNKS: usize;
     /// Largest integer norm bound B_int the proof supports (docs/PROTOCOL.md §3); `limits::check_config`
-    /// refuses larger bounds. Stated once, as `b_max` of the set's proof constants.
+    /// refuses larger bounds. Stated here, once; the proof constants take `b_max` from it.
     const B_INT_MAX: u64;
 }
 
@@ -80,8 +80,8 @@ impl ParamSet for SetS {
     const N: usize = 2048;
     const ID: u8 = 1;
     const NAME: &'static str = "S";
-    const MAX_CHUNKS: usize = crate::zk::params::ZK_S.l_max;
-    const B_INT_MAX: u64 = crate::zk::params::ZK_S.b_max;
+    const MAX_CHUNKS: usize = 64;
+    const B_INT_MAX: u64 = 1 << 12;
 }
 
 impl ParamSet for SetL {
@@ -89,8 +89,8 @@ impl ParamSet for SetL {
     const N: usize = 4096;
     const ID: u8 = 2;
     const NAME: &'static str = "L";
-    const MAX_CHUNKS: usize = crate::zk::params::ZK_L.l_max;
-    const B_INT_MAX: u64 = crate::zk::params::ZK_L.b_max;
+    const MAX_CHUNKS: usize = 32;
+    const B_INT_MAX: u64 = 1 << 16;
 }
 
 impl ParamSet for SetXL {
@@ -98,8 +98,8 @@ impl ParamSet for SetXL {
     const N: usize = 4096;
     const ID: u8 = 3;
     const NAME: &'static str = "XL";
-    const MAX_CHUNKS: usize = crate::zk::params::ZK_XL.l_max;
-    const B_INT_MAX: u64 = crate::zk::params::ZK_XL.b_max;
+    const MAX_CHUNKS: usize = 512;
+    const B_INT_MAX: u64 = 1 << 16;
 }
 
 // Every set holds the paper's 108,996-parameter model, set XL at least 2^21 parameters (issue 13), and N is a

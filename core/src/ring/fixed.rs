@@ -6,8 +6,8 @@
 //! shifts by public amounts only); u128 products are built from 64×64→128 multiplications.
 //!
 //! API summary:
-//! - [`mul_wide`] (128×128→256), [`fx_mul`] (Q8.120 product), [`ct_lt`] / [`ct_select`] / [`ct_nonzero`]
-//!   (masks; selects behind an optimisation barrier), [`ct_sat_add`], [`ct_rem`] (mod a public q, no `%`).
+//! - [`mul_wide`] (128×128→256), [`fx_mul`] (Q8.120 product); the masks and selects they use are the
+//!   constant-time idioms of `arith::ct`.
 //! - [`exp_neg`]`(x)` = e^(−x) for x ∈ Q8.120, saturating to 0 for x ≥ 256. **Error**: the result r̂
 //!   satisfies |r̂ − e^(−x)| ≤ 2^−112. Argument reduction x = a·ln2 + r with a ≤ ⌊x/ln2⌋ exact and r
 //!   accurate to 2^−119; r = i/16 + r_lo; e^(−i/16) from a 12-entry table built at compile time by
@@ -57,9 +57,8 @@ pub const fn fx_mul(a: u128, b: u128) -> u128 {
     (hi << (128 - FRAC)) | (lo >> FRAC)
 }
 
-// The constant-time idioms (masks, select, saturating add, remainder) are written once in `arith::ct`;
-// re-exported here, where the samplers and the rejection tests have always found them.
-pub use crate::arith::ct::{ct_lt, ct_nonzero, ct_rem, ct_sat_add, ct_select};
+// The constant-time idioms (masks, select, saturating add, remainder) are written once, in `arith::ct`.
+use crate::arith::ct::{ct_lt, ct_nonzero, ct_select};
 
 /// `⌊2^128 / k⌋` for k ≥ 2, and 2^128 − 1 for k = 1 (used only as the Horner constant 1/k).
 #[allow(clippy::integer_division_remainder_used)] // compile-time table of public constants

@@ -45,7 +45,8 @@
 //! - [`XofRng`] — `rand_core::Rng` over any `XofReader`; [`shake256_rng`]`(seed, label, index)` — the
 //!   project's seeded secret stream (e.g. mask block `index = attempt << 32 | block`).
 
-use super::fixed::{InvTwoSigmaSq, ct_lt, exp_neg, uniform_q120};
+use super::fixed::{InvTwoSigmaSq, exp_neg, uniform_q120};
+use crate::arith::ct::ct_lt;
 use core::convert::Infallible;
 use rand_core::{Rng, TryCryptoRng, TryRng};
 use shake::{ExtendableOutput, Shake256, Shake256Reader, Update, XofReader};

@@ -9,6 +9,7 @@
 
 use super::poly::Poly;
 use crate::arith::Modulus;
+use crate::arith::ct::divrem3_u8;
 use shake::{ExtendableOutput, Shake128, Shake128Reader, Update, XofReader};
 use zeroize::Zeroize;
 
@@ -66,8 +67,32 @@ pub fn uniform<M: Modulus, const N: usize>(xof: &mut Xof, out: &mut Poly<M, N>) 
     }
 }
 
-/// Fills `out` with coefficients uniform in {−1, 0, 1} (mod q). Each accepted byte b < 243 = 3^5 gives
-/// five base-3 digits, computed with multiply-shift division (no secret-dependent branch or table).
+/// Bytes below 3^5 = 243 carry five independent uniform base-3 digits; the ternary samplers discard the
+/// others (a public decision: the kept digits do not depend on which bytes were dropped).
+pub const TRIT_BYTE_LIMIT: u8 = 243;
+
+/// Writes the five base-3 digits of an accepted byte b < [`TRIT_BYTE_LIMIT`], least significant first and
+/// shifted to {−1, 0, 1}, into `out[filled..]` as far as it has room, each through `lift`; returns the new
+/// fill. The one ternary digit extraction: [`ternary`] below and the prover's ternary masks share it. Digits
+/// come from the multiply-shift [`divrem3_u8`] (no division on the secret byte, no branch on a digit).
+#[inline]
+pub fn push_trits<T>(b: u8, out: &mut [T], filled: usize, lift: impl Fn(i64) -> T) -> usize {
+    let mut x = b;
+    let mut i = filled;
+    for _ in 0..5 {
+        if i == out.len() {
+            break;
+        }
+        let (q, d) = divrem3_u8(x);
+        out[i] = lift(i64::from(d) - 1);
+        x = q;
+        i += 1;
+    }
+    i
+}
+
+/// Fills `out` with coefficients uniform in {−1, 0, 1} (mod q): each byte b < 243 = 3^5 of the stream
+/// gives five base-3 digits ([`push_trits`]).
 pub fn ternary<M: Modulus, const N: usize>(xof: &mut Xof, out: &mut Poly<M, N>) {
     let mut filled = 0;
     let mut buf = [0u8; 64];
@@ -75,19 +100,8 @@ pub fn ternary<M: Modulus, const N: usize>(xof: &mut Xof, out: &mut Poly<M, N>) 
         xof.read(&mut buf);
         for &b in &buf {
             // Public-timing rejection: whether a byte is dropped does not depend on accepted digits.
-            if b >= 243 {
-                continue;
-            }
-            let mut x = u32::from(b);
-            for _ in 0..5 {
-                if filled == N {
-                    break;
-                }
-                let q3 = (x * 171) >> 9; // x / 3 for x < 256
-                let d = x - 3 * q3;
-                out.coeffs[filled] = M::from_i64(i64::from(d) - 1);
-                x = q3;
-                filled += 1;
+            if b < TRIT_BYTE_LIMIT {
+                filled = push_trits(b, &mut out.coeffs, filled, M::from_i64);
             }
         }
     }
@@ -210,6 +224,32 @@ mod tests {
             .filter(|&&c| u128::from(c) > Q44::Q / 2)
             .count();
         assert!((1024 - 140..1024 + 140).contains(&high), "{high}");
+    }
+
+    /// The shared digit extraction gives exactly what the prover's earlier `x % 3`, `x /= 3` loop gave, for
+    /// every byte and every fill position (so the proof bytes did not move when the two samplers became one).
+    #[test]
+    fn push_trits_equals_the_division_formulation_on_every_byte() {
+        for b in 0..=u8::MAX {
+            for filled in 0..=6 {
+                let mut want = [9i64; 6];
+                let (mut x, mut i) = (b, filled);
+                for _ in 0..5 {
+                    if i < want.len() {
+                        want[i] = i64::from(x % 3) - 1;
+                        i += 1;
+                    }
+                    x /= 3;
+                }
+                let mut got = [9i64; 6];
+                assert_eq!(
+                    push_trits(b, &mut got, filled, |t| t),
+                    i,
+                    "b {b} filled {filled}"
+                );
+                assert_eq!(got, want, "b {b} filled {filled}");
+            }
+        }
     }
 
     #[test]

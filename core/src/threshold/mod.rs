@@ -27,7 +27,8 @@ pub use plan::CheckedPlan;
 pub use share::{ShareMaker, Smudger};
 pub use slots::Committee;
 pub use spend::{
-    Spend, SpendReceipt, check_receipts, decryptions_taken, sign_receipt, spend_quorum,
+    ReceiptLedger, Spend, SpendReceipt, check_receipts, decryptions_taken, sign_receipt,
+    sign_receipt_kept, spend_quorum,
 };
 
 #[cfg(test)]

@@ -170,6 +170,16 @@ pub enum PlanError {
         /// The loss in millibits.
         loss_millibits: u64,
     },
+    /// n ≤ 2t − 2 (e.g. 3-of-4, 2-of-2): some slot's t − 1 … n − t + 1 holders can all be corrupt, so no honest
+    /// holder checks its parts and the committee secret's norm is the adversary's choice. docs/THRESHOLD.md
+    /// §2.2 needs the key-share proof of §6.9 for these shapes, which does not exist: refused (review 13,
+    /// R13-5).
+    NeedsKeyShareProof {
+        /// n.
+        members: u32,
+        /// t.
+        threshold: u32,
+    },
 }
 
 /// A committee design for set `P`: every number docs/THRESHOLD.md quotes.
@@ -279,6 +289,15 @@ pub fn check_committee(members: u32, threshold: u32) -> Result<(), PlanError> {
     Ok(())
 }
 
+/// Whether every slot has an honest holder that checks its parts when t − 1 members are corrupt: a slot
+/// U (|U| = t − 1) is held by the n − t + 1 members outside it, of which at most t − 1 are corrupt, so an honest
+/// holder exists iff n − t + 1 > t − 1, i.e. n ≥ 2t − 1 (docs/THRESHOLD.md §2.2). Shapes below need the
+/// key-share proof of §6.9.
+#[must_use]
+pub const fn honest_holder_checks_every_slot(members: u32, threshold: u32) -> bool {
+    members + 2 > 2 * threshold
+}
+
 /// The widest smudging that still decrypts every round of ≤ `clinics` clinics exactly, and its Rényi cost over
 /// n·[`DECRYPTIONS_PER_KEY`] honest shares.
 ///
@@ -314,6 +333,9 @@ pub fn design_for<P: ParamSet>(
     decryptions: u64,
 ) -> Result<Plan, PlanError> {
     check_committee(members, threshold)?;
+    if !honest_holder_checks_every_slot(members, threshold) {
+        return Err(PlanError::NeedsKeyShareProof { members, threshold });
+    }
     let key = committee_key::<P>(members, threshold);
     let smudging_of = |outer: u64| {
         let coeff = share_noise_coeff_bound(outer, P::N);

@@ -138,20 +138,82 @@ pub fn sign_receipt<M: Modulus, const N: usize, R: CryptoRng + ?Sized>(
     ];
     spent
         .spend_all(markers.iter().chain(agg.digests()))
-        .map_err(|r| match r {
-            LedgerRefusal::Spent(i) if i < markers.len() => {
-                ThresholdError::RoundSpent { round: agg.round() }
-            }
-            LedgerRefusal::Spent(i) => ThresholdError::AlreadyDecrypted {
-                clinic: agg.ciphertexts()[i - markers.len()].clinic(),
-            },
-            LedgerRefusal::Full => ThresholdError::LedgerFull,
-        })?;
+        .map_err(|r| refusal(agg, markers.len(), r))?;
     let msg = receipt_message(epoch, holdings.roster(), member, agg);
     let signature = identity
         .sign_with_context(&msg, RECEIPT_CONTEXT, rng)
         .map_err(|_| ThresholdError::Signature { member })?;
     Ok(SpendReceipt { member, signature })
+}
+
+/// A ledger refusal as the threshold error it means for `agg` (the first `markers` items are the round and
+/// "signed" markers, the rest its ciphertext digests in order).
+fn refusal<M: Modulus, const N: usize>(
+    agg: &Aggregate<'_, '_, M, N>,
+    markers: usize,
+    r: LedgerRefusal,
+) -> ThresholdError {
+    match r {
+        LedgerRefusal::Spent(i) if i < markers => ThresholdError::RoundSpent { round: agg.round() },
+        LedgerRefusal::Spent(i) => ThresholdError::AlreadyDecrypted {
+            clinic: agg.ciphertexts()[i - markers].clinic(),
+        },
+        LedgerRefusal::Full => ThresholdError::LedgerFull,
+    }
+}
+
+/// A spent ledger that also keeps the receipts its member signed (review 13, R13-6): a receipt lost after the
+/// ledger write (a crash, a dropped reply) is returned again for the same aggregate instead of being refused as
+/// `RoundSpent`, so the member is not lost from the round's quorum.
+pub trait ReceiptLedger: SpentLedger {
+    /// The receipt kept under `key` (the aggregate's "signed" marker), if any.
+    fn kept_receipt(&self, key: &[u8; 32]) -> Option<SpendReceipt>;
+    /// [`SpentLedger::spend_all`] and, in the same all-or-nothing write, `receipt` kept under `key`.
+    ///
+    /// # Errors
+    /// As [`SpentLedger::spend_all`]; nothing is recorded or kept on error.
+    fn spend_all_keeping<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+        key: &[u8; 32],
+        receipt: &SpendReceipt,
+    ) -> Result<(), LedgerRefusal>;
+}
+
+/// [`sign_receipt`] with the receipt kept in the ledger, in the same write as the spend: a repeated request for
+/// the same aggregate returns the kept receipt (no new spend, no new signature); another aggregate of the round
+/// is still `RoundSpent`.
+///
+/// # Errors
+/// As [`sign_receipt`].
+pub fn sign_receipt_kept<M: Modulus, const N: usize, R: CryptoRng + ?Sized>(
+    holdings: &Holdings,
+    identity: &SigningKey,
+    agg: &Aggregate<'_, '_, M, N>,
+    ledger: &mut impl ReceiptLedger,
+    rng: &mut R,
+) -> Result<SpendReceipt, ThresholdError> {
+    holdings.check_key(agg.key_id(), agg.verified())?;
+    let epoch = holdings.epoch();
+    let member = holdings.member();
+    let binding = agg.binding();
+    let markers = [
+        marker(ROUND_LABEL, epoch, agg.round(), None),
+        marker(SIGNED_LABEL, epoch, agg.round(), Some(&binding)),
+    ];
+    if let Some(kept) = ledger.kept_receipt(&markers[1]) {
+        return Ok(kept);
+    }
+    // Signed before the write so that the write can keep it; it leaves this function only after the write.
+    let msg = receipt_message(epoch, holdings.roster(), member, agg);
+    let signature = identity
+        .sign_with_context(&msg, RECEIPT_CONTEXT, rng)
+        .map_err(|_| ThresholdError::Signature { member })?;
+    let receipt = SpendReceipt { member, signature };
+    ledger
+        .spend_all_keeping(markers.iter().chain(agg.digests()), &markers[1], &receipt)
+        .map_err(|r| refusal(agg, markers.len(), r))?;
+    Ok(receipt)
 }
 
 /// Checks that `receipts` spend exactly `agg` under the epoch and roster of `holdings`: `roster` must be the one

@@ -1904,6 +1904,7 @@ fn share_relation_holds_for_honest_shares_and_refuses_forged_ones() {
 mod rev11;
 mod rev12;
 mod rev12_fixes;
+mod rev13;
 mod rev14;
 mod share_forgers;
 mod share_proof;

@@ -33,6 +33,8 @@ use crate::threshold::slots::{Members, bit};
 use crate::threshold::{Committee, Epoch, SpendReceipt};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+pub mod signed;
+
 /// The format version written and accepted.
 pub const VERSION: u8 = 1;
 /// Header length in bytes.
@@ -727,5 +729,7 @@ pub fn decode_share_proofs<'b, P: ParamSet>(
     ))
 }
 
+#[cfg(test)]
+mod rev13;
 #[cfg(test)]
 mod tests;

@@ -21,7 +21,11 @@
 //!
 //! The encoded values are public (the prover encodes z only after the rejection test accepted it), so the
 //! code is not constant time; its running time depends on z only.
+// Division lint (lib.rs): every `/` and `%` here works on public values (Rice parameters and code lengths are
+// computed from public widths and bounds).
+#![allow(clippy::integer_division_remainder_used)]
 
+use crate::arith::isqrt::floor_sqrt;
 use libm::{log2, sqrt};
 
 /// A malformed, non-canonical or oversized encoding (or a full sink).
@@ -66,6 +70,7 @@ pub struct RiceCode {
 impl RiceCode {
     /// The code for D_σ in a class of wire width w (|x| ≤ 2^(w−1) − 1): k with σ/2^k ∈ [√2, 2√2), i.e.
     /// 2^(2k+1) ≤ σ² < 2^(2k+3), where the mean length is within 0.12 bit of the entropy (§15.1).
+    #[must_use]
     pub const fn for_gaussian(sigma: u64, width: u32) -> Self {
         let s2 = (sigma as u128) * (sigma as u128);
         let log2_s2 = if s2 == 0 { 0 } else { s2.ilog2() };
@@ -77,20 +82,23 @@ impl RiceCode {
     }
 
     /// Bits of the code of x: k + ⌊|x|/2^k⌋ + 1, plus the sign bit if x ≠ 0.
+    #[must_use]
     pub const fn bits(&self, x: i64) -> u64 {
         let a = x.unsigned_abs();
         self.k as u64 + (a >> self.k) + 1 + (a != 0) as u64
     }
 
     /// Fewest bits of `dim` values (all zero): dim·(k + 1).
+    #[must_use]
     pub const fn min_bits(&self, dim: usize) -> u64 {
         dim as u64 * (self.k as u64 + 1)
     }
 
     /// Most bits of `dim` values with Σx² ≤ bound_sq: dim·(k + 2) + ⌊⌊√(dim·bound_sq)⌋ / 2^k⌋, since
     /// Σ⌊|x|/2^k⌋ ≤ Σ|x| / 2^k ≤ √(dim·Σx²) / 2^k (Cauchy–Schwarz). Sizes the maximal proof length.
+    #[must_use]
     pub const fn max_bits(&self, dim: usize, bound_sq: u128) -> u64 {
-        let l1 = isqrt((dim as u128) * bound_sq);
+        let l1 = floor_sqrt((dim as u128) * bound_sq);
         dim as u64 * (self.k as u64 + 2) + (l1 >> self.k) as u64
     }
 
@@ -98,25 +106,11 @@ impl RiceCode {
     /// fixed-width bits (w each): ⌈bound_sq / (4^(k+1)·c)⌉ with c = w − k − 2 > 0, from
     /// ⌊a/2^k⌋ − c ≤ (a/2^k)² / (4c) for every a. The prover stages z at fixed width and re-encodes it in
     /// place; this is the head start the staged copy needs (`Layout::prove_buf_len`).
+    #[must_use]
     pub const fn max_prefix_excess_bits(&self, width: u32, bound_sq: u128) -> u64 {
         let c = width as u128 - self.k as u128 - 2;
         let den = (1u128 << (2 * self.k + 2)) * c;
         bound_sq.div_ceil(den) as u64
-    }
-}
-
-const fn isqrt(x: u128) -> u128 {
-    if x < 2 {
-        return x;
-    }
-    // Newton from above.
-    let mut r = 1u128 << (x.ilog2() / 2 + 1);
-    loop {
-        let nr = (r + x / r) / 2;
-        if nr >= r {
-            return r;
-        }
-        r = nr;
     }
 }
 
@@ -142,10 +136,12 @@ impl<'a> SliceSink<'a> {
         Self { buf, pos: 0 }
     }
     /// Bytes written so far.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.pos
     }
     /// Whether nothing was written.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.pos == 0
     }
@@ -169,6 +165,7 @@ pub struct RiceWriter {
 
 impl RiceWriter {
     /// An encoder with nothing pending.
+    #[must_use]
     pub const fn new() -> Self {
         Self { acc: 0, n: 0 }
     }
@@ -245,6 +242,7 @@ pub struct RiceReader<'a> {
 
 impl<'a> RiceReader<'a> {
     /// A decoder at the start of `buf` (the encoding and nothing after it).
+    #[must_use]
     pub fn new(buf: &'a [u8]) -> Self {
         Self {
             buf,
@@ -258,6 +256,7 @@ impl<'a> RiceReader<'a> {
     /// **Deliberately broken** decoder, for the codec forgers only: reads zeros past the end, accepts
     /// any magnitude below 2^40, nonzero padding and trailing bytes.
     #[cfg(any(test, feature = "attack-sim"))]
+    #[must_use]
     pub fn lax(buf: &'a [u8]) -> Self {
         super::attack_sim_linked();
         Self {
@@ -351,6 +350,7 @@ impl<'a> RiceReader<'a> {
     }
 
     /// Bytes consumed so far.
+    #[must_use]
     pub fn consumed(&self) -> usize {
         self.pos
     }
@@ -382,6 +382,7 @@ fn tail(sigma: f64, a: u64) -> f64 {
 
 /// Entropy in bits of one coefficient of D_σ: log₂(σ·√(2πe)) = log₂σ + 2.047 (exact up to
 /// e^(−2π²σ²) terms). No code for z has a smaller mean size (§15.1).
+#[must_use]
 pub fn gaussian_entropy_bits(sigma: u64) -> f64 {
     log2(sigma as f64) + 0.5 * log2(2.0 * core::f64::consts::PI * core::f64::consts::E)
 }
@@ -404,6 +405,7 @@ fn high_moments(sigma: u64, code: &RiceCode) -> (f64, f64) {
 }
 
 /// Mean bits of `code` on one coefficient of D_σ: k + 1 + E⌊|x|/2^k⌋ + P(x ≠ 0).
+#[must_use]
 pub fn expected_bits(sigma: u64, code: &RiceCode) -> f64 {
     let (m1, _) = high_moments(sigma, code);
     f64::from(code.k) + 1.0 + m1 + tail(sigma as f64, 1)
@@ -411,6 +413,7 @@ pub fn expected_bits(sigma: u64, code: &RiceCode) -> f64 {
 
 /// Standard deviation of the bit count of `code` on one coefficient of D_σ (the spread of the proof
 /// length is √dim times this). The sign bit's variance (P(x = 0)·P(x ≠ 0) < 10⁻⁵) is left out.
+#[must_use]
 pub fn bits_std_dev(sigma: u64, code: &RiceCode) -> f64 {
     let (m1, m2) = high_moments(sigma, code);
     sqrt(m2 - m1 * m1)
@@ -572,7 +575,7 @@ mod tests {
             let mag = if spike == 0 {
                 0
             } else {
-                isqrt(bound_sq / spike as u128) as i64
+                floor_sqrt(bound_sq / spike as u128) as i64
             };
             let v: Vec<i64> = (0..dim)
                 .map(|i| {

@@ -1,6 +1,9 @@
 //! Public randomness of the protocol (docs/PROTOCOL.md §4): blocks of the public matrices A1, A2', B',
 //! blocks of the JL matrix, the challenge c, and uniform ring elements from a transcript seed.
 //! Everything here acts on public data, so rejection loops may take variable time.
+// Division lint (lib.rs): every `/` and `%` here works on public values (sizes by the public degree D, and
+// challenge digits of public transcript bytes).
+#![allow(clippy::integer_division_remainder_used)]
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
@@ -51,7 +54,7 @@ pub fn uniform_from_reader<M: Modulus>(rd: &mut impl XofReader) -> Rq<M> {
         (1u128 << M::BITS) - 1
     };
     let mut buf = [0u8; 16];
-    for x in r.0.iter_mut() {
+    for x in &mut r.0 {
         loop {
             rd.read(&mut buf[..M::BYTES]);
             let v = u128::from_le_bytes(buf) & mask;
@@ -67,6 +70,7 @@ pub fn uniform_from_reader<M: Modulus>(rd: &mut impl XofReader) -> Rq<M> {
 }
 
 /// Block (row, col) of a public matrix for parameter set (CRS id) `set_id`: SHAKE128(label ‖ set ‖ matrix ‖ row ‖ col).
+#[must_use]
 pub fn matrix_block<M: Modulus>(set_id: u8, m: Matrix, row: usize, col: usize) -> Rq<M> {
     let mut h = Shake128::default();
     h.update(crs_label(set_id));
@@ -92,6 +96,7 @@ pub fn matrix_column<M: Modulus>(
 
 /// The XOF of column `col` of a public matrix: [`uniform_from_reader`] on it gives rows 0, 1, … in order
 /// (what [`matrix_column`] writes), for a caller that takes one entry at a time.
+#[must_use]
 pub fn matrix_column_reader(set_id: u8, m: Matrix, col: usize) -> impl XofReader {
     let mut h = Shake128::default();
     h.update(crs_label(set_id));
@@ -120,6 +125,7 @@ pub fn jl_row(rd: &mut impl XofReader, row: &mut [i8; D]) {
 }
 
 /// The XOF reader of JL column block b (the stream [`jl_block`] reads: JL_ROWS rows of d/4 bytes).
+#[must_use]
 pub fn jl_reader(seed: &[u8; 32], block: usize) -> impl XofReader {
     let mut h = Shake128::default();
     h.update(b"ZKFL-PQ/jl/v1");
@@ -163,6 +169,7 @@ const JL_QUADS: [[i8; 4]; 256] = {
 };
 
 /// A SHAKE256 reader keyed by a seed and a domain label.
+#[must_use]
 pub fn xof256(label: &[u8], seed: &[u8; 32], idx: &[u64]) -> Shake256Reader {
     let mut h = Shake256::default();
     h.update(&(label.len() as u64).to_le_bytes());
@@ -196,6 +203,7 @@ pub fn uniform_scalars<M: Modulus>(seed: &[u8; 32], idx: u64, out: &mut [M::Coef
 }
 
 /// A uniform ring element from a seed (γ_k and the garbage masks g_k use this with different labels).
+#[must_use]
 pub fn uniform_ring<M: Modulus>(label: &[u8], seed: &[u8; 32], idx: u64) -> Rq<M> {
     uniform_from_reader::<M>(&mut xof256(label, seed, &[idx]))
 }
@@ -228,6 +236,7 @@ pub fn challenge_candidate(rd: &mut impl XofReader) -> [i64; D] {
 
 /// The challenge c ∈ C from a 32-byte seed: [`challenge_candidate`]s until ‖σ(c)c‖₁ ≤ η² (public,
 /// variable time). Returns signed coefficients.
+#[must_use]
 pub fn challenge_from_seed(seed: &[u8; 32]) -> [i64; D] {
     let mut rd = xof256(b"challenge", seed, &[]);
     loop {
@@ -239,6 +248,7 @@ pub fn challenge_from_seed(seed: &[u8; 32]) -> [i64; D] {
 }
 
 /// ‖σ(c)·c‖₁ over the integers (negacyclic).
+#[must_use]
 pub fn sigma_c_c_l1(c: &[i64; D]) -> i64 {
     let mut sc = [0i64; D];
     sc[0] = c[0];
@@ -261,6 +271,7 @@ pub fn sigma_c_c_l1(c: &[i64; D]) -> i64 {
 
 /// True iff c is σ-invariant with coefficients in [−CHALLENGE_COEFF_MAX, CHALLENGE_COEFF_MAX] and passes the
 /// η filter.
+#[must_use]
 pub fn challenge_is_valid(c: &[i64; D]) -> bool {
     c.iter()
         .all(|&x| (-CHALLENGE_COEFF_MAX..=CHALLENGE_COEFF_MAX).contains(&x))

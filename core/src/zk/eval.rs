@@ -2,6 +2,8 @@
 //! product of two committed objects is taken over their openings, every linear term is multiplied by c and
 //! every constant by c². The verifier evaluates it once at its challenge; the prover runs the *same* code at
 //! c ∈ {0, 1, −1} to obtain the garbage terms g0, g1 (F̃(c) = c²·F(s) + c·g1 + g0 because σ(c) = c).
+// Division lint (lib.rs): every `/` and `%` here works on public values (row sizes by the public degree D).
+#![allow(clippy::integer_division_remainder_used)]
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
@@ -40,6 +42,7 @@ pub struct Batch<M: Modulus> {
 
 impl<M: Modulus> Batch<M> {
     /// μ from its transcript seed (γ is set later, after h).
+    #[must_use]
     pub fn from_mu_seed(lambda: usize, seed: &[u8; 32]) -> Self {
         let mut b = Self {
             lambda,

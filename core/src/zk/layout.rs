@@ -1,5 +1,7 @@
 //! Block layout of the witness vectors and of the proof bytes (docs/PROTOCOL.md §5 and §12).
 //! Everything here is public: it depends on the parameter set and the number of chunks L only.
+// Division lint (lib.rs): every `/` and `%` here works on public values (proof-ring counts N / D of public sizes).
+#![allow(clippy::integer_division_remainder_used)]
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
@@ -51,6 +53,7 @@ impl Layout {
     /// Layout for N, chunk count l and statement bound b (callers check l ≤ l_max and b ≤ b_max). The
     /// squared bounds the verifier enforces come from `params::bounds::Accepted`, which the noise limits
     /// (`params::limits`) use too.
+    #[must_use]
     pub const fn new(zk: ZkConsts, n: usize, coeff_bytes: usize, l: usize, b: u64) -> Self {
         let g = Accepted::new(n, l, b).groups();
         let bound_sq = [g[0] as u128, g[1] as u128, g[2] as u128, g[3] as u128];
@@ -59,6 +62,7 @@ impl Layout {
 
     /// Layout for a relation of the norm proof's shape with its own squared group bounds (the threshold
     /// share proof, docs/THRESHOLD.md §6.2: L = 1, bounds (B_X2², p²N, p²B_2², B_X1²)).
+    #[must_use]
     pub const fn with_bounds(
         zk: ZkConsts,
         n: usize,
@@ -78,136 +82,168 @@ impl Layout {
 
     /// Slack bits ℓ_g of group g (the bit length of its squared bound; derived, not stored, so the layout the
     /// prover copies between its steps did not grow when the bounds became u128).
+    #[must_use]
     pub const fn bits(&self, g: usize) -> usize {
         slack_bits_u128(self.bound_sq[g])
     }
 
     /// m1: blocks of s1 = ψ(u) ‖ ψ(m) ‖ υ.
+    #[must_use]
     pub const fn m1(&self) -> usize {
         self.k * (1 + self.l) + GROUPS
     }
     /// s1 block index of block i of ψ(m_j).
+    #[must_use]
     pub const fn s1_m(&self, j: usize, i: usize) -> usize {
         self.k + j * self.k + i
     }
     /// s1 block index of υ_g.
+    #[must_use]
     pub const fn s1_ups(&self, g: usize) -> usize {
         self.k * (1 + self.l) + g
     }
     /// Blocks of s3 = (u, e2, [e1_j, m_j]_j, υ).
+    #[must_use]
     pub const fn s3_blocks(&self) -> usize {
         2 * self.k + 2 * self.k * self.l + GROUPS
     }
     /// s3 block index of block i of ψ(u).
+    #[must_use]
     pub const fn s3_u(&self, i: usize) -> usize {
         i
     }
     /// s3 block index of block i of ψ(e2).
+    #[must_use]
     pub const fn s3_e2(&self, i: usize) -> usize {
         self.k + i
     }
     /// s3 block index of block i of ψ(e1_j).
+    #[must_use]
     pub const fn s3_e1(&self, j: usize, i: usize) -> usize {
         2 * self.k + 2 * j * self.k + i
     }
     /// s3 block index of block i of ψ(m_j).
+    #[must_use]
     pub const fn s3_m(&self, j: usize, i: usize) -> usize {
         2 * self.k + 2 * j * self.k + self.k + i
     }
     /// s3 block index of υ_g.
+    #[must_use]
     pub const fn s3_ups(&self, g: usize) -> usize {
         2 * self.k + 2 * self.k * self.l + g
     }
     /// Coefficients of the m blocks of z1 (masked with σ_m).
+    #[must_use]
     pub const fn dim_m(&self) -> usize {
         self.k * self.l * D
     }
     /// Coefficients masked with σ_s: the u and υ blocks of z1 and all of z2.
+    #[must_use]
     pub const fn dim_s(&self) -> usize {
         (self.k + GROUPS + self.zk.m2()) * D
     }
 
     /// Bytes of one ring element.
+    #[must_use]
     pub const fn ring_bytes(&self) -> usize {
         D * self.coeff_bytes
     }
     /// Bytes of a packed signed vector of `len` values of `w` bits (byte aligned).
+    #[must_use]
     pub const fn packed_bytes(len: usize, w: u32) -> usize {
         (len * w as usize).div_ceil(8)
     }
     /// Offset of t_A.
+    #[must_use]
     pub const fn off_ta(&self) -> usize {
         HEADER_BYTES
     }
     /// Offset of t_y (Y3_BLOCKS ring elements), then t_β (1).
+    #[must_use]
     pub const fn off_ty(&self) -> usize {
         self.off_ta() + self.zk.kmsis * self.ring_bytes()
     }
     /// Offset of t_β.
+    #[must_use]
     pub const fn off_tb(&self) -> usize {
         self.off_ty() + Y3_BLOCKS * self.ring_bytes()
     }
     /// Offset of t_g (λ ring elements).
+    #[must_use]
     pub const fn off_tg(&self) -> usize {
         self.off_tb() + self.ring_bytes()
     }
     /// Offset of z3 (JL_ROWS packed values of w_3 bits).
+    #[must_use]
     pub const fn off_z3(&self) -> usize {
         self.off_tg() + self.zk.lambda * self.ring_bytes()
     }
     /// Offset of h (λ ring elements).
+    #[must_use]
     pub const fn off_h(&self) -> usize {
         self.off_z3() + Self::packed_bytes(JL_ROWS, self.zk.w3)
     }
     /// Offset of t_t (1 ring element).
+    #[must_use]
     pub const fn off_tt(&self) -> usize {
         self.off_h() + self.zk.lambda * self.ring_bytes()
     }
     /// Offset of the challenge seed.
+    #[must_use]
     pub const fn off_cseed(&self) -> usize {
         self.off_tt() + self.ring_bytes()
     }
     /// Offset of z = (z1, z2), Rice coded (§12.1): everything before it has a fixed length.
+    #[must_use]
     pub const fn off_z1u(&self) -> usize {
         self.off_cseed() + SEED_BYTES
     }
     /// The Rice code of the m blocks of z1 (σ_m, |x| < 2^(w_m−1)).
+    #[must_use]
     pub const fn code_m(&self) -> RiceCode {
         RiceCode::for_gaussian(self.zk.sigma_m, self.zk.wm)
     }
     /// The Rice code of the u and υ blocks of z1 and of z2 (σ_s, |x| < 2^(w_s−1)).
+    #[must_use]
     pub const fn code_s(&self) -> RiceCode {
         RiceCode::for_gaussian(self.zk.sigma_s, self.zk.ws)
     }
     /// V4's bound on ‖z_m‖².
+    #[must_use]
     pub const fn bound_m_sq(&self) -> u128 {
         z_bound_sq(self.zk.sigma_m, self.dim_m())
     }
     /// V4's bound on ‖z_s‖².
+    #[must_use]
     pub const fn bound_s_sq(&self) -> u128 {
         z_bound_sq(self.zk.sigma_s, self.dim_s())
     }
     /// Most bytes of the coded z of a proof that passes V4 (Cauchy–Schwarz bound of §12.1).
+    #[must_use]
     pub const fn z_max_bytes(&self) -> usize {
         let bits = self.code_m().max_bits(self.dim_m(), self.bound_m_sq())
             + self.code_s().max_bits(self.dim_s(), self.bound_s_sq());
         bits.div_ceil(8) as usize
     }
     /// Fewest bytes of the coded z (every coefficient zero).
+    #[must_use]
     pub const fn z_min_bytes(&self) -> usize {
         let bits = self.code_m().min_bits(self.dim_m()) + self.code_s().min_bits(self.dim_s());
         bits.div_ceil(8) as usize
     }
     /// The maximal proof length: the verifier refuses longer byte strings before decoding, and every
     /// size limit (request bodies, submission envelopes) is sized from it.
+    #[must_use]
     pub const fn max_proof_len(&self) -> usize {
         self.off_z1u() + self.z_max_bytes()
     }
     /// The minimal proof length.
+    #[must_use]
     pub const fn min_proof_len(&self) -> usize {
         self.off_z1u() + self.z_min_bytes()
     }
     /// Bits of z staged at fixed width (u blocks and υ/z2 at w_s, m blocks at w_m), in wire order.
+    #[must_use]
     pub const fn staged_bits(&self) -> usize {
         self.dim_m() * self.zk.wm as usize + self.dim_s() * self.zk.ws as usize
     }
@@ -215,6 +251,7 @@ impl Layout {
     /// there without branching on z, and re-encodes an accepted z in place to `off_z1u`: the head start
     /// (the largest prefix excess of Rice over fixed width, plus a byte of flush slack and a byte of
     /// margin) keeps the writer behind the reader.
+    #[must_use]
     pub const fn off_staged(&self) -> usize {
         let excess = self
             .code_m()
@@ -226,6 +263,7 @@ impl Layout {
     }
     /// Size of the buffer the prover needs: the staged copy of z ends there (it is never shorter than
     /// the maximal proof, checked in the tests).
+    #[must_use]
     pub const fn prove_buf_len(&self) -> usize {
         let staged_end = self.off_staged() + self.staged_bits().div_ceil(8);
         if staged_end > self.max_proof_len() {
@@ -258,6 +296,7 @@ pub struct SizeAnalysis {
 
 impl Layout {
     /// The size analysis of §15.1.
+    #[must_use]
     pub fn size_analysis(&self) -> SizeAnalysis {
         use super::codec::{bits_std_dev, expected_bits, gaussian_entropy_bits};
         let (sm, ss) = (self.zk.sigma_m, self.zk.sigma_s);

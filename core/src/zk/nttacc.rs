@@ -5,6 +5,9 @@
 //! integer sum of up to [`TERMS`] products of centred residues, so the result is bit-identical to summing
 //! `Rq::mul` products mod q. σ: Y ↦ Y⁻¹ acts on the evaluations as a fixed permutation (no transform).
 //! Constant time: fixed loops, no branch or index on the operands.
+// Division lint (lib.rs): every `/` and `%` here works on public values (row counts of a type size by the
+// public degree D).
+#![allow(clippy::integer_division_remainder_used)]
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
@@ -40,6 +43,7 @@ const fn rows<M: Modulus>() -> usize {
 }
 
 /// Primes for an exact sum of [`TERMS`] products of centred residues mod q (4 for q44, 7 for q86).
+#[must_use]
 pub const fn acc_primes<M: Modulus>() -> usize {
     primes_needed(D, M::BITS - 1, M::BITS - 1, TERMS)
 }
@@ -73,6 +77,7 @@ impl<M: Modulus> NttR<M> {
     };
 
     /// Zero.
+    #[must_use]
     pub fn zero() -> Self {
         Self {
             res: M::ACC_ZERO,
@@ -94,6 +99,7 @@ impl<M: Modulus> NttR<M> {
 
     /// Primes this modulus uses for sums of [`TERMS`] products of centred residues (the most any
     /// `*_k` method may be given).
+    #[must_use]
     pub const fn primes() -> usize {
         Self::K
     }
@@ -119,6 +125,7 @@ impl<M: Modulus> NttR<M> {
 
     /// The transform of σ(x), by permuting the evaluations: the negacyclic NTT stores a(ζ^(2j+1)) in
     /// bit-reversed order, and σ(a)(ζ) = a(ζ⁻¹) maps position p to position d−1−p (checked by a test).
+    #[must_use]
     pub fn sigma(&self) -> Self {
         let mut r = Self::zero();
         for k in 0..Self::K {
@@ -150,6 +157,7 @@ impl<M: Modulus> NttR<M> {
     }
 
     /// Words of one element in stored form ([`Self::store`]): the residue rows of the primes in use.
+    #[must_use]
     pub const fn stored_words() -> usize {
         Self::K * D
     }
@@ -236,7 +244,7 @@ mod tests {
     fn pseudo<M: Modulus>(seed: u64) -> Rq<M> {
         let mut s = seed;
         let mut r = Rq::<M>::zero();
-        for x in r.0.iter_mut() {
+        for x in &mut r.0 {
             s = s
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);

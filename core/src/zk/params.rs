@@ -3,11 +3,15 @@
 //!
 //! Every constant was derived with the core-SVP estimator of docs/SECURITY.md (the formulas of
 //! `params::estimate`); the tests below recompute the lattice estimates with that module.
+// Division lint (lib.rs): every `/` and `%` here works on public values (public parameters: sizes by D, q mod
+// 8, bound arithmetic).
+#![allow(clippy::integer_division_remainder_used)]
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
 use crate::arith::Modulus;
-use crate::params::ParamSet;
+use crate::arith::isqrt::ceil_sqrt;
+use crate::params::{ParamSet, SetL, SetS, SetXL};
 
 /// Proof-ring degree d.
 pub const D: usize = super::rq::D;
@@ -47,6 +51,7 @@ pub const M2_MAX: usize = 50;
 
 /// Whether a relation's constants fit the fixed arrays of the prover and verifier ([`KMSIS_MAX`],
 /// [`M2_MAX`], [`LAMBDA_MAX`]): `prove_relation` and `verify_relation` refuse one that does not.
+#[must_use]
 pub const fn fits_arrays(c: &ZkConsts) -> bool {
     c.kmsis <= KMSIS_MAX && c.m2() <= M2_MAX && c.lambda <= LAMBDA_MAX
 }
@@ -90,10 +95,12 @@ pub struct ZkConsts {
 
 impl ZkConsts {
     /// Rows of the BDLOP part: y3 (Y3_BLOCKS), β3 (1), g_1..g_λ, t (garbage).
+    #[must_use]
     pub const fn ell(&self) -> usize {
         Y3_BLOCKS + 2 + self.lambda
     }
     /// m2 = n + ℓ + k.
+    #[must_use]
     pub const fn m2(&self) -> usize {
         self.kmsis + self.ell() + self.kmlwe
     }
@@ -101,8 +108,8 @@ impl ZkConsts {
 
 /// Set S: N = 2048, q = 2^44 − 539 (PROTOCOL §3).
 pub const ZK_S: ZkConsts = ZkConsts {
-    l_max: 64,
-    b_max: 1 << 12,
+    l_max: SetS::MAX_CHUNKS,
+    b_max: SetS::B_INT_MAX,
     kmsis: 15,
     lambda: 5,
     kmlwe: 17,
@@ -118,8 +125,8 @@ pub const ZK_S: ZkConsts = ZkConsts {
 
 /// Set L: N = 4096, q = 2^86 − 35 (PROTOCOL §3).
 pub const ZK_L: ZkConsts = ZkConsts {
-    l_max: 32,
-    b_max: 1 << 16,
+    l_max: SetL::MAX_CHUNKS,
+    b_max: SetL::B_INT_MAX,
     kmsis: 9,
     lambda: 3,
     kmlwe: 30,
@@ -139,8 +146,8 @@ pub const ZK_L: ZkConsts = ZkConsts {
 /// = 15.12·L·N, and σ_s with m2. Every value is the smallest that meets `conditions_hold` (the
 /// `xl_constants_are_minimal` test re-derives them).
 pub const ZK_XL: ZkConsts = ZkConsts {
-    l_max: 512,
-    b_max: 1 << 16,
+    l_max: SetXL::MAX_CHUNKS,
+    b_max: SetXL::B_INT_MAX,
     kmsis: 10,
     lambda: 3,
     kmlwe: 31,
@@ -160,62 +167,53 @@ pub trait ZkParams: ParamSet {
     const ZK: ZkConsts;
 }
 
-impl ZkParams for crate::params::SetS {
+impl ZkParams for SetS {
     const ZK: ZkConsts = ZK_S;
 }
-impl ZkParams for crate::params::SetL {
+impl ZkParams for SetL {
     const ZK: ZkConsts = ZK_L;
 }
-impl ZkParams for crate::params::SetXL {
+impl ZkParams for SetXL {
     const ZK: ZkConsts = ZK_XL;
 }
 
 /// B_u² = N (ternary u); defined in `params::bounds`, the single source of the proof's bounds.
+#[must_use]
 pub const fn bound_u_sq(n: usize) -> u64 {
     crate::params::bounds::bound_u_sq(n)
 }
 /// B_2² = ⌊(1.2·σ_e)²·N⌋ with σ_e² = 10.5 (CBD(21), `params::ERROR_ETA`): 15.12·N (`params::bounds`).
+#[must_use]
 pub const fn bound_e2_sq(n: usize) -> u64 {
     crate::params::bounds::bound_e2_sq(n)
 }
 /// B_1² = ⌊15.12·L·N⌋ (`params::bounds`).
+#[must_use]
 pub const fn bound_e1_sq(n: usize, l: usize) -> u64 {
     crate::params::bounds::bound_e1_sq(n, l)
 }
 /// Number of slack bits for a squared bound: the bit length of B², so B² − ‖w‖² ∈ [0, B²] fits.
+#[must_use]
 pub const fn slack_bits(bound_sq: u64) -> usize {
     slack_bits_u128(bound_sq as u128)
 }
 /// [`slack_bits`] of a u128 bound (the threshold share proof's digit bounds exceed u64).
+#[must_use]
 pub const fn slack_bits_u128(bound_sq: u128) -> usize {
     (128 - bound_sq.leading_zeros()) as usize
 }
 
-const fn isqrt_ceil(x: u128) -> u128 {
-    // Newton from above; const-evaluated only.
-    if x < 2 {
-        return x;
-    }
-    let mut r = 1u128 << (x.ilog2() / 2 + 1);
-    loop {
-        let nr = (r + x / r) / 2;
-        if nr >= r {
-            break;
-        }
-        r = nr;
-    }
-    if r * r < x { r + 1 } else { r }
-}
-
 /// β_arp² (rounded up) = 4·‖z3‖²_max / 26: the extracted ‖s3‖² bound (PROTOCOL §7.1 step 4).
+#[must_use]
 pub const fn barp_sq(c: &ZkConsts) -> u128 {
     (4 * c.z3_bound_sq).div_ceil(26)
 }
 
 /// The conditions of docs/PROTOCOL.md that involve q (PROTOCOL §9), for N and the modulus M.
+#[must_use]
 pub const fn conditions_hold(c: &ZkConsts, n: usize, q: u128) -> bool {
     let barp_sq = barp_sq(c);
-    let barp = isqrt_ceil(barp_sq);
+    let barp = ceil_sqrt(barp_sq);
     let n_jl = (D * (2 * (n / D) + 2 * (n / D) * c.l_max + GROUPS)) as u128;
     // (1) modular JL: q ≥ 41·n_JL·β_arp.
     let jl = 41 * n_jl * barp <= q;
@@ -276,6 +274,7 @@ const _: () = assert!(conditions_hold(&ZK_XL, 4096, crate::arith::modulus::Q86::
 
 /// Q·q^(−λ) ≤ 2^(−129): the μ-batching error stays below half the budget after Q = 2^64 hash queries
 /// (PROTOCOL §7.2; integer form of λ·log₂q ≥ 64 + 129, with log₂ q ≥ BITS − 1).
+#[must_use]
 pub const fn batching_error_ok<M: Modulus>(c: &ZkConsts) -> bool {
     (M::BITS as usize - 1) * c.lambda >= 64 + 129
 }
@@ -289,6 +288,7 @@ pub const T_Z: f64 = 1.1;
 
 /// log₂ β_MSIS = log₂(4η·√(Σ_b (2·T_z·σ_b·√dim_b)²)) over the blocks of (z1, z2) at the largest L: the norm
 /// of the MSIS solution [c̄·(z1 − z1') − …] an extractor gets from two accepting transcripts (PROTOCOL §7.1).
+#[must_use]
 pub fn log2_beta_msis(c: &ZkConsts, n: usize) -> f64 {
     let k = (n / D) as f64;
     let d = D as f64;
@@ -304,6 +304,7 @@ pub fn log2_beta_msis(c: &ZkConsts, n: usize) -> f64 {
 
 /// MSIS binding of the full, gap-free matrix [A1 | A2] (A2 = [I_n | A2']): (BKZ block size, classical
 /// core-SVP bits) from `params::estimate`.
+#[must_use]
 pub fn msis_security(c: &ZkConsts, n: usize, log2_q: f64) -> (u32, f64) {
     use crate::params::estimate::{core_svp_bits, msis_l2_beta};
     let k = n / D;
@@ -316,6 +317,7 @@ pub fn msis_security(c: &ZkConsts, n: usize, log2_q: f64) -> (u32, f64) {
 
 /// MLWE hiding of (t_A, t_B): after the public invertible map t_A − A2'_{mid}·t_B (PROTOCOL §8) it is an
 /// MLWE instance with a k·d ternary secret and (n + ℓ)·d samples with ternary error: (β, classical bits).
+#[must_use]
 pub fn mlwe_security(c: &ZkConsts, log2_q: f64) -> (u32, f64) {
     use crate::params::estimate::{core_svp_bits, lwe_primal_beta};
     let ternary = libm::sqrt(2.0 / 3.0);
@@ -332,6 +334,7 @@ pub fn mlwe_security(c: &ZkConsts, log2_q: f64) -> (u32, f64) {
 pub const P_ACCEPT_LOWER: f64 = 0.4;
 
 /// log₂|C| ≥ (d/2)·log₂(2·CHALLENGE_COEFF_MAX + 1) + log₂ P_ACCEPT_LOWER.
+#[must_use]
 pub fn log2_challenge_space() -> f64 {
     ((D / 2) as f64) * libm::log2((2 * CHALLENGE_COEFF_MAX + 1) as f64) + libm::log2(P_ACCEPT_LOWER)
 }
@@ -364,6 +367,7 @@ pub struct SoundnessTerms {
 impl SoundnessTerms {
     /// The terms for constants `c` over a modulus of log₂ q = `log2_q`, with `reps` JL projections, Q =
     /// 2^`log2_queries`, and an MSIS instance of `msis_bits` core-SVP bits.
+    #[must_use]
     pub fn compute(
         c: &ZkConsts,
         log2_q: f64,
@@ -383,7 +387,7 @@ impl SoundnessTerms {
     /// log₂ of the union bound Σ terms.
     pub fn total(&self) -> f64 {
         let terms = [self.jl, self.mu, self.gamma, self.challenge, self.msis];
-        let top = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         top + libm::log2(terms.iter().map(|t| libm::exp2(t - top)).sum::<f64>())
     }
 }
@@ -485,18 +489,21 @@ mod tests {
         let lm = slack_bits(c.b_max * c.b_max);
         let l1 = slack_bits(bound_e1_sq(n, c.l_max));
         let slack = (lm + slack_bits(n as u64) + slack_bits(bound_e2_sq(n)) + l1) as u128;
-        let alpha3_sq = (c.b_max as u128).pow(2)
+        let alpha3_sq = u128::from(c.b_max).pow(2)
             + n as u128
-            + bound_e2_sq(n) as u128
-            + bound_e1_sq(n, c.l_max) as u128
+            + u128::from(bound_e2_sq(n))
+            + u128::from(bound_e1_sq(n, c.l_max))
             + slack;
-        let sigma3 = isqrt_ceil(4 * 337 * alpha3_sq);
+        let sigma3 = ceil_sqrt(4 * 337 * alpha3_sq);
         let alpha_s_sq = n as u128 + slack + (c.m2() * D) as u128;
-        let k = 16 * 400 * (ETA as u128).pow(2);
-        let sigma_s = isqrt_ceil(k * alpha_s_sq);
+        let k = 16 * 400 * u128::from(ETA).pow(2);
+        let sigma_s = ceil_sqrt(k * alpha_s_sq);
+        // Both searches end: the conditions grow without bound in r and w.
+        #[allow(clippy::maybe_infinite_iter)]
         let ratio = (1u128..)
-            .find(|r| 15 * (r * sigma_s).pow(2) >= k * (c.b_max as u128).pow(2))
+            .find(|r| 15 * (r * sigma_s).pow(2) >= k * u128::from(c.b_max).pow(2))
             .unwrap();
+        #[allow(clippy::maybe_infinite_iter)]
         let width = |x: u128| (1u32..).find(|w| (1u128 << (w - 1)) > x).unwrap();
         ZkConsts {
             sigma3: sigma3 as u64,

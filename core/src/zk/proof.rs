@@ -2,6 +2,9 @@
 //! §12.1); canonical encodings, strict decoding. Ring coefficients are `M::BYTES` little-endian bytes < q;
 //! z3 is packed signed values of a fixed width with the all-ones pattern forbidden and zero padding bits,
 //! so every value has exactly one encoding. Every malformed input is a [`ProofError`], never a panic.
+// Division lint (lib.rs): every `/` and `%` here works on public values (byte and bit positions of the wire
+// format, public offsets).
+#![allow(clippy::integer_division_remainder_used)]
 
 use super::codec::{CodecError, RiceCode, RiceWriter, Sink};
 use super::layout::{HEADER_BYTES, Layout, VERSION};
@@ -248,7 +251,7 @@ impl<M: Modulus> Messages<M> {
                 .get(lay.off_z3()..lay.off_h())
                 .ok_or(ProofError::Length)?,
         );
-        for x in hd.z3.iter_mut() {
+        for x in &mut hd.z3 {
             *x = rd.get(lay.zk.w3)?;
         }
         rd.finish()?;
@@ -332,6 +335,7 @@ pub struct BitReader<'a> {
 
 impl<'a> BitReader<'a> {
     /// A reader at the start of `buf`.
+    #[must_use]
     pub fn new(buf: &'a [u8]) -> Self {
         Self { buf, bit: 0 }
     }
@@ -366,6 +370,7 @@ impl<'a> BitReader<'a> {
 
 /// The coefficient classes of z in wire order (§12.1): the u blocks of z1 (σ_s code), its m blocks
 /// (σ_m code), then its υ blocks and z2 (σ_s code), as (coefficient count, code, staged width).
+#[must_use]
 pub fn z_classes(lay: &Layout) -> [(usize, RiceCode, u32); 3] {
     [
         (lay.k * D, lay.code_s(), lay.zk.ws),
@@ -387,6 +392,7 @@ pub struct ZWriter {
 
 impl ZWriter {
     /// An encoder at the first coefficient of z for `lay`.
+    #[must_use]
     pub fn new(lay: &Layout) -> Self {
         Self {
             classes: z_classes(lay),

@@ -27,8 +27,9 @@ use super::schedule::{self, Seed};
 use super::statement::{ChunkSource, ChunkedStatement, Context, Relation, Statement};
 use super::transcript::Transcript;
 use crate::arith::Modulus;
+use crate::arith::ct::{ct_rem, ct_sat_add};
 use crate::ct::{declassify, declassify_bool};
-use crate::ring::fixed::{ct_rem, ct_sat_add};
+use crate::ring::sample::{TRIT_BYTE_LIMIT, push_trits};
 use rand_core::CryptoRng;
 use shake::XofReader;
 use subtle::{ConstantTimeEq, ConstantTimeGreater};
@@ -1061,7 +1062,8 @@ fn z3_residues<M: Modulus>(z3: &[i64; JL_ROWS]) -> [M::Coeff; JL_ROWS] {
     core::array::from_fn(|i| M::from_i64(z3[i]))
 }
 
-/// Uniform ternary coefficients from the RNG (rejection on public randomness only: 243 = 3^5).
+/// Uniform ternary coefficients from the RNG, one byte per draw, by the BFV sampler's digit extraction
+/// (`ring::sample::push_trits`; rejection on public randomness only: 243 = 3^5).
 fn ternary<R: CryptoRng>(rng: &mut R, out: &mut [i64; D]) {
     let mut i = 0;
     while i < D {
@@ -1069,15 +1071,8 @@ fn ternary<R: CryptoRng>(rng: &mut R, out: &mut [i64; D]) {
         rng.fill_bytes(&mut b);
         // Public: only the discard decision of this byte is revealed (bytes ≥ 243 are dropped; the kept
         // trits are independent of it).
-        if declassify_bool(b[0] < 243) {
-            let mut x = b[0];
-            for _ in 0..5 {
-                if i < D {
-                    out[i] = i64::from(x % 3) - 1;
-                    i += 1;
-                }
-                x /= 3;
-            }
+        if declassify_bool(b[0] < TRIT_BYTE_LIMIT) {
+            i = push_trits(b[0], out, i, |t| t);
         }
     }
 }

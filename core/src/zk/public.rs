@@ -23,6 +23,7 @@ pub const ROW_BETA: usize = Y3_BLOCKS;
 /// BDLOP row of g_1.
 pub const ROW_G: usize = Y3_BLOCKS + 1;
 /// BDLOP row of the garbage commitment t.
+#[must_use]
 pub const fn row_t(lambda: usize) -> usize {
     ROW_G + lambda
 }
@@ -42,6 +43,7 @@ pub struct A1Table<'t, M: Modulus> {
 
 impl<'t, M: Modulus> A1Table<'t, M> {
     /// Words of the buffer for `cols` columns of n rows.
+    #[must_use]
     pub const fn words(n: usize, cols: usize) -> usize {
         n * cols * NttR::<M>::stored_words()
     }
@@ -125,6 +127,7 @@ impl<'t, M: Modulus> A1Acc<'t, M> {
     /// that: the CRT recovers the exact integer, so the result equals the full-width one bit for bit
     /// (set S at 54 chunks, 884 columns, 28-bit z: 1 + 7 + 10 + 43 + 28 = 89 bits → 3 primes instead of
     /// 4). Never more than the full-width count, which covers any x for up to `nttacc::TERMS` columns.
+    #[must_use]
     pub fn for_short(cols: usize, x_bits: u32) -> Self {
         let need = primes_needed(D, M::BITS - 1, x_bits, cols);
         let mut acc = Self::default();
@@ -154,7 +157,7 @@ impl<'t, M: Modulus> A1Acc<'t, M> {
 impl<M: Modulus> Drop for A1Acc<'_, M> {
     fn drop(&mut self) {
         self.nx.zeroize();
-        for r in self.rows.iter_mut() {
+        for r in &mut self.rows {
             r.zeroize();
         }
     }
@@ -286,6 +289,7 @@ pub fn a2_b_acc_streamed<M: Modulus>(
 }
 
 /// Signed block → residues.
+#[must_use]
 pub fn rq_of<M: Modulus>(x: &[i64]) -> Rq<M> {
     Rq::from_i64_slice(x)
 }

@@ -30,9 +30,10 @@
 //! - [`bimodal_accept`]`(ln_m, &InvTwoSigmaSq, ‖v‖², ⟨z,v⟩, &mut rng) -> bool`.
 //! - Widths are [`InvTwoSigmaSq`]`::new(sigma_q32)` (σ in Q32.32), shared with the Gaussian sampler.
 
-use crate::ring::fixed::{FRAC, ONE, ct_lt, ct_sat_add, exp_neg, ln, uniform_q120};
+use crate::arith::ct::{ct_abs_and_sign, ct_lt, ct_sat_add, ct_sat_sub};
+use crate::ring::fixed::{FRAC, ONE, exp_neg, ln, uniform_q120};
 use rand_core::Rng;
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
 pub use crate::ring::fixed::InvTwoSigmaSq;
@@ -103,30 +104,13 @@ impl RejectionConstant {
     }
 }
 
-// Branch-free helpers. The selects go through `subtle` (its `Choice` sits behind an optimisation
-// barrier), so the release build keeps them as masks: no `cmov`, no conditional jump on the secret
-// statistics (checked under valgrind by ct-check/, docs/CONSTANT_TIME.md).
-
-/// a + b saturating at 2^128 − 1, branch-free.
-fn sat_add(a: u128, b: u128) -> u128 {
-    ct_sat_add(a, b)
-}
-
-/// a − b clamped at 0, branch-free.
-fn sat_sub(a: u128, b: u128) -> u128 {
-    u128::conditional_select(&a.wrapping_sub(b), &0, a.ct_lt(&b))
-}
+// Branch-free: the selects go through `subtle` (its `Choice` sits behind an optimisation barrier) or the
+// helpers of `arith::ct`, so the release build keeps them as masks: no `cmov`, no conditional jump on the
+// secret statistics (checked under valgrind by ct-check/, docs/CONSTANT_TIME.md).
 
 /// Whether x = 2^128 − 1 (a saturated sum), branch-free.
 fn ct_is_max(x: u128) -> Choice {
     x.ct_eq(&u128::MAX)
-}
-
-/// (|x|, whether x < 0), branch-free.
-fn abs_and_sign(x: i128) -> (u128, Choice) {
-    let neg = Choice::from(((x as u128) >> 127) as u8);
-    let ux = x as u128;
-    (u128::conditional_select(&ux, &ux.wrapping_neg(), neg), neg)
 }
 
 /// Accumulates the exponent of one joint standard rejection over several blocks (secret; zeroized on
@@ -155,19 +139,19 @@ impl StandardTest {
 
     /// Adds block b with width σ_b (as 1/(2σ_b²)), ‖v_b‖² and ⟨z_b, v_b⟩.
     pub fn add_block(&mut self, width: &InvTwoSigmaSq, v_norm2: u128, zv: i128) {
-        let (abs, neg) = abs_and_sign(zv);
+        let (abs, neg) = ct_abs_and_sign(zv);
         // 2|⟨z,v⟩|/(2σ²), saturating, added to the part its sign selects.
         let half = width.scale(abs);
-        let term = sat_add(half, half);
-        self.pos = sat_add(self.pos, u128::conditional_select(&term, &0, neg));
-        self.neg = sat_add(self.neg, u128::conditional_select(&0, &term, neg));
-        self.neg = sat_add(self.neg, width.scale(v_norm2));
+        let term = ct_sat_add(half, half);
+        self.pos = ct_sat_add(self.pos, u128::conditional_select(&term, &0, neg));
+        self.neg = ct_sat_add(self.neg, u128::conditional_select(&0, &term, neg));
+        self.neg = ct_sat_add(self.neg, width.scale(v_norm2));
     }
 
     /// The clamped exponent x = max(0, pos − neg), or 2^128 − 1 if the positive part saturated.
     fn exponent(&self) -> u128 {
         let saturated = ct_is_max(self.pos);
-        u128::conditional_select(&sat_sub(self.pos, self.neg), &u128::MAX, saturated)
+        u128::conditional_select(&ct_sat_sub(self.pos, self.neg), &u128::MAX, saturated)
     }
 
     /// The acceptance probability in Q8.120 (secret: for tests and diagnostics only).
@@ -204,13 +188,17 @@ fn bimodal_fraction(
     v_norm2: u128,
     zv: i128,
 ) -> (u128, u128) {
-    let (abs, _) = abs_and_sign(zv);
+    let (abs, _) = ct_abs_and_sign(zv);
     let half = width.scale(abs);
-    let w = sat_add(half, half);
-    let two_w = sat_add(w, w);
-    let pos = sat_add(m.ln_m, w);
+    let w = ct_sat_add(half, half);
+    let two_w = ct_sat_add(w, w);
+    let pos = ct_sat_add(m.ln_m, w);
     let saturated = ct_is_max(pos);
-    let x1 = u128::conditional_select(&sat_sub(pos, width.scale(v_norm2)), &u128::MAX, saturated);
+    let x1 = u128::conditional_select(
+        &ct_sat_sub(pos, width.scale(v_norm2)),
+        &u128::MAX,
+        saturated,
+    );
     let num = exp_neg(x1) << 1;
     let den = ONE + exp_neg(two_w);
     (num, den)
@@ -301,9 +289,9 @@ mod tests {
         let mut rng = ChaCha20Rng::from_seed([1; 32]);
         let m = RejectionConstant::from_m(1.954).unwrap();
         for _ in 0..3000 {
-            let sigma = 10f64.powf(1.0 + 6.0 * (rng.next_u32() as f64 / 2f64.powi(32)));
+            let sigma = 10f64.powf(1.0 + 6.0 * (f64::from(rng.next_u32()) / 2f64.powi(32)));
             let (w, sigma) = width(sigma);
-            let vn = (sigma / 20.0) * (rng.next_u32() as f64 / 2f64.powi(32) * 2.0);
+            let vn = (sigma / 20.0) * (f64::from(rng.next_u32()) / 2f64.powi(32) * 2.0);
             let v_norm2 = (vn * vn) as u128;
             let zv = (normal(&mut rng) * sigma * vn * 2.0) as i128;
             let mut t = StandardTest::new(m);
@@ -350,12 +338,12 @@ mod tests {
     fn bimodal_fraction_matches_f64() {
         let mut rng = ChaCha20Rng::from_seed([3; 32]);
         for _ in 0..3000 {
-            let sigma = 10f64.powf(1.0 + 6.0 * (rng.next_u32() as f64 / 2f64.powi(32)));
+            let sigma = 10f64.powf(1.0 + 6.0 * (f64::from(rng.next_u32()) / 2f64.powi(32)));
             let (w, sigma) = width(sigma);
             let gamma = 2.0f64;
             let m_val = (1.0 / (2.0 * gamma * gamma)).exp();
             let m = RejectionConstant::from_m(m_val).unwrap();
-            let vn = sigma / gamma * (rng.next_u32() as f64 / 2f64.powi(32));
+            let vn = sigma / gamma * (f64::from(rng.next_u32()) / 2f64.powi(32));
             let v_norm2 = (vn * vn) as u128;
             let zv = (normal(&mut rng) * sigma * vn * 1.5) as i128;
             let (num, den) = bimodal_fraction(m, &w, v_norm2, zv);

@@ -1,6 +1,8 @@
 //! The BFV ring seen from the proof ring (docs/PROTOCOL.md §1):
 //! ψ splits a ∈ R_N into k = N/d blocks a_i with a(X) = Σ_{i<k} X^i·a_i(X^k), and products by public
 //! BFV polynomials are taken in R_N and then mapped by ψ (the block matrix M_b is never built).
+// Division lint (lib.rs): every `/` and `%` here works on public values (proof-ring counts N / D of public sizes).
+#![allow(clippy::integer_division_remainder_used)]
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
@@ -147,8 +149,8 @@ pub fn mul_public_short_schoolbook<M: Modulus, const N: usize>(
     let mut neg = [0u128; N];
     for j in 0..N {
         let xj = x[j];
-        let sign = (xj >> 63) as u64 as u128 & 1;
-        let mag = xj.unsigned_abs() as u128;
+        let sign = u128::from((xj >> 63) as u64) & 1;
+        let mag = u128::from(xj.unsigned_abs());
         let xp = mag * (1 - sign);
         let xn = mag * sign;
         for i in 0..N - j {

@@ -15,6 +15,8 @@ pub const D: usize = 128;
 /// One element of R, coefficients in [0, q).
 pub struct Rq<M: Modulus>(pub [M::Coeff; D]);
 
+// By hand: `derive` would demand `M: Clone` of the marker type, not of the coefficients.
+#[allow(clippy::expl_impl_clone_on_copy)]
 impl<M: Modulus> Clone for Rq<M> {
     fn clone(&self) -> Self {
         *self
@@ -43,6 +45,7 @@ impl<M: Modulus> Default for Rq<M> {
 
 impl<M: Modulus> Rq<M> {
     /// The zero element.
+    #[must_use]
     pub fn zero() -> Self {
         Rq([M::zero(); D])
     }
@@ -55,6 +58,7 @@ impl<M: Modulus> Rq<M> {
     }
 
     /// The residue of signed integer coefficients.
+    #[must_use]
     pub fn from_i64(a: &[i64; D]) -> Self {
         let mut r = Self::zero();
         for (o, &x) in r.0.iter_mut().zip(a.iter()) {
@@ -64,6 +68,7 @@ impl<M: Modulus> Rq<M> {
     }
 
     /// The element from a slice of exactly d signed coefficients.
+    #[must_use]
     pub fn from_i64_slice(a: &[i64]) -> Self {
         let mut r = Self::zero();
         for (o, &x) in r.0.iter_mut().zip(a.iter()) {
@@ -80,6 +85,7 @@ impl<M: Modulus> Rq<M> {
     }
 
     /// self + b.
+    #[must_use]
     pub fn add(&self, b: &Self) -> Self {
         let mut r = *self;
         r.add_assign(b);
@@ -87,6 +93,7 @@ impl<M: Modulus> Rq<M> {
     }
 
     /// self − b.
+    #[must_use]
     pub fn sub(&self, b: &Self) -> Self {
         let mut r = *self;
         for (x, &y) in r.0.iter_mut().zip(b.0.iter()) {
@@ -103,18 +110,20 @@ impl<M: Modulus> Rq<M> {
     }
 
     /// −self.
+    #[must_use]
     pub fn neg(&self) -> Self {
         let mut r = *self;
-        for x in r.0.iter_mut() {
+        for x in &mut r.0 {
             *x = M::neg(*x);
         }
         r
     }
 
     /// s·self for a scalar s.
+    #[must_use]
     pub fn scale(&self, s: M::Coeff) -> Self {
         let mut r = *self;
-        for x in r.0.iter_mut() {
+        for x in &mut r.0 {
             *x = M::mul(*x, s);
         }
         r
@@ -126,6 +135,7 @@ impl<M: Modulus> Rq<M> {
     }
 
     /// σ(self) with σ: Y ↦ Y⁻¹ = −Y^(d−1): coefficient i moves to d−i with a sign change (i ≥ 1).
+    #[must_use]
     pub fn sigma(&self) -> Self {
         let mut r = Self::zero();
         r.0[0] = self.0[0];
@@ -138,6 +148,7 @@ impl<M: Modulus> Rq<M> {
     /// Negacyclic product self·b in R, by RNS-NTT at length 128 (docs/BFV.md; `ring::poly`): the exact integer product of the centred lifts over K primes
     /// (`rns::primes_for_uniform`: 4 for q44, 6 for q86), reduced mod q — bit-identical to the schoolbook
     /// product, data-independent (fixed transforms), ~3 KiB of stack.
+    #[must_use]
     pub fn mul(&self, b: &Self) -> Self {
         match const { primes_for_uniform(D, M::BITS) } {
             k if k <= 4 => self.mul_ntt::<4>(b),
@@ -212,12 +223,14 @@ impl<M: Modulus> Rq<M> {
     }
 
     /// Multiplication by a short signed polynomial (|coefficient| < 2^31), reduced once per output.
+    #[must_use]
     pub fn mul_small(&self, b: &[i64; D]) -> Self {
         self.mul(&Self::from_i64(b))
     }
 }
 
 /// ⟨a, b⟩ over the integers of two short signed vectors (|values| < 2^31), exact in i128.
+#[must_use]
 pub fn dot_i64(a: &[i64], b: &[i64]) -> i128 {
     a.iter()
         .zip(b.iter())
@@ -226,6 +239,7 @@ pub fn dot_i64(a: &[i64], b: &[i64]) -> i128 {
 }
 
 /// ‖a‖² over the integers.
+#[must_use]
 pub fn norm2_i64(a: &[i64]) -> u128 {
     a.iter()
         .map(|&x| (i128::from(x) * i128::from(x)) as u128)
@@ -242,7 +256,7 @@ mod tests {
     fn poly(seed: u64) -> R {
         let mut r = R::zero();
         let mut s = seed;
-        for x in r.0.iter_mut() {
+        for x in &mut r.0 {
             s = s
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);

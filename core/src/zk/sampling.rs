@@ -10,6 +10,7 @@
 
 use super::params::ZkConsts;
 use super::reject::{InvTwoSigmaSq, RejectionConstant, StandardTest, bimodal_accept};
+use crate::arith::isqrt::{ceil_sqrt, floor_sqrt};
 use crate::ring::fixed::SigmaOutOfRange;
 use crate::ring::gaussian::{GaussianSampler, XofRng};
 use shake::Shake256Reader;
@@ -52,7 +53,7 @@ impl Convolution {
         }
         let shift = (64 - sigma.leading_zeros()) - OUTER_BITS;
         let rest = (sigma as u128) * (sigma as u128) - (inner as u128) * (inner as u128);
-        let outer = (isqrt(rest) >> shift) as u64;
+        let outer = (floor_sqrt(rest) >> shift) as u64;
         if outer == 0 || outer >= BASE_SIGMA_LIMIT {
             return None;
         }
@@ -67,7 +68,7 @@ impl Convolution {
     /// σ2 = ⌈√(min − σ1²)/2^k⌉, declared = ⌈√(σ1² + 4^k·σ2²)⌉ (checked to map back to the same σ2).
     #[must_use]
     pub const fn reaching(min_sq: u128, inner: u64) -> Option<u64> {
-        let min = isqrt_ceil(min_sq);
+        let min = ceil_sqrt(min_sq);
         if min < BASE_SIGMA_LIMIT as u128 || min >= 1 << 63 {
             return None;
         }
@@ -76,9 +77,9 @@ impl Convolution {
         if i2 >= min_sq {
             return None;
         }
-        let outer = isqrt_ceil(min_sq - i2).div_ceil(1 << shift);
+        let outer = ceil_sqrt(min_sq - i2).div_ceil(1 << shift);
         let exact = i2 + (outer << shift) * (outer << shift);
-        let declared = isqrt_ceil(exact) as u64;
+        let declared = ceil_sqrt(exact) as u64;
         match Self::of(declared, inner) {
             Some(c) if c.sigma_sq() == exact => Some(declared),
             _ => None,
@@ -99,27 +100,6 @@ impl Convolution {
         let (i, o) = (self.inner as u128, self.outer as u128);
         100 * i * i >= need && 100 * o * o >= need
     }
-}
-
-/// ⌊√x⌋ (public values; Newton from above).
-const fn isqrt(x: u128) -> u128 {
-    if x < 2 {
-        return x;
-    }
-    let mut r = 1u128 << (x.ilog2() / 2 + 1);
-    loop {
-        let nr = (r + x / r) / 2;
-        if nr >= r {
-            return r;
-        }
-        r = nr;
-    }
-}
-
-/// ⌈√x⌉.
-const fn isqrt_ceil(x: u128) -> u128 {
-    let r = isqrt(x);
-    if r * r < x { r + 1 } else { r }
 }
 
 /// M of the joint standard rejection at γ = 20: exp(√(2·129·ln 2)/γ + 1/(2γ²)) = 1.9539… (PROTOCOL §3),
@@ -205,6 +185,7 @@ impl Masks {
 
     /// Bits b with |y| < 2^b for every y1 mask value (widths σ_m and σ_s; bit length of the larger
     /// tail cut, which the sampler never exceeds; for a convolution x + 2^k·y the sum of both cuts).
+    #[must_use]
     pub fn y1_bits(&self) -> u32 {
         let m = self.s.tail_bound() * u64::from(self.shift_m != 0)
             + (self.m.tail_bound() << self.shift_m);
@@ -246,6 +227,7 @@ impl Masks {
     /// M is converted at each decision rather than stored (the prover's state did not grow when the
     /// convolution shifts were added); it is in [1, 256), so the conversion succeeds (test
     /// `rejection_constants_convert`), and a failure would only reject.
+    #[must_use]
     pub fn accept_standard(&self, coin: Shake256Reader, v_sq: [u128; 2], zv: [i128; 2]) -> bool {
         let Ok(m) = RejectionConstant::from_m(M_STANDARD) else {
             return false;
@@ -257,6 +239,7 @@ impl Masks {
     }
 
     /// Bimodal rejection of the JL response.
+    #[must_use]
     pub fn accept_bimodal(&self, coin: Shake256Reader, v_sq: u128, zv: i128) -> bool {
         let Ok(m) = RejectionConstant::from_m(M_BIMODAL) else {
             return false;

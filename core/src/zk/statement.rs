@@ -1,5 +1,8 @@
 //! The public statement and its binding into the transcript (docs/PROTOCOL.md §2 and §6 step 0): context
 //! (set id, round id, clinic id, public-key hash), the bound B, the chunk count, Δ and every ciphertext byte.
+// Division lint (lib.rs): every `/` and `%` here works on public values (Δ = ⌊q/t⌋ and q mod t of the public
+// plaintext modulus).
+#![allow(clippy::integer_division_remainder_used)]
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
@@ -122,6 +125,7 @@ pub struct ChunkedStatement<'a, M: Modulus, const N: usize, S> {
 
 impl<'a, M: Modulus, const N: usize> Statement<'a, M, N> {
     /// The same statement read through [`SliceChunks`].
+    #[must_use]
     pub fn chunked(&self) -> ChunkedStatement<'a, M, N, SliceChunks<'a, M, N>> {
         ChunkedStatement {
             pk_a: self.pk_a,
@@ -136,11 +140,13 @@ impl<'a, M: Modulus, const N: usize> Statement<'a, M, N> {
     }
 
     /// Number of chunks L.
+    #[must_use]
     pub fn chunks(&self) -> usize {
         self.c0.len()
     }
 
     /// Δ = ⌊q/t⌋.
+    #[must_use]
     pub fn delta(&self) -> M::Coeff {
         self.chunked().delta()
     }
@@ -157,11 +163,13 @@ impl<'a, M: Modulus, const N: usize> Statement<'a, M, N> {
     }
 
     /// H(pk) ([`ChunkedStatement::pk_hash`]).
+    #[must_use]
     pub fn pk_hash<P: ZkParams<M = M>>(&self) -> [u8; 32] {
         self.chunked().pk_hash::<P>()
     }
 
     /// The transcript's start ([`ChunkedStatement::transcript`]).
+    #[must_use]
     pub fn transcript<P: ZkParams<M = M>>(&self, ctx: &Context) -> Transcript {
         self.chunked().transcript::<P>(ctx)
     }

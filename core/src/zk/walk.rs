@@ -15,6 +15,7 @@ pub fn absorb_ring_vec<M: Modulus>(tr: &mut Transcript, label: &[u8], v: &[Rq<M>
 }
 
 /// Signed blocks → residues (s2, y2).
+#[must_use]
 pub fn s2_ring<M: Modulus>(s: &[[i64; D]; M2_MAX]) -> [Rq<M>; M2_MAX] {
     core::array::from_fn(|t| Rq::from_i64(&s[t]))
 }
