@@ -144,7 +144,16 @@ fn five_member_processes_run_the_ceremony_and_one_restarts_from_its_database() {
     // The same request again (a lost reply): the kept receipt, bit for bit.
     assert_eq!(members[1].call(RECEIPT, &body).unwrap(), receipts[1]);
     let (a, b) = decode_key(&members[0].call(KEY, &[]).unwrap()).unwrap();
-    let agg = Combination::new(&roster, DESIGN, a, b).unwrap();
+    let mut agg = Combination::new(&roster, DESIGN, a, b).unwrap();
+    // The combiner follows the signed commitments and reveals it relayed (its own slot keys for the share
+    // proofs, docs/THRESHOLD.md §16.4 item 5).
+    let public: Vec<Vec<u8>> = commits.iter().chain(&reveals).cloned().collect();
+    let agg = big(move || {
+        for m in &public {
+            agg.observe(m).unwrap();
+        }
+        agg
+    });
     let present = 0b111;
     let p = big({
         let subs = subs.clone();

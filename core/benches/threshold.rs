@@ -303,6 +303,7 @@ fn share_proof_benches(
         round: agg.round(),
         present,
         member: 1,
+        supplement_for: 0,
         chunk: j,
     };
     let public = SharePublic {

@@ -20,6 +20,10 @@ use zkfl_core::params::limits::plaintext_modulus;
 use zkfl_core::params::{ParamSet, SetL};
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::threshold::certificate::{self, KeySignature};
+use zkfl_core::threshold::share_proof::{
+    AnswerProver, EpochPublic, ShareProofFailure, max_proof_len, prove_answer, verify_answer_chunk,
+};
+use zkfl_core::threshold::share_proof_params::{ShareProofParams, derive};
 use zkfl_core::threshold::slots::{Members, bit};
 use zkfl_core::threshold::{
     Admitted, Aggregate, CheckedPlan, Combiner, Dealer, Epoch, Holdings, KeyCeremony, MemberShares,
@@ -162,6 +166,8 @@ pub struct Member {
     slot_keys: Vec<Pl>,
     holdings: Option<Box<Holdings>>,
     admission: Admission,
+    /// The share proof's parameters for the plan (docs/THRESHOLD.md §6.3).
+    share_params: ShareProofParams,
 }
 
 impl core::fmt::Debug for Member {
@@ -252,6 +258,7 @@ impl Member {
             slot_keys: vec![Pl::zero(); c.slots() * design.chunks],
             holdings: None,
             admission: Admission::Verify,
+            share_params: share_params(&plan)?,
         };
         for bytes in m.store.logged()? {
             m.verify_and_apply(&bytes)?;
@@ -615,6 +622,37 @@ impl Member {
         present: &[u8],
         receipts: &[Vec<u8>],
     ) -> Result<Vec<u8>, CommitteeError> {
+        self.respond(round, subs, present, receipts, 0)
+    }
+
+    /// A supplementary answer for the slots of excluded member `excluded` (docs/THRESHOLD.md §3.2.1): the slots
+    /// of x whose lowest holder in P \ {x} is this member, as a share set (0x15) followed by its proofs (0x16,
+    /// x = `excluded`); once per (aggregate, x), counted as one decryption, resent from storage when asked again.
+    ///
+    /// # Errors
+    /// As [`Member::answer`].
+    pub fn supplement(
+        &mut self,
+        round: u64,
+        subs: &[Submission],
+        present: &[u8],
+        receipts: &[Vec<u8>],
+        excluded: u8,
+    ) -> Result<Vec<u8>, CommitteeError> {
+        if excluded == 0 {
+            return Err(CommitteeError::Protocol("no member to supplement".into()));
+        }
+        self.respond(round, subs, present, receipts, excluded)
+    }
+
+    fn respond(
+        &mut self,
+        round: u64,
+        subs: &[Submission],
+        present: &[u8],
+        receipts: &[Vec<u8>],
+        supplement_for: u8,
+    ) -> Result<Vec<u8>, CommitteeError> {
         let frame = Frame {
             epoch: &self.epoch,
             chunks: self.chunks,
@@ -635,7 +673,8 @@ impl Member {
             }
             rs.push(receipt);
         }
-        if let Some(bytes) = self.store.reply(&p.binding)? {
+        let reply_key = reply_key(&p.binding, supplement_for);
+        if let Some(bytes) = self.store.reply(&reply_key)? {
             // The same request again (a lost reply, a restart): the stored bytes. Another present set for an
             // aggregate already answered gets no second answer (docs/THRESHOLD.md §3.2).
             let at = wire::HEADER_BYTES + 40;
@@ -666,6 +705,13 @@ impl Member {
             receipts: &rs,
         };
         let smudger = Smudger::new(&self.plan)?;
+        let mut a = Box::new(Pl::zero());
+        zkfl_core::bfv::public_a::<P, N>(&self.epoch.crs, &mut a);
+        let prover = AnswerProver {
+            params: &self.share_params,
+            a: &a,
+            slot_keys: &self.slot_keys,
+        };
         let (index, chunks, store) = (self.index, self.chunks, &mut self.store);
         with_aggregate(&terms, subs, self.admission, |agg| {
             if agg.binding() != p.binding {
@@ -675,15 +721,20 @@ impl Member {
             }
             let mut shares = vec![Pl::zero(); chunks];
             let mut maker = Box::new(ShareMaker::<P, N, K>::new());
-            maker.make(
+            let mut proofs = Vec::with_capacity(chunks);
+            prove_answer(
+                &mut maker,
+                &prover,
                 h,
                 agg,
                 p.members,
+                supplement_for,
                 &spend,
                 &smudger,
                 store,
                 &mut UnwrapErr(getrandom::SysRng),
                 &mut shares,
+                &mut proofs,
             )?;
             let head = ShareSetHeader {
                 member: index,
@@ -691,13 +742,32 @@ impl Member {
                 binding: p.binding,
                 present: p.members,
             };
-            let mut out = vec![0u8; wire::share_set_len::<P>(&frame)];
-            wire::encode_share_set::<P, N>(&frame, &head, &shares, &mut out)
+            let set_len = wire::share_set_len::<P>(&frame);
+            let refs: Vec<&[u8]> = proofs.iter().map(Vec::as_slice).collect();
+            let mut out = vec![0u8; set_len + wire::share_proofs_len(refs.iter().map(|p| p.len()))];
+            let (set, proof_bytes) = out.split_at_mut(set_len);
+            wire::encode_share_set::<P, N>(&frame, &head, &shares, set)
                 .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
-            store.store_reply(&p.binding, &out)?;
+            wire::encode_share_proofs::<P>(&frame, &head, supplement_for, &refs, proof_bytes)
+                .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
+            store.store_reply(&reply_key, &out)?;
             Ok(out)
         })
     }
+}
+
+/// The key a stored reply is kept under: the aggregate's binding for the regular answer, H(binding ‖ x) for the
+/// supplementary answer for x.
+fn reply_key(binding: &[u8; 32], supplement_for: u8) -> [u8; 32] {
+    use sha3::{Digest, Sha3_256};
+    if supplement_for == 0 {
+        return *binding;
+    }
+    let mut h = Sha3_256::new();
+    h.update(b"ZKFL-PQ/committee/supplement-reply/v1");
+    h.update(binding);
+    h.update([supplement_for]);
+    h.finalize().into()
 }
 
 /// Err unless the holdings exist and every held part is checked.
@@ -707,14 +777,72 @@ fn complete(h: Option<&Holdings>) -> Result<&Holdings, CommitteeError> {
     ))
 }
 
-/// The aggregator's side of a round: builds the aggregate from the same submissions, announces the present set,
-/// and combines the members' share sets. It holds no key material.
+/// Bytes of the share set (0x15) that starts a member's answer of `chunks` chunks under `roster`'s epoch (the
+/// 0x16 proofs follow).
+///
+/// # Panics
+/// For a roster without an epoch.
+#[must_use]
+pub fn share_set_bytes(chunks: usize, roster: &CommitteeRoster) -> usize {
+    let epoch = roster.epoch().expect("roster epoch");
+    wire::share_set_len::<P>(&Frame {
+        epoch: &epoch,
+        chunks,
+    })
+}
+
+fn share_params(plan: &CheckedPlan<P>) -> Result<ShareProofParams, CommitteeError> {
+    derive(plan).map_err(|e| CommitteeError::Protocol(format!("share proof parameters: {e:?}")))
+}
+
+/// Why a member's answer was left out of a combination (docs/THRESHOLD.md §3.2.1, §16.4 item 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExclusionReason {
+    /// A chunk's share proof does not verify (or the answer's shape is wrong), with the check that failed.
+    Proof {
+        /// The chunk.
+        chunk: usize,
+        /// The failure.
+        failure: ShareProofFailure,
+    },
+    /// The share set or its proofs are malformed, or the share set and its proofs disagree.
+    Malformed(zkfl_core::wire::DecodeError),
+}
+
+/// A member excluded from a round's combination, and why (the channel authenticated the sender).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exclusion {
+    /// The member.
+    pub member: u8,
+    /// For a supplementary answer, the excluded member it supplemented (0 for a regular answer).
+    pub supplement_for: u8,
+    /// Why.
+    pub reason: ExclusionReason,
+}
+
+/// A combined round: the decrypted chunks and the members excluded on the way.
+#[derive(Clone, Debug)]
+pub struct Combined {
+    /// L chunks of N centred integers.
+    pub chunks: Vec<[i64; N]>,
+    /// The members whose answers failed, with the reason (logged and kept with the round).
+    pub excluded: Vec<Exclusion>,
+}
+
+/// The aggregator's side of a round: follows the ceremony (commitments and reveals it relays) to compute the
+/// committee key and slot keys itself, builds the aggregate from the same submissions, announces the present
+/// set, verifies every answer's share proofs and combines. It holds no key material.
 pub struct Combination {
     epoch: Epoch,
     plan: CheckedPlan<P>,
     a: Box<[C; N]>,
     b: Vec<[C; N]>,
     admission: Admission,
+    share_params: ShareProofParams,
+    ceremony: KeyCeremony,
+    key: Vec<Pl>,
+    slot_keys: Vec<Pl>,
+    roster_keys: Vec<VerifyingKey>,
 }
 
 impl Combination {
@@ -737,13 +865,88 @@ impl Combination {
             design.b_int,
             design.chunks,
         )?;
+        let chunks = b.len();
         Ok(Self {
             epoch,
+            share_params: share_params(&plan)?,
             plan,
             a,
             b,
             admission: Admission::Verify,
+            ceremony: KeyCeremony::new(epoch),
+            key: vec![Pl::zero(); chunks],
+            slot_keys: vec![Pl::zero(); c.slots() * chunks],
+            roster_keys: roster.verifying_keys()?,
         })
+    }
+
+    /// Follows one signed ceremony message the aggregator relays (0x10 commitment, 0x11 reveal, each with its
+    /// sender's signature under the roster; 0x12 is sealed and not seen): the combiner computes the slot keys
+    /// B_{U,j} the share proofs are verified against from the reveals itself, and checks that the committee key
+    /// they give is the (a, b) it was built with.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Wire`], [`CommitteeError::Threshold`] for what the core's ceremony refuses,
+    /// [`CommitteeError::Protocol`] for another kind or a committee key other than (a, b).
+    pub fn observe(&mut self, bytes: &[u8]) -> Result<(), CommitteeError> {
+        let frame = Frame {
+            epoch: &self.epoch,
+            chunks: self.b.len(),
+        };
+        let kind = match bytes.get(1).copied() {
+            Some(k) if k == Kind::Commitment as u8 => Kind::Commitment,
+            Some(k) if k == Kind::Reveal as u8 => Kind::Reveal,
+            other => {
+                return Err(CommitteeError::Protocol(format!(
+                    "not a public ceremony message (kind {other:?})"
+                )));
+            }
+        };
+        let (sender, bytes) = signed::verify_signed::<P>(&frame, kind, &self.roster_keys, bytes)?;
+        if bytes.get(3) != Some(&sender) {
+            return Err(CommitteeError::Protocol(
+                "a ceremony message signed by another member than its sender".into(),
+            ));
+        }
+        match kind {
+            Kind::Commitment => {
+                let (m, c) = wire::decode_commitment::<P>(&frame, bytes)?;
+                self.ceremony.commit(m, c)?;
+            }
+            _ => {
+                let mut shares = vec![Pl::zero(); self.epoch.committee.slots() * self.b.len()];
+                let m = wire::decode_reveal::<P, N>(&frame, bytes, &mut shares)?;
+                self.ceremony
+                    .reveal::<P, N>(m, &shares, &mut self.key, &mut self.slot_keys)?;
+                if self.ceremony.complete()
+                    && self.key.iter().zip(&self.b).any(|(k, b)| k.coeffs != *b)
+                {
+                    return Err(CommitteeError::Protocol(
+                        "the ceremony's committee key is not the combiner's (a, b)".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The (helper y, excluded x) pairs whose supplementary answers replace the excluded members' slots: for
+    /// each slot of an excluded x under `present`, its lowest holder in P \ {x} (docs/THRESHOLD.md §3.2.1).
+    #[must_use]
+    pub fn helpers(&self, present: Members, excluded: Members) -> Vec<(u8, u8)> {
+        let c = self.epoch.committee;
+        let mut out = Vec::new();
+        for x in (1..=c.members() as u8).filter(|&x| excluded & bit(x) != 0) {
+            for u in 0..c.slots() {
+                if c.assignee(present, u) == Some(x)
+                    && let Some(y) = c.assignee(present & !bit(x), u)
+                    && !out.contains(&(y, x))
+                {
+                    out.push((y, x));
+                }
+            }
+        }
+        out
     }
 
     /// Admits submissions without proofs (tests only).
@@ -794,17 +997,16 @@ impl Combination {
         })
     }
 
-    /// Combines the share sets (0x15) received from `senders` (authenticated by the channel) into the decrypted
-    /// aggregate: L chunks of N centred integers.
-    ///
-    /// Seam for the share proof (docs/THRESHOLD.md §3.2.1, §16.4 item 5): once it exists, each member's proofs
-    /// are verified here before its shares are added, and a member whose proof fails is excluded and its slots
-    /// supplemented. Nothing here detects a wrong share today.
+    /// Combines the answers (0x15 share set followed by its 0x16 proofs) received from `senders`
+    /// (authenticated by the channel) into the decrypted aggregate: L chunks of N centred integers. Every
+    /// chunk's share proof is verified first (`share_proof::verify_answer_chunk`, against the combiner's own
+    /// key identity, aggregate, c1 and slot keys); if any member's answer fails, nothing is combined and the
+    /// exclusions are returned ([`CommitteeError::Excluded`]): ask the [`Combination::helpers`] for
+    /// supplementary answers and call [`Combination::combine_excluding`].
     ///
     /// # Errors
-    /// [`CommitteeError::Wire`], [`CommitteeError::Protocol`] for a share set whose claimed sender is not the
-    /// authenticated one, [`CommitteeError::Threshold`] for what `Combiner::decrypt` refuses (senders not exactly
-    /// the present set, another aggregate).
+    /// [`CommitteeError::Excluded`], [`CommitteeError::Protocol`] for an answer whose claimed sender, round or
+    /// present set is not the expected one, [`CommitteeError::Threshold`] for what `Combiner::decrypt` refuses.
     pub fn combine(
         &self,
         round: u64,
@@ -812,36 +1014,186 @@ impl Combination {
         present: Members,
         received: &[(u8, Vec<u8>)],
     ) -> Result<Vec<[i64; N]>, CommitteeError> {
-        let l = self.b.len();
-        let mut decoded = Vec::with_capacity(received.len());
-        for (sender, bytes) in received {
-            let mut shares = vec![Pl::zero(); l];
-            let h = wire::decode_share_set::<P, N>(&self.frame(), bytes, &mut shares)?;
-            if h.member != *sender || h.round != round || h.present != present {
-                return Err(CommitteeError::Protocol(format!(
-                    "share set from member {sender} claims another sender, round or present set"
-                )));
-            }
-            decoded.push((h, shares));
+        let c = self.combine_excluding(round, subs, present, received, &[])?;
+        Ok(c.chunks)
+    }
+
+    /// [`Combination::combine`] with the supplementary answers `supplements` (sender, bytes) for the members
+    /// whose answers fail: the failing members are excluded (each [`Exclusion`] logged and returned), and the
+    /// chunks are combined from the remaining members' answers and the supplements (`Combiner::decrypt_excluding`)
+    /// once every supplement's proofs verify too.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Excluded`] when an answer fails and the supplements do not cover its slots, or when a
+    /// supplement fails; otherwise as [`Combination::combine`].
+    pub fn combine_excluding(
+        &self,
+        round: u64,
+        subs: &[Submission],
+        present: Members,
+        received: &[(u8, Vec<u8>)],
+        supplements: &[(u8, Vec<u8>)],
+    ) -> Result<Combined, CommitteeError> {
+        if !self.ceremony.complete() {
+            return Err(CommitteeError::Protocol(
+                "the combiner has not observed the ceremony's reveals (no slot keys to verify against)".into(),
+            ));
         }
+        let l = self.b.len();
         let p = self.plan.plan();
         let t = plaintext_modulus(p.clinics, p.b_int)
             .ok_or(CommitteeError::Protocol("no plaintext modulus".into()))?;
         let plain = zkfl_core::bfv::PlainModulus::new(t)
             .map_err(|e| CommitteeError::Protocol(format!("{e:?}")))?;
-        with_aggregate(&self.terms(round), subs, self.admission, |agg| {
-            let sets: Vec<MemberShares<'_, P, N>> = decoded
+        let terms = self.terms(round);
+        let key_id = terms.key()?.id();
+        let mut a = Box::new(Pl::zero());
+        a.coeffs = *self.a;
+        with_aggregate(&terms, subs, self.admission, |agg| {
+            let epoch = EpochPublic {
+                key_id: &key_id,
+                committee: &self.epoch.committee,
+                a: &a,
+                slot_keys: &self.slot_keys,
+                chunks: l,
+            };
+            let mut excluded = Vec::new();
+            let mut kept = Vec::new();
+            for (sender, bytes) in received {
+                match self.checked_answer(&epoch, agg, round, present, 0, *sender, bytes)? {
+                    Ok(shares) => kept.push((*sender, shares)),
+                    Err(reason) => excluded.push(Exclusion {
+                        member: *sender,
+                        supplement_for: 0,
+                        reason,
+                    }),
+                }
+            }
+            let excluded_mask = excluded.iter().fold(0, |m, e| m | bit(e.member));
+            let mut supp = Vec::new();
+            let mut failed = Vec::new();
+            for (sender, bytes) in supplements {
+                let x = bytes
+                    .get(wire::share_set_len::<P>(&self.frame()) + wire::HEADER_BYTES + 44)
+                    .copied()
+                    .unwrap_or(0);
+                if x == 0 || excluded_mask & bit(x) == 0 {
+                    return Err(CommitteeError::Protocol(format!(
+                        "a supplementary answer from member {sender} for member {x}, who was not excluded"
+                    )));
+                }
+                match self.checked_answer(&epoch, agg, round, present, x, *sender, bytes)? {
+                    Ok(shares) => supp.push((x, *sender, shares)),
+                    Err(reason) => failed.push(Exclusion {
+                        member: *sender,
+                        supplement_for: x,
+                        reason,
+                    }),
+                }
+            }
+            for e in excluded.iter().chain(&failed) {
+                eprintln!(
+                    "committee round {round}: member {} excluded{}: {:?}",
+                    e.member,
+                    if e.supplement_for == 0 {
+                        String::new()
+                    } else {
+                        format!(" (supplement for member {})", e.supplement_for)
+                    },
+                    e.reason
+                );
+            }
+            if !failed.is_empty() || (!excluded.is_empty() && supplements.is_empty()) {
+                excluded.extend(failed);
+                return Err(CommitteeError::Excluded(excluded));
+            }
+            let sets: Vec<MemberShares<'_, P, N>> = kept
                 .iter()
-                .map(|(h, s)| MemberShares {
-                    member: h.member,
-                    aggregate: h.binding,
+                .map(|(m, s)| MemberShares {
+                    member: *m,
+                    aggregate: agg.binding(),
                     shares: s,
+                })
+                .collect();
+            let supp_sets: Vec<(u8, MemberShares<'_, P, N>)> = supp
+                .iter()
+                .map(|(x, m, s)| {
+                    (
+                        *x,
+                        MemberShares {
+                            member: *m,
+                            aggregate: agg.binding(),
+                            shares: s,
+                        },
+                    )
                 })
                 .collect();
             let mut out = vec![[0i64; N]; l];
             let mut combiner = Box::new(Combiner::<P, N>::new(plain, self.epoch.committee));
-            combiner.decrypt(agg, present, &sets, &mut out)?;
-            Ok(out)
+            combiner.decrypt_excluding(agg, present, excluded_mask, &sets, &supp_sets, &mut out)?;
+            Ok(Combined {
+                chunks: out,
+                excluded,
+            })
         })
+    }
+
+    /// Decodes one answer (share set ‖ proofs) from the authenticated `sender` and verifies every chunk's proof:
+    /// Ok(Ok(shares)), or Ok(Err(reason)) to exclude the sender. A share set claiming another sender, round or
+    /// present set is a protocol error of the transport, not a proof failure.
+    #[allow(clippy::too_many_arguments)]
+    fn checked_answer(
+        &self,
+        epoch: &EpochPublic<'_, M, N>,
+        agg: &Aggregate<'_, '_, M, N>,
+        round: u64,
+        present: Members,
+        supplement_for: u8,
+        sender: u8,
+        bytes: &[u8],
+    ) -> Result<Result<Vec<Pl>, ExclusionReason>, CommitteeError> {
+        let frame = self.frame();
+        let l = self.b.len();
+        let set_len = wire::share_set_len::<P>(&frame);
+        let (set, proof_bytes) = bytes.split_at(set_len.min(bytes.len()));
+        let mut shares = vec![Pl::zero(); l];
+        let h = match wire::decode_share_set::<P, N>(&frame, set, &mut shares) {
+            Ok(h) => h,
+            Err(e) => return Ok(Err(ExclusionReason::Malformed(e))),
+        };
+        if h.member != sender || h.round != round || h.present != present {
+            return Err(CommitteeError::Protocol(format!(
+                "share set from member {sender} claims another sender, round or present set"
+            )));
+        }
+        let mut proofs: Vec<&[u8]> = vec![&[]; l];
+        let max = max_proof_len::<P>(&self.share_params);
+        match wire::decode_share_proofs::<P>(&frame, proof_bytes, max, &mut proofs) {
+            Ok((ph, x)) if ph == h && x == supplement_for => {}
+            Ok(_) => {
+                return Ok(Err(ExclusionReason::Malformed(
+                    zkfl_core::wire::DecodeError::WrongEpoch,
+                )));
+            }
+            Err(e) => return Ok(Err(ExclusionReason::Malformed(e))),
+        }
+        let mut b_s = Box::new(Pl::zero());
+        for (j, (d, proof)) in shares.iter().zip(&proofs).enumerate() {
+            if let Err(failure) = verify_answer_chunk::<P, N>(
+                &self.share_params,
+                epoch,
+                agg,
+                present,
+                supplement_for,
+                sender,
+                j,
+                d,
+                proof,
+                &mut b_s,
+            ) {
+                return Ok(Err(ExclusionReason::Proof { chunk: j, failure }));
+            }
+        }
+        Ok(Ok(shares))
     }
 }

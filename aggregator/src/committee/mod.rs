@@ -25,6 +25,9 @@ pub enum CommitteeError {
     Protocol(String),
     /// The member's database failed.
     Storage(String),
+    /// Members whose answers failed their share proofs (docs/THRESHOLD.md §16.4 item 5), and why; nothing was
+    /// combined (ask `Combination::helpers` for supplementary answers).
+    Excluded(Vec<member::Exclusion>),
     /// The relay (the aggregator, or the path) changed, made, misrouted or resealed a member's message: a
     /// signature or envelope that fails. Never evidence against the claimed sender (review 13).
     Relay(String),
@@ -42,6 +45,13 @@ impl core::fmt::Display for CommitteeError {
             Self::Threshold(e) => write!(f, "threshold: {e}"),
             Self::Protocol(why) => write!(f, "committee protocol: {why}"),
             Self::Storage(why) => write!(f, "member state: {why}"),
+            Self::Excluded(ex) => {
+                f.write_str("excluded after a failed share proof:")?;
+                for e in ex {
+                    write!(f, " member {} ({:?})", e.member, e.reason)?;
+                }
+                Ok(())
+            }
             Self::Relay(why) => write!(f, "relayed message refused (the relay is to blame): {why}"),
         }
     }

@@ -103,7 +103,8 @@ fn open(d: &std::path::Path, r: &CommitteeRoster, i: u8) -> Result<Member, Commi
 }
 
 /// The whole ceremony through bytes: commitments, reveals, dealt parts (each member also deals to itself).
-fn ceremony(members: &mut [Member]) {
+/// Returns the public messages (commitments, then reveals) the aggregator relays, for `Combination::observe`.
+fn ceremony(members: &mut [Member]) -> Vec<Vec<u8>> {
     let commits: Vec<Vec<u8>> = members.iter_mut().map(|m| m.commit().unwrap()).collect();
     for m in members.iter_mut() {
         for c in &commits {
@@ -123,6 +124,7 @@ fn ceremony(members: &mut [Member]) {
         }
     }
     assert!(members.iter().all(Member::ready));
+    commits.into_iter().chain(reveals).collect()
 }
 
 /// Three clinics' submissions under (a, b) and the sum of their updates.
@@ -182,7 +184,7 @@ fn a_committee_decrypts_with_one_member_offline_and_survives_a_restart_mid_round
         let d = dir("round");
         let r = roster();
         let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
-        ceremony(&mut members);
+        let public = ceremony(&mut members);
         // Every member computed the same key; all n certify it, and a clinic's check under its own roster passes.
         let (a, b) = members[0].committee_key().unwrap();
         assert!(members.iter().all(|m| m.committee_key().unwrap().1 == b));
@@ -194,6 +196,9 @@ fn a_committee_decrypts_with_one_member_offline_and_survives_a_restart_mid_round
         certificate::check(&epoch, &r.verifying_keys().unwrap(), &key_id, &sigs).unwrap();
         let mut agg = Combination::new(&r, DESIGN, a.clone(), b.clone()).unwrap();
         agg.admit_unverified();
+        for m in &public {
+            agg.observe(m).unwrap();
+        }
         let mut rng = ChaCha20Rng::seed_from_u64(17);
 
         // Round 1: member 5 offline. Receipts from 1..4 (the quorum w = 4), present set {1, 2, 3}.
@@ -417,6 +422,9 @@ fn costs_per_member_at_the_papers_size() {
         let (a, b) = members[0].committee_key().unwrap();
         let mut agg = Combination::new(&r, BIG, a.clone(), b.clone()).unwrap();
         agg.admit_unverified();
+        for m in commits.iter().chain(&reveals) {
+            agg.observe(m).unwrap();
+        }
         let mut rng = ChaCha20Rng::seed_from_u64(27);
         let plain =
             zkfl_core::bfv::PlainModulus::new(plaintext_modulus(BIG.clinics, BIG.b_int).unwrap())
@@ -452,6 +460,7 @@ fn costs_per_member_at_the_papers_size() {
         let t = Instant::now();
         let first = members[0].answer(1, &subs, &p, &receipts).unwrap();
         let answer_s = t.elapsed().as_secs_f64();
+        let set_bytes = super::member::share_set_bytes(BIG.chunks, &r);
         let mut shares = vec![(1u8, first)];
         shares.extend((1..3).map(|i| {
             (
@@ -467,14 +476,174 @@ fn costs_per_member_at_the_papers_size() {
             "committee costs (set L, 3-of-5, L = 27, wall s on this machine): commit {commit_s:.3}, \
              check 5 reveals {reveal_check_s:.3}, check 30 dealt parts {parts_check_s:.3}, receipt (aggregate \
              of 3 + ledger + ML-DSA) {receipt_s:.3}, answer (aggregate + quorum check + 27 smudged shares + \
-             ledger) {answer_s:.3}, combine 3 share sets {combine_s:.3}; bytes: commitment {}, reveal {}, dealt \
-             parts per holder {dealt_bytes}, receipt {}, present set {}, share set {}",
+             ledger + 27 share proofs) {answer_s:.3} ({:.3} per chunk), combine 3 answers (27·3 proofs verified) \
+             {combine_s:.3}; bytes: commitment {}, reveal {}, dealt parts per holder {dealt_bytes}, receipt {}, \
+             present set {}, answer {} = share set {set_bytes} + proofs {}",
+            answer_s / 27.0,
             commits[0].len(),
             reveals[0].len(),
             receipts[0].len(),
             p.len(),
-            shares[0].1.len()
+            shares[0].1.len(),
+            shares[0].1.len() - set_bytes
         );
+        let _ = std::fs::remove_dir_all(&d);
+    });
+}
+
+/// The share proof in the round (docs/THRESHOLD.md §16.4 item 5, §3.2.1): member 5 offline, P = {1, 2, 3, 4};
+/// member 2 cheats outside the honest code path — its real answer with +Δ added to one coefficient of its share
+/// (the proof is for the honest share) — and member 3's answer carries a share of its own plus a fresh honest
+/// proof of another member's answer (member 4's, moved). Both are detected (`Challenge`), excluded with a
+/// typed reason, nothing is combined without the supplements; the helpers named by `Combination::helpers`
+/// answer for the excluded members' slots with their own proofs, and the round decrypts bit-exact. A
+/// supplement is answered once per (aggregate, x) and resent from storage; a cheating supplement is refused.
+#[test]
+fn a_cheating_member_is_detected_excluded_and_the_round_still_decrypts() {
+    use super::member::{ExclusionReason, share_set_bytes};
+    use zkfl_core::threshold::share_proof::ShareProofFailure;
+    use zkfl_core::zk::proof::ProofError;
+    big_stack(|| {
+        let d = dir("cheat");
+        let r = roster();
+        let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
+        let public = ceremony(&mut members);
+        let (a, b) = members[0].committee_key().unwrap();
+        let mut agg = Combination::new(&r, DESIGN, a.clone(), b.clone()).unwrap();
+        agg.admit_unverified();
+        for m in &public {
+            agg.observe(m).unwrap();
+        }
+        let mut rng = ChaCha20Rng::seed_from_u64(23);
+        let (subs, sum) = clinics(&a, &b, &mut rng, 100);
+        let receipts: Vec<Vec<u8>> = (0..4)
+            .map(|i| members[i].receipt(1, &subs).unwrap())
+            .collect();
+        let present = mask(&[1, 2, 3, 4]);
+        let p = agg.present(1, &subs, present).unwrap();
+        let t = std::time::Instant::now();
+        let mut answers: Vec<(u8, Vec<u8>)> = (0..4)
+            .map(|i| {
+                (
+                    i as u8 + 1,
+                    members[i].answer(1, &subs, &p, &receipts).unwrap(),
+                )
+            })
+            .collect();
+        eprintln!("4 answers with proofs (L = 1): {:.2?}", t.elapsed());
+        // Honest answers combine.
+        assert_eq!(
+            &agg.combine(1, &subs, present, &answers).unwrap()[0][..],
+            &sum[..]
+        );
+        // Member 2: +Δ at coefficient 5 of its share (bytes of the share set: header, 44, then 11-byte
+        // little-endian coefficients), its honest proof kept.
+        let set_bytes = share_set_bytes(DESIGN.chunks, &r);
+        let delta = zkfl_core::bfv::PlainModulus::<<P as ParamSet>::M>::new(
+            plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap(),
+        )
+        .unwrap()
+        .delta();
+        let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 5 * 11;
+        let mut c = [0u8; 16];
+        c[..11].copy_from_slice(&answers[1].1[at..at + 11]);
+        let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
+        let bumped = (u128::from_le_bytes(c) + delta) % q;
+        answers[1].1[at..at + 11].copy_from_slice(&bumped.to_le_bytes()[..11]);
+        // Another cheat, detected the same way: member 3's share set with member 4's proofs (fresh honest
+        // proofs of another member's statement), the sender byte rewritten; member 2 honest here.
+        let mut moved = answers.clone();
+        let mut m3 = answers[2].1[..set_bytes].to_vec();
+        m3.extend_from_slice(&answers[3].1[set_bytes..]);
+        m3[set_bytes + 3] = 3; // the 0x16 header's sender byte
+        moved[2].1 = m3;
+        moved[1] = (2, members[1].answer(1, &subs, &p, &receipts).unwrap());
+        match agg.combine(1, &subs, present, &moved) {
+            Err(CommitteeError::Excluded(ex)) => {
+                assert_eq!(ex.len(), 1, "{ex:?}");
+                assert_eq!(ex[0].member, 3);
+            }
+            other => panic!("expected exclusions, got {other:?}"),
+        }
+        // Member 2's +Δ: without supplements nothing is combined; the cheater is named with the failing check.
+        let excluded = match agg.combine(1, &subs, present, &answers) {
+            Err(CommitteeError::Excluded(ex)) => ex,
+            other => panic!("expected exclusions, got {other:?}"),
+        };
+        assert_eq!(excluded.len(), 1);
+        assert_eq!(excluded[0].member, 2);
+        assert_eq!(
+            excluded[0].reason,
+            ExclusionReason::Proof {
+                chunk: 0,
+                failure: ShareProofFailure::Proof(ProofError::Challenge)
+            }
+        );
+        // The helpers (lowest holders in P \ {2} of member 2's slots) answer for its slots.
+        let ex_mask = mask(&[2]);
+        let helpers = agg.helpers(present, ex_mask);
+        assert!(!helpers.is_empty() && helpers.iter().all(|(y, _)| ex_mask & bit(*y) == 0));
+        let t = std::time::Instant::now();
+        let supplements: Vec<(u8, Vec<u8>)> = helpers
+            .iter()
+            .map(|&(y, x)| {
+                (
+                    y,
+                    members[usize::from(y) - 1]
+                        .supplement(1, &subs, &p, &receipts, x)
+                        .unwrap(),
+                )
+            })
+            .collect();
+        eprintln!(
+            "{} supplementary answers: {:.2?}",
+            helpers.len(),
+            t.elapsed()
+        );
+        let honest: Vec<(u8, Vec<u8>)> = answers
+            .iter()
+            .filter(|(m, _)| ex_mask & bit(*m) == 0)
+            .cloned()
+            .collect();
+        let mut all = honest.clone();
+        all.extend(
+            answers
+                .iter()
+                .filter(|(m, _)| ex_mask & bit(*m) != 0)
+                .cloned(),
+        );
+        let combined = agg
+            .combine_excluding(1, &subs, present, &all, &supplements)
+            .unwrap();
+        assert_eq!(
+            &combined.chunks[0][..],
+            &sum[..],
+            "bit-exact after excluding member 2"
+        );
+        assert_eq!(
+            combined
+                .excluded
+                .iter()
+                .map(|e| e.member)
+                .collect::<Vec<_>>(),
+            vec![2]
+        );
+        // A supplement is resent, never recomputed.
+        let (y, x) = helpers[0];
+        assert_eq!(
+            members[usize::from(y) - 1]
+                .supplement(1, &subs, &p, &receipts, x)
+                .unwrap(),
+            supplements[0].1
+        );
+        // A supplement with a wrong share is refused too.
+        let mut bad = supplements.clone();
+        let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 9 * 11;
+        bad[0].1[at] ^= 1;
+        assert!(matches!(
+            agg.combine_excluding(1, &subs, present, &all, &bad),
+            Err(CommitteeError::Excluded(_))
+        ));
         let _ = std::fs::remove_dir_all(&d);
     });
 }

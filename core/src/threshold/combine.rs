@@ -128,4 +128,127 @@ impl<P: ParamSet, const N: usize> Combiner<P, N> {
         self.phase.zeroize();
         Ok(())
     }
+
+    /// [`Combiner::decrypt`] after excluding the members `excluded` ⊆ P whose share proofs failed
+    /// (docs/THRESHOLD.md §3.2.1): `received` holds exactly one share set from every member of P \ excluded,
+    /// and `supplements` one supplementary set (x, shares) from every member that covers a slot of an excluded
+    /// x (`share_relation::covers`: the lowest holder of the slot in P \ {x}), so every slot is counted exactly
+    /// once. The caller verified every set's proofs (`share_proof::verify_answer_chunk`).
+    ///
+    /// # Errors
+    /// As [`Combiner::decrypt`] for `received` against P \ excluded; [`ThresholdError::ShareSetMismatch`] when
+    /// the supplements' senders for some x are not exactly the members that cover its slots (a slot of x
+    /// without another holder in P, or a helper that is itself excluded, makes the round need another present
+    /// set); [`ThresholdError::Duplicate`] for a second supplement from one member for one x.
+    pub fn decrypt_excluding(
+        &mut self,
+        agg: &Aggregate<'_, '_, P::M, N>,
+        present: Members,
+        excluded: Members,
+        received: &[MemberShares<'_, P, N>],
+        supplements: &[(u8, MemberShares<'_, P, N>)],
+        out: &mut [[i64; N]],
+    ) -> Result<(), ThresholdError> {
+        self.committee.check_present(present)?;
+        let kept = present & !excluded;
+        let c = self.committee;
+        self.check_senders(kept, agg.chunks(), received)?;
+        let binding = agg.binding();
+        let all = received.iter().chain(supplements.iter().map(|(_, s)| s));
+        if let Some(r) = all.clone().find(|r| r.aggregate != binding) {
+            return Err(ThresholdError::WrongAggregate { member: r.member });
+        }
+        for x in (1..=c.members() as u8).filter(|&x| excluded & bit(x) != 0) {
+            let mut need: Members = 0;
+            for u in 0..c.slots() {
+                if c.assignee(present, u) == Some(x) {
+                    need |= c.assignee(present & !bit(x), u).map_or(0, bit);
+                    if c.assignee(present & !bit(x), u)
+                        .is_none_or(|y| excluded & bit(y) != 0)
+                    {
+                        return Err(ThresholdError::ShareSetMismatch {
+                            expected: present,
+                            got: kept,
+                        });
+                    }
+                }
+            }
+            let mut got: Members = 0;
+            for (_, s) in supplements.iter().filter(|(sx, _)| *sx == x) {
+                if got & bit(s.member) != 0 {
+                    return Err(ThresholdError::Duplicate { member: s.member });
+                }
+                if s.shares.len() != agg.chunks() {
+                    return Err(ThresholdError::ChunkCount {
+                        expected: agg.chunks(),
+                        got: s.shares.len(),
+                    });
+                }
+                got |= bit(s.member);
+            }
+            if got != need {
+                return Err(ThresholdError::ShareSetMismatch {
+                    expected: need,
+                    got,
+                });
+            }
+        }
+        if supplements.iter().any(|(x, _)| excluded & bit(*x) == 0) {
+            return Err(ThresholdError::ShareSetMismatch {
+                expected: excluded,
+                got: supplements.iter().fold(0, |m, (x, _)| m | bit(*x)),
+            });
+        }
+        if out.len() != agg.chunks() {
+            return Err(ThresholdError::ChunkCount {
+                expected: agg.chunks(),
+                got: out.len(),
+            });
+        }
+        for (j, (c0, m)) in agg.c0().iter().zip(out.iter_mut()).enumerate() {
+            self.phase.clone_from(c0);
+            for r in all.clone() {
+                self.phase.add_assign(&r.shares[j]);
+            }
+            self.plain.decode(&self.phase, m);
+        }
+        self.phase.zeroize();
+        Ok(())
+    }
+
+    /// [`Combiner::check`] against the sender set `expected` (which may be below t after exclusions).
+    fn check_senders(
+        &self,
+        expected: Members,
+        chunks: usize,
+        received: &[MemberShares<'_, P, N>],
+    ) -> Result<(), ThresholdError> {
+        let mut seen: Members = 0;
+        for r in received {
+            let b = bit(r.member) & self.committee.all();
+            if b == 0 {
+                return Err(ThresholdError::MemberIndex {
+                    index: r.member as usize,
+                    members: self.committee.members(),
+                });
+            }
+            if seen & b != 0 {
+                return Err(ThresholdError::Duplicate { member: r.member });
+            }
+            if r.shares.len() != chunks {
+                return Err(ThresholdError::ChunkCount {
+                    expected: chunks,
+                    got: r.shares.len(),
+                });
+            }
+            seen |= b;
+        }
+        if seen != expected {
+            return Err(ThresholdError::ShareSetMismatch {
+                expected,
+                got: seen,
+            });
+        }
+        Ok(())
+    }
 }

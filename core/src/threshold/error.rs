@@ -88,6 +88,9 @@ pub enum ThresholdError {
     /// A smudging digit failed its norm bound `share::MAX_RESAMPLES` times in a row (probability < 2^−300 per
     /// try with the designed bounds): the sampler or its bounds are broken.
     SmudgingResample,
+    /// The share proof's prover refused an answer's chunk (never for an honest share: its witness meets every
+    /// bound the sampler enforced).
+    ShareProof,
     /// A dealer, holding or key used under another epoch or committee than its own.
     WrongEpoch,
     /// Two ciphertexts of an aggregate have equal c1, or two come from the same clinic.
@@ -222,6 +225,7 @@ impl core::fmt::Display for ThresholdError {
                 write!(f, "member {member} has not signed a spend receipt for this aggregate")
             }
             Self::SmudgingResample => f.write_str("the smudging sampler kept failing its norm bound"),
+            Self::ShareProof => f.write_str("the share proof's prover refused the answer"),
             Self::WrongEpoch => f.write_str("used under another epoch or committee than its own"),
             Self::ZeroCiphertext { clinic } => write!(f, "clinic {clinic}'s ciphertext has c1 = 0"),
             Self::AlreadyDecrypted { clinic } => write!(

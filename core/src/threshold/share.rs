@@ -193,6 +193,48 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
         rng: &mut R,
         out: &mut [Poly<P::M, N>],
     ) -> Result<(), ThresholdError> {
+        self.make_answer(
+            holdings,
+            agg,
+            present,
+            0,
+            spend,
+            smudger,
+            spent,
+            rng,
+            out,
+            |_, _, _| Ok(()),
+        )
+    }
+
+    /// [`ShareMaker::make`] for a regular answer (`supplement_for` = 0) or a supplementary answer for the
+    /// slots of excluded member x ∈ P (docs/THRESHOLD.md §3.2.1: the slots of x whose lowest holder in P \ {x}
+    /// is this member, `share_relation::covers`; spent under the (aggregate, x) marker, counted as one
+    /// decryption). `chunk` is called with each chunk's index, witness and `rng` (share d, parts S, high digit X2)
+    /// right after the share is made, while S and X2 are in memory: the share proof's prover
+    /// (`share_proof::prove_answer`). Its error stops the answer and wipes `out` (the decryption stays counted).
+    ///
+    /// # Errors
+    /// As [`ShareMaker::make`], [`ThresholdError::NotInPresentSet`] for an x outside P or equal to this member,
+    /// and what `chunk` returns.
+    #[allow(clippy::too_many_arguments)]
+    pub fn make_answer<R, F>(
+        &mut self,
+        holdings: &Holdings,
+        agg: &Aggregate<'_, '_, P::M, N>,
+        present: Members,
+        supplement_for: u8,
+        spend: &Spend<'_>,
+        smudger: &Smudger<P>,
+        spent: &mut impl SpentLedger,
+        rng: &mut R,
+        out: &mut [Poly<P::M, N>],
+        mut chunk: F,
+    ) -> Result<(), ThresholdError>
+    where
+        R: CryptoRng + ?Sized,
+        F: FnMut(usize, &ChunkWitness<'_, P, N>, &mut R) -> Result<(), ThresholdError>,
+    {
         let committee = holdings.committee();
         for got in [out.len(), agg.chunks()] {
             if got != holdings.chunks() {
@@ -231,12 +273,22 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
             return Err(ThresholdError::WrongPlan);
         }
         holdings.check_key(agg.key_id(), agg.verified())?;
-        spend.answer(holdings, agg, spent)?;
+        if supplement_for == 0 {
+            spend.answer(holdings, agg, spent)?;
+        } else {
+            if present & bit(supplement_for) == 0 || supplement_for == me {
+                return Err(ThresholdError::NotInPresentSet {
+                    member: supplement_for,
+                });
+            }
+            spend.answer_supplement(holdings, agg, supplement_for, spent)?;
+        }
         self.c1_ntt.set_from_poly(agg.c1());
         for (j, d) in out.iter_mut().enumerate() {
             self.s = Poly::zero();
-            for u in (0..committee.slots()).filter(|&u| committee.assignee(present, u) == Some(me))
-            {
+            for u in (0..committee.slots()).filter(|&u| {
+                super::share_relation::covers(committee, present, supplement_for, me, u)
+            }) {
                 holdings.add_slot_secret::<P, N>(u, j, &mut self.tmp, &mut self.s);
             }
             self.s_ntt.set_from_poly(&self.s);
@@ -251,8 +303,20 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
                 return Err(e);
             }
             d.add_assign(&self.noise);
-            self.s.zeroize();
             self.s_ntt.zeroize();
+            let w = ChunkWitness {
+                d,
+                s: &self.s,
+                x2: &self.digits[1],
+            };
+            let r = chunk(j, &w, rng);
+            self.s.zeroize();
+            if let Err(e) = r {
+                for d in out.iter_mut() {
+                    d.zeroize();
+                }
+                return Err(e);
+            }
         }
         Ok(())
     }
@@ -266,6 +330,17 @@ impl<P: ParamSet, const N: usize, const K: usize> ShareMaker<P, N, K> {
     pub fn last_digits(&self) -> &[Poly<P::M, N>; 2] {
         &self.digits
     }
+}
+
+/// One chunk's share and the secret witness of its share proof, lent to the `chunk` callback of
+/// [`ShareMaker::make_answer`].
+pub struct ChunkWitness<'a, P: ParamSet, const N: usize> {
+    /// The share d.
+    pub d: &'a Poly<P::M, N>,
+    /// S: the sum of the parts the answer covers.
+    pub s: &'a Poly<P::M, N>,
+    /// The high digit X2 of the noise.
+    pub x2: &'a Poly<P::M, N>,
 }
 
 impl<P: ParamSet, const N: usize, const K: usize> Drop for ShareMaker<P, N, K> {

@@ -13,8 +13,8 @@
 
 use super::aggregate::Aggregate;
 use super::share_proof_params::ShareProofParams;
-use super::share_relation::assigned_slot_key;
-use super::slots::{Committee, Members};
+use super::share_relation::answer_slot_key;
+use super::slots::{Committee, Members, bit};
 use crate::arith::Modulus;
 use crate::ring::Poly;
 use crate::zk::derive::SHARE_CRS_BIT;
@@ -47,6 +47,9 @@ pub enum ShareProofFailure {
     Prove(ProveError),
     /// The proof does not verify for this statement.
     Proof(ProofError),
+    /// The answer's shape is wrong before any proof is read: P is not a valid present set, the member is not
+    /// in P, or a supplementary answer's x is not in P or is the member itself.
+    NotInPresentSet,
 }
 
 /// The public context of one chunk's proof besides its polynomials: what every challenge hashes (§6.2
@@ -63,6 +66,8 @@ pub struct ShareContext<'a> {
     pub present: Members,
     /// The member h.
     pub member: u8,
+    /// 0 for a regular answer; x for a supplementary answer for the slots of excluded member x (§3.2.1).
+    pub supplement_for: u8,
     /// The chunk j.
     pub chunk: usize,
 }
@@ -90,7 +95,8 @@ pub fn layout<P: ZkParams>(params: &ShareProofParams) -> Layout {
     )
 }
 
-/// The transcript's start (§6.2 item 1): label, set id, key identity, β(A), r, P, h, j, the four squared
+/// The transcript's start (§6.2 item 1): label, set id, key identity, β(A), r, P, h, (x for a supplementary
+/// answer), j, the four squared
 /// bounds (u128 little endian), then B_S and d (canonical coefficient bytes).
 #[must_use]
 pub fn transcript<P: ZkParams, const N: usize>(
@@ -106,6 +112,11 @@ pub fn transcript<P: ZkParams, const N: usize>(
     t.absorb_u64(b"round", ctx.round);
     t.absorb_u64(b"present", u64::from(ctx.present));
     t.absorb_u64(b"member", u64::from(ctx.member));
+    // Absorbed only for a supplementary answer, so a regular answer's transcript (and the KAT) is unchanged and
+    // the two kinds of statement never share a transcript.
+    if ctx.supplement_for != 0 {
+        t.absorb_u64(b"supplement-for", u64::from(ctx.supplement_for));
+    }
     t.absorb_u64(b"chunk", ctx.chunk as u64);
     for g in params.bounds.groups() {
         t.absorb_bytes(b"bound", &g.to_le_bytes());
@@ -290,6 +301,62 @@ pub fn verify_member_share<P: ZkParams, const N: usize>(
     proof: &[u8],
     b_s: &mut Poly<P::M, N>,
 ) -> Result<(), ShareProofFailure> {
+    verify_chunk::<P, N>(params, epoch, agg, present, 0, member, j, d, proof, b_s)
+}
+
+/// What a combiner checks of one answer's chunk before it adds the share (§16.4 item 5): the answer's shape —
+/// P a valid present set of at least t, the member in P, for a supplementary answer x ∈ P and x ≠ member
+/// (review 14, R14-1: [`verify_member_share`] alone accepts a proof of a member outside P, where B_S = 0) —,
+/// then [`verify_member_share`]'s checks with B_S of the slots the answer covers
+/// (`share_relation::answer_slot_key`) and x bound in the transcript.
+///
+/// # Errors
+/// [`ShareProofFailure::NotInPresentSet`] for the shape, then as [`verify_member_share`].
+#[allow(clippy::too_many_arguments)]
+pub fn verify_answer_chunk<P: ZkParams, const N: usize>(
+    params: &ShareProofParams,
+    epoch: &EpochPublic<'_, P::M, N>,
+    agg: &Aggregate<'_, '_, P::M, N>,
+    present: Members,
+    supplement_for: u8,
+    member: u8,
+    j: usize,
+    d: &Poly<P::M, N>,
+    proof: &[u8],
+    b_s: &mut Poly<P::M, N>,
+) -> Result<(), ShareProofFailure> {
+    let in_p = |m: u8| present & bit(m) != 0;
+    let supplement_ok = supplement_for == 0 || (in_p(supplement_for) && supplement_for != member);
+    if epoch.committee.check_present(present).is_err() || !in_p(member) || !supplement_ok {
+        return Err(ShareProofFailure::NotInPresentSet);
+    }
+    verify_chunk::<P, N>(
+        params,
+        epoch,
+        agg,
+        present,
+        supplement_for,
+        member,
+        j,
+        d,
+        proof,
+        b_s,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn verify_chunk<P: ZkParams, const N: usize>(
+    params: &ShareProofParams,
+    epoch: &EpochPublic<'_, P::M, N>,
+    agg: &Aggregate<'_, '_, P::M, N>,
+    present: Members,
+    supplement_for: u8,
+    member: u8,
+    j: usize,
+    d: &Poly<P::M, N>,
+    proof: &[u8],
+    b_s: &mut Poly<P::M, N>,
+) -> Result<(), ShareProofFailure> {
     use subtle::ConstantTimeEq;
     if !bool::from(agg.key_id().ct_eq(epoch.key_id)) {
         return Err(ShareProofFailure::WrongKey);
@@ -297,9 +364,10 @@ pub fn verify_member_share<P: ZkParams, const N: usize>(
     if j >= epoch.chunks || epoch.slot_keys.len() < epoch.committee.slots() * epoch.chunks {
         return Err(ShareProofFailure::Chunk);
     }
-    assigned_slot_key(
+    answer_slot_key(
         epoch.committee,
         present,
+        supplement_for,
         member,
         epoch.slot_keys,
         epoch.chunks,
@@ -313,6 +381,7 @@ pub fn verify_member_share<P: ZkParams, const N: usize>(
         round: agg.round(),
         present,
         member,
+        supplement_for,
         chunk: j,
     };
     let public = SharePublic {
@@ -322,4 +391,107 @@ pub fn verify_member_share<P: ZkParams, const N: usize>(
         d,
     };
     verify::<P, N>(params, &ctx, &public, proof)
+}
+
+/// What a member needs besides its holdings to prove its answer: the share proof's parameters, the CRS a and
+/// the ceremony's slot keys (`slot_keys[u·L + j]`).
+#[cfg(feature = "alloc")]
+#[derive(Clone, Copy, Debug)]
+pub struct AnswerProver<'a, M: Modulus, const N: usize> {
+    /// `share_proof_params::derive` of the member's plan.
+    pub params: &'a ShareProofParams,
+    /// The CRS a.
+    pub a: &'a Poly<M, N>,
+    /// The ceremony's slot keys.
+    pub slot_keys: &'a [Poly<M, N>],
+}
+
+/// A member's answer with its share proofs (§16.4 item 5): [`super::ShareMaker::make_answer`] writes the shares
+/// of every chunk into `out` and, for each chunk while its witness is in memory, this proves it under the
+/// answer's context (key identity, β(A), r, P, h, x, j) and B_S of the slots it covers; `proofs` receives one
+/// proof per chunk. The witnesses are centred into zeroized scratch.
+///
+/// # Errors
+/// As `make_answer`; [`super::ThresholdError::ShareProof`] if the prover refuses (never for an honest share).
+#[cfg(feature = "alloc")]
+#[allow(clippy::too_many_arguments)]
+pub fn prove_answer<P, const N: usize, const K: usize, R>(
+    maker: &mut super::ShareMaker<P, N, K>,
+    prover: &AnswerProver<'_, P::M, N>,
+    holdings: &super::Holdings,
+    agg: &Aggregate<'_, '_, P::M, N>,
+    present: Members,
+    supplement_for: u8,
+    spend: &super::Spend<'_>,
+    smudger: &super::Smudger<P>,
+    spent: &mut impl super::SpentLedger,
+    rng: &mut R,
+    out: &mut [Poly<P::M, N>],
+    proofs: &mut alloc::vec::Vec<alloc::vec::Vec<u8>>,
+) -> Result<(), super::ThresholdError>
+where
+    P: crate::params::ParamSet + ZkParams,
+    R: CryptoRng,
+{
+    use alloc::boxed::Box;
+    use alloc::vec;
+    use zeroize::Zeroize;
+    let member = holdings.member();
+    let key_id = *holdings.key_id();
+    let binding = agg.binding();
+    let (committee, chunks) = (*holdings.committee(), holdings.chunks());
+    let mut s = Box::new([0i64; N]);
+    let mut x2 = Box::new([0i64; N]);
+    let mut b_s = Box::new(Poly::<P::M, N>::zero());
+    let mut buf = vec![0u8; prove_buf_len::<P>(prover.params)];
+    proofs.clear();
+    let r = maker.make_answer(
+        holdings,
+        agg,
+        present,
+        supplement_for,
+        spend,
+        smudger,
+        spent,
+        rng,
+        out,
+        |j, w, rng| {
+            for i in 0..N {
+                s[i] = <P::M as Modulus>::to_centered(w.s.coeffs[i]) as i64;
+                x2[i] = <P::M as Modulus>::to_centered(w.x2.coeffs[i]) as i64;
+            }
+            answer_slot_key(
+                &committee,
+                present,
+                supplement_for,
+                member,
+                prover.slot_keys,
+                chunks,
+                j,
+                &mut b_s,
+            );
+            let ctx = ShareContext {
+                key_id: &key_id,
+                binding: &binding,
+                round: agg.round(),
+                present,
+                member,
+                supplement_for,
+                chunk: j,
+            };
+            let public = SharePublic {
+                a: prover.a,
+                c1: agg.c1(),
+                b_s: &b_s,
+                d: w.d,
+            };
+            let stats = prove::<P, N, _>(prover.params, &ctx, &public, &s, &x2, rng, &mut buf)
+                .map_err(|_| super::ThresholdError::ShareProof)?;
+            proofs.push(buf[..stats.len].to_vec());
+            Ok(())
+        },
+    );
+    s.zeroize();
+    x2.zeroize();
+    r
 }

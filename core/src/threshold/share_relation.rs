@@ -7,7 +7,7 @@
 //! needs the secret S and X2 (docs/THRESHOLD.md §6.8).
 
 use super::share_proof_params::ShareBounds;
-use super::slots::{Committee, Members};
+use super::slots::{Committee, Members, bit};
 use crate::arith::Modulus;
 use crate::bfv::keys::check_params;
 use crate::params::ParamSet;
@@ -52,8 +52,46 @@ pub fn assigned_slot_key<M: Modulus, const N: usize>(
     j: usize,
     out: &mut Poly<M, N>,
 ) {
+    answer_slot_key(committee, present, 0, member, slot_keys, chunks, j, out);
+}
+
+/// Whether `member`'s answer under `present` covers slot `u`: for a regular answer (`supplement_for` = 0) the
+/// slots whose lowest present holder it is (`Committee::assignee`); for a supplementary answer for excluded
+/// member x (docs/THRESHOLD.md §3.2.1) the slots assigned to x whose lowest holder in P \ {x} it is. The
+/// regular answers of P \ {x} and the supplements for x then cover every slot exactly once, or some slot of x
+/// has no other holder in P and the round needs another present set.
+#[must_use]
+pub fn covers(
+    committee: &Committee,
+    present: Members,
+    supplement_for: u8,
+    member: u8,
+    u: usize,
+) -> bool {
+    if supplement_for == 0 {
+        return committee.assignee(present, u) == Some(member);
+    }
+    committee.assignee(present, u) == Some(supplement_for)
+        && committee.assignee(present & !bit(supplement_for), u) == Some(member)
+}
+
+/// B_S of `member`'s answer under `present` (regular or supplementary for `supplement_for`, [`covers`]) for
+/// chunk j: Σ B_{U,j} over the slots it covers.
+#[allow(clippy::too_many_arguments)]
+pub fn answer_slot_key<M: Modulus, const N: usize>(
+    committee: &Committee,
+    present: Members,
+    supplement_for: u8,
+    member: u8,
+    slot_keys: &[Poly<M, N>],
+    chunks: usize,
+    j: usize,
+    out: &mut Poly<M, N>,
+) {
     *out = Poly::zero();
-    for u in (0..committee.slots()).filter(|&u| committee.assignee(present, u) == Some(member)) {
+    for u in
+        (0..committee.slots()).filter(|&u| covers(committee, present, supplement_for, member, u))
+    {
         out.add_assign(&slot_keys[u * chunks + j]);
     }
 }

@@ -29,6 +29,9 @@ pub const ROUND_LABEL: &[u8] = b"ZKFL-PQ/threshold/round-spent/v1";
 pub const SIGNED_LABEL: &[u8] = b"ZKFL-PQ/threshold/signed/v1";
 /// Domain label of the marker a member spends when it answers an aggregate (one answer per aggregate).
 pub const ANSWER_LABEL: &[u8] = b"ZKFL-PQ/threshold/answered/v1";
+/// Domain label of the marker a member spends when it answers for the slots of an excluded member x of an
+/// aggregate (one supplementary answer per aggregate and x, docs/THRESHOLD.md §3.2.1).
+pub const SUPPLEMENT_LABEL: &[u8] = b"ZKFL-PQ/threshold/supplement/v1";
 /// Domain label of the i-th decryption marker of an epoch (the durable per-epoch count, review 11 F3).
 pub const DECRYPTION_LABEL: &[u8] = b"ZKFL-PQ/threshold/decryption/v1";
 
@@ -283,6 +286,41 @@ impl Spend<'_> {
         agg: &Aggregate<'_, '_, M, N>,
         spent: &mut impl SpentLedger,
     ) -> Result<(), ThresholdError> {
+        let m = marker(
+            ANSWER_LABEL,
+            holdings.epoch(),
+            agg.round(),
+            Some(&agg.binding()),
+        );
+        self.answer_marked(holdings, agg, spent, &m)
+    }
+
+    /// [`Spend::answer`] for a supplementary answer for the slots of excluded member `excluded`
+    /// (docs/THRESHOLD.md §3.2.1): the same checks and decryption count, with the marker of (aggregate, x)
+    /// instead of the aggregate's "answered" marker, so a member answers an aggregate once and once more per
+    /// excluded member at most.
+    pub(crate) fn answer_supplement<M: Modulus, const N: usize>(
+        &self,
+        holdings: &Holdings,
+        agg: &Aggregate<'_, '_, M, N>,
+        excluded: u8,
+        spent: &mut impl SpentLedger,
+    ) -> Result<(), ThresholdError> {
+        let mut h = Sha3_256::new();
+        h.update(agg.binding());
+        h.update([excluded]);
+        let bx: [u8; 32] = h.finalize().into();
+        let m = marker(SUPPLEMENT_LABEL, holdings.epoch(), agg.round(), Some(&bx));
+        self.answer_marked(holdings, agg, spent, &m)
+    }
+
+    fn answer_marked<M: Modulus, const N: usize>(
+        &self,
+        holdings: &Holdings,
+        agg: &Aggregate<'_, '_, M, N>,
+        spent: &mut impl SpentLedger,
+        answered: &[u8; 32],
+    ) -> Result<(), ThresholdError> {
         check_receipts(holdings, self.roster, agg, self.receipts)?;
         let epoch = holdings.epoch();
         let binding = agg.binding();
@@ -297,10 +335,7 @@ impl Spend<'_> {
                 limit: DECRYPTIONS_PER_KEY,
             });
         }
-        let markers = [
-            marker(ANSWER_LABEL, epoch, agg.round(), Some(&binding)),
-            decryption_marker(epoch, taken),
-        ];
+        let markers = [*answered, decryption_marker(epoch, taken)];
         spent.spend_all(markers.iter()).map_err(|r| match r {
             LedgerRefusal::Spent(0) => ThresholdError::AlreadyDecrypted {
                 clinic: agg.ciphertexts().first().map_or(0, |x| x.clinic()),

@@ -7,7 +7,7 @@
 //! | bytes | field |
 //! |---|---|
 //! | 1 | format version (1) |
-//! | 1 | kind (0x10 … 0x15, [`Kind`]) |
+//! | 1 | kind (0x10 … 0x16, [`Kind`]) |
 //! | 1 | parameter-set id (`ParamSet::ID`) |
 //! | 1 | sender: the member index 1..=n (0 for the aggregator's present set) |
 //! | 1 | n |
@@ -40,8 +40,7 @@ pub const VERSION: u8 = 1;
 /// Header length in bytes.
 pub const HEADER_BYTES: usize = 40;
 
-/// The message kinds. 0x03 and 0x04 (the first design's key share and decryption share) are retired; 0x16 is
-/// reserved for the share-correctness proof (docs/THRESHOLD.md §6, not yet specified on the wire).
+/// The message kinds. 0x03 and 0x04 (the first design's key share and decryption share) are retired.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Kind {
@@ -57,10 +56,9 @@ pub enum Kind {
     SpendReceipt = 0x14,
     /// A member's decryption shares of every chunk of one aggregate (§3.2).
     ShareSet = 0x15,
+    /// The share proofs of a share set, one per chunk (§6, §16.4 item 5).
+    ShareProofs = 0x16,
 }
-
-/// Kind tag reserved for the share-correctness proof (§6); no decoder accepts it yet.
-pub const KIND_SHARE_PROOF_RESERVED: u8 = 0x16;
 
 /// What the receiver knows before it reads a message: its own epoch and the committee key's chunk count L.
 #[derive(Clone, Copy, Debug)]
@@ -623,6 +621,112 @@ pub fn decode_share_set<P: ParamSet, const N: usize>(
         binding,
         present,
     })
+}
+
+// ---- 0x16 share proofs ----
+
+/// Encoded size of a share-proof message with proofs of `lens` bytes: header (sender = the answering member),
+/// round (u64 LE), aggregate binding (32), present set (u32 LE), x (1 byte: 0 for a regular answer, the excluded
+/// member for a supplementary one, docs/THRESHOLD.md §3.2.1), then per chunk its proof's length (u32 LE) and
+/// bytes.
+#[must_use]
+pub fn share_proofs_len(lens: impl IntoIterator<Item = usize>) -> usize {
+    HEADER_BYTES + 45 + lens.into_iter().map(|l| 4 + l).sum::<usize>()
+}
+
+/// Writes the proofs (exactly L) of member `h.member`'s answer; `supplement_for` as in [`share_proofs_len`].
+///
+/// # Errors
+/// [`EncodeError::WrongBufferLength`] for `out` or `proofs` of another size, [`EncodeError::TooManyChunks`].
+pub fn encode_share_proofs<P: ParamSet>(
+    f: &Frame<'_>,
+    h: &ShareSetHeader,
+    supplement_for: u8,
+    proofs: &[&[u8]],
+    out: &mut [u8],
+) -> Result<(), EncodeError> {
+    check_polys(f.chunks, proofs.len())?;
+    check_out(share_proofs_len(proofs.iter().map(|p| p.len())), out)?;
+    write_header::<P>(f, Kind::ShareProofs, h.member, out)?;
+    let b = &mut out[HEADER_BYTES..];
+    b[..8].copy_from_slice(&h.round.to_le_bytes());
+    b[8..40].copy_from_slice(&h.binding);
+    b[40..44].copy_from_slice(&h.present.to_le_bytes());
+    b[44] = supplement_for;
+    let mut at = 45;
+    for p in proofs {
+        let len = u32::try_from(p.len()).map_err(|_| EncodeError::WrongBufferLength {
+            expected: u32::MAX as usize,
+            got: p.len(),
+        })?;
+        b[at..at + 4].copy_from_slice(&len.to_le_bytes());
+        b[at + 4..at + 4 + p.len()].copy_from_slice(p);
+        at += 4 + p.len();
+    }
+    Ok(())
+}
+
+/// Reads a share-proof message: `out` (exactly L) receives each chunk's proof bytes (borrowed from `bytes`);
+/// returns the answer's header and x.
+///
+/// # Errors
+/// Those of [`read_header`], [`DecodeError::WrongChunkCount`] for an `out` of another size,
+/// [`DecodeError::WrongLength`] for a proof of 0 or more than `max_proof` bytes or a total length that is not
+/// the sum of its parts, [`DecodeError::MemberSet`] for a present set with members outside 1..=n or without the
+/// sender, [`DecodeError::MemberIndex`] for an x outside P or equal to the sender.
+pub fn decode_share_proofs<'b, P: ParamSet>(
+    f: &Frame<'_>,
+    bytes: &'b [u8],
+    max_proof: usize,
+    out: &mut [&'b [u8]],
+) -> Result<(ShareSetHeader, u8), DecodeError> {
+    let h = read_header::<P>(f, Kind::ShareProofs, true, bytes)?;
+    if out.len() != f.chunks {
+        return Err(DecodeError::WrongChunkCount {
+            expected: out.len(),
+            got: f.chunks,
+        });
+    }
+    let short = |got: usize| DecodeError::WrongLength {
+        expected: share_proofs_len(core::iter::repeat_n(1, f.chunks)),
+        got,
+    };
+    let b = bytes
+        .get(HEADER_BYTES..HEADER_BYTES + 45)
+        .ok_or(short(bytes.len()))?;
+    let (round, binding, present) = round_binding_mask(b);
+    if present & !f.committee().all() != 0 || present & bit(h.sender) == 0 {
+        return Err(DecodeError::MemberSet { mask: present });
+    }
+    let x = b[44];
+    if x != 0 && (present & bit(x) == 0 || x == h.sender) {
+        return Err(DecodeError::MemberIndex { index: x });
+    }
+    let mut at = HEADER_BYTES + 45;
+    for o in out.iter_mut() {
+        let len = bytes
+            .get(at..at + 4)
+            .map(|l| u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize)
+            .ok_or(short(bytes.len()))?;
+        if len == 0 || len > max_proof {
+            return Err(DecodeError::WrongLength {
+                expected: max_proof,
+                got: len,
+            });
+        }
+        *o = bytes.get(at + 4..at + 4 + len).ok_or(short(bytes.len()))?;
+        at += 4 + len;
+    }
+    check_len(at, bytes)?;
+    Ok((
+        ShareSetHeader {
+            member: h.sender,
+            round,
+            binding,
+            present,
+        },
+        x,
+    ))
 }
 
 #[cfg(test)]

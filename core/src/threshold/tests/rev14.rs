@@ -80,6 +80,7 @@ fn prove_share(
         round: agg.round(),
         present,
         member: h,
+        supplement_for: 0,
         chunk: j,
     };
     let public = SharePublic {

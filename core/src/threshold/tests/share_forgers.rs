@@ -514,6 +514,7 @@ impl Setup {
             round: ROUND,
             present: self.h.present,
             member: 2,
+            supplement_for: 0,
             chunk: CHUNKS - 1,
         }
     }

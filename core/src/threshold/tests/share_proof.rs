@@ -94,6 +94,7 @@ fn honest_share_proof_verifies_and_binds_its_context() {
             round: ROUND,
             present: h.present,
             member: 2,
+            supplement_for: 0,
             chunk: j,
         };
         let public = SharePublic {
@@ -217,6 +218,7 @@ fn proven(seed: u64) -> Proven {
         round: ROUND,
         present: h.present,
         member: 2,
+        supplement_for: 0,
         chunk: j,
     };
     let public = SharePublic {
@@ -284,6 +286,7 @@ fn share_statement_substitution_forgers_fail_against_the_real_verifier() {
             round: ROUND,
             present: p.h.present,
             member: 2,
+            supplement_for: 0,
             chunk: j,
         };
         let public = SharePublic {

@@ -392,3 +392,80 @@ proptest! {
         check_share_set(&e, chunks, ShareSetHeader { member, round, binding, present }, binding[2], pos);
     }
 }
+
+/// 0x16 share proofs (docs/THRESHOLD.md §15): round trip of a regular and a supplementary answer's proofs, then
+/// typed refusals — another kind or frame, a proof of 0 bytes or above the verifier's limit, a truncated or
+/// padded message, a present set without the sender, an x outside P or equal to the sender.
+#[test]
+fn share_proofs_round_trip_and_refusals() {
+    let e = epoch(5, 3, 1);
+    let f = Frame {
+        epoch: &e,
+        chunks: 3,
+    };
+    let h = ShareSetHeader {
+        member: 2,
+        round: 9,
+        binding: [7; 32],
+        present: 0b1111,
+    };
+    let proofs: Vec<Vec<u8>> = (0..3u8).map(|i| vec![i + 1; 10 + usize::from(i)]).collect();
+    let refs: Vec<&[u8]> = proofs.iter().map(Vec::as_slice).collect();
+    for x in [0u8, 1] {
+        let mut buf = vec![0u8; share_proofs_len(refs.iter().map(|p| p.len()))];
+        encode_share_proofs::<P>(&f, &h, x, &refs, &mut buf).unwrap();
+        let mut out: Vec<&[u8]> = vec![&[]; 3];
+        assert_eq!(decode_share_proofs::<P>(&f, &buf, 12, &mut out), Ok((h, x)));
+        assert_eq!(out, refs);
+        let dec = |b: &[u8], max: usize| {
+            let mut o: Vec<&[u8]> = vec![&[]; 3];
+            decode_share_proofs::<P>(&f, b, max, &mut o)
+        };
+        assert!(matches!(
+            dec(&buf, 11),
+            Err(DecodeError::WrongLength {
+                expected: 11,
+                got: 12
+            })
+        ));
+        assert!(matches!(
+            decode_share_set::<P, N>(&f, &buf, &mut vec![Pl::zero(); 3]),
+            Err(DecodeError::WrongKind { .. })
+        ));
+        for other in other_frames(&e, 3) {
+            let g = Frame {
+                epoch: &other.0,
+                chunks: other.1,
+            };
+            let mut o: Vec<&[u8]> = vec![&[]; g.chunks];
+            assert!(decode_share_proofs::<P>(&g, &buf, 12, &mut o).is_err());
+        }
+        let mut long = buf.clone();
+        long.push(0);
+        assert!(matches!(
+            dec(&long, 12),
+            Err(DecodeError::WrongLength { .. })
+        ));
+        assert!(decode_share_proofs::<P>(&f, &buf[..buf.len() - 1], 12, &mut out).is_err());
+        let mut empty = buf.clone();
+        empty[HEADER_BYTES + 45..HEADER_BYTES + 49].copy_from_slice(&0u32.to_le_bytes());
+        assert!(matches!(
+            dec(&empty, 12),
+            Err(DecodeError::WrongLength { got: 0, .. })
+        ));
+        for (xb, err) in [
+            (2u8, DecodeError::MemberIndex { index: 2 }),
+            (5, DecodeError::MemberIndex { index: 5 }),
+        ] {
+            let mut bad = buf.clone();
+            bad[HEADER_BYTES + 44] = xb;
+            assert_eq!(dec(&bad, 12), Err(err));
+        }
+        let mut no_sender = buf.clone();
+        no_sender[HEADER_BYTES + 40..HEADER_BYTES + 44].copy_from_slice(&0b1101u32.to_le_bytes());
+        assert_eq!(
+            dec(&no_sender, 12),
+            Err(DecodeError::MemberSet { mask: 0b1101 })
+        );
+    }
+}
