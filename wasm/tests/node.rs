@@ -94,7 +94,7 @@ fn the_page_takes_the_model_only_from_the_signed_announcement() {
     let announce = |spec: &[u8]| {
         Announcement {
             param_set_id: 1,
-            round: 3,
+            round: zkfl_core::channel::RoundId(3),
             model_dim: 8,
             model_sha3: [1; 32],
             norm_bound: 5.0,

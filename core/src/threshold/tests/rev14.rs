@@ -7,7 +7,7 @@
 //! Run: cargo test --release -p zkfl-core --lib threshold::tests::rev14 -- --nocapture
 use super::share_proof::centred;
 use super::*;
-use crate::threshold::plan::Plan;
+use crate::threshold::plan::{Plan, PlanError};
 use crate::threshold::share_proof::{
     EpochPublic, ShareContext, ShareProofFailure, SharePublic, layout, prove, prove_buf_len,
     verify_member_share,
