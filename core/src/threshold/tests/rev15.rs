@@ -9,7 +9,10 @@
 //!   of its second secret, and every member holding the first commitment refuses the reveal as
 //!   `CommitmentMismatch` against the honest member, with two valid signatures of that member as "evidence" of
 //!   equivocation. §16.3 then aborts the epoch without the blamed (honest) member.
+//! - R15-2 (attribution): a relay's byte-identical replay of a genuine signed 0x10 or sealed 0x12 is refused as
+//!   `Duplicate { member }`, naming the honest sender, not as the relay's doing.
 //! - Everything else tried is refused; each test names the check.
+//!
 //! Run: cargo test -p zkfl-core --release --lib threshold::tests::rev15 -- --nocapture
 #![allow(clippy::too_many_lines)]
 use super::*;
