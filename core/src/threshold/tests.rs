@@ -1906,5 +1906,6 @@ mod rev12;
 mod rev12_fixes;
 mod rev13;
 mod rev14;
+mod rev15;
 mod share_forgers;
 mod share_proof;
