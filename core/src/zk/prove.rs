@@ -402,7 +402,43 @@ fn prove_checked<
         Start::Relation(r, _) => Some(r),
         Start::Norm(_) => None,
     };
-    let mut p = Prover::<P, N, U, S>::new(stmt, rel, &mut wit.m, wit.u.len(), out.room(), cheat)?;
+    let (
+        Relation {
+            layout: lay,
+            delta,
+            crs,
+        },
+        masks,
+    ) = Prover::<P, N, U, S>::checked(stmt, rel, wit.u.len(), out.room())?;
+    // A struct expression, so that the state is built in place (see `Prover::checked`).
+    let mut p = Prover::<P, N, U, S> {
+        src: Source {
+            stmt,
+            lay,
+            delta,
+            crs,
+            u: [0; N],
+            m: &mut wit.m,
+            sc: Scratch {
+                m: [0; N],
+                e1: [0; N],
+            },
+        },
+        sec: Secrets {
+            masks,
+            mask_seed: [0; 32],
+            ups: [[0; D]; GROUPS],
+            y3: [0; JL_ROWS],
+            beta: 1,
+            g: [Rq::zero(); LAMBDA_MAX],
+        },
+        s2: [[0; D]; M2_MAX],
+        bs2: [Rq::zero(); ELL_MAX],
+        tab: ProverTables::none(),
+        rho_ready: false,
+        jl_seed: [0; 32],
+        cheat,
+    };
     p.src.load_u(wit.u)?;
     p.slack()?;
     p.tab = tables.fit(&p.src.lay);
@@ -414,7 +450,8 @@ fn prove_checked<
     };
     let fs = p.commit(schedule::Commit::new(start), &mut msgs);
     let (jl_attempts, fs) = p.jl(fs, &mut msgs)?;
-    let (mut batch, fs) = p.batch_mu(fs, rng, &mut msgs);
+    let mut batch = Batch::<P::M>::empty();
+    let fs = p.batch_mu(fs, rng, &mut msgs, &mut batch);
     // Attempt 1 runs before h: its pass also yields the witness sums h needs (N_g, J_k), and nothing in
     // it depends on h or γ (γ enters only when the sums are combined).
     let mut att = Attempt::<P::M>::new();
@@ -430,7 +467,7 @@ fn prove_checked<
         if attempts > 1 {
             p.masked_attempt(&mut att, &batch, a);
         }
-        let c = p.open(&fs, &mut att, &batch, &mut msgs)?;
+        let c = p.open(&fs, &att, a, &batch, &mut msgs)?;
         let lay = p.src.lay;
         let accepted = p.respond(&c, a, out.staged(&lay, &p.sec.mask_seed, a));
         out.check()?;
@@ -497,63 +534,28 @@ impl<P: ZkParams, const N: usize, U, S> Drop for Prover<'_, '_, P, N, U, S> {
 impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::M, N>>
     Prover<'a, 's, P, N, U, S>
 {
-    /// Checks the statement and buffer sizes (pass 1 follows in [`Prover::slack`]).
-    // Out of line (as every protocol step here): its temporaries then share the stack with the other steps'
-    // instead of adding to `prove_checked`'s frame (docs/FIRMWARE.md).
-    #[inline(never)]
-    // The state is written straight into the caller's slot (a struct expression in tail position, no
-    // local copy); u is loaded afterwards (`Source::load_u`).
-    fn new(
-        stmt: &'a ChunkedStatement<'s, P::M, N, S>,
+    /// Checks the statement and buffer sizes and returns the relation and the mask samplers the state is
+    /// built from (pass 1 follows in [`Prover::slack`]). The state itself is a struct expression in
+    /// `prove_checked`, written straight into its slot: a constructor returning
+    /// `Result<Self, _>` made LLVM build it in a temporary and copy it (≈ 80 KB of stack, docs/FIRMWARE.md).
+    fn checked(
+        stmt: &ChunkedStatement<'s, P::M, N, S>,
         rel: Option<&Relation<P::M>>,
-        m: &'a mut U,
         u_len: usize,
         out_len: usize,
-        cheat: Cheat,
-    ) -> Result<Self, ProveError> {
-        let Relation {
-            layout: lay,
-            delta,
-            crs,
-        } = match rel {
+    ) -> Result<(Relation<P::M>, Masks), ProveError> {
+        let rel = match rel {
             Some(r) => *r,
             None => stmt.relation::<P>().map_err(|_| ProveError::Statement)?,
         };
         if u_len != N {
             return Err(ProveError::Statement);
         }
-        if out_len < lay.prove_buf_len() {
+        if out_len < rel.layout.prove_buf_len() {
             return Err(ProveError::Buffer);
         }
-        let masks = Masks::new(&lay.zk).map_err(|_| ProveError::Statement)?;
-        Ok(Self {
-            src: Source {
-                stmt,
-                lay,
-                delta,
-                crs,
-                u: [0; N],
-                m,
-                sc: Scratch {
-                    m: [0; N],
-                    e1: [0; N],
-                },
-            },
-            sec: Secrets {
-                masks,
-                mask_seed: [0; 32],
-                ups: [[0; D]; GROUPS],
-                y3: [0; JL_ROWS],
-                beta: 1,
-                g: [Rq::zero(); LAMBDA_MAX],
-            },
-            s2: [[0; D]; M2_MAX],
-            bs2: [Rq::zero(); ELL_MAX],
-            tab: ProverTables::none(),
-            rho_ready: false,
-            jl_seed: [0; 32],
-            cheat,
-        })
+        let masks = Masks::new(&rel.layout.zk).map_err(|_| ProveError::Statement)?;
+        Ok((rel, masks))
     }
 
     /// Pass 1 (norms, refusal, slack bits), out of line so that its temporaries do not add to `new`'s
@@ -697,7 +699,8 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         fs: schedule::Mu,
         rng: &mut R,
         msgs: &mut Messages<P::M>,
-    ) -> (Batch<P::M>, schedule::Gamma) {
+        batch: &mut Batch<P::M>,
+    ) -> schedule::Gamma {
         let lay = self.src.lay;
         let lambda = lay.zk.lambda;
         let mut gseed = [0u8; 32];
@@ -710,7 +713,8 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         }
         gseed.zeroize();
         let (mu_seed, fs) = fs.mu_seed(&msgs.t_g[..lambda]);
-        (Batch::from_mu_seed(lambda, &mu_seed), fs)
+        batch.set_mu(lambda, &mu_seed);
+        fs
     }
 
     /// Step 3, second half: h_k = g_k + F_k(s) from the witness sums of the first masked pass, absorbed;
@@ -737,11 +741,23 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
     fn open(
         &self,
         fs: &schedule::Challenge,
-        att: &mut Attempt<P::M>,
+        att: &Attempt<P::M>,
+        a: u64,
         batch: &Batch<P::M>,
         msgs: &mut Messages<P::M>,
     ) -> Result<[i64; D], ProveError> {
         let lay = &self.src.lay;
+        let mut w = [Rq::<P::M>::zero(); KMSIS_MAX];
+        let mut by2 = [Rq::<P::M>::zero(); ELL_MAX];
+        self.mask_commitments(a, &mut w, &mut by2);
+        // The y1 masks of the υ blocks (regenerated: the pass does not keep them).
+        let mut ups_mask = [Rq::<P::M>::zero(); GROUPS];
+        let mut yb = [0i64; D];
+        for (g, o) in ups_mask.iter_mut().enumerate() {
+            y1_block(lay, &self.sec, a, lay.s1_ups(g), &mut yb);
+            *o = Rq::from_i64(&yb);
+        }
+        yb.zeroize();
         let cs = [
             Rq::<P::M>::zero(),
             Rq::constant(P::M::from_i64(1)),
@@ -755,7 +771,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         };
         let acc = &att.acc;
         let ft: [Rq<P::M>; 3] = core::array::from_fn(|ci| {
-            let op = openings::<P>(lay, &self.sec, &att.by2, &acc.ups_mask, &cs[ci]);
+            let op = openings::<P>(lay, &self.sec, &by2, &ups_mask, &cs[ci]);
             let (norms, jl) = acc.combined(batch, ci);
             f_tilde(batch, &pubs, &cs[ci], &op, &norms, &jl)
         });
@@ -770,42 +786,61 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         }
         let rt = row_t(lay.zk.lambda);
         msgs.t_t = self.bs2[rt].add(&g1);
-        let v = g0.add(&att.by2[rt]);
-        msgs.c_seed = fs.c_seed(&att.w[..lay.zk.kmsis], &msgs.t_t, &v);
+        let v = g0.add(&by2[rt]);
+        msgs.c_seed = fs.c_seed(&w[..lay.zk.kmsis], &msgs.t_t, &v);
+        for r in by2.iter_mut() {
+            *r = Rq::zero();
+        }
+        for r in ups_mask.iter_mut() {
+            *r = Rq::zero();
+        }
         Ok(challenge_from_seed(&msgs.c_seed))
     }
 
-    /// Runs attempt `a`'s masked pass in place (one `Attempt` lives on the stack): y2 streamed from its
-    /// seed block by block into w = A2·y2 and B·y2 (none of it kept: `respond` samples it again), then
-    /// the pass over the chunks.
+    /// Runs attempt `a`'s masked pass in place (one `Attempt` lives on the stack): the pass over the chunks
+    /// only; the commitments of the masks (w = A1·y1 + A2·y2, B·y2) are formed from the mask seed when
+    /// `open` needs them (`mask_commitments`), so their accumulators never share the stack with the pass.
     fn masked_attempt(&mut self, att: &mut Attempt<P::M>, batch: &Batch<P::M>, a: u64) {
-        let lay = self.src.lay;
+        self.masked_pass(batch, a, &mut att.acc);
+    }
+
+    /// w = A1·y1 + A2·y2 and B·y2 of attempt `a`, every mask block regenerated from the mask seed (y1 and
+    /// y2 are sampled once more than when the pass held A1·y1: m1 + m2 blocks per attempt). Sums mod q
+    /// are exact, so the order of the columns does not change them.
+    #[inline(never)]
+    fn mask_commitments(
+        &self,
+        a: u64,
+        w: &mut [Rq<P::M>; KMSIS_MAX],
+        by2: &mut [Rq<P::M>; ELL_MAX],
+    ) {
+        let (lay, sec, set) = (&self.src.lay, &self.sec, self.src.crs);
         let mut blk = [0i64; D];
-        att.w = [Rq::zero(); KMSIS_MAX];
-        att.by2 = [Rq::zero(); ELL_MAX];
-        let sec = &self.sec;
+        *w = [Rq::zero(); KMSIS_MAX];
+        *by2 = [Rq::zero(); ELL_MAX];
         a2_b_acc_streamed::<P::M>(
-            self.src.crs,
-            &lay,
+            set,
+            lay,
             |t| {
                 y2_block(sec, a, t, &mut blk);
                 Rq::from_i64(&blk)
             },
-            Some(&mut att.w),
-            Some(&mut att.by2),
+            Some(w),
+            Some(by2),
         );
+        // Every column takes a y1 mask block (below the samplers' tail cut): fewer primes stay exact.
+        let mut a1 =
+            A1Acc::<P::M>::for_short(lay.m1(), sec.masks.y1_bits()).with_table(self.tab.a1);
+        for b in 0..lay.m1() {
+            y1_block(lay, sec, a, b, &mut blk);
+            a1_column_acc::<P::M>(set, lay, b, &Rq::from_i64(&blk), &mut a1);
+        }
         blk.zeroize();
-        self.masked_pass(batch, a, &mut att.w, &mut att.acc);
+        a1.finish_add(lay.zk.kmsis, w);
     }
 
-    /// Step 5 pass: w += A1·y1 and the openings of s3 at c ∈ {0, ±1} accumulated into N_g(c) and J̃(c).
-    fn masked_pass(
-        &mut self,
-        batch: &Batch<P::M>,
-        attempt: u64,
-        w: &mut [Rq<P::M>; KMSIS_MAX],
-        acc: &mut MaskedAcc<P::M>,
-    ) {
+    /// Step 5 pass: the openings of s3 at c ∈ {0, ±1} accumulated into N_g(c) and J̃(c).
+    fn masked_pass(&mut self, batch: &Batch<P::M>, attempt: u64, acc: &mut MaskedAcc<P::M>) {
         let Self {
             src,
             sec,
@@ -824,30 +859,26 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
             stmt,
             lay,
             delta,
-            crs,
             u,
             m,
             sc,
+            ..
         } = src;
-        let (lay, set, delta) = (&*lay, *crs, *delta);
-        acc.ups_mask = [Rq::zero(); GROUPS];
+        let (lay, delta) = (&*lay, *delta);
         let mut nacc = MaskedNtt::<P::M>::new();
-        // Every column takes a y1 mask block (below the samplers' tail cut): fewer primes stay exact.
-        let mut a1 = A1Acc::<P::M>::for_short(lay.m1(), sec.masks.y1_bits()).with_table(tab.a1);
         let mut yb = [0i64; D];
         // One s3 block with value x and mask y (openings y, x + y, y − x; combined in `MaskedNtt::finish`).
         let mut add_block = |b: usize, g: Option<Group>, x: &Rq<P::M>, y: &Rq<P::M>| {
             rho.get(batch, b, &mut nacc.srho);
             nacc.add(batch, g.map(|g| g as usize), x, y);
         };
-        // u blocks: mask y_u (σ_s), also the A1 columns of s1.
+        // u blocks: mask y_u (σ_s).
         let mut yu = [0i32; N];
         let mut blk = [0i64; D];
         for i in 0..lay.k {
             y1_block(lay, sec, attempt, i, &mut yb);
             psi_inv_block_i32(&yb, i, &mut yu);
             let y = Rq::<P::M>::from_i64(&yb);
-            a1_column_acc::<P::M>(set, lay, i, &y, &mut a1);
             psi_block_i64(u, i, &mut blk);
             add_block(lay.s3_u(i), Some(Group::U), &Rq::from_i64(&blk), &y);
         }
@@ -875,7 +906,6 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
                 let y = psi_block::<P::M, N>(&ay, i).neg().sub(&ymr.scale(delta));
                 psi_block_i64(&sc.e1, i, &mut blk);
                 add_block(lay.s3_e1(j, i), Some(Group::E1), &Rq::from_i64(&blk), &y);
-                a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &ymr, &mut a1);
                 psi_block_i64(&sc.m, i, &mut blk);
                 add_block(lay.s3_m(j, i), Some(Group::M), &Rq::from_i64(&blk), &ymr);
             }
@@ -883,8 +913,6 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         for g in 0..GROUPS {
             y1_block(lay, sec, attempt, lay.s1_ups(g), &mut yb);
             let y = Rq::<P::M>::from_i64(&yb);
-            a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), &y, &mut a1);
-            acc.ups_mask[g] = y;
             add_block(lay.s3_ups(g), None, &Rq::from_i64(&sec.ups[g]), &y);
         }
         yu.zeroize();
@@ -892,7 +920,6 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         blk.zeroize();
         *rho_ready = tab.rho.is_some();
         nacc.finish_into(batch.lambda, &mut acc.sums);
-        a1.finish_add(lay.zk.kmsis, w);
     }
 
     /// Step 5 response: z = y + c·s block by block, written into `out`; joint standard rejection.
@@ -1290,27 +1317,15 @@ fn h_from_sums<P: ZkParams>(
     h
 }
 
-/// One attempt's pass: B·y2 (every BDLOP row; y2 itself is regenerated from the mask seed where needed),
-/// w = A1·y1 + A2·y2 and the raw sums over the chunks.
+/// One attempt's pass: the raw sums over the chunks (the masks' commitments w = A1·y1 + A2·y2 and B·y2 are
+/// formed from the mask seed in `open`, not carried).
 struct Attempt<M: Modulus> {
-    by2: [Rq<M>; ELL_MAX],
-    w: [Rq<M>; KMSIS_MAX],
     acc: MaskedAcc<M>,
-}
-
-impl<M: Modulus> Drop for Attempt<M> {
-    fn drop(&mut self) {
-        for r in self.by2.iter_mut() {
-            *r = Rq::zero();
-        }
-    }
 }
 
 impl<M: Modulus> Attempt<M> {
     fn new() -> Self {
         Self {
-            by2: [Rq::zero(); ELL_MAX],
-            w: [Rq::zero(); KMSIS_MAX],
             acc: MaskedAcc::new(),
         }
     }
@@ -1318,7 +1333,6 @@ impl<M: Modulus> Attempt<M> {
 
 /// Accumulators of one masked pass (the openings at c ∈ {0, 1, −1} follow from them: `combined`).
 struct MaskedAcc<M: Modulus> {
-    ups_mask: [Rq<M>; GROUPS],
     sums: MaskedSums<M>,
 }
 
@@ -1335,7 +1349,6 @@ struct MaskedSums<M: Modulus> {
 impl<M: Modulus> MaskedAcc<M> {
     fn new() -> Self {
         Self {
-            ups_mask: [Rq::zero(); GROUPS],
             sums: MaskedSums {
                 x: [Rq::zero(); GROUPS],
                 a: [Rq::zero(); GROUPS],
