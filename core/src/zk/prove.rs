@@ -10,12 +10,12 @@ use super::derive::{
 use super::eval::{Batch, Openings, Publics, f_k_without_jl, f_tilde};
 use super::layout::{Group, Layout};
 use super::nttacc::NttR;
-use super::output::{Output, SliceOut, StagedBits, StoreOut};
+use super::output::{Output, SliceOut, StagedBits, StoreOut, with_ring_bytes};
 pub use super::output::{ProofStore, STORE_PIECE};
 use super::params::{
     D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
 };
-use super::proof::Messages;
+use super::proof::{BitWriter, header};
 use super::public::{
     A1Acc, A1Table, ELL_MAX, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_b_acc_streamed,
     mul_small_exact, row_t,
@@ -163,7 +163,7 @@ pub fn prove<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
         Start::Norm(ctx),
         wit,
         rng,
-        SliceOut(out),
+        SliceOut::new(out),
         ProverTables::none(),
         Cheat::default(),
     )
@@ -193,7 +193,7 @@ pub fn prove_relation<P: ZkParams, const N: usize, U: UpdateSource<N>, R: Crypto
         Start::Relation(rel, start),
         wit,
         rng,
-        SliceOut(out),
+        SliceOut::new(out),
         ProverTables::none(),
         Cheat::default(),
     )
@@ -219,7 +219,7 @@ where
         Start::Norm(ctx),
         wit,
         rng,
-        SliceOut(out),
+        SliceOut::new(out),
         ProverTables::none(),
         Cheat::default(),
     )
@@ -251,6 +251,7 @@ where
         StoreOut {
             store,
             failed: false,
+            fixed_failed: false,
         },
         ProverTables::none(),
         Cheat::default(),
@@ -272,7 +273,7 @@ pub fn prove_with_tables<P: ZkParams, const N: usize, U: UpdateSource<N>, R: Cry
         Start::Norm(ctx),
         wit,
         rng,
-        SliceOut(out),
+        SliceOut::new(out),
         tables,
         Cheat::default(),
     )
@@ -364,7 +365,7 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         Start::Norm(ctx),
         wit,
         rng,
-        SliceOut(out),
+        SliceOut::new(out),
         ProverTables::none(),
         cheat,
     )
@@ -443,20 +444,26 @@ fn prove_checked<
     p.slack()?;
     p.tab = tables.fit(&p.src.lay);
     p.draw_secrets(rng);
-    let mut msgs = Messages::<P::M>::default();
+    let mut msgs = Kept::<P::M> {
+        z3: [0; JL_ROWS],
+        h: [Rq::zero(); LAMBDA_MAX],
+        t_t: Rq::zero(),
+        c_seed: [0; 32],
+    };
+    out.fixed(&header::<P>(&p.src.lay));
     let start = match start {
         Start::Relation(_, t) => t.clone(),
         Start::Norm(ctx) => stmt.transcript::<P>(ctx),
     };
-    let fs = p.commit(schedule::Commit::new(start), &mut msgs);
-    let (jl_attempts, fs) = p.jl(fs, &mut msgs)?;
+    let fs = p.commit(schedule::Commit::new(start), &mut out);
+    let (jl_attempts, fs) = p.jl(fs, &mut msgs, &mut out)?;
     let mut batch = Batch::<P::M>::empty();
-    let fs = p.batch_mu(fs, rng, &mut msgs, &mut batch);
+    let fs = p.batch_mu(fs, rng, &msgs, &mut out, &mut batch);
     // Attempt 1 runs before h: its pass also yields the witness sums h needs (N_g, J_k), and nothing in
     // it depends on h or γ (γ enters only when the sums are combined).
     let mut att = Attempt::<P::M>::new();
     p.masked_attempt(&mut att, &batch, 1);
-    let fs = p.batch_h(fs, &mut batch, &att, &mut msgs);
+    let fs = p.batch_h(fs, &mut batch, &att, &mut msgs, &mut out);
     let mut attempts = 0u32;
     loop {
         attempts += 1;
@@ -472,7 +479,7 @@ fn prove_checked<
         let accepted = p.respond(&c, a, out.staged(&lay, &p.sec.mask_seed, a));
         out.check()?;
         if accepted {
-            let len = out.accept::<P>(&lay, &msgs, &p.sec.mask_seed, a)?;
+            let len = out.accept(&lay, &msgs.t_t, &msgs.c_seed, &p.sec.mask_seed, a)?;
             let stats = ProveStats {
                 len,
                 jl_attempts,
@@ -590,27 +597,31 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
 
     /// Step 1 (pass 2): t_A = A1·s1 + A2·s2, absorbed.
     #[inline(never)]
-    fn commit(&mut self, fs: schedule::Commit, msgs: &mut Messages<P::M>) -> schedule::Jl {
+    fn commit<O: Output>(&mut self, fs: schedule::Commit, out: &mut O) -> schedule::Jl {
         let (lay, crs) = (self.src.lay, self.src.crs);
         let mut a1 = A1Acc::<P::M>::default().with_table(self.tab.a1);
         self.src.for_each_s1_block(&self.sec.ups, |col, blk| {
             a1_column_acc::<P::M>(crs, &lay, col, &Rq::from_i64_slice(blk), &mut a1);
         });
-        msgs.t_a = [Rq::zero(); KMSIS_MAX];
-        a1.finish_add(lay.zk.kmsis, &mut msgs.t_a);
+        let mut t_a = [Rq::zero(); KMSIS_MAX];
+        a1.finish_add(lay.zk.kmsis, &mut t_a);
         drop(a1);
         let s2 = &self.s2;
-        a2_b_acc_streamed::<P::M>(crs, &lay, |t| s2_ring(&s2[t]), Some(&mut msgs.t_a), None);
-        fs.t_a(&msgs.t_a[..lay.zk.kmsis])
+        a2_b_acc_streamed::<P::M>(crs, &lay, |t| s2_ring(&s2[t]), Some(&mut t_a), None);
+        for x in t_a.iter().take(lay.zk.kmsis) {
+            with_ring_bytes(&lay, x, |b| out.fixed(b));
+        }
+        fs.t_a(&t_a[..lay.zk.kmsis])
     }
 
     /// Step 2: JL projection with bimodal rejection, repeated until accepted; returns the number of
     /// attempts. Rejected attempts run on a discarded copy of the transcript.
     #[inline(never)]
-    fn jl(
+    fn jl<O: Output>(
         &mut self,
         fs: schedule::Jl,
-        msgs: &mut Messages<P::M>,
+        msgs: &mut Kept<P::M>,
+        out: &mut O,
     ) -> Result<(u32, schedule::Mu), ProveError> {
         let mut attempts = 0u32;
         loop {
@@ -626,7 +637,10 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
             let (seed, next) = fs.clone().jl_seed(&t_y, &t_b);
             let v = self.project(&seed);
             if let Some(z3) = self.jl_accept(&v, u64::from(attempts)) {
-                (msgs.t_y, msgs.t_b, msgs.z3) = (t_y, t_b, z3);
+                for x in t_y.iter().chain(core::iter::once(&t_b)) {
+                    with_ring_bytes(&self.src.lay, x, |b| out.fixed(b));
+                }
+                msgs.z3 = z3;
                 self.jl_seed = seed;
                 return Ok((attempts, next.z3(&msgs.z3)));
             }
@@ -698,21 +712,33 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         &mut self,
         fs: schedule::Mu,
         rng: &mut R,
-        msgs: &mut Messages<P::M>,
+        msgs: &Kept<P::M>,
+        out: &mut impl Output,
         batch: &mut Batch<P::M>,
     ) -> schedule::Gamma {
         let lay = self.src.lay;
         let lambda = lay.zk.lambda;
         let mut gseed = [0u8; 32];
+        let mut t_g = [Rq::<P::M>::zero(); LAMBDA_MAX];
         rng.fill_bytes(&mut gseed);
         for k in 0..lambda {
             let mut g = uniform_ring::<P::M>(b"g", &gseed, k as u64);
             g.0[0] = P::M::zero();
             self.sec.g[k] = g;
-            msgs.t_g[k] = self.bs2[ROW_G + k].add(&g);
+            t_g[k] = self.bs2[ROW_G + k].add(&g);
+            with_ring_bytes(&lay, &t_g[k], |b| out.fixed(b));
         }
         gseed.zeroize();
-        let (mu_seed, fs) = fs.mu_seed(&msgs.t_g[..lambda]);
+        // z3 follows t_g on the wire.
+        let mut z3 = [0u8; JL_ROWS * 8];
+        let z3_len = lay.off_h() - lay.off_z3();
+        let mut wr = BitWriter::new(&mut z3[..z3_len]);
+        for &x in &msgs.z3 {
+            wr.put(x, lay.zk.w3);
+        }
+        wr.finish();
+        out.fixed(&z3[..z3_len]);
+        let (mu_seed, fs) = fs.mu_seed(&t_g[..lambda]);
         batch.set_mu(lambda, &mu_seed);
         fs
     }
@@ -725,11 +751,15 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         fs: schedule::Gamma,
         batch: &mut Batch<P::M>,
         att: &Attempt<P::M>,
-        msgs: &mut Messages<P::M>,
+        msgs: &mut Kept<P::M>,
+        out: &mut impl Output,
     ) -> schedule::Challenge {
         let lay = &self.src.lay;
         let z3q = z3_residues::<P::M>(&msgs.z3);
         msgs.h = h_from_sums::<P>(lay, &self.sec, batch, &z3q, &att.acc.sums);
+        for x in msgs.h.iter().take(lay.zk.lambda) {
+            with_ring_bytes(lay, x, |b| out.fixed(b));
+        }
         let (gamma_seed, fs) = fs.gamma_seed(&msgs.h[..lay.zk.lambda]);
         batch.set_gamma(&gamma_seed);
         fs
@@ -744,7 +774,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         att: &Attempt<P::M>,
         a: u64,
         batch: &Batch<P::M>,
-        msgs: &mut Messages<P::M>,
+        msgs: &mut Kept<P::M>,
     ) -> Result<[i64; D], ProveError> {
         let lay = &self.src.lay;
         let mut w = [Rq::<P::M>::zero(); KMSIS_MAX];
@@ -1315,6 +1345,16 @@ fn h_from_sums<P: ZkParams>(
         h[k] = sec.g[k].add(&fk);
     }
     h
+}
+
+/// What the prover keeps of its messages: what later steps read (z3 for F̃, h) and the attempt's t_t and
+/// c-seed. The rest of the proof's fixed part (t_A, t_y, t_β, t_g, and z3's and h's bytes) goes to the
+/// output as soon as it is absorbed (`Output::fixed`), so ≈ 26 KB of commitments are not carried.
+struct Kept<M: Modulus> {
+    z3: [i64; JL_ROWS],
+    h: [Rq<M>; LAMBDA_MAX],
+    t_t: Rq<M>,
+    c_seed: Seed,
 }
 
 /// One attempt's pass: the raw sums over the chunks (the masks' commitments w = A1·y1 + A2·y2 and B·y2 are
