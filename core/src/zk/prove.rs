@@ -411,6 +411,7 @@ fn prove_checked<
         },
         masks,
     ) = Prover::<P, N, U, S>::checked(stmt, rel, wit.u.len(), out.room())?;
+    let u = short_u::<N>(wit.u)?;
     // A struct expression, so that the state is built in place (see `Prover::checked`).
     let mut p = Prover::<P, N, U, S> {
         src: Source {
@@ -418,7 +419,7 @@ fn prove_checked<
             lay,
             delta,
             crs,
-            u: [0; N],
+            u,
             m: &mut wit.m,
             sc: Scratch {
                 m: [0; N],
@@ -434,13 +435,12 @@ fn prove_checked<
             g: [Rq::zero(); LAMBDA_MAX],
         },
         s2: [[0; D]; M2_MAX],
-        bs2: [Rq::zero(); ELL_MAX],
+        bs2_t: Rq::zero(),
         tab: ProverTables::none(),
         rho_ready: false,
         jl_seed: [0; 32],
         cheat,
     };
-    p.src.load_u(wit.u)?;
     p.slack()?;
     p.tab = tables.fit(&p.src.lay);
     p.draw_secrets(rng);
@@ -499,16 +499,10 @@ struct Source<'a, 's, M: Modulus, const N: usize, U, S> {
     /// Δ of the relation (⌊q/t⌋ for the norm proof) and the CRS id of its matrices.
     delta: M::Coeff,
     crs: u8,
-    /// u (|u_i| < 2^23, checked by `Prover::new`).
-    u: [i32; N],
+    /// u, the caller's (|u_i| < 2^23, checked by `short_u`): borrowed, not copied (the caller wipes it).
+    u: &'a [i64; N],
     m: &'a mut U,
     sc: Scratch<N>,
-}
-
-impl<M: Modulus, const N: usize, U, S> Drop for Source<'_, '_, M, N, U, S> {
-    fn drop(&mut self) {
-        self.u.zeroize();
-    }
 }
 
 /// The prover's state across the protocol steps (PROTOCOL §10: nothing in it depends on L).
@@ -519,11 +513,11 @@ struct Prover<'a, 's, P: ZkParams, const N: usize, U, S> {
     /// The ρ table holds this proof's σ(ρ_{k,b}) (after the first opening pass).
     rho_ready: bool,
     sec: Secrets<P::M>,
-    /// s2 (ternary), one byte per coefficient: the A2 products are streamed from it (`commit`), and B·s2
-    /// is kept in `bs2`, so no m2 ring elements are held (docs/FIRMWARE.md).
+    /// s2 (ternary), one byte per coefficient: the A2 and B products are streamed from it where they are
+    /// used (`commit`, `b_s2`), so no m2 ring elements are held (docs/FIRMWARE.md).
     s2: [[i8; D]; M2_MAX],
-    /// (B·s2)[j] for every BDLOP row j (what t_y, t_β, t_g, t_t add their messages to).
-    bs2: [Rq<P::M>; ELL_MAX],
+    /// (B·s2)[t], the row every attempt's t_t adds g1 to (the other rows are formed where used: `b_s2`).
+    bs2_t: Rq<P::M>,
     /// The jl-seed of the accepted JL attempt (public).
     jl_seed: Seed,
     cheat: Cheat,
@@ -532,9 +526,7 @@ struct Prover<'a, 's, P: ZkParams, const N: usize, U, S> {
 impl<P: ZkParams, const N: usize, U, S> Drop for Prover<'_, '_, P, N, U, S> {
     fn drop(&mut self) {
         self.s2.zeroize();
-        for r in self.bs2.iter_mut() {
-            *r = Rq::zero();
-        }
+        self.bs2_t = Rq::zero();
     }
 }
 
@@ -585,13 +577,23 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
             }
         }
         blk.zeroize();
+        let mut bs2 = [Rq::zero(); ELL_MAX];
+        self.b_s2(&mut bs2);
+        self.bs2_t = bs2[row_t(self.src.lay.zk.lambda)];
+        wipe(&mut bs2);
+    }
+
+    /// (B·s2)[j] for every BDLOP row j, into `out`: formed where it is used (the JL step, t_g) instead of
+    /// carried, one B·s2 product more per use; only row t (every attempt's t_t) is kept.
+    fn b_s2(&self, out: &mut [Rq<P::M>; ELL_MAX]) {
         let s2 = &self.s2;
+        *out = [Rq::zero(); ELL_MAX];
         a2_b_acc_streamed::<P::M>(
             self.src.crs,
             &self.src.lay,
             |t| s2_ring(&s2[t]),
             None,
-            Some(&mut self.bs2),
+            Some(out),
         );
     }
 
@@ -624,13 +626,14 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         out: &mut O,
     ) -> Result<(u32, schedule::Mu), ProveError> {
         let mut attempts = 0u32;
-        loop {
+        let mut bs2 = [Rq::zero(); ELL_MAX];
+        self.b_s2(&mut bs2);
+        let res = loop {
             attempts += 1;
             if attempts > MAX_ATTEMPTS {
-                return Err(ProveError::TooManyAttempts);
+                break Err(ProveError::TooManyAttempts);
             }
             self.sample_y3_beta(u64::from(attempts));
-            let bs2 = &self.bs2;
             let t_y: [Rq<P::M>; Y3_BLOCKS] =
                 core::array::from_fn(|t| bs2[ROW_Y3 + t].add(&y3_block(&self.sec.y3, t)));
             let t_b = bs2[ROW_BETA].add(&Rq::constant(P::M::from_i64(self.sec.beta)));
@@ -642,9 +645,11 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
                 }
                 msgs.z3 = z3;
                 self.jl_seed = seed;
-                return Ok((attempts, next.z3(&msgs.z3)));
+                break Ok((attempts, next.z3(&msgs.z3)));
             }
-        }
+        };
+        wipe(&mut bs2);
+        res
     }
 
     /// The JL masks of attempt a: y3 ← D_{σ₃}^512, β3 ← {±1}.
@@ -720,15 +725,18 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         let lambda = lay.zk.lambda;
         let mut gseed = [0u8; 32];
         let mut t_g = [Rq::<P::M>::zero(); LAMBDA_MAX];
+        let mut bs2 = [Rq::zero(); ELL_MAX];
+        self.b_s2(&mut bs2);
         rng.fill_bytes(&mut gseed);
         for k in 0..lambda {
             let mut g = uniform_ring::<P::M>(b"g", &gseed, k as u64);
             g.0[0] = P::M::zero();
             self.sec.g[k] = g;
-            t_g[k] = self.bs2[ROW_G + k].add(&g);
+            t_g[k] = bs2[ROW_G + k].add(&g);
             with_ring_bytes(&lay, &t_g[k], |b| out.fixed(b));
         }
         gseed.zeroize();
+        wipe(&mut bs2);
         // z3 follows t_g on the wire.
         let mut z3 = [0u8; JL_ROWS * 8];
         let z3_len = lay.off_h() - lay.off_z3();
@@ -815,7 +823,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
             return Err(ProveError::Inconsistent);
         }
         let rt = row_t(lay.zk.lambda);
-        msgs.t_t = self.bs2[rt].add(&g1);
+        msgs.t_t = self.bs2_t.add(&g1);
         let v = g0.add(&by2[rt]);
         msgs.c_seed = fs.c_seed(&w[..lay.zk.kmsis], &msgs.t_t, &v);
         for r in by2.iter_mut() {
@@ -1152,7 +1160,7 @@ fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
     stmt: &ChunkedStatement<'_, M, N, S>,
     delta: M::Coeff,
     j: usize,
-    u: &[i32; N],
+    u: &[i64; N],
     m: &[i64; N],
     out: &mut [i64; N],
     bu: &mut [M::Coeff; N],
@@ -1160,7 +1168,7 @@ fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
     // b_j·u is formed in place of b_j; `poly` then holds c0_j (public).
     let mut poly = [M::zero(); N];
     stmt.chunks.pk_b(j, bu);
-    mul_public_short_in_place::<M, N, i32>(bu, u);
+    mul_public_short_in_place::<M, N, i64>(bu, u);
     stmt.chunks.c0(j, &mut poly);
     for i in 0..N {
         let x = M::sub(M::sub(poly[i], bu[i]), M::mul(delta, M::from_i64(m[i])));
@@ -1173,7 +1181,7 @@ fn derive_e1_own<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
     stmt: &ChunkedStatement<'_, M, N, S>,
     delta: M::Coeff,
     j: usize,
-    u: &[i32; N],
+    u: &[i64; N],
     m: &[i64; N],
     out: &mut [i64; N],
 ) {
@@ -1184,14 +1192,26 @@ fn derive_e1_own<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
 /// e2 = c1 − a·u (centred).
 fn derive_e2<M: Modulus, const N: usize, S>(
     stmt: &ChunkedStatement<'_, M, N, S>,
-    u: &[i32; N],
+    u: &[i64; N],
     out: &mut [i64; N],
 ) {
     let mut au = *stmt.pk_a;
-    mul_public_short_in_place::<M, N, i32>(&mut au, u);
+    mul_public_short_in_place::<M, N, i64>(&mut au, u);
     for i in 0..N {
         out[i] = M::to_centered(M::sub(stmt.c1[i], au[i])) as i64;
     }
+}
+
+/// u as an N-array (its length was checked by `Prover::checked`), after refusing |u_i| ≥ 2^23: products
+/// with u need |u_i| < 2^24 even for a cheating prover.
+fn short_u<const N: usize>(u: &[i64]) -> Result<&[i64; N], ProveError> {
+    let u: &[i64; N] = u.try_into().map_err(|_| ProveError::Statement)?;
+    let big = u.iter().fold(0u64, |acc, x| acc | (x.unsigned_abs() >> 23));
+    // Public: the refusal bit (the prover refuses, no proof).
+    if declassify_bool(bool::from(!big.ct_eq(&0))) {
+        return Err(ProveError::NormBound(Group::U));
+    }
+    Ok(u)
 }
 
 /// Slack bits υ_g: coefficient t < `bits` of `out` is bit t of (B² − ‖w‖²) mod q, the rest are 0 (the
@@ -1209,27 +1229,12 @@ pub fn slack_expand(q: u128, b: u128, nrm: u128, bits: usize, out: &mut [i64; D]
 impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
     Source<'_, '_, M, N, U, S>
 {
-    /// Copies u (N values) into the state as i32, after refusing |u_i| ≥ 2^23: products with u need
-    /// |u_i| < 2^24 even for a cheating prover, and below 2^23 the narrowing is lossless.
-    fn load_u(&mut self, u: &[i64]) -> Result<(), ProveError> {
-        let big = u.iter().fold(0u64, |acc, x| acc | (x.unsigned_abs() >> 23));
-        // Public: the refusal bit (the prover refuses, no proof).
-        if declassify_bool(bool::from(!big.ct_eq(&0))) {
-            return Err(ProveError::NormBound(Group::U));
-        }
-        for (o, &x) in self.u.iter_mut().zip(u.iter()) {
-            // |x| < 2^23, checked above.
-            *o = x as i32;
-        }
-        Ok(())
-    }
-
     /// Pass 1: the four squared norms, the refusal of a false statement, and the slack bits υ_g.
     fn slack(&mut self, ups: &mut [[i64; D]; GROUPS], cheat: Cheat) -> Result<(), ProveError> {
         // Constant time (docs/CONSTANT_TIME.md): norms, comparisons and slack bits are computed without
         // branches or divisions on the witness; the only branches taken on secret-derived bits are the
         // refusals (a public event: no proof is produced).
-        let (stmt, lay, u) = (self.stmt, &self.lay, &self.u);
+        let (stmt, lay, u) = (self.stmt, &self.lay, self.u);
         let sc = &mut self.sc;
         let mut nrm = [0u128; GROUPS];
         // |u_i| < 2^23 was checked when the state was built (`Prover::new`).
@@ -1264,7 +1269,7 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
         let lay = &self.lay;
         let mut blk = [0i64; D];
         for i in 0..lay.k {
-            psi_block_i64(&self.u, i, &mut blk);
+            psi_block_i64(self.u, i, &mut blk);
             f(i, &blk);
         }
         for j in 0..lay.l {
@@ -1286,7 +1291,7 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
         ups: &[[i64; D]; GROUPS],
         mut f: impl FnMut(usize, Option<usize>, &[i64; D]),
     ) {
-        let (stmt, lay, u) = (self.stmt, &self.lay, &self.u);
+        let (stmt, lay, u) = (self.stmt, &self.lay, self.u);
         let sc = &mut self.sc;
         let mut blk = [0i64; D];
         for i in 0..lay.k {
@@ -1430,6 +1435,13 @@ fn y2_block<M: Modulus>(sec: &Secrets<M>, attempt: u64, t: usize, out: &mut [i64
         xof256(b"y2", &sec.mask_seed, &[attempt, t as u64]),
         out,
     );
+}
+
+/// Sets ring elements to zero (secret-derived values the prover is done with).
+fn wipe<M: Modulus>(rs: &mut [Rq<M>]) {
+    for r in rs.iter_mut() {
+        *r = Rq::zero();
+    }
 }
 
 /// A ternary block of s2 as a ring element.
