@@ -135,13 +135,14 @@ impl<M: Modulus> Drop for Secrets<M> {
     }
 }
 
-/// Per-chunk scratch of the prover (N-sized buffers, reused for every chunk).
-struct Scratch<const N: usize> {
+/// Per-chunk scratch of the prover (N-sized buffers, reused for every chunk): the update's chunk and e1
+/// (or e2) as residues mod q.
+struct Scratch<M: Modulus, const N: usize> {
     m: [i64; N],
-    e1: [i64; N],
+    e1: [M::Coeff; N],
 }
 
-impl<const N: usize> Drop for Scratch<N> {
+impl<M: Modulus, const N: usize> Drop for Scratch<M, N> {
     fn drop(&mut self) {
         self.m.zeroize();
         self.e1.zeroize();
@@ -423,7 +424,7 @@ fn prove_checked<
             m: &mut wit.m,
             sc: Scratch {
                 m: [0; N],
-                e1: [0; N],
+                e1: [P::M::zero(); N],
             },
         },
         sec: Secrets {
@@ -502,7 +503,7 @@ struct Source<'a, 's, M: Modulus, const N: usize, U, S> {
     /// u, the caller's (|u_i| < 2^23, checked by `short_u`): borrowed, not copied (the caller wipes it).
     u: &'a [i64; N],
     m: &'a mut U,
-    sc: Scratch<N>,
+    sc: Scratch<M, N>,
 }
 
 /// The prover's state across the protocol steps (PROTOCOL §10: nothing in it depends on L).
@@ -925,7 +926,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         mul_public_short_in_place::<P::M, N, i32>(&mut ay, &yu);
         derive_e2(stmt, u, &mut sc.e1);
         for i in 0..lay.k {
-            psi_block_i64(&sc.e1, i, &mut blk);
+            psi_block_centred::<P::M, N>(&sc.e1, i, &mut blk);
             let y = psi_block::<P::M, N>(&ay, i).neg();
             add_block(lay.s3_e2(i), Some(Group::E2), &Rq::from_i64(&blk), &y);
         }
@@ -942,7 +943,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
                 y1_block(lay, sec, attempt, lay.s1_m(j, i), &mut yb);
                 let ymr = Rq::<P::M>::from_i64(&yb);
                 let y = psi_block::<P::M, N>(&ay, i).neg().sub(&ymr.scale(delta));
-                psi_block_i64(&sc.e1, i, &mut blk);
+                psi_block_centred::<P::M, N>(&sc.e1, i, &mut blk);
                 add_block(lay.s3_e1(j, i), Some(Group::E1), &Rq::from_i64(&blk), &y);
                 psi_block_i64(&sc.m, i, &mut blk);
                 add_block(lay.s3_m(j, i), Some(Group::M), &Rq::from_i64(&blk), &ymr);
@@ -1155,24 +1156,24 @@ fn norm2<T: Copy + Into<i64>>(x: &[T]) -> u128 {
     })
 }
 
-/// e1_j = c0_j − b_j·u − Δ·m_j (centred), into `out`; `bu` is scratch (its value on return is b_j·u).
+/// e1_j = c0_j − b_j·u − Δ·m_j as residues mod q, into `out` (read centred: `psi_block_centred`,
+/// `norm2_centred`); `bu` is scratch (its value on return is b_j·u). c0_j is read straight into `out`, so
+/// no third N-sized buffer is needed.
 fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
     stmt: &ChunkedStatement<'_, M, N, S>,
     delta: M::Coeff,
     j: usize,
     u: &[i64; N],
     m: &[i64; N],
-    out: &mut [i64; N],
+    out: &mut [M::Coeff; N],
     bu: &mut [M::Coeff; N],
 ) {
-    // b_j·u is formed in place of b_j; `poly` then holds c0_j (public).
-    let mut poly = [M::zero(); N];
+    // b_j·u is formed in place of b_j; `out` then holds c0_j (public) until e1 replaces it.
     stmt.chunks.pk_b(j, bu);
     mul_public_short_in_place::<M, N, i64>(bu, u);
-    stmt.chunks.c0(j, &mut poly);
+    stmt.chunks.c0(j, out);
     for i in 0..N {
-        let x = M::sub(M::sub(poly[i], bu[i]), M::mul(delta, M::from_i64(m[i])));
-        out[i] = M::to_centered(x) as i64;
+        out[i] = M::sub(M::sub(out[i], bu[i]), M::mul(delta, M::from_i64(m[i])));
     }
 }
 
@@ -1183,23 +1184,44 @@ fn derive_e1_own<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
     j: usize,
     u: &[i64; N],
     m: &[i64; N],
-    out: &mut [i64; N],
+    out: &mut [M::Coeff; N],
 ) {
     let mut bu = [M::zero(); N];
     derive_e1(stmt, delta, j, u, m, out, &mut bu);
 }
 
-/// e2 = c1 − a·u (centred).
+/// e2 = c1 − a·u as residues mod q, into `out` (a·u is formed in place there: no N-sized temporary).
 fn derive_e2<M: Modulus, const N: usize, S>(
     stmt: &ChunkedStatement<'_, M, N, S>,
     u: &[i64; N],
-    out: &mut [i64; N],
+    out: &mut [M::Coeff; N],
 ) {
-    let mut au = *stmt.pk_a;
-    mul_public_short_in_place::<M, N, i64>(&mut au, u);
+    *out = *stmt.pk_a;
+    mul_public_short_in_place::<M, N, i64>(out, u);
     for i in 0..N {
-        out[i] = M::to_centered(M::sub(stmt.c1[i], au[i])) as i64;
+        out[i] = M::sub(stmt.c1[i], out[i]);
     }
+}
+
+/// A residue as the centred integer the prover's blocks hold (the value `to_centered` gives, as i64).
+fn centred<M: Modulus>(x: M::Coeff) -> i64 {
+    M::to_centered(x) as i64
+}
+
+/// Block `i` of ψ(x) for residues x mod q, centred.
+fn psi_block_centred<M: Modulus, const N: usize>(x: &[M::Coeff; N], i: usize, out: &mut [i64; D]) {
+    let k = N / D;
+    for (t, o) in out.iter_mut().enumerate() {
+        *o = centred::<M>(x[i + t * k]);
+    }
+}
+
+/// ‖x‖² of residues mod q, centred: [`norm2`] of the centred values.
+fn norm2_centred<M: Modulus>(x: &[M::Coeff]) -> u128 {
+    x.iter().fold(0u128, |a, &v| {
+        let v = centred::<M>(v);
+        ct_sat_add(a, (i128::from(v) * i128::from(v)) as u128)
+    })
 }
 
 /// u as an N-array (its length was checked by `Prover::checked`), after refusing |u_i| ≥ 2^23: products
@@ -1240,12 +1262,13 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
         // |u_i| < 2^23 was checked when the state was built (`Prover::new`).
         nrm[Group::U as usize] = norm2(u);
         derive_e2(stmt, u, &mut sc.e1);
-        nrm[Group::E2 as usize] = norm2(&sc.e1);
+        nrm[Group::E2 as usize] = norm2_centred::<M>(&sc.e1);
         for j in 0..lay.l {
             self.m.chunk(j, &mut sc.m);
             nrm[Group::M as usize] = ct_sat_add(nrm[Group::M as usize], norm2(&sc.m));
             derive_e1_own(stmt, self.delta, j, u, &sc.m, &mut sc.e1);
-            nrm[Group::E1 as usize] = ct_sat_add(nrm[Group::E1 as usize], norm2(&sc.e1));
+            nrm[Group::E1 as usize] =
+                ct_sat_add(nrm[Group::E1 as usize], norm2_centred::<M>(&sc.e1));
         }
         let groups = [Group::M, Group::U, Group::E2, Group::E1];
         for g in 0..GROUPS {
@@ -1300,14 +1323,14 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
         }
         derive_e2(stmt, u, &mut sc.e1);
         for i in 0..lay.k {
-            psi_block_i64(&sc.e1, i, &mut blk);
+            psi_block_centred::<M, N>(&sc.e1, i, &mut blk);
             f(lay.s3_e2(i), Some(Group::E2 as usize), &blk);
         }
         for j in 0..lay.l {
             self.m.chunk(j, &mut sc.m);
             derive_e1_own(stmt, self.delta, j, u, &sc.m, &mut sc.e1);
             for i in 0..lay.k {
-                psi_block_i64(&sc.e1, i, &mut blk);
+                psi_block_centred::<M, N>(&sc.e1, i, &mut blk);
                 f(lay.s3_e1(j, i), Some(Group::E1 as usize), &blk);
             }
             for i in 0..lay.k {
@@ -1573,8 +1596,8 @@ mod tests {
     /// is a runtime value, no type is generic over it); this pins the bound stated in the docs.
     #[test]
     fn state_size_is_independent_of_chunks() {
-        let s = core::mem::size_of::<Secrets<Q44>>() + core::mem::size_of::<Scratch<2048>>();
-        let l = core::mem::size_of::<Secrets<Q86>>() + core::mem::size_of::<Scratch<4096>>();
+        let s = core::mem::size_of::<Secrets<Q44>>() + core::mem::size_of::<Scratch<Q44, 2048>>();
+        let l = core::mem::size_of::<Secrets<Q86>>() + core::mem::size_of::<Scratch<Q86, 4096>>();
         std::eprintln!("prover state: S {s} B, L {l} B");
         assert!(s <= 56 * 1024, "S state {s}");
         assert!(l <= 92 * 1024, "L state {l}");
