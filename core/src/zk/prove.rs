@@ -1593,13 +1593,15 @@ mod tests {
     use crate::arith::{Q44, Q86};
 
     /// PROTOCOL §10: the carried prover state is a fixed set of types whose sizes do not depend on L (L
-    /// is a runtime value, no type is generic over it); this pins the bound stated in the docs.
+    /// is a runtime value, no type is generic over it); this pins the bound stated in the docs. `Scratch`
+    /// holds e1 as residues mod q (u128 for q86: L's state is 32 KB larger than with i64, and derive_e1's
+    /// 64 KB c0 temporary is gone).
     #[test]
     fn state_size_is_independent_of_chunks() {
         let s = core::mem::size_of::<Secrets<Q44>>() + core::mem::size_of::<Scratch<Q44, 2048>>();
         let l = core::mem::size_of::<Secrets<Q86>>() + core::mem::size_of::<Scratch<Q86, 4096>>();
         std::eprintln!("prover state: S {s} B, L {l} B");
         assert!(s <= 56 * 1024, "S state {s}");
-        assert!(l <= 92 * 1024, "L state {l}");
+        assert!(l <= 121 * 1024, "L state {l}");
     }
 }
