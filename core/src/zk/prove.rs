@@ -460,11 +460,10 @@ fn prove_checked<
     let (jl_attempts, fs) = p.jl(fs, &mut msgs, &mut out)?;
     let mut batch = Batch::<P::M>::empty();
     let fs = p.batch_mu(fs, rng, &msgs, &mut out, &mut batch);
-    // Attempt 1 runs before h: its pass also yields the witness sums h needs (N_g, J_k), and nothing in
-    // it depends on h or γ (γ enters only when the sums are combined).
+    // h from the witness sums of a pass of their own (`witness_sums`); every attempt's pass then
+    // accumulates only what depends on its masks.
     let mut att = Attempt::<P::M>::new();
-    p.masked_attempt(&mut att, &batch, 1);
-    let fs = p.batch_h(fs, &mut batch, &att, &mut msgs, &mut out);
+    let fs = p.batch_h(fs, &mut batch, &mut att, &mut msgs, &mut out);
     let mut attempts = 0u32;
     loop {
         attempts += 1;
@@ -472,9 +471,7 @@ fn prove_checked<
             return Err(ProveError::TooManyAttempts);
         }
         let a = u64::from(attempts);
-        if attempts > 1 {
-            p.masked_attempt(&mut att, &batch, a);
-        }
+        p.masked_attempt(&mut att, &batch, a);
         let c = p.open(&fs, &att, a, &batch, &mut msgs)?;
         let lay = p.src.lay;
         let accepted = p.respond(&c, a, out.staged(&lay, &p.sec.mask_seed, a));
@@ -752,26 +749,76 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         fs
     }
 
-    /// Step 3, second half: h_k = g_k + F_k(s) from the witness sums of the first masked pass, absorbed;
-    /// γ squeezed (step 4).
+    /// Step 3, second half: h_k = g_k + F_k(s) from the witness sums (`witness_sums`), absorbed; γ
+    /// squeezed (step 4); J^x = Σγ_k P_k^x kept for every attempt's openings (the λ sums P_k^x are not).
     #[inline(never)]
     fn batch_h(
-        &self,
+        &mut self,
         fs: schedule::Gamma,
         batch: &mut Batch<P::M>,
-        att: &Attempt<P::M>,
+        att: &mut Attempt<P::M>,
         msgs: &mut Kept<P::M>,
         out: &mut impl Output,
     ) -> schedule::Challenge {
+        let mut px = [Rq::<P::M>::zero(); LAMBDA_MAX];
+        self.witness_sums(batch, &mut att.acc.sums.x, &mut px);
         let lay = &self.src.lay;
         let z3q = z3_residues::<P::M>(&msgs.z3);
-        msgs.h = h_from_sums::<P>(lay, &self.sec, batch, &z3q, &att.acc.sums);
+        msgs.h = h_from_sums::<P>(lay, &self.sec, batch, &z3q, &att.acc.sums.x, &px);
         for x in msgs.h.iter().take(lay.zk.lambda) {
             with_ring_bytes(lay, x, |b| out.fixed(b));
         }
         let (gamma_seed, fs) = fs.gamma_seed(&msgs.h[..lay.zk.lambda]);
         batch.set_gamma(&gamma_seed);
+        att.acc.sums.jx = batch.combine_jl(&px);
+        wipe(&mut px);
         fs
+    }
+
+    /// The witness sums X_g = Σσ(x)x (per norm group) and P_k^x = Σσ(ρ_k)x over the s3 blocks x: the same in
+    /// every attempt, so one pass over the chunks computes them for h and for every attempt's openings, and
+    /// the attempts' passes accumulate only the mask-dependent sums (9 NTT accumulators fewer each). Exact
+    /// sums mod q, so the same residues as when the first masked pass accumulated them.
+    #[inline(never)]
+    fn witness_sums(
+        &mut self,
+        batch: &Batch<P::M>,
+        x_out: &mut [Rq<P::M>; GROUPS],
+        px_out: &mut [Rq<P::M>; LAMBDA_MAX],
+    ) {
+        let Self {
+            src,
+            sec,
+            jl_seed,
+            tab,
+            rho_ready,
+            ..
+        } = self;
+        let mut rho = RhoSource {
+            jl_seed,
+            jl: tab.jl.as_deref(),
+            table: tab.rho.as_deref_mut(),
+            ready: *rho_ready,
+        };
+        let mut w = WitnessNtt::<P::M>::new();
+        src.for_each_s3_block(&sec.ups, |b, g, blk| {
+            rho.get(batch, b, &mut w.srho);
+            w.nx.set(&Rq::from_i64(blk));
+            if let Some(g) = g {
+                let sx = w.nx.sigma();
+                w.x[g].mul_acc(&sx, &w.nx);
+            }
+            for k in 0..batch.lambda {
+                w.px[k].mul_acc(&w.srho[k], &w.nx);
+            }
+        });
+        *rho_ready = tab.rho.is_some();
+        for g in 0..GROUPS {
+            x_out[g] = w.x[g].to_rq();
+        }
+        for k in 0..batch.lambda {
+            px_out[k] = w.px[k].to_rq();
+        }
     }
 
     /// Step 5, commitment half of one attempt: g0, g1 from F̃ at c ∈ {0, ±1}, the F(s) = 0 self-check,
@@ -810,9 +857,9 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         };
         let acc = &att.acc;
         let ft: [Rq<P::M>; 3] = core::array::from_fn(|ci| {
-            let op = openings::<P>(lay, &self.sec, &by2, &ups_mask, &cs[ci]);
-            let (norms, jl) = acc.combined(batch, ci);
-            f_tilde(batch, &pubs, &cs[ci], &op, &norms, &jl)
+            f_tilde_at::<P>(
+                lay, &self.sec, batch, &pubs, &by2, &ups_mask, acc, &cs[ci], ci,
+            )
         });
         let two_inv = P::M::from_u128(P::M::Q.div_ceil(2));
         let g0 = ft[0];
@@ -839,6 +886,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
     /// Runs attempt `a`'s masked pass in place (one `Attempt` lives on the stack): the pass over the chunks
     /// only; the commitments of the masks (w = A1·y1 + A2·y2, B·y2) are formed from the mask seed when
     /// `open` needs them (`mask_commitments`), so their accumulators never share the stack with the pass.
+    #[inline(never)]
     fn masked_attempt(&mut self, att: &mut Attempt<P::M>, batch: &Batch<P::M>, a: u64) {
         self.masked_pass(batch, a, &mut att.acc);
     }
@@ -958,7 +1006,7 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
         yb.zeroize();
         blk.zeroize();
         *rho_ready = tab.rho.is_some();
-        nacc.finish_into(batch.lambda, &mut acc.sums);
+        nacc.finish_into(batch, &mut acc.sums);
     }
 
     /// Step 5 response: z = y + c·s block by block, written into `out`; joint standard rejection.
@@ -1345,14 +1393,17 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
     }
 }
 
-/// Step 3: h_k = g_k + F_k(s) for every k, from the witness sums N_g = Σσ(x)x and J_k = Σσ(ρ_k)x that the
-/// first masked pass accumulates anyway (so no separate pass over the chunks is needed).
+/// Step 3: h_k = g_k + F_k(s) for every k, from the witness sums N_g = Σσ(x)x (`x`) and J_k = Σσ(ρ_k)x
+/// (`px`) of `Prover::witness_sums`. Out of line: its temporaries (the openings at c = 1) are then not on
+/// the stack while the witness pass runs under `batch_h`.
+#[inline(never)]
 fn h_from_sums<P: ZkParams>(
     lay: &Layout,
     sec: &Secrets<P::M>,
     batch: &Batch<P::M>,
     z3q: &[<P::M as Modulus>::Coeff; JL_ROWS],
-    sums: &MaskedSums<P::M>,
+    x: &[Rq<P::M>; GROUPS],
+    px: &[Rq<P::M>; LAMBDA_MAX],
 ) -> [Rq<P::M>; LAMBDA_MAX] {
     let one = Rq::constant(P::M::from_i64(1));
     let op = Openings::<P::M> {
@@ -1369,7 +1420,7 @@ fn h_from_sums<P: ZkParams>(
     };
     let mut h = [Rq::<P::M>::zero(); LAMBDA_MAX];
     for k in 0..batch.lambda {
-        let fk = f_k_without_jl(batch, k, &pubs, &one, &op, &sums.x).sub(&op.beta.mul(&sums.px[k]));
+        let fk = f_k_without_jl(batch, k, &pubs, &one, &op, x).sub(&op.beta.mul(&px[k]));
         h[k] = sec.g[k].add(&fk);
     }
     h
@@ -1404,14 +1455,15 @@ struct MaskedAcc<M: Modulus> {
     sums: MaskedSums<M>,
 }
 
-/// The raw sums of one masked pass mod q (see [`MaskedNtt`]): X_g, A_g, C_g per group, P_k^x, P_k^y per k.
+/// The raw sums mod q (see [`MaskedNtt`]): the witness's X_g and J^x = Σγ_k P_k^x (`witness_sums`, once per
+/// proof), and one attempt's A_g, C_g per group and J^y = Σγ_k P_k^y.
 #[derive(Clone, Copy)]
 struct MaskedSums<M: Modulus> {
     x: [Rq<M>; GROUPS],
     a: [Rq<M>; GROUPS],
     c: [Rq<M>; GROUPS],
-    px: [Rq<M>; LAMBDA_MAX],
-    py: [Rq<M>; LAMBDA_MAX],
+    jx: Rq<M>,
+    jy: Rq<M>,
 }
 
 impl<M: Modulus> MaskedAcc<M> {
@@ -1421,15 +1473,15 @@ impl<M: Modulus> MaskedAcc<M> {
                 x: [Rq::zero(); GROUPS],
                 a: [Rq::zero(); GROUPS],
                 c: [Rq::zero(); GROUPS],
-                px: [Rq::zero(); LAMBDA_MAX],
-                py: [Rq::zero(); LAMBDA_MAX],
+                jx: Rq::zero(),
+                jy: Rq::zero(),
             },
         }
     }
 
-    /// N_g(c) and J̃(c) at c = [0, 1, −1][ci] from the raw sums (needs γ, i.e. after h is absorbed);
+    /// N_g(c) and J̃(c) at c = [0, 1, −1][ci] from the raw sums (J^x, J^y already combined with γ);
     /// computed when asked rather than kept for all three c (docs/FIRMWARE.md).
-    fn combined(&self, batch: &Batch<M>, ci: usize) -> ([Rq<M>; GROUPS], Rq<M>) {
+    fn combined(&self, ci: usize) -> ([Rq<M>; GROUPS], Rq<M>) {
         let sm = &self.sums;
         let norms = core::array::from_fn(|g| {
             let cross = sm.c[g].add(&sm.c[g].sigma());
@@ -1440,8 +1492,7 @@ impl<M: Modulus> MaskedAcc<M> {
                 _ => xa.sub(&cross),
             }
         });
-        let jx = batch.combine_jl(&sm.px);
-        let jy = batch.combine_jl(&sm.py);
+        let (jx, jy) = (sm.jx, sm.jy);
         let jl = match ci {
             0 => jy,
             1 => jy.add(&jx),
@@ -1487,15 +1538,43 @@ fn y1_block<M: Modulus>(lay: &Layout, sec: &Secrets<M>, attempt: u64, b: usize, 
 /// The sums of the masked pass in RNS-NTT form. For x (witness block) and y (its mask) the openings at
 /// c ∈ {0, 1, −1} are y, x + y, y − x, so with X = Σσ(x)x, A = Σσ(y)y, C = Σσ(x)y:
 /// N(0) = A, N(±1) = X + A ± (C + σ(C)); and with P_k^x = Σσ(ρ_k)x, P_k^y = Σσ(ρ_k)y:
-/// J̃(0) = Σγ_k P_k^y, J̃(±1) = Σγ_k (P_k^y ± P_k^x). Exact in R_q, so equal to the per-opening sums.
+/// J̃(0) = Σγ_k P_k^y, J̃(±1) = Σγ_k (P_k^y ± P_k^x). Exact in R_q, so equal to the per-opening sums. X and
+/// P^x do not depend on the attempt: [`WitnessNtt`] sums them once per proof; this holds the rest.
 struct MaskedNtt<M: Modulus> {
     srho: [NttR<M>; LAMBDA_MAX],
     nx: NttR<M>,
     ny: NttR<M>,
-    /// [X, A, C] per group.
-    norms: [[NttR<M>; 3]; GROUPS],
-    /// [P^x, P^y] per k.
-    jl: [[NttR<M>; 2]; LAMBDA_MAX],
+    /// [A, C] per group.
+    norms: [[NttR<M>; 2]; GROUPS],
+    /// P^y per k.
+    jl: [NttR<M>; LAMBDA_MAX],
+}
+
+/// The witness sums X_g and P_k^x in RNS-NTT form (`Prover::witness_sums`).
+struct WitnessNtt<M: Modulus> {
+    srho: [NttR<M>; LAMBDA_MAX],
+    nx: NttR<M>,
+    x: [NttR<M>; GROUPS],
+    px: [NttR<M>; LAMBDA_MAX],
+}
+
+impl<M: Modulus> WitnessNtt<M> {
+    fn new() -> Self {
+        Self {
+            srho: core::array::from_fn(|_| NttR::zero()),
+            nx: NttR::zero(),
+            x: core::array::from_fn(|_| NttR::zero()),
+            px: core::array::from_fn(|_| NttR::zero()),
+        }
+    }
+}
+
+impl<M: Modulus> Drop for WitnessNtt<M> {
+    fn drop(&mut self) {
+        self.nx.zeroize();
+        self.x.zeroize();
+        self.px.zeroize();
+    }
 }
 
 impl<M: Modulus> MaskedNtt<M> {
@@ -1505,7 +1584,7 @@ impl<M: Modulus> MaskedNtt<M> {
             nx: NttR::zero(),
             ny: NttR::zero(),
             norms: core::array::from_fn(|_| core::array::from_fn(|_| NttR::zero())),
-            jl: core::array::from_fn(|_| core::array::from_fn(|_| NttR::zero())),
+            jl: core::array::from_fn(|_| NttR::zero()),
         }
     }
 
@@ -1515,31 +1594,26 @@ impl<M: Modulus> MaskedNtt<M> {
         self.ny.set(y);
         if let Some(g) = g {
             let sx = self.nx.sigma();
-            let [xx, aa, cc] = &mut self.norms[g];
-            xx.mul_acc(&sx, &self.nx);
+            let [aa, cc] = &mut self.norms[g];
             aa.mul_acc(&self.ny.sigma(), &self.ny);
             cc.mul_acc(&sx, &self.ny);
         }
         for k in 0..batch.lambda {
-            let [px, py] = &mut self.jl[k];
-            px.mul_acc(&self.srho[k], &self.nx);
-            py.mul_acc(&self.srho[k], &self.ny);
+            self.jl[k].mul_acc(&self.srho[k], &self.ny);
         }
     }
 
     /// Writes the sums mod q into `out` (in place: no temporary of the whole set).
-    fn finish_into(&self, lambda: usize, out: &mut MaskedSums<M>) {
+    /// (γ is set: the attempts run after h.) X and J^x (from `witness_sums`) are left as they are.
+    fn finish_into(&self, batch: &Batch<M>, out: &mut MaskedSums<M>) {
         for g in 0..GROUPS {
-            out.x[g] = self.norms[g][0].to_rq();
-            out.a[g] = self.norms[g][1].to_rq();
-            out.c[g] = self.norms[g][2].to_rq();
+            out.a[g] = self.norms[g][0].to_rq();
+            out.c[g] = self.norms[g][1].to_rq();
         }
-        for k in 0..LAMBDA_MAX {
-            (out.px[k], out.py[k]) = if k < lambda {
-                (self.jl[k][0].to_rq(), self.jl[k][1].to_rq())
-            } else {
-                (Rq::zero(), Rq::zero())
-            };
+        // J^y = Σγ_k P_k^y, the products `Batch::combine_jl` takes, in the same order.
+        out.jy = Rq::zero();
+        for k in 0..batch.lambda {
+            out.jy.mul_acc(&batch.gamma[k], &self.jl[k].to_rq());
         }
     }
 }
@@ -1555,6 +1629,26 @@ impl<M: Modulus> Drop for MaskedNtt<M> {
             j.zeroize();
         }
     }
+}
+
+/// F̃ at c = [0, 1, −1][ci] (`cs`): the openings and the combined sums at c. Out of line, so that one set of
+/// openings lives at a time and not in `open`'s frame while the masks' commitments are formed.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn f_tilde_at<P: ZkParams>(
+    lay: &Layout,
+    sec: &Secrets<P::M>,
+    batch: &Batch<P::M>,
+    pubs: &Publics<'_, P::M>,
+    by2: &[Rq<P::M>; ELL_MAX],
+    ups_mask: &[Rq<P::M>; GROUPS],
+    acc: &MaskedAcc<P::M>,
+    cs: &Rq<P::M>,
+    ci: usize,
+) -> Rq<P::M> {
+    let op = openings::<P>(lay, sec, by2, ups_mask, cs);
+    let (norms, jl) = acc.combined(ci);
+    f_tilde(batch, pubs, cs, &op, &norms, &jl)
 }
 
 /// Openings at a scalar challenge c of the BDLOP messages (c·msg − b_j·y2, with `by2` = B·y2) and of υ
