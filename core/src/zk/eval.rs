@@ -44,15 +44,27 @@ impl<M: Modulus> Batch<M> {
     /// μ from its transcript seed (γ is set later, after h).
     #[must_use]
     pub fn from_mu_seed(lambda: usize, seed: &[u8; 32]) -> Self {
-        let mut b = Self {
-            lambda,
+        let mut b = Self::empty();
+        b.set_mu(lambda, seed);
+        b
+    }
+
+    /// No challenge yet (λ = 0): the prover's slot, filled in place by [`Batch::set_mu`] so that no
+    /// temporary of the whole batch is moved (docs/FIRMWARE.md).
+    pub fn empty() -> Self {
+        Self {
+            lambda: 0,
             mu: [[M::zero(); CONSTRAINTS]; LAMBDA_MAX],
             gamma: [Rq::zero(); LAMBDA_MAX],
-        };
-        for k in 0..lambda {
-            uniform_scalars::<M>(seed, k as u64, &mut b.mu[k]);
         }
-        b
+    }
+
+    /// Sets λ and μ from its transcript seed (γ is set later, after h).
+    pub fn set_mu(&mut self, lambda: usize, seed: &[u8; 32]) {
+        self.lambda = lambda;
+        for k in 0..lambda {
+            uniform_scalars::<M>(seed, k as u64, &mut self.mu[k]);
+        }
     }
 
     /// Sets γ from its transcript seed.

@@ -10,9 +10,11 @@
 use super::codec::{CodecError, Sink};
 use super::derive::xof256;
 use super::layout::Layout;
-use super::params::ZkParams;
-use super::proof::{BitWriter, Messages, ZWriter, z_classes};
+use super::proof::{BitWriter, ZWriter, put_ring, z_classes};
 use super::prove::ProveError;
+use super::rq::{D, Rq};
+use super::schedule::Seed;
+use crate::arith::Modulus;
 use crate::ct::declassify;
 use shake::XofReader;
 use zeroize::Zeroize;
@@ -64,20 +66,47 @@ pub(crate) trait Output {
     fn staged<'b>(&'b mut self, lay: &Layout, seed: &[u8; 32], attempt: u64) -> Self::Staged<'b>;
     /// Whether the last attempt's staged z reached its storage.
     fn check(&self) -> Result<(), ProveError>;
-    /// Writes the accepted proof (the fixed part from `msgs`, then the Rice code of the staged z of
-    /// attempt `attempt`); returns its length.
-    fn accept<P: ZkParams>(
+    /// Appends the next bytes of the proof's fixed part, in wire order (header, t_A, t_y, t_β, t_g, z3, h),
+    /// as soon as the prover has them: it then keeps only what a later step reads (z3, h), not the
+    /// commitments (docs/FIRMWARE.md). Every such field is public once the proof is sent.
+    fn fixed(&mut self, bytes: &[u8]);
+    /// Writes the rest of the accepted proof (t_t, the c-seed, then the Rice code of the staged z of
+    /// attempt `attempt`) after the fixed part already appended; returns the proof's length.
+    fn accept<M: Modulus>(
         &mut self,
         lay: &Layout,
-        msgs: &Messages<P::M>,
+        t_t: &Rq<M>,
+        c_seed: &Seed,
         seed: &[u8; 32],
         attempt: u64,
     ) -> Result<usize, ProveError>;
 }
 
-/// The caller's buffer (at least `Layout::prove_buf_len()` bytes): the staged z at `Layout::off_staged`,
-/// re-encoded in place.
-pub(crate) struct SliceOut<'o>(pub(crate) &'o mut [u8]);
+/// The bytes of ring element `x` as the proof encodes it, handed to `emit`.
+pub(crate) fn with_ring_bytes<M: Modulus, R>(
+    lay: &Layout,
+    x: &Rq<M>,
+    emit: impl FnOnce(&[u8]) -> R,
+) -> R {
+    let mut buf = [0u8; D * 16];
+    let rb = lay.ring_bytes();
+    put_ring(x, &mut buf[..rb]);
+    emit(&buf[..rb])
+}
+
+/// The caller's buffer (at least `Layout::prove_buf_len()` bytes): the fixed part from offset 0 as it is
+/// produced, the staged z at `Layout::off_staged`, re-encoded in place.
+pub(crate) struct SliceOut<'o> {
+    buf: &'o mut [u8],
+    /// End of the fixed part written so far.
+    at: usize,
+}
+
+impl<'o> SliceOut<'o> {
+    pub(crate) fn new(buf: &'o mut [u8]) -> Self {
+        Self { buf, at: 0 }
+    }
+}
 
 impl Output for SliceOut<'_> {
     type Staged<'b>
@@ -86,29 +115,41 @@ impl Output for SliceOut<'_> {
         Self: 'b;
 
     fn room(&self) -> usize {
-        self.0.len()
+        self.buf.len()
     }
 
     fn staged<'b>(&'b mut self, lay: &Layout, _: &[u8; 32], _: u64) -> BitWriter<'b> {
         let off = lay.off_staged();
-        BitWriter::new(&mut self.0[off..off + lay.staged_bits().div_ceil(8)])
+        BitWriter::new(&mut self.buf[off..off + lay.staged_bits().div_ceil(8)])
     }
 
     fn check(&self) -> Result<(), ProveError> {
         Ok(())
     }
 
-    fn accept<P: ZkParams>(
+    fn fixed(&mut self, bytes: &[u8]) {
+        // In range: the prover checked the buffer against `prove_buf_len` before its first byte, and the
+        // fixed part ends at `off_tt` < `off_staged`.
+        self.buf[self.at..self.at + bytes.len()].copy_from_slice(bytes);
+        self.at += bytes.len();
+    }
+
+    fn accept<M: Modulus>(
         &mut self,
         lay: &Layout,
-        msgs: &Messages<P::M>,
+        t_t: &Rq<M>,
+        c_seed: &Seed,
         _: &[u8; 32],
         _: u64,
     ) -> Result<usize, ProveError> {
-        msgs.encode::<P>(lay, self.0);
+        if self.at != lay.off_tt() {
+            return Err(ProveError::Encoding);
+        }
+        put_ring(t_t, &mut self.buf[lay.off_tt()..]);
+        self.buf[lay.off_cseed()..lay.off_z1u()].copy_from_slice(c_seed);
         // Public from here: the accepted z is what the clinic sends.
-        declassify(&self.0[..lay.prove_buf_len()]);
-        encode_z(lay, self.0)
+        declassify(&self.buf[..lay.prove_buf_len()]);
+        encode_z(lay, self.buf)
     }
 }
 
@@ -117,6 +158,8 @@ pub(crate) struct StoreOut<'k, K: ProofStore> {
     pub(crate) store: &'k mut K,
     /// A store call failed.
     pub(crate) failed: bool,
+    /// An append of the fixed part failed (reported by `accept`).
+    pub(crate) fixed_failed: bool,
 }
 
 impl<K: ProofStore> Output for StoreOut<'_, K> {
@@ -149,16 +192,26 @@ impl<K: ProofStore> Output for StoreOut<'_, K> {
         }
     }
 
-    fn accept<P: ZkParams>(
+    fn fixed(&mut self, bytes: &[u8]) {
+        if !self.store.append_proof(bytes) {
+            self.fixed_failed = true;
+        }
+    }
+
+    fn accept<M: Modulus>(
         &mut self,
         lay: &Layout,
-        msgs: &Messages<P::M>,
+        t_t: &Rq<M>,
+        c_seed: &Seed,
         seed: &[u8; 32],
         attempt: u64,
     ) -> Result<usize, ProveError> {
         let store = &mut *self.store;
         let mut len = lay.off_z1u();
-        if !msgs.encode_streamed::<P>(lay, &mut |b| store.append_proof(b)) {
+        if self.fixed_failed
+            || !with_ring_bytes(lay, t_t, |b| store.append_proof(b))
+            || !store.append_proof(c_seed)
+        {
             return Err(ProveError::Store);
         }
         // z is public now: read back, unmasked, and Rice coded into the proof.

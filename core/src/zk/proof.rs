@@ -59,6 +59,16 @@ impl core::fmt::Display for ProofError {
     }
 }
 
+/// The proof's header: magic, version, parameter set, L.
+pub(crate) fn header<P: ZkParams>(lay: &Layout) -> [u8; HEADER_BYTES] {
+    let mut head = [0u8; HEADER_BYTES];
+    head[..3].copy_from_slice(b"ZKP");
+    head[3] = VERSION;
+    head[4] = P::ID;
+    head[5..HEADER_BYTES].copy_from_slice(&(lay.l as u16).to_le_bytes());
+    head
+}
+
 /// Writes one ring element at `out[..D·BYTES]`.
 pub fn put_ring<M: Modulus>(r: &Rq<M>, out: &mut [u8]) {
     for (x, chunk) in r.0.iter().zip(out.chunks_exact_mut(M::BYTES)) {
@@ -161,11 +171,7 @@ impl<M: Modulus> Messages<M> {
         emit: &mut impl FnMut(&[u8]) -> bool,
     ) -> bool {
         let rb = lay.ring_bytes();
-        let mut head = [0u8; HEADER_BYTES];
-        head[..3].copy_from_slice(b"ZKP");
-        head[3] = VERSION;
-        head[4] = P::ID;
-        head[5..HEADER_BYTES].copy_from_slice(&(lay.l as u16).to_le_bytes());
+        let head = header::<P>(lay);
         let mut buf = [0u8; D * 16];
         let mut ring = |x: &Rq<M>, emit: &mut dyn FnMut(&[u8]) -> bool| {
             put_ring(x, &mut buf[..rb]);

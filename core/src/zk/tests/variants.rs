@@ -105,8 +105,9 @@ fn chunked_statement_gives_the_same_proof() {
     out.truncate(stats.len);
     assert!(out == f.proof, "same bytes as the slice-based prover");
     let reads = chunked.chunks.reads.get();
-    // Per chunk: layout 2, H(pk) 1, transcript 1, pass 1 2, each JL pass 2, each masked pass 3.
-    let per_chunk = 6 + 2 * stats.jl_attempts as usize + 3 * stats.attempts as usize;
+    // Per chunk: layout 2, H(pk) 1, transcript 1, pass 1 2, each JL pass 2, the witness pass 2, each
+    // masked pass 3.
+    let per_chunk = 8 + 2 * stats.jl_attempts as usize + 3 * stats.attempts as usize;
     assert_eq!(reads, 2 * per_chunk, "{stats:?}");
 }
 
