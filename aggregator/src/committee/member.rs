@@ -12,6 +12,9 @@
 
 use std::path::Path;
 
+use sha3::{Digest as _, Sha3_256};
+use subtle::{Choice, ConstantTimeEq as _};
+
 use getrandom::rand_core::UnwrapErr;
 use zkfl_core::arith::Modulus;
 use zkfl_core::channel::identity::{SigningKey, VerifyingKey};
@@ -150,8 +153,12 @@ pub struct Member {
     kem: KemSecretKey<MemberKem>,
     /// Every member's roster KEM key, checked against its ML-DSA signature (member i at i − 1).
     kem_keys: Vec<KemPublicKey<MemberKem>>,
-    /// This member's own commitment, to refuse a relayed "own" entry that is not it (R13-2, second form).
+    /// This member's own commitment, to refuse a relayed "own" entry that is not it (R13-2, second form); read
+    /// back from the database after a restart.
     own_commitment: Option<[u8; 32]>,
+    /// SHA3-256 of every accepted message body (signature stripped): a relay's repeat of one is a no-op, never
+    /// a `Duplicate` blamed on its sender (review 15, R15-2).
+    accepted: Vec<[u8; 32]>,
     /// Whether signatures are verified (always, but for the positive controls of this crate's tests).
     check_signatures: bool,
     store: MemberStore,
@@ -247,6 +254,7 @@ impl Member {
             kem,
             kem_keys,
             own_commitment: None,
+            accepted: Vec::new(),
             check_signatures: true,
             store,
             dealer: None,
@@ -260,6 +268,12 @@ impl Member {
             admission: Admission::Verify,
             share_params: share_params(&plan)?,
         };
+        if let Some(own) = m.store.commitment()? {
+            let body = own
+                .get(..own.len().saturating_sub(signed::SIGNED_OVERHEAD))
+                .unwrap_or_default();
+            m.own_commitment = Some(wire::decode_commitment::<P>(&m.frame(), body)?.1);
+        }
         for bytes in m.store.logged()? {
             m.verify_and_apply(&bytes)?;
         }
@@ -301,12 +315,18 @@ impl Member {
         self.holdings.as_ref().is_some_and(|h| h.complete())
     }
 
-    /// Step 1: a fresh dealer secret and its commitment (0x10).
+    /// Step 1: a fresh dealer secret and its commitment (0x10). The signed 0x10 is written to the database
+    /// (durable) before it is returned, so a member never signs two commitments in one epoch, even across a
+    /// restart (review 15, R15-1).
     ///
     /// # Errors
-    /// [`CommitteeError::Protocol`] once this member has committed or after a restart mid-ceremony (its
-    /// secret is gone: the ceremony restarts under a new epoch).
+    /// [`CommitteeError::AlreadyCommitted`] once this member has committed in this epoch (before or after a
+    /// restart: its secret is gone, it has left the ceremony, §16.2); [`CommitteeError::Protocol`] after a
+    /// restart mid-ceremony without a commitment of its own (it has received commitments).
     pub fn commit(&mut self) -> Result<Vec<u8>, CommitteeError> {
+        if self.own_commitment.is_some() || self.store.commitment()?.is_some() {
+            return Err(CommitteeError::AlreadyCommitted);
+        }
         if self.dealer.is_some() || self.commitments != 0 {
             return Err(CommitteeError::Protocol(
                 "this member already took part in this epoch's ceremony; start a new epoch".into(),
@@ -321,10 +341,14 @@ impl Member {
         let mut out = vec![0u8; wire::COMMITMENT_BYTES];
         wire::encode_commitment::<P>(&self.frame(), self.index, &c, &mut out)
             .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
+        let signed = self.sign(&out)?;
+        // Durable before the 0x10 leaves: a crash after this line leaves the member out of the ceremony, never
+        // able to sign a second commitment.
+        self.store.record_commitment(&signed)?;
         self.dealer = Some(dealer);
         self.own_shares = shares;
         self.own_commitment = Some(c);
-        self.sign(&out)
+        Ok(signed)
     }
 
     /// `message ‖ σ` under this member's identity key.
@@ -419,8 +443,10 @@ impl Member {
                 )));
             }
         }
-        self.verify_and_apply(bytes)?;
-        self.store.log(bytes)
+        if self.verify_and_apply(bytes)? {
+            self.store.log(bytes)?;
+        }
+        Ok(())
     }
 
     /// Takes one relayed 0x12 envelope: opens it with this member's KEM key, verifies the dealer's signature,
@@ -439,12 +465,17 @@ impl Member {
         let (_, signed) =
             signed::open_dealt::<P>(&frame, self.index, &self.kem, &self.roster, &mut buf)?;
         let signed = zeroize::Zeroizing::new(signed.to_vec());
-        self.verify_and_apply(&signed)?;
-        self.store.log(&signed)
+        if self.verify_and_apply(&signed)? {
+            self.store.log(&signed)?;
+        }
+        Ok(())
     }
 
-    /// Verifies `message ‖ σ` (unless a positive control switched it off) and applies the message.
-    fn verify_and_apply(&mut self, bytes: &[u8]) -> Result<(), CommitteeError> {
+    /// Verifies `message ‖ σ` (unless a positive control switched it off) and applies the message; `false` (and
+    /// nothing applied) for a verified repeat of a message already accepted: the relay's replay, no evidence
+    /// against the signer (R15-2). A *different* second message of one sender still reaches the core
+    /// (`Duplicate` / `CommitmentMismatch`: equivocation).
+    fn verify_and_apply(&mut self, bytes: &[u8]) -> Result<bool, CommitteeError> {
         let kind = match bytes.get(1).copied() {
             Some(k) if k == Kind::Commitment as u8 => Kind::Commitment,
             Some(k) if k == Kind::Reveal as u8 => Kind::Reveal,
@@ -463,7 +494,22 @@ impl Member {
                 .unwrap_or_default();
             (m.get(3).copied().unwrap_or(0), m)
         };
-        self.apply(sender, message)
+        let digest: [u8; 32] = Sha3_256::new()
+            .chain_update(b"zkfl committee accepted message")
+            .chain_update(message)
+            .finalize()
+            .into();
+        // Dealt-part bodies hold secret seeds: compare every digest without an early exit.
+        let repeat = self
+            .accepted
+            .iter()
+            .fold(Choice::from(0), |seen, d| seen | d.ct_eq(&digest));
+        if bool::from(repeat) {
+            return Ok(false);
+        }
+        self.apply(sender, message)?;
+        self.accepted.push(digest);
+        Ok(true)
     }
 
     fn apply(&mut self, sender: u8, bytes: &[u8]) -> Result<(), CommitteeError> {

@@ -31,6 +31,10 @@ pub enum CommitteeError {
     /// The relay (the aggregator, or the path) changed, made, misrouted or resealed a member's message: a
     /// signature or envelope that fails. Never evidence against the claimed sender (review 13).
     Relay(String),
+    /// This member already committed in this epoch (its signed 0x10 is in its database): it never signs a second
+    /// commitment; after a restart its dealer secret is gone and it has left the ceremony (docs/THRESHOLD.md
+    /// §16.2, review 15 R15-1). The committee starts a new epoch.
+    AlreadyCommitted,
 }
 
 impl core::fmt::Display for CommitteeError {
@@ -53,6 +57,10 @@ impl core::fmt::Display for CommitteeError {
                 Ok(())
             }
             Self::Relay(why) => write!(f, "relayed message refused (the relay is to blame): {why}"),
+            Self::AlreadyCommitted => f.write_str(
+                "this member already committed in this epoch and has left its ceremony if it restarted; \
+                 start a new epoch",
+            ),
         }
     }
 }

@@ -9,6 +9,9 @@
 //! - `replies`: every share set the member sent, by aggregate binding, resent unchanged when asked again.
 //! - `receipts`: every spend receipt the member signed, by the aggregate's "signed" marker, written in the same
 //!   transaction as the spend and returned again for the same aggregate (review 13, R13-6).
+//! - `committed`: the member's own signed 0x10 for the pinned epoch, written (one `BEGIN IMMEDIATE`
+//!   transaction) before the commitment leaves the member; once it is there the member never commits again in
+//!   this epoch (review 15, R15-1): after a restart its dealer secret is gone and it has left the ceremony.
 
 use std::path::Path;
 
@@ -31,6 +34,7 @@ CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, bytes BLO
 CREATE TABLE IF NOT EXISTS replies (binding BLOB PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS receipts (marker BLOB PRIMARY KEY, member INTEGER NOT NULL,
                                      signature BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS committed (id INTEGER PRIMARY KEY CHECK (id = 1), bytes BLOB NOT NULL);
 ";
 
 impl MemberStore {
@@ -90,6 +94,37 @@ impl MemberStore {
         let mut st = self.conn.prepare("SELECT bytes FROM log ORDER BY seq")?;
         let rows = st.query_map([], |r| r.get(0))?;
         rows.collect::<Result<_, _>>().map_err(Into::into)
+    }
+
+    /// Records this member's signed commitment for the pinned epoch, durable when it returns.
+    ///
+    /// # Errors
+    /// [`CommitteeError::AlreadyCommitted`] if a commitment is already recorded (nothing is written),
+    /// [`CommitteeError::Storage`] if SQLite fails.
+    pub fn record_commitment(&mut self, signed: &[u8]) -> Result<(), CommitteeError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO committed (id, bytes) VALUES (1, ?1)",
+            params![signed],
+        )?;
+        if inserted == 0 {
+            return Err(CommitteeError::AlreadyCommitted);
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// This member's signed commitment for the pinned epoch, if it committed.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Storage`].
+    pub fn commitment(&self) -> Result<Option<Vec<u8>>, CommitteeError> {
+        self.conn
+            .query_row("SELECT bytes FROM committed WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(Into::into)
     }
 
     /// Stores the share-set bytes sent for aggregate `binding`.

@@ -884,3 +884,148 @@ fn rev13_1_relay_cannot_read_alter_or_reroute_dealt_parts() {
         let _ = std::fs::remove_dir_all(&d);
     });
 }
+
+/// Review 15, R15-1, refused: member 3 sends its signed 0x10 `c1`, restarts before it has received any
+/// commitment, and the relay sends COMMIT again. The signed `c1` was written to member 3's database before it
+/// left, so the reopened member refuses (`AlreadyCommitted`): it has left the ceremony (§16.2) and no second
+/// signed commitment of member 3 exists. It still recognises its own `c1` relayed back and refuses another
+/// commitment in its name as the relay's. Positive controls: a fresh database commits (first commit works);
+/// and the attack's mechanism: with nothing durable (member 3's database deleted, i.e. what the service kept
+/// before the fix), the restarted member signs a different `c2`, and a member shown `c1` refuses the reveal of
+/// `c2`'s shares as `CommitmentMismatch { member: 3 }`, blaming honest member 3.
+#[test]
+fn rev15_1_a_restarted_member_never_signs_a_second_commitment() {
+    use super::store::MemberStore;
+    big_stack(|| {
+        let d = dir("rev15-1");
+        let r = roster();
+        let epoch_id = r.epoch().unwrap().id();
+        let db3 = d.join("member-3.sqlite");
+        // Positive control: the first commit on a fresh database works.
+        let mut m3 = open(&d, &r, 3).unwrap();
+        let c1 = m3.commit().unwrap();
+        // In the same process a second COMMIT is refused too.
+        assert!(matches!(m3.commit(), Err(CommitteeError::AlreadyCommitted)));
+        drop(m3);
+        // The durable record is c1 itself.
+        let stored = MemberStore::open(&db3, &epoch_id, 3)
+            .unwrap()
+            .commitment()
+            .unwrap();
+        assert_eq!(stored.as_deref(), Some(&c1[..]));
+        // Restart: reopen from the same database, COMMIT again: refused, nothing signed.
+        let mut again = open(&d, &r, 3).unwrap();
+        assert!(matches!(
+            again.commit(),
+            Err(CommitteeError::AlreadyCommitted)
+        ));
+        let stored = MemberStore::open(&db3, &epoch_id, 3)
+            .unwrap()
+            .commitment()
+            .unwrap();
+        assert_eq!(stored.as_deref(), Some(&c1[..]), "still only c1");
+        // The restarted member knows its own commitment: c1 relayed back is taken, another one in its name is
+        // the relay's; it cannot reveal (its secret is gone).
+        again.accept(&c1).unwrap();
+        let (fake_c, _) = forged_commit_and_reveal(&r, 3);
+        assert!(matches!(
+            again.accept(&fake_c),
+            Err(CommitteeError::Relay(_))
+        ));
+        assert!(matches!(again.reveal(), Err(CommitteeError::Protocol(_))));
+        drop(again);
+
+        // Positive control of the attack's mechanism: nothing durable (the database is gone), the restarted
+        // member signs a second, different commitment and an honest member holding c1 blames it.
+        let mut others: Vec<Member> = [1u8, 2, 4, 5]
+            .iter()
+            .map(|&i| open(&d, &r, i).unwrap())
+            .collect();
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(d.join(format!("member-3.sqlite{ext}")));
+        }
+        let mut forgetful = open(&d, &r, 3).unwrap();
+        let c2 = forgetful.commit().unwrap();
+        assert_ne!(c1, c2, "two signed commitments of member 3");
+        let commits: Vec<Vec<u8>> = others.iter_mut().map(|m| m.commit().unwrap()).collect();
+        // Member 1 is shown c1; member 3 itself c2.
+        for c in commits.iter().chain([&c1]) {
+            others[0].accept(c).unwrap();
+        }
+        for c in commits.iter().chain([&c2]) {
+            forgetful.accept(c).unwrap();
+        }
+        let r3 = forgetful.reveal().unwrap();
+        assert!(matches!(
+            others[0].accept(&r3),
+            Err(CommitteeError::Threshold(
+                ThresholdError::CommitmentMismatch { member: 3 }
+            ))
+        ));
+        let _ = std::fs::remove_dir_all(&d);
+    });
+}
+
+/// Review 15, R15-2, refused: the relay replays genuine signed messages — a 0x10, a 0x11 and a sealed 0x12 —
+/// to a member that already accepted them. Each repeat is a no-op (`Ok`, nothing logged twice: the member
+/// reopens from its log), never `Duplicate` blamed on the sender; a re-sealed 0x12 with the same parts is the
+/// same. A *different* second signed commitment of the same member (equivocation) stays
+/// `Duplicate { member: 2 }`.
+#[test]
+fn rev15_2_a_relayed_repeat_is_a_no_op_and_equivocation_still_blames() {
+    big_stack(|| {
+        let d = dir("rev15-2");
+        let r = roster();
+        let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
+        let commits: Vec<Vec<u8>> = members.iter_mut().map(|m| m.commit().unwrap()).collect();
+        for m in members.iter_mut() {
+            for c in &commits {
+                m.accept(c).unwrap();
+            }
+        }
+        // Byte-identical replay of member 2's signed 0x10 at member 1.
+        members[0].accept(&commits[1]).unwrap();
+        let reveals: Vec<Vec<u8>> = members.iter().map(|m| m.reveal().unwrap()).collect();
+        for m in members.iter_mut() {
+            for rv in &reveals {
+                m.accept(rv).unwrap();
+            }
+        }
+        members[0].accept(&reveals[1]).unwrap();
+        for dl in 0..5 {
+            for h in 0..5 {
+                let bytes = members[dl].deal_to(h as u8 + 1).unwrap();
+                members[h].accept_sealed(&bytes).unwrap();
+                if dl == 1 && h == 0 {
+                    // The sealed envelope replayed, and dealer 2 re-sealing the same parts.
+                    members[0].accept_sealed(&bytes).unwrap();
+                    let resealed = members[1].deal_to(1).unwrap();
+                    assert_ne!(resealed, bytes);
+                    members[0].accept_sealed(&resealed).unwrap();
+                }
+            }
+        }
+        assert!(members.iter().all(Member::ready));
+        // Nothing was logged twice: member 1 replays its log on reopening without a Duplicate.
+        let key = members[0].committee_key().unwrap();
+        members.remove(0);
+        let m1 = open(&d, &r, 1).unwrap();
+        assert!(m1.ready());
+        assert_eq!(m1.committee_key().unwrap(), key);
+        // A different signed commitment of member 2 (equivocation) stays Duplicate, blaming member 2.
+        let d2 = dir("rev15-2b");
+        let mut other2 = open(&d2, &r, 2).unwrap();
+        let second = other2.commit().unwrap();
+        assert_ne!(second, commits[1]);
+        let mut m4 = open(&d2, &r, 4).unwrap();
+        m4.accept(&commits[1]).unwrap();
+        assert!(matches!(
+            m4.accept(&second),
+            Err(CommitteeError::Threshold(ThresholdError::Duplicate {
+                member: 2
+            }))
+        ));
+        let _ = std::fs::remove_dir_all(&d);
+        let _ = std::fs::remove_dir_all(&d2);
+    });
+}

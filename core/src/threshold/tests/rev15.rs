@@ -1,16 +1,25 @@
 //! Review 15 (independent reviewer): the committee ceremony and round protocol as fixed after review 13
 //! (docs/THRESHOLD.md §15.2, §16, §17), attacked with the honest core and the real signed/sealed codecs.
 //!
-//! - R15-1 (break): a member that restarts after sending its signed 0x10 but before it has logged any accepted
+//! Both findings are fixed in the committee service (zkfl-aggregator), where the refusal tests are
+//! (`committee::tests::rev15_1_a_restarted_member_never_signs_a_second_commitment`,
+//! `committee::tests::rev15_2_a_relayed_repeat_is_a_no_op_and_equivocation_still_blames`); the two tests here
+//! stay as positive controls of the mechanism each fix stops at the service (docs/THRESHOLD.md §19).
+//!
+//! - R15-1 (break, fixed): a member that restarts after sending its signed 0x10 but before it has logged any accepted
 //!   message commits again in the **same** epoch with a fresh dealer secret: nothing durable records that it
 //!   committed (the service's `Member::commit` refuses only on `self.dealer` / `self.commitments`, both rebuilt
 //!   from memory and the log of *received* messages, and `MemberStore` logs only accepted messages). The relay
 //!   keeps the first signed commitment and delivers it to the other members; the honest member reveals shares
 //!   of its second secret, and every member holding the first commitment refuses the reveal as
 //!   `CommitmentMismatch` against the honest member, with two valid signatures of that member as "evidence" of
-//!   equivocation. §16.3 then aborts the epoch without the blamed (honest) member.
-//! - R15-2 (attribution): a relay's byte-identical replay of a genuine signed 0x10 or sealed 0x12 is refused as
-//!   `Duplicate { member }`, naming the honest sender, not as the relay's doing.
+//!   equivocation. §16.3 then aborts the epoch without the blamed (honest) member. Fix: `Member::commit`
+//!   writes its signed 0x10 to the member's database (one transaction) before returning it and refuses
+//!   (`CommitteeError::AlreadyCommitted`) once it is there, so no second signed commitment ever exists.
+//! - R15-2 (attribution, fixed): a relay's byte-identical replay of a genuine signed 0x10 or sealed 0x12 is
+//!   refused as `Duplicate { member }`, naming the honest sender, not as the relay's doing. Fix: the member
+//!   drops a verified repeat of an accepted message body before the core (a no-op, not logged twice); a
+//!   *different* second message of a sender still reaches the core as `Duplicate` (equivocation).
 //! - Everything else tried is refused; each test names the check.
 //!
 //! Run: cargo test -p zkfl-core --release --lib threshold::tests::rev15 -- --nocapture
@@ -84,10 +93,13 @@ fn run_view(
 /// `CommitmentMismatch { member: 3 }` and hold two valid signed commitments of member 3 (equivocation
 /// evidence), so §16.3 aborts the epoch "without the blamed dealer": an honest member evicted by the relay,
 /// repeatable every epoch in which the member restarts in that window.
-/// Fix: persist "committed in this epoch" (or the commitment itself) in the member's database before the 0x10
-/// leaves, and refuse `commit` when it is there (the member then leaves the epoch, as §16.2 says).
+/// Fixed at the service: `Member::commit` records the signed 0x10 in the member's database before it leaves and
+/// refuses (`AlreadyCommitted`) after the restart, so `c2` is never signed (the member leaves the epoch, §16.2);
+/// refusal test `committee::tests::rev15_1_a_restarted_member_never_signs_a_second_commitment` in
+/// zkfl-aggregator. This test stays as the positive control of the mechanism: two signed commitments of one
+/// member, split by the relay, make honest members blame it.
 #[test]
-fn rev15_1_restarted_member_recommits_and_honest_members_blame_it() {
+fn rev15_1_mechanism_two_commitments_of_one_member_make_honest_members_blame_it() {
     big_stack(|| {
         let mut rng = ChaCha20Rng::seed_from_u64(1501);
         let e = epoch();
@@ -448,8 +460,13 @@ fn rev15_5_receipts_count_only_for_their_aggregate() {
 /// `Duplicate { member: 2 }` ("member 2 sent the same thing twice"), which the service returns as
 /// `CommitteeError::Threshold` naming the honest sender, not as `CommitteeError::Relay`. A byte-identical
 /// repeat of a signed message is no evidence against its signer; it should be an idempotent no-op or `Relay`.
+/// Fixed at the service: the member verifies the signature, then drops a repeat of an accepted message body
+/// before the core (no-op, not logged twice); refusal test
+/// `committee::tests::rev15_2_a_relayed_repeat_is_a_no_op_and_equivocation_still_blames` in zkfl-aggregator.
+/// This test stays as the positive control of the mechanism: the core, which sees no signatures, refuses any
+/// second entry of a member as `Duplicate`, so the service must filter verified repeats before it.
 #[test]
-fn rev15_6_relay_replay_is_reported_as_the_senders_duplicate() {
+fn rev15_6_mechanism_the_core_reports_any_repeat_as_the_senders_duplicate() {
     big_stack(|| {
         let mut rng = ChaCha20Rng::seed_from_u64(1506);
         let mut k = keygen(&mut rng);
