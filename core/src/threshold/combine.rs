@@ -66,33 +66,7 @@ impl<P: ParamSet, const N: usize> Combiner<P, N> {
         received: &[MemberShares<'_, P, N>],
     ) -> Result<(), ThresholdError> {
         self.committee.check_present(present)?;
-        let mut seen: Members = 0;
-        for r in received {
-            let b = bit(r.member) & self.committee.all();
-            if b == 0 {
-                return Err(ThresholdError::MemberIndex {
-                    index: r.member as usize,
-                    members: self.committee.members(),
-                });
-            }
-            if seen & b != 0 {
-                return Err(ThresholdError::Duplicate { member: r.member });
-            }
-            if r.shares.len() != chunks {
-                return Err(ThresholdError::ChunkCount {
-                    expected: chunks,
-                    got: r.shares.len(),
-                });
-            }
-            seen |= b;
-        }
-        if seen != present {
-            return Err(ThresholdError::ShareSetMismatch {
-                expected: present,
-                got: seen,
-            });
-        }
-        Ok(())
+        self.check_senders(present, chunks, received)
     }
 
     /// Decrypts every chunk of `agg` from the present members' shares into `out` (exactly L).
