@@ -51,6 +51,7 @@ impl<M: Modulus> Batch<M> {
 
     /// No challenge yet (λ = 0): the prover's slot, filled in place by [`Batch::set_mu`] so that no
     /// temporary of the whole batch is moved (docs/FIRMWARE.md).
+    #[must_use]
     pub fn empty() -> Self {
         Self {
             lambda: 0,
