@@ -108,9 +108,10 @@ pub use switches::Cheat;
 use switches::Cheat;
 
 /// The witness: encryption randomness u (ternary) and the update through `m`.
-pub struct Witness<'a, U> {
-    /// u.
-    pub u: &'a [i64],
+pub struct Witness<'a, U, T = i64> {
+    /// u, as i64 or in a narrower integer type (a device keeps the ternary u as i8: one byte per
+    /// coefficient, docs/FIRMWARE.md).
+    pub u: &'a [T],
     /// The update, chunk by chunk.
     pub m: U,
 }
@@ -160,7 +161,7 @@ pub fn prove<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
     rng: &mut R,
     out: &mut [u8],
 ) -> Result<ProveStats, ProveError> {
-    prove_checked::<P, N, U, _, R>(
+    prove_checked::<P, N, U, _, R, i64>(
         &stmt.chunked(),
         Start::Norm(ctx),
         wit,
@@ -190,7 +191,7 @@ pub fn prove_relation<P: ZkParams, const N: usize, U: UpdateSource<N>, R: Crypto
     {
         return Err(ProveError::Statement);
     }
-    prove_checked::<P, N, U, _, R>(
+    prove_checked::<P, N, U, _, R, i64>(
         &stmt.chunked(),
         Start::Relation(rel, start),
         wit,
@@ -205,7 +206,7 @@ pub fn prove_relation<P: ZkParams, const N: usize, U: UpdateSource<N>, R: Crypto
 /// flash or host storage, one polynomial at a time): the same proof bytes as [`prove`] over the same
 /// polynomials, without all 2L of them in memory (docs/FIRMWARE.md).
 pub fn prove_chunked<P: ZkParams, const N: usize, S, U, R>(
-    stmt: &ChunkedStatement<'_, P::M, N, S>,
+    stmt: &ChunkedStatement<P::M, N, S>,
     ctx: &Context,
     wit: &mut Witness<'_, U>,
     rng: &mut R,
@@ -216,7 +217,7 @@ where
     U: UpdateSource<N>,
     R: CryptoRng,
 {
-    prove_checked::<P, N, U, S, R>(
+    prove_checked::<P, N, U, S, R, i64>(
         stmt,
         Start::Norm(ctx),
         wit,
@@ -232,10 +233,10 @@ where
 /// to the store as it is encoded, so nothing the prover holds grows with L (docs/FIRMWARE.md). The proof
 /// appended is byte for byte the one [`prove_chunked`] writes for the same inputs and randomness; its length
 /// is `stats.len`.
-pub fn prove_to_store<P: ZkParams, const N: usize, S, U, R, K>(
-    stmt: &ChunkedStatement<'_, P::M, N, S>,
+pub fn prove_to_store<P: ZkParams, const N: usize, S, U, R, K, T>(
+    stmt: &ChunkedStatement<P::M, N, S>,
     ctx: &Context,
-    wit: &mut Witness<'_, U>,
+    wit: &mut Witness<'_, U, T>,
     rng: &mut R,
     store: &mut K,
 ) -> Result<ProveStats, ProveError>
@@ -244,8 +245,9 @@ where
     U: UpdateSource<N>,
     R: CryptoRng,
     K: ProofStore,
+    T: Copy + Into<i64>,
 {
-    prove_checked::<P, N, U, S, R>(
+    prove_checked::<P, N, U, S, R, T>(
         stmt,
         Start::Norm(ctx),
         wit,
@@ -270,7 +272,7 @@ pub fn prove_with_tables<P: ZkParams, const N: usize, U: UpdateSource<N>, R: Cry
     out: &mut [u8],
     tables: ProverTables<'_, P::M>,
 ) -> Result<ProveStats, ProveError> {
-    prove_checked::<P, N, U, _, R>(
+    prove_checked::<P, N, U, _, R, i64>(
         &stmt.chunked(),
         Start::Norm(ctx),
         wit,
@@ -362,7 +364,7 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
     out: &mut [u8],
     cheat: Cheat,
 ) -> Result<ProveStats, ProveError> {
-    prove_checked::<P, N, U, _, R>(
+    prove_checked::<P, N, U, _, R, i64>(
         &stmt.chunked(),
         Start::Norm(ctx),
         wit,
@@ -391,10 +393,11 @@ fn prove_checked<
     U: UpdateSource<N>,
     S: ChunkSource<P::M, N>,
     R: CryptoRng,
+    T: Copy + Into<i64>,
 >(
-    stmt: &ChunkedStatement<'_, P::M, N, S>,
+    stmt: &ChunkedStatement<P::M, N, S>,
     start: Start<'_, P::M>,
-    wit: &mut Witness<'_, U>,
+    wit: &mut Witness<'_, U, T>,
     rng: &mut R,
     mut out: impl Output,
     tables: ProverTables<'_, P::M>,
@@ -412,10 +415,10 @@ fn prove_checked<
             crs,
         },
         masks,
-    ) = Prover::<P, N, U, S>::checked(stmt, rel, wit.u.len(), out.room())?;
-    let u = short_u::<N>(wit.u)?;
+    ) = Prover::<P, N, U, S, T>::checked(stmt, rel, wit.u.len(), out.room())?;
+    let u = short_u::<N, T>(wit.u)?;
     // A struct expression, so that the state is built in place (see `Prover::checked`).
-    let mut p = Prover::<P, N, U, S> {
+    let mut p = Prover::<P, N, U, S, T> {
         src: Source {
             stmt,
             lay,
@@ -492,21 +495,21 @@ fn prove_checked<
 
 /// What every pass reads: the statement, its layout, u, the update (re-read chunk by chunk) and the
 /// per-chunk scratch.
-struct Source<'a, 's, M: Modulus, const N: usize, U, S> {
-    stmt: &'a ChunkedStatement<'s, M, N, S>,
+struct Source<'a, M: Modulus, const N: usize, U, S, T> {
+    stmt: &'a ChunkedStatement<M, N, S>,
     lay: Layout,
     /// Δ of the relation (⌊q/t⌋ for the norm proof) and the CRS id of its matrices.
     delta: M::Coeff,
     crs: u8,
     /// u, the caller's (|u_i| < 2^23, checked by `short_u`): borrowed, not copied (the caller wipes it).
-    u: &'a [i64; N],
+    u: &'a [T; N],
     m: &'a mut U,
     sc: Scratch<M, N>,
 }
 
 /// The prover's state across the protocol steps (PROTOCOL §10: nothing in it depends on L).
-struct Prover<'a, 's, P: ZkParams, const N: usize, U, S> {
-    src: Source<'a, 's, P::M, N, U, S>,
+struct Prover<'a, P: ZkParams, const N: usize, U, S, T> {
+    src: Source<'a, P::M, N, U, S, T>,
     /// Lent memory (public data only).
     tab: ProverTables<'a, P::M>,
     /// The ρ table holds this proof's σ(ρ_{k,b}) (after the first opening pass).
@@ -522,22 +525,28 @@ struct Prover<'a, 's, P: ZkParams, const N: usize, U, S> {
     cheat: Cheat,
 }
 
-impl<P: ZkParams, const N: usize, U, S> Drop for Prover<'_, '_, P, N, U, S> {
+impl<P: ZkParams, const N: usize, U, S, T> Drop for Prover<'_, P, N, U, S, T> {
     fn drop(&mut self) {
         self.s2.zeroize();
         self.bs2_t = Rq::zero();
     }
 }
 
-impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::M, N>>
-    Prover<'a, 's, P, N, U, S>
+impl<
+    'a,
+    P: ZkParams,
+    const N: usize,
+    U: UpdateSource<N>,
+    S: ChunkSource<P::M, N>,
+    T: Copy + Into<i64>,
+> Prover<'a, P, N, U, S, T>
 {
     /// Checks the statement and buffer sizes and returns the relation and the mask samplers the state is
     /// built from (pass 1 follows in [`Prover::slack`]). The state itself is a struct expression in
     /// `prove_checked`, written straight into its slot: a constructor returning
     /// `Result<Self, _>` made LLVM build it in a temporary and copy it (≈ 80 KB of stack, docs/FIRMWARE.md).
     fn checked(
-        stmt: &ChunkedStatement<'s, P::M, N, S>,
+        stmt: &ChunkedStatement<P::M, N, S>,
         rel: Option<&Relation<P::M>>,
         u_len: usize,
         out_len: usize,
@@ -970,10 +979,11 @@ impl<'a, 's, P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::
             psi_block_i64(u, i, &mut blk);
             add_block(lay.s3_u(i), Some(Group::U), &Rq::from_i64(&blk), &y);
         }
-        // e2 = c1 − a·u: mask −ψ(a·y_u).
-        let mut ay = *stmt.pk_a;
+        // e2 = c1 − a·u (`ay` lent as scratch first): mask −ψ(a·y_u).
+        let mut ay = [P::M::zero(); N];
+        derive_e2(stmt, u, &mut sc.e1, &mut ay);
+        stmt.chunks.pk_a(&mut ay);
         mul_public_short_in_place::<P::M, N, i32>(&mut ay, &yu);
-        derive_e2(stmt, u, &mut sc.e1);
         for i in 0..lay.k {
             psi_block_centred::<P::M, N>(&sc.e1, i, &mut blk);
             let y = psi_block::<P::M, N>(&ay, i).neg();
@@ -1202,18 +1212,18 @@ fn norm2<T: Copy + Into<i64>>(x: &[T]) -> u128 {
 /// e1_j = c0_j − b_j·u − Δ·m_j as residues mod q, into `out` (read centred: `psi_block_centred`,
 /// `norm2_centred`); `bu` is scratch (its value on return is b_j·u). c0_j is read straight into `out`, so
 /// no third N-sized buffer is needed.
-fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
-    stmt: &ChunkedStatement<'_, M, N, S>,
+fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>, T: Copy + Into<i64>>(
+    stmt: &ChunkedStatement<M, N, S>,
     delta: M::Coeff,
     j: usize,
-    u: &[i64; N],
+    u: &[T; N],
     m: &[i64; N],
     out: &mut [M::Coeff; N],
     bu: &mut [M::Coeff; N],
 ) {
     // b_j·u is formed in place of b_j; `out` then holds c0_j (public) until e1 replaces it.
     stmt.chunks.pk_b(j, bu);
-    mul_public_short_in_place::<M, N, i64>(bu, u);
+    mul_public_short_in_place::<M, N, T>(bu, u);
     stmt.chunks.c0(j, out);
     for i in 0..N {
         out[i] = M::sub(M::sub(out[i], bu[i]), M::mul(delta, M::from_i64(m[i])));
@@ -1221,11 +1231,11 @@ fn derive_e1<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
 }
 
 /// [`derive_e1`] with its own scratch (the passes whose frames are not on the deepest call chain).
-fn derive_e1_own<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
-    stmt: &ChunkedStatement<'_, M, N, S>,
+fn derive_e1_own<M: Modulus, const N: usize, S: ChunkSource<M, N>, T: Copy + Into<i64>>(
+    stmt: &ChunkedStatement<M, N, S>,
     delta: M::Coeff,
     j: usize,
-    u: &[i64; N],
+    u: &[T; N],
     m: &[i64; N],
     out: &mut [M::Coeff; N],
 ) {
@@ -1233,17 +1243,30 @@ fn derive_e1_own<M: Modulus, const N: usize, S: ChunkSource<M, N>>(
     derive_e1(stmt, delta, j, u, m, out, &mut bu);
 }
 
-/// e2 = c1 − a·u as residues mod q, into `out` (a·u is formed in place there: no N-sized temporary).
-fn derive_e2<M: Modulus, const N: usize, S>(
-    stmt: &ChunkedStatement<'_, M, N, S>,
-    u: &[i64; N],
+/// e2 = c1 − a·u as residues mod q, into `out`; `au` is scratch (its value on return is a·u). As in
+/// [`derive_e1`], c1 is read straight into `out`.
+fn derive_e2<M: Modulus, const N: usize, S: ChunkSource<M, N>, T: Copy + Into<i64>>(
+    stmt: &ChunkedStatement<M, N, S>,
+    u: &[T; N],
+    out: &mut [M::Coeff; N],
+    au: &mut [M::Coeff; N],
+) {
+    stmt.chunks.pk_a(au);
+    mul_public_short_in_place::<M, N, T>(au, u);
+    stmt.chunks.c1(out);
+    for i in 0..N {
+        out[i] = M::sub(out[i], au[i]);
+    }
+}
+
+/// [`derive_e2`] with its own scratch (the passes whose frames are not on the deepest call chain).
+fn derive_e2_own<M: Modulus, const N: usize, S: ChunkSource<M, N>, T: Copy + Into<i64>>(
+    stmt: &ChunkedStatement<M, N, S>,
+    u: &[T; N],
     out: &mut [M::Coeff; N],
 ) {
-    *out = *stmt.pk_a;
-    mul_public_short_in_place::<M, N, i64>(out, u);
-    for i in 0..N {
-        out[i] = M::sub(stmt.c1[i], out[i]);
-    }
+    let mut au = [M::zero(); N];
+    derive_e2(stmt, u, out, &mut au);
 }
 
 /// A residue as the centred integer the prover's blocks hold (the value `to_centered` gives, as i64).
@@ -1269,9 +1292,11 @@ fn norm2_centred<M: Modulus>(x: &[M::Coeff]) -> u128 {
 
 /// u as an N-array (its length was checked by `Prover::checked`), after refusing |u_i| ≥ 2^23: products
 /// with u need |u_i| < 2^24 even for a cheating prover.
-fn short_u<const N: usize>(u: &[i64]) -> Result<&[i64; N], ProveError> {
-    let u: &[i64; N] = u.try_into().map_err(|_| ProveError::Statement)?;
-    let big = u.iter().fold(0u64, |acc, x| acc | (x.unsigned_abs() >> 23));
+fn short_u<const N: usize, T: Copy + Into<i64>>(u: &[T]) -> Result<&[T; N], ProveError> {
+    let u: &[T; N] = u.try_into().map_err(|_| ProveError::Statement)?;
+    let big = u
+        .iter()
+        .fold(0u64, |acc, &x| acc | (x.into().unsigned_abs() >> 23));
     // Public: the refusal bit (the prover refuses, no proof).
     if declassify_bool(bool::from(!big.ct_eq(&0))) {
         return Err(ProveError::NormBound(Group::U));
@@ -1291,8 +1316,8 @@ pub fn slack_expand(q: u128, b: u128, nrm: u128, bits: usize, out: &mut [i64; D]
     }
 }
 
-impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
-    Source<'_, '_, M, N, U, S>
+impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>, T: Copy + Into<i64>>
+    Source<'_, M, N, U, S, T>
 {
     /// Pass 1: the four squared norms, the refusal of a false statement, and the slack bits υ_g.
     fn slack(&mut self, ups: &mut [[i64; D]; GROUPS], cheat: Cheat) -> Result<(), ProveError> {
@@ -1304,7 +1329,7 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
         let mut nrm = [0u128; GROUPS];
         // |u_i| < 2^23 was checked when the state was built (`Prover::new`).
         nrm[Group::U as usize] = norm2(u);
-        derive_e2(stmt, u, &mut sc.e1);
+        derive_e2_own(stmt, u, &mut sc.e1);
         nrm[Group::E2 as usize] = norm2_centred::<M>(&sc.e1);
         for j in 0..lay.l {
             self.m.chunk(j, &mut sc.m);
@@ -1364,7 +1389,7 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>>
             psi_block_i64(u, i, &mut blk);
             f(lay.s3_u(i), Some(Group::U as usize), &blk);
         }
-        derive_e2(stmt, u, &mut sc.e1);
+        derive_e2_own(stmt, u, &mut sc.e1);
         for i in 0..lay.k {
             psi_block_centred::<M, N>(&sc.e1, i, &mut blk);
             f(lay.s3_e2(i), Some(Group::E2 as usize), &blk);

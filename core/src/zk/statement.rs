@@ -6,6 +6,8 @@
 // Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
 #![allow(clippy::needless_range_loop)]
 
+use core::marker::PhantomData;
+
 use super::layout::Layout;
 use super::params::ZkParams;
 use super::proof::ProofError;
@@ -65,23 +67,31 @@ pub struct Statement<'a, M: Modulus, const N: usize> {
     pub bound: u64,
 }
 
-/// The statement's per-chunk polynomials b_j and c0_j, read by index (PROTOCOL §10): a caller without
-/// memory for all of them (the clinic device) reads them from flash or host storage as the prover's passes
-/// ask; [`SliceChunks`] serves them from slices. Every read of chunk j must return the same polynomial: the
-/// prover reads each one once for H(pk) / the transcript and again in every pass, so a source that changes
-/// them in between only makes a proof that does not verify.
+/// The statement's polynomials pk.a, c1 and the per-chunk b_j and c0_j, read on demand (PROTOCOL §10): a
+/// caller without memory for all of them (the clinic device) reads them from flash or host storage as the
+/// prover's passes ask; [`SliceChunks`] serves them from slices. Every read must return the same polynomial:
+/// the prover reads each one once for H(pk) / the transcript and again in every pass, so a source that
+/// changes them in between only makes a proof that does not verify.
 pub trait ChunkSource<M: Modulus, const N: usize> {
     /// Number of chunks L.
     fn chunks(&self) -> usize;
+    /// Writes pk.a into `out`.
+    fn pk_a(&self, out: &mut [M::Coeff; N]);
+    /// Writes ct.c1 into `out`.
+    fn c1(&self, out: &mut [M::Coeff; N]);
     /// Writes pk.b_{j+1} (0-based j < L) into `out`.
     fn pk_b(&self, j: usize, out: &mut [M::Coeff; N]);
     /// Writes ct.c0_{j+1} (0-based j < L) into `out`.
     fn c0(&self, j: usize, out: &mut [M::Coeff; N]);
 }
 
-/// Chunks held in memory: the slices of a [`Statement`].
+/// Polynomials held in memory: the slices of a [`Statement`].
 #[derive(Clone, Copy, Debug)]
 pub struct SliceChunks<'a, M: Modulus, const N: usize> {
+    /// pk.a.
+    pub pk_a: &'a [M::Coeff; N],
+    /// ct.c1.
+    pub c1: &'a [M::Coeff; N],
     /// pk.b_1..b_L.
     pub pk_b: &'a [[M::Coeff; N]],
     /// ct.c0_1..c0_L.
@@ -98,6 +108,14 @@ impl<M: Modulus, const N: usize> ChunkSource<M, N> for SliceChunks<'_, M, N> {
         }
     }
 
+    fn pk_a(&self, out: &mut [M::Coeff; N]) {
+        *out = *self.pk_a;
+    }
+
+    fn c1(&self, out: &mut [M::Coeff; N]) {
+        *out = *self.c1;
+    }
+
     fn pk_b(&self, j: usize, out: &mut [M::Coeff; N]) {
         *out = self.pk_b[j];
     }
@@ -107,36 +125,47 @@ impl<M: Modulus, const N: usize> ChunkSource<M, N> for SliceChunks<'_, M, N> {
     }
 }
 
-/// The statement with its chunks behind a [`ChunkSource`]: what the prover reads. A [`Statement`] is one
-/// ([`Statement::chunked`]); a device builds one over its own storage.
+/// The statement with its polynomials behind a [`ChunkSource`]: what the prover reads. A [`Statement`] is
+/// one ([`Statement::chunked`]); a device builds one over its own storage.
 #[derive(Clone, Copy, Debug)]
-pub struct ChunkedStatement<'a, M: Modulus, const N: usize, S> {
-    /// pk.a.
-    pub pk_a: &'a [M::Coeff; N],
-    /// ct.c1.
-    pub c1: &'a [M::Coeff; N],
-    /// b_j and c0_j.
+pub struct ChunkedStatement<M: Modulus, const N: usize, S> {
+    /// pk.a, c1, b_j and c0_j.
     pub chunks: S,
     /// Plaintext modulus t (as [`Statement::t`]).
     pub t: u64,
     /// Integer bound B on ‖m‖₂ (as [`Statement::bound`]).
     pub bound: u64,
+    /// The modulus the source's coefficients are residues of.
+    modulus: PhantomData<fn() -> M>,
+}
+
+impl<M: Modulus, const N: usize, S> ChunkedStatement<M, N, S> {
+    /// The statement over `chunks` with plaintext modulus t and bound B.
+    #[must_use]
+    pub const fn new(chunks: S, t: u64, bound: u64) -> Self {
+        Self {
+            chunks,
+            t,
+            bound,
+            modulus: PhantomData,
+        }
+    }
 }
 
 impl<'a, M: Modulus, const N: usize> Statement<'a, M, N> {
     /// The same statement read through [`SliceChunks`].
     #[must_use]
-    pub fn chunked(&self) -> ChunkedStatement<'a, M, N, SliceChunks<'a, M, N>> {
-        ChunkedStatement {
-            pk_a: self.pk_a,
-            c1: self.c1,
-            chunks: SliceChunks {
+    pub fn chunked(&self) -> ChunkedStatement<M, N, SliceChunks<'a, M, N>> {
+        ChunkedStatement::new(
+            SliceChunks {
+                pk_a: self.pk_a,
+                c1: self.c1,
                 pk_b: self.pk_b,
                 c0: self.c0,
             },
-            t: self.t,
-            bound: self.bound,
-        }
+            self.t,
+            self.bound,
+        )
     }
 
     /// Number of chunks L.
@@ -175,7 +204,7 @@ impl<'a, M: Modulus, const N: usize> Statement<'a, M, N> {
     }
 }
 
-impl<M: Modulus, const N: usize, S: ChunkSource<M, N>> ChunkedStatement<'_, M, N, S> {
+impl<M: Modulus, const N: usize, S: ChunkSource<M, N>> ChunkedStatement<M, N, S> {
     /// Δ = ⌊q/t⌋.
     pub fn delta(&self) -> M::Coeff {
         M::from_u128(M::Q / u128::from(self.t.max(1)))
@@ -238,8 +267,10 @@ impl<M: Modulus, const N: usize, S: ChunkSource<M, N>> ChunkedStatement<'_, M, N
     fn coefficients_reduced(&self) -> bool {
         let reduced = |p: &[M::Coeff; N]| p.iter().all(|&x| M::to_u128(x) < M::Q);
         let mut buf = [M::zero(); N];
-        reduced(self.pk_a)
-            && reduced(self.c1)
+        self.chunks.pk_a(&mut buf);
+        let a = reduced(&buf);
+        self.chunks.c1(&mut buf);
+        a && reduced(&buf)
             && (0..self.chunks.chunks()).all(|j| {
                 self.chunks.pk_b(j, &mut buf);
                 let b = reduced(&buf);
@@ -254,8 +285,9 @@ impl<M: Modulus, const N: usize, S: ChunkSource<M, N>> ChunkedStatement<'_, M, N
         let mut h = Transcript::new(PK_HASH_LABEL);
         h.absorb_u64(b"set", u64::from(P::ID));
         h.absorb_u64(b"chunks", self.chunks.chunks() as u64);
-        h.absorb_coeffs::<M>(b"pk_a", self.pk_a);
         let mut b = [M::zero(); N];
+        self.chunks.pk_a(&mut b);
+        h.absorb_coeffs::<M>(b"pk_a", &b);
         for j in 0..self.chunks.chunks() {
             self.chunks.pk_b(j, &mut b);
             h.absorb_coeffs::<M>(b"pk_b", &b);
@@ -274,8 +306,9 @@ impl<M: Modulus, const N: usize, S: ChunkSource<M, N>> ChunkedStatement<'_, M, N
         t.absorb_u64(b"chunks", self.chunks.chunks() as u64);
         t.absorb_u64(b"t", self.t);
         t.absorb_coeffs::<M>(b"delta", &[self.delta()]);
-        t.absorb_coeffs::<M>(b"c1", self.c1);
         let mut c0 = [M::zero(); N];
+        self.chunks.c1(&mut c0);
+        t.absorb_coeffs::<M>(b"c1", &c0);
         for j in 0..self.chunks.chunks() {
             self.chunks.c0(j, &mut c0);
             t.absorb_coeffs::<M>(b"c0", &c0);

@@ -1,7 +1,7 @@
-//! The statement's per-chunk polynomials without all of them in RAM (`zkfl_core::zk::statement::ChunkSource`):
-//! b_j is read again from the host's key file (`bfv-pk.bin`) and c0_j from the ciphertext file the device
-//! wrote while encrypting (`ciphertext.bin`) whenever a prover pass asks for them. One polynomial at a time
-//! is in RAM.
+//! The statement's polynomials without all of them in RAM (`zkfl_core::zk::statement::ChunkSource`): pk.a
+//! and b_j are read again from the host's key file (`bfv-pk.bin`) and c1 and c0_j from the ciphertext file
+//! the device wrote while encrypting (`ciphertext.bin`) whenever a prover pass asks for them. One
+//! polynomial at a time is in RAM.
 //!
 //! The key file was hashed against the announced SHA3-256 while the chunks were encrypted (`main.rs`); a
 //! host that serves other b_j to the prover later only makes a proof that the aggregator refuses (the
@@ -18,7 +18,7 @@ use zkfl_core::zk::statement::ChunkSource;
 use crate::host::File;
 use crate::{N, POLY_BYTES, Poly44};
 
-/// b_j from the key file, c0_j from the ciphertext file.
+/// pk.a and b_j from the key file, c1 and c0_j from the ciphertext file.
 pub struct DeviceChunks {
     key: RefCell<File>,
     ciphertext: RefCell<File>,
@@ -52,16 +52,17 @@ impl DeviceChunks {
         }
     }
 
-    /// Reads and decodes polynomial j + 1 (b_j or c0_j: both files are `wire::bfv` encodings).
-    fn read(&self, file: &RefCell<File>, j: usize, out: &mut [u64; N]) {
+    /// Reads and decodes polynomial `i` (pk.a or c1 at 0, b_j or c0_j at j + 1: both files are
+    /// `wire::bfv` encodings).
+    fn read(&self, file: &RefCell<File>, i: usize, out: &mut [u64; N]) {
         let mut buf = [0u8; POLY_BYTES];
         let read = {
             let mut f = file.borrow_mut();
-            f.seek(poly_offset::<SetS>(j + 1))
+            f.seek(poly_offset::<SetS>(i))
                 .and_then(|()| f.read_exact(&mut buf))
         };
         match read {
-            Ok(()) => self.decode(&buf, j + 1, out),
+            Ok(()) => self.decode(&buf, i, out),
             Err(_) => self.fail(out),
         }
     }
@@ -77,14 +78,24 @@ impl ChunkSource<Q44, N> for DeviceChunks {
         self.chunks
     }
 
-    // Out of line (both): the read buffers then live only during the read, not in the prover's frames.
+    // Out of line (all): the read buffers then live only during the read, not in the prover's frames.
+    #[inline(never)]
+    fn pk_a(&self, out: &mut [<Q44 as Modulus>::Coeff; N]) {
+        self.read(&self.key, 0, out);
+    }
+
+    #[inline(never)]
+    fn c1(&self, out: &mut [<Q44 as Modulus>::Coeff; N]) {
+        self.read(&self.ciphertext, 0, out);
+    }
+
     #[inline(never)]
     fn pk_b(&self, j: usize, out: &mut [<Q44 as Modulus>::Coeff; N]) {
-        self.read(&self.key, j, out);
+        self.read(&self.key, j + 1, out);
     }
 
     #[inline(never)]
     fn c0(&self, j: usize, out: &mut [<Q44 as Modulus>::Coeff; N]) {
-        self.read(&self.ciphertext, j, out);
+        self.read(&self.ciphertext, j + 1, out);
     }
 }

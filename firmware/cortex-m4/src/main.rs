@@ -268,38 +268,35 @@ impl CiphertextWriter {
 }
 
 /// Encrypts the update chunk by chunk (out of line: its buffers are gone before the prover runs) with the
-/// lean `bfv::StreamEncryptor`: its state is u in NTT form; one NTT buffer serves for pk.a and then for each
-/// b_j (read from the key file, transformed and multiplied by u in place), one polynomial buffer for u and
-/// then for each decoded b_j and each c0_j, one for the update chunk. c1 and c0_j are encoded straight to
-/// host storage; returns c1 and u (centred) for the proof. The same ciphertext as `bfv::Encryptor`.
+/// lean `bfv::StreamEncryptor`: its state is u in NTT form; one polynomial buffer serves for pk.a (read as
+/// the key file is opened), then for u and then for each decoded b_j and each c0_j, one NTT buffer for pk.a
+/// and then for each b_j (transformed and multiplied by u in place), one for the update chunk. c1 and c0_j
+/// are encoded straight to host storage (the prover reads pk.a and c1 back: `chunks::DeviceChunks`);
+/// returns the key file (for its hash) and u (centred, one byte per coefficient) for the proof. The same ciphertext as
+/// `bfv::Encryptor`.
 #[inline(never)]
-#[allow(clippy::too_many_arguments)]
 fn encrypt(
-    pk_a: &[u64; N],
-    key_file: &mut KeyReader,
     update: &mut UpdateFile,
     plain: PlainModulus<Q44>,
     chunks: usize,
     rng: &mut ChaCha20Rng,
     ct: &mut CiphertextWriter,
-    c1: &mut [u64; N],
-    u: &mut [i64; N],
-) -> Result<(), Error> {
+    u: &mut [i8; N],
+) -> Result<KeyReader, Error> {
     let mut poly = Poly44::zero();
-    poly.coeffs = *pk_a;
+    let mut key_file = KeyReader::open(&mut poly.coeffs, chunks)?;
     let mut ntt = NttPoly::<N, K>::from_poly(&poly);
     let mut c1p = Poly44::zero();
     let mut enc = StreamEncryptor::<SetS, N, K>::new(&mut ntt, plain, chunks, rng, &mut poly, &mut c1p);
-    // u is ternary: its centred coefficients fit i64.
+    // u is ternary: its centred coefficients fit i8 (one byte per coefficient is what the prover borrows).
     #[allow(clippy::cast_possible_truncation)]
     for (o, &x) in u.iter_mut().zip(poly.coeffs.iter()) {
-        *o = Q44::to_centered(x) as i64;
+        *o = Q44::to_centered(x) as i8;
     }
     let mut head = [0u8; HEADER_BYTES];
     write_header::<SetS>(KIND_CIPHERTEXT, chunks, &mut head).map_err(|_| Error::Encrypt)?;
     ct.put(&head)?;
     // c1 = a·u + e2 is known before the chunks: the encoding is written (and hashed) in wire order.
-    *c1 = c1p.coeffs;
     ct.put_poly(&c1p)?;
     let mut m = [0i64; N];
     let mut chunk = |j: usize| -> Result<(), Error> {
@@ -315,12 +312,13 @@ fn encrypt(
     m.zeroize();
     poly.zeroize();
     ntt.zeroize();
-    res
+    res.map(|()| key_file)
 }
 
 /// Encrypt (chunk by chunk, the ciphertext's encoding written to host storage and hashed as it is
-/// produced) and prove (into `proof`; the prover reads c0_j back from host storage). Out of line: pk.a, c1 and u live in this frame only, so the signing stage
-/// that follows does not hold them (docs/FIRMWARE.md). Returns the prover's statistics and the instructions
+/// produced) and prove (into `proof`; the prover reads pk.a, b_j, c1 and c0_j back from host storage). Out
+/// of line: u lives in this frame only, so the signing stage that follows
+/// does not hold it (docs/FIRMWARE.md). Returns the prover's statistics and the instructions
 /// of both stages; records their stack peaks in `peaks`.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -333,26 +331,13 @@ fn encrypt_and_prove(
     rng: &mut ChaCha20Rng,
     peaks: &mut [usize; 3],
 ) -> Result<(zkfl_core::zk::prove::ProveStats, ContentHash, ContentHash, u64, u64), Error> {
-    let mut pk_a = [0u64; N];
-    let mut key_file = KeyReader::open(&mut pk_a, chunks)?;
     // Encrypt: b_j read from the key file and put in NTT form one at a time, c0_j encoded straight into
     // the envelope.
     meter::paint();
     let t0 = clock.instructions();
-    let mut c1 = [0u64; N];
-    let mut u = [0i64; N];
+    let mut u = [0i8; N];
     let mut ct = CiphertextWriter::create()?;
-    encrypt(
-        &pk_a,
-        &mut key_file,
-        &mut update,
-        plain,
-        chunks,
-        rng,
-        &mut ct,
-        &mut c1,
-        &mut u,
-    )?;
+    let key_file = encrypt(&mut update, plain, chunks, rng, &mut ct, &mut u)?;
     let key_file = key_file.finish(&t.bfv_public_key_sha3)?;
     let ct_hash = ct.hash.finish();
     let insn_encrypt = clock.instructions() - t0;
@@ -365,16 +350,10 @@ fn encrypt_and_prove(
         round: t.round,
         clinic: u64::from(t.clinic),
     };
-    let stmt = ChunkedStatement {
-        pk_a: &pk_a,
-        c1: &c1,
-        chunks: DeviceChunks::new(key_file, ct.file, chunks),
-        t: t.t,
-        bound: t.b_int,
-    };
+    let stmt = ChunkedStatement::new(DeviceChunks::new(key_file, ct.file, chunks), t.t, t.b_int);
     let mut wit = Witness { u: &u, m: update };
     let mut store = HostStore::create().map_err(io("proof.bin"))?;
-    let res = prove_to_store::<SetS, N, _, _, _, _>(&stmt, &ctx, &mut wit, rng, &mut store);
+    let res = prove_to_store::<SetS, N, _, _, _, _, _>(&stmt, &ctx, &mut wit, rng, &mut store);
     let failed = wit.m.failed();
     u.zeroize();
     if failed {

@@ -49,22 +49,33 @@ fn tables_leave_the_proof_bytes_unchanged() {
     );
 }
 
-/// PROTOCOL §10: a prover that reads b_j and c0_j through a `ChunkSource` (here one that serves them from
-/// its own copies and counts the reads, as a device reading host storage would) makes the bytes of the
-/// slice-based prover, reading each chunk a bounded number of times per pass.
+/// PROTOCOL §10: a prover that reads pk.a, c1, b_j and c0_j through a `ChunkSource` (here one that serves
+/// them from its own copies and counts the reads, as a device reading host storage would) makes the bytes
+/// of the slice-based prover, reading each polynomial a bounded number of times per pass.
 #[test]
 fn chunked_statement_gives_the_same_proof() {
     use crate::zk::prove::prove_chunked;
     use crate::zk::statement::{ChunkSource, ChunkedStatement};
     use std::cell::Cell;
     struct Counting {
+        pk_a: [C; N],
+        c1: [C; N],
         pk_b: Vec<[C; N]>,
         c0: Vec<[C; N]>,
         reads: Cell<usize>,
+        key_reads: Cell<usize>,
     }
     impl ChunkSource<M, N> for Counting {
         fn chunks(&self) -> usize {
             self.c0.len()
+        }
+        fn pk_a(&self, out: &mut [C; N]) {
+            self.key_reads.set(self.key_reads.get() + 1);
+            *out = self.pk_a;
+        }
+        fn c1(&self, out: &mut [C; N]) {
+            self.key_reads.set(self.key_reads.get() + 1);
+            *out = self.c1;
         }
         fn pk_b(&self, j: usize, out: &mut [C; N]) {
             self.reads.set(self.reads.get() + 1);
@@ -77,23 +88,25 @@ fn chunked_statement_gives_the_same_proof() {
     }
     let f = fixture();
     let st = stmt(&f.inst, 4096);
-    let chunked = ChunkedStatement {
-        pk_a: st.pk_a,
-        c1: st.c1,
-        chunks: Counting {
+    let chunked = ChunkedStatement::new(
+        Counting {
+            pk_a: *st.pk_a,
+            c1: *st.c1,
             pk_b: st.pk_b.to_vec(),
             c0: st.c0.to_vec(),
             reads: Cell::new(0),
+            key_reads: Cell::new(0),
         },
-        t: st.t,
-        bound: st.bound,
-    };
+        st.t,
+        st.bound,
+    );
     let lay = chunked.layout::<SetS>().unwrap();
     assert_eq!(
         lay.prove_buf_len(),
         st.layout::<SetS>().unwrap().prove_buf_len()
     );
     chunked.chunks.reads.set(0);
+    chunked.chunks.key_reads.set(0);
     let mut out = vec![0u8; lay.prove_buf_len()];
     let mut rng = ChaCha20Rng::seed_from_u64(11);
     let mut w = Witness {
@@ -109,6 +122,8 @@ fn chunked_statement_gives_the_same_proof() {
     // masked pass 3.
     let per_chunk = 8 + 2 * stats.jl_attempts as usize + 3 * stats.attempts as usize;
     assert_eq!(reads, 2 * per_chunk, "{stats:?}");
+    // pk.a and c1 follow b_j and c0_j: (a, c1) is read as often as one chunk's (b_j, c0_j).
+    assert_eq!(chunked.chunks.key_reads.get(), per_chunk, "{stats:?}");
 }
 
 /// A `ProofStore` in memory: the scratch area and the appended proof, with an optional failure.
@@ -151,7 +166,8 @@ impl crate::zk::prove::ProofStore for MemStore {
 
 /// PROTOCOL §10, docs/FIRMWARE.md: the prover writing to a `ProofStore` (staged z in the store's scratch
 /// area, masked; the proof appended as it is encoded) appends the bytes of the buffer-based prover for the
-/// same randomness, and its scratch area never holds the staged z in the clear.
+/// same randomness (here with u as i8, as the device holds it), and its scratch area never holds the
+/// staged z in the clear.
 #[test]
 fn proof_store_gives_the_same_proof() {
     use crate::zk::prove::prove_to_store;
@@ -165,17 +181,24 @@ fn proof_store_gives_the_same_proof() {
         fail_append_after: None,
     };
     let mut rng = ChaCha20Rng::seed_from_u64(11);
+    // u as i8, one byte per coefficient, as the device keeps it: the same witness.
+    let u8s: Vec<i8> = f.inst.u.iter().map(|&x| i8::try_from(x).unwrap()).collect();
     let mut w = Witness {
-        u: &f.inst.u,
+        u: &u8s,
         m: SliceUpdate(&f.inst.m),
     };
-    let stats =
-        prove_to_store::<SetS, N, _, _, _, _>(&st.chunked(), &ctx(), &mut w, &mut rng, &mut store)
-            .unwrap();
+    let stats = prove_to_store::<SetS, N, _, _, _, _, _>(
+        &st.chunked(),
+        &ctx(),
+        &mut w,
+        &mut rng,
+        &mut store,
+    )
+    .unwrap();
     assert_eq!(stats.len, store.proof.len());
     assert!(
         store.proof == f.proof,
-        "same bytes as the buffer-based prover"
+        "same bytes as the buffer-based prover (u as i64)"
     );
     assert_eq!(store.staged.len(), lay.staged_bits().div_ceil(8));
     assert!(store.staged_writes >= stats.attempts as usize * (store.staged.len() / 512));
@@ -217,7 +240,7 @@ fn proof_store_gives_the_same_proof() {
         m: SliceUpdate(&f.inst.m),
     };
     assert_eq!(
-        prove_to_store::<SetS, N, _, _, _, _>(&st.chunked(), &ctx(), &mut w, &mut rng, &mut bad),
+        prove_to_store::<SetS, N, _, _, _, _, _>(&st.chunked(), &ctx(), &mut w, &mut rng, &mut bad),
         Err(ProveError::Store)
     );
 }
