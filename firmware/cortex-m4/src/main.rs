@@ -427,6 +427,10 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
     })
 }
 
+/// One stored content the sealer re-reads: file name (NUL-terminated), display name, kind, length, the hash
+/// taken when it was written, and the error if the re-read bytes hash differently.
+type SealedPart<'h> = (&'static [u8], &'static str, ContentKind, usize, &'h ContentHash, Error);
+
 /// Signs the submission over its content hashes and writes the sealed envelope to `submission.bin` piece by
 /// piece: prefix, then header + signature, the ciphertext re-read from host storage and the proof, each
 /// encrypted as it passes (`channel::seal_streaming`), then the tag. The same bytes, in the same RNG order
@@ -483,7 +487,7 @@ fn sign_and_seal(
     out.write_all(&prefix).map_err(&w)?;
     seal.encrypt(&mut head).map_err(Error::Seal)?;
     out.write_all(&head).map_err(&w)?;
-    let parts: [(&[u8], &'static str, ContentKind, usize, &ContentHash, Error); 2] = [
+    let parts: [SealedPart<'_>; 2] = [
         (
             CIPHERTEXT_FILE,
             "ciphertext.bin",
