@@ -419,3 +419,81 @@ fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
         let _ = std::fs::remove_dir_all(&d);
     });
 }
+
+/// Idea 3, refused: a cheating member sends two answers (its honest one and a corrupted one) hoping to be both
+/// kept and excluded, so its slots are counted twice (its share plus the helpers' supplements) and the result
+/// shifts. `Combiner::decrypt_excluding` refuses a share set from an excluded member (the kept senders must be
+/// exactly P \ E) or a repeated sender (`Duplicate`); the published result is never a wrong value.
+#[test]
+fn rev16_4_a_member_answering_twice_is_never_counted_twice() {
+    big_stack(|| {
+        let d = dir("twice");
+        let r = roster();
+        let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
+        let public = commit_and_reveal(&mut members);
+        deal(&mut members, &[]);
+        let (a, b) = members[0].committee_key().unwrap();
+        let mut agg = Combination::new(&r, DESIGN, a.clone(), b.clone()).unwrap();
+        agg.admit_unverified();
+        for m in &public {
+            agg.observe(m).unwrap();
+        }
+        let mut rng = ChaCha20Rng::seed_from_u64(16);
+        let subs = clinics(&a, &b, &mut rng);
+        let receipts: Vec<Vec<u8>> = (0..4)
+            .map(|i| members[i].receipt(1, &subs).unwrap())
+            .collect();
+        let present = mask(&[1, 2, 3, 4]);
+        let p = agg.present(1, &subs, present).unwrap();
+        let answers: Vec<(u8, Vec<u8>)> = (0..4)
+            .map(|i| {
+                (
+                    i as u8 + 1,
+                    members[i].answer(1, &subs, &p, &receipts).unwrap(),
+                )
+            })
+            .collect();
+        let reference = agg.combine(1, &subs, present, &answers).unwrap();
+        let mut bad = answers[2].clone();
+        let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 7 * 11;
+        bad.1[at] ^= 1;
+        let helpers = agg.helpers(present, mask(&[3]));
+        let supplements: Vec<(u8, Vec<u8>)> = helpers
+            .iter()
+            .map(|&(y, x)| {
+                (
+                    y,
+                    members[usize::from(y) - 1]
+                        .supplement(1, &subs, &p, &receipts, x)
+                        .unwrap(),
+                )
+            })
+            .collect();
+        for order in [true, false] {
+            let mut twice = answers.clone();
+            if order {
+                twice.push(bad.clone());
+            } else {
+                twice.insert(2, bad.clone());
+            }
+            let res = agg.combine_excluding(1, &subs, present, &twice, &supplements);
+            eprintln!(
+                "rev16_4 (bad {}): {:?}",
+                if order { "last" } else { "first" },
+                res.as_ref().map(|c| &c.excluded)
+            );
+            // `Combiner::decrypt_excluding`: the kept senders {1, 2, 3, 4} are not P \ E = {1, 2, 4}.
+            assert!(
+                matches!(
+                    res,
+                    Err(CommitteeError::Threshold(
+                        ThresholdError::ShareSetMismatch { .. }
+                    ))
+                ),
+                "{:?}",
+                res.map(|c| c.chunks == reference)
+            );
+        }
+        let _ = std::fs::remove_dir_all(&d);
+    });
+}
