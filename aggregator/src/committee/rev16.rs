@@ -1,0 +1,499 @@
+//! Review 16 (independent; the reviewer did not write the code): the committee service after reviews 13 and 15
+//! (docs/THRESHOLD.md §16, §19) and the share proofs' enforcement in `Combination` (§3.2.1, §16.4 item 5).
+//!
+//! Every test passes as committed: a demonstrated break is a test that shows the bad outcome; a refusal is
+//! asserted with a comment naming the check that stops it. The fixtures repeat those of `committee::tests`
+//! (private there).
+
+use super::CommitteeError;
+use super::member::{C, Combination, Design, K, Member, N, P, Submission};
+use super::roster::CommitteeRoster;
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use zkfl_core::channel::KemSecretKey;
+use zkfl_core::channel::identity::SigningKey;
+use zkfl_core::params::ParamSet;
+use zkfl_core::params::limits::plaintext_modulus;
+use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::threshold::ThresholdError;
+use zkfl_core::threshold::slots::{Members, bit};
+use zkfl_core::wire::committee::signed::{self, MemberKem};
+
+type Pl = Poly<<P as ParamSet>::M, N>;
+
+const DESIGN: Design = Design {
+    clinics: 1024,
+    b_int: 1 << 16,
+    chunks: 1,
+};
+
+fn seed(i: u8) -> [u8; 32] {
+    [i; 32]
+}
+
+fn kem_seed(i: u8) -> [u8; 64] {
+    [i + 100; 64]
+}
+
+fn roster() -> CommitteeRoster {
+    let mut r = CommitteeRoster {
+        param_set: "L".into(),
+        members: 5,
+        threshold: 3,
+        crs: hex::encode([3u8; 32]),
+        epoch: 1,
+        keys: (1..=5u8)
+            .map(|i| hex::encode(SigningKey::from_seed(&seed(i)).verifying_key().as_bytes()))
+            .collect(),
+        kem_keys: Vec::new(),
+        kem_signatures: Vec::new(),
+    };
+    let epoch = r.epoch().unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(16);
+    for i in 1..=5u8 {
+        let ek = KemSecretKey::<MemberKem>::from_seed(&kem_seed(i))
+            .public_key()
+            .clone();
+        let sig = signed::sign_kem_key(&SigningKey::from_seed(&seed(i)), &epoch, i, &ek, &mut rng)
+            .unwrap();
+        r.kem_keys
+            .push(hex::encode::<&[u8]>(ek.to_bytes().as_ref()));
+        r.kem_signatures.push(hex::encode(sig.as_bytes()));
+    }
+    r
+}
+
+fn dir(label: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("zkfl-rev16-{}-{label}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn db(d: &std::path::Path, i: u8) -> std::path::PathBuf {
+    d.join(format!("member-{i}.sqlite"))
+}
+
+fn open(d: &std::path::Path, r: &CommitteeRoster, i: u8) -> Result<Member, CommitteeError> {
+    let mut m = Member::open(&db(d, i), r, i, &seed(i), &kem_seed(i), DESIGN)?;
+    m.admit_unverified();
+    Ok(m)
+}
+
+/// Commitments and reveals through bytes; returns them (the public messages for `Combination::observe`).
+fn commit_and_reveal(members: &mut [Member]) -> Vec<Vec<u8>> {
+    let commits: Vec<Vec<u8>> = members.iter_mut().map(|m| m.commit().unwrap()).collect();
+    for m in members.iter_mut() {
+        for c in &commits {
+            m.accept(c).unwrap();
+        }
+    }
+    let reveals: Vec<Vec<u8>> = members.iter().map(|m| m.reveal().unwrap()).collect();
+    for m in members.iter_mut() {
+        for r in &reveals {
+            m.accept(r).unwrap();
+        }
+    }
+    commits.into_iter().chain(reveals).collect()
+}
+
+/// Every dealt part (each member also deals to itself) but the pairs `skip` (dealer, holder).
+fn deal(members: &mut [Member], skip: &[(u8, u8)]) {
+    for d in 0..members.len() {
+        for h in 0..members.len() {
+            let (dd, hh) = (d as u8 + 1, h as u8 + 1);
+            if skip.contains(&(dd, hh)) {
+                continue;
+            }
+            let bytes = members[d].deal_to(hh).unwrap();
+            members[h].accept_sealed(&bytes).unwrap();
+        }
+    }
+}
+
+fn clinics(a: &[C; N], b: &[[C; N]], rng: &mut ChaCha20Rng) -> Vec<Submission> {
+    let plain =
+        zkfl_core::bfv::PlainModulus::new(plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap())
+            .unwrap();
+    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&Pl { coeffs: *a }));
+    let b_ntt: Vec<NttPoly<N, K>> = b
+        .iter()
+        .map(|c| NttPoly::from_poly(&Pl { coeffs: *c }))
+        .collect();
+    (0..3)
+        .map(|i| {
+            let m: [i64; N] = core::array::from_fn(|_| (rng.next_u64() % 201) as i64 - 100);
+            let mut c1 = Box::new(Pl::zero());
+            let mut c0 = vec![Pl::zero()];
+            zkfl_core::bfv::encrypt::<P, N, K>(&a_ntt, &b_ntt, plain, &[m], rng, &mut c1, &mut c0)
+                .unwrap();
+            Submission {
+                clinic: 100 + i,
+                c1: Box::new(c1.coeffs),
+                c0: c0.iter().map(|p| p.coeffs).collect(),
+                proof: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+fn mask(ms: &[u8]) -> Members {
+    ms.iter().fold(0, |m, &i| m | bit(i))
+}
+
+fn spent_rows(path: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM spent", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn big_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .name("rev16".into())
+        .stack_size(256 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+/// Holds the write lock of `path` (another SQLite connection, as a concurrent process or a full disk would make
+/// the member's write fail) for longer than the member's busy timeout (10 s).
+fn hold_write_lock(path: &std::path::Path) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch("BEGIN IMMEDIATE").unwrap();
+    c
+}
+
+/// R16-1 (idea 1, durability of the R15-2 no-op). `accept_sealed` applies a dealt part and records its digest in
+/// memory *before* `MemberStore::log` writes it; when that write fails the member reports `Storage`, but the
+/// relay's retry of the very same envelope is then the R15-2 "repeat": `Ok(())`, nothing logged. The member is
+/// ready, the service believes the part is stored; after a restart the part is gone (holdings incomplete: the
+/// member can no longer answer in this epoch) until someone happens to relay it again.
+#[test]
+fn rev16_1_a_failed_log_write_then_the_replay_no_op_loses_a_dealt_part_across_restart() {
+    big_stack(|| {
+        let d = dir("lostpart");
+        let r = roster();
+        let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
+        let public = commit_and_reveal(&mut members);
+        deal(&mut members, &[(2, 5)]);
+        let envelope = members[1].deal_to(5).unwrap();
+
+        // Refusal first: a replayed body with one byte changed under the original signature is not a repeat:
+        // the signature is verified before the digest is taken (`signed::verify_signed`), so `Relay`.
+        let mut changed = public[1].clone();
+        let last = changed.len() - signed::SIGNED_OVERHEAD - 1;
+        changed[last] ^= 1;
+        let res = members[4].accept(&changed);
+        assert!(matches!(res, Err(CommitteeError::Relay(_))), "{res:?}");
+        // A genuine repeat is the R15-2 no-op.
+        members[4].accept(&public[1]).unwrap();
+
+        let lock = hold_write_lock(&db(&d, 5));
+        let first = members[4].accept_sealed(&envelope);
+        assert!(
+            matches!(first, Err(CommitteeError::Storage(_))),
+            "{first:?}"
+        );
+        lock.execute_batch("COMMIT").unwrap();
+        drop(lock);
+        // The relay retries the envelope the member reported as not stored: a silent no-op.
+        members[4].accept_sealed(&envelope).unwrap();
+        assert!(members[4].ready(), "in memory the part is held");
+        drop(members.remove(4));
+        let reopened = open(&d, &r, 5).unwrap();
+        assert!(
+            !reopened.ready(),
+            "BREAK: after the restart the dealt part the member acknowledged is gone from its log"
+        );
+        // Only a relay that re-sends it after the restart heals it (the in-memory digest set is rebuilt from
+        // the log, which lacks it).
+        let mut reopened = reopened;
+        reopened.accept_sealed(&envelope).unwrap();
+        assert!(reopened.ready());
+        let _ = std::fs::remove_dir_all(&d);
+    });
+}
+
+/// R16-2 (idea 4, durable state of a round). `Member::respond` spends the "answered" and decryption markers
+/// (`spend_all`, durable) *before* it computes and proves the shares and only then stores the reply
+/// (`store_reply`). A failure (crash, or here a write that fails) anywhere in that window, which lasts the whole
+/// proving time, leaves the aggregate answered with no stored reply: the same request again is
+/// `AlreadyDecrypted`, so §16.2's "a request repeated after a crash gets the stored bytes" does not hold and the
+/// member can never answer this aggregate; since the other members of P answered once, the round cannot
+/// complete under any present set (liveness, one decryption of budget lost, nothing leaked).
+#[test]
+fn rev16_2_a_failure_between_spend_and_stored_reply_loses_the_answer_for_good() {
+    big_stack(|| {
+        let d = dir("lostreply");
+        let r = roster();
+        let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
+        commit_and_reveal(&mut members);
+        deal(&mut members, &[]);
+        let (a, b) = members[0].committee_key().unwrap();
+        let mut agg = Combination::new(&r, DESIGN, a.clone(), b.clone()).unwrap();
+        agg.admit_unverified();
+        let mut rng = ChaCha20Rng::seed_from_u64(16);
+        let subs = clinics(&a, &b, &mut rng);
+        let receipts: Vec<Vec<u8>> = (0..4)
+            .map(|i| members[i].receipt(1, &subs).unwrap())
+            .collect();
+        let present = mask(&[1, 2, 3, 4]);
+        let p = agg.present(1, &subs, present).unwrap();
+        let path = db(&d, 1);
+        let baseline = spent_rows(&path);
+        // As soon as the answer's markers are durable (two more rows), take the write lock until past the
+        // member's busy timeout: its `store_reply` fails, as a crash at that point would lose it.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let locker = std::thread::spawn(move || {
+            while spent_rows(&path) < baseline + 2 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            let lock = hold_write_lock(&path);
+            tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_secs(12));
+            lock.execute_batch("COMMIT").unwrap();
+        });
+        let first = members[0].answer(1, &subs, &p, &receipts);
+        locker.join().unwrap();
+        rx.recv().unwrap();
+        assert!(
+            matches!(first, Err(CommitteeError::Storage(_))),
+            "{first:?}"
+        );
+        // The same request again: no stored reply, and the answered marker is spent.
+        let again = members[0].answer(1, &subs, &p, &receipts);
+        assert!(
+            matches!(
+                again,
+                Err(CommitteeError::Threshold(
+                    ThresholdError::AlreadyDecrypted { .. }
+                ))
+            ),
+            "BREAK: the lost answer is never resent: {again:?}"
+        );
+        // The others answered P once; another present set without member 1 is refused to them (§3.2).
+        let _ = members[1].answer(1, &subs, &p, &receipts).unwrap();
+        let p2 = agg.present(1, &subs, mask(&[2, 3, 4])).unwrap();
+        assert!(matches!(
+            members[1].answer(1, &subs, &p2, &receipts),
+            Err(CommitteeError::Threshold(
+                ThresholdError::AlreadyDecrypted { .. }
+            ))
+        ));
+        let _ = std::fs::remove_dir_all(&d);
+    });
+}
+
+/// R16-3 (ideas 2 and 3). (a) A cheating member escapes the typed `Exclusion`: its share set's header claims
+/// another present set; `Combination::checked_answer` treats that as the transport's `Protocol` error for the
+/// whole combination, not an exclusion, so no helper may supplement its slots (`combine_excluding` refuses a
+/// supplement "for a member who was not excluded") and leaving it out is `ShareSetMismatch`: the round stops
+/// instead of being completed without the cheater as §3.2.1 promises (it could also stop it by silence; the
+/// difference is that the refusal is not the typed exclusion §16.4 item 5 says is returned and published).
+/// (b) Supplements are answered on the aggregator's word alone: an honest member gives, for one aggregate, its
+/// regular answer and one supplement per other member of P — each a decryption of its budget (the count holds,
+/// §3.2.1), with no failed proof anywhere.
+#[test]
+fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
+    big_stack(|| {
+        let d = dir("cheat");
+        let r = roster();
+        let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
+        let public = commit_and_reveal(&mut members);
+        deal(&mut members, &[]);
+        let (a, b) = members[0].committee_key().unwrap();
+        let mut agg = Combination::new(&r, DESIGN, a.clone(), b.clone()).unwrap();
+        agg.admit_unverified();
+        for m in &public {
+            agg.observe(m).unwrap();
+        }
+        let mut rng = ChaCha20Rng::seed_from_u64(16);
+        let subs = clinics(&a, &b, &mut rng);
+        let receipts: Vec<Vec<u8>> = (0..4)
+            .map(|i| members[i].receipt(1, &subs).unwrap())
+            .collect();
+        let present = mask(&[1, 2, 3, 4]);
+        let p = agg.present(1, &subs, present).unwrap();
+        let mut answers: Vec<(u8, Vec<u8>)> = (0..4)
+            .map(|i| {
+                (
+                    i as u8 + 1,
+                    members[i].answer(1, &subs, &p, &receipts).unwrap(),
+                )
+            })
+            .collect();
+
+        // (a) member 3 rewrites the present set of its share-set header (offset HEADER + 40, u32 LE).
+        let at = zkfl_core::wire::committee::HEADER_BYTES + 40;
+        answers[2].1[at..at + 4].copy_from_slice(&mask(&[1, 2, 3, 5]).to_le_bytes());
+        let res = agg.combine(1, &subs, present, &answers);
+        assert!(
+            matches!(res, Err(CommitteeError::Protocol(_))),
+            "BREAK (typed exclusion bypassed): {res:?}"
+        );
+        let helpers = agg.helpers(present, mask(&[3]));
+        let supplements: Vec<(u8, Vec<u8>)> = helpers
+            .iter()
+            .map(|&(y, x)| {
+                (
+                    y,
+                    members[usize::from(y) - 1]
+                        .supplement(1, &subs, &p, &receipts, x)
+                        .unwrap(),
+                )
+            })
+            .collect();
+        let res = agg.combine_excluding(1, &subs, present, &answers, &supplements);
+        assert!(matches!(res, Err(CommitteeError::Protocol(_))), "{res:?}");
+        let without: Vec<(u8, Vec<u8>)> =
+            answers.iter().filter(|(m, _)| *m != 3).cloned().collect();
+        // Supplements for 3 need 3 excluded (`combine_excluding`: Protocol), and without them the senders are
+        // not P (`Combiner::decrypt`: ShareSetMismatch).
+        let res = agg.combine_excluding(1, &subs, present, &without, &supplements);
+        assert!(matches!(res, Err(CommitteeError::Protocol(_))), "{res:?}");
+        let res = agg.combine(1, &subs, present, &without);
+        assert!(
+            matches!(
+                res,
+                Err(CommitteeError::Threshold(
+                    ThresholdError::ShareSetMismatch { .. }
+                ))
+            ),
+            "{res:?}"
+        );
+
+        // (b) member 4, honest, already answered; it supplements for every other x ∈ P on request.
+        let path = db(&d, 4);
+        let before = spent_rows(&path);
+        let mut given = 0;
+        for x in [1u8, 2, 3] {
+            match members[3].supplement(1, &subs, &p, &receipts, x) {
+                Ok(_) => given += 1,
+                // Already given above as a helper of member 3: resent from storage, no new decryption.
+                Err(e) => panic!("supplement for {x}: {e:?}"),
+            }
+        }
+        let after = spent_rows(&path);
+        let helped_3 = helpers.iter().any(|&(y, _)| y == 4);
+        let fresh = if helped_3 { 2 } else { 3 };
+        eprintln!(
+            "rev16_3: member 4 gave {given} supplements for one aggregate beside its answer; spent rows {before} -> {after}"
+        );
+        assert_eq!(given, 3);
+        // Each fresh supplement spends its (aggregate, x) marker and one decryption marker: counted (§4.3).
+        assert_eq!(after - before, 2 * fresh);
+        // Refusals: x = the member itself and x outside P (`make_answer`: NotInPresentSet); x = 0
+        // (`Member::supplement`: Protocol); the same x again is the stored reply, not a fresh answer.
+        assert!(matches!(
+            members[3].supplement(1, &subs, &p, &receipts, 4),
+            Err(CommitteeError::Threshold(
+                ThresholdError::NotInPresentSet { .. }
+            ))
+        ));
+        assert!(matches!(
+            members[3].supplement(1, &subs, &p, &receipts, 5),
+            Err(CommitteeError::Threshold(
+                ThresholdError::NotInPresentSet { .. }
+            ))
+        ));
+        assert!(matches!(
+            members[3].supplement(1, &subs, &p, &receipts, 0),
+            Err(CommitteeError::Protocol(_))
+        ));
+        assert_eq!(spent_rows(&path), after);
+        // Under another present set, the same (aggregate, x) is refused (the marker does not name P):
+        // `AlreadyDecrypted` from the stored-reply check.
+        let p5 = agg.present(1, &subs, mask(&[1, 2, 4, 5])).unwrap();
+        assert!(matches!(
+            members[3].supplement(1, &subs, &p5, &receipts, 1),
+            Err(CommitteeError::Threshold(
+                ThresholdError::AlreadyDecrypted { .. }
+            ))
+        ));
+        // ...but a fresh x of the new set is answered: x = 5, not in the first P.
+        assert!(members[3].supplement(1, &subs, &p5, &receipts, 5).is_ok());
+        assert_eq!(spent_rows(&path), after + 2);
+        let _ = std::fs::remove_dir_all(&d);
+    });
+}
+
+/// Idea 3, refused: a cheating member sends two answers (its honest one and a corrupted one) hoping to be both
+/// kept and excluded, so its slots are counted twice (its share plus the helpers' supplements) and the result
+/// shifts. `Combiner::decrypt_excluding` refuses a share set from an excluded member (the kept senders must be
+/// exactly P \ E) or a repeated sender (`Duplicate`); the published result is never a wrong value.
+#[test]
+fn rev16_4_a_member_answering_twice_is_never_counted_twice() {
+    big_stack(|| {
+        let d = dir("twice");
+        let r = roster();
+        let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
+        let public = commit_and_reveal(&mut members);
+        deal(&mut members, &[]);
+        let (a, b) = members[0].committee_key().unwrap();
+        let mut agg = Combination::new(&r, DESIGN, a.clone(), b.clone()).unwrap();
+        agg.admit_unverified();
+        for m in &public {
+            agg.observe(m).unwrap();
+        }
+        let mut rng = ChaCha20Rng::seed_from_u64(16);
+        let subs = clinics(&a, &b, &mut rng);
+        let receipts: Vec<Vec<u8>> = (0..4)
+            .map(|i| members[i].receipt(1, &subs).unwrap())
+            .collect();
+        let present = mask(&[1, 2, 3, 4]);
+        let p = agg.present(1, &subs, present).unwrap();
+        let answers: Vec<(u8, Vec<u8>)> = (0..4)
+            .map(|i| {
+                (
+                    i as u8 + 1,
+                    members[i].answer(1, &subs, &p, &receipts).unwrap(),
+                )
+            })
+            .collect();
+        let reference = agg.combine(1, &subs, present, &answers).unwrap();
+        let mut bad = answers[2].clone();
+        let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 7 * 11;
+        bad.1[at] ^= 1;
+        let helpers = agg.helpers(present, mask(&[3]));
+        let supplements: Vec<(u8, Vec<u8>)> = helpers
+            .iter()
+            .map(|&(y, x)| {
+                (
+                    y,
+                    members[usize::from(y) - 1]
+                        .supplement(1, &subs, &p, &receipts, x)
+                        .unwrap(),
+                )
+            })
+            .collect();
+        for order in [true, false] {
+            let mut twice = answers.clone();
+            if order {
+                twice.push(bad.clone());
+            } else {
+                twice.insert(2, bad.clone());
+            }
+            let res = agg.combine_excluding(1, &subs, present, &twice, &supplements);
+            eprintln!(
+                "rev16_4 (bad {}): {:?}",
+                if order { "last" } else { "first" },
+                res.as_ref().map(|c| &c.excluded)
+            );
+            // `Combiner::decrypt_excluding`: the kept senders {1, 2, 3, 4} are not P \ E = {1, 2, 4}.
+            assert!(
+                matches!(
+                    res,
+                    Err(CommitteeError::Threshold(
+                        ThresholdError::ShareSetMismatch { .. }
+                    ))
+                ),
+                "{:?}",
+                res.map(|c| c.chunks == reference)
+            );
+        }
+        let _ = std::fs::remove_dir_all(&d);
+    });
+}
