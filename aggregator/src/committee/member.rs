@@ -853,6 +853,9 @@ pub enum ExclusionReason {
     },
     /// The share set or its proofs are malformed, or the share set and its proofs disagree.
     Malformed(zkfl_core::wire::DecodeError),
+    /// The share set's header claims another sender, round or present set than the one the authenticated
+    /// sender was asked for (review 16, R16-3a: the sender is excluded, so helpers may supplement its slots).
+    Header,
 }
 
 /// A member excluded from a round's combination, and why (the channel authenticated the sender).
@@ -1186,7 +1189,8 @@ impl Combination {
 
     /// Decodes one answer (share set ‖ proofs) from the authenticated `sender` and verifies every chunk's proof:
     /// Ok(Ok(shares)), or Ok(Err(reason)) to exclude the sender. A share set claiming another sender, round or
-    /// present set is a protocol error of the transport, not a proof failure.
+    /// present set excludes its (authenticated) sender too (`ExclusionReason::Header`, review 16 R16-3a): were it
+    /// a whole-round error, a cheater could stop the round instead of being replaced by supplements.
     #[allow(clippy::too_many_arguments)]
     fn checked_answer(
         &self,
@@ -1208,9 +1212,7 @@ impl Combination {
             Err(e) => return Ok(Err(ExclusionReason::Malformed(e))),
         };
         if h.member != sender || h.round != round || h.present != present {
-            return Err(CommitteeError::Protocol(format!(
-                "share set from member {sender} claims another sender, round or present set"
-            )));
+            return Ok(Err(ExclusionReason::Header));
         }
         let mut proofs: Vec<&[u8]> = vec![&[]; l];
         let max = max_proof_len::<P>(&self.share_params);

@@ -6,7 +6,7 @@
 //! (private there).
 
 use super::CommitteeError;
-use super::member::{C, Combination, Design, K, Member, N, P, Submission};
+use super::member::{C, Combination, Design, ExclusionReason, K, Member, N, P, Submission};
 use super::roster::CommitteeRoster;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -287,7 +287,9 @@ fn rev16_2_a_failure_between_spend_and_stored_reply_loses_the_answer_for_good() 
     });
 }
 
-/// R16-3 (ideas 2 and 3). (a) A cheating member escapes the typed `Exclusion`: its share set's header claims
+/// R16-3 (ideas 2 and 3). (a) Fixed after the review: the header mismatch now excludes the sender
+/// (`ExclusionReason::Header`) and the round completes with supplements, bit-exact; as found: a cheating member
+/// escaped the typed `Exclusion`: its share set's header claimed
 /// another present set; `Combination::checked_answer` treats that as the transport's `Protocol` error for the
 /// whole combination, not an exclusion, so no helper may supplement its slots (`combine_excluding` refuses a
 /// supplement "for a member who was not excluded") and leaving it out is `ShareSetMismatch`: the round stops
@@ -326,14 +328,18 @@ fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
             })
             .collect();
 
+        let honest = agg.combine(1, &subs, present, &answers).unwrap();
         // (a) member 3 rewrites the present set of its share-set header (offset HEADER + 40, u32 LE).
         let at = zkfl_core::wire::committee::HEADER_BYTES + 40;
         answers[2].1[at..at + 4].copy_from_slice(&mask(&[1, 2, 3, 5]).to_le_bytes());
         let res = agg.combine(1, &subs, present, &answers);
-        assert!(
-            matches!(res, Err(CommitteeError::Protocol(_))),
-            "BREAK (typed exclusion bypassed): {res:?}"
-        );
+        match &res {
+            Err(CommitteeError::Excluded(e)) => assert!(
+                e.len() == 1 && e[0].member == 3 && e[0].reason == ExclusionReason::Header,
+                "{e:?}"
+            ),
+            other => panic!("the header cheat must exclude member 3 (R16-3a): {other:?}"),
+        }
         let helpers = agg.helpers(present, mask(&[3]));
         let supplements: Vec<(u8, Vec<u8>)> = helpers
             .iter()
@@ -346,8 +352,12 @@ fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
                 )
             })
             .collect();
-        let res = agg.combine_excluding(1, &subs, present, &answers, &supplements);
-        assert!(matches!(res, Err(CommitteeError::Protocol(_))), "{res:?}");
+        // Fixed: member 3 is excluded and the helpers' supplements complete the round, bit-exact.
+        let done = agg
+            .combine_excluding(1, &subs, present, &answers, &supplements)
+            .unwrap();
+        assert_eq!(done.chunks, honest);
+        assert!(done.excluded.iter().any(|e| e.member == 3));
         let without: Vec<(u8, Vec<u8>)> =
             answers.iter().filter(|(m, _)| *m != 3).cloned().collect();
         // Supplements for 3 need 3 excluded (`combine_excluding`: Protocol), and without them the senders are
