@@ -156,9 +156,12 @@ pub struct Member {
     /// This member's own commitment, to refuse a relayed "own" entry that is not it (R13-2, second form); read
     /// back from the database after a restart.
     own_commitment: Option<[u8; 32]>,
-    /// SHA3-256 of every accepted message body (signature stripped): a relay's repeat of one is a no-op, never
-    /// a `Duplicate` blamed on its sender (review 15, R15-2).
+    /// SHA3-256 of every accepted message body (signature stripped) that is in the durable log: a relay's repeat
+    /// of one is a no-op, never a `Duplicate` blamed on its sender (review 15, R15-2).
     accepted: Vec<[u8; 32]>,
+    /// Digests of messages applied whose log write failed: a repeat of one is logged then, not skipped, so an
+    /// acknowledged message is never only in memory (review 16, R16-1).
+    unlogged: Vec<[u8; 32]>,
     /// Whether signatures are verified (always, but for the positive controls of this crate's tests).
     check_signatures: bool,
     store: MemberStore,
@@ -255,6 +258,7 @@ impl Member {
             kem_keys,
             own_commitment: None,
             accepted: Vec::new(),
+            unlogged: Vec::new(),
             check_signatures: true,
             store,
             dealer: None,
@@ -275,7 +279,9 @@ impl Member {
             m.own_commitment = Some(wire::decode_commitment::<P>(&m.frame(), body)?.1);
         }
         for bytes in m.store.logged()? {
-            m.verify_and_apply(&bytes)?;
+            if let Some(digest) = m.verify_and_apply(&bytes)? {
+                m.logged(digest);
+            }
         }
         Ok(m)
     }
@@ -443,8 +449,9 @@ impl Member {
                 )));
             }
         }
-        if self.verify_and_apply(bytes)? {
+        if let Some(digest) = self.verify_and_apply(bytes)? {
             self.store.log(bytes)?;
+            self.logged(digest);
         }
         Ok(())
     }
@@ -465,17 +472,20 @@ impl Member {
         let (_, signed) =
             signed::open_dealt::<P>(&frame, self.index, &self.kem, &self.roster, &mut buf)?;
         let signed = zeroize::Zeroizing::new(signed.to_vec());
-        if self.verify_and_apply(&signed)? {
+        if let Some(digest) = self.verify_and_apply(&signed)? {
             self.store.log(&signed)?;
+            self.logged(digest);
         }
         Ok(())
     }
 
-    /// Verifies `message ‖ σ` (unless a positive control switched it off) and applies the message; `false` (and
-    /// nothing applied) for a verified repeat of a message already accepted: the relay's replay, no evidence
-    /// against the signer (R15-2). A *different* second message of one sender still reaches the core
-    /// (`Duplicate` / `CommitmentMismatch`: equivocation).
-    fn verify_and_apply(&mut self, bytes: &[u8]) -> Result<bool, CommitteeError> {
+    /// Verifies `message ‖ σ` (unless a positive control switched it off) and applies the message, returning
+    /// its digest for the caller to log; `None` (and nothing applied) for a verified repeat of a message already
+    /// in the log: the relay's replay, no evidence against the signer (R15-2). A repeat of a message applied
+    /// but not yet logged (its write failed) returns its digest again without applying it, so the caller logs it
+    /// now (R16-1). A *different* second message of one sender still reaches the core (`Duplicate` /
+    /// `CommitmentMismatch`: equivocation).
+    fn verify_and_apply(&mut self, bytes: &[u8]) -> Result<Option<[u8; 32]>, CommitteeError> {
         let kind = match bytes.get(1).copied() {
             Some(k) if k == Kind::Commitment as u8 => Kind::Commitment,
             Some(k) if k == Kind::Reveal as u8 => Kind::Reveal,
@@ -500,16 +510,27 @@ impl Member {
             .finalize()
             .into();
         // Dealt-part bodies hold secret seeds: compare every digest without an early exit.
-        let repeat = self
-            .accepted
-            .iter()
-            .fold(Choice::from(0), |seen, d| seen | d.ct_eq(&digest));
-        if bool::from(repeat) {
-            return Ok(false);
+        let seen_in = |list: &[[u8; 32]]| {
+            bool::from(
+                list.iter()
+                    .fold(Choice::from(0), |seen, d| seen | d.ct_eq(&digest)),
+            )
+        };
+        if seen_in(&self.accepted) {
+            return Ok(None);
+        }
+        if seen_in(&self.unlogged) {
+            return Ok(Some(digest));
         }
         self.apply(sender, message)?;
+        self.unlogged.push(digest);
+        Ok(Some(digest))
+    }
+
+    /// Records that the message of `digest` is in the durable log (R16-1).
+    fn logged(&mut self, digest: [u8; 32]) {
+        self.unlogged.retain(|d| !bool::from(d.ct_eq(&digest)));
         self.accepted.push(digest);
-        Ok(true)
     }
 
     fn apply(&mut self, sender: u8, bytes: &[u8]) -> Result<(), CommitteeError> {
