@@ -2,6 +2,7 @@
 //! and clinic gets out of band (`roster`), a member's durable state (`store`), and a member answering the
 //! committee messages of docs/THRESHOLD.md §15 through zkfl-core's threshold core (`member`).
 
+pub mod link;
 pub mod member;
 pub mod process;
 pub mod roster;
