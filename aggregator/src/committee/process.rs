@@ -10,7 +10,8 @@
 //! Ops: [`COMMIT`] → signed 0x10; [`ACCEPT`] (signed 0x10/0x11) → empty; [`REVEAL`] → signed 0x11; [`DEAL`]
 //! (holder u8) → sealed 0x12; [`ACCEPT_SEALED`] (sealed 0x12) → empty; [`CERTIFY`] → key identity (32) ‖ ML-DSA
 //! signature (3,309); [`READY`] → one byte, 1 if the holdings are complete.
-//! [`RECEIPT`] → 0x14 and [`ANSWER`] → 0x15 for a round's submissions (each member verifies every norm proof).
+//! [`RECEIPT`] → 0x14 and [`ANSWER`] → 0x15 and its 0x16 proofs for a round's submissions (each member verifies
+//! every norm proof); [`SUPPLEMENT`] → a supplementary answer for an excluded member's slots.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -46,6 +47,9 @@ pub const ANSWER: u8 = 9;
 
 /// Op: the committee key (a, b_1..b_L) this member computed, as L + 1 canonical polynomials.
 pub const KEY: u8 = 10;
+/// Op: a supplementary answer for the slots of an excluded member (docs/THRESHOLD.md §3.2.1). Body: excluded
+/// member (u8) ‖ an [`ANSWER`] body ([`encode_supplement`]).
+pub const SUPPLEMENT: u8 = 11;
 
 type Pl = zkfl_core::ring::Poly<<P as zkfl_core::params::ParamSet>::M, N>;
 
@@ -163,6 +167,20 @@ pub fn encode_answer(
     out
 }
 
+/// Encodes a [`SUPPLEMENT`] body: the excluded member, then the [`ANSWER`] body of the same round.
+#[must_use]
+pub fn encode_supplement(
+    excluded: u8,
+    round: u64,
+    present: &[u8],
+    receipts: &[Vec<u8>],
+    subs: &[Submission],
+) -> Vec<u8> {
+    let mut out = vec![excluded];
+    out.extend_from_slice(&encode_answer(round, present, receipts, subs));
+    out
+}
+
 /// Opens the member of directory `dir` (as `zkfl keygen --committee` writes it: `member-index`,
 /// `identity-seed.bin`, `kem-seed.bin`, `committee-roster.json`; state in `member.sqlite`).
 ///
@@ -238,21 +256,34 @@ fn handle(member: &mut Member, body: &[u8]) -> Result<Vec<u8>, CommitteeError> {
             let subs = r.submissions()?;
             member.receipt(round, &subs)
         }
-        ANSWER => {
-            let mut r = Reader(rest);
-            let round = r.u64()?;
-            let plen = r.u32()?;
-            let present = r.take(plen)?;
-            let count = r.take(1)?[0];
-            let mut receipts = Vec::new();
-            for _ in 0..count {
-                let len = r.u32()?;
-                receipts.push(r.take(len)?.to_vec());
-            }
-            let subs = r.submissions()?;
-            member.answer(round, &subs, present, &receipts)
-        }
+        ANSWER => respond(member, rest, 0),
+        SUPPLEMENT => match rest.split_first() {
+            Some((&excluded, body)) if excluded != 0 => respond(member, body, excluded),
+            _ => Err(CommitteeError::Protocol(
+                "a supplement names the excluded member (1..n)".into(),
+            )),
+        },
         other => Err(CommitteeError::Protocol(format!("unknown op {other}"))),
+    }
+}
+
+/// Decodes an [`ANSWER`] body and answers it; with `excluded` ≠ 0 as a supplement for that member.
+fn respond(member: &mut Member, body: &[u8], excluded: u8) -> Result<Vec<u8>, CommitteeError> {
+    let mut r = Reader(body);
+    let round = r.u64()?;
+    let plen = r.u32()?;
+    let present = r.take(plen)?;
+    let count = r.take(1)?[0];
+    let mut receipts = Vec::new();
+    for _ in 0..count {
+        let len = r.u32()?;
+        receipts.push(r.take(len)?.to_vec());
+    }
+    let subs = r.submissions()?;
+    if excluded == 0 {
+        member.answer(round, &subs, present, &receipts)
+    } else {
+        member.supplement(round, &subs, present, &receipts, excluded)
     }
 }
 
