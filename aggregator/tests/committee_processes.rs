@@ -1,25 +1,30 @@
 //! Five committee members as five real `zkfl keyholder --committee` processes (docs/THRESHOLD.md §16), set up by
-//! `zkfl keygen --committee 5 --threshold 3`, with this test as the relaying aggregator: the key ceremony through
-//! their pipes (signed commitments and reveals, dealt parts sealed to each holder's roster KEM key), all five
-//! certify one committee key that `certificate::check` accepts under the roster file, a relayed envelope the
-//! relay altered is refused as the relay's fault, and member 5 killed and restarted rebuilds its holdings from its
-//! own database. Then a round with three clinics (the core's minimum aggregate)' real set-L ciphertexts and norm proofs under that key, member 5
-//! offline: members 1–4 verify every proof themselves and sign receipts, members 1–3 answer the present set, and
-//! the combination is bit-exact; with two members online the round fails cleanly: no present set below t, and a
-//! member shown two receipts answers nothing.
+//! `zkfl keygen --committee 5 --threshold 3`, driven by the aggregator's relay (`committee::relay::Committee`):
+//! the key ceremony through their pipes (signed commitments and reveals, dealt parts sealed to each holder's
+//! roster KEM key), all five certify one committee key that `certificate::check` accepts under the roster file,
+//! a relayed envelope the relay altered is refused as the relay's fault, the ceremony's outputs are kept in the
+//! aggregator's data directory and reloaded without a second ceremony, and member 5 killed and restarted
+//! rebuilds its holdings from its own database. Then a round with three clinics' (the core's minimum
+//! aggregate) real set-L ciphertexts and norm proofs under that key, member 5 offline: members 1–4 verify every
+//! proof themselves and sign receipts, answer the present set, and the combination is bit-exact; with two
+//! members online the round fails with too few key holders before any member answers, and a member shown two
+//! receipts answers nothing.
 
 mod common;
 
+use std::sync::{Arc, Mutex};
+
 use common::{TempDir, zkfl};
+use zkfl_aggregator::committee::link::MemberLink;
 use zkfl_aggregator::committee::member::Design;
 use zkfl_aggregator::committee::member::{C, Combination, N, P, Submission};
 use zkfl_aggregator::committee::process::{
-    ACCEPT, ACCEPT_SEALED, ANSWER, CERTIFY, COMMIT, DEAL, KEY, MemberProcess, READY, RECEIPT,
-    REVEAL, decode_key, encode_answer, encode_submissions,
+    ACCEPT_SEALED, ANSWER, CERTIFY, COMMIT, MemberProcess, READY, RECEIPT, encode_answer,
+    encode_submissions,
 };
+use zkfl_aggregator::committee::relay::{CEREMONY_FILE, Committee, RelayError, on_big_stack};
 use zkfl_aggregator::committee::roster::CommitteeRoster;
-use zkfl_core::channel::identity::Signature;
-use zkfl_core::threshold::certificate::{self, KeySignature};
+use zkfl_core::threshold::certificate;
 
 const DESIGN: Design = Design {
     clinics: 1024,
@@ -27,10 +32,82 @@ const DESIGN: Design = Design {
     chunks: 1,
 };
 
+/// A member process the test can kill, restart or take offline while the relay holds its link.
+#[derive(Clone)]
+struct Handle(Arc<Mutex<Option<MemberProcess>>>);
+
+impl Handle {
+    fn set(&self, p: Option<MemberProcess>) {
+        if let Some(old) = std::mem::replace(&mut *self.0.lock().unwrap(), p) {
+            old.kill();
+        }
+    }
+    fn call(&self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        self.0
+            .lock()
+            .unwrap()
+            .as_mut()
+            .ok_or_else(|| "offline".to_owned())?
+            .call(op, body)
+    }
+}
+
+impl MemberLink for Handle {
+    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        Handle::call(self, op, body)
+    }
+}
+
+/// Member 2's link: the first sealed envelope it is given is first relayed altered (one bit), which the member
+/// must refuse as the relay's fault; then the real one.
+struct Tamper {
+    inner: Handle,
+    refused: Arc<Mutex<Option<String>>>,
+}
+
+impl MemberLink for Tamper {
+    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        let mut seen = self.refused.lock().unwrap();
+        if op == ACCEPT_SEALED && seen.is_none() {
+            let mut altered = body.to_vec();
+            let at = altered.len() - 40;
+            altered[at] ^= 1;
+            *seen = Some(match self.inner.call(op, &altered) {
+                Ok(_) => "accepted".to_owned(),
+                Err(why) => why,
+            });
+        }
+        drop(seen);
+        self.inner.call(op, body)
+    }
+}
+
+fn links(
+    handles: &[Handle],
+    refused: &Arc<Mutex<Option<String>>>,
+) -> Vec<Option<Box<dyn MemberLink>>> {
+    handles
+        .iter()
+        .enumerate()
+        .map(|(i, h)| -> Option<Box<dyn MemberLink>> {
+            if i == 1 {
+                Some(Box::new(Tamper {
+                    inner: h.clone(),
+                    refused: Arc::clone(refused),
+                }))
+            } else {
+                Some(Box::new(h.clone()))
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn five_member_processes_run_the_ceremony_and_one_restarts_from_its_database() {
     let tmp = TempDir::new("committee-processes");
     let keys = tmp.0.join("keys");
+    let data = tmp.0.join("data");
+    std::fs::create_dir_all(&data).unwrap();
     let out = zkfl()
         .args(["keygen", "--param-set", "L", "--clinics", "2"])
         .args(["--committee", "5", "--threshold", "3", "--out"])
@@ -44,155 +121,106 @@ fn five_member_processes_run_the_ceremony_and_one_restarts_from_its_database() {
     );
     let exe = std::path::Path::new(env!("CARGO_BIN_EXE_zkfl"));
     let member_dir = |i: u8| keys.join("members").join(i.to_string());
-    let mut members: Vec<MemberProcess> = (1..=5u8)
-        .map(|i| MemberProcess::start(exe, &member_dir(i), DESIGN).unwrap())
+    let start = |i: u8| MemberProcess::start(exe, &member_dir(i), DESIGN).unwrap();
+    let handles: Vec<Handle> = (1..=5u8)
+        .map(|i| Handle(Arc::new(Mutex::new(Some(start(i))))))
         .collect();
-
-    let commits: Vec<Vec<u8>> = members
-        .iter_mut()
-        .map(|m| m.call(COMMIT, &[]).unwrap())
-        .collect();
-    for m in &mut members {
-        for c in &commits {
-            m.call(ACCEPT, c).unwrap();
-        }
-    }
-    let reveals: Vec<Vec<u8>> = members
-        .iter_mut()
-        .map(|m| m.call(REVEAL, &[]).unwrap())
-        .collect();
-    for m in &mut members {
-        for r in &reveals {
-            m.call(ACCEPT, r).unwrap();
-        }
-    }
-    for d in 0..5 {
-        for h in 0..5u8 {
-            let sealed = members[d].call(DEAL, &[h + 1]).unwrap();
-            if d == 0 && h == 1 {
-                // The relay alters one envelope it carries: refused, and blamed on the relay, not dealer 1.
-                let mut altered = sealed.clone();
-                let at = altered.len() - 40;
-                altered[at] ^= 1;
-                let why = members[1].call(ACCEPT_SEALED, &altered).unwrap_err();
-                assert!(why.contains("relay"), "{why}");
-            }
-            members[usize::from(h)]
-                .call(ACCEPT_SEALED, &sealed)
-                .unwrap();
-        }
-    }
-    for m in &mut members {
-        assert_eq!(m.call(READY, &[]).unwrap(), [1]);
-    }
-
-    // All five certify one key identity, accepted under the roster file a clinic holds.
-    let roster =
+    let roster_file = || {
         CommitteeRoster::parse(&std::fs::read(keys.join("public/committee-roster.json")).unwrap())
-            .unwrap();
-    let certify = |m: &mut MemberProcess, i: u8| {
-        let c = m.call(CERTIFY, &[]).unwrap();
-        let id: [u8; 32] = c[..32].try_into().unwrap();
-        let sig = KeySignature {
-            member: i,
-            signature: Signature::from_bytes(&c[32..]).unwrap(),
-        };
-        (id, sig)
+            .unwrap()
     };
-    let certs: Vec<([u8; 32], KeySignature)> = members
-        .iter_mut()
-        .zip(1..=5u8)
-        .map(|(m, i)| certify(m, i))
-        .collect();
-    let key_id = certs[0].0;
-    assert!(certs.iter().all(|c| c.0 == key_id));
-    let sigs: Vec<KeySignature> = certs.into_iter().map(|c| c.1).collect();
+    let refused = Arc::new(Mutex::new(None));
+    let committee =
+        Committee::start(roster_file(), DESIGN, links(&handles, &refused), &data).unwrap();
+    // The relay altered one envelope it carried: refused, and blamed on the relay, not the dealer.
+    let why = refused.lock().unwrap().clone().unwrap();
+    assert!(why.contains("relay"), "{why}");
+
+    // All five certified one key identity, accepted under the roster file a clinic holds.
+    let roster = roster_file();
+    let record = committee.record().clone();
+    assert_eq!(record.signatures.len(), 5);
     certificate::check(
         &roster.epoch().unwrap(),
         &roster.verifying_keys().unwrap(),
-        &key_id,
-        &sigs,
+        &record.key_id,
+        &record.signatures,
     )
     .unwrap();
+    let key_id = record.key_id;
+    assert!(data.join(CEREMONY_FILE).exists());
 
     // Member 5 is killed; a new process on the same directory rebuilds its holdings from its database and
-    // certifies the same key.
-    members.pop().unwrap().kill();
-    let mut m5 = MemberProcess::start(exe, &member_dir(5), DESIGN).unwrap();
-    assert_eq!(m5.call(READY, &[]).unwrap(), [1]);
-    assert_eq!(certify(&mut m5, 5).0, key_id);
-    // And it refuses a second ceremony in this epoch.
-    assert!(m5.call(COMMIT, &[]).is_err());
+    // certifies the same key; it refuses a second ceremony in this epoch.
+    handles[4].set(Some(start(5)));
+    assert_eq!(handles[4].call(READY, &[]).unwrap(), [1]);
+    assert_eq!(&handles[4].call(CERTIFY, &[]).unwrap()[..32], &key_id[..]);
+    assert!(handles[4].call(COMMIT, &[]).is_err());
+
+    // The relay restarted on the same data directory reloads the ceremony: same key, no second ceremony (a
+    // second one would be refused by every member: AlreadyCommitted).
+    drop(committee);
+    let mut committee =
+        Committee::start(roster_file(), DESIGN, links(&handles, &refused), &data).unwrap();
+    assert_eq!(committee.record().key_id, key_id);
 
     // A round: three clinics (an aggregate of fewer is refused: one clinic alone would be decrypted), member 5
     // offline.
-    let (a, b) = decode_key(&members[0].call(KEY, &[]).unwrap()).unwrap();
-    assert!(
-        members
-            .iter_mut()
-            .all(|m| decode_key(&m.call(KEY, &[]).unwrap()).unwrap().1 == b)
-    );
-    m5.kill();
+    handles[4].set(None);
+    let (a, b) = committee.key().clone();
     let (subs, sum) = big(move || clinics(&a, &b, 1, 3));
-    let subs_bytes = encode_submissions(&subs);
+    let out = committee.decrypt(1, &subs).unwrap();
+    assert_eq!(
+        &out.chunks[0][..],
+        &sum[..],
+        "bit-exact with member 5 offline"
+    );
+    assert_eq!(out.receipt_signers, [1, 2, 3, 4]);
+    assert_eq!(out.present, [1, 2, 3, 4]);
+    assert_eq!(out.refusals.len(), 1);
+    assert_eq!(out.refusals[0].member, 5);
+    assert!(out.exclusions.is_empty());
+    // The same receipt request again (a lost reply): the kept receipt, bit for bit.
     let mut body = 1u64.to_le_bytes().to_vec();
-    body.extend_from_slice(&subs_bytes);
-    let receipts: Vec<Vec<u8>> = members
-        .iter_mut()
-        .map(|m| m.call(RECEIPT, &body).unwrap())
-        .collect();
-    // The same request again (a lost reply): the kept receipt, bit for bit.
-    assert_eq!(members[1].call(RECEIPT, &body).unwrap(), receipts[1]);
-    let (a, b) = decode_key(&members[0].call(KEY, &[]).unwrap()).unwrap();
-    let mut agg = Combination::new(&roster, DESIGN, a, b).unwrap();
-    // The combiner follows the signed commitments and reveals it relayed (its own slot keys for the share
-    // proofs, docs/THRESHOLD.md §16.4 item 5).
-    let public: Vec<Vec<u8>> = commits.iter().chain(&reveals).cloned().collect();
-    let agg = big(move || {
-        for m in &public {
-            agg.observe(m).unwrap();
-        }
-        agg
-    });
-    let present = 0b111;
-    let p = big({
-        let subs = subs.clone();
-        move || agg.present(1, &subs, present).map(|p| (p, agg))
-    });
-    let (p, agg) = p.unwrap();
-    let answer = encode_answer(1, &p, &receipts, &subs);
-    let shares: Vec<(u8, Vec<u8>)> = (0..3)
-        .map(|i| (i as u8 + 1, members[i].call(ANSWER, &answer).unwrap()))
-        .collect();
-    let out = big({
-        let subs = subs.clone();
-        move || agg.combine(1, &subs, present, &shares).map(|o| (o, agg))
-    });
-    let (out, agg) = out.unwrap();
-    assert_eq!(&out[0][..], &sum[..], "bit-exact with member 5 offline");
+    body.extend_from_slice(&encode_submissions(&subs));
+    assert_eq!(
+        handles[1].call(RECEIPT, &body).unwrap(),
+        handles[1].call(RECEIPT, &body).unwrap()
+    );
 
-    // Round 2 with only members 1 and 2 online: no present set below t, and no answer without a quorum.
-    let (a, b) = decode_key(&members[0].call(KEY, &[]).unwrap()).unwrap();
+    // Round 2 with only members 1 and 2 online: too few key holders, nothing decrypted.
+    handles[2].set(None);
+    handles[3].set(None);
+    let (a, b) = committee.key().clone();
     let (subs2, _) = big(move || clinics(&a, &b, 2, 3));
+    match committee.decrypt(2, &subs2) {
+        Err(RelayError::TooFewKeyHolders { refusals, .. }) => {
+            let who: Vec<u8> = refusals.iter().map(|r| r.member).collect();
+            assert_eq!(who, [3, 4, 5]);
+        }
+        other => panic!("expected too few key holders, got {other:?}"),
+    }
+    // And a member shown two receipts answers nothing (its own check, not only the relay's).
     let mut body2 = 2u64.to_le_bytes().to_vec();
     body2.extend_from_slice(&encode_submissions(&subs2));
-    let receipts2: Vec<Vec<u8>> = members[..2]
-        .iter_mut()
+    let receipts2: Vec<Vec<u8>> = handles[..2]
+        .iter()
         .map(|m| m.call(RECEIPT, &body2).unwrap())
         .collect();
-    let (too_few, p2, agg) = big({
-        let subs2 = subs2.clone();
-        move || {
-            (
-                agg.present(2, &subs2, 0b11).is_err(),
-                agg.present(2, &subs2, 0b111).unwrap(),
-                agg,
-            )
+    let (a, b) = committee.key().clone();
+    let record = committee.record().clone();
+    let p2 = on_big_stack(|| {
+        let mut agg = Combination::new(&roster, DESIGN, a, b).unwrap();
+        for m in &record.messages {
+            agg.observe(m).unwrap();
         }
+        assert!(
+            agg.present(2, &subs2, 0b11).is_err(),
+            "no present set below t"
+        );
+        agg.present(2, &subs2, 0b111).unwrap()
     });
-    drop(agg);
-    assert!(too_few, "no present set below t");
-    let why = members[0]
+    let why = handles[0]
         .call(ANSWER, &encode_answer(2, &p2, &receipts2, &subs2))
         .unwrap_err();
     assert!(why.contains("receipt"), "{why}");

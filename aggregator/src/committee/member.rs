@@ -178,6 +178,8 @@ pub struct Member {
     admission: Admission,
     /// The share proof's parameters for the plan (docs/THRESHOLD.md §6.3).
     share_params: ShareProofParams,
+    /// Demo only ([`Member::corrupt_shares_for_demo`]): every later answer carries a wrong share.
+    corrupt_for_demo: bool,
 }
 
 impl core::fmt::Debug for Member {
@@ -271,6 +273,7 @@ impl Member {
             holdings: None,
             admission: Admission::Verify,
             share_params: share_params(&plan)?,
+            corrupt_for_demo: false,
         };
         if let Some(own) = m.store.commitment()? {
             let body = own
@@ -307,6 +310,20 @@ impl Member {
             epoch: &self.epoch,
             chunks: self.chunks,
         }
+    }
+
+    /// **Demo only** (`zkfl demo`'s threshold configuration: "one member sends a wrong share"). From this call
+    /// on, every answer this member makes has Δ (the round's plaintext scaling ⌊q/t⌋) added to coefficient 0
+    /// of its share of chunk 0 *after* its honest share proof is made, so the share decrypts one unit off and
+    /// its proof no longer verifies: the combiner must exclude this member and complete the round from the
+    /// helpers' supplementary answers (docs/THRESHOLD.md §3.2.1).
+    ///
+    /// Safe to ship: it only makes this member itself misbehave in a way any member could choose to (its own
+    /// share, its own answer); it reveals nothing, spends nothing beyond the answer it would give anyway, and
+    /// the share proofs are what protect everyone else from it. There is no way to switch it on from the
+    /// network: only the process that owns the member calls it.
+    pub fn corrupt_shares_for_demo(&mut self) {
+        self.corrupt_for_demo = true;
     }
 
     /// The member index.
@@ -779,6 +796,14 @@ impl Member {
             a: &a,
             slot_keys: &self.slot_keys,
         };
+        let delta = if self.corrupt_for_demo {
+            let t = terms.key()?.t;
+            let plain = zkfl_core::bfv::PlainModulus::<M>::new(t)
+                .map_err(|e| CommitteeError::Protocol(format!("plaintext modulus: {e:?}")))?;
+            Some(plain.delta())
+        } else {
+            None
+        };
         let (index, chunks, store) = (self.index, self.chunks, &mut self.store);
         with_aggregate(&terms, subs, self.admission, |agg| {
             if agg.binding() != p.binding {
@@ -803,6 +828,10 @@ impl Member {
                 &mut shares,
                 &mut proofs,
             )?;
+            if let (Some(delta), Some(d)) = (delta, shares.first_mut()) {
+                // Demo only (`corrupt_shares_for_demo`): the wrong share, after the honest proof.
+                d.coeffs[0] = <M as Modulus>::add(d.coeffs[0], delta);
+            }
             let head = ShareSetHeader {
                 member: index,
                 round,

@@ -5,6 +5,7 @@
 pub mod link;
 pub mod member;
 pub mod process;
+pub mod relay;
 pub mod roster;
 pub mod store;
 

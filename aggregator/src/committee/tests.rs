@@ -648,6 +648,87 @@ fn a_cheating_member_is_detected_excluded_and_the_round_still_decrypts() {
     });
 }
 
+/// The demo's cheater (`Member::corrupt_shares_for_demo`): member 2, switched to sending a wrong share, is
+/// excluded by the combiner with the failing check named (chunk 0's share proof: `Challenge`), nothing is
+/// combined without supplements, and the helpers' supplementary answers complete the round bit-exact. Member 2
+/// answered round 1 honestly before the switch (its answer combines), so the exclusion is the hook's doing.
+#[test]
+fn a_member_corrupted_for_the_demo_is_excluded_and_the_round_still_decrypts() {
+    use super::member::ExclusionReason;
+    use zkfl_core::threshold::share_proof::ShareProofFailure;
+    use zkfl_core::zk::proof::ProofError;
+    big_stack(|| {
+        let d = dir("demo-cheat");
+        let r = roster();
+        let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
+        let public = ceremony(&mut members);
+        let (a, b) = members[0].committee_key().unwrap();
+        let mut agg = Combination::new(&r, DESIGN, a.clone(), b.clone()).unwrap();
+        agg.admit_unverified();
+        for m in &public {
+            agg.observe(m).unwrap();
+        }
+        let mut rng = ChaCha20Rng::seed_from_u64(31);
+        let present = mask(&[1, 2, 3, 4]);
+        let mut round = |members: &mut [Member], n: u64| {
+            let (subs, sum) = clinics(&a, &b, &mut rng, 100 * n);
+            let receipts: Vec<Vec<u8>> = (0..4)
+                .map(|i| members[i].receipt(n, &subs).unwrap())
+                .collect();
+            let p = agg.present(n, &subs, present).unwrap();
+            let answers: Vec<(u8, Vec<u8>)> = (0..4)
+                .map(|i| {
+                    (
+                        i as u8 + 1,
+                        members[i].answer(n, &subs, &p, &receipts).unwrap(),
+                    )
+                })
+                .collect();
+            (subs, sum, receipts, p, answers)
+        };
+        // Round 1, before the switch: member 2's answer is honest and the round combines.
+        let (subs, sum, _, _, answers) = round(&mut members, 1);
+        assert_eq!(
+            &agg.combine(1, &subs, present, &answers).unwrap()[0][..],
+            &sum[..]
+        );
+        // Round 2, member 2 switched to the demo's wrong share.
+        members[1].corrupt_shares_for_demo();
+        let (subs, sum, receipts, p, answers) = round(&mut members, 2);
+        match agg.combine(2, &subs, present, &answers) {
+            Err(CommitteeError::Excluded(ex)) => {
+                assert_eq!(ex.len(), 1, "{ex:?}");
+                assert_eq!(ex[0].member, 2);
+                assert_eq!(
+                    ex[0].reason,
+                    ExclusionReason::Proof {
+                        chunk: 0,
+                        failure: ShareProofFailure::Proof(ProofError::Challenge)
+                    }
+                );
+            }
+            other => panic!("the corrupted member must be excluded, got {other:?}"),
+        }
+        let supplements: Vec<(u8, Vec<u8>)> = agg
+            .helpers(present, mask(&[2]))
+            .iter()
+            .map(|&(y, x)| {
+                (
+                    y,
+                    members[usize::from(y) - 1]
+                        .supplement(2, &subs, &p, &receipts, x)
+                        .unwrap(),
+                )
+            })
+            .collect();
+        let done = agg
+            .combine_excluding(2, &subs, present, &answers, &supplements)
+            .unwrap();
+        assert_eq!(&done.chunks[0][..], &sum[..], "bit-exact without member 2");
+        let _ = std::fs::remove_dir_all(&d);
+    });
+}
+
 /// `zkfl keygen --committee 5 --threshold 3`: n identities, one roster, copies for every member and clinic, no
 /// single-decryptor key; every member opens its state with its own files; set S is refused.
 #[test]

@@ -1,0 +1,678 @@
+//! The aggregator's side of the committee (docs/THRESHOLD.md §16.3–§16.4): a relay over n member links that
+//! runs the key ceremony once per epoch and then decrypts rounds. The relay holds no key material: it carries
+//! signed and sealed ceremony messages, follows the public ones with a [`Combination`] (slot keys for the
+//! share proofs), collects spend receipts, announces the present set and combines verified answers.
+//!
+//! The ceremony's public outputs (the signed 0x10/0x11 messages, the committee key, its identity and the n
+//! certificate signatures) are written to one file in the aggregator's data directory ([`CEREMONY_FILE`]), so
+//! a restarted aggregator reloads them instead of running a second ceremony (members refuse a second commit
+//! in one epoch: `AlreadyCommitted`).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use zkfl_core::channel::identity::Signature;
+use zkfl_core::threshold::certificate::{self, KeySignature};
+use zkfl_core::threshold::slots::{Members, bit};
+use zkfl_core::threshold::spend::spend_quorum;
+
+use super::CommitteeError;
+use super::link::MemberLink;
+use super::member::{C, Combination, CommitteeKey, Design, ExclusionReason, N, P, Submission};
+use super::process::{
+    ACCEPT, ACCEPT_SEALED, ANSWER, CERTIFY, COMMIT, DEAL, KEY, READY, RECEIPT, REVEAL, SUPPLEMENT,
+    decode_key, encode_answer, encode_submissions, encode_supplement,
+};
+use super::roster::CommitteeRoster;
+use crate::keyholder::{read_frame, write_frame};
+
+/// The file in the aggregator's data directory that keeps the ceremony's public outputs.
+pub const CEREMONY_FILE: &str = "committee-ceremony.bin";
+
+/// First frame of [`CEREMONY_FILE`].
+const MAGIC: &[u8] = b"ZKFL-PQ/committee-ceremony/v1";
+
+/// Stack for set-L work (aggregates, slot keys, share proofs live on the stack in the core).
+const BIG_STACK: usize = 256 << 20;
+
+/// Why the relay could not run the ceremony or decrypt a round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelayError {
+    /// A member refused a ceremony step, in its own words.
+    MemberRefused {
+        /// The member (1-based).
+        member: u8,
+        /// The step (`commit`, `accept`, `reveal`, `deal`, `accept-sealed`, `ready`, `certify`, `key`).
+        step: &'static str,
+        /// The member's refusal or the transport failure.
+        reason: String,
+    },
+    /// A member is offline (`off`) during the ceremony, which needs all n.
+    MemberOffline {
+        /// The member (1-based).
+        member: u8,
+    },
+    /// Too few members signed receipts or could answer: the round fails before any member answers.
+    TooFewKeyHolders {
+        /// Why, in words (counts and needs).
+        why: String,
+        /// Members that refused or were offline, with their words.
+        refusals: Vec<Refusal>,
+    },
+    /// The ceremony's outputs disagree (key identities, committee keys) or a round's answers could not be
+    /// combined.
+    Committee(CommitteeError),
+    /// The ceremony file could not be read or written, or belongs to another roster or design.
+    Storage(String),
+}
+
+impl core::fmt::Display for RelayError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::MemberRefused {
+                member,
+                step,
+                reason,
+            } => write!(f, "committee member {member} refused {step}: {reason}"),
+            Self::MemberOffline { member } => write!(
+                f,
+                "committee member {member} is offline; the key ceremony needs all members"
+            ),
+            Self::TooFewKeyHolders { why, refusals } => {
+                write!(f, "too few key holders: {why}")?;
+                for r in refusals {
+                    write!(f, "; member {}: {}", r.member, r.reason)?;
+                }
+                Ok(())
+            }
+            Self::Committee(e) => write!(f, "{e}"),
+            Self::Storage(why) => write!(f, "committee ceremony record: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for RelayError {}
+
+impl From<CommitteeError> for RelayError {
+    fn from(e: CommitteeError) -> Self {
+        Self::Committee(e)
+    }
+}
+
+/// A member that did not sign a spend receipt or did not answer, and why (published with the round, R10-4).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refusal {
+    /// The member (1-based).
+    pub member: u8,
+    /// Its refusal in its own words, or the transport failure (`offline`).
+    pub reason: String,
+}
+
+/// A member excluded from a round's combination (docs/THRESHOLD.md §3.2.1).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Excluded {
+    /// The member (1-based).
+    pub member: u8,
+    /// For a failed supplementary answer, the member it supplemented (0 for a regular answer).
+    pub supplement_for: u8,
+    /// The chunk whose share proof failed, if a proof failed.
+    pub chunk: Option<usize>,
+    /// The failing check, in words.
+    pub check: String,
+}
+
+/// A decrypted round and how it was decrypted.
+#[derive(Debug, Clone)]
+pub struct Decryption {
+    /// L chunks of N centred integers.
+    pub chunks: Vec<[i64; N]>,
+    /// Members that signed spend receipts.
+    pub receipt_signers: Vec<u8>,
+    /// The present set P announced.
+    pub present: Vec<u8>,
+    /// Members that refused a receipt or were offline (with their words).
+    pub refusals: Vec<Refusal>,
+    /// Members excluded after a failed share proof (or no answer), replaced by supplementary answers.
+    pub exclusions: Vec<Excluded>,
+    /// (helper, excluded) pairs that sent supplementary answers.
+    pub supplements: Vec<(u8, u8)>,
+}
+
+/// The ceremony's public outputs as kept in [`CEREMONY_FILE`].
+#[derive(Clone)]
+pub struct CeremonyRecord {
+    /// The committee key as the members' [`KEY`] reply: (a, b_1..b_L) canonical polynomials.
+    pub key: Vec<u8>,
+    /// The key identity every member certified.
+    pub key_id: [u8; 32],
+    /// Every member's signed 0x10 commitment, then every signed 0x11 reveal, in member order.
+    pub messages: Vec<Vec<u8>>,
+    /// The n certificate signatures (member order).
+    pub signatures: Vec<KeySignature>,
+}
+
+/// The committee as the aggregator drives it.
+pub struct Committee {
+    roster: CommitteeRoster,
+    links: Vec<Option<Box<dyn MemberLink>>>,
+    combination: Combination,
+    record: CeremonyRecord,
+    key: CommitteeKey,
+}
+
+/// Runs `f` on a thread with room for set-L objects, borrowing from the caller.
+pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(BIG_STACK)
+            .spawn_scoped(s, f)
+            .map_or_else(
+                |e| panic!("cannot start a set-L worker thread: {e}"),
+                |h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            )
+    })
+}
+
+impl Committee {
+    /// The committee of `roster` over `links` (member i at i − 1; `None` for an offline member): reloads the
+    /// ceremony's outputs from `data_dir`'s [`CEREMONY_FILE`] if present (checked against the roster and
+    /// design, the certificate re-checked), else runs the ceremony with every member and keeps its outputs.
+    ///
+    /// # Errors
+    /// [`RelayError::MemberOffline`]/[`RelayError::MemberRefused`] naming the member that stopped the
+    /// ceremony, [`RelayError::Storage`] for a record of another roster or design, and
+    /// [`RelayError::Committee`] for outputs that disagree.
+    pub fn start(
+        roster: CommitteeRoster,
+        design: Design,
+        links: Vec<Option<Box<dyn MemberLink>>>,
+        data_dir: &Path,
+    ) -> Result<Self, RelayError> {
+        let n = roster.epoch()?.committee.members() as usize;
+        if links.len() != n {
+            return Err(RelayError::Committee(CommitteeError::Roster(format!(
+                "the committee has {n} members but {} member links were given",
+                links.len()
+            ))));
+        }
+        let path = data_dir.join(CEREMONY_FILE);
+        let header = header(&roster, design)?;
+        let mut relay = Relay { links };
+        let record = if path.exists() {
+            load(&path, &header, n)?
+        } else {
+            let r = relay.ceremony(&roster)?;
+            save(&path, &header, &r)?;
+            eprintln!(
+                "committee: key ceremony complete; key identity {} certified by all {n} members",
+                hex::encode(r.key_id)
+            );
+            r
+        };
+        let epoch = roster.epoch()?;
+        certificate::check(
+            &epoch,
+            &roster.verifying_keys()?,
+            &record.key_id,
+            &record.signatures,
+        )
+        .map_err(CommitteeError::from)?;
+        let key = decode_key(&record.key)?;
+        let (a, b) = (key.0.clone(), key.1.clone());
+        let messages = record.messages.clone();
+        let combination = on_big_stack(|| -> Result<Combination, CommitteeError> {
+            let mut c = Combination::new(&roster, design, a, b)?;
+            for m in &messages {
+                c.observe(m)?;
+            }
+            Ok(c)
+        })?;
+        Ok(Self {
+            roster,
+            links: relay.links,
+            combination,
+            record,
+            key,
+        })
+    }
+
+    /// The committee key (a, b_1..b_L).
+    #[must_use]
+    pub fn key(&self) -> &CommitteeKey {
+        &self.key
+    }
+
+    /// The ceremony's public outputs (key identity, certificate signatures).
+    #[must_use]
+    pub fn record(&self) -> &CeremonyRecord {
+        &self.record
+    }
+
+    /// The roster.
+    #[must_use]
+    pub fn roster(&self) -> &CommitteeRoster {
+        &self.roster
+    }
+
+    /// Decrypts `round`'s aggregate of `subs` (docs/THRESHOLD.md §16.4): receipts from every online member
+    /// (each verifies every norm proof), at least the spend quorum w = ⌈(n + t)/2⌉ of them and at least t, else
+    /// [`RelayError::TooFewKeyHolders`] before any member answers; present set P = the receipt signers; answers
+    /// from P (a member found offline before answering is dropped from P while |P| ≥ t); combination with
+    /// every share proof verified, an excluded member replaced by its helpers' supplementary answers.
+    ///
+    /// # Errors
+    /// [`RelayError::TooFewKeyHolders`], and [`RelayError::Committee`] when the answers cannot be combined.
+    pub fn decrypt(&mut self, round: u64, subs: &[Submission]) -> Result<Decryption, RelayError> {
+        let c = self.roster.epoch()?.committee;
+        let (n, t) = (c.members(), c.threshold());
+        let w = spend_quorum(n, t).max(t);
+        let mut body = round.to_le_bytes().to_vec();
+        body.extend_from_slice(&encode_submissions(subs));
+        let mut refusals = Vec::new();
+        let replies = self.call_all(RECEIPT, &body);
+        let mut receipts = Vec::new();
+        let mut signers = Vec::new();
+        for (i, r) in replies.into_iter().enumerate() {
+            let member = i as u8 + 1;
+            match r {
+                Ok(bytes) => {
+                    receipts.push(bytes);
+                    signers.push(member);
+                }
+                Err(reason) => refusals.push(Refusal { member, reason }),
+            }
+        }
+        for r in &refusals {
+            eprintln!(
+                "committee round {round}: member {} signed no receipt: {}",
+                r.member, r.reason
+            );
+        }
+        if (signers.len() as u32) < w {
+            return Err(RelayError::TooFewKeyHolders {
+                why: format!(
+                    "{} of {n} members signed spend receipts; the spend quorum is {w} (t = {t}); no member was \
+                     asked to answer, nothing was decrypted",
+                    signers.len()
+                ),
+                refusals,
+            });
+        }
+        let mut present: Vec<u8> = signers.clone();
+        // A member of P that no longer responds is dropped before anyone answers (every member answers an
+        // aggregate for one present set only).
+        present.retain(|&m| {
+            let alive = self.call(m, READY, &[]);
+            if let Err(reason) = &alive {
+                refusals.push(Refusal {
+                    member: m,
+                    reason: format!("offline before answering: {reason}"),
+                });
+            }
+            alive.is_ok()
+        });
+        if (present.len() as u32) < t {
+            return Err(RelayError::TooFewKeyHolders {
+                why: format!(
+                    "{} members can answer; t = {t}; no member was asked to answer, nothing was decrypted",
+                    present.len()
+                ),
+                refusals,
+            });
+        }
+        let mask = present.iter().fold(0 as Members, |m, &x| m | bit(x));
+        let combination = &self.combination;
+        let p = on_big_stack(|| combination.present(round, subs, mask))?;
+        let answer_body = encode_answer(round, &p, &receipts, subs);
+        let mut answers = Vec::new();
+        let mut silent = Vec::new();
+        for &m in &present {
+            match self.call(m, ANSWER, &answer_body) {
+                Ok(bytes) => answers.push((m, bytes)),
+                Err(reason) => {
+                    eprintln!("committee round {round}: member {m} did not answer: {reason}");
+                    refusals.push(Refusal {
+                        member: m,
+                        reason: format!("no answer: {reason}"),
+                    });
+                    // Left out as an answer that fails (empty bytes): its helpers supplement its slots.
+                    silent.push(m);
+                    answers.push((m, Vec::new()));
+                }
+            }
+        }
+        let combination = &self.combination;
+        let first =
+            on_big_stack(|| combination.combine_excluding(round, subs, mask, &answers, &[]));
+        let (combined, supplements) = match first {
+            Ok(c) => (c, Vec::new()),
+            Err(CommitteeError::Excluded(ex)) => {
+                let excluded = ex.iter().fold(0 as Members, |m, e| m | bit(e.member));
+                let helpers = self.combination.helpers(mask, excluded);
+                let mut supplements = Vec::new();
+                for &(y, x) in &helpers {
+                    let body = encode_supplement(x, round, &p, &receipts, subs);
+                    match self.call(y, SUPPLEMENT, &body) {
+                        Ok(bytes) => supplements.push((y, bytes)),
+                        Err(reason) => {
+                            return Err(RelayError::TooFewKeyHolders {
+                                why: format!(
+                                    "member {y} could not supplement excluded member {x}: {reason}"
+                                ),
+                                refusals,
+                            });
+                        }
+                    }
+                }
+                let combination = &self.combination;
+                let c = on_big_stack(|| {
+                    combination.combine_excluding(round, subs, mask, &answers, &supplements)
+                })?;
+                (c, helpers)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let exclusions = combined
+            .excluded
+            .iter()
+            .map(|e| Excluded {
+                member: e.member,
+                supplement_for: e.supplement_for,
+                chunk: match &e.reason {
+                    ExclusionReason::Proof { chunk, .. } => Some(*chunk),
+                    _ => None,
+                },
+                check: if silent.contains(&e.member) && e.supplement_for == 0 {
+                    "no answer".to_owned()
+                } else {
+                    match &e.reason {
+                        ExclusionReason::Proof { failure, .. } => format!("{failure:?}"),
+                        other => format!("{other:?}"),
+                    }
+                },
+            })
+            .collect();
+        Ok(Decryption {
+            chunks: combined.chunks,
+            receipt_signers: signers,
+            present,
+            refusals,
+            exclusions,
+            supplements,
+        })
+    }
+
+    /// Calls every online member (concurrently); `Err("offline")` for a member without a link.
+    fn call_all(&mut self, op: u8, body: &[u8]) -> Vec<Result<Vec<u8>, String>> {
+        call_all(&mut self.links, op, body)
+    }
+
+    fn call(&mut self, member: u8, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        match self.links.get_mut(usize::from(member) - 1) {
+            Some(Some(link)) => link.call(op, body),
+            _ => Err("offline".into()),
+        }
+    }
+}
+
+fn call_all(
+    links: &mut [Option<Box<dyn MemberLink>>],
+    op: u8,
+    body: &[u8],
+) -> Vec<Result<Vec<u8>, String>> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = links
+            .iter_mut()
+            .map(|l| {
+                s.spawn(move || match l {
+                    Some(link) => link.call(op, body),
+                    None => Err("offline".to_owned()),
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("member call panicked".into()))
+            })
+            .collect()
+    })
+}
+
+/// The links during the ceremony.
+struct Relay {
+    links: Vec<Option<Box<dyn MemberLink>>>,
+}
+
+impl Relay {
+    fn link(&mut self, i: usize) -> Result<&mut Box<dyn MemberLink>, RelayError> {
+        self.links
+            .get_mut(i)
+            .and_then(Option::as_mut)
+            .ok_or(RelayError::MemberOffline {
+                member: i as u8 + 1,
+            })
+    }
+
+    fn call(
+        &mut self,
+        i: usize,
+        step: &'static str,
+        op: u8,
+        body: &[u8],
+    ) -> Result<Vec<u8>, RelayError> {
+        self.link(i)?
+            .call(op, body)
+            .map_err(|reason| RelayError::MemberRefused {
+                member: i as u8 + 1,
+                step,
+                reason,
+            })
+    }
+
+    /// Each member's reply to `op` (all n, concurrently).
+    fn ask_each(&mut self, step: &'static str, op: u8) -> Result<Vec<Vec<u8>>, RelayError> {
+        for i in 0..self.links.len() {
+            self.link(i)?;
+        }
+        call_all(&mut self.links, op, &[])
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                r.map_err(|reason| RelayError::MemberRefused {
+                    member: i as u8 + 1,
+                    step,
+                    reason,
+                })
+            })
+            .collect()
+    }
+
+    /// Every member accepts every message (each member's messages in order, members concurrently).
+    fn accept_all(&mut self, messages: &[Vec<u8>]) -> Result<(), RelayError> {
+        let results = std::thread::scope(|s| {
+            let handles: Vec<_> = self
+                .links
+                .iter_mut()
+                .map(|l| {
+                    s.spawn(move || -> Result<(), String> {
+                        let link = l.as_mut().ok_or("offline")?;
+                        for m in messages {
+                            link.call(ACCEPT, m)?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err("panicked".into())))
+                .collect::<Vec<_>>()
+        });
+        for (i, r) in results.into_iter().enumerate() {
+            r.map_err(|reason| RelayError::MemberRefused {
+                member: i as u8 + 1,
+                step: "accept",
+                reason,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The ceremony of docs/THRESHOLD.md §16.3 with every member: commit, accept all, reveal, accept all,
+    /// deal sealed parts to every holder, ready, certify, key.
+    fn ceremony(&mut self, roster: &CommitteeRoster) -> Result<CeremonyRecord, RelayError> {
+        let n = self.links.len();
+        let commits = self.ask_each("commit", COMMIT)?;
+        self.accept_all(&commits)?;
+        let reveals = self.ask_each("reveal", REVEAL)?;
+        self.accept_all(&reveals)?;
+        for d in 0..n {
+            for h in 0..n {
+                let sealed = self.call(d, "deal", DEAL, &[h as u8 + 1])?;
+                self.call(h, "accept-sealed", ACCEPT_SEALED, &sealed)?;
+            }
+        }
+        for (i, r) in self.ask_each("ready", READY)?.into_iter().enumerate() {
+            if r != [1] {
+                return Err(RelayError::MemberRefused {
+                    member: i as u8 + 1,
+                    step: "ready",
+                    reason: "its holdings are not complete".into(),
+                });
+            }
+        }
+        let mut key_id = None;
+        let mut signatures = Vec::new();
+        for (i, c) in self.ask_each("certify", CERTIFY)?.into_iter().enumerate() {
+            let member = i as u8 + 1;
+            let bad = |why: &str| RelayError::MemberRefused {
+                member,
+                step: "certify",
+                reason: why.to_owned(),
+            };
+            let id: [u8; 32] = c
+                .get(..32)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| bad("short certificate reply"))?;
+            if *key_id.get_or_insert(id) != id {
+                return Err(bad("certified another key identity than member 1"));
+            }
+            let signature =
+                Signature::from_bytes(&c[32..]).map_err(|_| bad("malformed signature"))?;
+            signatures.push(KeySignature { member, signature });
+        }
+        let key_id = key_id.ok_or(RelayError::MemberOffline { member: 1 })?;
+        certificate::check(
+            &roster.epoch()?,
+            &roster.verifying_keys()?,
+            &key_id,
+            &signatures,
+        )
+        .map_err(CommitteeError::from)?;
+        let keys = self.ask_each("key", KEY)?;
+        if keys.iter().any(|k| *k != keys[0]) {
+            return Err(RelayError::Committee(CommitteeError::Protocol(
+                "members computed different committee keys".into(),
+            )));
+        }
+        Ok(CeremonyRecord {
+            key: keys[0].clone(),
+            key_id,
+            messages: commits.into_iter().chain(reveals).collect(),
+            signatures,
+        })
+    }
+}
+
+/// The record's header: magic, roster digest, design.
+fn header(roster: &CommitteeRoster, design: Design) -> Result<Vec<u8>, RelayError> {
+    let mut h = MAGIC.to_vec();
+    h.extend_from_slice(roster.digest_hex()?.as_bytes());
+    h.extend_from_slice(&design.clinics.to_le_bytes());
+    h.extend_from_slice(&design.b_int.to_le_bytes());
+    h.extend_from_slice(&(design.chunks as u64).to_le_bytes());
+    Ok(h)
+}
+
+/// Writes the record atomically (temporary file, fsync, rename, fsync of the directory).
+fn save(path: &Path, header: &[u8], r: &CeremonyRecord) -> Result<(), RelayError> {
+    let io = |e: std::io::Error| RelayError::Storage(format!("{}: {e}", path.display()));
+    let tmp: PathBuf = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    write_frame(&mut f, header).map_err(io)?;
+    write_frame(&mut f, &r.key).map_err(io)?;
+    write_frame(&mut f, &r.key_id).map_err(io)?;
+    for m in &r.messages {
+        write_frame(&mut f, m).map_err(io)?;
+    }
+    for s in &r.signatures {
+        let mut b = vec![s.member];
+        b.extend_from_slice(s.signature.as_bytes());
+        write_frame(&mut f, &b).map_err(io)?;
+    }
+    f.flush().map_err(io)?;
+    f.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+    }
+    Ok(())
+}
+
+/// Reads the record, refusing one of another roster or design.
+fn load(path: &Path, header: &[u8], n: usize) -> Result<CeremonyRecord, RelayError> {
+    let bad = |why: &str| RelayError::Storage(format!("{}: {why}", path.display()));
+    let bytes = std::fs::read(path).map_err(|e| bad(&e.to_string()))?;
+    let mut r = bytes.as_slice();
+    let mut next = || {
+        read_frame(&mut r)
+            .map_err(|e| bad(&e.to_string()))?
+            .ok_or_else(|| bad("truncated"))
+    };
+    if next()? != header {
+        return Err(bad(
+            "written for another committee roster or design (clinics, B_int, chunks); the committee's key \
+             is fixed for its epoch: run with the same roster and --norm-bound/--scale/model, or start a new \
+             epoch",
+        ));
+    }
+    let key = next()?;
+    let key_id = next()?
+        .try_into()
+        .map_err(|_| bad("key identity is not 32 bytes"))?;
+    let messages = (0..2 * n).map(|_| next()).collect::<Result<Vec<_>, _>>()?;
+    let mut signatures = Vec::with_capacity(n);
+    for _ in 0..n {
+        let s = next()?;
+        let (&member, sig) = s.split_first().ok_or_else(|| bad("empty signature"))?;
+        signatures.push(KeySignature {
+            member,
+            signature: Signature::from_bytes(sig).map_err(|_| bad("malformed signature"))?,
+        });
+    }
+    Ok(CeremonyRecord {
+        key,
+        key_id,
+        messages,
+        signatures,
+    })
+}
+
+/// The committee key in the BFV public-key wire format (`wire::bfv`: a, b_1..b_L), as `GET /v1/keys/bfv`
+/// serves it and clinics encrypt under it.
+///
+/// # Errors
+/// [`CommitteeError::Protocol`] if the key does not encode.
+pub fn key_wire(key: &CommitteeKey) -> Result<Vec<u8>, CommitteeError> {
+    type Pl = zkfl_core::ring::Poly<<P as zkfl_core::params::ParamSet>::M, N>;
+    let a = Box::new(Pl { coeffs: *key.0 });
+    let b: Vec<Pl> = key.1.iter().map(|c: &[C; N]| Pl { coeffs: *c }).collect();
+    let mut out = vec![0u8; zkfl_core::wire::bfv::encoded_len::<P>(b.len())];
+    zkfl_core::wire::bfv::encode_public_key::<P, N>(&a, &b, &mut out)
+        .map_err(|e| CommitteeError::Protocol(format!("committee key encoding: {e}")))?;
+    Ok(out)
+}
