@@ -32,6 +32,7 @@ use zkfl_core::threshold::{
     Admitted, Aggregate, CheckedPlan, Combiner, Dealer, Epoch, Holdings, KeyCeremony, MemberShares,
     RoundKey, ShareMaker, Smudger, Spend, keys::commitment,
 };
+use zkfl_core::threshold::{LedgerRefusal, SpentLedger, ThresholdError};
 use zkfl_core::wire::committee::signed::{self, MemberKem};
 use zkfl_core::wire::committee::{self as wire, Frame, Kind, PresentSet, ShareSetHeader};
 
@@ -758,22 +759,8 @@ impl Member {
             rs.push(receipt);
         }
         let reply_key = reply_key(&p.binding, supplement_for);
-        if let Some(bytes) = self.store.reply(&reply_key)? {
-            // The same request again (a lost reply, a restart): the stored bytes. Another present set for an
-            // aggregate already answered gets no second answer (docs/THRESHOLD.md §3.2).
-            let at = wire::HEADER_BYTES + 40;
-            let stored = bytes
-                .get(at..at + 4)
-                .map(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]));
-            return if stored == Some(p.members) {
-                Ok(bytes)
-            } else {
-                Err(CommitteeError::Threshold(
-                    zkfl_core::threshold::ThresholdError::AlreadyDecrypted {
-                        clinic: subs.first().map_or(0, |s| s.clinic),
-                    },
-                ))
-            };
+        if let Some(bytes) = stored_reply(&self.store, &reply_key, p.members, subs)? {
+            return Ok(bytes);
         }
         let key = self.committee_key()?;
         let terms = RoundTerms {
@@ -814,6 +801,12 @@ impl Member {
             let mut shares = vec![Pl::zero(); chunks];
             let mut maker = Box::new(ShareMaker::<P, N, K>::new());
             let mut proofs = Vec::with_capacity(chunks);
+            // The quorum, own-receipt, decryption-count and not-yet-answered checks run against the durable
+            // ledger here, before the expensive work; the markers they spend are only staged (R16-2).
+            let mut staged = StagedSpend {
+                store: &*store,
+                markers: Vec::new(),
+            };
             prove_answer(
                 &mut maker,
                 &prover,
@@ -823,11 +816,12 @@ impl Member {
                 supplement_for,
                 &spend,
                 &smudger,
-                store,
+                &mut staged,
                 &mut UnwrapErr(getrandom::SysRng),
                 &mut shares,
                 &mut proofs,
             )?;
+            let markers = staged.markers;
             if let (Some(delta), Some(d)) = (delta, shares.first_mut()) {
                 // Demo only (`corrupt_shares_for_demo`): the wrong share, after the honest proof.
                 d.coeffs[0] = <M as Modulus>::add(d.coeffs[0], delta);
@@ -846,9 +840,78 @@ impl Member {
                 .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
             wire::encode_share_proofs::<P>(&frame, &head, supplement_for, &refs, proof_bytes)
                 .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
-            store.store_reply(&reply_key, &out)?;
-            Ok(out)
+            // Markers and reply durable together, the markers re-checked inside the transaction (R16-2): an
+            // answer leaves this member only once it is both spent and stored.
+            match store.commit_answer(&markers, &reply_key, &out)? {
+                Ok(()) => Ok(out),
+                // The answered marker was spent since the check: a concurrent request for the same aggregate
+                // committed first; its stored reply (same present set) is the answer.
+                Err(0) => stored_reply(store, &reply_key, p.members, subs)?.ok_or(
+                    CommitteeError::Threshold(ThresholdError::AlreadyDecrypted {
+                        clinic: subs.first().map_or(0, |s| s.clinic),
+                    }),
+                ),
+                // The decryption marker was taken by a concurrent answer: retryable, nothing written.
+                Err(_) => Err(CommitteeError::Threshold(ThresholdError::ConcurrentAnswer)),
+            }
         })
+    }
+}
+
+/// The reply stored under `key`: `Some` for the same present set `members` (a lost reply, a restart: the stored
+/// bytes, never a fresh answer), `AlreadyDecrypted` for another present set of an aggregate already answered
+/// (docs/THRESHOLD.md §3.2), `None` if the aggregate was not answered.
+fn stored_reply(
+    store: &MemberStore,
+    key: &[u8; 32],
+    members: Members,
+    subs: &[Submission],
+) -> Result<Option<Vec<u8>>, CommitteeError> {
+    let Some(bytes) = store.reply(key)? else {
+        return Ok(None);
+    };
+    let at = wire::HEADER_BYTES + 40;
+    let stored = bytes
+        .get(at..at + 4)
+        .map(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]));
+    if stored == Some(members) {
+        Ok(Some(bytes))
+    } else {
+        Err(CommitteeError::Threshold(
+            ThresholdError::AlreadyDecrypted {
+                clinic: subs.first().map_or(0, |s| s.clinic),
+            },
+        ))
+    }
+}
+
+/// An answer's spend, staged (review 16 R16-2). `Spend::answer` checks this member's durable ledger as always
+/// (own "signed" marker, decryption count, not yet answered; the quorum's receipts), but the markers it spends
+/// are only collected here, and written with the reply in one transaction (`MemberStore::commit_answer`) once
+/// the shares and proofs exist: no marker is durable without the reply that answers it, and no answer leaves
+/// the member before both are. Deliberately not durable itself (unlike the `SpentLedger` contract): nothing it
+/// holds is ever acted on until `commit_answer` re-checks and writes it.
+struct StagedSpend<'s> {
+    store: &'s MemberStore,
+    markers: Vec<[u8; 32]>,
+}
+
+impl SpentLedger for StagedSpend<'_> {
+    fn is_spent(&self, digest: &[u8; 32]) -> bool {
+        self.markers.contains(digest) || self.store.is_spent(digest)
+    }
+
+    fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+    ) -> Result<(), LedgerRefusal> {
+        for (i, d) in items.clone().enumerate() {
+            if self.is_spent(d) || items.clone().take(i).any(|e| e == d) {
+                return Err(LedgerRefusal::Spent(i));
+            }
+        }
+        self.markers.extend(items.copied());
+        Ok(())
     }
 }
 
