@@ -33,7 +33,7 @@ use zkfl_core::threshold::{
     RoundKey, ShareMaker, Smudger, Spend, keys::commitment,
 };
 use zkfl_core::threshold::{LedgerRefusal, SpentLedger, ThresholdError};
-use zkfl_core::wire::committee::signed::{self, MemberKem};
+use zkfl_core::wire::committee::signed::{self, AnswerFor, MemberKem};
 use zkfl_core::wire::committee::{self as wire, Frame, Kind, PresentSet, ShareSetHeader};
 
 use super::CommitteeError;
@@ -792,6 +792,7 @@ impl Member {
             None
         };
         let (index, chunks, store) = (self.index, self.chunks, &mut self.store);
+        let (identity, epoch) = (&self.identity, &self.epoch);
         with_aggregate(&terms, subs, self.admission, |agg| {
             if agg.binding() != p.binding {
                 return Err(CommitteeError::Protocol(
@@ -840,6 +841,24 @@ impl Member {
                 .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
             wire::encode_share_proofs::<P>(&frame, &head, supplement_for, &refs, proof_bytes)
                 .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
+            // Signed for exactly this request (§15.3): a change on the path is the path's fault, never this
+            // member's; the stored reply holds the signed bytes, so a repeat is byte-identical.
+            let what = AnswerFor {
+                member: index,
+                round,
+                binding: p.binding,
+                present: p.members,
+                supplement_for,
+            };
+            let sig = signed::sign_answer(
+                identity,
+                epoch,
+                &what,
+                &out,
+                &mut UnwrapErr(getrandom::SysRng),
+            )
+            .map_err(|e| CommitteeError::Protocol(format!("signing the answer: {e}")))?;
+            out.extend_from_slice(sig.as_bytes());
             // Markers and reply durable together, the markers re-checked inside the transaction (R16-2): an
             // answer leaves this member only once it is both spent and stored.
             match store.commit_answer(&markers, &reply_key, &out)? {
@@ -1005,6 +1024,8 @@ pub struct Combination {
     key: Vec<Pl>,
     slot_keys: Vec<Pl>,
     roster_keys: Vec<VerifyingKey>,
+    /// Whether answer signatures are verified (always, but for the positive control of this crate's tests).
+    check_answer_signatures: bool,
 }
 
 impl Combination {
@@ -1039,6 +1060,7 @@ impl Combination {
             key: vec![Pl::zero(); chunks],
             slot_keys: vec![Pl::zero(); c.slots() * chunks],
             roster_keys: roster.verifying_keys()?,
+            check_answer_signatures: true,
         })
     }
 
@@ -1115,6 +1137,13 @@ impl Combination {
     #[cfg(test)]
     pub fn admit_unverified(&mut self) {
         self.admission = Admission::Unverified;
+    }
+
+    /// Positive control of the answer-signature check (tests only): answers are taken without verifying their
+    /// signatures, so a change made on the path reaches the share proofs and blames the claimed member.
+    #[cfg(test)]
+    pub fn skip_answer_signatures(&mut self) {
+        self.check_answer_signatures = false;
     }
 
     fn frame(&self) -> Frame<'_> {
@@ -1300,10 +1329,11 @@ impl Combination {
         })
     }
 
-    /// Decodes one answer (share set ‖ proofs) from the authenticated `sender` and verifies every chunk's proof:
-    /// Ok(Ok(shares)), or Ok(Err(reason)) to exclude the sender. A share set claiming another sender, round or
-    /// present set excludes its (authenticated) sender too (`ExclusionReason::Header`, review 16 R16-3a): were it
-    /// a whole-round error, a cheater could stop the round instead of being replaced by supplements.
+    /// Verifies one signed answer (share set ‖ proofs ‖ σ) from `sender` for this request, then decodes it and
+    /// verifies every chunk's proof: Ok(Ok(shares)), or Ok(Err(reason)) to exclude the sender. The signature is
+    /// checked first, for the combiner's own (round, β(A), P, x) under the sender's roster key: one that fails is
+    /// [`CommitteeError::Relay`] for the whole combination (the answer was changed, replayed or made on the
+    /// path; its member is not blamed), so only an answer its member signed for this request can exclude it.
     #[allow(clippy::too_many_arguments)]
     fn checked_answer(
         &self,
@@ -1315,46 +1345,96 @@ impl Combination {
         sender: u8,
         bytes: &[u8],
     ) -> Result<Result<Vec<Pl>, ExclusionReason>, CommitteeError> {
-        let frame = self.frame();
-        let l = self.b.len();
-        let set_len = wire::share_set_len::<P>(&frame);
-        let (set, proof_bytes) = bytes.split_at(set_len.min(bytes.len()));
-        let mut shares = vec![Pl::zero(); l];
-        let h = match wire::decode_share_set::<P, N>(&frame, set, &mut shares) {
-            Ok(h) => h,
-            Err(e) => return Ok(Err(ExclusionReason::Malformed(e))),
+        let what = AnswerFor {
+            member: sender,
+            round,
+            binding: agg.binding(),
+            present,
+            supplement_for,
         };
-        if h.member != sender || h.round != round || h.present != present {
-            return Ok(Err(ExclusionReason::Header));
+        let answer = if self.check_answer_signatures {
+            signed::verify_answer(&self.epoch, &self.roster_keys, &what, bytes).map_err(|e| {
+                CommitteeError::Relay(format!(
+                    "the answer of member {sender} (supplement for {supplement_for}): {e}"
+                ))
+            })?
+        } else {
+            bytes
+                .get(..bytes.len().saturating_sub(signed::SIGNED_OVERHEAD))
+                .unwrap_or_default()
+        };
+        let check = AnswerCheck {
+            frame: self.frame(),
+            params: &self.share_params,
+            epoch,
+            agg,
+            round,
+            present,
+        };
+        Ok(check.run(supplement_for, sender, answer))
+    }
+}
+
+/// What an answer is checked against: the checker's own frame, share-proof parameters, key identity and slot
+/// keys, aggregate, round and present set (the combiner's, or a helper's when it checks the evidence for a
+/// supplement, review 16 R16-3b).
+struct AnswerCheck<'c, 'e, 'a, 'b> {
+    frame: Frame<'c>,
+    params: &'c ShareProofParams,
+    epoch: &'c EpochPublic<'e, M, N>,
+    agg: &'c Aggregate<'a, 'b, M, N>,
+    round: u64,
+    present: Members,
+}
+
+impl AnswerCheck<'_, '_, '_, '_> {
+    /// Decodes `answer` (share set ‖ proofs, signature already checked) of `sender` for the excluded member
+    /// `supplement_for` (0: a regular answer) and verifies every chunk's proof: the shares, or why the sender
+    /// is excluded. A share set claiming another sender, round or present set excludes its sender too
+    /// (`ExclusionReason::Header`, review 16 R16-3a): were it a whole-round error, a cheater could stop the
+    /// round instead of being replaced by supplements.
+    fn run(
+        &self,
+        supplement_for: u8,
+        sender: u8,
+        answer: &[u8],
+    ) -> Result<Vec<Pl>, ExclusionReason> {
+        let l = self.frame.chunks;
+        let set_len = wire::share_set_len::<P>(&self.frame);
+        let (set, proof_bytes) = answer.split_at(set_len.min(answer.len()));
+        let mut shares = vec![Pl::zero(); l];
+        let h = wire::decode_share_set::<P, N>(&self.frame, set, &mut shares)
+            .map_err(ExclusionReason::Malformed)?;
+        if h.member != sender || h.round != self.round || h.present != self.present {
+            return Err(ExclusionReason::Header);
         }
         let mut proofs: Vec<&[u8]> = vec![&[]; l];
-        let max = max_proof_len::<P>(&self.share_params);
-        match wire::decode_share_proofs::<P>(&frame, proof_bytes, max, &mut proofs) {
+        let max = max_proof_len::<P>(self.params);
+        match wire::decode_share_proofs::<P>(&self.frame, proof_bytes, max, &mut proofs) {
             Ok((ph, x)) if ph == h && x == supplement_for => {}
             Ok(_) => {
-                return Ok(Err(ExclusionReason::Malformed(
+                return Err(ExclusionReason::Malformed(
                     zkfl_core::wire::DecodeError::WrongEpoch,
-                )));
+                ));
             }
-            Err(e) => return Ok(Err(ExclusionReason::Malformed(e))),
+            Err(e) => return Err(ExclusionReason::Malformed(e)),
         }
         let mut b_s = Box::new(Pl::zero());
         for (j, (d, proof)) in shares.iter().zip(&proofs).enumerate() {
-            if let Err(failure) = verify_answer_chunk::<P, N>(
-                &self.share_params,
-                epoch,
-                agg,
-                present,
+            verify_answer_chunk::<P, N>(
+                self.params,
+                self.epoch,
+                self.agg,
+                self.present,
                 supplement_for,
                 sender,
                 j,
                 d,
                 proof,
                 &mut b_s,
-            ) {
-                return Ok(Err(ExclusionReason::Proof { chunk: j, failure }));
-            }
+            )
+            .map_err(|failure| ExclusionReason::Proof { chunk: j, failure })?;
         }
-        Ok(Ok(shares))
+        Ok(shares)
     }
 }

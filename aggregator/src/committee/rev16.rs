@@ -365,6 +365,8 @@ fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
         // (a) member 3 rewrites the present set of its share-set header (offset HEADER + 40, u32 LE).
         let at = zkfl_core::wire::committee::HEADER_BYTES + 40;
         answers[2].1[at..at + 4].copy_from_slice(&mask(&[1, 2, 3, 5]).to_le_bytes());
+        // Signed by member 3 itself for the request it was sent (§15.3): its own doing, not the path's.
+        super::tests::resign(&r, 3, &p, 0, &mut answers[2].1);
         let res = agg.combine(1, &subs, present, &answers);
         match &res {
             Err(CommitteeError::Excluded(e)) => assert!(
@@ -500,6 +502,7 @@ fn rev16_4_a_member_answering_twice_is_never_counted_twice() {
         let mut bad = answers[2].clone();
         let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 7 * 11;
         bad.1[at] ^= 1;
+        super::tests::resign(&r, 3, &p, 0, &mut bad.1);
         let helpers = agg.helpers(present, mask(&[3]));
         let supplements: Vec<(u8, Vec<u8>)> = helpers
             .iter()
