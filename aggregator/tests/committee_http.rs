@@ -17,6 +17,7 @@ use zkfl_aggregator::committee::process::{
     ACCEPT, ACCEPT_SEALED, ANSWER, CERTIFY, COMMIT, DEAL, KEY, READY, RECEIPT, REVEAL, decode_key,
     encode_answer, encode_submissions,
 };
+use zkfl_aggregator::committee::relay::Committee;
 use zkfl_aggregator::committee::roster::CommitteeRoster;
 use zkfl_core::channel::identity::Signature;
 use zkfl_core::threshold::certificate::{self, KeySignature};
@@ -187,6 +188,70 @@ fn five_members_over_http_run_the_ceremony_and_a_round_and_refuse_an_oversized_b
         .collect();
     let out = big(move || agg.combine(1, &subs, present, &shares).unwrap());
     assert_eq!(&out[0][..], &sum[..], "bit-exact with member 5 offline");
+}
+
+/// The demo's committee without `zkfl serve`: five members over HTTP, member 2 started with
+/// `--demo-cheat-share`, the aggregator's relay (`committee::relay::Committee`) runs the ceremony through their
+/// HTTP links; then member 5 goes offline and a round is decrypted: member 2's wrong share fails its share
+/// proof and it is excluded (chunk 0), member 5 is reported offline, and the helpers' supplementary answers
+/// make the aggregate bit-exact. Without the flag (control) the same round excludes nobody.
+#[test]
+fn a_cheating_member_over_http_is_excluded_and_the_round_is_bit_exact() {
+    let tmp = TempDir::new("committee-http-cheat");
+    let keys = tmp.0.join("keys");
+    let out = zkfl()
+        .args(["keygen", "--param-set", "L", "--clinics", "3"])
+        .args(["--committee", "5", "--threshold", "3", "--out"])
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_zkfl"));
+    let roster =
+        CommitteeRoster::parse(&std::fs::read(keys.join("public/committee-roster.json")).unwrap())
+            .unwrap();
+    let run = |cheat: bool, round: u64, data: &std::path::Path| {
+        let mut procs: Vec<ListeningMember> = (1..=5u8)
+            .map(|i| {
+                let extra: &[&str] = if cheat && i == 2 {
+                    &["--demo-cheat-share"]
+                } else {
+                    &[]
+                };
+                ListeningMember::start(
+                    exe,
+                    &keys.join("members").join(i.to_string()),
+                    DESIGN,
+                    extra,
+                )
+                .unwrap()
+            })
+            .collect();
+        let links = procs.iter().map(|m| Some(link(m))).collect();
+        let mut committee = Committee::start(roster.clone(), DESIGN, links, data).unwrap();
+        drop(procs.pop());
+        let (a, b) = committee.key().clone();
+        let (subs, sum) = big(move || clinics(&a, &b, round, 3));
+        let d = committee.decrypt(round, &subs).unwrap();
+        assert_eq!(&d.chunks[0][..], &sum[..], "bit-exact");
+        assert!(d.refusals.iter().any(|r| r.member == 5), "{:?}", d.refusals);
+        assert!(!d.present.contains(&5));
+        d
+    };
+    // The ceremony runs once (kept in the data directory); both rounds use its key.
+    let data = tmp.0.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let honest = run(false, 1, &data);
+    assert!(honest.exclusions.is_empty(), "{:?}", honest.exclusions);
+    let cheated = run(true, 2, &data);
+    assert_eq!(cheated.exclusions.len(), 1, "{:?}", cheated.exclusions);
+    let ex = &cheated.exclusions[0];
+    assert_eq!((ex.member, ex.supplement_for, ex.chunk), (2, 0, Some(0)));
+    assert!(!cheated.supplements.is_empty());
 }
 
 /// Runs `f` on a thread with room for set-L objects.

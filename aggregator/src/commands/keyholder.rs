@@ -24,6 +24,10 @@ pub struct Args {
     /// port) instead of stdin/stdout; prints `listening on http://ADDR` on stdout.
     #[arg(long, requires = "committee")]
     pub listen: Option<std::net::SocketAddr>,
+    /// Demo only: sends a wrong decryption share (adds Δ to one coefficient of this member's share after its
+    /// honest share proof is made), so the combiner excludes this member; for `zkfl demo --cheating`.
+    #[arg(long, requires = "committee")]
+    pub demo_cheat_share: bool,
     /// Threshold mode: clinics per round K of the committee design.
     #[arg(long, default_value_t = 1024)]
     pub clinics: u32,
@@ -43,12 +47,22 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             b_int: args.b_int,
             chunks: args.chunks,
         };
+        let cheat = args.demo_cheat_share;
+        let prepare = move |m: &mut crate::committee::member::Member| {
+            if cheat {
+                eprintln!(
+                    "zkfl keyholder: DEMO ONLY: member {} sends a wrong decryption share",
+                    m.index()
+                );
+                m.corrupt_shares_for_demo();
+            }
+        };
         if let Some(addr) = args.listen {
             return crate::committee::process::http::serve(
                 &args.dir,
                 design,
                 addr,
-                |_| {},
+                prepare,
                 |bound| {
                     use std::io::Write as _;
                     let mut out = std::io::stdout().lock();
@@ -65,6 +79,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .spawn(move || -> Result<(), String> {
                 let mut member =
                     crate::committee::process::open_dir(&dir, design).map_err(|e| e.to_string())?;
+                prepare(&mut member);
                 crate::committee::process::serve(
                     &mut member,
                     &mut std::io::stdin().lock(),
