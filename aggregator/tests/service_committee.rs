@@ -172,6 +172,18 @@ fn zkfl_serve_decrypts_with_a_three_of_five_committee() {
         &expected[..],
         "the published mean is the plaintext mean, bit for bit"
     );
+    // A round whose B_int is not the committee's design is refused (the key and share proofs are fixed to it).
+    let other = c.admin_open_round(&OpenRound {
+        norm_bound: 1.0,
+        scale: 512.0,
+        deadline_secs: 600,
+        model_sha3: None,
+        model: None,
+    });
+    assert!(
+        matches!(other, Err(ClientError::Api { ref error, .. }) if error.code == Code::ParameterMismatch && error.message.contains("committee's key is fixed")),
+        "{other:?}"
+    );
     assert!(server.terminate(), "graceful stop");
     // Every answering member's ledger holds the decryption (its spent markers and its stored answer).
     for i in 1..=4 {
