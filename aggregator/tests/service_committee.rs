@@ -257,6 +257,13 @@ fn zkfl_serve_decrypts_with_a_three_of_five_committee() {
     assert_eq!(d["refusals"][0]["member"], 5);
     assert_eq!(d["refusals"].as_array().map(Vec::len), Some(1));
     assert_eq!(d["exclusions"], serde_json::json!([]));
+    let receipts = d["receipts"].as_array().expect("receipts published");
+    assert_eq!(receipts.len(), 4);
+    assert!(
+        receipts
+            .iter()
+            .all(|r| r["receipt"].as_str().is_some_and(|h| h.len() > 6000))
+    );
     let mean = c.update(RoundId(1)).expect("update");
     let expected: Vec<f32> = (0..4)
         .map(|i| (updates.iter().map(|m| m[i]).sum::<i64>() as f64 / (512.0 * 3.0)) as f32)
