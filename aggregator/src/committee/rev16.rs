@@ -13,7 +13,7 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use zkfl_core::channel::KemSecretKey;
 use zkfl_core::channel::identity::SigningKey;
 use zkfl_core::params::ParamSet;
-use zkfl_core::params::limits::plaintext_modulus;
+use zkfl_core::policy::plaintext_modulus;
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::threshold::ThresholdError;
 use zkfl_core::threshold::slots::{Members, bit};
@@ -217,15 +217,34 @@ fn rev16_1_a_failed_log_write_then_the_replay_no_op_loses_a_dealt_part_across_re
     });
 }
 
-/// R16-2 (idea 4, durable state of a round). `Member::respond` spends the "answered" and decryption markers
-/// (`spend_all`, durable) *before* it computes and proves the shares and only then stores the reply
-/// (`store_reply`). A failure (crash, or here a write that fails) anywhere in that window, which lasts the whole
-/// proving time, leaves the aggregate answered with no stored reply: the same request again is
-/// `AlreadyDecrypted`, so §16.2's "a request repeated after a crash gets the stored bytes" does not hold and the
-/// member can never answer this aggregate; since the other members of P answered once, the round cannot
-/// complete under any present set (liveness, one decryption of budget lost, nothing leaked).
+/// Counts of (spent markers, stored replies) of `path` read in one snapshot (one read transaction).
+fn spent_and_replies(path: &std::path::Path) -> (i64, i64) {
+    let mut c = rusqlite::Connection::open(path).unwrap();
+    let tx = c.transaction().unwrap();
+    let count = |table: &str| -> i64 {
+        tx.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    (count("spent"), count("replies"))
+}
+
+/// R16-2 (idea 4, durable state of a round) — fixed after the review. As found: `Member::respond` spent the
+/// "answered" and decryption markers (`spend_all`, durable) *before* it computed and proved the shares and only
+/// then stored the reply (`store_reply`); a failure (crash, or a write that fails) in that window, which lasted
+/// the whole proving time, left the aggregate answered with no stored reply: the same request again was
+/// `AlreadyDecrypted`, the round could not complete under any present set and one decryption of budget was
+/// lost. Fixed: the markers are only staged while the shares and proofs are made, then written with the reply
+/// in one `BEGIN IMMEDIATE` transaction (`MemberStore::commit_answer`).
+///
+/// The test watches the member's database from another connection and, as soon as the answer's two markers
+/// are visible, takes the write lock past the member's busy timeout (what made `store_reply` fail before the
+/// fix, as a crash at that point would). Now the markers are never visible without the reply (same snapshot),
+/// the answer is delivered, and the repeated request gets the stored bytes, byte-identical, with exactly one
+/// decryption counted. Before the fix this test fails at `first` (`Storage`), and the repeat was
+/// `AlreadyDecrypted`. Second half: a write that fails at the commit itself (the lock held throughout) leaves
+/// nothing spent and nothing stored, and the retry answers.
 #[test]
-fn rev16_2_a_failure_between_spend_and_stored_reply_loses_the_answer_for_good() {
+fn rev16_2_a_failure_between_spend_and_stored_reply_no_longer_loses_the_answer() {
     big_stack(|| {
         let d = dir("lostreply");
         let r = roster();
@@ -243,39 +262,53 @@ fn rev16_2_a_failure_between_spend_and_stored_reply_loses_the_answer_for_good() 
         let present = mask(&[1, 2, 3, 4]);
         let p = agg.present(1, &subs, present).unwrap();
         let path = db(&d, 1);
-        let baseline = spent_rows(&path);
-        // As soon as the answer's markers are durable (two more rows), take the write lock until past the
-        // member's busy timeout: its `store_reply` fails, as a crash at that point would lose it.
+        let (baseline, replies0) = spent_and_replies(&path);
         let (tx, rx) = std::sync::mpsc::channel();
+        let watched = path.clone();
         let locker = std::thread::spawn(move || {
-            while spent_rows(&path) < baseline + 2 {
+            let seen = loop {
+                let (spent, replies) = spent_and_replies(&watched);
+                if spent >= baseline + 2 {
+                    break replies;
+                }
                 std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            let lock = hold_write_lock(&path);
-            tx.send(()).unwrap();
+            };
+            let lock = hold_write_lock(&watched);
+            tx.send(seen).unwrap();
             std::thread::sleep(std::time::Duration::from_secs(12));
             lock.execute_batch("COMMIT").unwrap();
         });
         let first = members[0].answer(1, &subs, &p, &receipts);
+        let replies_with_markers = rx.recv().unwrap();
         locker.join().unwrap();
-        rx.recv().unwrap();
-        assert!(
-            matches!(first, Err(CommitteeError::Storage(_))),
-            "{first:?}"
+        assert_eq!(
+            replies_with_markers,
+            replies0 + 1,
+            "the answer's markers were durable without its reply (R16-2)"
         );
-        // The same request again: no stored reply, and the answered marker is spent.
-        let again = members[0].answer(1, &subs, &p, &receipts);
+        let first = first.expect("the answer must be delivered (R16-2)");
+        // The same request again: the stored bytes, byte-identical; no second decryption.
+        let again = members[0].answer(1, &subs, &p, &receipts).unwrap();
+        assert_eq!(again, first, "a repeat is the stored reply");
+        assert_eq!(spent_and_replies(&path), (baseline + 2, replies0 + 1));
+
+        // A write that fails at the commit (lock held from before the request until after it): nothing spent,
+        // nothing stored, a typed error; the retry answers and counts one decryption.
+        let path2 = db(&d, 2);
+        let before = spent_and_replies(&path2);
+        let lock = hold_write_lock(&path2);
+        let failed = members[1].answer(1, &subs, &p, &receipts);
+        lock.execute_batch("COMMIT").unwrap();
+        drop(lock);
         assert!(
-            matches!(
-                again,
-                Err(CommitteeError::Threshold(
-                    ThresholdError::AlreadyDecrypted { .. }
-                ))
-            ),
-            "BREAK: the lost answer is never resent: {again:?}"
+            matches!(failed, Err(CommitteeError::Storage(_))),
+            "{failed:?}"
         );
-        // The others answered P once; another present set without member 1 is refused to them (§3.2).
-        let _ = members[1].answer(1, &subs, &p, &receipts).unwrap();
+        assert_eq!(spent_and_replies(&path2), before, "nothing written");
+        let retried = members[1].answer(1, &subs, &p, &receipts).unwrap();
+        assert_eq!(spent_and_replies(&path2), (before.0 + 2, before.1 + 1));
+        assert_eq!(members[1].answer(1, &subs, &p, &receipts).unwrap(), retried);
+        // Another present set for the answered aggregate is still refused (§3.2).
         let p2 = agg.present(1, &subs, mask(&[2, 3, 4])).unwrap();
         assert!(matches!(
             members[1].answer(1, &subs, &p2, &receipts),
@@ -332,6 +365,8 @@ fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
         // (a) member 3 rewrites the present set of its share-set header (offset HEADER + 40, u32 LE).
         let at = zkfl_core::wire::committee::HEADER_BYTES + 40;
         answers[2].1[at..at + 4].copy_from_slice(&mask(&[1, 2, 3, 5]).to_le_bytes());
+        // Signed by member 3 itself for the request it was sent (§15.3): its own doing, not the path's.
+        super::tests::resign(&r, 3, &p, 0, &mut answers[2].1);
         let res = agg.combine(1, &subs, present, &answers);
         match &res {
             Err(CommitteeError::Excluded(e)) => assert!(
@@ -467,6 +502,7 @@ fn rev16_4_a_member_answering_twice_is_never_counted_twice() {
         let mut bad = answers[2].clone();
         let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 7 * 11;
         bad.1[at] ^= 1;
+        super::tests::resign(&r, 3, &p, 0, &mut bad.1);
         let helpers = agg.helpers(present, mask(&[3]));
         let supplements: Vec<(u8, Vec<u8>)> = helpers
             .iter()

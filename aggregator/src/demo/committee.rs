@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use serde_json::Value;
-use zkfl_core::params::limits::{Config, ConfigRequest, check_config};
+use zkfl_core::policy::{Config, ConfigRequest, check_config};
 use zkfl_core::params::{ParamSet, SetL};
 use zkfl_core::quant::Quantizer;
 use zkfl_core::threshold::plan;
