@@ -91,7 +91,7 @@ pub struct Args {
     side: usize,
     /// Widths of the MLP's two hidden layers (the paper's 128,64); smaller models make quick threshold runs
     /// (e.g. --side 4 --hidden 8,8: 244 parameters, one BFV chunk).
-    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = [128usize, 64])]
+    #[arg(long, value_delimiter = ',', default_values_t = [128usize, 64])]
     hidden: Vec<usize>,
     /// Threshold decryption: run the `zkfl_committee` configuration with a T-of-N key-holder committee (e.g.
     /// 3-of-5); without --only it runs alone (docs/DEMO.md "Threshold decryption").

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use serde_json::Value;
-use zkfl_core::policy::{Config, ConfigRequest, check_config};
 use zkfl_core::params::{ParamSet, SetL};
+use zkfl_core::policy::{Config, ConfigRequest, check_config};
 use zkfl_core::quant::Quantizer;
 use zkfl_core::threshold::plan;
 
@@ -168,6 +168,11 @@ impl MemberLogs {
         self.logs.push((member, path, 0));
     }
 
+    /// Stops following member `member` (it went offline).
+    pub fn remove(&mut self, member: u8) {
+        self.logs.retain(|(m, _, _)| *m != member);
+    }
+
     /// Every member's costs since the last call (a member whose log cannot be read counts nothing).
     pub fn take(&mut self) -> Vec<MemberCost> {
         self.logs
@@ -202,6 +207,35 @@ impl MemberLogs {
     }
 }
 
+/// A member that refused a receipt or was offline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    /// The member (1-based).
+    pub member: u8,
+    /// Its words, or `offline`.
+    pub reason: String,
+}
+
+/// A member excluded after a failed share proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Exclusion {
+    /// The member (1-based).
+    pub member: u8,
+    /// The chunk whose share proof failed.
+    pub chunk: Option<u64>,
+    /// The failing check.
+    pub check: String,
+}
+
+/// A helper's supplementary answer for an excluded member's slots.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Supplement {
+    /// The helper (1-based).
+    pub helper: u8,
+    /// The excluded member it answered for.
+    pub excluded: u8,
+}
+
 /// How one round was decrypted, as `GET /v1/rounds/{r}` reports it, with the members' costs and the demo's
 /// bit-exact check.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -217,11 +251,11 @@ pub struct CommitteeRound {
     /// The present set P.
     pub present: Vec<u8>,
     /// Members that refused a receipt or were offline, with their words.
-    pub refusals: Vec<(u8, String)>,
-    /// Members excluded after a failed share proof: (member, chunk, failing check).
-    pub exclusions: Vec<(u8, Option<u64>, String)>,
-    /// (helper, excluded) pairs that sent supplementary answers.
-    pub supplements: Vec<(u8, u8)>,
+    pub refusals: Vec<Refusal>,
+    /// Members excluded after a failed share proof.
+    pub exclusions: Vec<Exclusion>,
+    /// Supplementary answers sent for excluded members.
+    pub supplements: Vec<Supplement>,
     /// The failure code and message of a failed round (e.g. `too_few_key_holders`).
     pub failure: Option<String>,
     /// The published aggregate equals the plaintext sum of the accepted quantized updates, bit for bit.
@@ -263,7 +297,10 @@ impl CommitteeRound {
                 .as_array()
                 .map(|a| {
                     a.iter()
-                        .map(|r| (member(r, "member"), text(&r["reason"])))
+                        .map(|r| Refusal {
+                            member: member(r, "member"),
+                            reason: text(&r["reason"]),
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -271,7 +308,11 @@ impl CommitteeRound {
                 .as_array()
                 .map(|a| {
                     a.iter()
-                        .map(|e| (member(e, "member"), e["chunk"].as_u64(), text(&e["check"])))
+                        .map(|e| Exclusion {
+                            member: member(e, "member"),
+                            chunk: e["chunk"].as_u64(),
+                            check: text(&e["check"]),
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -279,7 +320,10 @@ impl CommitteeRound {
                 .as_array()
                 .map(|a| {
                     a.iter()
-                        .map(|s| (member(s, "helper"), member(s, "excluded")))
+                        .map(|s| Supplement {
+                            helper: member(s, "helper"),
+                            excluded: member(s, "excluded"),
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -312,18 +356,21 @@ impl CommitteeRound {
                 None => "—",
             }
         )];
-        for (m, why) in &self.refusals {
-            out.push(format!("   member {m} refused or offline: {why}"));
+        for r in &self.refusals {
+            out.push(format!(
+                "   member {} refused or offline: {}",
+                r.member, r.reason
+            ));
         }
-        for (m, chunk, check) in &self.exclusions {
-            let at = chunk.map_or_else(String::new, |c| format!("chunk {c}, "));
-            out.push(format!("   member {m} excluded ({at}{check})"));
+        for e in &self.exclusions {
+            let at = e.chunk.map_or_else(String::new, |c| format!("chunk {c}, "));
+            out.push(format!("   member {} excluded ({at}{})", e.member, e.check));
         }
         if !self.supplements.is_empty() {
             let pairs: Vec<String> = self
                 .supplements
                 .iter()
-                .map(|(h, x)| format!("{h} for {x}"))
+                .map(|s| format!("{} for {}", s.helper, s.excluded))
                 .collect();
             out.push(format!("   supplementary answers: {}", pairs.join(", ")));
         }
@@ -399,6 +446,29 @@ mod tests {
     }
 
     #[test]
+    fn the_threshold_configuration_runs_only_with_committee() {
+        let names = |only: &[&str], committee: bool| {
+            let only: Vec<String> = only.iter().map(|s| (*s).to_owned()).collect();
+            super::super::selected(&only, committee)
+                .map(|v| v.iter().map(|c| c.name).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            names(&[], false).unwrap(),
+            ["plain", "plain_clean", "kem", "zkfl", "zkfl_clean"]
+        );
+        assert_eq!(names(&[], true).unwrap(), ["zkfl_committee"]);
+        assert_eq!(
+            names(&["plain", "zkfl_committee"], true).unwrap(),
+            ["plain", "zkfl_committee"]
+        );
+        assert!(
+            names(&["zkfl_committee"], false)
+                .unwrap_err()
+                .contains("--committee")
+        );
+    }
+
+    #[test]
     fn round_status_is_read_into_the_round_facts() {
         let status = serde_json::json!({
             "state": "published",
@@ -414,9 +484,25 @@ mod tests {
         });
         let r = CommitteeRound::from_status(1, &status);
         assert_eq!(r.receipt_signers, [1, 2, 3, 4]);
-        assert_eq!(r.refusals, [(5, "offline".to_owned())]);
-        assert_eq!(r.exclusions, [(2, Some(0), "Challenge".to_owned())]);
-        assert_eq!(r.supplements, [(3, 2)]);
+        assert_eq!(
+            (r.refusals[0].member, r.refusals[0].reason.as_str()),
+            (5, "offline")
+        );
+        assert_eq!(
+            r.exclusions,
+            [Exclusion {
+                member: 2,
+                chunk: Some(0),
+                check: "Challenge".into()
+            }]
+        );
+        assert_eq!(
+            r.supplements,
+            [Supplement {
+                helper: 3,
+                excluded: 2
+            }]
+        );
         assert_eq!(r.failure, None);
         assert!(
             r.lines()

@@ -26,6 +26,7 @@ pub struct ServeProcess {
     url: String,
     members: Vec<Arc<Live>>,
     member_logs: super::committee::MemberLogs,
+    ceremony: Vec<super::committee::MemberCost>,
 }
 
 /// What must be cleaned up for one child: its process and its directory (none for a committee member, whose
@@ -188,7 +189,7 @@ impl ServeProcess {
         )?;
         let model = this.live_dir().join("initial-model.f32");
         std::fs::write(&model, crate::model::encode(initial)).map_err(|e| e.to_string())?;
-        let mut args: Vec<String> = vec![
+        let args: Vec<String> = vec![
             "--initial-model".into(),
             model.display().to_string(),
             "--norm-bound".into(),
@@ -196,17 +197,48 @@ impl ServeProcess {
             "--scale".into(),
             quantizer.scale().to_string(),
         ];
+        // The key ceremony needs every member: all n run for it; the offline ones are stopped afterwards and
+        // the server restarted with `--member off` for them (it reloads the ceremony from its data directory).
+        let mut urls = Vec::new();
         for i in 1..=spec.members {
-            let url = if spec.online(i) {
-                this.start_member(exe, i, design, spec.cheating.contains(&i))?
-            } else {
-                "off".to_owned()
-            };
-            args.extend(["--member".to_owned(), url]);
+            urls.push(this.start_member(exe, i, design, spec.cheating.contains(&i))?);
         }
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        this.spawn(exe, &args)?;
+        let with = |off: &[u8]| -> Vec<String> {
+            let mut a = args.clone();
+            for (i, url) in (1..=spec.members).zip(&urls) {
+                let m = if off.contains(&i) {
+                    "off"
+                } else {
+                    url.as_str()
+                };
+                a.extend(["--member".to_owned(), m.to_owned()]);
+            }
+            a
+        };
+        let all = with(&[]);
+        this.spawn(exe, &all.iter().map(String::as_str).collect::<Vec<_>>())?;
+        this.ceremony = this.member_logs.take();
+        if !spec.offline.is_empty() {
+            this.live.stop();
+            for &i in &spec.offline {
+                if let Some(m) = this.members.get(usize::from(i) - 1) {
+                    m.stop();
+                }
+                this.member_logs.remove(i);
+            }
+            let some_off = with(&spec.offline);
+            this.spawn(
+                exe,
+                &some_off.iter().map(String::as_str).collect::<Vec<_>>(),
+            )?;
+        }
         Ok(this)
+    }
+
+    /// Threshold mode: each member's costs of the key ceremony.
+    #[must_use]
+    pub fn ceremony_costs(&self) -> Vec<super::committee::MemberCost> {
+        self.ceremony.clone()
     }
 
     fn new(tag: &str) -> Result<Self, String> {
@@ -220,6 +252,7 @@ impl ServeProcess {
             url: String::new(),
             members: Vec::new(),
             member_logs: super::committee::MemberLogs::default(),
+            ceremony: Vec::new(),
         })
     }
 
@@ -276,7 +309,11 @@ impl ServeProcess {
     }
 
     fn spawn(&mut self, exe: &Path, extra: &[&str]) -> Result<(), String> {
-        let log = std::fs::File::create(self.log_path()).map_err(|e| e.to_string())?;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .map_err(|e| e.to_string())?;
         let mut child = Command::new(exe)
             .args([
                 "serve",

@@ -217,9 +217,9 @@ impl ZkflPipeline {
     ) -> Result<Self, String> {
         let (quantizer, config, design) =
             super::committee::derive(clinics, initial.len(), norm_bound, spec)?;
-        let mut server =
+        let server =
             ServeProcess::start_committee(exe, clinics, tag, spec, design, initial, &quantizer)?;
-        let ceremony = server.member_costs();
+        let ceremony = server.ceremony_costs();
         Self::with_server(
             server,
             Some((spec.clone(), ceremony)),
