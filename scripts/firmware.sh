@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The clinic device on a Cortex-M4 under QEMU (docs/FIRMWARE.md): builds firmware/cortex-m4 for
-# thumbv7em-none-eabihf, writes a seeded test round (zkfl-firmware-host inputs), runs the device on
-# `qemu-system-arm -M mps2-an386` with semihosting, runs the native clinic pipeline on the same inputs and
-# seed, compares the sealed submissions byte for byte, and writes target/firmware.json:
+# The clinic device on a Cortex-M4 under QEMU (docs/FIRMWARE.md): lints firmware/cortex-m4 (rustfmt, clippy
+# -D warnings), builds it for thumbv7em-none-eabihf, writes a seeded test round (zkfl-firmware-host inputs),
+# runs the device on `qemu-system-arm -M mps2-an386` with semihosting, runs the native clinic pipeline on the
+# same inputs and seed, compares the sealed submissions byte for byte, and writes target/firmware.json:
 #   peak_ram_bytes (statics + painted stack), flash_bytes, instructions (+ per stage, per chunk), chunks,
 #   bytes_match_native, the goals and whether they are met, and the largest stack frames of the image
 #   (scripts/firmware-frames.py). The 2-chunk run then has a real `zkfl serve` accept a submission the device
@@ -46,6 +46,12 @@ HOST_TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 FW_TARGET=${ZKFL_FIRMWARE_TARGET_DIR:-$HOST_TARGET/firmware}
 OUT_JSON=$ROOT/target/firmware.json
 mkdir -p "$ROOT/target"
+
+# The device crate is its own workspace (built for thumbv7em-none-eabihf only), so the workspace's
+# `cargo fmt --all` and `cargo clippy --workspace` do not reach it: lint it here, for both buffer sizes.
+echo "== lint: device crate (rustfmt, clippy -D warnings; default and --features full)"
+(cd firmware/cortex-m4 && cargo fmt --check && CARGO_TARGET_DIR="$FW_TARGET" cargo clippy --release -- -D warnings \
+    && CARGO_TARGET_DIR="$FW_TARGET" cargo clippy --release --features full -- -D warnings)
 
 echo "== build: native host tool, device image (thumbv7em-none-eabihf, release)"
 cargo build --release -p zkfl-firmware-host

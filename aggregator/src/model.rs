@@ -2,8 +2,8 @@
 //! aggregate (docs/API.md "Round life cycle").
 
 use zkfl_core::arith::Modulus;
-use zkfl_core::params::limits::{Config, ConfigError, ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetL, SetS, SetXL};
+use zkfl_core::policy::{Config, ConfigError, ConfigRequest, KeyBounds, check_config};
 use zkfl_core::quant::{Quantizer, dequantize};
 
 use crate::error::{ApiError, Code};
@@ -34,7 +34,7 @@ pub fn encode(model: &[f32]) -> Vec<u8> {
 }
 
 /// The round configuration for `clinics` clinics and a model of `dim` parameters under set `set`, from
-/// zkfl-core's noise analysis (`params::limits::check_config`, docs/NOISE.md §5): B_int, t, chunks. Anything the
+/// zkfl-core's noise analysis (`policy::check_config`, docs/NOISE.md §5): B_int, t, chunks. Anything the
 /// set cannot prove or decrypt exactly is refused with `parameter_mismatch` and the reason.
 pub fn round_config(
     limits: &SetLimits,
@@ -147,10 +147,10 @@ impl SetLimits {
     }
 
     /// The longest submission envelope of any round of this set (L_max chunks, B_max): what the service must
-    /// be able to hold in flight at once (`zkfl_core::params::limits::max_submission_len`).
+    /// be able to hold in flight at once (`zkfl_core::policy::max_submission_len`).
     #[must_use]
     pub fn max_submission_len(&self) -> usize {
-        zkfl_core::params::limits::max_submission_len(self.id, self.max_chunks as usize, self.b_max)
+        zkfl_core::policy::max_submission_len(self.id, self.max_chunks as usize, self.b_max)
             .unwrap_or(0)
     }
 }

@@ -47,13 +47,13 @@ pub struct RoundContext {
 
 impl RoundContext {
     /// The longest submission envelope this round accepts, computed from its parameter set, chunk count and
-    /// B_int (`zkfl_core::params::limits::max_submission_len`, the one source of the limit); 0 for a round
+    /// B_int (`zkfl_core::policy::max_submission_len`, the one source of the limit); 0 for a round
     /// no submission can fit (an unknown set or a model the set cannot carry).
     #[must_use]
     pub fn max_submission_len(&self) -> usize {
         zkfl_core::clinic::chunks_for(self.param_set_id, self.model_dim)
             .and_then(|chunks| {
-                zkfl_core::params::limits::max_submission_len(self.param_set_id, chunks, self.b_int)
+                zkfl_core::policy::max_submission_len(self.param_set_id, chunks, self.b_int)
             })
             .unwrap_or(0)
     }

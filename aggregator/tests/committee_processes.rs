@@ -242,7 +242,7 @@ fn clinics(a: &[C; N], b: &[[C; N]], round: u64, count: u64) -> (Vec<Submission>
     use rand_chacha::ChaCha20Rng;
     use rand_core::{Rng, SeedableRng};
     use zkfl_core::params::ParamSet;
-    use zkfl_core::params::limits::plaintext_modulus;
+    use zkfl_core::policy::plaintext_modulus;
     use zkfl_core::ring::Poly;
     use zkfl_core::zk::prove::{SliceUpdate, Witness, prove};
     use zkfl_core::zk::statement::{Context, Statement};

@@ -69,10 +69,9 @@ fn bad_requests_get_typed_json_errors() {
     let (_dir, server) = started("errors", &["--open-round", "--max-body-bytes", "4096"]);
     let c = server.client();
     // Oversized body (declared length over the round's limit: set S, one chunk, at most 83,926 bytes at B_max;
-    // `params::limits::max_submission_len`), refused before the body is sent (Expect: 100-continue).
+    // `policy::max_submission_len`), refused before the body is sent (Expect: 100-continue).
     use zkfl_core::params::{ParamSet, SetS};
-    let limit =
-        zkfl_core::params::limits::max_submission_len(SetS::ID, 1, SetS::B_INT_MAX).expect("limit");
+    let limit = zkfl_core::policy::max_submission_len(SetS::ID, 1, SetS::B_INT_MAX).expect("limit");
     assert_eq!(
         api_code(c.submit(RoundId(1), &vec![0u8; limit + 1])),
         (413, Code::BodyTooLarge)

@@ -24,6 +24,7 @@ pub mod channel;
 pub mod clinic;
 pub mod ct;
 pub mod params;
+pub mod policy;
 pub mod quant;
 pub mod ring;
 pub mod sets;

@@ -6,10 +6,10 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkfl_core::arith::Modulus;
 use zkfl_core::params::estimate::{core_svp_bits, lwe_primal};
-use zkfl_core::params::limits::{
+use zkfl_core::params::{ERROR_SIGMA, ParamSet, SetL, SetS, SetXL, TERNARY_SIGMA, log2_q};
+use zkfl_core::policy::{
     self, ConfigRequest, KeyBounds, ProofBounds, check_config, max_clinics, noise_per_client,
 };
-use zkfl_core::params::{ERROR_SIGMA, ParamSet, SetL, SetS, SetXL, TERNARY_SIGMA, log2_q};
 use zkfl_core::quant::{Quantizer, chunk_count};
 use zkfl_core::threshold::plan;
 
@@ -136,7 +136,7 @@ fn security_rows<P: ParamSet>() {
 /// Prints one set's limits and checks the requested configuration on it; returns it if accepted.
 fn describe<P: ParamSet>(
     args: &Args,
-) -> Result<Option<limits::Config>, Box<dyn std::error::Error>> {
+) -> Result<Option<policy::Config>, Box<dyn std::error::Error>> {
     let q = <P::M as Modulus>::Q;
     println!(
         "Set {} (id {}): N = {}, q = 2^{} - {} = {q} (log2 q = {:.3}), proof ring degree {}",
@@ -236,7 +236,7 @@ fn describe<P: ParamSet>(
 
 /// A clinic count, marked when it is the search cap.
 fn show_k(k: u32) -> String {
-    if k == limits::MAX_CLINICS_SEARCH {
+    if k == policy::MAX_CLINICS_SEARCH {
         format!(">= {k}")
     } else {
         k.to_string()
@@ -267,7 +267,7 @@ fn threshold_design<P: ParamSet>(chunks: usize) {
 fn smudging_room<P: ParamSet>(chunks: usize, key: KeyBounds) {
     let (k, b) = (1024, P::B_INT_MAX);
     let noise = u128::from(k) * noise_per_client(ProofBounds::of::<P>(chunks), key);
-    match limits::noise_budget::<P>(k, b) {
+    match policy::noise_budget::<P>(k, b) {
         Some(budget) if budget > noise => {
             #[allow(clippy::cast_precision_loss)]
             let (room, ratio) = (

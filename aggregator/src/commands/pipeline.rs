@@ -6,7 +6,7 @@ use rand_core::{CryptoRng, Rng};
 use zkfl_core::arith::Modulus;
 use zkfl_core::bfv::{self, Decryptor, Encryption, PlainModulus, PublicKeyPolys, SecretKey};
 use zkfl_core::params::ParamSet;
-use zkfl_core::params::limits::Config;
+use zkfl_core::policy::Config;
 use zkfl_core::quant::{self, Quantizer};
 /// K of each set (`zkfl_core::sets`, where it is computed), under the names the benches use.
 pub use zkfl_core::{set_l::K as K_L, set_s::K as K_S, set_xl::K as K_XL};
@@ -140,7 +140,7 @@ mod tests {
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
     use zkfl_core::params::SetS;
-    use zkfl_core::params::limits::{ConfigRequest, KeyBounds, check_config};
+    use zkfl_core::policy::{ConfigRequest, KeyBounds, check_config};
 
     #[test]
     fn quantize_encrypt_sum_decrypt_dequantize_round_trip() {

@@ -19,8 +19,8 @@ use getrandom::rand_core::UnwrapErr;
 use zkfl_core::arith::Modulus;
 use zkfl_core::channel::identity::{SigningKey, VerifyingKey};
 use zkfl_core::channel::{KemPublicKey, KemSecretKey};
-use zkfl_core::params::limits::plaintext_modulus;
 use zkfl_core::params::{ParamSet, SetL};
+use zkfl_core::policy::plaintext_modulus;
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::threshold::certificate::{self, KeySignature};
 use zkfl_core::threshold::share_proof::{

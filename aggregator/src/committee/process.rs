@@ -13,6 +13,8 @@
 //! [`RECEIPT`] → 0x14 and [`ANSWER`] → 0x15 and its 0x16 proofs for a round's submissions (each member verifies
 //! every norm proof); [`SUPPLEMENT`] → a supplementary answer for an excluded member's slots.
 
+pub mod http;
+
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -303,6 +305,34 @@ fn respond(
     }
 }
 
+/// The member's reply to one request `op ‖ body`: `0x00 ‖ body` or `0x01 ‖ reason` (its typed refusal in words).
+/// The one handler of both transports, the frames on stdin/stdout ([`serve`]) and HTTP ([`serve_http`]).
+pub fn reply(member: &mut Member, request: &[u8]) -> Vec<u8> {
+    match handle(member, request) {
+        Ok(mut b) => {
+            b.insert(0, 0);
+            b
+        }
+        Err(e) => {
+            let mut b = vec![1u8];
+            b.extend_from_slice(e.to_string().as_bytes());
+            b
+        }
+    }
+}
+
+/// Splits a reply into the member's body or its refusal in words.
+///
+/// # Errors
+/// `Err(reason)` for a refusal or an empty reply.
+pub fn parse_reply(reply: &[u8]) -> Result<Vec<u8>, String> {
+    match reply.split_first() {
+        Some((0, b)) => Ok(b.to_vec()),
+        Some((_, why)) => Err(String::from_utf8_lossy(why).into_owned()),
+        None => Err("empty reply".into()),
+    }
+}
+
 /// Serves requests on `input` until it closes, answering on `output`.
 ///
 /// # Errors
@@ -313,18 +343,7 @@ pub fn serve(
     output: &mut impl Write,
 ) -> std::io::Result<()> {
     while let Some(body) = read_frame(input)? {
-        let reply = match handle(member, &body) {
-            Ok(mut b) => {
-                b.insert(0, 0);
-                b
-            }
-            Err(e) => {
-                let mut b = vec![1u8];
-                b.extend_from_slice(e.to_string().as_bytes());
-                b
-            }
-        };
-        write_frame(output, &reply)?;
+        write_frame(output, &reply(member, &body))?;
     }
     Ok(())
 }
@@ -378,11 +397,7 @@ impl MemberProcess {
         let reply = read_frame(&mut self.stdout)
             .map_err(|e| format!("member process: {e}"))?
             .ok_or_else(|| "member process closed its pipe".to_owned())?;
-        match reply.split_first() {
-            Some((0, b)) => Ok(b.to_vec()),
-            Some((_, why)) => Err(String::from_utf8_lossy(why).into_owned()),
-            None => Err("empty reply".into()),
-        }
+        parse_reply(&reply)
     }
 
     /// Kills the process (SIGKILL) and reaps it.

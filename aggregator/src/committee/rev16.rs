@@ -13,7 +13,7 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use zkfl_core::channel::KemSecretKey;
 use zkfl_core::channel::identity::SigningKey;
 use zkfl_core::params::ParamSet;
-use zkfl_core::params::limits::plaintext_modulus;
+use zkfl_core::policy::plaintext_modulus;
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::threshold::ThresholdError;
 use zkfl_core::threshold::slots::{Members, bit};

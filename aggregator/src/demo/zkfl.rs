@@ -20,8 +20,8 @@ use std::path::Path;
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 use zkfl_core::clinic::PublicKey;
-use zkfl_core::params::limits::{Config, ConfigError, ConfigRequest, KeyBounds, check_config};
 use zkfl_core::params::{ParamSet, SetS};
+use zkfl_core::policy::{Config, ConfigError, ConfigRequest, KeyBounds, check_config};
 use zkfl_core::quant::{Quantizer, dequantize};
 
 /// Stack of a clinic thread: the streaming prover keeps its fixed-size state on the stack.
@@ -89,7 +89,7 @@ impl Slots {
 }
 
 /// The round parameters of the encrypted configurations: the largest quantization scale set S's B_INT_MAX
-/// allows for τ and P, and the configuration `params::limits::check_config` derives from it (t, chunks,
+/// allows for τ and P, and the configuration `policy::check_config` derives from it (t, chunks,
 /// noise), for single-decryptor keys.
 pub fn derive(
     clinics: usize,

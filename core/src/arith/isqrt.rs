@@ -1,6 +1,6 @@
 //! Exact integer square roots of public values (bounds, widths, Gaussian parameters): ⌊√x⌋ and ⌈√x⌉ for
 //! any u128 by integer Newton iteration, no floating point. The one implementation: the noise limits
-//! (`params::limits`), the proof's constants and codes (`zk`) and the threshold plan use it.
+//! (`policy`), the proof's constants and codes (`zk`) and the threshold plan use it.
 // Division lint (lib.rs): the Newton step divides public values only.
 #![allow(clippy::integer_division_remainder_used)]
 

@@ -40,7 +40,7 @@ pub(crate) const fn check_params<P: ParamSet, const N: usize, const K: usize>() 
 
 /// Samples e ← CBD_η from stream (seed, label, index) and resamples (attempt counter in the high half of
 /// the stream index) until ‖e‖² ≤ B_2² = ⌊15.12·N⌋ (`params::bounds::bound_e2_sq`), the bound the verifier and
-/// the noise analysis (`params::limits`) use. An honest sample exceeds it with probability < 2^−90; the loop reveals only
+/// the noise analysis (`policy`) use. An honest sample exceeds it with probability < 2^−90; the loop reveals only
 /// whether that happened.
 pub(crate) fn sample_bounded_error<P: ParamSet, const N: usize>(
     seed: &[u8; SEED_BYTES],

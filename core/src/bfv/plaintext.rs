@@ -18,7 +18,7 @@ use crate::ring::Poly;
 /// always qualifies, and larger t whose remainder r is small do too (for set S, t ≈ 7.4·10^8 or ≈ 2^42; for
 /// set L every u64). A budget of 1 says nothing about the noise a proof allows: the proof side limits t
 /// further (`zk::statement::Statement::layout`, PROTOCOL §2), and the aggregator's t comes from
-/// `params::limits::check_config`.
+/// `policy::check_config`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlainModulus<M: Modulus> {
     t: u64,

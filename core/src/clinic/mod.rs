@@ -803,7 +803,7 @@ mod tests {
     use super::*;
     use crate::bfv::SecretKey;
     use crate::channel::KemSecretKey;
-    use crate::params::limits::max_submission_len;
+    use crate::policy::max_submission_len;
     use crate::zk::statement::Context;
     use crate::zk::verify::verify;
     use rand_chacha::ChaCha20Rng;

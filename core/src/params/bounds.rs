@@ -2,7 +2,7 @@
 //!
 //! The verifier (`zk::layout::Layout::new`, through [`Accepted::new`]; `zk::params::bound_*_sq` delegate here),
 //! the honest encryptor and key generation (`bfv::keys::sample_bounded_error`) and the noise analysis
-//! (`params::limits`: `ProofBounds`, `KeyBounds`, `check_config`, `max_clinics`) all compute their bounds with the
+//! (`policy`: `ProofBounds`, `KeyBounds`, `check_config`, `max_clinics`) all compute their bounds with the
 //! functions of this module, so the clinic limits are derived from exactly what the verifier accepts:
 //!
 //! - σ_e² = η/2 = 10.5 for the CBD(η = 21) errors ([`ERROR_VARIANCE`]), the slack 1.2² = 1.44 ([`SLACK_SQ`]),

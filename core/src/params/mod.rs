@@ -12,7 +12,6 @@
 
 pub mod bounds;
 pub mod estimate;
-pub mod limits;
 #[cfg(test)]
 mod security;
 
@@ -55,7 +54,7 @@ pub trait ParamSet: Copy + Default + core::fmt::Debug + Send + Sync + 'static {
     /// set's proof constants (`zk::params::ZK_S` / `ZK_L` / `ZK_XL`) take `l_max` from it, so the parameter
     /// layer does not name the proof layer.
     const MAX_CHUNKS: usize;
-    /// Largest integer norm bound B_int the proof supports (docs/PROTOCOL.md §3); `limits::check_config`
+    /// Largest integer norm bound B_int the proof supports (docs/PROTOCOL.md §3); `policy::check_config`
     /// refuses larger bounds. Stated here, once; the proof constants take `b_max` from it.
     const B_INT_MAX: u64;
 }

@@ -6,7 +6,7 @@ use super::{QuantError, Quantizer};
 /// `sum` (coefficients in [0, t), chunks concatenated, length ≥ P; padding is ignored).
 ///
 /// Each coefficient is centred (t odd: values above (t−1)/2 stand for v − t), which recovers the integer sum
-/// exactly when t ≥ 2·K·B_int + 1 (`params::limits::plaintext_modulus`), then divided by S·K.
+/// exactly when t ≥ 2·K·B_int + 1 (`policy::plaintext_modulus`), then divided by S·K.
 ///
 /// # Errors
 /// [`QuantError::InvalidAggregate`] if t is even or 0, `clinics` is 0, or a coefficient is ≥ t;

@@ -51,7 +51,7 @@ fn write_set<P: ZkParams>(out: &mut impl Write, k: usize) -> fmt::Result {
         "ciphertext_bytes_l_max = {}",
         crate::wire::bfv::encoded_len::<P>(l_max)
     )?;
-    let env = |chunks| crate::params::limits::max_submission_len(P::ID, chunks, b_max);
+    let env = |chunks| crate::policy::max_submission_len(P::ID, chunks, b_max);
     writeln!(out, "max_submission_bytes_1_chunk_b_max = {:?}", env(1))?;
     writeln!(out, "max_submission_bytes_l_max_b_max = {:?}", env(l_max))?;
     write_security::<P>(out)?;

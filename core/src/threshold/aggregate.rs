@@ -48,7 +48,7 @@ pub struct RoundKey<'a, M: Modulus, const N: usize> {
     pub epoch: u64,
     /// The round.
     pub round: u64,
-    /// The round's plaintext modulus t (`params::limits::plaintext_modulus(K, B_int)`).
+    /// The round's plaintext modulus t (`policy::plaintext_modulus(K, B_int)`).
     pub t: u64,
     /// The round's bound B_int.
     pub bound: u64,

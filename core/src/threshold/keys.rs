@@ -589,7 +589,7 @@ impl Holdings {
         {
             return Err(ThresholdError::WrongPlan);
         }
-        let t = crate::params::limits::plaintext_modulus(p.clinics, p.b_int)
+        let t = crate::policy::plaintext_modulus(p.clinics, p.b_int)
             .ok_or(ThresholdError::WrongPlan)?;
         if roster_digest(epoch, roster)? != epoch.roster {
             return Err(ThresholdError::WrongRoster);

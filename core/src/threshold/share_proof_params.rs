@@ -17,7 +17,7 @@ use super::plan::{CheckedPlan, message_key};
 use crate::arith::Modulus;
 use crate::params::ParamSet;
 use crate::params::estimate::{TARGET_BITS, core_svp_bits, lwe_primal_beta, msis_l2_beta};
-use crate::params::limits::ceil_sqrt;
+use crate::policy::ceil_sqrt;
 use crate::zk::codec::RiceCode;
 use crate::zk::params::{
     CHALLENGE_COEFF_MAX, D, ETA, JL_HALF, JL_REPS, JL_ROWS, LOG2_QUERIES, SoundnessTerms, T_Z,

@@ -12,8 +12,8 @@ use super::*;
 use crate::arith::Modulus;
 use crate::bfv::{PlainModulus, encrypt, public_a};
 use crate::channel::identity::{SigningKey, VerifyingKey};
-use crate::params::limits::plaintext_modulus;
 use crate::params::{ParamSet, SetL};
+use crate::policy::plaintext_modulus;
 use crate::ring::{NttPoly, Poly};
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
@@ -1864,8 +1864,8 @@ fn share_relation_holds_for_honest_shares_and_refuses_forged_ones() {
             p
         };
         let (r1, r2) = (
-            crate::params::limits::ceil_sqrt(bounds.x1_sq + 1) - 1,
-            crate::params::limits::ceil_sqrt(bounds.x2_sq + 1) - 1,
+            crate::policy::ceil_sqrt(bounds.x1_sq + 1) - 1,
+            crate::policy::ceil_sqrt(bounds.x2_sq + 1) - 1,
         );
         for (v1, v2, want) in [
             (r1, 0, Ok(())),

@@ -52,7 +52,7 @@ pub const SEED_BYTES: usize = 32;
 impl Layout {
     /// Layout for N, chunk count l and statement bound b (callers check l ≤ l_max and b ≤ b_max). The
     /// squared bounds the verifier enforces come from `params::bounds::Accepted`, which the noise limits
-    /// (`params::limits`) use too.
+    /// (`policy`) use too.
     #[must_use]
     pub const fn new(zk: ZkConsts, n: usize, coeff_bytes: usize, l: usize, b: u64) -> Self {
         let g = Accepted::new(n, l, b).groups();

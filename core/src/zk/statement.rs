@@ -240,13 +240,13 @@ impl<M: Modulus, const N: usize, S: ChunkSource<M, N>> ChunkedStatement<M, N, S>
     /// True iff one ciphertext the verifier accepts (randomness within the proof's bounds, ‖m‖∞ ≤ B) decrypts
     /// under an honestly generated *single* key to m mod t (centred; m itself when t > 2B), a vector of norm
     /// ≤ ‖m‖ ≤ B: 2·(t·E₁ + (q mod t)·B) < q with E₁ =
-    /// `params::limits::noise_per_client`. Without it a verified proof of ‖m‖ ≤ B would say nothing about the
+    /// `policy::noise_per_client`. Without it a verified proof of ‖m‖ ≤ B would say nothing about the
     /// decrypted plaintext (t close to q/2 leaves Δ tiny, and e1 ≤ B_1 then decrypts as ≈ B_1/Δ). Every
-    /// configuration `params::limits::check_config` admits satisfies it (K ≥ 1 clinics). For a collective
+    /// configuration `policy::check_config` admits satisfies it (K ≥ 1 clinics). For a collective
     /// (threshold) key or with smudging noise the noise is larger: there only `check_config` /
-    /// `params::limits::decrypts_exactly` with the real key bounds say whether decryption is exact.
+    /// `policy::decrypts_exactly` with the real key bounds say whether decryption is exact.
     fn one_proven_ciphertext_decrypts<P: ZkParams<M = M>>(&self) -> bool {
-        use crate::params::limits::{KeyBounds, ProofBounds, noise_per_client};
+        use crate::policy::{KeyBounds, ProofBounds, noise_per_client};
         let e1 = noise_per_client(
             ProofBounds::of::<P>(self.chunks.chunks()),
             KeyBounds::single::<P>(),

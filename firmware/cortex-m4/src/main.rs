@@ -28,7 +28,7 @@ use rand_core::SeedableRng;
 use sha3::{Digest, Sha3_256};
 use zeroize::Zeroize;
 use zkfl_core::arith::{Modulus, Q44};
-use zkfl_core::bfv::{self, PlainModulus, StreamEncryptor};
+use zkfl_core::bfv::{PlainModulus, StreamEncryptor};
 use zkfl_core::channel::submission::SUBMISSION_OVERHEAD;
 use zkfl_core::channel::{
     ClinicId, ContentHash, ContentHasher, ContentKind, Direction, ExpandedSigningKey, KemPublicKey,
@@ -37,6 +37,7 @@ use zkfl_core::channel::{
 use zkfl_core::params::{ParamSet, SetS};
 use zkfl_core::quant::{Quantizer, chunk_count};
 use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::set_s;
 use zkfl_core::wire::bfv::{
     HEADER_BYTES, KIND_CIPHERTEXT, KIND_PUBLIC_KEY, encoded_len, read_header, write_header,
 };
@@ -52,9 +53,10 @@ use store::{HostStore, PROOF_FILE};
 use update::UpdateFile;
 
 /// Ring degree of set S.
-const N: usize = SetS::N;
-/// Auxiliary NTT primes for a ternary × uniform product mod q.
-const K: usize = bfv::ternary_product_primes(N, <Q44 as Modulus>::BITS);
+const N: usize = set_s::N;
+/// Auxiliary NTT primes of a ternary × uniform product mod q: set S's, from the one place zkfl-core computes
+/// it (`sets`), so the device and the native pipeline cannot disagree on the NTT basis.
+const K: usize = set_s::K;
 /// Chunks the device accepts: the CI run's 2, or the paper's whole update (108,996 parameters, 54 chunks).
 /// No buffer depends on it (the ciphertext and the proof go to host storage as they are produced).
 #[cfg(not(feature = "full"))]
@@ -287,7 +289,8 @@ fn encrypt(
     let mut key_file = KeyReader::open(&mut poly.coeffs, chunks)?;
     let mut ntt = NttPoly::<N, K>::from_poly(&poly);
     let mut c1p = Poly44::zero();
-    let mut enc = StreamEncryptor::<SetS, N, K>::new(&mut ntt, plain, chunks, rng, &mut poly, &mut c1p);
+    let mut enc =
+        StreamEncryptor::<SetS, N, K>::new(&mut ntt, plain, chunks, rng, &mut poly, &mut c1p);
     // u is ternary: its centred coefficients fit i8 (one byte per coefficient is what the prover borrows).
     #[allow(clippy::cast_possible_truncation)]
     for (o, &x) in u.iter_mut().zip(poly.coeffs.iter()) {
@@ -330,7 +333,16 @@ fn encrypt_and_prove(
     mut update: UpdateFile,
     rng: &mut ChaCha20Rng,
     peaks: &mut [usize; 3],
-) -> Result<(zkfl_core::zk::prove::ProveStats, ContentHash, ContentHash, u64, u64), Error> {
+) -> Result<
+    (
+        zkfl_core::zk::prove::ProveStats,
+        ContentHash,
+        ContentHash,
+        u64,
+        u64,
+    ),
+    Error,
+> {
     // Encrypt: b_j read from the key file and put in NTT form one at a time, c0_j encoded straight into
     // the envelope.
     meter::paint();
@@ -403,15 +415,7 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
 
     // Sign (over the hashes) and seal, streaming the envelope out to the host.
     let t2 = clock.instructions();
-    let envelope_len = sign_and_seal(
-        &kem,
-        &t,
-        ct_len,
-        &ct_hash,
-        proof_len,
-        &proof_hash,
-        &mut rng,
-    )?;
+    let envelope_len = sign_and_seal(&kem, &t, ct_len, &ct_hash, proof_len, &proof_hash, &mut rng)?;
     let insn_seal = clock.instructions() - t2;
     peaks[2] = meter::stack_peak();
     Ok(Stats {
@@ -429,7 +433,14 @@ fn run(clock: &Clock) -> Result<Stats, Error> {
 
 /// One stored content the sealer re-reads: file name (NUL-terminated), display name, kind, length, the hash
 /// taken when it was written, and the error if the re-read bytes hash differently.
-type SealedPart<'h> = (&'static [u8], &'static str, ContentKind, usize, &'h ContentHash, Error);
+type SealedPart<'h> = (
+    &'static [u8],
+    &'static str,
+    ContentKind,
+    usize,
+    &'h ContentHash,
+    Error,
+);
 
 /// Signs the submission over its content hashes and writes the sealed envelope to `submission.bin` piece by
 /// piece: prefix, then header + signature, the ciphertext re-read from host storage and the proof, each
@@ -462,14 +473,7 @@ fn sign_and_seal(
     };
     let mut head = [0u8; SUBMISSION_OVERHEAD];
     signed_header(
-        &mut head,
-        &fields,
-        ct_len,
-        proof_len,
-        ct_hash,
-        proof_hash,
-        &key,
-        rng,
+        &mut head, &fields, ct_len, proof_len, ct_hash, proof_hash, &key, rng,
     )
     .map_err(Error::Seal)?;
     let payload_len = SUBMISSION_OVERHEAD + ct_len + proof_len;

@@ -7,11 +7,13 @@
 //! here: [`ProofBounds::of`] and [`KeyBounds`] take them from `params::bounds`, the module the verifier's
 //! layout (`zk::layout::Layout::new`) reads them from.
 
+// Division lint (lib.rs): clinic counts, bounds and sizes are public numbers throughout.
+#![allow(clippy::integer_division_remainder_used)]
+
 use core::fmt;
 
-use super::ParamSet;
-use super::bounds;
 use crate::arith::Modulus;
+use crate::params::{ParamSet, bounds};
 use crate::quant::{QuantError, Quantizer};
 
 /// The three randomness bounds the verifier enforces, squared (the proof works with squared norms), from
@@ -303,7 +305,7 @@ impl core::error::Error for ConfigError {}
 /// unknown set, zero or too many chunks, a bound outside 1..=B_max, or an overflow.
 #[must_use]
 pub fn max_submission_len(set_id: u8, chunks: usize, b_int: u64) -> Option<usize> {
-    use super::{SetL, SetS, SetXL};
+    use crate::params::{SetL, SetS, SetXL};
     match set_id {
         SetS::ID => max_submission_len_of::<SetS>(chunks, b_int),
         SetL::ID => max_submission_len_of::<SetL>(chunks, b_int),
