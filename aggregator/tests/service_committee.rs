@@ -91,6 +91,65 @@ fn submit_all(dir: &Path, c: &Client, updates: &[Box<[i64; N]>]) {
     }
 }
 
+/// `zkfl clinic submit` of `update` with the clinic directory `keys`.
+fn clinic_submit(keys: &Path, url: &str, update: &Path) -> std::process::Output {
+    zkfl()
+        .args(["clinic", "submit", "--keys"])
+        .arg(keys)
+        .args(["--server", url, "--update"])
+        .arg(update)
+        .output()
+        .expect("zkfl clinic")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("dir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+    }
+}
+
+/// The clinic's certificate check on the served committee key: accepted as served; refused with one
+/// signature altered, with one member's signature missing, with two members' signatures swapped, for a key
+/// with one coefficient changed, and for a round with another B_int.
+fn certificate_checks(dir: &Path, c: &Client) {
+    use zkfl_aggregator::clinic::check_committee_key;
+    let a = announced(c, dir);
+    let roster = std::fs::read(dir.join("keys/clinics/1/committee-roster.json")).expect("roster");
+    let served = c.bfv_key().expect("key");
+    let committee = c.committee_key().expect("committee");
+    check_committee_key(&roster, &served, &a, &committee).expect("the served key is certified");
+    let refused = |key: &[u8], a: &Announcement, committee: &Value| {
+        let e = check_committee_key(&roster, key, a, committee).expect_err("refused");
+        assert!(e.contains("committee key is refused"), "{e}");
+    };
+    let mut altered = committee.clone();
+    let sig = altered["certificate"][2]["signature"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let flipped = format!("{}{}", if &sig[..1] == "0" { "1" } else { "0" }, &sig[1..]);
+    altered["certificate"][2]["signature"] = Value::from(flipped);
+    refused(&served, &a, &altered);
+    let mut missing = committee.clone();
+    missing["certificate"].as_array_mut().unwrap().pop();
+    refused(&served, &a, &missing);
+    let mut swapped = committee.clone();
+    let list = swapped["certificate"].as_array_mut().unwrap();
+    let (m0, m1) = (list[0]["member"].clone(), list[1]["member"].clone());
+    list[0]["member"] = m1;
+    list[1]["member"] = m0;
+    refused(&served, &a, &swapped);
+    let mut other_key = served.clone();
+    let at = other_key.len() - 7;
+    other_key[at] ^= 1;
+    refused(&other_key, &a, &committee);
+    let mut other_round = a.clone();
+    other_round.b_int += 1;
+    refused(&served, &other_round, &committee);
+}
+
 #[test]
 fn zkfl_serve_decrypts_with_a_three_of_five_committee() {
     let started = Instant::now();
@@ -146,7 +205,42 @@ fn zkfl_serve_decrypts_with_a_three_of_five_committee() {
         update([-512, 256, 512, 0]),
     ];
     let round_started = Instant::now();
-    submit_all(&dir.0, &c, &updates);
+    certificate_checks(&dir.0, &c);
+    // Clinics 1 and 2 through the library, clinic 3 as `zkfl clinic submit` (which checks the certificate
+    // under its own roster copy before encrypting); a clinic whose roster copy differs refuses the key.
+    let a = announced(&c, &dir.0);
+    for (i, m) in updates.iter().take(2).enumerate() {
+        let id = i as u32 + 1;
+        c.submit(a.round, &submission(&dir.0, &c, id, &a, m))
+            .expect("accepted");
+    }
+    let f32_update = dir.0.join("update3.f32");
+    std::fs::write(
+        &f32_update,
+        zkfl_aggregator::model::encode(&[-1.0, 0.5, 1.0, 0.0]),
+    )
+    .expect("update");
+    let swapped = dir.0.join("clinic3-swapped");
+    copy_dir(&dir.0.join("keys/clinics/3"), &swapped);
+    let mut roster: Value = serde_json::from_slice(
+        &std::fs::read(swapped.join("committee-roster.json")).expect("roster copy"),
+    )
+    .expect("json");
+    let keys = roster["keys"].as_array_mut().expect("keys");
+    keys.swap(3, 4);
+    std::fs::write(
+        swapped.join("committee-roster.json"),
+        serde_json::to_vec(&roster).expect("json"),
+    )
+    .expect("write");
+    let refused = clinic_submit(&swapped, &server.url, &f32_update);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("committee key is refused"), "{err}");
+    let out = clinic_submit(&dir.0.join("keys/clinics/3"), &server.url, &f32_update);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("certified by all members"), "{err}");
     let done = c
         .wait_for(
             RoundId(1),
@@ -163,6 +257,13 @@ fn zkfl_serve_decrypts_with_a_three_of_five_committee() {
     assert_eq!(d["refusals"][0]["member"], 5);
     assert_eq!(d["refusals"].as_array().map(Vec::len), Some(1));
     assert_eq!(d["exclusions"], serde_json::json!([]));
+    let receipts = d["receipts"].as_array().expect("receipts published");
+    assert_eq!(receipts.len(), 4);
+    assert!(
+        receipts
+            .iter()
+            .all(|r| r["receipt"].as_str().is_some_and(|h| h.len() > 6000))
+    );
     let mean = c.update(RoundId(1)).expect("update");
     let expected: Vec<f32> = (0..4)
         .map(|i| (updates.iter().map(|m| m[i]).sum::<i64>() as f64 / (512.0 * 3.0)) as f32)
@@ -171,6 +272,18 @@ fn zkfl_serve_decrypts_with_a_three_of_five_committee() {
         &mean[..4],
         &expected[..],
         "the published mean is the plaintext mean, bit for bit"
+    );
+    // A round whose B_int is not the committee's design is refused (the key and share proofs are fixed to it).
+    let other = c.admin_open_round(&OpenRound {
+        norm_bound: 1.0,
+        scale: 512.0,
+        deadline_secs: 600,
+        model_sha3: None,
+        model: None,
+    });
+    assert!(
+        matches!(other, Err(ClientError::Api { ref error, .. }) if error.code == Code::ParameterMismatch && error.message.contains("committee's key is fixed")),
+        "{other:?}"
     );
     assert!(server.terminate(), "graceful stop");
     // Every answering member's ledger holds the decryption (its spent markers and its stored answer).
