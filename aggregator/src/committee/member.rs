@@ -707,15 +707,22 @@ impl Member {
         present: &[u8],
         receipts: &[Vec<u8>],
     ) -> Result<Vec<u8>, CommitteeError> {
-        self.respond(round, subs, present, receipts, 0)
+        self.respond(round, subs, present, receipts, 0, &[])
     }
 
     /// A supplementary answer for the slots of excluded member `excluded` (docs/THRESHOLD.md §3.2.1): the slots
     /// of x whose lowest holder in P \ {x} is this member, as a share set (0x15) followed by its proofs (0x16,
     /// x = `excluded`); once per (aggregate, x), counted as one decryption, resent from storage when asked again.
     ///
+    /// Only on `evidence` (review 16 R16-3b): x's own signed answer to this request (§15.3) that fails a check
+    /// under this member's own view — its signature verified under x's roster key for this member's (round,
+    /// β(A), P), then its share set and every chunk's share proof re-checked against this member's own aggregate
+    /// and slot keys. The aggregator's word alone would let it drain every member's decryption budget.
+    ///
     /// # Errors
-    /// As [`Member::answer`].
+    /// [`CommitteeError::NoEvidence`] (nothing spent) for evidence that is missing, not x's signed answer to this
+    /// request, or an answer that passes every check; otherwise as [`Member::answer`], and
+    /// [`CommitteeError::Threshold`] (`NotInPresentSet`) for an x outside P or this member itself.
     pub fn supplement(
         &mut self,
         round: u64,
@@ -723,11 +730,12 @@ impl Member {
         present: &[u8],
         receipts: &[Vec<u8>],
         excluded: u8,
+        evidence: &[u8],
     ) -> Result<Vec<u8>, CommitteeError> {
         if excluded == 0 {
             return Err(CommitteeError::Protocol("no member to supplement".into()));
         }
-        self.respond(round, subs, present, receipts, excluded)
+        self.respond(round, subs, present, receipts, excluded, evidence)
     }
 
     fn respond(
@@ -737,12 +745,20 @@ impl Member {
         present: &[u8],
         receipts: &[Vec<u8>],
         supplement_for: u8,
+        evidence: &[u8],
     ) -> Result<Vec<u8>, CommitteeError> {
         let frame = Frame {
             epoch: &self.epoch,
             chunks: self.chunks,
         };
         let p = wire::decode_present::<P>(&frame, present)?;
+        if supplement_for != 0
+            && (p.members & bit(supplement_for) == 0 || supplement_for == self.index)
+        {
+            return Err(CommitteeError::Threshold(ThresholdError::NotInPresentSet {
+                member: supplement_for,
+            }));
+        }
         if p.round != round {
             return Err(CommitteeError::Protocol(
                 "present set of another round".into(),
@@ -791,13 +807,32 @@ impl Member {
         } else {
             None
         };
+        let key_id = terms.key()?.id();
+        let public = EpochPublic {
+            key_id: &key_id,
+            committee: &self.epoch.committee,
+            a: &a,
+            slot_keys: &self.slot_keys,
+            chunks: self.chunks,
+        };
         let (index, chunks, store) = (self.index, self.chunks, &mut self.store);
-        let (identity, epoch) = (&self.identity, &self.epoch);
+        let (identity, epoch, roster) = (&self.identity, &self.epoch, &self.roster);
         with_aggregate(&terms, subs, self.admission, |agg| {
             if agg.binding() != p.binding {
                 return Err(CommitteeError::Protocol(
                     "the present set names another aggregate than this member built".into(),
                 ));
+            }
+            if supplement_for != 0 {
+                let check = AnswerCheck {
+                    frame,
+                    params: prover.params,
+                    epoch: &public,
+                    agg,
+                    round,
+                    present: p.members,
+                };
+                check.evidence(epoch, roster, supplement_for, evidence)?;
             }
             let mut shares = vec![Pl::zero(); chunks];
             let mut maker = Box::new(ShareMaker::<P, N, K>::new());
@@ -1133,6 +1168,33 @@ impl Combination {
         out
     }
 
+    /// The supplementary answers to ask for after [`CommitteeError::Excluded`]: (helper y, excluded x, x's signed
+    /// answer as received) for every excluded regular answer, the helpers as [`Combination::helpers`] names them.
+    /// x's answer is the evidence y checks itself before it answers (review 16 R16-3b): pass it with the request
+    /// (`process::encode_supplement`).
+    #[must_use]
+    pub fn supplement_requests<'r>(
+        &self,
+        present: Members,
+        excluded: &[Exclusion],
+        received: &'r [(u8, Vec<u8>)],
+    ) -> Vec<(u8, u8, &'r [u8])> {
+        let mask = excluded
+            .iter()
+            .filter(|e| e.supplement_for == 0)
+            .fold(0, |m, e| m | bit(e.member));
+        self.helpers(present, mask)
+            .into_iter()
+            .map(|(y, x)| {
+                let answer = received
+                    .iter()
+                    .find(|(m, _)| *m == x)
+                    .map_or(&[][..], |(_, b)| b.as_slice());
+                (y, x, answer)
+            })
+            .collect()
+    }
+
     /// Admits submissions without proofs (tests only).
     #[cfg(test)]
     pub fn admit_unverified(&mut self) {
@@ -1388,6 +1450,41 @@ struct AnswerCheck<'c, 'e, 'a, 'b> {
 }
 
 impl AnswerCheck<'_, '_, '_, '_> {
+    /// Whether `evidence` shows that member `x` failed this request (review 16 R16-3b): x's answer signed for
+    /// (x, round, β(A), P, regular answer) under x's roster key, that fails `run` under this checker's own view.
+    /// Returns why it fails.
+    ///
+    /// # Errors
+    /// [`CommitteeError::NoEvidence`]: no such signature, or an answer that passes.
+    fn evidence(
+        &self,
+        epoch: &Epoch,
+        roster: &[VerifyingKey],
+        x: u8,
+        evidence: &[u8],
+    ) -> Result<ExclusionReason, CommitteeError> {
+        let what = AnswerFor {
+            member: x,
+            round: self.round,
+            binding: self.agg.binding(),
+            present: self.present,
+            supplement_for: 0,
+        };
+        let answer = signed::verify_answer(epoch, roster, &what, evidence).map_err(|e| {
+            CommitteeError::NoEvidence {
+                excluded: x,
+                why: format!("not its signed answer to this request: {e}"),
+            }
+        })?;
+        match self.run(0, x, answer) {
+            Ok(_) => Err(CommitteeError::NoEvidence {
+                excluded: x,
+                why: "its signed answer passes every check".into(),
+            }),
+            Err(reason) => Ok(reason),
+        }
+    }
+
     /// Decodes `answer` (share set ‖ proofs, signature already checked) of `sender` for the excluded member
     /// `supplement_for` (0: a regular answer) and verifies every chunk's proof: the shares, or why the sender
     /// is excluded. A share set claiming another sender, round or present set excludes its sender too

@@ -50,7 +50,8 @@ pub const ANSWER: u8 = 9;
 /// Op: the committee key (a, b_1..b_L) this member computed, as L + 1 canonical polynomials.
 pub const KEY: u8 = 10;
 /// Op: a supplementary answer for the slots of an excluded member (docs/THRESHOLD.md §3.2.1). Body: excluded
-/// member (u8) ‖ an [`ANSWER`] body ([`encode_supplement`]).
+/// member (u8) ‖ evidence (u32 length ‖ the excluded member's signed answer as received, review 16 R16-3b) ‖ an
+/// [`ANSWER`] body ([`encode_supplement`]).
 pub const SUPPLEMENT: u8 = 11;
 
 type Pl = zkfl_core::ring::Poly<<P as zkfl_core::params::ParamSet>::M, N>;
@@ -169,16 +170,20 @@ pub fn encode_answer(
     out
 }
 
-/// Encodes a [`SUPPLEMENT`] body: the excluded member, then the [`ANSWER`] body of the same round.
+/// Encodes a [`SUPPLEMENT`] body: the excluded member, its signed failing answer (the evidence the helper
+/// checks, `Combination::supplement_requests`), then the [`ANSWER`] body of the same round.
 #[must_use]
 pub fn encode_supplement(
     excluded: u8,
+    evidence: &[u8],
     round: u64,
     present: &[u8],
     receipts: &[Vec<u8>],
     subs: &[Submission],
 ) -> Vec<u8> {
     let mut out = vec![excluded];
+    out.extend_from_slice(&(evidence.len() as u32).to_le_bytes());
+    out.extend_from_slice(evidence);
     out.extend_from_slice(&encode_answer(round, present, receipts, subs));
     out
 }
@@ -258,9 +263,14 @@ fn handle(member: &mut Member, body: &[u8]) -> Result<Vec<u8>, CommitteeError> {
             let subs = r.submissions()?;
             member.receipt(round, &subs)
         }
-        ANSWER => respond(member, rest, 0),
+        ANSWER => respond(member, rest, 0, &[]),
         SUPPLEMENT => match rest.split_first() {
-            Some((&excluded, body)) if excluded != 0 => respond(member, body, excluded),
+            Some((&excluded, body)) if excluded != 0 => {
+                let mut r = Reader(body);
+                let len = r.u32()?;
+                let evidence = r.take(len)?;
+                respond(member, r.0, excluded, evidence)
+            }
             _ => Err(CommitteeError::Protocol(
                 "a supplement names the excluded member (1..n)".into(),
             )),
@@ -269,8 +279,14 @@ fn handle(member: &mut Member, body: &[u8]) -> Result<Vec<u8>, CommitteeError> {
     }
 }
 
-/// Decodes an [`ANSWER`] body and answers it; with `excluded` ≠ 0 as a supplement for that member.
-fn respond(member: &mut Member, body: &[u8], excluded: u8) -> Result<Vec<u8>, CommitteeError> {
+/// Decodes an [`ANSWER`] body and answers it; with `excluded` ≠ 0 as a supplement for that member, on
+/// `evidence`.
+fn respond(
+    member: &mut Member,
+    body: &[u8],
+    excluded: u8,
+    evidence: &[u8],
+) -> Result<Vec<u8>, CommitteeError> {
     let mut r = Reader(body);
     let round = r.u64()?;
     let plen = r.u32()?;
@@ -285,7 +301,7 @@ fn respond(member: &mut Member, body: &[u8], excluded: u8) -> Result<Vec<u8>, Co
     if excluded == 0 {
         member.answer(round, &subs, present, &receipts)
     } else {
-        member.supplement(round, &subs, present, &receipts, excluded)
+        member.supplement(round, &subs, present, &receipts, excluded, evidence)
     }
 }
 

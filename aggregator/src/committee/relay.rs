@@ -401,7 +401,12 @@ impl Committee {
                 let helpers = self.combination.helpers(mask, excluded);
                 let mut supplements = Vec::new();
                 for &(y, x) in &helpers {
-                    let body = encode_supplement(x, round, &p, &receipts, subs);
+                    // x's signed answer: the evidence the helper checks (review 16 R16-3b).
+                    let evidence = answers
+                        .iter()
+                        .find(|(m, _)| *m == x)
+                        .map_or(&[][..], |(_, b)| b.as_slice());
+                    let body = encode_supplement(x, evidence, round, &p, &receipts, subs);
                     match self.call(y, SUPPLEMENT, &body) {
                         Ok(bytes) => supplements.push((y, bytes)),
                         Err(reason) => {

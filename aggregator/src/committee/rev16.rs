@@ -328,11 +328,12 @@ fn rev16_2_a_failure_between_spend_and_stored_reply_no_longer_loses_the_answer()
 /// supplement "for a member who was not excluded") and leaving it out is `ShareSetMismatch`: the round stops
 /// instead of being completed without the cheater as §3.2.1 promises (it could also stop it by silence; the
 /// difference is that the refusal is not the typed exclusion §16.4 item 5 says is returned and published).
-/// (b) Supplements are answered on the aggregator's word alone: an honest member gives, for one aggregate, its
-/// regular answer and one supplement per other member of P — each a decryption of its budget (the count holds,
-/// §3.2.1), with no failed proof anywhere.
+/// (b) Fixed after the review (R16-3b): as found, supplements were answered on the aggregator's word alone (an
+/// honest member gave, for one aggregate, its regular answer and one supplement per other member of P, each a
+/// decryption of its budget, with no failed proof anywhere); now a helper answers only against the excluded
+/// member's signed answer that fails its own checks (`Member::supplement`'s evidence, docs/THRESHOLD.md §15.3).
 #[test]
-fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
+fn rev16_3_a_cheater_is_excluded_and_supplements_need_evidence() {
     big_stack(|| {
         let d = dir("cheat");
         let r = roster();
@@ -382,7 +383,7 @@ fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
                 (
                     y,
                     members[usize::from(y) - 1]
-                        .supplement(1, &subs, &p, &receipts, x)
+                        .supplement(1, &subs, &p, &receipts, x, &answers[usize::from(x) - 1].1)
                         .unwrap(),
                 )
             })
@@ -410,57 +411,73 @@ fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
             "{res:?}"
         );
 
-        // (b) member 4, honest, already answered; it supplements for every other x ∈ P on request.
+        // (b) Fixed after the review (R16-3b): a helper supplements only on evidence. Member 4, honest, already
+        // answered; asked to supplement for the honest members 1 and 2 it refuses (`NoEvidence`) without
+        // evidence, with their honest signed answers (which pass its own checks), with member 1's answer changed
+        // on the path (+Δ, signature kept: the signature fails), with member 3's failing answer offered for
+        // member 1, and with member 1's answer under another present set; nothing is spent. Member 3's signed
+        // failing answer gets the supplement for member 3.
         let path = db(&d, 4);
         let before = spent_rows(&path);
-        let mut given = 0;
-        for x in [1u8, 2, 3] {
-            match members[3].supplement(1, &subs, &p, &receipts, x) {
-                Ok(_) => given += 1,
-                // Already given above as a helper of member 3: resent from storage, no new decryption.
-                Err(e) => panic!("supplement for {x}: {e:?}"),
-            }
+        let no_evidence = |res: Result<Vec<u8>, CommitteeError>, x: u8| match res {
+            Err(CommitteeError::NoEvidence { excluded, .. }) if excluded == x => {}
+            other => panic!(
+                "supplement for {x}: expected NoEvidence, got {:?}",
+                other.map(|b| b.len())
+            ),
+        };
+        for x in [1u8, 2] {
+            let honest = &answers[usize::from(x) - 1].1;
+            no_evidence(members[3].supplement(1, &subs, &p, &receipts, x, &[]), x);
+            no_evidence(members[3].supplement(1, &subs, &p, &receipts, x, honest), x);
         }
+        let mut changed = answers[0].1.clone();
+        super::tests::add_delta(&mut changed, 5);
+        no_evidence(
+            members[3].supplement(1, &subs, &p, &receipts, 1, &changed),
+            1,
+        );
+        no_evidence(
+            members[3].supplement(1, &subs, &p, &receipts, 1, &answers[2].1),
+            1,
+        );
+        let p5 = agg.present(1, &subs, mask(&[1, 2, 4, 5])).unwrap();
+        no_evidence(
+            members[3].supplement(1, &subs, &p5, &receipts, 1, &answers[0].1),
+            1,
+        );
+        no_evidence(members[3].supplement(1, &subs, &p5, &receipts, 5, &[]), 5);
+        assert_eq!(
+            spent_rows(&path),
+            before,
+            "a refused supplement spends nothing"
+        );
+        // With member 3's signed failing answer: answered (resent from storage if member 4 helped above).
+        let evidence = &answers[2].1;
+        members[3]
+            .supplement(1, &subs, &p, &receipts, 3, evidence)
+            .unwrap();
         let after = spent_rows(&path);
         let helped_3 = helpers.iter().any(|&(y, _)| y == 4);
-        let fresh = if helped_3 { 2 } else { 3 };
-        eprintln!(
-            "rev16_3: member 4 gave {given} supplements for one aggregate beside its answer; spent rows {before} -> {after}"
-        );
-        assert_eq!(given, 3);
-        // Each fresh supplement spends its (aggregate, x) marker and one decryption marker: counted (§4.3).
-        assert_eq!(after - before, 2 * fresh);
-        // Refusals: x = the member itself and x outside P (`make_answer`: NotInPresentSet); x = 0
-        // (`Member::supplement`: Protocol); the same x again is the stored reply, not a fresh answer.
-        assert!(matches!(
-            members[3].supplement(1, &subs, &p, &receipts, 4),
-            Err(CommitteeError::Threshold(
-                ThresholdError::NotInPresentSet { .. }
-            ))
-        ));
-        assert!(matches!(
-            members[3].supplement(1, &subs, &p, &receipts, 5),
-            Err(CommitteeError::Threshold(
-                ThresholdError::NotInPresentSet { .. }
-            ))
-        ));
-        assert!(matches!(
-            members[3].supplement(1, &subs, &p, &receipts, 0),
-            Err(CommitteeError::Protocol(_))
-        ));
+        assert_eq!(after - before, if helped_3 { 0 } else { 2 });
+        // Refusals: x = the member itself and x outside P (NotInPresentSet); x = 0 (`Member::supplement`:
+        // Protocol); nothing spent.
+        for (x, want) in [
+            (4u8, "NotInPresentSet"),
+            (5, "NotInPresentSet"),
+            (0, "Protocol"),
+        ] {
+            let res = members[3].supplement(1, &subs, &p, &receipts, x, evidence);
+            let got = match &res {
+                Err(CommitteeError::Threshold(ThresholdError::NotInPresentSet { .. })) => {
+                    "NotInPresentSet"
+                }
+                Err(CommitteeError::Protocol(_)) => "Protocol",
+                _ => "other",
+            };
+            assert_eq!(got, want, "x = {x}: {res:?}");
+        }
         assert_eq!(spent_rows(&path), after);
-        // Under another present set, the same (aggregate, x) is refused (the marker does not name P):
-        // `AlreadyDecrypted` from the stored-reply check.
-        let p5 = agg.present(1, &subs, mask(&[1, 2, 4, 5])).unwrap();
-        assert!(matches!(
-            members[3].supplement(1, &subs, &p5, &receipts, 1),
-            Err(CommitteeError::Threshold(
-                ThresholdError::AlreadyDecrypted { .. }
-            ))
-        ));
-        // ...but a fresh x of the new set is answered: x = 5, not in the first P.
-        assert!(members[3].supplement(1, &subs, &p5, &receipts, 5).is_ok());
-        assert_eq!(spent_rows(&path), after + 2);
         let _ = std::fs::remove_dir_all(&d);
     });
 }
@@ -510,7 +527,7 @@ fn rev16_4_a_member_answering_twice_is_never_counted_twice() {
                 (
                     y,
                     members[usize::from(y) - 1]
-                        .supplement(1, &subs, &p, &receipts, x)
+                        .supplement(1, &subs, &p, &receipts, x, &bad.1)
                         .unwrap(),
                 )
             })

@@ -627,7 +627,7 @@ fn a_cheating_member_is_detected_excluded_and_the_round_still_decrypts() {
                 (
                     y,
                     members[usize::from(y) - 1]
-                        .supplement(1, &subs, &p, &receipts, x)
+                        .supplement(1, &subs, &p, &receipts, x, &answers[usize::from(x) - 1].1)
                         .unwrap(),
                 )
             })
@@ -669,7 +669,7 @@ fn a_cheating_member_is_detected_excluded_and_the_round_still_decrypts() {
         let (y, x) = helpers[0];
         assert_eq!(
             members[usize::from(y) - 1]
-                .supplement(1, &subs, &p, &receipts, x)
+                .supplement(1, &subs, &p, &receipts, x, &answers[usize::from(x) - 1].1)
                 .unwrap(),
             supplements[0].1
         );
@@ -754,7 +754,7 @@ fn a_member_corrupted_for_the_demo_is_excluded_and_the_round_still_decrypts() {
                 (
                     y,
                     members[usize::from(y) - 1]
-                        .supplement(2, &subs, &p, &receipts, x)
+                        .supplement(2, &subs, &p, &receipts, x, &answers[usize::from(x) - 1].1)
                         .unwrap(),
                 )
             })
