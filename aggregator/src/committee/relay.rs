@@ -132,6 +132,8 @@ pub struct Decryption {
     pub chunks: Vec<[i64; N]>,
     /// Members that signed spend receipts.
     pub receipt_signers: Vec<u8>,
+    /// Their spend receipts (0x14, signed), in the same order: the spend is auditable.
+    pub receipts: Vec<Vec<u8>>,
     /// The present set P announced.
     pub present: Vec<u8>,
     /// Members that refused a receipt or were offline (with their words).
@@ -404,6 +406,7 @@ impl Committee {
         Ok(Decryption {
             chunks: combined.chunks,
             receipt_signers: signers,
+            receipts,
             present,
             refusals,
             exclusions,
@@ -773,6 +776,9 @@ impl Decryptor for CommitteeDecryptor {
                 report: Some(serde_json::json!({
                     "mode": self.mode,
                     "receipt_signers": d.receipt_signers,
+                    "receipts": d.receipt_signers.iter().zip(&d.receipts)
+                        .map(|(m, r)| serde_json::json!({"member": m, "receipt": hex::encode(r)}))
+                        .collect::<Vec<_>>(),
                     "present": d.present,
                     "refusals": refusals_json(&d.refusals),
                     "exclusions": serde_json::to_value(&d.exclusions).unwrap_or_default(),
