@@ -1456,6 +1456,14 @@ impl Combination {
             present,
             supplement_for,
         };
+        if bytes.is_empty() {
+            // Silence is not evidence (review 16 R16-3b): no helper supplements a member that sent nothing.
+            return Err(CommitteeError::Relay(format!(
+                "member {sender} sent no answer (supplement for {supplement_for}); a member silent after the \
+                 present set cannot be replaced by supplements, so this aggregate cannot be decrypted: drop \
+                 unresponsive members before announcing the present set and start a fresh round"
+            )));
+        }
         let answer = if self.check_answer_signatures {
             signed::verify_answer(&self.epoch, &self.roster_keys, &what, bytes).map_err(|e| {
                 CommitteeError::Relay(format!(
