@@ -680,3 +680,76 @@ fn rev17_attempt_ceremony_replay_and_substitution_are_refused() {
         lax.accept(&changed).unwrap();
     });
 }
+
+/// Attempts (failed), individual privacy and durability of receipts: an aggregate of two clinics (the third
+/// clinic the adversary's, the difference reveals one update) is refused before anything is spent
+/// (`Aggregate::build`, `TooFewCiphertexts`); a second aggregate of the round — a subset of the first — is
+/// `RoundSpent` (`spend::sign_receipt_kept`, round marker); the same ciphertexts re-used in the next round with
+/// one of the adversary's are `AlreadyDecrypted` (ciphertext digests); the member dropped and reopened returns
+/// the kept receipt byte for byte for the same request and still refuses the subset; and a member shown only
+/// three receipts answers nothing (`TooFewReceipts`).
+#[test]
+fn rev17_attempt_small_overlapping_and_repeated_aggregates_are_refused() {
+    big_stack(|| {
+        let mut c = committee("a3");
+        let (subs, _) = clinics(&c.key, 23);
+        let (other, _) = clinics(&c.key, 24);
+        let db1 = db(&c.dir, 1);
+        let before = spent_rows(&db1);
+        let r = c.members[0].receipt(1, &subs[..2]);
+        assert!(
+            matches!(
+                r,
+                Err(CommitteeError::Threshold(
+                    ThresholdError::TooFewCiphertexts { .. }
+                ))
+            ),
+            "{r:?}"
+        );
+        assert_eq!(spent_rows(&db1), before);
+        let kept = c.members[0].receipt(1, &subs).unwrap();
+        let mut subset_plus = subs[..2].to_vec();
+        let mut theirs = other[0].clone();
+        theirs.clinic = 200;
+        subset_plus.push(theirs);
+        let r = c.members[0].receipt(1, &subset_plus);
+        assert!(
+            matches!(
+                r,
+                Err(CommitteeError::Threshold(ThresholdError::RoundSpent {
+                    round: 1
+                }))
+            ),
+            "{r:?}"
+        );
+        let r = c.members[0].receipt(2, &subset_plus);
+        assert!(
+            matches!(
+                r,
+                Err(CommitteeError::Threshold(
+                    ThresholdError::AlreadyDecrypted { .. }
+                ))
+            ),
+            "{r:?}"
+        );
+        let roster = c.roster.clone();
+        c.members[0] = open(&c.dir, &roster, 1);
+        assert_eq!(c.members[0].receipt(1, &subs).unwrap(), kept);
+        assert!(c.members[0].receipt(1, &subset_plus).is_err());
+        // Three receipts are below the quorum w = 4: nobody answers.
+        let mut rs = vec![kept];
+        rs.extend(receipts(&mut c, 1, &subs, &[2, 3]));
+        let p = c.combination.present(1, &subs, mask(&[1, 2, 3])).unwrap();
+        let r = c.members[1].answer(1, &subs, &p, &rs);
+        assert!(
+            matches!(
+                r,
+                Err(CommitteeError::Threshold(ThresholdError::TooFewReceipts {
+                    have: 3,
+                    need: 4
+                }))
+            ),
+            "{r:?}"
+        );
+    });
+}
