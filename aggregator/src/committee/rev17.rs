@@ -753,3 +753,48 @@ fn rev17_attempt_small_overlapping_and_repeated_aggregates_are_refused() {
         );
     });
 }
+
+/// Attempt (failed), durability of a supplement: its markers and stored reply are written in one transaction
+/// (`MemberStore::commit_answer`, R16-2) also for a supplement. With the database's write lock held by another
+/// connection past the busy timeout (what a crash or a full disk at that step looks like), the supplement fails
+/// with `Storage` and nothing is spent and nothing stored; the retry answers, spending exactly one supplement
+/// marker and one decryption; a repeat is the stored bytes.
+#[test]
+fn rev17_attempt_a_supplement_that_cannot_be_stored_spends_nothing() {
+    big_stack(|| {
+        let mut c = committee("a4");
+        let round = 1;
+        let (subs, _) = clinics(&c.key, 25);
+        let rs = receipts(&mut c, round, &subs, &[1, 2, 3, 4]);
+        let pm = mask(&[1, 2, 3, 4]);
+        let p = c.combination.present(round, &subs, pm).unwrap();
+        let honest = c.members[2].answer(round, &subs, &p, &rs).unwrap();
+        let evidence = cheat(&c.roster, &p, 3, &honest);
+        let db4 = db(&c.dir, 4);
+        let before = spent_rows(&db4);
+        let lock = rusqlite::Connection::open(&db4).unwrap();
+        lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let r = c.members[3].supplement(round, &subs, &p, &rs, 3, &evidence);
+        assert!(matches!(r, Err(CommitteeError::Storage(_))), "{r:?}");
+        lock.execute_batch("ROLLBACK").unwrap();
+        drop(lock);
+        assert_eq!(
+            spent_rows(&db4),
+            before,
+            "nothing spent without the stored reply"
+        );
+        let roster = c.roster.clone();
+        c.members[3] = open(&c.dir, &roster, 4);
+        let supp = c.members[3]
+            .supplement(round, &subs, &p, &rs, 3, &evidence)
+            .unwrap();
+        assert_eq!(spent_rows(&db4), before + 2);
+        assert_eq!(
+            c.members[3]
+                .supplement(round, &subs, &p, &rs, 3, &[])
+                .unwrap(),
+            supp
+        );
+        assert_eq!(spent_rows(&db4), before + 2);
+    });
+}
