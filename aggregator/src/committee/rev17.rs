@@ -559,7 +559,9 @@ fn rev17_attempt_supplements_need_evidence_for_this_request_and_survive_a_restar
         assert_eq!(c.combination.helpers(pm5, bit(3)), vec![(4, 3)]);
         let p = c.combination.present(round, &subs, pm).unwrap();
         let p5 = c.combination.present(round, &subs, pm5).unwrap();
-        let mut answers: Vec<(u8, Vec<u8>)> = [1u8, 2, 3, 4]
+        // Members 1-3 answer first (member 4, the helper, only after the evidence attempts below, so that its
+        // refusals come from the evidence check and not from its own answer under P).
+        let mut answers: Vec<(u8, Vec<u8>)> = [1u8, 2, 3]
             .iter()
             .map(|&m| {
                 let a = c.members[usize::from(m) - 1]
@@ -591,6 +593,9 @@ fn rev17_attempt_supplements_need_evidence_for_this_request_and_survive_a_restar
             "{r:?}"
         );
         assert_eq!(spent_rows(&db4), before, "nothing spent on a refusal");
+        let four = c.members[3].answer(round, &subs, &p, &rs).unwrap();
+        answers.push((4, four));
+        let before = spent_rows(&db4);
         // Positive control: the evidence under its own P.
         let supp = c.members[3]
             .supplement(round, &subs, &p, &rs, 3, &evidence)
