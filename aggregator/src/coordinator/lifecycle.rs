@@ -60,12 +60,13 @@ impl Coordinator {
         let model_dim =
             u32::try_from(bytes.len() / 4).map_err(|_| ApiError::internal("model size"))?;
         check_round_request(req)?;
-        let config = model::round_config(
+        let config = model::round_config_for(
             &self.facts.limits,
             self.facts.roster_size,
             model_dim,
             req.norm_bound,
             req.scale,
+            self.facts.committee.as_ref(),
         )?;
         check_bound_slack(config.b_int(), req)?;
         let model = req

@@ -120,8 +120,10 @@ pub struct ServiceFacts {
     pub roster_size: u32,
     /// SHA3-256 of the ML-KEM encapsulation key.
     pub kem_key_sha3: [u8; 32],
-    /// SHA3-256 of the BFV public key.
+    /// SHA3-256 of the BFV public key (the committee key in threshold mode).
     pub bfv_public_key_sha3: [u8; 32],
+    /// Threshold mode: the committee's plan and design every round must fit (`None`: single-decryptor mode).
+    pub committee: Option<crate::model::CommitteeTerms>,
 }
 
 /// What an admin asks for when opening a round.

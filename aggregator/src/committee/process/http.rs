@@ -87,6 +87,69 @@ pub fn request_limit(roster: &CommitteeRoster, design: Design) -> Result<usize, 
     Ok(1 + reveal.max(submissions))
 }
 
+/// The line a listening member writes on stderr after each request (its operator's per-request costs; the
+/// demo sums them per member and round): `zkfl keyholder: request op=9 in=BYTES out=BYTES seconds=S ok`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RequestLog {
+    /// The op.
+    pub op: u8,
+    /// Request body bytes (op included).
+    pub bytes_in: u64,
+    /// Reply bytes (status byte included).
+    pub bytes_out: u64,
+    /// Wall seconds the member spent on it.
+    pub seconds: f64,
+    /// The member refused it.
+    pub refused: bool,
+}
+
+const LOG_PREFIX: &str = "zkfl keyholder: request ";
+
+impl core::fmt::Display for RequestLog {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{LOG_PREFIX}op={} in={} out={} seconds={:.6} {}",
+            self.op,
+            self.bytes_in,
+            self.bytes_out,
+            self.seconds,
+            if self.refused { "refused" } else { "ok" }
+        )
+    }
+}
+
+impl RequestLog {
+    /// Parses one line written by [`RequestLog`]'s `Display`; `None` for any other line.
+    #[must_use]
+    pub fn parse(line: &str) -> Option<Self> {
+        let rest = line.strip_prefix(LOG_PREFIX)?;
+        let mut it = rest.split_whitespace();
+        let mut field = |name: &str| {
+            it.next()?
+                .strip_prefix(name)?
+                .strip_prefix('=')
+                .map(str::to_owned)
+        };
+        let op = field("op")?.parse().ok()?;
+        let bytes_in = field("in")?.parse().ok()?;
+        let bytes_out = field("out")?.parse().ok()?;
+        let seconds = field("seconds")?.parse().ok()?;
+        let refused = match it.next()? {
+            "ok" => false,
+            "refused" => true,
+            _ => return None,
+        };
+        Some(Self {
+            op,
+            bytes_in,
+            bytes_out,
+            seconds,
+            refused,
+        })
+    }
+}
+
 /// One request for the member's thread, and where its reply goes.
 type Job = (Bytes, oneshot::Sender<Vec<u8>>);
 
@@ -158,7 +221,19 @@ pub fn serve(
             prepare(&mut member);
             let _ = opened_tx.send(Ok(()));
             for (request, reply) in queue {
-                let _ = reply.send(super::reply(&mut member, &request));
+                let started = std::time::Instant::now();
+                let answer = super::reply(&mut member, &request);
+                eprintln!(
+                    "{}",
+                    RequestLog {
+                        op: request.first().copied().unwrap_or(0),
+                        bytes_in: request.len() as u64,
+                        bytes_out: answer.len() as u64,
+                        seconds: started.elapsed().as_secs_f64(),
+                        refused: answer.first() != Some(&0),
+                    }
+                );
+                let _ = reply.send(answer);
             }
         })?;
     opened
@@ -300,5 +375,32 @@ impl Drop for ListeningMember {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RequestLog;
+
+    #[test]
+    fn request_log_lines_round_trip_and_other_lines_are_not_logs() {
+        let l = RequestLog {
+            op: 9,
+            bytes_in: 1_216_596,
+            bytes_out: 4_099_572,
+            seconds: 48.25,
+            refused: false,
+        };
+        assert_eq!(RequestLog::parse(&l.to_string()), Some(l));
+        let r = RequestLog { refused: true, ..l };
+        assert_eq!(RequestLog::parse(&r.to_string()), Some(r));
+        assert_eq!(
+            RequestLog::parse("zkfl keyholder: listening on http://x"),
+            None
+        );
+        assert_eq!(
+            RequestLog::parse("zkfl keyholder: request op=9 in=1 out=2 seconds=x ok"),
+            None
+        );
     }
 }
