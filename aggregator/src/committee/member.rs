@@ -1046,33 +1046,6 @@ pub fn share_set_bytes(chunks: usize, roster: &CommitteeRoster) -> usize {
     })
 }
 
-/// The longest signed answer (0x15 share set, 0x16 proofs each at the share proof's longest, ML-DSA signature,
-/// docs/THRESHOLD.md §15.3) a member of `design` under `roster` can send: what a relay must be able to carry, also
-/// as the evidence of a supplement request (review 16 R16-3b).
-///
-/// # Errors
-/// [`CommitteeError::Roster`] for a roster without an epoch, [`CommitteeError::Threshold`] for a design the core
-/// refuses.
-pub fn max_answer_bytes(roster: &CommitteeRoster, design: Design) -> Result<usize, CommitteeError> {
-    let epoch = roster.epoch()?;
-    let c = epoch.committee;
-    let plan = CheckedPlan::<P>::design(
-        c.members(),
-        c.threshold(),
-        design.clinics,
-        design.b_int,
-        design.chunks,
-    )?;
-    let frame = Frame {
-        epoch: &epoch,
-        chunks: design.chunks,
-    };
-    let proof = max_proof_len::<P>(&share_params(&plan)?);
-    Ok(wire::share_set_len::<P>(&frame)
-        + wire::share_proofs_len(core::iter::repeat_n(proof, design.chunks))
-        + signed::SIGNED_OVERHEAD)
-}
-
 fn share_params(plan: &CheckedPlan<P>) -> Result<ShareProofParams, CommitteeError> {
     derive(plan).map_err(|e| CommitteeError::Protocol(format!("share proof parameters: {e:?}")))
 }
