@@ -44,7 +44,8 @@ fn listen_config() -> crate::server::listen::ListenConfig {
 
 /// The largest request the member reads: a signed reveal (`ACCEPT`: C(n, t − 1)·L polynomials, 12.2 MB at
 /// 3-of-5 and L = 27), or an `ANSWER`/`SUPPLEMENT` carrying the present set, up to n receipts and the
-/// submissions of K clinics of L chunks each with the longest norm proof the design's B_int allows. Anything
+/// submissions of K clinics of L chunks each with the longest norm proof the design's B_int allows, and for a
+/// `SUPPLEMENT` the excluded member's longest signed answer (its evidence). Anything
 /// longer is no request of the protocol.
 ///
 /// # Errors
@@ -79,7 +80,10 @@ pub fn request_limit(roster: &CommitteeRoster, design: Design) -> Result<usize, 
     )
     .max_proof_len();
     let submission = 8 + 4 + (l + 1) * poly_len() + 4 + proof;
-    let answer = 1 + 8 + 4 + PRESENT_BYTES + SIGNED_OVERHEAD + 1 + n * (4 + RECEIPT_BYTES) + 4;
+    // A SUPPLEMENT also carries the excluded member's signed answer as evidence (u32 length ‖ bytes, R16-3b).
+    let evidence = 4 + super::super::member::max_answer_bytes(roster, design)?;
+    let answer =
+        1 + 8 + 4 + PRESENT_BYTES + SIGNED_OVERHEAD + 1 + n * (4 + RECEIPT_BYTES) + 4 + evidence;
     let submissions = (design.clinics as usize)
         .checked_mul(submission)
         .and_then(|s| s.checked_add(answer))
