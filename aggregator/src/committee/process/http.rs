@@ -80,9 +80,27 @@ pub fn request_limit(roster: &CommitteeRoster, design: Design) -> Result<usize, 
     .max_proof_len();
     let submission = 8 + 4 + (l + 1) * poly_len() + 4 + proof;
     let answer = 1 + 8 + 4 + PRESENT_BYTES + SIGNED_OVERHEAD + 1 + n * (4 + RECEIPT_BYTES) + 4;
+    // A supplement request also carries the excluded member's signed answer as evidence (review 16 R16-3b):
+    // excluded member (1) ‖ evidence length (u32) ‖ share set ‖ its proofs (the longest each chunk's share proof
+    // can be) ‖ signature.
+    let plan = zkfl_core::threshold::plan::CheckedPlan::<P>::design(
+        n as u32,
+        epoch.committee.threshold(),
+        design.clinics,
+        design.b_int,
+        l,
+    )?;
+    let share_params = zkfl_core::threshold::share_proof_params::derive(&plan)
+        .map_err(|e| CommitteeError::Roster(format!("design: share proof parameters: {e:?}")))?;
+    let share_proof = zkfl_core::threshold::share_proof::max_proof_len::<P>(&share_params);
+    let evidence = 1
+        + 4
+        + super::super::member::share_set_bytes(l, roster)
+        + zkfl_core::wire::committee::share_proofs_len(std::iter::repeat_n(share_proof, l))
+        + SIGNED_OVERHEAD;
     let submissions = (design.clinics as usize)
         .checked_mul(submission)
-        .and_then(|s| s.checked_add(answer))
+        .and_then(|s| s.checked_add(answer + evidence))
         .ok_or_else(|| CommitteeError::Roster("design: request size overflows".into()))?;
     Ok(1 + reveal.max(submissions))
 }
