@@ -13,6 +13,7 @@
 use core::fmt;
 
 use crate::arith::Modulus;
+use crate::arith::cast::low_u64;
 use crate::params::{ParamSet, bounds};
 use crate::quant::{QuantError, Quantizer};
 
@@ -95,7 +96,8 @@ pub const fn noise_per_client(bounds: ProofBounds, key: KeyBounds) -> u128 {
 #[must_use]
 pub const fn plaintext_modulus(clinics: u32, b_int: u64) -> Option<u64> {
     match (2 * clinics as u128).checked_mul(b_int as u128) {
-        Some(x) if x < u64::MAX as u128 => Some(x as u64 + 1),
+        // x < 2^64 − 1 here, so its low limb is x and x + 1 does not overflow.
+        Some(x) if x < u64::MAX as u128 => Some(low_u64(x) + 1),
         _ => None,
     }
 }
@@ -372,7 +374,7 @@ pub fn check_config<P: ParamSet>(req: &ConfigRequest) -> Result<Config, ConfigEr
         set_id: P::ID,
         clinics: req.clinics,
         params: req.params,
-        chunks: chunks as u32,
+        chunks: u32::try_from(chunks).expect("chunks ≤ params, a u32"),
         quantizer,
         t,
         delta: <P::M as Modulus>::Q / u128::from(t),

@@ -10,6 +10,8 @@
 // public twiddle indices.
 #![allow(clippy::integer_division_remainder_used)]
 
+use super::cast::{fit_u32, low_u32};
+
 /// Number of auxiliary primes available (so at most 10 residues per coefficient).
 pub const PRIME_COUNT: usize = 10;
 /// Largest supported NTT length.
@@ -126,7 +128,8 @@ pub const fn bit_reverse(x: usize, bits: u32) -> usize {
 /// ⌊w·2^32/p⌋ for w < p: the Shoup companion of a fixed multiplier w.
 #[must_use]
 pub const fn shoup(w: u32, p: u32) -> u32 {
-    (((w as u64) << 32) / p as u64) as u32
+    // w < p, so the quotient is below 2^32.
+    fit_u32(((w as u64) << 32) / p as u64)
 }
 
 impl NttPrime {
@@ -149,7 +152,7 @@ impl NttPrime {
         let mut rp = r * r % pm;
         k = 0;
         while k < 4 {
-            r_pows[k] = rp as u32;
+            r_pows[k] = fit_u32(rp);
             rp = rp * r % pm;
             k += 1;
         }
@@ -162,7 +165,10 @@ impl NttPrime {
         k = 0;
         while k < STORED_N {
             let e = bit_reverse(k, LOG_MAX_N) as u64;
-            let (w, wi) = (pow_mod(psi, e, pm) as u32, pow_mod(psi_inv, e, pm) as u32);
+            let (w, wi) = (
+                fit_u32(pow_mod(psi, e, pm)),
+                fit_u32(pow_mod(psi_inv, e, pm)),
+            );
             fwd[k] = w;
             fwd_shoup[k] = shoup(w, p);
             invt[k] = wi;
@@ -175,8 +181,8 @@ impl NttPrime {
         k = 0;
         while k < HI_LEN {
             let e = bit_reverse(k, LOG_MAX_N - LOG_STORED_N) as u64;
-            fwd_hi[k] = (pow_mod(psi, e, pm) * r2 % pm) as u32;
-            inv_hi[k] = (pow_mod(psi_inv, e, pm) * r2 % pm) as u32;
+            fwd_hi[k] = fit_u32(pow_mod(psi, e, pm) * r2 % pm);
+            inv_hi[k] = fit_u32(pow_mod(psi_inv, e, pm) * r2 % pm);
             k += 1;
         }
         let r_inv = pow_mod(r, pm - 2, pm);
@@ -187,18 +193,18 @@ impl NttPrime {
         k = 0;
         while k <= LOG_MAX_N as usize {
             let n_inv = pow_mod(1u64 << k, pm - 2, pm);
-            scale_plain[k] = n_inv as u32;
-            scale_plain_shoup[k] = shoup(n_inv as u32, p);
+            scale_plain[k] = fit_u32(n_inv);
+            scale_plain_shoup[k] = shoup(fit_u32(n_inv), p);
             let s = n_inv * r_inv % pm;
-            scale_mont[k] = s as u32;
-            scale_mont_shoup[k] = shoup(s as u32, p);
+            scale_mont[k] = fit_u32(s);
+            scale_mont_shoup[k] = shoup(fit_u32(s), p);
             k += 1;
         }
         Self {
             p,
             p_neg_inv,
             r_pows,
-            psi: psi as u32,
+            psi: fit_u32(psi),
             fwd,
             fwd_shoup,
             inv: invt,
@@ -265,7 +271,7 @@ impl NttPrime {
     #[inline(always)]
     #[must_use]
     pub fn mont_reduce_lazy(&self, x: u64) -> u32 {
-        let m = (x as u32).wrapping_mul(self.p_neg_inv);
+        let m = low_u32(x).wrapping_mul(self.p_neg_inv);
         ((x + u64::from(m) * u64::from(self.p)) >> 32) as u32
     }
 

@@ -13,6 +13,7 @@ use super::nttacc::NttR;
 use super::params::{CONSTRAINTS, D, GROUPS, JL_ROWS, LAMBDA_MAX, Y3_BLOCKS};
 use super::rq::Rq;
 use crate::arith::Modulus;
+use crate::arith::cast::low_u64;
 use shake::XofReader;
 
 /// JL column blocks whose ρ sums [`Batch::rho_blocks`] computes together (the verifier's z pass): the
@@ -115,7 +116,8 @@ impl<M: Modulus> Batch<M> {
                 *n = 0u64.wrapping_sub(u64::from(e == -1));
             }
             for k in 0..self.lambda {
-                let m = M::to_u128(self.mu[k][i]) as u64;
+                // rho_u64 runs for q < 2^55 only, so the residue is its low limb.
+                let m = low_u64(M::to_u128(self.mu[k][i]));
                 for (acc, &mask) in pos[k].iter_mut().zip(pm.iter()) {
                     *acc += m & mask;
                 }
@@ -301,7 +303,7 @@ trait Lane: Copy {
 impl Lane for u64 {
     const ZERO: Self = 0;
     fn of(x: u128) -> Self {
-        x as u64
+        low_u64(x)
     }
     fn add(self, o: Self) -> Self {
         self.wrapping_add(o)
@@ -310,7 +312,7 @@ impl Lane for u64 {
         self.wrapping_sub(o)
     }
     fn residue<M: Modulus>(self) -> M::Coeff {
-        M::from_i64(self as i64)
+        M::from_i64(self.cast_signed())
     }
 }
 
@@ -327,7 +329,7 @@ impl Lane for u128 {
     }
     fn residue<M: Modulus>(self) -> M::Coeff {
         // Negative sums (top bit set): −(|Σ| mod q) mod q. Public data, so the branch is fine.
-        if (self as i128) < 0 {
+        if self.cast_signed() < 0 {
             M::neg(M::from_u128(self.wrapping_neg()))
         } else {
             M::from_u128(self)

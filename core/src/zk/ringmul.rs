@@ -36,7 +36,7 @@ pub fn psi_block_i64<const N: usize>(x: &[impl Copy + Into<i64>; N], i: usize, o
 pub fn psi_inv_block_i32<const N: usize>(blk: &[i64; D], i: usize, x: &mut [i32; N]) {
     let k = N / D;
     for (t, &v) in blk.iter().enumerate() {
-        x[i + t * k] = v as i32;
+        x[i + t * k] = crate::arith::cast::low_i32(v); // |v| < 2^31 (the caller's bound), no branch
     }
 }
 

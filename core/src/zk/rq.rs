@@ -80,7 +80,7 @@ impl<M: Modulus> Rq<M> {
     /// Centred coefficients as i64 (caller guarantees |x| < 2^63, i.e. short values).
     pub fn to_i64(&self, out: &mut [i64]) {
         for (o, &x) in out.iter_mut().zip(self.0.iter()) {
-            *o = M::to_centered(x) as i64;
+            *o = crate::arith::cast::low_i64(M::to_centered(x));
         }
     }
 
@@ -242,7 +242,7 @@ pub fn dot_i64(a: &[i64], b: &[i64]) -> i128 {
 #[must_use]
 pub fn norm2_i64(a: &[i64]) -> u128 {
     a.iter()
-        .map(|&x| (i128::from(x) * i128::from(x)) as u128)
+        .map(|&x| (i128::from(x) * i128::from(x)).cast_unsigned()) // a square: non-negative
         .sum()
 }
 

@@ -173,7 +173,7 @@ fn verify_checks<P: ZkParams, const N: usize>(
     // V3: ‖z3‖² bound on each 256-row projection (one JL-lemma application each, PROTOCOL §7.1 step 4).
     let z3_too_long = hd.z3.chunks_exact(JL_HALF).any(|half| {
         half.iter()
-            .map(|&x| (i128::from(x) * i128::from(x)) as u128)
+            .map(|&x| (i128::from(x) * i128::from(x)).cast_unsigned()) // a square: non-negative
             .sum::<u128>()
             > lay.zk.z3_bound_sq
     });
@@ -288,7 +288,7 @@ fn read_block(
 ) -> Result<(), ProofError> {
     for x in out.iter_mut() {
         *x = rd.next_value(code)?;
-        *sq += (i128::from(*x) * i128::from(*x)) as u128;
+        *sq += (i128::from(*x) * i128::from(*x)).cast_unsigned(); // a square: non-negative
     }
     Ok(())
 }
