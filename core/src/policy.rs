@@ -7,9 +7,6 @@
 //! here: [`ProofBounds::of`] and [`KeyBounds`] take them from `params::bounds`, the module the verifier's
 //! layout (`zk::layout::Layout::new`) reads them from.
 
-// Division lint (lib.rs): clinic counts, bounds and sizes are public numbers throughout.
-#![allow(clippy::integer_division_remainder_used)]
-
 use core::fmt;
 
 use crate::arith::Modulus;
@@ -107,6 +104,10 @@ pub const fn plaintext_modulus(clinics: u32, b_int: u64) -> Option<u64> {
 /// |t·E − r·M| < q/2; this checks the sufficient 2·(t·E_max + r·M_max) < q. The largest admissible E is returned
 /// as the noise budget, `None` if even E = 0 fails or t does not fit.
 #[must_use]
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "public quantities: q, t, clinic counts, bounds"
+)]
 pub fn noise_budget<P: ParamSet>(clinics: u32, b_int: u64) -> Option<u128> {
     let q = <P::M as Modulus>::Q;
     let t = u128::from(plaintext_modulus(clinics, b_int)?);
@@ -170,6 +171,10 @@ pub const MAX_CLINICS_SEARCH: u32 = 1 << 24;
 /// sufficient condition (r ≤ t − 1, binary search) every count decrypts; from there the counts are scanned
 /// one by one up to the first failure, which comes no later than the first K with 2·t·E ≥ q (also monotone).
 #[must_use]
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "public quantities: q, t, clinic counts, bounds"
+)]
 pub fn max_clinics<P: ParamSet>(b_int: u64, chunks: usize, key: KeyBounds, smudging: u128) -> u32 {
     let per_client = noise_per_client(ProofBounds::of::<P>(chunks), key);
     let safe = |k: u32| fits_any_remainder::<P>(k, b_int, per_client, smudging);
@@ -337,6 +342,10 @@ fn max_submission_len_of<P: crate::zk::params::ZkParams>(
 ///
 /// # Errors
 /// [`ConfigError`] names the first violated limit.
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "public quantities: q, t, clinic counts, bounds"
+)]
 pub fn check_config<P: ParamSet>(req: &ConfigRequest) -> Result<Config, ConfigError> {
     if req.clinics == 0 {
         return Err(ConfigError::NoClinics);

@@ -21,9 +21,6 @@
 //!
 //! The encoded values are public (the prover encodes z only after the rejection test accepted it), so the
 //! code is not constant time; its running time depends on z only.
-// Division lint (lib.rs): every `/` and `%` here works on public values (Rice parameters and code lengths are
-// computed from public widths and bounds).
-#![allow(clippy::integer_division_remainder_used)]
 
 use crate::arith::cast::{f64_of_u64, fit_u64, low_u8};
 use crate::arith::isqrt::floor_sqrt;
@@ -75,7 +72,7 @@ impl RiceCode {
     pub const fn for_gaussian(sigma: u64, width: u32) -> Self {
         let s2 = (sigma as u128) * (sigma as u128);
         let log2_s2 = if s2 == 0 { 0 } else { s2.ilog2() };
-        let k = if log2_s2 == 0 { 0 } else { (log2_s2 - 1) / 2 };
+        let k = if log2_s2 == 0 { 0 } else { (log2_s2 - 1) >> 1 };
         Self {
             k,
             max_abs: (1u64 << (width - 1)) - 1,

@@ -4,8 +4,6 @@
 // Division lint (lib.rs): every `/` and `%` here works on public values (sizes by the public degree D, and
 // challenge digits of public transcript bytes).
 #![allow(clippy::integer_division_remainder_used)]
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use super::params::{CHALLENGE_COEFF_MAX, ETA};
 use super::rq::{D, Rq};

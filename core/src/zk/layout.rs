@@ -1,9 +1,5 @@
 //! Block layout of the witness vectors and of the proof bytes (docs/PROTOCOL.md §5 and §12).
 //! Everything here is public: it depends on the parameter set and the number of chunks L only.
-// Division lint (lib.rs): every `/` and `%` here works on public values (proof-ring counts N / D of public sizes).
-#![allow(clippy::integer_division_remainder_used)]
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use super::codec::RiceCode;
 use super::params::{D, GROUPS, JL_ROWS, Y3_BLOCKS, ZkConsts, slack_bits_u128};
@@ -64,6 +60,10 @@ impl Layout {
     /// Layout for a relation of the norm proof's shape with its own squared group bounds (the threshold
     /// share proof, docs/THRESHOLD.md §6.2: L = 1, bounds (B_X2², p²N, p²B_2², B_X1²)).
     #[must_use]
+    #[allow(
+        clippy::integer_division_remainder_used,
+        reason = "proof-ring counts N / D of public sizes"
+    )]
     pub const fn with_bounds(
         zk: ZkConsts,
         n: usize,

@@ -6,8 +6,6 @@
 // Division lint (lib.rs): every `/` and `%` here works on public values (public parameters: sizes by D, q mod
 // 8, bound arithmetic).
 #![allow(clippy::integer_division_remainder_used)]
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use crate::arith::Modulus;
 use crate::arith::cast::{f64_of_u64, f64_of_usize};

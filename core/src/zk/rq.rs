@@ -1,8 +1,6 @@
 //! Elements of the proof ring R = Z_q[Y]/(Y^128 + 1) (docs/PROTOCOL.md §1) and the few operations the
 //! protocol needs: negacyclic product, the automorphism σ: Y ↦ Y⁻¹, constant coefficient, scalar product.
 //! Everything is constant time (fixed loops, `Modulus` arithmetic only).
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use crate::arith::Modulus;
 use crate::arith::rns::primes_for_uniform;

@@ -1,11 +1,6 @@
 //! The verifier of docs/PROTOCOL.md §6.1 (checks V1–V8). One pass over the proof bytes: z1 is decoded
 //! block by block and used at once for w' = A1·z1 + A2·z2 − c·t_A and for the homogenised relation F̃(c).
 //! Its memory does not depend on the number of chunks.
-// Division lint (lib.rs): every `/` and `%` here works on public values (verification bounds of public σ and
-// dimensions).
-#![allow(clippy::integer_division_remainder_used)]
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use super::codec::{RiceCode, RiceReader};
 use super::derive::{challenge_from_seed, jl_reader};
@@ -26,6 +21,10 @@ use crate::arith::Modulus;
 
 /// Verifier bound on ‖z‖² for one width class: ⌊(1.1·σ)²·dim⌋ (V4).
 #[must_use]
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "a public bound of public σ and dimension"
+)]
 pub const fn z_bound_sq(sigma: u64, dim: usize) -> u128 {
     121 * (sigma as u128) * (sigma as u128) * (dim as u128) / 100
 }
@@ -133,6 +132,10 @@ pub fn verify_with<P: ZkParams, const N: usize>(
 }
 
 /// The checks V1–V8, each unless `dis` switches it off.
+#[allow(
+    clippy::needless_range_loop,
+    reason = "walks parallel arrays in lockstep"
+)]
 fn verify_checks<P: ZkParams, const N: usize>(
     stmt: &Statement<'_, P::M, N>,
     ctx: &Context,
@@ -331,6 +334,10 @@ impl<'a, M: Modulus> Acc<'a, M> {
     }
 
     /// P_k += σ(ρ_{k,b})·x_b for the waiting blocks, in the order they came.
+    #[allow(
+        clippy::needless_range_loop,
+        reason = "walks parallel arrays in lockstep"
+    )]
     fn flush(&mut self) {
         let n = self.waiting;
         if n == 0 {
