@@ -82,6 +82,20 @@ pub const fn fit_usize(x: u64) -> usize {
     x as usize
 }
 
+/// ⌊x⌋ of a finite `x` in [0, 2^64) the caller has range-checked (a public parameter into fixed point, e.g.
+/// σ·2^32 or M·2^52): the conversion only drops the fraction.
+#[inline]
+#[must_use]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "the caller's range check makes the conversion exact up to the fraction"
+)]
+pub fn floor_f64_to_u64(x: f64) -> u64 {
+    debug_assert!((0.0..18_446_744_073_709_551_616.0).contains(&x));
+    x as u64
+}
+
 /// `x` as `f64` for an estimate, a report or a de-quantized model value: exact below 2^53, rounded to nearest
 /// above (never a value of a proof, a key or the wire).
 #[inline]
@@ -130,6 +144,8 @@ mod tests {
         assert_eq!(fit_usize(1 << 31), 1 << 31);
         assert_eq!(f64_of_u64((1 << 53) - 1), 9_007_199_254_740_991.0);
         assert_eq!(f64_of_usize(4096), 4096.0);
+        assert_eq!(floor_f64_to_u64(2.75 * 4_294_967_296.0), 11_811_160_064);
+        assert_eq!(floor_f64_to_u64(1.5), 1);
         assert_eq!(f64_of_u128(1 << 86), 77_371_252_455_336_267_181_195_264.0);
     }
 

@@ -46,7 +46,7 @@
 //!   project's seeded secret stream (e.g. mask block `index = attempt << 32 | block`).
 
 use super::fixed::{InvTwoSigmaSq, exp_neg, uniform_q120};
-use crate::arith::cast::low_u64;
+use crate::arith::cast::{floor_f64_to_u64, low_u64};
 use crate::arith::ct::ct_lt;
 use core::convert::Infallible;
 use rand_core::{Rng, TryCryptoRng, TryRng};
@@ -99,13 +99,7 @@ impl GaussianSampler {
             return Err(SigmaOutOfRange);
         }
         // σ·2^32 ∈ [2^31, 2^60): the conversion only drops the fraction (the Q32.32 rounding toward zero).
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "a checked positive value below 2^60"
-        )]
-        let q32 = (sigma * 4_294_967_296.0) as u64;
-        Self::new(q32)
+        Self::new(floor_f64_to_u64(sigma * 4_294_967_296.0))
     }
 
     /// σ in Q32.32.
