@@ -135,6 +135,12 @@ pub struct RoundStatus {
     /// Work times of the round measured by the serving process (absent after a restart).
     #[serde(default)]
     pub timing_s: Option<crate::coordinator::RoundTimings>,
+    /// `single-decryptor` or `threshold t-of-n`.
+    #[serde(default)]
+    pub decryption_mode: Option<String>,
+    /// Threshold mode: how the round was decrypted (present set, receipt signers, refusals, exclusions).
+    #[serde(default)]
+    pub decryption: Option<Value>,
 }
 
 /// The accepted-submission answer.
@@ -364,6 +370,11 @@ impl Client {
     /// `GET /v1/keys/kem`: the ML-KEM-768 encapsulation key.
     pub fn kem_key(&self) -> Result<Vec<u8>> {
         self.get_bytes("/v1/keys/kem")
+    }
+
+    /// `GET /v1/keys/committee` (threshold mode): roster digest, key identity and the n certificate signatures.
+    pub fn committee_key(&self) -> Result<Value> {
+        self.get_json("/v1/keys/committee")
     }
 
     /// `GET /v1/keys/bfv`: the BFV public key.

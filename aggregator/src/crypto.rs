@@ -350,7 +350,22 @@ impl<P: SharedA1, const N: usize, const K: usize> SetOps for Ops<P, N, K> {
     ) -> Result<(), ApiError> {
         let (c1, c0) = Self::decode(ct, inputs.chunks)?;
         let mut a = Box::new(Poly::<P::M, N>::zero());
-        let mut b = vec![Poly::<P::M, N>::zero(); P::MAX_CHUNKS];
+        // The key's own chunk count: a single key holder's key has L_max chunks, a committee key the design's L
+        // (docs/THRESHOLD.md §16); a key with fewer chunks than the ciphertext cannot be the round's.
+        let key_chunks =
+            zkfl_core::wire::bfv::read_header::<P>(pk, zkfl_core::wire::bfv::KIND_PUBLIC_KEY)
+                .map_err(ApiError::internal)?
+                .chunks;
+        if key_chunks < c0.len() {
+            return Err(ApiError::new(
+                Code::ParameterMismatch,
+                format!(
+                    "the BFV key has {key_chunks} chunks, the ciphertext {}",
+                    c0.len()
+                ),
+            ));
+        }
+        let mut b = vec![Poly::<P::M, N>::zero(); key_chunks];
         decode_public_key::<P, N>(pk, &mut a, &mut b).map_err(ApiError::internal)?;
         let pk_b: Vec<[<P::M as Modulus>::Coeff; N]> =
             b.iter().take(c0.len()).map(|p| p.coeffs).collect();

@@ -191,6 +191,14 @@ pub enum PortError {
     Refused(String),
     /// The key holder's reply is malformed or has the wrong length.
     MalformedReply,
+    /// Threshold mode: fewer key holders than the spend quorum signed receipts, or fewer than t could answer;
+    /// no member answered and nothing was decrypted (the round fails with `too_few_key_holders`).
+    TooFewKeyHolders {
+        /// Why, in words.
+        message: String,
+        /// The refusals, published with the failed round (JSON).
+        report: serde_json::Value,
+    },
     /// The key holder has no BFV secret key, its ledger cannot be written, or decryption failed.
     Decryption(String),
 }
@@ -217,6 +225,7 @@ impl core::fmt::Display for PortError {
                 f.write_str("the key holder has stopped (service shutting down)")
             }
             Self::MalformedReply => f.write_str("malformed key holder reply"),
+            Self::TooFewKeyHolders { message, .. } => f.write_str(message),
         }
     }
 }

@@ -43,33 +43,106 @@ pub fn round_config(
     norm_bound: f64,
     scale: f64,
 ) -> Result<Config, ApiError> {
-    fn req<P: ParamSet>(
+    round_config_for(limits, clinics, dim, norm_bound, scale, None)
+}
+
+/// The committee's terms in threshold mode (docs/THRESHOLD.md §4): the committee key's bounds and the
+/// smudging bound of the threshold plan (`zkfl_core::threshold::plan`), and the design (B_int, L) the
+/// committee's key and share proofs are fixed to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitteeTerms {
+    /// n.
+    pub members: u32,
+    /// t.
+    pub threshold: u32,
+    /// B_int of the design.
+    pub b_int: u64,
+    /// Chunks L of the design.
+    pub chunks: u32,
+    /// Bounds on the committee key (`plan::committee_key`).
+    pub key: KeyBounds,
+    /// Worst-case smudging per coefficient of the combined phase (`Plan::smudging`).
+    pub smudging: u128,
+}
+
+impl CommitteeTerms {
+    /// The terms of an n-member, threshold-t committee of set L for rounds of `clinics` clinics, B_int
+    /// `b_int` and `chunks` chunks.
+    ///
+    /// # Errors
+    /// The plan's refusal in words (no room, too lossy, malformed committee).
+    pub fn plan(
+        members: u32,
+        threshold: u32,
         clinics: u32,
-        params: u32,
-        norm_bound: f64,
-        scale: f64,
-    ) -> Result<Config, ConfigError> {
-        // Single-decryptor mode: one key holder's key, no smudging noise.
-        check_config::<P>(&ConfigRequest {
-            clinics,
-            params,
-            norm_bound,
-            scale,
-            key: KeyBounds::single::<P>(),
-            smudging: 0,
+        b_int: u64,
+        chunks: u32,
+    ) -> Result<Self, String> {
+        use zkfl_core::threshold::plan;
+        let p = plan::design::<SetL>(members, threshold, clinics, b_int, chunks as usize)
+            .map_err(|e| format!("threshold plan {threshold}-of-{members}: {e:?}"))?;
+        Ok(Self {
+            members,
+            threshold,
+            b_int,
+            chunks,
+            key: plan::committee_key::<SetL>(members, threshold),
+            smudging: p.smudging,
         })
     }
-    let result = match limits.id {
-        SetS::ID => req::<SetS>(clinics, dim, norm_bound, scale),
-        SetXL::ID => req::<SetXL>(clinics, dim, norm_bound, scale),
-        _ => req::<SetL>(clinics, dim, norm_bound, scale),
+}
+
+/// [`round_config`] under a committee's key bounds and smudging (threshold mode), or a single key holder's
+/// key without smudging (`None`). In threshold mode a round whose B_int or chunk count is not the
+/// committee's design is refused (`parameter_mismatch`): the committee key and the share proofs are fixed
+/// to it for the key's epoch.
+pub fn round_config_for(
+    limits: &SetLimits,
+    clinics: u32,
+    dim: u32,
+    norm_bound: f64,
+    scale: f64,
+    committee: Option<&CommitteeTerms>,
+) -> Result<Config, ApiError> {
+    // Single-decryptor mode: one key holder's key, no smudging noise.
+    let (key_of, smudging) = match committee {
+        Some(c) => (Some(c.key), c.smudging),
+        None => (None, 0),
     };
-    result.map_err(|e| {
-        ApiError::new(
-            Code::ParameterMismatch,
-            format!("set {} cannot run this round: {e}", limits.name),
-        )
-    })
+    let req = |key: KeyBounds| ConfigRequest {
+        clinics,
+        params: dim,
+        norm_bound,
+        scale,
+        key,
+        smudging,
+    };
+    let result = match limits.id {
+        SetS::ID => check_config::<SetS>(&req(key_of.unwrap_or(KeyBounds::single::<SetS>()))),
+        SetXL::ID => check_config::<SetXL>(&req(key_of.unwrap_or(KeyBounds::single::<SetXL>()))),
+        _ => check_config::<SetL>(&req(key_of.unwrap_or(KeyBounds::single::<SetL>()))),
+    };
+    let mismatch = |why: String| ApiError::new(Code::ParameterMismatch, why);
+    let config = result.map_err(|e: ConfigError| {
+        mismatch(format!("set {} cannot run this round: {e}", limits.name))
+    })?;
+    if let Some(c) = committee
+        && (limits.id != SetL::ID || config.b_int() != c.b_int || config.chunks != c.chunks)
+    {
+        return Err(mismatch(format!(
+            "the {}-of-{} committee's key is fixed to set L, B_int {} and {} chunk(s); this round needs set \
+                 {}, B_int {} and {} chunk(s) (open rounds with the --norm-bound, --scale and model size \
+                 `zkfl serve` started with)",
+            c.threshold,
+            c.members,
+            c.b_int,
+            c.chunks,
+            limits.name,
+            config.b_int(),
+            config.chunks
+        )));
+    }
+    Ok(config)
 }
 
 /// The mean update from the decrypted sums (centred integers, one per coordinate): zkfl-core's

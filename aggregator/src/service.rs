@@ -10,7 +10,7 @@ use crate::coordinator::{Coordinator, ServiceFacts, sha3};
 use zkfl_core::channel::{KemSecretKey, VerifyingKey};
 
 use crate::crypto::{CoreAggregate, CoreVerifier, RosterKeys};
-use crate::keyholder::{KeyHolderProcess, MODE};
+use crate::keyholder::KeyHolderProcess;
 use crate::keys::{AggregatorIdentity, KeyDir, KeyError, Roster, read, read_secret};
 use crate::model::SetLimits;
 use crate::server::{AppState, PublicInfo};
@@ -32,22 +32,133 @@ pub struct ServiceConfig {
     pub max_body: usize,
     /// Caps on concurrent work.
     pub guards: crate::server::GuardConfig,
+    /// Threshold mode's inputs (used when the key directory holds a committee roster).
+    pub committee: CommitteeConfig,
+}
+
+/// What threshold mode needs besides the key directory (docs/THRESHOLD.md §16): the members, and the round
+/// parameters that fix the committee's design (B_int and L) for the key's epoch.
+#[derive(Clone, Debug, Default)]
+pub struct CommitteeConfig {
+    /// One spec per member in member order: `off`, `dir:<path>` or `http://host:port`.
+    pub members: Vec<String>,
+    /// Clip bound B of the rounds.
+    pub norm_bound: f64,
+    /// Quantization scale S of the rounds.
+    pub scale: f64,
+    /// Parameters of the model the rounds train (else the store's only model).
+    pub model_dim: Option<u32>,
 }
 
 /// A started service (HTTP not yet bound).
 pub struct Service {
     /// Shared handler state.
     pub state: Arc<AppState>,
-    keyholder: Arc<KeyHolderProcess>,
+    keyholder: Option<Arc<KeyHolderProcess>>,
     _lock: crate::store::DirLock,
 }
 
 impl Service {
-    /// Drains the verification queue and stops the key holder.
+    /// Drains the verification queue and stops the key holder (the committee's member links close when the
+    /// coordinator is dropped).
     pub fn stop(self) {
         self.state.pool.shutdown();
-        self.keyholder.stop();
+        if let Some(k) = &self.keyholder {
+            k.stop();
+        }
     }
+}
+
+/// Threshold mode's parts: the committee as decryptor, its key, what `GET /v1/keys/committee` serves.
+struct CommitteeMode {
+    decryptor: crate::committee::relay::CommitteeDecryptor,
+    key_wire: Vec<u8>,
+    terms: crate::model::CommitteeTerms,
+    public: serde_json::Value,
+}
+
+/// Starts the committee (docs/THRESHOLD.md §16): the roster from the key directory, one link per member spec,
+/// the design fixed from the clinic roster size, B_int of the configured round parameters and the model's
+/// chunk count; the ceremony runs once per epoch (its outputs kept in the data directory).
+fn start_committee(
+    dir: &KeyDir,
+    config: &ServiceConfig,
+    limits: &SetLimits,
+    clinics: u32,
+    store: &Store,
+) -> Result<CommitteeMode, Box<dyn std::error::Error>> {
+    use crate::committee::{link, member::Design, relay, roster::CommitteeRoster};
+    let roster = CommitteeRoster::parse(&read(&dir.public(crate::commands::keygen::ROSTER_FILE))?)?;
+    let c = roster.epoch()?.committee;
+    let (n, t) = (c.members(), c.threshold());
+    let cc = &config.committee;
+    if cc.members.len() != n as usize {
+        return Err(KeyError(format!(
+            "threshold mode: the committee roster has {n} members; give --member once per member in member \
+             order ({} given; `off` for a member that is offline)",
+            cc.members.len()
+        ))
+        .into());
+    }
+    if limits.id != <zkfl_core::params::SetL as zkfl_core::params::ParamSet>::ID {
+        return Err(KeyError(format!(
+            "threshold mode runs on parameter set L; the clinic roster names set {}",
+            limits.name
+        ))
+        .into());
+    }
+    let dim = match cc.model_dim {
+        Some(d) => d,
+        None => match store.sole_model()? {
+            Some(h) => store.model(&h)?.map_or(0, |m| (m.len() / 4) as u32),
+            None => 0,
+        },
+    };
+    if dim == 0 {
+        return Err(KeyError(
+            "threshold mode fixes the committee's design from the model's size: give --initial-model".into(),
+        )
+        .into());
+    }
+    let b_int = zkfl_core::quant::b_int(cc.norm_bound, cc.scale, dim as usize)
+        .map_err(|e| KeyError(format!("--norm-bound/--scale: {e:?}")))?;
+    let chunks = limits.chunks(dim);
+    let terms =
+        crate::model::CommitteeTerms::plan(n, t, clinics, b_int, chunks).map_err(KeyError)?;
+    let design = Design {
+        clinics,
+        b_int,
+        chunks: chunks as usize,
+    };
+    let exe = std::env::current_exe()?;
+    let links = cc
+        .members
+        .iter()
+        .map(|spec| link::connect(spec, &exe, design))
+        .collect::<Result<Vec<_>, _>>()?;
+    let digest = roster.digest_hex()?;
+    let committee = relay::Committee::start(roster, design, links, &config.data_dir)?;
+    let key_wire = relay::key_wire(committee.key())?;
+    let record = committee.record();
+    let public = json!({
+        "mode": relay::mode(t, n),
+        "members": n,
+        "threshold": t,
+        "roster_digest": digest,
+        "key_id": hex::encode(record.key_id),
+        "bfv_public_key_sha3": hex::encode(sha3(&key_wire)),
+        "design": {"clinics": clinics, "b_int": b_int.to_string(), "chunks": chunks},
+        "certificate": record.signatures.iter().map(|s| json!({
+            "member": s.member,
+            "signature": hex::encode(s.signature.as_bytes()),
+        })).collect::<Vec<_>>(),
+    });
+    Ok(CommitteeMode {
+        decryptor: relay::CommitteeDecryptor::new(committee)?,
+        key_wire,
+        terms,
+        public,
+    })
 }
 
 /// Starts everything but the HTTP listener.
@@ -59,25 +170,48 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
     let kem_seed = read_secret::<64>(&dir.kem_seed())?;
     let identity = AggregatorIdentity::from_seed(&*read_secret::<32>(&dir.sign_seed())?);
     let kem_key = read(&dir.public("kem-ek.bin"))?;
-    let bfv_key = read(&dir.public("bfv-public.bin")).ok();
+    let limits = SetLimits::of(&roster.param_set).ok_or_else(|| {
+        KeyError(format!(
+            "roster names unknown parameter set '{}' (expected S or L)",
+            roster.param_set
+        ))
+    })?;
+    let roster_size = u32::try_from(roster.clinics.len())?;
     let aggregator_key = identity.verifying_key();
-    let facts = ServiceFacts {
-        limits: SetLimits::of(&roster.param_set).ok_or_else(|| {
-            KeyError(format!(
-                "roster names unknown parameter set '{}' (expected S or L)",
-                roster.param_set
-            ))
-        })?,
-        roster_size: u32::try_from(roster.clinics.len())?,
-        kem_key_sha3: sha3(&kem_key),
-        bfv_public_key_sha3: bfv_key.as_deref().map_or([0; 32], sha3),
-    };
     let admin = crate::server::AdminAccess::with_token(&crate::keys::admin_token(&dir)?);
     std::fs::create_dir_all(&config.data_dir)?;
     let lock = crate::store::DirLock::acquire(&config.data_dir)?;
     let store = Store::open(&config.data_dir.join("zkfl.sqlite"))?;
-    let exe = std::env::current_exe()?;
-    let keyholder = Arc::new(KeyHolderProcess::spawn(&exe, &dir.keyholder())?);
+    // Threshold mode: `zkfl keygen --committee` wrote a committee roster and no single-decryptor key.
+    let threshold = dir
+        .public(crate::commands::keygen::ROSTER_FILE)
+        .exists()
+        .then(|| start_committee(&dir, config, &limits, roster_size, &store))
+        .transpose()?;
+    let bfv_key = match &threshold {
+        Some(m) => Some(m.key_wire.clone()),
+        None => read(&dir.public("bfv-public.bin")).ok(),
+    };
+    let facts = ServiceFacts {
+        limits,
+        roster_size,
+        kem_key_sha3: sha3(&kem_key),
+        bfv_public_key_sha3: bfv_key.as_deref().map_or([0; 32], sha3),
+        committee: threshold.as_ref().map(|m| m.terms),
+    };
+    let (keyholder, decryptor, committee_json): (
+        Option<Arc<KeyHolderProcess>>,
+        Box<dyn crate::coordinator::Decryptor>,
+        _,
+    ) = match threshold {
+        Some(m) => (None, Box::new(m.decryptor), Some(m.public)),
+        None => {
+            let exe = std::env::current_exe()?;
+            let k = Arc::new(KeyHolderProcess::spawn(&exe, &dir.keyholder())?);
+            (Some(Arc::clone(&k)), Box::new(KeyHolderRef(k)), None)
+        }
+    };
+    let mode = decryptor.mode();
     let guards = body_budget_fits(&config.guards, &facts);
     let verifier = CoreVerifier {
         kem: KemSecretKey::from_seed(&kem_seed),
@@ -103,7 +237,7 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
         "kem_key_sha3": hex::encode(facts.kem_key_sha3),
         "bfv_public_key_sha3": bfv_key.as_deref().map(|k| hex::encode(sha3(k))),
         "aggregator_verifying_key_sha3": hex::encode(sha3(&aggregator_key)),
-        "decryption_mode": MODE,
+        "decryption_mode": mode,
     });
     let roster_json = json!({"clinics": roster.clinics.iter().map(|c| json!({
         "clinic_id": c.clinic_id,
@@ -117,7 +251,7 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
             limits: facts.limits,
         }),
         Box::new(identity),
-        Box::new(KeyHolderRef(Arc::clone(&keyholder))),
+        decryptor,
         facts,
     ));
     let pool = VerifyPool::start(Arc::clone(&coordinator), config.workers, config.queue)?;
@@ -127,6 +261,7 @@ pub fn start(config: &ServiceConfig) -> Result<Service, Box<dyn std::error::Erro
         kem_key,
         aggregator_key,
         bfv_key,
+        committee: committee_json,
     };
     Ok(Service {
         state: Arc::new(AppState {

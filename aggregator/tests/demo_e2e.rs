@@ -42,6 +42,7 @@ fn options(only: &[&str]) -> Options {
         quiet: true,
         zkfl_exe: env!("CARGO_BIN_EXE_zkfl").into(),
         parallel_clinics: 0,
+        committee: None,
     }
 }
 

@@ -65,3 +65,87 @@ pub fn round(a: &Announcement, pk: &PublicKey, keys: &ClinicKeys) -> Result<Roun
     Round::new(terms(a), pk.clone(), keys.kem.clone())
         .map_err(|e| format!("round {}: {e}", a.round))
 }
+
+/// Threshold mode (docs/THRESHOLD.md §16.1 item 3): accepts the served committee key for round `a` only if all
+/// n members' certificate signatures (`committee`: the `GET /v1/keys/committee` body) verify, under the
+/// clinic's own copy of the committee roster (`roster`: the `committee-roster.json` `zkfl keygen` wrote into the
+/// clinic's directory), for the key identity the clinic computes itself from the served key bytes and the
+/// round's (t, B_int) (`threshold::certificate::check`). The aggregator cannot produce these signatures for a
+/// key of its own.
+///
+/// # Errors
+/// Why the key is refused, in words.
+pub fn check_committee_key(
+    roster: &[u8],
+    served: &[u8],
+    a: &Announcement,
+    committee: &serde_json::Value,
+) -> Result<(), String> {
+    use zkfl_core::channel::identity::Signature;
+    use zkfl_core::params::{ParamSet, SetL};
+    use zkfl_core::threshold::aggregate::RoundKey;
+    use zkfl_core::threshold::certificate::{self, KeySignature};
+    use zkfl_core::wire::bfv::{KIND_PUBLIC_KEY, decode_public_key, read_header};
+    type M = <SetL as ParamSet>::M;
+    const N: usize = SetL::N;
+    let refuse = |why: String| format!("the committee key is refused: {why}");
+    let roster = crate::committee::roster::CommitteeRoster::parse(roster)
+        .map_err(|e| refuse(format!("this clinic's committee roster: {e}")))?;
+    let epoch = roster.epoch().map_err(|e| refuse(e.to_string()))?;
+    let keys = roster.verifying_keys().map_err(|e| refuse(e.to_string()))?;
+    if a.param_set_id != SetL::ID {
+        return Err(refuse(format!(
+            "threshold mode runs on set L; round {} announces set {}",
+            a.round, a.param_set_id
+        )));
+    }
+    let chunks = read_header::<SetL>(served, KIND_PUBLIC_KEY)
+        .map_err(|e| refuse(format!("served key: {e}")))?
+        .chunks;
+    let mut pa = Box::new(zkfl_core::ring::Poly::<M, N>::zero());
+    let mut pb = vec![zkfl_core::ring::Poly::<M, N>::zero(); chunks];
+    decode_public_key::<SetL, N>(served, &mut pa, &mut pb)
+        .map_err(|e| refuse(format!("served key: {e}")))?;
+    let b: Vec<_> = pb.iter().map(|p| p.coeffs).collect();
+    let key_id = RoundKey::<M, N> {
+        set_id: SetL::ID,
+        a: &pa.coeffs,
+        b: &b,
+        epoch: epoch.epoch,
+        round: a.round.0,
+        t: a.t,
+        bound: a.b_int,
+    }
+    .id();
+    let signatures = committee["certificate"]
+        .as_array()
+        .ok_or_else(|| refuse("the service serves no certificate".into()))?
+        .iter()
+        .map(|s| {
+            let member = s["member"]
+                .as_u64()
+                .and_then(|m| u8::try_from(m).ok())
+                .ok_or("a certificate entry without its member")?;
+            let bytes = s["signature"]
+                .as_str()
+                .and_then(|h| hex::decode(h).ok())
+                .ok_or("a certificate signature that is not hex")?;
+            let signature =
+                Signature::from_bytes(&bytes).map_err(|_| "a malformed certificate signature")?;
+            Ok(KeySignature { member, signature })
+        })
+        .collect::<Result<Vec<_>, &str>>()
+        .map_err(|e| refuse(e.to_owned()))?;
+    certificate::check(&epoch, &keys, &key_id, &signatures).map_err(|e| {
+        refuse(format!(
+            "its certificate does not carry all {} members' signatures under this clinic's roster ({e})",
+            epoch.committee.members()
+        ))
+    })
+}
+
+/// The committee roster file in a clinic's directory, if the clinic was set up for threshold mode.
+#[must_use]
+pub fn committee_roster(clinic_dir: &Path) -> Option<Vec<u8>> {
+    std::fs::read(clinic_dir.join(crate::commands::keygen::ROSTER_FILE)).ok()
+}

@@ -337,6 +337,25 @@ fn open_round(site: &Site) -> Result<OpenRound, Error> {
     })
 }
 
+/// The served BFV key; in threshold mode (the clinic's directory holds a committee roster) only once its
+/// certificate carries every member's signature under that roster (`clinic::check_committee_key`).
+fn served_key(site: &Site, client: &Client, a: &Announcement) -> Result<Vec<u8>, Error> {
+    let served = client
+        .bfv_key()
+        .map_err(|e| format!("GET /v1/keys/bfv: {e}"))?;
+    if let Some(roster) = crate::clinic::committee_roster(&site.keys) {
+        let committee = client
+            .committee_key()
+            .map_err(|e| format!("GET /v1/keys/committee: {e}"))?;
+        crate::clinic::check_committee_key(&roster, &served, a, &committee)?;
+        eprintln!(
+            "committee key certified by all members under this clinic's roster ({})",
+            committee["mode"].as_str().unwrap_or("threshold")
+        );
+    }
+    Ok(served)
+}
+
 /// Prints `upload: sent/total bytes` on stderr at every 10 % of an upload.
 fn upload_progress() -> impl Fn(u64, u64) {
     let last = std::cell::Cell::new(u64::MAX);
@@ -411,9 +430,7 @@ fn device_inputs(d: &DeviceArgs) -> Result<(), Error> {
     }
     let update = read_update(&d.update)?;
     check_len(&d.update, &update, &a)?;
-    let served = client
-        .bfv_key()
-        .map_err(|e| format!("GET /v1/keys/bfv: {e}"))?;
+    let served = served_key(&d.site, &client, &a)?;
     let pk = PublicKey::decode_for_model(&served, a.model_dim)?;
     crate::clinic::round(&a, &pk, &keys)?;
     let terms = zkfl_core::wire::terms::DeviceTerms {
@@ -470,9 +487,7 @@ fn submit(
     if crate::coordinator::sha3(&crate::model::encode(&global)) != a.model_sha3 {
         return Err("the served global model is not the announced one (SHA3-256 differs)".into());
     }
-    let served = client
-        .bfv_key()
-        .map_err(|e| format!("GET /v1/keys/bfv: {e}"))?;
+    let served = served_key(site, &client, &a)?;
     let pk = PublicKey::decode_for_model(&served, a.model_dim)?;
     let round = crate::clinic::round(&a, &pk, &keys)?;
     drop((pk, served));

@@ -79,8 +79,8 @@ pub struct Args {
     /// Dirichlet α of the non-IID split.
     #[arg(long, default_value_t = 0.5)]
     alpha: f64,
-    /// Run only these configurations (comma separated: plain, plain_clean, kem, zkfl, zkfl_clean; Fed-TCGA-BRCA
-    /// has no kem).
+    /// Run only these configurations (comma separated: plain, plain_clean, kem, zkfl, zkfl_clean, and with
+    /// --committee zkfl_committee; Fed-TCGA-BRCA has no kem).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Clinics that encrypt and prove at the same time in zkfl/zkfl_clean (0: one per available core).
@@ -89,6 +89,21 @@ pub struct Args {
     /// Image side of the synthetic data (features = side²; 28 gives the paper's 108,996-parameter MLP).
     #[arg(long, default_value_t = 28)]
     side: usize,
+    /// Widths of the MLP's two hidden layers (the paper's 128,64); smaller models make quick threshold runs
+    /// (e.g. --side 4 --hidden 8,8: 244 parameters, one BFV chunk).
+    #[arg(long, value_delimiter = ',', default_values_t = [128usize, 64])]
+    hidden: Vec<usize>,
+    /// Threshold decryption: run the `zkfl_committee` configuration with a T-of-N key-holder committee (e.g.
+    /// 3-of-5); without --only it runs alone (docs/DEMO.md "Threshold decryption").
+    #[arg(long, value_name = "T-of-N")]
+    committee: Option<String>,
+    /// With --committee: members that are not started (comma separated, 1-based).
+    #[arg(long, requires = "committee", default_value = "")]
+    offline: String,
+    /// With --committee: members started with --demo-cheat-share (demo only: they send a wrong decryption
+    /// share, which the share proofs catch; comma separated, 1-based).
+    #[arg(long, requires = "committee", default_value = "")]
+    cheating: String,
     /// Write report.json (and, synthetic, the SVG plots) into this directory; checked before the run.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -126,6 +141,11 @@ impl Args {
         s.norm_bound = self.norm_bound.unwrap_or(s.norm_bound);
         s.alpha = self.alpha;
         s.data.side = self.side;
+        if let [h1, h2] = self.hidden[..] {
+            s.hidden = [h1, h2];
+        } else {
+            return Err("--hidden takes two widths, e.g. --hidden 128,64".into());
+        }
         s.data.train = self.train_samples;
         s.data.test = self.test_samples;
         s.train.epochs = self.epochs;
@@ -137,12 +157,15 @@ impl Args {
 }
 
 /// Options of the synthetic experiment only (argument id, flag): Fed-TCGA-BRCA has its centres' own data and
-/// FLamby's fixed train/test split, so with `--dataset fed-tcga-brca` they would be silently ignored.
-const SYNTHETIC_ONLY: [(&str, &str); 4] = [
+/// FLamby's fixed train/test split, so with `--dataset fed-tcga-brca` they would be silently ignored (the
+/// threshold configuration runs on the synthetic experiment only).
+const SYNTHETIC_ONLY: [(&str, &str); 6] = [
     ("train_samples", "--train-samples"),
     ("test_samples", "--test-samples"),
     ("alpha", "--alpha"),
     ("side", "--side"),
+    ("hidden", "--hidden"),
+    ("committee", "--committee"),
 ];
 
 /// Refuses options given on the command line that the chosen data set does not use (a usage error: `zkfl`
@@ -221,11 +244,17 @@ fn run_checked(args: &Args, scenario: Scenario) -> Result<(), Box<dyn std::error
         }
         return Ok(());
     }
+    let committee = args
+        .committee
+        .as_deref()
+        .map(|c| demo::committee::CommitteeSpec::parse(c, &args.offline, &args.cheating))
+        .transpose()?;
     let opts = demo::Options {
         only: args.only.clone(),
         quiet: args.quiet,
         zkfl_exe: std::env::current_exe()?,
         parallel_clinics: args.parallel_clinics,
+        committee,
     };
     let report = demo::run(scenario, &opts)?;
     demo::print(&report);

@@ -1,5 +1,7 @@
 //! `zkfl keyholder`: the key-holder process of single-decryptor mode, started by `zkfl serve` (not by hand).
-//! It reads frames on stdin and answers on stdout (protocol in `crate::keyholder`).
+//! It reads frames on stdin and answers on stdout (protocol in `crate::keyholder`). With `--committee` it runs
+//! one committee member instead: on stdin/stdout for a relay on the same host, or with `--listen` over HTTP on
+//! its own host (`committee::process`, docs/THRESHOLD.md §16).
 
 use std::path::PathBuf;
 
@@ -15,9 +17,17 @@ pub struct Args {
     #[arg(long)]
     pub dir: PathBuf,
     /// Threshold mode: run one committee member (docs/THRESHOLD.md §16), frames of
-    /// `committee::process` on stdin/stdout.
+    /// `committee::process` on stdin/stdout (or over HTTP with --listen).
     #[arg(long)]
     pub committee: bool,
+    /// Threshold mode: serve the member over HTTP on this address (`POST /v1/committee`; port 0 picks a free
+    /// port) instead of stdin/stdout; prints `listening on http://ADDR` on stdout.
+    #[arg(long, requires = "committee")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Demo only: sends a wrong decryption share (adds Δ to one coefficient of this member's share after its
+    /// honest share proof is made), so the combiner excludes this member; for `zkfl demo --cheating`.
+    #[arg(long, requires = "committee")]
+    pub demo_cheat_share: bool,
     /// Threshold mode: clinics per round K of the committee design.
     #[arg(long, default_value_t = 1024)]
     pub clinics: u32,
@@ -37,6 +47,30 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             b_int: args.b_int,
             chunks: args.chunks,
         };
+        let cheat = args.demo_cheat_share;
+        let prepare = move |m: &mut crate::committee::member::Member| {
+            if cheat {
+                eprintln!(
+                    "zkfl keyholder: DEMO ONLY: member {} sends a wrong decryption share",
+                    m.index()
+                );
+                m.corrupt_shares_for_demo();
+            }
+        };
+        if let Some(addr) = args.listen {
+            return crate::committee::process::http::serve(
+                &args.dir,
+                design,
+                addr,
+                prepare,
+                |bound| {
+                    use std::io::Write as _;
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "zkfl keyholder: listening on http://{bound}");
+                    let _ = out.flush();
+                },
+            );
+        }
         // The member's secrets are large (set-L holdings): a thread with room for them.
         let dir = args.dir.clone();
         let served = std::thread::Builder::new()
@@ -45,6 +79,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .spawn(move || -> Result<(), String> {
                 let mut member =
                     crate::committee::process::open_dir(&dir, design).map_err(|e| e.to_string())?;
+                prepare(&mut member);
                 crate::committee::process::serve(
                     &mut member,
                     &mut std::io::stdin().lock(),

@@ -71,6 +71,11 @@ pub struct Args {
     /// Also serve the static files of this directory (the browser clinic: `--web-dir web-demo`) at `/`.
     #[arg(long)]
     pub web_dir: Option<PathBuf>,
+    /// Threshold mode (a key directory from `zkfl keygen --committee`): one committee member, given once per
+    /// member in member order: `off` (offline), `dir:<path>` (a local `zkfl keyholder --committee` child on
+    /// that member directory) or `http://host:port` (docs/THRESHOLD.md §16).
+    #[arg(long = "member", value_name = "SPEC")]
+    pub members: Vec<String>,
 }
 
 /// Runs the service until SIGINT/SIGTERM.
@@ -90,6 +95,15 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             auth_slots: args.auth_slots,
             body_timeout: Duration::from_secs(args.body_timeout_secs),
             ..GuardConfig::default()
+        },
+        committee: service::CommitteeConfig {
+            members: args.members.clone(),
+            norm_bound: args.norm_bound,
+            scale: args.scale,
+            model_dim: match &args.initial_model {
+                Some(p) => Some(u32::try_from(std::fs::metadata(p)?.len() / 4)?),
+                None => None,
+            },
         },
     };
     let listen = ListenConfig {
@@ -119,10 +133,12 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let stop_signal = shutdown_signal();
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         println!("zkfl serve: listening on http://{}", listener.local_addr()?);
-        println!(
-            "zkfl serve: decryption in {} mode (separate key-holder process)",
-            crate::keyholder::MODE
-        );
+        let mode = svc.state.coordinator.decryption_mode();
+        if mode == crate::keyholder::MODE {
+            println!("zkfl serve: decryption in {mode} mode (separate key-holder process)");
+        } else {
+            println!("zkfl serve: decryption in {mode} mode (key-holder committee)");
+        }
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let driver = tokio::spawn(drive_rounds(
             Arc::clone(&svc.state.coordinator),

@@ -5,13 +5,14 @@
 //!
 //! A member is named on the command line by a spec ([`connect`]): `off` (offline: never asked), `dir:<path>` (a
 //! local `zkfl keyholder --committee --dir <path>` child over its stdin/stdout, for trials on one host), or an
-//! `http://host:port` URL (a member on its own host).
+//! `http://host:port` URL (a member on its own host, [`HttpMember`]).
 
 use std::path::Path;
+use std::time::Duration;
 
 use super::CommitteeError;
 use super::member::Design;
-use super::process::MemberProcess;
+use super::process::{MemberProcess, http::PATH, parse_reply};
 
 /// One committee member as the relay sees it.
 pub trait MemberLink: Send {
@@ -26,6 +27,73 @@ pub trait MemberLink: Send {
 impl MemberLink for MemberProcess {
     fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
         MemberProcess::call(self, op, body)
+    }
+}
+
+/// How long the relay waits for one member's answer over HTTP: a receipt verifies every clinic's set-L norm
+/// proof (seconds each) and an answer makes one share proof per chunk (about a minute at 27 chunks on a loaded
+/// 2-core machine, docs/THRESHOLD.md §8), so ten minutes leave room for tens of clinics; a member that does not
+/// answer in time is offline for that request.
+pub const HTTP_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// How long the relay waits for a member's host to accept a connection.
+pub const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest reply the relay reads from a member: its signed reveal is the largest (C(n, t − 1)·L
+/// polynomials: 12.2 MB at 3-of-5 and L = 27; 1 GiB covers n = 16 at set L's largest L); the bound keeps a
+/// misbehaving member from exhausting the aggregator's memory.
+pub const MAX_REPLY: u64 = 1 << 30;
+
+/// A member on its own host, reached over HTTP (`zkfl keyholder --committee --listen`,
+/// `committee::process::http`): each call is one blocking `POST /v1/committee`.
+pub struct HttpMember {
+    url: String,
+    agent: ureq::Agent,
+}
+
+impl HttpMember {
+    /// A link to the member listening at `base` (`http://host:port`).
+    #[must_use]
+    pub fn new(base: &str) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(HTTP_CONNECT_TIMEOUT))
+            .timeout_global(Some(HTTP_TIMEOUT))
+            .build()
+            .new_agent();
+        Self {
+            url: format!("{}{PATH}", base.trim_end_matches('/')),
+            agent,
+        }
+    }
+}
+
+impl MemberLink for HttpMember {
+    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        let mut req = Vec::with_capacity(1 + body.len());
+        req.push(op);
+        req.extend_from_slice(body);
+        let resp = self
+            .agent
+            .post(&self.url)
+            .header("content-type", "application/octet-stream")
+            .send(&req[..])
+            .map_err(|e| format!("member {}: {e}", self.url))?;
+        let status = resp.status().as_u16();
+        let reply = resp
+            .into_body()
+            .with_config()
+            .limit(MAX_REPLY)
+            .read_to_vec()
+            .map_err(|e| format!("member {}: {e}", self.url))?;
+        if status != 200 {
+            return Err(format!(
+                "member {}: HTTP {status}: {}",
+                self.url,
+                String::from_utf8_lossy(&reply).trim()
+            ));
+        }
+        parse_reply(&reply)
     }
 }
 
@@ -45,6 +113,9 @@ pub fn connect(
         let child = MemberProcess::start(exe, Path::new(dir), design)
             .map_err(|e| CommitteeError::Roster(format!("member {dir}: {e}")))?;
         return Ok(Some(Box::new(child)));
+    }
+    if spec.starts_with("http://") && spec.len() > "http://".len() {
+        return Ok(Some(Box::new(HttpMember::new(spec))));
     }
     Err(CommitteeError::Roster(format!(
         "member spec {spec:?}: expected off, dir:<path> or http://host:port"

@@ -32,7 +32,8 @@ use zkfl_core::threshold::{
     Admitted, Aggregate, CheckedPlan, Combiner, Dealer, Epoch, Holdings, KeyCeremony, MemberShares,
     RoundKey, ShareMaker, Smudger, Spend, keys::commitment,
 };
-use zkfl_core::wire::committee::signed::{self, MemberKem};
+use zkfl_core::threshold::{LedgerRefusal, SpentLedger, ThresholdError};
+use zkfl_core::wire::committee::signed::{self, AnswerFor, MemberKem};
 use zkfl_core::wire::committee::{self as wire, Frame, Kind, PresentSet, ShareSetHeader};
 
 use super::CommitteeError;
@@ -706,15 +707,22 @@ impl Member {
         present: &[u8],
         receipts: &[Vec<u8>],
     ) -> Result<Vec<u8>, CommitteeError> {
-        self.respond(round, subs, present, receipts, 0)
+        self.respond(round, subs, present, receipts, 0, &[])
     }
 
     /// A supplementary answer for the slots of excluded member `excluded` (docs/THRESHOLD.md §3.2.1): the slots
     /// of x whose lowest holder in P \ {x} is this member, as a share set (0x15) followed by its proofs (0x16,
     /// x = `excluded`); once per (aggregate, x), counted as one decryption, resent from storage when asked again.
     ///
+    /// Only on `evidence` (review 16 R16-3b): x's own signed answer to this request (§15.3) that fails a check
+    /// under this member's own view — its signature verified under x's roster key for this member's (round,
+    /// β(A), P), then its share set and every chunk's share proof re-checked against this member's own aggregate
+    /// and slot keys. The aggregator's word alone would let it drain every member's decryption budget.
+    ///
     /// # Errors
-    /// As [`Member::answer`].
+    /// [`CommitteeError::NoEvidence`] (nothing spent) for evidence that is missing, not x's signed answer to this
+    /// request, or an answer that passes every check; otherwise as [`Member::answer`], and
+    /// [`CommitteeError::Threshold`] (`NotInPresentSet`) for an x outside P or this member itself.
     pub fn supplement(
         &mut self,
         round: u64,
@@ -722,11 +730,12 @@ impl Member {
         present: &[u8],
         receipts: &[Vec<u8>],
         excluded: u8,
+        evidence: &[u8],
     ) -> Result<Vec<u8>, CommitteeError> {
         if excluded == 0 {
             return Err(CommitteeError::Protocol("no member to supplement".into()));
         }
-        self.respond(round, subs, present, receipts, excluded)
+        self.respond(round, subs, present, receipts, excluded, evidence)
     }
 
     fn respond(
@@ -736,12 +745,20 @@ impl Member {
         present: &[u8],
         receipts: &[Vec<u8>],
         supplement_for: u8,
+        evidence: &[u8],
     ) -> Result<Vec<u8>, CommitteeError> {
         let frame = Frame {
             epoch: &self.epoch,
             chunks: self.chunks,
         };
         let p = wire::decode_present::<P>(&frame, present)?;
+        if supplement_for != 0
+            && (p.members & bit(supplement_for) == 0 || supplement_for == self.index)
+        {
+            return Err(CommitteeError::Threshold(ThresholdError::NotInPresentSet {
+                member: supplement_for,
+            }));
+        }
         if p.round != round {
             return Err(CommitteeError::Protocol(
                 "present set of another round".into(),
@@ -758,22 +775,8 @@ impl Member {
             rs.push(receipt);
         }
         let reply_key = reply_key(&p.binding, supplement_for);
-        if let Some(bytes) = self.store.reply(&reply_key)? {
-            // The same request again (a lost reply, a restart): the stored bytes. Another present set for an
-            // aggregate already answered gets no second answer (docs/THRESHOLD.md §3.2).
-            let at = wire::HEADER_BYTES + 40;
-            let stored = bytes
-                .get(at..at + 4)
-                .map(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]));
-            return if stored == Some(p.members) {
-                Ok(bytes)
-            } else {
-                Err(CommitteeError::Threshold(
-                    zkfl_core::threshold::ThresholdError::AlreadyDecrypted {
-                        clinic: subs.first().map_or(0, |s| s.clinic),
-                    },
-                ))
-            };
+        if let Some(bytes) = stored_reply(&self.store, &reply_key, p.members, subs)? {
+            return Ok(bytes);
         }
         let key = self.committee_key()?;
         let terms = RoundTerms {
@@ -804,16 +807,42 @@ impl Member {
         } else {
             None
         };
+        let key_id = terms.key()?.id();
+        let public = EpochPublic {
+            key_id: &key_id,
+            committee: &self.epoch.committee,
+            a: &a,
+            slot_keys: &self.slot_keys,
+            chunks: self.chunks,
+        };
         let (index, chunks, store) = (self.index, self.chunks, &mut self.store);
+        let (identity, epoch, roster) = (&self.identity, &self.epoch, &self.roster);
         with_aggregate(&terms, subs, self.admission, |agg| {
             if agg.binding() != p.binding {
                 return Err(CommitteeError::Protocol(
                     "the present set names another aggregate than this member built".into(),
                 ));
             }
+            if supplement_for != 0 {
+                let check = AnswerCheck {
+                    frame,
+                    params: prover.params,
+                    epoch: &public,
+                    agg,
+                    round,
+                    present: p.members,
+                };
+                check.evidence(epoch, roster, supplement_for, evidence)?;
+            }
             let mut shares = vec![Pl::zero(); chunks];
             let mut maker = Box::new(ShareMaker::<P, N, K>::new());
             let mut proofs = Vec::with_capacity(chunks);
+            // The quorum, own-receipt, decryption-count and not-yet-answered checks run against the durable
+            // ledger here, before the expensive work; the markers they spend are only staged (R16-2).
+            let mut staged = StagedSpend {
+                store: &*store,
+                markers: Vec::new(),
+            };
             prove_answer(
                 &mut maker,
                 &prover,
@@ -823,11 +852,12 @@ impl Member {
                 supplement_for,
                 &spend,
                 &smudger,
-                store,
+                &mut staged,
                 &mut UnwrapErr(getrandom::SysRng),
                 &mut shares,
                 &mut proofs,
             )?;
+            let markers = staged.markers;
             if let (Some(delta), Some(d)) = (delta, shares.first_mut()) {
                 // Demo only (`corrupt_shares_for_demo`): the wrong share, after the honest proof.
                 d.coeffs[0] = <M as Modulus>::add(d.coeffs[0], delta);
@@ -846,9 +876,96 @@ impl Member {
                 .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
             wire::encode_share_proofs::<P>(&frame, &head, supplement_for, &refs, proof_bytes)
                 .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
-            store.store_reply(&reply_key, &out)?;
-            Ok(out)
+            // Signed for exactly this request (§15.3): a change on the path is the path's fault, never this
+            // member's; the stored reply holds the signed bytes, so a repeat is byte-identical.
+            let what = AnswerFor {
+                member: index,
+                round,
+                binding: p.binding,
+                present: p.members,
+                supplement_for,
+            };
+            let sig = signed::sign_answer(
+                identity,
+                epoch,
+                &what,
+                &out,
+                &mut UnwrapErr(getrandom::SysRng),
+            )
+            .map_err(|e| CommitteeError::Protocol(format!("signing the answer: {e}")))?;
+            out.extend_from_slice(sig.as_bytes());
+            // Markers and reply durable together, the markers re-checked inside the transaction (R16-2): an
+            // answer leaves this member only once it is both spent and stored.
+            match store.commit_answer(&markers, &reply_key, &out)? {
+                Ok(()) => Ok(out),
+                // The answered marker was spent since the check: a concurrent request for the same aggregate
+                // committed first; its stored reply (same present set) is the answer.
+                Err(0) => stored_reply(store, &reply_key, p.members, subs)?.ok_or(
+                    CommitteeError::Threshold(ThresholdError::AlreadyDecrypted {
+                        clinic: subs.first().map_or(0, |s| s.clinic),
+                    }),
+                ),
+                // The decryption marker was taken by a concurrent answer: retryable, nothing written.
+                Err(_) => Err(CommitteeError::Threshold(ThresholdError::ConcurrentAnswer)),
+            }
         })
+    }
+}
+
+/// The reply stored under `key`: `Some` for the same present set `members` (a lost reply, a restart: the stored
+/// bytes, never a fresh answer), `AlreadyDecrypted` for another present set of an aggregate already answered
+/// (docs/THRESHOLD.md §3.2), `None` if the aggregate was not answered.
+fn stored_reply(
+    store: &MemberStore,
+    key: &[u8; 32],
+    members: Members,
+    subs: &[Submission],
+) -> Result<Option<Vec<u8>>, CommitteeError> {
+    let Some(bytes) = store.reply(key)? else {
+        return Ok(None);
+    };
+    let at = wire::HEADER_BYTES + 40;
+    let stored = bytes
+        .get(at..at + 4)
+        .map(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]));
+    if stored == Some(members) {
+        Ok(Some(bytes))
+    } else {
+        Err(CommitteeError::Threshold(
+            ThresholdError::AlreadyDecrypted {
+                clinic: subs.first().map_or(0, |s| s.clinic),
+            },
+        ))
+    }
+}
+
+/// An answer's spend, staged (review 16 R16-2). `Spend::answer` checks this member's durable ledger as always
+/// (own "signed" marker, decryption count, not yet answered; the quorum's receipts), but the markers it spends
+/// are only collected here, and written with the reply in one transaction (`MemberStore::commit_answer`) once
+/// the shares and proofs exist: no marker is durable without the reply that answers it, and no answer leaves
+/// the member before both are. Deliberately not durable itself (unlike the `SpentLedger` contract): nothing it
+/// holds is ever acted on until `commit_answer` re-checks and writes it.
+struct StagedSpend<'s> {
+    store: &'s MemberStore,
+    markers: Vec<[u8; 32]>,
+}
+
+impl SpentLedger for StagedSpend<'_> {
+    fn is_spent(&self, digest: &[u8; 32]) -> bool {
+        self.markers.contains(digest) || self.store.is_spent(digest)
+    }
+
+    fn spend_all<'x, I: Iterator<Item = &'x [u8; 32]> + Clone>(
+        &mut self,
+        items: I,
+    ) -> Result<(), LedgerRefusal> {
+        for (i, d) in items.clone().enumerate() {
+            if self.is_spent(d) || items.clone().take(i).any(|e| e == d) {
+                return Err(LedgerRefusal::Spent(i));
+            }
+        }
+        self.markers.extend(items.copied());
+        Ok(())
     }
 }
 
@@ -942,6 +1059,8 @@ pub struct Combination {
     key: Vec<Pl>,
     slot_keys: Vec<Pl>,
     roster_keys: Vec<VerifyingKey>,
+    /// Whether answer signatures are verified (always, but for the positive control of this crate's tests).
+    check_answer_signatures: bool,
 }
 
 impl Combination {
@@ -976,6 +1095,7 @@ impl Combination {
             key: vec![Pl::zero(); chunks],
             slot_keys: vec![Pl::zero(); c.slots() * chunks],
             roster_keys: roster.verifying_keys()?,
+            check_answer_signatures: true,
         })
     }
 
@@ -1048,10 +1168,44 @@ impl Combination {
         out
     }
 
+    /// The supplementary answers to ask for after [`CommitteeError::Excluded`]: (helper y, excluded x, x's signed
+    /// answer as received) for every excluded regular answer, the helpers as [`Combination::helpers`] names them.
+    /// x's answer is the evidence y checks itself before it answers (review 16 R16-3b): pass it with the request
+    /// (`process::encode_supplement`).
+    #[must_use]
+    pub fn supplement_requests<'r>(
+        &self,
+        present: Members,
+        excluded: &[Exclusion],
+        received: &'r [(u8, Vec<u8>)],
+    ) -> Vec<(u8, u8, &'r [u8])> {
+        let mask = excluded
+            .iter()
+            .filter(|e| e.supplement_for == 0)
+            .fold(0, |m, e| m | bit(e.member));
+        self.helpers(present, mask)
+            .into_iter()
+            .map(|(y, x)| {
+                let answer = received
+                    .iter()
+                    .find(|(m, _)| *m == x)
+                    .map_or(&[][..], |(_, b)| b.as_slice());
+                (y, x, answer)
+            })
+            .collect()
+    }
+
     /// Admits submissions without proofs (tests only).
     #[cfg(test)]
     pub fn admit_unverified(&mut self) {
         self.admission = Admission::Unverified;
+    }
+
+    /// Positive control of the answer-signature check (tests only): answers are taken without verifying their
+    /// signatures, so a change made on the path reaches the share proofs and blames the claimed member.
+    #[cfg(test)]
+    pub fn skip_answer_signatures(&mut self) {
+        self.check_answer_signatures = false;
     }
 
     fn frame(&self) -> Frame<'_> {
@@ -1237,10 +1391,11 @@ impl Combination {
         })
     }
 
-    /// Decodes one answer (share set ‖ proofs) from the authenticated `sender` and verifies every chunk's proof:
-    /// Ok(Ok(shares)), or Ok(Err(reason)) to exclude the sender. A share set claiming another sender, round or
-    /// present set excludes its (authenticated) sender too (`ExclusionReason::Header`, review 16 R16-3a): were it
-    /// a whole-round error, a cheater could stop the round instead of being replaced by supplements.
+    /// Verifies one signed answer (share set ‖ proofs ‖ σ) from `sender` for this request, then decodes it and
+    /// verifies every chunk's proof: Ok(Ok(shares)), or Ok(Err(reason)) to exclude the sender. The signature is
+    /// checked first, for the combiner's own (round, β(A), P, x) under the sender's roster key: one that fails is
+    /// [`CommitteeError::Relay`] for the whole combination (the answer was changed, replayed or made on the
+    /// path; its member is not blamed), so only an answer its member signed for this request can exclude it.
     #[allow(clippy::too_many_arguments)]
     fn checked_answer(
         &self,
@@ -1252,46 +1407,131 @@ impl Combination {
         sender: u8,
         bytes: &[u8],
     ) -> Result<Result<Vec<Pl>, ExclusionReason>, CommitteeError> {
-        let frame = self.frame();
-        let l = self.b.len();
-        let set_len = wire::share_set_len::<P>(&frame);
-        let (set, proof_bytes) = bytes.split_at(set_len.min(bytes.len()));
-        let mut shares = vec![Pl::zero(); l];
-        let h = match wire::decode_share_set::<P, N>(&frame, set, &mut shares) {
-            Ok(h) => h,
-            Err(e) => return Ok(Err(ExclusionReason::Malformed(e))),
+        let what = AnswerFor {
+            member: sender,
+            round,
+            binding: agg.binding(),
+            present,
+            supplement_for,
         };
-        if h.member != sender || h.round != round || h.present != present {
-            return Ok(Err(ExclusionReason::Header));
+        let answer = if self.check_answer_signatures {
+            signed::verify_answer(&self.epoch, &self.roster_keys, &what, bytes).map_err(|e| {
+                CommitteeError::Relay(format!(
+                    "the answer of member {sender} (supplement for {supplement_for}): {e}"
+                ))
+            })?
+        } else {
+            bytes
+                .get(..bytes.len().saturating_sub(signed::SIGNED_OVERHEAD))
+                .unwrap_or_default()
+        };
+        let check = AnswerCheck {
+            frame: self.frame(),
+            params: &self.share_params,
+            epoch,
+            agg,
+            round,
+            present,
+        };
+        Ok(check.run(supplement_for, sender, answer))
+    }
+}
+
+/// What an answer is checked against: the checker's own frame, share-proof parameters, key identity and slot
+/// keys, aggregate, round and present set (the combiner's, or a helper's when it checks the evidence for a
+/// supplement, review 16 R16-3b).
+struct AnswerCheck<'c, 'e, 'a, 'b> {
+    frame: Frame<'c>,
+    params: &'c ShareProofParams,
+    epoch: &'c EpochPublic<'e, M, N>,
+    agg: &'c Aggregate<'a, 'b, M, N>,
+    round: u64,
+    present: Members,
+}
+
+impl AnswerCheck<'_, '_, '_, '_> {
+    /// Whether `evidence` shows that member `x` failed this request (review 16 R16-3b): x's answer signed for
+    /// (x, round, β(A), P, regular answer) under x's roster key, that fails `run` under this checker's own view.
+    /// Returns why it fails.
+    ///
+    /// # Errors
+    /// [`CommitteeError::NoEvidence`]: no such signature, or an answer that passes.
+    fn evidence(
+        &self,
+        epoch: &Epoch,
+        roster: &[VerifyingKey],
+        x: u8,
+        evidence: &[u8],
+    ) -> Result<ExclusionReason, CommitteeError> {
+        let what = AnswerFor {
+            member: x,
+            round: self.round,
+            binding: self.agg.binding(),
+            present: self.present,
+            supplement_for: 0,
+        };
+        let answer = signed::verify_answer(epoch, roster, &what, evidence).map_err(|e| {
+            CommitteeError::NoEvidence {
+                excluded: x,
+                why: format!("not its signed answer to this request: {e}"),
+            }
+        })?;
+        match self.run(0, x, answer) {
+            Ok(_) => Err(CommitteeError::NoEvidence {
+                excluded: x,
+                why: "its signed answer passes every check".into(),
+            }),
+            Err(reason) => Ok(reason),
+        }
+    }
+
+    /// Decodes `answer` (share set ‖ proofs, signature already checked) of `sender` for the excluded member
+    /// `supplement_for` (0: a regular answer) and verifies every chunk's proof: the shares, or why the sender
+    /// is excluded. A share set claiming another sender, round or present set excludes its sender too
+    /// (`ExclusionReason::Header`, review 16 R16-3a): were it a whole-round error, a cheater could stop the
+    /// round instead of being replaced by supplements.
+    fn run(
+        &self,
+        supplement_for: u8,
+        sender: u8,
+        answer: &[u8],
+    ) -> Result<Vec<Pl>, ExclusionReason> {
+        let l = self.frame.chunks;
+        let set_len = wire::share_set_len::<P>(&self.frame);
+        let (set, proof_bytes) = answer.split_at(set_len.min(answer.len()));
+        let mut shares = vec![Pl::zero(); l];
+        let h = wire::decode_share_set::<P, N>(&self.frame, set, &mut shares)
+            .map_err(ExclusionReason::Malformed)?;
+        if h.member != sender || h.round != self.round || h.present != self.present {
+            return Err(ExclusionReason::Header);
         }
         let mut proofs: Vec<&[u8]> = vec![&[]; l];
-        let max = max_proof_len::<P>(&self.share_params);
-        match wire::decode_share_proofs::<P>(&frame, proof_bytes, max, &mut proofs) {
+        let max = max_proof_len::<P>(self.params);
+        match wire::decode_share_proofs::<P>(&self.frame, proof_bytes, max, &mut proofs) {
             Ok((ph, x)) if ph == h && x == supplement_for => {}
             Ok(_) => {
-                return Ok(Err(ExclusionReason::Malformed(
+                return Err(ExclusionReason::Malformed(
                     zkfl_core::wire::DecodeError::WrongEpoch,
-                )));
+                ));
             }
-            Err(e) => return Ok(Err(ExclusionReason::Malformed(e))),
+            Err(e) => return Err(ExclusionReason::Malformed(e)),
         }
         let mut b_s = Box::new(Pl::zero());
         for (j, (d, proof)) in shares.iter().zip(&proofs).enumerate() {
-            if let Err(failure) = verify_answer_chunk::<P, N>(
-                &self.share_params,
-                epoch,
-                agg,
-                present,
+            verify_answer_chunk::<P, N>(
+                self.params,
+                self.epoch,
+                self.agg,
+                self.present,
                 supplement_for,
                 sender,
                 j,
                 d,
                 proof,
                 &mut b_s,
-            ) {
-                return Ok(Err(ExclusionReason::Proof { chunk: j, failure }));
-            }
+            )
+            .map_err(|failure| ExclusionReason::Proof { chunk: j, failure })?;
         }
-        Ok(Ok(shares))
+        Ok(shares)
     }
 }

@@ -39,6 +39,15 @@ pub enum CommitteeError {
     /// commitment; after a restart its dealer secret is gone and it has left the ceremony (docs/THRESHOLD.md
     /// §16.2, review 15 R15-1). The committee starts a new epoch.
     AlreadyCommitted,
+    /// A supplementary answer for member `excluded` was asked without evidence that it failed (review 16
+    /// R16-3b): no answer of it signed for this request, or one that passes every check under this member's own
+    /// view. Nothing was spent; ask again with the excluded member's signed answer as received.
+    NoEvidence {
+        /// The member the supplement was for.
+        excluded: u8,
+        /// What is wrong with the evidence.
+        why: String,
+    },
 }
 
 impl core::fmt::Display for CommitteeError {
@@ -64,6 +73,11 @@ impl core::fmt::Display for CommitteeError {
             Self::AlreadyCommitted => f.write_str(
                 "this member already committed in this epoch and has left its ceremony if it restarted; \
                  start a new epoch",
+            ),
+            Self::NoEvidence { excluded, why } => write!(
+                f,
+                "no evidence that member {excluded} failed ({why}): a supplementary answer is given only \
+                 against its signed failing answer; nothing was spent"
             ),
         }
     }

@@ -13,6 +13,8 @@
 //! [`RECEIPT`] → 0x14 and [`ANSWER`] → 0x15 and its 0x16 proofs for a round's submissions (each member verifies
 //! every norm proof); [`SUPPLEMENT`] → a supplementary answer for an excluded member's slots.
 
+pub mod http;
+
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -48,7 +50,8 @@ pub const ANSWER: u8 = 9;
 /// Op: the committee key (a, b_1..b_L) this member computed, as L + 1 canonical polynomials.
 pub const KEY: u8 = 10;
 /// Op: a supplementary answer for the slots of an excluded member (docs/THRESHOLD.md §3.2.1). Body: excluded
-/// member (u8) ‖ an [`ANSWER`] body ([`encode_supplement`]).
+/// member (u8) ‖ evidence (u32 length ‖ the excluded member's signed answer as received, review 16 R16-3b) ‖ an
+/// [`ANSWER`] body ([`encode_supplement`]).
 pub const SUPPLEMENT: u8 = 11;
 
 type Pl = zkfl_core::ring::Poly<<P as zkfl_core::params::ParamSet>::M, N>;
@@ -167,16 +170,20 @@ pub fn encode_answer(
     out
 }
 
-/// Encodes a [`SUPPLEMENT`] body: the excluded member, then the [`ANSWER`] body of the same round.
+/// Encodes a [`SUPPLEMENT`] body: the excluded member, its signed failing answer (the evidence the helper
+/// checks, `Combination::supplement_requests`), then the [`ANSWER`] body of the same round.
 #[must_use]
 pub fn encode_supplement(
     excluded: u8,
+    evidence: &[u8],
     round: u64,
     present: &[u8],
     receipts: &[Vec<u8>],
     subs: &[Submission],
 ) -> Vec<u8> {
     let mut out = vec![excluded];
+    out.extend_from_slice(&(evidence.len() as u32).to_le_bytes());
+    out.extend_from_slice(evidence);
     out.extend_from_slice(&encode_answer(round, present, receipts, subs));
     out
 }
@@ -256,9 +263,14 @@ fn handle(member: &mut Member, body: &[u8]) -> Result<Vec<u8>, CommitteeError> {
             let subs = r.submissions()?;
             member.receipt(round, &subs)
         }
-        ANSWER => respond(member, rest, 0),
+        ANSWER => respond(member, rest, 0, &[]),
         SUPPLEMENT => match rest.split_first() {
-            Some((&excluded, body)) if excluded != 0 => respond(member, body, excluded),
+            Some((&excluded, body)) if excluded != 0 => {
+                let mut r = Reader(body);
+                let len = r.u32()?;
+                let evidence = r.take(len)?;
+                respond(member, r.0, excluded, evidence)
+            }
             _ => Err(CommitteeError::Protocol(
                 "a supplement names the excluded member (1..n)".into(),
             )),
@@ -267,8 +279,14 @@ fn handle(member: &mut Member, body: &[u8]) -> Result<Vec<u8>, CommitteeError> {
     }
 }
 
-/// Decodes an [`ANSWER`] body and answers it; with `excluded` ≠ 0 as a supplement for that member.
-fn respond(member: &mut Member, body: &[u8], excluded: u8) -> Result<Vec<u8>, CommitteeError> {
+/// Decodes an [`ANSWER`] body and answers it; with `excluded` ≠ 0 as a supplement for that member, on
+/// `evidence`.
+fn respond(
+    member: &mut Member,
+    body: &[u8],
+    excluded: u8,
+    evidence: &[u8],
+) -> Result<Vec<u8>, CommitteeError> {
     let mut r = Reader(body);
     let round = r.u64()?;
     let plen = r.u32()?;
@@ -283,7 +301,35 @@ fn respond(member: &mut Member, body: &[u8], excluded: u8) -> Result<Vec<u8>, Co
     if excluded == 0 {
         member.answer(round, &subs, present, &receipts)
     } else {
-        member.supplement(round, &subs, present, &receipts, excluded)
+        member.supplement(round, &subs, present, &receipts, excluded, evidence)
+    }
+}
+
+/// The member's reply to one request `op ‖ body`: `0x00 ‖ body` or `0x01 ‖ reason` (its typed refusal in words).
+/// The one handler of both transports, the frames on stdin/stdout ([`serve`]) and HTTP ([`serve_http`]).
+pub fn reply(member: &mut Member, request: &[u8]) -> Vec<u8> {
+    match handle(member, request) {
+        Ok(mut b) => {
+            b.insert(0, 0);
+            b
+        }
+        Err(e) => {
+            let mut b = vec![1u8];
+            b.extend_from_slice(e.to_string().as_bytes());
+            b
+        }
+    }
+}
+
+/// Splits a reply into the member's body or its refusal in words.
+///
+/// # Errors
+/// `Err(reason)` for a refusal or an empty reply.
+pub fn parse_reply(reply: &[u8]) -> Result<Vec<u8>, String> {
+    match reply.split_first() {
+        Some((0, b)) => Ok(b.to_vec()),
+        Some((_, why)) => Err(String::from_utf8_lossy(why).into_owned()),
+        None => Err("empty reply".into()),
     }
 }
 
@@ -297,18 +343,7 @@ pub fn serve(
     output: &mut impl Write,
 ) -> std::io::Result<()> {
     while let Some(body) = read_frame(input)? {
-        let reply = match handle(member, &body) {
-            Ok(mut b) => {
-                b.insert(0, 0);
-                b
-            }
-            Err(e) => {
-                let mut b = vec![1u8];
-                b.extend_from_slice(e.to_string().as_bytes());
-                b
-            }
-        };
-        write_frame(output, &reply)?;
+        write_frame(output, &reply(member, &body))?;
     }
     Ok(())
 }
@@ -362,11 +397,7 @@ impl MemberProcess {
         let reply = read_frame(&mut self.stdout)
             .map_err(|e| format!("member process: {e}"))?
             .ok_or_else(|| "member process closed its pipe".to_owned())?;
-        match reply.split_first() {
-            Some((0, b)) => Ok(b.to_vec()),
-            Some((_, why)) => Err(String::from_utf8_lossy(why).into_owned()),
-            None => Err("empty reply".into()),
-        }
+        parse_reply(&reply)
     }
 
     /// Kills the process (SIGKILL) and reaps it.

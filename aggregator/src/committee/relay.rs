@@ -24,6 +24,10 @@ use super::process::{
     decode_key, encode_answer, encode_submissions, encode_supplement,
 };
 use super::roster::CommitteeRoster;
+use crate::coordinator::{
+    Decrypted, DecryptionRequest, Decryptor, DecryptorHealth, KeptSubmission,
+};
+use crate::error::PortError;
 use crate::keyholder::{read_frame, write_frame};
 
 /// The file in the aggregator's data directory that keeps the ceremony's public outputs.
@@ -128,6 +132,8 @@ pub struct Decryption {
     pub chunks: Vec<[i64; N]>,
     /// Members that signed spend receipts.
     pub receipt_signers: Vec<u8>,
+    /// Their spend receipts (0x14, signed), in the same order: the spend is auditable.
+    pub receipts: Vec<Vec<u8>>,
     /// The present set P announced.
     pub present: Vec<u8>,
     /// Members that refused a receipt or were offline (with their words).
@@ -351,7 +357,12 @@ impl Committee {
                 let helpers = self.combination.helpers(mask, excluded);
                 let mut supplements = Vec::new();
                 for &(y, x) in &helpers {
-                    let body = encode_supplement(x, round, &p, &receipts, subs);
+                    // x's signed answer: the evidence the helper checks (review 16 R16-3b).
+                    let evidence = answers
+                        .iter()
+                        .find(|(m, _)| *m == x)
+                        .map_or(&[][..], |(_, b)| b.as_slice());
+                    let body = encode_supplement(x, evidence, round, &p, &receipts, subs);
                     match self.call(y, SUPPLEMENT, &body) {
                         Ok(bytes) => supplements.push((y, bytes)),
                         Err(reason) => {
@@ -395,6 +406,7 @@ impl Committee {
         Ok(Decryption {
             chunks: combined.chunks,
             receipt_signers: signers,
+            receipts,
             present,
             refusals,
             exclusions,
@@ -675,4 +687,132 @@ pub fn key_wire(key: &CommitteeKey) -> Result<Vec<u8>, CommitteeError> {
     zkfl_core::wire::bfv::encode_public_key::<P, N>(&a, &b, &mut out)
         .map_err(|e| CommitteeError::Protocol(format!("committee key encoding: {e}")))?;
     Ok(out)
+}
+
+/// The committee as the coordinator's [`Decryptor`] (threshold mode): decodes the round's kept submissions
+/// into [`Submission`]s and runs [`Committee::decrypt`]; publishes how the round was decrypted.
+pub struct CommitteeDecryptor {
+    committee: std::sync::Mutex<Committee>,
+    mode: String,
+}
+
+impl CommitteeDecryptor {
+    /// Wraps a started committee.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Roster`] for a roster without an epoch.
+    pub fn new(committee: Committee) -> Result<Self, CommitteeError> {
+        let c = committee.roster().epoch()?.committee;
+        Ok(Self {
+            mode: mode(c.threshold(), c.members()),
+            committee: std::sync::Mutex::new(committee),
+        })
+    }
+}
+
+/// The decryption mode rounds report in threshold mode.
+#[must_use]
+pub fn mode(threshold: u32, members: u32) -> String {
+    format!("threshold {threshold}-of-{members}")
+}
+
+/// A kept submission as a member receives it.
+///
+/// # Errors
+/// [`CommitteeError::Wire`] for a ciphertext that does not decode under set L.
+pub fn submission(kept: &KeptSubmission) -> Result<Submission, CommitteeError> {
+    type Pl = zkfl_core::ring::Poly<<P as zkfl_core::params::ParamSet>::M, N>;
+    let h = zkfl_core::wire::bfv::read_header::<P>(
+        &kept.ciphertext,
+        zkfl_core::wire::bfv::KIND_CIPHERTEXT,
+    )?;
+    let mut c1 = Box::new(Pl::zero());
+    let mut c0 = vec![Pl::zero(); h.chunks];
+    zkfl_core::wire::bfv::decode_ciphertext::<P, N>(&kept.ciphertext, &mut c1, &mut c0)?;
+    Ok(Submission {
+        clinic: u64::from(kept.clinic_id.0),
+        c1: Box::new(c1.coeffs),
+        c0: c0.iter().map(|p| p.coeffs).collect(),
+        proof: kept.proof.clone(),
+    })
+}
+
+fn refusals_json(refusals: &[Refusal]) -> serde_json::Value {
+    serde_json::to_value(refusals).unwrap_or_default()
+}
+
+impl Decryptor for CommitteeDecryptor {
+    fn decrypt_aggregate(&self, _: &DecryptionRequest<'_>) -> Result<Vec<i64>, PortError> {
+        Err(PortError::Decryption(
+            "threshold mode decrypts a round from its accepted submissions (decrypt_round)".into(),
+        ))
+    }
+
+    fn decrypt_round(
+        &self,
+        request: &DecryptionRequest<'_>,
+        submissions: &[KeptSubmission],
+    ) -> Result<Decrypted, PortError> {
+        let subs = on_big_stack(|| {
+            submissions
+                .iter()
+                .map(submission)
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| PortError::Decryption(format!("a kept submission: {e}")))?;
+        let mut committee = self
+            .committee
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match committee.decrypt(request.round.0, &subs) {
+            Ok(d) => Ok(Decrypted {
+                sums: d
+                    .chunks
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .take(request.model_dim as usize)
+                    .collect(),
+                report: Some(serde_json::json!({
+                    "mode": self.mode,
+                    "receipt_signers": d.receipt_signers,
+                    "receipts": d.receipt_signers.iter().zip(&d.receipts)
+                        .map(|(m, r)| serde_json::json!({"member": m, "receipt": hex::encode(r)}))
+                        .collect::<Vec<_>>(),
+                    "present": d.present,
+                    "refusals": refusals_json(&d.refusals),
+                    "exclusions": serde_json::to_value(&d.exclusions).unwrap_or_default(),
+                    "supplements": d.supplements.iter()
+                        .map(|(y, x)| serde_json::json!({"helper": y, "excluded": x}))
+                        .collect::<Vec<_>>(),
+                })),
+            }),
+            Err(RelayError::TooFewKeyHolders { why, refusals }) => {
+                Err(PortError::TooFewKeyHolders {
+                    message: why,
+                    report: serde_json::json!({
+                        "mode": self.mode,
+                        "refusals": refusals_json(&refusals),
+                    }),
+                })
+            }
+            Err(e) => Err(PortError::Decryption(e.to_string())),
+        }
+    }
+
+    fn needs_submissions(&self) -> bool {
+        true
+    }
+
+    fn mode(&self) -> String {
+        self.mode.clone()
+    }
+
+    fn health(&self) -> DecryptorHealth {
+        DecryptorHealth {
+            ok: true,
+            state: "committee",
+            restarts: 0,
+        }
+    }
 }

@@ -217,15 +217,34 @@ fn rev16_1_a_failed_log_write_then_the_replay_no_op_loses_a_dealt_part_across_re
     });
 }
 
-/// R16-2 (idea 4, durable state of a round). `Member::respond` spends the "answered" and decryption markers
-/// (`spend_all`, durable) *before* it computes and proves the shares and only then stores the reply
-/// (`store_reply`). A failure (crash, or here a write that fails) anywhere in that window, which lasts the whole
-/// proving time, leaves the aggregate answered with no stored reply: the same request again is
-/// `AlreadyDecrypted`, so §16.2's "a request repeated after a crash gets the stored bytes" does not hold and the
-/// member can never answer this aggregate; since the other members of P answered once, the round cannot
-/// complete under any present set (liveness, one decryption of budget lost, nothing leaked).
+/// Counts of (spent markers, stored replies) of `path` read in one snapshot (one read transaction).
+fn spent_and_replies(path: &std::path::Path) -> (i64, i64) {
+    let mut c = rusqlite::Connection::open(path).unwrap();
+    let tx = c.transaction().unwrap();
+    let count = |table: &str| -> i64 {
+        tx.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    (count("spent"), count("replies"))
+}
+
+/// R16-2 (idea 4, durable state of a round) — fixed after the review. As found: `Member::respond` spent the
+/// "answered" and decryption markers (`spend_all`, durable) *before* it computed and proved the shares and only
+/// then stored the reply (`store_reply`); a failure (crash, or a write that fails) in that window, which lasted
+/// the whole proving time, left the aggregate answered with no stored reply: the same request again was
+/// `AlreadyDecrypted`, the round could not complete under any present set and one decryption of budget was
+/// lost. Fixed: the markers are only staged while the shares and proofs are made, then written with the reply
+/// in one `BEGIN IMMEDIATE` transaction (`MemberStore::commit_answer`).
+///
+/// The test watches the member's database from another connection and, as soon as the answer's two markers
+/// are visible, takes the write lock past the member's busy timeout (what made `store_reply` fail before the
+/// fix, as a crash at that point would). Now the markers are never visible without the reply (same snapshot),
+/// the answer is delivered, and the repeated request gets the stored bytes, byte-identical, with exactly one
+/// decryption counted. Before the fix this test fails at `first` (`Storage`), and the repeat was
+/// `AlreadyDecrypted`. Second half: a write that fails at the commit itself (the lock held throughout) leaves
+/// nothing spent and nothing stored, and the retry answers.
 #[test]
-fn rev16_2_a_failure_between_spend_and_stored_reply_loses_the_answer_for_good() {
+fn rev16_2_a_failure_between_spend_and_stored_reply_no_longer_loses_the_answer() {
     big_stack(|| {
         let d = dir("lostreply");
         let r = roster();
@@ -243,39 +262,53 @@ fn rev16_2_a_failure_between_spend_and_stored_reply_loses_the_answer_for_good() 
         let present = mask(&[1, 2, 3, 4]);
         let p = agg.present(1, &subs, present).unwrap();
         let path = db(&d, 1);
-        let baseline = spent_rows(&path);
-        // As soon as the answer's markers are durable (two more rows), take the write lock until past the
-        // member's busy timeout: its `store_reply` fails, as a crash at that point would lose it.
+        let (baseline, replies0) = spent_and_replies(&path);
         let (tx, rx) = std::sync::mpsc::channel();
+        let watched = path.clone();
         let locker = std::thread::spawn(move || {
-            while spent_rows(&path) < baseline + 2 {
+            let seen = loop {
+                let (spent, replies) = spent_and_replies(&watched);
+                if spent >= baseline + 2 {
+                    break replies;
+                }
                 std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            let lock = hold_write_lock(&path);
-            tx.send(()).unwrap();
+            };
+            let lock = hold_write_lock(&watched);
+            tx.send(seen).unwrap();
             std::thread::sleep(std::time::Duration::from_secs(12));
             lock.execute_batch("COMMIT").unwrap();
         });
         let first = members[0].answer(1, &subs, &p, &receipts);
+        let replies_with_markers = rx.recv().unwrap();
         locker.join().unwrap();
-        rx.recv().unwrap();
-        assert!(
-            matches!(first, Err(CommitteeError::Storage(_))),
-            "{first:?}"
+        assert_eq!(
+            replies_with_markers,
+            replies0 + 1,
+            "the answer's markers were durable without its reply (R16-2)"
         );
-        // The same request again: no stored reply, and the answered marker is spent.
-        let again = members[0].answer(1, &subs, &p, &receipts);
+        let first = first.expect("the answer must be delivered (R16-2)");
+        // The same request again: the stored bytes, byte-identical; no second decryption.
+        let again = members[0].answer(1, &subs, &p, &receipts).unwrap();
+        assert_eq!(again, first, "a repeat is the stored reply");
+        assert_eq!(spent_and_replies(&path), (baseline + 2, replies0 + 1));
+
+        // A write that fails at the commit (lock held from before the request until after it): nothing spent,
+        // nothing stored, a typed error; the retry answers and counts one decryption.
+        let path2 = db(&d, 2);
+        let before = spent_and_replies(&path2);
+        let lock = hold_write_lock(&path2);
+        let failed = members[1].answer(1, &subs, &p, &receipts);
+        lock.execute_batch("COMMIT").unwrap();
+        drop(lock);
         assert!(
-            matches!(
-                again,
-                Err(CommitteeError::Threshold(
-                    ThresholdError::AlreadyDecrypted { .. }
-                ))
-            ),
-            "BREAK: the lost answer is never resent: {again:?}"
+            matches!(failed, Err(CommitteeError::Storage(_))),
+            "{failed:?}"
         );
-        // The others answered P once; another present set without member 1 is refused to them (§3.2).
-        let _ = members[1].answer(1, &subs, &p, &receipts).unwrap();
+        assert_eq!(spent_and_replies(&path2), before, "nothing written");
+        let retried = members[1].answer(1, &subs, &p, &receipts).unwrap();
+        assert_eq!(spent_and_replies(&path2), (before.0 + 2, before.1 + 1));
+        assert_eq!(members[1].answer(1, &subs, &p, &receipts).unwrap(), retried);
+        // Another present set for the answered aggregate is still refused (§3.2).
         let p2 = agg.present(1, &subs, mask(&[2, 3, 4])).unwrap();
         assert!(matches!(
             members[1].answer(1, &subs, &p2, &receipts),
@@ -295,11 +328,12 @@ fn rev16_2_a_failure_between_spend_and_stored_reply_loses_the_answer_for_good() 
 /// supplement "for a member who was not excluded") and leaving it out is `ShareSetMismatch`: the round stops
 /// instead of being completed without the cheater as §3.2.1 promises (it could also stop it by silence; the
 /// difference is that the refusal is not the typed exclusion §16.4 item 5 says is returned and published).
-/// (b) Supplements are answered on the aggregator's word alone: an honest member gives, for one aggregate, its
-/// regular answer and one supplement per other member of P — each a decryption of its budget (the count holds,
-/// §3.2.1), with no failed proof anywhere.
+/// (b) Fixed after the review (R16-3b): as found, supplements were answered on the aggregator's word alone (an
+/// honest member gave, for one aggregate, its regular answer and one supplement per other member of P, each a
+/// decryption of its budget, with no failed proof anywhere); now a helper answers only against the excluded
+/// member's signed answer that fails its own checks (`Member::supplement`'s evidence, docs/THRESHOLD.md §15.3).
 #[test]
-fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
+fn rev16_3_a_cheater_is_excluded_and_supplements_need_evidence() {
     big_stack(|| {
         let d = dir("cheat");
         let r = roster();
@@ -332,6 +366,8 @@ fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
         // (a) member 3 rewrites the present set of its share-set header (offset HEADER + 40, u32 LE).
         let at = zkfl_core::wire::committee::HEADER_BYTES + 40;
         answers[2].1[at..at + 4].copy_from_slice(&mask(&[1, 2, 3, 5]).to_le_bytes());
+        // Signed by member 3 itself for the request it was sent (§15.3): its own doing, not the path's.
+        super::tests::resign(&r, 3, &p, 0, &mut answers[2].1);
         let res = agg.combine(1, &subs, present, &answers);
         match &res {
             Err(CommitteeError::Excluded(e)) => assert!(
@@ -347,7 +383,7 @@ fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
                 (
                     y,
                     members[usize::from(y) - 1]
-                        .supplement(1, &subs, &p, &receipts, x)
+                        .supplement(1, &subs, &p, &receipts, x, &answers[usize::from(x) - 1].1)
                         .unwrap(),
                 )
             })
@@ -375,57 +411,73 @@ fn rev16_3_cheater_escapes_exclusion_and_supplements_on_the_aggregators_word() {
             "{res:?}"
         );
 
-        // (b) member 4, honest, already answered; it supplements for every other x ∈ P on request.
+        // (b) Fixed after the review (R16-3b): a helper supplements only on evidence. Member 4, honest, already
+        // answered; asked to supplement for the honest members 1 and 2 it refuses (`NoEvidence`) without
+        // evidence, with their honest signed answers (which pass its own checks), with member 1's answer changed
+        // on the path (+Δ, signature kept: the signature fails), with member 3's failing answer offered for
+        // member 1, and with member 1's answer under another present set; nothing is spent. Member 3's signed
+        // failing answer gets the supplement for member 3.
         let path = db(&d, 4);
         let before = spent_rows(&path);
-        let mut given = 0;
-        for x in [1u8, 2, 3] {
-            match members[3].supplement(1, &subs, &p, &receipts, x) {
-                Ok(_) => given += 1,
-                // Already given above as a helper of member 3: resent from storage, no new decryption.
-                Err(e) => panic!("supplement for {x}: {e:?}"),
-            }
+        let no_evidence = |res: Result<Vec<u8>, CommitteeError>, x: u8| match res {
+            Err(CommitteeError::NoEvidence { excluded, .. }) if excluded == x => {}
+            other => panic!(
+                "supplement for {x}: expected NoEvidence, got {:?}",
+                other.map(|b| b.len())
+            ),
+        };
+        for x in [1u8, 2] {
+            let honest = &answers[usize::from(x) - 1].1;
+            no_evidence(members[3].supplement(1, &subs, &p, &receipts, x, &[]), x);
+            no_evidence(members[3].supplement(1, &subs, &p, &receipts, x, honest), x);
         }
+        let mut changed = answers[0].1.clone();
+        super::tests::add_delta(&mut changed, 5);
+        no_evidence(
+            members[3].supplement(1, &subs, &p, &receipts, 1, &changed),
+            1,
+        );
+        no_evidence(
+            members[3].supplement(1, &subs, &p, &receipts, 1, &answers[2].1),
+            1,
+        );
+        let p5 = agg.present(1, &subs, mask(&[1, 2, 4, 5])).unwrap();
+        no_evidence(
+            members[3].supplement(1, &subs, &p5, &receipts, 1, &answers[0].1),
+            1,
+        );
+        no_evidence(members[3].supplement(1, &subs, &p5, &receipts, 5, &[]), 5);
+        assert_eq!(
+            spent_rows(&path),
+            before,
+            "a refused supplement spends nothing"
+        );
+        // With member 3's signed failing answer: answered (resent from storage if member 4 helped above).
+        let evidence = &answers[2].1;
+        members[3]
+            .supplement(1, &subs, &p, &receipts, 3, evidence)
+            .unwrap();
         let after = spent_rows(&path);
         let helped_3 = helpers.iter().any(|&(y, _)| y == 4);
-        let fresh = if helped_3 { 2 } else { 3 };
-        eprintln!(
-            "rev16_3: member 4 gave {given} supplements for one aggregate beside its answer; spent rows {before} -> {after}"
-        );
-        assert_eq!(given, 3);
-        // Each fresh supplement spends its (aggregate, x) marker and one decryption marker: counted (§4.3).
-        assert_eq!(after - before, 2 * fresh);
-        // Refusals: x = the member itself and x outside P (`make_answer`: NotInPresentSet); x = 0
-        // (`Member::supplement`: Protocol); the same x again is the stored reply, not a fresh answer.
-        assert!(matches!(
-            members[3].supplement(1, &subs, &p, &receipts, 4),
-            Err(CommitteeError::Threshold(
-                ThresholdError::NotInPresentSet { .. }
-            ))
-        ));
-        assert!(matches!(
-            members[3].supplement(1, &subs, &p, &receipts, 5),
-            Err(CommitteeError::Threshold(
-                ThresholdError::NotInPresentSet { .. }
-            ))
-        ));
-        assert!(matches!(
-            members[3].supplement(1, &subs, &p, &receipts, 0),
-            Err(CommitteeError::Protocol(_))
-        ));
+        assert_eq!(after - before, if helped_3 { 0 } else { 2 });
+        // Refusals: x = the member itself and x outside P (NotInPresentSet); x = 0 (`Member::supplement`:
+        // Protocol); nothing spent.
+        for (x, want) in [
+            (4u8, "NotInPresentSet"),
+            (5, "NotInPresentSet"),
+            (0, "Protocol"),
+        ] {
+            let res = members[3].supplement(1, &subs, &p, &receipts, x, evidence);
+            let got = match &res {
+                Err(CommitteeError::Threshold(ThresholdError::NotInPresentSet { .. })) => {
+                    "NotInPresentSet"
+                }
+                Err(CommitteeError::Protocol(_)) => "Protocol",
+                _ => "other",
+            };
+            assert_eq!(got, want, "x = {x}: {res:?}");
+        }
         assert_eq!(spent_rows(&path), after);
-        // Under another present set, the same (aggregate, x) is refused (the marker does not name P):
-        // `AlreadyDecrypted` from the stored-reply check.
-        let p5 = agg.present(1, &subs, mask(&[1, 2, 4, 5])).unwrap();
-        assert!(matches!(
-            members[3].supplement(1, &subs, &p5, &receipts, 1),
-            Err(CommitteeError::Threshold(
-                ThresholdError::AlreadyDecrypted { .. }
-            ))
-        ));
-        // ...but a fresh x of the new set is answered: x = 5, not in the first P.
-        assert!(members[3].supplement(1, &subs, &p5, &receipts, 5).is_ok());
-        assert_eq!(spent_rows(&path), after + 2);
         let _ = std::fs::remove_dir_all(&d);
     });
 }
@@ -467,6 +519,7 @@ fn rev16_4_a_member_answering_twice_is_never_counted_twice() {
         let mut bad = answers[2].clone();
         let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 7 * 11;
         bad.1[at] ^= 1;
+        super::tests::resign(&r, 3, &p, 0, &mut bad.1);
         let helpers = agg.helpers(present, mask(&[3]));
         let supplements: Vec<(u8, Vec<u8>)> = helpers
             .iter()
@@ -474,7 +527,7 @@ fn rev16_4_a_member_answering_twice_is_never_counted_twice() {
                 (
                     y,
                     members[usize::from(y) - 1]
-                        .supplement(1, &subs, &p, &receipts, x)
+                        .supplement(1, &subs, &p, &receipts, x, &bad.1)
                         .unwrap(),
                 )
             })

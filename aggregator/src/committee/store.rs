@@ -6,7 +6,10 @@
 //!   `spend_all` is one `BEGIN IMMEDIATE` transaction (atomic, durable when it returns, serialised against
 //!   concurrent callers and processes; review 10 R10-5), so the decryption count survives restarts (review 11 F3).
 //! - `log`: every ceremony message the member accepted, in order, replayed at start through the same checks.
-//! - `replies`: every share set the member sent, by aggregate binding, resent unchanged when asked again.
+//! - `replies`: every answer the member sent, by aggregate binding (or (binding, x) for a supplement), resent
+//!   unchanged when asked again. An answer's "answered" and decryption markers and its reply are written in one
+//!   `BEGIN IMMEDIATE` transaction ([`MemberStore::commit_answer`], review 16 R16-2): either the answer is spent
+//!   and stored, or neither, so a crash can never leave an aggregate answered with nothing to resend.
 //! - `receipts`: every spend receipt the member signed, by the aggregate's "signed" marker, written in the same
 //!   transaction as the spend and returned again for the same aggregate (review 13, R13-6).
 //! - `committed`: the member's own signed 0x10 for the pinned epoch, written (one `BEGIN IMMEDIATE`
@@ -127,16 +130,39 @@ impl MemberStore {
             .map_err(Into::into)
     }
 
-    /// Stores the share-set bytes sent for aggregate `binding`.
+    /// Spends an answer's `markers` (its "answered" or supplement marker, then its decryption marker, as
+    /// `spend::Spend` chose them against this ledger before the shares were made) and stores its `reply` under
+    /// `key`, in one `BEGIN IMMEDIATE` transaction (review 16 R16-2): durable together or not at all. Every
+    /// marker is re-checked inside the transaction (a concurrent answer may have taken it since).
     ///
     /// # Errors
-    /// [`CommitteeError::Storage`].
-    pub fn store_reply(&self, binding: &[u8; 32], bytes: &[u8]) -> Result<(), CommitteeError> {
-        self.conn.execute(
-            "INSERT OR IGNORE INTO replies (binding, bytes) VALUES (?1, ?2)",
-            params![&binding[..], bytes],
+    /// `Ok(Err(i))` if marker `i` is already spent (nothing written), [`CommitteeError::Storage`] if SQLite
+    /// fails (nothing written).
+    pub fn commit_answer(
+        &mut self,
+        markers: &[[u8; 32]],
+        key: &[u8; 32],
+        reply: &[u8],
+    ) -> Result<Result<(), usize>, CommitteeError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (i, d) in markers.iter().enumerate() {
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO spent (digest) VALUES (?1)",
+                params![&d[..]],
+            )?;
+            if inserted == 0 {
+                // Dropping `tx` rolls back.
+                return Ok(Err(i));
+            }
+        }
+        tx.execute(
+            "INSERT INTO replies (binding, bytes) VALUES (?1, ?2)",
+            params![&key[..], reply],
         )?;
-        Ok(())
+        tx.commit()?;
+        Ok(Ok(()))
     }
 
     /// The share-set bytes already sent for aggregate `binding`, if any.

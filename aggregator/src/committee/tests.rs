@@ -168,6 +168,51 @@ fn mask(ms: &[u8]) -> Members {
     ms.iter().fold(0, |m, &i| m | bit(i))
 }
 
+/// Replaces the signature of `answer` by member `signer`'s own for the request of present-set message `p` and
+/// excluded member `x` (docs/THRESHOLD.md §15.3): what a cheating member does to what it sends (it holds its own
+/// key), so its changed answer reaches the share proofs. Built from the wire format, outside `Member`.
+pub(super) fn resign(r: &CommitteeRoster, signer: u8, p: &[u8], x: u8, answer: &mut Vec<u8>) {
+    let epoch = r.epoch().unwrap();
+    let frame = zkfl_core::wire::committee::Frame {
+        epoch: &epoch,
+        chunks: DESIGN.chunks,
+    };
+    let present = zkfl_core::wire::committee::decode_present::<P>(&frame, p).unwrap();
+    answer.truncate(answer.len() - signed::SIGNED_OVERHEAD);
+    let what = signed::AnswerFor {
+        member: signer,
+        round: present.round,
+        binding: present.binding,
+        present: present.members,
+        supplement_for: x,
+    };
+    let sig = signed::sign_answer(
+        &SigningKey::from_seed(&seed(signer)),
+        &epoch,
+        &what,
+        answer,
+        &mut ChaCha20Rng::seed_from_u64(u64::from(signer)),
+    )
+    .unwrap();
+    answer.extend_from_slice(sig.as_bytes());
+}
+
+/// Adds Δ to coefficient `coeff` of chunk 0's share in the answer bytes (share set: header, 44 bytes, then
+/// 11-byte little-endian coefficients); the signature is left as it was.
+pub(super) fn add_delta(answer: &mut [u8], coeff: usize) {
+    let delta = zkfl_core::bfv::PlainModulus::<<P as ParamSet>::M>::new(
+        plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap(),
+    )
+    .unwrap()
+    .delta();
+    let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + coeff * 11;
+    let mut c = [0u8; 16];
+    c[..11].copy_from_slice(&answer[at..at + 11]);
+    let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
+    let bumped = (u128::from_le_bytes(c) + delta) % q;
+    answer[at..at + 11].copy_from_slice(&bumped.to_le_bytes()[..11]);
+}
+
 fn big_stack(f: impl FnOnce() + Send + 'static) {
     std::thread::Builder::new()
         .name("committee".into())
@@ -536,26 +581,18 @@ fn a_cheating_member_is_detected_excluded_and_the_round_still_decrypts() {
             &agg.combine(1, &subs, present, &answers).unwrap()[0][..],
             &sum[..]
         );
-        // Member 2: +Δ at coefficient 5 of its share (bytes of the share set: header, 44, then 11-byte
-        // little-endian coefficients), its honest proof kept.
+        // Member 2: +Δ at coefficient 5 of its share, its honest proof kept, the answer signed by member 2
+        // itself (a cheater signs what it sends).
         let set_bytes = share_set_bytes(DESIGN.chunks, &r);
-        let delta = zkfl_core::bfv::PlainModulus::<<P as ParamSet>::M>::new(
-            plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap(),
-        )
-        .unwrap()
-        .delta();
-        let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 5 * 11;
-        let mut c = [0u8; 16];
-        c[..11].copy_from_slice(&answers[1].1[at..at + 11]);
-        let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
-        let bumped = (u128::from_le_bytes(c) + delta) % q;
-        answers[1].1[at..at + 11].copy_from_slice(&bumped.to_le_bytes()[..11]);
+        add_delta(&mut answers[1].1, 5);
+        resign(&r, 2, &p, 0, &mut answers[1].1);
         // Another cheat, detected the same way: member 3's share set with member 4's proofs (fresh honest
         // proofs of another member's statement), the sender byte rewritten; member 2 honest here.
         let mut moved = answers.clone();
         let mut m3 = answers[2].1[..set_bytes].to_vec();
         m3.extend_from_slice(&answers[3].1[set_bytes..]);
         m3[set_bytes + 3] = 3; // the 0x16 header's sender byte
+        resign(&r, 3, &p, 0, &mut m3);
         moved[2].1 = m3;
         moved[1] = (2, members[1].answer(1, &subs, &p, &receipts).unwrap());
         match agg.combine(1, &subs, present, &moved) {
@@ -590,7 +627,7 @@ fn a_cheating_member_is_detected_excluded_and_the_round_still_decrypts() {
                 (
                     y,
                     members[usize::from(y) - 1]
-                        .supplement(1, &subs, &p, &receipts, x)
+                        .supplement(1, &subs, &p, &receipts, x, &answers[usize::from(x) - 1].1)
                         .unwrap(),
                 )
             })
@@ -632,7 +669,7 @@ fn a_cheating_member_is_detected_excluded_and_the_round_still_decrypts() {
         let (y, x) = helpers[0];
         assert_eq!(
             members[usize::from(y) - 1]
-                .supplement(1, &subs, &p, &receipts, x)
+                .supplement(1, &subs, &p, &receipts, x, &answers[usize::from(x) - 1].1)
                 .unwrap(),
             supplements[0].1
         );
@@ -640,6 +677,7 @@ fn a_cheating_member_is_detected_excluded_and_the_round_still_decrypts() {
         let mut bad = supplements.clone();
         let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 9 * 11;
         bad[0].1[at] ^= 1;
+        resign(&r, y, &p, x, &mut bad[0].1);
         assert!(matches!(
             agg.combine_excluding(1, &subs, present, &all, &bad),
             Err(CommitteeError::Excluded(_))
@@ -716,7 +754,7 @@ fn a_member_corrupted_for_the_demo_is_excluded_and_the_round_still_decrypts() {
                 (
                     y,
                     members[usize::from(y) - 1]
-                        .supplement(2, &subs, &p, &receipts, x)
+                        .supplement(2, &subs, &p, &receipts, x, &answers[usize::from(x) - 1].1)
                         .unwrap(),
                 )
             })
@@ -725,6 +763,138 @@ fn a_member_corrupted_for_the_demo_is_excluded_and_the_round_still_decrypts() {
             .combine_excluding(2, &subs, present, &answers, &supplements)
             .unwrap();
         assert_eq!(&done.chunks[0][..], &sum[..], "bit-exact without member 2");
+        let _ = std::fs::remove_dir_all(&d);
+    });
+}
+
+/// Signed answers (docs/THRESHOLD.md §15.3): an honest member's answer changed on the path cannot get it
+/// excluded. Forgers built on the wire bytes, outside `Member`: member 2's answer with +Δ on one share
+/// coefficient and its signature kept (re-signed by nobody) is `Relay`; a combination with the signature check
+/// switched off (the positive control) takes the same bytes into proof checking and excludes honest member 2
+/// (`Challenge`) — the check is what stops the blame; the change signed by another member's key (member 4
+/// framing member 2), member 2's genuine answer presented as member 3's, and member 2's genuine answer of
+/// round 1 replayed into round 2 are all `Relay` (never a `Header` exclusion). A repeated request gets the
+/// stored signed bytes, byte-identical.
+#[test]
+fn an_answer_changed_on_the_path_is_the_relays_fault_never_the_members() {
+    use super::member::ExclusionReason;
+    big_stack(|| {
+        let d = dir("signed-answers");
+        let r = roster();
+        let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i).unwrap()).collect();
+        let public = ceremony(&mut members);
+        let (a, b) = members[0].committee_key().unwrap();
+        let combination = |skip: bool| {
+            let mut c = Combination::new(&r, DESIGN, a.clone(), b.clone()).unwrap();
+            c.admit_unverified();
+            for m in &public {
+                c.observe(m).unwrap();
+            }
+            if skip {
+                c.skip_answer_signatures();
+            }
+            c
+        };
+        let (agg, blind) = (combination(false), combination(true));
+        let mut rng = ChaCha20Rng::seed_from_u64(41);
+        let present = mask(&[1, 2, 3, 4]);
+        let mut round = |members: &mut [Member], n: u64| {
+            let (subs, sum) = clinics(&a, &b, &mut rng, 100 * n);
+            let receipts: Vec<Vec<u8>> = (0..4)
+                .map(|i| members[i].receipt(n, &subs).unwrap())
+                .collect();
+            let p = agg.present(n, &subs, present).unwrap();
+            let answers: Vec<(u8, Vec<u8>)> = (0..4)
+                .map(|i| {
+                    (
+                        i as u8 + 1,
+                        members[i].answer(n, &subs, &p, &receipts).unwrap(),
+                    )
+                })
+                .collect();
+            (subs, sum, receipts, p, answers)
+        };
+        let (subs, sum, receipts, p, answers) = round(&mut members, 1);
+        assert_eq!(
+            &agg.combine(1, &subs, present, &answers).unwrap()[0][..],
+            &sum[..]
+        );
+        assert_eq!(
+            members[1].answer(1, &subs, &p, &receipts).unwrap(),
+            answers[1].1,
+            "a repeat is the stored signed answer"
+        );
+        let relay = |c: &Combination, n: u64, subs: &[Submission], list: &[(u8, Vec<u8>)]| match c
+            .combine(n, subs, present, list)
+        {
+            Err(CommitteeError::Relay(_)) => {}
+            other => panic!("expected the relay blamed, got {other:?}"),
+        };
+        // Forger 1: +Δ on the path, the signature kept.
+        let mut forged = answers[1].1.clone();
+        add_delta(&mut forged, 5);
+        let mut list = answers.clone();
+        list[1].1 = forged.clone();
+        relay(&agg, 1, &subs, &list);
+        // Positive control: without the signature check the same bytes exclude honest member 2.
+        match blind.combine(1, &subs, present, &list) {
+            Err(CommitteeError::Excluded(ex)) => {
+                assert_eq!(ex.len(), 1, "{ex:?}");
+                assert_eq!(ex[0].member, 2);
+                assert!(matches!(
+                    ex[0].reason,
+                    ExclusionReason::Proof { chunk: 0, .. }
+                ));
+            }
+            other => panic!("the unchecked combination must blame member 2, got {other:?}"),
+        }
+        // Forger 2: the change signed by member 4's key, claiming member 2.
+        let mut framed = forged.clone();
+        framed.truncate(framed.len() - signed::SIGNED_OVERHEAD);
+        let epoch = r.epoch().unwrap();
+        let frame = zkfl_core::wire::committee::Frame {
+            epoch: &epoch,
+            chunks: DESIGN.chunks,
+        };
+        let ps = zkfl_core::wire::committee::decode_present::<P>(&frame, &p).unwrap();
+        let what = signed::AnswerFor {
+            member: 2,
+            round: 1,
+            binding: ps.binding,
+            present,
+            supplement_for: 0,
+        };
+        let sig = signed::sign_answer(
+            &SigningKey::from_seed(&seed(4)),
+            &epoch,
+            &what,
+            &framed,
+            &mut ChaCha20Rng::seed_from_u64(4),
+        )
+        .unwrap();
+        framed.extend_from_slice(sig.as_bytes());
+        list[1].1 = framed;
+        relay(&agg, 1, &subs, &list);
+        // Forger 3: member 2's genuine answer delivered as member 3's.
+        let mut list = answers.clone();
+        list[2].1 = answers[1].1.clone();
+        relay(&agg, 1, &subs, &list);
+        // Forger 4: member 2's genuine round-1 answer replayed into round 2 (unsigned, its header would have
+        // excluded member 2 as `Header`).
+        let (subs2, sum2, _, _, answers2) = round(&mut members, 2);
+        assert_eq!(
+            &agg.combine(2, &subs2, present, &answers2).unwrap()[0][..],
+            &sum2[..]
+        );
+        let mut list = answers2.clone();
+        list[1].1 = answers[1].1.clone();
+        relay(&agg, 2, &subs2, &list);
+        match blind.combine(2, &subs2, present, &list) {
+            Err(CommitteeError::Excluded(ex)) => {
+                assert_eq!((ex[0].member, ex[0].reason), (2, ExclusionReason::Header));
+            }
+            other => panic!("the unchecked combination must blame member 2, got {other:?}"),
+        }
         let _ = std::fs::remove_dir_all(&d);
     });
 }

@@ -2,7 +2,7 @@
 //! cycle"). Each step is stored before the next begins, so a restart resumes where the process stopped.
 
 use super::{Coordinator, OpenRound, internal, now, sha3};
-use crate::error::{ApiError, Code};
+use crate::error::{ApiError, Code, PortError};
 use crate::model;
 use crate::round::{Announcement, RoundId, RoundState};
 use crate::store::RoundRecord;
@@ -60,12 +60,13 @@ impl Coordinator {
         let model_dim =
             u32::try_from(bytes.len() / 4).map_err(|_| ApiError::internal("model size"))?;
         check_round_request(req)?;
-        let config = model::round_config(
+        let config = model::round_config_for(
             &self.facts.limits,
             self.facts.roster_size,
             model_dim,
             req.norm_bound,
             req.scale,
+            self.facts.committee.as_ref(),
         )?;
         check_bound_slack(config.b_int(), req)?;
         let model = req
@@ -169,7 +170,10 @@ impl Coordinator {
     /// The running sum checked against the accepted ciphertexts kept beside it: the hash chain over them
     /// must match the stored head, and the sum rebuilt from them must equal the stored sum; a damaged
     /// stored sum is replaced by the rebuilt one (logged), a damaged ciphertext or chain fails the round.
-    fn verified_sum(&self, rec: &RoundRecord) -> Result<Vec<u8>, String> {
+    fn verified_sum(
+        &self,
+        rec: &RoundRecord,
+    ) -> Result<(Vec<u8>, Vec<crate::store::Accepted>), String> {
         let a = &rec.announcement;
         let store = self.store();
         let stored = store
@@ -196,7 +200,7 @@ impl Coordinator {
                 "round {}: accepted before schema v3; the running sum cannot be re-checked",
                 a.round
             );
-            return Ok(stored);
+            return Ok((stored, accepted));
         };
         let mut chain = crate::store::chain_start(a.round);
         for (clinic, ct) in &cts {
@@ -225,7 +229,7 @@ impl Coordinator {
                 .replace_running_sum(a.round, &rebuilt)
                 .map_err(|e| e.to_string())?;
         }
-        Ok(rebuilt)
+        Ok((rebuilt, accepted))
     }
 
     /// Asks the key holder for the aggregate (no lock held meanwhile), then publishes w_{r+1} = w_r + mean.
@@ -233,7 +237,7 @@ impl Coordinator {
     /// round fails only after [`DECRYPT_ATTEMPTS`] attempts, with the last reason.
     fn decrypt_and_publish(&self, rec: &RoundRecord, now: u64) -> Result<Progress, ApiError> {
         let a = &rec.announcement;
-        let sum = match self.verified_sum(rec) {
+        let (sum, accepted) = match self.verified_sum(rec) {
             Ok(s) => s,
             Err(why) => {
                 eprintln!("round {} failed: integrity: {why}", a.round);
@@ -247,15 +251,46 @@ impl Coordinator {
                 return Ok(Progress::Moved(RoundState::Failed));
             }
         };
+        let kept = if self.decryptor.needs_submissions() {
+            match kept_submissions(accepted) {
+                Ok(k) => k,
+                Err(why) => {
+                    return self.fail_decryption(a.round, &why);
+                }
+            }
+        } else {
+            Vec::new()
+        };
         let started = std::time::Instant::now();
-        let sums = match self.decryptor.decrypt_aggregate(&super::DecryptionRequest {
-            round: a.round,
-            model_dim: a.model_dim,
-            accepted: rec.accepted,
-            t: a.t,
-            aggregate: &sum,
-        }) {
+        let decrypted = self.decryptor.decrypt_round(
+            &super::DecryptionRequest {
+                round: a.round,
+                model_dim: a.model_dim,
+                accepted: rec.accepted,
+                t: a.t,
+                aggregate: &sum,
+            },
+            &kept,
+        );
+        if let Ok(super::Decrypted {
+            report: Some(report),
+            ..
+        })
+        | Err(PortError::TooFewKeyHolders { report, .. }) = &decrypted
+        {
+            self.store()
+                .set_decryption(a.round, &report.to_string())
+                .map_err(internal)?;
+        }
+        let sums = match decrypted.map(|d| d.sums) {
             Ok(s) if s.len() == a.model_dim as usize => s,
+            Err(PortError::TooFewKeyHolders { message, .. }) => {
+                eprintln!("round {} failed: too few key holders: {message}", a.round);
+                self.store()
+                    .fail(a.round, "too_few_key_holders", &message)
+                    .map_err(internal)?;
+                return Ok(Progress::Moved(RoundState::Failed));
+            }
             Ok(s) => {
                 return self.fail_decryption(
                     a.round,
@@ -307,8 +342,10 @@ impl Coordinator {
             )
             .map_err(internal)?;
         eprintln!(
-            "round {} published from {} accepted updates [single-decryptor mode]",
-            a.round, rec.accepted
+            "round {} published from {} accepted updates [{} mode]",
+            a.round,
+            rec.accepted,
+            self.decryptor.mode()
         );
         Ok(Progress::Moved(RoundState::Published))
     }
@@ -324,6 +361,28 @@ impl Coordinator {
             .map_err(internal)?;
         Ok(Progress::Moved(RoundState::Failed))
     }
+}
+
+/// The accepted submissions with their ciphertexts and norm proofs, for a decryptor whose members verify every
+/// proof themselves; refused for rows kept before schema v4 (no proof kept).
+fn kept_submissions(
+    accepted: Vec<crate::store::Accepted>,
+) -> Result<Vec<super::KeptSubmission>, String> {
+    accepted
+        .into_iter()
+        .map(|x| match (x.ciphertext, x.proof) {
+            (Some(ciphertext), Some(proof)) => Ok(super::KeptSubmission {
+                clinic_id: x.clinic_id,
+                ciphertext,
+                proof,
+            }),
+            _ => Err(format!(
+                "clinic {}'s submission was kept without its norm proof (before schema v4); committee \
+                 members verify every proof themselves and cannot decrypt this round",
+                x.clinic_id
+            )),
+        })
+        .collect()
 }
 
 /// Shortest and longest round an admin may open (seconds).

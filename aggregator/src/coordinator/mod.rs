@@ -34,10 +34,58 @@ pub struct DecryptionRequest<'a> {
     pub aggregate: &'a [u8],
 }
 
-/// Decrypts a round's aggregate: the boundary to the key holder (docs/SERVICE.md "Key holder").
+/// One accepted submission as kept in the store (schema v4): what a committee member needs to verify the
+/// clinic's norm proof itself before it helps decrypt (docs/THRESHOLD.md §16.4 item 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeptSubmission {
+    /// The clinic.
+    pub clinic_id: crate::round::ClinicId,
+    /// Its BFV ciphertext (`zkfl_core::wire` encoding).
+    pub ciphertext: Vec<u8>,
+    /// Its norm proof.
+    pub proof: Vec<u8>,
+}
+
+/// What a decryptor returns for a round.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decrypted {
+    /// The centred integer sums, one per model coordinate.
+    pub sums: Vec<i64>,
+    /// How the round was decrypted (threshold mode: present set, receipt signers, refusals, exclusions),
+    /// published with the round.
+    pub report: Option<serde_json::Value>,
+}
+
+/// Decrypts a round's aggregate: the boundary to the key holder (single-decryptor mode, docs/SERVICE.md "Key
+/// holder") or to the key-holder committee (threshold mode, docs/THRESHOLD.md §16).
 pub trait Decryptor: Send + Sync {
     /// Returns the centred integer sums of the quantized updates, one per model coordinate.
     fn decrypt_aggregate(&self, request: &DecryptionRequest<'_>) -> Result<Vec<i64>, PortError>;
+
+    /// Decrypts a round given its aggregate and, for a decryptor that [`Decryptor::needs_submissions`], the
+    /// round's accepted submissions in acceptance order. The default is [`Decryptor::decrypt_aggregate`].
+    fn decrypt_round(
+        &self,
+        request: &DecryptionRequest<'_>,
+        submissions: &[KeptSubmission],
+    ) -> Result<Decrypted, PortError> {
+        let _ = submissions;
+        Ok(Decrypted {
+            sums: self.decrypt_aggregate(request)?,
+            report: None,
+        })
+    }
+
+    /// Whether [`Decryptor::decrypt_round`] needs the accepted submissions (threshold mode: every member
+    /// verifies every norm proof itself), not only their sum.
+    fn needs_submissions(&self) -> bool {
+        false
+    }
+
+    /// The decryption mode rounds report: `single-decryptor` or `threshold t-of-n`.
+    fn mode(&self) -> String {
+        crate::keyholder::MODE.to_owned()
+    }
 
     /// Whether decryption can proceed now (`/v1/health`).
     fn health(&self) -> DecryptorHealth {
@@ -72,8 +120,10 @@ pub struct ServiceFacts {
     pub roster_size: u32,
     /// SHA3-256 of the ML-KEM encapsulation key.
     pub kem_key_sha3: [u8; 32],
-    /// SHA3-256 of the BFV public key.
+    /// SHA3-256 of the BFV public key (the committee key in threshold mode).
     pub bfv_public_key_sha3: [u8; 32],
+    /// Threshold mode: the committee's plan and design every round must fit (`None`: single-decryptor mode).
+    pub committee: Option<crate::model::CommitteeTerms>,
 }
 
 /// What an admin asks for when opening a round.
@@ -380,6 +430,12 @@ impl Coordinator {
         rec.unauthenticated_rejections + self.unauthenticated.pending(rec.announcement.round)
     }
 
+    /// The decryption mode (`single-decryptor` or `threshold t-of-n`).
+    #[must_use]
+    pub fn decryption_mode(&self) -> String {
+        self.decryptor.mode()
+    }
+
     /// The decryptor's state (never waits for a running decryption).
     #[must_use]
     pub fn decryptor_health(&self) -> DecryptorHealth {
@@ -477,7 +533,7 @@ impl Coordinator {
                         &record,
                         envelope_sha3,
                         replay,
-                        Some((&new_sum, &auth.ciphertext)),
+                        Some((&new_sum, &auth.ciphertext, &auth.proof)),
                     )
                     .map_err(internal)?;
                 let accepted_so_far = store

@@ -19,6 +19,10 @@ pub struct RoundReport {
     pub expected: u32,
     /// This process's work times for the round (none after a restart).
     pub timings: Option<RoundTimings>,
+    /// `single-decryptor` or `threshold t-of-n`.
+    pub decryption_mode: String,
+    /// How the round was decrypted (threshold mode), once it was.
+    pub decryption: Option<serde_json::Value>,
 }
 
 impl Coordinator {
@@ -40,11 +44,18 @@ impl Coordinator {
         let mut record = self.round(id)?;
         record.unauthenticated_rejections = self.unauthenticated_rejections(&record);
         let submissions = self.store().submissions(id).map_err(internal)?;
+        let decryption = self
+            .store()
+            .decryption(id)
+            .map_err(internal)?
+            .and_then(|j| serde_json::from_str(&j).ok());
         Ok(RoundReport {
             record,
             submissions,
             expected: self.facts().roster_size,
             timings: self.timings(id),
+            decryption_mode: self.decryption_mode(),
+            decryption,
         })
     }
 

@@ -103,6 +103,7 @@ pub(crate) fn coordinator_with(store: Store, decryptor: Box<dyn Decryptor>) -> C
         roster_size: 3,
         kem_key_sha3: [1; 32],
         bfv_public_key_sha3: [2; 32],
+        committee: None,
     };
     Coordinator::new(
         store,

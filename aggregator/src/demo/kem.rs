@@ -81,6 +81,7 @@ impl Pipeline for KemFedAvg {
             upload_bytes,
             aggregate_exact: None,
             not_submitted: Vec::new(),
+            committee: None,
         })
     }
 

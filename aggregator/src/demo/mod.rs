@@ -4,6 +4,7 @@
 
 pub mod attack;
 pub mod clinic;
+pub mod committee;
 pub mod kem;
 pub mod pipeline;
 pub mod plain;
@@ -25,8 +26,8 @@ use scenario::{Scenario, Setup};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// The configurations, in the order they run.
-pub const CONFIGS: [ConfigSpec; 5] = [
+/// The configurations, in the order they run (`zkfl_committee` only with `--committee`).
+pub const CONFIGS: [ConfigSpec; 6] = [
     ConfigSpec {
         name: "plain",
         description: "plain FedAvg, attacker active (the paper's baseline)",
@@ -52,7 +53,37 @@ pub const CONFIGS: [ConfigSpec; 5] = [
         description: "ZKFL-PQ through zkfl serve, no attacker (quantization/clipping cost)",
         with_attacker: false,
     },
+    ConfigSpec {
+        name: COMMITTEE_CONFIG,
+        description: "ZKFL-PQ through zkfl serve with threshold decryption: a t-of-n key-holder committee of processes over HTTP, members offline and cheating as given; attacker active",
+        with_attacker: true,
+    },
 ];
+
+/// The threshold configuration's name.
+pub const COMMITTEE_CONFIG: &str = "zkfl_committee";
+
+/// The configurations a run executes: `--only`'s (all but the threshold one if empty); with `--committee` and
+/// no `--only`, the threshold configuration alone.
+///
+/// # Errors
+/// An unknown name, or `zkfl_committee` without `--committee`.
+pub fn selected(only: &[String], committee: bool) -> Result<Vec<&'static ConfigSpec>, String> {
+    runner::check_only(only, &CONFIGS)?;
+    if !committee && only.iter().any(|o| o == COMMITTEE_CONFIG) {
+        return Err(format!(
+            "--only {COMMITTEE_CONFIG} needs --committee T-of-N (e.g. --committee 3-of-5 --offline 5 --cheating 2)"
+        ));
+    }
+    Ok(CONFIGS
+        .iter()
+        .filter(|c| match (only.is_empty(), committee) {
+            (true, true) => c.name == COMMITTEE_CONFIG,
+            (true, false) => c.name != COMMITTEE_CONFIG,
+            (false, _) => only.iter().any(|o| o == c.name),
+        })
+        .collect())
+}
 
 /// Everything `report.json` holds.
 #[derive(Clone, Debug, Serialize)]
@@ -77,6 +108,8 @@ pub struct DemoReport {
     pub samples_per_clinic: Vec<usize>,
     /// Parameter set, quantization scale, B_int and t of the encrypted configurations.
     pub crypto: zkfl::CryptoParams,
+    /// The threshold configuration's committee (`--committee`, `--offline`, `--cheating`), if it ran.
+    pub committee: Option<committee::CommitteeSpec>,
     /// One entry per configuration.
     pub configs: Vec<ConfigReport>,
 }
@@ -93,6 +126,8 @@ pub struct Options {
     pub zkfl_exe: PathBuf,
     /// Clinics that encrypt and prove at the same time in the encrypted configurations (0: one per core).
     pub parallel_clinics: usize,
+    /// The threshold configuration's committee (`zkfl demo --committee 3-of-5 --offline 5 --cheating 2`).
+    pub committee: Option<committee::CommitteeSpec>,
 }
 
 /// Runs the selected configurations; progress bars go to stderr unless `quiet`.
@@ -100,7 +135,7 @@ pub fn run(scenario: Scenario, opts: &Options) -> Result<DemoReport, String> {
     let only = &opts.only;
     let quiet = opts.quiet;
     scenario.validate()?;
-    runner::check_only(only, &CONFIGS)?;
+    let configs_to_run = selected(only, opts.committee.is_some())?;
     // The clinic limit of the encrypted configurations comes before the data split, whose error would hide it.
     let crypto = zkfl::CryptoParams::new(scenario.clinics, scenario.params(), scenario.norm_bound)?;
     let setup = Setup::new(scenario)?;
@@ -116,10 +151,7 @@ pub fn run(scenario: Scenario, opts: &Options) -> Result<DemoReport, String> {
     .map_err(|e| e.to_string())?
     .progress_chars("=> ");
     let mut configs = Vec::new();
-    for spec in CONFIGS
-        .iter()
-        .filter(|c| only.is_empty() || only.iter().any(|o| o == c.name))
-    {
+    for spec in configs_to_run {
         let mut pipeline = make_pipeline(spec, &setup, opts)?;
         let bar = multi.add(ProgressBar::new(sc.rounds as u64));
         bar.set_style(style.clone());
@@ -156,6 +188,7 @@ pub fn run(scenario: Scenario, opts: &Options) -> Result<DemoReport, String> {
         seed: sc.seed,
         samples_per_clinic: setup.local.iter().map(|d| d.len()).collect(),
         crypto,
+        committee: opts.committee.clone(),
         configs,
     })
 }
@@ -172,6 +205,22 @@ fn make_pipeline(
             sc.clinics,
             sc.rng(scenario::streams::CRYPTO, 0, 1).next_u64(),
         )?)),
+        COMMITTEE_CONFIG => {
+            let committee = opts
+                .committee
+                .as_ref()
+                .ok_or("zkfl_committee needs --committee T-of-N")?;
+            Ok(Box::new(zkfl::ZkflPipeline::committee(
+                &opts.zkfl_exe,
+                spec.name,
+                sc.clinics,
+                setup.initial.params(),
+                sc.norm_bound,
+                sc.rng(scenario::streams::CRYPTO, 0, 2).next_u64(),
+                opts.parallel_clinics,
+                committee,
+            )?))
+        }
         "zkfl" | "zkfl_clean" => Ok(Box::new(zkfl::ZkflPipeline::new(
             &opts.zkfl_exe,
             spec.name,
@@ -200,6 +249,14 @@ pub fn print(report: &DemoReport) {
         report.seed
     );
     println!("{}", report.crypto.line());
+    if let Some(c) = &report.committee {
+        println!(
+            "threshold configuration: {} committee, offline {:?}, cheating {:?} (demo only), set L (its own line below)",
+            c.mode(),
+            c.offline,
+            c.cheating
+        );
+    }
     for c in &report.configs {
         println!("{}", c.table());
     }

@@ -87,6 +87,8 @@ pub struct RoundOutcome {
     pub aggregate_exact: Option<bool>,
     /// Clinics that could not submit at all this round, with the reason (e.g. a diverged local model).
     pub not_submitted: Vec<(usize, String)>,
+    /// Threshold configuration: how the round was decrypted and what each member spent.
+    pub committee: Option<super::committee::CommitteeRound>,
 }
 
 /// A way of moving updates from clinics to the aggregator and combining them.
@@ -108,5 +110,10 @@ pub trait Pipeline {
     /// State of the zero-knowledge proof in this configuration: "n/a", "verified" or "missing".
     fn proof_status(&self) -> &'static str {
         "n/a"
+    }
+
+    /// Threshold configuration: each member's costs of the key ceremony (once, before round 1).
+    fn ceremony_costs(&self) -> Vec<super::committee::MemberCost> {
+        Vec::new()
     }
 }

@@ -40,6 +40,7 @@ impl Pipeline for PlainFedAvg {
                 .collect(),
             aggregate_exact: None,
             not_submitted: Vec::new(),
+            committee: None,
         })
     }
 }

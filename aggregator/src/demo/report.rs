@@ -1,5 +1,6 @@
 //! The per-configuration report (`report.json`'s `configs` entries) and the terminal table.
 
+use super::committee::{CommitteeRound, MemberCost, mean_costs};
 use super::pipeline::{RoundOutcome, Submission, TimeSplit};
 use super::runner::ConfigSpec;
 use serde::Serialize;
@@ -54,6 +55,16 @@ pub struct ConfigReport {
     pub proof: String,
     /// Parameter set, scale and anything missing from this configuration.
     pub notes: Vec<String>,
+    /// Threshold configuration: how each round was decrypted (mode, receipts, present set, refusals,
+    /// exclusions, supplementary answers, bit-exact check) and each member's costs in it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub committee_rounds: Vec<CommitteeRound>,
+    /// Threshold configuration: each member's costs of the key ceremony (once per key epoch).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub committee_ceremony: Vec<MemberCost>,
+    /// Threshold configuration: each member's mean costs per round.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub committee_costs_per_round: Vec<MemberCost>,
     #[serde(skip)]
     honest_norm_count: usize,
     #[serde(skip)]
@@ -91,6 +102,9 @@ impl ConfigReport {
             aggregate_exact: 0,
             proof: proof.to_string(),
             notes,
+            committee_rounds: Vec::new(),
+            committee_ceremony: Vec::new(),
+            committee_costs_per_round: Vec::new(),
             honest_norm_count: 0,
             round_seconds: Vec::new(),
             upload_total: 0.0,
@@ -153,6 +167,9 @@ impl ConfigReport {
             self.aggregate_checks += 1;
             self.aggregate_exact += usize::from(exact);
         }
+        if let Some(c) = &out.committee {
+            self.committee_rounds.push(c.clone());
+        }
     }
 
     fn count_reason(&mut self, reason: &str) {
@@ -176,6 +193,7 @@ impl ConfigReport {
         self.mean_round_s = self.round_seconds.iter().sum::<f64>() / n;
         self.mean_time_split_s = total.scaled(n);
         self.upload_bytes_per_clinic = self.upload_total / self.upload_count.max(1) as f64;
+        self.committee_costs_per_round = mean_costs(&self.committee_rounds);
     }
 
     /// Seconds of the mean round not in a measured phase (upload, waiting for the slowest clinic,
@@ -249,8 +267,43 @@ impl ConfigReport {
             );
         }
         s += &format!(" zero-knowledge proof  {}\n", self.proof);
+        s += &self.committee_table();
         for n in &self.notes {
             s += &format!(" note: {n}\n");
+        }
+        s
+    }
+}
+
+impl ConfigReport {
+    /// The threshold configuration's rounds and per-member costs (empty for the other configurations).
+    fn committee_table(&self) -> String {
+        let mut s = String::new();
+        if self.committee_rounds.is_empty() {
+            return s;
+        }
+        s += " committee rounds\n";
+        for r in &self.committee_rounds {
+            for l in r.lines() {
+                s += &l;
+                s += "\n";
+            }
+        }
+        let cost = |c: &MemberCost| {
+            format!(
+                "{:>8.3} s │ {:>10} in │ {:>10} out │ {:>3} requests",
+                c.seconds,
+                human_bytes(c.bytes_in as f64),
+                human_bytes(c.bytes_out as f64),
+                c.requests
+            )
+        };
+        s += " per-member costs      (wall time the member spent answering; bytes it received and sent)\n";
+        for c in &self.committee_costs_per_round {
+            s += &format!("   member {} per round  {}\n", c.member, cost(c));
+        }
+        for c in &self.committee_ceremony {
+            s += &format!("   member {} ceremony   {}\n", c.member, cost(c));
         }
         s
     }

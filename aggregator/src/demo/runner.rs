@@ -70,6 +70,7 @@ pub fn run_config(
         total.add(&outcome.time);
         round_done(round, acc);
     }
+    report.committee_ceremony = pipeline.ceremony_costs();
     report.finish(total, sc.rounds);
     Ok(report)
 }

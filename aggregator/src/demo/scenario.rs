@@ -56,6 +56,8 @@ pub struct Scenario {
     pub data: SyntheticSpec,
     /// Local training per round.
     pub train: TrainConfig,
+    /// Widths of the MLP's two hidden layers (the paper's 128 and 64; smaller for quick threshold runs).
+    pub hidden: [usize; 2],
 }
 
 impl Scenario {
@@ -76,6 +78,7 @@ impl Scenario {
                 batch: 32,
                 lr: 0.05,
             },
+            hidden: [Mlp::PAPER_SIZES[1], Mlp::PAPER_SIZES[2]],
         }
     }
 
@@ -143,6 +146,9 @@ impl Scenario {
                 self.alpha
             ));
         }
+        if self.hidden.contains(&0) {
+            return Err("--hidden: both hidden layers need at least one unit".into());
+        }
         if self.data.train == 0 || self.data.test == 0 {
             return Err("--train-samples and --test-samples must be at least 1".into());
         }
@@ -160,6 +166,8 @@ impl Scenario {
     pub fn mlp_sizes(&self) -> [usize; 4] {
         let mut sizes = Mlp::PAPER_SIZES;
         sizes[0] = self.data.features();
+        sizes[1] = self.hidden[0];
+        sizes[2] = self.hidden[1];
         sizes[3] = self.data.classes;
         sizes
     }

@@ -16,19 +16,24 @@ use std::time::Duration;
 
 use crate::client::Client;
 
-/// How long `serve` may take to print its address and answer `/v1/health`.
-const STARTUP: Duration = Duration::from_secs(120);
+/// How long `serve` may take to print its address and answer `/v1/health`: in threshold mode the committee's
+/// key ceremony runs first (about a minute at set L and 27 chunks on a loaded 2-core machine).
+const STARTUP: Duration = Duration::from_secs(600);
 
-/// A `zkfl serve` child process and its data directory.
+/// A `zkfl serve` child process and its data directory, and in threshold mode its committee members' processes.
 pub struct ServeProcess {
     live: Arc<Live>,
     url: String,
+    members: Vec<Arc<Live>>,
+    member_logs: super::committee::MemberLogs,
+    ceremony: Vec<super::committee::MemberCost>,
 }
 
-/// What must be cleaned up for one server: its process and its directory. Shared with the registry.
+/// What must be cleaned up for one child: its process and its directory (none for a committee member, whose
+/// directory is inside its server's). Shared with the registry.
 struct Live {
     child: Mutex<Option<Child>>,
-    dir: PathBuf,
+    dir: Option<PathBuf>,
 }
 
 impl Live {
@@ -45,7 +50,9 @@ impl Live {
     /// Stops the process and removes the directory.
     fn clean(&self) {
         self.stop();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -99,7 +106,7 @@ fn clean_all() {
 pub struct SignalCleanup;
 
 /// Installs a Ctrl-C (SIGINT) and SIGTERM handler: it stops every live `zkfl serve` of the demo (whose own
-/// shutdown stops its key holder), removes their directories, and exits with 130 (SIGINT) or 143 (SIGTERM).
+/// shutdown stops its key holder) and every committee member process, removes their directories, and exits with 130 (SIGINT) or 143 (SIGTERM).
 /// Without it a signal would kill the demo alone, orphaning the servers and leaving the secret key on disk.
 #[must_use]
 pub fn cleanup_on_signal() -> SignalCleanup {
@@ -147,23 +154,148 @@ impl ServeProcess {
     /// Generates keys for `clinics` clinics with `exe keygen` and starts `exe serve` on 127.0.0.1:0.
     /// `exe` is the `zkfl` binary (the demo passes `std::env::current_exe()`).
     pub fn start(exe: &Path, clinics: usize, tag: &str) -> Result<Self, String> {
-        let live = Arc::new(Live {
-            child: Mutex::new(None),
-            dir: fresh_dir(tag)?,
-        });
-        registry().push(Arc::clone(&live));
-        let mut this = Self {
-            live,
-            url: String::new(),
-        };
-        this.keygen(exe, clinics)?;
-        this.spawn(exe)?;
+        let mut this = Self::new(tag)?;
+        this.keygen(exe, clinics, &[])?;
+        this.spawn(exe, &[])?;
         Ok(this)
     }
 
-    fn keygen(&self, exe: &Path, clinics: usize) -> Result<(), String> {
+    /// Threshold mode: `exe keygen --committee n --threshold t --param-set L` for `clinics` clinics, every
+    /// member of `spec` that is not offline started as `exe keyholder --committee --listen 127.0.0.1:0` on its
+    /// directory with the committee's `design` (the cheating ones with `--demo-cheat-share`), then `exe serve`
+    /// with one `--member` per member (`http://…` or `off`), the initial model, τ and the scale the committee's
+    /// design is fixed to. Returns once the key ceremony is done and the server is healthy.
+    pub fn start_committee(
+        exe: &Path,
+        clinics: usize,
+        tag: &str,
+        spec: &super::committee::CommitteeSpec,
+        design: crate::committee::member::Design,
+        initial: &[f32],
+        quantizer: &zkfl_core::quant::Quantizer,
+    ) -> Result<Self, String> {
+        let mut this = Self::new(tag)?;
+        this.keygen(
+            exe,
+            clinics,
+            &[
+                "--param-set",
+                "L",
+                "--committee",
+                &spec.members.to_string(),
+                "--threshold",
+                &spec.threshold.to_string(),
+            ],
+        )?;
+        let model = this.live_dir().join("initial-model.f32");
+        std::fs::write(&model, crate::model::encode(initial)).map_err(|e| e.to_string())?;
+        let args: Vec<String> = vec![
+            "--initial-model".into(),
+            model.display().to_string(),
+            "--norm-bound".into(),
+            quantizer.norm_bound().to_string(),
+            "--scale".into(),
+            quantizer.scale().to_string(),
+        ];
+        // The key ceremony needs every member: all n run for it; the offline ones are stopped afterwards and
+        // the server restarted with `--member off` for them (it reloads the ceremony from its data directory).
+        let mut urls = Vec::new();
+        for i in 1..=spec.members {
+            urls.push(this.start_member(exe, i, design, spec.cheating.contains(&i))?);
+        }
+        let with = |off: &[u8]| -> Vec<String> {
+            let mut a = args.clone();
+            for (i, url) in (1..=spec.members).zip(&urls) {
+                let m = if off.contains(&i) {
+                    "off"
+                } else {
+                    url.as_str()
+                };
+                a.extend(["--member".to_owned(), m.to_owned()]);
+            }
+            a
+        };
+        let all = with(&[]);
+        this.spawn(exe, &all.iter().map(String::as_str).collect::<Vec<_>>())?;
+        this.ceremony = this.member_logs.take();
+        if !spec.offline.is_empty() {
+            this.live.stop();
+            for &i in &spec.offline {
+                if let Some(m) = this.members.get(usize::from(i) - 1) {
+                    m.stop();
+                }
+                this.member_logs.remove(i);
+            }
+            let some_off = with(&spec.offline);
+            this.spawn(
+                exe,
+                &some_off.iter().map(String::as_str).collect::<Vec<_>>(),
+            )?;
+        }
+        Ok(this)
+    }
+
+    /// Threshold mode: each member's costs of the key ceremony.
+    #[must_use]
+    pub fn ceremony_costs(&self) -> Vec<super::committee::MemberCost> {
+        self.ceremony.clone()
+    }
+
+    fn new(tag: &str) -> Result<Self, String> {
+        let live = Arc::new(Live {
+            child: Mutex::new(None),
+            dir: Some(fresh_dir(tag)?),
+        });
+        registry().push(Arc::clone(&live));
+        Ok(Self {
+            live,
+            url: String::new(),
+            members: Vec::new(),
+            member_logs: super::committee::MemberLogs::default(),
+            ceremony: Vec::new(),
+        })
+    }
+
+    fn live_dir(&self) -> &Path {
+        self.live.dir.as_deref().unwrap_or(Path::new("."))
+    }
+
+    /// Starts member `i` listening on loopback; its URL. Registered for the signal handler; its stderr (its
+    /// request log) goes to `member-<i>.log` in the server's directory.
+    fn start_member(
+        &mut self,
+        exe: &Path,
+        i: u8,
+        design: crate::committee::member::Design,
+        cheat: bool,
+    ) -> Result<String, String> {
+        let log_path = self.live_dir().join(format!("member-{i}.log"));
+        let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+        let extra: &[&str] = if cheat { &["--demo-cheat-share"] } else { &[] };
+        let dir = self.keys().join("members").join(i.to_string());
+        let (child, url) =
+            crate::committee::process::http::spawn(exe, &dir, design, extra, Stdio::from(log))
+                .map_err(|e| format!("committee member {i}: {e}"))?;
+        let live = Arc::new(Live {
+            child: Mutex::new(Some(child)),
+            dir: None,
+        });
+        registry().push(Arc::clone(&live));
+        self.members.push(live);
+        self.member_logs.add(i, log_path);
+        Ok(url)
+    }
+
+    /// Each running member's costs (time, bytes) since the last call, from its request log.
+    pub fn member_costs(&mut self) -> Vec<super::committee::MemberCost> {
+        self.member_logs.take()
+    }
+
+    fn keygen(&self, exe: &Path, clinics: usize, extra: &[&str]) -> Result<(), String> {
         let out = Command::new(exe)
-            .args(["keygen", "--clinics", &clinics.to_string(), "--out"])
+            .args(["keygen", "--clinics", &clinics.to_string()])
+            .args(extra)
+            .arg("--out")
             .arg(self.keys())
             .output()
             .map_err(|e| format!("cannot run {} keygen: {e}", exe.display()))?;
@@ -176,8 +308,12 @@ impl ServeProcess {
         Ok(())
     }
 
-    fn spawn(&mut self, exe: &Path) -> Result<(), String> {
-        let log = std::fs::File::create(self.log_path()).map_err(|e| e.to_string())?;
+    fn spawn(&mut self, exe: &Path, extra: &[&str]) -> Result<(), String> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .map_err(|e| e.to_string())?;
         let mut child = Command::new(exe)
             .args([
                 "serve",
@@ -187,9 +323,10 @@ impl ServeProcess {
                 "64",
                 "--data-dir",
             ])
-            .arg(&self.live.dir)
+            .arg(self.live_dir())
             .arg("--keys")
             .arg(self.keys())
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
             .stdin(Stdio::null())
@@ -266,11 +403,11 @@ impl ServeProcess {
     /// The key directory (`keys/clinics/<id>` holds each clinic's own keys and pinned public keys).
     #[must_use]
     pub fn keys(&self) -> PathBuf {
-        self.live.dir.join("keys")
+        self.live_dir().join("keys")
     }
 
     fn log_path(&self) -> PathBuf {
-        self.live.dir.join("serve.log")
+        self.live_dir().join("serve.log")
     }
 
     /// The last lines of the server's log (its stderr), for error messages.
@@ -293,7 +430,14 @@ impl ServeProcess {
 
 impl Drop for ServeProcess {
     fn drop(&mut self) {
-        registry().retain(|l| !Arc::ptr_eq(l, &self.live));
+        // The server first (it stops using its members), then the members, then the directory.
+        self.live.stop();
+        for m in &self.members {
+            m.stop();
+        }
+        registry().retain(|l| {
+            !Arc::ptr_eq(l, &self.live) && !self.members.iter().any(|m| Arc::ptr_eq(l, m))
+        });
         self.live.clean();
     }
 }

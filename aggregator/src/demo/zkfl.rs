@@ -8,6 +8,7 @@
 //! accepted quantized updates (which the demo knows because it plays the clinics).
 
 use super::clinic::{self, ClinicKeys, N, Sealed};
+use super::committee::{CommitteeRound, CommitteeSpec, MemberCost};
 use super::pipeline::{Decision, Pipeline, RoundOutcome, Submission, TimeSplit};
 use super::serve::ServeProcess;
 use crate::client::{Client, ClientError, RoundStatus};
@@ -20,7 +21,7 @@ use std::path::Path;
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 use zkfl_core::clinic::PublicKey;
-use zkfl_core::params::{ParamSet, SetS};
+use zkfl_core::params::{ParamSet, SetL, SetS};
 use zkfl_core::policy::{Config, ConfigError, ConfigRequest, KeyBounds, check_config};
 use zkfl_core::quant::{Quantizer, dequantize};
 
@@ -29,9 +30,12 @@ const PROVER_STACK: usize = 64 << 20;
 /// Longest a round may take to be published once every clinic has submitted.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(1800);
 
-/// ZKFL-PQ through `zkfl serve` (set S).
+/// ZKFL-PQ through `zkfl serve`: set S with one key holder, or set L with a key-holder committee
+/// (`zkfl_committee`, `demo::committee`).
 pub struct ZkflPipeline {
     server: ServeProcess,
+    /// Threshold configuration: the committee and its members' ceremony costs.
+    committee: Option<(CommitteeSpec, Vec<MemberCost>)>,
     admin: Client,
     clinics: Vec<ClinicKeys>,
     pk: PublicKey,
@@ -194,6 +198,48 @@ impl ZkflPipeline {
     ) -> Result<Self, String> {
         let (quantizer, config) = derive(clinics, params, norm_bound)?;
         let server = ServeProcess::start(exe, clinics, tag)?;
+        Self::with_server(server, None, clinics, quantizer, config, seed, parallel)
+    }
+
+    /// The threshold configuration: set L, the committee of `spec` as member processes over HTTP behind
+    /// `zkfl serve` (`ServeProcess::start_committee`), the model `initial` (its size fixes the committee's
+    /// design). Returns once the key ceremony is done.
+    #[allow(clippy::too_many_arguments)]
+    pub fn committee(
+        exe: &Path,
+        tag: &str,
+        clinics: usize,
+        initial: &[f32],
+        norm_bound: f32,
+        seed: u64,
+        parallel: usize,
+        spec: &CommitteeSpec,
+    ) -> Result<Self, String> {
+        let (quantizer, config, design) =
+            super::committee::derive(clinics, initial.len(), norm_bound, spec)?;
+        let server =
+            ServeProcess::start_committee(exe, clinics, tag, spec, design, initial, &quantizer)?;
+        let ceremony = server.ceremony_costs();
+        Self::with_server(
+            server,
+            Some((spec.clone(), ceremony)),
+            clinics,
+            quantizer,
+            config,
+            seed,
+            parallel,
+        )
+    }
+
+    fn with_server(
+        server: ServeProcess,
+        committee: Option<(CommitteeSpec, Vec<MemberCost>)>,
+        clinics: usize,
+        quantizer: Quantizer,
+        config: Config,
+        seed: u64,
+        parallel: usize,
+    ) -> Result<Self, String> {
         let admin = server.client();
         let keys = server.keys();
         let clinics = (1..=clinics as u32)
@@ -202,9 +248,10 @@ impl ZkflPipeline {
         let served = admin
             .bfv_key()
             .map_err(|e| format!("GET /v1/keys/bfv: {e}"))?;
-        let pk = PublicKey::decode(&served, config.chunks as usize).map_err(|e| e.to_string())?;
+        let pk = PublicKey::decode_for_model(&served, config.params).map_err(|e| e.to_string())?;
         Ok(Self {
             server,
+            committee,
             admin,
             clinics,
             pk,
@@ -232,10 +279,13 @@ impl ZkflPipeline {
 
     /// A one-line description of the derived parameters.
     pub fn describe(&self) -> String {
+        let set = if self.committee.is_some() {
+            format!("{} (N = {}, q ≈ 2^86)", SetL::NAME, SetL::N)
+        } else {
+            format!("{} (N = {N}, q = 2^44 − 539)", SetS::NAME)
+        };
         format!(
-            "set {} (N = {}, q = 2^44 − 539), L = {} chunks, scale S = {}, B_int = {}, t = {}, noise ≤ {} of budget {}, max clinics {}",
-            SetS::NAME,
-            N,
+            "set {set}, L = {} chunks, scale S = {}, B_int = {}, t = {}, noise ≤ {} of budget {}, max clinics {}",
             self.config.chunks,
             self.quantizer.scale(),
             self.config.b_int(),
@@ -468,6 +518,10 @@ impl Pipeline for ZkflPipeline {
         } else {
             (None, None)
         };
+        let committee = match self.committee {
+            Some(_) => Some(self.committee_round(round, a.round, aggregate_exact)?),
+            None => None,
+        };
         Ok(RoundOutcome {
             mean_update,
             decisions,
@@ -475,18 +529,45 @@ impl Pipeline for ZkflPipeline {
             upload_bytes: built.iter().map(|s| s.envelope.len() as u64).collect(),
             aggregate_exact,
             not_submitted,
+            committee,
         })
     }
 
     fn notes(&self) -> Vec<String> {
+        let decryption = match &self.committee {
+            None => "decryption: single-decryptor mode — the BFV secret key lives only in the key-holder process that `zkfl serve` starts; it decrypts the round's aggregate only".to_owned(),
+            Some((spec, _)) => format!(
+                "decryption: {} — `zkfl keygen --committee {} --threshold {}` without a dealer's key; members {} run as `zkfl keyholder --committee --listen` processes that `zkfl serve` reaches over loopback HTTP (`--member http://…`){}{}; every share carries its share-correctness proofs, verified before combining",
+                spec.mode(),
+                spec.members,
+                spec.threshold,
+                list((1..=spec.members).filter(|&i| spec.online(i))),
+                if spec.offline.is_empty() {
+                    String::new()
+                } else {
+                    format!(", members {} offline (`--member off`)", list(spec.offline.iter().copied()))
+                },
+                if spec.cheating.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", members {} started with --demo-cheat-share (demo only: a wrong decryption share)",
+                        list(spec.cheating.iter().copied())
+                    )
+                },
+            ),
+        };
         vec![
             self.describe(),
             format!(
                 "transport: clinics POST ML-KEM-768 envelopes with ML-DSA-65 signed submissions to a real `zkfl serve` ({}, child process of the demo) over loopback HTTP; verdicts, work times and the mean update are read back from the round status endpoints",
                 self.server.url()
             ),
-            format!("clinics: one thread each, at most {} encrypting/proving at once; encrypt and prove are per-clinic wall times", self.parallel),
-            "decryption: single-decryptor mode — the BFV secret key lives only in the key-holder process that `zkfl serve` starts; it decrypts the round's aggregate only".into(),
+            format!(
+                "clinics: one thread each, at most {} encrypting/proving at once; encrypt and prove are per-clinic wall times",
+                self.parallel
+            ),
+            decryption,
             format!(
                 "zero-knowledge proof (zkfl_core::zk, LNP22-style) for every submission: well-formed ciphertext and ‖m‖₂ ≤ B_int = {}, bound to set, round, clinic, key hash and ciphertext, verified by the server; attackers use the prover with norm checks disabled",
                 self.config.b_int()
@@ -496,6 +577,40 @@ impl Pipeline for ZkflPipeline {
 
     fn proof_status(&self) -> &'static str {
         "verified"
+    }
+
+    fn ceremony_costs(&self) -> Vec<MemberCost> {
+        self.committee
+            .as_ref()
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Member ids as `1, 2, 3`.
+fn list(ids: impl Iterator<Item = u8>) -> String {
+    ids.map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+impl ZkflPipeline {
+    /// Threshold configuration: how round `round` (the server's `id`) was decrypted, read back from
+    /// `GET /v1/rounds/{r}`, with each member's costs since the last round and the demo's bit-exact verdict.
+    fn committee_round(
+        &mut self,
+        round: usize,
+        id: RoundId,
+        exact: Option<bool>,
+    ) -> Result<CommitteeRound, String> {
+        let raw = self
+            .admin
+            .get_bytes(&format!("/v1/rounds/{}", id.0))
+            .map_err(|e| format!("GET /v1/rounds/{}: {e}", id.0))?;
+        let status: serde_json::Value =
+            serde_json::from_slice(&raw).map_err(|e| format!("GET /v1/rounds/{}: {e}", id.0))?;
+        let mut facts = CommitteeRound::from_status(round, &status);
+        facts.aggregate_exact = exact;
+        facts.members = self.server.member_costs();
+        Ok(facts)
     }
 }
 

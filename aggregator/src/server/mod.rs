@@ -34,8 +34,11 @@ pub struct PublicInfo {
     pub kem_key: Vec<u8>,
     /// Aggregator ML-DSA-65 verifying key.
     pub aggregator_key: Vec<u8>,
-    /// BFV public key, if this key directory has one.
+    /// BFV public key, if this key directory has one (threshold mode: the committee key, same wire format).
     pub bfv_key: Option<Vec<u8>>,
+    /// Threshold mode: `GET /v1/keys/committee` body (roster digest, key identity, the n certificate
+    /// signatures).
+    pub committee: Option<Value>,
 }
 
 /// Shared state of all handlers.
@@ -89,6 +92,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(|State(s): Shared| async move { binary(s.public.aggregator_key.clone()) }),
         )
         .route("/v1/keys/bfv", get(bfv_key))
+        .route("/v1/keys/committee", get(committee_key))
         .route("/v1/rounds/current", get(current_round))
         .route("/v1/rounds/{round}", get(round_status))
         .route("/v1/rounds/{round}/announcement", get(round_announcement))
@@ -122,7 +126,7 @@ async fn health(State(s): Shared) -> axum::Json<Value> {
     let status = if keyholder.ok { "ok" } else { "degraded" };
     axum::Json(serde_json::json!({
         "status": status,
-        "decryption_mode": crate::keyholder::MODE,
+        "decryption_mode": s.coordinator.decryption_mode(),
         "keyholder": keyholder,
         "version": env!("CARGO_PKG_VERSION"),
     }))
@@ -130,6 +134,15 @@ async fn health(State(s): Shared) -> axum::Json<Value> {
 
 async fn bfv_key(State(s): Shared) -> Result<Response, ApiError> {
     s.public.bfv_key.clone().map(binary).ok_or_else(|| ApiError::new(Code::NotFound, "this key directory has no BFV public key (zkfl keygen could not create one in this build)"))
+}
+
+async fn committee_key(State(s): Shared) -> Result<axum::Json<Value>, ApiError> {
+    s.public.committee.clone().map(axum::Json).ok_or_else(|| {
+        ApiError::new(
+            Code::NotFound,
+            "this service runs in single-decryptor mode: there is no key-holder committee",
+        )
+    })
 }
 
 /// Runs a store-touching closure on a blocking thread.

@@ -3,7 +3,6 @@
 use serde_json::{Value, json};
 
 use crate::coordinator::RoundReport;
-use crate::keyholder::MODE;
 use crate::round::RoundPhase;
 use crate::store::{RoundRecord, SubmissionRecord};
 
@@ -39,6 +38,8 @@ pub fn status(report: &RoundReport) -> Value {
         submissions: subs,
         expected,
         timings,
+        decryption_mode,
+        decryption,
     } = report;
     let a = &rec.announcement;
     let rejected = subs.iter().filter(|s| !s.accepted).count();
@@ -68,7 +69,8 @@ pub fn status(report: &RoundReport) -> Value {
             RoundPhase::Failed { code, message } => json!({"code": code, "message": message}),
             _ => Value::Null,
         },
-        "decryption_mode": MODE,
+        "decryption_mode": decryption_mode,
+        "decryption": decryption,
         "timing_s": timings,
     })
 }

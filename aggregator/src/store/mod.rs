@@ -72,6 +72,9 @@ pub struct Accepted {
     pub clinic_id: ClinicId,
     /// The BFV ciphertext (wire encoding); `None` for a row written before schema v3.
     pub ciphertext: Option<Vec<u8>>,
+    /// The norm proof the aggregator verified (a committee member verifies it again); `None` for a row
+    /// written before schema v4.
+    pub proof: Option<Vec<u8>>,
 }
 
 /// The first link of a round's hash chain over accepted ciphertexts.
@@ -300,7 +303,7 @@ impl Store {
     /// v3) and the stored head of its hash chain.
     pub fn accepted_ciphertexts(&self, id: RoundId) -> Result<(Vec<Accepted>, Option<Vec<u8>>)> {
         let mut stmt = self.conn.prepare(
-            "SELECT clinic_id, ciphertext FROM submissions WHERE round = ?1 AND accepted = 1
+            "SELECT clinic_id, ciphertext, proof FROM submissions WHERE round = ?1 AND accepted = 1
              ORDER BY rowid",
         )?;
         let rows = stmt
@@ -308,6 +311,7 @@ impl Store {
                 Ok(Accepted {
                     clinic_id: ClinicId(r.get(0)?),
                     ciphertext: r.get(1)?,
+                    proof: r.get(2)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -500,17 +504,19 @@ impl Store {
     }
 
     /// Records one authenticated decision atomically: the decision row, the replay memory (digest, envelope
-    /// hash, the channel's high-water mark) and, for an accepted submission, the new running sum and count.
+    /// hash, the channel's high-water mark) and, for an accepted submission, the new running sum and count
+    /// with the submission's ciphertext and norm proof (`new_sum`: sum, ciphertext, proof).
     pub fn record_decision(
         &mut self,
         id: RoundId,
         decision: &SubmissionRecord,
         envelope_sha3: &[u8; 32],
         replay: Option<ReplayMark>,
-        new_sum: Option<(&[u8], &[u8])>,
+        new_sum: Option<(&[u8], &[u8], &[u8])>,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let ciphertext = new_sum.map(|(_, ct)| ct);
+        let ciphertext = new_sum.map(|(_, ct, _)| ct);
+        let proof = new_sum.map(|(_, _, proof)| proof);
         if let Some(m) = replay {
             tx.execute(
                 "INSERT INTO replay_marks (direction, clinic, round, sequence) VALUES (?1, ?2, ?3, ?4)
@@ -521,8 +527,8 @@ impl Store {
         }
         tx.execute(
             "INSERT INTO submissions (round, clinic_id, accepted, code, message, digest, received_at,
-                                      ciphertext)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                      ciphertext, proof)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 id.0,
                 decision.clinic_id.0,
@@ -531,7 +537,8 @@ impl Store {
                 decision.message,
                 &decision.digest,
                 decision.received_at,
-                ciphertext
+                ciphertext,
+                proof
             ],
         )?;
         tx.execute(
@@ -542,7 +549,7 @@ impl Store {
             "INSERT OR IGNORE INTO seen_envelopes (sha3, round) VALUES (?1, ?2)",
             params![&envelope_sha3[..], id.0],
         )?;
-        if let Some((sum, ct)) = new_sum {
+        if let Some((sum, ct, _)) = new_sum {
             let head: Option<Vec<u8>> = tx
                 .query_row("SELECT sum_chain FROM rounds WHERE id = ?1", [id.0], |r| {
                     r.get(0)
@@ -608,6 +615,27 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Keeps how a round was decrypted (JSON, threshold mode: present set, receipt signers, refusals,
+    /// exclusions), stored before the round is published or failed.
+    pub fn set_decryption(&self, id: RoundId, report: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE rounds SET decryption = ?2 WHERE id = ?1",
+            params![id.0, report],
+        )?;
+        Ok(())
+    }
+
+    /// How a round was decrypted (JSON), if it was kept.
+    pub fn decryption(&self, id: RoundId) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT decryption FROM rounds WHERE id = ?1", [id.0], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten())
     }
 
     /// Marks a closing or decrypting round as failed, with the reason.

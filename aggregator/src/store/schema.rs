@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // v1: models, rounds with their running sum, per-clinic decisions, replay memory.
     "CREATE TABLE models (
         sha3 BLOB PRIMARY KEY,
@@ -50,10 +50,16 @@ const MIGRATIONS: &[&str] = &[
     // (rounds.sum_chain) lets the sum be checked and rebuilt before decryption.
     "ALTER TABLE submissions ADD COLUMN ciphertext BLOB;
      ALTER TABLE rounds ADD COLUMN sum_chain BLOB;",
+    // v4: threshold mode (docs/THRESHOLD.md §16.4): every committee member verifies each accepted submission's
+    // norm proof itself, so the proof is kept beside its ciphertext; a round keeps how it was decrypted (JSON:
+    // present set, receipt signers, refusals, exclusions). Rows of earlier versions keep every column they had
+    // (proof NULL: such a round can only be decrypted by the single key holder).
+    "ALTER TABLE submissions ADD COLUMN proof BLOB;
+     ALTER TABLE rounds ADD COLUMN decryption TEXT;",
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Brings the database to [`SCHEMA_VERSION`].
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

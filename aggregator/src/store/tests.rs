@@ -37,7 +37,7 @@ fn a_decision_stores_row_digest_envelope_and_sum_together() {
             &decision(3, true, 7),
             &[8; 32],
             None,
-            Some((&b"sum1"[..], &b"ct-sum1"[..])),
+            Some((&b"sum1"[..], &b"ct-sum1"[..], &b"proof"[..])),
         )
         .expect("decide");
     assert_eq!(
@@ -64,7 +64,7 @@ fn a_second_decision_for_a_clinic_is_refused_and_changes_nothing() {
             &decision(3, true, 7),
             &[8; 32],
             None,
-            Some((&b"sum1"[..], &b"ct-sum1"[..])),
+            Some((&b"sum1"[..], &b"ct-sum1"[..], &b"proof"[..])),
         )
         .expect("decide");
     assert!(
@@ -74,7 +74,7 @@ fn a_second_decision_for_a_clinic_is_refused_and_changes_nothing() {
                 &decision(3, true, 5),
                 &[4; 32],
                 None,
-                Some((&b"sum2"[..], &b"ct-sum2"[..]))
+                Some((&b"sum2"[..], &b"ct-sum2"[..], &b"proof"[..]))
             )
             .is_err()
     );
@@ -115,7 +115,7 @@ fn accepting_into_a_closed_round_fails_atomically() {
                 &decision(3, true, 7),
                 &[8; 32],
                 None,
-                Some((&b"sum1"[..], &b"ct-sum1"[..]))
+                Some((&b"sum1"[..], &b"ct-sum1"[..], &b"proof"[..]))
             )
             .is_err()
     );
@@ -142,7 +142,7 @@ fn state_survives_reopening_the_file() {
                 &decision(1, true, 1),
                 &[1; 32],
                 None,
-                Some((&b"sum1"[..], &b"ct-sum1"[..])),
+                Some((&b"sum1"[..], &b"ct-sum1"[..], &b"proof"[..])),
             )
             .expect("d");
     }
@@ -219,7 +219,7 @@ fn replay_marks_only_move_forward_and_commit_with_the_decision() {
                 &decision(3, true, 9),
                 &[9; 32],
                 mark(RoundId(1), 9),
-                Some((&b"s"[..], &b"ct-s"[..]))
+                Some((&b"s"[..], &b"ct-s"[..], &b"proof"[..]))
             )
             .is_err()
     );
@@ -276,7 +276,7 @@ fn a_full_disk_maps_to_503_storage_full() {
             &decision(3, true, 7),
             &[8; 32],
             None,
-            Some((&big[..], &big[..])),
+            Some((&big[..], &big[..], &b"proof"[..])),
         )
         .expect_err("disk full");
     let api = crate::coordinator::storage_error(e);
@@ -336,7 +336,7 @@ fn accepted_ciphertexts_are_kept_in_order_with_a_hash_chain() {
             &decision(3, true, 7),
             &[8; 32],
             None,
-            Some((&b"s1"[..], &b"c3"[..])),
+            Some((&b"s1"[..], &b"c3"[..], &b"proof"[..])),
         )
         .expect("3");
     store
@@ -345,15 +345,18 @@ fn accepted_ciphertexts_are_kept_in_order_with_a_hash_chain() {
             &decision(1, true, 5),
             &[5; 32],
             None,
-            Some((&b"s2"[..], &b"c1"[..])),
+            Some((&b"s2"[..], &b"c1"[..], &b"proof"[..])),
         )
         .expect("1");
     let (kept, head) = store.accepted_ciphertexts(RoundId(1)).expect("kept");
     assert_eq!(
         kept.iter()
-            .map(|k| (k.clinic_id.0, k.ciphertext.clone()))
+            .map(|k| (k.clinic_id.0, k.ciphertext.clone(), k.proof.clone()))
             .collect::<Vec<_>>(),
-        vec![(3, Some(b"c3".to_vec())), (1, Some(b"c1".to_vec()))]
+        vec![
+            (3, Some(b"c3".to_vec()), Some(b"proof".to_vec())),
+            (1, Some(b"c1".to_vec()), Some(b"proof".to_vec()))
+        ]
     );
     let expect = chain_link(
         &chain_link(&chain_start(RoundId(1)), ClinicId(3), b"c3"),
@@ -361,4 +364,72 @@ fn accepted_ciphertexts_are_kept_in_order_with_a_hash_chain() {
         b"c1",
     );
     assert_eq!(head.as_deref(), Some(&expect[..]));
+}
+
+#[test]
+fn a_v3_database_is_migrated_to_v4_with_nothing_lost() {
+    let dir = std::env::temp_dir().join(format!("zkfl-store-v3-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("zkfl.sqlite");
+    let a = announcement(RoundId(1), [9; 32]);
+    {
+        // A data directory as schema v3 wrote it: one round with one accepted submission (ciphertext, no
+        // proof column yet).
+        let mut conn = rusqlite::Connection::open(&path).expect("open");
+        for (v, sql) in schema::MIGRATIONS.iter().take(3).enumerate() {
+            let tx = conn.transaction().expect("tx");
+            tx.execute_batch(sql).expect("v3 schema");
+            tx.pragma_update(None, "user_version", (v + 1) as u32)
+                .expect("version");
+            tx.commit().expect("commit");
+        }
+        conn.execute(
+            "INSERT INTO models (sha3, dim, data) VALUES (?1, 2, ?2)",
+            params![&[9u8; 32][..], &[0u8; 8][..]],
+        )
+        .expect("model");
+        conn.execute(
+            "INSERT INTO rounds (id, state, model_sha3, announcement, signature, running_sum, accepted,
+                                 sum_chain)
+             VALUES (1, 'open', ?1, ?2, x'01', x'02', 1, x'03')",
+            params![&[9u8; 32][..], crate::round::encode_announcement(&a)],
+        )
+        .expect("round");
+        conn.execute(
+            "INSERT INTO submissions (round, clinic_id, accepted, digest, received_at, ciphertext)
+             VALUES (1, 4, 1, x'05', 6, x'0707')",
+            [],
+        )
+        .expect("submission");
+    }
+    let store = Store::open(&path).expect("migrated");
+    let version: u32 = store
+        .conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 4);
+    let (kept, head) = store.accepted_ciphertexts(RoundId(1)).expect("kept");
+    assert_eq!(
+        kept,
+        vec![Accepted {
+            clinic_id: ClinicId(4),
+            ciphertext: Some(vec![7, 7]),
+            proof: None,
+        }]
+    );
+    assert_eq!(head, Some(vec![3]));
+    let rec = store.round(RoundId(1)).expect("read").expect("round");
+    assert_eq!(rec.accepted, 1);
+    assert_eq!(rec.announcement, a);
+    assert_eq!(store.running_sum(RoundId(1)).expect("sum"), Some(vec![2]));
+    assert_eq!(store.decryption(RoundId(1)).expect("none"), None);
+    store.set_decryption(RoundId(1), "{}").expect("set");
+    assert_eq!(
+        store.decryption(RoundId(1)).expect("kept").as_deref(),
+        Some("{}")
+    );
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -16,6 +16,13 @@
 //!   (`channel::envelope`, direction `DealerToHolder`) to the holder's ML-KEM-768 key. That key comes from the
 //!   roster file, where the holder's roster ML-DSA key signed it ([`sign_kem_key`], [`verify_kem_key`]), never
 //!   from the relay.
+//! - **Signed answers** (§15.3): a member's answer (0x15 share set ‖ 0x16 proofs) travels as `answer ‖ σ`, σ =
+//!   ML-DSA-65 under [`ANSWER_CONTEXT`] over [`answer_digest`], which binds the epoch identity, the answering
+//!   member, the round, the aggregate binding β(A), the present set and the excluded member a supplement is for
+//!   (0 for a regular answer), then the answer's bytes. The verifier fills those fields from its *own* view of
+//!   the round ([`AnswerFor`]), never from the answer, so an answer replayed into another round, present set or
+//!   supplement fails as the relay's fault; only an answer its member signed for exactly this request can get
+//!   that member excluded (and serve as the evidence a helper needs before it supplements, review 16 R16-3b).
 
 use crate::channel::envelope::OpenPolicy;
 use crate::channel::identity::{ContextSigner, SIGNATURE_LEN, Signature, VerifyingKey};
@@ -23,7 +30,9 @@ use crate::channel::kem::{ChannelKem, KemPublicKey, MlKem768};
 use crate::channel::{ChannelError, Direction, ReplayError, ReplayGuard, ReplayKey, RoundId};
 use crate::params::ParamSet;
 use crate::threshold::Epoch;
+use crate::threshold::slots::Members;
 use rand_core::CryptoRng;
+use sha3::{Digest, Sha3_256};
 
 use super::{DecodeError, Frame, HEADER_BYTES, Kind, dealt_len, read_header};
 
@@ -31,6 +40,8 @@ use super::{DecodeError, Frame, HEADER_BYTES, Kind, dealt_len, read_header};
 pub const MESSAGE_CONTEXT: &[u8] = b"ZKFL-PQ/v1/committee-message";
 /// ML-DSA context of a member's signature on its own ML-KEM encapsulation key in the roster.
 pub const KEM_KEY_CONTEXT: &[u8] = b"ZKFL-PQ/v1/committee-kem-key";
+/// ML-DSA context of a member's signature on its answer (share set ‖ proofs, §15.3).
+pub const ANSWER_CONTEXT: &[u8] = b"ZKFL-PQ/v1/committee-answer";
 /// The KEM of the members' channel keys.
 pub type MemberKem = MlKem768;
 /// Length of a member's encapsulation key (ML-KEM-768: 1,184 bytes).
@@ -305,4 +316,86 @@ pub fn open_dealt<'a, P: ParamSet>(
         });
     }
     Ok((dealer, payload))
+}
+
+/// The request an answer answers, as the verifier knows it (its own round, aggregate and present set; the member
+/// it asked; the excluded member a supplement is for): what a member's answer signature binds besides the bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnswerFor {
+    /// The answering member (1..=n).
+    pub member: u8,
+    /// The round.
+    pub round: u64,
+    /// The aggregate's binding β(A).
+    pub binding: [u8; 32],
+    /// The present set P.
+    pub present: Members,
+    /// The excluded member a supplementary answer is for; 0 for a regular answer.
+    pub supplement_for: u8,
+}
+
+/// What a member signs for its answer: SHA3-256(ANSWER_CONTEXT ‖ epoch identity ‖ member ‖ round (u64 LE) ‖
+/// β(A) ‖ present set (u32 LE) ‖ x ‖ answer length (u64 LE) ‖ answer).
+#[must_use]
+pub fn answer_digest(epoch: &Epoch, what: &AnswerFor, answer: &[u8]) -> [u8; 32] {
+    let mut h = Sha3_256::new();
+    h.update(ANSWER_CONTEXT);
+    h.update(epoch.id());
+    h.update([what.member]);
+    h.update(what.round.to_le_bytes());
+    h.update(what.binding);
+    h.update(what.present.to_le_bytes());
+    h.update([what.supplement_for]);
+    h.update((answer.len() as u64).to_le_bytes());
+    h.update(answer);
+    h.finalize().into()
+}
+
+/// The answering member's signature on `answer` (share set ‖ proofs) for the request `what`.
+///
+/// # Errors
+/// [`SignedError::Envelope`] if the signer fails.
+pub fn sign_answer<S: ContextSigner, R: CryptoRng + ?Sized>(
+    signer: &S,
+    epoch: &Epoch,
+    what: &AnswerFor,
+    answer: &[u8],
+    rng: &mut R,
+) -> Result<Signature, SignedError> {
+    let d = answer_digest(epoch, what, answer);
+    Ok(signer.sign_with_context(&d, ANSWER_CONTEXT, rng)?)
+}
+
+/// Checks a signed answer `answer ‖ σ` for the request `what` (the verifier's own view) under the roster key of
+/// `what.member`, before anything of the answer is decoded; returns the answer without σ.
+///
+/// # Errors
+/// [`SignedError::Wire`] (`MemberIndex` for a member outside the roster, `WrongLength` for bytes shorter than a
+/// signature), [`SignedError::BadSignature`] when σ does not verify: the answer was changed, replayed from
+/// another request or made by someone else on the path; its claimed member is not to blame.
+pub fn verify_answer<'a>(
+    epoch: &Epoch,
+    roster: &[VerifyingKey],
+    what: &AnswerFor,
+    bytes: &'a [u8],
+) -> Result<&'a [u8], SignedError> {
+    let key = usize::from(what.member)
+        .checked_sub(1)
+        .and_then(|i| roster.get(i))
+        .ok_or(DecodeError::MemberIndex { index: what.member })?;
+    let split = bytes
+        .len()
+        .checked_sub(SIGNED_OVERHEAD)
+        .ok_or(DecodeError::WrongLength {
+            expected: SIGNED_OVERHEAD,
+            got: bytes.len(),
+        })?;
+    let (answer, sig) = bytes.split_at(split);
+    let bad = SignedError::BadSignature {
+        claimed_sender: what.member,
+    };
+    let sig = Signature::from_bytes(sig).map_err(|_| bad)?;
+    key.verify_with_context(&answer_digest(epoch, what, answer), ANSWER_CONTEXT, &sig)
+        .map_err(|_| bad)?;
+    Ok(answer)
 }

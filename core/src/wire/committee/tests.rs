@@ -469,3 +469,83 @@ fn share_proofs_round_trip_and_refusals() {
         );
     }
 }
+
+/// §15.3: a signed answer verifies only for exactly the request its member signed it for (epoch, member, round,
+/// aggregate binding, present set, supplement target, bytes) and only under that member's roster key; every
+/// other case is `BadSignature` naming the claimed member (the path's fault), or a typed wire error.
+#[test]
+fn signed_answers_bind_the_request_and_the_signer() {
+    use super::signed::{AnswerFor, SIGNED_OVERHEAD, SignedError, sign_answer, verify_answer};
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+    let mut rng = ChaCha20Rng::seed_from_u64(153);
+    let e = epoch(5, 3, 1);
+    let what = AnswerFor {
+        member: 2,
+        round: 7,
+        binding: [5; 32],
+        present: 0b1111,
+        supplement_for: 0,
+    };
+    let answer: Vec<u8> = (0..1000u32).map(|i| (i * 7) as u8).collect();
+    let sign = |key: u8, w: &AnswerFor, e: &Epoch, rng: &mut ChaCha20Rng| {
+        let sig = sign_answer(&SigningKey::from_seed(&[key; 32]), e, w, &answer, rng).unwrap();
+        let mut out = answer.clone();
+        out.extend_from_slice(sig.as_bytes());
+        out
+    };
+    let signed = sign(2, &what, &e, &mut rng);
+    let r = &roster()[..5];
+    assert_eq!(verify_answer(&e, r, &what, &signed), Ok(&answer[..]));
+    let bad = |m: u8| Err(SignedError::BadSignature { claimed_sender: m });
+    // Verified under another request than the one signed: every field is bound.
+    let others = [
+        AnswerFor { member: 3, ..what },
+        AnswerFor { round: 8, ..what },
+        AnswerFor {
+            binding: [6; 32],
+            ..what
+        },
+        AnswerFor {
+            present: 0b10111,
+            ..what
+        },
+        AnswerFor {
+            supplement_for: 1,
+            ..what
+        },
+    ];
+    for w in &others {
+        assert_eq!(verify_answer(&e, r, w, &signed), bad(w.member), "{w:?}");
+    }
+    assert_eq!(verify_answer(&epoch(5, 3, 2), r, &what, &signed), bad(2));
+    // Changed bytes, truncated, extended.
+    let mut changed = signed.clone();
+    changed[17] ^= 1;
+    assert_eq!(verify_answer(&e, r, &what, &changed), bad(2));
+    assert_eq!(verify_answer(&e, r, &what, &signed[1..]), bad(2));
+    let mut longer = signed.clone();
+    longer.push(0);
+    assert_eq!(verify_answer(&e, r, &what, &longer), bad(2));
+    // Signed by another member's key (member 4 framing member 2), or for another request by member 2.
+    assert_eq!(
+        verify_answer(&e, r, &what, &sign(4, &what, &e, &mut rng)),
+        bad(2)
+    );
+    let replay = sign(2, &AnswerFor { round: 6, ..what }, &e, &mut rng);
+    assert_eq!(verify_answer(&e, r, &what, &replay), bad(2));
+    // Typed wire errors: too short for a signature, a member outside the roster.
+    assert_eq!(
+        verify_answer(&e, r, &what, &signed[..SIGNED_OVERHEAD - 1]),
+        Err(SignedError::Wire(DecodeError::WrongLength {
+            expected: SIGNED_OVERHEAD,
+            got: SIGNED_OVERHEAD - 1
+        }))
+    );
+    for m in [0u8, 6] {
+        assert_eq!(
+            verify_answer(&e, r, &AnswerFor { member: m, ..what }, &signed),
+            Err(SignedError::Wire(DecodeError::MemberIndex { index: m }))
+        );
+    }
+}

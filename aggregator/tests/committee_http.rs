@@ -1,0 +1,331 @@
+//! A committee member on its own host: `zkfl keyholder --committee --listen 127.0.0.1:0` serves the member over
+//! HTTP (`committee::process::http`), and the relay reaches it through `committee::link::connect("http://…")`
+//! (docs/THRESHOLD.md §16.6). Five real member processes run the whole key ceremony over HTTP (signed commitments
+//! and reveals, sealed dealt parts), all five certify one key that `certificate::check` accepts under the roster
+//! file, a member killed and restarted on another port rebuilds its holdings from its database, and a round with
+//! three clinics' real set-L ciphertexts and norm proofs decrypts bit-exact with member 5 offline (its link
+//! refuses: connection refused). A request body one byte over `request_limit` is refused with 413 and never
+//! reaches the member; one of exactly the limit does (and is refused by the member as an unknown op).
+
+mod common;
+
+use common::{TempDir, zkfl};
+use zkfl_aggregator::committee::link::{MemberLink, connect};
+use zkfl_aggregator::committee::member::{C, Combination, Design, N, P, Submission};
+use zkfl_aggregator::committee::process::http::{ListeningMember, PATH, request_limit};
+use zkfl_aggregator::committee::process::{
+    ACCEPT, ACCEPT_SEALED, ANSWER, CERTIFY, COMMIT, DEAL, KEY, READY, RECEIPT, REVEAL, decode_key,
+    encode_answer, encode_submissions,
+};
+use zkfl_aggregator::committee::relay::Committee;
+use zkfl_aggregator::committee::roster::CommitteeRoster;
+use zkfl_core::channel::identity::Signature;
+use zkfl_core::threshold::certificate::{self, KeySignature};
+
+const DESIGN: Design = Design {
+    clinics: 4,
+    b_int: 1 << 16,
+    chunks: 1,
+};
+
+fn link(m: &ListeningMember) -> Box<dyn MemberLink> {
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_zkfl"));
+    connect(m.url(), exe, DESIGN)
+        .unwrap()
+        .expect("an http spec is a link")
+}
+
+#[test]
+fn five_members_over_http_run_the_ceremony_and_a_round_and_refuse_an_oversized_body() {
+    let tmp = TempDir::new("committee-http");
+    let keys = tmp.0.join("keys");
+    let out = zkfl()
+        .args(["keygen", "--param-set", "L", "--clinics", "3"])
+        .args(["--committee", "5", "--threshold", "3", "--out"])
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_zkfl"));
+    let member_dir = |i: u8| keys.join("members").join(i.to_string());
+    let start = |i: u8| ListeningMember::start(exe, &member_dir(i), DESIGN, &[]).unwrap();
+    let mut procs: Vec<ListeningMember> = (1..=5u8).map(start).collect();
+    assert!(
+        procs
+            .iter()
+            .all(|m| m.url().starts_with("http://127.0.0.1:"))
+    );
+    let mut members: Vec<Box<dyn MemberLink>> = procs.iter().map(link).collect();
+    let roster =
+        CommitteeRoster::parse(&std::fs::read(keys.join("public/committee-roster.json")).unwrap())
+            .unwrap();
+
+    // The body limit: one byte over is refused by the listener (413), exactly the limit reaches the member.
+    let limit = request_limit(&roster, DESIGN).unwrap();
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let post = |len: usize| {
+        let mut body = vec![0u8; len];
+        body[0] = 200;
+        let resp = agent
+            .post(&format!("{}{PATH}", procs[0].url()))
+            .send(&body[..])
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.into_body().read_to_vec().unwrap())
+    };
+    let (status, _) = post(limit + 1);
+    assert_eq!(status, 413, "a body over the limit is refused");
+    let (status, reply) = post(limit);
+    assert_eq!(status, 200);
+    assert_eq!(reply[0], 1, "the member refuses the unknown op");
+    assert!(String::from_utf8_lossy(&reply[1..]).contains("unknown op 200"));
+
+    let commits: Vec<Vec<u8>> = members
+        .iter_mut()
+        .map(|m| m.call(COMMIT, &[]).unwrap())
+        .collect();
+    for m in &mut members {
+        for c in &commits {
+            m.call(ACCEPT, c).unwrap();
+        }
+    }
+    let reveals: Vec<Vec<u8>> = members
+        .iter_mut()
+        .map(|m| m.call(REVEAL, &[]).unwrap())
+        .collect();
+    assert!(reveals.iter().all(|r| r.len() < limit));
+    for m in &mut members {
+        for r in &reveals {
+            m.call(ACCEPT, r).unwrap();
+        }
+    }
+    for d in 0..5 {
+        for h in 0..5u8 {
+            let sealed = members[d].call(DEAL, &[h + 1]).unwrap();
+            members[usize::from(h)]
+                .call(ACCEPT_SEALED, &sealed)
+                .unwrap();
+        }
+    }
+    for m in &mut members {
+        assert_eq!(m.call(READY, &[]).unwrap(), [1]);
+    }
+    let certify = |m: &mut Box<dyn MemberLink>, i: u8| {
+        let c = m.call(CERTIFY, &[]).unwrap();
+        let id: [u8; 32] = c[..32].try_into().unwrap();
+        let sig = KeySignature {
+            member: i,
+            signature: Signature::from_bytes(&c[32..]).unwrap(),
+        };
+        (id, sig)
+    };
+    let certs: Vec<([u8; 32], KeySignature)> = members
+        .iter_mut()
+        .zip(1..=5u8)
+        .map(|(m, i)| certify(m, i))
+        .collect();
+    let key_id = certs[0].0;
+    assert!(certs.iter().all(|c| c.0 == key_id));
+    let sigs: Vec<KeySignature> = certs.into_iter().map(|c| c.1).collect();
+    certificate::check(
+        &roster.epoch().unwrap(),
+        &roster.verifying_keys().unwrap(),
+        &key_id,
+        &sigs,
+    )
+    .unwrap();
+
+    // Member 5 killed and restarted (another port): holdings rebuilt from its database, the same key.
+    drop(procs.pop());
+    assert!(
+        members[4].call(READY, &[]).is_err(),
+        "a member that is gone is offline"
+    );
+    procs.push(start(5));
+    members[4] = link(&procs[4]);
+    assert_eq!(members[4].call(READY, &[]).unwrap(), [1]);
+    assert_eq!(certify(&mut members[4], 5).0, key_id);
+
+    // A round with member 5 offline (killed for good): receipts of 1–4, answers of 1–3, bit-exact.
+    drop(procs.pop());
+    let (a, b) = decode_key(&members[0].call(KEY, &[]).unwrap()).unwrap();
+    for m in &mut members[..4] {
+        assert_eq!(decode_key(&m.call(KEY, &[]).unwrap()).unwrap().1, b);
+    }
+    let (subs, sum) = big({
+        let (a, b) = (a.clone(), b.clone());
+        move || clinics(&a, &b, 1, 3)
+    });
+    let mut body = 1u64.to_le_bytes().to_vec();
+    body.extend_from_slice(&encode_submissions(&subs));
+    let receipts: Vec<Vec<u8>> = members[..4]
+        .iter_mut()
+        .map(|m| m.call(RECEIPT, &body).unwrap())
+        .collect();
+    assert!(members[4].call(RECEIPT, &body).is_err(), "member 5 offline");
+    let mut agg = Combination::new(&roster, DESIGN, a, b).unwrap();
+    let public: Vec<Vec<u8>> = commits.iter().chain(&reveals).cloned().collect();
+    let present = 0b111;
+    let (p, agg) = big({
+        let subs = subs.clone();
+        move || {
+            for m in &public {
+                agg.observe(m).unwrap();
+            }
+            (agg.present(1, &subs, present).unwrap(), agg)
+        }
+    });
+    let answer = encode_answer(1, &p, &receipts, &subs);
+    let shares: Vec<(u8, Vec<u8>)> = (0..3)
+        .map(|i| (i as u8 + 1, members[i].call(ANSWER, &answer).unwrap()))
+        .collect();
+    let out = big(move || agg.combine(1, &subs, present, &shares).unwrap());
+    assert_eq!(&out[0][..], &sum[..], "bit-exact with member 5 offline");
+}
+
+/// The demo's committee without `zkfl serve`: five members over HTTP, member 2 started with
+/// `--demo-cheat-share`, the aggregator's relay (`committee::relay::Committee`) runs the ceremony through their
+/// HTTP links; then member 5 goes offline and a round is decrypted: member 2's wrong share fails its share
+/// proof and it is excluded (chunk 0), member 5 is reported offline, and the helpers' supplementary answers
+/// make the aggregate bit-exact. Without the flag (control) the same round excludes nobody.
+#[test]
+fn a_cheating_member_over_http_is_excluded_and_the_round_is_bit_exact() {
+    let tmp = TempDir::new("committee-http-cheat");
+    let keys = tmp.0.join("keys");
+    let out = zkfl()
+        .args(["keygen", "--param-set", "L", "--clinics", "3"])
+        .args(["--committee", "5", "--threshold", "3", "--out"])
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_zkfl"));
+    let roster =
+        CommitteeRoster::parse(&std::fs::read(keys.join("public/committee-roster.json")).unwrap())
+            .unwrap();
+    let run = |cheat: bool, round: u64, data: &std::path::Path| {
+        let mut procs: Vec<ListeningMember> = (1..=5u8)
+            .map(|i| {
+                let extra: &[&str] = if cheat && i == 2 {
+                    &["--demo-cheat-share"]
+                } else {
+                    &[]
+                };
+                ListeningMember::start(
+                    exe,
+                    &keys.join("members").join(i.to_string()),
+                    DESIGN,
+                    extra,
+                )
+                .unwrap()
+            })
+            .collect();
+        let links = procs.iter().map(|m| Some(link(m))).collect();
+        let mut committee = Committee::start(roster.clone(), DESIGN, links, data).unwrap();
+        drop(procs.pop());
+        let (a, b) = committee.key().clone();
+        let (subs, sum) = big(move || clinics(&a, &b, round, 3));
+        let d = committee.decrypt(round, &subs).unwrap();
+        assert_eq!(&d.chunks[0][..], &sum[..], "bit-exact");
+        assert!(d.refusals.iter().any(|r| r.member == 5), "{:?}", d.refusals);
+        assert!(!d.present.contains(&5));
+        d
+    };
+    // The ceremony runs once (kept in the data directory); both rounds use its key.
+    let data = tmp.0.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let honest = run(false, 1, &data);
+    assert!(honest.exclusions.is_empty(), "{:?}", honest.exclusions);
+    let cheated = run(true, 2, &data);
+    assert_eq!(cheated.exclusions.len(), 1, "{:?}", cheated.exclusions);
+    let ex = &cheated.exclusions[0];
+    assert_eq!((ex.member, ex.supplement_for, ex.chunk), (2, 0, Some(0)));
+    assert!(!cheated.supplements.is_empty());
+}
+
+/// Runs `f` on a thread with room for set-L objects.
+fn big<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+/// `count` clinics' submissions for `round` under (a, b): real encryptions of small updates with their norm
+/// proofs (set L, the committee design's plaintext modulus), and the sum of the updates.
+fn clinics(a: &[C; N], b: &[[C; N]], round: u64, count: u64) -> (Vec<Submission>, Vec<i64>) {
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::{Rng, SeedableRng};
+    use zkfl_core::params::ParamSet;
+    use zkfl_core::policy::plaintext_modulus;
+    use zkfl_core::ring::Poly;
+    use zkfl_core::zk::prove::{SliceUpdate, Witness, prove};
+    use zkfl_core::zk::statement::{Context, Statement};
+    type M = <P as ParamSet>::M;
+    let mut rng = ChaCha20Rng::seed_from_u64(round);
+    let t = plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap();
+    let delta = zkfl_core::bfv::PlainModulus::<M>::new(t).unwrap().delta();
+    let small = |rng: &mut ChaCha20Rng, r: u64| -> [i64; N] {
+        core::array::from_fn(|_| (rng.next_u64() % (2 * r + 1)) as i64 - r as i64)
+    };
+    let pa = Box::new(Poly::<M, N> { coeffs: *a });
+    let mut sum = vec![0i64; N];
+    let mut subs = Vec::new();
+    for clinic in 1..=count {
+        let u = small(&mut rng, 1);
+        let m = small(&mut rng, 100);
+        for (s, x) in sum.iter_mut().zip(&m) {
+            *s += x;
+        }
+        let up = Box::new(Poly::<M, N>::from_i64(&u));
+        let mut c1 = Box::new(Poly::<M, N>::zero());
+        zkfl_core::ring::poly::mul::<M, N, 7>(&pa, &up, &mut c1);
+        c1.add_assign(&Poly::from_i64(&small(&mut rng, 2)));
+        let pb = Box::new(Poly::<M, N> { coeffs: b[0] });
+        let mut c0 = Box::new(Poly::<M, N>::zero());
+        zkfl_core::ring::poly::mul::<M, N, 7>(&pb, &up, &mut c0);
+        c0.add_assign(&Poly::from_i64(&small(&mut rng, 2)));
+        let mut dm = Poly::<M, N>::from_i64(&m);
+        dm.scalar_mul_assign(delta);
+        c0.add_assign(&dm);
+        let c0v = vec![c0.coeffs];
+        let stmt = Statement::<M, N> {
+            pk_a: a,
+            pk_b: b,
+            c1: &c1.coeffs,
+            c0: &c0v,
+            t,
+            bound: DESIGN.b_int,
+        };
+        let ctx = Context { round, clinic };
+        let mut out = vec![0u8; stmt.layout::<P>().unwrap().prove_buf_len()];
+        let uv = u.to_vec();
+        let ms = [m];
+        let mut w = Witness {
+            u: &uv,
+            m: SliceUpdate(&ms),
+        };
+        let stats = prove::<P, N, _, _>(&stmt, &ctx, &mut w, &mut rng, &mut out).unwrap();
+        out.truncate(stats.len);
+        subs.push(Submission {
+            clinic,
+            c1: Box::new(c1.coeffs),
+            c0: c0v,
+            proof: out,
+        });
+    }
+    (subs, sum)
+}
