@@ -194,7 +194,9 @@ fn five_members_over_http_run_the_ceremony_and_a_round_and_refuse_an_oversized_b
 /// `--demo-cheat-share`, the aggregator's relay (`committee::relay::Committee`) runs the ceremony through their
 /// HTTP links; then member 5 goes offline and a round is decrypted: member 2's wrong share fails its share
 /// proof and it is excluded (chunk 0), member 5 is reported offline, and the helpers' supplementary answers
-/// make the aggregate bit-exact. Without the flag (control) the same round excludes nobody.
+/// make the aggregate bit-exact. Without the flag (control) the same round excludes nobody. The rounds carry K =
+/// `DESIGN.clinics` submissions, the most a request may carry, so the supplement requests (which also carry the
+/// excluded member's signed answer as evidence) are the largest the design allows: they must fit the body limit.
 #[test]
 fn a_cheating_member_over_http_is_excluded_and_the_round_is_bit_exact() {
     let tmp = TempDir::new("committee-http-cheat");
@@ -235,7 +237,7 @@ fn a_cheating_member_over_http_is_excluded_and_the_round_is_bit_exact() {
         let mut committee = Committee::start(roster.clone(), DESIGN, links, data).unwrap();
         drop(procs.pop());
         let (a, b) = committee.key().clone();
-        let (subs, sum) = big(move || clinics(&a, &b, round, 3));
+        let (subs, sum) = big(move || clinics(&a, &b, round, u64::from(DESIGN.clinics)));
         let d = committee.decrypt(round, &subs).unwrap();
         assert_eq!(&d.chunks[0][..], &sum[..], "bit-exact");
         assert!(d.refusals.iter().any(|r| r.member == 5), "{:?}", d.refusals);

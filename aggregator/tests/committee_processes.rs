@@ -12,6 +12,7 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use common::{TempDir, zkfl};
@@ -32,9 +33,10 @@ const DESIGN: Design = Design {
     chunks: 1,
 };
 
-/// A member process the test can kill, restart or take offline while the relay holds its link.
+/// A member process the test can kill, restart or take offline while the relay holds its link; it can also
+/// lose the next answer requests (the member never sees them: offline at answer time).
 #[derive(Clone)]
-struct Handle(Arc<Mutex<Option<MemberProcess>>>);
+struct Handle(Arc<Mutex<Option<MemberProcess>>>, Arc<AtomicUsize>);
 
 impl Handle {
     fn set(&self, p: Option<MemberProcess>) {
@@ -43,6 +45,14 @@ impl Handle {
         }
     }
     fn call(&self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        if op == ANSWER
+            && self
+                .1
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return Err("connection reset".into());
+        }
         self.0
             .lock()
             .unwrap()
@@ -123,7 +133,7 @@ fn five_member_processes_run_the_ceremony_and_one_restarts_from_its_database() {
     let member_dir = |i: u8| keys.join("members").join(i.to_string());
     let start = |i: u8| MemberProcess::start(exe, &member_dir(i), DESIGN).unwrap();
     let handles: Vec<Handle> = (1..=5u8)
-        .map(|i| Handle(Arc::new(Mutex::new(Some(start(i))))))
+        .map(|i| Handle(Arc::new(Mutex::new(Some(start(i)))), Arc::default()))
         .collect();
     let roster_file = || {
         CommitteeRoster::parse(&std::fs::read(keys.join("public/committee-roster.json")).unwrap())
@@ -224,6 +234,24 @@ fn five_member_processes_run_the_ceremony_and_one_restarts_from_its_database() {
         .call(ANSWER, &encode_answer(2, &p2, &receipts2, &subs2))
         .unwrap_err();
     assert!(why.contains("receipt"), "{why}");
+
+    // Round 3, members 3 and 4 back: member 3 signs its receipt but its answer request is lost after P was
+    // announced. The others of P have answered P (and answer no other), so the attempt fails without a result
+    // and without blaming member 3; the retry announces the same present set, members 1, 2 and 4 resend their
+    // stored answers, member 3 answers now, and the round is bit-exact.
+    handles[2].set(Some(start(3)));
+    handles[3].set(Some(start(4)));
+    let (a, b) = committee.key().clone();
+    let (subs3, sum3) = big(move || clinics(&a, &b, 3, 3));
+    handles[2].1.store(1, Ordering::SeqCst);
+    match committee.decrypt(3, &subs3) {
+        Err(RelayError::Committee(e)) => assert!(e.to_string().contains("member 3"), "{e}"),
+        other => panic!("expected a retryable failure, got {other:?}"),
+    }
+    let again = committee.decrypt(3, &subs3).unwrap();
+    assert_eq!(&again.chunks[0][..], &sum3[..], "bit-exact on the retry");
+    assert_eq!(again.present, [1, 2, 3, 4]);
+    assert!(again.exclusions.is_empty(), "{:?}", again.exclusions);
 }
 
 /// Runs `f` on a thread with room for set-L objects.

@@ -717,7 +717,9 @@ impl Member {
     /// Only on `evidence` (review 16 R16-3b): x's own signed answer to this request (§15.3) that fails a check
     /// under this member's own view — its signature verified under x's roster key for this member's (round,
     /// β(A), P), then its share set and every chunk's share proof re-checked against this member's own aggregate
-    /// and slot keys. The aggregator's word alone would let it drain every member's decryption budget.
+    /// and slot keys. The aggregator's word alone would let it drain every member's decryption budget. A supplement
+    /// already given (stored) is resent for the same request without a new check: it spends and reveals nothing
+    /// new.
     ///
     /// # Errors
     /// [`CommitteeError::NoEvidence`] (nothing spent) for evidence that is missing, not x's signed answer to this
@@ -751,29 +753,7 @@ impl Member {
             epoch: &self.epoch,
             chunks: self.chunks,
         };
-        let p = wire::decode_present::<P>(&frame, present)?;
-        if supplement_for != 0
-            && (p.members & bit(supplement_for) == 0 || supplement_for == self.index)
-        {
-            return Err(CommitteeError::Threshold(ThresholdError::NotInPresentSet {
-                member: supplement_for,
-            }));
-        }
-        if p.round != round {
-            return Err(CommitteeError::Protocol(
-                "present set of another round".into(),
-            ));
-        }
-        let mut rs = Vec::with_capacity(receipts.len());
-        for r in receipts {
-            let (rd, b, receipt) = wire::decode_receipt::<P>(&frame, r)?;
-            if rd != round || b != p.binding {
-                return Err(CommitteeError::Protocol(
-                    "a receipt for another round or aggregate".into(),
-                ));
-            }
-            rs.push(receipt);
-        }
+        let (p, rs) = self.decode_request(round, present, receipts, supplement_for)?;
         let reply_key = reply_key(&p.binding, supplement_for);
         if let Some(bytes) = stored_reply(&self.store, &reply_key, p.members, subs)? {
             return Ok(bytes);
@@ -799,14 +779,7 @@ impl Member {
             a: &a,
             slot_keys: &self.slot_keys,
         };
-        let delta = if self.corrupt_for_demo {
-            let t = terms.key()?.t;
-            let plain = zkfl_core::bfv::PlainModulus::<M>::new(t)
-                .map_err(|e| CommitteeError::Protocol(format!("plaintext modulus: {e:?}")))?;
-            Some(plain.delta())
-        } else {
-            None
-        };
+        let delta = self.demo_delta(&terms)?;
         let key_id = terms.key()?.id();
         let public = EpochPublic {
             key_id: &key_id,
@@ -815,7 +788,14 @@ impl Member {
             slot_keys: &self.slot_keys,
             chunks: self.chunks,
         };
-        let (index, chunks, store) = (self.index, self.chunks, &mut self.store);
+        let what = AnswerFor {
+            member: self.index,
+            round,
+            binding: p.binding,
+            present: p.members,
+            supplement_for,
+        };
+        let (chunks, store) = (self.chunks, &mut self.store);
         let (identity, epoch, roster) = (&self.identity, &self.epoch, &self.roster);
         with_aggregate(&terms, subs, self.admission, |agg| {
             if agg.binding() != p.binding {
@@ -862,53 +842,115 @@ impl Member {
                 // Demo only (`corrupt_shares_for_demo`): the wrong share, after the honest proof.
                 d.coeffs[0] = <M as Modulus>::add(d.coeffs[0], delta);
             }
-            let head = ShareSetHeader {
-                member: index,
-                round,
-                binding: p.binding,
-                present: p.members,
-            };
-            let set_len = wire::share_set_len::<P>(&frame);
-            let refs: Vec<&[u8]> = proofs.iter().map(Vec::as_slice).collect();
-            let mut out = vec![0u8; set_len + wire::share_proofs_len(refs.iter().map(|p| p.len()))];
-            let (set, proof_bytes) = out.split_at_mut(set_len);
-            wire::encode_share_set::<P, N>(&frame, &head, &shares, set)
-                .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
-            wire::encode_share_proofs::<P>(&frame, &head, supplement_for, &refs, proof_bytes)
-                .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
-            // Signed for exactly this request (§15.3): a change on the path is the path's fault, never this
-            // member's; the stored reply holds the signed bytes, so a repeat is byte-identical.
-            let what = AnswerFor {
-                member: index,
-                round,
-                binding: p.binding,
-                present: p.members,
-                supplement_for,
-            };
-            let sig = signed::sign_answer(
-                identity,
-                epoch,
-                &what,
-                &out,
-                &mut UnwrapErr(getrandom::SysRng),
-            )
-            .map_err(|e| CommitteeError::Protocol(format!("signing the answer: {e}")))?;
-            out.extend_from_slice(sig.as_bytes());
+            let out = signed_answer(&frame, identity, &what, &shares, &proofs)?;
             // Markers and reply durable together, the markers re-checked inside the transaction (R16-2): an
             // answer leaves this member only once it is both spent and stored.
-            match store.commit_answer(&markers, &reply_key, &out)? {
-                Ok(()) => Ok(out),
-                // The answered marker was spent since the check: a concurrent request for the same aggregate
-                // committed first; its stored reply (same present set) is the answer.
-                Err(0) => stored_reply(store, &reply_key, p.members, subs)?.ok_or(
-                    CommitteeError::Threshold(ThresholdError::AlreadyDecrypted {
-                        clinic: subs.first().map_or(0, |s| s.clinic),
-                    }),
-                ),
-                // The decryption marker was taken by a concurrent answer: retryable, nothing written.
-                Err(_) => Err(CommitteeError::Threshold(ThresholdError::ConcurrentAnswer)),
-            }
+            commit_answer(store, &markers, &reply_key, out, p.members, subs)
         })
+    }
+
+    /// Decodes an answer request: the present set (0x13) of `round`, with this member in it and, for a
+    /// supplement, x ∈ P other than this member, and the receipts (0x14) of the same round and aggregate.
+    fn decode_request(
+        &self,
+        round: u64,
+        present: &[u8],
+        receipts: &[Vec<u8>],
+        supplement_for: u8,
+    ) -> Result<(PresentSet, Vec<zkfl_core::threshold::SpendReceipt>), CommitteeError> {
+        let frame = self.frame();
+        let p = wire::decode_present::<P>(&frame, present)?;
+        if supplement_for != 0
+            && (p.members & bit(supplement_for) == 0 || supplement_for == self.index)
+        {
+            return Err(CommitteeError::Threshold(ThresholdError::NotInPresentSet {
+                member: supplement_for,
+            }));
+        }
+        if p.round != round {
+            return Err(CommitteeError::Protocol(
+                "present set of another round".into(),
+            ));
+        }
+        let mut rs = Vec::with_capacity(receipts.len());
+        for r in receipts {
+            let (rd, b, receipt) = wire::decode_receipt::<P>(&frame, r)?;
+            if rd != round || b != p.binding {
+                return Err(CommitteeError::Protocol(
+                    "a receipt for another round or aggregate".into(),
+                ));
+            }
+            rs.push(receipt);
+        }
+        Ok((p, rs))
+    }
+
+    /// Δ of the round when the demo's wrong share is switched on ([`Member::corrupt_shares_for_demo`]).
+    fn demo_delta(&self, terms: &RoundTerms<'_>) -> Result<Option<C>, CommitteeError> {
+        if !self.corrupt_for_demo {
+            return Ok(None);
+        }
+        let plain = zkfl_core::bfv::PlainModulus::<M>::new(terms.key()?.t)
+            .map_err(|e| CommitteeError::Protocol(format!("plaintext modulus: {e:?}")))?;
+        Ok(Some(plain.delta()))
+    }
+}
+
+/// The answer `what` as sent (§15.3): the share set (0x15) and its proofs (0x16), signed by `identity` for exactly
+/// this request, so a change on the path is the path's fault, never this member's.
+fn signed_answer(
+    frame: &Frame<'_>,
+    identity: &SigningKey,
+    what: &AnswerFor,
+    shares: &[Pl],
+    proofs: &[Vec<u8>],
+) -> Result<Vec<u8>, CommitteeError> {
+    let head = ShareSetHeader {
+        member: what.member,
+        round: what.round,
+        binding: what.binding,
+        present: what.present,
+    };
+    let set_len = wire::share_set_len::<P>(frame);
+    let refs: Vec<&[u8]> = proofs.iter().map(Vec::as_slice).collect();
+    let mut out = vec![0u8; set_len + wire::share_proofs_len(refs.iter().map(|p| p.len()))];
+    let (set, proof_bytes) = out.split_at_mut(set_len);
+    wire::encode_share_set::<P, N>(frame, &head, shares, set)
+        .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
+    wire::encode_share_proofs::<P>(frame, &head, what.supplement_for, &refs, proof_bytes)
+        .map_err(|e| CommitteeError::Protocol(e.to_string()))?;
+    let sig = signed::sign_answer(
+        identity,
+        frame.epoch,
+        what,
+        &out,
+        &mut UnwrapErr(getrandom::SysRng),
+    )
+    .map_err(|e| CommitteeError::Protocol(format!("signing the answer: {e}")))?;
+    out.extend_from_slice(sig.as_bytes());
+    Ok(out)
+}
+
+/// Writes an answer's staged `markers` and its reply `out` in one transaction (R16-2) and returns `out`; the
+/// markers are re-checked inside it: the answered marker spent meanwhile (a concurrent request for the same
+/// aggregate committed first) gives that stored reply (same present set), the decryption marker taken
+/// meanwhile is `ConcurrentAnswer` (retryable); nothing is written in either case.
+fn commit_answer(
+    store: &mut MemberStore,
+    markers: &[[u8; 32]],
+    reply_key: &[u8; 32],
+    out: Vec<u8>,
+    members: Members,
+    subs: &[Submission],
+) -> Result<Vec<u8>, CommitteeError> {
+    match store.commit_answer(markers, reply_key, &out)? {
+        Ok(()) => Ok(out),
+        Err(0) => stored_reply(store, reply_key, members, subs)?.ok_or(CommitteeError::Threshold(
+            ThresholdError::AlreadyDecrypted {
+                clinic: subs.first().map_or(0, |s| s.clinic),
+            },
+        )),
+        Err(_) => Err(CommitteeError::Threshold(ThresholdError::ConcurrentAnswer)),
     }
 }
 
@@ -1414,6 +1456,14 @@ impl Combination {
             present,
             supplement_for,
         };
+        if bytes.is_empty() {
+            // Silence is not evidence (review 16 R16-3b): no helper supplements a member that sent nothing.
+            return Err(CommitteeError::Relay(format!(
+                "member {sender} sent no answer (supplement for {supplement_for}); a member silent after the \
+                 present set cannot be replaced by supplements, so this aggregate cannot be decrypted: drop \
+                 unresponsive members before announcing the present set and start a fresh round"
+            )));
+        }
         let answer = if self.check_answer_signatures {
             signed::verify_answer(&self.epoch, &self.roster_keys, &what, bytes).map_err(|e| {
                 CommitteeError::Relay(format!(

@@ -12,6 +12,8 @@ pub mod store;
 #[cfg(test)]
 mod rev16;
 #[cfg(test)]
+mod rev17;
+#[cfg(test)]
 mod tests;
 
 /// What a committee member or its set-up refused, said in words a user can act on.

@@ -161,9 +161,24 @@ pub struct CeremonyRecord {
 pub struct Committee {
     roster: CommitteeRoster,
     links: Vec<Option<Box<dyn MemberLink>>>,
+    /// Per (round, digest of its submissions): the receipts gathered and the present set announced, so a
+    /// retried decryption announces the same present set (memory only).
+    memo: std::collections::HashMap<(u64, [u8; 32]), RoundMemo>,
     combination: Combination,
     record: CeremonyRecord,
     key: CommitteeKey,
+}
+
+/// What an attempt to decrypt one aggregate gathered.
+#[derive(Default)]
+struct RoundMemo {
+    receipts: Vec<(u8, Vec<u8>)>,
+    present: Option<Vec<u8>>,
+}
+
+fn sha3(bytes: &[u8]) -> [u8; 32] {
+    use sha3::Digest as _;
+    sha3::Sha3_256::digest(bytes).into()
 }
 
 /// Runs `f` on a thread with room for set-L objects, borrowing from the caller.
@@ -236,6 +251,7 @@ impl Committee {
         Ok(Self {
             roster,
             links: relay.links,
+            memo: std::collections::HashMap::new(),
             combination,
             record,
             key,
@@ -274,26 +290,39 @@ impl Committee {
         let w = spend_quorum(n, t).max(t);
         let mut body = round.to_le_bytes().to_vec();
         body.extend_from_slice(&encode_submissions(subs));
+        let memo_key = (round, sha3(&body));
         let mut refusals = Vec::new();
         let replies = self.call_all(RECEIPT, &body);
-        let mut receipts = Vec::new();
-        let mut signers = Vec::new();
+        // Receipts are durable facts of the members (the same request returns the same bytes): those of an
+        // earlier attempt of this aggregate still count for a member that is offline now.
+        let mut signed: Vec<(u8, Vec<u8>)> = self
+            .memo
+            .get(&memo_key)
+            .map(|m| m.receipts.clone())
+            .unwrap_or_default();
         for (i, r) in replies.into_iter().enumerate() {
             let member = i as u8 + 1;
             match r {
                 Ok(bytes) => {
-                    receipts.push(bytes);
-                    signers.push(member);
+                    signed.retain(|(m, _)| *m != member);
+                    signed.push((member, bytes));
                 }
-                Err(reason) => refusals.push(Refusal { member, reason }),
+                Err(reason) if !signed.iter().any(|(m, _)| *m == member) => {
+                    refusals.push(Refusal { member, reason });
+                }
+                Err(_) => {}
             }
         }
+        signed.sort_by_key(|(m, _)| *m);
         for r in &refusals {
             eprintln!(
                 "committee round {round}: member {} signed no receipt: {}",
                 r.member, r.reason
             );
         }
+        let signers: Vec<u8> = signed.iter().map(|(m, _)| *m).collect();
+        let receipts: Vec<Vec<u8>> = signed.iter().map(|(_, r)| r.clone()).collect();
+        let earlier = self.memo.get(&memo_key).and_then(|m| m.present.clone());
         if (signers.len() as u32) < w {
             return Err(RelayError::TooFewKeyHolders {
                 why: format!(
@@ -304,28 +333,39 @@ impl Committee {
                 refusals,
             });
         }
-        let mut present: Vec<u8> = signers.clone();
-        // A member of P that no longer responds is dropped before anyone answers (every member answers an
-        // aggregate for one present set only).
-        present.retain(|&m| {
-            let alive = self.call(m, READY, &[]);
-            if let Err(reason) = &alive {
-                refusals.push(Refusal {
-                    member: m,
-                    reason: format!("offline before answering: {reason}"),
+        self.memo.entry(memo_key).or_default().receipts = signed;
+        let present = match earlier {
+            // Members already asked to answer for this present set answer no other: keep it (a member that is
+            // offline now is left out as a failing answer and supplemented).
+            Some(p) => p,
+            None => {
+                let mut present: Vec<u8> = signers.clone();
+                // A member of P that no longer responds is dropped before anyone answers (every member
+                // answers an aggregate for one present set only).
+                present.retain(|&m| {
+                    let alive = self.call(m, READY, &[]);
+                    if let Err(reason) = &alive {
+                        refusals.push(Refusal {
+                            member: m,
+                            reason: format!("offline before answering: {reason}"),
+                        });
+                    }
+                    alive.is_ok()
                 });
+                if (present.len() as u32) < t {
+                    return Err(RelayError::TooFewKeyHolders {
+                        why: format!(
+                            "{} members can answer; t = {t}; no member was asked to answer, nothing was \
+                             decrypted",
+                            present.len()
+                        ),
+                        refusals,
+                    });
+                }
+                self.memo.entry(memo_key).or_default().present = Some(present.clone());
+                present
             }
-            alive.is_ok()
-        });
-        if (present.len() as u32) < t {
-            return Err(RelayError::TooFewKeyHolders {
-                why: format!(
-                    "{} members can answer; t = {t}; no member was asked to answer, nothing was decrypted",
-                    present.len()
-                ),
-                refusals,
-            });
-        }
+        };
         let mask = present.iter().fold(0 as Members, |m, &x| m | bit(x));
         let combination = &self.combination;
         let p = on_big_stack(|| combination.present(round, subs, mask))?;
@@ -337,15 +377,19 @@ impl Committee {
                 Ok(bytes) => answers.push((m, bytes)),
                 Err(reason) => {
                     eprintln!("committee round {round}: member {m} did not answer: {reason}");
-                    refusals.push(Refusal {
-                        member: m,
-                        reason: format!("no answer: {reason}"),
-                    });
-                    // Left out as an answer that fails (empty bytes): its helpers supplement its slots.
-                    silent.push(m);
-                    answers.push((m, Vec::new()));
+                    silent.push(format!("member {m}: {reason}"));
                 }
             }
+        }
+        if !silent.is_empty() {
+            // The others of P have answered P and answer no other present set; an unanswered request is not
+            // evidence against the member (its answer is unsigned and unseen), so it is not excluded: the
+            // decryption is retried with this present set and these receipts (`memo`), and the members that
+            // answered resend their stored answers.
+            return Err(RelayError::Committee(CommitteeError::Protocol(format!(
+                "members of the present set {present:?} did not answer ({}); retry with the same present set",
+                silent.join("; ")
+            ))));
         }
         let combination = &self.combination;
         let first =
@@ -366,12 +410,11 @@ impl Committee {
                     match self.call(y, SUPPLEMENT, &body) {
                         Ok(bytes) => supplements.push((y, bytes)),
                         Err(reason) => {
-                            return Err(RelayError::TooFewKeyHolders {
-                                why: format!(
-                                    "member {y} could not supplement excluded member {x}: {reason}"
-                                ),
-                                refusals,
-                            });
+                            // Members of P have answered: not "too few before answering"; the coordinator
+                            // retries, with this present set and these receipts.
+                            return Err(RelayError::Committee(CommitteeError::Protocol(format!(
+                                "member {y} could not supplement excluded member {x}: {reason}"
+                            ))));
                         }
                     }
                 }
@@ -393,13 +436,9 @@ impl Committee {
                     ExclusionReason::Proof { chunk, .. } => Some(*chunk),
                     _ => None,
                 },
-                check: if silent.contains(&e.member) && e.supplement_for == 0 {
-                    "no answer".to_owned()
-                } else {
-                    match &e.reason {
-                        ExclusionReason::Proof { failure, .. } => format!("{failure:?}"),
-                        other => format!("{other:?}"),
-                    }
+                check: match &e.reason {
+                    ExclusionReason::Proof { failure, .. } => format!("{failure:?}"),
+                    other => format!("{other:?}"),
                 },
             })
             .collect();

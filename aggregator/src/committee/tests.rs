@@ -772,8 +772,8 @@ fn a_member_corrupted_for_the_demo_is_excluded_and_the_round_still_decrypts() {
 /// coefficient and its signature kept (re-signed by nobody) is `Relay`; a combination with the signature check
 /// switched off (the positive control) takes the same bytes into proof checking and excludes honest member 2
 /// (`Challenge`) — the check is what stops the blame; the change signed by another member's key (member 4
-/// framing member 2), member 2's genuine answer presented as member 3's, and member 2's genuine answer of
-/// round 1 replayed into round 2 are all `Relay` (never a `Header` exclusion). A repeated request gets the
+/// framing member 2), member 2's genuine answer presented as member 3's, member 2's genuine answer of round 1
+/// replayed into round 2, and an empty answer (silence) are all `Relay` (never an exclusion). A repeated request gets the
 /// stored signed bytes, byte-identical.
 #[test]
 fn an_answer_changed_on_the_path_is_the_relays_fault_never_the_members() {
@@ -874,6 +874,10 @@ fn an_answer_changed_on_the_path_is_the_relays_fault_never_the_members() {
         .unwrap();
         framed.extend_from_slice(sig.as_bytes());
         list[1].1 = framed;
+        relay(&agg, 1, &subs, &list);
+        // Silence passed as an empty answer: `Relay`, never an exclusion helpers could supplement (R16-3b).
+        let mut list = answers.clone();
+        list[1].1.clear();
         relay(&agg, 1, &subs, &list);
         // Forger 3: member 2's genuine answer delivered as member 3's.
         let mut list = answers.clone();

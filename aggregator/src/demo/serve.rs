@@ -38,13 +38,13 @@ struct Live {
 
 impl Live {
     /// Stops the process (see [`ServeProcess::stop`]); true if it exited by itself.
+    ///
+    /// The lock is held until the process is gone, so a second caller (the signal handler while the demo's
+    /// own cleanup is stopping the same child) waits for it instead of exiting the demo with the child only
+    /// asked to stop (a committee member finishing a minute-long answer would outlive the demo).
     fn stop(&self) -> bool {
-        let taken = self
-            .child
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        taken.is_none_or(stop_child)
+        let mut child = self.child.lock().unwrap_or_else(PoisonError::into_inner);
+        child.take().is_none_or(stop_child)
     }
 
     /// Stops the process and removes the directory.

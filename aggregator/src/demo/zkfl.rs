@@ -36,6 +36,10 @@ pub struct ZkflPipeline {
     server: ServeProcess,
     /// Threshold configuration: the committee and its members' ceremony costs.
     committee: Option<(CommitteeSpec, Vec<MemberCost>)>,
+    /// The served key bytes (`GET /v1/keys/bfv`).
+    served: Vec<u8>,
+    /// Threshold configuration: each clinic's own copy of the committee roster (index 0 = clinic 1).
+    rosters: Vec<Vec<u8>>,
     admin: Client,
     clinics: Vec<ClinicKeys>,
     pk: PublicKey,
@@ -249,9 +253,22 @@ impl ZkflPipeline {
             .bfv_key()
             .map_err(|e| format!("GET /v1/keys/bfv: {e}"))?;
         let pk = PublicKey::decode_for_model(&served, config.params).map_err(|e| e.to_string())?;
+        let rosters = if committee.is_some() {
+            clinics
+                .iter()
+                .map(|c| {
+                    crate::clinic::committee_roster(&keys.join(format!("clinics/{}", c.id)))
+                        .ok_or_else(|| format!("clinic {}: no committee roster", c.id))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
         Ok(Self {
             server,
             committee,
+            served,
+            rosters,
             admin,
             clinics,
             pk,
@@ -474,6 +491,7 @@ impl Pipeline for ZkflPipeline {
     ) -> Result<RoundOutcome, String> {
         status(&format!("round {round}: opening the round on zkfl serve"));
         let a = self.open_round(global)?;
+        self.check_committee_key(&a)?;
         status(&format!(
             "round {round}: clinics clip, quantize, encrypt, prove, submit over HTTP"
         ));
@@ -537,7 +555,7 @@ impl Pipeline for ZkflPipeline {
         let decryption = match &self.committee {
             None => "decryption: single-decryptor mode — the BFV secret key lives only in the key-holder process that `zkfl serve` starts; it decrypts the round's aggregate only".to_owned(),
             Some((spec, _)) => format!(
-                "decryption: {} — `zkfl keygen --committee {} --threshold {}` without a dealer's key; members {} run as `zkfl keyholder --committee --listen` processes that `zkfl serve` reaches over loopback HTTP (`--member http://…`){}{}; every share carries its share-correctness proofs, verified before combining",
+                "decryption: {} — `zkfl keygen --committee {} --threshold {}` without a dealer's key; members {} run as `zkfl keyholder --committee --listen` processes that `zkfl serve` reaches over loopback HTTP (`--member http://…`){}{}; each clinic accepts the committee key only with all n members' certificate signatures under its own roster copy; every share carries its share-correctness proofs, verified before combining",
                 spec.mode(),
                 spec.members,
                 spec.threshold,
@@ -593,6 +611,24 @@ fn list(ids: impl Iterator<Item = u8>) -> String {
 }
 
 impl ZkflPipeline {
+    /// Threshold configuration: every clinic accepts the served committee key for round `a` only with all n
+    /// members' certificate signatures under its own roster copy (`clinic::check_committee_key`, as
+    /// `zkfl clinic` does), before it encrypts.
+    fn check_committee_key(&self, a: &Announcement) -> Result<(), String> {
+        if self.rosters.is_empty() {
+            return Ok(());
+        }
+        let cert = self
+            .admin
+            .committee_key()
+            .map_err(|e| format!("GET /v1/keys/committee: {e}"))?;
+        for (i, roster) in self.rosters.iter().enumerate() {
+            crate::clinic::check_committee_key(roster, &self.served, a, &cert)
+                .map_err(|e| format!("clinic {}: {e}", i + 1))?;
+        }
+        Ok(())
+    }
+
     /// Threshold configuration: how round `round` (the server's `id`) was decrypted, read back from
     /// `GET /v1/rounds/{r}`, with each member's costs since the last round and the demo's bit-exact verdict.
     fn committee_round(

@@ -43,21 +43,25 @@ fn listen_config() -> crate::server::listen::ListenConfig {
 }
 
 /// The largest request the member reads: a signed reveal (`ACCEPT`: C(n, t − 1)·L polynomials, 12.2 MB at
-/// 3-of-5 and L = 27), or an `ANSWER`/`SUPPLEMENT` carrying the present set, up to n receipts and the
-/// submissions of K clinics of L chunks each with the longest norm proof the design's B_int allows. Anything
-/// longer is no request of the protocol.
+/// 3-of-5 and L = 27), or a `SUPPLEMENT` — the excluded member's signed answer as evidence (its 0x15 share set,
+/// 0x16 proofs of the longest length the design's share-proof parameters allow, and the signature, §15.3),
+/// then an `ANSWER` body: the present set, up to n receipts and the submissions of K clinics of L chunks each
+/// with the longest norm proof the design's B_int allows. Anything longer is no request of the protocol.
 ///
 /// # Errors
-/// [`CommitteeError::Roster`] for a roster whose epoch does not parse, or a design the set cannot prove.
+/// [`CommitteeError::Roster`] for a roster whose epoch does not parse, or a design the set cannot prove or the
+/// threshold plan refuses.
 pub fn request_limit(roster: &CommitteeRoster, design: Design) -> Result<usize, CommitteeError> {
     use zkfl_core::arith::Modulus;
     use zkfl_core::params::ParamSet;
+    use zkfl_core::threshold::plan::CheckedPlan;
     use zkfl_core::wire::committee::{
-        Frame, PRESENT_BYTES, RECEIPT_BYTES, reveal_len, signed::SIGNED_OVERHEAD,
+        Frame, PRESENT_BYTES, RECEIPT_BYTES, reveal_len, share_proofs_len, share_set_len,
+        signed::SIGNED_OVERHEAD,
     };
     use zkfl_core::zk::params::ZkParams;
     let epoch = roster.epoch()?;
-    let n = epoch.committee.members() as usize;
+    let (n, t) = (epoch.committee.members(), epoch.committee.threshold());
     let l = design.chunks;
     if l == 0 || l > P::MAX_CHUNKS || design.b_int == 0 || design.b_int > P::B_INT_MAX {
         return Err(CommitteeError::Roster(format!(
@@ -66,11 +70,19 @@ pub fn request_limit(roster: &CommitteeRoster, design: Design) -> Result<usize, 
             P::NAME
         )));
     }
-    let reveal = reveal_len::<P>(&Frame {
+    let frame = Frame {
         epoch: &epoch,
         chunks: l,
-    }) + SIGNED_OVERHEAD;
-    let proof = zkfl_core::zk::layout::Layout::new(
+    };
+    let reveal = reveal_len::<P>(&frame) + SIGNED_OVERHEAD;
+    let plan = CheckedPlan::<P>::design(n, t, design.clinics, design.b_int, l)?;
+    let share_params = zkfl_core::threshold::share_proof_params::derive(&plan)
+        .map_err(|e| CommitteeError::Protocol(format!("share proof parameters: {e:?}")))?;
+    let share_proof = zkfl_core::threshold::share_proof::max_proof_len::<P>(&share_params);
+    let evidence = share_set_len::<P>(&frame)
+        + share_proofs_len(core::iter::repeat_n(share_proof, l))
+        + SIGNED_OVERHEAD;
+    let norm_proof = zkfl_core::zk::layout::Layout::new(
         P::ZK,
         N,
         <<P as ParamSet>::M as Modulus>::BYTES,
@@ -78,13 +90,13 @@ pub fn request_limit(roster: &CommitteeRoster, design: Design) -> Result<usize, 
         design.b_int,
     )
     .max_proof_len();
-    let submission = 8 + 4 + (l + 1) * poly_len() + 4 + proof;
-    let answer = 1 + 8 + 4 + PRESENT_BYTES + SIGNED_OVERHEAD + 1 + n * (4 + RECEIPT_BYTES) + 4;
-    let submissions = (design.clinics as usize)
+    let submission = 8 + 4 + (l + 1) * poly_len() + 4 + norm_proof;
+    let answer = 8 + 4 + PRESENT_BYTES + SIGNED_OVERHEAD + 1 + n as usize * (4 + RECEIPT_BYTES) + 4;
+    let supplement = (design.clinics as usize)
         .checked_mul(submission)
-        .and_then(|s| s.checked_add(answer))
+        .and_then(|s| s.checked_add(answer + 1 + 4 + evidence))
         .ok_or_else(|| CommitteeError::Roster("design: request size overflows".into()))?;
-    Ok(1 + reveal.max(submissions))
+    Ok(1 + reveal.max(supplement))
 }
 
 /// The line a listening member writes on stderr after each request (its operator's per-request costs; the
