@@ -1046,6 +1046,33 @@ pub fn share_set_bytes(chunks: usize, roster: &CommitteeRoster) -> usize {
     })
 }
 
+/// The longest signed answer (0x15 ‖ 0x16 ‖ σ, §15.3) a member of `roster`'s epoch sends under `design`: every
+/// chunk's proof at the verifier's length limit. Bounds the evidence a SUPPLEMENT request carries (review 16
+/// R16-3b), hence the member transport's request limit.
+///
+/// # Errors
+/// [`CommitteeError::Roster`] for a roster whose epoch does not parse, [`CommitteeError::Threshold`] /
+/// [`CommitteeError::Protocol`] for a design the core refuses.
+pub fn max_answer_bytes(roster: &CommitteeRoster, design: Design) -> Result<usize, CommitteeError> {
+    let epoch = roster.epoch()?;
+    let c = epoch.committee;
+    let plan = CheckedPlan::<P>::design(
+        c.members(),
+        c.threshold(),
+        design.clinics,
+        design.b_int,
+        design.chunks,
+    )?;
+    let proof = max_proof_len::<P>(&share_params(&plan)?);
+    let frame = Frame {
+        epoch: &epoch,
+        chunks: design.chunks,
+    };
+    Ok(wire::share_set_len::<P>(&frame)
+        + wire::share_proofs_len(std::iter::repeat_n(proof, design.chunks))
+        + signed::SIGNED_OVERHEAD)
+}
+
 fn share_params(plan: &CheckedPlan<P>) -> Result<ShareProofParams, CommitteeError> {
     derive(plan).map_err(|e| CommitteeError::Protocol(format!("share proof parameters: {e:?}")))
 }

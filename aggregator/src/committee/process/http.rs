@@ -54,14 +54,12 @@ fn listen_config() -> crate::server::listen::ListenConfig {
 pub fn request_limit(roster: &CommitteeRoster, design: Design) -> Result<usize, CommitteeError> {
     use zkfl_core::arith::Modulus;
     use zkfl_core::params::ParamSet;
-    use zkfl_core::threshold::plan::CheckedPlan;
     use zkfl_core::wire::committee::{
-        Frame, PRESENT_BYTES, RECEIPT_BYTES, reveal_len, share_proofs_len, share_set_len,
-        signed::SIGNED_OVERHEAD,
+        Frame, PRESENT_BYTES, RECEIPT_BYTES, reveal_len, signed::SIGNED_OVERHEAD,
     };
     use zkfl_core::zk::params::ZkParams;
     let epoch = roster.epoch()?;
-    let (n, t) = (epoch.committee.members(), epoch.committee.threshold());
+    let n = epoch.committee.members();
     let l = design.chunks;
     if l == 0 || l > P::MAX_CHUNKS || design.b_int == 0 || design.b_int > P::B_INT_MAX {
         return Err(CommitteeError::Roster(format!(
@@ -75,13 +73,7 @@ pub fn request_limit(roster: &CommitteeRoster, design: Design) -> Result<usize, 
         chunks: l,
     };
     let reveal = reveal_len::<P>(&frame) + SIGNED_OVERHEAD;
-    let plan = CheckedPlan::<P>::design(n, t, design.clinics, design.b_int, l)?;
-    let share_params = zkfl_core::threshold::share_proof_params::derive(&plan)
-        .map_err(|e| CommitteeError::Protocol(format!("share proof parameters: {e:?}")))?;
-    let share_proof = zkfl_core::threshold::share_proof::max_proof_len::<P>(&share_params);
-    let evidence = share_set_len::<P>(&frame)
-        + share_proofs_len(core::iter::repeat_n(share_proof, l))
-        + SIGNED_OVERHEAD;
+    let evidence = crate::committee::member::max_answer_bytes(roster, design)?;
     let norm_proof = zkfl_core::zk::layout::Layout::new(
         P::ZK,
         N,
