@@ -26,7 +26,10 @@ fn run<P: ParamSet, const N: usize, const K: usize>(c: &mut Criterion<CpuTime>, 
     let (lo, hi) = plain.message_range();
     let m: Vec<[i64; N]> = (0..l)
         .map(|j| {
-            core::array::from_fn(|i| lo + ((i * 7919 + j * 104729) as i64).rem_euclid(hi - lo + 1))
+            core::array::from_fn(|i| {
+                let x = i64::try_from(i * 7919 + j * 104729).expect("small");
+                lo + x.rem_euclid(hi - lo + 1)
+            })
         })
         .collect();
     let mut c1 = Box::new(Poly::<P::M, N>::zero());

@@ -16,7 +16,8 @@ pub fn now_ns() -> u64 {
     // SAFETY: clock_gettime writes one timespec into the valid, exclusively borrowed `ts`.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut ts) };
     assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    // A thread's CPU clock is non-negative.
+    ts.tv_sec.cast_unsigned() * 1_000_000_000 + ts.tv_nsec.cast_unsigned()
 }
 
 impl Measurement for CpuTime {
@@ -35,7 +36,7 @@ impl Measurement for CpuTime {
         0
     }
     fn to_f64(&self, v: &u64) -> f64 {
-        *v as f64
+        zkfl_core::arith::cast::f64_of_u64(*v)
     }
     fn formatter(&self) -> &dyn ValueFormatter {
         &NsFormatter
@@ -66,12 +67,12 @@ impl ValueFormatter for NsFormatter {
         throughput: &Throughput,
         values: &mut [f64],
     ) -> &'static str {
-        let n = match *throughput {
+        let n = zkfl_core::arith::cast::f64_of_u64(match *throughput {
             Throughput::Bytes(n)
             | Throughput::BytesDecimal(n)
             | Throughput::Elements(n)
             | Throughput::Bits(n) => n,
-        } as f64;
+        });
         for v in values {
             *v = n * 1e9 / *v;
         }

@@ -232,7 +232,7 @@ fn benches(c: &mut Criterion<CpuTime>) {
         .iter()
         .enumerate()
         .map(|(h, s)| MemberShares {
-            member: h as u8 + 1,
+            member: u8::try_from(h + 1).expect("a committee has fewer than 256 members"),
             aggregate: agg.binding(),
             shares: s,
         })
@@ -282,7 +282,8 @@ fn share_proof_benches(
     let params = zkfl_core::threshold::share_proof_params::derive(plan).unwrap();
     let centred = |p: &Pl| -> Box<[i64; N]> {
         Box::new(core::array::from_fn(|i| {
-            <M as zkfl_core::arith::Modulus>::to_centered(p.coeffs[i]) as i64
+            i64::try_from(<M as zkfl_core::arith::Modulus>::to_centered(p.coeffs[i]))
+                .expect("a short polynomial")
         }))
     };
     let mut s = Box::new(Pl::zero());

@@ -54,7 +54,7 @@ fn full<P: ZkParams, const N: usize, const K: usize>(c: &mut Criterion<CpuTime>)
         "set {}: {} chunks, proof {len} B ({:.3} B/param)",
         P::NAME,
         s.m.len(),
-        len as f64 / PARAMS as f64
+        zkfl_core::arith::cast::f64_of_usize(len) / zkfl_core::arith::cast::f64_of_usize(PARAMS)
     );
     let mut g = c.benchmark_group(format!("zk/{}-{PARAMS}", P::NAME));
     g.sample_size(10)

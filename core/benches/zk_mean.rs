@@ -8,6 +8,12 @@
 //!     ZK_MEAN_TABLES=0 cargo bench -p zkfl-core --features std --bench zk_mean    # streaming (no lent memory, as no_std)
 //!     ZK_MEAN_ROUND_ONLY=1 cargo bench -p zkfl-core --features std --bench zk_mean # one proof, then only verify_round
 //!                                                                                  # (for `perf record` of the verifier)
+// Timing statistics: clock readings, counts and means in f64 (bench output only).
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 
 #[allow(dead_code)]
 #[path = "cpu_time.rs"]

@@ -11,6 +11,17 @@
 // works on a public value (a modulus, a size, an index, a public bound) and is allowed where it stands,
 // saying so; the unit tests divide freely. The pedantic lints are decided in Cargo.toml `[lints]`.
 #![cfg_attr(not(test), warn(clippy::integer_division_remainder_used))]
+// The unit tests convert freely too (fixtures, statistics, expected values); the library's conversions go
+// through `From`/`TryFrom`, `cast_signed`/`cast_unsigned` or `arith::cast`, each saying why.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_precision_loss,
+        clippy::cast_sign_loss,
+        clippy::cast_possible_wrap
+    )
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;

@@ -7,12 +7,10 @@
 //! here: [`ProofBounds::of`] and [`KeyBounds`] take them from `params::bounds`, the module the verifier's
 //! layout (`zk::layout::Layout::new`) reads them from.
 
-// Division lint (lib.rs): clinic counts, bounds and sizes are public numbers throughout.
-#![allow(clippy::integer_division_remainder_used)]
-
 use core::fmt;
 
 use crate::arith::Modulus;
+use crate::arith::cast::low_u64;
 use crate::params::{ParamSet, bounds};
 use crate::quant::{QuantError, Quantizer};
 
@@ -95,7 +93,8 @@ pub const fn noise_per_client(bounds: ProofBounds, key: KeyBounds) -> u128 {
 #[must_use]
 pub const fn plaintext_modulus(clinics: u32, b_int: u64) -> Option<u64> {
     match (2 * clinics as u128).checked_mul(b_int as u128) {
-        Some(x) if x < u64::MAX as u128 => Some(x as u64 + 1),
+        // x < 2^64 − 1 here, so its low limb is x and x + 1 does not overflow.
+        Some(x) if x < u64::MAX as u128 => Some(low_u64(x) + 1),
         _ => None,
     }
 }
@@ -105,6 +104,10 @@ pub const fn plaintext_modulus(clinics: u32, b_int: u64) -> Option<u64> {
 /// |t·E − r·M| < q/2; this checks the sufficient 2·(t·E_max + r·M_max) < q. The largest admissible E is returned
 /// as the noise budget, `None` if even E = 0 fails or t does not fit.
 #[must_use]
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "public quantities: q, t, clinic counts, bounds"
+)]
 pub fn noise_budget<P: ParamSet>(clinics: u32, b_int: u64) -> Option<u128> {
     let q = <P::M as Modulus>::Q;
     let t = u128::from(plaintext_modulus(clinics, b_int)?);
@@ -168,6 +171,10 @@ pub const MAX_CLINICS_SEARCH: u32 = 1 << 24;
 /// sufficient condition (r ≤ t − 1, binary search) every count decrypts; from there the counts are scanned
 /// one by one up to the first failure, which comes no later than the first K with 2·t·E ≥ q (also monotone).
 #[must_use]
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "public quantities: q, t, clinic counts, bounds"
+)]
 pub fn max_clinics<P: ParamSet>(b_int: u64, chunks: usize, key: KeyBounds, smudging: u128) -> u32 {
     let per_client = noise_per_client(ProofBounds::of::<P>(chunks), key);
     let safe = |k: u32| fits_any_remainder::<P>(k, b_int, per_client, smudging);
@@ -335,6 +342,10 @@ fn max_submission_len_of<P: crate::zk::params::ZkParams>(
 ///
 /// # Errors
 /// [`ConfigError`] names the first violated limit.
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "public quantities: q, t, clinic counts, bounds"
+)]
 pub fn check_config<P: ParamSet>(req: &ConfigRequest) -> Result<Config, ConfigError> {
     if req.clinics == 0 {
         return Err(ConfigError::NoClinics);
@@ -372,7 +383,7 @@ pub fn check_config<P: ParamSet>(req: &ConfigRequest) -> Result<Config, ConfigEr
         set_id: P::ID,
         clinics: req.clinics,
         params: req.params,
-        chunks: chunks as u32,
+        chunks: u32::try_from(chunks).expect("chunks ≤ params, a u32"),
         quantizer,
         t,
         delta: <P::M as Modulus>::Q / u128::from(t),

@@ -72,7 +72,7 @@ pub const fn ct_rem(x: u128, q: u128) -> u128 {
 #[must_use]
 pub const fn csub(x: u32, m: u32) -> u32 {
     let y = x.wrapping_sub(m);
-    y.wrapping_add(m & ((y as i32 >> 31) as u32))
+    y.wrapping_add(m & (y.cast_signed() >> 31).cast_unsigned())
 }
 
 /// (⌊x/3⌋, x mod 3) of a byte by multiply-shift: ⌊x·171/2^9⌋ = ⌊x/3⌋ for every x < 256 (the test checks
@@ -83,7 +83,10 @@ pub fn divrem3_u8(x: u8) -> (u8, u8) {
     let x = u32::from(x);
     let q = (x * 171) >> 9;
     // q ≤ 85 and x − 3q ≤ 2: both fit a byte.
-    (q as u8, (x - 3 * q) as u8)
+    (
+        super::cast::low_u8(u64::from(q)),
+        super::cast::low_u8(u64::from(x - 3 * q)),
+    )
 }
 
 /// a − b clamped at 0, branch-free (the comparison and select go through `subtle`'s barrier).

@@ -1,8 +1,6 @@
 //! Exact integer square roots of public values (bounds, widths, Gaussian parameters): ⌊√x⌋ and ⌈√x⌉ for
 //! any u128 by integer Newton iteration, no floating point. The one implementation: the noise limits
 //! (`policy`), the proof's constants and codes (`zk`) and the threshold plan use it.
-// Division lint (lib.rs): the Newton step divides public values only.
-#![allow(clippy::integer_division_remainder_used)]
 
 /// ⌈√x⌉ for any u128, by integer Newton iteration (no floating point, exact).
 #[must_use]
@@ -13,6 +11,10 @@ pub const fn ceil_sqrt(x: u128) -> u128 {
 
 /// ⌊√x⌋ for any u128.
 #[must_use]
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "the Newton step divides public values only"
+)]
 pub const fn floor_sqrt(x: u128) -> u128 {
     if x < 2 {
         return x;

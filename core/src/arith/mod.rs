@@ -1,6 +1,8 @@
 //! Modular arithmetic: the proof/BFV prime q ≡ 5 (mod 8) and the residue-number-system NTT over auxiliary
 //! ~30-bit NTT-friendly primes used to multiply exactly in Z_q[X]/(X^N+1) (docs/BFV.md).
 
+/// The conversions `From`/`TryFrom` cannot say (low bits, checked narrowing in `const`, estimates in `f64`).
+pub mod cast;
 /// Constant-time idioms written once: masks, select, conditional subtraction, remainder (no division).
 pub mod ct;
 /// Exact integer square roots of public values (⌊√x⌋, ⌈√x⌉).

@@ -4,8 +4,12 @@
 use core::fmt::Debug;
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
+use super::cast::low_u64;
 use super::ct::{mask_top_u64, mask_top_u128};
 use zeroize::Zeroize;
+
+/// The low 64-bit limb of a u128 as a mask (`mul_wide`'s limb split).
+const LOW_64: u128 = (1 << 64) - 1;
 
 /// A prime modulus q = 2^BITS − C with q ≡ 5 (mod 8), so X^d + 1 splits into exactly two irreducible
 /// factors mod q for every power-of-two d ≥ 4 and short challenge differences are invertible
@@ -80,7 +84,7 @@ impl Q44 {
     /// < 2^63, the second < 2^44 + 2^29 < 2q), then one conditional subtraction.
     #[inline(always)]
     const fn reduce_u128_small(x: u128) -> u64 {
-        let x1 = (x >> Self::K) as u64 * Self::CC + (x as u64 & Self::LOW);
+        let x1 = low_u64(x >> Self::K) * Self::CC + (low_u64(x) & Self::LOW);
         let x2 = (x1 >> Self::K) * Self::CC + (x1 & Self::LOW);
         Self::csub(x2)
     }
@@ -122,8 +126,8 @@ impl Modulus for Q44 {
         // and a conditional subtraction, then subtract 2^64 mod q when x was negative (mask).
         // 2^64 mod q is a compile-time constant of the public modulus.
         #[allow(clippy::integer_division_remainder_used)]
-        const R64: u64 = ((1u128 << 64) % Q44::QQ as u128) as u64;
-        let u = x as u64;
+        const R64: u64 = low_u64((1u128 << 64) % Q44::QQ as u128);
+        let u = x.cast_unsigned();
         let r = Self::csub((u >> Self::K) * Self::CC + (u & Self::LOW));
         Self::sub(r, R64 & mask_top_u64(u))
     }
@@ -174,8 +178,8 @@ impl Q86 {
     /// The full product a·b < 2^172 as (low 128 bits, high bits), from 64-bit limbs (a, b < 2^86).
     #[inline(always)]
     const fn mul_wide(a: u128, b: u128) -> (u128, u128) {
-        let (a0, a1) = (a as u64 as u128, a >> 64);
-        let (b0, b1) = (b as u64 as u128, b >> 64);
+        let (a0, a1) = (a & LOW_64, a >> 64);
+        let (b0, b1) = (b & LOW_64, b >> 64);
         let low = a0 * b0; // < 2^128
         let mid = a0 * b1 + a1 * b0; // < 2^87
         let (low, carry) = low.overflowing_add(mid << 64);
@@ -219,7 +223,7 @@ impl Modulus for Q86 {
     #[inline(always)]
     fn from_i64(x: i64) -> u128 {
         // q > 2^63, so x + q is non-negative and < 2q.
-        Self::csub((i128::from(x) + Self::QQ as i128) as u128)
+        Self::csub((i128::from(x) + Self::QQ.cast_signed()).cast_unsigned())
     }
     #[inline(always)]
     fn from_u128(x: u128) -> u128 {
@@ -232,7 +236,7 @@ impl Modulus for Q86 {
     #[inline(always)]
     fn to_centered(a: u128) -> i128 {
         let m = mask_top_u128((Self::QQ >> 1).wrapping_sub(a)); // (q−1)/2 = q >> 1, q odd
-        a as i128 - (Self::QQ & m) as i128
+        a.cast_signed() - (Self::QQ & m).cast_signed()
     }
 }
 

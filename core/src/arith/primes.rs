@@ -10,6 +10,8 @@
 // public twiddle indices.
 #![allow(clippy::integer_division_remainder_used)]
 
+use super::cast::{fit_u32, low_u32};
+
 /// Number of auxiliary primes available (so at most 10 residues per coefficient).
 pub const PRIME_COUNT: usize = 10;
 /// Largest supported NTT length.
@@ -126,8 +128,87 @@ pub const fn bit_reverse(x: usize, bits: u32) -> usize {
 /// ⌊w·2^32/p⌋ for w < p: the Shoup companion of a fixed multiplier w.
 #[must_use]
 pub const fn shoup(w: u32, p: u32) -> u32 {
-    (((w as u64) << 32) / p as u64) as u32
+    // w < p, so the quotient is below 2^32.
+    fit_u32(((w as u64) << 32) / p as u64)
 }
+
+/// −p^(−1) mod 2^32 by Newton iteration (p odd): Montgomery reduction's constant.
+const fn neg_inv_mod_2_32(p: u32) -> u32 {
+    let mut inv: u32 = 1;
+    let mut k = 0;
+    while k < 5 {
+        inv = inv.wrapping_mul(2u32.wrapping_sub(p.wrapping_mul(inv)));
+        k += 1;
+    }
+    0u32.wrapping_sub(inv)
+}
+
+/// R^(i+2) mod p for i = 0..4, with r = R mod p (`NttPrime::r_pows`).
+const fn montgomery_powers(r: u64, pm: u64) -> [u32; 4] {
+    let mut r_pows = [0u32; 4];
+    let mut rp = r * r % pm;
+    let mut k = 0;
+    while k < 4 {
+        r_pows[k] = fit_u32(rp);
+        rp = rp * r % pm;
+        k += 1;
+    }
+    r_pows
+}
+
+/// root^brv_12(i) mod p for i < [`STORED_N`] and their Shoup companions (`fwd` from ψ, `inv` from ψ^(−1)).
+const fn stored_twiddles(root: u64, p: u32) -> ([u32; STORED_N], [u32; STORED_N]) {
+    let pm = p as u64;
+    let mut w = [0u32; STORED_N];
+    let mut w_shoup = [0u32; STORED_N];
+    let mut k = 0;
+    while k < STORED_N {
+        let e = bit_reverse(k, LOG_MAX_N) as u64;
+        w[k] = fit_u32(pow_mod(root, e, pm));
+        w_shoup[k] = shoup(w[k], p);
+        k += 1;
+    }
+    (w, w_shoup)
+}
+
+/// root^brv_5(h)·R² mod p for h < [`HI_LEN`] (`fwd_hi` from ψ, `inv_hi` from ψ^(−1)), with r2 = R² mod p.
+const fn high_twiddles(root: u64, r2: u64, pm: u64) -> [u32; HI_LEN] {
+    let mut hi = [0u32; HI_LEN];
+    let mut k = 0;
+    while k < HI_LEN {
+        let e = bit_reverse(k, LOG_MAX_N - LOG_STORED_N) as u64;
+        hi[k] = fit_u32(pow_mod(root, e, pm) * r2 % pm);
+        k += 1;
+    }
+    hi
+}
+
+/// The inverse NTT's last scalings for N = 2^l, l = 0..=12: N^(−1)·R^(−1) and N^(−1) mod p, each with its
+/// Shoup companions, as (`scale_mont`, `scale_mont_shoup`, `scale_plain`, `scale_plain_shoup`).
+const fn inverse_scales(
+    p: u32,
+    r_inv: u64,
+) -> ([u32; SCALES], [u32; SCALES], [u32; SCALES], [u32; SCALES]) {
+    let pm = p as u64;
+    let mut scale_mont = [0u32; SCALES];
+    let mut scale_mont_shoup = [0u32; SCALES];
+    let mut scale_plain = [0u32; SCALES];
+    let mut scale_plain_shoup = [0u32; SCALES];
+    let mut k = 0;
+    while k < SCALES {
+        let n_inv = pow_mod(1u64 << k, pm - 2, pm);
+        scale_plain[k] = fit_u32(n_inv);
+        scale_plain_shoup[k] = shoup(fit_u32(n_inv), p);
+        let s = n_inv * r_inv % pm;
+        scale_mont[k] = fit_u32(s);
+        scale_mont_shoup[k] = shoup(fit_u32(s), p);
+        k += 1;
+    }
+    (scale_mont, scale_mont_shoup, scale_plain, scale_plain_shoup)
+}
+
+/// Entries of the scaling tables: one per N = 2^l, l = 0..=[`LOG_MAX_N`].
+const SCALES: usize = LOG_MAX_N as usize + 1;
 
 impl NttPrime {
     /// Computes all constants and tables of prime `p` (compile time). Panics (at compile time) unless
@@ -136,75 +217,25 @@ impl NttPrime {
     pub const fn new(p: u32) -> Self {
         assert!(p < (1 << 30) && p % 8192 == 1);
         let pm = p as u64;
-        // −p^(−1) mod 2^32 by Newton iteration (p odd).
-        let mut inv: u32 = 1;
-        let mut k = 0;
-        while k < 5 {
-            inv = inv.wrapping_mul(2u32.wrapping_sub(p.wrapping_mul(inv)));
-            k += 1;
-        }
-        let p_neg_inv = 0u32.wrapping_sub(inv);
         let r = (1u64 << 32) % pm;
-        let mut r_pows = [0u32; 4];
-        let mut rp = r * r % pm;
-        k = 0;
-        while k < 4 {
-            r_pows[k] = rp as u32;
-            rp = rp * r % pm;
-            k += 1;
-        }
         let psi = Self::find_psi(pm);
         let psi_inv = pow_mod(psi, 8191, pm);
-        let mut fwd = [0u32; STORED_N];
-        let mut fwd_shoup = [0u32; STORED_N];
-        let mut invt = [0u32; STORED_N];
-        let mut inv_shoup = [0u32; STORED_N];
-        k = 0;
-        while k < STORED_N {
-            let e = bit_reverse(k, LOG_MAX_N) as u64;
-            let (w, wi) = (pow_mod(psi, e, pm) as u32, pow_mod(psi_inv, e, pm) as u32);
-            fwd[k] = w;
-            fwd_shoup[k] = shoup(w, p);
-            invt[k] = wi;
-            inv_shoup[k] = shoup(wi, p);
-            k += 1;
-        }
+        let (fwd, fwd_shoup) = stored_twiddles(psi, p);
+        let (inv, inv_shoup) = stored_twiddles(psi_inv, p);
         let r2 = r * r % pm;
-        let mut fwd_hi = [0u32; HI_LEN];
-        let mut inv_hi = [0u32; HI_LEN];
-        k = 0;
-        while k < HI_LEN {
-            let e = bit_reverse(k, LOG_MAX_N - LOG_STORED_N) as u64;
-            fwd_hi[k] = (pow_mod(psi, e, pm) * r2 % pm) as u32;
-            inv_hi[k] = (pow_mod(psi_inv, e, pm) * r2 % pm) as u32;
-            k += 1;
-        }
-        let r_inv = pow_mod(r, pm - 2, pm);
-        let mut scale_mont = [0u32; LOG_MAX_N as usize + 1];
-        let mut scale_mont_shoup = [0u32; LOG_MAX_N as usize + 1];
-        let mut scale_plain = [0u32; LOG_MAX_N as usize + 1];
-        let mut scale_plain_shoup = [0u32; LOG_MAX_N as usize + 1];
-        k = 0;
-        while k <= LOG_MAX_N as usize {
-            let n_inv = pow_mod(1u64 << k, pm - 2, pm);
-            scale_plain[k] = n_inv as u32;
-            scale_plain_shoup[k] = shoup(n_inv as u32, p);
-            let s = n_inv * r_inv % pm;
-            scale_mont[k] = s as u32;
-            scale_mont_shoup[k] = shoup(s as u32, p);
-            k += 1;
-        }
+        let (scale_mont, scale_mont_shoup, scale_plain, scale_plain_shoup) =
+            inverse_scales(p, pow_mod(r, pm - 2, pm));
         Self {
             p,
-            p_neg_inv,
-            r_pows,
-            psi: psi as u32,
+            p_neg_inv: neg_inv_mod_2_32(p),
+            r_pows: montgomery_powers(r, pm),
+            psi: fit_u32(psi),
             fwd,
             fwd_shoup,
-            inv: invt,
+            inv,
             inv_shoup,
-            fwd_hi,
-            inv_hi,
+            fwd_hi: high_twiddles(psi, r2, pm),
+            inv_hi: high_twiddles(psi_inv, r2, pm),
             scale_mont,
             scale_mont_shoup,
             scale_plain,
@@ -265,7 +296,7 @@ impl NttPrime {
     #[inline(always)]
     #[must_use]
     pub fn mont_reduce_lazy(&self, x: u64) -> u32 {
-        let m = (x as u32).wrapping_mul(self.p_neg_inv);
+        let m = low_u32(x).wrapping_mul(self.p_neg_inv);
         ((x + u64::from(m) * u64::from(self.p)) >> 32) as u32
     }
 

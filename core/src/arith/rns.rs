@@ -17,6 +17,7 @@
 // Division lint (lib.rs): the divisions build compile-time constants from the public primes and q.
 #![allow(clippy::integer_division_remainder_used)]
 
+use super::cast::{fit_u32, low_u32, low_u64};
 use super::modulus::Modulus;
 use super::primes::{NTT_PRIMES, NttPrime, PRIME_COUNT, PRIMES, shoup};
 
@@ -69,7 +70,7 @@ const fn garner_inverses() -> (
         let mut j = 0;
         while j < i {
             let pi = PRIMES[i] as u64;
-            let x = super::primes::pow_mod(PRIMES[j] as u64 % pi, pi - 2, pi) as u32;
+            let x = fit_u32(super::primes::pow_mod(PRIMES[j] as u64 % pi, pi - 2, pi));
             inv[i][j] = x;
             sh[i][j] = shoup(x, PRIMES[i]);
             j += 1;
@@ -93,7 +94,7 @@ const fn half_residues() -> [[u32; PRIME_COUNT]; PRIME_COUNT + 1] {
                 j -= 1;
                 acc = (acc * (PRIMES[j] as u64 % m) + (PRIMES[j] as u64 - 1) / 2) % m;
             }
-            out[k][i] = acc as u32;
+            out[k][i] = fit_u32(acc);
             i += 1;
         }
         k += 1;
@@ -140,8 +141,10 @@ pub fn reconstruct<M: Modulus, const K: usize>(res: &[u32; K]) -> M::Coeff {
         } else {
             u64::from(v[0])
         };
-        let half = const { half_exact(K) } as u64;
-        return M::from_i64(y as i64 - half as i64);
+        // Here H < P_2/2 < 2^59 and Y < P_2 < 2^60 (the const block is evaluated for every K, hence the
+        // low limb rather than a checked narrowing; it is exact where it is used).
+        let half = const { low_u64(half_exact(K)) }.cast_signed();
+        return M::from_i64(y.cast_signed() - half);
     }
     let acc = if K <= 4 {
         // P_4 < 2^120: Y = z + H is computed exactly in u128, then reduced once.
@@ -201,7 +204,7 @@ fn lift_unsigned(v: u128, bits: u32, pr: &NttPrime) -> u32 {
     let limbs = bits.div_ceil(32) as usize;
     let mut r = 0u32;
     for i in 0..limbs {
-        let l = (v >> (32 * i)) as u32;
+        let l = low_u32(low_u64(v >> (32 * i)));
         r = pr.add(r, pr.mont_mul(l, pr.r_pows[i]));
     }
     r
@@ -211,12 +214,12 @@ fn lift_unsigned(v: u128, bits: u32, pr: &NttPrime) -> u32 {
 #[inline]
 #[must_use]
 pub fn lift_i64(x: i64, pr: &NttPrime) -> u32 {
-    let sign = (x >> 63) as u64; // all ones if negative
-    let abs = ((x as u64) ^ sign).wrapping_sub(sign);
+    let sign = (x >> 63).cast_unsigned(); // all ones if negative
+    let abs = (x.cast_unsigned() ^ sign).wrapping_sub(sign);
     let r = lift_unsigned(u128::from(abs), 64, pr);
     // p − r for negative x (and 0 stays 0 after the conditional subtraction).
     let neg = pr.csub(pr.p - r);
-    r ^ ((r ^ neg) & sign as u32)
+    r ^ ((r ^ neg) & low_u32(sign))
 }
 
 #[cfg(test)]

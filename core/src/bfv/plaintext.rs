@@ -6,6 +6,7 @@
 
 use super::error::BfvError;
 use crate::arith::Modulus;
+use crate::arith::cast::{low_i64, low_u64};
 use crate::ring::Poly;
 
 /// The plaintext modulus t (chosen by the caller from the noise analysis), Δ = ⌊q/t⌋ and the noise
@@ -65,7 +66,11 @@ impl<M: Modulus> PlainModulus<M> {
 
     /// Smallest and largest message coefficient: −⌊(t−1)/2⌋ and ⌊t/2⌋.
     pub fn message_range(&self) -> (i64, i64) {
-        (-(((self.t - 1) / 2) as i64), (self.t / 2) as i64)
+        // Both halves of a u64 are below 2^63.
+        (
+            -((self.t - 1) / 2).cast_signed(),
+            (self.t / 2).cast_signed(),
+        )
     }
 
     /// Err unless every coefficient is in the centred range; the scan is constant time and only the
@@ -74,8 +79,8 @@ impl<M: Modulus> PlainModulus<M> {
         let (lo, hi) = self.message_range();
         let mut bad = 0u128;
         for &x in m {
-            bad |=
-                (i128::from(x) - i128::from(lo)) as u128 | (i128::from(hi) - i128::from(x)) as u128;
+            bad |= (i128::from(x) - i128::from(lo)).cast_unsigned()
+                | (i128::from(hi) - i128::from(x)).cast_unsigned();
         }
         if bad >> 127 == 1 {
             Err(BfvError::MessageOutOfRange)
@@ -111,7 +116,9 @@ impl<M: Modulus> PlainModulus<M> {
         let is_t = ((v ^ t).wrapping_sub(1) >> 127) & 1; // 1 iff v == t
         let v = v - (t & 0u128.wrapping_sub(is_t));
         let high = u128::from(self.t / 2).wrapping_sub(v) >> 127; // 1 iff v > ⌊t/2⌋
-        (v as i128 - (t & 0u128.wrapping_sub(high)) as i128) as i64
+        // The result lies in [−⌊(t−1)/2⌋, ⌊t/2⌋], so its low 64 bits are its two's complement (no branch).
+        let centred = v.cast_signed() - (t & 0u128.wrapping_sub(high)).cast_signed();
+        low_i64(centred)
     }
 
     /// Decodes a whole chunk.
@@ -128,7 +135,7 @@ fn round_scaled<M: Modulus>(t: u64, x: u128) -> u128 {
     let k = M::BITS;
     let low_mask = (1u128 << k) - 1;
     // Z = t·x + (q−1)/2 < q^2 as (high, low) 128-bit halves; x = x0 + x1·2^64 with x1 < 2^22.
-    let (x0, x1) = (u128::from(x as u64), x >> 64);
+    let (x0, x1) = (u128::from(low_u64(x)), x >> 64);
     let m = u128::from(t) * x1;
     let (low, c1) = (u128::from(t) * x0).overflowing_add(m << 64);
     let (low, c2) = low.overflowing_add((M::Q - 1) / 2);

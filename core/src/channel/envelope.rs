@@ -181,14 +181,14 @@ impl StreamingSeal {
         if len > self.remaining {
             return Err(ChannelError::LengthMismatch {
                 declared: self.declared,
-                actual: (self.declared - self.remaining + len) as usize,
+                actual: usize_saturating(self.declared - self.remaining + len),
             });
         }
         self.stream
             .encrypt(piece)
             .map_err(|_| ChannelError::Oversized {
                 limit: usize::MAX,
-                got: self.declared as usize,
+                got: usize_saturating(self.declared),
             })?;
         self.remaining -= len;
         Ok(())
@@ -202,11 +202,17 @@ impl StreamingSeal {
         if self.remaining != 0 {
             return Err(ChannelError::LengthMismatch {
                 declared: self.declared,
-                actual: (self.declared - self.remaining) as usize,
+                actual: usize_saturating(self.declared - self.remaining),
             });
         }
         Ok(self.stream.finish())
     }
+}
+
+/// A byte count for an error report: `usize::MAX` where it does not fit (a 32-bit target, wasm32 among them,
+/// and a count above 4 GiB), never a wrapped value.
+fn usize_saturating(x: u64) -> usize {
+    usize::try_from(x).unwrap_or(usize::MAX)
 }
 
 /// Starts a streamed seal of a `payload_len`-byte payload: writes `prefix` ([`prefix_len`] bytes: the header
@@ -224,7 +230,7 @@ pub fn seal_streaming<K: ChannelKem, R: CryptoRng + ?Sized>(
 ) -> Result<StreamingSeal, ChannelError> {
     if payload_len as u64 > aead_stream::MAX_PAYLOAD {
         return Err(ChannelError::Oversized {
-            limit: aead_stream::MAX_PAYLOAD as usize,
+            limit: usize_saturating(aead_stream::MAX_PAYLOAD),
             got: payload_len,
         });
     }

@@ -174,14 +174,22 @@ fn write_signed_header<K: ContextSigner + ?Sized, R: CryptoRng + ?Sized>(
     key: &K,
     rng: &mut R,
 ) -> Result<(), ChannelError> {
+    // `SubmissionLayout::new` has refused lengths above u32::MAX; refused again here rather than wrapped.
+    let wire_len = |got: usize| {
+        u32::try_from(got).map_err(|_| ChannelError::Oversized {
+            limit: u32::MAX as usize,
+            got,
+        })
+    };
+    let (ciphertext_len, proof_len) = (wire_len(ciphertext_len)?, wire_len(proof_len)?);
     let sig = key.sign_with_context(&digest.0, SUBMISSION_CONTEXT, rng)?;
     out[0] = SUBMISSION_VERSION;
     out[1] = fields.param_id;
     out[2..4].fill(0);
     out[4..8].copy_from_slice(&fields.clinic.0.to_le_bytes());
     out[8..16].copy_from_slice(&fields.round.0.to_le_bytes());
-    out[16..20].copy_from_slice(&(ciphertext_len as u32).to_le_bytes());
-    out[20..24].copy_from_slice(&(proof_len as u32).to_le_bytes());
+    out[16..20].copy_from_slice(&ciphertext_len.to_le_bytes());
+    out[20..24].copy_from_slice(&proof_len.to_le_bytes());
     out[SUBMISSION_HEADER_LEN..SUBMISSION_OVERHEAD].copy_from_slice(sig.as_bytes());
     Ok(())
 }

@@ -36,6 +36,10 @@ const _: () = assert!(HONEST_FACTOR_SQ.0 * 100 == 1512 * HONEST_FACTOR_SQ.1);
 
 /// ⌊1.44·σ_e²·`coeffs`⌋: the honest bound on the squared norm of `coeffs` CBD(η) coefficients.
 #[must_use]
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "a public count times a public ratio"
+)]
 pub const fn honest_error_sq(coeffs: u64) -> u64 {
     coeffs * HONEST_FACTOR_SQ.0 / HONEST_FACTOR_SQ.1
 }

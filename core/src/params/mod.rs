@@ -7,8 +7,6 @@
 //! - [`SetL`] ("consortium"): N = 4096, q = 2^86 − 35;
 //! - [`SetXL`] ("large model"): set L's ring and modulus with proof constants for up to 512 chunks (2^21
 //!   parameters) under one global ℓ2 bound (docs/PROTOCOL.md §9.1).
-// Division lint (lib.rs): parameter sets, bounds and limits are public numbers throughout.
-#![allow(clippy::integer_division_remainder_used)]
 
 pub mod bounds;
 pub mod estimate;
@@ -107,9 +105,9 @@ const _: () =
     assert!(SetS::MAX_CHUNKS * SetS::N >= 108_996 && SetL::MAX_CHUNKS * SetL::N >= 108_996);
 const _: () = assert!(SetXL::MAX_CHUNKS * SetXL::N >= 1 << 21);
 const _: () = assert!(
-    SetS::N % PROOF_RING_DEGREE == 0
-        && SetL::N % PROOF_RING_DEGREE == 0
-        && SetXL::N % PROOF_RING_DEGREE == 0
+    SetS::N.is_multiple_of(PROOF_RING_DEGREE)
+        && SetL::N.is_multiple_of(PROOF_RING_DEGREE)
+        && SetXL::N.is_multiple_of(PROOF_RING_DEGREE)
 );
 
 /// log2 q of a set as `f64` (for the estimator and for reports).

@@ -1,6 +1,7 @@
 //! De-quantization of the decrypted aggregate (docs/QUANT.md §4): centred representative mod t, divided by S·K.
 
 use super::{QuantError, Quantizer};
+use crate::arith::cast::f64_of_u64;
 
 /// Writes the mean update of `clinics` accepted clinics into `out[..P]` from the decrypted plaintext sum
 /// `sum` (coefficients in [0, t), chunks concatenated, length ≥ P; padding is ignored).
@@ -33,9 +34,9 @@ pub fn dequantize(
     for (o, &c) in out.iter_mut().zip(sum) {
         // The aggregate is public once decrypted, so branching on it is fine.
         let v = if c > half {
-            -((t - c) as f64)
+            -f64_of_u64(t - c)
         } else {
-            c as f64
+            f64_of_u64(c)
         };
         // Narrowing to f32 is the output format of the model.
         #[allow(clippy::cast_possible_truncation)]

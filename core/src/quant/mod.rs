@@ -18,6 +18,8 @@ pub use quantize::{ClipFactor, SquareSum, norm_sq};
 
 use core::fmt;
 
+use crate::arith::cast::f64_of_u64;
+
 /// Largest parameter count accepted (2^24): keeps every f64 error term below the margin of [`b_int`].
 pub const MAX_PARAMS: usize = 1 << 24;
 
@@ -26,7 +28,7 @@ pub const MAX_B_INT: u64 = i32::MAX as u64;
 
 /// Relative margin on S·τ in [`b_int`], covering every f64 rounding error of the clip and scale steps
 /// (at most about (P + 8)·2^-53 ≤ 2^-28 relative for P ≤ 2^24).
-const SCALE_MARGIN: f64 = 1.0 / (1u64 << 26) as f64;
+const SCALE_MARGIN: f64 = 1.0 / f64_of_u64(1 << 26);
 
 /// Errors of quantization and de-quantization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -46,6 +46,7 @@
 //!   project's seeded secret stream (e.g. mask block `index = attempt << 32 | block`).
 
 use super::fixed::{InvTwoSigmaSq, exp_neg, uniform_q120};
+use crate::arith::cast::{floor_f64_to_u64, low_u64};
 use crate::arith::ct::ct_lt;
 use core::convert::Infallible;
 use rand_core::{Rng, TryCryptoRng, TryRng};
@@ -74,9 +75,9 @@ impl GaussianSampler {
     /// [`SigmaOutOfRange`] outside that range.
     pub fn new(sigma_q32: u64) -> Result<Self, SigmaOutOfRange> {
         let inv = InvTwoSigmaSq::new(sigma_q32)?;
-        // ⌊log₂ σ⌋ = bitlen(s) − 1 − 32; j = max(0, ⌊log₂ σ⌋ − 2) puts σ_b = σ/2^j in [4, 8).
-        let log2_floor = 63 - sigma_q32.leading_zeros() as i32 - 32;
-        let j = (log2_floor - 2).max(0) as u32;
+        // ⌊log₂ σ⌋ = bitlen(s) − 1 − 32 = 31 − lz(s); j = max(0, ⌊log₂ σ⌋ − 2) = max(0, 29 − lz(s)) puts
+        // σ_b = σ/2^j in [4, 8).
+        let j = 29u32.saturating_sub(sigma_q32.leading_zeros());
         let mut s = Self {
             sigma_q32,
             j,
@@ -97,7 +98,8 @@ impl GaussianSampler {
         if !(0.5..268_435_456.0).contains(&sigma) {
             return Err(SigmaOutOfRange);
         }
-        Self::new((sigma * 4_294_967_296.0) as u64)
+        // σ·2^32 ∈ [2^31, 2^60): the conversion only drops the fraction (the Q32.32 rounding toward zero).
+        Self::new(floor_f64_to_u64(sigma * 4_294_967_296.0))
     }
 
     /// σ in Q32.32.
@@ -164,13 +166,15 @@ impl GaussianSampler {
         let k = 1u128 << self.j;
         let p = exp_neg(self.inv.scale(y * (2 * k * x0 + y)));
         let accept_mask = ct_lt(uniform_q120(rng), p);
-        let z = (k * x0 + y) as i64;
+        // z = k·x0 + y < 2^25·(TABLE_CAP + 1) < 2^33 (k = 2^j ≤ 2^25 for σ < 2^28, x0 ≤ TABLE_CAP): its low
+        // limb is z, taken without a branch on it.
+        let z = low_u64(k * x0 + y).cast_signed();
         // Reject (z = 0, sign = 1); −0 would count 0 twice.
-        let zu = z as u64;
+        let zu = z.cast_unsigned();
         let is_zero = u128::from(((zu | zu.wrapping_neg()) >> 63) ^ 1);
         let zero_and_neg = is_zero & sign;
         let accept_mask = accept_mask & !0u128.wrapping_sub(zero_and_neg);
-        let neg = 0i64.wrapping_sub(sign as i64);
+        let neg = 0i64.wrapping_sub(low_u64(sign).cast_signed());
         let signed = (z ^ neg).wrapping_sub(neg);
         (signed, accept_mask & 1 == 1)
     }

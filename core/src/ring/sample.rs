@@ -9,6 +9,7 @@
 
 use super::poly::Poly;
 use crate::arith::Modulus;
+use crate::arith::cast::low_u64;
 use crate::arith::ct::divrem3_u8;
 use shake::{ExtendableOutput, Shake128, Shake128Reader, Update, XofReader};
 use zeroize::Zeroize;
@@ -128,11 +129,11 @@ pub fn cbd<M: Modulus, const N: usize>(xof: &mut Xof, eta: u32, out: &mut Poly<M
         }
         for (i, c) in block.iter_mut().enumerate() {
             let (k, s) = ((i * width) >> 6, (i * width) & 63); // word and bit of a public offset
-            let x = (((u128::from(words[k + 1]) << 64) | u128::from(words[k])) >> s) as u64;
+            let x = low_u64(((u128::from(words[k + 1]) << 64) | u128::from(words[k])) >> s);
             let both = (x & mask) | (((x >> eta) & mask) << 32);
             let counts = swar_popcount_halves(both);
-            let v = (counts & 0xff) as i64 - (counts >> 32) as i64;
-            norm_sq += (v * v) as u64;
+            let v = (counts & 0xff).cast_signed() - (counts >> 32).cast_signed();
+            norm_sq += (v * v).cast_unsigned();
             *c = M::from_i64(v);
         }
     }

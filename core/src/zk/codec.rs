@@ -21,10 +21,8 @@
 //!
 //! The encoded values are public (the prover encodes z only after the rejection test accepted it), so the
 //! code is not constant time; its running time depends on z only.
-// Division lint (lib.rs): every `/` and `%` here works on public values (Rice parameters and code lengths are
-// computed from public widths and bounds).
-#![allow(clippy::integer_division_remainder_used)]
 
+use crate::arith::cast::{f64_of_u64, fit_u64, low_u8};
 use crate::arith::isqrt::floor_sqrt;
 use libm::{log2, sqrt};
 
@@ -74,7 +72,7 @@ impl RiceCode {
     pub const fn for_gaussian(sigma: u64, width: u32) -> Self {
         let s2 = (sigma as u128) * (sigma as u128);
         let log2_s2 = if s2 == 0 { 0 } else { s2.ilog2() };
-        let k = if log2_s2 == 0 { 0 } else { (log2_s2 - 1) / 2 };
+        let k = if log2_s2 == 0 { 0 } else { (log2_s2 - 1) >> 1 };
         Self {
             k,
             max_abs: (1u64 << (width - 1)) - 1,
@@ -99,7 +97,8 @@ impl RiceCode {
     #[must_use]
     pub const fn max_bits(&self, dim: usize, bound_sq: u128) -> u64 {
         let l1 = floor_sqrt((dim as u128) * bound_sq);
-        dim as u64 * (self.k as u64 + 2) + (l1 >> self.k) as u64
+        // l1 = ⌊√(u128)⌋ < 2^64.
+        dim as u64 * (self.k as u64 + 2) + fit_u64(l1 >> self.k)
     }
 
     /// Largest excess, over any prefix of values with Σx² ≤ bound_sq, of their Rice bits over their
@@ -110,7 +109,7 @@ impl RiceCode {
     pub const fn max_prefix_excess_bits(&self, width: u32, bound_sq: u128) -> u64 {
         let c = width as u128 - self.k as u128 - 2;
         let den = (1u128 << (2 * self.k + 2)) * c;
-        bound_sq.div_ceil(den) as u64
+        fit_u64(bound_sq.div_ceil(den))
     }
 }
 
@@ -176,7 +175,7 @@ impl RiceWriter {
         self.acc |= (v & mask) << self.n;
         self.n += nbits;
         while self.n >= 8 {
-            sink.put_byte(self.acc as u8)?;
+            sink.put_byte(low_u8(self.acc))?;
             self.acc >>= 8;
             self.n -= 8;
         }
@@ -224,7 +223,7 @@ impl RiceWriter {
     /// A sink error.
     pub fn finish<S: Sink>(self, sink: &mut S) -> Result<(), CodecError> {
         if self.n > 0 {
-            sink.put_byte(self.acc as u8)?;
+            sink.put_byte(low_u8(self.acc))?;
         }
         Ok(())
     }
@@ -343,9 +342,9 @@ impl<'a> RiceReader<'a> {
         }
         // a ≤ max_abs < 2^63: the cast is exact.
         Ok(if self.get(1)? == 1 {
-            -(a as i64)
+            -a.cast_signed()
         } else {
-            a as i64
+            a.cast_signed()
         })
     }
 
@@ -377,20 +376,20 @@ impl<'a> RiceReader<'a> {
 /// erfc((a − ½)/(σ√2)). For σ ≥ 100 the mean code length from it agrees with the exact sum over the
 /// integers to 10⁻⁴ bit (`closed_forms_match_exact_sums`); the proof's σ are ≥ 7·10⁵.
 fn tail(sigma: f64, a: u64) -> f64 {
-    libm::erfc((a as f64 - 0.5) / (sigma * core::f64::consts::SQRT_2))
+    libm::erfc((f64_of_u64(a) - 0.5) / (sigma * core::f64::consts::SQRT_2))
 }
 
 /// Entropy in bits of one coefficient of D_σ: log₂(σ·√(2πe)) = log₂σ + 2.047 (exact up to
 /// e^(−2π²σ²) terms). No code for z has a smaller mean size (§15.1).
 #[must_use]
 pub fn gaussian_entropy_bits(sigma: u64) -> f64 {
-    log2(sigma as f64) + 0.5 * log2(2.0 * core::f64::consts::PI * core::f64::consts::E)
+    log2(f64_of_u64(sigma)) + 0.5 * log2(2.0 * core::f64::consts::PI * core::f64::consts::E)
 }
 
 /// First and second moments of the unary part ⌊|x|/2^k⌋ of x ~ D_σ: Σ_j P(high ≥ j) and
 /// Σ_j (2j − 1)·P(high ≥ j), summed while the tail is above 10⁻³⁰.
 fn high_moments(sigma: u64, code: &RiceCode) -> (f64, f64) {
-    let s = sigma as f64;
+    let s = f64_of_u64(sigma);
     let (mut m1, mut m2) = (0.0, 0.0);
     let mut j = 1u64;
     loop {
@@ -399,7 +398,7 @@ fn high_moments(sigma: u64, code: &RiceCode) -> (f64, f64) {
             return (m1, m2);
         }
         m1 += p;
-        m2 += (2 * j - 1) as f64 * p;
+        m2 += f64_of_u64(2 * j - 1) * p;
         j += 1;
     }
 }
@@ -408,7 +407,7 @@ fn high_moments(sigma: u64, code: &RiceCode) -> (f64, f64) {
 #[must_use]
 pub fn expected_bits(sigma: u64, code: &RiceCode) -> f64 {
     let (m1, _) = high_moments(sigma, code);
-    f64::from(code.k) + 1.0 + m1 + tail(sigma as f64, 1)
+    f64::from(code.k) + 1.0 + m1 + tail(f64_of_u64(sigma), 1)
 }
 
 /// Standard deviation of the bit count of `code` on one coefficient of D_σ (the spread of the proof

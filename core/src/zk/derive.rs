@@ -4,12 +4,11 @@
 // Division lint (lib.rs): every `/` and `%` here works on public values (sizes by the public degree D, and
 // challenge digits of public transcript bytes).
 #![allow(clippy::integer_division_remainder_used)]
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use super::params::{CHALLENGE_COEFF_MAX, ETA};
 use super::rq::{D, Rq};
 use crate::arith::Modulus;
+use crate::arith::cast::low_u8;
 use shake::{ExtendableOutput, Shake128, Shake256, Shake256Reader, Update, XofReader};
 
 /// Domain label of the common reference string (public matrices), per parameter set.
@@ -69,14 +68,22 @@ pub fn uniform_from_reader<M: Modulus>(rd: &mut impl XofReader) -> Rq<M> {
     r
 }
 
+/// A matrix row or column, or a JL block, as the 4 little-endian bytes the derivations hash. The indices
+/// are public and far below 2^32 (a few thousand at most).
+fn index_bytes(i: usize) -> [u8; 4] {
+    u32::try_from(i)
+        .expect("a matrix or block index is below 2^32")
+        .to_le_bytes()
+}
+
 /// Block (row, col) of a public matrix for parameter set (CRS id) `set_id`: SHAKE128(label ‖ set ‖ matrix ‖ row ‖ col).
 #[must_use]
 pub fn matrix_block<M: Modulus>(set_id: u8, m: Matrix, row: usize, col: usize) -> Rq<M> {
     let mut h = Shake128::default();
     h.update(crs_label(set_id));
     h.update(&[set_id, m as u8]);
-    h.update(&(row as u32).to_le_bytes());
-    h.update(&(col as u32).to_le_bytes());
+    h.update(&index_bytes(row));
+    h.update(&index_bytes(col));
     uniform_from_reader::<M>(&mut h.finalize_xof())
 }
 
@@ -101,7 +108,7 @@ pub fn matrix_column_reader(set_id: u8, m: Matrix, col: usize) -> impl XofReader
     let mut h = Shake128::default();
     h.update(crs_label(set_id));
     h.update(&[set_id, m as u8]);
-    h.update(&(col as u32).to_le_bytes());
+    h.update(&index_bytes(col));
     h.finalize_xof()
 }
 
@@ -130,7 +137,7 @@ pub fn jl_reader(seed: &[u8; 32], block: usize) -> impl XofReader {
     let mut h = Shake128::default();
     h.update(b"ZKFL-PQ/jl/v1");
     h.update(seed);
-    h.update(&(block as u32).to_le_bytes());
+    h.update(&index_bytes(block));
     h.finalize_xof()
 }
 
@@ -160,7 +167,7 @@ const JL_QUADS: [[i8; 4]; 256] = {
         let mut j = 0;
         while j < 4 {
             let bits = (b >> (2 * j)) & 3;
-            t[b][j] = ((bits & 1) as i8) - ((bits >> 1) as i8);
+            t[b][j] = [0, 1, -1, 0][bits];
             j += 1;
         }
         b += 1;
@@ -209,11 +216,18 @@ pub fn uniform_ring<M: Modulus>(label: &[u8], seed: &[u8; 32], idx: u64) -> Rq<M
 }
 
 /// η² of the challenge filter: accept c only if ‖σ(c)·c‖₁ ≤ η² (docs/PROTOCOL.md; η from `zk::params`).
-pub const CHALLENGE_ETA_SQ: i64 = (ETA * ETA) as i64;
+pub const CHALLENGE_ETA_SQ: i64 = (ETA * ETA).cast_signed();
 /// Values a free challenge coefficient takes: [−CHALLENGE_COEFF_MAX, CHALLENGE_COEFF_MAX].
-const CHALLENGE_VALUES: u8 = 2 * CHALLENGE_COEFF_MAX as u8 + 1;
+const CHALLENGE_VALUES: u8 = low_u8((2 * CHALLENGE_COEFF_MAX + 1).cast_unsigned());
 /// Bytes at or above this are skipped, so `byte % CHALLENGE_VALUES` is exactly uniform.
-const CHALLENGE_BYTE_LIMIT: u8 = (256 / CHALLENGE_VALUES as u16 * CHALLENGE_VALUES as u16) as u8;
+const CHALLENGE_BYTE_LIMIT: u8 = low_u8(256 / CHALLENGE_VALUES as u64 * CHALLENGE_VALUES as u64);
+// Both are taken as their low byte: the value range fits one byte, and 256 is not a multiple of it (else the
+// limit would be 256).
+const _: () = assert!(
+    CHALLENGE_COEFF_MAX > 0
+        && 2 * CHALLENGE_COEFF_MAX + 1 < 256
+        && 256 % (2 * CHALLENGE_COEFF_MAX + 1) != 0
+);
 
 /// The free coefficients c_0..c_{d/2−1}, each uniform in [−CHALLENGE_COEFF_MAX, CHALLENGE_COEFF_MAX], read from
 /// `rd` by rejection on bytes, completed σ-invariantly (c_{d−i} = −c_i, c_{d/2} = 0).

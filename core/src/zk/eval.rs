@@ -2,10 +2,6 @@
 //! product of two committed objects is taken over their openings, every linear term is multiplied by c and
 //! every constant by c². The verifier evaluates it once at its challenge; the prover runs the *same* code at
 //! c ∈ {0, 1, −1} to obtain the garbage terms g0, g1 (F̃(c) = c²·F(s) + c·g1 + g0 because σ(c) = c).
-// Division lint (lib.rs): every `/` and `%` here works on public values (row sizes by the public degree D).
-#![allow(clippy::integer_division_remainder_used)]
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use super::derive::{jl_reader, uniform_ring, uniform_scalars};
 use super::layout::Layout;
@@ -13,6 +9,7 @@ use super::nttacc::NttR;
 use super::params::{CONSTRAINTS, D, GROUPS, JL_ROWS, LAMBDA_MAX, Y3_BLOCKS};
 use super::rq::Rq;
 use crate::arith::Modulus;
+use crate::arith::cast::low_u64;
 use shake::XofReader;
 
 /// JL column blocks whose ρ sums [`Batch::rho_blocks`] computes together (the verifier's z pass): the
@@ -115,7 +112,8 @@ impl<M: Modulus> Batch<M> {
                 *n = 0u64.wrapping_sub(u64::from(e == -1));
             }
             for k in 0..self.lambda {
-                let m = M::to_u128(self.mu[k][i]) as u64;
+                // rho_u64 runs for q < 2^55 only, so the residue is its low limb.
+                let m = low_u64(M::to_u128(self.mu[k][i]));
                 for (acc, &mask) in pos[k].iter_mut().zip(pm.iter()) {
                     *acc += m & mask;
                 }
@@ -144,6 +142,14 @@ impl<M: Modulus> Batch<M> {
     /// lanes (u64 for q < 2^54, u128 above) of signed values; |Σ| < JL_ROWS·q stays below half the lane,
     /// so they equal the exact integers and give the same residues as [`Batch::rho`]. Public data only
     /// (the table index is a JL entry code).
+    #[allow(
+        clippy::needless_range_loop,
+        reason = "walks parallel arrays in lockstep"
+    )]
+    #[allow(
+        clippy::integer_division_remainder_used,
+        reason = "row sizes by the public degree D"
+    )]
     fn rho_xof<L: Lane, const K: usize, const P: usize, R: XofReader>(
         &self,
         rds: &mut [R],
@@ -269,6 +275,10 @@ impl<M: Modulus> Batch<M> {
     }
 
     /// J̃ = Σ_k γ_k·P_k from the per-k sums P_k = Σ_b σ(ρ_{k,b})·x_b (= Σ_b ρ̃_b·x_b).
+    #[allow(
+        clippy::needless_range_loop,
+        reason = "walks parallel arrays in lockstep"
+    )]
     pub fn combine_jl(&self, p: &[Rq<M>; LAMBDA_MAX]) -> Rq<M> {
         let mut acc = Rq::zero();
         for k in 0..self.lambda {
@@ -278,6 +288,10 @@ impl<M: Modulus> Batch<M> {
     }
 
     /// ρ̃_b = Σ_k γ_k·σ(ρ_{k,b}).
+    #[allow(
+        clippy::needless_range_loop,
+        reason = "walks parallel arrays in lockstep"
+    )]
     pub fn rho_combined(&self, rho: &[Rq<M>; LAMBDA_MAX]) -> Rq<M> {
         let mut acc = Rq::zero();
         for k in 0..self.lambda {
@@ -301,7 +315,7 @@ trait Lane: Copy {
 impl Lane for u64 {
     const ZERO: Self = 0;
     fn of(x: u128) -> Self {
-        x as u64
+        low_u64(x)
     }
     fn add(self, o: Self) -> Self {
         self.wrapping_add(o)
@@ -310,7 +324,7 @@ impl Lane for u64 {
         self.wrapping_sub(o)
     }
     fn residue<M: Modulus>(self) -> M::Coeff {
-        M::from_i64(self as i64)
+        M::from_i64(self.cast_signed())
     }
 }
 
@@ -327,7 +341,7 @@ impl Lane for u128 {
     }
     fn residue<M: Modulus>(self) -> M::Coeff {
         // Negative sums (top bit set): −(|Σ| mod q) mod q. Public data, so the branch is fine.
-        if (self as i128) < 0 {
+        if self.cast_signed() < 0 {
             M::neg(M::from_u128(self.wrapping_neg()))
         } else {
             M::from_u128(self)
@@ -386,6 +400,10 @@ fn ones<M: Modulus>() -> Rq<M> {
 /// F̃_k without its JL term (PROTOCOL §6 step 3 table, homogenised at challenge c):
 /// c²⟨μ^JL, z3⟩ − c·Σ_t σ(μ^(t))·f_y3,t + Σ_g μ_g·(N_g + c·σ(pw_g)·υ_g − c²·B_g²)
 /// + μ_bin·Σ_g (c·σ(υ_g)·1⃗ − σ(υ_g)·υ_g) + c·σ(p)·f_β + μ_β·(σ(f_β)·f_β − c²).
+#[allow(
+    clippy::needless_range_loop,
+    reason = "walks parallel arrays in lockstep"
+)]
 pub fn f_k_without_jl<M: Modulus>(
     batch: &Batch<M>,
     k: usize,
@@ -476,12 +494,12 @@ mod tests {
             let mut rds: [_; RHO_BLOCKS] = core::array::from_fn(|p| jl_reader(&seed, first + p));
             let mut got = [[Rq::<M>::zero(); LAMBDA_MAX]; RHO_BLOCKS];
             batch.rho_blocks(&mut rds[..n], &mut got[..n]);
-            for p in 0..n {
+            for (p, got_p) in got.iter().enumerate().take(n) {
                 jl_block(&seed, first + p, &mut rows);
                 let mut want = [Rq::<M>::zero(); LAMBDA_MAX];
                 batch.rho(&rows, &mut want);
                 for k in 0..lambda {
-                    assert!(got[p][k] == want[k], "{n} blocks, block {p}, k {k}");
+                    assert!(got_p[k] == want[k], "{n} blocks, block {p}, k {k}");
                 }
             }
         }

@@ -1,13 +1,10 @@
 //! Block layout of the witness vectors and of the proof bytes (docs/PROTOCOL.md §5 and §12).
 //! Everything here is public: it depends on the parameter set and the number of chunks L only.
-// Division lint (lib.rs): every `/` and `%` here works on public values (proof-ring counts N / D of public sizes).
-#![allow(clippy::integer_division_remainder_used)]
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use super::codec::RiceCode;
 use super::params::{D, GROUPS, JL_ROWS, Y3_BLOCKS, ZkConsts, slack_bits_u128};
 use super::verify::z_bound_sq;
+use crate::arith::cast::{f64_of_usize, fit_usize};
 use crate::params::bounds::Accepted;
 
 /// Exact-norm groups in protocol order.
@@ -63,6 +60,10 @@ impl Layout {
     /// Layout for a relation of the norm proof's shape with its own squared group bounds (the threshold
     /// share proof, docs/THRESHOLD.md §6.2: L = 1, bounds (B_X2², p²N, p²B_2², B_X1²)).
     #[must_use]
+    #[allow(
+        clippy::integer_division_remainder_used,
+        reason = "proof-ring counts N / D of public sizes"
+    )]
     pub const fn with_bounds(
         zk: ZkConsts,
         n: usize,
@@ -223,13 +224,13 @@ impl Layout {
     pub const fn z_max_bytes(&self) -> usize {
         let bits = self.code_m().max_bits(self.dim_m(), self.bound_m_sq())
             + self.code_s().max_bits(self.dim_s(), self.bound_s_sq());
-        bits.div_ceil(8) as usize
+        fit_usize(bits.div_ceil(8))
     }
     /// Fewest bytes of the coded z (every coefficient zero).
     #[must_use]
     pub const fn z_min_bytes(&self) -> usize {
         let bits = self.code_m().min_bits(self.dim_m()) + self.code_s().min_bits(self.dim_s());
-        bits.div_ceil(8) as usize
+        fit_usize(bits.div_ceil(8))
     }
     /// The maximal proof length: the verifier refuses longer byte strings before decoding, and every
     /// size limit (request bodies, submission envelopes) is sized from it.
@@ -259,7 +260,7 @@ impl Layout {
             + self
                 .code_s()
                 .max_prefix_excess_bits(self.zk.ws, self.bound_s_sq());
-        self.off_z1u() + (excess as usize + 7).div_ceil(8) + 1
+        self.off_z1u() + (fit_usize(excess) + 7).div_ceil(8) + 1
     }
     /// Size of the buffer the prover needs: the staged copy of z ends there (it is never shorter than
     /// the maximal proof, checked in the tests).
@@ -301,7 +302,7 @@ impl Layout {
         use super::codec::{bits_std_dev, expected_bits, gaussian_entropy_bits};
         let (sm, ss) = (self.zk.sigma_m, self.zk.sigma_s);
         let (cm, cs) = (self.code_m(), self.code_s());
-        let (dm, ds) = (self.dim_m() as f64, self.dim_s() as f64);
+        let (dm, ds) = (f64_of_usize(self.dim_m()), f64_of_usize(self.dim_s()));
         let entropy_bits = [gaussian_entropy_bits(sm), gaussian_entropy_bits(ss)];
         let rice_bits = [expected_bits(sm, &cm), expected_bits(ss, &cs)];
         let var = dm * bits_std_dev(sm, &cm) * bits_std_dev(sm, &cm)
@@ -316,8 +317,9 @@ impl Layout {
             entropy_bits,
             rice_bits,
             std_dev_bytes: libm::sqrt(var) / 8.0,
-            expected: fixed as f64 + (dm * rice_bits[0] + ds * rice_bits[1]) / 8.0 + 0.5,
-            entropy_bound: fixed as f64 + (dm * entropy_bits[0] + ds * entropy_bits[1]) / 8.0,
+            expected: f64_of_usize(fixed) + (dm * rice_bits[0] + ds * rice_bits[1]) / 8.0 + 0.5,
+            entropy_bound: f64_of_usize(fixed)
+                + (dm * entropy_bits[0] + ds * entropy_bits[1]) / 8.0,
             fixed_width,
         }
     }

@@ -5,11 +5,6 @@
 //! integer sum of up to [`TERMS`] products of centred residues, so the result is bit-identical to summing
 //! `Rq::mul` products mod q. σ: Y ↦ Y⁻¹ acts on the evaluations as a fixed permutation (no transform).
 //! Constant time: fixed loops, no branch or index on the operands.
-// Division lint (lib.rs): every `/` and `%` here works on public values (row counts of a type size by the
-// public degree D).
-#![allow(clippy::integer_division_remainder_used)]
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use super::rq::{D, Rq};
 use crate::arith::Modulus;
@@ -38,6 +33,10 @@ const _: () = assert!(
 const KMAX: usize = 7;
 
 /// Residue rows `NttR` stores for modulus M.
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "a type size by the public degree D"
+)]
 const fn rows<M: Modulus>() -> usize {
     core::mem::size_of::<M::AccRows>() / (4 * D)
 }
@@ -142,6 +141,10 @@ impl<M: Modulus> NttR<M> {
     }
 
     /// [`Self::mul_acc`] over the first `kk` primes only.
+    #[allow(
+        clippy::needless_range_loop,
+        reason = "walks parallel arrays in lockstep"
+    )]
     pub fn mul_acc_k(&mut self, a: &Self, b: &Self, kk: usize) {
         for k in 0..kk.min(Self::K) {
             let pr = &NTT_PRIMES[k];

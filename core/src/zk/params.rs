@@ -6,10 +6,9 @@
 // Division lint (lib.rs): every `/` and `%` here works on public values (public parameters: sizes by D, q mod
 // 8, bound arithmetic).
 #![allow(clippy::integer_division_remainder_used)]
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use crate::arith::Modulus;
+use crate::arith::cast::{f64_of_u64, f64_of_usize};
 use crate::arith::isqrt::ceil_sqrt;
 use crate::params::{ParamSet, SetL, SetS, SetXL};
 
@@ -290,16 +289,21 @@ pub const T_Z: f64 = 1.1;
 /// of the MSIS solution [c̄·(z1 − z1') − …] an extractor gets from two accepting transcripts (PROTOCOL §7.1).
 #[must_use]
 pub fn log2_beta_msis(c: &ZkConsts, n: usize) -> f64 {
-    let k = (n / D) as f64;
-    let d = D as f64;
-    let dim_m = k * c.l_max as f64 * d;
-    let dim_u_slack = (k + GROUPS as f64) * d;
-    let dim_s2 = c.m2() as f64 * d;
+    let k = f64_of_usize(n / D);
+    let d = f64_of_usize(D);
+    let dim_m = k * f64_of_usize(c.l_max) * d;
+    let dim_u_slack = (k + f64_of_usize(GROUPS)) * d;
+    let dim_s2 = f64_of_usize(c.m2()) * d;
     let term = |sigma: f64, dim: f64| (2.0 * T_Z * sigma) * (2.0 * T_Z * sigma) * dim;
-    let sum = term(c.sigma_m as f64, dim_m)
-        + term(c.sigma_s as f64, dim_u_slack)
-        + term(c.sigma_s as f64, dim_s2);
-    libm::log2(4.0 * ETA as f64 * libm::sqrt(sum))
+    let sum = term(f64_of_u64(c.sigma_m), dim_m)
+        + term(f64_of_u64(c.sigma_s), dim_u_slack)
+        + term(f64_of_u64(c.sigma_s), dim_s2);
+    libm::log2(4.0 * f64_of_u64(ETA) * libm::sqrt(sum))
+}
+
+/// A lattice dimension as the estimator takes it (`u32`): the proof's dimensions are a few thousand.
+fn estimator_dim(x: usize) -> u32 {
+    u32::try_from(x).expect("a lattice dimension is below 2^32")
 }
 
 /// MSIS binding of the full, gap-free matrix [A1 | A2] (A2 = [I_n | A2']): (BKZ block size, classical
@@ -309,8 +313,8 @@ pub fn msis_security(c: &ZkConsts, n: usize, log2_q: f64) -> (u32, f64) {
     use crate::params::estimate::{core_svp_bits, msis_l2_beta};
     let k = n / D;
     let m1 = k * (1 + c.l_max) + GROUPS;
-    let rows = (c.kmsis * D) as u32;
-    let cols = ((m1 + c.m2()) * D) as u32;
+    let rows = estimator_dim(c.kmsis * D);
+    let cols = estimator_dim((m1 + c.m2()) * D);
     let beta = msis_l2_beta(rows, cols, log2_q, log2_beta_msis(c, n));
     (beta, core_svp_bits(beta).0)
 }
@@ -321,8 +325,8 @@ pub fn msis_security(c: &ZkConsts, n: usize, log2_q: f64) -> (u32, f64) {
 pub fn mlwe_security(c: &ZkConsts, log2_q: f64) -> (u32, f64) {
     use crate::params::estimate::{core_svp_bits, lwe_primal_beta};
     let ternary = libm::sqrt(2.0 / 3.0);
-    let secret = (c.kmlwe * D) as u32;
-    let samples = ((c.kmsis + c.ell()) * D) as u32;
+    let secret = estimator_dim(c.kmlwe * D);
+    let samples = estimator_dim((c.kmsis + c.ell()) * D);
     let beta = lwe_primal_beta(secret, samples, log2_q, ternary, ternary);
     (beta, core_svp_bits(beta).0)
 }
@@ -336,7 +340,8 @@ pub const P_ACCEPT_LOWER: f64 = 0.4;
 /// log₂|C| ≥ (d/2)·log₂(2·CHALLENGE_COEFF_MAX + 1) + log₂ P_ACCEPT_LOWER.
 #[must_use]
 pub fn log2_challenge_space() -> f64 {
-    ((D / 2) as f64) * libm::log2((2 * CHALLENGE_COEFF_MAX + 1) as f64) + libm::log2(P_ACCEPT_LOWER)
+    f64_of_usize(D / 2) * libm::log2(f64_of_u64((2 * CHALLENGE_COEFF_MAX + 1).unsigned_abs()))
+        + libm::log2(P_ACCEPT_LOWER)
 }
 
 /// The soundness error of PROTOCOL §7.2 against a prover making 2^LOG2_QUERIES hash queries, term by
@@ -377,9 +382,9 @@ impl SoundnessTerms {
     ) -> Self {
         Self {
             queries: log2_queries,
-            jl: log2_queries - 128.0 * reps as f64,
-            mu: log2_queries - (c.lambda as f64) * log2_q,
-            gamma: log2_queries - ((D / 2) as f64) * log2_q,
+            jl: log2_queries - 128.0 * f64_of_usize(reps),
+            mu: log2_queries - f64_of_usize(c.lambda) * log2_q,
+            gamma: log2_queries - f64_of_usize(D / 2) * log2_q,
             challenge: log2_queries + 1.0 - log2_challenge_space(),
             msis: -msis_bits,
         }

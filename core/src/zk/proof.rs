@@ -12,6 +12,7 @@ use super::params::{GROUPS, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, Y3_BLOCKS, ZkParams}
 use super::rq::{D, Rq};
 use super::schedule::Seed;
 use crate::arith::Modulus;
+use crate::arith::cast::low_u64;
 
 /// Why a proof was rejected. Decoding errors and failed checks are distinguished so logs say what was wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,13 +60,20 @@ impl core::fmt::Display for ProofError {
     }
 }
 
+/// L as the header's two little-endian bytes (L ≤ 512, the largest set's `MAX_CHUNKS`).
+fn chunk_count_bytes(lay: &Layout) -> [u8; 2] {
+    u16::try_from(lay.l)
+        .expect("L fits the header's u16")
+        .to_le_bytes()
+}
+
 /// The proof's header: magic, version, parameter set, L.
 pub(crate) fn header<P: ZkParams>(lay: &Layout) -> [u8; HEADER_BYTES] {
     let mut head = [0u8; HEADER_BYTES];
     head[..3].copy_from_slice(b"ZKP");
     head[3] = VERSION;
     head[4] = P::ID;
-    head[5..HEADER_BYTES].copy_from_slice(&(lay.l as u16).to_le_bytes());
+    head[5..HEADER_BYTES].copy_from_slice(&chunk_count_bytes(lay));
     head
 }
 
@@ -139,7 +147,7 @@ impl<M: Modulus> Messages<M> {
         out[..3].copy_from_slice(b"ZKP");
         out[3] = VERSION;
         out[4] = P::ID;
-        out[5..HEADER_BYTES].copy_from_slice(&(lay.l as u16).to_le_bytes());
+        out[5..HEADER_BYTES].copy_from_slice(&chunk_count_bytes(lay));
         for (r, x) in self.t_a.iter().take(lay.zk.kmsis).enumerate() {
             put_ring(x, &mut out[lay.off_ta() + r * rb..]);
         }
@@ -232,7 +240,7 @@ impl<M: Modulus> Messages<M> {
         if proof.get(..3) != Some(b"ZKP".as_slice())
             || proof.get(3) != Some(&VERSION)
             || proof.get(4) != Some(&P::ID)
-            || proof.get(5..HEADER_BYTES) != Some((lay.l as u16).to_le_bytes().as_slice())
+            || proof.get(5..HEADER_BYTES) != Some(chunk_count_bytes(lay).as_slice())
         {
             return Err(ProofError::Header);
         }
@@ -288,7 +296,7 @@ impl<'a> BitWriter<'a> {
         if v < -off || v > off {
             return false;
         }
-        let u = (v + off) as u64;
+        let u = (v + off).cast_unsigned(); // v + off ≥ 0 after the range check
         for t in 0..w as usize {
             let pos = self.bit + t;
             let byte = pos / 8;
@@ -310,7 +318,7 @@ impl<'a> BitWriter<'a> {
         let shifted = i128::from(v) + i128::from(off);
         let room = 2 * i128::from(off) - shifted;
         let fits = (((shifted | room) >> 127) & 1) ^ 1;
-        let u = shifted as u64;
+        let u = low_u64(shifted.cast_unsigned()); // truncated when v does not fit (then `fits` is 0)
         for t in 0..w as usize {
             let pos = self.bit + t;
             if let Some(b) = self.buf.get_mut(pos / 8) {
@@ -358,7 +366,7 @@ impl<'a> BitReader<'a> {
         if u == (1u64 << w) - 1 {
             return Err(ProofError::NonCanonical);
         }
-        Ok(u as i64 - off)
+        Ok(u.cast_signed() - off) // u < 2^w ≤ 2^63
     }
     /// Checks that the padding bits up to the next byte boundary are zero.
     pub fn finish(self) -> Result<(), ProofError> {

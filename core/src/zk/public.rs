@@ -2,8 +2,6 @@
 //! A2 = [I_n | A2'] with A2' uniform over *every* coordinate of s2 after the first n (the ℓ that hide the
 //! BDLOP messages included, so the messages are bound: §7.1), and B = [0 | I_ℓ | B'], shared by prover and
 //! verifier.
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use super::derive::{
     Matrix, matrix_block, matrix_column, matrix_column_reader, uniform_from_reader,
@@ -257,6 +255,10 @@ pub const ELL_MAX: usize = Y3_BLOCKS + 2 + LAMBDA_MAX;
 /// s < m2, called once each in order. Each product is the one [`a2_acc`] / [`b_row`] take (same matrix
 /// blocks), summed in another order; sums mod q do not depend on the order, so the results are the same
 /// residues. `a` (if given) gets A2·v added, `b` (if given) gets (B·v)[j] added for j < ℓ.
+#[allow(
+    clippy::needless_range_loop,
+    reason = "walks parallel arrays in lockstep"
+)]
 pub fn a2_b_acc_streamed<M: Modulus>(
     set_id: u8,
     lay: &Layout,

@@ -59,7 +59,10 @@ impl RejectionConstant {
             return Err(BadRejectionConstant);
         }
         // 2^52-granular conversion: exact for every f64 in range.
-        let m_q52 = (m * 4_503_599_627_370_496.0) as u128;
+        // m·2^52 ∈ [2^52, 2^60).
+        let m_q52 = u128::from(crate::arith::cast::floor_f64_to_u64(
+            m * 4_503_599_627_370_496.0,
+        ));
         Ok(Self {
             ln_m: ln(m_q52 << (FRAC - 52)),
         })

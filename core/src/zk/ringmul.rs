@@ -1,10 +1,6 @@
 //! The BFV ring seen from the proof ring (docs/PROTOCOL.md §1):
 //! ψ splits a ∈ R_N into k = N/d blocks a_i with a(X) = Σ_{i<k} X^i·a_i(X^k), and products by public
 //! BFV polynomials are taken in R_N and then mapped by ψ (the block matrix M_b is never built).
-// Division lint (lib.rs): every `/` and `%` here works on public values (proof-ring counts N / D of public sizes).
-#![allow(clippy::integer_division_remainder_used)]
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use super::rq::{D, Rq};
 use crate::arith::Modulus;
@@ -13,9 +9,15 @@ use crate::arith::primes::NTT_PRIMES;
 use crate::arith::rns::{lift_centered, lift_i64, primes_needed, q_montgomery, reconstruct};
 use zeroize::Zeroize;
 
+/// k = N/D, the proof-ring blocks of a degree-N polynomial (public sizes; D divides N).
+#[allow(clippy::integer_division_remainder_used, reason = "public sizes")]
+const fn blocks<const N: usize>() -> usize {
+    N / D
+}
+
 /// Block `i` of ψ(a): coefficient t of the block is a[i + t·k].
 pub fn psi_block<M: Modulus, const N: usize>(a: &[M::Coeff; N], i: usize) -> Rq<M> {
-    let k = N / D;
+    let k = blocks::<N>();
     let mut r = Rq::<M>::zero();
     for (t, o) in r.0.iter_mut().enumerate() {
         *o = a[i + t * k];
@@ -25,7 +27,7 @@ pub fn psi_block<M: Modulus, const N: usize>(a: &[M::Coeff; N], i: usize) -> Rq<
 
 /// Block `i` of ψ(x) for a signed vector (i64, or i32 where the prover keeps short values narrow).
 pub fn psi_block_i64<const N: usize>(x: &[impl Copy + Into<i64>; N], i: usize, out: &mut [i64; D]) {
-    let k = N / D;
+    let k = blocks::<N>();
     for (t, o) in out.iter_mut().enumerate() {
         *o = x[i + t * k].into();
     }
@@ -34,15 +36,15 @@ pub fn psi_block_i64<const N: usize>(x: &[impl Copy + Into<i64>; N], i: usize, o
 /// [`psi_inv_block_i64`] into an i32 vector (the caller's values are below 2^31 in magnitude: masks
 /// below the sampler's tail cut).
 pub fn psi_inv_block_i32<const N: usize>(blk: &[i64; D], i: usize, x: &mut [i32; N]) {
-    let k = N / D;
+    let k = blocks::<N>();
     for (t, &v) in blk.iter().enumerate() {
-        x[i + t * k] = v as i32;
+        x[i + t * k] = crate::arith::cast::low_i32(v); // |v| < 2^31 (the caller's bound), no branch
     }
 }
 
 /// Writes block `i` back: x[i + t·k] = blk[t] (ψ⁻¹, one block at a time).
 pub fn psi_inv_block_i64<const N: usize>(blk: &[i64; D], i: usize, x: &mut [i64; N]) {
-    let k = N / D;
+    let k = blocks::<N>();
     for (t, &v) in blk.iter().enumerate() {
         x[i + t * k] = v;
     }

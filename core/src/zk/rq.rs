@@ -1,8 +1,6 @@
 //! Elements of the proof ring R = Z_q[Y]/(Y^128 + 1) (docs/PROTOCOL.md §1) and the few operations the
 //! protocol needs: negacyclic product, the automorphism σ: Y ↦ Y⁻¹, constant coefficient, scalar product.
 //! Everything is constant time (fixed loops, `Modulus` arithmetic only).
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use crate::arith::Modulus;
 use crate::arith::rns::primes_for_uniform;
@@ -80,7 +78,7 @@ impl<M: Modulus> Rq<M> {
     /// Centred coefficients as i64 (caller guarantees |x| < 2^63, i.e. short values).
     pub fn to_i64(&self, out: &mut [i64]) {
         for (o, &x) in out.iter_mut().zip(self.0.iter()) {
-            *o = M::to_centered(x) as i64;
+            *o = crate::arith::cast::low_i64(M::to_centered(x));
         }
     }
 
@@ -242,7 +240,7 @@ pub fn dot_i64(a: &[i64], b: &[i64]) -> i128 {
 #[must_use]
 pub fn norm2_i64(a: &[i64]) -> u128 {
     a.iter()
-        .map(|&x| (i128::from(x) * i128::from(x)) as u128)
+        .map(|&x| (i128::from(x) * i128::from(x)).cast_unsigned()) // a square: non-negative
         .sum()
 }
 

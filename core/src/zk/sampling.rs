@@ -10,6 +10,7 @@
 
 use super::params::ZkConsts;
 use super::reject::{InvTwoSigmaSq, RejectionConstant, StandardTest, bimodal_accept};
+use crate::arith::cast::fit_u64;
 use crate::arith::isqrt::{ceil_sqrt, floor_sqrt};
 use crate::ring::fixed::SigmaOutOfRange;
 use crate::ring::gaussian::{GaussianSampler, XofRng};
@@ -53,7 +54,7 @@ impl Convolution {
         }
         let shift = (64 - sigma.leading_zeros()) - OUTER_BITS;
         let rest = (sigma as u128) * (sigma as u128) - (inner as u128) * (inner as u128);
-        let outer = (floor_sqrt(rest) >> shift) as u64;
+        let outer = fit_u64(floor_sqrt(rest) >> shift);
         if outer == 0 || outer >= BASE_SIGMA_LIMIT {
             return None;
         }
@@ -79,7 +80,7 @@ impl Convolution {
         }
         let outer = ceil_sqrt(min_sq - i2).div_ceil(1 << shift);
         let exact = i2 + (outer << shift) * (outer << shift);
-        let declared = ceil_sqrt(exact) as u64;
+        let declared = fit_u64(ceil_sqrt(exact));
         match Self::of(declared, inner) {
             Some(c) if c.sigma_sq() == exact => Some(declared),
             _ => None,

@@ -1,10 +1,5 @@
 //! The public statement and its binding into the transcript (docs/PROTOCOL.md §2 and §6 step 0): context
 //! (set id, round id, clinic id, public-key hash), the bound B, the chunk count, Δ and every ciphertext byte.
-// Division lint (lib.rs): every `/` and `%` here works on public values (Δ = ⌊q/t⌋ and q mod t of the public
-// plaintext modulus).
-#![allow(clippy::integer_division_remainder_used)]
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use core::marker::PhantomData;
 
@@ -206,6 +201,10 @@ impl<'a, M: Modulus, const N: usize> Statement<'a, M, N> {
 
 impl<M: Modulus, const N: usize, S: ChunkSource<M, N>> ChunkedStatement<M, N, S> {
     /// Δ = ⌊q/t⌋.
+    #[allow(
+        clippy::integer_division_remainder_used,
+        reason = "Δ = ⌊q/t⌋ and q mod t of the public plaintext modulus"
+    )]
     pub fn delta(&self) -> M::Coeff {
         M::from_u128(M::Q / u128::from(self.t.max(1)))
     }
@@ -245,6 +244,10 @@ impl<M: Modulus, const N: usize, S: ChunkSource<M, N>> ChunkedStatement<M, N, S>
     /// configuration `policy::check_config` admits satisfies it (K ≥ 1 clinics). For a collective
     /// (threshold) key or with smudging noise the noise is larger: there only `check_config` /
     /// `policy::decrypts_exactly` with the real key bounds say whether decryption is exact.
+    #[allow(
+        clippy::integer_division_remainder_used,
+        reason = "Δ = ⌊q/t⌋ and q mod t of the public plaintext modulus"
+    )]
     fn one_proven_ciphertext_decrypts<P: ZkParams<M = M>>(&self) -> bool {
         use crate::policy::{KeyBounds, ProofBounds, noise_per_client};
         let e1 = noise_per_client(

@@ -1,11 +1,6 @@
 //! The verifier of docs/PROTOCOL.md §6.1 (checks V1–V8). One pass over the proof bytes: z1 is decoded
 //! block by block and used at once for w' = A1·z1 + A2·z2 − c·t_A and for the homogenised relation F̃(c).
 //! Its memory does not depend on the number of chunks.
-// Division lint (lib.rs): every `/` and `%` here works on public values (verification bounds of public σ and
-// dimensions).
-#![allow(clippy::integer_division_remainder_used)]
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use super::codec::{RiceCode, RiceReader};
 use super::derive::{challenge_from_seed, jl_reader};
@@ -26,6 +21,10 @@ use crate::arith::Modulus;
 
 /// Verifier bound on ‖z‖² for one width class: ⌊(1.1·σ)²·dim⌋ (V4).
 #[must_use]
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "a public bound of public σ and dimension"
+)]
 pub const fn z_bound_sq(sigma: u64, dim: usize) -> u128 {
     121 * (sigma as u128) * (sigma as u128) * (dim as u128) / 100
 }
@@ -133,6 +132,10 @@ pub fn verify_with<P: ZkParams, const N: usize>(
 }
 
 /// The checks V1–V8, each unless `dis` switches it off.
+#[allow(
+    clippy::needless_range_loop,
+    reason = "walks parallel arrays in lockstep"
+)]
 fn verify_checks<P: ZkParams, const N: usize>(
     stmt: &Statement<'_, P::M, N>,
     ctx: &Context,
@@ -142,17 +145,7 @@ fn verify_checks<P: ZkParams, const N: usize>(
     other: Option<(&Relation<P::M>, &Transcript)>,
 ) -> Result<(), ProofError> {
     const { assert!(N == P::N) };
-    let rel = match other {
-        Some((r, _))
-            if stmt.pk_b.len() == r.layout.l
-                && stmt.c0.len() == r.layout.l
-                && super::params::fits_arrays(&r.layout.zk) =>
-        {
-            *r
-        }
-        Some(_) => return Err(ProofError::Statement),
-        None => stmt.relation::<P>()?,
-    };
+    let rel = relation_for::<P, N>(stmt, other.map(|(r, _)| r))?;
     let lay = rel.layout;
     // V1: strict decoding of the fixed part.
     let hd = if dis.lax_z_codec {
@@ -160,26 +153,7 @@ fn verify_checks<P: ZkParams, const N: usize>(
     } else {
         Messages::<P::M>::decode::<P>(&lay, proof)?
     };
-    // V2: ct(h_k) = 0.
-    if !dis.v2_h
-        && hd
-            .h
-            .iter()
-            .take(lay.zk.lambda)
-            .any(|h| h.ct() != P::M::zero())
-    {
-        return Err(ProofError::HConstant);
-    }
-    // V3: ‖z3‖² bound on each 256-row projection (one JL-lemma application each, PROTOCOL §7.1 step 4).
-    let z3_too_long = hd.z3.chunks_exact(JL_HALF).any(|half| {
-        half.iter()
-            .map(|&x| (i128::from(x) * i128::from(x)) as u128)
-            .sum::<u128>()
-            > lay.zk.z3_bound_sq
-    });
-    if !dis.v3_z3 && z3_too_long {
-        return Err(ProofError::Z3Norm);
-    }
+    check_h_and_z3(&hd, &lay, dis)?;
     // V5: replay the transcript (the one schedule the prover follows too).
     let start = match other {
         Some((_, t)) => t.clone(),
@@ -210,26 +184,7 @@ fn verify_checks<P: ZkParams, const N: usize>(
     if dis.v6_commit {
         w = [Rq::zero(); KMSIS_MAX];
     }
-    // V7: v' = F̃(c) − (c·t_t − b_t·z2) with openings f_j = c·t_j − b_j·z2.
-    let open = |row: usize, t: &Rq<P::M>| c.mul(t).sub(&b_row(set, &lay, row, &pass.z2));
-    let mut op = Openings::<P::M>::default();
-    for t in 0..Y3_BLOCKS {
-        op.y3[t] = open(ROW_Y3 + t, &hd.t_y[t]);
-    }
-    op.beta = open(ROW_BETA, &hd.t_b);
-    for k in 0..lay.zk.lambda {
-        op.g[k] = open(ROW_G + k, &hd.t_g[k]);
-    }
-    op.ups = pass.ups;
-    let z3q: [<P::M as Modulus>::Coeff; JL_ROWS] =
-        core::array::from_fn(|i| P::M::from_i64(hd.z3[i]));
-    let pubs = Publics {
-        lay: &lay,
-        z3: &z3q,
-        h: &hd.h,
-    };
-    let ft = f_tilde(&batch, &pubs, &c, &op, &pass.norms, &pass.jl);
-    let mut v = ft.sub(&open(row_t(lay.zk.lambda), &hd.t_t));
+    let mut v = v7_residual(set, &lay, &hd, &c, &batch, &pass);
     if dis.v7_quad {
         v = Rq::zero();
     }
@@ -239,6 +194,76 @@ fn verify_checks<P: ZkParams, const N: usize>(
         return Err(ProofError::Challenge);
     }
     Ok(())
+}
+
+/// The relation of `stmt`: the one given (a round verifier's, shared by its statements) if it fits the
+/// statement's chunk count and the proof's arrays, else derived from the statement.
+fn relation_for<P: ZkParams, const N: usize>(
+    stmt: &Statement<'_, P::M, N>,
+    given: Option<&Relation<P::M>>,
+) -> Result<Relation<P::M>, ProofError> {
+    match given {
+        Some(r)
+            if stmt.pk_b.len() == r.layout.l
+                && stmt.c0.len() == r.layout.l
+                && super::params::fits_arrays(&r.layout.zk) =>
+        {
+            Ok(*r)
+        }
+        Some(_) => Err(ProofError::Statement),
+        None => stmt.relation::<P>(),
+    }
+}
+
+/// V2 (ct(h_k) = 0) and V3 (‖z3‖² bound on each 256-row projection: one JL-lemma application each,
+/// PROTOCOL §7.1 step 4), on the decoded fixed part.
+fn check_h_and_z3<M: Modulus>(
+    hd: &Messages<M>,
+    lay: &Layout,
+    dis: Disable,
+) -> Result<(), ProofError> {
+    if !dis.v2_h && hd.h.iter().take(lay.zk.lambda).any(|h| h.ct() != M::zero()) {
+        return Err(ProofError::HConstant);
+    }
+    let z3_too_long = hd.z3.chunks_exact(JL_HALF).any(|half| {
+        half.iter()
+            .map(|&x| (i128::from(x) * i128::from(x)).cast_unsigned()) // a square: non-negative
+            .sum::<u128>()
+            > lay.zk.z3_bound_sq
+    });
+    if !dis.v3_z3 && z3_too_long {
+        return Err(ProofError::Z3Norm);
+    }
+    Ok(())
+}
+
+/// V7's v' = F̃(c) − (c·t_t − b_t·z2), with the openings f_j = c·t_j − b_j·z2.
+fn v7_residual<M: Modulus>(
+    set: u8,
+    lay: &Layout,
+    hd: &Messages<M>,
+    c: &Rq<M>,
+    batch: &Batch<M>,
+    pass: &ZPass<M>,
+) -> Rq<M> {
+    let open = |row: usize, t: &Rq<M>| c.mul(t).sub(&b_row(set, lay, row, &pass.z2));
+    let mut op = Openings::<M>::default();
+    for t in 0..Y3_BLOCKS {
+        op.y3[t] = open(ROW_Y3 + t, &hd.t_y[t]);
+    }
+    op.beta = open(ROW_BETA, &hd.t_b);
+    for k in 0..lay.zk.lambda {
+        op.g[k] = open(ROW_G + k, &hd.t_g[k]);
+    }
+    op.ups = pass.ups;
+    let z3q: [M::Coeff; JL_ROWS] = core::array::from_fn(|i| M::from_i64(hd.z3[i]));
+    let pubs = Publics {
+        lay,
+        z3: &z3q,
+        h: &hd.h,
+    };
+    let ft = f_tilde(batch, &pubs, c, &op, &pass.norms, &pass.jl);
+    ft.sub(&open(row_t(lay.zk.lambda), &hd.t_t))
 }
 
 /// w += A2·z2 (V6); the version-1 A2 only when a broken verifier is being demonstrated.
@@ -288,7 +313,7 @@ fn read_block(
 ) -> Result<(), ProofError> {
     for x in out.iter_mut() {
         *x = rd.next_value(code)?;
-        *sq += (i128::from(*x) * i128::from(*x)) as u128;
+        *sq += (i128::from(*x) * i128::from(*x)).cast_unsigned(); // a square: non-negative
     }
     Ok(())
 }
@@ -331,6 +356,10 @@ impl<'a, M: Modulus> Acc<'a, M> {
     }
 
     /// P_k += σ(ρ_{k,b})·x_b for the waiting blocks, in the order they came.
+    #[allow(
+        clippy::needless_range_loop,
+        reason = "walks parallel arrays in lockstep"
+    )]
     fn flush(&mut self) {
         let n = self.waiting;
         if n == 0 {

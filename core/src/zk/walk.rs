@@ -1,6 +1,4 @@
 //! Small helpers shared by prover and verifier: transcript absorption of ring vectors and conversions.
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use super::params::{D, M2_MAX};
 use super::rq::Rq;
