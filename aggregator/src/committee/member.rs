@@ -27,6 +27,7 @@ use zkfl_core::threshold::share_proof::{
     AnswerProver, EpochPublic, ShareProofFailure, max_proof_len, prove_answer, verify_answer_chunk,
 };
 use zkfl_core::threshold::share_proof_params::{ShareProofParams, derive};
+use zkfl_core::threshold::share_relation::covers;
 use zkfl_core::threshold::slots::{Members, bit};
 use zkfl_core::threshold::{
     Admitted, Aggregate, CheckedPlan, Combiner, Dealer, Epoch, Holdings, KeyCeremony, MemberShares,
@@ -758,6 +759,16 @@ impl Member {
         if let Some(bytes) = stored_reply(&self.store, &reply_key, p.members, subs)? {
             return Ok(bytes);
         }
+        self.one_present_set(&p, subs)?;
+        let c = self.epoch.committee;
+        if supplement_for != 0
+            && !(0..c.slots()).any(|u| covers(&c, p.members, supplement_for, self.index, u))
+        {
+            // Review 17, R17-3: a supplement covering no slot would be pure noise, one decryption spent.
+            return Err(CommitteeError::NothingToSupplement {
+                excluded: supplement_for,
+            });
+        }
         let key = self.committee_key()?;
         let terms = RoundTerms {
             round,
@@ -847,6 +858,18 @@ impl Member {
             // answer leaves this member only once it is both spent and stored.
             commit_answer(store, &markers, &reply_key, out, p.members, subs)
         })
+    }
+
+    /// Refuses, before anything is spent, an answer or supplement of the aggregate `p` names under another
+    /// present set than this member's first answer of it (regular or supplement, review 17 R17-2,
+    /// docs/THRESHOLD.md §3.2): every reply it stored for the aggregate (the regular answer and each
+    /// supplement, durable with their markers, R16-2) carries its present set, so the refusal survives a
+    /// restart.
+    fn one_present_set(&self, p: &PresentSet, subs: &[Submission]) -> Result<(), CommitteeError> {
+        for x in 0..=self.epoch.committee.members() as u8 {
+            stored_reply(&self.store, &reply_key(&p.binding, x), p.members, subs)?;
+        }
+        Ok(())
     }
 
     /// Decodes an answer request: the present set (0x13) of `round`, with this member in it and, for a
@@ -1112,6 +1135,9 @@ pub struct Combined {
     pub chunks: Vec<[i64; N]>,
     /// The members whose answers failed, with the reason (logged and kept with the round).
     pub excluded: Vec<Exclusion>,
+    /// Members of P that sent nothing and hold no slot under P (review 17, R17-4): left out, not excluded —
+    /// silence is no evidence against them.
+    pub silent: Vec<u8>,
 }
 
 /// The aggregator's side of a round: follows the ceremony (commitments and reveals it relays) to compute the
@@ -1235,6 +1261,20 @@ impl Combination {
             }
         }
         out
+    }
+
+    /// Whether `member` holds a slot under `present` (its regular answer carries key material): a member of P
+    /// that holds none can be left out when it sends nothing (review 17, R17-4).
+    #[must_use]
+    pub fn holds_slot(&self, present: Members, member: u8) -> bool {
+        let c = self.epoch.committee;
+        (0..c.slots()).any(|u| c.assignee(present, u) == Some(member))
+    }
+
+    /// The most share sets one combination sums (`Plan::max_share_sets`, review 17 R17-5).
+    #[must_use]
+    pub fn max_share_sets(&self) -> u32 {
+        self.plan.plan().max_share_sets
     }
 
     /// The supplementary answers to ask for after [`CommitteeError::Excluded`]: (helper y, excluded x, x's signed
@@ -1381,7 +1421,13 @@ impl Combination {
             };
             let mut excluded = Vec::new();
             let mut kept = Vec::new();
+            let mut silent = Vec::new();
             for (sender, bytes) in received {
+                if bytes.is_empty() && !self.holds_slot(present, *sender) {
+                    // R17-4: its answer would be pure noise; the others cover every slot.
+                    silent.push(*sender);
+                    continue;
+                }
                 match self.checked_answer(&epoch, agg, round, present, 0, *sender, bytes)? {
                     Ok(shares) => kept.push((*sender, shares)),
                     Err(reason) => excluded.push(Exclusion {
@@ -1392,6 +1438,16 @@ impl Combination {
                 }
             }
             let excluded_mask = excluded.iter().fold(0, |m, e| m | bit(e.member));
+            let silent_mask = silent.iter().fold(0, |m, &s| m | bit(s));
+            let needed = self.helpers(present, excluded_mask);
+            let sets = kept.len() + needed.len();
+            if sets > self.max_share_sets() as usize {
+                // R17-5: refused before any helper is asked to spend a decryption.
+                return Err(CommitteeError::TooManyShareSets {
+                    sets,
+                    max: self.max_share_sets(),
+                });
+            }
             let mut supp = Vec::new();
             let mut failed = Vec::new();
             for (sender, bytes) in supplements {
@@ -1425,7 +1481,12 @@ impl Combination {
                     e.reason
                 );
             }
-            if !failed.is_empty() || (!excluded.is_empty() && supplements.is_empty()) {
+            // Supplements still to ask for: only while some excluded member's slot has a helper that has not
+            // answered (R17-1: an excluded member holding no slot needs none, and the round combines).
+            let unanswered = needed
+                .iter()
+                .any(|&(y, x)| !supp.iter().any(|(sx, sy, _)| *sx == x && *sy == y));
+            if !failed.is_empty() || unanswered {
                 excluded.extend(failed);
                 return Err(CommitteeError::Excluded(excluded));
             }
@@ -1452,10 +1513,18 @@ impl Combination {
                 .collect();
             let mut out = vec![[0i64; N]; l];
             let mut combiner = Box::new(Combiner::<P, N>::new(plain, self.epoch.committee));
-            combiner.decrypt_excluding(agg, present, excluded_mask, &sets, &supp_sets, &mut out)?;
+            combiner.decrypt_excluding(
+                agg,
+                present,
+                excluded_mask | silent_mask,
+                &sets,
+                &supp_sets,
+                &mut out,
+            )?;
             Ok(Combined {
                 chunks: out,
                 excluded,
+                silent,
             })
         })
     }
@@ -1484,11 +1553,14 @@ impl Combination {
             supplement_for,
         };
         if bytes.is_empty() {
-            // Silence is not evidence (review 16 R16-3b): no helper supplements a member that sent nothing.
+            // Silence is not evidence (review 16 R16-3b): no helper supplements a member that sent nothing, so
+            // a silent member holding a slot (or a silent helper) leaves the round undecryptable. A silent
+            // member holding no slot never reaches here (`combine_excluding` leaves it out, R17-4).
             return Err(CommitteeError::Relay(format!(
-                "member {sender} sent no answer (supplement for {supplement_for}); a member silent after the \
-                 present set cannot be replaced by supplements, so this aggregate cannot be decrypted: drop \
-                 unresponsive members before announcing the present set and start a fresh round"
+                "member {sender} sent no answer (supplement for {supplement_for}) and holds slots under the \
+                 present set; a silent member cannot be replaced by supplements, so this aggregate cannot be \
+                 decrypted with this present set: retry it, or drop unresponsive members before announcing \
+                 the present set of a fresh round"
             )));
         }
         let answer = if self.check_answer_signatures {

@@ -50,6 +50,21 @@ pub enum CommitteeError {
         /// What is wrong with the evidence.
         why: String,
     },
+    /// A supplementary answer for member `excluded` was asked of a member that covers none of its slots under
+    /// the present set (review 17, R17-3): it would be pure noise and cost a decryption. Nothing was spent.
+    NothingToSupplement {
+        /// The member the supplement was for.
+        excluded: u8,
+    },
+    /// The combination would sum `sets` share sets, more than the `max` whose worst-case smudging the plan's
+    /// noise budget covers (`Plan::max_share_sets`; review 17, R17-5; docs/THRESHOLD.md §4.2). Nothing was
+    /// combined or published and no supplement was asked for; the round needs another present set.
+    TooManyShareSets {
+        /// Share sets the combination needs (regular answers kept plus supplements).
+        sets: usize,
+        /// The plan's bound.
+        max: u32,
+    },
 }
 
 impl core::fmt::Display for CommitteeError {
@@ -80,6 +95,16 @@ impl core::fmt::Display for CommitteeError {
                 f,
                 "no evidence that member {excluded} failed ({why}): a supplementary answer is given only \
                  against its signed failing answer; nothing was spent"
+            ),
+            Self::NothingToSupplement { excluded } => write!(
+                f,
+                "this member covers no slot of member {excluded} under the present set: no supplement to give; \
+                 nothing was spent"
+            ),
+            Self::TooManyShareSets { sets, max } => write!(
+                f,
+                "the combination would sum {sets} share sets, more than the {max} the noise budget covers; \
+                 nothing was combined: the round needs another present set"
             ),
         }
     }

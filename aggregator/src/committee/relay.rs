@@ -138,8 +138,11 @@ pub struct Decryption {
     pub present: Vec<u8>,
     /// Members that refused a receipt or were offline (with their words).
     pub refusals: Vec<Refusal>,
-    /// Members excluded after a failed share proof (or no answer), replaced by supplementary answers.
+    /// Members excluded after a failed share proof, replaced by supplementary answers.
     pub exclusions: Vec<Excluded>,
+    /// Members of P that did not answer and held no slot under P, left out (review 17, R17-4): silence is no
+    /// evidence, so they are not exclusions.
+    pub unanswered: Vec<u8>,
     /// (helper, excluded) pairs that sent supplementary answers.
     pub supplements: Vec<(u8, u8)>,
 }
@@ -278,9 +281,13 @@ impl Committee {
 
     /// Decrypts `round`'s aggregate of `subs` (docs/THRESHOLD.md §16.4): receipts from every online member
     /// (each verifies every norm proof), at least the spend quorum w = ⌈(n + t)/2⌉ of them and at least t, else
-    /// [`RelayError::TooFewKeyHolders`] before any member answers; present set P = the receipt signers; answers
-    /// from P (a member found offline before answering is dropped from P while |P| ≥ t); combination with
-    /// every share proof verified, an excluded member replaced by its helpers' supplementary answers.
+    /// [`RelayError::TooFewKeyHolders`] before any member answers; present set P = the t + 1 lowest receipt
+    /// signers that respond (all of them if fewer; a member found offline before answering is dropped while
+    /// |P| ≥ t); answers from P; combination with every share proof verified, an excluded member replaced by its
+    /// helpers' supplementary answers. P = t + 1 rather than every signer (review 17, R17-5): it asks one member
+    /// fewer, its highest member holds no slot (so its silence does not stop the round, R17-4), and a repair sums
+    /// at most 2t share sets instead of up to 7 in 3-of-5 (the combiner refuses more than
+    /// `Plan::max_share_sets`).
     ///
     /// # Errors
     /// [`RelayError::TooFewKeyHolders`], and [`RelayError::Committee`] when the answers cannot be combined.
@@ -336,7 +343,7 @@ impl Committee {
         self.memo.entry(memo_key).or_default().receipts = signed;
         let present = match earlier {
             // Members already asked to answer for this present set answer no other: keep it (a member that is
-            // offline now is left out as a failing answer and supplemented).
+            // offline now and holds no slot is left out; one that holds a slot makes the retry fail again).
             Some(p) => p,
             None => {
                 let mut present: Vec<u8> = signers.clone();
@@ -352,6 +359,8 @@ impl Committee {
                     }
                     alive.is_ok()
                 });
+                // t + 1 members: one spare, so one cheater can be excluded and supplemented (R17-5).
+                present.truncate(t as usize + 1);
                 if (present.len() as u32) < t {
                     return Err(RelayError::TooFewKeyHolders {
                         why: format!(
@@ -377,20 +386,32 @@ impl Committee {
                 Ok(bytes) => answers.push((m, bytes)),
                 Err(reason) => {
                     eprintln!("committee round {round}: member {m} did not answer: {reason}");
-                    silent.push(format!("member {m}: {reason}"));
+                    silent.push((m, reason));
                 }
             }
         }
-        if !silent.is_empty() {
-            // The others of P have answered P and answer no other present set; an unanswered request is not
-            // evidence against the member (its answer is unsigned and unseen), so it is not excluded: the
-            // decryption is retried with this present set and these receipts (`memo`), and the members that
-            // answered resend their stored answers.
+        // An unanswered request is not evidence against the member (its answer is unsigned and unseen), so it is
+        // not excluded and nobody supplements it. A silent member holding no slot under P is left out (its
+        // answer would be pure noise; R17-4) and reported as unanswered; one holding a slot leaves the round
+        // undecryptable with this P: the others of P have answered P and answer no other present set, so the
+        // decryption is retried with this present set and these receipts (`memo`), and the members that
+        // answered resend their stored answers.
+        let holding: Vec<&(u8, String)> = silent
+            .iter()
+            .filter(|(m, _)| self.combination.holds_slot(mask, *m))
+            .collect();
+        if !holding.is_empty() {
             return Err(RelayError::Committee(CommitteeError::Protocol(format!(
-                "members of the present set {present:?} did not answer ({}); retry with the same present set",
-                silent.join("; ")
+                "members of the present set {present:?} holding slots did not answer ({}); retry with the same \
+                 present set",
+                holding
+                    .iter()
+                    .map(|(m, why)| format!("member {m}: {why}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ))));
         }
+        answers.extend(silent.iter().map(|(m, _)| (*m, Vec::new())));
         let combination = &self.combination;
         let first =
             on_big_stack(|| combination.combine_excluding(round, subs, mask, &answers, &[]));
@@ -449,6 +470,7 @@ impl Committee {
             present,
             refusals,
             exclusions,
+            unanswered: combined.silent,
             supplements,
         })
     }
@@ -821,6 +843,7 @@ impl Decryptor for CommitteeDecryptor {
                     "present": d.present,
                     "refusals": refusals_json(&d.refusals),
                     "exclusions": serde_json::to_value(&d.exclusions).unwrap_or_default(),
+                    "unanswered": d.unanswered,
                     "supplements": d.supplements.iter()
                         .map(|(y, x)| serde_json::json!({"helper": y, "excluded": x}))
                         .collect::<Vec<_>>(),

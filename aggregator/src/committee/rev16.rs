@@ -441,12 +441,23 @@ fn rev16_3_a_cheater_is_excluded_and_supplements_need_evidence() {
             members[3].supplement(1, &subs, &p, &receipts, 1, &answers[2].1),
             1,
         );
+        // Under another present set member 4, which answered under P, now refuses before any evidence check
+        // (review 17, R17-2: one present set per aggregate, `AlreadyDecrypted`).
         let p5 = agg.present(1, &subs, mask(&[1, 2, 4, 5])).unwrap();
-        no_evidence(
-            members[3].supplement(1, &subs, &p5, &receipts, 1, &answers[0].1),
-            1,
-        );
-        no_evidence(members[3].supplement(1, &subs, &p5, &receipts, 5, &[]), 5);
+        let other_p = |res: Result<Vec<u8>, CommitteeError>| {
+            assert!(
+                matches!(
+                    res,
+                    Err(CommitteeError::Threshold(
+                        ThresholdError::AlreadyDecrypted { .. }
+                    ))
+                ),
+                "{:?}",
+                res.map(|b| b.len())
+            );
+        };
+        other_p(members[3].supplement(1, &subs, &p5, &receipts, 1, &answers[0].1));
+        other_p(members[3].supplement(1, &subs, &p5, &receipts, 5, &[]));
         assert_eq!(
             spent_rows(&path),
             before,

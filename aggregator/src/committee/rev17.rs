@@ -281,7 +281,6 @@ fn slots_covered(r: &CommitteeRoster, present: Members, x: u8, member: u8) -> Ve
 /// `decrypt_excluding` check the helpers' cover (it already refuses a missing supplement as
 /// `ShareSetMismatch`); return `Excluded` only while `helpers(P, E)` is non-empty and unanswered.
 #[test]
-#[ignore = "R17-1: a cheater without slots under P stops the round (combine_excluding needs a supplement)"]
 fn rev17_1_a_cheater_without_slots_is_excluded_and_the_round_still_decrypts() {
     big_stack(|| {
         let mut c = committee("r1");
@@ -345,7 +344,6 @@ fn rev17_1_a_cheater_without_slots_is_excluded_and_the_round_still_decrypts() {
 /// Fix: store the P of a member's first answer (regular or supplement) for an aggregate and refuse any answer or
 /// supplement of that aggregate under another P (`AlreadyDecrypted`), before anything is spent.
 #[test]
-#[ignore = "R17-2: a supplement under another present set re-answers the member's own slots"]
 fn rev17_2_a_supplement_under_another_present_set_is_refused() {
     big_stack(|| {
         let mut c = committee("r2");
@@ -379,8 +377,31 @@ fn rev17_2_a_supplement_under_another_present_set_is_refused() {
         let second = c.members[2].supplement(round, &subs, &pm2, &rs, 1, &evidence);
         assert!(!regular.is_empty());
         assert!(
-            second.is_err(),
-            "R17-2: member 3 answered aggregate {round} again for slots {twice:?} under another present set"
+            matches!(
+                second,
+                Err(CommitteeError::Threshold(
+                    ThresholdError::AlreadyDecrypted { .. }
+                ))
+            ),
+            "R17-2: member 3 answered aggregate {round} again for slots {twice:?} under another present set: \
+             {second:?}"
+        );
+        // Durable: after a restart the stored regular answer still refuses P2, and resends for P1.
+        let roster = c.roster.clone();
+        c.members[2] = open(&c.dir, &roster, 3);
+        let again = c.members[2].supplement(round, &subs, &pm2, &rs, 1, &evidence);
+        assert!(
+            matches!(
+                again,
+                Err(CommitteeError::Threshold(
+                    ThresholdError::AlreadyDecrypted { .. }
+                ))
+            ),
+            "{again:?}"
+        );
+        assert_eq!(
+            c.members[2].answer(round, &subs, &pm1, &rs).unwrap(),
+            regular
         );
         assert_eq!(
             spent_rows(&db(&c.dir, 3)),
@@ -397,7 +418,6 @@ fn rev17_2_a_supplement_under_another_present_set_is_refused() {
 /// Fix: `ShareMaker::make_answer` (or `Member::respond`) refuses a supplement that covers no slot
 /// (`share_relation::covers` is false for every u) before spending.
 #[test]
-#[ignore = "R17-3: a supplement covering no slot is answered and counted"]
 fn rev17_3_a_supplement_that_covers_no_slot_is_refused() {
     big_stack(|| {
         let mut c = committee("r3");
@@ -412,8 +432,8 @@ fn rev17_3_a_supplement_that_covers_no_slot_is_refused() {
         let before = spent_rows(&db(&c.dir, 4));
         let r = c.members[3].supplement(round, &subs, &p, &rs, 5, &evidence);
         assert!(
-            r.is_err(),
-            "R17-3: member 4 supplemented member 5 covering no slot"
+            matches!(r, Err(CommitteeError::NothingToSupplement { excluded: 5 })),
+            "R17-3: member 4 supplemented member 5 covering no slot: {r:?}"
         );
         assert_eq!(spent_rows(&db(&c.dir, 4)), before);
     });
@@ -433,7 +453,6 @@ fn rev17_3_a_supplement_that_covers_no_slot_is_refused() {
 /// members that hold slots (the t lowest live signers), so a slotless member is never asked and never spends a
 /// decryption of its budget on pure noise.
 #[test]
-#[ignore = "R17-4: a silent member without slots stops the round (Relay)"]
 fn rev17_4_a_silent_member_without_slots_does_not_stop_the_round() {
     big_stack(|| {
         let mut c = committee("r4");
@@ -460,6 +479,14 @@ fn rev17_4_a_silent_member_without_slots_does_not_stop_the_round() {
             .combine_excluding(round, &subs, pm, &answers, &[])
             .unwrap_or_else(|e| panic!("R17-4: {e}"));
         assert_eq!(done.chunks[0].to_vec(), sum);
+        assert_eq!(done.silent, [5], "reported as not answering");
+        assert!(done.excluded.is_empty(), "silence is no evidence");
+        // A silent member holding a slot (member 1) still stops the round: nobody may supplement it.
+        answers[0].1 = Vec::new();
+        let r = c
+            .combination
+            .combine_excluding(round, &subs, pm, &answers, &[]);
+        assert!(matches!(r, Err(CommitteeError::Relay(_))), "{r:?}");
     });
 }
 
@@ -812,9 +839,14 @@ fn rev17_attempt_a_supplement_that_cannot_be_stored_spends_nothing() {
 /// worst case §4.2 states; the adversary (t − 1 members, x excluded) controls at most two of the seven. Fix:
 /// bound the count of share sets in a combination (|P| − |E| + Σ helpers) in `plan`, or restate §4.2 with the
 /// malicious shares at B_E and the honest ones at their tail bound.
+///
+/// Fixed (review 17 fixes): `Plan::max_share_sets` is the most share sets the noise budget covers (5 here);
+/// the combination counts kept answers plus needed supplements and refuses more (`TooManyShareSets`) before any
+/// helper is asked; the worst case over every P and x is above it, and a real combination with the lowest
+/// member of P cheating is refused for P = all five (7 sets) and P = t + 1 (2t = 6 sets), while the demo's case
+/// (P = {1, 2, 3, 4}, x = 2: 5 sets) combines.
 #[test]
-#[ignore = "R17-5: a combination with supplements sums more than n share sets (§4.2's n·B_E)"]
-fn rev17_5_a_combination_sums_at_most_n_share_sets() {
+fn rev17_5_a_combination_sums_at_most_the_share_sets_the_budget_covers() {
     let r = roster();
     let c = committee_shape(&r);
     let n = c.members() as u8;
@@ -828,8 +860,70 @@ fn rev17_5_a_combination_sums_at_most_n_share_sets() {
             worst = worst.max(present.count_ones() as usize - 1 + helpers);
         }
     }
-    assert!(
-        worst <= usize::from(n),
-        "R17-5: {worst} share sets in one combination, n = {n}"
-    );
+    assert_eq!(worst, 7, "P = all five, x = 1");
+    big_stack(move || {
+        let mut c = committee("r5");
+        let max = c.combination.max_share_sets();
+        assert_eq!(max, 5);
+        assert!(worst > max as usize);
+        for (round, present, cheater, sets) in [
+            (1u64, [1u8, 2, 3, 4, 5].as_slice(), 1u8, Some(7usize)),
+            (2, &[1, 2, 3, 4], 1, Some(6)),
+            (3, &[1, 2, 3, 4], 2, None),
+        ] {
+            let (subs, sum) = clinics(&c.key, 50 + round);
+            let rs = receipts(&mut c, round, &subs, present);
+            let pm = mask(present);
+            let p = c.combination.present(round, &subs, pm).unwrap();
+            let answers: Vec<(u8, Vec<u8>)> = present
+                .iter()
+                .map(|&m| {
+                    let honest = c.members[usize::from(m) - 1]
+                        .answer(round, &subs, &p, &rs)
+                        .unwrap();
+                    let bytes = if m == cheater {
+                        cheat(&c.roster, &p, m, &honest)
+                    } else {
+                        honest
+                    };
+                    (m, bytes)
+                })
+                .collect();
+            let first = c
+                .combination
+                .combine_excluding(round, &subs, pm, &answers, &[]);
+            match sets {
+                Some(sets) => assert!(
+                    matches!(
+                        first,
+                        Err(CommitteeError::TooManyShareSets { sets: s, max: 5 }) if s == sets
+                    ),
+                    "round {round}: {first:?}"
+                ),
+                None => {
+                    let Err(CommitteeError::Excluded(ex)) = first else {
+                        panic!("round {round}: {first:?}");
+                    };
+                    let supplements: Vec<(u8, Vec<u8>)> = c
+                        .combination
+                        .supplement_requests(pm, &ex, &answers)
+                        .into_iter()
+                        .map(|(y, x, evidence)| {
+                            let s = c.members[usize::from(y) - 1]
+                                .supplement(round, &subs, &p, &rs, x, evidence)
+                                .unwrap();
+                            (y, s)
+                        })
+                        .collect();
+                    assert_eq!(answers.len() - 1 + supplements.len(), 5);
+                    let done = c
+                        .combination
+                        .combine_excluding(round, &subs, pm, &answers, &supplements)
+                        .unwrap();
+                    assert_eq!(done.chunks[0].to_vec(), sum);
+                    assert_eq!(done.excluded[0].member, cheater);
+                }
+            }
+        }
+    });
 }

@@ -209,8 +209,14 @@ pub struct Plan {
     pub outer_bound_sq: u128,
     /// Worst-case |E_k| of one member's noise (`share_noise_coeff_bound`).
     pub share_coeff_bound: u128,
-    /// Worst-case smudging per coefficient of the combined phase: n·`share_coeff_bound` (at most n shares).
+    /// Worst-case smudging per coefficient of the combined phase the design was fitted to: n·`share_coeff_bound`
+    /// (n share sets).
     pub smudging: u128,
+    /// The most share sets one combination may sum and still decrypt every round of `clinics` clinics exactly
+    /// at worst case (≥ n): a combination with supplements (docs/THRESHOLD.md §3.2.1) sums |P| − |E| regular
+    /// answers and one set per (helper, excluded) pair, up to 7 in 3-of-5, more than this; the combiner refuses
+    /// those (review 17, R17-5; §4.2).
+    pub max_share_sets: u32,
     /// Worst-case noise of one proven ciphertext under the committee key.
     pub noise_per_client: u128,
     /// Largest clinic count that decrypts exactly with this smudging (≥ `clinics`).
@@ -371,6 +377,8 @@ pub fn design_for<P: ParamSet>(
         return Err(PlanError::TooLossy { loss_millibits });
     }
     let (slots, held) = slot_counts(members, threshold);
+    let max_share_sets =
+        max_share_sets::<P>(clinics, b_int, chunks, key, share_coeff_bound, members);
     Ok(Plan {
         members,
         threshold,
@@ -388,6 +396,7 @@ pub fn design_for<P: ParamSet>(
         outer_bound_sq: share_noise_bound_sq(u128::from(lo) * u128::from(lo), P::N),
         share_coeff_bound,
         smudging,
+        max_share_sets,
         noise_per_client: per_client,
         max_clinics: max_clinics::<P>(b_int, chunks, key, smudging),
         shift_coeff,
@@ -395,6 +404,30 @@ pub fn design_for<P: ParamSet>(
         renyi_log2: renyi,
         loss_bits: loss,
     })
+}
+
+/// The largest s ≥ `fitted` such that s share sets of worst-case noise `share_coeff_bound` per coefficient
+/// still decrypt every round of `clinics` clinics exactly (the condition `design_for` fits n sets into), or
+/// `fitted` if none more fit. Bounded by the pair count of a combination (n regular sets and n·(n − 1) (helper,
+/// excluded) pairs) so the search ends.
+fn max_share_sets<P: ParamSet>(
+    clinics: u32,
+    b_int: u64,
+    chunks: usize,
+    key: KeyBounds,
+    share_coeff_bound: u128,
+    fitted: u32,
+) -> u32 {
+    let fits = |sets: u32| {
+        let e_sm = u128::from(sets) * share_coeff_bound;
+        max_clinics::<P>(b_int, chunks, key, e_sm) >= clinics
+            && decrypts_exactly::<P>(clinics, b_int, chunks, key, e_sm)
+    };
+    let mut sets = fitted;
+    while sets < fitted * fitted && fits(sets + 1) {
+        sets += 1;
+    }
+    sets
 }
 
 /// A design that only [`CheckedPlan::design`] makes (review 10, gap R10-3): `Plan`'s fields are public numbers,
@@ -630,6 +663,29 @@ mod tests {
         // Both Gaussian widths are within the base sampler's range and meet the convolution lemma.
         assert!(p.outer_sigma < 1 << 28 && INNER_SIGMA < 1 << 28);
         assert!(p.convolution_ok());
+    }
+
+    /// R17-5: the share-set bound is computed, maximal, and below the 7 sets a 3-of-5 combination with
+    /// supplements can sum (P = all five, x = 1: four regular answers and three helpers) and below the 2t = 6
+    /// of P = t + 1 with its lowest member excluded.
+    #[test]
+    fn share_set_bound_is_the_largest_that_decrypts_exactly() {
+        let p = design_point();
+        let key = committee_key::<SetL>(5, 3);
+        let fits = |sets: u32| {
+            decrypts_exactly::<SetL>(
+                1024,
+                1 << 16,
+                SetL::MAX_CHUNKS,
+                key,
+                u128::from(sets) * p.share_coeff_bound,
+            )
+        };
+        assert!(p.max_share_sets >= p.members);
+        assert!(fits(p.max_share_sets));
+        assert!(!fits(p.max_share_sets + 1));
+        assert_eq!(p.max_share_sets, 5);
+        assert!(p.max_share_sets < 2 * p.threshold);
     }
 
     #[test]
