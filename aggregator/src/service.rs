@@ -131,10 +131,16 @@ fn start_committee(
         chunks: chunks as usize,
     };
     let exe = std::env::current_exe()?;
+    // Members over HTTP answer only requests the aggregator's identity key signed (THRESHOLD §16.6).
+    let signer = crate::committee::process::auth::RequestSigner::new(
+        zkfl_core::channel::SigningKey::from_seed(&*read_secret::<32>(&dir.sign_seed())?),
+        &roster,
+    )?;
     let links = cc
         .members
         .iter()
-        .map(|spec| link::connect(spec, &exe, design))
+        .zip(1u8..)
+        .map(|(spec, i)| link::connect(spec, &exe, design, &signer, i))
         .collect::<Result<Vec<_>, _>>()?;
     let digest = roster.digest_hex()?;
     let committee = relay::Committee::start(roster, design, links, &config.data_dir)?;

@@ -5,13 +5,17 @@
 //! file, a member killed and restarted on another port rebuilds its holdings from its database, and a round with
 //! three clinics' real set-L ciphertexts and norm proofs decrypts bit-exact with member 5 offline (its link
 //! refuses: connection refused). A request body one byte over `request_limit` is refused with 413 and never
-//! reaches the member; one of exactly the limit does (and is refused by the member as an unknown op).
+//! reaches the member; one of exactly the limit does (and is refused by the member as an unknown op). Only the
+//! aggregator may ask: a receipt request unsigned, signed by another key, signed for another member, or with one
+//! body byte changed is refused (401/403) and the member's receipt ledger stays empty; the same request signed
+//! by the aggregator's key is answered and recorded.
 
 mod common;
 
 use common::{TempDir, zkfl};
 use zkfl_aggregator::committee::link::{MemberLink, connect};
 use zkfl_aggregator::committee::member::{C, Combination, Design, N, P, Submission};
+use zkfl_aggregator::committee::process::auth::{RequestSigner, SIGNATURE_HEADER};
 use zkfl_aggregator::committee::process::http::{ListeningMember, PATH, request_limit};
 use zkfl_aggregator::committee::process::{
     ACCEPT, ACCEPT_SEALED, ANSWER, CERTIFY, COMMIT, DEAL, KEY, READY, RECEIPT, REVEAL, decode_key,
@@ -19,6 +23,7 @@ use zkfl_aggregator::committee::process::{
 };
 use zkfl_aggregator::committee::relay::Committee;
 use zkfl_aggregator::committee::roster::CommitteeRoster;
+use zkfl_core::channel::SigningKey;
 use zkfl_core::channel::identity::Signature;
 use zkfl_core::threshold::certificate::{self, KeySignature};
 
@@ -28,11 +33,32 @@ const DESIGN: Design = Design {
     chunks: 1,
 };
 
-fn link(m: &ListeningMember) -> Box<dyn MemberLink> {
+/// The link to member `i` at `m`, signing with the aggregator's key.
+fn link(m: &ListeningMember, signer: &RequestSigner, i: u8) -> Box<dyn MemberLink> {
     let exe = std::path::Path::new(env!("CARGO_BIN_EXE_zkfl"));
-    connect(m.url(), exe, DESIGN)
+    connect(m.url(), exe, DESIGN, signer, i)
         .unwrap()
         .expect("an http spec is a link")
+}
+
+/// The aggregator's request signer, from the key directory `zkfl keygen` wrote.
+fn aggregator_signer(keys: &std::path::Path, roster: &CommitteeRoster) -> RequestSigner {
+    let seed: [u8; 32] = std::fs::read(keys.join("aggregator/sign-seed.bin"))
+        .unwrap()
+        .try_into()
+        .unwrap();
+    RequestSigner::new(SigningKey::from_seed(&seed), roster).unwrap()
+}
+
+/// Receipts member `dir` has issued (its ledger, `receipts` in its database).
+fn receipts_issued(dir: &std::path::Path) -> i64 {
+    let db = rusqlite::Connection::open_with_flags(
+        dir.join("member.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    db.query_row("SELECT COUNT(*) FROM receipts", [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -59,10 +85,15 @@ fn five_members_over_http_run_the_ceremony_and_a_round_and_refuse_an_oversized_b
             .iter()
             .all(|m| m.url().starts_with("http://127.0.0.1:"))
     );
-    let mut members: Vec<Box<dyn MemberLink>> = procs.iter().map(link).collect();
     let roster =
         CommitteeRoster::parse(&std::fs::read(keys.join("public/committee-roster.json")).unwrap())
             .unwrap();
+    let signer = aggregator_signer(&keys, &roster);
+    let mut members: Vec<Box<dyn MemberLink>> = procs
+        .iter()
+        .zip(1u8..)
+        .map(|(m, i)| link(m, &signer, i))
+        .collect();
 
     // The body limit: one byte over is refused by the listener (413), exactly the limit reaches the member.
     let limit = request_limit(&roster, DESIGN).unwrap();
@@ -70,15 +101,22 @@ fn five_members_over_http_run_the_ceremony_and_a_round_and_refuse_an_oversized_b
         .http_status_as_error(false)
         .build()
         .new_agent();
+    // `request` (op ‖ body) to member 1, with the signature header `sig` if any.
+    let url1 = format!("{}{PATH}", procs[0].url());
+    let send = |request: &[u8], sig: Option<&str>| {
+        let mut req = agent.post(&url1);
+        if let Some(sig) = sig {
+            req = req.header(SIGNATURE_HEADER, sig);
+        }
+        let resp = req.send(request).unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.into_body().read_to_vec().unwrap())
+    };
     let post = |len: usize| {
         let mut body = vec![0u8; len];
         body[0] = 200;
-        let resp = agent
-            .post(&format!("{}{PATH}", procs[0].url()))
-            .send(&body[..])
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.into_body().read_to_vec().unwrap())
+        let sig = signer.sign(1, 200, &body[1..]).unwrap();
+        send(&body, Some(&sig))
     };
     let (status, _) = post(limit + 1);
     assert_eq!(status, 413, "a body over the limit is refused");
@@ -149,7 +187,7 @@ fn five_members_over_http_run_the_ceremony_and_a_round_and_refuse_an_oversized_b
         "a member that is gone is offline"
     );
     procs.push(start(5));
-    members[4] = link(&procs[4]);
+    members[4] = link(&procs[4], &signer, 5);
     assert_eq!(members[4].call(READY, &[]).unwrap(), [1]);
     assert_eq!(certify(&mut members[4], 5).0, key_id);
 
@@ -165,6 +203,52 @@ fn five_members_over_http_run_the_ceremony_and_a_round_and_refuse_an_oversized_b
     });
     let mut body = 1u64.to_le_bytes().to_vec();
     body.extend_from_slice(&encode_submissions(&subs));
+
+    // Only the aggregator may ask member 1 for its round-1 receipt: each forgery is refused before the member
+    // sees it, and its ledger stays empty.
+    let mut request = vec![RECEIPT];
+    request.extend_from_slice(&body);
+    let stranger = RequestSigner::new(SigningKey::from_seed(&[0x5a; 32]), &roster).unwrap();
+    let mut changed = request.clone();
+    *changed.last_mut().unwrap() ^= 1;
+    let genuine = signer.sign(1, RECEIPT, &body).unwrap();
+    let forgeries: [(&str, &[u8], Option<String>, u16); 4] = [
+        ("unsigned", &request, None, 401),
+        (
+            "another key",
+            &request,
+            Some(stranger.sign(1, RECEIPT, &body).unwrap()),
+            403,
+        ),
+        (
+            "signed for member 2",
+            &request,
+            Some(signer.sign(2, RECEIPT, &body).unwrap()),
+            403,
+        ),
+        (
+            "one body byte changed",
+            &changed,
+            Some(genuine.clone()),
+            403,
+        ),
+    ];
+    for (what, req, sig, expected) in forgeries {
+        let (status, reply) = send(req, sig.as_deref());
+        assert_eq!(
+            status,
+            expected,
+            "{what}: {}",
+            String::from_utf8_lossy(&reply)
+        );
+        assert_eq!(receipts_issued(&member_dir(1)), 0, "{what} spent nothing");
+    }
+    // Positive control: the same request with the aggregator's signature is answered and recorded.
+    let (status, reply) = send(&request, Some(&genuine));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+    assert_eq!(reply[0], 0, "{}", String::from_utf8_lossy(&reply[1..]));
+    assert!(receipts_issued(&member_dir(1)) > 0);
+
     let receipts: Vec<Vec<u8>> = members[..4]
         .iter_mut()
         .map(|m| m.call(RECEIPT, &body).unwrap())
@@ -233,7 +317,12 @@ fn a_cheating_member_over_http_is_excluded_and_the_round_is_bit_exact() {
                 .unwrap()
             })
             .collect();
-        let links = procs.iter().map(|m| Some(link(m))).collect();
+        let signer = aggregator_signer(&keys, &roster);
+        let links = procs
+            .iter()
+            .zip(1u8..)
+            .map(|(m, i)| Some(link(m, &signer, i)))
+            .collect();
         let mut committee = Committee::start(roster.clone(), DESIGN, links, data).unwrap();
         drop(procs.pop());
         let (a, b) = committee.key().clone();

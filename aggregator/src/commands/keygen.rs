@@ -74,7 +74,13 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     write(&dir.public("aggregator-vk.bin"), &aggregator_vk, false)?;
     crate::keys::write_admin_token(&dir)?;
     let committee = match (args.committee, args.threshold) {
-        (Some(n), Some(t)) => Some(committee_setup(&dir, &args.param_set, n, t)?),
+        (Some(n), Some(t)) => Some(committee_setup(
+            &dir,
+            &args.param_set,
+            n,
+            t,
+            &aggregator_vk,
+        )?),
         _ => None,
     };
     let bfv_pk = if committee.is_none() {
@@ -152,13 +158,22 @@ pub const IDENTITY_SEED_FILE: &str = "identity-seed.bin";
 pub const KEM_SEED_FILE: &str = "kem-seed.bin";
 
 /// Threshold-mode set-up: n member identities (`members/<i>/identity-seed.bin` and `kem-seed.bin`, mode 0600,
-/// each with a copy of the roster) and the committee roster (`public/committee-roster.json`: set, n, t, a fresh CRS seed, epoch 1,
+/// each with a copy of the roster and the aggregator's verifying key `aggregator-vk.bin`, the only key whose
+/// signed requests a listening member answers, THRESHOLD §16.6) and the committee roster (`public/committee-roster.json`: set, n, t, a fresh CRS seed, epoch 1,
 /// the n verifying keys). Prints the roster digest ρ_R, which every member and clinic compares out of band.
 /// Returns the roster's JSON (copied into every clinic directory).
 ///
 /// For trials one operator runs this; in a deployment each member generates its own identity on its own host
-/// and the operator assembles the roster from the exported verifying keys (the same JSON format).
-fn committee_setup(dir: &KeyDir, set: &str, n: u32, t: u32) -> Result<Vec<u8>, KeyError> {
+/// and the operator assembles the roster from the exported verifying keys (the same JSON format); the operator
+/// hands each member the roster and `public/aggregator-vk.bin`, whose fingerprint (printed here) the member's
+/// operator compares out of band like the roster digest.
+fn committee_setup(
+    dir: &KeyDir,
+    set: &str,
+    n: u32,
+    t: u32,
+    aggregator_vk: &[u8],
+) -> Result<Vec<u8>, KeyError> {
     use crate::committee::roster::CommitteeRoster;
     use getrandom::rand_core::UnwrapErr;
     use zkfl_core::wire::committee::signed::{MemberKem, sign_kem_key};
@@ -227,13 +242,26 @@ fn committee_setup(dir: &KeyDir, set: &str, n: u32, t: u32) -> Result<Vec<u8>, K
         write(&mdir.join(KEM_SEED_FILE), &**kem_seed, true)?;
         write(&mdir.join("member-index"), i.to_string().as_bytes(), false)?;
         write(&mdir.join(ROSTER_FILE), &json, false)?;
+        write(
+            &mdir.join(crate::committee::process::auth::AGGREGATOR_VK_FILE),
+            aggregator_vk,
+            false,
+        )?;
     }
+    let fingerprint = zkfl_core::channel::VerifyingKey::from_bytes(aggregator_vk)
+        .map_err(|e| KeyError(format!("aggregator verifying key: {e}")))?
+        .fingerprint();
     println!(
         "zkfl keygen: threshold mode, a {t}-of-{n} committee; roster digest {digest} \
          (compare it with every member and clinic out of band)"
     );
     println!(
-        "zkfl keygen: give member i only {}/<i> (its identity seed and the roster)",
+        "zkfl keygen: members answer only requests signed by the aggregator key with fingerprint {} \
+         (each member's aggregator-vk.bin; compare it out of band with the roster digest)",
+        hex::encode(fingerprint)
+    );
+    println!(
+        "zkfl keygen: give member i only {}/<i> (its identity seed, the roster and the aggregator's key)",
         dir.0.join("members").display()
     );
     Ok(json)

@@ -21,7 +21,8 @@ pub struct Args {
     #[arg(long)]
     pub committee: bool,
     /// Threshold mode: serve the member over HTTP on this address (`POST /v1/committee`; port 0 picks a free
-    /// port) instead of stdin/stdout; prints `listening on http://ADDR` on stdout.
+    /// port) instead of stdin/stdout; prints `listening on http://ADDR` on stdout. Answers only requests signed
+    /// by the aggregator key in the member directory's `aggregator-vk.bin` (docs/THRESHOLD.md §16.6).
     #[arg(long, requires = "committee")]
     pub listen: Option<std::net::SocketAddr>,
     /// Demo only: sends a wrong decryption share (adds Δ to one coefficient of this member's share after its

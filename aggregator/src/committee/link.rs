@@ -5,13 +5,15 @@
 //!
 //! A member is named on the command line by a spec ([`connect`]): `off` (offline: never asked), `dir:<path>` (a
 //! local `zkfl keyholder --committee --dir <path>` child over its stdin/stdout, for trials on one host), or an
-//! `http://host:port` URL (a member on its own host, [`HttpMember`]).
+//! `http://host:port` URL (a member on its own host, [`HttpMember`], whose every request carries the aggregator's
+//! signature for that member: `committee::process::auth`).
 
 use std::path::Path;
 use std::time::Duration;
 
 use super::CommitteeError;
 use super::member::Design;
+use super::process::auth::{RequestSigner, SIGNATURE_HEADER};
 use super::process::{MemberProcess, http::PATH, parse_reply};
 
 /// One committee member as the relay sees it.
@@ -45,16 +47,19 @@ pub const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_REPLY: u64 = 1 << 30;
 
 /// A member on its own host, reached over HTTP (`zkfl keyholder --committee --listen`,
-/// `committee::process::http`): each call is one blocking `POST /v1/committee`.
+/// `committee::process::http`): each call is one blocking `POST /v1/committee`, signed by the aggregator for
+/// member `member`.
 pub struct HttpMember {
     url: String,
     agent: ureq::Agent,
+    signer: RequestSigner,
+    member: u8,
 }
 
 impl HttpMember {
-    /// A link to the member listening at `base` (`http://host:port`).
+    /// A link to member `member` listening at `base` (`http://host:port`), signing with `signer`.
     #[must_use]
-    pub fn new(base: &str) -> Self {
+    pub fn new(base: &str, signer: RequestSigner, member: u8) -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(HTTP_CONNECT_TIMEOUT))
@@ -64,6 +69,8 @@ impl HttpMember {
         Self {
             url: format!("{}{PATH}", base.trim_end_matches('/')),
             agent,
+            signer,
+            member,
         }
     }
 }
@@ -73,10 +80,15 @@ impl MemberLink for HttpMember {
         let mut req = Vec::with_capacity(1 + body.len());
         req.push(op);
         req.extend_from_slice(body);
+        let signature = self
+            .signer
+            .sign(self.member, op, body)
+            .map_err(|e| format!("member {}: {e}", self.url))?;
         let resp = self
             .agent
             .post(&self.url)
             .header("content-type", "application/octet-stream")
+            .header(SIGNATURE_HEADER, &signature)
             .send(&req[..])
             .map_err(|e| format!("member {}: {e}", self.url))?;
         let status = resp.status().as_u16();
@@ -97,7 +109,9 @@ impl MemberLink for HttpMember {
     }
 }
 
-/// Opens the link a member spec names (`off`, `dir:<path>`, `http://…`); `Ok(None)` for `off`.
+/// Opens the link a member spec names (`off`, `dir:<path>`, `http://…`) for member `member` (its roster index);
+/// `Ok(None)` for `off`. An HTTP link signs its requests with `signer` (the aggregator's identity); a child's
+/// pipe needs no signature (only its parent writes to it).
 ///
 /// # Errors
 /// [`CommitteeError::Roster`] for a spec that names no transport, or a child process that does not start.
@@ -105,6 +119,8 @@ pub fn connect(
     spec: &str,
     exe: &Path,
     design: Design,
+    signer: &RequestSigner,
+    member: u8,
 ) -> Result<Option<Box<dyn MemberLink>>, CommitteeError> {
     if spec == "off" {
         return Ok(None);
@@ -115,7 +131,11 @@ pub fn connect(
         return Ok(Some(Box::new(child)));
     }
     if spec.starts_with("http://") && spec.len() > "http://".len() {
-        return Ok(Some(Box::new(HttpMember::new(spec))));
+        return Ok(Some(Box::new(HttpMember::new(
+            spec,
+            signer.clone(),
+            member,
+        ))));
     }
     Err(CommitteeError::Roster(format!(
         "member spec {spec:?}: expected off, dir:<path> or http://host:port"

@@ -13,6 +13,7 @@
 //! [`RECEIPT`] → 0x14 and [`ANSWER`] → 0x15 and its 0x16 proofs for a round's submissions (each member verifies
 //! every norm proof); [`SUPPLEMENT`] → a supplementary answer for an excluded member's slots.
 
+pub mod auth;
 pub mod http;
 
 use std::io::{Read, Write};

@@ -4,9 +4,11 @@
 //! ([`super::reply`]). Requests reach the member one at a time, on one thread with room for set-L state; a body
 //! above [`request_limit`] is refused with `413` and never reaches the member.
 //!
-//! HTTP carries no secret and needs no integrity of its own: every ceremony message is signed, dealt parts are
-//! sealed to their holder's KEM key, receipts and answers are signed, and requests carry only public data
-//! (docs/THRESHOLD.md §16.6).
+//! Only the aggregator may ask: a request without the aggregator's signature for this member, epoch, op and
+//! body ([`super::auth`]) is refused (`401`/`403` with the reason) and never reaches the member. HTTP carries no
+//! secret and needs no secrecy of its own: every ceremony message is signed, dealt parts are sealed to their
+//! holder's KEM key, receipts and answers are signed, and requests carry only public data (docs/THRESHOLD.md
+//! §16.6).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -17,13 +19,14 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::oneshot;
 
 use super::super::CommitteeError;
 use super::super::member::{Design, Member, N, P};
 use super::super::roster::CommitteeRoster;
+use super::auth::{RequestVerifier, SIGNATURE_HEADER};
 use super::poly_len;
 
 /// The member's one endpoint.
@@ -161,6 +164,7 @@ type Job = (Bytes, oneshot::Sender<Vec<u8>>);
 struct Shared {
     jobs: mpsc::Sender<Job>,
     busy: Arc<AtomicUsize>,
+    verifier: Arc<RequestVerifier>,
 }
 
 /// Counts a request as in flight until dropped (also when the client goes away mid-request).
@@ -172,7 +176,13 @@ impl Drop for InFlight {
     }
 }
 
-async fn call(State(s): State<Shared>, body: Bytes) -> Response {
+async fn call(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
+    if let Err(e) = s.verifier.check(signature, &body) {
+        eprintln!("zkfl keyholder: refused a request: {e}");
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN);
+        return (status, e.to_string()).into_response();
+    }
     s.busy.fetch_add(1, Ordering::SeqCst);
     let _in_flight = InFlight(Arc::clone(&s.busy));
     let (tx, rx) = oneshot::channel();
@@ -208,6 +218,11 @@ pub fn serve(
             .map_err(|e| CommitteeError::Roster(format!("{}: {e}", dir.display())))?,
     )?;
     let limit = request_limit(&roster, design)?;
+    let verifier = Arc::new(RequestVerifier::load(dir, &roster)?);
+    eprintln!(
+        "zkfl keyholder: answering only requests signed by the aggregator key with fingerprint {}",
+        hex::encode(verifier.fingerprint())
+    );
     let (jobs, queue) = mpsc::channel::<Job>();
     let (opened_tx, opened) = mpsc::sync_channel::<Result<(), CommitteeError>>(1);
     let dir = dir.to_path_buf();
@@ -246,6 +261,7 @@ pub fn serve(
     let shared = Shared {
         jobs,
         busy: Arc::new(AtomicUsize::new(0)),
+        verifier,
     };
     let busy = Arc::clone(&shared.busy);
     let app = axum::Router::new()
