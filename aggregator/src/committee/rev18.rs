@@ -1,0 +1,602 @@
+//! Review 18 (independent; the reviewer did not write the code): the fixes of review 17 (slot coverage, one
+//! present set per aggregate, `NothingToSupplement`, silent members without slots, `Plan::max_share_sets`, the
+//! relay's P = t + 1) and the aggregator-signed member requests (docs/THRESHOLD.md §3.2, §3.2.1, §4.2, §16.4,
+//! §16.6, §21).
+//!
+//! Tests that demonstrate a live break assert the behaviour the spec promises and are `#[ignore]`d with their
+//! finding id, so CI stays green until the fix lands. Every other test is an attempt that failed: it asserts
+//! the refusal and names the check that stops it, with a positive control where practical. The fixtures repeat
+//! those of `committee::rev17` (private there).
+
+use super::CommitteeError;
+use super::member::{C, Combination, Design, K, Member, N, P, Submission};
+use super::roster::CommitteeRoster;
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use zkfl_core::channel::KemSecretKey;
+use zkfl_core::channel::identity::SigningKey;
+use zkfl_core::params::ParamSet;
+use zkfl_core::policy::plaintext_modulus;
+use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::threshold::ThresholdError;
+use zkfl_core::threshold::share_relation::covers;
+use zkfl_core::threshold::slots::{Members, bit};
+use zkfl_core::wire::committee::signed::{self, AnswerFor, MemberKem};
+use zkfl_core::wire::committee::{Frame, HEADER_BYTES, decode_present};
+
+type Pl = Poly<<P as ParamSet>::M, N>;
+
+const DESIGN: Design = Design {
+    clinics: 1024,
+    b_int: 1 << 16,
+    chunks: 1,
+};
+
+fn seed(i: u8) -> [u8; 32] {
+    [i; 32]
+}
+
+fn kem_seed(i: u8) -> [u8; 64] {
+    [i + 100; 64]
+}
+
+fn roster() -> CommitteeRoster {
+    let mut r = CommitteeRoster {
+        param_set: "L".into(),
+        members: 5,
+        threshold: 3,
+        crs: hex::encode([17u8; 32]),
+        epoch: 1,
+        keys: (1..=5u8)
+            .map(|i| hex::encode(SigningKey::from_seed(&seed(i)).verifying_key().as_bytes()))
+            .collect(),
+        kem_keys: Vec::new(),
+        kem_signatures: Vec::new(),
+    };
+    let epoch = r.epoch().unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(17);
+    for i in 1..=5u8 {
+        let ek = KemSecretKey::<MemberKem>::from_seed(&kem_seed(i))
+            .public_key()
+            .clone();
+        let sig = signed::sign_kem_key(&SigningKey::from_seed(&seed(i)), &epoch, i, &ek, &mut rng)
+            .unwrap();
+        r.kem_keys
+            .push(hex::encode::<&[u8]>(ek.to_bytes().as_ref()));
+        r.kem_signatures.push(hex::encode(sig.as_bytes()));
+    }
+    r
+}
+
+fn dir(label: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("zkfl-rev18-{}-{label}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn db(d: &std::path::Path, i: u8) -> std::path::PathBuf {
+    d.join(format!("member-{i}.sqlite"))
+}
+
+fn open(d: &std::path::Path, r: &CommitteeRoster, i: u8) -> Member {
+    let mut m = Member::open(&db(d, i), r, i, &seed(i), &kem_seed(i), DESIGN).unwrap();
+    m.admit_unverified();
+    m
+}
+
+fn mask(ms: &[u8]) -> Members {
+    ms.iter().fold(0, |m, &i| m | bit(i))
+}
+
+fn spent_rows(path: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM spent", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn big_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .name("rev18".into())
+        .stack_size(256 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+/// Five members after a complete ceremony (every message as bytes), the aggregator's combination that observed
+/// the public messages, and the committee key.
+struct Committee {
+    dir: std::path::PathBuf,
+    roster: CommitteeRoster,
+    members: Vec<Member>,
+    combination: Combination,
+    key: (Box<[C; N]>, Vec<[C; N]>),
+}
+
+fn committee(label: &str) -> Committee {
+    let d = dir(label);
+    let r = roster();
+    let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i)).collect();
+    let commits: Vec<Vec<u8>> = members.iter_mut().map(|m| m.commit().unwrap()).collect();
+    for m in &mut members {
+        for c in &commits {
+            m.accept(c).unwrap();
+        }
+    }
+    let reveals: Vec<Vec<u8>> = members.iter().map(|m| m.reveal().unwrap()).collect();
+    for m in &mut members {
+        for rv in &reveals {
+            m.accept(rv).unwrap();
+        }
+    }
+    for dd in 0..5 {
+        for hh in 0..5 {
+            let bytes = members[dd].deal_to(hh as u8 + 1).unwrap();
+            members[hh].accept_sealed(&bytes).unwrap();
+        }
+    }
+    for m in &mut members {
+        m.admit_unverified();
+        assert!(m.ready());
+    }
+    let key = members[0].committee_key().unwrap();
+    let mut combination = Combination::new(&r, DESIGN, key.0.clone(), key.1.clone()).unwrap();
+    combination.admit_unverified();
+    for msg in commits.iter().chain(&reveals) {
+        combination.observe(msg).unwrap();
+    }
+    Committee {
+        dir: d,
+        roster: r,
+        members,
+        combination,
+        key,
+    }
+}
+
+/// Three clinics' real ciphertexts under the committee key, and the sum of their plaintexts.
+fn clinics(key: &(Box<[C; N]>, Vec<[C; N]>), seed: u64) -> (Vec<Submission>, Vec<i64>) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let plain =
+        zkfl_core::bfv::PlainModulus::new(plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap())
+            .unwrap();
+    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&Pl { coeffs: *key.0 }));
+    let b_ntt: Vec<NttPoly<N, K>> = key
+        .1
+        .iter()
+        .map(|c| NttPoly::from_poly(&Pl { coeffs: *c }))
+        .collect();
+    let mut sum = vec![0i64; N];
+    let subs = (0..3)
+        .map(|i| {
+            let m: [i64; N] = core::array::from_fn(|_| (rng.next_u64() % 201) as i64 - 100);
+            for (s, v) in sum.iter_mut().zip(&m) {
+                *s += v;
+            }
+            let mut c1 = Box::new(Pl::zero());
+            let mut c0 = vec![Pl::zero()];
+            zkfl_core::bfv::encrypt::<P, N, K>(
+                &a_ntt,
+                &b_ntt,
+                plain,
+                &[m],
+                &mut rng,
+                &mut c1,
+                &mut c0,
+            )
+            .unwrap();
+            Submission {
+                clinic: 100 + i,
+                c1: Box::new(c1.coeffs),
+                c0: c0.iter().map(|p| p.coeffs).collect(),
+                proof: Vec::new(),
+            }
+        })
+        .collect();
+    (subs, sum)
+}
+
+/// Receipts of `signers` for the aggregate of `round`.
+fn receipts(c: &mut Committee, round: u64, subs: &[Submission], signers: &[u8]) -> Vec<Vec<u8>> {
+    signers
+        .iter()
+        .map(|&i| c.members[usize::from(i) - 1].receipt(round, subs).unwrap())
+        .collect()
+}
+
+/// The request a present-set message (0x13) names, for member `member` and excluded member `x`.
+fn request(r: &CommitteeRoster, p: &[u8], member: u8, x: u8) -> AnswerFor {
+    let epoch = r.epoch().unwrap();
+    let frame = Frame {
+        epoch: &epoch,
+        chunks: DESIGN.chunks,
+    };
+    let present = decode_present::<P>(&frame, p).unwrap();
+    AnswerFor {
+        member,
+        round: present.round,
+        binding: present.binding,
+        present: present.members,
+        supplement_for: x,
+    }
+}
+
+/// `body ‖ σ`, σ member `signer`'s own signature for `what` (§15.3): what a corrupt member can sign (it holds its
+/// key), built outside `Member`.
+fn signed_by(r: &CommitteeRoster, signer: u8, what: &AnswerFor, body: &[u8]) -> Vec<u8> {
+    let sig = signed::sign_answer(
+        &SigningKey::from_seed(&seed(signer)),
+        &r.epoch().unwrap(),
+        what,
+        body,
+        &mut ChaCha20Rng::seed_from_u64(u64::from(signer) + 1800),
+    )
+    .unwrap();
+    let mut out = body.to_vec();
+    out.extend_from_slice(sig.as_bytes());
+    out
+}
+
+/// A corrupt member's wrong answer: its honest answer with +Δ on coefficient 0 of chunk 0, re-signed by it.
+fn cheat(r: &CommitteeRoster, p: &[u8], member: u8, honest: &[u8]) -> Vec<u8> {
+    let mut body = honest[..honest.len() - signed::SIGNED_OVERHEAD].to_vec();
+    let delta = zkfl_core::bfv::PlainModulus::<<P as ParamSet>::M>::new(
+        plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap(),
+    )
+    .unwrap()
+    .delta();
+    let at = HEADER_BYTES + 44;
+    let mut c = [0u8; 16];
+    c[..11].copy_from_slice(&body[at..at + 11]);
+    let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
+    let bumped = (u128::from_le_bytes(c) + delta) % q;
+    body[at..at + 11].copy_from_slice(&bumped.to_le_bytes()[..11]);
+    signed_by(r, member, &request(r, p, member, 0), &body)
+}
+
+fn committee_shape(r: &CommitteeRoster) -> zkfl_core::threshold::Committee {
+    r.epoch().unwrap().committee
+}
+
+fn slots_covered(r: &CommitteeRoster, present: Members, x: u8, member: u8) -> Vec<usize> {
+    let c = committee_shape(r);
+    (0..c.slots())
+        .filter(|&u| covers(&c, present, x, member, u))
+        .collect()
+}
+
+/// Honest answers of `present` for `round`, member `cheater` (0: none) replaced by its re-signed wrong answer.
+fn answers(
+    c: &mut Committee,
+    round: u64,
+    subs: &[Submission],
+    p: &[u8],
+    rs: &[Vec<u8>],
+    present: &[u8],
+    cheater: u8,
+) -> Vec<(u8, Vec<u8>)> {
+    present
+        .iter()
+        .map(|&m| {
+            let honest = c.members[usize::from(m) - 1]
+                .answer(round, subs, p, rs)
+                .unwrap();
+            let bytes = if m == cheater {
+                cheat(&c.roster, p, m, &honest)
+            } else {
+                honest
+            };
+            (m, bytes)
+        })
+        .collect()
+}
+
+/// R18-1 (LOW, availability; live): the R17-4 path ("a silent member of P holding no slot is left out") and the
+/// R17-1 path ("a cheater is excluded and supplemented") contradict each other when the silent member is one of
+/// the cheater's helpers. In 3-of-5 with the relay's P = t + 1 = {1, 2, 3, 4}, member 4 holds no slot but is the
+/// helper of slot {1, 3} of member 2 (its lowest holder in P \ {2}). If member 4's regular answer is lost on the
+/// path (or 4 withholds it) while member 2 cheats, `combine_excluding` marks 4 silent, names (4, 2) as a needed
+/// helper, the relay asks 4 and 4 supplements (it answered P, so the one-present-set rule lets it) — and then
+/// `Combiner::decrypt_excluding` gets 4 in its `excluded` mask (`excluded_mask | silent_mask`) and refuses the
+/// helper as "itself excluded" (`ShareSetMismatch`), although the answers of 1 and 3 and the supplements of 3
+/// and 4 cover every slot exactly once (4's regular answer would be pure noise). The round fails with every
+/// honest member having answered, and the retry only helps if the path lets 4's stored answer through.
+///
+/// Fix: pass only the members excluded for a failing proof as `excluded` to `decrypt_excluding` and leave the
+/// silent members (no slot, nothing summed) out of `received` and of the helper check (e.g. a separate `absent`
+/// mask: kept = P \ (excluded ∪ absent), a helper may be absent but not excluded).
+#[test]
+#[ignore = "R18-1: a silent member without slots that is a cheater's helper makes the round fail"]
+fn rev18_1_a_silent_helper_without_slots_still_supplements_and_the_round_decrypts() {
+    big_stack(|| {
+        let mut c = committee("r1");
+        let round = 1;
+        let (subs, sum) = clinics(&c.key, 181);
+        let present = [1u8, 2, 3, 4];
+        let rs = receipts(&mut c, round, &subs, &present);
+        let pm = mask(&present);
+        assert!(
+            slots_covered(&c.roster, pm, 0, 4).is_empty(),
+            "4 holds no slot"
+        );
+        assert!(!slots_covered(&c.roster, pm, 2, 4).is_empty(), "4 helps 2");
+        let p = c.combination.present(round, &subs, pm).unwrap();
+        let mut ans = answers(&mut c, round, &subs, &p, &rs, &present, 2);
+        // Member 4 answered (stored), but its reply was lost on the path: what the relay passes for it.
+        ans[3].1 = Vec::new();
+        let first = c.combination.combine_excluding(round, &subs, pm, &ans, &[]);
+        let Err(CommitteeError::Excluded(ex)) = first else {
+            panic!("expected the cheater excluded: {first:?}");
+        };
+        assert_eq!(ex.len(), 1);
+        assert_eq!(ex[0].member, 2);
+        let helpers = c.combination.helpers(pm, bit(2));
+        assert!(
+            helpers.contains(&(4, 2)) && helpers.contains(&(3, 2)),
+            "{helpers:?}"
+        );
+        let evidence = ans[1].1.clone();
+        let supplements: Vec<(u8, Vec<u8>)> = helpers
+            .iter()
+            .map(|&(y, x)| {
+                let s = c.members[usize::from(y) - 1]
+                    .supplement(round, &subs, &p, &rs, x, &evidence)
+                    .unwrap();
+                (y, s)
+            })
+            .collect();
+        // Control: the same supplements with 4's regular answer delivered combine bit-exact.
+        let mut full = ans.clone();
+        full[3].1 = c.members[3].answer(round, &subs, &p, &rs).unwrap();
+        let ok = c
+            .combination
+            .combine_excluding(round, &subs, pm, &full, &supplements)
+            .unwrap();
+        assert_eq!(ok.chunks[0].to_vec(), sum);
+        let done = c
+            .combination
+            .combine_excluding(round, &subs, pm, &ans, &supplements)
+            .unwrap_or_else(|e| panic!("R18-1: every slot is covered once, yet: {e}"));
+        assert_eq!(done.chunks[0].to_vec(), sum);
+        assert_eq!(done.silent, [4]);
+        assert_eq!(done.excluded.len(), 1);
+    });
+}
+
+/// Attempt (failed): get more share sets, or a wrong aggregate, into a combination through the supplements and
+/// the silent path. P = {1, 2, 3, 4}, member 2 cheats (its helpers are 3 and 4).
+/// - a second copy of helper 3's supplement for 2: `Combiner::decrypt_excluding` → `Duplicate`;
+/// - a supplement asked of member 1, in P but covering none of 2's slots: `Member::respond` →
+///   `NothingToSupplement`, nothing spent (R17-3); of member 5, outside P: refused before anything is spent
+///   (`covers` is false for a non-member of P) — and member 5 re-signing helper 3's supplement as its own is
+///   refused by the combiner (header names 3, `ExclusionReason::Header` → `Excluded`);
+/// - member 4 (no slot) listed twice, once silent and once with its answer: `check_senders` →
+///   `ShareSetMismatch`;
+/// - the silent path used to sneak under `max_share_sets`: P = {1..5}, cheater 1 needs 4 + 3 = 7 sets and is
+///   refused (`TooManyShareSets`); declaring the no-slot members 4 and 5 silent brings it to 2 + 3 = 5, but 4 is a
+///   helper, so nothing is combined (the R18-1 refusal; no more than 5 sets could be summed either way).
+///
+/// Positive control: the honest helpers' supplements combine bit-exact.
+#[test]
+fn rev18_attempt_extra_supplements_and_silent_members_sum_no_extra_share_set() {
+    big_stack(|| {
+        let mut c = committee("a1");
+        let round = 1;
+        let (subs, sum) = clinics(&c.key, 182);
+        let present = [1u8, 2, 3, 4];
+        let all = [1u8, 2, 3, 4, 5];
+        let rs = receipts(&mut c, round, &subs, &all);
+        let pm = mask(&present);
+        let p = c.combination.present(round, &subs, pm).unwrap();
+        let ans = answers(&mut c, round, &subs, &p, &rs, &present, 2);
+        let evidence = ans[1].1.clone();
+        let helpers = c.combination.helpers(pm, bit(2));
+        let supp: Vec<(u8, Vec<u8>)> = helpers
+            .iter()
+            .map(|&(y, x)| {
+                let s = c.members[usize::from(y) - 1]
+                    .supplement(round, &subs, &p, &rs, x, &evidence)
+                    .unwrap();
+                (y, s)
+            })
+            .collect();
+        let ok = c
+            .combination
+            .combine_excluding(round, &subs, pm, &ans, &supp)
+            .unwrap();
+        assert_eq!(ok.chunks[0].to_vec(), sum, "positive control");
+
+        // Two supplements for the same slots.
+        let mut twice = supp.clone();
+        twice.push(supp.iter().find(|(y, _)| *y == 3).unwrap().clone());
+        let r = c
+            .combination
+            .combine_excluding(round, &subs, pm, &ans, &twice);
+        assert!(
+            matches!(
+                r,
+                Err(CommitteeError::Threshold(ThresholdError::Duplicate {
+                    member: 3
+                }))
+            ),
+            "{r:?}"
+        );
+
+        // A helper in P covering none of 2's slots, and one outside P: nothing spent.
+        for y in [1u8, 5] {
+            let path = db(&c.dir, y);
+            let before = spent_rows(&path);
+            let r = c.members[usize::from(y) - 1].supplement(round, &subs, &p, &rs, 2, &evidence);
+            assert!(r.is_err(), "member {y} supplemented: {r:?}");
+            if y == 1 {
+                assert!(
+                    matches!(r, Err(CommitteeError::NothingToSupplement { excluded: 2 })),
+                    "{r:?}"
+                );
+            }
+            assert_eq!(spent_rows(&path), before, "member {y} spent something");
+        }
+        let s3 = &supp.iter().find(|(y, _)| *y == 3).unwrap().1;
+        let body = &s3[..s3.len() - signed::SIGNED_OVERHEAD];
+        let as5 = signed_by(&c.roster, 5, &request(&c.roster, &p, 5, 2), body);
+        let mut from5 = supp.clone();
+        from5.retain(|(y, _)| *y != 3);
+        from5.push((5, as5));
+        let r = c
+            .combination
+            .combine_excluding(round, &subs, pm, &ans, &from5);
+        assert!(r.is_err(), "a supplement from outside P combined: {r:?}");
+
+        // Member 4 both silent and answering.
+        let mut dup = ans.clone();
+        dup.push((4, Vec::new()));
+        let r = c
+            .combination
+            .combine_excluding(round, &subs, pm, &dup, &supp);
+        assert!(
+            matches!(
+                r,
+                Err(CommitteeError::Threshold(
+                    ThresholdError::ShareSetMismatch { .. }
+                ))
+            ),
+            "{r:?}"
+        );
+
+        // P = all five, cheater 1: 7 sets refused; 4 and 5 silent: 5 sets, but helper 4 is silent.
+        let round = 2;
+        let (subs, _) = clinics(&c.key, 183);
+        let rs = receipts(&mut c, round, &subs, &all);
+        let pm = mask(&all);
+        let p = c.combination.present(round, &subs, pm).unwrap();
+        let mut ans = answers(&mut c, round, &subs, &p, &rs, &all, 1);
+        let r = c.combination.combine_excluding(round, &subs, pm, &ans, &[]);
+        assert!(
+            matches!(r, Err(CommitteeError::TooManyShareSets { sets: 7, max: 5 })),
+            "{r:?}"
+        );
+        ans[3].1 = Vec::new();
+        ans[4].1 = Vec::new();
+        let r = c.combination.combine_excluding(round, &subs, pm, &ans, &[]);
+        let Err(CommitteeError::Excluded(_)) = r else {
+            panic!("{r:?}");
+        };
+        let helpers = c.combination.helpers(pm, bit(1));
+        assert_eq!(helpers.len(), 3);
+        let evidence = ans[0].1.clone();
+        let supp: Vec<(u8, Vec<u8>)> = helpers
+            .iter()
+            .map(|&(y, x)| {
+                let s = c.members[usize::from(y) - 1]
+                    .supplement(round, &subs, &p, &rs, x, &evidence)
+                    .unwrap();
+                (y, s)
+            })
+            .collect();
+        let r = c
+            .combination
+            .combine_excluding(round, &subs, pm, &ans, &supp);
+        assert!(
+            matches!(
+                r,
+                Err(CommitteeError::Threshold(
+                    ThresholdError::ShareSetMismatch { .. }
+                ))
+            ),
+            "{r:?}"
+        );
+    });
+}
+
+/// Attempt (failed): make member 3 answer one aggregate under two present sets (R17-2) — its regular answer
+/// under P1 = {2, 3, 4} and a supplement for a corrupt member 1 under P2 = {1, 2, 3} — by (a) two member
+/// processes on the same database answering concurrently, (b) the supplement first, then the answer, (c) a
+/// restart in between. Stopped by (a) the decryption-count marker, staged by both and re-checked inside
+/// `MemberStore::commit_answer`'s transaction (`ConcurrentAnswer` for the second; its retry is then refused by
+/// `Member::one_present_set`), (b, c) `Member::one_present_set` reading every stored reply of the aggregate
+/// (`AlreadyDecrypted`, nothing spent). Positive control: with P1 = P2 both the answer and the supplement are
+/// given (the check is on P, not on the second reply).
+#[test]
+fn rev18_attempt_one_aggregate_under_two_present_sets_concurrently_or_after_a_restart() {
+    big_stack(|| {
+        let mut c = committee("a2");
+        let all = [1u8, 2, 3, 4, 5];
+        let (p1m, p2m) = ([2u8, 3, 4], [1u8, 2, 3]);
+        for (round, concurrent) in [(1u64, true), (2, false)] {
+            let (subs, _) = clinics(&c.key, 184 + round);
+            let rs = receipts(&mut c, round, &subs, &all);
+            let p1 = c.combination.present(round, &subs, mask(&p1m)).unwrap();
+            let p2 = c.combination.present(round, &subs, mask(&p2m)).unwrap();
+            // Corrupt member 1's signed failing answer under P2: the evidence.
+            let honest1 = c.members[0].answer(round, &subs, &p2, &rs).unwrap();
+            let evidence = cheat(&c.roster, &p2, 1, &honest1);
+            assert!(!slots_covered(&c.roster, mask(&p2m), 1, 3).is_empty());
+            let path = db(&c.dir, 3);
+            if concurrent {
+                let mut second = open(&c.dir, &c.roster, 3);
+                let before = spent_rows(&path);
+                let first = &mut c.members[2];
+                let (a, b) = std::thread::scope(|s| {
+                    let spawn = |name: &str| {
+                        std::thread::Builder::new()
+                            .name(name.into())
+                            .stack_size(256 << 20)
+                    };
+                    let ha = spawn("rev18-a")
+                        .spawn_scoped(s, || first.answer(round, &subs, &p1, &rs))
+                        .unwrap();
+                    let hb = spawn("rev18-b")
+                        .spawn_scoped(s, || {
+                            second.supplement(round, &subs, &p2, &rs, 1, &evidence)
+                        })
+                        .unwrap();
+                    (ha.join().unwrap(), hb.join().unwrap())
+                });
+                assert!(
+                    !(a.is_ok() && b.is_ok()),
+                    "member 3 answered the aggregate under two present sets concurrently"
+                );
+                assert_eq!(spent_rows(&path), before + 2, "exactly one answer spent");
+                // The loser's retry.
+                let retry = if a.is_ok() {
+                    second.supplement(round, &subs, &p2, &rs, 1, &evidence)
+                } else {
+                    c.members[2].answer(round, &subs, &p1, &rs)
+                };
+                assert!(
+                    matches!(
+                        retry,
+                        Err(CommitteeError::Threshold(
+                            ThresholdError::AlreadyDecrypted { .. }
+                        ))
+                    ),
+                    "{retry:?}"
+                );
+            } else {
+                // Supplement first, restart, then the regular answer under another P.
+                c.members[2]
+                    .supplement(round, &subs, &p2, &rs, 1, &evidence)
+                    .unwrap();
+                c.members[2] = open(&c.dir, &c.roster, 3);
+                let before = spent_rows(&path);
+                let r = c.members[2].answer(round, &subs, &p1, &rs);
+                assert!(
+                    matches!(
+                        r,
+                        Err(CommitteeError::Threshold(
+                            ThresholdError::AlreadyDecrypted { .. }
+                        ))
+                    ),
+                    "{r:?}"
+                );
+                assert_eq!(spent_rows(&path), before);
+                // Positive control: under P2 the regular answer is given.
+                c.members[2].answer(round, &subs, &p2, &rs).unwrap();
+                assert_eq!(spent_rows(&path), before + 2);
+            }
+        }
+    });
+}
