@@ -600,3 +600,156 @@ fn rev18_attempt_one_aggregate_under_two_present_sets_concurrently_or_after_a_re
         }
     });
 }
+
+/// R18-2 (MEDIUM, availability; live, acknowledged only as "stops that round" in §4.2/§9): one corrupt member
+/// with the lowest index among the receipt signers stops **every** round, against §1 ("liveness holds against
+/// ⌊(n − t)/2⌋ = 1 member offline or malicious") and §3.2.1. The relay (`relay::Committee::decrypt`) makes P the
+/// t + 1 lowest live receipt signers, so member 1 is in every P ({1, 2, 3, 4}) and is its lowest member; its
+/// slots need three helpers, 3 kept + 3 = 6 > `max_share_sets` = 5, so `combine_excluding` refuses with
+/// `TooManyShareSets`. The aggregate cannot be saved under another P either: the members that answered P are held
+/// to it (R17-2, `AlreadyDecrypted`). And the next round the relay picks the same P again — member 1 signs its
+/// receipts, answers, and cheats again — since nothing keeps a member excluded on its own signed failing answer
+/// out of later present sets. Every round's ciphertexts are spent and nothing is ever published.
+///
+/// Fix: plan the smudging for 2t share sets (open, §9); until then the relay should leave a member excluded on
+/// signed evidence out of the present sets of later rounds (and publish why), so one cheater costs one round,
+/// not all of them. (This test follows the relay's choice of today, P = {1, 2, 3, 4} in both rounds, and passes
+/// with the 2t plan; with only the relay fix, round 2's P becomes {2, 3, 4, 5} and the test must follow it.)
+#[test]
+#[ignore = "R18-2: a corrupt lowest member of P stops every round (TooManyShareSets, P = t + 1 lowest signers)"]
+fn rev18_2_a_cheating_lowest_member_does_not_stop_every_round() {
+    big_stack(|| {
+        let mut c = committee("r2");
+        let all = [1u8, 2, 3, 4, 5];
+        for round in 1..=2u64 {
+            let (subs, sum) = clinics(&c.key, 190 + round);
+            let rs = receipts(&mut c, round, &subs, &all);
+            // The relay's choice: the t + 1 lowest live receipt signers.
+            let present = [1u8, 2, 3, 4];
+            let pm = mask(&present);
+            let p = c.combination.present(round, &subs, pm).unwrap();
+            let ans = answers(&mut c, round, &subs, &p, &rs, &present, 1);
+            if round == 1 {
+                // The aggregate cannot move to a present set without member 1: 2, 3, 4 answered P.
+                let p2 = c
+                    .combination
+                    .present(round, &subs, mask(&[2, 3, 4, 5]))
+                    .unwrap();
+                let r = c.members[1].answer(round, &subs, &p2, &rs);
+                assert!(
+                    matches!(
+                        r,
+                        Err(CommitteeError::Threshold(
+                            ThresholdError::AlreadyDecrypted { .. }
+                        ))
+                    ),
+                    "{r:?}"
+                );
+            }
+            let first = c.combination.combine_excluding(round, &subs, pm, &ans, &[]);
+            let supplements: Vec<(u8, Vec<u8>)> = match first {
+                Ok(done) => {
+                    assert_eq!(done.chunks[0].to_vec(), sum);
+                    continue;
+                }
+                Err(CommitteeError::Excluded(_)) => c
+                    .combination
+                    .helpers(pm, bit(1))
+                    .iter()
+                    .map(|&(y, x)| {
+                        let s = c.members[usize::from(y) - 1]
+                            .supplement(round, &subs, &p, &rs, x, &ans[0].1)
+                            .unwrap();
+                        (y, s)
+                    })
+                    .collect(),
+                Err(e) => panic!("R18-2: round {round}: one cheater stopped the round: {e}"),
+            };
+            let done = c
+                .combination
+                .combine_excluding(round, &subs, pm, &ans, &supplements)
+                .unwrap_or_else(|e| panic!("R18-2: round {round}: {e}"));
+            assert_eq!(done.chunks[0].to_vec(), sum);
+        }
+    });
+}
+
+/// Attempt (failed): spend member 3's receipt or answer with a request the aggregator did not sign for it.
+/// Each built outside the honest path from a genuine aggregator signature σ on an ANSWER to member 3
+/// (`process::auth::RequestVerifier::check`, the only gate before `process::reply`):
+/// - σ on another body (another present set / another excluded member: a different `SUPPLEMENT` body), on the
+///   same body under another op (ANSWER ↔ SUPPLEMENT, RECEIPT), at member 2, under epoch 2: `BadSignature`;
+/// - the aggregator's key signing the same digest under another FIPS 204 context (e.g. one of its other uses), or
+///   the raw request bytes instead of the digest: `BadSignature` (context separation, digest framing);
+/// - a body that is a SUPPLEMENT whose evidence-length prefix makes the first bytes read as an ANSWER body: the
+///   op is its own byte of the digest and the body's length and hash are fixed, so no re-framing verifies.
+///
+/// Positive control: σ itself (also upper-case and space-padded hex, the same signature) passes, and a member
+/// built for index 2 accepts what is signed for 2.
+#[test]
+fn rev18_attempt_retargeted_and_reframed_member_requests_are_refused() {
+    use super::process::auth::{REQUEST_CONTEXT, RequestAuthError, RequestSigner, RequestVerifier};
+    use super::process::{ANSWER, RECEIPT, SUPPLEMENT, encode_supplement};
+    let r = roster();
+    let agg = SigningKey::from_seed(&[42; 32]);
+    let signer = RequestSigner::new(agg.clone(), &r).unwrap();
+    let v3 = RequestVerifier::new(agg.verifying_key(), &r, 3).unwrap();
+    let v2 = RequestVerifier::new(agg.verifying_key(), &r, 2).unwrap();
+    let body = b"round 7; present set 0x13 ...; receipts ...; submissions ...".to_vec();
+    let req = |op: u8, b: &[u8]| [&[op][..], b].concat();
+    let sig = signer.sign(3, ANSWER, &body).unwrap();
+    assert_eq!(v3.check(Some(sig.as_bytes()), &req(ANSWER, &body)), Ok(()));
+    let padded = format!("  {}  ", sig.to_uppercase());
+    assert_eq!(
+        v3.check(Some(padded.as_bytes()), &req(ANSWER, &body)),
+        Ok(())
+    );
+    let for2 = signer.sign(2, ANSWER, &body).unwrap();
+    assert_eq!(v2.check(Some(for2.as_bytes()), &req(ANSWER, &body)), Ok(()));
+
+    let bad = Err(RequestAuthError::BadSignature);
+    let mut other = body.clone();
+    other[6] ^= 1;
+    assert_eq!(v3.check(Some(sig.as_bytes()), &req(ANSWER, &other)), bad);
+    for op in [SUPPLEMENT, RECEIPT] {
+        assert_eq!(v3.check(Some(sig.as_bytes()), &req(op, &body)), bad);
+    }
+    assert_eq!(v2.check(Some(sig.as_bytes()), &req(ANSWER, &body)), bad);
+    let mut r2 = r.clone();
+    r2.epoch = 2;
+    let v3e2 = RequestVerifier::new(agg.verifying_key(), &r2, 3).unwrap();
+    assert_eq!(v3e2.check(Some(sig.as_bytes()), &req(ANSWER, &body)), bad);
+    // A SUPPLEMENT to 3 re-targeted to another excluded member.
+    let s_for1 = encode_supplement(1, b"evidence", 7, b"present", &[], &[]);
+    let s_for2 = encode_supplement(2, b"evidence", 7, b"present", &[], &[]);
+    let ssig = signer.sign(3, SUPPLEMENT, &s_for1).unwrap();
+    assert_eq!(
+        v3.check(Some(ssig.as_bytes()), &req(SUPPLEMENT, &s_for1)),
+        Ok(())
+    );
+    assert_eq!(
+        v3.check(Some(ssig.as_bytes()), &req(SUPPLEMENT, &s_for2)),
+        bad
+    );
+    // Re-framing: the SUPPLEMENT bytes after the op read as an ANSWER with a shifted op.
+    assert_eq!(v3.check(Some(ssig.as_bytes()), &req(ANSWER, &s_for1)), bad);
+    assert_eq!(v3.check(Some(ssig.as_bytes()), &s_for1), bad);
+    // The aggregator's key under another context, and over the raw request.
+    let mut rng = ChaCha20Rng::seed_from_u64(18);
+    let digest = super::process::auth::request_digest(&r.epoch().unwrap().id(), 3, ANSWER, &body);
+    for (msg, ctx) in [
+        (&digest[..], &b"ZKFL-PQ/v1/round-announcement"[..]),
+        (&digest[..], &b""[..]),
+        (&req(ANSWER, &body)[..], REQUEST_CONTEXT),
+    ] {
+        let s = agg.sign_with_context(msg, ctx, &mut rng).unwrap();
+        let h = hex::encode(s.as_bytes());
+        assert_eq!(v3.check(Some(h.as_bytes()), &req(ANSWER, &body)), bad);
+    }
+    // Positive control of the last loop: the digest under the request context passes.
+    let s = agg
+        .sign_with_context(&digest, REQUEST_CONTEXT, &mut rng)
+        .unwrap();
+    let h = hex::encode(s.as_bytes());
+    assert_eq!(v3.check(Some(h.as_bytes()), &req(ANSWER, &body)), Ok(()));
+}
