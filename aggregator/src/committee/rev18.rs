@@ -753,3 +753,74 @@ fn rev18_attempt_retargeted_and_reframed_member_requests_are_refused() {
     let h = hex::encode(s.as_bytes());
     assert_eq!(v3.check(Some(h.as_bytes()), &req(ANSWER, &body)), Ok(()));
 }
+
+/// Attempt (failed): get honest helper 3 excluded by swapping, on the path, its genuine supplement (for cheater
+/// 2) into the place of its regular answer, or its regular answer into the place of its supplement. P = {1, 2, 3,
+/// 4}. Stopped by the answer signature, which binds x (`signed::verify_answer` in
+/// `Combination::checked_answer`): the swapped supplement is `Relay`, nobody blamed; a regular answer in the place
+/// of a supplement names x = 0 and is refused as a `Protocol` error before any check (`combine_excluding`).
+/// Positive control: with the signature check off (`skip_answer_signatures`) the swapped supplement gets honest
+/// member 3 excluded (its proofs name x = 2, not a regular answer).
+#[test]
+fn rev18_attempt_a_supplement_swapped_for_a_regular_answer_blames_the_path() {
+    big_stack(|| {
+        let mut c = committee("a3");
+        let round = 1;
+        let (subs, sum) = clinics(&c.key, 187);
+        let present = [1u8, 2, 3, 4];
+        let all = [1u8, 2, 3, 4, 5];
+        let rs = receipts(&mut c, round, &subs, &all);
+        let pm = mask(&present);
+        let p = c.combination.present(round, &subs, pm).unwrap();
+        let ans = answers(&mut c, round, &subs, &p, &rs, &present, 2);
+        let supp: Vec<(u8, Vec<u8>)> = c
+            .combination
+            .helpers(pm, bit(2))
+            .iter()
+            .map(|&(y, x)| {
+                let s = c.members[usize::from(y) - 1]
+                    .supplement(round, &subs, &p, &rs, x, &ans[1].1)
+                    .unwrap();
+                (y, s)
+            })
+            .collect();
+        let ok = c
+            .combination
+            .combine_excluding(round, &subs, pm, &ans, &supp)
+            .unwrap();
+        assert_eq!(
+            ok.chunks[0].to_vec(),
+            sum,
+            "control: the genuine messages combine"
+        );
+        let s3 = supp.iter().find(|(y, _)| *y == 3).unwrap().1.clone();
+        let mut swapped = ans.clone();
+        swapped[2].1 = s3.clone();
+        let r = c
+            .combination
+            .combine_excluding(round, &subs, pm, &swapped, &supp);
+        assert!(matches!(r, Err(CommitteeError::Relay(_))), "{r:?}");
+        let mut back = supp.clone();
+        for s in &mut back {
+            if s.0 == 3 {
+                s.1 = ans[2].1.clone();
+            }
+        }
+        let r = c
+            .combination
+            .combine_excluding(round, &subs, pm, &ans, &back);
+        assert!(matches!(r, Err(CommitteeError::Protocol(_))), "{r:?}");
+        // Positive control: without the signature check the swap blames honest member 3.
+        c.combination.skip_answer_signatures();
+        let r = c
+            .combination
+            .combine_excluding(round, &subs, pm, &swapped, &supp);
+        let Err(CommitteeError::Excluded(ex)) = r else {
+            panic!("{r:?}");
+        };
+        assert!(
+            ex.iter().any(|e| e.member == 3 && e.supplement_for == 0),
+            "{ex:?}"
+        );
+    });
+}
