@@ -331,6 +331,15 @@ fn a_cheating_member_over_http_is_excluded_and_the_round_is_bit_exact() {
         assert_eq!(&d.chunks[0][..], &sum[..], "bit-exact");
         assert!(d.refusals.iter().any(|r| r.member == 5), "{:?}", d.refusals);
         assert!(!d.present.contains(&5));
+        if cheat {
+            // The next aggregate's present set leaves the excluded member out: nobody is excluded again.
+            let (a, b) = committee.key().clone();
+            let (subs, sum) = big(move || clinics(&a, &b, round + 1, u64::from(DESIGN.clinics)));
+            let next = committee.decrypt(round + 1, &subs).unwrap();
+            assert_eq!(&next.chunks[0][..], &sum[..], "bit-exact");
+            assert_eq!(next.present, [1, 3, 4]);
+            assert!(next.exclusions.is_empty(), "{:?}", next.exclusions);
+        }
         d
     };
     // The ceremony runs once (kept in the data directory); both rounds use its key.

@@ -170,6 +170,9 @@ pub struct Committee {
     combination: Combination,
     record: CeremonyRecord,
     key: CommitteeKey,
+    /// Members excluded for a failed share proof since the relay started: later present sets leave them out
+    /// while t others can answer (memory only; after a restart a cheater costs at most one more exclusion).
+    distrusted: Members,
 }
 
 /// What an attempt to decrypt one aggregate gathered.
@@ -177,6 +180,20 @@ pub struct Committee {
 struct RoundMemo {
     receipts: Vec<(u8, Vec<u8>)>,
     present: Option<Vec<u8>>,
+}
+
+/// The present set among the live receipt signers `alive` (ascending): the t + 1 lowest members not excluded
+/// before, and members excluded before only where fewer than t others can answer (a known cheater as the spare
+/// would be excluded again, and as the lowest member of P its repair needs more share sets than the noise budget
+/// covers, docs/THRESHOLD.md §4.2).
+fn choose_present(alive: &[u8], distrusted: Members, t: usize) -> Vec<u8> {
+    let (mut present, known): (Vec<u8>, Vec<u8>) =
+        alive.iter().partition(|&&m| distrusted & bit(m) == 0);
+    present.truncate(t + 1);
+    let missing = t.saturating_sub(present.len());
+    present.extend(known.into_iter().take(missing));
+    present.sort_unstable();
+    present
 }
 
 fn sha3(bytes: &[u8]) -> [u8; 32] {
@@ -258,6 +275,7 @@ impl Committee {
             combination,
             record,
             key,
+            distrusted: 0,
         })
     }
 
@@ -360,7 +378,7 @@ impl Committee {
                     alive.is_ok()
                 });
                 // t + 1 members: one spare, so one cheater can be excluded and supplemented (R17-5).
-                present.truncate(t as usize + 1);
+                present = choose_present(&present, self.distrusted, t as usize);
                 if (present.len() as u32) < t {
                     return Err(RelayError::TooFewKeyHolders {
                         why: format!(
@@ -419,6 +437,9 @@ impl Committee {
             Ok(c) => (c, Vec::new()),
             Err(CommitteeError::Excluded(ex)) => {
                 let excluded = ex.iter().fold(0 as Members, |m, e| m | bit(e.member));
+                // Even if this combination fails (`TooManyShareSets` when the cheater is the lowest of P), the
+                // next present set leaves the cheater out.
+                self.distrusted |= excluded;
                 let helpers = self.combination.helpers(mask, excluded);
                 let mut supplements = Vec::new();
                 for &(y, x) in &helpers {
@@ -876,5 +897,23 @@ impl Decryptor for CommitteeDecryptor {
             state: "committee",
             restarts: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bit, choose_present};
+
+    #[test]
+    fn a_member_excluded_before_is_left_out_while_t_others_can_answer() {
+        // 3-of-5: P = the four lowest live signers.
+        assert_eq!(choose_present(&[1, 2, 3, 4, 5], 0, 3), [1, 2, 3, 4]);
+        // Member 1 cheated before: it is not the spare, and not the lowest of P.
+        assert_eq!(choose_present(&[1, 2, 3, 4, 5], bit(1), 3), [2, 3, 4, 5]);
+        // Member 5 offline, member 2 cheated before: the three others, no spare.
+        assert_eq!(choose_present(&[1, 2, 3, 4], bit(2), 3), [1, 3, 4]);
+        // Only two others: the known cheater makes up t rather than failing the round.
+        assert_eq!(choose_present(&[1, 2, 3], bit(2), 3), [1, 2, 3]);
+        assert_eq!(choose_present(&[2, 3], bit(2), 3), [2, 3]);
     }
 }
