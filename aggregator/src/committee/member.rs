@@ -1516,7 +1516,8 @@ impl Combination {
             combiner.decrypt_excluding(
                 agg,
                 present,
-                excluded_mask | silent_mask,
+                excluded_mask,
+                silent_mask,
                 &sets,
                 &supp_sets,
                 &mut out,

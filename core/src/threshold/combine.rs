@@ -104,28 +104,43 @@ impl<P: ParamSet, const N: usize> Combiner<P, N> {
     }
 
     /// [`Combiner::decrypt`] after excluding the members `excluded` ⊆ P whose share proofs failed
-    /// (docs/THRESHOLD.md §3.2.1): `received` holds exactly one share set from every member of P \ excluded,
-    /// and `supplements` one supplementary set (x, shares) from every member that covers a slot of an excluded
-    /// x (`share_relation::covers`: the lowest holder of the slot in P \ {x}), so every slot is counted exactly
-    /// once. The caller verified every set's proofs (`share_proof::verify_answer_chunk`).
+    /// (docs/THRESHOLD.md §3.2.1) and leaving out the members `absent` ⊆ P that sent nothing and hold no slot
+    /// under P (review 17 R17-4): `received` holds exactly one share set from every member of
+    /// P \ (excluded ∪ absent), and `supplements` one supplementary set (x, shares) from every member that covers
+    /// a slot of an excluded x (`share_relation::covers`: the lowest holder of the slot in P \ {x}; it may be an
+    /// absent member, whose own share set would have been pure noise — review 18 R18-1), so every slot is counted
+    /// exactly once. The caller verified every set's proofs (`share_proof::verify_answer_chunk`).
     ///
     /// # Errors
-    /// As [`Combiner::decrypt`] for `received` against P \ excluded; [`ThresholdError::ShareSetMismatch`] when
-    /// the supplements' senders for some x are not exactly the members that cover its slots (a slot of x
+    /// As [`Combiner::decrypt`] for `received` against P \ (excluded ∪ absent);
+    /// [`ThresholdError::ShareSetMismatch`] when an absent member holds a slot under P or is also excluded, or
+    /// when the supplements' senders for some x are not exactly the members that cover its slots (a slot of x
     /// without another holder in P, or a helper that is itself excluded, makes the round need another present
     /// set); [`ThresholdError::Duplicate`] for a second supplement from one member for one x.
+    #[allow(clippy::too_many_arguments)]
     pub fn decrypt_excluding(
         &mut self,
         agg: &Aggregate<'_, '_, P::M, N>,
         present: Members,
         excluded: Members,
+        absent: Members,
         received: &[MemberShares<'_, P, N>],
         supplements: &[(u8, MemberShares<'_, P, N>)],
         out: &mut [[i64; N]],
     ) -> Result<(), ThresholdError> {
         self.committee.check_present(present)?;
-        let kept = present & !excluded;
         let c = self.committee;
+        let holds_slot = |m: u8| (0..c.slots()).any(|u| c.assignee(present, u) == Some(m));
+        let absent_ok = absent & !present == 0
+            && absent & excluded == 0
+            && (1..=c.members() as u8).all(|m| absent & bit(m) == 0 || !holds_slot(m));
+        if !absent_ok {
+            return Err(ThresholdError::ShareSetMismatch {
+                expected: present & !excluded,
+                got: present & !excluded & !absent,
+            });
+        }
+        let kept = present & !excluded & !absent;
         self.check_senders(kept, agg.chunks(), received)?;
         let binding = agg.binding();
         let all = received.iter().chain(supplements.iter().map(|(_, s)| s));
