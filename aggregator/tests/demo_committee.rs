@@ -2,8 +2,8 @@
 //! decryption"): `zkfl keygen --committee`, five `zkfl keyholder --committee --listen` processes for the key
 //! ceremony, then `zkfl serve --member http://… ×4 --member off` with member 2 sending a wrong decryption share.
 //! A small model (`--side 4 --hidden 8,8`: 244 parameters, one chunk) keeps it to seconds; every round must be
-//! published in threshold mode with member 2 excluded at chunk 0, member 5 offline, the aggregate bit-exact, and
-//! per-member costs recorded. Afterwards (and after a SIGTERM mid-run) no member or server process of the run is
+//! published in threshold mode with member 5 offline, the aggregate bit-exact and per-member costs recorded;
+//! member 2 is excluded at chunk 0 in the first round and left out of the later rounds' present sets. Afterwards (and after a SIGTERM mid-run) no member or server process of the run is
 //! left and its key directory is gone. The full-size run (the paper's 108,996-parameter model, 27 chunks) is
 //! `#[ignore]`d; its command is in docs/DEMO.md.
 
@@ -58,8 +58,9 @@ fn demo_dirs(pid: u32) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-/// Checks one run's report: the committee configuration alone, every round published in threshold mode with
-/// the cheating member excluded, the offline one reported, the aggregate bit-exact, per-member costs present.
+/// Checks one run's report: the committee configuration alone, every round published in threshold mode (the
+/// cheating member excluded in the first, left out of later present sets), the offline one reported, the aggregate
+/// bit-exact, per-member costs present.
 fn check_report(report: &Value, rounds: usize) {
     let configs = report["configs"].as_array().unwrap();
     assert_eq!(configs.len(), 1, "--committee alone runs zkfl_committee");
@@ -69,7 +70,7 @@ fn check_report(report: &Value, rounds: usize) {
     assert_eq!(c["aggregate_exact"], rounds, "bit-exact in every round");
     let rs = c["committee_rounds"].as_array().unwrap();
     assert_eq!(rs.len(), rounds);
-    for r in rs {
+    for (i, r) in rs.iter().enumerate() {
         assert_eq!(r["state"], "published", "{r}");
         assert_eq!(r["decryption_mode"], "threshold 3-of-5");
         assert_eq!(r["aggregate_exact"], true);
@@ -82,11 +83,17 @@ fn check_report(report: &Value, rounds: usize) {
             .collect();
         assert!(present.len() >= 3 && !present.contains(&5), "{present:?}");
         let ex = r["exclusions"].as_array().unwrap();
-        assert_eq!(ex.len(), 1, "{r}");
-        assert_eq!(
-            (ex[0]["member"].as_u64(), ex[0]["chunk"].as_u64()),
-            (Some(2), Some(0))
-        );
+        if i == 0 {
+            assert_eq!(ex.len(), 1, "{r}");
+            assert_eq!(
+                (ex[0]["member"].as_u64(), ex[0]["chunk"].as_u64()),
+                (Some(2), Some(0))
+            );
+            assert!(!r["supplements"].as_array().unwrap().is_empty());
+        } else {
+            // Excluded once, the cheater is left out of later present sets (review 18 R18-2).
+            assert!(!present.contains(&2) && ex.is_empty(), "{r}");
+        }
         assert!(
             r["refusals"]
                 .as_array()
@@ -95,7 +102,6 @@ fn check_report(report: &Value, rounds: usize) {
                 .any(|x| x["member"] == 5 && x["reason"] == "offline"),
             "{r}"
         );
-        assert!(!r["supplements"].as_array().unwrap().is_empty());
         let members: Vec<u64> = r["members"]
             .as_array()
             .unwrap()
