@@ -16,6 +16,8 @@ mod rev17;
 #[cfg(test)]
 mod rev18;
 #[cfg(test)]
+mod rev19;
+#[cfg(test)]
 mod tests;
 
 /// What a committee member or its set-up refused, said in words a user can act on.
