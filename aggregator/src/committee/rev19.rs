@@ -500,3 +500,87 @@ fn rev19_attempt_absent_mask_abuse_is_refused() {
         assert_eq!(done.excluded[0].member, 2);
     });
 }
+
+/// Attempt (failed): make the relay's memory (`distrusted`, fed only by `CommitteeError::Excluded`) a weapon by
+/// getting an honest member excluded without its own failing answer, so later present sets drop it. P = {1, 2,
+/// 3, 4}, all honest; the path (or a corrupt member relaying) changes what the combiner receives:
+/// - one bit of honest member 2's answer flipped (share, proof or header): `signed::verify_answer` in
+///   `Combination::checked_answer` fails → `Relay`, nobody excluded;
+/// - member 3's signed answer delivered as member 2's (and 2's as 3's): the signature is checked under the
+///   roster key of the link's member for (round, β(A), P, x) → `Relay`;
+/// - member 2's answer to an earlier aggregate (round 1) replayed in round 2: the signature binds round and β(A)
+///   → `Relay`;
+/// - a corrupt member 4 signs member 2's answer body as its own: `ExclusionReason::Header` excludes 4, the
+///   signer, never 2 (4 holds no slot, so the round still combines bit-exact, R17-1).
+///
+/// Positive control: with `skip_answer_signatures` the flipped bit excludes honest member 2 (what the signature
+/// check prevents), and the untouched answers combine bit-exact.
+#[test]
+fn rev19_attempt_the_path_cannot_get_an_honest_member_distrusted() {
+    big_stack(|| {
+        let mut c = committee("path");
+        let present = [1u8, 2, 3, 4];
+        let pm = mask(&present);
+        let all = [1u8, 2, 3, 4, 5];
+        let (subs1, _) = clinics(&c.key, 1921);
+        let rs1 = receipts(&mut c, 1, &subs1, &all);
+        let p1 = c.combination.present(1, &subs1, pm).unwrap();
+        let old = answers(&mut c, 1, &subs1, &p1, &rs1, &present, 0);
+        let round = 2;
+        let (subs, sum) = clinics(&c.key, 1922);
+        let rs = receipts(&mut c, round, &subs, &all);
+        let p = c.combination.present(round, &subs, pm).unwrap();
+        let honest = answers(&mut c, round, &subs, &p, &rs, &present, 0);
+        let ok = c
+            .combination
+            .combine_excluding(round, &subs, pm, &honest, &[])
+            .unwrap();
+        assert_eq!(ok.chunks[0].to_vec(), sum);
+        let relay_only = |c: &Committee, a: &[(u8, Vec<u8>)]| {
+            let r = c.combination.combine_excluding(round, &subs, pm, a, &[]);
+            assert!(matches!(r, Err(CommitteeError::Relay(_))), "{r:?}");
+        };
+        let len = honest[1].1.len();
+        for at in [
+            0,
+            HEADER_BYTES + 50,
+            len / 2,
+            len - signed::SIGNED_OVERHEAD - 1,
+        ] {
+            let mut a = honest.clone();
+            a[1].1[at] ^= 1;
+            relay_only(&c, &a);
+        }
+        let mut swapped = honest.clone();
+        swapped[1].1 = honest[2].1.clone();
+        swapped[2].1 = honest[1].1.clone();
+        relay_only(&c, &swapped);
+        let mut replayed = honest.clone();
+        replayed[1].1 = old[1].1.clone();
+        relay_only(&c, &replayed);
+        // Corrupt member 4 passes 2's answer body off as its own, signed by itself: 4 is excluded, not 2. 4 holds
+        // no slot under P, so the round combines without a supplement (R17-1) and reports the exclusion in
+        // `Combined::excluded` — an `Ok`, which `relay::Committee::decrypt` does not add to `distrusted` (R19-2).
+        let body = &honest[1].1[..len - signed::SIGNED_OVERHEAD];
+        let mut framed = honest.clone();
+        framed[3].1 = signed_by(&c.roster, 4, &request(&c.roster, &p, 4, 0), body);
+        let done = c
+            .combination
+            .combine_excluding(round, &subs, pm, &framed, &[])
+            .unwrap();
+        assert_eq!(done.chunks[0].to_vec(), sum);
+        assert_eq!(
+            done.excluded.iter().map(|e| e.member).collect::<Vec<_>>(),
+            [4]
+        );
+        // Positive control: without the signature check, the flipped bit blames honest member 2.
+        let mut a = honest.clone();
+        a[1].1[HEADER_BYTES + 50] ^= 1;
+        c.combination.skip_answer_signatures();
+        let r = c.combination.combine_excluding(round, &subs, pm, &a, &[]);
+        let Err(CommitteeError::Excluded(ex)) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(ex.iter().map(|e| e.member).collect::<Vec<_>>(), [2]);
+    });
+}
