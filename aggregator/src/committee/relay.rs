@@ -437,8 +437,8 @@ impl Committee {
             Ok(c) => (c, Vec::new()),
             Err(CommitteeError::Excluded(ex)) => {
                 let excluded = ex.iter().fold(0 as Members, |m, e| m | bit(e.member));
-                // Even if this combination fails (`TooManyShareSets` when the cheater is the lowest of P), the
-                // next present set leaves the cheater out.
+                // Later present sets leave the cheater out. Not reached when the cheater is the lowest member of
+                // P: `combine` then refuses with `TooManyShareSets` first (review 19 R19-2, open).
                 self.distrusted |= excluded;
                 let helpers = self.combination.helpers(mask, excluded);
                 let mut supplements = Vec::new();
