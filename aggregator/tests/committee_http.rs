@@ -14,7 +14,7 @@ mod common;
 
 use common::{TempDir, zkfl};
 use zkfl_aggregator::committee::link::{MemberLink, connect};
-use zkfl_aggregator::committee::member::{C, Combination, Design, N, P, Submission};
+use zkfl_aggregator::committee::member::{Combination, Design};
 use zkfl_aggregator::committee::process::auth::{RequestSigner, SIGNATURE_HEADER};
 use zkfl_aggregator::committee::process::http::{ListeningMember, PATH, request_limit};
 use zkfl_aggregator::committee::process::{
@@ -197,9 +197,9 @@ fn five_members_over_http_run_the_ceremony_and_a_round_and_refuse_an_oversized_b
     for m in &mut members[..4] {
         assert_eq!(decode_key(&m.call(KEY, &[]).unwrap()).unwrap().1, b);
     }
-    let (subs, sum) = big({
+    let (subs, sum) = common::committee::big({
         let (a, b) = (a.clone(), b.clone());
-        move || clinics(&a, &b, 1, 3)
+        move || common::committee::clinics(DESIGN, &a, &b, 1, 3)
     });
     let mut body = 1u64.to_le_bytes().to_vec();
     body.extend_from_slice(&encode_submissions(&subs));
@@ -257,7 +257,7 @@ fn five_members_over_http_run_the_ceremony_and_a_round_and_refuse_an_oversized_b
     let mut agg = Combination::new(&roster, DESIGN, a, b).unwrap();
     let public: Vec<Vec<u8>> = commits.iter().chain(&reveals).cloned().collect();
     let present = 0b111;
-    let (p, agg) = big({
+    let (p, agg) = common::committee::big({
         let subs = subs.clone();
         move || {
             for m in &public {
@@ -270,7 +270,7 @@ fn five_members_over_http_run_the_ceremony_and_a_round_and_refuse_an_oversized_b
     let shares: Vec<(u8, Vec<u8>)> = (0..3)
         .map(|i| (i as u8 + 1, members[i].call(ANSWER, &answer).unwrap()))
         .collect();
-    let out = big(move || agg.combine(1, &subs, present, &shares).unwrap());
+    let out = common::committee::big(move || agg.combine(1, &subs, present, &shares).unwrap());
     assert_eq!(&out[0][..], &sum[..], "bit-exact with member 5 offline");
 }
 
@@ -326,7 +326,9 @@ fn a_cheating_member_over_http_is_excluded_and_the_round_is_bit_exact() {
         let mut committee = Committee::start(roster.clone(), DESIGN, links, data).unwrap();
         drop(procs.pop());
         let (a, b) = committee.key().clone();
-        let (subs, sum) = big(move || clinics(&a, &b, round, u64::from(DESIGN.clinics)));
+        let (subs, sum) = common::committee::big(move || {
+            common::committee::clinics(DESIGN, &a, &b, round, u64::from(DESIGN.clinics))
+        });
         let d = committee.decrypt(round, &subs).unwrap();
         assert_eq!(&d.chunks[0][..], &sum[..], "bit-exact");
         assert!(d.refusals.iter().any(|r| r.member == 5), "{:?}", d.refusals);
@@ -334,7 +336,9 @@ fn a_cheating_member_over_http_is_excluded_and_the_round_is_bit_exact() {
         if cheat {
             // The next aggregate's present set leaves the excluded member out: nobody is excluded again.
             let (a, b) = committee.key().clone();
-            let (subs, sum) = big(move || clinics(&a, &b, round + 1, u64::from(DESIGN.clinics)));
+            let (subs, sum) = common::committee::big(move || {
+                common::committee::clinics(DESIGN, &a, &b, round + 1, u64::from(DESIGN.clinics))
+            });
             let next = committee.decrypt(round + 1, &subs).unwrap();
             assert_eq!(&next.chunks[0][..], &sum[..], "bit-exact");
             assert_eq!(next.present, [1, 3, 4]);
@@ -352,80 +356,4 @@ fn a_cheating_member_over_http_is_excluded_and_the_round_is_bit_exact() {
     let ex = &cheated.exclusions[0];
     assert_eq!((ex.member, ex.supplement_for, ex.chunk), (2, 0, Some(0)));
     assert!(!cheated.supplements.is_empty());
-}
-
-/// Runs `f` on a thread with room for set-L objects.
-fn big<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(f)
-        .unwrap()
-        .join()
-        .unwrap()
-}
-
-/// `count` clinics' submissions for `round` under (a, b): real encryptions of small updates with their norm
-/// proofs (set L, the committee design's plaintext modulus), and the sum of the updates.
-fn clinics(a: &[C; N], b: &[[C; N]], round: u64, count: u64) -> (Vec<Submission>, Vec<i64>) {
-    use rand_chacha::ChaCha20Rng;
-    use rand_core::{Rng, SeedableRng};
-    use zkfl_core::params::ParamSet;
-    use zkfl_core::policy::plaintext_modulus;
-    use zkfl_core::ring::Poly;
-    use zkfl_core::zk::prove::{SliceUpdate, Witness, prove};
-    use zkfl_core::zk::statement::{Context, Statement};
-    type M = <P as ParamSet>::M;
-    let mut rng = ChaCha20Rng::seed_from_u64(round);
-    let t = plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap();
-    let delta = zkfl_core::bfv::PlainModulus::<M>::new(t).unwrap().delta();
-    let small = |rng: &mut ChaCha20Rng, r: u64| -> [i64; N] {
-        core::array::from_fn(|_| (rng.next_u64() % (2 * r + 1)) as i64 - r as i64)
-    };
-    let pa = Box::new(Poly::<M, N> { coeffs: *a });
-    let mut sum = vec![0i64; N];
-    let mut subs = Vec::new();
-    for clinic in 1..=count {
-        let u = small(&mut rng, 1);
-        let m = small(&mut rng, 100);
-        for (s, x) in sum.iter_mut().zip(&m) {
-            *s += x;
-        }
-        let up = Box::new(Poly::<M, N>::from_i64(&u));
-        let mut c1 = Box::new(Poly::<M, N>::zero());
-        zkfl_core::ring::poly::mul::<M, N, 7>(&pa, &up, &mut c1);
-        c1.add_assign(&Poly::from_i64(&small(&mut rng, 2)));
-        let pb = Box::new(Poly::<M, N> { coeffs: b[0] });
-        let mut c0 = Box::new(Poly::<M, N>::zero());
-        zkfl_core::ring::poly::mul::<M, N, 7>(&pb, &up, &mut c0);
-        c0.add_assign(&Poly::from_i64(&small(&mut rng, 2)));
-        let mut dm = Poly::<M, N>::from_i64(&m);
-        dm.scalar_mul_assign(delta);
-        c0.add_assign(&dm);
-        let c0v = vec![c0.coeffs];
-        let stmt = Statement::<M, N> {
-            pk_a: a,
-            pk_b: b,
-            c1: &c1.coeffs,
-            c0: &c0v,
-            t,
-            bound: DESIGN.b_int,
-        };
-        let ctx = Context { round, clinic };
-        let mut out = vec![0u8; stmt.layout::<P>().unwrap().prove_buf_len()];
-        let uv = u.to_vec();
-        let ms = [m];
-        let mut w = Witness {
-            u: &uv,
-            m: SliceUpdate(&ms),
-        };
-        let stats = prove::<P, N, _, _>(&stmt, &ctx, &mut w, &mut rng, &mut out).unwrap();
-        out.truncate(stats.len);
-        subs.push(Submission {
-            clinic,
-            c1: Box::new(c1.coeffs),
-            c0: c0v,
-            proof: out,
-        });
-    }
-    (subs, sum)
 }

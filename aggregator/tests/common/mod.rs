@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use zkfl_aggregator::client::Client;
 
+pub mod committee;
+
 /// A fresh temporary directory, removed on drop.
 pub struct TempDir(pub PathBuf);
 
