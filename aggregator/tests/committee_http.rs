@@ -13,6 +13,7 @@
 mod common;
 
 use common::{TempDir, zkfl};
+use zkfl_aggregator::committee::CommitteeError;
 use zkfl_aggregator::committee::link::{MemberLink, connect};
 use zkfl_aggregator::committee::member::{Combination, Design};
 use zkfl_aggregator::committee::process::auth::{RequestSigner, SIGNATURE_HEADER};
@@ -21,7 +22,7 @@ use zkfl_aggregator::committee::process::{
     ACCEPT, ACCEPT_SEALED, ANSWER, CERTIFY, COMMIT, DEAL, KEY, READY, RECEIPT, REVEAL, decode_key,
     encode_answer, encode_submissions,
 };
-use zkfl_aggregator::committee::relay::Committee;
+use zkfl_aggregator::committee::relay::{Committee, RelayError};
 use zkfl_aggregator::committee::roster::CommitteeRoster;
 use zkfl_core::channel::SigningKey;
 use zkfl_core::channel::identity::Signature;
@@ -278,7 +279,10 @@ fn five_members_over_http_run_the_ceremony_and_a_round_and_refuse_an_oversized_b
 /// `--demo-cheat-share`, the aggregator's relay (`committee::relay::Committee`) runs the ceremony through their
 /// HTTP links; then member 5 goes offline and a round is decrypted: member 2's wrong share fails its share
 /// proof and it is excluded (chunk 0), member 5 is reported offline, and the helpers' supplementary answers
-/// make the aggregate bit-exact. Without the flag (control) the same round excludes nobody. The rounds carry K =
+/// make the aggregate bit-exact. Without the flag (control) the same round excludes nobody. Member 1 cheating
+/// (the lowest of P = [1, 2, 3, 4], whose repair needs 2t = 6 share sets) is excluded and repaired where the
+/// design's noise budget covers six share sets, or refused as `TooManyShareSets` naming it (the round lost,
+/// nothing published); either way the next round leaves it out (review 19, R19-2). The rounds carry K =
 /// `DESIGN.clinics` submissions, the most a request may carry, so the supplement requests (which also carry the
 /// excluded member's signed answer as evidence) are the largest the design allows: they must fit the body limit.
 #[test]
@@ -300,10 +304,10 @@ fn a_cheating_member_over_http_is_excluded_and_the_round_is_bit_exact() {
     let roster =
         CommitteeRoster::parse(&std::fs::read(keys.join("public/committee-roster.json")).unwrap())
             .unwrap();
-    let run = |cheat: bool, round: u64, data: &std::path::Path| {
+    let run = |cheater: u8, round: u64, data: &std::path::Path| {
         let mut procs: Vec<ListeningMember> = (1..=5u8)
             .map(|i| {
-                let extra: &[&str] = if cheat && i == 2 {
+                let extra: &[&str] = if i == cheater {
                     &["--demo-cheat-share"]
                 } else {
                     &[]
@@ -329,31 +333,51 @@ fn a_cheating_member_over_http_is_excluded_and_the_round_is_bit_exact() {
         let (subs, sum) = common::committee::big(move || {
             common::committee::clinics(DESIGN, &a, &b, round, u64::from(DESIGN.clinics))
         });
-        let d = committee.decrypt(round, &subs).unwrap();
-        assert_eq!(&d.chunks[0][..], &sum[..], "bit-exact");
-        assert!(d.refusals.iter().any(|r| r.member == 5), "{:?}", d.refusals);
-        assert!(!d.present.contains(&5));
-        if cheat {
-            // The next aggregate's present set leaves the excluded member out: nobody is excluded again.
+        let d = committee.decrypt(round, &subs);
+        let d = match d {
+            // The lowest member of P cheated and its repair needs 2t = 6 share sets: over this design's
+            // `max_share_sets` the round is lost and the refusal names it; within it, the helpers repair it.
+            Err(RelayError::Committee(CommitteeError::TooManyShareSets { excluded, .. }))
+                if cheater == 1 =>
+            {
+                assert_eq!(excluded.iter().map(|e| e.member).collect::<Vec<_>>(), [1]);
+                None
+            }
+            d => {
+                let d = d.unwrap_or_else(|e| panic!("round {round}: {e}"));
+                assert_eq!(&d.chunks[0][..], &sum[..], "bit-exact");
+                assert!(d.refusals.iter().any(|r| r.member == 5), "{:?}", d.refusals);
+                assert!(!d.present.contains(&5));
+                Some(d)
+            }
+        };
+        if cheater != 0 {
+            // The next aggregate's present set leaves the cheater out: nobody is excluded again.
             let (a, b) = committee.key().clone();
             let (subs, sum) = common::committee::big(move || {
                 common::committee::clinics(DESIGN, &a, &b, round + 1, u64::from(DESIGN.clinics))
             });
             let next = committee.decrypt(round + 1, &subs).unwrap();
             assert_eq!(&next.chunks[0][..], &sum[..], "bit-exact");
-            assert_eq!(next.present, [1, 3, 4]);
+            let others: Vec<u8> = [1, 2, 3, 4].into_iter().filter(|&m| m != cheater).collect();
+            assert_eq!(next.present, others);
             assert!(next.exclusions.is_empty(), "{:?}", next.exclusions);
         }
         d
     };
-    // The ceremony runs once (kept in the data directory); both rounds use its key.
+    // The ceremony runs once (kept in the data directory); every run uses its key.
     let data = tmp.0.join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let honest = run(false, 1, &data);
+    let honest = run(0, 1, &data).unwrap();
     assert!(honest.exclusions.is_empty(), "{:?}", honest.exclusions);
-    let cheated = run(true, 2, &data);
+    let cheated = run(2, 2, &data).unwrap();
     assert_eq!(cheated.exclusions.len(), 1, "{:?}", cheated.exclusions);
     let ex = &cheated.exclusions[0];
     assert_eq!((ex.member, ex.supplement_for, ex.chunk), (2, 0, Some(0)));
     assert!(!cheated.supplements.is_empty());
+    // Member 1 cheating: round 4 repaired or refused (both name it), round 5 decrypts with P = [2, 3, 4].
+    if let Some(d) = run(1, 4, &data) {
+        let ex: Vec<u8> = d.exclusions.iter().map(|e| e.member).collect();
+        assert_eq!(ex, [1]);
+    }
 }

@@ -1271,6 +1271,37 @@ impl Combination {
         (0..c.slots()).any(|u| c.assignee(present, u) == Some(member))
     }
 
+    /// The members among `answers` (sender, excluded member it supplements or 0, bytes) that sent an answer but
+    /// not one signed by themselves for this request — the round, aggregate and present set of the present-set
+    /// message `present` (0x13) — or sent nothing: what `combine_excluding` refuses as [`CommitteeError::Relay`]
+    /// without naming anyone. The relay uses it for scheduling only (a member whose reply was lost or changed on
+    /// the path is no longer preferred for later present sets, review 19 R19-1); it is never published as an
+    /// exclusion, since the path may be to blame.
+    ///
+    /// # Errors
+    /// [`CommitteeError::Wire`] when `present` does not decode.
+    pub fn unsigned_answers(
+        &self,
+        present: &[u8],
+        answers: &[(u8, u8, &[u8])],
+    ) -> Result<Members, CommitteeError> {
+        let p = wire::decode_present::<P>(&self.frame(), present)?;
+        Ok(answers
+            .iter()
+            .filter(|(sender, supplement_for, bytes)| {
+                let what = AnswerFor {
+                    member: *sender,
+                    round: p.round,
+                    binding: p.binding,
+                    present: p.members,
+                    supplement_for: *supplement_for,
+                };
+                bytes.is_empty()
+                    || signed::verify_answer(&self.epoch, &self.roster_keys, &what, bytes).is_err()
+            })
+            .fold(0, |m, (sender, _, _)| m | bit(*sender)))
+    }
+
     /// The most share sets one combination sums (`Plan::max_share_sets`, review 17 R17-5).
     #[must_use]
     pub fn max_share_sets(&self) -> u32 {
@@ -1446,6 +1477,7 @@ impl Combination {
                 return Err(CommitteeError::TooManyShareSets {
                     sets,
                     max: self.max_share_sets(),
+                    excluded,
                 });
             }
             let mut supp = Vec::new();

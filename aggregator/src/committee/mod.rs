@@ -7,8 +7,13 @@ pub mod member;
 pub mod process;
 pub mod relay;
 pub mod roster;
+pub mod standing;
 pub mod store;
 
+#[cfg(test)]
+mod fixture;
+#[cfg(test)]
+mod relay_faults;
 #[cfg(test)]
 mod rev16;
 #[cfg(test)]
@@ -68,6 +73,9 @@ pub enum CommitteeError {
         sets: usize,
         /// The plan's bound.
         max: u32,
+        /// The members whose own signed answers failed (each the evidence of [`CommitteeError::Excluded`]):
+        /// reported here too, so the relay leaves them out of later present sets (review 19, R19-2).
+        excluded: Vec<member::Exclusion>,
     },
 }
 
@@ -105,11 +113,21 @@ impl core::fmt::Display for CommitteeError {
                 "this member covers no slot of member {excluded} under the present set: no supplement to give; \
                  nothing was spent"
             ),
-            Self::TooManyShareSets { sets, max } => write!(
-                f,
-                "the combination would sum {sets} share sets, more than the {max} the noise budget covers; \
-                 nothing was combined: the round needs another present set"
-            ),
+            Self::TooManyShareSets {
+                sets,
+                max,
+                excluded,
+            } => {
+                write!(
+                    f,
+                    "the combination would sum {sets} share sets, more than the {max} the noise budget covers; \
+                     nothing was combined: the round needs another present set"
+                )?;
+                for e in excluded {
+                    write!(f, "; member {} excluded ({:?})", e.member, e.reason)?;
+                }
+                Ok(())
+            }
         }
     }
 }

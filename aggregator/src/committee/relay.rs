@@ -18,12 +18,15 @@ use zkfl_core::threshold::spend::spend_quorum;
 
 use super::CommitteeError;
 use super::link::MemberLink;
-use super::member::{C, Combination, CommitteeKey, Design, ExclusionReason, N, P, Submission};
+use super::member::{
+    C, Combination, Combined, CommitteeKey, Design, ExclusionReason, N, P, Submission,
+};
 use super::process::{
     ACCEPT, ACCEPT_SEALED, ANSWER, CERTIFY, COMMIT, DEAL, KEY, READY, RECEIPT, REVEAL, SUPPLEMENT,
     decode_key, encode_answer, encode_submissions, encode_supplement,
 };
 use super::roster::CommitteeRoster;
+use super::standing::Standing;
 use crate::coordinator::{
     Decrypted, DecryptionRequest, Decryptor, DecryptorHealth, KeptSubmission,
 };
@@ -170,9 +173,22 @@ pub struct Committee {
     combination: Combination,
     record: CeremonyRecord,
     key: CommitteeKey,
-    /// Members excluded for a failed share proof since the relay started: later present sets leave them out
-    /// while t others can answer (memory only; after a restart a cheater costs at most one more exclusion).
-    distrusted: Members,
+    /// Members whose signed answers failed, and members that left a round undecryptable without evidence,
+    /// since the relay started: later present sets put them last (`standing`; memory only, so after a restart
+    /// a cheater costs at most one more round).
+    standing: Standing,
+}
+
+/// One decryption attempt's request, as every member of P answers it.
+struct RoundIn<'a> {
+    round: u64,
+    subs: &'a [Submission],
+    /// P as a member mask.
+    mask: Members,
+    /// The present-set message (0x13).
+    present_message: &'a [u8],
+    /// The spend receipts sent with the request.
+    receipts: &'a [Vec<u8>],
 }
 
 /// What an attempt to decrypt one aggregate gathered.
@@ -180,20 +196,6 @@ pub struct Committee {
 struct RoundMemo {
     receipts: Vec<(u8, Vec<u8>)>,
     present: Option<Vec<u8>>,
-}
-
-/// The present set among the live receipt signers `alive` (ascending): the t + 1 lowest members not excluded
-/// before, and members excluded before only where fewer than t others can answer (a known cheater as the spare
-/// would be excluded again, and as the lowest member of P its repair needs more share sets than the noise budget
-/// covers, docs/THRESHOLD.md §4.2).
-fn choose_present(alive: &[u8], distrusted: Members, t: usize) -> Vec<u8> {
-    let (mut present, known): (Vec<u8>, Vec<u8>) =
-        alive.iter().partition(|&&m| distrusted & bit(m) == 0);
-    present.truncate(t + 1);
-    let missing = t.saturating_sub(present.len());
-    present.extend(known.into_iter().take(missing));
-    present.sort_unstable();
-    present
 }
 
 fn sha3(bytes: &[u8]) -> [u8; 32] {
@@ -275,8 +277,21 @@ impl Committee {
             combination,
             record,
             key,
-            distrusted: 0,
+            standing: Standing::default(),
         })
+    }
+
+    /// Admits submissions without proofs (tests of this crate only).
+    #[cfg(test)]
+    pub fn admit_unverified(&mut self) {
+        self.combination.admit_unverified();
+    }
+
+    /// Positive control of the relay's memory (tests of this crate only): forget every member's standing, as
+    /// the relay did before reviews 18 and 19, so a test shows what the memory prevents.
+    #[cfg(test)]
+    pub fn forget_standing(&mut self) {
+        self.standing = Standing::default();
     }
 
     /// The committee key (a, b_1..b_L).
@@ -377,8 +392,9 @@ impl Committee {
                     }
                     alive.is_ok()
                 });
-                // t + 1 members: one spare, so one cheater can be excluded and supplemented (R17-5).
-                present = choose_present(&present, self.distrusted, t as usize);
+                // t + 1 members in good standing: one spare, so one cheater can be excluded and
+                // supplemented (R17-5); members that cost an earlier round last (R18-2, R19-1, R19-2).
+                present = self.standing.choose(&present, t as usize);
                 if (present.len() as u32) < t {
                     return Err(RelayError::TooFewKeyHolders {
                         why: format!(
@@ -419,6 +435,8 @@ impl Committee {
             .filter(|(m, _)| self.combination.holds_slot(mask, *m))
             .collect();
         if !holding.is_empty() {
+            // Scheduling, not blame (review 19 R19-1): later present sets put them last.
+            self.demote(round, holding.iter().fold(0, |m, (x, _)| m | bit(*x)));
             return Err(RelayError::Committee(CommitteeError::Protocol(format!(
                 "members of the present set {present:?} holding slots did not answer ({}); retry with the same \
                  present set",
@@ -430,44 +448,14 @@ impl Committee {
             ))));
         }
         answers.extend(silent.iter().map(|(m, _)| (*m, Vec::new())));
-        let combination = &self.combination;
-        let first =
-            on_big_stack(|| combination.combine_excluding(round, subs, mask, &answers, &[]));
-        let (combined, supplements) = match first {
-            Ok(c) => (c, Vec::new()),
-            Err(CommitteeError::Excluded(ex)) => {
-                let excluded = ex.iter().fold(0 as Members, |m, e| m | bit(e.member));
-                // Later present sets leave the cheater out. Not reached when the cheater is the lowest member of
-                // P: `combine` then refuses with `TooManyShareSets` first (review 19 R19-2, open).
-                self.distrusted |= excluded;
-                let helpers = self.combination.helpers(mask, excluded);
-                let mut supplements = Vec::new();
-                for &(y, x) in &helpers {
-                    // x's signed answer: the evidence the helper checks (review 16 R16-3b).
-                    let evidence = answers
-                        .iter()
-                        .find(|(m, _)| *m == x)
-                        .map_or(&[][..], |(_, b)| b.as_slice());
-                    let body = encode_supplement(x, evidence, round, &p, &receipts, subs);
-                    match self.call(y, SUPPLEMENT, &body) {
-                        Ok(bytes) => supplements.push((y, bytes)),
-                        Err(reason) => {
-                            // Members of P have answered: not "too few before answering"; the coordinator
-                            // retries, with this present set and these receipts.
-                            return Err(RelayError::Committee(CommitteeError::Protocol(format!(
-                                "member {y} could not supplement excluded member {x}: {reason}"
-                            ))));
-                        }
-                    }
-                }
-                let combination = &self.combination;
-                let c = on_big_stack(|| {
-                    combination.combine_excluding(round, subs, mask, &answers, &supplements)
-                })?;
-                (c, helpers)
-            }
-            Err(e) => return Err(e.into()),
+        let round_in = RoundIn {
+            round,
+            subs,
+            mask,
+            present_message: &p,
+            receipts: &receipts,
         };
+        let (combined, supplements) = self.combine(&round_in, &answers)?;
         let exclusions = combined
             .excluded
             .iter()
@@ -494,6 +482,119 @@ impl Committee {
             unanswered: combined.silent,
             supplements,
         })
+    }
+
+    /// Combines the answers of P, asking the helpers for supplements after an exclusion (docs/THRESHOLD.md
+    /// §3.2.1), and remembers what each attempt showed about the members (`learn`), whether or not it combines.
+    fn combine(
+        &mut self,
+        r: &RoundIn<'_>,
+        answers: &[(u8, Vec<u8>)],
+    ) -> Result<(Combined, Vec<(u8, u8)>), RelayError> {
+        let combination = &self.combination;
+        let first =
+            on_big_stack(|| combination.combine_excluding(r.round, r.subs, r.mask, answers, &[]));
+        let excluded = match first {
+            Ok(c) => return Ok((self.learn_combined(r, c), Vec::new())),
+            Err(CommitteeError::Excluded(ex)) => ex,
+            Err(e) => return Err(self.learn_failure(r, e, answers, &[])),
+        };
+        self.standing.distrust(&excluded);
+        let excluded = excluded.iter().fold(0 as Members, |m, e| m | bit(e.member));
+        let helpers = self.combination.helpers(r.mask, excluded);
+        let mut supplements = Vec::new();
+        for &(y, x) in &helpers {
+            // x's signed answer: the evidence the helper checks (review 16 R16-3b).
+            let evidence = answers
+                .iter()
+                .find(|(m, _)| *m == x)
+                .map_or(&[][..], |(_, b)| b.as_slice());
+            let body =
+                encode_supplement(x, evidence, r.round, r.present_message, r.receipts, r.subs);
+            match self.call(y, SUPPLEMENT, &body) {
+                Ok(bytes) => supplements.push((y, bytes)),
+                Err(reason) => {
+                    // Members of P have answered: not "too few before answering"; the coordinator retries, with
+                    // this present set and these receipts.
+                    self.demote(r.round, bit(y));
+                    return Err(RelayError::Committee(CommitteeError::Protocol(format!(
+                        "member {y} could not supplement excluded member {x}: {reason}"
+                    ))));
+                }
+            }
+        }
+        let combination = &self.combination;
+        let second = on_big_stack(|| {
+            combination.combine_excluding(r.round, r.subs, r.mask, answers, &supplements)
+        });
+        match second {
+            Ok(c) => Ok((self.learn_combined(r, c), helpers)),
+            Err(e) => {
+                let sent: Vec<(u8, u8, &[u8])> = helpers
+                    .iter()
+                    .zip(&supplements)
+                    .map(|(&(y, x), (_, b))| (y, x, b.as_slice()))
+                    .collect();
+                Err(self.learn_failure(r, e, answers, &sent))
+            }
+        }
+    }
+
+    /// A combination that decrypted: its excluded members are distrusted (a slotless cheater needs no
+    /// supplement, review 19 R19-3), every member whose answer was combined is in good standing again.
+    fn learn_combined(&mut self, r: &RoundIn<'_>, c: Combined) -> Combined {
+        self.standing.distrust(&c.excluded);
+        let left_out = c
+            .excluded
+            .iter()
+            .fold(0 as Members, |m, e| m | bit(e.member))
+            | c.silent.iter().fold(0 as Members, |m, &s| m | bit(s));
+        self.standing
+            .restore(r.mask & !left_out & !self.standing.distrusted());
+        c
+    }
+
+    /// A combination that failed with `e`: members whose signed answers failed are distrusted, also when the
+    /// combiner refused for too many share sets (review 19 R19-2); on a signature that fails (`Relay`, which
+    /// names nobody), the members of P or helpers without a valid signed answer are demoted (R19-1).
+    fn learn_failure(
+        &mut self,
+        r: &RoundIn<'_>,
+        e: CommitteeError,
+        answers: &[(u8, Vec<u8>)],
+        supplements: &[(u8, u8, &[u8])],
+    ) -> RelayError {
+        match &e {
+            CommitteeError::Excluded(ex)
+            | CommitteeError::TooManyShareSets { excluded: ex, .. } => {
+                self.standing.distrust(ex);
+            }
+            CommitteeError::Relay(_) => {
+                let sent: Vec<(u8, u8, &[u8])> = answers
+                    .iter()
+                    .filter(|(_, b)| !b.is_empty())
+                    .map(|(m, b)| (*m, 0, b.as_slice()))
+                    .chain(supplements.iter().copied())
+                    .collect();
+                match self.combination.unsigned_answers(r.present_message, &sent) {
+                    Ok(unsigned) => self.demote(r.round, unsigned),
+                    Err(why) => eprintln!("committee round {}: {why}", r.round),
+                }
+            }
+            _ => {}
+        }
+        e.into()
+    }
+
+    fn demote(&mut self, round: u64, members: Members) {
+        if members != 0 {
+            let list: Vec<u8> = (1..=8u8).filter(|&m| members & bit(m) != 0).collect();
+            eprintln!(
+                "committee round {round}: members {list:?} gave no valid signed answer; later present sets \
+                 put them last"
+            );
+        }
+        self.standing.demote(members);
     }
 
     /// Calls every online member (concurrently); `Err("offline")` for a member without a link.
@@ -897,23 +998,5 @@ impl Decryptor for CommitteeDecryptor {
             state: "committee",
             restarts: 0,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{bit, choose_present};
-
-    #[test]
-    fn a_member_excluded_before_is_left_out_while_t_others_can_answer() {
-        // 3-of-5: P = the four lowest live signers.
-        assert_eq!(choose_present(&[1, 2, 3, 4, 5], 0, 3), [1, 2, 3, 4]);
-        // Member 1 cheated before: it is not the spare, and not the lowest of P.
-        assert_eq!(choose_present(&[1, 2, 3, 4, 5], bit(1), 3), [2, 3, 4, 5]);
-        // Member 5 offline, member 2 cheated before: the three others, no spare.
-        assert_eq!(choose_present(&[1, 2, 3, 4], bit(2), 3), [1, 3, 4]);
-        // Only two others: the known cheater makes up t rather than failing the round.
-        assert_eq!(choose_present(&[1, 2, 3], bit(2), 3), [1, 2, 3]);
-        assert_eq!(choose_present(&[2, 3], bit(2), 3), [2, 3]);
     }
 }

@@ -5,267 +5,20 @@
 //! finding id, so CI stays green until the fix lands (then remove the `ignore`). Every other test is an attempt
 //! that failed: it asserts the refusal, names the check that stops it, and where practical shows the attack
 //! succeeding once that one check is bypassed (the message built outside the honest path), so it can fail.
-//! The fixtures repeat those of `committee::tests` (private there).
+//! The fixtures are `committee::fixture`'s (shared by the review modules).
 
 use super::CommitteeError;
-use super::member::{C, Combination, Design, ExclusionReason, K, Member, N, P, Submission};
-use super::roster::CommitteeRoster;
+use super::member::ExclusionReason;
 use rand_chacha::ChaCha20Rng;
-use rand_chacha::rand_core::{Rng, SeedableRng};
+use rand_chacha::rand_core::SeedableRng;
 use zkfl_core::channel::KemSecretKey;
 use zkfl_core::channel::identity::SigningKey;
-use zkfl_core::params::ParamSet;
-use zkfl_core::policy::plaintext_modulus;
-use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::threshold::ThresholdError;
-use zkfl_core::threshold::share_relation::covers;
-use zkfl_core::threshold::slots::{Members, bit};
-use zkfl_core::wire::committee::signed::{self, AnswerFor, MemberKem};
-use zkfl_core::wire::committee::{Frame, HEADER_BYTES, decode_present};
+use zkfl_core::threshold::slots::bit;
+use zkfl_core::wire::committee::HEADER_BYTES;
+use zkfl_core::wire::committee::signed::{self, MemberKem};
 
-type Pl = Poly<<P as ParamSet>::M, N>;
-
-const DESIGN: Design = Design {
-    clinics: 1024,
-    b_int: 1 << 16,
-    chunks: 1,
-};
-
-fn seed(i: u8) -> [u8; 32] {
-    [i; 32]
-}
-
-fn kem_seed(i: u8) -> [u8; 64] {
-    [i + 100; 64]
-}
-
-fn roster() -> CommitteeRoster {
-    let mut r = CommitteeRoster {
-        param_set: "L".into(),
-        members: 5,
-        threshold: 3,
-        crs: hex::encode([17u8; 32]),
-        epoch: 1,
-        keys: (1..=5u8)
-            .map(|i| hex::encode(SigningKey::from_seed(&seed(i)).verifying_key().as_bytes()))
-            .collect(),
-        kem_keys: Vec::new(),
-        kem_signatures: Vec::new(),
-    };
-    let epoch = r.epoch().unwrap();
-    let mut rng = ChaCha20Rng::seed_from_u64(17);
-    for i in 1..=5u8 {
-        let ek = KemSecretKey::<MemberKem>::from_seed(&kem_seed(i))
-            .public_key()
-            .clone();
-        let sig = signed::sign_kem_key(&SigningKey::from_seed(&seed(i)), &epoch, i, &ek, &mut rng)
-            .unwrap();
-        r.kem_keys
-            .push(hex::encode::<&[u8]>(ek.to_bytes().as_ref()));
-        r.kem_signatures.push(hex::encode(sig.as_bytes()));
-    }
-    r
-}
-
-fn dir(label: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("zkfl-rev17-{}-{label}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn db(d: &std::path::Path, i: u8) -> std::path::PathBuf {
-    d.join(format!("member-{i}.sqlite"))
-}
-
-fn open(d: &std::path::Path, r: &CommitteeRoster, i: u8) -> Member {
-    let mut m = Member::open(&db(d, i), r, i, &seed(i), &kem_seed(i), DESIGN).unwrap();
-    m.admit_unverified();
-    m
-}
-
-fn mask(ms: &[u8]) -> Members {
-    ms.iter().fold(0, |m, &i| m | bit(i))
-}
-
-fn spent_rows(path: &std::path::Path) -> i64 {
-    rusqlite::Connection::open(path)
-        .unwrap()
-        .query_row("SELECT COUNT(*) FROM spent", [], |r| r.get(0))
-        .unwrap()
-}
-
-fn big_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new()
-        .name("rev17".into())
-        .stack_size(256 << 20)
-        .spawn(f)
-        .unwrap()
-        .join()
-        .unwrap();
-}
-
-/// Five members after a complete ceremony (every message as bytes), the aggregator's combination that observed
-/// the public messages, and the committee key.
-struct Committee {
-    dir: std::path::PathBuf,
-    roster: CommitteeRoster,
-    members: Vec<Member>,
-    combination: Combination,
-    key: (Box<[C; N]>, Vec<[C; N]>),
-}
-
-fn committee(label: &str) -> Committee {
-    let d = dir(label);
-    let r = roster();
-    let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i)).collect();
-    let commits: Vec<Vec<u8>> = members.iter_mut().map(|m| m.commit().unwrap()).collect();
-    for m in &mut members {
-        for c in &commits {
-            m.accept(c).unwrap();
-        }
-    }
-    let reveals: Vec<Vec<u8>> = members.iter().map(|m| m.reveal().unwrap()).collect();
-    for m in &mut members {
-        for rv in &reveals {
-            m.accept(rv).unwrap();
-        }
-    }
-    for dd in 0..5 {
-        for hh in 0..5 {
-            let bytes = members[dd].deal_to(hh as u8 + 1).unwrap();
-            members[hh].accept_sealed(&bytes).unwrap();
-        }
-    }
-    for m in &mut members {
-        m.admit_unverified();
-        assert!(m.ready());
-    }
-    let key = members[0].committee_key().unwrap();
-    let mut combination = Combination::new(&r, DESIGN, key.0.clone(), key.1.clone()).unwrap();
-    combination.admit_unverified();
-    for msg in commits.iter().chain(&reveals) {
-        combination.observe(msg).unwrap();
-    }
-    Committee {
-        dir: d,
-        roster: r,
-        members,
-        combination,
-        key,
-    }
-}
-
-/// Three clinics' real ciphertexts under the committee key, and the sum of their plaintexts.
-fn clinics(key: &(Box<[C; N]>, Vec<[C; N]>), seed: u64) -> (Vec<Submission>, Vec<i64>) {
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let plain =
-        zkfl_core::bfv::PlainModulus::new(plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap())
-            .unwrap();
-    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&Pl { coeffs: *key.0 }));
-    let b_ntt: Vec<NttPoly<N, K>> = key
-        .1
-        .iter()
-        .map(|c| NttPoly::from_poly(&Pl { coeffs: *c }))
-        .collect();
-    let mut sum = vec![0i64; N];
-    let subs = (0..3)
-        .map(|i| {
-            let m: [i64; N] = core::array::from_fn(|_| (rng.next_u64() % 201) as i64 - 100);
-            for (s, v) in sum.iter_mut().zip(&m) {
-                *s += v;
-            }
-            let mut c1 = Box::new(Pl::zero());
-            let mut c0 = vec![Pl::zero()];
-            zkfl_core::bfv::encrypt::<P, N, K>(
-                &a_ntt,
-                &b_ntt,
-                plain,
-                &[m],
-                &mut rng,
-                &mut c1,
-                &mut c0,
-            )
-            .unwrap();
-            Submission {
-                clinic: 100 + i,
-                c1: Box::new(c1.coeffs),
-                c0: c0.iter().map(|p| p.coeffs).collect(),
-                proof: Vec::new(),
-            }
-        })
-        .collect();
-    (subs, sum)
-}
-
-/// Receipts of `signers` for the aggregate of `round`.
-fn receipts(c: &mut Committee, round: u64, subs: &[Submission], signers: &[u8]) -> Vec<Vec<u8>> {
-    signers
-        .iter()
-        .map(|&i| c.members[usize::from(i) - 1].receipt(round, subs).unwrap())
-        .collect()
-}
-
-/// The request a present-set message (0x13) names, for member `member` and excluded member `x`.
-fn request(r: &CommitteeRoster, p: &[u8], member: u8, x: u8) -> AnswerFor {
-    let epoch = r.epoch().unwrap();
-    let frame = Frame {
-        epoch: &epoch,
-        chunks: DESIGN.chunks,
-    };
-    let present = decode_present::<P>(&frame, p).unwrap();
-    AnswerFor {
-        member,
-        round: present.round,
-        binding: present.binding,
-        present: present.members,
-        supplement_for: x,
-    }
-}
-
-/// `body ‖ σ`, σ member `signer`'s own signature for `what` (§15.3): what a corrupt member can sign (it holds its
-/// key), built outside `Member`.
-fn signed_by(r: &CommitteeRoster, signer: u8, what: &AnswerFor, body: &[u8]) -> Vec<u8> {
-    let sig = signed::sign_answer(
-        &SigningKey::from_seed(&seed(signer)),
-        &r.epoch().unwrap(),
-        what,
-        body,
-        &mut ChaCha20Rng::seed_from_u64(u64::from(signer) + 1700),
-    )
-    .unwrap();
-    let mut out = body.to_vec();
-    out.extend_from_slice(sig.as_bytes());
-    out
-}
-
-/// A corrupt member's wrong answer: its honest answer with +Δ on coefficient 0 of chunk 0, re-signed by it.
-fn cheat(r: &CommitteeRoster, p: &[u8], member: u8, honest: &[u8]) -> Vec<u8> {
-    let mut body = honest[..honest.len() - signed::SIGNED_OVERHEAD].to_vec();
-    let delta = zkfl_core::bfv::PlainModulus::<<P as ParamSet>::M>::new(
-        plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap(),
-    )
-    .unwrap()
-    .delta();
-    let at = HEADER_BYTES + 44;
-    let mut c = [0u8; 16];
-    c[..11].copy_from_slice(&body[at..at + 11]);
-    let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
-    let bumped = (u128::from_le_bytes(c) + delta) % q;
-    body[at..at + 11].copy_from_slice(&bumped.to_le_bytes()[..11]);
-    signed_by(r, member, &request(r, p, member, 0), &body)
-}
-
-fn committee_shape(r: &CommitteeRoster) -> zkfl_core::threshold::Committee {
-    r.epoch().unwrap().committee
-}
-
-fn slots_covered(r: &CommitteeRoster, present: Members, x: u8, member: u8) -> Vec<usize> {
-    let c = committee_shape(r);
-    (0..c.slots())
-        .filter(|&u| covers(&c, present, x, member, u))
-        .collect()
-}
+use super::fixture::*;
 
 /// R17-1 (MEDIUM, availability; live): a cheating member that covers **no slot** under the present set (in
 /// 3-of-5 the highest member of any P of four or five: slot U is assigned to the lowest present member outside
@@ -896,7 +649,7 @@ fn rev17_5_a_combination_sums_at_most_the_share_sets_the_budget_covers() {
                 Some(sets) => assert!(
                     matches!(
                         first,
-                        Err(CommitteeError::TooManyShareSets { sets: s, max: 5 }) if s == sets
+                        Err(CommitteeError::TooManyShareSets { sets: s, max: 5, .. }) if s == sets
                     ),
                     "round {round}: {first:?}"
                 ),

@@ -1,0 +1,301 @@
+//! The in-process committee the tests of this module share: a 3-of-5 roster on set L with fixed seeds, members
+//! admitting submissions without norm proofs, and clinics' real ciphertexts under the committee key.
+
+use super::member::{C, Combination, Design, K, Member, N, P, Submission};
+use super::roster::CommitteeRoster;
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use zkfl_core::channel::KemSecretKey;
+use zkfl_core::channel::identity::SigningKey;
+use zkfl_core::params::ParamSet;
+use zkfl_core::policy::plaintext_modulus;
+use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::threshold::share_relation::covers;
+use zkfl_core::threshold::slots::{Members, bit};
+use zkfl_core::wire::committee::signed::{self, AnswerFor, MemberKem};
+use zkfl_core::wire::committee::{Frame, HEADER_BYTES, decode_present};
+
+pub type Pl = Poly<<P as ParamSet>::M, N>;
+
+/// One chunk, 1024 clinics of B_int = 2^16: the smallest design whose plan has every term of set L's.
+pub const DESIGN: Design = Design {
+    clinics: 1024,
+    b_int: 1 << 16,
+    chunks: 1,
+};
+
+/// Member `i`'s identity seed.
+pub fn seed(i: u8) -> [u8; 32] {
+    [i; 32]
+}
+
+/// Member `i`'s KEM seed.
+pub fn kem_seed(i: u8) -> [u8; 64] {
+    [i + 100; 64]
+}
+
+/// The 3-of-5 roster of epoch 1 with every member's signed KEM key.
+pub fn roster() -> CommitteeRoster {
+    let mut r = CommitteeRoster {
+        param_set: "L".into(),
+        members: 5,
+        threshold: 3,
+        crs: hex::encode([17u8; 32]),
+        epoch: 1,
+        keys: (1..=5u8)
+            .map(|i| hex::encode(SigningKey::from_seed(&seed(i)).verifying_key().as_bytes()))
+            .collect(),
+        kem_keys: Vec::new(),
+        kem_signatures: Vec::new(),
+    };
+    let epoch = r.epoch().unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(17);
+    for i in 1..=5u8 {
+        let ek = KemSecretKey::<MemberKem>::from_seed(&kem_seed(i))
+            .public_key()
+            .clone();
+        let sig = signed::sign_kem_key(&SigningKey::from_seed(&seed(i)), &epoch, i, &ek, &mut rng)
+            .unwrap();
+        r.kem_keys
+            .push(hex::encode::<&[u8]>(ek.to_bytes().as_ref()));
+        r.kem_signatures.push(hex::encode(sig.as_bytes()));
+    }
+    r
+}
+
+/// A fresh, empty directory for test `label` (unique per call: tests of several modules run at once).
+pub fn dir(label: &str) -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("zkfl-committee-{}-{n}-{label}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Member `i`'s database in `d`.
+pub fn db(d: &std::path::Path, i: u8) -> std::path::PathBuf {
+    d.join(format!("member-{i}.sqlite"))
+}
+
+/// Member `i` of `r` with its state in `d`, admitting submissions without proofs.
+pub fn open(d: &std::path::Path, r: &CommitteeRoster, i: u8) -> Member {
+    let mut m = Member::open(&db(d, i), r, i, &seed(i), &kem_seed(i), DESIGN).unwrap();
+    m.admit_unverified();
+    m
+}
+
+/// Runs `f` on a thread with room for set-L objects.
+pub fn big_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .name("committee-test".into())
+        .stack_size(256 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+/// Three clinics' real ciphertexts under the committee key (a, b), and the sum of their plaintexts.
+pub fn clinics(key: &(Box<[C; N]>, Vec<[C; N]>), seed: u64) -> (Vec<Submission>, Vec<i64>) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let plain =
+        zkfl_core::bfv::PlainModulus::new(plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap())
+            .unwrap();
+    let a_ntt = Box::new(NttPoly::<N, K>::from_poly(&Pl { coeffs: *key.0 }));
+    let b_ntt: Vec<NttPoly<N, K>> = key
+        .1
+        .iter()
+        .map(|c| NttPoly::from_poly(&Pl { coeffs: *c }))
+        .collect();
+    let mut sum = vec![0i64; N];
+    let subs = (0..3)
+        .map(|i| {
+            let m: [i64; N] = core::array::from_fn(|_| (rng.next_u64() % 201) as i64 - 100);
+            for (s, v) in sum.iter_mut().zip(&m) {
+                *s += v;
+            }
+            let mut c1 = Box::new(Pl::zero());
+            let mut c0 = vec![Pl::zero()];
+            zkfl_core::bfv::encrypt::<P, N, K>(
+                &a_ntt,
+                &b_ntt,
+                plain,
+                &[m],
+                &mut rng,
+                &mut c1,
+                &mut c0,
+            )
+            .unwrap();
+            Submission {
+                clinic: 100 + i,
+                c1: Box::new(c1.coeffs),
+                c0: c0.iter().map(|p| p.coeffs).collect(),
+                proof: Vec::new(),
+            }
+        })
+        .collect();
+    (subs, sum)
+}
+
+pub fn mask(ms: &[u8]) -> Members {
+    ms.iter().fold(0, |m, &i| m | bit(i))
+}
+
+pub fn spent_rows(path: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM spent", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Five members after a complete ceremony (every message as bytes), the aggregator's combination that observed
+/// the public messages, and the committee key.
+pub struct Committee {
+    pub dir: std::path::PathBuf,
+    pub roster: CommitteeRoster,
+    pub members: Vec<Member>,
+    pub combination: Combination,
+    pub key: (Box<[C; N]>, Vec<[C; N]>),
+}
+
+pub fn committee(label: &str) -> Committee {
+    let d = dir(label);
+    let r = roster();
+    let mut members: Vec<Member> = (1..=5).map(|i| open(&d, &r, i)).collect();
+    let commits: Vec<Vec<u8>> = members.iter_mut().map(|m| m.commit().unwrap()).collect();
+    for m in &mut members {
+        for c in &commits {
+            m.accept(c).unwrap();
+        }
+    }
+    let reveals: Vec<Vec<u8>> = members.iter().map(|m| m.reveal().unwrap()).collect();
+    for m in &mut members {
+        for rv in &reveals {
+            m.accept(rv).unwrap();
+        }
+    }
+    for dd in 0..5 {
+        for hh in 0..5 {
+            let bytes = members[dd].deal_to(hh as u8 + 1).unwrap();
+            members[hh].accept_sealed(&bytes).unwrap();
+        }
+    }
+    for m in &mut members {
+        m.admit_unverified();
+        assert!(m.ready());
+    }
+    let key = members[0].committee_key().unwrap();
+    let mut combination = Combination::new(&r, DESIGN, key.0.clone(), key.1.clone()).unwrap();
+    combination.admit_unverified();
+    for msg in commits.iter().chain(&reveals) {
+        combination.observe(msg).unwrap();
+    }
+    Committee {
+        dir: d,
+        roster: r,
+        members,
+        combination,
+        key,
+    }
+}
+
+/// Receipts of `signers` for the aggregate of `round`.
+pub fn receipts(
+    c: &mut Committee,
+    round: u64,
+    subs: &[Submission],
+    signers: &[u8],
+) -> Vec<Vec<u8>> {
+    signers
+        .iter()
+        .map(|&i| c.members[usize::from(i) - 1].receipt(round, subs).unwrap())
+        .collect()
+}
+
+/// The request a present-set message (0x13) names, for member `member` and excluded member `x`.
+pub fn request(r: &CommitteeRoster, p: &[u8], member: u8, x: u8) -> AnswerFor {
+    let epoch = r.epoch().unwrap();
+    let frame = Frame {
+        epoch: &epoch,
+        chunks: DESIGN.chunks,
+    };
+    let present = decode_present::<P>(&frame, p).unwrap();
+    AnswerFor {
+        member,
+        round: present.round,
+        binding: present.binding,
+        present: present.members,
+        supplement_for: x,
+    }
+}
+
+/// `body ‖ σ`, σ member `signer`'s own signature for `what` (§15.3): what a corrupt member can sign (it holds its
+/// key), built outside `Member`.
+pub fn signed_by(r: &CommitteeRoster, signer: u8, what: &AnswerFor, body: &[u8]) -> Vec<u8> {
+    let sig = signed::sign_answer(
+        &SigningKey::from_seed(&seed(signer)),
+        &r.epoch().unwrap(),
+        what,
+        body,
+        &mut ChaCha20Rng::seed_from_u64(u64::from(signer) + 1700),
+    )
+    .unwrap();
+    let mut out = body.to_vec();
+    out.extend_from_slice(sig.as_bytes());
+    out
+}
+
+/// A corrupt member's wrong answer: its honest answer with +Δ on coefficient 0 of chunk 0, re-signed by it.
+pub fn cheat(r: &CommitteeRoster, p: &[u8], member: u8, honest: &[u8]) -> Vec<u8> {
+    let mut body = honest[..honest.len() - signed::SIGNED_OVERHEAD].to_vec();
+    let delta = zkfl_core::bfv::PlainModulus::<<P as ParamSet>::M>::new(
+        plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap(),
+    )
+    .unwrap()
+    .delta();
+    let at = HEADER_BYTES + 44;
+    let mut c = [0u8; 16];
+    c[..11].copy_from_slice(&body[at..at + 11]);
+    let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
+    let bumped = (u128::from_le_bytes(c) + delta) % q;
+    body[at..at + 11].copy_from_slice(&bumped.to_le_bytes()[..11]);
+    signed_by(r, member, &request(r, p, member, 0), &body)
+}
+
+pub fn committee_shape(r: &CommitteeRoster) -> zkfl_core::threshold::Committee {
+    r.epoch().unwrap().committee
+}
+
+pub fn slots_covered(r: &CommitteeRoster, present: Members, x: u8, member: u8) -> Vec<usize> {
+    let c = committee_shape(r);
+    (0..c.slots())
+        .filter(|&u| covers(&c, present, x, member, u))
+        .collect()
+}
+
+/// Honest answers of `present` for `round`, member `cheater` (0: none) replaced by its re-signed wrong answer.
+pub fn answers(
+    c: &mut Committee,
+    round: u64,
+    subs: &[Submission],
+    p: &[u8],
+    rs: &[Vec<u8>],
+    present: &[u8],
+    cheater: u8,
+) -> Vec<(u8, Vec<u8>)> {
+    present
+        .iter()
+        .map(|&m| {
+            let honest = c.members[usize::from(m) - 1]
+                .answer(round, subs, p, rs)
+                .unwrap();
+            let bytes = if m == cheater {
+                cheat(&c.roster, p, m, &honest)
+            } else {
+                honest
+            };
+            (m, bytes)
+        })
+        .collect()
+}

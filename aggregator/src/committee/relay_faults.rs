@@ -1,0 +1,205 @@
+//! The relay against members that cost a round (reviews 18 R18-2, 19 R19-1, R19-2, R19-3; docs/THRESHOLD.md
+//! §16.4, §24): `relay::Committee::decrypt` itself, over in-process member links, with one member that cheats
+//! (a wrong share after its honest proof, signed), withholds its answer, or has its answer changed after signing.
+//! Each fault may cost the round it first shows in; the next round must decrypt bit-exact without the member.
+//! Every scenario is also run with the relay's memory switched off (`forget_standing`, the relay before reviews
+//! 18–19): then the second round is lost too (or excludes the same cheater again), so these tests can fail.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use zkfl_core::wire::committee::HEADER_BYTES;
+
+use super::fixture::{DESIGN, big_stack, clinics, dir, open, roster};
+use super::link::MemberLink;
+use super::member::Member;
+use super::process::{ANSWER, SUPPLEMENT, parse_reply, reply};
+use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+
+/// What one member does wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    Honest,
+    /// Adds Δ to one share after its honest proof and signs the result (`Member::corrupt_shares_for_demo`).
+    Cheat,
+    /// Signs its receipt, then refuses to answer.
+    Withhold,
+    /// Its signed answer has one byte changed after signing (by the member or the path).
+    Garble,
+}
+
+/// A member in this process, behind the link the relay uses for a member on another host.
+struct Local {
+    member: Member,
+    fault: Fault,
+}
+
+impl MemberLink for Local {
+    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        let mut request = vec![op];
+        request.extend_from_slice(body);
+        let member = &mut self.member;
+        let out = parse_reply(&on_big_stack(|| reply(member, &request)));
+        let answering = op == ANSWER || op == SUPPLEMENT;
+        match self.fault {
+            Fault::Withhold if answering => Err("withheld".into()),
+            Fault::Garble if answering => out.map(|mut b| {
+                b[HEADER_BYTES + 50] ^= 1;
+                b
+            }),
+            _ => out,
+        }
+    }
+}
+
+/// The state after one ceremony (members' databases and the relay's ceremony file), made once and copied per
+/// scenario: the ceremony is the slow part and every scenario starts from the same committee.
+fn template() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = dir("relay-faults-template");
+        let r = roster();
+        let links = (1..=5)
+            .map(|i| {
+                Some(Box::new(Local {
+                    member: open(&d, &r, i),
+                    fault: Fault::Honest,
+                }) as Box<dyn MemberLink>)
+            })
+            .collect();
+        on_big_stack(|| Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
+        d
+    })
+}
+
+fn copy_of(from: &Path, label: &str) -> PathBuf {
+    let d = dir(label);
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
+    }
+    d
+}
+
+/// Two rounds through the relay with member `who` at `fault`; each decrypted round is checked bit-exact against
+/// the clinics' plaintext sum. `memory`: whether the relay keeps the members' standing between rounds.
+fn two_rounds(
+    label: &str,
+    who: u8,
+    fault: Fault,
+    memory: bool,
+) -> Vec<Result<Decryption, RelayError>> {
+    let d = copy_of(template(), label);
+    let r = roster();
+    let links = (1..=5)
+        .map(|i| {
+            let mut member = open(&d, &r, i);
+            let fault = if i == who { fault } else { Fault::Honest };
+            if fault == Fault::Cheat {
+                member.corrupt_shares_for_demo();
+            }
+            Some(Box::new(Local { member, fault }) as Box<dyn MemberLink>)
+        })
+        .collect();
+    let mut c = Committee::start(r, DESIGN, links, &d).unwrap();
+    c.admit_unverified();
+    let results = (1..=2u64)
+        .map(|round| {
+            if !memory {
+                c.forget_standing();
+            }
+            let (subs, sum) = clinics(c.key(), 2400 + round);
+            let res = c.decrypt(round, &subs);
+            if let Ok(done) = &res {
+                assert_eq!(
+                    done.chunks[0].to_vec(),
+                    sum,
+                    "round {round} decrypts bit-exact"
+                );
+            }
+            res
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&d);
+    results
+}
+
+/// A member of P holding slots that costs round 1 is left out of round 2, which decrypts with the four others;
+/// with the memory off, round 2 is lost the same way.
+fn costs_one_round(label: &'static str, fault: Fault) {
+    big_stack(move || {
+        let rounds = two_rounds(label, 1, fault, true);
+        assert!(
+            rounds[0].is_err(),
+            "{fault:?}: round 1 with member 1 in P = [1, 2, 3, 4]"
+        );
+        let second = rounds[1]
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{fault:?}: round 2 lost: {e}"));
+        assert_eq!(second.present, [2, 3, 4, 5], "{fault:?}");
+        assert!(
+            second.exclusions.is_empty(),
+            "{fault:?}: {:?}",
+            second.exclusions
+        );
+
+        let control = two_rounds(&format!("{label}-forget"), 1, fault, false);
+        assert!(
+            control[1].is_err(),
+            "{fault:?}: without the relay's memory member 1 stops round 2 as well"
+        );
+    });
+}
+
+/// R19-2: the lowest member of P cheating needs 2t = 6 share sets to repair (more than the 5 the noise budget
+/// covers): the combiner refuses with `TooManyShareSets`, which now names the cheater, and the relay leaves it out.
+#[test]
+fn a_cheating_lowest_member_costs_at_most_one_round() {
+    costs_one_round("cheat-1", Fault::Cheat);
+}
+
+/// R19-1: a slot-holding member that signs its receipt and withholds its answer.
+#[test]
+fn a_member_withholding_its_answer_costs_at_most_one_round() {
+    costs_one_round("withhold-1", Fault::Withhold);
+}
+
+/// R19-1: a slot-holding member whose answer arrives changed after signing (`Relay`, which blames nobody): the
+/// member is demoted for scheduling, never published as an exclusion.
+#[test]
+fn a_member_with_a_garbled_answer_costs_at_most_one_round() {
+    costs_one_round("garble-1", Fault::Garble);
+}
+
+/// R19-3: member 4, the spare of P = [1, 2, 3, 4] (no slot), cheats: round 1 decrypts and excludes it without a
+/// supplement; round 2 takes member 5 instead and excludes nobody. With the memory off, round 2 excludes it
+/// again.
+#[test]
+fn a_slotless_cheater_excluded_in_a_decrypted_round_is_left_out_later() {
+    big_stack(|| {
+        let rounds = two_rounds("cheat-4", 4, Fault::Cheat, true);
+        let first = rounds[0].as_ref().unwrap();
+        assert_eq!(first.present, [1, 2, 3, 4]);
+        assert_eq!(
+            first
+                .exclusions
+                .iter()
+                .map(|e| e.member)
+                .collect::<Vec<_>>(),
+            [4]
+        );
+        assert!(
+            first.supplements.is_empty(),
+            "4 holds no slot: {:?}",
+            first.supplements
+        );
+        let second = rounds[1].as_ref().unwrap();
+        assert_eq!(second.present, [1, 2, 3, 5]);
+        assert!(second.exclusions.is_empty(), "{:?}", second.exclusions);
+
+        let control = two_rounds("cheat-4-forget", 4, Fault::Cheat, false);
+        let again = control[1].as_ref().unwrap();
+        assert_eq!(again.present, [1, 2, 3, 4]);
+        assert_eq!(again.exclusions.len(), 1, "{:?}", again.exclusions);
+    });
+}

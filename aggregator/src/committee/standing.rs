@@ -1,0 +1,128 @@
+//! What the relay remembers about members between rounds, to choose present sets (docs/THRESHOLD.md §16.4,
+//! §22–§24): members whose own signed answers failed, and members that left a round undecryptable without such
+//! evidence. It is scheduling, not blame: nothing here is published as an exclusion, and a member is only moved
+//! behind the others, never refused — when fewer than t others can answer it still makes up the present set.
+//!
+//! Why it is needed: every member answers an aggregate for one present set only, so a member of P that holds a
+//! slot and cheats, withholds or garbles its answer costs that round (reviews 18 R18-2, 19 R19-1, R19-2). If the
+//! next present set were chosen the same way, one malicious member would stop every round; with this memory it
+//! costs at most one round per relay start (the memory is not kept across an aggregator restart).
+
+use zkfl_core::threshold::slots::{Members, bit};
+
+use super::member::Exclusion;
+
+/// The relay's memory of members (one committee epoch, memory only).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// Members whose own signed answer (regular or supplementary) failed its checks, in any combination: one that
+    /// decrypted, one that needed supplements, or one refused for too many share sets (reviews 18 R18-2, 19
+    /// R19-2, R19-3). Evidence they cheated: never cleared in this epoch.
+    distrusted: Members,
+    /// Members that held a slot under a present set and gave no answer signed by themselves — silence, a
+    /// refusal, or an answer changed on the path — and helpers that did not supplement (review 19 R19-1). The
+    /// path may be to blame, so a later valid answer restores the member.
+    unreliable: Members,
+}
+
+impl Standing {
+    /// The present set among the live receipt signers `alive` (ascending) for threshold `t`: the t + 1 lowest
+    /// members in good standing (one spare, so one cheater can be excluded and supplemented, review 17 R17-5),
+    /// topped up to t with unreliable members, then distrusted ones, lowest first.
+    #[must_use]
+    pub fn choose(&self, alive: &[u8], t: usize) -> Vec<u8> {
+        let rank = |m: u8| {
+            if self.distrusted & bit(m) != 0 {
+                2
+            } else if self.unreliable & bit(m) != 0 {
+                1
+            } else {
+                0
+            }
+        };
+        let mut present: Vec<u8> = alive.iter().copied().filter(|&m| rank(m) == 0).collect();
+        present.truncate(t + 1);
+        for level in 1..=2 {
+            for &m in alive.iter().filter(|&&m| rank(m) == level) {
+                if present.len() < t {
+                    present.push(m);
+                }
+            }
+        }
+        present.sort_unstable();
+        present
+    }
+
+    /// Remembers the members of `excluded` (their own signed answers failed, regular or supplementary).
+    pub fn distrust(&mut self, excluded: &[Exclusion]) {
+        self.distrusted |= excluded.iter().fold(0, |m, e| m | bit(e.member));
+    }
+
+    /// Moves `members` behind the members in good standing (no valid signed answer where one was needed).
+    pub fn demote(&mut self, members: Members) {
+        self.unreliable |= members;
+    }
+
+    /// `members` gave valid signed answers that were combined: no longer unreliable (a distrusted member stays
+    /// distrusted).
+    pub fn restore(&mut self, members: Members) {
+        self.unreliable &= !members;
+    }
+
+    /// Members whose signed answers failed.
+    #[must_use]
+    pub fn distrusted(&self) -> Members {
+        self.distrusted
+    }
+
+    /// Members demoted without evidence.
+    #[must_use]
+    pub fn unreliable(&self) -> Members {
+        self.unreliable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Exclusion, Standing, bit};
+    use crate::committee::member::ExclusionReason;
+
+    fn excluded(member: u8) -> Exclusion {
+        Exclusion {
+            member,
+            supplement_for: 0,
+            reason: ExclusionReason::Header,
+        }
+    }
+
+    #[test]
+    fn present_sets_prefer_members_in_good_standing() {
+        let mut s = Standing::default();
+        // 3-of-5: P = the four lowest live signers.
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 2, 3, 4]);
+        // Member 1 cheated before: it is not the spare, and not the lowest of P.
+        s.distrust(&[excluded(1)]);
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [2, 3, 4, 5]);
+        // Member 5 offline: the three others, no spare.
+        assert_eq!(s.choose(&[1, 2, 3, 4], 3), [2, 3, 4]);
+        // Only two others: the known cheater makes up t rather than failing the round.
+        assert_eq!(s.choose(&[1, 2, 3], 3), [1, 2, 3]);
+        assert_eq!(s.choose(&[1, 2], 3), [1, 2]);
+    }
+
+    #[test]
+    fn unreliable_members_come_before_distrusted_ones_and_are_restored() {
+        let mut s = Standing::default();
+        s.distrust(&[excluded(2)]);
+        s.demote(bit(1));
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [3, 4, 5]);
+        // Two in good standing: the unreliable member makes up t before the distrusted one.
+        assert_eq!(s.choose(&[1, 2, 3, 4], 3), [1, 3, 4]);
+        assert_eq!(s.choose(&[1, 2, 3], 3), [1, 2, 3]);
+        // A valid answer restores an unreliable member, never a distrusted one.
+        s.restore(bit(1) | bit(2));
+        assert_eq!(s.unreliable(), 0);
+        assert_eq!(s.distrusted(), bit(2));
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 4, 5]);
+    }
+}
