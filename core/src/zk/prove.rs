@@ -1699,8 +1699,8 @@ fn openings<P: ZkParams>(
     for k in 0..lay.zk.lambda {
         op.g[k] = msg(ROW_G + k, &sec.g[k]);
     }
-    for ((o, up), mask) in op.ups.iter_mut().zip(&sec.ups).zip(ups_mask) {
-        *o = c.mul(&Rq::from_i64(up)).add(mask);
+    for (g, mask) in ups_mask.iter().enumerate() {
+        op.ups[g] = c.mul(&Rq::from_i64(&sec.ups[g])).add(mask);
     }
     op
 }
