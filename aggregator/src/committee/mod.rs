@@ -6,6 +6,7 @@ pub mod link;
 pub mod member;
 pub mod process;
 pub mod relay;
+pub mod relay_memory;
 pub mod roster;
 pub mod standing;
 pub mod store;
