@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use zkfl_core::wire::committee::HEADER_BYTES;
+use zkfl_core::threshold::wire::HEADER_BYTES;
 
 use super::fixture::{DESIGN, big_stack, clinics, dir, open, roster};
 use super::link::MemberLink;
