@@ -19,7 +19,7 @@ use super::fixture::{DESIGN, big_stack, clinics, dir, open, request, roster, sig
 use super::link::MemberLink;
 use super::member::Member;
 use super::process::http::request_limit;
-use super::process::{ANSWER, SUPPLEMENT, parse_reply, reply};
+use super::process::{ANSWER, RECEIPT, SUPPLEMENT, parse_reply, reply};
 use super::relay::{Committee, Decryption, RelayError, on_big_stack};
 
 /// What one member, or the path to it, does.
@@ -32,6 +32,9 @@ enum Act {
     GarbleIn(u64),
     /// As `GarbleIn`, the first time only (a retry of the round gets the answer intact).
     GarbleOnce(u64),
+    /// A corrupt member: its spend receipt (0x14) with one byte of its signature changed, every round; it
+    /// answers honestly otherwise.
+    BadReceipt,
     /// A corrupt member: in this round, its honest answer with `pad` zero bytes appended, re-signed with its own
     /// key for exactly this request (§15.3) — a well-signed answer that fails `check_len`, so it is excluded and
     /// forwarded to its helpers as evidence.
@@ -79,6 +82,11 @@ impl MemberLink for Local {
             Act::GarbleIn(r) if op == ANSWER && round == Some(r) => {
                 let mut b = out;
                 b[HEADER_BYTES + 50] ^= 1;
+                Ok(b)
+            }
+            Act::BadReceipt if op == RECEIPT => {
+                let mut b = out;
+                b[HEADER_BYTES + 40 + 100] ^= 1;
                 Ok(b)
             }
             Act::GarbleOnce(r) if op == ANSWER && round == Some(r) && !self.fired => {
@@ -249,6 +257,76 @@ fn r20_1_control_a_cheater_with_a_helper_is_learned_and_left_out() {
     });
 }
 
+/// R20-3 (live): one corrupt member stops every round, and the relay demotes the honest members for it. Member 5
+/// signs its receipt and then changes one byte of its signature (or signs a receipt of another round or
+/// aggregate: the same). `Committee::decrypt` counts every receipt reply as a signature without checking it,
+/// sends all five with the ANSWER request, and every honest member refuses the request
+/// (`spend::check_receipts`: `Signature { member: 5 }` — one bad receipt fails the whole set). Round 1:
+/// P = {1, 2, 3, 4}, nobody answers, the slot holders 1, 2, 3 are demoted as members "without a valid signed
+/// answer" (§16.4 item 6), member 5 is not in P and nothing is remembered about it. Round 2: P = {1, 4, 5}
+/// (4 and 5 in good standing, 1 to reach t); 1 and 4 refuse again and are demoted (5 too here, since this
+/// member's own code refuses its changed receipt; a corrupt member that answers stays in good standing);
+/// round 3: every member unreliable, P = {1, 2, 3}, lost again — every round, while each refusal names member 5
+/// ("member 5's spend receipt does not verify"). §1 promises liveness against one malicious member and §16.4
+/// item 6 that it costs at most one round per aggregator start: rounds 2 and 3 must decrypt.
+#[test]
+#[ignore = "R20-3: a member whose receipt does not verify stops every round; the relay never checks receipts"]
+fn r20_3_a_member_with_a_bad_receipt_costs_at_most_one_round() {
+    big_stack(|| {
+        let acts = [
+            Act::Honest,
+            Act::Honest,
+            Act::Honest,
+            Act::Honest,
+            Act::BadReceipt,
+        ];
+        let rounds = run("r20-3", acts, 3);
+        for (i, r) in rounds.iter().enumerate() {
+            if let Err(e) = r {
+                eprintln!("round {}: {e}", i + 1);
+            }
+        }
+        assert!(
+            rounds[1].is_ok() && rounds[2].is_ok(),
+            "rounds 2 and 3 lost to one member's receipt"
+        );
+    });
+}
+
+/// R20-3's mechanism and the fix's positive control (passes): member 1 asked to answer with the five receipts,
+/// member 5's signature changed in one byte, refuses (`ThresholdError::Signature { member: 5 }`, from
+/// `spend::check_receipts`), and nothing is spent; asked with the four valid receipts (still the spend quorum
+/// w = 4) it answers, and the round combines bit-exact. A relay that verified receipts (or dropped one that
+/// does not verify before sending the request) would decrypt the round.
+#[test]
+fn r20_3_control_the_round_decrypts_without_the_bad_receipt() {
+    use super::CommitteeError;
+    use super::fixture::{answers, committee, db, mask, receipts, spent_rows};
+    use zkfl_core::threshold::ThresholdError;
+    big_stack(|| {
+        let mut c = committee("r20-3-control");
+        let (subs, sum) = clinics(&c.key, 2030);
+        let mut rs = receipts(&mut c, 1, &subs, &[1, 2, 3, 4, 5]);
+        rs[4][HEADER_BYTES + 40 + 100] ^= 1;
+        let set = [1u8, 2, 3, 4];
+        let p = c.combination.present(1, &subs, mask(&set)).unwrap();
+        let before = spent_rows(&db(&c.dir, 1));
+        let e = c.members[0].answer(1, &subs, &p, &rs).unwrap_err();
+        assert_eq!(
+            e,
+            CommitteeError::Threshold(ThresholdError::Signature { member: 5 })
+        );
+        assert_eq!(spent_rows(&db(&c.dir, 1)), before, "nothing spent");
+        let good = &rs[..4];
+        let ans = answers(&mut c, 1, &subs, &p, good, &set, 0);
+        let done = c
+            .combination
+            .combine_excluding(1, &subs, mask(&set), &ans, &[])
+            .unwrap();
+        assert_eq!(done.chunks[0].to_vec(), sum);
+    });
+}
+
 /// R20-2 (live): a corrupt member gets an honest helper demoted. Member 2 (P = {1, 2, 3, 4}) signs, with its
 /// own key and for exactly this request, its honest answer followed by `request_limit` zero bytes. The combiner
 /// verifies the signature, `decode_share_proofs` refuses the trailing bytes (`check_len`), member 2 is excluded
@@ -367,4 +445,125 @@ fn r20_attempt_a_retry_never_changes_the_present_set_of_an_aggregate() {
         drop(c);
         let _ = std::fs::remove_dir_all(&d);
     });
+}
+
+/// Attempt (failed): get `Combination::unsigned_answers` — the relay's only way to demote without evidence
+/// (§16.4 item 6, R19-1) — to name a member whose own signed answer reached the relay intact. P = {1, 2, 3, 4};
+/// member 2 cheats (signed, failing); helper 3's genuine supplement for 2.
+/// - every answer as its sender signed it, the cheater's included: nobody named (a signed failing answer is
+///   evidence, handled as an exclusion, never as a demotion);
+/// - the path flips a byte of 3's answer: {3}; swaps the answers of 1 and 3: {1, 3}; copies 1's answer into
+///   4's place: {4} only (1's own entry is intact);
+/// - 3's genuine supplement for 2 listed as a regular answer, or as a supplement for 4, or as 4's: named 3, 3,
+///   4 — the entry whose bytes were changed in role, never another;
+/// - an empty entry (a member that sent nothing): named, and the relay passes only non-empty regular answers
+///   (`learn_failure`), since a silent slotless member is left out (R17-4) and a silent slot holder is demoted
+///   before any combination.
+///
+/// What stops it: each entry is verified under its own sender's roster key for the combiner's own (round, β(A),
+/// P, x) (`signed::verify_answer`), so an entry can only name the member in whose place it stands. Positive
+/// control: every case `unsigned_answers` names is one `combine_excluding` refuses as `Relay` (the answers of 1,
+/// 3, 4 intact with 2's cheat combine after its exclusion), so the scheduling follows exactly the failures that
+/// name nobody.
+#[test]
+fn r20_attempt_unsigned_answers_names_only_entries_changed_in_their_own_place() {
+    use super::CommitteeError;
+    use super::fixture::{answers, committee, mask, receipts};
+    use zkfl_core::threshold::slots::bit;
+    big_stack(|| {
+        let mut c = committee("r20-unsigned");
+        let (subs, sum) = clinics(&c.key, 2010);
+        let set = [1u8, 2, 3, 4];
+        let rs = receipts(&mut c, 1, &subs, &[1, 2, 3, 4, 5]);
+        let p = c.combination.present(1, &subs, mask(&set)).unwrap();
+        let ans = answers(&mut c, 1, &subs, &p, &rs, &set, 2);
+        let supp3 = c.members[2]
+            .supplement(1, &subs, &p, &rs, 2, &ans[1].1)
+            .unwrap();
+        let named =
+            |entries: &[(u8, u8, &[u8])]| c.combination.unsigned_answers(&p, entries).unwrap();
+        let regular = |a: &[(u8, Vec<u8>)]| -> Vec<(u8, u8, Vec<u8>)> {
+            a.iter().map(|(m, b)| (*m, 0u8, b.clone())).collect()
+        };
+        let check = |v: Vec<(u8, u8, Vec<u8>)>| -> u32 {
+            let refs: Vec<(u8, u8, &[u8])> =
+                v.iter().map(|(m, x, b)| (*m, *x, b.as_slice())).collect();
+            named(&refs)
+        };
+        let mut all = regular(&ans);
+        all.push((3, 2, supp3.clone()));
+        assert_eq!(check(all), 0, "signed answers, the cheater's included");
+
+        let mut flipped = regular(&ans);
+        flipped[2].2[HEADER_BYTES + 50] ^= 1;
+        assert_eq!(check(flipped.clone()), bit(3));
+        let mut swapped = regular(&ans);
+        let (a1, a3) = (swapped[0].2.clone(), swapped[2].2.clone());
+        swapped[0].2 = a3;
+        swapped[2].2 = a1.clone();
+        assert_eq!(check(swapped), bit(1) | bit(3));
+        let mut copied = regular(&ans);
+        copied[3].2 = a1;
+        assert_eq!(check(copied.clone()), bit(4));
+
+        let mut as_regular = regular(&ans);
+        as_regular[2].2 = supp3.clone();
+        assert_eq!(check(as_regular), bit(3));
+        assert_eq!(check(vec![(3, 4, supp3.clone())]), bit(3));
+        assert_eq!(check(vec![(4, 2, supp3.clone())]), bit(4));
+        assert_eq!(check(vec![(4, 0, Vec::new())]), bit(4));
+
+        // Control: what it names is what the combination refuses as `Relay`; intact, it combines.
+        let back = |v: &[(u8, u8, Vec<u8>)]| -> Vec<(u8, Vec<u8>)> {
+            v.iter().map(|(m, _, b)| (*m, b.clone())).collect()
+        };
+        for bad in [flipped, copied] {
+            let e = c
+                .combination
+                .combine_excluding(1, &subs, mask(&set), &back(&bad), &[])
+                .unwrap_err();
+            assert!(matches!(e, CommitteeError::Relay(_)), "{e:?}");
+        }
+        let supp4 = c.members[3]
+            .supplement(1, &subs, &p, &rs, 2, &ans[1].1)
+            .unwrap();
+        let done = c
+            .combination
+            .combine_excluding(1, &subs, mask(&set), &ans, &[(3, supp3), (4, supp4)])
+            .unwrap();
+        assert_eq!(done.chunks[0].to_vec(), sum);
+        assert_eq!(
+            done.excluded.iter().map(|e| e.member).collect::<Vec<_>>(),
+            [2]
+        );
+    });
+}
+
+/// Attempt (failed): bring a distrusted cheater back into P by getting honest members demoted (the path can
+/// demote any member whose answer it changes, §16.4 item 6). `Standing::choose` ranks unreliable members before
+/// distrusted ones: with member 1 distrusted and 2, 3, 4 — even all four others — demoted, P is made of the
+/// demoted honest members; member 1 returns only when fewer than t others are alive (beyond §1's bound).
+/// Positive control (the ranking collapsed: member 1 only demoted, as a member that withheld rather than
+/// cheated): it is back in P as soon as the others are demoted too.
+#[test]
+fn r20_attempt_demotions_never_bring_a_distrusted_member_back() {
+    use super::member::{Exclusion, ExclusionReason};
+    use super::standing::Standing;
+    use zkfl_core::threshold::slots::bit;
+    let mut s = Standing::default();
+    s.distrust(&[Exclusion {
+        member: 1,
+        supplement_for: 0,
+        reason: ExclusionReason::Header,
+    }]);
+    s.demote(bit(2) | bit(3) | bit(4));
+    assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [2, 3, 5]);
+    s.demote(bit(5));
+    assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [2, 3, 4]);
+    assert_eq!(s.choose(&[1, 2, 4, 5], 3), [2, 4, 5]);
+    assert_eq!(s.choose(&[1, 2, 3], 3), [1, 2, 3], "only below t others");
+
+    let mut control = Standing::default();
+    control.demote(bit(1) | bit(2) | bit(3) | bit(4) | bit(5));
+    assert_eq!(control.choose(&[1, 2, 3, 4, 5], 3), [1, 2, 3]);
 }
