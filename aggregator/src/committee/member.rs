@@ -5,7 +5,7 @@
 //!
 //! The aggregator relays the ceremony, so the channel hop authenticates only the relay (review 13): every
 //! ceremony message a member sends is signed by its roster key (0x10, 0x11) and a 0x12 is also sealed to the
-//! holder's roster KEM key (`wire::committee::signed`); a member verifies before acting and blames the relay,
+//! holder's roster KEM key (`threshold::wire::signed`); a member verifies before acting and blames the relay,
 //! never the claimed sender, for a signature that fails.
 //!
 //! Threshold decryption exists for set L only (set S has no room for smudging, docs/THRESHOLD.md §4.4).
@@ -29,13 +29,13 @@ use zkfl_core::threshold::share_proof::{
 use zkfl_core::threshold::share_proof_params::{ShareProofParams, derive};
 use zkfl_core::threshold::share_relation::covers;
 use zkfl_core::threshold::slots::{Members, bit};
+use zkfl_core::threshold::wire::signed::{self, AnswerFor, MemberKem};
+use zkfl_core::threshold::wire::{self as wire, Frame, Kind, PresentSet, ShareSetHeader};
 use zkfl_core::threshold::{
     Admitted, Aggregate, CheckedPlan, Combiner, Dealer, Epoch, Holdings, KeyCeremony, MemberShares,
     RoundKey, ShareMaker, Smudger, Spend, keys::commitment,
 };
 use zkfl_core::threshold::{LedgerRefusal, SpentLedger, ThresholdError};
-use zkfl_core::wire::committee::signed::{self, AnswerFor, MemberKem};
-use zkfl_core::wire::committee::{self as wire, Frame, Kind, PresentSet, ShareSetHeader};
 
 use super::CommitteeError;
 use super::roster::CommitteeRoster;
@@ -76,7 +76,24 @@ struct RoundTerms<'k> {
     epoch: u64,
 }
 
-impl RoundTerms<'_> {
+impl<'k> RoundTerms<'k> {
+    /// The terms of `round` under committee key (`a`, `b`) and `plan`, in `epoch`.
+    fn of(
+        round: u64,
+        a: &'k [C; N],
+        b: &'k [[C; N]],
+        plan: &'k CheckedPlan<P>,
+        epoch: &Epoch,
+    ) -> Self {
+        Self {
+            round,
+            a,
+            b,
+            plan,
+            epoch: epoch.epoch,
+        }
+    }
+
     fn key(&self) -> Result<RoundKey<'_, M, N>, CommitteeError> {
         let p = self.plan.plan();
         let t = plaintext_modulus(p.clinics, p.b_int).ok_or(CommitteeError::Protocol(
@@ -666,13 +683,7 @@ impl Member {
     /// aggregate of this round was signed), `AlreadyDecrypted` (a ciphertext already spent), `IncompleteHoldings`.
     pub fn receipt(&mut self, round: u64, subs: &[Submission]) -> Result<Vec<u8>, CommitteeError> {
         let key = self.committee_key()?;
-        let terms = RoundTerms {
-            round,
-            a: &key.0,
-            b: &key.1,
-            plan: &self.plan,
-            epoch: self.epoch.epoch,
-        };
+        let terms = RoundTerms::of(round, &key.0, &key.1, &self.plan, &self.epoch);
         let h = complete(self.holdings.as_deref())?;
         let frame = Frame {
             epoch: &self.epoch,
@@ -770,13 +781,7 @@ impl Member {
             });
         }
         let key = self.committee_key()?;
-        let terms = RoundTerms {
-            round,
-            a: &key.0,
-            b: &key.1,
-            plan: &self.plan,
-            epoch: self.epoch.epoch,
-        };
+        let terms = RoundTerms::of(round, &key.0, &key.1, &self.plan, &self.epoch);
         let h = complete(self.holdings.as_deref())?;
         let spend = Spend {
             roster: &self.roster,
@@ -1356,13 +1361,7 @@ impl Combination {
     }
 
     fn terms(&self, round: u64) -> RoundTerms<'_> {
-        RoundTerms {
-            round,
-            a: &self.a,
-            b: &self.b,
-            plan: &self.plan,
-            epoch: self.epoch.epoch,
-        }
+        RoundTerms::of(round, &self.a, &self.b, &self.plan, &self.epoch)
     }
 
     /// The present set message (0x13) for `members` and the round's aggregate.

@@ -17,7 +17,7 @@ use zkfl_core::policy::plaintext_modulus;
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::threshold::ThresholdError;
 use zkfl_core::threshold::slots::{Members, bit};
-use zkfl_core::wire::committee::signed::{self, MemberKem};
+use zkfl_core::threshold::wire::signed::{self, MemberKem};
 
 type Pl = Poly<<P as ParamSet>::M, N>;
 
@@ -364,7 +364,7 @@ fn rev16_3_a_cheater_is_excluded_and_supplements_need_evidence() {
 
         let honest = agg.combine(1, &subs, present, &answers).unwrap();
         // (a) member 3 rewrites the present set of its share-set header (offset HEADER + 40, u32 LE).
-        let at = zkfl_core::wire::committee::HEADER_BYTES + 40;
+        let at = zkfl_core::threshold::wire::HEADER_BYTES + 40;
         answers[2].1[at..at + 4].copy_from_slice(&mask(&[1, 2, 3, 5]).to_le_bytes());
         // Signed by member 3 itself for the request it was sent (§15.3): its own doing, not the path's.
         super::tests::resign(&r, 3, &p, 0, &mut answers[2].1);
@@ -528,7 +528,7 @@ fn rev16_4_a_member_answering_twice_is_never_counted_twice() {
             .collect();
         let reference = agg.combine(1, &subs, present, &answers).unwrap();
         let mut bad = answers[2].clone();
-        let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 7 * 11;
+        let at = zkfl_core::threshold::wire::HEADER_BYTES + 44 + 7 * 11;
         bad.1[at] ^= 1;
         super::tests::resign(&r, 3, &p, 0, &mut bad.1);
         let helpers = agg.helpers(present, mask(&[3]));

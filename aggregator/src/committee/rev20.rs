@@ -12,8 +12,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use zkfl_core::wire::committee::HEADER_BYTES;
-use zkfl_core::wire::committee::signed::SIGNED_OVERHEAD;
+use zkfl_core::threshold::wire::HEADER_BYTES;
+use zkfl_core::threshold::wire::signed::SIGNED_OVERHEAD;
 
 use super::fixture::{DESIGN, big_stack, clinics, dir, open, request, roster, signed_by};
 use super::link::MemberLink;
@@ -406,12 +406,12 @@ fn r20_2_control_evidence_within_the_limit_is_supplemented() {
 /// Attempt (failed): have a member answer one aggregate under two present sets by changing the relay's memory
 /// between two attempts at it. Round 1: the path changes the answers of 2 and 3 once (`Relay`; both demoted). A
 /// present set chosen now would be {1, 4, 5}; but the retry of the same aggregate takes the present set kept in
-/// `Committee::memo` (`earlier`), P = {1, 2, 3, 4}, the members resend their stored answers and it decrypts
+/// the relay's memory (`relay_memory`, `earlier`), P = {1, 2, 3, 4}, the members resend their stored answers and it decrypts
 /// bit-exact; and since their answers were combined, 2 and 3 are restored (§16.4 item 6, "a later valid answer
-/// restores"). Positive control (the memo gone, as after an aggregator restart): round 3's first attempt is lost
-/// to the path after 1, 3 and 4 answered under {1, 2, 3, 4}; the restarted relay, member 2 offline, chooses
-/// {1, 3, 4, 5}, and members 1, 3 and 4 refuse (`Member::one_present_set`, `AlreadyDecrypted`): the aggregate is
-/// lost, never answered under two present sets (review 18 attempt 5 states this loss).
+/// restores"). Positive control (the memo bypassed: the relay's memory file removed before a restart): round 3's
+/// first attempt is lost to the path after 1, 3 and 4 answered under {1, 2, 3, 4}; the restarted relay, member 2
+/// offline, chooses {1, 3, 4, 5}, and members 1, 3 and 4 refuse (`Member::one_present_set`, `AlreadyDecrypted`):
+/// the aggregate is lost, never answered under two present sets.
 #[test]
 fn r20_attempt_a_retry_never_changes_the_present_set_of_an_aggregate() {
     big_stack(|| {
@@ -436,8 +436,8 @@ fn r20_attempt_a_retry_never_changes_the_present_set_of_an_aggregate() {
         drop(c);
 
         // Control: the aggregate of round 3, its first attempt lost to the path (member 2's answer changed), so
-        // 1, 3 and 4 answered it under {1, 2, 3, 4}; then the aggregator restarts (the memo is gone) with member
-        // 2 offline and chooses P = {1, 3, 4, 5}: the members' own check refuses.
+        // 1, 3 and 4 answered it under {1, 2, 3, 4}; then the aggregator restarts without its memory file (the
+        // memo bypassed) and with member 2 offline, and chooses P = {1, 3, 4, 5}: the members' own check refuses.
         let mut c = start(
             &d,
             [
@@ -450,6 +450,7 @@ fn r20_attempt_a_retry_never_changes_the_present_set_of_an_aggregate() {
         );
         assert!(round(&mut c, 3).is_err());
         drop(c);
+        std::fs::remove_file(d.join(super::relay_memory::MEMORY_FILE)).unwrap();
         let mut c = start_without(&d, [Act::Honest; 5], &[2]);
         let e = round(&mut c, 3).unwrap_err().to_string();
         assert!(e.contains("[1, 3, 4, 5]") && e.contains("already"), "{e}");
