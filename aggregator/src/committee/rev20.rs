@@ -403,6 +403,32 @@ fn r20_2_control_evidence_within_the_limit_is_supplemented() {
     });
 }
 
+/// Beyond the stated bound (two corrupt members, no path): R20-2 then R20-1. Member 2 pads its answer in round
+/// 1 (excluded and distrusted; honest helper 4 demoted on the 413), so round 2's P is {1, 3, 5}, without a
+/// spare; member 5, its highest member, holds only slot {1, 3}, has no helper, cheats, and is never distrusted:
+/// every later round is lost. §1 promises nothing for two malicious members (they could also withhold receipts),
+/// so this is not graded; with R20-1's fix round 3 would take {1, 3, 4} and decrypt, which is what this asserts.
+#[test]
+#[ignore = "R20-1 with R20-2, beyond the bound (two corrupt members): every round lost without the path"]
+fn r20_beyond_the_bound_two_corrupt_members_without_the_path() {
+    big_stack(|| {
+        let pad = request_limit(&roster(), DESIGN).unwrap();
+        let acts = [
+            Act::Honest,
+            Act::PadIn(1, pad),
+            Act::Honest,
+            Act::Honest,
+            Act::Cheat,
+        ];
+        let rounds = run("r20-beyond", acts, 3);
+        assert!(rounds[0].is_err() && rounds[1].is_err());
+        let third = rounds[2]
+            .as_ref()
+            .unwrap_or_else(|e| panic!("round 3 lost: {e}"));
+        assert!(!third.present.contains(&5) && !third.present.contains(&2));
+    });
+}
+
 /// Attempt (failed): have a member answer one aggregate under two present sets by changing the relay's memory
 /// between two attempts at it. Round 1: the path changes the answers of 2 and 3 once (`Relay`; both demoted). A
 /// present set chosen now would be {1, 4, 5}; but the retry of the same aggregate takes the present set kept in
