@@ -24,6 +24,8 @@ mod rev18;
 #[cfg(test)]
 mod rev19;
 #[cfg(test)]
+mod rev20;
+#[cfg(test)]
 mod tests;
 
 /// What a committee member or its set-up refused, said in words a user can act on.
