@@ -226,7 +226,7 @@ fn submit_and_check(c: &Client, round: u64, p: &Prepared) -> bool {
 /// quantized updates, bit for bit.
 fn published_bit_exact(c: &Client, a: &Announcement, prepared: &[Prepared]) -> bool {
     let done = c
-        .wait_for(a.round, &["published", "failed"], Duration::from_secs(120))
+        .wait_for_end(a.round, Duration::from_secs(120))
         .expect("round finishes");
     if done.state != "published" {
         eprintln!("soak: round {} {}: {:?}", a.round, done.state, done.failure);

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::coordinator::OpenRound;
 use crate::error::{ApiError, Code};
-use crate::round::{Announcement, ClinicId, RoundId};
+use crate::round::{Announcement, ClinicId, RoundId, RoundState};
 
 /// Largest response body the client reads (models of ~10^7 parameters).
 const MAX_RESPONSE: u64 = 256 << 20;
@@ -466,6 +466,15 @@ impl Client {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Polls the round status until the round has ended: published or failed (`RoundState::is_terminal`).
+    pub fn wait_for_end(&self, round: RoundId, timeout: Duration) -> Result<RoundStatus> {
+        self.wait_for(
+            round,
+            &[RoundState::Published.as_str(), RoundState::Failed.as_str()],
+            timeout,
+        )
     }
 
     /// `POST /v1/admin/models` (loopback, admin token): stores a model, returns its hex SHA3-256.

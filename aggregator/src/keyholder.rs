@@ -159,11 +159,73 @@ pub fn serve_stdio(dir: &Path, decryption: &dyn AggregateDecryption) -> std::io:
 /// Attempts per decryption request: a dead or broken key holder is restarted between attempts.
 pub const PIPE_ATTEMPTS: u32 = 3;
 
-/// A running child and its pipes.
-struct Child3 {
+/// A child process spoken to in frames over its stdin/stdout: the key holder here, a committee member in
+/// `committee::process`.
+pub struct PipedChild {
     child: Child,
     stdin: ChildStdin,
     stdout: ChildStdout,
+}
+
+impl PipedChild {
+    /// Starts `command` with its stdin and stdout piped (stderr as the command sets it).
+    ///
+    /// # Errors
+    /// If the process cannot be started.
+    pub fn spawn(command: &mut Command) -> std::io::Result<Self> {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdout"))?;
+        Ok(Self {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    /// Sends one request frame and reads one reply frame; `Ok(None)` when the child closed its stdout.
+    ///
+    /// # Errors
+    /// I/O errors of the pipes.
+    pub fn exchange(&mut self, request: &[u8]) -> std::io::Result<Option<Vec<u8>>> {
+        write_frame(&mut self.stdin, request)?;
+        read_frame(&mut self.stdout)
+    }
+
+    /// Whether the child is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// The child's process id.
+    #[must_use]
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the child (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Closes its stdin (the child's signal to exit) and waits for it.
+    pub fn close(self) {
+        let Self {
+            mut child, stdin, ..
+        } = self;
+        drop(stdin);
+        let _ = child.wait();
+    }
 }
 
 /// The service side: a supervised key-holder child process. A child that died (crash, `kill -9`) is
@@ -173,7 +235,7 @@ struct Child3 {
 pub struct KeyHolderProcess {
     exe: PathBuf,
     dir: PathBuf,
-    io: Mutex<Option<Child3>>,
+    io: Mutex<Option<PipedChild>>,
     restarts: std::sync::atomic::AtomicU64,
     stopped: std::sync::atomic::AtomicBool,
 }
@@ -189,28 +251,14 @@ pub struct KeyHolderHealth {
     pub restarts: u64,
 }
 
-fn spawn_child(exe: &Path, dir: &Path) -> std::io::Result<Child3> {
-    let mut child = Command::new(exe)
-        .arg("keyholder")
-        .arg("--dir")
-        .arg(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| std::io::Error::other("no stdin"))?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| std::io::Error::other("no stdout"))?;
-    Ok(Child3 {
-        child,
-        stdin,
-        stdout,
-    })
+fn spawn_child(exe: &Path, dir: &Path) -> std::io::Result<PipedChild> {
+    PipedChild::spawn(
+        Command::new(exe)
+            .arg("keyholder")
+            .arg("--dir")
+            .arg(dir)
+            .stderr(Stdio::inherit()),
+    )
 }
 
 impl KeyHolderProcess {
@@ -232,7 +280,7 @@ impl KeyHolderProcess {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .as_ref()
-            .map(|c| c.child.id())
+            .map(PipedChild::id)
     }
 
     /// Restarts the child if it has exited; returns whether a restart happened. Never blocks on a
@@ -244,19 +292,16 @@ impl KeyHolderProcess {
         let Ok(mut guard) = self.io.try_lock() else {
             return false;
         };
-        let alive = guard
-            .as_mut()
-            .is_some_and(|c| matches!(c.child.try_wait(), Ok(None)));
+        let alive = guard.as_mut().is_some_and(PipedChild::is_running);
         if alive {
             return false;
         }
         self.restart(&mut guard).is_ok()
     }
 
-    fn restart(&self, slot: &mut Option<Child3>) -> std::io::Result<()> {
+    fn restart(&self, slot: &mut Option<PipedChild>) -> std::io::Result<()> {
         if let Some(mut old) = slot.take() {
-            let _ = old.child.kill();
-            let _ = old.child.wait();
+            old.kill();
         }
         let fresh = spawn_child(&self.exe, &self.dir);
         match fresh {
@@ -284,10 +329,13 @@ impl KeyHolderProcess {
         } else {
             match self.io.try_lock() {
                 Err(_) => "busy",
-                Ok(mut g) => match g.as_mut().map(|c| c.child.try_wait()) {
-                    Some(Ok(None)) => "running",
-                    _ => "down",
-                },
+                Ok(mut g) => {
+                    if g.as_mut().is_some_and(PipedChild::is_running) {
+                        "running"
+                    } else {
+                        "down"
+                    }
+                }
             }
         };
         KeyHolderHealth {
@@ -301,23 +349,21 @@ impl KeyHolderProcess {
     pub fn stop(&self) {
         self.stopped
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Some(Child3 {
-            mut child, stdin, ..
-        }) = self
+        if let Some(child) = self
             .io
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()
         {
-            drop(stdin);
-            let _ = child.wait();
+            child.close();
         }
     }
 
     /// One request/reply exchange; `Err` means the pipe (not the key holder's judgement) failed.
-    fn exchange(child: &mut Child3, request: &[u8]) -> std::io::Result<Vec<u8>> {
-        write_frame(&mut child.stdin, request)?;
-        read_frame(&mut child.stdout)?.ok_or_else(|| std::io::Error::other("the key holder exited"))
+    fn exchange(child: &mut PipedChild, request: &[u8]) -> std::io::Result<Vec<u8>> {
+        child
+            .exchange(request)?
+            .ok_or_else(|| std::io::Error::other("the key holder exited"))
     }
 }
 
@@ -339,9 +385,7 @@ impl Decryptor for KeyHolderProcess {
             if self.stopped.load(std::sync::atomic::Ordering::SeqCst) {
                 return Err(PortError::KeyHolderStopped);
             }
-            let alive = guard
-                .as_mut()
-                .is_some_and(|c| matches!(c.child.try_wait(), Ok(None)));
+            let alive = guard.as_mut().is_some_and(PipedChild::is_running);
             if !alive && let Err(e) = self.restart(&mut guard) {
                 last = format!("could not restart the key holder: {e}");
                 std::thread::sleep(std::time::Duration::from_millis(200 * u64::from(attempt)));
@@ -356,8 +400,7 @@ impl Decryptor for KeyHolderProcess {
                     last = format!("key holder pipe: {e}");
                     eprintln!("key holder [{MODE}]: attempt {attempt}/{PIPE_ATTEMPTS} failed: {e}");
                     if let Some(mut dead) = guard.take() {
-                        let _ = dead.child.kill();
-                        let _ = dead.child.wait();
+                        dead.kill();
                     }
                 }
             }

@@ -37,12 +37,7 @@ const ROOT_ALIASES: &[(&str, &str)] = &[("set_s", "sets"), ("set_l", "sets"), ("
 
 /// Edges against the order that are known and kept, each with its reason. The test also fails when one of
 /// them is gone, so the list stays current.
-const ALLOWED: &[(&str, &str, &str)] = &[(
-    "wire",
-    "threshold",
-    "`wire::committee` re-exports `threshold::wire` at its old path for the aggregator's committee service \
-     (issue 17's files); remove it when they import `threshold::wire`",
-)];
+const ALLOWED: &[(&str, &str, &str)] = &[];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")

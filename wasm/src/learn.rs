@@ -213,15 +213,7 @@ pub fn js_synthetic_clinic_data(
     seed: Option<Vec<u8>>,
 ) -> Result<Object, JsValue> {
     let seed = seed.unwrap_or_else(|| vec![0u8; rng::SEED_LEN]);
-    let d = synthetic_clinic_data(clinic, clinics, samples, &seed)?;
-    let out = Object::new();
-    Reflect::set(
-        &out,
-        &"features".into(),
-        &Float32Array::from(d.x.as_slice()),
-    )?;
-    Reflect::set(&out, &"labels".into(), &Uint8Array::from(d.y.as_slice()))?;
-    Ok(out)
+    dataset_object(&synthetic_clinic_data(clinic, clinics, samples, &seed)?)
 }
 
 /// JS: `trainUpdate(global, features, labels, epochs, seed?: Uint8Array, progress?) -> Float32Array`: the
@@ -236,10 +228,9 @@ pub fn js_train_update(
     progress: Option<js_sys::Function>,
 ) -> Result<Float32Array, JsValue> {
     let data = dataset_from_js(features, labels)?;
-    let mut rng = rng::from_option(seed.as_deref())?;
-    let mut sink = progress::from_option(progress.as_ref());
-    let update = train_update(global, &data, epochs, &mut rng, sink.as_mut())?;
-    Ok(Float32Array::from(update.as_slice()))
+    train_js(seed.as_deref(), progress.as_ref(), |rng, sink| {
+        train_update(global, &data, epochs, rng, sink)
+    })
 }
 
 /// JS: `parseModelCsv(text: Uint8Array, spec: string, modelDim, label?: string) -> {features: Float32Array,
@@ -255,6 +246,13 @@ pub fn js_parse_model_csv(
     let spec = announced_spec(spec, model_dim)?;
     let label = label.filter(|l| !l.is_empty());
     let d = csv_dataset(text, &spec, label.as_deref())?;
+    let out = dataset_object(&d)?;
+    Reflect::set(&out, &"samples".into(), &JsValue::from(d.len() as u32))?;
+    Ok(out)
+}
+
+/// `{features: Float32Array, labels: Uint8Array}`: a data set as the page holds it.
+fn dataset_object(d: &Dataset) -> Result<Object, JsValue> {
     let out = Object::new();
     Reflect::set(
         &out,
@@ -262,7 +260,6 @@ pub fn js_parse_model_csv(
         &Float32Array::from(d.x.as_slice()),
     )?;
     Reflect::set(&out, &"labels".into(), &Uint8Array::from(d.y.as_slice()))?;
-    Reflect::set(&out, &"samples".into(), &JsValue::from(d.len() as u32))?;
     Ok(out)
 }
 
@@ -281,9 +278,24 @@ pub fn js_train_model_update(
     let spec = announced_spec(spec, global.len())?;
     let classes = spec.classes().unwrap_or(0);
     let data = dataset_of_shape(features, labels, spec.features(), classes)?;
-    let mut rng = rng::from_option(seed.as_deref())?;
-    let mut sink = progress::from_option(progress.as_ref());
-    let update = train_spec_update(&spec, global, &data, epochs, &mut rng, sink.as_mut())?;
+    train_js(seed.as_deref(), progress.as_ref(), |rng, sink| {
+        train_spec_update(&spec, global, &data, epochs, rng, sink)
+    })
+}
+
+/// Runs `train` with the page's optional seed (else the browser's CSPRNG) and progress callback, and hands the
+/// update back as a `Float32Array`.
+fn train_js(
+    seed: Option<&[u8]>,
+    progress: Option<&js_sys::Function>,
+    train: impl FnOnce(
+        &mut rand_chacha::ChaCha20Rng,
+        &mut dyn Progress,
+    ) -> Result<Vec<f32>, ClinicError>,
+) -> Result<Float32Array, JsValue> {
+    let mut rng = rng::from_option(seed)?;
+    let mut sink = progress::from_option(progress);
+    let update = train(&mut rng, sink.as_mut())?;
     Ok(Float32Array::from(update.as_slice()))
 }
 

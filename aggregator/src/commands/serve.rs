@@ -130,7 +130,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         if args.open_round {
             open_if_idle(&svc.state.coordinator, auto.as_ref());
         }
-        let stop_signal = shutdown_signal();
+        let stop_signal = crate::server::listen::shutdown_signal();
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         println!("zkfl serve: listening on http://{}", listener.local_addr()?);
         let mode = svc.state.coordinator.decryption_mode();
@@ -216,39 +216,5 @@ async fn drive_rounds(
             }
         })
         .await;
-    }
-}
-
-/// SIGINT/SIGTERM. The handlers are registered when this is called, not when the future is first polled,
-/// so a signal sent right after "listening on" is printed already shuts down gracefully.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
-    #[cfg(unix)]
-    let (int, term) = {
-        use tokio::signal::unix::{SignalKind, signal};
-        (
-            signal(SignalKind::interrupt()).ok(),
-            signal(SignalKind::terminate()).ok(),
-        )
-    };
-    async move {
-        #[cfg(unix)]
-        {
-            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
-                match s {
-                    Some(mut s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                () = wait(int) => {}
-                () = wait(term) => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! The aggregator relays the ceremony, so the channel hop authenticates only the relay (review 13): every
 //! ceremony message a member sends is signed by its roster key (0x10, 0x11) and a 0x12 is also sealed to the
-//! holder's roster KEM key (`wire::committee::signed`); a member verifies before acting and blames the relay,
+//! holder's roster KEM key (`threshold::wire::signed`); a member verifies before acting and blames the relay,
 //! never the claimed sender, for a signature that fails.
 //!
 //! Threshold decryption exists for set L only (set S has no room for smudging, docs/THRESHOLD.md §4.4).
@@ -29,13 +29,13 @@ use zkfl_core::threshold::share_proof::{
 use zkfl_core::threshold::share_proof_params::{ShareProofParams, derive};
 use zkfl_core::threshold::share_relation::covers;
 use zkfl_core::threshold::slots::{Members, bit};
+use zkfl_core::threshold::wire::signed::{self, AnswerFor, MemberKem};
+use zkfl_core::threshold::wire::{self as wire, Frame, Kind, PresentSet, ShareSetHeader};
 use zkfl_core::threshold::{
     Admitted, Aggregate, CheckedPlan, Combiner, Dealer, Epoch, Holdings, KeyCeremony, MemberShares,
     RoundKey, ShareMaker, Smudger, Spend, keys::commitment,
 };
 use zkfl_core::threshold::{LedgerRefusal, SpentLedger, ThresholdError};
-use zkfl_core::wire::committee::signed::{self, AnswerFor, MemberKem};
-use zkfl_core::wire::committee::{self as wire, Frame, Kind, PresentSet, ShareSetHeader};
 
 use super::CommitteeError;
 use super::roster::CommitteeRoster;
@@ -76,7 +76,24 @@ struct RoundTerms<'k> {
     epoch: u64,
 }
 
-impl RoundTerms<'_> {
+impl<'k> RoundTerms<'k> {
+    /// The terms of `round` under committee key (`a`, `b`) and `plan`, in `epoch`.
+    fn of(
+        round: u64,
+        a: &'k [C; N],
+        b: &'k [[C; N]],
+        plan: &'k CheckedPlan<P>,
+        epoch: &Epoch,
+    ) -> Self {
+        Self {
+            round,
+            a,
+            b,
+            plan,
+            epoch: epoch.epoch,
+        }
+    }
+
     fn key(&self) -> Result<RoundKey<'_, M, N>, CommitteeError> {
         let p = self.plan.plan();
         let t = plaintext_modulus(p.clinics, p.b_int).ok_or(CommitteeError::Protocol(
@@ -666,13 +683,7 @@ impl Member {
     /// aggregate of this round was signed), `AlreadyDecrypted` (a ciphertext already spent), `IncompleteHoldings`.
     pub fn receipt(&mut self, round: u64, subs: &[Submission]) -> Result<Vec<u8>, CommitteeError> {
         let key = self.committee_key()?;
-        let terms = RoundTerms {
-            round,
-            a: &key.0,
-            b: &key.1,
-            plan: &self.plan,
-            epoch: self.epoch.epoch,
-        };
+        let terms = RoundTerms::of(round, &key.0, &key.1, &self.plan, &self.epoch);
         let h = complete(self.holdings.as_deref())?;
         let frame = Frame {
             epoch: &self.epoch,
@@ -770,13 +781,7 @@ impl Member {
             });
         }
         let key = self.committee_key()?;
-        let terms = RoundTerms {
-            round,
-            a: &key.0,
-            b: &key.1,
-            plan: &self.plan,
-            epoch: self.epoch.epoch,
-        };
+        let terms = RoundTerms::of(round, &key.0, &key.1, &self.plan, &self.epoch);
         let h = complete(self.holdings.as_deref())?;
         let spend = Spend {
             roster: &self.roster,
@@ -1263,6 +1268,80 @@ impl Combination {
         out
     }
 
+    /// Whether every slot held under `present` by a member of `excluded` has a next holder in P that is not
+    /// excluded itself: the helper that can supplement it (docs/THRESHOLD.md §3.2.1; review 20, R20-1).
+    #[must_use]
+    pub fn repairable(&self, present: Members, excluded: Members) -> bool {
+        let c = self.epoch.committee;
+        (1..=c.members() as u8)
+            .filter(|&x| excluded & bit(x) != 0)
+            .all(|x| {
+                (0..c.slots())
+                    .filter(|&u| c.assignee(present, u) == Some(x))
+                    .all(|u| {
+                        c.assignee(present & !bit(x), u)
+                            .is_some_and(|y| excluded & bit(y) == 0)
+                    })
+            })
+    }
+
+    /// For each (sender, bytes) of `receipts`, whether it is a valid spend receipt for `round`'s aggregate of
+    /// `subs`: decoded, for this round and aggregate, of the member that sent it, signed under its roster key —
+    /// what every member checks before it answers (`spend::check_receipts`). The relay counts only valid ones,
+    /// so one bad receipt cannot make every honest member refuse the answer request (review 20, R20-3).
+    ///
+    /// # Errors
+    /// What building the aggregate refuses.
+    pub fn check_receipts(
+        &self,
+        round: u64,
+        subs: &[Submission],
+        receipts: &[(u8, Vec<u8>)],
+    ) -> Result<Vec<Result<(), String>>, CommitteeError> {
+        with_aggregate(&self.terms(round), subs, self.admission, |agg| {
+            Ok(receipts
+                .iter()
+                .map(|(sender, bytes)| self.check_receipt(agg, round, *sender, bytes))
+                .collect())
+        })
+    }
+
+    fn check_receipt(
+        &self,
+        agg: &Aggregate<'_, '_, M, N>,
+        round: u64,
+        sender: u8,
+        bytes: &[u8],
+    ) -> Result<(), String> {
+        let (r, binding, receipt) =
+            wire::decode_receipt::<P>(&self.frame(), bytes).map_err(|e| e.to_string())?;
+        if r != round || binding != agg.binding() {
+            return Err("a receipt for another round or aggregate".into());
+        }
+        if receipt.member != sender {
+            return Err(format!(
+                "a receipt of member {} sent by member {sender}",
+                receipt.member
+            ));
+        }
+        let key = usize::from(sender)
+            .checked_sub(1)
+            .and_then(|i| self.roster_keys.get(i))
+            .ok_or_else(|| format!("member {sender} is not in the roster"))?;
+        let msg = zkfl_core::threshold::spend::receipt_message(
+            &self.epoch,
+            &self.epoch.roster,
+            sender,
+            agg,
+        );
+        key.verify_with_context(
+            &msg,
+            zkfl_core::threshold::spend::RECEIPT_CONTEXT,
+            &receipt.signature,
+        )
+        .map_err(|_| "its signature does not verify under the member's roster key".into())
+    }
+
     /// Whether `member` holds a slot under `present` (its regular answer carries key material): a member of P
     /// that holds none can be left out when it sends nothing (review 17, R17-4).
     #[must_use]
@@ -1356,13 +1435,7 @@ impl Combination {
     }
 
     fn terms(&self, round: u64) -> RoundTerms<'_> {
-        RoundTerms {
-            round,
-            a: &self.a,
-            b: &self.b,
-            plan: &self.plan,
-            epoch: self.epoch.epoch,
-        }
+        RoundTerms::of(round, &self.a, &self.b, &self.plan, &self.epoch)
     }
 
     /// The present set message (0x13) for `members` and the round's aggregate.
@@ -1479,6 +1552,10 @@ impl Combination {
                     max: self.max_share_sets(),
                     excluded,
                 });
+            }
+            if !self.repairable(present, excluded_mask) {
+                // R20-1, R20-4: a slot without a helper; refused before any helper is asked.
+                return Err(CommitteeError::Unrepairable { excluded });
             }
             let mut supp = Vec::new();
             let mut failed = Vec::new();

@@ -5,7 +5,7 @@
 //!
 //! Request: `op u8 ‖ body`. Reply: `0x00 ‖ body` or `0x01 ‖ UTF-8 reason` (the member's typed refusal, in words).
 //! Every ceremony message is already end-to-end protected (signed, 0x12 sealed to the holder's roster KEM key:
-//! `wire::committee::signed`), so the relay that carries these frames learns and changes nothing.
+//! `threshold::wire::signed`), so the relay that carries these frames learns and changes nothing.
 //!
 //! Ops: [`COMMIT`] → signed 0x10; [`ACCEPT`] (signed 0x10/0x11) → empty; [`REVEAL`] → signed 0x11; [`DEAL`]
 //! (holder u8) → sealed 0x12; [`ACCEPT_SEALED`] (sealed 0x12) → empty; [`CERTIFY`] → key identity (32) ‖ ML-DSA
@@ -18,14 +18,14 @@ pub mod http;
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::Command;
 
 use zeroize::Zeroizing;
 
 use super::CommitteeError;
 use super::member::{C, Design, Member, N, P, Submission};
 use super::roster::CommitteeRoster;
-use crate::keyholder::{read_frame, write_frame};
+use crate::keyholder::{PipedChild, read_frame, write_frame};
 
 /// Op: make and sign this member's commitment.
 pub const COMMIT: u8 = 1;
@@ -350,11 +350,7 @@ pub fn serve(
 }
 
 /// The relay's handle on one member process.
-pub struct MemberProcess {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: ChildStdout,
-}
+pub struct MemberProcess(PipedChild);
 
 impl MemberProcess {
     /// Starts `zkfl keyholder --committee --dir <dir>` with the `zkfl` binary at `exe`.
@@ -362,28 +358,15 @@ impl MemberProcess {
     /// # Errors
     /// If the process cannot be started.
     pub fn start(exe: &Path, dir: &Path, design: Design) -> std::io::Result<Self> {
-        let mut child = Command::new(exe)
-            .args(["keyholder", "--committee", "--dir"])
-            .arg(dir)
-            .args(["--clinics", &design.clinics.to_string()])
-            .args(["--b-int", &design.b_int.to_string()])
-            .args(["--chunks", &design.chunks.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()?;
-        let stdin = child
-            .stdin
-            .take()
-            .ok_or_else(|| std::io::Error::other("no stdin"))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| std::io::Error::other("no stdout"))?;
-        Ok(Self {
-            child,
-            stdin,
-            stdout,
-        })
+        PipedChild::spawn(
+            Command::new(exe)
+                .args(["keyholder", "--committee", "--dir"])
+                .arg(dir)
+                .args(["--clinics", &design.clinics.to_string()])
+                .args(["--b-int", &design.b_int.to_string()])
+                .args(["--chunks", &design.chunks.to_string()]),
+        )
+        .map(Self)
     }
 
     /// Sends `op ‖ body`; the member's reply body, or its refusal in words.
@@ -394,8 +377,9 @@ impl MemberProcess {
         let mut req = Vec::with_capacity(1 + body.len());
         req.push(op);
         req.extend_from_slice(body);
-        write_frame(&mut self.stdin, &req).map_err(|e| format!("member process: {e}"))?;
-        let reply = read_frame(&mut self.stdout)
+        let reply = self
+            .0
+            .exchange(&req)
             .map_err(|e| format!("member process: {e}"))?
             .ok_or_else(|| "member process closed its pipe".to_owned())?;
         parse_reply(&reply)
@@ -403,14 +387,12 @@ impl MemberProcess {
 
     /// Kills the process (SIGKILL) and reaps it.
     pub fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.0.kill();
     }
 }
 
 impl Drop for MemberProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.0.kill();
     }
 }

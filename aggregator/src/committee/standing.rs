@@ -6,14 +6,14 @@
 //! Why it is needed: every member answers an aggregate for one present set only, so a member of P that holds a
 //! slot and cheats, withholds or garbles its answer costs that round (reviews 18 R18-2, 19 R19-1, R19-2). If the
 //! next present set were chosen the same way, one malicious member would stop every round; with this memory it
-//! costs at most one round per relay start (the memory is not kept across an aggregator restart).
+//! costs at most one round (the relay keeps it in its data directory across restarts, `relay_memory`).
 
 use zkfl_core::threshold::slots::{Members, bit};
 
 use super::member::Exclusion;
 
-/// The relay's memory of members (one committee epoch, memory only).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// The relay's memory of members (one committee epoch; kept across restarts by `relay_memory`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Standing {
     /// Members whose own signed answer (regular or supplementary) failed its checks, in any combination: one that
     /// decrypted, one that needed supplements, or one refused for too many share sets (reviews 18 R18-2, 19
@@ -26,9 +26,10 @@ pub struct Standing {
 }
 
 impl Standing {
-    /// The present set among the live receipt signers `alive` (ascending) for threshold `t`: the t + 1 lowest
-    /// members in good standing (one spare, so one cheater can be excluded and supplemented, review 17 R17-5),
-    /// topped up to t with unreliable members, then distrusted ones, lowest first.
+    /// The present set among the live receipt signers `alive` (ascending) for threshold `t`: t + 1 members
+    /// (one spare, so one cheater can be excluded and supplemented, review 17 R17-5) — the lowest in good
+    /// standing, then unreliable ones (review 20, R20-1: demotions must not cost the spare) — topped up to t
+    /// with distrusted ones, lowest first.
     #[must_use]
     pub fn choose(&self, alive: &[u8], t: usize) -> Vec<u8> {
         let rank = |m: u8| {
@@ -40,11 +41,10 @@ impl Standing {
                 0
             }
         };
-        let mut present: Vec<u8> = alive.iter().copied().filter(|&m| rank(m) == 0).collect();
-        present.truncate(t + 1);
-        for level in 1..=2 {
+        let mut present = Vec::new();
+        for (level, size) in [(0, t + 1), (1, t + 1), (2, t)] {
             for &m in alive.iter().filter(|&&m| rank(m) == level) {
-                if present.len() < t {
+                if present.len() < size {
                     present.push(m);
                 }
             }
@@ -115,10 +115,14 @@ mod tests {
         let mut s = Standing::default();
         s.distrust(&[excluded(2)]);
         s.demote(bit(1));
-        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [3, 4, 5]);
-        // Two in good standing: the unreliable member makes up t before the distrusted one.
+        // Three in good standing: the unreliable member is the spare (R20-1), the distrusted one left out.
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 4, 5]);
+        // Two in good standing: the unreliable member makes up t before the distrusted one, which is no spare.
         assert_eq!(s.choose(&[1, 2, 3, 4], 3), [1, 3, 4]);
         assert_eq!(s.choose(&[1, 2, 3], 3), [1, 2, 3]);
+        // Two unreliable, two in good standing: P keeps its spare.
+        s.demote(bit(3));
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 4, 5]);
         // A valid answer restores an unreliable member, never a distrusted one.
         s.restore(bit(1) | bit(2));
         assert_eq!(s.unreliable(), 0);

@@ -147,15 +147,9 @@ impl MemberStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for (i, d) in markers.iter().enumerate() {
-            let inserted = tx.execute(
-                "INSERT OR IGNORE INTO spent (digest) VALUES (?1)",
-                params![&d[..]],
-            )?;
-            if inserted == 0 {
-                // Dropping `tx` rolls back.
-                return Ok(Err(i));
-            }
+        if let Err(i) = mark_spent(&tx, markers.iter())? {
+            // Dropping `tx` rolls back.
+            return Ok(Err(i));
         }
         tx.execute(
             "INSERT INTO replies (binding, bytes) VALUES (?1, ?2)",
@@ -211,15 +205,9 @@ impl MemberStore {
     ) -> Result<(), LedgerRefusal> {
         let run = |conn: &mut Connection| -> Result<Result<(), usize>, rusqlite::Error> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for (i, d) in items.clone().enumerate() {
-                let inserted = tx.execute(
-                    "INSERT OR IGNORE INTO spent (digest) VALUES (?1)",
-                    params![&d[..]],
-                )?;
-                if inserted == 0 {
-                    // Already spent (or repeated within the batch): roll back everything.
-                    return Ok(Err(i));
-                }
+            if let Err(i) = mark_spent(&tx, items.clone())? {
+                // Dropping `tx` rolls back everything.
+                return Ok(Err(i));
             }
             if let Some((marker, r)) = keep {
                 tx.execute(
@@ -241,6 +229,24 @@ impl MemberStore {
             Err(_) => Err(LedgerRefusal::Full),
         }
     }
+}
+
+/// Inserts every digest of `items` into `spent` inside `tx`; `Ok(Err(i))` at the first one already spent (or
+/// repeated within the batch), after which the caller drops `tx` so nothing of the batch is written.
+fn mark_spent<'x>(
+    tx: &rusqlite::Transaction<'_>,
+    items: impl Iterator<Item = &'x [u8; 32]>,
+) -> rusqlite::Result<Result<(), usize>> {
+    for (i, d) in items.enumerate() {
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO spent (digest) VALUES (?1)",
+            params![&d[..]],
+        )?;
+        if inserted == 0 {
+            return Ok(Err(i));
+        }
+    }
+    Ok(Ok(()))
 }
 
 impl ReceiptLedger for MemberStore {

@@ -1,4 +1,4 @@
-//! A 3-of-5 committee in one process, every message as bytes through `wire::committee` and every member with
+//! A 3-of-5 committee in one process, every message as bytes through `threshold::wire` and every member with
 //! its own SQLite state (docs/THRESHOLD.md §16): ceremony, certificates, a round with one member offline, a
 //! member restarted mid-round, a round with fewer than t members, a state opened under another roster.
 //! The transport between processes is not exercised here.
@@ -12,27 +12,14 @@ use zkfl_core::channel::KemSecretKey;
 use zkfl_core::channel::identity::SigningKey;
 use zkfl_core::params::ParamSet;
 use zkfl_core::policy::plaintext_modulus;
-use zkfl_core::ring::{NttPoly, Poly};
-use zkfl_core::wire::committee::signed::{self, MemberKem};
+use zkfl_core::ring::NttPoly;
+use zkfl_core::threshold::wire::signed::{self, MemberKem};
 
-type Pl = Poly<<P as ParamSet>::M, N>;
 use zkfl_core::threshold::ThresholdError;
 use zkfl_core::threshold::certificate;
-use zkfl_core::threshold::slots::{Members, bit};
+use zkfl_core::threshold::slots::bit;
 
-const DESIGN: Design = Design {
-    clinics: 1024,
-    b_int: 1 << 16,
-    chunks: 1,
-};
-
-fn seed(i: u8) -> [u8; 32] {
-    [i; 32]
-}
-
-fn kem_seed(i: u8) -> [u8; 64] {
-    [i + 100; 64]
-}
+use super::fixture::{DESIGN, Pl, big_stack, dir, kem_seed, mask, seed};
 
 fn kem_key(i: u8) -> KemSecretKey<MemberKem> {
     KemSecretKey::from_seed(&kem_seed(i))
@@ -80,13 +67,6 @@ fn roster_of(epoch: u64, seed_of: fn(u8) -> [u8; 32]) -> CommitteeRoster {
         r.kem_signatures.push(hex::encode(sig.as_bytes()));
     }
     r
-}
-
-fn dir(label: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("zkfl-committee-{}-{label}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn open(d: &std::path::Path, r: &CommitteeRoster, i: u8) -> Result<Member, CommitteeError> {
@@ -164,20 +144,16 @@ fn clinics(
     (subs, sum)
 }
 
-fn mask(ms: &[u8]) -> Members {
-    ms.iter().fold(0, |m, &i| m | bit(i))
-}
-
 /// Replaces the signature of `answer` by member `signer`'s own for the request of present-set message `p` and
 /// excluded member `x` (docs/THRESHOLD.md §15.3): what a cheating member does to what it sends (it holds its own
 /// key), so its changed answer reaches the share proofs. Built from the wire format, outside `Member`.
 pub(super) fn resign(r: &CommitteeRoster, signer: u8, p: &[u8], x: u8, answer: &mut Vec<u8>) {
     let epoch = r.epoch().unwrap();
-    let frame = zkfl_core::wire::committee::Frame {
+    let frame = zkfl_core::threshold::wire::Frame {
         epoch: &epoch,
         chunks: DESIGN.chunks,
     };
-    let present = zkfl_core::wire::committee::decode_present::<P>(&frame, p).unwrap();
+    let present = zkfl_core::threshold::wire::decode_present::<P>(&frame, p).unwrap();
     answer.truncate(answer.len() - signed::SIGNED_OVERHEAD);
     let what = signed::AnswerFor {
         member: signer,
@@ -205,22 +181,12 @@ pub(super) fn add_delta(answer: &mut [u8], coeff: usize) {
     )
     .unwrap()
     .delta();
-    let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + coeff * 11;
+    let at = zkfl_core::threshold::wire::HEADER_BYTES + 44 + coeff * 11;
     let mut c = [0u8; 16];
     c[..11].copy_from_slice(&answer[at..at + 11]);
     let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
     let bumped = (u128::from_le_bytes(c) + delta) % q;
     answer[at..at + 11].copy_from_slice(&bumped.to_le_bytes()[..11]);
-}
-
-fn big_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new()
-        .name("committee".into())
-        .stack_size(256 << 20)
-        .spawn(f)
-        .unwrap()
-        .join()
-        .unwrap();
 }
 
 #[test]
@@ -675,7 +641,7 @@ fn a_cheating_member_is_detected_excluded_and_the_round_still_decrypts() {
         );
         // A supplement with a wrong share is refused too.
         let mut bad = supplements.clone();
-        let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 9 * 11;
+        let at = zkfl_core::threshold::wire::HEADER_BYTES + 44 + 9 * 11;
         bad[0].1[at] ^= 1;
         resign(&r, y, &p, x, &mut bad[0].1);
         assert!(matches!(
@@ -852,11 +818,11 @@ fn an_answer_changed_on_the_path_is_the_relays_fault_never_the_members() {
         let mut framed = forged.clone();
         framed.truncate(framed.len() - signed::SIGNED_OVERHEAD);
         let epoch = r.epoch().unwrap();
-        let frame = zkfl_core::wire::committee::Frame {
+        let frame = zkfl_core::threshold::wire::Frame {
             epoch: &epoch,
             chunks: DESIGN.chunks,
         };
-        let ps = zkfl_core::wire::committee::decode_present::<P>(&frame, &p).unwrap();
+        let ps = zkfl_core::threshold::wire::decode_present::<P>(&frame, &p).unwrap();
         let what = signed::AnswerFor {
             member: 2,
             round: 1,
@@ -956,7 +922,7 @@ fn keygen_sets_up_a_committee() {
 fn forged_commit_and_reveal(r: &CommitteeRoster, m: u8) -> (Vec<u8>, Vec<u8>) {
     use zkfl_core::threshold::Dealer;
     use zkfl_core::threshold::keys::commitment;
-    use zkfl_core::wire::committee::{self as wire, Frame};
+    use zkfl_core::threshold::wire::{self as wire, Frame};
     let e = r.epoch().unwrap();
     let f = Frame {
         epoch: &e,
@@ -1059,7 +1025,7 @@ fn rev13_2_relay_substitution_is_refused_and_blamed_on_the_relay() {
 /// Positive control: a dealt message sealed to a key the relay handed out (no roster check) opens for the relay.
 #[test]
 fn rev13_1_relay_cannot_read_alter_or_reroute_dealt_parts() {
-    use zkfl_core::wire::committee::{Frame, decode_dealt};
+    use zkfl_core::threshold::wire::{Frame, decode_dealt};
     big_stack(|| {
         let d = dir("rev13-1");
         let r = roster();

@@ -1,6 +1,8 @@
 //! SVG plots of a run (plotters, SVG backend): accuracy per round, mean time split, upload size.
 
 use super::report::ConfigReport;
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use std::path::Path;
@@ -130,33 +132,24 @@ fn bar_height(c: &ConfigReport) -> f64 {
 }
 
 fn time_split(path: &Path, configs: &[ConfigReport]) -> PlotResult {
-    let phases = PHASES;
     let top = configs
         .iter()
         .map(bar_height)
         .fold(0.0f64, f64::max)
         .max(1e-3)
         * 1.15;
-    let names: Vec<String> = configs.iter().map(|c| c.name.clone()).collect();
+    let axes = BarAxes {
+        caption: "Mean time per round, by phase",
+        y_desc: "seconds",
+        y_label_area: 60,
+        top,
+    };
     let root = SVGBackend::new(path, (900, 520)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption("Mean time per round, by phase", ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..configs.len().max(1) as f64, 0f64..top)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(configs.len().max(1) * 2 + 1)
-        .x_label_formatter(&|x| category_label(&names, *x))
-        .y_desc("seconds")
-        .draw()?;
-    for (p, (label, get)) in phases.iter().enumerate() {
+    let mut chart = bar_chart(&root, configs, &axes)?;
+    for (p, (label, get)) in PHASES.iter().enumerate() {
         let color = PALETTE[p % PALETTE.len()];
         let bars = configs.iter().enumerate().map(|(i, c)| {
-            let below: f64 = phases[..p].iter().map(|(_, g)| g(c)).sum();
+            let below: f64 = PHASES[..p].iter().map(|(_, g)| g(c)).sum();
             let x = i as f64;
             Rectangle::new(
                 [(x + 0.2, below), (x + 0.8, below + get(c))],
@@ -183,29 +176,58 @@ fn upload(path: &Path, configs: &[ConfigReport]) -> PlotResult {
         .iter()
         .map(|c| c.upload_bytes_per_clinic / 1024.0)
         .collect();
-    let top = kib.iter().copied().fold(0.0f64, f64::max).max(1.0) * 1.15;
-    let names: Vec<String> = configs.iter().map(|c| c.name.clone()).collect();
+    let axes = BarAxes {
+        caption: "Upload per clinic per round",
+        y_desc: "KiB",
+        y_label_area: 70,
+        top: kib.iter().copied().fold(0.0f64, f64::max).max(1.0) * 1.15,
+    };
     let root = SVGBackend::new(path, (900, 520)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption("Upload per clinic per round", ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..configs.len().max(1) as f64, 0f64..top)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(configs.len().max(1) * 2 + 1)
-        .x_label_formatter(&|x| category_label(&names, *x))
-        .y_desc("KiB")
-        .draw()?;
+    let mut chart = bar_chart(&root, configs, &axes)?;
     chart.draw_series(kib.iter().enumerate().map(|(i, &v)| {
         let x = i as f64;
         Rectangle::new([(x + 0.2, 0.0), (x + 0.8, v)], PALETTE[2].filled())
     }))?;
     root.present()?;
     Ok(())
+}
+
+/// What differs between the bar plots: the caption and the y axis (its label, the room for its tick labels,
+/// its top).
+struct BarAxes {
+    caption: &'static str,
+    y_desc: &'static str,
+    y_label_area: u32,
+    top: f64,
+}
+
+/// The chart of a bar plot: x in `0..configs`, one category per configuration (its bar spans i + 0.2 to
+/// i + 0.8), y in `0..top`.
+type BarChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Clears `root` and draws the axes of a bar plot of `configs`, each configuration's name under its bar.
+fn bar_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    configs: &[ConfigReport],
+    axes: &BarAxes,
+) -> Result<BarChart<'a, 'b>, Box<dyn std::error::Error>> {
+    let names: Vec<String> = configs.iter().map(|c| c.name.clone()).collect();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(axes.caption, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(axes.y_label_area)
+        .build_cartesian_2d(0f64..configs.len().max(1) as f64, 0f64..axes.top)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(configs.len().max(1) * 2 + 1)
+        .x_label_formatter(&|x| category_label(&names, *x))
+        .y_desc(axes.y_desc)
+        .draw()?;
+    Ok(chart)
 }
 
 /// Label bar centres (i + 0.5) with the configuration name, nothing elsewhere.

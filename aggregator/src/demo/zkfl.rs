@@ -405,7 +405,7 @@ impl ZkflPipeline {
             }
         }
         self.admin
-            .wait_for(round, &["published", "failed"], PUBLISH_TIMEOUT)
+            .wait_for_end(round, PUBLISH_TIMEOUT)
             .map_err(|e| format!("{e}; server log: {}", self.server.log_tail()))
     }
 

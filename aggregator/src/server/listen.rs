@@ -113,6 +113,41 @@ async fn connection_slot(
         .ok()
 }
 
+/// Resolves on SIGINT or SIGTERM (Ctrl-C off Unix): the `shutdown` of [`serve`] for `zkfl serve` and a
+/// committee member. The handlers are registered when this is called, not when the future is first polled,
+/// so a signal sent right after the process announces its address already shuts down gracefully.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    let (int, term) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(int) => {}
+                () = wait(term) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves; then stops accepting, closes idle connections and
 /// returns as soon as `busy()` reports no request in flight (or the grace period ends), without waiting
 /// for idle, half-sent or trickling connections.

@@ -57,7 +57,7 @@ fn listen_config() -> crate::server::listen::ListenConfig {
 pub fn request_limit(roster: &CommitteeRoster, design: Design) -> Result<usize, CommitteeError> {
     use zkfl_core::arith::Modulus;
     use zkfl_core::params::ParamSet;
-    use zkfl_core::wire::committee::{
+    use zkfl_core::threshold::wire::{
         Frame, PRESENT_BYTES, RECEIPT_BYTES, reveal_len, signed::SIGNED_OVERHEAD,
     };
     use zkfl_core::zk::params::ZkParams;
@@ -272,7 +272,7 @@ pub fn serve(
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let shutdown = shutdown_signal();
+        let shutdown = crate::server::listen::shutdown_signal();
         let listener = tokio::net::TcpListener::bind(addr).await?;
         announce(listener.local_addr()?);
         crate::server::listen::serve(listener, app, &listen_config(), shutdown, move || {
@@ -285,28 +285,6 @@ pub fn serve(
         .join()
         .map_err(|_| CommitteeError::Storage("the member thread panicked".into()))?;
     Ok(())
-}
-
-/// SIGINT or SIGTERM; the handlers are registered when this is called, so a signal right after the address is
-/// announced already shuts down gracefully.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
-    use tokio::signal::unix::{Signal, SignalKind, signal};
-    let int = signal(SignalKind::interrupt()).ok();
-    let term = signal(SignalKind::terminate()).ok();
-    async move {
-        let wait = |s: Option<Signal>| async move {
-            match s {
-                Some(mut s) => {
-                    s.recv().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            () = wait(int) => {}
-            () = wait(term) => {}
-        }
-    }
 }
 
 /// How long [`spawn`] waits for a member to open its state and announce its address.
