@@ -941,7 +941,8 @@ impl<P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::M, N>, T
         a1.finish_add(lay.zk.kmsis, w);
     }
 
-    /// Step 5 pass: the openings of s3 at c ∈ {0, ±1} accumulated into N_g(c) and J̃(c).
+    /// Step 5 pass: the openings of s3 at c ∈ {0, ±1} accumulated into N_g(c) and J̃(c), in s3's order: the
+    /// u blocks, e2, each chunk's e1 and m blocks, the υ blocks.
     fn masked_pass(&mut self, batch: &Batch<P::M>, attempt: u64, acc: &mut MaskedAcc<P::M>) {
         let Self {
             src,
@@ -951,78 +952,29 @@ impl<P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::M, N>, T
             rho_ready,
             ..
         } = self;
-        let mut rho = RhoSource {
-            jl_seed,
-            jl: tab.jl.as_deref(),
-            table: tab.rho.as_deref_mut(),
-            ready: *rho_ready,
+        let mut blocks = MaskedBlocks {
+            batch,
+            rho: RhoSource {
+                jl_seed,
+                jl: tab.jl.as_deref(),
+                table: tab.rho.as_deref_mut(),
+                ready: *rho_ready,
+            },
+            nacc: MaskedNtt::<P::M>::new(),
         };
-        let Source {
-            stmt,
-            lay,
-            delta,
-            u,
-            m,
-            sc,
-            ..
-        } = src;
-        let (lay, delta) = (&*lay, *delta);
-        let mut nacc = MaskedNtt::<P::M>::new();
-        let mut yb = [0i64; D];
-        // One s3 block with value x and mask y (openings y, x + y, y − x; combined in `MaskedNtt::finish`).
-        let mut add_block = |b: usize, g: Option<Group>, x: &Rq<P::M>, y: &Rq<P::M>| {
-            rho.get(batch, b, &mut nacc.srho);
-            nacc.add(batch, g.map(Group::index), x, y);
-        };
-        // u blocks: mask y_u (σ_s).
         let mut yu = [0i32; N];
-        let mut blk = [0i64; D];
-        for i in 0..lay.k {
-            y1_block(lay, sec, attempt, i, &mut yb);
-            psi_inv_block_i32(&yb, i, &mut yu);
-            let y = Rq::<P::M>::from_i64(&yb);
-            psi_block_i64(u, i, &mut blk);
-            add_block(lay.s3_u(i), Some(Group::U), &Rq::from_i64(&blk), &y);
-        }
-        // e2 = c1 − a·u (`ay` lent as scratch first): mask −ψ(a·y_u).
+        src.masked_u(sec, attempt, &mut yu, &mut blocks);
+        // `ay` holds a·y_u, then b_j·y_u of each chunk (lent as scratch before each product).
         let mut ay = [P::M::zero(); N];
-        derive_e2(stmt, u, &mut sc.e1, &mut ay);
-        stmt.chunks.pk_a(&mut ay);
-        mul_public_short_in_place::<P::M, N, i32>(&mut ay, &yu);
-        for i in 0..lay.k {
-            psi_block_centred::<P::M, N>(&sc.e1, i, &mut blk);
-            let y = psi_block::<P::M, N>(&ay, i).neg();
-            add_block(lay.s3_e2(i), Some(Group::E2), &Rq::from_i64(&blk), &y);
+        src.masked_e2(&yu, &mut ay, &mut blocks);
+        for j in 0..src.lay.l {
+            src.masked_chunk(sec, attempt, j, &yu, &mut ay, &mut blocks);
         }
-        // Chunks: e1_j mask −ψ(b_j·y_u) − Δ·y_{m_j}; m_j mask y_{m_j}. Block i's m mask is sampled once
-        // and used for both s3 blocks it masks; the sums are exact (mod the auxiliary primes, mod q), so
-        // the order in which blocks are added does not change them.
-        for j in 0..lay.l {
-            m.chunk(j, &mut sc.m);
-            // `ay` is free until b_j·y_u is formed: lent to derive_e1 as scratch.
-            derive_e1(stmt, delta, j, u, &sc.m, &mut sc.e1, &mut ay);
-            stmt.chunks.pk_b(j, &mut ay);
-            mul_public_short_in_place::<P::M, N, i32>(&mut ay, &yu);
-            for i in 0..lay.k {
-                y1_block(lay, sec, attempt, lay.s1_m(j, i), &mut yb);
-                let ymr = Rq::<P::M>::from_i64(&yb);
-                let y = psi_block::<P::M, N>(&ay, i).neg().sub(&ymr.scale(delta));
-                psi_block_centred::<P::M, N>(&sc.e1, i, &mut blk);
-                add_block(lay.s3_e1(j, i), Some(Group::E1), &Rq::from_i64(&blk), &y);
-                psi_block_i64(&sc.m, i, &mut blk);
-                add_block(lay.s3_m(j, i), Some(Group::M), &Rq::from_i64(&blk), &ymr);
-            }
-        }
-        for g in 0..GROUPS {
-            y1_block(lay, sec, attempt, lay.s1_ups(g), &mut yb);
-            let y = Rq::<P::M>::from_i64(&yb);
-            add_block(lay.s3_ups(g), None, &Rq::from_i64(&sec.ups[g]), &y);
-        }
+        masked_ups(&src.lay, sec, attempt, &mut blocks);
         yu.zeroize();
-        yb.zeroize();
-        blk.zeroize();
-        *rho_ready = tab.rho.is_some();
-        nacc.finish_into(batch, &mut acc.sums);
+        // The ρ table, if lent, now holds this proof's σ(ρ_{k,b}).
+        *rho_ready = blocks.rho.table.is_some();
+        blocks.nacc.finish_into(batch, &mut acc.sums);
     }
 
     /// Step 5 response: z = y + c·s block by block, written into `out`; joint standard rejection.
@@ -1148,6 +1100,38 @@ fn project_block(rd: &mut impl XofReader, x: &[i64; D], v: &mut [i64; JL_ROWS]) 
         }
         *vi += acc;
     }
+}
+
+/// One attempt's s3 blocks on their way into the opening sums: each block's value x and mask y give the
+/// openings y, x + y, y − x at c ∈ {0, 1, −1} (combined in `MaskedNtt::finish`).
+struct MaskedBlocks<'b, 'r, M: Modulus> {
+    batch: &'b Batch<M>,
+    rho: RhoSource<'r>,
+    nacc: MaskedNtt<M>,
+}
+
+impl<M: Modulus> MaskedBlocks<'_, '_, M> {
+    /// Adds s3 block `b` (norm group `g`, if any) with value `x` and mask `y`.
+    fn add(&mut self, b: usize, g: Option<Group>, x: &Rq<M>, y: &Rq<M>) {
+        self.rho.get(self.batch, b, &mut self.nacc.srho);
+        self.nacc.add(self.batch, g.map(Group::index), x, y);
+    }
+}
+
+/// The υ blocks of attempt `attempt`: value υ_g, mask y1 of its s1 block (no norm group).
+fn masked_ups<M: Modulus>(
+    lay: &Layout,
+    sec: &Secrets<M>,
+    attempt: u64,
+    blocks: &mut MaskedBlocks<'_, '_, M>,
+) {
+    let mut yb = [0i64; D];
+    for (g, ups) in sec.ups.iter().enumerate() {
+        y1_block(lay, sec, attempt, lay.s1_ups(g), &mut yb);
+        let y = Rq::<M>::from_i64(&yb);
+        blocks.add(lay.s3_ups(g), None, &Rq::from_i64(ups), &y);
+    }
+    yb.zeroize();
 }
 
 /// Where the opening passes get σ(ρ_{k,b}): the ρ table once filled, else computed from the kept JL bytes
@@ -1330,6 +1314,80 @@ pub fn slack_expand(q: u128, b: u128, nrm: u128, bits: usize, out: &mut [i64; D]
 impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>, T: Copy + Into<i64>>
     Source<'_, M, N, U, S, T>
 {
+    /// Attempt `attempt`'s u blocks: value u, mask y_u (σ_s); y_u is gathered into `yu` for the products
+    /// with a and b_j.
+    fn masked_u(
+        &self,
+        sec: &Secrets<M>,
+        attempt: u64,
+        yu: &mut [i32; N],
+        blocks: &mut MaskedBlocks<'_, '_, M>,
+    ) {
+        let lay = &self.lay;
+        let (mut yb, mut blk) = ([0i64; D], [0i64; D]);
+        for i in 0..lay.k {
+            y1_block(lay, sec, attempt, i, &mut yb);
+            psi_inv_block_i32(&yb, i, yu);
+            let y = Rq::<M>::from_i64(&yb);
+            psi_block_i64(self.u, i, &mut blk);
+            blocks.add(lay.s3_u(i), Some(Group::U), &Rq::from_i64(&blk), &y);
+        }
+        yb.zeroize();
+        blk.zeroize();
+    }
+
+    /// The e2 blocks: e2 = c1 − a·u (`ay` lent as scratch first), mask −ψ(a·y_u).
+    fn masked_e2(
+        &mut self,
+        yu: &[i32; N],
+        ay: &mut [M::Coeff; N],
+        blocks: &mut MaskedBlocks<'_, '_, M>,
+    ) {
+        let (stmt, lay, sc) = (self.stmt, &self.lay, &mut self.sc);
+        derive_e2(stmt, self.u, &mut sc.e1, ay);
+        stmt.chunks.pk_a(ay);
+        mul_public_short_in_place::<M, N, i32>(ay, yu);
+        let mut blk = [0i64; D];
+        for i in 0..lay.k {
+            psi_block_centred::<M, N>(&sc.e1, i, &mut blk);
+            let y = psi_block::<M, N>(ay, i).neg();
+            blocks.add(lay.s3_e2(i), Some(Group::E2), &Rq::from_i64(&blk), &y);
+        }
+        blk.zeroize();
+    }
+
+    /// Chunk j's blocks: e1_j with mask −ψ(b_j·y_u) − Δ·y_{m_j}, m_j with mask y_{m_j}. Block i's m mask is
+    /// sampled once and used for both s3 blocks it masks; the sums are exact (mod the auxiliary primes,
+    /// mod q), so the order in which blocks are added does not change them.
+    fn masked_chunk(
+        &mut self,
+        sec: &Secrets<M>,
+        attempt: u64,
+        j: usize,
+        yu: &[i32; N],
+        ay: &mut [M::Coeff; N],
+        blocks: &mut MaskedBlocks<'_, '_, M>,
+    ) {
+        let (stmt, lay, delta, u, sc) = (self.stmt, &self.lay, self.delta, self.u, &mut self.sc);
+        self.m.chunk(j, &mut sc.m);
+        // `ay` is free until b_j·y_u is formed: lent to derive_e1 as scratch.
+        derive_e1(stmt, delta, j, u, &sc.m, &mut sc.e1, ay);
+        stmt.chunks.pk_b(j, ay);
+        mul_public_short_in_place::<M, N, i32>(ay, yu);
+        let (mut yb, mut blk) = ([0i64; D], [0i64; D]);
+        for i in 0..lay.k {
+            y1_block(lay, sec, attempt, lay.s1_m(j, i), &mut yb);
+            let ymr = Rq::<M>::from_i64(&yb);
+            let y = psi_block::<M, N>(ay, i).neg().sub(&ymr.scale(delta));
+            psi_block_centred::<M, N>(&sc.e1, i, &mut blk);
+            blocks.add(lay.s3_e1(j, i), Some(Group::E1), &Rq::from_i64(&blk), &y);
+            psi_block_i64(&sc.m, i, &mut blk);
+            blocks.add(lay.s3_m(j, i), Some(Group::M), &Rq::from_i64(&blk), &ymr);
+        }
+        yb.zeroize();
+        blk.zeroize();
+    }
+
     /// Pass 1: the four squared norms, the refusal of a false statement, and the slack bits υ_g.
     fn slack(&mut self, ups: &mut [[i64; D]; GROUPS], cheat: &Cheat) -> Result<(), ProveError> {
         // Constant time (docs/CONSTANT_TIME.md): norms, comparisons and slack bits are computed without
