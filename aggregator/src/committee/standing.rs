@@ -124,7 +124,7 @@ mod tests {
         s.demote(bit(3));
         assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 4, 5]);
         // A valid answer restores an unreliable member, never a distrusted one.
-        s.restore(bit(1) | bit(2));
+        s.restore(bit(1) | bit(2) | bit(3));
         assert_eq!(s.unreliable(), 0);
         assert_eq!(s.distrusted(), bit(2));
         assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 4, 5]);
