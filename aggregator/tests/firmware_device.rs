@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Server, TempDir, keygen_with_model, open_round_args, stdout_ok, zkfl};
+use common::{Server, TempDir, keygen_with_model, open_round_args, published, stdout_ok, zkfl};
 use zkfl_aggregator::round::RoundId;
 
 /// logistic:3,2 has 3·2 + 2 = 8 parameters (one chunk).
@@ -100,20 +100,8 @@ fn a_submission_sealed_by_the_device_is_accepted_by_the_server() {
     let again = clinic(&dir.0, &server.url, &args);
     assert!(!again.status.success(), "a replayed envelope is refused");
 
-    let done = server
-        .client()
-        .wait_for(
-            RoundId(1),
-            &["published", "failed"],
-            Duration::from_secs(120),
-        )
-        .expect("round finishes");
-    assert_eq!(done.state, "published", "{:?}", done.failure);
+    let (done, mean) = published(&server.client(), RoundId(1), Duration::from_secs(120));
     assert_eq!(done.accepted, 1);
-    let mean = server
-        .client()
-        .update(RoundId(1))
-        .expect("published update");
     // ‖UPDATE‖ < τ = 1: no clipping; quantization at S = 512 leaves an error ≤ 1/1024 per coordinate.
     for (m, u) in mean.iter().zip(UPDATE) {
         assert!((m - u).abs() <= 1.0 / 1024.0 + 1e-6, "{m} vs {u}");

@@ -25,7 +25,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Server, TempDir, announced, stdout_ok, write_model, zkfl};
+use common::{Server, TempDir, announced, published, stdout_ok, write_model, zkfl};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use zkfl_aggregator::client::Client;
@@ -177,11 +177,7 @@ fn xl_server(dir: &Path) -> Server {
 /// Waits for the round to publish and checks the published mean update against the de-quantized mean of
 /// the clinics' integers, bit for bit.
 fn published_mean_is(c: &Client, a: &Announcement, sums: &[i64], clinics: u32) {
-    let done = c
-        .wait_for(a.round, &["published", "failed"], Duration::from_secs(600))
-        .expect("round finishes");
-    assert_eq!(done.state, "published", "{:?}", done.failure);
-    let mean = c.update(a.round).expect("update");
+    let (_, mean) = published(c, a.round, Duration::from_secs(600));
     let expected = zkfl_aggregator::model::mean_update(sums, a.t, NORM_BOUND, SCALE, clinics)
         .expect("de-quantize");
     assert_eq!(mean.len(), sums.len());
