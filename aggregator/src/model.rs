@@ -2,8 +2,9 @@
 //! aggregate (docs/API.md "Round life cycle").
 
 use zkfl_core::arith::Modulus;
+use zkfl_core::params::bounds::KeyBounds;
 use zkfl_core::params::{ParamSet, SetL, SetS, SetXL};
-use zkfl_core::policy::{Config, ConfigError, ConfigRequest, KeyBounds, check_config};
+use zkfl_core::policy::{Config, ConfigError, ConfigRequest, check_config};
 use zkfl_core::quant::{Quantizer, dequantize};
 
 use crate::error::{ApiError, Code};

@@ -4,89 +4,21 @@
 //!
 //! Every quantity is an exact integer (`u128`), and every square root is rounded up, so a configuration
 //! accepted here decrypts exactly for every ciphertext the proof accepts. The proof bounds are not restated
-//! here: [`ProofBounds::of`] and [`KeyBounds`] take them from `params::bounds`, the module the verifier's
-//! layout (`zk::layout::Layout::new`) reads them from.
+//! here: `params::bounds` (`ProofBounds::of`, `KeyBounds`, `noise_per_client`) computes them from what the
+//! verifier's layout (`zk::layout::Layout::new`) accepts; this module decides what a deployment may run with
+//! them.
 
 use core::fmt;
 
 use crate::arith::Modulus;
 use crate::arith::cast::low_u64;
-use crate::params::{ParamSet, bounds};
+use crate::params::ParamSet;
+use crate::params::bounds::{KeyBounds, ProofBounds, noise_per_client};
 use crate::quant::{QuantError, Quantizer};
-
-/// The three randomness bounds the verifier enforces, squared (the proof works with squared norms), from
-/// `params::bounds` (the same values as the last three entries of `zk::layout::Layout::bound_sq`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ProofBounds {
-    /// B_u² (on ‖u‖²).
-    pub u_sq: u128,
-    /// B_2² (on ‖e2‖²).
-    pub e2_sq: u128,
-    /// B_1² (on Σ_j ‖e1_j‖²).
-    pub e1_sq: u128,
-}
-
-impl ProofBounds {
-    /// The bounds of set `P` for an update of `chunks` polynomials: exactly what the verifier accepts.
-    #[must_use]
-    pub const fn of<P: ParamSet>(chunks: usize) -> Self {
-        let a = bounds::Accepted::new(P::N, chunks, 0);
-        Self {
-            u_sq: a.u_sq as u128,
-            e2_sq: a.e2_sq as u128,
-            e1_sq: a.e1_sq as u128,
-        }
-    }
-}
-
-/// Bounds on the decryption key: ‖s_j‖² ≤ `s_sq` and ‖e'_j‖² ≤ `e_sq` for every key polynomial
-/// b_j = −(a·s_j + e'_j).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KeyBounds {
-    /// Bound on ‖s_j‖².
-    pub s_sq: u128,
-    /// Bound on ‖e'_j‖².
-    pub e_sq: u128,
-}
-
-impl KeyBounds {
-    /// One key holder (single-decryptor mode): s_j ternary, so ‖s_j‖² ≤ N always; key generation resamples
-    /// e'_j until ‖e'_j‖² ≤ B_2² = ⌊15.12·N⌋ (`bfv::keys::sample_bounded_error`, with the same
-    /// `bounds::bound_e2_sq`; an honest sample fails with probability < 2^-90, so this costs nothing).
-    #[must_use]
-    pub const fn single<P: ParamSet>() -> Self {
-        Self {
-            s_sq: bounds::bound_u_sq(P::N) as u128,
-            e_sq: bounds::bound_e2_sq(P::N) as u128,
-        }
-    }
-
-    /// Collective key of `parties` honest key-share holders: s_j = Σ_p s_{j,p} and e'_j = Σ_p e'_{j,p}. These
-    /// are statistical bounds (1.2² × the expected squared norm, as for B_2): ‖s_j‖² ≤ ⌈1.44·(2/3)·parties·N⌉
-    /// and ‖e'_j‖² ≤ ⌊15.12·parties·N⌋. They hold for honestly generated shares, not for a share chosen by an
-    /// adversary; threshold key generation must enforce them (docs/NOISE.md §2).
-    #[must_use]
-    pub const fn collective_honest<P: ParamSet>(parties: u32) -> Self {
-        Self {
-            s_sq: bounds::honest_ternary_sum_sq(P::N, parties) as u128,
-            e_sq: bounds::honest_error_sq(parties as u64 * P::N as u64) as u128,
-        }
-    }
-}
 
 // The exact integer square roots live in `arith::isqrt`; the noise limits, the proof constants and the
 // threshold plan take them from here.
 pub use crate::arith::isqrt::{ceil_sqrt, floor_sqrt};
-
-/// Worst-case |noise coefficient| contributed by one client whose ciphertext passed the proof (docs/NOISE.md §2):
-/// c0_j + c1·s_j = Δ·m_j + e1_j + e2·s_j − e'_j·u, and by Cauchy–Schwarz (each coefficient of a negacyclic
-/// product is an inner product with a signed permutation)
-/// |noise| ≤ ‖e1_j‖ + ‖e2‖·‖s_j‖ + ‖e'_j‖·‖u‖ ≤ B_1 + B_2·‖s_j‖ + ‖e'_j‖·B_u.
-/// A malicious client may put all of its e1 budget into one coefficient of one chunk, so B_1 enters in full.
-#[must_use]
-pub const fn noise_per_client(bounds: ProofBounds, key: KeyBounds) -> u128 {
-    ceil_sqrt(bounds.e1_sq) + ceil_sqrt(bounds.e2_sq * key.s_sq) + ceil_sqrt(key.e_sq * bounds.u_sq)
-}
 
 /// The plaintext modulus for `clinics` summed updates of ℓ2 norm ≤ `b_int`: t = 2·K·B_int + 1, the smallest t
 /// for which the centred sum (|coefficient| ≤ K·B_int) never wraps mod t. `None` if it does not fit in u64.

@@ -19,7 +19,7 @@ use zkfl_aggregator::clinic::ClinicKeys;
 use zkfl_aggregator::coordinator::{now, sha3};
 use zkfl_aggregator::round::Announcement as Signed;
 use zkfl_core::channel::RoundId;
-use zkfl_core::clinic::{ProofKind, PublicKey, Round, Silent};
+use zkfl_core::clinic::{ProofKind, PublicKey, Round, RoundTerms, Silent};
 
 use crate::errors::{self, AnnouncementError, InputError, KeysError, PipelineError};
 use crate::json;
@@ -262,8 +262,7 @@ impl Clinic {
                 pk
             }
         };
-        Round::new(zkfl_aggregator::clinic::terms(a), pk, self.keys.kem.clone())
-            .map_err(|e| errors::clinic(&e))
+        Round::new(RoundTerms::of(a), pk, self.keys.kem.clone()).map_err(|e| errors::clinic(&e))
     }
 
     /// Refuses an announcement that is no longer usable for a submission.

@@ -16,8 +16,9 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use rand09::SeedableRng as _;
 use zkfl_core::bfv::{PlainModulus, PublicKeyPolys};
+use zkfl_core::params::bounds::KeyBounds;
 use zkfl_core::params::{ParamSet, SetS};
-use zkfl_core::policy::{ConfigRequest, KeyBounds, check_config};
+use zkfl_core::policy::{ConfigRequest, check_config};
 use zkfl_core::quant::Quantizer;
 use zkfl_core::ring::{NttPoly, Poly};
 

@@ -46,7 +46,7 @@ pub fn verify(
 impl VerifiedAnnouncement {
     /// The clinic pipeline's terms.
     pub fn terms(&self) -> RoundTerms {
-        self.signed.terms()
+        RoundTerms::of(&self.signed)
     }
 
     /// The announced model, if any.

@@ -11,8 +11,9 @@ use js_sys::Uint8Array;
 use wasm_bindgen::prelude::wasm_bindgen;
 use zkfl_core::channel::{KemPublicKey, MlKem768, SigningKey};
 use zkfl_core::clinic::{self as pipeline, Ciphertext, NormProof, PublicKey, Round, RoundTerms};
+use zkfl_core::params::bounds::KeyBounds;
 use zkfl_core::params::{ParamSet, SetS};
-use zkfl_core::policy::{ConfigRequest, KeyBounds, check_config};
+use zkfl_core::policy::{ConfigRequest, check_config};
 use zkfl_core::quant::chunk_count;
 
 pub use zkfl_core::clinic::ProofKind;

@@ -44,25 +44,10 @@ impl ClinicKeys {
     }
 }
 
-/// The pipeline's terms from a verified announcement.
-#[must_use]
-pub fn terms(a: &Announcement) -> RoundTerms {
-    RoundTerms {
-        param_set_id: a.param_set_id,
-        round: a.round.0,
-        model_dim: a.model_dim,
-        norm_bound: a.norm_bound,
-        scale: a.scale,
-        b_int: a.b_int,
-        t: a.t,
-        bfv_public_key_sha3: a.bfv_public_key_sha3,
-    }
-}
-
 /// The core pipeline's round for verified announcement `a`, the served key `pk` and the clinic's pinned KEM
 /// key; refuses a key that is not the announced one and a B_int or t that does not follow from τ and S.
 pub fn round(a: &Announcement, pk: &PublicKey, keys: &ClinicKeys) -> Result<Round, String> {
-    Round::new(terms(a), pk.clone(), keys.kem.clone())
+    Round::new(RoundTerms::of(a), pk.clone(), keys.kem.clone())
         .map_err(|e| format!("round {}: {e}", a.round))
 }
 

@@ -176,7 +176,7 @@ fn committee_setup(
 ) -> Result<Vec<u8>, KeyError> {
     use crate::committee::roster::CommitteeRoster;
     use getrandom::rand_core::UnwrapErr;
-    use zkfl_core::wire::committee::signed::{MemberKem, sign_kem_key};
+    use zkfl_core::threshold::wire::signed::{MemberKem, sign_kem_key};
     if set != "L" {
         return Err(KeyError(
             "threshold mode runs on parameter set L (set S has no room for smudging); pass --param-set L"

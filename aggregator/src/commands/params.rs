@@ -5,11 +5,10 @@
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkfl_core::arith::Modulus;
+use zkfl_core::params::bounds::{KeyBounds, ProofBounds, noise_per_client};
 use zkfl_core::params::estimate::{core_svp_bits, lwe_primal};
 use zkfl_core::params::{ERROR_SIGMA, ParamSet, SetL, SetS, SetXL, TERNARY_SIGMA, log2_q};
-use zkfl_core::policy::{
-    self, ConfigRequest, KeyBounds, ProofBounds, check_config, max_clinics, noise_per_client,
-};
+use zkfl_core::policy::{self, ConfigRequest, check_config, max_clinics};
 use zkfl_core::quant::{Quantizer, chunk_count};
 use zkfl_core::threshold::plan;
 

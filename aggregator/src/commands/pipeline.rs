@@ -140,7 +140,8 @@ mod tests {
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
     use zkfl_core::params::SetS;
-    use zkfl_core::policy::{ConfigRequest, KeyBounds, check_config};
+    use zkfl_core::params::bounds::KeyBounds;
+    use zkfl_core::policy::{ConfigRequest, check_config};
 
     #[test]
     fn quantize_encrypt_sum_decrypt_dequantize_round_trip() {

@@ -12,8 +12,8 @@ use zkfl_core::policy::plaintext_modulus;
 use zkfl_core::ring::{NttPoly, Poly};
 use zkfl_core::threshold::share_relation::covers;
 use zkfl_core::threshold::slots::{Members, bit};
-use zkfl_core::wire::committee::signed::{self, AnswerFor, MemberKem};
-use zkfl_core::wire::committee::{Frame, HEADER_BYTES, decode_present};
+use zkfl_core::threshold::wire::signed::{self, AnswerFor, MemberKem};
+use zkfl_core::threshold::wire::{Frame, HEADER_BYTES, decode_present};
 
 pub type Pl = Poly<<P as ParamSet>::M, N>;
 

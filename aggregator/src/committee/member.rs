@@ -5,7 +5,7 @@
 //!
 //! The aggregator relays the ceremony, so the channel hop authenticates only the relay (review 13): every
 //! ceremony message a member sends is signed by its roster key (0x10, 0x11) and a 0x12 is also sealed to the
-//! holder's roster KEM key (`wire::committee::signed`); a member verifies before acting and blames the relay,
+//! holder's roster KEM key (`threshold::wire::signed`); a member verifies before acting and blames the relay,
 //! never the claimed sender, for a signature that fails.
 //!
 //! Threshold decryption exists for set L only (set S has no room for smudging, docs/THRESHOLD.md §4.4).
@@ -29,13 +29,13 @@ use zkfl_core::threshold::share_proof::{
 use zkfl_core::threshold::share_proof_params::{ShareProofParams, derive};
 use zkfl_core::threshold::share_relation::covers;
 use zkfl_core::threshold::slots::{Members, bit};
+use zkfl_core::threshold::wire::signed::{self, AnswerFor, MemberKem};
+use zkfl_core::threshold::wire::{self as wire, Frame, Kind, PresentSet, ShareSetHeader};
 use zkfl_core::threshold::{
     Admitted, Aggregate, CheckedPlan, Combiner, Dealer, Epoch, Holdings, KeyCeremony, MemberShares,
     RoundKey, ShareMaker, Smudger, Spend, keys::commitment,
 };
 use zkfl_core::threshold::{LedgerRefusal, SpentLedger, ThresholdError};
-use zkfl_core::wire::committee::signed::{self, AnswerFor, MemberKem};
-use zkfl_core::wire::committee::{self as wire, Frame, Kind, PresentSet, ShareSetHeader};
 
 use super::CommitteeError;
 use super::roster::CommitteeRoster;

@@ -6,6 +6,7 @@ pub mod link;
 pub mod member;
 pub mod process;
 pub mod relay;
+pub mod relay_memory;
 pub mod roster;
 pub mod standing;
 pub mod store;
@@ -140,9 +141,9 @@ impl From<zkfl_core::wire::DecodeError> for CommitteeError {
     }
 }
 
-impl From<zkfl_core::wire::committee::signed::SignedError> for CommitteeError {
-    fn from(e: zkfl_core::wire::committee::signed::SignedError) -> Self {
-        use zkfl_core::wire::committee::signed::SignedError;
+impl From<zkfl_core::threshold::wire::signed::SignedError> for CommitteeError {
+    fn from(e: zkfl_core::threshold::wire::signed::SignedError) -> Self {
+        use zkfl_core::threshold::wire::signed::SignedError;
         match e {
             SignedError::Wire(w) => Self::Wire(w),
             other => Self::Relay(other.to_string()),

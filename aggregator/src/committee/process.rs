@@ -5,7 +5,7 @@
 //!
 //! Request: `op u8 ‖ body`. Reply: `0x00 ‖ body` or `0x01 ‖ UTF-8 reason` (the member's typed refusal, in words).
 //! Every ceremony message is already end-to-end protected (signed, 0x12 sealed to the holder's roster KEM key:
-//! `wire::committee::signed`), so the relay that carries these frames learns and changes nothing.
+//! `threshold::wire::signed`), so the relay that carries these frames learns and changes nothing.
 //!
 //! Ops: [`COMMIT`] → signed 0x10; [`ACCEPT`] (signed 0x10/0x11) → empty; [`REVEAL`] → signed 0x11; [`DEAL`]
 //! (holder u8) → sealed 0x12; [`ACCEPT_SEALED`] (sealed 0x12) → empty; [`CERTIFY`] → key identity (32) ‖ ML-DSA

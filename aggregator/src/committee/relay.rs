@@ -8,7 +8,6 @@
 //! a restarted aggregator reloads them instead of running a second ceremony (members refuse a second commit
 //! in one epoch: `AlreadyCommitted`).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use zkfl_core::channel::identity::Signature;
@@ -25,7 +24,9 @@ use super::process::{
     ACCEPT, ACCEPT_SEALED, ANSWER, CERTIFY, COMMIT, DEAL, KEY, READY, RECEIPT, REVEAL, SUPPLEMENT,
     decode_key, encode_answer, encode_submissions, encode_supplement,
 };
+use super::relay_memory::{RelayMemory, write_atomically};
 use super::roster::CommitteeRoster;
+#[cfg(test)]
 use super::standing::Standing;
 use crate::coordinator::{
     Decrypted, DecryptionRequest, Decryptor, DecryptorHealth, KeptSubmission,
@@ -167,16 +168,14 @@ pub struct CeremonyRecord {
 pub struct Committee {
     roster: CommitteeRoster,
     links: Vec<Option<Box<dyn MemberLink>>>,
-    /// Per (round, digest of its submissions): the receipts gathered and the present set announced, so a
-    /// retried decryption announces the same present set (memory only).
-    memo: std::collections::HashMap<(u64, [u8; 32]), RoundMemo>,
+    /// Per aggregate, the receipts gathered and the present set announced (a retried decryption announces the
+    /// same present set), and the members' standing (later present sets put members that cost a round last):
+    /// kept in `data_dir` across restarts (`relay_memory`).
+    memory: RelayMemory,
+    data_dir: PathBuf,
     combination: Combination,
     record: CeremonyRecord,
     key: CommitteeKey,
-    /// Members whose signed answers failed, and members that left a round undecryptable without evidence,
-    /// since the relay started: later present sets put them last (`standing`; memory only, so after a restart
-    /// a cheater costs at most one more round).
-    standing: Standing,
 }
 
 /// One decryption attempt's request, as every member of P answers it.
@@ -189,13 +188,6 @@ struct RoundIn<'a> {
     present_message: &'a [u8],
     /// The spend receipts sent with the request.
     receipts: &'a [Vec<u8>],
-}
-
-/// What an attempt to decrypt one aggregate gathered.
-#[derive(Default)]
-struct RoundMemo {
-    receipts: Vec<(u8, Vec<u8>)>,
-    present: Option<Vec<u8>>,
 }
 
 fn sha3(bytes: &[u8]) -> [u8; 32] {
@@ -273,11 +265,11 @@ impl Committee {
         Ok(Self {
             roster,
             links: relay.links,
-            memo: std::collections::HashMap::new(),
+            memory: RelayMemory::load(data_dir).map_err(RelayError::Storage)?,
+            data_dir: data_dir.to_path_buf(),
             combination,
             record,
             key,
-            standing: Standing::default(),
         })
     }
 
@@ -291,7 +283,7 @@ impl Committee {
     /// the relay did before reviews 18 and 19, so a test shows what the memory prevents.
     #[cfg(test)]
     pub fn forget_standing(&mut self) {
-        self.standing = Standing::default();
+        self.memory.standing = Standing::default();
     }
 
     /// The committee key (a, b_1..b_L).
@@ -325,6 +317,17 @@ impl Committee {
     /// # Errors
     /// [`RelayError::TooFewKeyHolders`], and [`RelayError::Committee`] when the answers cannot be combined.
     pub fn decrypt(&mut self, round: u64, subs: &[Submission]) -> Result<Decryption, RelayError> {
+        let result = self.attempt(round, subs);
+        // What this attempt taught about the members outlives the aggregator (the present set was saved before
+        // anyone answered); a failure to save it costs scheduling only, so it is reported, not fatal.
+        if let Err(why) = self.memory.save(&self.data_dir) {
+            eprintln!("committee round {round}: the relay's memory was not saved: {why}");
+        }
+        result
+    }
+
+    /// One attempt of [`Committee::decrypt`].
+    fn attempt(&mut self, round: u64, subs: &[Submission]) -> Result<Decryption, RelayError> {
         let c = self.roster.epoch()?.committee;
         let (n, t) = (c.members(), c.threshold());
         let w = spend_quorum(n, t).max(t);
@@ -336,7 +339,8 @@ impl Committee {
         // Receipts are durable facts of the members (the same request returns the same bytes): those of an
         // earlier attempt of this aggregate still count for a member that is offline now.
         let mut signed: Vec<(u8, Vec<u8>)> = self
-            .memo
+            .memory
+            .rounds
             .get(&memo_key)
             .map(|m| m.receipts.clone())
             .unwrap_or_default();
@@ -362,7 +366,11 @@ impl Committee {
         }
         let signers: Vec<u8> = signed.iter().map(|(m, _)| *m).collect();
         let receipts: Vec<Vec<u8>> = signed.iter().map(|(_, r)| r.clone()).collect();
-        let earlier = self.memo.get(&memo_key).and_then(|m| m.present.clone());
+        let earlier = self
+            .memory
+            .rounds
+            .get(&memo_key)
+            .and_then(|m| m.present.clone());
         if (signers.len() as u32) < w {
             return Err(RelayError::TooFewKeyHolders {
                 why: format!(
@@ -373,7 +381,7 @@ impl Committee {
                 refusals,
             });
         }
-        self.memo.entry(memo_key).or_default().receipts = signed;
+        self.memory.rounds.entry(memo_key).or_default().receipts = signed;
         let present = match earlier {
             // Members already asked to answer for this present set answer no other: keep it (a member that is
             // offline now and holds no slot is left out; one that holds a slot makes the retry fail again).
@@ -394,7 +402,7 @@ impl Committee {
                 });
                 // t + 1 members in good standing: one spare, so one cheater can be excluded and
                 // supplemented (R17-5); members that cost an earlier round last (R18-2, R19-1, R19-2).
-                present = self.standing.choose(&present, t as usize);
+                present = self.memory.standing.choose(&present, t as usize);
                 if (present.len() as u32) < t {
                     return Err(RelayError::TooFewKeyHolders {
                         why: format!(
@@ -405,7 +413,11 @@ impl Committee {
                         refusals,
                     });
                 }
-                self.memo.entry(memo_key).or_default().present = Some(present.clone());
+                self.memory.rounds.entry(memo_key).or_default().present = Some(present.clone());
+                // Durable before any member answers for it (members answer one present set per aggregate).
+                self.memory
+                    .save(&self.data_dir)
+                    .map_err(RelayError::Storage)?;
                 present
             }
         };
@@ -415,8 +427,14 @@ impl Committee {
         let answer_body = encode_answer(round, &p, &receipts, subs);
         let mut answers = Vec::new();
         let mut silent = Vec::new();
-        for &m in &present {
-            match self.call(m, ANSWER, &answer_body) {
+        // Members of P answer concurrently (each makes one share proof per chunk: the slow step of a round).
+        for (m, reply) in
+            present
+                .iter()
+                .copied()
+                .zip(self.call_members(&present, ANSWER, &answer_body))
+        {
+            match reply {
                 Ok(bytes) => answers.push((m, bytes)),
                 Err(reason) => {
                     eprintln!("committee round {round}: member {m} did not answer: {reason}");
@@ -499,7 +517,7 @@ impl Committee {
             Err(CommitteeError::Excluded(ex)) => ex,
             Err(e) => return Err(self.learn_failure(r, e, answers, &[])),
         };
-        self.standing.distrust(&excluded);
+        self.memory.standing.distrust(&excluded);
         let excluded = excluded.iter().fold(0 as Members, |m, e| m | bit(e.member));
         let helpers = self.combination.helpers(r.mask, excluded);
         let mut supplements = Vec::new();
@@ -543,14 +561,16 @@ impl Committee {
     /// A combination that decrypted: its excluded members are distrusted (a slotless cheater needs no
     /// supplement, review 19 R19-3), every member whose answer was combined is in good standing again.
     fn learn_combined(&mut self, r: &RoundIn<'_>, c: Combined) -> Combined {
-        self.standing.distrust(&c.excluded);
+        self.memory.standing.distrust(&c.excluded);
         let left_out = c
             .excluded
             .iter()
             .fold(0 as Members, |m, e| m | bit(e.member))
             | c.silent.iter().fold(0 as Members, |m, &s| m | bit(s));
-        self.standing
-            .restore(r.mask & !left_out & !self.standing.distrusted());
+        let distrusted = self.memory.standing.distrusted();
+        self.memory
+            .standing
+            .restore(r.mask & !left_out & !distrusted);
         c
     }
 
@@ -567,7 +587,7 @@ impl Committee {
         match &e {
             CommitteeError::Excluded(ex)
             | CommitteeError::TooManyShareSets { excluded: ex, .. } => {
-                self.standing.distrust(ex);
+                self.memory.standing.distrust(ex);
             }
             CommitteeError::Relay(_) => {
                 let sent: Vec<(u8, u8, &[u8])> = answers
@@ -594,12 +614,22 @@ impl Committee {
                  put them last"
             );
         }
-        self.standing.demote(members);
+        self.memory.standing.demote(members);
     }
 
     /// Calls every online member (concurrently); `Err("offline")` for a member without a link.
     fn call_all(&mut self, op: u8, body: &[u8]) -> Vec<Result<Vec<u8>, String>> {
         call_all(&mut self.links, op, body)
+    }
+
+    /// Calls `members` (ascending, distinct) concurrently with one request; their replies in that order.
+    fn call_members(
+        &mut self,
+        members: &[u8],
+        op: u8,
+        body: &[u8],
+    ) -> Vec<Result<Vec<u8>, String>> {
+        call_some(&mut self.links, |m| members.contains(&m), op, body)
     }
 
     fn call(&mut self, member: u8, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
@@ -610,15 +640,28 @@ impl Committee {
     }
 }
 
+/// Calls every member (concurrently); `Err("offline")` for a member without a link.
 fn call_all(
     links: &mut [Option<Box<dyn MemberLink>>],
+    op: u8,
+    body: &[u8],
+) -> Vec<Result<Vec<u8>, String>> {
+    call_some(links, |_| true, op, body)
+}
+
+/// Calls the members `chosen` picks (1-based ids) concurrently; their replies in member order.
+fn call_some(
+    links: &mut [Option<Box<dyn MemberLink>>],
+    chosen: impl Fn(u8) -> bool,
     op: u8,
     body: &[u8],
 ) -> Vec<Result<Vec<u8>, String>> {
     std::thread::scope(|s| {
         let handles: Vec<_> = links
             .iter_mut()
-            .map(|l| {
+            .zip(1u8..)
+            .filter(|(_, m)| chosen(*m))
+            .map(|(l, _)| {
                 s.spawn(move || match l {
                     Some(link) => link.call(op, body),
                     None => Err("offline".to_owned()),
@@ -794,8 +837,7 @@ fn header(roster: &CommitteeRoster, design: Design) -> Result<Vec<u8>, RelayErro
 /// Writes the record atomically (temporary file, fsync, rename, fsync of the directory).
 fn save(path: &Path, header: &[u8], r: &CeremonyRecord) -> Result<(), RelayError> {
     let io = |e: std::io::Error| RelayError::Storage(format!("{}: {e}", path.display()));
-    let tmp: PathBuf = path.with_extension("tmp");
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    let mut f = Vec::new();
     write_frame(&mut f, header).map_err(io)?;
     write_frame(&mut f, &r.key).map_err(io)?;
     write_frame(&mut f, &r.key_id).map_err(io)?;
@@ -807,15 +849,7 @@ fn save(path: &Path, header: &[u8], r: &CeremonyRecord) -> Result<(), RelayError
         b.extend_from_slice(s.signature.as_bytes());
         write_frame(&mut f, &b).map_err(io)?;
     }
-    f.flush().map_err(io)?;
-    f.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io)?;
-    }
-    Ok(())
+    write_atomically(path, &f).map_err(io)
 }
 
 /// Reads the record, refusing one of another roster or design.

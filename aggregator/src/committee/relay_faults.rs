@@ -8,13 +8,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use zkfl_core::wire::committee::HEADER_BYTES;
+use zkfl_core::threshold::wire::HEADER_BYTES;
 
 use super::fixture::{DESIGN, big_stack, clinics, dir, open, roster};
 use super::link::MemberLink;
 use super::member::Member;
 use super::process::{ANSWER, SUPPLEMENT, parse_reply, reply};
 use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::relay_memory::RelayMemory;
 
 /// What one member does wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,19 +82,13 @@ fn copy_of(from: &Path, label: &str) -> PathBuf {
     d
 }
 
-/// Two rounds through the relay with member `who` at `fault`; each decrypted round is checked bit-exact against
-/// the clinics' plaintext sum. `memory`: whether the relay keeps the members' standing between rounds.
-fn two_rounds(
-    label: &str,
-    who: u8,
-    fault: Fault,
-    memory: bool,
-) -> Vec<Result<Decryption, RelayError>> {
-    let d = copy_of(template(), label);
+/// The relay over the five members in `d`, member `who` at `fault` (the others honest), admitting submissions
+/// without proofs.
+fn relay(d: &Path, who: u8, fault: Fault) -> Committee {
     let r = roster();
     let links = (1..=5)
         .map(|i| {
-            let mut member = open(&d, &r, i);
+            let mut member = open(d, &r, i);
             let fault = if i == who { fault } else { Fault::Honest };
             if fault == Fault::Cheat {
                 member.corrupt_shares_for_demo();
@@ -101,25 +96,49 @@ fn two_rounds(
             Some(Box::new(Local { member, fault }) as Box<dyn MemberLink>)
         })
         .collect();
-    let mut c = Committee::start(r, DESIGN, links, &d).unwrap();
+    let mut c = Committee::start(r, DESIGN, links, d).unwrap();
     c.admit_unverified();
-    let results = (1..=2u64)
-        .map(|round| {
-            if !memory {
-                c.forget_standing();
-            }
-            let (subs, sum) = clinics(c.key(), 2400 + round);
-            let res = c.decrypt(round, &subs);
-            if let Ok(done) = &res {
-                assert_eq!(
-                    done.chunks[0].to_vec(),
-                    sum,
-                    "round {round} decrypts bit-exact"
-                );
-            }
-            res
-        })
-        .collect();
+    c
+}
+
+/// Decrypts `round`'s aggregate (clinics seeded by `seed`), checking a decrypted one bit-exact.
+fn decrypt(c: &mut Committee, round: u64, seed: u64) -> Result<Decryption, RelayError> {
+    let (subs, sum) = clinics(c.key(), seed);
+    let res = c.decrypt(round, &subs);
+    if let Ok(done) = &res {
+        assert_eq!(
+            done.chunks[0].to_vec(),
+            sum,
+            "round {round} decrypts bit-exact"
+        );
+    }
+    res
+}
+
+/// Two rounds through the relay with member `who` at `fault`. `memory`: whether the relay keeps the members'
+/// standing between rounds; `restart`: whether the aggregator restarts between them (the relay and every
+/// member reopened from their directories).
+fn two_rounds(
+    label: &str,
+    who: u8,
+    fault: Fault,
+    memory: bool,
+    restart: bool,
+) -> Vec<Result<Decryption, RelayError>> {
+    let d = copy_of(template(), label);
+    let mut c = relay(&d, who, fault);
+    let mut results = Vec::new();
+    for round in 1..=2u64 {
+        if !memory {
+            c.forget_standing();
+        }
+        if restart && round == 2 {
+            drop(c);
+            c = relay(&d, who, fault);
+        }
+        results.push(decrypt(&mut c, round, 2400 + round));
+    }
+    drop(c);
     let _ = std::fs::remove_dir_all(&d);
     results
 }
@@ -128,7 +147,7 @@ fn two_rounds(
 /// with the memory off, round 2 is lost the same way.
 fn costs_one_round(label: &'static str, fault: Fault) {
     big_stack(move || {
-        let rounds = two_rounds(label, 1, fault, true);
+        let rounds = two_rounds(label, 1, fault, true, false);
         assert!(
             rounds[0].is_err(),
             "{fault:?}: round 1 with member 1 in P = [1, 2, 3, 4]"
@@ -143,7 +162,7 @@ fn costs_one_round(label: &'static str, fault: Fault) {
             second.exclusions
         );
 
-        let control = two_rounds(&format!("{label}-forget"), 1, fault, false);
+        let control = two_rounds(&format!("{label}-forget"), 1, fault, false, false);
         assert!(
             control[1].is_err(),
             "{fault:?}: without the relay's memory member 1 stops round 2 as well"
@@ -177,7 +196,7 @@ fn a_member_with_a_garbled_answer_costs_at_most_one_round() {
 #[test]
 fn a_slotless_cheater_excluded_in_a_decrypted_round_is_left_out_later() {
     big_stack(|| {
-        let rounds = two_rounds("cheat-4", 4, Fault::Cheat, true);
+        let rounds = two_rounds("cheat-4", 4, Fault::Cheat, true, false);
         let first = rounds[0].as_ref().unwrap();
         assert_eq!(first.present, [1, 2, 3, 4]);
         assert_eq!(
@@ -197,9 +216,60 @@ fn a_slotless_cheater_excluded_in_a_decrypted_round_is_left_out_later() {
         assert_eq!(second.present, [1, 2, 3, 5]);
         assert!(second.exclusions.is_empty(), "{:?}", second.exclusions);
 
-        let control = two_rounds("cheat-4-forget", 4, Fault::Cheat, false);
+        let control = two_rounds("cheat-4-forget", 4, Fault::Cheat, false, false);
         let again = control[1].as_ref().unwrap();
         assert_eq!(again.present, [1, 2, 3, 4]);
         assert_eq!(again.exclusions.len(), 1, "{:?}", again.exclusions);
+    });
+}
+
+/// The members' standing survives an aggregator restart (`relay_memory`): member 1 cheats in round 1, the
+/// aggregator restarts, and round 2 still leaves it out.
+#[test]
+fn the_standing_survives_an_aggregator_restart() {
+    big_stack(|| {
+        let rounds = two_rounds("cheat-1-restart", 1, Fault::Cheat, true, true);
+        assert!(rounds[0].is_err());
+        let second = rounds[1]
+            .as_ref()
+            .unwrap_or_else(|e| panic!("round 2 lost: {e}"));
+        assert_eq!(second.present, [2, 3, 4, 5]);
+    });
+}
+
+/// The present set announced for an aggregate survives an aggregator restart: member 1 withholds its answer,
+/// the aggregator restarts and member 1 is honest again. The retry of the same aggregate must announce the
+/// same P — members 2, 3, 4 answered for it and answer no other — and decrypts. (A relay that forgot P would
+/// choose [2, 3, 4, 5], member 1 being demoted, and the members that answered would refuse: checked by clearing
+/// the remembered present sets, the control.)
+#[test]
+fn a_retry_after_an_aggregator_restart_announces_the_same_present_set() {
+    big_stack(|| {
+        for keep in [true, false] {
+            let d = copy_of(template(), &format!("retry-restart-{keep}"));
+            let mut c = relay(&d, 1, Fault::Withhold);
+            assert!(decrypt(&mut c, 1, 2500).is_err(), "member 1 withheld");
+            drop(c);
+            if !keep {
+                // The control: the standing kept, the aggregates' present sets forgotten.
+                let mut m = RelayMemory::load(&d).unwrap();
+                assert!(m.standing.unreliable() != 0, "member 1 was demoted");
+                m.rounds.clear();
+                m.save(&d).unwrap();
+            }
+            let mut c = relay(&d, 0, Fault::Honest);
+            let retry = decrypt(&mut c, 1, 2500);
+            if keep {
+                let done = retry.unwrap_or_else(|e| panic!("retry after restart: {e}"));
+                assert_eq!(done.present, [1, 2, 3, 4]);
+            } else {
+                assert!(
+                    retry.is_err(),
+                    "without the memory the retry announces another P"
+                );
+            }
+            drop(c);
+            let _ = std::fs::remove_dir_all(&d);
+        }
     });
 }

@@ -2,77 +2,20 @@
 //! (docs/THRESHOLD.md §16, §19) and the share proofs' enforcement in `Combination` (§3.2.1, §16.4 item 5).
 //!
 //! Every test passes as committed: a demonstrated break is a test that shows the bad outcome; a refusal is
-//! asserted with a comment naming the check that stops it. The fixtures repeat those of `committee::tests`
-//! (private there).
+//! asserted with a comment naming the check that stops it. The fixtures are `committee::fixture`'s, with
+//! `open` (returning the member's error) and `clinics` (from a caller's RNG) of its own.
 
 use super::CommitteeError;
-use super::member::{C, Combination, Design, ExclusionReason, K, Member, N, P, Submission};
+use super::member::{C, Combination, ExclusionReason, K, Member, N, P, Submission};
 use super::roster::CommitteeRoster;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
-use zkfl_core::channel::KemSecretKey;
-use zkfl_core::channel::identity::SigningKey;
-use zkfl_core::params::ParamSet;
 use zkfl_core::policy::plaintext_modulus;
-use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::ring::NttPoly;
 use zkfl_core::threshold::ThresholdError;
-use zkfl_core::threshold::slots::{Members, bit};
-use zkfl_core::wire::committee::signed::{self, MemberKem};
+use zkfl_core::threshold::wire::signed::{self};
 
-type Pl = Poly<<P as ParamSet>::M, N>;
-
-const DESIGN: Design = Design {
-    clinics: 1024,
-    b_int: 1 << 16,
-    chunks: 1,
-};
-
-fn seed(i: u8) -> [u8; 32] {
-    [i; 32]
-}
-
-fn kem_seed(i: u8) -> [u8; 64] {
-    [i + 100; 64]
-}
-
-fn roster() -> CommitteeRoster {
-    let mut r = CommitteeRoster {
-        param_set: "L".into(),
-        members: 5,
-        threshold: 3,
-        crs: hex::encode([3u8; 32]),
-        epoch: 1,
-        keys: (1..=5u8)
-            .map(|i| hex::encode(SigningKey::from_seed(&seed(i)).verifying_key().as_bytes()))
-            .collect(),
-        kem_keys: Vec::new(),
-        kem_signatures: Vec::new(),
-    };
-    let epoch = r.epoch().unwrap();
-    let mut rng = ChaCha20Rng::seed_from_u64(16);
-    for i in 1..=5u8 {
-        let ek = KemSecretKey::<MemberKem>::from_seed(&kem_seed(i))
-            .public_key()
-            .clone();
-        let sig = signed::sign_kem_key(&SigningKey::from_seed(&seed(i)), &epoch, i, &ek, &mut rng)
-            .unwrap();
-        r.kem_keys
-            .push(hex::encode::<&[u8]>(ek.to_bytes().as_ref()));
-        r.kem_signatures.push(hex::encode(sig.as_bytes()));
-    }
-    r
-}
-
-fn dir(label: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("zkfl-rev16-{}-{label}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn db(d: &std::path::Path, i: u8) -> std::path::PathBuf {
-    d.join(format!("member-{i}.sqlite"))
-}
+use super::fixture::*;
 
 fn open(d: &std::path::Path, r: &CommitteeRoster, i: u8) -> Result<Member, CommitteeError> {
     let mut m = Member::open(&db(d, i), r, i, &seed(i), &kem_seed(i), DESIGN)?;
@@ -135,27 +78,6 @@ fn clinics(a: &[C; N], b: &[[C; N]], rng: &mut ChaCha20Rng) -> Vec<Submission> {
             }
         })
         .collect()
-}
-
-fn mask(ms: &[u8]) -> Members {
-    ms.iter().fold(0, |m, &i| m | bit(i))
-}
-
-fn spent_rows(path: &std::path::Path) -> i64 {
-    rusqlite::Connection::open(path)
-        .unwrap()
-        .query_row("SELECT COUNT(*) FROM spent", [], |r| r.get(0))
-        .unwrap()
-}
-
-fn big_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new()
-        .name("rev16".into())
-        .stack_size(256 << 20)
-        .spawn(f)
-        .unwrap()
-        .join()
-        .unwrap();
 }
 
 /// Holds the write lock of `path` (another SQLite connection, as a concurrent process or a full disk would make
@@ -364,7 +286,7 @@ fn rev16_3_a_cheater_is_excluded_and_supplements_need_evidence() {
 
         let honest = agg.combine(1, &subs, present, &answers).unwrap();
         // (a) member 3 rewrites the present set of its share-set header (offset HEADER + 40, u32 LE).
-        let at = zkfl_core::wire::committee::HEADER_BYTES + 40;
+        let at = zkfl_core::threshold::wire::HEADER_BYTES + 40;
         answers[2].1[at..at + 4].copy_from_slice(&mask(&[1, 2, 3, 5]).to_le_bytes());
         // Signed by member 3 itself for the request it was sent (§15.3): its own doing, not the path's.
         super::tests::resign(&r, 3, &p, 0, &mut answers[2].1);
@@ -528,7 +450,7 @@ fn rev16_4_a_member_answering_twice_is_never_counted_twice() {
             .collect();
         let reference = agg.combine(1, &subs, present, &answers).unwrap();
         let mut bad = answers[2].clone();
-        let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 7 * 11;
+        let at = zkfl_core::threshold::wire::HEADER_BYTES + 44 + 7 * 11;
         bad.1[at] ^= 1;
         super::tests::resign(&r, 3, &p, 0, &mut bad.1);
         let helpers = agg.helpers(present, mask(&[3]));

@@ -15,8 +15,8 @@ use zkfl_core::channel::KemSecretKey;
 use zkfl_core::channel::identity::SigningKey;
 use zkfl_core::threshold::ThresholdError;
 use zkfl_core::threshold::slots::bit;
-use zkfl_core::wire::committee::HEADER_BYTES;
-use zkfl_core::wire::committee::signed::{self, MemberKem};
+use zkfl_core::threshold::wire::HEADER_BYTES;
+use zkfl_core::threshold::wire::signed::{self, MemberKem};
 
 use super::fixture::*;
 

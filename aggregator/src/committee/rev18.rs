@@ -14,7 +14,7 @@ use rand_chacha::rand_core::SeedableRng;
 use zkfl_core::channel::identity::SigningKey;
 use zkfl_core::threshold::ThresholdError;
 use zkfl_core::threshold::slots::bit;
-use zkfl_core::wire::committee::signed::{self};
+use zkfl_core::threshold::wire::signed::{self};
 
 use super::fixture::*;
 

@@ -10,8 +10,8 @@ use super::CommitteeError;
 use super::member::P;
 use zkfl_core::threshold::ThresholdError;
 use zkfl_core::threshold::slots::bit;
-use zkfl_core::wire::committee::signed;
-use zkfl_core::wire::committee::{Frame, HEADER_BYTES, share_set_len};
+use zkfl_core::threshold::wire::signed;
+use zkfl_core::threshold::wire::{Frame, HEADER_BYTES, share_set_len};
 
 use super::fixture::*;
 

@@ -9,8 +9,8 @@
 use serde::{Deserialize, Serialize};
 use zkfl_core::channel::KemPublicKey;
 use zkfl_core::channel::identity::{Signature, VerifyingKey};
+use zkfl_core::threshold::wire::signed::{MemberKem, verify_kem_key};
 use zkfl_core::threshold::{Committee, Epoch};
-use zkfl_core::wire::committee::signed::{MemberKem, verify_kem_key};
 
 use super::CommitteeError;
 

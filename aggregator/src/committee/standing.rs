@@ -6,14 +6,14 @@
 //! Why it is needed: every member answers an aggregate for one present set only, so a member of P that holds a
 //! slot and cheats, withholds or garbles its answer costs that round (reviews 18 R18-2, 19 R19-1, R19-2). If the
 //! next present set were chosen the same way, one malicious member would stop every round; with this memory it
-//! costs at most one round per relay start (the memory is not kept across an aggregator restart).
+//! costs at most one round (the relay keeps it in its data directory across restarts, `relay_memory`).
 
 use zkfl_core::threshold::slots::{Members, bit};
 
 use super::member::Exclusion;
 
-/// The relay's memory of members (one committee epoch, memory only).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// The relay's memory of members (one committee epoch; kept across restarts by `relay_memory`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Standing {
     /// Members whose own signed answer (regular or supplementary) failed its checks, in any combination: one that
     /// decrypted, one that needed supplements, or one refused for too many share sets (reviews 18 R18-2, 19

@@ -1,4 +1,4 @@
-//! A 3-of-5 committee in one process, every message as bytes through `wire::committee` and every member with
+//! A 3-of-5 committee in one process, every message as bytes through `threshold::wire` and every member with
 //! its own SQLite state (docs/THRESHOLD.md §16): ceremony, certificates, a round with one member offline, a
 //! member restarted mid-round, a round with fewer than t members, a state opened under another roster.
 //! The transport between processes is not exercised here.
@@ -13,7 +13,7 @@ use zkfl_core::channel::identity::SigningKey;
 use zkfl_core::params::ParamSet;
 use zkfl_core::policy::plaintext_modulus;
 use zkfl_core::ring::{NttPoly, Poly};
-use zkfl_core::wire::committee::signed::{self, MemberKem};
+use zkfl_core::threshold::wire::signed::{self, MemberKem};
 
 type Pl = Poly<<P as ParamSet>::M, N>;
 use zkfl_core::threshold::ThresholdError;
@@ -173,11 +173,11 @@ fn mask(ms: &[u8]) -> Members {
 /// key), so its changed answer reaches the share proofs. Built from the wire format, outside `Member`.
 pub(super) fn resign(r: &CommitteeRoster, signer: u8, p: &[u8], x: u8, answer: &mut Vec<u8>) {
     let epoch = r.epoch().unwrap();
-    let frame = zkfl_core::wire::committee::Frame {
+    let frame = zkfl_core::threshold::wire::Frame {
         epoch: &epoch,
         chunks: DESIGN.chunks,
     };
-    let present = zkfl_core::wire::committee::decode_present::<P>(&frame, p).unwrap();
+    let present = zkfl_core::threshold::wire::decode_present::<P>(&frame, p).unwrap();
     answer.truncate(answer.len() - signed::SIGNED_OVERHEAD);
     let what = signed::AnswerFor {
         member: signer,
@@ -205,7 +205,7 @@ pub(super) fn add_delta(answer: &mut [u8], coeff: usize) {
     )
     .unwrap()
     .delta();
-    let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + coeff * 11;
+    let at = zkfl_core::threshold::wire::HEADER_BYTES + 44 + coeff * 11;
     let mut c = [0u8; 16];
     c[..11].copy_from_slice(&answer[at..at + 11]);
     let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
@@ -675,7 +675,7 @@ fn a_cheating_member_is_detected_excluded_and_the_round_still_decrypts() {
         );
         // A supplement with a wrong share is refused too.
         let mut bad = supplements.clone();
-        let at = zkfl_core::wire::committee::HEADER_BYTES + 44 + 9 * 11;
+        let at = zkfl_core::threshold::wire::HEADER_BYTES + 44 + 9 * 11;
         bad[0].1[at] ^= 1;
         resign(&r, y, &p, x, &mut bad[0].1);
         assert!(matches!(
@@ -852,11 +852,11 @@ fn an_answer_changed_on_the_path_is_the_relays_fault_never_the_members() {
         let mut framed = forged.clone();
         framed.truncate(framed.len() - signed::SIGNED_OVERHEAD);
         let epoch = r.epoch().unwrap();
-        let frame = zkfl_core::wire::committee::Frame {
+        let frame = zkfl_core::threshold::wire::Frame {
             epoch: &epoch,
             chunks: DESIGN.chunks,
         };
-        let ps = zkfl_core::wire::committee::decode_present::<P>(&frame, &p).unwrap();
+        let ps = zkfl_core::threshold::wire::decode_present::<P>(&frame, &p).unwrap();
         let what = signed::AnswerFor {
             member: 2,
             round: 1,
@@ -956,7 +956,7 @@ fn keygen_sets_up_a_committee() {
 fn forged_commit_and_reveal(r: &CommitteeRoster, m: u8) -> (Vec<u8>, Vec<u8>) {
     use zkfl_core::threshold::Dealer;
     use zkfl_core::threshold::keys::commitment;
-    use zkfl_core::wire::committee::{self as wire, Frame};
+    use zkfl_core::threshold::wire::{self as wire, Frame};
     let e = r.epoch().unwrap();
     let f = Frame {
         epoch: &e,
@@ -1059,7 +1059,7 @@ fn rev13_2_relay_substitution_is_refused_and_blamed_on_the_relay() {
 /// Positive control: a dealt message sealed to a key the relay handed out (no roster check) opens for the relay.
 #[test]
 fn rev13_1_relay_cannot_read_alter_or_reroute_dealt_parts() {
-    use zkfl_core::wire::committee::{Frame, decode_dealt};
+    use zkfl_core::threshold::wire::{Frame, decode_dealt};
     big_stack(|| {
         let d = dir("rev13-1");
         let r = roster();

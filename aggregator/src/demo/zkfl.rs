@@ -21,8 +21,9 @@ use std::path::Path;
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 use zkfl_core::clinic::PublicKey;
+use zkfl_core::params::bounds::KeyBounds;
 use zkfl_core::params::{ParamSet, SetL, SetS};
-use zkfl_core::policy::{Config, ConfigError, ConfigRequest, KeyBounds, check_config};
+use zkfl_core::policy::{Config, ConfigError, ConfigRequest, check_config};
 use zkfl_core::quant::{Quantizer, dequantize};
 
 /// Stack of a clinic thread: the streaming prover keeps its fixed-size state on the stack.

@@ -54,6 +54,14 @@ pub const fn low_i32(x: i64) -> i32 {
     low_u32(x.cast_unsigned()).cast_signed()
 }
 
+/// The low 8 bits of `x` as a signed value: `x` itself when it lies in the i8 range (a ternary or other
+/// small coefficient), with no branch (secrets pass here).
+#[inline(always)]
+#[must_use]
+pub const fn low_i8(x: i64) -> i8 {
+    low_u8(x.cast_unsigned()).cast_signed()
+}
+
 /// `x` as `u32` where the caller's argument says x < 2^32 (a residue mod a prime < 2^30, a table entry).
 /// Checked: in a `const` table a violated range fails the build. Public values only (the check branches).
 #[inline]

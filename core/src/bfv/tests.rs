@@ -292,7 +292,8 @@ fn misuse_is_a_typed_error() {
 /// Sum of K_max worst-case ciphertexts — every one at the edge of what the proof accepts, with all noise
 /// terms aligned on one coefficient — decrypts exactly (docs/NOISE.md; `policy`).
 fn worst_case_sum<P: ParamSet, const N: usize, const K: usize>(chunks: usize) {
-    use crate::policy::{KeyBounds, ProofBounds, floor_sqrt, max_clinics, plaintext_modulus};
+    use crate::params::bounds::{KeyBounds, ProofBounds};
+    use crate::policy::{floor_sqrt, max_clinics, plaintext_modulus};
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let b_int = P::B_INT_MAX;
     let clinics = max_clinics::<P>(b_int, chunks, KeyBounds::single::<P>(), 0);
@@ -362,7 +363,7 @@ fn worst_case_sum<P: ParamSet, const N: usize, const K: usize>(chunks: usize) {
     plain.add_encoded(&m, &mut dm);
     phase.sub_assign(&dm);
     let noise = phase.centered(0);
-    let per_client = crate::policy::noise_per_client(bounds, KeyBounds::single::<P>());
+    let per_client = crate::params::bounds::noise_per_client(bounds, KeyBounds::single::<P>());
     assert!(noise > 0 && noise as u128 <= per_client);
     assert!(
         noise as u128 * 10 >= per_client * 6,

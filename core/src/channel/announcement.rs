@@ -116,22 +116,6 @@ impl<Spec> Announcement<Spec> {
             model_spec: self.model_spec.as_ref().map(f).transpose()?,
         })
     }
-
-    /// The facts the clinic pipeline needs.
-    #[cfg(feature = "alloc")]
-    #[must_use]
-    pub fn terms(&self) -> crate::clinic::RoundTerms {
-        crate::clinic::RoundTerms {
-            param_set_id: self.param_set_id,
-            round: self.round.0,
-            model_dim: self.model_dim,
-            norm_bound: self.norm_bound,
-            scale: self.scale,
-            b_int: self.b_int,
-            t: self.t,
-            bfv_public_key_sha3: self.bfv_public_key_sha3,
-        }
-    }
 }
 
 impl<Spec: AsRef<[u8]>> Announcement<Spec> {

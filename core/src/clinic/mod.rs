@@ -28,8 +28,8 @@ use zeroize::Zeroizing;
 use crate::arith::{Q44, Q86};
 use crate::bfv::{BfvError, PlainModulus};
 use crate::channel::{
-    ChannelError, ClinicId, KemPublicKey, MlKem768, RoundId, SigningKey, SubmissionFields,
-    seal_submission_to_vec,
+    Announcement, ChannelError, ClinicId, KemPublicKey, MlKem768, RoundId, SigningKey,
+    SubmissionFields, seal_submission_to_vec,
 };
 use crate::params::{ParamSet, SetL, SetS, SetXL};
 use crate::quant::{QuantError, Quantizer, chunk_count, norm_sq};
@@ -256,7 +256,8 @@ impl<U: UpdateSource<N>, const N: usize> UpdateSource<N> for ReadProgress<'_, U>
 }
 
 /// The facts of a verified round announcement that the pipeline needs (the aggregator's announcement
-/// carries them, signed: `channel::Announcement::verify` checks the signature, then `terms` gives these).
+/// carries them, signed: `channel::Announcement::verify` checks the signature, then [`RoundTerms::of`] gives
+/// these).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RoundTerms {
     /// Parameter-set id (`ParamSet::ID`: S, L or XL).
@@ -275,6 +276,24 @@ pub struct RoundTerms {
     pub t: u64,
     /// SHA3-256 of the encoded BFV public key.
     pub bfv_public_key_sha3: [u8; 32],
+}
+
+impl RoundTerms {
+    /// The terms announced by `announcement` (verify it first: `channel::Announcement::verify`). The
+    /// conversion lives here, not in `channel`, because the channel sits below the clinic pipeline.
+    #[must_use]
+    pub fn of<Spec>(announcement: &Announcement<Spec>) -> Self {
+        Self {
+            param_set_id: announcement.param_set_id,
+            round: announcement.round.0,
+            model_dim: announcement.model_dim,
+            norm_bound: announcement.norm_bound,
+            scale: announcement.scale,
+            b_int: announcement.b_int,
+            t: announcement.t,
+            bfv_public_key_sha3: announcement.bfv_public_key_sha3,
+        }
+    }
 }
 
 /// The served key of one of the sets the pipeline supports.

@@ -84,7 +84,7 @@ impl Epoch {
         Ok(e)
     }
 
-    /// H(label, CRS, epoch, n, t, ρ_R): the 32 bytes every committee message carries (`wire::committee`), so a
+    /// H(label, CRS, epoch, n, t, ρ_R): the 32 bytes every committee message carries (`threshold::wire`), so a
     /// message of another epoch, committee or roster is refused before its body is read.
     #[must_use]
     pub fn id(&self) -> [u8; 32] {

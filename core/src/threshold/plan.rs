@@ -14,12 +14,11 @@
 //! threshold decryption).
 
 use crate::arith::Modulus;
+use crate::params::bounds::{KeyBounds, ProofBounds, noise_per_client};
 use crate::params::bounds::{bound_e2_sq, bound_u_sq};
 use crate::params::estimate::{core_svp_bits, lwe_primal};
 use crate::params::{ERROR_SIGMA, ParamSet, TERNARY_SIGMA, log2_q};
-use crate::policy::{
-    KeyBounds, ProofBounds, ceil_sqrt, decrypts_exactly, max_clinics, noise_per_client,
-};
+use crate::policy::{ceil_sqrt, decrypts_exactly, max_clinics};
 
 /// Largest committee (member sets are 32-bit masks; the slot count below is the binding limit).
 pub const MAX_MEMBERS: u32 = 16;

@@ -9,7 +9,7 @@
 //! | 2 | chunk count L, u16 little endian (1 ≤ L) |
 //! | (L+1)·N·BYTES | a then b_1..b_L (resp. c1 then c0_1..c0_L), canonical little-endian coefficients |
 //!
-//! The key-holder committee's messages have their own format and kinds 0x10–0x16 (`wire::committee`,
+//! The key-holder committee's messages have their own format and kinds 0x10–0x16 (`threshold::wire`,
 //! docs/THRESHOLD.md §15); kinds 0x03 and 0x04 carried the first threshold design's messages, are retired and
 //! are never reused, so old bytes are refused as `WrongKind`.
 //!

@@ -20,6 +20,14 @@ pub enum Group {
     E1 = 3,
 }
 
+impl Group {
+    /// The group's position in protocol order (0..GROUPS), the index of its norm, slack and υ arrays.
+    #[must_use]
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// Dimensions, bounds and byte offsets for one (parameter set, L, B).
 #[derive(Clone, Copy, Debug)]
 pub struct Layout {

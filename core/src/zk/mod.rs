@@ -16,18 +16,12 @@ pub mod layout;
 /// Sums of ring products accumulated in RNS-NTT form (PROTOCOL §10).
 pub mod nttacc;
 /// Where the prover's output goes: a buffer, or a store written as the proof is produced (PROTOCOL §10).
-// The prover's memory layout is being reworked (issue 15: `prove`, its attempts and openings, and the output
-// sink); its casts, divisions and pedantic findings are worked down after that lands. Everything else of `zk`
-// is under the crate's lints.
-#[allow(clippy::pedantic, clippy::integer_division_remainder_used)]
 pub mod output;
 /// Derived parameters and build-time soundness conditions (PROTOCOL §3, §9).
 pub mod params;
 /// Wire format and errors (PROTOCOL §12).
 pub mod proof;
 /// Streaming prover (PROTOCOL §6, §10).
-// See `output` above.
-#[allow(clippy::pedantic, clippy::integer_division_remainder_used)]
 pub mod prove;
 /// Products with the commitment matrices (PROTOCOL §4).
 pub mod public;

@@ -15,6 +15,7 @@ use super::prove::ProveError;
 use super::rq::{D, Rq};
 use super::schedule::Seed;
 use crate::arith::Modulus;
+use crate::arith::cast::{low_u8, low_u64};
 use crate::ct::declassify;
 use shake::XofReader;
 use zeroize::Zeroize;
@@ -301,14 +302,16 @@ impl<K: ProofStore> StagedBits for MaskedStaged<'_, K> {
         let shifted = i128::from(v) + i128::from(off);
         let room = 2 * i128::from(off) - shifted;
         let fits = (((shifted | room) >> 127) & 1) ^ 1;
-        let u = shifted as u64;
-        for t in 0..w as usize {
+        // The low w bits of the offset value, written whether it fits or not (`fits` says which): no branch
+        // on the secret.
+        let u = low_u64(shifted.cast_unsigned());
+        for t in 0..w {
             if self.bit == STORE_PIECE * 8 {
                 self.flush(STORE_PIECE);
             }
-            let sh = self.bit % 8;
-            let b = &mut self.buf[self.bit / 8];
-            *b = (*b & !(1 << sh)) | ((((u >> t) & 1) as u8) << sh);
+            let sh = self.bit & 7;
+            let b = &mut self.buf[self.bit >> 3];
+            *b = (*b & !(1 << sh)) | (low_u8((u >> t) & 1) << sh);
             self.bit += 1;
         }
         fits == 1
@@ -342,7 +345,7 @@ impl StagedReader {
     /// The next staged value of `w` bits (the inverse of `StagedBits::put_ct`).
     fn read<K: ProofStore>(&mut self, store: &mut K, w: u32) -> i64 {
         let mut u = 0u64;
-        for t in 0..w as usize {
+        for t in 0..w {
             if self.bit == STORE_PIECE * 8 {
                 let n = STORE_PIECE.min(self.total.saturating_sub(self.offset));
                 self.buf.fill(0);
@@ -353,10 +356,11 @@ impl StagedReader {
                 self.offset += n;
                 self.bit = 0;
             }
-            u |= u64::from((self.buf[self.bit / 8] >> (self.bit % 8)) & 1) << t;
+            u |= u64::from((self.buf[self.bit >> 3] >> (self.bit & 7)) & 1) << t;
             self.bit += 1;
         }
-        u as i64 - ((1i64 << (w - 1)) - 1)
+        // u < 2^w with w ≤ 63 (the wire widths), so it is its own value as i64.
+        u.cast_signed() - ((1i64 << (w - 1)) - 1)
     }
 }
 
@@ -405,12 +409,15 @@ impl InPlace<'_> {
     /// Reads the next staged value of `w` bits (the inverse of `BitWriter::put`).
     fn read(&mut self, w: u32) -> i64 {
         let mut u = 0u64;
-        for t in 0..w as usize {
-            let pos = self.staged * 8 + self.r_bit + t;
-            u |= u64::from((self.buf[pos / 8] >> (pos % 8)) & 1) << t;
+        let start = self.staged * 8;
+        let mut pos = start + self.r_bit;
+        for t in 0..w {
+            u |= u64::from((self.buf[pos >> 3] >> (pos & 7)) & 1) << t;
+            pos += 1;
         }
-        self.r_bit += w as usize;
-        u as i64 - ((1i64 << (w - 1)) - 1)
+        self.r_bit = pos - start;
+        // u < 2^w with w ≤ 63 (the wire widths), so it is its own value as i64.
+        u.cast_signed() - ((1i64 << (w - 1)) - 1)
     }
 }
 

@@ -1,8 +1,6 @@
 //! The prover of docs/PROTOCOL.md §6, streaming: the update is read chunk by chunk through an
 //! [`UpdateSource`] in every pass, masks are regenerated block by block from a secret seed, JL rows and public
 //! matrix columns from XOFs. Its state (the types in this file) does not depend on the number of chunks.
-// Index loops walk several parallel arrays (coefficients, blocks, rows) in lockstep.
-#![allow(clippy::needless_range_loop)]
 
 use super::derive::{
     JL_BLOCK_BYTES, SliceXof, challenge_from_seed, jl_reader, jl_row, uniform_ring, xof256,
@@ -13,20 +11,23 @@ use super::nttacc::NttR;
 use super::output::{Output, SliceOut, StagedBits, StoreOut, with_ring_bytes};
 pub use super::output::{ProofStore, STORE_PIECE};
 use super::params::{
-    D, GROUPS, JL_HALF, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
+    D, GROUPS, JL_HALF, JL_REPS, JL_ROWS, KMSIS_MAX, LAMBDA_MAX, M2_MAX, Y3_BLOCKS, ZkParams,
 };
 use super::proof::{BitWriter, header};
 use super::public::{
     A1Acc, A1Table, ELL_MAX, ROW_BETA, ROW_G, ROW_Y3, a1_column_acc, a2_b_acc_streamed,
     mul_small_exact, row_t,
 };
-use super::ringmul::{mul_public_short_in_place, psi_block, psi_block_i64, psi_inv_block_i32};
+use super::ringmul::{
+    blocks, mul_public_short_in_place, psi_block, psi_block_i64, psi_inv_block_i32,
+};
 use super::rq::Rq;
 use super::sampling::{Masks, Width};
 use super::schedule::{self, Seed};
 use super::statement::{ChunkSource, ChunkedStatement, Context, Relation, Statement};
 use super::transcript::Transcript;
 use crate::arith::Modulus;
+use crate::arith::cast::{low_i8, low_i64, low_u64};
 use crate::arith::ct::{ct_rem, ct_sat_add};
 use crate::ct::{declassify, declassify_bool};
 use crate::ring::sample::{TRIT_BYTE_LIMIT, push_trits};
@@ -129,7 +130,7 @@ struct Secrets<M: Modulus> {
 impl<M: Modulus> Drop for Secrets<M> {
     fn drop(&mut self) {
         self.mask_seed.zeroize();
-        for b in self.ups.iter_mut() {
+        for b in &mut self.ups {
             b.zeroize();
         }
         self.y3.zeroize();
@@ -168,7 +169,7 @@ pub fn prove<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>(
         rng,
         SliceOut::new(out),
         ProverTables::none(),
-        Cheat::default(),
+        &Cheat::default(),
     )
 }
 
@@ -198,7 +199,7 @@ pub fn prove_relation<P: ZkParams, const N: usize, U: UpdateSource<N>, R: Crypto
         rng,
         SliceOut::new(out),
         ProverTables::none(),
-        Cheat::default(),
+        &Cheat::default(),
     )
 }
 
@@ -224,7 +225,7 @@ where
         rng,
         SliceOut::new(out),
         ProverTables::none(),
-        Cheat::default(),
+        &Cheat::default(),
     )
 }
 
@@ -258,7 +259,7 @@ where
             fixed_failed: false,
         },
         ProverTables::none(),
-        Cheat::default(),
+        &Cheat::default(),
     )
 }
 
@@ -279,7 +280,7 @@ pub fn prove_with_tables<P: ZkParams, const N: usize, U: UpdateSource<N>, R: Cry
         rng,
         SliceOut::new(out),
         tables,
-        Cheat::default(),
+        &Cheat::default(),
     )
 }
 
@@ -324,8 +325,9 @@ pub struct ProverTables<'t, M: Modulus> {
     pub rho: Option<&'t mut [u32]>,
 }
 
-impl<'t, M: Modulus> ProverTables<'t, M> {
+impl<M: Modulus> ProverTables<'_, M> {
     /// No tables: everything is expanded where it is used.
+    #[must_use]
     pub const fn none() -> Self {
         Self {
             a1: None,
@@ -335,11 +337,13 @@ impl<'t, M: Modulus> ProverTables<'t, M> {
     }
 
     /// Bytes of the JL buffer for a statement with this layout.
+    #[must_use]
     pub const fn jl_bytes(lay: &Layout) -> usize {
         lay.s3_blocks() * JL_BLOCK_BYTES
     }
 
     /// Words of the ρ buffer for a statement with this layout.
+    #[must_use]
     pub const fn rho_words(lay: &Layout) -> usize {
         lay.s3_blocks() * lay.zk.lambda * NttR::<M>::stored_words()
     }
@@ -371,7 +375,7 @@ pub fn prove_with<P: ZkParams, const N: usize, U: UpdateSource<N>, R: CryptoRng>
         rng,
         SliceOut::new(out),
         ProverTables::none(),
-        cheat,
+        &cheat,
     )
 }
 
@@ -401,7 +405,7 @@ fn prove_checked<
     rng: &mut R,
     mut out: impl Output,
     tables: ProverTables<'_, P::M>,
-    cheat: Cheat,
+    cheat: &Cheat,
 ) -> Result<ProveStats, ProveError> {
     const { assert!(N == P::N) };
     let rel = match start {
@@ -444,7 +448,7 @@ fn prove_checked<
         tab: ProverTables::none(),
         rho_ready: false,
         jl_seed: [0; 32],
-        cheat,
+        cheat: *cheat,
     };
     p.slack()?;
     p.tab = tables.fit(&p.src.lay);
@@ -461,7 +465,7 @@ fn prove_checked<
         Start::Norm(ctx) => stmt.transcript::<P>(ctx),
     };
     let fs = p.commit(schedule::Commit::new(start), &mut out);
-    let (jl_attempts, fs) = p.jl(fs, &mut msgs, &mut out)?;
+    let (jl_attempts, fs) = p.jl(&fs, &mut msgs, &mut out)?;
     let mut batch = Batch::<P::M>::empty();
     let fs = p.batch_mu(fs, rng, &msgs, &mut out, &mut batch);
     // h from the witness sums of a pass of their own (`witness_sums`); every attempt's pass then
@@ -532,14 +536,8 @@ impl<P: ZkParams, const N: usize, U, S, T> Drop for Prover<'_, P, N, U, S, T> {
     }
 }
 
-impl<
-    'a,
-    P: ZkParams,
-    const N: usize,
-    U: UpdateSource<N>,
-    S: ChunkSource<P::M, N>,
-    T: Copy + Into<i64>,
-> Prover<'a, P, N, U, S, T>
+impl<P: ZkParams, const N: usize, U: UpdateSource<N>, S: ChunkSource<P::M, N>, T: Copy + Into<i64>>
+    Prover<'_, P, N, U, S, T>
 {
     /// Checks the statement and buffer sizes and returns the relation and the mask samplers the state is
     /// built from (pass 1 follows in [`Prover::slack`]). The state itself is a struct expression in
@@ -569,7 +567,7 @@ impl<
     /// frame, which holds the prover state while it is built (docs/FIRMWARE.md).
     #[inline(never)]
     fn slack(&mut self) -> Result<(), ProveError> {
-        self.src.slack(&mut self.sec.ups, self.cheat)
+        self.src.slack(&mut self.sec.ups, &self.cheat)
     }
 
     /// The mask seed and the commitment randomness s2 (ternary, kept a byte per coefficient), and B·s2.
@@ -580,8 +578,8 @@ impl<
         for r in self.s2.iter_mut().take(self.src.lay.zk.m2()) {
             ternary(rng, &mut blk);
             for (o, &x) in r.iter_mut().zip(blk.iter()) {
-                // Ternary: −1, 0 or 1.
-                *o = x as i8;
+                // Ternary: −1, 0 or 1, so the low byte is the value.
+                *o = low_i8(x);
             }
         }
         blk.zeroize();
@@ -629,7 +627,7 @@ impl<
     #[inline(never)]
     fn jl<O: Output>(
         &mut self,
-        fs: schedule::Jl,
+        fs: &schedule::Jl,
         msgs: &mut Kept<P::M>,
         out: &mut O,
     ) -> Result<(u32, schedule::Mu), ProveError> {
@@ -697,12 +695,19 @@ impl<
         let (sec, zk) = (&self.sec, &self.src.lay.zk);
         let mut z3 = [0i64; JL_ROWS];
         let (mut v_sq, mut zv) = (0u128, 0i128);
-        let mut z_sq = [0u128; JL_ROWS / JL_HALF];
-        for i in 0..JL_ROWS {
-            z3[i] = sec.y3[i] + sec.beta * v[i];
-            v_sq += (i128::from(v[i]) * i128::from(v[i])) as u128;
-            zv += i128::from(z3[i]) * i128::from(v[i]);
-            z_sq[i / JL_HALF] += (i128::from(z3[i]) * i128::from(z3[i])) as u128;
+        // ‖z3‖² per projection of JL_HALF rows.
+        let mut z_sq = [0u128; JL_REPS];
+        let projections = z3
+            .chunks_exact_mut(JL_HALF)
+            .zip(sec.y3.chunks_exact(JL_HALF))
+            .zip(v.chunks_exact(JL_HALF));
+        for (sq, ((z_half, y_half), v_half)) in z_sq.iter_mut().zip(projections) {
+            for ((z, &y), &vi) in z_half.iter_mut().zip(y_half).zip(v_half) {
+                *z = y + sec.beta * vi;
+                v_sq += (i128::from(vi) * i128::from(vi)).cast_unsigned();
+                zv += i128::from(*z) * i128::from(vi);
+                *sq += (i128::from(*z) * i128::from(*z)).cast_unsigned();
+            }
         }
         let coin = xof256(b"jl-coin", &sec.mask_seed, &[a]);
         let ok = sec.masks.accept_bimodal(coin, v_sq, zv);
@@ -823,11 +828,11 @@ impl<
             }
         });
         *rho_ready = tab.rho.is_some();
-        for g in 0..GROUPS {
-            x_out[g] = w.x[g].to_rq();
+        for (o, x) in x_out.iter_mut().zip(&w.x) {
+            *o = x.to_rq();
         }
-        for k in 0..batch.lambda {
-            px_out[k] = w.px[k].to_rq();
+        for (o, px) in px_out.iter_mut().zip(&w.px).take(batch.lambda) {
+            *o = px.to_rq();
         }
     }
 
@@ -884,10 +889,10 @@ impl<
         msgs.t_t = self.bs2_t.add(&g1);
         let v = g0.add(&by2[rt]);
         msgs.c_seed = fs.c_seed(&w[..lay.zk.kmsis], &msgs.t_t, &v);
-        for r in by2.iter_mut() {
+        for r in &mut by2 {
             *r = Rq::zero();
         }
-        for r in ups_mask.iter_mut() {
+        for r in &mut ups_mask {
             *r = Rq::zero();
         }
         Ok(challenge_from_seed(&msgs.c_seed))
@@ -967,7 +972,7 @@ impl<
         // One s3 block with value x and mask y (openings y, x + y, y − x; combined in `MaskedNtt::finish`).
         let mut add_block = |b: usize, g: Option<Group>, x: &Rq<P::M>, y: &Rq<P::M>| {
             rho.get(batch, b, &mut nacc.srho);
-            nacc.add(batch, g.map(|g| g as usize), x, y);
+            nacc.add(batch, g.map(Group::index), x, y);
         };
         // u blocks: mask y_u (σ_s).
         let mut yu = [0i32; N];
@@ -1109,12 +1114,11 @@ impl<W: StagedBits> Responses<W> {
         let cls = usize::from(!matches!(r, Region::M));
         let w = self.widths[r as usize];
         mul_small_exact(c, s, &mut self.cs);
-        for t in 0..D {
-            let cs = self.cs[t];
-            let z = y[t] + cs;
+        for (&cs, &y) in self.cs.iter().zip(y) {
+            let z = y + cs;
             self.v_sq[cls] += i128::from(cs) * i128::from(cs);
             self.zv[cls] += i128::from(z) * i128::from(cs);
-            self.z_sq[cls] += (i128::from(z) * i128::from(z)) as u128;
+            self.z_sq[cls] += (i128::from(z) * i128::from(z)).cast_unsigned();
             self.fits &= self.wr.put_ct(z, w);
         }
     }
@@ -1124,7 +1128,8 @@ impl<W: StagedBits> Responses<W> {
         self.wr.finish();
         self.cs.zeroize();
         (
-            [self.v_sq[0] as u128, self.v_sq[1] as u128],
+            // Sums of squares: non-negative.
+            self.v_sq.map(i128::cast_unsigned),
             self.zv,
             self.z_sq,
             self.fits,
@@ -1205,7 +1210,7 @@ fn ternary<R: CryptoRng>(rng: &mut R, out: &mut [i64; D]) {
 fn norm2<T: Copy + Into<i64>>(x: &[T]) -> u128 {
     x.iter().fold(0u128, |a, &v| {
         let v: i64 = v.into();
-        ct_sat_add(a, (i128::from(v) * i128::from(v)) as u128)
+        ct_sat_add(a, (i128::from(v) * i128::from(v)).cast_unsigned())
     })
 }
 
@@ -1269,14 +1274,16 @@ fn derive_e2_own<M: Modulus, const N: usize, S: ChunkSource<M, N>, T: Copy + Int
     derive_e2(stmt, u, out, &mut au);
 }
 
-/// A residue as the centred integer the prover's blocks hold (the value `to_centered` gives, as i64).
+/// A residue as the centred integer the prover's blocks hold: the value `to_centered` gives, which lies in
+/// the i64 range for the witness residues the prover reads (e1, e2: far below 2^63 even for a cheating
+/// prover, whose norms the slack then exposes). Branch-free: e1 and e2 are secret.
 fn centred<M: Modulus>(x: M::Coeff) -> i64 {
-    M::to_centered(x) as i64
+    low_i64(M::to_centered(x))
 }
 
 /// Block `i` of ψ(x) for residues x mod q, centred.
 fn psi_block_centred<M: Modulus, const N: usize>(x: &[M::Coeff; N], i: usize, out: &mut [i64; D]) {
-    let k = N / D;
+    let k = blocks::<N>();
     for (t, o) in out.iter_mut().enumerate() {
         *o = centred::<M>(x[i + t * k]);
     }
@@ -1286,7 +1293,7 @@ fn psi_block_centred<M: Modulus, const N: usize>(x: &[M::Coeff; N], i: usize, ou
 fn norm2_centred<M: Modulus>(x: &[M::Coeff]) -> u128 {
     x.iter().fold(0u128, |a, &v| {
         let v = centred::<M>(v);
-        ct_sat_add(a, (i128::from(v) * i128::from(v)) as u128)
+        ct_sat_add(a, (i128::from(v) * i128::from(v)).cast_unsigned())
     })
 }
 
@@ -1311,8 +1318,12 @@ fn short_u<const N: usize, T: Copy + Into<i64>>(u: &[T]) -> Result<&[T; N], Prov
 #[doc(hidden)]
 pub fn slack_expand(q: u128, b: u128, nrm: u128, bits: usize, out: &mut [i64; D]) {
     let s = ct_rem(b + q - ct_rem(nrm, q), q);
-    for t in 0..D {
-        out[t] = if t < bits { ((s >> t) & 1) as i64 } else { 0 };
+    for (t, o) in out.iter_mut().enumerate() {
+        *o = if t < bits {
+            (low_u64(s >> t) & 1).cast_signed()
+        } else {
+            0
+        };
     }
 }
 
@@ -1320,7 +1331,7 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>, T: Co
     Source<'_, M, N, U, S, T>
 {
     /// Pass 1: the four squared norms, the refusal of a false statement, and the slack bits υ_g.
-    fn slack(&mut self, ups: &mut [[i64; D]; GROUPS], cheat: Cheat) -> Result<(), ProveError> {
+    fn slack(&mut self, ups: &mut [[i64; D]; GROUPS], cheat: &Cheat) -> Result<(), ProveError> {
         // Constant time (docs/CONSTANT_TIME.md): norms, comparisons and slack bits are computed without
         // branches or divisions on the witness; the only branches taken on secret-derived bits are the
         // refusals (a public event: no proof is produced).
@@ -1328,15 +1339,14 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>, T: Co
         let sc = &mut self.sc;
         let mut nrm = [0u128; GROUPS];
         // |u_i| < 2^23 was checked when the state was built (`Prover::new`).
-        nrm[Group::U as usize] = norm2(u);
+        nrm[Group::U.index()] = norm2(u);
         derive_e2_own(stmt, u, &mut sc.e1);
-        nrm[Group::E2 as usize] = norm2_centred::<M>(&sc.e1);
+        nrm[Group::E2.index()] = norm2_centred::<M>(&sc.e1);
         for j in 0..lay.l {
             self.m.chunk(j, &mut sc.m);
-            nrm[Group::M as usize] = ct_sat_add(nrm[Group::M as usize], norm2(&sc.m));
+            nrm[Group::M.index()] = ct_sat_add(nrm[Group::M.index()], norm2(&sc.m));
             derive_e1_own(stmt, self.delta, j, u, &sc.m, &mut sc.e1);
-            nrm[Group::E1 as usize] =
-                ct_sat_add(nrm[Group::E1 as usize], norm2_centred::<M>(&sc.e1));
+            nrm[Group::E1.index()] = ct_sat_add(nrm[Group::E1.index()], norm2_centred::<M>(&sc.e1));
         }
         let groups = [Group::M, Group::U, Group::E2, Group::E1];
         for g in 0..GROUPS {
@@ -1370,8 +1380,8 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>, T: Co
                 f(lay.s1_m(j, i), &blk);
             }
         }
-        for g in 0..GROUPS {
-            f(lay.s1_ups(g), &ups[g]);
+        for (g, up) in ups.iter().enumerate() {
+            f(lay.s1_ups(g), up);
         }
         blk.zeroize();
     }
@@ -1387,27 +1397,27 @@ impl<M: Modulus, const N: usize, U: UpdateSource<N>, S: ChunkSource<M, N>, T: Co
         let mut blk = [0i64; D];
         for i in 0..lay.k {
             psi_block_i64(u, i, &mut blk);
-            f(lay.s3_u(i), Some(Group::U as usize), &blk);
+            f(lay.s3_u(i), Some(Group::U.index()), &blk);
         }
         derive_e2_own(stmt, u, &mut sc.e1);
         for i in 0..lay.k {
             psi_block_centred::<M, N>(&sc.e1, i, &mut blk);
-            f(lay.s3_e2(i), Some(Group::E2 as usize), &blk);
+            f(lay.s3_e2(i), Some(Group::E2.index()), &blk);
         }
         for j in 0..lay.l {
             self.m.chunk(j, &mut sc.m);
             derive_e1_own(stmt, self.delta, j, u, &sc.m, &mut sc.e1);
             for i in 0..lay.k {
                 psi_block_centred::<M, N>(&sc.e1, i, &mut blk);
-                f(lay.s3_e1(j, i), Some(Group::E1 as usize), &blk);
+                f(lay.s3_e1(j, i), Some(Group::E1.index()), &blk);
             }
             for i in 0..lay.k {
                 psi_block_i64(&sc.m, i, &mut blk);
-                f(lay.s3_m(j, i), Some(Group::M as usize), &blk);
+                f(lay.s3_m(j, i), Some(Group::M.index()), &blk);
             }
         }
-        for g in 0..GROUPS {
-            f(lay.s3_ups(g), None, &ups[g]);
+        for (g, up) in ups.iter().enumerate() {
+            f(lay.s3_ups(g), None, up);
         }
         blk.zeroize();
     }
@@ -1642,10 +1652,10 @@ impl<M: Modulus> Drop for MaskedNtt<M> {
     fn drop(&mut self) {
         self.nx.zeroize();
         self.ny.zeroize();
-        for n in self.norms.iter_mut() {
+        for n in &mut self.norms {
             n.zeroize();
         }
-        for j in self.jl.iter_mut() {
+        for j in &mut self.jl {
             j.zeroize();
         }
     }
@@ -1689,8 +1699,8 @@ fn openings<P: ZkParams>(
     for k in 0..lay.zk.lambda {
         op.g[k] = msg(ROW_G + k, &sec.g[k]);
     }
-    for g in 0..GROUPS {
-        op.ups[g] = c.mul(&Rq::from_i64(&sec.ups[g])).add(&ups_mask[g]);
+    for ((o, up), mask) in op.ups.iter_mut().zip(&sec.ups).zip(ups_mask) {
+        *o = c.mul(&Rq::from_i64(up)).add(mask);
     }
     op
 }

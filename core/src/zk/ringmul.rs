@@ -10,8 +10,9 @@ use crate::arith::rns::{lift_centered, lift_i64, primes_needed, q_montgomery, re
 use zeroize::Zeroize;
 
 /// k = N/D, the proof-ring blocks of a degree-N polynomial (public sizes; D divides N).
+#[must_use]
 #[allow(clippy::integer_division_remainder_used, reason = "public sizes")]
-const fn blocks<const N: usize>() -> usize {
+pub const fn blocks<const N: usize>() -> usize {
     N / D
 }
 

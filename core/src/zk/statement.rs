@@ -249,7 +249,7 @@ impl<M: Modulus, const N: usize, S: ChunkSource<M, N>> ChunkedStatement<M, N, S>
         reason = "Δ = ⌊q/t⌋ and q mod t of the public plaintext modulus"
     )]
     fn one_proven_ciphertext_decrypts<P: ZkParams<M = M>>(&self) -> bool {
-        use crate::policy::{KeyBounds, ProofBounds, noise_per_client};
+        use crate::params::bounds::{KeyBounds, ProofBounds, noise_per_client};
         let e1 = noise_per_client(
             ProofBounds::of::<P>(self.chunks.chunks()),
             KeyBounds::single::<P>(),

@@ -346,7 +346,7 @@ impl<'a, M: Modulus> Acc<'a, M> {
     fn add(&mut self, b: usize, g: Option<Group>, x: &Rq<M>) {
         let nx = NttR::from_rq(x);
         if let Some(g) = g {
-            self.norms[g as usize].mul_acc(&nx.sigma(), &nx);
+            self.norms[g.index()].mul_acc(&nx.sigma(), &nx);
         }
         self.pending[self.waiting] = (b, nx);
         self.waiting += 1;
@@ -392,6 +392,8 @@ impl<'a, M: Modulus> Acc<'a, M> {
     }
 }
 
+/// The z pass (V1 canonical decoding, V4 norms, V6's A1·z1, the F̃ accumulators), in proof order: the u
+/// blocks, e2(z), each chunk's m and e1 blocks, the υ blocks, then z2. One block of z lives at a time.
 fn z_pass<P: ZkParams, const N: usize>(
     stmt: &Statement<'_, P::M, N>,
     rel: &Relation<P::M>,
@@ -401,85 +403,168 @@ fn z_pass<P: ZkParams, const N: usize>(
     a1_table: Option<&A1Table<'_, P::M>>,
     dis: Disable,
 ) -> Result<ZPass<P::M>, ProofError> {
-    let (lay, set) = (&rel.layout, rel.crs);
-    let (wm, ws) = (lay.zk.wm, lay.zk.ws);
-    let (code_m, code_s) = (lay.code_m(), lay.code_s());
-    let z_bytes = proof.get(lay.off_z1u()..).ok_or(ProofError::Length)?;
-    let mut rd = lax_or_strict(z_bytes, dis);
-    let mut z_sq = [0u128; 2];
-    // Every column takes a z1 block decoded from a wm- or ws-bit field (|z| < 2^(w−1)): fewer primes
-    // stay exact.
-    let mut a1 = A1Acc::<P::M>::for_short(lay.m1(), wm.max(ws)).with_table(a1_table);
-    let mut acc = Acc::new(batch, jl_seed);
-    let mut blk = [0i64; D];
-    // u blocks.
+    let z_bytes = proof
+        .get(rel.layout.off_z1u()..)
+        .ok_or(ProofError::Length)?;
+    let mut zr = ZReader::new(rel, lax_or_strict(z_bytes, dis), a1_table, batch, jl_seed);
     let mut zu = [0i64; N];
-    for i in 0..lay.k {
-        read_block(&mut rd, &code_s, &mut blk, &mut z_sq[1])?;
-        psi_inv_block_i64(&blk, i, &mut zu);
-        let x = Rq::<P::M>::from_i64(&blk);
-        a1_column_acc::<P::M>(set, lay, i, &x, &mut a1);
-        acc.add(lay.s3_u(i), Some(Group::U), &x);
-    }
-    // e2(z) = c·ψ(c1) − ψ(a·z_u).
+    zr.u_blocks(&mut zu)?;
+    // Scratch for the products a·z_u and b_j·z_u.
     let mut prod = [<P::M as Modulus>::zero(); N];
-    mul_public_short::<P::M, N>(stmt.pk_a, &zu, &mut prod);
-    for i in 0..lay.k {
-        let x = c
-            .mul(&psi_block::<P::M, N>(stmt.c1, i))
-            .sub(&psi_block::<P::M, N>(&prod, i));
-        acc.add(lay.s3_e2(i), Some(Group::E2), &x);
+    zr.e2_blocks(stmt, c, &zu, &mut prod);
+    for j in 0..rel.layout.l {
+        zr.chunk(stmt, c, &zu, j, &mut prod)?;
     }
-    // Chunks: e1_j(z) = c·ψ(c0_j) − ψ(b_j·z_u) − Δ·z_{m_j}, and m_j(z) = z_{m_j}.
-    let mut zm = [0i64; N];
-    for j in 0..lay.l {
-        for i in 0..lay.k {
-            read_block(&mut rd, &code_m, &mut blk, &mut z_sq[0])?;
-            psi_inv_block_i64(&blk, i, &mut zm);
-            a1_column_acc::<P::M>(set, lay, lay.s1_m(j, i), &Rq::from_i64(&blk), &mut a1);
+    zr.finish()
+}
+
+/// The z pass's running state: the decoder of z1 and z2, ‖z‖² per width class, A1·z1 (V6) and the F̃
+/// accumulators.
+struct ZReader<'a, 't, M: Modulus> {
+    rel: &'a Relation<M>,
+    rd: RiceReader<'a>,
+    /// The Rice codes of the m-width blocks (index 0) and of the s-width ones (index 1).
+    codes: [RiceCode; 2],
+    /// ‖z‖² of the m-width blocks (index 0) and of the s-width ones (index 1), V4.
+    z_sq: [u128; 2],
+    a1: A1Acc<'t, M>,
+    acc: Acc<'a, M>,
+    /// The block just read.
+    blk: [i64; D],
+}
+
+impl<'a, 't, M: Modulus> ZReader<'a, 't, M> {
+    fn new(
+        rel: &'a Relation<M>,
+        rd: RiceReader<'a>,
+        a1_table: Option<&'t A1Table<'t, M>>,
+        batch: &'a Batch<M>,
+        jl_seed: &'a [u8; 32],
+    ) -> Self {
+        let zk = &rel.layout.zk;
+        Self {
+            rel,
+            rd,
+            codes: [rel.layout.code_m(), rel.layout.code_s()],
+            z_sq: [0; 2],
+            // Every column takes a z1 block decoded from a wm- or ws-bit field (|z| < 2^(w−1)): fewer
+            // primes stay exact.
+            a1: A1Acc::for_short(rel.layout.m1(), zk.wm.max(zk.ws)).with_table(a1_table),
+            acc: Acc::new(batch, jl_seed),
+            blk: [0; D],
+        }
+    }
+
+    /// Decodes the next z1/z2 block into `blk` (m width when `m`, else s width) and adds it to ‖z‖².
+    fn read(&mut self, m: bool) -> Result<(), ProofError> {
+        let class = usize::from(!m);
+        read_block(
+            &mut self.rd,
+            &self.codes[class],
+            &mut self.blk,
+            &mut self.z_sq[class],
+        )
+    }
+
+    /// Adds the block just read, as column `col` of A1, to A1·z1.
+    fn a1_column(&mut self, col: usize, x: &Rq<M>) {
+        a1_column_acc::<M>(self.rel.crs, &self.rel.layout, col, x, &mut self.a1);
+    }
+
+    /// The u blocks: z_u (gathered into `zu` for the products below), A1 columns, F̃ (group U).
+    fn u_blocks<const N: usize>(&mut self, zu: &mut [i64; N]) -> Result<(), ProofError> {
+        for i in 0..self.rel.layout.k {
+            self.read(false)?;
+            psi_inv_block_i64(&self.blk, i, zu);
+            let x = Rq::<M>::from_i64(&self.blk);
+            self.a1_column(i, &x);
+            self.acc.add(self.rel.layout.s3_u(i), Some(Group::U), &x);
+        }
+        Ok(())
+    }
+
+    /// e2(z) = c·ψ(c1) − ψ(a·z_u), into F̃ (group E2).
+    fn e2_blocks<const N: usize>(
+        &mut self,
+        stmt: &Statement<'_, M, N>,
+        c: &Rq<M>,
+        zu: &[i64; N],
+        prod: &mut [M::Coeff; N],
+    ) {
+        mul_public_short::<M, N>(stmt.pk_a, zu, prod);
+        for i in 0..self.rel.layout.k {
+            let x = c
+                .mul(&psi_block::<M, N>(stmt.c1, i))
+                .sub(&psi_block::<M, N>(prod, i));
+            self.acc.add(self.rel.layout.s3_e2(i), Some(Group::E2), &x);
+        }
+    }
+
+    /// Chunk j: its z_m blocks (A1 columns), then e1_j(z) = c·ψ(c0_j) − ψ(b_j·z_u) − Δ·z_{m_j} (group E1)
+    /// and m_j(z) = z_{m_j} (group M) into F̃.
+    fn chunk<const N: usize>(
+        &mut self,
+        stmt: &Statement<'_, M, N>,
+        c: &Rq<M>,
+        zu: &[i64; N],
+        j: usize,
+        prod: &mut [M::Coeff; N],
+    ) -> Result<(), ProofError> {
+        let mut zm = [0i64; N];
+        for i in 0..self.rel.layout.k {
+            self.read(true)?;
+            psi_inv_block_i64(&self.blk, i, &mut zm);
+            let x = Rq::from_i64(&self.blk);
+            self.a1_column(self.rel.layout.s1_m(j, i), &x);
         }
         let (Some(b), Some(c0)) = (stmt.pk_b.get(j), stmt.c0.get(j)) else {
             return Err(ProofError::Statement);
         };
-        mul_public_short::<P::M, N>(b, &zu, &mut prod);
+        mul_public_short::<M, N>(b, zu, prod);
+        let lay = &self.rel.layout;
         for i in 0..lay.k {
-            psi_block_i64(&zm, i, &mut blk);
-            let zmr = Rq::<P::M>::from_i64(&blk);
+            psi_block_i64(&zm, i, &mut self.blk);
+            let zmr = Rq::<M>::from_i64(&self.blk);
             let x = c
-                .mul(&psi_block::<P::M, N>(c0, i))
-                .sub(&psi_block::<P::M, N>(&prod, i))
-                .sub(&zmr.scale(rel.delta));
-            acc.add(lay.s3_e1(j, i), Some(Group::E1), &x);
+                .mul(&psi_block::<M, N>(c0, i))
+                .sub(&psi_block::<M, N>(prod, i))
+                .sub(&zmr.scale(self.rel.delta));
+            self.acc.add(lay.s3_e1(j, i), Some(Group::E1), &x);
         }
         for i in 0..lay.k {
-            psi_block_i64(&zm, i, &mut blk);
-            acc.add(lay.s3_m(j, i), Some(Group::M), &Rq::from_i64(&blk));
+            psi_block_i64(&zm, i, &mut self.blk);
+            self.acc
+                .add(lay.s3_m(j, i), Some(Group::M), &Rq::from_i64(&self.blk));
         }
+        Ok(())
     }
-    // υ blocks and z2.
-    let mut ups = [Rq::<P::M>::zero(); GROUPS];
-    for (g, up) in ups.iter_mut().enumerate() {
-        read_block(&mut rd, &code_s, &mut blk, &mut z_sq[1])?;
-        *up = Rq::from_i64(&blk);
-        a1_column_acc::<P::M>(set, lay, lay.s1_ups(g), up, &mut a1);
-        acc.add(lay.s3_ups(g), None, up);
+
+    /// The υ blocks (A1 columns, F̃ without a norm group) and z2, then the end of the code and the sums.
+    fn finish(mut self) -> Result<ZPass<M>, ProofError> {
+        let lay = &self.rel.layout;
+        let mut ups = [Rq::<M>::zero(); GROUPS];
+        for (g, up) in ups.iter_mut().enumerate() {
+            self.read(false)?;
+            *up = Rq::from_i64(&self.blk);
+            self.a1_column(lay.s1_ups(g), up);
+            self.acc.add(lay.s3_ups(g), None, up);
+        }
+        let mut z2 = [Rq::<M>::zero(); M2_MAX];
+        for z in z2.iter_mut().take(lay.zk.m2()) {
+            self.read(false)?;
+            *z = Rq::from_i64(&self.blk);
+        }
+        self.rd.finish()?;
+        let (norms, jl) = self.acc.finish();
+        Ok(ZPass {
+            z_sq: self.z_sq,
+            w: self.a1.finish(lay.zk.kmsis),
+            z2,
+            ups,
+            norms,
+            jl,
+        })
     }
-    let mut z2 = [Rq::<P::M>::zero(); M2_MAX];
-    for z in z2.iter_mut().take(lay.zk.m2()) {
-        read_block(&mut rd, &code_s, &mut blk, &mut z_sq[1])?;
-        *z = Rq::from_i64(&blk);
-    }
-    rd.finish()?;
-    let (norms, jl) = acc.finish();
-    let w = a1.finish(lay.zk.kmsis);
-    Ok(ZPass {
-        z_sq,
-        w,
-        z2,
-        ups,
-        norms,
-        jl,
-    })
 }
 
 /// One submission of a round, as [`verify_round`] takes it.

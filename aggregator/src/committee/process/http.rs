@@ -57,7 +57,7 @@ fn listen_config() -> crate::server::listen::ListenConfig {
 pub fn request_limit(roster: &CommitteeRoster, design: Design) -> Result<usize, CommitteeError> {
     use zkfl_core::arith::Modulus;
     use zkfl_core::params::ParamSet;
-    use zkfl_core::wire::committee::{
+    use zkfl_core::threshold::wire::{
         Frame, PRESENT_BYTES, RECEIPT_BYTES, reveal_len, signed::SIGNED_OVERHEAD,
     };
     use zkfl_core::zk::params::ZkParams;

@@ -1,6 +1,6 @@
 //! Review 13 (independent reviewer): the committee service of docs/THRESHOLD.md §15–§16, as written, in code.
 //!
-//! These tests run the honest core and the real `wire::committee` codecs under the message flow §16.3 specifies
+//! These tests run the honest core and the real `threshold::wire` codecs under the message flow §16.3 specifies
 //! (the aggregator relays every ceremony message) and show what the relay gets when the spec leaves a message
 //! without end-to-end protection:
 //!
@@ -14,7 +14,7 @@
 //!   §16.3 treat as proof that the dealer cheated: the relay evicts honest members at will.
 //!
 //! Fixed (docs/THRESHOLD.md §17): each test now first shows the refusal — the relay's KEM key is not signed by
-//! the member, the relay's substitute carries no valid signature (`wire::committee::signed`) — and keeps the
+//! the member, the relay's substitute carries no valid signature (`threshold::wire::signed`) — and keeps the
 //! original attack as the positive control (what the relay gets when that check is skipped). The service-level
 //! refusals (a `Member` refusing and blaming the relay) are in the aggregator's `committee::tests`.
 //! Run: cargo test -p zkfl-core --release --lib threshold::tests::rev13 -- --nocapture
@@ -22,8 +22,8 @@
 use super::*;
 use crate::bfv::SecretKey;
 use crate::channel::KemSecretKey;
-use crate::wire::committee::signed::{self, MemberKem, SignedError};
-use crate::wire::committee::{
+use crate::threshold::wire::signed::{self, MemberKem, SignedError};
+use crate::threshold::wire::{
     COMMITMENT_BYTES, Frame, Kind, dealt_len, decode_commitment, decode_dealt, decode_reveal,
     encode_commitment, encode_dealt, encode_reveal, reveal_len,
 };
@@ -169,7 +169,7 @@ fn rev13_1_relay_kem_key_is_refused_and_without_the_check_it_reads_the_committee
 }
 
 /// R13-2 (medium, spec), refused: the relay substitutes honest member 3's 0x10 commitment and 0x11 reveal in
-/// honest member 4's view with a pair of its own. Signed (`wire::committee::signed`), the substitutes fail
+/// honest member 4's view with a pair of its own. Signed (`threshold::wire::signed`), the substitutes fail
 /// under member 3's roster key as `BadSignature { claimed_sender: 3 }` (the relay's fault), while member 3's
 /// genuine signed messages verify. Positive control (signatures not checked, the spec before review 13): member
 /// 4's ceremony completes on the substitutes, and member 3's genuine dealt parts are then refused as

@@ -639,7 +639,7 @@ fn rev14_shapes_without_an_honest_checker_get_share_proof_parameters() {
 }
 
 /// Finding R14-4 (MEDIUM, integration): the verifier exists but nothing enforces it. `Combiner::decrypt` takes
-/// no proofs, and no caller outside tests and benches (not `aggregator/src/committee`, not `wire::committee`,
+/// no proofs, and no caller outside tests and benches (not `aggregator/src/committee`, not `threshold::wire`,
 /// whose kind 0x16 is still "reserved") calls `verify_member_share`. So S5 ("every share set whose L proofs
 /// verify decrypts exactly; a member whose proof fails is identified and excluded") protects nothing yet:
 /// member 3 adds Δ to one coefficient of its honest share, its honest proof no longer verifies for the sent

@@ -27,12 +27,12 @@
 use super::*;
 use crate::channel::KemSecretKey;
 use crate::channel::{ClinicId, Direction, RoundId, SealContext};
-use crate::wire::DecodeError;
-use crate::wire::committee::signed::{self, MemberKem, SignedError};
-use crate::wire::committee::{
+use crate::threshold::wire::signed::{self, MemberKem, SignedError};
+use crate::threshold::wire::{
     COMMITMENT_BYTES, Frame, Kind, dealt_len, decode_commitment, decode_reveal, encode_commitment,
     encode_dealt, encode_reveal, reveal_len,
 };
+use crate::wire::DecodeError;
 
 /// `message ‖ σ`.
 fn sign_vec(signer: &SigningKey, message: &[u8], rng: &mut ChaCha20Rng) -> Vec<u8> {
@@ -305,7 +305,7 @@ fn rev15_3_sealed_parts_are_bound_to_holder_and_dealer() {
         );
         // Holder byte edited.
         let mut edited = payload.clone();
-        edited[crate::wire::committee::HEADER_BYTES] = 2;
+        edited[crate::threshold::wire::HEADER_BYTES] = 2;
         let mut fwd = reseal(&edited, 2, 3, &mut rng);
         assert_eq!(
             signed::open_dealt::<P>(&frame, 2, &kems[1], &roster, &mut fwd).map(|x| x.0),

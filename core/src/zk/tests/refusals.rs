@@ -265,9 +265,9 @@ fn malformed_statements_are_typed_errors() {
     // t = 2^43: Δ = 2 leaves no noise budget (`bfv::PlainModulus` refuses it). t = 2^42 and 2^30: PlainModulus
     // accepts them, but a proof-accepted e1 (up to B_1 in one coefficient) would no longer decrypt to m
     // (review 3: ‖m‖ ≤ 1 proven, 43 decrypted); 2^28 is the largest power of two that still decrypts.
-    let e1 = crate::policy::noise_per_client(
-        crate::policy::ProofBounds::of::<SetS>(2),
-        crate::policy::KeyBounds::single::<SetS>(),
+    let e1 = crate::params::bounds::noise_per_client(
+        crate::params::bounds::ProofBounds::of::<SetS>(2),
+        crate::params::bounds::KeyBounds::single::<SetS>(),
     );
     assert!(
         2 * ((1u128 << 30) * e1) >= M::Q

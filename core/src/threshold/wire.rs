@@ -2,6 +2,10 @@
 //! shares, dealt part seeds, the present set, spend receipts and share sets. They replace the first threshold
 //! design's kinds 0x03/0x04 of `wire::bfv` (retired, never reused).
 //!
+//! The encodings live here, next to the types they encode, because they name the committee's types (`Epoch`,
+//! `Committee`, `SpendReceipt`, member sets) and the channel's signatures: `wire` sits below both
+//! (docs/ARCHITECTURE.md, "Layering"). They share `wire`'s polynomial encoding and its typed errors.
+//!
 //! Every message starts with the same 40-byte header:
 //!
 //! | bytes | field |
@@ -22,15 +26,15 @@
 //! exact total length, then the body's fields (member sets, slot masks, canonical coefficients). Every failure is
 //! a typed [`DecodeError`]; no decoder panics or allocates.
 
-use super::error::{DecodeError, EncodeError};
-use super::poly::{decode_poly, encode_poly, poly_bytes};
+use super::plan::MAX_SLOTS;
+use super::slots::{Members, bit};
+use super::{Committee, Epoch, SpendReceipt};
 use crate::channel::identity::{SIGNATURE_LEN, Signature};
 use crate::params::ParamSet;
 use crate::ring::Poly;
 use crate::ring::sample::SEED_BYTES;
-use crate::threshold::plan::MAX_SLOTS;
-use crate::threshold::slots::{Members, bit};
-use crate::threshold::{Committee, Epoch, SpendReceipt};
+use crate::wire::poly::{decode_poly, encode_poly, poly_bytes};
+use crate::wire::{DecodeError, EncodeError};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 pub mod signed;

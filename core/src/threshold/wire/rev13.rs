@@ -4,7 +4,7 @@
 //! decoder accepts the mutated bytes, re-encoding what it read must give back exactly those bytes (one
 //! encoding per message, no field the decoder ignores). Plus arbitrary short inputs of every length up to
 //! the header + 64 bytes and random bytes of the exact length: no panic.
-//! Run: cargo test -p zkfl-core --release --lib wire::committee::rev13
+//! Run: cargo test -p zkfl-core --release --lib threshold::wire::rev13
 #![allow(clippy::manual_is_multiple_of, clippy::too_many_lines)]
 extern crate std;
 use super::*;

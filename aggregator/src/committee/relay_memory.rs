@@ -1,0 +1,209 @@
+//! What the relay remembers across decryption attempts and aggregator restarts (docs/THRESHOLD.md §16.4): per
+//! aggregate, the spend receipts gathered and the present set announced, and the members' standing
+//! (`committee::standing`). Kept in one file of the aggregator's data directory ([`MEMORY_FILE`]), written
+//! atomically before any member is asked to answer for a newly announced present set.
+//!
+//! Why durable: every member answers an aggregate for one present set only (review 17, R17-2). A relay that
+//! forgot the present set it announced (an aggregator restarted between attempts) would announce another, and
+//! the members that had answered would refuse it: that aggregate could never be decrypted. And a relay that
+//! forgot its members' standing would let each cheating member cost one more round after every restart.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::standing::Standing;
+
+/// The file in the aggregator's data directory that keeps the relay's memory.
+pub const MEMORY_FILE: &str = "committee-relay.json";
+
+/// Aggregates remembered: a retry comes within a few rounds, so older entries are dropped.
+const ROUNDS_KEPT: u64 = 64;
+
+/// What one decryption attempt of an aggregate gathered.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RoundMemo {
+    /// Signed spend receipts (member, bytes): durable facts of the members, so those of an earlier attempt still
+    /// count for a member that is offline now.
+    #[serde(with = "receipts_hex")]
+    pub receipts: Vec<(u8, Vec<u8>)>,
+    /// The present set announced, once members may have answered for it.
+    pub present: Option<Vec<u8>>,
+}
+
+/// The relay's memory.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RelayMemory {
+    /// Per (round, SHA3-256 of the round and its submissions).
+    pub rounds: BTreeMap<(u64, [u8; 32]), RoundMemo>,
+    /// The members' standing.
+    pub standing: Standing,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    standing: Standing,
+    rounds: Vec<StoredRound>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredRound {
+    round: u64,
+    digest: String,
+    #[serde(flatten)]
+    memo: RoundMemo,
+}
+
+impl RelayMemory {
+    /// The memory kept in `dir` ([`MEMORY_FILE`]), or an empty one if there is none yet.
+    ///
+    /// # Errors
+    /// Why the file cannot be read or does not parse: a damaged memory is reported, never silently dropped (it
+    /// may hold a present set members answered for).
+    pub fn load(dir: &Path) -> Result<Self, String> {
+        let path = dir.join(MEMORY_FILE);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        let stored: Stored =
+            serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut rounds = BTreeMap::new();
+        for r in stored.rounds {
+            let digest: [u8; 32] = hex::decode(&r.digest)
+                .ok()
+                .and_then(|d| d.try_into().ok())
+                .ok_or_else(|| format!("{}: a digest that is not 32 hex bytes", path.display()))?;
+            rounds.insert((r.round, digest), r.memo);
+        }
+        Ok(Self {
+            rounds,
+            standing: stored.standing,
+        })
+    }
+
+    /// Writes the memory to `dir` ([`MEMORY_FILE`]) atomically, dropping aggregates more than
+    /// [`ROUNDS_KEPT`] rounds older than the newest.
+    ///
+    /// # Errors
+    /// Why it could not be written (the previous file is then unchanged).
+    pub fn save(&mut self, dir: &Path) -> Result<(), String> {
+        if let Some(&(newest, _)) = self.rounds.keys().next_back() {
+            self.rounds
+                .retain(|&(round, _), _| round + ROUNDS_KEPT > newest);
+        }
+        let stored = Stored {
+            standing: self.standing,
+            rounds: self
+                .rounds
+                .iter()
+                .map(|(&(round, digest), memo)| StoredRound {
+                    round,
+                    digest: hex::encode(digest),
+                    memo: memo.clone(),
+                })
+                .collect(),
+        };
+        let bytes = serde_json::to_vec_pretty(&stored).map_err(|e| e.to_string())?;
+        write_atomically(&dir.join(MEMORY_FILE), &bytes)
+            .map_err(|e| format!("{}: {e}", dir.join(MEMORY_FILE).display()))
+    }
+}
+
+/// Writes `bytes` to `path` through a synced temporary file and a rename, then syncs the directory: a crash
+/// leaves the old file or the new one, never a torn one.
+///
+/// # Errors
+/// The I/O error.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp: PathBuf = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+mod receipts_hex {
+    use serde::{Deserialize as _, Deserializer, Serialize as _, Serializer};
+
+    pub fn serialize<S: Serializer>(r: &[(u8, Vec<u8>)], s: S) -> Result<S::Ok, S::Error> {
+        r.iter()
+            .map(|(m, b)| (*m, hex::encode(b)))
+            .collect::<Vec<_>>()
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(u8, Vec<u8>)>, D::Error> {
+        Vec::<(u8, String)>::deserialize(d)?
+            .into_iter()
+            .map(|(m, h)| {
+                hex::decode(&h)
+                    .map(|b| (m, b))
+                    .map_err(serde::de::Error::custom)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MEMORY_FILE, RelayMemory, RoundMemo};
+    use crate::committee::member::{Exclusion, ExclusionReason};
+
+    fn dir(label: &str) -> std::path::PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("zkfl-relay-memory-{}-{label}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn the_memory_survives_a_restart_and_old_rounds_are_dropped() {
+        let d = dir("roundtrip");
+        assert_eq!(RelayMemory::load(&d).unwrap(), RelayMemory::default());
+        let mut m = RelayMemory::default();
+        m.standing.distrust(&[Exclusion {
+            member: 2,
+            supplement_for: 0,
+            reason: ExclusionReason::Header,
+        }]);
+        m.standing.demote(1 << 4);
+        for round in [1u64, 70, 71] {
+            m.rounds.insert(
+                (round, [round as u8; 32]),
+                RoundMemo {
+                    receipts: vec![(1, vec![1, 2, 3]), (3, vec![9])],
+                    present: Some(vec![1, 3, 4]),
+                },
+            );
+        }
+        m.save(&d).unwrap();
+        let back = RelayMemory::load(&d).unwrap();
+        assert_eq!(back.standing, m.standing);
+        assert_eq!(
+            back.rounds.keys().map(|k| k.0).collect::<Vec<_>>(),
+            [70, 71],
+            "round 1 is 70 rounds older than the newest"
+        );
+        assert_eq!(back, m);
+    }
+
+    #[test]
+    fn a_damaged_memory_is_an_error_not_an_empty_one() {
+        let d = dir("damaged");
+        std::fs::write(d.join(MEMORY_FILE), b"{\"standing\": ").unwrap();
+        assert!(RelayMemory::load(&d).is_err());
+        std::fs::write(
+            d.join(MEMORY_FILE),
+            br#"{"standing":{"distrusted":0,"unreliable":0},"rounds":[{"round":1,"digest":"00","receipts":[],"present":null}]}"#,
+        )
+        .unwrap();
+        assert!(RelayMemory::load(&d).unwrap_err().contains("digest"));
+    }
+}
