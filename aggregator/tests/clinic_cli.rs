@@ -51,11 +51,7 @@ fn csv(dir: &Path) -> std::path::PathBuf {
 }
 
 fn clinic(dir: &Path, id: u32, url: &str, args: &[&str]) -> std::process::Child {
-    zkfl()
-        .args(["clinic", args[0], "--keys"])
-        .arg(dir.join(format!("keys/clinics/{id}")))
-        .args(["--server", url])
-        .args(&args[1..])
+    common::clinic(&dir.join(format!("keys/clinics/{id}")), url, args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -30,11 +30,9 @@ fn data(dir: &Path) {
 }
 
 fn train(dir: &Path, url: &str, centre: u32, extra: &[&str]) -> Child {
-    zkfl()
-        .args(["clinic", "train", "--keys"])
-        .arg(dir.join(format!("keys/clinics/{}", centre + 1)))
-        .args(["--server", url, "--data"])
-        .arg(dir.join(format!("tcga/centre-{centre}.csv")))
+    let data = dir.join(format!("tcga/centre-{centre}.csv"));
+    let keys = dir.join(format!("keys/clinics/{}", centre + 1));
+    common::clinic(&keys, url, &["train", "--data", data.to_str().unwrap()])
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Server, TempDir, keygen_with_model, open_round_args, published, stdout_ok, zkfl};
+use common::{Server, TempDir, keygen_with_model, open_round_args, published, stdout_ok};
 use zkfl_aggregator::round::RoundId;
 
 /// logistic:3,2 has 3·2 + 2 = 8 parameters (one chunk).
@@ -23,11 +23,7 @@ const MODEL: &str = "logistic:3,2";
 const UPDATE: [f32; 8] = [0.1, -0.2, 0.05, 0.0, 0.3, -0.1, 0.25, -0.05];
 
 fn clinic(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
-    zkfl()
-        .args(["clinic", args[0], "--keys"])
-        .arg(dir.join("keys/clinics/1"))
-        .args(["--server", url])
-        .args(&args[1..])
+    common::clinic(&dir.join("keys/clinics/1"), url, args)
         .output()
         .expect("run zkfl clinic")
 }

@@ -13,8 +13,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{
-    Server, THREE_CLINICS, TempDir, announced, plaintext_mean, sealed_update, update, write_model,
-    zkfl,
+    Server, THREE_CLINICS, TempDir, announced, clinic, plaintext_mean, sealed_update, update,
+    write_model, zkfl,
 };
 use serde_json::Value;
 use zkfl_aggregator::client::{Client, ClientError};
@@ -75,11 +75,7 @@ fn submit_all(dir: &Path, c: &Client, updates: &[Vec<i64>]) {
 
 /// `zkfl clinic submit` of `update` with the clinic directory `keys`.
 fn clinic_submit(keys: &Path, url: &str, update: &Path) -> std::process::Output {
-    zkfl()
-        .args(["clinic", "submit", "--keys"])
-        .arg(keys)
-        .args(["--server", url, "--update"])
-        .arg(update)
+    clinic(keys, url, &["submit", "--update", update.to_str().unwrap()])
         .output()
         .expect("zkfl clinic")
 }

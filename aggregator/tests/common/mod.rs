@@ -38,6 +38,27 @@ pub fn zkfl() -> Command {
     Command::new(env!("CARGO_BIN_EXE_zkfl"))
 }
 
+/// Adds `clinic SUBCOMMAND --keys KEYS --server URL REST…` to `cmd` (`args` is [SUBCOMMAND, REST…]; `cmd` is
+/// [`zkfl`], or a wrapper that runs it).
+pub fn clinic_args<'c>(
+    cmd: &'c mut Command,
+    keys: &Path,
+    url: &str,
+    args: &[&str],
+) -> &'c mut Command {
+    cmd.args(["clinic", args[0], "--keys"])
+        .arg(keys)
+        .args(["--server", url])
+        .args(&args[1..])
+}
+
+/// `zkfl clinic …` as a clinic with the key directory `keys` (see [`clinic_args`]).
+pub fn clinic(keys: &Path, url: &str, args: &[&str]) -> Command {
+    let mut cmd = zkfl();
+    clinic_args(&mut cmd, keys, url, args);
+    cmd
+}
+
 /// Runs `zkfl keygen` for `clinics` clinics into `<dir>/keys` and writes a 4-parameter initial model.
 pub fn keygen(dir: &Path, clinics: u32) {
     let out = zkfl()
