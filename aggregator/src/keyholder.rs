@@ -33,8 +33,13 @@ pub fn write_frame(w: &mut impl Write, body: &[u8]) -> std::io::Result<()> {
     w.flush()
 }
 
-/// Reads one frame; `Ok(None)` at a clean end of stream.
+/// Reads one frame of at most [`MAX_FRAME`] bytes; `Ok(None)` at a clean end of stream.
 pub fn read_frame(r: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
+    read_frame_within(r, MAX_FRAME)
+}
+
+/// Reads one frame of at most `max` bytes; `Ok(None)` at a clean end of stream.
+pub fn read_frame_within(r: &mut impl Read, max: usize) -> std::io::Result<Option<Vec<u8>>> {
     let mut len = [0u8; 4];
     match r.read_exact(&mut len) {
         Ok(()) => {}
@@ -42,7 +47,7 @@ pub fn read_frame(r: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
         Err(e) => return Err(e),
     }
     let len = u32::from_le_bytes(len) as usize;
-    if len > MAX_FRAME {
+    if len > max {
         return Err(std::io::Error::other(
             "frame exceeds the key holder's limit",
         ));
@@ -492,5 +497,16 @@ mod tests {
         ));
         assert!(ledger.admit(RoundId(2), b"b").is_ok());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_frame_over_the_reader_s_limit_is_refused_and_one_at_it_read() {
+        let mut buf = Vec::new();
+        write_frame(&mut buf, &[7u8; 100]).unwrap();
+        assert!(read_frame_within(&mut buf.as_slice(), 99).is_err());
+        assert_eq!(
+            read_frame_within(&mut buf.as_slice(), 100).unwrap(),
+            Some(vec![7u8; 100])
+        );
     }
 }

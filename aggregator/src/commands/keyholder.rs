@@ -82,13 +82,17 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .name("committee-member".into())
             .stack_size(256 << 20)
             .spawn(move || -> Result<(), String> {
-                let mut member =
-                    crate::committee::process::open_dir(&dir, design).map_err(|e| e.to_string())?;
+                use crate::committee::process;
+                let mut member = process::open_dir(&dir, design).map_err(|e| e.to_string())?;
+                let limit = process::roster_of_dir(&dir)
+                    .and_then(|r| process::http::request_limit(&r, design))
+                    .map_err(|e| e.to_string())?;
                 prepare(&mut member);
-                crate::committee::process::serve(
+                process::serve(
                     &mut member,
                     &mut std::io::stdin().lock(),
                     &mut std::io::stdout().lock(),
+                    limit,
                 )
                 .map_err(|e| e.to_string())
             })?

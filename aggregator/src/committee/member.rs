@@ -1263,6 +1263,80 @@ impl Combination {
         out
     }
 
+    /// Whether every slot held under `present` by a member of `excluded` has a next holder in P that is not
+    /// excluded itself: the helper that can supplement it (docs/THRESHOLD.md §3.2.1; review 20, R20-1).
+    #[must_use]
+    pub fn repairable(&self, present: Members, excluded: Members) -> bool {
+        let c = self.epoch.committee;
+        (1..=c.members() as u8)
+            .filter(|&x| excluded & bit(x) != 0)
+            .all(|x| {
+                (0..c.slots())
+                    .filter(|&u| c.assignee(present, u) == Some(x))
+                    .all(|u| {
+                        c.assignee(present & !bit(x), u)
+                            .is_some_and(|y| excluded & bit(y) == 0)
+                    })
+            })
+    }
+
+    /// For each (sender, bytes) of `receipts`, whether it is a valid spend receipt for `round`'s aggregate of
+    /// `subs`: decoded, for this round and aggregate, of the member that sent it, signed under its roster key —
+    /// what every member checks before it answers (`spend::check_receipts`). The relay counts only valid ones,
+    /// so one bad receipt cannot make every honest member refuse the answer request (review 20, R20-3).
+    ///
+    /// # Errors
+    /// What building the aggregate refuses.
+    pub fn check_receipts(
+        &self,
+        round: u64,
+        subs: &[Submission],
+        receipts: &[(u8, Vec<u8>)],
+    ) -> Result<Vec<Result<(), String>>, CommitteeError> {
+        with_aggregate(&self.terms(round), subs, self.admission, |agg| {
+            Ok(receipts
+                .iter()
+                .map(|(sender, bytes)| self.check_receipt(agg, round, *sender, bytes))
+                .collect())
+        })
+    }
+
+    fn check_receipt(
+        &self,
+        agg: &Aggregate<'_, '_, M, N>,
+        round: u64,
+        sender: u8,
+        bytes: &[u8],
+    ) -> Result<(), String> {
+        let (r, binding, receipt) =
+            wire::decode_receipt::<P>(&self.frame(), bytes).map_err(|e| e.to_string())?;
+        if r != round || binding != agg.binding() {
+            return Err("a receipt for another round or aggregate".into());
+        }
+        if receipt.member != sender {
+            return Err(format!(
+                "a receipt of member {} sent by member {sender}",
+                receipt.member
+            ));
+        }
+        let key = usize::from(sender)
+            .checked_sub(1)
+            .and_then(|i| self.roster_keys.get(i))
+            .ok_or_else(|| format!("member {sender} is not in the roster"))?;
+        let msg = zkfl_core::threshold::spend::receipt_message(
+            &self.epoch,
+            &self.epoch.roster,
+            sender,
+            agg,
+        );
+        key.verify_with_context(
+            &msg,
+            zkfl_core::threshold::spend::RECEIPT_CONTEXT,
+            &receipt.signature,
+        )
+        .map_err(|_| "its signature does not verify under the member's roster key".into())
+    }
+
     /// Whether `member` holds a slot under `present` (its regular answer carries key material): a member of P
     /// that holds none can be left out when it sends nothing (review 17, R17-4).
     #[must_use]
@@ -1473,6 +1547,10 @@ impl Combination {
                     max: self.max_share_sets(),
                     excluded,
                 });
+            }
+            if !self.repairable(present, excluded_mask) {
+                // R20-1, R20-4: a slot without a helper; refused before any helper is asked.
+                return Err(CommitteeError::Unrepairable { excluded });
             }
             let mut supp = Vec::new();
             let mut failed = Vec::new();

@@ -24,6 +24,8 @@ mod rev18;
 #[cfg(test)]
 mod rev19;
 #[cfg(test)]
+mod rev20;
+#[cfg(test)]
 mod tests;
 
 /// What a committee member or its set-up refused, said in words a user can act on.
@@ -78,6 +80,14 @@ pub enum CommitteeError {
         /// reported here too, so the relay leaves them out of later present sets (review 19, R19-2).
         excluded: Vec<member::Exclusion>,
     },
+    /// Members whose own signed answers failed hold a slot under the present set that no other present member
+    /// can supplement (the slot's next holder is absent from P or excluded itself): the repair is known to fail,
+    /// so no helper was asked and nothing was spent (review 20, R20-1, R20-4). The round needs another present
+    /// set; the relay leaves the excluded members out of later ones.
+    Unrepairable {
+        /// The members excluded, with why.
+        excluded: Vec<member::Exclusion>,
+    },
 }
 
 impl core::fmt::Display for CommitteeError {
@@ -114,6 +124,16 @@ impl core::fmt::Display for CommitteeError {
                 "this member covers no slot of member {excluded} under the present set: no supplement to give; \
                  nothing was spent"
             ),
+            Self::Unrepairable { excluded } => {
+                f.write_str(
+                    "an excluded member's slot has no helper in the present set; nothing was combined or asked: \
+                     the round needs another present set",
+                )?;
+                for e in excluded {
+                    write!(f, "; member {} excluded ({:?})", e.member, e.reason)?;
+                }
+                Ok(())
+            }
             Self::TooManyShareSets {
                 sets,
                 max,

@@ -25,7 +25,7 @@ use zeroize::Zeroizing;
 use super::CommitteeError;
 use super::member::{C, Design, Member, N, P, Submission};
 use super::roster::CommitteeRoster;
-use crate::keyholder::{PipedChild, read_frame, write_frame};
+use crate::keyholder::{PipedChild, read_frame_within, write_frame};
 
 /// Op: make and sign this member's commitment.
 pub const COMMIT: u8 = 1;
@@ -189,6 +189,17 @@ pub fn encode_supplement(
     out
 }
 
+/// The roster copy in member directory `dir` (`committee-roster.json`).
+///
+/// # Errors
+/// [`CommitteeError::Roster`] for a missing or malformed roster file.
+pub fn roster_of_dir(dir: &Path) -> Result<CommitteeRoster, CommitteeError> {
+    CommitteeRoster::parse(
+        &std::fs::read(dir.join(crate::commands::keygen::ROSTER_FILE))
+            .map_err(|e| CommitteeError::Roster(format!("{}: {e}", dir.display())))?,
+    )
+}
+
 /// Opens the member of directory `dir` (as `zkfl keygen --committee` writes it: `member-index`,
 /// `identity-seed.bin`, `kem-seed.bin`, `committee-roster.json`; state in `member.sqlite`).
 ///
@@ -334,7 +345,9 @@ pub fn parse_reply(reply: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Serves requests on `input` until it closes, answering on `output`.
+/// Serves requests on `input` until it closes, answering on `output`; a request frame may be as long as
+/// `limit` (`http::request_limit` of the member's design, the same bound as over HTTP: the largest request
+/// carries K submissions and a supplement's evidence, review 20) and at least the key holder's frame limit.
 ///
 /// # Errors
 /// I/O errors of the pipes (a refused request is an answer, not an error).
@@ -342,8 +355,9 @@ pub fn serve(
     member: &mut Member,
     input: &mut impl Read,
     output: &mut impl Write,
+    limit: usize,
 ) -> std::io::Result<()> {
-    while let Some(body) = read_frame(input)? {
+    while let Some(body) = read_frame_within(input, limit.max(crate::keyholder::MAX_FRAME))? {
         write_frame(output, &reply(member, &body))?;
     }
     Ok(())

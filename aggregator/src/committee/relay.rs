@@ -19,6 +19,7 @@ use super::CommitteeError;
 use super::link::MemberLink;
 use super::member::{
     C, Combination, Combined, CommitteeKey, Design, ExclusionReason, N, P, Submission,
+    max_answer_bytes,
 };
 use super::process::{
     ACCEPT, ACCEPT_SEALED, ANSWER, CERTIFY, COMMIT, DEAL, KEY, READY, RECEIPT, REVEAL, SUPPLEMENT,
@@ -174,6 +175,8 @@ pub struct Committee {
     memory: RelayMemory,
     data_dir: PathBuf,
     combination: Combination,
+    /// The largest answer (share set, proofs, signature) the design allows (`member::max_answer_bytes`).
+    max_answer: usize,
     record: CeremonyRecord,
     key: CommitteeKey,
 }
@@ -255,6 +258,7 @@ impl Committee {
         let key = decode_key(&record.key)?;
         let (a, b) = (key.0.clone(), key.1.clone());
         let messages = record.messages.clone();
+        let max_answer = max_answer_bytes(&roster, design)?;
         let combination = on_big_stack(|| -> Result<Combination, CommitteeError> {
             let mut c = Combination::new(&roster, design, a, b)?;
             for m in &messages {
@@ -268,6 +272,7 @@ impl Committee {
             memory: RelayMemory::load(data_dir).map_err(RelayError::Storage)?,
             data_dir: data_dir.to_path_buf(),
             combination,
+            max_answer,
             record,
             key,
         })
@@ -358,6 +363,21 @@ impl Committee {
             }
         }
         signed.sort_by_key(|(m, _)| *m);
+        // Only receipts every member will accept count (review 20, R20-3): one bad receipt in the answer request
+        // would make every honest member refuse it.
+        let combination = &self.combination;
+        let checks = on_big_stack(|| combination.check_receipts(round, subs, &signed))?;
+        let mut checks = checks.into_iter();
+        signed.retain(|(member, _)| match checks.next() {
+            Some(Err(why)) => {
+                refusals.push(Refusal {
+                    member: *member,
+                    reason: format!("its spend receipt is refused: {why}"),
+                });
+                false
+            }
+            _ => true,
+        });
         for r in &refusals {
             eprintln!(
                 "committee round {round}: member {} signed no receipt: {}",
@@ -435,6 +455,17 @@ impl Committee {
                 .zip(self.call_members(&present, ANSWER, &answer_body))
         {
             match reply {
+                // A reply over the largest answer the design allows is not an answer (review 20, R20-2): as
+                // evidence it would make a helper's request too large for the helper to take.
+                Ok(bytes) if bytes.len() > self.max_answer => {
+                    let reason = format!(
+                        "an answer of {} bytes, over the {} the design allows",
+                        bytes.len(),
+                        self.max_answer
+                    );
+                    eprintln!("committee round {round}: member {m} did not answer: {reason}");
+                    silent.push((m, reason));
+                }
                 Ok(bytes) => answers.push((m, bytes)),
                 Err(reason) => {
                     eprintln!("committee round {round}: member {m} did not answer: {reason}");
@@ -530,8 +561,12 @@ impl Committee {
             let body =
                 encode_supplement(x, evidence, r.round, r.present_message, r.receipts, r.subs);
             match self.call(y, SUPPLEMENT, &body) {
-                Ok(bytes) => supplements.push((y, bytes)),
-                Err(reason) => {
+                Ok(bytes) if bytes.len() <= self.max_answer => supplements.push((y, bytes)),
+                reply => {
+                    let reason = reply.map_or_else(
+                        |why| why,
+                        |b| format!("a supplement of {} bytes, over the design's", b.len()),
+                    );
                     // Members of P have answered: not "too few before answering"; the coordinator retries, with
                     // this present set and these receipts.
                     self.demote(r.round, bit(y));
@@ -586,7 +621,8 @@ impl Committee {
     ) -> RelayError {
         match &e {
             CommitteeError::Excluded(ex)
-            | CommitteeError::TooManyShareSets { excluded: ex, .. } => {
+            | CommitteeError::TooManyShareSets { excluded: ex, .. }
+            | CommitteeError::Unrepairable { excluded: ex } => {
                 self.memory.standing.distrust(ex);
             }
             CommitteeError::Relay(_) => {

@@ -26,9 +26,10 @@ pub struct Standing {
 }
 
 impl Standing {
-    /// The present set among the live receipt signers `alive` (ascending) for threshold `t`: the t + 1 lowest
-    /// members in good standing (one spare, so one cheater can be excluded and supplemented, review 17 R17-5),
-    /// topped up to t with unreliable members, then distrusted ones, lowest first.
+    /// The present set among the live receipt signers `alive` (ascending) for threshold `t`: t + 1 members
+    /// (one spare, so one cheater can be excluded and supplemented, review 17 R17-5) — the lowest in good
+    /// standing, then unreliable ones (review 20, R20-1: demotions must not cost the spare) — topped up to t
+    /// with distrusted ones, lowest first.
     #[must_use]
     pub fn choose(&self, alive: &[u8], t: usize) -> Vec<u8> {
         let rank = |m: u8| {
@@ -40,11 +41,10 @@ impl Standing {
                 0
             }
         };
-        let mut present: Vec<u8> = alive.iter().copied().filter(|&m| rank(m) == 0).collect();
-        present.truncate(t + 1);
-        for level in 1..=2 {
+        let mut present = Vec::new();
+        for (level, size) in [(0, t + 1), (1, t + 1), (2, t)] {
             for &m in alive.iter().filter(|&&m| rank(m) == level) {
-                if present.len() < t {
+                if present.len() < size {
                     present.push(m);
                 }
             }
@@ -115,12 +115,16 @@ mod tests {
         let mut s = Standing::default();
         s.distrust(&[excluded(2)]);
         s.demote(bit(1));
-        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [3, 4, 5]);
-        // Two in good standing: the unreliable member makes up t before the distrusted one.
+        // Three in good standing: the unreliable member is the spare (R20-1), the distrusted one left out.
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 4, 5]);
+        // Two in good standing: the unreliable member makes up t before the distrusted one, which is no spare.
         assert_eq!(s.choose(&[1, 2, 3, 4], 3), [1, 3, 4]);
         assert_eq!(s.choose(&[1, 2, 3], 3), [1, 2, 3]);
+        // Two unreliable, two in good standing: P keeps its spare.
+        s.demote(bit(3));
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 4, 5]);
         // A valid answer restores an unreliable member, never a distrusted one.
-        s.restore(bit(1) | bit(2));
+        s.restore(bit(1) | bit(2) | bit(3));
         assert_eq!(s.unreliable(), 0);
         assert_eq!(s.distrusted(), bit(2));
         assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 4, 5]);

@@ -12,27 +12,14 @@ use zkfl_core::channel::KemSecretKey;
 use zkfl_core::channel::identity::SigningKey;
 use zkfl_core::params::ParamSet;
 use zkfl_core::policy::plaintext_modulus;
-use zkfl_core::ring::{NttPoly, Poly};
+use zkfl_core::ring::NttPoly;
 use zkfl_core::threshold::wire::signed::{self, MemberKem};
 
-type Pl = Poly<<P as ParamSet>::M, N>;
 use zkfl_core::threshold::ThresholdError;
 use zkfl_core::threshold::certificate;
-use zkfl_core::threshold::slots::{Members, bit};
+use zkfl_core::threshold::slots::bit;
 
-const DESIGN: Design = Design {
-    clinics: 1024,
-    b_int: 1 << 16,
-    chunks: 1,
-};
-
-fn seed(i: u8) -> [u8; 32] {
-    [i; 32]
-}
-
-fn kem_seed(i: u8) -> [u8; 64] {
-    [i + 100; 64]
-}
+use super::fixture::{DESIGN, Pl, big_stack, dir, kem_seed, mask, seed};
 
 fn kem_key(i: u8) -> KemSecretKey<MemberKem> {
     KemSecretKey::from_seed(&kem_seed(i))
@@ -80,13 +67,6 @@ fn roster_of(epoch: u64, seed_of: fn(u8) -> [u8; 32]) -> CommitteeRoster {
         r.kem_signatures.push(hex::encode(sig.as_bytes()));
     }
     r
-}
-
-fn dir(label: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("zkfl-committee-{}-{label}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn open(d: &std::path::Path, r: &CommitteeRoster, i: u8) -> Result<Member, CommitteeError> {
@@ -164,10 +144,6 @@ fn clinics(
     (subs, sum)
 }
 
-fn mask(ms: &[u8]) -> Members {
-    ms.iter().fold(0, |m, &i| m | bit(i))
-}
-
 /// Replaces the signature of `answer` by member `signer`'s own for the request of present-set message `p` and
 /// excluded member `x` (docs/THRESHOLD.md §15.3): what a cheating member does to what it sends (it holds its own
 /// key), so its changed answer reaches the share proofs. Built from the wire format, outside `Member`.
@@ -211,16 +187,6 @@ pub(super) fn add_delta(answer: &mut [u8], coeff: usize) {
     let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
     let bumped = (u128::from_le_bytes(c) + delta) % q;
     answer[at..at + 11].copy_from_slice(&bumped.to_le_bytes()[..11]);
-}
-
-fn big_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new()
-        .name("committee".into())
-        .stack_size(256 << 20)
-        .spawn(f)
-        .unwrap()
-        .join()
-        .unwrap();
 }
 
 #[test]

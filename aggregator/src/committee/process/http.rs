@@ -213,10 +213,7 @@ pub fn serve(
     prepare: impl FnOnce(&mut Member) + Send + 'static,
     announce: impl FnOnce(SocketAddr),
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let roster = CommitteeRoster::parse(
-        &std::fs::read(dir.join(crate::commands::keygen::ROSTER_FILE))
-            .map_err(|e| CommitteeError::Roster(format!("{}: {e}", dir.display())))?,
-    )?;
+    let roster = super::roster_of_dir(dir)?;
     let limit = request_limit(&roster, design)?;
     let verifier = Arc::new(RequestVerifier::load(dir, &roster)?);
     eprintln!(
