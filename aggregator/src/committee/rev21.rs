@@ -16,7 +16,7 @@ use zkfl_core::threshold::wire::HEADER_BYTES;
 use super::fixture::{DESIGN, big_stack, clinics, dir, open, roster};
 use super::link::MemberLink;
 use super::member::Member;
-use super::process::{ANSWER, parse_reply, reply};
+use super::process::{ANSWER, RECEIPT, parse_reply, reply};
 use super::relay::{Committee, Decryption, RelayError, on_big_stack};
 
 /// What one member, or the path to it, does.
@@ -30,12 +30,17 @@ enum Act {
     /// from this round on refuses every answer request (it never signs a failing answer, so it is never
     /// distrusted, only demoted).
     WithholdFrom(u64),
+    /// A corrupt member: from round 2 on it returns, as its spend receipt, the valid receipt it signed for
+    /// round 1 (its own key, its own member id, another round and aggregate).
+    ReplayReceipt,
 }
 
 /// A member in this process with the fault `act` applied to its replies.
 struct Local {
     member: Member,
     act: Act,
+    /// The first spend receipt this member signed (for `ReplayReceipt`).
+    first_receipt: Option<Vec<u8>>,
 }
 
 impl MemberLink for Local {
@@ -61,6 +66,9 @@ impl MemberLink for Local {
                 b[HEADER_BYTES + 50] ^= 1;
                 Ok(b)
             }
+            Act::ReplayReceipt if op == RECEIPT => {
+                Ok(self.first_receipt.get_or_insert(out).clone())
+            }
             _ => Ok(out),
         }
     }
@@ -77,6 +85,7 @@ fn template() -> &'static Path {
                 Some(Box::new(Local {
                     member: open(&d, &r, i),
                     act: Act::Honest,
+                    first_receipt: None,
                 }) as Box<dyn MemberLink>)
             })
             .collect();
@@ -102,6 +111,7 @@ fn start(d: &Path, acts: [Act; 5]) -> Committee {
             Some(Box::new(Local {
                 member: open(d, &r, i),
                 act: acts[usize::from(i) - 1],
+                first_receipt: None,
             }) as Box<dyn MemberLink>)
         })
         .collect();
@@ -120,7 +130,7 @@ fn round(c: &mut Committee, round: u64) -> Result<Decryption, RelayError> {
     res
 }
 
-/// `rounds` rounds with member i at `acts[i − 1]`; after round `restart_after` the aggregator restarts (the
+/// `rounds` rounds with member i at `acts[i − 1]`; after round `restart_after` (0: never) the aggregator restarts (the
 /// relay is started again on its data directory, as a crashed or redeployed aggregator is).
 fn run(
     label: &str,
@@ -269,5 +279,46 @@ fn r21_1_control_a_withholder_above_the_demoted_honest_member_costs_one_round() 
             "{:?}",
             rounds[3].as_ref().err()
         );
+    });
+}
+
+/// Attempt (failed): a receipt that passes the relay's check but fails the members' (review 20's R20-3 route with
+/// a well-formed, well-signed receipt). Member 1 — the lowest, so P's first member if it counted as a signer —
+/// returns in round 2 the receipt it really signed for round 1: decoded, its own id, a valid signature under its
+/// roster key, only for another round and aggregate. What stops it: `Combination::check_receipt` checks the
+/// round and β(A) the members check (`Member::decode_request`, then `spend::check_receipts` for the
+/// signatures, distinct signers and the quorum; the relay's list has one receipt per member by construction and
+/// additionally refuses a receipt of another member than its sender). Member 1 is refused with the round and is
+/// not a signer, P = {2, 3, 4, 5}, and the round decrypts bit-exact from four receipts (still w). Positive
+/// control: round 1, where the same receipt is current, counts member 1 and P = {1, 2, 3, 4}; the relay without
+/// the check is review 20's R20-3 (every honest member refuses a request carrying a bad receipt: `rev20`).
+#[test]
+fn r21_attempt_a_replayed_receipt_is_refused_by_the_relay_as_by_the_members() {
+    big_stack(|| {
+        let acts = [
+            Act::ReplayReceipt,
+            Act::Honest,
+            Act::Honest,
+            Act::Honest,
+            Act::Honest,
+        ];
+        let rounds = run("r21-receipt", acts, 3, 0);
+        let first = rounds[0].as_ref().unwrap();
+        assert_eq!(first.receipt_signers, [1, 2, 3, 4, 5]);
+        assert_eq!(first.present, [1, 2, 3, 4]);
+        for (i, r) in rounds.iter().enumerate().skip(1) {
+            let done = r
+                .as_ref()
+                .unwrap_or_else(|e| panic!("round {}: {e}", i + 1));
+            assert_eq!(done.receipt_signers, [2, 3, 4, 5]);
+            assert_eq!(done.present, [2, 3, 4, 5]);
+            assert!(
+                done.refusals.iter().any(|f| f.member == 1
+                    && f.reason
+                        .contains("a receipt for another round or aggregate")),
+                "{:?}",
+                done.refusals
+            );
+        }
     });
 }
