@@ -246,6 +246,46 @@ fn r21_1_live_the_withholder_is_the_spare_in_every_later_present_set() {
     });
 }
 
+/// R21-1 with member 1 as the withholder (live behaviour, not ignored; delete with the fix): it costs its round
+/// (round 1, P = {1, 2, 3, 4}) and is out of P while four members are in good standing (round 2's P is
+/// {2, 3, 4, 5}); the path then damages honest member 4's answer once, in round 2, and from round 3 on the
+/// lowest unreliable member — member 1 — is P's filler again, holding slots: every round lost. Any later
+/// demotion of any honest member serves the lowest withholder.
+#[test]
+fn r21_1_live_a_withholding_member_1_returns_after_any_later_honest_demotion() {
+    big_stack(|| {
+        let acts = [
+            Act::WithholdFrom(1),
+            Act::Honest,
+            Act::Honest,
+            Act::GarbleIn(2),
+            Act::Honest,
+        ];
+        let rounds = run("r21-1-live-1", acts, 4, 0);
+        assert!(
+            lost_to_silence(&rounds[0], 1),
+            "{:?}",
+            rounds[0].as_ref().err()
+        );
+        assert!(
+            matches!(
+                &rounds[1],
+                Err(RelayError::Committee(super::CommitteeError::Relay(_)))
+            ),
+            "round 2 (P = {{2, 3, 4, 5}}): the path's change: {:?}",
+            rounds[1].as_ref().map(|d| d.present.clone())
+        );
+        for (i, r) in rounds.iter().enumerate().skip(2) {
+            assert!(
+                lost_to_silence(r, 1),
+                "round {}: {:?}",
+                i + 1,
+                r.as_ref().map(|d| d.present.clone())
+            );
+        }
+    });
+}
+
 /// Control of R21-1: the same two faults with the members' numbers swapped (the path damages honest member 2's
 /// answer in round 1, member 3 withholds from round 2). Now the lowest unreliable member is the honest one:
 /// round 3's P = {1, 2, 4, 5} decrypts bit-exact, restores member 2, and round 4 (after a restart) decrypts with
