@@ -26,6 +26,8 @@ mod rev19;
 #[cfg(test)]
 mod rev20;
 #[cfg(test)]
+mod rev21;
+#[cfg(test)]
 mod tests;
 
 /// What a committee member or its set-up refused, said in words a user can act on.
