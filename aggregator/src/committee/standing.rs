@@ -23,13 +23,24 @@ pub struct Standing {
     /// refusal, or an answer changed on the path — and helpers that did not supplement (review 19 R19-1). The
     /// path may be to blame, so a later valid answer restores the member.
     unreliable: Members,
+    /// When each member (index − 1) was last demoted, on the `demotions` clock: unreliable members are tried
+    /// least recently demoted first, so the member that just cost a round is not chosen again while another
+    /// unreliable member is untried (review 21, R21-1).
+    #[serde(default)]
+    last_demoted: [u64; 32],
+    /// Demotions so far.
+    #[serde(default)]
+    demotions: u64,
 }
 
 impl Standing {
-    /// The present set among the live receipt signers `alive` (ascending) for threshold `t`: t + 1 members
-    /// (one spare, so one cheater can be excluded and supplemented, review 17 R17-5) — the lowest in good
-    /// standing, then unreliable ones (review 20, R20-1: demotions must not cost the spare) — topped up to t
-    /// with distrusted ones, lowest first.
+    /// The present set among the live receipt signers `alive` (ascending) for threshold `t`: the t + 1 lowest
+    /// members in good standing (one spare, so one cheater can be excluded and supplemented, review 17 R17-5);
+    /// where fewer than t are in good standing, topped up to t with unreliable members, least recently demoted
+    /// first, then with distrusted ones, lowest first. An unreliable member is never the spare: as the filler
+    /// of a spare position it would be chosen again after every round it costs (review 21, R21-1); without a
+    /// spare, a cheater among t members in good standing costs its round (`Unrepairable`, review 20 R20-1) and
+    /// is then distrusted.
     #[must_use]
     pub fn choose(&self, alive: &[u8], t: usize) -> Vec<u8> {
         let rank = |m: u8| {
@@ -41,9 +52,20 @@ impl Standing {
                 0
             }
         };
+        let mut unreliable: Vec<u8> = alive.iter().copied().filter(|&m| rank(m) == 1).collect();
+        unreliable.sort_by_key(|&m| (self.demoted_at(m), m));
+        let by_rank = [
+            alive.iter().copied().filter(|&m| rank(m) == 0).collect(),
+            unreliable,
+            alive
+                .iter()
+                .copied()
+                .filter(|&m| rank(m) == 2)
+                .collect::<Vec<u8>>(),
+        ];
         let mut present = Vec::new();
-        for (level, size) in [(0, t + 1), (1, t + 1), (2, t)] {
-            for &m in alive.iter().filter(|&&m| rank(m) == level) {
+        for (members, size) in by_rank.iter().zip([t + 1, t, t]) {
+            for &m in members {
                 if present.len() < size {
                     present.push(m);
                 }
@@ -53,6 +75,14 @@ impl Standing {
         present
     }
 
+    fn demoted_at(&self, member: u8) -> u64 {
+        usize::from(member)
+            .checked_sub(1)
+            .and_then(|i| self.last_demoted.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Remembers the members of `excluded` (their own signed answers failed, regular or supplementary).
     pub fn distrust(&mut self, excluded: &[Exclusion]) {
         self.distrusted |= excluded.iter().fold(0, |m, e| m | bit(e.member));
@@ -60,6 +90,15 @@ impl Standing {
 
     /// Moves `members` behind the members in good standing (no valid signed answer where one was needed).
     pub fn demote(&mut self, members: Members) {
+        if members == 0 {
+            return;
+        }
+        self.demotions += 1;
+        for (i, at) in self.last_demoted.iter_mut().enumerate() {
+            if members & (1 << i) != 0 {
+                *at = self.demotions;
+            }
+        }
         self.unreliable |= members;
     }
 
@@ -115,18 +154,32 @@ mod tests {
         let mut s = Standing::default();
         s.distrust(&[excluded(2)]);
         s.demote(bit(1));
-        // Three in good standing: the unreliable member is the spare (R20-1), the distrusted one left out.
-        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 4, 5]);
-        // Two in good standing: the unreliable member makes up t before the distrusted one, which is no spare.
+        // Three in good standing: P is those t, without a spare (an unreliable member is never the spare).
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [3, 4, 5]);
+        // Two in good standing: the unreliable member makes up t before the distrusted one.
         assert_eq!(s.choose(&[1, 2, 3, 4], 3), [1, 3, 4]);
         assert_eq!(s.choose(&[1, 2, 3], 3), [1, 2, 3]);
-        // Two unreliable, two in good standing: P keeps its spare.
-        s.demote(bit(3));
-        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 4, 5]);
         // A valid answer restores an unreliable member, never a distrusted one.
-        s.restore(bit(1) | bit(2) | bit(3));
+        s.restore(bit(1) | bit(2));
         assert_eq!(s.unreliable(), 0);
         assert_eq!(s.distrusted(), bit(2));
         assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 4, 5]);
+    }
+
+    #[test]
+    fn the_member_demoted_last_is_tried_last() {
+        // Review 21, R21-1: honest member 3 demoted once, then withholding member 2 costs its round: with
+        // {1, 4, 5} in good standing P is those three, not {1, 2, 4, 5} again.
+        let mut s = Standing::default();
+        s.demote(bit(3));
+        s.demote(bit(2));
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 4, 5]);
+        // One more needed to reach t: the one demoted longer ago (3), not the one that just cost a round.
+        assert_eq!(s.choose(&[1, 2, 3, 4], 3), [1, 3, 4]);
+        // Demoted again later, 3 goes behind 2.
+        s.demote(bit(3));
+        assert_eq!(s.choose(&[1, 2, 3, 4], 3), [1, 2, 4]);
+        // Both needed to reach t: both taken.
+        assert_eq!(s.choose(&[1, 2, 3], 3), [1, 2, 3]);
     }
 }
