@@ -269,7 +269,7 @@ impl Committee {
         Ok(Self {
             roster,
             links: relay.links,
-            memory: RelayMemory::load(data_dir).map_err(RelayError::Storage)?,
+            memory: RelayMemory::load(data_dir, &record.key_id).map_err(RelayError::Storage)?,
             data_dir: data_dir.to_path_buf(),
             combination,
             max_answer,

@@ -249,10 +249,11 @@ fn a_retry_after_an_aggregator_restart_announces_the_same_present_set() {
             let d = copy_of(template(), &format!("retry-restart-{keep}"));
             let mut c = relay(&d, 1, Fault::Withhold);
             assert!(decrypt(&mut c, 1, 2500).is_err(), "member 1 withheld");
+            let key_id = c.record().key_id;
             drop(c);
             if !keep {
                 // The control: the standing kept, the aggregates' present sets forgotten.
-                let mut m = RelayMemory::load(&d).unwrap();
+                let mut m = RelayMemory::load(&d, &key_id).unwrap();
                 assert!(m.standing.unreliable() != 0, "member 1 was demoted");
                 m.rounds.clear();
                 m.save(&d).unwrap();

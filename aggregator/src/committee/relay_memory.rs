@@ -37,6 +37,8 @@ pub struct RoundMemo {
 /// The relay's memory.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RelayMemory {
+    /// The committee key's identity this memory belongs to (one key epoch; review 21, R21-2).
+    pub key_id: [u8; 32],
     /// Per (round, SHA3-256 of the round and its submissions).
     pub rounds: BTreeMap<(u64, [u8; 32]), RoundMemo>,
     /// The members' standing.
@@ -45,6 +47,7 @@ pub struct RelayMemory {
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Stored {
+    key_id: String,
     standing: Standing,
     rounds: Vec<StoredRound>,
 }
@@ -58,20 +61,35 @@ struct StoredRound {
 }
 
 impl RelayMemory {
-    /// The memory kept in `dir` ([`MEMORY_FILE`]), or an empty one if there is none yet.
+    /// The memory kept in `dir` ([`MEMORY_FILE`]) for the committee key `key_id`, or an empty one if there is
+    /// none yet or the file belongs to another key epoch (its present sets and standing mean nothing under a new
+    /// key: the members' answers and indices are the new epoch's; review 21, R21-2).
     ///
     /// # Errors
     /// Why the file cannot be read or does not parse: a damaged memory is reported, never silently dropped (it
     /// may hold a present set members answered for).
-    pub fn load(dir: &Path) -> Result<Self, String> {
+    pub fn load(dir: &Path, key_id: &[u8; 32]) -> Result<Self, String> {
         let path = dir.join(MEMORY_FILE);
+        let empty = Self {
+            key_id: *key_id,
+            ..Self::default()
+        };
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(empty),
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
         let stored: Stored =
             serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        if stored.key_id != hex::encode(key_id) {
+            eprintln!(
+                "committee: {} belongs to committee key {}, not {}: starting with an empty memory",
+                path.display(),
+                stored.key_id,
+                hex::encode(key_id)
+            );
+            return Ok(empty);
+        }
         let mut rounds = BTreeMap::new();
         for r in stored.rounds {
             let digest: [u8; 32] = hex::decode(&r.digest)
@@ -81,6 +99,7 @@ impl RelayMemory {
             rounds.insert((r.round, digest), r.memo);
         }
         Ok(Self {
+            key_id: *key_id,
             rounds,
             standing: stored.standing,
         })
@@ -107,6 +126,7 @@ impl RelayMemory {
             self.rounds.retain(|_, m| m.touched >= oldest_kept);
         }
         let stored = Stored {
+            key_id: hex::encode(self.key_id),
             standing: self.standing,
             rounds: self
                 .rounds
@@ -180,8 +200,9 @@ mod tests {
     #[test]
     fn the_memory_survives_a_restart_and_old_rounds_are_dropped() {
         let d = dir("roundtrip");
-        assert_eq!(RelayMemory::load(&d).unwrap(), RelayMemory::default());
-        let mut m = RelayMemory::default();
+        let key = [9u8; 32];
+        let mut m = RelayMemory::load(&d, &key).unwrap();
+        assert_eq!(m.rounds.len(), 0);
         m.standing.distrust(&[Exclusion {
             member: 2,
             supplement_for: 0,
@@ -196,25 +217,35 @@ mod tests {
             memo.present = Some(vec![1, 3, 4]);
         }
         m.save(&d).unwrap();
-        let back = RelayMemory::load(&d).unwrap();
+        let back = RelayMemory::load(&d, &key).unwrap();
         assert_eq!(back.standing, m.standing);
         let rounds: Vec<u64> = back.rounds.keys().map(|k| k.0).collect();
         assert_eq!(rounds.len(), 64);
         assert!(rounds.contains(&1), "the newest aggregate is kept");
         assert!(!rounds.contains(&106), "the oldest are dropped");
         assert_eq!(back, m);
+        // Another key epoch: an empty memory (R21-2).
+        let other = RelayMemory::load(&d, &[8u8; 32]).unwrap();
+        assert!(other.rounds.is_empty() && other.standing == super::Standing::default());
     }
 
     #[test]
     fn a_damaged_memory_is_an_error_not_an_empty_one() {
         let d = dir("damaged");
         std::fs::write(d.join(MEMORY_FILE), b"{\"standing\": ").unwrap();
-        assert!(RelayMemory::load(&d).is_err());
+        assert!(RelayMemory::load(&d, &[0u8; 32]).is_err());
         std::fs::write(
             d.join(MEMORY_FILE),
-            br#"{"standing":{"distrusted":0,"unreliable":0},"rounds":[{"round":1,"digest":"00","receipts":[],"present":null}]}"#,
+            format!(
+                r#"{{"key_id":"{}","standing":{{"distrusted":0,"unreliable":0}},"rounds":[{{"round":1,"digest":"00","receipts":[],"present":null}}]}}"#,
+                hex::encode([0u8; 32])
+            ),
         )
         .unwrap();
-        assert!(RelayMemory::load(&d).unwrap_err().contains("digest"));
+        assert!(
+            RelayMemory::load(&d, &[0u8; 32])
+                .unwrap_err()
+                .contains("digest")
+        );
     }
 }
