@@ -10,7 +10,7 @@
 //!
 //! Usage: `soak --zkfl target/release/zkfl --out target/soak.json [--quick]`
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -22,11 +22,13 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use serde_json::json;
 use zkfl_aggregator::client::{Client, RetryPolicy};
+use zkfl_aggregator::commands::serve::LISTENING;
 use zkfl_aggregator::coordinator::OpenRound;
 use zkfl_aggregator::demo::clinic::{ClinicKeys, submission};
 use zkfl_aggregator::model::{self, SetLimits};
 use zkfl_aggregator::round::Announcement;
 use zkfl_aggregator::round::{ClinicId, RoundId};
+use zkfl_aggregator::server::listen::listening_address;
 use zkfl_core::clinic::PublicKey;
 
 /// Model size of the soak rounds (one BFV chunk).
@@ -89,14 +91,9 @@ impl Serve {
             .stderr(Stdio::from(log))
             .spawn()
             .expect("spawn zkfl serve");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let url = loop {
-            let line = lines.next().expect("serve output").expect("read");
-            if let Some(a) = line.strip_prefix("zkfl serve: listening on ") {
-                break a.trim().to_owned();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
+        let stdout = child.stdout.take().expect("stdout");
+        let url =
+            listening_address(stdout, LISTENING, Duration::from_secs(600)).expect("serve output");
         Self { child, url }
     }
 

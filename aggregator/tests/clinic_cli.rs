@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use common::{Server, TempDir, keygen_with_model, open_round_args, stdout_ok, zkfl};
+use common::{Server, TempDir, keygen_with_model, open_round_args, published, stdout_ok, zkfl};
 use zkfl_aggregator::round::RoundId;
 
 /// logistic:3,2 has 3·2 + 2 = 8 parameters.
@@ -51,11 +51,7 @@ fn csv(dir: &Path) -> std::path::PathBuf {
 }
 
 fn clinic(dir: &Path, id: u32, url: &str, args: &[&str]) -> std::process::Child {
-    zkfl()
-        .args(["clinic", args[0], "--keys"])
-        .arg(dir.join(format!("keys/clinics/{id}")))
-        .args(["--server", url])
-        .args(&args[1..])
+    common::clinic(&dir.join(format!("keys/clinics/{id}")), url, args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -163,20 +159,8 @@ fn two_clinic_processes_train_and_submit_and_the_round_publishes() {
         );
         assert!(String::from_utf8_lossy(&out.stdout).contains("accepted: clinic"));
     }
-    let done = server
-        .client()
-        .wait_for(
-            RoundId(1),
-            &["published", "failed"],
-            Duration::from_secs(120),
-        )
-        .expect("round finishes");
-    assert_eq!(done.state, "published", "{:?}", done.failure);
+    let (done, mean) = published(&server.client(), RoundId(1), Duration::from_secs(120));
     assert_eq!(done.accepted, 2);
-    let mean = server
-        .client()
-        .update(RoundId(1))
-        .expect("published update");
     assert_eq!(mean.len(), DIM);
     assert!(mean.iter().any(|&v| v != 0.0));
     assert!(server.terminate());

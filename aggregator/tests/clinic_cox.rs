@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use common::{Server, TempDir, keygen, stdout_ok, zkfl};
+use common::{Server, TempDir, keygen, published, stdout_ok, zkfl};
 use zkfl_aggregator::round::RoundId;
 
 /// Centres (and clinics) taking part: the test stays short on 2 cores.
@@ -30,11 +30,9 @@ fn data(dir: &Path) {
 }
 
 fn train(dir: &Path, url: &str, centre: u32, extra: &[&str]) -> Child {
-    zkfl()
-        .args(["clinic", "train", "--keys"])
-        .arg(dir.join(format!("keys/clinics/{}", centre + 1)))
-        .args(["--server", url, "--data"])
-        .arg(dir.join(format!("tcga/centre-{centre}.csv")))
+    let data = dir.join(format!("tcga/centre-{centre}.csv"));
+    let keys = dir.join(format!("keys/clinics/{}", centre + 1));
+    common::clinic(&keys, url, &["train", "--data", data.to_str().unwrap()])
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -84,20 +82,8 @@ fn centres_train_the_cox_model_through_serve_and_the_round_publishes() {
         );
         assert!(String::from_utf8_lossy(&out.stdout).contains("accepted: clinic"));
     }
-    let done = server
-        .client()
-        .wait_for(
-            RoundId(1),
-            &["published", "failed"],
-            Duration::from_secs(60),
-        )
-        .expect("round finishes");
-    assert_eq!(done.state, "published", "{:?}", done.failure);
+    let (done, mean) = published(&server.client(), RoundId(1), Duration::from_secs(60));
     assert_eq!((done.accepted, done.rejected), (CENTRES, 0));
-    let mean = server
-        .client()
-        .update(RoundId(1))
-        .expect("published update");
     assert_eq!(mean.len(), 39);
     assert!(mean.iter().any(|&v| v != 0.0));
     assert!(mean.iter().all(|v| v.is_finite()));

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, TempDir, keygen_with_model};
+use common::{Server, TempDir, keygen_with_model, published};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use zkfl_aggregator::client::Client;
@@ -150,12 +150,8 @@ fn served_aggregate_equals_plaintext_sum_of_quantized_updates() {
         let sealed = clinic::submission(k, &pk, &a, u, false, &mut rng).expect("submission");
         c.submit(a.round, &sealed.envelope).expect("accepted");
     }
-    let done = c
-        .wait_for(a.round, &["published", "failed"], Duration::from_secs(120))
-        .expect("round finishes");
-    assert_eq!(done.state, "published", "{:?}", done.failure);
+    let (done, got) = published(&c, a.round, Duration::from_secs(120));
     assert!(done.submissions.iter().all(|s| s.decision == "accepted"));
-    let got = c.update(a.round).expect("published update");
     // Independent computation in the clear: quantize each update, sum mod t, de-quantize.
     let q = Quantizer::new(5.0, q.scale(), P).expect("quantizer");
     let mut sum = vec![0i128; P];

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Server, TempDir, keygen_with_model, open_round_args, stdout_ok, zkfl};
+use common::{Server, TempDir, keygen_with_model, open_round_args, published, stdout_ok};
 use zkfl_aggregator::round::RoundId;
 
 /// logistic:3,2 has 3·2 + 2 = 8 parameters (one chunk).
@@ -23,11 +23,7 @@ const MODEL: &str = "logistic:3,2";
 const UPDATE: [f32; 8] = [0.1, -0.2, 0.05, 0.0, 0.3, -0.1, 0.25, -0.05];
 
 fn clinic(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
-    zkfl()
-        .args(["clinic", args[0], "--keys"])
-        .arg(dir.join("keys/clinics/1"))
-        .args(["--server", url])
-        .args(&args[1..])
+    common::clinic(&dir.join("keys/clinics/1"), url, args)
         .output()
         .expect("run zkfl clinic")
 }
@@ -100,20 +96,8 @@ fn a_submission_sealed_by_the_device_is_accepted_by_the_server() {
     let again = clinic(&dir.0, &server.url, &args);
     assert!(!again.status.success(), "a replayed envelope is refused");
 
-    let done = server
-        .client()
-        .wait_for(
-            RoundId(1),
-            &["published", "failed"],
-            Duration::from_secs(120),
-        )
-        .expect("round finishes");
-    assert_eq!(done.state, "published", "{:?}", done.failure);
+    let (done, mean) = published(&server.client(), RoundId(1), Duration::from_secs(120));
     assert_eq!(done.accepted, 1);
-    let mean = server
-        .client()
-        .update(RoundId(1))
-        .expect("published update");
     // ‖UPDATE‖ < τ = 1: no clipping; quantization at S = 512 leaves an error ≤ 1/1024 per coordinate.
     for (m, u) in mean.iter().zip(UPDATE) {
         assert!((m - u).abs() <= 1.0 / 1024.0 + 1e-6, "{m} vs {u}");

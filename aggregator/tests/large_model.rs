@@ -25,7 +25,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Server, TempDir, announced, stdout_ok, write_model, zkfl};
+use common::{Server, TempDir, announced, clinic_args, published, stdout_ok, write_model, zkfl};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use zkfl_aggregator::client::Client;
@@ -177,11 +177,7 @@ fn xl_server(dir: &Path) -> Server {
 /// Waits for the round to publish and checks the published mean update against the de-quantized mean of
 /// the clinics' integers, bit for bit.
 fn published_mean_is(c: &Client, a: &Announcement, sums: &[i64], clinics: u32) {
-    let done = c
-        .wait_for(a.round, &["published", "failed"], Duration::from_secs(600))
-        .expect("round finishes");
-    assert_eq!(done.state, "published", "{:?}", done.failure);
-    let mean = c.update(a.round).expect("update");
+    let (_, mean) = published(c, a.round, Duration::from_secs(600));
     let expected = zkfl_aggregator::model::mean_update(sums, a.t, NORM_BOUND, SCALE, clinics)
         .expect("de-quantize");
     assert_eq!(mean.len(), sums.len());
@@ -257,13 +253,15 @@ fn clinic_submit_round(dim: usize) -> String {
         zkfl()
     };
     let started = Instant::now();
-    let out = cmd
-        .args(["clinic", "submit", "--keys"])
-        .arg(dir.0.join("keys/clinics/1"))
-        .args(["--server", &server.url, "--update"])
-        .arg(&path)
-        .output()
-        .expect("run zkfl clinic submit");
+    let keys = dir.0.join("keys/clinics/1");
+    let out = clinic_args(
+        &mut cmd,
+        &keys,
+        &server.url,
+        &["submit", "--update", path.to_str().unwrap()],
+    )
+    .output()
+    .expect("run zkfl clinic submit");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "zkfl clinic submit: {stderr}");
     println!(

@@ -12,41 +12,23 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Server, TempDir, announced, write_model, zkfl};
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
+use common::{
+    Server, THREE_CLINICS, TempDir, announced, clinic, plaintext_mean, sealed_update, update,
+    write_model, zkfl,
+};
 use serde_json::Value;
 use zkfl_aggregator::client::{Client, ClientError};
-use zkfl_aggregator::clinic::{ClinicKeys, round};
 use zkfl_aggregator::committee::relay::CEREMONY_FILE;
 use zkfl_aggregator::coordinator::OpenRound;
 use zkfl_aggregator::error::Code;
-use zkfl_aggregator::round::{Announcement, ClinicId, RoundId};
-use zkfl_core::clinic::{PublicKey, Silent};
+use zkfl_aggregator::round::{Announcement, RoundId};
 use zkfl_core::params::{ParamSet, SetL};
 
-const N: usize = SetL::N;
-
 /// A clinic's sealed submission of the integer update `m` under the served (committee) key.
-fn submission(dir: &Path, c: &Client, clinic: u32, a: &Announcement, m: &[i64; N]) -> Vec<u8> {
-    let mut rng = ChaCha20Rng::seed_from_u64(u64::from(clinic) + 100 * a.round.0);
-    let keys = ClinicKeys::load(&dir.join("keys"), ClinicId(clinic)).expect("clinic keys");
+fn submission(dir: &Path, c: &Client, clinic: u32, a: &Announcement, m: &[i64]) -> Vec<u8> {
     let served = c.bfv_key().expect("served committee key");
-    let pk = PublicKey::decode(&served, 1).expect("pk decodes");
-    let r = round(a, &pk, &keys).expect("round");
-    let msg = r.message(m).expect("message");
-    let enc = r.encrypt(&msg, &mut rng, &mut Silent).expect("encrypt");
-    let proof = r
-        .prove(&enc, &msg, clinic, &mut rng, &mut Silent)
-        .expect("prove");
-    r.seal(enc.ciphertext(), &proof, clinic, &keys.sign, 1, &mut rng)
-        .expect("seal")
-}
-
-fn update(values: [i64; 4]) -> Box<[i64; N]> {
-    let mut m = Box::new([0i64; N]);
-    m[..4].copy_from_slice(&values);
-    m
+    let seed = u64::from(clinic) + 100 * a.round.0;
+    sealed_update(dir, clinic, a, &served, m, seed, 1)
 }
 
 /// `--member` arguments: members in `online` as `dir:` children, the others `off`.
@@ -82,7 +64,7 @@ fn rows(dir: &Path, i: u8, table: &str) -> i64 {
         .expect("count")
 }
 
-fn submit_all(dir: &Path, c: &Client, updates: &[Box<[i64; N]>]) {
+fn submit_all(dir: &Path, c: &Client, updates: &[Vec<i64>]) {
     let a = announced(c, dir);
     for (i, m) in updates.iter().enumerate() {
         let id = i as u32 + 1;
@@ -93,11 +75,7 @@ fn submit_all(dir: &Path, c: &Client, updates: &[Box<[i64; N]>]) {
 
 /// `zkfl clinic submit` of `update` with the clinic directory `keys`.
 fn clinic_submit(keys: &Path, url: &str, update: &Path) -> std::process::Output {
-    zkfl()
-        .args(["clinic", "submit", "--keys"])
-        .arg(keys)
-        .args(["--server", url, "--update"])
-        .arg(update)
+    clinic(keys, url, &["submit", "--update", update.to_str().unwrap()])
         .output()
         .expect("zkfl clinic")
 }
@@ -199,11 +177,7 @@ fn zkfl_serve_decrypts_with_a_three_of_five_committee() {
     );
     assert!((1..=5).all(|i| rows(&dir.0, i, "replies") == 0));
 
-    let updates = [
-        update([512, -256, 0, 100]),
-        update([1024, 0, -512, 4]),
-        update([-512, 256, 512, 0]),
-    ];
+    let updates = THREE_CLINICS.map(|v| update(v, SetL::N));
     let round_started = Instant::now();
     certificate_checks(&dir.0, &c);
     // Clinics 1 and 2 through the library, clinic 3 as `zkfl clinic submit` (which checks the certificate
@@ -242,11 +216,7 @@ fn zkfl_serve_decrypts_with_a_three_of_five_committee() {
     assert!(out.status.success(), "{err}");
     assert!(err.contains("certified by all members"), "{err}");
     let done = c
-        .wait_for(
-            RoundId(1),
-            &["published", "failed"],
-            Duration::from_secs(120),
-        )
+        .wait_for_end(RoundId(1), Duration::from_secs(120))
         .expect("round finishes");
     let round_s = round_started.elapsed().as_secs_f64();
     assert_eq!(done.state, "published", "{:?}", done.failure);
@@ -265,12 +235,9 @@ fn zkfl_serve_decrypts_with_a_three_of_five_committee() {
             .all(|r| r["receipt"].as_str().is_some_and(|h| h.len() > 6000))
     );
     let mean = c.update(RoundId(1)).expect("update");
-    let expected: Vec<f32> = (0..4)
-        .map(|i| (updates.iter().map(|m| m[i]).sum::<i64>() as f64 / (512.0 * 3.0)) as f32)
-        .collect();
     assert_eq!(
         &mean[..4],
-        &expected[..],
+        &plaintext_mean(&THREE_CLINICS)[..],
         "the published mean is the plaintext mean, bit for bit"
     );
     // A round whose B_int is not the committee's design is refused (the key and share proofs are fixed to it).
@@ -301,11 +268,7 @@ fn zkfl_serve_decrypts_with_a_three_of_five_committee() {
     let c = server.client();
     submit_all(&dir.0, &c, &updates);
     let failed = c
-        .wait_for(
-            RoundId(2),
-            &["published", "failed"],
-            Duration::from_secs(120),
-        )
+        .wait_for_end(RoundId(2), Duration::from_secs(120))
         .expect("round finishes");
     assert_eq!(failed.state, "failed");
     let failure = failed.failure.expect("failure");

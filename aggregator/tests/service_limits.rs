@@ -8,6 +8,7 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -278,20 +279,8 @@ fn ids_at_or_above_2_pow_63_and_model_0_are_404() {
 #[test]
 fn a_second_service_on_the_same_data_directory_is_refused() {
     let (dir, _server) = started("lock", &[]);
-    let out = zkfl()
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir.0)
-        .arg("--keys")
-        .arg(dir.0.join("keys"))
-        .stdout(Stdio::null())
-        .output()
-        .expect("second serve");
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("in use by another zkfl serve"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let err = serve_refused(&dir.0);
+    assert!(err.contains("in use by another zkfl serve"), "{err}");
 }
 
 #[test]
@@ -299,20 +288,22 @@ fn a_damaged_database_is_refused_at_start_up() {
     let dir = TempDir::new("damaged");
     keygen(&dir.0, 3);
     std::fs::write(dir.0.join("zkfl.sqlite"), vec![0x5a; 8192]).expect("junk db");
+    let err = serve_refused(&dir.0);
+    assert!(err.contains("integrity check"), "{err}");
+}
+
+/// Runs `zkfl serve` over `<dir>` (keys in `<dir>/keys`), which must refuse to start; its standard error.
+fn serve_refused(dir: &Path) -> String {
     let out = zkfl()
         .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir.0)
+        .arg(dir)
         .arg("--keys")
-        .arg(dir.0.join("keys"))
+        .arg(dir.join("keys"))
         .stdout(Stdio::null())
         .output()
-        .expect("serve");
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("integrity check"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .expect("run zkfl serve");
+    assert!(!out.status.success(), "zkfl serve started");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]

@@ -74,15 +74,26 @@ fn content(clinic: u32) -> (Vec<u8>, Vec<u8>) {
 
 impl Consortium {
     fn submit(&mut self, clinic: u32, sequence: u64) -> Vec<u8> {
-        let (ct, proof) = content(clinic);
-        let key = &self.clinics[clinic as usize - 1];
+        self.seal(&fields(clinic), sequence, clinic, clinic as usize - 1)
+    }
+
+    /// Clinic `content_of`'s ciphertext and proof under `f`, signed with `self.clinics[signer]` (not
+    /// necessarily that clinic's key) and sealed at `sequence`.
+    fn seal(
+        &mut self,
+        f: &SubmissionFields,
+        sequence: u64,
+        content_of: u32,
+        signer: usize,
+    ) -> Vec<u8> {
+        let (ct, proof) = content(content_of);
         seal_submission_to_vec(
             self.kem.public_key(),
-            &fields(clinic),
+            f,
             sequence,
             &ct,
             &proof,
-            key,
+            &self.clinics[signer],
             &mut self.rng,
         )
         .unwrap()
@@ -162,16 +173,7 @@ fn every_misuse_is_rejected_and_accepted_state_is_unchanged() {
     let (ct, proof) = content(2);
     let mut f = fields(2);
     f.round = RoundId(5);
-    let mut other_round = seal_submission_to_vec(
-        c.kem.public_key(),
-        &f,
-        0,
-        &ct,
-        &proof,
-        &c.clinics[1],
-        &mut c.rng,
-    )
-    .unwrap();
+    let mut other_round = c.seal(&f, 0, 2, 1);
     assert_eq!(
         c.open(&mut other_round).unwrap_err(),
         ChannelError::WrongRound {
@@ -182,32 +184,15 @@ fn every_misuse_is_rejected_and_accepted_state_is_unchanged() {
 
     // Unknown clinic 9 with its own (unregistered) key.
     let stranger = SigningKey::generate(&mut c.rng);
-    let mut unknown = seal_submission_to_vec(
-        c.kem.public_key(),
-        &fields(9),
-        0,
-        &ct,
-        &proof,
-        &stranger,
-        &mut c.rng,
-    )
-    .unwrap();
+    c.clinics.push(stranger); // index 5: a key the roster does not know
+    let mut unknown = c.seal(&fields(9), 0, 2, 5);
     assert_eq!(
         c.open(&mut unknown).unwrap_err(),
         ChannelError::UnknownClinic(ClinicId(9))
     );
 
     // Clinic 3 signs while claiming to be clinic 2: envelope and submission agree, the key does not.
-    let mut impostor = seal_submission_to_vec(
-        c.kem.public_key(),
-        &fields(2),
-        0,
-        &ct,
-        &proof,
-        &c.clinics[2],
-        &mut c.rng,
-    )
-    .unwrap();
+    let mut impostor = c.seal(&fields(2), 0, 2, 2);
     assert_eq!(
         c.open(&mut impostor).unwrap_err(),
         ChannelError::BadSignature
@@ -243,16 +228,7 @@ fn every_misuse_is_rejected_and_accepted_state_is_unchanged() {
     // Wrong parameter set.
     let mut fp = fields(2);
     fp.param_id = 2;
-    let mut wrong_param = seal_submission_to_vec(
-        c.kem.public_key(),
-        &fp,
-        0,
-        &ct,
-        &proof,
-        &c.clinics[1],
-        &mut c.rng,
-    )
-    .unwrap();
+    let mut wrong_param = c.seal(&fp, 0, 2, 1);
     assert_eq!(
         c.open(&mut wrong_param).unwrap_err(),
         ChannelError::ParamSetMismatch {

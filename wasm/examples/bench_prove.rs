@@ -3,8 +3,6 @@
 //! code path and seeded randomness — median of `REPS` runs (env, default 3), then the result's digests
 //! (the browser must print the same).
 
-use std::time::Instant;
-
 fn main() {
     let reps: usize = std::env::var("REPS")
         .ok()
@@ -12,16 +10,7 @@ fn main() {
         .unwrap_or(3)
         .max(1);
     let mut bench = zkfl_wasm::kat::KatProveBench::new();
-    let mut times = Vec::with_capacity(reps);
-    for _ in 0..reps {
-        let start = Instant::now();
-        bench.run();
-        times.push(start.elapsed().as_secs_f64() * 1e3);
-    }
-    times.sort_by(f64::total_cmp);
-    println!(
-        "native encrypt+prove ms (median of {reps}): {:.1}",
-        times[reps / 2]
-    );
+    let ms = zkfl_wasm::kat::median_ms(reps, || bench.run());
+    println!("native encrypt+prove ms (median of {reps}): {ms:.1}");
     print!("{}", bench.digest());
 }

@@ -300,3 +300,17 @@ impl Default for KatBench {
         Self::new()
     }
 }
+
+/// Native benches only (`examples/bench_*`; `Instant` has no clock on wasm32): the median wall time of
+/// `reps` calls of `run`, in milliseconds.
+pub fn median_ms(reps: usize, mut run: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..reps)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            run();
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[reps / 2]
+}

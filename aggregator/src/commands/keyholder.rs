@@ -9,6 +9,10 @@ use crate::crypto::CoreDecryption;
 use crate::keys::{KeyError, read_secret};
 use crate::model::SetLimits;
 
+/// What a committee member listening over HTTP (`--listen`) prints on stdout, followed by its base URL
+/// ([`crate::server::listen::listening_address`] reads it).
+pub const LISTENING: &str = "zkfl keyholder: listening on ";
+
 /// Arguments of `zkfl keyholder`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -67,7 +71,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 |bound| {
                     use std::io::Write as _;
                     let mut out = std::io::stdout().lock();
-                    let _ = writeln!(out, "zkfl keyholder: listening on http://{bound}");
+                    let _ = writeln!(out, "{LISTENING}http://{bound}");
                     let _ = out.flush();
                 },
             );

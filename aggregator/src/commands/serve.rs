@@ -132,7 +132,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         let stop_signal = crate::server::listen::shutdown_signal();
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
-        println!("zkfl serve: listening on http://{}", listener.local_addr()?);
+        println!("{LISTENING}http://{}", listener.local_addr()?);
         let mode = svc.state.coordinator.decryption_mode();
         if mode == crate::keyholder::MODE {
             println!("zkfl serve: decryption in {mode} mode (separate key-holder process)");
@@ -168,6 +168,10 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Ok(())
     })
 }
+
+/// What `zkfl serve` prints on stdout, followed by its base URL, once it listens
+/// ([`crate::server::listen::listening_address`] reads it).
+pub const LISTENING: &str = "zkfl serve: listening on ";
 
 fn open_if_idle(c: &Coordinator, req: Option<&OpenRound>) {
     let Some(req) = req else { return };

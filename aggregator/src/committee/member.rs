@@ -220,6 +220,20 @@ pub struct Design {
     pub chunks: usize,
 }
 
+impl Design {
+    /// The threshold core's checked plan of this design for the committee of `epoch` (its n and t).
+    fn plan(self, epoch: &Epoch) -> Result<CheckedPlan<P>, CommitteeError> {
+        let c = epoch.committee;
+        Ok(CheckedPlan::<P>::design(
+            c.members(),
+            c.threshold(),
+            self.clinics,
+            self.b_int,
+            self.chunks,
+        )?)
+    }
+}
+
 impl Member {
     /// Opens member `index` of `roster` (its own file) with its identity seed and KEM seed, state at `db`, and
     /// replays its log.
@@ -260,13 +274,7 @@ impl Member {
             )));
         }
         let c = epoch.committee;
-        let plan = CheckedPlan::<P>::design(
-            c.members(),
-            c.threshold(),
-            design.clinics,
-            design.b_int,
-            design.chunks,
-        )?;
+        let plan = design.plan(&epoch)?;
         let store = MemberStore::open(db, &epoch.id(), index)?;
         let mut m = Self {
             index,
@@ -1083,14 +1091,7 @@ pub fn share_set_bytes(chunks: usize, roster: &CommitteeRoster) -> usize {
 /// [`CommitteeError::Protocol`] for a design the core refuses.
 pub fn max_answer_bytes(roster: &CommitteeRoster, design: Design) -> Result<usize, CommitteeError> {
     let epoch = roster.epoch()?;
-    let c = epoch.committee;
-    let plan = CheckedPlan::<P>::design(
-        c.members(),
-        c.threshold(),
-        design.clinics,
-        design.b_int,
-        design.chunks,
-    )?;
+    let plan = design.plan(&epoch)?;
     let proof = max_proof_len::<P>(&share_params(&plan)?);
     let frame = Frame {
         epoch: &epoch,
@@ -1176,13 +1177,7 @@ impl Combination {
     ) -> Result<Self, CommitteeError> {
         let epoch = roster.epoch()?;
         let c = epoch.committee;
-        let plan = CheckedPlan::<P>::design(
-            c.members(),
-            c.threshold(),
-            design.clinics,
-            design.b_int,
-            design.chunks,
-        )?;
+        let plan = design.plan(&epoch)?;
         let chunks = b.len();
         Ok(Self {
             epoch,

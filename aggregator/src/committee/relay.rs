@@ -401,7 +401,7 @@ impl Committee {
                 refusals,
             });
         }
-        self.memory.rounds.entry(memo_key).or_default().receipts = signed;
+        self.memory.touch(memo_key).receipts = signed;
         let present = match earlier {
             // Members already asked to answer for this present set answer no other: keep it (a member that is
             // offline now and holds no slot is left out; one that holds a slot makes the retry fail again).
@@ -433,7 +433,7 @@ impl Committee {
                         refusals,
                     });
                 }
-                self.memory.rounds.entry(memo_key).or_default().present = Some(present.clone());
+                self.memory.touch(memo_key).present = Some(present.clone());
                 // Durable before any member answers for it (members answer one present set per aggregate).
                 self.memory
                     .save(&self.data_dir)

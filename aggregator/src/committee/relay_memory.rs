@@ -16,8 +16,8 @@ use super::standing::Standing;
 /// The file in the aggregator's data directory that keeps the relay's memory.
 pub const MEMORY_FILE: &str = "committee-relay.json";
 
-/// Aggregates remembered: a retry comes within a few rounds, so older entries are dropped.
-const ROUNDS_KEPT: u64 = 64;
+/// Aggregates remembered: a retry comes within a few attempts, so the entries touched longest ago are dropped.
+const ROUNDS_KEPT: usize = 64;
 
 /// What one decryption attempt of an aggregate gathered.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -28,6 +28,10 @@ pub struct RoundMemo {
     pub receipts: Vec<(u8, Vec<u8>)>,
     /// The present set announced, once members may have answered for it.
     pub present: Option<Vec<u8>>,
+    /// When this entry was last written, in the memory's own count of writes: what pruning keeps the newest of
+    /// (not the round number, which a new coordinator store may start again from 1; review 21, R21-2).
+    #[serde(default)]
+    pub touched: u64,
 }
 
 /// The relay's memory.
@@ -82,15 +86,25 @@ impl RelayMemory {
         })
     }
 
-    /// Writes the memory to `dir` ([`MEMORY_FILE`]) atomically, dropping aggregates more than
-    /// [`ROUNDS_KEPT`] rounds older than the newest.
+    /// The entry of aggregate `key` (created empty if new), marked as the most recently written.
+    pub fn touch(&mut self, key: (u64, [u8; 32])) -> &mut RoundMemo {
+        let next = self.rounds.values().map(|m| m.touched).max().unwrap_or(0) + 1;
+        let memo = self.rounds.entry(key).or_default();
+        memo.touched = next;
+        memo
+    }
+
+    /// Writes the memory to `dir` ([`MEMORY_FILE`]) atomically, keeping the [`ROUNDS_KEPT`] aggregates touched
+    /// most recently.
     ///
     /// # Errors
     /// Why it could not be written (the previous file is then unchanged).
     pub fn save(&mut self, dir: &Path) -> Result<(), String> {
-        if let Some(&(newest, _)) = self.rounds.keys().next_back() {
-            self.rounds
-                .retain(|&(round, _), _| round + ROUNDS_KEPT > newest);
+        if self.rounds.len() > ROUNDS_KEPT {
+            let mut touched: Vec<u64> = self.rounds.values().map(|m| m.touched).collect();
+            touched.sort_unstable_by(|a, b| b.cmp(a));
+            let oldest_kept = touched[ROUNDS_KEPT - 1];
+            self.rounds.retain(|_, m| m.touched >= oldest_kept);
         }
         let stored = Stored {
             standing: self.standing,
@@ -152,7 +166,7 @@ mod receipts_hex {
 
 #[cfg(test)]
 mod tests {
-    use super::{MEMORY_FILE, RelayMemory, RoundMemo};
+    use super::{MEMORY_FILE, RelayMemory};
     use crate::committee::member::{Exclusion, ExclusionReason};
 
     fn dir(label: &str) -> std::path::PathBuf {
@@ -174,23 +188,20 @@ mod tests {
             reason: ExclusionReason::Header,
         }]);
         m.standing.demote(1 << 4);
-        for round in [1u64, 70, 71] {
-            m.rounds.insert(
-                (round, [round as u8; 32]),
-                RoundMemo {
-                    receipts: vec![(1, vec![1, 2, 3]), (3, vec![9])],
-                    present: Some(vec![1, 3, 4]),
-                },
-            );
+        // 70 aggregates, then round numbers start again from 1 (a new coordinator store): the newest written
+        // are kept, whatever their round numbers (R21-2).
+        for round in (100..170u64).chain([1]) {
+            let memo = m.touch((round, [round as u8; 32]));
+            memo.receipts = vec![(1, vec![1, 2, 3]), (3, vec![9])];
+            memo.present = Some(vec![1, 3, 4]);
         }
         m.save(&d).unwrap();
         let back = RelayMemory::load(&d).unwrap();
         assert_eq!(back.standing, m.standing);
-        assert_eq!(
-            back.rounds.keys().map(|k| k.0).collect::<Vec<_>>(),
-            [70, 71],
-            "round 1 is 70 rounds older than the newest"
-        );
+        let rounds: Vec<u64> = back.rounds.keys().map(|k| k.0).collect();
+        assert_eq!(rounds.len(), 64);
+        assert!(rounds.contains(&1), "the newest aggregate is kept");
+        assert!(!rounds.contains(&106), "the oldest are dropped");
         assert_eq!(back, m);
     }
 

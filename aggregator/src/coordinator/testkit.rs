@@ -121,6 +121,12 @@ pub(crate) fn opened() -> Coordinator {
 
 pub(crate) fn opened_with(decryptor: Box<dyn Decryptor>) -> Coordinator {
     let c = coordinator_with(Store::in_memory().expect("store"), decryptor);
+    open_first_round(&c);
+    c
+}
+
+/// Stores the two-parameter model (1, 2) and opens round 1 on it: τ = 5, S = 2, ten minutes.
+pub(crate) fn open_first_round(c: &Coordinator) {
     c.put_model(&model::encode(&[1.0, 2.0])).expect("model");
     c.open_round(&OpenRound {
         norm_bound: 5.0,
@@ -130,5 +136,4 @@ pub(crate) fn opened_with(decryptor: Box<dyn Decryptor>) -> Coordinator {
         model: None,
     })
     .expect("open");
-    c
 }

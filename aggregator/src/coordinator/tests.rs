@@ -187,22 +187,14 @@ fn only_one_round_is_open_at_a_time() {
 
 #[test]
 fn accepted_submissions_and_the_running_sum_survive_a_restart() {
-    use super::testkit::coordinator;
+    use super::testkit::{coordinator, open_first_round};
     let dir = std::env::temp_dir().join(format!("zkfl-coord-restart-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join("zkfl.sqlite");
     {
         let c = coordinator(Store::open(&path).expect("open"));
-        c.put_model(&model::encode(&[1.0, 2.0])).expect("model");
-        c.open_round(&OpenRound {
-            norm_bound: 5.0,
-            scale: 2.0,
-            deadline_secs: 600,
-            model_sha3: None,
-            model: None,
-        })
-        .expect("open");
+        open_first_round(&c);
         c.process(RoundId(1), b"1 1 ok 4").expect("1");
         c.process(RoundId(1), b"2 1 ok 6").expect("2");
         // Dropped without any shutdown: every decision was committed when it was answered.

@@ -16,6 +16,19 @@ fn limits() -> SetLimits {
     SetLimits::of("S").expect("S")
 }
 
+/// The set-S aggregator and a round of 3,000 parameters (two chunks) at t = 401, B_int = 100.
+fn two_chunk_round() -> (CoreAggregate, RoundContext) {
+    let ctx = RoundContext {
+        round: RoundId(1),
+        param_set_id: 1,
+        model_dim: 3000,
+        b_int: 100,
+        t: 401,
+        bfv_public_key_sha3: [0; 32],
+    };
+    (CoreAggregate { limits: limits() }, ctx)
+}
+
 /// Encrypts `m` (one chunk per entry) under the wire-encoded public key, clinic-style.
 fn encrypt_chunks(pk: &[u8], m: &[[i64; N]], t: u64, rng: &mut ChaCha20Rng) -> Vec<u8> {
     let mut a = Box::new(Poly::<<SetS as ParamSet>::M, N>::zero());
@@ -56,15 +69,7 @@ fn aggregate_of_two_encryptions_decrypts_to_the_sum() {
     ];
     let ct1 = encrypt_chunks(&pk, &m1, t, &mut rng);
     let ct2 = encrypt_chunks(&pk, &m2, t, &mut rng);
-    let agg = CoreAggregate { limits: limits() };
-    let ctx = RoundContext {
-        round: RoundId(1),
-        param_set_id: 1,
-        model_dim: 3000,
-        b_int: 100,
-        t: 401,
-        bfv_public_key_sha3: [0; 32],
-    };
+    let (agg, ctx) = two_chunk_round();
     let mut sum = agg.empty(&ctx).expect("empty");
     for ct in [&ct1, &ct2] {
         sum = agg.add(&sum, ct).expect("add");
@@ -91,15 +96,7 @@ fn aggregate_of_two_encryptions_decrypts_to_the_sum() {
 
 #[test]
 fn bad_ciphertexts_are_typed_rejections() {
-    let agg = CoreAggregate { limits: limits() };
-    let ctx = RoundContext {
-        round: RoundId(1),
-        param_set_id: 1,
-        model_dim: 3000,
-        b_int: 100,
-        t: 401,
-        bfv_public_key_sha3: [0; 32],
-    };
+    let (agg, ctx) = two_chunk_round();
     let zero = agg.empty(&ctx).expect("empty");
     let code = |r: Result<Vec<u8>, ApiError>| r.err().map(|e| e.code);
     assert_eq!(

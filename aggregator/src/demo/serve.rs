@@ -7,11 +7,11 @@
 //! Ctrl-C or SIGTERM: the servers (and with them their key holders) stop and the directories — which hold
 //! the BFV secret key — are removed before the demo exits.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::client::Client;
@@ -339,21 +339,12 @@ impl ServeProcess {
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(child);
         let stdout = stdout.ok_or("serve has no stdout pipe")?;
-        let (tx, rx) = mpsc::channel();
-        // Reads the address line, then keeps draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            for line in lines.by_ref().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("zkfl serve: listening on ") {
-                    let _ = tx.send(addr.trim().to_owned());
-                    break;
-                }
-            }
-            for _ in lines {}
-        });
-        self.url = rx
-            .recv_timeout(STARTUP)
-            .map_err(|_| format!("zkfl serve did not start: {}", self.log_tail()))?;
+        self.url = crate::server::listen::listening_address(
+            stdout,
+            crate::commands::serve::LISTENING,
+            STARTUP,
+        )
+        .ok_or_else(|| format!("zkfl serve did not start: {}", self.log_tail()))?;
         self.wait_healthy()
     }
 

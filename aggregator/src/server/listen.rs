@@ -148,6 +148,30 @@ pub fn shutdown_signal() -> impl Future<Output = ()> {
     }
 }
 
+/// Waits for the line `prefix ADDRESS` that a child process prints on `stdout` once it listens (`zkfl serve`'s
+/// [`crate::commands::serve::LISTENING`], a committee member's [`crate::commands::keyholder::LISTENING`]). A
+/// thread reads it and then keeps draining the pipe, so the child never blocks on a full pipe. The address,
+/// or `None` if the stream ends or `timeout` passes first.
+pub fn listening_address(
+    stdout: impl std::io::Read + Send + 'static,
+    prefix: &'static str,
+    timeout: Duration,
+) -> Option<String> {
+    use std::io::BufRead as _;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        for line in lines.by_ref().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix(prefix) {
+                let _ = tx.send(addr.trim().to_owned());
+                break;
+            }
+        }
+        for _ in lines {}
+    });
+    rx.recv_timeout(timeout).ok()
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves; then stops accepting, closes idle connections and
 /// returns as soon as `busy()` reports no request in flight (or the grace period ends), without waiting
 /// for idle, half-sent or trickling connections.

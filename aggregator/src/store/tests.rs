@@ -19,8 +19,31 @@ fn decision(clinic_id: u32, accepted: bool, digest: u8) -> SubmissionRecord {
     }
 }
 
+/// Records clinic `clinic`'s accepted decision in round 1 (submission digest `[digest; 64]`, envelope hash
+/// `[envelope; 32]`, no replay mark) with the new running sum `sum` and its ciphertext `ct`.
+fn accept(
+    store: &mut Store,
+    clinic: u32,
+    digest: u8,
+    envelope: u8,
+    sum: &[u8],
+    ct: &[u8],
+) -> Result<()> {
+    store.record_decision(
+        RoundId(1),
+        &decision(clinic, true, digest),
+        &[envelope; 32],
+        None,
+        Some((sum, ct, &b"proof"[..])),
+    )
+}
+
 fn store_with_round() -> Store {
-    let store = Store::in_memory().expect("store");
+    with_round(Store::in_memory().expect("store"))
+}
+
+/// `store` with a two-parameter model ([9; 32]) and round 1 on it, its running sum `sum0`.
+fn with_round(store: Store) -> Store {
     store.put_model(&[9; 32], 2, &[0; 8]).expect("model");
     store
         .insert_round(&announcement(RoundId(1), [9; 32]), b"sig", b"sum0")
@@ -31,15 +54,7 @@ fn store_with_round() -> Store {
 #[test]
 fn a_decision_stores_row_digest_envelope_and_sum_together() {
     let mut store = store_with_round();
-    store
-        .record_decision(
-            RoundId(1),
-            &decision(3, true, 7),
-            &[8; 32],
-            None,
-            Some((&b"sum1"[..], &b"ct-sum1"[..], &b"proof"[..])),
-        )
-        .expect("decide");
+    accept(&mut store, 3, 7, 8, b"sum1", b"ct-sum1").expect("decide");
     assert_eq!(
         store.running_sum(RoundId(1)).expect("sum").as_deref(),
         Some(&b"sum1"[..])
@@ -58,26 +73,8 @@ fn a_decision_stores_row_digest_envelope_and_sum_together() {
 #[test]
 fn a_second_decision_for_a_clinic_is_refused_and_changes_nothing() {
     let mut store = store_with_round();
-    store
-        .record_decision(
-            RoundId(1),
-            &decision(3, true, 7),
-            &[8; 32],
-            None,
-            Some((&b"sum1"[..], &b"ct-sum1"[..], &b"proof"[..])),
-        )
-        .expect("decide");
-    assert!(
-        store
-            .record_decision(
-                RoundId(1),
-                &decision(3, true, 5),
-                &[4; 32],
-                None,
-                Some((&b"sum2"[..], &b"ct-sum2"[..], &b"proof"[..]))
-            )
-            .is_err()
-    );
+    accept(&mut store, 3, 7, 8, b"sum1", b"ct-sum1").expect("decide");
+    assert!(accept(&mut store, 3, 5, 4, b"sum2", b"ct-sum2").is_err());
     assert_eq!(
         store.running_sum(RoundId(1)).expect("sum").as_deref(),
         Some(&b"sum1"[..])
@@ -108,17 +105,7 @@ fn accepting_into_a_closed_round_fails_atomically() {
     store
         .transition(RoundId(1), RoundState::close)
         .expect("close");
-    assert!(
-        store
-            .record_decision(
-                RoundId(1),
-                &decision(3, true, 7),
-                &[8; 32],
-                None,
-                Some((&b"sum1"[..], &b"ct-sum1"[..], &b"proof"[..]))
-            )
-            .is_err()
-    );
+    assert!(accept(&mut store, 3, 7, 8, b"sum1", b"ct-sum1").is_err());
     assert!(store.submissions(RoundId(1)).expect("subs").is_empty());
     assert!(!store.digest_seen(&[7; 64]).expect("digest"));
 }
@@ -130,21 +117,8 @@ fn state_survives_reopening_the_file() {
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join("zkfl.sqlite");
     {
-        let store = Store::open(&path).expect("open");
-        store.put_model(&[9; 32], 2, &[0; 8]).expect("model");
-        store
-            .insert_round(&announcement(RoundId(1), [9; 32]), b"sig", b"sum0")
-            .expect("round");
-        let mut store = store;
-        store
-            .record_decision(
-                RoundId(1),
-                &decision(1, true, 1),
-                &[1; 32],
-                None,
-                Some((&b"sum1"[..], &b"ct-sum1"[..], &b"proof"[..])),
-            )
-            .expect("d");
+        let mut store = with_round(Store::open(&path).expect("open"));
+        accept(&mut store, 1, 1, 1, b"sum1", b"ct-sum1").expect("d");
     }
     let store = Store::open(&path).expect("reopen");
     assert_eq!(
@@ -330,24 +304,8 @@ fn a_data_directory_is_locked_by_one_service() {
 #[test]
 fn accepted_ciphertexts_are_kept_in_order_with_a_hash_chain() {
     let mut store = store_with_round();
-    store
-        .record_decision(
-            RoundId(1),
-            &decision(3, true, 7),
-            &[8; 32],
-            None,
-            Some((&b"s1"[..], &b"c3"[..], &b"proof"[..])),
-        )
-        .expect("3");
-    store
-        .record_decision(
-            RoundId(1),
-            &decision(1, true, 5),
-            &[5; 32],
-            None,
-            Some((&b"s2"[..], &b"c1"[..], &b"proof"[..])),
-        )
-        .expect("1");
+    accept(&mut store, 3, 7, 8, b"s1", b"c3").expect("3");
+    accept(&mut store, 1, 5, 5, b"s2", b"c1").expect("1");
     let (kept, head) = store.accepted_ciphertexts(RoundId(1)).expect("kept");
     assert_eq!(
         kept.iter()

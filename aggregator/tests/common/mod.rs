@@ -2,12 +2,14 @@
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use zkfl_aggregator::client::Client;
+use zkfl_aggregator::client::{Client, RoundStatus};
+use zkfl_aggregator::commands::serve::LISTENING;
+use zkfl_aggregator::round::{Announcement, ClinicId, RoundId};
+use zkfl_aggregator::server::listen::listening_address;
 
 pub mod committee;
 
@@ -34,6 +36,27 @@ impl Drop for TempDir {
 
 pub fn zkfl() -> Command {
     Command::new(env!("CARGO_BIN_EXE_zkfl"))
+}
+
+/// Adds `clinic SUBCOMMAND --keys KEYS --server URL REST…` to `cmd` (`args` is [SUBCOMMAND, REST…]; `cmd` is
+/// [`zkfl`], or a wrapper that runs it).
+pub fn clinic_args<'c>(
+    cmd: &'c mut Command,
+    keys: &Path,
+    url: &str,
+    args: &[&str],
+) -> &'c mut Command {
+    cmd.args(["clinic", args[0], "--keys"])
+        .arg(keys)
+        .args(["--server", url])
+        .args(&args[1..])
+}
+
+/// `zkfl clinic …` as a clinic with the key directory `keys` (see [`clinic_args`]).
+pub fn clinic(keys: &Path, url: &str, args: &[&str]) -> Command {
+    let mut cmd = zkfl();
+    clinic_args(&mut cmd, keys, url, args);
+    cmd
 }
 
 /// Runs `zkfl keygen` for `clinics` clinics into `<dir>/keys` and writes a 4-parameter initial model.
@@ -78,18 +101,8 @@ impl Server {
             .spawn()
             .expect("spawn serve");
         let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            let line = lines
-                .next()
-                .expect("serve printed its address")
-                .expect("read stdout");
-            if let Some(addr) = line.strip_prefix("zkfl serve: listening on ") {
-                break addr.trim().to_owned();
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let url = listening_address(stdout, LISTENING, Duration::from_secs(600))
+            .expect("serve printed its address");
         Self {
             child,
             url,
@@ -174,4 +187,68 @@ pub fn stdout_ok(out: &std::process::Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Waits up to `within` for `round` to end, which must be published (its failure otherwise): its final status
+/// and the published mean update.
+pub fn published(c: &Client, round: RoundId, within: Duration) -> (RoundStatus, Vec<f32>) {
+    let done = c.wait_for_end(round, within).expect("round finishes");
+    assert_eq!(done.state, "published", "{:?}", done.failure);
+    let mean = c.update(round).expect("published update");
+    (done, mean)
+}
+
+/// The integer updates of the three clinics of the real-proof round tests (scale S = 512): the first four
+/// coordinates, the rest zero.
+pub const THREE_CLINICS: [[i64; 4]; 3] =
+    [[512, -256, 0, 100], [1024, 0, -512, 4], [-512, 256, 512, 0]];
+
+/// An integer update of `n` coordinates: `values`, then zeros.
+pub fn update(values: [i64; 4], n: usize) -> Vec<i64> {
+    let mut m = vec![0i64; n];
+    m[..4].copy_from_slice(&values);
+    m
+}
+
+/// The first four coordinates of the mean update a round of `updates` publishes at S = 512, computed in the
+/// clear: each integer sum divided by 512 · clinics.
+pub fn plaintext_mean(updates: &[[i64; 4]]) -> Vec<f32> {
+    let clinics = updates.len() as f64;
+    (0..4)
+        .map(|i| (updates.iter().map(|m| m[i]).sum::<i64>() as f64 / (512.0 * clinics)) as f32)
+        .collect()
+}
+
+/// Clinic `clinic`'s sealed submission (keys from `<dir>/keys`, its `sequence`-th) of the integer update `m` to
+/// round `a` under the BFV public key `pk`: really encrypted, proven and signed, with randomness from `seed`.
+pub fn sealed_update(
+    dir: &Path,
+    clinic: u32,
+    a: &Announcement,
+    pk: &[u8],
+    m: &[i64],
+    seed: u64,
+    sequence: u64,
+) -> Vec<u8> {
+    use rand_core::SeedableRng as _;
+    use zkfl_core::clinic::{PublicKey, Silent};
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+    let keys = zkfl_aggregator::clinic::ClinicKeys::load(&dir.join("keys"), ClinicId(clinic))
+        .expect("clinic keys");
+    let pk = PublicKey::decode_for_model(pk, a.model_dim).expect("pk decodes");
+    let r = zkfl_aggregator::clinic::round(a, &pk, &keys).expect("round");
+    let msg = r.message(m).expect("message");
+    let enc = r.encrypt(&msg, &mut rng, &mut Silent).expect("encrypt");
+    let proof = r
+        .prove(&enc, &msg, clinic, &mut rng, &mut Silent)
+        .expect("prove");
+    r.seal(
+        enc.ciphertext(),
+        &proof,
+        clinic,
+        &keys.sign,
+        sequence,
+        &mut rng,
+    )
+    .expect("seal")
 }

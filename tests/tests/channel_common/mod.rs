@@ -4,6 +4,9 @@
 use core::convert::Infallible;
 
 use rand_core::{TryCryptoRng, TryRng};
+use serde_json::Value;
+use zkfl_core::channel::ChannelError;
+use zkfl_core::channel::identity::{ContextSigner, Signature, SigningKey};
 
 /// An "RNG" that returns fixed bytes (to replay a known-answer test's randomness), then zeros.
 pub struct FixedRng {
@@ -56,7 +59,7 @@ impl TryRng for FixedRng {
 impl TryCryptoRng for FixedRng {}
 
 /// Hex string field of a JSON object.
-pub fn hex_field(v: &serde_json::Value, name: &str) -> Vec<u8> {
+pub fn hex_field(v: &Value, name: &str) -> Vec<u8> {
     hex::decode(
         v[name]
             .as_str()
@@ -66,8 +69,47 @@ pub fn hex_field(v: &serde_json::Value, name: &str) -> Vec<u8> {
 }
 
 /// Loads a vector file from `tests/vectors/channel/`.
-pub fn load_vectors(file: &str) -> serde_json::Value {
+pub fn load_vectors(file: &str) -> Value {
     let path = format!("{}/vectors/channel/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).expect("vector JSON")
+}
+
+/// Replays the FIPS 204 signing vectors of `v` (the `sign` section of `ml-dsa.json`) through the signer that
+/// `signer` makes from each case's key: a valid case must give the vector's signature bytes, an invalid one (a
+/// context over 255 bytes) `ContextTooLong`. Returns the valid cases with the signature each gave.
+pub fn replay_signing_vectors<S: ContextSigner>(
+    v: &Value,
+    signer: impl Fn(SigningKey) -> S,
+) -> Vec<(&Value, Signature)> {
+    let mut valid = Vec::new();
+    for c in v["sign"].as_array().expect("sign section") {
+        let sk = SigningKey::from_bytes(&hex_field(c, "seed")).expect("seed");
+        let s = signer(sk);
+        // Deterministic variant (rnd = 0^32) unless the vector carries its hedged rnd.
+        let mut rng = match c.get("rnd") {
+            Some(_) => FixedRng::new(&hex_field(c, "rnd")),
+            None => FixedRng::zeros(),
+        };
+        let got = s.sign_with_context(&hex_field(c, "msg"), &hex_field(c, "ctx"), &mut rng);
+        match c["result"].as_str() {
+            Some("valid") => {
+                let sig = got.unwrap_or_else(|e| panic!("tcId {}: {e}", c["tcId"]));
+                assert_eq!(
+                    sig.as_bytes().as_slice(),
+                    hex_field(c, "sig").as_slice(),
+                    "tcId {}",
+                    c["tcId"]
+                );
+                valid.push((c, sig));
+            }
+            _ => assert_eq!(
+                got.err(),
+                Some(ChannelError::ContextTooLong),
+                "tcId {}",
+                c["tcId"]
+            ),
+        }
+    }
+    valid
 }

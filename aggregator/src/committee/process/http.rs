@@ -301,7 +301,6 @@ pub fn spawn(
     extra: &[&str],
     stderr: std::process::Stdio,
 ) -> std::io::Result<(std::process::Child, String)> {
-    use std::io::BufRead as _;
     let mut child = std::process::Command::new(exe)
         .args(["keyholder", "--committee", "--dir"])
         .arg(dir)
@@ -314,25 +313,16 @@ pub fn spawn(
         .stdout(std::process::Stdio::piped())
         .stderr(stderr)
         .spawn()?;
-    let Some(stdout) = child.stdout.take() else {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(std::io::Error::other("member has no stdout pipe"));
-    };
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = std::io::BufReader::new(stdout).lines();
-        for line in lines.by_ref().map_while(Result::ok) {
-            if let Some((_, url)) = line.split_once("listening on ") {
-                let _ = tx.send(url.trim().to_owned());
-                break;
-            }
-        }
-        for _ in lines {}
+    let url = child.stdout.take().and_then(|stdout| {
+        crate::server::listen::listening_address(
+            stdout,
+            crate::commands::keyholder::LISTENING,
+            STARTUP,
+        )
     });
-    match rx.recv_timeout(STARTUP) {
-        Ok(url) => Ok((child, url)),
-        Err(_) => {
+    match url {
+        Some(url) => Ok((child, url)),
+        None => {
             let _ = child.kill();
             let status = child.wait()?;
             Err(std::io::Error::other(format!(
