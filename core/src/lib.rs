@@ -40,8 +40,7 @@ pub mod quant;
 pub mod ring;
 pub mod sets;
 pub use sets::{set_l, set_s, set_xl};
-// `threshold`'s modules that issue 17 is extending are exempt from pedantic and the division lint one by one
-// (threshold/mod.rs); every other module is under the lints.
+// `threshold`'s modules are under the crate's lints like the others (threshold/mod.rs).
 pub mod threshold;
 pub mod wire;
 pub mod zk;

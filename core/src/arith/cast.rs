@@ -80,6 +80,16 @@ pub const fn fit_u64(x: u128) -> u64 {
     low_u64(x)
 }
 
+/// `x` as `u8` where the caller's argument says x < 2^8 (a committee member's number, at most 16; a count
+/// bounded by a wire field). Checked like [`fit_u32`]; public values only (the check branches).
+#[inline]
+#[must_use]
+#[allow(clippy::cast_possible_truncation, reason = "checked on the line above")]
+pub const fn fit_u8(x: u64) -> u8 {
+    assert!(x <= u8::MAX as u64, "fit_u8: value above 255");
+    x as u8
+}
+
 /// `x` as `usize` where the caller's argument says it fits (a byte or bit count of a proof or a buffer, far
 /// below 2^32). Checked like [`fit_u32`], so a 16-bit or 32-bit target refuses rather than wraps.
 #[inline]

@@ -374,7 +374,8 @@ impl<'a, 'b, M: Modulus, const N: usize> Aggregate<'a, 'b, M, N> {
         let have = admitted.len();
         if have < MIN_CLINICS as usize {
             return Err(ThresholdError::TooFewCiphertexts {
-                have: have as u32,
+                // have < MIN_CLINICS, a u32: the conversion cannot fail.
+                have: u32::try_from(have).unwrap_or(u32::MAX),
                 need: MIN_CLINICS,
             });
         }

@@ -133,7 +133,8 @@ impl<P: ParamSet, const N: usize> Combiner<P, N> {
         let holds_slot = |m: u8| (0..c.slots()).any(|u| c.assignee(present, u) == Some(m));
         let absent_ok = absent & !present == 0
             && absent & excluded == 0
-            && (1..=c.members() as u8).all(|m| absent & bit(m) == 0 || !holds_slot(m));
+            && c.member_numbers()
+                .all(|m| absent & bit(m) == 0 || !holds_slot(m));
         if !absent_ok {
             return Err(ThresholdError::ShareSetMismatch {
                 expected: present & !excluded,
@@ -147,7 +148,7 @@ impl<P: ParamSet, const N: usize> Combiner<P, N> {
         if let Some(r) = all.clone().find(|r| r.aggregate != binding) {
             return Err(ThresholdError::WrongAggregate { member: r.member });
         }
-        for x in (1..=c.members() as u8).filter(|&x| excluded & bit(x) != 0) {
+        for x in c.member_numbers().filter(|&x| excluded & bit(x) != 0) {
             let mut need: Members = 0;
             for u in 0..c.slots() {
                 if c.assignee(present, u) == Some(x) {

@@ -18,7 +18,7 @@
 
 use super::aggregate::{committee_key_digest_of, key_id};
 use super::error::ThresholdError;
-use super::plan::{CheckedPlan, MAX_MEMBERS, MAX_SLOTS};
+use super::plan::{CheckedPlan, MAX_MEMBERS, SLOT_CAP};
 use super::slots::{Committee, bit};
 use crate::arith::Modulus;
 use crate::bfv::SecretKey;
@@ -291,7 +291,7 @@ pub struct KeyCeremony {
     /// [`accumulator_digest`] of (key, slot keys) after the last accepted reveal.
     accumulator: [u8; 32],
     /// [`slot_share_digest`] of dealer i's revealed share of slot u at `[u][i − 1]`.
-    slot_shares: [[[u8; 32]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
+    slot_shares: [[[u8; 32]; MAX_MEMBERS as usize]; SLOT_CAP],
     /// `aggregate::committee_key_digest` of (a of the epoch's CRS, the summed key), set by the last reveal.
     key: [u8; 32],
 }
@@ -344,7 +344,7 @@ impl KeyCeremony {
             revealed: 0,
             chunks: 0,
             accumulator: [0; 32],
-            slot_shares: [[[0; 32]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
+            slot_shares: [[[0; 32]; MAX_MEMBERS as usize]; SLOT_CAP],
             key: [0; 32],
         }
     }
@@ -419,9 +419,12 @@ impl KeyCeremony {
         if !fresh {
             return Err(ThresholdError::AccumulatorMismatch);
         }
-        for (i, (s, sk)) in shares.iter().zip(slot_keys.iter_mut()).enumerate() {
-            key[i % chunks].add_assign(s);
-            sk.add_assign(s);
+        // Share j of each slot adds into chunk j of the key (the lengths are checked above).
+        for (slot, slot_key) in shares.chunks(chunks).zip(slot_keys.chunks_mut(chunks)) {
+            for ((s, sk), k) in slot.iter().zip(slot_key).zip(key.iter_mut()) {
+                k.add_assign(s);
+                sk.add_assign(s);
+            }
         }
         for (u, share) in shares.chunks(chunks).enumerate() {
             self.slot_shares[u][member as usize - 1] =
@@ -532,8 +535,8 @@ pub struct Holdings {
     unverified_ok: bool,
     plan: (u32, u64),
     chunks: usize,
-    seeds: [[[u8; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
-    received: [u32; MAX_SLOTS as usize],
+    seeds: [[[u8; SEED_BYTES]; MAX_MEMBERS as usize]; SLOT_CAP],
+    received: [u32; SLOT_CAP],
 }
 
 impl core::fmt::Debug for Holdings {
@@ -603,8 +606,8 @@ impl Holdings {
             unverified_ok: false,
             plan: (p.clinics, p.b_int),
             chunks,
-            seeds: [[[0; SEED_BYTES]; MAX_MEMBERS as usize]; MAX_SLOTS as usize],
-            received: [0; MAX_SLOTS as usize],
+            seeds: [[[0; SEED_BYTES]; MAX_MEMBERS as usize]; SLOT_CAP],
+            received: [0; SLOT_CAP],
         })
     }
 

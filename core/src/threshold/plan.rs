@@ -14,11 +14,13 @@
 //! threshold decryption).
 
 use crate::arith::Modulus;
+use crate::arith::cast::{fit_u32, fit_usize};
 use crate::params::bounds::{KeyBounds, ProofBounds, noise_per_client};
 use crate::params::bounds::{bound_e2_sq, bound_u_sq};
 use crate::params::estimate::{core_svp_bits, lwe_primal};
 use crate::params::{ERROR_SIGMA, ParamSet, TERNARY_SIGMA, log2_q};
 use crate::policy::{ceil_sqrt, decrypts_exactly, max_clinics};
+use crate::zk::params::estimator_dim;
 
 /// Largest committee (member sets are 32-bit masks; the slot count below is the binding limit).
 pub const MAX_MEMBERS: u32 = 16;
@@ -27,6 +29,8 @@ pub const MAX_MEMBERS: u32 = 16;
 /// C(n − 1, t − 1) of them and deals one part per slot, so the scheme is for small committees (3-of-5: 10
 /// slots, 6 held; 4-of-7: 35, 20).
 pub const MAX_SLOTS: u64 = 64;
+/// [`MAX_SLOTS`] as an array length.
+pub const SLOT_CAP: usize = fit_usize(MAX_SLOTS);
 
 /// Decryptions one member may take part in under one committee key before the key is rotated (the Q of the
 /// Rényi argument, docs/THRESHOLD.md §4.3). A decryption is one round's aggregate, all of its chunks, answered
@@ -258,7 +262,7 @@ impl Plan {
 #[must_use]
 pub fn convolution_ok(outer: u64) -> bool {
     #[allow(clippy::cast_precision_loss)]
-    let need = core::f64::consts::SQRT_2 * libm::ldexp(SMOOTHING_Z, OUTER_SHIFT as i32);
+    let need = core::f64::consts::SQRT_2 * libm::ldexp(SMOOTHING_Z, OUTER_SHIFT.cast_signed());
     #[allow(clippy::cast_precision_loss)]
     let ok = INNER_SIGMA as f64 >= need && outer as f64 >= need;
     ok
@@ -357,7 +361,7 @@ pub fn design_for<P: ParamSet>(
     // Largest σ2 < 2^28 (the base sampler's range) that fits: binary search (fits is monotone in σ2).
     let (mut lo, mut hi) = (0u64, 1u64 << 28);
     while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
+        let mid = lo + ((hi - lo) >> 1);
         if fits(mid) { lo = mid } else { hi = mid }
     }
     if !convolution_ok(lo) {
@@ -502,17 +506,18 @@ pub struct Instance {
 ///    2^32 − 1).
 #[must_use]
 pub fn instances<P: ParamSet>(plan: &Plan) -> [Instance; 4] {
-    let n = P::N as u32;
+    let n = estimator_dim(P::N);
     let lq = log2_q::<P>();
     #[allow(clippy::cast_precision_loss)]
     let parts = (u64::from(plan.members) * plan.slots) as f64;
     #[allow(clippy::cast_precision_loss)]
     let sigma = libm::sqrt(plan.sigma_sq as f64);
-    let share_samples = (u128::from(plan.members)
-        * u128::from(DECRYPTIONS_PER_KEY)
-        * (P::MAX_CHUNKS * P::N) as u128)
-        .min(u128::from(u32::MAX)) as u32;
-    let ct_samples = (P::MAX_CHUNKS as u32 + 1) * n;
+    // Capped at 2^32 − 1 (the estimator's sample count is a u32).
+    let share_samples = u32::try_from(
+        u128::from(plan.members) * u128::from(DECRYPTIONS_PER_KEY) * (P::MAX_CHUNKS * P::N) as u128,
+    )
+    .unwrap_or(u32::MAX);
+    let ct_samples = (fit_u32(P::MAX_CHUNKS as u64) + 1) * n;
     let est = |name, m, s_s, s_e| {
         let beta = lwe_primal(n, m, lq, s_s, s_e).beta;
         Instance {
@@ -546,6 +551,10 @@ pub fn instances<P: ParamSet>(plan: &Plan) -> [Instance; 4] {
 /// num·z mod den off the integer lattice den·Z that the noise lives on (z = s_a·E2 − e'_a·U, known U, E2):
 /// the reason this design does not use Shamir sharing over Z_q (docs/THRESHOLD.md §2.3).
 #[must_use]
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "exact division of the public weight's numerator and denominator by their gcd"
+)]
 pub fn shamir_weight(corrupt: &[i64], quorum: &[i64], holder: i64) -> (i64, i64) {
     let (mut num, mut den) = (1i64, 1i64);
     for &k in corrupt {
@@ -556,11 +565,16 @@ pub fn shamir_weight(corrupt: &[i64], quorum: &[i64], holder: i64) -> (i64, i64)
         num *= j;
         den *= j - holder;
     }
-    let g = gcd(num.unsigned_abs(), den.unsigned_abs()) as i64;
+    // The gcd divides |num| < 2^63 (the products of small member numbers): the reinterpretation is exact.
+    let g = gcd(num.unsigned_abs(), den.unsigned_abs()).cast_signed();
     let (num, den) = (num / g, den / g);
     if den < 0 { (-num, -den) } else { (num, den) }
 }
 
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "Euclid's algorithm on public member numbers"
+)]
 const fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 { a } else { gcd(b, a % b) }
 }
@@ -572,7 +586,7 @@ const fn gcd(a: u64, b: u64) -> u64 {
 /// classical bits).
 #[must_use]
 pub fn key_share_binding<P: ParamSet>(parts: u32) -> (u32, f64) {
-    let n = P::N as u32;
+    let n = estimator_dim(P::N);
     #[allow(clippy::cast_precision_loss)]
     let bound = 2.0 * f64::from(parts) * libm::sqrt((bound_u_sq(P::N) + bound_e2_sq(P::N)) as f64);
     let beta = crate::params::estimate::msis_l2_beta(n, 2 * n, log2_q::<P>(), libm::log2(bound));
@@ -603,7 +617,7 @@ pub fn share_proof_headroom_bits<P: crate::zk::params::ZkParams>(plan: &Plan) ->
     let largest = plan.inner_bound_sq.max(plan.outer_bound_sq);
     let ell = 128 - largest.leading_zeros();
     #[allow(clippy::cast_precision_loss)]
-    let need = ratio * alpha_share as f64 + libm::ldexp(1.0, ell as i32);
+    let need = ratio * alpha_share as f64 + libm::ldexp(1.0, ell.cast_signed());
     log2_q::<P>() - libm::log2(need)
 }
 

@@ -102,9 +102,10 @@ impl<P: ParamSet> Smudger<P> {
     ) -> Result<(), ThresholdError> {
         for _ in 0..MAX_RESAMPLES {
             let mut norm = 0u128;
-            for c in out.coeffs.iter_mut() {
+            for c in &mut out.coeffs {
                 let x = sampler.sample(rng);
-                norm += (i128::from(x) * i128::from(x)) as u128;
+                // A square is non-negative: the reinterpretation is exact and branch-free (x is secret).
+                norm += (i128::from(x) * i128::from(x)).cast_unsigned();
                 *c = M::from_i64(x);
             }
             let ok = norm <= bound_sq;

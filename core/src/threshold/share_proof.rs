@@ -456,9 +456,11 @@ where
         rng,
         out,
         |j, w, rng| {
+            // Centred residues of the secret witness, |x| < q/2 < 2^63: the low limb is the value, and taking
+            // it is branch-free.
             for i in 0..N {
-                s[i] = <P::M as Modulus>::to_centered(w.s.coeffs[i]) as i64;
-                x2[i] = <P::M as Modulus>::to_centered(w.x2.coeffs[i]) as i64;
+                s[i] = crate::arith::cast::low_i64(<P::M as Modulus>::to_centered(w.s.coeffs[i]));
+                x2[i] = crate::arith::cast::low_i64(<P::M as Modulus>::to_centered(w.x2.coeffs[i]));
             }
             answer_slot_key(
                 &committee,

@@ -15,13 +15,14 @@
 
 use super::plan::{CheckedPlan, message_key};
 use crate::arith::Modulus;
+use crate::arith::cast::{f64_of_u64, f64_of_usize, fit_u64, fit_usize};
 use crate::params::ParamSet;
 use crate::params::estimate::{TARGET_BITS, core_svp_bits, lwe_primal_beta, msis_l2_beta};
 use crate::policy::ceil_sqrt;
 use crate::zk::codec::RiceCode;
 use crate::zk::params::{
     CHALLENGE_COEFF_MAX, D, ETA, JL_HALF, JL_REPS, JL_ROWS, LOG2_QUERIES, SoundnessTerms, T_Z,
-    Y3_BLOCKS, ZkConsts,
+    Y3_BLOCKS, ZkConsts, estimator_dim,
 };
 use crate::zk::sampling::{BASE_SIGMA_LIMIT, Convolution};
 
@@ -139,6 +140,10 @@ pub const MAX_RANK: usize = 64;
 impl ShareProofParams {
     /// k = N/d blocks per polynomial.
     #[must_use]
+    #[allow(
+        clippy::integer_division_remainder_used,
+        reason = "the public ring dimension by the block degree d, which divides it"
+    )]
     pub const fn k(&self) -> usize {
         self.n / D
     }
@@ -211,7 +216,7 @@ impl ShareProofParams {
             jl: 41 * self.n_jl() * barp <= q,
             no_wrap: barp_sq.checked_add(1u128 << lmax).is_some_and(|x| x < q),
             binary: barp_sq + barp * 23 < q,
-            units: q % 8 == 5 && 2 * diff * diff < q,
+            units: q & 7 == 5 && 2 * diff * diff < q,
             jl_mask: self.mask_sigma_sq(self.sigma3) >= 4 * 337 * b.alpha3_sq(),
             rejection: self.mask_sigma_sq(self.sigma_m) >= (self.ratio * self.sigma_s).pow(2)
                 && 15 * (self.ratio * self.sigma_s).pow(2) >= 16 * k * b.x2_sq
@@ -220,7 +225,7 @@ impl ShareProofParams {
                 && [self.sigma_m, self.sigma3].iter().all(|&w| {
                     w < u128::from(BASE_SIGMA_LIMIT)
                         || u64::try_from(w).is_ok_and(|w| {
-                            Convolution::of(w, self.sigma_s as u64).is_some_and(|c| c.lemma_ok())
+                            Convolution::of(w, fit_u64(self.sigma_s)).is_some_and(|c| c.lemma_ok())
                         })
                 }),
             arrays: crate::zk::params::fits_arrays(&self.as_zk())
@@ -266,8 +271,8 @@ impl ShareProofParams {
     #[must_use]
     pub fn msis(&self, log2_q: f64) -> (u32, f64) {
         let beta = msis_l2_beta(
-            (self.kmsis * D) as u32,
-            ((self.m1() + self.m2()) * D) as u32,
+            estimator_dim(self.kmsis * D),
+            estimator_dim((self.m1() + self.m2()) * D),
             log2_q,
             self.log2_beta_msis(),
         );
@@ -295,8 +300,8 @@ impl ShareProofParams {
     pub fn mlwe(&self, log2_q: f64) -> (u32, f64) {
         let ternary = libm::sqrt(2.0 / 3.0);
         let beta = lwe_primal_beta(
-            (self.kmlwe * D) as u32,
-            ((self.kmsis + self.ell()) * D) as u32,
+            estimator_dim(self.kmlwe * D),
+            estimator_dim((self.kmsis + self.ell()) * D),
             log2_q,
             ternary,
             ternary,
@@ -342,7 +347,7 @@ impl ShareProofParams {
             .max_bits(self.dim_m(), z_bound_sq(self.sigma_m, self.dim_m()))
             + code(self.sigma_s, self.ws)
                 .max_bits(self.dim_s(), z_bound_sq(self.sigma_s, self.dim_s()));
-        fixed + bits.div_ceil(8) as usize
+        fixed + fit_usize(bits.div_ceil(8))
     }
 }
 
@@ -353,6 +358,10 @@ pub const SEED_BYTES: usize = crate::zk::layout::SEED_BYTES;
 
 /// V4's bound (T_z·σ)²·dim with T_z² = 121/100 (PROTOCOL §6.1).
 #[must_use]
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "the floor of a public bound with a decimal factor"
+)]
 pub const fn z_bound_sq(sigma: u128, dim: usize) -> u128 {
     121 * sigma * sigma * dim as u128 / 100
 }
@@ -446,7 +455,7 @@ pub fn minimal(
     }
     p.ratio = r;
     p.sigma_m = sampled_width((r * p.sigma_s).pow(2), p.sigma_s);
-    p.z3_bound_sq = 144 * (JL_HALF as u128) * p.sigma3 * p.sigma3 / 100;
+    p.z3_bound_sq = z3_bound_sq(p.sigma3);
     let width = |x: u128| 129 - x.leading_zeros();
     p.w3 = width(14 * p.sigma3);
     p.wm = width(10 * p.sigma_m);
@@ -468,13 +477,24 @@ fn sampled_width(min_sq: u128, sigma_s: u128) -> u128 {
         .map_or(0, u128::from)
 }
 
+/// The JL projection's bound ⌊1.44·256·σ₃²⌋ (as the norm proof's).
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "the floor of a public bound with a decimal factor"
+)]
+const fn z3_bound_sq(sigma3: u128) -> u128 {
+    144 * (JL_HALF as u128) * sigma3 * sigma3 / 100
+}
+
 /// log2 of the number of share proofs made under one key epoch's public matrices: n members × Q decryptions ×
 /// L chunks (3-of-5, Q = 2^10, L = 32: 2^17.32). The zero-knowledge step S7 replaces every honest proof by a
 /// simulated one, an additive hybrid over all of them (review 11, B2).
 #[must_use]
 pub fn log2_proofs_per_key(plan: &super::plan::Plan) -> f64 {
     libm::log2(
-        f64::from(plan.members) * super::plan::DECRYPTIONS_PER_KEY as f64 * plan.chunks as f64,
+        f64::from(plan.members)
+            * f64_of_u64(super::plan::DECRYPTIONS_PER_KEY)
+            * f64_of_usize(plan.chunks),
     )
 }
 

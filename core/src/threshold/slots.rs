@@ -12,6 +12,7 @@
 
 use super::error::ThresholdError;
 use super::plan::MAX_MEMBERS;
+use crate::arith::cast::{fit_u8, fit_u32, fit_usize};
 
 /// A set of members as a bit mask (bit i − 1 for member i).
 pub type Members = u32;
@@ -26,6 +27,10 @@ pub struct Committee {
 
 /// C(n, k) in u64 (n ≤ 64).
 #[must_use]
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "exact division by the public i + 1: r·(n − i) is (i + 1)·C(n, i + 1)"
+)]
 pub const fn binomial(n: u32, k: u32) -> u64 {
     if k > n {
         return 0;
@@ -50,7 +55,8 @@ impl Committee {
         Ok(Self {
             members,
             threshold,
-            slots: binomial(members, threshold - 1) as usize,
+            // C(n, t − 1) ≤ MAX_SLOTS, checked above.
+            slots: fit_usize(binomial(members, threshold - 1)),
         })
     }
 
@@ -58,6 +64,11 @@ impl Committee {
     #[must_use]
     pub fn members(&self) -> u32 {
         self.members
+    }
+
+    /// The member numbers 1..=n (n ≤ [`MAX_MEMBERS`] = 16, so each is a byte).
+    pub fn member_numbers(&self) -> impl Iterator<Item = u8> + use<> {
+        1..=fit_u8(u64::from(self.members))
     }
 
     /// t.
@@ -90,7 +101,8 @@ impl Committee {
         let mut i = 0;
         while mask < end {
             if i == index {
-                return mask as Members;
+                // mask < 2^n ≤ 2^MAX_MEMBERS.
+                return fit_u32(mask);
             }
             i += 1;
             if mask == 0 {
@@ -99,7 +111,8 @@ impl Committee {
             // Next mask of the same weight (Gosper).
             let low = mask & mask.wrapping_neg();
             let ripple = mask + low;
-            mask = (((ripple ^ mask) >> 2) / low) | ripple;
+            // low is a power of two: dividing by it is a shift.
+            mask = (((ripple ^ mask) >> 2) >> low.trailing_zeros()) | ripple;
         }
         0
     }
@@ -137,7 +150,8 @@ impl Committee {
     #[must_use]
     pub fn assignee(&self, present: Members, index: usize) -> Option<u8> {
         let free = present & !self.slot(index) & self.all();
-        (free != 0).then(|| (free.trailing_zeros() + 1) as u8)
+        // free ≠ 0 is a u32 mask: its lowest member is at most 32.
+        (free != 0).then(|| fit_u8(u64::from(free.trailing_zeros() + 1)))
     }
 }
 

@@ -11,7 +11,7 @@
 //! marker of the aggregate and every ciphertext digest in one atomic test-and-set (`SpentLedger::spend_all`,
 //! R10-5); an answer needs the member's own "signed" marker in its own ledger, whatever receipts it is shown.
 
-use super::aggregate::{Aggregate, LedgerRefusal, SpentLedger};
+use super::aggregate::{Admitted, Aggregate, LedgerRefusal, SpentLedger};
 use super::error::ThresholdError;
 use super::keys::{Epoch, Holdings, roster_digest};
 use super::plan::DECRYPTIONS_PER_KEY;
@@ -49,7 +49,7 @@ pub fn decryption_marker(epoch: &Epoch, i: u64) -> [u8; 32] {
 pub fn decryptions_taken(epoch: &Epoch, spent: &impl SpentLedger) -> u64 {
     let (mut lo, mut hi) = (0u64, DECRYPTIONS_PER_KEY);
     while lo < hi {
-        let mid = lo + (hi - lo) / 2;
+        let mid = lo + ((hi - lo) >> 1);
         if spent.is_spent(&decryption_marker(epoch, mid)) {
             lo = mid + 1;
         } else {
@@ -338,7 +338,7 @@ impl Spend<'_> {
         let markers = [*answered, decryption_marker(epoch, taken)];
         spent.spend_all(markers.iter()).map_err(|r| match r {
             LedgerRefusal::Spent(0) => ThresholdError::AlreadyDecrypted {
-                clinic: agg.ciphertexts().first().map_or(0, |x| x.clinic()),
+                clinic: agg.ciphertexts().first().map_or(0, Admitted::clinic),
             },
             // Marker `taken` was spent between the count and this write: another answer of this member
             // took it concurrently (review 12, R12-5). Nothing was recorded and budget may remain, so this is

@@ -26,9 +26,10 @@
 //! exact total length, then the body's fields (member sets, slot masks, canonical coefficients). Every failure is
 //! a typed [`DecodeError`]; no decoder panics or allocates.
 
-use super::plan::MAX_SLOTS;
+use super::plan::SLOT_CAP;
 use super::slots::{Members, bit};
 use super::{Committee, Epoch, SpendReceipt};
+use crate::arith::cast::fit_u8;
 use crate::channel::identity::{SIGNATURE_LEN, Signature};
 use crate::params::ParamSet;
 use crate::ring::Poly;
@@ -81,7 +82,10 @@ impl Frame<'_> {
     /// (n, t) as bytes (both ≤ `plan::MAX_MEMBERS` = 16).
     fn shape(&self) -> (u8, u8) {
         let c = self.committee();
-        (c.members() as u8, c.threshold() as u8)
+        (
+            fit_u8(u64::from(c.members())),
+            fit_u8(u64::from(c.threshold())),
+        )
     }
 }
 
@@ -335,9 +339,9 @@ pub struct DealtParts {
     pub count: usize,
     /// Slot ranks (`Committee::slot` order), increasing.
     #[zeroize(skip)]
-    pub slots: [usize; MAX_SLOTS as usize],
+    pub slots: [usize; SLOT_CAP],
     /// The part seed of each slot.
-    pub seeds: [[u8; SEED_BYTES]; MAX_SLOTS as usize],
+    pub seeds: [[u8; SEED_BYTES]; SLOT_CAP],
 }
 
 impl core::fmt::Debug for DealtParts {
@@ -379,7 +383,8 @@ pub fn encode_dealt<P: ParamSet>(
     let c = f.committee();
     let count = held(c, holder).count();
     out[HEADER_BYTES] = holder;
-    out[HEADER_BYTES + 1] = count as u8;
+    // count = C(n − 1, t − 1) ≤ MAX_SLOTS = 64.
+    out[HEADER_BYTES + 1] = fit_u8(count as u64);
     for (u, o) in held(c, holder).zip(out[HEADER_BYTES + 2..].chunks_exact_mut(4 + SEED_BYTES)) {
         o[..4].copy_from_slice(&c.slot(u).to_le_bytes());
         let mut s = seed(u);
@@ -412,8 +417,8 @@ pub fn decode_dealt<P: ParamSet>(f: &Frame<'_>, bytes: &[u8]) -> Result<DealtPar
         dealer: h.sender,
         holder,
         count,
-        slots: [0; MAX_SLOTS as usize],
-        seeds: [[0; SEED_BYTES]; MAX_SLOTS as usize],
+        slots: [0; SLOT_CAP],
+        seeds: [[0; SEED_BYTES]; SLOT_CAP],
     };
     let entries = bytes[HEADER_BYTES + 2..].chunks_exact(4 + SEED_BYTES);
     for (i, (u, e)) in held(c, holder).zip(entries).enumerate() {

@@ -302,7 +302,7 @@ pub fn log2_beta_msis(c: &ZkConsts, n: usize) -> f64 {
 }
 
 /// A lattice dimension as the estimator takes it (`u32`): the proof's dimensions are a few thousand.
-fn estimator_dim(x: usize) -> u32 {
+pub(crate) fn estimator_dim(x: usize) -> u32 {
     u32::try_from(x).expect("a lattice dimension is below 2^32")
 }
 
