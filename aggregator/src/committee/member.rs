@@ -879,7 +879,7 @@ impl Member {
     /// supplement, durable with their markers, R16-2) carries its present set, so the refusal survives a
     /// restart.
     fn one_present_set(&self, p: &PresentSet, subs: &[Submission]) -> Result<(), CommitteeError> {
-        for x in 0..=self.epoch.committee.members() as u8 {
+        for x in std::iter::once(0).chain(self.epoch.committee.member_numbers()) {
             stored_reply(&self.store, &reply_key(&p.binding, x), p.members, subs)?;
         }
         Ok(())
@@ -1250,7 +1250,7 @@ impl Combination {
     pub fn helpers(&self, present: Members, excluded: Members) -> Vec<(u8, u8)> {
         let c = self.epoch.committee;
         let mut out = Vec::new();
-        for x in (1..=c.members() as u8).filter(|&x| excluded & bit(x) != 0) {
+        for x in c.member_numbers().filter(|&x| excluded & bit(x) != 0) {
             for u in 0..c.slots() {
                 if c.assignee(present, u) == Some(x)
                     && let Some(y) = c.assignee(present & !bit(x), u)
@@ -1268,7 +1268,7 @@ impl Combination {
     #[must_use]
     pub fn repairable(&self, present: Members, excluded: Members) -> bool {
         let c = self.epoch.committee;
-        (1..=c.members() as u8)
+        c.member_numbers()
             .filter(|&x| excluded & bit(x) != 0)
             .all(|x| {
                 (0..c.slots())

@@ -35,37 +35,33 @@ pub struct Standing {
 
 impl Standing {
     /// The present set among the live receipt signers `alive` (ascending) for threshold `t`: the t + 1 lowest
-    /// members in good standing (one spare, so one cheater can be excluded and supplemented, review 17 R17-5);
-    /// where fewer than t are in good standing, topped up to t with unreliable members, least recently demoted
-    /// first, then with distrusted ones, lowest first. An unreliable member is never the spare: as the filler
-    /// of a spare position it would be chosen again after every round it costs (review 21, R21-1); without a
-    /// spare, a cheater among t members in good standing costs its round (`Unrepairable`, review 20 R20-1) and
-    /// is then distrusted.
+    /// members never demoted (one spare, so one cheater can be excluded and supplemented, review 17 R17-5);
+    /// where fewer than t were never demoted, topped up to t with members restored after a demotion, then
+    /// unreliable ones — each least recently demoted first — then distrusted ones, lowest first. A member ever
+    /// demoted is never the spare: as the filler of a spare position it would be chosen again after every round
+    /// it costs (review 21, R21-1), and once restored it would be in P again whenever its one valid answer had
+    /// put it back (review 22, R22-1). Without a spare, a cheater among t members costs its round
+    /// (`Unrepairable`) and is distrusted.
     #[must_use]
     pub fn choose(&self, alive: &[u8], t: usize) -> Vec<u8> {
         let rank = |m: u8| {
             if self.distrusted & bit(m) != 0 {
-                2
+                3
             } else if self.unreliable & bit(m) != 0 {
+                2
+            } else if self.demoted_at(m) != 0 {
                 1
             } else {
                 0
             }
         };
-        let mut unreliable: Vec<u8> = alive.iter().copied().filter(|&m| rank(m) == 1).collect();
-        unreliable.sort_by_key(|&m| (self.demoted_at(m), m));
-        let by_rank = [
-            alive.iter().copied().filter(|&m| rank(m) == 0).collect(),
-            unreliable,
-            alive
-                .iter()
-                .copied()
-                .filter(|&m| rank(m) == 2)
-                .collect::<Vec<u8>>(),
-        ];
         let mut present = Vec::new();
-        for (members, size) in by_rank.iter().zip([t + 1, t, t]) {
-            for &m in members {
+        for (level, size) in [(0, t + 1), (1, t), (2, t), (3, t)] {
+            let mut members: Vec<u8> = alive.iter().copied().filter(|&m| rank(m) == level).collect();
+            if level == 1 || level == 2 {
+                members.sort_by_key(|&m| (self.demoted_at(m), m));
+            }
+            for m in members {
                 if present.len() < size {
                     present.push(m);
                 }
@@ -103,7 +99,8 @@ impl Standing {
     }
 
     /// `members` gave valid signed answers that were combined: no longer unreliable (a distrusted member stays
-    /// distrusted).
+    /// distrusted). A restored member keeps its demotion time: it makes up t before unreliable members, but is
+    /// never the spare again (review 22, R22-1).
     pub fn restore(&mut self, members: Members) {
         self.unreliable &= !members;
     }
@@ -159,11 +156,14 @@ mod tests {
         // Two in good standing: the unreliable member makes up t before the distrusted one.
         assert_eq!(s.choose(&[1, 2, 3, 4], 3), [1, 3, 4]);
         assert_eq!(s.choose(&[1, 2, 3], 3), [1, 2, 3]);
-        // A valid answer restores an unreliable member, never a distrusted one.
+        // A valid answer restores an unreliable member, never a distrusted one; restored, it makes up t before
+        // unreliable members but is not the spare (R22-1).
         s.restore(bit(1) | bit(2));
         assert_eq!(s.unreliable(), 0);
         assert_eq!(s.distrusted(), bit(2));
-        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 4, 5]);
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [3, 4, 5]);
+        s.demote(bit(4));
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 5]);
     }
 
     #[test]
