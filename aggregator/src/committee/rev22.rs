@@ -40,9 +40,17 @@ enum Move {
     Cheat,
     /// Signs no receipt (or is unreachable before answering): not a live signer, so not in P.
     Absent,
+    /// Sends an answer whose signature fails (what a changed answer looks like), also as the slotless spare.
+    Unsigned,
 }
 
-const MOVES: [Move; 4] = [Move::Honest, Move::Withhold, Move::Cheat, Move::Absent];
+const MOVES: [Move; 5] = [
+    Move::Honest,
+    Move::Withhold,
+    Move::Cheat,
+    Move::Absent,
+    Move::Unsigned,
+];
 
 /// One modelled round's result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,10 +101,9 @@ fn model_round(
     let mask = present.iter().fold(0, |a, &x| a | bit(x));
     let in_p = mask & bit(m) != 0;
     let m_slot = in_p && holds_slot(mask, m);
-    let g_slot = garbled != 0 && holds_slot(mask, garbled);
-    // The path only matters on a slot holder's answer (a slotless answer is checked too, but a path that changes
-    // a spare's answer is modelled as no fault: it would only give the path more).
-    let garbled = if g_slot { garbled } else { 0 };
+    // The path changes the answer of a member of P (a slotless spare's changed answer fails its signature too:
+    // `Relay`, as for a slot holder).
+    let garbled = if mask & bit(garbled) != 0 { garbled } else { 0 };
     // `attempt`: silent slot holders are demoted before combining.
     if in_p && mv == Move::Withhold && m_slot {
         s.demote(bit(m));
@@ -104,6 +111,18 @@ fn model_round(
             Outcome {
                 decrypted: false,
                 cost_by_member: true,
+            },
+            present,
+        );
+    }
+    if in_p && mv == Move::Unsigned {
+        // `Relay` (an answer whose signature fails: changed on the path as far as the relay can tell), whether
+        // or not the member holds a slot; `unsigned_answers` names it (and the path's victim, if any).
+        s.demote(bit(m) | bit(garbled));
+        return (
+            Outcome {
+                decrypted: false,
+                cost_by_member: garbled == 0,
             },
             present,
         );
@@ -249,8 +268,9 @@ fn explore(
 }
 
 /// Attempt 1 (failed): a strategy of one malicious member that costs more rounds than §25 states. Every member
-/// 1..=5 as the malicious one, every move per round (answer, withhold, cheat), every placement of up to two path
-/// faults on honest slot holders, six rounds from a fresh memory: the member costs at most 1 + (path faults that
+/// 1..=5 as the malicious one, every move per round (answer, withhold, cheat, sign no receipt, send an answer whose
+/// signature fails), every placement of up to two path
+/// faults on honest members of P, six rounds from a fresh memory: the member costs at most 1 + (path faults that
 /// left fewer than t in good standing) rounds, and no honest member is ever distrusted. Positive control: the
 /// same search over the review-20 rule (unreliable members fill P to t + 1, lowest first; the R21-1 break) finds
 /// sequences over the bound.
