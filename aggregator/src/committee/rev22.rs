@@ -699,3 +699,28 @@ fn r22_1_control_without_the_dropped_receipt_the_withholder_costs_one_round() {
         }
     });
 }
+
+/// Attempt 4 (failed): a memory written before review 21 (no `last_demoted`, no `demotions`) misleading the
+/// relay. Every unreliable member then ties and the lowest is tried first — the withholder, member 1, over honest
+/// member 3 — but its demotion orders it after the others, so the upgrade costs one round, not one per round
+/// (R21-1's ordering does not come back). Positive control: the same stored standing under review 20's rule keeps
+/// choosing member 1 after its demotion.
+#[test]
+fn r22_attempt_a_memory_from_before_review_21_costs_one_round() {
+    // Members 1 and 3 unreliable (bits 0 and 2), as a pre-review-21 `committee-relay.json` stores them.
+    let mut s: Standing = serde_json::from_str(r#"{"distrusted":0,"unreliable":5}"#).unwrap();
+    // Member 2's receipt missing: {4, 5} in good standing, one filler needed.
+    let alive = [1, 3, 4, 5];
+    assert_eq!(s.choose(&alive, T), [1, 4, 5], "the tie goes to the lowest");
+    s.demote(bit(1));
+    assert_eq!(
+        s.choose(&alive, T),
+        [3, 4, 5],
+        "the withholder is tried last"
+    );
+    assert_eq!(
+        review_20(&s, &alive),
+        [1, 3, 4, 5],
+        "control: review 20's rule"
+    );
+}
