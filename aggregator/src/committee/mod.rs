@@ -28,6 +28,8 @@ mod rev20;
 #[cfg(test)]
 mod rev21;
 #[cfg(test)]
+mod rev22;
+#[cfg(test)]
 mod tests;
 
 /// What a committee member or its set-up refused, said in words a user can act on.

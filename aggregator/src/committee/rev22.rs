@@ -1,0 +1,726 @@
+//! Review 22 (independent; the reviewer did not write the code): how the relay chooses present sets after
+//! review 21 (`Standing::choose`: P = the t + 1 lowest members in good standing; unreliable members only to reach
+//! t, least recently demoted first; never the spare) against one malicious member and a path that drops or
+//! changes messages (docs/THRESHOLD.md §1, §16.4 item 6, §25's closing paragraph, §26).
+//!
+//! Two kinds of test. A model check drives the real `Standing` through every strategy of one malicious member
+//! and every placement of up to two path faults over six rounds, with each round's outcome decided by the
+//! relay's rules (`attempt`, `combine`, `learn_combined`, `learn_failure`) and slot holders computed by the core's
+//! own `assignee`; it counts the rounds the member costs against §25's stated bound. An end-to-end test runs
+//! `relay::Committee::decrypt` over in-process member links with real set-L share proofs (as `rev21` does) for
+//! the sequence the model found over the stated bound (R22-1: a dropped receipt makes a withholder the filler of
+//! a round it answers, which restores it): faults are made outside `Member`. A live break asserts what the spec
+//! promises and is `#[ignore]`d with its finding id; a failed attempt asserts the bound with a positive control.
+
+use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use zkfl_core::threshold::wire::HEADER_BYTES;
+
+use super::fixture::{DESIGN, big_stack, clinics, dir, open, roster};
+use super::link::MemberLink;
+use super::member::{Exclusion, ExclusionReason, Member};
+use super::process::{ANSWER, RECEIPT, parse_reply, reply};
+use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::standing::Standing;
+
+const N_MEMBERS: u8 = 5;
+const T: usize = 3;
+
+/// What the malicious member does in one round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Move {
+    /// Answers correctly (to be restored, or to wait).
+    Honest,
+    /// Signs its receipt, then drops the answer request.
+    Withhold,
+    /// Signs an answer that fails its checks (a bad share set or proof).
+    Cheat,
+    /// Signs no receipt (or is unreachable before answering): not a live signer, so not in P.
+    Absent,
+    /// Sends an answer whose signature fails (what a changed answer looks like), also as the slotless spare.
+    Unsigned,
+}
+
+const MOVES: [Move; 5] = [
+    Move::Honest,
+    Move::Withhold,
+    Move::Cheat,
+    Move::Absent,
+    Move::Unsigned,
+];
+
+/// One modelled round's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Outcome {
+    decrypted: bool,
+    /// The round would have decrypted had the malicious member answered correctly.
+    cost_by_member: bool,
+}
+
+fn holds_slot(present: Members, member: u8) -> bool {
+    let c = Slots::new(u32::from(N_MEMBERS), T as u32).unwrap();
+    (0..c.slots()).any(|u| c.assignee(present, u) == Some(member))
+}
+
+fn excluded(member: u8) -> Exclusion {
+    Exclusion {
+        member,
+        supplement_for: 0,
+        reason: ExclusionReason::Header,
+    }
+}
+
+/// One round as the relay runs it (`attempt`, `combine`, `learn_*`), applied to `s`: malicious member `m` plays
+/// `mv`, the path changes the signed answer of `garbled` and drops the spend receipt of `dropped` (0: none).
+/// Returns the outcome and P (empty when too few receipts: the round is lost before anyone answers).
+fn model_round(
+    s: &mut Standing,
+    rule: Rule,
+    m: u8,
+    mv: Move,
+    garbled: u8,
+    dropped: u8,
+) -> (Outcome, Vec<u8>) {
+    let alive: Vec<u8> = (1..=N_MEMBERS)
+        .filter(|&x| (x != m || mv != Move::Absent) && x != dropped)
+        .collect();
+    // w = ⌈(n + t)/2⌉ = 4 receipts: fewer loses the round with nothing learnt (`TooFewKeyHolders`).
+    if alive.len() < 4 {
+        return (
+            Outcome {
+                decrypted: false,
+                cost_by_member: false,
+            },
+            Vec::new(),
+        );
+    }
+    let present = rule(s, &alive);
+    let mask = present.iter().fold(0, |a, &x| a | bit(x));
+    let in_p = mask & bit(m) != 0;
+    let m_slot = in_p && holds_slot(mask, m);
+    // The path changes the answer of a member of P (a slotless spare's changed answer fails its signature too:
+    // `Relay`, as for a slot holder).
+    let garbled = if mask & bit(garbled) != 0 { garbled } else { 0 };
+    // `attempt`: silent slot holders are demoted before combining.
+    if in_p && mv == Move::Withhold && m_slot {
+        s.demote(bit(m));
+        return (
+            Outcome {
+                decrypted: false,
+                cost_by_member: true,
+            },
+            present,
+        );
+    }
+    if in_p && mv == Move::Unsigned {
+        // `Relay` (an answer whose signature fails: changed on the path as far as the relay can tell), whether
+        // or not the member holds a slot; `unsigned_answers` names it (and the path's victim, if any).
+        s.demote(bit(m) | bit(garbled));
+        return (
+            Outcome {
+                decrypted: false,
+                cost_by_member: garbled == 0,
+            },
+            present,
+        );
+    }
+    let cheats = in_p && mv == Move::Cheat;
+    let silent_spare = in_p && mv == Move::Withhold && !m_slot;
+    if cheats {
+        // First combination: `Excluded` (the signed failing answer); distrusted at once.
+        s.distrust(&[excluded(m)]);
+        if m_slot && present.len() == T {
+            // No helper outside the cheater's slots: `Unrepairable`.
+            return (
+                Outcome {
+                    decrypted: false,
+                    cost_by_member: true,
+                },
+                present,
+            );
+        }
+    }
+    if garbled != 0 {
+        // `Relay`: `unsigned_answers` names the garbled member.
+        s.demote(bit(garbled));
+        return (
+            Outcome {
+                decrypted: false,
+                cost_by_member: false,
+            },
+            present,
+        );
+    }
+    let left_out = if cheats || silent_spare { bit(m) } else { 0 };
+    let distrusted = s.distrusted();
+    s.restore(mask & !left_out & !distrusted);
+    (
+        Outcome {
+            decrypted: true,
+            cost_by_member: false,
+        },
+        present,
+    )
+}
+
+/// How P is chosen from the live members.
+type Rule = fn(&Standing, &[u8]) -> Vec<u8>;
+
+/// The rule under review (`Standing::choose`).
+fn current(s: &Standing, alive: &[u8]) -> Vec<u8> {
+    s.choose(alive, T)
+}
+
+/// Review 20's rule, which review 21 broke (R21-1): P filled to t + 1 with unreliable members, lowest first,
+/// then to t with distrusted ones (the positive control).
+fn review_20(s: &Standing, alive: &[u8]) -> Vec<u8> {
+    let rank = |x: u8| {
+        if s.distrusted() & bit(x) != 0 {
+            2
+        } else {
+            u8::from(s.unreliable() & bit(x) != 0)
+        }
+    };
+    let mut p = Vec::new();
+    for (r, size) in [(0, T + 1), (1, T + 1), (2, T)] {
+        for &x in alive {
+            if rank(x) == r && p.len() < size {
+                p.push(x);
+            }
+        }
+    }
+    p.sort_unstable();
+    p
+}
+
+fn good_standing(s: &Standing) -> usize {
+    (1..=N_MEMBERS)
+        .filter(|&x| (s.unreliable() | s.distrusted()) & bit(x) == 0)
+        .count()
+}
+
+/// The worst sequence found: (rounds the member cost, §25's bound for the sequence, the sequence).
+type Worst = (u32, u32, Vec<(Move, u8)>);
+
+/// Every sequence of `rounds` rounds from `s`: the member's move and the path's target (at most `faults` more).
+/// `bound` counts §25's allowance: 1 for the first misbehaviour, plus one per path fault that left fewer than t
+/// members in good standing.
+#[allow(clippy::too_many_arguments)]
+fn explore(
+    rule: Rule,
+    s: &Standing,
+    m: u8,
+    rounds: u32,
+    faults: u32,
+    cost: u32,
+    allowance: u32,
+    seq: &mut Vec<(Move, u8)>,
+    worst: &mut Option<Worst>,
+    over_bound: &mut Vec<Worst>,
+) {
+    if rounds == 0 {
+        let bound = 1 + allowance;
+        if cost > bound {
+            over_bound.push((cost, bound, seq.clone()));
+        }
+        if worst.as_ref().is_none_or(|w| cost > w.0) {
+            *worst = Some((cost, bound, seq.clone()));
+        }
+        return;
+    }
+    for mv in MOVES {
+        for g in 0..=N_MEMBERS {
+            if g == m || (g != 0 && faults == 0) {
+                continue;
+            }
+            let mut next = *s;
+            let (o, _) = model_round(&mut next, rule, m, mv, g, 0);
+            assert_eq!(
+                next.distrusted() & !bit(m),
+                0,
+                "an honest member distrusted"
+            );
+            let path_fault = g != 0 && !o.decrypted && !o.cost_by_member;
+            if g != 0 && !path_fault {
+                // The path's target did not cost the round: the same as no fault (explored with g = 0).
+                continue;
+            }
+            let extra = u32::from(path_fault && good_standing(&next) < T);
+            seq.push((mv, g));
+            explore(
+                rule,
+                &next,
+                m,
+                rounds - 1,
+                faults - u32::from(path_fault),
+                cost + u32::from(o.cost_by_member),
+                allowance + extra,
+                seq,
+                worst,
+                over_bound,
+            );
+            seq.pop();
+        }
+    }
+}
+
+/// Attempt 1 (failed): a strategy of one malicious member that costs more rounds than §25 states. Every member
+/// 1..=5 as the malicious one, every move per round (answer, withhold, cheat, sign no receipt, send an answer whose
+/// signature fails), every placement of up to two path
+/// faults on honest members of P, six rounds from a fresh memory: the member costs at most 1 + (path faults that
+/// left fewer than t in good standing) rounds, and no honest member is ever distrusted. Positive control: the
+/// same search over the review-20 rule (unreliable members fill P to t + 1, lowest first; the R21-1 break) finds
+/// sequences over the bound.
+fn search(rule: Rule, m: u8) -> (Option<Worst>, Vec<Worst>) {
+    let mut worst = None;
+    let mut over = Vec::new();
+    explore(
+        rule,
+        &Standing::default(),
+        m,
+        6,
+        2,
+        0,
+        0,
+        &mut Vec::new(),
+        &mut worst,
+        &mut over,
+    );
+    (worst, over)
+}
+
+#[test]
+fn r22_attempt_no_strategy_of_one_member_costs_more_than_the_stated_bound() {
+    for m in 1..=N_MEMBERS {
+        let (worst, over) = search(current, m);
+        assert!(
+            over.is_empty(),
+            "member {m}: {} sequences over the bound, e.g. {:?}",
+            over.len(),
+            over.first()
+        );
+        let (cost, bound, seq) = worst.unwrap();
+        assert!(
+            cost <= bound && cost >= 1,
+            "member {m}: {cost} {bound} {seq:?}"
+        );
+        eprintln!("member {m}: worst {cost} rounds (bound {bound}): {seq:?}");
+    }
+    // Positive control: review 20's rule lets one withholder cost rounds without end (R21-1).
+    let (_, over) = search(review_20, 2);
+    assert!(
+        !over.is_empty(),
+        "the search finds R21-1 under review 20's rule"
+    );
+}
+
+/// The most rounds over §25's allowance (cost − allowance) the member can reach from `s` in `rounds` rounds with
+/// at most `faults` path faults (memoised on the stored form of the standing, which is what the relay keeps).
+fn excess(
+    rule: Rule,
+    s: &Standing,
+    m: u8,
+    rounds: u32,
+    faults: u32,
+    memo: &mut std::collections::HashMap<(String, u32, u32), i64>,
+) -> i64 {
+    if rounds == 0 {
+        return 0;
+    }
+    let key = (serde_json::to_string(s).unwrap(), rounds, faults);
+    if let Some(&v) = memo.get(&key) {
+        return v;
+    }
+    let mut best = i64::MIN;
+    for mv in MOVES {
+        for g in 0..=N_MEMBERS {
+            if g == m || (g != 0 && faults == 0) {
+                continue;
+            }
+            let mut next = *s;
+            let (o, _) = model_round(&mut next, rule, m, mv, g, 0);
+            assert_eq!(
+                next.distrusted() & !bit(m),
+                0,
+                "an honest member distrusted"
+            );
+            let path_fault = g != 0 && !o.decrypted && !o.cost_by_member;
+            if g != 0 && !path_fault {
+                continue;
+            }
+            let gain =
+                i64::from(o.cost_by_member) - i64::from(path_fault && good_standing(&next) < T);
+            let rest = excess(
+                rule,
+                &next,
+                m,
+                rounds - 1,
+                faults - u32::from(path_fault),
+                memo,
+            );
+            best = best.max(gain + rest);
+        }
+    }
+    memo.insert(key, best);
+    best
+}
+
+/// Attempt 1, longer horizon: twelve rounds, up to three path faults, every member as the malicious one — the
+/// member's cost never exceeds 1 + (path faults that left fewer than t in good standing). Positive control:
+/// review 20's rule exceeds it by ten rounds (R21-1: every round after the first two).
+#[test]
+fn r22_attempt_over_twelve_rounds_one_member_stays_within_the_stated_bound() {
+    for m in 1..=N_MEMBERS {
+        let mut memo = std::collections::HashMap::new();
+        let e = excess(current, &Standing::default(), m, 12, 3, &mut memo);
+        assert!(e <= 1, "member {m}: {e} rounds over the allowance");
+        eprintln!(
+            "member {m}: at most {e} round(s) beyond the path's allowance ({} states)",
+            memo.len()
+        );
+    }
+    let mut memo = std::collections::HashMap::new();
+    let e = excess(review_20, &Standing::default(), 2, 12, 3, &mut memo);
+    assert!(e > 5, "review 20's rule: {e}");
+}
+
+/// The most (rounds the member cost in rounds the path did not touch) − (allowance) from `s`, where the path may
+/// also drop one honest member's spend receipt in any round (free: four receipts are still the quorum, and
+/// nothing is demoted), and `allowance(path fault that cost a round, good standing after it)` is the bound tested.
+fn excess_with_drops(
+    s: &Standing,
+    m: u8,
+    rounds: u32,
+    faults: u32,
+    allowance: fn(usize) -> i64,
+    memo: &mut std::collections::HashMap<(String, u32, u32), i64>,
+) -> i64 {
+    if rounds == 0 {
+        return 0;
+    }
+    let key = (serde_json::to_string(s).unwrap(), rounds, faults);
+    if let Some(&v) = memo.get(&key) {
+        return v;
+    }
+    let mut best = i64::MIN;
+    for mv in MOVES {
+        for (g, d) in (0..=N_MEMBERS)
+            .map(|g| (g, 0))
+            .chain((1..=N_MEMBERS).map(|d| (0, d)))
+        {
+            if g == m || d == m || (g != 0 && faults == 0) {
+                continue;
+            }
+            let mut next = *s;
+            let (o, _) = model_round(&mut next, current, m, mv, g, d);
+            assert_eq!(
+                next.distrusted() & !bit(m),
+                0,
+                "an honest member distrusted"
+            );
+            let path_fault = g != 0 && !o.decrypted && !o.cost_by_member;
+            if g != 0 && !path_fault {
+                continue;
+            }
+            // A round the path touched (a drop) is the path's to lose: not counted against the member.
+            let cost = i64::from(o.cost_by_member && d == 0);
+            let gain = cost
+                - if path_fault {
+                    allowance(good_standing(&next))
+                } else {
+                    0
+                };
+            let rest = excess_with_drops(
+                &next,
+                m,
+                rounds - 1,
+                faults - u32::from(path_fault),
+                allowance,
+                memo,
+            );
+            best = best.max(gain + rest);
+        }
+    }
+    memo.insert(key, best);
+    best
+}
+
+/// §25's stated allowance: one more round for a path fault that left fewer than t members in good standing.
+fn stated(good_after: usize) -> i64 {
+    i64::from(good_after < T)
+}
+
+/// One more round for every path fault that cost a round, whatever standing it left.
+fn per_fault(_: usize) -> i64 {
+    1
+}
+
+/// R22-1 (model): with the path also dropping one honest member's spend receipt in a round that still decrypts,
+/// one malicious member costs, in rounds the path did not touch, more than §25's closing paragraph states. The
+/// model finds two rounds over the stated allowance in eight rounds with one path fault that cost a round;
+/// `r22_1_a_dropped_receipt_makes_the_withholder_the_filler_and_restores_it` runs it on the relay.
+#[test]
+#[ignore = "R22-1: a dropped receipt lets the withholder be restored and cost another round (see §26)"]
+fn r22_1_model_one_member_costs_no_more_than_the_stated_bound_when_receipts_are_dropped() {
+    for m in 1..=N_MEMBERS {
+        let mut memo = std::collections::HashMap::new();
+        let e = excess_with_drops(&Standing::default(), m, 8, 1, stated, &mut memo);
+        assert!(e <= 1, "member {m}: {e} rounds over §25's allowance");
+    }
+}
+
+/// R22-1 (model), the live behaviour and the bound that does hold: with free receipt drops and up to three path
+/// faults that cost rounds, over ten rounds, the member costs at most 1 + (path faults that cost a round) — one
+/// more per such fault, not only per fault that left fewer than t in good standing — and the stated bound is
+/// exceeded.
+#[test]
+fn r22_1_model_live_one_more_round_per_path_fault_whatever_standing_it_left() {
+    for m in 1..=N_MEMBERS {
+        let mut memo = std::collections::HashMap::new();
+        let e = excess_with_drops(&Standing::default(), m, 10, 3, per_fault, &mut memo);
+        assert!(e <= 1, "member {m}: {e} rounds over one per path fault");
+    }
+    let mut memo = std::collections::HashMap::new();
+    let e = excess_with_drops(&Standing::default(), 1, 8, 1, stated, &mut memo);
+    assert!(e >= 2, "the stated bound is exceeded: {e}");
+}
+
+/// What one member, or the path to it, does in given rounds (rounds as listed; 0 ends a list).
+#[derive(Clone, Copy, Debug, Default)]
+struct Faults {
+    /// A corrupt member that signs its receipt, then drops the answer request, in these rounds.
+    withhold: [u64; 2],
+    /// The path flips one byte of the member's signed answer in this round.
+    garble: u64,
+    /// The path drops the member's spend receipt in this round (a timeout; the member is not a live signer).
+    drop_receipt: u64,
+}
+
+/// A member in this process with `faults` applied to its replies.
+struct Local {
+    member: Member,
+    faults: Faults,
+}
+
+impl MemberLink for Local {
+    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        let round = body
+            .get(..8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap()))
+            .unwrap_or(0);
+        if op == RECEIPT && round == self.faults.drop_receipt {
+            return Err("timed out (the path dropped the receipt)".into());
+        }
+        if op == ANSWER && self.faults.withhold.contains(&round) && round != 0 {
+            return Err("connection closed (the member withholds its answer)".into());
+        }
+        let mut req = vec![op];
+        req.extend_from_slice(body);
+        let member = &mut self.member;
+        let mut out = parse_reply(&on_big_stack(|| reply(member, &req)))?;
+        if op == ANSWER && round == self.faults.garble {
+            out[HEADER_BYTES + 50] ^= 1;
+        }
+        Ok(out)
+    }
+}
+
+/// One ceremony (members' databases and the relay's ceremony file), copied per scenario.
+fn template() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = dir("rev22-template");
+        let r = roster();
+        let links = (1..=5)
+            .map(|i| {
+                Some(Box::new(Local {
+                    member: open(&d, &r, i),
+                    faults: Faults::default(),
+                }) as Box<dyn MemberLink>)
+            })
+            .collect();
+        on_big_stack(|| Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
+        d
+    })
+}
+
+fn copy_of(from: &Path, label: &str) -> PathBuf {
+    let d = dir(label);
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
+    }
+    d
+}
+
+fn start(d: &Path, faults: [Faults; 5]) -> Committee {
+    let r = roster();
+    let links = (1..=5u8)
+        .map(|i| {
+            Some(Box::new(Local {
+                member: open(d, &r, i),
+                faults: faults[usize::from(i) - 1],
+            }) as Box<dyn MemberLink>)
+        })
+        .collect();
+    let mut c = Committee::start(r, DESIGN, links, d).unwrap();
+    c.admit_unverified();
+    c
+}
+
+/// `rounds` rounds (each checked bit-exact when it decrypts); the aggregator restarts after `restart_after`.
+fn run(
+    label: &str,
+    faults: [Faults; 5],
+    rounds: u64,
+    restart_after: u64,
+) -> Vec<Result<Decryption, RelayError>> {
+    let d = copy_of(template(), label);
+    let mut c = start(&d, faults);
+    let mut out = Vec::new();
+    for r in 1..=rounds {
+        let (subs, sum) = clinics(c.key(), 2200 + r);
+        let res = c.decrypt(r, &subs);
+        if let Ok(done) = &res {
+            assert_eq!(done.chunks[0].to_vec(), sum, "round {r} bit-exact");
+        }
+        out.push(res);
+        if r == restart_after {
+            drop(c);
+            c = start(&d, faults);
+        }
+    }
+    drop(c);
+    let _ = std::fs::remove_dir_all(&d);
+    out
+}
+
+fn present(r: &Result<Decryption, RelayError>) -> Option<Vec<u8>> {
+    r.as_ref().ok().map(|d| d.present.clone())
+}
+
+fn lost_to_silence(r: &Result<Decryption, RelayError>, member: u8) -> bool {
+    matches!(r, Err(RelayError::Committee(super::CommitteeError::Protocol(why)))
+        if why.contains(&format!("member {member}: connection closed")))
+}
+
+/// The R22-1 scenario: member 1 corrupt (withholds in rounds 1 and 4), the path changes member 2's answer in
+/// round 2 and drops member 3's receipt in round 3 (when `drop` is set).
+fn r22_1_scenario(label: &str, drop: bool) -> Vec<Result<Decryption, RelayError>> {
+    let mut f = [Faults::default(); 5];
+    f[0].withhold = [1, 4];
+    f[1].garble = 2;
+    f[2].drop_receipt = if drop { 3 } else { 0 };
+    run(label, f, 5, 3)
+}
+
+/// R22-1 on the relay: the one malicious member costs a second round the path never touched, although the path
+/// never left fewer than t members in good standing (§25: "one more each time the path makes honest members
+/// unreliable while fewer than t remain in good standing").
+///
+/// Round 1: P = {1, 2, 3, 4}; member 1 withholds (holds slots): lost, 1 demoted — its one round. Round 2: P =
+/// {2, 3, 4, 5}; the path changes member 2's signed answer: lost (the path's round), 2 demoted; {3, 4, 5} = t
+/// remain in good standing. Round 3: the path drops member 3's spend receipt (four receipts are still the quorum:
+/// no round is lost to it, nothing is demoted). The live signers are {1, 2, 4, 5}, with {4, 5} in good standing,
+/// so `Standing::choose` makes up t with the least recently demoted unreliable member — member 1, demoted before
+/// 2. Member 1 answers correctly: round 3 decrypts and `learn_combined` restores member 1 to good standing. Round
+/// 4 (after an aggregator restart; no fault on the path): P = {1, 3, 4, 5}, member 1 holds slots and withholds:
+/// lost. A round the path did not touch, beyond the stated bound. The spec's promise asserted: round 4 decrypts.
+#[test]
+#[ignore = "R22-1: an unreliable member restored as the filler of a round with a dropped receipt costs another round"]
+fn r22_1_a_withholder_costs_no_round_beyond_the_stated_bound() {
+    big_stack(|| {
+        let rounds = r22_1_scenario("r22-1", true);
+        assert!(
+            lost_to_silence(&rounds[0], 1),
+            "{:?}",
+            rounds[0].as_ref().err()
+        );
+        assert!(rounds[1].is_err(), "round 2: the path's round");
+        assert!(
+            rounds[3].is_ok(),
+            "round 4 (untouched) lost again to member 1: {:?}",
+            rounds[3].as_ref().err()
+        );
+    });
+}
+
+/// R22-1, the live behaviour (passes; delete with the fix): the dropped receipt makes member 1 the filler of
+/// round 3, which decrypts and restores it; round 4 is lost to its withholding; round 5 decrypts without it
+/// (P = {3, 4, 5}).
+#[test]
+fn r22_1_live_a_dropped_receipt_makes_the_withholder_the_filler_and_restores_it() {
+    big_stack(|| {
+        let rounds = r22_1_scenario("r22-1-live", true);
+        assert!(
+            lost_to_silence(&rounds[0], 1),
+            "{:?}",
+            rounds[0].as_ref().err()
+        );
+        assert!(
+            matches!(
+                rounds[1],
+                Err(RelayError::Committee(super::CommitteeError::Relay(_)))
+            ),
+            "round 2: {:?}",
+            rounds[1].as_ref().err()
+        );
+        assert_eq!(
+            present(&rounds[2]),
+            Some(vec![1, 4, 5]),
+            "round 3: 1 is the filler"
+        );
+        assert!(
+            lost_to_silence(&rounds[3], 1),
+            "{:?}",
+            rounds[3].as_ref().err()
+        );
+        assert_eq!(present(&rounds[4]), Some(vec![3, 4, 5]), "round 5");
+    });
+}
+
+/// Control of R22-1: the same faults without the dropped receipt. Round 3's P is the t members in good standing
+/// {3, 4, 5}; member 1 is never chosen again and rounds 3 to 5 decrypt (the withholder cost one round).
+#[test]
+fn r22_1_control_without_the_dropped_receipt_the_withholder_costs_one_round() {
+    big_stack(|| {
+        let rounds = r22_1_scenario("r22-1-control", false);
+        assert!(
+            lost_to_silence(&rounds[0], 1),
+            "{:?}",
+            rounds[0].as_ref().err()
+        );
+        assert!(rounds[1].is_err());
+        for (i, r) in rounds.iter().enumerate().skip(2) {
+            assert_eq!(present(r), Some(vec![3, 4, 5]), "round {}", i + 1);
+        }
+    });
+}
+
+/// Attempt 4 (failed): a memory written before review 21 (no `last_demoted`, no `demotions`) misleading the
+/// relay. Every unreliable member then ties and the lowest is tried first — the withholder, member 1, over honest
+/// member 3 — but its demotion orders it after the others, so the upgrade costs one round, not one per round
+/// (R21-1's ordering does not come back). Positive control: the same stored standing under review 20's rule keeps
+/// choosing member 1 after its demotion.
+#[test]
+fn r22_attempt_a_memory_from_before_review_21_costs_one_round() {
+    // Members 1 and 3 unreliable (bits 0 and 2), as a pre-review-21 `committee-relay.json` stores them.
+    let mut s: Standing = serde_json::from_str(r#"{"distrusted":0,"unreliable":5}"#).unwrap();
+    // Member 2's receipt missing: {4, 5} in good standing, one filler needed.
+    let alive = [1, 3, 4, 5];
+    assert_eq!(s.choose(&alive, T), [1, 4, 5], "the tie goes to the lowest");
+    s.demote(bit(1));
+    assert_eq!(
+        s.choose(&alive, T),
+        [3, 4, 5],
+        "the withholder is tried last"
+    );
+    assert_eq!(
+        review_20(&s, &alive),
+        [1, 3, 4, 5],
+        "control: review 20's rule"
+    );
+}
