@@ -479,8 +479,8 @@ fn r20_beyond_the_bound_two_corrupt_members_without_the_path() {
 /// the relay's memory (`relay_memory`, `earlier`), P = {1, 2, 3, 4}, the members resend their stored answers and it decrypts
 /// bit-exact; and since their answers were combined, 2 and 3 are restored (§16.4 item 6, "a later valid answer
 /// restores"). Positive control (the memo bypassed: the relay's memory file removed before a restart): round 3's
-/// first attempt is lost to the path after 1, 3 and 4 answered under {1, 2, 3, 4}; the restarted relay, member 2
-/// offline, chooses {1, 3, 4, 5}, and members 1, 3 and 4 refuse (`Member::one_present_set`, `AlreadyDecrypted`):
+/// first attempt is lost to the path after 1 and 5 answered under {1, 4, 5}; the restarted relay, member 4
+/// offline, chooses {1, 2, 3, 5}, and members 1 and 5 refuse (`Member::one_present_set`, `AlreadyDecrypted`):
 /// the aggregate is lost, never answered under two present sets.
 #[test]
 fn r20_attempt_a_retry_never_changes_the_present_set_of_an_aggregate() {
@@ -500,30 +500,31 @@ fn r20_attempt_a_retry_never_changes_the_present_set_of_an_aggregate() {
         ));
         let retry = round(&mut c, 1).unwrap();
         assert_eq!(retry.present, [1, 2, 3, 4]);
-        // Their answers were combined: 2 and 3 are restored (`learn_combined`), and the next aggregate takes the
-        // four lowest again.
-        assert_eq!(round(&mut c, 2).unwrap().present, [1, 2, 3, 4]);
+        // Their answers were combined: 2 and 3 are restored (`learn_combined`); since review 22 (R22-1) a member
+        // ever demoted is not the spare again, so the next aggregate takes the three never demoted.
+        assert_eq!(round(&mut c, 2).unwrap().present, [1, 4, 5]);
         drop(c);
 
-        // Control: the aggregate of round 3, its first attempt lost to the path (member 2's answer changed), so
-        // 1, 3 and 4 answered it under {1, 2, 3, 4}; then the aggregator restarts without its memory file (the
-        // memo bypassed) and with member 2 offline, and chooses P = {1, 3, 4, 5}: the members' own check refuses.
+        // Control: the aggregate of round 3 (P = {1, 4, 5}), its first attempt lost to the path (member 4's
+        // answer changed), so 1 and 5 answered it under {1, 4, 5}; then the aggregator restarts without its memory
+        // file (the memo bypassed) and with member 4 offline, and chooses P = {1, 2, 3, 5}: the members' own check
+        // refuses.
         let mut c = start(
             &d,
             [
                 Act::Honest,
+                Act::Honest,
+                Act::Honest,
                 Act::GarbleIn(3),
-                Act::Honest,
-                Act::Honest,
                 Act::Honest,
             ],
         );
         assert!(round(&mut c, 3).is_err());
         drop(c);
         std::fs::remove_file(d.join(super::relay_memory::MEMORY_FILE)).unwrap();
-        let mut c = start_without(&d, [Act::Honest; 5], &[2]);
+        let mut c = start_without(&d, [Act::Honest; 5], &[4]);
         let e = round(&mut c, 3).unwrap_err().to_string();
-        assert!(e.contains("[1, 3, 4, 5]") && e.contains("already"), "{e}");
+        assert!(e.contains("[1, 2, 3, 5]") && e.contains("already"), "{e}");
         drop(c);
         let _ = std::fs::remove_dir_all(&d);
     });

@@ -57,7 +57,11 @@ impl Standing {
         };
         let mut present = Vec::new();
         for (level, size) in [(0, t + 1), (1, t), (2, t), (3, t)] {
-            let mut members: Vec<u8> = alive.iter().copied().filter(|&m| rank(m) == level).collect();
+            let mut members: Vec<u8> = alive
+                .iter()
+                .copied()
+                .filter(|&m| rank(m) == level)
+                .collect();
             if level == 1 || level == 2 {
                 members.sort_by_key(|&m| (self.demoted_at(m), m));
             }
