@@ -1,0 +1,508 @@
+//! Review 23 (independent; the reviewer did not write the code): how the relay chooses present sets after
+//! review 22 (`Standing::choose`: the t + 1 lowest members never demoted; restored, then unreliable members only
+//! to reach t, least recently demoted first; distrusted last) against one malicious member and a path that drops
+//! or changes messages (docs/THRESHOLD.md §1, §16.4 item 6, §26 "Fixes after review 22", §27).
+//!
+//! Review 22's model (copied here: its items are private to `rev22`) drives the real `Standing`; this file grades
+//! it differently. Review 22 counted a round against the member only when the path did not touch it, so a round
+//! in which the path dropped one honest receipt (free on its own: four receipts are still the quorum w) and the
+//! member withheld was never counted. Here every round the member loses is counted, the path may drop a receipt
+//! and change an answer in the same round, and the horizon and number of faults are larger. The end-to-end runs
+//! reuse review 22's harness (in-process members with real set-L share proofs, faults made outside `Member`,
+//! every decrypted round bit-exact). A live break asserts what the spec promises and is `#[ignore]`d with its
+//! finding id; a failed attempt asserts the bound with a positive control.
+
+use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use zkfl_core::threshold::wire::HEADER_BYTES;
+
+use super::fixture::{DESIGN, big_stack, clinics, dir, open, roster};
+use super::link::MemberLink;
+use super::member::{Exclusion, ExclusionReason, Member};
+use super::process::{ANSWER, RECEIPT, parse_reply, reply};
+use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::standing::Standing;
+
+const N_MEMBERS: u8 = 5;
+const T: usize = 3;
+
+/// What the malicious member does in one round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Move {
+    /// Answers correctly (to be restored, or to wait).
+    Honest,
+    /// Signs its receipt, then drops the answer request.
+    Withhold,
+    /// Signs an answer that fails its checks (a bad share set or proof).
+    Cheat,
+    /// Signs no receipt (or is unreachable before answering): not a live signer, so not in P.
+    Absent,
+    /// Sends an answer whose signature fails (what a changed answer looks like), also as the slotless spare.
+    Unsigned,
+}
+
+const MOVES: [Move; 5] = [
+    Move::Honest,
+    Move::Withhold,
+    Move::Cheat,
+    Move::Absent,
+    Move::Unsigned,
+];
+
+/// One modelled round's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Outcome {
+    decrypted: bool,
+    /// The round would have decrypted had the malicious member answered correctly.
+    cost_by_member: bool,
+}
+
+fn holds_slot(present: Members, member: u8) -> bool {
+    let c = Slots::new(u32::from(N_MEMBERS), T as u32).unwrap();
+    (0..c.slots()).any(|u| c.assignee(present, u) == Some(member))
+}
+
+fn excluded(member: u8) -> Exclusion {
+    Exclusion {
+        member,
+        supplement_for: 0,
+        reason: ExclusionReason::Header,
+    }
+}
+
+/// One round as the relay runs it (copied from review 22's model, `rev22::model_round`) (`attempt`, `combine`, `learn_*`), applied to `s`: malicious member `m` plays
+/// `mv`, the path changes the signed answer of `garbled` and drops the spend receipt of `dropped` (0: none).
+/// Returns the outcome and P (empty when too few receipts: the round is lost before anyone answers).
+fn model_round(s: &mut Standing, m: u8, mv: Move, garbled: u8, dropped: u8) -> (Outcome, Vec<u8>) {
+    let alive: Vec<u8> = (1..=N_MEMBERS)
+        .filter(|&x| (x != m || mv != Move::Absent) && x != dropped)
+        .collect();
+    // w = ⌈(n + t)/2⌉ = 4 receipts: fewer loses the round with nothing learnt (`TooFewKeyHolders`).
+    if alive.len() < 4 {
+        return (
+            Outcome {
+                decrypted: false,
+                cost_by_member: false,
+            },
+            Vec::new(),
+        );
+    }
+    let present = s.choose(&alive, T);
+    let mask = present.iter().fold(0, |a, &x| a | bit(x));
+    let in_p = mask & bit(m) != 0;
+    let m_slot = in_p && holds_slot(mask, m);
+    // The path changes the answer of a member of P (a slotless spare's changed answer fails its signature too:
+    // `Relay`, as for a slot holder).
+    let garbled = if mask & bit(garbled) != 0 { garbled } else { 0 };
+    // `attempt`: silent slot holders are demoted before combining.
+    if in_p && mv == Move::Withhold && m_slot {
+        s.demote(bit(m));
+        return (
+            Outcome {
+                decrypted: false,
+                cost_by_member: true,
+            },
+            present,
+        );
+    }
+    if in_p && mv == Move::Unsigned {
+        // `Relay` (an answer whose signature fails: changed on the path as far as the relay can tell), whether
+        // or not the member holds a slot; `unsigned_answers` names it (and the path's victim, if any).
+        s.demote(bit(m) | bit(garbled));
+        return (
+            Outcome {
+                decrypted: false,
+                cost_by_member: garbled == 0,
+            },
+            present,
+        );
+    }
+    let cheats = in_p && mv == Move::Cheat;
+    let silent_spare = in_p && mv == Move::Withhold && !m_slot;
+    if cheats {
+        // First combination: `Excluded` (the signed failing answer); distrusted at once.
+        s.distrust(&[excluded(m)]);
+        if m_slot && present.len() == T {
+            // No helper outside the cheater's slots: `Unrepairable`.
+            return (
+                Outcome {
+                    decrypted: false,
+                    cost_by_member: true,
+                },
+                present,
+            );
+        }
+    }
+    if garbled != 0 {
+        // `Relay`: `unsigned_answers` names the garbled member.
+        s.demote(bit(garbled));
+        return (
+            Outcome {
+                decrypted: false,
+                cost_by_member: false,
+            },
+            present,
+        );
+    }
+    let left_out = if cheats || silent_spare { bit(m) } else { 0 };
+    let distrusted = s.distrusted();
+    s.restore(mask & !left_out & !distrusted);
+    (
+        Outcome {
+            decrypted: true,
+            cost_by_member: false,
+        },
+        present,
+    )
+}
+
+fn good_standing(s: &Standing) -> usize {
+    (1..=N_MEMBERS)
+        .filter(|&x| (s.unreliable() | s.distrusted()) & bit(x) == 0)
+        .count()
+}
+
+/// §26's stated allowance for a path fault that cost a round: one more round only when it left fewer than t
+/// members in good standing.
+fn stated(good_after: usize) -> i64 {
+    i64::from(good_after < T)
+}
+
+/// The allowance review 22 first suggested (R22-1, "one more each time the path costs a round").
+fn per_fault(_good_after: usize) -> i64 {
+    1
+}
+
+/// The most (rounds member `m` cost) − (allowance) from `s` over `rounds` rounds, where each round the path may
+/// change the signed answer of one honest member (at most `faults` such rounds that cost a round), drop one
+/// honest member's spend receipt, or both. Every round the member loses counts, whether or not the path also
+/// dropped a receipt in it. Checks in every round: no honest member distrusted, P never wider than t + 1, no
+/// honest member demoted in a round where the path changed no answer.
+fn excess(
+    s: &Standing,
+    m: u8,
+    rounds: u32,
+    faults: u32,
+    allowance: fn(usize) -> i64,
+    memo: &mut HashMap<(String, u32, u32), i64>,
+) -> i64 {
+    if rounds == 0 {
+        return 0;
+    }
+    let key = (serde_json::to_string(s).unwrap(), rounds, faults);
+    if let Some(&v) = memo.get(&key) {
+        return v;
+    }
+    let mut best = i64::MIN;
+    for mv in MOVES {
+        for g in 0..=N_MEMBERS {
+            for d in 0..=N_MEMBERS {
+                if g == m || d == m || (g != 0 && faults == 0) || (g != 0 && g == d) {
+                    continue;
+                }
+                let mut next = *s;
+                let (o, p) = model_round(&mut next, m, mv, g, d);
+                assert_eq!(
+                    next.distrusted() & !bit(m),
+                    0,
+                    "an honest member distrusted"
+                );
+                assert!(p.len() <= T + 1, "P wider than t + 1: {p:?}");
+                let newly = next.unreliable() & !s.unreliable() & !bit(m);
+                assert!(
+                    newly == 0 || (g != 0 && newly == bit(g)),
+                    "an honest member demoted by the malicious member's behaviour: {s:?} {mv:?}"
+                );
+                let path_fault = g != 0 && !o.decrypted && !o.cost_by_member;
+                if g != 0 && !path_fault {
+                    continue;
+                }
+                let gain = i64::from(o.cost_by_member)
+                    - if path_fault {
+                        allowance(good_standing(&next))
+                    } else {
+                        0
+                    };
+                let rest = excess(
+                    &next,
+                    m,
+                    rounds - 1,
+                    faults - u32::from(path_fault),
+                    allowance,
+                    memo,
+                );
+                best = best.max(gain + rest);
+            }
+        }
+    }
+    memo.insert(key, best);
+    best
+}
+
+/// The R23-1 sequence on the model (member 1 malicious): round 1 it withholds (its round); round 2 the path
+/// changes honest member 2's answer (the path's round; {3, 4, 5} = t stay in good standing, so §26 allows
+/// member 1 nothing more); round 3 the path drops member 3's spend receipt and member 1 withholds as the filler.
+/// Returns the P of round 3 and whether member 1 cost it.
+fn r23_1_model(drop: bool) -> (Vec<u8>, bool, usize) {
+    let mut s = Standing::default();
+    let (o1, _) = model_round(&mut s, 1, Move::Withhold, 0, 0);
+    assert!(o1.cost_by_member);
+    let (o2, _) = model_round(&mut s, 1, Move::Withhold, 2, 0);
+    assert!(!o2.decrypted && !o2.cost_by_member, "round 2 is the path's");
+    let good = good_standing(&s);
+    let (o3, p3) = model_round(&mut s, 1, Move::Withhold, 0, if drop { 3 } else { 0 });
+    (p3, o3.cost_by_member, good)
+}
+
+/// R23-1 (model): one dropped receipt, which costs no round on its own, lets the withholder cost a second round
+/// although the path never left fewer than t members in good standing. §26's bound promises the member one
+/// round here; it costs two. (Review 22's model did not count the round because the path had "touched" it.)
+#[test]
+#[ignore = "R23-1: a dropped receipt makes the withholder the filler again and it withholds: §26's bound exceeded"]
+fn r23_1_model_a_dropped_receipt_costs_no_round_beyond_the_stated_bound() {
+    let (p3, cost, good) = r23_1_model(true);
+    assert_eq!(good, T, "the path left t members in good standing");
+    assert!(!cost, "round 3 (P = {p3:?}) lost to member 1 again");
+}
+
+/// R23-1, what happens: round 3's P is {1, 4, 5} (member 1, demoted before member 2, is the least recently
+/// demoted unreliable member), and member 1 costs it. Control: without the drop, round 3's P is {3, 4, 5}.
+#[test]
+fn r23_1_live_the_withholder_is_the_filler_when_a_receipt_is_dropped() {
+    let (p3, cost, _) = r23_1_model(true);
+    assert_eq!(p3, [1, 4, 5]);
+    assert!(cost);
+    let (p3, cost, _) = r23_1_model(false);
+    assert_eq!(p3, [3, 4, 5], "control: no drop, no filler");
+    assert!(!cost);
+}
+
+/// R23-1 (model, exhaustive over every member as the malicious one): counting every round the member loses,
+/// §26's allowance is exceeded by one round per path fault that cost a round (each followed by one free dropped
+/// receipt), and never by more: the bound that holds is review 22's first suggestion, one more round each time
+/// the path costs a round. Ten rounds, up to three path faults.
+#[test]
+fn r23_1_model_live_one_more_round_per_path_fault_and_no_more() {
+    for m in 1..=N_MEMBERS {
+        let mut memo = HashMap::new();
+        let e = excess(&Standing::default(), m, 10, 3, per_fault, &mut memo);
+        assert!(e <= 1, "member {m}: {e} over one round per path fault");
+        let mut memo = HashMap::new();
+        let over = excess(&Standing::default(), m, 10, 3, stated, &mut memo);
+        eprintln!(
+            "member {m}: per-fault excess {e}, over §26's stated bound by {}",
+            over - 1
+        );
+        assert!(over > 1, "member {m}: the stated bound exceeded");
+    }
+}
+
+/// What one member, or the path to it, does in given rounds (rounds as listed; 0 ends a list).
+#[derive(Clone, Copy, Debug, Default)]
+struct Faults {
+    /// A corrupt member that signs its receipt, then drops the answer request, in these rounds.
+    withhold: [u64; 2],
+    /// The path flips one byte of the member's signed answer in this round.
+    garble: u64,
+    /// The path drops the member's spend receipt in this round (a timeout; the member is not a live signer).
+    drop_receipt: u64,
+}
+
+/// A member in this process with `faults` applied to its replies.
+struct Local {
+    member: Member,
+    faults: Faults,
+}
+
+impl MemberLink for Local {
+    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        let round = body
+            .get(..8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap()))
+            .unwrap_or(0);
+        if op == RECEIPT && round == self.faults.drop_receipt {
+            return Err("timed out (the path dropped the receipt)".into());
+        }
+        if op == ANSWER && self.faults.withhold.contains(&round) && round != 0 {
+            return Err("connection closed (the member withholds its answer)".into());
+        }
+        let mut req = vec![op];
+        req.extend_from_slice(body);
+        let member = &mut self.member;
+        let mut out = parse_reply(&on_big_stack(|| reply(member, &req)))?;
+        if op == ANSWER && round == self.faults.garble {
+            out[HEADER_BYTES + 50] ^= 1;
+        }
+        Ok(out)
+    }
+}
+
+/// One ceremony (members' databases and the relay's ceremony file), copied per scenario.
+fn template() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = dir("rev23-template");
+        let r = roster();
+        let links = (1..=5)
+            .map(|i| {
+                Some(Box::new(Local {
+                    member: open(&d, &r, i),
+                    faults: Faults::default(),
+                }) as Box<dyn MemberLink>)
+            })
+            .collect();
+        on_big_stack(|| Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
+        d
+    })
+}
+
+fn copy_of(from: &Path, label: &str) -> PathBuf {
+    let d = dir(label);
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
+    }
+    d
+}
+
+fn start(d: &Path, faults: [Faults; 5]) -> Committee {
+    let r = roster();
+    let links = (1..=5u8)
+        .map(|i| {
+            Some(Box::new(Local {
+                member: open(d, &r, i),
+                faults: faults[usize::from(i) - 1],
+            }) as Box<dyn MemberLink>)
+        })
+        .collect();
+    let mut c = Committee::start(r, DESIGN, links, d).unwrap();
+    c.admit_unverified();
+    c
+}
+
+/// `rounds` rounds (each checked bit-exact when it decrypts); the aggregator restarts after `restart_after`.
+fn run(
+    label: &str,
+    faults: [Faults; 5],
+    rounds: u64,
+    restart_after: u64,
+) -> Vec<Result<Decryption, RelayError>> {
+    let d = copy_of(template(), label);
+    let mut c = start(&d, faults);
+    let mut out = Vec::new();
+    for r in 1..=rounds {
+        let (subs, sum) = clinics(c.key(), 2300 + r);
+        let res = c.decrypt(r, &subs);
+        if let Ok(done) = &res {
+            assert_eq!(done.chunks[0].to_vec(), sum, "round {r} bit-exact");
+        }
+        out.push(res);
+        if r == restart_after {
+            drop(c);
+            c = start(&d, faults);
+        }
+    }
+    drop(c);
+    let _ = std::fs::remove_dir_all(&d);
+    out
+}
+
+fn present(r: &Result<Decryption, RelayError>) -> Option<Vec<u8>> {
+    r.as_ref().ok().map(|d| d.present.clone())
+}
+
+fn lost_to_silence(r: &Result<Decryption, RelayError>, member: u8) -> bool {
+    matches!(r, Err(RelayError::Committee(super::CommitteeError::Protocol(why)))
+        if why.contains(&format!("member {member}: connection closed")))
+}
+
+/// The R23-1 scenario on the relay: member 1 corrupt (withholds in `withhold`), the path changes member 2's
+/// answer in round 2 and drops member 3's spend receipt in round 3 (when `drop` is set); the aggregator
+/// restarts after round 2.
+fn r23_1_scenario(label: &str, drop: bool) -> Vec<Result<Decryption, RelayError>> {
+    let mut f = [Faults::default(); 5];
+    f[0].withhold = [1, 3];
+    f[1].garble = 2;
+    f[2].drop_receipt = if drop { 3 } else { 0 };
+    run(label, f, 4, 2)
+}
+
+/// R23-1 on the relay: round 1, P = {1, 2, 3, 4}, member 1 withholds (its one round). Round 2, P = {2, 3, 4, 5},
+/// the path changes member 2's answer (the path's round; {3, 4, 5} = t stay in good standing). Round 3, after a
+/// restart: the path drops member 3's receipt (four receipts: still the quorum, no round lost to it alone); P =
+/// {1, 4, 5} and member 1 withholds again. The spec's promise asserted: round 3 is not lost to member 1.
+#[test]
+#[ignore = "R23-1: round 3 lost to the withholder, which the dropped receipt made the filler"]
+fn r23_1_a_withholder_costs_no_second_round_without_a_fault_that_left_fewer_than_t() {
+    big_stack(|| {
+        let rounds = r23_1_scenario("r23-1", true);
+        assert!(
+            lost_to_silence(&rounds[0], 1),
+            "{:?}",
+            rounds[0].as_ref().err()
+        );
+        assert!(rounds[1].is_err(), "round 2: the path's round");
+        assert!(
+            !lost_to_silence(&rounds[2], 1),
+            "round 3 lost again to member 1: {:?}",
+            rounds[2].as_ref().err()
+        );
+    });
+}
+
+/// R23-1 on the relay, what happens (with its control: without the dropped receipt round 3's P is {3, 4, 5}
+/// and rounds 3 and 4 decrypt; with it, round 3 is lost to member 1 and round 4 decrypts with P = {3, 4, 5}).
+#[test]
+fn r23_1_live_on_the_relay_round_three_is_lost_to_the_withholder() {
+    big_stack(|| {
+        let rounds = r23_1_scenario("r23-1-live", true);
+        assert!(lost_to_silence(&rounds[0], 1));
+        assert!(rounds[1].is_err());
+        assert!(
+            lost_to_silence(&rounds[2], 1),
+            "{:?}",
+            rounds[2].as_ref().err()
+        );
+        assert_eq!(
+            present(&rounds[3]),
+            Some(vec![3, 4, 5]),
+            "{:?}",
+            rounds[3].as_ref().err()
+        );
+        let control = r23_1_scenario("r23-1-control", false);
+        assert!(lost_to_silence(&control[0], 1));
+        assert!(control[1].is_err());
+        for (i, r) in control.iter().enumerate().skip(2) {
+            assert_eq!(present(r), Some(vec![3, 4, 5]), "control round {}", i + 1);
+        }
+    });
+}
+
+/// Attempt (failed): with the path only dropping receipts (one honest member's per round), a strategy of one
+/// member — answering validly for a while to be restored, then withholding; cheating; withholding its own
+/// receipt; unsigned answers, as the spare too — that costs more than one round, demotes or distrusts an honest
+/// member, or widens P beyond t + 1 (asserted in every round by `excess`). What stops it: a member ever demoted
+/// is never the spare again and is taken only to reach t, and with no changed answer t members never demoted are
+/// always live (t + 1 unless a receipt was dropped). Ten rounds, every member as the malicious one. Positive
+/// control: the same search with one changed answer and one dropped receipt (R23-1) exceeds it.
+#[test]
+fn r23_attempt_with_only_dropped_receipts_one_member_costs_one_round() {
+    for m in 1..=N_MEMBERS {
+        let mut memo = HashMap::new();
+        assert_eq!(
+            excess(&Standing::default(), m, 10, 0, stated, &mut memo),
+            1,
+            "member {m}"
+        );
+    }
+    let mut memo = HashMap::new();
+    assert_eq!(
+        excess(&Standing::default(), 1, 4, 1, stated, &mut memo),
+        2,
+        "control: R23-1 over four rounds"
+    );
+}
