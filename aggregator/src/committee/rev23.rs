@@ -506,3 +506,19 @@ fn r23_attempt_with_only_dropped_receipts_one_member_costs_one_round() {
         "control: R23-1 over four rounds"
     );
 }
+
+/// §26's price of the rule, quantified: two path faults on distinct honest members (2 and 3, each then restored by
+/// a valid answer) leave P without a spare for the rest of the key epoch. Control: after one such fault P still
+/// has a spare.
+#[test]
+fn r23_price_two_path_faults_remove_the_spare_for_the_epoch() {
+    let all = [1, 2, 3, 4, 5];
+    let mut s = Standing::default();
+    s.demote(bit(2));
+    s.restore(bit(2));
+    assert_eq!(s.choose(&all, T), [1, 3, 4, 5], "control: one fault");
+    s.demote(bit(3));
+    s.restore(bit(3));
+    assert_eq!(s.unreliable(), 0);
+    assert_eq!(s.choose(&all, T), [1, 4, 5], "no spare after two faults");
+}
