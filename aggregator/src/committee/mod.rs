@@ -34,6 +34,8 @@ mod rev23;
 #[cfg(test)]
 mod rev24;
 #[cfg(test)]
+mod rev25;
+#[cfg(test)]
 mod tests;
 
 /// What a committee member or its set-up refused, said in words a user can act on.
