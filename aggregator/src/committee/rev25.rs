@@ -5,12 +5,15 @@
 //! … failed its checks is distrusted". `combine_excluding` checks the answers of P in member order and returns
 //! `Relay` at the first answer whose signature fails (`checked_answer`'s `?`), dropping the exclusions it has
 //! already found; `learn_failure` then only demotes the unsigned ones. A cheater whose signed failing answer is
-//! combined together with an answer the path changed is neither distrusted nor demoted.
+//! combined together with an answer the path changed is neither distrusted nor demoted. The count bound still
+//! holds: rev24's retry model (copied below, its items are private) with R25-1 and set L's `TooManyShareSets`
+//! refusals in it, driving the real `Standing`, finds no sequence over it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use zkfl_core::threshold::slots::{Members, bit};
+use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
 use zkfl_core::threshold::wire::HEADER_BYTES;
 
 use super::fixture::{DESIGN, clinics, dir, open, roster};
@@ -292,4 +295,355 @@ fn r25_attempt_choose_is_what_item_6_states() {
         v
     };
     assert!(search(3, &before_r22).is_some(), "control");
+}
+
+/// Attempt 3 (failed), set L: a cheating slot holder in a P of t + 1 is repaired only when the three kept share
+/// sets plus its helpers fit set L's `max_share_sets`; otherwise the round is `TooManyShareSets` (rev24's model
+/// treats every such round as repaired). Which members of P = {1, 2, 3, 4} that is, from the core's slot
+/// assignment and set L's design point. It costs one round at most: only never-demoted members fill t + 1
+/// positions (`r25_attempt_choose_is_what_item_6_states`), so it is the member's first misbehaviour, and it is then
+/// distrusted. Control: P = all five (four kept) needs more than the bound for member 1 as well.
+#[test]
+fn r25_attempt_set_l_refuses_some_repairs_of_a_p_of_t_plus_one() {
+    use zkfl_core::params::{ParamSet, SetL};
+    let max = zkfl_core::threshold::plan::design::<SetL>(5, 3, 1024, 1 << 16, SetL::MAX_CHUNKS)
+        .unwrap()
+        .max_share_sets as usize;
+    let c = Slots::new(5, 3).unwrap();
+    let helpers = |p: Members, x: u8| {
+        let mut ys: Vec<u8> = (0..c.slots())
+            .filter(|&u| c.assignee(p, u) == Some(x))
+            .filter_map(|u| c.assignee(p & !bit(x), u))
+            .collect();
+        ys.sort_unstable();
+        ys.dedup();
+        ys.len()
+    };
+    let p: Members = bit(1) | bit(2) | bit(3) | bit(4);
+    let refused: Vec<u8> = (1..=4u8).filter(|&x| 3 + helpers(p, x) > max).collect();
+    eprintln!(
+        "set L: max_share_sets {max}; helpers under P = {{1, 2, 3, 4}}: {:?}; refused: {refused:?}",
+        (1..=4u8).map(|x| helpers(p, x)).collect::<Vec<_>>()
+    );
+    assert_eq!(max, L_MAX_SHARE_SETS);
+    assert!(
+        (0..c.slots()).all(|u| c.assignee(p, u) != Some(4)),
+        "the highest member of a P of t + 1 holds no slot"
+    );
+    let all = p | bit(5);
+    assert!(4 + helpers(all, 1) > max, "control: P of five");
+    assert_eq!(refused, [1]);
+}
+
+// ---- The count, model-checked with R25-1 and set L (rev24's retry model, copied: its items are private). ----
+
+/// Set L's `max_share_sets` (`r25_attempt_set_l_refuses_some_repairs_of_a_p_of_t_plus_one` checks it against the
+/// core's design point).
+const L_MAX_SHARE_SETS: usize = 5;
+
+/// Distinct helpers of `x`'s slots under `present`, from the core's `assignee` (as `Combination::helpers`;
+/// tabulated once: the search asks it millions of times).
+fn l_helpers(present: Members, x: u8) -> usize {
+    static TABLE: OnceLock<Vec<[usize; 6]>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let c = Slots::new(u32::from(N_MEMBERS), T as u32).unwrap();
+        (0..1u32 << (N_MEMBERS + 1))
+            .map(|p| {
+                let mut row = [0; 6];
+                for x in 1..=N_MEMBERS {
+                    let mut ys: Vec<u8> = (0..c.slots())
+                        .filter(|&u| c.assignee(p, u) == Some(x))
+                        .filter_map(|u| c.assignee(p & !bit(x), u))
+                        .collect();
+                    ys.sort_unstable();
+                    ys.dedup();
+                    row[usize::from(x)] = ys.len();
+                }
+                row
+            })
+            .collect()
+    });
+    table[present as usize][usize::from(x)]
+}
+
+const N_MEMBERS: u8 = 5;
+/// The coordinator's `DECRYPT_ATTEMPTS` (private to `coordinator::lifecycle`; its tests pin the value 4).
+const ATTEMPTS: usize = 4;
+/// w = ⌈(n + t)/2⌉ receipts: fewer loses the attempt with nothing learnt and no present set stored.
+const QUORUM: usize = 4;
+
+/// What the malicious member does in one attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Move {
+    /// Answers correctly.
+    Honest,
+    /// Signs its receipt, then drops the answer request.
+    Withhold,
+    /// Signs an answer that fails its checks.
+    Cheat,
+    /// Signs no receipt and does not answer.
+    Absent,
+    /// Sends an answer whose signature fails (what a changed answer looks like).
+    Unsigned,
+}
+
+const MOVES: [Move; 5] = [
+    Move::Honest,
+    Move::Withhold,
+    Move::Cheat,
+    Move::Absent,
+    Move::Unsigned,
+];
+
+/// Whether `member` holds a slot under `present`, from the core's own `assignee` (tabulated once: the search
+/// asks it millions of times).
+fn holds_slot(present: Members, member: u8) -> bool {
+    static TABLE: OnceLock<Vec<Members>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let c = Slots::new(u32::from(N_MEMBERS), T as u32).unwrap();
+        (0..1u32 << (N_MEMBERS + 1))
+            .map(|p| {
+                (0..c.slots())
+                    .filter_map(|u| c.assignee(p, u))
+                    .fold(0, |a, x| a | bit(x))
+            })
+            .collect()
+    });
+    table[present as usize] & bit(member) != 0
+}
+
+fn excluded(member: u8) -> Exclusion {
+    Exclusion {
+        member,
+        supplement_for: 0,
+        reason: ExclusionReason::Header,
+    }
+}
+
+/// One attempt's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Attempt {
+    Decrypted,
+    /// Lost, and it would have decrypted had the member answered correctly.
+    LostToMember,
+    /// Lost to the path (changed answers) or to too few receipts.
+    LostToPath,
+}
+
+/// One attempt of one aggregate under the present set `mask` (fixed across attempts, as `attempt` keeps it),
+/// as the relay runs it (`attempt`, `combine`, `learn_*`; review 22's model, rev22/rev23, with several changed
+/// answers): member `m` plays `mv`, the path changes the signed answers of the members of `garbled`.
+fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Members) -> Attempt {
+    let in_p = mask & bit(m) != 0;
+    let m_slot = in_p && holds_slot(mask, m);
+    let garbled = garbled & mask & !bit(m);
+    // Silent slot holders are demoted before combining (an absent member of a stored P is silent too).
+    if in_p && m_slot && matches!(mv, Move::Withhold | Move::Absent) {
+        s.demote(bit(m));
+        return Attempt::LostToMember;
+    }
+    if in_p && mv == Move::Unsigned {
+        s.demote(bit(m) | garbled);
+        return if garbled == 0 {
+            Attempt::LostToMember
+        } else {
+            Attempt::LostToPath
+        };
+    }
+    let cheats = in_p && mv == Move::Cheat;
+    let silent_spare = in_p && !m_slot && matches!(mv, Move::Withhold | Move::Absent);
+    // R25-1: a changed answer stops the combination at its signature (`Relay`) before any exclusion is learnt.
+    if garbled != 0 {
+        s.demote(garbled);
+        return Attempt::LostToPath;
+    }
+    if cheats {
+        s.distrust(&[excluded(m)]);
+        // Unrepairable without a spare; in set L `TooManyShareSets` when the repair needs too many share sets.
+        if m_slot && (mask.count_ones() as usize == T || T + l_helpers(mask, m) > L_MAX_SHARE_SETS)
+        {
+            return Attempt::LostToMember;
+        }
+    }
+    let left_out = if cheats || silent_spare { bit(m) } else { 0 };
+    let distrusted = s.distrusted();
+    s.restore(mask & !left_out & !distrusted);
+    Attempt::Decrypted
+}
+
+/// One round: up to `ATTEMPTS` attempts of one aggregate. The member plays `first` in the first `k` attempts,
+/// then answers correctly; the path drops the spend receipt of `dropped` (0: none) in the first attempt and
+/// changes the answers of `garbled` in the first `j` attempts. Returns whether the round decrypted, whether it
+/// was lost to the member (its last attempt was), whether the path interfered, and every present set used.
+fn model_round(
+    s: &mut Standing,
+    m: u8,
+    (first, k): (Move, usize),
+    dropped: u8,
+    (garbled, j): (Members, usize),
+) -> (bool, bool, bool, Vec<Vec<u8>>) {
+    let mut signed: Members = 0;
+    let mut present: Option<Vec<u8>> = None;
+    let mut sets = Vec::new();
+    let mut last = Attempt::LostToPath;
+    let interfered = dropped != 0 || (garbled != 0 && j > 0);
+    for a in 0..ATTEMPTS {
+        let mv = if a < k { first } else { Move::Honest };
+        for x in 1..=N_MEMBERS {
+            if (x != m || mv != Move::Absent) && !(a == 0 && x == dropped) {
+                signed |= bit(x);
+            }
+        }
+        let alive: Vec<u8> = (1..=N_MEMBERS).filter(|&x| signed & bit(x) != 0).collect();
+        if alive.len() < QUORUM {
+            last = Attempt::LostToPath;
+            continue;
+        }
+        let p = present.get_or_insert_with(|| s.choose(&alive, T)).clone();
+        let mask = p.iter().fold(0, |acc, &x| acc | bit(x));
+        if !sets.contains(&p) {
+            sets.push(p);
+        }
+        last = model_attempt(s, mask, m, mv, if a < j { garbled } else { 0 });
+        if last == Attempt::Decrypted {
+            break;
+        }
+    }
+    (
+        last == Attempt::Decrypted,
+        last == Attempt::LostToMember,
+        interfered,
+        sets,
+    )
+}
+
+/// `s` with its demotion times replaced by their ranks (what `choose` depends on), so equal situations share a
+/// memo entry.
+fn normal(s: &Standing) -> String {
+    let mut v = serde_json::to_value(s).unwrap();
+    let times: Vec<u64> = v["last_demoted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect();
+    let mut distinct = times.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let ranked: Vec<u64> = times
+        .iter()
+        .map(|t| distinct.iter().position(|d| d == t).unwrap() as u64)
+        .collect();
+    v["last_demoted"] = serde_json::json!(ranked);
+    v["demotions"] = serde_json::json!(0);
+    v.to_string()
+}
+
+/// One round's plan: the member's (move, attempts it plays it), the dropped receipt, the path's (changed
+/// answers, attempts they are changed in).
+type Plan = ((Move, usize), u8, (Members, usize));
+
+/// Every round plan: the member's (move, attempts it plays it) and the path's (dropped receipt, changed answers
+/// of up to `max_garbled` honest members for 1 or all attempts).
+fn plans(m: u8, max_garbled: u32) -> Vec<Plan> {
+    let mut member = vec![(Move::Honest, ATTEMPTS)];
+    for mv in MOVES.into_iter().filter(|&mv| mv != Move::Honest) {
+        // In the first attempt only (then correct answers), or in every attempt.
+        for k in [1, ATTEMPTS] {
+            member.push((mv, k));
+        }
+    }
+    let honest: Members = (1..=N_MEMBERS)
+        .filter(|&x| x != m)
+        .fold(0, |a, x| a | bit(x));
+    let mut path = vec![(0, 0)];
+    for g in 1..=honest {
+        if g & !honest == 0 && g.count_ones() <= max_garbled {
+            path.push((g, 1));
+            path.push((g, ATTEMPTS));
+        }
+    }
+    let mut out = Vec::new();
+    for &mp in &member {
+        for d in (0..=N_MEMBERS).filter(|&d| d != m) {
+            for &gp in &path {
+                out.push((mp, d, gp));
+            }
+        }
+    }
+    out
+}
+
+/// The most (rounds lost to member `m`) − (rounds the path interfered in) from `s` over `rounds` rounds, over
+/// every round plan. Asserts in every round: no honest member distrusted, P never wider than t + 1, one present
+/// set per aggregate, an honest member demoted only in a round where the path changed its answer. With `forget`
+/// the relay forgets every standing after each round (the positive control: the relay before review 18).
+fn excess(
+    s: &Standing,
+    m: u8,
+    rounds: u32,
+    plans: &[Plan],
+    forget: bool,
+    memo: &mut HashMap<(String, u32), i64>,
+) -> i64 {
+    if rounds == 0 {
+        return 0;
+    }
+    let key = (normal(s), rounds);
+    if let Some(&v) = memo.get(&key) {
+        return v;
+    }
+    let mut best = i64::MIN;
+    for &(mp, d, gp) in plans {
+        let mut next = *s;
+        let (_, lost_to_m, interfered, sets) = model_round(&mut next, m, mp, d, gp);
+        assert_eq!(
+            next.distrusted() & !bit(m),
+            0,
+            "an honest member distrusted"
+        );
+        assert!(sets.len() <= 1, "two present sets for one aggregate");
+        assert!(sets.iter().all(|p| p.len() <= T + 1), "P wider than t + 1");
+        let demoted_honest = (1..=N_MEMBERS)
+            .filter(|&x| x != m && next.unreliable() & bit(x) != 0 && s.unreliable() & bit(x) == 0)
+            .fold(0, |a, x| a | bit(x));
+        assert_eq!(
+            demoted_honest & !gp.0,
+            0,
+            "an honest member demoted without a changed answer: {s:?} {mp:?} {d} {gp:?}"
+        );
+        let gain = i64::from(lost_to_m) - i64::from(interfered);
+        if forget {
+            next = Standing::default();
+        }
+        best = best.max(gain + excess(&next, m, rounds - 1, plans, forget, memo));
+    }
+    memo.insert(key, best);
+    best
+}
+
+/// Attempt (failed): the count with R25-1 in it (a cheater combined with a changed answer is not distrusted) and
+/// with set L's refusals (a cheating member 1 in P = {1, 2, 3, 4} loses the round, `TooManyShareSets`), over
+/// rev24's retry model, three rounds (the file's time budget; rev24 searched four), every member as the malicious
+/// one: the rounds lost to the member never exceed one plus the rounds the path interfered in, and no honest
+/// member is distrusted or demoted without a changed answer. What makes it hold: a round in which R25-1 applies is
+/// one the path interfered in, and a set-L refusal needs a never-demoted member, i.e. the member's first
+/// misbehaviour, after which it is distrusted. Positive control: the relay that forgets standings loses every
+/// round to member 1.
+#[test]
+fn r25_attempt_the_count_holds_with_r25_1_and_set_l() {
+    for m in 1..=N_MEMBERS {
+        let plans = plans(m, 2);
+        let mut memo = HashMap::new();
+        let e = excess(&Standing::default(), m, 3, &plans, false, &mut memo);
+        eprintln!("member {m}: worst excess over the path's rounds {e}");
+        assert!(e <= 1, "member {m}: {e} rounds over the stated bound");
+    }
+    let plans = plans(1, 2);
+    let mut memo = HashMap::new();
+    assert_eq!(
+        excess(&Standing::default(), 1, 3, &plans, true, &mut memo),
+        3,
+        "control: without the memory member 1 costs every round"
+    );
 }
