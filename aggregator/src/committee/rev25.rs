@@ -113,7 +113,7 @@ fn round_one(label: &str, garble_two: bool) -> (Result<Decryption, RelayError>, 
 /// decrypts or not: a member whose own signed answer … failed its checks is distrusted". It is not: the combiner
 /// stops at member 2's signature (`Relay`), the exclusion of member 1 is dropped, and only member 2 is demoted.
 #[test]
-#[ignore = "R25-1: a cheater combined with an answer the path changed is not distrusted (nor demoted)"]
+#[ignore = "R25-1 (open improvement): a cheater combined with an answer the path changed is not distrusted in that round"]
 fn r25_1_a_cheater_is_distrusted_in_every_combination() {
     let (res, distrusted, _) = round_one("rev25-cheat-garble", true);
     assert!(res.is_err());
