@@ -1348,7 +1348,7 @@ impl Combination {
     /// The members among `answers` (sender, excluded member it supplements or 0, bytes) that sent an answer but
     /// not one signed by themselves for this request — the round, aggregate and present set of the present-set
     /// message `present` (0x13) — or sent nothing: what `combine_excluding` refuses as [`CommitteeError::Relay`]
-    /// without naming anyone. The relay uses it for scheduling only (a member whose reply was lost or changed on
+    /// (or [`CommitteeError::RelayAndExcluded`]) without naming them. The relay uses it for scheduling only (a member whose reply was lost or changed on
     /// the path is no longer preferred for later present sets, review 19 R19-1); it is never published as an
     /// exclusion, since the path may be to blame.
     ///
@@ -1486,7 +1486,10 @@ impl Combination {
     ///
     /// # Errors
     /// [`CommitteeError::Excluded`] when an answer fails and the supplements do not cover its slots, or when a
-    /// supplement fails; otherwise as [`Combination::combine`].
+    /// supplement fails; [`CommitteeError::TooManyShareSets`] and [`CommitteeError::Unrepairable`] before any
+    /// supplement is needed; [`CommitteeError::Relay`] when an answer's signature fails or a slot holder sent
+    /// nothing — checked for every answer first, so members whose own signed answers failed are named with it
+    /// ([`CommitteeError::RelayAndExcluded`]); otherwise as [`Combination::combine`].
     pub fn combine_excluding(
         &self,
         round: u64,
@@ -1521,20 +1524,31 @@ impl Combination {
             let mut excluded = Vec::new();
             let mut kept = Vec::new();
             let mut silent = Vec::new();
+            // The first answer the path changed (or a slot holder's silence): it stops the combination, but only
+            // after every other answer is checked, so a cheater's signed failing answer is never dropped with it
+            // (review 25, R25-1).
+            let mut path = None;
             for (sender, bytes) in received {
                 if bytes.is_empty() && !self.holds_slot(present, *sender) {
                     // R17-4: its answer would be pure noise; the others cover every slot.
                     silent.push(*sender);
                     continue;
                 }
-                match self.checked_answer(&epoch, agg, round, present, 0, *sender, bytes)? {
-                    Ok(shares) => kept.push((*sender, shares)),
-                    Err(reason) => excluded.push(Exclusion {
+                match self.checked_answer(&epoch, agg, round, present, 0, *sender, bytes) {
+                    Ok(Ok(shares)) => kept.push((*sender, shares)),
+                    Ok(Err(reason)) => excluded.push(Exclusion {
                         member: *sender,
                         supplement_for: 0,
                         reason,
                     }),
+                    Err(CommitteeError::Relay(why)) => {
+                        path.get_or_insert(why);
+                    }
+                    Err(e) => return Err(e),
                 }
+            }
+            if let Some(why) = path {
+                return Err(path_stopped(why, excluded));
             }
             let excluded_mask = excluded.iter().fold(0, |m, e| m | bit(e.member));
             let silent_mask = silent.iter().fold(0, |m, &s| m | bit(s));
@@ -1554,6 +1568,7 @@ impl Combination {
             }
             let mut supp = Vec::new();
             let mut failed = Vec::new();
+            let mut path = None;
             for (sender, bytes) in supplements {
                 let x = bytes
                     .get(wire::share_set_len::<P>(&self.frame()) + wire::HEADER_BYTES + 44)
@@ -1564,14 +1579,22 @@ impl Combination {
                         "a supplementary answer from member {sender} for member {x}, who was not excluded"
                     )));
                 }
-                match self.checked_answer(&epoch, agg, round, present, x, *sender, bytes)? {
-                    Ok(shares) => supp.push((x, *sender, shares)),
-                    Err(reason) => failed.push(Exclusion {
+                match self.checked_answer(&epoch, agg, round, present, x, *sender, bytes) {
+                    Ok(Ok(shares)) => supp.push((x, *sender, shares)),
+                    Ok(Err(reason)) => failed.push(Exclusion {
                         member: *sender,
                         supplement_for: x,
                         reason,
                     }),
+                    Err(CommitteeError::Relay(why)) => {
+                        path.get_or_insert(why);
+                    }
+                    Err(e) => return Err(e),
                 }
+            }
+            if let Some(why) = path {
+                excluded.extend(failed);
+                return Err(path_stopped(why, excluded));
             }
             for e in excluded.iter().chain(&failed) {
                 eprintln!(
@@ -1688,6 +1711,17 @@ impl Combination {
             present,
         };
         Ok(check.run(supplement_for, sender, answer))
+    }
+}
+
+/// A combination stopped by an answer the path changed (or a slot holder's silence), after every answer was
+/// checked: [`CommitteeError::Relay`] alone, or with the members whose own signed answers failed
+/// ([`CommitteeError::RelayAndExcluded`], review 25 R25-1) so the relay distrusts them in that round too.
+fn path_stopped(why: String, excluded: Vec<Exclusion>) -> CommitteeError {
+    if excluded.is_empty() {
+        CommitteeError::Relay(why)
+    } else {
+        CommitteeError::RelayAndExcluded { why, excluded }
     }
 }
 

@@ -59,6 +59,15 @@ pub enum CommitteeError {
     /// The relay (the aggregator, or the path) changed, made, misrouted or resealed a member's message: a
     /// signature or envelope that fails. Never evidence against the claimed sender (review 13).
     Relay(String),
+    /// [`CommitteeError::Relay`] in a combination where members' own signed answers failed too: the path changed
+    /// an answer (or a slot holder was silent), so nothing was combined, and these members are named as
+    /// [`CommitteeError::Excluded`] names them, so the relay distrusts them in that round (review 25, R25-1).
+    RelayAndExcluded {
+        /// What the path changed, as [`CommitteeError::Relay`] says it.
+        why: String,
+        /// The members whose own signed answers failed, with why.
+        excluded: Vec<member::Exclusion>,
+    },
     /// This member already committed in this epoch (its signed 0x10 is in its database): it never signs a second
     /// commitment; after a restart its dealer secret is gone and it has left the ceremony (docs/THRESHOLD.md
     /// §16.2, review 15 R15-1). The committee starts a new epoch.
@@ -120,6 +129,13 @@ impl core::fmt::Display for CommitteeError {
                 Ok(())
             }
             Self::Relay(why) => write!(f, "relayed message refused (the relay is to blame): {why}"),
+            Self::RelayAndExcluded { why, excluded } => {
+                write!(f, "relayed message refused (the relay is to blame): {why}")?;
+                for e in excluded {
+                    write!(f, "; member {} excluded ({:?})", e.member, e.reason)?;
+                }
+                Ok(())
+            }
             Self::AlreadyCommitted => f.write_str(
                 "this member already committed in this epoch and has left its ceremony if it restarted; \
                  start a new epoch",

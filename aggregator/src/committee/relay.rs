@@ -483,19 +483,12 @@ impl Committee {
             .iter()
             .filter(|(m, _)| self.combination.holds_slot(mask, *m))
             .collect();
-        if !holding.is_empty() {
-            // Scheduling, not blame (review 19 R19-1): later present sets put them last.
-            self.demote(round, holding.iter().fold(0, |m, (x, _)| m | bit(*x)));
-            return Err(RelayError::Committee(CommitteeError::Protocol(format!(
-                "members of the present set {present:?} holding slots did not answer ({}); retry with the same \
-                 present set",
-                holding
-                    .iter()
-                    .map(|(m, why)| format!("member {m}: {why}"))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ))));
-        }
+        let holding_mask = holding.iter().fold(0, |m, (x, _)| m | bit(*x));
+        let holding_why = holding
+            .iter()
+            .map(|(m, why)| format!("member {m}: {why}"))
+            .collect::<Vec<_>>()
+            .join("; ");
         answers.extend(silent.iter().map(|(m, _)| (*m, Vec::new())));
         let round_in = RoundIn {
             round,
@@ -504,6 +497,30 @@ impl Committee {
             present_message: &p,
             receipts: &receipts,
         };
+        if holding_mask != 0 {
+            // The answers given are still checked (review 25, R25-1): a member whose signed answer fails is
+            // distrusted in this attempt too, and the silent slot holders — with any member whose answer the path
+            // changed — are demoted (scheduling, not blame: review 19 R19-1).
+            let combination = &self.combination;
+            let checked =
+                on_big_stack(|| combination.combine_excluding(round, subs, mask, &answers, &[]));
+            match checked {
+                // A slot holder's silence stops the combination as the path's failure: `learn_failure` demotes it.
+                Err(e @ (CommitteeError::Relay(_) | CommitteeError::RelayAndExcluded { .. })) => {
+                    let _ = self.learn_failure(&round_in, e, &answers, &[]);
+                }
+                other => {
+                    if let Err(e) = other {
+                        let _ = self.learn_failure(&round_in, e, &answers, &[]);
+                    }
+                    self.demote(round, holding_mask);
+                }
+            }
+            return Err(RelayError::Committee(CommitteeError::Protocol(format!(
+                "members of the present set {present:?} holding slots did not answer ({holding_why}); retry with \
+                 the same present set"
+            ))));
+        }
         let (combined, supplements) = self.combine(&round_in, &answers)?;
         let exclusions = combined
             .excluded
@@ -610,8 +627,9 @@ impl Committee {
     }
 
     /// A combination that failed with `e`: members whose signed answers failed are distrusted, also when the
-    /// combiner refused for too many share sets (review 19 R19-2); on a signature that fails (`Relay`, which
-    /// names nobody), the members of P or helpers without a valid signed answer are demoted (R19-1).
+    /// combiner refused for too many share sets (review 19 R19-2) or when an answer the path changed stopped it
+    /// (`RelayAndExcluded`, review 25 R25-1); on a signature that fails (`Relay`, which names nobody), the
+    /// members of P or helpers without a valid signed answer are demoted (R19-1).
     fn learn_failure(
         &mut self,
         r: &RoundIn<'_>,
@@ -625,10 +643,15 @@ impl Committee {
             | CommitteeError::Unrepairable { excluded: ex } => {
                 self.memory.standing.distrust(ex);
             }
-            CommitteeError::Relay(_) => {
+            CommitteeError::Relay(_) | CommitteeError::RelayAndExcluded { .. } => {
+                if let CommitteeError::RelayAndExcluded { excluded, .. } = &e {
+                    // Review 25, R25-1: a cheater combined with a path-changed answer is distrusted too.
+                    self.memory.standing.distrust(excluded);
+                }
+                // Silence counts as unsigned for a slot holder only (a silent slotless member is left out, R17-4).
                 let sent: Vec<(u8, u8, &[u8])> = answers
                     .iter()
-                    .filter(|(_, b)| !b.is_empty())
+                    .filter(|(m, b)| !b.is_empty() || self.combination.holds_slot(r.mask, *m))
                     .map(|(m, b)| (*m, 0, b.as_slice()))
                     .chain(supplements.iter().copied())
                     .collect();
@@ -644,7 +667,7 @@ impl Committee {
 
     fn demote(&mut self, round: u64, members: Members) {
         if members != 0 {
-            let list: Vec<u8> = (1..=8u8).filter(|&m| members & bit(m) != 0).collect();
+            let list: Vec<u8> = (1..=32u8).filter(|&m| members & bit(m) != 0).collect();
             eprintln!(
                 "committee round {round}: members {list:?} gave no valid signed answer; later present sets \
                  put them last"

@@ -85,11 +85,19 @@ fn copy_of(from: &Path, label: &str) -> PathBuf {
 /// The relay over the five members in `d`, member `who` at `fault` (the others honest), admitting submissions
 /// without proofs.
 fn relay(d: &Path, who: u8, fault: Fault) -> Committee {
+    relay_with(d, &[(who, fault)])
+}
+
+/// The relay over the five members in `d`, each member of `faults` at its fault (the others honest).
+fn relay_with(d: &Path, faults: &[(u8, Fault)]) -> Committee {
     let r = roster();
     let links = (1..=5)
         .map(|i| {
             let mut member = open(d, &r, i);
-            let fault = if i == who { fault } else { Fault::Honest };
+            let fault = faults
+                .iter()
+                .find(|(who, _)| *who == i)
+                .map_or(Fault::Honest, |(_, f)| *f);
             if fault == Fault::Cheat {
                 member.corrupt_shares_for_demo();
             }
@@ -270,6 +278,38 @@ fn a_retry_after_an_aggregator_restart_announces_the_same_present_set() {
                 );
             }
             drop(c);
+            let _ = std::fs::remove_dir_all(&d);
+        }
+    });
+}
+
+/// Review 25 R25-1, in a silent round: member 1 (a slot holder) cheats while member 2's answer is lost on the
+/// path. The round is lost either way (a silent slot holder cannot be supplemented), but the answers given are
+/// still checked: member 1 is distrusted in this round, member 2 only demoted. The next round leaves both out of
+/// the spare positions: P = [3, 4, 5] (t members in good standing). Control: member 2 alone silent demotes only
+/// member 2, so the cheater's distrust comes from its own signed answer.
+#[test]
+fn a_cheater_in_a_round_with_a_silent_slot_holder_is_distrusted() {
+    big_stack(|| {
+        for cheat in [true, false] {
+            let d = copy_of(template(), &format!("cheat-1-silent-2-{cheat}"));
+            let first = if cheat { Fault::Cheat } else { Fault::Honest };
+            let mut c = relay_with(&d, &[(1, first), (2, Fault::Withhold)]);
+            assert!(decrypt(&mut c, 1, 2600).is_err(), "member 2 held a slot");
+            let key_id = c.record().key_id;
+            drop(c);
+            let standing = RelayMemory::load(&d, &key_id).unwrap().standing;
+            let distrusted = if cheat { 1 } else { 0 };
+            assert_eq!(
+                (standing.distrusted(), standing.unreliable()),
+                (distrusted, 0b10),
+                "cheat = {cheat}"
+            );
+            if cheat {
+                let mut c = relay_with(&d, &[(1, Fault::Cheat)]);
+                let second = decrypt(&mut c, 2, 2601).unwrap_or_else(|e| panic!("round 2: {e}"));
+                assert_eq!(second.present, [3, 4, 5]);
+            }
             let _ = std::fs::remove_dir_all(&d);
         }
     });

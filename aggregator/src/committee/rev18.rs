@@ -457,7 +457,12 @@ fn rev18_attempt_a_supplement_swapped_for_a_regular_answer_blames_the_path() {
         let r = c
             .combination
             .combine_excluding(round, &subs, pm, &swapped, &supp);
-        assert!(matches!(r, Err(CommitteeError::Relay(_))), "{r:?}");
+        // The path's failure, with member 2's own failing answer named (review 25 R25-1 fix).
+        assert!(
+            matches!(&r, Err(CommitteeError::RelayAndExcluded { excluded, .. })
+                if excluded.iter().map(|e| e.member).collect::<Vec<_>>() == [2]),
+            "{r:?}"
+        );
         let mut back = supp.clone();
         for s in &mut back {
             if s.0 == 3 {

@@ -278,11 +278,11 @@ fn r20_1_an_unrepairable_exclusion_names_its_member() {
     });
 }
 
-/// Positive control of R20-1 (passes): the same three rounds with member 4 cheating instead. Under P = {1, 4, 5}
-/// member 4's slots {1, 2} and {1, 3} have helper 5, so the combination returns `Excluded` first and the relay
-/// distrusts 4 (`Relay::combine`) before the repair fails on slot {1, 5} (no helper); round 3 takes the
-/// unreliable member 2 instead of 4 and decrypts bit-exact. So the scenario decrypts as soon as the relay learns
-/// the exclusion: what loses member 5's case is only that `ShareSetMismatch` names nobody.
+/// Positive control of R20-1 (passes): the same three rounds with member 4 cheating instead. As the review found
+/// it, round 1 learnt nothing about member 4 (the path's failure stopped the combination first), and under
+/// P = {1, 4, 5} in round 2 its slots {1, 2} and {1, 3} had helper 5, so the combination returned `Excluded` and
+/// the relay distrusted 4; round 3 took the unreliable member 2 and decrypted. Since review 25's R25-1 fix the
+/// relay learns the exclusion in round 1 already, so round 2 takes member 2 and decrypts, and round 3 too.
 #[test]
 fn r20_1_control_a_cheater_with_a_helper_is_learned_and_left_out() {
     big_stack(|| {
@@ -294,19 +294,21 @@ fn r20_1_control_a_cheater_with_a_helper_is_learned_and_left_out() {
             Act::Honest,
         ];
         let rounds = run("r20-1-control", acts, 3);
-        assert!(rounds[0].is_err());
-        // Round 2: P = {1, 4, 5}; member 4 cheats; its slot {1, 5} has no helper: `Unrepairable` naming it
-        // (R20-4: no helper asked), and the relay distrusts it. Round 3 takes the unreliable member 2 to reach t.
-        assert!(
-            matches!(
-                &rounds[1],
-                Err(RelayError::Committee(
-                    super::CommitteeError::Unrepairable { .. }
-                ))
-            ),
-            "{:?}",
-            rounds[1].as_ref().map(|d| d.present.clone())
-        );
+        // Round 1: P = {1, 2, 3, 4}; the path changed 2's and 3's answers, and member 4's signed answer fails.
+        // Since review 25's R25-1 fix every answer is checked before the path's failure is reported, so the
+        // exclusion comes with it (`RelayAndExcluded`) and member 4 is distrusted already; 2 and 3 are demoted.
+        match &rounds[0] {
+            Err(RelayError::Committee(super::CommitteeError::RelayAndExcluded {
+                excluded,
+                ..
+            })) => {
+                assert_eq!(excluded.iter().map(|e| e.member).collect::<Vec<_>>(), [4]);
+            }
+            other => panic!("round 1: {:?}", other.as_ref().map(|d| d.present.clone())),
+        }
+        // Round 2: members 1 and 5 never demoted, the unreliable member 2 to reach t; decrypts.
+        assert_eq!(present(&rounds[1]).as_deref(), Some(&[1u8, 2, 5][..]));
+        assert!(rounds[1].as_ref().unwrap().exclusions.is_empty());
         assert_eq!(present(&rounds[2]).as_deref(), Some(&[1u8, 2, 5][..]));
         assert!(rounds[2].as_ref().unwrap().exclusions.is_empty());
     });
@@ -605,7 +607,12 @@ fn r20_attempt_unsigned_answers_names_only_entries_changed_in_their_own_place() 
                 .combination
                 .combine_excluding(1, &subs, mask(&set), &back(&bad), &[])
                 .unwrap_err();
-            assert!(matches!(e, CommitteeError::Relay(_)), "{e:?}");
+            // The path's failure; member 2's failing answer is named with it (R25-1 fix).
+            assert!(
+                matches!(&e, CommitteeError::RelayAndExcluded { excluded, .. }
+                    if excluded.iter().map(|x| x.member).collect::<Vec<_>>() == [2]),
+                "{e:?}"
+            );
         }
         let supp4 = c.members[3]
             .supplement(1, &subs, &p, &rs, 2, &ans[1].1)

@@ -8,6 +8,10 @@
 //! combined together with an answer the path changed is neither distrusted nor demoted. The count bound still
 //! holds: rev24's retry model (copied below, its items are private) with R25-1 and set L's `TooManyShareSets`
 //! refusals in it, driving the real `Standing`, finds no sequence over it.
+//!
+//! After the review (lead): R25-1 is fixed — `combine_excluding` checks every answer before it reports the path's
+//! failure and names the exclusions with it (`CommitteeError::RelayAndExcluded`); the tests below and the retry
+//! model follow the fixed relay.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +20,7 @@ use std::sync::OnceLock;
 use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
 use zkfl_core::threshold::wire::HEADER_BYTES;
 
+use super::CommitteeError;
 use super::fixture::{DESIGN, clinics, dir, open, roster};
 use super::link::MemberLink;
 use super::member::{Exclusion, ExclusionReason, Member};
@@ -110,24 +115,30 @@ fn round_one(label: &str, garble_two: bool) -> (Result<Decryption, RelayError>, 
 
 /// R25-1 (live): member 1 (slot holder of P = {1, 2, 3, 4}) signs a failing answer; the path changes honest
 /// member 2's answer in the same round. §16.4 item 6: "The relay learns from every combination, whether it
-/// decrypts or not: a member whose own signed answer … failed its checks is distrusted". It is not: the combiner
-/// stops at member 2's signature (`Relay`), the exclusion of member 1 is dropped, and only member 2 is demoted.
+/// decrypts or not: a member whose own signed answer … failed its checks is distrusted". Before the fix it was
+/// not: the combiner stopped at member 2's signature (`Relay`), dropping member 1's exclusion. Now every answer is
+/// checked first and the exclusion comes with the path's failure (`RelayAndExcluded`).
 #[test]
-#[ignore = "R25-1 (open improvement): a cheater combined with an answer the path changed is not distrusted in that round"]
 fn r25_1_a_cheater_is_distrusted_in_every_combination() {
     let (res, distrusted, _) = round_one("rev25-cheat-garble", true);
     assert!(res.is_err());
     assert_ne!(distrusted & bit(1), 0, "member 1 signed a failing answer");
 }
 
-/// R25-1, what happens: nobody is distrusted, honest member 2 is demoted and the cheater keeps its standing (it
-/// is the lowest never-demoted member, so it is in the next P). Control: without the changed answer, member 1
-/// is distrusted.
+/// R25-1, fixed: the honest member whose answer the path changed is demoted, not distrusted; the cheater is
+/// distrusted and not demoted. Control: without the changed answer member 1 is distrusted and nobody demoted.
 #[test]
-fn r25_1_live_the_cheater_keeps_its_standing_when_the_path_also_changed_an_answer() {
-    let (res, distrusted, unreliable) = round_one("rev25-cheat-garble-live", true);
-    assert!(matches!(res, Err(RelayError::Committee(_))), "{res:?}");
-    assert_eq!((distrusted, unreliable), (0, bit(2)));
+fn r25_1_fixed_the_changed_answer_demotes_only_its_member() {
+    let (res, distrusted, unreliable) = round_one("rev25-cheat-garble-fixed", true);
+    assert!(
+        matches!(
+            res,
+            Err(RelayError::Committee(CommitteeError::RelayAndExcluded { ref excluded, .. }))
+                if excluded.iter().map(|e| e.member).collect::<Vec<_>>() == [1]
+        ),
+        "{res:?}"
+    );
+    assert_eq!((distrusted, unreliable), (bit(1), bit(2)));
     let (_, distrusted, unreliable) = round_one("rev25-cheat-only", false);
     assert_eq!((distrusted, unreliable), (bit(1), 0), "control");
 }
@@ -437,10 +448,15 @@ fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Memb
     let in_p = mask & bit(m) != 0;
     let m_slot = in_p && holds_slot(mask, m);
     let garbled = garbled & mask & !bit(m);
-    // Silent slot holders are demoted before combining (an absent member of a stored P is silent too).
+    // Silent slot holders are demoted, with the members whose answers the path changed (an absent member of a
+    // stored P is silent too; after R25-1's fix the answers given are still checked).
     if in_p && m_slot && matches!(mv, Move::Withhold | Move::Absent) {
-        s.demote(bit(m));
-        return Attempt::LostToMember;
+        s.demote(bit(m) | garbled);
+        return if garbled == 0 {
+            Attempt::LostToMember
+        } else {
+            Attempt::LostToPath
+        };
     }
     if in_p && mv == Move::Unsigned {
         s.demote(bit(m) | garbled);
@@ -452,8 +468,12 @@ fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Memb
     }
     let cheats = in_p && mv == Move::Cheat;
     let silent_spare = in_p && !m_slot && matches!(mv, Move::Withhold | Move::Absent);
-    // R25-1: a changed answer stops the combination at its signature (`Relay`) before any exclusion is learnt.
+    // A changed answer stops the combination (`Relay`); since R25-1's fix every answer is checked first, so a
+    // cheater in it is distrusted (`RelayAndExcluded`).
     if garbled != 0 {
+        if cheats {
+            s.distrust(&[excluded(m)]);
+        }
         s.demote(garbled);
         return Attempt::LostToPath;
     }
