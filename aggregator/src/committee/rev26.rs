@@ -691,10 +691,13 @@ fn r26_3_live_a_slotless_members_changed_answer_demotes_it() {
 // More attempts that failed.
 // ----------------------------------------------------------------------------------------------------------
 
+/// Each round's present set and whether it decrypted.
+type Rounds = Vec<(Vec<u8>, bool)>;
+
 /// Rounds 1..=3 over one data directory, member 1 withholding its answer in every round and the path changing
 /// the answers of honest members 2 and 3 in round 1 only; `forget` switches the relay's memory of members off
 /// (the positive control). Returns each round's present set and whether it decrypted.
-fn withholder_rounds(label: &str, forget: bool) -> (Vec<(Vec<u8>, bool)>, Standing, [u64; 5]) {
+fn withholder_rounds(label: &str, forget: bool) -> (Rounds, Standing, [u64; 5]) {
     let d = copy_of(template(), label);
     let mut out = Vec::new();
     let mut key_id = [0u8; 32];
