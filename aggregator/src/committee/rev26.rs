@@ -467,6 +467,64 @@ fn r26_2_live_beyond_the_bound_the_x_byte_hides_a_failing_supplement() {
     });
 }
 
+/// The helpers of member 2 under P = {1, 2, 3, 4} in the order the relay asks them (`Combination::helpers`: slot
+/// order).
+fn helpers_of_2_asked() -> Vec<u8> {
+    let c = committee_shape(&roster());
+    let p = mask(&[1, 2, 3, 4]);
+    let mut out = Vec::new();
+    for u in 0..c.slots() {
+        if c.assignee(p, u) == Some(2)
+            && let Some(y) = c.assignee(p & !bit(2), u)
+            && !out.contains(&y)
+        {
+            out.push(y);
+        }
+    }
+    out
+}
+
+/// R26-2's second route, beyond §1's bound: the relay asks the helpers one after another and returns at the
+/// first helper that does not supplement (`Committee::combine`), so the supplements already received are never
+/// checked. Member 2 cheats, the first helper asked signs a failing supplement, the second helper's supplement is
+/// lost on the path: `Protocol` ("could not supplement"), the second helper demoted, the first — whose own signed
+/// supplement failed — neither distrusted nor demoted. Control: with the second helper's supplement delivered the
+/// first is distrusted (`Excluded`).
+#[test]
+fn r26_2_live_beyond_the_bound_a_lost_supplement_hides_a_failing_one() {
+    big_stack(|| {
+        let asked = helpers_of_2_asked();
+        assert_eq!(asked, [4, 3]);
+        let (first, second) = (asked[0], asked[1]);
+        let run = |label: &str, second_act: Act| {
+            round_one(
+                label,
+                &[
+                    (2, true, Act::Pass, Act::Pass),
+                    (first, false, Act::Pass, Act::SignWrong),
+                    (second, false, Act::Pass, second_act),
+                ],
+            )
+        };
+        let (res, s, _) = run("rev26-2c-lost", Act::Withhold);
+        assert!(
+            matches!(&res, Err(RelayError::Committee(CommitteeError::Protocol(why))) if why.contains("could not supplement")),
+            "{res:?}"
+        );
+        assert_eq!((s.distrusted(), s.unreliable()), (bit(2), bit(second)));
+        let (res, s, _) = run("rev26-2c-control", Act::Pass);
+        assert!(
+            matches!(&res, Err(RelayError::Committee(CommitteeError::Excluded(ex))) if ex.iter().any(|e| e.member == first && e.supplement_for == 2)),
+            "control: {res:?}"
+        );
+        assert_eq!(
+            (s.distrusted(), s.unreliable()),
+            (bit(2) | bit(first), 0),
+            "control"
+        );
+    });
+}
+
 // ----------------------------------------------------------------------------------------------------------
 // Attempts that failed.
 // ----------------------------------------------------------------------------------------------------------
