@@ -1,7 +1,13 @@
 //! The in-process committee the tests of this module share: a 3-of-5 roster on set L with fixed seeds, members
 //! admitting submissions without norm proofs, and clinics' real ciphertexts under the committee key.
 
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use super::link::MemberLink;
 use super::member::{C, Combination, Design, K, Member, N, P, Submission};
+use super::process::{parse_reply, reply};
+use super::relay::{self, on_big_stack};
 use super::roster::CommitteeRoster;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -298,4 +304,42 @@ pub fn answers(
             (m, bytes)
         })
         .collect()
+}
+
+/// An honest member in this process, behind the link the relay uses for a member on another host.
+pub struct InProcess(pub Member);
+
+impl MemberLink for InProcess {
+    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        let mut request = vec![op];
+        request.extend_from_slice(body);
+        let member = &mut self.0;
+        parse_reply(&on_big_stack(|| reply(member, &request)))
+    }
+}
+
+/// The state after one key ceremony of the five members over honest in-process links (their databases and the
+/// relay's ceremony record), made once per test process: the ceremony is the slow part, and every relay
+/// scenario starts from the same committee by copying it (`copy_of`).
+pub fn ceremony() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = dir("ceremony-template");
+        let r = roster();
+        let links = (1..=5)
+            .map(|i| Some(Box::new(InProcess(open(&d, &r, i))) as Box<dyn MemberLink>))
+            .collect();
+        on_big_stack(|| relay::Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
+        d
+    })
+}
+
+/// A fresh directory for test `label` holding a copy of the files of `from`.
+pub fn copy_of(from: &Path, label: &str) -> PathBuf {
+    let d = dir(label);
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
+    }
+    d
 }

@@ -14,12 +14,11 @@
 
 use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use zkfl_core::threshold::wire::HEADER_BYTES;
 
-use super::fixture::{DESIGN, big_stack, clinics, dir, open, roster};
+use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, open, roster};
 use super::link::MemberLink;
 use super::member::{Exclusion, ExclusionReason, Member};
 use super::process::{ANSWER, RECEIPT, parse_reply, reply};
@@ -506,34 +505,6 @@ impl MemberLink for Local {
     }
 }
 
-/// One ceremony (members' databases and the relay's ceremony file), copied per scenario.
-fn template() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = dir("rev22-template");
-        let r = roster();
-        let links = (1..=5)
-            .map(|i| {
-                Some(Box::new(Local {
-                    member: open(&d, &r, i),
-                    faults: Faults::default(),
-                }) as Box<dyn MemberLink>)
-            })
-            .collect();
-        on_big_stack(|| Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
-        d
-    })
-}
-
-fn copy_of(from: &Path, label: &str) -> PathBuf {
-    let d = dir(label);
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
-    }
-    d
-}
-
 fn start(d: &Path, faults: [Faults; 5]) -> Committee {
     let r = roster();
     let links = (1..=5u8)
@@ -556,7 +527,7 @@ fn run(
     rounds: u64,
     restart_after: u64,
 ) -> Vec<Result<Decryption, RelayError>> {
-    let d = copy_of(template(), label);
+    let d = copy_of(ceremony(), label);
     let mut c = start(&d, faults);
     let mut out = Vec::new();
     for r in 1..=rounds {

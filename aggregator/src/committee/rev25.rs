@@ -14,14 +14,13 @@
 //! model follow the fixed relay.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
 use zkfl_core::threshold::wire::HEADER_BYTES;
 
 use super::CommitteeError;
-use super::fixture::{DESIGN, clinics, dir, open, roster};
+use super::fixture::{DESIGN, ceremony, clinics, copy_of, open, roster};
 use super::link::MemberLink;
 use super::member::{Exclusion, ExclusionReason, Member};
 use super::process::{ANSWER, parse_reply, reply};
@@ -56,37 +55,10 @@ impl MemberLink for Local {
     }
 }
 
-fn template() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = dir("rev25-template");
-        let r = roster();
-        let links = (1..=5)
-            .map(|i| {
-                Some(Box::new(Local {
-                    member: open(&d, &r, i),
-                    garble_in: None,
-                }) as Box<dyn MemberLink>)
-            })
-            .collect();
-        on_big_stack(|| Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
-        d
-    })
-}
-
-fn copy_of(from: &Path, label: &str) -> PathBuf {
-    let d = dir(label);
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
-    }
-    d
-}
-
 /// Round 1 with member 1 cheating and, if `garble_two`, the path changing member 2's answer. Returns the result
 /// and the standing the relay saved (distrusted, unreliable).
 fn round_one(label: &str, garble_two: bool) -> (Result<Decryption, RelayError>, Members, Members) {
-    let d = copy_of(template(), label);
+    let d = copy_of(ceremony(), label);
     let r = roster();
     let links = (1..=5u8)
         .map(|i| {
