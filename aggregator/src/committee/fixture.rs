@@ -1,7 +1,14 @@
 //! The in-process committee the tests of this module share: a 3-of-5 roster on set L with fixed seeds, members
 //! admitting submissions without norm proofs, and clinics' real ciphertexts under the committee key.
 
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use super::CommitteeError;
+use super::link::MemberLink;
 use super::member::{C, Combination, Design, K, Member, N, P, Submission};
+use super::process::{ANSWER, RECEIPT, parse_reply, reply};
+use super::relay::{self, Decryption, RelayError, on_big_stack};
 use super::roster::CommitteeRoster;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -298,4 +305,138 @@ pub fn answers(
             (m, bytes)
         })
         .collect()
+}
+
+/// An honest member in this process, behind the link the relay uses for a member on another host.
+pub struct InProcess(pub Member);
+
+impl MemberLink for InProcess {
+    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        let mut request = vec![op];
+        request.extend_from_slice(body);
+        let member = &mut self.0;
+        parse_reply(&on_big_stack(|| reply(member, &request)))
+    }
+}
+
+/// The state after one key ceremony of the five members over honest in-process links (their databases and the
+/// relay's ceremony record), made once per test process: the ceremony is the slow part, and every relay
+/// scenario starts from the same committee by copying it (`copy_of`).
+pub fn ceremony() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = dir("ceremony-template");
+        let r = roster();
+        let links = (1..=5)
+            .map(|i| Some(Box::new(InProcess(open(&d, &r, i))) as Box<dyn MemberLink>))
+            .collect();
+        on_big_stack(|| relay::Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
+        d
+    })
+}
+
+/// A fresh directory for test `label` holding a copy of the files of `from`.
+pub fn copy_of(from: &Path, label: &str) -> PathBuf {
+    let d = dir(label);
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
+    }
+    d
+}
+
+/// What one member, or the path to it, does in given rounds (rounds as listed; 0 ends a list).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Faults {
+    /// A corrupt member that signs its receipt, then drops the answer request, in these rounds.
+    pub withhold: [u64; 2],
+    /// The path flips one byte of the member's signed answer in this round.
+    pub garble: u64,
+    /// The path drops the member's spend receipt in this round (a timeout; the member is not a live signer).
+    pub drop_receipt: u64,
+}
+
+/// A member in this process with `faults` applied to its replies.
+pub struct FaultyLink {
+    member: Member,
+    faults: Faults,
+}
+
+impl MemberLink for FaultyLink {
+    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        let round = body
+            .get(..8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap()))
+            .unwrap_or(0);
+        if op == RECEIPT && round == self.faults.drop_receipt {
+            return Err("timed out (the path dropped the receipt)".into());
+        }
+        if op == ANSWER && self.faults.withhold.contains(&round) && round != 0 {
+            return Err("connection closed (the member withholds its answer)".into());
+        }
+        let mut req = vec![op];
+        req.extend_from_slice(body);
+        let member = &mut self.member;
+        let mut out = parse_reply(&on_big_stack(|| reply(member, &req)))?;
+        if op == ANSWER && round == self.faults.garble {
+            out[HEADER_BYTES + 50] ^= 1;
+        }
+        Ok(out)
+    }
+}
+
+/// The relay over the five members in `d`, member i with `faults[i − 1]` applied to its replies.
+pub fn start_faulty(d: &Path, faults: [Faults; 5]) -> relay::Committee {
+    let r = roster();
+    let links = (1..=5u8)
+        .map(|i| {
+            Some(Box::new(FaultyLink {
+                member: open(d, &r, i),
+                faults: faults[usize::from(i) - 1],
+            }) as Box<dyn MemberLink>)
+        })
+        .collect();
+    let mut c = relay::Committee::start(r, DESIGN, links, d).unwrap();
+    c.admit_unverified();
+    c
+}
+
+/// `rounds` rounds over a copy of the ceremony (round r's clinics seeded `seed + r`, each round checked bit-exact
+/// when it decrypts); the aggregator restarts after `restart_after`.
+pub fn run_faulty(
+    label: &str,
+    faults: [Faults; 5],
+    rounds: u64,
+    restart_after: u64,
+    seed: u64,
+) -> Vec<Result<Decryption, RelayError>> {
+    let d = copy_of(ceremony(), label);
+    let mut c = start_faulty(&d, faults);
+    let mut out = Vec::new();
+    for r in 1..=rounds {
+        let (subs, sum) = clinics(c.key(), seed + r);
+        let res = c.decrypt(r, &subs);
+        if let Ok(done) = &res {
+            assert_eq!(done.chunks[0].to_vec(), sum, "round {r} bit-exact");
+        }
+        out.push(res);
+        if r == restart_after {
+            drop(c);
+            c = start_faulty(&d, faults);
+        }
+    }
+    drop(c);
+    let _ = std::fs::remove_dir_all(&d);
+    out
+}
+
+/// P of a decrypted round.
+pub fn present_of(r: &Result<Decryption, RelayError>) -> Option<Vec<u8>> {
+    r.as_ref().ok().map(|d| d.present.clone())
+}
+
+/// Whether the round was lost because `member` closed the connection instead of answering.
+pub fn lost_to_silence(r: &Result<Decryption, RelayError>, member: u8) -> bool {
+    matches!(r, Err(RelayError::Committee(CommitteeError::Protocol(why)))
+        if why.contains(&format!("member {member}: connection closed")))
 }

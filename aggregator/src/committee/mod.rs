@@ -16,6 +16,8 @@ mod fixture;
 #[cfg(test)]
 mod relay_faults;
 #[cfg(test)]
+mod relay_model;
+#[cfg(test)]
 mod rev16;
 #[cfg(test)]
 mod rev17;

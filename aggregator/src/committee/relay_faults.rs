@@ -5,12 +5,11 @@
 //! Every scenario is also run with the relay's memory switched off (`forget_standing`, the relay before reviews
 //! 18–19): then the second round is lost too (or excludes the same cheater again), so these tests can fail.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use zkfl_core::threshold::wire::HEADER_BYTES;
 
-use super::fixture::{DESIGN, big_stack, clinics, dir, open, roster};
+use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, open, roster};
 use super::link::MemberLink;
 use super::member::Member;
 use super::process::{ANSWER, SUPPLEMENT, parse_reply, reply};
@@ -51,35 +50,6 @@ impl MemberLink for Local {
             _ => out,
         }
     }
-}
-
-/// The state after one ceremony (members' databases and the relay's ceremony file), made once and copied per
-/// scenario: the ceremony is the slow part and every scenario starts from the same committee.
-fn template() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = dir("relay-faults-template");
-        let r = roster();
-        let links = (1..=5)
-            .map(|i| {
-                Some(Box::new(Local {
-                    member: open(&d, &r, i),
-                    fault: Fault::Honest,
-                }) as Box<dyn MemberLink>)
-            })
-            .collect();
-        on_big_stack(|| Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
-        d
-    })
-}
-
-fn copy_of(from: &Path, label: &str) -> PathBuf {
-    let d = dir(label);
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
-    }
-    d
 }
 
 /// The relay over the five members in `d`, member `who` at `fault` (the others honest), admitting submissions
@@ -133,7 +103,7 @@ fn two_rounds(
     memory: bool,
     restart: bool,
 ) -> Vec<Result<Decryption, RelayError>> {
-    let d = copy_of(template(), label);
+    let d = copy_of(ceremony(), label);
     let mut c = relay(&d, who, fault);
     let mut results = Vec::new();
     for round in 1..=2u64 {
@@ -254,7 +224,7 @@ fn the_standing_survives_an_aggregator_restart() {
 fn a_retry_after_an_aggregator_restart_announces_the_same_present_set() {
     big_stack(|| {
         for keep in [true, false] {
-            let d = copy_of(template(), &format!("retry-restart-{keep}"));
+            let d = copy_of(ceremony(), &format!("retry-restart-{keep}"));
             let mut c = relay(&d, 1, Fault::Withhold);
             assert!(decrypt(&mut c, 1, 2500).is_err(), "member 1 withheld");
             let key_id = c.record().key_id;
@@ -292,7 +262,7 @@ fn a_retry_after_an_aggregator_restart_announces_the_same_present_set() {
 fn a_cheater_in_a_round_with_a_silent_slot_holder_is_distrusted() {
     big_stack(|| {
         for cheat in [true, false] {
-            let d = copy_of(template(), &format!("cheat-1-silent-2-{cheat}"));
+            let d = copy_of(ceremony(), &format!("cheat-1-silent-2-{cheat}"));
             let first = if cheat { Fault::Cheat } else { Fault::Honest };
             let mut c = relay_with(&d, &[(1, first), (2, Fault::Withhold)]);
             assert!(decrypt(&mut c, 1, 2600).is_err(), "member 2 held a slot");

@@ -10,13 +10,14 @@
 //! fixed choice of P); every other test is an attempt that failed, asserting the refusal and naming the check
 //! that stops it, with a positive control.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use zkfl_core::threshold::wire::HEADER_BYTES;
 use zkfl_core::threshold::wire::signed::SIGNED_OVERHEAD;
 
-use super::fixture::{DESIGN, big_stack, clinics, dir, open, request, roster, signed_by};
+use super::fixture::{
+    DESIGN, big_stack, ceremony, clinics, copy_of, open, request, roster, signed_by,
+};
 use super::link::MemberLink;
 use super::member::Member;
 use super::process::http::request_limit;
@@ -110,37 +111,6 @@ impl MemberLink for Local {
     }
 }
 
-/// One ceremony (members' databases and the relay's ceremony file), copied per scenario.
-fn template() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = dir("rev20-template");
-        let r = roster();
-        let limit = request_limit(&r, DESIGN).unwrap();
-        let links = (1..=5)
-            .map(|i| {
-                Some(Box::new(Local {
-                    member: open(&d, &r, i),
-                    act: Act::Honest,
-                    limit,
-                    fired: false,
-                }) as Box<dyn MemberLink>)
-            })
-            .collect();
-        on_big_stack(|| Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
-        d
-    })
-}
-
-fn copy_of(from: &Path, label: &str) -> PathBuf {
-    let d = dir(label);
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
-    }
-    d
-}
-
 /// The relay started over member i at `acts[i − 1]`, on a copy of the template's state in `d`.
 fn start(d: &Path, acts: [Act; 5]) -> Committee {
     start_without(d, acts, &[])
@@ -185,7 +155,7 @@ fn round(c: &mut Committee, round: u64) -> Result<Decryption, RelayError> {
 
 /// `rounds` rounds through `relay::Committee::decrypt` with member i at `acts[i − 1]`.
 fn run(label: &str, acts: [Act; 5], rounds: u64) -> Vec<Result<Decryption, RelayError>> {
-    let d = copy_of(template(), label);
+    let d = copy_of(ceremony(), label);
     let mut c = start(&d, acts);
     let out = (1..=rounds).map(|r| round(&mut c, r)).collect();
     drop(c);
@@ -487,7 +457,7 @@ fn r20_beyond_the_bound_two_corrupt_members_without_the_path() {
 #[test]
 fn r20_attempt_a_retry_never_changes_the_present_set_of_an_aggregate() {
     big_stack(|| {
-        let d = copy_of(template(), "r20-memo");
+        let d = copy_of(ceremony(), "r20-memo");
         let acts = [
             Act::Honest,
             Act::GarbleOnce(1),

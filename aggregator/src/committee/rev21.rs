@@ -8,12 +8,11 @@
 //! an HTTP member that drops the request does). A live break asserts what the spec promises and is `#[ignore]`d
 //! with its finding id; a failed attempt asserts the refusal and carries a positive control.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use zkfl_core::threshold::wire::HEADER_BYTES;
 
-use super::fixture::{DESIGN, big_stack, clinics, dir, open, roster};
+use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, open, roster};
 use super::link::MemberLink;
 use super::member::Member;
 use super::process::{ANSWER, RECEIPT, parse_reply, reply};
@@ -86,36 +85,6 @@ impl MemberLink for Local {
     }
 }
 
-/// One ceremony (members' databases and the relay's ceremony file), copied per scenario.
-fn template() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = dir("rev21-template");
-        let r = roster();
-        let links = (1..=5)
-            .map(|i| {
-                Some(Box::new(Local {
-                    member: open(&d, &r, i),
-                    act: Act::Honest,
-                    first_receipt: None,
-                    fired: false,
-                }) as Box<dyn MemberLink>)
-            })
-            .collect();
-        on_big_stack(|| Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
-        d
-    })
-}
-
-fn copy_of(from: &Path, label: &str) -> PathBuf {
-    let d = dir(label);
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
-    }
-    d
-}
-
 /// The relay started over member i at `acts[i − 1]`, on the state in `d`.
 fn start(d: &Path, acts: [Act; 5]) -> Committee {
     let r = roster();
@@ -152,7 +121,7 @@ fn run(
     rounds: u64,
     restart_after: u64,
 ) -> Vec<Result<Decryption, RelayError>> {
-    let d = copy_of(template(), label);
+    let d = copy_of(ceremony(), label);
     let mut c = start(&d, acts);
     let mut out = Vec::new();
     for r in 1..=rounds {
@@ -344,7 +313,7 @@ fn retry_after(high_round_first: bool) -> Result<Vec<u8>, String> {
     } else {
         "r21-2-control"
     };
-    let d = copy_of(template(), label);
+    let d = copy_of(ceremony(), label);
     let acts = [
         Act::Honest,
         Act::WithholdOnceIn(1),

@@ -3,7 +3,7 @@
 //! to reach t, least recently demoted first; distrusted last) against one malicious member and a path that drops
 //! or changes messages (docs/THRESHOLD.md §1, §16.4 item 6, §26 "Fixes after review 22", §27).
 //!
-//! Review 22's model (copied here: its items are private to `rev22`) drives the real `Standing`; this file grades
+//! Review 22's model (`relay_model::model_round`, shared with review 22's file) drives the real `Standing`; this file grades
 //! it differently. Review 22 counted a round against the member only when the path did not touch it, so a round
 //! in which the path dropped one honest receipt (free on its own: four receipts are still the quorum w) and the
 //! member withheld was never counted. Here every round the member loses is counted, the path may drop a receipt
@@ -12,159 +12,14 @@
 //! every decrypted round bit-exact). A live break asserts what the spec promises and is `#[ignore]`d with its
 //! finding id; a failed attempt asserts the bound with a positive control.
 
-use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
-
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use zkfl_core::threshold::wire::HEADER_BYTES;
+use zkfl_core::threshold::slots::bit;
 
-use super::fixture::{DESIGN, big_stack, clinics, dir, open, roster};
-use super::link::MemberLink;
-use super::member::{Exclusion, ExclusionReason, Member};
-use super::process::{ANSWER, RECEIPT, parse_reply, reply};
-use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::fixture::{Faults, big_stack, lost_to_silence, present_of, run_faulty};
+use super::relay::{Decryption, RelayError};
+use super::relay_model::{MOVES, Move, N_MEMBERS, T, current, good_standing, model_round};
 use super::standing::Standing;
-
-const N_MEMBERS: u8 = 5;
-const T: usize = 3;
-
-/// What the malicious member does in one round.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Move {
-    /// Answers correctly (to be restored, or to wait).
-    Honest,
-    /// Signs its receipt, then drops the answer request.
-    Withhold,
-    /// Signs an answer that fails its checks (a bad share set or proof).
-    Cheat,
-    /// Signs no receipt (or is unreachable before answering): not a live signer, so not in P.
-    Absent,
-    /// Sends an answer whose signature fails (what a changed answer looks like), also as the slotless spare.
-    Unsigned,
-}
-
-const MOVES: [Move; 5] = [
-    Move::Honest,
-    Move::Withhold,
-    Move::Cheat,
-    Move::Absent,
-    Move::Unsigned,
-];
-
-/// One modelled round's result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Outcome {
-    decrypted: bool,
-    /// The round would have decrypted had the malicious member answered correctly.
-    cost_by_member: bool,
-}
-
-fn holds_slot(present: Members, member: u8) -> bool {
-    let c = Slots::new(u32::from(N_MEMBERS), T as u32).unwrap();
-    (0..c.slots()).any(|u| c.assignee(present, u) == Some(member))
-}
-
-fn excluded(member: u8) -> Exclusion {
-    Exclusion {
-        member,
-        supplement_for: 0,
-        reason: ExclusionReason::Header,
-    }
-}
-
-/// One round as the relay runs it (copied from review 22's model, `rev22::model_round`) (`attempt`, `combine`, `learn_*`), applied to `s`: malicious member `m` plays
-/// `mv`, the path changes the signed answer of `garbled` and drops the spend receipt of `dropped` (0: none).
-/// Returns the outcome and P (empty when too few receipts: the round is lost before anyone answers).
-fn model_round(s: &mut Standing, m: u8, mv: Move, garbled: u8, dropped: u8) -> (Outcome, Vec<u8>) {
-    let alive: Vec<u8> = (1..=N_MEMBERS)
-        .filter(|&x| (x != m || mv != Move::Absent) && x != dropped)
-        .collect();
-    // w = ⌈(n + t)/2⌉ = 4 receipts: fewer loses the round with nothing learnt (`TooFewKeyHolders`).
-    if alive.len() < 4 {
-        return (
-            Outcome {
-                decrypted: false,
-                cost_by_member: false,
-            },
-            Vec::new(),
-        );
-    }
-    let present = s.choose(&alive, T);
-    let mask = present.iter().fold(0, |a, &x| a | bit(x));
-    let in_p = mask & bit(m) != 0;
-    let m_slot = in_p && holds_slot(mask, m);
-    // The path changes the answer of a member of P (a slotless spare's changed answer fails its signature too:
-    // `Relay`, as for a slot holder).
-    let garbled = if mask & bit(garbled) != 0 { garbled } else { 0 };
-    // `attempt`: silent slot holders are demoted before combining.
-    if in_p && mv == Move::Withhold && m_slot {
-        s.demote(bit(m));
-        return (
-            Outcome {
-                decrypted: false,
-                cost_by_member: true,
-            },
-            present,
-        );
-    }
-    if in_p && mv == Move::Unsigned {
-        // `Relay` (an answer whose signature fails: changed on the path as far as the relay can tell), whether
-        // or not the member holds a slot; `unsigned_answers` names it (and the path's victim, if any).
-        s.demote(bit(m) | bit(garbled));
-        return (
-            Outcome {
-                decrypted: false,
-                cost_by_member: garbled == 0,
-            },
-            present,
-        );
-    }
-    let cheats = in_p && mv == Move::Cheat;
-    let silent_spare = in_p && mv == Move::Withhold && !m_slot;
-    if cheats {
-        // First combination: `Excluded` (the signed failing answer); distrusted at once.
-        s.distrust(&[excluded(m)]);
-        if m_slot && present.len() == T {
-            // No helper outside the cheater's slots: `Unrepairable`.
-            return (
-                Outcome {
-                    decrypted: false,
-                    cost_by_member: true,
-                },
-                present,
-            );
-        }
-    }
-    if garbled != 0 {
-        // `Relay`: `unsigned_answers` names the garbled member.
-        s.demote(bit(garbled));
-        return (
-            Outcome {
-                decrypted: false,
-                cost_by_member: false,
-            },
-            present,
-        );
-    }
-    let left_out = if cheats || silent_spare { bit(m) } else { 0 };
-    let distrusted = s.distrusted();
-    s.restore(mask & !left_out & !distrusted);
-    (
-        Outcome {
-            decrypted: true,
-            cost_by_member: false,
-        },
-        present,
-    )
-}
-
-fn good_standing(s: &Standing) -> usize {
-    (1..=N_MEMBERS)
-        .filter(|&x| (s.unreliable() | s.distrusted()) & bit(x) == 0)
-        .count()
-}
 
 /// §26's stated allowance for a path fault that cost a round: one more round only when it left fewer than t
 /// members in good standing.
@@ -205,7 +60,7 @@ fn excess(
                     continue;
                 }
                 let mut next = *s;
-                let (o, p) = model_round(&mut next, m, mv, g, d);
+                let (o, p) = model_round(&mut next, current, m, mv, g, d);
                 assert_eq!(
                     next.distrusted() & !bit(m),
                     0,
@@ -249,12 +104,19 @@ fn excess(
 /// Returns the P of round 3 and whether member 1 cost it.
 fn r23_1_model(drop: bool) -> (Vec<u8>, bool, usize) {
     let mut s = Standing::default();
-    let (o1, _) = model_round(&mut s, 1, Move::Withhold, 0, 0);
+    let (o1, _) = model_round(&mut s, current, 1, Move::Withhold, 0, 0);
     assert!(o1.cost_by_member);
-    let (o2, _) = model_round(&mut s, 1, Move::Withhold, 2, 0);
+    let (o2, _) = model_round(&mut s, current, 1, Move::Withhold, 2, 0);
     assert!(!o2.decrypted && !o2.cost_by_member, "round 2 is the path's");
     let good = good_standing(&s);
-    let (o3, p3) = model_round(&mut s, 1, Move::Withhold, 0, if drop { 3 } else { 0 });
+    let (o3, p3) = model_round(
+        &mut s,
+        current,
+        1,
+        Move::Withhold,
+        0,
+        if drop { 3 } else { 0 },
+    );
     (p3, o3.cost_by_member, good)
 }
 
@@ -290,125 +152,6 @@ fn r23_1_model_live_one_more_round_per_path_fault_and_no_more() {
     }
 }
 
-/// What one member, or the path to it, does in given rounds (rounds as listed; 0 ends a list).
-#[derive(Clone, Copy, Debug, Default)]
-struct Faults {
-    /// A corrupt member that signs its receipt, then drops the answer request, in these rounds.
-    withhold: [u64; 2],
-    /// The path flips one byte of the member's signed answer in this round.
-    garble: u64,
-    /// The path drops the member's spend receipt in this round (a timeout; the member is not a live signer).
-    drop_receipt: u64,
-}
-
-/// A member in this process with `faults` applied to its replies.
-struct Local {
-    member: Member,
-    faults: Faults,
-}
-
-impl MemberLink for Local {
-    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
-        let round = body
-            .get(..8)
-            .map(|b| u64::from_le_bytes(b.try_into().unwrap()))
-            .unwrap_or(0);
-        if op == RECEIPT && round == self.faults.drop_receipt {
-            return Err("timed out (the path dropped the receipt)".into());
-        }
-        if op == ANSWER && self.faults.withhold.contains(&round) && round != 0 {
-            return Err("connection closed (the member withholds its answer)".into());
-        }
-        let mut req = vec![op];
-        req.extend_from_slice(body);
-        let member = &mut self.member;
-        let mut out = parse_reply(&on_big_stack(|| reply(member, &req)))?;
-        if op == ANSWER && round == self.faults.garble {
-            out[HEADER_BYTES + 50] ^= 1;
-        }
-        Ok(out)
-    }
-}
-
-/// One ceremony (members' databases and the relay's ceremony file), copied per scenario.
-fn template() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = dir("rev23-template");
-        let r = roster();
-        let links = (1..=5)
-            .map(|i| {
-                Some(Box::new(Local {
-                    member: open(&d, &r, i),
-                    faults: Faults::default(),
-                }) as Box<dyn MemberLink>)
-            })
-            .collect();
-        on_big_stack(|| Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
-        d
-    })
-}
-
-fn copy_of(from: &Path, label: &str) -> PathBuf {
-    let d = dir(label);
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
-    }
-    d
-}
-
-fn start(d: &Path, faults: [Faults; 5]) -> Committee {
-    let r = roster();
-    let links = (1..=5u8)
-        .map(|i| {
-            Some(Box::new(Local {
-                member: open(d, &r, i),
-                faults: faults[usize::from(i) - 1],
-            }) as Box<dyn MemberLink>)
-        })
-        .collect();
-    let mut c = Committee::start(r, DESIGN, links, d).unwrap();
-    c.admit_unverified();
-    c
-}
-
-/// `rounds` rounds (each checked bit-exact when it decrypts); the aggregator restarts after `restart_after`.
-fn run(
-    label: &str,
-    faults: [Faults; 5],
-    rounds: u64,
-    restart_after: u64,
-) -> Vec<Result<Decryption, RelayError>> {
-    let d = copy_of(template(), label);
-    let mut c = start(&d, faults);
-    let mut out = Vec::new();
-    for r in 1..=rounds {
-        let (subs, sum) = clinics(c.key(), 2300 + r);
-        let res = c.decrypt(r, &subs);
-        if let Ok(done) = &res {
-            assert_eq!(done.chunks[0].to_vec(), sum, "round {r} bit-exact");
-        }
-        out.push(res);
-        if r == restart_after {
-            drop(c);
-            c = start(&d, faults);
-        }
-    }
-    drop(c);
-    let _ = std::fs::remove_dir_all(&d);
-    out
-}
-
-fn present(r: &Result<Decryption, RelayError>) -> Option<Vec<u8>> {
-    r.as_ref().ok().map(|d| d.present.clone())
-}
-
-fn lost_to_silence(r: &Result<Decryption, RelayError>, member: u8) -> bool {
-    matches!(r, Err(RelayError::Committee(super::CommitteeError::Protocol(why)))
-        if why.contains(&format!("member {member}: connection closed")))
-}
-
 /// The R23-1 scenario on the relay: member 1 corrupt (withholds in `withhold`), the path changes member 2's
 /// answer in round 2 and drops member 3's spend receipt in round 3 (when `drop` is set); the aggregator
 /// restarts after round 2.
@@ -417,7 +160,7 @@ fn r23_1_scenario(label: &str, drop: bool) -> Vec<Result<Decryption, RelayError>
     f[0].withhold = [1, 3];
     f[1].garble = 2;
     f[2].drop_receipt = if drop { 3 } else { 0 };
-    run(label, f, 4, 2)
+    run_faulty(label, f, 4, 2, 2300)
 }
 
 /// R23-1 on the relay, what happens (with its control: without the dropped receipt round 3's P is {3, 4, 5}
@@ -434,7 +177,7 @@ fn r23_1_live_on_the_relay_round_three_is_lost_to_the_withholder() {
             rounds[2].as_ref().err()
         );
         assert_eq!(
-            present(&rounds[3]),
+            present_of(&rounds[3]),
             Some(vec![3, 4, 5]),
             "{:?}",
             rounds[3].as_ref().err()
@@ -443,7 +186,12 @@ fn r23_1_live_on_the_relay_round_three_is_lost_to_the_withholder() {
         assert!(lost_to_silence(&control[0], 1));
         assert!(control[1].is_err());
         for (i, r) in control.iter().enumerate().skip(2) {
-            assert_eq!(present(r), Some(vec![3, 4, 5]), "control round {}", i + 1);
+            assert_eq!(
+                present_of(r),
+                Some(vec![3, 4, 5]),
+                "control round {}",
+                i + 1
+            );
         }
     });
 }

@@ -6,7 +6,7 @@
 //! `Relay` at the first answer whose signature fails (`checked_answer`'s `?`), dropping the exclusions it has
 //! already found; `learn_failure` then only demotes the unsigned ones. A cheater whose signed failing answer is
 //! combined together with an answer the path changed is neither distrusted nor demoted. The count bound still
-//! holds: rev24's retry model (copied below, its items are private) with R25-1 and set L's `TooManyShareSets`
+//! holds: rev24's retry model (`relay_model::retry_round`, with this file's own attempt model) with R25-1 and set L's `TooManyShareSets`
 //! refusals in it, driving the real `Standing`, finds no sequence over it.
 //!
 //! After the review (lead): R25-1 is fixed — `combine_excluding` checks every answer before it reports the path's
@@ -14,21 +14,19 @@
 //! model follow the fixed relay.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
 use zkfl_core::threshold::wire::HEADER_BYTES;
 
 use super::CommitteeError;
-use super::fixture::{DESIGN, clinics, dir, open, roster};
+use super::fixture::{DESIGN, ceremony, clinics, copy_of, open, roster};
 use super::link::MemberLink;
 use super::member::{Exclusion, ExclusionReason, Member};
 use super::process::{ANSWER, parse_reply, reply};
 use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::relay_model::{Attempt, Move, N_MEMBERS, T, excluded, holds_slot, plans, retry_excess};
 use super::standing::Standing;
-
-const T: usize = 3;
 
 /// An in-process member; `cheat` makes it sign a wrong share (after its honest proof), `garble_in` makes the path
 /// flip one byte of its signed answer in that round.
@@ -56,37 +54,10 @@ impl MemberLink for Local {
     }
 }
 
-fn template() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = dir("rev25-template");
-        let r = roster();
-        let links = (1..=5)
-            .map(|i| {
-                Some(Box::new(Local {
-                    member: open(&d, &r, i),
-                    garble_in: None,
-                }) as Box<dyn MemberLink>)
-            })
-            .collect();
-        on_big_stack(|| Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
-        d
-    })
-}
-
-fn copy_of(from: &Path, label: &str) -> PathBuf {
-    let d = dir(label);
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
-    }
-    d
-}
-
 /// Round 1 with member 1 cheating and, if `garble_two`, the path changing member 2's answer. Returns the result
 /// and the standing the relay saved (distrusted, unreliable).
 fn round_one(label: &str, garble_two: bool) -> (Result<Decryption, RelayError>, Members, Members) {
-    let d = copy_of(template(), label);
+    let d = copy_of(ceremony(), label);
     let r = roster();
     let links = (1..=5u8)
         .map(|i| {
@@ -346,7 +317,7 @@ fn r25_attempt_set_l_refuses_some_repairs_of_a_p_of_t_plus_one() {
     assert_eq!(refused, [1]);
 }
 
-// ---- The count, model-checked with R25-1 and set L (rev24's retry model, copied: its items are private). ----
+// ---- The count, model-checked with R25-1 and set L (rev24's retry model, `relay_model`, with this attempt model). ----
 
 /// Set L's `max_share_sets` (`r25_attempt_set_l_refuses_some_repairs_of_a_p_of_t_plus_one` checks it against the
 /// core's design point).
@@ -375,70 +346,6 @@ fn l_helpers(present: Members, x: u8) -> usize {
             .collect()
     });
     table[present as usize][usize::from(x)]
-}
-
-const N_MEMBERS: u8 = 5;
-/// The coordinator's `DECRYPT_ATTEMPTS` (private to `coordinator::lifecycle`; its tests pin the value 4).
-const ATTEMPTS: usize = 4;
-/// w = ⌈(n + t)/2⌉ receipts: fewer loses the attempt with nothing learnt and no present set stored.
-const QUORUM: usize = 4;
-
-/// What the malicious member does in one attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Move {
-    /// Answers correctly.
-    Honest,
-    /// Signs its receipt, then drops the answer request.
-    Withhold,
-    /// Signs an answer that fails its checks.
-    Cheat,
-    /// Signs no receipt and does not answer.
-    Absent,
-    /// Sends an answer whose signature fails (what a changed answer looks like).
-    Unsigned,
-}
-
-const MOVES: [Move; 5] = [
-    Move::Honest,
-    Move::Withhold,
-    Move::Cheat,
-    Move::Absent,
-    Move::Unsigned,
-];
-
-/// Whether `member` holds a slot under `present`, from the core's own `assignee` (tabulated once: the search
-/// asks it millions of times).
-fn holds_slot(present: Members, member: u8) -> bool {
-    static TABLE: OnceLock<Vec<Members>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let c = Slots::new(u32::from(N_MEMBERS), T as u32).unwrap();
-        (0..1u32 << (N_MEMBERS + 1))
-            .map(|p| {
-                (0..c.slots())
-                    .filter_map(|u| c.assignee(p, u))
-                    .fold(0, |a, x| a | bit(x))
-            })
-            .collect()
-    });
-    table[present as usize] & bit(member) != 0
-}
-
-fn excluded(member: u8) -> Exclusion {
-    Exclusion {
-        member,
-        supplement_for: 0,
-        reason: ExclusionReason::Header,
-    }
-}
-
-/// One attempt's result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Attempt {
-    Decrypted,
-    /// Lost, and it would have decrypted had the member answered correctly.
-    LostToMember,
-    /// Lost to the path (changed answers) or to too few receipts.
-    LostToPath,
 }
 
 /// One attempt of one aggregate under the present set `mask` (fixed across attempts, as `attempt` keeps it),
@@ -491,157 +398,6 @@ fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Memb
     Attempt::Decrypted
 }
 
-/// One round: up to `ATTEMPTS` attempts of one aggregate. The member plays `first` in the first `k` attempts,
-/// then answers correctly; the path drops the spend receipt of `dropped` (0: none) in the first attempt and
-/// changes the answers of `garbled` in the first `j` attempts. Returns whether the round decrypted, whether it
-/// was lost to the member (its last attempt was), whether the path interfered, and every present set used.
-fn model_round(
-    s: &mut Standing,
-    m: u8,
-    (first, k): (Move, usize),
-    dropped: u8,
-    (garbled, j): (Members, usize),
-) -> (bool, bool, bool, Vec<Vec<u8>>) {
-    let mut signed: Members = 0;
-    let mut present: Option<Vec<u8>> = None;
-    let mut sets = Vec::new();
-    let mut last = Attempt::LostToPath;
-    let interfered = dropped != 0 || (garbled != 0 && j > 0);
-    for a in 0..ATTEMPTS {
-        let mv = if a < k { first } else { Move::Honest };
-        for x in 1..=N_MEMBERS {
-            if (x != m || mv != Move::Absent) && !(a == 0 && x == dropped) {
-                signed |= bit(x);
-            }
-        }
-        let alive: Vec<u8> = (1..=N_MEMBERS).filter(|&x| signed & bit(x) != 0).collect();
-        if alive.len() < QUORUM {
-            last = Attempt::LostToPath;
-            continue;
-        }
-        let p = present.get_or_insert_with(|| s.choose(&alive, T)).clone();
-        let mask = p.iter().fold(0, |acc, &x| acc | bit(x));
-        if !sets.contains(&p) {
-            sets.push(p);
-        }
-        last = model_attempt(s, mask, m, mv, if a < j { garbled } else { 0 });
-        if last == Attempt::Decrypted {
-            break;
-        }
-    }
-    (
-        last == Attempt::Decrypted,
-        last == Attempt::LostToMember,
-        interfered,
-        sets,
-    )
-}
-
-/// `s` with its demotion times replaced by their ranks (what `choose` depends on), so equal situations share a
-/// memo entry.
-fn normal(s: &Standing) -> String {
-    let mut v = serde_json::to_value(s).unwrap();
-    let times: Vec<u64> = v["last_demoted"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap())
-        .collect();
-    let mut distinct = times.clone();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let ranked: Vec<u64> = times
-        .iter()
-        .map(|t| distinct.iter().position(|d| d == t).unwrap() as u64)
-        .collect();
-    v["last_demoted"] = serde_json::json!(ranked);
-    v["demotions"] = serde_json::json!(0);
-    v.to_string()
-}
-
-/// One round's plan: the member's (move, attempts it plays it), the dropped receipt, the path's (changed
-/// answers, attempts they are changed in).
-type Plan = ((Move, usize), u8, (Members, usize));
-
-/// Every round plan: the member's (move, attempts it plays it) and the path's (dropped receipt, changed answers
-/// of up to `max_garbled` honest members for 1 or all attempts).
-fn plans(m: u8, max_garbled: u32) -> Vec<Plan> {
-    let mut member = vec![(Move::Honest, ATTEMPTS)];
-    for mv in MOVES.into_iter().filter(|&mv| mv != Move::Honest) {
-        // In the first attempt only (then correct answers), or in every attempt.
-        for k in [1, ATTEMPTS] {
-            member.push((mv, k));
-        }
-    }
-    let honest: Members = (1..=N_MEMBERS)
-        .filter(|&x| x != m)
-        .fold(0, |a, x| a | bit(x));
-    let mut path = vec![(0, 0)];
-    for g in 1..=honest {
-        if g & !honest == 0 && g.count_ones() <= max_garbled {
-            path.push((g, 1));
-            path.push((g, ATTEMPTS));
-        }
-    }
-    let mut out = Vec::new();
-    for &mp in &member {
-        for d in (0..=N_MEMBERS).filter(|&d| d != m) {
-            for &gp in &path {
-                out.push((mp, d, gp));
-            }
-        }
-    }
-    out
-}
-
-/// The most (rounds lost to member `m`) − (rounds the path interfered in) from `s` over `rounds` rounds, over
-/// every round plan. Asserts in every round: no honest member distrusted, P never wider than t + 1, one present
-/// set per aggregate, an honest member demoted only in a round where the path changed its answer. With `forget`
-/// the relay forgets every standing after each round (the positive control: the relay before review 18).
-fn excess(
-    s: &Standing,
-    m: u8,
-    rounds: u32,
-    plans: &[Plan],
-    forget: bool,
-    memo: &mut HashMap<(String, u32), i64>,
-) -> i64 {
-    if rounds == 0 {
-        return 0;
-    }
-    let key = (normal(s), rounds);
-    if let Some(&v) = memo.get(&key) {
-        return v;
-    }
-    let mut best = i64::MIN;
-    for &(mp, d, gp) in plans {
-        let mut next = *s;
-        let (_, lost_to_m, interfered, sets) = model_round(&mut next, m, mp, d, gp);
-        assert_eq!(
-            next.distrusted() & !bit(m),
-            0,
-            "an honest member distrusted"
-        );
-        assert!(sets.len() <= 1, "two present sets for one aggregate");
-        assert!(sets.iter().all(|p| p.len() <= T + 1), "P wider than t + 1");
-        let demoted_honest = (1..=N_MEMBERS)
-            .filter(|&x| x != m && next.unreliable() & bit(x) != 0 && s.unreliable() & bit(x) == 0)
-            .fold(0, |a, x| a | bit(x));
-        assert_eq!(
-            demoted_honest & !gp.0,
-            0,
-            "an honest member demoted without a changed answer: {s:?} {mp:?} {d} {gp:?}"
-        );
-        let gain = i64::from(lost_to_m) - i64::from(interfered);
-        if forget {
-            next = Standing::default();
-        }
-        best = best.max(gain + excess(&next, m, rounds - 1, plans, forget, memo));
-    }
-    memo.insert(key, best);
-    best
-}
-
 /// Attempt (failed): the count with R25-1 in it (a cheater combined with a changed answer is not distrusted) and
 /// with set L's refusals (a cheating member 1 in P = {1, 2, 3, 4} loses the round, `TooManyShareSets`), over
 /// rev24's retry model, three rounds (the file's time budget; rev24 searched four), every member as the malicious
@@ -655,14 +411,30 @@ fn r25_attempt_the_count_holds_with_r25_1_and_set_l() {
     for m in 1..=N_MEMBERS {
         let plans = plans(m, 2);
         let mut memo = HashMap::new();
-        let e = excess(&Standing::default(), m, 3, &plans, false, &mut memo);
+        let e = retry_excess(
+            &Standing::default(),
+            model_attempt,
+            m,
+            3,
+            &plans,
+            false,
+            &mut memo,
+        );
         eprintln!("member {m}: worst excess over the path's rounds {e}");
         assert!(e <= 1, "member {m}: {e} rounds over the stated bound");
     }
     let plans = plans(1, 2);
     let mut memo = HashMap::new();
     assert_eq!(
-        excess(&Standing::default(), 1, 3, &plans, true, &mut memo),
+        retry_excess(
+            &Standing::default(),
+            model_attempt,
+            1,
+            3,
+            &plans,
+            true,
+            &mut memo
+        ),
         3,
         "control: without the memory member 1 costs every round"
     );
