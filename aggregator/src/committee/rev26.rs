@@ -15,8 +15,7 @@
 //! same combination is not distrusted (R25-1's pattern, left in the supplement stage; needs two misbehaving
 //! members for that half, so it is beyond §1's bound).
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
 use zkfl_core::params::ParamSet;
 use zkfl_core::policy::plaintext_modulus;
@@ -26,7 +25,8 @@ use zkfl_core::threshold::wire::{Frame, HEADER_BYTES, share_set_len};
 
 use super::CommitteeError;
 use super::fixture::{
-    DESIGN, big_stack, clinics, committee_shape, dir, mask, open, request, roster, signed_by,
+    DESIGN, big_stack, ceremony, clinics, committee_shape, copy_of, mask, open, request, roster,
+    signed_by,
 };
 use super::link::MemberLink;
 use super::member::{Combined, Exclusion, Member, P};
@@ -129,34 +129,6 @@ fn x_offset() -> usize {
 /// A byte of the share proof, signed, not read before the signature check.
 const INSIDE: usize = HEADER_BYTES + 50;
 
-fn template() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = dir("rev26-template");
-        let r = roster();
-        let links = (1..=5)
-            .map(|i| {
-                Some(Box::new(Local {
-                    member: open(&d, &r, i),
-                    answer: Act::Pass,
-                    supplement: Act::Pass,
-                }) as Box<dyn MemberLink>)
-            })
-            .collect();
-        on_big_stack(|| Committee::start(r, DESIGN, links, &d).map(drop)).unwrap();
-        d
-    })
-}
-
-fn copy_of(from: &Path, label: &str) -> PathBuf {
-    let d = dir(label);
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
-    }
-    d
-}
-
 /// One member's behaviour in a scenario: (member, cheats in its regular answer, answer act, supplement act).
 type Plan = (u8, bool, Act, Act);
 
@@ -206,7 +178,7 @@ fn saved(d: &Path, key_id: &[u8; 32]) -> (Standing, [u64; 5]) {
 
 /// Round 1 of a fresh copy of the committee with `plans`: its result and the standing saved after it.
 fn round_one(label: &str, plans: &[Plan]) -> (Result<Decryption, RelayError>, Standing, [u64; 5]) {
-    let d = copy_of(template(), label);
+    let d = copy_of(ceremony(), label);
     let mut c = relay(&d, plans);
     let res = decrypt(&mut c, 1, 2600);
     let key_id = c.record().key_id;
@@ -756,7 +728,7 @@ type Rounds = Vec<(Vec<u8>, bool)>;
 /// the answers of honest members 2 and 3 in round 1 only; `forget` switches the relay's memory of members off
 /// (the positive control). Returns each round's present set and whether it decrypted.
 fn withholder_rounds(label: &str, forget: bool) -> (Rounds, Standing, [u64; 5]) {
-    let d = copy_of(template(), label);
+    let d = copy_of(ceremony(), label);
     let mut out = Vec::new();
     let mut key_id = [0u8; 32];
     for round in 1..=3u64 {
@@ -830,7 +802,7 @@ fn r26_attempt_a_silent_round_demotes_in_one_demotion_within_the_count() {
 #[test]
 fn r26_attempt_a_retry_after_relay_and_excluded_publishes_only_the_cheater() {
     big_stack(|| {
-        let d = copy_of(template(), "rev26-retry");
+        let d = copy_of(ceremony(), "rev26-retry");
         let mut c = relay(
             &d,
             &[
