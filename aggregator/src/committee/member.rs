@@ -1541,12 +1541,22 @@ impl Combination {
                         supplement_for: 0,
                         reason,
                     }),
+                    Err(CommitteeError::Relay(why)) if !self.holds_slot(present, *sender) => {
+                        // Review 26, R26-3: a slotless member's answer that is not its own signed answer is no
+                        // answer; it is left out like its silence (R17-4), its shares being pure noise.
+                        eprintln!(
+                            "committee round {round}: member {sender} (no slot) left out: {why}"
+                        );
+                        silent.push(*sender);
+                    }
                     Err(CommitteeError::Relay(why)) => {
                         path.get_or_insert(why);
                     }
                     Err(e) => return Err(e),
                 }
             }
+            // Logged before anything can stop the combination (review 26, R26-1).
+            log_exclusions(round, &excluded);
             if let Some(why) = path {
                 return Err(path_stopped(why, excluded));
             }
@@ -1570,18 +1580,10 @@ impl Combination {
             let mut failed = Vec::new();
             let mut path = None;
             for (sender, bytes) in supplements {
-                let x = bytes
-                    .get(wire::share_set_len::<P>(&self.frame()) + wire::HEADER_BYTES + 44)
-                    .copied()
-                    .unwrap_or(0);
-                if x == 0 || excluded_mask & bit(x) == 0 {
-                    return Err(CommitteeError::Protocol(format!(
-                        "a supplementary answer from member {sender} for member {x}, who was not excluded"
-                    )));
-                }
-                match self.checked_answer(&epoch, agg, round, present, x, *sender, bytes) {
-                    Ok(Ok(shares)) => supp.push((x, *sender, shares)),
-                    Ok(Err(reason)) => failed.push(Exclusion {
+                match self.checked_supplement(&epoch, agg, round, present, &needed, *sender, bytes)
+                {
+                    Ok((x, Ok(shares))) => supp.push((x, *sender, shares)),
+                    Ok((x, Err(reason))) => failed.push(Exclusion {
                         member: *sender,
                         supplement_for: x,
                         reason,
@@ -1592,21 +1594,10 @@ impl Combination {
                     Err(e) => return Err(e),
                 }
             }
+            log_exclusions(round, &failed);
             if let Some(why) = path {
                 excluded.extend(failed);
                 return Err(path_stopped(why, excluded));
-            }
-            for e in excluded.iter().chain(&failed) {
-                eprintln!(
-                    "committee round {round}: member {} excluded{}: {:?}",
-                    e.member,
-                    if e.supplement_for == 0 {
-                        String::new()
-                    } else {
-                        format!(" (supplement for member {})", e.supplement_for)
-                    },
-                    e.reason
-                );
             }
             // Supplements still to ask for: only while some excluded member's slot has a helper that has not
             // answered (R17-1: an excluded member holding no slot needs none, and the round combines).
@@ -1655,6 +1646,50 @@ impl Combination {
                 silent,
             })
         })
+    }
+
+    /// Checks one supplementary answer of helper `sender` (review 26, R26-2): the excluded member x it is for is
+    /// never read from the bytes the path carries; each x that `needed` pairs with this helper is tried, and the
+    /// answer counts for the x its signature was made for. No such x is [`CommitteeError::Relay`] (changed on the
+    /// path, or made for another request), so the helper is demoted, not blamed. With signature checks switched
+    /// off (tests), x is the one the answer states.
+    #[allow(clippy::too_many_arguments)]
+    fn checked_supplement(
+        &self,
+        epoch: &EpochPublic<'_, M, N>,
+        agg: &Aggregate<'_, '_, M, N>,
+        round: u64,
+        present: Members,
+        needed: &[(u8, u8)],
+        sender: u8,
+        bytes: &[u8],
+    ) -> Result<(u8, Result<Vec<Pl>, ExclusionReason>), CommitteeError> {
+        let candidates: Vec<u8> = if self.check_answer_signatures {
+            needed
+                .iter()
+                .filter(|(y, _)| *y == sender)
+                .map(|(_, x)| *x)
+                .collect()
+        } else {
+            let at = wire::share_set_len::<P>(&self.frame()) + wire::HEADER_BYTES + 44;
+            let x = bytes.get(at).copied().unwrap_or(0);
+            if !needed.contains(&(sender, x)) {
+                return Err(CommitteeError::Protocol(format!(
+                    "a supplementary answer from member {sender} for member {x}, which it does not help"
+                )));
+            }
+            vec![x]
+        };
+        for &x in &candidates {
+            match self.checked_answer(epoch, agg, round, present, x, sender, bytes) {
+                Err(CommitteeError::Relay(_)) => {}
+                other => return other.map(|checked| (x, checked)),
+            }
+        }
+        Err(CommitteeError::Relay(format!(
+            "the supplementary answer of member {sender} is not its signed supplement for an excluded member it \
+             helps ({candidates:?}): changed or made by the relay (member {sender} is not blamed)"
+        )))
     }
 
     /// Verifies one signed answer (share set ‖ proofs ‖ σ) from `sender` for this request, then decodes it and
@@ -1711,6 +1746,21 @@ impl Combination {
             present,
         };
         Ok(check.run(supplement_for, sender, answer))
+    }
+}
+
+/// Logs the members excluded from a round's combination, with why.
+fn log_exclusions(round: u64, excluded: &[Exclusion]) {
+    for e in excluded {
+        let what = if e.supplement_for == 0 {
+            String::new()
+        } else {
+            format!(" (supplement for member {})", e.supplement_for)
+        };
+        eprintln!(
+            "committee round {round}: member {} excluded{what}: {:?}",
+            e.member, e.reason
+        );
     }
 }
 

@@ -504,9 +504,13 @@ impl Committee {
             let combination = &self.combination;
             let checked =
                 on_big_stack(|| combination.combine_excluding(round, subs, mask, &answers, &[]));
+            let mut excluded = Vec::new();
             match checked {
                 // A slot holder's silence stops the combination as the path's failure: `learn_failure` demotes it.
                 Err(e @ (CommitteeError::Relay(_) | CommitteeError::RelayAndExcluded { .. })) => {
+                    if let CommitteeError::RelayAndExcluded { excluded: ex, .. } = &e {
+                        excluded.clone_from(ex);
+                    }
                     let _ = self.learn_failure(&round_in, e, &answers, &[]);
                 }
                 other => {
@@ -516,10 +520,16 @@ impl Committee {
                     self.demote(round, holding_mask);
                 }
             }
-            return Err(RelayError::Committee(CommitteeError::Protocol(format!(
+            let why = format!(
                 "members of the present set {present:?} holding slots did not answer ({holding_why}); retry with \
                  the same present set"
-            ))));
+            );
+            // The members whose signed answers failed are returned with the round (review 26, R26-1).
+            return Err(RelayError::Committee(if excluded.is_empty() {
+                CommitteeError::Protocol(why)
+            } else {
+                CommitteeError::RelayAndExcluded { why, excluded }
+            }));
         }
         let (combined, supplements) = self.combine(&round_in, &answers)?;
         let exclusions = combined
@@ -569,6 +579,10 @@ impl Committee {
         let excluded = excluded.iter().fold(0 as Members, |m, e| m | bit(e.member));
         let helpers = self.combination.helpers(r.mask, excluded);
         let mut supplements = Vec::new();
+        let mut asked = Vec::new();
+        let mut missing: Vec<(u8, u8, String)> = Vec::new();
+        // Every helper is asked, also after one did not supplement, so the supplements received are still checked
+        // and a helper whose signed supplement fails is distrusted (review 26, R26-2).
         for &(y, x) in &helpers {
             // x's signed answer: the evidence the helper checks (review 16 R16-3b).
             let evidence = answers
@@ -578,18 +592,16 @@ impl Committee {
             let body =
                 encode_supplement(x, evidence, r.round, r.present_message, r.receipts, r.subs);
             match self.call(y, SUPPLEMENT, &body) {
-                Ok(bytes) if bytes.len() <= self.max_answer => supplements.push((y, bytes)),
+                Ok(bytes) if bytes.len() <= self.max_answer => {
+                    supplements.push((y, bytes));
+                    asked.push((y, x));
+                }
                 reply => {
                     let reason = reply.map_or_else(
                         |why| why,
                         |b| format!("a supplement of {} bytes, over the design's", b.len()),
                     );
-                    // Members of P have answered: not "too few before answering"; the coordinator retries, with
-                    // this present set and these receipts.
-                    self.demote(r.round, bit(y));
-                    return Err(RelayError::Committee(CommitteeError::Protocol(format!(
-                        "member {y} could not supplement excluded member {x}: {reason}"
-                    ))));
+                    missing.push((y, x, reason));
                 }
             }
         }
@@ -597,17 +609,32 @@ impl Committee {
         let second = on_big_stack(|| {
             combination.combine_excluding(r.round, r.subs, r.mask, answers, &supplements)
         });
-        match second {
-            Ok(c) => Ok((self.learn_combined(r, c), helpers)),
-            Err(e) => {
-                let sent: Vec<(u8, u8, &[u8])> = helpers
-                    .iter()
-                    .zip(&supplements)
-                    .map(|(&(y, x), (_, b))| (y, x, b.as_slice()))
-                    .collect();
-                Err(self.learn_failure(r, e, answers, &sent))
-            }
+        let e = match second {
+            Ok(c) => return Ok((self.learn_combined(r, c), helpers)),
+            Err(e) => e,
+        };
+        // What the relay asked each helper for (never what the bytes claim, R26-2).
+        let sent: Vec<(u8, u8, &[u8])> = asked
+            .iter()
+            .zip(&supplements)
+            .map(|(&(y, x), (_, b))| (y, x, b.as_slice()))
+            .collect();
+        let failure = self.learn_failure(r, e, answers, &sent);
+        if missing.is_empty() {
+            return Err(failure);
         }
+        // Members of P have answered: not "too few before answering"; the coordinator retries, with this present
+        // set and these receipts.
+        self.demote(r.round, missing.iter().fold(0, |m, (y, _, _)| m | bit(*y)));
+        Err(RelayError::Committee(CommitteeError::Protocol(
+            missing
+                .iter()
+                .map(|(y, x, why)| {
+                    format!("member {y} could not supplement excluded member {x}: {why}")
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        )))
     }
 
     /// A combination that decrypted: its excluded members are distrusted (a slotless cheater needs no
@@ -648,10 +675,11 @@ impl Committee {
                     // Review 25, R25-1: a cheater combined with a path-changed answer is distrusted too.
                     self.memory.standing.distrust(excluded);
                 }
-                // Silence counts as unsigned for a slot holder only (a silent slotless member is left out, R17-4).
+                // Only slot holders' regular answers count: a slotless member's silence or unsigned answer is
+                // left out of the combination (R17-4, review 26 R26-3), not a cost.
                 let sent: Vec<(u8, u8, &[u8])> = answers
                     .iter()
-                    .filter(|(m, b)| !b.is_empty() || self.combination.holds_slot(r.mask, *m))
+                    .filter(|(m, _)| self.combination.holds_slot(r.mask, *m))
                     .map(|(m, b)| (*m, 0, b.as_slice()))
                     .chain(supplements.iter().copied())
                     .collect();

@@ -318,10 +318,11 @@ fn rev16_3_a_cheater_is_excluded_and_supplements_need_evidence() {
         assert!(done.excluded.iter().any(|e| e.member == 3));
         let without: Vec<(u8, Vec<u8>)> =
             answers.iter().filter(|(m, _)| *m != 3).cloned().collect();
-        // Supplements for 3 need 3 excluded (`combine_excluding`: Protocol), and without them the senders are
-        // not P (`Combiner::decrypt`: ShareSetMismatch).
+        // Supplements for 3 need 3 excluded: with no exclusion no supplement is expected, so each is a message
+        // the relay made or misrouted (`Relay`, review 26 R26-2: x is never read from the bytes); and without
+        // them the senders are not P (`Combiner::decrypt`: ShareSetMismatch).
         let res = agg.combine_excluding(1, &subs, present, &without, &supplements);
-        assert!(matches!(res, Err(CommitteeError::Protocol(_))), "{res:?}");
+        assert!(matches!(res, Err(CommitteeError::Relay(_))), "{res:?}");
         let res = agg.combine(1, &subs, present, &without);
         assert!(
             matches!(

@@ -472,7 +472,13 @@ fn rev18_attempt_a_supplement_swapped_for_a_regular_answer_blames_the_path() {
         let r = c
             .combination
             .combine_excluding(round, &subs, pm, &ans, &back);
-        assert!(matches!(r, Err(CommitteeError::Protocol(_))), "{r:?}");
+        // Helper 3's regular answer as its supplement: not signed as a supplement for 2, the path's failure
+        // (review 26 R26-2: x is never read from the bytes), with member 2's own failing answer named.
+        assert!(
+            matches!(&r, Err(CommitteeError::RelayAndExcluded { excluded, .. })
+                if excluded.iter().map(|e| e.member).collect::<Vec<_>>() == [2]),
+            "{r:?}"
+        );
         // Positive control: without the signature check the swap blames honest member 3.
         c.combination.skip_answer_signatures();
         let r = c

@@ -142,7 +142,13 @@ fn rev19_attempt_absent_mask_abuse_is_refused() {
             }
         }
         let r = comb(&c, &cheated, &self_supp);
-        assert!(matches!(r, Err(CommitteeError::Protocol(_))), "{r:?}");
+        // Review 26 R26-2: x is never read from the bytes; the changed supplement fails its signature for x = 2
+        // (the path's failure, helper 4 not blamed), member 2's own failing answer named with it.
+        assert!(
+            matches!(&r, Err(CommitteeError::RelayAndExcluded { excluded, .. })
+                if excluded.iter().map(|e| e.member).collect::<Vec<_>>() == [2]),
+            "{r:?}"
+        );
         // Positive control: absent helper 4 supplements 2; sets: kept {1, 3} + supplements {3, 4} = 4 ≤ 5.
         assert!(supplements.len() + 2 <= c.combination.max_share_sets() as usize);
         let done = comb(&c, &cheated, &supplements).unwrap();

@@ -572,18 +572,27 @@ fn r20_attempt_unsigned_answers_names_only_entries_changed_in_their_own_place() 
         let back = |v: &[(u8, u8, Vec<u8>)]| -> Vec<(u8, Vec<u8>)> {
             v.iter().map(|(m, _, b)| (*m, b.clone())).collect()
         };
-        for bad in [flipped, copied] {
-            let e = c
-                .combination
-                .combine_excluding(1, &subs, mask(&set), &back(&bad), &[])
-                .unwrap_err();
-            // The path's failure; member 2's failing answer is named with it (R25-1 fix).
-            assert!(
-                matches!(&e, CommitteeError::RelayAndExcluded { excluded, .. }
-                    if excluded.iter().map(|x| x.member).collect::<Vec<_>>() == [2]),
-                "{e:?}"
-            );
-        }
+        let e = c
+            .combination
+            .combine_excluding(1, &subs, mask(&set), &back(&flipped), &[])
+            .unwrap_err();
+        // The path's failure; member 2's failing answer is named with it (R25-1 fix).
+        assert!(
+            matches!(&e, CommitteeError::RelayAndExcluded { excluded, .. }
+                if excluded.iter().map(|x| x.member).collect::<Vec<_>>() == [2]),
+            "{e:?}"
+        );
+        // Member 4 holds no slot: its copied answer is left out like its silence (review 26 R26-3), and the
+        // combination asks for supplements for member 2 only.
+        let e = c
+            .combination
+            .combine_excluding(1, &subs, mask(&set), &back(&copied), &[])
+            .unwrap_err();
+        assert!(
+            matches!(&e, CommitteeError::Excluded(ex)
+                if ex.iter().map(|x| x.member).collect::<Vec<_>>() == [2]),
+            "{e:?}"
+        );
         let supp4 = c.members[3]
             .supplement(1, &subs, &p, &rs, 2, &ans[1].1)
             .unwrap();
