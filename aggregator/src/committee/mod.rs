@@ -40,6 +40,8 @@ mod rev25;
 #[cfg(test)]
 mod rev26;
 #[cfg(test)]
+mod rev27;
+#[cfg(test)]
 mod tests;
 
 /// What a committee member or its set-up refused, said in words a user can act on.
