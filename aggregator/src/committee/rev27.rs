@@ -8,11 +8,13 @@
 //! signed failing supplement) are distrusted but not returned with the round (item 5: "logged and returned with
 //! the round"), unlike the silent-slot-holder round of R26-1's fix, which returns `RelayAndExcluded`.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use zkfl_core::params::ParamSet;
 use zkfl_core::policy::plaintext_modulus;
-use zkfl_core::threshold::slots::bit;
+use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
 use zkfl_core::threshold::wire::HEADER_BYTES;
 use zkfl_core::threshold::wire::signed::SIGNED_OVERHEAD;
 
@@ -26,6 +28,7 @@ use super::member::{Combined, Exclusion, Member, P};
 use super::process::{ANSWER, SUPPLEMENT, parse_reply, reply};
 use super::relay::{Committee, Decryption, RelayError, on_big_stack};
 use super::relay_memory::RelayMemory;
+use super::relay_model::{Attempt, Move, N_MEMBERS, T, excluded, holds_slot, plans, retry_excess};
 use super::roster::CommitteeRoster;
 use super::standing::Standing;
 
@@ -433,4 +436,152 @@ fn r27_attempt_a_slotless_helper_left_out_still_supplements_once() {
         );
         let _ = std::fs::remove_dir_all(&c.dir);
     });
+}
+
+// ---- The count of item 6, model-checked against the relay after review 26's fixes. ----
+
+/// Set L's `max_share_sets` at the fixture's design point (`Combination::max_share_sets`, asserted in
+/// `r27_attempt_a_slotless_helper_left_out_still_supplements_once`'s bound check).
+const L_MAX_SHARE_SETS: usize = 5;
+
+/// The helpers of `x`'s slots under `present` as a member mask (`Combination::helpers`, from the core's
+/// `assignee`; tabulated once).
+fn helper_mask(present: Members, x: u8) -> Members {
+    static TABLE: OnceLock<Vec<[Members; 6]>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let c = Slots::new(u32::from(N_MEMBERS), T as u32).unwrap();
+        (0..1u32 << (N_MEMBERS + 1))
+            .map(|p| {
+                let mut row = [0; 6];
+                for x in 1..=N_MEMBERS {
+                    row[usize::from(x)] = (0..c.slots())
+                        .filter(|&u| c.assignee(p, u) == Some(x))
+                        .filter_map(|u| c.assignee(p & !bit(x), u))
+                        .fold(0, |a, y| a | bit(y));
+                }
+                row
+            })
+            .collect()
+    });
+    table[present as usize][usize::from(x)]
+}
+
+/// Bit offset of the path's supplement changes in a plan's `garbled` mask: `g | g << SUPP` means the path
+/// changes (or drops) the supplements of the members of `g`, not their regular answers (the low bits keep
+/// `retry_excess`'s check that an honest member is demoted only where the path touched it).
+const SUPP: u32 = 8;
+
+/// Rounds searched (rev25 searched three).
+const ROUNDS: u32 = 4;
+
+/// One attempt as the relay runs it after review 26's fixes (`attempt`, `combine`, `learn_*`): a slot holder's
+/// silence demotes the silent slot holders with the slot holders whose answers the path changed (R26-1's branch,
+/// `learn_failure` counting slot holders only, R26-3); a slotless member's unsigned answer, or its silence, is left
+/// out and the round goes on (R26-3); a cheater is distrusted in every combination; a helper whose supplement the
+/// path changed or dropped is demoted, after every helper was asked (R26-2), and the attempt is lost.
+fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Members) -> Attempt {
+    let in_p = mask & bit(m) != 0;
+    let m_slot = in_p && holds_slot(mask, m);
+    let supp_hit = (garbled >> SUPP) & mask & !bit(m);
+    let changed = if supp_hit != 0 {
+        0
+    } else {
+        garbled & mask & !bit(m)
+    };
+    let slot_holders = (1..=N_MEMBERS)
+        .filter(|&x| mask & bit(x) != 0 && holds_slot(mask, x))
+        .fold(0, |a, x| a | bit(x));
+    let changed_holders = changed & slot_holders;
+    let path_or = |a: Members| {
+        if a == 0 {
+            Attempt::LostToMember
+        } else {
+            Attempt::LostToPath
+        }
+    };
+    let cheats = in_p && mv == Move::Cheat;
+    if in_p && m_slot && matches!(mv, Move::Withhold | Move::Absent | Move::Unsigned) {
+        s.demote(bit(m) | changed_holders);
+        return path_or(changed_holders);
+    }
+    let silent_spare =
+        in_p && !m_slot && matches!(mv, Move::Withhold | Move::Absent | Move::Unsigned);
+    if changed_holders != 0 {
+        if cheats {
+            s.distrust(&[excluded(m)]);
+        }
+        s.demote(changed_holders);
+        return Attempt::LostToPath;
+    }
+    if cheats {
+        s.distrust(&[excluded(m)]);
+        if m_slot {
+            let helpers = helper_mask(mask, m);
+            if mask.count_ones() as usize == T
+                || T + helpers.count_ones() as usize > L_MAX_SHARE_SETS
+            {
+                return Attempt::LostToMember;
+            }
+            if helpers & supp_hit != 0 {
+                s.demote(helpers & supp_hit);
+                return Attempt::LostToPath;
+            }
+        }
+    }
+    let left_out = if cheats || silent_spare { bit(m) } else { 0 } | changed;
+    let distrusted = s.distrusted();
+    s.restore(mask & !left_out & !distrusted);
+    Attempt::Decrypted
+}
+
+/// Attempt (failed): the count of item 6 ("one round when it first misbehaves, and at most one more for each round
+/// in which the path interfered") over the relay as fixed after review 26, which no earlier model followed: a
+/// slotless member's unsigned answer is left out (no demotion, the round goes on), the silent round demotes slot
+/// holders only, and — new in this model — the path may change or drop the helpers' supplements (every helper
+/// asked, the hit ones demoted, the attempt lost). rev24's retry model (`relay_model::retry_excess`, four attempts
+/// per round), four rounds, every member as the malicious one, path plans with up to two honest members' answers
+/// or supplements changed: the rounds lost to the member never exceed one plus the rounds the path interfered in;
+/// no honest member is distrusted, none demoted where the path did not touch it, P is never wider than t + 1 and
+/// one aggregate has one P (asserted by `retry_excess`). What makes it hold: a supplement exists only after the
+/// member's own signed failing answer, which distrusts it in that very attempt, so a path that hits the helpers
+/// can cost that round only; R26-3 removes demotions, never adds them. Positive control: the relay that forgets
+/// standings loses every round to member 1.
+#[test]
+fn r27_attempt_the_count_holds_after_review_26s_fixes() {
+    for m in 1..=N_MEMBERS {
+        let mut plans = plans(m, 2);
+        let extra: Vec<_> = plans
+            .iter()
+            .filter(|(_, _, (g, _))| *g != 0)
+            .map(|&(mp, d, (g, j))| (mp, d, (g | g << SUPP, j)))
+            .collect();
+        plans.extend(extra);
+        let mut memo = HashMap::new();
+        let e = retry_excess(
+            &Standing::default(),
+            model_attempt,
+            m,
+            ROUNDS,
+            &plans,
+            false,
+            &mut memo,
+        );
+        eprintln!("member {m}: worst excess over the path's rounds {e}");
+        assert!(e <= 1, "member {m}: {e} rounds over the stated bound");
+    }
+    let plans = plans(1, 2);
+    let mut memo = HashMap::new();
+    assert_eq!(
+        retry_excess(
+            &Standing::default(),
+            model_attempt,
+            1,
+            3,
+            &plans,
+            true,
+            &mut memo
+        ),
+        3,
+        "control: without the memory member 1 costs every round"
+    );
 }
