@@ -7,6 +7,10 @@
 //! excluded member x"): the exclusions the relay learnt in it (the cheater's failing check; a second helper's
 //! signed failing supplement) are distrusted but not returned with the round (item 5: "logged and returned with
 //! the round"), unlike the silent-slot-holder round of R26-1's fix, which returns `RelayAndExcluded`.
+//!
+//! R27-2: in one attempt, a helper whose supplement the path changed and one whose supplement was lost are demoted
+//! at two times (`learn_failure`, then `demote` of the missing helpers), while item 6 says members demoted in the
+//! same attempt share one time and are tried lowest first. The count of item 6 still holds (model-checked here).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -309,6 +313,86 @@ fn r27_1_live_a_lost_supplement_returns_only_the_helpers_sentence() {
     });
 }
 
+/// The demotion times of members 1..=5 the relay saved in `d` (its `committee-relay.json`).
+fn demotion_times(d: &Path) -> [u64; 5] {
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("committee-relay.json")).unwrap()).unwrap();
+    core::array::from_fn(|i| stored["standing"]["last_demoted"][i].as_u64().unwrap())
+}
+
+/// Round 1 with `plans`: the standing and the demotion times saved after it.
+fn round_one_times(
+    label: &str,
+    plans: &[Plan],
+) -> (Result<Decryption, RelayError>, Standing, [u64; 5]) {
+    let d = copy_of(ceremony(), label);
+    let mut c = relay(&d, plans);
+    let res = decrypt(&mut c, 1, 2720);
+    let key_id = c.record().key_id;
+    drop(c);
+    let s = RelayMemory::load(&d, &key_id).unwrap().standing;
+    let at = demotion_times(&d);
+    let _ = std::fs::remove_dir_all(&d);
+    (res, s, at)
+}
+
+// ----------------------------------------------------------------------------------------------------------
+// R27-2: two helpers demoted in one attempt get two demotion times.
+// ----------------------------------------------------------------------------------------------------------
+
+/// Item 6: "members demoted in the same attempt share one time and are tried lowest first". Within §1's bound:
+/// member 2 cheats; the path changes helper 4's supplement and drops helper 3's. Both honest helpers are demoted
+/// in this one attempt (`combine`): they must share one demotion time.
+#[test]
+#[ignore = "R27-2: a changed and a lost supplement in one attempt demote their helpers at two times"]
+fn r27_2_helpers_demoted_in_one_attempt_share_one_time() {
+    big_stack(|| {
+        let (_, s, at) = round_one_times(
+            "rev27-2",
+            &[
+                (2, true, Act::Pass, Act::Pass),
+                (4, false, Act::Pass, Act::Flip(INSIDE)),
+                (3, false, Act::Pass, Act::Withhold),
+            ],
+        );
+        assert_eq!(s.unreliable(), bit(3) | bit(4));
+        assert_eq!(at[2], at[3], "{at:?}");
+    });
+}
+
+/// R27-2 as it is: `combine` demotes the helper whose supplement was changed in `learn_failure` (`Relay` path) and
+/// then, separately, the helpers that did not supplement: member 4 at one time, member 3 at the next, so the lost
+/// helper 3 is tried after 4 although it is lower. Control (the same attempt with only one kind of fault): both
+/// helpers' supplements lost — one demotion, equal times (the test would see equal times).
+#[test]
+fn r27_2_live_a_changed_and_a_lost_supplement_demote_at_two_times() {
+    big_stack(|| {
+        let (res, s, at) = round_one_times(
+            "rev27-2-live",
+            &[
+                (2, true, Act::Pass, Act::Pass),
+                (4, false, Act::Pass, Act::Flip(INSIDE)),
+                (3, false, Act::Pass, Act::Withhold),
+            ],
+        );
+        assert!(res.is_err());
+        assert_eq!((s.distrusted(), s.unreliable()), (bit(2), bit(3) | bit(4)));
+        assert!(at[3] != 0 && at[2] == at[3] + 1, "{at:?}");
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 4, 5]);
+        let (_, s, at) = round_one_times(
+            "rev27-2-control",
+            &[
+                (2, true, Act::Pass, Act::Pass),
+                (4, false, Act::Pass, Act::Withhold),
+                (3, false, Act::Pass, Act::Withhold),
+            ],
+        );
+        assert_eq!(s.unreliable(), bit(3) | bit(4));
+        assert!(at[2] != 0 && at[2] == at[3], "control: {at:?}");
+        assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 3, 5], "control");
+    });
+}
+
 // ----------------------------------------------------------------------------------------------------------
 // Attempts that failed.
 // ----------------------------------------------------------------------------------------------------------
@@ -466,10 +550,12 @@ fn helper_mask(present: Members, x: u8) -> Members {
     table[present as usize][usize::from(x)]
 }
 
-/// Bit offset of the path's supplement changes in a plan's `garbled` mask: `g | g << SUPP` means the path
-/// changes (or drops) the supplements of the members of `g`, not their regular answers (the low bits keep
-/// `retry_excess`'s check that an honest member is demoted only where the path touched it).
+/// Bit offsets of the path's supplement faults in a plan's `garbled` mask: `g | c << SUPP | l << LOST` (c ∪ l =
+/// g) means the path changes the supplements of the members of `c` and drops those of `l`, not their regular
+/// answers (the low bits keep `retry_excess`'s check that an honest member is demoted only where the path touched
+/// it).
 const SUPP: u32 = 8;
+const LOST: u32 = 16;
 
 /// Rounds searched (rev25 searched three).
 const ROUNDS: u32 = 4;
@@ -482,7 +568,9 @@ const ROUNDS: u32 = 4;
 fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Members) -> Attempt {
     let in_p = mask & bit(m) != 0;
     let m_slot = in_p && holds_slot(mask, m);
-    let supp_hit = (garbled >> SUPP) & mask & !bit(m);
+    let supp_changed = (garbled >> SUPP) & 0xff & mask & !bit(m);
+    let supp_lost = (garbled >> LOST) & 0xff & mask & !bit(m);
+    let supp_hit = supp_changed | supp_lost;
     let changed = if supp_hit != 0 {
         0
     } else {
@@ -523,7 +611,9 @@ fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Memb
                 return Attempt::LostToMember;
             }
             if helpers & supp_hit != 0 {
-                s.demote(helpers & supp_hit);
+                // As `combine` does (R27-2): the changed ones in `learn_failure`, then the lost ones.
+                s.demote(helpers & supp_changed);
+                s.demote(helpers & supp_lost);
                 return Attempt::LostToPath;
             }
         }
@@ -538,7 +628,8 @@ fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Memb
 /// in which the path interfered") over the relay as fixed after review 26, which no earlier model followed: a
 /// slotless member's unsigned answer is left out (no demotion, the round goes on), the silent round demotes slot
 /// holders only, and — new in this model — the path may change or drop the helpers' supplements (every helper
-/// asked, the hit ones demoted, the attempt lost). rev24's retry model (`relay_model::retry_excess`, four attempts
+/// asked, the hit ones demoted — the changed ones, then the lost ones, at two times as R27-2 found — the attempt
+/// lost). rev24's retry model (`relay_model::retry_excess`, four attempts
 /// per round), four rounds, every member as the malicious one, path plans with up to two honest members' answers
 /// or supplements changed: the rounds lost to the member never exceed one plus the rounds the path interfered in;
 /// no honest member is distrusted, none demoted where the path did not touch it, P is never wider than t + 1 and
@@ -550,11 +641,13 @@ fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Memb
 fn r27_attempt_the_count_holds_after_review_26s_fixes() {
     for m in 1..=N_MEMBERS {
         let mut plans = plans(m, 2);
-        let extra: Vec<_> = plans
-            .iter()
-            .filter(|(_, _, (g, _))| *g != 0)
-            .map(|&(mp, d, (g, j))| (mp, d, (g | g << SUPP, j)))
-            .collect();
+        let mut extra = Vec::new();
+        for &(mp, d, (g, j)) in plans.iter().filter(|(_, _, (g, _))| *g != 0) {
+            // Every split of g into changed and lost supplements (both orders of R27-2's two demotions).
+            for c in (0..=g).filter(|c| c & !g == 0) {
+                extra.push((mp, d, (g | c << SUPP | (g & !c) << LOST, j)));
+            }
+        }
         plans.extend(extra);
         let mut memo = HashMap::new();
         let e = retry_excess(
