@@ -255,6 +255,11 @@ pub fn signed_by(r: &CommitteeRoster, signer: u8, what: &AnswerFor, body: &[u8])
 
 /// A corrupt member's wrong answer: its honest answer with +Δ on coefficient 0 of chunk 0, re-signed by it.
 pub fn cheat(r: &CommitteeRoster, p: &[u8], member: u8, honest: &[u8]) -> Vec<u8> {
+    cheat_for(r, p, member, 0, honest)
+}
+
+/// [`cheat`] for the supplementary answer for excluded member `x` (0: a regular answer).
+pub fn cheat_for(r: &CommitteeRoster, p: &[u8], member: u8, x: u8, honest: &[u8]) -> Vec<u8> {
     let mut body = honest[..honest.len() - signed::SIGNED_OVERHEAD].to_vec();
     let delta = zkfl_core::bfv::PlainModulus::<<P as ParamSet>::M>::new(
         plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap(),
@@ -267,7 +272,7 @@ pub fn cheat(r: &CommitteeRoster, p: &[u8], member: u8, honest: &[u8]) -> Vec<u8
     let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
     let bumped = (u128::from_le_bytes(c) + delta) % q;
     body[at..at + 11].copy_from_slice(&bumped.to_le_bytes()[..11]);
-    signed_by(r, member, &request(r, p, member, 0), &body)
+    signed_by(r, member, &request(r, p, member, x), &body)
 }
 
 pub fn committee_shape(r: &CommitteeRoster) -> zkfl_core::threshold::Committee {
@@ -439,4 +444,18 @@ pub fn present_of(r: &Result<Decryption, RelayError>) -> Option<Vec<u8>> {
 pub fn lost_to_silence(r: &Result<Decryption, RelayError>, member: u8) -> bool {
     matches!(r, Err(RelayError::Committee(CommitteeError::Protocol(why)))
         if why.contains(&format!("member {member}: connection closed")))
+}
+
+/// Decrypts `round` through the relay (three clinics seeded by `seed`); a round that decrypts must be bit-exact.
+pub fn decrypt_exact(
+    c: &mut relay::Committee,
+    round: u64,
+    seed: u64,
+) -> Result<Decryption, RelayError> {
+    let (subs, sum) = clinics(c.key(), seed);
+    let res = c.decrypt(round, &subs);
+    if let Ok(done) = &res {
+        assert_eq!(done.chunks[0].to_vec(), sum, "round {round} is bit-exact");
+    }
+    res
 }

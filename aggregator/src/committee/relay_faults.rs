@@ -9,7 +9,7 @@ use std::path::Path;
 
 use zkfl_core::threshold::wire::HEADER_BYTES;
 
-use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, open, roster};
+use super::fixture::{DESIGN, big_stack, ceremony, copy_of, decrypt_exact, open, roster};
 use super::link::MemberLink;
 use super::member::Member;
 use super::process::{ANSWER, SUPPLEMENT, parse_reply, reply};
@@ -79,20 +79,6 @@ fn relay_with(d: &Path, faults: &[(u8, Fault)]) -> Committee {
     c
 }
 
-/// Decrypts `round`'s aggregate (clinics seeded by `seed`), checking a decrypted one bit-exact.
-fn decrypt(c: &mut Committee, round: u64, seed: u64) -> Result<Decryption, RelayError> {
-    let (subs, sum) = clinics(c.key(), seed);
-    let res = c.decrypt(round, &subs);
-    if let Ok(done) = &res {
-        assert_eq!(
-            done.chunks[0].to_vec(),
-            sum,
-            "round {round} decrypts bit-exact"
-        );
-    }
-    res
-}
-
 /// Two rounds through the relay with member `who` at `fault`. `memory`: whether the relay keeps the members'
 /// standing between rounds; `restart`: whether the aggregator restarts between them (the relay and every
 /// member reopened from their directories).
@@ -114,7 +100,7 @@ fn two_rounds(
             drop(c);
             c = relay(&d, who, fault);
         }
-        results.push(decrypt(&mut c, round, 2400 + round));
+        results.push(decrypt_exact(&mut c, round, 2400 + round));
     }
     drop(c);
     let _ = std::fs::remove_dir_all(&d);
@@ -226,7 +212,7 @@ fn a_retry_after_an_aggregator_restart_announces_the_same_present_set() {
         for keep in [true, false] {
             let d = copy_of(ceremony(), &format!("retry-restart-{keep}"));
             let mut c = relay(&d, 1, Fault::Withhold);
-            assert!(decrypt(&mut c, 1, 2500).is_err(), "member 1 withheld");
+            assert!(decrypt_exact(&mut c, 1, 2500).is_err(), "member 1 withheld");
             let key_id = c.record().key_id;
             drop(c);
             if !keep {
@@ -237,7 +223,7 @@ fn a_retry_after_an_aggregator_restart_announces_the_same_present_set() {
                 m.save(&d).unwrap();
             }
             let mut c = relay(&d, 0, Fault::Honest);
-            let retry = decrypt(&mut c, 1, 2500);
+            let retry = decrypt_exact(&mut c, 1, 2500);
             if keep {
                 let done = retry.unwrap_or_else(|e| panic!("retry after restart: {e}"));
                 assert_eq!(done.present, [1, 2, 3, 4]);
@@ -265,7 +251,10 @@ fn a_cheater_in_a_round_with_a_silent_slot_holder_is_distrusted() {
             let d = copy_of(ceremony(), &format!("cheat-1-silent-2-{cheat}"));
             let first = if cheat { Fault::Cheat } else { Fault::Honest };
             let mut c = relay_with(&d, &[(1, first), (2, Fault::Withhold)]);
-            assert!(decrypt(&mut c, 1, 2600).is_err(), "member 2 held a slot");
+            assert!(
+                decrypt_exact(&mut c, 1, 2600).is_err(),
+                "member 2 held a slot"
+            );
             let key_id = c.record().key_id;
             drop(c);
             let standing = RelayMemory::load(&d, &key_id).unwrap().standing;
@@ -277,7 +266,8 @@ fn a_cheater_in_a_round_with_a_silent_slot_holder_is_distrusted() {
             );
             if cheat {
                 let mut c = relay_with(&d, &[(1, Fault::Cheat)]);
-                let second = decrypt(&mut c, 2, 2601).unwrap_or_else(|e| panic!("round 2: {e}"));
+                let second =
+                    decrypt_exact(&mut c, 2, 2601).unwrap_or_else(|e| panic!("round 2: {e}"));
                 assert_eq!(second.present, [3, 4, 5]);
             }
             let _ = std::fs::remove_dir_all(&d);

@@ -20,23 +20,20 @@
 
 use std::path::Path;
 
-use zkfl_core::params::ParamSet;
-use zkfl_core::policy::plaintext_modulus;
 use zkfl_core::threshold::slots::bit;
 use zkfl_core::threshold::wire::signed::SIGNED_OVERHEAD;
 use zkfl_core::threshold::wire::{Frame, HEADER_BYTES, share_set_len};
 
 use super::CommitteeError;
 use super::fixture::{
-    DESIGN, big_stack, ceremony, clinics, committee_shape, copy_of, mask, open, request, roster,
-    signed_by,
+    DESIGN, big_stack, ceremony, clinics, committee_shape, copy_of, decrypt_exact, mask, open,
+    roster,
 };
 use super::link::MemberLink;
 use super::member::{Combined, Exclusion, Member, P};
 use super::process::{ANSWER, SUPPLEMENT, parse_reply, reply};
 use super::relay::{Committee, Decryption, RelayError, on_big_stack};
 use super::relay_memory::RelayMemory;
-use super::roster::CommitteeRoster;
 use super::standing::Standing;
 
 /// What a member's link (the member, or the path after it) does to one kind of reply.
@@ -57,23 +54,6 @@ struct Local {
     member: Member,
     answer: Act,
     supplement: Act,
-}
-
-/// Δ added to coefficient 0 of chunk 0's share (as `fixture::cheat` does), re-signed by `member` for x.
-fn sign_wrong(r: &CommitteeRoster, present: &[u8], member: u8, x: u8, honest: &[u8]) -> Vec<u8> {
-    let mut body = honest[..honest.len() - SIGNED_OVERHEAD].to_vec();
-    let delta = zkfl_core::bfv::PlainModulus::<<P as ParamSet>::M>::new(
-        plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap(),
-    )
-    .unwrap()
-    .delta();
-    let at = HEADER_BYTES + 44;
-    let mut c = [0u8; 16];
-    c[..11].copy_from_slice(&body[at..at + 11]);
-    let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
-    let bumped = (u128::from_le_bytes(c) + delta) % q;
-    body[at..at + 11].copy_from_slice(&bumped.to_le_bytes()[..11]);
-    signed_by(r, member, &request(r, present, member, x), &body)
 }
 
 /// (excluded x, the present-set message) of a SUPPLEMENT body (`process::encode_supplement`).
@@ -106,7 +86,7 @@ impl MemberLink for Local {
             Act::SignWrong => {
                 let honest = out?;
                 let (x, present) = supplement_request(body);
-                Ok(sign_wrong(
+                Ok(super::fixture::cheat_for(
                     &roster(),
                     &present,
                     self.member.index(),
@@ -160,16 +140,6 @@ fn relay(d: &Path, plans: &[Plan]) -> Committee {
     c
 }
 
-/// Decrypts `round` (clinics seeded by `seed`); a decrypted round must be bit-exact.
-fn decrypt(c: &mut Committee, round: u64, seed: u64) -> Result<Decryption, RelayError> {
-    let (subs, sum) = clinics(c.key(), seed);
-    let res = c.decrypt(round, &subs);
-    if let Ok(done) = &res {
-        assert_eq!(done.chunks[0].to_vec(), sum, "round {round} is bit-exact");
-    }
-    res
-}
-
 /// The standing the relay saved in `d`, and its demotion times of members 1..=5 (from the file itself).
 fn saved(d: &Path, key_id: &[u8; 32]) -> (Standing, [u64; 5]) {
     let standing = RelayMemory::load(d, key_id).unwrap().standing;
@@ -183,7 +153,7 @@ fn saved(d: &Path, key_id: &[u8; 32]) -> (Standing, [u64; 5]) {
 fn round_one(label: &str, plans: &[Plan]) -> (Result<Decryption, RelayError>, Standing, [u64; 5]) {
     let d = copy_of(ceremony(), label);
     let mut c = relay(&d, plans);
-    let res = decrypt(&mut c, 1, 2600);
+    let res = decrypt_exact(&mut c, 1, 2600);
     let key_id = c.record().key_id;
     drop(c);
     let (s, at) = saved(&d, &key_id);
@@ -580,7 +550,7 @@ fn withholder_rounds(label: &str, forget: bool) -> (Rounds, Standing, [u64; 5]) 
         if forget {
             c.forget_standing();
         }
-        let res = decrypt(&mut c, round, 2620 + round);
+        let res = decrypt_exact(&mut c, round, 2620 + round);
         key_id = c.record().key_id;
         drop(c);
         let present = RelayMemory::load(&d, &key_id)
@@ -649,7 +619,7 @@ fn r26_attempt_a_retry_after_relay_and_excluded_publishes_only_the_cheater() {
                 (3, false, Act::Flip(INSIDE), Act::Pass),
             ],
         );
-        let first = decrypt(&mut c, 1, 2630);
+        let first = decrypt_exact(&mut c, 1, 2630);
         assert!(
             matches!(&first, Err(RelayError::Committee(CommitteeError::RelayAndExcluded { excluded, .. })) if members(excluded) == [2]),
             "{first:?}"
@@ -659,7 +629,7 @@ fn r26_attempt_a_retry_after_relay_and_excluded_publishes_only_the_cheater() {
         let (s, _) = saved(&d, &key_id);
         assert_eq!((s.distrusted(), s.unreliable()), (bit(2), bit(3)));
         let mut c = relay(&d, &[(2, true, Act::Pass, Act::Pass)]);
-        let done = decrypt(&mut c, 1, 2630).unwrap_or_else(|e| panic!("retry: {e}"));
+        let done = decrypt_exact(&mut c, 1, 2630).unwrap_or_else(|e| panic!("retry: {e}"));
         assert_eq!(done.present, [1, 2, 3, 4]);
         assert_eq!(
             done.exclusions.iter().map(|e| e.member).collect::<Vec<_>>(),
