@@ -678,3 +678,78 @@ fn r27_attempt_the_count_holds_after_review_26s_fixes() {
         "control: without the memory member 1 costs every round"
     );
 }
+
+/// Whether excluding `excluded` under `present` is repairable with some helper pairing two excluded members (the
+/// case in which `checked_supplement` has more than one candidate x), from the core's `assignee` as
+/// `Combination::{repairable, helpers}` compute it.
+/// `strict` false drops `repairable`'s clause that a helper is not excluded itself (the positive control).
+fn repairable_with_shared_helper(
+    c: &Slots,
+    present: Members,
+    excluded: Members,
+    strict: bool,
+) -> bool {
+    let xs: Vec<u8> = c
+        .member_numbers()
+        .filter(|&x| excluded & bit(x) != 0)
+        .collect();
+    let repairable = xs.iter().all(|&x| {
+        (0..c.slots())
+            .filter(|&u| c.assignee(present, u) == Some(x))
+            .all(|u| {
+                c.assignee(present & !bit(x), u)
+                    .is_some_and(|y| !strict || excluded & bit(y) == 0)
+            })
+    });
+    let helpers = |x: u8| {
+        (0..c.slots())
+            .filter(|&u| c.assignee(present, u) == Some(x))
+            .filter_map(|u| c.assignee(present & !bit(x), u))
+            .fold(0 as Members, |a, y| a | bit(y))
+    };
+    let shared = xs
+        .iter()
+        .enumerate()
+        .any(|(i, &a)| xs[i + 1..].iter().any(|&b| helpers(a) & helpers(b) != 0));
+    repairable && shared
+}
+
+/// Attempt 3 of §31 (computed): under every present set the relay forms (t + 1 members) of 2-of-3, 3-of-5 and
+/// 4-of-7, no exclusion of two or more members is repairable with a helper shared between them, so every
+/// supplement the relay checks has exactly one candidate x — nor under any wider P of 3-of-5 and of 7 members
+/// with t = 2, 3, 4 (the search finds none: every such exclusion is `Unrepairable`). The multi-candidate loop of
+/// `checked_supplement` therefore never sees two candidates in these shapes. Positive control: without `repairable`'s clause that
+/// a helper is not itself excluded, such exclusions exist under P = {1, 2, 3, 4}.
+#[test]
+fn r27_attempt_one_candidate_x_per_supplement_under_the_relays_present_sets() {
+    for (n, t) in [(3u32, 2u32), (5, 3), (7, 4)] {
+        let c = Slots::new(n, t).unwrap();
+        for present in (1..1u32 << n).filter(|p| p.count_ones() == t + 1) {
+            for excluded in (1..1u32 << n).filter(|e| e & !present == 0 && e.count_ones() >= 2) {
+                assert!(
+                    !repairable_with_shared_helper(&c, present, excluded, true),
+                    "{n}-of-{t}: P {present:b}, E {excluded:b}"
+                );
+            }
+        }
+    }
+    // Positive control: without the clause that a helper is not itself excluded, the same search finds such
+    // exclusions under the relay's own present sets.
+    let c = Slots::new(5, 3).unwrap();
+    let p = mask(&[1, 2, 3, 4]);
+    assert!(
+        (1..1u32 << 5)
+            .filter(|e| e & !p == 0 && e.count_ones() >= 2)
+            .any(|e| repairable_with_shared_helper(&c, p, e, false)),
+        "control"
+    );
+    // And no wider P of these shapes has one either (so the loop over candidates never sees two).
+    for (n, t) in [(5u32, 3u32), (7, 4), (7, 3), (7, 2)] {
+        let c = Slots::new(n, t).unwrap();
+        for present in (1..1u32 << n).filter(|p| p.count_ones() >= t + 2) {
+            for excluded in (1..1u32 << n).filter(|e| e & !present == 0 && e.count_ones() >= 2) {
+                assert!(!repairable_with_shared_helper(&c, present, excluded, true));
+            }
+        }
+    }
+}
