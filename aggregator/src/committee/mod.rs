@@ -66,8 +66,9 @@ pub enum CommitteeError {
     /// signature or envelope that fails. Never evidence against the claimed sender (review 13).
     Relay(String),
     /// [`CommitteeError::Relay`] in a combination where members' own signed answers failed too: the path changed
-    /// an answer (or a slot holder was silent), so nothing was combined, and these members are named as
-    /// [`CommitteeError::Excluded`] names them, so the relay distrusts them in that round (review 25, R25-1).
+    /// an answer, or a slot holder or a helper sent nothing, so nothing was combined, and these members are named
+    /// as [`CommitteeError::Excluded`] names them, so the relay distrusts them in that round and reports them with
+    /// it (reviews 25 R25-1, 26 R26-1, 27 R27-1).
     RelayAndExcluded {
         /// What the path changed, as [`CommitteeError::Relay`] says it.
         why: String,

@@ -511,14 +511,12 @@ impl Committee {
                     if let CommitteeError::RelayAndExcluded { excluded: ex, .. } = &e {
                         excluded.clone_from(ex);
                     }
-                    let _ = self.learn_failure(&round_in, e, &answers, &[]);
+                    let _ = self.learn_failure(&round_in, e, &answers, &[], 0);
                 }
-                other => {
-                    if let Err(e) = other {
-                        let _ = self.learn_failure(&round_in, e, &answers, &[]);
-                    }
-                    self.demote(round, holding_mask);
+                Err(e) => {
+                    let _ = self.learn_failure(&round_in, e, &answers, &[], holding_mask);
                 }
+                Ok(_) => self.demote(round, holding_mask),
             }
             let why = format!(
                 "members of the present set {present:?} holding slots did not answer ({holding_why}); retry with \
@@ -573,7 +571,7 @@ impl Committee {
         let excluded = match first {
             Ok(c) => return Ok((self.learn_combined(r, c), Vec::new())),
             Err(CommitteeError::Excluded(ex)) => ex,
-            Err(e) => return Err(self.learn_failure(r, e, answers, &[])),
+            Err(e) => return Err(self.learn_failure(r, e, answers, &[], 0)),
         };
         self.memory.standing.distrust(&excluded);
         let excluded = excluded.iter().fold(0 as Members, |m, e| m | bit(e.member));
@@ -619,22 +617,33 @@ impl Committee {
             .zip(&supplements)
             .map(|(&(y, x), (_, b))| (y, x, b.as_slice()))
             .collect();
-        let failure = self.learn_failure(r, e, answers, &sent);
+        // The exclusions learnt are returned with the round whatever stopped it (review 27 R27-1).
+        let excluded = match &e {
+            CommitteeError::Excluded(ex)
+            | CommitteeError::TooManyShareSets { excluded: ex, .. }
+            | CommitteeError::Unrepairable { excluded: ex }
+            | CommitteeError::RelayAndExcluded { excluded: ex, .. } => ex.clone(),
+            _ => Vec::new(),
+        };
+        let missed = missing.iter().fold(0, |m, (y, _, _)| m | bit(*y));
+        let failure = self.learn_failure(r, e, answers, &sent, missed);
         if missing.is_empty() {
             return Err(failure);
         }
         // Members of P have answered: not "too few before answering"; the coordinator retries, with this present
         // set and these receipts.
-        self.demote(r.round, missing.iter().fold(0, |m, (y, _, _)| m | bit(*y)));
-        Err(RelayError::Committee(CommitteeError::Protocol(
-            missing
-                .iter()
-                .map(|(y, x, why)| {
-                    format!("member {y} could not supplement excluded member {x}: {why}")
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-        )))
+        let why = missing
+            .iter()
+            .map(|(y, x, why)| {
+                format!("member {y} could not supplement excluded member {x}: {why}")
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        Err(RelayError::Committee(if excluded.is_empty() {
+            CommitteeError::Protocol(why)
+        } else {
+            CommitteeError::RelayAndExcluded { why, excluded }
+        }))
     }
 
     /// A combination that decrypted: its excluded members are distrusted (a slotless cheater needs no
@@ -656,14 +665,17 @@ impl Committee {
     /// A combination that failed with `e`: members whose signed answers failed are distrusted, also when the
     /// combiner refused for too many share sets (review 19 R19-2) or when an answer the path changed stopped it
     /// (`RelayAndExcluded`, review 25 R25-1); on a signature that fails (`Relay`, which names nobody), the
-    /// members of P or helpers without a valid signed answer are demoted (R19-1).
+    /// members of P or helpers without a valid signed answer are demoted (R19-1), in one demotion with
+    /// `silent` (members the relay saw give nothing: helpers that did not supplement).
     fn learn_failure(
         &mut self,
         r: &RoundIn<'_>,
         e: CommitteeError,
         answers: &[(u8, Vec<u8>)],
         supplements: &[(u8, u8, &[u8])],
+        silent: Members,
     ) -> RelayError {
+        let mut demoted = silent;
         match &e {
             CommitteeError::Excluded(ex)
             | CommitteeError::TooManyShareSets { excluded: ex, .. }
@@ -684,12 +696,14 @@ impl Committee {
                     .chain(supplements.iter().copied())
                     .collect();
                 match self.combination.unsigned_answers(r.present_message, &sent) {
-                    Ok(unsigned) => self.demote(r.round, unsigned),
+                    Ok(unsigned) => demoted |= unsigned,
                     Err(why) => eprintln!("committee round {}: {why}", r.round),
                 }
             }
             _ => {}
         }
+        // One demotion for the attempt: members demoted in the same attempt share one time (review 27 R27-2).
+        self.demote(r.round, demoted);
         e.into()
     }
 

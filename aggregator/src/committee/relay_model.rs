@@ -93,7 +93,9 @@ pub fn current(s: &Standing, alive: &[u8]) -> Vec<u8> {
     s.choose(alive, T)
 }
 
-/// One round as the relay runs it (`attempt`, `combine`, `learn_*`), applied to `s`: malicious member `m` plays
+/// One round as the relay ran it at review 22 (`attempt`, `combine`, `learn_*`; since review 26 R26-3 a slotless
+/// member's unsigned answer is left out rather than demoted, which this model still demotes — the conservative
+/// side for the count), applied to `s`: malicious member `m` plays
 /// `mv`, the path changes the signed answer of `garbled` and drops the spend receipt of `dropped` (0: none).
 /// Returns the outcome and P (empty when too few receipts: the round is lost before anyone answers).
 pub fn model_round(

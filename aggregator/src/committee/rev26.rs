@@ -293,8 +293,12 @@ fn r26_2_beyond_the_bound_a_lost_supplement_does_not_hide_a_failing_one() {
             )
         };
         let (res, s, _) = run("rev26-2c-lost", Act::Withhold);
+        // Since review 27's R27-1 fix the exclusions learnt (2, and the first helper's failing supplement) are
+        // returned with the helper's sentence.
         assert!(
-            matches!(&res, Err(RelayError::Committee(CommitteeError::Protocol(why))) if why.contains("could not supplement")),
+            matches!(&res, Err(RelayError::Committee(CommitteeError::RelayAndExcluded { why, excluded }))
+                if why.contains("could not supplement")
+                    && excluded.iter().any(|e| e.member == first && e.supplement_for == 2)),
             "{res:?}"
         );
         // Fixed (lead): every helper is asked and the supplements received are checked, so the first helper's
