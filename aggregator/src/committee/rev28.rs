@@ -24,7 +24,7 @@ use super::fixture::{
     DESIGN, big_stack, ceremony, clinics, copy_of, mask, open, request, roster, signed_by,
 };
 use super::link::MemberLink;
-use super::member::{Combined, Exclusion, Member, P};
+use super::member::{Combined, Exclusion, Member, P, max_answer_bytes};
 use super::process::{ANSWER, SUPPLEMENT, parse_reply, reply};
 use super::relay::{Committee, Decryption, RelayError, on_big_stack};
 use super::relay_memory::RelayMemory;
@@ -41,6 +41,8 @@ enum Act {
     Flip(usize),
     /// The last byte (inside the signature) is flipped after signing.
     FlipLast,
+    /// The reply is replaced by this many bytes of garbage (the path made it; 0: an empty reply).
+    Replace(usize),
     /// Supplements only: the member signs, for exactly the request, its honest supplement with Δ added to one
     /// share (a helper cheating in its supplement alone).
     SignWrong,
@@ -106,6 +108,7 @@ impl MemberLink for Local {
                 }
                 b
             }),
+            Act::Replace(len) => out.map(|_| vec![0x5a; len]),
             Act::SignWrong => {
                 let honest = out?;
                 let (x, present) = supplement_request(body);
@@ -238,6 +241,17 @@ fn lost_supplement(label: &str, four: Act) -> (Result<Decryption, RelayError>, S
     )
 }
 
+/// Member 2 cheats; slot holder 1 withholds its regular answer.
+fn silent_holder(label: &str) -> (Result<Decryption, RelayError>, Standing, [u64; 5]) {
+    round_one(
+        label,
+        &[
+            (2, true, Act::Pass, Act::Pass),
+            (1, false, Act::Withhold, Act::Pass),
+        ],
+    )
+}
+
 // ----------------------------------------------------------------------------------------------------------
 // R28-1: the error of a round lost to a helper's silence blames the relay and drops what the path changed.
 // ----------------------------------------------------------------------------------------------------------
@@ -257,6 +271,12 @@ fn r28_1_a_lost_supplement_is_reported_without_blaming_the_relay() {
             "{}",
             published(&res)
         );
+        let (res, _, _) = silent_holder("rev28-1-silent");
+        assert!(
+            !published(&res).contains("the relay is to blame"),
+            "{}",
+            published(&res)
+        );
         let (res, _, _) = lost_supplement("rev28-1-changed", Act::Flip(INSIDE));
         assert!(
             why_of(&res).is_some_and(|w| w.contains("member 4")),
@@ -269,7 +289,9 @@ fn r28_1_a_lost_supplement_is_reported_without_blaming_the_relay() {
 /// The live behaviour R28-1 pins. (a) Helper 3 withholds its supplement: the round returns `RelayAndExcluded`
 /// naming member 2, published as "relayed message refused (the relay is to blame): member 3 could not supplement
 /// excluded member 2: withheld; member 2 excluded (…)". (b) With helper 4's supplement also changed on the path,
-/// the why names only member 3 (member 4 appears only in the demotion log). Control: 4's supplement changed
+/// the why names only member 3 (member 4 appears only in the demotion log). (c) R26-1's branch says the same:
+/// member 2 cheats and slot holder 1 withholds its answer — "relayed message refused (the relay is to blame):
+/// members of the present set [1, 2, 3, 4] holding slots did not answer (member 1: withheld) …". Control: 4's supplement changed
 /// alone — the combiner's why names member 4's supplement, so (b) drops a sentence the combiner did produce.
 /// The learning is right in all three: 2 distrusted, the helpers that gave nothing signed demoted in one
 /// demotion.
@@ -297,6 +319,19 @@ fn r28_1_live_a_lost_supplement_is_published_as_the_relays_fault() {
         );
         assert_eq!((s.distrusted(), s.unreliable()), (bit(2), bit(3) | bit(4)));
         assert_eq!(at[2], at[3]);
+
+        // The same words for a slot holder's silence (R26-1's branch): member 1 withholds its answer.
+        let (res, s, _) = silent_holder("rev28-1-live-silent");
+        assert_eq!(returned(&res), Some(vec![2]));
+        let text = published(&res);
+        assert!(
+            text.starts_with(
+                "relayed message refused (the relay is to blame): members of the present set [1, 2, 3, 4] holding \
+                 slots did not answer (member 1: withheld)"
+            ),
+            "{text}"
+        );
+        assert_eq!((s.distrusted(), s.unreliable()), (bit(2), bit(1)));
 
         // Control: the combiner does say what the path changed when no helper is missing.
         let (res, _, _) = round_one(
@@ -445,6 +480,44 @@ fn r28_attempt_a_retry_after_a_lost_supplement_decrypts_with_the_same_present_se
             assert_eq!(supp, [(3, 2), (4, 2)]);
             assert_eq!((s.distrusted(), s.unreliable()), (bit(2), 0));
             assert_eq!(s.choose(&[1, 2, 3, 4, 5], 3), [1, 4, 5]);
+        }
+    });
+}
+
+/// Attempt (robustness and reporting at every length): the path replaces, while member 2 cheats, either helper
+/// 3's supplement or slot holder 3's regular answer by 0, 1, the design's largest answer, or one byte more of
+/// garbage. Could a length make the relay panic, allocate without bound, drop the cheater from the round's
+/// error, blame member 3, or demote it twice? Holds: every case returns exactly [2] (the supplement cases through
+/// R27-1's branch or the `Relay` path of the second combination; the answer cases through the first
+/// combination's `RelayAndExcluded` or, one byte over, the silent-slot-holder branch of R26-1), distrusts only 2
+/// and demotes only 3, once. What holds it: a reply over `max_answer_bytes` is silence before any parsing, every
+/// shorter one is checked by its signature first, and every outcome that stops a combination carries the
+/// exclusions its regular answers showed. Control (the assertion can fail): helper 4 signing a wrong supplement
+/// is returned (`r28_attempt_a_lost_supplement_round_names_only_the_cheater`).
+#[test]
+fn r28_attempt_every_reply_length_returns_the_cheater_and_demotes_once() {
+    big_stack(|| {
+        let max = max_answer_bytes(&roster(), DESIGN).unwrap();
+        for len in [0, 1, max, max + 1] {
+            for supplement in [true, false] {
+                let three = if supplement {
+                    (3, false, Act::Pass, Act::Replace(len))
+                } else {
+                    (3, false, Act::Replace(len), Act::Pass)
+                };
+                let (res, s, at) = round_one(
+                    &format!("rev28-a3-{len}-{supplement}"),
+                    &[(2, true, Act::Pass, Act::Pass), three],
+                );
+                assert_eq!(returned(&res), Some(vec![2]), "{len} {supplement}: {res:?}");
+                assert_eq!(
+                    (s.distrusted(), s.unreliable()),
+                    (bit(2), bit(3)),
+                    "{len} {supplement}"
+                );
+                // One demotion: member 3's time is the first and only one.
+                assert_eq!(at, [0, 0, 1, 0, 0], "{len} {supplement}");
+            }
         }
     });
 }
