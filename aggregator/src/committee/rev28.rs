@@ -11,11 +11,13 @@
 //! Faults are made outside `Member`, as in rev26/rev27: a link that drops a reply or flips one byte of it after
 //! signing, and a helper that signs, for exactly its request, a supplement with a wrong share.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use zkfl_core::params::ParamSet;
 use zkfl_core::policy::plaintext_modulus;
-use zkfl_core::threshold::slots::bit;
+use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
 use zkfl_core::threshold::wire::HEADER_BYTES;
 use zkfl_core::threshold::wire::signed::SIGNED_OVERHEAD;
 
@@ -28,6 +30,7 @@ use super::member::{Combined, Exclusion, Member, P, max_answer_bytes};
 use super::process::{ANSWER, SUPPLEMENT, parse_reply, reply};
 use super::relay::{Committee, Decryption, RelayError, on_big_stack};
 use super::relay_memory::RelayMemory;
+use super::relay_model::{Attempt, Move, N_MEMBERS, T, excluded, holds_slot, plans, retry_excess};
 use super::roster::CommitteeRoster;
 use super::standing::Standing;
 
@@ -520,4 +523,138 @@ fn r28_attempt_every_reply_length_returns_the_cheater_and_demotes_once() {
             }
         }
     });
+}
+
+// ---- The count of item 6, model-checked against the relay after review 27's fixes (one demotion). ----
+
+/// The helpers of `x`'s slots under `present` as a member mask (`Combination::helpers`, from the core's
+/// `assignee`; tabulated once).
+fn helper_mask(present: Members, x: u8) -> Members {
+    static TABLE: OnceLock<Vec<[Members; 6]>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let c = Slots::new(u32::from(N_MEMBERS), T as u32).unwrap();
+        (0..1u32 << (N_MEMBERS + 1))
+            .map(|p| {
+                let mut row = [0; 6];
+                for x in 1..=N_MEMBERS {
+                    row[usize::from(x)] = (0..c.slots())
+                        .filter(|&u| c.assignee(p, u) == Some(x))
+                        .filter_map(|u| c.assignee(p & !bit(x), u))
+                        .fold(0, |a, y| a | bit(y));
+                }
+                row
+            })
+            .collect()
+    });
+    table[present as usize][usize::from(x)]
+}
+
+/// Bit offsets of the path's supplement faults in a plan's `garbled` mask: `g | c << SUPP | l << LOST` (c ∪ l =
+/// g): the path changes the supplements of `c` and drops those of `l` (as in rev27's model).
+const SUPP: u32 = 8;
+const LOST: u32 = 16;
+
+/// One attempt as the relay runs it after review 27's fixes: as rev27's model of the relay after review 26,
+/// except that the helpers whose supplements the path changed or dropped are demoted in ONE demotion (R27-2's
+/// fix: `learn_failure` with the missing helpers), so they share a time and are tried lowest first.
+fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Members) -> Attempt {
+    let in_p = mask & bit(m) != 0;
+    let m_slot = in_p && holds_slot(mask, m);
+    let supp_hit = ((garbled >> SUPP) | (garbled >> LOST)) & 0xff & mask & !bit(m);
+    let changed = if supp_hit != 0 {
+        0
+    } else {
+        garbled & mask & !bit(m)
+    };
+    let slot_holders = (1..=N_MEMBERS)
+        .filter(|&x| mask & bit(x) != 0 && holds_slot(mask, x))
+        .fold(0, |a, x| a | bit(x));
+    let changed_holders = changed & slot_holders;
+    let cheats = in_p && mv == Move::Cheat;
+    if in_p && m_slot && matches!(mv, Move::Withhold | Move::Absent | Move::Unsigned) {
+        s.demote(bit(m) | changed_holders);
+        return if changed_holders == 0 {
+            Attempt::LostToMember
+        } else {
+            Attempt::LostToPath
+        };
+    }
+    let silent_spare =
+        in_p && !m_slot && matches!(mv, Move::Withhold | Move::Absent | Move::Unsigned);
+    if changed_holders != 0 {
+        if cheats {
+            s.distrust(&[excluded(m)]);
+        }
+        s.demote(changed_holders);
+        return Attempt::LostToPath;
+    }
+    if cheats {
+        s.distrust(&[excluded(m)]);
+        if m_slot {
+            let helpers = helper_mask(mask, m);
+            if mask.count_ones() as usize == T || T + helpers.count_ones() as usize > MAX_SHARE_SETS
+            {
+                return Attempt::LostToMember;
+            }
+            if helpers & supp_hit != 0 {
+                // R27-2's fix: the changed and the lost helpers in one demotion.
+                s.demote(helpers & supp_hit);
+                return Attempt::LostToPath;
+            }
+        }
+    }
+    let left_out = if cheats || silent_spare { bit(m) } else { 0 } | changed;
+    let distrusted = s.distrusted();
+    s.restore(mask & !left_out & !distrusted);
+    Attempt::Decrypted
+}
+
+/// Attempt (count, R27-2's fix): rev27's count model was written for the two demotions R27-2 found and was not
+/// updated with the fix; R27-2's one demotion changes the tie order of the helpers the path hit (lowest first).
+/// Can that tie let one malicious member cost more rounds than item 6 states? rev24's retry model
+/// (`relay_model::retry_excess`, four attempts per round), four rounds, every member as the malicious one, path
+/// plans with up to two honest members' answers or supplements changed or dropped (every split): the worst
+/// excess of rounds lost to the member over rounds the path interfered in stays ≤ 1, and `retry_excess` asserts
+/// no honest member distrusted, none demoted where the path did not touch it, P ≤ t + 1 and one P per aggregate.
+/// What holds it: helpers are asked only after the member's own signed failing answer distrusts it, so the tie
+/// is among honest helpers. Positive control: the relay that forgets standings loses every round to member 1.
+#[test]
+fn r28_attempt_the_count_holds_with_one_demotion_per_attempt() {
+    for m in 1..=N_MEMBERS {
+        let mut plans = plans(m, 2);
+        let mut extra = Vec::new();
+        for &(mp, d, (g, j)) in plans.iter().filter(|(_, _, (g, _))| *g != 0) {
+            for c in (0..=g).filter(|c| c & !g == 0) {
+                extra.push((mp, d, (g | c << SUPP | (g & !c) << LOST, j)));
+            }
+        }
+        plans.extend(extra);
+        let mut memo = HashMap::new();
+        let e = retry_excess(
+            &Standing::default(),
+            model_attempt,
+            m,
+            4,
+            &plans,
+            false,
+            &mut memo,
+        );
+        eprintln!("member {m}: worst excess over the path's rounds {e}");
+        assert!(e <= 1, "member {m}: {e} rounds over the stated bound");
+    }
+    let plans = plans(1, 2);
+    let mut memo = HashMap::new();
+    assert_eq!(
+        retry_excess(
+            &Standing::default(),
+            model_attempt,
+            1,
+            3,
+            &plans,
+            true,
+            &mut memo
+        ),
+        3,
+        "control: without the memory member 1 costs every round"
+    );
 }
