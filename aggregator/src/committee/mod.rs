@@ -72,7 +72,8 @@ pub enum CommitteeError {
     /// as [`CommitteeError::Excluded`] names them, so the relay distrusts them in that round and reports them with
     /// it (reviews 25 R25-1, 26 R26-1, 27 R27-1).
     RelayAndExcluded {
-        /// What the path changed, as [`CommitteeError::Relay`] says it.
+        /// What stopped the combination: an answer the path changed (as [`CommitteeError::Relay`] says it), a
+        /// slot holder's silence, or helpers that did not supplement — scheduling, not blame (review 28, R28-1).
         why: String,
         /// The members whose own signed answers failed, with why.
         excluded: Vec<member::Exclusion>,
@@ -139,7 +140,7 @@ impl core::fmt::Display for CommitteeError {
             }
             Self::Relay(why) => write!(f, "relayed message refused (the relay is to blame): {why}"),
             Self::RelayAndExcluded { why, excluded } => {
-                write!(f, "relayed message refused (the relay is to blame): {why}")?;
+                write!(f, "nothing was combined: {why}")?;
                 for e in excluded {
                     write!(f, "; member {} excluded ({:?})", e.member, e.reason)?;
                 }

@@ -625,6 +625,13 @@ impl Committee {
             | CommitteeError::RelayAndExcluded { excluded: ex, .. } => ex.clone(),
             _ => Vec::new(),
         };
+        // What the path changed in the same attempt is said too (review 28 R28-1).
+        let changed = match &e {
+            CommitteeError::Relay(why) | CommitteeError::RelayAndExcluded { why, .. } => {
+                Some(why.clone())
+            }
+            _ => None,
+        };
         let missed = missing.iter().fold(0, |m, (y, _, _)| m | bit(*y));
         let failure = self.learn_failure(r, e, answers, &sent, missed);
         if missing.is_empty() {
@@ -637,6 +644,7 @@ impl Committee {
             .map(|(y, x, why)| {
                 format!("member {y} could not supplement excluded member {x}: {why}")
             })
+            .chain(changed)
             .collect::<Vec<_>>()
             .join("; ");
         Err(RelayError::Committee(if excluded.is_empty() {

@@ -533,7 +533,8 @@ fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Memb
 /// one aggregate has one P (asserted by `retry_excess`). What makes it hold: a supplement exists only after the
 /// member's own signed failing answer, which distrusts it in that very attempt, so a path that hits the helpers
 /// can cost that round only; R26-3 removes demotions, never adds them. Positive control: the relay that forgets
-/// standings loses every round to member 1.
+/// standings loses every round to member 1. (Since R27-2's fix the relay demotes in one demotion per attempt;
+/// this model keeps the two-time order it found, and review 28's `rev28` model checks the one-demotion relay.)
 #[test]
 fn r27_attempt_the_count_holds_after_review_26s_fixes() {
     for m in 1..=N_MEMBERS {
