@@ -44,6 +44,8 @@ mod rev27;
 #[cfg(test)]
 mod rev28;
 #[cfg(test)]
+mod rev29;
+#[cfg(test)]
 mod tests;
 
 /// What a committee member or its set-up refused, said in words a user can act on.
