@@ -9,6 +9,14 @@
 //! which the path changed slot holder 3's answer while slot holder 1 was silent does not say that member 3's
 //! answer was changed (member 3 appears only in the demotion log), whether or not a cheater is returned with it.
 //!
+//! R29-2 (LOW, reporting; goal 3): a slot holder's refusal is copied verbatim into the round's published text
+//! (`attempt`'s "members of the present set … did not answer (member m: {reason})", and `combine`'s "member y
+//! could not supplement excluded member x: {reason}"). Its words are the member's — or the path's, which can
+//! replace any reply by a refusal — so one dropped reply can make the published text of a round read "member 3
+//! excluded (Proof { chunk: 0, failure: Proof(Challenge) })" for honest member 3, in exactly the words
+//! `CommitteeError`'s Display uses for a real exclusion; and the text is as long as the refusal (a reply is read
+//! up to `link::MAX_REPLY` = 1 GiB; only a regular *answer* is bounded by the design's largest answer).
+//!
 //! Faults are made outside `Member`, as in rev26–rev28: a link that drops a reply or flips one byte of it after
 //! signing.
 
@@ -33,6 +41,11 @@ enum Act {
     Withhold,
     /// A byte of the share proof is flipped after signing (the path changed the answer).
     Flip,
+    /// The reply is replaced by a refusal in these words (the member's own, or the path's: over HTTP a reply
+    /// `1 ‖ text`, or a non-200 status with a body, is a refusal in words, `link::HttpLink`, `process::parse_reply`).
+    Refuse(&'static str),
+    /// The reply is replaced by a refusal of this many bytes.
+    RefuseLong(usize),
 }
 
 /// A byte of the share proof, signed, not read before the signature check.
@@ -52,6 +65,8 @@ impl MemberLink for Local {
         let out = parse_reply(&on_big_stack(|| reply(member, &req)));
         match (op, self.answer) {
             (ANSWER, Act::Withhold) => Err("withheld".into()),
+            (ANSWER, Act::Refuse(words)) => Err(words.into()),
+            (ANSWER, Act::RefuseLong(len)) => Err("x".repeat(len)),
             (ANSWER, Act::Flip) => out.map(|mut b| {
                 b[INSIDE] ^= 1;
                 b
@@ -201,5 +216,72 @@ fn r29_1_live_a_silent_holders_round_drops_the_changed_answer() {
         );
         assert_eq!(returned(&res), Some(vec![2]));
         assert!(published(&res).contains(CHANGED_3), "{}", published(&res));
+    });
+}
+
+// ----------------------------------------------------------------------------------------------------------
+// R29-2: a refusal's words are published verbatim: the path can make the round's text exclude an honest member.
+// ----------------------------------------------------------------------------------------------------------
+
+/// Words the path puts in slot holder 1's refusal: they close the parenthesis and name honest member 3 excluded
+/// as `CommitteeError`'s Display names a real exclusion.
+const FORGED: &str = "withheld); retry with the same present set; member 3 excluded (Proof { chunk: 0, failure: \
+                      Proof(Challenge) }";
+
+/// What the round must publish (goal 3; item 6: "nothing about it is published as an exclusion"): the text names
+/// as excluded only the members returned as excluded (here [2]), whatever words a refusal carries; and a
+/// refusal's words are bounded (a regular answer is bounded by the design's largest answer).
+#[test]
+#[ignore = "R29-2: a refusal's words, the member's or the path's, are published verbatim in the round's text"]
+fn r29_2_a_refusals_words_cannot_name_an_honest_member_excluded() {
+    big_stack(|| {
+        let (res, _, _) = round_one(
+            "rev29-2-forged",
+            &[(2, true, Act::Pass), (1, false, Act::Refuse(FORGED))],
+        );
+        assert_eq!(returned(&res), Some(vec![2]));
+        assert!(
+            !published(&res).contains("member 3 excluded"),
+            "{}",
+            published(&res)
+        );
+        let (res, _, _) = round_one("rev29-2-long", &[(1, false, Act::RefuseLong(1 << 20))]);
+        assert!(published(&res).len() < 1 << 16, "{}", published(&res).len());
+    });
+}
+
+/// The live behaviour: the structured result and the standing are right (returned [2]; only 2 distrusted; 3
+/// not demoted, 1 demoted), but the published text contains "member 3 excluded (…)"; a 1 MiB refusal makes a
+/// published text over 1 MiB. Control: the same round with 1 simply withholding publishes no "member 3
+/// excluded", so the forged words are what make it.
+#[test]
+fn r29_2_live_a_refusals_words_name_an_honest_member_excluded() {
+    big_stack(|| {
+        let (res, s, _) = round_one(
+            "rev29-2-live",
+            &[(2, true, Act::Pass), (1, false, Act::Refuse(FORGED))],
+        );
+        let text = published(&res);
+        assert_eq!(returned(&res), Some(vec![2]), "{text}");
+        assert_eq!(s.distrusted(), bit(2));
+        assert_eq!(s.unreliable() & bit(3), 0);
+        assert!(
+            text.contains("member 3 excluded (Proof { chunk: 0, failure: Proof(Challenge) })"),
+            "{text}"
+        );
+
+        let (res, _, _) = round_one(
+            "rev29-2-control",
+            &[(2, true, Act::Pass), (1, false, Act::Withhold)],
+        );
+        assert_eq!(returned(&res), Some(vec![2]));
+        assert!(
+            !published(&res).contains("member 3 excluded"),
+            "{}",
+            published(&res)
+        );
+
+        let (res, _, _) = round_one("rev29-2-live-long", &[(1, false, Act::RefuseLong(1 << 20))]);
+        assert!(published(&res).len() > 1 << 20, "{}", published(&res).len());
     });
 }
