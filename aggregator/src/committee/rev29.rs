@@ -285,3 +285,51 @@ fn r29_2_live_a_refusals_words_name_an_honest_member_excluded() {
         assert!(published(&res).len() > 1 << 20, "{}", published(&res).len());
     });
 }
+
+// ----------------------------------------------------------------------------------------------------------
+// Attempts that failed.
+// ----------------------------------------------------------------------------------------------------------
+
+/// Attempt (goal 3 through the silent-holder branch, which checks the answers given before it reports the
+/// silence, R26-1): slot holder 1 silent, the path changes honest slot holder 3's answer (a byte of its share
+/// proof, after signing), member 2 cheats. Can the changed answer get honest 3 returned as excluded or
+/// distrusted, or the silent branch demote 1 and 3 at two times? Holds: returned [2], only 2 distrusted, 1 and 3
+/// demoted at one time (pinned in `r29_1_live_…`; here the control). What holds it: `checked_answer` verifies the
+/// signature for the combiner's own (round, β(A), P, x) first, and a failing one is the path's (`Relay`), never
+/// an exclusion. Positive control: the same round at the combiner the relay uses, with the silent branch's inputs and
+/// answer signatures skipped (`Combination::skip_answer_signatures`), names honest 3 as excluded.
+#[test]
+fn r29_attempt_a_changed_answer_in_a_silent_round_blames_only_the_cheater() {
+    big_stack(|| {
+        let plans = [
+            (1, false, Act::Withhold),
+            (2, true, Act::Pass),
+            (3, false, Act::Flip),
+        ];
+        let (res, s, at) = round_one("rev29-a1", &plans);
+        assert!(published(&res).starts_with("nothing was combined"));
+        assert_eq!(returned(&res), Some(vec![2]), "{}", published(&res));
+        assert_eq!(s.distrusted(), bit(2));
+        assert_eq!(at[0], at[2]);
+        // Weakened-verifier control, at the combiner the relay uses, with the silent branch's inputs (1's
+        // answer empty, 3's changed, 2's cheating, no supplements).
+        let mut c = super::fixture::committee("rev29-a1-direct");
+        let pm = super::fixture::mask(&[1, 2, 3, 4]);
+        let (subs, _) = clinics(&c.key, 2910);
+        let p = c.combination.present(1, &subs, pm).unwrap();
+        let rs = super::fixture::receipts(&mut c, 1, &subs, &[1, 2, 3, 4, 5]);
+        let mut ans = super::fixture::answers(&mut c, 1, &subs, &p, &rs, &[2, 3, 4], 2);
+        ans[1].1[INSIDE] ^= 1;
+        ans.push((1, Vec::new()));
+        let named = |r: &Result<super::member::Combined, CommitteeError>| match r {
+            Err(CommitteeError::RelayAndExcluded { excluded, .. }) => members(excluded),
+            _ => Vec::new(),
+        };
+        let live = c.combination.combine_excluding(1, &subs, pm, &ans, &[]);
+        assert_eq!(named(&live), [2], "live: {:?}", live.err());
+        c.combination.skip_answer_signatures();
+        let weak = c.combination.combine_excluding(1, &subs, pm, &ans, &[]);
+        assert!(named(&weak).contains(&3), "control: {:?}", weak.err());
+        let _ = std::fs::remove_dir_all(&c.dir);
+    });
+}
