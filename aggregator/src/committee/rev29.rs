@@ -281,8 +281,10 @@ fn r29_2_live_a_refusals_words_name_an_honest_member_excluded() {
             published(&res)
         );
 
-        let (res, _, _) = round_one("rev29-2-live-long", &[(1, false, Act::RefuseLong(1 << 20))]);
+        // A 1 MiB refusal: the published text is longer still; the stored standing only demotes member 1.
+        let (res, s, _) = round_one("rev29-2-live-long", &[(1, false, Act::RefuseLong(1 << 20))]);
         assert!(published(&res).len() > 1 << 20, "{}", published(&res).len());
+        assert_eq!((s.distrusted(), s.unreliable()), (0, bit(1)));
     });
 }
 
