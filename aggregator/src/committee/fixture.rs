@@ -442,8 +442,14 @@ pub fn present_of(r: &Result<Decryption, RelayError>) -> Option<Vec<u8>> {
 
 /// Whether the round was lost because `member` closed the connection instead of answering.
 pub fn lost_to_silence(r: &Result<Decryption, RelayError>, member: u8) -> bool {
-    matches!(r, Err(RelayError::Committee(CommitteeError::Protocol(why)))
-        if why.contains(&format!("member {member}: connection closed")))
+    let Err(RelayError::Committee(CommitteeError::Protocol(why))) = r else {
+        return false;
+    };
+    let Some((_, rest)) = why.split_once("holding slots did not answer (") else {
+        return false;
+    };
+    let listed = rest.split(')').next().unwrap_or_default();
+    listed.split(", ").any(|m| m == format!("member {member}"))
 }
 
 /// Decrypts `round` through the relay (three clinics seeded by `seed`); a round that decrypts must be bit-exact.

@@ -1524,10 +1524,10 @@ impl Combination {
             let mut excluded = Vec::new();
             let mut kept = Vec::new();
             let mut silent = Vec::new();
-            // The first answer the path changed (or a slot holder's silence): it stops the combination, but only
-            // after every other answer is checked, so a cheater's signed failing answer is never dropped with it
-            // (review 25, R25-1).
-            let mut path = None;
+            // The answers the path changed (and slot holders' silence): they stop the combination, but only after
+            // every other answer is checked, so a cheater's signed failing answer is never dropped with them
+            // (review 25, R25-1), and each is said (review 29, R29-1).
+            let mut path = Vec::new();
             for (sender, bytes) in received {
                 if bytes.is_empty() && !self.holds_slot(present, *sender) {
                     // R17-4: its answer would be pure noise; the others cover every slot.
@@ -1550,15 +1550,15 @@ impl Combination {
                         silent.push(*sender);
                     }
                     Err(CommitteeError::Relay(why)) => {
-                        path.get_or_insert(why);
+                        path.push(why);
                     }
                     Err(e) => return Err(e),
                 }
             }
             // Logged before anything can stop the combination (review 26, R26-1).
             log_exclusions(round, &excluded);
-            if let Some(why) = path {
-                return Err(path_stopped(why, excluded));
+            if !path.is_empty() {
+                return Err(path_stopped(path.join("; "), excluded));
             }
             let excluded_mask = excluded.iter().fold(0, |m, e| m | bit(e.member));
             let silent_mask = silent.iter().fold(0, |m, &s| m | bit(s));
@@ -1578,7 +1578,7 @@ impl Combination {
             }
             let mut supp = Vec::new();
             let mut failed = Vec::new();
-            let mut path = None;
+            let mut path = Vec::new();
             for (sender, bytes) in supplements {
                 match self.checked_supplement(&epoch, agg, round, present, &needed, *sender, bytes)
                 {
@@ -1589,15 +1589,15 @@ impl Combination {
                         reason,
                     }),
                     Err(CommitteeError::Relay(why)) => {
-                        path.get_or_insert(why);
+                        path.push(why);
                     }
                     Err(e) => return Err(e),
                 }
             }
             log_exclusions(round, &failed);
-            if let Some(why) = path {
+            if !path.is_empty() {
                 excluded.extend(failed);
-                return Err(path_stopped(why, excluded));
+                return Err(path_stopped(path.join("; "), excluded));
             }
             // Supplements still to ask for: only while some excluded member's slot has a helper that has not
             // answered (R17-1: an excluded member holding no slot needs none, and the round combines).

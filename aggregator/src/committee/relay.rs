@@ -357,7 +357,10 @@ impl Committee {
                     signed.push((member, bytes));
                 }
                 Err(reason) if !signed.iter().any(|(m, _)| *m == member) => {
-                    refusals.push(Refusal { member, reason });
+                    refusals.push(Refusal {
+                        member,
+                        reason: bounded(&reason),
+                    });
                 }
                 Err(_) => {}
             }
@@ -415,7 +418,7 @@ impl Committee {
                     if let Err(reason) = &alive {
                         refusals.push(Refusal {
                             member: m,
-                            reason: format!("offline before answering: {reason}"),
+                            reason: format!("offline before answering: {}", bounded(reason)),
                         });
                     }
                     alive.is_ok()
@@ -468,6 +471,8 @@ impl Committee {
                 }
                 Ok(bytes) => answers.push((m, bytes)),
                 Err(reason) => {
+                    // The words come from the member or the path: quoted and cut (review 29, R29-2).
+                    let reason = quoted(&reason);
                     eprintln!("committee round {round}: member {m} did not answer: {reason}");
                     silent.push((m, reason));
                 }
@@ -484,11 +489,12 @@ impl Committee {
             .filter(|(m, _)| self.combination.holds_slot(mask, *m))
             .collect();
         let holding_mask = holding.iter().fold(0, |m, (x, _)| m | bit(*x));
+        // Members only: their (or the path's) words are in the log, never in the round's report (R29-2).
         let holding_why = holding
             .iter()
-            .map(|(m, why)| format!("member {m}: {why}"))
+            .map(|(m, _)| format!("member {m}"))
             .collect::<Vec<_>>()
-            .join("; ");
+            .join(", ");
         answers.extend(silent.iter().map(|(m, _)| (*m, Vec::new())));
         let round_in = RoundIn {
             round,
@@ -505,11 +511,17 @@ impl Committee {
             let checked =
                 on_big_stack(|| combination.combine_excluding(round, subs, mask, &answers, &[]));
             let mut excluded = Vec::new();
+            let mut changed = String::new();
             match checked {
                 // A slot holder's silence stops the combination as the path's failure: `learn_failure` demotes it.
                 Err(e @ (CommitteeError::Relay(_) | CommitteeError::RelayAndExcluded { .. })) => {
-                    if let CommitteeError::RelayAndExcluded { excluded: ex, .. } = &e {
-                        excluded.clone_from(ex);
+                    match &e {
+                        CommitteeError::RelayAndExcluded { excluded: ex, why } => {
+                            excluded.clone_from(ex);
+                            changed.clone_from(why);
+                        }
+                        CommitteeError::Relay(why) => changed.clone_from(why),
+                        _ => {}
                     }
                     let _ = self.learn_failure(&round_in, e, &answers, &[], 0);
                 }
@@ -518,9 +530,10 @@ impl Committee {
                 }
                 Ok(_) => self.demote(round, holding_mask),
             }
+            // What the combiner found (answers the path changed too) is said with it (review 29, R29-1).
             let why = format!(
                 "members of the present set {present:?} holding slots did not answer ({holding_why}); retry with \
-                 the same present set"
+                 the same present set; the combination: {changed}"
             );
             // The members whose signed answers failed are returned with the round (review 26, R26-1).
             return Err(RelayError::Committee(if excluded.is_empty() {
@@ -578,7 +591,7 @@ impl Committee {
         let helpers = self.combination.helpers(r.mask, excluded);
         let mut supplements = Vec::new();
         let mut asked = Vec::new();
-        let mut missing: Vec<(u8, u8, String)> = Vec::new();
+        let mut missing: Vec<(u8, u8)> = Vec::new();
         // Every helper is asked, also after one did not supplement, so the supplements received are still checked
         // and a helper whose signed supplement fails is distrusted (review 26, R26-2).
         for &(y, x) in &helpers {
@@ -596,10 +609,14 @@ impl Committee {
                 }
                 reply => {
                     let reason = reply.map_or_else(
-                        |why| why,
+                        |why| quoted(&why),
                         |b| format!("a supplement of {} bytes, over the design's", b.len()),
                     );
-                    missing.push((y, x, reason));
+                    eprintln!(
+                        "committee round {}: member {y} did not supplement member {x}: {reason}",
+                        r.round
+                    );
+                    missing.push((y, x));
                 }
             }
         }
@@ -632,7 +649,7 @@ impl Committee {
             }
             _ => None,
         };
-        let missed = missing.iter().fold(0, |m, (y, _, _)| m | bit(*y));
+        let missed = missing.iter().fold(0, |m, (y, _)| m | bit(*y));
         let failure = self.learn_failure(r, e, answers, &sent, missed);
         if missing.is_empty() {
             return Err(failure);
@@ -641,9 +658,7 @@ impl Committee {
         // set and these receipts.
         let why = missing
             .iter()
-            .map(|(y, x, why)| {
-                format!("member {y} could not supplement excluded member {x}: {why}")
-            })
+            .map(|(y, x)| format!("member {y} could not supplement excluded member {x}"))
             .chain(changed)
             .collect::<Vec<_>>()
             .join("; ");
@@ -747,6 +762,28 @@ impl Committee {
             _ => Err("offline".into()),
         }
     }
+}
+
+/// The most bytes of a member's (or the path's) own words kept in a report (review 29, R29-2).
+const MAX_REASON_BYTES: usize = 200;
+
+/// `reason` cut to [`MAX_REASON_BYTES`] (at a character boundary, "…" marking the cut): words the member or the
+/// path chose, published in their own field.
+fn bounded(reason: &str) -> String {
+    if reason.len() <= MAX_REASON_BYTES {
+        return reason.to_owned();
+    }
+    let mut end = MAX_REASON_BYTES;
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &reason[..end])
+}
+
+/// [`bounded`] and quoted (control characters and quotes escaped): words the member or the path chose, inside a
+/// report the relay writes, so they cannot pass for the relay's own sentences (review 29, R29-2).
+fn quoted(reason: &str) -> String {
+    format!("{:?}", bounded(reason))
 }
 
 /// Calls every member (concurrently); `Err("offline")` for a member without a link.
@@ -1141,5 +1178,26 @@ impl Decryptor for CommitteeDecryptor {
             state: "committee",
             restarts: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::{MAX_REASON_BYTES, bounded, quoted};
+
+    /// Review 29, R29-2: a member's (or the path's) words are cut and quoted, so they cannot pass for the relay's
+    /// own sentences or grow a report without bound.
+    #[test]
+    fn member_words_are_cut_and_quoted() {
+        assert_eq!(bounded("offline"), "offline");
+        assert_eq!(quoted("withheld"), "\"withheld\"");
+        let forged = "withheld); retry; member 3 excluded (Proof";
+        assert_eq!(quoted(forged), format!("{forged:?}"));
+        assert!(quoted("a\"b\nc").contains("\\\"") && quoted("a\"b\nc").contains("\\n"));
+        let long = "é".repeat(MAX_REASON_BYTES);
+        let cut = bounded(&long);
+        assert!(cut.len() <= MAX_REASON_BYTES + '…'.len_utf8());
+        assert!(cut.ends_with('…'));
+        assert!(quoted(&"x".repeat(1 << 20)).len() < 2 * MAX_REASON_BYTES);
     }
 }

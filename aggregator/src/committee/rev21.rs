@@ -12,7 +12,9 @@ use std::path::Path;
 
 use zkfl_core::threshold::wire::HEADER_BYTES;
 
-use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, open, roster};
+use super::fixture::{
+    DESIGN, big_stack, ceremony, clinics, copy_of, lost_to_silence, open, roster,
+};
 use super::link::MemberLink;
 use super::member::Member;
 use super::process::{ANSWER, RECEIPT, parse_reply, reply};
@@ -138,11 +140,6 @@ fn run(
 
 fn present(r: &Result<Decryption, RelayError>) -> Option<Vec<u8>> {
     r.as_ref().ok().map(|d| d.present.clone())
-}
-
-fn lost_to_silence(r: &Result<Decryption, RelayError>, member: u8) -> bool {
-    matches!(r, Err(RelayError::Committee(super::CommitteeError::Protocol(why)))
-        if why.contains(&format!("member {member}: connection closed")))
 }
 
 /// R21-1: one withholding member stops every round after one earlier lost reply of an honest member.
