@@ -46,6 +46,8 @@ mod rev28;
 #[cfg(test)]
 mod rev29;
 #[cfg(test)]
+mod rev30;
+#[cfg(test)]
 mod tests;
 
 /// What a committee member or its set-up refused, said in words a user can act on.

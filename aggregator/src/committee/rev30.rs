@@ -1,0 +1,159 @@
+//! Review 30 (independent; the reviewer did not write the code): the committee's round path after the fixes of
+//! R29-1 and R29-2 (commit 4f30b03: every path failure of a combination is said; a member's or the path's words
+//! never enter the round's report — log only, quoted and cut to 200 bytes — and a receipt refusal published in
+//! `refusals` is cut to 200 bytes) — against §16.4 items 5 and 6, §3.2.1, §4.2, §15.3 and §1 of
+//! docs/THRESHOLD.md (§34).
+//!
+//! Faults are made outside `Member`, as in rev26–rev29: a link that replaces a receipt, an answer or a
+//! supplement by a refusal in words the member or the path chose.
+
+use std::path::Path;
+
+use super::CommitteeError;
+use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, open, roster};
+use super::link::MemberLink;
+use super::process::{RECEIPT, SUPPLEMENT, parse_reply, reply};
+use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::relay_memory::RelayMemory;
+use super::standing::Standing;
+use zkfl_core::threshold::slots::bit;
+
+/// Words the member or the path puts in a refusal: 199 ASCII bytes, then two-byte characters, so byte 200 (the
+/// relay's cut) falls inside a character; they also name honest member 4 excluded in the words
+/// `CommitteeError`'s Display uses for a real exclusion.
+fn straddling() -> String {
+    let head = "member 4 excluded (Proof { chunk: 0, failure: Proof(Challenge) }); ";
+    let mut w = format!("{head}{}", "x".repeat(199 - head.len()));
+    w.push_str(&"é".repeat(64));
+    w
+}
+
+/// An in-process member whose replies to the steps in `refuse` are replaced by a refusal in `words`.
+struct Local {
+    member: super::member::Member,
+    refuse: &'static [u8],
+    words: String,
+}
+
+impl MemberLink for Local {
+    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        let mut req = vec![op];
+        req.extend_from_slice(body);
+        let member = &mut self.member;
+        let out = parse_reply(&on_big_stack(|| reply(member, &req)));
+        if self.refuse.contains(&op) {
+            return Err(self.words.clone());
+        }
+        out
+    }
+}
+
+/// One member's behaviour: (member, cheats in its regular answer, steps whose replies become refusals).
+type Plan = (u8, bool, &'static [u8]);
+
+fn relay(d: &Path, plans: &[Plan]) -> Committee {
+    let r = roster();
+    let links = (1..=5u8)
+        .map(|i| {
+            let mut member = open(d, &r, i);
+            let (cheat, refuse) = plans
+                .iter()
+                .find(|p| p.0 == i)
+                .map_or((false, &[][..]), |p| (p.1, p.2));
+            if cheat {
+                member.corrupt_shares_for_demo();
+            }
+            Some(Box::new(Local {
+                member,
+                refuse,
+                words: straddling(),
+            }) as Box<dyn MemberLink>)
+        })
+        .collect();
+    let mut c = Committee::start(r, DESIGN, links, d).unwrap();
+    c.admit_unverified();
+    c
+}
+
+/// Round 1 of a fresh copy of the committee with `plans`, then (same relay memory) round 2 with every member
+/// honest: both results and the standing saved after round 1.
+fn rounds(
+    label: &str,
+    plans: &[Plan],
+) -> (
+    Result<Decryption, RelayError>,
+    Standing,
+    Result<Decryption, RelayError>,
+) {
+    let d = copy_of(ceremony(), label);
+    let mut c = relay(&d, plans);
+    let (subs, sum) = clinics(c.key(), 3000);
+    let first = c.decrypt(1, &subs);
+    if let Ok(done) = &first {
+        assert_eq!(done.chunks[0].to_vec(), sum, "bit-exact");
+    }
+    let key_id = c.record().key_id;
+    drop(c);
+    let s = RelayMemory::load(&d, &key_id).unwrap().standing;
+    let mut c = relay(&d, &[]);
+    let (subs, sum) = clinics(c.key(), 3001);
+    let second = c.decrypt(2, &subs);
+    if let Ok(done) = &second {
+        assert_eq!(done.chunks[0].to_vec(), sum, "bit-exact");
+    }
+    drop(c);
+    let _ = std::fs::remove_dir_all(&d);
+    (first, s, second)
+}
+
+fn returned(res: &Result<Decryption, RelayError>) -> Option<Vec<u8>> {
+    match res {
+        Err(RelayError::Committee(
+            CommitteeError::Excluded(ex)
+            | CommitteeError::RelayAndExcluded { excluded: ex, .. }
+            | CommitteeError::TooManyShareSets { excluded: ex, .. }
+            | CommitteeError::Unrepairable { excluded: ex },
+        )) => Some(ex.iter().map(|e| e.member).collect()),
+        Err(_) => None,
+        Ok(d) => Some(d.exclusions.iter().map(|e| e.member).collect()),
+    }
+}
+
+fn published(res: &Result<Decryption, RelayError>) -> String {
+    res.as_ref()
+        .err()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
+/// Attempt (goals 3 and 5 through the three places a member's or the path's words reach the relay after R29-2):
+/// member 5's receipt, member 2's cheating answer's helper 3's supplement, each replaced by a refusal whose byte
+/// 200 falls inside a two-byte character and whose words name honest member 4 excluded. Round 1 (receipt
+/// refusal, cheater, refused supplement) returns exactly [2] with a text that does not carry the words; round 2
+/// (the refused receipt only, after round 1's memory is stored) decrypts bit-exact and publishes member 5's
+/// refusal cut at a character boundary, at most 200 bytes and "…". No panic, honest 3 and 4 not distrusted.
+/// Positive controls: the words reach the relay (the link returns them), and a cut at byte 200 without the
+/// boundary search panics on them, so the input does hit the cut inside a character.
+#[test]
+fn r30_attempt_words_straddling_the_cut_neither_panic_nor_blame() {
+    let words = straddling();
+    assert!(!words.is_char_boundary(200));
+    let naive = std::panic::catch_unwind(|| words[..200].len());
+    assert!(naive.is_err(), "control: a plain cut at 200 panics");
+    big_stack(move || {
+        let (first, s, _) = rounds(
+            "rev30-a1",
+            &[(5, false, &[RECEIPT]), (2, true, &[]), (3, false, &[SUPPLEMENT])],
+        );
+        assert_eq!(returned(&first), Some(vec![2]), "{}", published(&first));
+        let text = published(&first);
+        assert!(!text.contains("member 4 excluded") && !text.contains('é'), "{text}");
+        assert!(text.contains("member 3 could not supplement excluded member 2"), "{text}");
+        assert_eq!(s.distrusted(), bit(2));
+        let (done, _, _) = rounds("rev30-a1b", &[(5, false, &[RECEIPT])]);
+        let done = done.expect("decrypts");
+        let r = done.refusals.iter().find(|r| r.member == 5).expect("5's refusal");
+        assert!(r.reason.len() <= 200 + '…'.len_utf8(), "{}", r.reason.len());
+        assert!(r.reason.ends_with('…') && words.starts_with(r.reason.trim_end_matches('…')));
+    });
+}
