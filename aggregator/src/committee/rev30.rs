@@ -4,15 +4,25 @@
 //! `refusals` is cut to 200 bytes) — against §16.4 items 5 and 6, §3.2.1, §4.2, §15.3 and §1 of
 //! docs/THRESHOLD.md (§34).
 //!
+//! R30-1 (INFO, reporting; goal 3): R28-1's fix gave a slot holder's silence its own words only where the
+//! relay sees it as silence (an `Err` reply, or one over the design's largest answer). A slot holder that replies
+//! with an empty success (`0` and nothing else: `process::parse_reply` makes it `Ok(vec![])`, over HTTP a 200 with
+//! that body) is not put among the silent: its empty answer goes to `combine`, where the combiner's check of an
+//! empty answer is `Relay` ("member 1 sent no answer …"), and with no cheater in the attempt the round publishes
+//! "relayed message refused (the relay is to blame): member 1 sent no answer …" — one malicious member alone, with
+//! no help from the path, makes the round blame the relay, which item 6 calls scheduling, not blame (and which
+//! R28-1 (c) found and fixed for the same member's `Err` reply). Learning and the count are right (1 demoted,
+//! nobody distrusted).
+//!
 //! Faults are made outside `Member`, as in rev26–rev29: a link that replaces a receipt, an answer or a
-//! supplement by a refusal in words the member or the path chose.
+//! supplement by a refusal in words the member or the path chose, or an answer by an empty success.
 
 use std::path::Path;
 
 use super::CommitteeError;
 use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, open, roster};
 use super::link::MemberLink;
-use super::process::{RECEIPT, SUPPLEMENT, parse_reply, reply};
+use super::process::{ANSWER, RECEIPT, SUPPLEMENT, parse_reply, reply};
 use super::relay::{Committee, Decryption, RelayError, on_big_stack};
 use super::relay_memory::RelayMemory;
 use super::standing::Standing;
@@ -28,7 +38,11 @@ fn straddling() -> String {
     w
 }
 
-/// An in-process member whose replies to the steps in `refuse` are replaced by a refusal in `words`.
+/// Steps whose replies are replaced by an empty success (`0` alone) when a plan lists them with this marker.
+const EMPTY: u8 = 0x80;
+
+/// An in-process member whose replies to the steps in `refuse` are replaced by a refusal in `words` (a step
+/// `op | EMPTY` in `refuse`: its reply is replaced by an empty success instead).
 struct Local {
     member: super::member::Member,
     refuse: &'static [u8],
@@ -43,6 +57,9 @@ impl MemberLink for Local {
         let out = parse_reply(&on_big_stack(|| reply(member, &req)));
         if self.refuse.contains(&op) {
             return Err(self.words.clone());
+        }
+        if self.refuse.contains(&(op | EMPTY)) {
+            return parse_reply(&[0]);
         }
         out
     }
@@ -143,17 +160,82 @@ fn r30_attempt_words_straddling_the_cut_neither_panic_nor_blame() {
     big_stack(move || {
         let (first, s, _) = rounds(
             "rev30-a1",
-            &[(5, false, &[RECEIPT]), (2, true, &[]), (3, false, &[SUPPLEMENT])],
+            &[
+                (5, false, &[RECEIPT]),
+                (2, true, &[]),
+                (3, false, &[SUPPLEMENT]),
+            ],
         );
         assert_eq!(returned(&first), Some(vec![2]), "{}", published(&first));
         let text = published(&first);
-        assert!(!text.contains("member 4 excluded") && !text.contains('é'), "{text}");
-        assert!(text.contains("member 3 could not supplement excluded member 2"), "{text}");
+        assert!(
+            !text.contains("member 4 excluded") && !text.contains('é'),
+            "{text}"
+        );
+        assert!(
+            text.contains("member 3 could not supplement excluded member 2"),
+            "{text}"
+        );
         assert_eq!(s.distrusted(), bit(2));
         let (done, _, _) = rounds("rev30-a1b", &[(5, false, &[RECEIPT])]);
         let done = done.expect("decrypts");
-        let r = done.refusals.iter().find(|r| r.member == 5).expect("5's refusal");
+        let r = done
+            .refusals
+            .iter()
+            .find(|r| r.member == 5)
+            .expect("5's refusal");
         assert!(r.reason.len() <= 200 + '…'.len_utf8(), "{}", r.reason.len());
         assert!(r.reason.ends_with('…') && words.starts_with(r.reason.trim_end_matches('…')));
+    });
+}
+
+// ----------------------------------------------------------------------------------------------------------
+// R30-1: an empty success from a slot holder is published as the relay's fault.
+// ----------------------------------------------------------------------------------------------------------
+
+/// The words `CommitteeError::Relay`'s Display puts before a path failure.
+const RELAY_BLAMED: &str = "the relay is to blame";
+
+/// What the round must publish (INFO; item 6: a slot holder that gives no answer signed by itself is unreliable,
+/// "scheduling, not blame"; R28-1's fix): slot holder 1 replying with an empty success is reported as a slot
+/// holder that did not answer, as its `Err` reply is, not as "the relay is to blame".
+#[test]
+#[ignore = "R30-1: a slot holder's empty success reply is published as \"relayed message refused (the relay is to \
+            blame)\": only Err replies are treated as silence"]
+fn r30_1_an_empty_answer_is_reported_as_silence() {
+    big_stack(|| {
+        let (res, _, _) = rounds("rev30-1", &[(1, false, &[ANSWER | EMPTY])]);
+        let text = published(&res);
+        assert!(!text.contains(RELAY_BLAMED), "{text}");
+        assert!(
+            text.contains("holding slots did not answer (member 1)"),
+            "{text}"
+        );
+    });
+}
+
+/// Live behaviour: slot holder 1's empty success reply, no cheater, the path untouched — round 1 publishes
+/// "relayed message refused (the relay is to blame): member 1 sent no answer …", returns no exclusion, distrusts
+/// nobody and demotes member 1 only; round 2 (everyone honest, P without 1's spare position) decrypts. Control:
+/// the same member refusing (`Err`, the silence R28-1 fixed) publishes "committee protocol: members of the present
+/// set … holding slots did not answer (member 1) …" without blaming the relay.
+#[test]
+fn r30_1_live_an_empty_answer_blames_the_relay() {
+    big_stack(|| {
+        let (res, s, second) = rounds("rev30-1-live", &[(1, false, &[ANSWER | EMPTY])]);
+        let text = published(&res);
+        assert!(text.contains(RELAY_BLAMED), "{text}");
+        assert!(text.contains("member 1 sent no answer"), "{text}");
+        assert_eq!(returned(&res), None, "{text}");
+        assert_eq!(s.distrusted(), 0);
+        assert_eq!(s.unreliable(), bit(1));
+        assert!(second.is_ok(), "{}", published(&second));
+        let (res, _, _) = rounds("rev30-1-control", &[(1, false, &[ANSWER])]);
+        let text = published(&res);
+        assert!(!text.contains(RELAY_BLAMED), "control: {text}");
+        assert!(
+            text.contains("holding slots did not answer (member 1)"),
+            "control: {text}"
+        );
     });
 }
