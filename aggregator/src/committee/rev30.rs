@@ -198,7 +198,8 @@ const RELAY_BLAMED: &str = "the relay is to blame";
 
 /// What the round must publish (INFO; item 6: a slot holder that gives no answer signed by itself is unreliable,
 /// "scheduling, not blame"; R28-1's fix): slot holder 1 replying with an empty success is reported as a slot
-/// holder that did not answer, as its `Err` reply is, not as "the relay is to blame".
+/// holder that did not answer, as its `Err` reply is, not as "the relay is to blame"; and a helper's empty
+/// supplement as a helper that did not supplement, not as one "changed or made by the relay".
 #[test]
 #[ignore = "R30-1: a slot holder's empty success reply is published as \"relayed message refused (the relay is to \
             blame)\": only Err replies are treated as silence"]
