@@ -460,6 +460,11 @@ impl Committee {
             match reply {
                 // A reply over the largest answer the design allows is not an answer (review 20, R20-2): as
                 // evidence it would make a helper's request too large for the helper to take.
+                // An empty reply is no answer either: silence, not a message the path changed (review 30, R30-1).
+                Ok(bytes) if bytes.is_empty() => {
+                    eprintln!("committee round {round}: member {m} did not answer: an empty reply");
+                    silent.push((m, "an empty reply".to_owned()));
+                }
                 Ok(bytes) if bytes.len() > self.max_answer => {
                     let reason = format!(
                         "an answer of {} bytes, over the {} the design allows",
@@ -603,14 +608,20 @@ impl Committee {
             let body =
                 encode_supplement(x, evidence, r.round, r.present_message, r.receipts, r.subs);
             match self.call(y, SUPPLEMENT, &body) {
-                Ok(bytes) if bytes.len() <= self.max_answer => {
+                // An empty reply is no supplement (review 30, R30-1): the helper did not supplement.
+                Ok(bytes) if !bytes.is_empty() && bytes.len() <= self.max_answer => {
                     supplements.push((y, bytes));
                     asked.push((y, x));
                 }
                 reply => {
                     let reason = reply.map_or_else(
                         |why| quoted(&why),
-                        |b| format!("a supplement of {} bytes, over the design's", b.len()),
+                        |b| {
+                            format!(
+                                "a supplement of {} bytes, empty or over the design's",
+                                b.len()
+                            )
+                        },
                     );
                     eprintln!(
                         "committee round {}: member {y} did not supplement member {x}: {reason}",
