@@ -6,10 +6,12 @@ use std::sync::OnceLock;
 
 use super::CommitteeError;
 use super::link::MemberLink;
-use super::member::{C, Combination, Design, K, Member, N, P, Submission};
-use super::process::{ANSWER, RECEIPT, parse_reply, reply};
+use super::member::{C, Combination, Design, Exclusion, K, Member, N, P, Submission};
+use super::process::{ANSWER, RECEIPT, SUPPLEMENT, parse_reply, reply};
 use super::relay::{self, Decryption, RelayError, on_big_stack};
+use super::relay_memory::RelayMemory;
 use super::roster::CommitteeRoster;
+use super::standing::Standing;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use zkfl_core::channel::KemSecretKey;
@@ -464,4 +466,221 @@ pub fn decrypt_exact(
         assert_eq!(done.chunks[0].to_vec(), sum, "round {round} is bit-exact");
     }
     res
+}
+
+/// What the link to one member (the member itself, or the path after it) does to its reply to one step. The
+/// review modules make every fault here, outside `Member`, so a fault is what a malicious member or the path
+/// can really send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Act {
+    Pass,
+    /// The reply is lost (the path dropped it, or the member withholds it).
+    Withhold,
+    /// The low bit of the byte at this offset of the signed reply is flipped after signing (the path changed it).
+    Flip(usize),
+    /// The last byte (inside the signature) is flipped after signing.
+    FlipLast,
+    /// The reply is replaced by this many bytes of garbage (the path made it; 0: an empty reply).
+    Replace(usize),
+    /// The reply is replaced by an empty success: a reply `0` and nothing else (over HTTP a 200 with that body),
+    /// which `process::parse_reply` reads as `Ok` with no bytes.
+    Empty,
+    /// The reply is replaced by a refusal in these words (the member's own, or the path's: over HTTP a reply
+    /// `1 ‖ text`, or a non-200 status with a body, is a refusal in words).
+    Refuse(&'static str),
+    /// The reply is replaced by a refusal of this many bytes.
+    RefuseLong(usize),
+    /// Supplements only: the member signs, for exactly the request, its honest supplement with Δ added to one
+    /// share (a helper cheating in its supplement alone).
+    SignWrong,
+}
+
+/// A byte of a signed answer's share proof: covered by the signature, not read before the signature check.
+pub const INSIDE: usize = HEADER_BYTES + 50;
+
+/// One member's part in a scenario: whether it cheats in its regular answer (wrong shares it signs itself) and
+/// what its link does to its receipt, its answer and its supplements.
+#[derive(Clone, Copy, Debug)]
+pub struct Script {
+    pub member: u8,
+    pub cheat: bool,
+    pub receipt: Act,
+    pub answer: Act,
+    pub supplement: Act,
+}
+
+impl Script {
+    /// An honest member whose replies pass.
+    pub fn honest(member: u8) -> Self {
+        Script {
+            member,
+            cheat: false,
+            receipt: Act::Pass,
+            answer: Act::Pass,
+            supplement: Act::Pass,
+        }
+    }
+}
+
+/// (member, cheats, answer act, supplement act).
+impl From<(u8, bool, Act, Act)> for Script {
+    fn from((member, cheat, answer, supplement): (u8, bool, Act, Act)) -> Self {
+        Script {
+            cheat,
+            answer,
+            supplement,
+            ..Script::honest(member)
+        }
+    }
+}
+
+/// (member, cheats, answer act).
+impl From<(u8, bool, Act)> for Script {
+    fn from((member, cheat, answer): (u8, bool, Act)) -> Self {
+        Script {
+            cheat,
+            answer,
+            ..Script::honest(member)
+        }
+    }
+}
+
+/// (excluded x, the present-set message) of a SUPPLEMENT body (`process::encode_supplement`).
+pub fn supplement_request(body: &[u8]) -> (u8, Vec<u8>) {
+    let x = body[0];
+    let ev = u32::from_le_bytes(body[1..5].try_into().unwrap()) as usize;
+    let rest = &body[5 + ev + 8..];
+    let plen = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
+    (x, rest[4..4 + plen].to_vec())
+}
+
+/// An in-process member behind the link the relay uses for a member on another host, its replies as scripted.
+pub struct ScriptedLink {
+    member: Member,
+    script: Script,
+}
+
+impl ScriptedLink {
+    fn act(&self, op: u8, body: &[u8], out: Result<Vec<u8>, String>) -> Result<Vec<u8>, String> {
+        let act = match op {
+            RECEIPT => self.script.receipt,
+            ANSWER => self.script.answer,
+            SUPPLEMENT => self.script.supplement,
+            _ => Act::Pass,
+        };
+        match act {
+            Act::Pass => out,
+            Act::Withhold => Err("withheld".into()),
+            Act::Flip(at) => out.map(|mut b| {
+                b[at] ^= 1;
+                b
+            }),
+            Act::FlipLast => out.map(|mut b| {
+                if let Some(last) = b.last_mut() {
+                    *last ^= 1;
+                }
+                b
+            }),
+            Act::Replace(len) => out.map(|_| vec![0x5a; len]),
+            Act::Empty => parse_reply(&[0]),
+            Act::Refuse(words) => Err(words.into()),
+            Act::RefuseLong(len) => Err("x".repeat(len)),
+            Act::SignWrong => {
+                let (x, present) = supplement_request(body);
+                Ok(cheat_for(
+                    &roster(),
+                    &present,
+                    self.member.index(),
+                    x,
+                    &out?,
+                ))
+            }
+        }
+    }
+}
+
+impl MemberLink for ScriptedLink {
+    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        let mut req = vec![op];
+        req.extend_from_slice(body);
+        let member = &mut self.member;
+        let out = parse_reply(&on_big_stack(|| reply(member, &req)));
+        self.act(op, body, out)
+    }
+}
+
+/// The relay over the five members in `d`, each as its script says (members without one honest).
+pub fn start_scripted<S: Into<Script> + Copy>(d: &Path, scripts: &[S]) -> relay::Committee {
+    let r = roster();
+    let scripts: Vec<Script> = scripts.iter().map(|&s| s.into()).collect();
+    let links = (1..=5u8)
+        .map(|i| {
+            let script = scripts
+                .iter()
+                .find(|s| s.member == i)
+                .copied()
+                .unwrap_or_else(|| Script::honest(i));
+            let mut member = open(d, &r, i);
+            if script.cheat {
+                member.corrupt_shares_for_demo();
+            }
+            Some(Box::new(ScriptedLink { member, script }) as Box<dyn MemberLink>)
+        })
+        .collect();
+    let mut c = relay::Committee::start(r, DESIGN, links, d).unwrap();
+    c.admit_unverified();
+    c
+}
+
+/// The standing the relay saved in `d` and its demotion times of members 1..=5 (read from the file itself).
+pub fn saved(d: &Path, key_id: &[u8; 32]) -> (Standing, [u64; 5]) {
+    let standing = RelayMemory::load(d, key_id).unwrap().standing;
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("committee-relay.json")).unwrap()).unwrap();
+    let at = core::array::from_fn(|i| stored["standing"]["last_demoted"][i].as_u64().unwrap());
+    (standing, at)
+}
+
+/// Round 1 of a fresh copy of the committee with `scripts` (clinics seeded by `seed`, bit-exact if it decrypts):
+/// its result, and the standing and demotion times the relay saved after it.
+pub fn round_one<S: Into<Script> + Copy>(
+    label: &str,
+    scripts: &[S],
+    seed: u64,
+) -> (Result<Decryption, RelayError>, Standing, [u64; 5]) {
+    let d = copy_of(ceremony(), label);
+    let mut c = start_scripted(&d, scripts);
+    let res = decrypt_exact(&mut c, 1, seed);
+    let key_id = c.record().key_id;
+    drop(c);
+    let (s, at) = saved(&d, &key_id);
+    let _ = std::fs::remove_dir_all(&d);
+    (res, s, at)
+}
+
+/// The members of exclusions.
+pub fn members(e: &[Exclusion]) -> Vec<u8> {
+    e.iter().map(|e| e.member).collect()
+}
+
+/// The members a round returns as excluded, decrypted or not (`None`: an error that returns none).
+pub fn returned(res: &Result<Decryption, RelayError>) -> Option<Vec<u8>> {
+    match res {
+        Err(RelayError::Committee(
+            CommitteeError::Excluded(ex)
+            | CommitteeError::RelayAndExcluded { excluded: ex, .. }
+            | CommitteeError::TooManyShareSets { excluded: ex, .. }
+            | CommitteeError::Unrepairable { excluded: ex },
+        )) => Some(members(ex)),
+        Err(_) => None,
+        Ok(d) => Some(d.exclusions.iter().map(|e| e.member).collect()),
+    }
+}
+
+/// The text the aggregator publishes for a failed round (`CommitteeDecryptor`: the error's Display).
+pub fn published(res: &Result<Decryption, RelayError>) -> String {
+    res.as_ref()
+        .err()
+        .map(ToString::to_string)
+        .unwrap_or_default()
 }

@@ -2,7 +2,8 @@
 //! docs/THRESHOLD.md §26–§29): one malicious member of a 3-of-5 committee plays a move per round or attempt, the
 //! path drops receipts and changes answers, and each outcome is decided by the relay's rules (`attempt`,
 //! `combine`, `learn_combined`, `learn_failure`) with slot holders from the core's own `assignee`. Shared here so
-//! that each review's file keeps only what it grades differently (its rule, its attempt model, its bound).
+//! that each review's file keeps only what it grades differently (its rule, its bound); the relay's attempt as it
+//! runs now is `relay_attempt`, which every count check uses.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -354,4 +355,115 @@ pub fn retry_excess(
     }
     memo.insert(key, best);
     best
+}
+
+// ---- The current relay's attempt (reviews 25–28), with the path's supplement faults. ----
+
+/// Set L's `max_share_sets` at the fixture's design point (rev25 and rev28 check it against the core's design
+/// and the combiner).
+pub const L_MAX_SHARE_SETS: usize = 5;
+
+/// The helpers of `x`'s slots under `present` as a member mask (`Combination::helpers`, from the core's
+/// `assignee`; tabulated once).
+pub fn helper_mask(present: Members, x: u8) -> Members {
+    static TABLE: OnceLock<Vec<[Members; 6]>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let c = Slots::new(u32::from(N_MEMBERS), T as u32).unwrap();
+        (0..1u32 << (N_MEMBERS + 1))
+            .map(|p| {
+                let mut row = [0; 6];
+                for x in 1..=N_MEMBERS {
+                    row[usize::from(x)] = (0..c.slots())
+                        .filter(|&u| c.assignee(p, u) == Some(x))
+                        .filter_map(|u| c.assignee(p & !bit(x), u))
+                        .fold(0, |a, y| a | bit(y));
+                }
+                row
+            })
+            .collect()
+    });
+    table[present as usize][usize::from(x)]
+}
+
+/// Bit offsets of the path's supplement faults in a plan's `garbled` mask: `g | c << SUPP | l << LOST` (c ∪ l =
+/// g): the path changes the supplements of `c` and drops those of `l` (review 27's model).
+pub const SUPP: u32 = 8;
+pub const LOST: u32 = 16;
+
+/// One attempt as the relay runs it now (`attempt`, `combine`, `learn_*`; review 28's model): a slot holder's
+/// silence (withheld, absent, or an answer whose signature fails) demotes it with the slot holders whose answers
+/// the path changed, in one demotion; a slotless member's silence or unsigned answer is left out and the round
+/// goes on (R26-3); a cheater is distrusted in every combination (R25-1), and without a spare, or where its repair
+/// needs more than set L's `max_share_sets`, its round is lost; the helpers whose supplements the path changed or
+/// dropped are demoted in one demotion (R27-2) after every helper was asked (R26-2), and the attempt is lost.
+pub fn relay_attempt(
+    s: &mut Standing,
+    mask: Members,
+    m: u8,
+    mv: Move,
+    garbled: Members,
+) -> Attempt {
+    let in_p = mask & bit(m) != 0;
+    let m_slot = in_p && holds_slot(mask, m);
+    let supp_hit = ((garbled >> SUPP) | (garbled >> LOST)) & 0xff & mask & !bit(m);
+    let changed = if supp_hit != 0 {
+        0
+    } else {
+        garbled & mask & !bit(m)
+    };
+    let slot_holders = (1..=N_MEMBERS)
+        .filter(|&x| mask & bit(x) != 0 && holds_slot(mask, x))
+        .fold(0, |a, x| a | bit(x));
+    let changed_holders = changed & slot_holders;
+    let cheats = in_p && mv == Move::Cheat;
+    if in_p && m_slot && matches!(mv, Move::Withhold | Move::Absent | Move::Unsigned) {
+        s.demote(bit(m) | changed_holders);
+        return if changed_holders == 0 {
+            Attempt::LostToMember
+        } else {
+            Attempt::LostToPath
+        };
+    }
+    let silent_spare =
+        in_p && !m_slot && matches!(mv, Move::Withhold | Move::Absent | Move::Unsigned);
+    if changed_holders != 0 {
+        if cheats {
+            s.distrust(&[excluded(m)]);
+        }
+        s.demote(changed_holders);
+        return Attempt::LostToPath;
+    }
+    if cheats {
+        s.distrust(&[excluded(m)]);
+        if m_slot {
+            let helpers = helper_mask(mask, m);
+            if mask.count_ones() as usize == T
+                || T + helpers.count_ones() as usize > L_MAX_SHARE_SETS
+            {
+                return Attempt::LostToMember;
+            }
+            if helpers & supp_hit != 0 {
+                // R27-2's fix: the changed and the lost helpers in one demotion.
+                s.demote(helpers & supp_hit);
+                return Attempt::LostToPath;
+            }
+        }
+    }
+    let left_out = if cheats || silent_spare { bit(m) } else { 0 } | changed;
+    let distrusted = s.distrusted();
+    s.restore(mask & !left_out & !distrusted);
+    Attempt::Decrypted
+}
+
+/// `plans` with every split of each plan's changed answers into changed and dropped supplements (the same honest
+/// members, hit in the supplement stage instead; `relay_attempt` reads them from bits `SUPP` and `LOST`).
+pub fn with_supplement_faults(mut plans: Vec<Plan>) -> Vec<Plan> {
+    let mut extra = Vec::new();
+    for &(mp, d, (g, j)) in plans.iter().filter(|(_, _, (g, _))| *g != 0) {
+        for c in (0..=g).filter(|c| c & !g == 0) {
+            extra.push((mp, d, (g | c << SUPP | (g & !c) << LOST, j)));
+        }
+    }
+    plans.extend(extra);
+    plans
 }

@@ -10,11 +10,9 @@
 //! refusals in it, driving the real `Standing`, finds no sequence over it.
 //!
 //! After the review (lead): R25-1 is fixed — `combine_excluding` checks every answer before it reports the path's
-//! failure and names the exclusions with it (`CommitteeError::RelayAndExcluded`); the tests below and the retry
-//! model follow the fixed relay.
-
-use std::collections::HashMap;
-use std::sync::OnceLock;
+//! failure and names the exclusions with it (`CommitteeError::RelayAndExcluded`); the tests below follow the fixed
+//! relay. This file's attempt model and its count check are folded into `relay_model::relay_attempt`, the model of
+//! the relay as it runs now, which rev28's count check drives over a superset of these plans and rounds.
 
 use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
 use zkfl_core::threshold::wire::HEADER_BYTES;
@@ -25,7 +23,7 @@ use super::link::MemberLink;
 use super::member::{Exclusion, ExclusionReason, Member};
 use super::process::{ANSWER, parse_reply, reply};
 use super::relay::{Committee, Decryption, RelayError, on_big_stack};
-use super::relay_model::{Attempt, Move, N_MEMBERS, T, excluded, holds_slot, plans, retry_excess};
+use super::relay_model::{L_MAX_SHARE_SETS, T};
 use super::standing::Standing;
 
 /// An in-process member; `cheat` makes it sign a wrong share (after its honest proof), `garble_in` makes the path
@@ -315,127 +313,4 @@ fn r25_attempt_set_l_refuses_some_repairs_of_a_p_of_t_plus_one() {
     let all = p | bit(5);
     assert!(4 + helpers(all, 1) > max, "control: P of five");
     assert_eq!(refused, [1]);
-}
-
-// ---- The count, model-checked with R25-1 and set L (rev24's retry model, `relay_model`, with this attempt model). ----
-
-/// Set L's `max_share_sets` (`r25_attempt_set_l_refuses_some_repairs_of_a_p_of_t_plus_one` checks it against the
-/// core's design point).
-const L_MAX_SHARE_SETS: usize = 5;
-
-/// Distinct helpers of `x`'s slots under `present`, from the core's `assignee` (as `Combination::helpers`;
-/// tabulated once: the search asks it millions of times).
-fn l_helpers(present: Members, x: u8) -> usize {
-    static TABLE: OnceLock<Vec<[usize; 6]>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let c = Slots::new(u32::from(N_MEMBERS), T as u32).unwrap();
-        (0..1u32 << (N_MEMBERS + 1))
-            .map(|p| {
-                let mut row = [0; 6];
-                for x in 1..=N_MEMBERS {
-                    let mut ys: Vec<u8> = (0..c.slots())
-                        .filter(|&u| c.assignee(p, u) == Some(x))
-                        .filter_map(|u| c.assignee(p & !bit(x), u))
-                        .collect();
-                    ys.sort_unstable();
-                    ys.dedup();
-                    row[usize::from(x)] = ys.len();
-                }
-                row
-            })
-            .collect()
-    });
-    table[present as usize][usize::from(x)]
-}
-
-/// One attempt of one aggregate under the present set `mask` (fixed across attempts, as `attempt` keeps it),
-/// as the relay runs it (`attempt`, `combine`, `learn_*`; review 22's model, rev22/rev23, with several changed
-/// answers): member `m` plays `mv`, the path changes the signed answers of the members of `garbled`.
-fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Members) -> Attempt {
-    let in_p = mask & bit(m) != 0;
-    let m_slot = in_p && holds_slot(mask, m);
-    let garbled = garbled & mask & !bit(m);
-    // Silent slot holders are demoted, with the members whose answers the path changed (an absent member of a
-    // stored P is silent too; after R25-1's fix the answers given are still checked).
-    if in_p && m_slot && matches!(mv, Move::Withhold | Move::Absent) {
-        s.demote(bit(m) | garbled);
-        return if garbled == 0 {
-            Attempt::LostToMember
-        } else {
-            Attempt::LostToPath
-        };
-    }
-    if in_p && mv == Move::Unsigned {
-        s.demote(bit(m) | garbled);
-        return if garbled == 0 {
-            Attempt::LostToMember
-        } else {
-            Attempt::LostToPath
-        };
-    }
-    let cheats = in_p && mv == Move::Cheat;
-    let silent_spare = in_p && !m_slot && matches!(mv, Move::Withhold | Move::Absent);
-    // A changed answer stops the combination (`Relay`); since R25-1's fix every answer is checked first, so a
-    // cheater in it is distrusted (`RelayAndExcluded`).
-    if garbled != 0 {
-        if cheats {
-            s.distrust(&[excluded(m)]);
-        }
-        s.demote(garbled);
-        return Attempt::LostToPath;
-    }
-    if cheats {
-        s.distrust(&[excluded(m)]);
-        // Unrepairable without a spare; in set L `TooManyShareSets` when the repair needs too many share sets.
-        if m_slot && (mask.count_ones() as usize == T || T + l_helpers(mask, m) > L_MAX_SHARE_SETS)
-        {
-            return Attempt::LostToMember;
-        }
-    }
-    let left_out = if cheats || silent_spare { bit(m) } else { 0 };
-    let distrusted = s.distrusted();
-    s.restore(mask & !left_out & !distrusted);
-    Attempt::Decrypted
-}
-
-/// Attempt (failed): the count with R25-1 in it (a cheater combined with a changed answer is not distrusted) and
-/// with set L's refusals (a cheating member 1 in P = {1, 2, 3, 4} loses the round, `TooManyShareSets`), over
-/// rev24's retry model, three rounds (the file's time budget; rev24 searched four), every member as the malicious
-/// one: the rounds lost to the member never exceed one plus the rounds the path interfered in, and no honest
-/// member is distrusted or demoted without a changed answer. What makes it hold: a round in which R25-1 applies is
-/// one the path interfered in, and a set-L refusal needs a never-demoted member, i.e. the member's first
-/// misbehaviour, after which it is distrusted. Positive control: the relay that forgets standings loses every
-/// round to member 1.
-#[test]
-fn r25_attempt_the_count_holds_with_r25_1_and_set_l() {
-    for m in 1..=N_MEMBERS {
-        let plans = plans(m, 2);
-        let mut memo = HashMap::new();
-        let e = retry_excess(
-            &Standing::default(),
-            model_attempt,
-            m,
-            3,
-            &plans,
-            false,
-            &mut memo,
-        );
-        eprintln!("member {m}: worst excess over the path's rounds {e}");
-        assert!(e <= 1, "member {m}: {e} rounds over the stated bound");
-    }
-    let plans = plans(1, 2);
-    let mut memo = HashMap::new();
-    assert_eq!(
-        retry_excess(
-            &Standing::default(),
-            model_attempt,
-            1,
-            3,
-            &plans,
-            true,
-            &mut memo
-        ),
-        3,
-        "control: without the memory member 1 costs every round"
-    );
 }

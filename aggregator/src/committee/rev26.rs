@@ -18,85 +18,19 @@
 //! After the review (lead): R26-1, R26-2 and R26-3 are fixed (THRESHOLD §30 "After review 26"); the finding tests
 //! are no longer ignored, the tests that pinned the behaviour as found are removed or assert the fixed one.
 
-use std::path::Path;
-
 use zkfl_core::threshold::slots::bit;
 use zkfl_core::threshold::wire::signed::SIGNED_OVERHEAD;
 use zkfl_core::threshold::wire::{Frame, HEADER_BYTES, share_set_len};
 
 use super::CommitteeError;
 use super::fixture::{
-    DESIGN, big_stack, ceremony, clinics, committee_shape, copy_of, decrypt_exact, mask, open,
-    roster,
+    self as fixture, Act, DESIGN, INSIDE, big_stack, ceremony, clinics, committee_shape, copy_of,
+    decrypt_exact, mask, members, roster, saved, start_scripted,
 };
-use super::link::MemberLink;
-use super::member::{Combined, Exclusion, Member, P};
-use super::process::{ANSWER, SUPPLEMENT, parse_reply, reply};
-use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::member::{Combined, P};
+use super::relay::{Decryption, RelayError};
 use super::relay_memory::RelayMemory;
 use super::standing::Standing;
-
-/// What a member's link (the member, or the path after it) does to one kind of reply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Act {
-    Pass,
-    /// The reply is lost.
-    Withhold,
-    /// The byte at this offset of the signed reply is flipped (low bit) after signing.
-    Flip(usize),
-    /// Supplements only: the member signs, for exactly the request, its honest supplement with Δ added to one
-    /// share (a helper cheating in its supplement alone).
-    SignWrong,
-}
-
-/// An in-process member behind the link the relay uses for a member on another host.
-struct Local {
-    member: Member,
-    answer: Act,
-    supplement: Act,
-}
-
-/// (excluded x, the present-set message) of a SUPPLEMENT body (`process::encode_supplement`).
-fn supplement_request(body: &[u8]) -> (u8, Vec<u8>) {
-    let x = body[0];
-    let ev = u32::from_le_bytes(body[1..5].try_into().unwrap()) as usize;
-    let rest = &body[5 + ev + 8..];
-    let plen = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
-    (x, rest[4..4 + plen].to_vec())
-}
-
-impl MemberLink for Local {
-    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
-        let mut req = vec![op];
-        req.extend_from_slice(body);
-        let member = &mut self.member;
-        let out = parse_reply(&on_big_stack(|| reply(member, &req)));
-        let act = match op {
-            ANSWER => self.answer,
-            SUPPLEMENT => self.supplement,
-            _ => Act::Pass,
-        };
-        match act {
-            Act::Pass => out,
-            Act::Withhold => Err("withheld".into()),
-            Act::Flip(at) => out.map(|mut b| {
-                b[at] ^= 1;
-                b
-            }),
-            Act::SignWrong => {
-                let honest = out?;
-                let (x, present) = supplement_request(body);
-                Ok(super::fixture::cheat_for(
-                    &roster(),
-                    &present,
-                    self.member.index(),
-                    x,
-                    &honest,
-                ))
-            }
-        }
-    }
-}
 
 /// Where the combiner reads a supplement's x: the byte after the share set, the proofs' header and 44 bytes
 /// (`combine_excluding`'s supplement loop).
@@ -109,60 +43,12 @@ fn x_offset() -> usize {
     share_set_len::<P>(&frame) + HEADER_BYTES + 44
 }
 
-/// A byte of the share proof, signed, not read before the signature check.
-const INSIDE: usize = HEADER_BYTES + 50;
-
 /// One member's behaviour in a scenario: (member, cheats in its regular answer, answer act, supplement act).
 type Plan = (u8, bool, Act, Act);
 
-/// The relay over the five members in `d`, each at its plan (the others honest).
-fn relay(d: &Path, plans: &[Plan]) -> Committee {
-    let r = roster();
-    let links = (1..=5u8)
-        .map(|i| {
-            let mut member = open(d, &r, i);
-            let (cheat, answer, supplement) = plans
-                .iter()
-                .find(|p| p.0 == i)
-                .map_or((false, Act::Pass, Act::Pass), |p| (p.1, p.2, p.3));
-            if cheat {
-                member.corrupt_shares_for_demo();
-            }
-            Some(Box::new(Local {
-                member,
-                answer,
-                supplement,
-            }) as Box<dyn MemberLink>)
-        })
-        .collect();
-    let mut c = Committee::start(r, DESIGN, links, d).unwrap();
-    c.admit_unverified();
-    c
-}
-
-/// The standing the relay saved in `d`, and its demotion times of members 1..=5 (from the file itself).
-fn saved(d: &Path, key_id: &[u8; 32]) -> (Standing, [u64; 5]) {
-    let standing = RelayMemory::load(d, key_id).unwrap().standing;
-    let stored: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(d.join("committee-relay.json")).unwrap()).unwrap();
-    let at = core::array::from_fn(|i| stored["standing"]["last_demoted"][i].as_u64().unwrap());
-    (standing, at)
-}
-
 /// Round 1 of a fresh copy of the committee with `plans`: its result and the standing saved after it.
 fn round_one(label: &str, plans: &[Plan]) -> (Result<Decryption, RelayError>, Standing, [u64; 5]) {
-    let d = copy_of(ceremony(), label);
-    let mut c = relay(&d, plans);
-    let res = decrypt_exact(&mut c, 1, 2600);
-    let key_id = c.record().key_id;
-    drop(c);
-    let (s, at) = saved(&d, &key_id);
-    let _ = std::fs::remove_dir_all(&d);
-    (res, s, at)
-}
-
-fn members(e: &[Exclusion]) -> Vec<u8> {
-    e.iter().map(|e| e.member).collect()
+    fixture::round_one(label, plans, 2600)
 }
 
 /// The helpers of member 2 under P = {1, 2, 3, 4} (its slots' lowest holders in P \ {2}), ascending.
@@ -550,7 +436,7 @@ fn withholder_rounds(label: &str, forget: bool) -> (Rounds, Standing, [u64; 5]) 
             plans.push((2, false, Act::Flip(INSIDE), Act::Pass));
             plans.push((3, false, Act::Flip(INSIDE), Act::Pass));
         }
-        let mut c = relay(&d, &plans);
+        let mut c = start_scripted(&d, &plans);
         if forget {
             c.forget_standing();
         }
@@ -616,7 +502,7 @@ fn r26_attempt_a_silent_round_demotes_in_one_demotion_within_the_count() {
 fn r26_attempt_a_retry_after_relay_and_excluded_publishes_only_the_cheater() {
     big_stack(|| {
         let d = copy_of(ceremony(), "rev26-retry");
-        let mut c = relay(
+        let mut c = start_scripted(
             &d,
             &[
                 (2, true, Act::Pass, Act::Pass),
@@ -632,7 +518,7 @@ fn r26_attempt_a_retry_after_relay_and_excluded_publishes_only_the_cheater() {
         drop(c);
         let (s, _) = saved(&d, &key_id);
         assert_eq!((s.distrusted(), s.unreliable()), (bit(2), bit(3)));
-        let mut c = relay(&d, &[(2, true, Act::Pass, Act::Pass)]);
+        let mut c = start_scripted(&d, &[(2, true, Act::Pass, Act::Pass)]);
         let done = decrypt_exact(&mut c, 1, 2630).unwrap_or_else(|e| panic!("retry: {e}"));
         assert_eq!(done.present, [1, 2, 3, 4]);
         assert_eq!(

@@ -13,141 +13,25 @@
 //! same attempt share one time and are tried lowest first. The count of item 6 still holds (model-checked here).
 //!
 //! After the review (lead): both are fixed (THRESHOLD §31 "After review 27"); the finding tests are no longer
-//! ignored and the tests that pinned the behaviour as found are removed.
+//! ignored and the tests that pinned the behaviour as found are removed. This file's count check modelled the two
+//! demotion times R27-2 found; it is replaced by rev28's over `relay_model::relay_attempt` (one demotion).
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::OnceLock;
 
-use zkfl_core::params::ParamSet;
-use zkfl_core::policy::plaintext_modulus;
 use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
-use zkfl_core::threshold::wire::HEADER_BYTES;
-use zkfl_core::threshold::wire::signed::SIGNED_OVERHEAD;
 
 use super::CommitteeError;
 use super::fixture::{
-    DESIGN, big_stack, ceremony, clinics, committee_shape, copy_of, mask, open, request, roster,
-    signed_by,
+    self as fixture, Act, INSIDE, big_stack, ceremony, clinics, committee_shape, copy_of, mask,
+    members, roster, start_scripted,
 };
-use super::link::MemberLink;
-use super::member::{Combined, Exclusion, Member, P};
-use super::process::{ANSWER, SUPPLEMENT, parse_reply, reply};
-use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::member::Combined;
+use super::relay::{Committee, Decryption, RelayError};
 use super::relay_memory::RelayMemory;
-use super::relay_model::{Attempt, Move, N_MEMBERS, T, excluded, holds_slot, plans, retry_excess};
-use super::roster::CommitteeRoster;
 use super::standing::Standing;
-
-/// What a member's link (the member, or the path after it) does to one kind of reply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Act {
-    Pass,
-    /// The reply is lost (the path dropped it, or the member withholds it).
-    Withhold,
-    /// The byte at this offset of the signed reply is flipped after signing (the path changed it).
-    Flip(usize),
-    /// Supplements only: the member signs, for exactly the request, its honest supplement with Δ added to one
-    /// share (a helper cheating in its supplement alone).
-    SignWrong,
-}
-
-/// A byte of the share proof, signed, not read before the signature check.
-const INSIDE: usize = HEADER_BYTES + 50;
-
-/// An in-process member behind the link the relay uses for a member on another host.
-struct Local {
-    member: Member,
-    answer: Act,
-    supplement: Act,
-}
-
-/// Δ added to coefficient 0 of chunk 0's share (as `fixture::cheat` does), re-signed by `member` for x.
-fn sign_wrong(r: &CommitteeRoster, present: &[u8], member: u8, x: u8, honest: &[u8]) -> Vec<u8> {
-    let mut body = honest[..honest.len() - SIGNED_OVERHEAD].to_vec();
-    let delta = zkfl_core::bfv::PlainModulus::<<P as ParamSet>::M>::new(
-        plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap(),
-    )
-    .unwrap()
-    .delta();
-    let at = HEADER_BYTES + 44;
-    let mut c = [0u8; 16];
-    c[..11].copy_from_slice(&body[at..at + 11]);
-    let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
-    let bumped = (u128::from_le_bytes(c) + delta) % q;
-    body[at..at + 11].copy_from_slice(&bumped.to_le_bytes()[..11]);
-    signed_by(r, member, &request(r, present, member, x), &body)
-}
-
-/// (excluded x, the present-set message) of a SUPPLEMENT body (`process::encode_supplement`).
-fn supplement_request(body: &[u8]) -> (u8, Vec<u8>) {
-    let x = body[0];
-    let ev = u32::from_le_bytes(body[1..5].try_into().unwrap()) as usize;
-    let rest = &body[5 + ev + 8..];
-    let plen = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
-    (x, rest[4..4 + plen].to_vec())
-}
-
-impl MemberLink for Local {
-    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
-        let mut req = vec![op];
-        req.extend_from_slice(body);
-        let member = &mut self.member;
-        let out = parse_reply(&on_big_stack(|| reply(member, &req)));
-        let act = match op {
-            ANSWER => self.answer,
-            SUPPLEMENT => self.supplement,
-            _ => Act::Pass,
-        };
-        match act {
-            Act::Pass => out,
-            Act::Withhold => Err("withheld".into()),
-            Act::Flip(at) => out.map(|mut b| {
-                b[at] ^= 1;
-                b
-            }),
-            Act::SignWrong => {
-                let honest = out?;
-                let (x, present) = supplement_request(body);
-                Ok(sign_wrong(
-                    &roster(),
-                    &present,
-                    self.member.index(),
-                    x,
-                    &honest,
-                ))
-            }
-        }
-    }
-}
 
 /// One member's behaviour in a scenario: (member, cheats in its regular answer, answer act, supplement act).
 type Plan = (u8, bool, Act, Act);
-
-/// The relay over the five members in `d`, each at its plan (the others honest).
-fn relay(d: &Path, plans: &[Plan]) -> Committee {
-    let r = roster();
-    let links = (1..=5u8)
-        .map(|i| {
-            let mut member = open(d, &r, i);
-            let (cheat, answer, supplement) = plans
-                .iter()
-                .find(|p| p.0 == i)
-                .map_or((false, Act::Pass, Act::Pass), |p| (p.1, p.2, p.3));
-            if cheat {
-                member.corrupt_shares_for_demo();
-            }
-            Some(Box::new(Local {
-                member,
-                answer,
-                supplement,
-            }) as Box<dyn MemberLink>)
-        })
-        .collect();
-    let mut c = Committee::start(r, DESIGN, links, d).unwrap();
-    c.admit_unverified();
-    c
-}
 
 /// Decrypts `round` (clinics seeded by `seed`); a decrypted round must be bit-exact.
 fn decrypt(c: &mut Committee, round: u64, seed: u64) -> Result<Decryption, RelayError> {
@@ -161,18 +45,8 @@ fn decrypt(c: &mut Committee, round: u64, seed: u64) -> Result<Decryption, Relay
 
 /// Round 1 of a fresh copy of the committee with `plans`: its result and the standing saved after it.
 fn round_one(label: &str, plans: &[Plan]) -> (Result<Decryption, RelayError>, Standing) {
-    let d = copy_of(ceremony(), label);
-    let mut c = relay(&d, plans);
-    let res = decrypt(&mut c, 1, 2700);
-    let key_id = c.record().key_id;
-    drop(c);
-    let s = RelayMemory::load(&d, &key_id).unwrap().standing;
-    let _ = std::fs::remove_dir_all(&d);
+    let (res, s, _) = fixture::round_one(label, plans, 2700);
     (res, s)
-}
-
-fn members(e: &[Exclusion]) -> Vec<u8> {
-    e.iter().map(|e| e.member).collect()
 }
 
 /// The helpers of member 2 under P = {1, 2, 3, 4} in the order the relay asks them (`Combination::helpers`).
@@ -255,7 +129,7 @@ fn round_one_times(
     plans: &[Plan],
 ) -> (Result<Decryption, RelayError>, Standing, [u64; 5]) {
     let d = copy_of(ceremony(), label);
-    let mut c = relay(&d, plans);
+    let mut c = start_scripted(&d, plans);
     let res = decrypt(&mut c, 1, 2720);
     let key_id = c.record().key_id;
     drop(c);
@@ -419,163 +293,7 @@ fn r27_attempt_a_slotless_helper_left_out_still_supplements_once() {
     });
 }
 
-// ---- The count of item 6, model-checked against the relay after review 26's fixes. ----
-
-/// Set L's `max_share_sets` at the fixture's design point (`Combination::max_share_sets`, asserted in
-/// `r27_attempt_a_slotless_helper_left_out_still_supplements_once`'s bound check).
-const L_MAX_SHARE_SETS: usize = 5;
-
-/// The helpers of `x`'s slots under `present` as a member mask (`Combination::helpers`, from the core's
-/// `assignee`; tabulated once).
-fn helper_mask(present: Members, x: u8) -> Members {
-    static TABLE: OnceLock<Vec<[Members; 6]>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let c = Slots::new(u32::from(N_MEMBERS), T as u32).unwrap();
-        (0..1u32 << (N_MEMBERS + 1))
-            .map(|p| {
-                let mut row = [0; 6];
-                for x in 1..=N_MEMBERS {
-                    row[usize::from(x)] = (0..c.slots())
-                        .filter(|&u| c.assignee(p, u) == Some(x))
-                        .filter_map(|u| c.assignee(p & !bit(x), u))
-                        .fold(0, |a, y| a | bit(y));
-                }
-                row
-            })
-            .collect()
-    });
-    table[present as usize][usize::from(x)]
-}
-
-/// Bit offsets of the path's supplement faults in a plan's `garbled` mask: `g | c << SUPP | l << LOST` (c ∪ l =
-/// g) means the path changes the supplements of the members of `c` and drops those of `l`, not their regular
-/// answers (the low bits keep `retry_excess`'s check that an honest member is demoted only where the path touched
-/// it).
-const SUPP: u32 = 8;
-const LOST: u32 = 16;
-
-/// Rounds searched (rev25 searched three).
-const ROUNDS: u32 = 4;
-
-/// One attempt as the relay runs it after review 26's fixes (`attempt`, `combine`, `learn_*`): a slot holder's
-/// silence demotes the silent slot holders with the slot holders whose answers the path changed (R26-1's branch,
-/// `learn_failure` counting slot holders only, R26-3); a slotless member's unsigned answer, or its silence, is left
-/// out and the round goes on (R26-3); a cheater is distrusted in every combination; a helper whose supplement the
-/// path changed or dropped is demoted, after every helper was asked (R26-2), and the attempt is lost.
-fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Members) -> Attempt {
-    let in_p = mask & bit(m) != 0;
-    let m_slot = in_p && holds_slot(mask, m);
-    let supp_changed = (garbled >> SUPP) & 0xff & mask & !bit(m);
-    let supp_lost = (garbled >> LOST) & 0xff & mask & !bit(m);
-    let supp_hit = supp_changed | supp_lost;
-    let changed = if supp_hit != 0 {
-        0
-    } else {
-        garbled & mask & !bit(m)
-    };
-    let slot_holders = (1..=N_MEMBERS)
-        .filter(|&x| mask & bit(x) != 0 && holds_slot(mask, x))
-        .fold(0, |a, x| a | bit(x));
-    let changed_holders = changed & slot_holders;
-    let path_or = |a: Members| {
-        if a == 0 {
-            Attempt::LostToMember
-        } else {
-            Attempt::LostToPath
-        }
-    };
-    let cheats = in_p && mv == Move::Cheat;
-    if in_p && m_slot && matches!(mv, Move::Withhold | Move::Absent | Move::Unsigned) {
-        s.demote(bit(m) | changed_holders);
-        return path_or(changed_holders);
-    }
-    let silent_spare =
-        in_p && !m_slot && matches!(mv, Move::Withhold | Move::Absent | Move::Unsigned);
-    if changed_holders != 0 {
-        if cheats {
-            s.distrust(&[excluded(m)]);
-        }
-        s.demote(changed_holders);
-        return Attempt::LostToPath;
-    }
-    if cheats {
-        s.distrust(&[excluded(m)]);
-        if m_slot {
-            let helpers = helper_mask(mask, m);
-            if mask.count_ones() as usize == T
-                || T + helpers.count_ones() as usize > L_MAX_SHARE_SETS
-            {
-                return Attempt::LostToMember;
-            }
-            if helpers & supp_hit != 0 {
-                // As `combine` does (R27-2): the changed ones in `learn_failure`, then the lost ones.
-                s.demote(helpers & supp_changed);
-                s.demote(helpers & supp_lost);
-                return Attempt::LostToPath;
-            }
-        }
-    }
-    let left_out = if cheats || silent_spare { bit(m) } else { 0 } | changed;
-    let distrusted = s.distrusted();
-    s.restore(mask & !left_out & !distrusted);
-    Attempt::Decrypted
-}
-
-/// Attempt (failed): the count of item 6 ("one round when it first misbehaves, and at most one more for each round
-/// in which the path interfered") over the relay as fixed after review 26, which no earlier model followed: a
-/// slotless member's unsigned answer is left out (no demotion, the round goes on), the silent round demotes slot
-/// holders only, and — new in this model — the path may change or drop the helpers' supplements (every helper
-/// asked, the hit ones demoted — the changed ones, then the lost ones, at two times as R27-2 found — the attempt
-/// lost). rev24's retry model (`relay_model::retry_excess`, four attempts
-/// per round), four rounds, every member as the malicious one, path plans with up to two honest members' answers
-/// or supplements changed: the rounds lost to the member never exceed one plus the rounds the path interfered in;
-/// no honest member is distrusted, none demoted where the path did not touch it, P is never wider than t + 1 and
-/// one aggregate has one P (asserted by `retry_excess`). What makes it hold: a supplement exists only after the
-/// member's own signed failing answer, which distrusts it in that very attempt, so a path that hits the helpers
-/// can cost that round only; R26-3 removes demotions, never adds them. Positive control: the relay that forgets
-/// standings loses every round to member 1. (Since R27-2's fix the relay demotes in one demotion per attempt;
-/// this model keeps the two-time order it found, and review 28's `rev28` model checks the one-demotion relay.)
-#[test]
-fn r27_attempt_the_count_holds_after_review_26s_fixes() {
-    for m in 1..=N_MEMBERS {
-        let mut plans = plans(m, 2);
-        let mut extra = Vec::new();
-        for &(mp, d, (g, j)) in plans.iter().filter(|(_, _, (g, _))| *g != 0) {
-            // Every split of g into changed and lost supplements (both orders of R27-2's two demotions).
-            for c in (0..=g).filter(|c| c & !g == 0) {
-                extra.push((mp, d, (g | c << SUPP | (g & !c) << LOST, j)));
-            }
-        }
-        plans.extend(extra);
-        let mut memo = HashMap::new();
-        let e = retry_excess(
-            &Standing::default(),
-            model_attempt,
-            m,
-            ROUNDS,
-            &plans,
-            false,
-            &mut memo,
-        );
-        eprintln!("member {m}: worst excess over the path's rounds {e}");
-        assert!(e <= 1, "member {m}: {e} rounds over the stated bound");
-    }
-    let plans = plans(1, 2);
-    let mut memo = HashMap::new();
-    assert_eq!(
-        retry_excess(
-            &Standing::default(),
-            model_attempt,
-            1,
-            3,
-            &plans,
-            true,
-            &mut memo
-        ),
-        3,
-        "control: without the memory member 1 costs every round"
-    );
-}
+// ---- Candidates of a supplement's x. ----
 
 /// Whether excluding `excluded` under `present` is repairable with some helper pairing two excluded members (the
 /// case in which `checked_supplement` has more than one candidate x), from the core's `assignee` as

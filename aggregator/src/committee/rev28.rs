@@ -16,148 +16,24 @@
 //! longer ignored and the test that pinned the wording as found is removed.
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::OnceLock;
 
-use zkfl_core::params::ParamSet;
-use zkfl_core::policy::plaintext_modulus;
-use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
-use zkfl_core::threshold::wire::HEADER_BYTES;
-use zkfl_core::threshold::wire::signed::SIGNED_OVERHEAD;
+use zkfl_core::threshold::slots::bit;
 
 use super::CommitteeError;
 use super::fixture::{
-    DESIGN, big_stack, ceremony, clinics, copy_of, mask, open, request, roster, signed_by,
+    self as fixture, Act, DESIGN, INSIDE, big_stack, ceremony, clinics, copy_of, mask, members,
+    published, returned, roster, saved, start_scripted,
 };
-use super::link::MemberLink;
-use super::member::{Combined, Exclusion, Member, P, max_answer_bytes};
-use super::process::{ANSWER, SUPPLEMENT, parse_reply, reply};
-use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::member::{Combined, max_answer_bytes};
+use super::relay::{Committee, Decryption, RelayError};
 use super::relay_memory::RelayMemory;
-use super::relay_model::{Attempt, Move, N_MEMBERS, T, excluded, holds_slot, plans, retry_excess};
-use super::roster::CommitteeRoster;
+use super::relay_model::{
+    L_MAX_SHARE_SETS, N_MEMBERS, plans, relay_attempt, retry_excess, with_supplement_faults,
+};
 use super::standing::Standing;
-
-/// What a member's link (the member, or the path after it) does to one kind of reply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Act {
-    Pass,
-    /// The reply is lost (the path dropped it, or the member withholds it).
-    Withhold,
-    /// The byte at this offset of the signed reply is flipped after signing (the path changed it).
-    Flip(usize),
-    /// The last byte (inside the signature) is flipped after signing.
-    FlipLast,
-    /// The reply is replaced by this many bytes of garbage (the path made it; 0: an empty reply).
-    Replace(usize),
-    /// Supplements only: the member signs, for exactly the request, its honest supplement with Δ added to one
-    /// share (a helper cheating in its supplement alone).
-    SignWrong,
-}
-
-/// A byte of the share proof, signed, not read before the signature check.
-const INSIDE: usize = HEADER_BYTES + 50;
-
-/// An in-process member behind the link the relay uses for a member on another host.
-struct Local {
-    member: Member,
-    answer: Act,
-    supplement: Act,
-}
-
-/// Δ added to coefficient 0 of chunk 0's share (as `fixture::cheat` does), re-signed by `member` for x.
-fn sign_wrong(r: &CommitteeRoster, present: &[u8], member: u8, x: u8, honest: &[u8]) -> Vec<u8> {
-    let mut body = honest[..honest.len() - SIGNED_OVERHEAD].to_vec();
-    let delta = zkfl_core::bfv::PlainModulus::<<P as ParamSet>::M>::new(
-        plaintext_modulus(DESIGN.clinics, DESIGN.b_int).unwrap(),
-    )
-    .unwrap()
-    .delta();
-    let at = HEADER_BYTES + 44;
-    let mut c = [0u8; 16];
-    c[..11].copy_from_slice(&body[at..at + 11]);
-    let q = <<P as ParamSet>::M as zkfl_core::arith::Modulus>::Q;
-    let bumped = (u128::from_le_bytes(c) + delta) % q;
-    body[at..at + 11].copy_from_slice(&bumped.to_le_bytes()[..11]);
-    signed_by(r, member, &request(r, present, member, x), &body)
-}
-
-/// (excluded x, the present-set message) of a SUPPLEMENT body (`process::encode_supplement`).
-fn supplement_request(body: &[u8]) -> (u8, Vec<u8>) {
-    let x = body[0];
-    let ev = u32::from_le_bytes(body[1..5].try_into().unwrap()) as usize;
-    let rest = &body[5 + ev + 8..];
-    let plen = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
-    (x, rest[4..4 + plen].to_vec())
-}
-
-impl MemberLink for Local {
-    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
-        let mut req = vec![op];
-        req.extend_from_slice(body);
-        let member = &mut self.member;
-        let out = parse_reply(&on_big_stack(|| reply(member, &req)));
-        let act = match op {
-            ANSWER => self.answer,
-            SUPPLEMENT => self.supplement,
-            _ => Act::Pass,
-        };
-        match act {
-            Act::Pass => out,
-            Act::Withhold => Err("withheld".into()),
-            Act::Flip(at) => out.map(|mut b| {
-                b[at] ^= 1;
-                b
-            }),
-            Act::FlipLast => out.map(|mut b| {
-                if let Some(last) = b.last_mut() {
-                    *last ^= 1;
-                }
-                b
-            }),
-            Act::Replace(len) => out.map(|_| vec![0x5a; len]),
-            Act::SignWrong => {
-                let honest = out?;
-                let (x, present) = supplement_request(body);
-                Ok(sign_wrong(
-                    &roster(),
-                    &present,
-                    self.member.index(),
-                    x,
-                    &honest,
-                ))
-            }
-        }
-    }
-}
 
 /// One member's behaviour in a scenario: (member, cheats in its regular answer, answer act, supplement act).
 type Plan = (u8, bool, Act, Act);
-
-/// The relay over the five members in `d`, each at its plan (the others honest).
-fn relay(d: &Path, plans: &[Plan]) -> Committee {
-    let r = roster();
-    let links = (1..=5u8)
-        .map(|i| {
-            let mut member = open(d, &r, i);
-            let (cheat, answer, supplement) = plans
-                .iter()
-                .find(|p| p.0 == i)
-                .map_or((false, Act::Pass, Act::Pass), |p| (p.1, p.2, p.3));
-            if cheat {
-                member.corrupt_shares_for_demo();
-            }
-            Some(Box::new(Local {
-                member,
-                answer,
-                supplement,
-            }) as Box<dyn MemberLink>)
-        })
-        .collect();
-    let mut c = Committee::start(r, DESIGN, links, d).unwrap();
-    c.admit_unverified();
-    c
-}
 
 /// Decrypts `round` (clinics seeded by `seed`); a decrypted round must be bit-exact and within the plan's bound.
 fn decrypt(c: &mut Committee, round: u64, seed: u64) -> Result<Decryption, RelayError> {
@@ -167,7 +43,7 @@ fn decrypt(c: &mut Committee, round: u64, seed: u64) -> Result<Decryption, Relay
         assert_eq!(done.chunks[0].to_vec(), sum, "round {round} is bit-exact");
         let kept = done.present.len() - done.exclusions.len() - done.unanswered.len();
         assert!(
-            kept + done.supplements.len() <= MAX_SHARE_SETS,
+            kept + done.supplements.len() <= L_MAX_SHARE_SETS,
             "round {round}: {kept} kept + {:?}",
             done.supplements
         );
@@ -175,47 +51,9 @@ fn decrypt(c: &mut Committee, round: u64, seed: u64) -> Result<Decryption, Relay
     res
 }
 
-/// Set L's `max_share_sets` at the fixture's design point (asserted against the combiner in
-/// `r28_attempt_a_lost_supplement_round_names_only_the_cheater`).
-const MAX_SHARE_SETS: usize = 5;
-
-/// The standing and the demotion times of members 1..=5 the relay saved in `d` (its `committee-relay.json`).
-fn saved(d: &Path, key_id: &[u8; 32]) -> (Standing, [u64; 5]) {
-    let s = RelayMemory::load(d, key_id).unwrap().standing;
-    let stored: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(d.join("committee-relay.json")).unwrap()).unwrap();
-    let at = core::array::from_fn(|i| stored["standing"]["last_demoted"][i].as_u64().unwrap());
-    (s, at)
-}
-
 /// Round 1 of a fresh copy of the committee with `plans`: its result, the standing and demotion times after it.
 fn round_one(label: &str, plans: &[Plan]) -> (Result<Decryption, RelayError>, Standing, [u64; 5]) {
-    let d = copy_of(ceremony(), label);
-    let mut c = relay(&d, plans);
-    let res = decrypt(&mut c, 1, 2800);
-    let key_id = c.record().key_id;
-    drop(c);
-    let (s, at) = saved(&d, &key_id);
-    let _ = std::fs::remove_dir_all(&d);
-    (res, s, at)
-}
-
-fn members(e: &[Exclusion]) -> Vec<u8> {
-    e.iter().map(|e| e.member).collect()
-}
-
-/// The members a round's error returns as excluded (`None`: an error that returns none).
-fn returned(res: &Result<Decryption, RelayError>) -> Option<Vec<u8>> {
-    match res {
-        Err(RelayError::Committee(
-            CommitteeError::Excluded(ex)
-            | CommitteeError::RelayAndExcluded { excluded: ex, .. }
-            | CommitteeError::TooManyShareSets { excluded: ex, .. }
-            | CommitteeError::Unrepairable { excluded: ex },
-        )) => Some(members(ex)),
-        Err(_) => None,
-        Ok(d) => Some(d.exclusions.iter().map(|e| e.member).collect()),
-    }
+    fixture::round_one(label, plans, 2800)
 }
 
 /// The `why` of a `RelayAndExcluded` round.
@@ -226,14 +64,6 @@ fn why_of(res: &Result<Decryption, RelayError>) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// The text the aggregator publishes for a failed round (`CommitteeDecryptor`: the error's Display).
-fn published(res: &Result<Decryption, RelayError>) -> String {
-    res.as_ref()
-        .err()
-        .map(ToString::to_string)
-        .unwrap_or_default()
 }
 
 /// Member 2 cheats; helper 3's supplement is lost (here: withheld by the member itself); helper 4 as `four`.
@@ -346,7 +176,7 @@ fn r28_attempt_a_lost_supplement_round_names_only_the_cheater() {
 
         // Weakened-verifier control, at the combiner the relay uses.
         let mut c = super::fixture::committee("rev28-a1-direct");
-        assert_eq!(c.combination.max_share_sets() as usize, MAX_SHARE_SETS);
+        assert_eq!(c.combination.max_share_sets() as usize, L_MAX_SHARE_SETS);
         let pm = mask(&[1, 2, 3, 4]);
         let (subs, _) = clinics(&c.key, 2810);
         let p = c.combination.present(1, &subs, pm).unwrap();
@@ -386,7 +216,7 @@ fn r28_attempt_a_retry_after_a_lost_supplement_decrypts_with_the_same_present_se
     big_stack(|| {
         for control in [false, true] {
             let d = copy_of(ceremony(), &format!("rev28-a2-{control}"));
-            let mut c = relay(
+            let mut c = start_scripted(
                 &d,
                 &[
                     (2, true, Act::Pass, Act::Pass),
@@ -402,7 +232,7 @@ fn r28_attempt_a_retry_after_a_lost_supplement_decrypts_with_the_same_present_se
                 m.rounds.clear();
                 m.save(&d).unwrap();
             }
-            let mut c = relay(&d, &[(2, true, Act::Pass, Act::Pass)]);
+            let mut c = start_scripted(&d, &[(2, true, Act::Pass, Act::Pass)]);
             let retry = decrypt(&mut c, 1, 2820);
             drop(c);
             let (s, _) = saved(&d, &key_id);
@@ -465,88 +295,7 @@ fn r28_attempt_every_reply_length_returns_the_cheater_and_demotes_once() {
 }
 
 // ---- The count of item 6, model-checked against the relay after review 27's fixes (one demotion). ----
-
-/// The helpers of `x`'s slots under `present` as a member mask (`Combination::helpers`, from the core's
-/// `assignee`; tabulated once).
-fn helper_mask(present: Members, x: u8) -> Members {
-    static TABLE: OnceLock<Vec<[Members; 6]>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let c = Slots::new(u32::from(N_MEMBERS), T as u32).unwrap();
-        (0..1u32 << (N_MEMBERS + 1))
-            .map(|p| {
-                let mut row = [0; 6];
-                for x in 1..=N_MEMBERS {
-                    row[usize::from(x)] = (0..c.slots())
-                        .filter(|&u| c.assignee(p, u) == Some(x))
-                        .filter_map(|u| c.assignee(p & !bit(x), u))
-                        .fold(0, |a, y| a | bit(y));
-                }
-                row
-            })
-            .collect()
-    });
-    table[present as usize][usize::from(x)]
-}
-
-/// Bit offsets of the path's supplement faults in a plan's `garbled` mask: `g | c << SUPP | l << LOST` (c ∪ l =
-/// g): the path changes the supplements of `c` and drops those of `l` (as in rev27's model).
-const SUPP: u32 = 8;
-const LOST: u32 = 16;
-
-/// One attempt as the relay runs it after review 27's fixes: as rev27's model of the relay after review 26,
-/// except that the helpers whose supplements the path changed or dropped are demoted in ONE demotion (R27-2's
-/// fix: `learn_failure` with the missing helpers), so they share a time and are tried lowest first.
-fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Members) -> Attempt {
-    let in_p = mask & bit(m) != 0;
-    let m_slot = in_p && holds_slot(mask, m);
-    let supp_hit = ((garbled >> SUPP) | (garbled >> LOST)) & 0xff & mask & !bit(m);
-    let changed = if supp_hit != 0 {
-        0
-    } else {
-        garbled & mask & !bit(m)
-    };
-    let slot_holders = (1..=N_MEMBERS)
-        .filter(|&x| mask & bit(x) != 0 && holds_slot(mask, x))
-        .fold(0, |a, x| a | bit(x));
-    let changed_holders = changed & slot_holders;
-    let cheats = in_p && mv == Move::Cheat;
-    if in_p && m_slot && matches!(mv, Move::Withhold | Move::Absent | Move::Unsigned) {
-        s.demote(bit(m) | changed_holders);
-        return if changed_holders == 0 {
-            Attempt::LostToMember
-        } else {
-            Attempt::LostToPath
-        };
-    }
-    let silent_spare =
-        in_p && !m_slot && matches!(mv, Move::Withhold | Move::Absent | Move::Unsigned);
-    if changed_holders != 0 {
-        if cheats {
-            s.distrust(&[excluded(m)]);
-        }
-        s.demote(changed_holders);
-        return Attempt::LostToPath;
-    }
-    if cheats {
-        s.distrust(&[excluded(m)]);
-        if m_slot {
-            let helpers = helper_mask(mask, m);
-            if mask.count_ones() as usize == T || T + helpers.count_ones() as usize > MAX_SHARE_SETS
-            {
-                return Attempt::LostToMember;
-            }
-            if helpers & supp_hit != 0 {
-                // R27-2's fix: the changed and the lost helpers in one demotion.
-                s.demote(helpers & supp_hit);
-                return Attempt::LostToPath;
-            }
-        }
-    }
-    let left_out = if cheats || silent_spare { bit(m) } else { 0 } | changed;
-    let distrusted = s.distrusted();
-    s.restore(mask & !left_out & !distrusted);
-    Attempt::Decrypted
-}
+// (The model is `relay_model::relay_attempt`, kept there as the current relay's.)
 
 /// Attempt (count, R27-2's fix): rev27's count model was written for the two demotions R27-2 found and was not
 /// updated with the fix; R27-2's one demotion changes the tie order of the helpers the path hit (lowest first).
@@ -560,18 +309,11 @@ fn model_attempt(s: &mut Standing, mask: Members, m: u8, mv: Move, garbled: Memb
 #[test]
 fn r28_attempt_the_count_holds_with_one_demotion_per_attempt() {
     for m in 1..=N_MEMBERS {
-        let mut plans = plans(m, 2);
-        let mut extra = Vec::new();
-        for &(mp, d, (g, j)) in plans.iter().filter(|(_, _, (g, _))| *g != 0) {
-            for c in (0..=g).filter(|c| c & !g == 0) {
-                extra.push((mp, d, (g | c << SUPP | (g & !c) << LOST, j)));
-            }
-        }
-        plans.extend(extra);
+        let plans = with_supplement_faults(plans(m, 2));
         let mut memo = HashMap::new();
         let e = retry_excess(
             &Standing::default(),
-            model_attempt,
+            relay_attempt,
             m,
             4,
             &plans,
@@ -586,7 +328,7 @@ fn r28_attempt_the_count_holds_with_one_demotion_per_attempt() {
     assert_eq!(
         retry_excess(
             &Standing::default(),
-            model_attempt,
+            relay_attempt,
             1,
             3,
             &plans,

@@ -23,130 +23,21 @@
 //! After the review (lead): R29-1 and R29-2 are fixed (THRESHOLD §33 "After review 29"); the finding tests are
 //! no longer ignored and the tests that pinned the behaviour as found are removed.
 
-use std::path::Path;
-
 use super::CommitteeError;
-use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, open, roster};
-use super::link::MemberLink;
-use super::member::Exclusion;
-use super::process::{ANSWER, parse_reply, reply};
-use super::relay::{Committee, Decryption, RelayError, on_big_stack};
-use super::relay_memory::RelayMemory;
+use super::fixture::{
+    self as fixture, Act, INSIDE, big_stack, clinics, members, published, returned,
+};
+use super::relay::{Decryption, RelayError};
 use super::standing::Standing;
 use zkfl_core::threshold::slots::bit;
-use zkfl_core::threshold::wire::HEADER_BYTES;
-
-/// What a member's link (the member, or the path after it) does to its regular answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Act {
-    Pass,
-    /// The reply is lost (the path dropped it, or the member withholds it).
-    Withhold,
-    /// A byte of the share proof is flipped after signing (the path changed the answer).
-    Flip,
-    /// The reply is replaced by a refusal in these words (the member's own, or the path's: over HTTP a reply
-    /// `1 ‖ text`, or a non-200 status with a body, is a refusal in words, `link::HttpLink`, `process::parse_reply`).
-    Refuse(&'static str),
-    /// The reply is replaced by a refusal of this many bytes.
-    RefuseLong(usize),
-}
-
-/// A byte of the share proof, signed, not read before the signature check.
-const INSIDE: usize = HEADER_BYTES + 50;
-
-/// An in-process member behind the link the relay uses for a member on another host.
-struct Local {
-    member: super::member::Member,
-    answer: Act,
-}
-
-impl MemberLink for Local {
-    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
-        let mut req = vec![op];
-        req.extend_from_slice(body);
-        let member = &mut self.member;
-        let out = parse_reply(&on_big_stack(|| reply(member, &req)));
-        match (op, self.answer) {
-            (ANSWER, Act::Withhold) => Err("withheld".into()),
-            (ANSWER, Act::Refuse(words)) => Err(words.into()),
-            (ANSWER, Act::RefuseLong(len)) => Err("x".repeat(len)),
-            (ANSWER, Act::Flip) => out.map(|mut b| {
-                b[INSIDE] ^= 1;
-                b
-            }),
-            _ => out,
-        }
-    }
-}
 
 /// One member's behaviour: (member, cheats in its regular answer, what happens to its answer).
 type Plan = (u8, bool, Act);
 
-/// The relay over the five members in `d`, each at its plan (the others honest).
-fn relay(d: &Path, plans: &[Plan]) -> Committee {
-    let r = roster();
-    let links = (1..=5u8)
-        .map(|i| {
-            let mut member = open(d, &r, i);
-            let (cheat, answer) = plans
-                .iter()
-                .find(|p| p.0 == i)
-                .map_or((false, Act::Pass), |p| (p.1, p.2));
-            if cheat {
-                member.corrupt_shares_for_demo();
-            }
-            Some(Box::new(Local { member, answer }) as Box<dyn MemberLink>)
-        })
-        .collect();
-    let mut c = Committee::start(r, DESIGN, links, d).unwrap();
-    c.admit_unverified();
-    c
-}
-
 /// Round 1 of a fresh copy of the committee with `plans`: its result, the standing and the demotion times of
 /// members 1..=5 the relay saved (its `committee-relay.json`).
 fn round_one(label: &str, plans: &[Plan]) -> (Result<Decryption, RelayError>, Standing, [u64; 5]) {
-    let d = copy_of(ceremony(), label);
-    let mut c = relay(&d, plans);
-    let (subs, sum) = clinics(c.key(), 2900);
-    let res = c.decrypt(1, &subs);
-    if let Ok(done) = &res {
-        assert_eq!(done.chunks[0].to_vec(), sum, "bit-exact");
-    }
-    let key_id = c.record().key_id;
-    drop(c);
-    let s = RelayMemory::load(&d, &key_id).unwrap().standing;
-    let stored: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(d.join("committee-relay.json")).unwrap()).unwrap();
-    let at = core::array::from_fn(|i| stored["standing"]["last_demoted"][i].as_u64().unwrap());
-    let _ = std::fs::remove_dir_all(&d);
-    (res, s, at)
-}
-
-fn members(e: &[Exclusion]) -> Vec<u8> {
-    e.iter().map(|e| e.member).collect()
-}
-
-/// The members a round's error returns as excluded (`None`: an error that returns none).
-fn returned(res: &Result<Decryption, RelayError>) -> Option<Vec<u8>> {
-    match res {
-        Err(RelayError::Committee(
-            CommitteeError::Excluded(ex)
-            | CommitteeError::RelayAndExcluded { excluded: ex, .. }
-            | CommitteeError::TooManyShareSets { excluded: ex, .. }
-            | CommitteeError::Unrepairable { excluded: ex },
-        )) => Some(members(ex)),
-        Err(_) => None,
-        Ok(d) => Some(d.exclusions.iter().map(|e| e.member).collect()),
-    }
-}
-
-/// The text the aggregator publishes for a failed round (`CommitteeDecryptor`: the error's Display).
-fn published(res: &Result<Decryption, RelayError>) -> String {
-    res.as_ref()
-        .err()
-        .map(ToString::to_string)
-        .unwrap_or_default()
+    fixture::round_one(label, plans, 2900)
 }
 
 /// The combiner's sentence for slot holder 3's answer changed on the path (`Combination::checked_answer`).
@@ -157,7 +48,7 @@ fn silent_and_changed(
     label: &str,
     cheater: bool,
 ) -> (Result<Decryption, RelayError>, Standing, [u64; 5]) {
-    let mut plans = vec![(1, false, Act::Withhold), (3, false, Act::Flip)];
+    let mut plans = vec![(1, false, Act::Withhold), (3, false, Act::Flip(INSIDE))];
     if cheater {
         plans.push((2, true, Act::Pass));
     }
@@ -230,7 +121,7 @@ fn r29_attempt_a_changed_answer_in_a_silent_round_blames_only_the_cheater() {
         let plans = [
             (1, false, Act::Withhold),
             (2, true, Act::Pass),
-            (3, false, Act::Flip),
+            (3, false, Act::Flip(INSIDE)),
         ];
         let (res, s, at) = round_one("rev29-a1", &plans);
         assert!(published(&res).starts_with("nothing was combined"));

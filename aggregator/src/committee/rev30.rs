@@ -20,13 +20,12 @@
 //! After the review (lead): R30-1 is fixed (THRESHOLD §34 "After review 30"); the finding test is no longer
 //! ignored and the test that pinned the wording as found is removed.
 
-use std::path::Path;
+use std::sync::LazyLock;
 
-use super::CommitteeError;
-use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, open, roster};
-use super::link::MemberLink;
-use super::process::{ANSWER, RECEIPT, SUPPLEMENT, parse_reply, reply};
-use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::fixture::{
+    Act, Script, big_stack, ceremony, copy_of, decrypt_exact, published, returned, start_scripted,
+};
+use super::relay::{Decryption, RelayError};
 use super::relay_memory::RelayMemory;
 use super::standing::Standing;
 use zkfl_core::threshold::slots::bit;
@@ -41,109 +40,34 @@ fn straddling() -> String {
     w
 }
 
-/// Steps whose replies are replaced by an empty success (`0` alone) when a plan lists them with this marker.
-const EMPTY: u8 = 0x80;
+/// [`straddling`], made once: the words of the scripted refusals.
+static STRADDLING: LazyLock<String> = LazyLock::new(straddling);
 
-/// An in-process member whose replies to the steps in `refuse` are replaced by a refusal in `words` (a step
-/// `op | EMPTY` in `refuse`: its reply is replaced by an empty success instead).
-struct Local {
-    member: super::member::Member,
-    refuse: &'static [u8],
-    words: String,
+fn refused() -> Act {
+    Act::Refuse(STRADDLING.as_str())
 }
 
-impl MemberLink for Local {
-    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
-        let mut req = vec![op];
-        req.extend_from_slice(body);
-        let member = &mut self.member;
-        let out = parse_reply(&on_big_stack(|| reply(member, &req)));
-        if self.refuse.contains(&op) {
-            return Err(self.words.clone());
-        }
-        if self.refuse.contains(&(op | EMPTY)) {
-            return parse_reply(&[0]);
-        }
-        out
-    }
-}
-
-/// One member's behaviour: (member, cheats in its regular answer, steps whose replies become refusals).
-type Plan = (u8, bool, &'static [u8]);
-
-fn relay(d: &Path, plans: &[Plan]) -> Committee {
-    let r = roster();
-    let links = (1..=5u8)
-        .map(|i| {
-            let mut member = open(d, &r, i);
-            let (cheat, refuse) = plans
-                .iter()
-                .find(|p| p.0 == i)
-                .map_or((false, &[][..]), |p| (p.1, p.2));
-            if cheat {
-                member.corrupt_shares_for_demo();
-            }
-            Some(Box::new(Local {
-                member,
-                refuse,
-                words: straddling(),
-            }) as Box<dyn MemberLink>)
-        })
-        .collect();
-    let mut c = Committee::start(r, DESIGN, links, d).unwrap();
-    c.admit_unverified();
-    c
-}
-
-/// Round 1 of a fresh copy of the committee with `plans`, then (same relay memory) round 2 with every member
+/// Round 1 of a fresh copy of the committee with `scripts`, then (same relay memory) round 2 with every member
 /// honest: both results and the standing saved after round 1.
 fn rounds(
     label: &str,
-    plans: &[Plan],
+    scripts: &[Script],
 ) -> (
     Result<Decryption, RelayError>,
     Standing,
     Result<Decryption, RelayError>,
 ) {
     let d = copy_of(ceremony(), label);
-    let mut c = relay(&d, plans);
-    let (subs, sum) = clinics(c.key(), 3000);
-    let first = c.decrypt(1, &subs);
-    if let Ok(done) = &first {
-        assert_eq!(done.chunks[0].to_vec(), sum, "bit-exact");
-    }
+    let mut c = start_scripted(&d, scripts);
+    let first = decrypt_exact(&mut c, 1, 3000);
     let key_id = c.record().key_id;
     drop(c);
     let s = RelayMemory::load(&d, &key_id).unwrap().standing;
-    let mut c = relay(&d, &[]);
-    let (subs, sum) = clinics(c.key(), 3001);
-    let second = c.decrypt(2, &subs);
-    if let Ok(done) = &second {
-        assert_eq!(done.chunks[0].to_vec(), sum, "bit-exact");
-    }
+    let mut c = start_scripted::<Script>(&d, &[]);
+    let second = decrypt_exact(&mut c, 2, 3001);
     drop(c);
     let _ = std::fs::remove_dir_all(&d);
     (first, s, second)
-}
-
-fn returned(res: &Result<Decryption, RelayError>) -> Option<Vec<u8>> {
-    match res {
-        Err(RelayError::Committee(
-            CommitteeError::Excluded(ex)
-            | CommitteeError::RelayAndExcluded { excluded: ex, .. }
-            | CommitteeError::TooManyShareSets { excluded: ex, .. }
-            | CommitteeError::Unrepairable { excluded: ex },
-        )) => Some(ex.iter().map(|e| e.member).collect()),
-        Err(_) => None,
-        Ok(d) => Some(d.exclusions.iter().map(|e| e.member).collect()),
-    }
-}
-
-fn published(res: &Result<Decryption, RelayError>) -> String {
-    res.as_ref()
-        .err()
-        .map(ToString::to_string)
-        .unwrap_or_default()
 }
 
 /// Attempt (goals 3 and 5 through the three places a member's or the path's words reach the relay after R29-2):
@@ -164,9 +88,15 @@ fn r30_attempt_words_straddling_the_cut_neither_panic_nor_blame() {
         let (first, s, _) = rounds(
             "rev30-a1",
             &[
-                (5, false, &[RECEIPT]),
-                (2, true, &[]),
-                (3, false, &[SUPPLEMENT]),
+                Script {
+                    receipt: refused(),
+                    ..Script::honest(5)
+                },
+                (2, true, Act::Pass).into(),
+                Script {
+                    supplement: refused(),
+                    ..Script::honest(3)
+                },
             ],
         );
         assert_eq!(returned(&first), Some(vec![2]), "{}", published(&first));
@@ -180,7 +110,11 @@ fn r30_attempt_words_straddling_the_cut_neither_panic_nor_blame() {
             "{text}"
         );
         assert_eq!(s.distrusted(), bit(2));
-        let (done, _, _) = rounds("rev30-a1b", &[(5, false, &[RECEIPT])]);
+        let five = Script {
+            receipt: refused(),
+            ..Script::honest(5)
+        };
+        let (done, _, _) = rounds("rev30-a1b", &[five]);
         let done = done.expect("decrypts");
         let r = done
             .refusals
@@ -206,7 +140,7 @@ const RELAY_BLAMED: &str = "the relay is to blame";
 #[test]
 fn r30_1_an_empty_answer_is_reported_as_silence() {
     big_stack(|| {
-        let (res, _, _) = rounds("rev30-1", &[(1, false, &[ANSWER | EMPTY])]);
+        let (res, _, _) = rounds("rev30-1", &[(1, false, Act::Empty).into()]);
         let text = published(&res);
         assert!(!text.contains(RELAY_BLAMED), "{text}");
         assert!(
