@@ -331,6 +331,74 @@ impl Committee {
         result
     }
 
+    /// The receipts of this aggregate every member will accept (review 20, R20-3: one bad receipt in the
+    /// answer request would make every honest member refuse it), and the members without one, with why.
+    /// Receipts are durable facts of the members (the same request returns the same bytes): one stored in an
+    /// earlier attempt of this aggregate still counts for a member that is offline now, and a fresh reply
+    /// replaces it only when valid itself — an empty or changed reply is no evidence against a receipt the relay
+    /// already holds (review 31, R31-1).
+    fn gather_receipts(
+        &self,
+        round: u64,
+        subs: &[Submission],
+        memo_key: &(u64, [u8; 32]),
+        replies: Vec<Result<Vec<u8>, String>>,
+    ) -> Result<(MemberReceipts, Vec<Refusal>), RelayError> {
+        let stored = self
+            .memory
+            .rounds
+            .get(memo_key)
+            .map(|m| m.receipts.clone())
+            .unwrap_or_default();
+        let mut lost = Vec::new();
+        let mut candidates = stored;
+        for (i, r) in replies.into_iter().enumerate() {
+            let member = i as u8 + 1;
+            match r {
+                Ok(bytes) => candidates.push((member, bytes)),
+                Err(reason) => lost.push((member, reason)),
+            }
+        }
+        let combination = &self.combination;
+        let checks = on_big_stack(|| combination.check_receipts(round, subs, &candidates))?;
+        // Stored receipts come first: a later valid one (the fresh reply) replaces them, an invalid one does not.
+        let mut signed: MemberReceipts = Vec::new();
+        let mut invalid = Vec::new();
+        for ((member, bytes), check) in candidates.into_iter().zip(checks) {
+            match check {
+                Ok(()) => {
+                    signed.retain(|(m, _)| *m != member);
+                    signed.push((member, bytes));
+                }
+                Err(why) => invalid.push((member, why)),
+            }
+        }
+        signed.sort_by_key(|(m, _)| *m);
+        let holds = |m: u8| signed.iter().any(|(s, _)| *s == m);
+        let mut refusals: Vec<Refusal> = lost
+            .into_iter()
+            .filter(|(m, _)| !holds(*m))
+            .map(|(member, reason)| Refusal {
+                member,
+                reason: bounded(&reason),
+            })
+            .collect();
+        for (member, why) in invalid {
+            if holds(member) {
+                eprintln!(
+                    "committee round {round}: member {member}'s receipt reply is refused ({why}); its stored \
+                     receipt for this aggregate stands"
+                );
+            } else if !refusals.iter().any(|r| r.member == member) {
+                refusals.push(Refusal {
+                    member,
+                    reason: format!("its spend receipt is refused: {why}"),
+                });
+            }
+        }
+        Ok((signed, refusals))
+    }
+
     /// One attempt of [`Committee::decrypt`].
     fn attempt(&mut self, round: u64, subs: &[Submission]) -> Result<Decryption, RelayError> {
         let c = self.roster.epoch()?.committee;
@@ -339,48 +407,8 @@ impl Committee {
         let mut body = round.to_le_bytes().to_vec();
         body.extend_from_slice(&encode_submissions(subs));
         let memo_key = (round, sha3(&body));
-        let mut refusals = Vec::new();
         let replies = self.call_all(RECEIPT, &body);
-        // Receipts are durable facts of the members (the same request returns the same bytes): those of an
-        // earlier attempt of this aggregate still count for a member that is offline now.
-        let mut signed: Vec<(u8, Vec<u8>)> = self
-            .memory
-            .rounds
-            .get(&memo_key)
-            .map(|m| m.receipts.clone())
-            .unwrap_or_default();
-        for (i, r) in replies.into_iter().enumerate() {
-            let member = i as u8 + 1;
-            match r {
-                Ok(bytes) => {
-                    signed.retain(|(m, _)| *m != member);
-                    signed.push((member, bytes));
-                }
-                Err(reason) if !signed.iter().any(|(m, _)| *m == member) => {
-                    refusals.push(Refusal {
-                        member,
-                        reason: bounded(&reason),
-                    });
-                }
-                Err(_) => {}
-            }
-        }
-        signed.sort_by_key(|(m, _)| *m);
-        // Only receipts every member will accept count (review 20, R20-3): one bad receipt in the answer request
-        // would make every honest member refuse it.
-        let combination = &self.combination;
-        let checks = on_big_stack(|| combination.check_receipts(round, subs, &signed))?;
-        let mut checks = checks.into_iter();
-        signed.retain(|(member, _)| match checks.next() {
-            Some(Err(why)) => {
-                refusals.push(Refusal {
-                    member: *member,
-                    reason: format!("its spend receipt is refused: {why}"),
-                });
-                false
-            }
-            _ => true,
-        });
+        let (signed, mut refusals) = self.gather_receipts(round, subs, &memo_key, replies)?;
         for r in &refusals {
             eprintln!(
                 "committee round {round}: member {} signed no receipt: {}",
@@ -587,7 +615,7 @@ impl Committee {
         let first =
             on_big_stack(|| combination.combine_excluding(r.round, r.subs, r.mask, answers, &[]));
         let excluded = match first {
-            Ok(c) => return Ok((self.learn_combined(r, c), Vec::new())),
+            Ok(c) => return Ok((self.learn_combined(r, c, 0), Vec::new())),
             Err(CommitteeError::Excluded(ex)) => ex,
             Err(e) => return Err(self.learn_failure(r, e, answers, &[], 0)),
         };
@@ -636,7 +664,11 @@ impl Committee {
             combination.combine_excluding(r.round, r.subs, r.mask, answers, &supplements)
         });
         let e = match second {
-            Ok(c) => return Ok((self.learn_combined(r, c), helpers)),
+            Ok(c) => {
+                // Every supplement sent was checked and combined: its helper gave a valid answer.
+                let supplemented = asked.iter().fold(0 as Members, |m, (y, _)| m | bit(*y));
+                return Ok((self.learn_combined(r, c, supplemented), helpers));
+            }
             Err(e) => e,
         };
         // What the relay asked each helper for (never what the bytes claim, R26-2).
@@ -681,8 +713,9 @@ impl Committee {
     }
 
     /// A combination that decrypted: its excluded members are distrusted (a slotless cheater needs no
-    /// supplement, review 19 R19-3), every member whose answer was combined is in good standing again.
-    fn learn_combined(&mut self, r: &RoundIn<'_>, c: Combined) -> Combined {
+    /// supplement, review 19 R19-3), every member whose answer was combined — a regular answer, or a supplement
+    /// of the helpers in `supplemented` (review 31, R31-2) — is in good standing again.
+    fn learn_combined(&mut self, r: &RoundIn<'_>, c: Combined, supplemented: Members) -> Combined {
         self.memory.standing.distrust(&c.excluded);
         let left_out = c
             .excluded
@@ -692,7 +725,7 @@ impl Committee {
         let distrusted = self.memory.standing.distrusted();
         self.memory
             .standing
-            .restore(r.mask & !left_out & !distrusted);
+            .restore((r.mask & !left_out | supplemented) & !distrusted);
         c
     }
 
@@ -774,6 +807,9 @@ impl Committee {
         }
     }
 }
+
+/// Spend receipts by member, ascending (the bytes each member signed).
+type MemberReceipts = Vec<(u8, Vec<u8>)>;
 
 /// The most bytes of a member's (or the path's) own words kept in a report (review 29, R29-2).
 const MAX_REASON_BYTES: usize = 200;
