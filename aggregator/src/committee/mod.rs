@@ -50,6 +50,8 @@ mod rev30;
 #[cfg(test)]
 mod rev31;
 #[cfg(test)]
+mod rev32;
+#[cfg(test)]
 mod tests;
 
 /// What a committee member or its set-up refused, said in words a user can act on.

@@ -1,0 +1,451 @@
+//! Review 32 (independent; the reviewer did not write the code): the committee's round path after the fixes of
+//! R31-1 (a stored valid receipt stands against an empty or invalid fresh reply, `relay::Committee::
+//! gather_receipts`) and R31-2 (a helper whose supplement is combined is restored) — against §16.4 items 5 and 6,
+//! §3.2.1, §4.2, §15.3 and §1 of docs/THRESHOLD.md (§36).
+//!
+//! R32-1 (INFO; goal 6, a false sentence): item 6 says, after R31-1, that "only a member without a valid receipt
+//! is published as refusing". A receipt signer whose liveness check (`READY`, asked of every signer before a
+//! present set is chosen) is lost — dropped by the path, or withheld — is published among the round's
+//! `refusals` ("offline before answering: …") while its valid receipt is published among the `receipt_signers`
+//! and `receipts` of the same round, also when it would not have been in P at all.
+//!
+//! Attempts that failed (goal 5, the stored receipts): a receipt reply replaced by another member's valid receipt
+//! of the same aggregate (which a malicious member reads in the answer request) or by the member's own valid
+//! receipt of another round's aggregate never replaces the stored receipt nor enters the receipt set; receipts of
+//! one aggregate never count for another aggregate of the same round; a retry carried by stored receipts alone
+//! makes no member spend anything new.
+//!
+//! Faults are made outside `Member`: each member's link computes the member's real reply, records it, then a
+//! switch the test holds (changed between attempts, kept across a relay restart) replaces the reply to a chosen
+//! step (receipt, liveness check, answer) by a refusal, an empty success, or bytes the test chose (a replayed
+//! receipt). Positive controls take the relay's own defence away where it can be taken away from outside: the
+//! stored receipt is removed from `committee-relay.json` before a restart.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, db, open, roster, spent_rows};
+use super::link::MemberLink;
+use super::member::{Member, Submission};
+use super::process::{ANSWER, READY, RECEIPT, parse_reply, reply};
+use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::relay_memory::RelayMemory;
+
+/// What the path (or the member) does to one step's reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Fault {
+    /// A refusal (or a lost reply) in these words: `Err`.
+    Refuse(&'static str),
+    /// A success with no bytes (`0` alone; over HTTP a 200 with that body).
+    Empty,
+    /// A success carrying these bytes instead of the member's (a replay the test chose).
+    Bytes(Vec<u8>),
+}
+
+/// Per member, the faults of its link: (step, fault), changed by the test between attempts.
+type Switch = Arc<Mutex<Vec<(u8, Fault)>>>;
+
+/// Per member, every successful reply the member itself made: (step, round, bytes).
+type Seen = Arc<Mutex<Vec<(u8, u64, Vec<u8>)>>>;
+
+/// An in-process member whose replies are recorded, then pass through `switch`.
+struct Link {
+    member: Member,
+    switch: Switch,
+    seen: Seen,
+}
+
+impl MemberLink for Link {
+    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
+        let mut req = vec![op];
+        req.extend_from_slice(body);
+        let member = &mut self.member;
+        let out = parse_reply(&on_big_stack(|| reply(member, &req)));
+        if let Ok(bytes) = &out {
+            let round = body
+                .get(..8)
+                .map_or(0, |b| u64::from_le_bytes(b.try_into().unwrap()));
+            self.seen.lock().unwrap().push((op, round, bytes.clone()));
+        }
+        let fault = self
+            .switch
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(o, _)| *o == op)
+            .map(|(_, f)| f.clone());
+        match fault {
+            None => out,
+            Some(Fault::Refuse(words)) => Err(words.into()),
+            Some(Fault::Empty) => parse_reply(&[0]),
+            Some(Fault::Bytes(b)) => Ok(b),
+        }
+    }
+}
+
+/// A copy of the committee (the fixture's one-chunk design of set L: P = {1, 2, 3, 4}, member 4 slotless,
+/// w = 4) with its five switches and records.
+struct Rig {
+    dir: PathBuf,
+    switches: Vec<Switch>,
+    seen: Vec<Seen>,
+}
+
+impl Rig {
+    fn new(label: &str) -> Self {
+        Self {
+            dir: copy_of(ceremony(), label),
+            switches: (0..5).map(|_| Switch::default()).collect(),
+            seen: (0..5).map(|_| Seen::default()).collect(),
+        }
+    }
+
+    /// A relay over the members' databases and the relay memory in `dir` (a restart when called again).
+    fn start(&self) -> Committee {
+        let r = roster();
+        let links = (1..=5u8)
+            .map(|i| {
+                let k = usize::from(i) - 1;
+                Some(Box::new(Link {
+                    member: open(&self.dir, &r, i),
+                    switch: Arc::clone(&self.switches[k]),
+                    seen: Arc::clone(&self.seen[k]),
+                }) as Box<dyn MemberLink>)
+            })
+            .collect();
+        let mut c = Committee::start(r, DESIGN, links, &self.dir).unwrap();
+        c.admit_unverified();
+        c
+    }
+
+    /// Member `m`'s link: `faults` from now on.
+    fn set(&self, m: u8, faults: &[(u8, Fault)]) {
+        *self.switches[usize::from(m) - 1].lock().unwrap() = faults.to_vec();
+    }
+
+    fn clear(&self) {
+        for m in 1..=5 {
+            self.set(m, &[]);
+        }
+    }
+
+    /// The last receipt member `m` itself signed for `round`.
+    fn own_receipt(&self, m: u8, round: u64) -> Vec<u8> {
+        self.seen[usize::from(m) - 1]
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|(op, r, _)| *op == RECEIPT && *r == round)
+            .map(|(_, _, b)| b.clone())
+            .expect("the member signed a receipt for the round")
+    }
+
+    fn memory(&self, c: &Committee) -> RelayMemory {
+        RelayMemory::load(&self.dir, &c.record().key_id).unwrap()
+    }
+
+    /// The receipts the memory holds for the aggregates of `round` (one entry per aggregate).
+    fn stored(&self, c: &Committee, round: u64) -> Vec<Vec<(u8, Vec<u8>)>> {
+        self.memory(c)
+            .rounds
+            .iter()
+            .filter(|((r, _), _)| *r == round)
+            .map(|(_, m)| m.receipts.clone())
+            .collect()
+    }
+
+    /// Rows of every member's spent ledger (receipt markers, answer and decryption markers).
+    fn spent(&self) -> Vec<i64> {
+        (1..=5).map(|i| spent_rows(&db(&self.dir, i))).collect()
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Decrypts and checks a decryption bit-exact against the clinics' sum.
+fn decrypt(
+    c: &mut Committee,
+    round: u64,
+    subs: &[Submission],
+    sum: &[i64],
+) -> Result<Decryption, RelayError> {
+    let res = c.decrypt(round, subs);
+    if let Ok(d) = &res {
+        assert_eq!(d.chunks[0].to_vec(), sum, "bit-exact");
+    }
+    res
+}
+
+/// The refusal a round publishes for `member`, if any.
+fn refusal(res: &Result<Decryption, RelayError>, member: u8) -> Option<String> {
+    let list = match res {
+        Ok(d) => &d.refusals,
+        Err(RelayError::TooFewKeyHolders { refusals, .. }) => refusals,
+        Err(_) => return None,
+    };
+    list.iter()
+        .find(|r| r.member == member)
+        .map(|r| r.reason.clone())
+}
+
+fn holders(receipts: &[(u8, Vec<u8>)]) -> Vec<u8> {
+    receipts.iter().map(|(m, _)| *m).collect()
+}
+
+// ----------------------------------------------------------------------------------------------------------
+// R32-1: a receipt signer is published among the refusals when its liveness check is lost.
+// ----------------------------------------------------------------------------------------------------------
+
+/// The finding (INFO): item 6 says "only a member without a valid receipt is published as refusing". Member 5
+/// signs a valid receipt (published among the round's `receipt_signers` and `receipts`); the path drops its reply
+/// to the liveness check the relay sends every signer before choosing P. The round decrypts with P = {1, 2, 3, 4}
+/// — 5 would not have been in P anyway — yet publishes member 5 among its `refusals`.
+#[test]
+#[ignore = "R32-1: a receipt signer whose liveness check is lost is published among the refusals"]
+fn r32_1_a_receipt_signer_is_not_published_as_refusing() {
+    big_stack(|| {
+        let rig = Rig::new("rev32-1");
+        let mut c = rig.start();
+        let (subs, sum) = clinics(c.key(), 3200);
+        rig.set(5, &[(READY, Fault::Refuse("timed out"))]);
+        let res = decrypt(&mut c, 1, &subs, &sum);
+        let done = res.as_ref().expect("decrypts");
+        assert!(done.receipt_signers.contains(&5));
+        assert_eq!(refusal(&res, 5), None, "member 5 holds a valid receipt");
+    });
+}
+
+/// Live pin and positive control of R32-1: the lost liveness reply reaches the relay — the round decrypts
+/// bit-exact with P = {1, 2, 3, 4}, member 5 among the receipt signers *and* among the refusals ("offline before
+/// answering: …", the path's words cut to 200 bytes); without the fault nobody is published as refusing; with 5's
+/// receipt reply lost instead, 5 is a refusal and no signer (the case the sentence describes).
+#[test]
+fn r32_1_live_a_lost_liveness_reply_publishes_a_signer_as_refusing() {
+    big_stack(|| {
+        let rig = Rig::new("rev32-1l");
+        let mut c = rig.start();
+        let (subs, sum) = clinics(c.key(), 3201);
+        rig.set(5, &[(READY, Fault::Refuse("timed out"))]);
+        let res = decrypt(&mut c, 1, &subs, &sum);
+        let done = res.as_ref().expect("decrypts");
+        assert_eq!(done.present, [1, 2, 3, 4]);
+        assert_eq!(done.receipt_signers, [1, 2, 3, 4, 5]);
+        assert_eq!(done.receipts.len(), 5);
+        assert_eq!(
+            refusal(&res, 5).as_deref(),
+            Some("offline before answering: timed out")
+        );
+        rig.clear();
+        let (subs, sum) = clinics(c.key(), 3202);
+        let res = decrypt(&mut c, 2, &subs, &sum);
+        assert!(res.as_ref().expect("decrypts").refusals.is_empty());
+        rig.set(5, &[(RECEIPT, Fault::Refuse("timed out"))]);
+        let (subs, sum) = clinics(c.key(), 3203);
+        let res = decrypt(&mut c, 3, &subs, &sum);
+        assert_eq!(refusal(&res, 5).as_deref(), Some("timed out"));
+        assert_eq!(res.expect("decrypts").receipt_signers, [1, 2, 3, 4]);
+    });
+}
+
+// ----------------------------------------------------------------------------------------------------------
+// Attempts that failed: the stored receipts (R31-1) against replayed receipts, other aggregates and spending.
+// ----------------------------------------------------------------------------------------------------------
+
+/// Attempts 1–3 (goals 2 and 5), on one aggregate whose first attempt is lost to the path (slot holder 1's answer
+/// dropped) with all five receipts stored:
+///
+/// 1. Retry: member 5 (malicious, or the path) answers the receipt request with member 3's valid receipt of this
+///    very aggregate (every member reads the receipts in the answer request). The stored receipt of 5 stands: the
+///    retry decrypts bit-exact with signers [1..5], the receipt sent and published for 5 is 5's stored one, 5 is
+///    not published as refusing and the memory still holds 5's own bytes.
+/// 2. Retry: member 5 answers with its own valid receipt of another round's aggregate (round 7, decrypted
+///    before): the same.
+/// 3. Retry with every receipt reply lost: the stored receipts alone carry it, and no member's spent ledger
+///    grows on any retry (members resend their stored answers; nothing new is decrypted).
+///
+/// Positive control: the stored receipt of 5 removed from `committee-relay.json` before a restart — the replayed
+/// receipts now reach `check_receipts` alone and are refused (5 published as refusing, with the check's words,
+/// signers [1..4]); the retry still decrypts (the stored present set and four receipts). And the spent ledgers did
+/// grow in the first attempt, so the measure is live.
+#[test]
+fn r32_attempt_replayed_receipts_never_replace_a_stored_one() {
+    big_stack(|| {
+        let rig = Rig::new("rev32-a1");
+        let mut c = rig.start();
+        let (subs7, sum7) = clinics(c.key(), 3207);
+        decrypt(&mut c, 7, &subs7, &sum7).expect("round 7 decrypts");
+        let other_round = rig.own_receipt(5, 7);
+        let (subs, sum) = clinics(c.key(), 3210);
+        let before = rig.spent();
+        rig.set(1, &[(ANSWER, Fault::Refuse("withheld"))]);
+        let first = decrypt(&mut c, 1, &subs, &sum);
+        assert!(first.is_err(), "lost to slot holder 1's dropped answer");
+        let after_first = rig.spent();
+        assert!(
+            before.iter().zip(&after_first).all(|(b, a)| a > b),
+            "every member spent in attempt 1: {before:?} → {after_first:?}"
+        );
+        let stored = rig.stored(&c, 1);
+        assert_eq!(stored.len(), 1);
+        let stored = stored[0].clone();
+        assert_eq!(holders(&stored), [1, 2, 3, 4, 5]);
+        let own5 = stored[4].1.clone();
+        let of3 = stored[2].1.clone();
+        assert_ne!(own5, other_round);
+        rig.clear();
+        for (what, replay) in [
+            ("3's receipt", of3.clone()),
+            ("round 7's", other_round.clone()),
+        ] {
+            rig.set(5, &[(RECEIPT, Fault::Bytes(replay))]);
+            let res = decrypt(&mut c, 1, &subs, &sum);
+            assert_eq!(refusal(&res, 5), None, "{what}");
+            let done = res.expect("the retry decrypts");
+            assert_eq!(done.receipt_signers, [1, 2, 3, 4, 5], "{what}");
+            assert_eq!(
+                done.receipts[4], own5,
+                "{what}: 5's own stored receipt is sent"
+            );
+            assert_eq!(
+                rig.stored(&c, 1),
+                [stored.clone()],
+                "{what}: memory unchanged"
+            );
+        }
+        for m in 1..=5 {
+            rig.set(m, &[(RECEIPT, Fault::Refuse("timed out"))]);
+        }
+        let done = decrypt(&mut c, 1, &subs, &sum).expect("stored receipts carry the retry");
+        assert_eq!(done.receipt_signers, [1, 2, 3, 4, 5]);
+        assert_eq!(rig.spent(), after_first, "nothing new spent by any retry");
+        // Positive control: the stored receipt of 5 taken away.
+        let key_id = c.record().key_id;
+        drop(c);
+        let mut mem = RelayMemory::load(&rig.dir, &key_id).unwrap();
+        for memo in mem.rounds.values_mut() {
+            memo.receipts.retain(|(m, _)| *m != 5);
+        }
+        mem.save(&rig.dir).unwrap();
+        let mut c = rig.start();
+        rig.clear();
+        for (replay, words) in [
+            (
+                of3,
+                "its spend receipt is refused: a receipt of member 3 sent by member 5",
+            ),
+            (
+                other_round,
+                "its spend receipt is refused: a receipt for another round or aggregate",
+            ),
+        ] {
+            rig.set(5, &[(RECEIPT, Fault::Bytes(replay))]);
+            let res = decrypt(&mut c, 1, &subs, &sum);
+            assert_eq!(refusal(&res, 5).as_deref(), Some(words));
+            assert_eq!(res.expect("decrypts").receipt_signers, [1, 2, 3, 4]);
+        }
+        assert_eq!(rig.spent(), after_first);
+    });
+}
+
+/// Attempt 4 (goals 2 and 5: receipts of two aggregates of one round). Aggregate A of round 1 is decrypted (its
+/// five receipts stored). The coordinator then asks for another aggregate C of round 1 (other clinics): every
+/// member refuses to sign it (`RoundSpent`), and A's stored receipts do not count for C — nor do A's receipts
+/// replayed by the path as the members' replies for C (each refused as "a receipt for another round or
+/// aggregate"): `TooFewKeyHolders` with no signer, no member asked to answer (no ledger grows), no memory entry for
+/// C. Positive control: A's stored receipts alone carry a retry of A with every receipt reply lost, so receipts
+/// looked up by round (not by aggregate) would have made C's quorum.
+#[test]
+fn r32_attempt_receipts_of_one_aggregate_never_count_for_another() {
+    big_stack(|| {
+        let rig = Rig::new("rev32-a4");
+        let mut c = rig.start();
+        let (subs, sum) = clinics(c.key(), 3220);
+        decrypt(&mut c, 1, &subs, &sum).expect("aggregate A decrypts");
+        let of_a: Vec<Vec<u8>> = (1..=5).map(|m| rig.own_receipt(m, 1)).collect();
+        let spent = rig.spent();
+        let (other, other_sum) = clinics(c.key(), 3221);
+        let res = decrypt(&mut c, 1, &other, &other_sum);
+        let Err(RelayError::TooFewKeyHolders { why, refusals }) = &res else {
+            panic!("{res:?}");
+        };
+        assert!(why.starts_with("0 of 5 members signed"), "{why}");
+        assert_eq!(refusals.len(), 5);
+        for m in 1..=5u8 {
+            rig.set(
+                m,
+                &[(RECEIPT, Fault::Bytes(of_a[usize::from(m) - 1].clone()))],
+            );
+        }
+        let res = decrypt(&mut c, 1, &other, &other_sum);
+        let Err(RelayError::TooFewKeyHolders { why, refusals }) = &res else {
+            panic!("{res:?}");
+        };
+        assert!(why.starts_with("0 of 5 members signed"), "{why}");
+        assert!(
+            refusals.iter().all(|r| r
+                .reason
+                .ends_with("a receipt for another round or aggregate")),
+            "{refusals:?}"
+        );
+        assert_eq!(rig.spent(), spent, "no member asked to answer");
+        assert_eq!(rig.stored(&c, 1).len(), 1, "no memory entry for C");
+        // Positive control.
+        for m in 1..=5u8 {
+            rig.set(m, &[(RECEIPT, Fault::Refuse("timed out"))]);
+        }
+        let done = decrypt(&mut c, 1, &subs, &sum).expect("A's stored receipts carry A");
+        assert_eq!(done.receipt_signers, [1, 2, 3, 4, 5]);
+    });
+}
+
+/// Attempt 5 (goal 5: an empty receipt reply with a stored receipt on a fresh present set). Attempt 1 of an
+/// aggregate stops before any present set is announced (three signers' liveness replies lost: two members can
+/// answer, t = 3), with all five receipts stored and no present set. The retry chooses P afresh while members 4
+/// and 5 answer the receipt request with an empty success: their stored receipts stand (signers [1..5]), the
+/// retry decrypts bit-exact with P = {1, 2, 3, 4}, and neither 4 nor 5 is published as refusing. Positive control:
+/// attempt 1 publishes the three lost liveness replies and asks no member to answer; the empty replies reach the
+/// relay (without stored receipts an empty reply is a refusal, rev31's control).
+#[test]
+fn r32_attempt_stored_receipts_stand_on_a_fresh_present_set() {
+    big_stack(|| {
+        let rig = Rig::new("rev32-a5");
+        let mut c = rig.start();
+        let (subs, sum) = clinics(c.key(), 3230);
+        for m in [1, 2, 3] {
+            rig.set(m, &[(READY, Fault::Refuse("timed out"))]);
+        }
+        let first = decrypt(&mut c, 1, &subs, &sum);
+        let Err(RelayError::TooFewKeyHolders { why, refusals }) = &first else {
+            panic!("{first:?}");
+        };
+        assert!(why.starts_with("2 members can answer"), "{why}");
+        assert_eq!(holders_of(refusals), [1, 2, 3]);
+        let memo = rig.memory(&c);
+        let memo = memo.rounds.values().next().expect("the aggregate's memo");
+        assert_eq!(holders(&memo.receipts), [1, 2, 3, 4, 5]);
+        assert_eq!(memo.present, None);
+        let asked = rig
+            .seen
+            .iter()
+            .any(|s| s.lock().unwrap().iter().any(|(op, _, _)| *op == ANSWER));
+        assert!(!asked, "no member was asked to answer");
+        rig.clear();
+        rig.set(4, &[(RECEIPT, Fault::Empty)]);
+        rig.set(5, &[(RECEIPT, Fault::Empty)]);
+        let res = decrypt(&mut c, 1, &subs, &sum);
+        assert_eq!(refusal(&res, 4), None);
+        assert_eq!(refusal(&res, 5), None);
+        let done = res.expect("the retry decrypts");
+        assert_eq!(done.receipt_signers, [1, 2, 3, 4, 5]);
+        assert_eq!(done.present, [1, 2, 3, 4]);
+    });
+}
+
+fn holders_of(refusals: &[super::relay::Refusal]) -> Vec<u8> {
+    refusals.iter().map(|r| r.member).collect()
+}
