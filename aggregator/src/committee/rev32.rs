@@ -9,6 +9,14 @@
 //! `refusals` ("offline before answering: …") while its valid receipt is published among the `receipt_signers`
 //! and `receipts` of the same round, also when it would not have been in P at all.
 //!
+//! R32-2 (INFO; goals 4 and 6): item 6 keeps "per aggregate" the receipts gathered and the present set announced,
+//! so that a retry announces the same P. The relay keys that memory by SHA3 of the request bytes (round and the
+//! submissions in the order given, proofs included), while the aggregate members spend and answer once is the
+//! canonical set of ciphertexts. The same aggregate asked for with its submissions in another order gets a fresh
+//! P from the standing; the members that answered the stored P refuse it, the retry is lost and the relay demotes
+//! those honest members with no fault on the path. Not reachable through the coordinator as it stands (its kept
+//! submissions come in a stable order).
+//!
 //! Attempts that failed (goal 5, the stored receipts): a receipt reply replaced by another member's valid receipt
 //! of the same aggregate (which a malicious member reads in the answer request) or by the member's own valid
 //! receipt of another round's aggregate never replaces the stored receipt nor enters the receipt set; receipts of
@@ -439,7 +447,7 @@ fn r32_attempt_replayed_receipts_never_replace_a_stored_one() {
     });
 }
 
-/// Attempt 4 (goals 2 and 5: receipts of two aggregates of one round). Aggregate A of round 1 is decrypted (its
+/// Attempt 5 (goals 2 and 5: receipts of two aggregates of one round). Aggregate A of round 1 is decrypted (its
 /// five receipts stored). The coordinator then asks for another aggregate C of round 1 (other clinics): every
 /// member refuses to sign it (`RoundSpent`), and A's stored receipts do not count for C — nor do A's receipts
 /// replayed by the path as the members' replies for C (each refused as "a receipt for another round or
@@ -490,7 +498,7 @@ fn r32_attempt_receipts_of_one_aggregate_never_count_for_another() {
     });
 }
 
-/// Attempt 5 (goal 5: an empty receipt reply with a stored receipt on a fresh present set). Attempt 1 of an
+/// Attempt 4 (goal 5: an empty receipt reply with a stored receipt on a fresh present set). Attempt 1 of an
 /// aggregate stops before any present set is announced (three signers' liveness replies lost: two members can
 /// answer, t = 3), with all five receipts stored and no present set. The retry chooses P afresh while members 4
 /// and 5 answer the receipt request with an empty success: their stored receipts stand (signers [1..5]), the
