@@ -23,7 +23,7 @@ use zkfl_core::threshold::slots::{Committee as Slots, Members, bit};
 use super::CommitteeError;
 use super::fixture::{
     self as fixture, Act, INSIDE, big_stack, ceremony, clinics, committee_shape, copy_of, mask,
-    members, roster, start_scripted,
+    members, returned, roster, start_scripted,
 };
 use super::member::Combined;
 use super::relay::{Committee, Decryption, RelayError};
@@ -69,16 +69,10 @@ fn helpers_of_2() -> Vec<u8> {
 /// logged and returned with the round"): typed (`Excluded`, `RelayAndExcluded`, `TooManyShareSets`,
 /// `Unrepairable`) or in the words `CommitteeError`'s Display gives a returned exclusion ("member m excluded (…").
 fn returns_exclusion(res: &Result<Decryption, RelayError>, m: u8) -> bool {
-    match res {
-        Err(RelayError::Committee(
-            CommitteeError::Excluded(ex)
-            | CommitteeError::RelayAndExcluded { excluded: ex, .. }
-            | CommitteeError::TooManyShareSets { excluded: ex, .. }
-            | CommitteeError::Unrepairable { excluded: ex },
-        )) => members(ex).contains(&m),
-        Err(e) => e.to_string().contains(&format!("member {m} excluded (")),
-        Ok(d) => d.exclusions.iter().any(|e| e.member == m),
-    }
+    returned(res).is_some_and(|ex| ex.contains(&m))
+        || res
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains(&format!("member {m} excluded (")))
 }
 
 // ----------------------------------------------------------------------------------------------------------
