@@ -193,9 +193,30 @@ struct RoundIn<'a> {
     receipts: &'a [Vec<u8>],
 }
 
-fn sha3(bytes: &[u8]) -> [u8; 32] {
+/// What names an aggregate in the relay's memory: SHA3-256 over its submissions' clinics and ciphertexts, each
+/// encoded as on the wire without its norm proof, in sorted order. The members' β(A) hashes the same ciphertexts
+/// in canonical order and no proof, so a retry that gives the same submissions in another order (or with other
+/// proof bytes) finds the aggregate's receipts and present set (review 32, R32-2); the round is the key's other
+/// half.
+fn aggregate_id(subs: &[Submission]) -> [u8; 32] {
     use sha3::Digest as _;
-    sha3::Sha3_256::digest(bytes).into()
+    let mut each: Vec<Vec<u8>> = subs
+        .iter()
+        .map(|s| {
+            let mut one = encode_submissions(std::slice::from_ref(s));
+            // The proof is the encoding's tail: its u32 length, then its bytes.
+            one.truncate(one.len() - 4 - s.proof.len());
+            one
+        })
+        .collect();
+    each.sort_unstable();
+    let mut h = sha3::Sha3_256::new();
+    h.update(b"ZKFL-PQ/relay/aggregate/v1");
+    h.update((each.len() as u64).to_le_bytes());
+    for one in &each {
+        h.update(one);
+    }
+    h.finalize().into()
 }
 
 /// Runs `f` on a thread with room for set-L objects, borrowing from the caller.
@@ -406,7 +427,7 @@ impl Committee {
         let w = spend_quorum(n, t).max(t);
         let mut body = round.to_le_bytes().to_vec();
         body.extend_from_slice(&encode_submissions(subs));
-        let memo_key = (round, sha3(&body));
+        let memo_key = (round, aggregate_id(subs));
         let replies = self.call_all(RECEIPT, &body);
         let (signed, mut refusals) = self.gather_receipts(round, subs, &memo_key, replies)?;
         for r in &refusals {
