@@ -11,6 +11,8 @@
 use std::path::{Path, PathBuf};
 
 use zkfl_core::channel::identity::Signature;
+use zkfl_core::params::ParamSet;
+use zkfl_core::threshold::aggregate::ciphertext_digest;
 use zkfl_core::threshold::certificate::{self, KeySignature};
 use zkfl_core::threshold::slots::{Members, bit};
 use zkfl_core::threshold::spend::spend_quorum;
@@ -193,28 +195,23 @@ struct RoundIn<'a> {
     receipts: &'a [Vec<u8>],
 }
 
-/// What names an aggregate in the relay's memory: SHA3-256 over its submissions' clinics and ciphertexts, each
-/// encoded as on the wire without its norm proof, in sorted order. The members' β(A) hashes the same ciphertexts
-/// in canonical order and no proof, so a retry that gives the same submissions in another order (or with other
-/// proof bytes) finds the aggregate's receipts and present set (review 32, R32-2); the round is the key's other
-/// half.
+/// What names an aggregate in the relay's memory: SHA3-256 over its ciphertexts' digests (the core's
+/// `ciphertext_digest`, the identity the members' ledgers keep) in sorted order — what β(A) hashes, in the same
+/// canonical order, with no clinic id and no proof. A retry that gives the same ciphertexts in another order
+/// (review 32, R32-2), with other proof bytes, or under other clinic ids (review 33, R33-1) is the same aggregate
+/// to the members and finds its receipts and present set; the round is the key's other half.
 fn aggregate_id(subs: &[Submission]) -> [u8; 32] {
     use sha3::Digest as _;
-    let mut each: Vec<Vec<u8>> = subs
+    let mut digests: Vec<[u8; 32]> = subs
         .iter()
-        .map(|s| {
-            let mut one = encode_submissions(std::slice::from_ref(s));
-            // The proof is the encoding's tail: its u32 length, then its bytes.
-            one.truncate(one.len() - 4 - s.proof.len());
-            one
-        })
+        .map(|s| ciphertext_digest::<<P as ParamSet>::M, N>(&s.c1, &s.c0))
         .collect();
-    each.sort_unstable();
+    digests.sort_unstable();
     let mut h = sha3::Sha3_256::new();
-    h.update(b"ZKFL-PQ/relay/aggregate/v1");
-    h.update((each.len() as u64).to_le_bytes());
-    for one in &each {
-        h.update(one);
+    h.update(b"ZKFL-PQ/relay/aggregate/v2");
+    h.update((digests.len() as u64).to_le_bytes());
+    for d in &digests {
+        h.update(d);
     }
     h.finalize().into()
 }
@@ -443,6 +440,11 @@ impl Committee {
             .rounds
             .get(&memo_key)
             .and_then(|m| m.present.clone());
+        // Every valid receipt gathered is kept, also in an attempt below the quorum (review 33, R33-2): a later
+        // attempt counts it for a member whose reply is lost then. With none, no entry is made.
+        if !signed.is_empty() {
+            self.memory.touch(memo_key).receipts = signed;
+        }
         if (signers.len() as u32) < w {
             return Err(RelayError::TooFewKeyHolders {
                 why: format!(
@@ -453,7 +455,6 @@ impl Committee {
                 refusals,
             });
         }
-        self.memory.touch(memo_key).receipts = signed;
         let present = match earlier {
             // Members already asked to answer for this present set answer no other: keep it (a member that is
             // offline now and holds no slot is left out; one that holds a slot makes the retry fail again).
@@ -486,10 +487,14 @@ impl Committee {
                     });
                 }
                 self.memory.touch(memo_key).present = Some(present.clone());
-                // Durable before any member answers for it (members answer one present set per aggregate).
-                self.memory
-                    .save(&self.data_dir)
-                    .map_err(RelayError::Storage)?;
+                // Durable before any member answers for it (members answer one present set per aggregate); one
+                // that could not be written is not announced, now or by a later attempt (review 33, R33-3).
+                if let Err(why) = self.memory.save(&self.data_dir) {
+                    if let Some(m) = self.memory.rounds.get_mut(&memo_key) {
+                        m.present = None;
+                    }
+                    return Err(RelayError::Storage(why));
+                }
                 present
             }
         };

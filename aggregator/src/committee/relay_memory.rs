@@ -39,7 +39,7 @@ pub struct RoundMemo {
 pub struct RelayMemory {
     /// The committee key's identity this memory belongs to (one key epoch; review 21, R21-2).
     pub key_id: [u8; 32],
-    /// Per (round, the aggregate's identity: `relay::aggregate_id`, its submissions' ciphertexts in sorted order).
+    /// Per (round, the aggregate's identity: `relay::aggregate_id`, its ciphertexts' digests in sorted order).
     pub rounds: BTreeMap<(u64, [u8; 32]), RoundMemo>,
     /// The members' standing.
     pub standing: Standing,
