@@ -443,3 +443,49 @@ fn r33_attempt_a_repeated_ciphertext_never_shares_the_stored_aggregate() {
         assert_eq!(done.receipt_signers, [1, 2, 3, 4, 5]);
     });
 }
+
+/// Attempt 3 (goals 4 and 5): a `committee-relay.json` written before R32-2's fix names an aggregate by the old
+/// request hash. After attempt 1 of an aggregate is lost (P = {1, 2, 3, 4}, 1 demoted), its entry's digest is
+/// rewritten to another 32 bytes (as the old hash is) before a restart. The relay starts (the file is not
+/// "damaged"), keeps the old standing (1 is still unreliable: the fresh P of the retry, {2, 3, 4, 5}, leaves it
+/// out), never matches the old entry to the aggregate (two entries afterwards, the old one unchanged), and a new
+/// round after it decrypts bit-exact — as §36 "After review 32" states (an aggregate in flight across the upgrade is
+/// lost, rounds after it are not). Positive control: the file unchanged, the same restart and retry announce the
+/// stored P and decrypt, so the rewritten digest is what the relay no longer finds.
+#[test]
+fn r33_attempt_an_old_format_memory_keeps_its_standing_and_matches_nothing() {
+    big_stack(|| {
+        for rewrite in [true, false] {
+            let rig = Rig::new(if rewrite { "rev33-a3" } else { "rev33-a3c" });
+            let mut c = rig.start();
+            let (subs, sum, memo) = lost_first_attempt(&rig, &mut c, 3350);
+            drop(c);
+            if rewrite {
+                let path = rig.dir.join(super::relay_memory::MEMORY_FILE);
+                let mut v: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+                v["rounds"][0]["digest"] = hex::encode([0xab; 32]).into();
+                std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+            }
+            let mut c = rig.start();
+            let standing = rig.memory(&c).standing;
+            assert_ne!(standing.unreliable() & bit(1), 0, "the standing is kept");
+            let retry = decrypt(&mut c, 1, &subs, &sum);
+            if rewrite {
+                assert!(retry.is_err(), "the in-flight aggregate is not found");
+                let entries = rig.entries(&c, 1);
+                assert_eq!(entries.len(), 2);
+                assert!(entries.contains(&memo), "the old entry is left as it was");
+                assert!(
+                    entries
+                        .iter()
+                        .any(|m| m.present.as_deref() == Some(&[2u8, 3, 4, 5][..]))
+                );
+                let (subs2, sum2) = clinics(c.key(), 3351);
+                decrypt(&mut c, 2, &subs2, &sum2).expect("a later round decrypts");
+            } else {
+                assert_eq!(retry.expect("decrypts").present, [1, 2, 3, 4]);
+            }
+        }
+    });
+}
