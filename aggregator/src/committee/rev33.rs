@@ -13,14 +13,26 @@
 //! through the coordinator as it stands (a kept submission keeps its clinic id, and with proofs verified a relabel
 //! needs a norm proof of the same ciphertext under the other clinic id, i.e. the encrypting clinic's witness).
 //!
-//! Attempts that failed (goal 5): a retry in another order and with other proof bytes finds the stored entry (the
+//! R33-2 (INFO; goal 6, a sentence): item 6 keeps "per aggregate … the receipts gathered", a stored valid receipt
+//! standing when a later reply of its member is lost. The receipts of an attempt that stays below the spend quorum
+//! are not kept (`attempt` returns `TooFewKeyHolders` before it touches the memory): with the path dropping two
+//! receipt replies in each of two attempts — other members each time — five valid receipts of the aggregate were
+//! signed and the second attempt is still lost as "3 of 5". The path interfered in both: the count holds.
+//!
+//! R33-3 (INFO; goal 6, a sentence, under a storage fault outside §1): item 6 says "a present set is written before
+//! any member is asked to answer for it". When that write fails the attempt stops with a storage error, but the
+//! present set stays in the relay's memory in RAM, and the next attempt of the aggregate asks the members to answer
+//! it without writing it.
+//!
+//! Attempts that failed (goals 4 and 5): a retry in another order and with other proof bytes finds the stored entry (the
 //! stored P is sent, nobody spends anything new); a request repeating a ciphertext (the same submission twice, or
 //! the same ciphertext under a second clinic id) never shares the stored entry of the aggregate, never reaches an
-//! answer request, and leaves the memory, the standing and every member's ledger as they were.
+//! answer request, and leaves the memory, the standing and every member's ledger as they were; a memory file of
+//! the format before R32-2 loads with its standing and its entries match no aggregate (as §36 states).
 //!
 //! Faults are made outside `Member`: each member's link computes the member's real reply, records it, then a
 //! switch the test holds (changed between attempts, kept across a relay restart) replaces the reply to one step by
-//! a refusal. Requests are made by the test (reordered, relabelled, proof bytes changed, a submission repeated), as
+//! a refusal; a storage fault is a directory where the memory's temporary file goes. Requests are made by the test (reordered, relabelled, proof bytes changed, a submission repeated), as
 //! a coordinator could give them. Positive controls take the relay's defence away from outside where possible: the
 //! stored present set is removed from `committee-relay.json` before a restart.
 
@@ -352,6 +364,93 @@ fn r33_2_control_receipts_are_kept_only_at_the_quorum() {
         }
         let done = decrypt(&mut c, 1, &subs, &sum).expect("the stored receipts carry it");
         assert_eq!(done.receipt_signers, [1, 2, 3, 4, 5]);
+    });
+}
+
+// ----------------------------------------------------------------------------------------------------------
+// R33-3: a present set whose write failed is announced on the next attempt without being written.
+// ----------------------------------------------------------------------------------------------------------
+
+/// Round 1's aggregate with the relay's memory file unwritable (a directory where `write_atomically` puts its
+/// temporary file: `create` fails, also for root): attempt 1 chooses P and cannot write it; attempt 2 follows.
+/// Returns whether attempt 1 stopped with `Storage`, whether it asked no member to answer and whether attempt 2
+/// decrypted; whether any member was asked to answer by attempt 2; and the present set of round 1 in
+/// `committee-relay.json` after attempt 2 (`None`: not written).
+fn unwritable_memory(rig: &Rig, c: &mut Committee) -> ([bool; 3], bool, Option<Vec<u8>>) {
+    let (subs, sum) = clinics(c.key(), 3360);
+    std::fs::create_dir_all(rig.dir.join("committee-relay.tmp")).unwrap();
+    let answers = |rig: &Rig| -> usize {
+        rig.seen
+            .iter()
+            .map(|s| {
+                s.lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|(op, _)| *op == ANSWER)
+                    .count()
+            })
+            .sum()
+    };
+    let first = decrypt(c, 1, &subs, &sum);
+    let storage = matches!(first, Err(RelayError::Storage(_)));
+    let asked_first = answers(rig) > 0;
+    let second = decrypt(c, 1, &subs, &sum);
+    let asked_second = answers(rig) > 0;
+    let on_disk = RelayMemory::load(&rig.dir, &c.record().key_id)
+        .unwrap()
+        .rounds
+        .iter()
+        .find(|((r, _), _)| *r == 1)
+        .and_then(|(_, m)| m.present.clone());
+    (
+        [storage, !asked_first, second.is_ok()],
+        asked_second,
+        on_disk,
+    )
+}
+
+/// The finding (INFO; goal 6, a sentence, under a storage fault outside §1): item 6 says "a present set is written
+/// before any member is asked to answer for it". When that write fails, attempt 1 stops with a storage error before
+/// any member answers (as the sentence wants), but the present set stays in the relay's memory in RAM, and attempt 2
+/// of the same aggregate takes it as "announced" (`earlier`) and asks the members to answer without writing it:
+/// the members answer a P that `committee-relay.json` does not hold. A restart after that (disk repaired) chooses P
+/// afresh, and if it differs (a liveness reply lost then) the members that answered refuse it, as in R32-2.
+#[test]
+#[ignore = "R33-3: a present set whose write failed is used by the next attempt without being written; members answer \
+            a P the relay's file does not hold"]
+fn r33_3_a_present_set_is_written_before_members_answer_it() {
+    big_stack(|| {
+        let rig = Rig::new("rev33-3");
+        let mut c = rig.start();
+        let (_, asked, on_disk) = unwritable_memory(&rig, &mut c);
+        assert!(
+            !asked || on_disk.as_deref() == Some(&[1u8, 2, 3, 4][..]),
+            "members were asked to answer a present set the file does not hold: {on_disk:?}"
+        );
+    });
+}
+
+/// Positive control of R33-3: the fault reaches the relay — attempt 1 returns `Storage` and asks no member to
+/// answer (the write-before-answer rule holds there), attempt 2 asks them and decrypts, and the file holds no
+/// present set for round 1. Without the fault the file holds P = {1, 2, 3, 4} after a round 1 lost to slot holder
+/// 1's dropped answer (the present set is written when it is chosen).
+#[test]
+fn r33_3_control_the_write_fails_and_members_answer_anyway() {
+    big_stack(|| {
+        let rig = Rig::new("rev33-3c");
+        let mut c = rig.start();
+        let (first, asked, on_disk) = unwritable_memory(&rig, &mut c);
+        assert_eq!(
+            first,
+            [true, true, true],
+            "attempt 1: Storage, nobody asked to answer; attempt 2 decrypts"
+        );
+        assert!(asked, "attempt 2 asks the members");
+        assert_eq!(on_disk, None, "no present set on disk");
+        drop(c);
+        let rig = Rig::new("rev33-3c2");
+        let mut c = rig.start();
+        lost_first_attempt(&rig, &mut c, 3360);
     });
 }
 
