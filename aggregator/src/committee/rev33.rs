@@ -24,16 +24,16 @@
 //! present set stays in the relay's memory in RAM, and the next attempt of the aggregate asks the members to answer
 //! it without writing it.
 //!
-//! Attempts that failed (goals 4 and 5): a retry in another order and with other proof bytes finds the stored entry (the
-//! stored P is sent, nobody spends anything new); a request repeating a ciphertext (the same submission twice, or
+//! Attempts that failed (goals 4 and 5): a retry in another order and with other proof bytes finds the stored
+//! entry (the stored P is sent, nobody spends anything new); a request repeating a ciphertext (the same submission twice, or
 //! the same ciphertext under a second clinic id) never shares the stored entry of the aggregate, never reaches an
 //! answer request, and leaves the memory, the standing and every member's ledger as they were; a memory file of
 //! the format before R32-2 loads with its standing and its entries match no aggregate (as §36 states).
 //!
 //! Faults are made outside `Member`: each member's link computes the member's real reply, records it, then a
 //! switch the test holds (changed between attempts, kept across a relay restart) replaces the reply to one step by
-//! a refusal; a storage fault is a directory where the memory's temporary file goes. Requests are made by the test (reordered, relabelled, proof bytes changed, a submission repeated), as
-//! a coordinator could give them. Positive controls take the relay's defence away from outside where possible: the
+//! a refusal; a storage fault is a directory where the memory's temporary file goes. Requests are made by the test
+//! (reordered, relabelled, proof bytes changed, a submission repeated), as a coordinator could give them. Positive controls take the relay's defence away from outside where possible: the
 //! stored present set is removed from `committee-relay.json` before a restart.
 
 use std::path::PathBuf;
@@ -134,6 +134,20 @@ impl Rig {
             .find(|(op, _)| *op == RECEIPT)
             .map(|(_, b)| b.clone())
             .expect("the member signed a receipt")
+    }
+
+    /// How many answer requests the members have answered so far (whatever the path then did to the reply).
+    fn answer_calls(&self) -> usize {
+        self.seen
+            .iter()
+            .map(|s| {
+                s.lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|(op, _)| *op == ANSWER)
+                    .count()
+            })
+            .sum()
     }
 
     fn memory(&self, c: &Committee) -> RelayMemory {
@@ -379,23 +393,11 @@ fn r33_2_control_receipts_are_kept_only_at_the_quorum() {
 fn unwritable_memory(rig: &Rig, c: &mut Committee) -> ([bool; 3], bool, Option<Vec<u8>>) {
     let (subs, sum) = clinics(c.key(), 3360);
     std::fs::create_dir_all(rig.dir.join("committee-relay.tmp")).unwrap();
-    let answers = |rig: &Rig| -> usize {
-        rig.seen
-            .iter()
-            .map(|s| {
-                s.lock()
-                    .unwrap()
-                    .iter()
-                    .filter(|(op, _)| *op == ANSWER)
-                    .count()
-            })
-            .sum()
-    };
     let first = decrypt(c, 1, &subs, &sum);
     let storage = matches!(first, Err(RelayError::Storage(_)));
-    let asked_first = answers(rig) > 0;
+    let asked_first = rig.answer_calls() > 0;
     let second = decrypt(c, 1, &subs, &sum);
-    let asked_second = answers(rig) > 0;
+    let asked_second = rig.answer_calls() > 0;
     let on_disk = RelayMemory::load(&rig.dir, &c.record().key_id)
         .unwrap()
         .rounds
@@ -524,8 +526,10 @@ fn r33_attempt_a_repeated_ciphertext_never_shares_the_stored_aggregate() {
         let twice: Vec<Submission> = subs.iter().cloned().chain([subs[0].clone()]).collect();
         let mut again = twice.clone();
         again[3].clinic = 103;
+        let answered = rig.answer_calls();
         for (what, request) in [("twice", twice), ("another clinic", again)] {
             let res = c.decrypt(1, &request);
+            assert_eq!(rig.answer_calls(), answered, "{what}: no answer request");
             assert!(
                 matches!(res, Err(RelayError::Committee(_))),
                 "{what}: {res:?}"
