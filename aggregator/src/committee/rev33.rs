@@ -35,6 +35,9 @@
 //! a refusal; a storage fault is a directory where the memory's temporary file goes. Requests are made by the test
 //! (reordered, relabelled, proof bytes changed, a submission repeated), as a coordinator could give them. Positive controls take the relay's defence away from outside where possible: the
 //! stored present set is removed from `committee-relay.json` before a restart.
+//!
+//! After the review (lead): R33-1, R33-2 and R33-3 are fixed in the relay (THRESHOLD §37 "After review 33"): the
+//! finding tests are no longer ignored and the controls no longer pin the behaviour as found.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -45,7 +48,6 @@ use super::member::{Member, Submission};
 use super::process::{ANSWER, RECEIPT, parse_reply, reply};
 use super::relay::{Committee, Decryption, RelayError, on_big_stack};
 use super::relay_memory::{RelayMemory, RoundMemo};
-use super::standing::Standing;
 use zkfl_core::threshold::slots::bit;
 
 /// Per member, the steps (ops) whose replies the path replaces by a refusal, changed by the test between attempts.
@@ -230,8 +232,6 @@ fn relabelled(subs: &[Submission]) -> Vec<Submission> {
 /// announce the stored P and decrypt from the members' stored answers. `relay::aggregate_id` hashes the clinic ids
 /// too: the retry is a new entry, P is chosen afresh ({2, 3, 4, 5}), and it is lost.
 #[test]
-#[ignore = "R33-1: relay::aggregate_id hashes clinic ids, β(A) does not: the same aggregate under other clinic ids \
-            is a second memory entry with a fresh P (item 6 says the memory names it as β(A) does)"]
 fn r33_1_a_retry_under_other_clinic_ids_announces_the_same_present_set() {
     big_stack(|| {
         let rig = Rig::new("rev33-1");
@@ -247,39 +247,23 @@ fn r33_1_a_retry_under_other_clinic_ids_announces_the_same_present_set() {
     });
 }
 
-/// Positive control of R33-1 (the relabelled request reaches the members as the same aggregate, and the relay
-/// tells it apart): for the relabelled retry every member returns a receipt byte-identical to the one stored for
-/// the aggregate; the relay keeps a second entry for round 1 whose present set is {2, 3, 4, 5}; the retry is lost;
-/// honest 2, 3 and 4 — no fault on the path in the retry — are demoted (unreliable), and member 5 spent a
-/// decryption on a present set nobody else answers. The same retry under the original clinic ids, on a fresh copy,
-/// announces the stored P and decrypts bit-exact with no member spending anything new.
+/// Positive control of R33-1: the relabelled request reaches the members as the same aggregate — for the
+/// relabelled retry every member returns a receipt byte-identical to the one stored for the aggregate — and the
+/// relay keeps one entry for round 1; the same retry under the original clinic ids, on a fresh copy, announces
+/// the stored P and decrypts bit-exact with no member spending anything new.
 #[test]
-fn r33_1_control_one_aggregate_to_the_members_two_to_the_relay() {
+fn r33_1_control_one_aggregate_to_the_members_and_the_relay() {
     big_stack(|| {
         let rig = Rig::new("rev33-1c");
         let mut c = rig.start();
         let (subs, sum, memo) = lost_first_attempt(&rig, &mut c, 3310);
-        let spent_before = rig.spent();
         let retry = decrypt(&mut c, 1, &relabelled(&subs), &sum);
         assert!(
             memo.receipts.iter().all(|(m, b)| rig.own_receipt(*m) == *b),
             "the members see the same aggregate"
         );
-        assert!(retry.is_err(), "the relabelled retry is lost");
-        let entries = rig.entries(&c, 1);
-        assert_eq!(entries.len(), 2, "a second memory entry for one aggregate");
-        assert!(
-            entries
-                .iter()
-                .any(|m| m.present.as_deref() == Some(&[2u8, 3, 4, 5][..]))
-        );
-        let standing: Standing = rig.memory(&c).standing;
-        for m in [2u8, 3, 4] {
-            assert_ne!(standing.unreliable() & bit(m), 0, "honest {m} demoted");
-        }
-        assert_eq!(standing.distrusted(), 0);
-        let spent_after = rig.spent();
-        assert!(spent_after[4] > spent_before[4], "member 5 spent");
+        assert!(retry.is_ok(), "{retry:?}");
+        assert_eq!(rig.entries(&c, 1).len(), 1, "one memory entry");
         drop(c);
 
         let rig = Rig::new("rev33-1c2");
@@ -321,8 +305,6 @@ fn split_receipts(rig: &Rig, c: &mut Committee) -> [Result<Decryption, RelayErro
 /// receipts of the aggregate, w = 4 — and attempt 2 is lost as "3 of 5 members signed". The path interfered in
 /// both attempts, so item 6's count holds.
 #[test]
-#[ignore = "R33-2: receipts gathered in an attempt below the spend quorum are not kept; a later attempt whose \
-            other receipt replies are lost does not count them"]
 fn r33_2_receipts_of_an_attempt_below_the_quorum_still_count() {
     big_stack(|| {
         let rig = Rig::new("rev33-2");
@@ -337,14 +319,14 @@ fn r33_2_receipts_of_an_attempt_below_the_quorum_still_count() {
     });
 }
 
-/// Positive control of R33-2: both attempts stop at `TooFewKeyHolders` with three signers each; the members did
-/// sign in attempt 1 (their receipts are durable facts: an unfaulted third attempt returns byte-identical receipts
-/// from 1, 2 and 3 and decrypts) and the memory holds no entry for round 1 after attempts 1 and 2. When attempt 1
+/// Positive control of R33-2: attempt 1 stops at `TooFewKeyHolders` with three signers (the path's faults reach
+/// the relay) and attempt 2, counting attempt 1's kept receipts, decrypts; the members did sign in attempt 1
+/// (their receipts are durable facts: the receipts published are byte-identical to those of attempt 1). When attempt 1
 /// reaches the quorum instead (only 5's receipt dropped, then 1's answer dropped: lost with P and four receipts
 /// stored), the same attempt 2 (1's and 2's receipt replies dropped) decrypts with signers [1..5]: the stored
 /// receipts are what item 6 describes, once the quorum was reached.
 #[test]
-fn r33_2_control_receipts_are_kept_only_at_the_quorum() {
+fn r33_2_control_receipts_of_every_attempt_are_kept() {
     big_stack(|| {
         let rig = Rig::new("rev33-2c");
         let mut c = rig.start();
@@ -362,16 +344,14 @@ fn r33_2_control_receipts_are_kept_only_at_the_quorum() {
                     .expect("signed in attempt 1")
             })
             .collect();
-        for res in [&first, &second] {
-            assert!(
-                matches!(res, Err(RelayError::TooFewKeyHolders { why, .. }) if why.starts_with("3 of 5")),
-                "{res:?}"
-            );
-        }
-        assert!(rig.entries(&c, 1).is_empty(), "nothing kept");
-        let third = decrypt(&mut c, 1, &subs, &sum).expect("an unfaulted attempt decrypts");
-        assert_eq!(third.receipt_signers, [1, 2, 3, 4, 5]);
-        assert_eq!(third.receipts[..3], signed_first[..], "durable receipts");
+        assert!(
+            matches!(&first, Err(RelayError::TooFewKeyHolders { why, .. }) if why.starts_with("3 of 5")),
+            "{first:?}"
+        );
+        let second = second.expect("attempt 2 counts attempt 1's receipts");
+        assert_eq!(second.receipt_signers, [1, 2, 3, 4, 5]);
+        assert_eq!(second.receipts[..3], signed_first[..], "durable receipts");
+        assert_eq!(rig.entries(&c, 1).len(), 1);
         drop(c);
 
         let rig = Rig::new("rev33-2c2");
@@ -429,8 +409,6 @@ fn unwritable_memory(rig: &Rig, c: &mut Committee) -> ([bool; 3], bool, Option<V
 /// the members answer a P that `committee-relay.json` does not hold. A restart after that (disk repaired) chooses P
 /// afresh, and if it differs (a liveness reply lost then) the members that answered refuse it, as in R32-2.
 #[test]
-#[ignore = "R33-3: a present set whose write failed is used by the next attempt without being written; members answer \
-            a P the relay's file does not hold"]
 fn r33_3_a_present_set_is_written_before_members_answer_it() {
     big_stack(|| {
         let rig = Rig::new("rev33-3");
@@ -444,21 +422,21 @@ fn r33_3_a_present_set_is_written_before_members_answer_it() {
 }
 
 /// Positive control of R33-3: the fault reaches the relay — attempt 1 returns `Storage` and asks no member to
-/// answer (the write-before-answer rule holds there), attempt 2 asks them and decrypts, and the file holds no
-/// present set for round 1. Without the fault the file holds P = {1, 2, 3, 4} after a round 1 lost to slot holder
-/// 1's dropped answer (the present set is written when it is chosen).
+/// answer (the write-before-answer rule); attempt 2, with the file still unwritable, stops the same way rather
+/// than announcing the unwritten present set. Without the fault the file holds P = {1, 2, 3, 4} after a round 1
+/// lost to slot holder 1's dropped answer (the present set is written when it is chosen).
 #[test]
-fn r33_3_control_the_write_fails_and_members_answer_anyway() {
+fn r33_3_control_an_unwritten_present_set_is_never_announced() {
     big_stack(|| {
         let rig = Rig::new("rev33-3c");
         let mut c = rig.start();
         let (first, asked, on_disk) = unwritable_memory(&rig, &mut c);
         assert_eq!(
             first,
-            [true, true, true],
-            "attempt 1: Storage, nobody asked to answer; attempt 2 decrypts"
+            [true, true, false],
+            "attempt 1: Storage, nobody asked to answer; attempt 2 does not decrypt"
         );
-        assert!(asked, "attempt 2 asks the members");
+        assert!(!asked, "no attempt asks the members");
         assert_eq!(on_disk, None, "no present set on disk");
         drop(c);
         let rig = Rig::new("rev33-3c2");
