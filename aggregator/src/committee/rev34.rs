@@ -48,6 +48,9 @@ type Switch = Arc<Mutex<Vec<u8>>>;
 /// Per member, every successful reply the member itself made: (step, bytes).
 type Seen = Arc<Mutex<Vec<(u8, Vec<u8>)>>>;
 
+/// One entry of the relay's memory: its key (round, aggregate) and what it holds.
+type Entry = ((u64, [u8; 32]), RoundMemo);
+
 /// Where to make a directory when the member is asked to answer (a storage fault timed by the round itself).
 type Trap = Arc<Mutex<Option<PathBuf>>>;
 
@@ -163,7 +166,7 @@ impl Rig {
     }
 
     /// The memory's entries for `round` on disk.
-    fn entries(&self, c: &Committee, round: u64) -> Vec<((u64, [u8; 32]), RoundMemo)> {
+    fn entries(&self, c: &Committee, round: u64) -> Vec<Entry> {
         self.memory(c)
             .rounds
             .into_iter()
@@ -218,11 +221,7 @@ fn named_as_item_6(subs: &[Submission]) -> [u8; 32] {
 /// Attempt 1 of round 1's aggregate below the spend quorum: the path drops the receipt replies of members 4 and 5
 /// (the members sign; three receipts reach the relay, w = 4). Returns the submissions, their sum and the entry on
 /// disk (its key and memo).
-fn below_the_quorum(
-    rig: &Rig,
-    c: &mut Committee,
-    seed: u64,
-) -> (Vec<Submission>, Vec<i64>, ((u64, [u8; 32]), RoundMemo)) {
+fn below_the_quorum(rig: &Rig, c: &mut Committee, seed: u64) -> (Vec<Submission>, Vec<i64>, Entry) {
     let (subs, sum) = clinics(c.key(), seed);
     for m in [4, 5] {
         rig.drop_replies(m, &[RECEIPT]);
