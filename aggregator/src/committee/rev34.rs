@@ -5,21 +5,25 @@
 //! are the focus (goal 5): an entry holding receipts and no present set, the memory's key, and what RAM and
 //! `committee-relay.json` hold when a write fails or the relay stops between two writes.
 //!
-//! Findings: none (§38).
+//! R34-1 (INFO; goals 4 and 6, a sentence; an aggregator stop or a storage fault, outside §1's path): item 6
+//! keeps "the standing after every attempt" so that "neither a retry after an aggregator restart … nor a cheater
+//! gains from a restart". The present set is written before the answers, the standing only once the attempt is
+//! over (a failed save is logged, not fatal); between the two run the answers and the whole combination. A relay
+//! that stops in that window (or whose save after the attempt fails, then restarts) forgets that slot holder 1
+//! withheld: the next round's P holds member 1 again and it costs a second round with no path interference.
 //!
 //! Attempts that failed (each a passing test with its positive control):
 //! - receipts kept below the quorum count for their aggregate only: a second aggregate of the round, given the first
-//!   one's stored receipts under its own memory key (the file rewritten, the relay restarted), is refused before
-//!   any answer request, each stored receipt published as refused (`check_receipts` re-checks stored receipts
-//!   against the request's β(A));
+//!   one's stored receipts under its own memory key (the file rewritten, the relay restarted), is refused as
+//!   "0 of 5" before any answer request (`check_receipts` re-checks stored receipts against the request's β(A));
 //! - the memory key is the spec's: SHA3 over the sorted ciphertext digests, computed here from item 6's words, names
 //!   the relay's entry; a request reordered and relabelled finds the receipts-only entry of an attempt below the
 //!   quorum, and they carry the quorum of the retry;
 //! - a stop between the present set's write and the standing's (the save after the attempt fails, then a restart):
 //!   the present set written before any member answered is what the retry announces, and the retry decrypts;
 //! - a present set whose write failed, then a restart: no entry is on disk with a present set, nothing was answered,
-//!   and the retry after the repair writes P before the members answer it and decrypts; the standing on disk is the
-//!   one in RAM.
+//!   and the retry after the repair writes P before the members answer it and decrypts;
+//! - attempts below the quorum demote nobody, and a member whose kept receipt stands is not published as refusing.
 //!
 //! Faults are made outside `Member`: each member's link computes the member's real reply and records it, then a
 //! switch the test holds replaces the reply to one step by a refusal; a storage fault is a directory where
@@ -345,6 +349,51 @@ fn r34_attempt_a_receipts_only_entry_is_found_under_other_order_and_clinic_ids()
                 assert_eq!(entries.len(), 1, "one entry");
                 assert_eq!(entries[0].0, key);
             }
+        }
+    });
+}
+
+/// Attempt 5 (goals 3 and 4): blame and the count in attempts below the quorum with kept receipts. Attempt 1 stays
+/// below the quorum (the path drops the receipt replies of 4 and 5); attempt 2 too (it drops those of 1, 4 and 5:
+/// kept 1, 2, 3 and fresh 2, 3 make three signers). Neither attempt demotes or distrusts anyone (nobody was asked
+/// to answer: scheduling learns nothing), and attempt 2 publishes as refusing only 4 and 5 — not member 1, whose
+/// kept receipt stands though its reply is lost (item 6: "only a member without a valid receipt is published as
+/// refusing a receipt"). Positive control: the same drops of attempt 2 on a fresh copy, without attempt 1, publish
+/// 1, 4 and 5 (the path's drops reach the relay; the kept receipt is what clears member 1).
+#[test]
+fn r34_attempt_below_the_quorum_nobody_is_demoted_or_wrongly_refused() {
+    big_stack(|| {
+        for first in [true, false] {
+            let rig = Rig::new(if first { "rev34-a5" } else { "rev34-a5c" });
+            let mut c = rig.start();
+            let (subs, sum) = if first {
+                let (subs, sum, _) = below_the_quorum(&rig, &mut c, 3460);
+                (subs, sum)
+            } else {
+                clinics(c.key(), 3460)
+            };
+            for m in [1, 4, 5] {
+                rig.drop_replies(m, &[RECEIPT]);
+            }
+            let res = decrypt(&mut c, 1, &subs, &sum);
+            let Err(RelayError::TooFewKeyHolders { why, refusals }) = &res else {
+                panic!("{res:?}");
+            };
+            let refused: Vec<u8> = refusals.iter().map(|r| r.member).collect();
+            if first {
+                assert!(why.starts_with("3 of 5"), "{why}");
+                assert_eq!(refused, [4, 5]);
+            } else {
+                assert!(why.starts_with("2 of 5"), "{why}");
+                assert_eq!(refused, [1, 4, 5]);
+            }
+            let standing = rig.memory(&c).standing;
+            assert_eq!(
+                standing.unreliable() | standing.distrusted(),
+                0,
+                "nobody demoted"
+            );
+            assert_eq!(rig.answer_calls(), 0);
         }
     });
 }
