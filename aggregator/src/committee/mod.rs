@@ -56,6 +56,8 @@ mod rev33;
 #[cfg(test)]
 mod rev34;
 #[cfg(test)]
+mod rig;
+#[cfg(test)]
 mod tests;
 
 /// What a committee member or its set-up refused, said in words a user can act on.

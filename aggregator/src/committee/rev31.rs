@@ -23,118 +23,15 @@
 //! After the review (lead): R31-1 and R31-2 are fixed (THRESHOLD §35 "After review 31"); the finding tests are no
 //! longer ignored and the controls no longer pin the behaviour as found.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-
-use super::fixture::{
-    DESIGN, big_stack, ceremony, clinics, copy_of, open, published, returned, roster,
-};
-use super::link::MemberLink;
-use super::member::{Member, Submission};
-use super::process::{ANSWER, RECEIPT, SUPPLEMENT, parse_reply, reply};
-use super::relay::{Committee, Decryption, RelayError, on_big_stack};
-use super::relay_memory::RelayMemory;
+use super::fixture::{big_stack, clinics, published, returned};
+use super::process::{ANSWER, RECEIPT, SUPPLEMENT};
+use super::relay::{Committee, Decryption, RelayError};
+use super::rig::{Fault, Rig, decrypt};
 use super::standing::Standing;
 use zkfl_core::threshold::slots::{Members, bit};
 
-/// What the path (or the member) does to one step's reply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Fault {
-    /// A success with no bytes (`0` alone; over HTTP a 200 with that body).
-    Empty,
-    /// A refusal (or a lost reply): `Err`.
-    Refuse,
-    /// The member's bytes with their last byte flipped.
-    Flip,
-}
-
-/// Per member, the faults of its link: (step, fault), changed by the test between attempts.
-type Switch = Arc<Mutex<Vec<(u8, Fault)>>>;
-
-/// An in-process member whose replies pass through `switch`.
-struct Faulty {
-    member: Member,
-    switch: Switch,
-}
-
-impl MemberLink for Faulty {
-    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
-        let mut req = vec![op];
-        req.extend_from_slice(body);
-        let member = &mut self.member;
-        let out = parse_reply(&on_big_stack(|| reply(member, &req)));
-        let fault = self
-            .switch
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(o, _)| *o == op)
-            .map(|(_, f)| *f);
-        match fault {
-            None => out,
-            Some(Fault::Empty) => parse_reply(&[0]),
-            Some(Fault::Refuse) => Err("withheld".into()),
-            Some(Fault::Flip) => out.map(|mut b| {
-                if let Some(last) = b.last_mut() {
-                    *last ^= 1;
-                }
-                b
-            }),
-        }
-    }
-}
-
-/// A copy of the committee (the fixture's one-chunk design of set L) with its five switches.
-struct Rig {
-    dir: PathBuf,
-    switches: Vec<Switch>,
-    cheaters: Vec<u8>,
-}
-
-impl Rig {
-    fn new(label: &str, cheaters: &[u8]) -> Self {
-        Self {
-            dir: copy_of(ceremony(), label),
-            switches: (0..5).map(|_| Switch::default()).collect(),
-            cheaters: cheaters.to_vec(),
-        }
-    }
-
-    /// A relay over the members' databases and the relay memory in `dir` (a restart when called again).
-    fn start(&self) -> Committee {
-        let r = roster();
-        let links = (1..=5u8)
-            .map(|i| {
-                let mut member = open(&self.dir, &r, i);
-                if self.cheaters.contains(&i) {
-                    member.corrupt_shares_for_demo();
-                }
-                Some(Box::new(Faulty {
-                    member,
-                    switch: Arc::clone(&self.switches[usize::from(i) - 1]),
-                }) as Box<dyn MemberLink>)
-            })
-            .collect();
-        let mut c = Committee::start(r, DESIGN, links, &self.dir).unwrap();
-        c.admit_unverified();
-        c
-    }
-
-    /// Member `m`'s link: `faults` from now on.
-    fn set(&self, m: u8, faults: &[(u8, Fault)]) {
-        *self.switches[usize::from(m) - 1].lock().unwrap() = faults.to_vec();
-    }
-
-    fn memory(&self, c: &Committee) -> RelayMemory {
-        RelayMemory::load(&self.dir, &c.record().key_id).unwrap()
-    }
-}
-
-impl Drop for Rig {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+/// A refusal or a lost reply.
+const REFUSED: Fault = Fault::Refuse("withheld");
 
 /// Demotions so far (the standing's own clock, read through its stored form).
 fn demotions(s: &Standing) -> u64 {
@@ -145,20 +42,6 @@ fn demotions(s: &Standing) -> u64 {
 
 fn members(m: Members) -> Vec<u8> {
     (1..=5u8).filter(|&i| m & bit(i) != 0).collect()
-}
-
-/// Decrypts and checks a decryption bit-exact against the clinics' sum.
-fn decrypt(
-    c: &mut Committee,
-    round: u64,
-    subs: &[Submission],
-    sum: &[i64],
-) -> Result<Decryption, RelayError> {
-    let res = c.decrypt(round, subs);
-    if let Ok(d) = &res {
-        assert_eq!(d.chunks[0].to_vec(), sum, "bit-exact");
-    }
-    res
 }
 
 /// The text a round publishes when the relay is blamed (`CommitteeError::Relay`'s Display).
@@ -182,10 +65,10 @@ fn receipt_retry(
     faulted: &[u8],
     fault: Fault,
 ) -> (Vec<u8>, Vec<u8>, Result<Decryption, RelayError>) {
-    let rig = Rig::new(label, &[]);
+    let rig = Rig::new(label);
     let mut c = rig.start();
     let (subs, sum) = clinics(c.key(), 3100);
-    rig.set(1, &[(ANSWER, Fault::Refuse)]);
+    rig.set(1, &[(ANSWER, REFUSED)]);
     let first = decrypt(&mut c, 1, &subs, &sum);
     assert!(
         published(&first).contains("holding slots did not answer (member 1)"),
@@ -195,7 +78,7 @@ fn receipt_retry(
     let after_first = stored_receipt_holders(&rig, &c);
     rig.set(1, &[]);
     for &m in faulted {
-        rig.set(m, &[(RECEIPT, fault)]);
+        rig.set(m, &[(RECEIPT, fault.clone())]);
     }
     let retry = decrypt(&mut c, 1, &subs, &sum);
     let after_retry = stored_receipt_holders(&rig, &c);
@@ -223,7 +106,7 @@ fn r31_1_an_invalid_receipt_reply_keeps_the_stored_receipt() {
     big_stack(|| {
         let mut wrong = Vec::new();
         for (label, fault) in [("rev31-1e", Fault::Empty), ("rev31-1f", Fault::Flip)] {
-            let (first, retry, res) = receipt_retry(label, &[5], fault);
+            let (first, retry, res) = receipt_retry(label, &[5], fault.clone());
             assert_eq!(first, [1, 2, 3, 4, 5]);
             let signers = res.as_ref().map(|d| d.receipt_signers.clone()).ok();
             if retry != [1, 2, 3, 4, 5] || signers.as_deref() != Some(&[1, 2, 3, 4, 5]) {
@@ -252,15 +135,15 @@ fn r31_1_an_invalid_receipt_reply_keeps_the_stored_receipt() {
 #[test]
 fn r31_1_control_a_lost_receipt_reply_keeps_the_stored_receipt() {
     big_stack(|| {
-        let (first, retry, res) = receipt_retry("rev31-1c", &[5], Fault::Refuse);
+        let (first, retry, res) = receipt_retry("rev31-1c", &[5], REFUSED);
         assert_eq!(first, [1, 2, 3, 4, 5]);
         assert_eq!(retry, [1, 2, 3, 4, 5]);
         assert!(!refused(&res, 5));
         assert_eq!(res.expect("decrypts").receipt_signers, [1, 2, 3, 4, 5]);
-        let (_, retry, res) = receipt_retry("rev31-1c2", &[4, 5], Fault::Refuse);
+        let (_, retry, res) = receipt_retry("rev31-1c2", &[4, 5], REFUSED);
         assert_eq!(retry, [1, 2, 3, 4, 5]);
         assert_eq!(res.expect("decrypts").receipt_signers, [1, 2, 3, 4, 5]);
-        let rig = Rig::new("rev31-1l", &[]);
+        let rig = Rig::new("rev31-1l");
         let mut c = rig.start();
         let (subs, sum) = clinics(c.key(), 3105);
         rig.set(5, &[(RECEIPT, Fault::Empty)]);
@@ -286,12 +169,10 @@ fn two_rounds(
     Standing,
     Result<Decryption, RelayError>,
 ) {
-    let rig = Rig::new(label, cheaters);
+    let rig = Rig::with_cheaters(label, cheaters);
     let mut c = rig.start();
-    for &(m, op, f) in faults {
-        let mut now = rig.switches[usize::from(m) - 1].lock().unwrap().clone();
-        now.push((op, f));
-        rig.set(m, &now);
+    for (m, op, f) in faults {
+        rig.add(*m, *op, f.clone());
     }
     let (subs, sum) = clinics(c.key(), 3110);
     let first = decrypt(&mut c, 1, &subs, &sum);
@@ -315,8 +196,8 @@ fn two_rounds(
 #[test]
 fn r31_attempt_an_empty_answer_with_a_cheater() {
     big_stack(|| {
-        for (label, fault) in [("rev31-a1e", Fault::Empty), ("rev31-a1r", Fault::Refuse)] {
-            let (first, s, second) = two_rounds(label, &[2], &[(3, ANSWER, fault)]);
+        for (label, fault) in [("rev31-a1e", Fault::Empty), ("rev31-a1r", REFUSED)] {
+            let (first, s, second) = two_rounds(label, &[2], &[(3, ANSWER, fault.clone())]);
             let text = published(&first);
             assert!(first.is_err(), "{fault:?}");
             assert_eq!(returned(&first), Some(vec![2]), "{fault:?}: {text}");
@@ -405,7 +286,7 @@ fn r31_attempt_an_empty_answer_from_a_slotless_helper() {
 fn r31_attempt_a_restart_does_not_help_a_silent_member() {
     big_stack(|| {
         for forget in [false, true] {
-            let rig = Rig::new(if forget { "rev31-a4c" } else { "rev31-a4" }, &[]);
+            let rig = Rig::new(if forget { "rev31-a4c" } else { "rev31-a4" });
             rig.set(1, &[(ANSWER, Fault::Empty)]);
             let mut c = rig.start();
             let (subs, sum) = clinics(c.key(), 3120);
@@ -444,7 +325,7 @@ fn c_standing(rig: &Rig, c: &Committee) -> Standing {
 #[test]
 fn r31_attempt_an_empty_answer_with_a_changed_answer_and_a_retry() {
     big_stack(|| {
-        let rig = Rig::new("rev31-a5", &[]);
+        let rig = Rig::new("rev31-a5");
         rig.set(1, &[(ANSWER, Fault::Empty)]);
         rig.set(2, &[(ANSWER, Fault::Flip)]);
         let mut c = rig.start();
@@ -496,7 +377,7 @@ fn helper_retry(
     label: &str,
     retry_fault: Option<Fault>,
 ) -> (Result<Decryption, RelayError>, Standing) {
-    let rig = Rig::new(label, &[2]);
+    let rig = Rig::with_cheaters(label, &[2]);
     let mut c = rig.start();
     let (subs, sum) = clinics(c.key(), 3140);
     rig.set(4, &[(SUPPLEMENT, Fault::Empty)]);

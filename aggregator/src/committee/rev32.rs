@@ -34,164 +34,18 @@
 //! memory is keyed by `relay::aggregate_id`, the submissions' ciphertexts in sorted order; the finding test is no
 //! longer ignored and its live pin became a control) — THRESHOLD §36 "After review 32".
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-
-use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, db, open, roster, spent_rows};
-use super::link::MemberLink;
-use super::member::{Member, Submission};
-use super::process::{ANSWER, READY, RECEIPT, parse_reply, reply};
-use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::fixture::{big_stack, clinics};
+use super::process::{ANSWER, READY, RECEIPT};
+use super::relay::{Committee, Decryption, RelayError};
 use super::relay_memory::RelayMemory;
+use super::rig::{Fault, Rig, decrypt};
 
-/// What the path (or the member) does to one step's reply.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Fault {
-    /// A refusal (or a lost reply) in these words: `Err`.
-    Refuse(&'static str),
-    /// A success with no bytes (`0` alone; over HTTP a 200 with that body).
-    Empty,
-    /// A success carrying these bytes instead of the member's (a replay the test chose).
-    Bytes(Vec<u8>),
-}
-
-/// Per member, the faults of its link: (step, fault), changed by the test between attempts.
-type Switch = Arc<Mutex<Vec<(u8, Fault)>>>;
-
-/// Per member, every successful reply the member itself made: (step, round, bytes).
-type Seen = Arc<Mutex<Vec<(u8, u64, Vec<u8>)>>>;
-
-/// An in-process member whose replies are recorded, then pass through `switch`.
-struct Link {
-    member: Member,
-    switch: Switch,
-    seen: Seen,
-}
-
-impl MemberLink for Link {
-    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
-        let mut req = vec![op];
-        req.extend_from_slice(body);
-        let member = &mut self.member;
-        let out = parse_reply(&on_big_stack(|| reply(member, &req)));
-        if let Ok(bytes) = &out {
-            let round = body
-                .get(..8)
-                .map_or(0, |b| u64::from_le_bytes(b.try_into().unwrap()));
-            self.seen.lock().unwrap().push((op, round, bytes.clone()));
-        }
-        let fault = self
-            .switch
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(o, _)| *o == op)
-            .map(|(_, f)| f.clone());
-        match fault {
-            None => out,
-            Some(Fault::Refuse(words)) => Err(words.into()),
-            Some(Fault::Empty) => parse_reply(&[0]),
-            Some(Fault::Bytes(b)) => Ok(b),
-        }
-    }
-}
-
-/// A copy of the committee (the fixture's one-chunk design of set L: P = {1, 2, 3, 4}, member 4 slotless,
-/// w = 4) with its five switches and records.
-struct Rig {
-    dir: PathBuf,
-    switches: Vec<Switch>,
-    seen: Vec<Seen>,
-}
-
-impl Rig {
-    fn new(label: &str) -> Self {
-        Self {
-            dir: copy_of(ceremony(), label),
-            switches: (0..5).map(|_| Switch::default()).collect(),
-            seen: (0..5).map(|_| Seen::default()).collect(),
-        }
-    }
-
-    /// A relay over the members' databases and the relay memory in `dir` (a restart when called again).
-    fn start(&self) -> Committee {
-        let r = roster();
-        let links = (1..=5u8)
-            .map(|i| {
-                let k = usize::from(i) - 1;
-                Some(Box::new(Link {
-                    member: open(&self.dir, &r, i),
-                    switch: Arc::clone(&self.switches[k]),
-                    seen: Arc::clone(&self.seen[k]),
-                }) as Box<dyn MemberLink>)
-            })
-            .collect();
-        let mut c = Committee::start(r, DESIGN, links, &self.dir).unwrap();
-        c.admit_unverified();
-        c
-    }
-
-    /// Member `m`'s link: `faults` from now on.
-    fn set(&self, m: u8, faults: &[(u8, Fault)]) {
-        *self.switches[usize::from(m) - 1].lock().unwrap() = faults.to_vec();
-    }
-
-    fn clear(&self) {
-        for m in 1..=5 {
-            self.set(m, &[]);
-        }
-    }
-
-    /// The last receipt member `m` itself signed for `round`.
-    fn own_receipt(&self, m: u8, round: u64) -> Vec<u8> {
-        self.seen[usize::from(m) - 1]
-            .lock()
-            .unwrap()
-            .iter()
-            .rev()
-            .find(|(op, r, _)| *op == RECEIPT && *r == round)
-            .map(|(_, _, b)| b.clone())
-            .expect("the member signed a receipt for the round")
-    }
-
-    fn memory(&self, c: &Committee) -> RelayMemory {
-        RelayMemory::load(&self.dir, &c.record().key_id).unwrap()
-    }
-
-    /// The receipts the memory holds for the aggregates of `round` (one entry per aggregate).
-    fn stored(&self, c: &Committee, round: u64) -> Vec<Vec<(u8, Vec<u8>)>> {
-        self.memory(c)
-            .rounds
-            .iter()
-            .filter(|((r, _), _)| *r == round)
-            .map(|(_, m)| m.receipts.clone())
-            .collect()
-    }
-
-    /// Rows of every member's spent ledger (receipt markers, answer and decryption markers).
-    fn spent(&self) -> Vec<i64> {
-        (1..=5).map(|i| spent_rows(&db(&self.dir, i))).collect()
-    }
-}
-
-impl Drop for Rig {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Decrypts and checks a decryption bit-exact against the clinics' sum.
-fn decrypt(
-    c: &mut Committee,
-    round: u64,
-    subs: &[Submission],
-    sum: &[i64],
-) -> Result<Decryption, RelayError> {
-    let res = c.decrypt(round, subs);
-    if let Ok(d) = &res {
-        assert_eq!(d.chunks[0].to_vec(), sum, "bit-exact");
-    }
-    res
+/// The receipts the memory holds for the aggregates of `round` (one entry per aggregate).
+fn stored_receipts(rig: &Rig, c: &Committee, round: u64) -> Vec<Vec<(u8, Vec<u8>)>> {
+    rig.entries(c, round)
+        .into_iter()
+        .map(|m| m.receipts)
+        .collect()
 }
 
 /// The refusal a round publishes for `member`, if any.
@@ -264,7 +118,7 @@ fn reordered_retry(
     rig.set(1, &[(ANSWER, Fault::Refuse("withheld"))]);
     let first = decrypt(c, 1, &subs, &sum);
     assert!(first.is_err(), "lost to slot holder 1's dropped answer");
-    let stored = rig.stored(c, 1).remove(0);
+    let stored = stored_receipts(rig, c, 1).remove(0);
     rig.clear();
     if reverse {
         subs.reverse();
@@ -310,7 +164,7 @@ fn r32_2_control_the_members_see_one_aggregate() {
         let (retry, same) = reordered_retry(&rig, &mut c, true);
         assert!(same, "the members see the same aggregate");
         assert_eq!(retry.expect("decrypts").present, [1, 2, 3, 4]);
-        assert_eq!(rig.stored(&c, 1).len(), 1, "one memory entry");
+        assert_eq!(stored_receipts(&rig, &c, 1).len(), 1, "one memory entry");
         let rig = Rig::new("rev32-2c");
         let mut c = rig.start();
         let (retry, same) = reordered_retry(&rig, &mut c, false);
@@ -357,7 +211,7 @@ fn r32_attempt_replayed_receipts_never_replace_a_stored_one() {
             before.iter().zip(&after_first).all(|(b, a)| a > b),
             "every member spent in attempt 1: {before:?} → {after_first:?}"
         );
-        let stored = rig.stored(&c, 1);
+        let stored = stored_receipts(&rig, &c, 1);
         assert_eq!(stored.len(), 1);
         let stored = stored[0].clone();
         assert_eq!(holders(&stored), [1, 2, 3, 4, 5]);
@@ -379,7 +233,7 @@ fn r32_attempt_replayed_receipts_never_replace_a_stored_one() {
                 "{what}: 5's own stored receipt is sent"
             );
             assert_eq!(
-                rig.stored(&c, 1),
+                stored_receipts(&rig, &c, 1),
                 std::slice::from_ref(&stored),
                 "{what}: memory unchanged"
             );
@@ -460,7 +314,11 @@ fn r32_attempt_receipts_of_one_aggregate_never_count_for_another() {
             "{refusals:?}"
         );
         assert_eq!(rig.spent(), spent, "no member asked to answer");
-        assert_eq!(rig.stored(&c, 1).len(), 1, "no memory entry for C");
+        assert_eq!(
+            stored_receipts(&rig, &c, 1).len(),
+            1,
+            "no memory entry for C"
+        );
         // Positive control.
         for m in 1..=5u8 {
             rig.set(m, &[(RECEIPT, Fault::Refuse("timed out"))]);
@@ -496,11 +354,7 @@ fn r32_attempt_stored_receipts_stand_on_a_fresh_present_set() {
         let memo = memo.rounds.values().next().expect("the aggregate's memo");
         assert_eq!(holders(&memo.receipts), [1, 2, 3, 4, 5]);
         assert_eq!(memo.present, None);
-        let asked = rig
-            .seen
-            .iter()
-            .any(|s| s.lock().unwrap().iter().any(|(op, _, _)| *op == ANSWER));
-        assert!(!asked, "no member was asked to answer");
+        assert_eq!(rig.answer_calls(), 0, "no member was asked to answer");
         rig.clear();
         rig.set(4, &[(RECEIPT, Fault::Empty)]);
         rig.set(5, &[(RECEIPT, Fault::Empty)]);

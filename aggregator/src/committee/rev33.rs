@@ -39,158 +39,13 @@
 //! After the review (lead): R33-1, R33-2 and R33-3 are fixed in the relay (THRESHOLD §37 "After review 33"): the
 //! finding tests are no longer ignored and the controls no longer pin the behaviour as found.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-
-use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, db, open, roster, spent_rows};
-use super::link::MemberLink;
-use super::member::{Member, Submission};
-use super::process::{ANSWER, RECEIPT, parse_reply, reply};
-use super::relay::{Committee, Decryption, RelayError, on_big_stack};
+use super::fixture::{big_stack, clinics};
+use super::member::Submission;
+use super::process::{ANSWER, RECEIPT};
+use super::relay::{Committee, Decryption, RelayError};
 use super::relay_memory::{RelayMemory, RoundMemo};
+use super::rig::{Rig, decrypt};
 use zkfl_core::threshold::slots::bit;
-
-/// Per member, the steps (ops) whose replies the path replaces by a refusal, changed by the test between attempts.
-type Switch = Arc<Mutex<Vec<u8>>>;
-
-/// Per member, every successful reply the member itself made: (step, bytes).
-type Seen = Arc<Mutex<Vec<(u8, Vec<u8>)>>>;
-
-/// An in-process member whose replies are recorded, then dropped for the steps in `switch`.
-struct Link {
-    member: Member,
-    switch: Switch,
-    seen: Seen,
-}
-
-impl MemberLink for Link {
-    fn call(&mut self, op: u8, body: &[u8]) -> Result<Vec<u8>, String> {
-        let mut req = vec![op];
-        req.extend_from_slice(body);
-        let member = &mut self.member;
-        let out = parse_reply(&on_big_stack(|| reply(member, &req)));
-        if let Ok(bytes) = &out {
-            self.seen.lock().unwrap().push((op, bytes.clone()));
-        }
-        if self.switch.lock().unwrap().contains(&op) {
-            return Err("timed out (the path dropped the reply)".into());
-        }
-        out
-    }
-}
-
-/// A copy of the committee (the fixture's one-chunk design of set L: P = {1, 2, 3, 4}, member 4 slotless,
-/// w = 4) with its five switches and records.
-struct Rig {
-    dir: PathBuf,
-    switches: Vec<Switch>,
-    seen: Vec<Seen>,
-}
-
-impl Rig {
-    fn new(label: &str) -> Self {
-        Self {
-            dir: copy_of(ceremony(), label),
-            switches: (0..5).map(|_| Switch::default()).collect(),
-            seen: (0..5).map(|_| Seen::default()).collect(),
-        }
-    }
-
-    /// A relay over the members' databases and the relay memory in the rig's directory (a restart when called
-    /// again).
-    fn start(&self) -> Committee {
-        let r = roster();
-        let links = (1..=5u8)
-            .map(|i| {
-                let k = usize::from(i) - 1;
-                Some(Box::new(Link {
-                    member: open(&self.dir, &r, i),
-                    switch: Arc::clone(&self.switches[k]),
-                    seen: Arc::clone(&self.seen[k]),
-                }) as Box<dyn MemberLink>)
-            })
-            .collect();
-        let mut c = Committee::start(r, DESIGN, links, &self.dir).unwrap();
-        c.admit_unverified();
-        c
-    }
-
-    /// Member `m`'s replies to `ops` are dropped from now on.
-    fn drop_replies(&self, m: u8, ops: &[u8]) {
-        *self.switches[usize::from(m) - 1].lock().unwrap() = ops.to_vec();
-    }
-
-    fn clear(&self) {
-        for m in 1..=5 {
-            self.drop_replies(m, &[]);
-        }
-    }
-
-    /// The last receipt member `m` itself signed.
-    fn own_receipt(&self, m: u8) -> Vec<u8> {
-        self.seen[usize::from(m) - 1]
-            .lock()
-            .unwrap()
-            .iter()
-            .rev()
-            .find(|(op, _)| *op == RECEIPT)
-            .map(|(_, b)| b.clone())
-            .expect("the member signed a receipt")
-    }
-
-    /// How many answer requests the members have answered so far (whatever the path then did to the reply).
-    fn answer_calls(&self) -> usize {
-        self.seen
-            .iter()
-            .map(|s| {
-                s.lock()
-                    .unwrap()
-                    .iter()
-                    .filter(|(op, _)| *op == ANSWER)
-                    .count()
-            })
-            .sum()
-    }
-
-    fn memory(&self, c: &Committee) -> RelayMemory {
-        RelayMemory::load(&self.dir, &c.record().key_id).unwrap()
-    }
-
-    /// The memory's entries for `round` (one per aggregate the relay tells apart).
-    fn entries(&self, c: &Committee, round: u64) -> Vec<RoundMemo> {
-        self.memory(c)
-            .rounds
-            .iter()
-            .filter(|((r, _), _)| *r == round)
-            .map(|(_, m)| m.clone())
-            .collect()
-    }
-
-    /// Rows of every member's spent ledger.
-    fn spent(&self) -> Vec<i64> {
-        (1..=5).map(|i| spent_rows(&db(&self.dir, i))).collect()
-    }
-}
-
-impl Drop for Rig {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Decrypts and checks a decryption bit-exact against the clinics' sum.
-fn decrypt(
-    c: &mut Committee,
-    round: u64,
-    subs: &[Submission],
-    sum: &[i64],
-) -> Result<Decryption, RelayError> {
-    let res = c.decrypt(round, subs);
-    if let Ok(d) = &res {
-        assert_eq!(d.chunks[0].to_vec(), sum, "bit-exact");
-    }
-    res
-}
 
 /// Attempt 1 of round 1's aggregate (clinics seeded `seed`), lost to the path dropping slot holder 1's answer:
 /// P = {1, 2, 3, 4} and five receipts stored, 1 demoted. Returns the submissions, their sum and the receipts stored.
@@ -259,7 +114,9 @@ fn r33_1_control_one_aggregate_to_the_members_and_the_relay() {
         let (subs, sum, memo) = lost_first_attempt(&rig, &mut c, 3310);
         let retry = decrypt(&mut c, 1, &relabelled(&subs), &sum);
         assert!(
-            memo.receipts.iter().all(|(m, b)| rig.own_receipt(*m) == *b),
+            memo.receipts
+                .iter()
+                .all(|(m, b)| rig.own_receipt(*m, 1) == *b),
             "the members see the same aggregate"
         );
         assert!(retry.is_ok(), "{retry:?}");
@@ -335,12 +192,9 @@ fn r33_2_control_receipts_of_every_attempt_are_kept() {
         // The receipts 1, 2 and 3 signed in attempt 1 (their first replies, recorded before the path acted).
         let signed_first: Vec<Vec<u8>> = (1..=3u8)
             .map(|m| {
-                rig.seen[usize::from(m) - 1]
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .find(|(op, _)| *op == RECEIPT)
-                    .map(|(_, b)| b.clone())
+                rig.replies(m, RECEIPT)
+                    .first()
+                    .cloned()
                     .expect("signed in attempt 1")
             })
             .collect();
