@@ -175,6 +175,8 @@ pub struct Committee {
     /// same present set), and the members' standing (later present sets put members that cost a round last):
     /// kept in `data_dir` across restarts (`relay_memory`).
     memory: RelayMemory,
+    /// Whether the memory's last save failed: no attempt runs until it is saved (review 34, R34-1).
+    unsaved: bool,
     data_dir: PathBuf,
     combination: Combination,
     /// The largest answer (share set, proofs, signature) the design allows (`member::max_answer_bytes`).
@@ -288,6 +290,7 @@ impl Committee {
             roster,
             links: relay.links,
             memory: RelayMemory::load(data_dir, &record.key_id).map_err(RelayError::Storage)?,
+            unsaved: false,
             data_dir: data_dir.to_path_buf(),
             combination,
             max_answer,
@@ -340,11 +343,21 @@ impl Committee {
     /// # Errors
     /// [`RelayError::TooFewKeyHolders`], and [`RelayError::Committee`] when the answers cannot be combined.
     pub fn decrypt(&mut self, round: u64, subs: &[Submission]) -> Result<Decryption, RelayError> {
+        // A standing the file does not hold is never acted on: after a failed save no present set is chosen
+        // until the memory is saved (review 34, R34-1).
+        if self.unsaved {
+            self.memory
+                .save(&self.data_dir)
+                .map_err(RelayError::Storage)?;
+            self.unsaved = false;
+        }
         let result = self.attempt(round, subs);
         // What this attempt taught about the members outlives the aggregator (the present set was saved before
-        // anyone answered); a failure to save it costs scheduling only, so it is reported, not fatal.
+        // anyone answered). A failure to save it does not undo the attempt's result; it is reported, and the next
+        // attempt saves first.
         if let Err(why) = self.memory.save(&self.data_dir) {
             eprintln!("committee round {round}: the relay's memory was not saved: {why}");
+            self.unsaved = true;
         }
         result
     }
