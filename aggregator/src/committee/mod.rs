@@ -56,6 +56,8 @@ mod rev33;
 #[cfg(test)]
 mod rev34;
 #[cfg(test)]
+mod rev35;
+#[cfg(test)]
 mod rig;
 #[cfg(test)]
 mod tests;
