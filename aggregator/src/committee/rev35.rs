@@ -24,6 +24,8 @@
 //!   after the repair writes it before anything else, demotes once, and the next round excludes the withholder;
 //! - a decryption whose save fails is returned, and its retry after the repair returns the same sums with nothing
 //!   new spent (the members resend their stored answers under the stored P);
+//! - a cheater's round whose save fails: member 1 alone is named excluded, the distrust stays in RAM, is written
+//!   by the first attempt after the repair, and keeps member 1 out of the next P (no honest member demoted);
 //! - the path's faults alone (dropped receipts below the quorum, a withheld answer, a dropped receipt above it)
 //!   never raise the gate: every save after those attempts succeeds and the next attempt runs.
 //!
@@ -36,6 +38,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use super::CommitteeError;
 use super::fixture::{DESIGN, big_stack, ceremony, clinics, copy_of, db, open, roster, spent_rows};
 use super::link::MemberLink;
 use super::member::{Member, Submission};
@@ -87,15 +90,22 @@ struct Rig {
     switches: Vec<Switch>,
     seen: Vec<Seen>,
     trap: Trap,
+    /// Members that sign wrong shares (their own corrupt answers).
+    cheaters: Vec<u8>,
 }
 
 impl Rig {
     fn new(label: &str) -> Self {
+        Self::with_cheaters(label, &[])
+    }
+
+    fn with_cheaters(label: &str, cheaters: &[u8]) -> Self {
         Self {
             dir: copy_of(ceremony(), label),
             switches: (0..5).map(|_| Switch::default()).collect(),
             seen: (0..5).map(|_| Seen::default()).collect(),
             trap: Trap::default(),
+            cheaters: cheaters.to_vec(),
         }
     }
 
@@ -106,8 +116,12 @@ impl Rig {
         let links = (1..=5u8)
             .map(|i| {
                 let k = usize::from(i) - 1;
+                let mut member = open(&self.dir, &r, i);
+                if self.cheaters.contains(&i) {
+                    member.corrupt_shares_for_demo();
+                }
                 Some(Box::new(Link {
-                    member: open(&self.dir, &r, i),
+                    member,
                     switch: Arc::clone(&self.switches[k]),
                     seen: Arc::clone(&self.seen[k]),
                     trap: Arc::clone(&self.trap),
@@ -343,6 +357,91 @@ fn r35_attempt_the_path_cannot_raise_the_gate() {
             } else {
                 assert_eq!(next.expect("decrypts").present, [2, 3, 4]);
             }
+        }
+    });
+}
+
+/// The members a combination's error names as excluded.
+fn named_excluded(e: &CommitteeError) -> Vec<u8> {
+    match e {
+        CommitteeError::Excluded(x)
+        | CommitteeError::RelayAndExcluded { excluded: x, .. }
+        | CommitteeError::TooManyShareSets { excluded: x, .. }
+        | CommitteeError::Unrepairable { excluded: x } => x.iter().map(|e| e.member).collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Attempt 4 (goals 1, 3 and 4): a cheater's round whose save fails, without a stop. Slot holder 1 signs wrong
+/// shares in round 1 and the save after the attempt fails (the file's standing is unchanged: the fault reaches
+/// the relay). Whatever round 1 gives, it names member 1 alone as excluded and publishes nothing wrong (a
+/// decryption is bit-exact). Round 2 (another aggregate) is `Storage` while the memory is unwritable, nobody sent
+/// anything; after the repair the distrust kept in RAM is written before the round and round 2 leaves member 1
+/// out of P = {2, 3, 4, 5} and decrypts bit-exact; the file distrusts member 1 and demotes no honest member.
+/// Positive control: a restart instead of the gate (the disk repaired) forgets the distrust, and round 2's stored
+/// present set holds member 1 again.
+#[test]
+fn r35_attempt_a_cheaters_distrust_survives_a_failed_save() {
+    big_stack(|| {
+        for restart in [false, true] {
+            let rig = Rig::with_cheaters(if restart { "rev35-a4c" } else { "rev35-a4" }, &[1]);
+            let mut c = rig.start();
+            let before = rig.memory(&c).standing;
+            let (subs, sum) = clinics(c.key(), 3560);
+            rig.fail_the_save_after_the_answers(true);
+            let first = decrypt(&mut c, 1, &subs, &sum);
+            *rig.trap.lock().unwrap() = None;
+            let named: Vec<u8> = match &first {
+                Ok(d) => d.exclusions.iter().map(|e| e.member).collect(),
+                Err(RelayError::Committee(e)) => named_excluded(e),
+                Err(e) => panic!("{e:?}"),
+            };
+            assert!(
+                !named.is_empty() && named.iter().all(|m| *m == 1),
+                "{first:?}"
+            );
+            assert_eq!(
+                rig.memory(&c).standing,
+                before,
+                "the save after round 1 failed"
+            );
+            let (subs2, sum2) = clinics(c.key(), 3561);
+            if restart {
+                drop(c);
+                rig.repair();
+                c = rig.start();
+                let _ = decrypt(&mut c, 2, &subs2, &sum2);
+                let present = rig
+                    .memory(&c)
+                    .rounds
+                    .iter()
+                    .find(|((r, _), _)| *r == 2)
+                    .and_then(|(_, m)| m.present.clone());
+                assert!(
+                    present.is_some_and(|p| p.contains(&1)),
+                    "the distrust is forgotten"
+                );
+                continue;
+            }
+            let sent = rig.calls(RECEIPT) + rig.calls(ANSWER);
+            let res = decrypt(&mut c, 2, &subs2, &sum2);
+            assert!(matches!(res, Err(RelayError::Storage(_))), "{res:?}");
+            assert_eq!(
+                rig.calls(RECEIPT) + rig.calls(ANSWER),
+                sent,
+                "nobody sent anything"
+            );
+            rig.repair();
+            let done = decrypt(&mut c, 2, &subs2, &sum2).expect("decrypts without the cheater");
+            assert_eq!(done.present, [2, 3, 4, 5]);
+            assert!(done.exclusions.is_empty());
+            let standing = rig.memory(&c).standing;
+            assert_eq!(standing.distrusted(), bit(1));
+            assert_eq!(
+                standing.unreliable() & !bit(1),
+                0,
+                "no honest member demoted"
+            );
         }
     });
 }
