@@ -75,6 +75,9 @@ pub enum RelayError {
     Committee(CommitteeError),
     /// The ceremony file could not be read or written, or belongs to another roster or design.
     Storage(String),
+    /// The relay's memory (`committee-relay.json`) could not be read or written: its words name the file, never
+    /// the aggregator's data directory, since a round's failure is published (review 35, R35-1).
+    Memory(String),
 }
 
 impl core::fmt::Display for RelayError {
@@ -98,6 +101,7 @@ impl core::fmt::Display for RelayError {
             }
             Self::Committee(e) => write!(f, "{e}"),
             Self::Storage(why) => write!(f, "committee ceremony record: {why}"),
+            Self::Memory(why) => write!(f, "the relay's memory: {why}"),
         }
     }
 }
@@ -175,8 +179,6 @@ pub struct Committee {
     /// same present set), and the members' standing (later present sets put members that cost a round last):
     /// kept in `data_dir` across restarts (`relay_memory`).
     memory: RelayMemory,
-    /// Whether the memory's last save failed: no attempt runs until it is saved (review 34, R34-1).
-    unsaved: bool,
     data_dir: PathBuf,
     combination: Combination,
     /// The largest answer (share set, proofs, signature) the design allows (`member::max_answer_bytes`).
@@ -289,8 +291,7 @@ impl Committee {
         Ok(Self {
             roster,
             links: relay.links,
-            memory: RelayMemory::load(data_dir, &record.key_id).map_err(RelayError::Storage)?,
-            unsaved: false,
+            memory: RelayMemory::load(data_dir, &record.key_id).map_err(RelayError::Memory)?,
             data_dir: data_dir.to_path_buf(),
             combination,
             max_answer,
@@ -343,21 +344,13 @@ impl Committee {
     /// # Errors
     /// [`RelayError::TooFewKeyHolders`], and [`RelayError::Committee`] when the answers cannot be combined.
     pub fn decrypt(&mut self, round: u64, subs: &[Submission]) -> Result<Decryption, RelayError> {
-        // A standing the file does not hold is never acted on: after a failed save no present set is chosen
-        // until the memory is saved (review 34, R34-1).
-        if self.unsaved {
-            self.memory
-                .save(&self.data_dir)
-                .map_err(RelayError::Storage)?;
-            self.unsaved = false;
-        }
         let result = self.attempt(round, subs);
         // What this attempt taught about the members outlives the aggregator (the present set was saved before
-        // anyone answered). A failure to save it does not undo the attempt's result; it is reported, and the next
-        // attempt saves first.
+        // anyone answered). A failure to save it does not undo the attempt's result; it is reported. The standing
+        // is never acted on before it is written: a new present set is chosen from it and written with it before
+        // any member answers, and a retry under a stored present set does not read it (reviews 34–35).
         if let Err(why) = self.memory.save(&self.data_dir) {
             eprintln!("committee round {round}: the relay's memory was not saved: {why}");
-            self.unsaved = true;
         }
         result
     }
@@ -506,7 +499,7 @@ impl Committee {
                     if let Some(m) = self.memory.rounds.get_mut(&memo_key) {
                         m.present = None;
                     }
-                    return Err(RelayError::Storage(why));
+                    return Err(RelayError::Memory(why));
                 }
                 present
             }

@@ -139,8 +139,14 @@ impl RelayMemory {
                 .collect(),
         };
         let bytes = serde_json::to_vec_pretty(&stored).map_err(|e| e.to_string())?;
-        write_atomically(&dir.join(MEMORY_FILE), &bytes)
-            .map_err(|e| format!("{}: {e}", dir.join(MEMORY_FILE).display()))
+        // The words name the file, not the directory: they may be published with a round (review 35, R35-1).
+        write_atomically(&dir.join(MEMORY_FILE), &bytes).map_err(|e| {
+            eprintln!(
+                "committee: {} not written: {e}",
+                dir.join(MEMORY_FILE).display()
+            );
+            format!("{MEMORY_FILE} not written: {}", e.kind())
+        })
     }
 }
 

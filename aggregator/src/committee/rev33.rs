@@ -239,7 +239,7 @@ fn unwritable_memory(rig: &Rig, c: &mut Committee) -> ([bool; 3], bool, Option<V
     let (subs, sum) = clinics(c.key(), 3360);
     std::fs::create_dir_all(rig.dir.join("committee-relay.tmp")).unwrap();
     let first = decrypt(c, 1, &subs, &sum);
-    let storage = matches!(first, Err(RelayError::Storage(_)));
+    let storage = matches!(first, Err(RelayError::Memory(_)));
     let asked_first = rig.answer_calls() > 0;
     let second = decrypt(c, 1, &subs, &sum);
     let asked_second = rig.answer_calls() > 0;

@@ -33,9 +33,10 @@
 //! present set removed from `committee-relay.json` before a restart) or show the stored receipts are what carries
 //! a retry.
 //!
-//! After the review (lead, THRESHOLD §38 "After review 34"): a failed save after an attempt now blocks the next
-//! attempt until the memory is saved; the window between the answers and the write of the standing stays and item
-//! 6 says so — the reviewer's control is now the test of that sentence, the ignored finding test is removed.
+//! After the review (lead, THRESHOLD §38 "After review 34", §39 "After review 35"): a standing whose save failed
+//! is never acted on before it is written (a new present set is chosen from it and written with it); the window
+//! between the answers and the write of the standing stays and item 6 says so — the reviewer's control is now the
+//! test of that sentence, the ignored finding test is removed.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -481,7 +482,7 @@ fn r34_attempt_a_failed_present_write_leaves_nothing_announced() {
             let (subs, sum) = clinics(c.key(), 3440);
             rig.block(true);
             let first = decrypt(&mut c, 1, &subs, &sum);
-            assert!(matches!(first, Err(RelayError::Storage(_))), "{first:?}");
+            assert!(matches!(first, Err(RelayError::Memory(_))), "{first:?}");
             assert_eq!(rig.answer_calls(), 0, "no answer request");
             if stop {
                 drop(c);
@@ -489,7 +490,7 @@ fn r34_attempt_a_failed_present_write_leaves_nothing_announced() {
                 c = rig.start();
             } else {
                 let again = decrypt(&mut c, 1, &subs, &sum);
-                assert!(matches!(again, Err(RelayError::Storage(_))), "{again:?}");
+                assert!(matches!(again, Err(RelayError::Memory(_))), "{again:?}");
                 assert_eq!(rig.answer_calls(), 0, "no answer request");
                 rig.block(false);
             }
@@ -565,13 +566,14 @@ fn r34_1_a_stop_before_the_standing_is_written_loses_the_attempts_lesson() {
     });
 }
 
-/// R34-1's fix in the relay: after a failed save of the memory after an attempt, no attempt runs until the memory
-/// is saved. Round 1 loses to slot holder 1's withheld answer and its save fails (the memory made unwritable when
-/// the members are asked to answer); the retry, with the memory still unwritable, returns `Storage` without asking
-/// any member (before the fix it announced the stored P again on a standing the file did not hold). Control: once
-/// the memory is writable the retry saves, runs and decrypts bit-exact with the stored P.
+/// R34-1 as the relay now keeps it (reviews 34–35): a standing whose save failed is never acted on before it is
+/// written. Round 1 loses to slot holder 1's withheld answer and the save after it fails (the memory made
+/// unwritable when the members are asked to answer; the file does not demote 1). Round 2, another aggregate, with
+/// the memory still unwritable: its present set cannot be written, so it is refused (`Memory`) before anyone is
+/// asked to answer. Once the memory is writable, round 2's present set is chosen from the standing kept in RAM and
+/// written with it: P = {2, 3, 4, 5}, member 1 demoted on disk, and the round decrypts bit-exact.
 #[test]
-fn r34_1_after_a_failed_save_no_attempt_runs_until_it_is_saved() {
+fn r34_1_a_standing_whose_save_failed_is_written_before_it_is_acted_on() {
     big_stack(|| {
         let rig = Rig::new("rev34-1s");
         let mut c = rig.start();
@@ -583,13 +585,15 @@ fn r34_1_after_a_failed_save_no_attempt_runs_until_it_is_saved() {
             "lost to 1's withholding"
         );
         *rig.trap.lock().unwrap() = None;
-        rig.clear();
+        assert_eq!(rig.memory(&c).standing.unreliable(), 0, "the save failed");
         let asked = rig.answer_calls();
-        let res = decrypt(&mut c, 1, &subs, &sum);
-        assert!(matches!(res, Err(RelayError::Storage(_))), "{res:?}");
+        let (subs2, sum2) = clinics(c.key(), 3461);
+        let res = decrypt(&mut c, 2, &subs2, &sum2);
+        assert!(matches!(res, Err(RelayError::Memory(_))), "{res:?}");
         assert_eq!(rig.answer_calls(), asked, "nobody asked to answer");
         rig.block(false);
-        let done = decrypt(&mut c, 1, &subs, &sum).expect("the retry decrypts once saved");
-        assert_eq!(done.present, [1, 2, 3, 4]);
+        let done = decrypt(&mut c, 2, &subs2, &sum2).expect("round 2 decrypts once written");
+        assert_eq!(done.present, [2, 3, 4, 5]);
+        assert_ne!(rig.memory(&c).standing.unreliable() & bit(1), 0);
     });
 }
