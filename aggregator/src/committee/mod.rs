@@ -58,6 +58,8 @@ mod rev34;
 #[cfg(test)]
 mod rev35;
 #[cfg(test)]
+mod rev36;
+#[cfg(test)]
 mod rig;
 #[cfg(test)]
 mod tests;
