@@ -77,10 +77,10 @@ impl RelayMemory {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(empty),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
+            Err(e) => return Err(unreadable(&path, &e.kind().to_string())),
         };
         let stored: Stored =
-            serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+            serde_json::from_slice(&bytes).map_err(|e| unreadable(&path, &e.to_string()))?;
         if stored.key_id != hex::encode(key_id) {
             eprintln!(
                 "committee: {} belongs to committee key {}, not {}: starting with an empty memory",
@@ -95,7 +95,7 @@ impl RelayMemory {
             let digest: [u8; 32] = hex::decode(&r.digest)
                 .ok()
                 .and_then(|d| d.try_into().ok())
-                .ok_or_else(|| format!("{}: a digest that is not 32 hex bytes", path.display()))?;
+                .ok_or_else(|| unreadable(&path, "a digest that is not 32 hex bytes"))?;
             rounds.insert((r.round, digest), r.memo);
         }
         Ok(Self {
@@ -148,6 +148,13 @@ impl RelayMemory {
             format!("{MEMORY_FILE} not written: {}", e.kind())
         })
     }
+}
+
+/// Why the memory at `path` cannot be read, in words that name the file, not the directory (they surface in the
+/// relay's errors, review 36 R36-1); the full path goes to the log.
+fn unreadable(path: &Path, why: &str) -> String {
+    eprintln!("committee: {} cannot be read: {why}", path.display());
+    format!("{MEMORY_FILE} cannot be read: {why}")
 }
 
 /// Writes `bytes` to `path` through a synced temporary file and a rename, then syncs the directory: a crash

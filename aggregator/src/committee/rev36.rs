@@ -21,6 +21,9 @@
 //! Faults are made outside `Member`: the rig's links (`committee::rig`) compute the member's real reply, then
 //! drop it for the steps the test switches on; a storage fault is a directory where `write_atomically` puts its
 //! temporary file (its `create` fails, also for root); a damaged memory is bytes the test writes over the file.
+//!
+//! After the review (lead): R36-1 is fixed (THRESHOLD §40 "After review 36"); the finding test is no longer
+//! ignored.
 
 use super::fixture::{DESIGN, big_stack, clinics, roster};
 use super::link::MemberLink;
@@ -80,7 +83,6 @@ fn r36_1_control_a_damaged_memory_is_the_memorys_error() {
 
 /// R36-1: the words of `RelayError::Memory` from a read carry the aggregator's data directory.
 #[test]
-#[ignore = "R36-1: RelayError::Memory from RelayMemory::load names the data directory, against the variant's doc"]
 fn r36_1_a_memory_read_error_does_not_name_the_data_directory() {
     big_stack(|| {
         for (label, bytes) in [("rev36-1", Some(&b"{ not json"[..])), ("rev36-1d", None)] {
