@@ -60,6 +60,8 @@ mod rev35;
 #[cfg(test)]
 mod rev36;
 #[cfg(test)]
+mod rev37;
+#[cfg(test)]
 mod rig;
 #[cfg(test)]
 mod tests;
