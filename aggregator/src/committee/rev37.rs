@@ -12,12 +12,16 @@
 //!   directory; control: the same relay over the undamaged file starts;
 //! - a stop after a round lost to a slot holder's dropped answer: the memory read back keeps the demotion, so the
 //!   next aggregate is decrypted at once by P = {2, 3, 4, 5} (one round lost, one demotion); control: the same
-//!   rounds without the drop keep P = {1, 2, 3, 4} and demote nobody.
+//!   rounds without the drop keep P = {1, 2, 3, 4} and demote nobody;
+//! - a stop after a round in which slot holder 1 signs wrong shares: round 1 names member 1 alone as excluded
+//!   and publishes nothing wrong, the memory read back distrusts member 1 alone, and the next aggregate decrypts
+//!   bit-exact at once without it; control: the same rounds with an honest member 1 distrust nobody.
 //!
 //! Faults are made outside `Member`: the rig's links (`committee::rig`) compute the member's real reply, then
 //! drop it for the steps the test switches on; a damaged memory is bytes (or a directory) the test puts in place
 //! of `committee-relay.json`; a "stop" is the relay dropped and started again over the same data directory.
 
+use super::CommitteeError;
 use super::fixture::{DESIGN, big_stack, clinics, roster};
 use super::link::MemberLink;
 use super::process::ANSWER;
@@ -132,6 +136,58 @@ fn r37_attempt_a_stop_keeps_the_lesson_of_a_lost_round() {
             assert_eq!(rig.answer_calls() - asked, 4, "P asked once");
             let stored = rig.entries(&c, 2);
             assert_eq!(stored[0].present.as_deref(), Some(&d2.present[..]));
+        }
+    });
+}
+
+/// The members a round's failure names as excluded.
+fn named_excluded(e: &CommitteeError) -> Vec<u8> {
+    match e {
+        CommitteeError::Excluded(x)
+        | CommitteeError::RelayAndExcluded { excluded: x, .. }
+        | CommitteeError::TooManyShareSets { excluded: x, .. }
+        | CommitteeError::Unrepairable { excluded: x } => x.iter().map(|e| e.member).collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Attempt 3: a stop after a cheater's round. Slot holder 1 signs wrong shares; round 1 names member 1 alone as
+/// excluded (a decryption, if any, is bit-exact: `decrypt` checks it against the clinics' sum), the memory read
+/// back distrusts member 1 alone, and the next aggregate decrypts at once without it. Positive control: with an
+/// honest member 1 nobody is named or distrusted and P = {1, 2, 3, 4} stays.
+#[test]
+fn r37_attempt_a_stop_keeps_a_cheaters_distrust() {
+    big_stack(|| {
+        for cheat in [true, false] {
+            let cheaters: &[u8] = if cheat { &[1] } else { &[] };
+            let rig = Rig::with_cheaters(if cheat { "rev37-a3" } else { "rev37-a3c" }, cheaters);
+            let mut c = rig.start();
+            let (subs, sum) = clinics(c.key(), 3720);
+            let named: Vec<u8> = match decrypt(&mut c, 1, &subs, &sum) {
+                Ok(d) => d.exclusions.iter().map(|e| e.member).collect(),
+                Err(RelayError::Committee(e)) => named_excluded(&e),
+                Err(e) => panic!("{e:?}"),
+            };
+            drop(c);
+            let mut c = rig.start();
+            let m = rig.memory(&c);
+            let (subs2, sum2) = clinics(c.key(), 3721);
+            let asked = rig.answer_calls();
+            let d2 = decrypt(&mut c, 2, &subs2, &sum2).expect("round 2 decrypts at once");
+            assert_eq!(rig.answer_calls() - asked, 4, "P asked once");
+            if cheat {
+                assert!(
+                    !named.is_empty() && named.iter().all(|x| *x == 1),
+                    "{named:?}"
+                );
+                assert_eq!(m.standing.distrusted(), bit(1), "member 1 alone distrusted");
+                assert!(!d2.present.contains(&1), "{:?}", d2.present);
+                assert!(d2.exclusions.is_empty());
+            } else {
+                assert!(named.is_empty(), "{named:?}");
+                assert_eq!(m.standing.distrusted(), 0);
+                assert_eq!(d2.present, [1, 2, 3, 4]);
+            }
         }
     });
 }
