@@ -15,7 +15,10 @@
 //!   rounds without the drop keep P = {1, 2, 3, 4} and demote nobody;
 //! - a stop after a round in which slot holder 1 signs wrong shares: round 1 names member 1 alone as excluded
 //!   and publishes nothing wrong, the memory read back distrusts member 1 alone, and the next aggregate decrypts
-//!   bit-exact at once without it; control: the same rounds with an honest member 1 distrust nobody.
+//!   bit-exact at once without it; control: the same rounds with an honest member 1 distrust nobody;
+//! - a stop between the attempts of one aggregate: the retry after the restart is asked under the present set
+//!   read back (no member answers one aggregate under two present sets); control: a new aggregate after the same
+//!   restart is given another present set (without the stored one the retry would have been too).
 //!
 //! Faults are made outside `Member`: the rig's links (`committee::rig`) compute the member's real reply, then
 //! drop it for the steps the test switches on; a damaged memory is bytes (or a directory) the test puts in place
@@ -189,5 +192,33 @@ fn r37_attempt_a_stop_keeps_a_cheaters_distrust() {
                 assert_eq!(d2.present, [1, 2, 3, 4]);
             }
         }
+    });
+}
+
+/// Attempt 4: a stop between two attempts of one aggregate. Round 1 is lost to slot holder 2's dropped answer
+/// under P = {1, 2, 3, 4}; after a restart its retry is asked under the P read back, and decrypts bit-exact.
+/// Positive control: a new aggregate after the same restart gets a P without member 2, so a retry that had lost
+/// its stored P would have been asked under another present set.
+#[test]
+fn r37_attempt_a_retry_after_a_stop_keeps_its_present_set() {
+    big_stack(|| {
+        let rig = Rig::new("rev37-a4");
+        let mut c = rig.start();
+        let (subs, sum) = clinics(c.key(), 3730);
+        rig.drop_replies(2, &[ANSWER]);
+        assert!(
+            decrypt(&mut c, 1, &subs, &sum).is_err(),
+            "lost to 2's answer"
+        );
+        rig.clear();
+        drop(c);
+        let mut c = rig.start();
+        let stored = rig.entries(&c, 1);
+        assert_eq!(stored[0].present.as_deref(), Some(&[1u8, 2, 3, 4][..]));
+        let d = decrypt(&mut c, 1, &subs, &sum).expect("the retry decrypts");
+        assert_eq!(d.present, [1, 2, 3, 4], "asked under the P read back");
+        let (subs2, sum2) = clinics(c.key(), 3731);
+        let d2 = decrypt(&mut c, 2, &subs2, &sum2).expect("control: round 2 decrypts");
+        assert!(!d2.present.contains(&2), "control: {:?}", d2.present);
     });
 }
